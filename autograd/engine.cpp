@@ -1,0 +1,216 @@
+// The backward engine. Iterative throughout (no recursion, so a 100,000-operation chain is
+// fine): a depth-first walk counts how many consumers each node has, then nodes run in
+// topological order as their last consumer hands them a gradient. Gradients arriving at
+// one place are summed; leaves accumulate into grad() (backward) or are captured (grad).
+#include <unordered_map>
+#include <unordered_set>
+
+#include <xgrad/ops.h>
+
+#include "autograd/graph.h"
+#include "tensor/kernels.h"
+
+namespace xg {
+
+using autograd::GraphAccess;
+using autograd::Node;
+
+namespace {
+
+struct Target {  // what xg::grad captures
+  std::unordered_map<const Node*, std::vector<std::pair<std::uint32_t, std::size_t>>> at_node;
+  std::unordered_map<const detail::TensorImpl*, std::size_t> at_leaf;
+  tensor_list grads;
+};
+
+void add_into(Tensor& slot, const Tensor& g) {
+  if (!g.defined()) return;
+  slot = slot.defined() ? slot + g : g;
+}
+
+void accumulate_leaf(detail::TensorImpl& leaf, Tensor g, bool create_graph) {
+  if (g.dtype() != leaf.dtype) g = g.to(leaf.dtype);
+  if (!leaf.grad) {
+    // Keep g itself only when nobody else can see or change it.
+    const bool owned = g.impl().use_count() == 1 && g.impl()->storage.use_count() == 1;
+    if (create_graph)
+      leaf.grad = g.impl();
+    else
+      leaf.grad = (owned && !g.requires_grad() ? g : kernel::copy(g)).impl();
+  } else if (create_graph || Tensor(leaf.grad).requires_grad()) {
+    leaf.grad = (Tensor(leaf.grad) + g).impl();
+  } else {
+    Tensor acc(leaf.grad);
+    kernel::binary_inplace(kernel::Binary::Add, acc, g, "backward");
+  }
+}
+
+void check_gradient(const Node& node, std::size_t i, Tensor& gx) {
+  const auto& meta = node.input_meta(i);
+  if (gx.shape() != meta.shape)
+    fail(node.name(), " returned a gradient of shape ", detail::shape_str(gx.shape()), " for input ", i,
+         " of shape ", detail::shape_str(meta.shape));
+  if (gx.dtype() != meta.dtype && is_floating(meta.dtype)) gx = gx.to(meta.dtype);
+  if (is_anomaly_enabled() && !kernel::all_finite(gx))
+    fail("anomaly detected: '", node.name(), "' returned NaN or Inf in its gradient for input ", i, " (shape ",
+         detail::shape_str(gx.shape()), ")");
+}
+
+// Runs backward from `roots`. With `target`, gradients reaching its tensors are captured and
+// leaves are left alone; without, leaves accumulate into grad().
+void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool keep_graph, bool create_graph,
+                  Target* target) {
+  std::optional<NoGradGuard> no_grad;
+  std::optional<EnableGradGuard> with_grad;
+  if (create_graph)
+    with_grad.emplace();
+  else
+    no_grad.emplace();
+
+  // 1. Count consumers of every node reachable from the roots.
+  std::unordered_map<Node*, int> deps;
+  std::vector<Node*> stack;
+  for (const auto& r : roots)
+    if (auto* fn = r.impl()->grad_fn.get(); fn && deps.emplace(fn, 0).second) stack.push_back(fn);
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    for (const auto& e : GraphAccess::edges(*n)) {
+      if (!e.fn) continue;
+      auto [it, fresh] = deps.emplace(e.fn.get(), 0);
+      ++it->second;
+      if (fresh) stack.push_back(e.fn.get());
+    }
+  }
+
+  // 2. Seed the roots' gradients.
+  std::unordered_map<Node*, tensor_list> buffers;
+  auto deliver_to_leaf = [&](const std::shared_ptr<detail::TensorImpl>& leaf, const Tensor& g) {
+    if (!g.defined()) return;
+    if (target) {
+      auto it = target->at_leaf.find(leaf.get());
+      if (it != target->at_leaf.end()) add_into(target->grads[it->second], g);
+    } else {
+      accumulate_leaf(*leaf, g, create_graph);
+    }
+  };
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    const auto& impl = roots[i].impl();
+    if (impl->grad_fn) {
+      auto& buf = buffers[impl->grad_fn.get()];
+      buf.resize(impl->grad_fn->num_outputs());
+      add_into(buf[impl->output_nr], root_grads[i]);
+    } else {
+      deliver_to_leaf(impl, root_grads[i]);
+    }
+  }
+
+  // 3. Run nodes as they become ready.
+  std::vector<Node*> ready;
+  for (const auto& r : roots)
+    if (auto* fn = r.impl()->grad_fn.get(); fn && deps[fn] == 0) {
+      deps[fn] = -1;  // queued once even if several roots share it
+      ready.push_back(fn);
+    }
+  while (!ready.empty()) {
+    Node* node = ready.back();
+    ready.pop_back();
+    tensor_list gys = std::move(buffers[node]);
+    buffers.erase(node);
+    gys.resize(node->num_outputs());
+    for (std::size_t k = 0; k < gys.size(); ++k)
+      if (!gys[k].defined()) gys[k] = zeros(node->output_meta(k).shape, node->output_meta(k).dtype);
+    if (target) {
+      auto it = target->at_node.find(node);
+      if (it != target->at_node.end())
+        for (auto [nr, idx] : it->second) add_into(target->grads[idx], gys[nr]);
+    }
+    if (GraphAccess::released(*node)) node->saved();  // throws the "second time" error
+
+    tensor_list gxs = node->backward(gys);
+    const auto& edges = GraphAccess::edges(*node);
+    if (gxs.size() != edges.size())
+      fail(node->name(), " returned ", gxs.size(), " gradients for ", edges.size(), " inputs");
+    for (std::size_t i = 0; i < edges.size(); ++i) {
+      const auto& e = edges[i];
+      if (gxs[i].defined() && e.valid()) check_gradient(*node, i, gxs[i]);
+      if (e.fn) {
+        auto& buf = buffers[e.fn.get()];
+        buf.resize(e.fn->num_outputs());
+        add_into(buf[e.output_nr], gxs[i]);
+        if (--deps[e.fn.get()] == 0) ready.push_back(e.fn.get());
+      } else if (e.leaf) {
+        deliver_to_leaf(e.leaf, std::move(gxs[i]));
+      }
+    }
+    if (!keep_graph) node->release();
+  }
+}
+
+// Validates roots and fills in implicit gradients (ones for one-element roots).
+tensor_list root_gradients(const tensor_list& roots, const tensor_list& grads, const char* op) {
+  if (!grads.empty() && grads.size() != roots.size())
+    fail(op, ": got ", grads.size(), " gradients for ", roots.size(), " tensors");
+  tensor_list out(roots.size());
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    const auto& r = roots[i];
+    if (!r.defined()) fail(op, ": tensor ", i, " is undefined");
+    if (!r.requires_grad())
+      fail(op, ": tensor ", i, " of shape ", detail::shape_str(r.shape()),
+           " does not require grad and has no grad_fn (call requires_grad_() on the leaves first)");
+    if (i < grads.size() && grads[i].defined()) {
+      if (grads[i].shape() != r.shape())
+        fail(op, ": gradient of shape ", detail::shape_str(grads[i].shape()), " does not match tensor ", i,
+             " of shape ", detail::shape_str(r.shape()));
+      out[i] = grads[i].dtype() == r.dtype() ? grads[i] : grads[i].to(r.dtype());
+    } else if (r.numel() == 1) {
+      out[i] = ones(r.shape(), r.dtype());
+    } else {
+      fail(op, ": grad can be implicitly created only for a one-element tensor, got shape ",
+           detail::shape_str(r.shape()), "; pass a gradient of that shape");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void backward(const tensor_list& tensors, const tensor_list& grad_tensors, bool retain_graph, bool create_graph) {
+  const tensor_list grads = root_gradients(tensors, grad_tensors, "backward");
+  run_backward(tensors, grads, retain_graph || create_graph, create_graph, nullptr);
+}
+
+void Tensor::backward(const Tensor& grad_output, bool retain_graph, bool create_graph) const {
+  xg::backward({*this}, grad_output.defined() ? tensor_list{grad_output} : tensor_list{}, retain_graph, create_graph);
+}
+
+tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs,
+                 std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
+  const tensor_list grads = root_gradients(outputs, grad_outputs, "grad");
+  Target target;
+  target.grads.resize(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto& x = inputs[i];
+    if (!x.defined() || !x.requires_grad())
+      fail("grad: input ", i, " does not require grad (call requires_grad_() on it before the forward pass)");
+    if (x.impl()->grad_fn)
+      target.at_node[x.impl()->grad_fn.get()].push_back({x.impl()->output_nr, i});
+    else
+      target.at_leaf[x.impl().get()] = i;
+  }
+  run_backward(outputs, grads, retain_graph.value_or(create_graph), create_graph, &target);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    auto& g = target.grads[i];
+    if (!g.defined()) {
+      if (!allow_unused)
+        fail("grad: input ", i, " of shape ", detail::shape_str(inputs[i].shape()),
+             " was not used to compute the outputs (pass allow_unused=true to get an undefined gradient)");
+      continue;
+    }
+    if (g.dtype() != inputs[i].dtype()) g = g.to(inputs[i].dtype());
+    if (!create_graph) g = g.detach();
+  }
+  return target.grads;
+}
+
+}  // namespace xg

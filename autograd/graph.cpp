@@ -1,0 +1,200 @@
+// Nodes, saved tensors, grad and anomaly modes, and record(): how the graph is built.
+#include <cctype>
+
+#include "autograd/graph.h"
+#include "tensor/kernels.h"
+
+namespace xg {
+
+namespace {
+thread_local bool t_grad_enabled = true;
+thread_local bool t_anomaly_enabled = false;
+}  // namespace
+
+bool is_grad_enabled() { return t_grad_enabled; }
+void set_grad_enabled(bool enabled) { t_grad_enabled = enabled; }
+NoGradGuard::NoGradGuard() : previous_(t_grad_enabled) { t_grad_enabled = false; }
+NoGradGuard::~NoGradGuard() { t_grad_enabled = previous_; }
+EnableGradGuard::EnableGradGuard() : previous_(t_grad_enabled) { t_grad_enabled = true; }
+EnableGradGuard::~EnableGradGuard() { t_grad_enabled = previous_; }
+bool is_anomaly_enabled() { return t_anomaly_enabled; }
+DetectAnomalyGuard::DetectAnomalyGuard() : previous_(t_anomaly_enabled) { t_anomaly_enabled = true; }
+DetectAnomalyGuard::~DetectAnomalyGuard() { t_anomaly_enabled = previous_; }
+
+namespace autograd {
+
+Node::Node(std::string name) : name_(std::move(name)) {}
+
+Node::~Node() {
+  // Free the chain behind this node iteratively: a recursive release of a 100,000-node
+  // chain would overflow the stack. Saved tensors go first, since they may hold the last
+  // other reference to an input's node.
+  std::vector<std::shared_ptr<Node>> stack;
+  auto detach_inputs = [&stack](Node& n) {
+    n.saved_.clear();
+    n.pending_saved_.clear();
+    for (auto& e : n.edges_)
+      if (e.fn && e.fn.use_count() == 1) stack.push_back(std::move(e.fn));
+  };
+  detach_inputs(*this);
+  while (!stack.empty()) {
+    std::shared_ptr<Node> n = std::move(stack.back());
+    stack.pop_back();
+    detach_inputs(*n);
+  }
+}
+
+void Node::save_for_backward(const tensor_list& tensors) {
+  pending_saved_.insert(pending_saved_.end(), tensors.begin(), tensors.end());
+}
+
+Tensor Node::saved(std::size_t i) const {
+  if (released_)
+    fail(name_, ": trying to backward through the graph a second time: its saved tensors were freed by the "
+                "first backward. Pass retain_graph=true to the first backward to keep them.");
+  const SavedTensor& s = saved_.at(i);
+  if (s.data.impl()->storage->version != s.version)
+    fail(name_, ": a tensor of shape ", detail::shape_str(s.data.shape()), " saved for backward (", s.is_output ? "output" : "input",
+         " ", i, ") was modified by an in-place operation: its version is ", s.data.impl()->storage->version,
+         ", expected ", s.version, ". Use an out-of-place operation, or clone() it first.");
+  if (!s.is_output) return s.data;
+  // Rebuild the output's handle so that higher-order gradients flow back through this node.
+  auto impl = std::make_shared<detail::TensorImpl>(*s.data.impl());
+  impl->requires_grad = true;
+  impl->grad_fn = std::const_pointer_cast<Node>(shared_from_this());
+  impl->output_nr = s.output_nr;
+  return Tensor(std::move(impl));
+}
+
+tensor_list Node::saved() const {
+  tensor_list out;
+  out.reserve(saved_.size());
+  for (std::size_t i = 0; i < saved_.size(); ++i) out.push_back(saved(i));
+  return out;
+}
+
+void Node::release() {
+  if (!saved_.empty()) released_ = true;
+  saved_.clear();
+}
+
+bool should_record(const tensor_list& inputs) {
+  if (!t_grad_enabled) return false;
+  for (const auto& x : inputs)
+    if (x.defined() && x.requires_grad()) return true;
+  return false;
+}
+
+void check_forward_anomaly(const char* op, const tensor_list& inputs, const tensor_list& outputs) {
+  if (!t_anomaly_enabled) return;
+  for (const auto& x : inputs)
+    if (x.defined() && !kernel::all_finite(x)) return;  // propagated, not produced here
+  for (std::size_t k = 0; k < outputs.size(); ++k)
+    if (outputs[k].defined() && !kernel::all_finite(outputs[k]))
+      fail("anomaly detected: '", op, "' produced NaN or Inf in its output ", k, " (shape ",
+           detail::shape_str(outputs[k].shape()), ") from finite inputs");
+}
+
+void attach(const std::shared_ptr<Node>& node, const tensor_list& inputs, tensor_list& outputs) {
+  auto& edges = GraphAccess::edges(*node);
+  edges.assign(inputs.size(), Edge{});
+  std::vector<TensorMeta> in(inputs.size()), out(outputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto& x = inputs[i];
+    if (!x.defined()) continue;
+    in[i] = {x.shape(), x.dtype()};
+    const auto& impl = x.impl();
+    if (!impl->requires_grad) continue;
+    if (impl->grad_fn)
+      edges[i] = Edge{impl->grad_fn, impl->output_nr, nullptr};
+    else
+      edges[i] = Edge{nullptr, 0, impl};
+  }
+  for (std::size_t k = 0; k < outputs.size(); ++k) out[k] = {outputs[k].shape(), outputs[k].dtype()};
+  GraphAccess::set_meta(*node, std::move(in), std::move(out));
+
+  // Outputs are saved without their autograd state: the node must not own itself.
+  auto& saved = GraphAccess::saved(*node);
+  for (auto& t : GraphAccess::take_pending(*node)) {
+    SavedTensor s;
+    s.version = t.impl()->storage->version;
+    for (std::size_t k = 0; k < outputs.size() && !s.is_output; ++k)
+      if (outputs[k].is_same(t)) {
+        s.is_output = true;
+        s.output_nr = static_cast<std::uint32_t>(k);
+      }
+    s.data = s.is_output ? detail::alias(t, t.shape()) : t;
+    saved.push_back(std::move(s));
+  }
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    auto& impl = outputs[k].impl();
+    if (impl->grad_fn || impl->requires_grad)  // an output must be a fresh tensor
+      outputs[k] = detail::alias(outputs[k], outputs[k].shape());
+    outputs[k].impl()->requires_grad = is_floating(outputs[k].dtype());
+    outputs[k].impl()->grad_fn = outputs[k].impl()->requires_grad ? node : nullptr;
+    outputs[k].impl()->output_nr = static_cast<std::uint32_t>(k);
+  }
+}
+
+namespace {
+
+// "log_softmax" -> "LogSoftmaxBackward"
+std::string node_name(const char* op) {
+  std::string s;
+  bool upper = true;
+  for (const char* p = op; *p; ++p) {
+    if (*p == '_') {
+      upper = true;
+      continue;
+    }
+    s += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(*p))) : *p;
+    upper = false;
+  }
+  return s + "Backward";
+}
+
+class LambdaNode final : public Node {
+ public:
+  LambdaNode(const char* op, BackwardFn fn) : Node(node_name(op)), fn_(std::move(fn)) {}
+  tensor_list backward(const tensor_list& grad_outputs) override { return fn_(*this, grad_outputs); }
+
+ private:
+  BackwardFn fn_;
+};
+
+}  // namespace
+
+tensor_list record(const char* op, const tensor_list& inputs, tensor_list outputs, const tensor_list& saved,
+                   BackwardFn backward) {
+  check_forward_anomaly(op, inputs, outputs);
+  if (!should_record(inputs)) return outputs;
+  auto node = std::make_shared<LambdaNode>(op, std::move(backward));
+  node->save_for_backward(saved);
+  attach(node, inputs, outputs);
+  return outputs;
+}
+
+Tensor record(const char* op, const tensor_list& inputs, Tensor output, const tensor_list& saved,
+              UnaryBackwardFn backward) {
+  if (!should_record(inputs)) {
+    check_forward_anomaly(op, inputs, {output});
+    return output;
+  }
+  return record(op, inputs, tensor_list{std::move(output)}, saved,
+                [fn = std::move(backward)](Node& n, const tensor_list& gys) { return fn(n, gys[0]); })[0];
+}
+
+tensor_list apply_function(const std::shared_ptr<Function>& fn, const tensor_list& inputs) {
+  tensor_list outputs;
+  {
+    NoGradGuard guard;
+    outputs = fn->forward(inputs);
+  }
+  if (fn->name().empty()) fn->set_name("FunctionBackward");
+  check_forward_anomaly(fn->name().c_str(), inputs, outputs);
+  if (should_record(inputs)) attach(fn, inputs, outputs);
+  return outputs;
+}
+
+}  // namespace autograd
+}  // namespace xg

@@ -1,0 +1,49 @@
+// Private: the one place that builds graph edges. Every differentiable operation computes
+// its outputs with a kernel, then calls record(); record() alone decides whether to record
+// (grad mode on and some input requiring grad), checks anomalies, and wires the node.
+#pragma once
+
+#include <functional>
+
+#include <xgrad/autograd.h>
+
+#include "tensor/tensor_impl.h"
+
+namespace xg::autograd {
+
+/// A backward rule given as a function of the node (for saved tensors and input metadata)
+/// and the output gradients. It must not capture tensors: save them with `saved` instead.
+using BackwardFn = std::function<tensor_list(Node& node, const tensor_list& grad_outputs)>;
+using UnaryBackwardFn = std::function<tensor_list(Node& node, const Tensor& grad_output)>;
+
+/// Records `op` (e.g. "mul", node "MulBackward") producing `outputs` from `inputs`, with the
+/// tensors in `saved` kept for backward. Returns the outputs, now carrying grad_fn.
+tensor_list record(const char* op, const tensor_list& inputs, tensor_list outputs, const tensor_list& saved,
+                   BackwardFn backward);
+/// The single-output form.
+Tensor record(const char* op, const tensor_list& inputs, Tensor output, const tensor_list& saved,
+              UnaryBackwardFn backward);
+
+/// True when an operation on these inputs would be recorded.
+bool should_record(const tensor_list& inputs);
+
+/// Wires an already constructed node: edges to `inputs`, metadata, saved tensors (moved
+/// from the node's pending list) and grad_fn of `outputs`. Also used by xg::apply.
+void attach(const std::shared_ptr<Node>& node, const tensor_list& inputs, tensor_list& outputs);
+
+/// Throws if anomaly mode is on and an output holds NaN/Inf while the inputs did not.
+void check_forward_anomaly(const char* op, const tensor_list& inputs, const tensor_list& outputs);
+
+/// The engine's and record()'s access to Node internals.
+struct GraphAccess {
+  static std::vector<Edge>& edges(Node& n) { return n.edges_; }
+  static bool released(const Node& n) { return n.released_; }
+  static void set_meta(Node& n, std::vector<TensorMeta> in, std::vector<TensorMeta> out) {
+    n.inputs_ = std::move(in);
+    n.outputs_ = std::move(out);
+  }
+  static tensor_list take_pending(Node& n) { return std::move(n.pending_saved_); }
+  static std::vector<SavedTensor>& saved(Node& n) { return n.saved_; }
+};
+
+}  // namespace xg::autograd

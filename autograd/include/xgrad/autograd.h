@@ -1,0 +1,170 @@
+// The dynamic graph: nodes recorded by operations as they run, the guards that switch
+// recording off, xg::grad, and the public API for user-defined differentiable operations.
+//
+// Ownership points from outputs to inputs only: a tensor owns the node that produced it, a
+// node owns the edges to its inputs' nodes (and leaf inputs). A node keeps its own outputs
+// (saved for backward) without owning itself, so no reference cycle can form and the graph
+// is freed as soon as the last tensor referring to it goes away.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <xgrad/tensor.h>
+
+namespace xg {
+
+namespace autograd {
+
+class Node;
+
+/// Where a gradient flows: into output `output_nr` of `fn`, or into `leaf` (a tensor that
+/// requires grad and was not produced by a recorded operation). Neither is set for an
+/// input that does not require grad.
+struct Edge {
+  std::shared_ptr<Node> fn;
+  std::uint32_t output_nr = 0;
+  std::shared_ptr<detail::TensorImpl> leaf;
+  bool valid() const { return fn != nullptr || leaf != nullptr; }
+};
+
+/// Shape and dtype of a node's input or output.
+struct TensorMeta {
+  Shape shape;
+  Dtype dtype = kFloat32;
+};
+
+/// A tensor kept for backward, with the storage version it had when saved.
+struct SavedTensor {
+  Tensor data;                 // inputs: the handle itself; outputs: a handle without autograd state
+  bool is_output = false;
+  std::uint32_t output_nr = 0;
+  std::uint64_t version = 0;
+};
+
+/// A recorded operation: its edges to the inputs and its backward rule.
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  explicit Node(std::string name = "");
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// Gradients with respect to each input, given the gradient of each output. Written with
+  /// differentiable operations, so that create_graph gives higher-order gradients.
+  virtual tensor_list backward(const tensor_list& grad_outputs) = 0;
+
+  /// "MulBackward", ...
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  std::size_t num_inputs() const { return edges_.size(); }
+  std::size_t num_outputs() const { return outputs_.size(); }
+  const std::vector<Edge>& next_edges() const { return edges_; }
+  const TensorMeta& input_meta(std::size_t i) const { return inputs_.at(i); }
+  const TensorMeta& output_meta(std::size_t i) const { return outputs_.at(i); }
+  /// Whether input i needs a gradient (backward may skip the others and return undefined).
+  bool needs_input_grad(std::size_t i) const { return i < edges_.size() && edges_[i].valid(); }
+
+  /// Keeps tensors (inputs or outputs) for backward. Call it from forward().
+  void save_for_backward(const tensor_list& tensors);
+  /// The saved tensors; throws if one was modified in place since, or if a previous
+  /// backward freed them (retain_graph = false).
+  tensor_list saved() const;
+  Tensor saved(std::size_t i) const;
+  /// Frees the saved tensors (done by backward unless retain_graph).
+  void release();
+
+ private:
+  friend struct GraphAccess;
+  std::string name_;
+  std::vector<Edge> edges_;
+  std::vector<TensorMeta> inputs_;
+  std::vector<TensorMeta> outputs_;
+  std::vector<SavedTensor> saved_;
+  tensor_list pending_saved_;  // saved before the node was attached to its outputs
+  bool released_ = false;
+};
+
+}  // namespace autograd
+
+/// True unless a NoGradGuard is active on this thread.
+bool is_grad_enabled();
+/// Switches recording on or off for this thread (prefer the guards).
+void set_grad_enabled(bool enabled);
+
+/// RAII: no graph is recorded on this thread while it lives (for updates and evaluation).
+class NoGradGuard {
+ public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+/// RAII: recording is on while it lives, even inside a NoGradGuard.
+class EnableGradGuard {
+ public:
+  EnableGradGuard();
+  ~EnableGradGuard();
+  EnableGradGuard(const EnableGradGuard&) = delete;
+  EnableGradGuard& operator=(const EnableGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+/// True while a DetectAnomalyGuard is active on this thread.
+bool is_anomaly_enabled();
+
+/// RAII: while it lives, an operation whose forward turns finite inputs into NaN or Inf, or
+/// a backward rule that returns NaN or Inf, throws xg::Error naming the operation.
+class DetectAnomalyGuard {
+ public:
+  DetectAnomalyGuard();
+  ~DetectAnomalyGuard();
+  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
+  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+/// Gradients of `outputs` with respect to `inputs`, returned rather than accumulated: no
+/// tensor's grad() is touched. `grad_outputs` may be omitted for one-element outputs.
+/// With create_graph the results are differentiable again. An input that does not affect
+/// the outputs throws, unless allow_unused (then its gradient is undefined).
+tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs = {},
+                 std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+                 bool allow_unused = false);
+
+/// Backpropagates from several tensors at once, accumulating into leaves' grad().
+void backward(const tensor_list& tensors, const tensor_list& grad_tensors = {}, bool retain_graph = false,
+              bool create_graph = false);
+
+/// Base class of a user-defined differentiable operation. Override forward() (which runs
+/// with recording off and may call save_for_backward()) and backward(); call it through
+/// xg::apply<YourFunction>(inputs, constructor arguments...). See examples/custom_operation.
+class Function : public autograd::Node {
+ public:
+  using autograd::Node::Node;
+  virtual tensor_list forward(const tensor_list& inputs) = 0;
+};
+
+namespace autograd {
+/// Runs fn->forward(inputs) and records fn as the node of its outputs.
+tensor_list apply_function(const std::shared_ptr<Function>& fn, const tensor_list& inputs);
+}  // namespace autograd
+
+/// Applies a user-defined Function: `auto y = xg::apply<Cube>({x})[0];`
+template <class F, class... Args>
+tensor_list apply(const tensor_list& inputs, Args&&... args) {
+  return autograd::apply_function(std::make_shared<F>(std::forward<Args>(args)...), inputs);
+}
+
+}  // namespace xg

@@ -1,0 +1,86 @@
+// Numerical gradients, the textbook's way (Deep Learning from Scratch, ch. 4): a central
+// difference (f(x+h) - f(x-h)) / 2h with h = 1e-4, one element at a time, restoring each
+// value. gradient_check compares them with backprop per named parameter; gradcheck and
+// gradgradcheck check any tensor-valued function's first and second derivatives.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <xgrad/tensor.h>
+
+namespace xg {
+
+/// The textbook's numerical gradient of the scalar `f()` with respect to `x`. x is
+/// perturbed in place (it is the model's own parameter) and exactly restored, also when f
+/// throws. f is evaluated with recording off. The result has x's shape and dtype.
+Tensor numerical_gradient(const std::function<Tensor()>& f, Tensor x, double h = 1e-4);
+
+/// Named parameters, as a module's named_parameters() returns them.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+/// Tolerances of gradient_check: the textbook's h and DeZero's allclose (rtol 1e-4, atol 1e-5).
+struct GradientCheckOptions {
+  double h = 1e-4;
+  double atol = 1e-5;
+  double rtol = 1e-4;
+};
+
+/// One parameter's comparison of backprop with the numerical gradient.
+struct ParameterCheck {
+  std::string name;
+  Shape shape;
+  double mean_abs_diff = 0;            // the textbook's figure
+  double max_abs_diff = 0;
+  std::vector<std::int64_t> max_abs_at;  // multi-index of max_abs_diff
+  double max_rel_diff = 0;             // |num - bp| / max(|num|, |bp|)
+  std::vector<std::int64_t> max_rel_at;
+  bool ok = true;                      // every |num - bp| <= atol + rtol * |num|
+};
+
+struct GradientCheckReport {
+  std::vector<ParameterCheck> params;
+  GradientCheckOptions options;
+  bool promoted = false;  // float32 parameters were checked on a float64 copy
+  bool ok() const;
+  /// The textbook's lines ("W1:2.2e-13"), each followed by its details.
+  std::string str() const;
+};
+std::ostream& operator<<(std::ostream& os, const GradientCheckReport& report);
+
+/// Backprop against numerical gradients for every named parameter of the scalar loss_fn().
+/// Evaluated in float64: float32 parameters are swapped for float64 copies during the check
+/// (float32 with h = 1e-4 is off by about 5e-4) and restored bit-exactly afterwards. The
+/// parameters' grad() is not touched.
+GradientCheckReport gradient_check(const std::function<Tensor()>& loss_fn, const NamedTensors& named_params,
+                                   const GradientCheckOptions& options = {});
+
+/// Tolerances of gradcheck / gradgradcheck (PyTorch's defaults).
+struct GradcheckOptions {
+  double eps = 1e-6;
+  double atol = 1e-5;
+  double rtol = 1e-3;
+};
+
+/// Outcome of gradcheck: converts to bool; `message` says where the Jacobians differ.
+struct GradcheckResult {
+  bool ok = true;
+  std::string message;
+  explicit operator bool() const { return ok; }
+};
+
+/// Checks fn's Jacobian with respect to every input that requires grad: analytical (one
+/// vector-Jacobian product per output element) against numerical, in float64 (float
+/// inputs are converted). Inputs not requiring grad are passed along unchecked.
+GradcheckResult gradcheck(const std::function<Tensor(const tensor_list&)>& fn, const tensor_list& inputs,
+                          const GradcheckOptions& options = {});
+
+/// Checks second derivatives: gradcheck of the vector-Jacobian product of fn (with a fixed
+/// random output gradient), built with create_graph.
+GradcheckResult gradgradcheck(const std::function<Tensor(const tensor_list&)>& fn, const tensor_list& inputs,
+                              const GradcheckOptions& options = {});
+
+}  // namespace xg

@@ -1,0 +1,139 @@
+// The differentiable operations. Each is recorded in the graph when an input requires grad
+// and recording is on. Two operands broadcast by numpy's rules; float32 with float64
+// computes in float64. Axes may be negative. Bad input throws xg::Error.
+#pragma once
+
+#include <cstdint>
+
+#include <xgrad/tensor.h>
+
+namespace xg {
+
+// ---- arithmetic (autograd/ops_arith.cpp) ----
+/// a + b, a - b, a * b, a / b with broadcasting.
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+/// -x
+Tensor neg(const Tensor& x);
+/// a^b elementwise (tensor exponent); the gradient for b is taken where a > 0.
+Tensor pow(const Tensor& a, const Tensor& b);
+/// x^c for a scalar exponent.
+Tensor pow(const Tensor& x, double c);
+/// Elementwise max / min; at ties the gradient is split equally.
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+/// cond != 0 ? a : b (cond is not differentiated).
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& x);
+Tensor operator+(const Tensor& a, double b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(double a, const Tensor& b);
+
+// ---- comparisons: masks of 1 and 0 in the operands' dtype, not differentiable ----
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator==(const Tensor& a, double b);
+Tensor operator!=(const Tensor& a, double b);
+Tensor operator<(const Tensor& a, double b);
+Tensor operator<=(const Tensor& a, double b);
+Tensor operator>(const Tensor& a, double b);
+Tensor operator>=(const Tensor& a, double b);
+
+// ---- elementwise functions (autograd/ops_unary.cpp) ----
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+/// |x|; gradient sign(x), 0 at 0.
+Tensor abs(const Tensor& x);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor tanh(const Tensor& x);
+/// 1 / (1 + e^-x)
+Tensor sigmoid(const Tensor& x);
+/// max(x, 0); gradient 0 at 0 (the textbook's Relu layer and PyTorch).
+Tensor relu(const Tensor& x);
+/// x > 0 ? x : slope * x
+Tensor leaky_relu(const Tensor& x, double slope = 0.01);
+/// log(1 + e^x), computed without overflow.
+Tensor softplus(const Tensor& x);
+/// min(max(x, lo), hi); gradient 1 inside [lo, hi] (inclusive), 0 outside.
+Tensor clamp(const Tensor& x, double lo, double hi);
+
+// ---- reductions (autograd/ops_reduce.cpp); empty axes = all axes ----
+Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
+Tensor mean(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
+/// Max / min over axes; the gradient is shared equally among tied maxima.
+Tensor max(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
+Tensor min(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
+/// Variance, numpy's convention: divided by n - ddof (ddof = 0 by default).
+Tensor var(const Tensor& x, const Axes& axes = {}, bool keepdims = false, std::int64_t ddof = 0);
+/// Index of the max / min of the flattened tensor, or along an axis (int64, not differentiable).
+Tensor argmax(const Tensor& x);
+Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdims = false);
+Tensor argmin(const Tensor& x);
+Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdims = false);
+/// Numerically stable softmax, log-softmax and log-sum-exp along an axis.
+Tensor softmax(const Tensor& x, std::int64_t axis = -1);
+Tensor log_softmax(const Tensor& x, std::int64_t axis = -1);
+Tensor logsumexp(const Tensor& x, std::int64_t axis = -1, bool keepdims = false);
+
+// ---- shape (autograd/ops_shape.cpp) ----
+/// Same data, new shape; one entry may be -1.
+Tensor reshape(const Tensor& x, const Shape& shape);
+/// Merges axes start_dim..end_dim into one.
+Tensor flatten(const Tensor& x, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
+Tensor squeeze(const Tensor& x, std::int64_t axis);
+Tensor unsqueeze(const Tensor& x, std::int64_t axis);
+Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1);
+Tensor permute(const Tensor& x, const Axes& perm);
+/// Repeats x along broadcast axes to `shape` (numpy rules).
+Tensor broadcast_to(const Tensor& x, const Shape& shape);
+/// Sums x down to `shape`: the adjoint of broadcast_to, used to undo broadcasting in backward.
+Tensor sum_to(const Tensor& x, const Shape& shape);
+Tensor concat(const tensor_list& xs, std::int64_t axis = 0);
+/// Stacks equal-shaped tensors along a new axis.
+Tensor stack(const tensor_list& xs, std::int64_t axis = 0);
+/// Splits along an axis into pieces of the given sizes (they must add up to the axis size).
+tensor_list split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis = 0);
+/// Splits along an axis into `chunks` pieces of equal size (the axis size must divide).
+tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis = 0);
+/// Rows start, start+step, ... < stop of the leading axis (negative start/stop count from the end).
+Tensor slice(const Tensor& x, std::int64_t start, std::int64_t stop, std::int64_t step = 1);
+
+// ---- indexing (autograd/ops_index.cpp) ----
+/// Slices of x along `axis` at the int64 1-D `index` (rows for axis 0).
+Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index);
+/// out[i][j] = x[i][index[i][j]] for axis 1 (torch.gather); index has x's rank.
+Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index);
+/// y[np.arange(N), t]: for x of shape (N, C) and int64 labels t of shape (N,), the (N,) picks.
+Tensor pick(const Tensor& x, const Tensor& labels);
+/// One-hot float32 rows of int64 labels (not differentiable).
+Tensor one_hot(const Tensor& labels, std::int64_t num_classes);
+
+// ---- linear algebra (autograd/ops_linalg.cpp) ----
+/// Matrix product: 2-D @ 2-D, 2-D @ 1-D, 1-D @ 2-D, 1-D @ 1-D, batched 3-D @ 3-D, 3-D @ 2-D.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+}  // namespace xg

@@ -1,0 +1,62 @@
+// Matrix products. One primitive, mm(a, b, trans_a, trans_b), goes straight to gemm with
+// transpose flags; its backward is mm again with other flags, so no transposed operand is
+// ever copied and higher-order gradients come for free. matmul reduces every supported rank
+// combination to it with reshapes.
+#include <xgrad/ops.h>
+
+#include "autograd/graph.h"
+#include "tensor/kernels.h"
+
+namespace xg {
+
+using autograd::Node;
+using autograd::record;
+
+namespace {
+
+// C = op(A) op(B). With X = op(A), Y = op(B): dX = dC Y^T and dY = X^T dC, mapped back
+// through the transposes.
+Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  return record("matmul", {a, b}, kernel::gemm(a, b, ta, tb), {a, b}, [ta, tb](Node& n, const Tensor& gc) {
+    const auto s = n.saved();
+    const Tensor &A = s[0], &B = s[1];
+    Tensor ga, gb;
+    if (n.needs_input_grad(0)) ga = ta ? mm(B, gc, tb, true) : mm(gc, B, false, !tb);
+    if (n.needs_input_grad(1)) gb = tb ? mm(gc, A, true, ta) : mm(A, gc, !ta, false);
+    return tensor_list{ga, gb};
+  });
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  const auto fail_shapes = [&](const char* why) {
+    fail("matmul: ", detail::shape_str(a_in.shape()), " @ ", detail::shape_str(b_in.shape()), ": ", why);
+  };
+  if (a_in.dtype() == kInt64 || b_in.dtype() == kInt64)
+    fail("matmul: int64 operands are not supported (", dtype_name(a_in.dtype()), " @ ", dtype_name(b_in.dtype()),
+         "); convert with .to(xg::kFloat32)");
+  const Dtype dt = promote(a_in.dtype(), b_in.dtype());
+  const Tensor a = a_in.to(dt), b = b_in.to(dt);
+  const auto ra = a.dim(), rb = b.dim();
+  if (ra == 0 || rb == 0 || ra > 3 || rb > 3 || (rb == 3 && ra != 3))
+    fail_shapes("supported ranks are 1-D, 2-D, batched 3-D @ 3-D and 3-D @ 2-D");
+  const std::int64_t ka = a.shape()[ra - 1], kb = b.shape()[rb == 1 ? 0 : rb - 2];
+  if (ka != kb)
+    fail("matmul: ", detail::shape_str(a_in.shape()), " @ ", detail::shape_str(b_in.shape()), ": inner dimensions ",
+         ka, " and ", kb, " differ");
+  if (ra == 3 && rb == 3 && a.shape()[0] != b.shape()[0]) fail_shapes("batch sizes differ");
+
+  if (ra == 1 && rb == 1) return reshape(mm(reshape(a, {1, ka}), reshape(b, {kb, 1}), false, false), {});
+  if (ra == 1) return reshape(mm(reshape(a, {1, ka}), b, false, false), {b.shape()[1]});
+  if (rb == 1 && ra == 2) return reshape(mm(a, reshape(b, {kb, 1}), false, false), {a.shape()[0]});
+  if (ra == 3 && rb != 3) {
+    // (B, n, k) @ (k, m) is one (B*n, k) @ (k, m) product.
+    const Tensor b2 = rb == 1 ? reshape(b, {kb, 1}) : b;
+    const Tensor c = mm(reshape(a, {-1, ka}), b2, false, false);
+    return rb == 1 ? reshape(c, {a.shape()[0], a.shape()[1]}) : reshape(c, {a.shape()[0], a.shape()[1], b.shape()[1]});
+  }
+  return mm(a, b, false, false);
+}
+
+}  // namespace xg

@@ -1,0 +1,132 @@
+// Reductions and the softmax family.
+#include <algorithm>
+
+#include <xgrad/ops.h>
+
+#include "autograd/graph.h"
+#include "tensor/kernels.h"
+
+namespace xg {
+
+using autograd::Node;
+using autograd::record;
+
+namespace {
+
+// Sorted, unique, non-negative axes; empty means all. A 0-d tensor has nothing to reduce.
+Axes normalize_axes(const Axes& axes, std::int64_t ndim, const char* op) {
+  Axes out;
+  for (auto a : axes) out.push_back(detail::normalize_axis(a, ndim, op));
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end())
+    fail(op, ": axis repeated in ", detail::shape_str(axes));
+  if (ndim == 0) out.clear();
+  return out;
+}
+
+// The shape of x reduced over axes with keepdims (size 1 on reduced axes).
+Shape kept_shape(const Shape& shape, const Axes& axes) {
+  Shape kept = shape;
+  for (std::size_t i = 0; i < kept.size(); ++i)
+    if (axes.empty() || std::binary_search(axes.begin(), axes.end(), static_cast<std::int64_t>(i))) kept[i] = 1;
+  return kept;
+}
+
+// gy (reduced, with or without keepdims) spread back over the input's shape.
+Tensor expand_grad(const Tensor& gy, const Shape& input_shape, const Axes& axes) {
+  return broadcast_to(reshape(gy, kept_shape(input_shape, axes)), input_shape);
+}
+
+std::int64_t reduced_count(const Shape& shape, const Axes& axes) {
+  std::int64_t n = 1;
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (axes.empty() || std::binary_search(axes.begin(), axes.end(), static_cast<std::int64_t>(i))) n *= shape[i];
+  return n;
+}
+
+Tensor extremum(kernel::Reduce kind, const char* op, const Tensor& x, const Axes& axes_in, bool keepdims) {
+  const Axes axes = normalize_axes(axes_in, x.dim(), op);
+  Tensor y = kernel::reduce(kind, x, axes, keepdims);
+  return record(op, {x}, y, {x, y}, [axes](Node& n, const Tensor& gy) {
+    const auto s = n.saved();
+    const Shape& shape = n.input_meta(0).shape;
+    // The gradient goes to the positions holding the extremum, shared equally among ties.
+    const Tensor y_b = kernel::broadcast_to(detail::alias(s[1], kept_shape(shape, axes)), shape, "max");
+    Tensor mask = kernel::binary(kernel::Binary::Eq, s[0], y_b, "max");
+    const Tensor count = kernel::reduce(kernel::Reduce::Sum, mask, axes, true);
+    mask = kernel::binary(kernel::Binary::Div, mask, count, "max");
+    return tensor_list{expand_grad(gy, shape, axes) * mask};
+  });
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x, const Axes& axes_in, bool keepdims) {
+  const Axes axes = normalize_axes(axes_in, x.dim(), "sum");
+  return record("sum", {x}, kernel::reduce(kernel::Reduce::Sum, x, axes, keepdims), {},
+                [axes](Node& n, const Tensor& gy) { return tensor_list{expand_grad(gy, n.input_meta(0).shape, axes)}; });
+}
+
+Tensor mean(const Tensor& x, const Axes& axes, bool keepdims) {
+  const Tensor xf = x.dtype() == kInt64 ? x.to(kFloat32) : x;
+  const std::int64_t n = reduced_count(x.shape(), normalize_axes(axes, x.dim(), "mean"));
+  return sum(xf, axes, keepdims) / static_cast<double>(n);
+}
+
+Tensor max(const Tensor& x, const Axes& axes, bool keepdims) {
+  return extremum(kernel::Reduce::Max, "max", x, axes, keepdims);
+}
+
+Tensor min(const Tensor& x, const Axes& axes, bool keepdims) {
+  return extremum(kernel::Reduce::Min, "min", x, axes, keepdims);
+}
+
+Tensor var(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) {
+  const Tensor xf = x.dtype() == kInt64 ? x.to(kFloat32) : x;
+  const std::int64_t n = reduced_count(x.shape(), normalize_axes(axes, x.dim(), "var"));
+  if (n - ddof <= 0) fail("var: ", n, " elements with ddof ", ddof, " leave no degrees of freedom");
+  const Tensor d = xf - mean(xf, axes, true);
+  return sum(d * d, axes, keepdims) / static_cast<double>(n - ddof);
+}
+
+Tensor argmax(const Tensor& x) { return kernel::arg_reduce(true, x, -1, false); }
+Tensor argmin(const Tensor& x) { return kernel::arg_reduce(false, x, -1, false); }
+Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdims) {
+  return kernel::arg_reduce(true, x, detail::normalize_axis(axis, x.dim(), "argmax"), keepdims);
+}
+Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdims) {
+  return kernel::arg_reduce(false, x, detail::normalize_axis(axis, x.dim(), "argmin"), keepdims);
+}
+
+Tensor softmax(const Tensor& x, std::int64_t axis) {
+  const std::int64_t a = detail::normalize_axis(axis, x.dim(), "softmax");
+  if (x.dim() == 0) fail("softmax: needs at least one axis, got a 0-d tensor");
+  Tensor y = kernel::softmax(x, a);
+  return record("softmax", {x}, y, {y}, [a](Node& n, const Tensor& gy) {
+    const Tensor y = n.saved(0);  // dx = y * (gy - sum(gy * y))
+    return tensor_list{y * (gy - sum(gy * y, {a}, true))};
+  });
+}
+
+Tensor log_softmax(const Tensor& x, std::int64_t axis) {
+  const std::int64_t a = detail::normalize_axis(axis, x.dim(), "log_softmax");
+  if (x.dim() == 0) fail("log_softmax: needs at least one axis, got a 0-d tensor");
+  Tensor y = kernel::log_softmax(x, a);
+  return record("log_softmax", {x}, y, {y}, [a](Node& n, const Tensor& gy) {
+    const Tensor y = n.saved(0);  // dx = gy - softmax(x) * sum(gy)
+    return tensor_list{gy - exp(y) * sum(gy, {a}, true)};
+  });
+}
+
+Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdims) {
+  const std::int64_t a = detail::normalize_axis(axis, x.dim(), "logsumexp");
+  if (x.dim() == 0) fail("logsumexp: needs at least one axis, got a 0-d tensor");
+  Tensor y = kernel::logsumexp(x, a, keepdims);
+  return record("logsumexp", {x}, y, {x, y}, [a](Node& n, const Tensor& gy) {
+    const auto s = n.saved();  // dx = gy * exp(x - y) = gy * softmax(x)
+    const Shape kept = kept_shape(s[0].shape(), {a});
+    return tensor_list{reshape(gy, kept) * exp(s[0] - reshape(s[1], kept))};
+  });
+}
+
+}  // namespace xg

@@ -1,0 +1,191 @@
+// Operations that rearrange data: reshape (a view on the same storage), permutes,
+// broadcasting and its adjoint sum_to, concatenation and splitting.
+#include <algorithm>
+#include <numeric>
+
+#include <xgrad/ops.h>
+
+#include "autograd/graph.h"
+#include "tensor/kernels.h"
+#include "tensor/strided.h"
+
+namespace xg {
+
+using autograd::Node;
+using autograd::record;
+
+Tensor reshape(const Tensor& x, const Shape& shape_in) {
+  Shape shape = shape_in;
+  std::int64_t known = 1, infer = -1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (infer >= 0) fail("reshape: only one dimension can be -1, got ", detail::shape_str(shape_in));
+      infer = static_cast<std::int64_t>(i);
+    } else if (shape[i] < 0) {
+      fail("reshape: invalid dimension ", shape[i], " in ", detail::shape_str(shape_in));
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (infer >= 0 && known != 0 && x.numel() % known == 0) shape[infer] = x.numel() / known;
+  if (shape_numel(shape) != x.numel() || (infer >= 0 && shape[infer] < 0))
+    fail("reshape: cannot reshape ", detail::shape_str(x.shape()), " (", x.numel(), " elements) into ",
+         detail::shape_str(shape_in));
+  if (shape == x.shape()) return x;
+  return record("reshape", {x}, detail::alias(x, shape), {},
+                [](Node& n, const Tensor& gy) { return tensor_list{reshape(gy, n.input_meta(0).shape)}; });
+}
+
+Tensor flatten(const Tensor& x, std::int64_t start_dim, std::int64_t end_dim) {
+  if (x.dim() == 0) return reshape(x, {1});
+  const auto s = detail::normalize_axis(start_dim, x.dim(), "flatten");
+  const auto e = detail::normalize_axis(end_dim, x.dim(), "flatten");
+  if (s > e) fail("flatten: start_dim ", start_dim, " comes after end_dim ", end_dim);
+  Shape shape(x.shape().begin(), x.shape().begin() + s);
+  shape.push_back(std::accumulate(x.shape().begin() + s, x.shape().begin() + e + 1, std::int64_t{1},
+                                  std::multiplies<>()));
+  shape.insert(shape.end(), x.shape().begin() + e + 1, x.shape().end());
+  return reshape(x, shape);
+}
+
+Tensor squeeze(const Tensor& x, std::int64_t axis) {
+  const auto a = detail::normalize_axis(axis, x.dim(), "squeeze");
+  if (x.dim() == 0) return x;
+  if (x.shape()[a] != 1)
+    fail("squeeze: axis ", axis, " of shape ", detail::shape_str(x.shape()), " has size ", x.shape()[a], ", not 1");
+  Shape shape = x.shape();
+  shape.erase(shape.begin() + a);
+  return reshape(x, shape);
+}
+
+Tensor unsqueeze(const Tensor& x, std::int64_t axis) {
+  const auto a = detail::normalize_axis(axis, x.dim() + 1, "unsqueeze");
+  Shape shape = x.shape();
+  shape.insert(shape.begin() + a, 1);
+  return reshape(x, shape);
+}
+
+Tensor permute(const Tensor& x, const Axes& perm_in) {
+  const std::int64_t nd = x.dim();
+  if (static_cast<std::int64_t>(perm_in.size()) != nd)
+    fail("permute: ", detail::shape_str(perm_in), " does not permute the ", nd, " axes of ", detail::shape_str(x.shape()));
+  Axes perm(perm_in.size()), inverse(perm_in.size(), -1);
+  for (std::size_t i = 0; i < perm.size(); ++i) {
+    perm[i] = detail::normalize_axis(perm_in[i], nd, "permute");
+    if (inverse[perm[i]] >= 0) fail("permute: axis ", perm_in[i], " repeated in ", detail::shape_str(perm_in));
+    inverse[perm[i]] = static_cast<std::int64_t>(i);
+  }
+  bool identity = true;
+  for (std::size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<std::int64_t>(i);
+  if (identity) return x;
+  return record("permute", {x}, kernel::permute(x, perm), {},
+                [inverse](Node&, const Tensor& gy) { return tensor_list{permute(gy, inverse)}; });
+}
+
+Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
+  Axes perm(static_cast<std::size_t>(x.dim()));
+  std::iota(perm.begin(), perm.end(), 0);
+  std::swap(perm.at(detail::normalize_axis(dim0, x.dim(), "transpose")),
+            perm.at(detail::normalize_axis(dim1, x.dim(), "transpose")));
+  return permute(x, perm);
+}
+
+Tensor broadcast_to(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  return record("broadcast_to", {x}, kernel::broadcast_to(x, shape, "broadcast_to"), {},
+                [](Node& n, const Tensor& gy) { return tensor_list{sum_to(gy, n.input_meta(0).shape)}; });
+}
+
+Tensor sum_to(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  const auto nd = static_cast<std::int64_t>(x.dim()), lead = nd - static_cast<std::int64_t>(shape.size());
+  bool ok = lead >= 0;
+  Axes axes;
+  for (std::int64_t i = 0; ok && i < nd; ++i) {
+    if (i < lead) {
+      axes.push_back(i);
+    } else if (shape[i - lead] == 1 && x.shape()[i] != 1) {
+      axes.push_back(i);
+    } else {
+      ok = shape[i - lead] == x.shape()[i];
+    }
+  }
+  if (!ok) fail("sum_to: cannot sum shape ", detail::shape_str(x.shape()), " down to ", detail::shape_str(shape));
+  return reshape(sum(x, axes, true), shape);
+}
+
+Tensor concat(const tensor_list& xs_in, std::int64_t axis) {
+  if (xs_in.empty()) fail("concat: no tensors given");
+  const std::int64_t nd = xs_in[0].dim();
+  if (nd == 0) fail("concat: 0-d tensors cannot be concatenated (use stack)");
+  const auto a = detail::normalize_axis(axis, nd, "concat");
+  Dtype dt = xs_in[0].dtype();
+  for (const auto& x : xs_in) dt = promote(dt, x.dtype());
+  tensor_list xs;
+  std::vector<std::int64_t> sizes;
+  for (std::size_t i = 0; i < xs_in.size(); ++i) {
+    const auto& x = xs_in[i];
+    bool same = x.dim() == nd;
+    for (std::int64_t d = 0; same && d < nd; ++d) same = d == a || x.shape()[d] == xs_in[0].shape()[d];
+    if (!same)
+      fail("concat: tensor ", i, " of shape ", detail::shape_str(x.shape()), " does not match ",
+           detail::shape_str(xs_in[0].shape()), " outside axis ", a);
+    xs.push_back(x.to(dt));
+    sizes.push_back(x.shape()[a]);
+  }
+  return record("concat", xs, kernel::concat(xs, a), {},
+                [sizes, a](Node&, const Tensor& gy) { return split(gy, sizes, a); });
+}
+
+Tensor stack(const tensor_list& xs, std::int64_t axis) {
+  if (xs.empty()) fail("stack: no tensors given");
+  const auto a = detail::normalize_axis(axis, xs[0].dim() + 1, "stack");
+  tensor_list expanded;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (xs[i].shape() != xs[0].shape())
+      fail("stack: tensor ", i, " of shape ", detail::shape_str(xs[i].shape()), " differs from ",
+           detail::shape_str(xs[0].shape()));
+    expanded.push_back(unsqueeze(xs[i], a));
+  }
+  return concat(expanded, a);
+}
+
+tensor_list split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis) {
+  if (x.dim() == 0) fail("split: a 0-d tensor cannot be split");
+  const auto a = detail::normalize_axis(axis, x.dim(), "split");
+  std::int64_t total = 0;
+  for (auto s : sizes) {
+    if (s < 0) fail("split: negative size in ", detail::shape_str(sizes));
+    total += s;
+  }
+  if (total != x.shape()[a])
+    fail("split: sizes ", detail::shape_str(sizes), " add up to ", total, ", but axis ", a, " of ",
+         detail::shape_str(x.shape()), " has size ", x.shape()[a]);
+  tensor_list outs;
+  std::int64_t start = 0;
+  for (auto s : sizes) {
+    outs.push_back(kernel::narrow(x, a, start, s));
+    start += s;
+  }
+  return record("split", {x}, outs, {}, [a](Node&, const tensor_list& gys) { return tensor_list{concat(gys, a)}; });
+}
+
+tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis) {
+  if (x.dim() == 0) fail("chunk: a 0-d tensor cannot be split");
+  const auto a = detail::normalize_axis(axis, x.dim(), "chunk");
+  if (chunks <= 0 || x.shape()[a] % chunks != 0)
+    fail("chunk: axis ", a, " of size ", x.shape()[a], " does not divide into ", chunks, " equal pieces");
+  return split(x, std::vector<std::int64_t>(static_cast<std::size_t>(chunks), x.shape()[a] / chunks), a);
+}
+
+Tensor slice(const Tensor& x, std::int64_t start, std::int64_t stop, std::int64_t step) {
+  if (x.dim() == 0) fail("slice: a 0-d tensor has no leading axis");
+  if (step <= 0) fail("slice: step must be positive, got ", step);
+  const std::int64_t n = x.shape()[0];
+  // Python's slice rules: negative counts from the end, out-of-range clamps.
+  auto clamp_index = [n](std::int64_t i) { return std::clamp(i < 0 ? i + n : i, std::int64_t{0}, n); };
+  const std::int64_t b = clamp_index(start), e = std::max(clamp_index(stop), clamp_index(start));
+  return index_select(x, 0, arange(static_cast<double>(b), static_cast<double>(e), static_cast<double>(step)));
+}
+
+}  // namespace xg

@@ -1,0 +1,97 @@
+// Elementwise functions of one tensor. Backward rules are written with differentiable
+// operations (so they can be differentiated again); piecewise-constant masks come straight
+// from kernels since their own derivative is zero.
+#include <xgrad/ops.h>
+
+#include "autograd/graph.h"
+#include "tensor/kernels.h"
+
+namespace xg {
+
+using autograd::Node;
+using autograd::record;
+using kernel::Unary;
+
+namespace {
+Tensor mask_positive(const Tensor& x) {
+  return kernel::binary(kernel::Binary::Gt, x, scalar_tensor(0.0, x.dtype()), "mask");
+}
+}  // namespace
+
+Tensor exp(const Tensor& x) {
+  Tensor y = kernel::unary(Unary::Exp, x, "exp");
+  return record("exp", {x}, y, {y}, [](Node& n, const Tensor& gy) {
+    return tensor_list{gy * n.saved(0)};  // d/dx e^x = e^x
+  });
+}
+
+Tensor log(const Tensor& x) {
+  return record("log", {x}, kernel::unary(Unary::Log, x, "log"), {x}, [](Node& n, const Tensor& gy) {
+    return tensor_list{gy / n.saved(0)};  // d/dx log x = 1/x
+  });
+}
+
+Tensor sqrt(const Tensor& x) {
+  Tensor y = kernel::unary(Unary::Sqrt, x, "sqrt");
+  return record("sqrt", {x}, y, {y}, [](Node& n, const Tensor& gy) {
+    return tensor_list{gy * 0.5 / n.saved(0)};  // d/dx sqrt x = 1 / (2 sqrt x)
+  });
+}
+
+Tensor abs(const Tensor& x) {
+  return record("abs", {x}, kernel::unary(Unary::Abs, x, "abs"), {x}, [](Node& n, const Tensor& gy) {
+    return tensor_list{gy * kernel::unary(Unary::Sign, n.saved(0), "abs")};
+  });
+}
+
+Tensor sin(const Tensor& x) {
+  return record("sin", {x}, kernel::unary(Unary::Sin, x, "sin"), {x},
+                [](Node& n, const Tensor& gy) { return tensor_list{gy * cos(n.saved(0))}; });
+}
+
+Tensor cos(const Tensor& x) {
+  return record("cos", {x}, kernel::unary(Unary::Cos, x, "cos"), {x},
+                [](Node& n, const Tensor& gy) { return tensor_list{-gy * sin(n.saved(0))}; });
+}
+
+Tensor tanh(const Tensor& x) {
+  Tensor y = kernel::unary(Unary::Tanh, x, "tanh");
+  return record("tanh", {x}, y, {y}, [](Node& n, const Tensor& gy) {
+    const Tensor y = n.saved(0);
+    return tensor_list{gy * (1.0 - y * y)};  // d/dx tanh x = 1 - tanh^2 x
+  });
+}
+
+Tensor sigmoid(const Tensor& x) {
+  Tensor y = kernel::unary(Unary::Sigmoid, x, "sigmoid");
+  return record("sigmoid", {x}, y, {y}, [](Node& n, const Tensor& gy) {
+    const Tensor y = n.saved(0);
+    return tensor_list{gy * y * (1.0 - y)};  // d/dx s(x) = s(x) (1 - s(x))
+  });
+}
+
+Tensor relu(const Tensor& x) {
+  return record("relu", {x}, kernel::unary(Unary::Relu, x, "relu"), {x},
+                [](Node& n, const Tensor& gy) { return tensor_list{gy * mask_positive(n.saved(0))}; });
+}
+
+Tensor leaky_relu(const Tensor& x, double slope) {
+  return record("leaky_relu", {x}, kernel::leaky_relu(x, slope), {x}, [slope](Node& n, const Tensor& gy) {
+    const Tensor x = n.saved(0);
+    return tensor_list{gy * kernel::where(mask_positive(x), scalar_tensor(1.0, x.dtype()), scalar_tensor(slope, x.dtype()))};
+  });
+}
+
+Tensor softplus(const Tensor& x) {
+  return record("softplus", {x}, kernel::unary(Unary::Softplus, x, "softplus"), {x},
+                [](Node& n, const Tensor& gy) { return tensor_list{gy * sigmoid(n.saved(0))}; });
+}
+
+Tensor clamp(const Tensor& x, double lo, double hi) {
+  if (lo > hi) fail("clamp: lower bound ", lo, " exceeds upper bound ", hi);
+  return record("clamp", {x}, kernel::clamp(x, lo, hi), {x}, [lo, hi](Node& n, const Tensor& gy) {
+    return tensor_list{gy * kernel::in_range_mask(n.saved(0), lo, hi)};
+  });
+}
+
+}  // namespace xg

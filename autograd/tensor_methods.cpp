@@ -1,0 +1,139 @@
+// The Tensor handle's autograd state, conversions, in-place updates and method forms of
+// the common operations.
+#include <cstring>
+
+#include <xgrad/autograd.h>
+#include <xgrad/ops.h>
+
+#include "autograd/graph.h"
+#include "tensor/kernels.h"
+
+namespace xg {
+
+using autograd::Node;
+using autograd::record;
+
+Tensor& Tensor::requires_grad_(bool requires_grad) {
+  if (requires_grad && !is_floating(dtype()))
+    fail("requires_grad_: only float tensors can require grad, this one is ", dtype_name(dtype()));
+  if (!is_leaf())
+    fail("requires_grad_: only leaves can be marked; this tensor was produced by ", grad_fn_name(),
+         " (use detach() to make a new leaf)");
+  impl_->requires_grad = requires_grad;
+  return *this;
+}
+
+bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
+bool Tensor::is_leaf() const { return !impl_ || !impl_->grad_fn; }
+std::string Tensor::grad_fn_name() const { return impl_ && impl_->grad_fn ? impl_->grad_fn->name() : ""; }
+std::shared_ptr<autograd::Node> Tensor::grad_fn() const { return impl_ ? impl_->grad_fn : nullptr; }
+Tensor Tensor::grad() const { return impl_ && impl_->grad ? Tensor(impl_->grad) : Tensor(); }
+std::uint64_t Tensor::version() const { return impl_ ? impl_->storage->version : 0; }
+
+void Tensor::set_grad(const Tensor& g) {
+  if (g.defined() && (g.shape() != shape()))
+    fail("set_grad: gradient of shape ", detail::shape_str(g.shape()), " for a tensor of shape ",
+         detail::shape_str(shape()));
+  impl_->grad = g.defined() ? g.impl() : nullptr;
+}
+
+void Tensor::zero_grad() {
+  if (impl_) impl_->grad.reset();
+}
+
+Tensor Tensor::detach() const { return detail::alias(*this, shape()); }
+
+Tensor Tensor::clone() const {
+  return record("clone", {*this}, kernel::copy(*this), {}, [](Node&, const Tensor& gy) { return tensor_list{gy}; });
+}
+
+Tensor Tensor::to(Dtype dtype) const {
+  if (dtype == this->dtype()) return *this;
+  return record("to", {*this}, kernel::cast(*this, dtype), {},
+                [](Node& n, const Tensor& gy) { return tensor_list{gy.to(n.input_meta(0).dtype)}; });
+}
+
+namespace {
+
+// In-place updates are not recorded; on a tensor the graph needs they would silently
+// corrupt gradients, so they are refused while recording (optimizers use NoGradGuard).
+void check_inplace(const Tensor& t, const Tensor* src, const char* op) {
+  if (t.requires_grad() && is_grad_enabled())
+    fail(op, ": in-place operation on a tensor of shape ", detail::shape_str(t.shape()),
+         " that requires grad while recording is on; wrap the update in xg::NoGradGuard");
+  if (src && t.dtype() == kInt64 && src->dtype() != kInt64)
+    fail(op, ": cannot write ", dtype_name(src->dtype()), " values into an int64 tensor");
+}
+
+Tensor& inplace(Tensor& t, kernel::Binary kind, const Tensor& src, const char* op) {
+  check_inplace(t, &src, op);
+  kernel::binary_inplace(kind, t, src, op);
+  return t;
+}
+
+}  // namespace
+
+Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  if (alpha == 1.0) return inplace(*this, kernel::Binary::Add, other, "add_");
+  check_inplace(*this, &other, "add_");
+  return inplace(*this, kernel::Binary::Add, kernel::binary(kernel::Binary::Mul, other, scalar_tensor(alpha, other.dtype()), "add_"), "add_");
+}
+Tensor& Tensor::add_(double v) { return inplace(*this, kernel::Binary::Add, scalar_tensor(v, dtype()), "add_"); }
+Tensor& Tensor::sub_(const Tensor& other) { return inplace(*this, kernel::Binary::Sub, other, "sub_"); }
+Tensor& Tensor::sub_(double v) { return inplace(*this, kernel::Binary::Sub, scalar_tensor(v, dtype()), "sub_"); }
+Tensor& Tensor::mul_(const Tensor& other) { return inplace(*this, kernel::Binary::Mul, other, "mul_"); }
+Tensor& Tensor::mul_(double v) { return inplace(*this, kernel::Binary::Mul, scalar_tensor(v, dtype()), "mul_"); }
+Tensor& Tensor::div_(const Tensor& other) { return inplace(*this, kernel::Binary::Div, other, "div_"); }
+Tensor& Tensor::div_(double v) { return inplace(*this, kernel::Binary::Div, scalar_tensor(v, dtype()), "div_"); }
+
+Tensor& Tensor::fill_(double value) {
+  check_inplace(*this, nullptr, "fill_");
+  detail::dispatch(dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* p = data<T>();
+    for (std::int64_t i = 0, n = numel(); i < n; ++i) p[i] = static_cast<T>(value);
+  });
+  ++impl_->storage->version;
+  return *this;
+}
+
+Tensor& Tensor::zero_() { return fill_(0.0); }
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  check_inplace(*this, &src, "copy_");
+  const Tensor b = kernel::broadcast_to(src.dtype() == dtype() ? src : kernel::cast(src, dtype()), shape(), "copy_");
+  std::memcpy(impl_->storage->data, b.impl()->storage->data, static_cast<std::size_t>(numel()) * dtype_size(dtype()));
+  ++impl_->storage->version;
+  return *this;
+}
+
+Tensor Tensor::sum(const Axes& axes, bool keepdims) const { return xg::sum(*this, axes, keepdims); }
+Tensor Tensor::mean(const Axes& axes, bool keepdims) const { return xg::mean(*this, axes, keepdims); }
+Tensor Tensor::max(const Axes& axes, bool keepdims) const { return xg::max(*this, axes, keepdims); }
+Tensor Tensor::min(const Axes& axes, bool keepdims) const { return xg::min(*this, axes, keepdims); }
+Tensor Tensor::var(const Axes& axes, bool keepdims, std::int64_t ddof) const { return xg::var(*this, axes, keepdims, ddof); }
+Tensor Tensor::argmax() const { return xg::argmax(*this); }
+Tensor Tensor::argmax(std::int64_t axis, bool keepdims) const { return xg::argmax(*this, axis, keepdims); }
+Tensor Tensor::argmin() const { return xg::argmin(*this); }
+Tensor Tensor::argmin(std::int64_t axis, bool keepdims) const { return xg::argmin(*this, axis, keepdims); }
+Tensor Tensor::reshape(const Shape& shape) const { return xg::reshape(*this, shape); }
+Tensor Tensor::flatten(std::int64_t start_dim, std::int64_t end_dim) const { return xg::flatten(*this, start_dim, end_dim); }
+Tensor Tensor::squeeze(std::int64_t axis) const { return xg::squeeze(*this, axis); }
+Tensor Tensor::unsqueeze(std::int64_t axis) const { return xg::unsqueeze(*this, axis); }
+Tensor Tensor::transpose(std::int64_t dim0, std::int64_t dim1) const { return xg::transpose(*this, dim0, dim1); }
+Tensor Tensor::permute(const Axes& perm) const { return xg::permute(*this, perm); }
+Tensor Tensor::matmul(const Tensor& other) const { return xg::matmul(*this, other); }
+Tensor Tensor::pow(double exponent) const { return xg::pow(*this, exponent); }
+Tensor Tensor::exp() const { return xg::exp(*this); }
+Tensor Tensor::log() const { return xg::log(*this); }
+Tensor Tensor::sqrt() const { return xg::sqrt(*this); }
+Tensor Tensor::abs() const { return xg::abs(*this); }
+Tensor Tensor::slice(std::int64_t start, std::int64_t stop, std::int64_t step) const { return xg::slice(*this, start, stop, step); }
+
+Tensor Tensor::T() const {
+  Axes perm;
+  for (std::int64_t i = dim() - 1; i >= 0; --i) perm.push_back(i);
+  return xg::permute(*this, perm);
+}
+
+}  // namespace xg

@@ -1,0 +1,113 @@
+// Creation functions: from values, nested lists, constants and ranges.
+#include <cmath>
+
+#include "tensor/tensor_impl.h"
+
+namespace xg {
+
+using detail::make_tensor;
+
+Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype) {
+  const auto n = shape_numel(shape);
+  if (n != static_cast<std::int64_t>(values.size()))
+    fail("tensor: ", values.size(), " values do not fill shape ", detail::shape_str(shape), " (", n,
+         " elements)");
+  Tensor t = make_tensor(shape, dtype);
+  detail::dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(values[i]);
+  });
+  return t;
+}
+
+namespace {
+
+// Flattens nested initializer lists, checking that every level is rectangular.
+void flatten_into(double v, std::vector<double>& out, Shape&, std::size_t) { out.push_back(v); }
+
+template <class L>
+void flatten_into(const std::initializer_list<L>& list, std::vector<double>& out, Shape& shape,
+                  std::size_t depth) {
+  const auto n = static_cast<std::int64_t>(list.size());
+  if (shape.size() <= depth) {
+    shape.push_back(n);
+  } else if (shape[depth] != n) {
+    fail("tensor: ragged nested list: a list at depth ", depth, " has ", n, " elements, expected ",
+         shape[depth]);
+  }
+  for (const auto& item : list) flatten_into(item, out, shape, depth + 1);
+}
+
+template <class L>
+Tensor from_nested(const std::initializer_list<L>& values, Dtype dtype) {
+  std::vector<double> flat;
+  Shape shape;
+  flatten_into(values, flat, shape, 0);
+  return tensor(flat, shape, dtype);
+}
+
+}  // namespace
+
+Tensor tensor(std::initializer_list<double> values, Dtype dtype) { return from_nested(values, dtype); }
+Tensor tensor(std::initializer_list<std::initializer_list<double>> values, Dtype dtype) {
+  return from_nested(values, dtype);
+}
+Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> values,
+              Dtype dtype) {
+  return from_nested(values, dtype);
+}
+Tensor tensor(
+    std::initializer_list<std::initializer_list<std::initializer_list<std::initializer_list<double>>>>
+        values,
+    Dtype dtype) {
+  return from_nested(values, dtype);
+}
+
+Tensor scalar_tensor(double value, Dtype dtype) { return full({}, value, dtype); }
+
+Tensor empty(const Shape& shape, Dtype dtype) { return make_tensor(shape, dtype); }
+
+Tensor full(const Shape& shape, double value, Dtype dtype) {
+  Tensor t = make_tensor(shape, dtype);
+  detail::dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    const T v = static_cast<T>(value);
+    for (std::int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = v;
+  });
+  return t;
+}
+
+Tensor zeros(const Shape& shape, Dtype dtype) { return full(shape, 0.0, dtype); }
+Tensor ones(const Shape& shape, Dtype dtype) { return full(shape, 1.0, dtype); }
+Tensor zeros_like(const Tensor& x) { return zeros(x.shape(), x.dtype()); }
+Tensor ones_like(const Tensor& x) { return ones(x.shape(), x.dtype()); }
+Tensor full_like(const Tensor& x, double value) { return full(x.shape(), value, x.dtype()); }
+
+Tensor arange(double start, double stop, double step, Dtype dtype) {
+  if (step == 0 || !std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step))
+    fail("arange: start ", start, ", stop ", stop, ", step ", step, " do not define a range");
+  const auto n = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil((stop - start) / step)));
+  Tensor t = make_tensor({n}, dtype);
+  detail::dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
+  });
+  return t;
+}
+
+Tensor arange(double stop, Dtype dtype) { return arange(0.0, stop, 1.0, dtype); }
+
+Tensor eye(std::int64_t n, Dtype dtype) {
+  Tensor t = zeros({n, n}, dtype);
+  detail::dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    for (std::int64_t i = 0; i < n; ++i) p[i * n + i] = T(1);
+  });
+  return t;
+}
+
+}  // namespace xg

@@ -1,0 +1,47 @@
+// Reproducible random numbers: the same seed gives the same tensors on every compiler and
+// standard library. std::mt19937_64's sequence is fixed by the C++ standard; the
+// distributions are our own (std::normal_distribution's output is implementation-defined).
+#pragma once
+
+#include <cstdint>
+#include <random>
+
+#include <xgrad/tensor.h>
+
+namespace xg {
+
+/// A seedable source of uniform, normal and integer variates.
+class Generator {
+ public:
+  explicit Generator(std::uint64_t seed = 0) { seed_(seed); }
+  void seed_(std::uint64_t seed);
+  /// Raw 64 random bits.
+  std::uint64_t next_u64() { return engine_(); }
+  /// Uniform on [0, 1), 53 random bits.
+  double uniform();
+  /// Standard normal (Box-Muller, the second value of each pair cached).
+  double normal();
+  /// Uniform integer in [0, n), without modulo bias.
+  std::uint64_t below(std::uint64_t n);
+
+ private:
+  std::mt19937_64 engine_;
+  double cached_normal_ = 0.0;
+  bool has_cached_ = false;
+};
+
+/// The global generator used by rand, randn, randint, randperm and initialisers.
+Generator& default_generator();
+/// Seeds the global generator.
+void manual_seed(std::uint64_t seed);
+
+/// Uniform on [0, 1).
+Tensor rand(const Shape& shape, Dtype dtype = kFloat32);
+/// Standard normal.
+Tensor randn(const Shape& shape, Dtype dtype = kFloat32);
+/// Uniform integers in [low, high).
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Dtype dtype = kInt64);
+/// A random permutation of 0..n-1 (int64).
+Tensor randperm(std::int64_t n);
+
+}  // namespace xg

@@ -1,0 +1,174 @@
+// xg::Tensor: a cheap, shared handle to a contiguous row-major n-d array with a runtime
+// dtype, plus the autograd state that the graph records on it. Copies share storage
+// (as libtorch); `clone()` copies data. No xtensor or BLAS header is reachable from here.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <xgrad/dtype.h>
+#include <xgrad/error.h>
+
+namespace xg {
+
+using Shape = std::vector<std::int64_t>;
+using Axes = std::vector<std::int64_t>;
+
+namespace detail {
+struct TensorImpl;
+}
+namespace autograd {
+class Node;
+}
+
+class Tensor;
+using tensor_list = std::vector<Tensor>;
+
+class Tensor {
+ public:
+  /// An undefined tensor (`defined()` is false), as returned by `grad()` before backward.
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<detail::TensorImpl> impl);
+
+  // ---- metadata ----
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& shape() const;
+  /// Size of one axis; negative axes count from the end.
+  std::int64_t size(std::int64_t axis) const;
+  std::int64_t dim() const;
+  std::int64_t numel() const;
+  Dtype dtype() const;
+  /// The value of a one-element tensor, as double.
+  double item() const;
+  /// All elements, converted to T, in row-major order.
+  template <class T>
+  std::vector<T> to_vector() const;
+  /// Raw pointer to the elements; T must match dtype(). Writing through it is not recorded.
+  template <class T>
+  T* data();
+  template <class T>
+  const T* data() const;
+  /// The value at a multi-index, as double (bounds-checked; negative indices count from the end).
+  double at(const std::vector<std::int64_t>& index) const;
+  /// True when both handles share the same tensor.
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+
+  // ---- autograd ----
+  /// Marks a leaf as a parameter whose gradient backward() accumulates into grad().
+  Tensor& requires_grad_(bool requires_grad = true);
+  bool requires_grad() const;
+  /// True for tensors not produced by a recorded operation.
+  bool is_leaf() const;
+  /// Name of the node that produced this tensor ("MulBackward"), or "" for a leaf.
+  std::string grad_fn_name() const;
+  /// The node that produced this tensor (null for a leaf); for debugging and leak tests.
+  std::shared_ptr<autograd::Node> grad_fn() const;
+  /// Accumulated gradient; undefined until a backward reaches this leaf.
+  Tensor grad() const;
+  void set_grad(const Tensor& grad);
+  /// Drops the accumulated gradient (it becomes undefined, as PyTorch's set_to_none).
+  void zero_grad();
+  /// Backpropagates from this tensor. A non-scalar needs `grad_output` of its shape.
+  void backward(const Tensor& grad_output = Tensor(), bool retain_graph = false,
+                bool create_graph = false) const;
+  /// A new handle on the same storage, cut from the graph.
+  Tensor detach() const;
+  /// A copy of the data (differentiable).
+  Tensor clone() const;
+  /// Converts the dtype (differentiable between float types); returns *this if equal.
+  Tensor to(Dtype dtype) const;
+  /// Storage version, bumped by every in-place operation.
+  std::uint64_t version() const;
+
+  // ---- in-place (not recorded; for optimizers and initialisers) ----
+  Tensor& add_(const Tensor& other, double alpha = 1.0);
+  Tensor& add_(double value);
+  Tensor& sub_(const Tensor& other);
+  Tensor& sub_(double value);
+  Tensor& mul_(const Tensor& other);
+  Tensor& mul_(double value);
+  Tensor& div_(const Tensor& other);
+  Tensor& div_(double value);
+  Tensor& fill_(double value);
+  Tensor& zero_();
+  /// Copies `src` (broadcast and converted) into this tensor's storage.
+  Tensor& copy_(const Tensor& src);
+
+  // ---- method forms of common operations (see xgrad/ops.h) ----
+  Tensor sum(const Axes& axes = {}, bool keepdims = false) const;
+  Tensor mean(const Axes& axes = {}, bool keepdims = false) const;
+  Tensor max(const Axes& axes = {}, bool keepdims = false) const;
+  Tensor min(const Axes& axes = {}, bool keepdims = false) const;
+  Tensor var(const Axes& axes = {}, bool keepdims = false, std::int64_t ddof = 0) const;
+  Tensor argmax() const;
+  Tensor argmax(std::int64_t axis, bool keepdims = false) const;
+  Tensor argmin() const;
+  Tensor argmin(std::int64_t axis, bool keepdims = false) const;
+  Tensor reshape(const Shape& shape) const;
+  Tensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;
+  Tensor squeeze(std::int64_t axis) const;
+  Tensor unsqueeze(std::int64_t axis) const;
+  /// Reverses the axes (numpy's `.T`); for a matrix, its transpose.
+  Tensor T() const;
+  Tensor transpose(std::int64_t dim0, std::int64_t dim1) const;
+  Tensor permute(const Axes& perm) const;
+  Tensor matmul(const Tensor& other) const;
+  Tensor pow(double exponent) const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor abs() const;
+  /// Rows start..stop-1 (step `step`) of the leading axis.
+  Tensor slice(std::int64_t start, std::int64_t stop, std::int64_t step = 1) const;
+
+  /// Internal handle, for the library's own layers.
+  const std::shared_ptr<detail::TensorImpl>& impl() const { return impl_; }
+
+ private:
+  std::shared_ptr<detail::TensorImpl> impl_;
+};
+
+// ---- creation ----
+/// A tensor from values and a shape: `xg::tensor(values, {3, 4}, xg::kFloat64)`.
+Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype = kFloat32);
+/// From nested initializer lists, 1-D to 4-D; ragged lists throw.
+Tensor tensor(std::initializer_list<double> values, Dtype dtype = kFloat32);
+Tensor tensor(std::initializer_list<std::initializer_list<double>> values, Dtype dtype = kFloat32);
+Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> values,
+              Dtype dtype = kFloat32);
+Tensor tensor(
+    std::initializer_list<std::initializer_list<std::initializer_list<std::initializer_list<double>>>>
+        values,
+    Dtype dtype = kFloat32);
+/// A 0-d tensor holding one value.
+Tensor scalar_tensor(double value, Dtype dtype = kFloat32);
+/// Uninitialised storage of the given shape (the fastest creation; contents are unspecified).
+Tensor empty(const Shape& shape, Dtype dtype = kFloat32);
+Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
+Tensor ones(const Shape& shape, Dtype dtype = kFloat32);
+Tensor full(const Shape& shape, double value, Dtype dtype = kFloat32);
+Tensor zeros_like(const Tensor& x);
+Tensor ones_like(const Tensor& x);
+Tensor full_like(const Tensor& x, double value);
+/// start, start+step, ... < stop (numpy's arange); int64 unless a dtype is given.
+Tensor arange(double start, double stop, double step = 1.0, Dtype dtype = kInt64);
+Tensor arange(double stop, Dtype dtype = kInt64);
+/// n x n identity.
+Tensor eye(std::int64_t n, Dtype dtype = kFloat32);
+
+/// numpy-style printing: values, then shape and dtype.
+std::ostream& operator<<(std::ostream& os, const Tensor& x);
+/// The shortest text that reads back as exactly `v`, as Python's repr ("2.0", "1.4545454545454546").
+std::string repr(double v);
+/// Number of elements of a shape.
+std::int64_t shape_numel(const Shape& shape);
+
+/// Sets the number of threads used by matrix products (OpenBLAS); default 1, see docs.
+void set_num_threads(int n);
+int get_num_threads();
+
+}  // namespace xg

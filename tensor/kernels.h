@@ -1,0 +1,73 @@
+// Private: the raw kernels. They compute values only and know nothing of gradients; the
+// differentiable operations in autograd/ call them and record the graph. Every kernel
+// returns a fresh contiguous tensor unless its name ends in `_inplace`.
+#pragma once
+
+#include <cstdint>
+
+#include <xgrad/tensor.h>
+
+namespace xg::kernel {
+
+enum class Binary { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge };
+enum class Unary { Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Sign, Softplus };
+enum class Reduce { Sum, Max, Min };
+
+/// Elementwise a (op) b with broadcasting; operands are promoted to a common dtype (int64
+/// division gives float32). Comparisons give 1/0 in that dtype. `op` names errors.
+Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op);
+/// dst (op)= src in place, src broadcast to dst's shape and converted to its dtype.
+void binary_inplace(Binary kind, Tensor& dst, const Tensor& src, const char* op);
+/// Elementwise unary function on a float tensor (Neg, Abs, Sign also on int64).
+Tensor unary(Unary kind, const Tensor& x, const char* op);
+/// x^c for a scalar exponent.
+Tensor pow_scalar(const Tensor& x, double c);
+/// x > 0 ? x : slope * x.
+Tensor leaky_relu(const Tensor& x, double slope);
+/// min(max(x, lo), hi).
+Tensor clamp(const Tensor& x, double lo, double hi);
+/// 1 where lo <= x <= hi, else 0, in x's dtype.
+Tensor in_range_mask(const Tensor& x, double lo, double hi);
+/// cond != 0 ? a : b, broadcasting all three.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+/// Converted copy.
+Tensor cast(const Tensor& x, Dtype dtype);
+/// Contiguous copy.
+Tensor copy(const Tensor& x);
+/// True when every element is finite (always true for int64).
+bool all_finite(const Tensor& x);
+
+/// Reduction over normalised, sorted, unique `axes` (all axes when empty).
+Tensor reduce(Reduce kind, const Tensor& x, const Axes& axes, bool keepdims);
+/// Index of the max (or min) along `axis`, or of the flattened tensor when axis < 0.
+Tensor arg_reduce(bool is_max, const Tensor& x, std::int64_t axis, bool keepdims);
+/// Stable softmax / log-softmax along a normalised axis.
+Tensor softmax(const Tensor& x, std::int64_t axis);
+Tensor log_softmax(const Tensor& x, std::int64_t axis);
+/// log(sum(exp(x))) along a normalised axis, max-shifted.
+Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdims);
+
+/// op(a) @ op(b) for 2-D operands, or batch-wise for 3-D operands of equal batch size,
+/// straight through cblas_?gemm with transpose flags.
+Tensor gemm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b);
+
+/// Materialised permutation of the axes.
+Tensor permute(const Tensor& x, const Axes& perm);
+/// Materialised broadcast to `shape`.
+Tensor broadcast_to(const Tensor& x, const Shape& shape, const char* op);
+/// Concatenation along a normalised axis (all dtypes equal, other axes equal).
+Tensor concat(const tensor_list& xs, std::int64_t axis);
+/// Slices [start, start+len) along `axis` into a fresh tensor.
+Tensor narrow(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t len);
+/// Rows of x along `axis` picked by the int64 1-D `index`.
+Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, const char* op);
+/// Zeros of `shape`, then src's slices added at `index` along `axis` (index_select's adjoint).
+Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src);
+/// out[i][j] = x[i][index[i][j]] along `axis` (torch.gather); index has x's rank.
+Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index, const char* op);
+/// Zeros of `shape`, then src scattered and added at `index` along `axis` (gather's adjoint).
+Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src);
+/// One-hot float32 rows for int64 labels in [0, num_classes).
+Tensor one_hot(const Tensor& labels, std::int64_t num_classes);
+
+}  // namespace xg::kernel

@@ -1,0 +1,90 @@
+// The reproducible generator and the random creation functions.
+#include <cmath>
+
+#include <xgrad/random.h>
+
+#include "tensor/tensor_impl.h"
+
+namespace xg {
+
+void Generator::seed_(std::uint64_t seed) {
+  engine_.seed(seed);
+  has_cached_ = false;
+}
+
+double Generator::uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+
+double Generator::normal() {
+  if (has_cached_) {
+    has_cached_ = false;
+    return cached_normal_;
+  }
+  // Box-Muller on (0, 1] x [0, 1): u1 is never 0, so log is finite.
+  const double u1 = 1.0 - uniform();
+  const double u2 = uniform();
+  const double r = std::sqrt(-2.0 * std::log(u1));
+  const double theta = 2.0 * M_PI * u2;
+  cached_normal_ = r * std::sin(theta);
+  has_cached_ = true;
+  return r * std::cos(theta);
+}
+
+std::uint64_t Generator::below(std::uint64_t n) {
+  if (n == 0) fail("Generator::below: empty range");
+  // Rejection sampling: discard the top partial block so every value is equally likely.
+  const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+  std::uint64_t r;
+  do r = engine_();
+  while (r >= limit);
+  return r % n;
+}
+
+Generator& default_generator() {
+  static Generator gen(0);
+  return gen;
+}
+
+void manual_seed(std::uint64_t seed) { default_generator().seed_(seed); }
+
+template <class Draw>
+static Tensor fill_random(const Shape& shape, Dtype dtype, Draw draw) {
+  Tensor t = detail::make_tensor(shape, dtype);
+  detail::dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    for (std::int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = static_cast<T>(draw());
+  });
+  return t;
+}
+
+Tensor rand(const Shape& shape, Dtype dtype) {
+  if (!is_floating(dtype)) fail("rand: dtype must be float32 or float64, got ", dtype_name(dtype));
+  auto& g = default_generator();
+  return fill_random(shape, dtype, [&] { return g.uniform(); });
+}
+
+Tensor randn(const Shape& shape, Dtype dtype) {
+  if (!is_floating(dtype)) fail("randn: dtype must be float32 or float64, got ", dtype_name(dtype));
+  auto& g = default_generator();
+  return fill_random(shape, dtype, [&] { return g.normal(); });
+}
+
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Dtype dtype) {
+  if (high <= low) fail("randint: empty range [", low, ", ", high, ")");
+  auto& g = default_generator();
+  const auto span = static_cast<std::uint64_t>(high - low);
+  return fill_random(shape, dtype, [&] { return low + static_cast<std::int64_t>(g.below(span)); });
+}
+
+Tensor randperm(std::int64_t n) {
+  if (n < 0) fail("randperm: negative length ", n);
+  Tensor t = arange(static_cast<double>(n));
+  auto* p = t.data<std::int64_t>();
+  auto& g = default_generator();
+  // Fisher-Yates.
+  for (std::int64_t i = n - 1; i > 0; --i)
+    std::swap(p[i], p[static_cast<std::int64_t>(g.below(static_cast<std::uint64_t>(i + 1)))]);
+  return t;
+}
+
+}  // namespace xg

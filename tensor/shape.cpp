@@ -1,0 +1,216 @@
+// Kernels that move data: permutes, broadcasts, concatenation, slicing and indexing.
+#include <cstring>
+
+#include "tensor/kernels.h"
+#include "tensor/strided.h"
+#include "tensor/tensor_impl.h"
+
+namespace xg::kernel {
+
+using detail::contiguous_strides;
+using detail::dispatch;
+using detail::make_tensor;
+using detail::shape_str;
+
+namespace {
+
+// Copies the strided view (shape, strides over x's storage) into a fresh contiguous tensor.
+Tensor gather_strided(const Tensor& x, const Shape& shape, const Shape& strides) {
+  Tensor out = make_tensor(shape, x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    detail::for_each_run<2>(shape, {contiguous_strides(shape), strides}, [&](auto off, std::int64_t n, auto in) {
+      T* o = po + off[0];
+      const T* p = px + off[1];
+      if (in[1] == 1)
+        std::memcpy(o, p, static_cast<std::size_t>(n) * sizeof(T));
+      else
+        for (std::int64_t i = 0; i < n; ++i) o[i] = p[i * in[1]];
+    });
+  });
+  return out;
+}
+
+std::int64_t checked_index(std::int64_t v, std::int64_t size, const char* op, std::int64_t axis, std::int64_t pos) {
+  if (v < -size || v >= size)
+    fail(op, ": index ", v, " at position ", pos, " is out of range for axis ", axis, " of size ", size);
+  return v < 0 ? v + size : v;
+}
+
+void require_int64_index(const Tensor& index, const char* op) {
+  if (index.dtype() != kInt64) fail(op, ": index tensor must be int64, got ", dtype_name(index.dtype()));
+}
+
+// Sizes of the axes before and after `axis`.
+std::pair<std::int64_t, std::int64_t> outer_inner(const Shape& shape, std::int64_t axis) {
+  std::int64_t outer = 1, inner = 1;
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(shape.size()); ++i) {
+    if (i < axis) outer *= shape[i];
+    if (i > axis) inner *= shape[i];
+  }
+  return {outer, inner};
+}
+
+}  // namespace
+
+Tensor permute(const Tensor& x, const Axes& perm) {
+  const auto cs = contiguous_strides(x.shape());
+  Shape shape(perm.size()), strides(perm.size());
+  for (std::size_t i = 0; i < perm.size(); ++i) {
+    shape[i] = x.shape()[perm[i]];
+    strides[i] = cs[perm[i]];
+  }
+  return gather_strided(x, shape, strides);
+}
+
+Tensor broadcast_to(const Tensor& x, const Shape& shape, const char* op) {
+  if (shape.size() < x.shape().size() || detail::broadcast_shapes(x.shape(), shape, op) != shape)
+    fail(op, ": cannot broadcast shape ", shape_str(x.shape()), " to ", shape_str(shape));
+  return gather_strided(x, shape, detail::broadcast_strides(x.shape(), shape));
+}
+
+Tensor concat(const tensor_list& xs, std::int64_t axis) {
+  Shape shape = xs.at(0).shape();
+  shape[axis] = 0;
+  for (const auto& t : xs) shape[axis] += t.shape()[axis];
+  Tensor out = make_tensor(shape, xs[0].dtype());
+  const auto [outer, inner] = outer_inner(shape, axis);
+  const std::size_t esize = dtype_size(out.dtype());
+  auto* po = static_cast<char*>(out.impl()->storage->data);
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (const auto& t : xs) {
+      const std::size_t bytes = static_cast<std::size_t>(t.shape()[axis] * inner) * esize;
+      std::memcpy(po, static_cast<const char*>(t.impl()->storage->data) + o * bytes, bytes);
+      po += bytes;
+    }
+  return out;
+}
+
+Tensor narrow(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t len) {
+  Shape shape = x.shape();
+  shape[axis] = len;
+  Tensor out = make_tensor(shape, x.dtype());
+  const auto [outer, inner] = outer_inner(x.shape(), axis);
+  const std::size_t esize = dtype_size(x.dtype());
+  const auto* px = static_cast<const char*>(x.impl()->storage->data);
+  auto* po = static_cast<char*>(out.impl()->storage->data);
+  const std::size_t row = static_cast<std::size_t>(len * inner) * esize;
+  for (std::int64_t o = 0; o < outer; ++o)
+    std::memcpy(po + o * row, px + (o * x.shape()[axis] + start) * inner * static_cast<std::int64_t>(esize), row);
+  return out;
+}
+
+Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, const char* op) {
+  require_int64_index(index, op);
+  if (index.dim() != 1) fail(op, ": index must be 1-D, got shape ", shape_str(index.shape()));
+  Shape shape = x.shape();
+  const std::int64_t size = shape[axis];
+  shape[axis] = index.numel();
+  Tensor out = make_tensor(shape, x.dtype());
+  const auto [outer, inner] = outer_inner(x.shape(), axis);
+  const std::size_t esize = dtype_size(x.dtype());
+  const auto* idx = index.data<std::int64_t>();
+  const auto* px = static_cast<const char*>(x.impl()->storage->data);
+  auto* po = static_cast<char*>(out.impl()->storage->data);
+  const std::size_t block = static_cast<std::size_t>(inner) * esize;
+  for (std::int64_t j = 0; j < index.numel(); ++j) checked_index(idx[j], size, op, axis, j);
+  for (std::int64_t o = 0; o < outer; ++o)
+    for (std::int64_t j = 0; j < index.numel(); ++j) {
+      const std::int64_t r = idx[j] < 0 ? idx[j] + size : idx[j];
+      std::memcpy(po + (o * index.numel() + j) * block, px + (o * size + r) * block, block);
+    }
+  return out;
+}
+
+Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src) {
+  Tensor out = zeros(shape, src.dtype());
+  const std::int64_t size = shape[axis];
+  const auto [outer, inner] = outer_inner(shape, axis);
+  const auto* idx = index.data<std::int64_t>();
+  const std::int64_t m = index.numel();
+  dispatch(src.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* ps = src.data<T>();
+    T* po = out.data<T>();
+    for (std::int64_t o = 0; o < outer; ++o)
+      for (std::int64_t j = 0; j < m; ++j) {
+        const std::int64_t r = checked_index(idx[j], size, "index_add", axis, j);
+        T* d = po + (o * size + r) * inner;
+        const T* s = ps + (o * m + j) * inner;
+        for (std::int64_t i = 0; i < inner; ++i) d[i] += s[i];
+      }
+  });
+  return out;
+}
+
+namespace {
+
+// Visits every element of `index` with the offset of the element of a tensor of `target`
+// shape it addresses: f(index_position, target_offset).
+template <class F>
+void for_each_gathered(const Shape& target, std::int64_t axis, const Tensor& index, const char* op, F f) {
+  require_int64_index(index, op);
+  if (index.dim() != static_cast<std::int64_t>(target.size()))
+    fail(op, ": index of shape ", shape_str(index.shape()), " must have the rank of the input ",
+         shape_str(target));
+  for (std::size_t d = 0; d < target.size(); ++d)
+    if (static_cast<std::int64_t>(d) != axis && index.shape()[d] > target[d])
+      fail(op, ": index shape ", shape_str(index.shape()), " exceeds input shape ", shape_str(target),
+           " on axis ", d);
+  Shape ts = contiguous_strides(target);
+  const std::int64_t axis_stride = ts[axis];
+  ts[axis] = 0;
+  const auto* idx = index.data<std::int64_t>();
+  detail::for_each_run<2>(index.shape(), {contiguous_strides(index.shape()), ts},
+                          [&](auto off, std::int64_t n, auto in) {
+                            for (std::int64_t i = 0; i < n; ++i) {
+                              const std::int64_t p = off[0] + i * in[0];
+                              const std::int64_t v = checked_index(idx[p], target[axis], op, axis, p);
+                              f(p, off[1] + i * in[1] + v * axis_stride);
+                            }
+                          });
+}
+
+}  // namespace
+
+Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index, const char* op) {
+  Tensor out = make_tensor(index.shape(), x.dtype());
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    for_each_gathered(x.shape(), axis, index, op, [&](std::int64_t p, std::int64_t xo) { po[p] = px[xo]; });
+  });
+  return out;
+}
+
+Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src) {
+  Tensor out = zeros(shape, src.dtype());
+  dispatch(src.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* ps = src.data<T>();
+    T* po = out.data<T>();
+    for_each_gathered(shape, axis, index, "scatter_add", [&](std::int64_t p, std::int64_t o) { po[o] += ps[p]; });
+  });
+  return out;
+}
+
+Tensor one_hot(const Tensor& labels, std::int64_t num_classes) {
+  require_int64_index(labels, "one_hot");
+  if (num_classes <= 0) fail("one_hot: num_classes must be positive, got ", num_classes);
+  Shape shape = labels.shape();
+  shape.push_back(num_classes);
+  Tensor out = zeros(shape, kFloat32);
+  const auto* pl = labels.data<std::int64_t>();
+  float* po = out.data<float>();
+  for (std::int64_t i = 0; i < labels.numel(); ++i) {
+    if (pl[i] < 0 || pl[i] >= num_classes)
+      fail("one_hot: label ", pl[i], " at position ", i, " is outside [0, ", num_classes, ")");
+    po[i * num_classes + pl[i]] = 1.0f;
+  }
+  return out;
+}
+
+}  // namespace xg::kernel

@@ -1,0 +1,164 @@
+// Storage, the handle's metadata and element access.
+#include <cstdlib>
+#include <cstring>
+
+#include "tensor/tensor_impl.h"
+
+namespace xg {
+
+namespace detail {
+
+Storage::Storage(std::size_t bytes) : nbytes(bytes) {
+  // aligned_alloc wants a size that is a multiple of the alignment.
+  const std::size_t alloc = ((bytes + 63) / 64) * 64 + 64 * (bytes == 0);
+  data = std::aligned_alloc(64, alloc);
+  if (data == nullptr) fail("tensor: out of memory allocating ", bytes, " bytes");
+}
+
+Storage::~Storage() { std::free(data); }
+
+Tensor make_tensor(const Shape& shape, Dtype dtype) {
+  for (auto d : shape)
+    if (d < 0) fail("tensor: negative dimension in shape ", shape_str(shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->numel = shape_numel(shape);
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(impl->numel) * dtype_size(dtype));
+  impl->shape = shape;
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+Tensor alias(const Tensor& x, const Shape& shape) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = x.impl()->storage;
+  impl->shape = shape;
+  impl->numel = x.numel();
+  impl->dtype = x.dtype();
+  return Tensor(std::move(impl));
+}
+
+std::int64_t normalize_axis(std::int64_t axis, std::int64_t ndim, const char* op) {
+  const std::int64_t lo = -std::max<std::int64_t>(ndim, 1), hi = std::max<std::int64_t>(ndim, 1) - 1;
+  if (axis < lo || axis > hi)
+    fail(op, ": axis ", axis, " is out of range for a tensor of dimension ", ndim, " (valid: ", lo,
+         " to ", hi, ")");
+  return axis < 0 ? axis + std::max<std::int64_t>(ndim, 1) : axis;
+}
+
+Shape contiguous_strides(const Shape& shape) {
+  Shape s(shape.size(), 1);
+  for (std::size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];
+  return s;
+}
+
+std::string shape_str(const std::vector<std::int64_t>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+}  // namespace detail
+
+using detail::TensorImpl;
+
+const char* dtype_name(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::Float32:
+      return "float32";
+    case Dtype::Float64:
+      return "float64";
+    case Dtype::Int64:
+      return "int64";
+  }
+  return "?";
+}
+
+std::size_t dtype_size(Dtype dtype) { return dtype == Dtype::Float32 ? 4 : 8; }
+
+std::int64_t shape_numel(const Shape& shape) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+Tensor::Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+static const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl, const char* what) {
+  if (!impl) fail(what, ": the tensor is undefined (default-constructed, or a grad() never computed)");
+  return *impl;
+}
+
+const Shape& Tensor::shape() const { return checked(impl_, "shape").shape; }
+std::int64_t Tensor::dim() const { return static_cast<std::int64_t>(shape().size()); }
+std::int64_t Tensor::numel() const { return checked(impl_, "numel").numel; }
+Dtype Tensor::dtype() const { return checked(impl_, "dtype").dtype; }
+
+std::int64_t Tensor::size(std::int64_t axis) const {
+  if (dim() == 0) fail("size: a 0-d tensor has no axes");
+  return shape()[detail::normalize_axis(axis, dim(), "size")];
+}
+
+static double element(const TensorImpl& t, std::int64_t i) {
+  return detail::dispatch(t.dtype, [&](auto tag) { return static_cast<double>(t.ptr<decltype(tag)>()[i]); });
+}
+
+double Tensor::item() const {
+  const auto& t = checked(impl_, "item");
+  if (t.numel != 1)
+    fail("item: only a one-element tensor converts to a number, got shape ", detail::shape_str(t.shape),
+         " with ", t.numel, " elements");
+  return element(t, 0);
+}
+
+double Tensor::at(const std::vector<std::int64_t>& index) const {
+  const auto& t = checked(impl_, "at");
+  if (index.size() != t.shape.size())
+    fail("at: index ", detail::shape_str(index), " has ", index.size(), " entries for a tensor of shape ",
+         detail::shape_str(t.shape));
+  std::int64_t flat = 0;
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    std::int64_t k = index[i] < 0 ? index[i] + t.shape[i] : index[i];
+    if (k < 0 || k >= t.shape[i])
+      fail("at: index ", index[i], " is out of range for axis ", i, " of size ", t.shape[i], " (shape ",
+           detail::shape_str(t.shape), ")");
+    flat = flat * t.shape[i] + k;
+  }
+  return element(t, flat);
+}
+
+template <class T>
+std::vector<T> Tensor::to_vector() const {
+  const auto& t = checked(impl_, "to_vector");
+  std::vector<T> out(static_cast<std::size_t>(t.numel));
+  detail::dispatch(t.dtype, [&](auto tag) {
+    const auto* p = t.ptr<decltype(tag)>();
+    for (std::int64_t i = 0; i < t.numel; ++i) out[i] = static_cast<T>(p[i]);
+  });
+  return out;
+}
+
+template <class T>
+T* Tensor::data() {
+  const auto& t = checked(impl_, "data");
+  if (t.dtype != dtype_of<T>())
+    fail("data<", dtype_name(dtype_of<T>()), ">: the tensor's dtype is ", dtype_name(t.dtype));
+  return t.ptr<T>();
+}
+
+template <class T>
+const T* Tensor::data() const {
+  return const_cast<Tensor*>(this)->data<T>();
+}
+
+template std::vector<float> Tensor::to_vector() const;
+template std::vector<double> Tensor::to_vector() const;
+template std::vector<std::int64_t> Tensor::to_vector() const;
+template std::vector<int> Tensor::to_vector() const;
+template float* Tensor::data();
+template double* Tensor::data();
+template std::int64_t* Tensor::data();
+template const float* Tensor::data() const;
+template const double* Tensor::data() const;
+template const std::int64_t* Tensor::data() const;
+
+}  // namespace xg

@@ -1,0 +1,74 @@
+// Private: what an xg::Tensor handle points to. Included by the library's own sources only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <xgrad/tensor.h>
+
+namespace xg::detail {
+
+/// A 64-byte aligned buffer with the version counter that in-place operations bump
+/// (shared by every tensor viewing the buffer, so a reshape sees the same version).
+struct Storage {
+  explicit Storage(std::size_t nbytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data = nullptr;
+  std::size_t nbytes = 0;
+  std::uint64_t version = 0;
+};
+
+struct TensorImpl {
+  std::shared_ptr<Storage> storage;
+  Shape shape;
+  std::int64_t numel = 0;
+  Dtype dtype = kFloat32;
+
+  // autograd state; the graph only ever points from outputs to inputs.
+  bool requires_grad = false;
+  std::shared_ptr<autograd::Node> grad_fn;  // null for leaves
+  std::uint32_t output_nr = 0;              // which output of grad_fn this is
+  std::shared_ptr<TensorImpl> grad;         // accumulated by backward (leaves)
+
+  template <class T>
+  T* ptr() const {
+    return static_cast<T*>(storage->data);
+  }
+};
+
+/// A fresh tensor with uninitialised storage.
+Tensor make_tensor(const Shape& shape, Dtype dtype);
+/// A new handle sharing `x`'s storage with another shape (same numel), no autograd state.
+Tensor alias(const Tensor& x, const Shape& shape);
+
+/// Calls f(T{}) with T the C++ type of `dtype`.
+template <class F>
+decltype(auto) dispatch(Dtype dtype, F&& f) {
+  switch (dtype) {
+    case Dtype::Float32:
+      return f(float{});
+    case Dtype::Float64:
+      return f(double{});
+    case Dtype::Int64:
+      break;
+  }
+  return f(std::int64_t{});
+}
+
+/// Calls f(T{}) for float dtypes; throws for int64, naming `op`.
+template <class F>
+decltype(auto) dispatch_float(Dtype dtype, const char* op, F&& f) {
+  if (dtype == Dtype::Int64) fail(op, ": expected a float tensor, got int64");
+  if (dtype == Dtype::Float32) return f(float{});
+  return f(double{});
+}
+
+/// Normalises a possibly negative axis against `ndim`, naming `op` in the error.
+std::int64_t normalize_axis(std::int64_t axis, std::int64_t ndim, const char* op);
+/// Row-major element strides of a contiguous shape.
+Shape contiguous_strides(const Shape& shape);
+
+}  // namespace xg::detail
