@@ -127,7 +127,11 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
     }
     if (GraphAccess::released(*node)) node->saved();  // throws the "second time" error
 
-    tensor_list gxs = node->backward(gys);
+    tensor_list gxs;
+    {
+      autograd::BackwardScope scope(node);
+      gxs = node->backward(gys);
+    }
     const auto& edges = GraphAccess::edges(*node);
     if (gxs.size() != edges.size())
       fail(node->name(), " returned ", gxs.size(), " gradients for ", edges.size(), " inputs");

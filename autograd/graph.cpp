@@ -9,6 +9,7 @@ namespace xg {
 namespace {
 thread_local bool t_grad_enabled = true;
 thread_local bool t_anomaly_enabled = false;
+thread_local const autograd::Node* t_backward_node = nullptr;
 }  // namespace
 
 bool is_grad_enabled() { return t_grad_enabled; }
@@ -48,11 +49,18 @@ void Node::save_for_backward(const tensor_list& tensors) {
   pending_saved_.insert(pending_saved_.end(), tensors.begin(), tensors.end());
 }
 
+namespace {
+void check_not_released(const Node& n, bool released) {
+  if (released)
+    fail(n.name(), ": trying to backward through the graph a second time: its saved tensors were freed by the "
+                   "first backward. Pass retain_graph=true to the first backward to keep them.");
+}
+}  // namespace
+
 Tensor Node::saved(std::size_t i) const {
-  if (released_)
-    fail(name_, ": trying to backward through the graph a second time: its saved tensors were freed by the "
-                "first backward. Pass retain_graph=true to the first backward to keep them.");
-  const SavedTensor& s = saved_.at(i);
+  check_not_released(*this, released_);
+  if (i >= saved_.size()) fail(name_, ": saved tensor ", i, " requested, but ", saved_.size(), " were saved");
+  const SavedTensor& s = saved_[i];
   if (s.data.impl()->storage->version != s.version)
     fail(name_, ": a tensor of shape ", detail::shape_str(s.data.shape()), " saved for backward (", s.is_output ? "output" : "input",
          " ", i, ") was modified by an in-place operation: its version is ", s.data.impl()->storage->version,
@@ -67,6 +75,7 @@ Tensor Node::saved(std::size_t i) const {
 }
 
 tensor_list Node::saved() const {
+  check_not_released(*this, released_);
   tensor_list out;
   out.reserve(saved_.size());
   for (std::size_t i = 0; i < saved_.size(); ++i) out.push_back(saved(i));
@@ -85,6 +94,9 @@ bool should_record(const tensor_list& inputs) {
   return false;
 }
 
+BackwardScope::BackwardScope(const Node* node) : previous_(t_backward_node) { t_backward_node = node; }
+BackwardScope::~BackwardScope() { t_backward_node = previous_; }
+
 void check_forward_anomaly(const char* op, const tensor_list& inputs, const tensor_list& outputs) {
   if (!t_anomaly_enabled) return;
   for (const auto& x : inputs)
@@ -92,7 +104,8 @@ void check_forward_anomaly(const char* op, const tensor_list& inputs, const tens
   for (std::size_t k = 0; k < outputs.size(); ++k)
     if (outputs[k].defined() && !kernel::all_finite(outputs[k]))
       fail("anomaly detected: '", op, "' produced NaN or Inf in its output ", k, " (shape ",
-           detail::shape_str(outputs[k].shape()), ") from finite inputs");
+           detail::shape_str(outputs[k].shape()), ") from finite inputs",
+           t_backward_node ? " in the backward of " + t_backward_node->name() : std::string());
 }
 
 void attach(const std::shared_ptr<Node>& node, const tensor_list& inputs, tensor_list& outputs) {

@@ -34,6 +34,18 @@ void attach(const std::shared_ptr<Node>& node, const tensor_list& inputs, tensor
 /// Throws if anomaly mode is on and an output holds NaN/Inf while the inputs did not.
 void check_forward_anomaly(const char* op, const tensor_list& inputs, const tensor_list& outputs);
 
+/// Marks the node whose backward runs on this thread, for anomaly messages (RAII).
+class BackwardScope {
+ public:
+  explicit BackwardScope(const Node* node);
+  ~BackwardScope();
+  BackwardScope(const BackwardScope&) = delete;
+  BackwardScope& operator=(const BackwardScope&) = delete;
+
+ private:
+  const Node* previous_;
+};
+
 /// The engine's and record()'s access to Node internals.
 struct GraphAccess {
   static std::vector<Edge>& edges(Node& n) { return n.edges_; }

@@ -23,45 +23,32 @@ Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype
 
 namespace {
 
-// Flattens nested initializer lists, checking that every level is rectangular.
-void flatten_into(double v, std::vector<double>& out, Shape&, std::size_t) { out.push_back(v); }
-
-template <class L>
-void flatten_into(const std::initializer_list<L>& list, std::vector<double>& out, Shape& shape,
-                  std::size_t depth) {
-  const auto n = static_cast<std::int64_t>(list.size());
-  if (shape.size() <= depth) {
-    shape.push_back(n);
-  } else if (shape[depth] != n) {
-    fail("tensor: ragged nested list: a list at depth ", depth, " has ", n, " elements, expected ",
-         shape[depth]);
+// Flattens a nested list, checking that every level is rectangular.
+void flatten_into(const NestedList& list, std::vector<double>& out, Shape& shape, std::size_t depth) {
+  if (list.is_scalar()) {
+    if (depth != shape.size())
+      fail("tensor: ragged nested list: a number at depth ", depth, " where lists of depth ", shape.size(),
+           " were expected");
+    out.push_back(list.value());
+    return;
   }
-  for (const auto& item : list) flatten_into(item, out, shape, depth + 1);
-}
-
-template <class L>
-Tensor from_nested(const std::initializer_list<L>& values, Dtype dtype) {
-  std::vector<double> flat;
-  Shape shape;
-  flatten_into(values, flat, shape, 0);
-  return tensor(flat, shape, dtype);
+  const auto n = static_cast<std::int64_t>(list.items().size());
+  if (out.empty() && shape.size() == depth) {
+    shape.push_back(n);  // the first path down fixes the shape
+  } else if (shape.size() <= depth || shape[depth] != n) {
+    fail("tensor: ragged nested list: a list at depth ", depth, " has ", n, " elements, expected ",
+         shape.size() <= depth ? std::string("a number") : std::to_string(shape[depth]));
+  }
+  for (const auto& item : list.items()) flatten_into(item, out, shape, depth + 1);
 }
 
 }  // namespace
 
-Tensor tensor(std::initializer_list<double> values, Dtype dtype) { return from_nested(values, dtype); }
-Tensor tensor(std::initializer_list<std::initializer_list<double>> values, Dtype dtype) {
-  return from_nested(values, dtype);
-}
-Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> values,
-              Dtype dtype) {
-  return from_nested(values, dtype);
-}
-Tensor tensor(
-    std::initializer_list<std::initializer_list<std::initializer_list<std::initializer_list<double>>>>
-        values,
-    Dtype dtype) {
-  return from_nested(values, dtype);
+Tensor tensor(const NestedList& values, Dtype dtype) {
+  std::vector<double> flat;
+  Shape shape;
+  flatten_into(values, flat, shape, 0);
+  return tensor(flat, shape, dtype);
 }
 
 Tensor scalar_tensor(double value, Dtype dtype) { return full({}, value, dtype); }

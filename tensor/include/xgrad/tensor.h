@@ -135,15 +135,24 @@ class Tensor {
 // ---- creation ----
 /// A tensor from values and a shape: `xg::tensor(values, {3, 4}, xg::kFloat64)`.
 Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype = kFloat32);
-/// From nested initializer lists, 1-D to 4-D; ragged lists throw.
-Tensor tensor(std::initializer_list<double> values, Dtype dtype = kFloat32);
-Tensor tensor(std::initializer_list<std::initializer_list<double>> values, Dtype dtype = kFloat32);
-Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> values,
-              Dtype dtype = kFloat32);
-Tensor tensor(
-    std::initializer_list<std::initializer_list<std::initializer_list<std::initializer_list<double>>>>
-        values,
-    Dtype dtype = kFloat32);
+/// A braced list of numbers, nested to any depth: `{{1, 2}, {3, 4}}`. One recursive type
+/// (rather than an overload per depth) keeps `{{1}, {2}}` unambiguous: a 2x1 matrix.
+class NestedList {
+ public:
+  NestedList(double value) : value_(value), scalar_(true) {}
+  NestedList(std::initializer_list<NestedList> items) : items_(items) {}
+  bool is_scalar() const { return scalar_; }
+  double value() const { return value_; }
+  const std::vector<NestedList>& items() const { return items_; }
+
+ private:
+  std::vector<NestedList> items_;
+  double value_ = 0.0;
+  bool scalar_ = false;
+};
+
+/// A tensor from nested braced lists: `xg::tensor({{1, 2}, {3, 4}})`; ragged lists throw.
+Tensor tensor(const NestedList& values, Dtype dtype = kFloat32);
 /// A 0-d tensor holding one value.
 Tensor scalar_tensor(double value, Dtype dtype = kFloat32);
 /// Uninitialised storage of the given shape (the fastest creation; contents are unspecified).

@@ -1,0 +1,96 @@
+// Values computed by the kernels, through the public operations: broadcasting, dtype
+// promotion, masks, in-place updates and their errors.
+#include "test_util.h"
+
+using xg::test::values_near;
+
+TEST(Broadcasting, FollowsNumpyRules) {
+  auto a = xg::tensor({{1, 2, 3}, {4, 5, 6}});          // (2,3)
+  auto row = xg::tensor({10, 20, 30});                  // (3,)
+  auto col = xg::tensor({{100}, {200}});                // (2,1)
+  EXPECT_TRUE(values_near(a + row, {11, 22, 33, 14, 25, 36}));
+  EXPECT_TRUE(values_near(a + col, {101, 102, 103, 204, 205, 206}));
+  auto outer = col * row;  // (2,1) x (3,) -> (2,3)
+  EXPECT_EQ(outer.shape(), (xg::Shape{2, 3}));
+  EXPECT_TRUE(values_near(outer, {1000, 2000, 3000, 2000, 4000, 6000}));
+  EXPECT_TRUE(values_near(2.0 - a, {1, 0, -1, -2, -3, -4}));
+  EXPECT_TRUE(values_near(a / 2.0, {0.5, 1, 1.5, 2, 2.5, 3}));
+  EXPECT_TRUE(values_near(12.0 / a, {12, 6, 4, 3, 2.4, 2}, 1e-5));
+  auto big = xg::ones({2, 1, 4}) + xg::ones({3, 1});  // (2,1,4) with (3,1) -> (2,3,4)
+  EXPECT_EQ(big.shape(), (xg::Shape{2, 3, 4}));
+}
+
+TEST(Broadcasting, MismatchNamesOperationAndShapes) {
+  EXPECT_XG_ERROR(xg::ones({2, 3}) + xg::ones({4}), "add: shapes (2,3) and (4,) cannot be broadcast", "3 vs 4");
+  EXPECT_XG_ERROR(xg::ones({2, 3}) * xg::ones({3, 2}), "mul:", "(2,3)", "(3,2)");
+  EXPECT_XG_ERROR(xg::broadcast_to(xg::ones({3}), {2, 2}), "broadcast_to", "(3,)", "(2,2)");
+}
+
+TEST(Dtypes, MixedFloatPromotesToFloat64) {
+  auto f = xg::tensor({1.5}, xg::kFloat32);
+  auto d = xg::tensor({2.25}, xg::kFloat64);
+  EXPECT_EQ((f + d).dtype(), xg::kFloat64);
+  EXPECT_EQ((f * 2.0).dtype(), xg::kFloat32);  // a scalar does not promote
+  auto i = xg::tensor({3, 4}, xg::kInt64);
+  EXPECT_EQ((i + 1.0).dtype(), xg::kInt64);
+  EXPECT_EQ((i * 0.5).dtype(), xg::kFloat32);
+  EXPECT_EQ((i / i).dtype(), xg::kFloat32);  // true division
+  EXPECT_EQ((i + f.reshape({1})).dtype(), xg::kFloat32);
+  EXPECT_TRUE(values_near(f.to(xg::kFloat64), {1.5}));
+  EXPECT_EQ(d.to(xg::kInt64).dtype(), xg::kInt64);
+  EXPECT_XG_ERROR(xg::exp(i), "exp: expected a float tensor, got int64");
+}
+
+TEST(Comparisons, ReturnMasksInTheOperandDtype) {
+  auto a = xg::tensor({1, 2, 3});
+  auto b = xg::tensor({3, 2, 1});
+  EXPECT_TRUE(values_near(a < b, {1, 0, 0}));
+  EXPECT_TRUE(values_near(a <= b, {1, 1, 0}));
+  EXPECT_TRUE(values_near(a == b, {0, 1, 0}));
+  EXPECT_TRUE(values_near(a != b, {1, 0, 1}));
+  EXPECT_TRUE(values_near(a > 1.5, {0, 1, 1}));
+  EXPECT_TRUE(values_near(a >= 2.0, {0, 1, 1}));
+  EXPECT_EQ((a < b).dtype(), xg::kFloat32);
+  // Accuracy in one line: the mean of a mask.
+  auto pred = xg::tensor({{0.1, 0.9}, {0.8, 0.2}, {0.3, 0.7}}).argmax(1);
+  auto t = xg::tensor({1, 0, 0}, xg::kInt64);
+  EXPECT_NEAR((pred == t).mean().item(), 2.0 / 3.0, 1e-6);
+}
+
+TEST(InPlace, UpdatesBumpTheVersion) {
+  auto w = xg::ones({2, 2}, xg::kFloat64);
+  const auto v0 = w.version();
+  w.add_(xg::tensor({1.0, 2.0}, xg::kFloat64));  // broadcast row
+  EXPECT_TRUE(values_near(w, {2, 3, 2, 3}));
+  w.mul_(2.0).sub_(1.0);
+  EXPECT_TRUE(values_near(w, {3, 5, 3, 5}));
+  w.add_(xg::ones({2, 2}), -0.5);
+  EXPECT_TRUE(values_near(w, {2.5, 4.5, 2.5, 4.5}));
+  w.div_(xg::full({2, 2}, 0.5));
+  EXPECT_TRUE(values_near(w, {5, 9, 5, 9}));
+  w.copy_(xg::tensor({7.0}, xg::kFloat32));
+  EXPECT_TRUE(values_near(w, {7, 7, 7, 7}));
+  w.zero_();
+  EXPECT_TRUE(values_near(w, {0, 0, 0, 0}));
+  EXPECT_GE(w.version(), v0 + 7);
+}
+
+TEST(InPlace, RejectsShapeGrowthAndFloatIntoInt) {
+  auto w = xg::ones({3});
+  EXPECT_XG_ERROR(w.add_(xg::ones({2, 3})), "add_: cannot write a result of shape (2,3) into a tensor of shape (3,)");
+  auto labels = xg::tensor({1, 2}, xg::kInt64);
+  EXPECT_XG_ERROR(labels.mul_(xg::tensor({0.5, 0.5})), "mul_: cannot write float32 values into an int64 tensor");
+}
+
+TEST(Where, SelectsWithBroadcasting) {
+  auto cond = xg::tensor({1, 0, 1});
+  EXPECT_TRUE(values_near(xg::where(cond, xg::tensor({1, 2, 3}), xg::scalar_tensor(-1)), {1, -1, 3}));
+}
+
+TEST(Threads, SettingIsValidated) {
+  const int before = xg::get_num_threads();
+  xg::set_num_threads(2);
+  EXPECT_EQ(xg::get_num_threads(), 2);
+  xg::set_num_threads(before);
+  EXPECT_XG_ERROR(xg::set_num_threads(0), "set_num_threads", "at least one");
+}

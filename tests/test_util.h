@@ -1,0 +1,48 @@
+// Helpers shared by the tests: value comparison and error-message assertions.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <xgrad/testing.h>
+#include <xgrad/xgrad.h>
+
+namespace xg::test {
+
+/// Every element of x is within tol of the expected value (and the count matches).
+inline ::testing::AssertionResult values_near(const Tensor& x, const std::vector<double>& expected, double tol = 1e-6) {
+  const auto v = x.to_vector<double>();
+  if (v.size() != expected.size())
+    return ::testing::AssertionFailure() << "got " << v.size() << " values, expected " << expected.size() << ": " << x;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (!(std::fabs(v[i] - expected[i]) <= tol))
+      return ::testing::AssertionFailure() << "element " << i << " is " << repr(v[i]) << ", expected "
+                                           << repr(expected[i]) << " (tol " << tol << "): " << x;
+  return ::testing::AssertionSuccess();
+}
+
+/// A float64 tensor requiring grad, from values and shape.
+inline Tensor param(const std::vector<double>& values, const Shape& shape) {
+  return tensor(values, shape, kFloat64).requires_grad_();
+}
+
+/// A float64 standard-normal tensor requiring grad (seeded by the caller).
+inline Tensor randp(const Shape& shape) { return randn(shape, kFloat64).requires_grad_(); }
+
+}  // namespace xg::test
+
+/// Expects `stmt` to throw xg::Error whose message contains every given fragment.
+#define EXPECT_XG_ERROR(stmt, ...)                                                   \
+  do {                                                                               \
+    try {                                                                            \
+      stmt;                                                                          \
+      ADD_FAILURE() << "expected xg::Error from: " #stmt;                            \
+    } catch (const xg::Error& e) {                                                   \
+      for (const std::string& frag : std::vector<std::string>{__VA_ARGS__})          \
+        EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)               \
+            << "message \"" << e.what() << "\" lacks \"" << frag << "\"";            \
+    }                                                                                \
+  } while (0)
