@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs xgrad's build and test dependencies from Debian 12's packages (nothing is
+# downloaded from anywhere else). Run as root, or with sudo available.
+set -euo pipefail
+
+packages=(
+  build-essential cmake               # compiler and build system
+  libxtensor-dev libxsimd-dev         # elementwise kernels (header-only)
+  libxtensor-blas-dev libopenblas-dev # matrix products
+  libgtest-dev                        # tests
+)
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all dependencies are installed"
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
