@@ -7,7 +7,9 @@ packages=(
   build-essential cmake               # compiler and build system
   libxtensor-dev libxsimd-dev         # elementwise kernels (header-only)
   libxtensor-blas-dev libopenblas-dev # matrix products
+  zlib1g-dev                          # .npz archives (CRC-32, deflate)
   libgtest-dev                        # tests
+  python3-numpy                       # a test reads saved .npz files with numpy.load
 )
 
 sudo=""

@@ -6,6 +6,17 @@
 #include <xgrad/dtype.h>
 #include <xgrad/error.h>
 #include <xgrad/gradcheck.h>
+#include <xgrad/nn/init.h>
+#include <xgrad/nn/layers.h>
+#include <xgrad/nn/losses.h>
+#include <xgrad/nn/module.h>
+#include <xgrad/nn/save.h>
+#include <xgrad/nn/summary.h>
+#include <xgrad/npz.h>
 #include <xgrad/ops.h>
+#include <xgrad/optim/clip.h>
+#include <xgrad/optim/optimizer.h>
+#include <xgrad/optim/optimizers.h>
+#include <xgrad/optim/schedulers.h>
 #include <xgrad/random.h>
 #include <xgrad/tensor.h>

@@ -19,9 +19,6 @@ namespace xg {
 /// throws. f is evaluated with recording off. The result has x's shape and dtype.
 Tensor numerical_gradient(const std::function<Tensor()>& f, Tensor x, double h = 1e-4);
 
-/// Named parameters, as a module's named_parameters() returns them.
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-
 /// Tolerances of gradient_check: the textbook's h and DeZero's allclose (rtol 1e-4, atol 1e-5).
 struct GradientCheckOptions {
   double h = 1e-4;

@@ -8,6 +8,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <xgrad/dtype.h>
@@ -27,6 +28,8 @@ class Node;
 
 class Tensor;
 using tensor_list = std::vector<Tensor>;
+/// Named tensors in a fixed order, as a module's named_parameters() returns them.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 class Tensor {
  public:

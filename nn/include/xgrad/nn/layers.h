@@ -1,0 +1,140 @@
+// Layers. Each documents its parameters' shapes and default initialisation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <xgrad/nn/module.h>
+
+namespace xg::nn {
+
+/// y = x W + b, with W of shape (in, out) and b of shape (out), as the textbook and DeZero.
+/// Default init: W ~ N(0, 1/in) (DeZero's Linear; the textbook's "Xavier"), b = 0. Re-init
+/// with xg::nn::init (e.g. init::normal(layer.W, 0.01) for the textbook's TwoLayerNet).
+class Linear : public Module {
+ public:
+  Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true, Dtype dtype = kFloat32);
+  Tensor forward(const Tensor& x) override;
+  Tensor W;
+  Tensor b;  // undefined without bias
+};
+
+/// Modules applied in order. Owns them: `net.emplace<Linear>(13, 10)` or `net.add(ptr)`.
+class Sequential : public Module {
+ public:
+  Sequential() = default;
+  /// Constructs a module in place, appends it (named "0", "1", ...) and returns it.
+  template <class M, class... Args>
+  M& emplace(Args&&... args) {
+    auto m = std::make_shared<M>(std::forward<Args>(args)...);
+    add(m);
+    return *m;
+  }
+  /// Appends a module it then shares ownership of.
+  Sequential& add(std::shared_ptr<Module> module);
+  Tensor forward(const Tensor& x) override;
+  std::size_t size() const { return modules_.size(); }
+  Module& operator[](std::size_t i) const;
+  auto begin() const { return modules_.begin(); }
+  auto end() const { return modules_.end(); }
+
+ private:
+  std::vector<std::shared_ptr<Module>> modules_;
+};
+
+// ---- activations ----
+class Sigmoid : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class ReLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class LeakyReLU : public Module {
+ public:
+  explicit LeakyReLU(double slope = 0.01) : slope_(slope) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  double slope_;
+};
+class Tanh : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class Softplus : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class Softmax : public Module {
+ public:
+  explicit Softmax(std::int64_t axis = -1) : axis_(axis) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  std::int64_t axis_;
+};
+class Identity : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return x; }
+};
+/// Flattens every axis from start_dim (default 1: keeps the batch axis).
+class Flatten : public Module {
+ public:
+  explicit Flatten(std::int64_t start_dim = 1, std::int64_t end_dim = -1) : start_(start_dim), end_(end_dim) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  std::int64_t start_, end_;
+};
+
+/// Dropout with ratio p. Inverted (default, as PyTorch and Keras): training keeps each
+/// element with probability 1-p and scales by 1/(1-p); evaluation is the identity.
+/// Textbook: training multiplies by the mask unscaled; evaluation scales by (1-p).
+class Dropout : public Module {
+ public:
+  enum class Mode { Inverted, Textbook };
+  explicit Dropout(double p = 0.5, Mode mode = Mode::Inverted);
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  double p_;
+  Mode mode_;
+};
+
+/// Options of BatchNorm1d; defaults are PyTorch's eps and the textbook's momentum.
+struct BatchNormOptions {
+  double eps = 1e-5;        // the textbook uses 1e-6 (10e-7)
+  double momentum = 0.9;    // running = momentum * running + (1 - momentum) * batch (textbook)
+  BatchNormOptions& set_eps(double v) { eps = v; return *this; }
+  BatchNormOptions& set_momentum(double v) { momentum = v; return *this; }
+};
+
+/// Batch normalisation over the batch axis of (N, C) inputs. gamma = 1, beta = 0;
+/// running_mean = 0 and running_var = 1 (buffers). Training normalises with the batch's
+/// mean and (biased) variance and updates the running statistics; evaluation uses them.
+class BatchNorm1d : public Module {
+ public:
+  explicit BatchNorm1d(std::int64_t num_features, BatchNormOptions options = {}, Dtype dtype = kFloat32);
+  Tensor forward(const Tensor& x) override;
+  Tensor gamma, beta;
+  Tensor running_mean, running_var;
+
+ private:
+  BatchNormOptions options_;
+};
+
+/// A lookup table: int64 indices of any shape -> their rows of W (num_embeddings, dim).
+/// Default init: W ~ N(0, 1).
+class Embedding : public Module {
+ public:
+  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype = kFloat32);
+  Tensor forward(const Tensor& indices) override;
+  Tensor W;
+};
+
+}  // namespace xg::nn

@@ -1,0 +1,118 @@
+// Loss functions and accuracy.
+#include <xgrad/nn/losses.h>
+#include <xgrad/ops.h>
+
+#include "autograd/graph.h"
+#include "tensor/kernels.h"
+
+namespace xg::nn {
+
+namespace {
+
+void require_same_shape(const char* op, const Tensor& y, const Tensor& t) {
+  if (y.shape() != t.shape())
+    fail(op, ": prediction ", detail::shape_str(y.shape()), " and target ", detail::shape_str(t.shape()), " differ in shape");
+}
+
+// Labels (N,) int64 become one-hot rows; one-hot rows are returned as they are.
+Tensor as_one_hot(const char* op, const Tensor& t, const Tensor& like) {
+  if (t.dtype() == kInt64) {
+    if (t.dim() != 1 || like.dim() != 2 || t.shape()[0] != like.shape()[0])
+      fail(op, ": labels ", detail::shape_str(t.shape()), " do not match scores ", detail::shape_str(like.shape()),
+           " (expected (N,) int64 labels for (N,C) scores)");
+    return one_hot(t, like.shape()[1]).to(like.dtype());
+  }
+  require_same_shape(op, like, t);
+  return t;
+}
+
+}  // namespace
+
+Tensor mean_squared_error(const Tensor& y, const Tensor& t) {
+  require_same_shape("mean_squared_error", y, t);
+  const Tensor d = y - t;
+  return (d * d).mean();
+}
+
+Tensor sum_squared_error(const Tensor& y, const Tensor& t) {
+  require_same_shape("sum_squared_error", y, t);
+  const Tensor d = y - t;
+  return 0.5 * (d * d).sum();
+}
+
+Tensor cross_entropy_error(const Tensor& y_in, const Tensor& t_in) {
+  const Tensor y = y_in.dim() == 1 ? y_in.reshape({1, -1}) : y_in;
+  Tensor t = t_in;
+  if (t.dtype() == kInt64 && t.dim() == 0) t = t.reshape({1});
+  if (t.dtype() != kInt64 && t.dim() == 1 && y_in.dim() == 1) t = t.reshape({1, -1});
+  // One-hot targets select through their argmax, as the textbook does.
+  if (t.dtype() != kInt64) {
+    require_same_shape("cross_entropy_error", y, t);
+    t = t.argmax(1);
+  }
+  if (y.dim() != 2 || t.shape()[0] != y.shape()[0])
+    fail("cross_entropy_error: labels ", detail::shape_str(t_in.shape()), " do not match probabilities ",
+         detail::shape_str(y_in.shape()));
+  return -log(pick(y, t) + 1e-7).sum() / static_cast<double>(y.shape()[0]);
+}
+
+Tensor softmax_cross_entropy(const Tensor& x, const Tensor& t_in) {
+  if (x.dim() != 2) fail("softmax_cross_entropy: expected (N,C) logits, got ", detail::shape_str(x.shape()));
+  const Tensor t = as_one_hot("softmax_cross_entropy", t_in, x);
+  const double n = static_cast<double>(x.shape()[0]);
+  // Fused forward: -sum(t * log_softmax(x)) / N, computed without a graph of its pieces.
+  const Tensor logp = kernel::log_softmax(x, 1);
+  const Tensor loss = kernel::binary(kernel::Binary::Mul,
+                                     kernel::reduce(kernel::Reduce::Sum, kernel::binary(kernel::Binary::Mul, t, logp, "softmax_cross_entropy"), {}, false),
+                                     scalar_tensor(-1.0 / n, x.dtype()), "softmax_cross_entropy");
+  return autograd::record("softmax_cross_entropy", {x, t}, loss, {x, t}, [n](autograd::Node& node, const Tensor& gy) {
+    const auto s = node.saved();
+    // d/dx = (softmax(x) * sum(t) - t) / N; for probability rows sum(t) = 1.
+    const Tensor gx = node.needs_input_grad(0) ? (softmax(s[0], 1) * s[1].sum({1}, true) - s[1]) * (gy / n) : Tensor();
+    const Tensor gt = node.needs_input_grad(1) ? -log_softmax(s[0], 1) * (gy / n) : Tensor();
+    return tensor_list{gx, gt};
+  });
+}
+
+Tensor binary_cross_entropy(const Tensor& p, const Tensor& t) {
+  require_same_shape("binary_cross_entropy", p, t);
+  const Tensor log_p = clamp(log(p), -100.0, 0.0);
+  const Tensor log_1p = clamp(log(1.0 - p), -100.0, 0.0);
+  return -(t * log_p + (1.0 - t) * log_1p).mean();
+}
+
+Tensor sigmoid_binary_cross_entropy(const Tensor& x, const Tensor& t) {
+  require_same_shape("sigmoid_binary_cross_entropy", x, t);
+  return (softplus(x) - x * t).mean();
+}
+
+Tensor huber(const Tensor& y, const Tensor& t, double delta) {
+  require_same_shape("huber", y, t);
+  if (delta <= 0) fail("huber: delta must be positive, got ", delta);
+  const Tensor d = abs(y - t);
+  const Tensor small = d <= delta;
+  return where(small, 0.5 * d * d, delta * (d - 0.5 * delta)).mean();
+}
+
+Tensor l1(const Tensor& y, const Tensor& t) {
+  require_same_shape("l1", y, t);
+  return abs(y - t).mean();
+}
+
+double accuracy(const Tensor& y, const Tensor& t) {
+  if (y.dim() == 0 || y.shape()[0] == 0) fail("accuracy: empty predictions ", detail::shape_str(y.shape()));
+  Tensor pred, label;
+  const bool binary = y.dim() == 1 || (y.dim() == 2 && y.shape()[1] == 1);
+  if (binary) {
+    pred = (y.reshape({-1}) > 0.5).to(kInt64);
+    label = t.reshape({-1}).to(kInt64);
+  } else {
+    pred = y.argmax(-1);
+    label = t.dtype() == kInt64 ? t : t.argmax(-1);
+  }
+  if (pred.shape() != label.shape())
+    fail("accuracy: predictions ", detail::shape_str(y.shape()), " and targets ", detail::shape_str(t.shape()), " do not match");
+  return (pred == label).to(kFloat64).mean().item();
+}
+
+}  // namespace xg::nn

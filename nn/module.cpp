@@ -1,0 +1,153 @@
+// Module registration, traversal and mode switching.
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <typeinfo>
+
+#include <xgrad/autograd.h>
+#include <xgrad/nn/module.h>
+
+#include "nn/summary_hook.h"
+
+#include "tensor/kernels.h"
+#include "tensor/tensor_impl.h"
+
+namespace xg::nn {
+
+Tensor Module::operator()(const Tensor& x) {
+  Tensor y = forward(x);
+  record_summary_call(*this, y);
+  return y;
+}
+
+std::string Module::type_name() const {
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(typeid(*this).name(), nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled ? demangled : typeid(*this).name();
+  std::free(demangled);
+  // "xg::nn::Linear" -> "Linear", "(anonymous namespace)::Net" -> "Net"
+  const auto colon = name.rfind("::");
+  return colon == std::string::npos ? name : name.substr(colon + 2);
+}
+
+void Module::check_new_name(const std::string& name) const {
+  if (name.empty() || name.find('.') != std::string::npos)
+    fail("register: name '", name, "' must be non-empty and contain no '.'");
+  for (const auto& s : params_)
+    if (s.name == name) fail("register: '", name, "' is already registered in this ", type_name());
+  for (const auto& s : buffers_)
+    if (s.name == name) fail("register: '", name, "' is already registered in this ", type_name());
+  for (const auto& c : children_)
+    if (c.first == name) fail("register: '", name, "' is already registered in this ", type_name());
+}
+
+void Module::register_parameter(const std::string& name, Tensor& parameter) {
+  check_new_name(name);
+  if (!parameter.defined()) fail("register_parameter: '", name, "' is undefined");
+  if (!is_floating(parameter.dtype()))
+    fail("register_parameter: '", name, "' is ", dtype_name(parameter.dtype()), "; parameters must be float");
+  if (!parameter.is_leaf()) parameter = parameter.detach();
+  parameter.requires_grad_();
+  params_.push_back({name, &parameter, parameter.impl()});
+}
+
+void Module::register_buffer(const std::string& name, Tensor& buffer) {
+  check_new_name(name);
+  if (!buffer.defined()) fail("register_buffer: '", name, "' is undefined");
+  buffers_.push_back({name, &buffer, buffer.impl()});
+}
+
+void Module::register_module(const std::string& name, Module& module) {
+  check_new_name(name);
+  if (&module == this) fail("register_module: a module cannot contain itself");
+  children_.emplace_back(name, &module);
+  module.train(training_);
+}
+
+const Tensor& Module::checked(const Slot& slot, const std::string& prefix) const {
+  // A member reassigned after registration would leave optimizers updating the old tensor
+  // while forward uses the new one: make that loud instead of silently not training.
+  if (slot.member->impl() != slot.registered)
+    fail(type_name(), ": '", prefix, slot.name, "' was replaced by assignment after registration; "
+         "optimizers and saved state still hold the original tensor. Load values with "
+         "set_parameter() or copy_() instead.");
+  return *slot.member;
+}
+
+void Module::collect(const std::string& prefix, bool want_params, NamedTensors& out) const {
+  for (const auto& s : want_params ? params_ : buffers_) out.emplace_back(prefix + s.name, checked(s, prefix));
+  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", want_params, out);
+}
+
+NamedTensors Module::named_parameters() const {
+  NamedTensors out;
+  collect("", true, out);
+  return out;
+}
+
+NamedTensors Module::named_buffers() const {
+  NamedTensors out;
+  collect("", false, out);
+  return out;
+}
+
+NamedTensors Module::state() const {
+  NamedTensors out = named_parameters();
+  collect("", false, out);
+  return out;
+}
+
+tensor_list Module::parameters() const {
+  tensor_list out;
+  for (auto& [name, t] : named_parameters()) out.push_back(t);
+  return out;
+}
+
+tensor_list Module::buffers() const {
+  tensor_list out;
+  for (auto& [name, t] : named_buffers()) out.push_back(t);
+  return out;
+}
+
+std::vector<std::pair<std::string, Module*>> Module::children() const { return children_; }
+
+void Module::set_parameter(const std::string& dotted_name, const Tensor& value) {
+  for (auto& [name, t] : state()) {
+    if (name != dotted_name) continue;
+    if (value.shape() != t.shape())
+      fail("set_parameter: '", dotted_name, "' has shape ", detail::shape_str(t.shape()), ", got ",
+           detail::shape_str(value.shape()));
+    NoGradGuard no_grad;
+    t.copy_(value);
+    return;
+  }
+  fail("set_parameter: ", type_name(), " has no parameter or buffer '", dotted_name, "'");
+}
+
+void Module::zero_grad() {
+  for (auto& [name, t] : named_parameters()) t.zero_grad();
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  on_train(on);
+  for (auto& [name, child] : children_) child->train(on);
+}
+
+void Module::to(Dtype dtype) {
+  for (auto& [name, t] : state()) {
+    if (t.dtype() == dtype || !is_floating(t.dtype())) continue;
+    if (!is_floating(dtype)) fail("to: parameter '", name, "' cannot become ", dtype_name(dtype));
+    // Swap the storage inside the same handle: optimizers holding it stay valid.
+    const Tensor converted = kernel::cast(t, dtype);
+    t.impl()->storage = converted.impl()->storage;
+    t.impl()->dtype = dtype;
+    t.impl()->grad.reset();
+  }
+}
+
+void Module::requires_grad_(bool requires_grad) {
+  for (auto& [name, t] : named_parameters()) t.requires_grad_(requires_grad);
+}
+
+}  // namespace xg::nn

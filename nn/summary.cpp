@@ -1,0 +1,106 @@
+// summary(): a forward pass that records each leaf module's output shape.
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <xgrad/autograd.h>
+#include <xgrad/nn/summary.h>
+
+#include "nn/summary_hook.h"
+
+namespace xg::nn {
+
+namespace {
+
+struct Recorder {
+  std::vector<std::pair<const Module*, Shape>> calls;
+};
+thread_local Recorder* t_recorder = nullptr;
+
+void index_modules(const Module& m, const std::string& path, std::map<const Module*, std::string>& out) {
+  out[&m] = path;
+  for (const auto& [name, child] : m.children()) index_modules(*child, path.empty() ? name : path + "." + name, out);
+}
+
+std::int64_t count(const NamedTensors& ts) {
+  std::int64_t n = 0;
+  for (const auto& [name, t] : ts) n += t.numel();
+  return n;
+}
+
+std::string with_commas(std::int64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s + " ";
+}
+
+}  // namespace
+
+void record_summary_call(const Module& module, const Tensor& output) {
+  if (t_recorder && module.children().empty()) t_recorder->calls.emplace_back(&module, output.shape());
+}
+
+std::string ModelSummary::str() const {
+  std::ostringstream os;
+  os << *this;
+  return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const ModelSummary& s) {
+  const std::string rule(65, '_'), thick(65, '=');
+  os << "Model: \"" << s.model_type << "\"\n" << rule << "\n";
+  os << ' ' << pad("Layer (type)", 27) << pad("Output Shape", 25) << "Param #\n" << thick << "\n";
+  for (const auto& r : s.rows) {
+    std::string shape = "(";
+    for (std::size_t i = 0; i < r.output_shape.size(); ++i) shape += (i ? ", " : "") + std::to_string(r.output_shape[i]);
+    shape += ")";
+    os << ' ' << pad(r.name + " (" + r.type + ")", 27) << pad(shape, 25) << with_commas(r.params) << "\n";
+  }
+  os << thick << "\n";
+  os << "Total params: " << with_commas(s.total) << "\n";
+  os << "Trainable params: " << with_commas(s.trainable) << "\n";
+  os << "Non-trainable params: " << with_commas(s.non_trainable) << "\n" << rule << "\n";
+  return os;
+}
+
+ModelSummary summary(Module& model, const Shape& input_shape, std::ostream& os, Dtype dtype) {
+  ModelSummary s;
+  s.model_type = model.type_name();
+  std::map<const Module*, std::string> paths;
+  index_modules(model, "", paths);
+
+  Recorder recorder;
+  const bool was_training = model.is_training();
+  {
+    NoGradGuard no_grad;
+    model.eval();
+    t_recorder = &recorder;
+    try {
+      model(zeros(input_shape, dtype));
+    } catch (...) {
+      t_recorder = nullptr;
+      model.train(was_training);
+      throw;
+    }
+    t_recorder = nullptr;
+    model.train(was_training);
+  }
+  for (const auto& [m, shape] : recorder.calls) {
+    const std::string& path = paths.count(m) ? paths[m] : std::string("?");
+    s.rows.push_back({path.empty() ? m->type_name() : path, m->type_name(), shape, count(m->named_parameters()) + count(m->named_buffers())});
+  }
+  for (const auto& [name, t] : model.named_parameters()) (t.requires_grad() ? s.trainable : s.non_trainable) += t.numel();
+  s.non_trainable += count(model.named_buffers());
+  s.total = s.trainable + s.non_trainable;
+  os << s;
+  return s;
+}
+
+ModelSummary summary(Module& model, const Shape& input_shape, Dtype dtype) { return summary(model, input_shape, std::cout, dtype); }
+
+}  // namespace xg::nn

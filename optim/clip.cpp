@@ -1,0 +1,30 @@
+// Gradient clipping.
+#include <cmath>
+
+#include <xgrad/autograd.h>
+#include <xgrad/ops.h>
+#include <xgrad/optim/clip.h>
+
+namespace xg::optim {
+
+double clip_grad_norm(const tensor_list& params, double max_norm) {
+  if (!(max_norm > 0)) fail("clip_grad_norm: max_norm must be positive, got ", max_norm);
+  NoGradGuard no_grad;
+  double sq = 0;
+  for (const auto& p : params)
+    if (p.grad().defined()) sq += (p.grad().to(kFloat64) * p.grad().to(kFloat64)).sum().item();
+  const double norm = std::sqrt(sq);
+  if (norm > max_norm)
+    for (const auto& p : params)
+      if (p.grad().defined()) p.grad().mul_(max_norm / (norm + 1e-6));
+  return norm;
+}
+
+void clip_grad_value(const tensor_list& params, double clip_value) {
+  if (!(clip_value > 0)) fail("clip_grad_value: clip_value must be positive, got ", clip_value);
+  NoGradGuard no_grad;
+  for (const auto& p : params)
+    if (p.grad().defined()) p.grad().copy_(clamp(p.grad(), -clip_value, clip_value));
+}
+
+}  // namespace xg::optim

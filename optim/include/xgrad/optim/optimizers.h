@@ -1,0 +1,125 @@
+// The optimizers. Defaults are PyTorch's; the textbook's constants (common/optimizer.py:
+// eps 1e-7, its Adam bias correction) are one option away, as each class notes.
+// Options convert from a learning rate, so `SGD(net.parameters(), 0.1)` works.
+#pragma once
+
+#include <xgrad/optim/optimizer.h>
+
+namespace xg::optim {
+
+struct SGDOptions {
+  SGDOptions(double lr = 0.01) : lr_(lr) {}
+  SGDOptions& momentum(double v) { momentum_ = v; return *this; }
+  SGDOptions& nesterov(bool v) { nesterov_ = v; return *this; }
+  SGDOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  double lr_, momentum_ = 0.0, weight_decay_ = 0.0;
+  bool nesterov_ = false;
+};
+
+/// p -= lr * g. With momentum (PyTorch's form): v = momentum v + g; p -= lr v; with
+/// nesterov, p -= lr (g + momentum v). For a constant lr this equals the textbook's Momentum.
+class SGD : public Optimizer {
+ public:
+  SGD(const tensor_list& params, SGDOptions options = {});
+ protected:
+  void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  SGDOptions options_;
+};
+
+/// The textbook's Momentum: v = momentum v - lr g; p += v (lr 0.01, momentum 0.9).
+class Momentum : public SGD {
+ public:
+  Momentum(const tensor_list& params, double lr = 0.01, double momentum = 0.9);
+};
+
+/// The textbook's Nesterov (common/optimizer.py): v = m v - lr g; p += m^2 v - (1 + m) lr g.
+class Nesterov : public Optimizer {
+ public:
+  Nesterov(const tensor_list& params, double lr = 0.01, double momentum = 0.9);
+ protected:
+  void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  double momentum_;
+};
+
+struct AdaGradOptions {
+  AdaGradOptions(double lr = 0.01) : lr_(lr) {}
+  AdaGradOptions& eps(double v) { eps_ = v; return *this; }  // textbook: 1e-7
+  AdaGradOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  double lr_, eps_ = 1e-10, weight_decay_ = 0.0;
+};
+
+/// h += g^2; p -= lr g / (sqrt(h) + eps).
+class AdaGrad : public Optimizer {
+ public:
+  AdaGrad(const tensor_list& params, AdaGradOptions options = {});
+ protected:
+  void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  AdaGradOptions options_;
+};
+
+struct RMSpropOptions {
+  RMSpropOptions(double lr = 0.01) : lr_(lr) {}
+  RMSpropOptions& alpha(double v) { alpha_ = v; return *this; }  // the textbook's decay_rate
+  RMSpropOptions& eps(double v) { eps_ = v; return *this; }      // textbook: 1e-7
+  RMSpropOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  double lr_, alpha_ = 0.99, eps_ = 1e-8, weight_decay_ = 0.0;
+};
+
+/// h = alpha h + (1 - alpha) g^2; p -= lr g / (sqrt(h) + eps).
+class RMSprop : public Optimizer {
+ public:
+  RMSprop(const tensor_list& params, RMSpropOptions options = {});
+ protected:
+  void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  RMSpropOptions options_;
+};
+
+struct AdaDeltaOptions {
+  AdaDeltaOptions(double lr = 1.0) : lr_(lr) {}
+  AdaDeltaOptions& rho(double v) { rho_ = v; return *this; }
+  AdaDeltaOptions& eps(double v) { eps_ = v; return *this; }
+  AdaDeltaOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  double lr_, rho_ = 0.9, eps_ = 1e-6, weight_decay_ = 0.0;
+};
+
+/// h = rho h + (1 - rho) g^2; dx = sqrt(d + eps) / sqrt(h + eps) g; d = rho d + (1 - rho) dx^2;
+/// p -= lr dx.
+class AdaDelta : public Optimizer {
+ public:
+  AdaDelta(const tensor_list& params, AdaDeltaOptions options = {});
+ protected:
+  void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  AdaDeltaOptions options_;
+};
+
+struct AdamOptions {
+  AdamOptions(double lr = 1e-3) : lr_(lr) {}
+  AdamOptions& betas(double b1, double b2) { beta1_ = b1; beta2_ = b2; return *this; }
+  AdamOptions& eps(double v) { eps_ = v; return *this; }
+  AdamOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  /// The textbook's form: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t); p -= lr_t m / (sqrt(v) + eps),
+  /// with eps 1e-7 (unless set after this call).
+  AdamOptions& textbook() { textbook_ = true; eps_ = 1e-7; return *this; }
+  double lr_, beta1_ = 0.9, beta2_ = 0.999, eps_ = 1e-8, weight_decay_ = 0.0;
+  bool textbook_ = false;
+};
+
+/// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+/// p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)   (PyTorch's form, the default).
+class Adam : public Optimizer {
+ public:
+  Adam(const tensor_list& params, AdamOptions options = {});
+ protected:
+  void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  AdamOptions options_;
+};
+
+/// Adam with decoupled weight decay (default 0.01): p -= lr wd p before the Adam update.
+class AdamW : public Adam {
+ public:
+  AdamW(const tensor_list& params, AdamOptions options = AdamOptions().weight_decay(0.01));
+ protected:
+  bool decoupled_weight_decay() const override { return true; }
+};
+
+}  // namespace xg::optim

@@ -1,0 +1,94 @@
+// Losses: the textbook's figures, gradients, stability at extreme logits; accuracy.
+#include <cmath>
+
+#include "test_util.h"
+
+using xg::test::randp;
+using xg::test::values_near;
+using xg::testing::gradcheck_ok;
+using L = const xg::tensor_list&;
+
+namespace {
+const auto kOneHot2 = [] { return xg::tensor({0, 0, 1, 0, 0, 0, 0, 0, 0, 0}); };
+const auto kGood = [] { return xg::tensor({.1, .05, .6, 0, .05, .1, 0, .1, 0, 0}, xg::kFloat64); };
+const auto kBad = [] { return xg::tensor({.1, .05, .1, 0, .05, .1, 0, .6, 0, 0}, xg::kFloat64); };
+}  // namespace
+
+TEST(Losses, TextbookSumOfSquaresAndCrossEntropy) {
+  EXPECT_NEAR(xg::nn::sum_squared_error(kGood(), kOneHot2()).item(), 0.0975, 1e-12);
+  EXPECT_NEAR(xg::nn::sum_squared_error(kBad(), kOneHot2()).item(), 0.5975, 1e-12);
+  EXPECT_NEAR(xg::nn::cross_entropy_error(kGood(), kOneHot2()).item(), 0.510825457099338, 1e-12);
+  EXPECT_NEAR(xg::nn::cross_entropy_error(kBad(), kOneHot2()).item(), 2.3025840929945454, 1e-12);
+  // Label targets give the same, and batches average.
+  auto label = xg::tensor({2}, xg::kInt64);
+  EXPECT_NEAR(xg::nn::cross_entropy_error(kGood(), label).item(), 0.510825457099338, 1e-12);
+  auto batch = xg::stack({kGood(), kBad()});
+  EXPECT_NEAR(xg::nn::cross_entropy_error(batch, xg::tensor({2, 2}, xg::kInt64)).item(),
+              (0.510825457099338 + 2.3025840929945454) / 2, 1e-12);
+}
+
+TEST(Losses, MeanSquaredL1Huber) {
+  auto y = xg::tensor({1.0, 2.0, 5.0}, xg::kFloat64), t = xg::tensor({1.0, 0.0, 2.0}, xg::kFloat64);
+  EXPECT_NEAR(xg::nn::mean_squared_error(y, t).item(), (0 + 4 + 9) / 3.0, 1e-12);
+  EXPECT_NEAR(xg::nn::l1(y, t).item(), 5.0 / 3.0, 1e-12);
+  EXPECT_NEAR(xg::nn::huber(y, t, 1.0).item(), (0 + 1.5 + 2.5) / 3.0, 1e-12);
+  EXPECT_NEAR(xg::nn::MSELoss()(y, t).item(), 13.0 / 3.0, 1e-12);
+  EXPECT_XG_ERROR(xg::nn::mean_squared_error(y, xg::ones({2})), "mean_squared_error: prediction (3,) and target (2,) differ in shape");
+}
+
+TEST(Losses, SoftmaxCrossEntropyLabelsAndOneHotAgree) {
+  auto x = xg::tensor({{1.0, 2.0, 3.0}, {1.0, -1.0, 0.0}}, xg::kFloat64);
+  auto labels = xg::tensor({2, 0}, xg::kInt64);
+  const double expected = (-std::log(std::exp(3.0) / (std::exp(1.0) + std::exp(2.0) + std::exp(3.0))) -
+                           std::log(std::exp(1.0) / (std::exp(1.0) + std::exp(-1.0) + 1.0))) / 2;
+  EXPECT_NEAR(xg::nn::softmax_cross_entropy(x, labels).item(), expected, 1e-12);
+  EXPECT_NEAR(xg::nn::softmax_cross_entropy(x, xg::one_hot(labels, 3)).item(), expected, 1e-12);
+  // Gradient (softmax - t) / N.
+  auto p = x.detach().requires_grad_();
+  xg::nn::softmax_cross_entropy(p, labels).backward();
+  auto expected_grad = ((xg::softmax(x) - xg::one_hot(labels, 3).to(xg::kFloat64)) / 2.0).to_vector<double>();
+  EXPECT_TRUE(values_near(p.grad(), expected_grad, 1e-12));
+  EXPECT_XG_ERROR(xg::nn::softmax_cross_entropy(x, xg::tensor({1}, xg::kInt64)), "softmax_cross_entropy: labels (1,) do not match scores (2,3)");
+}
+
+TEST(Losses, GradientsMatchNumerical) {
+  xg::manual_seed(70);
+  auto labels = xg::tensor({0, 2, 1}, xg::kInt64);
+  auto t01 = xg::tensor({0.0, 1.0, 1.0}, xg::kFloat64);
+  auto target = xg::randn({3}, xg::kFloat64);
+  EXPECT_TRUE(gradcheck_ok([&](L x) { return xg::nn::softmax_cross_entropy(x[0], labels); }, {randp({3, 4})}));
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok([&](L x) { return xg::nn::softmax_cross_entropy(x[0], labels); }, {randp({3, 4})}));
+  auto soft = xg::softmax(xg::randn({3, 4}, xg::kFloat64));  // probability targets
+  EXPECT_TRUE(gradcheck_ok([&](L x) { return xg::nn::softmax_cross_entropy(x[0], x[1]); }, {randp({3, 4}), soft.requires_grad_()}));
+  EXPECT_TRUE(gradcheck_ok([&](L x) { return xg::nn::cross_entropy_error(xg::softmax(x[0]), labels); }, {randp({3, 4})}));
+  EXPECT_TRUE(gradcheck_ok([&](L x) { return xg::nn::mean_squared_error(x[0], target); }, {randp({3})}));
+  EXPECT_TRUE(gradcheck_ok([&](L x) { return xg::nn::sum_squared_error(x[0], target); }, {randp({3})}));
+  EXPECT_TRUE(gradcheck_ok([&](L x) { return xg::nn::huber(x[0], target, 0.5); }, {randp({3})}));
+  EXPECT_TRUE(gradcheck_ok([&](L x) { return xg::nn::l1(x[0], target); }, {randp({3})}));
+  EXPECT_TRUE(gradcheck_ok([&](L x) { return xg::nn::sigmoid_binary_cross_entropy(x[0], t01); }, {randp({3})}));
+  EXPECT_TRUE(gradcheck_ok([&](L x) { return xg::nn::binary_cross_entropy(xg::sigmoid(x[0]), t01); }, {randp({3})}));
+}
+
+TEST(Losses, FiniteAtExtremeLogits) {
+  auto x = xg::tensor({{1e4, -1e4, 0.0}, {-1e4, 1e4, 0.0}}).requires_grad_();
+  auto loss = xg::nn::softmax_cross_entropy(x, xg::tensor({1, 1}, xg::kInt64));
+  EXPECT_NEAR(loss.item(), 1e4, 1.0);  // the first row is confidently wrong by 2e4 / 2
+  loss.backward();
+  for (double g : x.grad().to_vector<double>()) EXPECT_TRUE(std::isfinite(g));
+  auto z = xg::tensor({1e4, -1e4}).requires_grad_();
+  auto b = xg::nn::sigmoid_binary_cross_entropy(z, xg::tensor({0.0, 1.0}));
+  EXPECT_NEAR(b.item(), 1e4, 1.0);
+  b.backward();
+  for (double g : z.grad().to_vector<double>()) EXPECT_TRUE(std::isfinite(g));
+  auto p = xg::tensor({0.0, 1.0}).requires_grad_();
+  auto bce = xg::nn::binary_cross_entropy(p, xg::tensor({1.0, 0.0}));
+  EXPECT_NEAR(bce.item(), 100.0, 1e-3);  // log clamped at -100, as PyTorch
+}
+
+TEST(Accuracy, LabelsOneHotAndBinary) {
+  auto y = xg::tensor({{0.1, 0.9}, {0.8, 0.2}, {0.3, 0.7}, {0.6, 0.4}});
+  EXPECT_DOUBLE_EQ(xg::nn::accuracy(y, xg::tensor({1, 0, 0, 0}, xg::kInt64)), 0.75);
+  EXPECT_DOUBLE_EQ(xg::nn::accuracy(y, xg::one_hot(xg::tensor({1, 0, 1, 0}, xg::kInt64), 2)), 1.0);
+  EXPECT_DOUBLE_EQ(xg::nn::accuracy(xg::tensor({{0.7}, {0.2}}), xg::tensor({{1.0}, {1.0}})), 0.5);
+  EXPECT_XG_ERROR(xg::nn::accuracy(y, xg::tensor({1}, xg::kInt64)), "accuracy");
+}
