@@ -10,6 +10,7 @@ packages=(
   zlib1g-dev                          # .npz archives (CRC-32, deflate)
   libgtest-dev                        # tests
   python3-numpy                       # a test reads saved .npz files with numpy.load
+  dataset-fashion-mnist               # Fashion-MNIST for the examples (--data fashion)
 )
 
 sudo=""

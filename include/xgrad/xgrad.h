@@ -3,6 +3,8 @@
 #pragma once
 
 #include <xgrad/autograd.h>
+#include <xgrad/data/dataset.h>
+#include <xgrad/data/mnist.h>
 #include <xgrad/dtype.h>
 #include <xgrad/error.h>
 #include <xgrad/gradcheck.h>

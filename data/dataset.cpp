@@ -1,0 +1,62 @@
+// TensorDataset and DataLoader.
+#include <algorithm>
+
+#include <xgrad/data/dataset.h>
+#include <xgrad/ops.h>
+
+namespace xg::data {
+
+Batch Dataset::get(std::int64_t i) const {
+  if (i < 0 || i >= size()) fail("Dataset::get: index ", i, " is out of range for ", size(), " samples");
+  Batch b = get_batch(tensor({static_cast<double>(i)}, kInt64));
+  return {b.x.squeeze(0), b.t.squeeze(0)};
+}
+
+TensorDataset::TensorDataset(Tensor x, Tensor t) : x_(std::move(x)), t_(std::move(t)) {
+  if (x_.dim() == 0 || t_.dim() == 0 || x_.shape()[0] != t_.shape()[0])
+    fail("TensorDataset: inputs ", detail::shape_str(x_.shape()), " and targets ", detail::shape_str(t_.shape()),
+         " need the same number of samples on their leading axis");
+}
+
+Batch TensorDataset::get_batch(const Tensor& indices) const {
+  return {index_select(x_, 0, indices), index_select(t_, 0, indices)};
+}
+
+DataLoader::DataLoader(const Dataset& dataset, std::int64_t batch_size, DataLoaderOptions options)
+    : dataset_(dataset), batch_size_(batch_size), options_(options), gen_(options.seed) {
+  if (batch_size <= 0) fail("DataLoader: batch_size must be positive, got ", batch_size);
+  if (dataset.size() == 0) fail("DataLoader: the dataset is empty");
+  order_.resize(static_cast<std::size_t>(dataset.size()));
+  for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<std::int64_t>(i);
+}
+
+std::int64_t DataLoader::num_batches() const {
+  const std::int64_t n = dataset_.size();
+  return options_.drop_last ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
+}
+
+Batch DataLoader::sample() {
+  std::vector<double> idx(static_cast<std::size_t>(batch_size_));
+  for (auto& i : idx) i = static_cast<double>(gen_.below(static_cast<std::uint64_t>(dataset_.size())));
+  return dataset_.get_batch(tensor(idx, {batch_size_}, kInt64));
+}
+
+DataLoader::Iterator DataLoader::begin() {
+  if (options_.shuffle && !options_.replacement)
+    for (std::size_t i = order_.size() - 1; i > 0; --i)  // Fisher-Yates
+      std::swap(order_[i], order_[gen_.below(i + 1)]);
+  return Iterator(this, 0);
+}
+
+Batch DataLoader::batch_at(std::int64_t b) const {
+  const std::int64_t n = dataset_.size(), start = b * batch_size_, stop = std::min(n, start + batch_size_);
+  std::vector<double> idx;
+  for (std::int64_t i = start; i < stop; ++i) idx.push_back(static_cast<double>(order_[static_cast<std::size_t>(i)]));
+  return dataset_.get_batch(tensor(idx, {stop - start}, kInt64));
+}
+
+Batch DataLoader::Iterator::operator*() const {
+  return loader_->options_.replacement ? loader_->sample() : loader_->batch_at(batch_);
+}
+
+}  // namespace xg::data

@@ -1,0 +1,84 @@
+// IDX files (MNIST's format), plain or gzip-compressed.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <zlib.h>
+
+#include <xgrad/data/mnist.h>
+#include <xgrad/ops.h>
+
+namespace xg::data {
+
+namespace {
+
+std::vector<unsigned char> read_maybe_gzip(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");  // reads plain files unchanged
+  if (!f) fail("read_idx: cannot open ", path, ": ", std::strerror(errno));
+  std::vector<unsigned char> out;
+  unsigned char buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + n);
+  int err = 0;
+  const char* msg = gzerror(f, &err);
+  const std::string why = err != Z_OK && err != Z_STREAM_END ? msg : "";
+  gzclose(f);
+  if (n < 0 || !why.empty())
+    fail("read_idx: ", path, ": corrupt or truncated gzip data after ", out.size(), " decompressed bytes (", why, ")");
+  return out;
+}
+
+bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+}  // namespace
+
+Tensor read_idx(const std::string& path, bool as_labels) {
+  const auto b = read_maybe_gzip(path);
+  if (b.size() < 4 || b[0] != 0 || b[1] != 0)
+    fail("read_idx: ", path, ": bad magic number (not an IDX file)");
+  if (b[2] != 0x08)
+    fail("read_idx: ", path, ": element type 0x", std::hex, static_cast<int>(b[2]), " is not unsigned byte (0x08)");
+  const std::size_t ndim = b[3];
+  const std::size_t header = 4 + 4 * ndim;
+  if (ndim == 0 || b.size() < header) fail("read_idx: ", path, ": truncated header (", b.size(), " bytes)");
+  Shape shape;
+  for (std::size_t d = 0; d < ndim; ++d) {
+    const unsigned char* p = b.data() + 4 + 4 * d;
+    shape.push_back((static_cast<std::int64_t>(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3]);
+  }
+  const auto expected = static_cast<std::size_t>(shape_numel(shape));
+  if (b.size() - header != expected)
+    fail("read_idx: ", path, ": shape ", detail::shape_str(shape), " needs ", expected, " data bytes from byte offset ",
+         header, ", but ", b.size() - header, " follow", b.size() - header < expected ? " (truncated file)" : "");
+  std::vector<double> values(b.begin() + static_cast<long>(header), b.end());
+  return tensor(values, shape, as_labels ? kInt64 : kFloat32);
+}
+
+Mnist load_mnist(const std::string& dir, MnistOptions options) {
+  auto find = [&](const std::vector<std::string>& names) {
+    for (const auto& n : names)
+      for (const char* ext : {"", ".gz"})
+        if (exists(dir + "/" + n + ext)) return dir + "/" + n + ext;
+    fail("load_mnist: ", dir, " has no ", names[0], "[.gz]");
+  };
+  auto images = [&](const std::string& path) {
+    Tensor x = read_idx(path);
+    if (x.dim() != 3) fail("load_mnist: ", path, " holds shape ", detail::shape_str(x.shape()), ", expected (N,28,28)");
+    if (options.normalize) x = x / 255.0;
+    return options.flatten ? x.reshape({x.shape()[0], -1}) : x.reshape({x.shape()[0], 1, x.shape()[1], x.shape()[2]});
+  };
+  auto labels = [&](const std::string& path, const Tensor& x) {
+    Tensor t = read_idx(path, true);
+    if (t.dim() != 1 || t.shape()[0] != x.shape()[0])
+      fail("load_mnist: ", path, " holds ", t.numel(), " labels for ", x.shape()[0], " images");
+    return options.one_hot_label ? one_hot(t, 10) : t;
+  };
+  Mnist m;
+  m.x_train = images(find({"train-images-idx3-ubyte"}));
+  m.t_train = labels(find({"train-labels-idx1-ubyte"}), m.x_train);
+  m.x_test = images(find({"t10k-images-idx3-ubyte", "test-images-idx3-ubyte"}));
+  m.t_test = labels(find({"t10k-labels-idx1-ubyte", "test-labels-idx1-ubyte"}), m.x_test);
+  return m;
+}
+
+}  // namespace xg::data

@@ -1,0 +1,112 @@
+// Training a two-layer network on handwritten digits (Deep Learning from Scratch, ch. 4-5):
+// mini-batches sampled at random, SGD, and train/test accuracy once per epoch.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <xgrad/xgrad.h>
+
+// Affine -> sigmoid (or ReLU) -> Affine; the loss is softmax cross-entropy.
+struct TwoLayerNet : xg::nn::Module {
+  xg::nn::Linear affine1, affine2;
+  bool use_relu;
+
+  TwoLayerNet(int input_size, int hidden_size, int output_size, bool relu, double weight_init_std = 0.01)
+      : affine1(input_size, hidden_size), affine2(hidden_size, output_size), use_relu(relu) {
+    xg::nn::init::normal(affine1.W, weight_init_std);  // W = 0.01 * randn, b = 0
+    xg::nn::init::normal(affine2.W, weight_init_std);
+    register_module("affine1", affine1);
+    register_module("affine2", affine2);
+  }
+
+  xg::Tensor forward(const xg::Tensor& x) override {
+    auto a1 = affine1(x);
+    return affine2(use_relu ? xg::relu(a1) : xg::sigmoid(a1));
+  }
+};
+
+struct Args {
+  int hidden = 50, iters = 10000, batch = 100, seed = 0;
+  double lr = 0.1;
+  std::string activation = "sigmoid", optimizer = "sgd", data = "digits", save = "two_layer_net.npz";
+};
+
+int usage(int code) {
+  std::cout << "usage: two_layer_net [--hidden 50] [--activation sigmoid|relu] [--iters 10000] [--batch 100]\n"
+               "                     [--lr 0.1] [--optimizer sgd|momentum|adagrad|adam]\n"
+               "                     [--data digits|fashion|DIR] [--save two_layer_net.npz] [--seed 0]\n"
+               "  digits:  the 8,000/2,000 MNIST digits shipped in data/digits\n"
+               "  fashion: Fashion-MNIST from Debian's dataset-fashion-mnist\n"
+               "  DIR:     any directory holding the four MNIST IDX files\n";
+  return code;
+}
+
+std::unique_ptr<xg::optim::Optimizer> make_optimizer(const std::string& name, const xg::tensor_list& params, double lr) {
+  if (name == "sgd") return std::make_unique<xg::optim::SGD>(params, lr);
+  if (name == "momentum") return std::make_unique<xg::optim::Momentum>(params, lr);
+  if (name == "adagrad") return std::make_unique<xg::optim::AdaGrad>(params, lr);
+  if (name == "adam") return std::make_unique<xg::optim::Adam>(params, lr);
+  throw xg::Error("unknown optimizer '" + name + "'");
+}
+
+int main(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    if (k == "--help") return usage(0);
+    if (i + 1 >= argc) return usage(2);
+    const std::string v = argv[++i];
+    if (k == "--hidden") a.hidden = std::stoi(v);
+    else if (k == "--activation") a.activation = v;
+    else if (k == "--iters") a.iters = std::stoi(v);
+    else if (k == "--batch") a.batch = std::stoi(v);
+    else if (k == "--lr") a.lr = std::stod(v);
+    else if (k == "--optimizer") a.optimizer = v;
+    else if (k == "--data") a.data = v;
+    else if (k == "--save") a.save = v;
+    else if (k == "--seed") a.seed = std::stoi(v);
+    else return usage(2);
+  }
+  const std::string dir = a.data == "digits"    ? std::string(XGRAD_DATA_DIR) + "/digits"
+                          : a.data == "fashion" ? "/usr/share/datasets/fashion-mnist"
+                                                : a.data;
+  try {
+    auto [x_train, t_train, x_test, t_test] = xg::data::load_mnist(dir);  // normalised, flattened
+    std::cout << "data: " << dir << " (" << x_train.size(0) << " train, " << x_test.size(0) << " test)\n";
+
+    xg::manual_seed(static_cast<std::uint64_t>(a.seed));
+    TwoLayerNet network(784, a.hidden, 10, a.activation == "relu");
+    auto optimizer = make_optimizer(a.optimizer, network.parameters(), a.lr);
+    xg::data::TensorDataset train(x_train, t_train);
+    xg::data::DataLoader loader(train, a.batch, xg::data::DataLoaderOptions().set_seed(static_cast<std::uint64_t>(a.seed)));
+    const int iter_per_epoch = std::max(static_cast<int>(x_train.size(0)) / a.batch, 1);
+
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < a.iters; ++i) {
+      auto [x_batch, t_batch] = loader.sample();  // np.random.choice(train_size, batch_size)
+      auto loss = xg::nn::softmax_cross_entropy(network(x_batch), t_batch);
+      optimizer->zero_grad();
+      loss.backward();
+      optimizer->step();
+
+      if (i % iter_per_epoch == 0) {
+        xg::NoGradGuard no_grad;
+        const double train_acc = xg::nn::accuracy(network(x_train), t_train);
+        const double test_acc = xg::nn::accuracy(network(x_test), t_test);
+        std::printf("train acc, test acc | %.4f, %.4f   (iteration %d, loss %.4f)\n", train_acc, test_acc, i, loss.item());
+        std::fflush(stdout);
+      }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    xg::NoGradGuard no_grad;
+    std::printf("final: train acc %.4f, test acc %.4f after %d iterations in %.1f s\n",
+                xg::nn::accuracy(network(x_train), t_train), xg::nn::accuracy(network(x_test), t_test), a.iters, seconds);
+    xg::save(network, a.save);
+    std::cout << "weights saved to " << a.save << "\n";
+  } catch (const xg::Error& e) {
+    std::cerr << "two_layer_net: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
