@@ -36,6 +36,11 @@ Tensor& xavier_uniform(Tensor& w) {
   const double a = std::sqrt(3.0 / fan_in(w));
   return uniform(w, -a, a);
 }
+Tensor& glorot_uniform(Tensor& w) {
+  if (w.dim() != 2) fail("glorot_uniform: expected a (in, out) weight, got ", detail::shape_str(w.shape()));
+  const double a = std::sqrt(6.0 / static_cast<double>(w.shape()[0] + w.shape()[1]));
+  return uniform(w, -a, a);
+}
 Tensor& he_normal(Tensor& w) { return normal(w, std::sqrt(2.0 / fan_in(w))); }
 Tensor& kaiming(Tensor& w) {
   const double a = std::sqrt(6.0 / fan_in(w));

@@ -8,6 +8,8 @@ packages=(
   libxtensor-dev libxsimd-dev         # elementwise kernels (header-only)
   libxtensor-blas-dev libopenblas-dev # matrix products
   zlib1g-dev                          # .npz archives (CRC-32, deflate)
+  libstb-dev                          # PNG images (stb_image_write)
+  gnuplot-nox                         # PNG charts of training curves
   libgtest-dev                        # tests
   python3-numpy                       # a test reads saved .npz files with numpy.load
   dataset-fashion-mnist               # Fashion-MNIST for the examples (--data fashion)

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <xgrad/autograd.h>
+#include <xgrad/data/csv.h>
 #include <xgrad/data/dataset.h>
 #include <xgrad/data/mnist.h>
+#include <xgrad/data/plot.h>
 #include <xgrad/dtype.h>
 #include <xgrad/error.h>
 #include <xgrad/gradcheck.h>

@@ -139,6 +139,8 @@ TEST(Init, DistributionsAndConstants) {
   EXPECT_LE(w.max().item(), std::sqrt(3.0 / 500) + 1e-7);
   xg::nn::init::kaiming(w);
   EXPECT_NEAR(w.var().item(), 2.0 / 500, 0.2 / 500);
+  xg::nn::init::glorot_uniform(w);
+  EXPECT_NEAR(w.var().item(), 2.0 / 700, 0.2 / 700);
   xg::nn::init::uniform(w, 2, 3);
   EXPECT_GE(w.min().item(), 2.0);
   xg::nn::init::constant(w, 7);

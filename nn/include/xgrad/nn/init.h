@@ -14,6 +14,8 @@ Tensor& uniform(Tensor& w, double low = 0.0, double high = 1.0);
 Tensor& xavier_normal(Tensor& w);
 /// U(-sqrt(3/n_in), sqrt(3/n_in)): the same variance, uniform.
 Tensor& xavier_uniform(Tensor& w);
+/// U(-sqrt(6/(n_in+n_out)), +sqrt(6/(n_in+n_out))): Keras's default for Dense (Glorot).
+Tensor& glorot_uniform(Tensor& w);
 /// N(0, 2/n_in): He initialisation for ReLU networks (the textbook's sqrt(2/n)).
 Tensor& he_normal(Tensor& w);
 /// U(-sqrt(6/n_in), sqrt(6/n_in)): He initialisation, uniform (PyTorch's kaiming_uniform).

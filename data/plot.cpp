@@ -1,0 +1,122 @@
+// line_chart through gnuplot, images through stb_image_write (Debian's libstb).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include <stb/stb_image_write.h>
+
+#include <xgrad/data/plot.h>
+#include <xgrad/ops.h>
+
+namespace xg::plot {
+
+namespace {
+
+bool have_gnuplot() {
+  static const bool found = std::system("command -v gnuplot > /dev/null 2>&1") == 0;
+  return found;
+}
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\\\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string line_chart(const std::string& stem, const std::vector<Series>& series, const ChartOptions& o) {
+  {
+    std::ofstream csv(stem + ".csv");
+    if (!csv) fail("line_chart: cannot write ", stem, ".csv");
+    csv << "series,x,y\n";
+    csv.precision(10);
+    for (const auto& s : series) {
+      if (s.x.size() != s.y.size()) fail("line_chart: series '", s.name, "' has ", s.x.size(), " x and ", s.y.size(), " y values");
+      for (std::size_t i = 0; i < s.x.size(); ++i) csv << s.name << ',' << s.x[i] << ',' << s.y[i] << '\n';
+    }
+  }
+  if (!have_gnuplot()) return "";
+  const std::string script_path = stem + ".gp";
+  {
+    std::ofstream gp(script_path);
+    gp << "set terminal pngcairo size 800,560 noenhanced\nset output " << quoted(stem + ".png") << "\n";
+    gp << "set datafile separator ','\nset key outside bottom center horizontal\nset grid\n";
+    gp << "set title " << quoted(o.title) << "\nset xlabel " << quoted(o.xlabel) << "\nset ylabel " << quoted(o.ylabel) << "\n";
+    if (o.log_y) gp << "set logscale y\n";
+    if (o.equal_axes) gp << "set size ratio -1\n";
+    gp << "plot ";
+    for (std::size_t i = 0; i < series.size(); ++i)
+      gp << (i ? ", " : "") << quoted(stem + ".csv") << " using 2:(stringcolumn(1) eq " << quoted(series[i].name)
+         << " ? $3 : NaN) with " << series[i].style << " lw 2 title " << quoted(series[i].name);
+    gp << "\n";
+  }
+  if (std::system(("gnuplot " + quoted(script_path) + " 2> /dev/null").c_str()) != 0) {
+    // Debian's gnuplot-nox may lack cairo: fall back to the plain png terminal.
+    std::ifstream in(script_path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.replace(text.find("pngcairo"), 8, "png");
+    std::ofstream(script_path) << text;
+    if (std::system(("gnuplot " + quoted(script_path)).c_str()) != 0) fail("line_chart: gnuplot failed on ", script_path);
+  }
+  std::remove(script_path.c_str());
+  return stem + ".png";
+}
+
+namespace {
+
+// RGB pixels of one image: grey, or blue (negative) - white (0) - red (positive).
+std::vector<unsigned char> pixels(const Tensor& image, bool heatmap) {
+  if (image.dim() != 2) fail("save_image: expected an (H, W) tensor, got ", detail::shape_str(image.shape()));
+  const auto v = image.to_vector<double>();
+  double lo = *std::min_element(v.begin(), v.end()), hi = *std::max_element(v.begin(), v.end());
+  const double m = std::max(std::fabs(lo), std::fabs(hi));
+  std::vector<unsigned char> rgb;
+  rgb.reserve(v.size() * 3);
+  for (double x : v) {
+    if (heatmap) {
+      const double s = m > 0 ? x / m : 0.0;  // [-1, 1]
+      const auto fade = static_cast<unsigned char>(std::lround(255 * (1 - std::fabs(s))));
+      rgb.insert(rgb.end(), {s > 0 ? static_cast<unsigned char>(255) : fade, fade, s < 0 ? static_cast<unsigned char>(255) : fade});
+    } else {
+      const auto g = static_cast<unsigned char>(std::lround(hi > lo ? 255 * (x - lo) / (hi - lo) : 0));
+      rgb.insert(rgb.end(), {g, g, g});
+    }
+  }
+  return rgb;
+}
+
+void write_png(const std::string& path, int w, int h, const std::vector<unsigned char>& rgb) {
+  if (!stbi_write_png(path.c_str(), w, h, 3, rgb.data(), w * 3)) fail("save_image: cannot write ", path);
+}
+
+}  // namespace
+
+void save_image(const Tensor& image, const std::string& png_path, bool heatmap) {
+  write_png(png_path, static_cast<int>(image.shape()[1]), static_cast<int>(image.shape()[0]), pixels(image, heatmap));
+}
+
+void save_image_row(const tensor_list& images, const std::string& png_path, bool heatmap, int gap) {
+  if (images.empty()) fail("save_image_row: no images");
+  const auto h = images[0].shape().at(0);
+  std::int64_t w = 0;
+  for (const auto& im : images) {
+    if (im.dim() != 2 || im.shape()[0] != h) fail("save_image_row: images must be 2-D of equal height");
+    w += im.shape()[1] + gap;
+  }
+  w -= gap;
+  std::vector<unsigned char> row(static_cast<std::size_t>(w * h * 3), 255);
+  std::int64_t x0 = 0;
+  for (const auto& im : images) {
+    const auto p = pixels(im, heatmap);
+    const auto iw = im.shape()[1];
+    for (std::int64_t y = 0; y < h; ++y)
+      std::copy_n(p.begin() + y * iw * 3, iw * 3, row.begin() + (y * w + x0) * 3);
+    x0 += iw + gap;
+  }
+  write_png(png_path, static_cast<int>(w), static_cast<int>(h), row);
+}
+
+}  // namespace xg::plot
