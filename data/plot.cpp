@@ -94,17 +94,19 @@ void write_png(const std::string& path, int w, int h, const std::vector<unsigned
 
 }  // namespace
 
-void save_image(const Tensor& image, const std::string& png_path, bool heatmap) {
-  write_png(png_path, static_cast<int>(image.shape()[1]), static_cast<int>(image.shape()[0]), pixels(image, heatmap));
+void save_image(const Tensor& image, const std::string& png_path, bool heatmap, int scale) {
+  save_image_row({image}, png_path, heatmap, scale, 0);
 }
 
-void save_image_row(const tensor_list& images, const std::string& png_path, bool heatmap, int gap) {
+void save_image_row(const tensor_list& images, const std::string& png_path, bool heatmap, int scale, int gap) {
   if (images.empty()) fail("save_image_row: no images");
-  const auto h = images[0].shape().at(0);
+  if (scale < 1) fail("save_image: scale must be at least 1, got ", scale);
+  const std::int64_t h = images[0].dim() == 2 ? images[0].shape()[0] * scale : 0;
   std::int64_t w = 0;
   for (const auto& im : images) {
-    if (im.dim() != 2 || im.shape()[0] != h) fail("save_image_row: images must be 2-D of equal height");
-    w += im.shape()[1] + gap;
+    if (im.dim() != 2 || im.shape()[0] * scale != h)
+      fail("save_image: expected 2-D (H, W) images of equal height, got ", detail::shape_str(im.shape()));
+    w += im.shape()[1] * scale + gap;
   }
   w -= gap;
   std::vector<unsigned char> row(static_cast<std::size_t>(w * h * 3), 255);
@@ -113,8 +115,9 @@ void save_image_row(const tensor_list& images, const std::string& png_path, bool
     const auto p = pixels(im, heatmap);
     const auto iw = im.shape()[1];
     for (std::int64_t y = 0; y < h; ++y)
-      std::copy_n(p.begin() + y * iw * 3, iw * 3, row.begin() + (y * w + x0) * 3);
-    x0 += iw + gap;
+      for (std::int64_t x = 0; x < iw * scale; ++x)
+        std::copy_n(p.begin() + ((y / scale) * iw + x / scale) * 3, 3, row.begin() + (y * w + x0 + x) * 3);
+    x0 += iw * scale + gap;
   }
   write_png(png_path, static_cast<int>(w), static_cast<int>(h), row);
 }

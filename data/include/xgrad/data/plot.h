@@ -29,9 +29,11 @@ std::string line_chart(const std::string& stem, const std::vector<Series>& serie
 
 /// Writes a 2-D tensor (H, W) as a PNG: grey levels scaled from [lo, hi] (the tensor's own
 /// min and max by default), or a blue-white-red heat map for signed values (saliency).
-void save_image(const Tensor& image, const std::string& png_path, bool heatmap = false);
+/// `scale` enlarges each value to a scale x scale block of pixels.
+void save_image(const Tensor& image, const std::string& png_path, bool heatmap = false, int scale = 1);
 
 /// Several (H, W) images side by side in one PNG, with `gap` pixels between them.
-void save_image_row(const tensor_list& images, const std::string& png_path, bool heatmap = false, int gap = 2);
+void save_image_row(const tensor_list& images, const std::string& png_path, bool heatmap = false, int scale = 1,
+                    int gap = 4);
 
 }  // namespace xg::plot
