@@ -2,6 +2,8 @@
 // mini-batches sampled at random, SGD, and train/test accuracy once per epoch.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -25,6 +27,13 @@ struct TwoLayerNet : xg::nn::Module {
     return affine2(use_relu ? xg::relu(a1) : xg::sigmoid(a1));
   }
 };
+
+// The computation graph of one loss, as Graphviz DOT, and as PNG when Graphviz is installed.
+void write_graph(const xg::Tensor& loss, const xg::nn::Module& network) {
+  std::ofstream("two_layer_net_graph.dot") << xg::to_dot(loss, network.named_parameters());
+  if (std::system("command -v dot > /dev/null && dot -Tpng two_layer_net_graph.dot -o two_layer_net_graph.png") == 0)
+    std::cout << "graph of the loss: two_layer_net_graph.dot, two_layer_net_graph.png\n";
+}
 
 struct Args {
   int hidden = 50, iters = 10000, batch = 100, seed = 0;
@@ -83,27 +92,39 @@ int main(int argc, char** argv) {
     const int iter_per_epoch = std::max(static_cast<int>(x_train.size(0)) / a.batch, 1);
 
     const auto start = std::chrono::steady_clock::now();
+    xg::train::ProgressBar progress(a.iters, "train");
+    xg::plot::Series train_curve{"train acc", {}, {}}, test_curve{"test acc", {}, {}};
     for (int i = 0; i < a.iters; ++i) {
       auto [x_batch, t_batch] = loader.sample();  // np.random.choice(train_size, batch_size)
       auto loss = xg::nn::softmax_cross_entropy(network(x_batch), t_batch);
       optimizer->zero_grad();
       loss.backward();
       optimizer->step();
+      if (i == 0) write_graph(loss, network);
+      progress.update(i + 1, {{"loss", loss.item()}});
 
       if (i % iter_per_epoch == 0) {
         xg::NoGradGuard no_grad;
         const double train_acc = xg::nn::accuracy(network(x_train), t_train);
         const double test_acc = xg::nn::accuracy(network(x_test), t_test);
-        std::printf("train acc, test acc | %.4f, %.4f   (iteration %d, loss %.4f)\n", train_acc, test_acc, i, loss.item());
-        std::fflush(stdout);
+        char line[96];
+        std::snprintf(line, sizeof line, "train acc, test acc | %.4f, %.4f", train_acc, test_acc);
+        progress.message(line);
+        const double epoch = static_cast<double>(i / iter_per_epoch);
+        train_curve.x.push_back(epoch), train_curve.y.push_back(train_acc);
+        test_curve.x.push_back(epoch), test_curve.y.push_back(test_acc);
       }
     }
+    progress.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     xg::NoGradGuard no_grad;
     std::printf("final: train acc %.4f, test acc %.4f after %d iterations in %.1f s\n",
                 xg::nn::accuracy(network(x_train), t_train), xg::nn::accuracy(network(x_test), t_test), a.iters, seconds);
     xg::save(network, a.save);
     std::cout << "weights saved to " << a.save << "\n";
+    // The textbook's figure 4-12: accuracy per epoch.
+    const auto png = xg::plot::line_chart("two_layer_net_accuracy", {train_curve, test_curve}, {"accuracy", "epochs", "accuracy"});
+    std::cout << "accuracy curves: two_layer_net_accuracy.csv" << (png.empty() ? "" : ", " + png) << "\n";
   } catch (const xg::Error& e) {
     std::cerr << "two_layer_net: " << e.what() << "\n";
     return 1;

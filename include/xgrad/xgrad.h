@@ -10,6 +10,7 @@
 #include <xgrad/dtype.h>
 #include <xgrad/error.h>
 #include <xgrad/gradcheck.h>
+#include <xgrad/graphviz.h>
 #include <xgrad/nn/init.h>
 #include <xgrad/nn/layers.h>
 #include <xgrad/nn/losses.h>
@@ -24,3 +25,5 @@
 #include <xgrad/optim/schedulers.h>
 #include <xgrad/random.h>
 #include <xgrad/tensor.h>
+#include <xgrad/train/fit.h>
+#include <xgrad/train/progress.h>
