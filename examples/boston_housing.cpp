@@ -11,18 +11,16 @@ struct Dense : xg::nn::Linear {
   Dense(int in, int out) : xg::nn::Linear(in, out, /*bias=*/false) { xg::nn::init::glorot_uniform(W); }
 };
 
-// Keras's fit: shuffled mini-batches of 32, Adam (Keras's is the textbook's form, eps 1e-7).
+// model.compile(optimizer='adam', loss='mse'); model.fit(x, y, epochs=1000) -- Keras's Adam
+// is the textbook's form with eps 1e-7, and its default batch is 32.
 void fit(xg::nn::Module& model, const xg::Tensor& x, const xg::Tensor& y, int epochs, std::uint64_t seed) {
   xg::optim::Adam adam(model.parameters(), xg::optim::AdamOptions(1e-3).textbook());
-  xg::data::TensorDataset train(x, y);
-  xg::data::DataLoader loader(train, 32, xg::data::DataLoaderOptions().set_seed(seed));
-  for (int epoch = 0; epoch < epochs; ++epoch)
-    for (auto [xb, yb] : loader) {
-      auto loss = xg::nn::mean_squared_error(model(xb), yb);
-      adam.zero_grad();
-      loss.backward();
-      adam.step();
-    }
+  xg::train::FitOptions options;
+  options.epochs = epochs;
+  options.batch_size = 32;
+  options.seed = seed;
+  options.verbose = false;
+  xg::train::fit(model, adam, xg::nn::mean_squared_error, x, y, options);
 }
 
 double evaluate(xg::nn::Module& model, const xg::Tensor& x, const xg::Tensor& y) {

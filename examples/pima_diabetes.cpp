@@ -40,19 +40,16 @@ int main(int argc, char** argv) {
   // Keras computes binary cross-entropy from the logit behind a sigmoid output; so do we:
   // with raw inputs (glucose ~100) a saturated sigmoid would otherwise pass no gradient.
   xg::optim::Adam adam(model.parameters(), xg::optim::AdamOptions(1e-3).textbook());
-  xg::data::TensorDataset data(X, y);
-  xg::data::DataLoader loader(data, 10, xg::data::DataLoaderOptions().set_seed(static_cast<std::uint64_t>(seed)));
-  for (int epoch = 1; epoch <= epochs; ++epoch) {
-    double total = 0;
-    for (auto [xb, yb] : loader) {
-      auto loss = xg::nn::sigmoid_binary_cross_entropy(model(xb), yb);
-      adam.zero_grad();
-      loss.backward();
-      adam.step();
-      total += loss.item() * static_cast<double>(xb.size(0));
-    }
-    if (epoch % 30 == 0) std::printf("epoch %3d  loss %.4f\n", epoch, total / static_cast<double>(X.size(0)));
-  }
+  xg::train::FitOptions options;
+  options.epochs = epochs;
+  options.batch_size = 10;
+  options.seed = static_cast<std::uint64_t>(seed);
+  options.verbose = false;
+  options.callbacks.push_back([](int epoch, const xg::train::History& h) {
+    if ((epoch + 1) % 30 == 0) std::printf("epoch %3d  loss %.4f\n", epoch + 1, h.loss.back());
+    return true;
+  });
+  xg::train::fit(model, adam, xg::nn::sigmoid_binary_cross_entropy, X, y, options);
   // _, accuracy = model.evaluate(X, y)
   xg::NoGradGuard no_grad;
   std::printf("Accuracy: %.2f\n", 100 * xg::nn::accuracy(xg::sigmoid(model(X)), y));
