@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""Side-by-side speed of one training step: xgrad, PyTorch and the textbook's numpy layers,
+in one run, alternating them round by round, with identical thread settings for all three.
+Prints ms per step (best of each implementation's rounds), the GEMM-only bound and every
+ratio. A missing PyTorch or numpy is reported and skipped; xgrad is always measured.
+
+    /usr/bin/python3 bench/compare.py [--build build-bench] [--threads 1] [--dtype float32] [--rounds 3]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def available(module):
+    return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def run(cmd, env):
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{out.stderr}")
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--build", default=os.path.join(HERE, "..", "build-bench"))
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--dtype", default="float32")
+    p.add_argument("--rounds", type=int, default=3)
+    a = p.parse_args()
+    t = str(a.threads)
+    # One setting for all three: OpenBLAS's threads, OpenMP's, and passive waiting so that
+    # PyTorch's OpenMP workers do not spin against OpenBLAS's on two cores.
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=t, OMP_NUM_THREADS=t, MKL_NUM_THREADS=t, OMP_WAIT_POLICY="PASSIVE")
+    impls = {"xgrad": [os.path.join(a.build, "bench", "steps"), "--threads", t, "--dtype", a.dtype, "--repeats", "3"]}
+    for name, module in (("numpy", "numpy"), ("torch", "torch")):
+        if available(module):
+            impls[name] = [sys.executable, os.path.join(HERE, "reference.py"), "--impl", name, "--threads", t,
+                           "--dtype", a.dtype, "--repeats", "3"]
+        else:
+            print(f"note: {module} is not importable by {sys.executable}; {name} is skipped")
+    best, gemm = {}, {}
+    for r in range(a.rounds):
+        for name, cmd in impls.items():  # alternate implementations within every round
+            for row in run(cmd, env):
+                key = (row["workload"], name)
+                best[key] = min(best.get(key, float("inf")), row["ms"])
+                if "gemm_ms" in row:
+                    gemm[row["workload"]] = min(gemm.get(row["workload"], float("inf")), row["gemm_ms"])
+    names = [n for n in ("xgrad", "numpy", "torch") if n in impls]
+    print(f"\nms per training step (forward + backward + SGD), {a.dtype}, {a.threads} thread(s), best of {a.rounds} rounds")
+    header = f"| workload | GEMM-only | " + " | ".join(names) + (" | xgrad / torch |" if "torch" in names else " |")
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for w in gemm:
+        cells = [f"{best[(w, n)]:.3f} ({best[(w, n)] / gemm[w]:.2f}x)" for n in names]
+        ratio = f" {best[(w, 'xgrad')] / best[(w, 'torch')]:.2f} |" if "torch" in names else ""
+        print(f"| {w} | {gemm[w]:.3f} | " + " | ".join(cells) + " |" + ratio)
+    print("\n(x) = time / GEMM-only bound; GEMM-only = the step's matrix products alone through OpenBLAS.")
+
+
+if __name__ == "__main__":
+    main()
