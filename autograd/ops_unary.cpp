@@ -1,6 +1,7 @@
 // Elementwise functions of one tensor. Backward rules are written with differentiable
 // operations (so they can be differentiated again); piecewise-constant masks come straight
 // from kernels since their own derivative is zero.
+#include <xgrad/autograd.h>
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
@@ -58,6 +59,7 @@ Tensor tanh(const Tensor& x) {
   Tensor y = kernel::unary(Unary::Tanh, x, "tanh");
   return record("tanh", {x}, y, {y}, [](Node& n, const Tensor& gy) {
     const Tensor y = n.saved(0);
+    if (!is_grad_enabled()) return tensor_list{kernel::binary(kernel::Binary::TanhGrad, y, gy, "tanh")};
     return tensor_list{gy * (1.0 - y * y)};  // d/dx tanh x = 1 - tanh^2 x
   });
 }
@@ -66,13 +68,16 @@ Tensor sigmoid(const Tensor& x) {
   Tensor y = kernel::unary(Unary::Sigmoid, x, "sigmoid");
   return record("sigmoid", {x}, y, {y}, [](Node& n, const Tensor& gy) {
     const Tensor y = n.saved(0);
+    if (!is_grad_enabled()) return tensor_list{kernel::binary(kernel::Binary::SigmoidGrad, y, gy, "sigmoid")};
     return tensor_list{gy * y * (1.0 - y)};  // d/dx s(x) = s(x) (1 - s(x))
   });
 }
 
 Tensor relu(const Tensor& x) {
-  return record("relu", {x}, kernel::unary(Unary::Relu, x, "relu"), {x},
-                [](Node& n, const Tensor& gy) { return tensor_list{gy * mask_positive(n.saved(0))}; });
+  return record("relu", {x}, kernel::unary(Unary::Relu, x, "relu"), {x}, [](Node& n, const Tensor& gy) {
+    if (!is_grad_enabled()) return tensor_list{kernel::binary(kernel::Binary::ReluGrad, n.saved(0), gy, "relu")};
+    return tensor_list{gy * mask_positive(n.saved(0))};
+  });
 }
 
 Tensor leaky_relu(const Tensor& x, double slope) {

@@ -7,6 +7,7 @@
 
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
+#include "tensor/strided.h"
 
 namespace xg {
 
@@ -76,7 +77,12 @@ Tensor& inplace(Tensor& t, kernel::Binary kind, const Tensor& src, const char* o
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   if (alpha == 1.0) return inplace(*this, kernel::Binary::Add, other, "add_");
   check_inplace(*this, &other, "add_");
-  return inplace(*this, kernel::Binary::Add, kernel::binary(kernel::Binary::Mul, other, scalar_tensor(alpha, other.dtype()), "add_"), "add_");
+  const auto shape = detail::broadcast_shapes(this->shape(), other.shape(), "add_");
+  if (shape != this->shape())
+    fail("add_: cannot write a result of shape ", detail::shape_str(shape), " into a tensor of shape ",
+         detail::shape_str(this->shape()));
+  kernel::axpy_inplace(*this, other, alpha, "add_");
+  return *this;
 }
 Tensor& Tensor::add_(double v) { return inplace(*this, kernel::Binary::Add, scalar_tensor(v, dtype()), "add_"); }
 Tensor& Tensor::sub_(const Tensor& other) { return inplace(*this, kernel::Binary::Sub, other, "sub_"); }

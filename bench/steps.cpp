@@ -116,17 +116,23 @@ double xgrad_step_ms(const Workload& w, xg::Dtype dt, int repeats) {
 int main(int argc, char** argv) {
   int threads = 1, repeats = 5;
   std::string dtype = "float32", only;
+  bool profile = false;  // --profile 1: only xgrad's step, many times (for perf)
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--threads") threads = std::stoi(v);
     else if (k == "--dtype") dtype = v;
     else if (k == "--repeats") repeats = std::stoi(v);
     else if (k == "--workload") only = v;
+    else if (k == "--profile") profile = v == "1";
   }
   xg::set_num_threads(threads);
   const xg::Dtype dt = dtype == "float64" ? xg::kFloat64 : xg::kFloat32;
   for (const auto& w : kWorkloads) {
     if (!only.empty() && w.name != only) continue;
+    if (profile) {
+      std::printf("%s: %.4f ms\n", w.name.c_str(), xgrad_step_ms(w, dt, repeats));
+      continue;
+    }
     const double bound = dt == xg::kFloat64 ? gemm_bound_ms<double>(w, w.iters, repeats) : gemm_bound_ms<float>(w, w.iters, repeats);
     const double step = xgrad_step_ms(w, dt, repeats);
     std::printf("{\"impl\": \"xgrad\", \"workload\": \"%s\", \"dtype\": \"%s\", \"threads\": %d, \"ms\": %.4f, \"gemm_ms\": %.4f}\n",

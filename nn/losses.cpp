@@ -1,4 +1,5 @@
 // Loss functions and accuracy.
+#include <xgrad/autograd.h>
 #include <xgrad/nn/losses.h>
 #include <xgrad/ops.h>
 
@@ -58,6 +59,22 @@ Tensor cross_entropy_error(const Tensor& y_in, const Tensor& t_in) {
 
 Tensor softmax_cross_entropy(const Tensor& x, const Tensor& t_in) {
   if (x.dim() != 2) fail("softmax_cross_entropy: expected (N,C) logits, got ", detail::shape_str(x.shape()));
+  if (t_in.dtype() == kInt64) {
+    // Labels: one fused pass forward (probabilities kept), one pass backward.
+    if (t_in.dim() != 1 || t_in.shape()[0] != x.shape()[0])
+      fail("softmax_cross_entropy: labels ", detail::shape_str(t_in.shape()), " do not match scores ",
+           detail::shape_str(x.shape()), " (expected (N,) int64 labels for (N,C) scores)");
+    Tensor probs;
+    const Tensor loss = kernel::softmax_cross_entropy(x, t_in, probs, "softmax_cross_entropy");
+    const double n = static_cast<double>(x.shape()[0]);
+    return autograd::record("softmax_cross_entropy", {x}, loss, {x, probs, t_in}, [n](autograd::Node& node, const Tensor& gy) {
+      const auto s = node.saved();
+      if (!is_grad_enabled())  // plain backward: (p - onehot) * gy / N in one pass
+        return tensor_list{kernel::softmax_cross_entropy_backward(s[1], s[2], gy.item() / n)};
+      // create_graph: the same gradient, written with differentiable operations.
+      return tensor_list{(softmax(s[0], 1) - one_hot(s[2], s[0].shape()[1]).to(s[0].dtype())) * (gy / n)};
+    });
+  }
   const Tensor t = as_one_hot("softmax_cross_entropy", t_in, x);
   const double n = static_cast<double>(x.shape()[0]);
   // Fused forward: -sum(t * log_softmax(x)) / N, computed without a graph of its pieces.

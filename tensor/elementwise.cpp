@@ -87,6 +87,9 @@ void with_binary_op(Binary kind, Run run) {
     case Binary::Le: return run([](T x, T y) { return T(x <= y); });
     case Binary::Gt: return run([](T x, T y) { return T(x > y); });
     case Binary::Ge: return run([](T x, T y) { return T(x >= y); });
+    case Binary::SigmoidGrad: return run([](T y, T g) { return g * y * (T(1) - y); });
+    case Binary::TanhGrad: return run([](T y, T g) { return g * (T(1) - y * y); });
+    case Binary::ReluGrad: return run([](T x, T g) { return x > T(0) ? g : T(0); });
   }
 }
 
@@ -122,6 +125,21 @@ void binary_inplace(Binary kind, Tensor& dst, const Tensor& src, const char* op)
       T* d = dst.data<T>();
       run_binary<T>(d, shape, d, contiguous_strides(shape), cs.data<T>(), broadcast_strides(src.shape(), shape), f);
     });
+  });
+  ++dst.impl()->storage->version;
+}
+
+void axpy_inplace(Tensor& dst, const Tensor& src, double alpha, const char* op) {
+  if (src.shape() != dst.shape() || src.dtype() != dst.dtype()) {
+    binary_inplace(Binary::Add, dst, binary(Binary::Mul, src, scalar_tensor(alpha, src.dtype()), op), op);
+    return;
+  }
+  dispatch(dst.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* d = dst.data<T>();
+    const T* x = src.data<T>();
+    const T a = static_cast<T>(alpha);
+    for (std::int64_t i = 0, n = dst.numel(); i < n; ++i) d[i] += a * x[i];
   });
   ++dst.impl()->storage->version;
 }

@@ -9,7 +9,13 @@
 
 namespace xg::kernel {
 
-enum class Binary { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge };
+enum class Binary {
+  Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge,
+  // Fused gradients, a = the saved tensor, b = gy: plain backward's one-pass forms.
+  SigmoidGrad,  // b * a * (1 - a), a = sigmoid(x)
+  TanhGrad,     // b * (1 - a^2), a = tanh(x)
+  ReluGrad,     // a > 0 ? b : 0, a = x
+};
 enum class Unary { Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Sign, Softplus };
 enum class Reduce { Sum, Max, Min };
 
@@ -18,6 +24,9 @@ enum class Reduce { Sum, Max, Min };
 Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op);
 /// dst (op)= src in place, src broadcast to dst's shape and converted to its dtype.
 void binary_inplace(Binary kind, Tensor& dst, const Tensor& src, const char* op);
+/// dst += alpha * src in place (src broadcast to dst's shape and converted): the optimizer's
+/// update, without a temporary for alpha * src.
+void axpy_inplace(Tensor& dst, const Tensor& src, double alpha, const char* op);
 /// Elementwise unary function on a float tensor (Neg, Abs, Sign also on int64).
 Tensor unary(Unary kind, const Tensor& x, const char* op);
 /// x^c for a scalar exponent.
@@ -44,6 +53,12 @@ Tensor arg_reduce(bool is_max, const Tensor& x, std::int64_t axis, bool keepdims
 /// Stable softmax / log-softmax along a normalised axis.
 Tensor softmax(const Tensor& x, std::int64_t axis);
 Tensor log_softmax(const Tensor& x, std::int64_t axis);
+/// For logits x (N, C) and int64 labels (N,): probs = softmax(x) row-wise (written to
+/// `probs`), and returns the 0-d mean over rows of -log probs[n, t_n], computed stably as
+/// logsumexp(x_n) - x[n, t_n].
+Tensor softmax_cross_entropy(const Tensor& x, const Tensor& labels, Tensor& probs, const char* op);
+/// (probs - onehot(labels)) * scale, in one pass: the gradient of the above times gy.
+Tensor softmax_cross_entropy_backward(const Tensor& probs, const Tensor& labels, double scale);
 /// log(sum(exp(x))) along a normalised axis, max-shifted.
 Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdims);
 

@@ -173,6 +173,39 @@ Tensor softmax(const Tensor& x, std::int64_t axis) {
   return y;
 }
 
+Tensor softmax_cross_entropy(const Tensor& x, const Tensor& labels, Tensor& probs, const char* op) {
+  const std::int64_t n = x.shape()[0], c = x.shape()[1];
+  const auto* t = labels.data<std::int64_t>();
+  for (std::int64_t i = 0; i < n; ++i)
+    if (t[i] < 0 || t[i] >= c) fail(op, ": label ", t[i], " at position ", i, " is outside [0, ", c, ")");
+  probs = softmax(x, 1);
+  double total = 0;
+  detail::dispatch_float(x.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto [m, ls] = shifted_logsumexp(px + i * c, c, 1);
+      total += m + ls - static_cast<double>(px[i * c + t[i]]);
+    }
+  });
+  return scalar_tensor(total / static_cast<double>(n), x.dtype());
+}
+
+Tensor softmax_cross_entropy_backward(const Tensor& probs, const Tensor& labels, double scale) {
+  Tensor gx = make_tensor(probs.shape(), probs.dtype());
+  const std::int64_t n = probs.shape()[0], c = probs.shape()[1];
+  const auto* t = labels.data<std::int64_t>();
+  detail::dispatch_float(probs.dtype(), "softmax_cross_entropy", [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = probs.data<T>();
+    T* g = gx.data<T>();
+    const T s = static_cast<T>(scale);
+    for (std::int64_t i = 0; i < n * c; ++i) g[i] = p[i] * s;
+    for (std::int64_t i = 0; i < n; ++i) g[i * c + t[i]] -= s;
+  });
+  return gx;
+}
+
 Tensor log_softmax(const Tensor& x, std::int64_t axis) {
   Tensor y = make_tensor(x.shape(), x.dtype());
   detail::dispatch_float(x.dtype(), "log_softmax", [&](auto tag) {

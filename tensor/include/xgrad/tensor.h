@@ -179,6 +179,10 @@ std::string repr(double v);
 /// Number of elements of a shape.
 std::int64_t shape_numel(const Shape& shape);
 
+/// Frees the buffers this thread keeps for reuse (up to 256 MiB of tensors freed recently;
+/// training loops reuse them every step instead of asking malloc again).
+void release_cached_memory();
+
 /// Sets the number of threads used by matrix products (OpenBLAS); default 1, see docs.
 void set_num_threads(int n);
 int get_num_threads();
