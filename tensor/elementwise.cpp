@@ -100,8 +100,35 @@ Tensor as_dtype(const Tensor& x, Dtype dtype) { return x.dtype() == dtype ? x : 
 Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
   Dtype dt = promote(a.dtype(), b.dtype());
   if (kind == Binary::Div && dt == kInt64) dt = kFloat32;  // as PyTorch's true division
-  const Shape shape = detail::broadcast_shapes(a.shape(), b.shape(), op);
   const Tensor ca = as_dtype(a, dt), cb = as_dtype(b, dt);
+  // The common cases need no broadcast machinery: equal shapes, or a one-element operand
+  // with no more axes than the other (the result then has the other's shape).
+  const bool same = a.shape() == b.shape();
+  const bool b_scalar = !same && b.numel() == 1 && a.dim() >= b.dim();
+  const bool a_scalar = !same && !b_scalar && a.numel() == 1 && b.dim() >= a.dim();
+  if (same || b_scalar || a_scalar) {
+    Tensor out = make_tensor(a_scalar ? b.shape() : a.shape(), dt);
+    dispatch(dt, [&](auto tag) {
+      using T = decltype(tag);
+      with_binary_op<T>(kind, [&](auto f) {
+        T* po = out.data<T>();
+        const T* pa = ca.data<T>();
+        const T* pb = cb.data<T>();
+        const std::int64_t n = out.numel();
+        if (same) {
+          for (std::int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+        } else if (b_scalar) {
+          const T bv = *pb;
+          for (std::int64_t i = 0; i < n; ++i) po[i] = f(pa[i], bv);
+        } else {
+          const T av = *pa;
+          for (std::int64_t i = 0; i < n; ++i) po[i] = f(av, pb[i]);
+        }
+      });
+    });
+    return out;
+  }
+  const Shape shape = detail::broadcast_shapes(a.shape(), b.shape(), op);
   Tensor out = make_tensor(shape, dt);
   dispatch(dt, [&](auto tag) {
     using T = decltype(tag);

@@ -20,6 +20,18 @@ TEST(Broadcasting, FollowsNumpyRules) {
   EXPECT_EQ(big.shape(), (xg::Shape{2, 3, 4}));
 }
 
+TEST(Broadcasting, OneElementOperandsKeepTheBroadcastShape) {
+  // The scalar fast path must still give numpy's result shape.
+  EXPECT_EQ((xg::ones({3}) + xg::ones({1, 1})).shape(), (xg::Shape{1, 3}));
+  EXPECT_EQ((xg::ones({1, 1}) * xg::ones({3})).shape(), (xg::Shape{1, 3}));
+  EXPECT_EQ((xg::ones({2, 3}) - xg::ones({1})).shape(), (xg::Shape{2, 3}));
+  EXPECT_EQ((xg::scalar_tensor(2) / xg::ones({2, 2})).shape(), (xg::Shape{2, 2}));
+  EXPECT_EQ((xg::ones({1}) + xg::scalar_tensor(1)).shape(), (xg::Shape{1}));
+  EXPECT_EQ((xg::scalar_tensor(1) + xg::ones({1})).shape(), (xg::Shape{1}));
+  EXPECT_TRUE(values_near(xg::tensor({1, 2, 3}) - xg::tensor({{1}}), {0, 1, 2}));
+  EXPECT_TRUE(values_near(xg::tensor({{10}}) - xg::tensor({1, 2, 3}), {9, 8, 7}));
+}
+
 TEST(Broadcasting, MismatchNamesOperationAndShapes) {
   EXPECT_XG_ERROR(xg::ones({2, 3}) + xg::ones({4}), "add: shapes (2,3) and (4,) cannot be broadcast", "3 vs 4");
   EXPECT_XG_ERROR(xg::ones({2, 3}) * xg::ones({3, 2}), "mul:", "(2,3)", "(3,2)");
