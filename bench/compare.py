@@ -44,10 +44,13 @@ def main():
                            "--dtype", a.dtype, "--repeats", "3"]
         else:
             print(f"note: {module} is not importable by {sys.executable}; {name} is skipped")
-    best, gemm = {}, {}
+    best, gemm, overhead = {}, {}, {}
     for r in range(a.rounds):
         for name, cmd in impls.items():  # alternate implementations within every round
             for row in run(cmd, env):
+                if row["workload"] == "overhead":
+                    overhead[name] = min(overhead.get(name, float("inf")), row["us_per_op"])
+                    continue
                 key = (row["workload"], name)
                 best[key] = min(best.get(key, float("inf")), row["ms"])
                 if "gemm_ms" in row:
@@ -62,6 +65,15 @@ def main():
         ratio = f" {best[(w, 'xgrad')] / best[(w, 'torch')]:.2f} |" if "torch" in names else ""
         print(f"| {w} | {gemm[w]:.3f} | " + " | ".join(cells) + " |" + ratio)
     print("\n(x) = time / GEMM-only bound; GEMM-only = the step's matrix products alone through OpenBLAS.")
+    if overhead:
+        cells = ", ".join(f"{n} {v:.2f} us" for n, v in overhead.items())
+        print(f"per-operation overhead (forward + backward of a 10-element multiplication, graph recorded): {cells}")
+    if a.threads == 1:
+        w = "784-1024-1024-10 relu b256"
+        two = dict(env, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2")
+        cmd = [impls["xgrad"][0], "--threads", "2", "--dtype", a.dtype, "--repeats", "3", "--workload", w]
+        ms2 = min(r["ms"] for _ in range(a.rounds) for r in run(cmd, two))
+        print(f"xgrad {w} on 2 threads: {ms2:.3f} ms, {best[(w, 'xgrad')] / ms2:.2f}x faster than on 1")
 
 
 if __name__ == "__main__":

@@ -91,6 +91,25 @@ def torch_step(sizes, batch, relu, dtype):
     return step
 
 
+def torch_overhead_us(repeats):
+    """Forward + backward of one tiny recorded operation: 100 multiplications of 10-element tensors."""
+    import torch
+
+    a = torch.randn(10, requires_grad=True)
+    w = torch.randn(10, requires_grad=True)
+    g = torch.ones(10)
+
+    def chain():
+        y = a
+        for _ in range(100):
+            y = y * w
+        y.backward(g)
+        a.grad = None
+        w.grad = None
+
+    return best_ms(chain, 200, repeats) * 1000 / 100
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--impl", choices=["torch", "numpy"], required=True)
@@ -104,6 +123,8 @@ def main():
         import torch
 
         torch.set_num_threads(a.threads)
+    if a.impl == "torch" and not a.workload:
+        print(json.dumps({"impl": "torch", "workload": "overhead", "us_per_op": round(torch_overhead_us(a.repeats), 3)}), flush=True)
     for name, (sizes, batch, relu, iters) in WORKLOADS.items():
         if a.workload and name != a.workload:
             continue

@@ -126,6 +126,21 @@ int main(int argc, char** argv) {
     else if (k == "--profile") profile = v == "1";
   }
   xg::set_num_threads(threads);
+  if (only.empty()) {
+    // Forward + backward of one tiny recorded operation: 100 multiplications of 10 elements.
+    auto a = xg::randn({10}).requires_grad_(), w = xg::randn({10}).requires_grad_();
+    auto g = xg::ones({10});
+    const double ms = time_ms(
+        [&] {
+          auto y = a;
+          for (int i = 0; i < 100; ++i) y = y * w;
+          y.backward(g);
+          a.zero_grad();
+          w.zero_grad();
+        },
+        200, repeats);
+    std::printf("{\"impl\": \"xgrad\", \"workload\": \"overhead\", \"us_per_op\": %.3f}\n", ms * 1000 / 100);
+  }
   const xg::Dtype dt = dtype == "float64" ? xg::kFloat64 : xg::kFloat32;
   for (const auto& w : kWorkloads) {
     if (!only.empty() && w.name != only) continue;

@@ -9,8 +9,9 @@ namespace xg::data {
 
 /// Reads an IDX file of unsigned bytes (plain, or gzip-compressed), e.g.
 /// train-images-idx3-ubyte(.gz): a uint8 tensor becomes float32 (images) or, with
-/// `as_labels`, int64. Errors name the file and what is wrong (magic, truncation offset).
-Tensor read_idx(const std::string& path, bool as_labels = false);
+/// `as_labels`, int64. Image values are multiplied by `scale` while converting (1/255 gives
+/// [0, 1]). Errors name the file and what is wrong (magic, truncation offset).
+Tensor read_idx(const std::string& path, bool as_labels = false, double scale = 1.0);
 
 /// The four standard files of an MNIST-format directory, as the textbook's load_mnist.
 struct Mnist {
