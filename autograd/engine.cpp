@@ -2,6 +2,7 @@
 // fine): a depth-first walk counts how many consumers each node has, then nodes run in
 // topological order as their last consumer hands them a gradient. Gradients arriving at
 // one place are summed; leaves accumulate into grad() (backward) or are captured (grad).
+#include <xgrad/detail/format.h>
 #include <unordered_map>
 #include <unordered_set>
 

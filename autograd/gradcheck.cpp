@@ -1,4 +1,5 @@
 // numerical_gradient, gradient_check, gradcheck and gradgradcheck.
+#include <xgrad/detail/format.h>
 #include <cmath>
 #include <cstdio>
 #include <ostream>

@@ -1,4 +1,5 @@
 // Nodes, saved tensors, grad and anomaly modes, and record(): how the graph is built.
+#include <xgrad/detail/format.h>
 #include <cctype>
 
 #include "autograd/graph.h"

@@ -1,4 +1,5 @@
 // to_dot: a walk of the graph from one tensor, emitting DOT.
+#include <xgrad/detail/format.h>
 #include <sstream>
 #include <unordered_map>
 

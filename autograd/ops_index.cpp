@@ -1,5 +1,6 @@
 // Indexing: index_select / index_add and gather / scatter_add are each other's adjoints,
 // so every backward here is again differentiable.
+#include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"

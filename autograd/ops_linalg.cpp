@@ -2,6 +2,7 @@
 // transpose flags; its backward is mm again with other flags, so no transposed operand is
 // ever copied and higher-order gradients come for free. matmul reduces every supported rank
 // combination to it with reshapes.
+#include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"

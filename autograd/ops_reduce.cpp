@@ -1,4 +1,5 @@
 // Reductions and the softmax family.
+#include <xgrad/detail/format.h>
 #include <algorithm>
 
 #include <xgrad/ops.h>

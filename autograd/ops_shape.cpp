@@ -1,5 +1,6 @@
 // Operations that rearrange data: reshape (a view on the same storage), permutes,
 // broadcasting and its adjoint sum_to, concatenation and splitting.
+#include <xgrad/detail/format.h>
 #include <algorithm>
 #include <numeric>
 

@@ -1,6 +1,7 @@
 // Elementwise functions of one tensor. Backward rules are written with differentiable
 // operations (so they can be differentiated again); piecewise-constant masks come straight
 // from kernels since their own derivative is zero.
+#include <xgrad/detail/format.h>
 #include <xgrad/autograd.h>
 #include <xgrad/ops.h>
 

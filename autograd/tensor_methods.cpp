@@ -1,5 +1,6 @@
 // The Tensor handle's autograd state, conversions, in-place updates and method forms of
 // the common operations.
+#include <xgrad/detail/format.h>
 #include <cstring>
 
 #include <xgrad/autograd.h>

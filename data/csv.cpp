@@ -1,5 +1,7 @@
 // CSV reading, standardisation and train/test splitting.
+#include <xgrad/detail/format.h>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>

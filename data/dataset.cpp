@@ -1,4 +1,5 @@
 // TensorDataset and DataLoader.
+#include <xgrad/detail/format.h>
 #include <algorithm>
 
 #include <xgrad/data/dataset.h>

@@ -1,4 +1,5 @@
 // IDX files (MNIST's format), plain or gzip-compressed.
+#include <xgrad/detail/format.h>
 #include <cerrno>
 #include <cstring>
 #include <fstream>

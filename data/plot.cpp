@@ -1,4 +1,5 @@
 // line_chart through gnuplot, images through stb_image_write (Debian's libstb).
+#include <xgrad/detail/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

@@ -1,4 +1,5 @@
 // Initialisers, filling in place from the global generator.
+#include <xgrad/detail/format.h>
 #include <cmath>
 
 #include <xgrad/autograd.h>

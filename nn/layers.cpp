@@ -1,4 +1,5 @@
 // Linear, Sequential, the activation modules, Flatten and Embedding.
+#include <xgrad/detail/format.h>
 #include <cmath>
 
 #include <xgrad/nn/init.h>

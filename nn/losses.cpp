@@ -1,4 +1,5 @@
 // Loss functions and accuracy.
+#include <xgrad/detail/format.h>
 #include <xgrad/autograd.h>
 #include <xgrad/nn/losses.h>
 #include <xgrad/ops.h>

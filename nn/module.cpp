@@ -1,4 +1,5 @@
 // Module registration, traversal and mode switching.
+#include <xgrad/detail/format.h>
 #include <cxxabi.h>
 
 #include <cstdlib>

@@ -1,4 +1,5 @@
 // Layers whose training and evaluation behaviour differ: Dropout and BatchNorm1d.
+#include <xgrad/detail/format.h>
 #include <xgrad/autograd.h>
 #include <xgrad/nn/layers.h>
 #include <xgrad/ops.h>

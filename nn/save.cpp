@@ -1,4 +1,5 @@
 // save/load of a module's state through .npz.
+#include <xgrad/detail/format.h>
 #include <map>
 
 #include <xgrad/autograd.h>

@@ -1,4 +1,5 @@
 // Gradient clipping.
+#include <xgrad/detail/format.h>
 #include <cmath>
 
 #include <xgrad/autograd.h>

@@ -1,4 +1,5 @@
 // The optimizer base: groups, the step loop, weight decay and state save/restore.
+#include <xgrad/detail/format.h>
 #include <xgrad/autograd.h>
 #include <xgrad/npz.h>
 #include <xgrad/ops.h>

@@ -1,4 +1,5 @@
 // The update rules. Each runs inside Optimizer::step (recording off) on one parameter.
+#include <xgrad/detail/format.h>
 #include <cmath>
 
 #include <xgrad/ops.h>

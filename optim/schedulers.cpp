@@ -1,4 +1,5 @@
 // Learning-rate schedules.
+#include <xgrad/detail/format.h>
 #include <cmath>
 
 #include <xgrad/optim/schedulers.h>

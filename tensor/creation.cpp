@@ -1,4 +1,5 @@
 // Creation functions: from values, nested lists, constants and ranges.
+#include <xgrad/detail/format.h>
 #include <cmath>
 
 #include "tensor/tensor_impl.h"

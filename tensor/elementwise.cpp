@@ -1,6 +1,7 @@
 // Elementwise kernels. Binary operations run through the shared broadcast loop (its inner
 // runs are contiguous or scalar, which GCC vectorises); transcendental unary functions go
 // through xtensor with xsimd, measured 11x faster than a scalar std::exp loop.
+#include <xgrad/detail/format.h>
 #include <cmath>
 #include <cstring>
 

@@ -1,6 +1,7 @@
 // Matrix products through cblas_?gemm with transpose flags: transposed operands are never
 // copied and results are written once. (OpenBLAS's cblas.h cannot share a translation unit
 // with xtensor-blas, so nothing else lives here.)
+#include <xgrad/detail/format.h>
 #include <cblas.h>
 
 #include "tensor/kernels.h"

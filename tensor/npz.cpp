@@ -1,5 +1,6 @@
 // .npz reading and writing: a minimal zip container (stored entries on write; stored or
 // deflate on read) around .npy arrays, all little-endian. zlib provides CRC-32 and inflate.
+#include <xgrad/detail/format.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>

@@ -1,4 +1,5 @@
 // numpy-style printing: tensor([[1., 2.], [3., 4.]], shape=(2,2), dtype=float32).
+#include <xgrad/detail/format.h>
 #include <charconv>
 #include <cmath>
 #include <cstdio>

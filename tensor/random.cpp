@@ -1,5 +1,7 @@
 // The reproducible generator and the random creation functions.
+#include <xgrad/detail/format.h>
 #include <cmath>
+#include <random>
 
 #include <xgrad/random.h>
 
@@ -7,12 +9,29 @@
 
 namespace xg {
 
+struct Generator::Engine {
+  std::mt19937_64 mt;
+};
+
+Generator::Generator(std::uint64_t seed) : engine_(std::make_unique<Engine>()) { seed_(seed); }
+Generator::~Generator() = default;
+Generator::Generator(const Generator& other)
+    : engine_(std::make_unique<Engine>(*other.engine_)), cached_normal_(other.cached_normal_), has_cached_(other.has_cached_) {}
+Generator& Generator::operator=(const Generator& other) {
+  *engine_ = *other.engine_;
+  cached_normal_ = other.cached_normal_;
+  has_cached_ = other.has_cached_;
+  return *this;
+}
+
 void Generator::seed_(std::uint64_t seed) {
-  engine_.seed(seed);
+  engine_->mt.seed(seed);
   has_cached_ = false;
 }
 
-double Generator::uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+std::uint64_t Generator::next_u64() { return engine_->mt(); }
+
+double Generator::uniform() { return static_cast<double>(engine_->mt() >> 11) * 0x1.0p-53; }
 
 double Generator::normal() {
   if (has_cached_) {
@@ -34,7 +53,7 @@ std::uint64_t Generator::below(std::uint64_t n) {
   // Rejection sampling: discard the top partial block so every value is equally likely.
   const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   std::uint64_t r;
-  do r = engine_();
+  do r = engine_->mt();
   while (r >= limit);
   return r % n;
 }

@@ -1,5 +1,6 @@
 // Reductions, arg-reductions and the softmax family, written by hand: xtensor's reducers
 // were measured 4x to 22x slower than a plain loop on this stack.
+#include <xgrad/detail/format.h>
 #include <cmath>
 #include <limits>
 

@@ -1,4 +1,5 @@
 // Kernels that move data: permutes, broadcasts, concatenation, slicing and indexing.
+#include <xgrad/detail/format.h>
 #include <cstring>
 
 #include "tensor/kernels.h"

@@ -4,6 +4,7 @@
 // merged first, so the common cases run as one flat inner loop.
 #pragma once
 
+#include <xgrad/detail/format.h>
 #include <array>
 #include <cstdint>
 #include <vector>

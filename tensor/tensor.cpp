@@ -1,4 +1,5 @@
 // Storage, the handle's metadata and element access.
+#include <xgrad/detail/format.h>
 #include <cstdlib>
 #include <cstring>
 #include <unordered_map>
@@ -60,17 +61,24 @@ BufferCache& cache() {
 
 std::size_t rounded(std::size_t bytes) { return ((bytes + 63) / 64) * 64 + 64 * (bytes == 0); }
 
+// Under AddressSanitizer every buffer goes back to malloc, so a use after free is caught.
+#ifdef __SANITIZE_ADDRESS__
+constexpr bool kUseCache = false;
+#else
+constexpr bool kUseCache = true;
+#endif
+
 }  // namespace
 
 Storage::Storage(std::size_t bytes) : nbytes(bytes) {
   const std::size_t size = rounded(bytes);  // aligned_alloc wants a multiple of the alignment
-  data = BufferCache::alive() ? cache().take(size) : nullptr;
+  data = kUseCache && BufferCache::alive() ? cache().take(size) : nullptr;
   if (!data) data = std::aligned_alloc(64, size);
   if (data == nullptr) fail("tensor: out of memory allocating ", bytes, " bytes");
 }
 
 Storage::~Storage() {
-  if (!BufferCache::alive() || !cache().give(data, rounded(nbytes))) std::free(data);
+  if (!kUseCache || !BufferCache::alive() || !cache().give(data, rounded(nbytes))) std::free(data);
 }
 
 }  // namespace detail

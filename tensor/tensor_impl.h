@@ -1,6 +1,7 @@
 // Private: what an xg::Tensor handle points to. Included by the library's own sources only.
 #pragma once
 
+#include <xgrad/detail/format.h>
 #include <cstdint>
 #include <memory>
 

@@ -1,4 +1,5 @@
 // fit(): the packaged training loop.
+#include <xgrad/detail/format.h>
 #include <cstdio>
 
 #include <xgrad/autograd.h>

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
+#include <memory>
 
 #include <xgrad/tensor.h>
 
@@ -13,10 +13,13 @@ namespace xg {
 /// A seedable source of uniform, normal and integer variates.
 class Generator {
  public:
-  explicit Generator(std::uint64_t seed = 0) { seed_(seed); }
+  explicit Generator(std::uint64_t seed = 0);
+  ~Generator();
+  Generator(const Generator& other);
+  Generator& operator=(const Generator& other);
   void seed_(std::uint64_t seed);
   /// Raw 64 random bits.
-  std::uint64_t next_u64() { return engine_(); }
+  std::uint64_t next_u64();
   /// Uniform on [0, 1), 53 random bits.
   double uniform();
   /// Standard normal (Box-Muller, the second value of each pair cached).
@@ -25,7 +28,8 @@ class Generator {
   std::uint64_t below(std::uint64_t n);
 
  private:
-  std::mt19937_64 engine_;
+  struct Engine;  // std::mt19937_64, kept out of this header (<random> is slow to compile)
+  std::unique_ptr<Engine> engine_;
   double cached_normal_ = 0.0;
   bool has_cached_ = false;
 };
