@@ -60,4 +60,20 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   return mm(a, b, false, false);
 }
 
+Tensor linear(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in) {
+  const bool fusable = x_in.dim() == 2 && W_in.dim() == 2 && b_in.dim() == 1 && x_in.shape()[1] == W_in.shape()[0] &&
+                       b_in.shape()[0] == W_in.shape()[1] && x_in.dtype() != kInt64 && W_in.dtype() != kInt64 &&
+                       b_in.dtype() != kInt64;
+  if (!fusable) return matmul(x_in, W_in) + b_in;
+  const Dtype dt = promote(promote(x_in.dtype(), W_in.dtype()), b_in.dtype());
+  const Tensor x = x_in.to(dt), W = W_in.to(dt), b = b_in.to(dt);
+  return record("linear", {x, W, b}, kernel::linear(x, W, b), {x, W}, [](Node& n, const Tensor& gy) {
+    const auto s = n.saved();
+    // y = x W + b: dx = gy W^T, dW = x^T gy, db = sum of gy over the batch.
+    return tensor_list{n.needs_input_grad(0) ? mm(gy, s[1], false, true) : Tensor(),
+                       n.needs_input_grad(1) ? mm(s[0], gy, true, false) : Tensor(),
+                       n.needs_input_grad(2) ? sum(gy, {0}) : Tensor()};
+  });
+}
+
 }  // namespace xg

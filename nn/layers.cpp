@@ -24,8 +24,7 @@ Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool bias, D
 Tensor Linear::forward(const Tensor& x) {
   if (x.dim() == 0 || x.shape().back() != W.shape()[0])
     fail("Linear: expected input with last axis ", W.shape()[0], ", got shape ", detail::shape_str(x.shape()));
-  Tensor y = matmul(x, W);
-  return b.defined() ? y + b : y;
+  return b.defined() ? linear(x, W, b) : matmul(x, W);
 }
 
 Sequential& Sequential::add(std::shared_ptr<Module> module) {

@@ -73,5 +73,31 @@ Tensor gemm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   return c;
 }
 
+Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b) {
+  const std::int64_t m = x.shape()[0], k = x.shape()[1], n = W.shape()[1];
+  Tensor c = detail::make_tensor({m, n}, x.dtype());
+  const auto fill_rows = [&](auto tag) {
+    using T = decltype(tag);
+    const T* pb = b.data<T>();
+    T* pc = c.data<T>();
+    for (std::int64_t i = 0; i < m; ++i)
+      for (std::int64_t j = 0; j < n; ++j) pc[i * n + j] = pb[j];
+  };
+  if (x.dtype() == kFloat32) {
+    fill_rows(float{});
+    if (m && n && k)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+                  1.0f, x.data<float>(), static_cast<int>(k), W.data<float>(), static_cast<int>(n), 1.0f, c.data<float>(),
+                  static_cast<int>(n));
+  } else {
+    fill_rows(double{});
+    if (m && n && k)
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+                  1.0, x.data<double>(), static_cast<int>(k), W.data<double>(), static_cast<int>(n), 1.0, c.data<double>(),
+                  static_cast<int>(n));
+  }
+  return c;
+}
+
 }  // namespace kernel
 }  // namespace xg

@@ -51,3 +51,18 @@ TEST(Matmul, GradientsForEveryRankCombination) {
   auto x = xg::randn({5, 4});
   EXPECT_TRUE(xg::testing::gradients_match([&] { return xg::tanh(xg::matmul(x, W) + b).sum(); }, {{"W", W}, {"b", b}}));
 }
+
+TEST(Linear, FusedEqualsMatmulPlusBiasAndGradchecks) {
+  xg::manual_seed(41);
+  auto x = xg::randn({5, 4}, xg::kFloat64), W = xg::randn({4, 3}, xg::kFloat64), b = xg::randn({3}, xg::kFloat64);
+  auto fused = xg::linear(x, W, b), plain = xg::matmul(x, W) + b;
+  EXPECT_TRUE(values_near(fused, plain.to_vector<double>(), 1e-12));
+  auto lin = [](L in) { return xg::linear(in[0], in[1], in[2]); };
+  EXPECT_TRUE(gradcheck_ok(lin, {randp({5, 4}), randp({4, 3}), randp({3})}));
+  EXPECT_TRUE(gradgradcheck_ok(lin, {randp({3, 2}), randp({2, 3}), randp({3})}));
+  // Other shapes fall back to matmul + broadcasting (a 3-D input, a 0-d bias).
+  EXPECT_TRUE(gradcheck_ok(lin, {randp({2, 3, 4}), randp({4, 2}), randp({2})}));
+  EXPECT_EQ(xg::linear(xg::ones({2, 3}), xg::ones({3, 4}), xg::scalar_tensor(1.0)).shape(), (xg::Shape{2, 4}));
+  EXPECT_EQ(xg::linear(x, W, b).grad_fn_name(), "");  // nothing requires grad: nothing recorded
+  EXPECT_XG_ERROR(xg::linear(xg::ones({2, 3}), xg::ones({4, 5}), xg::ones({5})), "matmul: (2,3) @ (4,5): inner dimensions 3 and 4 differ");
+}

@@ -135,5 +135,8 @@ Tensor one_hot(const Tensor& labels, std::int64_t num_classes);
 // ---- linear algebra (autograd/ops_linalg.cpp) ----
 /// Matrix product: 2-D @ 2-D, 2-D @ 1-D, 1-D @ 2-D, 1-D @ 1-D, batched 3-D @ 3-D, 3-D @ 2-D.
 Tensor matmul(const Tensor& a, const Tensor& b);
+/// x @ W + b, fused: for 2-D x (N, in), W (in, out), b (out), one gemm writes onto the
+/// broadcast bias. Other shapes fall back to matmul(x, W) + b. What nn::Linear computes.
+Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b);
 
 }  // namespace xg
