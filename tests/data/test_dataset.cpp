@@ -1,5 +1,6 @@
 // TensorDataset and DataLoader.
 #include <set>
+#include <type_traits>
 
 #include "test_util.h"
 
@@ -37,6 +38,10 @@ TEST(DataLoader, TextbookSamplingIsWithReplacementAndSeeded) {
   EXPECT_EQ(ta.size(), 100u);  // more than the dataset: only possible with replacement
   EXPECT_EQ(std::set<std::int64_t>(ta.begin(), ta.end()).size(), 5u);
 }
+
+// A loader over a temporary dataset would dangle, so it does not compile.
+static_assert(!std::is_constructible_v<xg::data::DataLoader, xg::data::TensorDataset&&, std::int64_t>);
+static_assert(std::is_constructible_v<xg::data::DataLoader, xg::data::TensorDataset&, std::int64_t>);
 
 TEST(Dataset, ErrorsAndSingleItems) {
   EXPECT_XG_ERROR(xg::data::TensorDataset(xg::zeros({3, 2}), xg::arange(4)), "TensorDataset: inputs (3,2) and targets (4,)");

@@ -55,7 +55,10 @@ struct DataLoaderOptions {
 /// batch as the textbook does (`np.random.choice(train_size, batch_size)`).
 class DataLoader {
  public:
+  /// The loader refers to `dataset`, which must outlive it.
   DataLoader(const Dataset& dataset, std::int64_t batch_size, DataLoaderOptions options = {});
+  /// A temporary dataset would dangle: keep the dataset in a variable.
+  DataLoader(const Dataset&& dataset, std::int64_t batch_size, DataLoaderOptions options = {}) = delete;
 
   /// Batches per epoch.
   std::int64_t num_batches() const;
