@@ -8,7 +8,6 @@
 
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
-#include "tensor/strided.h"
 
 namespace xg {
 
@@ -76,12 +75,7 @@ Tensor& inplace(Tensor& t, kernel::Binary kind, const Tensor& src, const char* o
 }  // namespace
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
-  if (alpha == 1.0) return inplace(*this, kernel::Binary::Add, other, "add_");
   check_inplace(*this, &other, "add_");
-  const auto shape = detail::broadcast_shapes(this->shape(), other.shape(), "add_");
-  if (shape != this->shape())
-    fail("add_: cannot write a result of shape ", detail::shape_str(shape), " into a tensor of shape ",
-         detail::shape_str(this->shape()));
   kernel::axpy_inplace(*this, other, alpha, "add_");
   return *this;
 }

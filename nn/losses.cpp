@@ -16,18 +16,6 @@ void require_same_shape(const char* op, const Tensor& y, const Tensor& t) {
     fail(op, ": prediction ", detail::shape_str(y.shape()), " and target ", detail::shape_str(t.shape()), " differ in shape");
 }
 
-// Labels (N,) int64 become one-hot rows; one-hot rows are returned as they are.
-Tensor as_one_hot(const char* op, const Tensor& t, const Tensor& like) {
-  if (t.dtype() == kInt64) {
-    if (t.dim() != 1 || like.dim() != 2 || t.shape()[0] != like.shape()[0])
-      fail(op, ": labels ", detail::shape_str(t.shape()), " do not match scores ", detail::shape_str(like.shape()),
-           " (expected (N,) int64 labels for (N,C) scores)");
-    return one_hot(t, like.shape()[1]).to(like.dtype());
-  }
-  require_same_shape(op, like, t);
-  return t;
-}
-
 }  // namespace
 
 Tensor mean_squared_error(const Tensor& y, const Tensor& t) {
@@ -76,7 +64,8 @@ Tensor softmax_cross_entropy(const Tensor& x, const Tensor& t_in) {
       return tensor_list{(softmax(s[0], 1) - one_hot(s[2], s[0].shape()[1]).to(s[0].dtype())) * (gy / n)};
     });
   }
-  const Tensor t = as_one_hot("softmax_cross_entropy", t_in, x);
+  require_same_shape("softmax_cross_entropy", x, t_in);  // one-hot or probability rows
+  const Tensor& t = t_in;
   const double n = static_cast<double>(x.shape()[0]);
   // Fused forward: -sum(t * log_softmax(x)) / N, computed without a graph of its pieces.
   const Tensor logp = kernel::log_softmax(x, 1);

@@ -159,7 +159,8 @@ void binary_inplace(Binary kind, Tensor& dst, const Tensor& src, const char* op)
 
 void axpy_inplace(Tensor& dst, const Tensor& src, double alpha, const char* op) {
   if (src.shape() != dst.shape() || src.dtype() != dst.dtype()) {
-    binary_inplace(Binary::Add, dst, binary(Binary::Mul, src, scalar_tensor(alpha, src.dtype()), op), op);
+    // Broadcasting or converting: binary_inplace checks the shapes and names `op`.
+    binary_inplace(Binary::Add, dst, alpha == 1.0 ? src : binary(Binary::Mul, src, scalar_tensor(alpha, src.dtype()), op), op);
     return;
   }
   dispatch(dst.dtype(), [&](auto tag) {
