@@ -7,6 +7,7 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "tensor/checked.h"
 #include "tensor/kernels.h"
 #include "tensor/strided.h"
 
@@ -24,12 +25,12 @@ Tensor reshape(const Tensor& x, const Shape& shape_in) {
       infer = static_cast<std::int64_t>(i);
     } else if (shape[i] < 0) {
       fail("reshape: invalid dimension ", shape[i], " in ", detail::shape_str(shape_in));
-    } else {
-      known *= shape[i];
+    } else if (!detail::checked_mul(known, shape[i], &known)) {
+      fail("reshape: shape ", detail::shape_str(shape_in), " has more elements than fit in int64");
     }
   }
   if (infer >= 0 && known != 0 && x.numel() % known == 0) shape[infer] = x.numel() / known;
-  if (shape_numel(shape) != x.numel() || (infer >= 0 && shape[infer] < 0))
+  if ((infer >= 0 && shape[infer] < 0) || shape_numel(shape) != x.numel())
     fail("reshape: cannot reshape ", detail::shape_str(x.shape()), " (", x.numel(), " elements) into ",
          detail::shape_str(shape_in));
   if (shape == x.shape()) return x;

@@ -28,6 +28,23 @@ std::vector<std::string> split_row(const std::string& line) {
   return cells;
 }
 
+// The cell as it can be shown in a message: control bytes (a NUL, say) as \xNN.
+std::string printable(const std::string& cell) {
+  std::string out;
+  for (const char ch : cell.substr(0, 64)) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u >= 32 && u < 127) {
+      out += ch;
+    } else {
+      const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    }
+  }
+  return cell.size() > 64 ? out + "..." : out;
+}
+
 }  // namespace
 
 CsvTable read_csv(const std::string& path, Dtype dtype) {
@@ -47,9 +64,10 @@ CsvTable read_csv(const std::string& path, Dtype dtype) {
     for (std::size_t c = 0; c < cells.size(); ++c) {
       char* end = nullptr;
       const double v = std::strtod(cells[c].c_str(), &end);
-      if (cells[c].empty() || *end != '\0')
-        fail("read_csv: ", path, ": row ", lineno, ", column ", c + 1, " ('", table.columns[c], "'): '", cells[c],
-             "' is not a number");
+      // The whole cell must be the number: strtod stops at an embedded NUL ("1\0junk").
+      if (cells[c].empty() || end != cells[c].c_str() + cells[c].size())
+        fail("read_csv: ", path, ": row ", lineno, ", column ", c + 1, " ('", table.columns[c], "'): '",
+             printable(cells[c]), "' is not a number");
       values.push_back(v);
     }
     ++rows;

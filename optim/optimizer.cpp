@@ -1,9 +1,13 @@
 // The optimizer base: groups, the step loop, weight decay and state save/restore.
 #include <xgrad/detail/format.h>
+#include <cmath>
+
 #include <xgrad/autograd.h>
 #include <xgrad/npz.h>
 #include <xgrad/ops.h>
 #include <xgrad/optim/optimizer.h>
+
+#include "tensor/checked.h"
 
 namespace xg::optim {
 
@@ -79,6 +83,31 @@ NamedTensors Optimizer::state_dict() const {
   return out;
 }
 
+namespace {
+
+// "<prefix><index>.<rest>" -> (index, rest); anything else is an error naming the key.
+std::pair<std::size_t, std::string> split_key(const std::string& key, std::size_t prefix) {
+  const auto dot = key.find('.', prefix);
+  if (dot == std::string::npos || dot + 1 == key.size())
+    fail("load_state_dict: malformed key '", key, "' (expected '", key.substr(0, prefix), "<index>.<name>')");
+  const auto index = detail::parse_size(key.substr(prefix, dot - prefix), "load_state_dict: key '" + key + "'");
+  return {static_cast<std::size_t>(index), key.substr(dot + 1)};
+}
+
+// The value of a one-element tensor that must be finite and at least 0 (and, for counters,
+// a whole number no larger than 2^53, so the conversion to int64 is exact).
+double checked_scalar(const Tensor& t, const std::string& key, bool counter) {
+  if (t.numel() != 1)
+    fail("load_state_dict: '", key, "' must hold one value, got shape ", detail::shape_str(t.shape()));
+  const double v = t.item();
+  if (!std::isfinite(v) || v < 0 || (counter && (v != std::floor(v) || v > 9007199254740992.0)))
+    fail("load_state_dict: '", key, "' is ", v, ", expected a ", counter ? "whole number of steps" : "finite value",
+         " >= 0");
+  return v;
+}
+
+}  // namespace
+
 void Optimizer::load_state_dict(const NamedTensors& state) {
   // Validate everything first, so a bad file leaves the optimizer as it was.
   std::vector<const Tensor*> params;
@@ -88,22 +117,27 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
   std::vector<ParamGroup> new_groups = groups_;
   std::int64_t new_steps = -1;
   for (const auto& [key, t] : state) {
+    if (!t.defined()) fail("load_state_dict: '", key, "' is undefined");
     if (key == "steps") {
-      new_steps = static_cast<std::int64_t>(t.item());
+      new_steps = static_cast<std::int64_t>(checked_scalar(t, key, true));
     } else if (key.rfind("group.", 0) == 0) {
-      const auto dot = key.find('.', 6);
-      const std::size_t g = std::stoul(key.substr(6, dot - 6));
+      const auto [g, field] = split_key(key, 6);
       if (g >= new_groups.size()) fail("load_state_dict: '", key, "' names group ", g, ", but the optimizer has ", new_groups.size());
-      (key.substr(dot + 1) == "lr" ? new_groups[g].lr : new_groups[g].weight_decay) = t.item();
+      if (field == "lr") new_groups[g].lr = checked_scalar(t, key, false);
+      else if (field == "weight_decay") new_groups[g].weight_decay = checked_scalar(t, key, false);
+      else fail("load_state_dict: unexpected key '", key, "' (a group has 'lr' and 'weight_decay')");
     } else if (key.rfind("state.", 0) == 0) {
-      const auto dot = key.find('.', 6);
-      const std::size_t i = std::stoul(key.substr(6, dot - 6));
+      const auto [i, name] = split_key(key, 6);
       if (i >= params.size()) fail("load_state_dict: '", key, "' names parameter ", i, ", but the optimizer has ", params.size());
-      const std::string name = key.substr(dot + 1);
-      if (name != "step" && t.shape() != params[i]->shape())
+      if (name == "step") {  // a per-parameter step counter: one value, kept as float64
+        new_state[i][name] = scalar_tensor(checked_scalar(t, key, true), kFloat64);
+        continue;
+      }
+      if (t.shape() != params[i]->shape())
         fail("load_state_dict: '", key, "' has shape ", detail::shape_str(t.shape()), ", but parameter ", i, " has shape ",
              detail::shape_str(params[i]->shape()));
-      new_state[i][name] = t.to(name == "step" ? t.dtype() : params[i]->dtype()).clone();
+      if (!is_floating(t.dtype())) fail("load_state_dict: '", key, "' is ", dtype_name(t.dtype()), ", expected a float tensor");
+      new_state[i][name] = t.to(params[i]->dtype()).clone();
     } else {
       fail("load_state_dict: unexpected key '", key, "'");
     }
@@ -118,5 +152,12 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
 
 namespace xg {
 void save(const optim::Optimizer& optimizer, const std::string& path) { save_npz(optimizer.state_dict(), path); }
-void load(optim::Optimizer& optimizer, const std::string& path) { optimizer.load_state_dict(load_npz(path)); }
+void load(optim::Optimizer& optimizer, const std::string& path) {
+  const NamedTensors state = load_npz(path);
+  try {
+    optimizer.load_state_dict(state);
+  } catch (const Error& e) {
+    fail("load: ", path, ": ", e.what());
+  }
+}
 }  // namespace xg

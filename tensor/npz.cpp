@@ -1,17 +1,21 @@
 // .npz reading and writing: a minimal zip container (stored entries on write; stored or
 // deflate on read) around .npy arrays, all little-endian. zlib provides CRC-32 and inflate.
+// Every size read from a file is bounded by what the file can hold before anything is
+// allocated for it (docs/design.md, "Files from outside").
 #include <xgrad/detail/format.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <filesystem>
+#include <set>
 
+#include <signal.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <xgrad/npz.h>
 
+#include "tensor/checked.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
@@ -48,7 +52,31 @@ Bytes npy_bytes(const Tensor& t) {
 }
 
 std::uint32_t crc_of(const unsigned char* p, std::size_t n) {
-  return static_cast<std::uint32_t>(crc32(crc32(0L, Z_NULL, 0), p, static_cast<uInt>(n)));
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (std::size_t done = 0; done < n;) {  // zlib takes uInt lengths: at most 1 GiB a call
+    const auto k = static_cast<uInt>(std::min<std::size_t>(n - done, std::size_t{1} << 30));
+    crc = crc32(crc, p + done, k);
+    done += k;
+  }
+  return static_cast<std::uint32_t>(crc);
+}
+
+// "model.npz.tmp-<pid>" files whose writer no longer runs: a save killed between creating
+// its temporary file and renaming it. Removed at the next save to the same path.
+void remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const std::string prefix = target.filename().string() + ".tmp-";
+  std::error_code ec;
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+    const auto pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(it->path(), ec);
+  }
 }
 
 }  // namespace
@@ -83,6 +111,7 @@ void save_npz(const NamedTensors& tensors, const std::string& path) {
   put32(zip, 0x06054b50); put16(zip, 0); put16(zip, 0); put16(zip, count); put16(zip, count);
   put32(zip, static_cast<std::uint32_t>(central.size())); put32(zip, cd_offset); put16(zip, 0);
 
+  remove_stale_temporaries(path);
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) fail("save_npz: cannot create ", tmp, ": ", std::strerror(errno));
@@ -120,28 +149,54 @@ struct Reader {
   }
 };
 
-Bytes inflate_raw(const unsigned char* p, std::size_t n, std::size_t out_size, const std::string& path,
-                  const std::string& entry) {
-  Bytes out(out_size);
+// Deflate cannot expand data by more than about 1032:1; a directory that claims more is
+// lying, and believing it would let a 100-byte file reserve gigabytes.
+constexpr std::size_t kMaxDeflateRatio = 1032;
+
+// Inflates a raw deflate stream, growing the output as data actually arrives and never past
+// `declared` bytes (the size the zip directory claims).
+Bytes inflate_raw(const unsigned char* p, std::size_t n, std::size_t declared, const std::string& path,
+                  const std::string& entry, std::size_t offset) {
+  if (declared / kMaxDeflateRatio > n + 1)
+    fail("load_npz: ", path, ": entry '", entry, "' at byte offset ", offset, " claims ", declared,
+         " bytes from ", n, " compressed bytes, more than deflate can produce (corrupt or hostile archive)");
+  Bytes out;
+  out.reserve(std::min<std::size_t>(declared, std::size_t{1} << 20));
   z_stream zs{};
   if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) fail("load_npz: ", path, ": zlib initialisation failed");
   zs.next_in = const_cast<unsigned char*>(p);
-  zs.avail_in = static_cast<uInt>(n);
-  zs.next_out = out.data();
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_FINISH);
+  int rc = Z_OK;
+  std::size_t in_left = n;
+  unsigned char chunk[1 << 16];
+  while (rc != Z_STREAM_END) {
+    if (zs.avail_in == 0 && in_left > 0) {  // zlib counts in uInt: feed at most 1 GiB at a time
+      zs.avail_in = static_cast<uInt>(std::min<std::size_t>(in_left, std::size_t{1} << 30));
+      in_left -= zs.avail_in;
+    }
+    zs.next_out = chunk;
+    zs.avail_out = sizeof chunk;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    const std::size_t got = sizeof chunk - zs.avail_out;
+    if ((rc != Z_OK && rc != Z_STREAM_END) || out.size() + got > declared || (got == 0 && zs.avail_in == 0 && in_left == 0 && rc != Z_STREAM_END))
+      break;
+    out.insert(out.end(), chunk, chunk + got);
+  }
   inflateEnd(&zs);
-  if (rc != Z_STREAM_END || zs.total_out != out_size)
-    fail("load_npz: ", path, ": entry '", entry, "' does not decompress (corrupt data)");
+  if (rc != Z_STREAM_END || out.size() != declared)
+    fail("load_npz: ", path, ": entry '", entry, "' at byte offset ", offset,
+         " does not decompress to the ", declared, " bytes its directory declares (corrupt data)");
   return out;
 }
 
-// The value text of `key` in a .npy header dict, e.g. "'<f4'" or "(3, 4)".
+// The value text of `key` in a .npy header dict, e.g. "'<f4'", "False" or "(3, 4)".
 std::string header_field(const std::string& h, const std::string& key, const std::string& where) {
   const auto k = h.find("'" + key + "'");
   if (k == std::string::npos) fail("load_npz: ", where, ": .npy header lacks '", key, "': ", h);
-  auto v = h.find(':', k) + 1;
+  auto v = h.find(':', k + key.size() + 2);
+  if (v == std::string::npos) fail("load_npz: ", where, ": malformed .npy header: ", h);
+  ++v;
   while (v < h.size() && h[v] == ' ') ++v;
+  if (v >= h.size()) fail("load_npz: ", where, ": malformed .npy header: ", h);
   const char open = h[v];
   const char close = open == '(' ? ')' : open == '\'' ? '\'' : ',';
   const auto e = h.find(close, v + 1);
@@ -149,27 +204,41 @@ std::string header_field(const std::string& h, const std::string& key, const std
   return h.substr(v, e - v + (close == ',' ? 0 : 1));
 }
 
-Tensor parse_npy(const Bytes& npy, const std::string& where) {
-  static const unsigned char magic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-  if (npy.size() < 10 || std::memcmp(npy.data(), magic, 6) != 0)
-    fail("load_npz: ", where, ": not a .npy array (bad magic)");
-  const bool v1 = npy[6] == 1;
-  const std::size_t hlen = v1 ? (npy[8] | (npy[9] << 8)) : (npy.size() < 12 ? 0 : (npy[8] | (npy[9] << 8) | (npy[10] << 16) | (static_cast<std::size_t>(npy[11]) << 24)));
-  const std::size_t start = v1 ? 10 : 12;
-  if (npy.size() < start + hlen) fail("load_npz: ", where, ": truncated .npy header");
-  const std::string h(npy.begin() + start, npy.begin() + start + hlen);
-  const std::string descr = header_field(h, "descr", where);
-  if (header_field(h, "fortran_order", where).find("True") != std::string::npos)
-    fail("load_npz: ", where, ": Fortran-ordered arrays are not supported");
-  const std::string shape_text = header_field(h, "shape", where);
+// "(3, 4)", "(5,)" or "()": each dimension a plain non-negative integer.
+Shape parse_shape(const std::string& text, const std::string& where) {
   Shape shape;
-  for (std::size_t i = 1; i < shape_text.size();) {
-    while (i < shape_text.size() && (shape_text[i] == ' ' || shape_text[i] == ',')) ++i;
-    if (i >= shape_text.size() || shape_text[i] == ')') break;
-    std::size_t used = 0;
-    shape.push_back(std::stoll(shape_text.substr(i), &used));
-    i += used;
+  std::size_t i = 1;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    if (i < text.size() && text[i] == ')') break;
+    std::size_t j = i;
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+    shape.push_back(detail::parse_size(text.substr(i, j - i), "load_npz: " + where + ": shape " + text));
+    while (j < text.size() && text[j] == ' ') ++j;
+    if (j < text.size() && text[j] == ',') ++j;
+    else if (j >= text.size() || text[j] != ')') fail("load_npz: ", where, ": malformed shape ", text);
+    i = j;
   }
+  if (shape.size() > 64) fail("load_npz: ", where, ": shape ", text, " has more than 64 dimensions");
+  return shape;
+}
+
+Tensor parse_npy(const unsigned char* npy, std::size_t size, const std::string& where) {
+  static const unsigned char magic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+  if (size < 10 || std::memcmp(npy, magic, 6) != 0) fail("load_npz: ", where, ": not a .npy array (bad magic)");
+  const int major = npy[6];
+  if (major < 1 || major > 3) fail("load_npz: ", where, ": unsupported .npy version ", major);
+  const std::size_t start = major == 1 ? 10 : 12;
+  if (size < start) fail("load_npz: ", where, ": truncated .npy header");
+  const std::size_t hlen = major == 1 ? (npy[8] | (npy[9] << 8))
+                                      : (npy[8] | (npy[9] << 8) | (npy[10] << 16) | (static_cast<std::size_t>(npy[11]) << 24));
+  if (size - start < hlen)
+    fail("load_npz: ", where, ": .npy header of ", hlen, " bytes, but only ", size - start, " follow");
+  const std::string h(npy + start, npy + start + hlen);
+  const std::string descr = header_field(h, "descr", where);
+  if (header_field(h, "fortran_order", where) != "False")
+    fail("load_npz: ", where, ": Fortran-ordered arrays are not supported");
+  const Shape shape = parse_shape(header_field(h, "shape", where), where);
   Dtype dt;
   std::size_t item;
   if (descr == "'<f4'") dt = kFloat32, item = 4;
@@ -177,21 +246,21 @@ Tensor parse_npy(const Bytes& npy, const std::string& where) {
   else if (descr == "'<i8'") dt = kInt64, item = 8;
   else if (descr == "'<i4'") dt = kInt64, item = 4;
   else fail("load_npz: ", where, ": unsupported dtype ", descr, " (supported: <f4, <f8, <i8, <i4)");
-  const auto numel = static_cast<std::size_t>(shape_numel(shape));
+  const std::size_t nbytes = detail::checked_nbytes(shape, item, "load_npz: " + where);
   const std::size_t data_start = start + hlen;
-  if (npy.size() - data_start != numel * item)
-    fail("load_npz: ", where, ": shape ", detail::shape_str(shape), " needs ", numel * item, " data bytes, found ",
-         npy.size() - data_start);
-  Tensor t = detail::make_tensor(shape, dt);
+  if (size - data_start != nbytes)
+    fail("load_npz: ", where, ": shape ", detail::shape_str(shape), " needs ", nbytes, " data bytes, found ",
+         size - data_start);
+  Tensor t = detail::make_tensor(shape, dt);  // only now: the bytes are known to be there
   if (item == 4 && dt == kInt64) {
     auto* out = t.data<std::int64_t>();
-    for (std::size_t i = 0; i < numel; ++i) {
+    for (std::size_t i = 0, n = nbytes / 4; i < n; ++i) {
       std::int32_t v;
-      std::memcpy(&v, npy.data() + data_start + 4 * i, 4);
+      std::memcpy(&v, npy + data_start + 4 * i, 4);
       out[i] = v;
     }
-  } else {
-    std::memcpy(t.impl()->storage->data, npy.data() + data_start, numel * item);
+  } else if (nbytes > 0) {
+    std::memcpy(t.impl()->storage->data, npy + data_start, nbytes);
   }
   return t;
 }
@@ -215,12 +284,23 @@ Tensor parse_npy(const Bytes& npy, const std::string& where) {
   fail("load_npz: ", r.path, ": truncated or corrupt: the zip central directory after byte offset ", p, " is missing");
 }
 
+Bytes read_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) fail("load_npz: cannot open ", path, ": ", std::strerror(errno));
+  Bytes b;
+  unsigned char chunk[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) b.insert(b.end(), chunk, chunk + n);
+  const bool bad = std::ferror(f) != 0;
+  std::fclose(f);
+  if (bad) fail("load_npz: reading ", path, " failed after ", b.size(), " bytes");
+  return b;
+}
+
 }  // namespace
 
 NamedTensors load_npz(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("load_npz: cannot open ", path, ": ", std::strerror(errno));
-  const Bytes b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const Bytes b = read_file(path);
   const Reader r{b, path};
   // The end-of-central-directory record sits in the last 22 + 65535 bytes.
   std::size_t eocd = std::string::npos;
@@ -234,33 +314,44 @@ NamedTensors load_npz(const std::string& path) {
   if (eocd == std::string::npos) explain_missing_directory(r);
   const std::size_t count = r.u16(eocd + 10, "entry count");
   std::size_t p = r.u32(eocd + 16, "central directory offset");
+  if (count == 0xffff || p == 0xffffffffu)
+    fail("load_npz: ", path, ": a zip64 archive (over 4 GiB or 65,535 entries) is not supported");
   NamedTensors out;
+  std::set<std::string> seen;
   for (std::size_t i = 0; i < count; ++i) {
     if (r.u32(p, "central directory record") != 0x02014b50)
       fail("load_npz: ", path, ": corrupt central directory at byte offset ", p);
-    const std::uint32_t method = r.u16(p + 10, "method"), crc = r.u32(p + 16, "crc");
+    const std::uint32_t flags = r.u16(p + 8, "flags"), method = r.u16(p + 10, "method"), crc = r.u32(p + 16, "crc");
     const std::size_t csize = r.u32(p + 20, "size"), usize = r.u32(p + 24, "size");
     const std::size_t nlen = r.u16(p + 28, "name"), xlen = r.u16(p + 30, "extra"), clen = r.u16(p + 32, "comment");
     const std::size_t local = r.u32(p + 42, "local header offset");
     r.need(p + 46, nlen, "entry name");
-    std::string entry(b.begin() + p + 46, b.begin() + p + 46 + nlen);
+    std::string entry(b.begin() + static_cast<long>(p + 46), b.begin() + static_cast<long>(p + 46 + nlen));
     p += 46 + nlen + xlen + clen;
+    if (flags & 1) fail("load_npz: ", path, ": entry '", entry, "' is encrypted");
     if (r.u32(local, "local header of '" + entry + "'") != 0x04034b50)
       fail("load_npz: ", path, ": corrupt local header of '", entry, "' at byte offset ", local);
     const std::size_t data = local + 30 + r.u16(local + 26, "name") + r.u16(local + 28, "extra");
     r.need(data, csize, "data of '" + entry + "'");
-    Bytes npy;
+    Bytes inflated;
+    const unsigned char* npy = b.data() + data;
+    std::size_t npy_size = csize;
     if (method == 0) {
-      npy.assign(b.begin() + data, b.begin() + data + csize);
+      if (usize != csize)
+        fail("load_npz: ", path, ": stored entry '", entry, "' at byte offset ", data, " declares ", usize,
+             " bytes but holds ", csize);
     } else if (method == 8) {
-      npy = inflate_raw(b.data() + data, csize, usize, path, entry);
+      inflated = inflate_raw(npy, csize, usize, path, entry, data);
+      npy = inflated.data();
+      npy_size = inflated.size();
     } else {
       fail("load_npz: ", path, ": entry '", entry, "' uses unsupported compression method ", method);
     }
-    if (crc_of(npy.data(), npy.size()) != crc)
+    if (crc_of(npy, npy_size) != crc)
       fail("load_npz: ", path, ": entry '", entry, "' at byte offset ", data, " fails its CRC check (corrupt data)");
     if (entry.size() > 4 && entry.compare(entry.size() - 4, 4, ".npy") == 0) entry.resize(entry.size() - 4);
-    out.emplace_back(entry, parse_npy(npy, path + " entry '" + entry + "'"));
+    if (!seen.insert(entry).second) fail("load_npz: ", path, ": entry '", entry, "' appears twice");
+    out.emplace_back(entry, parse_npy(npy, npy_size, path + " entry '" + entry + "'"));
   }
   return out;
 }

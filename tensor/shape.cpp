@@ -1,6 +1,7 @@
 // Kernels that move data: permutes, broadcasts, concatenation, slicing and indexing.
 #include <xgrad/detail/format.h>
 #include <cstring>
+#include <tuple>
 
 #include "tensor/kernels.h"
 #include "tensor/strided.h"
@@ -44,7 +45,8 @@ void require_int64_index(const Tensor& index, const char* op) {
   if (index.dtype() != kInt64) fail(op, ": index tensor must be int64, got ", dtype_name(index.dtype()));
 }
 
-// Sizes of the axes before and after `axis`.
+// Sizes of the axes before and after `axis`. (Callers std::tie them: C++17 lambdas cannot
+// capture structured bindings, which only GCC accepts.)
 std::pair<std::int64_t, std::int64_t> outer_inner(const Shape& shape, std::int64_t axis) {
   std::int64_t outer = 1, inner = 1;
   for (std::int64_t i = 0; i < static_cast<std::int64_t>(shape.size()); ++i) {
@@ -77,7 +79,8 @@ Tensor concat(const tensor_list& xs, std::int64_t axis) {
   shape[axis] = 0;
   for (const auto& t : xs) shape[axis] += t.shape()[axis];
   Tensor out = make_tensor(shape, xs[0].dtype());
-  const auto [outer, inner] = outer_inner(shape, axis);
+  std::int64_t outer, inner;
+  std::tie(outer, inner) = outer_inner(shape, axis);
   const std::size_t esize = dtype_size(out.dtype());
   auto* po = static_cast<char*>(out.impl()->storage->data);
   for (std::int64_t o = 0; o < outer; ++o)
@@ -93,7 +96,8 @@ Tensor narrow(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64
   Shape shape = x.shape();
   shape[axis] = len;
   Tensor out = make_tensor(shape, x.dtype());
-  const auto [outer, inner] = outer_inner(x.shape(), axis);
+  std::int64_t outer, inner;
+  std::tie(outer, inner) = outer_inner(x.shape(), axis);
   const std::size_t esize = dtype_size(x.dtype());
   const auto* px = static_cast<const char*>(x.impl()->storage->data);
   auto* po = static_cast<char*>(out.impl()->storage->data);
@@ -110,7 +114,8 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, con
   const std::int64_t size = shape[axis];
   shape[axis] = index.numel();
   Tensor out = make_tensor(shape, x.dtype());
-  const auto [outer, inner] = outer_inner(x.shape(), axis);
+  std::int64_t outer, inner;
+  std::tie(outer, inner) = outer_inner(x.shape(), axis);
   const std::size_t esize = dtype_size(x.dtype());
   const auto* idx = index.data<std::int64_t>();
   const auto* px = static_cast<const char*>(x.impl()->storage->data);
@@ -128,7 +133,8 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, con
 Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src) {
   Tensor out = zeros(shape, src.dtype());
   const std::int64_t size = shape[axis];
-  const auto [outer, inner] = outer_inner(shape, axis);
+  std::int64_t outer, inner;
+  std::tie(outer, inner) = outer_inner(shape, axis);
   const auto* idx = index.data<std::int64_t>();
   const std::int64_t m = index.numel();
   dispatch(src.dtype(), [&](auto tag) {

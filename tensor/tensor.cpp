@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tensor/checked.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
@@ -88,11 +89,10 @@ void release_cached_memory() { detail::cache().release(); }
 namespace detail {
 
 Tensor make_tensor(const Shape& shape, Dtype dtype) {
-  for (auto d : shape)
-    if (d < 0) fail("tensor: negative dimension in shape ", shape_str(shape));
   auto impl = std::make_shared<TensorImpl>();
-  impl->numel = shape_numel(shape);
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(impl->numel) * dtype_size(dtype));
+  const std::size_t nbytes = checked_nbytes(shape, dtype_size(dtype), "tensor");
+  impl->numel = static_cast<std::int64_t>(nbytes / dtype_size(dtype));
+  impl->storage = std::make_shared<Storage>(nbytes);
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));
@@ -145,11 +145,43 @@ const char* dtype_name(Dtype dtype) {
 
 std::size_t dtype_size(Dtype dtype) { return dtype == Dtype::Float32 ? 4 : 8; }
 
-std::int64_t shape_numel(const Shape& shape) {
+std::int64_t shape_numel(const Shape& shape) { return detail::checked_numel(shape, "shape_numel"); }
+
+namespace detail {
+
+bool checked_mul(std::int64_t a, std::int64_t b, std::int64_t* out) {
+  std::int64_t r;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r)) return false;
+  *out = r;
+  return true;
+}
+
+std::int64_t checked_numel(const Shape& shape, const std::string& what) {
   std::int64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (auto d : shape) {
+    if (d < 0) fail(what, ": negative dimension in shape ", shape_str(shape));
+    if (!checked_mul(n, d, &n)) fail(what, ": shape ", shape_str(shape), " has more elements than fit in int64");
+  }
   return n;
 }
+
+std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, const std::string& what) {
+  std::int64_t bytes;
+  if (!checked_mul(checked_numel(shape, what), static_cast<std::int64_t>(itemsize), &bytes))
+    fail(what, ": shape ", shape_str(shape), " needs more than 2^63 bytes");
+  return static_cast<std::size_t>(bytes);
+}
+
+std::int64_t parse_size(const std::string& text, const std::string& what) {
+  std::int64_t v = 0;
+  if (text.empty()) fail(what, ": '' is not a non-negative integer");
+  for (const char c : text)
+    if (c < '0' || c > '9' || !checked_mul(v, 10, &v) || __builtin_add_overflow(v, c - '0', &v))
+      fail(what, ": '", text, "' is not a non-negative integer that fits in int64");
+  return v;
+}
+
+}  // namespace detail
 
 Tensor::Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 

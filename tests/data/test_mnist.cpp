@@ -75,3 +75,22 @@ TEST(LoadMnist, ImageAndLabelCountsMustAgree) {
   }
   EXPECT_XG_ERROR(xg::data::load_mnist(dir), "holds 3 labels for 2 images");
 }
+
+TEST(ReadIdx, HeadersClaimingMoreThanTheFileHoldsAreRefused) {
+  // Three dimensions of 2^32-1: their product overflows int64.
+  write_bytes(temp_path("overflow-idx"), {0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+  EXPECT_XG_ERROR(xg::data::read_idx(temp_path("overflow-idx")), "overflow-idx", "more elements than fit in int64");
+  // 2^31 bytes claimed by a 16-byte file (plain) and by a tiny gzip file: refused before reading.
+  const std::vector<unsigned char> big = {0, 0, 8, 2, 0, 0, 0x80, 0, 0, 1, 0, 0};  // 32768 x 65536
+  write_bytes(temp_path("big-idx"), big);
+  EXPECT_XG_ERROR(xg::data::read_idx(temp_path("big-idx")), "needs 2147483648 data bytes, more than the file can hold");
+  gzFile gz = gzopen(temp_path("big-idx.gz").c_str(), "wb");
+  gzwrite(gz, big.data(), static_cast<unsigned>(big.size()));
+  gzclose(gz);
+  EXPECT_XG_ERROR(xg::data::read_idx(temp_path("big-idx.gz")), "more than the file can hold");
+  // Data past the shape's end is an error, not silently dropped.
+  auto bytes = small_images();
+  bytes.push_back(1);
+  write_bytes(temp_path("long-idx"), bytes);
+  EXPECT_XG_ERROR(xg::data::read_idx(temp_path("long-idx")), "needs 12 data bytes from byte offset 16, but more follow");
+}
