@@ -48,6 +48,7 @@ Tensor pick(const Tensor& x, const Tensor& labels) {
   if (x.dim() != 2 || labels.dim() != 1 || labels.shape()[0] != x.shape()[0] || labels.dtype() != kInt64)
     fail("pick: expected (N,C) scores and (N,) int64 labels, got ", detail::shape_str(x.shape()), " and ",
          detail::shape_str(labels.shape()), " ", dtype_name(labels.dtype()));
+  kernel::check_labels(labels, x.shape()[1], "pick");  // named here, not as the gather inside
   return reshape(gather(x, 1, reshape(labels, {-1, 1})), {-1});
 }
 

@@ -7,6 +7,8 @@
 #include <xgrad/ops.h>
 #include <xgrad/random.h>
 
+#include "tensor/kernels.h"
+
 namespace xg::nn {
 
 Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool bias, Dtype dtype) {
@@ -59,6 +61,7 @@ Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dt
 }
 
 Tensor Embedding::forward(const Tensor& indices) {
+  kernel::check_labels(indices, W.shape()[0], "Embedding", "index");
   Shape shape = indices.shape();
   shape.push_back(W.shape()[1]);
   return reshape(index_select(W, 0, reshape(indices, {-1})), shape);

@@ -1,5 +1,7 @@
 // Loss functions and accuracy.
 #include <xgrad/detail/format.h>
+#include <cmath>
+
 #include <xgrad/autograd.h>
 #include <xgrad/nn/losses.h>
 #include <xgrad/ops.h>
@@ -11,9 +13,19 @@ namespace xg::nn {
 
 namespace {
 
+// A float target of shape (N,) against (N, C) scores is almost always class labels in the
+// wrong dtype (xg::tensor({1, 2, 3}) is float32): say so, and how to fix it.
+std::string label_hint(const Tensor& y, const Tensor& t) {
+  if (is_floating(t.dtype()) && t.dim() + 1 == y.dim() && t.dim() >= 1 && t.shape()[0] == y.shape()[0])
+    return detail::cat("; if these are class labels, they must be int64, not ", dtype_name(t.dtype()),
+                       ": write xg::tensor({...}, xg::kInt64) or convert with .to(xg::kInt64)");
+  return "";
+}
+
 void require_same_shape(const char* op, const Tensor& y, const Tensor& t) {
   if (y.shape() != t.shape())
-    fail(op, ": prediction ", detail::shape_str(y.shape()), " and target ", detail::shape_str(t.shape()), " differ in shape");
+    fail(op, ": prediction ", detail::shape_str(y.shape()), " and target ", detail::shape_str(t.shape()), " differ in shape",
+         label_hint(y, t));
 }
 
 }  // namespace
@@ -40,9 +52,10 @@ Tensor cross_entropy_error(const Tensor& y_in, const Tensor& t_in) {
     require_same_shape("cross_entropy_error", y, t);
     t = t.argmax(1);
   }
-  if (y.dim() != 2 || t.shape()[0] != y.shape()[0])
+  if (y.dim() != 2 || t.dim() != 1 || t.shape()[0] != y.shape()[0])
     fail("cross_entropy_error: labels ", detail::shape_str(t_in.shape()), " do not match probabilities ",
          detail::shape_str(y_in.shape()));
+  kernel::check_labels(t, y.shape()[1], "cross_entropy_error");
   return -log(pick(y, t) + 1e-7).sum() / static_cast<double>(y.shape()[0]);
 }
 
@@ -83,9 +96,28 @@ Tensor softmax_cross_entropy(const Tensor& x, const Tensor& t_in) {
 
 Tensor binary_cross_entropy(const Tensor& p, const Tensor& t) {
   require_same_shape("binary_cross_entropy", p, t);
-  const Tensor log_p = clamp(log(p), -100.0, 0.0);
-  const Tensor log_1p = clamp(log(1.0 - p), -100.0, 0.0);
-  return -(t * log_p + (1.0 - t) * log_1p).mean();
+  // PyTorch's definition, finite at p = 0 and p = 1 (sigmoid of a float32 20 is exactly 1):
+  // each log is clamped at -100, and the gradient is (p - t) / max(p (1 - p), eps) rather
+  // than the chain rule through the clamp, which gives 0 * inf = NaN there.
+  Tensor loss;
+  {
+    NoGradGuard no_grad;
+    loss = -(t * clamp(log(p), -100.0, 0.0) + (1.0 - t) * clamp(log(1.0 - p), -100.0, 0.0)).mean();
+  }
+  const double n = static_cast<double>(p.numel());
+  return autograd::record("binary_cross_entropy", {p, t}, loss, {p, t}, [n](autograd::Node& node, const Tensor& gy) {
+    const auto s = node.saved();
+    const Tensor& pp = s[0];
+    const Tensor& tt = s[1];
+    // PyTorch's EPSILON is the float 1e-12, and its gradients at p = 0 or 1 are 1/EPSILON-sized.
+    const double eps = static_cast<double>(1e-12f);
+    const Tensor gp = node.needs_input_grad(0) ? (pp - tt) / clamp(pp * (1.0 - pp), eps, INFINITY) * (gy / n) : Tensor();
+    // d/dt: log(1 - p) - log(p), each clamped as in the forward (PyTorch leaves these infinite).
+    const Tensor gt = node.needs_input_grad(1)
+                          ? (clamp(log(1.0 - pp), -100.0, 0.0) - clamp(log(pp), -100.0, 0.0)) * (gy / n)
+                          : Tensor();
+    return tensor_list{gp, gt};
+  });
 }
 
 Tensor sigmoid_binary_cross_entropy(const Tensor& x, const Tensor& t) {
@@ -95,10 +127,12 @@ Tensor sigmoid_binary_cross_entropy(const Tensor& x, const Tensor& t) {
 
 Tensor huber(const Tensor& y, const Tensor& t, double delta) {
   require_same_shape("huber", y, t);
-  if (delta <= 0) fail("huber: delta must be positive, got ", delta);
-  const Tensor d = abs(y - t);
-  const Tensor small = d <= delta;
-  return where(small, 0.5 * d * d, delta * (d - 0.5 * delta)).mean();
+  if (!(delta > 0)) fail("huber: delta must be positive, got ", delta);
+  // Written on the signed residual: squaring abs(d) would make the second derivative at
+  // d = 0 vanish (abs'' is 0) instead of 1. Strict < at the seam, as PyTorch.
+  const Tensor d = y - t;
+  const Tensor small = abs(d) < delta;
+  return where(small, 0.5 * d * d, delta * (abs(d) - 0.5 * delta)).mean();
 }
 
 Tensor l1(const Tensor& y, const Tensor& t) {
@@ -112,13 +146,21 @@ double accuracy(const Tensor& y, const Tensor& t) {
   const bool binary = y.dim() == 1 || (y.dim() == 2 && y.shape()[1] == 1);
   if (binary) {
     pred = (y.reshape({-1}) > 0.5).to(kInt64);
-    label = t.reshape({-1}).to(kInt64);
+    label = t.reshape({-1});
+    if (is_floating(label.dtype())) {  // 0.0 / 1.0 targets, as Keras's binary accuracy takes them
+      const Tensor is01 = (label == 0.0) + (label == 1.0);
+      if (is01.numel() > 0 && is01.min().item() == 0.0)
+        fail("accuracy: binary targets must be 0 or 1, got ", label.min().item(), " to ", label.max().item());
+      label = label.to(kInt64);
+    }
   } else {
     pred = y.argmax(-1);
-    label = t.dtype() == kInt64 ? t : t.argmax(-1);
+    label = t.dtype() == kInt64 || t.dim() != y.dim() ? t : t.argmax(-1);
   }
   if (pred.shape() != label.shape())
-    fail("accuracy: predictions ", detail::shape_str(y.shape()), " and targets ", detail::shape_str(t.shape()), " do not match");
+    fail("accuracy: predictions ", detail::shape_str(y.shape()), " and targets ", detail::shape_str(t.shape()), " do not match",
+         label_hint(y, t));
+  kernel::check_labels(label, binary ? 2 : y.size(-1), "accuracy");
   return (pred == label).to(kFloat64).mean().item();
 }
 

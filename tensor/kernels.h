@@ -86,6 +86,9 @@ Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, con
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index, const char* op);
 /// Zeros of `shape`, then src scattered and added at `index` along `axis` (gather's adjoint).
 Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src);
+/// Throws, naming `op`, unless `labels` is int64 with every value in [0, num_classes)
+/// (a float dtype gets a hint on making int64 labels). `what` names one value ("label").
+void check_labels(const Tensor& labels, std::int64_t num_classes, const char* op, const char* what = "label");
 /// One-hot float32 rows for int64 labels in [0, num_classes).
 Tensor one_hot(const Tensor& labels, std::int64_t num_classes);
 

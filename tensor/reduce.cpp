@@ -193,9 +193,8 @@ Tensor softmax(const Tensor& x, std::int64_t axis) {
 
 Tensor softmax_cross_entropy(const Tensor& x, const Tensor& labels, Tensor& probs, const char* op) {
   const std::int64_t n = x.shape()[0], c = x.shape()[1];
+  check_labels(labels, c, op);
   const auto* t = labels.data<std::int64_t>();
-  for (std::int64_t i = 0; i < n; ++i)
-    if (t[i] < 0 || t[i] >= c) fail(op, ": label ", t[i], " at position ", i, " is outside [0, ", c, ")");
   probs = softmax(x, 1);
   double total = 0;
   detail::dispatch_float(x.dtype(), op, [&](auto tag) {

@@ -35,10 +35,13 @@ Tensor gather_strided(const Tensor& x, const Shape& shape, const Shape& strides)
   return out;
 }
 
+// The index policy (docs/design.md): index tensors hold positions in [0, size); a negative
+// one is an error, as in PyTorch's index_select and gather, never wrapped around.
 std::int64_t checked_index(std::int64_t v, std::int64_t size, const char* op, std::int64_t axis, std::int64_t pos) {
-  if (v < -size || v >= size)
-    fail(op, ": index ", v, " at position ", pos, " is out of range for axis ", axis, " of size ", size);
-  return v < 0 ? v + size : v;
+  if (v < 0 || v >= size)
+    fail(op, ": index ", v, " at position ", pos, " is out of range for axis ", axis, " of size ", size,
+         " (indices must lie in [0, ", size, ")", v < 0 ? "; negative indices do not count from the end" : "", ")");
+  return v;
 }
 
 void require_int64_index(const Tensor& index, const char* op) {
@@ -124,8 +127,7 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, con
   for (std::int64_t j = 0; j < index.numel(); ++j) checked_index(idx[j], size, op, axis, j);
   for (std::int64_t o = 0; o < outer; ++o)
     for (std::int64_t j = 0; j < index.numel(); ++j) {
-      const std::int64_t r = idx[j] < 0 ? idx[j] + size : idx[j];
-      std::memcpy(po + (o * index.numel() + j) * block, px + (o * size + r) * block, block);
+      std::memcpy(po + (o * index.numel() + j) * block, px + (o * size + idx[j]) * block, block);
     }
   return out;
 }
@@ -204,19 +206,26 @@ Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, c
   return out;
 }
 
+void check_labels(const Tensor& labels, std::int64_t num_classes, const char* op, const char* what) {
+  if (labels.dtype() != kInt64)
+    fail(op, ": ", what, "s must be int64, got ", dtype_name(labels.dtype()), " of shape ", shape_str(labels.shape()),
+         ". xg::tensor({1, 2, 3}) makes float32: write xg::tensor({1, 2, 3}, xg::kInt64), or convert with .to(xg::kInt64)");
+  const auto* pl = labels.data<std::int64_t>();
+  for (std::int64_t i = 0; i < labels.numel(); ++i)
+    if (pl[i] < 0 || pl[i] >= num_classes)
+      fail(op, ": ", what, " ", pl[i], " at position ", i, " is outside [0, ", num_classes, ")",
+           pl[i] < 0 ? " (negative values do not count from the end)" : "");
+}
+
 Tensor one_hot(const Tensor& labels, std::int64_t num_classes) {
-  require_int64_index(labels, "one_hot");
   if (num_classes <= 0) fail("one_hot: num_classes must be positive, got ", num_classes);
+  check_labels(labels, num_classes, "one_hot");
   Shape shape = labels.shape();
   shape.push_back(num_classes);
   Tensor out = zeros(shape, kFloat32);
   const auto* pl = labels.data<std::int64_t>();
   float* po = out.data<float>();
-  for (std::int64_t i = 0; i < labels.numel(); ++i) {
-    if (pl[i] < 0 || pl[i] >= num_classes)
-      fail("one_hot: label ", pl[i], " at position ", i, " is outside [0, ", num_classes, ")");
-    po[i * num_classes + pl[i]] = 1.0f;
-  }
+  for (std::int64_t i = 0; i < labels.numel(); ++i) po[i * num_classes + pl[i]] = 1.0f;
   return out;
 }
 

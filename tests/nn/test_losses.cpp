@@ -92,3 +92,52 @@ TEST(Accuracy, LabelsOneHotAndBinary) {
   EXPECT_DOUBLE_EQ(xg::nn::accuracy(xg::tensor({{0.7}, {0.2}}), xg::tensor({{1.0}, {1.0}})), 0.5);
   EXPECT_XG_ERROR(xg::nn::accuracy(y, xg::tensor({1}, xg::kInt64)), "accuracy");
 }
+
+namespace {
+xg::Tensor fixture(const std::string& key) {
+  static const auto all = xg::load_npz(std::string(XGRAD_TEST_DIR) + "/fixtures/torch_losses.npz");
+  for (const auto& [k, t] : all)
+    if (k == key) return t;
+  throw std::runtime_error("no fixture " + key);
+}
+}  // namespace
+
+TEST(BinaryCrossEntropy, FiniteAtZeroAndOneAsPyTorch) {
+  // p = 0 and 1 exactly (a float32 sigmoid(20) is 1.0): PyTorch 1.13's values, from the fixture.
+  auto p = fixture("bce_p").requires_grad_();
+  auto t = fixture("bce_t").requires_grad_();
+  auto loss = xg::nn::binary_cross_entropy(p, t);
+  EXPECT_NEAR(loss.item(), fixture("bce_loss").item(), 1e-12);
+  loss.backward();
+  EXPECT_TRUE(values_near(p.grad(), fixture("bce_grad_p").to_vector<double>(), 1e-3));
+  // d/dt: PyTorch's is +-inf where p is 0 or 1; xgrad clamps each log at -100, as the
+  // forward does, so it is finite (+-100/N); elsewhere the two agree.
+  const auto gt = t.grad().to_vector<double>();
+  for (double g : gt) EXPECT_TRUE(std::isfinite(g));
+  EXPECT_NEAR(gt[4], fixture("bce_grad_t").to_vector<double>()[4], 1e-12);
+  EXPECT_NEAR(gt[0], 100.0 / 6, 1e-9);
+  // The float32 path the issue found: sigmoid(20) == 1 exactly, gradient finite.
+  auto z = xg::tensor({20.0f, -20.0f}).requires_grad_();
+  xg::nn::binary_cross_entropy(xg::sigmoid(z), xg::tensor({1.0f, 0.0f})).backward();
+  for (float g : z.grad().to_vector<float>()) EXPECT_TRUE(std::isfinite(g));
+  xg::manual_seed(91);
+  auto inside = xg::rand({4}, xg::kFloat64) * 0.8 + 0.1;
+  auto target = xg::rand({4}, xg::kFloat64);
+  EXPECT_TRUE(gradcheck_ok([&](L x) { return xg::nn::binary_cross_entropy(x[0], x[1]); },
+                           {inside.requires_grad_(), target.requires_grad_()}));
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok([&](L x) { return xg::nn::binary_cross_entropy(x[0], target.detach()); },
+                                            {(xg::rand({4}, xg::kFloat64) * 0.8 + 0.1).requires_grad_()}));
+}
+
+TEST(Huber, SecondDerivativeAtAZeroResidualIsOneOverNAsPyTorch) {
+  auto y = fixture("huber_y").requires_grad_();
+  const auto t = fixture("huber_t");
+  auto loss = xg::nn::huber(y, t, 1.0);
+  EXPECT_NEAR(loss.item(), fixture("huber_loss").item(), 1e-12);
+  auto g = xg::grad({loss}, {y}, {}, std::nullopt, true)[0];
+  EXPECT_TRUE(values_near(g, fixture("huber_grad").to_vector<double>(), 1e-12));
+  auto gg = xg::grad({g.sum()}, {y})[0];
+  EXPECT_TRUE(values_near(gg, fixture("huber_grad2").to_vector<double>(), 1e-12));  // 0.25 = 1/N at the zero residual
+  xg::manual_seed(92);
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok([&](L x) { return xg::nn::huber(x[0], t, 1.0); }, {randp({4})}));
+}
