@@ -1,6 +1,7 @@
 // The reproducible generator and the random creation functions.
 #include <xgrad/detail/format.h>
 #include <cmath>
+#include <mutex>
 #include <random>
 
 #include <xgrad/random.h>
@@ -63,7 +64,41 @@ Generator& default_generator() {
   return gen;
 }
 
-void manual_seed(std::uint64_t seed) { default_generator().seed_(seed); }
+namespace {
+
+std::mutex& default_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+thread_local Generator* t_generator = nullptr;  // set by GeneratorGuard
+
+// The generator this thread draws from, held for the duration of one tensor's fill: the
+// thread's own (no lock needed), or the global one under its mutex.
+class Lease {
+ public:
+  Lease() : gen_(t_generator) {
+    if (!gen_) {
+      lock_ = std::unique_lock<std::mutex>(default_mutex());
+      gen_ = &default_generator();
+    }
+  }
+  Generator& operator*() const { return *gen_; }
+
+ private:
+  std::unique_lock<std::mutex> lock_;
+  Generator* gen_;
+};
+
+}  // namespace
+
+void manual_seed(std::uint64_t seed) {
+  std::lock_guard<std::mutex> lock(default_mutex());
+  default_generator().seed_(seed);
+}
+
+GeneratorGuard::GeneratorGuard(Generator& gen) : previous_(t_generator) { t_generator = &gen; }
+GeneratorGuard::~GeneratorGuard() { t_generator = previous_; }
 
 template <class Draw>
 static Tensor fill_random(const Shape& shape, Dtype dtype, Draw draw) {
@@ -78,31 +113,33 @@ static Tensor fill_random(const Shape& shape, Dtype dtype, Draw draw) {
 
 Tensor rand(const Shape& shape, Dtype dtype) {
   if (!is_floating(dtype)) fail("rand: dtype must be float32 or float64, got ", dtype_name(dtype));
-  auto& g = default_generator();
-  return fill_random(shape, dtype, [&] { return g.uniform(); });
+  Lease g;
+  return fill_random(shape, dtype, [&] { return (*g).uniform(); });
 }
 
 Tensor randn(const Shape& shape, Dtype dtype) {
   if (!is_floating(dtype)) fail("randn: dtype must be float32 or float64, got ", dtype_name(dtype));
-  auto& g = default_generator();
-  return fill_random(shape, dtype, [&] { return g.normal(); });
+  Lease g;
+  return fill_random(shape, dtype, [&] { return (*g).normal(); });
 }
 
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Dtype dtype) {
   if (high <= low) fail("randint: empty range [", low, ", ", high, ")");
-  auto& g = default_generator();
-  const auto span = static_cast<std::uint64_t>(high - low);
-  return fill_random(shape, dtype, [&] { return low + static_cast<std::int64_t>(g.below(span)); });
+  Lease g;
+  const auto span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);  // no signed overflow
+  return fill_random(shape, dtype, [&] {
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + (*g).below(span));
+  });
 }
 
 Tensor randperm(std::int64_t n) {
   if (n < 0) fail("randperm: negative length ", n);
   Tensor t = arange(static_cast<double>(n));
   auto* p = t.data<std::int64_t>();
-  auto& g = default_generator();
+  Lease g;
   // Fisher-Yates.
   for (std::int64_t i = n - 1; i > 0; --i)
-    std::swap(p[i], p[static_cast<std::int64_t>(g.below(static_cast<std::uint64_t>(i + 1)))]);
+    std::swap(p[i], p[static_cast<std::int64_t>((*g).below(static_cast<std::uint64_t>(i + 1)))]);
   return t;
 }
 

@@ -34,10 +34,28 @@ class Generator {
   bool has_cached_ = false;
 };
 
-/// The global generator used by rand, randn, randint, randperm and initialisers.
+/// The global generator behind rand, randn, randint, randperm, initialisers and dropout.
+/// Those functions lock it for each tensor they fill, so they are safe to call from
+/// several threads; calling its own methods directly from several threads is not.
 Generator& default_generator();
 /// Seeds the global generator.
 void manual_seed(std::uint64_t seed);
+
+/// Makes `gen` this thread's generator for rand, randn, randint, randperm, initialisers
+/// and dropout until the guard ends (guards nest). With the shared global generator, what
+/// each of two threads draws depends on how they interleave; with a generator per thread,
+/// each thread's numbers depend only on its own seed:
+///     xg::Generator gen(seed + worker);  xg::GeneratorGuard use(gen);  // in each thread
+class GeneratorGuard {
+ public:
+  explicit GeneratorGuard(Generator& gen);
+  ~GeneratorGuard();
+  GeneratorGuard(const GeneratorGuard&) = delete;
+  GeneratorGuard& operator=(const GeneratorGuard&) = delete;
+
+ private:
+  Generator* previous_;
+};
 
 /// Uniform on [0, 1).
 Tensor rand(const Shape& shape, Dtype dtype = kFloat32);
