@@ -180,14 +180,27 @@ tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis) {
   return split(x, std::vector<std::int64_t>(static_cast<std::size_t>(chunks), x.shape()[a] / chunks), a);
 }
 
-Tensor slice(const Tensor& x, std::int64_t start, std::int64_t stop, std::int64_t step) {
-  if (x.dim() == 0) fail("slice: a 0-d tensor has no leading axis");
+Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
+  if (x.dim() == 0) fail("slice: a 0-d tensor has no axis to slice");
+  const auto a = detail::normalize_axis(dim, x.dim(), "slice");
   if (step <= 0) fail("slice: step must be positive, got ", step);
-  const std::int64_t n = x.shape()[0];
-  // Python's slice rules: negative counts from the end, out-of-range clamps.
-  auto clamp_index = [n](std::int64_t i) { return std::clamp(i < 0 ? i + n : i, std::int64_t{0}, n); };
-  const std::int64_t b = clamp_index(start), e = std::max(clamp_index(stop), clamp_index(start));
-  return index_select(x, 0, arange(static_cast<double>(b), static_cast<double>(e), static_cast<double>(step)));
+  const std::int64_t n = x.shape()[a];
+  // Python's slice rules (as libtorch's): negative counts from the end, out of range clamps.
+  auto clamp_index = [n](std::int64_t i) { return std::clamp(i < 0 ? (i < -n ? 0 : i + n) : i, std::int64_t{0}, n); };
+  const std::int64_t b = clamp_index(start), e = std::max(clamp_index(end), b);
+  if (b == 0 && e == n && step == 1) return x;
+  return index_select(x, a, arange(static_cast<double>(b), static_cast<double>(e), static_cast<double>(step)));
+}
+
+Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) {
+  if (x.dim() == 0) fail("narrow: a 0-d tensor has no axis to narrow");
+  const auto a = detail::normalize_axis(dim, x.dim(), "narrow");
+  const std::int64_t n = x.shape()[a];
+  const std::int64_t s = start < 0 ? start + n : start;
+  if (s < 0 || s > n || length < 0 || length > n - s)
+    fail("narrow: start ", start, " and length ", length, " do not fit axis ", a, " of size ", n, " in ",
+         detail::shape_str(x.shape()));
+  return slice(x, a, s, s + length);
 }
 
 }  // namespace xg

@@ -129,7 +129,12 @@ Tensor Tensor::exp() const { return xg::exp(*this); }
 Tensor Tensor::log() const { return xg::log(*this); }
 Tensor Tensor::sqrt() const { return xg::sqrt(*this); }
 Tensor Tensor::abs() const { return xg::abs(*this); }
-Tensor Tensor::slice(std::int64_t start, std::int64_t stop, std::int64_t step) const { return xg::slice(*this, start, stop, step); }
+Tensor Tensor::slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) const {
+  return xg::slice(*this, dim, start, end, step);
+}
+Tensor Tensor::narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const {
+  return xg::narrow(*this, dim, start, length);
+}
 
 Tensor Tensor::T() const {
   Axes perm;

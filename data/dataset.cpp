@@ -23,23 +23,24 @@ Batch TensorDataset::get_batch(const Tensor& indices) const {
   return {index_select(x_, 0, indices), index_select(t_, 0, indices)};
 }
 
-DataLoader::DataLoader(const Dataset& dataset, std::int64_t batch_size, DataLoaderOptions options)
-    : dataset_(dataset), batch_size_(batch_size), options_(options), gen_(options.seed) {
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, std::int64_t batch_size, DataLoaderOptions options)
+    : dataset_(std::move(dataset)), batch_size_(batch_size), options_(options), gen_(options.seed) {
+  if (!dataset_) fail("DataLoader: the dataset is null");
   if (batch_size <= 0) fail("DataLoader: batch_size must be positive, got ", batch_size);
-  if (dataset.size() == 0) fail("DataLoader: the dataset is empty");
-  order_.resize(static_cast<std::size_t>(dataset.size()));
+  if (dataset_->size() == 0) fail("DataLoader: the dataset is empty");
+  order_.resize(static_cast<std::size_t>(dataset_->size()));
   for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<std::int64_t>(i);
 }
 
 std::int64_t DataLoader::num_batches() const {
-  const std::int64_t n = dataset_.size();
+  const std::int64_t n = dataset_->size();
   return options_.drop_last ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
 }
 
 Batch DataLoader::sample() {
   std::vector<double> idx(static_cast<std::size_t>(batch_size_));
-  for (auto& i : idx) i = static_cast<double>(gen_.below(static_cast<std::uint64_t>(dataset_.size())));
-  return dataset_.get_batch(tensor(idx, {batch_size_}, kInt64));
+  for (auto& i : idx) i = static_cast<double>(gen_.below(static_cast<std::uint64_t>(dataset_->size())));
+  return dataset_->get_batch(tensor(idx, {batch_size_}, kInt64));
 }
 
 DataLoader::Iterator DataLoader::begin() {
@@ -50,14 +51,18 @@ DataLoader::Iterator DataLoader::begin() {
 }
 
 Batch DataLoader::batch_at(std::int64_t b) const {
-  const std::int64_t n = dataset_.size(), start = b * batch_size_, stop = std::min(n, start + batch_size_);
+  const std::int64_t n = dataset_->size(), start = b * batch_size_, stop = std::min(n, start + batch_size_);
   std::vector<double> idx;
   for (std::int64_t i = start; i < stop; ++i) idx.push_back(static_cast<double>(order_[static_cast<std::size_t>(i)]));
-  return dataset_.get_batch(tensor(idx, {stop - start}, kInt64));
+  return dataset_->get_batch(tensor(idx, {stop - start}, kInt64));
 }
 
-Batch DataLoader::Iterator::operator*() const {
-  return loader_->options_.replacement ? loader_->sample() : loader_->batch_at(batch_);
+Batch& DataLoader::Iterator::operator*() {
+  if (!loaded_) {
+    current_ = loader_->options_.replacement ? loader_->sample() : loader_->batch_at(batch_);
+    loaded_ = true;
+  }
+  return current_;
 }
 
 }  // namespace xg::data

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   auto [features, prices] = xg::data::read_csv(dir + "boston_housing.csv").split_label("medv");
   auto order = xg::data::read_csv(dir + "boston_keras_order.csv", xg::kInt64).values.reshape({-1});
   auto x = xg::index_select(features, 0, order), y = xg::index_select(prices, 0, order).reshape({-1, 1});
-  auto x_train = x.slice(0, 404), y_train = y.slice(0, 404), x_test = x.slice(404, 506), y_test = y.slice(404, 506);
+  auto x_train = x.slice(0, 0, 404), y_train = y.slice(0, 0, 404), x_test = x.slice(0, 404, 506), y_test = y.slice(0, 404, 506);
 
   xg::manual_seed(static_cast<std::uint64_t>(seed));
   xg::nn::Sequential linear;
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
 
   // One house through the trained network, layer by layer.
   xg::NoGradGuard no_grad;
-  auto x0 = x_test.slice(0, 1);
+  auto x0 = x_test.slice(0, 0, 1);
   std::cout << "\ninput x0 = " << x0 << "\nfirst layer W0 (13x10) = " << hidden.W << "\n";
   auto h = xg::relu(xg::matmul(x0, hidden.W));  // relu(W0^T x0)
   std::cout << "relu(W0^T x0) = " << h << "\nsecond layer W1 (10x1) = " << output.W << "\n";

@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
     }
   }
   auto mnist = xg::data::load_mnist(std::string(XGRAD_DATA_DIR) + "/digits");
-  auto x_batch = mnist.x_train.slice(0, 3);
-  auto t_batch = mnist.t_train.slice(0, 3);
+  auto x_batch = mnist.x_train.slice(0, 0, 3);
+  auto t_batch = mnist.t_train.slice(0, 0, 3);
 
   xg::manual_seed(0);
   TwoLayerNet network(784, hidden, 10);

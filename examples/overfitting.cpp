@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "--epochs") epochs = dropout_epochs = std::stoi(argv[2]);
   else if (argc > 1) return std::cout << "usage: overfitting [--epochs N]\n", std::string(argv[1]) == "--help" ? 0 : 2;
   auto m = xg::data::load_mnist(std::string(XGRAD_DATA_DIR) + "/digits");
-  m.x_train = m.x_train.slice(0, 300);  // only 300 samples: easy to memorise
-  m.t_train = m.t_train.slice(0, 300);
+  m.x_train = m.x_train.slice(0, 0, 300);  // only 300 samples: easy to memorise
+  m.t_train = m.t_train.slice(0, 0, 300);
 
   auto [plain_train, plain_test] = run("plain", m, 0.0, 0.0, epochs);
   auto [decay_train, decay_test] = run("weight decay", m, 0.1, 0.0, epochs);

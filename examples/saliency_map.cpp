@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
 
   xg::tensor_list images, saliency, occlusion;
   for (int k = 0; k < count; ++k) {
-    auto image = m.x_test.slice(k, k + 1).detach().requires_grad_();
+    auto image = m.x_test.slice(0, k, k + 1).detach().requires_grad_();
     const auto label = static_cast<std::int64_t>(m.t_test.at({k}));
     auto score = net(image).reshape({-1});
     // d score[label] / d image: the input's own gradient, nothing stored in any grad().

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     double epoch_loss = 0;
     for (int i = 0; i < 4; ++i) {  // online learning: update after every pattern
-      auto loss = xg::nn::sum_squared_error(net(x.slice(i, i + 1)), t.slice(i, i + 1));
+      auto loss = xg::nn::sum_squared_error(net(x.slice(0, i, i + 1)), t.slice(0, i, i + 1));
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();

@@ -80,13 +80,30 @@ TEST(Concat, StackSplitChunk) {
   EXPECT_TRUE(gradcheck_ok([](L x) { return xg::chunk(x[0], 3, 0)[2]; }, {randp({3, 2})}));
 }
 
-TEST(Slice, LeadingAxisWithPythonRules) {
+TEST(Slice, MeansWhatLibtorchsSliceMeans) {
+  // x.slice(dim, start, end, step), as libtorch: x.slice(1, 0, 10) is columns 0..9, not rows.
   auto x = xg::arange(10, xg::kFloat32).reshape({5, 2});
-  EXPECT_TRUE(values_near(x.slice(1, 3), {2, 3, 4, 5}));
-  EXPECT_TRUE(values_near(x.slice(-2, 100), {6, 7, 8, 9}));
-  EXPECT_TRUE(values_near(x.slice(0, 5, 2), {0, 1, 4, 5, 8, 9}));
-  EXPECT_EQ(x.slice(3, 1).shape(), (xg::Shape{0, 2}));
-  EXPECT_XG_ERROR(x.slice(0, 2, 0), "slice: step must be positive");
+  EXPECT_TRUE(values_near(x.slice(0, 1, 3), {2, 3, 4, 5}));
+  EXPECT_TRUE(values_near(x.slice(0, -2, 100), {6, 7, 8, 9}));
+  EXPECT_TRUE(values_near(x.slice(0, 0, 5, 2), {0, 1, 4, 5, 8, 9}));
+  EXPECT_TRUE(values_near(x.slice(1, 1, 2), {1, 3, 5, 7, 9}));
+  EXPECT_TRUE(values_near(x.slice(-1, 0, 1), {0, 2, 4, 6, 8}));
+  EXPECT_EQ(x.slice(1, 0, 10).shape(), (xg::Shape{5, 2}));  // clamps, as Python
+  EXPECT_EQ(x.slice(0, 3, 1).shape(), (xg::Shape{0, 2}));
+  EXPECT_EQ(x.slice().shape(), (xg::Shape{5, 2}));
+  EXPECT_XG_ERROR(x.slice(0, 0, 2, 0), "slice: step must be positive");
+  EXPECT_XG_ERROR(x.slice(2, 0, 1), "slice: axis 2 is out of range");
   xg::manual_seed(24);
-  EXPECT_TRUE(gradcheck_ok([](L x) { return x[0].slice(1, 4, 2); }, {randp({5, 2})}));
+  EXPECT_TRUE(gradcheck_ok([](L x) { return x[0].slice(0, 1, 4, 2); }, {randp({5, 2})}));
+  EXPECT_TRUE(gradcheck_ok([](L x) { return x[0].slice(1, 1, 3); }, {randp({2, 4})}));
+}
+
+TEST(Narrow, LengthFromStartAndMustFit) {
+  auto x = xg::arange(12, xg::kFloat32).reshape({3, 4});
+  EXPECT_TRUE(values_near(x.narrow(1, 1, 2), {1, 2, 5, 6, 9, 10}));
+  EXPECT_TRUE(values_near(xg::narrow(x, 0, -1, 1), {8, 9, 10, 11}));
+  EXPECT_XG_ERROR(x.narrow(1, 3, 2), "narrow: start 3 and length 2 do not fit axis 1 of size 4 in (3,4)");
+  EXPECT_XG_ERROR(x.narrow(0, 0, -1), "narrow: start 0 and length -1");
+  xg::manual_seed(25);
+  EXPECT_TRUE(gradcheck_ok([](L x) { return xg::narrow(x[0] * x[0], 1, 1, 2); }, {randp({2, 3})}));
 }

@@ -40,8 +40,8 @@ TEST(ReadCsv, ShippedTablesAndKerasOrder) {
   auto order = xg::data::read_csv(dir + "boston_keras_order.csv", xg::kInt64).values.reshape({-1});
   auto medv = boston.split_label("medv").second;
   auto y = xg::index_select(medv, 0, order);
-  EXPECT_TRUE(values_near(y.slice(0, 5), {15.2, 42.3, 50.0, 21.1, 17.7}, 1e-5));    // Keras's y_train
-  EXPECT_TRUE(values_near(y.slice(404, 409), {7.2, 18.8, 19.0, 27.0, 22.2}, 1e-5));  // Keras's y_test
+  EXPECT_TRUE(values_near(y.slice(0, 0, 5), {15.2, 42.3, 50.0, 21.1, 17.7}, 1e-5));    // Keras's y_train
+  EXPECT_TRUE(values_near(y.slice(0, 404, 409), {7.2, 18.8, 19.0, 27.0, 22.2}, 1e-5));  // Keras's y_test
   auto pima = xg::data::read_csv(dir + "pima_indians_diabetes.csv");
   EXPECT_EQ(pima.values.shape(), (xg::Shape{768, 9}));
   EXPECT_NEAR(pima.split_label("diabetes").second.sum().item(), 268, 1e-9);  // 268 positive cases

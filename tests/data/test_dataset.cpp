@@ -39,9 +39,30 @@ TEST(DataLoader, TextbookSamplingIsWithReplacementAndSeeded) {
   EXPECT_EQ(std::set<std::int64_t>(ta.begin(), ta.end()).size(), 5u);
 }
 
-// A loader over a temporary dataset would dangle, so it does not compile.
-static_assert(!std::is_constructible_v<xg::data::DataLoader, xg::data::TensorDataset&&, std::int64_t>);
-static_assert(std::is_constructible_v<xg::data::DataLoader, xg::data::TensorDataset&, std::int64_t>);
+namespace {
+// The libtorch habit: a factory that builds the dataset and returns its loader. The loader
+// used to keep a reference to the dataset, which died here (a segfault on first use).
+xg::data::DataLoader make_loader(std::int64_t n) {
+  xg::data::TensorDataset ds(xg::arange(static_cast<double>(n), xg::kFloat32).reshape({n, 1}), xg::arange(static_cast<double>(n)));
+  return xg::data::DataLoader(ds, 3, xg::data::DataLoaderOptions().set_shuffle(false));
+}
+}  // namespace
+
+TEST(DataLoader, SharesOwnershipOfItsDataset) {
+  auto loader = make_loader(7);
+  std::vector<std::int64_t> seen;
+  for (auto& [x, t] : loader)  // the epoch loop as documented, binding by reference
+    for (auto v : t.to_vector<std::int64_t>()) seen.push_back(v);
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6}));
+  // A temporary dataset and a shared one work too.
+  xg::data::DataLoader from_temporary(xg::data::TensorDataset(xg::ones({4, 2}), xg::arange(4)), 2);
+  EXPECT_EQ(from_temporary.num_batches(), 2);
+  auto shared = std::make_shared<xg::data::TensorDataset>(xg::ones({5, 2}), xg::arange(5));
+  xg::data::DataLoader a(shared, 5), b(shared, 5);
+  EXPECT_EQ(&a.dataset(), &b.dataset());
+  for (const auto& [x, t] : a) EXPECT_EQ(x.shape(), (xg::Shape{5, 2}));
+  for (auto [x, t] : b) EXPECT_EQ(t.numel(), 5);
+}
 
 TEST(Dataset, ErrorsAndSingleItems) {
   EXPECT_XG_ERROR(xg::data::TensorDataset(xg::zeros({3, 2}), xg::arange(4)), "TensorDataset: inputs (3,2) and targets (4,)");

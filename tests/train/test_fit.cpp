@@ -19,8 +19,8 @@ TEST(Fit, LearnsALineAndRecordsHistory) {
   o.epochs = 30;
   o.batch_size = 16;
   o.verbose = false;
-  o.x_val = x.slice(0, 8);
-  o.y_val = y.slice(0, 8);
+  o.x_val = x.slice(0, 0, 8);
+  o.y_val = y.slice(0, 0, 8);
   auto h = xg::train::fit(m, opt, xg::nn::mean_squared_error, x, y, o);
   ASSERT_EQ(h.loss.size(), 30u);
   ASSERT_EQ(h.val_loss.size(), 30u);

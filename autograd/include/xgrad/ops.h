@@ -119,8 +119,13 @@ Tensor stack(const tensor_list& xs, std::int64_t axis = 0);
 tensor_list split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis = 0);
 /// Splits along an axis into `chunks` pieces of equal size (the axis size must divide).
 tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis = 0);
-/// Rows start, start+step, ... < stop of the leading axis (negative start/stop count from the end).
-Tensor slice(const Tensor& x, std::int64_t start, std::int64_t stop, std::int64_t step = 1);
+/// Entries start, start+step, ... < end of axis `dim`, as libtorch's slice (and Python's
+/// x[start:end:step] on that axis): negative start/end count from the end, out of range clamps.
+Tensor slice(const Tensor& x, std::int64_t dim = 0, std::int64_t start = 0, std::int64_t end = INT64_MAX,
+             std::int64_t step = 1);
+/// `length` entries of axis `dim` from `start` (negative counts from the end), as libtorch's
+/// narrow; unlike slice, a range that does not fit is an error.
+Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length);
 
 // ---- indexing (autograd/ops_index.cpp) ----
 /// Slices of x along `axis` at the int64 1-D `index` (rows for axis 0).

@@ -125,8 +125,10 @@ class Tensor {
   Tensor log() const;
   Tensor sqrt() const;
   Tensor abs() const;
-  /// Rows start..stop-1 (step `step`) of the leading axis.
-  Tensor slice(std::int64_t start, std::int64_t stop, std::int64_t step = 1) const;
+  /// Entries start..end-1 (step `step`) of axis `dim`, as libtorch's `slice(dim, start, end)`.
+  Tensor slice(std::int64_t dim = 0, std::int64_t start = 0, std::int64_t end = INT64_MAX, std::int64_t step = 1) const;
+  /// `length` entries of axis `dim` from `start`, as libtorch's narrow (must fit).
+  Tensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
 
   /// Internal handle, for the library's own layers.
   const std::shared_ptr<detail::TensorImpl>& impl() const { return impl_; }

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <xgrad/random.h>
@@ -51,34 +53,50 @@ struct DataLoaderOptions {
   DataLoaderOptions& set_replacement(bool v) { replacement = v; return *this; }
 };
 
-/// Batches of a dataset. `for (auto& [x, t] : loader)` runs one epoch; sample() draws one
-/// batch as the textbook does (`np.random.choice(train_size, batch_size)`).
+/// Batches of a dataset, one epoch per range-for:
+///
+///     xg::data::DataLoader loader(xg::data::TensorDataset(x, t), 100);
+///     for (int epoch = 0; epoch < epochs; ++epoch)
+///       for (auto& [x_batch, t_batch] : loader) { ... }
+///
+/// or one batch at a time as the textbook does (`np.random.choice(train_size, batch_size)`):
+/// `auto [x_batch, t_batch] = loader.sample();`. The loader shares ownership of its dataset
+/// (as libtorch's data loader takes it by value), so a loader returned from a function is safe.
 class DataLoader {
  public:
-  /// The loader refers to `dataset`, which must outlive it.
-  DataLoader(const Dataset& dataset, std::int64_t batch_size, DataLoaderOptions options = {});
-  /// A temporary dataset would dangle: keep the dataset in a variable.
-  DataLoader(const Dataset&& dataset, std::int64_t batch_size, DataLoaderOptions options = {}) = delete;
+  /// A loader over a copy of `dataset` (cheap for TensorDataset: tensors are shared handles;
+  /// pass std::move(dataset), or a shared_ptr, for a dataset that should not be copied).
+  template <class D, class = std::enable_if_t<std::is_base_of_v<Dataset, std::decay_t<D>>>>
+  DataLoader(D&& dataset, std::int64_t batch_size, DataLoaderOptions options = {})
+      : DataLoader(std::make_shared<std::decay_t<D>>(std::forward<D>(dataset)), batch_size, options) {}
+  /// A loader sharing `dataset` with its other owners.
+  DataLoader(std::shared_ptr<const Dataset> dataset, std::int64_t batch_size, DataLoaderOptions options = {});
 
   /// Batches per epoch.
   std::int64_t num_batches() const;
   /// batch_size indices drawn uniformly with replacement, and their samples.
   Batch sample();
   std::int64_t batch_size() const { return batch_size_; }
+  const Dataset& dataset() const { return *dataset_; }
 
   class Iterator {
    public:
     Iterator(DataLoader* loader, std::int64_t batch) : loader_(loader), batch_(batch) {}
-    Batch operator*() const;
+    /// The current batch (loaded on first access), so `auto& [x, t]` binds to it.
+    Batch& operator*();
     Iterator& operator++() {
       ++batch_;
+      loaded_ = false;
       return *this;
     }
     bool operator!=(const Iterator& other) const { return batch_ != other.batch_; }
+    bool operator==(const Iterator& other) const { return batch_ == other.batch_; }
 
    private:
     DataLoader* loader_;
     std::int64_t batch_;
+    Batch current_;
+    bool loaded_ = false;
   };
   /// Starts an epoch (reshuffling if asked).
   Iterator begin();
@@ -86,7 +104,7 @@ class DataLoader {
 
  private:
   Batch batch_at(std::int64_t b) const;
-  const Dataset& dataset_;
+  std::shared_ptr<const Dataset> dataset_;
   std::int64_t batch_size_;
   DataLoaderOptions options_;
   Generator gen_;
