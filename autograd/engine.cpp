@@ -144,8 +144,8 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
         buf.resize(e.fn->num_outputs());
         add_into(buf[e.output_nr], gxs[i]);
         if (--deps[e.fn.get()] == 0) ready.push_back(e.fn.get());
-      } else if (e.leaf) {
-        deliver_to_leaf(e.leaf, std::move(gxs[i]));
+      } else if (auto leaf = e.leaf.lock()) {
+        deliver_to_leaf(leaf, std::move(gxs[i]));
       }
     }
     if (!keep_graph) node->release();

@@ -66,6 +66,7 @@ Tensor Node::saved(std::size_t i) const {
     fail(name_, ": a tensor of shape ", detail::shape_str(s.data.shape()), " saved for backward (", s.is_output ? "output" : "input",
          " ", i, ") was modified by an in-place operation: its version is ", s.data.impl()->storage->version,
          ", expected ", s.version, ". Use an out-of-place operation, or clone() it first.");
+  if (auto leaf = s.leaf.lock()) return Tensor(std::move(leaf));  // so higher-order gradients reach it
   if (!s.is_output) return s.data;
   // Rebuild the output's handle so that higher-order gradients flow back through this node.
   auto impl = std::make_shared<detail::TensorImpl>(*s.data.impl());
@@ -120,9 +121,9 @@ void attach(const std::shared_ptr<Node>& node, const tensor_list& inputs, tensor
     const auto& impl = x.impl();
     if (!impl->requires_grad) continue;
     if (impl->grad_fn)
-      edges[i] = Edge{impl->grad_fn, impl->output_nr, nullptr};
+      edges[i] = Edge{impl->grad_fn, impl->output_nr, {}};
     else
-      edges[i] = Edge{nullptr, 0, impl};
+      edges[i] = Edge{nullptr, 0, impl};  // weak: the graph must not own a leaf (see autograd.h)
   }
   for (std::size_t k = 0; k < outputs.size(); ++k) out[k] = {outputs[k].shape(), outputs[k].dtype()};
   GraphAccess::set_meta(*node, std::move(in), std::move(out));
@@ -137,7 +138,12 @@ void attach(const std::shared_ptr<Node>& node, const tensor_list& inputs, tensor
         s.is_output = true;
         s.output_nr = static_cast<std::uint32_t>(k);
       }
-    s.data = s.is_output ? detail::alias(t, t.shape()) : t;
+    // Outputs: the node must not own itself. Leaves that require grad: the graph must not own
+    // them either (a create_graph gradient stored in leaf.grad() refers to this node), so
+    // keep their data and a weak reference to the leaf itself.
+    const bool leaf = !s.is_output && t.impl()->requires_grad && !t.impl()->grad_fn;
+    s.data = s.is_output || leaf ? detail::alias(t, t.shape()) : t;
+    if (leaf) s.leaf = t.impl();
     saved.push_back(std::move(s));
   }
   for (std::size_t k = 0; k < outputs.size(); ++k) {

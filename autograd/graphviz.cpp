@@ -44,12 +44,12 @@ std::string to_dot(const Tensor& output, const NamedTensors& names) {
         const int cid = id_of(e.fn.get(), fresh);
         dot << "n" << cid << " -> n" << nid << ";\n";
         if (fresh) stack.push_back(e.fn.get());
-      } else if (e.leaf) {
-        const int lid = id_of(e.leaf.get(), fresh);
+      } else if (const auto leaf = e.leaf.lock()) {
+        const int lid = id_of(leaf.get(), fresh);
         if (fresh) {
-          auto it = leaf_names.find(e.leaf.get());
+          auto it = leaf_names.find(leaf.get());
           dot << "n" << lid << " [label=\"" << (it == leaf_names.end() ? std::string("leaf") : it->second) << "\\n"
-              << describe(e.leaf->shape, e.leaf->dtype) << "\", shape=ellipse, style=filled, fillcolor=lightgrey];\n";
+              << describe(leaf->shape, leaf->dtype) << "\", shape=ellipse, style=filled, fillcolor=lightgrey];\n";
         }
         dot << "n" << lid << " -> n" << nid << ";\n";
       }

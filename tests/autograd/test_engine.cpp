@@ -277,3 +277,35 @@ TEST(Grad, BackwardWithCreateGraphGivesDifferentiableGrad) {
   EXPECT_TRUE(values_near(x.grad(), {100.0}));
   x.zero_grad();  // drops the gradient's graph (it points back to x)
 }
+
+TEST(Engine, ADroppedModelFreesItsCreateGraphGradients) {
+  // backward(create_graph=true) stores in W.grad() a gradient whose graph refers back to W
+  // (PyTorch's documented cycle, which leaks there without zero_grad). The graph refers to
+  // leaves weakly, so dropping the model frees W, its gradient and that graph.
+  std::weak_ptr<xg::detail::TensorImpl> w_impl;
+  std::weak_ptr<xg::autograd::Node> grad_graph;
+  {
+    xg::nn::Linear layer(3, 2);
+    auto x = xg::ones({4, 3});
+    auto loss = (xg::tanh(layer(x)) * xg::tanh(layer(x))).sum();
+    loss.backward({}, false, /*create_graph=*/true);
+    ASSERT_TRUE(layer.W.grad().requires_grad());
+    grad_graph = layer.W.grad().grad_fn();
+    w_impl = layer.W.impl();
+    EXPECT_FALSE(grad_graph.expired());
+  }  // no zero_grad()
+  EXPECT_TRUE(w_impl.expired());
+  EXPECT_TRUE(grad_graph.expired());
+}
+
+TEST(Engine, SavedLeavesStillCarryHigherOrderGradients) {
+  // The graph holds leaves weakly; while the user holds them, gradients of gradients reach them.
+  auto x = param({2.0}, {});
+  auto y = x * x * x;  // x saved by both products
+  auto g = xg::grad({y}, {x}, {}, std::nullopt, true)[0];
+  EXPECT_TRUE(values_near(xg::grad({g}, {x})[0], {12.0}));  // d2/dx2 x^3 = 6x
+  // A leaf nobody holds any more: its data is still there for backward, its gradient goes nowhere.
+  auto z = xg::sin(xg::tensor({0.5}, xg::kFloat64).requires_grad_()) * x;
+  z.backward();
+  EXPECT_TRUE(values_near(x.grad(), {std::sin(0.5)}, 1e-12));
+}

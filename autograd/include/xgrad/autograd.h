@@ -2,9 +2,12 @@
 // recording off, xg::grad, and the public API for user-defined differentiable operations.
 //
 // Ownership points from outputs to inputs only: a tensor owns the node that produced it, a
-// node owns the edges to its inputs' nodes (and leaf inputs). A node keeps its own outputs
-// (saved for backward) without owning itself, so no reference cycle can form and the graph
-// is freed as soon as the last tensor referring to it goes away.
+// node owns the edges to its inputs' nodes. Leaves (parameters) are owned by the user, not
+// by the graph: edges and saved tensors refer to a leaf weakly (keeping its data, not its
+// identity). A node keeps its own outputs without owning itself. So no reference cycle can
+// form, not even through a gradient computed with create_graph (which refers back to its
+// leaf through its graph): the graph is freed as soon as the last tensor referring to it
+// goes away, and a dropped model frees its parameters and their gradients' graphs.
 #pragma once
 
 #include <cstdint>
@@ -22,13 +25,14 @@ namespace autograd {
 class Node;
 
 /// Where a gradient flows: into output `output_nr` of `fn`, or into `leaf` (a tensor that
-/// requires grad and was not produced by a recorded operation). Neither is set for an
-/// input that does not require grad.
+/// requires grad and was not produced by a recorded operation; held weakly: a gradient for
+/// a leaf nobody holds any more has nowhere to go). Neither is set for an input that does
+/// not require grad.
 struct Edge {
   std::shared_ptr<Node> fn;
   std::uint32_t output_nr = 0;
-  std::shared_ptr<detail::TensorImpl> leaf;
-  bool valid() const { return fn != nullptr || leaf != nullptr; }
+  std::weak_ptr<detail::TensorImpl> leaf;
+  bool valid() const { return fn != nullptr || !leaf.expired(); }
 };
 
 /// Shape and dtype of a node's input or output.
@@ -39,7 +43,8 @@ struct TensorMeta {
 
 /// A tensor kept for backward, with the storage version it had when saved.
 struct SavedTensor {
-  Tensor data;                 // inputs: the handle itself; outputs: a handle without autograd state
+  Tensor data;  // non-leaf inputs: the handle itself; outputs and leaves: a handle without autograd state
+  std::weak_ptr<detail::TensorImpl> leaf;  // a saved leaf itself, while someone else holds it
   bool is_output = false;
   std::uint32_t output_nr = 0;
   std::uint64_t version = 0;
