@@ -88,15 +88,29 @@ double scalar_value(const Tensor& y, const char* op) {
 
 }  // namespace
 
+namespace {
+
+// The textbook's central differences, with recording as the caller set it.
+Tensor central_gradient(const std::function<Tensor()>& f, Tensor& x, double h, const char* op) {
+  std::vector<double> g(static_cast<std::size_t>(x.numel()));
+  central_differences(x, h, op, [&] { return f(); }, [&](std::int64_t k, const Tensor& plus, const Tensor& minus) {
+    g[k] = (scalar_value(plus, op) - scalar_value(minus, op)) / (2 * h);
+  });
+  return tensor(g, x.shape(), x.dtype());
+}
+
+}  // namespace
+
 Tensor numerical_gradient(const std::function<Tensor()>& f, Tensor x, double h) {
   if (!x.defined() || !is_floating(x.dtype()))
     fail("numerical_gradient: x must be a float tensor", x.defined() ? std::string(", got ") + dtype_name(x.dtype()) : "");
-  std::vector<double> g(static_cast<std::size_t>(x.numel()));
   NoGradGuard no_grad;  // the loss is only evaluated: no graph needed
-  central_differences(x, h, "numerical_gradient", [&] { return f(); }, [&](std::int64_t k, const Tensor& plus, const Tensor& minus) {
-    g[k] = (scalar_value(plus, "numerical_gradient") - scalar_value(minus, "numerical_gradient")) / (2 * h);
-  });
-  return tensor(g, x.shape(), x.dtype());
+  try {
+    return central_gradient(f, x, h, "numerical_gradient");
+  } catch (const Error& e) {
+    fail(e.what(), " (numerical_gradient evaluates f with recording off; a loss that differentiates inside, "
+         "with xg::grad, needs recording: check it with gradient_check, or put an xg::EnableGradGuard inside f)");
+  }
 }
 
 bool GradientCheckReport::ok() const {
@@ -138,11 +152,22 @@ GradientCheckReport gradient_check(const std::function<Tensor()>& loss_fn, const
   tensor_list params;
   for (const auto& np : named_params) params.push_back(np.second);
   const Tensor loss = loss_fn();
-  scalar_value(loss, "gradient_check");
+  const double first = scalar_value(loss, "gradient_check");
+  // A loss that changes between two evaluations at the same parameters (dropout in
+  // training mode, a fresh random batch) has no numerical gradient: say so, and why.
+  {
+    const double second = scalar_value(loss_fn(), "gradient_check");
+    if (!(std::fabs(first - second) <= 1e-10 * std::max(1.0, std::fabs(first))))
+      fail("gradient_check: the loss is not deterministic: two evaluations at the same parameters gave ", repr(first),
+           " and ", repr(second), ". A numerical gradient needs the same loss for the same parameters: call "
+           "model.eval() (dropout off) or keep random draws out of loss_fn.");
+  }
   const tensor_list backprop = grad({loss}, params, {}, false, false, /*allow_unused=*/true);
 
   for (std::size_t i = 0; i < params.size(); ++i) {
-    const Tensor num = numerical_gradient(loss_fn, params[i], options.h);
+    // Recording stays on while evaluating: a loss that calls xg::grad inside (a gradient
+    // penalty, a higher-order term) needs it.
+    const Tensor num = central_gradient(loss_fn, params[i], options.h, "gradient_check");
     const auto n = num.to_vector<double>();
     const auto b = backprop[i].defined() ? backprop[i].to_vector<double>() : std::vector<double>(n.size(), 0.0);
     ParameterCheck c;

@@ -49,7 +49,9 @@ void Module::register_parameter(const std::string& name, Tensor& parameter) {
     fail("register_parameter: '", name, "' is ", dtype_name(parameter.dtype()), "; parameters must be float");
   if (!parameter.is_leaf()) parameter = parameter.detach();
   parameter.requires_grad_();
-  params_.push_back({name, &parameter, parameter.impl()});
+  auto home = std::make_shared<const detail::ParameterHome>(detail::ParameterHome{&parameter, "'" + name + "' of " + type_name()});
+  parameter.impl()->home = home;
+  params_.push_back({name, &parameter, parameter.impl(), std::move(home)});
 }
 
 void Module::register_buffer(const std::string& name, Tensor& buffer) {

@@ -8,6 +8,7 @@
 #include <xgrad/optim/optimizer.h>
 
 #include "tensor/checked.h"
+#include "tensor/tensor_impl.h"
 
 namespace xg::optim {
 
@@ -38,6 +39,16 @@ void Optimizer::zero_grad() {
 
 void Optimizer::step() {
   NoGradGuard no_grad;
+  // A module member reassigned after this optimizer took its tensor (`net.W = ...`): forward
+  // uses the new tensor, this optimizer would train the old one, silently.
+  for (std::size_t gi = 0; gi < groups_.size(); ++gi)
+    for (std::size_t i = 0; i < groups_[gi].params.size(); ++i) {
+      const auto& impl = groups_[gi].params[i].impl();
+      if (const auto home = impl->home.lock(); home && home->member->impl() != impl)
+        fail("step: parameter ", i, " of group ", gi, " (", home->what, ") was replaced by assignment after the "
+             "optimizer was built: forward uses the new tensor, the optimizer holds the old one. Load values in "
+             "place with set_parameter() or copy_(), or build the optimizer after replacing it.");
+    }
   ++steps_;
   std::size_t k = 0;
   for (const auto& group : groups_) {

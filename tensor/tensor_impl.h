@@ -22,6 +22,14 @@ struct Storage {
   std::uint64_t version = 0;
 };
 
+/// Where a registered parameter lives: the member variable holding it and a description
+/// ("'W' of Linear"). Set by nn::Module; lets an optimizer notice that the member was
+/// reassigned after the optimizer took the tensor.
+struct ParameterHome {
+  const Tensor* member;
+  std::string what;
+};
+
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
   Shape shape;
@@ -33,6 +41,7 @@ struct TensorImpl {
   std::shared_ptr<autograd::Node> grad_fn;  // null for leaves
   std::uint32_t output_nr = 0;              // which output of grad_fn this is
   std::shared_ptr<TensorImpl> grad;         // accumulated by backward (leaves)
+  std::weak_ptr<const ParameterHome> home;   // set while a module holds this as a parameter
 
   template <class T>
   T* ptr() const {

@@ -89,7 +89,7 @@ TEST(GradientCheck, Float32ParametersAreCheckedInFloat64AndRestoredBitExactly) {
   auto report = xg::gradient_check([&] { return xg::sigmoid(xg::matmul(x, W)).sum(); }, {{"W", W}});
   EXPECT_TRUE(report.promoted);
   EXPECT_TRUE(report.ok()) << report;
-  EXPECT_LT(report.params[0].mean_abs_diff, 1e-8);  // float64 accuracy, not float32's 5e-4
+  EXPECT_LT(report.params[0].mean_abs_diff, 1e-6);  // h = 1e-4: central differences are off by ~h^2  // float64 accuracy, not float32's 5e-4
   EXPECT_EQ(W.dtype(), xg::kFloat32);
   const auto after = W.to_vector<float>();
   EXPECT_EQ(std::memcmp(before.data(), after.data(), before.size() * sizeof(float)), 0);
@@ -128,4 +128,39 @@ TEST(Gradcheck, OnlyChecksInputsThatRequireGrad) {
   auto mask = xg::tensor({1.0, 0.0, 1.0}, xg::kFloat64);
   auto x = xg::test::param({1, 2, 3}, {3});
   EXPECT_TRUE(xg::testing::gradcheck_ok([](const xg::tensor_list& in) { return xg::where(in[0], in[1], in[1] * 2.0); }, {mask, x}));
+}
+
+TEST(GradientCheck, SaysSoWhenTheLossIsNotDeterministic) {
+  xg::manual_seed(61);
+  xg::nn::Sequential net;
+  net.emplace<xg::nn::Linear>(4, 8);
+  net.emplace<xg::nn::Dropout>(0.5);
+  net.emplace<xg::nn::Linear>(8, 3);
+  net.to(xg::kFloat64);
+  const auto x = xg::randn({5, 4}, xg::kFloat64);
+  const auto t = xg::tensor({0, 1, 2, 0, 1}, xg::kInt64);
+  auto loss = [&] { return xg::nn::cross_entropy(net(x), t); };
+  // Training mode: dropout draws a new mask per evaluation.
+  EXPECT_XG_ERROR(xg::gradient_check(loss, net.named_parameters()), "gradient_check: the loss is not deterministic",
+                  "call model.eval()");
+  net.eval();
+  EXPECT_TRUE(xg::gradient_check(loss, net.named_parameters()).ok());
+}
+
+TEST(GradientCheck, ChecksALossThatDifferentiatesInside) {
+  // A gradient penalty: the loss is built from xg::grad with create_graph.
+  xg::manual_seed(62);
+  auto W = xg::randn({3, 2}, xg::kFloat64).requires_grad_();
+  const auto x = xg::randn({4, 3}, xg::kFloat64).requires_grad_();
+  auto penalty = [&] {
+    auto y = xg::tanh(xg::matmul(x, W)).sum();
+    auto gx = xg::grad({y}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+    return (gx * gx).sum();
+  };
+  const auto report = xg::gradient_check(penalty, {{"W", W}});
+  EXPECT_TRUE(report.ok()) << report;
+  EXPECT_LT(report.params[0].mean_abs_diff, 1e-6);  // h = 1e-4: central differences are off by ~h^2
+  // The textbook's numerical_gradient evaluates with recording off, and says what to do.
+  EXPECT_XG_ERROR(xg::numerical_gradient(penalty, W), "numerical_gradient evaluates f with recording off",
+                  "check it with gradient_check");
 }

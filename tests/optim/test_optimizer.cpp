@@ -59,3 +59,35 @@ TEST(OptimizerState, LoadFromAFileNamesTheFile) {
   xg::save_npz(with(adam_state(opt, p), "state.0.step", xg::zeros({2}, xg::kFloat64)), path);
   EXPECT_XG_ERROR(xg::load(opt, path), "load: " + path + ": load_state_dict: 'state.0.step' must hold one value");
 }
+
+TEST(OptimizerStep, NoticesAParameterReassignedAfterTheOptimizerWasBuilt) {
+  struct Net : xg::nn::Module {
+    xg::nn::Linear fc{3, 2};
+    Net() { register_module("fc", fc); }
+    xg::Tensor forward(const xg::Tensor& x) override { return fc(x); }
+  } net;
+  optim::SGD opt(net.parameters(), 0.1);
+  net.fc.W = xg::zeros({3, 2}).requires_grad_();  // the libtorch habit: forward now uses a tensor opt never sees
+  xg::nn::mean_squared_error(net(xg::ones({1, 3})), xg::ones({1, 2})).backward();
+  EXPECT_XG_ERROR(opt.step(), "step: parameter 0 of group 0 ('W' of Linear) was replaced by assignment",
+                  "set_parameter() or copy_()");
+  // Loading in place is the supported way, and keeps training the same tensor.
+  struct Net2 : xg::nn::Module {
+    xg::nn::Linear fc{3, 2};
+    Net2() { register_module("fc", fc); }
+    xg::Tensor forward(const xg::Tensor& x) override { return fc(x); }
+  } ok;
+  optim::SGD opt2(ok.parameters(), 0.1);
+  ok.set_parameter("fc.W", xg::zeros({3, 2}));
+  opt2.zero_grad();
+  xg::nn::mean_squared_error(ok(xg::ones({1, 3})), xg::ones({1, 2})).backward();
+  opt2.step();
+  EXPECT_NE(ok.fc.W.to_vector<float>(), std::vector<float>(6, 0.0f));
+}
+
+TEST(CrossEntropyLoss, IsLibtorchsLogitsLoss) {
+  const auto logits = xg::tensor({{2.0, -1.0, 0.5}, {0.1, 0.2, 3.0}}, xg::kFloat64);
+  const auto t = xg::tensor({0, 2}, xg::kInt64);
+  EXPECT_EQ(xg::nn::CrossEntropyLoss()(logits, t).item(), xg::nn::softmax_cross_entropy(logits, t).item());
+  EXPECT_EQ(xg::nn::cross_entropy(logits, t).item(), xg::nn::softmax_cross_entropy(logits, t).item());
+}

@@ -16,11 +16,16 @@ Tensor cross_entropy_error(const Tensor& y, const Tensor& t);
 /// Softmax then cross-entropy, fused and stable (log-sum-exp): logits (N, C), labels (N,)
 /// or one-hot (N, C). Mean over the batch; its gradient is (softmax(x) - t) / N.
 Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& t);
-/// -mean(t log p + (1 - t) log(1 - p)) for probabilities p; log is clamped at -100 (as PyTorch).
+/// libtorch's name for softmax_cross_entropy: cross-entropy of *logits* (N, C) with int64
+/// labels (N,) or probability rows (N, C), mean over the batch, as torch::nn::functional::
+/// cross_entropy. (The textbook's cross_entropy_error takes probabilities instead.)
+inline Tensor cross_entropy(const Tensor& logits, const Tensor& t) { return softmax_cross_entropy(logits, t); }
+/// -mean(t log p + (1 - t) log(1 - p)) for probabilities p; each log clamped at -100 and
+/// the gradient finite at p = 0 and 1, as PyTorch's.
 Tensor binary_cross_entropy(const Tensor& p, const Tensor& t);
 /// Binary cross-entropy from logits, stable: mean(softplus(x) - x t).
 Tensor sigmoid_binary_cross_entropy(const Tensor& logits, const Tensor& t);
-/// mean of 0.5 d^2 where |d| <= delta, delta (|d| - 0.5 delta) elsewhere; d = y - t.
+/// mean of 0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere; d = y - t.
 Tensor huber(const Tensor& y, const Tensor& t, double delta = 1.0);
 /// mean(|y - t|).
 Tensor l1(const Tensor& y, const Tensor& t);
@@ -36,8 +41,13 @@ struct MSELoss {
 struct SumSquaredLoss {
   Tensor operator()(const Tensor& y, const Tensor& t) const { return sum_squared_error(y, t); }
 };
+/// The textbook's loss on *probabilities* (after softmax); on logits use CrossEntropyLoss.
 struct CrossEntropyErrorLoss {
   Tensor operator()(const Tensor& y, const Tensor& t) const { return cross_entropy_error(y, t); }
+};
+/// libtorch's CrossEntropyLoss: logits (N, C) and int64 labels (N,), softmax included.
+struct CrossEntropyLoss {
+  Tensor operator()(const Tensor& logits, const Tensor& t) const { return softmax_cross_entropy(logits, t); }
 };
 struct SoftmaxCrossEntropyLoss {
   Tensor operator()(const Tensor& y, const Tensor& t) const { return softmax_cross_entropy(y, t); }

@@ -17,6 +17,10 @@
 
 #include <xgrad/tensor.h>
 
+namespace xg::detail {
+struct ParameterHome;
+}
+
 namespace xg::nn {
 
 class Module {
@@ -78,6 +82,7 @@ class Module {
     std::string name;
     Tensor* member;
     std::shared_ptr<detail::TensorImpl> registered;  // what the member held when registered
+    std::shared_ptr<const detail::ParameterHome> home;  // the registered tensor refers to it weakly
   };
   const Tensor& checked(const Slot& slot, const std::string& prefix) const;
   void collect(const std::string& prefix, bool want_params, NamedTensors& out) const;
