@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs xgrad's build and test dependencies from Debian 12's packages (nothing is
 # downloaded from anywhere else). Run as root, or with sudo available.
+# --dev also installs what the sanitizer and fuzzing scripts need (clang, libFuzzer).
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,9 @@ packages=(
   python3-numpy                       # a test reads saved .npz files with numpy.load
   dataset-fashion-mnist               # Fashion-MNIST for the examples (--data fashion)
 )
+if [ "${1:-}" = "--dev" ]; then
+  packages+=(clang libclang-rt-14-dev)  # scripts/fuzz.sh (libFuzzer) and the ThreadSanitizer build
+fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

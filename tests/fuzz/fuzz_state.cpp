@@ -1,0 +1,38 @@
+// libFuzzer harness: xg::load into a model and into optimizers (state_dict keys, counters,
+// buffer shapes), then a training step, which must not touch memory it does not own.
+#include "fuzz_util.h"
+
+namespace {
+
+struct Net : xg::nn::Module {
+  xg::nn::Linear l1{3, 4};
+  xg::nn::BatchNorm1d bn{4};
+  xg::nn::Linear l2{4, 2};
+  Net() {
+    register_module("l1", l1);
+    register_module("bn", bn);
+    register_module("l2", l2);
+  }
+  xg::Tensor forward(const xg::Tensor& x) override { return l2(xg::relu(bn(l1(x)))); }
+};
+
+template <class Opt>
+void load_and_step(Net& net, const std::string& path) {
+  Opt opt(net.parameters(), 0.01);
+  xg::load(opt, path);
+  opt.zero_grad();
+  xg::nn::softmax_cross_entropy(net(xg::ones({2, 3})), xg::tensor({0.0, 1.0}, {2}, xg::kInt64)).backward();
+  opt.step();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string path = xg::fuzz::as_file(data, size, ".npz");
+  Net net;
+  xg::fuzz::expect_clean([&] { xg::load(net, path); });
+  xg::fuzz::expect_clean([&] { load_and_step<xg::optim::Adam>(net, path); });
+  xg::fuzz::expect_clean([&] { load_and_step<xg::optim::SGD>(net, path); });
+  xg::fuzz::expect_clean([&] { load_and_step<xg::optim::AdaGrad>(net, path); });
+  return 0;
+}

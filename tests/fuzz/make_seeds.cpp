@@ -1,0 +1,80 @@
+// Writes the fuzzers' seed corpora: small files cut from the shipped data and files that
+// xg::save writes (a model, optimizer states), so fuzzing starts from valid inputs.
+// usage: make_seeds DATA_DIR OUT_DIR  (creates OUT_DIR/{npz,idx,csv,state})
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <xgrad/xgrad.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void write_idx(const std::string& path, const xg::Tensor& x, bool gzip) {
+  std::string b = {0, 0, 8, static_cast<char>(x.dim())};
+  for (auto d : x.shape())
+    for (int s = 24; s >= 0; s -= 8) b += static_cast<char>((d >> s) & 0xff);
+  for (double v : x.to_vector<double>()) b += static_cast<char>(static_cast<unsigned char>(v));
+  if (gzip) {
+    gzFile f = gzopen(path.c_str(), "wb9");
+    gzwrite(f, b.data(), static_cast<unsigned>(b.size()));
+    gzclose(f);
+  } else {
+    std::ofstream(path, std::ios::binary) << b;
+  }
+}
+
+void head_lines(const std::string& from, const std::string& to, int n) {
+  std::ifstream in(from);
+  std::ofstream out(to);
+  std::string line;
+  for (int i = 0; i < n && std::getline(in, line); ++i) out << line << '\n';
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) return std::cerr << "usage: make_seeds DATA_DIR OUT_DIR\n", 2;
+  const std::string data = argv[1], out = argv[2];
+  for (const char* d : {"npz", "idx", "csv", "state"}) fs::create_directories(out + "/" + d);
+  // IDX: five digits and their labels, plain and gzip.
+  xg::data::MnistOptions raw;
+  raw.normalize = false;
+  const auto m = xg::data::load_mnist(data + "/digits", raw);
+  const auto x = xg::index_select(m.x_train, 0, xg::arange(5)).reshape({5, 28, 28});
+  write_idx(out + "/idx/images-idx3-ubyte", x, false);
+  write_idx(out + "/idx/images-idx3-ubyte.gz", x, true);
+  write_idx(out + "/idx/labels-idx1-ubyte.gz", xg::index_select(m.t_train, 0, xg::arange(16)), true);
+  // CSV: the head of each shipped table.
+  head_lines(data + "/tabular/boston_housing.csv", out + "/csv/boston.csv", 12);
+  head_lines(data + "/tabular/pima_indians_diabetes.csv", out + "/csv/pima.csv", 12);
+  // npz and state: what xg::save writes.
+  xg::nn::Sequential net;
+  net.emplace<xg::nn::Linear>(3, 4);
+  net.emplace<xg::nn::BatchNorm1d>(4);
+  net.emplace<xg::nn::Linear>(4, 2);
+  xg::save(net, out + "/npz/sequential.npz");
+  xg::save_npz({{"labels", xg::arange(5)}, {"scalar", xg::scalar_tensor(2.5, xg::kFloat64)}}, out + "/npz/mixed.npz");
+  struct Net : xg::nn::Module {
+    xg::nn::Linear l1{3, 4};
+    xg::nn::BatchNorm1d bn{4};
+    xg::nn::Linear l2{4, 2};
+    Net() {
+      register_module("l1", l1);
+      register_module("bn", bn);
+      register_module("l2", l2);
+    }
+    xg::Tensor forward(const xg::Tensor& x) override { return l2(xg::relu(bn(l1(x)))); }
+  } model;
+  xg::save(model, out + "/state/model.npz");
+  xg::optim::Adam adam(model.parameters(), 0.01);
+  adam.zero_grad();
+  xg::nn::softmax_cross_entropy(model(xg::ones({2, 3})), xg::tensor({0.0, 1.0}, {2}, xg::kInt64)).backward();
+  adam.step();
+  xg::save(adam, out + "/state/adam.npz");
+  xg::save(adam, out + "/npz/adam.npz");
+  std::cout << "seeds written to " << out << "\n";
+}
