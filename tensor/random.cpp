@@ -123,6 +123,9 @@ Tensor randn(const Shape& shape, Dtype dtype) {
   return fill_random(shape, dtype, [&] { return (*g).normal(); });
 }
 
+Tensor rand_like(const Tensor& x) { return rand(x.shape(), x.dtype()); }
+Tensor randn_like(const Tensor& x) { return randn(x.shape(), x.dtype()); }
+
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Dtype dtype) {
   if (high <= low) fail("randint: empty range [", low, ", ", high, ")");
   Lease g;

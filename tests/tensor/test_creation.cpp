@@ -135,3 +135,19 @@ TEST(Random, IntegersAndPermutations) {
   EXPECT_XG_ERROR(xg::randint(3, 3, {1}), "randint", "empty range");
   EXPECT_XG_ERROR(xg::randn({2}, xg::kInt64), "randn", "int64");
 }
+
+TEST(LibtorchSpellings, AliasesMeanWhatTheyMeanThere) {
+  static_assert(xg::kFloat == xg::kFloat32 && xg::kDouble == xg::kFloat64 && xg::kLong == xg::kInt64);
+  auto x = xg::tensor({{1.5, 2.0}}, xg::kDouble);
+  EXPECT_EQ(x.slice(1, 0, 1).item<double>(), 1.5);
+  EXPECT_EQ(x.sum().item<float>(), 3.5f);
+  EXPECT_EQ(xg::tensor({7}, xg::kLong).item<std::int64_t>(), 7);
+  EXPECT_XG_ERROR(x.item<float>(), "item: only a one-element tensor");
+  EXPECT_EQ(xg::cat({x, x}, 1).shape(), (xg::Shape{1, 4}));
+  xg::manual_seed(3);
+  const auto r = xg::randn_like(x), u = xg::rand_like(x);
+  EXPECT_EQ(r.shape(), x.shape());
+  EXPECT_EQ(r.dtype(), xg::kDouble);
+  EXPECT_EQ(u.dtype(), xg::kDouble);
+  EXPECT_XG_ERROR(xg::randn_like(xg::arange(3)), "randn: dtype must be float32 or float64, got int64");
+}

@@ -113,6 +113,8 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape);
 /// Sums x down to `shape`: the adjoint of broadcast_to, used to undo broadcasting in backward.
 Tensor sum_to(const Tensor& x, const Shape& shape);
 Tensor concat(const tensor_list& xs, std::int64_t axis = 0);
+/// libtorch's name for concat.
+inline Tensor cat(const tensor_list& xs, std::int64_t dim = 0) { return concat(xs, dim); }
 /// Stacks equal-shaped tensors along a new axis.
 Tensor stack(const tensor_list& xs, std::int64_t axis = 0);
 /// Splits along an axis into pieces of the given sizes (they must add up to the axis size).

@@ -12,6 +12,10 @@ enum class Dtype : std::uint8_t { Float32, Float64, Int64 };
 inline constexpr Dtype kFloat32 = Dtype::Float32;
 inline constexpr Dtype kFloat64 = Dtype::Float64;
 inline constexpr Dtype kInt64 = Dtype::Int64;
+// libtorch's other spellings of the same types.
+inline constexpr Dtype kFloat = Dtype::Float32;
+inline constexpr Dtype kDouble = Dtype::Float64;
+inline constexpr Dtype kLong = Dtype::Int64;
 
 /// "float32", "float64" or "int64".
 const char* dtype_name(Dtype dtype);

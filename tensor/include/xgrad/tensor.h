@@ -47,6 +47,11 @@ class Tensor {
   Dtype dtype() const;
   /// The value of a one-element tensor, as double.
   double item() const;
+  /// The value of a one-element tensor as T (libtorch's `item<float>()`, `item<int64_t>()`).
+  template <class T>
+  T item() const {
+    return static_cast<T>(item());
+  }
   /// All elements, converted to T, in row-major order.
   template <class T>
   std::vector<T> to_vector() const;
@@ -168,6 +173,9 @@ Tensor full(const Shape& shape, double value, Dtype dtype = kFloat32);
 Tensor zeros_like(const Tensor& x);
 Tensor ones_like(const Tensor& x);
 Tensor full_like(const Tensor& x, double value);
+/// Uniform [0, 1) / standard normal values of x's shape and dtype (float).
+Tensor rand_like(const Tensor& x);
+Tensor randn_like(const Tensor& x);
 /// start, start+step, ... < stop (numpy's arange); int64 unless a dtype is given.
 Tensor arange(double start, double stop, double step = 1.0, Dtype dtype = kInt64);
 Tensor arange(double stop, Dtype dtype = kInt64);
