@@ -6,6 +6,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/options.h"
+
 // Keras's Dense: W initialised Glorot-uniform, no bias.
 struct Dense : xg::nn::Linear {
   Dense(int in, int out) : xg::nn::Linear(in, out, /*bias=*/false) { xg::nn::init::glorot_uniform(W); }
@@ -30,15 +32,8 @@ double evaluate(xg::nn::Module& model, const xg::Tensor& x, const xg::Tensor& y)
 
 int main(int argc, char** argv) {
   int epochs = 1000, seed = 0;
-  for (int i = 1; i + 1 < argc || (argc > 1 && i < argc); i += 2) {
-    const std::string k = argv[i];
-    if (k == "--epochs" && i + 1 < argc) epochs = std::stoi(argv[i + 1]);
-    else if (k == "--seed" && i + 1 < argc) seed = std::stoi(argv[i + 1]);
-    else {
-      std::cout << "usage: boston_housing [--epochs 1000] [--seed 0]\n";
-      return k == "--help" ? 0 : 2;
-    }
-  }
+  xg::examples::Options opts("boston_housing", "Keras's regression tutorial: a linear model and a 13-10-1 network on Boston house prices.");
+  opts.add("--epochs", epochs, "training epochs").add("--seed", seed, "random seed").parse(argc, argv);
   // Keras's boston_housing.load_data(): rows shuffled by RandomState(113), 404 train / 102 test.
   const std::string dir = std::string(XGRAD_DATA_DIR) + "/tabular/";
   auto [features, prices] = xg::data::read_csv(dir + "boston_housing.csv").split_label("medv");

@@ -4,13 +4,12 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/options.h"
+
 #include "swish.h"
 
 int main(int argc, char** argv) {
-  if (argc > 1) {
-    std::cout << "usage: custom_operation\nDefines Swish as a custom Function and checks its gradients.\n";
-    return 0;
-  }
+  xg::examples::Options("custom_operation", "Defines Swish as a custom Function and checks its gradients.").parse(argc, argv);
   xg::manual_seed(0);
   auto x = xg::randn({2, 3}, xg::kFloat64).requires_grad_();
   auto y = swish(x);

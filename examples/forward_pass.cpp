@@ -4,11 +4,10 @@
 
 #include <xgrad/xgrad.h>
 
-int main(int argc, char**) {
-  if (argc > 1) {
-    std::cout << "usage: forward_pass\nThe multilayer-perceptron walk-through, linear and with ReLU.\n";
-    return 0;
-  }
+#include "common/options.h"
+
+int main(int argc, char** argv) {
+  xg::examples::Options("forward_pass", "The multilayer-perceptron walk-through, linear and with ReLU.").parse(argc, argv);
   auto input_data = xg::tensor({2.0, 3.0});
   // One column per hidden node: node 0 has weights (1, 1), node 1 has weights (-1, 1).
   auto hidden_weights = xg::tensor({{1.0, -1.0}, {1.0, 1.0}});

@@ -5,6 +5,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/options.h"
+
 // The textbook's TwoLayerNet with its parameter names: Affine -> ReLU -> Affine.
 struct TwoLayerNet : xg::nn::Module {
   xg::Tensor W1, b1, W2, b2;
@@ -25,16 +27,8 @@ struct TwoLayerNet : xg::nn::Module {
 
 int main(int argc, char** argv) {
   int hidden = 50;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--hidden" && i + 1 < argc) {
-      hidden = std::stoi(argv[++i]);
-    } else {
-      std::cout << "usage: gradient_check [--hidden 50]\n"
-                   "Backprop against the textbook's numerical gradient on three digits of data/digits.\n";
-      return arg == "--help" ? 0 : 2;
-    }
-  }
+  xg::examples::Options opts("gradient_check", "Backprop against the textbook's numerical gradient on three digits of data/digits.");
+  opts.add("--hidden", hidden, "hidden units").parse(argc, argv);
   auto mnist = xg::data::load_mnist(std::string(XGRAD_DATA_DIR) + "/digits");
   auto x_batch = mnist.x_train.slice(0, 0, 3);
   auto t_batch = mnist.t_train.slice(0, 0, 3);

@@ -4,16 +4,16 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/options.h"
+
 // f(x) = x^4 - 2x^2, whose minima are at x = -1 and x = 1.
 xg::Tensor f(const xg::Tensor& x) { return x.pow(4) - 2.0 * x.pow(2); }
 
 int main(int argc, char** argv) {
-  if (argc > 1) {
-    std::cout << "usage: higher_order\n"
-                 "Newton's method on x^4 - 2x^2 from x = 2 with second derivatives from autograd,\n"
-                 "then double backprop of z = (dy/dx)^3 + y, y = x^2, at x = 2.\n";
-    return 0;
-  }
+  xg::examples::Options("higher_order",
+                        "Newton's method on x^4 - 2x^2 from x = 2 with second derivatives from autograd, "
+                        "then double backprop of z = (dy/dx)^3 + y, y = x^2, at x = 2.")
+      .parse(argc, argv);
 
   // Newton's method: x <- x - f'(x) / f''(x). Both derivatives come from autograd.
   std::cout << "Newton's method on f(x) = x^4 - 2x^2 from x = 2\n";

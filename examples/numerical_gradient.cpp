@@ -5,6 +5,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/options.h"
+
 // The book's central difference for a function of one variable.
 double numerical_diff(double (*f)(double), double x) {
   const double h = 1e-4;
@@ -30,11 +32,9 @@ void print_pair(const char* label, const xg::Tensor& v) {
   std::printf("%s[%s, %s]\n", label, xg::repr(v.at({0})).c_str(), xg::repr(v.at({1})).c_str());
 }
 
-int main(int argc, char**) {
-  if (argc > 1) {
-    std::cout << "usage: numerical_gradient\nThe textbook's chapter 4: numerical derivatives, gradients, gradient descent, losses.\n";
-    return 0;
-  }
+int main(int argc, char** argv) {
+  xg::examples::Options("numerical_gradient", "The textbook's chapter 4: numerical derivatives, gradients, gradient descent, losses.")
+      .parse(argc, argv);
   std::cout << "numerical_diff(function_1, 5)  = " << xg::repr(numerical_diff(function_1, 5.0)) << "\n";
   std::cout << "numerical_diff(function_1, 10) = " << xg::repr(numerical_diff(function_1, 10.0)) << "\n";
 

@@ -8,6 +8,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/options.h"
+
 using MakeOptimizer = std::function<std::unique_ptr<xg::optim::Optimizer>(const xg::tensor_list&)>;
 
 // The textbook's MultiLayerNet: ReLU hidden layers with He initialisation.
@@ -24,8 +26,8 @@ struct MultiLayerNet : xg::nn::Sequential {
 
 int main(int argc, char** argv) {
   int iters = 2000;
-  if (argc == 3 && std::string(argv[1]) == "--iters") iters = std::stoi(argv[2]);
-  else if (argc > 1) return std::cout << "usage: optimizers [--iters 2000]\n", std::string(argv[1]) == "--help" ? 0 : 2;
+  xg::examples::Options opts("optimizers", "The textbook's chapter 6: SGD, Momentum, AdaGrad and Adam on x^2/20 + y^2 and on digits.");
+  opts.add("--iters", iters, "training iterations on digits").parse(argc, argv);
 
   // 1. Paths on x^2/20 + y^2 with the textbook's learning rates, 30 steps each.
   const std::vector<std::pair<std::string, MakeOptimizer>> naive = {

@@ -6,6 +6,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/options.h"
+
 // The textbook's MultiLayerNet(784, [100]*6, 10), optionally with (textbook-style) dropout.
 struct MultiLayerNet : xg::nn::Sequential {
   MultiLayerNet(double dropout_ratio) {
@@ -66,8 +68,10 @@ std::pair<xg::plot::Series, xg::plot::Series> run(const std::string& name, const
 
 int main(int argc, char** argv) {
   int epochs = 201, dropout_epochs = 301;
-  if (argc == 3 && std::string(argv[1]) == "--epochs") epochs = dropout_epochs = std::stoi(argv[2]);
-  else if (argc > 1) return std::cout << "usage: overfitting [--epochs N]\n", std::string(argv[1]) == "--help" ? 0 : 2;
+  int requested = 0;
+  xg::examples::Options opts("overfitting", "The textbook's chapter 6: overfitting 300 digits, weight decay and dropout.");
+  opts.add("--epochs", requested, "epochs for every run (default: 201, and 301 with dropout)").parse(argc, argv);
+  if (requested > 0) epochs = dropout_epochs = requested;
   auto m = xg::data::load_mnist(std::string(XGRAD_DATA_DIR) + "/digits");
   m.x_train = m.x_train.slice(0, 0, 300);  // only 300 samples: easy to memorise
   m.t_train = m.t_train.slice(0, 0, 300);

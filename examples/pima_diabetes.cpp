@@ -7,6 +7,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/options.h"
+
 // Keras's Dense: W Glorot-uniform, b = 0.
 struct Dense : xg::nn::Linear {
   Dense(int in, int out) : xg::nn::Linear(in, out) { xg::nn::init::glorot_uniform(W); }
@@ -14,15 +16,8 @@ struct Dense : xg::nn::Linear {
 
 int main(int argc, char** argv) {
   int epochs = 150, seed = 0;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string k = argv[i];
-    if (k == "--epochs" && i + 1 < argc) epochs = std::stoi(argv[i + 1]);
-    else if (k == "--seed" && i + 1 < argc) seed = std::stoi(argv[i + 1]);
-    else {
-      std::cout << "usage: pima_diabetes [--epochs 150] [--seed 0]\n";
-      return k == "--help" ? 0 : 2;
-    }
-  }
+  xg::examples::Options opts("pima_diabetes", "Keras's first network: diabetes from eight measurements (Pima Indians).");
+  opts.add("--epochs", epochs, "training epochs").add("--seed", seed, "random seed").parse(argc, argv);
   // Eight measurements per patient, and whether diabetes was diagnosed within five years.
   auto [X, y] = xg::data::read_csv(std::string(XGRAD_DATA_DIR) + "/tabular/pima_indians_diabetes.csv").split_label("diabetes");
   y = y.reshape({-1, 1});

@@ -7,6 +7,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/options.h"
+
 struct Classifier : xg::nn::Module {
   xg::nn::Linear l1{784, 100}, l2{100, 10};
   Classifier() {
@@ -18,8 +20,8 @@ struct Classifier : xg::nn::Module {
 
 int main(int argc, char** argv) {
   int iters = 2000, count = 4;
-  if (argc == 3 && std::string(argv[1]) == "--iters") iters = std::stoi(argv[2]);
-  else if (argc > 1) return std::cout << "usage: saliency_map [--iters 2000]\n", std::string(argv[1]) == "--help" ? 0 : 2;
+  xg::examples::Options opts("saliency_map", "Gradients with respect to the input, and occlusion, on digits.");
+  opts.add("--iters", iters, "training iterations").parse(argc, argv);
   auto m = xg::data::load_mnist(std::string(XGRAD_DATA_DIR) + "/digits");
   xg::manual_seed(0);
   Classifier net;

@@ -9,6 +9,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/options.h"
+
 // Affine -> sigmoid (or ReLU) -> Affine; the loss is softmax cross-entropy.
 struct TwoLayerNet : xg::nn::Module {
   xg::nn::Linear affine1, affine2;
@@ -41,16 +43,6 @@ struct Args {
   std::string activation = "sigmoid", optimizer = "sgd", data = "digits", save = "two_layer_net.npz";
 };
 
-int usage(int code) {
-  std::cout << "usage: two_layer_net [--hidden 50] [--activation sigmoid|relu] [--iters 10000] [--batch 100]\n"
-               "                     [--lr 0.1] [--optimizer sgd|momentum|adagrad|adam]\n"
-               "                     [--data digits|fashion|DIR] [--save two_layer_net.npz] [--seed 0]\n"
-               "  digits:  the 8,000/2,000 MNIST digits shipped in data/digits\n"
-               "  fashion: Fashion-MNIST from Debian's dataset-fashion-mnist\n"
-               "  DIR:     any directory holding the four MNIST IDX files\n";
-  return code;
-}
-
 std::unique_ptr<xg::optim::Optimizer> make_optimizer(const std::string& name, const xg::tensor_list& params, double lr) {
   if (name == "sgd") return std::make_unique<xg::optim::SGD>(params, lr);
   if (name == "momentum") return std::make_unique<xg::optim::Momentum>(params, lr);
@@ -61,22 +53,19 @@ std::unique_ptr<xg::optim::Optimizer> make_optimizer(const std::string& name, co
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    if (k == "--help") return usage(0);
-    if (i + 1 >= argc) return usage(2);
-    const std::string v = argv[++i];
-    if (k == "--hidden") a.hidden = std::stoi(v);
-    else if (k == "--activation") a.activation = v;
-    else if (k == "--iters") a.iters = std::stoi(v);
-    else if (k == "--batch") a.batch = std::stoi(v);
-    else if (k == "--lr") a.lr = std::stod(v);
-    else if (k == "--optimizer") a.optimizer = v;
-    else if (k == "--data") a.data = v;
-    else if (k == "--save") a.save = v;
-    else if (k == "--seed") a.seed = std::stoi(v);
-    else return usage(2);
-  }
+  xg::examples::Options opts("two_layer_net", "The textbook's TwoLayerNet (ch. 4-5) trained on handwritten digits.");
+  opts.add("--hidden", a.hidden, "hidden units")
+      .add("--activation", a.activation, "hidden activation", {"sigmoid", "relu"})
+      .add("--iters", a.iters, "training iterations")
+      .add("--batch", a.batch, "batch size")
+      .add("--lr", a.lr, "learning rate")
+      .add("--optimizer", a.optimizer, "optimizer", {"sgd", "momentum", "adagrad", "adam"})
+      .add("--data", a.data,
+           "digits (the 8,000/2,000 MNIST digits in data/digits), fashion (Debian's dataset-fashion-mnist), "
+           "or a directory holding the four MNIST IDX files")
+      .add("--save", a.save, "where to save the trained weights (.npz)")
+      .add("--seed", a.seed, "random seed")
+      .parse(argc, argv);
   const std::string dir = a.data == "digits"    ? std::string(XGRAD_DATA_DIR) + "/digits"
                           : a.data == "fashion" ? "/usr/share/datasets/fashion-mnist"
                                                 : a.data;

@@ -5,6 +5,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/options.h"
+
 struct XorNet : xg::nn::Module {
   xg::nn::Linear hidden{2, 5}, output{5, 1};
   XorNet() {
@@ -16,12 +18,8 @@ struct XorNet : xg::nn::Module {
 
 int main(int argc, char** argv) {
   int epochs = 10000;
-  if (argc == 3 && std::string(argv[1]) == "--epochs") {
-    epochs = std::stoi(argv[2]);
-  } else if (argc > 1) {
-    std::cout << "usage: xor [--epochs 10000]\n";
-    return std::string(argv[1]) == "--help" ? 0 : 2;
-  }
+  xg::examples::Options opts("xor", "A 2-5-1 network learns XOR by backpropagation.");
+  opts.add("--epochs", epochs, "training epochs").parse(argc, argv);
   xg::manual_seed(0);
   XorNet net;
   xg::optim::SGD optimizer(net.parameters(), xg::optim::SGDOptions(0.05).momentum(0.1));

@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev                          # .npz archives (CRC-32, deflate)
   libstb-dev                          # PNG images (stb_image_write)
   gnuplot-nox                         # PNG charts of training curves
+  libcli11-dev                        # the examples' command-line options
   libgtest-dev                        # tests
   python3-numpy                       # a test reads saved .npz files with numpy.load
   dataset-fashion-mnist               # Fashion-MNIST for the examples (--data fashion)
