@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <set>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -35,7 +36,8 @@ void put32(Bytes& b, std::uint32_t v) {
 
 const char* npy_descr(Dtype dt) { return dt == kFloat32 ? "<f4" : dt == kFloat64 ? "<f8" : "<i8"; }
 
-Bytes npy_bytes(const Tensor& t) {
+// The .npy header numpy writes (magic, version 1.0, length, dict padded to 64 bytes).
+Bytes npy_header(const Tensor& t) {
   std::string header = "{'descr': '" + std::string(npy_descr(t.dtype())) + "', 'fortran_order': False, 'shape': (";
   for (std::size_t i = 0; i < t.shape().size(); ++i) header += std::to_string(t.shape()[i]) + (t.shape().size() == 1 ? "," : i + 1 < t.shape().size() ? ", " : "");
   header += "), }";
@@ -46,8 +48,6 @@ Bytes npy_bytes(const Tensor& t) {
   Bytes b = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
   put16(b, static_cast<std::uint32_t>(header.size()));
   b.insert(b.end(), header.begin(), header.end());
-  const auto* data = static_cast<const unsigned char*>(t.impl()->storage->data);
-  b.insert(b.end(), data, data + t.numel() * static_cast<std::int64_t>(dtype_size(t.dtype())));
   return b;
 }
 
@@ -81,42 +81,87 @@ void remove_stale_temporaries(const std::string& path) {
 
 }  // namespace
 
-void save_npz(const NamedTensors& tensors, const std::string& path) {
-  Bytes zip, central;
-  std::uint16_t count = 0;
-  for (const auto& [name, t] : tensors) {
-    if (!t.defined()) fail("save_npz: ", path, ": tensor '", name, "' is undefined");
-    const Bytes npy = npy_bytes(t);
-    const std::string entry = name + ".npy";
-    if (npy.size() >= 0xffffffffu || zip.size() >= 0xffffffffu)
-      fail("save_npz: ", path, ": '", name, "' makes the archive larger than 4 GiB (zip64 is not supported)");
-    const std::uint32_t crc = crc_of(npy.data(), npy.size()), size = static_cast<std::uint32_t>(npy.size());
-    const auto offset = static_cast<std::uint32_t>(zip.size());
-    // Local file header: stored (method 0), dated 1980-01-01.
-    put32(zip, 0x04034b50); put16(zip, 20); put16(zip, 0); put16(zip, 0); put16(zip, 0); put16(zip, 0x21);
-    put32(zip, crc); put32(zip, size); put32(zip, size);
-    put16(zip, static_cast<std::uint32_t>(entry.size())); put16(zip, 0);
-    zip.insert(zip.end(), entry.begin(), entry.end());
-    zip.insert(zip.end(), npy.begin(), npy.end());
-    // Its central directory record.
-    put32(central, 0x02014b50); put16(central, 20); put16(central, 20); put16(central, 0); put16(central, 0);
-    put16(central, 0); put16(central, 0x21); put32(central, crc); put32(central, size); put32(central, size);
-    put16(central, static_cast<std::uint32_t>(entry.size())); put16(central, 0); put16(central, 0);
-    put16(central, 0); put16(central, 0); put32(central, 0); put32(central, offset);
-    central.insert(central.end(), entry.begin(), entry.end());
-    ++count;
-  }
-  const auto cd_offset = static_cast<std::uint32_t>(zip.size());
-  zip.insert(zip.end(), central.begin(), central.end());
-  put32(zip, 0x06054b50); put16(zip, 0); put16(zip, 0); put16(zip, count); put16(zip, count);
-  put32(zip, static_cast<std::uint32_t>(central.size())); put32(zip, cd_offset); put16(zip, 0);
+namespace {
 
+// Writes to a FILE*, remembering the first failure's errno and counting the bytes written.
+struct Writer {
+  std::FILE* f;
+  std::uint64_t offset = 0;
+  int error = 0;
+  void write(const void* p, std::size_t n) {
+    if (error == 0 && n > 0 && std::fwrite(p, 1, n, f) != n) error = errno ? errno : EIO;
+    offset += n;
+  }
+  void write(const Bytes& b) { write(b.data(), b.size()); }
+};
+
+// fsync of the directory holding `path`, so the rename itself survives a power cut.
+void sync_directory(const std::string& path) {
+  const auto dir = std::filesystem::path(path).has_parent_path() ? std::filesystem::path(path).parent_path().string() : ".";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+}  // namespace
+
+void save_npz(const NamedTensors& tensors, const std::string& path) {
+  for (const auto& [name, t] : tensors)
+    if (!t.defined()) fail("save_npz: ", path, ": tensor '", name, "' is undefined");
   remove_stale_temporaries(path);
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) fail("save_npz: cannot create ", tmp, ": ", std::strerror(errno));
-  const bool ok = std::fwrite(zip.data(), 1, zip.size(), f) == zip.size() && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  const int err = errno;
+  // Streamed: each array's bytes go from its storage to the file, with no archive-sized
+  // copy in memory; only the (small) central directory is built up.
+  Writer w{f};
+  Bytes central;
+  std::uint16_t count = 0;
+  try {
+    for (const auto& [name, t] : tensors) {
+      const Bytes header = npy_header(t);
+      const auto* data = static_cast<const unsigned char*>(t.impl()->storage->data);
+      const std::size_t nbytes = static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype());
+      const std::string entry = name + ".npy";
+      const std::uint64_t size64 = header.size() + nbytes;
+      if (size64 >= 0xffffffffu || w.offset + size64 + 30 + entry.size() >= 0xffffffffu || count == 0xffff)
+        fail("save_npz: ", path, ": '", name, "' makes the archive larger than 4 GiB or 65,535 entries (zip64 is not supported)");
+      const std::uint32_t crc = static_cast<std::uint32_t>(
+          crc32_combine(crc_of(header.data(), header.size()), crc_of(data, nbytes), static_cast<z_off_t>(nbytes)));
+      const auto size = static_cast<std::uint32_t>(size64), offset = static_cast<std::uint32_t>(w.offset);
+      // Local file header: stored (method 0), dated 1980-01-01.
+      Bytes local;
+      put32(local, 0x04034b50); put16(local, 20); put16(local, 0); put16(local, 0); put16(local, 0); put16(local, 0x21);
+      put32(local, crc); put32(local, size); put32(local, size);
+      put16(local, static_cast<std::uint32_t>(entry.size())); put16(local, 0);
+      local.insert(local.end(), entry.begin(), entry.end());
+      w.write(local);
+      w.write(header);
+      w.write(data, nbytes);
+      // Its central directory record.
+      put32(central, 0x02014b50); put16(central, 20); put16(central, 20); put16(central, 0); put16(central, 0);
+      put16(central, 0); put16(central, 0x21); put32(central, crc); put32(central, size); put32(central, size);
+      put16(central, static_cast<std::uint32_t>(entry.size())); put16(central, 0); put16(central, 0);
+      put16(central, 0); put16(central, 0); put32(central, 0); put32(central, offset);
+      central.insert(central.end(), entry.begin(), entry.end());
+      ++count;
+    }
+  } catch (...) {
+    std::fclose(f);
+    std::remove(tmp.c_str());
+    throw;
+  }
+  const auto cd_offset = static_cast<std::uint32_t>(w.offset);
+  w.write(central);
+  Bytes end;
+  put32(end, 0x06054b50); put16(end, 0); put16(end, 0); put16(end, count); put16(end, count);
+  put32(end, static_cast<std::uint32_t>(central.size())); put32(end, cd_offset); put16(end, 0);
+  w.write(end);
+  // Durable before it replaces anything: flushed and fsync'ed, then renamed.
+  const bool ok = w.error == 0 && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  const int err = w.error ? w.error : errno;
   if (std::fclose(f) != 0 || !ok) {
     std::remove(tmp.c_str());
     fail("save_npz: writing ", tmp, " failed: ", std::strerror(err), " (", path, " is unchanged)");
@@ -126,13 +171,25 @@ void save_npz(const NamedTensors& tensors, const std::string& path) {
     std::remove(tmp.c_str());
     fail("save_npz: cannot rename ", tmp, " to ", path, ": ", std::strerror(rerr));
   }
+  sync_directory(path);
 }
 
 namespace {
 
 // Bounds-checked little-endian reads over the whole file, with errors naming path and offset.
+// A file's bytes in one allocation, not zero-filled first (a vector's value-initialisation
+// was a sixth of a large load).
+struct FileBytes {
+  std::unique_ptr<unsigned char[]> bytes;
+  std::size_t n = 0;
+  std::size_t size() const { return n; }
+  const unsigned char* data() const { return bytes.get(); }
+  const unsigned char* begin() const { return bytes.get(); }
+  unsigned char operator[](std::size_t i) const { return bytes[i]; }
+};
+
 struct Reader {
-  const Bytes& b;
+  const FileBytes& b;
   const std::string& path;
   void need(std::size_t offset, std::size_t n, const std::string& what) const {
     if (offset > b.size() || n > b.size() - offset)
@@ -284,23 +341,24 @@ Tensor parse_npy(const unsigned char* npy, std::size_t size, const std::string& 
   fail("load_npz: ", r.path, ": truncated or corrupt: the zip central directory after byte offset ", p, " is missing");
 }
 
-Bytes read_file(const std::string& path) {
+FileBytes read_file(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) fail("load_npz: cannot open ", path, ": ", std::strerror(errno));
-  Bytes b;
-  unsigned char chunk[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) b.insert(b.end(), chunk, chunk + n);
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  FileBytes b;
+  b.bytes.reset(new unsigned char[ec ? 1 : static_cast<std::size_t>(size) + 1]);
+  b.n = ec ? 0 : std::fread(b.bytes.get(), 1, static_cast<std::size_t>(size), f);
   const bool bad = std::ferror(f) != 0;
   std::fclose(f);
-  if (bad) fail("load_npz: reading ", path, " failed after ", b.size(), " bytes");
+  if (bad) fail("load_npz: reading ", path, " failed after ", b.n, " bytes");
   return b;
 }
 
 }  // namespace
 
 NamedTensors load_npz(const std::string& path) {
-  const Bytes b = read_file(path);
+  const FileBytes b = read_file(path);
   const Reader r{b, path};
   // The end-of-central-directory record sits in the last 22 + 65535 bytes.
   std::size_t eocd = std::string::npos;
