@@ -4,17 +4,7 @@
 
 namespace {
 
-struct Net : xg::nn::Module {
-  xg::nn::Linear l1{3, 4};
-  xg::nn::BatchNorm1d bn{4};
-  xg::nn::Linear l2{4, 2};
-  Net() {
-    register_module("l1", l1);
-    register_module("bn", bn);
-    register_module("l2", l2);
-  }
-  xg::Tensor forward(const xg::Tensor& x) override { return l2(xg::relu(bn(l1(x)))); }
-};
+using Net = xg::fuzz::StateNet;
 
 template <class Opt>
 void load_and_step(Net& net, const std::string& path) {

@@ -25,6 +25,20 @@ inline std::string as_file(const std::uint8_t* data, std::size_t size, const cha
   return path;
 }
 
+/// The model whose state the state harness loads (and make_seeds saves): Linear,
+/// BatchNorm1d (buffers too), Linear.
+struct StateNet : xg::nn::Module {
+  xg::nn::Linear l1{3, 4};
+  xg::nn::BatchNorm1d bn{4};
+  xg::nn::Linear l2{4, 2};
+  StateNet() {
+    register_module("l1", l1);
+    register_module("bn", bn);
+    register_module("l2", l2);
+  }
+  xg::Tensor forward(const xg::Tensor& x) override { return l2(xg::relu(bn(l1(x)))); }
+};
+
 /// Runs f, accepting xg::Error (a clear message) as the only failure.
 template <class F>
 void expect_clean(F f) {

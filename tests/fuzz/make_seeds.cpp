@@ -9,6 +9,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "fuzz_util.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -58,17 +60,7 @@ int main(int argc, char** argv) {
   net.emplace<xg::nn::Linear>(4, 2);
   xg::save(net, out + "/npz/sequential.npz");
   xg::save_npz({{"labels", xg::arange(5)}, {"scalar", xg::scalar_tensor(2.5, xg::kFloat64)}}, out + "/npz/mixed.npz");
-  struct Net : xg::nn::Module {
-    xg::nn::Linear l1{3, 4};
-    xg::nn::BatchNorm1d bn{4};
-    xg::nn::Linear l2{4, 2};
-    Net() {
-      register_module("l1", l1);
-      register_module("bn", bn);
-      register_module("l2", l2);
-    }
-    xg::Tensor forward(const xg::Tensor& x) override { return l2(xg::relu(bn(l1(x)))); }
-  } model;
+  xg::fuzz::StateNet model;
   xg::save(model, out + "/state/model.npz");
   xg::optim::Adam adam(model.parameters(), 0.01);
   adam.zero_grad();

@@ -60,23 +60,23 @@ TEST(OptimizerState, LoadFromAFileNamesTheFile) {
   EXPECT_XG_ERROR(xg::load(opt, path), "load: " + path + ": load_state_dict: 'state.0.step' must hold one value");
 }
 
+namespace {
+struct OneLayer : xg::nn::Module {
+  xg::nn::Linear fc{3, 2};
+  OneLayer() { register_module("fc", fc); }
+  xg::Tensor forward(const xg::Tensor& x) override { return fc(x); }
+};
+}  // namespace
+
 TEST(OptimizerStep, NoticesAParameterReassignedAfterTheOptimizerWasBuilt) {
-  struct Net : xg::nn::Module {
-    xg::nn::Linear fc{3, 2};
-    Net() { register_module("fc", fc); }
-    xg::Tensor forward(const xg::Tensor& x) override { return fc(x); }
-  } net;
+  OneLayer net;
   optim::SGD opt(net.parameters(), 0.1);
   net.fc.W = xg::zeros({3, 2}).requires_grad_();  // the libtorch habit: forward now uses a tensor opt never sees
   xg::nn::mean_squared_error(net(xg::ones({1, 3})), xg::ones({1, 2})).backward();
   EXPECT_XG_ERROR(opt.step(), "step: parameter 0 of group 0 ('W' of Linear) was replaced by assignment",
                   "set_parameter() or copy_()");
   // Loading in place is the supported way, and keeps training the same tensor.
-  struct Net2 : xg::nn::Module {
-    xg::nn::Linear fc{3, 2};
-    Net2() { register_module("fc", fc); }
-    xg::Tensor forward(const xg::Tensor& x) override { return fc(x); }
-  } ok;
+  OneLayer ok;
   optim::SGD opt2(ok.parameters(), 0.1);
   ok.set_parameter("fc.W", xg::zeros({3, 2}));
   opt2.zero_grad();
