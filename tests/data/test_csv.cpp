@@ -29,7 +29,8 @@ TEST(ReadCsv, BadCellsNameRowAndColumn) {
   EXPECT_XG_ERROR(xg::data::read_csv(write_temp("empty.csv", "")), "is empty");
   EXPECT_XG_ERROR(xg::data::read_csv("/nonexistent.csv"), "read_csv: cannot open /nonexistent.csv");
   // A NUL inside a cell used to end the number early: "1\0junk" read as 1.
-  EXPECT_XG_ERROR(xg::data::read_csv(write_temp("nul.csv", std::string("a,b\n1,2\n1\0junk,3\n", 19))),
+  static const char nul_csv[] = "a,b\n1,2\n1\0junk,3\n";
+  EXPECT_XG_ERROR(xg::data::read_csv(write_temp("nul.csv", std::string(nul_csv, sizeof nul_csv - 1))),
                   "row 3, column 1 ('a'): '1\\x00junk' is not a number");
 }
 
