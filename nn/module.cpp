@@ -57,7 +57,7 @@ void Module::register_parameter(const std::string& name, Tensor& parameter) {
 void Module::register_buffer(const std::string& name, Tensor& buffer) {
   check_new_name(name);
   if (!buffer.defined()) fail("register_buffer: '", name, "' is undefined");
-  buffers_.push_back({name, &buffer, buffer.impl()});
+  buffers_.push_back({name, &buffer, buffer.impl(), nullptr});  // buffers are not trained: no home
 }
 
 void Module::register_module(const std::string& name, Module& module) {
