@@ -59,3 +59,33 @@ struct GraphAccess {
 };
 
 }  // namespace xg::autograd
+
+namespace xg::autograd {
+
+/// While alive on a thread, collects a signature of the discrete choices that operations
+/// with kinks make in forward (which inputs a ReLU passes, where a pooling maximum sits).
+/// Gradient checks compare signatures at x + h and x - h with x's: a change means the
+/// central difference straddles a kink there, where backprop and the difference disagree
+/// by design. Probes nest; only the innermost collects.
+class KinkProbe {
+ public:
+  KinkProbe();
+  ~KinkProbe();
+  KinkProbe(const KinkProbe&) = delete;
+  KinkProbe& operator=(const KinkProbe&) = delete;
+  std::uint64_t signature() const { return hash_; }
+  void reset() { hash_ = 14695981039346656037ull; }
+  void mix(const char* op, const Tensor& choices);
+
+ private:
+  std::uint64_t hash_ = 14695981039346656037ull;  // FNV-1a offset basis
+  KinkProbe* previous_;
+};
+
+/// True when a KinkProbe is active on this thread.
+bool probing_kinks();
+/// Folds an operation's choices into the active probe: int64 tensors by value, float
+/// tensors by sign (negative, zero, positive). Call only when probing_kinks().
+void note_kink(const char* op, const Tensor& choices);
+
+}  // namespace xg::autograd

@@ -97,6 +97,7 @@ Tensor winner_share(const Tensor& a, const Tensor& b, Binary wins) {
 }
 
 Tensor extremum(const char* op, Binary kind, Binary wins, const Tensor& a, const Tensor& b) {
+  if (autograd::probing_kinks()) autograd::note_kink(op, kernel::binary(Binary::Sub, a, b, op));
   return record(op, {a, b}, kernel::binary(kind, a, b, op), {a, b}, [wins](Node& n, const Tensor& gy) {
     const auto s = n.saved();
     const Tensor share = winner_share(s[0], s[1], wins);

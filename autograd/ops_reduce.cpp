@@ -48,6 +48,9 @@ std::int64_t reduced_count(const Shape& shape, const Axes& axes) {
 Tensor extremum(kernel::Reduce kind, const char* op, const Tensor& x, const Axes& axes_in, bool keepdims) {
   const Axes axes = normalize_axes(axes_in, x.dim(), op);
   Tensor y = kernel::reduce(kind, x, axes, keepdims);
+  if (autograd::probing_kinks())  // which positions hold the extremum
+    autograd::note_kink(op, kernel::binary(kernel::Binary::Eq, x,
+                                           kernel::broadcast_to(detail::alias(y, kept_shape(x.shape(), axes)), x.shape(), op), op));
   return record(op, {x}, y, {x, y}, [axes](Node& n, const Tensor& gy) {
     const auto s = n.saved();
     const Shape& shape = n.input_meta(0).shape;

@@ -41,6 +41,7 @@ Tensor sqrt(const Tensor& x) {
 }
 
 Tensor abs(const Tensor& x) {
+  if (autograd::probing_kinks()) autograd::note_kink("abs", x);
   return record("abs", {x}, kernel::unary(Unary::Abs, x, "abs"), {x}, [](Node& n, const Tensor& gy) {
     return tensor_list{gy * kernel::unary(Unary::Sign, n.saved(0), "abs")};
   });
@@ -75,6 +76,7 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 Tensor relu(const Tensor& x) {
+  if (autograd::probing_kinks()) autograd::note_kink("relu", x);  // the mask x > 0
   return record("relu", {x}, kernel::unary(Unary::Relu, x, "relu"), {x}, [](Node& n, const Tensor& gy) {
     if (!is_grad_enabled()) return tensor_list{kernel::binary(kernel::Binary::ReluGrad, n.saved(0), gy, "relu")};
     return tensor_list{gy * mask_positive(n.saved(0))};
@@ -82,6 +84,7 @@ Tensor relu(const Tensor& x) {
 }
 
 Tensor leaky_relu(const Tensor& x, double slope) {
+  if (autograd::probing_kinks()) autograd::note_kink("leaky_relu", x);
   return record("leaky_relu", {x}, kernel::leaky_relu(x, slope), {x}, [slope](Node& n, const Tensor& gy) {
     const Tensor x = n.saved(0);
     return tensor_list{gy * kernel::where(mask_positive(x), scalar_tensor(1.0, x.dtype()), scalar_tensor(slope, x.dtype()))};
@@ -95,6 +98,7 @@ Tensor softplus(const Tensor& x) {
 
 Tensor clamp(const Tensor& x, double lo, double hi) {
   if (lo > hi) fail("clamp: lower bound ", lo, " exceeds upper bound ", hi);
+  if (autograd::probing_kinks()) autograd::note_kink("clamp", kernel::in_range_mask(x, lo, hi));
   return record("clamp", {x}, kernel::clamp(x, lo, hi), {x}, [lo, hi](Node& n, const Tensor& gy) {
     return tensor_list{gy * kernel::in_range_mask(n.saved(0), lo, hi)};
   });

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <xgrad/tensor.h>
 
@@ -145,5 +146,43 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 /// x @ W + b, fused: for 2-D x (N, in), W (in, out), b (out), one gemm writes onto the
 /// broadcast bias. Other shapes fall back to matmul(x, W) + b. What nn::Linear computes.
 Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b);
+
+// ---- convolution and pooling (autograd/ops_conv.cpp, ops_pool.cpp) ----
+// Layout NCHW. Convolution weights are (out_channels, in_channels/groups, kh, kw), as the
+// textbook and libtorch, and convolution is cross-correlation (no kernel flip). Output size
+// per axis: (H + 2P - D(K-1) - 1) / S + 1. Backward passes are differentiable again.
+
+/// A size given as one int for both axes (`2`) or as (h, w) (`{2, 1}`), as libtorch's
+/// ExpandingArray<2>. Default-constructed means "not given" (pooling's stride = kernel).
+struct Int2 {
+  std::int64_t h = 0, w = 0;
+  bool set = false;
+  Int2() = default;
+  Int2(std::int64_t v) : h(v), w(v), set(true) {}  // NOLINT: implicit, as libtorch
+  Int2(std::int64_t h_, std::int64_t w_) : h(h_), w(w_), set(true) {}
+};
+
+/// 2-D convolution of x (N, C, H, W) with W (OC, C/groups, KH, KW) plus b (OC) if defined.
+Tensor conv2d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), Int2 stride = 1, Int2 padding = 0,
+              Int2 dilation = 1, std::int64_t groups = 1);
+/// The transpose (adjoint) of conv2d, DeZero's deconv2d: W is (C_in, C_out/groups, KH, KW);
+/// output size S(H-1) - 2P + D(K-1) + 1 + output_padding. Arguments in libtorch's order.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), Int2 stride = 1,
+                        Int2 padding = 0, Int2 output_padding = 0, std::int64_t groups = 1, Int2 dilation = 1);
+/// The textbook's im2col: (N, C, H, W) -> (N·OH·OW, C·KH·KW), rows (n, oh, ow), columns (c, kh, kw).
+Tensor im2col(const Tensor& x, Int2 kernel, Int2 stride = 1, Int2 padding = 0, Int2 dilation = 1);
+/// im2col's adjoint (not its inverse): scatter-adds columns back into `input_shape`.
+Tensor col2im(const Tensor& col, const Shape& input_shape, Int2 kernel, Int2 stride = 1, Int2 padding = 0,
+              Int2 dilation = 1);
+/// Max over KH×KW windows; stride defaults to the kernel; padding (≤ kernel/2) never wins.
+/// The gradient goes to the first maximum in window order (the textbook, PyTorch's CPU).
+Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, Int2 dilation = 1);
+/// Mean over KH×KW windows; padded zeros count in the divisor unless count_include_pad is false.
+Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, bool count_include_pad = true);
+/// Mean over the windows that split H×W into output_size cells (PyTorch's windows).
+Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
+/// Constant padding, libtorch's F::pad order: {before, after} for the last axis, then the
+/// axis before it, and so on; negative pads crop.
+Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value = 0.0);
 
 }  // namespace xg

@@ -1,0 +1,175 @@
+// Convolution. Three recorded primitives, each the others' backward, so gradients of any
+// order come from the same three kernels (Chainer's scheme; DeZero's Conv2DGradW breaks it):
+//   conv(x, W)          y    backward: gx = conv_t(gy, W),  gW = conv_w(x, gy)
+//   conv_t(g, W)        (the adjoint in the input)  backward: gg = conv(gy, W),  gW = conv_w(gy, g)
+//   conv_w(x, g)        (the gradient in W)         backward: gx = conv_t(g, ggW), gg = conv(x, ggW)
+// conv_transpose2d is conv_t with the geometry read the other way round. im2col and col2im
+// are public, differentiable and each other's backward.
+#include <xgrad/detail/format.h>
+#include <xgrad/ops.h>
+
+#include "autograd/graph.h"
+#include "tensor/conv_kernels.h"
+
+namespace xg {
+
+using autograd::Node;
+using autograd::record;
+using kernel::ConvGeom;
+
+namespace {
+
+Tensor conv_t(const Tensor& g, const Tensor& W, const ConvGeom& geom);
+Tensor conv_w(const Tensor& x, const Tensor& g, const ConvGeom& geom);
+
+Tensor conv(const Tensor& x, const Tensor& W, const Tensor& b, const ConvGeom& geom) {
+  return record("conv2d", {x, W, b}, kernel::conv2d_forward(x, W, b, geom), {x, W},
+                [geom](Node& n, const Tensor& gy) {
+                  const auto s = n.saved();
+                  return tensor_list{n.needs_input_grad(0) ? conv_t(gy, s[1], geom) : Tensor(),
+                                     n.needs_input_grad(1) ? conv_w(s[0], gy, geom) : Tensor(),
+                                     n.needs_input_grad(2) ? sum(gy, {0, 2, 3}) : Tensor()};
+                });
+}
+
+Tensor conv_t(const Tensor& g, const Tensor& W, const ConvGeom& geom) {
+  return record("conv_transpose2d", {g, W}, kernel::conv2d_input_grad(g, W, geom), {g, W},
+                [geom](Node& n, const Tensor& gy) {
+                  const auto s = n.saved();
+                  return tensor_list{n.needs_input_grad(0) ? conv(gy, s[1], Tensor(), geom) : Tensor(),
+                                     n.needs_input_grad(1) ? conv_w(gy, s[0], geom) : Tensor()};
+                });
+}
+
+Tensor conv_w(const Tensor& x, const Tensor& g, const ConvGeom& geom) {
+  return record("conv2d_weight_grad", {x, g}, kernel::conv2d_weight_grad(x, g, geom), {x, g},
+                [geom](Node& n, const Tensor& ggW) {
+                  const auto s = n.saved();
+                  return tensor_list{n.needs_input_grad(0) ? conv_t(s[1], ggW, geom) : Tensor(),
+                                     n.needs_input_grad(1) ? conv(s[0], ggW, Tensor(), geom) : Tensor()};
+                });
+}
+
+void check_int2(const char* op, const char* what, Int2 v, std::int64_t min) {
+  if (v.h < min || v.w < min)
+    fail(op, ": ", what, " must be ", min == 0 ? "non-negative" : "positive", ", got (", v.h, ", ", v.w, ")");
+}
+
+// The geometry of a convolution of input shape (N, C, H, W) with a KH×KW kernel; checks
+// what does not depend on the weight.
+ConvGeom geometry(const char* op, const Shape& in, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
+  if (in.size() != 4)
+    fail(op, ": expected a 4-D input (N, C, H, W), got ", in.size(), "-D ", detail::shape_str(in));
+  check_int2(op, "kernel size", kernel, 1);
+  check_int2(op, "stride", stride, 1);
+  check_int2(op, "padding", padding, 0);
+  check_int2(op, "dilation", dilation, 1);
+  ConvGeom g;
+  g.N = in[0], g.C = in[1], g.H = in[2], g.W = in[3];
+  g.KH = kernel.h, g.KW = kernel.w, g.SH = stride.h, g.SW = stride.w;
+  g.PH = padding.h, g.PW = padding.w, g.DH = dilation.h, g.DW = dilation.w;
+  const std::int64_t span_h = g.DH * (g.KH - 1) + 1, span_w = g.DW * (g.KW - 1) + 1;
+  if (span_h > g.H + 2 * g.PH || span_w > g.W + 2 * g.PW)
+    fail(op, ": kernel (", g.KH, ", ", g.KW, ")", (g.DH > 1 || g.DW > 1) ? " dilated" : "", " spans (", span_h, ", ",
+         span_w, "), larger than the padded input (", g.H + 2 * g.PH, ", ", g.W + 2 * g.PW, ") of input ",
+         detail::shape_str(in), " with padding (", g.PH, ", ", g.PW, ")");
+  g.OH = ConvGeom::out_size(g.H, g.KH, g.SH, g.PH, g.DH);
+  g.OW = ConvGeom::out_size(g.W, g.KW, g.SW, g.PW, g.DW);
+  g.OC = g.C;
+  return g;
+}
+
+Dtype float_dtype(const char* op, const Tensor& x, const Tensor& W, const Tensor& b) {
+  for (const Tensor* t : {&x, &W, &b})
+    if (t->defined() && t->dtype() == kInt64)
+      fail(op, ": int64 tensors are not supported (input ", dtype_name(x.dtype()), ", weight ", dtype_name(W.dtype()),
+           "); convert with .to(xg::kFloat32)");
+  Dtype dt = promote(x.dtype(), W.dtype());
+  return b.defined() ? promote(dt, b.dtype()) : dt;
+}
+
+// Checks the weight (OC, C/groups, KH, KW) of conv2d, or (C_in, C_out/groups, KH, KW) of
+// conv_transpose2d, against the input's channels and the groups, and the bias.
+void check_weight(const char* op, const Shape& in, const Tensor& W, const Tensor& b, std::int64_t groups,
+                  bool transposed) {
+  if (in.size() != 4)
+    fail(op, ": expected a 4-D input (N, C, H, W), got ", in.size(), "-D ", detail::shape_str(in));
+  const Shape& w = W.shape();
+  if (w.size() != 4)
+    fail(op, ": expected a 4-D weight (", transposed ? "C_in, C_out/groups" : "C_out, C_in/groups",
+         ", KH, KW), got ", detail::shape_str(w));
+  if (groups < 1) fail(op, ": groups must be positive, got ", groups);
+  const std::int64_t in_channels = transposed ? w[0] : w[1] * groups;
+  const std::int64_t out_channels = transposed ? w[1] * groups : w[0];
+  if (in[1] % groups != 0 || w[0] % groups != 0)
+    fail(op, ": groups = ", groups, " must divide the input channels (", in[1], ") and the weight's first axis (",
+         w[0], ")");
+  if (in[1] != in_channels)
+    fail(op, ": expected input (N, C, H, W) with C = ", in_channels, " for weight ", detail::shape_str(w),
+         groups > 1 ? detail::cat(" and groups = ", groups) : std::string(), ", got ", detail::shape_str(in));
+  if (b.defined() && (b.dim() != 1 || b.shape()[0] != out_channels))
+    fail(op, ": expected a bias of shape (", out_channels, ") for weight ", detail::shape_str(w), ", got ",
+         detail::shape_str(b.shape()));
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in, Int2 stride, Int2 padding, Int2 dilation,
+              std::int64_t groups) {
+  const Dtype dt = float_dtype("conv2d", x_in, W_in, b_in);
+  check_weight("conv2d", x_in.shape(), W_in, b_in, groups, false);
+  ConvGeom g = geometry("conv2d", x_in.shape(), {W_in.shape()[2], W_in.shape()[3]}, stride, padding, dilation);
+  g.OC = W_in.shape()[0];
+  g.groups = groups;
+  return conv(x_in.to(dt), W_in.to(dt), b_in.defined() ? b_in.to(dt) : Tensor(), g);
+}
+
+Tensor conv_transpose2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in, Int2 stride, Int2 padding,
+                        Int2 output_padding, std::int64_t groups, Int2 dilation) {
+  const char* op = "conv_transpose2d";
+  const Dtype dt = float_dtype(op, x_in, W_in, b_in);
+  check_weight(op, x_in.shape(), W_in, b_in, groups, true);
+  check_int2(op, "stride", stride, 1);
+  check_int2(op, "padding", padding, 0);
+  check_int2(op, "dilation", dilation, 1);
+  check_int2(op, "output_padding", output_padding, 0);
+  if (output_padding.h >= std::max(stride.h, dilation.h) || output_padding.w >= std::max(stride.w, dilation.w))
+    fail(op, ": output_padding (", output_padding.h, ", ", output_padding.w,
+         ") must be smaller than the stride or the dilation");
+  const Shape& in = x_in.shape();
+  const Shape& w = W_in.shape();
+  // The output is the input of the convolution this one transposes: S(H-1) - 2P + D(K-1) + 1 + output_padding.
+  const std::int64_t OH = stride.h * (in[2] - 1) - 2 * padding.h + dilation.h * (w[2] - 1) + 1 + output_padding.h;
+  const std::int64_t OW = stride.w * (in[3] - 1) - 2 * padding.w + dilation.w * (w[3] - 1) + 1 + output_padding.w;
+  if (OH <= 0 || OW <= 0)
+    fail(op, ": input ", detail::shape_str(in), " with weight ", detail::shape_str(w), ", stride (", stride.h, ", ",
+         stride.w, ") and padding (", padding.h, ", ", padding.w, ") gives an empty output (", OH, ", ", OW, ")");
+  ConvGeom g = geometry(op, {in[0], w[1] * groups, OH, OW}, {w[2], w[3]}, stride, padding, dilation);
+  g.OC = w[0];
+  g.groups = groups;
+  g.OH = in[2], g.OW = in[3];  // the transposed convolution's input is the convolution's output
+  Tensor y = conv_t(x_in.to(dt), W_in.to(dt), g);
+  return b_in.defined() ? y + reshape(b_in.to(dt), {1, -1, 1, 1}) : y;
+}
+
+Tensor im2col(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
+  if (x.dtype() == kInt64) fail("im2col: expected a float tensor, got int64");
+  const ConvGeom g = geometry("im2col", x.shape(), kernel, stride, padding, dilation);
+  return record("im2col", {x}, kernel::im2col(x, g), {}, [g](Node&, const Tensor& gcol) {
+    return tensor_list{col2im(gcol, {g.N, g.C, g.H, g.W}, {g.KH, g.KW}, {g.SH, g.SW}, {g.PH, g.PW}, {g.DH, g.DW})};
+  });
+}
+
+Tensor col2im(const Tensor& col, const Shape& input_shape, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
+  if (col.dtype() == kInt64) fail("col2im: expected a float tensor, got int64");
+  const ConvGeom g = geometry("col2im", input_shape, kernel, stride, padding, dilation);
+  const Shape expected{g.N * g.OH * g.OW, g.col_rows()};
+  if (col.shape() != expected)
+    fail("col2im: expected columns (N·OH·OW, C·KH·KW) = ", detail::shape_str(expected), " for input shape ",
+         detail::shape_str(input_shape), ", got ", detail::shape_str(col.shape()));
+  return record("col2im", {col}, kernel::col2im(col, g), {}, [g](Node&, const Tensor& gx) {
+    return tensor_list{im2col(gx, {g.KH, g.KW}, {g.SH, g.SW}, {g.PH, g.PW}, {g.DH, g.DW})};
+  });
+}
+
+}  // namespace xg

@@ -1,0 +1,176 @@
+// Pooling and padding. Max pooling remembers where each maximum came from; its backward
+// scatters there and the scatter's backward gathers from there, so second derivatives use
+// the same (saved) winners, as DeZero's Pooling2DWithIndexes. Average pooling is linear:
+// the average over windows and its adjoint are each other's backward.
+#include <xgrad/detail/format.h>
+#include <xgrad/ops.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "autograd/graph.h"
+#include "tensor/conv_kernels.h"
+#include "tensor/kernels.h"
+
+namespace xg {
+
+using autograd::Node;
+using autograd::record;
+using kernel::ConvGeom;
+using kernel::PoolWindows;
+
+namespace {
+
+Tensor pool_gather(const Tensor& x, const Tensor& at, const Shape& out_shape);
+
+// Zeros of `x_shape` with gy's values added at the saved argmax positions of their planes.
+Tensor pool_scatter(const Tensor& gy, const Tensor& at, const Shape& x_shape) {
+  const std::int64_t N = x_shape[0], C = x_shape[1], L = gy.shape()[2] * gy.shape()[3];
+  Tensor gx = kernel::scatter_add({N, C, x_shape[2] * x_shape[3]}, 2, detail::alias(at, {N, C, L}),
+                                  detail::alias(gy, {N, C, L}));
+  return record("max_pool2d_backward", {gy}, detail::alias(gx, x_shape), {at},
+                [out = gy.shape()](Node& n, const Tensor& ggx) { return tensor_list{pool_gather(ggx, n.saved(0), out)}; });
+}
+
+// The values of x at the saved argmax positions, shaped (N, C, OH, OW).
+Tensor pool_gather(const Tensor& x, const Tensor& at, const Shape& out_shape) {
+  const Shape& s = x.shape();
+  Tensor y = kernel::gather(detail::alias(x, {s[0], s[1], s[2] * s[3]}), 2,
+                            detail::alias(at, {out_shape[0], out_shape[1], out_shape[2] * out_shape[3]}), "max_pool2d");
+  return record("max_pool2d", {x}, detail::alias(y, out_shape), {at},
+                [xs = s](Node& n, const Tensor& gy) { return tensor_list{pool_scatter(gy, n.saved(0), xs)}; });
+}
+
+using Windows = std::shared_ptr<const PoolWindows>;
+Tensor window_adjoint(const Tensor& gy, const Windows& win);
+
+Tensor window_avg(const char* op, const Tensor& x, const Windows& win) {
+  return record(op, {x}, kernel::window_average(x, *win), {},
+                [win](Node&, const Tensor& gy) { return tensor_list{window_adjoint(gy, win)}; });
+}
+
+Tensor window_adjoint(const Tensor& gy, const Windows& win) {
+  return record("avg_pool2d_backward", {gy}, kernel::window_average_adjoint(gy, *win), {},
+                [win](Node&, const Tensor& ggx) { return tensor_list{window_avg("avg_pool2d", ggx, win)}; });
+}
+
+void check_pool_input(const char* op, const Tensor& x) {
+  if (x.dim() != 4)
+    fail(op, ": expected a 4-D input (N, C, H, W), got ", x.dim(), "-D ", detail::shape_str(x.shape()));
+  if (x.dtype() == kInt64) fail(op, ": expected a float tensor, got int64");
+}
+
+// Window geometry of max / average pooling; stride defaults to the kernel.
+ConvGeom pool_geometry(const char* op, const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
+  check_pool_input(op, x);
+  if (!stride.set) stride = kernel;
+  if (kernel.h < 1 || kernel.w < 1) fail(op, ": kernel size must be positive, got (", kernel.h, ", ", kernel.w, ")");
+  if (stride.h < 1 || stride.w < 1) fail(op, ": stride must be positive, got (", stride.h, ", ", stride.w, ")");
+  if (dilation.h < 1 || dilation.w < 1) fail(op, ": dilation must be positive, got (", dilation.h, ", ", dilation.w, ")");
+  if (padding.h < 0 || padding.w < 0 || 2 * padding.h > kernel.h || 2 * padding.w > kernel.w)
+    fail(op, ": padding (", padding.h, ", ", padding.w, ") must be between 0 and half the kernel (", kernel.h, ", ",
+         kernel.w, ")");
+  const Shape& s = x.shape();
+  ConvGeom g;
+  g.N = s[0], g.C = s[1], g.H = s[2], g.W = s[3], g.OC = s[1], g.groups = s[1];
+  g.KH = kernel.h, g.KW = kernel.w, g.SH = stride.h, g.SW = stride.w, g.PH = padding.h, g.PW = padding.w;
+  g.DH = dilation.h, g.DW = dilation.w;
+  const std::int64_t span_h = g.DH * (g.KH - 1) + 1, span_w = g.DW * (g.KW - 1) + 1;
+  if (span_h > g.H + 2 * g.PH || span_w > g.W + 2 * g.PW)
+    fail(op, ": kernel (", g.KH, ", ", g.KW, ") is larger than the padded input (", g.H + 2 * g.PH, ", ",
+         g.W + 2 * g.PW, ") of input ", detail::shape_str(s));
+  g.OH = ConvGeom::out_size(g.H, g.KH, g.SH, g.PH, g.DH);
+  g.OW = ConvGeom::out_size(g.W, g.KW, g.SW, g.PW, g.DW);
+  return g;
+}
+
+}  // namespace
+
+Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
+  const ConvGeom g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation);
+  Tensor y, at;
+  kernel::max_pool2d(x, g, y, at);
+  autograd::note_kink("max_pool2d", at);
+  return record("max_pool2d", {x}, y, {at},
+                [xs = x.shape()](Node& n, const Tensor& gy) { return tensor_list{pool_scatter(gy, n.saved(0), xs)}; });
+}
+
+Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool count_include_pad) {
+  const ConvGeom g = pool_geometry("avg_pool2d", x, kernel, stride, padding, 1);
+  auto win = std::make_shared<PoolWindows>();
+  win->H = g.H, win->W = g.W;
+  // A window's padded extent is clipped at the far padded edge only, as PyTorch's divisor.
+  const auto axis = [](std::int64_t out, std::int64_t size, std::int64_t k, std::int64_t s, std::int64_t p,
+                       std::vector<std::int64_t>& lo, std::vector<std::int64_t>& hi, std::vector<std::int64_t>& span) {
+    for (std::int64_t i = 0; i < out; ++i) {
+      const std::int64_t start = i * s - p, end = std::min(start + k, size + p);
+      span.push_back(end - start);
+      lo.push_back(std::max<std::int64_t>(start, 0));
+      hi.push_back(std::min(end, size));
+    }
+  };
+  std::vector<std::int64_t> span_h, span_w;
+  axis(g.OH, g.H, g.KH, g.SH, g.PH, win->h0, win->h1, span_h);
+  axis(g.OW, g.W, g.KW, g.SW, g.PW, win->w0, win->w1, span_w);
+  for (std::int64_t i = 0; i < g.OH; ++i)
+    for (std::int64_t j = 0; j < g.OW; ++j)
+      win->divisor.push_back(count_include_pad ? static_cast<double>(span_h[i] * span_w[j])
+                                               : static_cast<double>((win->h1[i] - win->h0[i]) * (win->w1[j] - win->w0[j])));
+  return window_avg("avg_pool2d", x, win);
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size) {
+  check_pool_input("adaptive_avg_pool2d", x);
+  if (output_size.h < 1 || output_size.w < 1)
+    fail("adaptive_avg_pool2d: output size must be positive, got (", output_size.h, ", ", output_size.w, ")");
+  auto win = std::make_shared<PoolWindows>();
+  win->H = x.shape()[2], win->W = x.shape()[3];
+  if (win->H == 0 || win->W == 0)
+    fail("adaptive_avg_pool2d: input ", detail::shape_str(x.shape()), " has an empty plane");
+  // Output cell i averages rows floor(i·H/OH) to ceil((i+1)·H/OH), as PyTorch.
+  for (std::int64_t i = 0; i < output_size.h; ++i) {
+    win->h0.push_back(i * win->H / output_size.h);
+    win->h1.push_back(((i + 1) * win->H + output_size.h - 1) / output_size.h);
+  }
+  for (std::int64_t j = 0; j < output_size.w; ++j) {
+    win->w0.push_back(j * win->W / output_size.w);
+    win->w1.push_back(((j + 1) * win->W + output_size.w - 1) / output_size.w);
+  }
+  for (std::int64_t i = 0; i < output_size.h; ++i)
+    for (std::int64_t j = 0; j < output_size.w; ++j)
+      win->divisor.push_back(static_cast<double>((win->h1[i] - win->h0[i]) * (win->w1[j] - win->w0[j])));
+  return window_avg("adaptive_avg_pool2d", x, win);
+}
+
+Tensor pad(const Tensor& x_in, const std::vector<std::int64_t>& pads, double value) {
+  const std::int64_t rank = x_in.dim();
+  if (pads.size() % 2 != 0 || static_cast<std::int64_t>(pads.size()) > 2 * rank)
+    fail("pad: expected an even number of pads, at most 2 per axis (", 2 * rank, " for ", detail::shape_str(x_in.shape()),
+         "), got ", pads.size());
+  // pads = (before, after) of the last axis, then of the one before it, ..., as libtorch's
+  // F::pad. Negative pads crop first.
+  Tensor x = x_in;
+  Shape shape = x.shape();
+  std::vector<std::int64_t> offset(static_cast<std::size_t>(rank), 0);
+  for (std::size_t k = 0; k < pads.size() / 2; ++k) {
+    const std::int64_t axis = rank - 1 - static_cast<std::int64_t>(k);
+    const std::int64_t before = pads[2 * k], after = pads[2 * k + 1];
+    const std::int64_t crop_b = std::max<std::int64_t>(-before, 0), crop_a = std::max<std::int64_t>(-after, 0);
+    if (crop_b + crop_a > shape[axis])
+      fail("pad: pads (", before, ", ", after, ") crop more than axis ", axis, " of ", detail::shape_str(x_in.shape()),
+           " holds");
+    if (crop_b || crop_a) x = narrow(x, axis, crop_b, shape[axis] - crop_b - crop_a);
+    offset[axis] = std::max<std::int64_t>(before, 0);
+    shape[axis] = x.shape()[axis] + offset[axis] + std::max<std::int64_t>(after, 0);
+  }
+  if (shape == x.shape()) return x;
+  return record("pad", {x}, kernel::embed(x, shape, offset, value), {}, [offset](Node& n, const Tensor& gy) {
+    Tensor gx = gy;
+    const Shape& xs = n.input_meta(0).shape;
+    for (std::size_t a = 0; a < xs.size(); ++a)
+      if (gx.shape()[a] != xs[a]) gx = narrow(gx, static_cast<std::int64_t>(a), offset[a], xs[a]);
+    return tensor_list{gx};
+  });
+}
+
+}  // namespace xg

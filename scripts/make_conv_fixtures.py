@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""Regenerates tests/fixtures/torch_conv.npz: PyTorch's convolution, transposed convolution
+and pooling outputs and gradients in float64 over strides, padding, dilation and groups,
+so the suite checks xgrad against PyTorch without needing it. Run with Debian's python3-torch:
+    /usr/bin/python3 scripts/make_conv_fixtures.py
+Each case <name> stores <name>_x, _w, _b (inputs), _y (output), _gy (a fixed random output
+gradient) and _gx, _gw, _gb (the gradients of sum(y * gy)).
+"""
+import pathlib
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+torch.set_default_dtype(torch.float64)
+out = {}
+
+
+def case(name, fn, x, w=None, b=None):
+    ins = [t for t in (x, w, b) if t is not None]
+    for t in ins:
+        t.requires_grad_(True)
+    y = fn(x, w, b)
+    gy = torch.randn_like(y)
+    grads = torch.autograd.grad((y * gy).sum(), ins)
+    out[f"{name}_x"], out[f"{name}_y"], out[f"{name}_gy"] = x.detach(), y.detach(), gy
+    out[f"{name}_gx"] = grads[0]
+    if w is not None:
+        out[f"{name}_w"], out[f"{name}_gw"] = w.detach(), grads[1]
+    if b is not None:
+        out[f"{name}_b"], out[f"{name}_gb"] = b.detach(), grads[2]
+
+
+r = torch.randn
+case("conv_plain", lambda x, w, b: F.conv2d(x, w, b), r(2, 3, 7, 7), r(4, 3, 3, 3), r(4))
+case("conv_s2p1", lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), r(2, 3, 7, 7), r(4, 3, 3, 3), r(4))
+case("conv_rect", lambda x, w, b: F.conv2d(x, w, b, stride=(3, 1), padding=(2, 1)), r(1, 5, 15, 15), r(8, 5, 3, 3), r(8))
+case("conv_dil", lambda x, w, b: F.conv2d(x, w, None, stride=1, padding=2, dilation=2), r(2, 2, 9, 8), r(3, 2, 3, 2))
+case("conv_groups", lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2), r(2, 4, 6, 6), r(6, 2, 3, 3), r(6))
+case("conv_1x1", lambda x, w, b: F.conv2d(x, w, b), r(3, 4, 5, 5), r(2, 4, 1, 1), r(2))
+case("convt_plain", lambda x, w, b: F.conv_transpose2d(x, w, b), r(2, 3, 4, 4), r(3, 2, 3, 3), r(2))
+case("convt_s2p1", lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+     r(2, 3, 4, 5), r(3, 4, 3, 3), r(4))
+case("convt_groups", lambda x, w, b: F.conv_transpose2d(x, w, None, stride=2, groups=2, dilation=2),
+     r(1, 4, 3, 3), r(4, 3, 2, 2))
+case("maxpool_2", lambda x, w, b: F.max_pool2d(x, 2), r(2, 3, 8, 8))
+case("maxpool_3s2p1", lambda x, w, b: F.max_pool2d(x, 3, stride=2, padding=1), r(2, 2, 7, 6))
+case("maxpool_dil", lambda x, w, b: F.max_pool2d(x, 2, stride=1, dilation=2), r(1, 2, 6, 6))
+case("avgpool_2", lambda x, w, b: F.avg_pool2d(x, 2), r(2, 3, 8, 8))
+case("avgpool_3s2p1", lambda x, w, b: F.avg_pool2d(x, 3, stride=2, padding=1), r(2, 2, 7, 6))
+case("avgpool_nopad", lambda x, w, b: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False), r(2, 2, 7, 6))
+case("adaptive_3x2", lambda x, w, b: F.adaptive_avg_pool2d(x, (3, 2)), r(2, 3, 7, 5))
+case("pad_mixed", lambda x, w, b: F.pad(x, (1, 2, -1, 3), value=0.5), r(2, 3, 4, 5))
+
+path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_conv.npz"
+np.savez(path, **{k: np.asarray(v.detach() if torch.is_tensor(v) else v, dtype=np.float64) for k, v in out.items()})
+print(f"wrote {path} (torch {torch.__version__}, {len(out)} arrays)")

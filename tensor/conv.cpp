@@ -1,0 +1,247 @@
+// Convolution kernels: per-sample im2col into a scratch buffer, then one gemm per group
+// straight into NCHW (no transposed copy of the output). See conv_kernels.h for why the
+// column buffer is never kept.
+#include <xgrad/detail/format.h>
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "tensor/conv_kernels.h"
+#include "tensor/parallel.h"
+#include "tensor/tensor_impl.h"
+
+namespace xg::kernel {
+
+namespace {
+
+using std::int64_t;
+
+// C = alpha·op(A)·op(B) + beta·C, row-major, with leading dimensions.
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb,
+          float beta, float* C, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(M),
+              static_cast<int>(N), static_cast<int>(K), 1.0f, A, static_cast<int>(lda), B, static_cast<int>(ldb), beta, C,
+              static_cast<int>(ldc));
+}
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda, const double* B,
+          int64_t ldb, double beta, double* C, int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(M),
+              static_cast<int>(N), static_cast<int>(K), 1.0, A, static_cast<int>(lda), B, static_cast<int>(ldb), beta, C,
+              static_cast<int>(ldc));
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return a <= 0 ? 0 : (a + b - 1) / b; }
+
+// For kernel column kw: the output columns [ow0, ow1) whose input column lies inside the
+// image; the rest read padding.
+void valid_cols(const ConvGeom& g, int64_t kw, int64_t& ow0, int64_t& ow1) {
+  const int64_t off = kw * g.DW - g.PW;  // input column of output column 0
+  ow1 = std::min(g.OW, ceil_div(g.W - off, g.SW));
+  ow0 = std::min(ow1, ceil_div(-off, g.SW));
+}
+
+// One sample (C, H, W) -> its columns (C·KH·KW, OH·OW), row (c, kh, kw).
+template <class T>
+void im2col_sample(const T* x, const ConvGeom& g, T* col) {
+  const int64_t L = g.OH * g.OW;
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t kh = 0; kh < g.KH; ++kh)
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        T* row = col + ((c * g.KH + kh) * g.KW + kw) * L;
+        int64_t ow0, ow1;
+        valid_cols(g, kw, ow0, ow1);
+        const int64_t off = kw * g.DW - g.PW;
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          T* out = row + oh * g.OW;
+          const int64_t ih = oh * g.SH - g.PH + kh * g.DH;
+          if (ih < 0 || ih >= g.H) {
+            std::fill(out, out + g.OW, T(0));
+            continue;
+          }
+          const T* in = x + (c * g.H + ih) * g.W + off;
+          std::fill(out, out + ow0, T(0));
+          if (g.SW == 1) {
+            std::copy(in + ow0, in + ow1, out + ow0);
+          } else {
+            for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] = in[ow * g.SW];
+          }
+          std::fill(out + ow1, out + g.OW, T(0));
+        }
+      }
+}
+
+// The adjoint: adds the columns back into the sample x (C, H, W), which the caller zeroed.
+template <class T>
+void col2im_sample(const T* col, const ConvGeom& g, T* x) {
+  const int64_t L = g.OH * g.OW;
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t kh = 0; kh < g.KH; ++kh)
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const T* row = col + ((c * g.KH + kh) * g.KW + kw) * L;
+        int64_t ow0, ow1;
+        valid_cols(g, kw, ow0, ow1);
+        const int64_t off = kw * g.DW - g.PW;
+        for (int64_t oh = 0; oh < g.OH; ++oh) {
+          const int64_t ih = oh * g.SH - g.PH + kh * g.DH;
+          if (ih < 0 || ih >= g.H) continue;
+          T* out = x + (c * g.H + ih) * g.W + off;
+          const T* in = row + oh * g.OW;
+          for (int64_t ow = ow0; ow < ow1; ++ow) out[ow * g.SW] += in[ow];
+        }
+      }
+}
+
+// A 1x1 kernel at stride 1 without padding reads the sample as its own column buffer.
+bool pointwise(const ConvGeom& g) { return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PH == 0 && g.PW == 0; }
+
+double macs(const ConvGeom& g) {
+  return static_cast<double>(g.N) * static_cast<double>(g.OC) * static_cast<double>(g.col_rows() / g.groups) *
+         static_cast<double>(g.OH * g.OW);
+}
+
+template <class T>
+void forward_impl(const Tensor& x, const Tensor& W, const Tensor& b, const ConvGeom& g, Tensor& y) {
+  const int64_t L = g.OH * g.OW, OCg = g.OC / g.groups, Kg = g.col_rows() / g.groups;
+  const T* px = x.data<T>();
+  const T* pw = W.data<T>();
+  const T* pb = b.defined() ? b.data<T>() : nullptr;
+  T* py = y.data<T>();
+  detail::parallel_for(g.N, macs(g), [&](int64_t n0, int64_t n1, int) {
+    std::vector<T> scratch(pointwise(g) ? 0 : static_cast<std::size_t>(g.col_rows() * L));
+    for (int64_t n = n0; n < n1; ++n) {
+      const T* xn = px + n * g.C * g.H * g.W;
+      T* yn = py + n * g.OC * L;
+      const T* col = xn;
+      if (!pointwise(g)) {
+        im2col_sample(xn, g, scratch.data());
+        col = scratch.data();
+      }
+      if (pb)
+        for (int64_t oc = 0; oc < g.OC; ++oc) std::fill(yn + oc * L, yn + (oc + 1) * L, pb[oc]);
+      for (int64_t grp = 0; grp < g.groups; ++grp)
+        gemm(false, false, OCg, L, Kg, pw + grp * OCg * Kg, Kg, col + grp * Kg * L, L, pb ? T(1) : T(0),
+             yn + grp * OCg * L, L);
+    }
+  });
+}
+
+template <class T>
+void input_grad_impl(const Tensor& gy, const Tensor& W, const ConvGeom& g, Tensor& gx) {
+  const int64_t L = g.OH * g.OW, OCg = g.OC / g.groups, Kg = g.col_rows() / g.groups;
+  const T* pgy = gy.data<T>();
+  const T* pw = W.data<T>();
+  T* pgx = gx.data<T>();
+  detail::parallel_for(g.N, macs(g), [&](int64_t n0, int64_t n1, int) {
+    std::vector<T> scratch(pointwise(g) ? 0 : static_cast<std::size_t>(g.col_rows() * L));
+    for (int64_t n = n0; n < n1; ++n) {
+      T* gxn = pgx + n * g.C * g.H * g.W;
+      T* dcol = pointwise(g) ? gxn : scratch.data();
+      for (int64_t grp = 0; grp < g.groups; ++grp)
+        gemm(true, false, Kg, L, OCg, pw + grp * OCg * Kg, Kg, pgy + n * g.OC * L + grp * OCg * L, L, T(0),
+             dcol + grp * Kg * L, L);
+      if (!pointwise(g)) {
+        std::fill(gxn, gxn + g.C * g.H * g.W, T(0));
+        col2im_sample(dcol, g, gxn);
+      }
+    }
+  });
+}
+
+template <class T>
+void weight_grad_impl(const Tensor& x, const Tensor& gy, const ConvGeom& g, Tensor& gW) {
+  const int64_t L = g.OH * g.OW, OCg = g.OC / g.groups, Kg = g.col_rows() / g.groups;
+  const T* px = x.data<T>();
+  const T* pgy = gy.data<T>();
+  const int chunks = detail::parallel_chunks(g.N, macs(g));
+  // One accumulator per chunk, summed in chunk order so the result does not depend on timing.
+  std::vector<std::vector<T>> partial(static_cast<std::size_t>(chunks));
+  detail::parallel_for(g.N, macs(g), [&](int64_t n0, int64_t n1, int chunk) {
+    std::vector<T>& acc = partial[static_cast<std::size_t>(chunk)];
+    acc.assign(static_cast<std::size_t>(g.OC * Kg), T(0));
+    std::vector<T> scratch(pointwise(g) ? 0 : static_cast<std::size_t>(g.col_rows() * L));
+    for (int64_t n = n0; n < n1; ++n) {
+      const T* xn = px + n * g.C * g.H * g.W;
+      const T* col = xn;
+      if (!pointwise(g)) {
+        im2col_sample(xn, g, scratch.data());
+        col = scratch.data();
+      }
+      for (int64_t grp = 0; grp < g.groups; ++grp)
+        gemm(false, true, OCg, Kg, L, pgy + n * g.OC * L + grp * OCg * L, L, col + grp * Kg * L, L, T(1),
+             acc.data() + grp * OCg * Kg, Kg);
+    }
+  });
+  T* out = gW.data<T>();
+  std::fill(out, out + gW.numel(), T(0));
+  for (const auto& acc : partial)
+    for (std::size_t i = 0; i < acc.size(); ++i) out[i] += acc[i];
+}
+
+}  // namespace
+
+std::int64_t ConvGeom::out_size(std::int64_t size, std::int64_t kernel, std::int64_t stride, std::int64_t pad,
+                                std::int64_t dilation) {
+  const std::int64_t span = size + 2 * pad - dilation * (kernel - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+Tensor conv2d_forward(const Tensor& x, const Tensor& W, const Tensor& b, const ConvGeom& g) {
+  Tensor y = detail::make_tensor({g.N, g.OC, g.OH, g.OW}, x.dtype());
+  if (y.numel() == 0) return y;
+  detail::dispatch_float(x.dtype(), "conv2d", [&](auto t) { forward_impl<decltype(t)>(x, W, b, g, y); });
+  return y;
+}
+
+Tensor conv2d_input_grad(const Tensor& gy, const Tensor& W, const ConvGeom& g) {
+  Tensor gx = detail::make_tensor({g.N, g.C, g.H, g.W}, gy.dtype());
+  if (gx.numel() == 0) return gx;
+  if (g.OH * g.OW == 0) return zeros(gx.shape(), gx.dtype());
+  detail::dispatch_float(gy.dtype(), "conv2d", [&](auto t) { input_grad_impl<decltype(t)>(gy, W, g, gx); });
+  return gx;
+}
+
+Tensor conv2d_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom& g) {
+  Tensor gW = detail::make_tensor({g.OC, g.C / g.groups, g.KH, g.KW}, x.dtype());
+  if (gW.numel() == 0) return gW;
+  if (g.N == 0 || g.OH * g.OW == 0) return zeros(gW.shape(), gW.dtype());
+  detail::dispatch_float(x.dtype(), "conv2d", [&](auto t) { weight_grad_impl<decltype(t)>(x, gy, g, gW); });
+  return gW;
+}
+
+Tensor im2col(const Tensor& x, const ConvGeom& g) {
+  const int64_t L = g.OH * g.OW, R = g.col_rows();
+  Tensor out = detail::make_tensor({g.N * L, R}, x.dtype());
+  if (out.numel() == 0) return out;
+  detail::dispatch_float(x.dtype(), "im2col", [&](auto t) {
+    using T = decltype(t);
+    std::vector<T> col(static_cast<std::size_t>(R * L));
+    for (int64_t n = 0; n < g.N; ++n) {
+      im2col_sample(x.data<T>() + n * g.C * g.H * g.W, g, col.data());
+      T* rows = out.data<T>() + n * L * R;  // the sample's (L, R) block is col transposed
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t l = 0; l < L; ++l) rows[l * R + r] = col[static_cast<std::size_t>(r * L + l)];
+    }
+  });
+  return out;
+}
+
+Tensor col2im(const Tensor& cols, const ConvGeom& g) {
+  const int64_t L = g.OH * g.OW, R = g.col_rows();
+  Tensor x = zeros({g.N, g.C, g.H, g.W}, cols.dtype());
+  if (x.numel() == 0 || L == 0) return x;
+  detail::dispatch_float(cols.dtype(), "col2im", [&](auto t) {
+    using T = decltype(t);
+    std::vector<T> col(static_cast<std::size_t>(R * L));
+    for (int64_t n = 0; n < g.N; ++n) {
+      const T* rows = cols.data<T>() + n * L * R;
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t l = 0; l < L; ++l) col[static_cast<std::size_t>(r * L + l)] = rows[l * R + r];
+      col2im_sample(col.data(), g, x.data<T>() + n * g.C * g.H * g.W);
+    }
+  });
+  return x;
+}
+
+}  // namespace xg::kernel

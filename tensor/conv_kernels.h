@@ -1,0 +1,67 @@
+// Private: the kernels of convolution and pooling. Values only; autograd/ops_conv.cpp and
+// ops_pool.cpp make them differentiable. Layout NCHW; weights (OC, C/groups, KH, KW).
+//
+// Three kernels carry every convolution, because each is the adjoint of another:
+//   forward      y  = conv(x, W)            per sample: y_n = W · im2col(x_n)
+//   input_grad   gx = conv^T(gy, W)         per sample: gx_n = col2im(W^T · gy_n)
+//   weight_grad  gW = Σ_n gy_n · im2col(x_n)^T
+// conv_transpose2d is input_grad with the roles of input and output swapped. The column
+// buffer is built per sample, in a per-thread scratch that stays in cache, and never kept:
+// backward rebuilds it, which costs less than holding N·C·KH·KW·OH·OW values between passes.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <xgrad/tensor.h>
+
+namespace xg::kernel {
+
+/// The geometry of one convolution (also of pooling, with OC = C and groups = C).
+struct ConvGeom {
+  std::int64_t N = 0, C = 0, H = 0, W = 0;  // input
+  std::int64_t OC = 0, KH = 1, KW = 1;      // output channels, kernel
+  std::int64_t SH = 1, SW = 1, PH = 0, PW = 0, DH = 1, DW = 1, groups = 1;
+  std::int64_t OH = 0, OW = 0;              // output, from the others by out_size()
+
+  /// (size + 2·pad − dilation·(kernel − 1) − 1) / stride + 1; may be ≤ 0 for a bad geometry.
+  static std::int64_t out_size(std::int64_t size, std::int64_t kernel, std::int64_t stride, std::int64_t pad,
+                               std::int64_t dilation);
+  /// Rows of one sample's column buffer: (C / groups)·KH·KW per group, all groups stacked.
+  std::int64_t col_rows() const { return C * KH * KW; }
+  std::int64_t col_cols() const { return OH * OW; }
+};
+
+/// y (N, OC, OH, OW) = conv(x, W) + b (b may be undefined).
+Tensor conv2d_forward(const Tensor& x, const Tensor& W, const Tensor& b, const ConvGeom& g);
+/// gx (N, C, H, W) = the adjoint of conv applied to gy (N, OC, OH, OW).
+Tensor conv2d_input_grad(const Tensor& gy, const Tensor& W, const ConvGeom& g);
+/// gW (OC, C/groups, KH, KW) = Σ_n gy_n · im2col(x_n)^T.
+Tensor conv2d_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom& g);
+
+/// The textbook's im2col: (N·OH·OW, C·KH·KW), rows (n, oh, ow), columns (c, kh, kw).
+Tensor im2col(const Tensor& x, const ConvGeom& g);
+/// Its adjoint: scatter-adds the columns back into (N, C, H, W).
+Tensor col2im(const Tensor& col, const ConvGeom& g);
+
+/// Max pooling over KH×KW windows (padding never wins): y and, for each output, the flat
+/// index h·W + w of its maximum within the input plane; ties go to the first in window order.
+void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax);
+
+/// Rectangular averaging windows, one per output row / column, and each output's divisor:
+/// avg_pool2d's and adaptive_avg_pool2d's geometry alike.
+struct PoolWindows {
+  std::int64_t H = 0, W = 0;
+  std::vector<std::int64_t> h0, h1, w0, w1;  // [h0, h1) × [w0, w1), clipped to the input
+  std::vector<double> divisor;                // OH·OW entries
+};
+/// y (N, C, OH, OW): each window's sum over its divisor.
+Tensor window_average(const Tensor& x, const PoolWindows& win);
+/// The adjoint: gy's values spread back over their windows, (N, C, H, W).
+Tensor window_average_adjoint(const Tensor& gy, const PoolWindows& win);
+
+/// x embedded in a tensor of `shape` filled with `value`, starting at `offset` per axis
+/// (pad's forward; every offset ≥ 0 and x fits).
+Tensor embed(const Tensor& x, const Shape& shape, const std::vector<std::int64_t>& offset, double value);
+
+}  // namespace xg::kernel

@@ -1,0 +1,115 @@
+// Max, average and adaptive average pooling: values, ties, PyTorch's fixtures, first and
+// second derivatives (with padding, which the textbook's Pooling cannot do), and errors.
+#include "test_util.h"
+
+using xg::test::randp;
+using xg::test::values_near;
+using xg::testing::gradcheck_ok;
+using xg::testing::gradgradcheck_ok;
+using L = const xg::tensor_list&;
+
+namespace {
+
+xg::Tensor fixture(const std::string& key) {
+  static const auto all = xg::load_npz(std::string(XGRAD_TEST_DIR) + "/fixtures/torch_conv.npz");
+  for (const auto& [name, t] : all)
+    if (name == key) return t;
+  ADD_FAILURE() << "no fixture " << key;
+  return {};
+}
+
+// Output and input gradient of sum(y * gy) against PyTorch's.
+void check_against_torch(const std::string& name, const std::function<xg::Tensor(const xg::Tensor&)>& op) {
+  SCOPED_TRACE(name);
+  auto x = fixture(name + "_x").requires_grad_();
+  auto y = op(x);
+  auto expected = fixture(name + "_y");
+  ASSERT_EQ(y.shape(), expected.shape());
+  EXPECT_LT((y - expected).abs().max().item(), 1e-12);
+  auto gx = xg::grad({(y * fixture(name + "_gy")).sum()}, {x})[0];
+  EXPECT_LT((gx - fixture(name + "_gx")).abs().max().item(), 1e-12);
+}
+
+// Inputs spread apart so no two elements of a window lie within gradcheck's eps (DeZero
+// scales its pooling inputs by 1000 for the same reason).
+xg::Tensor spread(const xg::Shape& shape) {
+  const auto n = xg::shape_numel(shape);
+  std::vector<double> v(static_cast<std::size_t>(n));  // a permutation of 0, 0.01, ..., scrambled by a prime
+  for (std::int64_t i = 0; i < n; ++i) v[i] = static_cast<double>(i * 7919 % n) * 0.01 - 0.5;
+  return xg::tensor(v, shape, xg::kFloat64).requires_grad_();
+}
+
+}  // namespace
+
+TEST(MaxPool2d, ValuesAndFirstMaximumTakesTheTie) {
+  auto x = xg::tensor({{{{1, 3, 2, 2}, {3, 0, 2, 1}, {0, 1, 5, 6}, {2, 4, 7, 7}}}}).requires_grad_();
+  auto y = xg::max_pool2d(x, 2);
+  EXPECT_TRUE(values_near(y, {3, 2, 4, 7}));
+  y.sum().backward();
+  // Ties: (0,1) before (1,0); (0,2) before (0,3), (1,2); (3,2) before (3,3).
+  EXPECT_TRUE(values_near(x.grad(), {0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0}));
+}
+
+TEST(MaxPool2d, MatchesPyTorch) {
+  check_against_torch("maxpool_2", [](auto& x) { return xg::max_pool2d(x, 2); });
+  check_against_torch("maxpool_3s2p1", [](auto& x) { return xg::max_pool2d(x, 3, 2, 1); });
+  check_against_torch("maxpool_dil", [](auto& x) { return xg::max_pool2d(x, 2, 1, 0, 2); });
+}
+
+TEST(MaxPool2d, FirstAndSecondDerivativesWithPadding) {
+  xg::manual_seed(11);
+  EXPECT_TRUE(gradcheck_ok([](L v) { return xg::max_pool2d(v[0], 2); }, {spread({2, 3, 6, 6})}));
+  EXPECT_TRUE(gradcheck_ok([](L v) { return xg::max_pool2d(v[0], 3, 2, 1); }, {spread({2, 2, 7, 6})}));
+  EXPECT_TRUE(gradcheck_ok([](L v) { return xg::max_pool2d(v[0], {2, 3}, {1, 2}, {1, 1}); }, {spread({1, 2, 5, 7})}));
+  // The second derivative gathers at the saved winners.
+  EXPECT_TRUE(gradgradcheck_ok([](L v) { return xg::max_pool2d(v[0] * v[0], 2, 2, 1); }, {spread({1, 2, 5, 5})}));
+}
+
+TEST(AvgPool2d, ValuesPaddingAndPyTorch) {
+  auto x = xg::arange(16.0, xg::kFloat64).reshape({1, 1, 4, 4});
+  EXPECT_TRUE(values_near(xg::avg_pool2d(x, 2), {2.5, 4.5, 10.5, 12.5}));
+  // Padding 1, kernel 2, stride 2: the corner window holds x[0,0] and three zeros.
+  EXPECT_NEAR(xg::avg_pool2d(x, 2, 2, 1).at({0, 0, 0, 0}), 0.0 / 4, 1e-15);
+  EXPECT_NEAR(xg::avg_pool2d(x, 2, 2, 1, false).at({0, 0, 1, 1}), (5 + 6 + 9 + 10) / 4.0, 1e-15);
+  EXPECT_NEAR(xg::avg_pool2d(x, 2, 2, 1, false).at({0, 0, 0, 1}), (1 + 2) / 2.0, 1e-15);
+  check_against_torch("avgpool_2", [](auto& v) { return xg::avg_pool2d(v, 2); });
+  check_against_torch("avgpool_3s2p1", [](auto& v) { return xg::avg_pool2d(v, 3, 2, 1); });
+  check_against_torch("avgpool_nopad", [](auto& v) { return xg::avg_pool2d(v, 3, 2, 1, false); });
+}
+
+TEST(AvgPool2d, Derivatives) {
+  xg::manual_seed(12);
+  EXPECT_TRUE(gradcheck_ok([](L v) { return xg::avg_pool2d(v[0], 3, 2, 1); }, {randp({2, 2, 7, 6})}));
+  EXPECT_TRUE(gradcheck_ok([](L v) { return xg::avg_pool2d(v[0], {2, 3}, 1, {1, 0}, false); }, {randp({1, 2, 5, 5})}));
+  EXPECT_TRUE(gradgradcheck_ok([](L v) { return xg::avg_pool2d(v[0] * v[0], 2, 1, 1); }, {randp({1, 2, 4, 4})}));
+}
+
+TEST(AdaptiveAvgPool2d, PyTorchWindowsAndDerivatives) {
+  auto x = xg::arange(10.0, xg::kFloat64).reshape({1, 1, 2, 5});
+  // 5 columns into 3 cells: [0,2), [1,4), [3,5).
+  EXPECT_TRUE(values_near(xg::adaptive_avg_pool2d(x, {1, 3}), {(0 + 1 + 5 + 6) / 4.0, (1 + 2 + 3 + 6 + 7 + 8) / 6.0,
+                                                               (3 + 4 + 8 + 9) / 4.0}));
+  EXPECT_TRUE(values_near(xg::adaptive_avg_pool2d(x, 1), {4.5}));  // global average pooling
+  check_against_torch("adaptive_3x2", [](auto& v) { return xg::adaptive_avg_pool2d(v, {3, 2}); });
+  xg::manual_seed(13);
+  EXPECT_TRUE(gradcheck_ok([](L v) { return xg::adaptive_avg_pool2d(v[0], {3, 2}); }, {randp({2, 2, 7, 5})}));
+  EXPECT_TRUE(gradgradcheck_ok([](L v) { return xg::adaptive_avg_pool2d(v[0].pow(2.0), 2); }, {randp({1, 1, 5, 4})}));
+}
+
+TEST(Pooling, FloatTypes) {
+  auto x = xg::randn({2, 3, 6, 6});
+  EXPECT_EQ(xg::max_pool2d(x, 2).dtype(), xg::kFloat32);
+  EXPECT_EQ(xg::avg_pool2d(x.to(xg::kFloat64), 2).dtype(), xg::kFloat64);
+  EXPECT_EQ(xg::adaptive_avg_pool2d(x, 3).shape(), (xg::Shape{2, 3, 3, 3}));
+}
+
+TEST(Pooling, ErrorsNameTheShapes) {
+  EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({3, 6, 6}), 2), "max_pool2d: expected a 4-D input (N, C, H, W), got 3-D (3,6,6)");
+  EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 6, 6}), 2, 0), "max_pool2d: stride must be positive, got (0, 0)");
+  EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 6, 6}), 2, 2, 2), "max_pool2d: padding (2, 2) must be between 0 and half the kernel (2, 2)");
+  EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 2, 2}), 3), "max_pool2d: kernel (3, 3) is larger than the padded input (2, 2) of input (1,1,2,2)");
+  EXPECT_XG_ERROR(xg::avg_pool2d(xg::ones({1, 1, 6, 6}), 0), "avg_pool2d: kernel size must be positive");
+  EXPECT_XG_ERROR(xg::avg_pool2d(xg::arange(36).reshape({1, 1, 6, 6}), 2), "avg_pool2d: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(xg::ones({1, 6, 6}), 2), "adaptive_avg_pool2d: expected a 4-D input");
+  EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(xg::ones({1, 1, 6, 6}), 0), "adaptive_avg_pool2d: output size must be positive");
+}
