@@ -15,36 +15,57 @@ void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
   y = detail::make_tensor({g.N, g.C, g.OH, g.OW}, x.dtype());
   argmax = detail::make_tensor({g.N, g.C, g.OH, g.OW}, kInt64);
   std::int64_t* pa = argmax.data<std::int64_t>();
+  // Locals, so the compiler keeps the geometry in registers instead of reloading it
+  // through the (possibly aliased) struct on every tap.
+  const std::int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW, KH = g.KH, KW = g.KW;
+  const std::int64_t SH = g.SH, SW = g.SW, PH = g.PH, PW = g.PW, DH = g.DH, DW = g.DW;
   detail::dispatch_float(x.dtype(), "max_pool2d", [&](auto t) {
     using T = decltype(t);
     const T* px = x.data<T>();
     T* py = y.data<T>();
     for (std::int64_t p = 0; p < g.N * g.C; ++p) {
-      const T* plane = px + p * g.H * g.W;
-      for (std::int64_t oh = 0; oh < g.OH; ++oh)
-        for (std::int64_t ow = 0; ow < g.OW; ++ow) {
-          T best = -std::numeric_limits<T>::infinity();
-          std::int64_t at = -1;
-          for (std::int64_t kh = 0; kh < g.KH; ++kh) {
-            const std::int64_t ih = oh * g.SH - g.PH + kh * g.DH;
-            if (ih < 0 || ih >= g.H) continue;
-            for (std::int64_t kw = 0; kw < g.KW; ++kw) {
-              const std::int64_t iw = ow * g.SW - g.PW + kw * g.DW;
-              if (iw < 0 || iw >= g.W) continue;
-              const T v = plane[ih * g.W + iw];
+      const T* plane = px + p * H * W;
+      T* yp = py + p * OH * OW;
+      std::int64_t* ap = pa + p * OH * OW;
+      for (std::int64_t oh = 0; oh < OH; ++oh) {
+        // The taps inside the image; padding never wins, and every window holds one
+        // (padding ≤ kernel / 2).
+        const std::int64_t h_first = oh * SH - PH;
+        std::int64_t kh0 = 0, kh1 = KH;
+        while (kh0 < KH && h_first + kh0 * DH < 0) ++kh0;
+        while (kh1 > kh0 && h_first + (kh1 - 1) * DH >= H) --kh1;
+        for (std::int64_t ow = 0; ow < OW; ++ow) {
+          const std::int64_t w_first = ow * SW - PW;
+          std::int64_t kw0 = 0, kw1 = KW;
+          while (kw0 < KW && w_first + kw0 * DW < 0) ++kw0;
+          while (kw1 > kw0 && w_first + (kw1 - 1) * DW >= W) --kw1;
+          std::int64_t at = (h_first + kh0 * DH) * W + w_first + kw0 * DW;
+          T best = plane[at];
+          bool nan = false;
+          for (std::int64_t kh = kh0; kh < kh1; ++kh) {
+            const std::int64_t row = (h_first + kh * DH) * W + w_first;
+            for (std::int64_t kw = kw0; kw < kw1; ++kw) {
               // Strictly greater: the first maximum in window order wins a tie (the
-              // textbook's argmax, PyTorch's CPU kernel). A NaN wins and propagates.
-              if (at < 0 || v > best || std::isnan(v)) {
-                best = v;
-                at = ih * g.W + iw;
-                if (std::isnan(v)) break;
-              }
+              // textbook's argmax, PyTorch's CPU kernel). Selects, not branches: on ReLU
+              // outputs the comparison is a coin flip.
+              const T v = plane[row + kw * DW];
+              const bool gt = v > best;
+              at = gt ? row + kw * DW : at;
+              best = gt ? v : best;
+              nan |= v != v;
             }
           }
-          const std::int64_t o = (p * g.OH + oh) * g.OW + ow;
-          py[o] = best;
-          pa[o] = at < 0 ? 0 : at;  // every window holds an input element (padding ≤ kernel / 2)
+          if (nan) {  // rare: the first NaN wins, so anomalies propagate (PyTorch's rule too)
+            for (std::int64_t kh = kh1 - 1; kh >= kh0; --kh)
+              for (std::int64_t kw = kw1 - 1; kw >= kw0; --kw) {
+                const std::int64_t i = (h_first + kh * DH) * W + w_first + kw * DW;
+                if (plane[i] != plane[i]) at = i, best = plane[i];
+              }
+          }
+          yp[oh * OW + ow] = best;
+          ap[oh * OW + ow] = at;
         }
+      }
     }
   });
 }
