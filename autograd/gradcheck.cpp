@@ -10,6 +10,7 @@
 #include <xgrad/ops.h>
 #include <xgrad/random.h>
 
+#include "autograd/graph.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
@@ -34,20 +35,31 @@ std::vector<std::int64_t> unravel(std::int64_t flat, const Shape& shape) {
   return idx;
 }
 
-// Central differences of every element of x: calls column(k, f(x+h), f(x-h)). Recording
-// stays as the caller set it: gradgradcheck's function needs autograd inside.
+// Central differences of every element of x: calls column(k, f(x+h), f(x-h), kink), kink
+// telling whether a step changed a discrete choice of the forward pass (only looked for
+// when `kinks`). Recording stays as the caller set it: gradgradcheck's function needs
+// autograd inside.
 template <class Eval, class Column>
-void central_differences(Tensor& x, double h, const char* op, Eval eval, Column column) {
+void central_differences(Tensor& x, double h, const char* op, bool kinks, Eval eval, Column column) {
+  std::uint64_t base = 0;
+  const auto probed = [&](std::uint64_t& signature) {
+    autograd::KinkProbe probe;
+    Tensor y = eval();
+    signature = probe.signature();
+    return y;
+  };
+  if (kinks) probed(base);
   detail::dispatch_float(x.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     T* p = x.data<T>();
     for (std::int64_t k = 0, n = x.numel(); k < n; ++k) {
       RestoreElement<T> restore{p + k, p[k]};
+      std::uint64_t sp = 0, sm = 0;
       p[k] = static_cast<T>(restore.saved + h);
-      const Tensor plus = eval();
+      const Tensor plus = kinks ? probed(sp) : eval();
       p[k] = static_cast<T>(restore.saved - h);
-      const Tensor minus = eval();
-      column(k, plus, minus);
+      const Tensor minus = kinks ? probed(sm) : eval();
+      column(k, plus, minus, kinks && (sp != base || sm != base));
     }
   });
 }
@@ -93,7 +105,7 @@ namespace {
 // The textbook's central differences, with recording as the caller set it.
 Tensor central_gradient(const std::function<Tensor()>& f, Tensor& x, double h, const char* op) {
   std::vector<double> g(static_cast<std::size_t>(x.numel()));
-  central_differences(x, h, op, [&] { return f(); }, [&](std::int64_t k, const Tensor& plus, const Tensor& minus) {
+  central_differences(x, h, op, false, [&] { return f(); }, [&](std::int64_t k, const Tensor& plus, const Tensor& minus, bool) {
     g[k] = (scalar_value(plus, op) - scalar_value(minus, op)) / (2 * h);
   });
   return tensor(g, x.shape(), x.dtype());
@@ -131,10 +143,18 @@ std::ostream& operator<<(std::ostream& os, const GradientCheckReport& r) {
                 r.options.rtol, r.promoted ? ", float32 parameters checked in float64" : "", r.ok() ? "ok" : "FAILED");
   os << buf;
   for (const auto& p : r.params) {
-    std::snprintf(buf, sizeof buf, "%s:%.6g  (max abs %.3g at %s, max rel %.3g at %s) %s\n", p.name.c_str(),
+    std::snprintf(buf, sizeof buf, "%s:%.6g  (max abs %.3g at %s, max rel %.3g at %s) %s", p.name.c_str(),
                   p.mean_abs_diff, p.max_abs_diff, detail::shape_str(p.max_abs_at).c_str(), p.max_rel_diff,
                   detail::shape_str(p.max_rel_at).c_str(), p.ok ? "ok" : "MISMATCH");
     os << buf;
+    if (p.kinks && r.options.kinks == Kinks::Report) {
+      std::snprintf(buf, sizeof buf, "  [%lld at kinks: mean %.3g, max %.3g]", static_cast<long long>(p.kinks),
+                    p.kink_mean_abs_diff, p.kink_max_abs_diff);
+      os << buf;
+    } else if (p.kinks) {
+      os << "  [" << p.kinks << " at kinks, skipped]";
+    }
+    os << "\n";
   }
   return os;
 }
@@ -167,8 +187,14 @@ GradientCheckReport gradient_check(const std::function<Tensor()>& loss_fn, const
   for (std::size_t i = 0; i < params.size(); ++i) {
     // Recording stays on while evaluating: a loss that calls xg::grad inside (a gradient
     // penalty, a higher-order term) needs it.
-    const Tensor num = central_gradient(loss_fn, params[i], options.h, "gradient_check");
-    const auto n = num.to_vector<double>();
+    std::vector<double> n(static_cast<std::size_t>(params[i].numel()));
+    std::vector<char> at_kink(n.size(), 0);
+    central_differences(params[i], options.h, "gradient_check", options.kinks != Kinks::Include, loss_fn,
+                        [&](std::int64_t k, const Tensor& plus, const Tensor& minus, bool kink) {
+                          n[k] = (scalar_value(plus, "gradient_check") - scalar_value(minus, "gradient_check")) /
+                                 (2 * options.h);
+                          at_kink[k] = kink;
+                        });
     const auto b = backprop[i].defined() ? backprop[i].to_vector<double>() : std::vector<double>(n.size(), 0.0);
     ParameterCheck c;
     c.name = named_params[i].first;
@@ -176,6 +202,12 @@ GradientCheckReport gradient_check(const std::function<Tensor()>& loss_fn, const
     std::int64_t abs_at = 0, rel_at = 0;
     for (std::size_t k = 0; k < n.size(); ++k) {
       const double d = std::fabs(n[k] - b[k]);
+      if (at_kink[k]) {
+        ++c.kinks;
+        c.kink_mean_abs_diff += d;
+        c.kink_max_abs_diff = std::max(c.kink_max_abs_diff, d);
+        continue;
+      }
       const double scale = std::max(std::fabs(n[k]), std::fabs(b[k]));
       const double rel = scale > 0 ? d / scale : 0.0;
       c.mean_abs_diff += d;
@@ -183,7 +215,9 @@ GradientCheckReport gradient_check(const std::function<Tensor()>& loss_fn, const
       if (rel > c.max_rel_diff) c.max_rel_diff = rel, rel_at = static_cast<std::int64_t>(k);
       if (!(d <= options.atol + options.rtol * std::fabs(n[k]))) c.ok = false;
     }
-    if (!n.empty()) c.mean_abs_diff /= static_cast<double>(n.size());
+    if (c.kinks) c.kink_mean_abs_diff /= static_cast<double>(c.kinks);
+    const auto smooth = static_cast<std::int64_t>(n.size()) - c.kinks;
+    if (smooth > 0) c.mean_abs_diff /= static_cast<double>(smooth);
     c.max_abs_at = unravel(abs_at, c.shape);
     c.max_rel_at = unravel(rel_at, c.shape);
     report.params.push_back(std::move(c));
@@ -245,8 +279,12 @@ GradcheckResult gradcheck(const std::function<Tensor(const tensor_list&)>& fn, c
   double worst = 0;
   for (std::size_t i = 0; i < wrt.size(); ++i) {
     const std::int64_t n = wrt[i].numel();
-    central_differences(wrt[i], options.eps, "gradcheck", [&] { return fn(xs); },
-                        [&](std::int64_t k, const Tensor& plus, const Tensor& minus) {
+    central_differences(wrt[i], options.eps, "gradcheck", options.skip_kinks, [&] { return fn(xs); },
+                        [&](std::int64_t k, const Tensor& plus, const Tensor& minus, bool kink) {
+                          if (kink) {
+                            ++result.kinks;
+                            return;
+                          }
                           const auto yp = plus.to_vector<double>(), ym = minus.to_vector<double>();
                           for (std::int64_t j = 0; j < m; ++j) {
                             const double num = (yp[j] - ym[j]) / (2 * options.eps);

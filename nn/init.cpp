@@ -38,8 +38,12 @@ Tensor& xavier_uniform(Tensor& w) {
   return uniform(w, -a, a);
 }
 Tensor& glorot_uniform(Tensor& w) {
-  if (w.dim() != 2) fail("glorot_uniform: expected a (in, out) weight, got ", detail::shape_str(w.shape()));
-  const double a = std::sqrt(6.0 / static_cast<double>(w.shape()[0] + w.shape()[1]));
+  if (w.dim() != 2 && w.dim() != 4)
+    fail("glorot_uniform: expected a (in, out) weight or a (out, in, kh, kw) filter, got ", detail::shape_str(w.shape()));
+  // Keras: a filter's fans are its channels times the receptive field.
+  const double fans = w.dim() == 2 ? static_cast<double>(w.shape()[0] + w.shape()[1])
+                                   : static_cast<double>((w.shape()[0] + w.shape()[1]) * w.shape()[2] * w.shape()[3]);
+  const double a = std::sqrt(6.0 / fans);
   return uniform(w, -a, a);
 }
 Tensor& he_normal(Tensor& w) { return normal(w, std::sqrt(2.0 / fan_in(w))); }

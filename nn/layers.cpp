@@ -12,6 +12,10 @@
 namespace xg::nn {
 
 Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool bias, Dtype dtype) {
+  create(in_features, out_features, bias, dtype);
+}
+
+void Linear::create(std::int64_t in_features, std::int64_t out_features, bool bias, Dtype dtype) {
   if (in_features <= 0 || out_features <= 0)
     fail("Linear: sizes must be positive, got in=", in_features, ", out=", out_features);
   W = empty({in_features, out_features}, dtype);
@@ -27,6 +31,19 @@ Tensor Linear::forward(const Tensor& x) {
   if (x.dim() == 0 || x.shape().back() != W.shape()[0])
     fail("Linear: expected input with last axis ", W.shape()[0], ", got shape ", detail::shape_str(x.shape()));
   return b.defined() ? linear(x, W, b) : matmul(x, W);
+}
+
+LazyLinear::LazyLinear(std::int64_t out_features, bool bias, Dtype dtype)
+    : out_(out_features), bias_(bias), dtype_(dtype) {
+  if (out_features <= 0) fail("LazyLinear: out_features must be positive, got ", out_features);
+}
+
+Tensor LazyLinear::forward(const Tensor& x) {
+  if (!W.defined()) {
+    if (x.dim() == 0) fail("LazyLinear: expected an input with a feature axis, got a 0-d tensor");
+    create(x.shape().back(), out_, bias_, dtype_);
+  }
+  return Linear::forward(x);
 }
 
 Sequential& Sequential::add(std::shared_ptr<Module> module) {

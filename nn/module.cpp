@@ -78,6 +78,10 @@ const Tensor& Module::checked(const Slot& slot, const std::string& prefix) const
 }
 
 void Module::collect(const std::string& prefix, bool want_params, NamedTensors& out) const {
+  if (!materialized())
+    fail(type_name(), prefix.empty() ? std::string() : " '" + prefix.substr(0, prefix.size() - 1) + "'",
+         ": its parameters are sized by the first input it sees, and it has not seen one yet. Run the model "
+         "once (a forward, or xg::nn::summary) before taking parameters(), building an optimizer or saving.");
   for (const auto& s : want_params ? params_ : buffers_) out.emplace_back(prefix + s.name, checked(s, prefix));
   for (const auto& [name, child] : children_) child->collect(prefix + name + ".", want_params, out);
 }

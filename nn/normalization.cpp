@@ -1,4 +1,5 @@
-// Layers whose training and evaluation behaviour differ: Dropout and BatchNorm1d.
+// Layers whose training and evaluation behaviour differ: Dropout, Dropout2d, BatchNorm1d
+// and BatchNorm2d.
 #include <xgrad/detail/format.h>
 #include <xgrad/autograd.h>
 #include <xgrad/nn/layers.h>
@@ -16,6 +17,19 @@ Tensor Dropout::forward(const Tensor& x) {
   // The textbook's mask: keep where a uniform draw exceeds the ratio.
   const Tensor mask = rand(x.shape(), x.dtype()) > p_;
   return mode_ == Mode::Textbook ? x * mask : x * mask / (1.0 - p_);
+}
+
+Dropout2d::Dropout2d(double p) : p_(p) {
+  if (!(p >= 0.0 && p < 1.0)) fail("Dropout2d: ratio must be in [0, 1), got ", p);
+}
+
+Tensor Dropout2d::forward(const Tensor& x) {
+  if (x.dim() != 4) fail("Dropout2d: expected input (N, C, H, W), got ", detail::shape_str(x.shape()));
+  if (!is_training()) return x;
+  // One draw per (sample, channel), broadcast over the plane: neighbouring pixels are
+  // correlated, so dropping single ones regularises little (Tompson et al. 2015).
+  const Tensor mask = rand({x.shape()[0], x.shape()[1], 1, 1}, x.dtype()) > p_;
+  return x * mask / (1.0 - p_);
 }
 
 BatchNorm1d::BatchNorm1d(std::int64_t num_features, BatchNormOptions options, Dtype dtype) : options_(options) {
@@ -46,6 +60,40 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
     running_var.mul_(m).add_(var.detach().to(running_var.dtype()), 1.0 - m);
   }
   return xc / sqrt(var + options_.eps) * gamma + beta;
+}
+
+BatchNorm2d::BatchNorm2d(std::int64_t num_features, BatchNormOptions options, Dtype dtype) : options_(options) {
+  if (num_features <= 0) fail("BatchNorm2d: num_features must be positive, got ", num_features);
+  gamma = ones({num_features}, dtype);
+  beta = zeros({num_features}, dtype);
+  running_mean = zeros({num_features}, dtype);
+  running_var = ones({num_features}, dtype);
+  register_parameter("gamma", gamma);
+  register_parameter("beta", beta);
+  register_buffer("running_mean", running_mean);
+  register_buffer("running_var", running_var);
+}
+
+Tensor BatchNorm2d::forward(const Tensor& x) {
+  const std::int64_t C = gamma.shape()[0];
+  if (x.dim() != 4 || x.shape()[1] != C)
+    fail("BatchNorm2d(", C, "): expected input (N, ", C, ", H, W), got ", detail::shape_str(x.shape()));
+  const Shape per_channel{1, C, 1, 1};
+  const Tensor g = reshape(gamma, per_channel), bt = reshape(beta, per_channel);
+  if (!is_training())
+    return (x - reshape(running_mean, per_channel)) / sqrt(reshape(running_var, per_channel) + options_.eps) * g + bt;
+  if (x.shape()[0] * x.shape()[2] * x.shape()[3] < 2)
+    fail("BatchNorm2d: training needs at least 2 values per channel (got ", detail::shape_str(x.shape()), ")");
+  const Tensor mu = x.mean({0, 2, 3}, true);
+  const Tensor xc = x - mu;
+  const Tensor var = (xc * xc).mean({0, 2, 3}, true);
+  {
+    NoGradGuard no_grad;
+    const double m = options_.momentum;
+    running_mean.mul_(m).add_(reshape(mu.detach(), {C}).to(running_mean.dtype()), 1.0 - m);
+    running_var.mul_(m).add_(reshape(var.detach(), {C}).to(running_var.dtype()), 1.0 - m);
+  }
+  return xc / sqrt(var + options_.eps) * g + bt;
 }
 
 }  // namespace xg::nn

@@ -11,6 +11,7 @@
 #include <xgrad/error.h>
 #include <xgrad/gradcheck.h>
 #include <xgrad/graphviz.h>
+#include <xgrad/nn/conv.h>
 #include <xgrad/nn/init.h>
 #include <xgrad/nn/layers.h>
 #include <xgrad/nn/losses.h>

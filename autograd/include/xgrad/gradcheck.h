@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <cstdint>
+
 #include <xgrad/tensor.h>
 
 namespace xg {
@@ -19,11 +21,22 @@ namespace xg {
 /// throws. f is evaluated with recording off. The result has x's shape and dtype.
 Tensor numerical_gradient(const std::function<Tensor()>& f, Tensor x, double h = 1e-4);
 
+/// What gradient checks do with kinks: elements where the step ±h changes a discrete choice
+/// of the forward pass (a ReLU mask, a pooling argmax, a max, a clamp), so the central
+/// difference straddles a corner and disagrees with backprop by design (on a CNN with the
+/// textbook's 0.01 weights, this is what turns 1e-10 into 1e-6).
+enum class Kinks {
+  Report,   // left out of the mean, max and verdict; counted and summarised apart (default)
+  Skip,     // left out, and only counted
+  Include,  // the textbook's figure: every element, no detection
+};
+
 /// Tolerances of gradient_check: the textbook's h and DeZero's allclose (rtol 1e-4, atol 1e-5).
 struct GradientCheckOptions {
   double h = 1e-4;
   double atol = 1e-5;
   double rtol = 1e-4;
+  Kinks kinks = Kinks::Report;
 };
 
 /// One parameter's comparison of backprop with the numerical gradient.
@@ -36,6 +49,9 @@ struct ParameterCheck {
   double max_rel_diff = 0;             // |num - bp| / max(|num|, |bp|)
   std::vector<std::int64_t> max_rel_at;
   bool ok = true;                      // every |num - bp| <= atol + rtol * |num|
+  std::int64_t kinks = 0;              // elements at kinks, left out of the figures above
+  double kink_mean_abs_diff = 0;       // their mean and max |num - bp| (Kinks::Report)
+  double kink_max_abs_diff = 0;
 };
 
 struct GradientCheckReport {
@@ -60,12 +76,15 @@ struct GradcheckOptions {
   double eps = 1e-6;
   double atol = 1e-5;
   double rtol = 1e-3;
+  /// Input elements whose ±eps step crosses a kink (see Kinks) are not compared.
+  bool skip_kinks = true;
 };
 
 /// Outcome of gradcheck: converts to bool; `message` says where the Jacobians differ.
 struct GradcheckResult {
   bool ok = true;
   std::string message;
+  std::int64_t kinks = 0;  // input elements skipped because their step crossed a kink
   explicit operator bool() const { return ok; }
 };
 

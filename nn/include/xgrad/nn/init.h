@@ -1,5 +1,6 @@
 // Initialisers: each fills a tensor in place (no graph is recorded), drawing from the global
-// generator (xg::manual_seed), and returns it. n_in is the first axis of a (in, out) weight.
+// generator (xg::manual_seed), and returns it. n_in is the first axis of a (in, out) weight,
+// and in·kh·kw for a (out, in, kh, kw) convolution filter.
 #pragma once
 
 #include <xgrad/tensor.h>
@@ -14,7 +15,8 @@ Tensor& uniform(Tensor& w, double low = 0.0, double high = 1.0);
 Tensor& xavier_normal(Tensor& w);
 /// U(-sqrt(3/n_in), sqrt(3/n_in)): the same variance, uniform.
 Tensor& xavier_uniform(Tensor& w);
-/// U(-sqrt(6/(n_in+n_out)), +sqrt(6/(n_in+n_out))): Keras's default for Dense (Glorot).
+/// U(-sqrt(6/(n_in+n_out)), +sqrt(6/(n_in+n_out))): Keras's default for Dense and Conv2D
+/// (Glorot); a (out, in, kh, kw) filter's fans are in·kh·kw and out·kh·kw.
 Tensor& glorot_uniform(Tensor& w);
 /// N(0, 2/n_in): He initialisation for ReLU networks (the textbook's sqrt(2/n)).
 Tensor& he_normal(Tensor& w);

@@ -20,6 +20,10 @@ class Linear : public Module {
   Tensor forward(const Tensor& x) override;
   Tensor W;
   Tensor b;  // undefined without bias
+
+ protected:
+  Linear() = default;  // for LazyLinear: W and b come later, from create()
+  void create(std::int64_t in_features, std::int64_t out_features, bool bias, Dtype dtype);
 };
 
 /// Modules applied in order. Owns them: `net.emplace<Linear>(13, 10)` or `net.add(ptr)`.
@@ -126,6 +130,48 @@ class BatchNorm1d : public Module {
 
  private:
   BatchNormOptions options_;
+};
+
+/// Linear whose in_features is taken from the first input it sees (PyTorch's LazyLinear):
+/// the Flatten -> Linear of a CNN without computing 64·12·12 by hand. Run one forward
+/// (summary() does) before asking for parameters().
+class LazyLinear : public Linear {
+ public:
+  explicit LazyLinear(std::int64_t out_features, bool bias = true, Dtype dtype = kFloat32);
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "LazyLinear"; }
+
+ protected:
+  bool materialized() const override { return W.defined(); }
+
+ private:
+  std::int64_t out_;
+  bool bias_;
+  Dtype dtype_;
+};
+
+/// Batch normalisation per channel of (N, C, H, W) inputs: statistics over N, H and W;
+/// otherwise as BatchNorm1d (same options, parameters and buffers).
+class BatchNorm2d : public Module {
+ public:
+  explicit BatchNorm2d(std::int64_t num_features, BatchNormOptions options = {}, Dtype dtype = kFloat32);
+  Tensor forward(const Tensor& x) override;
+  Tensor gamma, beta;
+  Tensor running_mean, running_var;
+
+ private:
+  BatchNormOptions options_;
+};
+
+/// Drops whole channels of (N, C, H, W) inputs with probability p (inverted: kept
+/// channels are scaled by 1/(1-p)); the identity in evaluation. PyTorch's Dropout2d.
+class Dropout2d : public Module {
+ public:
+  explicit Dropout2d(double p = 0.5);
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  double p_;
 };
 
 /// A lookup table: int64 indices of any shape -> their rows of W (num_embeddings, dim).

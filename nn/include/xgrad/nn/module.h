@@ -76,6 +76,9 @@ class Module {
  protected:
   /// Called by train(); layers whose behaviour depends on the mode may override it.
   virtual void on_train(bool) {}
+  /// False while a lazy layer has not yet seen the input that sizes its parameters:
+  /// parameters() and state() then throw rather than silently leave them out.
+  virtual bool materialized() const { return true; }
 
  private:
   struct Slot {
