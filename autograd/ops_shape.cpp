@@ -180,6 +180,15 @@ tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis) {
   return split(x, std::vector<std::int64_t>(static_cast<std::size_t>(chunks), x.shape()[a] / chunks), a);
 }
 
+tensor_list unbind(const Tensor& x, std::int64_t dim) {
+  if (x.dim() == 0) fail("unbind: a 0-d tensor has no axis to unbind");
+  const auto a = detail::normalize_axis(dim, x.dim(), "unbind");
+  if (x.shape()[a] == 0) return {};
+  tensor_list out = split(x, std::vector<std::int64_t>(static_cast<std::size_t>(x.shape()[a]), 1), a);
+  for (auto& t : out) t = squeeze(t, a);
+  return out;
+}
+
 Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
   if (x.dim() == 0) fail("slice: a 0-d tensor has no axis to slice");
   const auto a = detail::normalize_axis(dim, x.dim(), "slice");

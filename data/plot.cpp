@@ -123,4 +123,31 @@ void save_image_row(const tensor_list& images, const std::string& png_path, bool
   write_png(png_path, static_cast<int>(w), static_cast<int>(h), row);
 }
 
+void save_image_grid(const tensor_list& images, const std::string& png_path, const GridOptions& o) {
+  if (images.empty()) fail("save_image_grid: no images");
+  if (o.columns < 1 || o.scale < 1 || o.gap < 0)
+    fail("save_image_grid: need columns >= 1, scale >= 1 and gap >= 0, got ", o.columns, ", ", o.scale, ", ", o.gap);
+  const Shape first = images[0].shape();
+  for (const auto& im : images)
+    if (im.dim() != 2 || im.shape() != first)
+      fail("save_image_grid: expected (H, W) images of one size, got ", detail::shape_str(first), " and ",
+           detail::shape_str(im.shape()));
+  const std::int64_t ih = first[0] * o.scale, iw = first[1] * o.scale;
+  const auto n = static_cast<std::int64_t>(images.size());
+  const std::int64_t cols = std::min<std::int64_t>(o.columns, n), rows = (n + o.columns - 1) / o.columns;
+  const std::int64_t w = cols * (iw + o.gap) - o.gap, h = rows * (ih + o.gap) - o.gap;
+  std::vector<unsigned char> rgb(static_cast<std::size_t>(w * h * 3), 255);
+  for (std::int64_t k = 0; k < n; ++k) {
+    const auto p = pixels(images[static_cast<std::size_t>(k)], false);
+    const std::int64_t x0 = (k % o.columns) * (iw + o.gap), y0 = (k / o.columns) * (ih + o.gap);
+    for (std::int64_t y = 0; y < ih; ++y)
+      for (std::int64_t x = 0; x < iw; ++x)
+        for (int c = 0; c < 3; ++c) {
+          const unsigned char g = p[static_cast<std::size_t>(((y / o.scale) * first[1] + x / o.scale) * 3 + c)];
+          rgb[static_cast<std::size_t>(((y0 + y) * w + x0 + x) * 3 + c)] = o.reversed ? 255 - g : g;
+        }
+  }
+  write_png(png_path, static_cast<int>(w), static_cast<int>(h), rgb);
+}
+
 }  // namespace xg::plot

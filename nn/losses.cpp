@@ -164,4 +164,27 @@ double accuracy(const Tensor& y, const Tensor& t) {
   return (pred == label).to(kFloat64).mean().item();
 }
 
+double accuracy(Module& model, const Tensor& x, const Tensor& t, std::int64_t batch_size) {
+  if (batch_size < 1) fail("accuracy: batch_size must be positive, got ", batch_size);
+  if (x.dim() == 0 || t.dim() == 0 || x.shape()[0] != t.shape()[0] || x.shape()[0] == 0)
+    fail("accuracy: expected as many targets as inputs, got ", detail::shape_str(x.shape()), " and ",
+         detail::shape_str(t.shape()));
+  NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  double correct = 0;
+  const std::int64_t n = x.shape()[0];
+  try {
+    for (std::int64_t i = 0; i < n; i += batch_size) {
+      const std::int64_t len = std::min(batch_size, n - i);
+      correct += std::round(accuracy(model(narrow(x, 0, i, len)), narrow(t, 0, i, len)) * static_cast<double>(len));
+    }
+  } catch (...) {
+    model.train(was_training);
+    throw;
+  }
+  model.train(was_training);
+  return correct / static_cast<double>(n);
+}
+
 }  // namespace xg::nn

@@ -107,3 +107,14 @@ TEST(Narrow, LengthFromStartAndMustFit) {
   xg::manual_seed(25);
   EXPECT_TRUE(gradcheck_ok([](L x) { return xg::narrow(x[0] * x[0], 1, 1, 2); }, {randp({2, 3})}));
 }
+
+TEST(Unbind, SlicesWithoutTheAxisAndGradients) {
+  auto x = xg::arange(6.0, xg::kFloat64).reshape({2, 3});
+  auto cols = xg::unbind(x, 1);
+  ASSERT_EQ(cols.size(), 3u);
+  EXPECT_EQ(cols[2].shape(), (xg::Shape{2}));
+  EXPECT_EQ(cols[2].to_vector<double>(), (std::vector<double>{2, 5}));
+  EXPECT_TRUE(xg::testing::gradcheck_ok([](const xg::tensor_list& v) { return xg::unbind(v[0], 0)[1] * 2.0; },
+                                        {xg::test::randp({3, 2})}));
+  EXPECT_XG_ERROR(xg::unbind(xg::scalar_tensor(1.0)), "unbind: a 0-d tensor");
+}

@@ -122,6 +122,8 @@ Tensor stack(const tensor_list& xs, std::int64_t axis = 0);
 tensor_list split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis = 0);
 /// Splits along an axis into `chunks` pieces of equal size (the axis size must divide).
 tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis = 0);
+/// The slices of x along `dim`, that axis removed (libtorch's unbind; Python's list(x)).
+tensor_list unbind(const Tensor& x, std::int64_t dim = 0);
 /// Entries start, start+step, ... < end of axis `dim`, as libtorch's slice (and Python's
 /// x[start:end:step] on that axis): negative start/end count from the end, out of range clamps.
 Tensor slice(const Tensor& x, std::int64_t dim = 0, std::int64_t start = 0, std::int64_t end = INT64_MAX,

@@ -36,4 +36,17 @@ void save_image(const Tensor& image, const std::string& png_path, bool heatmap =
 void save_image_row(const tensor_list& images, const std::string& png_path, bool heatmap = false, int scale = 1,
                     int gap = 4);
 
+/// How save_image_grid draws: `columns` images per row, each autoscaled to its own min and
+/// max; `reversed` makes large values dark (matplotlib's gray_r, the textbook's filter_show).
+struct GridOptions {
+  int columns = 8;
+  bool reversed = false;
+  int scale = 1;
+  int gap = 2;
+};
+
+/// (H, W) images of equal size in rows of `columns`, as the textbook's figure 7-24 (the
+/// first layer's filters).
+void save_image_grid(const tensor_list& images, const std::string& png_path, const GridOptions& options = {});
+
 }  // namespace xg::plot

@@ -2,6 +2,7 @@
 // shape (N,) or one-hot / probability rows of the input's shape, where noted.
 #pragma once
 
+#include <xgrad/nn/module.h>
 #include <xgrad/tensor.h>
 
 namespace xg::nn {
@@ -33,6 +34,10 @@ Tensor l1(const Tensor& y, const Tensor& t);
 /// Fraction of rows whose argmax matches the label (t of shape (N,)) or the one-hot row's
 /// argmax (t of shape (N, C)). For one output column (N, 1) or (N,), a score > 0.5 is class 1.
 double accuracy(const Tensor& y, const Tensor& t);
+/// The model's accuracy on (x, t), evaluated batch_size samples at a time without recording
+/// and in evaluation mode (restored after): the textbook's SimpleConvNet.accuracy(x, t, 100),
+/// which keeps a CNN's activations for 10,000 images out of memory.
+double accuracy(Module& model, const Tensor& x, const Tensor& t, std::int64_t batch_size = 100);
 
 /// Module-like forms, for code that passes a loss around: `MSELoss()(y, t)`.
 struct MSELoss {
