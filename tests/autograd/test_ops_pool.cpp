@@ -113,3 +113,16 @@ TEST(Pooling, ErrorsNameTheShapes) {
   EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(xg::ones({1, 6, 6}), 2), "adaptive_avg_pool2d: expected a 4-D input");
   EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(xg::ones({1, 1, 6, 6}), 0), "adaptive_avg_pool2d: output size must be positive");
 }
+
+TEST(MaxPool2d, NaNWinsItsWindow) {
+  // As PyTorch: a NaN propagates (so anomaly detection sees it), in the 2x2 fast path and
+  // in the general one.
+  const double nan = std::nan("");
+  auto x = xg::tensor({{{{1, nan, 2, 3}, {0, 0, 5, 4}}}});
+  auto y = xg::max_pool2d(x, 2);
+  EXPECT_TRUE(std::isnan(y.at({0, 0, 0, 0})));
+  EXPECT_EQ(y.at({0, 0, 0, 1}), 5);
+  auto z = xg::max_pool2d(x, {2, 3}, 1);
+  EXPECT_TRUE(std::isnan(z.at({0, 0, 0, 0})));
+  EXPECT_TRUE(std::isnan(z.at({0, 0, 0, 1})));
+}
