@@ -4,7 +4,9 @@ in one run, alternating them round by round, with identical thread settings for 
 Prints ms per step (best of each implementation's rounds), the GEMM-only bound and every
 ratio. A missing PyTorch or numpy is reported and skipped; xgrad is always measured.
 
-    /usr/bin/python3 bench/compare.py [--build build-bench] [--threads 1] [--dtype float32] [--rounds 3]
+    /usr/bin/python3 bench/compare.py [--build build-bench] [--threads 1] [--dtype float32] [--rounds 3] [--suite all|mlp|conv]
+
+The CNN suite (conv_section) times bench/conv_steps against bench/conv_reference.py.
 """
 import argparse
 import json
@@ -32,11 +34,16 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--dtype", default="float32")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--suite", choices=["all", "mlp", "conv"], default="all")
     a = p.parse_args()
     t = str(a.threads)
     # One setting for all three: OpenBLAS's threads, OpenMP's, and passive waiting so that
     # PyTorch's OpenMP workers do not spin against OpenBLAS's on two cores.
     env = dict(os.environ, OPENBLAS_NUM_THREADS=t, OMP_NUM_THREADS=t, MKL_NUM_THREADS=t, OMP_WAIT_POLICY="PASSIVE")
+    if a.suite in ("all", "conv"):
+        conv_section(a, env)
+    if a.suite == "conv":
+        return
     impls = {"xgrad": [os.path.join(a.build, "bench", "steps"), "--threads", t, "--dtype", a.dtype, "--repeats", "3"]}
     for name, module in (("numpy", "numpy"), ("torch", "torch")):
         if available(module):
@@ -74,6 +81,47 @@ def main():
         cmd = [impls["xgrad"][0], "--threads", "2", "--dtype", a.dtype, "--repeats", "3", "--workload", w]
         ms2 = min(r["ms"] for _ in range(a.rounds) for r in run(cmd, two))
         print(f"xgrad {w} on 2 threads: {ms2:.3f} ms, {best[(w, 'xgrad')] / ms2:.2f}x faster than on 1")
+
+
+def conv_section(a, env):
+    """The CNN workloads: xgrad (bench/conv_steps), PyTorch with oneDNN and with im2col,
+    alternating within every round; the GEMM-only bound; peak memory; 2 threads against 1."""
+    t = str(a.threads)
+    impls = {"xgrad": [os.path.join(a.build, "bench", "conv_steps"), "--threads", t, "--repeats", "2"]}
+    if available("torch"):
+        for mode in ("onednn", "im2col"):
+            impls[f"torch-{mode}"] = [sys.executable, os.path.join(HERE, "conv_reference.py"), "--mode", mode,
+                                      "--threads", t, "--repeats", "2"]
+    best, gemm, rss, cols = {}, {}, {}, {}
+    for _ in range(a.rounds):
+        for name, cmd in impls.items():
+            for row in run(cmd, env):
+                w = row["workload"]
+                best[(w, name)] = min(best.get((w, name), float("inf")), row["ms"])
+                rss[(w, name)] = min(rss.get((w, name), float("inf")), row["peak_rss_mb"])
+                if "gemm_ms" in row:
+                    gemm[w] = min(gemm.get(w, float("inf")), row["gemm_ms"])
+                    cols[w] = row["im2col_mb"]
+    names = list(impls)
+    print(f"\nms per CNN training step (forward + backward + update), float32, {a.threads} thread(s), best of {a.rounds} rounds")
+    print("| workload | GEMM-only | " + " | ".join(names) + " | xgrad / torch-onednn |")
+    print("|---|---|" + "---|" * len(names) + "---|")
+    for w in gemm:
+        cells = [f"{best[(w, n)]:.1f} ({best[(w, n)] / gemm[w]:.2f}x)" for n in names]
+        ratio = f" {best[(w, 'xgrad')] / best[(w, 'torch-onednn')]:.2f} |" if "torch-onednn" in names else " |"
+        print(f"| {w} | {gemm[w]:.1f} | " + " | ".join(cells) + " |" + ratio)
+    print("\npeak resident memory (MB, the process's whole run, batch pools of >= 64 MiB included):")
+    for w in gemm:
+        print(f"  {w}: " + ", ".join(f"{n} {rss[(w, n)]:.0f}" for n in names))
+    print("column buffers (MB per conv layer: xgrad's per-sample scratch x threads, the textbook's whole-batch col):")
+    for w, c in cols.items():
+        print(f"  {w}: " + "; ".join(f"conv{i + 1} {c[2 * i]:.2f} vs {c[2 * i + 1]:.1f}" for i in range(len(c) // 2)))
+    if a.threads == 1:
+        two = dict(env, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2")
+        for w in gemm:
+            cmd = [impls["xgrad"][0], "--threads", "2", "--repeats", "2", "--workload", w, "--memory", "1"]
+            ms2 = min(r["ms"] for _ in range(a.rounds) for r in run(cmd, two))
+            print(f"xgrad {w} on 2 threads: {ms2:.1f} ms, {best[(w, 'xgrad')] / ms2:.2f}x faster than on 1")
 
 
 if __name__ == "__main__":

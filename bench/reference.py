@@ -35,11 +35,15 @@ def numpy_step(sizes, batch, relu, dtype):
     rng = np.random.default_rng(0)
     Ws = [(0.01 * rng.standard_normal((a, b))).astype(dtype) for a, b in zip(sizes, sizes[1:])]
     bs = [np.zeros(b, dtype) for b in sizes[1:]]
-    x = rng.random((batch, sizes[0])).astype(dtype)
-    t = rng.integers(0, sizes[-1], batch)
+    pool = max(8, (64 << 20) // (batch * sizes[0] * np.dtype(dtype).itemsize))  # >= 64 MiB, as steps.cpp
+    xs = [rng.random((batch, sizes[0])).astype(dtype) for _ in range(pool)]
+    ts = [rng.integers(0, sizes[-1], batch) for _ in range(pool)]
     lr = dtype(0.1)
+    state = {"i": 0}
 
     def step():
+        x, t = xs[state["i"] % pool], ts[state["i"] % pool]
+        state["i"] += 1
         hs, acts = [x], []
         h = x
         for i, (W, b) in enumerate(zip(Ws, bs)):
@@ -79,11 +83,15 @@ def torch_step(sizes, batch, relu, dtype):
     net = torch.nn.Sequential(*layers).to(torch.float32 if dtype == np.float32 else torch.float64)
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
     loss_fn = torch.nn.CrossEntropyLoss()
-    x = torch.rand(batch, sizes[0], dtype=net[0].weight.dtype)
-    t = torch.randint(0, sizes[-1], (batch,))
+    pool = max(8, (64 << 20) // (batch * sizes[0] * (4 if dtype == np.float32 else 8)))
+    xs = [torch.rand(batch, sizes[0], dtype=net[0].weight.dtype) for _ in range(pool)]
+    ts = [torch.randint(0, sizes[-1], (batch,)) for _ in range(pool)]
+    state = {"i": 0}
 
     def step():
-        loss = loss_fn(net(x), t)
+        i = state["i"] % pool
+        state["i"] += 1
+        loss = loss_fn(net(xs[i]), ts[i])
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -1,6 +1,7 @@
 // Times the training steps of bench/compare.py's workloads in xgrad (forward + backward +
 // SGD update, float32 or float64) and their GEMM-only lower bound: the same matrix
-// products straight through cblas, nothing else. Prints one JSON object per workload.
+// products straight through cblas, nothing else. Batches come from a pool of at least
+// 64 MiB. Prints one JSON object per workload.
 //
 //   steps [--threads 1] [--dtype float32] [--repeats 5] [--workload NAME]
 #include <algorithm>
@@ -99,11 +100,20 @@ double xgrad_step_ms(const Workload& w, xg::Dtype dt, int repeats) {
   xg::manual_seed(0);
   Net net(w, dt);
   xg::optim::SGD opt(net.parameters(), 0.1);
-  auto x = xg::rand({w.batch, w.sizes.front()}, dt);
-  auto t = xg::randint(0, w.sizes.back(), {w.batch});
+  // A pool of at least 64 MiB of batches, as training draws fresh ones: one reused batch
+  // would sit in cache and flatter every implementation alike.
+  const std::int64_t batch_bytes = static_cast<std::int64_t>(w.batch) * w.sizes.front() * (dt == xg::kFloat64 ? 8 : 4);
+  const std::int64_t pool = std::max<std::int64_t>(8, (std::int64_t{64} << 20) / batch_bytes);
+  std::vector<xg::Tensor> xs, ts;
+  for (std::int64_t i = 0; i < pool; ++i) {
+    xs.push_back(xg::rand({w.batch, w.sizes.front()}, dt));
+    ts.push_back(xg::randint(0, w.sizes.back(), {w.batch}));
+  }
+  std::size_t next = 0;
   return time_ms(
       [&] {
-        auto loss = xg::nn::softmax_cross_entropy(net(x), t);
+        const std::size_t i = next++ % xs.size();
+        auto loss = xg::nn::softmax_cross_entropy(net(xs[i]), ts[i]);
         opt.zero_grad();
         loss.backward();
         opt.step();

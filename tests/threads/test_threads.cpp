@@ -2,6 +2,7 @@
 // own small binary so that scripts/test-sanitizers.sh can run it under ThreadSanitizer.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 #include <vector>
 
@@ -94,4 +95,24 @@ TEST(Threads, GuardsNestAndRestoreTheGlobalGenerator) {
     (void)xg::rand({10});  // drawn from g, not from the global generator
   }
   EXPECT_EQ(xg::rand({3}).to_vector<float>(), a);
+}
+
+TEST(Threads, ConvolutionsSplitOverSamplesGiveTheOneThreadResult) {
+  // set_num_threads(2) splits conv2d's forward, input gradient and weight gradient over
+  // samples; the weight gradient sums per-chunk accumulators in chunk order, so the result
+  // is the same on every run, and equal to one thread's up to the summation order.
+  xg::manual_seed(3);
+  auto x = xg::randn({8, 16, 20, 20}, xg::kFloat64).requires_grad_();
+  auto W = xg::randn({32, 16, 3, 3}, xg::kFloat64).requires_grad_();
+  auto run = [&](int threads) {
+    xg::set_num_threads(threads);
+    auto y = xg::conv2d(x, W, {}, 1, 1);
+    auto g = xg::grad({(y * y).sum()}, {x, W});
+    xg::set_num_threads(1);
+    return std::vector<std::vector<double>>{y.to_vector<double>(), g[0].to_vector<double>(), g[1].to_vector<double>()};
+  };
+  const auto one = run(1), two = run(2), again = run(2);
+  EXPECT_EQ(two, again);
+  for (std::size_t k = 0; k < one.size(); ++k)
+    for (std::size_t i = 0; i < one[k].size(); ++i) ASSERT_NEAR(one[k][i], two[k][i], 1e-9 * (1 + std::fabs(one[k][i])));
 }
