@@ -5,6 +5,7 @@
 #include <cblas.h>
 
 #include "tensor/kernels.h"
+#include "tensor/parallel.h"
 #include "tensor/tensor_impl.h"
 
 // OpenBLAS's threading controls (declared in its cblas.h on Debian; re-declared here in case
@@ -18,8 +19,10 @@ namespace xg {
 
 namespace {
 int g_threads = [] {
-  // One thread by default: on this 2-core machine OpenBLAS with 2 threads was measured
-  // erratic for the small products of typical models. set_num_threads(2) opts in.
+  // OpenBLAS always runs on the calling thread: xgrad splits work over its own threads
+  // (detail::parallel_for). OpenBLAS's workers spin for a while after each product, and
+  // measured to take the second core from the convolution threads that followed (a Keras
+  // CNN step on 2 threads was 1.26x faster than on 1 with them, see docs/benchmarks.md).
   openblas_set_num_threads(1);
   return 1;
 }();
@@ -27,7 +30,6 @@ int g_threads = [] {
 
 void set_num_threads(int n) {
   if (n < 1) fail("set_num_threads: need at least one thread, got ", n);
-  openblas_set_num_threads(n);
   g_threads = n;
 }
 
@@ -59,17 +61,23 @@ Tensor gemm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   const auto tb = trans_b ? CblasTrans : CblasNoTrans;
   const int lda = static_cast<int>(trans_a ? m : k), ldb = static_cast<int>(trans_b ? k : n);
   const int M = static_cast<int>(m), N = static_cast<int>(n), K = static_cast<int>(k);
-  for (std::int64_t i = 0; i < batch; ++i) {
-    if (a.dtype() == kFloat32) {
-      cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, a.data<float>() + i * m * k, lda,
-                  b.data<float>() + i * k * n, ldb, 0.0f, c.data<float>() + i * m * n, N);
-    } else if (a.dtype() == kFloat64) {
-      cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, a.data<double>() + i * m * k, lda,
-                  b.data<double>() + i * k * n, ldb, 0.0, c.data<double>() + i * m * n, N);
-    } else {
-      fail("matmul: int64 matrices are not supported; convert with .to(xg::kFloat32)");
-    }
-  }
+  if (a.dtype() == kInt64) fail("matmul: int64 matrices are not supported; convert with .to(xg::kFloat32)");
+  // Rows of C split over threads: op(A)'s rows r0.. start at a + r0·k, or at column r0 of a
+  // transposed A.
+  const auto rows = [&](std::int64_t i, std::int64_t r0, std::int64_t r1) {
+    const std::int64_t a_off = i * m * k + (trans_a ? r0 : r0 * k), c_off = i * m * n + r0 * n;
+    const int R = static_cast<int>(r1 - r0);
+    if (a.dtype() == kFloat32)
+      cblas_sgemm(CblasRowMajor, ta, tb, R, N, K, 1.0f, a.data<float>() + a_off, lda, b.data<float>() + i * k * n, ldb,
+                  0.0f, c.data<float>() + c_off, N);
+    else
+      cblas_dgemm(CblasRowMajor, ta, tb, R, N, K, 1.0, a.data<double>() + a_off, lda, b.data<double>() + i * k * n, ldb,
+                  0.0, c.data<double>() + c_off, N);
+  };
+  (void)M;
+  for (std::int64_t i = 0; i < batch; ++i)
+    detail::parallel_for(m, static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k),
+                         [&](std::int64_t r0, std::int64_t r1, int) { rows(i, r0, r1); });
   return c;
 }
 
@@ -83,19 +91,19 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b) {
     for (std::int64_t i = 0; i < m; ++i)
       for (std::int64_t j = 0; j < n; ++j) pc[i * n + j] = pb[j];
   };
-  if (x.dtype() == kFloat32) {
-    fill_rows(float{});
-    if (m && n && k)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
-                  1.0f, x.data<float>(), static_cast<int>(k), W.data<float>(), static_cast<int>(n), 1.0f, c.data<float>(),
-                  static_cast<int>(n));
-  } else {
-    fill_rows(double{});
-    if (m && n && k)
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
-                  1.0, x.data<double>(), static_cast<int>(k), W.data<double>(), static_cast<int>(n), 1.0, c.data<double>(),
-                  static_cast<int>(n));
-  }
+  if (x.dtype() == kFloat32) fill_rows(float{});
+  else fill_rows(double{});
+  if (!(m && n && k)) return c;
+  detail::parallel_for(m, static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k),
+                       [&](std::int64_t r0, std::int64_t r1, int) {
+                         const int R = static_cast<int>(r1 - r0), N = static_cast<int>(n), K = static_cast<int>(k);
+                         if (x.dtype() == kFloat32)
+                           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, N, K, 1.0f, x.data<float>() + r0 * k,
+                                       K, W.data<float>(), N, 1.0f, c.data<float>() + r0 * n, N);
+                         else
+                           cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, N, K, 1.0, x.data<double>() + r0 * k,
+                                       K, W.data<double>(), N, 1.0, c.data<double>() + r0 * n, N);
+                       });
   return c;
 }
 

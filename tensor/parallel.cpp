@@ -10,10 +10,6 @@
 
 #include <xgrad/tensor.h>
 
-extern "C" {
-void openblas_set_num_threads(int num_threads);
-}
-
 namespace xg::detail {
 
 namespace {
@@ -35,7 +31,6 @@ void parallel_for(std::int64_t n, double work, const std::function<void(std::int
     body(0, n, 0);
     return;
   }
-  openblas_set_num_threads(1);
   std::exception_ptr error;
   std::mutex error_mutex;
   const auto run = [&](int k) {
@@ -51,7 +46,6 @@ void parallel_for(std::int64_t n, double work, const std::function<void(std::int
   for (int k = 1; k < chunks; ++k) workers.emplace_back(run, k);
   run(0);
   for (auto& t : workers) t.join();
-  openblas_set_num_threads(get_num_threads());
   if (error) std::rethrow_exception(error);
 }
 

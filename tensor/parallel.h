@@ -9,8 +9,8 @@ namespace xg::detail {
 /// Calls body(begin, end, chunk) on disjoint chunks numbered 0, 1, ... covering [0, n), on up to get_num_threads()
 /// threads (the caller's among them), when `work` (about the multiply-adds of the whole job)
 /// is large enough to pay for starting threads; otherwise body(0, n, 0) on this thread.
-/// While chunks run in parallel, OpenBLAS runs one thread per caller: each chunk's
-/// products are already one core's worth. The first exception thrown by a chunk is rethrown.
+/// OpenBLAS itself always runs on its caller's thread (see set_num_threads), so each chunk's
+/// products stay on its core. The first exception thrown by a chunk is rethrown.
 void parallel_for(std::int64_t n, double work, const std::function<void(std::int64_t, std::int64_t, int)>& body);
 
 /// How many chunks parallel_for would use for this job (1 when it runs inline).
