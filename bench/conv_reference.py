@@ -9,10 +9,11 @@ im2col disables oneDNN (torch.backends.mkldnn.flags(enabled=False)): im2col + GE
 import argparse
 import json
 import resource
-import time
 
 import torch
 import torch.nn as nn
+
+from reference import best_ms  # the MLP benchmark's timing, shared
 
 WORKLOADS = {"SimpleConvNet b100": (100, 40), "Keras mnist_cnn b128": (128, 6)}
 
@@ -26,18 +27,6 @@ def model(name):
                         nn.Dropout(0.25), nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5),
                         nn.Linear(128, 10))
     return net, torch.optim.Adadelta(net.parameters(), lr=1.0, rho=0.95, eps=1e-7)
-
-
-def best_ms(step, iters, repeats):
-    for _ in range(max(2, iters // 4)):
-        step()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(iters):
-            step()
-        best = min(best, (time.perf_counter() - t0) * 1000 / iters)
-    return best
 
 
 def main():

@@ -18,6 +18,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "timing.h"
+
 namespace {
 
 namespace nn = xg::nn;
@@ -43,6 +45,7 @@ const std::vector<Workload> kWorkloads = {
 struct Net : nn::Module {
   std::vector<std::shared_ptr<nn::Conv2d>> convs;
   std::vector<std::shared_ptr<nn::Linear>> dense;
+  nn::Dropout dropout1{0.25}, dropout2{0.5};
   bool keras;
   explicit Net(const Workload& w) : keras(w.convs.size() == 2) {
     for (std::size_t i = 0; i < w.convs.size(); ++i) {
@@ -58,23 +61,12 @@ struct Net : nn::Module {
     xg::Tensor h = x;
     for (auto& c : convs) h = xg::relu((*c)(h));
     h = xg::max_pool2d(h, 2);
-    if (keras) h = xg::nn::Dropout(0.25)(h);
+    if (keras) h = dropout1(h);
     h = xg::relu((*dense[0])(h.flatten(1)));
-    if (keras) h = xg::nn::Dropout(0.5)(h);
+    if (keras) h = dropout2(h);
     return (*dense[1])(h);
   }
 };
-
-double time_ms(const std::function<void()>& step, int iters, int repeats) {
-  for (int i = 0; i < std::max(2, iters / 4); ++i) step();
-  double best = 1e30;
-  for (int r = 0; r < repeats; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < iters; ++i) step();
-    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / iters);
-  }
-  return best;
-}
 
 void sgemm(bool ta, bool tb, int m, int n, int k, const float* a, const float* b, float* c) {
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a,

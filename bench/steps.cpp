@@ -15,6 +15,8 @@
 
 #include <xgrad/xgrad.h>
 
+#include "timing.h"
+
 namespace {
 
 struct Workload {
@@ -50,18 +52,6 @@ struct Net : xg::nn::Module {
     return h;
   }
 };
-
-// Best per-step milliseconds over `repeats` runs of `iters` calls (after one warm-up run).
-double time_ms(const std::function<void()>& step, int iters, int repeats) {
-  for (int i = 0; i < std::max(1, iters / 10); ++i) step();
-  double best = 1e30;
-  for (int r = 0; r < repeats; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < iters; ++i) step();
-    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / iters);
-  }
-  return best;
-}
 
 // The step's products: forward x W per layer; backward dW = h^T dy per layer and dh = dy W^T
 // for every layer but the first (the input needs no gradient).

@@ -19,6 +19,31 @@ Tensor Dropout::forward(const Tensor& x) {
   return mode_ == Mode::Textbook ? x * mask : x * mask / (1.0 - p_);
 }
 
+namespace {
+
+// gamma = 1, beta = 0 (parameters), running_mean = 0, running_var = 1 (buffers): what
+// BatchNorm1d and BatchNorm2d both hold, per feature or channel.
+void make_batchnorm_state(Module& m, const char* who, std::int64_t n, Dtype dtype, Tensor& gamma, Tensor& beta,
+                          Tensor& running_mean, Tensor& running_var) {
+  if (n <= 0) fail(who, ": num_features must be positive, got ", n);
+  gamma = ones({n}, dtype);
+  beta = zeros({n}, dtype);
+  running_mean = zeros({n}, dtype);
+  running_var = ones({n}, dtype);
+  m.register_parameter("gamma", gamma);
+  m.register_parameter("beta", beta);
+  m.register_buffer("running_mean", running_mean);
+  m.register_buffer("running_var", running_var);
+}
+
+// running = momentum * running + (1 - momentum) * batch (the textbook's convention), outside the graph.
+void update_running(Tensor& running, const Tensor& batch, double momentum) {
+  NoGradGuard no_grad;
+  running.mul_(momentum).add_(reshape(batch.detach(), running.shape()).to(running.dtype()), 1.0 - momentum);
+}
+
+}  // namespace
+
 Dropout2d::Dropout2d(double p) : p_(p) {
   if (!(p >= 0.0 && p < 1.0)) fail("Dropout2d: ratio must be in [0, 1), got ", p);
 }
@@ -33,14 +58,7 @@ Tensor Dropout2d::forward(const Tensor& x) {
 }
 
 BatchNorm1d::BatchNorm1d(std::int64_t num_features, BatchNormOptions options, Dtype dtype) : options_(options) {
-  gamma = ones({num_features}, dtype);
-  beta = zeros({num_features}, dtype);
-  running_mean = zeros({num_features}, dtype);
-  running_var = ones({num_features}, dtype);
-  register_parameter("gamma", gamma);
-  register_parameter("beta", beta);
-  register_buffer("running_mean", running_mean);
-  register_buffer("running_var", running_var);
+  make_batchnorm_state(*this, "BatchNorm1d", num_features, dtype, gamma, beta, running_mean, running_var);
 }
 
 Tensor BatchNorm1d::forward(const Tensor& x) {
@@ -53,25 +71,13 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
   const Tensor mu = x.mean({0});
   const Tensor xc = x - mu;
   const Tensor var = (xc * xc).mean({0});
-  {
-    NoGradGuard no_grad;
-    const double m = options_.momentum;
-    running_mean.mul_(m).add_(mu.detach().to(running_mean.dtype()), 1.0 - m);
-    running_var.mul_(m).add_(var.detach().to(running_var.dtype()), 1.0 - m);
-  }
+  update_running(running_mean, mu, options_.momentum);
+  update_running(running_var, var, options_.momentum);
   return xc / sqrt(var + options_.eps) * gamma + beta;
 }
 
 BatchNorm2d::BatchNorm2d(std::int64_t num_features, BatchNormOptions options, Dtype dtype) : options_(options) {
-  if (num_features <= 0) fail("BatchNorm2d: num_features must be positive, got ", num_features);
-  gamma = ones({num_features}, dtype);
-  beta = zeros({num_features}, dtype);
-  running_mean = zeros({num_features}, dtype);
-  running_var = ones({num_features}, dtype);
-  register_parameter("gamma", gamma);
-  register_parameter("beta", beta);
-  register_buffer("running_mean", running_mean);
-  register_buffer("running_var", running_var);
+  make_batchnorm_state(*this, "BatchNorm2d", num_features, dtype, gamma, beta, running_mean, running_var);
 }
 
 Tensor BatchNorm2d::forward(const Tensor& x) {
@@ -87,12 +93,8 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
   const Tensor mu = x.mean({0, 2, 3}, true);
   const Tensor xc = x - mu;
   const Tensor var = (xc * xc).mean({0, 2, 3}, true);
-  {
-    NoGradGuard no_grad;
-    const double m = options_.momentum;
-    running_mean.mul_(m).add_(reshape(mu.detach(), {C}).to(running_mean.dtype()), 1.0 - m);
-    running_var.mul_(m).add_(reshape(var.detach(), {C}).to(running_var.dtype()), 1.0 - m);
-  }
+  update_running(running_mean, mu, options_.momentum);
+  update_running(running_var, var, options_.momentum);
   return xc / sqrt(var + options_.eps) * g + bt;
 }
 

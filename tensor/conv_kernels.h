@@ -29,7 +29,6 @@ struct ConvGeom {
                                std::int64_t dilation);
   /// Rows of one sample's column buffer: (C / groups)·KH·KW per group, all groups stacked.
   std::int64_t col_rows() const { return C * KH * KW; }
-  std::int64_t col_cols() const { return OH * OW; }
 };
 
 /// y (N, OC, OH, OW) = conv(x, W) + b (b may be undefined).

@@ -60,7 +60,7 @@ Tensor gemm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   const auto ta = trans_a ? CblasTrans : CblasNoTrans;
   const auto tb = trans_b ? CblasTrans : CblasNoTrans;
   const int lda = static_cast<int>(trans_a ? m : k), ldb = static_cast<int>(trans_b ? k : n);
-  const int M = static_cast<int>(m), N = static_cast<int>(n), K = static_cast<int>(k);
+  const int N = static_cast<int>(n), K = static_cast<int>(k);
   if (a.dtype() == kInt64) fail("matmul: int64 matrices are not supported; convert with .to(xg::kFloat32)");
   // Rows of C split over threads: op(A)'s rows r0.. start at a + r0·k, or at column r0 of a
   // transposed A.
@@ -74,7 +74,6 @@ Tensor gemm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
       cblas_dgemm(CblasRowMajor, ta, tb, R, N, K, 1.0, a.data<double>() + a_off, lda, b.data<double>() + i * k * n, ldb,
                   0.0, c.data<double>() + c_off, N);
   };
-  (void)M;
   for (std::int64_t i = 0; i < batch; ++i)
     detail::parallel_for(m, static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k),
                          [&](std::int64_t r0, std::int64_t r1, int) { rows(i, r0, r1); });

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,18 @@ inline Tensor param(const std::vector<double>& values, const Shape& shape) {
 
 /// A float64 standard-normal tensor requiring grad (seeded by the caller).
 inline Tensor randp(const Shape& shape) { return randn(shape, kFloat64).requires_grad_(); }
+
+/// The array `key` of tests/fixtures/<file> (PyTorch's values, made by scripts/), loaded
+/// once per file; a missing key fails the test when `required`, else gives undefined.
+inline Tensor fixture(const std::string& file, const std::string& key, bool required = true) {
+  static std::map<std::string, NamedTensors> loaded;
+  auto it = loaded.find(file);
+  if (it == loaded.end()) it = loaded.emplace(file, load_npz(std::string(XGRAD_TEST_DIR) + "/fixtures/" + file)).first;
+  for (const auto& [name, t] : it->second)
+    if (name == key) return t;
+  if (required) ADD_FAILURE() << "no fixture " << key << " in " << file;
+  return {};
+}
 
 }  // namespace xg::test
 

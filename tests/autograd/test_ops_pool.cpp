@@ -10,13 +10,7 @@ using L = const xg::tensor_list&;
 
 namespace {
 
-xg::Tensor fixture(const std::string& key) {
-  static const auto all = xg::load_npz(std::string(XGRAD_TEST_DIR) + "/fixtures/torch_conv.npz");
-  for (const auto& [name, t] : all)
-    if (name == key) return t;
-  ADD_FAILURE() << "no fixture " << key;
-  return {};
-}
+xg::Tensor fixture(const std::string& key) { return xg::test::fixture("torch_conv.npz", key); }
 
 // Output and input gradient of sum(y * gy) against PyTorch's.
 void check_against_torch(const std::string& name, const std::function<xg::Tensor(const xg::Tensor&)>& op) {

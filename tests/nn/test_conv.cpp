@@ -191,15 +191,15 @@ TEST(GradientCheck, ReportsKinksApartOnTheTextbooksConvNet) {
   plain.kinks = xg::Kinks::Include;
   auto textbook = xg::gradient_check(loss, params, plain);
   EXPECT_EQ(textbook.params[0].kinks, 0);
-  if (kinks > 0) {
-    double worst_report = 0, worst_plain = 0;
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      worst_report = std::max(worst_report, report.params[i].mean_abs_diff);
-      worst_plain = std::max(worst_plain, textbook.params[i].mean_abs_diff);
-    }
-    EXPECT_GT(worst_plain, worst_report);
-    EXPECT_NE(report.str().find("at kinks: mean"), std::string::npos) << report;
+  // With 0.01 weights some conv outputs lie within h of zero: seed 1 has kinks in W1 and b1.
+  ASSERT_GT(kinks, 0) << report;
+  double worst_report = 0, worst_plain = 0;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    worst_report = std::max(worst_report, report.params[i].mean_abs_diff);
+    worst_plain = std::max(worst_plain, textbook.params[i].mean_abs_diff);
   }
+  EXPECT_GT(worst_plain, 100 * worst_report);
+  EXPECT_NE(report.str().find("at kinks: mean"), std::string::npos) << report;
 }
 
 TEST(GradientCheck, FindsAReluKinkWithinH) {
