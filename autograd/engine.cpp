@@ -68,16 +68,23 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
   else
     no_grad.emplace();
 
-  // 1. Count consumers of every node reachable from the roots.
+  // 1. Count consumers of every node reachable from the roots, and of every leaf with hooks
+  //    (whose hooks must see the sum of its gradients, once).
   std::unordered_map<Node*, int> deps;
+  std::unordered_map<const detail::TensorImpl*, int> leaf_deps;
   std::vector<Node*> stack;
-  for (const auto& r : roots)
+  for (const auto& r : roots) {
     if (auto* fn = r.impl()->grad_fn.get(); fn && deps.emplace(fn, 0).second) stack.push_back(fn);
+    if (!r.impl()->grad_fn && r.impl()->hooks) ++leaf_deps[r.impl().get()];
+  }
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
     for (const auto& e : GraphAccess::edges(*n)) {
-      if (!e.fn) continue;
+      if (!e.fn) {
+        if (auto leaf = e.leaf.lock(); leaf && leaf->hooks) ++leaf_deps[leaf.get()];
+        continue;
+      }
       auto [it, fresh] = deps.emplace(e.fn.get(), 0);
       ++it->second;
       if (fresh) stack.push_back(e.fn.get());
@@ -86,7 +93,15 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
 
   // 2. Seed the roots' gradients.
   std::unordered_map<Node*, tensor_list> buffers;
-  auto deliver_to_leaf = [&](const std::shared_ptr<detail::TensorImpl>& leaf, const Tensor& g) {
+  std::unordered_map<const detail::TensorImpl*, Tensor> leaf_buffers;
+  auto deliver_to_leaf = [&](const std::shared_ptr<detail::TensorImpl>& leaf, Tensor g) {
+    if (leaf->hooks) {  // wait for the last contribution, then let the hooks see the sum
+      auto& buf = leaf_buffers[leaf.get()];
+      add_into(buf, g);
+      if (--leaf_deps[leaf.get()] > 0) return;
+      g = buf.defined() ? leaf->hooks->run(std::move(buf)) : Tensor();
+      leaf_buffers.erase(leaf.get());
+    }
     if (!g.defined()) return;
     if (target) {
       auto it = target->at_leaf.find(leaf.get());
@@ -119,8 +134,11 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
     tensor_list gys = std::move(buffers[node]);
     buffers.erase(node);
     gys.resize(node->num_outputs());
-    for (std::size_t k = 0; k < gys.size(); ++k)
+    for (std::size_t k = 0; k < gys.size(); ++k) {
+      const auto* hooks = node->hooks(static_cast<std::uint32_t>(k));
+      if (hooks && gys[k].defined()) gys[k] = hooks->run(std::move(gys[k]));
       if (!gys[k].defined()) gys[k] = zeros(node->output_meta(k).shape, node->output_meta(k).dtype);
+    }
     if (target) {
       auto it = target->at_node.find(node);
       if (it != target->at_node.end())

@@ -75,9 +75,28 @@ Tensor sigmoid(const Tensor& x) {
   });
 }
 
+namespace {
+thread_local autograd::ReluBackward t_relu_backward = autograd::ReluBackward::Vanilla;
+
+// The visualisation rules (see ReluBackward): guided keeps the derivative's mask and adds
+// [gy > 0]; rectified replaces it by [gy > 0].
+Tensor modified_relu_grad(const Tensor& gy, const Tensor& derivative) {
+  if (t_relu_backward == autograd::ReluBackward::Rectified) return gy * mask_positive(gy);
+  return gy * derivative * mask_positive(gy);
+}
+}  // namespace
+
+namespace autograd {
+ReluBackwardGuard::ReluBackwardGuard(ReluBackward mode) : previous_(t_relu_backward) { t_relu_backward = mode; }
+ReluBackwardGuard::~ReluBackwardGuard() { t_relu_backward = previous_; }
+ReluBackward relu_backward_mode() { return t_relu_backward; }
+}  // namespace autograd
+
 Tensor relu(const Tensor& x) {
   if (autograd::probing_kinks()) autograd::note_kink("relu", x);  // the mask x > 0
   return record("relu", {x}, kernel::unary(Unary::Relu, x, "relu"), {x}, [](Node& n, const Tensor& gy) {
+    if (t_relu_backward != autograd::ReluBackward::Vanilla)
+      return tensor_list{modified_relu_grad(gy, mask_positive(n.saved(0)))};
     if (!is_grad_enabled()) return tensor_list{kernel::binary(kernel::Binary::ReluGrad, n.saved(0), gy, "relu")};
     return tensor_list{gy * mask_positive(n.saved(0))};
   });
@@ -87,7 +106,10 @@ Tensor leaky_relu(const Tensor& x, double slope) {
   if (autograd::probing_kinks()) autograd::note_kink("leaky_relu", x);
   return record("leaky_relu", {x}, kernel::leaky_relu(x, slope), {x}, [slope](Node& n, const Tensor& gy) {
     const Tensor x = n.saved(0);
-    return tensor_list{gy * kernel::where(mask_positive(x), scalar_tensor(1.0, x.dtype()), scalar_tensor(slope, x.dtype()))};
+    const Tensor derivative =
+        kernel::where(mask_positive(x), scalar_tensor(1.0, x.dtype()), scalar_tensor(slope, x.dtype()));
+    if (t_relu_backward != autograd::ReluBackward::Vanilla) return tensor_list{modified_relu_grad(gy, derivative)};
+    return tensor_list{gy * derivative};
   });
 }
 

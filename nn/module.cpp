@@ -8,18 +8,12 @@
 #include <xgrad/autograd.h>
 #include <xgrad/nn/module.h>
 
-#include "nn/summary_hook.h"
-
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg::nn {
 
-Tensor Module::operator()(const Tensor& x) {
-  Tensor y = forward(x);
-  record_summary_call(*this, y);
-  return y;
-}
+Tensor Module::operator()(const Tensor& x) { return hooks_ ? call_with_hooks(x) : forward(x); }
 
 std::string Module::type_name() const {
   int status = 0;

@@ -1,4 +1,5 @@
-// summary(): a forward pass that records each leaf module's output shape.
+// summary(): a forward pass that records each leaf module's output shape through forward
+// hooks, removed when the pass ends.
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -6,20 +7,16 @@
 #include <xgrad/autograd.h>
 #include <xgrad/nn/summary.h>
 
-#include "nn/summary_hook.h"
-
 namespace xg::nn {
 
 namespace {
 
-struct Recorder {
-  std::vector<std::pair<const Module*, Shape>> calls;
-};
-thread_local Recorder* t_recorder = nullptr;
-
-void index_modules(const Module& m, const std::string& path, std::map<const Module*, std::string>& out) {
+void index_modules(Module& m, const std::string& path, std::map<const Module*, std::string>& out,
+                   std::vector<Module*>& leaves) {
   out[&m] = path;
-  for (const auto& [name, child] : m.children()) index_modules(*child, path.empty() ? name : path + "." + name, out);
+  if (m.children().empty()) leaves.push_back(&m);
+  for (const auto& [name, child] : m.children())
+    index_modules(*child, path.empty() ? name : path + "." + name, out, leaves);
 }
 
 std::int64_t count(const NamedTensors& ts) {
@@ -40,10 +37,6 @@ std::string pad(std::string s, std::size_t width) {
 }
 
 }  // namespace
-
-void record_summary_call(const Module& module, const Tensor& output) {
-  if (t_recorder && module.children().empty()) t_recorder->calls.emplace_back(&module, output.shape());
-}
 
 std::string ModelSummary::str() const {
   std::ostringstream os;
@@ -72,25 +65,27 @@ ModelSummary summary(Module& model, const Shape& input_shape, std::ostream& os, 
   ModelSummary s;
   s.model_type = model.type_name();
   std::map<const Module*, std::string> paths;
-  index_modules(model, "", paths);
+  std::vector<Module*> leaves;
+  index_modules(model, "", paths, leaves);
 
-  Recorder recorder;
-  const bool was_training = model.is_training();
+  std::vector<std::pair<const Module*, Shape>> calls;
   {
+    std::vector<ScopedHook> hooks;
+    for (Module* m : leaves)
+      hooks.emplace_back(m->register_forward_hook(
+          [&calls](Module& called, const Tensor&, const Tensor& y) { calls.emplace_back(&called, y.shape()); }));
     NoGradGuard no_grad;
+    const bool was_training = model.is_training();
     model.eval();
-    t_recorder = &recorder;
     try {
       model(zeros(input_shape, dtype));
     } catch (...) {
-      t_recorder = nullptr;
       model.train(was_training);
       throw;
     }
-    t_recorder = nullptr;
     model.train(was_training);
   }
-  for (const auto& [m, shape] : recorder.calls) {
+  for (const auto& [m, shape] : calls) {
     const std::string& path = paths.count(m) ? paths[m] : std::string("?");
     s.rows.push_back({path.empty() ? m->type_name() : path, m->type_name(), shape, count(m->named_parameters()) + count(m->named_buffers())});
   }

@@ -7,6 +7,10 @@
 
 #include <xgrad/tensor.h>
 
+namespace xg::autograd {
+struct HookList;
+}
+
 namespace xg::detail {
 
 /// A 64-byte aligned buffer with the version counter that in-place operations bump
@@ -42,6 +46,8 @@ struct TensorImpl {
   std::uint32_t output_nr = 0;              // which output of grad_fn this is
   std::shared_ptr<TensorImpl> grad;         // accumulated by backward (leaves)
   std::weak_ptr<const ParameterHome> home;   // set while a module holds this as a parameter
+  std::shared_ptr<autograd::HookList> hooks;  // a leaf's gradient hooks (non-leaves: on grad_fn)
+  bool retains_grad = false;                  // retain_grad() was called on this non-leaf
 
   template <class T>
   T* ptr() const {

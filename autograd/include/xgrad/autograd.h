@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,17 @@ struct SavedTensor {
   std::uint64_t version = 0;
 };
 
+/// The gradient hooks of one tensor (Tensor::register_hook), in registration order, and
+/// where retain_grad() keeps its gradient. A non-leaf's list lives on the node that made it
+/// (so it outlives the handle, as in libtorch); a leaf's on the leaf.
+struct HookList {
+  std::vector<std::pair<unsigned, std::function<Tensor(const Tensor&)>>> hooks;
+  std::weak_ptr<detail::TensorImpl> retained;  // weak: the node must not own its output
+  unsigned next_id = 0;
+  /// Runs the hooks on `grad` (each sees the previous one's result), then retains it.
+  Tensor run(Tensor grad) const;
+};
+
 /// A recorded operation: its edges to the inputs and its backward rule.
 class Node : public std::enable_shared_from_this<Node> {
  public:
@@ -82,6 +94,10 @@ class Node : public std::enable_shared_from_this<Node> {
   /// Frees the saved tensors (done by backward unless retain_graph).
   void release();
 
+  /// The hooks of output `output_nr`, created on first use / null if none.
+  HookList& hooks_for(std::uint32_t output_nr);
+  const HookList* hooks(std::uint32_t output_nr) const;
+
  private:
   friend struct GraphAccess;
   std::string name_;
@@ -90,6 +106,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<TensorMeta> outputs_;
   std::vector<SavedTensor> saved_;
   tensor_list pending_saved_;  // saved before the node was attached to its outputs
+  std::vector<std::pair<std::uint32_t, std::shared_ptr<HookList>>> hooks_;  // by output number
   bool released_ = false;
 };
 
@@ -139,6 +156,30 @@ class DetectAnomalyGuard {
  private:
   bool previous_;
 };
+
+namespace autograd {
+/// How the ReLU family (relu, leaky_relu) passes gradients back; for visualisation (see
+/// xg::viz). Vanilla is the derivative. Guided (Springenberg et al.) also drops negative
+/// gradients: gx = [x > 0]·[gy > 0]·gy (leaky: the leaky derivative times [gy > 0]).
+/// Rectified, Zeiler and Fergus's deconvnet, ignores the forward input: gx = [gy > 0]·gy.
+enum class ReluBackward { Vanilla, Guided, Rectified };
+
+/// RAII: ReLU-family backward follows `mode` on this thread while the guard lives (the
+/// rule is read when backward runs, so the forward pass may happen before or inside it).
+/// No model reload, no graph rewrite; guards nest.
+class ReluBackwardGuard {
+ public:
+  explicit ReluBackwardGuard(ReluBackward mode);
+  ~ReluBackwardGuard();
+  ReluBackwardGuard(const ReluBackwardGuard&) = delete;
+  ReluBackwardGuard& operator=(const ReluBackwardGuard&) = delete;
+
+ private:
+  ReluBackward previous_;
+};
+/// The mode in force on this thread.
+ReluBackward relu_backward_mode();
+}  // namespace autograd
 
 /// Gradients of `outputs` with respect to `inputs`, returned rather than accumulated: no
 /// tensor's grad() is touched. `grad_outputs` may be omitted for one-element outputs.

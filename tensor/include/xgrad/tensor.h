@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -92,6 +94,30 @@ class Tensor {
   /// Storage version, bumped by every in-place operation.
   std::uint64_t version() const;
 
+  /// libtorch's gradient hook: `hook(grad)` runs each time a backward (or xg::grad)
+  /// computes this tensor's gradient, once, with every contribution summed, before it is
+  /// accumulated, captured or passed on. It may return a replacement gradient of the same
+  /// shape, or return void / an undefined tensor to keep it. Hooks run in registration
+  /// order; with create_graph the gradient they see and return is differentiable. A
+  /// non-leaf's hooks stay with the operation that produced it. Returns a handle for
+  /// remove_hook. The tensor must require grad.
+  template <class F>
+  unsigned register_hook(F&& hook) const {
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, const Tensor&>>)
+      return add_hook([h = std::forward<F>(hook)](const Tensor& g) mutable {
+        h(g);
+        return Tensor();
+      });
+    else
+      return add_hook(std::function<Tensor(const Tensor&)>(std::forward<F>(hook)));
+  }
+  /// Removes the hook `handle` that register_hook returned; an unknown handle throws.
+  void remove_hook(unsigned handle) const;
+  /// Keeps this non-leaf's gradient in grad() at the next backward (accumulating, as a
+  /// leaf's), after its hooks have run. A no-op on leaves, which always keep theirs.
+  void retain_grad() const;
+  bool retains_grad() const;
+
   // ---- in-place (not recorded; for optimizers and initialisers) ----
   Tensor& add_(const Tensor& other, double alpha = 1.0);
   Tensor& add_(double value);
@@ -139,6 +165,7 @@ class Tensor {
   const std::shared_ptr<detail::TensorImpl>& impl() const { return impl_; }
 
  private:
+  unsigned add_hook(std::function<Tensor(const Tensor&)> hook) const;
   std::shared_ptr<detail::TensorImpl> impl_;
 };
 

@@ -10,8 +10,10 @@
 // Because the registry points at the members, a module is neither copyable nor movable.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -22,6 +24,51 @@ struct ParameterHome;
 }
 
 namespace xg::nn {
+
+class Module;
+struct ModuleHooks;  // private: nn/hooks.cpp
+
+/// What register_forward_pre_hook, register_forward_hook and register_full_backward_hook
+/// return. remove() detaches the hook (calling it again does nothing). As PyTorch's
+/// RemovableHandle, and unlike an RAII guard, dropping the handle keeps the hook: wrap it
+/// in a ScopedHook to tie the hook to a scope. A handle outliving its module is harmless.
+class HookHandle {
+ public:
+  HookHandle() = default;
+  void remove();
+  /// True until remove() (or the module's destruction).
+  bool active() const;
+
+ private:
+  friend class Module;
+  HookHandle(std::weak_ptr<ModuleHooks> hooks, unsigned id) : hooks_(std::move(hooks)), id_(id) {}
+  std::weak_ptr<ModuleHooks> hooks_;
+  unsigned id_ = 0;
+};
+
+/// RAII: removes the hook when the scope ends (also when an exception leaves it).
+class ScopedHook {
+ public:
+  explicit ScopedHook(HookHandle handle) : handle_(std::move(handle)) {}
+  ~ScopedHook() { handle_.remove(); }
+  ScopedHook(ScopedHook&& other) noexcept : handle_(std::move(other.handle_)) { other.handle_ = HookHandle(); }
+  ScopedHook(const ScopedHook&) = delete;
+  ScopedHook& operator=(const ScopedHook&) = delete;
+  ScopedHook& operator=(ScopedHook&&) = delete;
+
+ private:
+  HookHandle handle_;
+};
+
+/// Sees (and may replace, by returning a defined tensor) the input before forward.
+using ForwardPreHook = std::function<Tensor(Module& module, const Tensor& input)>;
+/// Sees the input and output after forward; may replace the output.
+using ForwardHook = std::function<Tensor(Module& module, const Tensor& input, const Tensor& output)>;
+/// Sees the gradients with respect to the module's input and output ({undefined} for an
+/// input that needs none) once backward has passed through the module; may return
+/// replacement input gradients (the same count) or {} to keep them.
+using BackwardHook =
+    std::function<tensor_list(Module& module, const tensor_list& grad_input, const tensor_list& grad_output)>;
 
 class Module {
  public:
@@ -35,6 +82,46 @@ class Module {
   /// The computation; called through operator().
   virtual Tensor forward(const Tensor& x) = 0;
   Tensor operator()(const Tensor& x);
+
+  // ---- hooks (PyTorch's module hooks; they fire for modules called through operator(),
+  // also inside Sequential and nested models, in registration order) ----
+  /// `hook(module, input)` before each forward; return void or a replacement input.
+  template <class F>
+  HookHandle register_forward_pre_hook(F&& hook) {
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, Module&, const Tensor&>>)
+      return add_forward_pre_hook([h = std::forward<F>(hook)](Module& m, const Tensor& x) mutable {
+        h(m, x);
+        return Tensor();
+      });
+    else
+      return add_forward_pre_hook(ForwardPreHook(std::forward<F>(hook)));
+  }
+  /// `hook(module, input, output)` after each forward; return void or a replacement output.
+  template <class F>
+  HookHandle register_forward_hook(F&& hook) {
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, Module&, const Tensor&, const Tensor&>>)
+      return add_forward_hook([h = std::forward<F>(hook)](Module& m, const Tensor& x, const Tensor& y) mutable {
+        h(m, x, y);
+        return Tensor();
+      });
+    else
+      return add_forward_hook(ForwardHook(std::forward<F>(hook)));
+  }
+  /// `hook(module, grad_input, grad_output)` when backward has computed the gradient with
+  /// respect to the module's input (PyTorch's full backward hook); return void or
+  /// replacement grad_input. Calls made while recording is off are not hooked.
+  template <class F>
+  HookHandle register_full_backward_hook(F&& hook) {
+    using R = std::invoke_result_t<F&, Module&, const tensor_list&, const tensor_list&>;
+    if constexpr (std::is_void_v<R>)
+      return add_backward_hook(
+          [h = std::forward<F>(hook)](Module& m, const tensor_list& gx, const tensor_list& gy) mutable {
+            h(m, gx, gy);
+            return tensor_list{};
+          });
+    else
+      return add_backward_hook(BackwardHook(std::forward<F>(hook)));
+  }
 
   /// The class name shown by summary ("Linear"); derived from the type by default.
   virtual std::string type_name() const;
@@ -81,6 +168,13 @@ class Module {
   virtual bool materialized() const { return true; }
 
  private:
+  friend class HookHandle;
+  HookHandle add_forward_pre_hook(ForwardPreHook hook);
+  HookHandle add_forward_hook(ForwardHook hook);
+  HookHandle add_backward_hook(BackwardHook hook);
+  ModuleHooks& hooks();
+  Tensor call_with_hooks(const Tensor& x);
+
   struct Slot {
     std::string name;
     Tensor* member;
@@ -95,6 +189,7 @@ class Module {
   std::vector<Slot> buffers_;
   std::vector<std::pair<std::string, Module*>> children_;
   bool training_ = true;
+  std::shared_ptr<ModuleHooks> hooks_;  // null while no hook is registered: calls cost one test
 };
 
 }  // namespace xg::nn
