@@ -187,4 +187,15 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
 /// axis before it, and so on; negative pads crop.
 Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value = 0.0);
 
+
+// ---- resampling (autograd/ops_resize.cpp) ----
+/// F::interpolate's modes for 2-D images.
+enum class InterpolateMode { Nearest, Bilinear, Bicubic };
+/// Resizes x (N, C, H, W) to `size` as PyTorch's F::interpolate: nearest (PyTorch's
+/// floor rule), bilinear, or bicubic (Keys' kernel with a = -0.75, borders replicated), with
+/// align_corners as PyTorch's (not allowed for nearest). Separable: two products with fixed
+/// interpolation matrices, so it is differentiable to any order.
+Tensor interpolate(const Tensor& x, Int2 size, InterpolateMode mode = InterpolateMode::Bilinear,
+                   bool align_corners = false);
+
 }  // namespace xg

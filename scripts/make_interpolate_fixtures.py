@@ -1,0 +1,29 @@
+#!/usr/bin/python3
+"""Regenerates tests/fixtures/torch_interpolate.npz: PyTorch's F.interpolate (nearest,
+bilinear, bicubic; align_corners false and true; up and down) in float64, with the gradient
+of sum(y * gy) for a fixed random gy. Run with Debian's python3-torch:
+    /usr/bin/python3 scripts/make_interpolate_fixtures.py
+Each case <name> stores <name>_x, _y, _gy and _gx.
+"""
+import pathlib
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+torch.set_default_dtype(torch.float64)
+out = {}
+x = torch.randn(2, 3, 5, 7)
+for mode in ("nearest", "bilinear", "bicubic"):
+    for corners in ((None,) if mode == "nearest" else (False, True)):
+        for tag, size in (("up", (9, 11)), ("down", (3, 4)), ("mixed", (12, 3)), ("one", (1, 1))):
+            name = f"{mode}_{tag}" + ("" if corners is None else f"_ac{int(corners)}")
+            xi = x.clone().requires_grad_(True)
+            y = F.interpolate(xi, size=size, mode=mode, align_corners=corners)
+            gy = torch.randn_like(y)
+            (gx,) = torch.autograd.grad((y * gy).sum(), [xi])
+            out[f"{name}_x"], out[f"{name}_y"], out[f"{name}_gy"], out[f"{name}_gx"] = x, y.detach(), gy, gx
+path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_interpolate.npz"
+np.savez_compressed(path, **{k: v.numpy() for k, v in out.items()})
+print(f"wrote {path} ({len(out)} arrays)")
