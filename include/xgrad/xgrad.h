@@ -28,3 +28,4 @@
 #include <xgrad/tensor.h>
 #include <xgrad/train/fit.h>
 #include <xgrad/train/progress.h>
+#include <xgrad/viz.h>
