@@ -8,31 +8,10 @@
 
 #include <xgrad/xgrad.h>
 
+#include "common/mnist_cnn.h"
 #include "common/options.h"
 
 namespace nn = xg::nn;
-
-struct MnistCnn : nn::Module {
-  nn::Conv2d conv1{1, 32, 3}, conv2{32, 64, 3};
-  nn::MaxPool2d pool{2};
-  nn::Dropout dropout1{0.25};
-  nn::Flatten flatten;
-  nn::Linear dense1{9216, 128};
-  nn::Dropout dropout2{0.5};
-  nn::Linear preds{128, 10};
-
-  MnistCnn() {
-    for (auto* W : {&conv1.W, &conv2.W, &dense1.W, &preds.W}) nn::init::glorot_uniform(*W);
-    register_module("conv1", conv1), register_module("conv2", conv2), register_module("pool", pool);
-    register_module("dropout1", dropout1), register_module("flatten", flatten), register_module("dense1", dense1);
-    register_module("dropout2", dropout2), register_module("preds", preds);
-  }
-  // Keras's activation='relu' arguments; the softmax is in the loss.
-  xg::Tensor forward(const xg::Tensor& x) override {
-    auto h = dropout1(pool(xg::relu(conv2(xg::relu(conv1(x))))));
-    return preds(dropout2(xg::relu(dense1(flatten(h)))));
-  }
-};
 
 int main(int argc, char** argv) {
   int epochs = 0, batch = 128, seed = 0, threads = 1, samples = 0;
