@@ -9,7 +9,7 @@ build=$(cd "${1:-build}" && pwd)
 run=$(mktemp -d)
 mkdir -p docs/images
 out=docs/tutorials.md
-examples=(two_layer_net numerical_gradient gradient_check boston_housing xor pima_diabetes forward_pass saliency_map optimizers higher_order overfitting custom_operation simple_convnet keras_mnist_cnn deep_convnet)
+examples=(two_layer_net numerical_gradient gradient_check boston_housing xor pima_diabetes forward_pass saliency_map optimizers higher_order overfitting custom_operation simple_convnet keras_mnist_cnn cnn_visualisation deep_convnet)
 {
   echo "# Tutorials: the examples, run on this machine"
   echo
@@ -37,7 +37,8 @@ for e in "${examples[@]}"; do
       printf '![%s](images/%s)\n\n' "$name" "$name"
     done
   } >> "$out"
-  rm -f "$run"/*.csv "$run"/*.dot "$run"/*.npz
+  rm -f "$run"/*.csv "$run"/*.dot
+  find "$run" -name '*.npz' ! -name keras_mnist_cnn.npz -delete  # cnn_visualisation loads it
 done
 rm -rf "$run"
 echo "wrote $out"
