@@ -51,6 +51,9 @@ tensor_list fire(BackwardCall& call, tensor_list grad_input) {
   auto hooks = call.hooks.lock();
   tensor_list grad_output = std::move(call.grad_output);  // also breaks a create_graph cycle
   call.grad_output.clear();
+  // A higher-order pass can reach the input identity without passing the output's: no
+  // output gradient then, but the hooks still see one (undefined) entry.
+  if (grad_output.empty()) grad_output = {Tensor()};
   if (!hooks) return grad_input;
   const auto snapshot = hooks->backward;  // a hook may remove hooks
   for (const auto& [id, hook] : snapshot) {

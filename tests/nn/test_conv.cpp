@@ -3,33 +3,13 @@
 // gradient_check's kink report on the textbook's ch07 check.
 #include <sstream>
 
+#include "common/mnist_cnn.h"  // Keras's mnist_cnn.py, as the examples build it
 #include "test_util.h"
 
 namespace nn = xg::nn;
 using xg::test::values_near;
 
 namespace {
-
-// Keras's examples/mnist_cnn.py; the activations are functions, as Keras's activation=
-// arguments, so summary() lists the same eight layers.
-struct KerasMnistCnn : nn::Module {
-  nn::Conv2d conv1{1, 32, 3}, conv2{32, 64, 3};
-  nn::MaxPool2d pool{2};
-  nn::Dropout dropout1{0.25};
-  nn::Flatten flatten;
-  nn::Linear dense1{9216, 128};
-  nn::Dropout dropout2{0.5};
-  nn::Linear preds{128, 10};
-  KerasMnistCnn() {
-    register_module("conv1", conv1), register_module("conv2", conv2), register_module("pool", pool);
-    register_module("dropout1", dropout1), register_module("flatten", flatten), register_module("dense1", dense1);
-    register_module("dropout2", dropout2), register_module("preds", preds);
-  }
-  xg::Tensor forward(const xg::Tensor& x) override {
-    auto h = dropout1(pool(xg::relu(conv2(xg::relu(conv1(x))))));
-    return preds(dropout2(xg::relu(dense1(flatten(h)))));
-  }
-};
 
 void build_simple_convnet(nn::Sequential& net) {
   net.emplace<nn::Conv2d>(1, 30, 5);
@@ -93,7 +73,7 @@ TEST(Conv2dModule, LazyInChannelsAndFeatures) {
 
 TEST(Summary, TheReferenceCnnsParameterCounts) {
   std::ostringstream os;
-  KerasMnistCnn keras;
+  MnistCnn keras;  // examples/common/mnist_cnn.h: the model the examples train
   auto s = nn::summary(keras, {1, 1, 28, 28}, os);
   EXPECT_EQ(counts(s), (std::vector<std::int64_t>{320, 18496, 0, 0, 0, 1179776, 0, 1290}));
   EXPECT_EQ(s.total, 1199882);

@@ -164,3 +164,26 @@ TEST(ModuleHook, SummaryLeavesNoHookBehind) {
   nn::summary(l, {1, 2}, os, kFloat64);
   EXPECT_EQ(l(ones({1, 2}, kFloat64)).grad_fn_name(), "LinearBackward");
 }
+
+TEST(ModuleHook, BackwardHooksWorkWithCreateGraph) {
+  // Tanh with a hook doubling grad_input: g = 2 (1 - tanh² x) stays differentiable. The
+  // second-order pass flows through the call's input again, so the hook doubles that
+  // gradient too (as PyTorch's hooks on the call's BackwardHookFunction node), seeing an
+  // undefined grad_output: d/dx g = 2 · 2 · (-2 tanh x (1 - tanh² x)).
+  nn::Tanh tanh_module;
+  tensor_list last_gy;
+  tanh_module.register_full_backward_hook([&last_gy](nn::Module&, const tensor_list& gx, const tensor_list& gy) {
+    last_gy = gy;
+    return tensor_list{gx[0] * 2.0};
+  });
+  auto x = tensor({0.5, -1.0}, {2}, kFloat64).requires_grad_();
+  auto g = grad({tanh_module(x).sum()}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];
+  const double t0 = std::tanh(0.5), t1 = std::tanh(-1.0);
+  EXPECT_TRUE(values_near(g, {2 * (1 - t0 * t0), 2 * (1 - t1 * t1)}, 1e-12));
+  ASSERT_EQ(last_gy.size(), 1u);
+  EXPECT_TRUE(last_gy[0].defined());
+  ASSERT_TRUE(g.requires_grad());
+  EXPECT_TRUE(values_near(grad({g.sum()}, {x})[0], {-8 * t0 * (1 - t0 * t0), -8 * t1 * (1 - t1 * t1)}, 1e-12));
+  ASSERT_EQ(last_gy.size(), 1u);
+  EXPECT_FALSE(last_gy[0].defined());
+}

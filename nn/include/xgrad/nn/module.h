@@ -66,7 +66,9 @@ using ForwardPreHook = std::function<Tensor(Module& module, const Tensor& input)
 using ForwardHook = std::function<Tensor(Module& module, const Tensor& input, const Tensor& output)>;
 /// Sees the gradients with respect to the module's input and output ({undefined} for an
 /// input that needs none) once backward has passed through the module; may return
-/// replacement input gradients (the same count) or {} to keep them.
+/// replacement input gradients (the same count) or {} to keep them. A create_graph
+/// (higher-order) pass through the call's input runs it again, grad_output then undefined
+/// if that pass did not come through the call's output.
 using BackwardHook =
     std::function<tensor_list(Module& module, const tensor_list& grad_input, const tensor_list& grad_output)>;
 
