@@ -25,6 +25,13 @@ inline ::testing::AssertionResult values_near(const Tensor& x, const std::vector
   return ::testing::AssertionSuccess();
 }
 
+/// The largest |a - b| (shapes must match: a mismatch fails the test and gives 1e300).
+inline double max_abs_diff(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.shape(), b.shape());
+  if (a.shape() != b.shape()) return 1e300;
+  return (a - b).abs().max().item();
+}
+
 /// A float64 tensor requiring grad, from values and shape.
 inline Tensor param(const std::vector<double>& values, const Shape& shape) {
   return tensor(values, shape, kFloat64).requires_grad_();

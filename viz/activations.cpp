@@ -72,6 +72,8 @@ ActivationMaximization activation_maximization(nn::Module& model, nn::Module& la
 
   ActivationMaximization result;
   double best = std::numeric_limits<double>::infinity();
+  Tensor A;
+  const nn::ScopedHook hook = detail::capture(layer, A);
   for (int it = 0; it < o.iterations(); ++it) {
     if (o.jitter() > 0 && shape.size() >= 3) {
       auto shift = [&] { return static_cast<std::int64_t>(gen.below(static_cast<std::uint64_t>(2 * o.jitter() + 1))) - o.jitter(); };
@@ -81,10 +83,9 @@ ActivationMaximization activation_maximization(nn::Module& model, nn::Module& la
     }
     EnableGradGuard grad_on;
     Tensor xi = x.detach().requires_grad_();
-    Tensor A;
-    nn::ScopedHook hook(layer.register_forward_hook([&A](nn::Module&, const Tensor&, const Tensor& y) { A = y; }));
+    A = Tensor();
     model(xi);
-    if (!A.defined()) fail(op, ": the layer (", layer.type_name(), ") was not called by ", model.type_name(), "'s forward");
+    detail::check_called(A, layer, model, op);
     if (A.dim() < 2 || filter < 0 || filter >= A.size(1))
       fail(op, ": filter ", filter, " is out of range for the layer's output of shape ", xg::detail::shape_str(A.shape()));
     const Tensor act = A.narrow(1, filter, 1).mean() * o.act_weight();

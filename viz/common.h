@@ -27,9 +27,11 @@ Tensor scores(nn::Module& model, const Tensor& x, const char* op);
 /// Σ_n scores[n, c_n]: one backward gives every sample's own gradient.
 Tensor class_score(const Tensor& scores, const Classes& classes, const char* op);
 
-/// Runs the model on x and returns its output, capturing `layer`'s output in `activation`
-/// (throws naming `op` if the model never called the layer).
-Tensor run_capturing(nn::Module& model, nn::Module& layer, const Tensor& x, Tensor& activation, const char* op);
+/// Captures `layer`'s output in `activation` at each call while the returned hook lives.
+nn::ScopedHook capture(nn::Module& layer, Tensor& activation);
+/// Throws naming `op` when a forward pass left `activation` undefined: the model never
+/// called the layer.
+void check_called(const Tensor& activation, const nn::Module& layer, const nn::Module& model, const char* op);
 
 /// The softmax probability of class `cls` for each row of a batch (one forward pass).
 std::vector<double> probabilities(nn::Module& model, const Tensor& batch, std::int64_t cls, const char* op);

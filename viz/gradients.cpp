@@ -48,14 +48,15 @@ Tensor class_score(const Tensor& y, const Classes& classes, const char* op) {
   return pick(y, tensor(c, {y.size(0)}, kInt64)).sum();
 }
 
-Tensor run_capturing(nn::Module& model, nn::Module& layer, const Tensor& x, Tensor& activation, const char* op) {
-  activation = Tensor();
-  nn::ScopedHook hook(layer.register_forward_hook([&activation](nn::Module&, const Tensor&, const Tensor& y) { activation = y; }));
-  Tensor y = scores(model, x, op);
+nn::ScopedHook capture(nn::Module& layer, Tensor& activation) {
+  return nn::ScopedHook(
+      layer.register_forward_hook([&activation](nn::Module&, const Tensor&, const Tensor& y) { activation = y; }));
+}
+
+void check_called(const Tensor& activation, const nn::Module& layer, const nn::Module& model, const char* op) {
   if (!activation.defined())
     fail(op, ": the layer (", layer.type_name(), ") was not called by ", model.type_name(),
          "'s forward; pass a module the model calls through operator()");
-  return y;
 }
 
 }  // namespace detail
@@ -107,8 +108,13 @@ Tensor grad_cam(nn::Module& model, nn::Module& layer, const Tensor& x, const Cla
   detail::EvalMode eval(model);
   EnableGradGuard grad_on;
   Tensor A;
-  // A leaf copy of x requiring grad makes A differentiable even with frozen parameters.
-  const Tensor y = detail::run_capturing(model, layer, x.detach().requires_grad_(), A, op);
+  Tensor y;
+  {
+    const nn::ScopedHook hook = detail::capture(layer, A);
+    // A leaf copy of x requiring grad makes A differentiable even with frozen parameters.
+    y = detail::scores(model, x.detach().requires_grad_(), op);
+  }
+  detail::check_called(A, layer, model, op);
   if (A.dim() < 2 || A.size(0) != x.size(0))
     fail(op, ": expected the layer's output to be (N, channels, ...) for ", x.size(0), " inputs, got ",
          xg::detail::shape_str(A.shape()));
@@ -147,10 +153,11 @@ Tensor feature_maps(nn::Module& model, nn::Module& layer, const Tensor& x) {
   detail::EvalMode eval(model);
   NoGradGuard no_grad;
   Tensor A;
-  nn::ScopedHook hook(layer.register_forward_hook([&A](nn::Module&, const Tensor&, const Tensor& y) { A = y; }));
-  model(x);
-  if (!A.defined())
-    fail("feature_maps: the layer (", layer.type_name(), ") was not called by ", model.type_name(), "'s forward");
+  {
+    const nn::ScopedHook hook = detail::capture(layer, A);
+    model(x);
+  }
+  detail::check_called(A, layer, model, "feature_maps");
   return A.detach();
 }
 

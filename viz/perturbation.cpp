@@ -54,7 +54,8 @@ Tensor occlusion(nn::Module& model, const Tensor& x, const Classes& classes, con
   detail::EvalMode eval(model);
   NoGradGuard no_grad;
   const double fill = o.fill() ? *o.fill() : (x.min().item() + x.max().item()) / 2;
-  const auto cls = classes.per_sample(N, detail::scores(model, x.narrow(0, 0, 1), op).size(1), op);
+  const Tensor unoccluded = softmax(detail::scores(model, x, op), 1);  // (N, classes)
+  const auto cls = classes.per_sample(N, unoccluded.size(1), op);
 
   std::vector<std::pair<std::int64_t, std::int64_t>> patches;  // top-left corners
   for (std::int64_t r = 0; r + k.h <= H; r += s.h)
@@ -77,9 +78,8 @@ Tensor occlusion(nn::Module& model, const Tensor& x, const Classes& classes, con
             count[static_cast<std::size_t>(i * W + j)] += 1;
           }
     }
-    const double unoccluded = detail::probabilities(model, image, cls[n], op)[0];
-    for (std::int64_t i = 0; i < H * W; ++i)
-      out[static_cast<std::size_t>(n * H * W + i)] = count[i] > 0 ? sum[i] / count[i] : unoccluded;
+    const double p0 = unoccluded.at({n, cls[n]});
+    for (std::int64_t i = 0; i < H * W; ++i) out[static_cast<std::size_t>(n * H * W + i)] = count[i] > 0 ? sum[i] / count[i] : p0;
   }
   return tensor(out, {N, H, W}, x.dtype());
 }

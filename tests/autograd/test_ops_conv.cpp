@@ -15,11 +15,7 @@ namespace {
 xg::Tensor fixture(const std::string& key) { return xg::test::fixture("torch_conv.npz", key); }
 bool has_fixture(const std::string& key) { return xg::test::fixture("torch_conv.npz", key, false).defined(); }
 
-double max_abs_diff(const xg::Tensor& a, const xg::Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  if (a.shape() != b.shape()) return 1e300;
-  return (a - b).abs().max().item();
-}
+using xg::test::max_abs_diff;
 
 using Op = std::function<xg::Tensor(const xg::Tensor&, const xg::Tensor&, const xg::Tensor&)>;
 

@@ -9,10 +9,7 @@ using xg::testing::gradgradcheck_ok;
 
 namespace {
 Tensor fixture(const std::string& key) { return xg::test::fixture("torch_interpolate.npz", key); }
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape()) return 1e300;
-  return (a - b).abs().max().item();
-}
+using xg::test::max_abs_diff;
 }  // namespace
 
 TEST(Interpolate, BilinearByHand) {

@@ -68,9 +68,12 @@ TEST(ModuleHook, AddNothingToTheGraphWithoutHooks) {
   nn::Linear l(2, 2, true, kFloat64);
   const Tensor x = ones({1, 2}, kFloat64);
   const std::string plain = l(x).grad_fn_name();
+  EXPECT_FALSE(l.has_hooks());
   auto h = l.register_full_backward_hook([](nn::Module&, const tensor_list&, const tensor_list&) {});
+  EXPECT_TRUE(l.has_hooks());
   EXPECT_EQ(l(x).grad_fn_name(), "BackwardHookBackward");
   h.remove();
+  EXPECT_FALSE(l.has_hooks());  // the registry is freed: back to one null test per call
   EXPECT_EQ(l(x).grad_fn_name(), plain);
 }
 
@@ -159,10 +162,18 @@ TEST(ModuleHook, AGraphOutlivingItsModuleCallsNothing) {
 }
 
 TEST(ModuleHook, SummaryLeavesNoHookBehind) {
-  nn::Linear l(2, 3, true, kFloat64);
+  manual_seed(2);
+  Block model;
   std::ostringstream os;
-  nn::summary(l, {1, 2}, os, kFloat64);
-  EXPECT_EQ(l(ones({1, 2}, kFloat64)).grad_fn_name(), "LinearBackward");
+  const auto s = nn::summary(model, {1, 2}, os, kFloat64);
+  EXPECT_EQ(s.rows.size(), 3u);  // body.0, body.1, head: recorded through forward hooks
+  for (nn::Module* m : {static_cast<nn::Module*>(&model), static_cast<nn::Module*>(&model.body),
+                        &model.body[0], &model.body[1], static_cast<nn::Module*>(&model.head)})
+    EXPECT_FALSE(m->has_hooks()) << m->type_name();
+  // Also when the forward pass throws.
+  EXPECT_THROW(nn::summary(model, {1, 5}, os, kFloat64), Error);
+  EXPECT_FALSE(model.head.has_hooks());
+  EXPECT_FALSE(model.body[0].has_hooks());
 }
 
 TEST(ModuleHook, BackwardHooksWorkWithCreateGraph) {

@@ -125,6 +125,9 @@ class Module {
       return add_backward_hook(BackwardHook(std::forward<F>(hook)));
   }
 
+  /// True while a hook is registered on this module itself (not its children).
+  bool has_hooks() const { return hooks_ != nullptr; }
+
   /// The class name shown by summary ("Linear"); derived from the type by default.
   virtual std::string type_name() const;
 
