@@ -126,4 +126,36 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
   });
 }
 
+Tensor log1p(const Tensor& x) {
+  return record("log1p", {x}, kernel::unary(Unary::Log1p, x, "log1p"), {x},
+                [](Node& n, const Tensor& gy) { return tensor_list{gy / (n.saved(0) + 1.0)}; });  // 1 / (1 + x)
+}
+
+Tensor expm1(const Tensor& x) {
+  Tensor y = kernel::unary(Unary::Expm1, x, "expm1");
+  return record("expm1", {x}, y, {y}, [](Node& n, const Tensor& gy) {
+    return tensor_list{gy * (n.saved(0) + 1.0)};  // d/dx (e^x - 1) = e^x = y + 1
+  });
+}
+
+Tensor erf(const Tensor& x) {
+  return record("erf", {x}, kernel::unary(Unary::Erf, x, "erf"), {x}, [](Node& n, const Tensor& gy) {
+    const Tensor x = n.saved(0);
+    return tensor_list{gy * exp(-(x * x)) * 1.1283791670955126};  // 2/√π e^(-x²)
+  });
+}
+
+Tensor gelu(const Tensor& x, const std::string& approximate) {
+  if (approximate == "none") return x * 0.5 * (1.0 + erf(x * 0.7071067811865476));
+  if (approximate == "tanh") return x * 0.5 * (1.0 + tanh((x + pow(x, 3.0) * 0.044715) * 0.7978845608028654));
+  fail("gelu: approximate must be \"none\" or \"tanh\", got \"", approximate, "\"");
+}
+
+Tensor silu(const Tensor& x) { return x * sigmoid(x); }
+
+Tensor elu(const Tensor& x, double alpha) {
+  if (autograd::probing_kinks()) autograd::note_kink("elu", x);  // a kink at 0 unless alpha = 1
+  return where(x > 0.0, x, expm1(x) * alpha);
+}
+
 }  // namespace xg

@@ -2,6 +2,7 @@
 #include <xgrad/detail/format.h>
 #include <cmath>
 
+#include <xgrad/autograd.h>
 #include <xgrad/nn/init.h>
 #include <xgrad/nn/layers.h>
 #include <xgrad/ops.h>
@@ -70,11 +71,36 @@ Tensor LeakyReLU::forward(const Tensor& x) { return leaky_relu(x, slope_); }
 Tensor Tanh::forward(const Tensor& x) { return tanh(x); }
 Tensor Softplus::forward(const Tensor& x) { return softplus(x); }
 Tensor Softmax::forward(const Tensor& x) { return softmax(x, axis_); }
+GELU::GELU(std::string approximate) : approximate_(std::move(approximate)) {
+  if (approximate_ != "none" && approximate_ != "tanh")
+    fail("GELU: approximate must be \"none\" or \"tanh\", got \"", approximate_, "\"");
+}
+Tensor GELU::forward(const Tensor& x) { return gelu(x, approximate_); }
+Tensor SiLU::forward(const Tensor& x) { return silu(x); }
+Tensor ELU::forward(const Tensor& x) { return elu(x, alpha_); }
 Tensor Flatten::forward(const Tensor& x) { return flatten(x, start_, end_); }
 
 Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype) {
+  if (num_embeddings <= 0 || embedding_dim <= 0)
+    fail("Embedding: sizes must be positive, got num_embeddings=", num_embeddings, ", embedding_dim=", embedding_dim);
   W = randn({num_embeddings, embedding_dim}, dtype);
   register_parameter("W", W);
+}
+
+Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, std::int64_t padding_idx, Dtype dtype)
+    : Embedding(num_embeddings, embedding_dim, dtype) {
+  if (padding_idx < -num_embeddings || padding_idx >= num_embeddings)
+    fail("Embedding: padding_idx ", padding_idx, " is out of range for ", num_embeddings, " embeddings");
+  padding_idx_ = padding_idx < 0 ? padding_idx + num_embeddings : padding_idx;
+  std::vector<double> keep(static_cast<std::size_t>(num_embeddings), 1.0);
+  keep[static_cast<std::size_t>(padding_idx_)] = 0.0;
+  const Tensor mask = tensor(keep, {num_embeddings, 1}, dtype);
+  {
+    NoGradGuard no_grad;
+    W.mul_(mask);  // the padding row starts at zero
+  }
+  // ... and never learns: a gradient hook on the table drops that row's gradient.
+  W.register_hook([mask](const Tensor& g) { return g * mask.to(g.dtype()); });
 }
 
 Tensor Embedding::forward(const Tensor& indices) {
@@ -82,6 +108,28 @@ Tensor Embedding::forward(const Tensor& indices) {
   Shape shape = indices.shape();
   shape.push_back(W.shape()[1]);
   return reshape(index_select(W, 0, reshape(indices, {-1})), shape);
+}
+
+LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine, Dtype dtype)
+    : normalized_shape_(std::move(normalized_shape)), eps_(eps) {
+  if (normalized_shape_.empty()) fail("LayerNorm: normalized_shape must not be empty");
+  for (auto d : normalized_shape_)
+    if (d <= 0) fail("LayerNorm: normalized_shape ", detail::shape_str(normalized_shape_), " must be positive");
+  if (!(eps > 0)) fail("LayerNorm: eps must be positive, got ", eps);
+  if (elementwise_affine) {
+    gamma = ones(normalized_shape_, dtype);
+    beta = zeros(normalized_shape_, dtype);
+    register_parameter("gamma", gamma);
+    register_parameter("beta", beta);
+  }
+}
+
+Tensor LayerNorm::forward(const Tensor& x) {
+  const auto k = static_cast<std::int64_t>(normalized_shape_.size());
+  if (x.dim() < k || !std::equal(normalized_shape_.begin(), normalized_shape_.end(), x.shape().end() - k))
+    fail("LayerNorm", detail::shape_str(normalized_shape_), ": expected an input ending in ",
+         detail::shape_str(normalized_shape_), ", got ", detail::shape_str(x.shape()));
+  return layer_norm(x, normalized_shape_, gamma, beta, eps_);
 }
 
 }  // namespace xg::nn

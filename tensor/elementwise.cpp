@@ -224,6 +224,9 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
       case Unary::Softplus:
         // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|.
         return map_loop<T>(x, [](T v) { return std::max(v, T(0)) + std::log1p(std::exp(-std::fabs(v))); });
+      case Unary::Log1p: return map_loop<T>(x, [](T v) { return std::log1p(v); });
+      case Unary::Expm1: return map_loop<T>(x, [](T v) { return std::expm1(v); });
+      case Unary::Erf: return map_loop<T>(x, [](T v) { return std::erf(v); });
     }
     return Tensor();
   });

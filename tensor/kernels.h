@@ -16,7 +16,7 @@ enum class Binary {
   TanhGrad,     // b * (1 - a^2), a = tanh(x)
   ReluGrad,     // a > 0 ? b : 0, a = x
 };
-enum class Unary { Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Sign, Softplus };
+enum class Unary { Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Sign, Softplus, Log1p, Expm1, Erf };
 enum class Reduce { Sum, Max, Min };
 
 /// Elementwise a (op) b with broadcasting; operands are promoted to a common dtype (int64

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <xgrad/tensor.h>
@@ -81,6 +82,18 @@ Tensor leaky_relu(const Tensor& x, double slope = 0.01);
 Tensor softplus(const Tensor& x);
 /// min(max(x, lo), hi); gradient 1 inside [lo, hi] (inclusive), 0 outside.
 Tensor clamp(const Tensor& x, double lo, double hi);
+/// log(1 + x) and e^x - 1, accurate near 0 (std::log1p, std::expm1).
+Tensor log1p(const Tensor& x);
+Tensor expm1(const Tensor& x);
+/// The error function, 2/√π ∫_0^x e^(-t²) dt.
+Tensor erf(const Tensor& x);
+/// GELU: x Φ(x) = x/2 (1 + erf(x/√2)); with approximate = "tanh", PyTorch's
+/// x/2 (1 + tanh(√(2/π) (x + 0.044715 x³))). Composed, so differentiable to any order.
+Tensor gelu(const Tensor& x, const std::string& approximate = "none");
+/// SiLU (swish): x · sigmoid(x).
+Tensor silu(const Tensor& x);
+/// ELU: x for x > 0, alpha (e^x - 1) otherwise.
+Tensor elu(const Tensor& x, double alpha = 1.0);
 
 // ---- reductions (autograd/ops_reduce.cpp); empty axes = all axes ----
 Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
@@ -95,6 +108,14 @@ Tensor argmax(const Tensor& x);
 Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdims = false);
 Tensor argmin(const Tensor& x);
 Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdims = false);
+/// Layer normalisation over the last normalized_shape.size() axes (which must equal
+/// normalized_shape): (x - mean) / sqrt(var + eps), biased variance, times weight plus bias
+/// when they are defined (both of normalized_shape). libtorch's argument order.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
+                  const Tensor& bias = Tensor(), double eps = 1e-5);
+/// Inverted dropout as libtorch's torch::dropout: in training, zeroes each element with
+/// probability p and scales the rest by 1/(1-p); the identity when not training.
+Tensor dropout(const Tensor& x, double p = 0.5, bool training = true);
 /// Numerically stable softmax, log-softmax and log-sum-exp along an axis.
 Tensor softmax(const Tensor& x, std::int64_t axis = -1);
 Tensor log_softmax(const Tensor& x, std::int64_t axis = -1);

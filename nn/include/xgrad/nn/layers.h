@@ -74,6 +74,29 @@ class Softplus : public Module {
  public:
   Tensor forward(const Tensor& x) override;
 };
+/// GELU; approximate "tanh" for PyTorch's tanh form (see xg::gelu).
+class GELU : public Module {
+ public:
+  explicit GELU(std::string approximate = "none");
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  std::string approximate_;
+};
+/// SiLU (swish): x · sigmoid(x).
+class SiLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+/// ELU with scale alpha for negative inputs.
+class ELU : public Module {
+ public:
+  explicit ELU(double alpha = 1.0) : alpha_(alpha) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  double alpha_;
+};
 class Softmax : public Module {
  public:
   explicit Softmax(std::int64_t axis = -1) : axis_(axis) {}
@@ -175,12 +198,34 @@ class Dropout2d : public Module {
 };
 
 /// A lookup table: int64 indices of any shape -> their rows of W (num_embeddings, dim).
-/// Default init: W ~ N(0, 1).
+/// Default init: W ~ N(0, 1). With a padding_idx (negative counts from the end, as
+/// PyTorch), that row starts at zero and never receives a gradient: padding positions
+/// stay zero vectors through training.
 class Embedding : public Module {
  public:
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype = kFloat32);
+  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, std::int64_t padding_idx, Dtype dtype = kFloat32);
   Tensor forward(const Tensor& indices) override;
+  /// The padding row, or -1 when there is none.
+  std::int64_t padding_idx() const { return padding_idx_; }
   Tensor W;
+
+ private:
+  std::int64_t padding_idx_ = -1;
+};
+
+/// Layer normalisation over the trailing normalized_shape axes (xg::layer_norm), with a
+/// learnable per-element scale gamma (ones) and shift beta (zeros) unless
+/// elementwise_affine is false; the textbook's BatchNorm names, libtorch's semantics.
+class LayerNorm : public Module {
+ public:
+  explicit LayerNorm(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true, Dtype dtype = kFloat32);
+  Tensor forward(const Tensor& x) override;
+  Tensor gamma, beta;
+
+ private:
+  Shape normalized_shape_;
+  double eps_;
 };
 
 }  // namespace xg::nn
