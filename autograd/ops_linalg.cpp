@@ -76,4 +76,25 @@ Tensor linear(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in) {
   });
 }
 
+Tensor linear_t(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in) {
+  if (x_in.dim() != 2 || W_in.dim() != 2 || x_in.shape()[1] != W_in.shape()[1] ||
+      (b_in.defined() && (b_in.dim() != 1 || b_in.shape()[0] != W_in.shape()[0])))
+    fail("linear_t: x ", detail::shape_str(x_in.shape()), " @ W^T ", detail::shape_str(W_in.shape()),
+         b_in.defined() ? " + b " + detail::shape_str(b_in.shape()) : std::string(),
+         ": expected x (N, in), W (out, in) and b (out)");
+  if (x_in.dtype() == kInt64 || W_in.dtype() == kInt64 || (b_in.defined() && b_in.dtype() == kInt64))
+    fail("linear_t: int64 operands are not supported; convert with .to(xg::kFloat32)");
+  if (!b_in.defined()) return mm(x_in.to(promote(x_in.dtype(), W_in.dtype())), W_in.to(promote(x_in.dtype(), W_in.dtype())),
+                                 false, true);
+  const Dtype dt = promote(promote(x_in.dtype(), W_in.dtype()), b_in.dtype());
+  const Tensor x = x_in.to(dt), W = W_in.to(dt), b = b_in.to(dt);
+  return record("linear", {x, W, b}, kernel::linear(x, W, b, true), {x, W}, [](Node& n, const Tensor& gy) {
+    const auto s = n.saved();
+    // y = x W^T + b: dx = gy W, dW = gy^T x, db = sum of gy over the batch.
+    return tensor_list{n.needs_input_grad(0) ? mm(gy, s[1], false, false) : Tensor(),
+                       n.needs_input_grad(1) ? mm(gy, s[0], true, false) : Tensor(),
+                       n.needs_input_grad(2) ? sum(gy, {0}) : Tensor()};
+  });
+}
+
 }  // namespace xg

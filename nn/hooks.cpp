@@ -126,7 +126,7 @@ HookHandle Module::add_backward_hook(BackwardHook hook) {
   return HookHandle(hooks_, h.next_id++);
 }
 
-Tensor Module::call_with_hooks(const Tensor& x) {
+Tensor Module::call_with_hooks(const Tensor& x, const std::function<Tensor(const Tensor&)>& body) {
   const std::shared_ptr<ModuleHooks> hooks = hooks_;  // alive even if a hook removes them all
   Tensor input = x;
   for (const auto& [id, hook] : std::vector(hooks->pre))
@@ -144,7 +144,7 @@ Tensor Module::call_with_hooks(const Tensor& x) {
     }
   }
 
-  Tensor output = forward(input);
+  Tensor output = body(input);
   for (const auto& [id, hook] : std::vector(hooks->forward))
     if (Tensor replaced = hook(*this, input, output); replaced.defined()) output = replaced;
 

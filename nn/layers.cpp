@@ -127,7 +127,7 @@ LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine
 Tensor LayerNorm::forward(const Tensor& x) {
   const auto k = static_cast<std::int64_t>(normalized_shape_.size());
   if (x.dim() < k || !std::equal(normalized_shape_.begin(), normalized_shape_.end(), x.shape().end() - k))
-    fail("LayerNorm", detail::shape_str(normalized_shape_), ": expected an input ending in ",
+    fail("LayerNorm: expected an input ending in ",
          detail::shape_str(normalized_shape_), ", got ", detail::shape_str(x.shape()));
   return layer_norm(x, normalized_shape_, gamma, beta, eps_);
 }

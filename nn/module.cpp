@@ -13,7 +13,9 @@
 
 namespace xg::nn {
 
-Tensor Module::operator()(const Tensor& x) { return hooks_ ? call_with_hooks(x) : forward(x); }
+Tensor Module::operator()(const Tensor& x) {
+  return call(x, [this](const Tensor& input) { return forward(input); });
+}
 
 std::string Module::type_name() const {
   int status = 0;

@@ -67,8 +67,9 @@ Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdims);
 Tensor gemm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b);
 
 /// x @ W + b for x (N, in), W (in, out), b (out): b is broadcast into the output, then gemm
-/// accumulates onto it (beta = 1), so the bias costs no extra pass.
-Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b);
+/// accumulates onto it (beta = 1), so the bias costs no extra pass. With trans_w, W is
+/// stored (out, in) (PyTorch's layout) and read transposed in place.
+Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, bool trans_w = false);
 
 /// Materialised permutation of the axes.
 Tensor permute(const Tensor& x, const Axes& perm);

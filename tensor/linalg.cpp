@@ -80,8 +80,10 @@ Tensor gemm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   return c;
 }
 
-Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b) {
-  const std::int64_t m = x.shape()[0], k = x.shape()[1], n = W.shape()[1];
+Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, bool trans_w) {
+  const std::int64_t m = x.shape()[0], k = x.shape()[1], n = W.shape()[trans_w ? 0 : 1];
+  const auto tw = trans_w ? CblasTrans : CblasNoTrans;
+  const int ldw = static_cast<int>(trans_w ? k : n);
   Tensor c = detail::make_tensor({m, n}, x.dtype());
   const auto fill_rows = [&](auto tag) {
     using T = decltype(tag);
@@ -97,11 +99,11 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b) {
                        [&](std::int64_t r0, std::int64_t r1, int) {
                          const int R = static_cast<int>(r1 - r0), N = static_cast<int>(n), K = static_cast<int>(k);
                          if (x.dtype() == kFloat32)
-                           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, N, K, 1.0f, x.data<float>() + r0 * k,
-                                       K, W.data<float>(), N, 1.0f, c.data<float>() + r0 * n, N);
+                           cblas_sgemm(CblasRowMajor, CblasNoTrans, tw, R, N, K, 1.0f, x.data<float>() + r0 * k, K,
+                                       W.data<float>(), ldw, 1.0f, c.data<float>() + r0 * n, N);
                          else
-                           cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, N, K, 1.0, x.data<double>() + r0 * k,
-                                       K, W.data<double>(), N, 1.0, c.data<double>() + r0 * n, N);
+                           cblas_dgemm(CblasRowMajor, CblasNoTrans, tw, R, N, K, 1.0, x.data<double>() + r0 * k, K,
+                                       W.data<double>(), ldw, 1.0, c.data<double>() + r0 * n, N);
                        });
   return c;
 }

@@ -16,6 +16,7 @@
 #include <xgrad/nn/layers.h>
 #include <xgrad/nn/losses.h>
 #include <xgrad/nn/module.h>
+#include <xgrad/nn/recurrent.h>
 #include <xgrad/nn/save.h>
 #include <xgrad/nn/summary.h>
 #include <xgrad/npz.h>

@@ -127,6 +127,23 @@ TEST(Embedding, LooksUpRows) {
   EXPECT_TRUE(gradients_match([&] { return emb(idx).pow(2).sum(); }, emb.named_parameters()));
 }
 
+TEST(Embedding, PaddingIdxRowStaysZero) {
+  xg::manual_seed(17);
+  xg::nn::Embedding emb(5, 3, /*padding_idx=*/-1);  // the last row, as PyTorch counts
+  EXPECT_EQ(emb.padding_idx(), 4);
+  EXPECT_TRUE(values_near(emb(xg::tensor({4}, xg::kInt64)), {0, 0, 0}));
+  xg::optim::SGD opt(emb.parameters(), 0.5);
+  auto idx = xg::tensor({{4, 1}, {4, 2}}, xg::kInt64);
+  emb(idx).pow(2).sum().backward();
+  const auto g = emb.W.grad().to_vector<double>();
+  EXPECT_EQ(std::vector<double>(g.begin() + 12, g.end()), std::vector<double>(3, 0.0));  // no gradient for padding
+  EXPECT_NE(g[3], 0.0);                                                                   // row 1 learns
+  opt.step();
+  EXPECT_TRUE(values_near(emb(xg::tensor({4}, xg::kInt64)), {0, 0, 0}));
+  EXPECT_XG_ERROR(xg::nn::Embedding(5, 3, 5), "Embedding: padding_idx 5 is out of range for 5 embeddings");
+  EXPECT_XG_ERROR(xg::nn::Embedding(0, 3), "Embedding: sizes must be positive");
+}
+
 TEST(Init, DistributionsAndConstants) {
   xg::manual_seed(5);
   auto w = xg::empty({500, 200});

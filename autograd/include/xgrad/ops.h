@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <xgrad/tensor.h>
@@ -169,6 +170,24 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 /// x @ W + b, fused: for 2-D x (N, in), W (in, out), b (out), one gemm writes onto the
 /// broadcast bias. Other shapes fall back to matmul(x, W) + b. What nn::Linear computes.
 Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b);
+/// x @ W^T + b for x (N, in) and W stored (out, in), PyTorch's layout (what
+/// torch::nn::functional::linear computes); b (out) may be undefined. gemm reads W
+/// transposed in place, so no copy of W is made. What the recurrent layers use.
+Tensor linear_t(const Tensor& x, const Tensor& W, const Tensor& b = Tensor());
+
+// ---- recurrent cells (autograd/ops_recurrent.cpp): libtorch's functions. x (N, I), states
+// (N, H), weights in PyTorch's layout: w_ih (G·H, I), w_hh (G·H, H), biases (G·H) or undefined.
+/// h' = tanh(x w_ih^T + b_ih + h w_hh^T + b_hh); rnn_relu_cell with relu.
+Tensor rnn_tanh_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh,
+                     const Tensor& b_ih = Tensor(), const Tensor& b_hh = Tensor());
+Tensor rnn_relu_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh,
+                     const Tensor& b_ih = Tensor(), const Tensor& b_hh = Tensor());
+/// (h', c') with gates i, f, g, o: c' = σ(f) c + σ(i) tanh(g), h' = σ(o) tanh(c').
+std::tuple<Tensor, Tensor> lstm_cell(const Tensor& x, const std::tuple<Tensor, Tensor>& hx, const Tensor& w_ih,
+                                     const Tensor& w_hh, const Tensor& b_ih = Tensor(), const Tensor& b_hh = Tensor());
+/// h' = (1 - z) n + z h with gates r, z, n; n = tanh(x_n + r (h w_hn^T + b_hn)).
+Tensor gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh,
+                const Tensor& b_ih = Tensor(), const Tensor& b_hh = Tensor());
 
 // ---- convolution and pooling (autograd/ops_conv.cpp, ops_pool.cpp) ----
 // Layout NCHW. Convolution weights are (out_channels, in_channels/groups, kh, kw), as the

@@ -168,6 +168,15 @@ class Module {
  protected:
   /// Called by train(); layers whose behaviour depends on the mode may override it.
   virtual void on_train(bool) {}
+  /// Runs `body(x)` as operator() runs forward: with this module's hooks around it. For a
+  /// module whose forward takes or returns more than one tensor (the recurrent layers): the
+  /// hooks see x, the primary input, and body's result, the primary output; the other
+  /// results travel through body's captures.
+  template <class F>
+  Tensor call(const Tensor& x, F&& body) {
+    if (!hooks_) return body(x);
+    return call_with_hooks(x, std::function<Tensor(const Tensor&)>(std::forward<F>(body)));
+  }
   /// False while a lazy layer has not yet seen the input that sizes its parameters:
   /// parameters() and state() then throw rather than silently leave them out.
   virtual bool materialized() const { return true; }
@@ -178,7 +187,7 @@ class Module {
   HookHandle add_forward_hook(ForwardHook hook);
   HookHandle add_backward_hook(BackwardHook hook);
   ModuleHooks& hooks();
-  Tensor call_with_hooks(const Tensor& x);
+  Tensor call_with_hooks(const Tensor& x, const std::function<Tensor(const Tensor&)>& body);
 
   struct Slot {
     std::string name;

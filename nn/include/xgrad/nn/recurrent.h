@@ -1,0 +1,179 @@
+// Recurrent layers: RNN (tanh or relu), LSTM and GRU, and their single-step cells, with
+// libtorch's options, semantics and PyTorch's parameter names and layouts, so weights
+// exported from PyTorch load with xg::load and give the same outputs.
+//
+//   xg::nn::LSTM lstm(xg::nn::LSTMOptions(1, 100));
+//   auto [y, state] = lstm(x, {h, c});        // x (T, N, 1) -> y (T, N, 100)
+//   auto [h1, c1] = state;                    // (num_layers * directions, N, 100) each
+//
+// forward(x) with one tensor (the Module interface, so Sequential and summary work) starts
+// from a zero state and returns the output sequence only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <xgrad/nn/module.h>
+
+namespace xg::nn {
+
+/// Options of RNN, LSTM and GRU, as libtorch's RNNOptions / LSTMOptions / GRUOptions.
+class RNNOptions {
+ public:
+  RNNOptions(std::int64_t input_size, std::int64_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
+  /// Stacked layers; layer l > 0 reads layer l - 1's output sequence.
+  RNNOptions& num_layers(std::int64_t v) { num_layers_ = v; return *this; }
+  /// "tanh" or "relu" (RNN only; LSTM and GRU have fixed gates).
+  RNNOptions& nonlinearity(std::string v) { nonlinearity_ = std::move(v); return *this; }
+  /// Whether the layers have the biases b_ih and b_hh.
+  RNNOptions& bias(bool v) { bias_ = v; return *this; }
+  /// Input and output as (N, T, features) instead of (T, N, features); states keep (L·D, N, H).
+  RNNOptions& batch_first(bool v) { batch_first_ = v; return *this; }
+  /// Dropout probability on each layer's output but the last, in training mode.
+  RNNOptions& dropout(double v) { dropout_ = v; return *this; }
+  /// A second pass over the reversed sequence; outputs concatenated (features 2H).
+  RNNOptions& bidirectional(bool v) { bidirectional_ = v; return *this; }
+  RNNOptions& dtype(Dtype v) { dtype_ = v; return *this; }
+
+  std::int64_t input_size() const { return input_size_; }
+  std::int64_t hidden_size() const { return hidden_size_; }
+  std::int64_t num_layers() const { return num_layers_; }
+  const std::string& nonlinearity() const { return nonlinearity_; }
+  bool bias() const { return bias_; }
+  bool batch_first() const { return batch_first_; }
+  double dropout() const { return dropout_; }
+  bool bidirectional() const { return bidirectional_; }
+  Dtype dtype() const { return dtype_; }
+
+ private:
+  std::int64_t input_size_, hidden_size_, num_layers_ = 1;
+  std::string nonlinearity_ = "tanh";
+  bool bias_ = true, batch_first_ = false, bidirectional_ = false;
+  double dropout_ = 0.0;
+  Dtype dtype_ = kFloat32;
+};
+using LSTMOptions = RNNOptions;
+using GRUOptions = RNNOptions;
+
+/// What RNN, LSTM and GRU share: the parameters weight_ih_l{k}[_reverse] ((G·H, in)),
+/// weight_hh_l{k}[_reverse] ((G·H, H)), bias_ih_l{k}[_reverse], bias_hh_l{k}[_reverse]
+/// ((G·H)), with G gates (1, 4 or 3), all initialised U(-1/√H, 1/√H) as PyTorch.
+class RNNBase : public Module {
+ public:
+  enum class Mode { RnnTanh, RnnRelu, Lstm, Gru };
+  const RNNOptions& options() const { return options_; }
+  /// The parameters in PyTorch's order: per layer and direction w_ih, w_hh[, b_ih, b_hh].
+  const std::vector<Tensor>& flat_weights() const { return weights_; }
+  /// The output sequence from a zero initial state.
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override;
+
+ protected:
+  RNNBase(Mode mode, RNNOptions options);
+  /// The output sequence and the final states (h_n, and c_n for the LSTM); `state` holds
+  /// the initial ones (undefined = zeros).
+  Tensor run(const Tensor& x, tensor_list& state);
+  Mode mode_;
+
+ private:
+  RNNOptions options_;
+  std::vector<Tensor> weights_;  // reserved once: the registry refers to its elements
+};
+
+/// Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), act tanh or relu.
+class RNN : public RNNBase {
+ public:
+  explicit RNN(const RNNOptions& options);
+  RNN(std::int64_t input_size, std::int64_t hidden_size) : RNN(RNNOptions(input_size, hidden_size)) {}
+  using RNNBase::forward;
+  using Module::operator();
+  /// (output, h_n) from x and the initial h0 (L·D, N, H) (undefined = zeros).
+  std::tuple<Tensor, Tensor> forward(const Tensor& x, const Tensor& h0);
+  /// The same with this module's hooks (they see x and the output sequence).
+  std::tuple<Tensor, Tensor> operator()(const Tensor& x, const Tensor& h0);
+};
+
+/// LSTM with gates i, f, g, o (in that order in the weights): c_t = f c_{t-1} + i g,
+/// h_t = o tanh(c_t).
+class LSTM : public RNNBase {
+ public:
+  explicit LSTM(const LSTMOptions& options);
+  LSTM(std::int64_t input_size, std::int64_t hidden_size) : LSTM(LSTMOptions(input_size, hidden_size)) {}
+  using RNNBase::forward;
+  using Module::operator();
+  /// (output, (h_n, c_n)) from x and the initial (h0, c0) (undefined = zeros).
+  std::tuple<Tensor, std::tuple<Tensor, Tensor>> forward(const Tensor& x, const std::tuple<Tensor, Tensor>& hx);
+  std::tuple<Tensor, std::tuple<Tensor, Tensor>> operator()(const Tensor& x, const std::tuple<Tensor, Tensor>& hx);
+};
+
+/// GRU with gates r, z, n (in that order): n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn))
+/// (the reset gate applied after the hidden matmul, as PyTorch), h_t = (1 - z) n + z h_{t-1}.
+class GRU : public RNNBase {
+ public:
+  explicit GRU(const GRUOptions& options);
+  GRU(std::int64_t input_size, std::int64_t hidden_size) : GRU(GRUOptions(input_size, hidden_size)) {}
+  using RNNBase::forward;
+  using Module::operator();
+  std::tuple<Tensor, Tensor> forward(const Tensor& x, const Tensor& h0);
+  std::tuple<Tensor, Tensor> operator()(const Tensor& x, const Tensor& h0);
+};
+
+/// One time step: parameters weight_ih (G·H, I), weight_hh (G·H, H), bias_ih, bias_hh.
+/// Inputs are (N, I) or unbatched (I); states (N, H) or (H).
+class RNNCellBase : public Module {
+ public:
+  Tensor weight_ih, weight_hh, bias_ih, bias_hh;
+  std::int64_t input_size() const { return input_size_; }
+  std::int64_t hidden_size() const { return hidden_size_; }
+
+ protected:
+  RNNCellBase(const char* name, std::int64_t input_size, std::int64_t hidden_size, bool bias, std::int64_t gates,
+              Dtype dtype);
+  /// x as (N, I) (unbatched inputs get N = 1), and whether it was unbatched.
+  std::pair<Tensor, bool> batched(const Tensor& x) const;
+  /// A given state checked to be (N, H) (or (H) unbatched), or zeros.
+  Tensor state(const Tensor& s, const char* what, std::int64_t n, bool unbatched, Dtype dtype) const;
+
+ private:
+  const char* name_;
+  std::int64_t input_size_, hidden_size_;
+};
+
+class RNNCell : public RNNCellBase {
+ public:
+  /// nonlinearity "tanh" or "relu".
+  RNNCell(std::int64_t input_size, std::int64_t hidden_size, bool bias = true, std::string nonlinearity = "tanh",
+          Dtype dtype = kFloat32);
+  /// The next hidden state from a zero one.
+  Tensor forward(const Tensor& x) override { return forward(x, Tensor()); }
+  Tensor forward(const Tensor& x, const Tensor& h);
+  using Module::operator();
+  Tensor operator()(const Tensor& x, const Tensor& h);
+
+ private:
+  bool relu_;
+};
+
+class LSTMCell : public RNNCellBase {
+ public:
+  LSTMCell(std::int64_t input_size, std::int64_t hidden_size, bool bias = true, Dtype dtype = kFloat32);
+  /// The next h from a zero state (the one-tensor Module interface).
+  Tensor forward(const Tensor& x) override { return std::get<0>(forward(x, {})); }
+  /// The next (h, c) from (h, c) (undefined = zeros).
+  std::tuple<Tensor, Tensor> forward(const Tensor& x, const std::tuple<Tensor, Tensor>& hx);
+  using Module::operator();
+  std::tuple<Tensor, Tensor> operator()(const Tensor& x, const std::tuple<Tensor, Tensor>& hx);
+};
+
+class GRUCell : public RNNCellBase {
+ public:
+  GRUCell(std::int64_t input_size, std::int64_t hidden_size, bool bias = true, Dtype dtype = kFloat32);
+  Tensor forward(const Tensor& x) override { return forward(x, Tensor()); }
+  Tensor forward(const Tensor& x, const Tensor& h);
+  using Module::operator();
+  Tensor operator()(const Tensor& x, const Tensor& h);
+};
+
+}  // namespace xg::nn

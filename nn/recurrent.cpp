@@ -1,0 +1,214 @@
+// RNN, LSTM and GRU layers: stacked, optionally bidirectional, unrolled over the sequence.
+// Each layer and direction computes its input projection for all time steps in one matrix
+// product, then runs the cell step (nn/recurrent_steps.h) T times; the graph is as long as
+// the sequence, which the iterative engine and node destructor handle at any length.
+#include <xgrad/detail/format.h>
+
+#include <cmath>
+
+#include <xgrad/autograd.h>
+#include <xgrad/nn/init.h>
+#include <xgrad/nn/recurrent.h>
+#include <xgrad/ops.h>
+
+#include "autograd/recurrent_steps.h"
+
+namespace xg::nn {
+
+namespace {
+
+std::int64_t gate_count(RNNBase::Mode mode) {
+  switch (mode) {
+    case RNNBase::Mode::Lstm: return 4;
+    case RNNBase::Mode::Gru: return 3;
+    default: return 1;
+  }
+}
+
+const char* mode_name(RNNBase::Mode mode) {
+  switch (mode) {
+    case RNNBase::Mode::Lstm: return "LSTM";
+    case RNNBase::Mode::Gru: return "GRU";
+    default: return "RNN";
+  }
+}
+
+RNNBase::Mode rnn_mode(const RNNOptions& o) {
+  if (o.nonlinearity() == "tanh") return RNNBase::Mode::RnnTanh;
+  if (o.nonlinearity() == "relu") return RNNBase::Mode::RnnRelu;
+  fail("RNN: nonlinearity must be \"tanh\" or \"relu\", got \"", o.nonlinearity(), "\"");
+}
+
+RNNBase::Mode fixed_mode(RNNBase::Mode mode, const RNNOptions& o) {
+  if (o.nonlinearity() != "tanh")
+    fail(mode_name(mode), ": nonlinearity is an RNN option; ", mode_name(mode), " has fixed gates (got \"",
+         o.nonlinearity(), "\")");
+  return mode;
+}
+
+}  // namespace
+
+RNNBase::RNNBase(Mode mode, RNNOptions options) : mode_(mode), options_(std::move(options)) {
+  const auto& o = options_;
+  const char* name = mode_name(mode);
+  if (o.input_size() <= 0 || o.hidden_size() <= 0 || o.num_layers() <= 0)
+    fail(name, ": input_size, hidden_size and num_layers must be positive, got ", o.input_size(), ", ",
+         o.hidden_size(), ", ", o.num_layers());
+  if (!(o.dropout() >= 0 && o.dropout() <= 1)) fail(name, ": dropout must be in [0, 1], got ", o.dropout());
+  const std::int64_t H = o.hidden_size(), G = gate_count(mode), D = o.bidirectional() ? 2 : 1;
+  const double k = 1.0 / std::sqrt(static_cast<double>(H));
+  weights_.reserve(static_cast<std::size_t>(o.num_layers() * D * (o.bias() ? 4 : 2)));
+  std::vector<std::string> names;
+  for (std::int64_t l = 0; l < o.num_layers(); ++l)
+    for (std::int64_t d = 0; d < D; ++d) {
+      const std::int64_t in = l == 0 ? o.input_size() : H * D;
+      const std::string suffix = "_l" + std::to_string(l) + (d ? "_reverse" : "");
+      weights_.push_back(empty({G * H, in}, o.dtype()));
+      weights_.push_back(empty({G * H, H}, o.dtype()));
+      names.push_back("weight_ih" + suffix);
+      names.push_back("weight_hh" + suffix);
+      if (o.bias()) {
+        weights_.push_back(empty({G * H}, o.dtype()));
+        weights_.push_back(empty({G * H}, o.dtype()));
+        names.push_back("bias_ih" + suffix);
+        names.push_back("bias_hh" + suffix);
+      }
+    }
+  for (std::size_t i = 0; i < weights_.size(); ++i) {
+    init::uniform(weights_[i], -k, k);
+    register_parameter(names[i], weights_[i]);
+  }
+}
+
+std::string RNNBase::type_name() const { return mode_name(mode_); }
+
+Tensor RNNBase::forward(const Tensor& x) {
+  tensor_list state(mode_ == Mode::Lstm ? 2 : 1);
+  return run(x, state);
+}
+
+Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
+  const auto& o = options_;
+  const char* name = mode_name(mode_);
+  const std::int64_t H = o.hidden_size(), D = o.bidirectional() ? 2 : 1, L = o.num_layers();
+  const std::int64_t per_dir = o.bias() ? 4 : 2;
+  const char* layout = o.batch_first() ? "(N, T, " : "(T, N, ";
+  if ((x_in.dim() != 3 && x_in.dim() != 2) || x_in.shape().back() != o.input_size())
+    fail(name, ": expected input of shape ", layout, o.input_size(), ") (or (T, ", o.input_size(),
+         ") unbatched), got ", detail::shape_str(x_in.shape()));
+  const bool unbatched = x_in.dim() == 2;
+  Tensor x = unbatched ? unsqueeze(x_in, o.batch_first() ? 0 : 1) : x_in;
+  if (o.batch_first()) x = transpose(x, 0, 1);  // (T, N, I) from here on
+  const std::int64_t T = x.shape()[0], N = x.shape()[1];
+  if (T == 0) fail(name, ": the input ", detail::shape_str(x_in.shape()), " has no time steps");
+
+  // Initial states: (L·D, N, H) each (unbatched (L·D, H)), or zeros.
+  const Shape expected = unbatched ? Shape{L * D, H} : Shape{L * D, N, H};
+  std::vector<tensor_list> init(state.size());
+  for (std::size_t s = 0; s < state.size(); ++s) {
+    if (!state[s].defined()) {
+      init[s].assign(static_cast<std::size_t>(L * D), zeros({N, H}, weights_[0].dtype()));
+      continue;
+    }
+    if (state[s].shape() != expected)
+      fail(name, ": expected ", s == 0 ? "h0" : "c0", " of shape ", detail::shape_str(expected), " for input ",
+           detail::shape_str(x_in.shape()), ", got ", detail::shape_str(state[s].shape()));
+    init[s] = unbind(unbatched ? unsqueeze(state[s], 1) : state[s], 0);
+  }
+
+  tensor_list final_h, final_c;
+  Tensor layer_in = x;
+  for (std::int64_t l = 0; l < L; ++l) {
+    tensor_list dir_out;
+    for (std::int64_t d = 0; d < D; ++d) {
+      const std::size_t idx = static_cast<std::size_t>(l * D + d);
+      const Tensor* w = &weights_[idx * static_cast<std::size_t>(per_dir)];
+      const Tensor b_ih = o.bias() ? w[2] : Tensor(), b_hh = o.bias() ? w[3] : Tensor();
+      const std::int64_t in = layer_in.shape()[2];
+      const tensor_list xp = unbind(reshape(linear_t(reshape(layer_in, {T * N, in}), w[0], b_ih), {T, N, -1}), 0);
+      Tensor h = init[0][idx], c = mode_ == Mode::Lstm ? init[1][idx] : Tensor();
+      tensor_list out(static_cast<std::size_t>(T));
+      for (std::int64_t s = 0; s < T; ++s) {
+        const auto t = static_cast<std::size_t>(d ? T - 1 - s : s);
+        switch (mode_) {
+          case Mode::Lstm: std::tie(h, c) = steps::lstm_step(xp[t], h, c, w[1], b_hh); break;
+          case Mode::Gru: h = steps::gru_step(xp[t], h, w[1], b_hh); break;
+          default: h = steps::rnn_step(xp[t], h, w[1], b_hh, mode_ == Mode::RnnRelu);
+        }
+        out[t] = h;
+      }
+      final_h.push_back(h);
+      final_c.push_back(c);
+      dir_out.push_back(stack(out, 0));
+    }
+    layer_in = D == 1 ? dir_out[0] : concat(dir_out, 2);
+    if (l + 1 < L && o.dropout() > 0 && is_training()) layer_in = xg::dropout(layer_in, o.dropout(), true);
+  }
+
+  Tensor y = o.batch_first() ? transpose(layer_in, 0, 1) : layer_in;
+  if (unbatched) y = squeeze(y, o.batch_first() ? 0 : 1);
+  const auto finish = [&](const tensor_list& parts) {
+    const Tensor s = stack(parts, 0);
+    return unbatched ? squeeze(s, 1) : s;
+  };
+  state[0] = finish(final_h);
+  if (mode_ == Mode::Lstm) state[1] = finish(final_c);
+  return y;
+}
+
+RNN::RNN(const RNNOptions& options) : RNNBase(rnn_mode(options), options) {}
+
+std::tuple<Tensor, Tensor> RNN::forward(const Tensor& x, const Tensor& h0) {
+  tensor_list state{h0};
+  Tensor y = run(x, state);
+  return {y, state[0]};
+}
+
+std::tuple<Tensor, Tensor> RNN::operator()(const Tensor& x, const Tensor& h0) {
+  Tensor h_n;
+  Tensor y = call(x, [&](const Tensor& input) {
+    Tensor out;
+    std::tie(out, h_n) = forward(input, h0);
+    return out;
+  });
+  return {y, h_n};
+}
+
+LSTM::LSTM(const LSTMOptions& options) : RNNBase(fixed_mode(Mode::Lstm, options), options) {}
+
+std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTM::forward(const Tensor& x, const std::tuple<Tensor, Tensor>& hx) {
+  tensor_list state{std::get<0>(hx), std::get<1>(hx)};
+  if (state[0].defined() != state[1].defined()) fail("LSTM: give both h0 and c0, or neither");
+  Tensor y = run(x, state);
+  return {y, {state[0], state[1]}};
+}
+
+std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTM::operator()(const Tensor& x, const std::tuple<Tensor, Tensor>& hx) {
+  std::tuple<Tensor, Tensor> final_state;
+  Tensor y = call(x, [&](const Tensor& input) {
+    Tensor out;
+    std::tie(out, final_state) = forward(input, hx);
+    return out;
+  });
+  return {y, final_state};
+}
+
+GRU::GRU(const GRUOptions& options) : RNNBase(fixed_mode(Mode::Gru, options), options) {}
+
+std::tuple<Tensor, Tensor> GRU::forward(const Tensor& x, const Tensor& h0) {
+  tensor_list state{h0};
+  Tensor y = run(x, state);
+  return {y, state[0]};
+}
+
+std::tuple<Tensor, Tensor> GRU::operator()(const Tensor& x, const Tensor& h0) {
+  Tensor h_n;
+  Tensor y = call(x, [&](const Tensor& input) {
+    Tensor out;
+    std::tie(out, h_n) = forward(input, h0);
+    return out;
+  });
+  return {y, h_n};
+}
+
+}  // namespace xg::nn

@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""Regenerates the recurrent and activation fixtures from PyTorch (Debian's python3-torch):
+    /usr/bin/python3 scripts/make_recurrent_fixtures.py
+
+tests/fixtures/torch_recurrent.npz, float64. For each case <c> (a layer or cell built with a
+fixed seed): <c>.<parameter> under PyTorch's names, <c>.x, the initial state <c>.h0 (and
+<c>.c0), the outputs <c>.y, <c>.h_n (and <c>.c_n), and the gradients of
+L = sum(y * gy) + sum(h_n * gh) (+ sum(c_n * gc)) for fixed random gy, gh, gc:
+<c>.gy, <c>.gh, <c>.gc (a cell's y is its next h; the LSTM cell's next c is <c>.c_n), <c>.grad.x, <c>.grad.h0, <c>.grad.c0, <c>.grad.<parameter>.
+
+tests/fixtures/torch_lstm_state.npz: the float32 state_dict of LSTM(3, 5, num_layers=2,
+bidirectional=True), as numpy.savez writes it, for xg::load; torch_recurrent.npz holds an
+input load.x (7, 2, 3) and PyTorch's float32 output load.y.
+
+tests/fixtures/torch_activations.npz, float64: x and, for gelu, gelu_tanh, silu, elu
+(alpha 0.7), log1p, expm1, erf and layer_norm over the last two axes with weight and bias,
+the output <f>.y and the gradient <f>.gx of sum(y * gy) (layer_norm also .gw, .gb).
+"""
+import pathlib
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+fixtures = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+out = {}
+
+
+def record(name, module, x, state, run, tags=("h", "c")):
+    """Runs `run(module, x, state)` -> (y, [final states]) and stores values and gradients."""
+    x = x.clone().requires_grad_(True)
+    state = [s.clone().requires_grad_(True) for s in state]
+    y, finals = run(module, x, state)
+    gy = torch.randn_like(y)
+    loss = (y * gy).sum()
+    out[f"{name}.gy"] = gy
+    for tag, f in zip(tags, finals):
+        g = torch.randn_like(f)
+        loss = loss + (f * g).sum()
+        out[f"{name}.g{tag}"] = g
+        out[f"{name}.{tag}_n"] = f.detach()
+    params = dict(module.named_parameters())
+    inputs = [x] + state + list(params.values())
+    grads = torch.autograd.grad(loss, inputs)
+    out[f"{name}.x"] = x.detach()
+    out[f"{name}.y"] = y.detach()
+    for tag, s in zip(("h0", "c0"), state):
+        out[f"{name}.{tag}"] = s.detach()
+    names = ["x"] + ["h0", "c0"][: len(state)] + list(params.keys())
+    for n, g in zip(names, grads):
+        out[f"{name}.grad.{n}"] = g
+    for n, p in params.items():
+        out[f"{name}.{n}"] = p.detach()
+
+
+def layer(m, x, state):
+    if isinstance(m, nn.LSTM):
+        y, (h, c) = m(x, tuple(state))
+        return y, [h, c]
+    y, h = m(x, state[0])
+    return y, [h]
+
+
+def cell(m, x, state):
+    if isinstance(m, nn.LSTMCell):
+        h, c = m(x, tuple(state))
+        return h, [c]  # y is h; c is the extra state
+    return m(x, state[0]), []
+
+
+torch.manual_seed(0)
+T, N, I, H = 5, 3, 4, 6
+cases = [
+    ("rnn_tanh", nn.RNN(I, H, num_layers=2), False),
+    ("rnn_relu_bi", nn.RNN(I, H, nonlinearity="relu", bidirectional=True), False),
+    ("lstm", nn.LSTM(I, H), False),
+    ("lstm_stack_bi", nn.LSTM(I, H, num_layers=2, bidirectional=True), False),
+    ("lstm_batch_first_nobias", nn.LSTM(I, H, batch_first=True, bias=False), True),
+    ("gru", nn.GRU(I, H), False),
+    ("gru_stack_bi", nn.GRU(I, H, num_layers=2, bidirectional=True), False),
+]
+for name, m, batch_first in cases:
+    D = 2 if m.bidirectional else 1
+    x = torch.randn(N, T, I) if batch_first else torch.randn(T, N, I)
+    state = [torch.randn(m.num_layers * D, N, H) for _ in range(2 if isinstance(m, nn.LSTM) else 1)]
+    record(name, m, x, state, layer)
+
+for name, m in (("rnn_cell", nn.RNNCell(I, H)), ("lstm_cell", nn.LSTMCell(I, H)), ("gru_cell", nn.GRUCell(I, H))):
+    state = [torch.randn(N, H) for _ in range(2 if isinstance(m, nn.LSTMCell) else 1)]
+    record(name, m, torch.randn(N, I), state, cell, tags=("c",))
+
+# A float32 state_dict for xg::load, and what PyTorch computes with it.
+torch.manual_seed(1)
+lstm32 = nn.LSTM(3, 5, num_layers=2, bidirectional=True).float()
+x32 = torch.randn(7, 2, 3, dtype=torch.float32)
+with torch.no_grad():
+    y32, _ = lstm32(x32)
+out["load.x"], out["load.y"] = x32, y32
+np.savez(fixtures / "torch_lstm_state.npz", **{k: v.detach().numpy() for k, v in lstm32.state_dict().items()})
+
+np.savez_compressed(fixtures / "torch_recurrent.npz", **{k: v.detach().numpy() for k, v in out.items()})
+print(f"wrote torch_recurrent.npz ({len(out)} arrays) and torch_lstm_state.npz")
+
+# Activations and normalisation.
+torch.manual_seed(2)
+act = {}
+x = torch.randn(3, 4, 5) * 2
+act["x"] = x
+funcs = {
+    "gelu": lambda t: F.gelu(t),
+    "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"),
+    "silu": F.silu,
+    "elu": lambda t: F.elu(t, alpha=0.7),
+    "log1p": lambda t: torch.log1p(t.abs()),  # on |x| so that the domain holds
+    "expm1": torch.expm1,
+    "erf": torch.erf,
+}
+for name, f in funcs.items():
+    xi = x.clone().requires_grad_(True)
+    y = f(xi)
+    gy = torch.randn_like(y)
+    (gx,) = torch.autograd.grad((y * gy).sum(), [xi])
+    act[f"{name}.y"], act[f"{name}.gy"], act[f"{name}.gx"] = y.detach(), gy, gx
+xi = x.clone().requires_grad_(True)
+w = torch.randn(4, 5, requires_grad=True)
+b = torch.randn(4, 5, requires_grad=True)
+y = F.layer_norm(xi, (4, 5), w, b, eps=1e-5)
+gy = torch.randn_like(y)
+gx, gw, gb = torch.autograd.grad((y * gy).sum(), [xi, w, b])
+act.update({"layer_norm.w": w.detach(), "layer_norm.b": b.detach(), "layer_norm.y": y.detach(),
+            "layer_norm.gy": gy, "layer_norm.gx": gx, "layer_norm.gw": gw, "layer_norm.gb": gb})
+np.savez_compressed(fixtures / "torch_activations.npz", **{k: v.detach().numpy() for k, v in act.items()})
+print(f"wrote torch_activations.npz ({len(act)} arrays)")

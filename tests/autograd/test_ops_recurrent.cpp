@@ -1,0 +1,76 @@
+// linear_t and the recurrent cell functions: values against the formulas, float64
+// gradcheck and gradgradcheck, and the shape errors.
+#include "test_util.h"
+
+using xg::test::max_abs_diff;
+using xg::test::randp;
+using xg::testing::gradcheck_ok;
+using xg::testing::gradgradcheck_ok;
+using L = const xg::tensor_list&;
+
+TEST(LinearT, IsXTimesWTransposedPlusB) {
+  xg::manual_seed(7);
+  auto x = randp({5, 3}), W = randp({4, 3}), b = randp({4});
+  EXPECT_LT(max_abs_diff(xg::linear_t(x, W, b), xg::matmul(x, W.transpose(0, 1)) + b), 1e-14);
+  EXPECT_LT(max_abs_diff(xg::linear_t(x, W), xg::matmul(x, W.transpose(0, 1))), 1e-14);
+  const auto f = [](L v) { return xg::linear_t(v[0], v[1], v[2]); };
+  EXPECT_TRUE(gradcheck_ok(f, {x, W, b}));
+  EXPECT_TRUE(gradgradcheck_ok(f, {x, W, b}));
+  EXPECT_XG_ERROR(xg::linear_t(x, randp({4, 2}), b), "linear_t: x (5,3) @ W^T (4,2) + b (4,)", "W (out, in)");
+}
+
+TEST(RecurrentCells, FollowTheirFormulas) {
+  xg::manual_seed(8);
+  const std::int64_t N = 2, I = 3, H = 4;
+  auto x = randp({N, I}), h = randp({N, H}), c = randp({N, H});
+  auto w_ih = randp({4 * H, I}), w_hh = randp({4 * H, H}), b_ih = randp({4 * H}), b_hh = randp({4 * H});
+  // LSTM: gates i, f, g, o, in that order.
+  auto gates = xg::chunk(xg::matmul(x, w_ih.transpose(0, 1)) + b_ih + xg::matmul(h, w_hh.transpose(0, 1)) + b_hh, 4, 1);
+  auto c1 = xg::sigmoid(gates[1]) * c + xg::sigmoid(gates[0]) * xg::tanh(gates[2]);
+  auto [h_got, c_got] = xg::lstm_cell(x, {h, c}, w_ih, w_hh, b_ih, b_hh);
+  EXPECT_LT(max_abs_diff(c_got, c1), 1e-14);
+  EXPECT_LT(max_abs_diff(h_got, xg::sigmoid(gates[3]) * xg::tanh(c1)), 1e-14);
+  // GRU: r, z, n; the reset gate scales the hidden projection including its bias.
+  auto gw_ih = randp({3 * H, I}), gw_hh = randp({3 * H, H});
+  auto gi = xg::chunk(xg::matmul(x, gw_ih.transpose(0, 1)), 3, 1), gh = xg::chunk(xg::matmul(h, gw_hh.transpose(0, 1)), 3, 1);
+  auto r = xg::sigmoid(gi[0] + gh[0]), z = xg::sigmoid(gi[1] + gh[1]), n = xg::tanh(gi[2] + r * gh[2]);
+  EXPECT_LT(max_abs_diff(xg::gru_cell(x, h, gw_ih, gw_hh), (1.0 - z) * n + z * h), 1e-14);
+  auto rw_ih = randp({H, I}), rw_hh = randp({H, H});
+  auto pre = xg::matmul(x, rw_ih.transpose(0, 1)) + xg::matmul(h, rw_hh.transpose(0, 1));
+  EXPECT_LT(max_abs_diff(xg::rnn_tanh_cell(x, h, rw_ih, rw_hh), xg::tanh(pre)), 1e-14);
+  EXPECT_LT(max_abs_diff(xg::rnn_relu_cell(x, h, rw_ih, rw_hh), xg::relu(pre)), 1e-14);
+}
+
+TEST(RecurrentCells, GradcheckAndGradgradcheck) {
+  xg::manual_seed(9);
+  const std::int64_t N = 2, I = 3, H = 2;
+  auto x = randp({N, I}), h = randp({N, H}), c = randp({N, H});
+  const auto lstm = [](L v) {
+    auto [h1, c1] = xg::lstm_cell(v[0], {v[1], v[2]}, v[3], v[4], v[5], v[6]);
+    return xg::concat({h1, c1 * 0.5}, 1);
+  };
+  const xg::tensor_list lstm_in{x, h, c, randp({4 * H, I}), randp({4 * H, H}), randp({4 * H}), randp({4 * H})};
+  EXPECT_TRUE(gradcheck_ok(lstm, lstm_in));
+  EXPECT_TRUE(gradgradcheck_ok(lstm, lstm_in));
+  const auto gru = [](L v) { return xg::gru_cell(v[0], v[1], v[2], v[3], v[4], v[5]); };
+  const xg::tensor_list gru_in{x, h, randp({3 * H, I}), randp({3 * H, H}), randp({3 * H}), randp({3 * H})};
+  EXPECT_TRUE(gradcheck_ok(gru, gru_in));
+  EXPECT_TRUE(gradgradcheck_ok(gru, gru_in));
+  for (bool relu : {false, true}) {
+    const auto rnn = [relu](L v) { return (relu ? xg::rnn_relu_cell : xg::rnn_tanh_cell)(v[0], v[1], v[2], v[3], v[4], v[5]); };
+    const xg::tensor_list rnn_in{x, h, randp({H, I}), randp({H, H}), randp({H}), randp({H})};
+    EXPECT_TRUE(gradcheck_ok(rnn, rnn_in));
+    EXPECT_TRUE(gradgradcheck_ok(rnn, rnn_in));
+  }
+}
+
+TEST(RecurrentCells, ErrorsNameTheFunctionAndShapes) {
+  auto x = xg::ones({2, 3}), h = xg::ones({2, 4});
+  EXPECT_XG_ERROR(xg::lstm_cell(x, {h, h}, xg::ones({16, 3}), xg::ones({12, 4})),
+                  "lstm_cell: expected w_hh of shape (4·H, H) (x (2,3), state (2,4), state (2,4), w_ih (16,3), w_hh (12,4))");
+  EXPECT_XG_ERROR(xg::gru_cell(x, xg::ones({3, 4}), xg::ones({12, 3}), xg::ones({12, 4})),
+                  "gru_cell: expected states of shape (2, 4)");
+  EXPECT_XG_ERROR(xg::rnn_tanh_cell(x, h, xg::ones({4, 2}), xg::ones({4, 4})), "rnn_tanh_cell: expected w_ih of shape (4, 3)");
+  EXPECT_XG_ERROR(xg::rnn_relu_cell(xg::ones({3}), h, xg::ones({4, 3}), xg::ones({4, 4})),
+                  "rnn_relu_cell: expected x of shape (N, input_size)");
+}
