@@ -4,9 +4,10 @@ in one run, alternating them round by round, with identical thread settings for 
 Prints ms per step (best of each implementation's rounds), the GEMM-only bound and every
 ratio. A missing PyTorch or numpy is reported and skipped; xgrad is always measured.
 
-    /usr/bin/python3 bench/compare.py [--build build-bench] [--threads 1] [--dtype float32] [--rounds 3] [--suite all|mlp|conv]
+    /usr/bin/python3 bench/compare.py [--build build-bench] [--threads 1] [--dtype float32] [--rounds 3] [--suite all|mlp|conv|lstm]
 
-The CNN suite (conv_section) times bench/conv_steps against bench/conv_reference.py.
+The CNN suite (conv_section) times bench/conv_steps against bench/conv_reference.py, the
+LSTM suite (lstm_section) bench/lstm_steps against bench/lstm_reference.py.
 """
 import argparse
 import json
@@ -34,15 +35,17 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--dtype", default="float32")
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--suite", choices=["all", "mlp", "conv"], default="all")
+    p.add_argument("--suite", choices=["all", "mlp", "conv", "lstm"], default="all")
     a = p.parse_args()
     t = str(a.threads)
     # One setting for all three: OpenBLAS's threads, OpenMP's, and passive waiting so that
     # PyTorch's OpenMP workers do not spin against OpenBLAS's on two cores.
     env = dict(os.environ, OPENBLAS_NUM_THREADS=t, OMP_NUM_THREADS=t, MKL_NUM_THREADS=t, OMP_WAIT_POLICY="PASSIVE")
+    if a.suite in ("all", "lstm"):
+        lstm_section(a, env)
     if a.suite in ("all", "conv"):
         conv_section(a, env)
-    if a.suite == "conv":
+    if a.suite in ("conv", "lstm"):
         return
     impls = {"xgrad": [os.path.join(a.build, "bench", "steps"), "--threads", t, "--dtype", a.dtype, "--repeats", "3"]}
     for name, module in (("numpy", "numpy"), ("torch", "torch")):
@@ -81,6 +84,34 @@ def main():
         cmd = [impls["xgrad"][0], "--threads", "2", "--dtype", a.dtype, "--repeats", "3", "--workload", w]
         ms2 = min(r["ms"] for _ in range(a.rounds) for r in run(cmd, two))
         print(f"xgrad {w} on 2 threads: {ms2:.3f} ms, {best[(w, 'xgrad')] / ms2:.2f}x faster than on 1")
+
+
+def lstm_section(a, env):
+    """The LSTM workload: xgrad (bench/lstm_steps) and PyTorch's nn.LSTM alternating within
+    every round, with the GEMM-only bound and the time left per recorded operation."""
+    t = str(a.threads)
+    impls = {"xgrad": [os.path.join(a.build, "bench", "lstm_steps"), "--threads", t, "--repeats", "2"]}
+    if available("torch"):
+        impls["torch"] = [sys.executable, os.path.join(HERE, "lstm_reference.py"), "--threads", t, "--repeats", "2"]
+    best, gemm, per_op = {}, {}, float("inf")
+    for _ in range(a.rounds):
+        for name, cmd in impls.items():
+            for row in run(cmd, env):
+                w = row["workload"]
+                best[(w, name)] = min(best.get((w, name), float("inf")), row["ms"])
+                if "gemm_ms" in row:
+                    gemm[w] = min(gemm.get(w, float("inf")), row["gemm_ms"])
+                    per_op = min(per_op, row["us_per_op"])
+    names = list(impls)
+    print(f"\nms per LSTM training step (forward + backward + Adam), float32, {a.threads} thread(s), best of {a.rounds} rounds")
+    print("| workload | GEMM-only | " + " | ".join(names) + " | xgrad / torch |")
+    print("|---|---|" + "---|" * len(names) + "---|")
+    for w in gemm:
+        cells = [f"{best[(w, n)]:.1f} ({best[(w, n)] / gemm[w]:.2f}x)" for n in names]
+        ratio = f" {best[(w, 'xgrad')] / best[(w, 'torch')]:.2f} |" if "torch" in names else " |"
+        print(f"| {w} | {gemm[w]:.1f} | " + " | ".join(cells) + " |" + ratio)
+        print(f"xgrad's time outside the GEMMs: {best[(w, 'xgrad')] - gemm[w]:.1f} ms per step")
+    print(f"bookkeeping per recorded operation of a time step (LSTM of one unit, forward + backward): {per_op:.2f} us")
 
 
 def conv_section(a, env):

@@ -1,0 +1,52 @@
+#!/usr/bin/python3
+"""PyTorch's side of bench/lstm_steps: the same LSTM training step (nn.LSTM(64, 256), T = 50,
+batch 64, a Linear(256, 10) head on the last hidden state, cross-entropy, Adam), batches
+drawn from a pool of at least 64 MiB, timed the same way (best_ms of bench/reference.py).
+
+    /usr/bin/python3 bench/lstm_reference.py [--threads 1] [--repeats 3] [--iters 20] [--seq 50]
+"""
+import argparse
+import json
+
+import torch
+import torch.nn as nn
+
+from reference import best_ms
+
+N, I, H, C = 64, 64, 256, 10
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--iters", type=int, default=20)
+    p.add_argument("--seq", type=int, default=50)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    lstm, fc = nn.LSTM(I, H), nn.Linear(H, C)
+    params = list(lstm.parameters()) + list(fc.parameters())
+    opt = torch.optim.Adam(params, lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    pool = max(8, (64 << 20) // (a.seq * N * I * 4))
+    xs = [torch.randn(a.seq, N, I) for _ in range(pool)]
+    ts = [torch.randint(0, C, (N,)) for _ in range(pool)]
+    state = {"i": 0}
+
+    def step():
+        i = state["i"] % pool
+        state["i"] += 1
+        _, (h, _) = lstm(xs[i])
+        loss = loss_fn(fc(h[0]), ts[i])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    ms = best_ms(step, a.iters, a.repeats)
+    print(json.dumps({"impl": "torch", "workload": f"LSTM h{H} i{I} b{N} T{a.seq}", "threads": a.threads, "ms": ms,
+                      "torch": torch.__version__}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+// Times the LSTM training step of bench/compare.py --suite lstm: LSTM (1 layer, input 64,
+// hidden 256), T = 50, batch 64, a Linear(256, 10) head on the last hidden state, softmax
+// cross-entropy, Adam; forward + backward + update, float32. Every step draws its batch from
+// a pool of at least 64 MiB, as training does. Also times the step's GEMM-only bound: the
+// same matrix products (input projection, 50 recurrent products, their backward, the head)
+// as bare OpenBLAS calls. Prints one JSON object.
+//
+//   lstm_steps [--threads 1] [--repeats 3] [--iters 20] [--seq 50]
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <cblas.h>
+
+#include <xgrad/xgrad.h>
+
+#include "timing.h"
+
+namespace {
+
+constexpr int kBatch = 64, kInput = 64, kHidden = 256, kClasses = 10;
+
+struct Net : xg::nn::Module {
+  xg::nn::LSTM lstm{kInput, kHidden};
+  xg::nn::Linear fc{kHidden, kClasses};
+  Net() {
+    register_module("lstm", lstm);
+    register_module("fc", fc);
+  }
+  xg::Tensor forward(const xg::Tensor& x) override {
+    auto [y, state] = lstm(x, {});
+    return fc(xg::squeeze(std::get<0>(state), 0));  // the last hidden state of the one layer
+  }
+};
+
+void sgemm(bool ta, bool tb, int m, int n, int k, const float* a, const float* b, float* c) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a,
+              ta ? m : k, b, tb ? k : n, 0.0f, c, n);
+}
+
+// The step's matrix products: forward x W_ih^T over all steps, T recurrent h W_hh^T, the
+// head; backward two products per forward product (input and weight gradients).
+double gemm_bound_ms(int T, int iters, int repeats) {
+  struct Call { bool ta, tb; int m, n, k; };
+  const int N = kBatch, I = kInput, H = kHidden, G = 4 * kHidden;
+  std::vector<Call> calls{{false, true, T * N, G, I}, {false, false, T * N, I, G}, {true, false, G, I, T * N}};
+  for (int t = 0; t < T; ++t) {
+    calls.push_back({false, true, N, G, H});   // h W_hh^T
+    calls.push_back({false, false, N, H, G});  // dh = dg W_hh
+    calls.push_back({true, false, G, H, N});   // dW_hh += dg^T h
+  }
+  calls.push_back({false, false, N, kClasses, H});
+  calls.push_back({false, true, N, H, kClasses});
+  calls.push_back({true, false, H, kClasses, N});
+  std::size_t most = 0;
+  for (const auto& c : calls) most = std::max({most, std::size_t(c.m) * c.k, std::size_t(c.k) * c.n, std::size_t(c.m) * c.n});
+  std::vector<float> a(most, 0.01f), b(most, 0.02f), c(most);
+  return time_ms([&] { for (const auto& s : calls) sgemm(s.ta, s.tb, s.m, s.n, s.k, a.data(), b.data(), c.data()); },
+                 iters, repeats);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 1, repeats = 3, iters = 20, T = 50;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--threads") threads = std::stoi(v);
+    else if (k == "--repeats") repeats = std::stoi(v);
+    else if (k == "--iters") iters = std::stoi(v);
+    else if (k == "--seq") T = std::stoi(v);
+  }
+  xg::set_num_threads(threads);
+  xg::manual_seed(0);
+  Net net;
+  xg::optim::Adam opt(net.parameters(), 1e-3);
+  const std::int64_t batch_bytes = std::int64_t{T} * kBatch * kInput * 4;
+  const std::int64_t pool_size = std::max<std::int64_t>(8, (std::int64_t{64} << 20) / batch_bytes);
+  std::vector<xg::Tensor> xs, ts;
+  for (std::int64_t i = 0; i < pool_size; ++i) {
+    xs.push_back(xg::randn({T, kBatch, kInput}));
+    ts.push_back(xg::randint(0, kClasses, {kBatch}));
+  }
+  std::size_t next = 0;
+  const double ms = time_ms(
+      [&] {
+        const std::size_t i = next++ % xs.size();
+        auto loss = xg::nn::softmax_cross_entropy(net(xs[i]), ts[i]);
+        opt.zero_grad();
+        loss.backward();
+        opt.step();
+      },
+      iters, repeats);
+  const double bound = gemm_bound_ms(T, iters, repeats);
+
+  // The bookkeeping per recorded operation, with the arithmetic taken away: an LSTM of one
+  // unit on one sample, forward + backward. A time step records 14 operations (linear_t, add,
+  // chunk, 3 sigmoid, 2 tanh, 3 mul, add, and the unbind and stack slices).
+  xg::nn::LSTM tiny(1, 1);
+  const xg::Tensor x1 = xg::randn({T, 1, 1});
+  const double tiny_ms = time_ms([&] { tiny(x1).sum().backward(); }, 200, repeats);
+  std::printf("{\"impl\": \"xgrad\", \"workload\": \"LSTM h%d i%d b%d T%d\", \"threads\": %d, \"ms\": %.3f, "
+              "\"gemm_ms\": %.3f, \"pool_batches\": %lld, \"us_per_op\": %.3f}\n",
+              kHidden, kInput, kBatch, T, threads, ms, bound, static_cast<long long>(pool_size),
+              tiny_ms * 1000 / (T * 14));
+}
