@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +31,19 @@ inline double max_abs_diff(const Tensor& a, const Tensor& b) {
   EXPECT_EQ(a.shape(), b.shape());
   if (a.shape() != b.shape()) return 1e300;
   return (a - b).abs().max().item();
+}
+
+/// This process's resident set in KiB (Linux's /proc/self/status VmRSS), or -1.
+inline long resident_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  long value = 0;
+  while (status >> key)
+    if (key == "VmRSS:") {
+      status >> value;
+      return value;
+    }
+  return -1;
 }
 
 /// A float64 tensor requiring grad, from values and shape.

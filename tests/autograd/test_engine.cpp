@@ -151,21 +151,6 @@ TEST(Engine, GraphIsFreedWhenTheLossGoesAway) {
   EXPECT_TRUE(node2.expired());
 }
 
-namespace {
-long resident_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  long value = 0;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      status >> value;
-      return value;
-    }
-  }
-  return -1;
-}
-}  // namespace
-
 TEST(Engine, MemoryDoesNotGrowOverThousandsOfSteps) {
 #ifdef __SANITIZE_ADDRESS__
   GTEST_SKIP() << "AddressSanitizer's quarantine holds freed memory; LeakSanitizer covers leaks there";
@@ -183,9 +168,9 @@ TEST(Engine, MemoryDoesNotGrowOverThousandsOfSteps) {
     W.sub_(W.grad() * 0.1);
   };
   for (int i = 0; i < 200; ++i) step();
-  const long before = resident_kib();
+  const long before = xg::test::resident_kib();
   for (int i = 0; i < 3000; ++i) step();
-  const long after = resident_kib();
+  const long after = xg::test::resident_kib();
   EXPECT_LT(after - before, 2048) << "RSS grew from " << before << " KiB to " << after << " KiB";
 }
 
