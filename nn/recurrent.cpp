@@ -158,17 +158,17 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
 
 RNN::RNN(const RNNOptions& options) : RNNBase(rnn_mode(options), options) {}
 
-std::tuple<Tensor, Tensor> RNN::forward(const Tensor& x, const Tensor& h0) {
+std::tuple<Tensor, Tensor> RNNBase::forward_h(const Tensor& x, const Tensor& h0) {
   tensor_list state{h0};
   Tensor y = run(x, state);
   return {y, state[0]};
 }
 
-std::tuple<Tensor, Tensor> RNN::operator()(const Tensor& x, const Tensor& h0) {
+std::tuple<Tensor, Tensor> RNNBase::call_h(const Tensor& x, const Tensor& h0) {
   Tensor h_n;
   Tensor y = call(x, [&](const Tensor& input) {
     Tensor out;
-    std::tie(out, h_n) = forward(input, h0);
+    std::tie(out, h_n) = forward_h(input, h0);
     return out;
   });
   return {y, h_n};
@@ -194,21 +194,5 @@ std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTM::operator()(const Tensor& x,
 }
 
 GRU::GRU(const GRUOptions& options) : RNNBase(fixed_mode(Mode::Gru, options), options) {}
-
-std::tuple<Tensor, Tensor> GRU::forward(const Tensor& x, const Tensor& h0) {
-  tensor_list state{h0};
-  Tensor y = run(x, state);
-  return {y, state[0]};
-}
-
-std::tuple<Tensor, Tensor> GRU::operator()(const Tensor& x, const Tensor& h0) {
-  Tensor h_n;
-  Tensor y = call(x, [&](const Tensor& input) {
-    Tensor out;
-    std::tie(out, h_n) = forward(input, h0);
-    return out;
-  });
-  return {y, h_n};
-}
 
 }  // namespace xg::nn

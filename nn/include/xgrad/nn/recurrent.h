@@ -75,6 +75,9 @@ class RNNBase : public Module {
   /// The output sequence and the final states (h_n, and c_n for the LSTM); `state` holds
   /// the initial ones (undefined = zeros).
   Tensor run(const Tensor& x, tensor_list& state);
+  /// (output, h_n), for RNN and GRU: without and with the module's hooks.
+  std::tuple<Tensor, Tensor> forward_h(const Tensor& x, const Tensor& h0);
+  std::tuple<Tensor, Tensor> call_h(const Tensor& x, const Tensor& h0);
   Mode mode_;
 
  private:
@@ -90,9 +93,9 @@ class RNN : public RNNBase {
   using RNNBase::forward;
   using Module::operator();
   /// (output, h_n) from x and the initial h0 (L·D, N, H) (undefined = zeros).
-  std::tuple<Tensor, Tensor> forward(const Tensor& x, const Tensor& h0);
+  std::tuple<Tensor, Tensor> forward(const Tensor& x, const Tensor& h0) { return forward_h(x, h0); }
   /// The same with this module's hooks (they see x and the output sequence).
-  std::tuple<Tensor, Tensor> operator()(const Tensor& x, const Tensor& h0);
+  std::tuple<Tensor, Tensor> operator()(const Tensor& x, const Tensor& h0) { return call_h(x, h0); }
 };
 
 /// LSTM with gates i, f, g, o (in that order in the weights): c_t = f c_{t-1} + i g,
@@ -116,8 +119,8 @@ class GRU : public RNNBase {
   GRU(std::int64_t input_size, std::int64_t hidden_size) : GRU(GRUOptions(input_size, hidden_size)) {}
   using RNNBase::forward;
   using Module::operator();
-  std::tuple<Tensor, Tensor> forward(const Tensor& x, const Tensor& h0);
-  std::tuple<Tensor, Tensor> operator()(const Tensor& x, const Tensor& h0);
+  std::tuple<Tensor, Tensor> forward(const Tensor& x, const Tensor& h0) { return forward_h(x, h0); }
+  std::tuple<Tensor, Tensor> operator()(const Tensor& x, const Tensor& h0) { return call_h(x, h0); }
 };
 
 /// One time step: parameters weight_ih (G·H, I), weight_hh (G·H, H), bias_ih, bias_hh.
