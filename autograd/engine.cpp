@@ -108,6 +108,10 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
       if (it != target->at_leaf.end()) add_into(target->grads[it->second], g);
     } else {
       accumulate_leaf(*leaf, g, create_graph);
+      if (leaf->hooks && !leaf->hooks->post_accumulate.empty()) {
+        const Tensor param(leaf);
+        for (const auto& [id, hook] : std::vector(leaf->hooks->post_accumulate)) hook(param);
+      }
     }
   };
   for (std::size_t i = 0; i < roots.size(); ++i) {

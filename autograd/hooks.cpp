@@ -69,12 +69,29 @@ unsigned Tensor::add_hook(std::function<Tensor(const Tensor&)> hook) const {
   return id;
 }
 
+unsigned Tensor::register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const {
+  if (!defined()) fail("register_post_accumulate_grad_hook: the tensor is undefined");
+  if (!requires_grad() || !is_leaf())
+    fail("register_post_accumulate_grad_hook: only a leaf that requires grad accumulates a gradient (got a tensor of "
+         "shape ", detail::shape_str(shape()), requires_grad() ? " made by an operation)" : " that does not require grad)");
+  if (!hook) fail("register_post_accumulate_grad_hook: empty hook");
+  auto& list = hook_list(impl_);
+  const unsigned id = list.next_id++;
+  list.post_accumulate.emplace_back(id, std::move(hook));
+  return id;
+}
+
 void Tensor::remove_hook(unsigned handle) const {
   if (defined() && requires_grad()) {
     auto& list = hook_list(impl_);
     for (auto it = list.hooks.begin(); it != list.hooks.end(); ++it)
       if (it->first == handle) {
         list.hooks.erase(it);
+        return;
+      }
+    for (auto it = list.post_accumulate.begin(); it != list.post_accumulate.end(); ++it)
+      if (it->first == handle) {
+        list.post_accumulate.erase(it);
         return;
       }
   }

@@ -28,12 +28,24 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, std::int64_t batc
   if (!dataset_) fail("DataLoader: the dataset is null");
   if (batch_size <= 0) fail("DataLoader: batch_size must be positive, got ", batch_size);
   if (dataset_->size() == 0) fail("DataLoader: the dataset is empty");
+  if (options_.sampler && options_.replacement)
+    fail("DataLoader: a sampler and sampling with replacement exclude each other");
   order_.resize(static_cast<std::size_t>(dataset_->size()));
   for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<std::int64_t>(i);
+  if (options_.sampler) order_ = sampled_order();
+}
+
+std::vector<std::int64_t> DataLoader::sampled_order() const {
+  std::vector<std::int64_t> order = options_.sampler->indices(dataset_->size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    if (order[i] < 0 || order[i] >= dataset_->size())
+      fail("DataLoader: the sampler gave index ", order[i], " (position ", i, ") for a data set of ", dataset_->size(),
+           " samples");
+  return order;
 }
 
 std::int64_t DataLoader::num_batches() const {
-  const std::int64_t n = dataset_->size();
+  const auto n = static_cast<std::int64_t>(order_.size());
   return options_.drop_last ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
 }
 
@@ -44,14 +56,17 @@ Batch DataLoader::sample() {
 }
 
 DataLoader::Iterator DataLoader::begin() {
-  if (options_.shuffle && !options_.replacement)
+  if (options_.sampler)
+    order_ = sampled_order();
+  else if (options_.shuffle && !options_.replacement)
     for (std::size_t i = order_.size() - 1; i > 0; --i)  // Fisher-Yates
       std::swap(order_[i], order_[gen_.below(i + 1)]);
   return Iterator(this, 0);
 }
 
 Batch DataLoader::batch_at(std::int64_t b) const {
-  const std::int64_t n = dataset_->size(), start = b * batch_size_, stop = std::min(n, start + batch_size_);
+  const auto n = static_cast<std::int64_t>(order_.size());
+  const std::int64_t start = b * batch_size_, stop = std::min(n, start + batch_size_);
   std::vector<double> idx;
   for (std::int64_t i = start; i < stop; ++i) idx.push_back(static_cast<double>(order_[static_cast<std::size_t>(i)]));
   return dataset_->get_batch(tensor(idx, {stop - start}, kInt64));

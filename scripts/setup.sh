@@ -15,6 +15,7 @@ packages=(
   libgtest-dev                        # tests
   python3-numpy                       # a test reads saved .npz files with numpy.load
   dataset-fashion-mnist               # Fashion-MNIST for the examples (--data fashion)
+  libopenmpi-dev openmpi-bin          # data-parallel training across processes (xg::dist)
 )
 if [ "${1:-}" = "--dev" ]; then
   packages+=(clang libclang-rt-14-dev)  # scripts/fuzz.sh (libFuzzer) and the ThreadSanitizer build

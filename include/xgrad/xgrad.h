@@ -7,6 +7,7 @@
 #include <xgrad/data/dataset.h>
 #include <xgrad/data/mnist.h>
 #include <xgrad/data/plot.h>
+#include <xgrad/dist.h>
 #include <xgrad/dtype.h>
 #include <xgrad/error.h>
 #include <xgrad/gradcheck.h>

@@ -56,6 +56,7 @@ struct SavedTensor {
 /// (so it outlives the handle, as in libtorch); a leaf's on the leaf.
 struct HookList {
   std::vector<std::pair<unsigned, std::function<Tensor(const Tensor&)>>> hooks;
+  std::vector<std::pair<unsigned, std::function<void(const Tensor&)>>> post_accumulate;  // leaves only
   std::weak_ptr<detail::TensorImpl> retained;  // weak: the node must not own its output
   unsigned next_id = 0;
   /// Runs the hooks on `grad` (each sees the previous one's result), then retains it.

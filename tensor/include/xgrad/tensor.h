@@ -111,7 +111,13 @@ class Tensor {
     else
       return add_hook(std::function<Tensor(const Tensor&)>(std::forward<F>(hook)));
   }
-  /// Removes the hook `handle` that register_hook returned; an unknown handle throws.
+  /// libtorch's post-accumulate-grad hook: on a leaf, `hook(leaf)` runs each time backward
+  /// has accumulated a gradient into the leaf's grad() (not for xg::grad, which accumulates
+  /// nothing), so it sees the accumulated gradient. What DistributedDataParallel starts its
+  /// all-reduce from. Returns a handle for remove_hook.
+  unsigned register_post_accumulate_grad_hook(std::function<void(const Tensor& leaf)> hook) const;
+  /// Removes the hook `handle` that register_hook or register_post_accumulate_grad_hook
+  /// returned; an unknown handle throws.
   void remove_hook(unsigned handle) const;
   /// Keeps this non-leaf's gradient in grad() at the next backward (accumulating, as a
   /// leaf's), after its hooks have run. A no-op on leaves, which always keep theirs.

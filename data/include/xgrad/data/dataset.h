@@ -42,7 +42,17 @@ class TensorDataset : public Dataset {
   Tensor x_, t_;
 };
 
+/// Chooses which samples an epoch visits, in what order (PyTorch's Sampler): a DataLoader
+/// given one asks it for the order at the start of every epoch, instead of shuffling.
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+  /// The epoch's indices into a data set of `dataset_size` samples.
+  virtual std::vector<std::int64_t> indices(std::int64_t dataset_size) = 0;
+};
+
 struct DataLoaderOptions {
+  std::shared_ptr<Sampler> sampler;  // when set, it orders every epoch (shuffle is then unused)
   bool shuffle = true;       // a new order every epoch
   bool drop_last = false;    // drop a final batch smaller than batch_size
   std::uint64_t seed = 0;    // the loader's own generator: reproducible, independent of manual_seed
@@ -51,6 +61,7 @@ struct DataLoaderOptions {
   DataLoaderOptions& set_drop_last(bool v) { drop_last = v; return *this; }
   DataLoaderOptions& set_seed(std::uint64_t v) { seed = v; return *this; }
   DataLoaderOptions& set_replacement(bool v) { replacement = v; return *this; }
+  DataLoaderOptions& set_sampler(std::shared_ptr<Sampler> v) { sampler = std::move(v); return *this; }
 };
 
 /// Batches of a dataset, one epoch per range-for:
@@ -104,6 +115,7 @@ class DataLoader {
 
  private:
   Batch batch_at(std::int64_t b) const;
+  std::vector<std::int64_t> sampled_order() const;
   std::shared_ptr<const Dataset> dataset_;
   std::int64_t batch_size_;
   DataLoaderOptions options_;

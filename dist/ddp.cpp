@@ -1,0 +1,244 @@
+// DistributedDataParallel and checkpoints. The Reducer holds the buckets: flat buffers of
+// gradients, filled by post-accumulate hooks as backward produces them and all-reduced
+// (sum, then divided by the world size) in bucket order, the same on every rank, as
+// PyTorch's c10d Reducer.
+#include <xgrad/detail/format.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <xgrad/autograd.h>
+#include <xgrad/dist.h>
+#include <xgrad/nn/save.h>
+
+namespace xg::dist {
+
+struct Reducer {
+  struct Slot {
+    std::string name;
+    Tensor param;
+    std::int64_t offset = 0;  // in its bucket, in elements
+    std::size_t bucket = 0;
+    bool ready = false;  // its gradient is in the bucket in this backward
+    unsigned hook = 0;
+  };
+  struct Bucket {
+    Tensor flat;               // the gradients of its slots, end to end
+    std::int64_t numel = 0;
+    std::size_t count = 0, pending = 0;  // slots, and those still without a gradient
+    Work work;
+  };
+  std::vector<Slot> slots;  // bucket order: reverse registration order
+  std::vector<Bucket> buckets;
+  std::size_t next_launch = 0;
+  bool sync = true, in_progress = false;
+
+  void on_ready(std::size_t i);
+  void finish();
+};
+
+namespace {
+
+char* bytes(Tensor& t) {
+  switch (t.dtype()) {
+    case kFloat32: return reinterpret_cast<char*>(t.data<float>());
+    case kFloat64: return reinterpret_cast<char*>(t.data<double>());
+    case kInt64: return reinterpret_cast<char*>(t.data<std::int64_t>());
+  }
+  return nullptr;
+}
+
+// Copies n elements between a tensor's storage and a stretch of a flat buffer of its dtype.
+void copy_elements(Tensor from, std::int64_t from_offset, Tensor& to, std::int64_t to_offset, std::int64_t n) {
+  const std::size_t item = dtype_size(from.dtype());
+  std::memcpy(bytes(to) + static_cast<std::size_t>(to_offset) * item,
+              bytes(from) + static_cast<std::size_t>(from_offset) * item, static_cast<std::size_t>(n) * item);
+}
+
+std::string describe(const std::string& name, const Tensor& t) {
+  return name + " " + detail::shape_str(t.shape()) + " " + dtype_name(t.dtype());
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Every rank's description of its model; throws on every rank, naming the first difference,
+// when they are not all rank 0's. Collective: every rank must call it.
+void check_same_model(const std::string& mine) {
+  const auto gather_string = [](const std::string& s) {
+    // Lengths first, then the bytes padded to the longest, as int64 (what all_gather moves).
+    const tensor_list lengths = all_gather(tensor({static_cast<double>(s.size())}, {1}, kInt64));
+    std::int64_t longest = 0;
+    for (const auto& l : lengths) longest = std::max(longest, l.item<std::int64_t>());
+    std::vector<double> bytes(static_cast<std::size_t>(longest), 0.0);
+    for (std::size_t i = 0; i < s.size(); ++i) bytes[i] = static_cast<unsigned char>(s[i]);
+    const tensor_list all = all_gather(tensor(bytes, {longest}, kInt64));
+    std::vector<std::string> out;
+    for (std::size_t r = 0; r < all.size(); ++r) {
+      std::string text;
+      const auto v = all[r].to_vector<std::int64_t>();
+      for (std::int64_t i = 0; i < lengths[r].item<std::int64_t>(); ++i) text += static_cast<char>(v[static_cast<std::size_t>(i)]);
+      out.push_back(text);
+    }
+    return out;
+  };
+  const std::vector<std::string> models = gather_string(mine);
+  const auto reference = lines_of(models[0]);
+  for (std::size_t r = 1; r < models.size(); ++r) {
+    if (models[r] == models[0]) continue;
+    const auto other = lines_of(models[r]);
+    std::size_t k = 0;
+    while (k < reference.size() && k < other.size() && reference[k] == other[k]) ++k;
+    fail("DistributedDataParallel: rank ", r, "'s model differs from rank 0's at entry ", k, ": rank 0 has ",
+         k < reference.size() ? "'" + reference[k] + "'" : "nothing", ", rank ", r, " has ",
+         k < other.size() ? "'" + other[k] + "'" : "nothing");
+  }
+}
+
+}  // namespace
+
+void Reducer::on_ready(std::size_t i) {
+  if (!sync) return;
+  Slot& s = slots[i];
+  if (s.ready)
+    fail("DistributedDataParallel: parameter '", s.name, "' received a second gradient before the all-reduce of the "
+         "first finished");
+  s.ready = true;
+  in_progress = true;
+  Bucket& b = buckets[s.bucket];
+  Tensor g = s.param.grad();
+  copy_elements(g, 0, b.flat, s.offset, g.numel());
+  if (--b.pending > 0) {
+    for (std::size_t k = 0; k < next_launch; ++k) buckets[k].work.is_completed();  // drive MPI's progress
+    return;
+  }
+  // Start every full bucket in bucket order, the same on every rank.
+  while (next_launch < buckets.size() && buckets[next_launch].pending == 0) {
+    buckets[next_launch].work = all_reduce_async(buckets[next_launch].flat, ReduceOp::Average);
+    ++next_launch;
+  }
+  if (next_launch == buckets.size()) finish();
+}
+
+void Reducer::finish() {
+  for (auto& b : buckets) b.work.wait();
+  for (auto& s : slots) {
+    Tensor g = s.param.grad();
+    copy_elements(buckets[s.bucket].flat, s.offset, g, 0, g.numel());
+    s.ready = false;
+  }
+  for (auto& b : buckets) b.pending = b.count;
+  next_launch = 0;
+  in_progress = false;
+}
+
+DistributedDataParallel::DistributedDataParallel(nn::Module& module, DDPOptions options)
+    : module_(module), options_(options), reducer_(std::make_unique<Reducer>()) {
+  if (!(options.bucket_cap_mb > 0))
+    fail("DistributedDataParallel: bucket_cap_mb must be positive, got ", options.bucket_cap_mb);
+  register_module("module", module);
+  const NamedTensors params = module.named_parameters(), buffers = module.named_buffers();
+  std::string mine;
+  for (const auto& [name, p] : params) mine += "parameter " + describe(name, p) + "\n";
+  for (const auto& [name, b] : buffers) mine += "buffer " + describe(name, b) + "\n";
+  check_same_model(mine);
+  {
+    NoGradGuard no_grad;  // rank 0's values everywhere, whatever each rank's seed drew
+    for (auto [name, t] : params) broadcast(t, 0);
+    for (auto [name, t] : buffers) broadcast(t, 0);
+  }
+  // Buckets in reverse registration order, one dtype each, up to bucket_cap_mb.
+  const auto cap = static_cast<std::size_t>(options.bucket_cap_mb * 1024 * 1024);
+  auto& r = *reducer_;
+  std::size_t bytes = 0;
+  for (auto it = params.rbegin(); it != params.rend(); ++it) {
+    const auto& [name, p] = *it;
+    if (!p.requires_grad()) continue;
+    const std::size_t nbytes = static_cast<std::size_t>(p.numel()) * dtype_size(p.dtype());
+    const bool new_bucket = r.buckets.empty() || bytes + nbytes > cap ||
+                            r.slots.back().param.dtype() != p.dtype();
+    if (new_bucket) {
+      r.buckets.emplace_back();
+      bytes = 0;
+    }
+    auto& b = r.buckets.back();
+    r.slots.push_back({name, p, b.numel, r.buckets.size() - 1});
+    b.numel += p.numel();
+    ++b.count;
+    bytes += nbytes;
+  }
+  for (auto& b : r.buckets) b.pending = b.count;
+  for (const auto& s : r.slots) {
+    auto& b = r.buckets[s.bucket];
+    if (!b.flat.defined()) b.flat = zeros({b.numel}, s.param.dtype());
+  }
+  for (std::size_t i = 0; i < r.slots.size(); ++i)
+    r.slots[i].hook =
+        r.slots[i].param.register_post_accumulate_grad_hook([reducer = reducer_.get(), i](const Tensor&) { reducer->on_ready(i); });
+}
+
+DistributedDataParallel::~DistributedDataParallel() {
+  for (const auto& s : reducer_->slots) {
+    try {
+      s.param.remove_hook(s.hook);
+    } catch (...) {  // the parameter was replaced or freed: nothing to remove
+    }
+  }
+}
+
+Tensor DistributedDataParallel::forward(const Tensor& x) {
+  if (reducer_->in_progress) {
+    std::string missing;
+    for (const auto& s : reducer_->slots)
+      if (!s.ready) missing += (missing.empty() ? "" : ", ") + s.name;
+    fail("DistributedDataParallel: the previous backward produced no gradient for ", missing,
+         ": every parameter that requires grad must contribute to the loss (freeze the others with requires_grad_(false) "
+         "before wrapping the model)");
+  }
+  if (options_.broadcast_buffers && world_size() > 1) {
+    NoGradGuard no_grad;
+    for (auto t : module_.buffers()) broadcast(t, 0);
+  }
+  return module_(x);
+}
+
+std::vector<std::int64_t> DistributedDataParallel::bucket_sizes() const {
+  std::vector<std::int64_t> out;
+  for (const auto& b : reducer_->buckets) out.push_back(b.flat.numel());
+  return out;
+}
+
+DistributedDataParallel::NoSync::NoSync(DistributedDataParallel& ddp) : ddp_(ddp), previous_(ddp.reducer_->sync) {
+  ddp_.reducer_->sync = false;
+}
+DistributedDataParallel::NoSync::~NoSync() { ddp_.reducer_->sync = previous_; }
+
+void save_checkpoint(const nn::Module& model, const optim::Optimizer* optimizer, const std::string& path) {
+  if (rank() == 0) {
+    // The optimizer first: the model file's presence is what resume() looks for.
+    if (optimizer) xg::save(*optimizer, path + ".optimizer.npz");
+    xg::save(model, path);
+  }
+  barrier();
+}
+
+bool resume(nn::Module& model, optim::Optimizer* optimizer, const std::string& path) {
+  const bool here = std::ifstream(path).good() && (!optimizer || std::ifstream(path + ".optimizer.npz").good());
+  Tensor count = tensor({here ? 1.0 : 0.0}, {1}, kInt64);
+  all_reduce(count);
+  const auto ranks_with_it = count.item<std::int64_t>();
+  if (ranks_with_it == 0) return false;
+  if (ranks_with_it != world_size())
+    fail("xg::dist::resume: ", path, " is readable on ", ranks_with_it, " of ", world_size(),
+         " ranks; every rank reads the checkpoint (put it on a file system they share)");
+  xg::load(model, path);
+  if (optimizer) xg::load(*optimizer, path + ".optimizer.npz");
+  return true;
+}
+
+}  // namespace xg::dist

@@ -1,0 +1,189 @@
+// xg::dist: data-parallel training across processes and machines, in the shape of PyTorch's
+// process groups, on MPI (Open MPI from Debian; the plain C API, so MPICH works too). No MPI
+// header leaks from here. Launched by `mpirun -np 4 ./train` (or Slurm's srun), each process
+// is a rank; started alone, or built without MPI, a program is rank 0 of 1 and every
+// collective is the identity, so the same program runs on a laptop.
+//
+//   xg::dist::Session session;                       // MPI_Init ... MPI_Finalize
+//   Net net;
+//   xg::dist::DistributedDataParallel ddp(net);      // same weights everywhere
+//   auto sampler = std::make_shared<xg::dist::DistributedSampler>();
+//   xg::data::DataLoader loader(dataset, 64, xg::data::DataLoaderOptions().set_sampler(sampler));
+//   for (int epoch = 0; ...; ++epoch) {
+//     sampler->set_epoch(epoch);
+//     for (auto& [x, t] : loader) { ... ddp(x) ... loss.backward(); opt.step(); }
+//   }
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <xgrad/data/dataset.h>
+#include <xgrad/nn/module.h>
+#include <xgrad/optim/optimizer.h>
+
+namespace xg::dist {
+
+/// True when xgrad was built with MPI (CMake option XGRAD_WITH_MPI).
+bool available();
+/// Starts MPI when the process was launched by an MPI launcher; alone (or without MPI) it
+/// does nothing. Idempotent. Errors in MPI calls then throw xg::Error naming the call.
+void init();
+/// Ends MPI (after a barrier-free MPI_Finalize); idempotent.
+void finalize();
+bool is_initialized();
+/// Ends the whole job at once (MPI_Abort), printing `why` with this rank: what a rank that
+/// cannot go on must do so that the others do not wait for it forever.
+[[noreturn]] void abort(const std::string& why, int exit_code = 1);
+
+/// RAII init()/finalize(). If an exception is leaving the scope (a rank failed), it aborts
+/// the job instead of finalizing, so no other rank hangs in a collective.
+class Session {
+ public:
+  Session();
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+};
+
+/// This process's rank in [0, world_size()), the number of ranks, and the rank among the
+/// ranks of this machine. 0, 1, 0 when not started by a launcher.
+int rank();
+int world_size();
+int local_rank();
+
+enum class ReduceOp { Sum, Average, Max };
+
+/// A collective in flight (PyTorch's Work): wait() blocks until it is done and its result
+/// is in the tensor. Destroying an unfinished Work waits for it.
+class Work {
+ public:
+  Work();
+  ~Work();
+  Work(Work&&) noexcept;
+  Work& operator=(Work&&) noexcept;
+  Work(const Work&) = delete;
+  Work& operator=(const Work&) = delete;
+  void wait();
+  /// Polls (and so drives MPI's progress); true once done.
+  bool is_completed();
+
+  struct State;  // private: dist/collectives.cpp
+
+ private:
+  friend Work make_work(std::unique_ptr<State> state);
+  explicit Work(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+/// In place over all ranks: every rank ends with the sum (or mean, or maximum) of everyone's
+/// tensor. Same shape and dtype on every rank.
+void all_reduce(Tensor& tensor, ReduceOp op = ReduceOp::Sum);
+Work all_reduce_async(Tensor& tensor, ReduceOp op = ReduceOp::Sum);
+/// Rank `root`'s values into every rank's tensor, in place.
+void broadcast(Tensor& tensor, int root = 0);
+Work broadcast_async(Tensor& tensor, int root = 0);
+/// Every rank's tensor, in rank order.
+tensor_list all_gather(const Tensor& tensor);
+/// Returns when every rank has called it.
+void barrier();
+
+/// DistributedSampler's options (PyTorch's arguments), with chainable setters.
+struct DistributedSamplerOptions {
+  int num_replicas = -1;  // -1: world_size()
+  int rank = -1;          // -1: rank()
+  bool shuffle = true;
+  std::uint64_t seed = 0;
+  bool drop_last = false;
+  DistributedSamplerOptions& set_num_replicas(int v) { num_replicas = v; return *this; }
+  DistributedSamplerOptions& set_rank(int v) { rank = v; return *this; }
+  DistributedSamplerOptions& set_shuffle(bool v) { shuffle = v; return *this; }
+  DistributedSamplerOptions& set_seed(std::uint64_t v) { seed = v; return *this; }
+  DistributedSamplerOptions& set_drop_last(bool v) { drop_last = v; return *this; }
+};
+
+/// PyTorch's DistributedSampler for xg::data::DataLoader: each of num_replicas ranks visits
+/// its own share of the data set, the same count on every rank. With shuffle, every epoch's
+/// order comes from seed + epoch (call set_epoch, or every epoch repeats the order); without
+/// drop_last the order is padded by repeating its first indices to a multiple of
+/// num_replicas; rank r takes positions r, r + num_replicas, ...
+class DistributedSampler : public data::Sampler {
+ public:
+  using Options = DistributedSamplerOptions;
+  explicit DistributedSampler(Options options = {});
+  std::vector<std::int64_t> indices(std::int64_t dataset_size) override;
+  void set_epoch(std::int64_t epoch) { epoch_ = epoch; }
+  /// This rank's count for a data set of `dataset_size`.
+  std::int64_t num_samples(std::int64_t dataset_size) const;
+  int num_replicas() const { return replicas_; }
+  int rank() const { return rank_; }
+
+ private:
+  Options options_;
+  int replicas_, rank_;
+  std::int64_t epoch_ = 0;
+};
+
+struct DDPOptions {
+  /// Gradients are all-reduced in buckets of about this size, filled in reverse
+  /// registration order (roughly the order backward produces them).
+  double bucket_cap_mb = 25.0;
+  /// Broadcast buffers (running statistics) from rank 0 before each forward, as PyTorch.
+  bool broadcast_buffers = true;
+  DDPOptions& set_bucket_cap_mb(double v) { bucket_cap_mb = v; return *this; }
+  DDPOptions& set_broadcast_buffers(bool v) { broadcast_buffers = v; return *this; }
+};
+
+struct Reducer;  // private: dist/ddp.cpp
+
+/// PyTorch's DistributedDataParallel. At construction: checks that every rank has the same
+/// parameter names, shapes and dtypes (else every rank throws an xg::Error naming the first
+/// difference), then copies rank 0's parameters and buffers to all. In each backward(), a
+/// post-accumulate hook per parameter packs its gradient into its bucket; a full bucket
+/// starts a non-blocking all-reduce, so communication overlaps the rest of backward; when
+/// the last gradient is in, the averaged gradients are written back to grad(), so after
+/// backward() returns the optimizer can step. Every parameter that requires grad must get a
+/// gradient in every backward (the next forward names those that did not).
+class DistributedDataParallel : public nn::Module {
+ public:
+  explicit DistributedDataParallel(nn::Module& module, DDPOptions options = {});
+  ~DistributedDataParallel() override;
+  Tensor forward(const Tensor& x) override;
+  nn::Module& module() { return module_; }
+  std::string type_name() const override { return "DistributedDataParallel"; }
+
+  /// While alive, backward() accumulates gradients locally without communicating
+  /// (PyTorch's no_sync): for gradient accumulation over k micro-batches, run k - 1 under
+  /// it; the k-th backward all-reduces the accumulated sums.
+  class NoSync {
+   public:
+    explicit NoSync(DistributedDataParallel& ddp);
+    ~NoSync();
+    NoSync(const NoSync&) = delete;
+    NoSync& operator=(const NoSync&) = delete;
+
+   private:
+    DistributedDataParallel& ddp_;
+    bool previous_;
+  };
+  NoSync no_sync() { return NoSync(*this); }
+  /// The buckets' sizes in elements (reverse registration order), for tests and tuning.
+  std::vector<std::int64_t> bucket_sizes() const;
+
+ private:
+  nn::Module& module_;
+  DDPOptions options_;
+  std::unique_ptr<Reducer> reducer_;
+};
+using DDP = DistributedDataParallel;
+
+/// Checkpoints: rank 0 writes model (and optimizer, if given) atomically with xg::save, then
+/// every rank waits at a barrier, so a checkpoint seen by one rank is complete for all.
+void save_checkpoint(const nn::Module& model, const optim::Optimizer* optimizer, const std::string& path);
+/// Loads model (and optimizer) state written by save_checkpoint on every rank; false when
+/// there is no checkpoint at `path` yet (start from scratch).
+bool resume(nn::Module& model, optim::Optimizer* optimizer, const std::string& path);
+
+}  // namespace xg::dist

@@ -1,0 +1,170 @@
+// xg::dist across processes: run by ctest under `mpiexec -n 2` and `-n 4 --oversubscribe`.
+// Every rank runs every test; each test's collectives are called by all ranks in the same
+// order. The single-process reference each test compares with is computed on every rank.
+#include <cstdio>
+#include <memory>
+
+#include "test_util.h"
+
+namespace dist = xg::dist;
+namespace nn = xg::nn;
+
+namespace {
+
+struct Mlp : nn::Module {
+  nn::Linear l1, l2;
+  Mlp(xg::Dtype dtype, int hidden = 8) : l1(5, hidden), l2(hidden, 3) {
+    register_module("l1", l1);
+    register_module("l2", l2);
+    to(dtype);
+  }
+  xg::Tensor forward(const xg::Tensor& x) override { return l2(xg::tanh(l1(x))); }
+};
+
+// Every rank draws the same data: rows 0..N of a fixed-seed normal and labels.
+std::pair<xg::Tensor, xg::Tensor> data(xg::Dtype dtype, std::int64_t n) {
+  xg::manual_seed(42);
+  return {xg::randn({n, 5}, dtype), xg::randint(0, 3, {n})};
+}
+
+double max_param_diff(const nn::Module& a, const nn::Module& b) {
+  const auto pa = a.parameters(), pb = b.parameters();
+  double worst = 0;
+  for (std::size_t i = 0; i < pa.size(); ++i) worst = std::max(worst, xg::test::max_abs_diff(pa[i], pb[i]));
+  return worst;
+}
+
+template <class Opt>
+void expect_equivalent(xg::Dtype dtype, double tol, const std::function<std::unique_ptr<xg::optim::Optimizer>(const xg::tensor_list&)>& make) {
+  const int p = dist::world_size(), B = 8 * p, steps = 6;
+  auto [x, t] = data(dtype, B * steps);
+  // Each rank starts from its own seed: construction must make them equal to rank 0's.
+  xg::manual_seed(100 + static_cast<std::uint64_t>(dist::rank()));
+  Mlp local(dtype);
+  dist::DistributedDataParallel ddp(local);
+  xg::manual_seed(100);  // the single process starts from rank 0's weights
+  Mlp single(dtype);
+  auto opt = make(ddp.parameters()), ref = make(single.parameters());
+  // Rank r's batches of B/p through the sampler: together they are the single process's batch of B.
+  auto sampler = std::make_shared<dist::DistributedSampler>(dist::DistributedSampler::Options().set_shuffle(false));
+  xg::data::DataLoader mine(xg::data::TensorDataset(x, t), B / p, xg::data::DataLoaderOptions().set_sampler(sampler));
+  xg::data::DataLoader whole(xg::data::TensorDataset(x, t), B, xg::data::DataLoaderOptions().set_shuffle(false));
+  auto it = whole.begin();
+  for (auto& [xb, tb] : mine) {
+    auto& [xw, tw] = *it;
+    opt->zero_grad();
+    nn::softmax_cross_entropy(ddp(xb), tb).backward();
+    opt->step();
+    ref->zero_grad();
+    nn::softmax_cross_entropy(single(xw), tw).backward();
+    ref->step();
+    ++it;
+  }
+  EXPECT_LT(max_param_diff(local, single), tol) << "rank " << dist::rank();
+}
+
+}  // namespace
+
+TEST(DDP, EqualsOneProcessWithTheWholeBatch) {
+  const auto sgd = [](const xg::tensor_list& ps) { return std::make_unique<xg::optim::SGD>(ps, 0.5); };
+  const auto adam = [](const xg::tensor_list& ps) { return std::make_unique<xg::optim::Adam>(ps, 0.01); };
+  expect_equivalent<xg::optim::SGD>(xg::kFloat64, 1e-12, sgd);
+  expect_equivalent<xg::optim::Adam>(xg::kFloat64, 1e-12, adam);
+  expect_equivalent<xg::optim::SGD>(xg::kFloat32, 1e-5, sgd);
+  expect_equivalent<xg::optim::Adam>(xg::kFloat32, 1e-5, adam);
+}
+
+TEST(DDP, DifferentSeedsEndEqualAfterConstruction) {
+  xg::manual_seed(1000 + static_cast<std::uint64_t>(dist::rank()));
+  Mlp m(xg::kFloat32);
+  dist::DistributedDataParallel ddp(m);
+  for (const auto& p : m.parameters()) {
+    const auto all = dist::all_gather(p.detach());
+    for (const auto& q : all) EXPECT_EQ(xg::test::max_abs_diff(q, all[0]), 0.0);
+  }
+}
+
+TEST(DDP, NoSyncAccumulationEqualsTheLargeBatch) {
+  const int p = dist::world_size();
+  auto [x, t] = data(xg::kFloat64, 4 * p);
+  Mlp m(xg::kFloat64);
+  dist::DistributedDataParallel ddp(m, dist::DDPOptions().set_bucket_cap_mb(0.0002));  // several buckets
+  // This rank's share of the batch, in two micro-batches; the first accumulates locally.
+  const auto rows = [&](std::int64_t k) { return xg::tensor({double(k * 2 * p + 2 * dist::rank()), double(k * 2 * p + 2 * dist::rank() + 1)}, {2}, xg::kInt64); };
+  {
+    auto guard = ddp.no_sync();
+    (nn::softmax_cross_entropy(ddp(xg::index_select(x, 0, rows(0))), xg::index_select(t, 0, rows(0))) * 0.5).backward();
+  }
+  (nn::softmax_cross_entropy(ddp(xg::index_select(x, 0, rows(1))), xg::index_select(t, 0, rows(1))) * 0.5).backward();
+  Mlp single(xg::kFloat64);
+  for (const auto& [name, q] : m.named_parameters()) single.set_parameter(name, q.detach());
+  nn::softmax_cross_entropy(single(x), t).backward();
+  const auto a = m.parameters(), b = single.parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_LT(xg::test::max_abs_diff(a[i].grad(), b[i].grad()), 1e-13);
+}
+
+TEST(DDP, AMismatchedModelIsAClearErrorOnEveryRank) {
+  Mlp m(xg::kFloat32, dist::rank() == 1 ? 9 : 8);  // rank 1 has another hidden size
+  EXPECT_XG_ERROR(dist::DistributedDataParallel{m}, "DistributedDataParallel: rank 1's model differs from rank 0's at entry 0",
+                  "rank 0 has 'parameter l1.W (5,8) float32', rank 1 has 'parameter l1.W (5,9) float32'");
+}
+
+TEST(DDP, AnUnusedParameterIsNamedAtTheNextForward) {
+  Mlp m(xg::kFloat64);
+  dist::DistributedDataParallel ddp(m);
+  auto x = xg::ones({2, 5}, xg::kFloat64);
+  m.l1(x).sum().backward();  // l2 gets no gradient: its bucket never completes
+  EXPECT_XG_ERROR(ddp(x), "DistributedDataParallel: the previous backward produced no gradient for l2.b, l2.W");
+}
+
+TEST(Collectives, SumAverageMaxBroadcastGather) {
+  const int p = dist::world_size(), r = dist::rank();
+  auto s = xg::tensor({double(r), 1.0}, xg::kFloat64);
+  dist::all_reduce(s);
+  EXPECT_TRUE(xg::test::values_near(s, {p * (p - 1) / 2.0, double(p)}, 0));
+  auto a = xg::tensor({double(r)}, xg::kFloat32);
+  auto work = dist::all_reduce_async(a, dist::ReduceOp::Average);
+  work.wait();
+  EXPECT_TRUE(xg::test::values_near(a, {(p - 1) / 2.0}, 1e-6));
+  auto m = xg::tensor({double(r)}, xg::kInt64);
+  dist::all_reduce(m, dist::ReduceOp::Max);
+  EXPECT_EQ(m.item<std::int64_t>(), p - 1);
+  auto b = xg::tensor({double(r + 10)}, xg::kFloat64);
+  dist::broadcast(b, p - 1);
+  EXPECT_EQ(b.item(), p - 1 + 10.0);
+  const auto all = dist::all_gather(xg::tensor({double(r)}, xg::kFloat64));
+  ASSERT_EQ(static_cast<int>(all.size()), p);
+  for (int k = 0; k < p; ++k) EXPECT_EQ(all[static_cast<std::size_t>(k)].item(), k);
+  dist::barrier();
+}
+
+TEST(Sampler, RanksAreDisjointAndCoverTheDataSet) {
+  dist::DistributedSampler s;
+  s.set_epoch(3);
+  const auto mine = s.indices(1000);
+  std::vector<double> v(mine.begin(), mine.end());
+  const auto all = dist::all_gather(xg::tensor(v, {static_cast<std::int64_t>(v.size())}, xg::kInt64));
+  std::set<std::int64_t> seen;
+  std::size_t total = 0;
+  for (const auto& part : all) {
+    const auto idx = part.to_vector<std::int64_t>();
+    seen.insert(idx.begin(), idx.end());
+    total += idx.size();
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+  EXPECT_EQ(total, (1000 + all.size() - 1) / all.size() * all.size());
+}
+
+int main(int argc, char** argv) {
+  dist::Session session;
+  ::testing::InitGoogleTest(&argc, argv);
+  if (dist::rank() != 0) {  // one report: the other ranks print only their failures
+    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+  }
+  const int failed = RUN_ALL_TESTS();
+  auto flag = xg::tensor({double(failed)}, xg::kInt64);
+  dist::all_reduce(flag, dist::ReduceOp::Max);  // a failure on any rank fails every rank
+  if (dist::rank() == 0) std::printf("%d ranks: %s\n", dist::world_size(), flag.item() == 0 ? "all passed" : "FAILED");
+  return flag.item() == 0 ? 0 : 1;
+}
