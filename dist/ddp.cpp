@@ -4,6 +4,7 @@
 // PyTorch's c10d Reducer.
 #include <xgrad/detail/format.h>
 
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -33,6 +34,7 @@ struct Reducer {
   std::vector<Bucket> buckets;
   std::size_t next_launch = 0;
   bool sync = true, in_progress = false;
+  double last_wait_ms = 0;  // what the last synchronised backward waited after its last gradient
 
   void on_ready(std::size_t i);
   void finish();
@@ -126,7 +128,9 @@ void Reducer::on_ready(std::size_t i) {
 }
 
 void Reducer::finish() {
+  const auto start = std::chrono::steady_clock::now();
   for (auto& b : buckets) b.work.wait();
+  last_wait_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   for (auto& s : slots) {
     Tensor g = s.param.grad();
     copy_elements(buckets[s.bucket].flat, s.offset, g, 0, g.numel());
@@ -206,6 +210,8 @@ Tensor DistributedDataParallel::forward(const Tensor& x) {
   }
   return module_(x);
 }
+
+double DistributedDataParallel::last_sync_wait_ms() const { return reducer_->last_wait_ms; }
 
 std::vector<std::int64_t> DistributedDataParallel::bucket_sizes() const {
   std::vector<std::int64_t> out;

@@ -169,6 +169,9 @@ class DistributedDataParallel : public nn::Module {
     bool previous_;
   };
   NoSync no_sync() { return NoSync(*this); }
+  /// How long the last synchronised backward waited for the all-reduces once its last
+  /// gradient was in (what overlap did not hide), in milliseconds.
+  double last_sync_wait_ms() const;
   /// The buckets' sizes in elements (reverse registration order), for tests and tuning.
   std::vector<std::int64_t> bucket_sizes() const;
 
