@@ -84,11 +84,11 @@ Tensor linear_t(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in) {
          ": expected x (N, in), W (out, in) and b (out)");
   if (x_in.dtype() == kInt64 || W_in.dtype() == kInt64 || (b_in.defined() && b_in.dtype() == kInt64))
     fail("linear_t: int64 operands are not supported; convert with .to(xg::kFloat32)");
-  if (!b_in.defined()) return mm(x_in.to(promote(x_in.dtype(), W_in.dtype())), W_in.to(promote(x_in.dtype(), W_in.dtype())),
-                                 false, true);
-  const Dtype dt = promote(promote(x_in.dtype(), W_in.dtype()), b_in.dtype());
-  const Tensor x = x_in.to(dt), W = W_in.to(dt), b = b_in.to(dt);
-  return record("linear", {x, W, b}, kernel::linear(x, W, b, true), {x, W}, [](Node& n, const Tensor& gy) {
+  const Dtype dt = promote(promote(x_in.dtype(), W_in.dtype()), b_in.defined() ? b_in.dtype() : x_in.dtype());
+  const Tensor x = x_in.to(dt), W = W_in.to(dt);
+  if (!b_in.defined()) return mm(x, W, false, true);
+  const Tensor b = b_in.to(dt);
+  return record("linear_t", {x, W, b}, kernel::linear(x, W, b, true), {x, W}, [](Node& n, const Tensor& gy) {
     const auto s = n.saved();
     // y = x W^T + b: dx = gy W, dW = gy^T x, db = sum of gy over the batch.
     return tensor_list{n.needs_input_grad(0) ? mm(gy, s[1], false, false) : Tensor(),

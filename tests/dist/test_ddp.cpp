@@ -34,7 +34,6 @@ double max_param_diff(const nn::Module& a, const nn::Module& b) {
   return worst;
 }
 
-template <class Opt>
 void expect_equivalent(xg::Dtype dtype, double tol, const std::function<std::unique_ptr<xg::optim::Optimizer>(const xg::tensor_list&)>& make) {
   const int p = dist::world_size(), B = 8 * p, steps = 6;
   auto [x, t] = data(dtype, B * steps);
@@ -68,10 +67,10 @@ void expect_equivalent(xg::Dtype dtype, double tol, const std::function<std::uni
 TEST(DDP, EqualsOneProcessWithTheWholeBatch) {
   const auto sgd = [](const xg::tensor_list& ps) { return std::make_unique<xg::optim::SGD>(ps, 0.5); };
   const auto adam = [](const xg::tensor_list& ps) { return std::make_unique<xg::optim::Adam>(ps, 0.01); };
-  expect_equivalent<xg::optim::SGD>(xg::kFloat64, 1e-12, sgd);
-  expect_equivalent<xg::optim::Adam>(xg::kFloat64, 1e-12, adam);
-  expect_equivalent<xg::optim::SGD>(xg::kFloat32, 1e-5, sgd);
-  expect_equivalent<xg::optim::Adam>(xg::kFloat32, 1e-5, adam);
+  expect_equivalent(xg::kFloat64, 1e-12, sgd);
+  expect_equivalent(xg::kFloat64, 1e-12, adam);
+  expect_equivalent(xg::kFloat32, 1e-5, sgd);
+  expect_equivalent(xg::kFloat32, 1e-5, adam);
 }
 
 TEST(DDP, DifferentSeedsEndEqualAfterConstruction) {
