@@ -1,15 +1,19 @@
-// Data-parallel costs under MPI (run with mpirun -np 2, see docs/benchmarks.md):
-// 1. all_reduce of the 784-1024-1024-10 MLP's gradients as one float32 buffer (1,863,690
-//    values, 7.45 MB): best and median of 50, after 5 warm-ups;
-//    (MPI's sum alone);
-// 2. a DDP training step (bucket cap from argv[1], MB, default 25) of that MLP (batch 256 per rank, SGD): its time, the backward's
-//    time, and how long backward waited for communication after its last gradient (what
-//    overlap did not hide), median of 30 steps, with fresh batches from a pool.
+// Data-parallel costs under MPI (run with mpirun -np 2; alone it is the 1-rank baseline; see
+// docs/benchmarks.md):
+// 1. all_reduce (sum) of a 1-value buffer (latency), of the MLP's first layer's gradient
+//    (3.2 MB) and of all the 784-1024-1024-10 MLP's gradients as one float32 buffer
+//    (1,863,690 values, 7.45 MB): best and median of 50 after 5 warm-ups;
+// 2. a DDP training step of that MLP (batch 256 per rank, SGD; bucket cap from argv[1], MB,
+//    default 25; threads per rank from argv[2], default 1): the step, its backward, and how
+//    long backward waited for communication after its last gradient (what overlap did not
+//    hide), median of 30 steps, fresh batches drawn from a 32 MB pool; the throughput of all
+//    ranks together.
 // Rank 0 prints one JSON object.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include <xgrad/xgrad.h>
@@ -31,20 +35,31 @@ struct Mlp : xg::nn::Module {
   }
   xg::Tensor forward(const xg::Tensor& x) override { return l3(xg::relu(l2(xg::relu(l1(x))))); }
 };
+
+// {min, median} of `rounds` all-reduces of n float32 values, after 5 warm-ups.
+std::pair<double, double> time_all_reduce(std::int64_t n, int rounds) {
+  auto buffer = xg::ones({n});
+  std::vector<double> ms;
+  for (int i = 0; i < rounds + 5; ++i) {
+    xg::dist::barrier();
+    const double t0 = now_ms();
+    xg::dist::all_reduce(buffer, xg::dist::ReduceOp::Sum);  // MPI alone (Average adds a scaling pass)
+    if (i >= 5) ms.push_back(now_ms() - t0);
+  }
+  return {*std::min_element(ms.begin(), ms.end()), median(ms)};
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   xg::dist::Session session;
   const double bucket_mb = argc > 1 ? std::atof(argv[1]) : 25.0;  // DDP's bucket cap
-  const std::int64_t n = 784 * 1024 + 1024 + 1024 * 1024 + 1024 + 1024 * 10 + 10;
-  auto buffer = xg::ones({n});
-  std::vector<double> reduce_ms;
-  for (int i = 0; i < 55; ++i) {
-    xg::dist::barrier();
-    const double t0 = now_ms();
-    xg::dist::all_reduce(buffer, xg::dist::ReduceOp::Sum);  // MPI alone (Average adds a scaling pass)
-    if (i >= 5) reduce_ms.push_back(now_ms() - t0);
-  }
+  const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
+  xg::set_num_threads(threads);
+  const std::int64_t n = 784 * 1024 + 1024 + 1024 * 1024 + 1024 + 1024 * 10 + 10, first_layer = 784 * 1024;
+  const auto latency = time_all_reduce(1, 200);
+  const auto layer1 = time_all_reduce(first_layer, 50);
+  const auto whole = time_all_reduce(n, 50);
+
   Mlp model;
   xg::dist::DistributedDataParallel ddp(model, xg::dist::DDPOptions().set_bucket_cap_mb(bucket_mb));
   xg::optim::SGD opt(ddp.parameters(), 0.01);
@@ -55,8 +70,9 @@ int main(int argc, char** argv) {
   }
   std::vector<double> step_ms, backward_ms, wait_ms;
   for (int i = 0; i < 35; ++i) {
+    const auto k = static_cast<std::size_t>(i) % xs.size();
     const double t0 = now_ms();
-    auto loss = xg::nn::softmax_cross_entropy(ddp(xs[static_cast<std::size_t>(i) % xs.size()]), ts[static_cast<std::size_t>(i) % ts.size()]);
+    auto loss = xg::nn::softmax_cross_entropy(ddp(xs[k]), ts[k]);
     opt.zero_grad();
     const double b0 = now_ms();
     loss.backward();
@@ -68,10 +84,16 @@ int main(int argc, char** argv) {
       wait_ms.push_back(ddp.last_sync_wait_ms());
     }
   }
+  const double step = median(step_ms), wait = median(wait_ms);
+  // What the step waited, as a fraction of one all-reduce of all gradients (none when alone).
+  const std::string ratio = xg::dist::world_size() > 1 ? std::to_string(wait / whole.second) : "null";
   if (xg::dist::rank() == 0)
-    std::printf("{\"ranks\": %d, \"values\": %lld, \"allreduce_min_ms\": %.3f, \"allreduce_median_ms\": %.3f, "
-                "\"bucket_mb\": %.1f, \"step_ms\": %.2f, \"backward_ms\": %.2f, \"wait_after_backward_ms\": %.3f, \"buckets\": %zu}\n",
-                xg::dist::world_size(), static_cast<long long>(n), *std::min_element(reduce_ms.begin(), reduce_ms.end()),
-                median(reduce_ms), bucket_mb, median(step_ms), median(backward_ms), median(wait_ms), ddp.bucket_sizes().size());
+    std::printf("{\"ranks\": %d, \"threads\": %d, \"values\": %lld, \"latency_median_ms\": %.4f, \"layer1_allreduce_min_ms\": %.3f, "
+                "\"layer1_allreduce_median_ms\": %.3f, \"allreduce_min_ms\": %.3f, \"allreduce_median_ms\": %.3f, "
+                "\"bucket_mb\": %.1f, \"buckets\": %zu, \"step_ms\": %.2f, \"backward_ms\": %.2f, "
+                "\"wait_after_backward_ms\": %.3f, \"wait_over_allreduce\": %s, \"samples_per_s\": %.0f}\n",
+                xg::dist::world_size(), threads, static_cast<long long>(n), latency.second, layer1.first, layer1.second,
+                whole.first, whole.second, bucket_mb, ddp.bucket_sizes().size(), step, median(backward_ms), wait,
+                ratio.c_str(), 256.0 * xg::dist::world_size() * 1000.0 / step);
   return 0;
 }

@@ -8,11 +8,17 @@
 // that throws and unwinds: Session's destructor aborts the job in that case.
 #include <xgrad/detail/format.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <limits>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include <xgrad/autograd.h>
 #include <xgrad/dist.h>
@@ -27,6 +33,9 @@ namespace {
 
 bool g_initialized = false;  // by us: init() called MPI_Init_thread
 int g_rank = 0, g_size = 1, g_local_rank = 0;
+#ifdef XGRAD_WITH_MPI
+MPI_Comm g_async_comm = MPI_COMM_NULL;  // the communication thread's own copy of the world
+#endif
 
 // Launched by mpirun / mpiexec / srun (their environment variables), whether or not MPI is
 // initialised yet.
@@ -70,6 +79,10 @@ void* raw(Tensor& t) {
   return nullptr;
 }
 
+// Where a collective started through launch() runs: the communication thread's communicator
+// when there is one, else the world's (on the caller's thread).
+MPI_Comm comm() { return g_async_comm != MPI_COMM_NULL ? g_async_comm : MPI_COMM_WORLD; }
+
 int mpi_count(const Tensor& t, const char* op) {
   if (t.numel() > std::numeric_limits<int>::max())
     fail("xg::dist::", op, ": a tensor of ", t.numel(), " elements exceeds MPI's int count; split it");
@@ -85,26 +98,104 @@ void check_tensor(const Tensor& t, const char* op) {
 
 }  // namespace
 
+// A collective in flight. With a communication thread, `run` executes there and the thread
+// marks the state done (or failed); the caller's Work waits on `done`.
 struct Work::State {
-#ifdef XGRAD_WITH_MPI
-  MPI_Request request = MPI_REQUEST_NULL;
-#endif
-  Tensor tensor;         // kept alive while MPI writes into it
-  bool average = false;  // divide by world_size() once done
+  std::function<void()> run;  // the blocking MPI call
+  Tensor tensor;              // kept alive while MPI writes into it
+  bool average = false;       // divide by world_size() once reduced
+  std::mutex mutex;
+  std::condition_variable cv;
   bool done = false;
-  void finish() {
-    if (done) return;
-    done = true;
-    if (average && g_size > 1) {
-      NoGradGuard no_grad;
-      tensor.mul_(1.0 / g_size);
+  std::exception_ptr error;
+  void execute() {
+    try {
+      if (run) run();
+      if (average && g_size > 1) {
+        NoGradGuard no_grad;
+        tensor.mul_(1.0 / g_size);
+      }
+    } catch (...) {
+      error = std::current_exception();
     }
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      done = true;
+    }
+    cv.notify_all();
   }
 };
 
-Work make_work(std::unique_ptr<Work::State> state) { return Work(std::move(state)); }
+namespace {
+
+// The communication thread (PyTorch's ProcessGroupMPI worker, Horovod's background thread):
+// it runs the async collectives one after another, in the order they were started, with
+// blocking MPI calls on a communicator of its own. Open MPI advances a non-blocking
+// collective only while some MPI call runs, so a request started by a hook in backward would
+// sit idle during the matrix products between hooks; a thread inside MPI_Allreduce moves it
+// while backward computes.
+class CommThread {
+ public:
+  CommThread() : thread_([this] { loop(); }) {}
+  ~CommThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();  // after the queue is drained
+  }
+  void post(std::shared_ptr<Work::State> job) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(std::move(job));
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::shared_ptr<Work::State> job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      job->execute();
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Work::State>> queue_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+CommThread* g_comm_thread = nullptr;  // while MPI runs with MPI_THREAD_MULTIPLE and several ranks
+
+// Runs the job on the communication thread, or, without one (alone, or an MPI without
+// MPI_THREAD_MULTIPLE), here and now: the Work is then complete when returned.
+Work launch(std::function<void()> run, Tensor tensor, bool average) {
+  auto state = std::make_shared<Work::State>();
+  state->run = std::move(run);
+  state->tensor = std::move(tensor);
+  state->average = average;
+  if (g_comm_thread) {
+    g_comm_thread->post(state);
+  } else {
+    state->execute();
+  }
+  return make_work(std::move(state));
+}
+
+}  // namespace
+
+Work make_work(std::shared_ptr<Work::State> state) { return Work(std::move(state)); }
 Work::Work() = default;
-Work::Work(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Work::Work(std::shared_ptr<State> state) : state_(std::move(state)) {}
 Work::Work(Work&&) noexcept = default;
 Work& Work::operator=(Work&& other) noexcept {
   if (this != &other) {
@@ -128,22 +219,21 @@ Work::~Work() {
 }
 
 void Work::wait() {
-  if (!state_ || state_->done) return;
-#ifdef XGRAD_WITH_MPI
-  check(MPI_Wait(&state_->request, MPI_STATUS_IGNORE), "MPI_Wait");
-#endif
-  state_->finish();
+  if (!state_) return;
+  std::exception_ptr error;
+  {
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    state_->cv.wait(lock, [&] { return state_->done; });
+    error = state_->error;
+  }
+  state_.reset();  // the tensor is the caller's again
+  if (error) std::rethrow_exception(error);
 }
 
 bool Work::is_completed() {
-  if (!state_ || state_->done) return true;
-#ifdef XGRAD_WITH_MPI
-  int flag = 0;
-  check(MPI_Test(&state_->request, &flag, MPI_STATUS_IGNORE), "MPI_Test");
-  if (!flag) return false;
-#endif
-  state_->finish();
-  return true;
+  if (!state_) return true;
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->done;
 }
 
 bool available() {
@@ -160,9 +250,15 @@ void init() {
   MPI_Initialized(&already);
   if (g_initialized || already) return;
   if (!launched()) return;  // alone: rank 0 of 1, no MPI needed
+  // Open MPI's default all-reduce for two ranks measured several times slower than its ring
+  // (docs/benchmarks.md): the ring is xgrad's default unless the user chose an algorithm.
+  if (!std::getenv("OMPI_MCA_coll_tuned_allreduce_algorithm")) {
+    setenv("OMPI_MCA_coll_tuned_use_dynamic_rules", "1", 0);
+    setenv("OMPI_MCA_coll_tuned_allreduce_algorithm", "4", 0);
+  }
   int provided = 0;
-  // Gradients are reduced from autograd's thread; FUNNELED is what one training thread needs.
-  check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+  // MULTIPLE: the communication thread and the training thread both call MPI.
+  check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided), "MPI_Init_thread");
   g_initialized = true;
   check(MPI_Comm_rank(MPI_COMM_WORLD, &g_rank), "MPI_Comm_rank");
   check(MPI_Comm_size(MPI_COMM_WORLD, &g_size), "MPI_Comm_size");
@@ -174,12 +270,21 @@ void init() {
   // Errors come back as codes (thrown as xg::Error naming the call) rather than aborting
   // inside MPI, so the message names the operation; Session still ends the job on a throw.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  if (g_size > 1 && provided >= MPI_THREAD_MULTIPLE) {
+    // Its own communicator: collectives on one communicator must come in the same order on
+    // every rank, which two threads sharing the world's could not promise.
+    check(MPI_Comm_dup(MPI_COMM_WORLD, &g_async_comm), "MPI_Comm_dup");
+    g_comm_thread = new CommThread;
+  }
 #endif
 }
 
 void finalize() {
 #ifdef XGRAD_WITH_MPI
   if (!g_initialized) return;
+  delete g_comm_thread;  // finishes what was started, then joins
+  g_comm_thread = nullptr;
+  if (g_async_comm != MPI_COMM_NULL) MPI_Comm_free(&g_async_comm);
   g_initialized = false;
   MPI_Finalize();
   g_rank = 0, g_size = 1, g_local_rank = 0;
@@ -218,20 +323,18 @@ int local_rank() {
 Work all_reduce_async(Tensor& tensor, ReduceOp op) {
   check_tensor(tensor, "all_reduce");
   check_ready("all_reduce");
-  auto state = std::make_unique<Work::State>();
-  state->tensor = tensor;
-  state->average = op == ReduceOp::Average;
+  std::function<void()> run;
 #ifdef XGRAD_WITH_MPI
   if (g_size > 1) {
     const MPI_Op mop = op == ReduceOp::Max ? MPI_MAX : MPI_SUM;
-    check(MPI_Iallreduce(MPI_IN_PLACE, raw(tensor), mpi_count(tensor, "all_reduce"), mpi_type(tensor, "all_reduce"),
-                         mop, MPI_COMM_WORLD, &state->request),
-          "MPI_Iallreduce");
-    return make_work(std::move(state));
+    const int count = mpi_count(tensor, "all_reduce");
+    const MPI_Datatype type = mpi_type(tensor, "all_reduce");
+    run = [t = tensor, count, type, mop]() mutable {
+      check(MPI_Allreduce(MPI_IN_PLACE, raw(t), count, type, mop, comm()), "MPI_Allreduce");
+    };
   }
 #endif
-  state->finish();
-  return make_work(std::move(state));
+  return launch(std::move(run), tensor, op == ReduceOp::Average);
 }
 
 void all_reduce(Tensor& tensor, ReduceOp op) { all_reduce_async(tensor, op).wait(); }
@@ -240,18 +343,17 @@ Work broadcast_async(Tensor& tensor, int root) {
   check_tensor(tensor, "broadcast");
   check_ready("broadcast");
   if (root < 0 || root >= g_size) fail("xg::dist::broadcast: root ", root, " is not a rank of ", g_size);
-  auto state = std::make_unique<Work::State>();
-  state->tensor = tensor;
+  std::function<void()> run;
 #ifdef XGRAD_WITH_MPI
   if (g_size > 1) {
-    check(MPI_Ibcast(raw(tensor), mpi_count(tensor, "broadcast"), mpi_type(tensor, "broadcast"), root,
-                     MPI_COMM_WORLD, &state->request),
-          "MPI_Ibcast");
-    return make_work(std::move(state));
+    const int count = mpi_count(tensor, "broadcast");
+    const MPI_Datatype type = mpi_type(tensor, "broadcast");
+    run = [t = tensor, count, type, root]() mutable {
+      check(MPI_Bcast(raw(t), count, type, root, comm()), "MPI_Bcast");
+    };
   }
 #endif
-  state->finish();
-  return make_work(std::move(state));
+  return launch(std::move(run), tensor, false);
 }
 
 void broadcast(Tensor& tensor, int root) { broadcast_async(tensor, root).wait(); }

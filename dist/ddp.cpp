@@ -37,7 +37,7 @@ struct Reducer {
   double last_wait_ms = 0;  // what the last synchronised backward waited after its last gradient
 
   void on_ready(std::size_t i);
-  void finish();
+  void finish(std::chrono::steady_clock::time_point last_arrived);
 };
 
 namespace {
@@ -106,6 +106,7 @@ void check_same_model(const std::string& mine) {
 
 void Reducer::on_ready(std::size_t i) {
   if (!sync) return;
+  const auto arrived = std::chrono::steady_clock::now();
   Slot& s = slots[i];
   if (s.ready)
     fail("DistributedDataParallel: parameter '", s.name, "' received a second gradient before the all-reduce of the "
@@ -115,22 +116,20 @@ void Reducer::on_ready(std::size_t i) {
   Bucket& b = buckets[s.bucket];
   Tensor g = s.param.grad();
   copy_elements(g, 0, b.flat, s.offset, g.numel());
-  if (--b.pending > 0) {
-    for (std::size_t k = 0; k < next_launch; ++k) buckets[k].work.is_completed();  // drive MPI's progress
-    return;
-  }
+  if (--b.pending > 0) return;
   // Start every full bucket in bucket order, the same on every rank.
   while (next_launch < buckets.size() && buckets[next_launch].pending == 0) {
     buckets[next_launch].work = all_reduce_async(buckets[next_launch].flat, ReduceOp::Average);
     ++next_launch;
   }
-  if (next_launch == buckets.size()) finish();
+  if (next_launch == buckets.size()) finish(arrived);
 }
 
-void Reducer::finish() {
-  const auto start = std::chrono::steady_clock::now();
+void Reducer::finish(std::chrono::steady_clock::time_point last_arrived) {
   for (auto& b : buckets) b.work.wait();
-  last_wait_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  // From the last gradient's arrival: launching its bucket, and the time the communication
+  // thread held this core, are waiting too.
+  last_wait_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - last_arrived).count();
   for (auto& s : slots) {
     Tensor g = s.param.grad();
     copy_elements(buckets[s.bucket].flat, s.offset, g, 0, g.numel());

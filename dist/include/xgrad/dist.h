@@ -57,7 +57,9 @@ int local_rank();
 enum class ReduceOp { Sum, Average, Max };
 
 /// A collective in flight (PyTorch's Work): wait() blocks until it is done and its result
-/// is in the tensor. Destroying an unfinished Work waits for it.
+/// is in the tensor (and rethrows its error). Destroying an unfinished Work waits for it.
+/// Under a launcher, async collectives run in order on a communication thread, so they
+/// progress while the caller computes; do not touch the tensor until wait() returns.
 class Work {
  public:
   Work();
@@ -67,15 +69,15 @@ class Work {
   Work(const Work&) = delete;
   Work& operator=(const Work&) = delete;
   void wait();
-  /// Polls (and so drives MPI's progress); true once done.
+  /// True once done (wait() then returns at once).
   bool is_completed();
 
   struct State;  // private: dist/collectives.cpp
 
  private:
-  friend Work make_work(std::unique_ptr<State> state);
-  explicit Work(std::unique_ptr<State> state);
-  std::unique_ptr<State> state_;
+  friend Work make_work(std::shared_ptr<State> state);
+  explicit Work(std::shared_ptr<State> state);
+  std::shared_ptr<State> state_;  // shared with the communication thread
 };
 
 /// In place over all ranks: every rank ends with the sum (or mean, or maximum) of everyone's
