@@ -101,8 +101,8 @@ void check_tensor(const Tensor& t, const char* op) {
 // A collective in flight. With a communication thread, `run` executes there and the thread
 // marks the state done (or failed); the caller's Work waits on `done`.
 struct Work::State {
-  std::function<void()> run;  // the blocking MPI call
-  Tensor tensor;              // kept alive while MPI writes into it
+  std::function<void(Tensor&)> run;  // the blocking MPI call on `tensor`
+  Tensor tensor;                     // kept alive while MPI writes into it
   bool average = false;       // divide by world_size() once reduced
   std::mutex mutex;
   std::condition_variable cv;
@@ -110,7 +110,7 @@ struct Work::State {
   std::exception_ptr error;
   void execute() {
     try {
-      if (run) run();
+      if (run) run(tensor);
       if (average && g_size > 1) {
         NoGradGuard no_grad;
         tensor.mul_(1.0 / g_size);
@@ -178,7 +178,7 @@ CommThread* g_comm_thread = nullptr;  // while MPI runs with MPI_THREAD_MULTIPLE
 
 // Runs the job on the communication thread, or, without one (alone, or an MPI without
 // MPI_THREAD_MULTIPLE), here and now: the Work is then complete when returned.
-Work launch(std::function<void()> run, Tensor tensor, bool average) {
+Work launch(std::function<void(Tensor&)> run, Tensor tensor, bool average) {
   auto state = std::make_shared<Work::State>();
   state->run = std::move(run);
   state->tensor = std::move(tensor);
@@ -323,13 +323,13 @@ int local_rank() {
 Work all_reduce_async(Tensor& tensor, ReduceOp op) {
   check_tensor(tensor, "all_reduce");
   check_ready("all_reduce");
-  std::function<void()> run;
+  std::function<void(Tensor&)> run;
 #ifdef XGRAD_WITH_MPI
   if (g_size > 1) {
     const MPI_Op mop = op == ReduceOp::Max ? MPI_MAX : MPI_SUM;
     const int count = mpi_count(tensor, "all_reduce");
     const MPI_Datatype type = mpi_type(tensor, "all_reduce");
-    run = [t = tensor, count, type, mop]() mutable {
+    run = [count, type, mop](Tensor& t) {
       check(MPI_Allreduce(MPI_IN_PLACE, raw(t), count, type, mop, comm()), "MPI_Allreduce");
     };
   }
@@ -343,12 +343,12 @@ Work broadcast_async(Tensor& tensor, int root) {
   check_tensor(tensor, "broadcast");
   check_ready("broadcast");
   if (root < 0 || root >= g_size) fail("xg::dist::broadcast: root ", root, " is not a rank of ", g_size);
-  std::function<void()> run;
+  std::function<void(Tensor&)> run;
 #ifdef XGRAD_WITH_MPI
   if (g_size > 1) {
     const int count = mpi_count(tensor, "broadcast");
     const MPI_Datatype type = mpi_type(tensor, "broadcast");
-    run = [t = tensor, count, type, root]() mutable {
+    run = [count, type, root](Tensor& t) {
       check(MPI_Bcast(raw(t), count, type, root, comm()), "MPI_Bcast");
     };
   }
