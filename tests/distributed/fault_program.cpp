@@ -1,4 +1,4 @@
-// The fault test's training program (tests/dist/fault.sh): an MLP trained data-parallel
+// The fault test's training program (tests/distributed/fault.sh): an MLP trained data-parallel
 // for --steps steps on data drawn per step, checkpointing after every step; with --die-at S
 // rank 1 exits abruptly at step S, as a crashed machine would. Rank 0 prints the final
 // parameters' checksum.

@@ -72,7 +72,7 @@ class Work {
   /// True once done (wait() then returns at once).
   bool is_completed();
 
-  struct State;  // private: dist/collectives.cpp
+  struct State;  // private: distributed/collectives.cpp
 
  private:
   friend Work make_work(std::shared_ptr<State> state);
@@ -138,7 +138,7 @@ struct DDPOptions {
   DDPOptions& set_broadcast_buffers(bool v) { broadcast_buffers = v; return *this; }
 };
 
-struct Reducer;  // private: dist/ddp.cpp
+struct Reducer;  // private: distributed/ddp.cpp
 
 /// PyTorch's DistributedDataParallel. At construction: checks that every rank has the same
 /// parameter names, shapes and dtypes (else every rank throws an xg::Error naming the first
