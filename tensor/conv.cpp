@@ -165,10 +165,12 @@ void weight_grad_impl(const Tensor& x, const Tensor& gy, const ConvGeom& g, Tens
   const int64_t L = g.OH * g.OW, OCg = g.OC / g.groups, Kg = g.col_rows() / g.groups;
   const T* px = x.data<T>();
   const T* pgy = gy.data<T>();
+  // One read of the thread count sizes the accumulators and splits the work: another thread
+  // may call set_num_threads meanwhile.
   const int chunks = detail::parallel_chunks(g.N, macs(g));
   // One accumulator per chunk, summed in chunk order so the result does not depend on timing.
   std::vector<std::vector<T>> partial(static_cast<std::size_t>(chunks));
-  detail::parallel_for(g.N, macs(g), [&](int64_t n0, int64_t n1, int chunk) {
+  detail::parallel_for_chunks(g.N, chunks, [&](int64_t n0, int64_t n1, int chunk) {
     std::vector<T>& acc = partial[static_cast<std::size_t>(chunk)];
     acc.assign(static_cast<std::size_t>(g.OC * Kg), T(0));
     T* scratch = column_scratch<T>(g);

@@ -4,6 +4,8 @@
 #include <xgrad/detail/format.h>
 #include <cblas.h>
 
+#include <atomic>
+
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
 #include "tensor/tensor_impl.h"
@@ -18,7 +20,9 @@ int openblas_get_num_threads(void);
 namespace xg {
 
 namespace {
-int g_threads = [] {
+// Atomic: set_num_threads may be called from any thread while others compute; each kernel
+// reads it once per call (see detail::parallel_chunks).
+std::atomic<int> g_threads = [] {
   // OpenBLAS always runs on the calling thread: xgrad splits work over its own threads
   // (detail::parallel_for). OpenBLAS's workers spin for a while after each product, and
   // measured to take the second core from the convolution threads that followed (a Keras

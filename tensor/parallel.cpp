@@ -26,8 +26,11 @@ int parallel_chunks(std::int64_t n, double work) {
 }
 
 void parallel_for(std::int64_t n, double work, const std::function<void(std::int64_t, std::int64_t, int)>& body) {
-  const int chunks = parallel_chunks(n, work);
-  if (chunks == 1) {
+  parallel_for_chunks(n, parallel_chunks(n, work), body);
+}
+
+void parallel_for_chunks(std::int64_t n, int chunks, const std::function<void(std::int64_t, std::int64_t, int)>& body) {
+  if (chunks <= 1 || n <= 1) {
     body(0, n, 0);
     return;
   }

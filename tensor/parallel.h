@@ -13,7 +13,12 @@ namespace xg::detail {
 /// products stay on its core. The first exception thrown by a chunk is rethrown.
 void parallel_for(std::int64_t n, double work, const std::function<void(std::int64_t, std::int64_t, int)>& body);
 
-/// How many chunks parallel_for would use for this job (1 when it runs inline).
+/// How many chunks parallel_for would use for this job (1 when it runs inline). The thread
+/// count may change at any time (another thread's set_num_threads): a caller that sizes
+/// per-chunk state from this must run with the same count, through parallel_for_chunks.
 int parallel_chunks(std::int64_t n, double work);
+
+/// parallel_for with the chunk count fixed by the caller (from parallel_chunks).
+void parallel_for_chunks(std::int64_t n, int chunks, const std::function<void(std::int64_t, std::int64_t, int)>& body);
 
 }  // namespace xg::detail

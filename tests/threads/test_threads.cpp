@@ -2,6 +2,7 @@
 // own small binary so that scripts/test-sanitizers.sh can run it under ThreadSanitizer.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <thread>
 #include <vector>
@@ -115,4 +116,32 @@ TEST(Threads, ConvolutionsSplitOverSamplesGiveTheOneThreadResult) {
   EXPECT_EQ(two, again);
   for (std::size_t k = 0; k < one.size(); ++k)
     for (std::size_t i = 0; i < one[k].size(); ++i) ASSERT_NEAR(one[k][i], two[k][i], 1e-9 * (1 + std::fabs(one[k][i])));
+}
+
+TEST(Threads, ChangingTheThreadCountWhileAnotherThreadTrainsIsSafe) {
+  // The convolution weight gradient sizes its per-chunk accumulators from the thread count
+  // and must split its work with that same count, whatever another thread sets meanwhile
+  // (it once read the count twice: a heap overflow when it grew in between).
+  xg::manual_seed(11);
+  xg::nn::Conv2d conv(xg::nn::Conv2dOptions(8, 16, 3).padding(1));  // 10.6 M multiply-adds: split
+  const auto x = xg::randn({16, 8, 24, 24});
+  xg::optim::SGD opt(conv.parameters(), 0.01);
+  std::atomic<bool> done{false};
+  std::thread flipper([&] {
+    for (int i = 0; !done; ++i) xg::set_num_threads(1 + i % 2);
+  });
+  double first = 0, last = 0;
+  for (int step = 0; step < 30; ++step) {
+    auto loss = (conv(x) * conv(x)).mean();
+    if (step == 0) first = loss.item();
+    last = loss.item();
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+  }
+  done = true;
+  flipper.join();
+  xg::set_num_threads(1);
+  EXPECT_LT(last, first);
+  EXPECT_TRUE(std::isfinite(last));
 }
