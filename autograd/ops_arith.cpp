@@ -5,6 +5,7 @@
 
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
+#include "tensor/checked.h"
 
 namespace xg {
 
@@ -33,18 +34,21 @@ Tensor zero_like_scalar(const Tensor& x) { return scalar_tensor(0.0, x.dtype());
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("add");
   return record("add", {a, b}, kernel::binary(Binary::Add, a, b, "add"), {}, [](Node& n, const Tensor& gy) {
     return tensor_list{input_grad(n, 0, [&] { return gy; }), input_grad(n, 1, [&] { return gy; })};
   });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("sub");
   return record("sub", {a, b}, kernel::binary(Binary::Sub, a, b, "sub"), {}, [](Node& n, const Tensor& gy) {
     return tensor_list{input_grad(n, 0, [&] { return gy; }), input_grad(n, 1, [&] { return -gy; })};
   });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("mul");
   return record("mul", {a, b}, kernel::binary(Binary::Mul, a, b, "mul"), {a, b}, [](Node& n, const Tensor& gy) {
     const auto s = n.saved();  // d(ab)/da = b, d(ab)/db = a
     return tensor_list{input_grad(n, 0, [&] { return gy * s[1]; }), input_grad(n, 1, [&] { return gy * s[0]; })};
@@ -52,6 +56,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("div");
   return record("div", {a, b}, kernel::binary(Binary::Div, a, b, "div"), {a, b}, [](Node& n, const Tensor& gy) {
     const auto s = n.saved();  // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
     return tensor_list{input_grad(n, 0, [&] { return gy / s[1]; }),
@@ -60,11 +65,13 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor neg(const Tensor& x) {
+  detail::CallScope call("neg");
   return record("neg", {x}, kernel::unary(kernel::Unary::Neg, x, "neg"), {},
                 [](Node&, const Tensor& gy) { return tensor_list{-gy}; });
 }
 
 Tensor pow(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("pow");
   Tensor y = kernel::binary(Binary::Pow, a, b, "pow");
   return record("pow", {a, b}, y, {a, b, y}, [](Node& n, const Tensor& gy) {
     const auto s = n.saved();
@@ -80,6 +87,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
 }
 
 Tensor pow(const Tensor& x, double c) {
+  detail::CallScope call("pow");
   return record("pow", {x}, kernel::pow_scalar(x, c), {x}, [c](Node& n, const Tensor& gy) {
     if (c == 0.0) return tensor_list{zeros_like(gy)};
     return tensor_list{gy * c * pow(n.saved(0), c - 1.0)};  // d(x^c)/dx = c x^(c-1)
@@ -112,6 +120,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) { return extremum("maximum", Bi
 Tensor minimum(const Tensor& a, const Tensor& b) { return extremum("minimum", Binary::Minimum, Binary::Lt, a, b); }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  detail::CallScope call("where");
   return record("where", {cond, a, b}, kernel::where(cond, a, b), {cond}, [](Node& n, const Tensor& gy) {
     const Tensor c = n.saved(0);
     const Tensor zero = zero_like_scalar(gy);

@@ -9,6 +9,7 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "tensor/checked.h"
 #include "tensor/conv_kernels.h"
 
 namespace xg {
@@ -56,30 +57,16 @@ void check_int2(const char* op, const char* what, Int2 v, std::int64_t min) {
 }
 
 // The geometry of a convolution of input shape (N, C, H, W) with a KH×KW kernel; checks
-// what does not depend on the weight.
+// what does not depend on the weight (tensor/conv.cpp's make_geometry, the one place).
 ConvGeom geometry(const char* op, const Shape& in, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
-  if (in.size() != 4)
-    fail(op, ": expected a 4-D input (N, C, H, W), got ", in.size(), "-D ", detail::shape_str(in));
-  check_int2(op, "kernel size", kernel, 1);
-  check_int2(op, "stride", stride, 1);
-  check_int2(op, "padding", padding, 0);
-  check_int2(op, "dilation", dilation, 1);
-  ConvGeom g;
-  g.N = in[0], g.C = in[1], g.H = in[2], g.W = in[3];
-  g.KH = kernel.h, g.KW = kernel.w, g.SH = stride.h, g.SW = stride.w;
-  g.PH = padding.h, g.PW = padding.w, g.DH = dilation.h, g.DW = dilation.w;
-  const std::int64_t span_h = g.DH * (g.KH - 1) + 1, span_w = g.DW * (g.KW - 1) + 1;
-  if (span_h > g.H + 2 * g.PH || span_w > g.W + 2 * g.PW)
-    fail(op, ": kernel (", g.KH, ", ", g.KW, ")", (g.DH > 1 || g.DW > 1) ? " dilated" : "", " spans (", span_h, ", ",
-         span_w, "), larger than the padded input (", g.H + 2 * g.PH, ", ", g.W + 2 * g.PW, ") of input ",
-         detail::shape_str(in), " with padding (", g.PH, ", ", g.PW, ")");
-  g.OH = ConvGeom::out_size(g.H, g.KH, g.SH, g.PH, g.DH);
-  g.OW = ConvGeom::out_size(g.W, g.KW, g.SW, g.PW, g.DW);
-  g.OC = g.C;
-  return g;
+  return kernel::make_geometry(op, in, {kernel.h, kernel.w, stride.h, stride.w, padding.h, padding.w, dilation.h,
+                                        dilation.w});
 }
 
 Dtype float_dtype(const char* op, const Tensor& x, const Tensor& W, const Tensor& b) {
+  if (!x.defined() || !W.defined())
+    fail(op, ": the ", x.defined() ? "weight" : "input", " is undefined (default-constructed, or a member never "
+         "initialised)");
   for (const Tensor* t : {&x, &W, &b})
     if (t->defined() && t->dtype() == kInt64)
       fail(op, ": int64 tensors are not supported (input ", dtype_name(x.dtype()), ", weight ", dtype_name(W.dtype()),
@@ -116,17 +103,20 @@ void check_weight(const char* op, const Shape& in, const Tensor& W, const Tensor
 
 Tensor conv2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in, Int2 stride, Int2 padding, Int2 dilation,
               std::int64_t groups) {
+  detail::CallScope call("conv2d");
   const Dtype dt = float_dtype("conv2d", x_in, W_in, b_in);
   check_weight("conv2d", x_in.shape(), W_in, b_in, groups, false);
   ConvGeom g = geometry("conv2d", x_in.shape(), {W_in.shape()[2], W_in.shape()[3]}, stride, padding, dilation);
   g.OC = W_in.shape()[0];
   g.groups = groups;
+  kernel::check_columns("conv2d", g, dtype_size(dt));
   return conv(x_in.to(dt), W_in.to(dt), b_in.defined() ? b_in.to(dt) : Tensor(), g);
 }
 
 Tensor conv_transpose2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in, Int2 stride, Int2 padding,
                         Int2 output_padding, std::int64_t groups, Int2 dilation) {
   const char* op = "conv_transpose2d";
+  detail::CallScope call(op);
   const Dtype dt = float_dtype(op, x_in, W_in, b_in);
   check_weight(op, x_in.shape(), W_in, b_in, groups, true);
   check_int2(op, "stride", stride, 1);
@@ -138,9 +128,19 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_
          ") must be smaller than the stride or the dilation");
   const Shape& in = x_in.shape();
   const Shape& w = W_in.shape();
-  // The output is the input of the convolution this one transposes: S(H-1) - 2P + D(K-1) + 1 + output_padding.
-  const std::int64_t OH = stride.h * (in[2] - 1) - 2 * padding.h + dilation.h * (w[2] - 1) + 1 + output_padding.h;
-  const std::int64_t OW = stride.w * (in[3] - 1) - 2 * padding.w + dilation.w * (w[3] - 1) + 1 + output_padding.w;
+  // The output is the input of the convolution this one transposes: S(H-1) - 2P + D(K-1) + 1 + output_padding,
+  // every step checked (a stride or dilation near 2^63 must not wrap into a plausible size).
+  const auto out_size = [op](std::int64_t size, std::int64_t s, std::int64_t p, std::int64_t d, std::int64_t k,
+                             std::int64_t op_pad) {
+    using detail::size_add, detail::size_mul;
+    const char* what = "the output size";
+    const std::int64_t grown = size_mul(s, size - 1, op, what);
+    const std::int64_t span = size_add(size_mul(d, k - 1, op, what), 1, op, what);
+    const std::int64_t full = size_add(size_add(grown, span, op, what), op_pad, op, what);
+    return detail::size_sub(full, size_mul(2, p, op, what), op, what);
+  };
+  const std::int64_t OH = out_size(in[2], stride.h, padding.h, dilation.h, w[2], output_padding.h);
+  const std::int64_t OW = out_size(in[3], stride.w, padding.w, dilation.w, w[3], output_padding.w);
   if (OH <= 0 || OW <= 0)
     fail(op, ": input ", detail::shape_str(in), " with weight ", detail::shape_str(w), ", stride (", stride.h, ", ",
          stride.w, ") and padding (", padding.h, ", ", padding.w, ") gives an empty output (", OH, ", ", OW, ")");
@@ -148,21 +148,26 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_
   g.OC = w[0];
   g.groups = groups;
   g.OH = in[2], g.OW = in[3];  // the transposed convolution's input is the convolution's output
+  kernel::check_columns(op, g, dtype_size(dt));
   Tensor y = conv_t(x_in.to(dt), W_in.to(dt), g);
   return b_in.defined() ? y + reshape(b_in.to(dt), {1, -1, 1, 1}) : y;
 }
 
 Tensor im2col(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
+  detail::CallScope call("im2col");
   if (x.dtype() == kInt64) fail("im2col: expected a float tensor, got int64");
   const ConvGeom g = geometry("im2col", x.shape(), kernel, stride, padding, dilation);
+  kernel::check_columns("im2col", g, dtype_size(x.dtype()));
   return record("im2col", {x}, kernel::im2col(x, g), {}, [g](Node&, const Tensor& gcol) {
     return tensor_list{col2im(gcol, {g.N, g.C, g.H, g.W}, {g.KH, g.KW}, {g.SH, g.SW}, {g.PH, g.PW}, {g.DH, g.DW})};
   });
 }
 
 Tensor col2im(const Tensor& col, const Shape& input_shape, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
+  detail::CallScope call("col2im");
   if (col.dtype() == kInt64) fail("col2im: expected a float tensor, got int64");
   const ConvGeom g = geometry("col2im", input_shape, kernel, stride, padding, dilation);
+  kernel::check_columns("col2im", g, dtype_size(col.dtype()));
   const Shape expected{g.N * g.OH * g.OW, g.col_rows()};
   if (col.shape() != expected)
     fail("col2im: expected columns (N·OH·OW, C·KH·KW) = ", detail::shape_str(expected), " for input shape ",

@@ -5,6 +5,7 @@
 
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
+#include "tensor/checked.h"
 
 namespace xg {
 
@@ -28,6 +29,7 @@ Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, c
 }  // namespace
 
 Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index) {
+  detail::CallScope call("index_select");
   if (x.dim() == 0) fail("index_select: a 0-d tensor has no axis to select from");
   const auto a = detail::normalize_axis(axis, x.dim(), "index_select");
   return record("index_select", {x}, kernel::index_select(x, a, index, "index_select"), {index},
@@ -37,6 +39,7 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index) {
 }
 
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
+  detail::CallScope call("gather");
   if (x.dim() == 0) fail("gather: a 0-d tensor has no axis to gather from");
   const auto a = detail::normalize_axis(axis, x.dim(), "gather");
   return record("gather", {x}, kernel::gather(x, a, index, "gather"), {index}, [a](Node& n, const Tensor& gy) {
@@ -45,6 +48,7 @@ Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
 }
 
 Tensor pick(const Tensor& x, const Tensor& labels) {
+  detail::CallScope call("pick");
   if (x.dim() != 2 || labels.dim() != 1 || labels.shape()[0] != x.shape()[0] || labels.dtype() != kInt64)
     fail("pick: expected (N,C) scores and (N,) int64 labels, got ", detail::shape_str(x.shape()), " and ",
          detail::shape_str(labels.shape()), " ", dtype_name(labels.dtype()));

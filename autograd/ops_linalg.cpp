@@ -7,6 +7,7 @@
 
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
+#include "tensor/checked.h"
 
 namespace xg {
 
@@ -31,6 +32,7 @@ Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 }  // namespace
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  detail::CallScope call("matmul");
   const auto fail_shapes = [&](const char* why) {
     fail("matmul: ", detail::shape_str(a_in.shape()), " @ ", detail::shape_str(b_in.shape()), ": ", why);
   };
@@ -61,6 +63,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
 }
 
 Tensor linear(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in) {
+  detail::CallScope call("linear");
   const bool fusable = x_in.dim() == 2 && W_in.dim() == 2 && b_in.dim() == 1 && x_in.shape()[1] == W_in.shape()[0] &&
                        b_in.shape()[0] == W_in.shape()[1] && x_in.dtype() != kInt64 && W_in.dtype() != kInt64 &&
                        b_in.dtype() != kInt64;
@@ -77,6 +80,7 @@ Tensor linear(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in) {
 }
 
 Tensor linear_t(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in) {
+  detail::CallScope call("linear_t");
   if (x_in.dim() != 2 || W_in.dim() != 2 || x_in.shape()[1] != W_in.shape()[1] ||
       (b_in.defined() && (b_in.dim() != 1 || b_in.shape()[0] != W_in.shape()[0])))
     fail("linear_t: x ", detail::shape_str(x_in.shape()), " @ W^T ", detail::shape_str(W_in.shape()),

@@ -5,9 +5,12 @@
 #include <xgrad/ops.h>
 #include <xgrad/random.h>
 
+#include "tensor/checked.h"
+
 namespace xg {
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps) {
+  detail::CallScope call("layer_norm");
   const auto k = static_cast<std::int64_t>(normalized_shape.size());
   const Shape& s = x.shape();
   if (k == 0 || k > x.dim() || !std::equal(normalized_shape.begin(), normalized_shape.end(), s.end() - k))
@@ -28,6 +31,7 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
 }
 
 Tensor dropout(const Tensor& x, double p, bool training) {
+  detail::CallScope call("dropout");
   if (!(p >= 0 && p <= 1)) fail("dropout: probability must be in [0, 1], got ", p);
   if (!training || p == 0) return x;
   if (p == 1) return x * 0.0;

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "autograd/graph.h"
+#include "tensor/checked.h"
 #include "tensor/conv_kernels.h"
 #include "tensor/kernels.h"
 
@@ -64,29 +65,32 @@ void check_pool_input(const char* op, const Tensor& x) {
 ConvGeom pool_geometry(const char* op, const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
   check_pool_input(op, x);
   if (!stride.set) stride = kernel;
-  if (kernel.h < 1 || kernel.w < 1) fail(op, ": kernel size must be positive, got (", kernel.h, ", ", kernel.w, ")");
-  if (stride.h < 1 || stride.w < 1) fail(op, ": stride must be positive, got (", stride.h, ", ", stride.w, ")");
-  if (dilation.h < 1 || dilation.w < 1) fail(op, ": dilation must be positive, got (", dilation.h, ", ", dilation.w, ")");
-  if (padding.h < 0 || padding.w < 0 || 2 * padding.h > kernel.h || 2 * padding.w > kernel.w)
+  ConvGeom g = kernel::make_geometry(op, x.shape(), {kernel.h, kernel.w, stride.h, stride.w, padding.h, padding.w,
+                                                     dilation.h, dilation.w});
+  // padding ≤ kernel / 2, as PyTorch (a window of padding alone would have no maximum).
+  if (padding.h > kernel.h / 2 || padding.w > kernel.w / 2)
     fail(op, ": padding (", padding.h, ", ", padding.w, ") must be between 0 and half the kernel (", kernel.h, ", ",
          kernel.w, ")");
-  const Shape& s = x.shape();
-  ConvGeom g;
-  g.N = s[0], g.C = s[1], g.H = s[2], g.W = s[3], g.OC = s[1], g.groups = s[1];
-  g.KH = kernel.h, g.KW = kernel.w, g.SH = stride.h, g.SW = stride.w, g.PH = padding.h, g.PW = padding.w;
-  g.DH = dilation.h, g.DW = dilation.w;
-  const std::int64_t span_h = g.DH * (g.KH - 1) + 1, span_w = g.DW * (g.KW - 1) + 1;
-  if (span_h > g.H + 2 * g.PH || span_w > g.W + 2 * g.PW)
-    fail(op, ": kernel (", g.KH, ", ", g.KW, ") is larger than the padded input (", g.H + 2 * g.PH, ", ",
-         g.W + 2 * g.PW, ") of input ", detail::shape_str(s));
-  g.OH = ConvGeom::out_size(g.H, g.KH, g.SH, g.PH, g.DH);
-  g.OW = ConvGeom::out_size(g.W, g.KW, g.SW, g.PW, g.DW);
+  g.groups = g.C;
   return g;
+}
+
+// Before any window is built: the output (N, C, OH, OW) and the windows' tables, sized from
+// the arguments, within the allocation limit.
+void check_windows(const char* op, const Tensor& x, std::int64_t OH, std::int64_t OW) {
+  const Shape& s = x.shape();
+  detail::check_allocation(detail::checked_nbytes({s[0], s[1], OH, OW}, dtype_size(x.dtype()), op), op,
+                           detail::cat("the output (", s[0], ", ", s[1], ", ", OH, ", ", OW, ")"));
+  detail::checked_buffer(detail::size_add(detail::size_mul(OH, OW, op, "the output plane"),
+                                          detail::size_mul(2, detail::size_add(OH, OW, op, "the windows"), op, "the windows"),
+                                          op, "the windows"),
+                         sizeof(double), op, "the windows' table");
 }
 
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
+  detail::CallScope call("max_pool2d");
   const ConvGeom g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation);
   Tensor y, at;
   kernel::max_pool2d(x, g, y, at);
@@ -96,7 +100,9 @@ Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 
 }
 
 Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool count_include_pad) {
+  detail::CallScope call("avg_pool2d");
   const ConvGeom g = pool_geometry("avg_pool2d", x, kernel, stride, padding, 1);
+  check_windows("avg_pool2d", x, g.OH, g.OW);
   auto win = std::make_shared<PoolWindows>();
   win->H = g.H, win->W = g.W;
   // A window's padded extent is clipped at the far padded edge only, as PyTorch's divisor.
@@ -114,27 +120,37 @@ Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool 
   axis(g.OW, g.W, g.KW, g.SW, g.PW, win->w0, win->w1, span_w);
   for (std::int64_t i = 0; i < g.OH; ++i)
     for (std::int64_t j = 0; j < g.OW; ++j)
-      win->divisor.push_back(count_include_pad ? static_cast<double>(span_h[i] * span_w[j])
-                                               : static_cast<double>((win->h1[i] - win->h0[i]) * (win->w1[j] - win->w0[j])));
+      win->divisor.push_back(count_include_pad
+                                 ? static_cast<double>(span_h[i]) * static_cast<double>(span_w[j])  // may pass 2^63
+                                 : static_cast<double>((win->h1[i] - win->h0[i]) * (win->w1[j] - win->w0[j])));
   return window_avg("avg_pool2d", x, win);
 }
 
 Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size) {
-  check_pool_input("adaptive_avg_pool2d", x);
+  const char* op = "adaptive_avg_pool2d";
+  detail::CallScope call(op);
+  check_pool_input(op, x);
   if (output_size.h < 1 || output_size.w < 1)
-    fail("adaptive_avg_pool2d: output size must be positive, got (", output_size.h, ", ", output_size.w, ")");
+    fail(op, ": output size must be positive, got (", output_size.h, ", ", output_size.w, ")");
   auto win = std::make_shared<PoolWindows>();
   win->H = x.shape()[2], win->W = x.shape()[3];
-  if (win->H == 0 || win->W == 0)
-    fail("adaptive_avg_pool2d: input ", detail::shape_str(x.shape()), " has an empty plane");
-  // Output cell i averages rows floor(i·H/OH) to ceil((i+1)·H/OH), as PyTorch.
+  if (win->H == 0 || win->W == 0) fail(op, ": input ", detail::shape_str(x.shape()), " has an empty plane");
+  check_windows(op, x, output_size.h, output_size.w);
+  // Output cell i averages rows floor(i·H/OH) to ceil((i+1)·H/OH), as PyTorch; in 128 bits,
+  // as (i + 1)·H may pass 2^63 for a large output of a large plane.
+  const auto lo = [](std::int64_t i, std::int64_t in, std::int64_t out) {
+    return static_cast<std::int64_t>(static_cast<__int128>(i) * in / out);
+  };
+  const auto hi = [](std::int64_t i, std::int64_t in, std::int64_t out) {
+    return static_cast<std::int64_t>((static_cast<__int128>(i + 1) * in + out - 1) / out);
+  };
   for (std::int64_t i = 0; i < output_size.h; ++i) {
-    win->h0.push_back(i * win->H / output_size.h);
-    win->h1.push_back(((i + 1) * win->H + output_size.h - 1) / output_size.h);
+    win->h0.push_back(lo(i, win->H, output_size.h));
+    win->h1.push_back(hi(i, win->H, output_size.h));
   }
   for (std::int64_t j = 0; j < output_size.w; ++j) {
-    win->w0.push_back(j * win->W / output_size.w);
-    win->w1.push_back(((j + 1) * win->W + output_size.w - 1) / output_size.w);
+    win->w0.push_back(lo(j, win->W, output_size.w));
+    win->w1.push_back(hi(j, win->W, output_size.w));
   }
   for (std::int64_t i = 0; i < output_size.h; ++i)
     for (std::int64_t j = 0; j < output_size.w; ++j)
@@ -143,26 +159,36 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size) {
 }
 
 Tensor pad(const Tensor& x_in, const std::vector<std::int64_t>& pads, double value) {
+  const char* op = "pad";
+  detail::CallScope call(op);
   const std::int64_t rank = x_in.dim();
   if (pads.size() % 2 != 0 || static_cast<std::int64_t>(pads.size()) > 2 * rank)
     fail("pad: expected an even number of pads, at most 2 per axis (", 2 * rank, " for ", detail::shape_str(x_in.shape()),
          "), got ", pads.size());
   // pads = (before, after) of the last axis, then of the one before it, ..., as libtorch's
-  // F::pad. Negative pads crop first.
+  // F::pad. Negative pads crop first. Sizes are checked: a pad of ±2^63 must not wrap.
   Tensor x = x_in;
   Shape shape = x.shape();
   std::vector<std::int64_t> offset(static_cast<std::size_t>(rank), 0);
   for (std::size_t k = 0; k < pads.size() / 2; ++k) {
     const std::int64_t axis = rank - 1 - static_cast<std::int64_t>(k);
     const std::int64_t before = pads[2 * k], after = pads[2 * k + 1];
-    const std::int64_t crop_b = std::max<std::int64_t>(-before, 0), crop_a = std::max<std::int64_t>(-after, 0);
+    const auto crop = [&](std::int64_t p) {
+      if (p < -shape[axis])  // also INT64_MIN, whose negation does not exist
+        fail("pad: pads (", before, ", ", after, ") crop more than axis ", axis, " of ",
+             detail::shape_str(x_in.shape()), " holds");
+      return p < 0 ? -p : std::int64_t{0};
+    };
+    const std::int64_t crop_b = crop(before), crop_a = crop(after);
     if (crop_b + crop_a > shape[axis])
       fail("pad: pads (", before, ", ", after, ") crop more than axis ", axis, " of ", detail::shape_str(x_in.shape()),
            " holds");
     if (crop_b || crop_a) x = narrow(x, axis, crop_b, shape[axis] - crop_b - crop_a);
     offset[axis] = std::max<std::int64_t>(before, 0);
-    shape[axis] = x.shape()[axis] + offset[axis] + std::max<std::int64_t>(after, 0);
+    shape[axis] = detail::size_add(detail::size_add(x.shape()[axis], offset[axis], op, "the padded size"),
+                                   std::max<std::int64_t>(after, 0), op, "the padded size");
   }
+  detail::checked_numel(shape, op);
   if (shape == x.shape()) return x;
   return record("pad", {x}, kernel::embed(x, shape, offset, value), {}, [offset](Node& n, const Tensor& gy) {
     Tensor gx = gy;

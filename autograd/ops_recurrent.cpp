@@ -5,6 +5,7 @@
 #include <xgrad/ops.h>
 
 #include "autograd/recurrent_steps.h"
+#include "tensor/checked.h"
 
 namespace xg {
 
@@ -39,18 +40,21 @@ void check_cell(const char* op, std::int64_t gates, const Tensor& x, const tenso
 
 Tensor rnn_tanh_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                      const Tensor& b_hh) {
+  detail::CallScope call("rnn_tanh_cell");
   check_cell("rnn_tanh_cell", 1, x, {h}, w_ih, w_hh, b_ih, b_hh);
   return steps::rnn_step(linear_t(x, w_ih, b_ih), h, w_hh, b_hh, false);
 }
 
 Tensor rnn_relu_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                      const Tensor& b_hh) {
+  detail::CallScope call("rnn_relu_cell");
   check_cell("rnn_relu_cell", 1, x, {h}, w_ih, w_hh, b_ih, b_hh);
   return steps::rnn_step(linear_t(x, w_ih, b_ih), h, w_hh, b_hh, true);
 }
 
 std::tuple<Tensor, Tensor> lstm_cell(const Tensor& x, const std::tuple<Tensor, Tensor>& hx, const Tensor& w_ih,
                                      const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
+  detail::CallScope call("lstm_cell");
   const auto& [h, c] = hx;
   check_cell("lstm_cell", 4, x, {h, c}, w_ih, w_hh, b_ih, b_hh);
   auto [h1, c1] = steps::lstm_step(linear_t(x, w_ih, b_ih), h, c, w_hh, b_hh);
@@ -59,6 +63,7 @@ std::tuple<Tensor, Tensor> lstm_cell(const Tensor& x, const std::tuple<Tensor, T
 
 Tensor gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                 const Tensor& b_hh) {
+  detail::CallScope call("gru_cell");
   check_cell("gru_cell", 3, x, {h}, w_ih, w_hh, b_ih, b_hh);
   return steps::gru_step(linear_t(x, w_ih, b_ih), h, w_hh, b_hh);
 }

@@ -6,6 +6,7 @@
 
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
+#include "tensor/checked.h"
 
 namespace xg {
 
@@ -66,26 +67,31 @@ Tensor extremum(kernel::Reduce kind, const char* op, const Tensor& x, const Axes
 }  // namespace
 
 Tensor sum(const Tensor& x, const Axes& axes_in, bool keepdims) {
+  detail::CallScope call("sum");
   const Axes axes = normalize_axes(axes_in, x.dim(), "sum");
   return record("sum", {x}, kernel::reduce(kernel::Reduce::Sum, x, axes, keepdims), {},
                 [axes](Node& n, const Tensor& gy) { return tensor_list{expand_grad(gy, n.input_meta(0).shape, axes)}; });
 }
 
 Tensor mean(const Tensor& x, const Axes& axes, bool keepdims) {
+  detail::CallScope call("mean");
   const Tensor xf = x.dtype() == kInt64 ? x.to(kFloat32) : x;
   const std::int64_t n = reduced_count(x.shape(), normalize_axes(axes, x.dim(), "mean"));
   return sum(xf, axes, keepdims) / static_cast<double>(n);
 }
 
 Tensor max(const Tensor& x, const Axes& axes, bool keepdims) {
+  detail::CallScope call("max");
   return extremum(kernel::Reduce::Max, "max", x, axes, keepdims);
 }
 
 Tensor min(const Tensor& x, const Axes& axes, bool keepdims) {
+  detail::CallScope call("min");
   return extremum(kernel::Reduce::Min, "min", x, axes, keepdims);
 }
 
 Tensor var(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) {
+  detail::CallScope call("var");
   const Tensor xf = x.dtype() == kInt64 ? x.to(kFloat32) : x;
   const std::int64_t n = reduced_count(x.shape(), normalize_axes(axes, x.dim(), "var"));
   if (n - ddof <= 0) fail("var: ", n, " elements with ddof ", ddof, " leave no degrees of freedom");
@@ -99,10 +105,12 @@ Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdims) {
   return kernel::arg_reduce(true, x, detail::normalize_axis(axis, x.dim(), "argmax"), keepdims);
 }
 Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdims) {
+  detail::CallScope call("argmin");
   return kernel::arg_reduce(false, x, detail::normalize_axis(axis, x.dim(), "argmin"), keepdims);
 }
 
 Tensor softmax(const Tensor& x, std::int64_t axis) {
+  detail::CallScope call("softmax");
   const std::int64_t a = detail::normalize_axis(axis, x.dim(), "softmax");
   if (x.dim() == 0) fail("softmax: needs at least one axis, got a 0-d tensor");
   Tensor y = kernel::softmax(x, a);
@@ -113,6 +121,7 @@ Tensor softmax(const Tensor& x, std::int64_t axis) {
 }
 
 Tensor log_softmax(const Tensor& x, std::int64_t axis) {
+  detail::CallScope call("log_softmax");
   const std::int64_t a = detail::normalize_axis(axis, x.dim(), "log_softmax");
   if (x.dim() == 0) fail("log_softmax: needs at least one axis, got a 0-d tensor");
   Tensor y = kernel::log_softmax(x, a);
@@ -123,6 +132,7 @@ Tensor log_softmax(const Tensor& x, std::int64_t axis) {
 }
 
 Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdims) {
+  detail::CallScope call("logsumexp");
   const std::int64_t a = detail::normalize_axis(axis, x.dim(), "logsumexp");
   if (x.dim() == 0) fail("logsumexp: needs at least one axis, got a 0-d tensor");
   Tensor y = kernel::logsumexp(x, a, keepdims);

@@ -17,6 +17,7 @@ using autograd::Node;
 using autograd::record;
 
 Tensor reshape(const Tensor& x, const Shape& shape_in) {
+  detail::CallScope call("reshape");
   Shape shape = shape_in;
   std::int64_t known = 1, infer = -1;
   for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -39,6 +40,7 @@ Tensor reshape(const Tensor& x, const Shape& shape_in) {
 }
 
 Tensor flatten(const Tensor& x, std::int64_t start_dim, std::int64_t end_dim) {
+  detail::CallScope call("flatten");
   if (x.dim() == 0) return reshape(x, {1});
   const auto s = detail::normalize_axis(start_dim, x.dim(), "flatten");
   const auto e = detail::normalize_axis(end_dim, x.dim(), "flatten");
@@ -51,6 +53,7 @@ Tensor flatten(const Tensor& x, std::int64_t start_dim, std::int64_t end_dim) {
 }
 
 Tensor squeeze(const Tensor& x, std::int64_t axis) {
+  detail::CallScope call("squeeze");
   const auto a = detail::normalize_axis(axis, x.dim(), "squeeze");
   if (x.dim() == 0) return x;
   if (x.shape()[a] != 1)
@@ -61,6 +64,7 @@ Tensor squeeze(const Tensor& x, std::int64_t axis) {
 }
 
 Tensor unsqueeze(const Tensor& x, std::int64_t axis) {
+  detail::CallScope call("unsqueeze");
   const auto a = detail::normalize_axis(axis, x.dim() + 1, "unsqueeze");
   Shape shape = x.shape();
   shape.insert(shape.begin() + a, 1);
@@ -68,6 +72,7 @@ Tensor unsqueeze(const Tensor& x, std::int64_t axis) {
 }
 
 Tensor permute(const Tensor& x, const Axes& perm_in) {
+  detail::CallScope call("permute");
   const std::int64_t nd = x.dim();
   if (static_cast<std::int64_t>(perm_in.size()) != nd)
     fail("permute: ", detail::shape_str(perm_in), " does not permute the ", nd, " axes of ", detail::shape_str(x.shape()));
@@ -85,6 +90,7 @@ Tensor permute(const Tensor& x, const Axes& perm_in) {
 }
 
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
+  detail::CallScope call("transpose");
   Axes perm(static_cast<std::size_t>(x.dim()));
   std::iota(perm.begin(), perm.end(), 0);
   std::swap(perm.at(detail::normalize_axis(dim0, x.dim(), "transpose")),
@@ -93,12 +99,14 @@ Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
 }
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
+  detail::CallScope call("broadcast_to");
   if (x.shape() == shape) return x;
   return record("broadcast_to", {x}, kernel::broadcast_to(x, shape, "broadcast_to"), {},
                 [](Node& n, const Tensor& gy) { return tensor_list{sum_to(gy, n.input_meta(0).shape)}; });
 }
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
+  detail::CallScope call("sum_to");
   if (x.shape() == shape) return x;
   const auto nd = static_cast<std::int64_t>(x.dim()), lead = nd - static_cast<std::int64_t>(shape.size());
   bool ok = lead >= 0;
@@ -117,6 +125,7 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
 }
 
 Tensor concat(const tensor_list& xs_in, std::int64_t axis) {
+  detail::CallScope call("concat");
   if (xs_in.empty()) fail("concat: no tensors given");
   const std::int64_t nd = xs_in[0].dim();
   if (nd == 0) fail("concat: 0-d tensors cannot be concatenated (use stack)");
@@ -140,6 +149,7 @@ Tensor concat(const tensor_list& xs_in, std::int64_t axis) {
 }
 
 Tensor stack(const tensor_list& xs, std::int64_t axis) {
+  detail::CallScope call("stack");
   if (xs.empty()) fail("stack: no tensors given");
   const auto a = detail::normalize_axis(axis, xs[0].dim() + 1, "stack");
   tensor_list expanded;
@@ -153,6 +163,7 @@ Tensor stack(const tensor_list& xs, std::int64_t axis) {
 }
 
 tensor_list split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::int64_t axis) {
+  detail::CallScope call("split");
   if (x.dim() == 0) fail("split: a 0-d tensor cannot be split");
   const auto a = detail::normalize_axis(axis, x.dim(), "split");
   std::int64_t total = 0;
@@ -173,6 +184,7 @@ tensor_list split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::
 }
 
 tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis) {
+  detail::CallScope call("chunk");
   if (x.dim() == 0) fail("chunk: a 0-d tensor cannot be split");
   const auto a = detail::normalize_axis(axis, x.dim(), "chunk");
   if (chunks <= 0 || x.shape()[a] % chunks != 0)
@@ -181,6 +193,7 @@ tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis) {
 }
 
 tensor_list unbind(const Tensor& x, std::int64_t dim) {
+  detail::CallScope call("unbind");
   if (x.dim() == 0) fail("unbind: a 0-d tensor has no axis to unbind");
   const auto a = detail::normalize_axis(dim, x.dim(), "unbind");
   if (x.shape()[a] == 0) return {};
@@ -190,6 +203,7 @@ tensor_list unbind(const Tensor& x, std::int64_t dim) {
 }
 
 Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
+  detail::CallScope call("slice");
   if (x.dim() == 0) fail("slice: a 0-d tensor has no axis to slice");
   const auto a = detail::normalize_axis(dim, x.dim(), "slice");
   if (step <= 0) fail("slice: step must be positive, got ", step);
@@ -202,6 +216,7 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t
 }
 
 Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) {
+  detail::CallScope call("narrow");
   if (x.dim() == 0) fail("narrow: a 0-d tensor has no axis to narrow");
   const auto a = detail::normalize_axis(dim, x.dim(), "narrow");
   const std::int64_t n = x.shape()[a];

@@ -7,6 +7,7 @@
 
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
+#include "tensor/checked.h"
 
 namespace xg {
 
@@ -21,6 +22,7 @@ Tensor mask_positive(const Tensor& x) {
 }  // namespace
 
 Tensor exp(const Tensor& x) {
+  detail::CallScope call("exp");
   Tensor y = kernel::unary(Unary::Exp, x, "exp");
   return record("exp", {x}, y, {y}, [](Node& n, const Tensor& gy) {
     return tensor_list{gy * n.saved(0)};  // d/dx e^x = e^x
@@ -28,12 +30,14 @@ Tensor exp(const Tensor& x) {
 }
 
 Tensor log(const Tensor& x) {
+  detail::CallScope call("log");
   return record("log", {x}, kernel::unary(Unary::Log, x, "log"), {x}, [](Node& n, const Tensor& gy) {
     return tensor_list{gy / n.saved(0)};  // d/dx log x = 1/x
   });
 }
 
 Tensor sqrt(const Tensor& x) {
+  detail::CallScope call("sqrt");
   Tensor y = kernel::unary(Unary::Sqrt, x, "sqrt");
   return record("sqrt", {x}, y, {y}, [](Node& n, const Tensor& gy) {
     return tensor_list{gy * 0.5 / n.saved(0)};  // d/dx sqrt x = 1 / (2 sqrt x)
@@ -41,6 +45,7 @@ Tensor sqrt(const Tensor& x) {
 }
 
 Tensor abs(const Tensor& x) {
+  detail::CallScope call("abs");
   if (autograd::probing_kinks()) autograd::note_kink("abs", x);
   return record("abs", {x}, kernel::unary(Unary::Abs, x, "abs"), {x}, [](Node& n, const Tensor& gy) {
     return tensor_list{gy * kernel::unary(Unary::Sign, n.saved(0), "abs")};
@@ -48,16 +53,19 @@ Tensor abs(const Tensor& x) {
 }
 
 Tensor sin(const Tensor& x) {
+  detail::CallScope call("sin");
   return record("sin", {x}, kernel::unary(Unary::Sin, x, "sin"), {x},
                 [](Node& n, const Tensor& gy) { return tensor_list{gy * cos(n.saved(0))}; });
 }
 
 Tensor cos(const Tensor& x) {
+  detail::CallScope call("cos");
   return record("cos", {x}, kernel::unary(Unary::Cos, x, "cos"), {x},
                 [](Node& n, const Tensor& gy) { return tensor_list{-gy * sin(n.saved(0))}; });
 }
 
 Tensor tanh(const Tensor& x) {
+  detail::CallScope call("tanh");
   Tensor y = kernel::unary(Unary::Tanh, x, "tanh");
   return record("tanh", {x}, y, {y}, [](Node& n, const Tensor& gy) {
     const Tensor y = n.saved(0);
@@ -67,6 +75,7 @@ Tensor tanh(const Tensor& x) {
 }
 
 Tensor sigmoid(const Tensor& x) {
+  detail::CallScope call("sigmoid");
   Tensor y = kernel::unary(Unary::Sigmoid, x, "sigmoid");
   return record("sigmoid", {x}, y, {y}, [](Node& n, const Tensor& gy) {
     const Tensor y = n.saved(0);
@@ -93,6 +102,7 @@ ReluBackward relu_backward_mode() { return t_relu_backward; }
 }  // namespace autograd
 
 Tensor relu(const Tensor& x) {
+  detail::CallScope call("relu");
   if (autograd::probing_kinks()) autograd::note_kink("relu", x);  // the mask x > 0
   return record("relu", {x}, kernel::unary(Unary::Relu, x, "relu"), {x}, [](Node& n, const Tensor& gy) {
     if (t_relu_backward != autograd::ReluBackward::Vanilla)
@@ -103,6 +113,7 @@ Tensor relu(const Tensor& x) {
 }
 
 Tensor leaky_relu(const Tensor& x, double slope) {
+  detail::CallScope call("leaky_relu");
   if (autograd::probing_kinks()) autograd::note_kink("leaky_relu", x);
   return record("leaky_relu", {x}, kernel::leaky_relu(x, slope), {x}, [slope](Node& n, const Tensor& gy) {
     const Tensor x = n.saved(0);
@@ -114,11 +125,13 @@ Tensor leaky_relu(const Tensor& x, double slope) {
 }
 
 Tensor softplus(const Tensor& x) {
+  detail::CallScope call("softplus");
   return record("softplus", {x}, kernel::unary(Unary::Softplus, x, "softplus"), {x},
                 [](Node& n, const Tensor& gy) { return tensor_list{gy * sigmoid(n.saved(0))}; });
 }
 
 Tensor clamp(const Tensor& x, double lo, double hi) {
+  detail::CallScope call("clamp");
   if (lo > hi) fail("clamp: lower bound ", lo, " exceeds upper bound ", hi);
   if (autograd::probing_kinks()) autograd::note_kink("clamp", kernel::in_range_mask(x, lo, hi));
   return record("clamp", {x}, kernel::clamp(x, lo, hi), {x}, [lo, hi](Node& n, const Tensor& gy) {
@@ -127,11 +140,13 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
 }
 
 Tensor log1p(const Tensor& x) {
+  detail::CallScope call("log1p");
   return record("log1p", {x}, kernel::unary(Unary::Log1p, x, "log1p"), {x},
                 [](Node& n, const Tensor& gy) { return tensor_list{gy / (n.saved(0) + 1.0)}; });  // 1 / (1 + x)
 }
 
 Tensor expm1(const Tensor& x) {
+  detail::CallScope call("expm1");
   Tensor y = kernel::unary(Unary::Expm1, x, "expm1");
   return record("expm1", {x}, y, {y}, [](Node& n, const Tensor& gy) {
     return tensor_list{gy * (n.saved(0) + 1.0)};  // d/dx (e^x - 1) = e^x = y + 1
@@ -139,6 +154,7 @@ Tensor expm1(const Tensor& x) {
 }
 
 Tensor erf(const Tensor& x) {
+  detail::CallScope call("erf");
   return record("erf", {x}, kernel::unary(Unary::Erf, x, "erf"), {x}, [](Node& n, const Tensor& gy) {
     const Tensor x = n.saved(0);
     return tensor_list{gy * exp(-(x * x)) * 1.1283791670955126};  // 2/√π e^(-x²)
@@ -146,6 +162,7 @@ Tensor erf(const Tensor& x) {
 }
 
 Tensor gelu(const Tensor& x, const std::string& approximate) {
+  detail::CallScope call("gelu");
   if (approximate == "none") return x * 0.5 * (1.0 + erf(x * 0.7071067811865476));
   if (approximate == "tanh") return x * 0.5 * (1.0 + tanh((x + pow(x, 3.0) * 0.044715) * 0.7978845608028654));
   fail("gelu: approximate must be \"none\" or \"tanh\", got \"", approximate, "\"");
@@ -154,6 +171,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
 Tensor silu(const Tensor& x) { return x * sigmoid(x); }
 
 Tensor elu(const Tensor& x, double alpha) {
+  detail::CallScope call("elu");
   if (autograd::probing_kinks()) autograd::note_kink("elu", x);  // a kink at 0 unless alpha = 1
   return where(x > 0.0, x, expm1(x) * alpha);
 }

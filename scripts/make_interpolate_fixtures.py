@@ -3,7 +3,8 @@
 bilinear, bicubic; align_corners false and true; up and down) in float64, with the gradient
 of sum(y * gy) for a fixed random gy. Run with Debian's python3-torch:
     /usr/bin/python3 scripts/make_interpolate_fixtures.py
-Each case <name> stores <name>_x, _y, _gy and _gx.
+Each case <name> stores <name>_x, _y, _gy and _gx; the nonfinite_* cases (one NaN or inf
+pixel) store _x and _y only.
 """
 import pathlib
 
@@ -24,6 +25,19 @@ for mode in ("nearest", "bilinear", "bicubic"):
             gy = torch.randn_like(y)
             (gx,) = torch.autograd.grad((y * gy).sum(), [xi])
             out[f"{name}_x"], out[f"{name}_y"], out[f"{name}_gy"], out[f"{name}_gx"] = x, y.detach(), gy, gx
+# NaN and inf locality: one non-finite pixel reaches only the outputs whose kernel reads it
+# (4, 25 and 49 of 64 for nearest, bilinear and bicubic in the first case).
+for tag, (h, w), (ph, pw), size, bad in (("a", (4, 4), (1, 1), (8, 8), float("nan")),
+                                         ("b", (4, 4), (0, 3), (8, 8), float("inf")),
+                                         ("c", (5, 7), (2, 4), (9, 11), float("nan")),
+                                         ("d", (5, 7), (4, 0), (3, 4), float("-inf"))):
+    xb = torch.randn(1, 2, h, w)
+    xb[0, 1, ph, pw] = bad
+    for mode in ("nearest", "bilinear", "bicubic"):
+        for corners in ((None,) if mode == "nearest" else (False, True)):
+            name = f"nonfinite_{tag}_{mode}" + ("" if corners is None else f"_ac{int(corners)}")
+            out[f"{name}_x"] = xb
+            out[f"{name}_y"] = F.interpolate(xb, size=size, mode=mode, align_corners=corners)
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_interpolate.npz"
 np.savez_compressed(path, **{k: v.numpy() for k, v in out.items()})
 print(f"wrote {path} ({len(out)} arrays)")

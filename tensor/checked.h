@@ -23,6 +23,38 @@ std::int64_t checked_numel(const Shape& shape, const std::string& what);
 /// `what` when the count or the byte size overflows.
 std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, const std::string& what);
 
+/// a + b, a - b, a * b and a·b + c for sizes computed from a user's arguments (output sizes,
+/// spans, counts): xg::Error "<op>: <what> overflows int64 (...)" instead of a wrapped value.
+std::int64_t size_add(std::int64_t a, std::int64_t b, const char* op, const char* what);
+std::int64_t size_sub(std::int64_t a, std::int64_t b, const char* op, const char* what);
+std::int64_t size_mul(std::int64_t a, std::int64_t b, const char* op, const char* what);
+
+/// The one bound on memory derived from arguments: throws xg::Error naming `op` (or the
+/// user's call, see CallScope) when `bytes` exceed allocation_limit(). Called by every tensor
+/// allocation, and by kernels before sizing a scratch buffer or table from their arguments.
+void check_allocation(std::size_t bytes, const char* op, const std::string& what);
+/// checked_nbytes, then check_allocation: for `count` elements of `itemsize` bytes.
+std::size_t checked_buffer(std::int64_t count, std::size_t itemsize, const char* op, const char* what);
+
+/// The user-facing operation running on this thread (the outermost CallScope), or null.
+const char* current_call();
+/// `name` if no call is running, else the running call: what an error deep inside names.
+const char* call_or(const char* name);
+
+/// RAII, at the top of a public entry point: while it lives, errors raised deep inside
+/// (an allocation refused, an undefined tensor's metadata asked for) name this call. Only
+/// the outermost scope counts: the user's call, not the operations it is composed of.
+class CallScope {
+ public:
+  explicit CallScope(const char* name);
+  ~CallScope();
+  CallScope(const CallScope&) = delete;
+  CallScope& operator=(const CallScope&) = delete;
+
+ private:
+  const char* previous_;
+};
+
 /// Parses a non-negative decimal integer that fills all of `text`, or throws xg::Error
 /// "<what>: '<text>' is not a non-negative integer" (no std::stoll exceptions escape).
 std::int64_t parse_size(const std::string& text, const std::string& what);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "tensor/checked.h"
 #include "tensor/conv_kernels.h"
 #include "tensor/parallel.h"
 #include "tensor/tensor_impl.h"
@@ -32,7 +33,8 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, in
               static_cast<int>(ldc));
 }
 
-int64_t ceil_div(int64_t a, int64_t b) { return a <= 0 ? 0 : (a + b - 1) / b; }
+// ⌈a / b⌉ for b ≥ 1, 0 for a ≤ 0; without a + b − 1, which overflows for a stride near 2^63.
+int64_t ceil_div(int64_t a, int64_t b) { return a <= 0 ? 0 : a / b + (a % b != 0); }
 
 // For kernel column kw: the output columns [ow0, ow1) whose input column lies inside the
 // image; the rest read padding.
@@ -194,10 +196,50 @@ void weight_grad_impl(const Tensor& x, const Tensor& gy, const ConvGeom& g, Tens
 
 }  // namespace
 
-std::int64_t ConvGeom::out_size(std::int64_t size, std::int64_t kernel, std::int64_t stride, std::int64_t pad,
-                                std::int64_t dilation) {
-  const std::int64_t span = size + 2 * pad - dilation * (kernel - 1) - 1;
-  return span < 0 ? 0 : span / stride + 1;
+ConvGeom make_geometry(const char* op, const Shape& in, const Window2d& w) {
+  if (in.size() != 4)
+    fail(op, ": expected a 4-D input (N, C, H, W), got ", in.size(), "-D ", detail::shape_str(in));
+  const auto check_pair = [op](const char* what, int64_t h, int64_t v, int64_t min) {
+    if (h < min || v < min)
+      fail(op, ": ", what, " must be ", min == 0 ? "non-negative" : "positive", ", got (", h, ", ", v, ")");
+  };
+  check_pair("kernel size", w.KH, w.KW, 1);
+  check_pair("stride", w.SH, w.SW, 1);
+  check_pair("padding", w.PH, w.PW, 0);
+  check_pair("dilation", w.DH, w.DW, 1);
+  ConvGeom g;
+  g.N = in[0], g.C = in[1], g.H = in[2], g.W = in[3], g.OC = in[1];
+  g.KH = w.KH, g.KW = w.KW, g.SH = w.SH, g.SW = w.SW, g.PH = w.PH, g.PW = w.PW, g.DH = w.DH, g.DW = w.DW;
+  const auto padded = [op](int64_t size, int64_t pad) {
+    return detail::size_add(size, detail::size_mul(2, pad, op, "the padded input size"), op, "the padded input size");
+  };
+  const auto span = [op](int64_t kernel, int64_t dilation) {
+    return detail::size_add(detail::size_mul(dilation, kernel - 1, op, "the dilated kernel's span"), 1, op,
+                            "the dilated kernel's span");
+  };
+  const int64_t ph = padded(g.H, g.PH), pw = padded(g.W, g.PW), span_h = span(g.KH, g.DH), span_w = span(g.KW, g.DW);
+  if (span_h > ph || span_w > pw)
+    fail(op, ": kernel (", g.KH, ", ", g.KW, ")", (g.DH > 1 || g.DW > 1) ? " dilated" : "", " spans (", span_h, ", ",
+         span_w, "), larger than the padded input (", ph, ", ", pw, ") of input ", detail::shape_str(in),
+         " with padding (", g.PH, ", ", g.PW, ")");
+  g.OH = (ph - span_h) / g.SH + 1;
+  g.OW = (pw - span_w) / g.SW + 1;
+  detail::checked_numel({g.N, g.C, g.OH, g.OW}, op);
+  return g;
+}
+
+void check_columns(const char* op, const ConvGeom& g, std::size_t itemsize) {
+  const int64_t L = detail::size_mul(g.OH, g.OW, op, "the output plane");
+  detail::checked_numel({g.N, g.OC, g.OH, g.OW}, op);
+  const int64_t rows = detail::size_mul(detail::size_mul(g.C, g.KH, op, "the column buffer"), g.KW, op,
+                                        "the column buffer");
+  detail::checked_buffer(detail::size_mul(rows, L, op, "the column buffer"), itemsize, op,
+                         detail::cat("the column buffer of one sample (", rows, " x ", L, ")").c_str());
+  // cblas takes int sizes: an output plane or a filter beyond 2^31 - 1 cannot be multiplied.
+  constexpr int64_t kBlasMax = 2147483647;
+  if (L > kBlasMax || rows > kBlasMax || g.OC > kBlasMax)
+    fail(op, ": an output plane of ", L, " pixels or a filter of ", rows, " values exceeds the 2^31 - 1 that a "
+         "matrix product can take");
 }
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& W, const Tensor& b, const ConvGeom& g) {

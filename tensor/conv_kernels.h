@@ -24,12 +24,27 @@ struct ConvGeom {
   std::int64_t SH = 1, SW = 1, PH = 0, PW = 0, DH = 1, DW = 1, groups = 1;
   std::int64_t OH = 0, OW = 0;              // output, from the others by out_size()
 
-  /// (size + 2·pad − dilation·(kernel − 1) − 1) / stride + 1; may be ≤ 0 for a bad geometry.
-  static std::int64_t out_size(std::int64_t size, std::int64_t kernel, std::int64_t stride, std::int64_t pad,
-                               std::int64_t dilation);
   /// Rows of one sample's column buffer: (C / groups)·KH·KW per group, all groups stacked.
   std::int64_t col_rows() const { return C * KH * KW; }
 };
+
+/// Kernel size, stride, padding and dilation of one convolution or pooling, per axis.
+struct Window2d {
+  std::int64_t KH = 1, KW = 1, SH = 1, SW = 1, PH = 0, PW = 0, DH = 1, DW = 1;
+};
+
+/// The geometry of a convolution or pooling window `w` over `in` (N, C, H, W), OC = C and
+/// groups = 1: output size (size + 2·pad − dilation·(kernel − 1) − 1) / stride + 1 per axis.
+/// The one place convolution and pooling sizes are computed from arguments: every step is
+/// checked (kernel, stride, dilation ≥ 1, padding ≥ 0, no int64 overflow, the dilated kernel
+/// within the padded input, an output whose element count fits); each failure is an
+/// xg::Error naming `op`.
+ConvGeom make_geometry(const char* op, const Shape& in, const Window2d& w);
+
+/// What a convolution adds, once OC and groups are set (and OH, OW swapped in for the
+/// transposed one): the per-sample column buffer of `itemsize` elements within
+/// allocation_limit(), and sizes within BLAS's 32-bit ints; xg::Error naming `op`.
+void check_columns(const char* op, const ConvGeom& g, std::size_t itemsize);
 
 /// y (N, OC, OH, OW) = conv(x, W) + b (b may be undefined).
 Tensor conv2d_forward(const Tensor& x, const Tensor& W, const Tensor& b, const ConvGeom& g);

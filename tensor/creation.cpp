@@ -2,6 +2,7 @@
 #include <xgrad/detail/format.h>
 #include <cmath>
 
+#include "tensor/checked.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
@@ -9,6 +10,7 @@ namespace xg {
 using detail::make_tensor;
 
 Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype) {
+  detail::CallScope call("tensor");
   const auto n = shape_numel(shape);
   if (n != static_cast<std::int64_t>(values.size()))
     fail("tensor: ", values.size(), " values do not fill shape ", detail::shape_str(shape), " (", n,
@@ -54,9 +56,13 @@ Tensor tensor(const NestedList& values, Dtype dtype) {
 
 Tensor scalar_tensor(double value, Dtype dtype) { return full({}, value, dtype); }
 
-Tensor empty(const Shape& shape, Dtype dtype) { return make_tensor(shape, dtype); }
+Tensor empty(const Shape& shape, Dtype dtype) {
+  detail::CallScope call("empty");
+  return make_tensor(shape, dtype);
+}
 
 Tensor full(const Shape& shape, double value, Dtype dtype) {
+  detail::CallScope call("full");
   Tensor t = make_tensor(shape, dtype);
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
@@ -67,8 +73,14 @@ Tensor full(const Shape& shape, double value, Dtype dtype) {
   return t;
 }
 
-Tensor zeros(const Shape& shape, Dtype dtype) { return full(shape, 0.0, dtype); }
-Tensor ones(const Shape& shape, Dtype dtype) { return full(shape, 1.0, dtype); }
+Tensor zeros(const Shape& shape, Dtype dtype) {
+  detail::CallScope call("zeros");
+  return full(shape, 0.0, dtype);
+}
+Tensor ones(const Shape& shape, Dtype dtype) {
+  detail::CallScope call("ones");
+  return full(shape, 1.0, dtype);
+}
 Tensor zeros_like(const Tensor& x) { return zeros(x.shape(), x.dtype()); }
 Tensor ones_like(const Tensor& x) { return ones(x.shape(), x.dtype()); }
 Tensor full_like(const Tensor& x, double value) { return full(x.shape(), value, x.dtype()); }
@@ -76,7 +88,11 @@ Tensor full_like(const Tensor& x, double value) { return full(x.shape(), value, 
 Tensor arange(double start, double stop, double step, Dtype dtype) {
   if (step == 0 || !std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step))
     fail("arange: start ", start, ", stop ", stop, ", step ", step, " do not define a range");
-  const auto n = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil((stop - start) / step)));
+  detail::CallScope call("arange");
+  // The count in double first: a range of more than 2^62 elements is refused, not cast (UB).
+  const double count = std::ceil((stop - start) / step);
+  if (!(count < 4.6e18)) fail("arange: start ", start, ", stop ", stop, ", step ", step, " give ", count, " elements");
+  const auto n = std::max<std::int64_t>(0, static_cast<std::int64_t>(count));
   Tensor t = make_tensor({n}, dtype);
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
@@ -89,6 +105,8 @@ Tensor arange(double start, double stop, double step, Dtype dtype) {
 Tensor arange(double stop, Dtype dtype) { return arange(0.0, stop, 1.0, dtype); }
 
 Tensor eye(std::int64_t n, Dtype dtype) {
+  detail::CallScope call("eye");
+  if (n < 0) fail("eye: n must be non-negative, got ", n);
   Tensor t = zeros({n, n}, dtype);
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);

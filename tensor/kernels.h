@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <xgrad/tensor.h>
 
@@ -92,5 +93,18 @@ Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, c
 void check_labels(const Tensor& labels, std::int64_t num_classes, const char* op, const char* what = "label");
 /// One-hot float32 rows for int64 labels in [0, num_classes).
 Tensor one_hot(const Tensor& labels, std::int64_t num_classes);
+
+/// A fixed linear resampling of one axis: output o is Σ_k weight[o·taps + k] · input
+/// index[o·taps + k] (indices within the input; weights may be 0, taps may repeat).
+struct Resampling {
+  std::int64_t in = 0, out = 0, taps = 1;
+  std::vector<std::int64_t> index;
+  std::vector<double> weight;
+};
+/// x viewed as (outer, r.in, inner) -> (outer, r.out, inner): each output a weighted sum of
+/// its taps only, so a NaN reaches only the outputs whose taps cover it.
+Tensor resample(const Tensor& x, std::int64_t outer, std::int64_t inner, const Resampling& r);
+/// The adjoint: gy (outer, r.out, inner) -> (outer, r.in, inner), each tap's share added back.
+Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner, const Resampling& r);
 
 }  // namespace xg::kernel

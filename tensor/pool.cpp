@@ -11,6 +11,18 @@
 
 namespace xg::kernel {
 
+namespace {
+// The taps k of a window starting at `first` with dilation d that fall inside [0, size):
+// k from first_tap up to end_tap (exclusive). Arithmetic, not a loop over the kernel: a
+// kernel of 2^40 with padding 2^39 is a valid window over a small image.
+std::int64_t first_tap(std::int64_t first, std::int64_t d, std::int64_t K) {
+  return first >= 0 ? 0 : std::min(K, -first / d + (-first % d != 0));
+}
+std::int64_t end_tap(std::int64_t first, std::int64_t d, std::int64_t K, std::int64_t size) {
+  return first > size - 1 ? 0 : std::min(K, (size - 1 - first) / d + 1);
+}
+}  // namespace
+
 void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
   y = detail::make_tensor({g.N, g.C, g.OH, g.OW}, x.dtype());
   argmax = detail::make_tensor({g.N, g.C, g.OH, g.OW}, kInt64);
@@ -53,14 +65,10 @@ void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
         // The taps inside the image; padding never wins, and every window holds one
         // (padding ≤ kernel / 2).
         const std::int64_t h_first = oh * SH - PH;
-        std::int64_t kh0 = 0, kh1 = KH;
-        while (kh0 < KH && h_first + kh0 * DH < 0) ++kh0;
-        while (kh1 > kh0 && h_first + (kh1 - 1) * DH >= H) --kh1;
+        const std::int64_t kh0 = first_tap(h_first, DH, KH), kh1 = std::max(kh0, end_tap(h_first, DH, KH, H));
         for (std::int64_t ow = 0; ow < OW; ++ow) {
           const std::int64_t w_first = ow * SW - PW;
-          std::int64_t kw0 = 0, kw1 = KW;
-          while (kw0 < KW && w_first + kw0 * DW < 0) ++kw0;
-          while (kw1 > kw0 && w_first + (kw1 - 1) * DW >= W) --kw1;
+          const std::int64_t kw0 = first_tap(w_first, DW, KW), kw1 = std::max(kw0, end_tap(w_first, DW, KW, W));
           std::int64_t at = (h_first + kh0 * DH) * W + w_first + kw0 * DW;
           T best = plane[at];
           bool nan = false;

@@ -6,6 +6,7 @@
 
 #include <xgrad/random.h>
 
+#include "tensor/checked.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
@@ -112,12 +113,14 @@ static Tensor fill_random(const Shape& shape, Dtype dtype, Draw draw) {
 }
 
 Tensor rand(const Shape& shape, Dtype dtype) {
+  detail::CallScope call("rand");
   if (!is_floating(dtype)) fail("rand: dtype must be float32 or float64, got ", dtype_name(dtype));
   Lease g;
   return fill_random(shape, dtype, [&] { return (*g).uniform(); });
 }
 
 Tensor randn(const Shape& shape, Dtype dtype) {
+  detail::CallScope call("randn");
   if (!is_floating(dtype)) fail("randn: dtype must be float32 or float64, got ", dtype_name(dtype));
   Lease g;
   return fill_random(shape, dtype, [&] { return (*g).normal(); });
@@ -127,6 +130,7 @@ Tensor rand_like(const Tensor& x) { return rand(x.shape(), x.dtype()); }
 Tensor randn_like(const Tensor& x) { return randn(x.shape(), x.dtype()); }
 
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Dtype dtype) {
+  detail::CallScope call("randint");
   if (high <= low) fail("randint: empty range [", low, ", ", high, ")");
   Lease g;
   const auto span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);  // no signed overflow
@@ -136,6 +140,7 @@ Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Dtype dt
 }
 
 Tensor randperm(std::int64_t n) {
+  detail::CallScope call("randperm");
   if (n < 0) fail("randperm: negative length ", n);
   Tensor t = arange(static_cast<double>(n));
   auto* p = t.data<std::int64_t>();

@@ -2,6 +2,9 @@
 #include <xgrad/detail/format.h>
 #include <cstdlib>
 #include <cstring>
+#include <atomic>
+#include <sstream>
+#include <unistd.h>
 #include <unordered_map>
 #include <vector>
 
@@ -75,7 +78,8 @@ Storage::Storage(std::size_t bytes) : nbytes(bytes) {
   const std::size_t size = rounded(bytes);  // aligned_alloc wants a multiple of the alignment
   data = kUseCache && BufferCache::alive() ? cache().take(size) : nullptr;
   if (!data) data = std::aligned_alloc(64, size);
-  if (data == nullptr) fail("tensor: out of memory allocating ", bytes, " bytes");
+  if (data == nullptr)
+    fail(call_or("tensor"), ": out of memory allocating ", bytes, " bytes (", bytes >> 20, " MiB)");
 }
 
 Storage::~Storage() {
@@ -90,7 +94,9 @@ namespace detail {
 
 Tensor make_tensor(const Shape& shape, Dtype dtype) {
   auto impl = std::make_shared<TensorImpl>();
-  const std::size_t nbytes = checked_nbytes(shape, dtype_size(dtype), "tensor");
+  const char* op = call_or("tensor");
+  const std::size_t nbytes = checked_nbytes(shape, dtype_size(dtype), op);
+  check_allocation(nbytes, op, detail::cat("a ", shape_str(shape), " ", dtype_name(dtype), " tensor"));
   impl->numel = static_cast<std::int64_t>(nbytes / dtype_size(dtype));
   impl->storage = std::make_shared<Storage>(nbytes);
   impl->shape = shape;
@@ -172,6 +178,69 @@ std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, const std::
   return static_cast<std::size_t>(bytes);
 }
 
+namespace {
+thread_local const char* g_call = nullptr;
+std::atomic<std::size_t> g_allocation_limit{0};  // 0: physical memory
+
+std::size_t physical_memory() {
+  static const std::size_t bytes = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page)
+                                 : std::size_t{1} << 40;
+  }();
+  return bytes;
+}
+
+std::string bytes_str(std::size_t bytes) {
+  std::ostringstream os;
+  os.precision(3);
+  if (bytes >= (std::size_t{1} << 30)) os << static_cast<double>(bytes) / static_cast<double>(1u << 30) << " GiB";
+  else if (bytes >= (std::size_t{1} << 20)) os << static_cast<double>(bytes) / static_cast<double>(1u << 20) << " MiB";
+  else os << bytes << " bytes";
+  return os.str();
+}
+}  // namespace
+
+const char* current_call() { return g_call; }
+const char* call_or(const char* name) { return g_call ? g_call : name; }
+
+CallScope::CallScope(const char* name) : previous_(g_call) {
+  if (!g_call) g_call = name;
+}
+CallScope::~CallScope() { g_call = previous_; }
+
+std::int64_t size_add(std::int64_t a, std::int64_t b, const char* op, const char* what) {
+  std::int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) fail(op, ": ", what, " overflows int64 (", a, " + ", b, ")");
+  return r;
+}
+std::int64_t size_sub(std::int64_t a, std::int64_t b, const char* op, const char* what) {
+  std::int64_t r;
+  if (__builtin_sub_overflow(a, b, &r)) fail(op, ": ", what, " overflows int64 (", a, " - ", b, ")");
+  return r;
+}
+std::int64_t size_mul(std::int64_t a, std::int64_t b, const char* op, const char* what) {
+  std::int64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) fail(op, ": ", what, " overflows int64 (", a, " * ", b, ")");
+  return r;
+}
+
+void check_allocation(std::size_t bytes, const char* op, const std::string& what) {
+  const std::size_t limit = allocation_limit();
+  if (bytes > limit)
+    fail(op, ": ", what, " needs ", bytes_str(bytes), ", more than the allocation limit of ", bytes_str(limit),
+         g_allocation_limit == 0 ? " (this machine's memory; see xg::set_allocation_limit)" : " (xg::set_allocation_limit)");
+}
+
+std::size_t checked_buffer(std::int64_t count, std::size_t itemsize, const char* op, const char* what) {
+  if (count < 0) fail(op, ": ", what, " has a negative size ", count);
+  std::int64_t bytes;
+  if (!checked_mul(count, static_cast<std::int64_t>(itemsize), &bytes))
+    fail(op, ": ", what, " of ", count, " elements needs more than 2^63 bytes");
+  check_allocation(static_cast<std::size_t>(bytes), op, what);
+  return static_cast<std::size_t>(bytes);
+}
+
 std::int64_t parse_size(const std::string& text, const std::string& what) {
   std::int64_t v = 0;
   if (text.empty()) fail(what, ": '' is not a non-negative integer");
@@ -183,10 +252,17 @@ std::int64_t parse_size(const std::string& text, const std::string& what) {
 
 }  // namespace detail
 
+void set_allocation_limit(std::size_t bytes) { detail::g_allocation_limit = bytes; }
+std::size_t allocation_limit() {
+  const std::size_t set = detail::g_allocation_limit;
+  return set ? set : detail::physical_memory();
+}
+
 Tensor::Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
 static const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl, const char* what) {
-  if (!impl) fail(what, ": the tensor is undefined (default-constructed, or a grad() never computed)");
+  // Inside a call (conv2d(x, W) with an undefined W), the call is what the user sees.
+  if (!impl) fail(detail::call_or(what), ": a tensor is undefined (default-constructed, or a grad() never computed)");
   return *impl;
 }
 

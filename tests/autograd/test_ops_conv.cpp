@@ -186,3 +186,29 @@ TEST(Conv2d, ErrorsNameTheShapes) {
                   "conv_transpose2d: output_padding (1, 1) must be smaller than the stride or the dilation");
   EXPECT_XG_ERROR(xg::col2im(xg::ones({9, 74}), {1, 3, 7, 7}, 5), "col2im: expected columns (N·OH·OW, C·KH·KW) = (9,75)");
 }
+
+TEST(Conv2d, GeometryFromHugeArgumentsIsAnErrorNotAWrappedSize) {
+  const auto x = xg::ones({1, 1, 5, 5});
+  const auto W = xg::ones({2, 1, 3, 3});
+  constexpr std::int64_t kMax = INT64_MAX, k62 = 1LL << 62;
+  // padding = INT64_MAX once returned a (1,2,1,1) tensor, dilation 2^62 an empty one.
+  EXPECT_XG_ERROR(xg::conv2d(x, W, {}, 1, kMax), "conv2d:", "the padded input size overflows int64");
+  EXPECT_XG_ERROR(xg::conv2d(x, W, {}, 1, 0, k62), "conv2d:", "the dilated kernel's span overflows int64");
+  EXPECT_XG_ERROR(xg::conv2d(x, W, {}, 1, 0, {1, kMax}), "conv2d:", "overflows int64");
+  // A stride near 2^63 is fine (one output), a padding that fits but outgrows memory is not.
+  EXPECT_EQ(xg::conv2d(x, W, {}, kMax).shape(), (xg::Shape{1, 2, 1, 1}));
+  EXPECT_XG_ERROR(xg::conv2d(x, W, {}, 1, 1LL << 20), "conv2d:", "more than the allocation limit");
+  const auto Wt = xg::ones({1, 2, 3, 3});
+  EXPECT_XG_ERROR(xg::conv_transpose2d(x, Wt, {}, k62), "conv_transpose2d:", "the output size overflows int64");
+  EXPECT_XG_ERROR(xg::conv_transpose2d(x, Wt, {}, 1, 0, 0, 1, kMax), "conv_transpose2d:", "overflows int64");
+  EXPECT_XG_ERROR(xg::conv_transpose2d(x, Wt, {}, 1, kMax), "conv_transpose2d:", "overflows int64");
+  EXPECT_XG_ERROR(xg::conv_transpose2d(x, Wt, {}, 1 << 20), "conv_transpose2d:", "more than the allocation limit");
+  EXPECT_XG_ERROR(xg::im2col(x, 3, 1, kMax), "im2col:", "overflows int64");
+  EXPECT_XG_ERROR(xg::col2im(xg::ones({9, 9}), {1, 1, 5, 5}, 3, 1, 0, k62), "col2im:", "overflows int64");
+}
+
+TEST(Conv2d, UndefinedOperandsAreNamed) {
+  EXPECT_XG_ERROR(xg::conv2d(xg::ones({1, 1, 3, 3}), xg::Tensor()), "conv2d: the weight is undefined");
+  EXPECT_XG_ERROR(xg::conv2d(xg::Tensor(), xg::ones({1, 1, 3, 3})), "conv2d: the input is undefined");
+  EXPECT_XG_ERROR(xg::conv_transpose2d(xg::ones({1, 1, 3, 3}), xg::Tensor()), "conv_transpose2d: the weight is undefined");
+}

@@ -101,7 +101,7 @@ TEST(Pooling, ErrorsNameTheShapes) {
   EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({3, 6, 6}), 2), "max_pool2d: expected a 4-D input (N, C, H, W), got 3-D (3,6,6)");
   EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 6, 6}), 2, 0), "max_pool2d: stride must be positive, got (0, 0)");
   EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 6, 6}), 2, 2, 2), "max_pool2d: padding (2, 2) must be between 0 and half the kernel (2, 2)");
-  EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 2, 2}), 3), "max_pool2d: kernel (3, 3) is larger than the padded input (2, 2) of input (1,1,2,2)");
+  EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 2, 2}), 3), "max_pool2d: kernel (3, 3) spans (3, 3), larger than the padded input (2, 2) of input (1,1,2,2)");
   EXPECT_XG_ERROR(xg::avg_pool2d(xg::ones({1, 1, 6, 6}), 0), "avg_pool2d: kernel size must be positive");
   EXPECT_XG_ERROR(xg::avg_pool2d(xg::arange(36).reshape({1, 1, 6, 6}), 2), "avg_pool2d: expected a float tensor, got int64");
   EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(xg::ones({1, 6, 6}), 2), "adaptive_avg_pool2d: expected a 4-D input");
@@ -119,4 +119,33 @@ TEST(MaxPool2d, NaNWinsItsWindow) {
   auto z = xg::max_pool2d(x, {2, 3}, 1);
   EXPECT_TRUE(std::isnan(z.at({0, 0, 0, 0})));
   EXPECT_TRUE(std::isnan(z.at({0, 0, 0, 1})));
+}
+
+TEST(Pooling, GeometryFromHugeArgumentsIsAnErrorNotAWrappedSize) {
+  const auto x = xg::ones({1, 1, 6, 6});
+  constexpr std::int64_t kMax = INT64_MAX, k62 = 1LL << 62;
+  EXPECT_XG_ERROR(xg::max_pool2d(x, 3, 1, 0, k62), "max_pool2d:", "the dilated kernel's span overflows int64");
+  EXPECT_XG_ERROR(xg::max_pool2d(x, 2, 1, 0, k62), "max_pool2d:", "spans (4611686018427387905, 4611686018427387905)",
+                  "larger than the padded input (6, 6)");
+  EXPECT_XG_ERROR(xg::max_pool2d(x, 2, 1, kMax), "max_pool2d:", "overflows int64");
+  EXPECT_XG_ERROR(xg::max_pool2d(x, kMax, 1, kMax / 2), "max_pool2d:", "overflows int64");
+  EXPECT_XG_ERROR(xg::avg_pool2d(x, 2, 1, kMax), "avg_pool2d:", "overflows int64");
+  EXPECT_EQ(xg::max_pool2d(x, 2, kMax).shape(), (xg::Shape{1, 1, 1, 1}));
+  // Adaptive pooling to (2^32, 2^32) ran out the clock building its windows.
+  EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(x, {1LL << 32, 1LL << 32}), "adaptive_avg_pool2d:", "more elements than fit in int64");
+  EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(x, {1LL << 20, 1LL << 20}), "adaptive_avg_pool2d:", "more than the allocation limit");
+  // A kernel of 2^40 with padding 2^39 is a valid window over a 6x6 image: computed, not
+  // stepped through tap by tap.
+  EXPECT_EQ(xg::max_pool2d(x, 1LL << 40, 1, 1LL << 39).shape(), (xg::Shape{1, 1, 7, 7}));
+  EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(xg::zeros({0, 1, 6, 6}), {1LL << 40, 1LL << 40}), "adaptive_avg_pool2d:");
+  EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(x, {kMax, 2}), "adaptive_avg_pool2d:");
+}
+
+TEST(Pad, HugeAndMostNegativePadsAreErrors) {
+  const auto x = xg::ones({2, 3});
+  EXPECT_XG_ERROR(xg::pad(x, {1LL << 62, 1LL << 62}), "pad:", "the padded size overflows int64");
+  EXPECT_XG_ERROR(xg::pad(x, {INT64_MIN, 0}), "pad: pads (", "crop more than axis 1");
+  EXPECT_XG_ERROR(xg::pad(x, {0, INT64_MIN}), "pad: pads (", "crop more than axis 1");
+  EXPECT_XG_ERROR(xg::pad(x, {1LL << 40, 0}), "pad:", "more than the allocation limit");
+  EXPECT_EQ(xg::pad(x, {-1, -2}).shape(), (xg::Shape{2, 0}));
 }

@@ -1,5 +1,8 @@
 // interpolate: values by hand, against PyTorch's F.interpolate (tests/fixtures/
 // torch_interpolate.npz from scripts/make_interpolate_fixtures.py), gradients, errors.
+#include <algorithm>
+#include <cmath>
+
 #include "test_util.h"
 
 using namespace xg;
@@ -49,6 +52,52 @@ TEST(Interpolate, MatchesPyTorch) {
         auto gx = grad({(y * fixture(name + "_gy")).sum()}, {x})[0];
         EXPECT_LT(max_abs_diff(gx, fixture(name + "_gx")), 1e-12);
       }
+}
+
+TEST(Interpolate, ANonFinitePixelReachesOnlyTheOutputsThatReadIt) {
+  // PyTorch's counts for one NaN at (1, 1) of a 4x4 image resized to 8x8: 4, 25 and 49 of
+  // 64 outputs. A dense interpolation matrix made all 64 NaN (0 * NaN through its zeros).
+  auto x = zeros({1, 1, 4, 4}, kFloat64);
+  x.data<double>()[5] = std::nan("");
+  const std::vector<std::pair<InterpolateMode, std::int64_t>> counts{
+      {InterpolateMode::Nearest, 4}, {InterpolateMode::Bilinear, 25}, {InterpolateMode::Bicubic, 49}};
+  for (const auto& [mode, count] : counts) {
+    const auto y = interpolate(x, {8, 8}, mode).to_vector<double>();
+    EXPECT_EQ(std::count_if(y.begin(), y.end(), [](double v) { return std::isnan(v); }), count);
+  }
+  // Against PyTorch, element for element (NaN and inf where it has them), for NaN, inf and
+  // -inf pixels, up and down, with and without align_corners.
+  for (const char* tag : {"a", "b", "c", "d"})
+    for (const auto& [mname, mode] : std::vector<std::pair<std::string, InterpolateMode>>{
+             {"nearest", InterpolateMode::Nearest}, {"bilinear", InterpolateMode::Bilinear},
+             {"bicubic", InterpolateMode::Bicubic}})
+      for (int corners = 0; corners < (mode == InterpolateMode::Nearest ? 1 : 2); ++corners) {
+        std::string name = std::string("nonfinite_") + tag + "_" + mname;
+        if (mode != InterpolateMode::Nearest) name += "_ac" + std::to_string(corners);
+        SCOPED_TRACE(name);
+        const auto expected = fixture(name + "_y");
+        const auto y = interpolate(fixture(name + "_x"), {expected.size(2), expected.size(3)}, mode, corners == 1);
+        const auto got = y.to_vector<double>(), want = expected.to_vector<double>();
+        ASSERT_EQ(got.size(), want.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          if (std::isnan(want[i])) {
+            EXPECT_TRUE(std::isnan(got[i])) << "at " << i;
+          } else if (std::isinf(want[i])) {
+            EXPECT_EQ(got[i], want[i]) << "at " << i;
+          } else {
+            EXPECT_NEAR(got[i], want[i], 1e-12) << "at " << i;
+          }
+        }
+      }
+}
+
+TEST(Interpolate, SizesFromArgumentsAreBoundedBeforeAnyWork) {
+  const auto x = ones({1, 1, 4, 4});
+  // 2^62 + 1 once wrapped the (out x in) weight matrix's size and wrote past it.
+  EXPECT_XG_ERROR(interpolate(x, {(1LL << 62) + 1, 2}), "interpolate:", "more elements than fit in int64");
+  EXPECT_XG_ERROR(interpolate(x, {1LL << 40, 1LL << 40}), "interpolate:", "more elements than fit in int64");
+  EXPECT_XG_ERROR(interpolate(x, {1LL << 20, 1LL << 20}), "interpolate:", "more than the allocation limit");
+  EXPECT_XG_ERROR(interpolate(x, {1LL << 30, 3}), "interpolate:", "more than the allocation limit");
 }
 
 TEST(Interpolate, Gradcheck) {

@@ -172,7 +172,7 @@ TEST(SaveNpz, RemovesTemporariesLeftByKilledSaves) {
 }
 
 TEST(Shape, ElementCountOverflowIsAnErrorEverywhere) {
-  EXPECT_XG_ERROR(xg::zeros({1LL << 32, 1LL << 32}), "tensor: shape (4294967296,4294967296) has more elements than fit in int64");
+  EXPECT_XG_ERROR(xg::zeros({1LL << 32, 1LL << 32}), "zeros: shape (4294967296,4294967296) has more elements than fit in int64");
   EXPECT_XG_ERROR(xg::shape_numel({-2, 3}), "negative dimension");
   EXPECT_XG_ERROR(xg::ones({4}).reshape({1LL << 40, 1LL << 40, -1}), "reshape:", "more elements than fit in int64");
 }

@@ -3,6 +3,7 @@
 // (as libtorch); `clone()` copies data. No xtensor or BLAS header is reachable from here.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -225,6 +226,13 @@ std::int64_t shape_numel(const Shape& shape);
 /// Frees the buffers this thread keeps for reuse (up to 256 MiB of tensors freed recently;
 /// training loops reuse them every step instead of asking malloc again).
 void release_cached_memory();
+
+/// The largest single buffer (a tensor, a kernel's scratch) xgrad allocates, in bytes. A
+/// request above it, computed from an operation's arguments (an output size, a hidden
+/// size, a batch size), is an xg::Error naming the call before any work is done. Default
+/// (and after `set_allocation_limit(0)`): this machine's physical memory.
+void set_allocation_limit(std::size_t bytes);
+std::size_t allocation_limit();
 
 /// Sets the number of threads used by matrix products (OpenBLAS); default 1, see docs.
 void set_num_threads(int n);

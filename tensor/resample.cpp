@@ -1,0 +1,70 @@
+// Separable resampling along one axis by a few taps per output (interpolate's kernels).
+// A tap list instead of a dense (out, in) matrix keeps the work at out·taps per line and,
+// as PyTorch's UpSample kernels, lets a NaN or inf reach only the outputs that read it.
+#include <xgrad/detail/format.h>
+
+#include "tensor/kernels.h"
+#include "tensor/tensor_impl.h"
+
+namespace xg::kernel {
+
+namespace {
+
+template <class T>
+void resample_impl(const T* x, T* y, std::int64_t outer, std::int64_t inner, const Resampling& r) {
+  const std::int64_t K = r.taps;
+  for (std::int64_t b = 0; b < outer; ++b) {
+    const T* xb = x + b * r.in * inner;
+    T* yb = y + b * r.out * inner;
+    for (std::int64_t o = 0; o < r.out; ++o) {
+      T* yo = yb + o * inner;
+      for (std::int64_t j = 0; j < inner; ++j) yo[j] = T(0);
+      for (std::int64_t k = 0; k < K; ++k) {
+        const auto t = static_cast<std::size_t>(o * K + k);
+        const T w = static_cast<T>(r.weight[t]);
+        const T* xi = xb + r.index[t] * inner;
+        for (std::int64_t j = 0; j < inner; ++j) yo[j] += w * xi[j];
+      }
+    }
+  }
+}
+
+template <class T>
+void adjoint_impl(const T* gy, T* gx, std::int64_t outer, std::int64_t inner, const Resampling& r) {
+  const std::int64_t K = r.taps;
+  for (std::int64_t i = 0, n = outer * r.in * inner; i < n; ++i) gx[i] = T(0);
+  for (std::int64_t b = 0; b < outer; ++b) {
+    const T* gyb = gy + b * r.out * inner;
+    T* gxb = gx + b * r.in * inner;
+    for (std::int64_t o = 0; o < r.out; ++o)
+      for (std::int64_t k = 0; k < K; ++k) {
+        const auto t = static_cast<std::size_t>(o * K + k);
+        const T w = static_cast<T>(r.weight[t]);
+        T* gxi = gxb + r.index[t] * inner;
+        const T* gyo = gyb + o * inner;
+        for (std::int64_t j = 0; j < inner; ++j) gxi[j] += w * gyo[j];
+      }
+  }
+}
+
+}  // namespace
+
+Tensor resample(const Tensor& x, std::int64_t outer, std::int64_t inner, const Resampling& r) {
+  Tensor y = detail::make_tensor({outer, r.out, inner}, x.dtype());
+  detail::dispatch_float(x.dtype(), "interpolate", [&](auto t) {
+    using T = decltype(t);
+    resample_impl(x.data<T>(), y.data<T>(), outer, inner, r);
+  });
+  return y;
+}
+
+Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner, const Resampling& r) {
+  Tensor gx = detail::make_tensor({outer, r.in, inner}, gy.dtype());
+  detail::dispatch_float(gy.dtype(), "interpolate", [&](auto t) {
+    using T = decltype(t);
+    adjoint_impl(gy.data<T>(), gx.data<T>(), outer, inner, r);
+  });
+  return gx;
+}
+
+}  // namespace xg::kernel
