@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include <xgrad/data/dataset.h>
+
+#include "tensor/checked.h"
 #include <xgrad/ops.h>
 
 namespace xg::data {
@@ -46,10 +48,16 @@ std::vector<std::int64_t> DataLoader::sampled_order() const {
 
 std::int64_t DataLoader::num_batches() const {
   const auto n = static_cast<std::int64_t>(order_.size());
-  return options_.drop_last ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
+  // ⌈n / batch⌉ without n + batch − 1, which wrapped for batch_size INT64_MAX (0 batches: an
+  // epoch that saw no data; PyTorch gives one batch of all n).
+  return n / batch_size_ + (!options_.drop_last && n % batch_size_ != 0);
 }
 
 Batch DataLoader::sample() {
+  // With replacement a batch may be larger than the data set: its size is bounded here.
+  detail::CallScope call("DataLoader::sample");
+  detail::checked_buffer(batch_size_, sizeof(double) + sizeof(std::int64_t), "DataLoader::sample",
+                         detail::cat("a batch of ", batch_size_, " indices").c_str());
   std::vector<double> idx(static_cast<std::size_t>(batch_size_));
   for (auto& i : idx) i = static_cast<double>(gen_.below(static_cast<std::uint64_t>(dataset_->size())));
   return dataset_->get_batch(tensor(idx, {batch_size_}, kInt64));
@@ -66,7 +74,7 @@ DataLoader::Iterator DataLoader::begin() {
 
 Batch DataLoader::batch_at(std::int64_t b) const {
   const auto n = static_cast<std::int64_t>(order_.size());
-  const std::int64_t start = b * batch_size_, stop = std::min(n, start + batch_size_);
+  const std::int64_t start = b * batch_size_, stop = start + std::min(n - start, batch_size_);
   std::vector<double> idx;
   for (std::int64_t i = start; i < stop; ++i) idx.push_back(static_cast<double>(order_[static_cast<std::size_t>(i)]));
   return dataset_->get_batch(tensor(idx, {stop - start}, kInt64));

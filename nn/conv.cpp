@@ -7,6 +7,8 @@
 #include <xgrad/nn/init.h>
 #include <xgrad/ops.h>
 
+#include "tensor/checked.h"
+
 namespace xg::nn {
 
 namespace {
@@ -29,6 +31,7 @@ Conv2d::Conv2d(const Conv2dOptions& options) : options_(options) {
 Conv2d::Conv2d(const Conv2dOptions& options, Lazy) : options_(options) { options_.in_channels(0); }
 
 void Conv2d::create(std::int64_t in_channels) {
+  detail::CallScope call("Conv2d");
   const auto& o = options_;
   const Int2 k = o.kernel_size();
   if (o.out_channels() <= 0 || k.h <= 0 || k.w <= 0 || o.groups() <= 0)
@@ -75,6 +78,7 @@ Tensor LazyConv2d::forward(const Tensor& x) {
 }
 
 ConvTranspose2d::ConvTranspose2d(const ConvTranspose2dOptions& options) : options_(options) {
+  detail::CallScope call("ConvTranspose2d");
   const auto& o = options;
   const Int2 k = o.kernel_size();
   if (o.in_channels() <= 0 || o.out_channels() <= 0 || k.h <= 0 || k.w <= 0 || o.groups() <= 0 ||

@@ -9,6 +9,7 @@
 #include <xgrad/random.h>
 
 #include "tensor/kernels.h"
+#include "tensor/checked.h"
 
 namespace xg::nn {
 
@@ -17,6 +18,7 @@ Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool bias, D
 }
 
 void Linear::create(std::int64_t in_features, std::int64_t out_features, bool bias, Dtype dtype) {
+  detail::CallScope call("Linear");
   if (in_features <= 0 || out_features <= 0)
     fail("Linear: sizes must be positive, got in=", in_features, ", out=", out_features);
   W = empty({in_features, out_features}, dtype);
@@ -81,6 +83,7 @@ Tensor ELU::forward(const Tensor& x) { return elu(x, alpha_); }
 Tensor Flatten::forward(const Tensor& x) { return flatten(x, start_, end_); }
 
 Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype) {
+  detail::CallScope call("Embedding");
   if (num_embeddings <= 0 || embedding_dim <= 0)
     fail("Embedding: sizes must be positive, got num_embeddings=", num_embeddings, ", embedding_dim=", embedding_dim);
   W = randn({num_embeddings, embedding_dim}, dtype);
@@ -112,6 +115,7 @@ Tensor Embedding::forward(const Tensor& indices) {
 
 LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine, Dtype dtype)
     : normalized_shape_(std::move(normalized_shape)), eps_(eps) {
+  detail::CallScope call("LayerNorm");
   if (normalized_shape_.empty()) fail("LayerNorm: normalized_shape must not be empty");
   for (auto d : normalized_shape_)
     if (d <= 0) fail("LayerNorm: normalized_shape ", detail::shape_str(normalized_shape_), " must be positive");

@@ -6,6 +6,8 @@
 #include <xgrad/ops.h>
 #include <xgrad/random.h>
 
+#include "tensor/checked.h"
+
 namespace xg::nn {
 
 Dropout::Dropout(double p, Mode mode) : p_(p), mode_(mode) {
@@ -25,6 +27,7 @@ namespace {
 // BatchNorm1d and BatchNorm2d both hold, per feature or channel.
 void make_batchnorm_state(Module& m, const char* who, std::int64_t n, Dtype dtype, Tensor& gamma, Tensor& beta,
                           Tensor& running_mean, Tensor& running_var) {
+  detail::CallScope call(who);
   if (n <= 0) fail(who, ": num_features must be positive, got ", n);
   gamma = ones({n}, dtype);
   beta = zeros({n}, dtype);

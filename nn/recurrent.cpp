@@ -11,6 +11,8 @@
 #include <xgrad/nn/recurrent.h>
 #include <xgrad/ops.h>
 
+#include "tensor/checked.h"
+
 #include "autograd/recurrent_steps.h"
 
 namespace xg::nn {
@@ -51,11 +53,26 @@ RNNBase::Mode fixed_mode(RNNBase::Mode mode, const RNNOptions& o) {
 RNNBase::RNNBase(Mode mode, RNNOptions options) : mode_(mode), options_(std::move(options)) {
   const auto& o = options_;
   const char* name = mode_name(mode);
+  detail::CallScope call(name);
   if (o.input_size() <= 0 || o.hidden_size() <= 0 || o.num_layers() <= 0)
     fail(name, ": input_size, hidden_size and num_layers must be positive, got ", o.input_size(), ", ",
          o.hidden_size(), ", ", o.num_layers());
   if (!(o.dropout() >= 0 && o.dropout() <= 1)) fail(name, ": dropout must be in [0, 1], got ", o.dropout());
-  const std::int64_t H = o.hidden_size(), G = gate_count(mode), D = o.bidirectional() ? 2 : 1;
+  const std::int64_t H = o.hidden_size(), D = o.bidirectional() ? 2 : 1;
+  // Every size from the options, checked, and all layers' parameters bounded together before
+  // the first is made: LSTM(3, 2^62) once wrapped into a (0, 3) weight, num_layers(2^40)
+  // reserved without bound.
+  using detail::size_add, detail::size_mul;
+  const std::int64_t G = size_mul(gate_count(mode), H, name, "gates x hidden_size");
+  const auto per_layer = [&](std::int64_t in) {
+    const std::int64_t cols = size_add(size_add(in, H, name, "a layer's parameters"), o.bias() ? 2 : 0, name,
+                                       "a layer's parameters");
+    return size_mul(size_mul(G, cols, name, "a layer's parameters"), D, name, "a layer's parameters");
+  };
+  const std::int64_t upper = o.num_layers() > 1 ? size_mul(o.num_layers() - 1, per_layer(size_mul(H, D, name, "hidden_size x directions")), name,
+                                                          "the parameters") : 0;
+  detail::checked_buffer(size_add(per_layer(o.input_size()), upper, name, "the parameters"), dtype_size(o.dtype()), name,
+                         "the parameters");
   const double k = 1.0 / std::sqrt(static_cast<double>(H));
   weights_.reserve(static_cast<std::size_t>(o.num_layers() * D * (o.bias() ? 4 : 2)));
   std::vector<std::string> names;
@@ -63,13 +80,13 @@ RNNBase::RNNBase(Mode mode, RNNOptions options) : mode_(mode), options_(std::mov
     for (std::int64_t d = 0; d < D; ++d) {
       const std::int64_t in = l == 0 ? o.input_size() : H * D;
       const std::string suffix = "_l" + std::to_string(l) + (d ? "_reverse" : "");
-      weights_.push_back(empty({G * H, in}, o.dtype()));
-      weights_.push_back(empty({G * H, H}, o.dtype()));
+      weights_.push_back(empty({G, in}, o.dtype()));
+      weights_.push_back(empty({G, H}, o.dtype()));
       names.push_back("weight_ih" + suffix);
       names.push_back("weight_hh" + suffix);
       if (o.bias()) {
-        weights_.push_back(empty({G * H}, o.dtype()));
-        weights_.push_back(empty({G * H}, o.dtype()));
+        weights_.push_back(empty({G}, o.dtype()));
+        weights_.push_back(empty({G}, o.dtype()));
         names.push_back("bias_ih" + suffix);
         names.push_back("bias_hh" + suffix);
       }
@@ -93,6 +110,10 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
   const std::int64_t H = o.hidden_size(), D = o.bidirectional() ? 2 : 1, L = o.num_layers();
   const std::int64_t per_dir = o.bias() ? 4 : 2;
   const char* layout = o.batch_first() ? "(N, T, " : "(T, N, ";
+  if (!x_in.defined()) fail(name, ": the input is undefined");
+  if (!is_floating(x_in.dtype()))
+    fail(name, ": expected a float input, got ", dtype_name(x_in.dtype()), " of shape ", detail::shape_str(x_in.shape()),
+         " (token ids go through an nn::Embedding first)");
   if ((x_in.dim() != 3 && x_in.dim() != 2) || x_in.shape().back() != o.input_size())
     fail(name, ": expected input of shape ", layout, o.input_size(), ") (or (T, ", o.input_size(),
          ") unbatched), got ", detail::shape_str(x_in.shape()));
@@ -125,7 +146,8 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
       const Tensor* w = &weights_[idx * static_cast<std::size_t>(per_dir)];
       const Tensor b_ih = o.bias() ? w[2] : Tensor(), b_hh = o.bias() ? w[3] : Tensor();
       const std::int64_t in = layer_in.shape()[2];
-      const tensor_list xp = unbind(reshape(linear_t(reshape(layer_in, {T * N, in}), w[0], b_ih), {T, N, -1}), 0);
+      // Explicit sizes (no -1): a batch of 0 is valid and gives an empty output, as PyTorch.
+      const tensor_list xp = unbind(reshape(linear_t(reshape(layer_in, {T * N, in}), w[0], b_ih), {T, N, w[0].size(0)}), 0);
       Tensor h = init[0][idx], c = mode_ == Mode::Lstm ? init[1][idx] : Tensor();
       tensor_list out(static_cast<std::size_t>(T));
       for (std::int64_t s = 0; s < T; ++s) {

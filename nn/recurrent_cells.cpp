@@ -8,27 +8,39 @@
 #include <xgrad/nn/recurrent.h>
 #include <xgrad/ops.h>
 
+#include "tensor/checked.h"
+
 namespace xg::nn {
 
 RNNCellBase::RNNCellBase(const char* name, std::int64_t input_size, std::int64_t hidden_size, bool bias,
                          std::int64_t gates, Dtype dtype)
     : name_(name), input_size_(input_size), hidden_size_(hidden_size) {
+  detail::CallScope call(name);
   if (input_size <= 0 || hidden_size <= 0)
     fail(name, ": input_size and hidden_size must be positive, got ", input_size, ", ", hidden_size);
+  // Checked and bounded before anything is made: (3, 2^62) once wrapped into a (0, 3) weight.
+  using detail::size_add, detail::size_mul;
+  const std::int64_t G = size_mul(gates, hidden_size, name, "gates x hidden_size");
+  const std::int64_t cols = size_add(size_add(input_size, hidden_size, name, "the parameters"), bias ? 2 : 0, name,
+                                     "the parameters");
+  detail::checked_buffer(size_mul(G, cols, name, "the parameters"), dtype_size(dtype), name, "the parameters");
   const double k = 1.0 / std::sqrt(static_cast<double>(hidden_size));
-  weight_ih = empty({gates * hidden_size, input_size}, dtype);
-  weight_hh = empty({gates * hidden_size, hidden_size}, dtype);
+  weight_ih = empty({G, input_size}, dtype);
+  weight_hh = empty({G, hidden_size}, dtype);
   register_parameter("weight_ih", init::uniform(weight_ih, -k, k));
   register_parameter("weight_hh", init::uniform(weight_hh, -k, k));
   if (bias) {
-    bias_ih = empty({gates * hidden_size}, dtype);
-    bias_hh = empty({gates * hidden_size}, dtype);
+    bias_ih = empty({G}, dtype);
+    bias_hh = empty({G}, dtype);
     register_parameter("bias_ih", init::uniform(bias_ih, -k, k));
     register_parameter("bias_hh", init::uniform(bias_hh, -k, k));
   }
 }
 
 std::pair<Tensor, bool> RNNCellBase::batched(const Tensor& x) const {
+  if (!x.defined()) fail(name_, ": the input is undefined");
+  if (!is_floating(x.dtype()))
+    fail(name_, ": expected a float input, got ", dtype_name(x.dtype()), " of shape ", detail::shape_str(x.shape()));
   if ((x.dim() != 2 && x.dim() != 1) || x.shape().back() != input_size_)
     fail(name_, ": expected input of shape (N, ", input_size_, ") or (", input_size_, "), got ",
          detail::shape_str(x.shape()));

@@ -228,7 +228,7 @@ std::int64_t size_mul(std::int64_t a, std::int64_t b, const char* op, const char
 void check_allocation(std::size_t bytes, const char* op, const std::string& what) {
   const std::size_t limit = allocation_limit();
   if (bytes > limit)
-    fail(op, ": ", what, " needs ", bytes_str(bytes), ", more than the allocation limit of ", bytes_str(limit),
+    fail(op, ": ", what, " would take ", bytes_str(bytes), ", more than the allocation limit of ", bytes_str(limit),
          g_allocation_limit == 0 ? " (this machine's memory; see xg::set_allocation_limit)" : " (xg::set_allocation_limit)");
 }
 

@@ -48,6 +48,24 @@ xg::data::DataLoader make_loader(std::int64_t n) {
 }
 }  // namespace
 
+TEST(DataLoader, HugeBatchSizesAreOneBatchOrABoundedError) {
+  xg::data::TensorDataset ds(xg::arange(10, xg::kFloat32).reshape({10, 1}), xg::arange(10));
+  // INT64_MAX once wrapped the batch count to 0: an epoch that saw no data. PyTorch gives
+  // one batch of all 10.
+  xg::data::DataLoader loader(ds, INT64_MAX, xg::data::DataLoaderOptions().set_shuffle(false));
+  EXPECT_EQ(loader.num_batches(), 1);
+  std::int64_t seen = 0;
+  for (auto& [x, t] : loader) seen += x.size(0);
+  EXPECT_EQ(seen, 10);
+  xg::data::DataLoader dropping(ds, INT64_MAX, xg::data::DataLoaderOptions().set_drop_last(true));
+  EXPECT_EQ(dropping.num_batches(), 0);
+  // With replacement a batch is drawn at its full size: 2^40 indices are refused, named.
+  xg::data::DataLoader sampling(ds, 1LL << 40);
+  EXPECT_XG_ERROR(sampling.sample(), "DataLoader::sample: a batch of 1099511627776 indices would take",
+                  "more than the allocation limit");
+  EXPECT_EQ(xg::data::DataLoader(ds, 25).sample().x.size(0), 25);
+}
+
 TEST(DataLoader, SharesOwnershipOfItsDataset) {
   auto loader = make_loader(7);
   std::vector<std::int64_t> seen;

@@ -248,6 +248,50 @@ TEST(Recurrent, ErrorsNameTheModuleAndShapes) {
   EXPECT_XG_ERROR(xg::nn::RNNCell(3, 4, true, "gelu"), "RNNCell: nonlinearity must be");
 }
 
+TEST(Recurrent, SizesFromOptionsAreCheckedAndBounded) {
+  // LSTM(3, 2^62) once constructed with a (0, 3) weight; num_layers(2^40) reserved unbounded.
+  EXPECT_XG_ERROR(xg::nn::LSTM(3, 1LL << 62), "LSTM: gates x hidden_size overflows int64");
+  EXPECT_XG_ERROR(xg::nn::LSTMCell(3, 1LL << 62), "LSTMCell: gates x hidden_size overflows int64");
+  EXPECT_XG_ERROR(xg::nn::GRUCell(1LL << 62, 1LL << 62), "GRUCell: gates x hidden_size overflows int64");
+  EXPECT_XG_ERROR(xg::nn::LSTM(xg::nn::LSTMOptions(3, 4).num_layers(1LL << 40)), "LSTM: the parameters would take",
+                  "more than the allocation limit");
+  EXPECT_XG_ERROR(xg::nn::RNN(1LL << 40, 1LL << 20), "RNN: the parameters would take");
+  EXPECT_XG_ERROR(xg::nn::GRU(xg::nn::GRUOptions(1, 1LL << 31).bidirectional(true)), "GRU: a layer's parameters overflows int64");
+  EXPECT_XG_ERROR(xg::nn::GRU(xg::nn::GRUOptions(1, 1LL << 20).bidirectional(true)), "GRU: the parameters would take");
+  EXPECT_XG_ERROR(xg::nn::RNNCell(1LL << 62, 4), "RNNCell:", "overflows int64");
+}
+
+TEST(Recurrent, AnEmptyBatchGivesAnEmptyOutput) {
+  // PyTorch returns empty outputs and states for a batch of 0; xgrad refused it.
+  xg::nn::LSTM lstm(xg::nn::LSTMOptions(3, 4).num_layers(2).bidirectional(true));
+  auto [y, hc] = lstm(xg::zeros({5, 0, 3}), {});
+  EXPECT_EQ(y.shape(), (xg::Shape{5, 0, 8}));
+  EXPECT_EQ(std::get<0>(hc).shape(), (xg::Shape{4, 0, 4}));
+  EXPECT_EQ(std::get<1>(hc).shape(), (xg::Shape{4, 0, 4}));
+  xg::nn::GRU gru(xg::nn::GRUOptions(3, 4).batch_first(true));
+  auto [yg, hg] = gru(xg::zeros({0, 5, 3}).requires_grad_(), {});
+  EXPECT_EQ(yg.shape(), (xg::Shape{0, 5, 4}));
+  EXPECT_EQ(hg.shape(), (xg::Shape{1, 0, 4}));
+  xg::nn::RNN rnn(3, 4);
+  EXPECT_EQ(rnn(xg::zeros({2, 0, 3})).shape(), (xg::Shape{2, 0, 4}));
+  xg::nn::LSTMCell cell(3, 4);
+  EXPECT_EQ(std::get<0>(cell(xg::zeros({0, 3}), {})).shape(), (xg::Shape{0, 4}));
+  // Backward through an empty batch leaves zero gradients, as PyTorch.
+  auto loss = lstm(xg::zeros({5, 0, 3}).requires_grad_()).sum();
+  loss.backward();
+  EXPECT_EQ(lstm.flat_weights()[0].grad().abs().sum().item(), 0.0);
+}
+
+TEST(Recurrent, AnIntegerInputIsNamedAtTheLayer) {
+  // It once failed inside linear_t, a function the user never called.
+  xg::nn::LSTM lstm(3, 4);
+  EXPECT_XG_ERROR(lstm(xg::zeros({5, 2, 3}, xg::kInt64)), "LSTM: expected a float input, got int64 of shape (5,2,3)",
+                  "nn::Embedding");
+  xg::nn::GRUCell cell(3, 4);
+  EXPECT_XG_ERROR(cell(xg::zeros({2, 3}, xg::kInt64)), "GRUCell: expected a float input, got int64");
+  EXPECT_XG_ERROR(lstm(xg::Tensor()), "LSTM: the input is undefined");
+}
+
 TEST(Recurrent, ALongUnrollTrainsWithoutGrowth) {
   // T = 1,000 steps: backward walks a graph of ~14,000 nodes (iteratively) and frees it.
   xg::manual_seed(16);
