@@ -3,6 +3,7 @@
 // (sum, then divided by the world size) in bucket order, the same on every rank, as
 // PyTorch's c10d Reducer.
 #include <xgrad/detail/format.h>
+#include <algorithm>
 
 #include <chrono>
 #include <cstring>
@@ -145,7 +146,15 @@ DistributedDataParallel::DistributedDataParallel(nn::Module& module, DDPOptions 
   if (!(options.bucket_cap_mb > 0))
     fail("DistributedDataParallel: bucket_cap_mb must be positive, got ", options.bucket_cap_mb);
   register_module("module", module);
-  const NamedTensors params = module.named_parameters(), buffers = module.named_buffers();
+  // Each tensor once (tied weights appear under two names): all-reduced once, hooked once.
+  const auto once = [](const NamedTensors& named) {
+    NamedTensors out;
+    for (const auto& item : named)
+      if (std::none_of(out.begin(), out.end(), [&](const auto& o) { return o.second.is_same(item.second); }))
+        out.push_back(item);
+    return out;
+  };
+  const NamedTensors params = once(module.named_parameters()), buffers = once(module.named_buffers());
   std::string mine;
   for (const auto& [name, p] : params) mine += "parameter " + describe(name, p) + "\n";
   for (const auto& [name, b] : buffers) mine += "buffer " + describe(name, b) + "\n";

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <typeinfo>
+#include <unordered_set>
 
 #include <xgrad/autograd.h>
 #include <xgrad/nn/module.h>
@@ -27,19 +28,16 @@ std::string Module::type_name() const {
   return colon == std::string::npos ? name : name.substr(colon + 2);
 }
 
-void Module::check_new_name(const std::string& name) const {
+void Module::check_new_name(const std::string& name, const char* call) {
   if (name.empty() || name.find('.') != std::string::npos)
-    fail("register: name '", name, "' must be non-empty and contain no '.'");
-  for (const auto& s : params_)
-    if (s.name == name) fail("register: '", name, "' is already registered in this ", type_name());
-  for (const auto& s : buffers_)
-    if (s.name == name) fail("register: '", name, "' is already registered in this ", type_name());
-  for (const auto& c : children_)
-    if (c.first == name) fail("register: '", name, "' is already registered in this ", type_name());
+    fail(call, ": name '", name, "' must be non-empty and contain no '.'");
+  // A set, not a scan of the slots: registering n members stays linear (a 65,536-layer
+  // recurrent stack once spent minutes here).
+  if (names_.count(name)) fail(call, ": '", name, "' is already registered in this ", type_name());
 }
 
 void Module::register_parameter(const std::string& name, Tensor& parameter) {
-  check_new_name(name);
+  check_new_name(name, "register_parameter");
   if (!parameter.defined()) fail("register_parameter: '", name, "' is undefined");
   if (!is_floating(parameter.dtype()))
     fail("register_parameter: '", name, "' is ", dtype_name(parameter.dtype()), "; parameters must be float");
@@ -48,18 +46,21 @@ void Module::register_parameter(const std::string& name, Tensor& parameter) {
   auto home = std::make_shared<const detail::ParameterHome>(detail::ParameterHome{&parameter, "'" + name + "' of " + type_name()});
   parameter.impl()->home = home;
   params_.push_back({name, &parameter, parameter.impl(), std::move(home)});
+  names_.insert(name);
 }
 
 void Module::register_buffer(const std::string& name, Tensor& buffer) {
-  check_new_name(name);
+  check_new_name(name, "register_buffer");
   if (!buffer.defined()) fail("register_buffer: '", name, "' is undefined");
   buffers_.push_back({name, &buffer, buffer.impl(), nullptr});  // buffers are not trained: no home
+  names_.insert(name);
 }
 
 void Module::register_module(const std::string& name, Module& module) {
-  check_new_name(name);
+  check_new_name(name, "register_module");
   if (&module == this) fail("register_module: a module cannot contain itself");
   children_.emplace_back(name, &module);
+  names_.insert(name);
   module.train(training_);
 }
 
@@ -100,17 +101,22 @@ NamedTensors Module::state() const {
   return out;
 }
 
-tensor_list Module::parameters() const {
+namespace {
+// Each tensor once, at its first name: a module registered under two names (tied weights)
+// or added to a Sequential twice shares its tensors, and an optimizer, clip_grad_norm or
+// DDP that saw them twice would update, count or all-reduce them twice (PyTorch lists each once).
+tensor_list unique(const NamedTensors& named) {
   tensor_list out;
-  for (auto& [name, t] : named_parameters()) out.push_back(t);
+  std::unordered_set<const detail::TensorImpl*> seen;
+  for (const auto& [name, t] : named)
+    if (seen.insert(t.impl().get()).second) out.push_back(t);
   return out;
 }
+}  // namespace
 
-tensor_list Module::buffers() const {
-  tensor_list out;
-  for (auto& [name, t] : named_buffers()) out.push_back(t);
-  return out;
-}
+tensor_list Module::parameters() const { return unique(named_parameters()); }
+
+tensor_list Module::buffers() const { return unique(named_buffers()); }
 
 std::vector<std::pair<std::string, Module*>> Module::children() const { return children_; }
 

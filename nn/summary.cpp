@@ -89,8 +89,9 @@ ModelSummary summary(Module& model, const Shape& input_shape, std::ostream& os, 
     const std::string& path = paths.count(m) ? paths[m] : std::string("?");
     s.rows.push_back({path.empty() ? m->type_name() : path, m->type_name(), shape, count(m->named_parameters()) + count(m->named_buffers())});
   }
-  for (const auto& [name, t] : model.named_parameters()) (t.requires_grad() ? s.trainable : s.non_trainable) += t.numel();
-  s.non_trainable += count(model.named_buffers());
+  // Shared tensors count once in the totals (rows show each module's own).
+  for (const auto& t : model.parameters()) (t.requires_grad() ? s.trainable : s.non_trainable) += t.numel();
+  for (const auto& t : model.buffers()) s.non_trainable += t.numel();
   s.total = s.trainable + s.non_trainable;
   os << s;
   return s;

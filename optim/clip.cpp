@@ -1,5 +1,6 @@
 // Gradient clipping.
 #include <xgrad/detail/format.h>
+#include <algorithm>
 #include <cmath>
 
 #include <xgrad/autograd.h>
@@ -8,9 +9,21 @@
 
 namespace xg::optim {
 
-double clip_grad_norm(const tensor_list& params, double max_norm) {
+namespace {
+// Each tensor once: a list with a shared tensor twice would count its gradient twice in the
+// norm (2.0 instead of 1.41 for two unit gradients) and scale it twice.
+tensor_list unique(const tensor_list& params) {
+  tensor_list out;
+  for (const auto& p : params)
+    if (std::none_of(out.begin(), out.end(), [&](const Tensor& q) { return q.is_same(p); })) out.push_back(p);
+  return out;
+}
+}  // namespace
+
+double clip_grad_norm(const tensor_list& all, double max_norm) {
   if (!(max_norm > 0)) fail("clip_grad_norm: max_norm must be positive, got ", max_norm);
   NoGradGuard no_grad;
+  const tensor_list params = unique(all);
   double sq = 0;
   for (const auto& p : params)
     if (p.grad().defined()) sq += (p.grad().to(kFloat64) * p.grad().to(kFloat64)).sum().item();
@@ -21,9 +34,10 @@ double clip_grad_norm(const tensor_list& params, double max_norm) {
   return norm;
 }
 
-void clip_grad_value(const tensor_list& params, double clip_value) {
+void clip_grad_value(const tensor_list& all, double clip_value) {
   if (!(clip_value > 0)) fail("clip_grad_value: clip_value must be positive, got ", clip_value);
   NoGradGuard no_grad;
+  const tensor_list params = unique(all);
   for (const auto& p : params)
     if (p.grad().defined()) p.grad().copy_(clamp(p.grad(), -clip_value, clip_value));
 }

@@ -1,6 +1,11 @@
 // The optimizer base: groups, the step loop, weight decay and state save/restore.
 #include <xgrad/detail/format.h>
+#include <cxxabi.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <typeinfo>
 
 #include <xgrad/autograd.h>
 #include <xgrad/npz.h>
@@ -16,7 +21,21 @@ Optimizer::Optimizer(const tensor_list& params, double lr, double weight_decay)
     : Optimizer(std::vector<ParamGroup>{{params, lr, weight_decay}}) {}
 
 Optimizer::Optimizer(std::vector<ParamGroup> groups) {
+  std::size_t count = 0;
+  for (const auto& g : groups) count += g.params.size();
+  if (count == 0)
+    fail("optimizer: got an empty parameter list (a model whose layers are not registered? "
+         "register_module / register_parameter them)");
   for (auto& g : groups) add_param_group(std::move(g));
+}
+
+std::string Optimizer::type_name() const {
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(typeid(*this).name(), nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled ? demangled : typeid(*this).name();
+  std::free(demangled);
+  const auto colon = name.rfind("::");
+  return colon == std::string::npos ? name : name.substr(colon + 2);
 }
 
 void Optimizer::add_param_group(ParamGroup g) {
@@ -27,6 +46,16 @@ void Optimizer::add_param_group(ParamGroup g) {
     const auto& p = g.params[i];
     if (!p.defined() || !is_floating(p.dtype()))
       fail("optimizer: parameter ", i, " of group ", gi, " is ", p.defined() ? "not a float tensor" : "undefined");
+    // A tensor listed twice would be updated twice per step (and its state kept twice).
+    for (std::size_t j = 0; j < i; ++j)
+      if (g.params[j].is_same(p))
+        fail("optimizer: parameter ", i, " of group ", gi, " is parameter ", j, " again; list each tensor once "
+             "(Module::parameters() does, also for shared modules)");
+    for (std::size_t h = 0; h < groups_.size(); ++h)
+      for (std::size_t j = 0; j < groups_[h].params.size(); ++j)
+        if (groups_[h].params[j].is_same(p))
+          fail("optimizer: parameter ", i, " of group ", gi, " is already parameter ", j, " of group ", h,
+               "; a parameter belongs to one group");
   }
   state_.resize(state_.size() + g.params.size());
   groups_.push_back(std::move(g));
@@ -84,6 +113,7 @@ Tensor& Optimizer::buffer(State& state, const std::string& name, const Tensor& p
 
 NamedTensors Optimizer::state_dict() const {
   NamedTensors out;
+  out.emplace_back("type." + type_name(), scalar_tensor(1.0, kInt64));  // who wrote it, format 1
   out.emplace_back("steps", scalar_tensor(static_cast<double>(steps_), kInt64));
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     out.emplace_back("group." + std::to_string(g) + ".lr", scalar_tensor(groups_[g].lr, kFloat64));
@@ -127,8 +157,19 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
   std::vector<State> new_state(state_.size());
   std::vector<ParamGroup> new_groups = groups_;
   std::int64_t new_steps = -1;
+  const std::vector<std::string> names = state_names();
+  std::string keeps;
+  for (const auto& n : names) keeps += (keeps.empty() ? "" : ", ") + n;
   for (const auto& [key, t] : state) {
     if (!t.defined()) fail("load_state_dict: '", key, "' is undefined");
+    if (key.rfind("type.", 0) == 0) {
+      if (key.substr(5) != type_name())
+        fail("load_state_dict: the state was saved by ", key.substr(5), ", and this optimizer is ", type_name(),
+             "; load it into a ", key.substr(5));
+      if (t.numel() != 1 || t.item() != 1.0)
+        fail("load_state_dict: '", key, "' holds format ", t.numel() == 1 ? t.item() : -1.0, ", expected 1");
+      continue;
+    }
     if (key == "steps") {
       new_steps = static_cast<std::int64_t>(checked_scalar(t, key, true));
     } else if (key.rfind("group.", 0) == 0) {
@@ -140,6 +181,9 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
     } else if (key.rfind("state.", 0) == 0) {
       const auto [i, name] = split_key(key, 6);
       if (i >= params.size()) fail("load_state_dict: '", key, "' names parameter ", i, ", but the optimizer has ", params.size());
+      if (!names.empty() && std::find(names.begin(), names.end(), name) == names.end())
+        fail("load_state_dict: '", key, "' is a '", name, "' buffer, which ", type_name(), " does not keep (it keeps ",
+             keeps, "): the state comes from another optimizer");
       if (name == "step") {  // a per-parameter step counter: one value, kept as float64
         new_state[i][name] = scalar_tensor(checked_scalar(t, key, true), kFloat64);
         continue;

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harnesses (tests/fuzz) with clang, ASan and UBSan in build-fuzz/,
-# seeds each from the shipped data and from files xg::save writes, and runs each for
+# Builds the libFuzzer harnesses (tests/fuzz) with clang, ASan and UBSan in build-fuzz/:
+# the file readers' (npz, idx, csv, state) and the operations' arguments (ops). Seeds each
+# from the shipped data, from files xg::save writes and from valid argument bytes, and runs each for
 # SECONDS (default 30). Any finding (crash, sanitizer report, an exception other than
 # xg::Error, a leak, an input slower than 10 s) fails the script and leaves the
 # reproducer in build-fuzz/findings/.
-# usage: bash scripts/fuzz.sh [SECONDS] [harness ...]   (harnesses: npz idx csv state)
+# usage: bash scripts/fuzz.sh [SECONDS] [harness ...]   (harnesses: npz idx csv state ops)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(npz idx csv state)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(npz idx csv state ops)
 
 mkdir -p build-fuzz
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DXGRAD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -1,6 +1,6 @@
 // Writes the fuzzers' seed corpora: small files cut from the shipped data and files that
 // xg::save writes (a model, optimizer states), so fuzzing starts from valid inputs.
-// usage: make_seeds DATA_DIR OUT_DIR  (creates OUT_DIR/{npz,idx,csv,state})
+// usage: make_seeds DATA_DIR OUT_DIR  (creates OUT_DIR/{npz,idx,csv,state,ops})
 #include <zlib.h>
 
 #include <filesystem>
@@ -41,7 +41,15 @@ void head_lines(const std::string& from, const std::string& to, int n) {
 int main(int argc, char** argv) {
   if (argc != 3) return std::cerr << "usage: make_seeds DATA_DIR OUT_DIR\n", 2;
   const std::string data = argv[1], out = argv[2];
-  for (const char* d : {"npz", "idx", "csv", "state"}) fs::create_directories(out + "/" + d);
+  for (const char* d : {"npz", "idx", "csv", "state", "ops"}) fs::create_directories(out + "/" + d);
+  // ops: for each of the harness's 16 operations, inputs of small, valid-looking bytes (the
+  // fuzzer mutates them towards the extremes).
+  for (int op = 0; op < 16; ++op)
+    for (int variant = 0; variant < 3; ++variant) {
+      std::string bytes(1, static_cast<char>(op));
+      for (int i = 0; i < 96; ++i) bytes += static_cast<char>(1 + (i * (variant + 3) + op) % 5);
+      std::ofstream(out + "/ops/op" + std::to_string(op) + "-" + std::to_string(variant), std::ios::binary) << bytes;
+    }
   // IDX: five digits and their labels, plain and gzip.
   xg::data::MnistOptions raw;
   raw.normalize = false;

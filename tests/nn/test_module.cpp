@@ -56,9 +56,48 @@ TEST(Module, RegistrationErrors) {
     xg::Tensor forward(const xg::Tensor& x) override { return x; }
   } m;
   m.register_parameter("a", m.a);
-  EXPECT_XG_ERROR(m.register_parameter("a", m.a), "'a' is already registered");
+  EXPECT_XG_ERROR(m.register_parameter("a", m.a), "register_parameter: 'a' is already registered");
+  EXPECT_XG_ERROR(m.register_module("a", m), "register_module: 'a' is already registered");
   EXPECT_XG_ERROR(m.register_parameter("x.y", m.a), "contain no '.'");
   EXPECT_XG_ERROR(m.register_parameter("labels", m.labels), "parameters must be float");
+}
+
+TEST(Module, ATiedModuleIsTrainedOnceAndSavedUnderBothNames) {
+  // PyTorch's weight tying: one module under two names. parameters() lists its tensors
+  // once (optimizers, clip_grad_norm, DDP see each once); named_parameters() and state()
+  // keep both names, as PyTorch's state_dict keeps both keys.
+  struct Tied : xg::nn::Module {
+    xg::nn::Linear shared{2, 2, false, xg::kFloat64};
+    Tied() {
+      register_module("encoder", shared);
+      register_module("decoder", shared);
+    }
+    xg::Tensor forward(const xg::Tensor& x) override { return shared(shared(x)); }
+  } net;
+  EXPECT_EQ(net.parameters().size(), 1u);
+  ASSERT_EQ(net.named_parameters().size(), 2u);
+  EXPECT_EQ(net.named_parameters()[0].first, "encoder.W");
+  EXPECT_EQ(net.named_parameters()[1].first, "decoder.W");
+  // One SGD step moves the weight by lr·g, not 2·lr·g.
+  const auto W0 = net.shared.W.detach().clone();
+  xg::optim::SGD sgd(net.parameters(), 0.1);
+  auto loss = net(xg::ones({1, 2}, xg::kFloat64)).sum();
+  loss.backward();
+  const auto g = net.shared.W.grad().clone();
+  sgd.step();
+  EXPECT_LT(xg::test::max_abs_diff(net.shared.W, W0 - 0.1 * g), 1e-15);
+  // clip_grad_norm: two unit gradients of a shared tensor are a norm of 1, not 1.41 or 2.
+  net.shared.W.set_grad(xg::full({2, 2}, 0.5, xg::kFloat64));  // norm 1
+  EXPECT_DOUBLE_EQ(xg::optim::clip_grad_norm(net.parameters(), 10.0), 1.0);
+  auto both = net.named_parameters();
+  EXPECT_DOUBLE_EQ(xg::optim::clip_grad_norm({both[0].second, both[1].second}, 10.0), 1.0);
+  // A module added to a Sequential twice, likewise.
+  xg::nn::Sequential seq;
+  auto layer = std::make_shared<xg::nn::Linear>(3, 3);
+  seq.add(layer).add(std::make_shared<xg::nn::ReLU>()).add(layer);
+  EXPECT_EQ(seq.parameters().size(), 2u);
+  EXPECT_EQ(seq.named_parameters().size(), 4u);
+  EXPECT_EQ(seq.state().size(), 4u);
 }
 
 TEST(Module, ReplacingARegisteredMemberIsLoud) {

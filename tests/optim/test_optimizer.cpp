@@ -1,5 +1,7 @@
 // The optimizer base's state loading: hostile or malformed state files are xg::Errors
 // naming the key (and the file), and leave the optimizer unchanged.
+#include <filesystem>
+
 #include "test_util.h"
 
 namespace optim = xg::optim;
@@ -90,4 +92,40 @@ TEST(CrossEntropyLoss, IsLibtorchsLogitsLoss) {
   const auto t = xg::tensor({0, 2}, xg::kInt64);
   EXPECT_EQ(xg::nn::CrossEntropyLoss()(logits, t).item(), xg::nn::softmax_cross_entropy(logits, t).item());
   EXPECT_EQ(xg::nn::cross_entropy(logits, t).item(), xg::nn::softmax_cross_entropy(logits, t).item());
+}
+
+TEST(OptimizerState, AnotherOptimizersStateIsRefusedNamingBoth) {
+  // xg::load(adam, "sgd_state.npz") once succeeded: Adam took SGD's learning rate and kept
+  // a dead momentum buffer.
+  auto p = xg::tensor({1.0, 2.0}, xg::kFloat64).requires_grad_();
+  optim::SGD sgd({p}, optim::SGDOptions(0.5).momentum(0.9));
+  sgd.zero_grad();
+  p.pow(2).sum().backward();
+  sgd.step();
+  const auto path = ::testing::TempDir() + "xgrad_sgd_state.npz";
+  xg::save(sgd, path);
+  EXPECT_TRUE(xg::load_npz(path)[0].first == "type.SGD");
+  optim::Adam adam({p}, 0.001);
+  EXPECT_XG_ERROR(xg::load(adam, path), "load: ", "sgd_state.npz: load_state_dict: the state was saved by SGD, and this optimizer is Adam");
+  EXPECT_DOUBLE_EQ(adam.lr(), 0.001);  // unchanged
+  // A file from before the type was recorded is still checked by its buffers.
+  xg::NamedTensors legacy;
+  for (const auto& [k, t] : sgd.state_dict())
+    if (k.rfind("type.", 0) != 0) legacy.emplace_back(k, t);
+  EXPECT_XG_ERROR(adam.load_state_dict(legacy), "'state.0.momentum' is a 'momentum' buffer, which Adam does not keep (it keeps step, m, v)");
+  optim::SGD other({p}, optim::SGDOptions(0.1).momentum(0.9));
+  other.load_state_dict(legacy);  // the same type: fine
+  EXPECT_DOUBLE_EQ(other.lr(), 0.5);
+  xg::load(other, path);
+  std::filesystem::remove(path);
+}
+
+TEST(OptimizerConstruction, AnEmptyOrDuplicatedParameterListIsAnError) {
+  // PyTorch: "optimizer got an empty parameter list"; xgrad constructed and stepped silently.
+  EXPECT_XG_ERROR(optim::SGD({}, 0.1), "optimizer: got an empty parameter list");
+  EXPECT_XG_ERROR(optim::Adam(xg::tensor_list{}), "optimizer: got an empty parameter list");
+  auto p = xg::ones({2}).requires_grad_(), q = xg::ones({3}).requires_grad_();
+  EXPECT_XG_ERROR(optim::SGD({p, q, p}, 0.1), "optimizer: parameter 2 of group 0 is parameter 0 again");
+  optim::SGD sgd({p}, 0.1);
+  EXPECT_XG_ERROR(sgd.add_param_group({{q, p}, 0.01}), "optimizer: parameter 1 of group 1 is already parameter 0 of group 0");
 }

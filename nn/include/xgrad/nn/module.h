@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -138,14 +139,17 @@ class Module {
   /// Registers a member module; its parameters appear as "<name>.<parameter>".
   void register_module(const std::string& name, Module& module);
 
-  /// Parameters in registration order, depth first: own parameters, then each child's.
+  /// Parameters in registration order, depth first: own parameters, then each child's;
+  /// each tensor once, even when shared (a module registered under two names, as for tied
+  /// weights, or added twice): what optimizers, clip_grad_norm and DDP take.
   /// Throws if a registered member was replaced by assignment (see set_parameter).
   tensor_list parameters() const;
-  /// The same, with dotted names ("l1.W", "l1.b", "l2.W", ...).
+  /// With dotted names ("l1.W", "l1.b", "l2.W", ...): a shared tensor under each of its
+  /// names, as PyTorch's state_dict keeps both keys.
   NamedTensors named_parameters() const;
   tensor_list buffers() const;
   NamedTensors named_buffers() const;
-  /// Parameters then buffers: what save() writes.
+  /// Parameters then buffers, every name: what save() writes.
   NamedTensors state() const;
   /// Direct children, in registration order.
   std::vector<std::pair<std::string, Module*>> children() const;
@@ -197,11 +201,12 @@ class Module {
   };
   const Tensor& checked(const Slot& slot, const std::string& prefix) const;
   void collect(const std::string& prefix, bool want_params, NamedTensors& out) const;
-  void check_new_name(const std::string& name) const;
+  void check_new_name(const std::string& name, const char* call);
 
   std::vector<Slot> params_;
   std::vector<Slot> buffers_;
   std::vector<std::pair<std::string, Module*>> children_;
+  std::unordered_set<std::string> names_;  // of params_, buffers_ and children_
   bool training_ = true;
   std::shared_ptr<ModuleHooks> hooks_;  // null while no hook is registered: calls cost one test
 };

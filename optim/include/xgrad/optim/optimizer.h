@@ -20,14 +20,24 @@ struct ParamGroup {
 
 class Optimizer {
  public:
-  /// One group holding `params`.
+  /// One group holding `params`. An empty list is an error (PyTorch: "optimizer got an
+  /// empty parameter list"), and so is a tensor listed twice: it would be updated twice per
+  /// step (Module::parameters() lists shared tensors once).
   Optimizer(const tensor_list& params, double lr, double weight_decay);
   /// Several groups, each with its own learning rate and weight decay.
   explicit Optimizer(std::vector<ParamGroup> groups);
   virtual ~Optimizer() = default;
 
-  /// Adds parameters with their own learning rate and weight decay (as PyTorch's).
+  /// Adds parameters with their own learning rate and weight decay (as PyTorch's); a
+  /// parameter already in a group is an error.
   void add_param_group(ParamGroup group);
+
+  /// The optimizer's name ("Adam"), recorded in its saved state; derived from the type.
+  virtual std::string type_name() const;
+  /// The per-parameter state buffers this optimizer keeps ("m", "v", ...): a saved state
+  /// holding others came from another optimizer. Empty (the default, for user-defined
+  /// optimizers): any name is accepted.
+  virtual std::vector<std::string> state_names() const { return {}; }
 
   /// Drops the gradient of every parameter.
   void zero_grad();
@@ -44,10 +54,14 @@ class Optimizer {
   /// Number of step() calls so far.
   std::int64_t steps() const { return steps_; }
 
-  /// Everything needed to resume: "steps", "group.<g>.lr", "group.<g>.weight_decay" and
-  /// "state.<i>.<buffer>" for parameter i (in group order). Saved with xg::save.
+  /// Everything needed to resume: "type.<type_name()>" (the format version, 1), "steps",
+  /// "group.<g>.lr", "group.<g>.weight_decay" and "state.<i>.<buffer>" for parameter i (in
+  /// group order). Saved with xg::save.
   NamedTensors state_dict() const;
-  /// Restores a state_dict; shapes must match this optimizer's parameters.
+  /// Restores a state_dict; shapes must match this optimizer's parameters. A state saved by
+  /// another optimizer type, or holding a buffer this one does not keep, is an xg::Error
+  /// naming both (files without a "type." entry, from before it was recorded, are checked
+  /// by their buffers alone).
   void load_state_dict(const NamedTensors& state);
 
  protected:

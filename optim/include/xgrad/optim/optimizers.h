@@ -21,6 +21,7 @@ struct SGDOptions {
 class SGD : public Optimizer {
  public:
   SGD(const tensor_list& params, SGDOptions options = {});
+  std::vector<std::string> state_names() const override { return {"momentum"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
   SGDOptions options_;
@@ -36,6 +37,7 @@ class Momentum : public SGD {
 class Nesterov : public Optimizer {
  public:
   Nesterov(const tensor_list& params, double lr = 0.01, double momentum = 0.9);
+  std::vector<std::string> state_names() const override { return {"v"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
   double momentum_;
@@ -52,6 +54,7 @@ struct AdaGradOptions {
 class AdaGrad : public Optimizer {
  public:
   AdaGrad(const tensor_list& params, AdaGradOptions options = {});
+  std::vector<std::string> state_names() const override { return {"h"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
   AdaGradOptions options_;
@@ -69,6 +72,7 @@ struct RMSpropOptions {
 class RMSprop : public Optimizer {
  public:
   RMSprop(const tensor_list& params, RMSpropOptions options = {});
+  std::vector<std::string> state_names() const override { return {"h"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
   RMSpropOptions options_;
@@ -87,6 +91,7 @@ struct AdaDeltaOptions {
 class AdaDelta : public Optimizer {
  public:
   AdaDelta(const tensor_list& params, AdaDeltaOptions options = {});
+  std::vector<std::string> state_names() const override { return {"h", "d"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
   AdaDeltaOptions options_;
@@ -109,6 +114,7 @@ struct AdamOptions {
 class Adam : public Optimizer {
  public:
   Adam(const tensor_list& params, AdamOptions options = {});
+  std::vector<std::string> state_names() const override { return {"step", "m", "v"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
   AdamOptions options_;

@@ -1,0 +1,237 @@
+// libFuzzer harness over operation arguments: bytes decoded into shapes, kernel sizes,
+// strides, paddings, dilations, groups, output sizes, hidden sizes and batch sizes for
+// convolution, pooling, pad, interpolate, im2col/col2im, the recurrent layers and cells, the
+// layers' constructors, creation functions and the DataLoader. Input tensors stay small (each
+// axis 0..6), the arguments range over small values and the extremes (0, -1, 2^31, 2^62,
+// INT64_MAX, INT64_MIN, ...). Every outcome must be a value or an xg::Error; a result is
+// also backpropagated. Allocations are capped at 64 MiB (xg::set_allocation_limit), so a
+// size that passes the checks cannot exhaust the fuzzer's memory or clock.
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "fuzz_util.h"
+
+namespace {
+
+// The bytes, read front to back; zeros once they run out.
+class Reader {
+ public:
+  Reader(const std::uint8_t* data, std::size_t size) : p_(data), n_(size) {}
+  std::uint8_t byte() { return i_ < n_ ? p_[i_++] : 0; }
+  bool flag() { return byte() & 1; }
+  // A size-like argument: mostly small, sometimes one of the values that break arithmetic.
+  std::int64_t arg() {
+    static constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    static constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    static constexpr std::int64_t extremes[] = {0, -1, -2, 1, 2, 3, 1000, 1 << 16, 1 << 20, (1LL << 31) - 1,
+                                                1LL << 31, 1LL << 32, 1LL << 40, 1LL << 62, (1LL << 62) + 1,
+                                                kMax / 3, kMax - 1, kMax, kMin, kMin + 1};
+    const std::uint8_t b = byte();
+    if (b < 208) return b % 8;
+    return extremes[(b - 208) % (sizeof(extremes) / sizeof(extremes[0]))];
+  }
+  // A small axis length for an input tensor.
+  std::int64_t dim() { return byte() % 7; }
+  xg::Dtype dtype() {
+    const std::uint8_t b = byte() % 8;
+    return b == 0 ? xg::kInt64 : b < 4 ? xg::kFloat64 : xg::kFloat32;
+  }
+  xg::Int2 int2() {
+    if (flag()) return xg::Int2(arg());
+    const std::int64_t h = arg();
+    return xg::Int2(h, arg());
+  }
+  // A tensor of a small decoded shape (`rank` axes), with values in [-2, 2) drawn from the
+  // bytes, or an undefined tensor now and then.
+  xg::Tensor tensor(std::size_t rank, bool allow_undefined = true) {
+    if (allow_undefined && byte() == 255) return xg::Tensor();
+    xg::Shape shape;
+    for (std::size_t i = 0; i < rank; ++i) shape.push_back(dim());
+    const xg::Dtype dt = dtype();
+    std::vector<double> values(static_cast<std::size_t>(xg::shape_numel(shape)));
+    for (auto& v : values) v = static_cast<double>(byte() % 16) / 4.0 - 2.0;
+    return xg::tensor(values, shape, dt);
+  }
+
+ private:
+  const std::uint8_t* p_;
+  std::size_t n_, i_ = 0;
+};
+
+// Backpropagates from a float result that requires grad: the backward of these geometries runs too.
+void backprop(const xg::Tensor& y) {
+  if (y.defined() && y.requires_grad() && xg::is_floating(y.dtype())) y.sum().backward();
+}
+
+xg::Tensor leaf(xg::Tensor x) {
+  if (x.defined() && xg::is_floating(x.dtype())) x.requires_grad_();
+  return x;
+}
+
+void run(Reader& r) {
+  switch (r.byte() % 16) {
+    case 0: {
+      auto x = leaf(r.tensor(4)), W = leaf(r.tensor(4)), b = r.flag() ? leaf(r.tensor(1)) : xg::Tensor();
+      const auto s = r.int2(), p = r.int2(), d = r.int2();
+      backprop(xg::conv2d(x, W, b, s, p, d, r.arg()));
+      break;
+    }
+    case 1: {
+      auto x = leaf(r.tensor(4)), W = leaf(r.tensor(4)), b = r.flag() ? leaf(r.tensor(1)) : xg::Tensor();
+      const auto s = r.int2(), p = r.int2(), op = r.int2();
+      const std::int64_t g = r.arg();
+      backprop(xg::conv_transpose2d(x, W, b, s, p, op, g, r.int2()));
+      break;
+    }
+    case 2: {
+      auto x = leaf(r.tensor(4));
+      const auto k = r.int2(), s = r.flag() ? r.int2() : xg::Int2(), p = r.int2();
+      backprop(xg::max_pool2d(x, k, s, p, r.int2()));
+      break;
+    }
+    case 3: {
+      auto x = leaf(r.tensor(4));
+      const auto k = r.int2(), s = r.flag() ? r.int2() : xg::Int2(), p = r.int2();
+      backprop(xg::avg_pool2d(x, k, s, p, r.flag()));
+      break;
+    }
+    case 4:
+      backprop(xg::adaptive_avg_pool2d(leaf(r.tensor(4)), r.int2()));
+      break;
+    case 5: {
+      auto x = leaf(r.tensor(1 + r.byte() % 4));
+      std::vector<std::int64_t> pads(r.byte() % 9);
+      for (auto& v : pads) v = r.arg();
+      backprop(xg::pad(x, pads, 0.5));
+      break;
+    }
+    case 6: {
+      auto x = leaf(r.tensor(4));
+      const auto size = r.int2();
+      const auto mode = static_cast<xg::InterpolateMode>(r.byte() % 3);
+      backprop(xg::interpolate(x, size, mode, r.flag()));
+      break;
+    }
+    case 7: {
+      auto x = leaf(r.tensor(4));
+      const auto k = r.int2(), s = r.int2(), p = r.int2(), d = r.int2();
+      auto cols = xg::im2col(x, k, s, p, d);
+      backprop(cols);
+      backprop(xg::col2im(leaf(cols.detach()), x.shape(), k, s, p, d));
+      break;
+    }
+    case 8: {  // a recurrent layer from decoded options, then a forward on a small sequence
+      const std::int64_t in = r.arg(), hidden = r.arg();
+      // Thousands of layers are valid, only slow: deep stacks stay shallow here, while sizes
+      // that must be refused (2^31 and up) still reach the constructor.
+      std::int64_t layers = r.arg();
+      if (layers > 4 && layers < (1LL << 31)) layers = 4;
+      auto o = xg::nn::RNNOptions(in, hidden).num_layers(layers).bidirectional(r.flag()).batch_first(r.flag());
+      o.dropout(static_cast<double>(r.byte() % 3) / 2.0).bias(r.flag());
+      const auto kind = r.byte() % 3;
+      auto x = leaf(r.tensor(1 + r.byte() % 3));
+      if (kind == 0) {
+        xg::nn::RNN m(o.nonlinearity(r.flag() ? "relu" : "tanh"));
+        backprop(std::get<0>(m(x, r.flag() ? leaf(r.tensor(3)) : xg::Tensor())));
+      } else if (kind == 1) {
+        xg::nn::LSTM m(o);
+        backprop(std::get<0>(m(x, {})));
+      } else {
+        xg::nn::GRU m(o);
+        backprop(m(x));
+      }
+      break;
+    }
+    case 9: {
+      const std::int64_t in = r.arg(), hidden = r.arg();
+      auto x = leaf(r.tensor(1 + r.byte() % 2));
+      if (r.flag()) {
+        xg::nn::LSTMCell m(in, hidden, r.flag());
+        backprop(std::get<1>(m(x, {})));
+      } else {
+        xg::nn::GRUCell m(in, hidden, r.flag());
+        backprop(m(x, r.flag() ? leaf(r.tensor(2)) : xg::Tensor()));
+      }
+      break;
+    }
+    case 10: {  // a DataLoader over n samples with a decoded batch size
+      const std::int64_t n = r.dim() + 1, batch = r.arg();
+      xg::data::TensorDataset ds(xg::arange(static_cast<double>(n), xg::kFloat32).reshape({n, 1}), xg::arange(static_cast<double>(n)));
+      xg::data::DataLoader loader(ds, batch, xg::data::DataLoaderOptions().set_drop_last(r.flag()));
+      std::int64_t seen = 0;
+      for (auto& [x, t] : loader) seen += x.size(0);
+      if (seen > n) __builtin_trap();  // an epoch visits each sample at most once
+      if (r.flag()) (void)loader.sample();
+      break;
+    }
+    case 11: {  // layers' constructors
+      const std::int64_t a = r.arg(), b = r.arg(), c = r.arg();
+      switch (r.byte() % 5) {
+        case 0: xg::nn::Linear(a, b); break;
+        case 1: xg::nn::Conv2d(xg::nn::Conv2dOptions(a, b, c).groups(r.arg())); break;
+        case 2: xg::nn::ConvTranspose2d(xg::nn::ConvTranspose2dOptions(a, b, c).groups(r.arg())); break;
+        case 3: xg::nn::Embedding(a, b); break;
+        default: xg::nn::BatchNorm2d{a}; break;
+      }
+      break;
+    }
+    case 12: {  // creation from decoded sizes
+      xg::Shape shape(r.byte() % 4);
+      for (auto& d : shape) d = r.arg();
+      switch (r.byte() % 6) {
+        case 0: (void)xg::zeros(shape); break;
+        case 1: (void)xg::randn(shape, xg::kFloat64); break;
+        case 2: (void)xg::eye(r.arg()); break;
+        case 3: (void)xg::arange(0.0, static_cast<double>(r.arg()), 1.0 / static_cast<double>(1 + r.byte())); break;
+        case 4: (void)xg::one_hot(xg::arange(3), r.arg()); break;
+        default: (void)xg::full(shape, 2.0, xg::kInt64); break;
+      }
+      break;
+    }
+    case 13: {  // shape operations with decoded arguments
+      auto x = leaf(r.tensor(1 + r.byte() % 3));
+      const std::int64_t a = r.arg(), b = r.arg(), c = r.arg();
+      switch (r.byte() % 6) {
+        case 0: backprop(xg::reshape(x, {a, b})); break;
+        case 1: backprop(xg::narrow(x, a % 4, b, c)); break;
+        case 2: backprop(xg::slice(x, a % 4, b, c, r.arg())); break;
+        case 3: for (auto& t : xg::chunk(x, a, b % 4)) backprop(t); break;
+        case 4: backprop(xg::broadcast_to(x, {a, b, c})); break;
+        default: backprop(xg::flatten(x, a, b)); break;
+      }
+      break;
+    }
+    case 14: {  // normalisation layers over decoded shapes
+      auto x = leaf(r.tensor(2 + r.byte() % 3));
+      const std::int64_t a = r.arg();
+      if (r.flag()) {
+        xg::nn::LayerNorm m({a});
+        backprop(m(x));
+      } else {
+        xg::nn::BatchNorm1d m(a);
+        backprop(m(x));
+      }
+      break;
+    }
+    default: {  // losses with decoded class counts and label values
+      auto logits = leaf(r.tensor(2 + r.byte() % 2));
+      auto labels = r.tensor(1 + r.byte() % 2).to(xg::kInt64);
+      backprop(xg::nn::cross_entropy(logits, labels));
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  xg::set_allocation_limit(std::size_t{64} << 20);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  Reader r(data, size);
+  xg::fuzz::expect_clean([&] { run(r); });
+  return 0;
+}
