@@ -11,6 +11,7 @@
 #include <xgrad/random.h>
 
 #include "autograd/graph.h"
+#include "autograd/write_journal.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
@@ -117,6 +118,7 @@ Tensor numerical_gradient(const std::function<Tensor()>& f, Tensor x, double h) 
   if (!x.defined() || !is_floating(x.dtype()))
     fail("numerical_gradient: x must be a float tensor", x.defined() ? std::string(", got ") + dtype_name(x.dtype()) : "");
   NoGradGuard no_grad;  // the loss is only evaluated: no graph needed
+  autograd::WriteJournal journal;  // state f updates in place (running statistics) is put back
   try {
     return central_gradient(f, x, h, "numerical_gradient");
   } catch (const Error& e) {
@@ -164,6 +166,9 @@ GradientCheckReport gradient_check(const std::function<Tensor()>& loss_fn, const
   for (const auto& [name, t] : named_params)
     if (!t.defined() || !t.requires_grad())
       fail("gradient_check: parameter '", name, "' ", t.defined() ? "does not require grad" : "is undefined");
+  // Buffers the loss updates in place (BatchNorm's running statistics in training mode, over
+  // hundreds of evaluations) are put back afterwards, as the parameters are.
+  autograd::WriteJournal journal;
   GradientCheckReport report;
   report.options = options;
   Float64Swap swap(named_params);
@@ -251,6 +256,7 @@ tensor_list widen_inputs(const tensor_list& inputs, std::vector<std::size_t>& ch
 
 GradcheckResult gradcheck(const std::function<Tensor(const tensor_list&)>& fn, const tensor_list& inputs,
                           const GradcheckOptions& options) {
+  autograd::WriteJournal journal;  // no side effect of fn survives the check
   std::vector<std::size_t> checked;
   tensor_list xs = widen_inputs(inputs, checked);
   const Tensor y = fn(xs);
@@ -306,6 +312,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const tensor_list&)>& fn, c
 
 GradcheckResult gradgradcheck(const std::function<Tensor(const tensor_list&)>& fn, const tensor_list& inputs,
                               const GradcheckOptions& options) {
+  autograd::WriteJournal journal;
   std::vector<std::size_t> checked;
   const tensor_list probe = widen_inputs(inputs, checked);
   const Shape out_shape = fn(probe).shape();

@@ -7,6 +7,7 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "autograd/write_journal.h"
 #include "tensor/kernels.h"
 
 namespace xg {
@@ -64,6 +65,7 @@ void check_inplace(const Tensor& t, const Tensor* src, const char* op) {
          " that requires grad while recording is on; wrap the update in xg::NoGradGuard");
   if (src && t.dtype() == kInt64 && src->dtype() != kInt64)
     fail(op, ": cannot write ", dtype_name(src->dtype()), " values into an int64 tensor");
+  autograd::WriteJournal::note(t);  // a gradient check running puts it back afterwards
 }
 
 Tensor& inplace(Tensor& t, kernel::Binary kind, const Tensor& src, const char* op) {

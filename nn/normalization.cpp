@@ -21,32 +21,6 @@ Tensor Dropout::forward(const Tensor& x) {
   return mode_ == Mode::Textbook ? x * mask : x * mask / (1.0 - p_);
 }
 
-namespace {
-
-// gamma = 1, beta = 0 (parameters), running_mean = 0, running_var = 1 (buffers): what
-// BatchNorm1d and BatchNorm2d both hold, per feature or channel.
-void make_batchnorm_state(Module& m, const char* who, std::int64_t n, Dtype dtype, Tensor& gamma, Tensor& beta,
-                          Tensor& running_mean, Tensor& running_var) {
-  detail::CallScope call(who);
-  if (n <= 0) fail(who, ": num_features must be positive, got ", n);
-  gamma = ones({n}, dtype);
-  beta = zeros({n}, dtype);
-  running_mean = zeros({n}, dtype);
-  running_var = ones({n}, dtype);
-  m.register_parameter("gamma", gamma);
-  m.register_parameter("beta", beta);
-  m.register_buffer("running_mean", running_mean);
-  m.register_buffer("running_var", running_var);
-}
-
-// running = momentum * running + (1 - momentum) * batch (the textbook's convention), outside the graph.
-void update_running(Tensor& running, const Tensor& batch, double momentum) {
-  NoGradGuard no_grad;
-  running.mul_(momentum).add_(reshape(batch.detach(), running.shape()).to(running.dtype()), 1.0 - momentum);
-}
-
-}  // namespace
-
 Dropout2d::Dropout2d(double p) : p_(p) {
   if (!(p >= 0.0 && p < 1.0)) fail("Dropout2d: ratio must be in [0, 1), got ", p);
 }
@@ -60,45 +34,87 @@ Tensor Dropout2d::forward(const Tensor& x) {
   return x * mask / (1.0 - p_);
 }
 
-BatchNorm1d::BatchNorm1d(std::int64_t num_features, BatchNormOptions options, Dtype dtype) : options_(options) {
-  make_batchnorm_state(*this, "BatchNorm1d", num_features, dtype, gamma, beta, running_mean, running_var);
+BatchNormBase::BatchNormBase(const char* name, BatchNormOptions options) : options_(std::move(options)) {
+  detail::CallScope call(name);
+  const auto& o = options_;
+  const std::int64_t n = o.num_features();
+  if (n <= 0) fail(name, ": num_features must be positive, got ", n);
+  if (!(o.eps() >= 0)) fail(name, ": eps must be non-negative, got ", o.eps());
+  if (o.momentum() && !(*o.momentum() >= 0 && *o.momentum() <= 1))
+    fail(name, ": momentum (the weight of the new batch, libtorch's meaning) must be in [0, 1], got ", *o.momentum());
+  if (!is_floating(o.dtype())) fail(name, ": dtype must be a float type, got ", dtype_name(o.dtype()));
+  if (o.affine()) {
+    gamma = ones({n}, o.dtype());
+    beta = zeros({n}, o.dtype());
+    register_parameter("gamma", gamma);
+    register_parameter("beta", beta);
+  }
+  if (o.track_running_stats()) {
+    running_mean = zeros({n}, o.dtype());
+    running_var = ones({n}, o.dtype());
+    num_batches_tracked = scalar_tensor(0, kInt64);
+    register_buffer("running_mean", running_mean);
+    register_buffer("running_var", running_var);
+    register_buffer("num_batches_tracked", num_batches_tracked);
+  }
 }
+
+Tensor BatchNormBase::normalize(const Tensor& x, const Axes& axes, const Shape& stat_shape) {
+  const auto& o = options_;
+  const auto affine = [&](const Tensor& y) {
+    return o.affine() ? y * reshape(gamma, stat_shape) + reshape(beta, stat_shape) : y;
+  };
+  if (!is_training() && o.track_running_stats())
+    return affine((x - reshape(running_mean, stat_shape)) / sqrt(reshape(running_var, stat_shape) + o.eps()));
+  const Tensor mu = x.mean(axes, true);
+  const Tensor xc = x - mu;
+  const Tensor var = (xc * xc).mean(axes, true);  // biased: what the batch is normalised with
+  if (is_training() && o.track_running_stats()) {
+    NoGradGuard no_grad;
+    num_batches_tracked.add_(1.0);
+    // libtorch: the new batch's weight is momentum, or 1/t (a cumulative average) without one.
+    const double m = o.momentum() ? *o.momentum() : 1.0 / num_batches_tracked.item();
+    const double n = static_cast<double>(x.numel() / o.num_features());
+    const auto update = [&](Tensor& running, const Tensor& batch) {
+      running.mul_(1.0 - m).add_(reshape(batch.detach(), running.shape()).to(running.dtype()), m);
+    };
+    update(running_mean, mu);
+    update(running_var, var * (n / (n - 1.0)));  // unbiased, as PyTorch
+  }
+  return affine(xc / sqrt(var + o.eps()));
+}
+
+BatchNorm1d::BatchNorm1d(const BatchNormOptions& options) : BatchNormBase("BatchNorm1d", options) {}
+BatchNorm1d::BatchNorm1d(std::int64_t num_features, BatchNormOptions options)
+    : BatchNorm1d(options.num_features(num_features)) {}
+BatchNorm1d::BatchNorm1d(std::int64_t num_features, BatchNormOptions options, Dtype dtype)
+    : BatchNorm1d(options.num_features(num_features).dtype(dtype)) {}
 
 Tensor BatchNorm1d::forward(const Tensor& x) {
-  if (x.dim() != 2 || x.shape()[1] != gamma.shape()[0])
-    fail("BatchNorm1d: expected input of shape (N,", gamma.shape()[0], "), got ", detail::shape_str(x.shape()));
-  if (!is_training()) return (x - running_mean) / sqrt(running_var + options_.eps) * gamma + beta;
-  if (x.shape()[0] < 2)
+  const std::int64_t C = options().num_features();
+  if (!x.defined()) fail("BatchNorm1d(", C, "): the input is undefined");
+  if (x.dim() != 2 || x.shape()[1] != C)
+    fail("BatchNorm1d: expected input of shape (N,", C, "), got ", detail::shape_str(x.shape()));
+  if ((is_training() || !options().track_running_stats()) && x.shape()[0] < 2)
     fail("BatchNorm1d: training needs a batch of at least 2 (got ", detail::shape_str(x.shape()),
          "): the batch variance of one sample is 0");
-  const Tensor mu = x.mean({0});
-  const Tensor xc = x - mu;
-  const Tensor var = (xc * xc).mean({0});
-  update_running(running_mean, mu, options_.momentum);
-  update_running(running_var, var, options_.momentum);
-  return xc / sqrt(var + options_.eps) * gamma + beta;
+  return normalize(x, {0}, {1, C});
 }
 
-BatchNorm2d::BatchNorm2d(std::int64_t num_features, BatchNormOptions options, Dtype dtype) : options_(options) {
-  make_batchnorm_state(*this, "BatchNorm2d", num_features, dtype, gamma, beta, running_mean, running_var);
-}
+BatchNorm2d::BatchNorm2d(const BatchNormOptions& options) : BatchNormBase("BatchNorm2d", options) {}
+BatchNorm2d::BatchNorm2d(std::int64_t num_features, BatchNormOptions options)
+    : BatchNorm2d(options.num_features(num_features)) {}
+BatchNorm2d::BatchNorm2d(std::int64_t num_features, BatchNormOptions options, Dtype dtype)
+    : BatchNorm2d(options.num_features(num_features).dtype(dtype)) {}
 
 Tensor BatchNorm2d::forward(const Tensor& x) {
-  const std::int64_t C = gamma.shape()[0];
+  const std::int64_t C = options().num_features();
+  if (!x.defined()) fail("BatchNorm2d(", C, "): the input is undefined");
   if (x.dim() != 4 || x.shape()[1] != C)
     fail("BatchNorm2d(", C, "): expected input (N, ", C, ", H, W), got ", detail::shape_str(x.shape()));
-  const Shape per_channel{1, C, 1, 1};
-  const Tensor g = reshape(gamma, per_channel), bt = reshape(beta, per_channel);
-  if (!is_training())
-    return (x - reshape(running_mean, per_channel)) / sqrt(reshape(running_var, per_channel) + options_.eps) * g + bt;
-  if (x.shape()[0] * x.shape()[2] * x.shape()[3] < 2)
+  if ((is_training() || !options().track_running_stats()) && x.shape()[0] * x.shape()[2] * x.shape()[3] < 2)
     fail("BatchNorm2d: training needs at least 2 values per channel (got ", detail::shape_str(x.shape()), ")");
-  const Tensor mu = x.mean({0, 2, 3}, true);
-  const Tensor xc = x - mu;
-  const Tensor var = (xc * xc).mean({0, 2, 3}, true);
-  update_running(running_mean, mu, options_.momentum);
-  update_running(running_var, var, options_.momentum);
-  return xc / sqrt(var + options_.eps) * g + bt;
+  return normalize(x, {0, 2, 3}, {1, C, 1, 1});
 }
 
 }  // namespace xg::nn

@@ -8,6 +8,17 @@
 
 namespace xg {
 
+namespace {
+// BatchNorm's num_batches_tracked: a file saved before BatchNorm kept it (or by PyTorch's
+// BatchNorm before its version 2) loads without it, the counter staying as it is, as
+// PyTorch's _load_from_state_dict allows.
+bool is_batch_counter(const std::string& name) {
+  const std::string key = "num_batches_tracked";
+  return name.size() >= key.size() && name.compare(name.size() - key.size(), key.size(), key) == 0 &&
+         (name.size() == key.size() || name[name.size() - key.size() - 1] == '.');
+}
+}  // namespace
+
 void save(const nn::Module& model, const std::string& path) { save_npz(model.state(), path); }
 
 void load(nn::Module& model, const std::string& path) {
@@ -19,6 +30,7 @@ void load(nn::Module& model, const std::string& path) {
   // Check every key first: the model changes only if all of them fit.
   for (const auto& [name, t] : targets) {
     auto it = by_name.find(name);
+    if (it == by_name.end() && is_batch_counter(name)) continue;  // files from before it existed keep 0
     if (it == by_name.end()) fail("load: ", path, " has no entry '", name, "' for ", model.type_name());
     const Tensor& v = *it->second;
     if (v.shape() != t.shape())
@@ -32,7 +44,8 @@ void load(nn::Module& model, const std::string& path) {
   if (!unused.empty())
     fail("load: ", path, " has entry '", unused.begin()->first, "' that ", model.type_name(), " does not have");
   NoGradGuard no_grad;
-  for (auto& [name, t] : targets) t.copy_(*by_name.at(name));
+  for (auto& [name, t] : targets)
+    if (by_name.count(name)) t.copy_(*by_name.at(name));
 }
 
 }  // namespace xg

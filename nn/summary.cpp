@@ -19,9 +19,12 @@ void index_modules(Module& m, const std::string& path, std::map<const Module*, s
     index_modules(*child, path.empty() ? name : path + "." + name, out, leaves);
 }
 
+// Values a model holds, as Keras counts them: float tensors (BatchNorm's int64 batch
+// counter is bookkeeping, not a parameter).
 std::int64_t count(const NamedTensors& ts) {
   std::int64_t n = 0;
-  for (const auto& [name, t] : ts) n += t.numel();
+  for (const auto& [name, t] : ts)
+    if (is_floating(t.dtype())) n += t.numel();
   return n;
 }
 
@@ -91,7 +94,8 @@ ModelSummary summary(Module& model, const Shape& input_shape, std::ostream& os, 
   }
   // Shared tensors count once in the totals (rows show each module's own).
   for (const auto& t : model.parameters()) (t.requires_grad() ? s.trainable : s.non_trainable) += t.numel();
-  for (const auto& t : model.buffers()) s.non_trainable += t.numel();
+  for (const auto& t : model.buffers())
+    if (is_floating(t.dtype())) s.non_trainable += t.numel();
   s.total = s.trainable + s.non_trainable;
   os << s;
   return s;

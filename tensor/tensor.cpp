@@ -74,7 +74,13 @@ constexpr bool kUseCache = true;
 
 }  // namespace
 
-Storage::Storage(std::size_t bytes) : nbytes(bytes) {
+namespace {
+std::atomic<std::uint64_t> g_storage_serial{1};
+}  // namespace
+
+std::uint64_t next_storage_serial() { return g_storage_serial.load(); }
+
+Storage::Storage(std::size_t bytes) : nbytes(bytes), serial(g_storage_serial.fetch_add(1)) {
   const std::size_t size = rounded(bytes);  // aligned_alloc wants a multiple of the alignment
   data = kUseCache && BufferCache::alive() ? cache().take(size) : nullptr;
   if (!data) data = std::aligned_alloc(64, size);

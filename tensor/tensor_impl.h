@@ -24,7 +24,11 @@ struct Storage {
   void* data = nullptr;
   std::size_t nbytes = 0;
   std::uint64_t version = 0;
+  std::uint64_t serial = 0;  // creation order, process-wide: older storages have smaller serials
 };
+
+/// The serial the next storage will get (a write journal ignores storages born after it).
+std::uint64_t next_storage_serial();
 
 /// Where a registered parameter lives: the member variable holding it and a description
 /// ("'W' of Linear"). Set by nn::Module; lets an optimizer notice that the member was

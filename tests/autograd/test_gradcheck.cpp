@@ -114,6 +114,39 @@ TEST(GradientCheck, FindsAWrongBackwardAndSaysWhere) {
   EXPECT_NE(std::string(assertion.message()).find("MISMATCH"), std::string::npos);
 }
 
+TEST(GradientCheck, LeavesBuffersAsItFoundThem) {
+  // A model in training mode updates BatchNorm's running statistics on every forward: the
+  // check's hundreds of evaluations once left them moved. Parameters and buffers alike are
+  // now restored bit for bit, and so is anything else the loss writes in place.
+  xg::manual_seed(4);
+  xg::nn::Sequential net;
+  net.emplace<xg::nn::Linear>(3, 4);
+  net.emplace<xg::nn::BatchNorm1d>(4);
+  net.emplace<xg::nn::Tanh>();
+  net.emplace<xg::nn::Linear>(4, 2);
+  const auto x = xg::randn({6, 3});
+  const auto t = xg::tensor({0, 1, 1, 0, 1, 0}, xg::kInt64);
+  auto loss = [&] { return xg::nn::cross_entropy(net(x), t); };
+  loss();  // running statistics away from their initial values
+  auto counter = xg::zeros({1});
+  std::vector<std::vector<float>> before;
+  for (const auto& [name, v] : net.state()) before.push_back(v.to_vector<float>());
+  const auto report = xg::gradient_check([&] {
+    counter.add_(1.0);  // the user's own state, written in place by the loss
+    return loss();
+  }, net.named_parameters());
+  EXPECT_TRUE(report.ok()) << report;
+  std::size_t i = 0;
+  for (const auto& [name, v] : net.state()) EXPECT_EQ(v.to_vector<float>(), before[i++]) << name;
+  EXPECT_EQ(counter.item(), 0.0);
+  // numerical_gradient and gradcheck likewise.
+  auto W = net.named_parameters()[0].second;
+  (void)xg::numerical_gradient([&] { return loss(); }, W);
+  EXPECT_TRUE(xg::gradcheck([&](const xg::tensor_list& in) { return net(in[0]); }, {x.to(xg::kFloat64).requires_grad_()}));
+  i = 0;
+  for (const auto& [name, v] : net.state()) EXPECT_EQ(v.to_vector<float>(), before[i++]) << name;
+}
+
 TEST(GradientCheck, ParametersMustRequireGrad) {
   auto W = xg::ones({2});
   EXPECT_XG_ERROR(xg::gradient_check([&] { return W.sum(); }, {{"W", W}}), "gradient_check: parameter 'W' does not require grad");

@@ -93,15 +93,62 @@ TEST(BatchNorm1d, NormalisesInTrainingAndUsesRunningStatsInEval) {
   auto x = xg::tensor({{1, 10}, {3, 30}});
   auto y = bn(x);
   EXPECT_TRUE(values_near(y, {-1, -1, 1, 1}, 1e-5));
-  // running = 0.9 running + 0.1 batch
+  // set_momentum(0.9), the textbook's keep factor, is libtorch's momentum 0.1:
+  // running = 0.9 running + 0.1 batch, with the batch's unbiased variance (2 and 200 for
+  // two samples whose biased variance is 1 and 100), as PyTorch.
+  EXPECT_DOUBLE_EQ(*bn.options().momentum(), 0.1);
   EXPECT_TRUE(values_near(bn.running_mean, {0.2, 2.0}, 1e-6));
-  EXPECT_TRUE(values_near(bn.running_var, {0.9 + 0.1 * 1, 0.9 + 0.1 * 100}, 1e-4));
+  EXPECT_TRUE(values_near(bn.running_var, {0.9 + 0.1 * 2, 0.9 + 0.1 * 200}, 1e-4));
+  EXPECT_EQ(bn.num_batches_tracked.item<std::int64_t>(), 1);
   bn.eval();
   auto z = bn(xg::tensor({{0.2, 2.0}}));
   EXPECT_TRUE(values_near(z, {0, 0}, 1e-6));
   bn.train();
   EXPECT_XG_ERROR(bn(xg::ones({1, 2})), "BatchNorm1d: training needs a batch of at least 2");
   EXPECT_XG_ERROR(bn(xg::ones({2, 3})), "BatchNorm1d: expected input of shape (N,2), got (2,3)");
+}
+
+TEST(BatchNorm, LibtorchsOptionsMeaningsAndDefaults) {
+  // libtorch's spelling and meaning: momentum is the new batch's weight, default 0.1, eps 1e-5.
+  xg::nn::BatchNorm2d bn(xg::nn::BatchNorm2dOptions(3).momentum(0.25).eps(1e-3).dtype(xg::kFloat64));
+  EXPECT_EQ(bn.options().num_features(), 3);
+  EXPECT_DOUBLE_EQ(*xg::nn::BatchNorm2dOptions(3).momentum(), 0.1);
+  EXPECT_DOUBLE_EQ(xg::nn::BatchNorm2dOptions(3).eps(), 1e-5);
+  xg::manual_seed(2);
+  const auto x = xg::randn({4, 3, 2, 2}, xg::kFloat64);
+  bn(x);
+  // running = 0.75·running + 0.25·batch, the variance unbiased (n = 16 per channel).
+  const auto mean = x.mean({0, 2, 3}), var = x.var({0, 2, 3}, false, 1);
+  EXPECT_LT(xg::test::max_abs_diff(bn.running_mean, 0.25 * mean), 1e-15);
+  EXPECT_LT(xg::test::max_abs_diff(bn.running_var, 0.75 + 0.25 * var), 1e-15);
+  // Without a momentum: the cumulative average of every batch seen (num_batches_tracked).
+  xg::nn::BatchNorm1d avg(xg::nn::BatchNorm1dOptions(2).momentum(std::nullopt).dtype(xg::kFloat64));
+  const auto a = xg::tensor({{1, 2}, {3, 6}}, xg::kFloat64), b = xg::tensor({{5, 0}, {9, 4}}, xg::kFloat64);
+  avg(a);
+  avg(b);
+  EXPECT_EQ(avg.num_batches_tracked.item<std::int64_t>(), 2);
+  EXPECT_TRUE(values_near(avg.running_mean, {(2.0 + 7.0) / 2, (4.0 + 2.0) / 2}, 1e-15));
+  // affine(false): no gamma or beta; track_running_stats(false): no buffers, batch
+  // statistics in evaluation too.
+  xg::nn::BatchNorm1d bare(xg::nn::BatchNorm1dOptions(2).affine(false).track_running_stats(false));
+  EXPECT_TRUE(bare.parameters().empty());
+  EXPECT_TRUE(bare.buffers().empty());
+  bare.eval();
+  EXPECT_TRUE(values_near(bare(xg::tensor({{1, 10}, {3, 30}})), {-1, -1, 1, 1}, 1e-4));
+  EXPECT_XG_ERROR(xg::nn::BatchNorm1d(xg::nn::BatchNorm1dOptions(2).momentum(1.5)), "BatchNorm1d: momentum", "[0, 1]");
+  EXPECT_XG_ERROR(xg::nn::BatchNorm2d(xg::nn::BatchNorm2dOptions()), "BatchNorm2d: num_features must be positive");
+}
+
+TEST(BatchNorm, AFileFromBeforeTheBatchCounterStillLoads) {
+  xg::nn::BatchNorm1d bn(3);
+  xg::NamedTensors old;
+  for (const auto& [name, t] : bn.state())
+    if (name != "num_batches_tracked") old.emplace_back(name, xg::full(t.shape(), 2.0, t.dtype()));
+  const std::string path = ::testing::TempDir() + "xgrad_old_bn.npz";
+  xg::save_npz(old, path);
+  xg::load(bn, path);
+  EXPECT_TRUE(values_near(bn.running_var, {2, 2, 2}));
+  EXPECT_EQ(bn.num_batches_tracked.item(), 0.0);
 }
 
 TEST(BatchNorm1d, GradientCheckWithABatchOfFour) {

@@ -66,7 +66,7 @@ TEST(Save, NumpyReadsTheArchiveAsItIs) {
   const std::string script =
       "import numpy, sys\n"
       "d = numpy.load(sys.argv[1])\n"
-      "assert sorted(d.files) == sorted(['l1.W', 'l1.b', 'bn.gamma', 'bn.beta', 'l2.W', 'bn.running_mean', 'bn.running_var']), d.files\n"
+      "assert sorted(d.files) == sorted(['l1.W', 'l1.b', 'bn.gamma', 'bn.beta', 'l2.W', 'bn.running_mean', 'bn.running_var', 'bn.num_batches_tracked']), d.files\n"
       "w = d['l1.W']\n"
       "assert w.dtype == numpy.float32 and w.shape == (3, 4), (w.dtype, w.shape)\n"
       "assert w[2, 3] == 11.0 and float(d['bn.running_var'][0]) == 1.0\n"

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -133,26 +134,75 @@ class Dropout : public Module {
   Mode mode_;
 };
 
-/// Options of BatchNorm1d; defaults are PyTorch's eps and the textbook's momentum.
-struct BatchNormOptions {
-  double eps = 1e-5;        // the textbook uses 1e-6 (10e-7)
-  double momentum = 0.9;    // running = momentum * running + (1 - momentum) * batch (textbook)
-  BatchNormOptions& set_eps(double v) { eps = v; return *this; }
-  BatchNormOptions& set_momentum(double v) { momentum = v; return *this; }
-};
-
-/// Batch normalisation over the batch axis of (N, C) inputs. gamma = 1, beta = 0;
-/// running_mean = 0 and running_var = 1 (buffers). Training normalises with the batch's
-/// mean and (biased) variance and updates the running statistics; evaluation uses them.
-class BatchNorm1d : public Module {
+/// Options of BatchNorm1d and BatchNorm2d, with libtorch's names, meanings and defaults:
+///   xg::nn::BatchNorm2d bn(xg::nn::BatchNorm2dOptions(8).momentum(0.1).eps(1e-5));
+/// momentum is the weight of the new batch: running = (1 − momentum)·running + momentum·batch
+/// (unset, std::nullopt, gives the cumulative average over num_batches_tracked batches). The
+/// textbook's momentum 0.9 is the weight of the *old* value: momentum(0.1) here.
+class BatchNormOptions {
  public:
-  explicit BatchNorm1d(std::int64_t num_features, BatchNormOptions options = {}, Dtype dtype = kFloat32);
-  Tensor forward(const Tensor& x) override;
-  Tensor gamma, beta;
-  Tensor running_mean, running_var;
+  BatchNormOptions() = default;
+  explicit BatchNormOptions(std::int64_t num_features) : num_features_(num_features) {}
+  BatchNormOptions& num_features(std::int64_t v) { num_features_ = v; return *this; }
+  std::int64_t num_features() const { return num_features_; }
+  BatchNormOptions& eps(double v) { eps_ = v; return *this; }
+  double eps() const { return eps_; }
+  BatchNormOptions& momentum(std::optional<double> v) { momentum_ = v; return *this; }
+  std::optional<double> momentum() const { return momentum_; }
+  /// Learnable per-channel scale and shift (gamma, beta); false: neither exists.
+  BatchNormOptions& affine(bool v) { affine_ = v; return *this; }
+  bool affine() const { return affine_; }
+  /// Keep running statistics for evaluation; false: always normalise with the batch's own.
+  BatchNormOptions& track_running_stats(bool v) { track_running_stats_ = v; return *this; }
+  bool track_running_stats() const { return track_running_stats_; }
+  BatchNormOptions& dtype(Dtype v) { dtype_ = v; return *this; }
+  Dtype dtype() const { return dtype_; }
+
+  /// Older spellings, kept for existing code: set_eps(v) is eps(v); set_momentum(keep) takes
+  /// the textbook's keep factor (0.9 means momentum(0.1)), as it always has.
+  BatchNormOptions& set_eps(double v) { return eps(v); }
+  BatchNormOptions& set_momentum(double keep) { return momentum(1.0 - keep); }
+
+ private:
+  std::int64_t num_features_ = 0;
+  double eps_ = 1e-5;
+  std::optional<double> momentum_ = 0.1;
+  bool affine_ = true, track_running_stats_ = true;
+  Dtype dtype_ = kFloat32;
+};
+using BatchNorm1dOptions = BatchNormOptions;
+using BatchNorm2dOptions = BatchNormOptions;
+
+/// What BatchNorm1d and BatchNorm2d share: gamma = 1, beta = 0 (parameters, PyTorch's
+/// weight and bias), running_mean = 0, running_var = 1 and num_batches_tracked = 0 (buffers),
+/// per feature or channel. Training normalises with the batch's mean and biased variance and
+/// updates the running statistics with the batch's mean and *unbiased* variance, as PyTorch;
+/// evaluation uses them. So a model with PyTorch's weights gives PyTorch's outputs.
+class BatchNormBase : public Module {
+ public:
+  const BatchNormOptions& options() const { return options_; }
+  Tensor gamma, beta;  // undefined without affine
+  Tensor running_mean, running_var, num_batches_tracked;  // undefined without track_running_stats
+
+ protected:
+  BatchNormBase(const char* name, BatchNormOptions options);
+  /// x normalised over `axes` (those other than the channel axis 1) with statistics of
+  /// shape `stat_shape` (1 at the reduced axes).
+  Tensor normalize(const Tensor& x, const Axes& axes, const Shape& stat_shape);
 
  private:
   BatchNormOptions options_;
+};
+
+/// Batch normalisation over the batch axis of (N, C) inputs (BatchNormBase).
+class BatchNorm1d : public BatchNormBase {
+ public:
+  explicit BatchNorm1d(const BatchNormOptions& options);
+  /// The older forms: num_features, then options (their num_features unused) and a dtype
+  /// (which replaces the options' dtype).
+  explicit BatchNorm1d(std::int64_t num_features, BatchNormOptions options = BatchNormOptions());
+  BatchNorm1d(std::int64_t num_features, BatchNormOptions options, Dtype dtype);
+  Tensor forward(const Tensor& x) override;
 };
 
 /// Linear whose in_features is taken from the first input it sees (PyTorch's LazyLinear):
@@ -174,16 +224,13 @@ class LazyLinear : public Linear {
 };
 
 /// Batch normalisation per channel of (N, C, H, W) inputs: statistics over N, H and W;
-/// otherwise as BatchNorm1d (same options, parameters and buffers).
-class BatchNorm2d : public Module {
+/// otherwise as BatchNorm1d (BatchNormBase).
+class BatchNorm2d : public BatchNormBase {
  public:
-  explicit BatchNorm2d(std::int64_t num_features, BatchNormOptions options = {}, Dtype dtype = kFloat32);
+  explicit BatchNorm2d(const BatchNormOptions& options);
+  explicit BatchNorm2d(std::int64_t num_features, BatchNormOptions options = BatchNormOptions());
+  BatchNorm2d(std::int64_t num_features, BatchNormOptions options, Dtype dtype);
   Tensor forward(const Tensor& x) override;
-  Tensor gamma, beta;
-  Tensor running_mean, running_var;
-
- private:
-  BatchNormOptions options_;
 };
 
 /// Drops whole channels of (N, C, H, W) inputs with probability p (inverted: kept
