@@ -10,27 +10,30 @@
 
 namespace xg::nn {
 
+// One rule for every dropout, as PyTorch: p in [0, 1]; p = 1 drops everything (zeros, and
+// zero gradients), where 1/(1 - p) would be infinite.
 Dropout::Dropout(double p, Mode mode) : p_(p), mode_(mode) {
-  if (!(p >= 0.0 && p < 1.0)) fail("Dropout: ratio must be in [0, 1), got ", p);
+  if (!(p >= 0.0 && p <= 1.0)) fail("Dropout: probability must be in [0, 1], got ", p);
 }
 
 Tensor Dropout::forward(const Tensor& x) {
-  if (!is_training()) return mode_ == Mode::Textbook ? x * (1.0 - p_) : x;
+  if (mode_ == Mode::Inverted) return xg::dropout(x, p_, is_training());
+  if (!is_training()) return x * (1.0 - p_);
   // The textbook's mask: keep where a uniform draw exceeds the ratio.
-  const Tensor mask = rand(x.shape(), x.dtype()) > p_;
-  return mode_ == Mode::Textbook ? x * mask : x * mask / (1.0 - p_);
+  return x * (rand(x.shape(), x.dtype()) > p_);
 }
 
 Dropout2d::Dropout2d(double p) : p_(p) {
-  if (!(p >= 0.0 && p < 1.0)) fail("Dropout2d: ratio must be in [0, 1), got ", p);
+  if (!(p >= 0.0 && p <= 1.0)) fail("Dropout2d: probability must be in [0, 1], got ", p);
 }
 
 Tensor Dropout2d::forward(const Tensor& x) {
   if (x.dim() != 4) fail("Dropout2d: expected input (N, C, H, W), got ", detail::shape_str(x.shape()));
-  if (!is_training()) return x;
+  if (!is_training() || p_ == 0) return x;
+  if (p_ == 1) return x * 0.0;
   // One draw per (sample, channel), broadcast over the plane: neighbouring pixels are
   // correlated, so dropping single ones regularises little (Tompson et al. 2015).
-  const Tensor mask = rand({x.shape()[0], x.shape()[1], 1, 1}, x.dtype()) > p_;
+  const Tensor mask = rand({x.shape()[0], x.shape()[1], 1, 1}, x.dtype()) >= p_;
   return x * mask / (1.0 - p_);
 }
 

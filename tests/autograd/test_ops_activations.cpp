@@ -116,6 +116,32 @@ TEST(LayerNorm, NormalisesTrailingAxesAndChecks) {
   EXPECT_XG_ERROR(xg::nn::LayerNorm({}), "LayerNorm: normalized_shape must not be empty");
 }
 
+TEST(LayerNorm, HugeValuesDoNotOverflowIntoAPlausibleZero) {
+  // (x - mean)^2 overflowed float32 above about 1.8e19: the variance became inf and the
+  // output 0. Layer normalisation is scale-free, so 1e20·v normalises as v does.
+  const auto v = xg::tensor({{1, -1, 3, 0.5}});
+  const auto expected = xg::layer_norm(v, {4}, {}, {}, 0.0f + 1e-30).to_vector<float>();
+  for (double scale : {1e20, 1e30, 1e38}) {
+    const auto y = xg::layer_norm(v * scale, {4}).to_vector<float>();
+    for (std::size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], expected[i], 1e-5) << "scale " << scale;
+  }
+  const auto big = xg::layer_norm(xg::tensor({{1e200, -1e200, 3e200, 5e199}}, xg::kFloat64), {4}).to_vector<double>();
+  EXPECT_NEAR(big[2], expected[2], 1e-6);
+  // Tiny values: eps dominates, as in the plain formula.
+  EXPECT_LT(xg::layer_norm(v * 1e-30, {4}).abs().max().item(), 1e-20);
+  // inf gives NaN, as PyTorch; a constant row gives 0.
+  const auto inf = xg::layer_norm(xg::tensor({{1, INFINITY, 2, 3}}), {4}).to_vector<float>();
+  EXPECT_TRUE(std::isnan(inf[1]));
+  EXPECT_EQ(xg::layer_norm(xg::full({2, 3}, 7.0), {3}).abs().max().item(), 0.0);
+  // Gradients of a huge input: finite and those of the unit-scale input, divided by the scale.
+  auto xb = (v.to(xg::kFloat64) * 1e200).requires_grad_();
+  auto xs = v.to(xg::kFloat64).requires_grad_();
+  const auto w = xg::tensor({{0.3, -1, 2, 0.1}}, xg::kFloat64);
+  (xg::layer_norm(xb, {4}, {}, {}, 0.0 + 1e-300) * w).sum().backward();
+  (xg::layer_norm(xs, {4}, {}, {}, 0.0 + 1e-300) * w).sum().backward();
+  EXPECT_LT(xg::test::max_abs_diff(xb.grad() * 1e200, xs.grad()), 1e-12);
+}
+
 TEST(Dropout, FunctionScalesKeptElementsAndIsIdentityInEval) {
   xg::manual_seed(6);
   auto x = xg::ones({100, 100}, xg::kFloat64).requires_grad_();

@@ -76,7 +76,27 @@ TEST(Dropout, InvertedScalesInTrainingAndIsIdentityInEval) {
   EXPECT_NEAR(kept / 1000.0, 0.8, 0.05);
   drop.eval();
   EXPECT_TRUE(values_near(drop(x).sum(), {1000}));
-  EXPECT_XG_ERROR(xg::nn::Dropout(1.0), "Dropout: ratio must be in [0, 1)");
+  EXPECT_XG_ERROR(xg::nn::Dropout(1.5), "Dropout: probability must be in [0, 1], got 1.5");
+  EXPECT_XG_ERROR(xg::nn::Dropout2d(-0.1), "Dropout2d: probability must be in [0, 1]");
+}
+
+TEST(Dropout, OneRuleForEveryDropoutAndPOneDropsEverything) {
+  // nn::Dropout(1.0) was refused while xg::dropout(x, 1.0) was accepted; PyTorch accepts
+  // p = 1 everywhere and returns zeros (with zero gradients, not 0·inf).
+  auto x = xg::ones({4, 3, 2, 2}, xg::kFloat64).requires_grad_();
+  xg::nn::Dropout drop(1.0);
+  xg::nn::Dropout2d drop2d(1.0);
+  xg::nn::Dropout textbook(1.0, xg::nn::Dropout::Mode::Textbook);
+  for (xg::nn::Module* m : std::vector<xg::nn::Module*>{&drop, &drop2d, &textbook}) {
+    auto y = (*m)(x);
+    EXPECT_EQ(y.abs().sum().item(), 0.0);
+    x.zero_grad();
+    y.sum().backward();
+    EXPECT_EQ(x.grad().abs().sum().item(), 0.0);
+  }
+  EXPECT_EQ(xg::dropout(x, 1.0).abs().sum().item(), 0.0);
+  drop.eval();
+  EXPECT_EQ(drop(x).sum().item(), 48.0);
 }
 
 TEST(Dropout, TextbookModeScalesAtTestTime) {
