@@ -7,28 +7,14 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "nn/loss_checks.h"
 #include "tensor/kernels.h"
 
 namespace xg::nn {
 
-namespace {
+using detail_loss::label_hint;
+using detail_loss::require_same_shape;
 
-// A float target of shape (N,) against (N, C) scores is almost always class labels in the
-// wrong dtype (xg::tensor({1, 2, 3}) is float32): say so, and how to fix it.
-std::string label_hint(const Tensor& y, const Tensor& t) {
-  if (is_floating(t.dtype()) && t.dim() + 1 == y.dim() && t.dim() >= 1 && t.shape()[0] == y.shape()[0])
-    return detail::cat("; if these are class labels, they must be int64, not ", dtype_name(t.dtype()),
-                       ": write xg::tensor({...}, xg::kInt64) or convert with .to(xg::kInt64)");
-  return "";
-}
-
-void require_same_shape(const char* op, const Tensor& y, const Tensor& t) {
-  if (y.shape() != t.shape())
-    fail(op, ": prediction ", detail::shape_str(y.shape()), " and target ", detail::shape_str(t.shape()), " differ in shape",
-         label_hint(y, t));
-}
-
-}  // namespace
 
 Tensor mean_squared_error(const Tensor& y, const Tensor& t) {
   require_same_shape("mean_squared_error", y, t);
@@ -57,41 +43,6 @@ Tensor cross_entropy_error(const Tensor& y_in, const Tensor& t_in) {
          detail::shape_str(y_in.shape()));
   kernel::check_labels(t, y.shape()[1], "cross_entropy_error");
   return -log(pick(y, t) + 1e-7).sum() / static_cast<double>(y.shape()[0]);
-}
-
-Tensor softmax_cross_entropy(const Tensor& x, const Tensor& t_in) {
-  if (x.dim() != 2) fail("softmax_cross_entropy: expected (N,C) logits, got ", detail::shape_str(x.shape()));
-  if (t_in.dtype() == kInt64) {
-    // Labels: one fused pass forward (probabilities kept), one pass backward.
-    if (t_in.dim() != 1 || t_in.shape()[0] != x.shape()[0])
-      fail("softmax_cross_entropy: labels ", detail::shape_str(t_in.shape()), " do not match scores ",
-           detail::shape_str(x.shape()), " (expected (N,) int64 labels for (N,C) scores)");
-    Tensor probs;
-    const Tensor loss = kernel::softmax_cross_entropy(x, t_in, probs, "softmax_cross_entropy");
-    const double n = static_cast<double>(x.shape()[0]);
-    return autograd::record("softmax_cross_entropy", {x}, loss, {x, probs, t_in}, [n](autograd::Node& node, const Tensor& gy) {
-      const auto s = node.saved();
-      if (!is_grad_enabled())  // plain backward: (p - onehot) * gy / N in one pass
-        return tensor_list{kernel::softmax_cross_entropy_backward(s[1], s[2], gy.item() / n)};
-      // create_graph: the same gradient, written with differentiable operations.
-      return tensor_list{(softmax(s[0], 1) - one_hot(s[2], s[0].shape()[1]).to(s[0].dtype())) * (gy / n)};
-    });
-  }
-  require_same_shape("softmax_cross_entropy", x, t_in);  // one-hot or probability rows
-  const Tensor& t = t_in;
-  const double n = static_cast<double>(x.shape()[0]);
-  // Fused forward: -sum(t * log_softmax(x)) / N, computed without a graph of its pieces.
-  const Tensor logp = kernel::log_softmax(x, 1);
-  const Tensor loss = kernel::binary(kernel::Binary::Mul,
-                                     kernel::reduce(kernel::Reduce::Sum, kernel::binary(kernel::Binary::Mul, t, logp, "softmax_cross_entropy"), {}, false),
-                                     scalar_tensor(-1.0 / n, x.dtype()), "softmax_cross_entropy");
-  return autograd::record("softmax_cross_entropy", {x, t}, loss, {x, t}, [n](autograd::Node& node, const Tensor& gy) {
-    const auto s = node.saved();
-    // d/dx = (softmax(x) * sum(t) - t) / N; for probability rows sum(t) = 1.
-    const Tensor gx = node.needs_input_grad(0) ? (softmax(s[0], 1) * s[1].sum({1}, true) - s[1]) * (gy / n) : Tensor();
-    const Tensor gt = node.needs_input_grad(1) ? -log_softmax(s[0], 1) * (gy / n) : Tensor();
-    return tensor_list{gx, gt};
-  });
 }
 
 Tensor binary_cross_entropy(const Tensor& p, const Tensor& t) {

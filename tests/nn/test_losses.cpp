@@ -141,3 +141,61 @@ TEST(Huber, SecondDerivativeAtAZeroResidualIsOneOverNAsPyTorch) {
   xg::manual_seed(92);
   EXPECT_TRUE(xg::testing::gradgradcheck_ok([&](L x) { return xg::nn::huber(x[0], t, 1.0); }, {randp({4})}));
 }
+
+TEST(CrossEntropy, ClassAxisFormsOptionsAndNllMatchPyTorch) {
+  // PyTorch's (N, C, d1, ...) logits with (N, d1, ...) labels (a sequence model's (N, C, T)
+  // and (N, T)), ignore_index, reductions, label smoothing, probability targets and nll_loss,
+  // values and gradients against PyTorch 1.13 (scripts/make_torch_fixtures.py).
+  using xg::nn::CrossEntropyLossOptions;
+  using xg::nn::NLLLossOptions;
+  for (const std::string name : {"ce2d", "ce3d", "ce4d"}) {
+    const auto t = fixture(name + "_t"), t_ign = fixture(name + "_t_ignore"), probs = fixture(name + "_p");
+    const std::vector<std::pair<std::string, std::function<xg::Tensor(const xg::Tensor&)>>> variants{
+        {"mean", [&](const xg::Tensor& x) { return xg::nn::cross_entropy(x, t); }},
+        {"ignore", [&](const xg::Tensor& x) { return xg::nn::cross_entropy(x, t_ign); }},
+        {"sum", [&](const xg::Tensor& x) { return xg::nn::cross_entropy(x, t_ign, CrossEntropyLossOptions().reduction(xg::kSum)); }},
+        {"none", [&](const xg::Tensor& x) { return xg::nn::cross_entropy(x, t_ign, CrossEntropyLossOptions().reduction(xg::kNone)); }},
+        {"smooth", [&](const xg::Tensor& x) { return xg::nn::cross_entropy(x, t_ign, CrossEntropyLossOptions().label_smoothing(0.2)); }},
+        {"smooth_none", [&](const xg::Tensor& x) {
+           return xg::nn::cross_entropy(x, t, CrossEntropyLossOptions().label_smoothing(0.1).reduction(xg::kNone));
+         }},
+        {"probs", [&](const xg::Tensor& x) { return xg::nn::cross_entropy(x, probs); }},
+        {"probs_none", [&](const xg::Tensor& x) { return xg::nn::cross_entropy(x, probs, CrossEntropyLossOptions().reduction(xg::kNone)); }},
+        {"nll", [&](const xg::Tensor& x) { return xg::nn::nll_loss(xg::log_softmax(x, 1), t_ign); }},
+        {"nll_none", [&](const xg::Tensor& x) { return xg::nn::nll_loss(xg::log_softmax(x, 1), t, NLLLossOptions().reduction(xg::kNone)); }},
+        {"nll_ignore2", [&](const xg::Tensor& x) {
+           return xg::nn::nll_loss(xg::log_softmax(x, 1), t, NLLLossOptions().ignore_index(2).reduction(xg::kSum));
+         }},
+    };
+    for (const auto& [v, f] : variants) {
+      SCOPED_TRACE(name + "_" + v);
+      auto x = fixture(name + "_x").detach().requires_grad_();
+      const auto y = f(x);
+      const auto expected = fixture(name + "_" + v + "_y");
+      ASSERT_EQ(y.shape(), expected.shape());
+      EXPECT_LT(xg::test::max_abs_diff(y, expected), 1e-12);
+      (y * fixture(name + "_" + v + "_w")).sum().backward();
+      EXPECT_LT(xg::test::max_abs_diff(x.grad(), fixture(name + "_" + v + "_gx")), 1e-12);
+    }
+  }
+  // The textbook's name takes the K-dimensional form too; gradients of any order.
+  const auto t = fixture("ce3d_t");
+  auto x = fixture("ce3d_x").detach().requires_grad_();
+  EXPECT_LT(std::fabs(xg::nn::softmax_cross_entropy(x, t).item() - fixture("ce3d_mean_y").item()), 1e-12);
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok([&](L in) { return xg::nn::cross_entropy(in[0], t); }, {x}));
+  EXPECT_TRUE(gradcheck_ok([&](L in) { return xg::nn::cross_entropy(in[0], fixture("ce3d_t_ignore")); }, {x}));
+  // Unbatched: (C) logits and a 0-d label.
+  const auto row = xg::tensor({0.5, -1.0, 2.0}, xg::kFloat64);
+  EXPECT_NEAR(xg::nn::cross_entropy(row, xg::scalar_tensor(2, xg::kInt64)).item(),
+              xg::nn::cross_entropy(row.reshape({1, 3}), xg::tensor({2}, xg::kInt64)).item(), 1e-15);
+  // Errors name the shapes.
+  EXPECT_XG_ERROR(xg::nn::cross_entropy(x, xg::zeros({3, 5}, xg::kInt64)),
+                  "cross_entropy: for scores (3,5,6) (N, C, d1, ...) expected int64 labels (N, d1, ...) (3,6), got (3,5) int64");
+  EXPECT_XG_ERROR(xg::nn::softmax_cross_entropy(x, fixture("ce3d_t_ignore")), "softmax_cross_entropy: label -100",
+                  "outside [0, 5)");
+  EXPECT_XG_ERROR(xg::nn::nll_loss(x, xg::full({3, 6}, 7, xg::kInt64)), "nll_loss: label 7 at position 0 is outside [0, 5)");
+  // libtorch's module forms.
+  EXPECT_NEAR(xg::nn::CrossEntropyLoss(CrossEntropyLossOptions().ignore_index(-100))(x, fixture("ce3d_t_ignore")).item(),
+              fixture("ce3d_ignore_y").item(), 1e-12);
+  EXPECT_NEAR(xg::nn::NLLLoss()(xg::log_softmax(x, 1), fixture("ce3d_t_ignore")).item(), fixture("ce3d_nll_y").item(), 1e-12);
+}

@@ -2,6 +2,8 @@
 // shape (N,) or one-hot / probability rows of the input's shape, where noted.
 #pragma once
 
+#include <cstdint>
+
 #include <xgrad/nn/module.h>
 #include <xgrad/tensor.h>
 
@@ -14,13 +16,54 @@ Tensor sum_squared_error(const Tensor& y, const Tensor& t);
 /// The textbook's cross_entropy_error: probabilities y in, labels or one-hot t,
 /// -sum(log(y[n, t_n] + 1e-7)) / N. A 1-D y is one sample.
 Tensor cross_entropy_error(const Tensor& y, const Tensor& t);
+/// How a loss reduces its per-element values, as libtorch's reduction argument.
+enum class Reduction { None, Mean, Sum };
+
+/// Options of nll_loss and NLLLoss, libtorch's NLLLossOptions (no class weights).
+class NLLLossOptions {
+ public:
+  /// Labels equal to it contribute nothing and are not counted by the mean (PyTorch's -100).
+  NLLLossOptions& ignore_index(std::int64_t v) { ignore_index_ = v; return *this; }
+  std::int64_t ignore_index() const { return ignore_index_; }
+  NLLLossOptions& reduction(Reduction v) { reduction_ = v; return *this; }
+  Reduction reduction() const { return reduction_; }
+
+ private:
+  std::int64_t ignore_index_ = -100;
+  Reduction reduction_ = Reduction::Mean;
+};
+
+/// Options of cross_entropy and CrossEntropyLoss, libtorch's CrossEntropyLossOptions (no
+/// class weights).
+class CrossEntropyLossOptions {
+ public:
+  CrossEntropyLossOptions& ignore_index(std::int64_t v) { ignore_index_ = v; return *this; }
+  std::int64_t ignore_index() const { return ignore_index_; }
+  CrossEntropyLossOptions& reduction(Reduction v) { reduction_ = v; return *this; }
+  Reduction reduction() const { return reduction_; }
+  /// Mixes the one-hot target with the uniform distribution: (1 - s)·nll + s·mean(-log p).
+  CrossEntropyLossOptions& label_smoothing(double v) { label_smoothing_ = v; return *this; }
+  double label_smoothing() const { return label_smoothing_; }
+
+ private:
+  std::int64_t ignore_index_ = -100;
+  Reduction reduction_ = Reduction::Mean;
+  double label_smoothing_ = 0.0;
+};
+
 /// Softmax then cross-entropy, fused and stable (log-sum-exp): logits (N, C), labels (N,)
-/// or one-hot (N, C). Mean over the batch; its gradient is (softmax(x) - t) / N.
+/// or one-hot / probability rows (N, C); also PyTorch's (N, C, d1, ...) logits with
+/// (N, d1, ...) labels (a sequence model's (N, C, T) and (N, T)) and unbatched (C) with a
+/// 0-d label. Mean over every position; its gradient is (softmax(x) - t) / count. Every
+/// label must be a class: for ignore_index use cross_entropy.
 Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& t);
-/// libtorch's name for softmax_cross_entropy: cross-entropy of *logits* (N, C) with int64
-/// labels (N,) or probability rows (N, C), mean over the batch, as torch::nn::functional::
-/// cross_entropy. (The textbook's cross_entropy_error takes probabilities instead.)
-inline Tensor cross_entropy(const Tensor& logits, const Tensor& t) { return softmax_cross_entropy(logits, t); }
+/// libtorch's cross_entropy: of *logits*, the shapes of softmax_cross_entropy, with its
+/// options: labels equal to ignore_index (-100) are skipped, reduction mean/sum/none,
+/// label_smoothing. (The textbook's cross_entropy_error takes probabilities instead.)
+Tensor cross_entropy(const Tensor& logits, const Tensor& t, const CrossEntropyLossOptions& options = {});
+/// libtorch's nll_loss: -logp[n, t_n] of log-probabilities (a log_softmax's output), the
+/// shapes of softmax_cross_entropy, ignore_index and reduction as cross_entropy.
+Tensor nll_loss(const Tensor& logp, const Tensor& t, const NLLLossOptions& options = {});
 /// -mean(t log p + (1 - t) log(1 - p)) for probabilities p; each log clamped at -100 and
 /// the gradient finite at p = 0 and 1, as PyTorch's.
 Tensor binary_cross_entropy(const Tensor& p, const Tensor& t);
@@ -50,9 +93,19 @@ struct SumSquaredLoss {
 struct CrossEntropyErrorLoss {
   Tensor operator()(const Tensor& y, const Tensor& t) const { return cross_entropy_error(y, t); }
 };
-/// libtorch's CrossEntropyLoss: logits (N, C) and int64 labels (N,), softmax included.
+/// libtorch's CrossEntropyLoss: logits and int64 labels (or probabilities), softmax included.
 struct CrossEntropyLoss {
-  Tensor operator()(const Tensor& logits, const Tensor& t) const { return softmax_cross_entropy(logits, t); }
+  CrossEntropyLossOptions options;
+  CrossEntropyLoss() = default;
+  explicit CrossEntropyLoss(const CrossEntropyLossOptions& o) : options(o) {}
+  Tensor operator()(const Tensor& logits, const Tensor& t) const { return cross_entropy(logits, t, options); }
+};
+/// libtorch's NLLLoss: log-probabilities and int64 labels.
+struct NLLLoss {
+  NLLLossOptions options;
+  NLLLoss() = default;
+  explicit NLLLoss(const NLLLossOptions& o) : options(o) {}
+  Tensor operator()(const Tensor& logp, const Tensor& t) const { return nll_loss(logp, t, options); }
 };
 struct SoftmaxCrossEntropyLoss {
   Tensor operator()(const Tensor& y, const Tensor& t) const { return softmax_cross_entropy(y, t); }
@@ -72,3 +125,10 @@ struct L1Loss {
 };
 
 }  // namespace xg::nn
+
+namespace xg {
+/// libtorch's reduction tags: `.reduction(xg::kMean)`.
+inline constexpr nn::Reduction kNone = nn::Reduction::None;
+inline constexpr nn::Reduction kMean = nn::Reduction::Mean;
+inline constexpr nn::Reduction kSum = nn::Reduction::Sum;
+}  // namespace xg
