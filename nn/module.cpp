@@ -83,6 +83,32 @@ void Module::collect(const std::string& prefix, bool want_params, NamedTensors& 
   for (const auto& [name, child] : children_) child->collect(prefix + name + ".", want_params, out);
 }
 
+void Module::collect_entries(const std::string& prefix, const std::string& torch_prefix,
+                             std::vector<StateEntry>& out) const {
+  if (!materialized()) {
+    NamedTensors unused;
+    collect(prefix, true, unused);  // throws the lazy layer's message
+  }
+  const std::vector<TorchName> renames = torch_names();
+  for (const bool buffer : {false, true})
+    for (const auto& s : buffer ? buffers_ : params_) {
+      StateEntry e{prefix + s.name, torch_prefix + s.name, checked(s, prefix), false, buffer};
+      for (const auto& r : renames)
+        if (s.name == r.name) {
+          e.torch_name = torch_prefix + r.torch;
+          e.transposed = r.transposed;
+        }
+      out.push_back(std::move(e));
+    }
+  for (const auto& [name, child] : children_) child->collect_entries(prefix + name + ".", torch_prefix + name + ".", out);
+}
+
+std::vector<StateEntry> Module::state_entries() const {
+  std::vector<StateEntry> out;
+  collect_entries("", "", out);
+  return out;
+}
+
 NamedTensors Module::named_parameters() const {
   NamedTensors out;
   collect("", true, out);

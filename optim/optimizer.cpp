@@ -206,8 +206,12 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
 }  // namespace xg::optim
 
 namespace xg {
-void save(const optim::Optimizer& optimizer, const std::string& path) { save_npz(optimizer.state_dict(), path); }
+void save(const optim::Optimizer& optimizer, const std::string& path) {
+  detail::CallScope call("save");
+  save_npz(optimizer.state_dict(), path);
+}
 void load(optim::Optimizer& optimizer, const std::string& path) {
+  detail::CallScope call("load");
   const NamedTensors state = load_npz(path);
   try {
     optimizer.load_state_dict(state);

@@ -109,11 +109,11 @@ void sync_directory(const std::string& path) {
 
 void save_npz(const NamedTensors& tensors, const std::string& path) {
   for (const auto& [name, t] : tensors)
-    if (!t.defined()) fail("save_npz: ", path, ": tensor '", name, "' is undefined");
+    if (!t.defined()) fail(detail::call_or("save_npz"), ": ", path, ": tensor '", name, "' is undefined");
   remove_stale_temporaries(path);
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) fail("save_npz: cannot create ", tmp, ": ", std::strerror(errno));
+  if (!f) fail(detail::call_or("save_npz"), ": cannot write ", path, " (its temporary ", tmp, "): ", std::strerror(errno));
   // Streamed: each array's bytes go from its storage to the file, with no archive-sized
   // copy in memory; only the (small) central directory is built up.
   Writer w{f};
@@ -127,7 +127,7 @@ void save_npz(const NamedTensors& tensors, const std::string& path) {
       const std::string entry = name + ".npy";
       const std::uint64_t size64 = header.size() + nbytes;
       if (size64 >= 0xffffffffu || w.offset + size64 + 30 + entry.size() >= 0xffffffffu || count == 0xffff)
-        fail("save_npz: ", path, ": '", name, "' makes the archive larger than 4 GiB or 65,535 entries (zip64 is not supported)");
+        fail(detail::call_or("save_npz"), ": ", path, ": '", name, "' makes the archive larger than 4 GiB or 65,535 entries (zip64 is not supported)");
       const std::uint32_t crc = static_cast<std::uint32_t>(
           crc32_combine(crc_of(header.data(), header.size()), crc_of(data, nbytes), static_cast<z_off_t>(nbytes)));
       const auto size = static_cast<std::uint32_t>(size64), offset = static_cast<std::uint32_t>(w.offset);
@@ -164,12 +164,12 @@ void save_npz(const NamedTensors& tensors, const std::string& path) {
   const int err = w.error ? w.error : errno;
   if (std::fclose(f) != 0 || !ok) {
     std::remove(tmp.c_str());
-    fail("save_npz: writing ", tmp, " failed: ", std::strerror(err), " (", path, " is unchanged)");
+    fail(detail::call_or("save_npz"), ": writing ", path, " failed: ", std::strerror(err), " (", path, " is unchanged; its temporary ", tmp, " was removed)");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int rerr = errno;
     std::remove(tmp.c_str());
-    fail("save_npz: cannot rename ", tmp, " to ", path, ": ", std::strerror(rerr));
+    fail(detail::call_or("save_npz"), ": cannot replace ", path, " (renaming its temporary ", tmp, "): ", std::strerror(rerr));
   }
   sync_directory(path);
 }
@@ -193,7 +193,7 @@ struct Reader {
   const std::string& path;
   void need(std::size_t offset, std::size_t n, const std::string& what) const {
     if (offset > b.size() || n > b.size() - offset)
-      fail("load_npz: ", path, ": truncated or corrupt: ", what, " at byte offset ", offset, " needs ", n,
+      fail(detail::call_or("load_npz"), ": ", path, ": truncated or corrupt: ", what, " at byte offset ", offset, " needs ", n,
            " bytes, but the file has ", b.size());
   }
   std::uint32_t u16(std::size_t o, const std::string& what) const {
@@ -215,12 +215,12 @@ constexpr std::size_t kMaxDeflateRatio = 1032;
 Bytes inflate_raw(const unsigned char* p, std::size_t n, std::size_t declared, const std::string& path,
                   const std::string& entry, std::size_t offset) {
   if (declared / kMaxDeflateRatio > n + 1)
-    fail("load_npz: ", path, ": entry '", entry, "' at byte offset ", offset, " claims ", declared,
+    fail(detail::call_or("load_npz"), ": ", path, ": entry '", entry, "' at byte offset ", offset, " claims ", declared,
          " bytes from ", n, " compressed bytes, more than deflate can produce (corrupt or hostile archive)");
   Bytes out;
   out.reserve(std::min<std::size_t>(declared, std::size_t{1} << 20));
   z_stream zs{};
-  if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) fail("load_npz: ", path, ": zlib initialisation failed");
+  if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) fail(detail::call_or("load_npz"), ": ", path, ": zlib initialisation failed");
   zs.next_in = const_cast<unsigned char*>(p);
   int rc = Z_OK;
   std::size_t in_left = n;
@@ -240,7 +240,7 @@ Bytes inflate_raw(const unsigned char* p, std::size_t n, std::size_t declared, c
   }
   inflateEnd(&zs);
   if (rc != Z_STREAM_END || out.size() != declared)
-    fail("load_npz: ", path, ": entry '", entry, "' at byte offset ", offset,
+    fail(detail::call_or("load_npz"), ": ", path, ": entry '", entry, "' at byte offset ", offset,
          " does not decompress to the ", declared, " bytes its directory declares (corrupt data)");
   return out;
 }
@@ -248,16 +248,16 @@ Bytes inflate_raw(const unsigned char* p, std::size_t n, std::size_t declared, c
 // The value text of `key` in a .npy header dict, e.g. "'<f4'", "False" or "(3, 4)".
 std::string header_field(const std::string& h, const std::string& key, const std::string& where) {
   const auto k = h.find("'" + key + "'");
-  if (k == std::string::npos) fail("load_npz: ", where, ": .npy header lacks '", key, "': ", h);
+  if (k == std::string::npos) fail(detail::call_or("load_npz"), ": ", where, ": .npy header lacks '", key, "': ", h);
   auto v = h.find(':', k + key.size() + 2);
-  if (v == std::string::npos) fail("load_npz: ", where, ": malformed .npy header: ", h);
+  if (v == std::string::npos) fail(detail::call_or("load_npz"), ": ", where, ": malformed .npy header: ", h);
   ++v;
   while (v < h.size() && h[v] == ' ') ++v;
-  if (v >= h.size()) fail("load_npz: ", where, ": malformed .npy header: ", h);
+  if (v >= h.size()) fail(detail::call_or("load_npz"), ": ", where, ": malformed .npy header: ", h);
   const char open = h[v];
   const char close = open == '(' ? ')' : open == '\'' ? '\'' : ',';
   const auto e = h.find(close, v + 1);
-  if (e == std::string::npos) fail("load_npz: ", where, ": malformed .npy header: ", h);
+  if (e == std::string::npos) fail(detail::call_or("load_npz"), ": ", where, ": malformed .npy header: ", h);
   return h.substr(v, e - v + (close == ',' ? 0 : 1));
 }
 
@@ -270,31 +270,31 @@ Shape parse_shape(const std::string& text, const std::string& where) {
     if (i < text.size() && text[i] == ')') break;
     std::size_t j = i;
     while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
-    shape.push_back(detail::parse_size(text.substr(i, j - i), "load_npz: " + where + ": shape " + text));
+    shape.push_back(detail::parse_size(text.substr(i, j - i), std::string(detail::call_or("load_npz")) + ": " + where + ": shape " + text));
     while (j < text.size() && text[j] == ' ') ++j;
     if (j < text.size() && text[j] == ',') ++j;
-    else if (j >= text.size() || text[j] != ')') fail("load_npz: ", where, ": malformed shape ", text);
+    else if (j >= text.size() || text[j] != ')') fail(detail::call_or("load_npz"), ": ", where, ": malformed shape ", text);
     i = j;
   }
-  if (shape.size() > 64) fail("load_npz: ", where, ": shape ", text, " has more than 64 dimensions");
+  if (shape.size() > 64) fail(detail::call_or("load_npz"), ": ", where, ": shape ", text, " has more than 64 dimensions");
   return shape;
 }
 
 Tensor parse_npy(const unsigned char* npy, std::size_t size, const std::string& where) {
   static const unsigned char magic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-  if (size < 10 || std::memcmp(npy, magic, 6) != 0) fail("load_npz: ", where, ": not a .npy array (bad magic)");
+  if (size < 10 || std::memcmp(npy, magic, 6) != 0) fail(detail::call_or("load_npz"), ": ", where, ": not a .npy array (bad magic)");
   const int major = npy[6];
-  if (major < 1 || major > 3) fail("load_npz: ", where, ": unsupported .npy version ", major);
+  if (major < 1 || major > 3) fail(detail::call_or("load_npz"), ": ", where, ": unsupported .npy version ", major);
   const std::size_t start = major == 1 ? 10 : 12;
-  if (size < start) fail("load_npz: ", where, ": truncated .npy header");
+  if (size < start) fail(detail::call_or("load_npz"), ": ", where, ": truncated .npy header");
   const std::size_t hlen = major == 1 ? (npy[8] | (npy[9] << 8))
                                       : (npy[8] | (npy[9] << 8) | (npy[10] << 16) | (static_cast<std::size_t>(npy[11]) << 24));
   if (size - start < hlen)
-    fail("load_npz: ", where, ": .npy header of ", hlen, " bytes, but only ", size - start, " follow");
+    fail(detail::call_or("load_npz"), ": ", where, ": .npy header of ", hlen, " bytes, but only ", size - start, " follow");
   const std::string h(npy + start, npy + start + hlen);
   const std::string descr = header_field(h, "descr", where);
   if (header_field(h, "fortran_order", where) != "False")
-    fail("load_npz: ", where, ": Fortran-ordered arrays are not supported");
+    fail(detail::call_or("load_npz"), ": ", where, ": Fortran-ordered arrays are not supported");
   const Shape shape = parse_shape(header_field(h, "shape", where), where);
   Dtype dt;
   std::size_t item;
@@ -302,11 +302,11 @@ Tensor parse_npy(const unsigned char* npy, std::size_t size, const std::string& 
   else if (descr == "'<f8'") dt = kFloat64, item = 8;
   else if (descr == "'<i8'") dt = kInt64, item = 8;
   else if (descr == "'<i4'") dt = kInt64, item = 4;
-  else fail("load_npz: ", where, ": unsupported dtype ", descr, " (supported: <f4, <f8, <i8, <i4)");
-  const std::size_t nbytes = detail::checked_nbytes(shape, item, "load_npz: " + where);
+  else fail(detail::call_or("load_npz"), ": ", where, ": unsupported dtype ", descr, " (supported: <f4, <f8, <i8, <i4)");
+  const std::size_t nbytes = detail::checked_nbytes(shape, item, std::string(detail::call_or("load_npz")) + ": " + where);
   const std::size_t data_start = start + hlen;
   if (size - data_start != nbytes)
-    fail("load_npz: ", where, ": shape ", detail::shape_str(shape), " needs ", nbytes, " data bytes, found ",
+    fail(detail::call_or("load_npz"), ": ", where, ": shape ", detail::shape_str(shape), " needs ", nbytes, " data bytes, found ",
          size - data_start);
   Tensor t = detail::make_tensor(shape, dt);  // only now: the bytes are known to be there
   if (item == 4 && dt == kInt64) {
@@ -326,7 +326,7 @@ Tensor parse_npy(const unsigned char* npy, std::size_t size, const std::string& 
 // the start to say where the data stops.
 [[noreturn]] void explain_missing_directory(const Reader& r) {
   if (r.b.size() < 4 || r.u32(0, "signature") != 0x04034b50)
-    fail("load_npz: ", r.path, ": not a .npz archive (no zip signature at byte offset 0)");
+    fail(detail::call_or("load_npz"), ": ", r.path, ": not a .npz archive (no zip signature at byte offset 0)");
   std::size_t p = 0;
   while (p + 30 <= r.b.size() && r.u32(p, "local header") == 0x04034b50) {
     const std::size_t size = r.u32(p + 18, "size"), nlen = r.u16(p + 26, "name"), xlen = r.u16(p + 28, "extra");
@@ -334,16 +334,16 @@ Tensor parse_npy(const unsigned char* npy, std::size_t size, const std::string& 
                            r.b.begin() + static_cast<long>(std::min(p + 30 + nlen, r.b.size())));
     const std::size_t end = p + 30 + nlen + xlen + size;
     if (end > r.b.size())
-      fail("load_npz: ", r.path, ": truncated: entry '", name, "' at byte offset ", p, " runs to byte ", end,
+      fail(detail::call_or("load_npz"), ": ", r.path, ": truncated: entry '", name, "' at byte offset ", p, " runs to byte ", end,
            ", but the file ends at byte ", r.b.size());
     p = end;
   }
-  fail("load_npz: ", r.path, ": truncated or corrupt: the zip central directory after byte offset ", p, " is missing");
+  fail(detail::call_or("load_npz"), ": ", r.path, ": truncated or corrupt: the zip central directory after byte offset ", p, " is missing");
 }
 
 FileBytes read_file(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) fail("load_npz: cannot open ", path, ": ", std::strerror(errno));
+  if (!f) fail(detail::call_or("load_npz"), ": cannot open ", path, ": ", std::strerror(errno));
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   FileBytes b;
@@ -351,7 +351,7 @@ FileBytes read_file(const std::string& path) {
   b.n = ec ? 0 : std::fread(b.bytes.get(), 1, static_cast<std::size_t>(size), f);
   const bool bad = std::ferror(f) != 0;
   std::fclose(f);
-  if (bad) fail("load_npz: reading ", path, " failed after ", b.n, " bytes");
+  if (bad) fail(detail::call_or("load_npz"), ": reading ", path, " failed after ", b.n, " bytes");
   return b;
 }
 
@@ -373,12 +373,12 @@ NamedTensors load_npz(const std::string& path) {
   const std::size_t count = r.u16(eocd + 10, "entry count");
   std::size_t p = r.u32(eocd + 16, "central directory offset");
   if (count == 0xffff || p == 0xffffffffu)
-    fail("load_npz: ", path, ": a zip64 archive (over 4 GiB or 65,535 entries) is not supported");
+    fail(detail::call_or("load_npz"), ": ", path, ": a zip64 archive (over 4 GiB or 65,535 entries) is not supported");
   NamedTensors out;
   std::set<std::string> seen;
   for (std::size_t i = 0; i < count; ++i) {
     if (r.u32(p, "central directory record") != 0x02014b50)
-      fail("load_npz: ", path, ": corrupt central directory at byte offset ", p);
+      fail(detail::call_or("load_npz"), ": ", path, ": corrupt central directory at byte offset ", p);
     const std::uint32_t flags = r.u16(p + 8, "flags"), method = r.u16(p + 10, "method"), crc = r.u32(p + 16, "crc");
     const std::size_t csize = r.u32(p + 20, "size"), usize = r.u32(p + 24, "size");
     const std::size_t nlen = r.u16(p + 28, "name"), xlen = r.u16(p + 30, "extra"), clen = r.u16(p + 32, "comment");
@@ -386,9 +386,9 @@ NamedTensors load_npz(const std::string& path) {
     r.need(p + 46, nlen, "entry name");
     std::string entry(b.begin() + static_cast<long>(p + 46), b.begin() + static_cast<long>(p + 46 + nlen));
     p += 46 + nlen + xlen + clen;
-    if (flags & 1) fail("load_npz: ", path, ": entry '", entry, "' is encrypted");
+    if (flags & 1) fail(detail::call_or("load_npz"), ": ", path, ": entry '", entry, "' is encrypted");
     if (r.u32(local, "local header of '" + entry + "'") != 0x04034b50)
-      fail("load_npz: ", path, ": corrupt local header of '", entry, "' at byte offset ", local);
+      fail(detail::call_or("load_npz"), ": ", path, ": corrupt local header of '", entry, "' at byte offset ", local);
     const std::size_t data = local + 30 + r.u16(local + 26, "name") + r.u16(local + 28, "extra");
     r.need(data, csize, "data of '" + entry + "'");
     Bytes inflated;
@@ -396,19 +396,19 @@ NamedTensors load_npz(const std::string& path) {
     std::size_t npy_size = csize;
     if (method == 0) {
       if (usize != csize)
-        fail("load_npz: ", path, ": stored entry '", entry, "' at byte offset ", data, " declares ", usize,
+        fail(detail::call_or("load_npz"), ": ", path, ": stored entry '", entry, "' at byte offset ", data, " declares ", usize,
              " bytes but holds ", csize);
     } else if (method == 8) {
       inflated = inflate_raw(npy, csize, usize, path, entry, data);
       npy = inflated.data();
       npy_size = inflated.size();
     } else {
-      fail("load_npz: ", path, ": entry '", entry, "' uses unsupported compression method ", method);
+      fail(detail::call_or("load_npz"), ": ", path, ": entry '", entry, "' uses unsupported compression method ", method);
     }
     if (crc_of(npy, npy_size) != crc)
-      fail("load_npz: ", path, ": entry '", entry, "' at byte offset ", data, " fails its CRC check (corrupt data)");
+      fail(detail::call_or("load_npz"), ": ", path, ": entry '", entry, "' at byte offset ", data, " fails its CRC check (corrupt data)");
     if (entry.size() > 4 && entry.compare(entry.size() - 4, 4, ".npy") == 0) entry.resize(entry.size() - 4);
-    if (!seen.insert(entry).second) fail("load_npz: ", path, ": entry '", entry, "' appears twice");
+    if (!seen.insert(entry).second) fail(detail::call_or("load_npz"), ": ", path, ": entry '", entry, "' appears twice");
     out.emplace_back(entry, parse_npy(npy, npy_size, path + " entry '" + entry + "'"));
   }
   return out;

@@ -61,6 +61,7 @@ class Conv2d : public Module {
   Tensor forward(const Tensor& x) override;
   /// "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1))", as PyTorch prints it.
   std::string describe() const;
+  std::vector<TorchName> torch_names() const override { return {{"W", "weight"}, {"b", "bias"}}; }
   const Conv2dOptions& options() const { return options_; }
   Tensor W;
   Tensor b;  // undefined without bias
@@ -130,6 +131,7 @@ class ConvTranspose2d : public Module {
  public:
   explicit ConvTranspose2d(const ConvTranspose2dOptions& options);
   Tensor forward(const Tensor& x) override;
+  std::vector<TorchName> torch_names() const override { return {{"W", "weight"}, {"b", "bias"}}; }
   Tensor W;
   Tensor b;
 

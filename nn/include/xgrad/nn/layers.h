@@ -19,6 +19,8 @@ class Linear : public Module {
  public:
   Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true, Dtype dtype = kFloat32);
   Tensor forward(const Tensor& x) override;
+  /// PyTorch's weight (out, in) is W transposed; bias is b.
+  std::vector<TorchName> torch_names() const override { return {{"W", "weight", true}, {"b", "bias"}}; }
   Tensor W;
   Tensor b;  // undefined without bias
 
@@ -181,6 +183,7 @@ using BatchNorm2dOptions = BatchNormOptions;
 class BatchNormBase : public Module {
  public:
   const BatchNormOptions& options() const { return options_; }
+  std::vector<TorchName> torch_names() const override { return {{"gamma", "weight"}, {"beta", "bias"}}; }
   Tensor gamma, beta;  // undefined without affine
   Tensor running_mean, running_var, num_batches_tracked;  // undefined without track_running_stats
 
@@ -253,6 +256,7 @@ class Embedding : public Module {
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype = kFloat32);
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, std::int64_t padding_idx, Dtype dtype = kFloat32);
   Tensor forward(const Tensor& indices) override;
+  std::vector<TorchName> torch_names() const override { return {{"W", "weight"}}; }
   /// The padding row, or -1 when there is none.
   std::int64_t padding_idx() const { return padding_idx_; }
   Tensor W;
@@ -268,6 +272,7 @@ class LayerNorm : public Module {
  public:
   explicit LayerNorm(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true, Dtype dtype = kFloat32);
   Tensor forward(const Tensor& x) override;
+  std::vector<TorchName> torch_names() const override { return {{"gamma", "weight"}, {"beta", "bias"}}; }
   Tensor gamma, beta;
 
  private:

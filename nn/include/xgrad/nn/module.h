@@ -73,6 +73,24 @@ using ForwardHook = std::function<Tensor(Module& module, const Tensor& input, co
 using BackwardHook =
     std::function<tensor_list(Module& module, const tensor_list& grad_input, const tensor_list& grad_output)>;
 
+/// One parameter or buffer of a model with its name in xgrad and in PyTorch's state_dict,
+/// and whether PyTorch stores it transposed (the house's Linear keeps W as (in, out), as the
+/// textbook; PyTorch's weight is (out, in)). What xg::save and xg::load use.
+struct StateEntry {
+  std::string name;        // "fc.W"
+  std::string torch_name;  // "fc.weight"
+  Tensor tensor;
+  bool transposed = false;  // PyTorch's layout is this tensor's transpose (2-D)
+  bool is_buffer = false;
+};
+
+/// A module's own parameter or buffer as PyTorch names it (see Module::torch_names).
+struct TorchName {
+  const char* name;   // xgrad's name in this module ("W")
+  const char* torch;  // PyTorch's ("weight")
+  bool transposed = false;
+};
+
 class Module {
  public:
   Module() = default;
@@ -151,6 +169,10 @@ class Module {
   NamedTensors named_buffers() const;
   /// Parameters then buffers, every name: what save() writes.
   NamedTensors state() const;
+  /// state() with each entry's PyTorch name and layout (Linear's "W" (in, out) is
+  /// "weight" (out, in), BatchNorm's "gamma" is "weight", ...), in PyTorch's state_dict
+  /// order: each module's parameters, then its buffers, then its children's.
+  std::vector<StateEntry> state_entries() const;
   /// Direct children, in registration order.
   std::vector<std::pair<std::string, Module*>> children() const;
 
@@ -181,6 +203,10 @@ class Module {
     if (!hooks_) return body(x);
     return call_with_hooks(x, std::function<Tensor(const Tensor&)>(std::forward<F>(body)));
   }
+  /// This module's own parameters and buffers whose PyTorch name or layout differs from
+  /// xgrad's; those not listed keep their names. A layer with textbook names overrides it so
+  /// that a PyTorch state_dict loads (xg::load) and saves (xg::save with StateLayout::PyTorch).
+  virtual std::vector<TorchName> torch_names() const { return {}; }
   /// False while a lazy layer has not yet seen the input that sizes its parameters:
   /// parameters() and state() then throw rather than silently leave them out.
   virtual bool materialized() const { return true; }
@@ -201,6 +227,7 @@ class Module {
   };
   const Tensor& checked(const Slot& slot, const std::string& prefix) const;
   void collect(const std::string& prefix, bool want_params, NamedTensors& out) const;
+  void collect_entries(const std::string& prefix, const std::string& torch_prefix, std::vector<StateEntry>& out) const;
   void check_new_name(const std::string& name, const char* call);
 
   std::vector<Slot> params_;
