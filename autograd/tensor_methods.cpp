@@ -5,6 +5,7 @@
 
 #include <xgrad/autograd.h>
 #include <xgrad/ops.h>
+#include <xgrad/random.h>
 
 #include "autograd/graph.h"
 #include "autograd/write_journal.h"
@@ -142,6 +143,94 @@ Tensor Tensor::T() const {
   Axes perm;
   for (std::int64_t i = dim() - 1; i >= 0; --i) perm.push_back(i);
   return xg::permute(*this, perm);
+}
+
+// ---- libtorch's spellings ----
+
+std::tuple<Tensor, Tensor> Tensor::max_dim(std::int64_t dim, bool keepdim, bool is_max) const {
+  const Tensor values = is_max ? xg::max(*this, {dim}, keepdim) : xg::min(*this, {dim}, keepdim);
+  return {values, is_max ? xg::argmax(*this, dim, keepdim) : xg::argmin(*this, dim, keepdim)};
+}
+
+Tensor Tensor::squeeze() const {
+  Shape kept;
+  for (auto d : shape())
+    if (d != 1) kept.push_back(d);
+  return xg::reshape(*this, kept);
+}
+
+Tensor Tensor::t() const {
+  if (dim() > 2) fail("t: expects a tensor of at most 2 dimensions, got ", dim(), "-d ", detail::shape_str(shape()),
+                      "; use transpose(dim0, dim1)");
+  return dim() < 2 ? *this : xg::transpose(*this, 0, 1);
+}
+
+Tensor& Tensor::detach_() {
+  if (!impl_) fail("detach_: the tensor is undefined");
+  impl_->grad_fn.reset();
+  impl_->output_nr = 0;
+  impl_->requires_grad = false;
+  return *this;
+}
+
+Tensor Tensor::expand(const Shape& target) const {
+  Shape shape = target;
+  const std::int64_t lead = static_cast<std::int64_t>(shape.size()) - dim();
+  if (lead < 0)
+    fail("expand: the target ", detail::shape_str(target), " has fewer axes than the tensor ", detail::shape_str(this->shape()));
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (shape[i] == -1) {
+      if (static_cast<std::int64_t>(i) < lead) fail("expand: -1 is not allowed for the new leading axis ", i);
+      shape[i] = this->shape()[i - static_cast<std::size_t>(lead)];
+    }
+  return xg::broadcast_to(*this, shape);
+}
+
+Tensor Tensor::relu() const { return xg::relu(*this); }
+Tensor Tensor::sigmoid() const { return xg::sigmoid(*this); }
+Tensor Tensor::tanh() const { return xg::tanh(*this); }
+Tensor Tensor::sin() const { return xg::sin(*this); }
+Tensor Tensor::cos() const { return xg::cos(*this); }
+Tensor Tensor::neg() const { return xg::neg(*this); }
+Tensor Tensor::square() const { return xg::mul(*this, *this); }
+Tensor Tensor::log1p() const { return xg::log1p(*this); }
+Tensor Tensor::expm1() const { return xg::expm1(*this); }
+Tensor Tensor::clamp(double min, double max) const { return xg::clamp(*this, min, max); }
+Tensor Tensor::softmax(std::int64_t dim) const { return xg::softmax(*this, dim); }
+Tensor Tensor::log_softmax(std::int64_t dim) const { return xg::log_softmax(*this, dim); }
+Tensor Tensor::add(const Tensor& other) const { return xg::add(*this, other); }
+Tensor Tensor::sub(const Tensor& other) const { return xg::sub(*this, other); }
+Tensor Tensor::mul(const Tensor& other) const { return xg::mul(*this, other); }
+Tensor Tensor::div(const Tensor& other) const { return xg::div(*this, other); }
+Tensor Tensor::mm(const Tensor& other) const {
+  if (dim() != 2 || other.dim() != 2)
+    fail("mm: expects two matrices, got ", detail::shape_str(shape()), " and ", detail::shape_str(other.shape()),
+         "; matmul broadcasts");
+  return xg::matmul(*this, other);
+}
+Tensor Tensor::eq(const Tensor& other) const { return xg::eq(*this, other); }
+Tensor Tensor::ne(const Tensor& other) const { return xg::ne(*this, other); }
+Tensor Tensor::lt(const Tensor& other) const { return xg::lt(*this, other); }
+Tensor Tensor::le(const Tensor& other) const { return xg::le(*this, other); }
+Tensor Tensor::gt(const Tensor& other) const { return xg::gt(*this, other); }
+Tensor Tensor::ge(const Tensor& other) const { return xg::ge(*this, other); }
+Tensor Tensor::index_select(std::int64_t dim, const Tensor& index) const { return xg::index_select(*this, dim, index); }
+Tensor Tensor::gather(std::int64_t dim, const Tensor& index) const { return xg::gather(*this, dim, index); }
+std::vector<Tensor> Tensor::chunk(std::int64_t chunks, std::int64_t dim) const { return xg::chunk(*this, chunks, dim); }
+std::vector<Tensor> Tensor::unbind(std::int64_t dim) const { return xg::unbind(*this, dim); }
+
+Tensor& Tensor::uniform_(double from, double to) {
+  check_inplace(*this, nullptr, "uniform_");
+  if (!is_floating(dtype())) fail("uniform_: expects a float tensor, got ", dtype_name(dtype()));
+  NoGradGuard no_grad;
+  return copy_(rand(shape(), dtype()) * (to - from) + from);
+}
+
+Tensor& Tensor::normal_(double mean, double std) {
+  check_inplace(*this, nullptr, "normal_");
+  if (!is_floating(dtype())) fail("normal_: expects a float tensor, got ", dtype_name(dtype()));
+  NoGradGuard no_grad;
+  return copy_(randn(shape(), dtype()) * std + mean);
 }
 
 }  // namespace xg

@@ -17,6 +17,8 @@ Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool bias, D
   create(in_features, out_features, bias, dtype);
 }
 
+Linear::Linear(const LinearOptions& o) { create(o.in_features(), o.out_features(), o.bias(), o.dtype()); }
+
 void Linear::create(std::int64_t in_features, std::int64_t out_features, bool bias, Dtype dtype) {
   detail::CallScope call("Linear");
   if (in_features <= 0 || out_features <= 0)
@@ -82,22 +84,27 @@ Tensor SiLU::forward(const Tensor& x) { return silu(x); }
 Tensor ELU::forward(const Tensor& x) { return elu(x, alpha_); }
 Tensor Flatten::forward(const Tensor& x) { return flatten(x, start_, end_); }
 
-Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype) {
-  detail::CallScope call("Embedding");
-  if (num_embeddings <= 0 || embedding_dim <= 0)
-    fail("Embedding: sizes must be positive, got num_embeddings=", num_embeddings, ", embedding_dim=", embedding_dim);
-  W = randn({num_embeddings, embedding_dim}, dtype);
-  register_parameter("W", W);
-}
+Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype)
+    : Embedding(EmbeddingOptions(num_embeddings, embedding_dim).dtype(dtype)) {}
 
 Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, std::int64_t padding_idx, Dtype dtype)
-    : Embedding(num_embeddings, embedding_dim, dtype) {
+    : Embedding(EmbeddingOptions(num_embeddings, embedding_dim).padding_idx(padding_idx).dtype(dtype)) {}
+
+Embedding::Embedding(const EmbeddingOptions& o) {
+  detail::CallScope call("Embedding");
+  const std::int64_t num_embeddings = o.num_embeddings(), embedding_dim = o.embedding_dim();
+  if (num_embeddings <= 0 || embedding_dim <= 0)
+    fail("Embedding: sizes must be positive, got num_embeddings=", num_embeddings, ", embedding_dim=", embedding_dim);
+  W = randn({num_embeddings, embedding_dim}, o.dtype());
+  register_parameter("W", W);
+  if (!o.has_padding_idx()) return;
+  const std::int64_t padding_idx = o.padding_idx();
   if (padding_idx < -num_embeddings || padding_idx >= num_embeddings)
     fail("Embedding: padding_idx ", padding_idx, " is out of range for ", num_embeddings, " embeddings");
   padding_idx_ = padding_idx < 0 ? padding_idx + num_embeddings : padding_idx;
   std::vector<double> keep(static_cast<std::size_t>(num_embeddings), 1.0);
   keep[static_cast<std::size_t>(padding_idx_)] = 0.0;
-  const Tensor mask = tensor(keep, {num_embeddings, 1}, dtype);
+  const Tensor mask = tensor(keep, {num_embeddings, 1}, o.dtype());
   {
     NoGradGuard no_grad;
     W.mul_(mask);  // the padding row starts at zero

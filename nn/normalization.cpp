@@ -2,6 +2,7 @@
 // and BatchNorm2d.
 #include <xgrad/detail/format.h>
 #include <xgrad/autograd.h>
+#include <xgrad/nn/functional.h>
 #include <xgrad/nn/layers.h>
 #include <xgrad/ops.h>
 #include <xgrad/random.h>
@@ -62,29 +63,23 @@ BatchNormBase::BatchNormBase(const char* name, BatchNormOptions options) : optio
   }
 }
 
-Tensor BatchNormBase::normalize(const Tensor& x, const Axes& axes, const Shape& stat_shape) {
+Tensor BatchNormBase::normalize(const Tensor& x) {
   const auto& o = options_;
-  const auto affine = [&](const Tensor& y) {
-    return o.affine() ? y * reshape(gamma, stat_shape) + reshape(beta, stat_shape) : y;
-  };
-  if (!is_training() && o.track_running_stats())
-    return affine((x - reshape(running_mean, stat_shape)) / sqrt(reshape(running_var, stat_shape) + o.eps()));
-  const Tensor mu = x.mean(axes, true);
-  const Tensor xc = x - mu;
-  const Tensor var = (xc * xc).mean(axes, true);  // biased: what the batch is normalised with
-  if (is_training() && o.track_running_stats()) {
+  const bool track = o.track_running_stats();
+  double m = 0.0;
+  if (is_training() && track) {
     NoGradGuard no_grad;
     num_batches_tracked.add_(1.0);
     // libtorch: the new batch's weight is momentum, or 1/t (a cumulative average) without one.
-    const double m = o.momentum() ? *o.momentum() : 1.0 / num_batches_tracked.item();
-    const double n = static_cast<double>(x.numel() / o.num_features());
-    const auto update = [&](Tensor& running, const Tensor& batch) {
-      running.mul_(1.0 - m).add_(reshape(batch.detach(), running.shape()).to(running.dtype()), m);
-    };
-    update(running_mean, mu);
-    update(running_var, var * (n / (n - 1.0)));  // unbiased, as PyTorch
+    m = o.momentum() ? *o.momentum() : 1.0 / num_batches_tracked.item();
   }
-  return affine(xc / sqrt(var + o.eps()));
+  return functional::batch_norm(x, track ? running_mean : Tensor(), track ? running_var : Tensor(),
+                                functional::BatchNormFuncOptions()
+                                    .weight(gamma)
+                                    .bias(beta)
+                                    .training(is_training() || !track)
+                                    .momentum(m)
+                                    .eps(o.eps()));
 }
 
 BatchNorm1d::BatchNorm1d(const BatchNormOptions& options) : BatchNormBase("BatchNorm1d", options) {}
@@ -101,7 +96,7 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
   if ((is_training() || !options().track_running_stats()) && x.shape()[0] < 2)
     fail("BatchNorm1d: training needs a batch of at least 2 (got ", detail::shape_str(x.shape()),
          "): the batch variance of one sample is 0");
-  return normalize(x, {0}, {1, C});
+  return normalize(x);
 }
 
 BatchNorm2d::BatchNorm2d(const BatchNormOptions& options) : BatchNormBase("BatchNorm2d", options) {}
@@ -117,7 +112,7 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
     fail("BatchNorm2d(", C, "): expected input (N, ", C, ", H, W), got ", detail::shape_str(x.shape()));
   if ((is_training() || !options().track_running_stats()) && x.shape()[0] * x.shape()[2] * x.shape()[3] < 2)
     fail("BatchNorm2d: training needs at least 2 values per channel (got ", detail::shape_str(x.shape()), ")");
-  return normalize(x, {0, 2, 3}, {1, C, 1, 1});
+  return normalize(x);
 }
 
 }  // namespace xg::nn

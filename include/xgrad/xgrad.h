@@ -13,10 +13,12 @@
 #include <xgrad/gradcheck.h>
 #include <xgrad/graphviz.h>
 #include <xgrad/nn/conv.h>
+#include <xgrad/nn/functional.h>
 #include <xgrad/nn/init.h>
 #include <xgrad/nn/layers.h>
 #include <xgrad/nn/losses.h>
 #include <xgrad/nn/module.h>
+#include <xgrad/nn/options.h>
 #include <xgrad/nn/recurrent.h>
 #include <xgrad/nn/save.h>
 #include <xgrad/nn/summary.h>

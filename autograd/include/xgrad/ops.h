@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include <xgrad/tensor.h>
@@ -102,6 +103,19 @@ Tensor mean(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
 /// Max / min over axes; the gradient is shared equally among tied maxima.
 Tensor max(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
 Tensor min(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
+/// libtorch's one-axis forms: `xg::sum(x, 1)`, and `xg::max(x, 1)` / `xg::min(x, 1)` giving
+/// (values, indices).
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+Tensor sum(const Tensor& x, I dim, bool keepdim = false) { return x.sum(dim, keepdim); }
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+Tensor mean(const Tensor& x, I dim, bool keepdim = false) { return x.mean(dim, keepdim); }
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+std::tuple<Tensor, Tensor> max(const Tensor& x, I dim, bool keepdim = false) { return x.max(dim, keepdim); }
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+std::tuple<Tensor, Tensor> min(const Tensor& x, I dim, bool keepdim = false) { return x.min(dim, keepdim); }
+/// libtorch's torch::max(a, b) / torch::min(a, b): elementwise, as maximum / minimum.
+inline Tensor max(const Tensor& a, const Tensor& b) { return maximum(a, b); }
+inline Tensor min(const Tensor& a, const Tensor& b) { return minimum(a, b); }
 /// Variance, numpy's convention: divided by n - ddof (ddof = 0 by default).
 Tensor var(const Tensor& x, const Axes& axes = {}, bool keepdims = false, std::int64_t ddof = 0);
 /// Index of the max / min of the flattened tensor, or along an axis (int64, not differentiable).
@@ -231,6 +245,10 @@ Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value 
 // ---- resampling (autograd/ops_resize.cpp) ----
 /// F::interpolate's modes for 2-D images.
 enum class InterpolateMode { Nearest, Bilinear, Bicubic };
+/// libtorch's mode tags: `.mode(xg::kBilinear)`.
+inline constexpr InterpolateMode kNearest = InterpolateMode::Nearest;
+inline constexpr InterpolateMode kBilinear = InterpolateMode::Bilinear;
+inline constexpr InterpolateMode kBicubic = InterpolateMode::Bicubic;
 /// Resizes x (N, C, H, W) to `size` as PyTorch's F::interpolate: nearest (PyTorch's
 /// floor rule), bilinear, or bicubic (Keys' kernel with a = -0.75, borders replicated), with
 /// align_corners as PyTorch's (not allowed for nearest). Separable: two products with fixed

@@ -10,6 +10,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -168,11 +169,72 @@ class Tensor {
   /// `length` entries of axis `dim` from `start`, as libtorch's narrow (must fit).
   Tensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
 
+  // ---- libtorch's spellings (each means what it means in libtorch; see docs/libtorch.md) ----
+  /// The shape (libtorch's IntArrayRef sizes()).
+  const Shape& sizes() const { return shape(); }
+  /// One-axis reductions: `x.sum(1)`, `x.mean(-1, true)` (a list of axes takes the forms above).
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor sum(I dim, bool keepdim = false) const { return sum(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor mean(I dim, bool keepdim = false) const { return mean(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
+  /// (values, indices) of the maximum / minimum along `dim`, as libtorch's `x.max(1)`; the
+  /// first of tied maxima. (`x.max()` and `x.max({axes})` give the values only.)
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  std::tuple<Tensor, Tensor> max(I dim, bool keepdim = false) const { return max_dim(static_cast<std::int64_t>(dim), keepdim, true); }
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  std::tuple<Tensor, Tensor> min(I dim, bool keepdim = false) const { return max_dim(static_cast<std::int64_t>(dim), keepdim, false); }
+  /// Every axis of size 1 removed (libtorch's squeeze()).
+  Tensor squeeze() const;
+  /// The transpose of a matrix; a 0-d or 1-d tensor itself (libtorch's t()).
+  Tensor t() const;
+  /// libtorch's view: the same storage with a new shape (one entry may be -1). xgrad's
+  /// tensors are always contiguous, so it is reshape, and always a view.
+  Tensor view(const Shape& shape) const { return reshape(shape); }
+  /// Returns the tensor itself: xgrad's tensors are always contiguous (libtorch copies a
+  /// non-contiguous one; here there is none).
+  Tensor contiguous() const { return *this; }
+  /// Cuts this tensor from the graph in place: no grad_fn, requires_grad false.
+  Tensor& detach_();
+  /// Repeats size-1 axes to `shape` (-1 keeps an axis), libtorch's expand (a copy here).
+  Tensor expand(const Shape& shape) const;
+  Tensor relu() const;
+  Tensor sigmoid() const;
+  Tensor tanh() const;
+  Tensor sin() const;
+  Tensor cos() const;
+  Tensor neg() const;
+  Tensor square() const;
+  Tensor log1p() const;
+  Tensor expm1() const;
+  Tensor clamp(double min, double max) const;
+  Tensor softmax(std::int64_t dim) const;
+  Tensor log_softmax(std::int64_t dim) const;
+  Tensor add(const Tensor& other) const;
+  Tensor sub(const Tensor& other) const;
+  Tensor mul(const Tensor& other) const;
+  Tensor div(const Tensor& other) const;
+  /// Matrix product of 2-D tensors (libtorch's mm; matmul broadcasts).
+  Tensor mm(const Tensor& other) const;
+  Tensor eq(const Tensor& other) const;
+  Tensor ne(const Tensor& other) const;
+  Tensor lt(const Tensor& other) const;
+  Tensor le(const Tensor& other) const;
+  Tensor gt(const Tensor& other) const;
+  Tensor ge(const Tensor& other) const;
+  Tensor index_select(std::int64_t dim, const Tensor& index) const;
+  Tensor gather(std::int64_t dim, const Tensor& index) const;
+  std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
+  std::vector<Tensor> unbind(std::int64_t dim = 0) const;
+  /// In-place fills from the global generator (libtorch's uniform_, normal_; not recorded).
+  Tensor& uniform_(double from = 0.0, double to = 1.0);
+  Tensor& normal_(double mean = 0.0, double std = 1.0);
+
   /// Internal handle, for the library's own layers.
   const std::shared_ptr<detail::TensorImpl>& impl() const { return impl_; }
 
  private:
   unsigned add_hook(std::function<Tensor(const Tensor&)> hook) const;
+  std::tuple<Tensor, Tensor> max_dim(std::int64_t dim, bool keepdim, bool is_max) const;
   std::shared_ptr<detail::TensorImpl> impl_;
 };
 

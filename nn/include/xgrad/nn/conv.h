@@ -197,10 +197,21 @@ class AvgPool2d : public Module {
   AvgPool2dOptions options_;
 };
 
+class AdaptiveAvgPool2dOptions {
+ public:
+  AdaptiveAvgPool2dOptions(Int2 output_size) : output_size_(output_size) {}  // NOLINT: implicit, as libtorch
+  AdaptiveAvgPool2dOptions& output_size(Int2 v) { output_size_ = v; return *this; }
+  Int2 output_size() const { return output_size_; }
+
+ private:
+  Int2 output_size_;
+};
+
 /// Averages each channel down to output_size cells; AdaptiveAvgPool2d(1) is global average pooling.
 class AdaptiveAvgPool2d : public Module {
  public:
   explicit AdaptiveAvgPool2d(Int2 output_size) : output_size_(output_size) {}
+  explicit AdaptiveAvgPool2d(const AdaptiveAvgPool2dOptions& options) : output_size_(options.output_size()) {}
   Tensor forward(const Tensor& x) override;
 
  private:

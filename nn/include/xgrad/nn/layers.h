@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <xgrad/nn/module.h>
+#include <xgrad/nn/options.h>
 
 namespace xg::nn {
 
@@ -18,6 +19,7 @@ namespace xg::nn {
 class Linear : public Module {
  public:
   Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true, Dtype dtype = kFloat32);
+  explicit Linear(const LinearOptions& options);
   Tensor forward(const Tensor& x) override;
   /// PyTorch's weight (out, in) is W transposed; bias is b.
   std::vector<TorchName> torch_names() const override { return {{"W", "weight", true}, {"b", "bias"}}; }
@@ -64,6 +66,7 @@ class ReLU : public Module {
 class LeakyReLU : public Module {
  public:
   explicit LeakyReLU(double slope = 0.01) : slope_(slope) {}
+  explicit LeakyReLU(const LeakyReLUOptions& options) : slope_(options.negative_slope()) {}
   Tensor forward(const Tensor& x) override;
 
  private:
@@ -81,6 +84,7 @@ class Softplus : public Module {
 class GELU : public Module {
  public:
   explicit GELU(std::string approximate = "none");
+  explicit GELU(const GELUOptions& options) : GELU(options.approximate()) {}
   Tensor forward(const Tensor& x) override;
 
  private:
@@ -95,6 +99,7 @@ class SiLU : public Module {
 class ELU : public Module {
  public:
   explicit ELU(double alpha = 1.0) : alpha_(alpha) {}
+  explicit ELU(const ELUOptions& options) : alpha_(options.alpha()) {}
   Tensor forward(const Tensor& x) override;
 
  private:
@@ -103,6 +108,7 @@ class ELU : public Module {
 class Softmax : public Module {
  public:
   explicit Softmax(std::int64_t axis = -1) : axis_(axis) {}
+  explicit Softmax(const SoftmaxOptions& options) : axis_(options.dim()) {}
   Tensor forward(const Tensor& x) override;
 
  private:
@@ -116,6 +122,7 @@ class Identity : public Module {
 class Flatten : public Module {
  public:
   explicit Flatten(std::int64_t start_dim = 1, std::int64_t end_dim = -1) : start_(start_dim), end_(end_dim) {}
+  explicit Flatten(const FlattenOptions& options) : start_(options.start_dim()), end_(options.end_dim()) {}
   Tensor forward(const Tensor& x) override;
 
  private:
@@ -129,6 +136,7 @@ class Dropout : public Module {
  public:
   enum class Mode { Inverted, Textbook };
   explicit Dropout(double p = 0.5, Mode mode = Mode::Inverted);
+  explicit Dropout(const DropoutOptions& options) : Dropout(options.p()) {}
   Tensor forward(const Tensor& x) override;
 
  private:
@@ -189,9 +197,9 @@ class BatchNormBase : public Module {
 
  protected:
   BatchNormBase(const char* name, BatchNormOptions options);
-  /// x normalised over `axes` (those other than the channel axis 1) with statistics of
-  /// shape `stat_shape` (1 at the reduced axes).
-  Tensor normalize(const Tensor& x, const Axes& axes, const Shape& stat_shape);
+  /// x normalised over every axis but the channel axis 1 (functional::batch_norm), the
+  /// running statistics and batch counter updated in training.
+  Tensor normalize(const Tensor& x);
 
  private:
   BatchNormOptions options_;
@@ -241,6 +249,7 @@ class BatchNorm2d : public BatchNormBase {
 class Dropout2d : public Module {
  public:
   explicit Dropout2d(double p = 0.5);
+  explicit Dropout2d(const Dropout2dOptions& options) : Dropout2d(options.p()) {}
   Tensor forward(const Tensor& x) override;
 
  private:
@@ -255,6 +264,8 @@ class Embedding : public Module {
  public:
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype = kFloat32);
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, std::int64_t padding_idx, Dtype dtype = kFloat32);
+  /// libtorch's form: `Embedding(EmbeddingOptions(100, 16).padding_idx(0))`.
+  explicit Embedding(const EmbeddingOptions& options);
   Tensor forward(const Tensor& indices) override;
   std::vector<TorchName> torch_names() const override { return {{"W", "weight"}}; }
   /// The padding row, or -1 when there is none.
@@ -271,6 +282,8 @@ class Embedding : public Module {
 class LayerNorm : public Module {
  public:
   explicit LayerNorm(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true, Dtype dtype = kFloat32);
+  explicit LayerNorm(const LayerNormOptions& options)
+      : LayerNorm(options.normalized_shape(), options.eps(), options.elementwise_affine(), options.dtype()) {}
   Tensor forward(const Tensor& x) override;
   std::vector<TorchName> torch_names() const override { return {{"gamma", "weight"}, {"beta", "bias"}}; }
   Tensor gamma, beta;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <xgrad/nn/module.h>
+#include <xgrad/nn/options.h>
 
 namespace xg::nn {
 
@@ -25,8 +26,13 @@ class RNNOptions {
   RNNOptions(std::int64_t input_size, std::int64_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
   /// Stacked layers; layer l > 0 reads layer l - 1's output sequence.
   RNNOptions& num_layers(std::int64_t v) { num_layers_ = v; return *this; }
-  /// "tanh" or "relu" (RNN only; LSTM and GRU have fixed gates).
+  /// "tanh" or "relu" (RNN only; LSTM and GRU have fixed gates); or libtorch's tags
+  /// xg::kTanh, xg::kReLU.
   RNNOptions& nonlinearity(std::string v) { nonlinearity_ = std::move(v); return *this; }
+  RNNOptions& nonlinearity(Nonlinearity v) {
+    nonlinearity_ = v == Nonlinearity::Tanh ? "tanh" : v == Nonlinearity::ReLU ? "relu" : "(not tanh or relu)";
+    return *this;
+  }
   /// Whether the layers have the biases b_ih and b_hh.
   RNNOptions& bias(bool v) { bias_ = v; return *this; }
   /// Input and output as (N, T, features) instead of (T, N, features); states keep (L·D, N, H).
@@ -123,6 +129,36 @@ class GRU : public RNNBase {
   std::tuple<Tensor, Tensor> operator()(const Tensor& x, const Tensor& h0) { return call_h(x, h0); }
 };
 
+/// Options of RNNCell, LSTMCell and GRUCell, as libtorch's RNNCellOptions / LSTMCellOptions /
+/// GRUCellOptions.
+class RNNCellOptions {
+ public:
+  RNNCellOptions(std::int64_t input_size, std::int64_t hidden_size) : input_size_(input_size), hidden_size_(hidden_size) {}
+  RNNCellOptions& input_size(std::int64_t v) { input_size_ = v; return *this; }
+  std::int64_t input_size() const { return input_size_; }
+  RNNCellOptions& hidden_size(std::int64_t v) { hidden_size_ = v; return *this; }
+  std::int64_t hidden_size() const { return hidden_size_; }
+  RNNCellOptions& bias(bool v) { bias_ = v; return *this; }
+  bool bias() const { return bias_; }
+  /// RNNCell only: "tanh" or "relu", or xg::kTanh / xg::kReLU.
+  RNNCellOptions& nonlinearity(std::string v) { nonlinearity_ = std::move(v); return *this; }
+  RNNCellOptions& nonlinearity(Nonlinearity v) {
+    nonlinearity_ = v == Nonlinearity::Tanh ? "tanh" : v == Nonlinearity::ReLU ? "relu" : "(not tanh or relu)";
+    return *this;
+  }
+  const std::string& nonlinearity() const { return nonlinearity_; }
+  RNNCellOptions& dtype(Dtype v) { dtype_ = v; return *this; }
+  Dtype dtype() const { return dtype_; }
+
+ private:
+  std::int64_t input_size_, hidden_size_;
+  bool bias_ = true;
+  std::string nonlinearity_ = "tanh";
+  Dtype dtype_ = kFloat32;
+};
+using LSTMCellOptions = RNNCellOptions;
+using GRUCellOptions = RNNCellOptions;
+
 /// One time step: parameters weight_ih (G·H, I), weight_hh (G·H, H), bias_ih, bias_hh.
 /// Inputs are (N, I) or unbatched (I); states (N, H) or (H).
 class RNNCellBase : public Module {
@@ -149,6 +185,8 @@ class RNNCell : public RNNCellBase {
   /// nonlinearity "tanh" or "relu".
   RNNCell(std::int64_t input_size, std::int64_t hidden_size, bool bias = true, std::string nonlinearity = "tanh",
           Dtype dtype = kFloat32);
+  explicit RNNCell(const RNNCellOptions& o)
+      : RNNCell(o.input_size(), o.hidden_size(), o.bias(), o.nonlinearity(), o.dtype()) {}
   /// The next hidden state from a zero one.
   Tensor forward(const Tensor& x) override { return forward(x, Tensor()); }
   Tensor forward(const Tensor& x, const Tensor& h);
@@ -162,6 +200,7 @@ class RNNCell : public RNNCellBase {
 class LSTMCell : public RNNCellBase {
  public:
   LSTMCell(std::int64_t input_size, std::int64_t hidden_size, bool bias = true, Dtype dtype = kFloat32);
+  explicit LSTMCell(const LSTMCellOptions& o) : LSTMCell(o.input_size(), o.hidden_size(), o.bias(), o.dtype()) {}
   /// The next h from a zero state (the one-tensor Module interface).
   Tensor forward(const Tensor& x) override { return std::get<0>(forward(x, {})); }
   /// The next (h, c) from (h, c) (undefined = zeros).
@@ -173,6 +212,7 @@ class LSTMCell : public RNNCellBase {
 class GRUCell : public RNNCellBase {
  public:
   GRUCell(std::int64_t input_size, std::int64_t hidden_size, bool bias = true, Dtype dtype = kFloat32);
+  explicit GRUCell(const GRUCellOptions& o) : GRUCell(o.input_size(), o.hidden_size(), o.bias(), o.dtype()) {}
   Tensor forward(const Tensor& x) override { return forward(x, Tensor()); }
   Tensor forward(const Tensor& x, const Tensor& h);
   using Module::operator();

@@ -1,0 +1,156 @@
+// torch::nn::functional's forms that do more than forward their options (nn/functional.h).
+#include <xgrad/detail/format.h>
+
+#include <xgrad/autograd.h>
+#include <xgrad/nn/functional.h>
+#include <xgrad/random.h>
+
+#include "nn/loss_checks.h"
+#include "tensor/checked.h"
+
+namespace xg::nn::functional {
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Conv2dFuncOptions& o) {
+  return xg::conv2d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
+}
+
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const ConvTranspose2dFuncOptions& o) {
+  return xg::conv_transpose2d(x, weight, o.bias(), o.stride(), o.padding(), o.output_padding(), o.groups(), o.dilation());
+}
+
+Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& o) {
+  return xg::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+}
+
+Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& o) {
+  return xg::avg_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
+}
+
+Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& o) {
+  if (o.size().size() != 2)
+    fail("interpolate: expected a size of 2 values (H, W) for a 4-D input, got ", o.size().size(),
+         " (scale_factor is not supported: give the size)");
+  return xg::interpolate(x, {o.size()[0], o.size()[1]}, o.mode(), o.align_corners().value_or(false));
+}
+
+Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& o) {
+  detail::CallScope call("dropout2d");
+  if (!(o.p() >= 0 && o.p() <= 1)) fail("dropout2d: probability must be in [0, 1], got ", o.p());
+  if (x.dim() != 4) fail("dropout2d: expected input (N, C, H, W), got ", detail::shape_str(x.shape()));
+  if (!o.training() || o.p() == 0) return x;
+  if (o.p() == 1) return x * 0.0;
+  // One draw per (sample, channel), broadcast over the plane.
+  const Tensor keep = rand({x.shape()[0], x.shape()[1], 1, 1}, x.dtype()) >= o.p();
+  return x * keep / (1.0 - o.p());
+}
+
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const BatchNormFuncOptions& o) {
+  detail::CallScope call("batch_norm");
+  if (!x.defined() || x.dim() < 2) fail("batch_norm: expected an input (N, C, ...), got ", x.defined() ? detail::shape_str(x.shape()) : "an undefined tensor");
+  const std::int64_t C = x.shape()[1];
+  Shape stat_shape(static_cast<std::size_t>(x.dim()), 1);
+  stat_shape[1] = C;
+  Axes axes;
+  for (std::int64_t a = 0; a < x.dim(); ++a)
+    if (a != 1) axes.push_back(a);
+  const Shape per_channel{C};
+  for (const auto& [t, what] : {std::pair<const Tensor*, const char*>{&running_mean, "running_mean"}, {&running_var, "running_var"},
+                               {&o.weight(), "weight"}, {&o.bias(), "bias"}})
+    if (t->defined() && t->shape() != per_channel)
+      fail("batch_norm: ", what, " has shape ", detail::shape_str(t->shape()), ", expected (", C, ") for input ",
+           detail::shape_str(x.shape()));
+  const bool batch_stats = o.training() || !running_mean.defined() || !running_var.defined();
+  const auto affine = [&](Tensor y) {
+    if (o.weight().defined()) y = y * reshape(o.weight(), stat_shape);
+    if (o.bias().defined()) y = y + reshape(o.bias(), stat_shape);
+    return y;
+  };
+  if (!batch_stats) return affine((x - reshape(running_mean, stat_shape)) / sqrt(reshape(running_var, stat_shape) + o.eps()));
+  const double n = static_cast<double>(x.numel() / std::max<std::int64_t>(C, 1));
+  if (n < 2) fail("batch_norm: training needs more than one value per channel, got input ", detail::shape_str(x.shape()));
+  const Tensor mu = x.mean(axes, true);
+  const Tensor xc = x - mu;
+  const Tensor var = (xc * xc).mean(axes, true);  // biased: what the batch is normalised with
+  if (o.training()) {
+    NoGradGuard no_grad;
+    const double m = o.momentum();
+    const auto update = [&](const Tensor& running, const Tensor& batch) {
+      if (!running.defined()) return;
+      Tensor r = running;
+      r.mul_(1.0 - m).add_(reshape(batch.detach(), per_channel).to(r.dtype()), m);
+    };
+    update(running_mean, mu);
+    update(running_var, var * (n / (n - 1.0)));  // unbiased, as PyTorch
+  }
+  return affine(xc / sqrt(var + o.eps()));
+}
+
+Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& o) {
+  detail::CallScope call("embedding");
+  if (!weight.defined() || weight.dim() != 2)
+    fail("embedding: expected a weight (num_embeddings, dim), got ", weight.defined() ? detail::shape_str(weight.shape()) : "an undefined tensor");
+  const std::int64_t n = weight.shape()[0];
+  if (input.dtype() != kInt64) fail("embedding: indices must be int64, got ", dtype_name(input.dtype()));
+  Shape shape = input.shape();
+  shape.push_back(weight.shape()[1]);
+  const Tensor flat = reshape(input, {-1});
+  Tensor rows = index_select(weight, 0, flat);
+  if (o.padding_idx()) {
+    const std::int64_t pad = *o.padding_idx() < 0 ? *o.padding_idx() + n : *o.padding_idx();
+    if (pad < 0 || pad >= n) fail("embedding: padding_idx ", *o.padding_idx(), " is out of range for ", n, " embeddings");
+    // The padding positions read the weight without a gradient into it.
+    const Tensor is_pad = (flat == static_cast<double>(pad)).to(weight.dtype()).reshape({-1, 1});
+    rows = rows * (1.0 - is_pad) + index_select(weight.detach(), 0, flat) * is_pad;
+  }
+  return reshape(rows, shape);
+}
+
+namespace {
+Tensor reduce(const Tensor& losses, Reduction r) {
+  switch (r) {
+    case Reduction::None:
+      return losses;
+    case Reduction::Sum:
+      return losses.sum();
+    case Reduction::Mean:
+      break;
+  }
+  return losses.mean();
+}
+}  // namespace
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& o) {
+  detail_loss::require_same_shape("mse_loss", input, target);
+  const Tensor d = input - target;
+  return reduce(d * d, o.reduction());
+}
+
+Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& o) {
+  detail_loss::require_same_shape("l1_loss", input, target);
+  return reduce(abs(input - target), o.reduction());
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& o) {
+  detail_loss::require_same_shape("huber_loss", input, target);
+  if (!(o.delta() > 0)) fail("huber_loss: delta must be positive, got ", o.delta());
+  // As nn::huber: on the signed residual, strict < at the seam (PyTorch's second derivative).
+  const Tensor d = input - target;
+  const Tensor small = abs(d) < o.delta();
+  return reduce(where(small, 0.5 * d * d, o.delta() * (abs(d) - 0.5 * o.delta())), o.reduction());
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BinaryCrossEntropyFuncOptions& o) {
+  if (o.reduction() == Reduction::None)
+    fail("binary_cross_entropy: reduction none is not supported (PyTorch's gradient at p = 0 and 1 is defined "
+         "for the mean); use mean or sum");
+  const Tensor mean = nn::binary_cross_entropy(input, target);
+  return o.reduction() == Reduction::Sum ? mean * static_cast<double>(input.numel()) : mean;
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BinaryCrossEntropyWithLogitsFuncOptions& o) {
+  detail_loss::require_same_shape("binary_cross_entropy_with_logits", input, target);
+  return reduce(xg::softplus(input) - input * target, o.reduction());
+}
+
+}  // namespace xg::nn::functional

@@ -1,0 +1,246 @@
+// libtorch's torch::nn::functional: the same function names and *FuncOptions, each meaning
+// what it means there, so that `namespace F = xg::nn::functional;` makes libtorch's
+//   F::conv2d(x, w, F::Conv2dFuncOptions().stride(1).padding(1))
+//   F::cross_entropy(logits, target, F::CrossEntropyFuncOptions().ignore_index(-100))
+// compile unchanged. Weights are in PyTorch's layouts (F::linear's weight is (out, in)).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <xgrad/nn/conv.h>
+#include <xgrad/nn/layers.h>
+#include <xgrad/nn/losses.h>
+#include <xgrad/nn/options.h>
+#include <xgrad/ops.h>
+
+namespace xg::nn::functional {
+
+// ---- activations ----
+inline Tensor relu(const Tensor& x) { return xg::relu(x); }
+using LeakyReLUFuncOptions = LeakyReLUOptions;
+inline Tensor leaky_relu(const Tensor& x, const LeakyReLUFuncOptions& o = {}) { return xg::leaky_relu(x, o.negative_slope()); }
+using GELUFuncOptions = GELUOptions;
+inline Tensor gelu(const Tensor& x, const GELUFuncOptions& o = {}) { return xg::gelu(x, o.approximate()); }
+using ELUFuncOptions = ELUOptions;
+inline Tensor elu(const Tensor& x, const ELUFuncOptions& o = {}) { return xg::elu(x, o.alpha()); }
+inline Tensor silu(const Tensor& x) { return xg::silu(x); }
+inline Tensor softplus(const Tensor& x) { return xg::softplus(x); }
+using SoftmaxFuncOptions = SoftmaxOptions;
+using LogSoftmaxFuncOptions = SoftmaxOptions;
+inline Tensor softmax(const Tensor& x, const SoftmaxFuncOptions& o) { return xg::softmax(x, o.dim()); }
+inline Tensor log_softmax(const Tensor& x, const LogSoftmaxFuncOptions& o) { return xg::log_softmax(x, o.dim()); }
+
+// ---- linear and convolution (PyTorch's weight layouts) ----
+/// x Wᵀ + b with weight (out, in), as libtorch's F::linear.
+inline Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor()) {
+  return xg::linear_t(x, weight, bias);
+}
+
+class Conv2dFuncOptions {
+ public:
+  Conv2dFuncOptions& bias(const Tensor& v) { bias_ = v; return *this; }
+  const Tensor& bias() const { return bias_; }
+  Conv2dFuncOptions& stride(Int2 v) { stride_ = v; return *this; }
+  Int2 stride() const { return stride_; }
+  Conv2dFuncOptions& padding(Int2 v) { padding_ = v; return *this; }
+  Int2 padding() const { return padding_; }
+  Conv2dFuncOptions& dilation(Int2 v) { dilation_ = v; return *this; }
+  Int2 dilation() const { return dilation_; }
+  Conv2dFuncOptions& groups(std::int64_t v) { groups_ = v; return *this; }
+  std::int64_t groups() const { return groups_; }
+
+ private:
+  Tensor bias_;
+  Int2 stride_ = 1, padding_ = 0, dilation_ = 1;
+  std::int64_t groups_ = 1;
+};
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Conv2dFuncOptions& options = {});
+
+class ConvTranspose2dFuncOptions {
+ public:
+  ConvTranspose2dFuncOptions& bias(const Tensor& v) { bias_ = v; return *this; }
+  const Tensor& bias() const { return bias_; }
+  ConvTranspose2dFuncOptions& stride(Int2 v) { stride_ = v; return *this; }
+  Int2 stride() const { return stride_; }
+  ConvTranspose2dFuncOptions& padding(Int2 v) { padding_ = v; return *this; }
+  Int2 padding() const { return padding_; }
+  ConvTranspose2dFuncOptions& output_padding(Int2 v) { output_padding_ = v; return *this; }
+  Int2 output_padding() const { return output_padding_; }
+  ConvTranspose2dFuncOptions& groups(std::int64_t v) { groups_ = v; return *this; }
+  std::int64_t groups() const { return groups_; }
+  ConvTranspose2dFuncOptions& dilation(Int2 v) { dilation_ = v; return *this; }
+  Int2 dilation() const { return dilation_; }
+
+ private:
+  Tensor bias_;
+  Int2 stride_ = 1, padding_ = 0, output_padding_ = 0, dilation_ = 1;
+  std::int64_t groups_ = 1;
+};
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const ConvTranspose2dFuncOptions& options = {});
+
+// ---- pooling and resizing ----
+using MaxPool2dFuncOptions = MaxPool2dOptions;
+Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& options);
+using AvgPool2dFuncOptions = AvgPool2dOptions;
+Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& options);
+using AdaptiveAvgPool2dFuncOptions = AdaptiveAvgPool2dOptions;
+inline Tensor adaptive_avg_pool2d(const Tensor& x, const AdaptiveAvgPool2dFuncOptions& o) {
+  return xg::adaptive_avg_pool2d(x, o.output_size());
+}
+
+/// F::pad's constant mode: pads in libtorch's order (last axis first), and the fill value.
+class PadFuncOptions {
+ public:
+  PadFuncOptions(std::vector<std::int64_t> pad) : pad_(std::move(pad)) {}  // NOLINT: implicit, as libtorch
+  PadFuncOptions& pad(std::vector<std::int64_t> v) { pad_ = std::move(v); return *this; }
+  const std::vector<std::int64_t>& pad() const { return pad_; }
+  PadFuncOptions& value(double v) { value_ = v; return *this; }
+  double value() const { return value_; }
+
+ private:
+  std::vector<std::int64_t> pad_;
+  double value_ = 0.0;
+};
+inline Tensor pad(const Tensor& x, const PadFuncOptions& o) { return xg::pad(x, o.pad(), o.value()); }
+
+/// F::interpolate by output size (no scale_factor): `.size({28, 28}).mode(xg::kBilinear)`.
+class InterpolateFuncOptions {
+ public:
+  InterpolateFuncOptions& size(std::vector<std::int64_t> v) { size_ = std::move(v); return *this; }
+  const std::vector<std::int64_t>& size() const { return size_; }
+  /// libtorch's default is nearest.
+  InterpolateFuncOptions& mode(InterpolateMode v) { mode_ = v; return *this; }
+  InterpolateMode mode() const { return mode_; }
+  InterpolateFuncOptions& align_corners(bool v) { align_corners_ = v; return *this; }
+  std::optional<bool> align_corners() const { return align_corners_; }
+
+ private:
+  std::vector<std::int64_t> size_;
+  InterpolateMode mode_ = InterpolateMode::Nearest;
+  std::optional<bool> align_corners_;
+};
+Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& options);
+
+// ---- dropout and normalisation ----
+class DropoutFuncOptions {
+ public:
+  DropoutFuncOptions& p(double v) { p_ = v; return *this; }
+  double p() const { return p_; }
+  DropoutFuncOptions& training(bool v) { training_ = v; return *this; }
+  bool training() const { return training_; }
+  /// Accepted and ignored: xgrad's dropout always makes a new tensor.
+  DropoutFuncOptions& inplace(bool v) { inplace_ = v; return *this; }
+  bool inplace() const { return inplace_; }
+
+ private:
+  double p_ = 0.5;
+  bool training_ = true, inplace_ = false;
+};
+using Dropout2dFuncOptions = DropoutFuncOptions;
+inline Tensor dropout(const Tensor& x, const DropoutFuncOptions& o = {}) { return xg::dropout(x, o.p(), o.training()); }
+/// Whole channels of (N, C, H, W) zeroed with probability p, the rest scaled by 1/(1 - p).
+Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& options = {});
+
+/// F::batch_norm: normalises over every axis but the channel axis 1. In training (or with
+/// undefined running statistics) with the batch's mean and biased variance, updating the
+/// running statistics in place (momentum: the new batch's weight; the unbiased variance);
+/// otherwise with the running statistics.
+class BatchNormFuncOptions {
+ public:
+  BatchNormFuncOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  const Tensor& weight() const { return weight_; }
+  BatchNormFuncOptions& bias(const Tensor& v) { bias_ = v; return *this; }
+  const Tensor& bias() const { return bias_; }
+  BatchNormFuncOptions& training(bool v) { training_ = v; return *this; }
+  bool training() const { return training_; }
+  BatchNormFuncOptions& momentum(double v) { momentum_ = v; return *this; }
+  double momentum() const { return momentum_; }
+  BatchNormFuncOptions& eps(double v) { eps_ = v; return *this; }
+  double eps() const { return eps_; }
+
+ private:
+  Tensor weight_, bias_;
+  bool training_ = false;
+  double momentum_ = 0.1, eps_ = 1e-5;
+};
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                  const BatchNormFuncOptions& options = {});
+
+class LayerNormFuncOptions {
+ public:
+  LayerNormFuncOptions(Shape normalized_shape) : shape_(std::move(normalized_shape)) {}  // NOLINT: implicit, as libtorch
+  const Shape& normalized_shape() const { return shape_; }
+  LayerNormFuncOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  const Tensor& weight() const { return weight_; }
+  LayerNormFuncOptions& bias(const Tensor& v) { bias_ = v; return *this; }
+  const Tensor& bias() const { return bias_; }
+  LayerNormFuncOptions& eps(double v) { eps_ = v; return *this; }
+  double eps() const { return eps_; }
+
+ private:
+  Shape shape_;
+  Tensor weight_, bias_;
+  double eps_ = 1e-5;
+};
+inline Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
+  return xg::layer_norm(x, o.normalized_shape(), o.weight(), o.bias(), o.eps());
+}
+
+class EmbeddingFuncOptions {
+ public:
+  /// That index's rows of the output receive no gradient into the weight.
+  EmbeddingFuncOptions& padding_idx(std::int64_t v) { padding_idx_ = v; return *this; }
+  std::optional<std::int64_t> padding_idx() const { return padding_idx_; }
+
+ private:
+  std::optional<std::int64_t> padding_idx_;
+};
+/// The rows of weight (num_embeddings, dim) at int64 indices of any shape.
+Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& options = {});
+
+inline Tensor one_hot(const Tensor& labels, std::int64_t num_classes) { return xg::one_hot(labels, num_classes); }
+
+// ---- losses ----
+using CrossEntropyFuncOptions = CrossEntropyLossOptions;
+inline Tensor cross_entropy(const Tensor& x, const Tensor& t, const CrossEntropyFuncOptions& o = {}) {
+  return nn::cross_entropy(x, t, o);
+}
+using NLLLossFuncOptions = NLLLossOptions;
+inline Tensor nll_loss(const Tensor& x, const Tensor& t, const NLLLossFuncOptions& o = {}) { return nn::nll_loss(x, t, o); }
+
+/// The reduction option of the elementwise losses (MSELossFuncOptions, ...).
+class ReductionOptions {
+ public:
+  ReductionOptions& reduction(Reduction v) { reduction_ = v; return *this; }
+  Reduction reduction() const { return reduction_; }
+
+ private:
+  Reduction reduction_ = Reduction::Mean;
+};
+using MSELossFuncOptions = ReductionOptions;
+using L1LossFuncOptions = ReductionOptions;
+using BinaryCrossEntropyWithLogitsFuncOptions = ReductionOptions;
+/// binary_cross_entropy: mean (default) or sum; its PyTorch gradient at p = 0 and 1 has no
+/// per-element form, so reduction none is an error.
+using BinaryCrossEntropyFuncOptions = ReductionOptions;
+class HuberLossFuncOptions {
+ public:
+  HuberLossFuncOptions& reduction(Reduction v) { reduction_ = v; return *this; }
+  Reduction reduction() const { return reduction_; }
+  HuberLossFuncOptions& delta(double v) { delta_ = v; return *this; }
+  double delta() const { return delta_; }
+
+ private:
+  Reduction reduction_ = Reduction::Mean;
+  double delta_ = 1.0;
+};
+Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& options = {});
+Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options = {});
+Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& options = {});
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BinaryCrossEntropyFuncOptions& options = {});
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BinaryCrossEntropyWithLogitsFuncOptions& options = {});
+
+}  // namespace xg::nn::functional
