@@ -26,19 +26,19 @@ Batch TensorDataset::get_batch(const Tensor& indices) const {
 }
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, std::int64_t batch_size, DataLoaderOptions options)
-    : dataset_(std::move(dataset)), batch_size_(batch_size), options_(options), gen_(options.seed) {
+    : dataset_(std::move(dataset)), batch_size_(batch_size), options_(options), gen_(options.seed()) {
   if (!dataset_) fail("DataLoader: the dataset is null");
   if (batch_size <= 0) fail("DataLoader: batch_size must be positive, got ", batch_size);
   if (dataset_->size() == 0) fail("DataLoader: the dataset is empty");
-  if (options_.sampler && options_.replacement)
+  if (options_.sampler() && options_.replacement())
     fail("DataLoader: a sampler and sampling with replacement exclude each other");
   order_.resize(static_cast<std::size_t>(dataset_->size()));
   for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<std::int64_t>(i);
-  if (options_.sampler) order_ = sampled_order();
+  if (options_.sampler()) order_ = sampled_order();
 }
 
 std::vector<std::int64_t> DataLoader::sampled_order() const {
-  std::vector<std::int64_t> order = options_.sampler->indices(dataset_->size());
+  std::vector<std::int64_t> order = options_.sampler()->indices(dataset_->size());
   for (std::size_t i = 0; i < order.size(); ++i)
     if (order[i] < 0 || order[i] >= dataset_->size())
       fail("DataLoader: the sampler gave index ", order[i], " (position ", i, ") for a data set of ", dataset_->size(),
@@ -50,7 +50,7 @@ std::int64_t DataLoader::num_batches() const {
   const auto n = static_cast<std::int64_t>(order_.size());
   // ⌈n / batch⌉ without n + batch − 1, which wrapped for batch_size INT64_MAX (0 batches: an
   // epoch that saw no data; PyTorch gives one batch of all n).
-  return n / batch_size_ + (!options_.drop_last && n % batch_size_ != 0);
+  return n / batch_size_ + (!options_.drop_last() && n % batch_size_ != 0);
 }
 
 Batch DataLoader::sample() {
@@ -64,9 +64,9 @@ Batch DataLoader::sample() {
 }
 
 DataLoader::Iterator DataLoader::begin() {
-  if (options_.sampler)
+  if (options_.sampler())
     order_ = sampled_order();
-  else if (options_.shuffle && !options_.replacement)
+  else if (options_.shuffle() && !options_.replacement())
     for (std::size_t i = order_.size() - 1; i > 0; --i)  // Fisher-Yates
       std::swap(order_[i], order_[gen_.below(i + 1)]);
   return Iterator(this, 0);
@@ -82,7 +82,7 @@ Batch DataLoader::batch_at(std::int64_t b) const {
 
 Batch& DataLoader::Iterator::operator*() {
   if (!loaded_) {
-    current_ = loader_->options_.replacement ? loader_->sample() : loader_->batch_at(batch_);
+    current_ = loader_->options_.replacement() ? loader_->sample() : loader_->batch_at(batch_);
     loaded_ = true;
   }
   return current_;

@@ -143,8 +143,8 @@ void Reducer::finish(std::chrono::steady_clock::time_point last_arrived) {
 
 DistributedDataParallel::DistributedDataParallel(nn::Module& module, DDPOptions options)
     : module_(module), options_(options), reducer_(std::make_unique<Reducer>()) {
-  if (!(options.bucket_cap_mb > 0))
-    fail("DistributedDataParallel: bucket_cap_mb must be positive, got ", options.bucket_cap_mb);
+  if (!(options.bucket_cap_mb() > 0))
+    fail("DistributedDataParallel: bucket_cap_mb must be positive, got ", options.bucket_cap_mb());
   register_module("module", module);
   // Each tensor once (tied weights appear under two names): all-reduced once, hooked once.
   const auto once = [](const NamedTensors& named) {
@@ -165,7 +165,7 @@ DistributedDataParallel::DistributedDataParallel(nn::Module& module, DDPOptions 
     for (auto [name, t] : buffers) broadcast(t, 0);
   }
   // Buckets in reverse registration order, one dtype each, up to bucket_cap_mb.
-  const auto cap = static_cast<std::size_t>(options.bucket_cap_mb * 1024 * 1024);
+  const auto cap = static_cast<std::size_t>(options.bucket_cap_mb() * 1024 * 1024);
   auto& r = *reducer_;
   std::size_t bytes = 0;
   for (auto it = params.rbegin(); it != params.rend(); ++it) {
@@ -212,7 +212,7 @@ Tensor DistributedDataParallel::forward(const Tensor& x) {
          ": every parameter that requires grad must contribute to the loss (freeze the others with requires_grad_(false) "
          "before wrapping the model)");
   }
-  if (options_.broadcast_buffers && world_size() > 1) {
+  if (options_.broadcast_buffers() && world_size() > 1) {
     NoGradGuard no_grad;
     for (auto t : module_.buffers()) broadcast(t, 0);
   }

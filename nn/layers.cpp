@@ -9,6 +9,7 @@
 #include <xgrad/random.h>
 
 #include "tensor/kernels.h"
+#include "tensor/tensor_impl.h"
 #include "tensor/checked.h"
 
 namespace xg::nn {
@@ -24,6 +25,7 @@ void Linear::create(std::int64_t in_features, std::int64_t out_features, bool bi
   if (in_features <= 0 || out_features <= 0)
     fail("Linear: sizes must be positive, got in=", in_features, ", out=", out_features);
   W = empty({in_features, out_features}, dtype);
+  W.impl()->in_out_layout = true;  // libtorch's initialisers take its fans the right way round
   init::xavier_normal(W);
   register_parameter("W", W);
   if (bias) {
@@ -52,8 +54,12 @@ Tensor LazyLinear::forward(const Tensor& x) {
 }
 
 Sequential& Sequential::add(std::shared_ptr<Module> module) {
-  if (!module) fail("Sequential::add: null module");
-  register_module(std::to_string(modules_.size()), *module);
+  return push_back(std::to_string(modules_.size()), std::move(module));
+}
+
+Sequential& Sequential::push_back(const std::string& name, std::shared_ptr<Module> module) {
+  if (!module) fail("Sequential::push_back: null module");
+  register_module(name, *module);
   modules_.push_back(std::move(module));
   return *this;
 }

@@ -9,16 +9,14 @@
 
 namespace xg::optim {
 
-namespace {
 // Each tensor once: a list with a shared tensor twice would count its gradient twice in the
 // norm (2.0 instead of 1.41 for two unit gradients) and scale it twice.
-tensor_list unique(const tensor_list& params) {
+static tensor_list unique(const tensor_list& params) {
   tensor_list out;
   for (const auto& p : params)
     if (std::none_of(out.begin(), out.end(), [&](const Tensor& q) { return q.is_same(p); })) out.push_back(p);
   return out;
 }
-}  // namespace
 
 double clip_grad_norm(const tensor_list& all, double max_norm) {
   if (!(max_norm > 0)) fail("clip_grad_norm: max_norm must be positive, got ", max_norm);
@@ -43,3 +41,35 @@ void clip_grad_value(const tensor_list& all, double clip_value) {
 }
 
 }  // namespace xg::optim
+
+namespace xg::nn::utils {
+
+double clip_grad_norm_(const tensor_list& all, double max_norm, double norm_type) {
+  if (norm_type == 2.0) return optim::clip_grad_norm(all, max_norm);
+  if (!(max_norm > 0)) fail("clip_grad_norm_: max_norm must be positive, got ", max_norm);
+  if (!(norm_type >= 1.0)) fail("clip_grad_norm_: norm_type must be at least 1 (or INFINITY), got ", norm_type);
+  NoGradGuard no_grad;
+  const tensor_list params = optim::unique(all);
+  double total = 0;
+  for (const auto& p : params) {
+    if (!p.grad().defined()) continue;
+    const Tensor g = p.grad().to(kFloat64).abs();
+    if (std::isinf(norm_type)) total = std::max(total, g.numel() ? g.max().item() : 0.0);
+    else total += xg::pow(g, norm_type).sum().item();
+  }
+  if (!std::isinf(norm_type)) total = std::pow(total, 1.0 / norm_type);
+  const double coef = max_norm / (total + 1e-6);
+  if (coef < 1.0)
+    for (const auto& p : params)
+      if (p.grad().defined()) p.grad().mul_(coef);
+  return total;
+}
+
+double clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_type) {
+  return clip_grad_norm_(tensor_list{parameter}, max_norm, norm_type);
+}
+
+void clip_grad_value_(const tensor_list& parameters, double clip_value) { optim::clip_grad_value(parameters, clip_value); }
+void clip_grad_value_(const Tensor& parameter, double clip_value) { optim::clip_grad_value({parameter}, clip_value); }
+
+}  // namespace xg::nn::utils

@@ -52,6 +52,7 @@ struct TensorImpl {
   std::weak_ptr<const ParameterHome> home;   // set while a module holds this as a parameter
   std::shared_ptr<autograd::HookList> hooks;  // a leaf's gradient hooks (non-leaves: on grad_fn)
   bool retains_grad = false;                  // retain_grad() was called on this non-leaf
+  bool in_out_layout = false;  // a 2-D weight stored (in, out), as the house's Linear.W: PyTorch's is (out, in)
 
   template <class T>
   T* ptr() const {

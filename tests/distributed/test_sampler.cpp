@@ -50,7 +50,19 @@ TEST(DistributedSampler, DropLastAndUnshuffledStrides) {
   dist::DistributedSampler pad(Opts().set_num_replicas(4).set_rank(3).set_shuffle(false));
   EXPECT_EQ(pad.indices(10), (std::vector<std::int64_t>{3, 7, 1}));  // padded with the first indices
   EXPECT_XG_ERROR(dist::DistributedSampler(Opts().set_num_replicas(2).set_rank(2)),
-                  "DistributedSampler: rank 2 is out of range for 2 replicas");
+                  "DistributedSampler: invalid rank 2, rank should be in the interval [0, 1]");
+}
+
+TEST(DistributedSampler, ANegativeRankOrCountIsAnErrorNotTheDefault) {
+  // Both were once taken as "unset" and replaced by rank() and world_size() silently.
+  EXPECT_XG_ERROR(dist::DistributedSampler(Opts().num_replicas(2).rank(-1)),
+                  "DistributedSampler: invalid rank -1, rank should be in the interval [0, 1]");
+  EXPECT_XG_ERROR(dist::DistributedSampler(Opts().num_replicas(-3)), "DistributedSampler: num_replicas must be positive, got -3");
+  EXPECT_XG_ERROR(dist::DistributedSampler(Opts().num_replicas(0).rank(0)), "num_replicas must be positive, got 0");
+  // Unset, they are this process's: rank 0 of 1 without a launcher.
+  dist::DistributedSampler alone(Opts().shuffle(false));
+  EXPECT_EQ(alone.num_replicas(), 1);
+  EXPECT_EQ(alone.rank(), 0);
 }
 
 TEST(DistributedSampler, DrivesADataLoader) {

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,18 +93,33 @@ tensor_list all_gather(const Tensor& tensor);
 /// Returns when every rank has called it.
 void barrier();
 
-/// DistributedSampler's options (PyTorch's arguments), with chainable setters.
-struct DistributedSamplerOptions {
-  int num_replicas = -1;  // -1: world_size()
-  int rank = -1;          // -1: rank()
-  bool shuffle = true;
-  std::uint64_t seed = 0;
-  bool drop_last = false;
-  DistributedSamplerOptions& set_num_replicas(int v) { num_replicas = v; return *this; }
-  DistributedSamplerOptions& set_rank(int v) { rank = v; return *this; }
-  DistributedSamplerOptions& set_shuffle(bool v) { shuffle = v; return *this; }
-  DistributedSamplerOptions& set_seed(std::uint64_t v) { seed = v; return *this; }
-  DistributedSamplerOptions& set_drop_last(bool v) { drop_last = v; return *this; }
+/// DistributedSampler's options (PyTorch's arguments), with chainable setters. Unset
+/// num_replicas and rank mean world_size() and rank(); set ones are checked (replicas ≥ 1,
+/// rank in [0, replicas)), as PyTorch's.
+class DistributedSamplerOptions {
+ public:
+  DistributedSamplerOptions& num_replicas(int v) { num_replicas_ = v; return *this; }
+  std::optional<int> num_replicas() const { return num_replicas_; }
+  DistributedSamplerOptions& rank(int v) { rank_ = v; return *this; }
+  std::optional<int> rank() const { return rank_; }
+  DistributedSamplerOptions& shuffle(bool v) { shuffle_ = v; return *this; }
+  bool shuffle() const { return shuffle_; }
+  DistributedSamplerOptions& seed(std::uint64_t v) { seed_ = v; return *this; }
+  std::uint64_t seed() const { return seed_; }
+  DistributedSamplerOptions& drop_last(bool v) { drop_last_ = v; return *this; }
+  bool drop_last() const { return drop_last_; }
+
+  // Older spellings, kept for existing code.
+  DistributedSamplerOptions& set_num_replicas(int v) { return num_replicas(v); }
+  DistributedSamplerOptions& set_rank(int v) { return rank(v); }
+  DistributedSamplerOptions& set_shuffle(bool v) { return shuffle(v); }
+  DistributedSamplerOptions& set_seed(std::uint64_t v) { return seed(v); }
+  DistributedSamplerOptions& set_drop_last(bool v) { return drop_last(v); }
+
+ private:
+  std::optional<int> num_replicas_, rank_;
+  bool shuffle_ = true, drop_last_ = false;
+  std::uint64_t seed_ = 0;
 };
 
 /// PyTorch's DistributedSampler for xg::data::DataLoader: each of num_replicas ranks visits
@@ -128,14 +144,23 @@ class DistributedSampler : public data::Sampler {
   std::int64_t epoch_ = 0;
 };
 
-struct DDPOptions {
-  /// Gradients are all-reduced in buckets of about this size, filled in reverse
-  /// registration order (roughly the order backward produces them).
-  double bucket_cap_mb = 25.0;
+class DDPOptions {
+ public:
+  /// Gradients are all-reduced in buckets of about this size (default 25), filled in
+  /// reverse registration order (roughly the order backward produces them).
+  DDPOptions& bucket_cap_mb(double v) { bucket_cap_mb_ = v; return *this; }
+  double bucket_cap_mb() const { return bucket_cap_mb_; }
   /// Broadcast buffers (running statistics) from rank 0 before each forward, as PyTorch.
-  bool broadcast_buffers = true;
-  DDPOptions& set_bucket_cap_mb(double v) { bucket_cap_mb = v; return *this; }
-  DDPOptions& set_broadcast_buffers(bool v) { broadcast_buffers = v; return *this; }
+  DDPOptions& broadcast_buffers(bool v) { broadcast_buffers_ = v; return *this; }
+  bool broadcast_buffers() const { return broadcast_buffers_; }
+
+  // Older spellings, kept for existing code.
+  DDPOptions& set_bucket_cap_mb(double v) { return bucket_cap_mb(v); }
+  DDPOptions& set_broadcast_buffers(bool v) { return broadcast_buffers(v); }
+
+ private:
+  double bucket_cap_mb_ = 25.0;
+  bool broadcast_buffers_ = true;
 };
 
 struct Reducer;  // private: distributed/ddp.cpp

@@ -32,8 +32,9 @@ class Node;
 
 class Tensor;
 using tensor_list = std::vector<Tensor>;
+struct NamedTensor;
 /// Named tensors in a fixed order, as a module's named_parameters() returns them.
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+using NamedTensors = std::vector<NamedTensor>;
 
 class Tensor {
  public:
@@ -238,6 +239,16 @@ class Tensor {
   std::shared_ptr<detail::TensorImpl> impl_;
 };
 
+/// A (name, tensor) pair: `auto& [name, t] = item`, `item.first`, or libtorch's
+/// OrderedDict item spelling `item.key()`, `item.value()`.
+struct NamedTensor : std::pair<std::string, Tensor> {
+  using std::pair<std::string, Tensor>::pair;
+  NamedTensor(std::pair<std::string, Tensor> p) : std::pair<std::string, Tensor>(std::move(p)) {}  // NOLINT: implicit
+  const std::string& key() const { return first; }
+  Tensor& value() { return second; }
+  const Tensor& value() const { return second; }
+};
+
 // ---- creation ----
 /// A tensor from values and a shape: `xg::tensor(values, {3, 4}, xg::kFloat64)`.
 Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype = kFloat32);
@@ -301,3 +312,26 @@ void set_num_threads(int n);
 int get_num_threads();
 
 }  // namespace xg
+
+// ---- a compiler message where libtorch's habit meets a deliberate difference ----
+// libtorch's `auto [y, hc] = lstm->forward(x);` unpacks a tuple; xgrad's lstm(x) (the Module
+// interface, so Sequential and summary work) returns the output sequence only. Unpacking a
+// Tensor is never valid, so it is made to fail with a message that leads to the fix.
+namespace xg {
+template <std::size_t I>
+Tensor get(const Tensor&) {
+  static_assert(I != I,
+                "an xg::Tensor cannot be unpacked. A recurrent layer's forward(x) (lstm(x)) returns the output "
+                "sequence only; for libtorch's (output, state) write auto [y, hc] = lstm(x, {}) (LSTM: state "
+                "{h0, c0}; RNN, GRU: h0). See docs/libtorch.md, 'Recurrent layers'.");
+  return Tensor();
+}
+}  // namespace xg
+namespace std {
+template <>
+struct tuple_size<xg::Tensor> : integral_constant<size_t, 2> {};
+template <size_t I>
+struct tuple_element<I, xg::Tensor> {
+  using type = xg::Tensor;
+};
+}  // namespace std

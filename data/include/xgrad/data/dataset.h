@@ -51,17 +51,36 @@ class Sampler {
   virtual std::vector<std::int64_t> indices(std::int64_t dataset_size) = 0;
 };
 
-struct DataLoaderOptions {
-  std::shared_ptr<Sampler> sampler;  // when set, it orders every epoch (shuffle is then unused)
-  bool shuffle = true;       // a new order every epoch
-  bool drop_last = false;    // drop a final batch smaller than batch_size
-  std::uint64_t seed = 0;    // the loader's own generator: reproducible, independent of manual_seed
-  bool replacement = false;  // each batch drawn uniformly with replacement (np.random.choice)
-  DataLoaderOptions& set_shuffle(bool v) { shuffle = v; return *this; }
-  DataLoaderOptions& set_drop_last(bool v) { drop_last = v; return *this; }
-  DataLoaderOptions& set_seed(std::uint64_t v) { seed = v; return *this; }
-  DataLoaderOptions& set_replacement(bool v) { replacement = v; return *this; }
-  DataLoaderOptions& set_sampler(std::shared_ptr<Sampler> v) { sampler = std::move(v); return *this; }
+/// DataLoader's options, with libtorch's chainable setters: `DataLoaderOptions().shuffle(false)`.
+class DataLoaderOptions {
+ public:
+  /// When set, it orders every epoch (shuffle is then unused).
+  DataLoaderOptions& sampler(std::shared_ptr<Sampler> v) { sampler_ = std::move(v); return *this; }
+  const std::shared_ptr<Sampler>& sampler() const { return sampler_; }
+  /// A new order every epoch (default true).
+  DataLoaderOptions& shuffle(bool v) { shuffle_ = v; return *this; }
+  bool shuffle() const { return shuffle_; }
+  /// Drop a final batch smaller than batch_size.
+  DataLoaderOptions& drop_last(bool v) { drop_last_ = v; return *this; }
+  bool drop_last() const { return drop_last_; }
+  /// The loader's own generator: reproducible, independent of manual_seed.
+  DataLoaderOptions& seed(std::uint64_t v) { seed_ = v; return *this; }
+  std::uint64_t seed() const { return seed_; }
+  /// Each batch drawn uniformly with replacement (np.random.choice), as the textbook.
+  DataLoaderOptions& replacement(bool v) { replacement_ = v; return *this; }
+  bool replacement() const { return replacement_; }
+
+  // Older spellings, kept for existing code.
+  DataLoaderOptions& set_shuffle(bool v) { return shuffle(v); }
+  DataLoaderOptions& set_drop_last(bool v) { return drop_last(v); }
+  DataLoaderOptions& set_seed(std::uint64_t v) { return seed(v); }
+  DataLoaderOptions& set_replacement(bool v) { return replacement(v); }
+  DataLoaderOptions& set_sampler(std::shared_ptr<Sampler> v) { return sampler(std::move(v)); }
+
+ private:
+  std::shared_ptr<Sampler> sampler_;
+  bool shuffle_ = true, drop_last_ = false, replacement_ = false;
+  std::uint64_t seed_ = 0;
 };
 
 /// Batches of a dataset, one epoch per range-for:

@@ -1,9 +1,18 @@
 // Initialisers: each fills a tensor in place (no graph is recorded), drawing from the global
-// generator (xg::manual_seed), and returns it. n_in is the first axis of a (in, out) weight,
-// and in·kh·kw for a (out, in, kh, kw) convolution filter.
+// generator (xg::manual_seed), and returns it. Two families:
+// - the textbook's (normal, xavier_normal, he_normal, ...): n_in is the first axis of a 2-D
+//   weight (the textbook's W is (in, out)), and in·kh·kw for a (out, in, kh, kw) filter;
+// - libtorch's, with a trailing underscore and libtorch's arguments (xavier_uniform_(w, gain),
+//   kaiming_normal_(w, a, mode, nonlinearity), ...): fans as libtorch computes them on
+//   PyTorch's layouts (fan_in = size(1)·receptive field), and for the house's Linear.W, stored
+//   (in, out), on the layout PyTorch would have, so both mean what they mean in libtorch.
 #pragma once
 
+#include <xgrad/nn/options.h>
 #include <xgrad/tensor.h>
+
+#include <cstdint>
+#include <utility>
 
 namespace xg::nn::init {
 
@@ -25,5 +34,29 @@ Tensor& kaiming(Tensor& w);
 Tensor& zeros(Tensor& w);
 Tensor& ones(Tensor& w);
 Tensor& constant(Tensor& w, double value);
+
+// ---- libtorch's (torch::nn::init), each returning the tensor ----
+/// The recommended gain for a nonlinearity: 1 (linear, sigmoid), 5/3 (tanh), √2 (ReLU),
+/// √(2 / (1 + slope²)) (leaky ReLU with negative slope `param`).
+double calculate_gain(Nonlinearity nonlinearity, double param = 0.01);
+/// (fan_in, fan_out) as libtorch counts them (see above).
+std::pair<std::int64_t, std::int64_t> calculate_fan_in_and_fan_out(const Tensor& w);
+Tensor uniform_(Tensor w, double a = 0.0, double b = 1.0);
+Tensor normal_(Tensor w, double mean = 0.0, double std = 1.0);
+Tensor constant_(Tensor w, double value);
+Tensor ones_(Tensor w);
+Tensor zeros_(Tensor w);
+/// The identity matrix into a 2-D tensor.
+Tensor eye_(Tensor w);
+/// U(-a, a) with a = gain·√(6 / (fan_in + fan_out)).
+Tensor xavier_uniform_(Tensor w, double gain = 1.0);
+/// N(0, std²) with std = gain·√(2 / (fan_in + fan_out)).
+Tensor xavier_normal_(Tensor w, double gain = 1.0);
+/// U(-b, b) with b = gain·√(3 / fan), gain = calculate_gain(nonlinearity, a), fan by `mode`.
+Tensor kaiming_uniform_(Tensor w, double a = 0.0, FanMode mode = FanMode::FanIn,
+                        Nonlinearity nonlinearity = Nonlinearity::LeakyReLU);
+/// N(0, std²) with std = gain / √fan.
+Tensor kaiming_normal_(Tensor w, double a = 0.0, FanMode mode = FanMode::FanIn,
+                       Nonlinearity nonlinearity = Nonlinearity::LeakyReLU);
 
 }  // namespace xg::nn::init

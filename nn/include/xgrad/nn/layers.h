@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -31,10 +32,42 @@ class Linear : public Module {
   void create(std::int64_t in_features, std::int64_t out_features, bool bias, Dtype dtype);
 };
 
-/// Modules applied in order. Owns them: `net.emplace<Linear>(13, 10)` or `net.add(ptr)`.
+namespace detail_seq {
+template <class T>
+inline constexpr bool always_false = false;
+template <class T>
+struct is_shared_module : std::false_type {};
+template <class M>
+struct is_shared_module<std::shared_ptr<M>> : std::is_base_of<Module, M> {};
+}  // namespace detail_seq
+
+/// Modules applied in order. Owns them: `net.emplace<Linear>(13, 10)`, `net.push_back(ptr)`
+/// (or `add`), or libtorch's variadic constructor over shared pointers:
+///   xg::nn::Sequential net(std::make_shared<Linear>(784, 50), std::make_shared<ReLU>());
+/// A module *value* (libtorch's `Sequential(Linear(3, 4))`, whose Linear is a holder) does
+/// not compile: xgrad's modules hold their tensors by reference and cannot be moved.
 class Sequential : public Module {
  public:
   Sequential() = default;
+  template <class... Ms, class = std::enable_if_t<(sizeof...(Ms) > 0)>>
+  explicit Sequential(Ms&&... modules) {
+    (push_back(std::forward<Ms>(modules)), ...);
+  }
+  /// Appends a module it then shares ownership of (libtorch's push_back), named "0", "1", ...
+  template <class M>
+  Sequential& push_back(M&& module) {
+    if constexpr (detail_seq::is_shared_module<std::decay_t<M>>::value) {
+      return add(std::forward<M>(module));
+    } else {
+      static_assert(detail_seq::always_false<M>,
+                    "xg::nn::Sequential takes std::shared_ptr<Module>s: xgrad's modules hold their parameters by "
+                    "reference and cannot be moved or copied. Write std::make_shared<xg::nn::Linear>(3, 4), or "
+                    "seq.emplace<xg::nn::Linear>(3, 4). See docs/libtorch.md, 'Sequential'.");
+      return *this;
+    }
+  }
+  /// Appends under a name of its own (libtorch's push_back(name, module)).
+  Sequential& push_back(const std::string& name, std::shared_ptr<Module> module);
   /// Constructs a module in place, appends it (named "0", "1", ...) and returns it.
   template <class M, class... Args>
   M& emplace(Args&&... args) {

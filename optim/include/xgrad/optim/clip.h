@@ -13,3 +13,14 @@ double clip_grad_norm(const tensor_list& params, double max_norm);
 void clip_grad_value(const tensor_list& params, double clip_value);
 
 }  // namespace xg::optim
+
+namespace xg::nn::utils {
+/// libtorch's clip_grad_norm_: scales the gradients by max_norm / (total + 1e-6) when the
+/// total norm exceeds max_norm; norm_type 2 by default, any p ≥ 1, or INFINITY (the largest
+/// |g|). Each tensor counts once. Returns the total norm before clipping.
+double clip_grad_norm_(const tensor_list& parameters, double max_norm, double norm_type = 2.0);
+double clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_type = 2.0);
+/// libtorch's clip_grad_value_: clamps every gradient element to [-clip_value, clip_value].
+void clip_grad_value_(const tensor_list& parameters, double clip_value);
+void clip_grad_value_(const Tensor& parameter, double clip_value);
+}  // namespace xg::nn::utils

@@ -3,6 +3,8 @@
 // Options convert from a learning rate, so `SGD(net.parameters(), 0.1)` works.
 #pragma once
 
+#include <tuple>
+
 #include <xgrad/optim/optimizer.h>
 
 namespace xg::optim {
@@ -12,6 +14,12 @@ struct SGDOptions {
   SGDOptions& momentum(double v) { momentum_ = v; return *this; }
   SGDOptions& nesterov(bool v) { nesterov_ = v; return *this; }
   SGDOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  // libtorch's spellings: a setter and a getter per option.
+  SGDOptions& lr(double v) { lr_ = v; return *this; }
+  double lr() const { return lr_; }
+  double weight_decay() const { return weight_decay_; }
+  double momentum() const { return momentum_; }
+  bool nesterov() const { return nesterov_; }
   double lr_, momentum_ = 0.0, weight_decay_ = 0.0;
   bool nesterov_ = false;
 };
@@ -47,6 +55,11 @@ struct AdaGradOptions {
   AdaGradOptions(double lr = 0.01) : lr_(lr) {}
   AdaGradOptions& eps(double v) { eps_ = v; return *this; }  // textbook: 1e-7
   AdaGradOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  // libtorch's spellings: a setter and a getter per option.
+  AdaGradOptions& lr(double v) { lr_ = v; return *this; }
+  double lr() const { return lr_; }
+  double weight_decay() const { return weight_decay_; }
+  double eps() const { return eps_; }
   double lr_, eps_ = 1e-10, weight_decay_ = 0.0;
 };
 
@@ -65,6 +78,12 @@ struct RMSpropOptions {
   RMSpropOptions& alpha(double v) { alpha_ = v; return *this; }  // the textbook's decay_rate
   RMSpropOptions& eps(double v) { eps_ = v; return *this; }      // textbook: 1e-7
   RMSpropOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  // libtorch's spellings: a setter and a getter per option.
+  RMSpropOptions& lr(double v) { lr_ = v; return *this; }
+  double lr() const { return lr_; }
+  double weight_decay() const { return weight_decay_; }
+  double alpha() const { return alpha_; }
+  double eps() const { return eps_; }
   double lr_, alpha_ = 0.99, eps_ = 1e-8, weight_decay_ = 0.0;
 };
 
@@ -83,6 +102,12 @@ struct AdaDeltaOptions {
   AdaDeltaOptions& rho(double v) { rho_ = v; return *this; }
   AdaDeltaOptions& eps(double v) { eps_ = v; return *this; }
   AdaDeltaOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  // libtorch's spellings: a setter and a getter per option.
+  AdaDeltaOptions& lr(double v) { lr_ = v; return *this; }
+  double lr() const { return lr_; }
+  double weight_decay() const { return weight_decay_; }
+  double rho() const { return rho_; }
+  double eps() const { return eps_; }
   double lr_, rho_ = 0.9, eps_ = 1e-6, weight_decay_ = 0.0;
 };
 
@@ -105,6 +130,14 @@ struct AdamOptions {
   /// The textbook's form: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t); p -= lr_t m / (sqrt(v) + eps),
   /// with eps 1e-7 (unless set after this call).
   AdamOptions& textbook() { textbook_ = true; eps_ = 1e-7; return *this; }
+  // libtorch's spellings: a setter and a getter per option.
+  AdamOptions& lr(double v) { lr_ = v; return *this; }
+  double lr() const { return lr_; }
+  double weight_decay() const { return weight_decay_; }
+  /// libtorch's form: `.betas(std::make_tuple(0.9, 0.999))`.
+  AdamOptions& betas(const std::tuple<double, double>& b) { return betas(std::get<0>(b), std::get<1>(b)); }
+  std::tuple<double, double> betas() const { return {beta1_, beta2_}; }
+  double eps() const { return eps_; }
   double lr_, beta1_ = 0.9, beta2_ = 0.999, eps_ = 1e-8, weight_decay_ = 0.0;
   bool textbook_ = false;
 };
