@@ -13,8 +13,16 @@
 #include <xgrad/autograd.h>
 #include <xgrad/dist.h>
 #include <xgrad/nn/save.h>
+#include <xgrad/npz.h>
+
+#include "nn/save_state.h"
+#include "tensor/checked.h"
 
 namespace xg::dist {
+
+namespace {
+constexpr const char* kCheckpointKey = "checkpoint";  // the one-file format's marker (version 1)
+}  // namespace
 
 struct Reducer {
   struct Slot {
@@ -232,17 +240,25 @@ DistributedDataParallel::NoSync::NoSync(DistributedDataParallel& ddp) : ddp_(ddp
 }
 DistributedDataParallel::NoSync::~NoSync() { ddp_.reducer_->sync = previous_; }
 
+// One file for the model and the optimizer, written atomically: a checkpoint is either the
+// old one or the new one, never a model of step N with the optimizer of step N + 1 (two
+// files written one after the other could be; a kill between them made that happen).
 void save_checkpoint(const nn::Module& model, const optim::Optimizer* optimizer, const std::string& path) {
+  detail::CallScope call("save_checkpoint");
   if (rank() == 0) {
-    // The optimizer first: the model file's presence is what resume() looks for.
-    if (optimizer) xg::save(*optimizer, path + ".optimizer.npz");
-    xg::save(model, path);
+    NamedTensors entries;
+    entries.emplace_back(kCheckpointKey, scalar_tensor(1, kInt64));  // the format
+    for (auto& [name, t] : nn::saved_state(model)) entries.emplace_back("model." + name, t);
+    if (optimizer)
+      for (auto& [name, t] : optimizer->state_dict()) entries.emplace_back("optimizer." + name, t);
+    save_npz(entries, path);
   }
   barrier();
 }
 
 bool resume(nn::Module& model, optim::Optimizer* optimizer, const std::string& path) {
-  const bool here = std::ifstream(path).good() && (!optimizer || std::ifstream(path + ".optimizer.npz").good());
+  detail::CallScope call("resume");
+  const bool here = std::ifstream(path).good();
   Tensor count = tensor({here ? 1.0 : 0.0}, {1}, kInt64);
   all_reduce(count);
   const auto ranks_with_it = count.item<std::int64_t>();
@@ -250,8 +266,37 @@ bool resume(nn::Module& model, optim::Optimizer* optimizer, const std::string& p
   if (ranks_with_it != world_size())
     fail("xg::dist::resume: ", path, " is readable on ", ranks_with_it, " of ", world_size(),
          " ranks; every rank reads the checkpoint (put it on a file system they share)");
-  xg::load(model, path);
-  if (optimizer) xg::load(*optimizer, path + ".optimizer.npz");
+  const NamedTensors entries = load_npz(path);
+  const bool one_file = std::any_of(entries.begin(), entries.end(), [](const auto& e) { return e.first == kCheckpointKey; });
+  if (!one_file) {
+    // A checkpoint from before they were one file: the model here, the optimizer beside it.
+    // Its optimizer file missing is an error, not "no checkpoint": that restarted training
+    // and overwrote the model.
+    const std::string opt_path = path + ".optimizer.npz";
+    if (optimizer && !std::ifstream(opt_path).good())
+      fail("xg::dist::resume: ", path, " is an older two-file checkpoint whose optimizer state ", opt_path,
+           " is missing; restore it, or resume with a null optimizer (its state starts afresh)");
+    xg::load(model, path);
+    if (optimizer) xg::load(*optimizer, opt_path);
+    return true;
+  }
+  NamedTensors model_state, optimizer_state;
+  for (const auto& [name, t] : entries) {
+    if (name.rfind("model.", 0) == 0) model_state.emplace_back(name.substr(6), t);
+    else if (name.rfind("optimizer.", 0) == 0) optimizer_state.emplace_back(name.substr(10), t);
+    else if (name != kCheckpointKey) fail("xg::dist::resume: ", path, " has an unexpected entry '", name, "'");
+  }
+  if (optimizer && optimizer_state.empty())
+    fail("xg::dist::resume: ", path, " holds no optimizer state (it was saved without one); resume with a null "
+         "optimizer, or save_checkpoint with one");
+  nn::load_state(model, model_state, path);
+  if (optimizer) {
+    try {
+      optimizer->load_state_dict(optimizer_state);
+    } catch (const Error& e) {
+      fail("xg::dist::resume: ", path, ": ", e.what());
+    }
+  }
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include <xgrad/nn/save.h>
 #include <xgrad/ops.h>
 
+#include "nn/save_state.h"
 #include "tensor/checked.h"
 
 namespace xg {
@@ -30,18 +31,25 @@ Tensor stored(const nn::StateEntry& e, StateLayout layout) {
 
 }  // namespace
 
-void save(const nn::Module& model, const std::string& path, StateLayout layout) {
-  detail::CallScope call("save");  // the writer's errors name xg::save, not save_npz
+NamedTensors nn::saved_state(const nn::Module& model, StateLayout layout) {
   NamedTensors out;
   NoGradGuard no_grad;
   for (const auto& e : model.state_entries())
     out.emplace_back(layout == StateLayout::PyTorch ? e.torch_name : e.name, stored(e, layout));
-  save_npz(out, path);
+  return out;
+}
+
+void save(const nn::Module& model, const std::string& path, StateLayout layout) {
+  detail::CallScope call("save");  // the writer's errors name xg::save, not save_npz
+  save_npz(nn::saved_state(model, layout), path);
 }
 
 void load(nn::Module& model, const std::string& path) {
   detail::CallScope call("load");  // the reader's errors name xg::load, not load_npz
-  const NamedTensors loaded = load_npz(path);
+  nn::load_state(model, load_npz(path), path);
+}
+
+void nn::load_state(nn::Module& model, const NamedTensors& loaded, const std::string& path) {
   std::map<std::string, const Tensor*> by_name, unused;
   for (const auto& [name, t] : loaded) by_name[name] = &t;
   unused = by_name;

@@ -209,11 +209,16 @@ class DistributedDataParallel : public nn::Module {
 };
 using DDP = DistributedDataParallel;
 
-/// Checkpoints: rank 0 writes model (and optimizer, if given) atomically with xg::save, then
-/// every rank waits at a barrier, so a checkpoint seen by one rank is complete for all.
+/// Checkpoints: rank 0 writes the model and the optimizer (if given) into one .npz at `path`,
+/// atomically (entries "model.<name>", "optimizer.<key>" and "checkpoint", the format), then
+/// every rank waits at a barrier, so a checkpoint seen by one rank is complete for all, and a
+/// model and optimizer state always come from the same step.
 void save_checkpoint(const nn::Module& model, const optim::Optimizer* optimizer, const std::string& path);
-/// Loads model (and optimizer) state written by save_checkpoint on every rank; false when
-/// there is no checkpoint at `path` yet (start from scratch).
+/// Loads what save_checkpoint wrote on every rank; false when there is no checkpoint at
+/// `path` yet (start from scratch). Asking for an optimizer's state from a checkpoint that
+/// holds none is an error; a null optimizer loads the model only. Older two-file checkpoints
+/// (the model at `path`, the optimizer at `path`.optimizer.npz) still load, and a missing
+/// optimizer file is an error rather than "no checkpoint".
 bool resume(nn::Module& model, optim::Optimizer* optimizer, const std::string& path);
 
 }  // namespace xg::dist
