@@ -15,6 +15,7 @@
 #include <xgrad/nn/save.h>
 #include <xgrad/npz.h>
 
+#include "distributed/process_group.h"
 #include "nn/save_state.h"
 #include "tensor/checked.h"
 
@@ -151,6 +152,7 @@ void Reducer::finish(std::chrono::steady_clock::time_point last_arrived) {
 
 DistributedDataParallel::DistributedDataParallel(nn::Module& module, DDPOptions options)
     : module_(module), options_(options), reducer_(std::make_unique<Reducer>()) {
+  detail_pg::check_ready("DistributedDataParallel");  // before its first collective names itself
   if (!(options.bucket_cap_mb() > 0))
     fail("DistributedDataParallel: bucket_cap_mb must be positive, got ", options.bucket_cap_mb());
   register_module("module", module);

@@ -15,6 +15,7 @@
 //   }
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,12 +30,33 @@ namespace xg::dist {
 
 /// True when xgrad was built with MPI (CMake option XGRAD_WITH_MPI).
 bool available();
+
+/// Options of init (PyTorch's init_process_group arguments).
+class InitOptions {
+ public:
+  /// How long a collective waits for the other ranks before it is an xg::Error (PyTorch's
+  /// timeout, with its default of 30 minutes: a first collective may wait for a slow data
+  /// load or checkpoint on another rank, and a false timeout costs a whole job, a late one
+  /// only time; a rank that *left* or died is noticed at once, whatever the timeout).
+  InitOptions& timeout(std::chrono::milliseconds v) { timeout_ = v; return *this; }
+  std::chrono::milliseconds timeout() const { return timeout_; }
+
+ private:
+  std::chrono::milliseconds timeout_ = std::chrono::minutes(30);
+};
+
 /// Starts MPI when the process was launched by an MPI launcher; alone (or without MPI) it
 /// does nothing. Idempotent. Errors in MPI calls then throw xg::Error naming the call.
-void init();
-/// Ends MPI (after a barrier-free MPI_Finalize); idempotent.
+void init(const InitOptions& options = {});
+/// Ends the process group: waits for this rank's collectives to finish, tells the other
+/// ranks it leaves (a rank waiting in a collective this one never joins gets an xg::Error
+/// naming it), waits for theirs, then MPI_Finalize. When the job is broken (a rank left, a
+/// collective timed out) it ends the job non-zero (MPI_Abort) instead. Idempotent.
 void finalize();
 bool is_initialized();
+/// The collective timeout (see InitOptions), readable and changeable after init.
+void set_timeout(std::chrono::milliseconds timeout);
+std::chrono::milliseconds timeout();
 /// Ends the whole job at once (MPI_Abort), printing `why` with this rank: what a rank that
 /// cannot go on must do so that the others do not wait for it forever.
 [[noreturn]] void abort(const std::string& why, int exit_code = 1);
@@ -43,7 +65,7 @@ bool is_initialized();
 /// the job instead of finalizing, so no other rank hangs in a collective.
 class Session {
  public:
-  Session();
+  explicit Session(const InitOptions& options = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
