@@ -9,6 +9,7 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "tensor/checked.h"
 #include "tensor/kernels.h"
 
 namespace xg {
@@ -203,6 +204,7 @@ tensor_list root_gradients(const tensor_list& roots, const tensor_list& grads, c
 }  // namespace
 
 void backward(const tensor_list& tensors, const tensor_list& grad_tensors, bool retain_graph, bool create_graph) {
+  detail::CallScope call("backward");
   const tensor_list grads = root_gradients(tensors, grad_tensors, "backward");
   run_backward(tensors, grads, retain_graph || create_graph, create_graph, nullptr);
 }
@@ -213,6 +215,7 @@ void Tensor::backward(const Tensor& grad_output, bool retain_graph, bool create_
 
 tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs,
                  std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
+  detail::CallScope call("grad");
   const tensor_list grads = root_gradients(outputs, grad_outputs, "grad");
   Target target;
   target.grads.resize(inputs.size());

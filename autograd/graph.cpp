@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "autograd/graph.h"
+#include "tensor/checked.h"
 #include "tensor/kernels.h"
 
 namespace xg {
@@ -53,8 +54,8 @@ void Node::save_for_backward(const tensor_list& tensors) {
 namespace {
 void check_not_released(const Node& n, bool released) {
   if (released)
-    fail(n.name(), ": trying to backward through the graph a second time: its saved tensors were freed by the "
-                   "first backward. Pass retain_graph=true to the first backward to keep them.");
+    fail(detail::call_or("backward"), ": trying to backward through the graph a second time (the tensors that ",
+         n.name(), " saved were freed by the first backward). Pass retain_graph=true to the first backward to keep them.");
 }
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include <xgrad/autograd.h>
 #include <xgrad/data/plot.h>
 #include <xgrad/ops.h>
+#include "tensor/checked.h"
 
 namespace xg::plot {
 
@@ -139,14 +140,14 @@ void save_image_row(const tensor_list& images, const std::string& png_path, bool
 }
 
 void save_image_grid(const tensor_list& images, const std::string& png_path, const GridOptions& o) {
-  if (images.empty()) fail("save_image_grid: no images");
+  if (images.empty()) fail(detail::call_or("save_image_grid"), ": no images");
   if (o.columns < 1 || o.scale < 1 || o.gap < 0)
-    fail("save_image_grid: need columns >= 1, scale >= 1 and gap >= 0, got ", o.columns, ", ", o.scale, ", ", o.gap);
-  for (const auto& im : images) check_image(im, "save_image_grid");
+    fail(detail::call_or("save_image_grid"), ": need columns >= 1, scale >= 1 and gap >= 0, got ", o.columns, ", ", o.scale, ", ", o.gap);
+  for (const auto& im : images) check_image(im, detail::call_or("save_image_grid"));
   const std::int64_t fh = images[0].shape()[0], fw = images[0].shape()[1];
   for (const auto& im : images)
     if (im.shape()[0] != fh || im.shape()[1] != fw)
-      fail("save_image_grid: expected images of one size, got ", detail::shape_str(images[0].shape()), " and ",
+      fail(detail::call_or("save_image_grid"), ": expected images of one size, got ", detail::shape_str(images[0].shape()), " and ",
            detail::shape_str(im.shape()));
   const std::int64_t ih = fh * o.scale, iw = fw * o.scale;
   const auto n = static_cast<std::int64_t>(images.size());
@@ -155,10 +156,10 @@ void save_image_grid(const tensor_list& images, const std::string& png_path, con
   std::vector<unsigned char> rgb(static_cast<std::size_t>(w * h * 3), 255);
   for (std::int64_t k = 0; k < n; ++k) {
     const auto& im = images[static_cast<std::size_t>(k)];
-    paste(rgb, w, (k % o.columns) * (iw + o.gap), (k / o.columns) * (ih + o.gap), pixels(im, o.cmap, "save_image_grid"),
+    paste(rgb, w, (k % o.columns) * (iw + o.gap), (k / o.columns) * (ih + o.gap), pixels(im, o.cmap, detail::call_or("save_image_grid")),
           fh, fw, o.scale, o.reversed && !is_rgb(im));
   }
-  write_png(png_path, w, h, rgb, "save_image_grid");
+  write_png(png_path, w, h, rgb, detail::call_or("save_image_grid"));
 }
 
 }  // namespace xg::plot

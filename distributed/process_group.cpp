@@ -107,10 +107,6 @@ class CommThread {
     }
     cv_.notify_all();
   }
-  bool idle() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return queue_.empty() && !busy_;
-  }
 
  private:
   void loop() {
@@ -122,17 +118,14 @@ class CommThread {
         if (queue_.empty()) return;
         job = std::move(queue_.front());
         queue_.pop_front();
-        busy_ = true;
       }
       job->execute();
-      std::lock_guard<std::mutex> lock(mutex_);
-      busy_ = false;
     }
   }
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Work::State>> queue_;
-  bool stop_ = false, busy_ = false;
+  bool stop_ = false;
   std::thread thread_;
 };
 
@@ -180,10 +173,18 @@ void check_peers(const char* op, std::int64_t seq) {
 
 bool watching() { return g_comm_thread != nullptr; }
 
+std::int64_t launched_count() {
+  std::lock_guard<std::mutex> lock(g_launch_mutex);
+  return g_launched;
+}
+
 // Waits until the communication thread has run everything started, watching the others.
+// Counted, not "the thread is idle": between finishing a job and marking itself idle the
+// thread would otherwise seem to be in the next collective, which a peer may have left
+// after completing this one.
 void drain() {
   const auto deadline = Clock::now() + g_timeout;
-  while (!g_comm_thread->idle()) {
+  while (g_completed.load() < launched_count()) {
     check_peers("finalize", g_completed.load() + 1);
     if (Clock::now() > deadline)
       break_job(detail::cat("xg::dist::finalize: timed out after ", g_timeout.count() / 1000.0,
@@ -349,7 +350,7 @@ void finalize() {
     }
     MPI_Cancel(&g_goodbye_request);
     MPI_Wait(&g_goodbye_request, MPI_STATUS_IGNORE);
-    delete g_comm_thread;  // idle: joins at once
+    delete g_comm_thread;  // drained: joins at once
     g_comm_thread = nullptr;
     MPI_Comm_free(&g_ctrl_comm);
     MPI_Comm_free(&g_async_comm);

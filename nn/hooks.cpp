@@ -146,7 +146,15 @@ Tensor Module::call_with_hooks(const Tensor& x, const std::function<Tensor(const
 
   Tensor output = body(input);
   for (const auto& [id, hook] : std::vector(hooks->forward))
-    if (Tensor replaced = hook(*this, input, output); replaced.defined()) output = replaced;
+    if (Tensor replaced = hook(*this, input, output); replaced.defined()) {
+      // A hook replaces values, not the shape: a wrong shape would otherwise surface as an
+      // error of the next layer, naming a module the hook's author did not touch.
+      if (output.defined() && (replaced.shape() != output.shape() || replaced.dtype() != output.dtype()))
+        fail("forward hook of ", type_name(), ": it returned ", detail::shape_str(replaced.shape()), " ",
+             dtype_name(replaced.dtype()), " for the output ", detail::shape_str(output.shape()), " ",
+             dtype_name(output.dtype()), "; a forward hook may replace the output's values, not its shape or dtype");
+      output = replaced;
+    }
 
   if (call && output.defined() && output.requires_grad())
     output = identity_with("backward_hook", output, [call](autograd::Node&, const Tensor& gy) {

@@ -1,5 +1,6 @@
 // summary(): a forward pass that records each leaf module's output shape through forward
 // hooks, removed when the pass ends.
+#include <xgrad/detail/format.h>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -82,6 +83,11 @@ ModelSummary summary(Module& model, const Shape& input_shape, std::ostream& os, 
     model.eval();
     try {
       model(zeros(input_shape, dtype));
+    } catch (const Error& e) {
+      model.train(was_training);
+      // The layer's own message, under the call the user made.
+      fail("summary: ", model.type_name(), "'s forward fails on an input of shape ", detail::shape_str(input_shape), ": ",
+           e.what());
     } catch (...) {
       model.train(was_training);
       throw;

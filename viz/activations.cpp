@@ -9,6 +9,8 @@
 
 #include "viz/common.h"
 
+#include "tensor/checked.h"
+
 namespace xg::viz {
 
 tensor_list filters(const nn::Conv2d& conv) {
@@ -20,6 +22,7 @@ tensor_list filters(const nn::Conv2d& conv) {
 }
 
 void save_filters(const nn::Conv2d& conv, const std::string& png_path, plot::GridOptions options) {
+  xg::detail::CallScope call("viz::save_filters");  // the image writer's errors name this call
   const std::int64_t per_filter = conv.W.size(1);
   if (per_filter > 1) options.columns = static_cast<int>(per_filter);
   plot::save_image_grid(filters(conv), png_path, options);

@@ -95,6 +95,8 @@ DeletionCurve deletion_curve(nn::Module& model, const Tensor& x, std::int64_t cl
   if (!map.defined() || map.shape() != Shape{H, W})
     fail(op, ": expected an (", H, ", ", W, ") map for an image of ", xg::detail::shape_str(x.shape()), ", got ",
          map.defined() ? xg::detail::shape_str(map.shape()) : std::string("an undefined tensor"));
+  if (o.pixels_per_step() < 0)
+    fail(op, ": pixels_per_step must be positive (or 0 for 1/50 of the image), got ", o.pixels_per_step());
   const std::int64_t step = o.pixels_per_step() > 0 ? o.pixels_per_step() : std::max<std::int64_t>(1, HW / 50);
   detail::EvalMode eval(model);
   NoGradGuard no_grad;

@@ -22,13 +22,13 @@ expect_failure() {  # mode, pattern...
     echo "leave: mode $mode: expected a non-zero exit within 60 s, got $code after ${secs} s"; status=1
   fi
   for pattern in "$@"; do
-    echo "$out" | grep -q -- "$pattern" || { echo "leave: mode $mode: the output lacks '$pattern'"; status=1; }
+    grep -q -- "$pattern" <<< "$out" || { echo "leave: mode $mode: the output lacks '$pattern'"; status=1; }
   done
 }
 expect_failure caught "rank 1 left the job" "waited in all_reduce, collective #" "ending the job"
 expect_failure uncaught "rank 1 failed at step 3"
 expect_failure stuck "timed out after 4 s on rank 0 waiting for collective #" "(all_reduce)"
 run finish
-if [ "$code" -ne 0 ] || ! echo "$out" | grep -q "rank 1: done"; then echo "leave: mode finish: expected exit 0"; status=1; fi
+if [ "$code" -ne 0 ] || ! grep -q "rank 1: done" <<< "$out"; then echo "leave: mode finish: expected exit 0"; status=1; fi
 [ $status -eq 0 ] && echo "leave: every failure ended the job in time, naming the rank and the collective"
 exit $status
