@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Checks that docs/libtorch.md and tests/libtorch/test_rows.cpp agree: every table row of the
+doc has a block in the test marked `// row: <the row's libtorch cell>`, and every marker a
+row. The test compiles and runs each block, so no row claims what does not compile.
+    python3 scripts/check_libtorch_doc.py docs/libtorch.md tests/libtorch/test_rows.cpp
+"""
+import sys
+
+
+def rows(doc):
+    out = []
+    for line in open(doc, encoding="utf-8"):
+        line = line.rstrip("\n")
+        if not line.startswith("| ") or line.startswith("| libtorch |"):
+            continue
+        out.append(line.split(" | ")[0][2:].strip())
+    return out
+
+
+def markers(test):
+    prefix = "// row: "
+    return [line.strip()[len(prefix):] for line in open(test, encoding="utf-8") if line.strip().startswith(prefix)]
+
+
+def main():
+    doc, test = sys.argv[1], sys.argv[2]
+    documented, tested = rows(doc), markers(test)
+    missing = [r for r in documented if r not in tested]
+    stale = [m for m in tested if m not in documented]
+    for r in missing:
+        print(f"libtorch.md row without a compiled block in {test}: {r}")
+    for m in stale:
+        print(f"{test} block without a row in libtorch.md: {m}")
+    if missing or stale:
+        return 1
+    print(f"libtorch rows: all {len(documented)} rows of {doc} are compiled by {test}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

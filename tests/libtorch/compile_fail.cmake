@@ -1,0 +1,16 @@
+# Compiles SOURCE (cmake -P): the compilation must fail, and its output must contain
+# EXPECT. For the spellings where libtorch's habit meets a deliberate difference.
+string(REPLACE "|" ";" include_dirs "${INCLUDES}")
+set(flags -std=c++17 -fsyntax-only)
+foreach(dir IN LISTS include_dirs)
+  list(APPEND flags -I${dir})
+endforeach()
+execute_process(COMMAND ${COMPILER} ${flags} ${SOURCE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "compile_fail: ${SOURCE} compiled, but it must not")
+endif()
+string(FIND "${out}${err}" "${EXPECT}" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "compile_fail: the compiler's message lacks '${EXPECT}':\n${err}")
+endif()
+message(STATUS "compile_fail: ${SOURCE} fails with the expected message")

@@ -1,0 +1,772 @@
+// Every row of docs/libtorch.md, compiled and run: each block, marked `// row:` with the row's
+// libtorch cell (scripts/check_libtorch_doc.py keeps the markers and the doc's rows equal),
+// writes the row's xgrad spelling and checks that it means what the row says.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <tuple>
+
+#include <xgrad/xgrad.h>
+
+namespace F = xg::nn::functional;
+namespace nn = xg::nn;
+
+namespace {
+
+double sum_of(const xg::Tensor& t) { return t.to(xg::kFloat64).sum().item(); }
+
+struct Cube : xg::Function {  // the row of torch::autograd::Function
+  xg::tensor_list forward(const xg::tensor_list& in) override {
+    save_for_backward({in[0]});
+    return {in[0] * in[0] * in[0]};
+  }
+  xg::tensor_list backward(const xg::tensor_list& gy) override { return {gy[0] * 3.0 * saved(0) * saved(0)}; }
+};
+
+struct Net : nn::Module {
+  nn::Linear fc{4, 2};
+  Net() { register_module("fc", fc); }
+  xg::Tensor forward(const xg::Tensor& x) override { return fc(x); }
+};
+
+}  // namespace
+
+TEST(LibtorchRows, Tensors) {
+  xg::manual_seed(0);
+  const auto x = xg::randn({2, 3});
+  {
+    // row: `torch::Tensor`
+    xg::Tensor a = x;
+    EXPECT_TRUE(a.is_same(x));
+    EXPECT_FALSE(x.clone().is_same(x));
+  }
+  {
+    // row: `torch::tensor({1, 2, 3})`
+    auto t = xg::tensor({1, 2, 3}, xg::kInt64);
+    EXPECT_EQ(t.dtype(), xg::kInt64);
+  }
+  {
+    // row: `torch::tensor({1.5, 2.5})`
+    EXPECT_EQ(xg::tensor({1.5, 2.5}).dtype(), xg::kFloat32);
+  }
+  {
+    // row: `torch::zeros({2, 3})`, `ones`, `full`, `eye`, `arange`, `empty`
+    EXPECT_EQ(sum_of(xg::zeros({2, 3})) + sum_of(xg::ones({2, 3})) + sum_of(xg::full({2, 3}, 2.0)), 18.0);
+    EXPECT_EQ(sum_of(xg::eye(3)), 3.0);
+    EXPECT_EQ(xg::arange(5).dtype(), xg::kInt64);
+    EXPECT_EQ(xg::empty({4}).numel(), 4);
+  }
+  {
+    // row: `torch::rand`, `randn`, `randint`, `randperm`, `randn_like`, `rand_like`
+    EXPECT_LT(xg::rand({10}).max().item(), 1.0);
+    EXPECT_EQ(xg::randn({3}).numel(), 3);
+    EXPECT_LT(xg::randint(0, 5, {10}).max().item(), 5.0);
+    EXPECT_EQ(sum_of(xg::randperm(4)), 6.0);
+    EXPECT_EQ(xg::randn_like(x).shape(), x.shape());
+    EXPECT_EQ(xg::rand_like(x).shape(), x.shape());
+  }
+  {
+    // row: `torch::kFloat32` / `kFloat`, `kFloat64` / `kDouble`, `kInt64` / `kLong`
+    EXPECT_EQ(xg::kFloat, xg::kFloat32);
+    EXPECT_EQ(xg::kDouble, xg::kFloat64);
+    EXPECT_EQ(xg::kLong, xg::kInt64);
+  }
+  {
+    // row: `x.sizes()`, `x.size(0)`, `x.dim()`, `x.numel()`
+    EXPECT_EQ(x.sizes(), (xg::Shape{2, 3}));
+    EXPECT_EQ(x.size(0) + x.dim() + x.numel(), 2 + 2 + 6);
+  }
+  {
+    // row: `x.item<float>()`
+    EXPECT_EQ(xg::full({1}, 2.5).item<float>(), 2.5f);
+  }
+  {
+    // row: `x.to(torch::kFloat64)`
+    EXPECT_EQ(x.to(xg::kFloat64).dtype(), xg::kFloat64);
+  }
+  {
+    // row: `x.data_ptr<float>()`
+    EXPECT_EQ(x.data<float>()[0], x.to_vector<float>()[0]);
+  }
+  {
+    // row: `x.view({2, -1})`, `x.reshape({2, -1})`
+    auto v = x.view({3, -1});
+    EXPECT_EQ(v.shape(), (xg::Shape{3, 2}));
+    EXPECT_EQ(x.reshape({-1}).numel(), 6);
+  }
+  {
+    // row: `x.contiguous()`
+    EXPECT_TRUE(x.contiguous().is_same(x));
+  }
+  {
+    // row: `x.t()`, `x.transpose(0, 1)`, `x.permute({1, 0})`
+    EXPECT_EQ(x.t().shape(), (xg::Shape{3, 2}));
+    EXPECT_EQ(x.t().to_vector<float>(), x.transpose(0, 1).to_vector<float>());
+    EXPECT_EQ(x.permute({1, 0}).to_vector<float>(), x.T().to_vector<float>());
+  }
+  {
+    // row: `x.squeeze()`, `x.squeeze(1)`, `x.unsqueeze(0)`, `x.flatten(1)`
+    EXPECT_EQ(xg::ones({1, 3, 1}).squeeze().shape(), (xg::Shape{3}));
+    EXPECT_EQ(xg::ones({3, 1}).squeeze(1).shape(), (xg::Shape{3}));
+    EXPECT_EQ(x.unsqueeze(0).shape(), (xg::Shape{1, 2, 3}));
+    EXPECT_EQ(xg::ones({2, 3, 4}).flatten(1).shape(), (xg::Shape{2, 12}));
+  }
+  {
+    // row: `x.slice(1, 0, 2)`
+    EXPECT_EQ(x.slice(1, 0, 2).shape(), (xg::Shape{2, 2}));
+  }
+  {
+    // row: `x.narrow(0, 1, 2)`
+    EXPECT_EQ(xg::ones({4, 2}).narrow(0, 1, 2).shape(), (xg::Shape{2, 2}));
+  }
+  {
+    // row: `x.expand({4, 3})`
+    EXPECT_EQ(xg::ones({1, 3}).expand({4, 3}).shape(), (xg::Shape{4, 3}));
+    EXPECT_EQ(xg::ones({1, 3}).expand({4, -1}).shape(), (xg::Shape{4, 3}));
+  }
+  {
+    // row: `x.index_select(0, idx)`, `x.gather(1, idx)`
+    auto idx = xg::tensor({1, 0}, xg::kInt64);
+    EXPECT_EQ(x.index_select(0, idx).to_vector<float>()[0], x.to_vector<float>()[3]);
+    EXPECT_EQ(x.gather(1, xg::tensor({{2}, {0}}, xg::kInt64)).shape(), (xg::Shape{2, 1}));
+  }
+  {
+    // row: `x.chunk(2, 1)`, `x.unbind(0)`
+    EXPECT_EQ(xg::ones({2, 4}).chunk(2, 1).size(), 2u);
+    EXPECT_EQ(x.unbind(0).size(), 2u);
+  }
+  {
+    // row: `torch::cat({a, b}, 1)`, `torch::stack({a, b})`
+    EXPECT_EQ(xg::cat({x, x}, 1).shape(), (xg::Shape{2, 6}));
+    EXPECT_EQ(xg::stack({x, x}).shape(), (xg::Shape{2, 2, 3}));
+  }
+  {
+    // row: `x.sum()`, `x.sum(1)`, `x.sum({0, 1}, true)`, `x.mean(-1)`
+    EXPECT_EQ(x.sum().dim(), 0);
+    EXPECT_EQ(x.sum(1).shape(), (xg::Shape{2}));
+    EXPECT_EQ(x.sum({0, 1}, true).shape(), (xg::Shape{1, 1}));
+    EXPECT_EQ(x.mean(-1).shape(), (xg::Shape{2}));
+  }
+  {
+    // row: `auto [values, indices] = x.max(1);`, `x.min(1)`, `torch::max(x, 1)`
+    auto [values, indices] = xg::tensor({{1, 5, 5}, {7, 2, 3}}).max(1);
+    EXPECT_EQ(values.to_vector<float>(), (std::vector<float>{5, 7}));
+    EXPECT_EQ(indices.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0}));  // the first of ties
+    auto [lo, at] = x.min(1);
+    EXPECT_EQ(at.dtype(), xg::kInt64);
+    EXPECT_EQ(std::get<0>(xg::max(x, 1)).to_vector<float>(), x.max({1}).to_vector<float>());
+  }
+  {
+    // row: `x.argmax(1)`, `x.argmax()`
+    EXPECT_EQ(xg::tensor({{1, 5}, {7, 2}}).argmax(1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0}));
+    EXPECT_EQ(xg::tensor({1, 9, 2}).argmax().item(), 1.0);
+  }
+  {
+    // row: `torch::max(a, b)`, `torch::min(a, b)`
+    auto a = xg::tensor({1, 5}), b = xg::tensor({3, 2});
+    EXPECT_EQ(xg::max(a, b).to_vector<float>(), (std::vector<float>{3, 5}));
+    EXPECT_EQ(xg::min(a, b).to_vector<float>(), (std::vector<float>{1, 2}));
+  }
+  {
+    // row: `x.var()`
+    auto v = xg::tensor({1.0, 3.0}, xg::kFloat64);
+    EXPECT_EQ(v.var().item(), 1.0);                // numpy's biased variance
+    EXPECT_EQ(v.var({}, false, 1).item(), 2.0);  // libtorch's default, unbiased
+  }
+  {
+    // row: `torch::matmul(a, b)`, `a.mm(b)`
+    EXPECT_EQ(xg::matmul(x, x.t()).shape(), (xg::Shape{2, 2}));
+    EXPECT_EQ(x.mm(x.t()).to_vector<float>(), xg::matmul(x, x.t()).to_vector<float>());
+  }
+  {
+    // row: `x.relu()`, `x.sigmoid()`, `x.tanh()`, `x.exp()`, `x.log()`, `x.sqrt()`, `x.abs()`, `x.neg()`, `x.square()`, `x.pow(2)`
+    EXPECT_EQ(x.relu().min().item(), 0.0);
+    EXPECT_EQ(x.sigmoid().to_vector<float>(), xg::sigmoid(x).to_vector<float>());
+    EXPECT_EQ(x.tanh().to_vector<float>(), xg::tanh(x).to_vector<float>());
+    EXPECT_GT(x.exp().min().item(), 0.0);
+    EXPECT_EQ(x.abs().log().shape(), x.shape());
+    EXPECT_EQ(x.abs().sqrt().shape(), x.shape());
+    EXPECT_EQ(sum_of(x.neg() + x), 0.0);
+    EXPECT_EQ(x.square().to_vector<float>(), x.pow(2).to_vector<float>());
+  }
+  {
+    // row: `x.clamp(0, 1)`, `x.log1p()`, `x.expm1()`, `x.sin()`, `x.cos()`
+    EXPECT_LE(x.clamp(0, 1).max().item(), 1.0);
+    EXPECT_EQ(x.abs().log1p().shape(), x.shape());
+    EXPECT_EQ(x.expm1().shape(), x.shape());
+    EXPECT_NEAR(sum_of(x.sin().square() + x.cos().square()), 6.0, 1e-5);
+  }
+  {
+    // row: `x.softmax(1)`, `x.log_softmax(1)`, `torch::softmax(x, 1)`, `torch::logsumexp(x, 1)`
+    EXPECT_NEAR(sum_of(x.softmax(1)), 2.0, 1e-6);
+    EXPECT_EQ(x.log_softmax(1).shape(), x.shape());
+    EXPECT_EQ(xg::softmax(x, 1).to_vector<float>(), x.softmax(1).to_vector<float>());
+    EXPECT_EQ(xg::logsumexp(x, 1).shape(), (xg::Shape{2}));
+  }
+  {
+    // row: `x.add(y)`, `x.sub(y)`, `x.mul(y)`, `x.div(y)`
+    auto y = xg::full({3}, 2.0);
+    EXPECT_NEAR(sum_of((x.add(y).sub(y).mul(y).div(y) - x).abs()), 0.0, 1e-5);
+  }
+  {
+    // row: `x.eq(y)`, `x.gt(y)`, `x > 0.5`
+    EXPECT_EQ(sum_of(x.eq(x)), 6.0);
+    EXPECT_EQ(sum_of(x.gt(x)), 0.0);
+    EXPECT_EQ((x > 0.5).dtype(), xg::kFloat32);
+  }
+  {
+    // row: `x.add_(y)`, `x.mul_(0.9)`, `x.zero_()`, `x.fill_(1)`, `x.copy_(y)`
+    auto t = xg::ones({2});
+    t.add_(xg::ones({2})).mul_(0.5);
+    EXPECT_EQ(sum_of(t), 2.0);
+    t.zero_();
+    t.fill_(1);
+    t.copy_(xg::full({2}, 3.0));
+    EXPECT_EQ(sum_of(t), 6.0);
+  }
+  {
+    // row: `x.uniform_(-1, 1)`, `x.normal_(0, 0.01)`
+    auto t = xg::empty({1000});
+    EXPECT_LE(t.uniform_(-1, 1).abs().max().item(), 1.0);
+    EXPECT_LT(t.normal_(0, 0.01).abs().max().item(), 0.1);
+  }
+  {
+    // row: `torch::one_hot(t, 10)`
+    EXPECT_EQ(xg::one_hot(xg::tensor({3}, xg::kInt64), 10).shape(), (xg::Shape{1, 10}));
+  }
+  {
+    // row: `torch::where(cond, a, b)`
+    EXPECT_EQ(xg::where(xg::tensor({1, 0}), xg::ones({2}), xg::zeros({2})).to_vector<float>(), (std::vector<float>{1, 0}));
+  }
+}
+
+TEST(LibtorchRows, Autograd) {
+  {
+    // row: `x.requires_grad_()`, `x.grad()`, `x.is_leaf()`
+    auto x = xg::ones({2}).requires_grad_();
+    EXPECT_TRUE(x.is_leaf());
+    EXPECT_FALSE(x.grad().defined());
+  }
+  {
+    // row: `loss.backward()`
+    auto x = xg::ones({2}).requires_grad_();
+    (x * x).sum().backward();
+    EXPECT_EQ(sum_of(x.grad()), 4.0);
+  }
+  {
+    // row: `torch::autograd::grad({y}, {x}, {}, c10::nullopt, true)`
+    auto x = xg::full({1}, 3.0, xg::kFloat64).requires_grad_();
+    auto y = x * x * x;
+    auto g = xg::grad({y}, {x}, {}, std::nullopt, true)[0];
+    EXPECT_EQ(g.item(), 27.0);
+    EXPECT_EQ(xg::grad({g}, {x})[0].item(), 18.0);
+  }
+  {
+    // row: `torch::NoGradGuard`
+    auto x = xg::ones({2}).requires_grad_();
+    xg::NoGradGuard no_grad;
+    EXPECT_FALSE((x * 2.0).requires_grad());
+  }
+  {
+    // row: `torch::autograd::DetectAnomalyGuard`
+    xg::DetectAnomalyGuard anomaly;
+    auto x = xg::tensor({0.0}).requires_grad_();
+    EXPECT_THROW(xg::log(x * 0.0 - 1.0), xg::Error);
+  }
+  {
+    // row: `x.detach()`, `x.detach_()`
+    auto x = xg::ones({2}).requires_grad_();
+    auto y = x * 2.0;
+    EXPECT_FALSE(y.detach().requires_grad());
+    y.detach_();
+    EXPECT_FALSE(y.requires_grad());
+    EXPECT_TRUE(y.is_leaf());
+  }
+  {
+    // row: `optimizer.zero_grad()`
+    auto p = xg::ones({2}).requires_grad_();
+    xg::optim::SGD opt({p}, 0.1);
+    p.sum().backward();
+    opt.zero_grad();
+    EXPECT_FALSE(p.grad().defined());
+  }
+  {
+    // row: `torch::autograd::Function<T>`
+    auto x = xg::full({1}, 2.0, xg::kFloat64).requires_grad_();
+    xg::apply<Cube>({x})[0].sum().backward();
+    EXPECT_EQ(x.grad().item(), 12.0);
+  }
+  {
+    // row: (no C++ counterpart)
+    Net net;
+    const auto report = xg::gradient_check([&] { return net(xg::ones({3, 4})).sum(); }, net.named_parameters());
+    EXPECT_TRUE(report.ok());
+  }
+  {
+    // row: `torch::autograd::gradcheck` (Python only)
+    auto x = xg::randn({3}, xg::kFloat64).requires_grad_();
+    EXPECT_TRUE(xg::gradcheck([](const xg::tensor_list& in) { return xg::tanh(in[0]); }, {x}));
+    EXPECT_TRUE(xg::gradgradcheck([](const xg::tensor_list& in) { return xg::tanh(in[0]); }, {x}));
+  }
+  {
+    // row: `auto h = x.register_hook(fn); x.remove_hook(h);`
+    auto x = xg::ones({2}).requires_grad_();
+    auto h = x.register_hook([](const xg::Tensor& g) { return g * 2.0; });
+    x.sum().backward();
+    EXPECT_EQ(sum_of(x.grad()), 4.0);
+    x.remove_hook(h);
+  }
+  {
+    // row: `x.retain_grad()`, `x.retains_grad()`
+    auto x = xg::ones({2}).requires_grad_();
+    auto y = x * 3.0;
+    y.retain_grad();
+    EXPECT_TRUE(y.retains_grad());
+    y.sum().backward();
+    EXPECT_EQ(sum_of(y.grad()), 2.0);
+  }
+  {
+    // row: `p.register_post_accumulate_grad_hook(fn)`
+    auto p = xg::ones({2}).requires_grad_();
+    double seen = 0;
+    p.register_post_accumulate_grad_hook([&](const xg::Tensor& leaf) { seen = sum_of(leaf.grad()); });
+    p.sum().backward();
+    EXPECT_EQ(seen, 2.0);
+  }
+  {
+    // row: module hooks: none in C++ (pytorch#25888)
+    Net net;
+    int calls = 0;
+    auto h = net.fc.register_forward_hook([&](nn::Module&, const xg::Tensor&, const xg::Tensor&) { ++calls; });
+    net(xg::ones({1, 4}));
+    h.remove();
+    net(xg::ones({1, 4}));
+    EXPECT_EQ(calls, 1);
+  }
+}
+
+TEST(LibtorchRows, Modules) {
+  {
+    // row: `struct Net : torch::nn::Module` with `register_module("fc", fc)`
+    Net net;
+    EXPECT_EQ(net.named_parameters()[0].first, "fc.W");
+  }
+  {
+    // row: `torch::nn::Linear(784, 10)`, `torch::nn::Linear(torch::nn::LinearOptions(784, 10).bias(false))`
+    nn::Linear a(784, 10), b(nn::LinearOptions(784, 10).bias(false));
+    EXPECT_EQ(a.W.shape(), (xg::Shape{784, 10}));
+    EXPECT_FALSE(b.b.defined());
+  }
+  {
+    // row: `fc->weight`, `fc->bias`
+    nn::Linear fc(3, 2);
+    EXPECT_EQ(fc.W.shape(), (xg::Shape{3, 2}));
+    EXPECT_EQ(fc.b.shape(), (xg::Shape{2}));
+  }
+  {
+    // row: `net->parameters()`, `net->named_parameters()`
+    Net net;
+    EXPECT_EQ(net.parameters().size(), 2u);
+    EXPECT_EQ(net.named_parameters().size(), 2u);
+  }
+  {
+    // row: `for (auto& p : net->named_parameters()) p.key(), p.value();`
+    Net net;
+    std::string keys;
+    for (auto& p : net.named_parameters()) keys += p.key() + ":" + std::to_string(p.value().numel()) + " ";
+    EXPECT_EQ(keys, "fc.W:8 fc.b:2 ");
+  }
+  {
+    // row: `net->train()`, `net->eval()`
+    Net net;
+    net.eval();
+    EXPECT_FALSE(net.fc.is_training());
+    net.train();
+    EXPECT_TRUE(net.fc.is_training());
+  }
+  {
+    // row: `net->to(torch::kFloat64)`
+    Net net;
+    auto W = net.fc.W;
+    net.to(xg::kFloat64);
+    EXPECT_EQ(W.dtype(), xg::kFloat64);  // the same handle
+  }
+  {
+    // row: `fc->weight = torch::randn(...)`
+    Net net;
+    net.set_parameter("fc.W", xg::ones({4, 2}));
+    xg::NoGradGuard no_grad;  // as in libtorch: in-place on a parameter outside recording
+    net.fc.b.copy_(xg::zeros({2}));
+    EXPECT_EQ(sum_of(net.fc.W), 8.0);
+  }
+  {
+    // row: `torch::nn::Sequential seq(torch::nn::Linear(3, 4), torch::nn::ReLU());`
+    nn::Sequential seq(std::make_shared<nn::Linear>(3, 4), std::make_shared<nn::ReLU>());
+    EXPECT_EQ(seq.size(), 2u);
+    EXPECT_EQ(seq(xg::ones({1, 3})).shape(), (xg::Shape{1, 4}));
+  }
+  {
+    // row: `seq->push_back(torch::nn::Dropout(0.5))`
+    nn::Sequential seq;
+    seq.push_back(std::make_shared<nn::Dropout>(0.5));
+    seq.push_back("head", std::make_shared<nn::Linear>(2, 2));
+    EXPECT_EQ(seq.named_parameters()[0].first, "head.W");
+  }
+  {
+    // row: `torch::nn::ReLU`, `Sigmoid`, `Tanh`, `GELU`, `SiLU`, `ELU`, `LeakyReLU(LeakyReLUOptions().negative_slope(0.2))`, `Softmax(1)`, `Flatten`
+    const auto x = xg::tensor({{-1.0, 2.0}});
+    EXPECT_EQ(nn::ReLU()(x).min().item(), 0.0);
+    EXPECT_EQ(nn::Sigmoid()(x).shape(), x.shape());
+    EXPECT_EQ(nn::Tanh()(x).shape(), x.shape());
+    EXPECT_EQ(nn::GELU(nn::GELUOptions().approximate("tanh"))(x).shape(), x.shape());
+    EXPECT_EQ(nn::SiLU()(x).shape(), x.shape());
+    EXPECT_EQ(nn::ELU(nn::ELUOptions().alpha(1.0))(x).shape(), x.shape());
+    EXPECT_FLOAT_EQ(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2))(x).min().item<float>(), -0.2f);
+    EXPECT_NEAR(nn::Softmax(1)(x).sum().item(), 1.0, 1e-6);
+    EXPECT_EQ(nn::Flatten()(xg::ones({2, 3, 4})).shape(), (xg::Shape{2, 12}));
+  }
+  {
+    // row: `torch::nn::Dropout(0.2)`, `torch::nn::Dropout(torch::nn::DropoutOptions().p(0.2))`, `Dropout2d`
+    nn::Dropout a(0.2), b(nn::DropoutOptions().p(0.2)), all(1.0);
+    nn::Dropout2d c(nn::Dropout2dOptions(0.5));
+    EXPECT_EQ(sum_of(all(xg::ones({10}))), 0.0);
+    EXPECT_EQ(c(xg::ones({2, 3, 4, 4})).shape(), (xg::Shape{2, 3, 4, 4}));
+  }
+  {
+    // row: `torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 32, 3).stride(1).padding(1).bias(false))`
+    nn::Conv2d conv(nn::Conv2dOptions(1, 32, 3).stride(1).padding(1).bias(false));
+    EXPECT_EQ(conv.W.shape(), (xg::Shape{32, 1, 3, 3}));
+    EXPECT_EQ(conv(xg::ones({1, 1, 8, 8})).shape(), (xg::Shape{1, 32, 8, 8}));
+  }
+  {
+    // row: `torch::nn::ConvTranspose2d(torch::nn::ConvTranspose2dOptions(16, 8, 3).stride(2))`
+    nn::ConvTranspose2d up(nn::ConvTranspose2dOptions(16, 8, 3).stride(2));
+    EXPECT_EQ(up(xg::ones({1, 16, 4, 4})).shape(), (xg::Shape{1, 8, 9, 9}));
+  }
+  {
+    // row: `torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).stride(2))`, `torch::nn::AvgPool2d(2)`
+    nn::MaxPool2d pool(nn::MaxPool2dOptions(2).stride(2));
+    nn::AvgPool2d avg(2);
+    EXPECT_EQ(pool(xg::ones({1, 1, 4, 4})).shape(), (xg::Shape{1, 1, 2, 2}));
+    EXPECT_EQ(avg(xg::ones({1, 1, 4, 4})).shape(), (xg::Shape{1, 1, 2, 2}));
+  }
+  {
+    // row: `torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions({1, 1}))`
+    nn::AdaptiveAvgPool2d gap(nn::AdaptiveAvgPool2dOptions({1, 1}));
+    EXPECT_EQ(gap(xg::ones({2, 3, 5, 5})).shape(), (xg::Shape{2, 3, 1, 1}));
+  }
+  {
+    // row: `torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(8).momentum(0.1).eps(1e-5))`, `BatchNorm1d`
+    nn::BatchNorm2d bn(nn::BatchNorm2dOptions(8).momentum(0.1).eps(1e-5));
+    nn::BatchNorm1d bn1(nn::BatchNorm1dOptions(4));
+    bn(xg::randn({4, 8, 3, 3}));
+    EXPECT_EQ(bn.num_batches_tracked.item(), 1.0);
+    EXPECT_EQ(bn1.running_var.shape(), (xg::Shape{4}));
+  }
+  {
+    // row: `torch::nn::LayerNorm(torch::nn::LayerNormOptions({4}).eps(1e-5))`
+    nn::LayerNorm ln(nn::LayerNormOptions({4}).eps(1e-5));
+    EXPECT_NEAR(ln(xg::randn({3, 4})).mean().item(), 0.0, 1e-6);
+  }
+  {
+    // row: `torch::nn::Embedding(torch::nn::EmbeddingOptions(100, 16).padding_idx(0))`
+    nn::Embedding emb(nn::EmbeddingOptions(100, 16).padding_idx(0));
+    EXPECT_EQ(emb.padding_idx(), 0);
+    EXPECT_EQ(sum_of(emb(xg::tensor({0}, xg::kInt64)).abs()), 0.0);
+  }
+  {
+    // row: `torch::nn::LSTM(torch::nn::LSTMOptions(64, 256).num_layers(2).batch_first(true))`
+    nn::LSTM lstm(nn::LSTMOptions(8, 16).num_layers(2).batch_first(true));
+    EXPECT_EQ(lstm(xg::zeros({3, 5, 8})).shape(), (xg::Shape{3, 5, 16}));
+    nn::RNN rnn(nn::RNNOptions(8, 16).nonlinearity(xg::kReLU));
+    EXPECT_EQ(rnn.options().nonlinearity(), "relu");
+  }
+  {
+    // row: `auto [y, hc] = lstm->forward(x, std::make_tuple(h0, c0));`
+    nn::LSTM lstm(3, 4);
+    auto h0 = xg::zeros({1, 2, 4}), c0 = xg::zeros({1, 2, 4});
+    auto [y, hc] = lstm(xg::ones({5, 2, 3}), {h0, c0});
+    EXPECT_EQ(std::get<1>(hc).shape(), (xg::Shape{1, 2, 4}));
+    auto [y2, hc2] = lstm.forward(xg::ones({5, 2, 3}), std::make_tuple(h0, c0));
+    EXPECT_EQ(y2.to_vector<float>(), y.to_vector<float>());
+  }
+  {
+    // row: `auto [y, hc] = lstm->forward(x);`
+    nn::LSTM lstm(3, 4);
+    auto [y, hc] = lstm(xg::ones({5, 2, 3}), {});
+    EXPECT_EQ(y.to_vector<float>(), lstm(xg::ones({5, 2, 3})).to_vector<float>());
+  }
+  {
+    // row: `torch::nn::LSTMCell(torch::nn::LSTMCellOptions(3, 4))`, `RNNCell`, `GRUCell`; `torch::lstm_cell(...)`
+    nn::LSTMCell cell(nn::LSTMCellOptions(3, 4));
+    nn::RNNCell rnn_cell(nn::RNNCellOptions(3, 4).nonlinearity(xg::kTanh));
+    nn::GRUCell gru_cell(nn::GRUCellOptions(3, 4).bias(false));
+    auto [h, c] = xg::lstm_cell(xg::ones({2, 3}), {xg::zeros({2, 4}), xg::zeros({2, 4})}, cell.weight_ih, cell.weight_hh,
+                                cell.bias_ih, cell.bias_hh);
+    EXPECT_EQ(std::get<0>(cell(xg::ones({2, 3}), {})).to_vector<float>(), h.to_vector<float>());
+    EXPECT_EQ(rnn_cell(xg::ones({2, 3})).shape(), (xg::Shape{2, 4}));
+    EXPECT_EQ(gru_cell(xg::ones({2, 3})).shape(), (xg::Shape{2, 4}));
+  }
+}
+
+TEST(LibtorchRows, Functional) {
+  xg::manual_seed(1);
+  const auto x = xg::randn({2, 4});
+  {
+    // row: `F::linear(x, weight, bias)`
+    auto weight = xg::randn({3, 4}), bias = xg::randn({3});
+    EXPECT_EQ(F::linear(x, weight, bias).shape(), (xg::Shape{2, 3}));
+  }
+  {
+    // row: `F::relu(x)`, `F::gelu(x, F::GELUFuncOptions().approximate("tanh"))`, `F::silu(x)`, `F::elu(x)`, `F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2))`
+    EXPECT_EQ(F::relu(x).min().item(), 0.0);
+    EXPECT_EQ(F::gelu(x, F::GELUFuncOptions().approximate("tanh")).to_vector<float>(), xg::gelu(x, "tanh").to_vector<float>());
+    EXPECT_EQ(F::silu(x).shape(), x.shape());
+    EXPECT_EQ(F::elu(x).shape(), x.shape());
+    EXPECT_EQ(F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.2)).to_vector<float>(),
+              xg::leaky_relu(x, 0.2).to_vector<float>());
+  }
+  {
+    // row: `F::softmax(x, F::SoftmaxFuncOptions(1))`, `F::log_softmax(x, F::LogSoftmaxFuncOptions(1))`
+    EXPECT_NEAR(sum_of(F::softmax(x, F::SoftmaxFuncOptions(1))), 2.0, 1e-6);
+    EXPECT_EQ(F::log_softmax(x, F::LogSoftmaxFuncOptions(1)).shape(), x.shape());
+  }
+  {
+    // row: `F::conv2d(x, w, F::Conv2dFuncOptions().bias(b).stride(1).padding(1))`
+    auto img = xg::randn({1, 2, 5, 5}), w = xg::randn({3, 2, 3, 3}), b = xg::randn({3});
+    EXPECT_EQ(F::conv2d(img, w, F::Conv2dFuncOptions().bias(b).stride(1).padding(1)).shape(), (xg::Shape{1, 3, 5, 5}));
+    EXPECT_EQ(F::conv_transpose2d(img, xg::randn({2, 3, 3, 3}), F::ConvTranspose2dFuncOptions().stride(2)).shape(),
+              (xg::Shape{1, 3, 11, 11}));
+  }
+  {
+    // row: `F::max_pool2d(x, F::MaxPool2dFuncOptions(2))`, `F::avg_pool2d(x, F::AvgPool2dFuncOptions(2))`, `F::adaptive_avg_pool2d(x, F::AdaptiveAvgPool2dFuncOptions(1))`
+    auto img = xg::randn({1, 2, 4, 4});
+    EXPECT_EQ(F::max_pool2d(img, F::MaxPool2dFuncOptions(2)).shape(), (xg::Shape{1, 2, 2, 2}));
+    EXPECT_EQ(F::avg_pool2d(img, F::AvgPool2dFuncOptions(2)).shape(), (xg::Shape{1, 2, 2, 2}));
+    EXPECT_EQ(F::adaptive_avg_pool2d(img, F::AdaptiveAvgPool2dFuncOptions(1)).shape(), (xg::Shape{1, 2, 1, 1}));
+  }
+  {
+    // row: `F::dropout(x, F::DropoutFuncOptions().p(0.5).training(true))`, `F::dropout2d`
+    EXPECT_EQ(F::dropout(x, F::DropoutFuncOptions().p(0.5).training(false)).to_vector<float>(), x.to_vector<float>());
+    EXPECT_EQ(sum_of(F::dropout(x, F::DropoutFuncOptions().p(1.0).training(true)).abs()), 0.0);
+    EXPECT_EQ(F::dropout2d(xg::ones({1, 2, 3, 3}), F::Dropout2dFuncOptions().p(0.5)).shape(), (xg::Shape{1, 2, 3, 3}));
+  }
+  {
+    // row: `F::batch_norm(x, mean, var, F::BatchNormFuncOptions().weight(w).bias(b).training(true).momentum(0.1))`
+    auto mean = xg::zeros({4}), var = xg::ones({4}), w = xg::ones({4}), b = xg::zeros({4});
+    auto y = F::batch_norm(x, mean, var, F::BatchNormFuncOptions().weight(w).bias(b).training(true).momentum(0.1));
+    EXPECT_NEAR(y.mean({0}).abs().max().item(), 0.0, 1e-6);
+    EXPECT_NEAR(mean.to_vector<float>()[0], 0.1 * x.mean({0}).to_vector<float>()[0], 1e-6);  // updated in place
+  }
+  {
+    // row: `F::layer_norm(x, F::LayerNormFuncOptions({4}).weight(w).bias(b))`
+    auto w = xg::ones({4}), b = xg::zeros({4});
+    EXPECT_EQ(F::layer_norm(x, F::LayerNormFuncOptions({4}).weight(w).bias(b)).to_vector<float>(),
+              xg::layer_norm(x, {4}, w, b).to_vector<float>());
+  }
+  {
+    // row: `F::embedding(idx, weight, F::EmbeddingFuncOptions().padding_idx(0))`
+    auto weight = xg::randn({5, 3}).requires_grad_();
+    F::embedding(xg::tensor({0, 2, 0}, xg::kInt64), weight, F::EmbeddingFuncOptions().padding_idx(0)).sum().backward();
+    EXPECT_EQ(sum_of(weight.grad().narrow(0, 0, 1).abs()), 0.0);  // no gradient into the padding row
+    EXPECT_EQ(sum_of(weight.grad().narrow(0, 2, 1)), 3.0);
+  }
+  {
+    // row: `F::pad(x, F::PadFuncOptions({1, 1}).value(0))`
+    EXPECT_EQ(F::pad(x, F::PadFuncOptions({1, 1}).value(0)).shape(), (xg::Shape{2, 6}));
+  }
+  {
+    // row: `F::interpolate(x, F::InterpolateFuncOptions().size({28, 28}).mode(torch::kBilinear).align_corners(false))`
+    auto img = xg::randn({1, 1, 14, 14});
+    auto y = F::interpolate(img, F::InterpolateFuncOptions().size({28, 28}).mode(xg::kBilinear).align_corners(false));
+    EXPECT_EQ(y.to_vector<float>(), xg::interpolate(img, {28, 28}, xg::kBilinear).to_vector<float>());
+  }
+  {
+    // row: `F::one_hot(t, 10)`
+    EXPECT_EQ(F::one_hot(xg::tensor({1, 2}, xg::kInt64), 10).shape(), (xg::Shape{2, 10}));
+  }
+}
+
+TEST(LibtorchRows, Losses) {
+  xg::manual_seed(2);
+  const auto logits = xg::randn({4, 3}, xg::kFloat64);
+  const auto t = xg::tensor({0, 2, 1, 2}, xg::kInt64);
+  {
+    // row: `torch::nn::CrossEntropyLoss`, `F::cross_entropy(logits, t)`
+    EXPECT_NEAR(nn::CrossEntropyLoss()(logits, t).item(), F::cross_entropy(logits, t).item(), 1e-15);
+    auto seq = xg::randn({2, 3, 5}, xg::kFloat64);  // (N, C, T) with (N, T) labels
+    EXPECT_EQ(F::cross_entropy(seq, xg::zeros({2, 5}, xg::kInt64)).dim(), 0);
+  }
+  {
+    // row: `F::cross_entropy(x, t, F::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kSum).label_smoothing(0.1))`
+    auto y = F::cross_entropy(logits, t, F::CrossEntropyFuncOptions().ignore_index(-100).reduction(xg::kSum).label_smoothing(0.1));
+    EXPECT_GT(y.item(), 0.0);
+    auto none = F::cross_entropy(logits, xg::tensor({0, -100, 1, 2}, xg::kInt64), F::CrossEntropyFuncOptions().reduction(xg::kNone));
+    EXPECT_EQ(none.to_vector<double>()[1], 0.0);
+  }
+  {
+    // row: `torch::nn::NLLLoss`, `F::nll_loss(logp, t)`
+    auto logp = xg::log_softmax(logits, 1);
+    EXPECT_NEAR(nn::NLLLoss()(logp, t).item(), F::cross_entropy(logits, t).item(), 1e-12);
+    EXPECT_NEAR(F::nll_loss(logp, t).item(), F::cross_entropy(logits, t).item(), 1e-12);
+  }
+  {
+    // row: `torch::nn::MSELoss`, `L1Loss`, `HuberLoss`, `BCELoss`, `BCEWithLogitsLoss`
+    auto p = xg::sigmoid(logits), target = xg::ones_like(logits);
+    EXPECT_GT(nn::MSELoss()(p, target).item() + nn::L1Loss()(p, target).item() + nn::HuberLoss()(p, target).item(), 0.0);
+    EXPECT_NEAR(nn::BCELoss()(p, target).item(), nn::BCEWithLogitsLoss()(logits, target).item(), 1e-12);
+  }
+  {
+    // row: `F::mse_loss(x, t, F::MSELossFuncOptions().reduction(torch::kSum))`, `F::l1_loss`, `F::huber_loss`, `F::binary_cross_entropy`, `F::binary_cross_entropy_with_logits`
+    auto target = xg::zeros_like(logits);
+    EXPECT_NEAR(F::mse_loss(logits, target, F::MSELossFuncOptions().reduction(xg::kSum)).item(), sum_of(logits * logits), 1e-12);
+    EXPECT_EQ(F::l1_loss(logits, target, F::L1LossFuncOptions().reduction(xg::kNone)).shape(), logits.shape());
+    EXPECT_GT(F::huber_loss(logits, target, F::HuberLossFuncOptions().delta(0.5)).item(), 0.0);
+    EXPECT_NEAR(F::binary_cross_entropy(xg::sigmoid(logits), target).item(),
+                F::binary_cross_entropy_with_logits(logits, target).item(), 1e-12);
+  }
+}
+
+TEST(LibtorchRows, Initialisation) {
+  xg::manual_seed(3);
+  {
+    // row: `torch::nn::init::kaiming_normal_(w, 0, torch::kFanIn, torch::kReLU)`
+    nn::Linear fc(1000, 10);  // W stored (in, out) = (1000, 10); libtorch's fan_in is 1000
+    nn::init::kaiming_normal_(fc.W, 0, xg::kFanIn, xg::kReLU);
+    EXPECT_NEAR(fc.W.var({}, false, 1).item(), 2.0 / 1000, 0.2 * 2.0 / 1000);
+    auto w = xg::empty({10, 1000});  // a plain tensor in PyTorch's (out, in) layout
+    nn::init::kaiming_normal_(w, 0, xg::kFanIn, xg::kReLU);
+    EXPECT_NEAR(w.var({}, false, 1).item(), 2.0 / 1000, 0.2 * 2.0 / 1000);
+  }
+  {
+    // row: `torch::nn::init::kaiming_uniform_`, `xavier_uniform_(w, gain)`, `xavier_normal_`, `uniform_`, `normal_`, `constant_`, `zeros_`, `ones_`, `eye_`, `calculate_gain(torch::kTanh)`
+    auto w = xg::empty({30, 20});
+    const double bound = std::sqrt(6.0 / 50.0);
+    EXPECT_LE(nn::init::xavier_uniform_(w, 1.0).abs().max().item(), bound);
+    EXPECT_LE(nn::init::kaiming_uniform_(w).abs().max().item(), std::sqrt(6.0 / (1 + 0.01 * 0.01) / 20));
+    nn::init::xavier_normal_(w);
+    nn::init::uniform_(w, 0, 1);
+    nn::init::normal_(w, 0, 1);
+    EXPECT_EQ(sum_of(nn::init::constant_(w, 0.5)), 300.0);
+    EXPECT_EQ(sum_of(nn::init::zeros_(w)) + sum_of(nn::init::ones_(w)), 600.0);
+    EXPECT_EQ(sum_of(nn::init::eye_(w)), 20.0);
+    EXPECT_DOUBLE_EQ(nn::init::calculate_gain(xg::kTanh), 5.0 / 3.0);
+  }
+}
+
+TEST(LibtorchRows, OptimizersAndTraining) {
+  {
+    // row: `torch::optim::SGD(net->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9))`
+    Net net;
+    xg::optim::SGD opt(net.parameters(), xg::optim::SGDOptions(0.1).momentum(0.9));
+    EXPECT_THROW(xg::optim::SGD({}, 0.1), xg::Error);  // an empty parameter list
+  }
+  {
+    // row: `torch::optim::AdamOptions(1e-3).betas(std::make_tuple(0.9, 0.999)).weight_decay(0)`, `options.lr()`
+    auto options = xg::optim::AdamOptions(1e-3).betas(std::make_tuple(0.9, 0.999)).weight_decay(0);
+    EXPECT_EQ(options.lr(), 1e-3);
+    EXPECT_EQ(std::get<1>(options.betas()), 0.999);
+  }
+  {
+    // row: `torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0)`, `clip_grad_value_`
+    auto p = xg::ones({4}).requires_grad_();
+    (p * 3.0).sum().backward();  // gradient 3 everywhere, norm 6
+    EXPECT_DOUBLE_EQ(xg::nn::utils::clip_grad_norm_({p}, 1.0), 6.0);
+    EXPECT_NEAR(p.grad().pow(2).sum().item(), 1.0, 1e-5);
+    xg::nn::utils::clip_grad_value_({p}, 0.1);
+    EXPECT_LE(p.grad().max().item(), 0.1 + 1e-7);
+  }
+  {
+    // row: `torch::optim::StepLR`
+    Net net;
+    xg::optim::SGD opt(net.parameters(), 1.0);
+    xg::optim::StepLR sched(opt, 1, 0.5);
+    sched.step();
+    EXPECT_DOUBLE_EQ(opt.lr(), 0.5);
+  }
+  {
+    // row: `torch::save(net, "net.pt")`, `torch::load(net, "net.pt")`
+    const std::string path = ::testing::TempDir() + "xgrad_rows_net.npz";
+    Net a, b;
+    xg::save(a, path);
+    xg::load(b, path);
+    EXPECT_EQ(b.fc.W.to_vector<float>(), a.fc.W.to_vector<float>());
+    std::filesystem::remove(path);
+  }
+  {
+    // row: `model.load_state_dict(...)` of a PyTorch `state_dict`
+    const std::string path = ::testing::TempDir() + "xgrad_rows_state.npz";
+    Net a, b;
+    xg::save(a, path, xg::StateLayout::PyTorch);  // "fc.weight" (2, 4), as PyTorch's
+    EXPECT_EQ(xg::load_npz(path)[0].first, "fc.weight");
+    EXPECT_EQ(xg::load_npz(path)[0].second.shape(), (xg::Shape{2, 4}));
+    xg::load(b, path);
+    EXPECT_EQ(b.fc.W.to_vector<float>(), a.fc.W.to_vector<float>());
+    std::filesystem::remove(path);
+  }
+  {
+    // row: `torch::data::make_data_loader(std::move(ds), 64)`
+    xg::data::DataLoader loader(xg::data::TensorDataset(xg::ones({10, 2}), xg::arange(10)), 4,
+                                xg::data::DataLoaderOptions().shuffle(false).drop_last(true));
+    EXPECT_EQ(loader.num_batches(), 2);
+  }
+  {
+    // row: `for (auto& batch : *loader) { batch.data; batch.target; }`
+    xg::data::DataLoader loader(xg::data::TensorDataset(xg::ones({10, 2}), xg::arange(10)), 4);
+    std::int64_t seen = 0;
+    for (auto& [x, t] : loader) seen += t.numel() + 0 * x.numel();
+    EXPECT_EQ(seen, 10);
+  }
+  {
+    // row: `torch::manual_seed(0)`
+    xg::manual_seed(0);
+    const auto a = xg::rand({3}).to_vector<float>();
+    xg::manual_seed(0);
+    EXPECT_EQ(xg::rand({3}).to_vector<float>(), a);
+  }
+  {
+    // row: `torch::set_num_threads(2)`
+    xg::set_num_threads(2);
+    EXPECT_EQ(xg::get_num_threads(), 2);
+    xg::set_num_threads(1);
+  }
+}
+
+TEST(LibtorchRows, DataParallel) {
+  {
+    // row: `torch.distributed.init_process_group("mpi", timeout=timedelta(minutes=30))`, `get_rank()`, `get_world_size()`
+    xg::dist::Session session(xg::dist::InitOptions().timeout(std::chrono::minutes(30)));
+    EXPECT_EQ(xg::dist::rank(), 0);  // alone: rank 0 of 1
+    EXPECT_EQ(xg::dist::world_size(), 1);
+    EXPECT_EQ(xg::dist::timeout(), std::chrono::minutes(30));
+  }
+  {
+    // row: `dist.all_reduce(t, op=ReduceOp.SUM, async_op=True)`, `broadcast`, `all_gather`, `barrier`
+    auto t = xg::ones({3});
+    xg::dist::all_reduce(t, xg::dist::ReduceOp::Sum);
+    auto work = xg::dist::all_reduce_async(t);
+    work.wait();
+    xg::dist::broadcast(t);
+    EXPECT_EQ(xg::dist::all_gather(t).size(), 1u);
+    xg::dist::barrier();
+    EXPECT_EQ(sum_of(t), 3.0);
+  }
+  {
+    // row: `DistributedDataParallel(model, bucket_cap_mb=25)`, `with model.no_sync():`
+    Net net;
+    xg::dist::DistributedDataParallel ddp(net, xg::dist::DDPOptions().bucket_cap_mb(25));
+    auto guard = ddp.no_sync();
+    EXPECT_EQ(ddp.named_parameters()[0].first, "module.fc.W");
+  }
+  {
+    // row: `DistributedSampler(ds, num_replicas, rank, shuffle, seed, drop_last)`, `set_epoch`
+    auto sampler = std::make_shared<xg::dist::DistributedSampler>(xg::dist::DistributedSamplerOptions().num_replicas(2).rank(0));
+    sampler->set_epoch(1);
+    xg::data::DataLoader loader(xg::data::TensorDataset(xg::ones({10, 2}), xg::arange(10)), 5,
+                                xg::data::DataLoaderOptions().sampler(sampler));
+    EXPECT_EQ(loader.num_batches(), 1);  // 5 of the 10 on this rank
+  }
+}
