@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   const auto whole = time_all_reduce(n, 50);
 
   Mlp model;
-  xg::dist::DistributedDataParallel ddp(model, xg::dist::DDPOptions().set_bucket_cap_mb(bucket_mb));
+  xg::dist::DistributedDataParallel ddp(model, xg::dist::DDPOptions().bucket_cap_mb(bucket_mb));
   xg::optim::SGD opt(ddp.parameters(), 0.01);
   std::vector<xg::Tensor> xs, ts;
   for (int i = 0; i < 40; ++i) {  // 40 batches of 256 x 784 floats: 32 MB

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     nn::summary(network, {1, 1, 28, 28});
     xg::optim::Adam optimizer(network.parameters(), xg::optim::AdamOptions(0.001).eps(1e-7));
     xg::data::DataLoader loader(xg::data::TensorDataset(x_train, t_train), batch,
-                                xg::data::DataLoaderOptions().set_seed(static_cast<std::uint64_t>(seed)));
+                                xg::data::DataLoaderOptions().seed(static_cast<std::uint64_t>(seed)));
     const auto start = std::chrono::steady_clock::now();
     for (int epoch = 1; epoch <= epochs; ++epoch) {
       double loss_sum = 0;

@@ -53,9 +53,9 @@ int main(int argc, char** argv) {
       if (rank == 0) std::printf("resumed from %s after epoch %d\n", checkpoint.c_str(), start);
     }
     // Each rank reads its own B/p samples of every batch of B, a new split every epoch.
-    auto sampler = std::make_shared<dist::DistributedSampler>(dist::DistributedSampler::Options().set_seed(seed));
+    auto sampler = std::make_shared<dist::DistributedSampler>(dist::DistributedSampler::Options().seed(seed));
     xg::data::DataLoader loader(xg::data::TensorDataset(x_train, t_train), batch / world,
-                                xg::data::DataLoaderOptions().set_sampler(sampler));
+                                xg::data::DataLoaderOptions().sampler(sampler));
     if (rank == 0)
       std::printf("%d rank(s), %lld training digits, %lld per rank per epoch, batch %d (%d per rank)\n", world,
                   static_cast<long long>(x_train.size(0)), static_cast<long long>(sampler->num_samples(x_train.size(0))),

@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     nn::summary(model, {1, 1, 28, 28});  // model.summary()
     xg::optim::AdaDelta optimizer(model.parameters(), xg::optim::AdaDeltaOptions(1.0).rho(0.95).eps(1e-7));
     xg::data::DataLoader loader(xg::data::TensorDataset(x_train, t_train), batch,
-                                xg::data::DataLoaderOptions().set_seed(static_cast<std::uint64_t>(seed)));
+                                xg::data::DataLoaderOptions().seed(static_cast<std::uint64_t>(seed)));
 
     const auto start = std::chrono::steady_clock::now();
     for (int epoch = 1; epoch <= epochs; ++epoch) {

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     nn::summary(model, {1, 784});
     xg::optim::Adam optimizer(model.parameters(), lr);
     xg::data::DataLoader loader(xg::data::TensorDataset(x_train, t_train), batch,
-                                xg::data::DataLoaderOptions().set_seed(static_cast<std::uint64_t>(seed)));
+                                xg::data::DataLoaderOptions().seed(static_cast<std::uint64_t>(seed)));
     const auto start = std::chrono::steady_clock::now();
     for (int epoch = 1; epoch <= epochs; ++epoch) {
       double loss_sum = 0;

@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     TwoLayerNet network(784, a.hidden, 10, a.activation == "relu");
     auto optimizer = make_optimizer(a.optimizer, network.parameters(), a.lr);
     xg::data::TensorDataset train(x_train, t_train);
-    xg::data::DataLoader loader(train, a.batch, xg::data::DataLoaderOptions().set_seed(static_cast<std::uint64_t>(a.seed)));
+    xg::data::DataLoader loader(train, a.batch, xg::data::DataLoaderOptions().seed(static_cast<std::uint64_t>(a.seed)));
     const int iter_per_epoch = std::max(static_cast<int>(x_train.size(0)) / a.batch, 1);
 
     const auto start = std::chrono::steady_clock::now();

@@ -32,7 +32,7 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const LossFn& loss, 
   const bool validate = o.x_val.defined();
   if (validate != o.y_val.defined()) fail("fit: give both x_val and y_val, or neither");
   data::TensorDataset train(x, y);
-  data::DataLoader loader(train, o.batch_size, data::DataLoaderOptions().set_seed(o.seed));
+  data::DataLoader loader(train, o.batch_size, data::DataLoaderOptions().seed(o.seed));
   History h;
   double best = 0;
   int since_best = 0;

@@ -8,7 +8,7 @@
 //   Net net;
 //   xg::dist::DistributedDataParallel ddp(net);      // same weights everywhere
 //   auto sampler = std::make_shared<xg::dist::DistributedSampler>();
-//   xg::data::DataLoader loader(dataset, 64, xg::data::DataLoaderOptions().set_sampler(sampler));
+//   xg::data::DataLoader loader(dataset, 64, xg::data::DataLoaderOptions().sampler(sampler));
 //   for (int epoch = 0; ...; ++epoch) {
 //     sampler->set_epoch(epoch);
 //     for (auto& [x, t] : loader) { ... ddp(x) ... loss.backward(); opt.step(); }
