@@ -106,14 +106,7 @@ Tensor nll_rows(const char* op, const Tensor& logp, const Tensor& t, Reduction r
   }
   const Tensor mask = tensor(keep, t.shape(), logp.dtype());
   const Tensor losses = -pick(logp, tensor(picked, t.shape(), kInt64)) * mask;
-  switch (reduction) {
-    case Reduction::None:
-      return losses;
-    case Reduction::Sum:
-      return losses.sum();
-    case Reduction::Mean:
-      break;
-  }
+  if (reduction != Reduction::Mean) return detail_loss::reduce(losses, reduction);
   // PyTorch: the mean over the labels that count; all ignored gives 0/0 = NaN.
   return losses.sum() / static_cast<double>(kept);
 }

@@ -105,19 +105,7 @@ Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncO
   return reshape(rows, shape);
 }
 
-namespace {
-Tensor reduce(const Tensor& losses, Reduction r) {
-  switch (r) {
-    case Reduction::None:
-      return losses;
-    case Reduction::Sum:
-      return losses.sum();
-    case Reduction::Mean:
-      break;
-  }
-  return losses.mean();
-}
-}  // namespace
+using detail_loss::reduce;
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& o) {
   detail_loss::require_same_shape("mse_loss", input, target);

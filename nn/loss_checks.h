@@ -4,6 +4,7 @@
 #include <xgrad/detail/format.h>
 #include <string>
 
+#include <xgrad/nn/losses.h>
 #include <xgrad/tensor.h>
 
 namespace xg::nn::detail_loss {
@@ -21,6 +22,19 @@ inline void require_same_shape(const char* op, const Tensor& y, const Tensor& t)
   if (y.shape() != t.shape())
     fail(op, ": prediction ", xg::detail::shape_str(y.shape()), " and target ", xg::detail::shape_str(t.shape()),
          " differ in shape", label_hint(y, t));
+}
+
+/// Per-element losses reduced as libtorch's `reduction` says.
+inline Tensor reduce(const Tensor& losses, Reduction reduction) {
+  switch (reduction) {
+    case Reduction::None:
+      return losses;
+    case Reduction::Sum:
+      return losses.sum();
+    case Reduction::Mean:
+      break;
+  }
+  return losses.mean();
 }
 
 }  // namespace xg::nn::detail_loss

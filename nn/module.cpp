@@ -1,8 +1,6 @@
 // Module registration, traversal and mode switching.
 #include <xgrad/detail/format.h>
-#include <cxxabi.h>
 
-#include <cstdlib>
 #include <typeinfo>
 #include <unordered_set>
 
@@ -11,6 +9,7 @@
 
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
+#include "tensor/type_name.h"
 
 namespace xg::nn {
 
@@ -18,15 +17,7 @@ Tensor Module::operator()(const Tensor& x) {
   return call(x, [this](const Tensor& input) { return forward(input); });
 }
 
-std::string Module::type_name() const {
-  int status = 0;
-  char* demangled = abi::__cxa_demangle(typeid(*this).name(), nullptr, nullptr, &status);
-  std::string name = status == 0 && demangled ? demangled : typeid(*this).name();
-  std::free(demangled);
-  // "xg::nn::Linear" -> "Linear", "(anonymous namespace)::Net" -> "Net"
-  const auto colon = name.rfind("::");
-  return colon == std::string::npos ? name : name.substr(colon + 2);
-}
+std::string Module::type_name() const { return detail::short_type_name(typeid(*this)); }
 
 void Module::check_new_name(const std::string& name, const char* call) {
   if (name.empty() || name.find('.') != std::string::npos)

@@ -1,10 +1,8 @@
 // The optimizer base: groups, the step loop, weight decay and state save/restore.
 #include <xgrad/detail/format.h>
-#include <cxxabi.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <typeinfo>
 
 #include <xgrad/autograd.h>
@@ -14,6 +12,7 @@
 
 #include "tensor/checked.h"
 #include "tensor/tensor_impl.h"
+#include "tensor/type_name.h"
 
 namespace xg::optim {
 
@@ -29,14 +28,7 @@ Optimizer::Optimizer(std::vector<ParamGroup> groups) {
   for (auto& g : groups) add_param_group(std::move(g));
 }
 
-std::string Optimizer::type_name() const {
-  int status = 0;
-  char* demangled = abi::__cxa_demangle(typeid(*this).name(), nullptr, nullptr, &status);
-  std::string name = status == 0 && demangled ? demangled : typeid(*this).name();
-  std::free(demangled);
-  const auto colon = name.rfind("::");
-  return colon == std::string::npos ? name : name.substr(colon + 2);
-}
+std::string Optimizer::type_name() const { return detail::short_type_name(typeid(*this)); }
 
 void Optimizer::add_param_group(ParamGroup g) {
   const std::size_t gi = groups_.size();
