@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Checks that docs/libtorch.md and tests/libtorch/test_rows.cpp agree: every table row of the
-doc has a block in the test marked `// row: <the row's libtorch cell>`, and every marker a
-row. The test compiles and runs each block, so no row claims what does not compile.
-    python3 scripts/check_libtorch_doc.py docs/libtorch.md tests/libtorch/test_rows.cpp
+"""Checks that docs/libtorch.md and the tests in tests/libtorch/ agree: every table row of the
+doc has a block in a test_rows_*.cpp marked `// row: <the row's libtorch cell>`, and every
+marker a row. The tests compile and run each block, so no row claims what does not compile.
+    python3 scripts/check_libtorch_doc.py docs/libtorch.md tests/libtorch
 """
+import pathlib
 import sys
 
 
@@ -17,9 +18,12 @@ def rows(doc):
     return out
 
 
-def markers(test):
+def markers(test_dir):
     prefix = "// row: "
-    return [line.strip()[len(prefix):] for line in open(test, encoding="utf-8") if line.strip().startswith(prefix)]
+    out = []
+    for test in sorted(pathlib.Path(test_dir).glob("test_rows_*.cpp")):
+        out += [line.strip()[len(prefix):] for line in open(test, encoding="utf-8") if line.strip().startswith(prefix)]
+    return out
 
 
 def main():

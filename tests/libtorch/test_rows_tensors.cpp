@@ -1,0 +1,349 @@
+// Rows of docs/libtorch.md (Tensors, Autograd), compiled and run: each block, marked `// row:` with the row's
+// libtorch cell (scripts/check_libtorch_doc.py keeps the markers and the doc's rows equal),
+// writes the row's xgrad spelling and checks that it means what the row says.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <tuple>
+
+#include <xgrad/xgrad.h>
+
+namespace F = xg::nn::functional;
+namespace nn = xg::nn;
+
+namespace {
+
+double sum_of(const xg::Tensor& t) { return t.to(xg::kFloat64).sum().item(); }
+
+struct Cube : xg::Function {  // the row of torch::autograd::Function
+  xg::tensor_list forward(const xg::tensor_list& in) override {
+    save_for_backward({in[0]});
+    return {in[0] * in[0] * in[0]};
+  }
+  xg::tensor_list backward(const xg::tensor_list& gy) override { return {gy[0] * 3.0 * saved(0) * saved(0)}; }
+};
+
+struct Net : nn::Module {
+  nn::Linear fc{4, 2};
+  Net() { register_module("fc", fc); }
+  xg::Tensor forward(const xg::Tensor& x) override { return fc(x); }
+};
+
+}  // namespace
+
+TEST(LibtorchRows, Tensors) {
+  xg::manual_seed(0);
+  const auto x = xg::randn({2, 3});
+  {
+    // row: `torch::Tensor`
+    xg::Tensor a = x;
+    EXPECT_TRUE(a.is_same(x));
+    EXPECT_FALSE(x.clone().is_same(x));
+  }
+  {
+    // row: `torch::tensor({1, 2, 3})`
+    auto t = xg::tensor({1, 2, 3}, xg::kInt64);
+    EXPECT_EQ(t.dtype(), xg::kInt64);
+  }
+  {
+    // row: `torch::tensor({1.5, 2.5})`
+    EXPECT_EQ(xg::tensor({1.5, 2.5}).dtype(), xg::kFloat32);
+  }
+  {
+    // row: `torch::zeros({2, 3})`, `ones`, `full`, `eye`, `arange`, `empty`
+    EXPECT_EQ(sum_of(xg::zeros({2, 3})) + sum_of(xg::ones({2, 3})) + sum_of(xg::full({2, 3}, 2.0)), 18.0);
+    EXPECT_EQ(sum_of(xg::eye(3)), 3.0);
+    EXPECT_EQ(xg::arange(5).dtype(), xg::kInt64);
+    EXPECT_EQ(xg::empty({4}).numel(), 4);
+  }
+  {
+    // row: `torch::rand`, `randn`, `randint`, `randperm`, `randn_like`, `rand_like`
+    EXPECT_LT(xg::rand({10}).max().item(), 1.0);
+    EXPECT_EQ(xg::randn({3}).numel(), 3);
+    EXPECT_LT(xg::randint(0, 5, {10}).max().item(), 5.0);
+    EXPECT_EQ(sum_of(xg::randperm(4)), 6.0);
+    EXPECT_EQ(xg::randn_like(x).shape(), x.shape());
+    EXPECT_EQ(xg::rand_like(x).shape(), x.shape());
+  }
+  {
+    // row: `torch::kFloat32` / `kFloat`, `kFloat64` / `kDouble`, `kInt64` / `kLong`
+    EXPECT_EQ(xg::kFloat, xg::kFloat32);
+    EXPECT_EQ(xg::kDouble, xg::kFloat64);
+    EXPECT_EQ(xg::kLong, xg::kInt64);
+  }
+  {
+    // row: `x.sizes()`, `x.size(0)`, `x.dim()`, `x.numel()`
+    EXPECT_EQ(x.sizes(), (xg::Shape{2, 3}));
+    EXPECT_EQ(x.size(0) + x.dim() + x.numel(), 2 + 2 + 6);
+  }
+  {
+    // row: `x.item<float>()`
+    EXPECT_EQ(xg::full({1}, 2.5).item<float>(), 2.5f);
+  }
+  {
+    // row: `x.to(torch::kFloat64)`
+    EXPECT_EQ(x.to(xg::kFloat64).dtype(), xg::kFloat64);
+  }
+  {
+    // row: `x.data_ptr<float>()`
+    EXPECT_EQ(x.data<float>()[0], x.to_vector<float>()[0]);
+  }
+  {
+    // row: `x.view({2, -1})`, `x.reshape({2, -1})`
+    auto v = x.view({3, -1});
+    EXPECT_EQ(v.shape(), (xg::Shape{3, 2}));
+    EXPECT_EQ(x.reshape({-1}).numel(), 6);
+  }
+  {
+    // row: `x.contiguous()`
+    EXPECT_TRUE(x.contiguous().is_same(x));
+  }
+  {
+    // row: `x.t()`, `x.transpose(0, 1)`, `x.permute({1, 0})`
+    EXPECT_EQ(x.t().shape(), (xg::Shape{3, 2}));
+    EXPECT_EQ(x.t().to_vector<float>(), x.transpose(0, 1).to_vector<float>());
+    EXPECT_EQ(x.permute({1, 0}).to_vector<float>(), x.T().to_vector<float>());
+  }
+  {
+    // row: `x.squeeze()`, `x.squeeze(1)`, `x.unsqueeze(0)`, `x.flatten(1)`
+    EXPECT_EQ(xg::ones({1, 3, 1}).squeeze().shape(), (xg::Shape{3}));
+    EXPECT_EQ(xg::ones({3, 1}).squeeze(1).shape(), (xg::Shape{3}));
+    EXPECT_EQ(x.unsqueeze(0).shape(), (xg::Shape{1, 2, 3}));
+    EXPECT_EQ(xg::ones({2, 3, 4}).flatten(1).shape(), (xg::Shape{2, 12}));
+  }
+  {
+    // row: `x.slice(1, 0, 2)`
+    EXPECT_EQ(x.slice(1, 0, 2).shape(), (xg::Shape{2, 2}));
+  }
+  {
+    // row: `x.narrow(0, 1, 2)`
+    EXPECT_EQ(xg::ones({4, 2}).narrow(0, 1, 2).shape(), (xg::Shape{2, 2}));
+  }
+  {
+    // row: `x.expand({4, 3})`
+    EXPECT_EQ(xg::ones({1, 3}).expand({4, 3}).shape(), (xg::Shape{4, 3}));
+    EXPECT_EQ(xg::ones({1, 3}).expand({4, -1}).shape(), (xg::Shape{4, 3}));
+  }
+  {
+    // row: `x.index_select(0, idx)`, `x.gather(1, idx)`
+    auto idx = xg::tensor({1, 0}, xg::kInt64);
+    EXPECT_EQ(x.index_select(0, idx).to_vector<float>()[0], x.to_vector<float>()[3]);
+    EXPECT_EQ(x.gather(1, xg::tensor({{2}, {0}}, xg::kInt64)).shape(), (xg::Shape{2, 1}));
+  }
+  {
+    // row: `x.chunk(2, 1)`, `x.unbind(0)`
+    EXPECT_EQ(xg::ones({2, 4}).chunk(2, 1).size(), 2u);
+    EXPECT_EQ(x.unbind(0).size(), 2u);
+  }
+  {
+    // row: `torch::cat({a, b}, 1)`, `torch::stack({a, b})`
+    EXPECT_EQ(xg::cat({x, x}, 1).shape(), (xg::Shape{2, 6}));
+    EXPECT_EQ(xg::stack({x, x}).shape(), (xg::Shape{2, 2, 3}));
+  }
+  {
+    // row: `x.sum()`, `x.sum(1)`, `x.sum({0, 1}, true)`, `x.mean(-1)`
+    EXPECT_EQ(x.sum().dim(), 0);
+    EXPECT_EQ(x.sum(1).shape(), (xg::Shape{2}));
+    EXPECT_EQ(x.sum({0, 1}, true).shape(), (xg::Shape{1, 1}));
+    EXPECT_EQ(x.mean(-1).shape(), (xg::Shape{2}));
+  }
+  {
+    // row: `auto [values, indices] = x.max(1);`, `x.min(1)`, `torch::max(x, 1)`
+    auto [values, indices] = xg::tensor({{1, 5, 5}, {7, 2, 3}}).max(1);
+    EXPECT_EQ(values.to_vector<float>(), (std::vector<float>{5, 7}));
+    EXPECT_EQ(indices.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0}));  // the first of ties
+    auto [lo, at] = x.min(1);
+    EXPECT_EQ(at.dtype(), xg::kInt64);
+    EXPECT_EQ(std::get<0>(xg::max(x, 1)).to_vector<float>(), x.max({1}).to_vector<float>());
+  }
+  {
+    // row: `x.argmax(1)`, `x.argmax()`
+    EXPECT_EQ(xg::tensor({{1, 5}, {7, 2}}).argmax(1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0}));
+    EXPECT_EQ(xg::tensor({1, 9, 2}).argmax().item(), 1.0);
+  }
+  {
+    // row: `torch::max(a, b)`, `torch::min(a, b)`
+    auto a = xg::tensor({1, 5}), b = xg::tensor({3, 2});
+    EXPECT_EQ(xg::max(a, b).to_vector<float>(), (std::vector<float>{3, 5}));
+    EXPECT_EQ(xg::min(a, b).to_vector<float>(), (std::vector<float>{1, 2}));
+  }
+  {
+    // row: `x.var()`
+    auto v = xg::tensor({1.0, 3.0}, xg::kFloat64);
+    EXPECT_EQ(v.var().item(), 1.0);                // numpy's biased variance
+    EXPECT_EQ(v.var({}, false, 1).item(), 2.0);  // libtorch's default, unbiased
+  }
+  {
+    // row: `torch::matmul(a, b)`, `a.mm(b)`
+    EXPECT_EQ(xg::matmul(x, x.t()).shape(), (xg::Shape{2, 2}));
+    EXPECT_EQ(x.mm(x.t()).to_vector<float>(), xg::matmul(x, x.t()).to_vector<float>());
+  }
+  {
+    // row: `x.relu()`, `x.sigmoid()`, `x.tanh()`, `x.exp()`, `x.log()`, `x.sqrt()`, `x.abs()`, `x.neg()`, `x.square()`, `x.pow(2)`
+    EXPECT_EQ(x.relu().min().item(), 0.0);
+    EXPECT_EQ(x.sigmoid().to_vector<float>(), xg::sigmoid(x).to_vector<float>());
+    EXPECT_EQ(x.tanh().to_vector<float>(), xg::tanh(x).to_vector<float>());
+    EXPECT_GT(x.exp().min().item(), 0.0);
+    EXPECT_EQ(x.abs().log().shape(), x.shape());
+    EXPECT_EQ(x.abs().sqrt().shape(), x.shape());
+    EXPECT_EQ(sum_of(x.neg() + x), 0.0);
+    EXPECT_EQ(x.square().to_vector<float>(), x.pow(2).to_vector<float>());
+  }
+  {
+    // row: `x.clamp(0, 1)`, `x.log1p()`, `x.expm1()`, `x.sin()`, `x.cos()`
+    EXPECT_LE(x.clamp(0, 1).max().item(), 1.0);
+    EXPECT_EQ(x.abs().log1p().shape(), x.shape());
+    EXPECT_EQ(x.expm1().shape(), x.shape());
+    EXPECT_NEAR(sum_of(x.sin().square() + x.cos().square()), 6.0, 1e-5);
+  }
+  {
+    // row: `x.softmax(1)`, `x.log_softmax(1)`, `torch::softmax(x, 1)`, `torch::logsumexp(x, 1)`
+    EXPECT_NEAR(sum_of(x.softmax(1)), 2.0, 1e-6);
+    EXPECT_EQ(x.log_softmax(1).shape(), x.shape());
+    EXPECT_EQ(xg::softmax(x, 1).to_vector<float>(), x.softmax(1).to_vector<float>());
+    EXPECT_EQ(xg::logsumexp(x, 1).shape(), (xg::Shape{2}));
+  }
+  {
+    // row: `x.add(y)`, `x.sub(y)`, `x.mul(y)`, `x.div(y)`
+    auto y = xg::full({3}, 2.0);
+    EXPECT_NEAR(sum_of((x.add(y).sub(y).mul(y).div(y) - x).abs()), 0.0, 1e-5);
+  }
+  {
+    // row: `x.eq(y)`, `x.gt(y)`, `x > 0.5`
+    EXPECT_EQ(sum_of(x.eq(x)), 6.0);
+    EXPECT_EQ(sum_of(x.gt(x)), 0.0);
+    EXPECT_EQ((x > 0.5).dtype(), xg::kFloat32);
+  }
+  {
+    // row: `x.add_(y)`, `x.mul_(0.9)`, `x.zero_()`, `x.fill_(1)`, `x.copy_(y)`
+    auto t = xg::ones({2});
+    t.add_(xg::ones({2})).mul_(0.5);
+    EXPECT_EQ(sum_of(t), 2.0);
+    t.zero_();
+    t.fill_(1);
+    t.copy_(xg::full({2}, 3.0));
+    EXPECT_EQ(sum_of(t), 6.0);
+  }
+  {
+    // row: `x.uniform_(-1, 1)`, `x.normal_(0, 0.01)`
+    auto t = xg::empty({1000});
+    EXPECT_LE(t.uniform_(-1, 1).abs().max().item(), 1.0);
+    EXPECT_LT(t.normal_(0, 0.01).abs().max().item(), 0.1);
+  }
+  {
+    // row: `torch::one_hot(t, 10)`
+    EXPECT_EQ(xg::one_hot(xg::tensor({3}, xg::kInt64), 10).shape(), (xg::Shape{1, 10}));
+  }
+  {
+    // row: `torch::where(cond, a, b)`
+    EXPECT_EQ(xg::where(xg::tensor({1, 0}), xg::ones({2}), xg::zeros({2})).to_vector<float>(), (std::vector<float>{1, 0}));
+  }
+}
+
+TEST(LibtorchRows, Autograd) {
+  {
+    // row: `x.requires_grad_()`, `x.grad()`, `x.is_leaf()`
+    auto x = xg::ones({2}).requires_grad_();
+    EXPECT_TRUE(x.is_leaf());
+    EXPECT_FALSE(x.grad().defined());
+  }
+  {
+    // row: `loss.backward()`
+    auto x = xg::ones({2}).requires_grad_();
+    (x * x).sum().backward();
+    EXPECT_EQ(sum_of(x.grad()), 4.0);
+  }
+  {
+    // row: `torch::autograd::grad({y}, {x}, {}, c10::nullopt, true)`
+    auto x = xg::full({1}, 3.0, xg::kFloat64).requires_grad_();
+    auto y = x * x * x;
+    auto g = xg::grad({y}, {x}, {}, std::nullopt, true)[0];
+    EXPECT_EQ(g.item(), 27.0);
+    EXPECT_EQ(xg::grad({g}, {x})[0].item(), 18.0);
+  }
+  {
+    // row: `torch::NoGradGuard`
+    auto x = xg::ones({2}).requires_grad_();
+    xg::NoGradGuard no_grad;
+    EXPECT_FALSE((x * 2.0).requires_grad());
+  }
+  {
+    // row: `torch::autograd::DetectAnomalyGuard`
+    xg::DetectAnomalyGuard anomaly;
+    auto x = xg::tensor({0.0}).requires_grad_();
+    EXPECT_THROW(xg::log(x * 0.0 - 1.0), xg::Error);
+  }
+  {
+    // row: `x.detach()`, `x.detach_()`
+    auto x = xg::ones({2}).requires_grad_();
+    auto y = x * 2.0;
+    EXPECT_FALSE(y.detach().requires_grad());
+    y.detach_();
+    EXPECT_FALSE(y.requires_grad());
+    EXPECT_TRUE(y.is_leaf());
+  }
+  {
+    // row: `optimizer.zero_grad()`
+    auto p = xg::ones({2}).requires_grad_();
+    xg::optim::SGD opt({p}, 0.1);
+    p.sum().backward();
+    opt.zero_grad();
+    EXPECT_FALSE(p.grad().defined());
+  }
+  {
+    // row: `torch::autograd::Function<T>`
+    auto x = xg::full({1}, 2.0, xg::kFloat64).requires_grad_();
+    xg::apply<Cube>({x})[0].sum().backward();
+    EXPECT_EQ(x.grad().item(), 12.0);
+  }
+  {
+    // row: (no C++ counterpart)
+    Net net;
+    const auto report = xg::gradient_check([&] { return net(xg::ones({3, 4})).sum(); }, net.named_parameters());
+    EXPECT_TRUE(report.ok());
+  }
+  {
+    // row: `torch::autograd::gradcheck` (Python only)
+    auto x = xg::randn({3}, xg::kFloat64).requires_grad_();
+    EXPECT_TRUE(xg::gradcheck([](const xg::tensor_list& in) { return xg::tanh(in[0]); }, {x}));
+    EXPECT_TRUE(xg::gradgradcheck([](const xg::tensor_list& in) { return xg::tanh(in[0]); }, {x}));
+  }
+  {
+    // row: `auto h = x.register_hook(fn); x.remove_hook(h);`
+    auto x = xg::ones({2}).requires_grad_();
+    auto h = x.register_hook([](const xg::Tensor& g) { return g * 2.0; });
+    x.sum().backward();
+    EXPECT_EQ(sum_of(x.grad()), 4.0);
+    x.remove_hook(h);
+  }
+  {
+    // row: `x.retain_grad()`, `x.retains_grad()`
+    auto x = xg::ones({2}).requires_grad_();
+    auto y = x * 3.0;
+    y.retain_grad();
+    EXPECT_TRUE(y.retains_grad());
+    y.sum().backward();
+    EXPECT_EQ(sum_of(y.grad()), 2.0);
+  }
+  {
+    // row: `p.register_post_accumulate_grad_hook(fn)`
+    auto p = xg::ones({2}).requires_grad_();
+    double seen = 0;
+    p.register_post_accumulate_grad_hook([&](const xg::Tensor& leaf) { seen = sum_of(leaf.grad()); });
+    p.sum().backward();
+    EXPECT_EQ(seen, 2.0);
+  }
+  {
+    // row: module hooks: none in C++ (pytorch#25888)
+    Net net;
+    int calls = 0;
+    auto h = net.fc.register_forward_hook([&](nn::Module&, const xg::Tensor&, const xg::Tensor&) { ++calls; });
+    net(xg::ones({1, 4}));
+    h.remove();
+    net(xg::ones({1, 4}));
+    EXPECT_EQ(calls, 1);
+  }
+}

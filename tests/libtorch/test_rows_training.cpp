@@ -1,0 +1,149 @@
+// Rows of docs/libtorch.md (OptimizersAndTraining, DataParallel), compiled and run: each block, marked `// row:` with the row's
+// libtorch cell (scripts/check_libtorch_doc.py keeps the markers and the doc's rows equal),
+// writes the row's xgrad spelling and checks that it means what the row says.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <tuple>
+
+#include <xgrad/xgrad.h>
+
+namespace F = xg::nn::functional;
+namespace nn = xg::nn;
+
+namespace {
+
+double sum_of(const xg::Tensor& t) { return t.to(xg::kFloat64).sum().item(); }
+
+struct Cube : xg::Function {  // the row of torch::autograd::Function
+  xg::tensor_list forward(const xg::tensor_list& in) override {
+    save_for_backward({in[0]});
+    return {in[0] * in[0] * in[0]};
+  }
+  xg::tensor_list backward(const xg::tensor_list& gy) override { return {gy[0] * 3.0 * saved(0) * saved(0)}; }
+};
+
+struct Net : nn::Module {
+  nn::Linear fc{4, 2};
+  Net() { register_module("fc", fc); }
+  xg::Tensor forward(const xg::Tensor& x) override { return fc(x); }
+};
+
+}  // namespace
+
+TEST(LibtorchRows, OptimizersAndTraining) {
+  {
+    // row: `torch::optim::SGD(net->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9))`
+    Net net;
+    xg::optim::SGD opt(net.parameters(), xg::optim::SGDOptions(0.1).momentum(0.9));
+    EXPECT_THROW(xg::optim::SGD({}, 0.1), xg::Error);  // an empty parameter list
+  }
+  {
+    // row: `torch::optim::AdamOptions(1e-3).betas(std::make_tuple(0.9, 0.999)).weight_decay(0)`, `options.lr()`
+    auto options = xg::optim::AdamOptions(1e-3).betas(std::make_tuple(0.9, 0.999)).weight_decay(0);
+    EXPECT_EQ(options.lr(), 1e-3);
+    EXPECT_EQ(std::get<1>(options.betas()), 0.999);
+  }
+  {
+    // row: `torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0)`, `clip_grad_value_`
+    auto p = xg::ones({4}).requires_grad_();
+    (p * 3.0).sum().backward();  // gradient 3 everywhere, norm 6
+    EXPECT_DOUBLE_EQ(xg::nn::utils::clip_grad_norm_({p}, 1.0), 6.0);
+    EXPECT_NEAR(p.grad().pow(2).sum().item(), 1.0, 1e-5);
+    xg::nn::utils::clip_grad_value_({p}, 0.1);
+    EXPECT_LE(p.grad().max().item(), 0.1 + 1e-7);
+  }
+  {
+    // row: `torch::optim::StepLR`
+    Net net;
+    xg::optim::SGD opt(net.parameters(), 1.0);
+    xg::optim::StepLR sched(opt, 1, 0.5);
+    sched.step();
+    EXPECT_DOUBLE_EQ(opt.lr(), 0.5);
+  }
+  {
+    // row: `torch::save(net, "net.pt")`, `torch::load(net, "net.pt")`
+    const std::string path = ::testing::TempDir() + "xgrad_rows_net.npz";
+    Net a, b;
+    xg::save(a, path);
+    xg::load(b, path);
+    EXPECT_EQ(b.fc.W.to_vector<float>(), a.fc.W.to_vector<float>());
+    std::filesystem::remove(path);
+  }
+  {
+    // row: `model.load_state_dict(...)` of a PyTorch `state_dict`
+    const std::string path = ::testing::TempDir() + "xgrad_rows_state.npz";
+    Net a, b;
+    xg::save(a, path, xg::StateLayout::PyTorch);  // "fc.weight" (2, 4), as PyTorch's
+    EXPECT_EQ(xg::load_npz(path)[0].first, "fc.weight");
+    EXPECT_EQ(xg::load_npz(path)[0].second.shape(), (xg::Shape{2, 4}));
+    xg::load(b, path);
+    EXPECT_EQ(b.fc.W.to_vector<float>(), a.fc.W.to_vector<float>());
+    std::filesystem::remove(path);
+  }
+  {
+    // row: `torch::data::make_data_loader(std::move(ds), 64)`
+    xg::data::DataLoader loader(xg::data::TensorDataset(xg::ones({10, 2}), xg::arange(10)), 4,
+                                xg::data::DataLoaderOptions().shuffle(false).drop_last(true));
+    EXPECT_EQ(loader.num_batches(), 2);
+  }
+  {
+    // row: `for (auto& batch : *loader) { batch.data; batch.target; }`
+    xg::data::DataLoader loader(xg::data::TensorDataset(xg::ones({10, 2}), xg::arange(10)), 4);
+    std::int64_t seen = 0;
+    for (auto& [x, t] : loader) seen += t.numel() + 0 * x.numel();
+    EXPECT_EQ(seen, 10);
+  }
+  {
+    // row: `torch::manual_seed(0)`
+    xg::manual_seed(0);
+    const auto a = xg::rand({3}).to_vector<float>();
+    xg::manual_seed(0);
+    EXPECT_EQ(xg::rand({3}).to_vector<float>(), a);
+  }
+  {
+    // row: `torch::set_num_threads(2)`
+    xg::set_num_threads(2);
+    EXPECT_EQ(xg::get_num_threads(), 2);
+    xg::set_num_threads(1);
+  }
+}
+
+TEST(LibtorchRows, DataParallel) {
+  {
+    // row: `torch.distributed.init_process_group("mpi", timeout=timedelta(minutes=30))`, `get_rank()`, `get_world_size()`
+    xg::dist::Session session(xg::dist::InitOptions().timeout(std::chrono::minutes(30)));
+    EXPECT_EQ(xg::dist::rank(), 0);  // alone: rank 0 of 1
+    EXPECT_EQ(xg::dist::world_size(), 1);
+    EXPECT_EQ(xg::dist::timeout(), std::chrono::minutes(30));
+  }
+  {
+    // row: `dist.all_reduce(t, op=ReduceOp.SUM, async_op=True)`, `broadcast`, `all_gather`, `barrier`
+    auto t = xg::ones({3});
+    xg::dist::all_reduce(t, xg::dist::ReduceOp::Sum);
+    auto work = xg::dist::all_reduce_async(t);
+    work.wait();
+    xg::dist::broadcast(t);
+    EXPECT_EQ(xg::dist::all_gather(t).size(), 1u);
+    xg::dist::barrier();
+    EXPECT_EQ(sum_of(t), 3.0);
+  }
+  {
+    // row: `DistributedDataParallel(model, bucket_cap_mb=25)`, `with model.no_sync():`
+    Net net;
+    xg::dist::DistributedDataParallel ddp(net, xg::dist::DDPOptions().bucket_cap_mb(25));
+    auto guard = ddp.no_sync();
+    EXPECT_EQ(ddp.named_parameters()[0].first, "module.fc.W");
+  }
+  {
+    // row: `DistributedSampler(ds, num_replicas, rank, shuffle, seed, drop_last)`, `set_epoch`
+    auto sampler = std::make_shared<xg::dist::DistributedSampler>(xg::dist::DistributedSamplerOptions().num_replicas(2).rank(0));
+    sampler->set_epoch(1);
+    xg::data::DataLoader loader(xg::data::TensorDataset(xg::ones({10, 2}), xg::arange(10)), 5,
+                                xg::data::DataLoaderOptions().sampler(sampler));
+    EXPECT_EQ(loader.num_batches(), 1);  // 5 of the 10 on this rank
+  }
+}
