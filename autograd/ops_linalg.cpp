@@ -1,20 +1,21 @@
 // Matrix products. One primitive, mm(a, b, trans_a, trans_b), goes straight to gemm with
 // transpose flags; its backward is mm again with other flags, so no transposed operand is
-// ever copied and higher-order gradients come for free. matmul reduces every supported rank
-// combination to it with reshapes.
+// ever copied and higher-order gradients come for free. matmul reduces numpy's rules (1-D
+// operands, broadcast leading axes of any number) to it with reshapes and broadcast_to.
 #include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
 #include "tensor/checked.h"
+#include "autograd/matmul.h"
 
 namespace xg {
 
 using autograd::Node;
 using autograd::record;
 
-namespace {
+namespace autograd {
 
 // C = op(A) op(B). With X = op(A), Y = op(B): dX = dC Y^T and dY = X^T dC, mapped back
 // through the transposes.
@@ -29,37 +30,80 @@ Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   });
 }
 
-}  // namespace
+Shape batch_shape(const Tensor& a, const Tensor& b, const char* op) {
+  const Shape ba(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
+  const std::size_t n = std::max(ba.size(), bb.size());
+  Shape out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t da = i < n - ba.size() ? 1 : ba[i - (n - ba.size())];
+    const std::int64_t db = i < n - bb.size() ? 1 : bb[i - (n - bb.size())];
+    if (da != db && da != 1 && db != 1)
+      fail(op, ": ", detail::shape_str(a.shape()), " and ", detail::shape_str(b.shape()), ": batch dimensions ",
+           detail::shape_str(ba), " and ", detail::shape_str(bb), " do not broadcast");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+Tensor to_batch3(const Tensor& x, const Shape& batch) {
+  const std::int64_t r = x.shape()[x.dim() - 2], c = x.shape()[x.dim() - 1];
+  Shape full = batch;
+  full.push_back(r);
+  full.push_back(c);
+  return reshape(broadcast_to(x, full), {-1, r, c});
+}
+
+Tensor from_batch3(const Tensor& y, const Shape& batch) {
+  Shape full = batch;
+  full.push_back(y.shape()[1]);
+  full.push_back(y.shape()[2]);
+  return reshape(y, full);
+}
+
+}  // namespace autograd
+
+using autograd::mm;
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   detail::CallScope call("matmul");
-  const auto fail_shapes = [&](const char* why) {
-    fail("matmul: ", detail::shape_str(a_in.shape()), " @ ", detail::shape_str(b_in.shape()), ": ", why);
-  };
   if (a_in.dtype() == kInt64 || b_in.dtype() == kInt64)
     fail("matmul: int64 operands are not supported (", dtype_name(a_in.dtype()), " @ ", dtype_name(b_in.dtype()),
          "); convert with .to(xg::kFloat32)");
+  if (a_in.dim() == 0 || b_in.dim() == 0)
+    fail("matmul: ", detail::shape_str(a_in.shape()), " @ ", detail::shape_str(b_in.shape()),
+         ": a 0-d operand has no matrix axes; multiply with mul or *");
   const Dtype dt = promote(a_in.dtype(), b_in.dtype());
   const Tensor a = a_in.to(dt), b = b_in.to(dt);
   const auto ra = a.dim(), rb = b.dim();
-  if (ra == 0 || rb == 0 || ra > 3 || rb > 3 || (rb == 3 && ra != 3))
-    fail_shapes("supported ranks are 1-D, 2-D, batched 3-D @ 3-D and 3-D @ 2-D");
   const std::int64_t ka = a.shape()[ra - 1], kb = b.shape()[rb == 1 ? 0 : rb - 2];
   if (ka != kb)
     fail("matmul: ", detail::shape_str(a_in.shape()), " @ ", detail::shape_str(b_in.shape()), ": inner dimensions ",
          ka, " and ", kb, " differ");
-  if (ra == 3 && rb == 3 && a.shape()[0] != b.shape()[0]) fail_shapes("batch sizes differ");
 
   if (ra == 1 && rb == 1) return reshape(mm(reshape(a, {1, ka}), reshape(b, {kb, 1}), false, false), {});
-  if (ra == 1) return reshape(mm(reshape(a, {1, ka}), b, false, false), {b.shape()[1]});
+  if (ra == 1 && rb == 2) return reshape(mm(reshape(a, {1, ka}), b, false, false), {b.shape()[1]});
   if (rb == 1 && ra == 2) return reshape(mm(a, reshape(b, {kb, 1}), false, false), {a.shape()[0]});
-  if (ra == 3 && rb != 3) {
-    // (B, n, k) @ (k, m) is one (B*n, k) @ (k, m) product.
-    const Tensor b2 = rb == 1 ? reshape(b, {kb, 1}) : b;
-    const Tensor c = mm(reshape(a, {-1, ka}), b2, false, false);
-    return rb == 1 ? reshape(c, {a.shape()[0], a.shape()[1]}) : reshape(c, {a.shape()[0], a.shape()[1], b.shape()[1]});
+  if (rb <= 2) {
+    // (..., n, k) @ (k, m) is one (prod(...) n, k) @ (k, m) product: no batch loop, no copy.
+    Shape out(a.shape().begin(), a.shape().end() - 1);
+    if (rb == 2) out.push_back(b.shape()[1]);
+    const Tensor c = mm(reshape(a, {-1, ka}), rb == 1 ? reshape(b, {kb, 1}) : b, false, false);
+    return reshape(c, out);
   }
-  return mm(a, b, false, false);
+  // numpy's rule: a 1-D left operand is a row that is removed again; the leading axes
+  // broadcast, and broadcast_to's backward sums each operand's gradient back to its shape.
+  const Tensor a2 = ra == 1 ? reshape(a, {1, ka}) : a;
+  const Shape batch = autograd::batch_shape(a2, b, "matmul");
+  Tensor c = autograd::from_batch3(mm(autograd::to_batch3(a2, batch), autograd::to_batch3(b, batch), false, false), batch);
+  return ra == 1 ? squeeze(c, -2) : c;
+}
+
+Tensor bmm(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("bmm");
+  if (a.dim() != 3 || b.dim() != 3 || a.shape()[0] != b.shape()[0] || a.shape()[2] != b.shape()[1])
+    fail("bmm: ", detail::shape_str(a.shape()), " @ ", detail::shape_str(b.shape()),
+         ": expected (B, n, k) @ (B, k, m) with equal B (matmul broadcasts)");
+  return matmul(a, b);
 }
 
 Tensor linear(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in) {

@@ -75,6 +75,22 @@ Module& Sequential::operator[](std::size_t i) const {
   return *modules_[i];
 }
 
+ModuleList& ModuleList::push_back(std::shared_ptr<Module> module) {
+  if (!module) fail("ModuleList::push_back: null module");
+  register_module(std::to_string(modules_.size()), *module);
+  modules_.push_back(std::move(module));
+  return *this;
+}
+
+Tensor ModuleList::forward(const Tensor&) {
+  fail("ModuleList: has no forward; iterate over its modules and call each");
+}
+
+Module& ModuleList::operator[](std::size_t i) const {
+  if (i >= modules_.size()) fail("ModuleList: index ", i, " is out of range for ", modules_.size(), " modules");
+  return *modules_[i];
+}
+
 Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
 Tensor ReLU::forward(const Tensor& x) { return relu(x); }
 Tensor LeakyReLU::forward(const Tensor& x) { return leaky_relu(x, slope_); }

@@ -20,6 +20,8 @@
 #include <xgrad/nn/module.h>
 #include <xgrad/nn/options.h>
 #include <xgrad/nn/recurrent.h>
+#include <xgrad/nn/attention.h>
+#include <xgrad/nn/transformer.h>
 #include <xgrad/nn/save.h>
 #include <xgrad/nn/summary.h>
 #include <xgrad/npz.h>

@@ -27,8 +27,11 @@ TEST(Matmul, ValuesForEveryRankCombination) {
 TEST(Matmul, ErrorsNameTheShapes) {
   EXPECT_XG_ERROR(xg::matmul(xg::ones({100, 784}), xg::ones({100, 10})),
                   "matmul: (100,784) @ (100,10): inner dimensions 784 and 100 differ");
-  EXPECT_XG_ERROR(xg::matmul(xg::ones({2, 3, 4}), xg::ones({3, 4, 5})), "matmul: (2,3,4) @ (3,4,5): batch sizes differ");
-  EXPECT_XG_ERROR(xg::matmul(xg::ones({2, 2}), xg::ones({2, 2, 2})), "matmul", "supported ranks");
+  EXPECT_XG_ERROR(xg::matmul(xg::ones({2, 3, 4}), xg::ones({3, 4, 5})),
+                  "matmul: (2,3,4) and (3,4,5): batch dimensions (2,) and (3,) do not broadcast");
+  EXPECT_XG_ERROR(xg::matmul(xg::ones({2, 5, 3, 4}), xg::ones({3, 4, 5})), "batch dimensions (2,5) and (3,) do not broadcast");
+  EXPECT_XG_ERROR(xg::matmul(xg::scalar_tensor(2.0), xg::ones({2, 2})), "matmul: () @ (2,2): a 0-d operand");
+  EXPECT_XG_ERROR(xg::bmm(xg::ones({2, 3, 4}), xg::ones({1, 4, 5})), "bmm: (2,3,4) @ (1,4,5)", "equal B");
   EXPECT_XG_ERROR(xg::matmul(xg::arange(4).reshape({2, 2}), xg::ones({2, 2})), "matmul: int64");
 }
 

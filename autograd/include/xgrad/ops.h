@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -179,8 +180,13 @@ Tensor pick(const Tensor& x, const Tensor& labels);
 Tensor one_hot(const Tensor& labels, std::int64_t num_classes);
 
 // ---- linear algebra (autograd/ops_linalg.cpp) ----
-/// Matrix product: 2-D @ 2-D, 2-D @ 1-D, 1-D @ 2-D, 1-D @ 1-D, batched 3-D @ 3-D, 3-D @ 2-D.
+/// Matrix product with numpy's (and torch.matmul's) rules: 1-D @ 1-D is a dot product; a 1-D
+/// left (right) operand is a row (column) that is removed from the result; operands of rank
+/// >= 3 are stacks of matrices whose leading axes broadcast ((B, H, T, d) @ (B, H, d, T),
+/// (B, T, d) @ (d, e), (H, T, d) @ (B, 1, d, T)); gradients are summed back over broadcast axes.
 Tensor matmul(const Tensor& a, const Tensor& b);
+/// Batched product (B, n, k) @ (B, k, m) with equal B, as torch::bmm (no broadcasting).
+Tensor bmm(const Tensor& a, const Tensor& b);
 /// x @ W + b, fused: for 2-D x (N, in), W (in, out), b (out), one gemm writes onto the
 /// broadcast bias. Other shapes fall back to matmul(x, W) + b. What nn::Linear computes.
 Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b);
@@ -188,6 +194,29 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b);
 /// torch::nn::functional::linear computes); b (out) may be undefined. gemm reads W
 /// transposed in place, so no copy of W is made. What the recurrent layers use.
 Tensor linear_t(const Tensor& x, const Tensor& W, const Tensor& b = Tensor());
+
+// ---- attention (autograd/ops_attention.cpp) ----
+// xgrad has no bool dtype: a boolean mask is an int64 tensor, nonzero meaning true. A float
+// mask given where a boolean one is expected is an error (comparisons such as x > 0 give
+// floats: convert with .to(xg::kInt64)), except where PyTorch itself adds float masks.
+/// x with `value` wherever the int64 `mask` (broadcast to x's shape) is nonzero; the gradient
+/// flows to the kept entries only. torch::masked_fill.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+/// The lower (upper) triangle of the last two axes: entries (i, j) with j - i <= diagonal
+/// (>= diagonal for triu), the rest zero. torch::tril / torch::triu.
+Tensor tril(const Tensor& x, std::int64_t diagonal = 0);
+Tensor triu(const Tensor& x, std::int64_t diagonal = 0);
+/// Attention as PyTorch 2's torch.nn.functional.scaled_dot_product_attention:
+/// softmax(q k^T · scale + mask) v for q (..., L, E), k (..., S, E), v (..., S, Ev), leading
+/// axes broadcasting; scale defaults to 1/√E. attn_mask broadcasts to (..., L, S): int64 is
+/// boolean, nonzero = takes part (PyTorch's bool), float is added to the scores. is_causal
+/// lets query i see keys j <= i (top-left aligned, tril of an (L, S) matrix of ones) and
+/// excludes attn_mask. dropout_p drops attention weights (inverted dropout) whenever > 0,
+/// as PyTorch's. A query row whose keys are all masked gives zeros (PyTorch >= 2.5's safe
+/// softmax), and passes no gradient.
+Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                    const Tensor& attn_mask = Tensor(), double dropout_p = 0.0, bool is_causal = false,
+                                    std::optional<double> scale = std::nullopt);
 
 // ---- recurrent cells (autograd/ops_recurrent.cpp): libtorch's functions. x (N, I), states
 // (N, H), weights in PyTorch's layout: w_ih (G·H, I), w_hh (G·H, H), biases (G·H) or undefined.

@@ -87,6 +87,24 @@ class Sequential : public Module {
   std::vector<std::shared_ptr<Module>> modules_;
 };
 
+/// A list of modules that registers them ("0", "1", ...) without a forward of its own
+/// (libtorch's ModuleList): the container of a stack whose layers take several arguments.
+class ModuleList : public Module {
+ public:
+  ModuleList() = default;
+  /// Appends a module it then shares ownership of.
+  ModuleList& push_back(std::shared_ptr<Module> module);
+  /// Throws: a ModuleList is iterated by its owner, not called.
+  Tensor forward(const Tensor& x) override;
+  std::size_t size() const { return modules_.size(); }
+  Module& operator[](std::size_t i) const;
+  auto begin() const { return modules_.begin(); }
+  auto end() const { return modules_.end(); }
+
+ private:
+  std::vector<std::shared_ptr<Module>> modules_;
+};
+
 // ---- activations ----
 class Sigmoid : public Module {
  public:

@@ -1,0 +1,168 @@
+// Attention and the masking operations it is built from. Composed from matmul's primitive,
+// where, softmax and dropout, so every order of gradient is available; the masks are
+// constants of the graph (never differentiated).
+#include <xgrad/detail/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include <xgrad/ops.h>
+
+#include "autograd/attention.h"
+#include "autograd/matmul.h"
+#include "tensor/checked.h"
+#include "tensor/strided.h"
+
+namespace xg {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+Shape leading(const Tensor& x) { return Shape(x.shape().begin(), x.shape().end() - 2); }
+
+// keep(i, j) = (j - i <= diagonal) for tril, (j - i >= diagonal) for triu, as int64 (r, c).
+Tensor triangle(std::int64_t r, std::int64_t c, std::int64_t diagonal, bool lower) {
+  const Tensor i = arange(r).reshape({r, 1}), j = arange(c).reshape({1, c});
+  const Tensor offset = j - i;
+  return lower ? offset <= static_cast<double>(diagonal) : offset >= static_cast<double>(diagonal);
+}
+
+Tensor keep_triangle(const Tensor& x, std::int64_t diagonal, bool lower, const char* op) {
+  detail::CallScope call(op);
+  if (x.dim() < 2) fail(op, ": needs a tensor of at least 2 dimensions, got ", detail::shape_str(x.shape()));
+  const std::int64_t r = x.shape()[x.dim() - 2], c = x.shape()[x.dim() - 1];
+  return where(triangle(r, c, diagonal, lower), x, scalar_tensor(0.0, x.dtype()));
+}
+
+}  // namespace
+
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+  detail::CallScope call("masked_fill");
+  if (!mask.defined()) fail("masked_fill: the mask is undefined");
+  if (mask.dtype() != kInt64)
+    fail("masked_fill: the mask must be int64 (xgrad's boolean: nonzero = fill), got ", dtype_name(mask.dtype()),
+         " ", detail::shape_str(mask.shape()), "; a comparison gives floats: convert with .to(xg::kInt64)");
+  if (detail::broadcast_shapes(mask.shape(), x.shape(), "masked_fill") != x.shape())
+    fail("masked_fill: the mask ", detail::shape_str(mask.shape()), " does not broadcast to the input ",
+         detail::shape_str(x.shape()));
+  if (x.dtype() == kInt64 && !(std::isfinite(value) && value == std::trunc(value)))
+    fail("masked_fill: value ", value, " is not an integer, for an int64 input");
+  return where(mask, scalar_tensor(value, x.dtype()), x);
+}
+
+Tensor tril(const Tensor& x, std::int64_t diagonal) { return keep_triangle(x, diagonal, true, "tril"); }
+Tensor triu(const Tensor& x, std::int64_t diagonal) { return keep_triangle(x, diagonal, false, "triu"); }
+
+namespace autograd {
+
+void check_attention_mask(const char* op, const char* what, const Tensor& mask, const Shape& scores,
+                          bool allow_float) {
+  if (mask.dtype() != kInt64 && !allow_float)
+    fail(op, ": ", what, " must be int64 (xgrad's boolean), got ", dtype_name(mask.dtype()));
+  bool ok = mask.dim() <= static_cast<std::int64_t>(scores.size());
+  for (std::int64_t i = 1; ok && i <= mask.dim(); ++i) {
+    const std::int64_t m = mask.shape()[mask.dim() - i], s = scores[scores.size() - i];
+    ok = m == s || m == 1 || (i > 2 && s == 1);
+  }
+  if (!ok)
+    fail(op, ": ", what, " ", detail::shape_str(mask.shape()), " does not broadcast to the attention scores ",
+         detail::shape_str(scores), " (..., L, S)");
+}
+
+std::tuple<Tensor, Tensor> attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMasks& masks,
+                                     double dropout_p, double scale, bool want_weights) {
+  const std::int64_t L = q.shape()[q.dim() - 2], S = k.shape()[k.dim() - 2];
+  Shape batch = detail::broadcast_shapes(detail::broadcast_shapes(leading(q), leading(k), "attention"), leading(v),
+                                         "attention");
+  for (const Tensor* m : {&masks.keep, &masks.bias})
+    if (m->defined() && m->dim() > 2)
+      batch = detail::broadcast_shapes(batch, Shape(m->shape().begin(), m->shape().end() - 2), "attention");
+
+  if (L == 0 || S == 0) {  // nothing to attend with or to: zeros, as PyTorch's
+    Shape o = batch, w = batch;
+    o.insert(o.end(), {L, v.shape()[v.dim() - 1]});
+    w.insert(w.end(), {L, S});
+    return {zeros(o, q.dtype()), want_weights ? zeros(w, q.dtype()) : Tensor()};
+  }
+  // Scaling q (L·E products) rather than the scores (L·S) is the same in exact arithmetic.
+  Tensor scores = from_batch3(mm(to_batch3(q * scale, batch), to_batch3(k, batch), false, true), batch);
+  Tensor keep = masks.keep;
+  if (masks.causal) {
+    const Tensor lower = triangle(L, S, 0, true);
+    keep = keep.defined() ? keep * lower : lower;
+  }
+  const bool masked = keep.defined() || masks.bias.defined();
+  if (keep.defined()) scores = where(keep, scores, scalar_tensor(-kInf, scores.dtype()));
+  if (masks.bias.defined()) scores = scores + masks.bias;
+  Tensor dead;
+  if (masked) {
+    // A row with no key left is all -inf: softmax would give 0/0. PyTorch >= 2.5 returns
+    // zeros there (its _safe_softmax); so do we, by softmaxing zeros and then zeroing the row.
+    const Tensor row_max = max(scores.detach(), {-1}, true);
+    if ((row_max == -kInf).max().item() != 0) dead = row_max == -kInf;
+  }
+  if (dead.defined()) scores = where(dead, scalar_tensor(0.0, scores.dtype()), scores);
+  Tensor weights = softmax(scores, -1);
+  if (dead.defined()) weights = where(dead, scalar_tensor(0.0, weights.dtype()), weights);
+  if (dropout_p > 0) weights = dropout(weights, dropout_p, true);
+  const Tensor out = from_batch3(mm(to_batch3(weights, batch), to_batch3(v, batch), false, false), batch);
+  return {out, want_weights ? weights : Tensor()};
+}
+
+}  // namespace autograd
+
+Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                    const Tensor& attn_mask, double dropout_p, bool is_causal,
+                                    std::optional<double> scale) {
+  constexpr const char* op = "scaled_dot_product_attention";
+  detail::CallScope call(op);
+  for (const Tensor* t : {&query, &key, &value}) {
+    if (!t->defined()) fail(op, ": query, key and value must be defined");
+    if (t->dim() < 2)
+      fail(op, ": query ", detail::shape_str(query.shape()), ", key ", detail::shape_str(key.shape()), ", value ",
+           detail::shape_str(value.shape()), ": each needs at least 2 dimensions (..., sequence, features)");
+    if (t->dtype() == kInt64) fail(op, ": int64 query, key or value; convert with .to(xg::kFloat32)");
+  }
+  const std::int64_t E = query.shape()[query.dim() - 1], L = query.shape()[query.dim() - 2];
+  const std::int64_t S = key.shape()[key.dim() - 2];
+  if (key.shape()[key.dim() - 1] != E || value.shape()[value.dim() - 2] != S)
+    fail(op, ": query ", detail::shape_str(query.shape()), ", key ", detail::shape_str(key.shape()), ", value ",
+         detail::shape_str(value.shape()), ": expected query (..., L, E), key (..., S, E), value (..., S, Ev)");
+  if (is_causal && attn_mask.defined())
+    fail(op, ": is_causal and an explicit attn_mask ", detail::shape_str(attn_mask.shape()),
+         " were both given; pass one (PyTorch refuses both)");
+  if (!(dropout_p >= 0 && dropout_p <= 1)) fail(op, ": dropout_p must be in [0, 1], got ", dropout_p);
+  if (scale && !std::isfinite(*scale)) fail(op, ": scale must be finite, got ", *scale);
+  {
+    const Shape bq = leading(query), bk = leading(key), bv = leading(value);
+    const auto broadcasts = [](const Shape& a, const Shape& b) {
+      for (std::size_t i = 1; i <= std::min(a.size(), b.size()); ++i)
+        if (a[a.size() - i] != b[b.size() - i] && a[a.size() - i] != 1 && b[b.size() - i] != 1) return false;
+      return true;
+    };
+    if (!broadcasts(bq, bk) || !broadcasts(bq, bv) || !broadcasts(bk, bv))
+      fail(op, ": query ", detail::shape_str(query.shape()), ", key ", detail::shape_str(key.shape()), ", value ",
+           detail::shape_str(value.shape()), ": their leading (batch) axes do not broadcast");
+  }
+  Dtype dt = promote(promote(query.dtype(), key.dtype()), value.dtype());
+  autograd::AttentionMasks masks;
+  masks.causal = is_causal;
+  if (attn_mask.defined()) {
+    Shape scores = detail::broadcast_shapes(leading(query), leading(key), op);
+    scores.push_back(L);
+    scores.push_back(S);
+    autograd::check_attention_mask(op, "attn_mask", attn_mask, scores, true);
+    if (attn_mask.dtype() == kInt64) {
+      masks.keep = attn_mask;
+    } else {
+      dt = promote(dt, attn_mask.dtype());
+      masks.bias = attn_mask.to(dt);
+    }
+  }
+  const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(E));
+  return std::get<0>(
+      autograd::attention(query.to(dt), key.to(dt), value.to(dt), masks, dropout_p, s, false));
+}
+
+}  // namespace xg

@@ -1,0 +1,177 @@
+// MultiheadAttention: the input projections, the heads as a (N, num_heads, L, head_dim)
+// batch for the attention core (autograd/attention.h), the output projection. PyTorch's
+// mask conventions (true = masked out) are translated here into the core's (true = takes part).
+#include <xgrad/detail/format.h>
+
+#include <cmath>
+
+#include <xgrad/nn/attention.h>
+#include <xgrad/nn/init.h>
+#include <xgrad/ops.h>
+
+#include "autograd/attention.h"
+#include "tensor/checked.h"
+
+namespace xg::nn {
+
+namespace {
+
+constexpr const char* kOp = "MultiheadAttention";
+
+std::string shapes(const Tensor& q, const Tensor& k, const Tensor& v) {
+  return "query " + xg::detail::shape_str(q.shape()) + ", key " + xg::detail::shape_str(k.shape()) + ", value " +
+         xg::detail::shape_str(v.shape());
+}
+
+}  // namespace
+
+MultiheadAttention::MultiheadAttention(const MultiheadAttentionOptions& o) : options_(o) {
+  xg::detail::CallScope call(kOp);
+  const std::int64_t E = o.embed_dim(), H = o.num_heads();
+  if (E <= 0 || H <= 0) fail(kOp, ": embed_dim and num_heads must be positive, got ", E, " and ", H);
+  if (E % H != 0) fail(kOp, ": embed_dim ", E, " is not divisible by num_heads ", H);
+  if (o.kdim() <= 0 || o.vdim() <= 0) fail(kOp, ": kdim and vdim must be positive, got ", o.kdim(), " and ", o.vdim());
+  if (!(o.dropout() >= 0 && o.dropout() <= 1)) fail(kOp, ": dropout must be in [0, 1], got ", o.dropout());
+  if (o.add_bias_kv() || o.add_zero_attn())
+    fail(kOp, ": add_bias_kv and add_zero_attn are not supported (an extra key and value per sequence)");
+  using xg::detail::size_add, xg::detail::size_mul;
+  const std::int64_t inputs = size_add(size_add(E, o.kdim(), kOp, "the projections"), o.vdim(), kOp, "the projections");
+  xg::detail::checked_buffer(size_mul(E, size_add(inputs, E, kOp, "the projections"), kOp, "the projections"),
+                             dtype_size(o.dtype()), kOp, "the projections");
+  if (o.kdim() == E && o.vdim() == E) {
+    in_proj_weight = empty({3 * E, E}, o.dtype());
+    init::xavier_uniform_(in_proj_weight);
+    register_parameter("in_proj_weight", in_proj_weight);
+  } else {
+    q_proj_weight = empty({E, E}, o.dtype());
+    k_proj_weight = empty({E, o.kdim()}, o.dtype());
+    v_proj_weight = empty({E, o.vdim()}, o.dtype());
+    for (auto* w : {&q_proj_weight, &k_proj_weight, &v_proj_weight}) init::xavier_uniform_(*w);
+    register_parameter("q_proj_weight", q_proj_weight);
+    register_parameter("k_proj_weight", k_proj_weight);
+    register_parameter("v_proj_weight", v_proj_weight);
+  }
+  if (o.bias()) {
+    in_proj_bias = zeros({3 * E}, o.dtype());
+    register_parameter("in_proj_bias", in_proj_bias);
+  }
+  out_proj = std::make_shared<Linear>(LinearOptions(E, E).bias(o.bias()).dtype(o.dtype()));
+  init::kaiming_uniform_(out_proj->W, std::sqrt(5.0));  // PyTorch's Linear: U(±1/sqrt(E)); bias stays 0
+  register_module("out_proj", *out_proj);
+}
+
+Tensor MultiheadAttention::forward(const Tensor& x) { return std::get<0>(forward(x, x, x, Tensor(), false)); }
+
+std::tuple<Tensor, Tensor> MultiheadAttention::operator()(const Tensor& query, const Tensor& key, const Tensor& value,
+                                                          const Tensor& key_padding_mask, bool need_weights,
+                                                          const Tensor& attn_mask, bool average_attn_weights) {
+  Tensor weights;
+  Tensor out = call(query, [&](const Tensor& q) {
+    // A self-attention call stays one (a pre-hook's replacement query is its key and value too).
+    const bool self = query.impl() == key.impl() && key.impl() == value.impl();
+    auto [o, w] = forward(q, self ? q : key, self ? q : value, key_padding_mask, need_weights, attn_mask,
+                          average_attn_weights);
+    weights = w;
+    return o;
+  });
+  return {out, weights};
+}
+
+std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, const Tensor& key, const Tensor& value,
+                                                       const Tensor& key_padding_mask, bool need_weights,
+                                                       const Tensor& attn_mask, bool average_attn_weights) {
+  xg::detail::CallScope call(kOp);
+  const auto& o = options_;
+  const std::int64_t E = o.embed_dim(), H = o.num_heads(), d = head_dim();
+  if (!query.defined() || !key.defined() || !value.defined()) fail(kOp, ": query, key and value must be defined");
+  const auto r = query.dim();
+  if ((r != 2 && r != 3) || key.dim() != r || value.dim() != r)
+    fail(kOp, ": ", shapes(query, key, value), ": expected all 3-D (", o.batch_first() ? "batch, seq" : "seq, batch",
+         ", feature), or all 2-D (seq, feature) unbatched");
+  if (query.shape()[r - 1] != E || key.shape()[r - 1] != o.kdim() || value.shape()[r - 1] != o.vdim())
+    fail(kOp, ": ", shapes(query, key, value), ": the last axes must be embed_dim ", E, ", kdim ", o.kdim(),
+         " and vdim ", o.vdim());
+  const bool batched = r == 3;
+  const std::int64_t bax = batched && !o.batch_first() ? 1 : 0, sax = batched ? 1 - bax : 0;
+  if (batched && (key.shape()[bax] != query.shape()[bax] || value.shape()[bax] != query.shape()[bax])) {
+    // (seq, batch) read as (batch, seq), or the other way round, is the usual cause.
+    const std::int64_t other = 1 - bax;
+    const bool swapped = key.shape()[other] == query.shape()[other] && value.shape()[other] == query.shape()[other];
+    fail(kOp, ": ", shapes(query, key, value), ": batch sizes (axis ", bax, ") differ",
+         swapped ? std::string("; they agree on axis ") + std::to_string(other) + ": is batch_first(" +
+                       (o.batch_first() ? "false" : "true") + ") meant?"
+                 : std::string());
+  }
+  if (key.shape()[sax] != value.shape()[sax])
+    fail(kOp, ": ", shapes(query, key, value), ": key and value sequence lengths (axis ", sax, ") differ");
+  const std::int64_t N = batched ? query.shape()[bax] : 1, L = query.shape()[sax], S = key.shape()[sax];
+
+  Dtype dt = promote(promote(query.dtype(), key.dtype()), value.dtype());
+  dt = promote(dt, out_proj->W.dtype());
+  // (N, T, features), then each projection as (N, H, T, d).
+  const auto to_batch_major = [&](const Tensor& x) {
+    const Tensor y = x.to(dt);
+    return !batched ? y.unsqueeze(0) : o.batch_first() ? y : y.transpose(0, 1);
+  };
+  const auto heads = [&](const Tensor& x, std::int64_t T) { return x.reshape({N, T, H, d}).permute({0, 2, 1, 3}); };
+  const auto bias_part = [&](std::int64_t i) { return in_proj_bias.defined() ? in_proj_bias.narrow(0, i * E, E) : Tensor(); };
+  const Tensor q_in = to_batch_major(query).reshape({N * L, E});
+  Tensor q, k, v;
+  if (in_proj_weight.defined() && query.impl() == key.impl() && key.impl() == value.impl()) {
+    const auto qkv = chunk(linear_t(q_in, in_proj_weight, in_proj_bias), 3, 1);  // one product for all three
+    q = qkv[0], k = qkv[1], v = qkv[2];
+  } else {
+    const auto weight = [&](std::int64_t i, const Tensor& separate) {
+      return in_proj_weight.defined() ? in_proj_weight.narrow(0, i * E, E) : separate;
+    };
+    q = linear_t(q_in, weight(0, q_proj_weight), bias_part(0));
+    k = linear_t(to_batch_major(key).reshape({N * S, o.kdim()}), weight(1, k_proj_weight), bias_part(1));
+    v = linear_t(to_batch_major(value).reshape({N * S, o.vdim()}), weight(2, v_proj_weight), bias_part(2));
+  }
+
+  autograd::AttentionMasks masks;
+  if (attn_mask.defined()) {
+    const bool ok = (attn_mask.dim() == 2 && attn_mask.shape() == Shape{L, S}) ||
+                    (attn_mask.dim() == 3 && attn_mask.shape() == Shape{N * H, L, S});
+    if (!ok)
+      fail(kOp, ": attn_mask ", xg::detail::shape_str(attn_mask.shape()), " must be (L, S) = (", L, ", ", S,
+           ") or (N * num_heads, L, S) = (", N * H, ", ", L, ", ", S, ")");
+    const Tensor m = attn_mask.dim() == 3 ? attn_mask.reshape({N, H, L, S}) : attn_mask;
+    if (m.dtype() == kInt64)
+      masks.keep = m == 0.0;
+    else
+      masks.bias = m.to(dt);
+  }
+  if (key_padding_mask.defined()) {
+    const Shape want = batched ? Shape{N, S} : Shape{S};
+    if (key_padding_mask.shape() != want)
+      fail(kOp, ": key_padding_mask ", xg::detail::shape_str(key_padding_mask.shape()), " must be ",
+           batched ? "(N, S) = " : "(S) = ", xg::detail::shape_str(want));
+    const Tensor m = key_padding_mask.reshape({N, 1, 1, S});
+    if (m.dtype() == kInt64)
+      masks.keep = masks.keep.defined() ? masks.keep * (m == 0.0) : m == 0.0;
+    else
+      masks.bias = masks.bias.defined() ? masks.bias + m.to(dt) : m.to(dt);
+  }
+
+  const double p = is_training() ? o.dropout() : 0.0;
+  auto [att, w] = autograd::attention(heads(q, L), heads(k, S), heads(v, S), masks, p,
+                                      1.0 / std::sqrt(static_cast<double>(d)), need_weights);
+  Tensor out = (*out_proj)(att.permute({0, 2, 1, 3}).reshape({N * L, E})).reshape({N, L, E});
+  out = !batched ? out.squeeze(0) : o.batch_first() ? out : out.transpose(0, 1);
+  if (need_weights) {
+    if (average_attn_weights) w = w.mean({1});
+    if (!batched) w = w.squeeze(0);
+  }
+  return {out, w};
+}
+
+Tensor generate_square_subsequent_mask(std::int64_t sz, Dtype dtype) {
+  xg::detail::CallScope call("generate_square_subsequent_mask");
+  if (sz < 0) fail("generate_square_subsequent_mask: size must be non-negative, got ", sz);
+  xg::detail::checked_buffer(xg::detail::size_mul(sz, sz, "generate_square_subsequent_mask", "the mask"),
+                             dtype_size(dtype), "generate_square_subsequent_mask", "the mask");
+  return triu(full({sz, sz}, -std::numeric_limits<double>::infinity(), dtype), 1);
+}
+
+}  // namespace xg::nn
