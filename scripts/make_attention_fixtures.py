@@ -220,5 +220,22 @@ io.update({"transformer.src": src.numpy(), "transformer.tgt": tgt.detach().numpy
            "transformer.kpm": mask_np(padding_mask(2, 6)), "transformer.out": out.detach().numpy(),
            "transformer.grad.tgt": tgt.grad.numpy()})
 
+# ---- warmup schedules: the learning rate at each of 12 steps ----
+def lrs(make):
+    opt = torch.optim.AdamW([torch.zeros(1, requires_grad=True)], lr=0.5)
+    sched = make(opt)
+    out = []
+    for _ in range(12):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return np.array(out)
+
+
+io["sched.lambda"] = lrs(lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 1.0 / (1 + e)))
+io["sched.linear"] = lrs(lambda o: torch.optim.lr_scheduler.LinearLR(o, 0.2, 1.0, 4))
+io["sched.sequential"] = lrs(lambda o: torch.optim.lr_scheduler.SequentialLR(
+    o, [torch.optim.lr_scheduler.LinearLR(o, 0.1, 1.0, 4), torch.optim.lr_scheduler.CosineAnnealingLR(o, 6, 0.01)], [4]))
+
 np.savez(root / "torch_attention_io.npz", **io)
 print(f"wrote {len(io)} arrays and {len(list(state_dir.glob('*.npz')))} state_dicts")

@@ -2,13 +2,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include <xgrad/optim/optimizer.h>
 
 namespace xg::optim {
 
-/// Sets every group's learning rate from its initial value and the epoch count.
+/// Sets every group's learning rate from its initial value and the epoch count. "Epoch" is
+/// whatever the caller steps it by: Transformers step their warmup once per iteration.
 class LRScheduler {
  public:
   explicit LRScheduler(Optimizer& optimizer);
@@ -16,11 +19,17 @@ class LRScheduler {
   /// Advances one epoch and sets the new learning rates.
   void step();
   std::int64_t epoch() const { return epoch_; }
+  /// The learning rates step() last set (or the initial ones), one per group.
+  std::vector<double> get_last_lr() const;
 
  protected:
   virtual double lr_at(std::int64_t epoch, double base_lr) const = 0;
+  /// Sets the epoch-0 rates, as PyTorch's constructors do (for schedules whose factor at 0 is
+  /// not 1: LambdaLR, LinearLR, SequentialLR). Called by those constructors.
+  void apply_initial();
 
  private:
+  friend class SequentialLR;
   Optimizer& optimizer_;
   std::vector<double> base_lrs_;
   std::int64_t epoch_ = 0;
@@ -56,6 +65,43 @@ class CosineAnnealingLR : public LRScheduler {
  private:
   std::int64_t t_max_;
   double eta_min_;
+};
+
+/// lr = base * lr_lambda(epoch) (PyTorch's LambdaLR), set from construction on.
+class LambdaLR : public LRScheduler {
+ public:
+  LambdaLR(Optimizer& optimizer, std::function<double(std::int64_t)> lr_lambda);
+ protected:
+  double lr_at(std::int64_t epoch, double base_lr) const override;
+ private:
+  std::function<double(std::int64_t)> lambda_;
+};
+
+/// lr = base * factor, the factor going linearly from start_factor (at construction) to
+/// end_factor (after total_iters steps), then staying there: a warmup. PyTorch's LinearLR.
+class LinearLR : public LRScheduler {
+ public:
+  explicit LinearLR(Optimizer& optimizer, double start_factor = 1.0 / 3.0, double end_factor = 1.0,
+                    std::int64_t total_iters = 5);
+ protected:
+  double lr_at(std::int64_t epoch, double base_lr) const override;
+ private:
+  double start_, end_;
+  std::int64_t total_;
+};
+
+/// Runs schedulers one after another (PyTorch's SequentialLR): schedulers[i] from
+/// milestones[i-1] on, counting its epochs from 0 there, all from the optimizer's initial
+/// rates: `SequentialLR(opt, {warmup, cosine}, {100})` warms up 100 steps, then decays.
+class SequentialLR : public LRScheduler {
+ public:
+  SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedulers,
+               std::vector<std::int64_t> milestones);
+ protected:
+  double lr_at(std::int64_t epoch, double base_lr) const override;
+ private:
+  std::vector<std::shared_ptr<LRScheduler>> schedulers_;
+  std::vector<std::int64_t> milestones_;
 };
 
 /// Multiplies the learning rate by `factor` when the metric (lower is better) has not
