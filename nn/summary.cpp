@@ -1,8 +1,10 @@
-// summary(): a forward pass that records each leaf module's output shape through forward
+// summary(): a forward pass that records each layer's output shape through forward
 // hooks, removed when the pass ends.
 #include <xgrad/detail/format.h>
 #include <iostream>
+#include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <xgrad/autograd.h>
@@ -13,11 +15,29 @@ namespace xg::nn {
 namespace {
 
 void index_modules(Module& m, const std::string& path, std::map<const Module*, std::string>& out,
-                   std::vector<Module*>& leaves) {
+                   std::vector<Module*>& all) {
   out[&m] = path;
-  if (m.children().empty()) leaves.push_back(&m);
+  all.push_back(&m);
   for (const auto& [name, child] : m.children())
-    index_modules(*child, path.empty() ? name : path + "." + name, out, leaves);
+    index_modules(*child, path.empty() ? name : path + "." + name, out, all);
+}
+
+// A row per layer: a module without children, or one that holds parameters of its own
+// beside its children (MultiheadAttention's in_proj_weight beside out_proj), shown whole
+// (its children get no rows). Asked after the forward pass: lazy layers are sized by then.
+std::set<const Module*> row_modules(Module& model) {
+  std::set<const Module*> rows;
+  std::function<void(Module&, bool)> visit = [&](Module& m, bool root) {
+    std::size_t in_children = 0;
+    for (const auto& [name, child] : m.children()) in_children += child->named_parameters().size();
+    if (m.children().empty() || (!root && m.named_parameters().size() > in_children)) {
+      rows.insert(&m);
+      return;
+    }
+    for (const auto& [name, child] : m.children()) visit(*child, false);
+  };
+  visit(model, true);
+  return rows;
 }
 
 // Values a model holds, as Keras counts them: float tensors (BatchNorm's int64 batch
@@ -69,13 +89,13 @@ ModelSummary summary(Module& model, const Shape& input_shape, std::ostream& os, 
   ModelSummary s;
   s.model_type = model.type_name();
   std::map<const Module*, std::string> paths;
-  std::vector<Module*> leaves;
-  index_modules(model, "", paths, leaves);
+  std::vector<Module*> modules;
+  index_modules(model, "", paths, modules);
 
   std::vector<std::pair<const Module*, Shape>> calls;
   {
     std::vector<ScopedHook> hooks;
-    for (Module* m : leaves)
+    for (Module* m : modules)
       hooks.emplace_back(m->register_forward_hook(
           [&calls](Module& called, const Tensor&, const Tensor& y) { calls.emplace_back(&called, y.shape()); }));
     NoGradGuard no_grad;
@@ -94,7 +114,9 @@ ModelSummary summary(Module& model, const Shape& input_shape, std::ostream& os, 
     }
     model.train(was_training);
   }
+  const auto rows = row_modules(model);
   for (const auto& [m, shape] : calls) {
+    if (!rows.count(m)) continue;
     const std::string& path = paths.count(m) ? paths[m] : std::string("?");
     s.rows.push_back({path.empty() ? m->type_name() : path, m->type_name(), shape, count(m->named_parameters()) + count(m->named_buffers())});
   }

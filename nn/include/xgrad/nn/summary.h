@@ -20,7 +20,7 @@ struct SummaryRow {
 
 struct ModelSummary {
   std::string model_type;
-  std::vector<SummaryRow> rows;  // leaf modules, in the order forward called them
+  std::vector<SummaryRow> rows;  // layers (modules without children, or holding parameters beside them), in call order
   std::int64_t total = 0;        // every parameter and buffer element
   std::int64_t trainable = 0;    // parameters that require grad
   std::int64_t non_trainable = 0;  // frozen parameters and buffers (running statistics)
