@@ -196,6 +196,42 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(rnn_cell(xg::ones({2, 3})).shape(), (xg::Shape{2, 4}));
     EXPECT_EQ(gru_cell(xg::ones({2, 3})).shape(), (xg::Shape{2, 4}));
   }
+  {
+    // row: `torch::nn::MultiheadAttention(torch::nn::MultiheadAttentionOptions(16, 4).dropout(0.1))`, `auto [y, w] = mha->forward(q, k, v);`
+    xg::nn::MultiheadAttention mha(xg::nn::MultiheadAttentionOptions(16, 4).dropout(0.1));
+    auto q = xg::randn({5, 2, 16});  // (L, N, E) unless batch_first
+    auto [y, w] = mha(q, q, q);
+    EXPECT_EQ(y.shape(), (xg::Shape{5, 2, 16}));
+    EXPECT_EQ(w.shape(), (xg::Shape{2, 5, 5}));
+    EXPECT_EQ(mha.in_proj_weight.shape(), (xg::Shape{48, 16}));
+  }
+  {
+    // row: `torch::nn::TransformerEncoderLayer(torch::nn::TransformerEncoderLayerOptions(16, 4).dim_feedforward(64))`, `TransformerDecoderLayer`
+    nn::TransformerEncoderLayer enc(nn::TransformerEncoderLayerOptions(16, 4).dim_feedforward(64));
+    nn::TransformerDecoderLayer dec(nn::TransformerDecoderLayerOptions(16, 4).dim_feedforward(64).activation("gelu"));
+    auto memory = enc(xg::randn({6, 2, 16}));
+    EXPECT_EQ(dec(xg::randn({3, 2, 16}), memory).shape(), (xg::Shape{3, 2, 16}));
+  }
+  {
+    // row: `torch::nn::TransformerEncoder(torch::nn::TransformerEncoderOptions(layer, 6))`, `TransformerDecoder`, `torch::nn::Transformer(torch::nn::TransformerOptions(16, 4, 2, 2))`
+    const auto layer_options = nn::TransformerEncoderLayerOptions(16, 4).dim_feedforward(32);
+    nn::TransformerEncoder encoder(nn::TransformerEncoderOptions(layer_options, 6).norm(true));
+    EXPECT_EQ(encoder.layers.size(), 6u);
+    nn::Transformer tr(nn::TransformerOptions(16, 4, 2, 2).dim_feedforward(32));
+    EXPECT_EQ(tr(xg::randn({6, 2, 16}), xg::randn({3, 2, 16})).shape(), (xg::Shape{3, 2, 16}));
+  }
+  {
+    // row: `torch::nn::Transformer::generate_square_subsequent_mask(5)`
+    auto mask = xg::nn::Transformer::generate_square_subsequent_mask(5);
+    EXPECT_EQ(mask.at({0, 4}), -INFINITY);
+    EXPECT_EQ(mask.at({4, 0}), 0.0);
+  }
+  {
+    // row: `torch::nn::ModuleList list; list->push_back(layer);`
+    xg::nn::ModuleList list;
+    list.push_back(std::make_shared<nn::Linear>(3, 4));
+    EXPECT_EQ(list.named_parameters().front().first, "0.W");
+  }
 }
 
 TEST(LibtorchRows, Functional) {

@@ -182,6 +182,28 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(x.mm(x.t()).to_vector<float>(), xg::matmul(x, x.t()).to_vector<float>());
   }
   {
+    // row: `torch::bmm(a, b)`
+    EXPECT_EQ(xg::bmm(xg::ones({3, 2, 4}), xg::ones({3, 4, 5})).shape(), (xg::Shape{3, 2, 5}));
+    EXPECT_EQ(xg::matmul(xg::ones({2, 3, 2, 4}), xg::ones({4, 5})).shape(), (xg::Shape{2, 3, 2, 5}));
+  }
+  {
+    // row: `x.masked_fill(mask, -INFINITY)`, `torch::tril(x, 1)`, `torch::triu(x)`
+    auto m = xg::ones({3, 3});
+    EXPECT_EQ(xg::masked_fill(m, xg::triu(xg::ones({3, 3}, xg::kInt64), 1), -INFINITY).at({0, 2}), -INFINITY);
+    EXPECT_EQ(xg::tril(m, 1).sum().item(), 8.0);
+    EXPECT_EQ(xg::triu(m).sum().item(), 6.0);
+    EXPECT_THROW(xg::masked_fill(m, m > 0.5, 0.0), xg::Error);  // a float mask: convert with .to(xg::kInt64)
+  }
+  {
+    // row: `torch::scaled_dot_product_attention(q, k, v, mask, 0.0, /*is_causal=*/true)`
+    auto q = xg::randn({2, 4, 3, 8}), k = xg::randn({2, 4, 5, 8}), v = xg::randn({2, 4, 5, 6});
+    auto keep = xg::tril(xg::ones({3, 5}, xg::kInt64));  // nonzero = takes part
+    auto y = xg::scaled_dot_product_attention(q, k, v, keep);
+    EXPECT_EQ(y.shape(), (xg::Shape{2, 4, 3, 6}));
+    auto causal = xg::scaled_dot_product_attention(q, k, v, xg::Tensor(), 0.0, true);
+    EXPECT_LT((causal - y).abs().max().item(), 1e-6);
+  }
+  {
     // row: `x.relu()`, `x.sigmoid()`, `x.tanh()`, `x.exp()`, `x.log()`, `x.sqrt()`, `x.abs()`, `x.neg()`, `x.square()`, `x.pow(2)`
     EXPECT_EQ(x.relu().min().item(), 0.0);
     EXPECT_EQ(x.sigmoid().to_vector<float>(), xg::sigmoid(x).to_vector<float>());

@@ -65,6 +65,17 @@ TEST(LibtorchRows, OptimizersAndTraining) {
     EXPECT_DOUBLE_EQ(opt.lr(), 0.5);
   }
   {
+    // row: `torch.optim.lr_scheduler.LinearLR(opt, 0.01, 1.0, 100)` (Python only), `LambdaLR`, `SequentialLR`
+    Net net;
+    xg::optim::AdamW opt(net.parameters(), 1.0);
+    auto warmup = std::make_shared<xg::optim::LinearLR>(opt, 0.01, 1.0, 100);
+    auto cosine = std::make_shared<xg::optim::CosineAnnealingLR>(opt, 900);
+    xg::optim::SequentialLR sched(opt, {warmup, cosine}, {100});
+    EXPECT_DOUBLE_EQ(opt.lr(), 0.01);
+    for (int i = 0; i < 100; ++i) sched.step();
+    EXPECT_DOUBLE_EQ(opt.lr(), 1.0);
+  }
+  {
     // row: `torch::save(net, "net.pt")`, `torch::load(net, "net.pt")`
     const std::string path = ::testing::TempDir() + "xgrad_rows_net.npz";
     Net a, b;
