@@ -40,8 +40,9 @@ int64_t ceil_div(int64_t a, int64_t b) { return a <= 0 ? 0 : a / b + (a % b != 0
 // image; the rest read padding.
 void valid_cols(const ConvGeom& g, int64_t kw, int64_t& ow0, int64_t& ow1) {
   const int64_t off = kw * g.DW - g.PW;  // input column of output column 0
-  ow1 = std::min(g.OW, ceil_div(g.W - off, g.SW));
-  ow0 = std::min(ow1, ceil_div(-off, g.SW));
+  // Both in [0, OW]: a kernel column that never meets the sample gives an empty range.
+  ow1 = std::max<int64_t>(0, std::min(g.OW, ceil_div(g.W - off, g.SW)));
+  ow0 = std::max<int64_t>(0, std::min(ow1, ceil_div(-off, g.SW)));
 }
 
 // One sample (C, H, W) -> its columns (C·KH·KW, OH·OW), row (c, kh, kw).
@@ -62,12 +63,15 @@ void im2col_sample(const T* x, const ConvGeom& g, T* col) {
             std::fill(out, out + g.OW, T(0));
             continue;
           }
-          const T* in = x + (c * g.H + ih) * g.W + off;
           std::fill(out, out + ow0, T(0));
-          if (g.SW == 1) {
-            std::copy(in + ow0, in + ow1, out + ow0);
-          } else {
-            for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] = in[ow * g.SW];
+          if (ow0 < ow1) {
+            // Pointers are formed at the first valid column only: with a large padding, the
+            // row's start (off < 0) lies outside the sample, and forming it is undefined.
+            const T* in = x + ((c * g.H + ih) * g.W + (ow0 * g.SW + off));
+            if (g.SW == 1)
+              std::copy(in, in + (ow1 - ow0), out + ow0);
+            else
+              for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] = in[(ow - ow0) * g.SW];
           }
           std::fill(out + ow1, out + g.OW, T(0));
         }
@@ -88,9 +92,10 @@ void col2im_sample(const T* col, const ConvGeom& g, T* x) {
         for (int64_t oh = 0; oh < g.OH; ++oh) {
           const int64_t ih = oh * g.SH - g.PH + kh * g.DH;
           if (ih < 0 || ih >= g.H) continue;
-          T* out = x + (c * g.H + ih) * g.W + off;
+          if (ow0 >= ow1) continue;
+          T* out = x + ((c * g.H + ih) * g.W + (ow0 * g.SW + off));  // the first valid column (see im2col_sample)
           const T* in = row + oh * g.OW;
-          for (int64_t ow = ow0; ow < ow1; ++ow) out[ow * g.SW] += in[ow];
+          for (int64_t ow = ow0; ow < ow1; ++ow) out[(ow - ow0) * g.SW] += in[ow];
         }
       }
 }

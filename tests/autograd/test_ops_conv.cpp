@@ -154,6 +154,17 @@ TEST(Im2col, Col2imIsTheAdjoint) {
   EXPECT_TRUE(gradgradcheck_ok([](L v) { return xg::im2col(v[0], 2).pow(2.0); }, {randp({1, 1, 3, 3})}));
 }
 
+TEST(Im2col, AHugePaddingWithAHugeStrideReadsOnlyPadding) {
+  // Output columns 0 and 1 sit at input columns -2^40 and 2^40: all padding. The kernels once
+  // formed a pointer 2^40 elements before the sample (undefined, caught by the ops fuzzer).
+  auto x = xg::ones({1, 1, 2, 2}, xg::kFloat64).requires_grad_();
+  auto col = xg::im2col(x, 1, xg::Int2(1, std::int64_t{1} << 41), xg::Int2(0, std::int64_t{1} << 40));
+  EXPECT_EQ(col.shape(), (xg::Shape{4, 1}));
+  EXPECT_EQ(col.abs().sum().item(), 0.0);
+  col.sum().backward();
+  EXPECT_EQ(x.grad().abs().sum().item(), 0.0);
+}
+
 TEST(Pad, ConstantAnyAxisAndCrop) {
   auto x = xg::tensor({{1, 2}, {3, 4}});
   auto y = xg::pad(x, {1, 0, 0, 1}, 9);  // last axis: 1 before; first axis: 1 after

@@ -1,7 +1,8 @@
 // libFuzzer harness over operation arguments: bytes decoded into shapes, kernel sizes,
 // strides, paddings, dilations, groups, output sizes, hidden sizes and batch sizes for
 // convolution, pooling, pad, interpolate, im2col/col2im, the recurrent layers and cells, the
-// layers' constructors, creation functions and the DataLoader. Input tensors stay small (each
+// layers' constructors, creation functions, the DataLoader and attention (matmul's broadcast
+// ranks, masks, scaled_dot_product_attention, MultiheadAttention). Input tensors stay small (each
 // axis 0..6), the arguments range over small values and the extremes (0, -1, 2^31, 2^62,
 // INT64_MAX, INT64_MIN, ...). Every outcome must be a value or an xg::Error; a result is
 // also backpropagated. Allocations are capped at 64 MiB (xg::set_allocation_limit), so a
@@ -70,7 +71,7 @@ xg::Tensor leaf(xg::Tensor x) {
 }
 
 void run(Reader& r) {
-  switch (r.byte() % 16) {
+  switch (r.byte() % 17) {
     case 0: {
       auto x = leaf(r.tensor(4)), W = leaf(r.tensor(4)), b = r.flag() ? leaf(r.tensor(1)) : xg::Tensor();
       const auto s = r.int2(), p = r.int2(), d = r.int2();
@@ -215,6 +216,30 @@ void run(Reader& r) {
       } else {
         xg::nn::BatchNorm1d m(a);
         backprop(m(x));
+      }
+      break;
+    }
+    case 15: {  // attention: broadcasting matmul, masks, scaled dot-product and multi-head attention
+      auto a = leaf(r.tensor(1 + r.byte() % 4)), b = leaf(r.tensor(1 + r.byte() % 4));
+      switch (r.byte() % 5) {
+        case 0: backprop(xg::matmul(a, b)); break;
+        case 1: backprop(xg::masked_fill(a, r.tensor(r.byte() % 3).to(xg::kInt64), -1.0)); break;
+        case 2: backprop(r.flag() ? xg::tril(a, r.arg()) : xg::triu(a, r.arg())); break;
+        case 3: {
+          auto v = leaf(r.tensor(2 + r.byte() % 2));
+          auto mask = r.tensor(r.byte() % 4);
+          if (mask.defined() && r.flag()) mask = mask.to(xg::kInt64);
+          backprop(xg::scaled_dot_product_attention(a, b, v, mask, static_cast<double>(r.byte() % 3) / 2.0, r.flag()));
+          break;
+        }
+        default: {
+          const std::int64_t e = r.arg(), h = r.arg();
+          xg::nn::MultiheadAttention m(xg::nn::MultiheadAttentionOptions(e, h).batch_first(r.flag()));
+          auto q = leaf(r.tensor(2 + r.byte() % 2));
+          auto pad = r.flag() ? r.tensor(1 + r.byte() % 2).to(xg::kInt64) : xg::Tensor();
+          backprop(std::get<0>(m(q, q, q, pad, r.flag())));
+          break;
+        }
       }
       break;
     }
