@@ -86,8 +86,10 @@ void check_weight(const char* op, const Shape& in, const Tensor& W, const Tensor
     fail(op, ": expected a 4-D weight (", transposed ? "C_in, C_out/groups" : "C_out, C_in/groups",
          ", KH, KW), got ", detail::shape_str(w));
   if (groups < 1) fail(op, ": groups must be positive, got ", groups);
-  const std::int64_t in_channels = transposed ? w[0] : w[1] * groups;
-  const std::int64_t out_channels = transposed ? w[1] * groups : w[0];
+  // groups comes from the user: the channel count it implies is checked, not wrapped.
+  const std::int64_t grouped = detail::size_mul(w[1], groups, op, "the weight's second axis x groups");
+  const std::int64_t in_channels = transposed ? w[0] : grouped;
+  const std::int64_t out_channels = transposed ? grouped : w[0];
   if (in[1] % groups != 0 || w[0] % groups != 0)
     fail(op, ": groups = ", groups, " must divide the input channels (", in[1], ") and the weight's first axis (",
          w[0], ")");

@@ -92,7 +92,8 @@ Tensor arange(double start, double stop, double step, Dtype dtype) {
   // The count in double first: a range of more than 2^62 elements is refused, not cast (UB).
   const double count = std::ceil((stop - start) / step);
   if (!(count < 4.6e18)) fail("arange: start ", start, ", stop ", stop, ", step ", step, " give ", count, " elements");
-  const auto n = std::max<std::int64_t>(0, static_cast<std::int64_t>(count));
+  // A range that runs backwards is empty, however far: cast only a count in [0, 2^62).
+  const std::int64_t n = count > 0 ? static_cast<std::int64_t>(count) : 0;
   Tensor t = make_tensor({n}, dtype);
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);

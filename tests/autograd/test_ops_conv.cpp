@@ -216,6 +216,10 @@ TEST(Conv2d, GeometryFromHugeArgumentsIsAnErrorNotAWrappedSize) {
   EXPECT_XG_ERROR(xg::conv_transpose2d(x, Wt, {}, 1 << 20), "conv_transpose2d:", "more than the allocation limit");
   EXPECT_XG_ERROR(xg::im2col(x, 3, 1, kMax), "im2col:", "overflows int64");
   EXPECT_XG_ERROR(xg::col2im(xg::ones({9, 9}), {1, 1, 5, 5}, 3, 1, 0, k62), "col2im:", "overflows int64");
+  // groups times the weight's channels once wrapped (an empty input's channels divide by anything).
+  const auto empty = xg::ones({1, 0, 5, 5});
+  EXPECT_XG_ERROR(xg::conv_transpose2d(empty, xg::ones({0, 2, 3, 3}), {}, 1, 0, 0, kMax), "conv_transpose2d:",
+                  "the weight's second axis x groups overflows int64");
 }
 
 TEST(Conv2d, UndefinedOperandsAreNamed) {

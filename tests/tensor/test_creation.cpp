@@ -49,6 +49,9 @@ TEST(Creation, ConstantsRangesAndIdentity) {
   EXPECT_EQ(xg::scalar_tensor(4.0).dim(), 0);
   EXPECT_EQ(xg::scalar_tensor(4.0).item(), 4.0);
   EXPECT_XG_ERROR(xg::arange(0, 1, 0), "arange");
+  // A range running backwards is empty however far it runs (a count of -5.5e19 was once cast).
+  EXPECT_EQ(xg::arange(0.0, -5.5e19, 1.0).numel(), 0);
+  EXPECT_EQ(xg::arange(0.0, 3.0, -1e-300).numel(), 0);
   EXPECT_XG_ERROR(xg::zeros({2, -1}), "negative dimension", "(2,-1)");
 }
 
