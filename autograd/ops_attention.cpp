@@ -71,7 +71,7 @@ void check_attention_mask(const char* op, const char* what, const Tensor& mask, 
 }
 
 std::tuple<Tensor, Tensor> attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMasks& masks,
-                                     double dropout_p, double scale, bool want_weights) {
+                                     const WeightsFn& on_weights, double scale, bool want_weights) {
   const std::int64_t L = q.shape()[q.dim() - 2], S = k.shape()[k.dim() - 2];
   Shape batch = detail::broadcast_shapes(detail::broadcast_shapes(leading(q), leading(k), "attention"), leading(v),
                                          "attention");
@@ -105,7 +105,7 @@ std::tuple<Tensor, Tensor> attention(const Tensor& q, const Tensor& k, const Ten
   if (dead.defined()) scores = where(dead, scalar_tensor(0.0, scores.dtype()), scores);
   Tensor weights = softmax(scores, -1);
   if (dead.defined()) weights = where(dead, scalar_tensor(0.0, weights.dtype()), weights);
-  if (dropout_p > 0) weights = dropout(weights, dropout_p, true);
+  if (on_weights) weights = on_weights(weights);
   const Tensor out = from_batch3(mm(to_batch3(weights, batch), to_batch3(v, batch), false, false), batch);
   return {out, want_weights ? weights : Tensor()};
 }
@@ -161,8 +161,9 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
     }
   }
   const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(E));
-  return std::get<0>(
-      autograd::attention(query.to(dt), key.to(dt), value.to(dt), masks, dropout_p, s, false));
+  autograd::WeightsFn drop;
+  if (dropout_p > 0) drop = [dropout_p](const Tensor& w) { return dropout(w, dropout_p, true); };
+  return std::get<0>(autograd::attention(query.to(dt), key.to(dt), value.to(dt), masks, drop, s, false));
 }
 
 }  // namespace xg

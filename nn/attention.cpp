@@ -58,6 +58,8 @@ MultiheadAttention::MultiheadAttention(const MultiheadAttentionOptions& o) : opt
   out_proj = std::make_shared<Linear>(LinearOptions(E, E).bias(o.bias()).dtype(o.dtype()));
   init::kaiming_uniform_(out_proj->W, std::sqrt(5.0));  // PyTorch's Linear: U(±1/sqrt(E)); bias stays 0
   register_module("out_proj", *out_proj);
+  attn_drop = std::make_shared<Dropout>(o.dropout());
+  register_module("attn_drop", *attn_drop);
 }
 
 Tensor MultiheadAttention::forward(const Tensor& x) { return std::get<0>(forward(x, x, x, Tensor(), false)); }
@@ -154,8 +156,8 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
       masks.bias = masks.bias.defined() ? masks.bias + m.to(dt) : m.to(dt);
   }
 
-  const double p = is_training() ? o.dropout() : 0.0;
-  auto [att, w] = autograd::attention(heads(q, L), heads(k, S), heads(v, S), masks, p,
+  const autograd::WeightsFn drop = [this](const Tensor& w) { return (*attn_drop)(w); };
+  auto [att, w] = autograd::attention(heads(q, L), heads(k, S), heads(v, S), masks, drop,
                                       1.0 / std::sqrt(static_cast<double>(d)), need_weights);
   Tensor out = (*out_proj)(att.permute({0, 2, 1, 3}).reshape({N * L, E})).reshape({N, L, E});
   out = !batched ? out.squeeze(0) : o.batch_first() ? out : out.transpose(0, 1);

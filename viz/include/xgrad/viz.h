@@ -19,6 +19,7 @@
 
 #include <xgrad/autograd.h>
 #include <xgrad/data/plot.h>
+#include <xgrad/nn/attention.h>
 #include <xgrad/nn/conv.h>
 #include <xgrad/nn/module.h>
 #include <xgrad/ops.h>
@@ -224,5 +225,29 @@ struct DeletionCurve {
 /// that finds what the class depends on makes it fall fast. Compare with a random map.
 DeletionCurve deletion_curve(nn::Module& model, const Tensor& x, std::int64_t cls, const Tensor& map,
                              const DeletionOptions& options = {});
+
+// ---- attention (viz/attention.cpp) ----
+
+/// One MultiheadAttention's weights in one call, (N, num_heads, L, S) before dropout, under
+/// the module's dotted name in the model ("h.0.attn"); or a map derived from them.
+struct AttentionMap {
+  std::string name;
+  Tensor weights;
+};
+
+/// Runs `run` (a forward pass through `model`: `[&] { model(x); }`) with forward hooks on the
+/// attn_drop of every MultiheadAttention inside `model`, and returns each call's weights, per
+/// layer and head, in call order. Evaluation mode; no graph is kept.
+std::vector<AttentionMap> attention_maps(nn::Module& model, const std::function<void()>& run);
+
+/// Attention rollout (Abnar and Zuidema, 2020) over maps in layer order, each (N, H, T, T):
+/// heads averaged, Â = 0.5 A + 0.5 I with rows renormalised, then Â_L ··· Â_1. (N, T, T): row i
+/// is how much of position i's output flows from each input position.
+Tensor attention_rollout(const std::vector<AttentionMap>& maps);
+
+/// Gradient-weighted attention for the scalar `score` (a forward pass ending in one output,
+/// e.g. `[&] { return model(x).narrow(1, t, 1).reshape({-1})[c]; }`): per layer, ReLU(A ⊙
+/// ∂score/∂A) averaged over heads, (N, L, S). Parameters' grad() are left untouched.
+std::vector<AttentionMap> gradient_weighted_attention(nn::Module& model, const std::function<Tensor()>& score);
 
 }  // namespace xg::viz

@@ -28,6 +28,13 @@ struct ChartOptions {
 /// Returns the PNG's path, or "" when gnuplot is not available. Throws if a file cannot be written.
 std::string line_chart(const std::string& stem, const std::vector<Series>& series, const ChartOptions& options = {});
 
+/// Writes `<stem>.csv` (the (R, C) matrix, one row per line) and, when gnuplot is installed,
+/// `<stem>.png`: the matrix as a heat map (white 0 to dark blue at its maximum), row 0 at the
+/// top, with `row_labels` down the side and `column_labels` along the bottom (one per row /
+/// column, or none); a space shows as "␣", a newline as "\n". Returns the PNG's path or "".
+std::string heat_map(const std::string& stem, const Tensor& matrix, const std::vector<std::string>& row_labels = {},
+                     const std::vector<std::string>& column_labels = {}, const ChartOptions& options = {});
+
 // ---- images (data/image.cpp). An image is an (H, W) tensor of values, drawn through a
 // colour map, or an (H, W, 3) RGB tensor with channels in [0, 1]. PNGs are written
 // atomically (a temporary file renamed over the target). ----

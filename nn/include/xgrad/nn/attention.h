@@ -90,6 +90,10 @@ class MultiheadAttention : public Module {
   Tensor in_proj_weight, in_proj_bias;                // when kdim == vdim == embed_dim
   Tensor q_proj_weight, k_proj_weight, v_proj_weight;  // otherwise (and in_proj_bias)
   std::shared_ptr<Linear> out_proj;
+  /// Dropout on the attention weights (N, num_heads, L, S), a child module so that its
+  /// forward hooks see every call's weights (as timm's attn_drop): how xg::viz reads
+  /// attention maps. Parameter-free, so PyTorch's state_dict names are unchanged.
+  std::shared_ptr<Dropout> attn_drop;
 
  private:
   MultiheadAttentionOptions options_;

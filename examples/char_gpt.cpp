@@ -1,0 +1,342 @@
+// A character-level GPT, as nanoGPT's model.py and train.py: token and position embeddings,
+// pre-norm blocks of causal self-attention and an MLP, a final LayerNorm and a head tied to
+// the token embedding, trained on "Pride and Prejudice" (char_lstm's text and split) with
+// AdamW, warmup then cosine decay, and gradient clipping. Prints the held-out perplexity at
+// intervals, saves a checkpoint, then samples with temperature and top-k, with a key-value
+// cache and, for comparison, by recomputing the whole context at every step.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <xgrad/xgrad.h>
+
+#include "common/options.h"
+
+namespace nn = xg::nn;
+using xg::Tensor;
+
+struct Config {
+  int vocab = 0, block = 128, layers = 4, heads = 4, embd = 128;
+  double dropout = 0.0;
+};
+
+// One position's keys and values per head, kept between sampling steps: (1, heads, t, d).
+struct KV {
+  Tensor k, v;
+};
+
+struct Block : nn::Module {
+  nn::LayerNorm ln_1, ln_2;
+  nn::MultiheadAttention attn;
+  nn::Linear c_fc, c_proj;
+  double dropout;
+  Tensor causal;  // (T, T) int64, 1 above the diagonal: a position may not attend to later ones
+
+  Block(const Config& c)
+      : ln_1(xg::Shape{c.embd}), ln_2(xg::Shape{c.embd}),
+        attn(nn::MultiheadAttentionOptions(c.embd, c.heads).dropout(c.dropout).batch_first(true)),
+        c_fc(c.embd, 4 * c.embd), c_proj(4 * c.embd, c.embd), dropout(c.dropout) {
+    register_module("ln_1", ln_1);
+    register_module("attn", attn);
+    register_module("ln_2", ln_2);
+    register_module("c_fc", c_fc);
+    register_module("c_proj", c_proj);
+  }
+  Tensor mlp(const Tensor& x) { return xg::dropout(c_proj(xg::gelu(c_fc(x))), dropout, is_training()); }
+
+  Tensor forward(const Tensor& x) override {  // (B, T, C)
+    const auto T = x.size(1);
+    if (!causal.defined() || causal.size(0) != T) causal = xg::triu(xg::ones({T, T}, xg::kInt64), 1);
+    auto h = ln_1(x);
+    auto y = x + std::get<0>(attn(h, h, h, Tensor(), false, causal));
+    return y + mlp(ln_2(y));
+  }
+
+  // The newest position only (1, 1, C): its query against every cached key and value.
+  Tensor step(const Tensor& x, KV& cache) {
+    const std::int64_t C = x.size(2), H = attn.options().num_heads(), d = C / H;
+    auto qkv = xg::chunk(xg::linear_t(ln_1(x).reshape({1, C}), attn.in_proj_weight, attn.in_proj_bias), 3, 1);
+    auto heads = [&](const Tensor& t) { return t.reshape({1, H, 1, d}); };
+    cache.k = cache.k.defined() ? xg::cat({cache.k, heads(qkv[1])}, 2) : heads(qkv[1]);
+    cache.v = cache.v.defined() ? xg::cat({cache.v, heads(qkv[2])}, 2) : heads(qkv[2]);
+    auto att = xg::scaled_dot_product_attention(heads(qkv[0]), cache.k, cache.v);  // sees only the past
+    auto y = x + (*attn.out_proj)(att.reshape({1, C})).reshape({1, 1, C});
+    return y + mlp(ln_2(y));
+  }
+};
+
+struct GPT : nn::Module {
+  Config config;
+  nn::Embedding wte, wpe;
+  nn::ModuleList h;
+  std::vector<std::shared_ptr<Block>> blocks;
+  nn::LayerNorm ln_f;
+  std::shared_ptr<nn::Linear> lm_head;  // only when untied
+
+  GPT(const Config& c, bool tie) : config(c), wte(c.vocab, c.embd), wpe(c.block, c.embd), ln_f(xg::Shape{c.embd}) {
+    register_module("wte", wte);
+    register_module("wpe", wpe);
+    for (int i = 0; i < c.layers; ++i) {
+      blocks.push_back(std::make_shared<Block>(c));
+      h.push_back(blocks.back());
+    }
+    register_module("h", h);
+    register_module("ln_f", ln_f);
+    if (!tie) {
+      lm_head = std::make_shared<nn::Linear>(nn::LinearOptions(c.embd, c.vocab).bias(false));
+      register_module("lm_head", *lm_head);
+    }
+    // nanoGPT's initialisation: N(0, 0.02) weights, the residual projections scaled by 1/sqrt(2 layers).
+    for (auto& [name, p] : named_parameters())
+      if (p.dim() == 2) nn::init::normal_(p, 0.0, name.find("c_proj") != std::string::npos || name.find("out_proj") != std::string::npos
+                                                      ? 0.02 / std::sqrt(2.0 * c.layers) : 0.02);
+  }
+  // Tied, the head is the token embedding transposed: one matrix, in parameters() once, so
+  // AdamW updates it once per step with the sum of both uses' gradients.
+  Tensor head(const Tensor& x) {
+    auto h = ln_f(x).reshape({-1, config.embd});
+    return (lm_head ? (*lm_head)(h) : xg::linear_t(h, wte.W)).reshape({x.size(0), x.size(1), config.vocab});
+  }
+  Tensor forward(const Tensor& idx) override {  // (B, T) int64 -> (B, T, vocab) logits
+    auto x = wte(idx) + wpe(xg::arange(static_cast<double>(idx.size(1))));
+    for (auto& b : blocks) x = (*b)(x);
+    return head(x);
+  }
+  Tensor step(std::int64_t token, std::int64_t pos, std::vector<KV>& cache) {  // -> (vocab) logits
+    auto x = wte(xg::tensor({static_cast<double>(token)}, {1, 1}, xg::kInt64)) +
+             wpe(xg::tensor({static_cast<double>(pos)}, {1}, xg::kInt64));
+    for (std::size_t i = 0; i < blocks.size(); ++i) x = blocks[i]->step(x, cache[i]);
+    return head(x).reshape({-1});
+  }
+};
+
+// Mean cross-entropy of the held-out text in windows of `block` that overlap by half: each
+// character after the first window is scored with at least block/2 characters of context.
+double held_out_loss(GPT& model, const std::vector<std::int64_t>& ids, int block) {
+  xg::NoGradGuard no_grad;
+  model.eval();
+  double total = 0;
+  std::int64_t scored = 0;
+  const auto n = static_cast<std::int64_t>(ids.size());
+  for (std::int64_t start = 0; start + 1 < n; start += block / 2) {
+    const std::int64_t len = std::min<std::int64_t>(block, n - 1 - start), from = start == 0 ? 0 : block / 2;
+    if (len <= from) break;
+    std::vector<double> x(ids.begin() + start, ids.begin() + start + len), t(ids.begin() + start + 1, ids.begin() + start + len + 1);
+    auto logits = model(xg::tensor(x, {1, len}, xg::kInt64)).reshape({len, -1}).narrow(0, from, len - from);
+    total += xg::nn::softmax_cross_entropy(logits, xg::tensor(t, {len}, xg::kInt64).narrow(0, from, len - from)).item() *
+             static_cast<double>(len - from);
+    scored += len - from;
+  }
+  model.train();
+  return total / static_cast<double>(scored);
+}
+
+// Draws from softmax(logits / temperature) over the top_k most likely characters.
+std::int64_t sample(const Tensor& logits, double temperature, int top_k) {
+  auto p = xg::softmax(logits.to(xg::kFloat64) / temperature).to_vector<double>();
+  if (top_k > 0 && top_k < static_cast<int>(p.size())) {
+    auto sorted = p;
+    std::nth_element(sorted.begin(), sorted.begin() + top_k - 1, sorted.end(), std::greater<>());
+    for (auto& q : p) q = q >= sorted[static_cast<std::size_t>(top_k - 1)] ? q : 0.0;
+  }
+  double total = 0;
+  for (double q : p) total += q;
+  double u = xg::rand({1}, xg::kFloat64).item() * total, acc = 0;
+  std::size_t next = 0;
+  while (next + 1 < p.size() && (acc += p[next]) < u) ++next;
+  return static_cast<std::int64_t>(next);
+}
+
+// Generates `length` characters after the prompt. With the cache, each step runs one
+// position; without, the whole context again. When the context fills the position table,
+// both start over from its last half (the cache is rebuilt from it), so both compute the
+// same distributions and, from the same seed, write the same text.
+std::string generate(GPT& model, const std::vector<std::int64_t>& prompt, int length, double temperature, int top_k,
+                     bool use_cache, const std::string& vocab) {
+  xg::NoGradGuard no_grad;
+  model.eval();
+  std::vector<std::int64_t> context(prompt), out;
+  std::vector<KV> cache;
+  Tensor logits;
+  const auto prime = [&] {
+    cache.assign(model.blocks.size(), KV{});
+    for (std::size_t i = 0; i < context.size(); ++i)
+      logits = model.step(context[i], static_cast<std::int64_t>(i), cache);
+  };
+  if (use_cache) prime();
+  for (int i = 0; i < length; ++i) {
+    if (!use_cache) {
+      std::vector<double> x(context.begin(), context.end());
+      logits = model(xg::tensor(x, {1, static_cast<std::int64_t>(x.size())}, xg::kInt64))
+                   .narrow(1, static_cast<std::int64_t>(x.size()) - 1, 1).reshape({-1});
+    }
+    const std::int64_t next = sample(logits, temperature, top_k);
+    out.push_back(next);
+    context.push_back(next);
+    if (static_cast<int>(context.size()) > model.config.block) {
+      context.erase(context.begin(), context.end() - model.config.block / 2);
+      if (use_cache) prime();
+    } else if (use_cache) {
+      logits = model.step(next, static_cast<std::int64_t>(context.size()) - 1, cache);
+    }
+  }
+  std::string text;
+  for (auto c : out) text += vocab[static_cast<std::size_t>(c)];
+  return text;
+}
+
+int main(int argc, char** argv) {
+  Config c;
+  int iters = 1000, batch = 16, eval_interval = 250, warmup = 100, chars = 300000, length = 1000, top_k = 20, tie = 1;
+  int seed = 0, threads = 1;
+  double lr = 2e-3, min_lr = 2e-4, weight_decay = 0.1, temperature = 0.8;
+  std::string text_path = std::string(XGRAD_DATA_DIR) + "/text/pride_and_prejudice.txt", prompt = "It is a truth";
+  std::string checkpoint = "char_gpt.npz";
+  xg::examples::Options opts("char_gpt", "A character-level GPT (nanoGPT) on Pride and Prejudice.");
+  opts.add("--iters", iters, "training iterations").add("--batch", batch, "sequences per iteration")
+      .add("--block", c.block, "context length (positions)").add("--layers", c.layers, "Transformer blocks")
+      .add("--heads", c.heads, "attention heads").add("--embd", c.embd, "embedding width")
+      .add("--dropout", c.dropout, "dropout").add("--tie", tie, "1: the head is the token embedding; 0: its own")
+      .add("--lr", lr, "peak AdamW learning rate").add("--min-lr", min_lr, "learning rate at the end of the cosine")
+      .add("--warmup", warmup, "warmup iterations").add("--weight-decay", weight_decay, "AdamW weight decay (matrices only)")
+      .add("--eval-interval", eval_interval, "iterations between held-out evaluations")
+      .add("--chars", chars, "characters of the text to use (0: all); the last 10% are held out, as char_lstm")
+      .add("--length", length, "characters to sample").add("--temperature", temperature, "sampling temperature")
+      .add("--top-k", top_k, "sample among the k likeliest characters (0: all)").add("--prompt", prompt, "the sample's start")
+      .add("--checkpoint", checkpoint, "where to save the trained model").add("--text", text_path, "a text to learn instead")
+      .add("--threads", threads, "threads for matrix products").add("--seed", seed, "random seed")
+      .parse(argc, argv);
+  std::ifstream file(text_path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  std::string text = buffer.str();
+  if (!file || text.size() < 1000) {
+    std::fprintf(stderr, "char_gpt: cannot read at least 1,000 characters from %s\n", text_path.c_str());
+    return 1;
+  }
+  if (chars > 0 && static_cast<std::size_t>(chars) < text.size()) text.resize(static_cast<std::size_t>(chars));
+  std::vector<int> index(256, -1);
+  std::string vocab;
+  for (unsigned char ch : text) index[ch] = 0;
+  for (int ch = 0; ch < 256; ++ch)
+    if (index[ch] == 0) {
+      index[ch] = static_cast<int>(vocab.size());
+      vocab += static_cast<char>(ch);
+    }
+  std::vector<std::int64_t> ids, prompt_ids;
+  for (unsigned char ch : text) ids.push_back(index[ch]);
+  for (unsigned char ch : prompt) {
+    if (index[ch] < 0) {
+      std::fprintf(stderr, "char_gpt: the prompt's character '%c' never occurs in the text\n", ch);
+      return 1;
+    }
+    prompt_ids.push_back(index[ch]);
+  }
+  if (static_cast<int>(prompt_ids.size()) >= c.block) {
+    std::fprintf(stderr, "char_gpt: the prompt (%zu characters) must be shorter than --block %d\n", prompt_ids.size(), c.block);
+    return 1;
+  }
+  const std::size_t split = ids.size() * 9 / 10;
+  const std::vector<std::int64_t> train(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(split));
+  const std::vector<std::int64_t> val(ids.begin() + static_cast<std::ptrdiff_t>(split), ids.end());
+  c.vocab = static_cast<int>(vocab.size());
+
+  xg::set_num_threads(threads);
+  xg::manual_seed(static_cast<std::uint64_t>(seed));
+  GPT model(c, tie != 0);
+  // AdamW decays the matrices (and embeddings); biases and LayerNorm's scales and shifts not.
+  xg::tensor_list decay, no_decay;
+  for (auto& p : model.parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  xg::optim::AdamW optimizer(decay, xg::optim::AdamOptions(lr).betas({0.9, 0.99}).weight_decay(weight_decay));
+  optimizer.add_param_group({no_decay, lr, 0.0});
+  auto warm = std::make_shared<xg::optim::LinearLR>(optimizer, 1.0 / warmup, 1.0, warmup);
+  auto cosine = std::make_shared<xg::optim::CosineAnnealingLR>(optimizer, std::max(1, iters - warmup), min_lr);
+  xg::optim::SequentialLR schedule(optimizer, {warm, cosine}, {warmup});
+  std::int64_t n_params = 0;
+  for (auto& p : model.parameters()) n_params += p.numel();
+  std::printf("text: %s, %zu characters (%zu for training), vocabulary of %zu\n", text_path.c_str(), text.size(), split,
+              vocab.size());
+  std::printf("model: %d layers, %d heads, %d wide, context %d, %lld parameters (head %s)\n", c.layers, c.heads, c.embd,
+              c.block, static_cast<long long>(n_params), tie ? "tied to the token embedding" : "untied");
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  double train_loss = 0;
+  for (int it = 1; it <= iters; ++it) {
+    // A batch of random windows of the training text; the targets are shifted by one.
+    auto offsets = xg::randint(0, static_cast<std::int64_t>(train.size()) - c.block - 1, {batch}).to_vector<std::int64_t>();
+    std::vector<double> x, t;
+    for (auto o : offsets)
+      for (int i = 0; i < c.block; ++i) {
+        x.push_back(static_cast<double>(train[static_cast<std::size_t>(o + i)]));
+        t.push_back(static_cast<double>(train[static_cast<std::size_t>(o + i + 1)]));
+      }
+    auto logits = model(xg::tensor(x, {batch, c.block}, xg::kInt64));
+    auto loss = nn::softmax_cross_entropy(logits.reshape({-1, c.vocab}), xg::tensor(t, {batch * c.block}, xg::kInt64));
+    optimizer.zero_grad();
+    loss.backward();
+    nn::utils::clip_grad_norm_(model.parameters(), 1.0);
+    optimizer.step();
+    schedule.step();
+    train_loss = it == 1 ? loss.item() : 0.95 * train_loss + 0.05 * loss.item();
+    if (it % eval_interval == 0 || it == iters) {
+      const double held_out = held_out_loss(model, val, c.block);
+      // Perplexity e^loss: how many characters the model is, on average, still choosing between.
+      std::printf("iter %d/%d - %.0fs - lr %.2e - perplexity: train %.2f, held-out %.2f\n", it, iters, seconds(),
+                  optimizer.lr(), std::exp(train_loss), std::exp(held_out));
+      std::fflush(stdout);
+    }
+  }
+  xg::save(model, checkpoint);
+  std::printf("checkpoint: %s\n", checkpoint.c_str());
+
+  // Sampling, with the key-value cache and by recomputing the context, from the same seed.
+  double t_cache = 0, t_full = 0;
+  std::string cached, full;
+  for (bool use_cache : {true, false}) {
+    xg::manual_seed(static_cast<std::uint64_t>(seed) + 1);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto s = generate(model, prompt_ids, length, temperature, top_k, use_cache, vocab);
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    (use_cache ? cached : full) = s;
+    (use_cache ? t_cache : t_full) = dt;
+  }
+  std::printf("sampling %d characters: %.2fs with the key-value cache (%.0f chars/s), %.2fs recomputing the context "
+              "(%.0f chars/s): %.1fx faster, %s samples\n",
+              length, t_cache, length / t_cache, t_full, length / t_full, t_full / t_cache,
+              cached == full ? "identical" : "DIFFERENT");
+  std::printf("sample at temperature %.2f, top-k %d:\n%s%s\n", temperature, top_k, prompt.c_str(), cached.c_str());
+
+  // What the heads look at, for the sample's first line: each layer's weights (heads
+  // averaged) through hooks on the attention modules, and their rollout through the layers.
+  const std::string text_out = prompt + cached;
+  const std::string line = text_out.substr(0, std::min<std::size_t>({40, static_cast<std::size_t>(c.block), text_out.find('\n')}));
+  std::vector<double> x;
+  std::vector<std::string> tokens;
+  for (unsigned char ch : line) {
+    x.push_back(index[ch]);
+    tokens.emplace_back(1, static_cast<char>(ch));
+  }
+  const auto T = static_cast<std::int64_t>(x.size());
+  const auto input = xg::tensor(x, {1, T}, xg::kInt64);
+  auto maps = xg::viz::attention_maps(model, [&] { model(input); });
+  maps.push_back({"rollout", xg::viz::attention_rollout(maps).unsqueeze(1)});
+  std::printf("attention maps of \"%s\" (row: a character, columns: the characters it attends to):\n", line.c_str());
+  // The mean distance back that attention reaches: small = local (the word being spelt), large = far context.
+  auto back = xg::maximum(xg::arange(0.0, static_cast<double>(T), 1.0, xg::kFloat32).reshape({T, 1}) -
+                              xg::arange(0.0, static_cast<double>(T), 1.0, xg::kFloat32),
+                          xg::zeros({1}));
+  for (std::size_t l = 0; l < maps.size(); ++l) {
+    auto map = maps[l].weights.mean({1}).reshape({T, T}).to(xg::kFloat32);
+    const std::string stem = "char_gpt_attention_" + (l + 1 < maps.size() ? "layer" + std::to_string(l) : std::string("rollout"));
+    const auto png = xg::plot::heat_map(stem, map, tokens, tokens, {maps[l].name + ": " + line, "attended", "attending"});
+    std::printf("  %-9s %s - on average %.1f characters back, %.0f%% on the character itself\n", maps[l].name.c_str(),
+                (png.empty() ? stem + ".csv" : png).c_str(), (map * back).sum().item() / static_cast<double>(T),
+                100 * (map * xg::eye(T)).sum().item() / static_cast<double>(T));
+  }
+  return cached == full ? 0 : 1;
+}
