@@ -3,13 +3,16 @@
 // constants of the graph (never differentiated).
 #include <xgrad/detail/format.h>
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 
 #include <xgrad/ops.h>
 
 #include "autograd/attention.h"
+#include "autograd/graph.h"
 #include "autograd/matmul.h"
+#include "tensor/attention_kernels.h"
 #include "tensor/checked.h"
 #include "tensor/strided.h"
 
@@ -70,23 +73,14 @@ void check_attention_mask(const char* op, const char* what, const Tensor& mask, 
          detail::shape_str(scores), " (..., L, S)");
 }
 
-std::tuple<Tensor, Tensor> attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMasks& masks,
-                                     const WeightsFn& on_weights, double scale, bool want_weights) {
-  const std::int64_t L = q.shape()[q.dim() - 2], S = k.shape()[k.dim() - 2];
-  Shape batch = detail::broadcast_shapes(detail::broadcast_shapes(leading(q), leading(k), "attention"), leading(v),
-                                         "attention");
-  for (const Tensor* m : {&masks.keep, &masks.bias})
-    if (m->defined() && m->dim() > 2)
-      batch = detail::broadcast_shapes(batch, Shape(m->shape().begin(), m->shape().end() - 2), "attention");
+namespace {
 
-  if (L == 0 || S == 0) {  // nothing to attend with or to: zeros, as PyTorch's
-    Shape o = batch, w = batch;
-    o.insert(o.end(), {L, v.shape()[v.dim() - 1]});
-    w.insert(w.end(), {L, S});
-    return {zeros(o, q.dtype()), want_weights ? zeros(w, q.dtype()) : Tensor()};
-  }
+// softmax(q k^T · scale + masks) for flattened q3 (B, L, E), k3 (B, S, E): (batch..., L, S),
+// with PyTorch >= 2.5's safe softmax. Composed, so differentiable to any order.
+Tensor probabilities(const Tensor& q3, const Tensor& k3, const Shape& batch, const AttentionMasks& masks, double scale) {
+  const std::int64_t L = q3.size(1), S = k3.size(1);
   // Scaling q (L·E products) rather than the scores (L·S) is the same in exact arithmetic.
-  Tensor scores = from_batch3(mm(to_batch3(q * scale, batch), to_batch3(k, batch), false, true), batch);
+  Tensor scores = from_batch3(mm(q3 * scale, k3, false, true), batch);
   Tensor keep = masks.keep;
   if (masks.causal) {
     const Tensor lower = triangle(L, S, 0, true);
@@ -105,12 +99,103 @@ std::tuple<Tensor, Tensor> attention(const Tensor& q, const Tensor& k, const Ten
   if (dead.defined()) scores = where(dead, scalar_tensor(0.0, scores.dtype()), scores);
   Tensor weights = softmax(scores, -1);
   if (dead.defined()) weights = where(dead, scalar_tensor(0.0, weights.dtype()), weights);
+  return weights;
+}
+
+// A mask as the fused kernel reads it: offsets per flattened batch entry and the strides of
+// its last two axes over (batch..., L, S), 0 where it broadcasts. Nothing is materialised.
+kernel::MaskView view_of(const Tensor& m, const Shape& batch, std::int64_t L, std::int64_t S) {
+  kernel::MaskView view;
+  if (!m.defined()) return view;
+  Shape full = batch;
+  full.insert(full.end(), {L, S});
+  const Shape strides = detail::broadcast_strides(m.shape(), full);
+  const std::size_t nb = batch.size();
+  view.data = m;
+  view.row_stride = strides[nb];
+  view.col_stride = strides[nb + 1];
+  const std::int64_t B = shape_numel(batch);
+  view.batch_offset.resize(static_cast<std::size_t>(B));
+  for (std::int64_t b = 0; b < B; ++b) {
+    std::int64_t rest = b, offset = 0;
+    for (std::size_t d = nb; d-- > 0;) {
+      offset += (rest % batch[d]) * strides[d];
+      rest /= batch[d];
+    }
+    view.batch_offset[static_cast<std::size_t>(b)] = offset;
+  }
+  return view;
+}
+
+// The fused path: one recorded node whose forward streams over key blocks (tensor/attention.cpp)
+// and keeps only the output and each query's log-sum-exp. Its backward recomputes the
+// probabilities block by block; when a gradient of the gradient is being built (grad mode on
+// in backward: create_graph), it computes the same gradients from composed operations instead,
+// so higher orders still hold.
+Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMasks& masks, double scale,
+                       const Shape& batch) {
+  const Tensor q3 = to_batch3(q, batch), k3 = to_batch3(k, batch), v3 = to_batch3(v, batch);
+  const std::int64_t L = q3.size(1), S = k3.size(1);
+  kernel::AttentionArgs args;
+  args.keep = view_of(masks.keep, batch, L, S);
+  args.bias = view_of(masks.bias, batch, L, S);
+  args.causal = masks.causal;
+  args.scale = scale;
+  auto fwd = kernel::attention_forward(q3, k3, v3, args);
+  const Tensor lse = fwd[1];
+  // The masks are constants without a graph, so holding them in the closure makes no cycle.
+  const Tensor out3 = record("scaled_dot_product_attention", {q3, k3, v3}, fwd[0], {q3, k3, v3, fwd[0], lse},
+                            [args, masks, scale, batch](Node& n, const Tensor& gy) {
+    const auto s = n.saved();
+    const Tensor &Q = s[0], &K = s[1], &V = s[2];
+    if (!is_grad_enabled()) {
+      const auto g = kernel::attention_backward(Q, K, V, s[3], s[4], gy, args);
+      return tensor_list{g[0], g[1], g[2]};
+    }
+    // dV = P^T gy; dP = gy V^T; dS = P (dP - rowsum(dP P)); dQ = scale dS K; dK = scale dS^T Q.
+    const Tensor P = to_batch3(probabilities(Q, K, batch, masks, scale), batch);
+    const Tensor dP = mm(gy, V, false, true);
+    const Tensor dS = P * (dP - sum(dP * P, {-1}, true));
+    return tensor_list{mm(dS, K, false, false) * scale, mm(dS, Q, true, false) * scale, mm(P, gy, true, false)};
+  });
+  return from_batch3(out3, batch);
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMasks& masks,
+                                     const WeightsFn& on_weights, double scale, bool want_weights) {
+  const std::int64_t L = q.shape()[q.dim() - 2], S = k.shape()[k.dim() - 2];
+  Shape batch = detail::broadcast_shapes(detail::broadcast_shapes(leading(q), leading(k), "attention"), leading(v),
+                                         "attention");
+  for (const Tensor* m : {&masks.keep, &masks.bias})
+    if (m->defined() && m->dim() > 2)
+      batch = detail::broadcast_shapes(batch, Shape(m->shape().begin(), m->shape().end() - 2), "attention");
+
+  if (L == 0 || S == 0) {  // nothing to attend with or to: zeros, as PyTorch's
+    Shape o = batch, w = batch;
+    o.insert(o.end(), {L, v.shape()[v.dim() - 1]});
+    w.insert(w.end(), {L, S});
+    return {zeros(o, q.dtype()), want_weights ? zeros(w, q.dtype()) : Tensor()};
+  }
+  // Nobody looks at the weights (no dropout, no hook, not returned) and a float mask is not
+  // trained: the weights need never exist.
+  if (!want_weights && !on_weights && !(masks.bias.defined() && masks.bias.requires_grad()) && fused_attention_enabled())
+    return {fused_attention(q, k, v, masks, scale, batch), Tensor()};
+  Tensor weights = probabilities(to_batch3(q, batch), to_batch3(k, batch), batch, masks, scale);
   if (on_weights) weights = on_weights(weights);
   const Tensor out = from_batch3(mm(to_batch3(weights, batch), to_batch3(v, batch), false, false), batch);
   return {out, want_weights ? weights : Tensor()};
 }
 
 }  // namespace autograd
+
+namespace {
+std::atomic<bool> g_fused{true};
+}
+
+bool fused_attention_enabled() { return g_fused.load(); }
+void set_fused_attention_enabled(bool on) { g_fused.store(on); }
 
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask, double dropout_p, bool is_causal,

@@ -4,10 +4,11 @@ in one run, alternating them round by round, with identical thread settings for 
 Prints ms per step (best of each implementation's rounds), the GEMM-only bound and every
 ratio. A missing PyTorch or numpy is reported and skipped; xgrad is always measured.
 
-    /usr/bin/python3 bench/compare.py [--build build-bench] [--threads 1] [--dtype float32] [--rounds 3] [--suite all|mlp|conv|lstm]
+    /usr/bin/python3 bench/compare.py [--build build-bench] [--threads 1] [--dtype float32] [--rounds 3] [--suite all|mlp|conv|lstm|attention]
 
 The CNN suite (conv_section) times bench/conv_steps against bench/conv_reference.py, the
-LSTM suite (lstm_section) bench/lstm_steps against bench/lstm_reference.py.
+LSTM suite (lstm_section) bench/lstm_steps against bench/lstm_reference.py, the attention
+suite (attention_section) bench/attention_steps against bench/attention_reference.py.
 """
 import argparse
 import json
@@ -35,12 +36,16 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--dtype", default="float32")
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--suite", choices=["all", "mlp", "conv", "lstm"], default="all")
+    p.add_argument("--suite", choices=["all", "mlp", "conv", "lstm", "attention"], default="all")
     a = p.parse_args()
     t = str(a.threads)
     # One setting for all three: OpenBLAS's threads, OpenMP's, and passive waiting so that
     # PyTorch's OpenMP workers do not spin against OpenBLAS's on two cores.
     env = dict(os.environ, OPENBLAS_NUM_THREADS=t, OMP_NUM_THREADS=t, MKL_NUM_THREADS=t, OMP_WAIT_POLICY="PASSIVE")
+    if a.suite in ("all", "attention"):
+        attention_section(a, env)
+    if a.suite == "attention":
+        return
     if a.suite in ("all", "lstm"):
         lstm_section(a, env)
     if a.suite in ("all", "conv"):
@@ -84,6 +89,36 @@ def main():
         cmd = [impls["xgrad"][0], "--threads", "2", "--dtype", a.dtype, "--repeats", "3", "--workload", w]
         ms2 = min(r["ms"] for _ in range(a.rounds) for r in run(cmd, two))
         print(f"xgrad {w} on 2 threads: {ms2:.3f} ms, {best[(w, 'xgrad')] / ms2:.2f}x faster than on 1")
+
+
+def attention_section(a, env):
+    """MultiheadAttention forward + backward at three sequence lengths, and char_gpt's training
+    step: xgrad and PyTorch alternating, one process per workload (so each peak is its own)."""
+    t = str(a.threads)
+    workloads = [["--workload", "mha", "--seq", str(n)] for n in (128, 512, 2048)] + [["--workload", "gpt"]]
+    impls = {"xgrad": [os.path.join(a.build, "bench", "attention_steps"), "--threads", t]}
+    if available("torch"):
+        impls["torch"] = [sys.executable, os.path.join(HERE, "attention_reference.py"), "--threads", t]
+    best, peak, order = {}, {}, []
+    for _ in range(a.rounds):
+        for w in workloads:
+            for name, cmd in impls.items():
+                for row in run(cmd + w, env):
+                    key = (row["workload"], name)
+                    if row["workload"] not in order:
+                        order.append(row["workload"])
+                    best[key] = min(best.get(key, float("inf")), row["ms"])
+                    peak[key] = max(peak.get(key, 0.0), row["peak_mib"])
+    names = list(impls)
+    print(f"\nms per step and peak memory added, float32, {a.threads} thread(s), best of {a.rounds} rounds")
+    print("| workload | " + " | ".join(f"{n} ms | {n} MiB" for n in names) + " | xgrad / torch (time) | xgrad / torch (memory) |")
+    print("|---|" + "---|---|" * len(names) + "---|---|")
+    for w in order:
+        cells = [f"{best[(w, n)]:.1f} | {peak[(w, n)]:.0f}" for n in names]
+        ratio = ""
+        if "torch" in names:
+            ratio = f" {best[(w, 'xgrad')] / best[(w, 'torch')]:.2f} | {peak[(w, 'xgrad')] / max(peak[(w, 'torch')], 1.0):.2f} |"
+        print(f"| {w} | " + " | ".join(cells) + " |" + ratio)
 
 
 def lstm_section(a, env):

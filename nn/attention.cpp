@@ -156,7 +156,11 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
       masks.bias = masks.bias.defined() ? masks.bias + m.to(dt) : m.to(dt);
   }
 
-  const autograd::WeightsFn drop = [this](const Tensor& w) { return (*attn_drop)(w); };
+  // The weights go through attn_drop only when something happens there (dropout in training,
+  // or a hook reading them); otherwise attention may run fused, never forming them.
+  autograd::WeightsFn drop;
+  if (attn_drop->has_hooks() || (is_training() && o.dropout() > 0))
+    drop = [this](const Tensor& w) { return (*attn_drop)(w); };
   auto [att, w] = autograd::attention(heads(q, L), heads(k, S), heads(v, S), masks, drop,
                                       1.0 / std::sqrt(static_cast<double>(d)), need_weights);
   Tensor out = (*out_proj)(att.permute({0, 2, 1, 3}).reshape({N * L, E})).reshape({N, L, E});

@@ -177,3 +177,65 @@ TEST(ScaledDotProductAttention, ErrorsNameTheShapesAndTheConflict) {
   EXPECT_XG_ERROR(xg::scaled_dot_product_attention(q, k, v, xg::Tensor(), 1.5), "dropout_p must be in [0, 1], got 1.5");
   EXPECT_XG_ERROR(xg::scaled_dot_product_attention(q, xg::ones({3, 5, 4}), v), "query (2,3,4), key (3,5,4), value (2,5,6): their leading (batch) axes do not broadcast");
 }
+
+namespace {
+
+// Runs f with the fused path on, then off; returns both results.
+template <class F>
+std::pair<xg::tensor_list, xg::tensor_list> fused_and_composed(F f) {
+  xg::set_fused_attention_enabled(true);
+  auto fused = f();
+  xg::set_fused_attention_enabled(false);
+  auto composed = f();
+  xg::set_fused_attention_enabled(true);
+  return {fused, composed};
+}
+
+}  // namespace
+
+TEST(FusedAttention, EqualsTheComposedPathInValuesAndGradientsWithEveryMask) {
+  xg::manual_seed(75);
+  // Sizes that cross the 64-query and 128-key blocks, with ragged last blocks.
+  auto q = xg::randn({2, 3, 70, 8}, xg::kFloat64), k = xg::randn({2, 3, 150, 8}, xg::kFloat64);
+  auto v = xg::randn({2, 3, 150, 5}, xg::kFloat64), g = xg::randn({2, 3, 70, 5}, xg::kFloat64);
+  auto pad = (xg::rand({2, 1, 1, 150}) > 0.2).to(xg::kInt64);  // key padding, broadcast over heads and queries
+  auto bias = xg::randn({70, 150}, xg::kFloat64);
+  auto none_row = xg::ones({70, 150}, xg::kInt64);
+  none_row = xg::masked_fill(none_row, (xg::arange(70) == 5.0).reshape({70, 1}), 0.0);  // query 5 sees nothing
+  struct Case {
+    const char* name;
+    xg::Tensor mask;
+    bool causal;
+  };
+  for (const auto& c : std::vector<Case>{{"none", {}, false}, {"causal", {}, true}, {"padding", pad, false},
+                                         {"bias", bias, false}, {"a dead row", none_row, false}}) {
+    SCOPED_TRACE(c.name);
+    auto run = [&] {
+      auto qq = q.detach().requires_grad_(), kk = k.detach().requires_grad_(), vv = v.detach().requires_grad_();
+      auto y = xg::scaled_dot_product_attention(qq, kk, vv, c.mask, 0.0, c.causal);
+      (y * g).sum().backward();
+      return xg::tensor_list{y, qq.grad(), kk.grad(), vv.grad()};
+    };
+    auto [fused, composed] = fused_and_composed(run);
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_LT(max_abs_diff(fused[i], composed[i]), 1e-12) << "output/gradient " << i;
+  }
+  // float32 too, to float32's precision.
+  auto [f32, c32] = fused_and_composed([&] {
+    return xg::tensor_list{xg::scaled_dot_product_attention(q.to(xg::kFloat32), k.to(xg::kFloat32), v.to(xg::kFloat32),
+                                                           xg::Tensor(), 0.0, true)};
+  });
+  EXPECT_LT(max_abs_diff(f32[0], c32[0]), 1e-5);
+}
+
+TEST(FusedAttention, SecondOrderGradientsThroughTheFusedNode) {
+  xg::manual_seed(76);
+  ASSERT_TRUE(xg::fused_attention_enabled());
+  auto sdpa = [](const xg::Tensor& mask, bool causal) {
+    return [mask, causal](L x) { return xg::scaled_dot_product_attention(x[0], x[1], x[2], mask, 0.0, causal); };
+  };
+  EXPECT_TRUE(gradcheck_ok(sdpa(xg::Tensor(), true), {randp({2, 3, 4}), randp({2, 3, 4}), randp({2, 3, 2})}));
+  EXPECT_TRUE(gradgradcheck_ok(sdpa(xg::Tensor(), true), {randp({2, 3, 2}), randp({2, 3, 2}), randp({2, 3, 2})}));
+  auto keep = xg::tensor({1, 0, 1, 1, 1, 0, 0, 1, 1, 0, 1, 0}, {3, 4}).to(xg::kInt64);
+  EXPECT_TRUE(gradgradcheck_ok(sdpa(keep, false), {randp({3, 2}), randp({4, 2}), randp({4, 2})}));
+  EXPECT_TRUE(gradgradcheck_ok(sdpa(xg::randn({3, 4}, xg::kFloat64), false), {randp({3, 2}), randp({4, 2}), randp({4, 2})}));
+}

@@ -217,6 +217,13 @@ Tensor triu(const Tensor& x, std::int64_t diagonal = 0);
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask = Tensor(), double dropout_p = 0.0, bool is_causal = false,
                                     std::optional<double> scale = std::nullopt);
+/// Whether attention (scaled_dot_product_attention, MultiheadAttention) may run fused: a
+/// kernel that streams over key blocks and keeps no (L, S) matrix, taken when nobody needs the
+/// weights (no dropout on them, no hook on MultiheadAttention's attn_drop, need_weights false)
+/// and a float mask is not trained. On by default; off gives the composed operations (as
+/// torch.backends' enable_flash_sdp / enable_math_sdp choose PyTorch's).
+void set_fused_attention_enabled(bool on);
+bool fused_attention_enabled();
 
 // ---- recurrent cells (autograd/ops_recurrent.cpp): libtorch's functions. x (N, I), states
 // (N, H), weights in PyTorch's layout: w_ih (G·H, I), w_hh (G·H, H), biases (G·H) or undefined.
