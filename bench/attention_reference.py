@@ -4,7 +4,7 @@ with the peak memory the workload adds (ru_maxrss before and after; one workload
   --workload mha: nn.MultiheadAttention(512, 8) self-attention, batch 8, sequence T, forward +
     backward of sum(out * g), need_weights=False;
   --workload gpt: examples/char_gpt's model written in PyTorch (4 pre-norm blocks of
-    nn.MultiheadAttention with a causal mask and a GELU MLP, width 96, context 64, learned
+    nn.MultiheadAttention with a causal mask and a GELU MLP, width 64, context 64, learned
     positions, head tied to the token embedding), batch 32: cross-entropy, backward,
     clip_grad_norm_ 1.0, AdamW with decay on matrices only.
 
@@ -39,7 +39,7 @@ class Block(nn.Module):
 
 
 class GPT(nn.Module):
-    def __init__(self, vocab=74, block=64, layers=4, heads=4, C=96):
+    def __init__(self, vocab=74, block=64, layers=4, heads=4, C=64):
         super().__init__()
         self.wte, self.wpe = nn.Embedding(vocab, C), nn.Embedding(block, C)
         self.h = nn.ModuleList(Block(C, heads) for _ in range(layers))
@@ -83,7 +83,7 @@ def main():
         decay = [p for p in model.parameters() if p.dim() >= 2]
         no_decay = [p for p in model.parameters() if p.dim() < 2]
         opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-                                lr=3e-3, betas=(0.9, 0.99))
+                                lr=4e-3, betas=(0.9, 0.99))
         x, t = torch.randint(0, 74, (32, 64)), torch.randint(0, 74, (32 * 64,))
         base = max_rss_mib()
         iters = a.iters or 10

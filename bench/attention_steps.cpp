@@ -4,7 +4,7 @@
 //   --workload mha: nn::MultiheadAttention(512, 8) self-attention, batch 8, sequence T,
 //     forward + backward of sum(out * g) (need_weights false, as a Transformer layer calls it);
 //   --workload gpt: examples/char_gpt's training step in its default configuration (4
-//     blocks, 4 heads, width 96, context 64, batch 32; cross-entropy, backward, clipping,
+//     blocks, 4 heads, width 64, context 64, batch 32; cross-entropy, backward, clipping,
 //     AdamW).
 // Prints one JSON object.
 //   attention_steps --workload mha --seq 512 [--threads 1] [--repeats 2] [--iters 0 (auto)]
@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
     char_gpt::GPT model(c, true);
     xg::tensor_list decay, no_decay;
     for (auto& p : model.parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
-    xg::optim::AdamW opt(decay, xg::optim::AdamOptions(3e-3).betas({0.9, 0.99}).weight_decay(0.1));
-    opt.add_param_group({no_decay, 3e-3, 0.0});
+    xg::optim::AdamW opt(decay, xg::optim::AdamOptions(4e-3).betas({0.9, 0.99}).weight_decay(0.1));
+    opt.add_param_group({no_decay, 4e-3, 0.0});
     constexpr int kBatch = 32;
     auto x = xg::randint(0, c.vocab, {kBatch, c.block}), t = xg::randint(0, c.vocab, {kBatch * c.block});
     base = max_rss_mib();

@@ -96,9 +96,9 @@ std::string generate(GPT& model, const std::vector<std::int64_t>& prompt, int le
 
 int main(int argc, char** argv) {
   Config c;
-  int iters = 1500, batch = 32, eval_interval = 250, warmup = 100, chars = 300000, length = 1000, top_k = 20, tie = 1;
+  int iters = 2400, batch = 32, eval_interval = 400, warmup = 100, chars = 300000, length = 1000, top_k = 20, tie = 1;
   int seed = 0, threads = 1;
-  double lr = 3e-3, min_lr = 3e-4, weight_decay = 0.1, temperature = 0.8;
+  double lr = 4e-3, min_lr = 4e-4, weight_decay = 0.1, temperature = 0.8;
   std::string text_path = std::string(XGRAD_DATA_DIR) + "/text/pride_and_prejudice.txt", prompt = "It is a truth";
   std::string checkpoint = "char_gpt.npz";
   xg::examples::Options opts("char_gpt", "A character-level GPT (nanoGPT) on Pride and Prejudice.");
@@ -171,6 +171,7 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   double train_loss = 0;
+  xg::plot::Series train_curve{"train", {}, {}, "linespoints"}, held_out_curve{"held-out", {}, {}, "linespoints"};
   for (int it = 1; it <= iters; ++it) {
     // A batch of random windows of the training text; the targets are shifted by one.
     auto offsets = xg::randint(0, static_cast<std::int64_t>(train.size()) - c.block - 1, {batch}).to_vector<std::int64_t>();
@@ -193,9 +194,15 @@ int main(int argc, char** argv) {
       // Perplexity e^loss: how many characters the model is, on average, still choosing between.
       std::printf("iter %d/%d - %.0fs - lr %.2e - perplexity: train %.2f, held-out %.2f\n", it, iters, seconds(),
                   optimizer.lr(), std::exp(train_loss), std::exp(held_out));
+      for (auto* curve : {&train_curve, &held_out_curve}) curve->x.push_back(it);
+      train_curve.y.push_back(std::exp(train_loss));
+      held_out_curve.y.push_back(std::exp(held_out));
       std::fflush(stdout);
     }
   }
+  const auto chart = xg::plot::line_chart("char_gpt_perplexity", {train_curve, held_out_curve},
+                                         {"char_gpt on Pride and Prejudice", "iteration", "perplexity", true});
+  std::printf("perplexity curve: char_gpt_perplexity.csv%s\n", chart.empty() ? "" : ", char_gpt_perplexity.png");
   xg::save(model, checkpoint);
   std::printf("checkpoint: %s\n", checkpoint.c_str());
 

@@ -17,7 +17,7 @@ namespace nn = xg::nn;
 using xg::Tensor;
 
 struct Config {
-  int vocab = 0, block = 64, layers = 4, heads = 4, embd = 96;
+  int vocab = 0, block = 64, layers = 4, heads = 4, embd = 64;
   double dropout = 0.0;
 };
 
