@@ -106,6 +106,11 @@ TEST(Pooling, ErrorsNameTheShapes) {
   EXPECT_XG_ERROR(xg::avg_pool2d(xg::arange(36).reshape({1, 1, 6, 6}), 2), "avg_pool2d: expected a float tensor, got int64");
   EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(xg::ones({1, 6, 6}), 2), "adaptive_avg_pool2d: expected a 4-D input");
   EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(xg::ones({1, 1, 6, 6}), 0), "adaptive_avg_pool2d: output size must be positive");
+  // Dilation 2 with padding 1 puts the one window's taps at -1 and 1 of a 1-pixel input: only
+  // padding. PyTorch returns -inf with index 2 (outside the input); the kernel once read there.
+  EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 1, 1}), 2, 1, 1, 2),
+                  "max_pool2d: output row 0's window (kernel 2, dilation 2, padding 1) covers only padding of an input of height 1");
+  EXPECT_EQ(xg::max_pool2d(xg::ones({1, 1, 3, 3}), 2, 1, 1, 2).shape(), (xg::Shape{1, 1, 3, 3}));  // taps reach the image
 }
 
 TEST(MaxPool2d, NaNWinsItsWindow) {
