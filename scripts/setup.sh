@@ -8,6 +8,7 @@ packages=(
   build-essential cmake               # compiler and build system
   libxtensor-dev libxsimd-dev         # elementwise kernels (header-only)
   libxtensor-blas-dev libopenblas-dev # matrix products
+  libdnnl-dev                         # oneDNN: float32 products on AVX-512 CPUs
   zlib1g-dev                          # .npz archives (CRC-32, deflate)
   libstb-dev                          # PNG images (stb_image_write)
   gnuplot-nox                         # PNG charts of training curves

@@ -2,16 +2,15 @@
 // block of 64 queries meets blocks of 128 keys; scores go through gemm into a small scratch
 // block, an online softmax rescales the running output, and only the output and a
 // log-sum-exp per query are kept. Backward recomputes each block's probabilities from the
-// log-sum-exp. Memory is O(L·E) per batch entry instead of O(L·S). (OpenBLAS's cblas.h cannot
-// share a translation unit with xtensor-blas, so nothing else lives here.)
+// log-sum-exp. Memory is O(L·E) per batch entry instead of O(L·S).
 #include <xgrad/detail/format.h>
-#include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "tensor/attention_kernels.h"
+#include "tensor/blas.h"
 #include "tensor/parallel.h"
 #include "tensor/tensor_impl.h"
 
@@ -21,18 +20,7 @@ namespace {
 
 constexpr std::int64_t kQueryBlock = 64, kKeyBlock = 128;
 
-void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a, std::int64_t lda,
-          const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
-              static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
-              static_cast<int>(ldc));
-}
-void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
-          std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c, std::int64_t ldc) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
-              static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
-              static_cast<int>(ldc));
-}
+using detail::gemm;  // the one matrix-product seam (tensor/blas.h)
 
 // The scaled scores of queries i0.. against keys j0.. (rows x cols, leading dimension cols),
 // with the masks applied: -inf where a key does not take part.

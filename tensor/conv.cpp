@@ -2,12 +2,12 @@
 // straight into NCHW (no transposed copy of the output). See conv_kernels.h for why the
 // column buffer is never kept.
 #include <xgrad/detail/format.h>
-#include <cblas.h>
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "tensor/blas.h"
 #include "tensor/checked.h"
 #include "tensor/conv_kernels.h"
 #include "tensor/parallel.h"
@@ -19,18 +19,11 @@ namespace {
 
 using std::int64_t;
 
-// C = alpha·op(A)·op(B) + beta·C, row-major, with leading dimensions.
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B, int64_t ldb,
-          float beta, float* C, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(M),
-              static_cast<int>(N), static_cast<int>(K), 1.0f, A, static_cast<int>(lda), B, static_cast<int>(ldb), beta, C,
-              static_cast<int>(ldc));
-}
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda, const double* B,
-          int64_t ldb, double beta, double* C, int64_t ldc) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(M),
-              static_cast<int>(N), static_cast<int>(K), 1.0, A, static_cast<int>(lda), B, static_cast<int>(ldb), beta, C,
-              static_cast<int>(ldc));
+// C = op(A)·op(B) + beta·C through the one matrix-product seam (tensor/blas.h).
+template <class T>
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb, T beta,
+          T* C, int64_t ldc) {
+  detail::gemm(ta, tb, M, N, K, T(1), A, lda, B, ldb, beta, C, ldc, "conv2d");
 }
 
 // ⌈a / b⌉ for b ≥ 1, 0 for a ≤ 0; without a + b − 1, which overflows for a stride near 2^63.
@@ -172,10 +165,10 @@ void weight_grad_impl(const Tensor& x, const Tensor& gy, const ConvGeom& g, Tens
   const int64_t L = g.OH * g.OW, OCg = g.OC / g.groups, Kg = g.col_rows() / g.groups;
   const T* px = x.data<T>();
   const T* pgy = gy.data<T>();
-  // One read of the thread count sizes the accumulators and splits the work: another thread
-  // may call set_num_threads meanwhile.
-  const int chunks = detail::parallel_chunks(g.N, macs(g));
-  // One accumulator per chunk, summed in chunk order so the result does not depend on timing.
+  // One accumulator per block of samples, the blocks cut from the job's size alone and summed
+  // in block order: the same bits on any number of threads, whatever set_num_threads does
+  // meanwhile.
+  const int chunks = detail::reduction_blocks(g.N, macs(g));
   std::vector<std::vector<T>> partial(static_cast<std::size_t>(chunks));
   detail::parallel_for_chunks(g.N, chunks, [&](int64_t n0, int64_t n1, int chunk) {
     std::vector<T>& acc = partial[static_cast<std::size_t>(chunk)];

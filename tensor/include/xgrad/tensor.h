@@ -307,9 +307,23 @@ void release_cached_memory();
 void set_allocation_limit(std::size_t bytes);
 std::size_t allocation_limit();
 
-/// Sets the number of threads used by matrix products (OpenBLAS); default 1, see docs.
+/// Sets the number of threads xgrad's kernels split their work over (matrix products,
+/// convolutions, attention, and elementwise kernels, reductions, pooling, softmax and the
+/// optimizers' updates above a measured size); default 1. Results are bit-identical for any
+/// count (docs/design.md, "Threads").
 void set_num_threads(int n);
 int get_num_threads();
+
+/// The library float32 matrix products run on, and with them linear layers, convolutions
+/// and attention. float64 products always run on OpenBLAS.
+enum class SgemmEngine { Auto, OpenBLAS, OneDNN };
+/// Auto (the default, or what the environment's XGRAD_SGEMM=auto|openblas|onednn says):
+/// oneDNN where this build has it and the CPU has AVX-512, OpenBLAS elsewhere (measured:
+/// docs/design.md, "Matrix products"). OneDNN in a build without it is an xg::Error.
+void set_sgemm_engine(SgemmEngine engine);
+/// What float32 products run on now, kernels included: "OpenBLAS 0.3.21 (Haswell kernels)",
+/// "oneDNN 2.6.3 (avx512_core kernels)".
+std::string sgemm_engine_name();
 
 }  // namespace xg
 
