@@ -10,6 +10,7 @@
 #include <xtensor/xnoalias.hpp>
 
 #include "tensor/kernels.h"
+#include "tensor/parallel.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
 
@@ -115,16 +116,17 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
         T* po = out.data<T>();
         const T* pa = ca.data<T>();
         const T* pb = cb.data<T>();
-        const std::int64_t n = out.numel();
-        if (same) {
-          for (std::int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
-        } else if (b_scalar) {
-          const T bv = *pb;
-          for (std::int64_t i = 0; i < n; ++i) po[i] = f(pa[i], bv);
-        } else {
-          const T av = *pa;
-          for (std::int64_t i = 0; i < n; ++i) po[i] = f(av, pb[i]);
-        }
+        detail::parallel_elements(out.numel(), kind == Binary::Pow ? 10 : 1, [&](std::int64_t i0, std::int64_t i1) {
+          if (same) {
+            for (std::int64_t i = i0; i < i1; ++i) po[i] = f(pa[i], pb[i]);
+          } else if (b_scalar) {
+            const T bv = *pb;
+            for (std::int64_t i = i0; i < i1; ++i) po[i] = f(pa[i], bv);
+          } else {
+            const T av = *pa;
+            for (std::int64_t i = i0; i < i1; ++i) po[i] = f(av, pb[i]);
+          }
+        });
       });
     });
     return out;
@@ -151,7 +153,14 @@ void binary_inplace(Binary kind, Tensor& dst, const Tensor& src, const char* op)
     using T = decltype(tag);
     with_binary_op<T>(kind, [&](auto f) {
       T* d = dst.data<T>();
-      run_binary<T>(d, shape, d, contiguous_strides(shape), cs.data<T>(), broadcast_strides(src.shape(), shape), f);
+      const T* ps = cs.data<T>();
+      if (src.shape() == shape) {  // the optimizers' updates: one contiguous run, split over threads
+        detail::parallel_elements(dst.numel(), kind == Binary::Pow ? 10 : 1, [&](std::int64_t i0, std::int64_t i1) {
+          for (std::int64_t i = i0; i < i1; ++i) d[i] = f(d[i], ps[i]);
+        });
+        return;
+      }
+      run_binary<T>(d, shape, d, contiguous_strides(shape), ps, broadcast_strides(src.shape(), shape), f);
     });
   });
   ++dst.impl()->storage->version;
@@ -168,7 +177,9 @@ void axpy_inplace(Tensor& dst, const Tensor& src, double alpha, const char* op) 
     T* d = dst.data<T>();
     const T* x = src.data<T>();
     const T a = static_cast<T>(alpha);
-    for (std::int64_t i = 0, n = dst.numel(); i < n; ++i) d[i] += a * x[i];
+    detail::parallel_elements(dst.numel(), 1, [&](std::int64_t i0, std::int64_t i1) {
+      for (std::int64_t i = i0; i < i1; ++i) d[i] += a * x[i];
+    });
   });
   ++dst.impl()->storage->version;
 }
@@ -176,23 +187,28 @@ void axpy_inplace(Tensor& dst, const Tensor& src, double alpha, const char* op) 
 namespace {
 
 // y = expr(x) through xtensor (xsimd-vectorised where xtensor has a SIMD version).
+// Transcendental functions cost about ten adds each (bench/ops); the thread split follows.
 template <class T, class Expr>
-Tensor map_xt(const Tensor& x, Expr expr) {
+Tensor map_xt(const Tensor& x, Expr expr, double cost = 10) {
   Tensor y = make_tensor(x.shape(), x.dtype());
-  const auto n = static_cast<std::size_t>(x.numel());
-  const std::array<std::size_t, 1> shape{n};
-  auto xa = xt::adapt(x.data<T>(), n, xt::no_ownership(), shape);
-  auto ya = xt::adapt(y.data<T>(), n, xt::no_ownership(), shape);
-  xt::noalias(ya) = expr(xa);
+  detail::parallel_elements(x.numel(), cost, [&](std::int64_t i0, std::int64_t i1) {
+    const auto n = static_cast<std::size_t>(i1 - i0);
+    const std::array<std::size_t, 1> shape{n};
+    auto xa = xt::adapt(x.data<T>() + i0, n, xt::no_ownership(), shape);
+    auto ya = xt::adapt(y.data<T>() + i0, n, xt::no_ownership(), shape);
+    xt::noalias(ya) = expr(xa);
+  });
   return y;
 }
 
 template <class T, class F>
-Tensor map_loop(const Tensor& x, F f) {
+Tensor map_loop(const Tensor& x, F f, double cost = 1) {
   Tensor y = make_tensor(x.shape(), x.dtype());
   const T* px = x.data<T>();
   T* py = y.data<T>();
-  for (std::int64_t i = 0, n = x.numel(); i < n; ++i) py[i] = f(px[i]);
+  detail::parallel_elements(x.numel(), cost, [&](std::int64_t i0, std::int64_t i1) {
+    for (std::int64_t i = i0; i < i1; ++i) py[i] = f(px[i]);
+  });
   return y;
 }
 
@@ -210,11 +226,11 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
   return detail::dispatch_float(x.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     switch (kind) {
-      case Unary::Neg: return map_xt<T>(x, [](const auto& v) { return -v; });
+      case Unary::Neg: return map_xt<T>(x, [](const auto& v) { return -v; }, 1);
       case Unary::Exp: return map_xt<T>(x, [](const auto& v) { return xt::exp(v); });
       case Unary::Log: return map_xt<T>(x, [](const auto& v) { return xt::log(v); });
-      case Unary::Sqrt: return map_xt<T>(x, [](const auto& v) { return xt::sqrt(v); });
-      case Unary::Abs: return map_xt<T>(x, [](const auto& v) { return xt::abs(v); });
+      case Unary::Sqrt: return map_xt<T>(x, [](const auto& v) { return xt::sqrt(v); }, 2);
+      case Unary::Abs: return map_xt<T>(x, [](const auto& v) { return xt::abs(v); }, 1);
       case Unary::Sin: return map_xt<T>(x, [](const auto& v) { return xt::sin(v); });
       case Unary::Cos: return map_xt<T>(x, [](const auto& v) { return xt::cos(v); });
       case Unary::Tanh: return map_xt<T>(x, [](const auto& v) { return xt::tanh(v); });
@@ -223,10 +239,10 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
       case Unary::Sign: return map_loop<T>(x, [](T v) { return T((v > T(0)) - (v < T(0))); });
       case Unary::Softplus:
         // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|.
-        return map_loop<T>(x, [](T v) { return std::max(v, T(0)) + std::log1p(std::exp(-std::fabs(v))); });
-      case Unary::Log1p: return map_loop<T>(x, [](T v) { return std::log1p(v); });
-      case Unary::Expm1: return map_loop<T>(x, [](T v) { return std::expm1(v); });
-      case Unary::Erf: return map_loop<T>(x, [](T v) { return std::erf(v); });
+        return map_loop<T>(x, [](T v) { return std::max(v, T(0)) + std::log1p(std::exp(-std::fabs(v))); }, 20);
+      case Unary::Log1p: return map_loop<T>(x, [](T v) { return std::log1p(v); }, 10);
+      case Unary::Expm1: return map_loop<T>(x, [](T v) { return std::expm1(v); }, 10);
+      case Unary::Erf: return map_loop<T>(x, [](T v) { return std::erf(v); }, 10);
     }
     return Tensor();
   });
@@ -297,7 +313,9 @@ Tensor cast(const Tensor& x, Dtype dtype) {
       using D = decltype(to);
       const S* px = x.data<S>();
       D* py = y.data<D>();
-      for (std::int64_t i = 0, n = x.numel(); i < n; ++i) py[i] = static_cast<D>(px[i]);
+      detail::parallel_elements(x.numel(), 1, [&](std::int64_t i0, std::int64_t i1) {
+        for (std::int64_t i = i0; i < i1; ++i) py[i] = static_cast<D>(px[i]);
+      });
     });
   });
   return y;

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "tensor/conv_kernels.h"
+#include "tensor/parallel.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg::kernel {
@@ -51,7 +52,9 @@ void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
     const T* px = x.data<T>();
     T* py = y.data<T>();
     const bool two_by_two = KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0 && DH == 1 && DW == 1;
-    for (std::int64_t p = 0; p < g.N * g.C; ++p) {
+    // Planes are independent: split over threads, each worth about a read of its input.
+    detail::parallel_elements(g.N * g.C, static_cast<double>(H * W), [&](std::int64_t p0, std::int64_t p1) {
+    for (std::int64_t p = p0; p < p1; ++p) {
       const T* plane = px + p * H * W;
       T* yp = py + p * OH * OW;
       std::int64_t* ap = pa + p * OH * OW;
@@ -112,6 +115,7 @@ void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
         }
       }
     }
+    }, 1);
   });
 }
 

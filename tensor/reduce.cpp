@@ -9,6 +9,7 @@
 #include <xtensor/xnoalias.hpp>
 
 #include "tensor/kernels.h"
+#include "tensor/parallel.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
 
@@ -137,11 +138,14 @@ void for_each_line(const Tensor& x, Tensor& y, std::int64_t axis, F f) {
   const AxisSplit s(x.shape(), axis);
   const T* px = x.data<T>();
   T* py = y.data<T>();
-  for (std::int64_t o = 0; o < s.outer; ++o)
-    for (std::int64_t i = 0; i < s.inner; ++i) {
-      const std::int64_t base = o * s.n * s.inner + i;
+  // Lines are independent (softmax, log_softmax): split over threads, each line worth about
+  // ten operations per element (an exp).
+  detail::parallel_elements(s.outer * s.inner, 10.0 * static_cast<double>(s.n), [&](std::int64_t l0, std::int64_t l1) {
+    for (std::int64_t l = l0; l < l1; ++l) {
+      const std::int64_t o = l / s.inner, i = l % s.inner, base = o * s.n * s.inner + i;
       f(px + base, py + base, s.n, s.inner);
     }
+  }, 1);
 }
 
 // Max of a strided line, and log(sum(exp(line - max))).
