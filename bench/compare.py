@@ -4,11 +4,14 @@ in one run, alternating them round by round, with identical thread settings for 
 Prints ms per step (best of each implementation's rounds), the GEMM-only bound and every
 ratio. A missing PyTorch or numpy is reported and skipped; xgrad is always measured.
 
-    /usr/bin/python3 bench/compare.py [--build build-bench] [--threads 1] [--dtype float32] [--rounds 3] [--suite all|mlp|conv|lstm|attention]
+    /usr/bin/python3 bench/compare.py [--build build-bench] [--threads 1] [--dtype float32] [--rounds 3] [--suite all|mlp|conv|lstm|attention|gemm]
 
 The CNN suite (conv_section) times bench/conv_steps against bench/conv_reference.py, the
 LSTM suite (lstm_section) bench/lstm_steps against bench/lstm_reference.py, the attention
-suite (attention_section) bench/attention_steps against bench/attention_reference.py.
+suite (attention_section) bench/attention_steps against bench/attention_reference.py, the
+GEMM suite (gemm_section, printed first by every suite) bench/gemm_engines: sgemm on each
+engine this machine has, naming the kernels each picked; the GEMM-only bounds below are
+OpenBLAS's, and this table says whether a faster GEMM exists here.
 """
 import argparse
 import json
@@ -36,12 +39,15 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--dtype", default="float32")
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--suite", choices=["all", "mlp", "conv", "lstm", "attention"], default="all")
+    p.add_argument("--suite", choices=["all", "mlp", "conv", "lstm", "attention", "gemm"], default="all")
     a = p.parse_args()
     t = str(a.threads)
     # One setting for all three: OpenBLAS's threads, OpenMP's, and passive waiting so that
     # PyTorch's OpenMP workers do not spin against OpenBLAS's on two cores.
     env = dict(os.environ, OPENBLAS_NUM_THREADS=t, OMP_NUM_THREADS=t, MKL_NUM_THREADS=t, OMP_WAIT_POLICY="PASSIVE")
+    gemm_section(a, env)
+    if a.suite == "gemm":
+        return
     if a.suite in ("all", "attention"):
         attention_section(a, env)
     if a.suite == "attention":
@@ -152,6 +158,26 @@ def lstm_section(a, env):
         print(f"| {w} | {gemm[w]:.1f} | " + " | ".join(cells) + " |" + ratio)
         print(f"xgrad's time outside the GEMMs: {best[(w, 'xgrad')] - gemm[w]:.1f} ms per step")
     print(f"bookkeeping per recorded operation of a time step (LSTM of one unit, forward + backward): {per_op:.2f} us")
+
+
+def gemm_section(a, env):
+    """sgemm GFLOP/s on one thread, each engine this build has (bench/gemm_engines), and which
+    engine xgrad's float32 products use here (xg::SgemmEngine::Auto)."""
+    exe = os.path.join(a.build, "bench", "gemm_engines")
+    if not os.path.exists(exe):
+        print("(bench/gemm_engines not built: no GEMM engine table)")
+        return
+    rows = run([exe], env)
+    engines = list(dict.fromkeys(r["engine"] for r in rows if "engine" in r))
+    print("\nsgemm GFLOP/s, one thread, OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)"))
+    print("| m x n x k | " + " | ".join(engines) + " |")
+    print("|---|" + "---|" * len(engines))
+    by = {(r["shape"], r["engine"]): r["gflops"] for r in rows if "engine" in r}
+    for shape in dict.fromkeys(r["shape"] for r in rows if "shape" in r):
+        print(f"| {shape} | " + " | ".join(f"{by[(shape, e)]:.0f}" for e in engines) + " |")
+    auto = next((r["auto"] for r in rows if "auto" in r), None)
+    if auto:
+        print(f"xgrad's float32 products here (xg::SgemmEngine::Auto): {auto}")
 
 
 def conv_section(a, env):
