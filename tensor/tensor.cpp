@@ -102,7 +102,10 @@ Tensor make_tensor(const Shape& shape, Dtype dtype) {
   auto impl = std::make_shared<TensorImpl>();
   const char* op = call_or("tensor");
   const std::size_t nbytes = checked_nbytes(shape, dtype_size(dtype), op);
-  check_allocation(nbytes, op, detail::cat("a ", shape_str(shape), " ", dtype_name(dtype), " tensor"));
+  // The message is built only for a refusal: formatting it for every tensor cost more than
+  // the rest of a small operation (bench/ops OpOverhead).
+  if (nbytes > allocation_limit())
+    check_allocation(nbytes, op, detail::cat("a ", shape_str(shape), " ", dtype_name(dtype), " tensor"));
   impl->numel = static_cast<std::int64_t>(nbytes / dtype_size(dtype));
   impl->storage = std::make_shared<Storage>(nbytes);
   impl->shape = shape;
