@@ -183,6 +183,17 @@ class LambdaNode final : public Node {
   BackwardFn fn_;
 };
 
+// The single-output form, held as given: wrapping it in a BackwardFn would put a
+// std::function inside a std::function, a heap allocation per recorded operation.
+class UnaryLambdaNode final : public Node {
+ public:
+  UnaryLambdaNode(const char* op, UnaryBackwardFn fn) : Node(node_name(op)), fn_(std::move(fn)) {}
+  tensor_list backward(const tensor_list& grad_outputs) override { return fn_(*this, grad_outputs[0]); }
+
+ private:
+  UnaryBackwardFn fn_;
+};
+
 }  // namespace
 
 tensor_list record(const char* op, const tensor_list& inputs, tensor_list outputs, const tensor_list& saved,
@@ -198,11 +209,15 @@ tensor_list record(const char* op, const tensor_list& inputs, tensor_list output
 Tensor record(const char* op, const tensor_list& inputs, Tensor output, const tensor_list& saved,
               UnaryBackwardFn backward) {
   if (!should_record(inputs)) {
-    check_forward_anomaly(op, inputs, {output});
+    if (t_anomaly_enabled) check_forward_anomaly(op, inputs, {output});
     return output;
   }
-  return record(op, inputs, tensor_list{std::move(output)}, saved,
-                [fn = std::move(backward)](Node& n, const tensor_list& gys) { return fn(n, gys[0]); })[0];
+  tensor_list outputs{std::move(output)};
+  check_forward_anomaly(op, inputs, outputs);
+  auto node = std::make_shared<UnaryLambdaNode>(op, std::move(backward));
+  node->save_for_backward(saved);
+  attach(node, inputs, outputs);
+  return std::move(outputs[0]);
 }
 
 tensor_list apply_function(const std::shared_ptr<Function>& fn, const tensor_list& inputs) {
