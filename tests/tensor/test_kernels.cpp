@@ -106,3 +106,35 @@ TEST(Threads, SettingIsValidated) {
   xg::set_num_threads(before);
   EXPECT_XG_ERROR(xg::set_num_threads(0), "set_num_threads", "at least one");
 }
+
+TEST(Reductions, EveryAxisPatternMatchesALoopInDouble) {
+  // Leading axes, trailing axes (the split paths) and middle or mixed axes (the general
+  // path) all give the sum, max and min a plain loop computes.
+  xg::manual_seed(12);
+  const xg::Shape shape{3, 4, 5, 6};
+  const auto x = xg::randn(shape, xg::kFloat64);
+  const auto v = x.to_vector<double>();
+  const std::vector<xg::Axes> patterns{{0}, {0, 1}, {0, 1, 2}, {3}, {2, 3}, {1, 2, 3}, {1}, {2}, {0, 2}, {1, 3}, {0, 3}, {}};
+  for (const auto& axes : patterns) {
+    std::vector<bool> red(4, axes.empty());
+    for (auto a : axes) red[static_cast<std::size_t>(a)] = true;
+    std::map<std::vector<std::int64_t>, std::vector<double>> groups;
+    for (std::int64_t i = 0; i < 3 * 4 * 5 * 6; ++i) {
+      std::vector<std::int64_t> idx{i / 120, i / 30 % 4, i / 6 % 5, i % 6}, key;
+      for (std::size_t d = 0; d < 4; ++d) key.push_back(red[d] ? 0 : idx[d]);
+      groups[key].push_back(v[static_cast<std::size_t>(i)]);
+    }
+    const auto s = xg::sum(x, axes).to_vector<double>(), mx = xg::max(x, axes).to_vector<double>(),
+               mn = xg::min(x, axes).to_vector<double>();
+    ASSERT_EQ(s.size(), groups.size());
+    std::size_t k = 0;
+    for (const auto& [key, vals] : groups) {  // std::map orders keys as row-major output order
+      double sum = 0;
+      for (double e : vals) sum += e;
+      EXPECT_NEAR(s[k], sum, 1e-12) << "sum over pattern " << axes.size() << " output " << k;
+      EXPECT_EQ(mx[k], *std::max_element(vals.begin(), vals.end()));
+      EXPECT_EQ(mn[k], *std::min_element(vals.begin(), vals.end()));
+      ++k;
+    }
+  }
+}

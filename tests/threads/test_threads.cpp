@@ -177,6 +177,26 @@ TEST(Threads, MatrixProductsGiveTheSameBitsOnAnyThreadCount) {
   }
 }
 
+TEST(Threads, ElementwiseKernelsAndReductionsGiveTheSameBitsOnAnyThreadCount) {
+  // Elementwise chunks start at multiples of 64 elements (xsimd's scalar tails round
+  // differently); reductions split by output, each output summed in one fixed order.
+  xg::manual_seed(6);
+  const auto x = xg::randn({301, 1003});
+  const auto run = [&](int threads) {
+    xg::set_num_threads(threads);
+    const xg::tensor_list ys{xg::exp(x), xg::sigmoid(x) * x + x, xg::relu(x), xg::sum(x, xg::Axes{0}), xg::sum(x, xg::Axes{1}),
+                             xg::max(x, xg::Axes{0}), xg::mean(x, xg::Axes{1}), xg::softmax(x, 1), xg::log_softmax(x, 0),
+                             xg::max_pool2d(x.reshape({1, 1, 301, 1003}), 2)};
+    xg::set_num_threads(1);
+    std::vector<std::vector<float>> out;
+    for (const auto& y : ys) out.push_back(y.to_vector<float>());
+    return out;
+  };
+  const auto one = run(1);
+  EXPECT_EQ(one, run(2));
+  EXPECT_EQ(one, run(3));
+}
+
 TEST(Threads, TrainingGivesTheSameBitsOnOneTwoAndThreeThreads) {
   const auto one = train_split_net(1);
   EXPECT_EQ(one, train_split_net(2));
