@@ -20,6 +20,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# What each section measured for issue 23's target table (printed at the end of --suite all).
+SUMMARY = {}
 
 
 def available(module):
@@ -58,6 +60,15 @@ def main():
         conv_section(a, env)
     if a.suite in ("conv", "lstm"):
         return
+    mlp_section(a, env)
+    if a.suite == "all":
+        targets_section()
+
+
+def mlp_section(a, env):
+    """The MLP workloads (bench/steps, bench/reference.py), the per-operation overhead, the
+    large network on 2 threads and the DDP wait."""
+    t = str(a.threads)
     impls = {"xgrad": [os.path.join(a.build, "bench", "steps"), "--threads", t, "--dtype", a.dtype, "--repeats", "3"]}
     for name, module in (("numpy", "numpy"), ("torch", "torch")):
         if available(module):
@@ -89,12 +100,15 @@ def main():
     if overhead:
         cells = ", ".join(f"{n} {v:.2f} us" for n, v in overhead.items())
         print(f"per-operation overhead (forward + backward of a 10-element multiplication, graph recorded): {cells}")
+        SUMMARY["per_op"] = overhead
+    SUMMARY["mlp"] = {w: (best[(w, "xgrad")], best.get((w, "torch")), gemm[w]) for w in gemm}
     if a.threads == 1:
         w = "784-1024-1024-10 relu b256"
         two = dict(env, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2")
         cmd = [impls["xgrad"][0], "--threads", "2", "--dtype", a.dtype, "--repeats", "3", "--workload", w]
         ms2 = min(r["ms"] for _ in range(a.rounds) for r in run(cmd, two))
         print(f"xgrad {w} on 2 threads: {ms2:.3f} ms, {best[(w, 'xgrad')] / ms2:.2f}x faster than on 1")
+    ddp_section(a)
 
 
 def attention_section(a, env):
@@ -158,6 +172,64 @@ def lstm_section(a, env):
         print(f"| {w} | {gemm[w]:.1f} | " + " | ".join(cells) + " |" + ratio)
         print(f"xgrad's time outside the GEMMs: {best[(w, 'xgrad')] - gemm[w]:.1f} ms per step")
     print(f"bookkeeping per recorded operation of a time step (LSTM of one unit, forward + backward): {per_op:.2f} us")
+    SUMMARY["lstm"] = {w: (best[(w, "xgrad")], best.get((w, "torch")), gemm[w]) for w in gemm}
+
+
+def ddp_section(a):
+    """The exposed all-reduce wait of a DDP step, 2 ranks x 1 thread (bench/allreduce under
+    mpirun), as a fraction of one all-reduce of all gradients."""
+    exe = os.path.join(a.build, "bench", "allreduce")
+    if not os.path.exists(exe) or subprocess.run(["which", "mpirun"], capture_output=True).returncode:
+        print("(bench/allreduce or mpirun missing: no DDP figure)")
+        return
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    waits = []
+    for _ in range(a.rounds):
+        out = subprocess.run(["mpirun", "--oversubscribe", "-np", "2", exe, "25", "1"], env=env, capture_output=True,
+                             text=True)
+        waits += [json.loads(l)["wait_over_allreduce"] for l in out.stdout.splitlines() if l.startswith("{")]
+    if waits:
+        print(f"DDP 784-1024-1024-10, 2 ranks x 1 thread: exposed wait after backward "
+              f"{min(waits):.0%}-{max(waits):.0%} of one all-reduce ({len(waits)} runs)")
+        SUMMARY["ddp"] = (min(waits), max(waits))
+
+
+def targets_section():
+    """Issue 23's table, from this run's figures only, each with its source."""
+    if not SUMMARY:
+        return
+    g = SUMMARY.get("sgemm", "OpenBLAS")
+    rows = []
+
+    def ratio(section, w, i):
+        r = SUMMARY.get(section, {}).get(w)
+        return None if not r or r[i] is None else r[0] / r[i]
+    for w, target in (("784-50-10 sigmoid b100", 0.45), ("784-100-10 sigmoid b100", 0.45)):
+        v = ratio("mlp", w, 1)
+        rows.append((f"TwoLayerNet {w}", f"<= {target} of PyTorch", v, v is not None and v <= target, f"bench/steps, {g}"))
+    v = ratio("mlp", "784-1024-1024-10 relu b256", 2)
+    rows.append(("784-1024-1024-10 ReLU b256", "<= 1.05x GEMM-only", v, v is not None and v <= 1.05,
+                 f"bound: OpenBLAS sgemm; fastest here: {', '.join(sorted(set(SUMMARY.get('gemm_best', {}).values())))}"))
+    for w, target in (("SimpleConvNet b100", 0.40), ("Keras mnist_cnn b128", 0.60)):
+        v = ratio("conv", w, 1)
+        rows.append((w, f"<= {target} of PyTorch (oneDNN)", v, v is not None and v <= target, f"bench/conv_steps, {g}"))
+    v = SUMMARY.get("conv_two", {}).get("Keras mnist_cnn b128")
+    rows.append(("Keras mnist_cnn, 2 threads against 1", ">= 1.75x", v, v is not None and v >= 1.75, "xgrad's pool"))
+    for w in SUMMARY.get("lstm", {}):
+        v = ratio("lstm", w, 1)
+        rows.append((f"LSTM {w}", "<= 0.60 of PyTorch", v, v is not None and v <= 0.60, f"bench/lstm_steps, {g}"))
+    v = SUMMARY.get("per_op", {}).get("xgrad")
+    rows.append(("per recorded operation, fwd + bwd (us)", "<= 0.5 us", v, v is not None and v <= 0.5,
+                 f"bench/steps overhead; PyTorch {SUMMARY.get('per_op', {}).get('torch', float('nan')):.2f} us"))
+    d = SUMMARY.get("ddp")
+    rows.append(("DDP exposed wait, 2 ranks, 784-1024-1024-10", "<= 30% of one all-reduce", d[1] if d else None,
+                 d is not None and d[1] <= 0.30, "bench/allreduce under mpirun, max of runs"))
+    print("\nissue 23's targets, this run (one thread unless said)")
+    print("| workload | target | measured | met | source |")
+    print("|---|---|---|---|---|")
+    for name, target, v, met, src in rows:
+        shown = "-" if v is None else f"{v:.2f}"
+        print(f"| {name} | {target} | {shown} | {'yes' if met else 'no'} | {src} |")
 
 
 def gemm_section(a, env):
@@ -178,6 +250,9 @@ def gemm_section(a, env):
     auto = next((r["auto"] for r in rows if "auto" in r), None)
     if auto:
         print(f"xgrad's float32 products here (xg::SgemmEngine::Auto): {auto}")
+        SUMMARY["sgemm"] = auto
+    SUMMARY["gemm_best"] = {shape: max(engines, key=lambda e: by[(shape, e)]) for shape in
+                            dict.fromkeys(r["shape"] for r in rows if "shape" in r)}
 
 
 def conv_section(a, env):
@@ -213,12 +288,14 @@ def conv_section(a, env):
     print("column buffers (MB per conv layer: xgrad's per-sample scratch x threads, the textbook's whole-batch col):")
     for w, c in cols.items():
         print(f"  {w}: " + "; ".join(f"conv{i + 1} {c[2 * i]:.2f} vs {c[2 * i + 1]:.1f}" for i in range(len(c) // 2)))
+    SUMMARY["conv"] = {w: (best[(w, "xgrad")], best.get((w, "torch-onednn")), gemm[w]) for w in gemm}
     if a.threads == 1:
         two = dict(env, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2")
         for w in gemm:
             cmd = [impls["xgrad"][0], "--threads", "2", "--repeats", "2", "--workload", w, "--memory", "1"]
             ms2 = min(r["ms"] for _ in range(a.rounds) for r in run(cmd, two))
             print(f"xgrad {w} on 2 threads: {ms2:.1f} ms, {best[(w, 'xgrad')] / ms2:.2f}x faster than on 1")
+            SUMMARY.setdefault("conv_two", {})[w] = best[(w, "xgrad")] / ms2
 
 
 if __name__ == "__main__":
