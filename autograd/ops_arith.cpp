@@ -22,10 +22,11 @@ Tensor input_grad(const Node& n, std::size_t i, F f) {
 }
 
 // A scalar operand as a 0-d tensor that does not change x's dtype (an integral scalar keeps
-// int64; a fractional one with an int64 tensor gives float32, as PyTorch).
+// int64; a fractional one with an int64 tensor gives float32, as PyTorch, and so does one
+// outside int64's range, which no int64 can hold: 2^63 and beyond, infinities, NaN).
 Tensor scalar_like(const Tensor& x, double v) {
   Dtype dt = x.dtype();
-  if (dt == kInt64 && v != std::floor(v)) dt = kFloat32;
+  if (dt == kInt64 && !(v == std::floor(v) && v >= -0x1p63 && v < 0x1p63)) dt = kFloat32;
   return scalar_tensor(v, dt);
 }
 

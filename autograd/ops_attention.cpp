@@ -4,6 +4,7 @@
 #include <xgrad/detail/format.h>
 
 #include <atomic>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -26,6 +27,9 @@ Shape leading(const Tensor& x) { return Shape(x.shape().begin(), x.shape().end()
 
 // keep(i, j) = (j - i <= diagonal) for tril, (j - i >= diagonal) for triu, as int64 (r, c).
 Tensor triangle(std::int64_t r, std::int64_t c, std::int64_t diagonal, bool lower) {
+  // Offsets j - i lie in [-(r - 1), c - 1]: a diagonal beyond keeps all or nothing, and
+  // clamping keeps the comparison an exact int64 one for any diagonal.
+  diagonal = std::clamp<std::int64_t>(diagonal, -r, c);
   const Tensor i = arange(r).reshape({r, 1}), j = arange(c).reshape({1, c});
   const Tensor offset = j - i;
   return lower ? offset <= static_cast<double>(diagonal) : offset >= static_cast<double>(diagonal);

@@ -63,6 +63,9 @@ Tensor empty(const Shape& shape, Dtype dtype) {
 
 Tensor full(const Shape& shape, double value, Dtype dtype) {
   detail::CallScope call("full");
+  // Converting a double outside int64's range is undefined behaviour, not a wrap-around.
+  if (dtype == kInt64 && !(value == std::trunc(value) && value >= -0x1p63 && value < 0x1p63))
+    fail(detail::call_or("full"), ": value ", value, " is not an int64 (an integer in [-2^63, 2^63))");
   Tensor t = make_tensor(shape, dtype);
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);

@@ -239,3 +239,15 @@ TEST(FusedAttention, SecondOrderGradientsThroughTheFusedNode) {
   EXPECT_TRUE(gradgradcheck_ok(sdpa(keep, false), {randp({3, 2}), randp({4, 2}), randp({4, 2})}));
   EXPECT_TRUE(gradgradcheck_ok(sdpa(xg::randn({3, 4}, xg::kFloat64), false), {randp({3, 2}), randp({4, 2}), randp({4, 2})}));
 }
+
+TEST(Triangles, DiagonalsBeyondTheMatrixKeepAllOrNothing) {
+  // Found by the ops fuzzer: a diagonal near 2^63 reached an int64 conversion of 9.2e18.
+  const auto x = xg::ones({3, 4});
+  const std::int64_t huge = std::numeric_limits<std::int64_t>::max(), tiny = std::numeric_limits<std::int64_t>::min();
+  EXPECT_EQ(xg::tril(x, huge).to_vector<float>(), x.to_vector<float>());
+  EXPECT_EQ(xg::triu(x, tiny).to_vector<float>(), x.to_vector<float>());
+  EXPECT_EQ(xg::sum(xg::tril(x, tiny)).item<float>(), 0.0f);
+  EXPECT_EQ(xg::sum(xg::triu(x, huge)).item<float>(), 0.0f);
+  EXPECT_EQ(xg::sum(xg::tril(x, 3)).item<float>(), 12.0f);
+  EXPECT_EQ(xg::sum(xg::tril(x, -3)).item<float>(), 0.0f);
+}

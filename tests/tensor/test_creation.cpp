@@ -1,4 +1,6 @@
 // Creation, access, printing and the reproducible generator.
+#include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "test_util.h"
@@ -153,4 +155,20 @@ TEST(LibtorchSpellings, AliasesMeanWhatTheyMeanThere) {
   EXPECT_EQ(r.dtype(), xg::kDouble);
   EXPECT_EQ(u.dtype(), xg::kDouble);
   EXPECT_XG_ERROR(xg::randn_like(xg::arange(3)), "randn: dtype must be float32 or float64, got int64");
+}
+
+TEST(Creation, Int64FullRefusesValuesNoInt64Holds) {
+  for (double v : {0x1p63, -0x1p64, 1.5, std::nan(""), std::numeric_limits<double>::infinity()}) {
+    try {
+      xg::full({2}, v, xg::kInt64);
+      ADD_FAILURE() << "expected an error for " << v;
+    } catch (const xg::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("full: value"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(xg::full({1}, -0x1p63, xg::kInt64).item<std::int64_t>(), std::numeric_limits<std::int64_t>::min());
+  // An int64 tensor compared with a double no int64 holds compares as floats (PyTorch's rule).
+  const auto big = xg::arange(3) <= 1e19;
+  EXPECT_EQ(big.dtype(), xg::kFloat32);
+  EXPECT_EQ(big.to_vector<float>(), (std::vector<float>{1, 1, 1}));
 }
