@@ -5,6 +5,7 @@
 #include "autograd/graph.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
+#include "tensor/small_alloc.h"
 
 namespace xg {
 
@@ -90,7 +91,7 @@ void Node::release() {
   saved_.clear();
 }
 
-bool should_record(const tensor_list& inputs) {
+bool should_record(TensorRefs inputs) {
   if (!t_grad_enabled) return false;
   for (const auto& x : inputs)
     if (x.defined() && x.requires_grad()) return true;
@@ -100,7 +101,7 @@ bool should_record(const tensor_list& inputs) {
 BackwardScope::BackwardScope(const Node* node) : previous_(t_backward_node) { t_backward_node = node; }
 BackwardScope::~BackwardScope() { t_backward_node = previous_; }
 
-void check_forward_anomaly(const char* op, const tensor_list& inputs, const tensor_list& outputs) {
+void check_forward_anomaly(const char* op, TensorRefs inputs, const tensor_list& outputs) {
   if (!t_anomaly_enabled) return;
   for (const auto& x : inputs)
     if (x.defined() && !kernel::all_finite(x)) return;  // propagated, not produced here
@@ -111,7 +112,7 @@ void check_forward_anomaly(const char* op, const tensor_list& inputs, const tens
            t_backward_node ? " in the backward of " + t_backward_node->name() : std::string());
 }
 
-void attach(const std::shared_ptr<Node>& node, const tensor_list& inputs, tensor_list& outputs) {
+void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_list& outputs, TensorRefs extra_saved) {
   auto& edges = GraphAccess::edges(*node);
   edges.assign(inputs.size(), Edge{});
   std::vector<TensorMeta> in(inputs.size()), out(outputs.size());
@@ -131,7 +132,9 @@ void attach(const std::shared_ptr<Node>& node, const tensor_list& inputs, tensor
 
   // Outputs are saved without their autograd state: the node must not own itself.
   auto& saved = GraphAccess::saved(*node);
-  for (auto& t : GraphAccess::take_pending(*node)) {
+  const tensor_list pending = GraphAccess::take_pending(*node);
+  saved.reserve(pending.size() + extra_saved.size());
+  const auto save = [&](const Tensor& t) {
     SavedTensor s;
     s.version = t.impl()->storage->version;
     for (std::size_t k = 0; k < outputs.size() && !s.is_output; ++k)
@@ -146,7 +149,9 @@ void attach(const std::shared_ptr<Node>& node, const tensor_list& inputs, tensor
     s.data = s.is_output || leaf ? detail::alias(t, t.shape()) : t;
     if (leaf) s.leaf = t.impl();
     saved.push_back(std::move(s));
-  }
+  };
+  for (const auto& t : pending) save(t);
+  for (const auto& t : extra_saved) save(t);
   for (std::size_t k = 0; k < outputs.size(); ++k) {
     auto& impl = outputs[k].impl();
     if (impl->grad_fn || impl->requires_grad)  // an output must be a fresh tensor
@@ -196,27 +201,23 @@ class UnaryLambdaNode final : public Node {
 
 }  // namespace
 
-tensor_list record(const char* op, const tensor_list& inputs, tensor_list outputs, const tensor_list& saved,
-                   BackwardFn backward) {
+tensor_list record(const char* op, TensorRefs inputs, tensor_list outputs, TensorRefs saved, BackwardFn backward) {
   check_forward_anomaly(op, inputs, outputs);
   if (!should_record(inputs)) return outputs;
-  auto node = std::make_shared<LambdaNode>(op, std::move(backward));
-  node->save_for_backward(saved);
-  attach(node, inputs, outputs);
+  auto node = std::allocate_shared<LambdaNode>(detail::PoolAllocator<LambdaNode>(), op, std::move(backward));
+  attach(node, inputs, outputs, saved);
   return outputs;
 }
 
-Tensor record(const char* op, const tensor_list& inputs, Tensor output, const tensor_list& saved,
-              UnaryBackwardFn backward) {
+Tensor record(const char* op, TensorRefs inputs, Tensor output, TensorRefs saved, UnaryBackwardFn backward) {
   if (!should_record(inputs)) {
     if (t_anomaly_enabled) check_forward_anomaly(op, inputs, {output});
     return output;
   }
   tensor_list outputs{std::move(output)};
   check_forward_anomaly(op, inputs, outputs);
-  auto node = std::make_shared<UnaryLambdaNode>(op, std::move(backward));
-  node->save_for_backward(saved);
-  attach(node, inputs, outputs);
+  auto node = std::allocate_shared<UnaryLambdaNode>(detail::PoolAllocator<UnaryLambdaNode>(), op, std::move(backward));
+  attach(node, inputs, outputs, saved);
   return std::move(outputs[0]);
 }
 

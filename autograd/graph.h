@@ -4,12 +4,31 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 
 #include <xgrad/autograd.h>
 
 #include "tensor/tensor_impl.h"
 
 namespace xg::autograd {
+
+/// The tensors an operation reads, as a view: a braced list at the call (record("mul", {a, b},
+/// ...)) costs no allocation, where a tensor_list would cost one per list per operation,
+/// recorded or not. Only ever a parameter: the list it views lives until the call returns.
+class TensorRefs {
+ public:
+  TensorRefs(std::initializer_list<Tensor> list) : data_(list.begin()), size_(list.size()) {}
+  TensorRefs(const tensor_list& list) : data_(list.data()), size_(list.size()) {}
+  const Tensor* begin() const { return data_; }
+  const Tensor* end() const { return data_ + size_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Tensor& operator[](std::size_t i) const { return data_[i]; }
+
+ private:
+  const Tensor* data_;
+  std::size_t size_;
+};
 
 /// A backward rule given as a function of the node (for saved tensors and input metadata)
 /// and the output gradients. It must not capture tensors: save them with `saved` instead.
@@ -18,21 +37,19 @@ using UnaryBackwardFn = std::function<tensor_list(Node& node, const Tensor& grad
 
 /// Records `op` (e.g. "mul", node "MulBackward") producing `outputs` from `inputs`, with the
 /// tensors in `saved` kept for backward. Returns the outputs, now carrying grad_fn.
-tensor_list record(const char* op, const tensor_list& inputs, tensor_list outputs, const tensor_list& saved,
-                   BackwardFn backward);
+tensor_list record(const char* op, TensorRefs inputs, tensor_list outputs, TensorRefs saved, BackwardFn backward);
 /// The single-output form.
-Tensor record(const char* op, const tensor_list& inputs, Tensor output, const tensor_list& saved,
-              UnaryBackwardFn backward);
+Tensor record(const char* op, TensorRefs inputs, Tensor output, TensorRefs saved, UnaryBackwardFn backward);
 
 /// True when an operation on these inputs would be recorded.
-bool should_record(const tensor_list& inputs);
+bool should_record(TensorRefs inputs);
 
-/// Wires an already constructed node: edges to `inputs`, metadata, saved tensors (moved
-/// from the node's pending list) and grad_fn of `outputs`. Also used by xg::apply.
-void attach(const std::shared_ptr<Node>& node, const tensor_list& inputs, tensor_list& outputs);
+/// Wires an already constructed node: edges to `inputs`, metadata, saved tensors (the
+/// node's pending list, then `saved`) and grad_fn of `outputs`. Also used by xg::apply.
+void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_list& outputs, TensorRefs saved = {});
 
 /// Throws if anomaly mode is on and an output holds NaN/Inf while the inputs did not.
-void check_forward_anomaly(const char* op, const tensor_list& inputs, const tensor_list& outputs);
+void check_forward_anomaly(const char* op, TensorRefs inputs, const tensor_list& outputs);
 
 /// Marks the node whose backward runs on this thread, for anomaly messages (RAII).
 class BackwardScope {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <xgrad/tensor.h>
 
@@ -17,11 +18,11 @@ bool checked_mul(std::int64_t a, std::int64_t b, std::int64_t* out);
 
 /// Number of elements of `shape`. Throws xg::Error naming `what` and the shape when a
 /// dimension is negative or the product overflows int64.
-std::int64_t checked_numel(const Shape& shape, const std::string& what);
+std::int64_t checked_numel(const Shape& shape, std::string_view what);
 
 /// Bytes needed by `shape` with elements of `itemsize` bytes; throws xg::Error naming
 /// `what` when the count or the byte size overflows.
-std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, const std::string& what);
+std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, std::string_view what);
 
 /// a + b, a - b, a * b and a·b + c for sizes computed from a user's arguments (output sizes,
 /// spans, counts): xg::Error "<op>: <what> overflows int64 (...)" instead of a wrapped value.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tensor/checked.h"
+#include "tensor/small_alloc.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
@@ -99,7 +100,7 @@ void release_cached_memory() { detail::cache().release(); }
 namespace detail {
 
 Tensor make_tensor(const Shape& shape, Dtype dtype) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
   const char* op = call_or("tensor");
   const std::size_t nbytes = checked_nbytes(shape, dtype_size(dtype), op);
   // The message is built only for a refusal: formatting it for every tensor cost more than
@@ -107,14 +108,14 @@ Tensor make_tensor(const Shape& shape, Dtype dtype) {
   if (nbytes > allocation_limit())
     check_allocation(nbytes, op, detail::cat("a ", shape_str(shape), " ", dtype_name(dtype), " tensor"));
   impl->numel = static_cast<std::int64_t>(nbytes / dtype_size(dtype));
-  impl->storage = std::make_shared<Storage>(nbytes);
+  impl->storage = std::allocate_shared<Storage>(PoolAllocator<Storage>(), nbytes);
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));
 }
 
 Tensor alias(const Tensor& x, const Shape& shape) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
   impl->storage = x.impl()->storage;
   impl->shape = shape;
   impl->numel = x.numel();
@@ -171,7 +172,7 @@ bool checked_mul(std::int64_t a, std::int64_t b, std::int64_t* out) {
   return true;
 }
 
-std::int64_t checked_numel(const Shape& shape, const std::string& what) {
+std::int64_t checked_numel(const Shape& shape, std::string_view what) {
   std::int64_t n = 1;
   for (auto d : shape) {
     if (d < 0) fail(what, ": negative dimension in shape ", shape_str(shape));
@@ -180,7 +181,7 @@ std::int64_t checked_numel(const Shape& shape, const std::string& what) {
   return n;
 }
 
-std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, const std::string& what) {
+std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, std::string_view what) {
   std::int64_t bytes;
   if (!checked_mul(checked_numel(shape, what), static_cast<std::int64_t>(itemsize), &bytes))
     fail(what, ": shape ", shape_str(shape), " needs more than 2^63 bytes");
