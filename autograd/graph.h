@@ -15,6 +15,12 @@ namespace xg::autograd {
 /// The tensors an operation reads, as a view: a braced list at the call (record("mul", {a, b},
 /// ...)) costs no allocation, where a tensor_list would cost one per list per operation,
 /// recorded or not. Only ever a parameter: the list it views lives until the call returns.
+// GCC warns that keeping list.begin() does not extend the list's life: true, and why a
+// TensorRefs is only ever a parameter (the list lives until the call returns).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
+#endif
 class TensorRefs {
  public:
   TensorRefs(std::initializer_list<Tensor> list) : data_(list.begin()), size_(list.size()) {}
@@ -29,6 +35,9 @@ class TensorRefs {
   const Tensor* data_;
   std::size_t size_;
 };
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /// A backward rule given as a function of the node (for saved tensors and input metadata)
 /// and the output gradients. It must not capture tensors: save them with `saved` instead.
