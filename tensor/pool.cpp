@@ -59,24 +59,29 @@ void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
       T* yp = py + p * OH * OW;
       std::int64_t* ap = pa + p * OH * OW;
       if (two_by_two) {  // the CNNs' pooling: a tree of three comparisons, no loop-carried chain
-        bool nan = false;
         for (std::int64_t oh = 0; oh < OH; ++oh) {
           const T* r0 = plane + 2 * oh * W;
           const T* r1 = r0 + W;
-          for (std::int64_t ow = 0; ow < OW; ++ow) {
-            const std::int64_t j = 2 * ow;
-            const T a = r0[j], b = r0[j + 1], c = r1[j], d = r1[j + 1];
-            // Arithmetic on the comparisons rather than ?: keeps GCC from emitting branches,
-            // which ReLU outputs (ties of zeros, coin-flip orders) mispredict half the time.
-            // std::max(x, y) is y only when x < y: the earlier element keeps a tie.
+          T* yr = yp + oh * OW;
+          std::int64_t* ar = ap + oh * OW;
+          // Written so that GCC and clang vectorise it (selects on comparisons, no std::max,
+          // no NaN test inside, the geometry in locals that no store can alias: measured 48
+          // scalar instructions per output before). A tie keeps the earlier element, as
+          // std::max(x, y) does.
+          const std::int64_t base = 2 * oh * W, w = W, n = OW;
+          for (std::int64_t ow = 0; ow < n; ++ow) {
+            const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
             const std::int64_t top = b > a, bottom = d > c;
-            const T m0 = std::max(a, b), m1 = std::max(c, d);
+            const T m0 = top ? b : a, m1 = bottom ? d : c;
             const std::int64_t second = m1 > m0;
-            nan |= (a != a) | (b != b) | (c != c) | (d != d);
-            yp[oh * OW + ow] = std::max(m0, m1);
-            ap[oh * OW + ow] = 2 * oh * W + j + second * (W + bottom) + (1 - second) * top;
+            yr[ow] = second ? m1 : m0;
+            ar[ow] = base + 2 * ow + second * (w + bottom) + (1 - second) * top;
           }
         }
+        // A NaN must win its window: if the windows hold one, the general loop below redoes
+        // the plane. A separate pass over the windows' rows, in cache, that vectorises too.
+        int nan = 0;
+        for (std::int64_t i = 0, n = 2 * OH * W; i < n; ++i) nan |= plane[i] != plane[i];
         if (!nan) continue;  // a NaN must win its window: the general loop below sees to it
       }
       for (std::int64_t oh = 0; oh < OH; ++oh) {
