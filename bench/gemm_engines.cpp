@@ -6,10 +6,11 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <random>
 #include <vector>
+
+#include "timing.h"
 
 #ifdef XGRAD_WITH_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
@@ -23,20 +24,11 @@ char* openblas_get_corename(void);
 
 namespace {
 
-double seconds() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
 template <class F>
 double gflops(int m, int n, int k, F f) {
   const double flop = 2.0 * m * n * k;
-  const int reps = std::max(3, static_cast<int>(2e10 / flop));
-  f();
-  double best = 1e30;
-  for (int r = 0; r < 5; ++r) {
-    const double t = seconds();
-    for (int i = 0; i < reps; ++i) f();
-    best = std::min(best, (seconds() - t) / reps);
-  }
-  return flop / best / 1e9;
+  const int iters = std::max(3, static_cast<int>(2e10 / flop));
+  return flop / (time_ms(f, iters, 5) * 1e6);  // time_ms warms up, then the best of 5 repeats
 }
 
 }  // namespace

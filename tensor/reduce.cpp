@@ -83,13 +83,16 @@ Tensor reduce(Reduce kind, const Tensor& x, const Axes& axes, bool keepdims) {
     // The two shapes training reduces most, split over threads by output so that every
     // output is summed in the same order on any thread count: leading axes reduced (a bias
     // gradient: (N, C) -> C, rows added in order) and trailing axes reduced (row sums).
-    std::size_t lead = 0;
+    const auto none_reduced = [&](std::size_t from, std::size_t to) {
+      return std::none_of(reduced.begin() + static_cast<std::ptrdiff_t>(from),
+                          reduced.begin() + static_cast<std::ptrdiff_t>(to), [](bool r) { return r; });
+    };
+    std::size_t lead = 0;  // reduced axes at the front
     while (lead < reduced.size() && reduced[lead]) ++lead;
-    std::size_t trail = reduced.size();
+    std::size_t trail = reduced.size();  // axes before the reduced ones at the back
     while (trail > 0 && reduced[trail - 1]) --trail;
     const std::int64_t total = x.numel();
-    if (lead > 0 && lead < reduced.size() && trail == reduced.size() &&
-        std::none_of(reduced.begin() + static_cast<std::ptrdiff_t>(lead), reduced.end(), [](bool r) { return r; })) {
+    if (lead > 0 && lead < reduced.size() && none_reduced(lead, reduced.size())) {
       const std::int64_t C = static_cast<std::int64_t>(acc.size()), R = C ? total / C : 0;
       detail::parallel_elements(C, static_cast<double>(R), [&](std::int64_t c0, std::int64_t c1) {
         for (std::int64_t r = 0; r < R; ++r) {
@@ -97,8 +100,7 @@ Tensor reduce(Reduce kind, const Tensor& x, const Axes& axes, bool keepdims) {
           for (std::int64_t c = c0; c < c1; ++c) acc[c] = combine(acc[c], static_cast<A>(p[c]));
         }
       });
-    } else if (trail > 0 && trail < reduced.size() && lead == 0 &&
-               std::none_of(reduced.begin(), reduced.begin() + static_cast<std::ptrdiff_t>(trail), [](bool r) { return r; })) {
+    } else if (trail > 0 && trail < reduced.size() && none_reduced(0, trail)) {
       const std::int64_t O = static_cast<std::int64_t>(acc.size()), R = O ? total / O : 0;
       detail::parallel_elements(O, static_cast<double>(R), [&](std::int64_t o0, std::int64_t o1) {
         for (std::int64_t o = o0; o < o1; ++o) acc[o] = fold(acc[o], px + o * R, R);
