@@ -58,6 +58,22 @@ void check_gradient(const Node& node, std::size_t i, Tensor& gx) {
          detail::shape_str(gx.shape()), ")");
 }
 
+// The leaves whose gradient this backward streams in row blocks (autograd::set_row_stream);
+// the flags are cleared however backward ends.
+class Streaming {
+ public:
+  ~Streaming() {
+    for (auto& list : on_) list->streaming = false;
+  }
+  void start(const std::shared_ptr<autograd::HookList>& list) {
+    list->streaming = true;
+    on_.push_back(list);
+  }
+
+ private:
+  std::vector<std::shared_ptr<autograd::HookList>> on_;
+};
+
 // Runs backward from `roots`. With `target`, gradients reaching its tensors are captured and
 // leaves are left alone; without, leaves accumulate into grad().
 void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool keep_graph, bool create_graph,
@@ -91,6 +107,13 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
       if (fresh) stack.push_back(e.fn.get());
     }
   }
+
+  // A consumer takes a leaf's gradient in blocks as it is computed only where the blocks
+  // are what grad() receives: one contribution, accumulated, no graph, no hook changing it.
+  Streaming streaming;
+  if (!target && !create_graph)
+    for (const auto& [leaf, count] : leaf_deps)
+      if (count == 1 && leaf->hooks->stream_rows && leaf->hooks->hooks.empty()) streaming.start(leaf->hooks);
 
   // 2. Seed the roots' gradients.
   std::unordered_map<Node*, tensor_list> buffers;
@@ -202,6 +225,14 @@ tensor_list root_gradients(const tensor_list& roots, const tensor_list& grads, c
 }
 
 }  // namespace
+
+const autograd::HookList* autograd::streamed_input(const Node& n, std::size_t i) {
+  if (i >= n.num_inputs()) return nullptr;
+  const auto& e = n.next_edges()[i];
+  if (e.fn) return nullptr;
+  const auto leaf = e.leaf.lock();
+  return leaf && leaf->hooks && leaf->hooks->streaming ? leaf->hooks.get() : nullptr;
+}
 
 void backward(const tensor_list& tensors, const tensor_list& grad_tensors, bool retain_graph, bool create_graph) {
   detail::CallScope call("backward");

@@ -60,6 +60,17 @@ void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_list& o
 /// Throws if anomaly mode is on and an output holds NaN/Inf while the inputs did not.
 void check_forward_anomaly(const char* op, TensorRefs inputs, const tensor_list& outputs);
 
+/// Hands `leaf`'s gradient to `rows` in blocks of `block_rows` rows (a multiple of
+/// detail::kGemmRowAlign) as backward computes it, where an operation can (a product that is
+/// the leaf's weight gradient), and where the blocks are the gradient backward adds to grad():
+/// the leaf's only contribution in that backward, not xg::grad, no create_graph, no hook that
+/// could change it. Each row is handed over once per backward, in order. DistributedDataParallel
+/// starts each block's all-reduce while the next is computed. A null `rows` stops it.
+void set_row_stream(const Tensor& leaf, std::int64_t block_rows,
+                    std::function<void(std::int64_t row0, std::int64_t row1, const Tensor& grad)> rows);
+/// The hooks of input i of `n` when the running backward streams its gradient (see above).
+const HookList* streamed_input(const Node& n, std::size_t i);
+
 /// Marks the node whose backward runs on this thread, for anomaly messages (RAII).
 class BackwardScope {
  public:

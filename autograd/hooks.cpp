@@ -6,6 +6,7 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "tensor/blas.h"
 #include "tensor/kernels.h"
 
 namespace xg {
@@ -105,6 +106,17 @@ void Tensor::retain_grad() const {
   if (is_leaf() || impl_->retains_grad) return;
   hook_list(impl_).retained = impl_;
   impl_->retains_grad = true;
+}
+
+void autograd::set_row_stream(const Tensor& leaf, std::int64_t block_rows,
+                              std::function<void(std::int64_t, std::int64_t, const Tensor&)> rows) {
+  if (!leaf.defined() || !leaf.requires_grad() || !leaf.is_leaf() || leaf.dim() < 1)
+    fail("set_row_stream: expected a leaf that requires grad and has rows");
+  if (rows && (block_rows <= 0 || block_rows % detail::kGemmRowAlign != 0))
+    fail("set_row_stream: blocks of ", block_rows, " rows; expected a positive multiple of ", detail::kGemmRowAlign);
+  auto& list = hook_list(leaf.impl());
+  list.stream_rows = std::move(rows);
+  list.stream_block_rows = list.stream_rows ? block_rows : 0;
 }
 
 bool Tensor::retains_grad() const { return defined() && impl_->retains_grad; }

@@ -17,6 +17,19 @@ using autograd::record;
 
 namespace autograd {
 
+namespace {
+
+// op(a) @ op(b) as the gradient of input i of `n`. When that input is a leaf whose gradient
+// this backward streams (DistributedDataParallel's last layer to finish), computed in row
+// blocks handed over as each is done, so its all-reduce starts before the product ends.
+Tensor gradient_product(const Node& n, std::size_t i, const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  if (const HookList* stream = streamed_input(n, i))
+    return kernel::gemm_in_row_blocks(a, b, ta, tb, stream->stream_block_rows, stream->stream_rows);
+  return mm(a, b, ta, tb);
+}
+
+}  // namespace
+
 // C = op(A) op(B). With X = op(A), Y = op(B): dX = dC Y^T and dY = X^T dC, mapped back
 // through the transposes.
 Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
@@ -25,7 +38,7 @@ Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
     const Tensor &A = s[0], &B = s[1];
     Tensor ga, gb;
     if (n.needs_input_grad(0)) ga = ta ? mm(B, gc, tb, true) : mm(gc, B, false, !tb);
-    if (n.needs_input_grad(1)) gb = tb ? mm(gc, A, true, ta) : mm(A, gc, !ta, false);
+    if (n.needs_input_grad(1)) gb = tb ? gradient_product(n, 1, gc, A, true, ta) : gradient_product(n, 1, A, gc, !ta, false);
     return tensor_list{ga, gb};
   });
 }
@@ -118,7 +131,7 @@ Tensor linear(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in) {
     const auto s = n.saved();
     // y = x W + b: dx = gy W^T, dW = x^T gy, db = sum of gy over the batch.
     return tensor_list{n.needs_input_grad(0) ? mm(gy, s[1], false, true) : Tensor(),
-                       n.needs_input_grad(1) ? mm(s[0], gy, true, false) : Tensor(),
+                       n.needs_input_grad(1) ? autograd::gradient_product(n, 1, s[0], gy, true, false) : Tensor(),
                        n.needs_input_grad(2) ? sum(gy, {0}) : Tensor()};
   });
 }
@@ -140,7 +153,7 @@ Tensor linear_t(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in) {
     const auto s = n.saved();
     // y = x W^T + b: dx = gy W, dW = gy^T x, db = sum of gy over the batch.
     return tensor_list{n.needs_input_grad(0) ? mm(gy, s[1], false, false) : Tensor(),
-                       n.needs_input_grad(1) ? mm(gy, s[0], true, false) : Tensor(),
+                       n.needs_input_grad(1) ? autograd::gradient_product(n, 1, gy, s[0], true, false) : Tensor(),
                        n.needs_input_grad(2) ? sum(gy, {0}) : Tensor()};
   });
 }

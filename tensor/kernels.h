@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <xgrad/tensor.h>
@@ -66,6 +67,12 @@ Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdims);
 /// op(a) @ op(b) for 2-D operands, or batch-wise for 3-D operands of equal batch size,
 /// straight through cblas_?gemm with transpose flags.
 Tensor gemm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b);
+/// Called with rows [row0, row1) of a product as soon as they are computed, and the product.
+using RowsDone = std::function<void(std::int64_t row0, std::int64_t row1, const Tensor& product)>;
+/// The 2-D gemm computed `block_rows` rows at a time (a positive multiple of
+/// detail::kGemmRowAlign, so the bits are gemm's), `done` called after each block.
+Tensor gemm_in_row_blocks(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, std::int64_t block_rows,
+                          const RowsDone& done);
 
 /// x @ W + b for x (N, in), W (in, out), b (out): b is broadcast into the output, then gemm
 /// accumulates onto it (beta = 1), so the bias costs no extra pass. With trans_w, W is

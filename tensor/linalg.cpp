@@ -2,6 +2,8 @@
 // transpose flags: transposed operands are never copied and results are written once.
 #include <xgrad/detail/format.h>
 
+#include <algorithm>
+
 #include "tensor/blas.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
@@ -39,6 +41,33 @@ Tensor gemm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
     else
       detail::parallel_gemm(trans_a, trans_b, m, n, k, 1.0, a.data<double>() + i * m * k, lda,
                             b.data<double>() + i * k * n, ldb, 0.0, c.data<double>() + i * m * n, n);
+  }
+  return c;
+}
+
+Tensor gemm_in_row_blocks(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, std::int64_t block_rows,
+                          const RowsDone& done) {
+  const bool plain = a.dim() == 2 && b.dim() == 2 && a.dtype() == b.dtype() && a.dtype() != kInt64 &&
+                     a.shape()[trans_a ? 0 : 1] == b.shape()[trans_b ? 1 : 0] && a.numel() > 0 && b.numel() > 0;
+  if (!plain || block_rows <= 0 || block_rows % detail::kGemmRowAlign != 0) {  // one block (or gemm's error)
+    Tensor c = gemm(a, b, trans_a, trans_b);
+    done(0, c.shape()[0], c);
+    return c;
+  }
+  const std::int64_t m = a.shape()[trans_a ? 1 : 0], k = a.shape()[trans_a ? 0 : 1], n = b.shape()[trans_b ? 0 : 1];
+  Tensor c = detail::make_tensor({m, n}, a.dtype());
+  const std::int64_t lda = trans_a ? m : k, ldb = trans_b ? k : n;
+  // Row r of op(a) starts at column r of a when a is read transposed, at row r otherwise.
+  const std::int64_t a_row_step = trans_a ? 1 : lda;
+  for (std::int64_t r0 = 0; r0 < m; r0 += block_rows) {
+    const std::int64_t rows = std::min(block_rows, m - r0);
+    if (a.dtype() == kFloat32)
+      detail::parallel_gemm(trans_a, trans_b, rows, n, k, 1.0f, a.data<float>() + r0 * a_row_step, lda,
+                            b.data<float>(), ldb, 0.0f, c.data<float>() + r0 * n, n);
+    else
+      detail::parallel_gemm(trans_a, trans_b, rows, n, k, 1.0, a.data<double>() + r0 * a_row_step, lda,
+                            b.data<double>(), ldb, 0.0, c.data<double>() + r0 * n, n);
+    done(r0, r0 + rows, c);
   }
   return c;
 }

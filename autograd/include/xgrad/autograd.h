@@ -59,6 +59,11 @@ struct HookList {
   std::vector<std::pair<unsigned, std::function<void(const Tensor&)>>> post_accumulate;  // leaves only
   std::weak_ptr<detail::TensorImpl> retained;  // weak: the node must not own its output
   unsigned next_id = 0;
+  /// Private to xg::dist (autograd/graph.h's set_row_stream): takes a leaf's gradient in
+  /// blocks of rows while backward computes it; `streaming` is the engine's, for one backward.
+  std::function<void(std::int64_t row0, std::int64_t row1, const Tensor& grad)> stream_rows;
+  std::int64_t stream_block_rows = 0;
+  bool streaming = false;
   /// Runs the hooks on `grad` (each sees the previous one's result), then retains it.
   Tensor run(Tensor grad) const;
 };
