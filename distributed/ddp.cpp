@@ -6,17 +6,25 @@
 #include <algorithm>
 
 #include <chrono>
+#include <optional>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
+
+#ifdef __linux__
+#include <sched.h>
+#endif
 
 #include <xgrad/autograd.h>
 #include <xgrad/dist.h>
 #include <xgrad/nn/save.h>
 #include <xgrad/npz.h>
 
+#include "autograd/graph.h"
 #include "distributed/process_group.h"
 #include "nn/save_state.h"
+#include "tensor/blas.h"
 #include "tensor/checked.h"
 
 namespace xg::dist {
@@ -40,13 +48,26 @@ struct Reducer {
     std::size_t count = 0, pending = 0;  // slots, and those still without a gradient
     Work work;
   };
+  // The gradient backward finishes last, all-reduced in blocks of rows as the product
+  // computing it hands them over (autograd::set_row_stream), instead of whole afterwards.
+  struct Stream {
+    std::size_t slot = 0;
+    std::int64_t block_rows = 0, row_numel = 0, rows = 0;
+    std::vector<Tensor> blocks;  // each block's rows, all-reduced in place
+    std::vector<Work> work;
+    std::int64_t rows_sent = 0;  // in this backward
+    int streamed_blocks = 0;     // of those, sent from inside backward's product
+  };
   std::vector<Slot> slots;  // bucket order: reverse registration order
   std::vector<Bucket> buckets;
-  std::size_t next_launch = 0;
+  std::optional<Stream> stream;
+  std::size_t next_launch = 0, pending = 0;  // the next bucket to start; slots without a gradient
   bool sync = true, in_progress = false;
   double last_wait_ms = 0;  // what the last synchronised backward waited after its last gradient
+  int last_streamed_blocks = 0;
 
   void on_ready(std::size_t i);
+  void on_rows(std::int64_t row0, std::int64_t row1, const Tensor& fresh, bool in_backward);
   void finish(std::chrono::steady_clock::time_point last_arrived);
 };
 
@@ -66,6 +87,15 @@ void copy_elements(Tensor from, std::int64_t from_offset, Tensor& to, std::int64
   const std::size_t item = dtype_size(from.dtype());
   std::memcpy(bytes(to) + static_cast<std::size_t>(to_offset) * item,
               bytes(from) + static_cast<std::size_t>(from_offset) * item, static_cast<std::size_t>(n) * item);
+}
+
+// to[i] += from[from_offset + i] for every element of `to` (one float dtype).
+void add_elements(const Tensor& from, std::int64_t from_offset, Tensor& to) {
+  const auto add = [&](auto* dst, const auto* src) {
+    for (std::int64_t i = 0; i < to.numel(); ++i) dst[i] += src[from_offset + i];
+  };
+  if (to.dtype() == kFloat32) add(to.data<float>(), from.data<float>());
+  else add(to.data<double>(), from.data<double>());
 }
 
 std::string describe(const std::string& name, const Tensor& t) {
@@ -112,6 +142,28 @@ void check_same_model(const std::string& mine) {
   }
 }
 
+// The cores this process may run on.
+int usable_cores() {
+#ifdef __linux__
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+#endif
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// DDPOptions::stream_block_mb resolved: the default streams only where every rank has a
+// core for its communication thread. Collective, so every rank decides the same: ranks that
+// disagreed would issue different collectives.
+double stream_block_mb(const DDPOptions& options) {
+  if (options.stream_block_mb() >= 0) return options.stream_block_mb();
+  const int cores = usable_cores(), machine = static_cast<int>(std::thread::hardware_concurrency());
+  // Not bound (it may run on the whole machine): the machine's ranks share those cores.
+  const double mine = cores >= machine ? static_cast<double>(cores) / detail_pg::local_size() : cores;
+  Tensor short_of_cores = tensor({mine >= get_num_threads() + 1 ? 0.0 : 1.0}, {1}, kInt64);
+  all_reduce(short_of_cores, ReduceOp::Max);
+  return short_of_cores.item<std::int64_t>() == 0 ? 1.0 : 0.0;
+}
+
 }  // namespace
 
 void Reducer::on_ready(std::size_t i) {
@@ -123,30 +175,73 @@ void Reducer::on_ready(std::size_t i) {
          "first finished");
   s.ready = true;
   in_progress = true;
-  Bucket& b = buckets[s.bucket];
   Tensor g = s.param.grad();
-  copy_elements(g, 0, b.flat, s.offset, g.numel());
-  if (--b.pending > 0) return;
-  // Start every full bucket in bucket order, the same on every rank.
-  while (next_launch < buckets.size() && buckets[next_launch].pending == 0) {
-    buckets[next_launch].work = all_reduce_async(buckets[next_launch].flat, ReduceOp::Average);
-    ++next_launch;
+  if (stream && i == stream->slot) {
+    // Rows the product did not hand over (it was not one that can, or the engine did not
+    // stream): the accumulated gradient, now.
+    if (stream->rows_sent < stream->rows) on_rows(stream->rows_sent, stream->rows, g, false);
+  } else {
+    Bucket& b = buckets[s.bucket];
+    copy_elements(g, 0, b.flat, s.offset, g.numel());
+    // Start every full bucket in bucket order, the same on every rank.
+    if (--b.pending == 0)
+      while (next_launch < buckets.size() && buckets[next_launch].pending == 0) {
+        buckets[next_launch].work = all_reduce_async(buckets[next_launch].flat, ReduceOp::Average);
+        ++next_launch;
+      }
   }
-  if (next_launch == buckets.size()) finish(arrived);
+  if (--pending == 0) finish(arrived);
+}
+
+// Rows [row0, row1) of the streamed gradient, at block boundaries: from inside backward,
+// `fresh` is this backward's contribution, to which grad() (what no_sync backwards
+// accumulated, if any) is added; afterwards, `fresh` is grad() itself.
+void Reducer::on_rows(std::int64_t row0, std::int64_t row1, const Tensor& fresh, bool in_backward) {
+  if (!sync) return;
+  in_progress = true;
+  Stream& st = *stream;
+  if (row0 != st.rows_sent || row0 % st.block_rows != 0 || row1 > st.rows)
+    fail("DistributedDataParallel: rows ", row0, "..", row1, " of '", slots[st.slot].name, "''s gradient arrived out of "
+         "order (", st.rows_sent, " sent)");
+  const Tensor earlier = in_backward ? slots[st.slot].param.grad() : Tensor();
+  for (std::int64_t r = row0; r < row1; r += st.block_rows) {
+    const auto j = static_cast<std::size_t>(r / st.block_rows);
+    Tensor& block = st.blocks[j];
+    copy_elements(fresh, r * st.row_numel, block, 0, block.numel());
+    if (earlier.defined()) add_elements(earlier, r * st.row_numel, block);
+    st.work[j] = all_reduce_async(block, ReduceOp::Average);
+    st.streamed_blocks += in_backward ? 1 : 0;
+  }
+  st.rows_sent = row1;
 }
 
 void Reducer::finish(std::chrono::steady_clock::time_point last_arrived) {
   for (auto& b : buckets) b.work.wait();
+  if (stream)
+    for (auto& w : stream->work) w.wait();
   // From the last gradient's arrival: launching its bucket, and the time the communication
   // thread held this core, are waiting too.
   last_wait_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - last_arrived).count();
-  for (auto& s : slots) {
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    Slot& s = slots[i];
     Tensor g = s.param.grad();
-    copy_elements(buckets[s.bucket].flat, s.offset, g, 0, g.numel());
+    if (stream && i == stream->slot) {
+      for (std::size_t j = 0; j < stream->blocks.size(); ++j)
+        copy_elements(stream->blocks[j], 0, g, static_cast<std::int64_t>(j) * stream->block_rows * stream->row_numel,
+                      stream->blocks[j].numel());
+    } else {
+      copy_elements(buckets[s.bucket].flat, s.offset, g, 0, g.numel());
+    }
     s.ready = false;
   }
   for (auto& b : buckets) b.pending = b.count;
+  if (stream) {
+    last_streamed_blocks = stream->streamed_blocks;
+    stream->rows_sent = 0;
+    stream->streamed_blocks = 0;
+  }
   next_launch = 0;
+  pending = slots.size();
   in_progress = false;
 }
 
@@ -174,18 +269,46 @@ DistributedDataParallel::DistributedDataParallel(nn::Module& module, DDPOptions 
     for (auto [name, t] : params) broadcast(t, 0);
     for (auto [name, t] : buffers) broadcast(t, 0);
   }
+  // The first registered parameter's gradient is backward's last: streamed in row blocks
+  // where it has two or more (with one rank there is nothing to overlap).
+  auto& r = *reducer_;
+  const auto first = std::find_if(params.begin(), params.end(), [](const auto& p) { return p.second.requires_grad(); });
+  const double block_mb = stream_block_mb(options);
+  if (first != params.end() && world_size() > 1 && block_mb > 0 && first->second.dim() >= 2 &&
+      is_floating(first->second.dtype())) {
+    const Tensor& p = first->second;
+    const std::int64_t rows = p.shape()[0], row_numel = p.numel() / std::max<std::int64_t>(rows, 1);
+    const double row_bytes = static_cast<double>(row_numel * static_cast<std::int64_t>(dtype_size(p.dtype())));
+    const auto aligned = static_cast<std::int64_t>(block_mb * 1024 * 1024 / std::max(row_bytes, 1.0)) /
+                         detail::kGemmRowAlign * detail::kGemmRowAlign;
+    const std::int64_t block_rows = std::max(aligned, detail::kGemmRowAlign);
+    if (rows > block_rows) {
+      Reducer::Stream st;
+      st.block_rows = block_rows;
+      st.row_numel = row_numel;
+      st.rows = rows;
+      for (std::int64_t r0 = 0; r0 < rows; r0 += block_rows)
+        st.blocks.push_back(zeros({std::min(block_rows, rows - r0) * row_numel}, p.dtype()));
+      st.work.resize(st.blocks.size());
+      r.stream = std::move(st);
+    }
+  }
   // Buckets in reverse registration order, one dtype each, up to bucket_cap_mb.
   const auto cap = static_cast<std::size_t>(options.bucket_cap_mb() * 1024 * 1024);
-  auto& r = *reducer_;
   std::size_t bytes = 0;
   for (auto it = params.rbegin(); it != params.rend(); ++it) {
     const auto& [name, p] = *it;
     if (!p.requires_grad()) continue;
+    if (r.stream && p.is_same(first->second)) {
+      r.stream->slot = r.slots.size();
+      r.slots.push_back({name, p, 0, 0});
+      continue;
+    }
     const std::size_t nbytes = static_cast<std::size_t>(p.numel()) * dtype_size(p.dtype());
-    const bool new_bucket = r.buckets.empty() || bytes + nbytes > cap ||
-                            r.slots.back().param.dtype() != p.dtype();
+    const bool new_bucket = r.buckets.empty() || bytes + nbytes > cap || r.buckets.back().flat.dtype() != p.dtype();
     if (new_bucket) {
       r.buckets.emplace_back();
+      r.buckets.back().flat = zeros({0}, p.dtype());  // its dtype until its size is known
       bytes = 0;
     }
     auto& b = r.buckets.back();
@@ -194,14 +317,19 @@ DistributedDataParallel::DistributedDataParallel(nn::Module& module, DDPOptions 
     ++b.count;
     bytes += nbytes;
   }
-  for (auto& b : r.buckets) b.pending = b.count;
-  for (const auto& s : r.slots) {
-    auto& b = r.buckets[s.bucket];
-    if (!b.flat.defined()) b.flat = zeros({b.numel}, s.param.dtype());
+  for (auto& b : r.buckets) {
+    b.pending = b.count;
+    b.flat = zeros({b.numel}, b.flat.dtype());
   }
+  r.pending = r.slots.size();
   for (std::size_t i = 0; i < r.slots.size(); ++i)
     r.slots[i].hook =
         r.slots[i].param.register_post_accumulate_grad_hook([reducer = reducer_.get(), i](const Tensor&) { reducer->on_ready(i); });
+  if (r.stream)
+    autograd::set_row_stream(first->second, r.stream->block_rows,
+                             [reducer = reducer_.get()](std::int64_t row0, std::int64_t row1, const Tensor& fresh) {
+                               reducer->on_rows(row0, row1, fresh, true);
+                             });
 }
 
 DistributedDataParallel::~DistributedDataParallel() {
@@ -209,6 +337,12 @@ DistributedDataParallel::~DistributedDataParallel() {
     try {
       s.param.remove_hook(s.hook);
     } catch (...) {  // the parameter was replaced or freed: nothing to remove
+    }
+  }
+  if (reducer_->stream) {
+    try {
+      autograd::set_row_stream(reducer_->slots[reducer_->stream->slot].param, 0, nullptr);
+    } catch (...) {
     }
   }
 }
@@ -230,6 +364,7 @@ Tensor DistributedDataParallel::forward(const Tensor& x) {
 }
 
 double DistributedDataParallel::last_sync_wait_ms() const { return reducer_->last_wait_ms; }
+int DistributedDataParallel::last_streamed_blocks() const { return reducer_->last_streamed_blocks; }
 
 std::vector<std::int64_t> DistributedDataParallel::bucket_sizes() const {
   std::vector<std::int64_t> out;

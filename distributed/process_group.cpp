@@ -41,7 +41,7 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kPoll = std::chrono::milliseconds(5);  // how often a waiting rank looks at the others
 
 bool g_initialized = false;  // by us: init() called MPI_Init_thread
-int g_rank = 0, g_size = 1, g_local_rank = 0;
+int g_rank = 0, g_size = 1, g_local_rank = 0, g_local_size = 1;
 std::chrono::milliseconds g_timeout = InitOptions().timeout();
 
 std::mutex g_broken_mutex;
@@ -224,6 +224,7 @@ void check_ready(const char* op) {
 
 int world_rank() { return g_rank; }
 int world_size() { return g_size; }
+int local_size() { return g_local_size; }
 
 #ifdef XGRAD_WITH_MPI
 void check(int rc, const char* call) {
@@ -310,6 +311,7 @@ void init(const InitOptions& options) {
   detail_pg::check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &local),
                    "MPI_Comm_split_type");
   detail_pg::check(MPI_Comm_rank(local, &g_local_rank), "MPI_Comm_rank");
+  detail_pg::check(MPI_Comm_size(local, &g_local_size), "MPI_Comm_size");
   MPI_Comm_free(&local);
   // Errors come back as codes (thrown as xg::Error naming the call) rather than aborting
   // inside MPI, so the message names the operation; Session still ends the job on a throw.
@@ -357,7 +359,7 @@ void finalize() {
   }
   g_initialized = false;
   MPI_Finalize();
-  g_rank = 0, g_size = 1, g_local_rank = 0;
+  g_rank = 0, g_size = 1, g_local_rank = 0, g_local_size = 1;
 #endif
 }
 

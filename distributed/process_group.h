@@ -47,6 +47,8 @@ void check_ready(const char* op);
 /// This process's rank and the world's size (0 and 1 alone).
 int world_rank();
 int world_size();
+/// How many ranks share this machine (1 alone).
+int local_size();
 
 }  // namespace detail_pg
 }  // namespace xg::dist

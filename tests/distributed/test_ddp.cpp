@@ -13,7 +13,8 @@ namespace {
 
 struct Mlp : nn::Module {
   nn::Linear l1, l2;
-  Mlp(xg::Dtype dtype, int hidden = 8) : l1(5, hidden), l2(hidden, 3) {
+  // `in` >= 2 x 48: the first layer's weight gradient has rows enough to be streamed.
+  Mlp(xg::Dtype dtype, int hidden = 8, int in = 5) : l1(in, hidden), l2(hidden, 3) {
     register_module("l1", l1);
     register_module("l2", l2);
     to(dtype);
@@ -22,10 +23,14 @@ struct Mlp : nn::Module {
 };
 
 // Every rank draws the same data: rows 0..N of a fixed-seed normal and labels.
-std::pair<xg::Tensor, xg::Tensor> data(xg::Dtype dtype, std::int64_t n) {
+std::pair<xg::Tensor, xg::Tensor> data(xg::Dtype dtype, std::int64_t n, std::int64_t in = 5) {
   xg::manual_seed(42);
-  return {xg::randn({n, 5}, dtype), xg::randint(0, 3, {n})};
+  return {xg::randn({n, in}, dtype), xg::randint(0, 3, {n})};
 }
+
+// 100 input features, blocks of the smallest size (48 rows): l1.W's gradient in 3 blocks.
+constexpr int kWide = 100;
+const dist::DDPOptions kStreamed = dist::DDPOptions().stream_block_mb(1e-6);
 
 double max_param_diff(const nn::Module& a, const nn::Module& b) {
   const auto pa = a.parameters(), pb = b.parameters();
@@ -34,15 +39,20 @@ double max_param_diff(const nn::Module& a, const nn::Module& b) {
   return worst;
 }
 
-void expect_equivalent(xg::Dtype dtype, double tol, const std::function<std::unique_ptr<xg::optim::Optimizer>(const xg::tensor_list&)>& make) {
+using MakeOptimizer = std::function<std::unique_ptr<xg::optim::Optimizer>(const xg::tensor_list&)>;
+
+// With `in` inputs and `options`; `streamed`: the row blocks each synchronised backward
+// should all-reduce while it computes them.
+void expect_equivalent(xg::Dtype dtype, double tol, const MakeOptimizer& make, int in = 5,
+                       const dist::DDPOptions& options = {}, int streamed = 0) {
   const int p = dist::world_size(), B = 8 * p, steps = 6;
-  auto [x, t] = data(dtype, B * steps);
+  auto [x, t] = data(dtype, B * steps, in);
   // Each rank starts from its own seed: construction must make them equal to rank 0's.
   xg::manual_seed(100 + static_cast<std::uint64_t>(dist::rank()));
-  Mlp local(dtype);
-  dist::DistributedDataParallel ddp(local);
+  Mlp local(dtype, 8, in);
+  dist::DistributedDataParallel ddp(local, options);
   xg::manual_seed(100);  // the single process starts from rank 0's weights
-  Mlp single(dtype);
+  Mlp single(dtype, 8, in);
   auto opt = make(ddp.parameters()), ref = make(single.parameters());
   // Rank r's batches of B/p through the sampler: together they are the single process's batch of B.
   auto sampler = std::make_shared<dist::DistributedSampler>(dist::DistributedSampler::Options().set_shuffle(false));
@@ -58,6 +68,7 @@ void expect_equivalent(xg::Dtype dtype, double tol, const std::function<std::uni
     nn::softmax_cross_entropy(single(xw), tw).backward();
     ref->step();
     ++it;
+    EXPECT_EQ(ddp.last_streamed_blocks(), streamed);
   }
   EXPECT_LT(max_param_diff(local, single), tol) << "rank " << dist::rank();
 }
@@ -71,6 +82,75 @@ TEST(DDP, EqualsOneProcessWithTheWholeBatch) {
   expect_equivalent(xg::kFloat64, 1e-12, adam);
   expect_equivalent(xg::kFloat32, 1e-5, sgd);
   expect_equivalent(xg::kFloat32, 1e-5, adam);
+}
+
+TEST(DDP, TheFirstLayersGradientAllReducedInRowBlocksAsBackwardComputesThem) {
+  const auto sgd = [](const xg::tensor_list& ps) { return std::make_unique<xg::optim::SGD>(ps, 0.5); };
+  const auto adam = [](const xg::tensor_list& ps) { return std::make_unique<xg::optim::Adam>(ps, 0.01); };
+  expect_equivalent(xg::kFloat64, 1e-12, sgd, kWide, kStreamed, 3);
+  expect_equivalent(xg::kFloat64, 1e-12, adam, kWide, kStreamed, 3);
+  expect_equivalent(xg::kFloat32, 1e-5, adam, kWide, kStreamed, 3);
+  expect_equivalent(xg::kFloat64, 1e-12, sgd, kWide, dist::DDPOptions().stream_block_mb(0), 0);  // off
+  // The default streams nothing this small (its blocks are 1 MB where it streams at all).
+  expect_equivalent(xg::kFloat64, 1e-12, sgd, kWide, {}, 0);
+  // Blocks start at multiples of 48 rows, where the BLAS computes each row as in one call:
+  // the same bits as the gradient all-reduced whole.
+  for (const auto dtype : {xg::kFloat32, xg::kFloat64}) {
+    auto [x, t] = data(dtype, 2, kWide);
+    Mlp a(dtype, 8, kWide), b(dtype, 8, kWide);
+    for (const auto& [name, q] : a.named_parameters()) b.set_parameter(name, q.detach().clone());
+    dist::DistributedDataParallel streamed(a, kStreamed), whole(b, dist::DDPOptions().stream_block_mb(0));
+    nn::softmax_cross_entropy(streamed(x), t).backward();
+    nn::softmax_cross_entropy(whole(x), t).backward();
+    ASSERT_EQ(streamed.last_streamed_blocks(), 3);
+    EXPECT_EQ(xg::test::max_abs_diff(a.l1.W.grad(), b.l1.W.grad()), 0.0) << dtype_name(dtype);
+  }
+}
+
+TEST(DDP, TheFirstLayersGradientGoesWholeWhereBlocksWouldNotBeItsGradient) {
+  const int p = dist::world_size();
+  auto [x, t] = data(xg::kFloat64, 2 * p, kWide);
+  const auto mine = xg::narrow(x, 0, 2 * dist::rank(), 2), my_t = xg::narrow(t, 0, 2 * dist::rank(), 2);
+  const auto expect_whole_batch_gradients = [&](Mlp& m, const char* what) {
+    Mlp single(xg::kFloat64, 8, kWide);
+    for (const auto& [name, q] : m.named_parameters()) single.set_parameter(name, q.detach());
+    nn::softmax_cross_entropy(single(x), t).backward();
+    const auto a = m.parameters(), b = single.parameters();
+    for (std::size_t i = 0; i < a.size(); ++i)
+      EXPECT_LT(xg::test::max_abs_diff(a[i].grad(), b[i].grad()), 1e-13) << what << ", parameter " << i;
+  };
+  {  // a hook that could change the gradient sees it whole
+    Mlp m(xg::kFloat64, 8, kWide);
+    dist::DistributedDataParallel ddp(m, kStreamed);
+    int seen = 0;
+    m.l1.W.register_hook([&](const xg::Tensor&) {
+      ++seen;
+      return xg::Tensor();
+    });
+    nn::softmax_cross_entropy(ddp(mine), my_t).backward();
+    EXPECT_EQ(seen, 1);
+    EXPECT_EQ(ddp.last_streamed_blocks(), 0);
+    expect_whole_batch_gradients(m, "with a hook");
+  }
+  {  // create_graph: the gradient is a graph, not blocks
+    Mlp m(xg::kFloat64, 8, kWide);
+    dist::DistributedDataParallel ddp(m, kStreamed);
+    nn::softmax_cross_entropy(ddp(mine), my_t).backward({}, false, true);
+    EXPECT_EQ(ddp.last_streamed_blocks(), 0);
+    expect_whole_batch_gradients(m, "with create_graph");
+  }
+  {  // two contributions (the weight used twice): neither alone is the gradient
+    struct Twice : Mlp {
+      Twice() : Mlp(xg::kFloat64, 8, kWide) {}
+      xg::Tensor forward(const xg::Tensor& x) override { return l2(xg::tanh(l1(x)) + xg::tanh(l1(x * 0.5))); }
+    } m, single;
+    for (const auto& [name, q] : m.named_parameters()) single.set_parameter(name, q.detach());
+    dist::DistributedDataParallel ddp(m, kStreamed);
+    nn::softmax_cross_entropy(ddp(mine), my_t).backward();
+    EXPECT_EQ(ddp.last_streamed_blocks(), 0);
+    nn::softmax_cross_entropy(single(x), t).backward();
+    EXPECT_LT(xg::test::max_abs_diff(m.l1.W.grad(), single.l1.W.grad()), 1e-13);
+  }
 }
 
 TEST(DDP, DifferentSeedsEndEqualAfterConstruction) {
@@ -96,6 +176,28 @@ TEST(DDP, NoSyncAccumulationEqualsTheLargeBatch) {
   }
   (nn::softmax_cross_entropy(ddp(xg::index_select(x, 0, rows(1))), xg::index_select(t, 0, rows(1))) * 0.5).backward();
   Mlp single(xg::kFloat64);
+  for (const auto& [name, q] : m.named_parameters()) single.set_parameter(name, q.detach());
+  nn::softmax_cross_entropy(single(x), t).backward();
+  const auto a = m.parameters(), b = single.parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_LT(xg::test::max_abs_diff(a[i].grad(), b[i].grad()), 1e-13);
+}
+
+TEST(DDP, NoSyncAccumulationThenStreamedRowsEqualTheLargeBatch) {
+  // The streamed blocks add what the no_sync backward accumulated to this backward's rows.
+  const int p = dist::world_size();
+  auto [x, t] = data(xg::kFloat64, 4 * p, kWide);
+  Mlp m(xg::kFloat64, 8, kWide);
+  dist::DistributedDataParallel ddp(m, kStreamed);
+  // Micro-batch k of rank r: rows 2kp + 2r and the next; all of them make the batch.
+  const auto part = [&](std::int64_t k) { return xg::narrow(x, 0, 2 * k * p + 2 * dist::rank(), 2); };
+  const auto labels = [&](std::int64_t k) { return xg::narrow(t, 0, 2 * k * p + 2 * dist::rank(), 2); };
+  {
+    auto guard = ddp.no_sync();
+    (nn::softmax_cross_entropy(ddp(part(0)), labels(0)) * 0.5).backward();
+  }
+  (nn::softmax_cross_entropy(ddp(part(1)), labels(1)) * 0.5).backward();
+  EXPECT_EQ(ddp.last_streamed_blocks(), 3);
+  Mlp single(xg::kFloat64, 8, kWide);
   for (const auto& [name, q] : m.named_parameters()) single.set_parameter(name, q.detach());
   nn::softmax_cross_entropy(single(x), t).backward();
   const auto a = m.parameters(), b = single.parameters();

@@ -175,6 +175,18 @@ class DDPOptions {
   /// Broadcast buffers (running statistics) from rank 0 before each forward, as PyTorch.
   DDPOptions& broadcast_buffers(bool v) { broadcast_buffers_ = v; return *this; }
   bool broadcast_buffers() const { return broadcast_buffers_; }
+  /// The gradient backward produces last (the first registered parameter's: the first
+  /// layer's weight) is all-reduced in row blocks of about this size, each started as soon
+  /// as the product computing it has finished those rows, so little of it is left to wait
+  /// for after backward (0: whole, in a bucket). It applies to a float matrix gradient of at
+  /// least two blocks, where an operation can hand its rows over (linear, matmul); elsewhere,
+  /// and under no_sync, the gradient goes whole as before. The default (negative) is 1 MB
+  /// where every rank has a core to spare for its communication thread (the cores it may run
+  /// on, shared with the other ranks of its machine when it is not bound, at least
+  /// get_num_threads() + 1), else 0: measured on cores the ranks' compute threads fill, the
+  /// overlap made steps slower, not faster (docs/design.md).
+  DDPOptions& stream_block_mb(double v) { stream_block_mb_ = v; return *this; }
+  double stream_block_mb() const { return stream_block_mb_; }
 
   // Older spellings, kept for existing code.
   DDPOptions& set_bucket_cap_mb(double v) { return bucket_cap_mb(v); }
@@ -183,6 +195,7 @@ class DDPOptions {
  private:
   double bucket_cap_mb_ = 25.0;
   bool broadcast_buffers_ = true;
+  double stream_block_mb_ = -1.0;
 };
 
 struct Reducer;  // private: distributed/ddp.cpp
@@ -221,8 +234,12 @@ class DistributedDataParallel : public nn::Module {
   /// How long the last synchronised backward waited for the all-reduces once its last
   /// gradient was in (what overlap did not hide), in milliseconds.
   double last_sync_wait_ms() const;
-  /// The buckets' sizes in elements (reverse registration order), for tests and tuning.
+  /// The buckets' sizes in elements (reverse registration order), for tests and tuning. A
+  /// gradient streamed in row blocks (DDPOptions::stream_block_mb) is in none.
   std::vector<std::int64_t> bucket_sizes() const;
+  /// How many row blocks of the streamed gradient the last synchronised backward started
+  /// all-reducing while it computed them (0: none streamed).
+  int last_streamed_blocks() const;
 
  private:
   nn::Module& module_;
