@@ -56,6 +56,16 @@ Tensor Tensor::to(Dtype dtype) const {
                 [](Node& n, const Tensor& gy) { return tensor_list{gy.to(n.input_meta(0).dtype)}; });
 }
 
+Tensor Tensor::to(Device device) const {
+  detail::check_device(device, "to");
+  if (device.type() == this->device().type()) return *this;  // one device of each type so far
+  fail("to: moving a tensor from ", this->device().str(), " to ", device.str(), " needs the CUDA backend");
+}
+
+Tensor Tensor::to(Device device, Dtype dtype) const { return to(device).to(dtype); }
+Tensor Tensor::cpu() const { return to(Device(kCPU)); }
+Tensor Tensor::cuda() const { return to(Device(kCUDA)); }
+
 namespace {
 
 // In-place updates are not recorded; on a tensor the graph needs they would silently

@@ -172,6 +172,19 @@ void Module::to(Dtype dtype) {
   }
 }
 
+void Module::to(Device device) {
+  detail::check_device(device, "Module::to");
+  for (auto& [name, t] : state())
+    if (t.device().type() != device.type())
+      fail("Module::to: moving parameter '", name, "' from ", t.device().str(), " to ", device.str(),
+           " needs the CUDA backend");
+}
+
+void Module::to(Device device, Dtype dtype) {
+  to(device);
+  to(dtype);
+}
+
 void Module::requires_grad_(bool requires_grad) {
   for (auto& [name, t] : named_parameters()) t.requires_grad_(requires_grad);
 }

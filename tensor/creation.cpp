@@ -9,8 +9,13 @@ namespace xg {
 
 using detail::make_tensor;
 
-Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype) {
+using detail::checked_dtype;
+using detail::like;
+using detail::with_grad;
+
+Tensor tensor(const std::vector<double>& values, const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("tensor");
+  const Dtype dtype = checked_dtype(options, kFloat32, "tensor");
   const auto n = shape_numel(shape);
   if (n != static_cast<std::int64_t>(values.size()))
     fail("tensor: ", values.size(), " values do not fill shape ", detail::shape_str(shape), " (", n,
@@ -21,7 +26,7 @@ Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype
     T* p = t.data<T>();
     for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(values[i]);
   });
-  return t;
+  return with_grad(t, options);
 }
 
 namespace {
@@ -47,22 +52,24 @@ void flatten_into(const NestedList& list, std::vector<double>& out, Shape& shape
 
 }  // namespace
 
-Tensor tensor(const NestedList& values, Dtype dtype) {
+Tensor tensor(const NestedList& values, const TensorOptions& options) {
   std::vector<double> flat;
   Shape shape;
   flatten_into(values, flat, shape, 0);
-  return tensor(flat, shape, dtype);
+  return tensor(flat, shape, options);
 }
 
-Tensor scalar_tensor(double value, Dtype dtype) { return full({}, value, dtype); }
+Tensor scalar_tensor(double value, const TensorOptions& options) { return full({}, value, options); }
 
-Tensor empty(const Shape& shape, Dtype dtype) {
+Tensor empty(const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("empty");
-  return make_tensor(shape, dtype);
+  const Dtype dtype = checked_dtype(options, kFloat32, "empty");
+  return with_grad(make_tensor(shape, dtype), options);
 }
 
-Tensor full(const Shape& shape, double value, Dtype dtype) {
+Tensor full(const Shape& shape, double value, const TensorOptions& options) {
   detail::CallScope call("full");
+  const Dtype dtype = checked_dtype(options, kFloat32, detail::call_or("full"));
   // Converting a double outside int64's range is undefined behaviour, not a wrap-around.
   if (dtype == kInt64 && !(value == std::trunc(value) && value >= -0x1p63 && value < 0x1p63))
     fail(detail::call_or("full"), ": value ", value, " is not an int64 (an integer in [-2^63, 2^63))");
@@ -73,25 +80,28 @@ Tensor full(const Shape& shape, double value, Dtype dtype) {
     const T v = static_cast<T>(value);
     for (std::int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = v;
   });
-  return t;
+  return with_grad(t, options);
 }
 
-Tensor zeros(const Shape& shape, Dtype dtype) {
+Tensor zeros(const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("zeros");
-  return full(shape, 0.0, dtype);
+  return full(shape, 0.0, options);
 }
-Tensor ones(const Shape& shape, Dtype dtype) {
+Tensor ones(const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("ones");
-  return full(shape, 1.0, dtype);
+  return full(shape, 1.0, options);
 }
-Tensor zeros_like(const Tensor& x) { return zeros(x.shape(), x.dtype()); }
-Tensor ones_like(const Tensor& x) { return ones(x.shape(), x.dtype()); }
-Tensor full_like(const Tensor& x, double value) { return full(x.shape(), value, x.dtype()); }
+Tensor zeros_like(const Tensor& x, const TensorOptions& options) { return zeros(x.shape(), like(x, options)); }
+Tensor ones_like(const Tensor& x, const TensorOptions& options) { return ones(x.shape(), like(x, options)); }
+Tensor full_like(const Tensor& x, double value, const TensorOptions& options) {
+  return full(x.shape(), value, like(x, options));
+}
 
-Tensor arange(double start, double stop, double step, Dtype dtype) {
+Tensor arange(double start, double stop, double step, const TensorOptions& options) {
   if (step == 0 || !std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step))
     fail("arange: start ", start, ", stop ", stop, ", step ", step, " do not define a range");
   detail::CallScope call("arange");
+  const Dtype dtype = checked_dtype(options, kInt64, "arange");
   // The count in double first: a range of more than 2^62 elements is refused, not cast (UB).
   const double count = std::ceil((stop - start) / step);
   if (!(count < 4.6e18)) fail("arange: start ", start, ", stop ", stop, ", step ", step, " give ", count, " elements");
@@ -103,21 +113,22 @@ Tensor arange(double start, double stop, double step, Dtype dtype) {
     T* p = t.data<T>();
     for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
   });
-  return t;
+  return with_grad(t, options);
 }
 
-Tensor arange(double stop, Dtype dtype) { return arange(0.0, stop, 1.0, dtype); }
+Tensor arange(double stop, const TensorOptions& options) { return arange(0.0, stop, 1.0, options); }
 
-Tensor eye(std::int64_t n, Dtype dtype) {
+Tensor eye(std::int64_t n, const TensorOptions& options) {
   detail::CallScope call("eye");
   if (n < 0) fail("eye: n must be non-negative, got ", n);
+  const Dtype dtype = checked_dtype(options, kFloat32, "eye");
   Tensor t = zeros({n, n}, dtype);
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = t.data<T>();
     for (std::int64_t i = 0; i < n; ++i) p[i * n + i] = T(1);
   });
-  return t;
+  return with_grad(t, options);
 }
 
 }  // namespace xg

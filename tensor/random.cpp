@@ -7,6 +7,7 @@
 #include <xgrad/random.h>
 
 #include "tensor/checked.h"
+#include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
@@ -112,35 +113,39 @@ static Tensor fill_random(const Shape& shape, Dtype dtype, Draw draw) {
   return t;
 }
 
-Tensor rand(const Shape& shape, Dtype dtype) {
+Tensor rand(const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("rand");
+  const Dtype dtype = detail::checked_dtype(options, kFloat32, "rand");
   if (!is_floating(dtype)) fail("rand: dtype must be float32 or float64, got ", dtype_name(dtype));
   Lease g;
-  return fill_random(shape, dtype, [&] { return (*g).uniform(); });
+  return detail::with_grad(fill_random(shape, dtype, [&] { return (*g).uniform(); }), options);
 }
 
-Tensor randn(const Shape& shape, Dtype dtype) {
+Tensor randn(const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("randn");
+  const Dtype dtype = detail::checked_dtype(options, kFloat32, "randn");
   if (!is_floating(dtype)) fail("randn: dtype must be float32 or float64, got ", dtype_name(dtype));
   Lease g;
-  return fill_random(shape, dtype, [&] { return (*g).normal(); });
+  return detail::with_grad(fill_random(shape, dtype, [&] { return (*g).normal(); }), options);
 }
 
-Tensor rand_like(const Tensor& x) { return rand(x.shape(), x.dtype()); }
-Tensor randn_like(const Tensor& x) { return randn(x.shape(), x.dtype()); }
+Tensor rand_like(const Tensor& x, const TensorOptions& options) { return rand(x.shape(), detail::like(x, options)); }
+Tensor randn_like(const Tensor& x, const TensorOptions& options) { return randn(x.shape(), detail::like(x, options)); }
 
-Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Dtype dtype) {
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("randint");
+  const Dtype dtype = detail::checked_dtype(options, kInt64, "randint");
   if (high <= low) fail("randint: empty range [", low, ", ", high, ")");
   Lease g;
   const auto span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);  // no signed overflow
-  return fill_random(shape, dtype, [&] {
+  return detail::with_grad(fill_random(shape, dtype, [&] {
     return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + (*g).below(span));
-  });
+  }), options);
 }
 
-Tensor randperm(std::int64_t n) {
+Tensor randperm(std::int64_t n, const TensorOptions& options) {
   detail::CallScope call("randperm");
+  const Dtype dtype = detail::checked_dtype(options, kInt64, "randperm");
   if (n < 0) fail("randperm: negative length ", n);
   Tensor t = arange(static_cast<double>(n));
   auto* p = t.data<std::int64_t>();
@@ -148,7 +153,7 @@ Tensor randperm(std::int64_t n) {
   // Fisher-Yates.
   for (std::int64_t i = n - 1; i > 0; --i)
     std::swap(p[i], p[static_cast<std::int64_t>((*g).below(static_cast<std::uint64_t>(i + 1)))]);
-  return t;
+  return detail::with_grad(dtype == kInt64 ? t : kernel::cast(t, dtype), options);
 }
 
 }  // namespace xg

@@ -280,6 +280,7 @@ const Shape& Tensor::shape() const { return checked(impl_, "shape").shape; }
 std::int64_t Tensor::dim() const { return static_cast<std::int64_t>(shape().size()); }
 std::int64_t Tensor::numel() const { return checked(impl_, "numel").numel; }
 Dtype Tensor::dtype() const { return checked(impl_, "dtype").dtype; }
+Device Tensor::device() const { return checked(impl_, "device").storage->device; }
 
 std::int64_t Tensor::size(std::int64_t axis) const {
   if (dim() == 0) fail("size: a 0-d tensor has no axes");

@@ -23,6 +23,7 @@ struct Storage {
 
   void* data = nullptr;
   std::size_t nbytes = 0;
+  Device device;  // where `data` lives; the CPU in a build without the CUDA backend
   std::uint64_t version = 0;
   std::uint64_t serial = 0;  // creation order, process-wide: older storages have smaller serials
 };
@@ -59,6 +60,16 @@ struct TensorImpl {
     return static_cast<T*>(storage->data);
   }
 };
+
+/// Throws, naming `op`, unless this process can use `device` (before any work is done).
+void check_device(Device device, const char* op);
+/// What every creation function does with its options besides the dtype: the device is
+/// checked before any work (checked_dtype, which returns the dtype set or `fallback`), and
+/// requires_grad applied to the result (with_grad).
+Dtype checked_dtype(const TensorOptions& options, Dtype fallback, const char* op);
+Tensor with_grad(Tensor t, const TensorOptions& options);
+/// x's dtype and device where `options` sets none (the *_like functions).
+TensorOptions like(const Tensor& x, const TensorOptions& options);
 
 /// A fresh tensor with uninitialised storage.
 Tensor make_tensor(const Shape& shape, Dtype dtype);

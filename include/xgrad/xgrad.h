@@ -6,7 +6,9 @@
 #include <xgrad/data/csv.h>
 #include <xgrad/data/dataset.h>
 #include <xgrad/data/mnist.h>
+#include <xgrad/cuda.h>
 #include <xgrad/data/plot.h>
+#include <xgrad/device.h>
 #include <xgrad/dist.h>
 #include <xgrad/dtype.h>
 #include <xgrad/error.h>

@@ -64,6 +64,15 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(W.dtype(), xg::kFloat64);  // the same handle
   }
   {
+    // row: `net->to(device)`
+    Net net;
+    xg::optim::SGD opt(net.parameters(), 0.1);
+    const xg::Device device = xg::kCPU;
+    net.to(device);
+    EXPECT_EQ(net.fc.W.device(), device);
+    EXPECT_TRUE(opt.param_groups()[0].params[0].is_same(net.parameters()[0]));
+  }
+  {
     // row: `fc->weight = torch::randn(...)`
     Net net;
     net.set_parameter("fc.W", xg::ones({4, 2}));

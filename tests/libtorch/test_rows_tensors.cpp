@@ -71,6 +71,30 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(x.to(xg::kFloat64).dtype(), xg::kFloat64);
   }
   {
+    // row: `torch::Device device(torch::cuda::is_available() ? torch::kCUDA : torch::kCPU);`
+    xg::Device device(xg::cuda::is_available() ? xg::kCUDA : xg::kCPU);
+    EXPECT_EQ(device.is_cuda(), xg::cuda::is_available());
+    EXPECT_EQ(xg::Device("cuda:0").index(), 0);
+    EXPECT_EQ(xg::cuda::is_available(), xg::cuda::unavailable_reason().empty());
+  }
+  {
+    // row: `torch::zeros({2, 3}, torch::TensorOptions().dtype(torch::kFloat64).device(device).requires_grad(true))`, `torch::dtype(torch::kFloat64)`
+    const xg::Device device = xg::kCPU;
+    auto z = xg::zeros({2, 3}, xg::TensorOptions().dtype(xg::kFloat64).device(device).requires_grad(true));
+    EXPECT_TRUE(z.requires_grad());
+    EXPECT_EQ(z.dtype(), xg::kFloat64);
+    EXPECT_EQ(xg::ones({2}, xg::dtype(xg::kFloat64)).dtype(), xg::kFloat64);
+    EXPECT_EQ(xg::zeros_like(z).dtype(), xg::kFloat64);
+  }
+  {
+    // row: `x.to(device)`, `x.device()`, `x.is_cuda()`, `x.cpu()`
+    const xg::Device device = xg::kCPU;
+    EXPECT_TRUE(x.to(device).is_same(x));
+    EXPECT_EQ(x.device(), device);
+    EXPECT_FALSE(x.is_cuda());
+    EXPECT_TRUE(x.cpu().is_same(x));
+  }
+  {
     // row: `x.data_ptr<float>()`
     EXPECT_EQ(x.data<float>()[0], x.to_vector<float>()[0]);
   }

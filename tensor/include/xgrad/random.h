@@ -57,13 +57,13 @@ class GeneratorGuard {
   Generator* previous_;
 };
 
-/// Uniform on [0, 1).
-Tensor rand(const Shape& shape, Dtype dtype = kFloat32);
+/// Uniform on [0, 1) (float32 unless a dtype is given).
+Tensor rand(const Shape& shape, const TensorOptions& options = {});
 /// Standard normal.
-Tensor randn(const Shape& shape, Dtype dtype = kFloat32);
-/// Uniform integers in [low, high).
-Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Dtype dtype = kInt64);
+Tensor randn(const Shape& shape, const TensorOptions& options = {});
+/// Uniform integers in [low, high) (int64 unless a dtype is given).
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& options = {});
 /// A random permutation of 0..n-1 (int64).
-Tensor randperm(std::int64_t n);
+Tensor randperm(std::int64_t n, const TensorOptions& options = {});
 
 }  // namespace xg

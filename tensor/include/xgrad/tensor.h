@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include <xgrad/device.h>
 #include <xgrad/dtype.h>
 #include <xgrad/error.h>
 
@@ -50,6 +51,10 @@ class Tensor {
   std::int64_t dim() const;
   std::int64_t numel() const;
   Dtype dtype() const;
+  /// Where the elements live (the CPU in a build without the CUDA backend).
+  Device device() const;
+  bool is_cpu() const { return device().is_cpu(); }
+  bool is_cuda() const { return device().is_cuda(); }
   /// The value of a one-element tensor, as double.
   double item() const;
   /// The value of a one-element tensor as T (libtorch's `item<float>()`, `item<int64_t>()`).
@@ -94,6 +99,13 @@ class Tensor {
   Tensor clone() const;
   /// Converts the dtype (differentiable between float types); returns *this if equal.
   Tensor to(Dtype dtype) const;
+  /// Moves to `device` (differentiable: the gradient flows back to this device); returns
+  /// *this when already there. A device this process cannot use is an xg::Error.
+  Tensor to(Device device) const;
+  Tensor to(Device device, Dtype dtype) const;
+  /// to(kCPU) and to(kCUDA).
+  Tensor cpu() const;
+  Tensor cuda() const;
   /// Storage version, bumped by every in-place operation.
   std::uint64_t version() const;
 
@@ -250,8 +262,11 @@ struct NamedTensor : std::pair<std::string, Tensor> {
 };
 
 // ---- creation ----
+// Each takes TensorOptions (libtorch's), to which a Dtype, a Device or a DeviceType converts:
+// `zeros(shape, kFloat64)`, `zeros(shape, kCUDA)`, `zeros(shape, dtype(kFloat64).requires_grad())`.
+// The dtype defaults to float32 unless a function says otherwise; the device to the CPU.
 /// A tensor from values and a shape: `xg::tensor(values, {3, 4}, xg::kFloat64)`.
-Tensor tensor(const std::vector<double>& values, const Shape& shape, Dtype dtype = kFloat32);
+Tensor tensor(const std::vector<double>& values, const Shape& shape, const TensorOptions& options = {});
 /// A braced list of numbers, nested to any depth: `{{1, 2}, {3, 4}}`. One recursive type
 /// (rather than an overload per depth) keeps `{{1}, {2}}` unambiguous: a 2x1 matrix.
 class NestedList {
@@ -269,25 +284,26 @@ class NestedList {
 };
 
 /// A tensor from nested braced lists: `xg::tensor({{1, 2}, {3, 4}})`; ragged lists throw.
-Tensor tensor(const NestedList& values, Dtype dtype = kFloat32);
+Tensor tensor(const NestedList& values, const TensorOptions& options = {});
 /// A 0-d tensor holding one value.
-Tensor scalar_tensor(double value, Dtype dtype = kFloat32);
+Tensor scalar_tensor(double value, const TensorOptions& options = {});
 /// Uninitialised storage of the given shape (the fastest creation; contents are unspecified).
-Tensor empty(const Shape& shape, Dtype dtype = kFloat32);
-Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
-Tensor ones(const Shape& shape, Dtype dtype = kFloat32);
-Tensor full(const Shape& shape, double value, Dtype dtype = kFloat32);
-Tensor zeros_like(const Tensor& x);
-Tensor ones_like(const Tensor& x);
-Tensor full_like(const Tensor& x, double value);
-/// Uniform [0, 1) / standard normal values of x's shape and dtype (float).
-Tensor rand_like(const Tensor& x);
-Tensor randn_like(const Tensor& x);
+Tensor empty(const Shape& shape, const TensorOptions& options = {});
+Tensor zeros(const Shape& shape, const TensorOptions& options = {});
+Tensor ones(const Shape& shape, const TensorOptions& options = {});
+Tensor full(const Shape& shape, double value, const TensorOptions& options = {});
+/// x's shape, and x's dtype and device unless `options` sets them.
+Tensor zeros_like(const Tensor& x, const TensorOptions& options = {});
+Tensor ones_like(const Tensor& x, const TensorOptions& options = {});
+Tensor full_like(const Tensor& x, double value, const TensorOptions& options = {});
+/// Uniform [0, 1) / standard normal values of x's shape, dtype (float) and device.
+Tensor rand_like(const Tensor& x, const TensorOptions& options = {});
+Tensor randn_like(const Tensor& x, const TensorOptions& options = {});
 /// start, start+step, ... < stop (numpy's arange); int64 unless a dtype is given.
-Tensor arange(double start, double stop, double step = 1.0, Dtype dtype = kInt64);
-Tensor arange(double stop, Dtype dtype = kInt64);
+Tensor arange(double start, double stop, double step = 1.0, const TensorOptions& options = {});
+Tensor arange(double stop, const TensorOptions& options = {});
 /// n x n identity.
-Tensor eye(std::int64_t n, Dtype dtype = kFloat32);
+Tensor eye(std::int64_t n, const TensorOptions& options = {});
 
 /// numpy-style printing: values, then shape and dtype.
 std::ostream& operator<<(std::ostream& os, const Tensor& x);

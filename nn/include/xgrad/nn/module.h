@@ -188,6 +188,10 @@ class Module {
   bool is_training() const { return training_; }
   /// Converts every parameter and buffer to `dtype` in place (handles stay valid).
   void to(Dtype dtype);
+  /// Moves every parameter and buffer to `device` in place (handles stay valid, so an
+  /// optimizer built before the move keeps working), as libtorch's module->to(device).
+  void to(Device device);
+  void to(Device device, Dtype dtype);
   /// Freezes (false) or unfreezes (true) every parameter.
   void requires_grad_(bool requires_grad);
 

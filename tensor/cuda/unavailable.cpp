@@ -1,0 +1,26 @@
+// xg::cuda in a build without the CUDA backend: nothing is available, and the calls that
+// need a device say why.
+#include <xgrad/detail/format.h>
+
+#include <xgrad/cuda.h>
+#include <xgrad/error.h>
+
+namespace xg::cuda {
+
+namespace {
+[[noreturn]] void unavailable(const char* op) {
+  fail("xg::cuda::", op, ": CUDA is not available (built without CUDA)");
+}
+}  // namespace
+
+bool is_available() { return false; }
+std::string unavailable_reason() { return "built without CUDA"; }
+int device_count() { return 0; }
+void synchronize() { unavailable("synchronize"); }
+void manual_seed(std::uint64_t) {}
+std::size_t memory_allocated() { unavailable("memory_allocated"); }
+std::size_t max_memory_allocated() { unavailable("max_memory_allocated"); }
+std::size_t memory_reserved() { unavailable("memory_reserved"); }
+void empty_cache() {}
+
+}  // namespace xg::cuda

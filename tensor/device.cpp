@@ -1,0 +1,78 @@
+// Device and TensorOptions, and the one check every creation and move makes before work:
+// is the device asked for one this process can use.
+#include <xgrad/detail/format.h>
+
+#include <ostream>
+
+#include <xgrad/cuda.h>
+#include <xgrad/device.h>
+
+#include "tensor/tensor_impl.h"
+
+namespace xg {
+
+Device::Device(DeviceType type, int index) : type_(type), index_(index) {
+  if (index < -1) fail("Device: index ", index, " is negative");
+  if (type == DeviceType::CPU && index > 0) fail("Device: the CPU has no index ", index, " (only cpu or cpu:0)");
+}
+
+Device::Device(const std::string& spec) : type_(DeviceType::CPU), index_(-1) {
+  const auto colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon);
+  if (kind == "cuda") type_ = DeviceType::CUDA;
+  else if (kind != "cpu") fail("Device: '", spec, "' is not a device (expected cpu, cuda or cuda:N)");
+  if (colon == std::string::npos) return;
+  const std::string digits = spec.substr(colon + 1);
+  if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos)
+    fail("Device: '", spec, "' has no valid index after ':' (expected cpu, cuda or cuda:N)");
+  *this = Device(type_, std::stoi(digits));
+}
+
+std::string Device::str() const {
+  std::string s = is_cuda() ? "cuda" : "cpu";
+  return has_index() ? s + ":" + std::to_string(index_) : s;
+}
+
+std::ostream& operator<<(std::ostream& os, const Device& device) { return os << device.str(); }
+
+TensorOptions TensorOptions::dtype(Dtype dtype) const {
+  TensorOptions o = *this;
+  o.dtype_ = dtype;
+  return o;
+}
+TensorOptions TensorOptions::device(Device device) const {
+  TensorOptions o = *this;
+  o.device_ = device;
+  return o;
+}
+TensorOptions TensorOptions::requires_grad(bool requires_grad) const {
+  TensorOptions o = *this;
+  o.requires_grad_ = requires_grad;
+  return o;
+}
+
+void detail::check_device(Device device, const char* op) {
+  if (device.is_cpu()) return;
+  if (!cuda::is_available())
+    fail(op, ": cannot use ", device.str(), ": CUDA is not available (", cuda::unavailable_reason(),
+         "); xg::cuda::is_available() says so before you ask");
+  if (device.index() >= cuda::device_count())
+    fail(op, ": cannot use ", device.str(), ": this process sees ", cuda::device_count(), " CUDA device(s)");
+}
+
+Dtype detail::checked_dtype(const TensorOptions& options, Dtype fallback, const char* op) {
+  check_device(options.device(), op);
+  return options.dtype_or(fallback);
+}
+
+Tensor detail::with_grad(Tensor t, const TensorOptions& options) {
+  if (options.requires_grad()) t.requires_grad_();
+  return t;
+}
+
+TensorOptions detail::like(const Tensor& x, const TensorOptions& options) {
+  const TensorOptions o = options.has_dtype() ? options : options.dtype(x.dtype());
+  return options.has_device() ? o : o.device(x.device());
+}
+
+}  // namespace xg

@@ -1,0 +1,33 @@
+// xg::cuda: is there a GPU, and the device-wide calls libtorch users know (torch::cuda::*).
+// Present in every build; in a build without CUDA, is_available() is false and says why.
+// No CUDA header is reachable from here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace xg::cuda {
+
+/// True when this build has the CUDA backend and the machine has a driver and a device.
+bool is_available();
+/// Why is_available() is false: "built without CUDA", "no CUDA driver (...)", "no CUDA
+/// device"; empty when it is true.
+std::string unavailable_reason();
+/// CUDA devices this process can use (0 when is_available() is false).
+int device_count();
+/// Waits until all work queued on the GPU has finished (an xg::Error without CUDA).
+void synchronize();
+/// Seeds the CUDA generators; ignored without CUDA, as libtorch's (xg::manual_seed seeds
+/// every device).
+void manual_seed(std::uint64_t seed);
+/// Bytes of device memory held by tensors now / at most since the start (an xg::Error
+/// without CUDA).
+std::size_t memory_allocated();
+std::size_t max_memory_allocated();
+/// Bytes the caching allocator holds from the driver, in use or cached for reuse.
+std::size_t memory_reserved();
+/// Returns cached, unused device memory to the driver (nothing to do without CUDA).
+void empty_cache();
+
+}  // namespace xg::cuda

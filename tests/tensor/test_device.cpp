@@ -1,0 +1,113 @@
+// Devices and TensorOptions (libtorch's names and meanings), in every build: what works on the
+// CPU, and the errors a device this process cannot use gives. Tests that need a GPU live with
+// the CUDA backend and skip without one.
+#include <sstream>
+
+#include "test_util.h"
+
+TEST(Device, ParsesPrintsAndCompares) {
+  EXPECT_EQ(xg::Device("cpu"), xg::Device(xg::kCPU));
+  EXPECT_EQ(xg::Device("cuda:1").index(), 1);
+  EXPECT_TRUE(xg::Device("cuda:1").is_cuda());
+  EXPECT_EQ(xg::Device("cuda").str(), "cuda");
+  EXPECT_EQ(xg::Device(xg::kCUDA, 0).str(), "cuda:0");
+  EXPECT_FALSE(xg::Device("cuda").has_index());
+  EXPECT_NE(xg::Device("cuda"), xg::Device("cuda:0"));  // as libtorch: index -1 is not 0
+  std::ostringstream os;
+  os << xg::Device("cuda:2");
+  EXPECT_EQ(os.str(), "cuda:2");
+  const xg::Device implicit = xg::kCUDA;  // implicit from a DeviceType, as libtorch
+  EXPECT_EQ(implicit.type(), xg::DeviceType::CUDA);
+}
+
+TEST(Device, RefusesSpecsThatAreNotDevices) {
+  EXPECT_XG_ERROR(xg::Device("gpu"), "Device: 'gpu' is not a device (expected cpu, cuda or cuda:N)");
+  EXPECT_XG_ERROR(xg::Device("cuda:"), "Device: 'cuda:' has no valid index");
+  EXPECT_XG_ERROR(xg::Device("cuda:x1"), "'cuda:x1' has no valid index");
+  EXPECT_XG_ERROR(xg::Device("cuda:99999999999"), "'cuda:99999999999' has no valid index");
+  EXPECT_XG_ERROR(xg::Device(xg::kCUDA, -2), "Device: index -2 is negative");
+  EXPECT_XG_ERROR(xg::Device("cpu:1"), "the CPU has no index 1");
+}
+
+TEST(TensorOptions, CreationTakesDtypeDeviceAndRequiresGrad) {
+  const auto a = xg::zeros({2, 3}, xg::TensorOptions().dtype(xg::kFloat64).requires_grad(true));
+  EXPECT_EQ(a.dtype(), xg::kFloat64);
+  EXPECT_TRUE(a.requires_grad());
+  EXPECT_TRUE(a.is_leaf());
+  EXPECT_TRUE(a.is_cpu());
+  EXPECT_FALSE(a.is_cuda());
+  EXPECT_EQ(a.device(), xg::Device(xg::kCPU));
+  // The spellings that compiled before, and libtorch's shorthands.
+  EXPECT_EQ(xg::ones({2}, xg::kFloat64).dtype(), xg::kFloat64);
+  EXPECT_EQ(xg::ones({2}, xg::kCPU).dtype(), xg::kFloat32);
+  EXPECT_EQ(xg::full({2}, 3.0, xg::dtype(xg::kInt64)).to_vector<std::int64_t>(), (std::vector<std::int64_t>{3, 3}));
+  EXPECT_TRUE(xg::randn({3}, xg::requires_grad()).requires_grad());
+  EXPECT_EQ(xg::randn({3}, xg::device(xg::kCPU).dtype(xg::kFloat64)).dtype(), xg::kFloat64);
+  // Each function's own default dtype stays when the options set none.
+  EXPECT_EQ(xg::arange(4.0, xg::kCPU).dtype(), xg::kInt64);
+  EXPECT_EQ(xg::randint(0, 3, {2}, xg::TensorOptions()).dtype(), xg::kInt64);
+  EXPECT_EQ(xg::randperm(4, xg::kFloat64).dtype(), xg::kFloat64);
+  EXPECT_EQ(xg::eye(2, xg::requires_grad()).sum().item(), 2.0);
+  EXPECT_EQ(xg::tensor({{1, 2}}, xg::dtype(xg::kFloat64).requires_grad(true)).grad_fn_name(), "");
+  // An integer tensor cannot require grad, whichever way it is asked.
+  EXPECT_XG_ERROR(xg::zeros({2}, xg::dtype(xg::kInt64).requires_grad(true)), "int64");
+}
+
+TEST(TensorOptions, LikeFunctionsKeepTheInputsDtypeAndDeviceUnlessSet) {
+  const auto x = xg::ones({2, 2}, xg::kFloat64);
+  EXPECT_EQ(xg::zeros_like(x).dtype(), xg::kFloat64);
+  EXPECT_EQ(xg::full_like(x, 2.0, xg::kFloat32).dtype(), xg::kFloat32);
+  EXPECT_EQ(xg::rand_like(x).device(), x.device());
+  EXPECT_TRUE(xg::randn_like(x, xg::requires_grad()).requires_grad());
+  EXPECT_EQ(xg::ones_like(x, xg::kCPU).dtype(), xg::kFloat64);
+}
+
+TEST(Cuda, AvailabilityComesWithAReason) {
+  if (xg::cuda::is_available()) {
+    EXPECT_EQ(xg::cuda::unavailable_reason(), "");
+    EXPECT_GE(xg::cuda::device_count(), 1);
+    GTEST_SKIP() << "a CUDA device is present: the errors below are for machines without one";
+  }
+  EXPECT_FALSE(xg::cuda::unavailable_reason().empty());
+  EXPECT_EQ(xg::cuda::device_count(), 0);
+  const std::string why = xg::cuda::unavailable_reason();
+  // Creation, moves and device calls name the operation, the device and the reason, before any work.
+  EXPECT_XG_ERROR(xg::zeros({2}, xg::kCUDA), "zeros: cannot use cuda: CUDA is not available (" + why + ")");
+  EXPECT_XG_ERROR(xg::randn({2}, xg::Device("cuda:0")), "randn: cannot use cuda:0: CUDA is not available");
+  EXPECT_XG_ERROR(xg::arange(3.0, xg::device(xg::kCUDA)), "arange: cannot use cuda");
+  EXPECT_XG_ERROR(xg::tensor({1, 2}, xg::kCUDA), "tensor: cannot use cuda");
+  const auto x = xg::ones({2});
+  EXPECT_XG_ERROR(x.to(xg::kCUDA), "to: cannot use cuda: CUDA is not available");
+  EXPECT_XG_ERROR(x.cuda(), "to: cannot use cuda");
+  EXPECT_XG_ERROR(x.to(xg::kCUDA, xg::kFloat64), "to: cannot use cuda");
+  EXPECT_XG_ERROR(xg::zeros_like(x, xg::kCUDA), "zeros: cannot use cuda");
+  EXPECT_XG_ERROR(xg::cuda::synchronize(), "xg::cuda::synchronize: CUDA is not available");
+  EXPECT_XG_ERROR(xg::cuda::memory_allocated(), "xg::cuda::memory_allocated: CUDA is not available");
+  xg::cuda::empty_cache();   // nothing cached: nothing to do
+  xg::cuda::manual_seed(1);  // ignored without CUDA, as libtorch's
+}
+
+TEST(Cuda, TheUsualDeviceIdiomRunsOnTheCpu) {
+  // libtorch's `torch::Device device(torch::cuda::is_available() ? torch::kCUDA : torch::kCPU)`.
+  const xg::Device device(xg::cuda::is_available() ? xg::kCUDA : xg::kCPU);
+  auto x = xg::randn({4, 3}, xg::TensorOptions().device(device).requires_grad(true));
+  EXPECT_EQ(x.device(), device);
+  auto y = x.to(device);
+  EXPECT_TRUE(y.is_same(x));  // already there: the same tensor
+  EXPECT_TRUE(x.cpu().is_same(x));
+  const auto z = x.to(device, xg::kFloat64);
+  EXPECT_EQ(z.dtype(), xg::kFloat64);
+  z.sum().backward();  // differentiable through the dtype change
+  EXPECT_EQ(x.grad().sum().item(), 12.0);
+}
+
+TEST(Cuda, ModulesMoveInPlaceOrSayWhyNot) {
+  xg::nn::Linear layer(3, 2);
+  const auto weight = layer.W;
+  layer.to(xg::Device(xg::kCPU));
+  EXPECT_TRUE(layer.W.is_same(weight));
+  layer.to(xg::kCPU, xg::kFloat64);
+  EXPECT_EQ(layer.W.dtype(), xg::kFloat64);
+  EXPECT_TRUE(layer.W.is_same(weight));  // the same handle, as to(Dtype) keeps it
+  if (!xg::cuda::is_available()) EXPECT_XG_ERROR(layer.to(xg::kCUDA), "Module::to: cannot use cuda");
+}
