@@ -215,7 +215,7 @@ tensor_list root_gradients(const tensor_list& roots, const tensor_list& grads, c
              " of shape ", detail::shape_str(r.shape()));
       out[i] = grads[i].dtype() == r.dtype() ? grads[i] : grads[i].to(r.dtype());
     } else if (r.numel() == 1) {
-      out[i] = ones(r.shape(), r.dtype());
+      out[i] = ones(r.shape(), TensorOptions(r.dtype()).device(r.device()));
     } else {
       fail(op, ": grad can be implicitly created only for a one-element tensor, got shape ",
            detail::shape_str(r.shape()), "; pass a gradient of that shape");

@@ -9,6 +9,7 @@
 
 #include "autograd/graph.h"
 #include "autograd/write_journal.h"
+#include "tensor/cuda/runtime.h"
 #include "tensor/kernels.h"
 
 namespace xg {
@@ -58,8 +59,11 @@ Tensor Tensor::to(Dtype dtype) const {
 
 Tensor Tensor::to(Device device) const {
   detail::check_device(device, "to");
-  if (device.type() == this->device().type()) return *this;  // one device of each type so far
-  fail("to: moving a tensor from ", this->device().str(), " to ", device.str(), " needs the CUDA backend");
+  const Device from = this->device(), target = detail::gpu::resolve(device);
+  if (target == from) return *this;
+  // The gradient goes back where the tensor came from (recorded, so to every order).
+  return record("to", {*this}, detail::copy_to(*this, target, "to"), {},
+                [from](Node&, const Tensor& gy) { return tensor_list{gy.to(from)}; });
 }
 
 Tensor Tensor::to(Device device, Dtype dtype) const { return to(device).to(dtype); }
@@ -115,8 +119,16 @@ Tensor& Tensor::zero_() { return fill_(0.0); }
 
 Tensor& Tensor::copy_(const Tensor& src) {
   check_inplace(*this, &src, "copy_");
+  // Between devices (libtorch's copy_ allows it): the values are made on the source's
+  // device, then moved; the elementwise work itself needs a CPU source in this version.
   const Tensor b = kernel::broadcast_to(src.dtype() == dtype() ? src : kernel::cast(src, dtype()), shape(), "copy_");
-  std::memcpy(impl_->storage->data, b.impl()->storage->data, static_cast<std::size_t>(numel()) * dtype_size(dtype()));
+  if (!device().is_cpu() || !b.device().is_cpu()) {
+    detail::gpu::copy(impl_->storage->data, device(), b.impl()->storage->data, b.device(),
+                      static_cast<std::size_t>(numel()) * dtype_size(dtype()), "copy_");
+    ++impl_->storage->version;
+    return *this;
+  }
+  std::memcpy(impl_->storage->host(), b.impl()->storage->host(), static_cast<std::size_t>(numel()) * dtype_size(dtype()));
   ++impl_->storage->version;
   return *this;
 }

@@ -16,7 +16,7 @@ WriteJournal::WriteJournal() : previous_(t_journal), born_(detail::next_storage_
 
 WriteJournal::~WriteJournal() {
   for (auto it = saved_.rbegin(); it != saved_.rend(); ++it)
-    std::memcpy(it->storage->data, it->bytes.data(), it->bytes.size());
+    std::memcpy(it->storage->host(), it->bytes.data(), it->bytes.size());
   t_journal = previous_;
 }
 
@@ -26,7 +26,7 @@ void WriteJournal::note(const Tensor& t) {
   for (WriteJournal* j = t_journal; j; j = j->previous_) {
     if (storage->serial >= j->born_) continue;
     if (std::any_of(j->saved_.begin(), j->saved_.end(), [&](const Saved& s) { return s.storage == storage; })) continue;
-    const auto* p = static_cast<const unsigned char*>(storage->data);
+    const auto* p = static_cast<const unsigned char*>(storage->host());
     j->saved_.push_back({storage, std::vector<unsigned char>(p, p + storage->nbytes)});
   }
 }

@@ -11,7 +11,7 @@ using detail::make_tensor;
 
 using detail::checked_dtype;
 using detail::like;
-using detail::with_grad;
+using detail::finish_creation;
 
 Tensor tensor(const std::vector<double>& values, const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("tensor");
@@ -26,7 +26,7 @@ Tensor tensor(const std::vector<double>& values, const Shape& shape, const Tenso
     T* p = t.data<T>();
     for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(values[i]);
   });
-  return with_grad(t, options);
+  return finish_creation(t, options);
 }
 
 namespace {
@@ -64,7 +64,7 @@ Tensor scalar_tensor(double value, const TensorOptions& options) { return full({
 Tensor empty(const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("empty");
   const Dtype dtype = checked_dtype(options, kFloat32, "empty");
-  return with_grad(make_tensor(shape, dtype), options);
+  return finish_creation(make_tensor(shape, dtype), options);
 }
 
 Tensor full(const Shape& shape, double value, const TensorOptions& options) {
@@ -80,7 +80,7 @@ Tensor full(const Shape& shape, double value, const TensorOptions& options) {
     const T v = static_cast<T>(value);
     for (std::int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = v;
   });
-  return with_grad(t, options);
+  return finish_creation(t, options);
 }
 
 Tensor zeros(const Shape& shape, const TensorOptions& options) {
@@ -113,7 +113,7 @@ Tensor arange(double start, double stop, double step, const TensorOptions& optio
     T* p = t.data<T>();
     for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
   });
-  return with_grad(t, options);
+  return finish_creation(t, options);
 }
 
 Tensor arange(double stop, const TensorOptions& options) { return arange(0.0, stop, 1.0, options); }
@@ -128,7 +128,7 @@ Tensor eye(std::int64_t n, const TensorOptions& options) {
     T* p = t.data<T>();
     for (std::int64_t i = 0; i < n; ++i) p[i * n + i] = T(1);
   });
-  return with_grad(t, options);
+  return finish_creation(t, options);
 }
 
 }  // namespace xg

@@ -7,6 +7,7 @@
 #include <xgrad/cuda.h>
 #include <xgrad/device.h>
 
+#include "tensor/checked.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
@@ -65,7 +66,9 @@ Dtype detail::checked_dtype(const TensorOptions& options, Dtype fallback, const 
   return options.dtype_or(fallback);
 }
 
-Tensor detail::with_grad(Tensor t, const TensorOptions& options) {
+Tensor detail::finish_creation(Tensor t, const TensorOptions& options) {
+  // Made on the host, then copied: creation kernels on the GPU come with the others.
+  if (!options.device().is_cpu()) t = copy_to(t, options.device(), detail::call_or("tensor"));
   if (options.requires_grad()) t.requires_grad_();
   return t;
 }

@@ -9,6 +9,8 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 
+#include "tensor/checked.h"
+#include "tensor/cuda/runtime.h"
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
 #include "tensor/strided.h"
@@ -322,6 +324,12 @@ Tensor cast(const Tensor& x, Dtype dtype) {
 }
 
 Tensor copy(const Tensor& x) {
+  if (!x.device().is_cpu()) {  // device to device, in the device's stream order
+    Tensor y = make_tensor(x.shape(), x.dtype(), x.device());
+    detail::gpu::copy(y.impl()->storage->data, x.device(), x.impl()->storage->data, x.device(),
+                      static_cast<std::size_t>(x.numel()) * dtype_size(x.dtype()), detail::call_or("clone"));
+    return y;
+  }
   Tensor y = make_tensor(x.shape(), x.dtype());
   std::memcpy(y.impl()->storage->data, x.impl()->storage->data,
               static_cast<std::size_t>(x.numel()) * dtype_size(x.dtype()));

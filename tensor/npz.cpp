@@ -120,9 +120,10 @@ void save_npz(const NamedTensors& tensors, const std::string& path) {
   Bytes central;
   std::uint16_t count = 0;
   try {
-    for (const auto& [name, t] : tensors) {
+    for (const auto& [name, stored] : tensors) {
+      const Tensor t = detail::copy_to(stored, kCPU, "save_npz");  // a CUDA tensor's values, on the host
       const Bytes header = npy_header(t);
-      const auto* data = static_cast<const unsigned char*>(t.impl()->storage->data);
+      const auto* data = static_cast<const unsigned char*>(t.impl()->storage->host());
       const std::size_t nbytes = static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype());
       const std::string entry = name + ".npy";
       const std::uint64_t size64 = header.size() + nbytes;
@@ -317,7 +318,7 @@ Tensor parse_npy(const unsigned char* npy, std::size_t size, const std::string& 
       out[i] = v;
     }
   } else if (nbytes > 0) {
-    std::memcpy(t.impl()->storage->data, npy + data_start, nbytes);
+    std::memcpy(t.impl()->storage->host(), npy + data_start, nbytes);
   }
   return t;
 }

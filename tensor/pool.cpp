@@ -172,8 +172,8 @@ Tensor embed(const Tensor& x, const Shape& shape, const std::vector<std::int64_t
   const Shape dst_strides = detail::contiguous_strides(shape);
   const std::int64_t row = rank == 0 ? 1 : x.shape()[rank - 1];
   const std::size_t item = dtype_size(x.dtype());
-  const auto* src = static_cast<const char*>(x.impl()->storage->data);
-  auto* dst = static_cast<char*>(out.impl()->storage->data);
+  const auto* src = static_cast<const char*>(x.impl()->storage->host());
+  auto* dst = static_cast<char*>(out.impl()->storage->host());
   // Walk x's rows (every axis but the last) with a counter, copying each whole row.
   std::vector<std::int64_t> idx(static_cast<std::size_t>(std::max<std::int64_t>(rank - 1, 0)), 0);
   for (std::int64_t r = 0; r < x.numel() / row; ++r) {

@@ -95,6 +95,7 @@ std::ostream& operator<<(std::ostream& os, const Tensor& x) {
   else
     p.print(0, 0, 7);
   os << ", shape=" << detail::shape_str(x.shape()) << ", dtype=" << dtype_name(x.dtype());
+  if (!x.device().is_cpu()) os << ", device=" << x.device().str();
   if (x.requires_grad()) os << (x.is_leaf() ? ", requires_grad=true" : ", grad_fn=" + x.grad_fn_name());
   return os << ')';
 }

@@ -118,7 +118,7 @@ Tensor rand(const Shape& shape, const TensorOptions& options) {
   const Dtype dtype = detail::checked_dtype(options, kFloat32, "rand");
   if (!is_floating(dtype)) fail("rand: dtype must be float32 or float64, got ", dtype_name(dtype));
   Lease g;
-  return detail::with_grad(fill_random(shape, dtype, [&] { return (*g).uniform(); }), options);
+  return detail::finish_creation(fill_random(shape, dtype, [&] { return (*g).uniform(); }), options);
 }
 
 Tensor randn(const Shape& shape, const TensorOptions& options) {
@@ -126,7 +126,7 @@ Tensor randn(const Shape& shape, const TensorOptions& options) {
   const Dtype dtype = detail::checked_dtype(options, kFloat32, "randn");
   if (!is_floating(dtype)) fail("randn: dtype must be float32 or float64, got ", dtype_name(dtype));
   Lease g;
-  return detail::with_grad(fill_random(shape, dtype, [&] { return (*g).normal(); }), options);
+  return detail::finish_creation(fill_random(shape, dtype, [&] { return (*g).normal(); }), options);
 }
 
 Tensor rand_like(const Tensor& x, const TensorOptions& options) { return rand(x.shape(), detail::like(x, options)); }
@@ -138,7 +138,7 @@ Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const Te
   if (high <= low) fail("randint: empty range [", low, ", ", high, ")");
   Lease g;
   const auto span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);  // no signed overflow
-  return detail::with_grad(fill_random(shape, dtype, [&] {
+  return detail::finish_creation(fill_random(shape, dtype, [&] {
     return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + (*g).below(span));
   }), options);
 }
@@ -153,7 +153,7 @@ Tensor randperm(std::int64_t n, const TensorOptions& options) {
   // Fisher-Yates.
   for (std::int64_t i = n - 1; i > 0; --i)
     std::swap(p[i], p[static_cast<std::int64_t>((*g).below(static_cast<std::uint64_t>(i + 1)))]);
-  return detail::with_grad(dtype == kInt64 ? t : kernel::cast(t, dtype), options);
+  return detail::finish_creation(dtype == kInt64 ? t : kernel::cast(t, dtype), options);
 }
 
 }  // namespace xg

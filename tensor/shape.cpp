@@ -85,11 +85,11 @@ Tensor concat(const tensor_list& xs, std::int64_t axis) {
   std::int64_t outer, inner;
   std::tie(outer, inner) = outer_inner(shape, axis);
   const std::size_t esize = dtype_size(out.dtype());
-  auto* po = static_cast<char*>(out.impl()->storage->data);
+  auto* po = static_cast<char*>(out.impl()->storage->host());
   for (std::int64_t o = 0; o < outer; ++o)
     for (const auto& t : xs) {
       const std::size_t bytes = static_cast<std::size_t>(t.shape()[axis] * inner) * esize;
-      std::memcpy(po, static_cast<const char*>(t.impl()->storage->data) + o * bytes, bytes);
+      std::memcpy(po, static_cast<const char*>(t.impl()->storage->host()) + o * bytes, bytes);
       po += bytes;
     }
   return out;
@@ -102,8 +102,8 @@ Tensor narrow(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64
   std::int64_t outer, inner;
   std::tie(outer, inner) = outer_inner(x.shape(), axis);
   const std::size_t esize = dtype_size(x.dtype());
-  const auto* px = static_cast<const char*>(x.impl()->storage->data);
-  auto* po = static_cast<char*>(out.impl()->storage->data);
+  const auto* px = static_cast<const char*>(x.impl()->storage->host());
+  auto* po = static_cast<char*>(out.impl()->storage->host());
   const std::size_t row = static_cast<std::size_t>(len * inner) * esize;
   for (std::int64_t o = 0; o < outer; ++o)
     std::memcpy(po + o * row, px + (o * x.shape()[axis] + start) * inner * static_cast<std::int64_t>(esize), row);
@@ -121,8 +121,8 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, con
   std::tie(outer, inner) = outer_inner(x.shape(), axis);
   const std::size_t esize = dtype_size(x.dtype());
   const auto* idx = index.data<std::int64_t>();
-  const auto* px = static_cast<const char*>(x.impl()->storage->data);
-  auto* po = static_cast<char*>(out.impl()->storage->data);
+  const auto* px = static_cast<const char*>(x.impl()->storage->host());
+  auto* po = static_cast<char*>(out.impl()->storage->host());
   const std::size_t block = static_cast<std::size_t>(inner) * esize;
   for (std::int64_t j = 0; j < index.numel(); ++j) checked_index(idx[j], size, op, axis, j);
   for (std::int64_t o = 0; o < outer; ++o)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tensor/checked.h"
+#include "tensor/cuda/runtime.h"
 #include "tensor/small_alloc.h"
 #include "tensor/tensor_impl.h"
 
@@ -81,7 +82,12 @@ std::atomic<std::uint64_t> g_storage_serial{1};
 
 std::uint64_t next_storage_serial() { return g_storage_serial.load(); }
 
-Storage::Storage(std::size_t bytes) : nbytes(bytes), serial(g_storage_serial.fetch_add(1)) {
+Storage::Storage(std::size_t bytes, Device where)
+    : nbytes(bytes), device(gpu::resolve(where)), serial(g_storage_serial.fetch_add(1)) {
+  if (device.is_cuda()) {
+    data = gpu::allocate(bytes, device.index(), call_or("tensor"));
+    return;
+  }
   const std::size_t size = rounded(bytes);  // aligned_alloc wants a multiple of the alignment
   data = kUseCache && BufferCache::alive() ? cache().take(size) : nullptr;
   if (!data) data = std::aligned_alloc(64, size);
@@ -90,7 +96,16 @@ Storage::Storage(std::size_t bytes) : nbytes(bytes), serial(g_storage_serial.fet
 }
 
 Storage::~Storage() {
+  if (device.is_cuda()) {
+    gpu::release(data, nbytes, device.index());
+    return;
+  }
   if (!kUseCache || !BufferCache::alive() || !cache().give(data, rounded(nbytes))) std::free(data);
+}
+
+void Storage::elements_on_gpu() const {
+  fail(call_or("this operation"), ": not available for tensors on ", device.str(),
+       " yet (xgrad's CUDA kernels are in progress); move the operands with .to(xg::kCPU)");
 }
 
 }  // namespace detail
@@ -99,7 +114,7 @@ void release_cached_memory() { detail::cache().release(); }
 
 namespace detail {
 
-Tensor make_tensor(const Shape& shape, Dtype dtype) {
+Tensor make_tensor(const Shape& shape, Dtype dtype, Device device) {
   auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
   const char* op = call_or("tensor");
   const std::size_t nbytes = checked_nbytes(shape, dtype_size(dtype), op);
@@ -108,10 +123,20 @@ Tensor make_tensor(const Shape& shape, Dtype dtype) {
   if (nbytes > allocation_limit())
     check_allocation(nbytes, op, detail::cat("a ", shape_str(shape), " ", dtype_name(dtype), " tensor"));
   impl->numel = static_cast<std::int64_t>(nbytes / dtype_size(dtype));
-  impl->storage = std::allocate_shared<Storage>(PoolAllocator<Storage>(), nbytes);
+  impl->storage = device.is_cpu() ? std::allocate_shared<Storage>(PoolAllocator<Storage>(), nbytes)
+                                  : std::allocate_shared<Storage>(PoolAllocator<Storage>(), nbytes, device);
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));
+}
+
+Tensor copy_to(const Tensor& x, Device device, const char* op) {
+  const Device from = x.device(), to = gpu::resolve(device);
+  if (from == to) return x;
+  Tensor y = make_tensor(x.shape(), x.dtype(), to);
+  gpu::copy(y.impl()->storage->data, to, x.impl()->storage->data, from,
+            static_cast<std::size_t>(x.numel()) * dtype_size(x.dtype()), op);
+  return y;
 }
 
 Tensor alias(const Tensor& x, const Shape& shape) {
@@ -293,6 +318,7 @@ static double element(const TensorImpl& t, std::int64_t i) {
 
 double Tensor::item() const {
   const auto& t = checked(impl_, "item");
+  if (!t.storage->device.is_cpu()) return detail::copy_to(*this, kCPU, "item").item();  // waits for the GPU
   if (t.numel != 1)
     fail("item: only a one-element tensor converts to a number, got shape ", detail::shape_str(t.shape),
          " with ", t.numel, " elements");
@@ -301,6 +327,7 @@ double Tensor::item() const {
 
 double Tensor::at(const std::vector<std::int64_t>& index) const {
   const auto& t = checked(impl_, "at");
+  if (!t.storage->device.is_cpu()) return detail::copy_to(*this, kCPU, "at").at(index);  // waits for the GPU
   if (index.size() != t.shape.size())
     fail("at: index ", detail::shape_str(index), " has ", index.size(), " entries for a tensor of shape ",
          detail::shape_str(t.shape));
@@ -318,6 +345,7 @@ double Tensor::at(const std::vector<std::int64_t>& index) const {
 template <class T>
 std::vector<T> Tensor::to_vector() const {
   const auto& t = checked(impl_, "to_vector");
+  if (!t.storage->device.is_cpu()) return detail::copy_to(*this, kCPU, "to_vector").to_vector<T>();  // waits
   std::vector<T> out(static_cast<std::size_t>(t.numel));
   detail::dispatch(t.dtype, [&](auto tag) {
     const auto* p = t.ptr<decltype(tag)>();

@@ -16,14 +16,25 @@ namespace xg::detail {
 /// A 64-byte aligned buffer with the version counter that in-place operations bump
 /// (shared by every tensor viewing the buffer, so a reshape sees the same version).
 struct Storage {
-  explicit Storage(std::size_t nbytes);
+  /// On `device` ("cuda" means the current CUDA device); CUDA storage comes from the caching
+  /// allocator (tensor/cuda/allocator.cpp).
+  explicit Storage(std::size_t nbytes, Device device = Device());
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 
-  void* data = nullptr;
+  /// `data` for code that reads or writes it on the host: an xg::Error naming the user's
+  /// call for storage on a GPU (an operation without CUDA kernels yet), never a host
+  /// access to device memory.
+  void* host() const {
+    if (!device.is_cpu()) elements_on_gpu();
+    return data;
+  }
+  [[noreturn]] void elements_on_gpu() const;
+
+  void* data = nullptr;  // on `device`: use host() to touch it from the CPU
   std::size_t nbytes = 0;
-  Device device;  // where `data` lives; the CPU in a build without the CUDA backend
+  Device device;  // the CPU, or a CUDA device with its index
   std::uint64_t version = 0;
   std::uint64_t serial = 0;  // creation order, process-wide: older storages have smaller serials
 };
@@ -57,22 +68,26 @@ struct TensorImpl {
 
   template <class T>
   T* ptr() const {
-    return static_cast<T*>(storage->data);
+    return static_cast<T*>(storage->host());
   }
 };
 
 /// Throws, naming `op`, unless this process can use `device` (before any work is done).
 void check_device(Device device, const char* op);
 /// What every creation function does with its options besides the dtype: the device is
-/// checked before any work (checked_dtype, which returns the dtype set or `fallback`), and
-/// requires_grad applied to the result (with_grad).
+/// checked before any work (checked_dtype, which returns the dtype set or `fallback`); the
+/// values, made on the host, are moved to the device and requires_grad is applied
+/// (finish_creation).
 Dtype checked_dtype(const TensorOptions& options, Dtype fallback, const char* op);
-Tensor with_grad(Tensor t, const TensorOptions& options);
+Tensor finish_creation(Tensor t, const TensorOptions& options);
 /// x's dtype and device where `options` sets none (the *_like functions).
 TensorOptions like(const Tensor& x, const TensorOptions& options);
 
 /// A fresh tensor with uninitialised storage.
-Tensor make_tensor(const Shape& shape, Dtype dtype);
+Tensor make_tensor(const Shape& shape, Dtype dtype, Device device = Device());
+/// `x`'s values on `device` (x itself when already there): a copy between host and GPU
+/// memory, or between GPUs; the only copies that wait for the GPU are those to the CPU.
+Tensor copy_to(const Tensor& x, Device device, const char* op);
 /// A new handle sharing `x`'s storage with another shape (same numel), no autograd state.
 Tensor alias(const Tensor& x, const Shape& shape);
 

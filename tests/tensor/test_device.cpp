@@ -87,24 +87,28 @@ TEST(Cuda, AvailabilityComesWithAReason) {
   xg::cuda::manual_seed(1);  // ignored without CUDA, as libtorch's
 }
 
-TEST(Cuda, TheUsualDeviceIdiomRunsOnTheCpu) {
+TEST(Cuda, TheUsualDeviceIdiomRuns) {
   // libtorch's `torch::Device device(torch::cuda::is_available() ? torch::kCUDA : torch::kCPU)`.
   const xg::Device device(xg::cuda::is_available() ? xg::kCUDA : xg::kCPU);
   auto x = xg::randn({4, 3}, xg::TensorOptions().device(device).requires_grad(true));
-  EXPECT_EQ(x.device(), device);
-  auto y = x.to(device);
-  EXPECT_TRUE(y.is_same(x));  // already there: the same tensor
-  EXPECT_TRUE(x.cpu().is_same(x));
-  const auto z = x.to(device, xg::kFloat64);
+  EXPECT_EQ(x.device().type(), device.type());
+  EXPECT_TRUE(x.to(device).is_same(x));  // already there: the same tensor
+  EXPECT_TRUE(x.cpu().cpu().is_cpu());
+  // Computed on the CPU (the CUDA kernels are issue 20's next steps); the gradient comes back.
+  const auto z = x.cpu().to(xg::kFloat64);
   EXPECT_EQ(z.dtype(), xg::kFloat64);
-  z.sum().backward();  // differentiable through the dtype change
-  EXPECT_EQ(x.grad().sum().item(), 12.0);
+  z.sum().backward();
+  EXPECT_EQ(x.grad().device().type(), device.type());
+  EXPECT_EQ(x.grad().cpu().sum().item(), 12.0);
+  EXPECT_EQ(x.to(device, xg::kFloat32).device().type(), device.type());
 }
 
 TEST(Cuda, ModulesMoveInPlaceOrSayWhyNot) {
   xg::nn::Linear layer(3, 2);
   const auto weight = layer.W;
   layer.to(xg::Device(xg::kCPU));
+  EXPECT_TRUE(layer.W.is_same(weight));
+  layer.to(xg::Device("cpu:0"));  // the CPU under another name: nothing moves
   EXPECT_TRUE(layer.W.is_same(weight));
   layer.to(xg::kCPU, xg::kFloat64);
   EXPECT_EQ(layer.W.dtype(), xg::kFloat64);

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The one-command GPU check (issue 20): on a machine with an NVIDIA GPU and the CUDA toolkit
+# but without Debian's packages, builds xgrad with the CUDA backend from the .deb files that
+# scripts/gpu-deps.sh put in .gpudeps/debs, then runs the CUDA tests, the device tests of
+# the CPU suite, the whole CPU suite and compute-sanitizer's memcheck on the CUDA tests.
+# Every stage has its own time limit and log in $OUT, so a late failure still returns the
+# early results; $OUT/summary.txt lists each stage's exit status.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/gpu-out}
+mkdir -p "$OUT"
+T0=$(date +%s)
+log() { echo "[$(($(date +%s) - T0)) s] $*" | tee -a "$OUT/summary.txt"; }
+stage() {
+  local name=$1 limit=$2
+  shift 2
+  log "start $name (limit $limit s)"
+  timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
+  local rc=$?
+  log "$name rc=$rc"
+  return $rc
+}
+{
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+  command -v nvcc cmake ninja
+  nvcc --version | tail -2
+  cmake --version | head -1
+  nproc
+} > "$OUT/env.txt" 2>&1
+[ -d .gpudeps/debs ] || { log "no .gpudeps/debs: run scripts/gpu-deps.sh where apt works, and carry .gpudeps"; exit 1; }
+P=$PWD/.gpudeps/root/usr
+L=$P/lib/x86_64-linux-gnu
+mkdir -p .gpudeps/root
+for f in .gpudeps/debs/*.deb; do dpkg -x "$f" .gpudeps/root; done
+ln -sf /usr/lib/x86_64-linux-gnu/libz.so.1 "$L/libz.so"  # Debian's link names zlib 1.2.13's file
+export LD_LIBRARY_PATH="$L/openblas-pthread:$L:${LD_LIBRARY_PATH:-}"
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
+GEN=()
+command -v ninja > /dev/null && GEN=(-G Ninja)
+stage configure 120 cmake -S . -B build-gpu "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DXGRAD_CUDA=ON \
+  -DCUDAToolkit_ROOT=/usr/local/cuda -DCMAKE_PREFIX_PATH="$P" -DCMAKE_LIBRARY_PATH="$L/openblas-pthread" \
+  -DXGRAD_WITH_MPI=OFF -DXGRAD_BUILD_EXAMPLES=OFF || exit 1
+stage build 300 cmake --build build-gpu -j"$(nproc)" --target xgrad_cuda_tests xgrad_tests || exit 1
+stage cuda_tests 120 build-gpu/tests/xgrad_cuda_tests --gtest_output=xml:"$OUT/cuda_tests.xml"
+stage device_tests 60 build-gpu/tests/xgrad_tests --gtest_filter='Device.*:TensorOptions.*:Cuda.*'
+stage cpu_suite 240 build-gpu/tests/xgrad_tests --gtest_brief=1
+if command -v compute-sanitizer > /dev/null; then
+  stage memcheck 120 env XGRAD_CUDA_NO_CACHE=1 compute-sanitizer --tool memcheck --error-exitcode 1 \
+    build-gpu/tests/xgrad_cuda_tests --gtest_filter='CudaTensors.*:CudaModules.*'
+fi
+grep -hE "^\[  (PASSED|FAILED|SKIPPED) " "$OUT"/*.log | sort | uniq -c | tee -a "$OUT/summary.txt"
+log done

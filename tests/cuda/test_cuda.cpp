@@ -1,0 +1,153 @@
+// CUDA tensors, first part (issue 20): memory, copies, moves and what waits for the GPU.
+// Every test needs a CUDA device and skips, saying why, without one (CI has none; the GPU
+// check, scripts/gpu-check.sh, runs them on the H200).
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+
+#include "test_util.h"
+
+#define XG_REQUIRE_CUDA()                                                                     \
+  do {                                                                                        \
+    if (!xg::cuda::is_available()) GTEST_SKIP() << "CUDA is not available: " << xg::cuda::unavailable_reason(); \
+  } while (0)
+
+namespace {
+
+template <class T>
+void expect_same_bits(const xg::Tensor& a, const xg::Tensor& b) {
+  ASSERT_EQ(a.shape(), b.shape());
+  ASSERT_EQ(a.dtype(), b.dtype());
+  const auto va = a.to_vector<T>(), vb = b.to_vector<T>();
+  ASSERT_EQ(va.size(), vb.size());
+  for (std::size_t i = 0; i < va.size(); ++i)
+    if (std::memcmp(&va[i], &vb[i], sizeof(T)) != 0) FAIL() << "element " << i << " differs";
+}
+
+}  // namespace
+
+TEST(CudaTensors, RoundTripsKeepEveryBit) {
+  XG_REQUIRE_CUDA();
+  xg::manual_seed(7);
+  for (const std::int64_t n : {0, 1, 7, 1000, 10000000}) {
+    const auto f = xg::randn({n}), d = xg::randn({n}, xg::kFloat64), i = xg::randint(-1000, 1000, {n});
+    for (const auto& x : {f, d, i}) {
+      const auto g = x.to(xg::kCUDA);
+      EXPECT_TRUE(g.is_cuda());
+      EXPECT_EQ(g.device(), xg::Device("cuda:0"));
+      const auto back = g.to(xg::kCPU);
+      EXPECT_TRUE(back.is_cpu());
+      if (x.dtype() == xg::kFloat32) expect_same_bits<float>(x, back);
+      if (x.dtype() == xg::kFloat64) expect_same_bits<double>(x, back);
+      if (x.dtype() == xg::kInt64) expect_same_bits<std::int64_t>(x, back);
+      expect_same_bits<double>(g.clone().to(xg::kCPU).to(xg::kFloat64), x.to(xg::kFloat64));  // device to device
+    }
+  }
+}
+
+TEST(CudaTensors, CreationOnTheDeviceGivesTheCpuValues) {
+  XG_REQUIRE_CUDA();
+  const xg::Device gpu = xg::kCUDA;
+  expect_same_bits<float>(xg::zeros({3, 4}, gpu).cpu(), xg::zeros({3, 4}));
+  expect_same_bits<double>(xg::full({5}, 2.5, xg::dtype(xg::kFloat64).device(gpu)).cpu(), xg::full({5}, 2.5, xg::kFloat64));
+  expect_same_bits<std::int64_t>(xg::arange(10.0, gpu).cpu(), xg::arange(10.0));
+  expect_same_bits<float>(xg::eye(3, gpu).cpu(), xg::eye(3));
+  xg::manual_seed(3);
+  const auto on_cpu = xg::randn({100});
+  xg::manual_seed(3);
+  expect_same_bits<float>(xg::randn({100}, gpu).cpu(), on_cpu);  // the CPU generator's draws, moved
+  const auto x = xg::ones({2, 2}, xg::kFloat64).to(gpu);
+  EXPECT_TRUE(xg::zeros_like(x).is_cuda());  // *_like keep the device
+  EXPECT_TRUE(xg::zeros({2}, xg::device(gpu).requires_grad(true)).requires_grad());
+}
+
+TEST(CudaTensors, ToIsDifferentiableToEveryOrder) {
+  XG_REQUIRE_CUDA();
+  auto x = xg::tensor({1.0, -2.0, 3.0}, xg::kFloat64).requires_grad_();
+  const auto y = x.to(xg::kCUDA).to(xg::kCPU);  // the values go there and back
+  EXPECT_EQ(y.grad_fn_name(), "ToBackward");
+  (y * y).sum().backward();
+  EXPECT_TRUE(xg::test::values_near(x.grad(), {2.0, -4.0, 6.0}, 0));
+  const auto f = [](const xg::tensor_list& in) { return in[0].to(xg::kCUDA).to(xg::kCPU) * in[0]; };
+  EXPECT_TRUE(xg::gradcheck(f, {xg::randn({4}, xg::dtype(xg::kFloat64).requires_grad(true))}));
+  EXPECT_TRUE(xg::gradgradcheck(f, {xg::randn({4}, xg::dtype(xg::kFloat64).requires_grad(true))}));
+}
+
+TEST(CudaTensors, ItemToVectorAtAndPrintingWaitAndShowTheValues) {
+  XG_REQUIRE_CUDA();
+  const auto g = xg::tensor({{1.5, 2.5}, {3.5, 4.5}}, xg::kCUDA);
+  EXPECT_EQ(g.at({1, 0}), 3.5);
+  EXPECT_EQ(g.to_vector<double>(), (std::vector<double>{1.5, 2.5, 3.5, 4.5}));
+  EXPECT_EQ(xg::full({}, 7.0, xg::kCUDA).item(), 7.0);
+  std::ostringstream os;
+  os << g;
+  EXPECT_NE(os.str().find("device=cuda:0"), std::string::npos) << os.str();
+  EXPECT_NE(os.str().find("4.5"), std::string::npos) << os.str();
+}
+
+TEST(CudaTensors, AnOperationWithoutCudaKernelsSaysSoAndTheProcessGoesOn) {
+  XG_REQUIRE_CUDA();
+  const auto g = xg::ones({3}, xg::kCUDA);
+  EXPECT_XG_ERROR(g + g, "not available for tensors on cuda:0 yet", ".to(xg::kCPU)");
+  EXPECT_XG_ERROR(xg::matmul(xg::ones({2, 2}, xg::kCUDA), xg::ones({2, 2}, xg::kCUDA)), "matmul", "cuda:0");
+  EXPECT_XG_ERROR(g.data<float>(), "not available for tensors on cuda:0 yet");
+  EXPECT_EQ(g.cpu().sum().item(), 3.0);  // moved back, everything works
+}
+
+TEST(CudaMemory, StatisticsFollowTheTensorsAndDoNotGrow) {
+  XG_REQUIRE_CUDA();
+  xg::cuda::synchronize();
+  const std::size_t before = xg::cuda::memory_allocated();
+  {
+    const auto g = xg::empty({1 << 20}, xg::kCUDA);  // 4 MiB: a whole number of 2 MiB blocks
+    EXPECT_EQ(xg::cuda::memory_allocated(), before + (4u << 20));
+    EXPECT_GE(xg::cuda::max_memory_allocated(), before + (4u << 20));
+    EXPECT_GE(xg::cuda::memory_reserved(), xg::cuda::memory_allocated());
+  }
+  EXPECT_EQ(xg::cuda::memory_allocated(), before);
+  const auto step = [] {  // a training loop's repeated sizes
+    const auto a = xg::ones({1000}, xg::kCUDA);
+    const auto b = a.clone();
+  };
+  step();  // the first time, the blocks come from the driver
+  const std::size_t reserved = xg::cuda::memory_reserved();
+  for (int i = 0; i < 2000; ++i) step();
+  EXPECT_EQ(xg::cuda::memory_allocated(), before);
+  EXPECT_EQ(xg::cuda::memory_reserved(), reserved);  // then from the cache: no growth
+  xg::cuda::empty_cache();
+  EXPECT_EQ(xg::cuda::memory_reserved(), xg::cuda::memory_allocated());
+}
+
+TEST(CudaMemory, OutOfMemorySaysWhatWasAskedAndTheProcessGoesOn) {
+  XG_REQUIRE_CUDA();
+  const std::size_t limit = xg::allocation_limit();
+  xg::set_allocation_limit(std::size_t(1) << 50);  // past the host's memory: let the device refuse
+  EXPECT_XG_ERROR(xg::empty({std::int64_t(1) << 42}, xg::kCUDA), "CUDA out of memory on cuda:0: asked for",
+                  "MiB free of");
+  xg::set_allocation_limit(limit);
+  EXPECT_EQ(xg::ones({4}, xg::kCUDA).cpu().sum().item(), 4.0);
+}
+
+TEST(CudaModules, MoveInPlaceSaveAndLoad) {
+  XG_REQUIRE_CUDA();
+  xg::manual_seed(1);
+  xg::nn::Linear layer(4, 3);
+  const auto W = layer.W;
+  const auto values = W.clone();
+  xg::optim::SGD opt(layer.parameters(), 0.1);
+  layer.to(xg::kCUDA);
+  EXPECT_TRUE(layer.W.is_same(W));  // the same handle: the optimizer still holds it
+  EXPECT_TRUE(W.is_cuda());
+  EXPECT_TRUE(opt.param_groups()[0].params[0].is_cuda());
+  expect_same_bits<float>(W.cpu(), values);
+  const std::string path = ::testing::TempDir() + "cuda_layer.npz";
+  xg::save(layer, path);  // the same .npz as a CPU model's
+  xg::nn::Linear other(4, 3);
+  other.to(xg::kCUDA);
+  xg::load(other, path);
+  EXPECT_TRUE(other.W.is_cuda());
+  expect_same_bits<float>(other.W.cpu(), values);
+  std::remove(path.c_str());
+  layer.to(xg::kCPU);
+  expect_same_bits<float>(layer.W, values);
+}
