@@ -86,12 +86,17 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
     no_grad.emplace();
 
   // 1. Count consumers of every node reachable from the roots, and of every leaf with hooks
-  //    (whose hooks must see the sum of its gradients, once).
-  std::unordered_map<Node*, int> deps;
+  //    (whose hooks must see the sum of its gradients, once). A node's count and the
+  //    gradients waiting for it share one entry: one map node per recorded operation.
+  struct Pending {
+    int deps = 0;
+    tensor_list grads;  // for each output, the sum of what arrived so far
+  };
+  std::unordered_map<Node*, Pending> pending;
   std::unordered_map<const detail::TensorImpl*, int> leaf_deps;
   std::vector<Node*> stack;
   for (const auto& r : roots) {
-    if (auto* fn = r.impl()->grad_fn.get(); fn && deps.emplace(fn, 0).second) stack.push_back(fn);
+    if (auto* fn = r.impl()->grad_fn.get(); fn && pending.try_emplace(fn).second) stack.push_back(fn);
     if (!r.impl()->grad_fn && r.impl()->hooks) ++leaf_deps[r.impl().get()];
   }
   while (!stack.empty()) {
@@ -102,8 +107,8 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
         if (auto leaf = e.leaf.lock(); leaf && leaf->hooks) ++leaf_deps[leaf.get()];
         continue;
       }
-      auto [it, fresh] = deps.emplace(e.fn.get(), 0);
-      ++it->second;
+      auto [it, fresh] = pending.try_emplace(e.fn.get());
+      ++it->second.deps;
       if (fresh) stack.push_back(e.fn.get());
     }
   }
@@ -116,7 +121,6 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
       if (count == 1 && leaf->hooks->stream_rows && leaf->hooks->hooks.empty()) streaming.start(leaf->hooks);
 
   // 2. Seed the roots' gradients.
-  std::unordered_map<Node*, tensor_list> buffers;
   std::unordered_map<const detail::TensorImpl*, Tensor> leaf_buffers;
   auto deliver_to_leaf = [&](const std::shared_ptr<detail::TensorImpl>& leaf, Tensor g) {
     if (leaf->hooks) {  // wait for the last contribution, then let the hooks see the sum
@@ -141,7 +145,7 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
   for (std::size_t i = 0; i < roots.size(); ++i) {
     const auto& impl = roots[i].impl();
     if (impl->grad_fn) {
-      auto& buf = buffers[impl->grad_fn.get()];
+      auto& buf = pending[impl->grad_fn.get()].grads;
       buf.resize(impl->grad_fn->num_outputs());
       add_into(buf[impl->output_nr], root_grads[i]);
     } else {
@@ -152,15 +156,16 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
   // 3. Run nodes as they become ready.
   std::vector<Node*> ready;
   for (const auto& r : roots)
-    if (auto* fn = r.impl()->grad_fn.get(); fn && deps[fn] == 0) {
-      deps[fn] = -1;  // queued once even if several roots share it
+    if (auto* fn = r.impl()->grad_fn.get(); fn && pending[fn].deps == 0) {
+      pending[fn].deps = -1;  // queued once even if several roots share it
       ready.push_back(fn);
     }
   while (!ready.empty()) {
     Node* node = ready.back();
     ready.pop_back();
-    tensor_list gys = std::move(buffers[node]);
-    buffers.erase(node);
+    const auto here = pending.find(node);
+    tensor_list gys = std::move(here->second.grads);
+    pending.erase(here);
     gys.resize(node->num_outputs());
     for (std::size_t k = 0; k < gys.size(); ++k) {
       const auto* hooks = node->hooks(static_cast<std::uint32_t>(k));
@@ -186,10 +191,10 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
       const auto& e = edges[i];
       if (gxs[i].defined() && e.valid()) check_gradient(*node, i, gxs[i]);
       if (e.fn) {
-        auto& buf = buffers[e.fn.get()];
-        buf.resize(e.fn->num_outputs());
-        add_into(buf[e.output_nr], gxs[i]);
-        if (--deps[e.fn.get()] == 0) ready.push_back(e.fn.get());
+        Pending& next = pending.find(e.fn.get())->second;  // counted in step 1
+        next.grads.resize(e.fn->num_outputs());
+        add_into(next.grads[e.output_nr], gxs[i]);
+        if (--next.deps == 0) ready.push_back(e.fn.get());
       } else if (auto leaf = e.leaf.lock()) {
         deliver_to_leaf(leaf, std::move(gxs[i]));
       }

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-out}
 mkdir -p "$OUT"
 T0=$(date +%s)
+[ -d /usr/local/cuda/bin ] && export PATH="/usr/local/cuda/bin:$PATH"  # nvcc, compute-sanitizer
 log() { echo "[$(($(date +%s) - T0)) s] $*" | tee -a "$OUT/summary.txt"; }
 stage() {
   local name=$1 limit=$2
@@ -48,5 +49,6 @@ if command -v compute-sanitizer > /dev/null; then
   stage memcheck 120 env XGRAD_CUDA_NO_CACHE=1 compute-sanitizer --tool memcheck --error-exitcode 1 \
     build-gpu/tests/xgrad_cuda_tests --gtest_filter='CudaTensors.*:CudaModules.*'
 fi
-grep -hE "^\[  (PASSED|FAILED|SKIPPED) " "$OUT"/*.log | sort | uniq -c | tee -a "$OUT/summary.txt"
+# Each test binary's totals, by log.
+grep -HE '^\[  (PASSED|FAILED|SKIPPED) *\] [0-9]+ tests?[,.]' "$OUT"/*.log | sed "s|$OUT/||" | tee -a "$OUT/summary.txt"
 log done
