@@ -115,11 +115,11 @@ void check_forward_anomaly(const char* op, TensorRefs inputs, const tensor_list&
 void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_list& outputs, TensorRefs extra_saved) {
   auto& edges = GraphAccess::edges(*node);
   edges.assign(inputs.size(), Edge{});
-  std::vector<TensorMeta> in(inputs.size()), out(outputs.size());
+  std::vector<TensorMeta> metas(inputs.size() + outputs.size());  // inputs, then outputs
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const auto& x = inputs[i];
     if (!x.defined()) continue;
-    in[i] = {x.shape(), x.dtype()};
+    metas[i] = {x.shape(), x.dtype()};
     const auto& impl = x.impl();
     if (!impl->requires_grad) continue;
     if (impl->grad_fn)
@@ -127,8 +127,8 @@ void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_list& o
     else
       edges[i] = Edge{nullptr, 0, impl};  // weak: the graph must not own a leaf (see autograd.h)
   }
-  for (std::size_t k = 0; k < outputs.size(); ++k) out[k] = {outputs[k].shape(), outputs[k].dtype()};
-  GraphAccess::set_meta(*node, std::move(in), std::move(out));
+  for (std::size_t k = 0; k < outputs.size(); ++k) metas[inputs.size() + k] = {outputs[k].shape(), outputs[k].dtype()};
+  GraphAccess::set_meta(*node, std::move(metas));
 
   // Outputs are saved without their autograd state: the node must not own itself.
   auto& saved = GraphAccess::saved(*node);

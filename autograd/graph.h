@@ -87,10 +87,8 @@ class BackwardScope {
 struct GraphAccess {
   static std::vector<Edge>& edges(Node& n) { return n.edges_; }
   static bool released(const Node& n) { return n.released_; }
-  static void set_meta(Node& n, std::vector<TensorMeta> in, std::vector<TensorMeta> out) {
-    n.inputs_ = std::move(in);
-    n.outputs_ = std::move(out);
-  }
+  /// The inputs' metadata (one per edge, which must be set first), then the outputs'.
+  static void set_meta(Node& n, std::vector<TensorMeta> metas) { n.metas_ = std::move(metas); }
   static tensor_list take_pending(Node& n) { return std::move(n.pending_saved_); }
   static std::vector<SavedTensor>& saved(Node& n) { return n.saved_; }
 };

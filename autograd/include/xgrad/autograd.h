@@ -84,10 +84,12 @@ class Node : public std::enable_shared_from_this<Node> {
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
   std::size_t num_inputs() const { return edges_.size(); }
-  std::size_t num_outputs() const { return outputs_.size(); }
+  std::size_t num_outputs() const { return metas_.size() - edges_.size(); }
   const std::vector<Edge>& next_edges() const { return edges_; }
-  const TensorMeta& input_meta(std::size_t i) const { return inputs_.at(i); }
-  const TensorMeta& output_meta(std::size_t i) const { return outputs_.at(i); }
+  const TensorMeta& input_meta(std::size_t i) const { return metas_.at(i < num_inputs() ? i : metas_.size()); }
+  const TensorMeta& output_meta(std::size_t i) const {
+    return metas_.at(i < num_outputs() ? num_inputs() + i : metas_.size());
+  }
   /// Whether input i needs a gradient (backward may skip the others and return undefined).
   bool needs_input_grad(std::size_t i) const { return i < edges_.size() && edges_[i].valid(); }
 
@@ -108,8 +110,7 @@ class Node : public std::enable_shared_from_this<Node> {
   friend struct GraphAccess;
   std::string name_;
   std::vector<Edge> edges_;
-  std::vector<TensorMeta> inputs_;
-  std::vector<TensorMeta> outputs_;
+  std::vector<TensorMeta> metas_;  // the inputs' (one per edge), then the outputs': one block
   std::vector<SavedTensor> saved_;
   tensor_list pending_saved_;  // saved before the node was attached to its outputs
   std::vector<std::pair<std::uint32_t, std::shared_ptr<HookList>>> hooks_;  // by output number
