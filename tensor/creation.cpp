@@ -64,7 +64,9 @@ Tensor scalar_tensor(double value, const TensorOptions& options) { return full({
 Tensor empty(const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("empty");
   const Dtype dtype = checked_dtype(options, kFloat32, "empty");
-  return finish_creation(make_tensor(shape, dtype), options);
+  // No values to make: allocated where it lives (no host buffer of its size on the way;
+  // finish_creation finds it already there).
+  return finish_creation(make_tensor(shape, dtype, options.device()), options);
 }
 
 Tensor full(const Shape& shape, double value, const TensorOptions& options) {
