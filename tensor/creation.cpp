@@ -59,7 +59,10 @@ Tensor tensor(const NestedList& values, const TensorOptions& options) {
   return tensor(flat, shape, options);
 }
 
-Tensor scalar_tensor(double value, const TensorOptions& options) { return full({}, value, options); }
+Tensor scalar_tensor(double value, const TensorOptions& options) {
+  detail::CallScope call("scalar_tensor");
+  return full({}, value, options);
+}
 
 Tensor empty(const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("empty");

@@ -76,6 +76,15 @@ TEST(Cuda, AvailabilityComesWithAReason) {
   EXPECT_XG_ERROR(xg::randn({2}, xg::Device("cuda:0")), "randn: cannot use cuda:0: CUDA is not available");
   EXPECT_XG_ERROR(xg::arange(3.0, xg::device(xg::kCUDA)), "arange: cannot use cuda");
   EXPECT_XG_ERROR(xg::tensor({1, 2}, xg::kCUDA), "tensor: cannot use cuda");
+  EXPECT_XG_ERROR(xg::empty({2}, xg::kCUDA), "empty: cannot use cuda");
+  EXPECT_XG_ERROR(xg::ones({2}, xg::kCUDA), "ones: cannot use cuda");
+  EXPECT_XG_ERROR(xg::full({2}, 1.0, xg::kCUDA), "full: cannot use cuda");
+  EXPECT_XG_ERROR(xg::eye(2, xg::kCUDA), "eye: cannot use cuda");
+  EXPECT_XG_ERROR(xg::scalar_tensor(1.0, xg::kCUDA), "scalar_tensor: cannot use cuda");
+  EXPECT_XG_ERROR(xg::rand({2}, xg::kCUDA), "rand: cannot use cuda");
+  EXPECT_XG_ERROR(xg::randint(0, 5, {2}, xg::kCUDA), "randint: cannot use cuda");
+  EXPECT_XG_ERROR(xg::randperm(5, xg::kCUDA), "randperm: cannot use cuda");
+  EXPECT_XG_ERROR(xg::zeros({std::int64_t(1) << 40}, xg::kCUDA), "zeros: cannot use cuda");  // before any work
   const auto x = xg::ones({2});
   EXPECT_XG_ERROR(x.to(xg::kCUDA), "to: cannot use cuda: CUDA is not available");
   EXPECT_XG_ERROR(x.cuda(), "to: cannot use cuda");
