@@ -156,9 +156,11 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
   // 3. Run nodes as they become ready.
   std::vector<Node*> ready;
   for (const auto& r : roots)
-    if (auto* fn = r.impl()->grad_fn.get(); fn && pending[fn].deps == 0) {
-      pending[fn].deps = -1;  // queued once even if several roots share it
-      ready.push_back(fn);
+    if (auto* fn = r.impl()->grad_fn.get()) {
+      if (int& deps = pending[fn].deps; deps == 0) {
+        deps = -1;  // queued once even if several roots share it
+        ready.push_back(fn);
+      }
     }
   while (!ready.empty()) {
     Node* node = ready.back();

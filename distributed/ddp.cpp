@@ -201,8 +201,8 @@ void Reducer::on_rows(std::int64_t row0, std::int64_t row1, const Tensor& fresh,
   in_progress = true;
   Stream& st = *stream;
   if (row0 != st.rows_sent || row0 % st.block_rows != 0 || row1 > st.rows)
-    fail("DistributedDataParallel: rows ", row0, "..", row1, " of '", slots[st.slot].name, "''s gradient arrived out of "
-         "order (", st.rows_sent, " sent)");
+    fail("DistributedDataParallel: rows ", row0, " to ", row1, " of the gradient of '", slots[st.slot].name,
+         "' arrived out of order (", st.rows_sent, " of ", st.rows, " rows sent)");
   const Tensor earlier = in_backward ? slots[st.slot].param.grad() : Tensor();
   for (std::int64_t r = row0; r < row1; r += st.block_rows) {
     const auto j = static_cast<std::size_t>(r / st.block_rows);

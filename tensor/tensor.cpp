@@ -83,7 +83,8 @@ std::atomic<std::uint64_t> g_storage_serial{1};
 std::uint64_t next_storage_serial() { return g_storage_serial.load(); }
 
 Storage::Storage(std::size_t bytes, Device where)
-    : nbytes(bytes), device(gpu::resolve(where)), serial(g_storage_serial.fetch_add(1)) {
+    // Every CPU tensor passes here: the CUDA runtime is asked only for a GPU storage.
+    : nbytes(bytes), device(where.is_cpu() ? Device(kCPU) : gpu::resolve(where)), serial(g_storage_serial.fetch_add(1)) {
   if (device.is_cuda()) {
     data = gpu::allocate(bytes, device.index(), call_or("tensor"));
     return;
