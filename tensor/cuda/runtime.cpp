@@ -55,11 +55,6 @@ void cuda::synchronize() {
   }
 }
 
-void cuda::manual_seed(std::uint64_t) {
-  // No CUDA generator draws yet (random numbers on the GPU are a later step of issue 20):
-  // nothing to seed, as libtorch's call without devices.
-}
-
 namespace detail::gpu {
 
 Device resolve(Device device) {

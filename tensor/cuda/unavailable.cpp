@@ -19,7 +19,6 @@ bool is_available() { return false; }
 std::string unavailable_reason() { return "built without CUDA"; }
 int device_count() { return 0; }
 void synchronize() { unavailable("synchronize"); }
-void manual_seed(std::uint64_t) {}
 std::size_t memory_allocated() { unavailable("memory_allocated"); }
 std::size_t max_memory_allocated() { unavailable("max_memory_allocated"); }
 std::size_t memory_reserved() { unavailable("memory_reserved"); }

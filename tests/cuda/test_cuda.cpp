@@ -52,10 +52,53 @@ TEST(CudaTensors, CreationOnTheDeviceGivesTheCpuValues) {
   expect_same_bits<double>(xg::full({5}, 2.5, xg::dtype(xg::kFloat64).device(gpu)).cpu(), xg::full({5}, 2.5, xg::kFloat64));
   expect_same_bits<std::int64_t>(xg::arange(10.0, gpu).cpu(), xg::arange(10.0));
   expect_same_bits<float>(xg::eye(3, gpu).cpu(), xg::eye(3));
+}
+
+TEST(CudaRandom, TheCudaGeneratorIsPhiloxAndACpuPhiloxDrawsTheSameBits) {
+  XG_REQUIRE_CUDA();
+  const xg::Device gpu = xg::kCUDA;
+  xg::manual_seed(3);  // seeds the CPU and the CUDA generator
+  const auto u = xg::rand({1000}, gpu), n = xg::randn({1000}, xg::dtype(xg::kFloat64).device(gpu));
+  const auto k = xg::randint(0, 10, {1000}, gpu);
+  EXPECT_TRUE(u.is_cuda());
+  xg::Generator host(3, xg::kPhilox);
+  {
+    xg::GeneratorGuard use(host);
+    expect_same_bits<float>(u.cpu(), xg::rand({1000}));
+    expect_same_bits<double>(n.cpu(), xg::randn({1000}, xg::kFloat64));
+    expect_same_bits<std::int64_t>(k.cpu(), xg::randint(0, 10, {1000}));
+  }
+  // The CPU's own stream is untouched by CUDA draws: mt19937_64 from seed 3.
   xg::manual_seed(3);
-  const auto on_cpu = xg::randn({100});
+  const auto a = xg::rand({4}, xg::kFloat64).to_vector<double>();
   xg::manual_seed(3);
-  expect_same_bits<float>(xg::randn({100}, gpu).cpu(), on_cpu);  // the CPU generator's draws, moved
+  (void)xg::rand({4}, gpu);
+  EXPECT_EQ(xg::rand({4}, xg::kFloat64).to_vector<double>(), a);
+  // A guard's Philox generator draws CUDA tensors too; an mt19937_64 one cannot.
+  xg::Generator mine(9, xg::kPhilox), again(9, xg::kPhilox);
+  xg::Tensor on_gpu;
+  {
+    xg::GeneratorGuard use(mine);
+    on_gpu = xg::rand({64}, gpu);
+  }
+  xg::GeneratorGuard use(again);
+  expect_same_bits<float>(on_gpu.cpu(), xg::rand({64}));
+  xg::Generator mt(9);
+  xg::GeneratorGuard use_mt(mt);
+  EXPECT_XG_ERROR(xg::rand({2}, gpu), "rand: a tensor on cuda", "Philox", "xg::kPhilox");
+}
+
+TEST(CudaRandom, CudaManualSeedRestartsOnlyTheCudaStream) {
+  XG_REQUIRE_CUDA();
+  xg::cuda::manual_seed(5);
+  const auto a = xg::randn({10}, xg::kCUDA).cpu();
+  xg::cuda::manual_seed(5);
+  expect_same_bits<float>(xg::randn({10}, xg::kCUDA).cpu(), a);
+}
+
+TEST(CudaTensors, CreationLikeKeepsTheDevice) {
+  XG_REQUIRE_CUDA();
+  const xg::Device gpu = xg::kCUDA;
   const auto x = xg::ones({2, 2}, xg::kFloat64).to(gpu);
   EXPECT_TRUE(xg::zeros_like(x).is_cuda());  // *_like keep the device
   EXPECT_TRUE(xg::zeros({2}, xg::device(gpu).requires_grad(true)).requires_grad());

@@ -99,6 +99,20 @@ TEST(LibtorchRows, OptimizersAndTraining) {
     EXPECT_EQ(xg::rand({3}).to_vector<float>(), a);
   }
   {
+    // row: `auto g = at::make_generator<at::CUDAGeneratorImpl>(7); g.set_offset(4); g.get_offset(); g.current_seed()`
+    xg::Generator g(7, xg::kPhilox);
+    xg::Tensor all;
+    {
+      xg::GeneratorGuard use(g);
+      all = xg::rand({6});
+    }
+    g.set_offset(4);
+    EXPECT_EQ(g.get_offset(), 4u);
+    EXPECT_EQ(g.current_seed(), 7u);
+    xg::GeneratorGuard use(g);
+    EXPECT_EQ(xg::rand({2}).to_vector<float>(), all.slice(0, 4, 6).to_vector<float>());
+  }
+  {
     // row: `torch::set_num_threads(2)`
     xg::set_num_threads(2);
     EXPECT_EQ(xg::get_num_threads(), 2);
