@@ -97,8 +97,10 @@ Tensor probabilities(const Tensor& q3, const Tensor& k3, const Shape& batch, con
   if (masked) {
     // A row with no key left is all -inf: softmax would give 0/0. PyTorch >= 2.5 returns
     // zeros there (its _safe_softmax); so do we, by softmaxing zeros and then zeroing the row.
+    // On a GPU the zeroing is unconditional: asking whether a row died would wait for the
+    // device; on the CPU the question is free and saves two passes when no row died.
     const Tensor row_max = max(scores.detach(), {-1}, true);
-    if ((row_max == -kInf).max().item() != 0) dead = row_max == -kInf;
+    if (scores.is_cuda() || (row_max == -kInf).max().item() != 0) dead = row_max == -kInf;
   }
   if (dead.defined()) scores = where(dead, scalar_tensor(0.0, scores.dtype()), scores);
   Tensor weights = softmax(scores, -1);

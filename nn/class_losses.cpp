@@ -64,7 +64,7 @@ Tensor fused_cross_entropy(const Tensor& x, const Tensor& t_in) {
     return autograd::record("softmax_cross_entropy", {x}, loss, {x, probs, t_in}, [n](autograd::Node& node, const Tensor& gy) {
       const auto s = node.saved();
       if (!is_grad_enabled())  // plain backward: (p - onehot) * gy / N in one pass
-        return tensor_list{kernel::softmax_cross_entropy_backward(s[1], s[2], gy.item() / n)};
+        return tensor_list{kernel::softmax_cross_entropy_backward(s[1], s[2], gy, n)};
       // create_graph: the same gradient, written with differentiable operations.
       return tensor_list{(softmax(s[0], 1) - one_hot(s[2], s[0].shape()[1]).to(s[0].dtype())) * (gy / n)};
     });

@@ -18,18 +18,28 @@ static tensor_list unique(const tensor_list& params) {
   return out;
 }
 
+// The norm and the scale stay tensors on the gradients' device, so the gradients are scaled
+// without waiting for a GPU; the one wait is for the double returned (libtorch's signature).
+// `coef` is 1 where no clipping applies, and x * 1 is x: the same bits as leaving it alone.
+static void scale_all(const tensor_list& params, const Tensor& coef) {
+  for (const auto& p : params)
+    if (p.grad().defined()) p.grad().mul_(coef.to(p.grad().dtype()));
+}
+
 double clip_grad_norm(const tensor_list& all, double max_norm) {
   if (!(max_norm > 0)) fail("clip_grad_norm: max_norm must be positive, got ", max_norm);
   NoGradGuard no_grad;
   const tensor_list params = unique(all);
-  double sq = 0;
-  for (const auto& p : params)
-    if (p.grad().defined()) sq += (p.grad().to(kFloat64) * p.grad().to(kFloat64)).sum().item();
-  const double norm = std::sqrt(sq);
-  if (norm > max_norm)
-    for (const auto& p : params)
-      if (p.grad().defined()) p.grad().mul_(max_norm / (norm + 1e-6));
-  return norm;
+  Tensor sq;  // the sum of squares in float64, parameter by parameter in order
+  for (const auto& p : params) {
+    if (!p.grad().defined()) continue;
+    const Tensor g = p.grad().to(kFloat64), part = (g * g).sum();
+    sq = sq.defined() ? sq + part : part;
+  }
+  if (!sq.defined()) return 0.0;
+  const Tensor norm = sqrt(sq);
+  scale_all(params, where(norm > max_norm, max_norm / (norm + 1e-6), ones_like(norm)));
+  return norm.item();
 }
 
 void clip_grad_value(const tensor_list& all, double clip_value) {
@@ -50,19 +60,24 @@ double clip_grad_norm_(const tensor_list& all, double max_norm, double norm_type
   if (!(norm_type >= 1.0)) fail("clip_grad_norm_: norm_type must be at least 1 (or INFINITY), got ", norm_type);
   NoGradGuard no_grad;
   const tensor_list params = optim::unique(all);
-  double total = 0;
+  Tensor total;
   for (const auto& p : params) {
     if (!p.grad().defined()) continue;
     const Tensor g = p.grad().to(kFloat64).abs();
-    if (std::isinf(norm_type)) total = std::max(total, g.numel() ? g.max().item() : 0.0);
-    else total += xg::pow(g, norm_type).sum().item();
+    if (std::isinf(norm_type)) {
+      if (g.numel() == 0) continue;
+      const Tensor m = g.max();
+      total = total.defined() ? maximum(total, m) : m;
+    } else {
+      const Tensor part = xg::pow(g, norm_type).sum();
+      total = total.defined() ? total + part : part;
+    }
   }
-  if (!std::isinf(norm_type)) total = std::pow(total, 1.0 / norm_type);
-  const double coef = max_norm / (total + 1e-6);
-  if (coef < 1.0)
-    for (const auto& p : params)
-      if (p.grad().defined()) p.grad().mul_(coef);
-  return total;
+  if (!total.defined()) return 0.0;
+  if (!std::isinf(norm_type)) total = xg::pow(total, 1.0 / norm_type);
+  const Tensor coef = max_norm / (total + 1e-6);
+  optim::scale_all(params, where(coef < 1.0, coef, ones_like(coef)));
+  return total.item();
 }
 
 double clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_type) {

@@ -59,6 +59,7 @@ void Optimizer::zero_grad() {
 }
 
 void Optimizer::step() {
+  detail::CallScope call("step");  // what an error (or an implicit GPU wait) inside names
   NoGradGuard no_grad;
   // A module member reassigned after this optimizer took its tensor (`net.W = ...`): forward
   // uses the new tensor, this optimizer would train the old one, silently.
@@ -100,6 +101,8 @@ void Optimizer::set_lr(double lr) {
 Tensor& Optimizer::buffer(State& state, const std::string& name, const Tensor& p) {
   auto it = state.find(name);
   if (it == state.end()) it = state.emplace(name, zeros_like(p)).first;
+  // State follows its parameter (a Module::to after the optimizer's first step).
+  else if (it->second.device() != p.device()) it->second = it->second.to(p.device());
   return it->second;
 }
 
@@ -184,7 +187,9 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
         fail("load_state_dict: '", key, "' has shape ", detail::shape_str(t.shape()), ", but parameter ", i, " has shape ",
              detail::shape_str(params[i]->shape()));
       if (!is_floating(t.dtype())) fail("load_state_dict: '", key, "' is ", dtype_name(t.dtype()), ", expected a float tensor");
-      new_state[i][name] = t.to(params[i]->dtype()).clone();
+      // On the parameter's device and in its dtype, never sharing the loaded tensor.
+      const Tensor placed = t.to(params[i]->device(), params[i]->dtype());
+      new_state[i][name] = placed.is_same(t) ? t.clone() : placed;
     } else {
       fail("load_state_dict: unexpected key '", key, "'");
     }

@@ -60,7 +60,9 @@ Tensor log_softmax(const Tensor& x, std::int64_t axis);
 /// logsumexp(x_n) - x[n, t_n].
 Tensor softmax_cross_entropy(const Tensor& x, const Tensor& labels, Tensor& probs, const char* op);
 /// (probs - onehot(labels)) * scale, in one pass: the gradient of the above times gy.
-Tensor softmax_cross_entropy_backward(const Tensor& probs, const Tensor& labels, double scale);
+/// (probs - onehot(labels)) * gy / count: gy is the loss's one-element gradient, read where
+/// it lives (on a GPU, by the kernel: the backward never waits for the device).
+Tensor softmax_cross_entropy_backward(const Tensor& probs, const Tensor& labels, const Tensor& gy, double count);
 /// log(sum(exp(x))) along a normalised axis, max-shifted.
 Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdims);
 

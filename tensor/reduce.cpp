@@ -242,7 +242,8 @@ Tensor softmax_cross_entropy(const Tensor& x, const Tensor& labels, Tensor& prob
   return scalar_tensor(total / static_cast<double>(n), x.dtype());
 }
 
-Tensor softmax_cross_entropy_backward(const Tensor& probs, const Tensor& labels, double scale) {
+Tensor softmax_cross_entropy_backward(const Tensor& probs, const Tensor& labels, const Tensor& gy, double count) {
+  const double scale = gy.item() / count;  // a host tensor here: no wait
   Tensor gx = make_tensor(probs.shape(), probs.dtype());
   const std::int64_t n = probs.shape()[0], c = probs.shape()[1];
   const auto* t = labels.data<std::int64_t>();

@@ -10,6 +10,7 @@
 
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/runtime.h"
+#include "tensor/waits.h"
 
 namespace xg {
 
@@ -53,6 +54,7 @@ void cuda::synchronize() {
     detail::gpu::check(cudaSetDevice(i), "xg::cuda::synchronize");
     detail::gpu::check(cudaStreamSynchronize(detail::gpu::stream(i)), "xg::cuda::synchronize");
   }
+  detail::note_host_wait("xg::cuda::synchronize");
 }
 
 namespace detail::gpu {
@@ -86,7 +88,10 @@ void copy(void* dst, Device to, const void* src, Device from, std::size_t nbytes
   // A copy that touches host memory waits for the stream: the caller reads `dst` next, or
   // frees `src` (a creation's host values) right after.
   check(cudaMemcpyAsync(dst, src, nbytes, kind, s), op);
-  if (to.is_cpu() || from.is_cpu()) check(cudaStreamSynchronize(s), op);
+  if (to.is_cpu() || from.is_cpu()) {
+    check(cudaStreamSynchronize(s), op);
+    note_host_wait(op);
+  }
 }
 
 }  // namespace detail::gpu

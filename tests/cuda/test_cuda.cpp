@@ -194,3 +194,40 @@ TEST(CudaModules, MoveInPlaceSaveAndLoad) {
   layer.to(xg::kCPU);
   expect_same_bits<float>(layer.W, values);
 }
+
+TEST(CudaWaits, TheDocumentedWaitsAreCountedAndPassTheErrorMode) {
+  XG_REQUIRE_CUDA();
+  xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kError);
+  const auto before = xg::cuda::host_wait_count();
+  const auto host = xg::tensor({1.0, 2.0}, xg::kFloat64);
+  const auto x = host.to(xg::kCUDA);  // host to device waits too (the host source may go away)
+  EXPECT_EQ(xg::cuda::host_wait_count(), before + 1);
+  const auto y = x.clone();  // device to device: no wait
+  EXPECT_EQ(xg::cuda::host_wait_count(), before + 1);
+  EXPECT_EQ(y.at({1}), 2.0);
+  EXPECT_EQ(x.to_vector<double>(), (std::vector<double>{1.0, 2.0}));
+  EXPECT_TRUE(x.cpu().is_cpu());
+  xg::cuda::synchronize();
+  EXPECT_EQ(xg::cuda::host_wait_count(), before + 5);
+  xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kOff);
+}
+
+TEST(CudaOptimizers, LoadedStateLandsOnTheParametersDevice) {
+  XG_REQUIRE_CUDA();
+  auto w = xg::ones({3}, xg::kFloat64).requires_grad_();
+  xg::optim::Adam cpu_opt({w}, xg::optim::AdamOptions(0.1));
+  (w * w).sum().backward();
+  cpu_opt.step();  // state m, v and step on the CPU
+  const auto saved = cpu_opt.state_dict();
+  auto v = xg::ones({3}, xg::kFloat64).to(xg::kCUDA).detach().requires_grad_();
+  xg::optim::Adam gpu_opt({v}, xg::optim::AdamOptions(0.1));
+  gpu_opt.load_state_dict(saved);
+  int on_gpu = 0;
+  for (const auto& [key, t] : gpu_opt.state_dict()) {
+    if (key.find(".m") != std::string::npos || key.find(".v") != std::string::npos) {
+      EXPECT_TRUE(t.is_cuda()) << key;
+      ++on_gpu;
+    }
+  }
+  EXPECT_EQ(on_gpu, 2);
+}

@@ -177,6 +177,32 @@ TEST(Clip, ByGlobalNormAndByValue) {
   EXPECT_TRUE(values_near(b.grad(), {0.7}, 1e-12));
 }
 
+TEST(Clip, EveryNormTypeScalesExactlyAndOnlyWhenOver) {
+  // Gradients (3, 4) in float32 and (12) in float64: norms 13 (L2), 19 (L1), 12 (inf).
+  const auto grads = [] {
+    auto a = xg::zeros({2}).requires_grad_(), b = xg::zeros({1}, xg::kFloat64).requires_grad_();
+    (a * xg::tensor({3.0f, 4.0f})).sum().backward();
+    (b * 12.0).sum().backward();
+    return xg::tensor_list{a, b};
+  };
+  for (const auto& [type, norm] : std::vector<std::pair<double, double>>{{2.0, 13.0}, {1.0, 19.0}, {INFINITY, 12.0}}) {
+    auto p = grads();
+    EXPECT_DOUBLE_EQ(xg::nn::utils::clip_grad_norm_(p, 2.0, type), norm) << type;
+    const double coef = 2.0 / (norm + 1e-6);  // computed in double, applied in each gradient's dtype
+    EXPECT_EQ(p[0].grad().to_vector<float>(), (std::vector<float>{3.0f * static_cast<float>(coef), 4.0f * static_cast<float>(coef)}));
+    EXPECT_EQ(p[1].grad().to_vector<double>(), std::vector<double>{12.0 * coef});
+    auto q = grads();
+    EXPECT_DOUBLE_EQ(xg::nn::utils::clip_grad_norm_(q, 100.0, type), norm);  // under the bound: untouched
+    EXPECT_EQ(q[0].grad().to_vector<float>(), (std::vector<float>{3.0f, 4.0f}));
+    EXPECT_EQ(q[1].grad().to_vector<double>(), std::vector<double>{12.0});
+  }
+  auto p = grads();
+  EXPECT_DOUBLE_EQ(optim::clip_grad_norm(p, 13.0), 13.0);  // at the bound exactly: untouched
+  EXPECT_EQ(p[0].grad().to_vector<float>(), (std::vector<float>{3.0f, 4.0f}));
+  EXPECT_EQ(optim::clip_grad_norm({xg::zeros({2}).requires_grad_()}, 1.0), 0.0);  // no gradient yet
+  EXPECT_XG_ERROR(optim::clip_grad_norm(p, 0.0), "clip_grad_norm: max_norm must be positive");
+}
+
 TEST(Schedulers, StepExponentialCosinePlateau) {
   auto p = xg::ones({1}).requires_grad_();
   optim::SGD opt({p}, 1.0);

@@ -5,6 +5,9 @@
 
 #include "test_util.h"
 
+#include "tensor/checked.h"
+#include "tensor/waits.h"
+
 TEST(Device, ParsesPrintsAndCompares) {
   EXPECT_EQ(xg::Device("cpu"), xg::Device(xg::kCPU));
   EXPECT_EQ(xg::Device("cuda:1").index(), 1);
@@ -123,4 +126,38 @@ TEST(Cuda, ModulesMoveInPlaceOrSayWhyNot) {
   EXPECT_EQ(layer.W.dtype(), xg::kFloat64);
   EXPECT_TRUE(layer.W.is_same(weight));  // the same handle, as to(Dtype) keeps it
   if (!xg::cuda::is_available()) EXPECT_XG_ERROR(layer.to(xg::kCUDA), "Module::to: cannot use cuda");
+}
+
+// The sync-debug rule is host logic: checked here on the CPU by calling the function every
+// GPU copy and synchronize calls (tests/cuda/ counts real waits).
+TEST(SyncDebug, ImplicitWaitsWarnOrFailAndDocumentedOnesPass) {
+  ASSERT_EQ(xg::cuda::get_sync_debug_mode(), xg::cuda::SyncDebugMode::kOff);
+  const auto before = xg::cuda::host_wait_count();
+  xg::detail::note_host_wait("to");  // off: only counted
+  EXPECT_EQ(xg::cuda::host_wait_count(), before + 1);
+  xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kError);
+  for (const char* call : {"item", "at", "to_vector", "to", "save", "xg::cuda::synchronize"}) {
+    EXPECT_TRUE(xg::detail::is_documented_wait(call)) << call;
+    EXPECT_NO_THROW(xg::detail::note_host_wait(call));  // the user's own call
+  }
+  {
+    xg::detail::CallScope user("softmax_cross_entropy");  // an item() inside an operation
+    EXPECT_XG_ERROR(xg::detail::note_host_wait("item"), "softmax_cross_entropy: waited for the GPU (item inside it)",
+                    "implicit wait", "item, at, to_vector");
+  }
+  {
+    xg::detail::CallScope user("save");  // saving reads values: documented
+    EXPECT_NO_THROW(xg::detail::note_host_wait("save_npz"));
+  }
+  EXPECT_FALSE(xg::detail::is_documented_wait("add"));
+  xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kWarn);
+  testing::internal::CaptureStderr();
+  {
+    xg::detail::CallScope user("backward");
+    EXPECT_NO_THROW(xg::detail::note_host_wait("item"));
+  }
+  const std::string warned = testing::internal::GetCapturedStderr();
+  EXPECT_NE(warned.find("xgrad warning: backward: waited for the GPU (item inside it)"), std::string::npos) << warned;
+  xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kOff);
+  EXPECT_EQ(xg::cuda::host_wait_count(), before + 10);  // every wait counted, refused or not
 }

@@ -30,4 +30,15 @@ std::size_t memory_reserved();
 /// Returns cached, unused device memory to the driver (nothing to do without CUDA).
 void empty_cache();
 
+/// What happens when the host waits for a GPU inside an operation that is not documented to
+/// wait (the documented ones: item, at, to_vector, printing, saving, to(kCPU), synchronize;
+/// README "On a GPU"). PyTorch's torch.cuda.set_sync_debug_mode, with its three levels; the
+/// environment variable XGRAD_CUDA_SYNC_DEBUG=warn|error sets it at start-up.
+enum class SyncDebugMode : std::uint8_t { kOff, kWarn, kError };
+void set_sync_debug_mode(SyncDebugMode mode);
+SyncDebugMode get_sync_debug_mode();
+/// How many times this process has waited for a GPU (every copy to or from host memory and
+/// every synchronize): a test counts the waits of a training step with it. 0 without CUDA.
+std::uint64_t host_wait_count();
+
 }  // namespace xg::cuda

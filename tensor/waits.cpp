@@ -1,0 +1,68 @@
+// The host's waits for a GPU: a count, and the sync-debug mode that finds the implicit ones.
+// Device-agnostic (a build without CUDA simply never waits), so the rule is tested on the CPU.
+#include <xgrad/detail/format.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include <xgrad/cuda.h>
+
+#include "tensor/checked.h"
+#include "tensor/waits.h"
+
+namespace xg {
+
+namespace {
+
+std::atomic<std::uint64_t> g_waits{0};
+
+cuda::SyncDebugMode mode_from_environment() {
+  const char* v = std::getenv("XGRAD_CUDA_SYNC_DEBUG");
+  if (!v || !*v || std::strcmp(v, "0") == 0 || std::strcmp(v, "off") == 0) return cuda::SyncDebugMode::kOff;
+  if (std::strcmp(v, "warn") == 0 || std::strcmp(v, "1") == 0) return cuda::SyncDebugMode::kWarn;
+  if (std::strcmp(v, "error") == 0 || std::strcmp(v, "2") == 0) return cuda::SyncDebugMode::kError;
+  std::cerr << "xgrad: XGRAD_CUDA_SYNC_DEBUG='" << v << "' is not off, warn or error; ignored\n";
+  return cuda::SyncDebugMode::kOff;
+}
+
+std::atomic<cuda::SyncDebugMode>& mode() {
+  static std::atomic<cuda::SyncDebugMode> m{mode_from_environment()};
+  return m;
+}
+
+}  // namespace
+
+void cuda::set_sync_debug_mode(SyncDebugMode m) { mode().store(m); }
+cuda::SyncDebugMode cuda::get_sync_debug_mode() { return mode().load(); }
+std::uint64_t cuda::host_wait_count() { return g_waits.load(); }
+
+// The waiting calls: reading values on the host (item, at, to_vector, printing through
+// them), saving, moving to the CPU, synchronize; and, in this version, creating a CUDA tensor
+// with values (made on the host, then copied in) and loading into a CUDA model.
+bool detail::is_documented_wait(const char* call) {
+  static const char* const kList[] = {
+      "item", "at", "to_vector", "to", "cpu", "Module::to", "save", "save_npz", "save_checkpoint", "load",
+      "resume", "xg::cuda::synchronize", "tensor", "zeros", "ones", "full", "arange", "eye", "linspace",
+      "rand", "randn", "randint", "randperm", "scalar_tensor"};
+  for (const char* name : kList)
+    if (std::strcmp(call, name) == 0) return true;
+  return false;
+}
+
+void detail::note_host_wait(const char* op) {
+  g_waits.fetch_add(1, std::memory_order_relaxed);
+  const auto m = mode().load(std::memory_order_relaxed);
+  if (m == cuda::SyncDebugMode::kOff) return;
+  const char* call = current_call();  // the user's operation, if an entry point named itself
+  if (!call) call = op;
+  if (is_documented_wait(call)) return;
+  const std::string what = cat(call, ": waited for the GPU (", op,
+                               " inside it): an implicit wait, found by the sync-debug mode; only item, at, "
+                               "to_vector, printing, saving, to(kCPU) and xg::cuda::synchronize should wait");
+  if (m == cuda::SyncDebugMode::kError) fail(what);
+  std::cerr << "xgrad warning: " << what << "\n";
+}
+
+}  // namespace xg
