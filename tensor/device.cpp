@@ -73,6 +73,24 @@ Tensor detail::finish_creation(Tensor t, const TensorOptions& options) {
   return t;
 }
 
+Device detail::compute_device(std::initializer_list<Operand> operands, const char* op) {
+  const Operand* decider = nullptr;  // the first operand that is not a CPU scalar
+  for (const Operand& o : operands) {
+    if (!o.tensor.defined()) continue;  // the operation's own checks name an undefined operand
+    const Device& d = o.tensor.impl()->storage->device;
+    if (d.is_cpu() && o.tensor.dim() == 0) continue;  // a CPU scalar goes with any device
+    if (!decider) {
+      decider = &o;
+      continue;
+    }
+    const Device& want = decider->tensor.impl()->storage->device;
+    if (d != want)
+      fail(call_or(op), ": expected all tensors on one device, got ", want.str(), " (", decider->name, ") and ",
+           d.str(), " (", o.name, "); move one with .to(...)");
+  }
+  return decider ? decider->tensor.impl()->storage->device : Device(kCPU);
+}
+
 TensorOptions detail::like(const Tensor& x, const TensorOptions& options) {
   const TensorOptions o = options.has_dtype() ? options : options.dtype(x.dtype());
   return options.has_device() ? o : o.device(x.device());

@@ -10,6 +10,7 @@
 #include <xtensor/xnoalias.hpp>
 
 #include "tensor/checked.h"
+#include "tensor/cuda/kernels.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
@@ -99,12 +100,33 @@ void with_binary_op(Binary kind, Run run) {
 
 Tensor as_dtype(const Tensor& x, Dtype dtype) { return x.dtype() == dtype ? x : cast(x, dtype); }
 
+// The device rule for dst (op)= src: src may be a CPU scalar beside a GPU dst, never the
+// other way round (the result is written where dst lives). True when dst is on a GPU.
+bool in_place_on_gpu(const Tensor& dst, const Tensor& src, const char* op) {
+  const Device device = detail::compute_device({{"self", dst}, {"other", src}}, op);
+  if (device != dst.device())
+    fail(detail::call_or(op), ": expected all tensors on one device, got ", dst.device().str(), " (self) and ",
+         device.str(), " (other); move one with .to(...)");
+  return !device.is_cpu();
+}
+
+// A single-operand kernel's result on x's GPU, or an undefined tensor for a CPU x.
+Tensor on_gpu_like(const Tensor& x, Dtype dtype) {
+  return x.device().is_cpu() ? Tensor() : make_tensor(x.shape(), dtype, x.device());
+}
+
 }  // namespace
 
 Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
+  const Device device = detail::compute_device({{"a", a}, {"b", b}}, op);
   Dtype dt = promote(a.dtype(), b.dtype());
   if (kind == Binary::Div && dt == kInt64) dt = kFloat32;  // as PyTorch's true division
   const Tensor ca = as_dtype(a, dt), cb = as_dtype(b, dt);
+  if (!device.is_cpu()) {
+    Tensor out = make_tensor(a.shape() == b.shape() ? a.shape() : detail::broadcast_shapes(a.shape(), b.shape(), op), dt, device);
+    detail::gpu::binary(kind, out, ca, cb);
+    return out;
+  }
   // The common cases need no broadcast machinery: equal shapes, or a one-element operand
   // with no more axes than the other (the result then has the other's shape).
   const bool same = a.shape() == b.shape();
@@ -151,6 +173,11 @@ void binary_inplace(Binary kind, Tensor& dst, const Tensor& src, const char* op)
     fail(op, ": cannot write a result of shape ", detail::shape_str(shape), " into a tensor of shape ",
          detail::shape_str(dst.shape()));
   const Tensor cs = as_dtype(src, dst.dtype());
+  if (in_place_on_gpu(dst, src, op)) {
+    detail::gpu::binary(kind, dst, dst, cs);  // each element read, then written, by one thread
+    ++dst.impl()->storage->version;
+    return;
+  }
   dispatch(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
     with_binary_op<T>(kind, [&](auto f) {
@@ -172,6 +199,11 @@ void axpy_inplace(Tensor& dst, const Tensor& src, double alpha, const char* op) 
   if (src.shape() != dst.shape() || src.dtype() != dst.dtype()) {
     // Broadcasting or converting: binary_inplace checks the shapes and names `op`.
     binary_inplace(Binary::Add, dst, alpha == 1.0 ? src : binary(Binary::Mul, src, scalar_tensor(alpha, src.dtype()), op), op);
+    return;
+  }
+  if (in_place_on_gpu(dst, src, op)) {
+    detail::gpu::axpy(dst, src, alpha);
+    ++dst.impl()->storage->version;
     return;
   }
   dispatch(dst.dtype(), [&](auto tag) {
@@ -217,6 +249,12 @@ Tensor map_loop(const Tensor& x, F f, double cost = 1) {
 }  // namespace
 
 Tensor unary(Unary kind, const Tensor& x, const char* op) {
+  if (Tensor out = on_gpu_like(x, x.dtype()); out.defined()) {
+    if (x.dtype() == kInt64 && kind != Unary::Neg && kind != Unary::Abs && kind != Unary::Sign)
+      fail(op, ": expected a float tensor, got int64");
+    detail::gpu::unary(kind, out, x);
+    return out;
+  }
   if (x.dtype() == kInt64) {
     switch (kind) {
       case Unary::Neg: return map_loop<std::int64_t>(x, [](std::int64_t v) { return -v; });
@@ -251,6 +289,7 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
 }
 
 Tensor pow_scalar(const Tensor& x, double c) {
+  if (Tensor out = on_gpu_like(x, x.dtype()); out.defined()) return detail::gpu::pow_scalar(out, x, c), out;
   return detail::dispatch_float(x.dtype(), "pow", [&](auto tag) {
     using T = decltype(tag);
     const T e = static_cast<T>(c);
@@ -261,6 +300,7 @@ Tensor pow_scalar(const Tensor& x, double c) {
 }
 
 Tensor leaky_relu(const Tensor& x, double slope) {
+  if (Tensor out = on_gpu_like(x, x.dtype()); out.defined()) return detail::gpu::leaky_relu(out, x, slope), out;
   return detail::dispatch_float(x.dtype(), "leaky_relu", [&](auto tag) {
     using T = decltype(tag);
     const T s = static_cast<T>(slope);
@@ -269,6 +309,7 @@ Tensor leaky_relu(const Tensor& x, double slope) {
 }
 
 Tensor clamp(const Tensor& x, double lo, double hi) {
+  if (Tensor out = on_gpu_like(x, x.dtype()); out.defined()) return detail::gpu::clamp(out, x, lo, hi), out;
   return dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T l = static_cast<T>(lo), h = static_cast<T>(hi);
@@ -277,6 +318,7 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
 }
 
 Tensor in_range_mask(const Tensor& x, double lo, double hi) {
+  if (Tensor out = on_gpu_like(x, x.dtype()); out.defined()) return detail::gpu::in_range_mask(out, x, lo, hi), out;
   return dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     return map_loop<T>(x, [lo, hi](T v) { return T(v >= lo && v <= hi); });
@@ -287,8 +329,10 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   const Dtype dt = promote(a.dtype(), b.dtype());
   const Shape shape = detail::broadcast_shapes(detail::broadcast_shapes(a.shape(), b.shape(), "where"),
                                                cond.shape(), "where");
+  const Device device = detail::compute_device({{"condition", cond}, {"input", a}, {"other", b}}, "where");
   const Tensor cc = as_dtype(cond, dt), ca = as_dtype(a, dt), cb = as_dtype(b, dt);
-  Tensor out = make_tensor(shape, dt);
+  Tensor out = make_tensor(shape, dt, device);
+  if (!device.is_cpu()) return detail::gpu::where(out, cc, ca, cb), out;
   dispatch(dt, [&](auto tag) {
     using T = decltype(tag);
     const T* pc = cc.data<T>();
@@ -308,6 +352,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 Tensor cast(const Tensor& x, Dtype dtype) {
+  if (Tensor out = on_gpu_like(x, dtype); out.defined()) return detail::gpu::cast(out, x), out;
   Tensor y = make_tensor(x.shape(), dtype);
   dispatch(x.dtype(), [&](auto from) {
     dispatch(dtype, [&](auto to) {

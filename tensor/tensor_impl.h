@@ -83,6 +83,16 @@ Tensor finish_creation(Tensor t, const TensorOptions& options);
 /// x's dtype and device where `options` sets none (the *_like functions).
 TensorOptions like(const Tensor& x, const TensorOptions& options);
 
+/// An operand of an operation, named as the user knows it ("a", "input", "weight").
+struct Operand {
+  const char* name;
+  const Tensor& tensor;
+};
+/// The device rule: the one device an operation's operands live on, where it runs. A 0-d
+/// CPU tensor beside GPU tensors is a scalar (libtorch's rule) and does not count; anything
+/// else mixed is an xg::Error naming `op`, both devices and both operands, and the fix.
+Device compute_device(std::initializer_list<Operand> operands, const char* op);
+
 /// A fresh tensor with uninitialised storage.
 Tensor make_tensor(const Shape& shape, Dtype dtype, Device device = Device());
 /// `x`'s values on `device` (x itself when already there): a copy between host and GPU

@@ -5,6 +5,8 @@
 #include <xgrad/cuda.h>
 #include <xgrad/error.h>
 
+#include "tensor/checked.h"
+#include "tensor/cuda/kernels.h"
 #include "tensor/cuda/runtime.h"
 
 namespace xg::cuda {
@@ -35,4 +37,15 @@ void release(void*, std::size_t, int) noexcept {}
 void copy(void*, Device, const void*, Device, std::size_t, const char* op) {
   fail(op, ": internal error: a device copy in a build without CUDA");
 }
+
+[[noreturn]] static void no_kernels() { fail(call_or("tensor"), ": internal error: a CUDA kernel in a build without CUDA"); }
+void binary(kernel::Binary, Tensor&, const Tensor&, const Tensor&) { no_kernels(); }
+void axpy(Tensor&, const Tensor&, double) { no_kernels(); }
+void unary(kernel::Unary, Tensor&, const Tensor&) { no_kernels(); }
+void pow_scalar(Tensor&, const Tensor&, double) { no_kernels(); }
+void leaky_relu(Tensor&, const Tensor&, double) { no_kernels(); }
+void clamp(Tensor&, const Tensor&, double, double) { no_kernels(); }
+void in_range_mask(Tensor&, const Tensor&, double, double) { no_kernels(); }
+void where(Tensor&, const Tensor&, const Tensor&, const Tensor&) { no_kernels(); }
+void cast(Tensor&, const Tensor&) { no_kernels(); }
 }  // namespace xg::detail::gpu

@@ -5,26 +5,9 @@
 #include <cstring>
 #include <sstream>
 
-#include "test_util.h"
+#include "cuda/cuda_util.h"
 
-#define XG_REQUIRE_CUDA()                                                                     \
-  do {                                                                                        \
-    if (!xg::cuda::is_available()) GTEST_SKIP() << "CUDA is not available: " << xg::cuda::unavailable_reason(); \
-  } while (0)
-
-namespace {
-
-template <class T>
-void expect_same_bits(const xg::Tensor& a, const xg::Tensor& b) {
-  ASSERT_EQ(a.shape(), b.shape());
-  ASSERT_EQ(a.dtype(), b.dtype());
-  const auto va = a.to_vector<T>(), vb = b.to_vector<T>();
-  ASSERT_EQ(va.size(), vb.size());
-  for (std::size_t i = 0; i < va.size(); ++i)
-    if (std::memcmp(&va[i], &vb[i], sizeof(T)) != 0) FAIL() << "element " << i << " differs";
-}
-
-}  // namespace
+using xg::test::expect_same_bits;
 
 TEST(CudaTensors, RoundTripsKeepEveryBit) {
   XG_REQUIRE_CUDA();

@@ -1,0 +1,294 @@
+// The CUDA elementwise kernels: one templated grid-stride kernel over up to three operands
+// read through broadcast strides, instantiated per operation with a small functor (the CPU's
+// formulas, tensor/elementwise.cpp). Axes are merged on the host exactly as tensor/strided.h
+// merges them, so the common cases reach the kernel as one flat axis without index division.
+#include <cuda_runtime.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "tensor/checked.h"
+#include "tensor/cuda/check.h"
+#include "tensor/cuda/kernels.h"
+#include "tensor/strided.h"
+#include "tensor/tensor_impl.h"
+
+namespace xg::detail::gpu {
+
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kDims = static_cast<int>(detail::kMaxDims);
+
+// The iteration space of a contiguous output: merged axes and, per input, element strides
+// (0 where broadcast). A scalar input (a 0-d CPU tensor) has no pointer and a value.
+template <class T, int K>
+struct Inputs {
+  const T* p[K];
+  T value[K];
+  int nd;
+  std::int64_t dims[kDims];
+  std::int64_t st[K][kDims];
+};
+
+template <class T, int K>
+Inputs<T, K> layout(const Shape& shape, const std::array<const Tensor*, K>& xs) {
+  if (shape.size() > detail::kMaxDims) fail(call_or("tensor"), ": ", shape.size(), " axes exceed the supported ", kDims);
+  Inputs<T, K> in{};
+  std::array<Shape, K> strides;
+  for (int k = 0; k < K; ++k) {
+    const Tensor& x = *xs[k];
+    if (x.device().is_cpu()) {  // the CPU-scalar rule: its value, by value
+      in.p[k] = nullptr;
+      in.value[k] = *static_cast<const T*>(x.impl()->storage->data);
+      strides[k] = Shape(shape.size(), 0);
+    } else {
+      in.p[k] = static_cast<const T*>(x.impl()->storage->data);
+      strides[k] = broadcast_strides(x.shape(), shape);
+    }
+  }
+  // Drop size-1 axes; fuse axis i into the previous one when every input is contiguous across
+  // them (the output always is).
+  int nd = 0;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1) continue;
+    bool fuse = nd > 0;
+    for (int k = 0; k < K && fuse; ++k) fuse = in.st[k][nd - 1] == strides[k][i] * shape[i];
+    if (fuse) {
+      in.dims[nd - 1] *= shape[i];
+      for (int k = 0; k < K; ++k) in.st[k][nd - 1] = strides[k][i];
+    } else {
+      in.dims[nd] = shape[i];
+      for (int k = 0; k < K; ++k) in.st[k][nd] = strides[k][i];
+      ++nd;
+    }
+  }
+  in.nd = nd;
+  return in;
+}
+
+template <class T, int K>
+__device__ T load(const Inputs<T, K>& in, int k, std::int64_t i) {
+  if (!in.p[k]) return in.value[k];
+  std::int64_t off = 0;
+  if (in.nd == 1) {
+    off = i * in.st[k][0];
+  } else {
+    for (int d = in.nd - 1; d >= 0; --d) {
+      const std::int64_t idx = i % in.dims[d];
+      i /= in.dims[d];
+      off += idx * in.st[k][d];
+    }
+  }
+  return in.p[k][off];
+}
+
+template <class R, class T, int K, class F>
+__global__ void map_kernel(R* out, std::int64_t n, Inputs<T, K> in, F f) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
+    if constexpr (K == 1) out[i] = f(load(in, 0, i));
+    else if constexpr (K == 2) out[i] = f(load(in, 0, i), load(in, 1, i));
+    else out[i] = f(load(in, 0, i), load(in, 1, i), load(in, 2, i));
+  }
+}
+
+// Launches f over out's elements on the device's stream; `what` names a launch failure.
+template <class R, class T, int K, class F>
+void launch(Tensor& out, const std::array<const Tensor*, K>& xs, F f) {
+  const std::int64_t n = out.numel();
+  if (n == 0) return;
+  const auto in = layout<T, K>(out.shape(), xs);
+  const int index = out.device().index();
+  const char* op = call_or("tensor");
+  check(cudaSetDevice(index), op);
+  const std::int64_t blocks = std::min<std::int64_t>((n + kThreads - 1) / kThreads, 1 << 20);
+  map_kernel<R, T, K><<<static_cast<unsigned>(blocks), kThreads, 0, stream(index)>>>(
+      static_cast<R*>(out.impl()->storage->data), n, in, f);
+  check(cudaGetLastError(), op);
+}
+
+// Device math by dtype (float calls the float functions, as the CPU's xsimd and libm do).
+template <class T>
+__device__ T d_exp(T x) { if constexpr (std::is_same_v<T, float>) return expf(x); else return exp(x); }
+template <class T>
+__device__ T d_log(T x) { if constexpr (std::is_same_v<T, float>) return logf(x); else return log(x); }
+template <class T>
+__device__ T d_pow(T x, T y) {
+  if constexpr (std::is_same_v<T, float>) return powf(x, y);
+  else if constexpr (std::is_same_v<T, double>) return pow(x, y);
+  else return static_cast<T>(pow(static_cast<double>(x), static_cast<double>(y)));
+}
+template <class T>
+__device__ bool d_isnan(T x) { if constexpr (std::is_integral_v<T>) return false; else return isnan(x); }
+
+template <class T> struct AddF { __device__ T operator()(T x, T y) const { return x + y; } };
+template <class T> struct SubF { __device__ T operator()(T x, T y) const { return x - y; } };
+template <class T> struct MulF { __device__ T operator()(T x, T y) const { return x * y; } };
+template <class T> struct DivF { __device__ T operator()(T x, T y) const { return x / y; } };
+template <class T> struct PowF { __device__ T operator()(T x, T y) const { return d_pow(x, y); } };
+template <class T> struct MaxF { __device__ T operator()(T x, T y) const { return x > y || d_isnan(x) ? x : y; } };
+template <class T> struct MinF { __device__ T operator()(T x, T y) const { return x < y || d_isnan(x) ? x : y; } };
+template <class T> struct EqF { __device__ T operator()(T x, T y) const { return T(x == y); } };
+template <class T> struct NeF { __device__ T operator()(T x, T y) const { return T(x != y); } };
+template <class T> struct LtF { __device__ T operator()(T x, T y) const { return T(x < y); } };
+template <class T> struct LeF { __device__ T operator()(T x, T y) const { return T(x <= y); } };
+template <class T> struct GtF { __device__ T operator()(T x, T y) const { return T(x > y); } };
+template <class T> struct GeF { __device__ T operator()(T x, T y) const { return T(x >= y); } };
+template <class T> struct SigmoidGradF { __device__ T operator()(T y, T g) const { return g * y * (T(1) - y); } };
+template <class T> struct TanhGradF { __device__ T operator()(T y, T g) const { return g * (T(1) - y * y); } };
+template <class T> struct ReluGradF { __device__ T operator()(T x, T g) const { return x > T(0) ? g : T(0); } };
+
+template <class T> struct NegF { __device__ T operator()(T v) const { return -v; } };
+template <class T> struct AbsF { __device__ T operator()(T v) const { return v < T(0) ? -v : v; } };
+template <class T> struct SignF { __device__ T operator()(T v) const { return T((v > T(0)) - (v < T(0))); } };
+template <class T> struct ExpF { __device__ T operator()(T v) const { return d_exp(v); } };
+template <class T> struct LogF { __device__ T operator()(T v) const { return d_log(v); } };
+template <class T> struct SqrtF { __device__ T operator()(T v) const { return sqrt(v); } };
+template <class T> struct SinF { __device__ T operator()(T v) const { return sin(v); } };
+template <class T> struct CosF { __device__ T operator()(T v) const { return cos(v); } };
+template <class T> struct TanhF { __device__ T operator()(T v) const { return tanh(v); } };
+template <class T> struct SigmoidF { __device__ T operator()(T v) const { return T(1) / (T(1) + d_exp(-v)); } };
+template <class T> struct ReluF { __device__ T operator()(T v) const { return v > T(0) ? v : T(0); } };
+template <class T> struct SoftplusF {  // max(x, 0) + log1p(e^-|x|): no overflow for large |x|
+  __device__ T operator()(T v) const { return (v > T(0) ? v : T(0)) + log1p(d_exp(-fabs(v))); }
+};
+template <class T> struct Log1pF { __device__ T operator()(T v) const { return log1p(v); } };
+template <class T> struct Expm1F { __device__ T operator()(T v) const { return expm1(v); } };
+template <class T> struct ErfF { __device__ T operator()(T v) const { return erf(v); } };
+
+template <class T> struct SquareF { __device__ T operator()(T v) const { return v * v; } };
+template <class T> struct IdentityF { __device__ T operator()(T v) const { return v; } };
+template <class T> struct PowByF { T e; __device__ T operator()(T v) const { return d_pow(v, e); } };
+template <class T> struct LeakyF { T s; __device__ T operator()(T v) const { return v > T(0) ? v : s * v; } };
+template <class T> struct ClampF {
+  T l, h;
+  __device__ T operator()(T v) const { return v < l ? l : (v > h ? h : v); }
+};
+template <class T> struct InRangeF {
+  double lo, hi;
+  __device__ T operator()(T v) const { return T(v >= lo && v <= hi); }
+};
+template <class T> struct WhereF { __device__ T operator()(T c, T a, T b) const { return c != T(0) ? a : b; } };
+template <class T> struct AxpyF { T a; __device__ T operator()(T d, T x) const { return d + a * x; } };
+template <class D> struct CastF { template <class S> __device__ D operator()(S v) const { return static_cast<D>(v); } };
+
+template <class F>
+decltype(auto) by_dtype(Dtype dtype, F&& f) { return detail::dispatch(dtype, std::forward<F>(f)); }
+
+}  // namespace
+
+void binary(kernel::Binary kind, Tensor& out, const Tensor& a, const Tensor& b) {
+  by_dtype(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const std::array<const Tensor*, 2> xs{&a, &b};
+    using B = kernel::Binary;
+    switch (kind) {
+      case B::Add: return launch<T, T, 2>(out, xs, AddF<T>{});
+      case B::Sub: return launch<T, T, 2>(out, xs, SubF<T>{});
+      case B::Mul: return launch<T, T, 2>(out, xs, MulF<T>{});
+      case B::Div: return launch<T, T, 2>(out, xs, DivF<T>{});
+      case B::Pow: return launch<T, T, 2>(out, xs, PowF<T>{});
+      case B::Maximum: return launch<T, T, 2>(out, xs, MaxF<T>{});
+      case B::Minimum: return launch<T, T, 2>(out, xs, MinF<T>{});
+      case B::Eq: return launch<T, T, 2>(out, xs, EqF<T>{});
+      case B::Ne: return launch<T, T, 2>(out, xs, NeF<T>{});
+      case B::Lt: return launch<T, T, 2>(out, xs, LtF<T>{});
+      case B::Le: return launch<T, T, 2>(out, xs, LeF<T>{});
+      case B::Gt: return launch<T, T, 2>(out, xs, GtF<T>{});
+      case B::Ge: return launch<T, T, 2>(out, xs, GeF<T>{});
+      case B::SigmoidGrad: return launch<T, T, 2>(out, xs, SigmoidGradF<T>{});
+      case B::TanhGrad: return launch<T, T, 2>(out, xs, TanhGradF<T>{});
+      case B::ReluGrad: return launch<T, T, 2>(out, xs, ReluGradF<T>{});
+    }
+  });
+}
+
+void axpy(Tensor& dst, const Tensor& src, double alpha) {
+  by_dtype(dst.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    launch<T, T, 2>(dst, {&dst, &src}, AxpyF<T>{static_cast<T>(alpha)});
+  });
+}
+
+void unary(kernel::Unary kind, Tensor& out, const Tensor& x) {
+  using U = kernel::Unary;
+  const std::array<const Tensor*, 1> xs{&x};
+  if (x.dtype() == kInt64) {  // the entry point has refused the others
+    using T = std::int64_t;
+    if (kind == U::Neg) return launch<T, T, 1>(out, xs, NegF<T>{});
+    if (kind == U::Abs) return launch<T, T, 1>(out, xs, AbsF<T>{});
+    return launch<T, T, 1>(out, xs, SignF<T>{});
+  }
+  detail::dispatch_float(x.dtype(), call_or("tensor"), [&](auto tag) {
+    using T = decltype(tag);
+    switch (kind) {
+      case U::Neg: return launch<T, T, 1>(out, xs, NegF<T>{});
+      case U::Exp: return launch<T, T, 1>(out, xs, ExpF<T>{});
+      case U::Log: return launch<T, T, 1>(out, xs, LogF<T>{});
+      case U::Sqrt: return launch<T, T, 1>(out, xs, SqrtF<T>{});
+      case U::Abs: return launch<T, T, 1>(out, xs, AbsF<T>{});
+      case U::Sin: return launch<T, T, 1>(out, xs, SinF<T>{});
+      case U::Cos: return launch<T, T, 1>(out, xs, CosF<T>{});
+      case U::Tanh: return launch<T, T, 1>(out, xs, TanhF<T>{});
+      case U::Sigmoid: return launch<T, T, 1>(out, xs, SigmoidF<T>{});
+      case U::Relu: return launch<T, T, 1>(out, xs, ReluF<T>{});
+      case U::Sign: return launch<T, T, 1>(out, xs, SignF<T>{});
+      case U::Softplus: return launch<T, T, 1>(out, xs, SoftplusF<T>{});
+      case U::Log1p: return launch<T, T, 1>(out, xs, Log1pF<T>{});
+      case U::Expm1: return launch<T, T, 1>(out, xs, Expm1F<T>{});
+      case U::Erf: return launch<T, T, 1>(out, xs, ErfF<T>{});
+    }
+  });
+}
+
+void pow_scalar(Tensor& out, const Tensor& x, double c) {
+  detail::dispatch_float(x.dtype(), "pow", [&](auto tag) {
+    using T = decltype(tag);
+    if (c == 2.0) return launch<T, T, 1>(out, {&x}, SquareF<T>{});
+    if (c == 1.0) return launch<T, T, 1>(out, {&x}, IdentityF<T>{});
+    launch<T, T, 1>(out, {&x}, PowByF<T>{static_cast<T>(c)});
+  });
+}
+
+void leaky_relu(Tensor& out, const Tensor& x, double slope) {
+  detail::dispatch_float(x.dtype(), "leaky_relu", [&](auto tag) {
+    using T = decltype(tag);
+    launch<T, T, 1>(out, {&x}, LeakyF<T>{static_cast<T>(slope)});
+  });
+}
+
+void clamp(Tensor& out, const Tensor& x, double lo, double hi) {
+  by_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    launch<T, T, 1>(out, {&x}, ClampF<T>{static_cast<T>(lo), static_cast<T>(hi)});
+  });
+}
+
+void in_range_mask(Tensor& out, const Tensor& x, double lo, double hi) {
+  by_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    launch<T, T, 1>(out, {&x}, InRangeF<T>{lo, hi});
+  });
+}
+
+void where(Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
+  by_dtype(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    launch<T, T, 3>(out, {&cond, &a, &b}, WhereF<T>{});
+  });
+}
+
+void cast(Tensor& out, const Tensor& x) {
+  by_dtype(x.dtype(), [&](auto from) {
+    by_dtype(out.dtype(), [&](auto to) {
+      using S = decltype(from);
+      using D = decltype(to);
+      launch<D, S, 1>(out, {&x}, CastF<D>{});
+    });
+  });
+}
+
+}  // namespace xg::detail::gpu

@@ -1,0 +1,31 @@
+// Private: the CUDA bodies behind the kernel entry points of tensor/kernels.h. An entry point
+// asks detail::compute_device (the device rule) where its operands live and, for a GPU,
+// allocates the result there and calls the body here. No CUDA header here: the bodies are in
+// tensor/cuda/*.cu; tensor/cuda/unavailable.cpp defines them to throw in a build without
+// CUDA (where no CUDA tensor can exist, so they are never reached).
+//
+// Operands are contiguous (every xgrad tensor is), already in the result's dtype unless said;
+// an operand that is a 0-d CPU tensor is read on the host and passed by value (libtorch's
+// CPU-scalar rule), never copied to the device.
+#pragma once
+
+#include "tensor/kernels.h"
+
+namespace xg::detail::gpu {
+
+/// out = a (kind) b; out has the broadcast shape of a and b.
+void binary(kernel::Binary kind, Tensor& out, const Tensor& a, const Tensor& b);
+/// dst += alpha * src (same shape and dtype).
+void axpy(Tensor& dst, const Tensor& src, double alpha);
+/// out = f(x), float dtypes (Neg, Abs, Sign also int64), the CPU's formulas.
+void unary(kernel::Unary kind, Tensor& out, const Tensor& x);
+void pow_scalar(Tensor& out, const Tensor& x, double c);
+void leaky_relu(Tensor& out, const Tensor& x, double slope);
+void clamp(Tensor& out, const Tensor& x, double lo, double hi);
+void in_range_mask(Tensor& out, const Tensor& x, double lo, double hi);
+/// out = cond != 0 ? a : b, broadcast to out's shape.
+void where(Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
+/// out = x converted to out's dtype.
+void cast(Tensor& out, const Tensor& x);
+
+}  // namespace xg::detail::gpu

@@ -1,0 +1,151 @@
+// The elementwise family on CUDA against the CPU (issue 20, step 2 of REFERENCE-GPU.md): every
+// binary and unary kind through the public operations, broadcasting, empty and one-element
+// operands, three dtypes, in-place updates, a first backward, and the device rule with its
+// CPU-scalar exception. Exact where IEEE arithmetic is (the same bits), 1e-12 relative for
+// the transcendental functions in float64 (the device's libm is not the host's), 1e-5 in float32.
+#include "cuda/cuda_util.h"
+
+using xg::Tensor;
+using xg::test::matches_cpu;
+
+namespace {
+
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+// f on CPU inputs and on their CUDA copies (a 0-d input marked `keep_on_cpu` stays a CPU
+// scalar), compared.
+::testing::AssertionResult same_on_cuda(const std::vector<Tensor>& inputs, const Fn& f, double rtol,
+                                        std::vector<bool> keep_on_cpu = {}) {
+  std::vector<Tensor> on_gpu;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    on_gpu.push_back(i < keep_on_cpu.size() && keep_on_cpu[i] ? inputs[i] : inputs[i].to(xg::kCUDA));
+  return matches_cpu(f(on_gpu), f(inputs), rtol);
+}
+
+Tensor ramp(const xg::Shape& shape, xg::Dtype dtype, double scale = 0.37) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  // Both signs; integers for int64 (a ramp of whole numbers around 0).
+  const Tensor r = xg::arange(static_cast<double>(n), xg::kFloat64);
+  const Tensor v = dtype == xg::kInt64 ? r - static_cast<double>(n / 2) : r * scale - 1.1;
+  return v.reshape(shape).to(dtype);
+}
+
+const std::vector<std::pair<xg::Shape, xg::Shape>> kShapes = {
+    {{2, 3}, {2, 3}}, {{2, 3}, {3}}, {{2, 1}, {1, 3}}, {{4, 1, 3}, {2, 1}}, {{}, {2, 3}},
+    {{0, 3}, {3}},    {{1}, {5}},     {{3, 1}, {}},     {{2, 3, 4, 5}, {3, 1, 5}}};
+
+}  // namespace
+
+TEST(CudaElementwise, BinaryKindsMatchTheCpuWithBroadcasting) {
+  XG_REQUIRE_CUDA();
+  const std::vector<std::pair<const char*, Fn>> exact = {
+      {"add", [](auto& x) { return x[0] + x[1]; }},        {"sub", [](auto& x) { return x[0] - x[1]; }},
+      {"mul", [](auto& x) { return x[0] * x[1]; }},        {"div", [](auto& x) { return x[0] / x[1]; }},
+      {"maximum", [](auto& x) { return xg::maximum(x[0], x[1]); }},
+      {"minimum", [](auto& x) { return xg::minimum(x[0], x[1]); }},
+      {"eq", [](auto& x) { return x[0] == x[1]; }},        {"ne", [](auto& x) { return x[0] != x[1]; }},
+      {"lt", [](auto& x) { return x[0] < x[1]; }},         {"le", [](auto& x) { return x[0] <= x[1]; }},
+      {"gt", [](auto& x) { return x[0] > x[1]; }},         {"ge", [](auto& x) { return x[0] >= x[1]; }}};
+  for (const auto dtype : {xg::kFloat64, xg::kFloat32, xg::kInt64})
+    for (const auto& [sa, sb] : kShapes)
+      for (const auto& [name, f] : exact) {
+        const Tensor a = ramp(sa, dtype), b = dtype == xg::kInt64 ? ramp(sb, dtype) : ramp(sb, dtype, 0.29) + 0.05;
+        EXPECT_TRUE(same_on_cuda({a, b}, f, 0)) << name << " " << xg::dtype_name(dtype) << " "
+                                               << xg::detail::shape_str(sa) << " with " << xg::detail::shape_str(sb);
+      }
+  // pow: positive bases, both float dtypes; libm's pow may differ in the last bit.
+  for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}})
+    for (const auto& [sa, sb] : kShapes)
+      EXPECT_TRUE(same_on_cuda({xg::abs(ramp(sa, dtype)) + 0.5, ramp(sb, dtype)},
+                               [](auto& x) { return xg::pow(x[0], x[1]); }, tol));
+}
+
+TEST(CudaElementwise, UnaryKindsMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  const std::vector<std::tuple<const char*, Fn, bool>> cases = {  // name, f, exact
+      {"neg", [](auto& x) { return -x[0]; }, true},
+      {"abs", [](auto& x) { return xg::abs(x[0]); }, true},
+      {"relu", [](auto& x) { return xg::relu(x[0]); }, true},
+      {"sqrt", [](auto& x) { return xg::sqrt(xg::abs(x[0])); }, true},  // IEEE: correctly rounded
+      {"exp", [](auto& x) { return xg::exp(x[0]); }, false},
+      {"log", [](auto& x) { return xg::log(xg::abs(x[0]) + 0.1); }, false},
+      {"sin", [](auto& x) { return xg::sin(x[0]); }, false},
+      {"cos", [](auto& x) { return xg::cos(x[0]); }, false},
+      {"tanh", [](auto& x) { return xg::tanh(x[0]); }, false},
+      {"sigmoid", [](auto& x) { return xg::sigmoid(x[0]); }, false},
+      {"softplus", [](auto& x) { return xg::softplus(x[0]); }, false},
+      {"log1p", [](auto& x) { return xg::log1p(xg::abs(x[0])); }, false},
+      {"expm1", [](auto& x) { return xg::expm1(x[0]); }, false},
+      {"erf", [](auto& x) { return xg::erf(x[0]); }, false},
+      {"leaky_relu", [](auto& x) { return xg::leaky_relu(x[0], 0.1); }, true},
+      {"clamp", [](auto& x) { return xg::clamp(x[0], -0.5, 0.75); }, true},
+      {"pow 2", [](auto& x) { return xg::pow(x[0], 2.0); }, true},
+      {"pow 3", [](auto& x) { return xg::pow(xg::abs(x[0]), 3.0); }, false}};
+  for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}})
+    for (const xg::Shape& shape : {xg::Shape{2, 3, 4}, xg::Shape{}, xg::Shape{0}, xg::Shape{1000}})
+      for (const auto& [name, f, exact] : cases)
+        EXPECT_TRUE(same_on_cuda({ramp(shape, dtype, 0.011)}, f, exact ? 0 : tol))
+            << name << " " << xg::dtype_name(dtype) << " " << xg::detail::shape_str(shape);
+  for (const auto& f : std::vector<Fn>{[](auto& x) { return -x[0]; }, [](auto& x) { return xg::abs(x[0]); }})
+    EXPECT_TRUE(same_on_cuda({ramp({7}, xg::kInt64)}, f, 0));
+  EXPECT_XG_ERROR(xg::exp(xg::arange(3.0, xg::kCUDA)), "exp", "int64");
+}
+
+TEST(CudaElementwise, WhereCastsAndInPlaceUpdatesMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  const Tensor c = ramp({2, 1, 4}, xg::kFloat64) > 0.0, a = ramp({3, 1}, xg::kFloat64), b = ramp({4}, xg::kFloat64);
+  EXPECT_TRUE(same_on_cuda({c, a, b}, [](auto& x) { return xg::where(x[0], x[1], x[2]); }, 0));
+  for (const auto from : {xg::kFloat64, xg::kFloat32, xg::kInt64})
+    for (const auto to : {xg::kFloat64, xg::kFloat32, xg::kInt64})
+      EXPECT_TRUE(same_on_cuda({ramp({5, 3}, from, 1.7)}, [to](auto& x) { return x[0].to(to); }, 0));
+  const auto in_place = [](auto& x) {
+    Tensor y = x[0].clone();
+    y.add_(x[1]);            // broadcast in place
+    y.mul_(x[1]);
+    y.add_(x[0], -0.25);     // the optimizers' axpy
+    y.sub_(1.5);
+    return y;
+  };
+  EXPECT_TRUE(same_on_cuda({ramp({4, 3}, xg::kFloat64), ramp({3}, xg::kFloat64, 0.2)}, in_place, 0));
+  EXPECT_TRUE(same_on_cuda({ramp({4, 3}, xg::kFloat32), ramp({3}, xg::kFloat32, 0.2)}, in_place, 0));
+}
+
+TEST(CudaElementwise, GradientsOfSameShapeOperationsMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  const auto grads = [](const std::vector<Tensor>& in) {
+    Tensor x = in[0].detach().requires_grad_(), y = in[1].detach().requires_grad_();
+    const Tensor z = x * y + xg::exp(x) * xg::sigmoid(y) - xg::tanh(x) / (y * y + 1.0);
+    z.backward(in[2]);
+    return xg::concat({x.grad(), y.grad()}, 0);
+  };
+  const Tensor x = ramp({6}, xg::kFloat64), y = ramp({6}, xg::kFloat64, 0.5), gy = ramp({6}, xg::kFloat64, 0.2);
+  std::vector<Tensor> g;
+  {
+    const std::vector<Tensor> on_gpu{x.to(xg::kCUDA), y.to(xg::kCUDA), gy.to(xg::kCUDA)};
+    Tensor xg_ = on_gpu[0].detach().requires_grad_(), yg = on_gpu[1].detach().requires_grad_();
+    const Tensor z = xg_ * yg + xg::exp(xg_) * xg::sigmoid(yg) - xg::tanh(xg_) / (yg * yg + 1.0);
+    z.backward(on_gpu[2]);
+    EXPECT_TRUE(xg_.grad().is_cuda());
+    EXPECT_TRUE(matches_cpu(xg_.grad(), grads({x, y, gy}).slice(0, 0, 6), 1e-12));
+    EXPECT_TRUE(matches_cpu(yg.grad(), grads({x, y, gy}).slice(0, 6, 12), 1e-12));
+  }
+}
+
+TEST(CudaElementwise, OneDeviceExceptACpuScalar) {
+  XG_REQUIRE_CUDA();
+  const Tensor on_gpu = ramp({2, 3}, xg::kFloat64).to(xg::kCUDA), on_cpu = ramp({2, 3}, xg::kFloat64);
+  EXPECT_XG_ERROR(on_gpu + on_cpu, "add: expected all tensors on one device, got cuda:0 (a) and cpu (b); move one with .to(...)");
+  EXPECT_XG_ERROR(xg::where(on_cpu > 0.0, on_gpu, on_gpu), "where", "cpu (condition)", "cuda:0");
+  Tensor target = on_cpu.clone();
+  EXPECT_XG_ERROR(target.add_(on_gpu), "expected all tensors on one device", "cpu (self)", "cuda:0 (other)");
+  // A 0-d CPU tensor is a scalar beside CUDA tensors, on either side; the result is on CUDA.
+  const Tensor two = xg::scalar_tensor(2.0, xg::kFloat64);
+  EXPECT_TRUE(same_on_cuda({ramp({2, 3}, xg::kFloat64), two}, [](auto& x) { return x[0] * x[1] - x[1] / x[0]; }, 0, {false, true}));
+  EXPECT_TRUE(same_on_cuda({two, ramp({3}, xg::kFloat64)}, [](auto& x) { return xg::where(x[1] > 0.0, x[0], x[1]); }, 0, {true, false}));
+  Tensor updated = on_gpu.clone();
+  updated.mul_(two);
+  EXPECT_TRUE(matches_cpu(updated, on_cpu * 2.0, 0));
+  // A 0-d CUDA tensor is no scalar for CPU tensors.
+  EXPECT_XG_ERROR(on_cpu + two.to(xg::kCUDA), "expected all tensors on one device", "cpu (a)", "cuda:0 (b)");
+}
