@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "tensor/blas.h"
+#include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
@@ -29,10 +30,12 @@ Tensor gemm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
     fail("matmul: ", detail::shape_str(a.shape()), trans_a ? "^T" : "", " @ ", detail::shape_str(b.shape()),
          trans_b ? "^T" : "", ": inner dimensions ", k, " and ", kb, " differ");
   const Shape shape = batched ? Shape{batch, m, n} : Shape{m, n};
+  const Device device = detail::compute_device({{"input", a}, {"other", b}}, "matmul");
   // With beta = 0 gemm never reads C, so it need not be zeroed first.
-  if (m == 0 || n == 0 || k == 0) return zeros(shape, a.dtype());
+  if (m == 0 || n == 0 || k == 0) return zeros(shape, TensorOptions(a.dtype()).device(device));
   if (a.dtype() == kInt64) fail("matmul: int64 matrices are not supported; convert with .to(xg::kFloat32)");
-  Tensor c = detail::make_tensor(shape, a.dtype());
+  Tensor c = detail::make_tensor(shape, a.dtype(), device);
+  if (!device.is_cpu()) return detail::gpu::gemm(c, a, b, trans_a, trans_b, m, n, k, batch), c;
   const std::int64_t lda = trans_a ? m : k, ldb = trans_b ? k : n;
   for (std::int64_t i = 0; i < batch; ++i) {
     if (a.dtype() == kFloat32)
@@ -49,7 +52,8 @@ Tensor gemm_in_row_blocks(const Tensor& a, const Tensor& b, bool trans_a, bool t
                           const RowsDone& done) {
   const bool plain = a.dim() == 2 && b.dim() == 2 && a.dtype() == b.dtype() && a.dtype() != kInt64 &&
                      a.shape()[trans_a ? 0 : 1] == b.shape()[trans_b ? 1 : 0] && a.numel() > 0 && b.numel() > 0;
-  if (!plain || block_rows <= 0 || block_rows % detail::kGemmRowAlign != 0) {  // one block (or gemm's error)
+  // One block: an unusual product (or gemm's error), or one on a GPU (where DDP does not stream).
+  if (!plain || block_rows <= 0 || block_rows % detail::kGemmRowAlign != 0 || !a.device().is_cpu()) {
     Tensor c = gemm(a, b, trans_a, trans_b);
     done(0, c.shape()[0], c);
     return c;
@@ -75,7 +79,9 @@ Tensor gemm_in_row_blocks(const Tensor& a, const Tensor& b, bool trans_a, bool t
 Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, bool trans_w) {
   const std::int64_t m = x.shape()[0], k = x.shape()[1], n = W.shape()[trans_w ? 0 : 1];
   const std::int64_t ldw = trans_w ? k : n;
-  Tensor c = detail::make_tensor({m, n}, x.dtype());
+  const Device device = detail::compute_device({{"input", x}, {"weight", W}, {"bias", b}}, "linear");
+  Tensor c = detail::make_tensor({m, n}, x.dtype(), device);
+  if (!device.is_cpu()) return detail::gpu::linear(c, x, W, b, trans_w), c;
   const auto fill_rows = [&](auto tag) {
     using T = decltype(tag);
     const T* pb = b.data<T>();

@@ -25,7 +25,14 @@ void clamp(Tensor& out, const Tensor& x, double lo, double hi);
 void in_range_mask(Tensor& out, const Tensor& x, double lo, double hi);
 /// out = cond != 0 ? a : b, broadcast to out's shape.
 void where(Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
-/// out = x converted to out's dtype.
+/// out = x converted to out's dtype (and broadcast to out's shape).
 void cast(Tensor& out, const Tensor& x);
+
+/// c = op(a) @ op(b), 2-D or `batch` products of (m, k) @ (k, n) stored one after another;
+/// float dtypes; cuBLAS (tensor/cuda/blas.cpp).
+void gemm(Tensor& c, const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
+          std::int64_t k, std::int64_t batch);
+/// c (N, out) = x @ W + bias (W read transposed when trans_w), the bias written first.
+void linear(Tensor& c, const Tensor& x, const Tensor& W, const Tensor& bias, bool trans_w);
 
 }  // namespace xg::detail::gpu

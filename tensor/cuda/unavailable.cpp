@@ -48,4 +48,8 @@ void clamp(Tensor&, const Tensor&, double, double) { no_kernels(); }
 void in_range_mask(Tensor&, const Tensor&, double, double) { no_kernels(); }
 void where(Tensor&, const Tensor&, const Tensor&, const Tensor&) { no_kernels(); }
 void cast(Tensor&, const Tensor&) { no_kernels(); }
+void gemm(Tensor&, const Tensor&, const Tensor&, bool, bool, std::int64_t, std::int64_t, std::int64_t, std::int64_t) {
+  no_kernels();
+}
+void linear(Tensor&, const Tensor&, const Tensor&, const Tensor&, bool) { no_kernels(); }
 }  // namespace xg::detail::gpu

@@ -1,0 +1,92 @@
+// Matrix products on CUDA through cuBLAS (the library made for them): row-major products
+// computed as the transposed column-major ones, batches as one strided-batched call. One
+// handle per thread and device (cuBLAS handles are not safe to share between threads), bound
+// to the device's stream with a fixed workspace, so results are deterministic and the calls
+// can later be captured into a CUDA graph. Default math (no TF32; xg::cuda::set_allow_tf32
+// comes with issue 21).
+#include <cublas_v2.h>
+
+#include <mutex>
+#include <vector>
+
+#include "tensor/checked.h"
+#include "tensor/cuda/check.h"
+#include "tensor/cuda/kernels.h"
+#include "tensor/cuda/runtime.h"
+#include "tensor/tensor_impl.h"
+
+namespace xg::detail::gpu {
+
+namespace {
+
+constexpr std::size_t kWorkspaceBytes = std::size_t{32} << 20;  // NVIDIA's advice for Hopper
+
+void check_blas(cublasStatus_t status, const char* op) {
+  if (status != CUBLAS_STATUS_SUCCESS) fail(op, ": cuBLAS error ", cublasGetStatusName(status), ": ", cublasGetStatusString(status));
+}
+
+// Kept for the thread's life and never destroyed: destroying a handle at exit, after the
+// static CUDA runtime has shut down, would crash (PyTorch leaks its handles for this reason).
+cublasHandle_t handle(int index, const char* op) {
+  thread_local std::vector<cublasHandle_t> handles;
+  if (handles.size() <= static_cast<std::size_t>(index)) handles.resize(static_cast<std::size_t>(index) + 1, nullptr);
+  cublasHandle_t& h = handles[static_cast<std::size_t>(index)];
+  check(cudaSetDevice(index), op);
+  if (!h) {
+    check_blas(cublasCreate(&h), op);
+    check_blas(cublasSetStream(h, stream(index)), op);
+    check_blas(cublasSetWorkspace(h, allocate(kWorkspaceBytes, index, op), kWorkspaceBytes), op);
+    check_blas(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH), op);
+  }
+  return h;
+}
+
+// C (m x n, row-major) = alpha op(A) op(B) + beta C, as C^T = op(B)^T op(A)^T column-major.
+template <class T>
+void gemm_rows(cublasHandle_t h, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha,
+               const T* a, std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t batch,
+               const char* op) {
+  const auto ta = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, tb = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const auto i32 = [op](std::int64_t v) {
+    if (v > 2147483647) fail(op, ": a matrix dimension of ", v, " exceeds cuBLAS's 32-bit sizes");
+    return static_cast<int>(v);
+  };
+  const int M = i32(m), N = i32(n), K = i32(k), LDA = i32(lda), LDB = i32(ldb), B = i32(batch);
+  if constexpr (std::is_same_v<T, float>)
+    check_blas(cublasSgemmStridedBatched(h, tb, ta, N, M, K, &alpha, b, LDB, k * n, a, LDA, m * k, &beta, c, N, m * n, B), op);
+  else
+    check_blas(cublasDgemmStridedBatched(h, tb, ta, N, M, K, &alpha, b, LDB, k * n, a, LDA, m * k, &beta, c, N, m * n, B), op);
+}
+
+template <class T>
+const T* dptr(const Tensor& t) { return static_cast<const T*>(t.impl()->storage->data); }
+template <class T>
+T* dptr(Tensor& t) { return static_cast<T*>(t.impl()->storage->data); }
+
+}  // namespace
+
+void gemm(Tensor& c, const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
+          std::int64_t k, std::int64_t batch) {
+  const char* op = call_or("matmul");
+  cublasHandle_t h = handle(c.device().index(), op);
+  const std::int64_t lda = trans_a ? m : k, ldb = trans_b ? k : n;
+  if (c.dtype() == kFloat32)
+    gemm_rows<float>(h, trans_a, trans_b, m, n, k, 1.0f, dptr<float>(a), lda, dptr<float>(b), ldb, 0.0f, dptr<float>(c), batch, op);
+  else
+    gemm_rows<double>(h, trans_a, trans_b, m, n, k, 1.0, dptr<double>(a), lda, dptr<double>(b), ldb, 0.0, dptr<double>(c), batch, op);
+}
+
+void linear(Tensor& c, const Tensor& x, const Tensor& W, const Tensor& bias, bool trans_w) {
+  const char* op = call_or("linear");
+  const std::int64_t m = x.shape()[0], k = x.shape()[1], n = W.shape()[trans_w ? 0 : 1];
+  cast(c, bias);  // the bias in every row (a broadcast copy), then the product added (beta = 1)
+  if (!(m && n && k)) return;
+  cublasHandle_t h = handle(c.device().index(), op);
+  const std::int64_t ldw = trans_w ? k : n;
+  if (c.dtype() == kFloat32)
+    gemm_rows<float>(h, false, trans_w, m, n, k, 1.0f, dptr<float>(x), k, dptr<float>(W), ldw, 1.0f, dptr<float>(c), 1, op);
+  else
+    gemm_rows<double>(h, false, trans_w, m, n, k, 1.0, dptr<double>(x), k, dptr<double>(W), ldw, 1.0, dptr<double>(c), 1, op);
+}
+
+}  // namespace xg::detail::gpu

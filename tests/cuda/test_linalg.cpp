@@ -1,0 +1,71 @@
+// Matrix products on CUDA (cuBLAS) against the CPU (OpenBLAS/oneDNN): 2-D and batched
+// products with their gradients (which read operands transposed in place), the fused linear
+// layer, empty products, and the device rule. 1e-12 relative in float64 (another summation
+// order), 1e-5 in float32 (TF32 is off, so cuBLAS computes in full float32).
+#include "cuda/cuda_util.h"
+
+using xg::Tensor;
+using xg::test::matches_cpu;
+
+namespace {
+
+Tensor values(const xg::Shape& shape, xg::Dtype dtype, std::uint64_t seed) {
+  xg::Generator g(seed);
+  xg::GeneratorGuard use(g);
+  return xg::randn(shape, dtype);
+}
+
+// The product and both gradients of f(a, b) for a fixed output gradient, on one device.
+std::vector<Tensor> product_and_grads(const Tensor& a0, const Tensor& b0, const Tensor& gy,
+                                      Tensor (*f)(const Tensor&, const Tensor&)) {
+  Tensor a = a0.detach().requires_grad_(), b = b0.detach().requires_grad_();
+  const Tensor y = f(a, b);
+  y.backward(gy);
+  return {y, a.grad(), b.grad()};
+}
+
+}  // namespace
+
+TEST(CudaLinalg, ProductsAndTheirGradientsMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  struct Case {
+    xg::Shape a, b;
+    Tensor (*f)(const Tensor&, const Tensor&);
+  };
+  const std::vector<Case> cases = {{{5, 7}, {7, 3}, xg::matmul},   {{1, 4}, {4, 1}, xg::matmul},
+                                   {{64, 33}, {33, 17}, xg::matmul}, {{3, 5, 7}, {3, 7, 2}, xg::bmm},
+                                   {{2, 1, 4}, {2, 4, 6}, xg::bmm}};
+  for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}})
+    for (const auto& c : cases) {
+      const Tensor a = values(c.a, dtype, 1), b = values(c.b, dtype, 2);
+      const Tensor probe = c.f(a, b), gy = values(probe.shape(), dtype, 3);
+      const auto cpu = product_and_grads(a, b, gy, c.f);
+      const auto gpu = product_and_grads(a.to(xg::kCUDA), b.to(xg::kCUDA), gy.to(xg::kCUDA), c.f);
+      for (int i = 0; i < 3; ++i)
+        EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], tol)) << "output " << i << " of " << xg::detail::shape_str(c.a) << " @ "
+                                                     << xg::detail::shape_str(c.b) << " " << xg::dtype_name(dtype);
+    }
+}
+
+TEST(CudaLinalg, LinearWritesTheBiasThenAddsTheProduct) {
+  XG_REQUIRE_CUDA();
+  for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}}) {
+    const Tensor x = values({100, 784}, dtype, 4), W = values({784, 50}, dtype, 5), b = values({50}, dtype, 6);
+    EXPECT_TRUE(matches_cpu(xg::linear(x.to(xg::kCUDA), W.to(xg::kCUDA), b.to(xg::kCUDA)), xg::linear(x, W, b), tol));
+  }
+  // An empty batch is the bias alone, zero rows of it; an empty inner dimension is the bias.
+  const Tensor none = xg::linear(xg::zeros({0, 4}, xg::kCUDA), xg::ones({4, 3}, xg::kCUDA), xg::ones({3}, xg::kCUDA));
+  EXPECT_EQ(none.shape(), (xg::Shape{0, 3}));
+  EXPECT_TRUE(none.is_cuda());
+  EXPECT_TRUE(matches_cpu(xg::linear(xg::zeros({2, 0}, xg::kCUDA), xg::ones({0, 3}, xg::kCUDA), xg::full({3}, 2.0, xg::kCUDA)),
+                          xg::full({2, 3}, 2.0), 0));
+  EXPECT_TRUE(matches_cpu(xg::matmul(xg::ones({2, 0}, xg::kCUDA), xg::ones({0, 3}, xg::kCUDA)), xg::zeros({2, 3}), 0));
+}
+
+TEST(CudaLinalg, OperandsOnTwoDevicesAreRefused) {
+  XG_REQUIRE_CUDA();
+  EXPECT_XG_ERROR(xg::matmul(xg::ones({2, 3}, xg::kCUDA), xg::ones({3, 2})),
+                  "matmul: expected all tensors on one device, got cuda:0 (input) and cpu (other)");
+  EXPECT_XG_ERROR(xg::linear(xg::ones({2, 3}, xg::kCUDA), xg::ones({3, 2}, xg::kCUDA), xg::ones({2})),
+                  "linear: expected all tensors on one device", "cpu (bias)");
+}
