@@ -383,6 +383,7 @@ Tensor copy(const Tensor& x) {
 
 bool all_finite(const Tensor& x) {
   if (x.dtype() == kInt64) return true;
+  if (!x.device().is_cpu()) return detail::gpu::all_finite(x);
   return dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* p = x.data<T>();

@@ -9,6 +9,7 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 
+#include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
 #include "tensor/strided.h"
@@ -51,8 +52,9 @@ Tensor reduce(Reduce kind, const Tensor& x, const Axes& axes, bool keepdims) {
   for (std::size_t i = 0; i < kept.size(); ++i)
     if (reduced[i]) out_strides[i] = 0;
 
-  Tensor out = make_tensor(kept, x.dtype());
-  dispatch(x.dtype(), [&](auto tag) {
+  Tensor out = make_tensor(kept, x.dtype(), x.device());
+  if (!x.device().is_cpu()) detail::gpu::reduce(kind, out, x, reduced);
+  else dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     using A = Acc<T>;
     const A init = kind == Reduce::Sum ? A(0)
@@ -140,7 +142,13 @@ Tensor arg_reduce(bool is_max, const Tensor& x, std::int64_t axis, bool keepdims
   } else {
     shape.erase(shape.begin() + axis);
   }
-  Tensor out = make_tensor(shape, kInt64);
+  Tensor out = make_tensor(shape, kInt64, x.device());
+  if (!x.device().is_cpu()) {
+    std::vector<bool> reduced(x.shape().size(), flat);
+    if (!flat) reduced[static_cast<std::size_t>(axis)] = true;
+    detail::gpu::arg_reduce(is_max, out, x, reduced);
+    return out;
+  }
   auto* po = out.data<std::int64_t>();
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -192,7 +200,8 @@ std::pair<double, double> shifted_logsumexp(const T* p, std::int64_t n, std::int
 }  // namespace
 
 Tensor softmax(const Tensor& x, std::int64_t axis) {
-  Tensor y = make_tensor(x.shape(), x.dtype());
+  Tensor y = make_tensor(x.shape(), x.dtype(), x.device());
+  if (!x.device().is_cpu()) return detail::gpu::along_lines(0, y, x, axis), y;
   detail::dispatch_float(x.dtype(), "softmax", [&](auto tag) {
     using T = decltype(tag);
     for_each_line<T>(x, y, axis, [](const T* p, T* q, std::int64_t n, std::int64_t stride) {
@@ -228,8 +237,14 @@ Tensor softmax(const Tensor& x, std::int64_t axis) {
 Tensor softmax_cross_entropy(const Tensor& x, const Tensor& labels, Tensor& probs, const char* op) {
   const std::int64_t n = x.shape()[0], c = x.shape()[1];
   check_labels(labels, c, op);
-  const auto* t = labels.data<std::int64_t>();
+  const Device device = detail::compute_device({{"input", x}, {"target", labels}}, op);
   probs = softmax(x, 1);
+  if (!device.is_cpu()) {
+    Tensor loss = make_tensor({}, x.dtype(), device);
+    detail::gpu::cross_entropy_loss(loss, x, labels);
+    return loss;
+  }
+  const auto* t = labels.data<std::int64_t>();
   double total = 0;
   detail::dispatch_float(x.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
@@ -243,6 +258,11 @@ Tensor softmax_cross_entropy(const Tensor& x, const Tensor& labels, Tensor& prob
 }
 
 Tensor softmax_cross_entropy_backward(const Tensor& probs, const Tensor& labels, const Tensor& gy, double count) {
+  if (!probs.device().is_cpu()) {
+    Tensor g = make_tensor(probs.shape(), probs.dtype(), probs.device());
+    detail::gpu::cross_entropy_backward(g, probs, labels, gy, count);
+    return g;
+  }
   const double scale = gy.item() / count;  // a host tensor here: no wait
   Tensor gx = make_tensor(probs.shape(), probs.dtype());
   const std::int64_t n = probs.shape()[0], c = probs.shape()[1];
@@ -259,7 +279,8 @@ Tensor softmax_cross_entropy_backward(const Tensor& probs, const Tensor& labels,
 }
 
 Tensor log_softmax(const Tensor& x, std::int64_t axis) {
-  Tensor y = make_tensor(x.shape(), x.dtype());
+  Tensor y = make_tensor(x.shape(), x.dtype(), x.device());
+  if (!x.device().is_cpu()) return detail::gpu::along_lines(1, y, x, axis), y;
   detail::dispatch_float(x.dtype(), "log_softmax", [&](auto tag) {
     using T = decltype(tag);
     for_each_line<T>(x, y, axis, [](const T* p, T* q, std::int64_t n, std::int64_t stride) {
@@ -273,8 +294,9 @@ Tensor log_softmax(const Tensor& x, std::int64_t axis) {
 Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdims) {
   Shape shape = x.shape();
   shape[axis] = 1;
-  Tensor y = make_tensor(shape, x.dtype());
-  detail::dispatch_float(x.dtype(), "logsumexp", [&](auto tag) {
+  Tensor y = make_tensor(shape, x.dtype(), x.device());
+  if (!x.device().is_cpu()) detail::gpu::along_lines(2, y, x, axis);
+  else detail::dispatch_float(x.dtype(), "logsumexp", [&](auto tag) {
     using T = decltype(tag);
     const AxisSplit s(x.shape(), axis);
     const T* px = x.data<T>();

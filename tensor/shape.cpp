@@ -3,6 +3,7 @@
 #include <cstring>
 #include <tuple>
 
+#include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
@@ -210,6 +211,12 @@ void check_labels(const Tensor& labels, std::int64_t num_classes, const char* op
   if (labels.dtype() != kInt64)
     fail(op, ": ", what, "s must be int64, got ", dtype_name(labels.dtype()), " of shape ", shape_str(labels.shape()),
          ". xg::tensor({1, 2, 3}) makes float32: write xg::tensor({1, 2, 3}, xg::kInt64), or convert with .to(xg::kInt64)");
+  if (!labels.device().is_cpu()) {  // the first bad position found on the device, then the CPU's message
+    const auto [i, v] = detail::gpu::first_bad_label(labels, num_classes, op);
+    if (i < 0) return;
+    fail(op, ": ", what, " ", v, " at position ", i, " is outside [0, ", num_classes, ")",
+         v < 0 ? " (negative values do not count from the end)" : "");
+  }
   const auto* pl = labels.data<std::int64_t>();
   for (std::int64_t i = 0; i < labels.numel(); ++i)
     if (pl[i] < 0 || pl[i] >= num_classes)

@@ -9,6 +9,9 @@
 // CPU-scalar rule), never copied to the device.
 #pragma once
 
+#include <utility>
+#include <vector>
+
 #include "tensor/kernels.h"
 
 namespace xg::detail::gpu {
@@ -27,6 +30,23 @@ void in_range_mask(Tensor& out, const Tensor& x, double lo, double hi);
 void where(Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
 /// out = x converted to out's dtype (and broadcast to out's shape).
 void cast(Tensor& out, const Tensor& x);
+
+/// Reductions (tensor/cuda/reduce.cu). out holds x's shape with the reduced axes (flags per
+/// axis) set to 1; sums of float32 in double; deterministic (no atomics, a fixed fold).
+void reduce(kernel::Reduce kind, Tensor& out, const Tensor& x, const std::vector<bool>& reduced);
+/// First index of the max (min) over the reduced axes, the first NaN winning (int64 out).
+void arg_reduce(bool is_max, Tensor& out, const Tensor& x, const std::vector<bool>& reduced);
+/// Along `axis`: 0 softmax, 1 log_softmax (y shaped as x), 2 logsumexp (y with axis of 1).
+void along_lines(int kind, Tensor& y, const Tensor& x, std::int64_t axis);
+/// loss (0-d) = the mean over rows of logsumexp(x_row) - x_row[label]; labels checked first.
+void cross_entropy_loss(Tensor& loss, const Tensor& x, const Tensor& labels);
+/// g = (probs - onehot(labels)) * gy / count, gy read by the kernel (or by value on the CPU).
+void cross_entropy_backward(Tensor& g, const Tensor& probs, const Tensor& labels, const Tensor& gy, double count);
+/// The position and value of the first label outside [0, num_classes), or position -1.
+/// Waits for the GPU (this version reads the answer back; a deferred error word is to come).
+std::pair<std::int64_t, std::int64_t> first_bad_label(const Tensor& labels, std::int64_t num_classes, const char* op);
+/// Whether every element is finite; waits for the GPU (anomaly mode's per-operation check).
+bool all_finite(const Tensor& x);
 
 /// c = op(a) @ op(b), 2-D or `batch` products of (m, k) @ (k, n) stored one after another;
 /// float dtypes; cuBLAS (tensor/cuda/blas.cpp).

@@ -52,4 +52,11 @@ void gemm(Tensor&, const Tensor&, const Tensor&, bool, bool, std::int64_t, std::
   no_kernels();
 }
 void linear(Tensor&, const Tensor&, const Tensor&, const Tensor&, bool) { no_kernels(); }
+void reduce(kernel::Reduce, Tensor&, const Tensor&, const std::vector<bool>&) { no_kernels(); }
+void arg_reduce(bool, Tensor&, const Tensor&, const std::vector<bool>&) { no_kernels(); }
+void along_lines(int, Tensor&, const Tensor&, std::int64_t) { no_kernels(); }
+void cross_entropy_loss(Tensor&, const Tensor&, const Tensor&) { no_kernels(); }
+void cross_entropy_backward(Tensor&, const Tensor&, const Tensor&, const Tensor&, double) { no_kernels(); }
+std::pair<std::int64_t, std::int64_t> first_bad_label(const Tensor&, std::int64_t, const char*) { no_kernels(); }
+bool all_finite(const Tensor&) { no_kernels(); }
 }  // namespace xg::detail::gpu

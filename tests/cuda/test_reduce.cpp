@@ -1,0 +1,118 @@
+// Reductions and the softmax family on CUDA against the CPU (issue 20, step 3): every axis
+// pattern with and without keepdims in three dtypes, NaN propagation, argmax's first-wins ties,
+// softmax, log_softmax and logsumexp along each axis, softmax cross-entropy forward and
+// backward, the bad label's message (after which the GPU still works), and determinism.
+#include <limits>
+
+#include "cuda/cuda_util.h"
+
+using xg::Tensor;
+using xg::test::expect_same_bits;
+using xg::test::matches_cpu;
+
+namespace {
+
+Tensor values(const xg::Shape& shape, xg::Dtype dtype, std::uint64_t seed) {
+  xg::Generator g(seed);
+  xg::GeneratorGuard use(g);
+  return dtype == xg::kInt64 ? xg::randint(-50, 50, shape) : xg::randn(shape, dtype);
+}
+
+}  // namespace
+
+TEST(CudaReduce, SumMaxMinOverEveryAxisPatternMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  const std::vector<xg::Axes> patterns = {{}, {0}, {1}, {2}, {0, 1}, {1, 2}, {0, 2}, {-1}};
+  for (const auto dtype : {xg::kFloat64, xg::kFloat32, xg::kInt64}) {
+    const double tol = dtype == xg::kFloat32 ? 1e-6 : dtype == xg::kFloat64 ? 1e-10 : 0;
+    for (const xg::Shape& shape : {xg::Shape{4, 5, 6}, xg::Shape{1, 300, 1}, xg::Shape{2, 1, 513}}) {
+      const Tensor x = values(shape, dtype, 7), g = x.to(xg::kCUDA);
+      for (const auto& axes : patterns)
+        for (const bool keep : {false, true}) {
+          EXPECT_TRUE(matches_cpu(xg::sum(g, axes, keep), xg::sum(x, axes, keep), tol)) << xg::detail::shape_str(axes);
+          EXPECT_TRUE(matches_cpu(xg::max(g, axes, keep), xg::max(x, axes, keep), 0)) << xg::detail::shape_str(axes);
+          EXPECT_TRUE(matches_cpu(xg::min(g, axes, keep), xg::min(x, axes, keep), 0)) << xg::detail::shape_str(axes);
+        }
+    }
+  }
+  // A big sum (many threads per output) and an empty one.
+  const Tensor big = values({1 << 20}, xg::kFloat32, 8);
+  EXPECT_TRUE(matches_cpu(xg::sum(big.to(xg::kCUDA)), xg::sum(big), 1e-6));
+  EXPECT_TRUE(matches_cpu(xg::sum(xg::zeros({0, 3}, xg::kCUDA), {0}), xg::zeros({3}), 0));
+  // NaN wins max and min, as on the CPU.
+  const Tensor with_nan = xg::tensor({1.0, std::numeric_limits<double>::quiet_NaN(), 3.0}, xg::kFloat64);
+  EXPECT_TRUE(std::isnan(xg::max(with_nan.to(xg::kCUDA)).item()));
+  EXPECT_TRUE(std::isnan(xg::min(with_nan.to(xg::kCUDA)).item()));
+}
+
+TEST(CudaReduce, ArgmaxTakesTheFirstOfTiesAndTheFirstNaN) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = values({6, 7, 300}, xg::kFloat64, 9);
+  for (const std::int64_t axis : {0, 1, 2})
+    for (const bool keep : {false, true}) {
+      EXPECT_TRUE(matches_cpu(xg::argmax(x.to(xg::kCUDA), axis, keep), xg::argmax(x, axis, keep), 0));
+      EXPECT_TRUE(matches_cpu(xg::argmin(x.to(xg::kCUDA), axis, keep), xg::argmin(x, axis, keep), 0));
+    }
+  EXPECT_TRUE(matches_cpu(xg::argmax(x.to(xg::kCUDA)), xg::argmax(x), 0));
+  // Ties spread over many threads' shares: the first index wins.
+  const Tensor ties = xg::zeros({1000}, xg::kFloat64);
+  EXPECT_EQ(xg::argmax(ties.to(xg::kCUDA)).item(), 0);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor nans = xg::tensor({1.0, 5.0, nan, 7.0, nan}, xg::kFloat64);
+  EXPECT_EQ(xg::argmax(nans.to(xg::kCUDA)).item(), 2);
+  EXPECT_EQ(xg::argmin(nans.to(xg::kCUDA)).item(), 2);
+}
+
+TEST(CudaReduce, SoftmaxFamilyAlongEachAxisMatchesTheCpu) {
+  XG_REQUIRE_CUDA();
+  for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}}) {
+    const Tensor x = values({3, 4, 5}, dtype, 10) * 4.0;
+    for (const std::int64_t axis : {0, 1, 2, -1}) {
+      EXPECT_TRUE(matches_cpu(xg::softmax(x.to(xg::kCUDA), axis), xg::softmax(x, axis), tol));
+      EXPECT_TRUE(matches_cpu(xg::log_softmax(x.to(xg::kCUDA), axis), xg::log_softmax(x, axis), tol));
+      EXPECT_TRUE(matches_cpu(xg::logsumexp(x.to(xg::kCUDA), axis), xg::logsumexp(x, axis), tol));
+    }
+  }
+}
+
+TEST(CudaReduce, SoftmaxCrossEntropyAndItsGradientMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}}) {
+    const Tensor x = values({100, 10}, dtype, 11) * 3.0, t = xg::randint(0, 10, {100});
+    const auto run = [&](const Tensor& scores, const Tensor& labels) {
+      Tensor s = scores.detach().requires_grad_();
+      const Tensor loss = xg::nn::softmax_cross_entropy(s, labels);
+      loss.backward();
+      return std::vector<Tensor>{loss, s.grad()};
+    };
+    const auto cpu = run(x, t), gpu = run(x.to(xg::kCUDA), t.to(xg::kCUDA));
+    EXPECT_TRUE(matches_cpu(gpu[0], cpu[0], tol));
+    EXPECT_TRUE(matches_cpu(gpu[1], cpu[1], tol));
+  }
+}
+
+TEST(CudaReduce, ABadLabelGivesTheCpuMessageAndTheGpuGoesOn) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = xg::zeros({4, 3}, xg::kCUDA);
+  const Tensor bad = xg::tensor({0, 2, 3, -1}, xg::kInt64);
+  std::string cpu_message;
+  try {
+    xg::nn::softmax_cross_entropy(xg::zeros({4, 3}), bad);
+  } catch (const xg::Error& e) {
+    cpu_message = e.what();
+  }
+  ASSERT_FALSE(cpu_message.empty());
+  EXPECT_XG_ERROR(xg::nn::softmax_cross_entropy(x, bad.to(xg::kCUDA)), cpu_message);
+  EXPECT_XG_ERROR(xg::nn::softmax_cross_entropy(x, xg::tensor({0, 1, 2, -4}, xg::kInt64).to(xg::kCUDA)),
+                  "-4 at position 3", "negative values do not count from the end");
+  // The context is alive: the next operations run and read back.
+  EXPECT_EQ(xg::sum(xg::ones({10}, xg::kCUDA)).item(), 10.0);
+}
+
+TEST(CudaReduce, TheSameInputGivesTheSameBits) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = values({257, 1031}, xg::kFloat32, 12).to(xg::kCUDA);
+  expect_same_bits<float>(xg::sum(x, {0}).cpu(), xg::sum(x, {0}).cpu());
+  expect_same_bits<float>(xg::sum(x).cpu(), xg::sum(x).cpu());
+  expect_same_bits<float>(xg::softmax(x, 0).cpu(), xg::softmax(x, 0).cpu());
+}
