@@ -106,11 +106,7 @@ Tensor& Tensor::div_(double v) { return inplace(*this, kernel::Binary::Div, scal
 
 Tensor& Tensor::fill_(double value) {
   check_inplace(*this, nullptr, "fill_");
-  detail::dispatch(dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    T* p = data<T>();
-    for (std::int64_t i = 0, n = numel(); i < n; ++i) p[i] = static_cast<T>(value);
-  });
+  kernel::fill_inplace(*this, value);
   ++impl_->storage->version;
   return *this;
 }

@@ -21,6 +21,7 @@ static tensor_list unique(const tensor_list& params) {
 // The norm and the scale stay tensors on the gradients' device, so the gradients are scaled
 // without waiting for a GPU; the one wait is for the double returned (libtorch's signature).
 // `coef` is 1 where no clipping applies, and x * 1 is x: the same bits as leaving it alone.
+// The 1 is a CPU scalar, which goes with tensors on any device (no copy to the GPU).
 static void scale_all(const tensor_list& params, const Tensor& coef) {
   for (const auto& p : params)
     if (p.grad().defined()) p.grad().mul_(coef.to(p.grad().dtype()));
@@ -38,7 +39,7 @@ double clip_grad_norm(const tensor_list& all, double max_norm) {
   }
   if (!sq.defined()) return 0.0;
   const Tensor norm = sqrt(sq);
-  scale_all(params, where(norm > max_norm, max_norm / (norm + 1e-6), ones_like(norm)));
+  scale_all(params, where(norm > max_norm, max_norm / (norm + 1e-6), scalar_tensor(1.0, kFloat64)));
   return norm.item();
 }
 
@@ -76,7 +77,7 @@ double clip_grad_norm_(const tensor_list& all, double max_norm, double norm_type
   if (!total.defined()) return 0.0;
   if (!std::isinf(norm_type)) total = xg::pow(total, 1.0 / norm_type);
   const Tensor coef = max_norm / (total + 1e-6);
-  optim::scale_all(params, where(coef < 1.0, coef, ones_like(coef)));
+  optim::scale_all(params, where(coef < 1.0, coef, scalar_tensor(1.0, kFloat64)));
   return total.item();
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "tensor/checked.h"
+#include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
@@ -78,13 +79,9 @@ Tensor full(const Shape& shape, double value, const TensorOptions& options) {
   // Converting a double outside int64's range is undefined behaviour, not a wrap-around.
   if (dtype == kInt64 && !(value == std::trunc(value) && value >= -0x1p63 && value < 0x1p63))
     fail(detail::call_or("full"), ": value ", value, " is not an int64 (an integer in [-2^63, 2^63))");
-  Tensor t = make_tensor(shape, dtype);
-  detail::dispatch(dtype, [&](auto tag) {
-    using T = decltype(tag);
-    T* p = t.data<T>();
-    const T v = static_cast<T>(value);
-    for (std::int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = v;
-  });
+  // Filled where it lives: on a GPU by a kernel, with no host buffer and no wait.
+  Tensor t = make_tensor(shape, dtype, options.device());
+  kernel::fill_inplace(t, value);
   return finish_creation(t, options);
 }
 

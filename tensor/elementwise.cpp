@@ -2,6 +2,7 @@
 // runs are contiguous or scalar, which GCC vectorises); transcendental unary functions go
 // through xtensor with xsimd, measured 11x faster than a scalar std::exp loop.
 #include <xgrad/detail/format.h>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -216,6 +217,19 @@ void axpy_inplace(Tensor& dst, const Tensor& src, double alpha, const char* op) 
     });
   });
   ++dst.impl()->storage->version;
+}
+
+void fill_inplace(Tensor& t, double value) {
+  if (!t.device().is_cpu()) {  // a broadcast of the value, passed by value: no host buffer, no wait
+    detail::gpu::cast(t, scalar_tensor(value, t.dtype()));
+    return;
+  }
+  dispatch(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    const T v = static_cast<T>(value);
+    detail::parallel_elements(t.numel(), 1, [&](std::int64_t i0, std::int64_t i1) { std::fill(p + i0, p + i1, v); });
+  });
 }
 
 namespace {

@@ -29,6 +29,9 @@ void binary_inplace(Binary kind, Tensor& dst, const Tensor& src, const char* op)
 /// dst += alpha * src in place (src broadcast to dst's shape and converted): the optimizer's
 /// update, without a temporary for alpha * src.
 void axpy_inplace(Tensor& dst, const Tensor& src, double alpha, const char* op);
+/// Every element of t set to value (converted to t's dtype), on t's device; the caller bumps
+/// the version if t may be seen by autograd.
+void fill_inplace(Tensor& t, double value);
 /// Elementwise unary function on a float tensor (Neg, Abs, Sign also on int64).
 Tensor unary(Unary kind, const Tensor& x, const char* op);
 /// x^c for a scalar exponent.
