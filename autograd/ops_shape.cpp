@@ -212,7 +212,23 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t
   auto clamp_index = [n](std::int64_t i) { return std::clamp(i < 0 ? (i < -n ? 0 : i + n) : i, std::int64_t{0}, n); };
   const std::int64_t b = clamp_index(start), e = std::max(clamp_index(end), b);
   if (b == 0 && e == n && step == 1) return x;
-  return index_select(x, a, arange(static_cast<double>(b), static_cast<double>(e), static_cast<double>(step)));
+  if (step != 1)  // the positions, made where x lives
+    return index_select(x, a, arange(static_cast<double>(b), static_cast<double>(e), static_cast<double>(step),
+                                     TensorOptions(kInt64).device(x.device())));
+  // A contiguous range: one copy (no index tensor to make, so nothing to send to a GPU); its
+  // gradient is gy between zeros, by concatenation (differentiable, for higher orders).
+  return record("slice", {x}, kernel::narrow(x, a, b, e - b), {}, [a, b, e, n](Node&, const Tensor& gy) {
+    tensor_list parts;
+    const auto zeros_along = [&](std::int64_t len) {
+      Shape s = gy.shape();
+      s[static_cast<std::size_t>(a)] = len;
+      return zeros(s, TensorOptions(gy.dtype()).device(gy.device()));
+    };
+    if (b > 0) parts.push_back(zeros_along(b));
+    parts.push_back(gy);
+    if (e < n) parts.push_back(zeros_along(n - e));
+    return tensor_list{parts.size() == 1 ? gy : concat(parts, a)};
+  });
 }
 
 Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) {

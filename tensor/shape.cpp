@@ -3,6 +3,7 @@
 #include <cstring>
 #include <tuple>
 
+#include "tensor/checked.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/strided.h"
@@ -19,7 +20,8 @@ namespace {
 
 // Copies the strided view (shape, strides over x's storage) into a fresh contiguous tensor.
 Tensor gather_strided(const Tensor& x, const Shape& shape, const Shape& strides) {
-  Tensor out = make_tensor(shape, x.dtype());
+  Tensor out = make_tensor(shape, x.dtype(), x.device());
+  if (!x.device().is_cpu()) return detail::gpu::strided_copy(out, x, strides), out;
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = x.data<T>();
@@ -47,6 +49,16 @@ std::int64_t checked_index(std::int64_t v, std::int64_t size, const char* op, st
 
 void require_int64_index(const Tensor& index, const char* op) {
   if (index.dtype() != kInt64) fail(op, ": index tensor must be int64, got ", dtype_name(index.dtype()));
+}
+
+// On a GPU: the indices checked where they live (the first bad one found there, then the
+// CPU's message for it); true when the operation runs on a GPU.
+bool indices_on_gpu(const Tensor& x, const Tensor& index, std::int64_t size, const char* op, std::int64_t axis) {
+  const Device device = detail::compute_device({{"input", x}, {"index", index}}, op);
+  if (device.is_cpu()) return false;
+  const auto [pos, value] = detail::gpu::first_out_of_range(index, size, op);
+  if (pos >= 0) checked_index(value, size, op, axis, pos);
+  return true;
 }
 
 // Sizes of the axes before and after `axis`. (Callers std::tie them: C++17 lambdas cannot
@@ -82,7 +94,13 @@ Tensor concat(const tensor_list& xs, std::int64_t axis) {
   Shape shape = xs.at(0).shape();
   shape[axis] = 0;
   for (const auto& t : xs) shape[axis] += t.shape()[axis];
-  Tensor out = make_tensor(shape, xs[0].dtype());
+  const Device device = xs[0].device();
+  for (std::size_t i = 1; i < xs.size(); ++i)
+    if (xs[i].device() != device)
+      fail(detail::call_or("concat"), ": expected all tensors on one device, got ", device.str(), " (tensor 0) and ",
+           xs[i].device().str(), " (tensor ", i, "); move one with .to(...)");
+  Tensor out = make_tensor(shape, xs[0].dtype(), device);
+  if (!device.is_cpu()) return detail::gpu::concat(out, xs, axis), out;
   std::int64_t outer, inner;
   std::tie(outer, inner) = outer_inner(shape, axis);
   const std::size_t esize = dtype_size(out.dtype());
@@ -99,7 +117,8 @@ Tensor concat(const tensor_list& xs, std::int64_t axis) {
 Tensor narrow(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t len) {
   Shape shape = x.shape();
   shape[axis] = len;
-  Tensor out = make_tensor(shape, x.dtype());
+  Tensor out = make_tensor(shape, x.dtype(), x.device());
+  if (!x.device().is_cpu()) return detail::gpu::narrow(out, x, axis, start), out;
   std::int64_t outer, inner;
   std::tie(outer, inner) = outer_inner(x.shape(), axis);
   const std::size_t esize = dtype_size(x.dtype());
@@ -117,6 +136,11 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, con
   Shape shape = x.shape();
   const std::int64_t size = shape[axis];
   shape[axis] = index.numel();
+  if (indices_on_gpu(x, index, size, op, axis)) {
+    Tensor out = make_tensor(shape, x.dtype(), x.device());
+    detail::gpu::index_select(out, x, axis, index);
+    return out;
+  }
   Tensor out = make_tensor(shape, x.dtype());
   std::int64_t outer, inner;
   std::tie(outer, inner) = outer_inner(x.shape(), axis);
@@ -134,8 +158,9 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, con
 }
 
 Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src) {
-  Tensor out = zeros(shape, src.dtype());
+  Tensor out = zeros(shape, TensorOptions(src.dtype()).device(src.device()));
   const std::int64_t size = shape[axis];
+  if (indices_on_gpu(src, index, size, "index_add", axis)) return detail::gpu::index_add(out, axis, index, src), out;
   std::int64_t outer, inner;
   std::tie(outer, inner) = outer_inner(shape, axis);
   const auto* idx = index.data<std::int64_t>();
@@ -157,18 +182,21 @@ Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, con
 
 namespace {
 
+// An index tensor's dtype, rank and extent against the target of gather or scatter_add.
+void check_gather_shapes(const Shape& target, std::int64_t axis, const Tensor& index, const char* op) {
+  require_int64_index(index, op);
+  if (index.dim() != static_cast<std::int64_t>(target.size()))
+    fail(op, ": index of shape ", shape_str(index.shape()), " must have the rank of the input ", shape_str(target));
+  for (std::size_t d = 0; d < target.size(); ++d)
+    if (static_cast<std::int64_t>(d) != axis && index.shape()[d] > target[d])
+      fail(op, ": index shape ", shape_str(index.shape()), " exceeds input shape ", shape_str(target), " on axis ", d);
+}
+
 // Visits every element of `index` with the offset of the element of a tensor of `target`
 // shape it addresses: f(index_position, target_offset).
 template <class F>
 void for_each_gathered(const Shape& target, std::int64_t axis, const Tensor& index, const char* op, F f) {
-  require_int64_index(index, op);
-  if (index.dim() != static_cast<std::int64_t>(target.size()))
-    fail(op, ": index of shape ", shape_str(index.shape()), " must have the rank of the input ",
-         shape_str(target));
-  for (std::size_t d = 0; d < target.size(); ++d)
-    if (static_cast<std::int64_t>(d) != axis && index.shape()[d] > target[d])
-      fail(op, ": index shape ", shape_str(index.shape()), " exceeds input shape ", shape_str(target),
-           " on axis ", d);
+  check_gather_shapes(target, axis, index, op);
   Shape ts = contiguous_strides(target);
   const std::int64_t axis_stride = ts[axis];
   ts[axis] = 0;
@@ -186,6 +214,13 @@ void for_each_gathered(const Shape& target, std::int64_t axis, const Tensor& ind
 }  // namespace
 
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index, const char* op) {
+  if (!x.device().is_cpu() || !index.device().is_cpu()) {
+    check_gather_shapes(x.shape(), axis, index, op);
+    indices_on_gpu(x, index, x.shape()[axis], op, axis);
+    Tensor out = make_tensor(index.shape(), x.dtype(), x.device());
+    detail::gpu::gather(out, x, axis, index);
+    return out;
+  }
   Tensor out = make_tensor(index.shape(), x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -197,7 +232,13 @@ Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index, const cha
 }
 
 Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src) {
-  Tensor out = zeros(shape, src.dtype());
+  Tensor out = zeros(shape, TensorOptions(src.dtype()).device(src.device()));
+  if (!src.device().is_cpu() || !index.device().is_cpu()) {
+    check_gather_shapes(shape, axis, index, "scatter_add");
+    indices_on_gpu(src, index, shape[axis], "scatter_add", axis);
+    detail::gpu::scatter_add(out, axis, index, src);
+    return out;
+  }
   dispatch(src.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* ps = src.data<T>();
@@ -212,7 +253,7 @@ void check_labels(const Tensor& labels, std::int64_t num_classes, const char* op
     fail(op, ": ", what, "s must be int64, got ", dtype_name(labels.dtype()), " of shape ", shape_str(labels.shape()),
          ". xg::tensor({1, 2, 3}) makes float32: write xg::tensor({1, 2, 3}, xg::kInt64), or convert with .to(xg::kInt64)");
   if (!labels.device().is_cpu()) {  // the first bad position found on the device, then the CPU's message
-    const auto [i, v] = detail::gpu::first_bad_label(labels, num_classes, op);
+    const auto [i, v] = detail::gpu::first_out_of_range(labels, num_classes, op);
     if (i < 0) return;
     fail(op, ": ", what, " ", v, " at position ", i, " is outside [0, ", num_classes, ")",
          v < 0 ? " (negative values do not count from the end)" : "");
@@ -229,7 +270,8 @@ Tensor one_hot(const Tensor& labels, std::int64_t num_classes) {
   check_labels(labels, num_classes, "one_hot");
   Shape shape = labels.shape();
   shape.push_back(num_classes);
-  Tensor out = zeros(shape, kFloat32);
+  Tensor out = zeros(shape, TensorOptions(kFloat32).device(labels.device()));
+  if (!labels.device().is_cpu()) return detail::gpu::one_hot(out, labels, num_classes), out;
   const auto* pl = labels.data<std::int64_t>();
   float* po = out.data<float>();
   for (std::int64_t i = 0; i < labels.numel(); ++i) po[i * num_classes + pl[i]] = 1.0f;

@@ -33,8 +33,9 @@ struct Inputs {
   std::int64_t st[K][kDims];
 };
 
+// Inputs read through broadcast strides, or through `given` strides (a permute) when set.
 template <class T, int K>
-Inputs<T, K> layout(const Shape& shape, const std::array<const Tensor*, K>& xs) {
+Inputs<T, K> layout(const Shape& shape, const std::array<const Tensor*, K>& xs, const Shape* given = nullptr) {
   if (shape.size() > detail::kMaxDims) fail(call_or("tensor"), ": ", shape.size(), " axes exceed the supported ", kDims);
   Inputs<T, K> in{};
   std::array<Shape, K> strides;
@@ -46,7 +47,7 @@ Inputs<T, K> layout(const Shape& shape, const std::array<const Tensor*, K>& xs) 
       strides[k] = Shape(shape.size(), 0);
     } else {
       in.p[k] = static_cast<const T*>(x.impl()->storage->data);
-      strides[k] = broadcast_strides(x.shape(), shape);
+      strides[k] = given ? *given : broadcast_strides(x.shape(), shape);
     }
   }
   // Drop size-1 axes; fuse axis i into the previous one when every input is contiguous across
@@ -97,10 +98,10 @@ __global__ void map_kernel(R* out, std::int64_t n, Inputs<T, K> in, F f) {
 
 // Launches f over out's elements on the device's stream; `what` names a launch failure.
 template <class R, class T, int K, class F>
-void launch(Tensor& out, const std::array<const Tensor*, K>& xs, F f) {
+void launch(Tensor& out, const std::array<const Tensor*, K>& xs, F f, const Shape* strides = nullptr) {
   const std::int64_t n = out.numel();
   if (n == 0) return;
-  const auto in = layout<T, K>(out.shape(), xs);
+  const auto in = layout<T, K>(out.shape(), xs, strides);
   const int index = out.device().index();
   const char* op = call_or("tensor");
   check(cudaSetDevice(index), op);
@@ -288,6 +289,13 @@ void cast(Tensor& out, const Tensor& x) {
       using D = decltype(to);
       launch<D, S, 1>(out, {&x}, CastF<D>{});
     });
+  });
+}
+
+void strided_copy(Tensor& out, const Tensor& x, const Shape& strides) {
+  by_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    launch<T, T, 1>(out, {&x}, IdentityF<T>{}, &strides);
   });
 }
 

@@ -42,11 +42,25 @@ void along_lines(int kind, Tensor& y, const Tensor& x, std::int64_t axis);
 void cross_entropy_loss(Tensor& loss, const Tensor& x, const Tensor& labels);
 /// g = (probs - onehot(labels)) * gy / count, gy read by the kernel (or by value on the CPU).
 void cross_entropy_backward(Tensor& g, const Tensor& probs, const Tensor& labels, const Tensor& gy, double count);
-/// The position and value of the first label outside [0, num_classes), or position -1.
-/// Waits for the GPU (this version reads the answer back; a deferred error word is to come).
-std::pair<std::int64_t, std::int64_t> first_bad_label(const Tensor& labels, std::int64_t num_classes, const char* op);
+/// The position and value of the first label (or index) outside [0, num_classes), or
+/// position -1. Waits for the GPU (this version reads the answer back; a deferred error word
+/// is to come).
+std::pair<std::int64_t, std::int64_t> first_out_of_range(const Tensor& labels, std::int64_t num_classes, const char* op);
 /// Whether every element is finite; waits for the GPU (anomaly mode's per-operation check).
 bool all_finite(const Tensor& x);
+
+/// out (a contiguous shape) = x read through element `strides` (permute, broadcast_to).
+void strided_copy(Tensor& out, const Tensor& x, const Shape& strides);
+/// The index family (tensor/cuda/index.cu). Indices were checked by the caller. The adjoints
+/// are deterministic: a stable sort of the indices, then each target summed in index order
+/// (the CPU's order, so the same bits).
+void concat(Tensor& out, const tensor_list& xs, std::int64_t axis);
+void narrow(Tensor& out, const Tensor& x, std::int64_t axis, std::int64_t start);
+void index_select(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index);
+void index_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src);
+void gather(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index);
+void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src);
+void one_hot(Tensor& out, const Tensor& labels, std::int64_t num_classes);
 
 /// c = op(a) @ op(b), 2-D or `batch` products of (m, k) @ (k, n) stored one after another;
 /// float dtypes; cuBLAS (tensor/cuda/blas.cpp).

@@ -354,7 +354,7 @@ void cross_entropy_backward(Tensor& g, const Tensor& probs, const Tensor& labels
   });
 }
 
-std::pair<std::int64_t, std::int64_t> first_bad_label(const Tensor& labels, std::int64_t num_classes, const char* op) {
+std::pair<std::int64_t, std::int64_t> first_out_of_range(const Tensor& labels, std::int64_t num_classes, const char* op) {
   const std::int64_t n = labels.numel();
   if (n == 0) return {-1, 0};
   const cudaStream_t st = on(labels, op);
@@ -364,10 +364,10 @@ std::pair<std::int64_t, std::int64_t> first_bad_label(const Tensor& labels, std:
   first_bad_label<<<grid_for(n, kMaxThreads), kMaxThreads, 0, st>>>(w, dptr<std::int64_t>(labels), n, num_classes);
   check(cudaGetLastError(), op);
   unsigned long long first = 0;
-  copy(&first, Device(kCPU), w, labels.device(), sizeof first, "check_labels");  // waits (documented)
+  copy(&first, Device(kCPU), w, labels.device(), sizeof first, "range_check");  // waits (documented)
   if (first == ~0ull) return {-1, 0};
   std::int64_t value = 0;
-  copy(&value, Device(kCPU), dptr<std::int64_t>(labels) + first, labels.device(), sizeof value, "check_labels");
+  copy(&value, Device(kCPU), dptr<std::int64_t>(labels) + first, labels.device(), sizeof value, "range_check");
   return {static_cast<std::int64_t>(first), value};
 }
 

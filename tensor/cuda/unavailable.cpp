@@ -57,6 +57,14 @@ void arg_reduce(bool, Tensor&, const Tensor&, const std::vector<bool>&) { no_ker
 void along_lines(int, Tensor&, const Tensor&, std::int64_t) { no_kernels(); }
 void cross_entropy_loss(Tensor&, const Tensor&, const Tensor&) { no_kernels(); }
 void cross_entropy_backward(Tensor&, const Tensor&, const Tensor&, const Tensor&, double) { no_kernels(); }
-std::pair<std::int64_t, std::int64_t> first_bad_label(const Tensor&, std::int64_t, const char*) { no_kernels(); }
+std::pair<std::int64_t, std::int64_t> first_out_of_range(const Tensor&, std::int64_t, const char*) { no_kernels(); }
 bool all_finite(const Tensor&) { no_kernels(); }
+void strided_copy(Tensor&, const Tensor&, const Shape&) { no_kernels(); }
+void concat(Tensor&, const tensor_list&, std::int64_t) { no_kernels(); }
+void narrow(Tensor&, const Tensor&, std::int64_t, std::int64_t) { no_kernels(); }
+void index_select(Tensor&, const Tensor&, std::int64_t, const Tensor&) { no_kernels(); }
+void index_add(Tensor&, std::int64_t, const Tensor&, const Tensor&) { no_kernels(); }
+void gather(Tensor&, const Tensor&, std::int64_t, const Tensor&) { no_kernels(); }
+void scatter_add(Tensor&, std::int64_t, const Tensor&, const Tensor&) { no_kernels(); }
+void one_hot(Tensor&, const Tensor&, std::int64_t) { no_kernels(); }
 }  // namespace xg::detail::gpu

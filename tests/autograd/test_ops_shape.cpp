@@ -96,6 +96,10 @@ TEST(Slice, MeansWhatLibtorchsSliceMeans) {
   xg::manual_seed(24);
   EXPECT_TRUE(gradcheck_ok([](L x) { return x[0].slice(0, 1, 4, 2); }, {randp({5, 2})}));
   EXPECT_TRUE(gradcheck_ok([](L x) { return x[0].slice(1, 1, 3); }, {randp({2, 4})}));
+  // A contiguous range's gradient is gy between zeros (a concatenation): to the second order,
+  // at either end and in the middle.
+  for (const auto& [b, e] : {std::pair{0, 2}, std::pair{1, 3}, std::pair{2, 4}})
+    EXPECT_TRUE(gradgradcheck_ok([b = b, e = e](L x) { return (x[0] * x[0]).slice(1, b, e); }, {randp({2, 4})}));
 }
 
 TEST(Narrow, LengthFromStartAndMustFit) {

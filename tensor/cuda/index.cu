@@ -1,0 +1,294 @@
+// CUDA kernels that move data by position: concatenation and slices (2-D memory copies),
+// index_select and gather (one thread per output element), and their adjoints index_add and
+// scatter_add without floating-point atomics: the targets are sorted stably (CUB's radix
+// sort, keys with their positions), and each target's values are then added in position
+// order, the CPU's order, so the sums have the CPU's bits.
+#include <cuda_runtime.h>
+
+#include <cub/device/device_radix_sort.cuh>
+
+#include <cstdint>
+#include <tuple>
+
+#include "tensor/checked.h"
+#include "tensor/cuda/check.h"
+#include "tensor/cuda/kernels.h"
+#include "tensor/cuda/runtime.h"
+#include "tensor/strided.h"
+#include "tensor/tensor_impl.h"
+
+namespace xg::detail::gpu {
+
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kDims = static_cast<int>(detail::kMaxDims);
+
+unsigned grid_for(std::int64_t n) {
+  return static_cast<unsigned>(std::min<std::int64_t>(std::max<std::int64_t>((n + kThreads - 1) / kThreads, 1), 1 << 20));
+}
+
+template <class T>
+const T* dptr(const Tensor& t) { return static_cast<const T*>(t.impl()->storage->data); }
+template <class T>
+T* dptr(Tensor& t) { return static_cast<T*>(t.impl()->storage->data); }
+
+cudaStream_t on(const Tensor& t, const char* op) {
+  check(cudaSetDevice(t.device().index()), op);
+  return stream(t.device().index());
+}
+
+std::pair<std::int64_t, std::int64_t> outer_inner(const Shape& shape, std::int64_t axis) {
+  std::int64_t outer = 1, inner = 1;
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(shape.size()); ++i) {
+    if (i < axis) outer *= shape[static_cast<std::size_t>(i)];
+    if (i > axis) inner *= shape[static_cast<std::size_t>(i)];
+  }
+  return {outer, inner};
+}
+
+// outer rows of `width` bytes, `spitch` apart in the source and `dpitch` apart in the output.
+void copy_rows(void* dst, std::size_t dpitch, const void* src, std::size_t spitch, std::size_t width,
+               std::int64_t rows, cudaStream_t s, const char* op) {
+  if (width == 0 || rows == 0) return;
+  check(cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, static_cast<std::size_t>(rows), cudaMemcpyDeviceToDevice, s), op);
+}
+
+template <class T>
+__global__ void select_rows(T* out, const T* x, const std::int64_t* idx, std::int64_t m, std::int64_t size,
+                            std::int64_t inner, std::int64_t total) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
+    const std::int64_t i = e % inner, j = (e / inner) % m, o = e / (inner * m);
+    out[e] = x[(o * size + idx[j]) * inner + i];
+  }
+}
+
+// Positions of an index tensor and the target offsets they address (gather, scatter_add).
+struct Addressing {
+  int nd;
+  std::int64_t dims[kDims];      // the index's shape
+  std::int64_t tstride[kDims];   // the target's strides, 0 on `axis`
+  std::int64_t axis_stride;
+};
+
+__device__ std::int64_t target_of(const Addressing& a, std::int64_t p, std::int64_t v) {
+  std::int64_t off = v * a.axis_stride;
+  for (int d = a.nd - 1; d >= 0; --d) {
+    off += (p % a.dims[d]) * a.tstride[d];
+    p /= a.dims[d];
+  }
+  return off;
+}
+
+Addressing addressing(const Shape& target, std::int64_t axis, const Tensor& index) {
+  Addressing a{};
+  const Shape ts = contiguous_strides(target);
+  a.nd = static_cast<int>(index.dim());
+  for (int d = 0; d < a.nd; ++d) {
+    a.dims[d] = index.shape()[static_cast<std::size_t>(d)];
+    a.tstride[d] = d == axis ? 0 : ts[static_cast<std::size_t>(d)];
+  }
+  a.axis_stride = ts[static_cast<std::size_t>(axis)];
+  return a;
+}
+
+template <class T>
+__global__ void gather_kernel(T* out, const T* x, const std::int64_t* idx, Addressing a, std::int64_t n) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t p = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; p < n; p += step)
+    out[p] = x[target_of(a, p, idx[p])];
+}
+
+__global__ void target_keys(std::int64_t* keys, std::int64_t* positions, const std::int64_t* idx, Addressing a,
+                            std::int64_t n) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t p = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; p < n; p += step) {
+    keys[p] = target_of(a, p, idx[p]);
+    positions[p] = p;
+  }
+}
+
+__global__ void iota_keys(std::int64_t* keys, std::int64_t* positions, const std::int64_t* idx, std::int64_t n) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t p = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; p < n; p += step) {
+    keys[p] = idx[p];
+    positions[p] = p;
+  }
+}
+
+// After a stable sort: each run of equal keys is one target; its head adds the run's values
+// in position order (ascending, as the CPU does) into the zeroed output.
+template <class T>
+__global__ void sum_runs(T* out, const T* src, const std::int64_t* keys, const std::int64_t* positions, std::int64_t n) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t k = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < n; k += step) {
+    if (k > 0 && keys[k] == keys[k - 1]) continue;
+    T acc = out[keys[k]];
+    for (std::int64_t r = k; r < n && keys[r] == keys[k]; ++r) acc += src[positions[r]];
+    out[keys[k]] = acc;
+  }
+}
+
+// Run boundaries per row of index_add: begin[row] = first sorted position with that key.
+__global__ void run_bounds(std::int64_t* begin, std::int64_t* end, const std::int64_t* keys, std::int64_t n) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t k = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < n; k += step) {
+    if (k == 0 || keys[k] != keys[k - 1]) begin[keys[k]] = k;
+    if (k == n - 1 || keys[k] != keys[k + 1]) end[keys[k]] = k + 1;
+  }
+}
+
+template <class T>
+__global__ void add_rows(T* out, const T* src, const std::int64_t* begin, const std::int64_t* end,
+                         const std::int64_t* positions, std::int64_t m, std::int64_t size, std::int64_t inner,
+                         std::int64_t total) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
+    const std::int64_t i = e % inner, r = (e / inner) % size, o = e / (inner * size);
+    T acc = out[e];
+    for (std::int64_t k = begin[r]; k < end[r]; ++k) acc += src[(o * m + positions[k]) * inner + i];
+    out[e] = acc;
+  }
+}
+
+__global__ void ones_at(float* out, const std::int64_t* labels, std::int64_t n, std::int64_t classes) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step)
+    out[i * classes + labels[i]] = 1.0f;
+}
+
+// Keys (with their positions) sorted stably by CUB; `keys`/`positions` hold n entries on the
+// device and are replaced by the sorted ones. Temporary memory from the caching allocator.
+void stable_sort(Tensor& keys, Tensor& positions, std::int64_t key_limit, cudaStream_t s, const char* op) {
+  const std::int64_t n = keys.numel();
+  if (n > 2147483647) fail(op, ": ", n, " indices exceed the sort's 32-bit count");
+  Tensor keys_out = make_tensor(keys.shape(), kInt64, keys.device()), pos_out = make_tensor(keys.shape(), kInt64, keys.device());
+  int end_bit = 1;  // only the bits a key can use: keys lie in [0, key_limit)
+  while (end_bit < 63 && (std::int64_t{1} << end_bit) < key_limit) ++end_bit;
+  std::size_t bytes = 0;
+  // Keys as unsigned (they are never negative): CUB sorts their low end_bit bits as they are.
+  const auto* kin = reinterpret_cast<const unsigned long long*>(dptr<std::int64_t>(keys));
+  auto* kout = reinterpret_cast<unsigned long long*>(dptr<std::int64_t>(keys_out));
+  check(cub::DeviceRadixSort::SortPairs(nullptr, bytes, kin, kout,
+                                        dptr<std::int64_t>(positions), dptr<std::int64_t>(pos_out), static_cast<int>(n), 0,
+                                        end_bit, s),
+        op);
+  Tensor temp = make_tensor({static_cast<std::int64_t>(bytes / 8 + 1)}, kInt64, keys.device());
+  check(cub::DeviceRadixSort::SortPairs(dptr<std::int64_t>(temp), bytes, kin, kout, dptr<std::int64_t>(positions),
+                                        dptr<std::int64_t>(pos_out), static_cast<int>(n), 0, end_bit, s),
+        op);
+  keys = keys_out;
+  positions = pos_out;
+}
+
+}  // namespace
+
+void concat(Tensor& out, const tensor_list& xs, std::int64_t axis) {
+  const char* op = call_or("concat");
+  const cudaStream_t s = on(out, op);
+  std::int64_t outer, inner;
+  std::tie(outer, inner) = outer_inner(out.shape(), axis);
+  const std::size_t esize = dtype_size(out.dtype());
+  const std::size_t dpitch = static_cast<std::size_t>(out.shape()[static_cast<std::size_t>(axis)] * inner) * esize;
+  std::size_t at = 0;
+  for (const auto& t : xs) {
+    const std::size_t width = static_cast<std::size_t>(t.shape()[static_cast<std::size_t>(axis)] * inner) * esize;
+    copy_rows(static_cast<char*>(out.impl()->storage->data) + at, dpitch, t.impl()->storage->data, width, width, outer, s, op);
+    at += width;
+  }
+}
+
+void narrow(Tensor& out, const Tensor& x, std::int64_t axis, std::int64_t start) {
+  const char* op = call_or("narrow");
+  const cudaStream_t s = on(out, op);
+  std::int64_t outer, inner;
+  std::tie(outer, inner) = outer_inner(x.shape(), axis);
+  const std::size_t esize = dtype_size(x.dtype());
+  const std::size_t spitch = static_cast<std::size_t>(x.shape()[static_cast<std::size_t>(axis)] * inner) * esize;
+  const std::size_t width = static_cast<std::size_t>(out.shape()[static_cast<std::size_t>(axis)] * inner) * esize;
+  copy_rows(out.impl()->storage->data, width,
+            static_cast<const char*>(x.impl()->storage->data) + static_cast<std::size_t>(start * inner) * esize, spitch,
+            width, outer, s, op);
+}
+
+void index_select(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index) {
+  const char* op = call_or("index_select");
+  if (out.numel() == 0) return;
+  const cudaStream_t s = on(out, op);
+  std::int64_t outer, inner;
+  std::tie(outer, inner) = outer_inner(x.shape(), axis);
+  detail::dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    select_rows<T><<<grid_for(out.numel()), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(x), dptr<std::int64_t>(index),
+                                                             index.numel(), x.shape()[static_cast<std::size_t>(axis)],
+                                                             inner, out.numel());
+  });
+  check(cudaGetLastError(), op);
+}
+
+void index_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src) {
+  const char* op = call_or("index_add");
+  const std::int64_t m = index.numel(), size = out.shape()[static_cast<std::size_t>(axis)];
+  if (m == 0 || out.numel() == 0) return;
+  const cudaStream_t s = on(out, op);
+  Tensor keys = make_tensor({m}, kInt64, out.device()), positions = make_tensor({m}, kInt64, out.device());
+  iota_keys<<<grid_for(m), kThreads, 0, s>>>(dptr<std::int64_t>(keys), dptr<std::int64_t>(positions), dptr<std::int64_t>(index), m);
+  check(cudaGetLastError(), op);
+  stable_sort(keys, positions, size, s, op);
+  Tensor begin = make_tensor({size}, kInt64, out.device()), end = make_tensor({size}, kInt64, out.device());
+  check(cudaMemsetAsync(dptr<std::int64_t>(begin), 0, static_cast<std::size_t>(size) * 8, s), op);
+  check(cudaMemsetAsync(dptr<std::int64_t>(end), 0, static_cast<std::size_t>(size) * 8, s), op);  // empty runs: [0, 0)
+  run_bounds<<<grid_for(m), kThreads, 0, s>>>(dptr<std::int64_t>(begin), dptr<std::int64_t>(end), dptr<std::int64_t>(keys), m);
+  std::int64_t outer, inner;
+  std::tie(outer, inner) = outer_inner(out.shape(), axis);
+  detail::dispatch(src.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    add_rows<T><<<grid_for(out.numel()), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(src), dptr<std::int64_t>(begin),
+                                                          dptr<std::int64_t>(end), dptr<std::int64_t>(positions), m, size,
+                                                          inner, out.numel());
+  });
+  check(cudaGetLastError(), op);
+}
+
+void gather(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index) {
+  const char* op = call_or("gather");
+  if (out.numel() == 0) return;
+  const cudaStream_t s = on(out, op);
+  const Addressing a = addressing(x.shape(), axis, index);
+  detail::dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    gather_kernel<T><<<grid_for(out.numel()), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(x), dptr<std::int64_t>(index), a,
+                                                               out.numel());
+  });
+  check(cudaGetLastError(), op);
+}
+
+void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src) {
+  const char* op = call_or("scatter_add");
+  const std::int64_t n = index.numel();
+  if (n == 0) return;
+  const cudaStream_t s = on(out, op);
+  Tensor keys = make_tensor({n}, kInt64, out.device()), positions = make_tensor({n}, kInt64, out.device());
+  target_keys<<<grid_for(n), kThreads, 0, s>>>(dptr<std::int64_t>(keys), dptr<std::int64_t>(positions),
+                                               dptr<std::int64_t>(index), addressing(out.shape(), axis, index), n);
+  check(cudaGetLastError(), op);
+  stable_sort(keys, positions, out.numel(), s, op);
+  detail::dispatch(src.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    sum_runs<T><<<grid_for(n), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(src), dptr<std::int64_t>(keys),
+                                                dptr<std::int64_t>(positions), n);
+  });
+  check(cudaGetLastError(), op);
+}
+
+void one_hot(Tensor& out, const Tensor& labels, std::int64_t num_classes) {
+  const char* op = call_or("one_hot");
+  const std::int64_t n = labels.numel();
+  if (n == 0) return;
+  const cudaStream_t s = on(out, op);
+  ones_at<<<grid_for(n), kThreads, 0, s>>>(dptr<float>(out), dptr<std::int64_t>(labels), n, num_classes);
+  check(cudaGetLastError(), op);
+}
+
+}  // namespace xg::detail::gpu

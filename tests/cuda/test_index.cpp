@@ -1,0 +1,93 @@
+// Data movement on CUDA against the CPU (issue 20, step 5): permutes, broadcasts, concatenation,
+// slices, index_select and gather with their adjoints (repeated indices summed in the CPU's
+// order: the same bits), one_hot, and a bad index's message (the CPU's) after which the GPU
+// still works.
+#include "cuda/cuda_util.h"
+
+using xg::Tensor;
+using xg::test::matches_cpu;
+
+namespace {
+
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+Tensor values(const xg::Shape& shape, xg::Dtype dtype, std::uint64_t seed) {
+  xg::Generator g(seed);
+  xg::GeneratorGuard use(g);
+  return dtype == xg::kInt64 ? xg::randint(-50, 50, shape) : xg::randn(shape, dtype);
+}
+
+// f(inputs) and, for float inputs, the gradient of sum(f * gy) for the first input, on each device.
+std::vector<Tensor> value_and_grad(const std::vector<Tensor>& in, const Fn& f, const Tensor& gy) {
+  std::vector<Tensor> xs = in;
+  const bool differentiable = xg::is_floating(xs[0].dtype());
+  if (differentiable) xs[0] = xs[0].detach().requires_grad_();
+  const Tensor y = f(xs);
+  if (!differentiable) return {y};
+  y.backward(gy.to(y.device()));
+  return {y, xs[0].grad()};
+}
+
+::testing::AssertionResult same_on_cuda(const std::vector<Tensor>& in, const Fn& f) {
+  const Tensor probe = f(in);
+  const Tensor gy = xg::is_floating(probe.dtype()) ? values(probe.shape(), probe.dtype(), 99) : Tensor();
+  std::vector<Tensor> moved;
+  for (const auto& t : in) moved.push_back(t.to(xg::kCUDA));
+  const auto cpu = value_and_grad(in, f, gy), gpu = value_and_grad(moved, f, gy);
+  for (std::size_t i = 0; i < cpu.size(); ++i) {
+    auto r = matches_cpu(gpu[i], cpu[i], 0);  // data movement and in-order sums: the same bits
+    if (!r) return r << (i == 0 ? " (value)" : " (gradient)");
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace
+
+TEST(CudaIndex, MovesAndSlicesMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  for (const auto dtype : {xg::kFloat64, xg::kFloat32, xg::kInt64}) {
+    const Tensor x = values({3, 4, 5}, dtype, 1), y = values({3, 2, 5}, dtype, 2);
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::permute(v[0], {2, 0, 1}); }));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::transpose(v[0], 0, 2); }));
+    EXPECT_TRUE(same_on_cuda({values({4, 1}, dtype, 3)}, [](auto& v) { return xg::broadcast_to(v[0], {2, 4, 3}); }));
+    EXPECT_TRUE(same_on_cuda({x, y}, [](auto& v) { return xg::concat({v[0], v[1], v[0]}, 1); }));
+    EXPECT_TRUE(same_on_cuda({x, x}, [](auto& v) { return xg::stack({v[0], v[1]}, 2); }));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::narrow(v[0], 1, 1, 2); }));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::slice(v[0], 2, 3); }));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::narrow(v[0], 0, 3, 0); }));  // empty
+  }
+}
+
+TEST(CudaIndex, SelectionsAndTheirAdjointsMatchTheCpuBitForBit) {
+  XG_REQUIRE_CUDA();
+  // Repeated indices: the adjoints add several rows into one, in the CPU's order.
+  const Tensor rows = xg::tensor({2, 0, 2, 2, 1, 0}, xg::kInt64);
+  const Tensor picks = xg::tensor({{0, 3, 3}, {1, 1, 1}}, xg::kInt64);
+  for (const auto dtype : {xg::kFloat64, xg::kFloat32}) {
+    const Tensor x = values({3, 4}, dtype, 4);
+    EXPECT_TRUE(same_on_cuda({x, rows}, [](auto& v) { return xg::index_select(v[0], 0, v[1]); }));
+    EXPECT_TRUE(same_on_cuda({values({2, 3, 4}, dtype, 5), rows}, [](auto& v) { return xg::index_select(v[0], 1, v[1]); }));
+    EXPECT_TRUE(same_on_cuda({x, picks}, [](auto& v) { return xg::gather(v[0], 1, v[1]); }));
+    EXPECT_TRUE(same_on_cuda({x, xg::tensor({3, 0, 1}, xg::kInt64)}, [](auto& v) { return xg::pick(v[0], v[1]); }));
+    const Tensor many = xg::randint(0, 50, {4096});  // an embedding's backward: 4096 tokens, 50 rows
+    EXPECT_TRUE(same_on_cuda({values({50, 16}, dtype, 6), many}, [](auto& v) { return xg::index_select(v[0], 0, v[1]); }));
+  }
+  EXPECT_TRUE(same_on_cuda({xg::tensor({3, 0, 9, 1}, xg::kInt64)}, [](auto& v) { return xg::one_hot(v[0], 10); }));
+}
+
+TEST(CudaIndex, ABadIndexGivesTheCpuMessageAndTheGpuGoesOn) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = values({3, 4}, xg::kFloat64, 7), bad = xg::tensor({0, 5, 1}, xg::kInt64);
+  std::string cpu_message;
+  try {
+    xg::index_select(x, 0, bad);
+  } catch (const xg::Error& e) {
+    cpu_message = e.what();
+  }
+  ASSERT_FALSE(cpu_message.empty());
+  EXPECT_XG_ERROR(xg::index_select(x.to(xg::kCUDA), 0, bad.to(xg::kCUDA)), cpu_message);
+  EXPECT_XG_ERROR(xg::gather(x.to(xg::kCUDA), 1, xg::tensor({{0, -1}}, xg::kInt64).to(xg::kCUDA)), "index -1 at position 1",
+                  "negative indices do not count from the end");
+  EXPECT_XG_ERROR(xg::index_select(x.to(xg::kCUDA), 0, xg::tensor({0}, xg::kInt64)), "expected all tensors on one device");
+  EXPECT_EQ(xg::sum(xg::ones({10}, xg::kCUDA)).item(), 10.0);
+}
