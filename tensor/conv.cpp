@@ -10,6 +10,7 @@
 #include "tensor/blas.h"
 #include "tensor/checked.h"
 #include "tensor/conv_kernels.h"
+#include "tensor/cuda/kernels.h"
 #include "tensor/parallel.h"
 #include "tensor/tensor_impl.h"
 
@@ -241,32 +242,39 @@ void check_columns(const char* op, const ConvGeom& g, std::size_t itemsize) {
 }
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& W, const Tensor& b, const ConvGeom& g) {
-  Tensor y = detail::make_tensor({g.N, g.OC, g.OH, g.OW}, x.dtype());
+  const Device device = detail::compute_device({{"input", x}, {"weight", W}, {"bias", b}}, "conv2d");
+  Tensor y = detail::make_tensor({g.N, g.OC, g.OH, g.OW}, x.dtype(), device);
   if (y.numel() == 0) return y;
+  if (!device.is_cpu()) return detail::gpu::conv2d_forward(y, x, W, b, g), y;
   detail::dispatch_float(x.dtype(), "conv2d", [&](auto t) { forward_impl<decltype(t)>(x, W, b, g, y); });
   return y;
 }
 
 Tensor conv2d_input_grad(const Tensor& gy, const Tensor& W, const ConvGeom& g) {
-  Tensor gx = detail::make_tensor({g.N, g.C, g.H, g.W}, gy.dtype());
+  const Device device = detail::compute_device({{"grad_output", gy}, {"weight", W}}, "conv2d");
+  Tensor gx = detail::make_tensor({g.N, g.C, g.H, g.W}, gy.dtype(), device);
   if (gx.numel() == 0) return gx;
-  if (g.OH * g.OW == 0) return zeros(gx.shape(), gx.dtype());
+  if (g.OH * g.OW == 0) return zeros(gx.shape(), TensorOptions(gx.dtype()).device(device));
+  if (!device.is_cpu()) return detail::gpu::conv2d_input_grad(gx, gy, W, g), gx;
   detail::dispatch_float(gy.dtype(), "conv2d", [&](auto t) { input_grad_impl<decltype(t)>(gy, W, g, gx); });
   return gx;
 }
 
 Tensor conv2d_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom& g) {
-  Tensor gW = detail::make_tensor({g.OC, g.C / g.groups, g.KH, g.KW}, x.dtype());
+  const Device device = detail::compute_device({{"input", x}, {"grad_output", gy}}, "conv2d");
+  Tensor gW = detail::make_tensor({g.OC, g.C / g.groups, g.KH, g.KW}, x.dtype(), device);
   if (gW.numel() == 0) return gW;
-  if (g.N == 0 || g.OH * g.OW == 0) return zeros(gW.shape(), gW.dtype());
+  if (g.N == 0 || g.OH * g.OW == 0) return zeros(gW.shape(), TensorOptions(gW.dtype()).device(device));
+  if (!device.is_cpu()) return detail::gpu::conv2d_weight_grad(gW, x, gy, g), gW;
   detail::dispatch_float(x.dtype(), "conv2d", [&](auto t) { weight_grad_impl<decltype(t)>(x, gy, g, gW); });
   return gW;
 }
 
 Tensor im2col(const Tensor& x, const ConvGeom& g) {
   const int64_t L = g.OH * g.OW, R = g.col_rows();
-  Tensor out = detail::make_tensor({g.N * L, R}, x.dtype());
+  Tensor out = detail::make_tensor({g.N * L, R}, x.dtype(), x.device());
   if (out.numel() == 0) return out;
+  if (!x.device().is_cpu()) return detail::gpu::im2col(out, x, g), out;
   detail::dispatch_float(x.dtype(), "im2col", [&](auto t) {
     using T = decltype(t);
     std::vector<T> col(static_cast<std::size_t>(R * L));
@@ -282,8 +290,9 @@ Tensor im2col(const Tensor& x, const ConvGeom& g) {
 
 Tensor col2im(const Tensor& cols, const ConvGeom& g) {
   const int64_t L = g.OH * g.OW, R = g.col_rows();
-  Tensor x = zeros({g.N, g.C, g.H, g.W}, cols.dtype());
+  Tensor x = zeros({g.N, g.C, g.H, g.W}, TensorOptions(cols.dtype()).device(cols.device()));
   if (x.numel() == 0 || L == 0) return x;
+  if (!cols.device().is_cpu()) return detail::gpu::col2im(x, cols, g), x;
   detail::dispatch_float(cols.dtype(), "col2im", [&](auto t) {
     using T = decltype(t);
     std::vector<T> col(static_cast<std::size_t>(R * L));

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "tensor/conv_kernels.h"
+#include "tensor/cuda/kernels.h"
 #include "tensor/parallel.h"
 #include "tensor/tensor_impl.h"
 
@@ -40,8 +41,9 @@ void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
       fail("max_pool2d: output column ", o, "'s window (kernel ", g.KW, ", dilation ", g.DW, ", padding ", g.PW,
            ") covers only padding of an input of width ", g.W);
   }
-  y = detail::make_tensor({g.N, g.C, g.OH, g.OW}, x.dtype());
-  argmax = detail::make_tensor({g.N, g.C, g.OH, g.OW}, kInt64);
+  y = detail::make_tensor({g.N, g.C, g.OH, g.OW}, x.dtype(), x.device());
+  argmax = detail::make_tensor({g.N, g.C, g.OH, g.OW}, kInt64, x.device());
+  if (!x.device().is_cpu()) return detail::gpu::max_pool2d(y, argmax, x, g);
   std::int64_t* pa = argmax.data<std::int64_t>();
   // Locals, so the compiler keeps the geometry in registers instead of reloading it
   // through the (possibly aliased) struct on every tap.
@@ -166,8 +168,9 @@ Tensor window_average_adjoint(const Tensor& gy, const PoolWindows& win) {
 }
 
 Tensor embed(const Tensor& x, const Shape& shape, const std::vector<std::int64_t>& offset, double value) {
-  Tensor out = full(shape, value, x.dtype());
+  Tensor out = full(shape, value, TensorOptions(x.dtype()).device(x.device()));
   if (x.numel() == 0) return out;
+  if (!x.device().is_cpu()) return detail::gpu::embed(out, x, offset, value), out;
   const auto rank = static_cast<std::int64_t>(shape.size());
   const Shape dst_strides = detail::contiguous_strides(shape);
   const std::int64_t row = rank == 0 ? 1 : x.shape()[rank - 1];

@@ -160,7 +160,10 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, con
 Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src) {
   Tensor out = zeros(shape, TensorOptions(src.dtype()).device(src.device()));
   const std::int64_t size = shape[axis];
-  if (indices_on_gpu(src, index, size, "index_add", axis)) return detail::gpu::index_add(out, axis, index, src), out;
+  // On a GPU the indices are not checked again: an adjoint's indices are those its forward
+  // checked (index_select) or made (max pooling), and checking would wait for the device.
+  if (!detail::compute_device({{"source", src}, {"index", index}}, "index_add").is_cpu())
+    return detail::gpu::index_add(out, axis, index, src), out;
   std::int64_t outer, inner;
   std::tie(outer, inner) = outer_inner(shape, axis);
   const auto* idx = index.data<std::int64_t>();
@@ -235,7 +238,7 @@ Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, c
   Tensor out = zeros(shape, TensorOptions(src.dtype()).device(src.device()));
   if (!src.device().is_cpu() || !index.device().is_cpu()) {
     check_gather_shapes(shape, axis, index, "scatter_add");
-    indices_on_gpu(src, index, shape[axis], "scatter_add", axis);
+    detail::compute_device({{"source", src}, {"index", index}}, "scatter_add");  // indices: as index_add's
     detail::gpu::scatter_add(out, axis, index, src);
     return out;
   }

@@ -41,21 +41,22 @@ cublasHandle_t handle(int index, const char* op) {
   return h;
 }
 
-// C (m x n, row-major) = alpha op(A) op(B) + beta C, as C^T = op(B)^T op(A)^T column-major.
+// C (m x n, row-major, leading dimension ldc) = alpha op(A) op(B) + beta C, as C^T = op(B)^T
+// op(A)^T column-major; `batch` products with element strides sa, sb, sc between them.
 template <class T>
 void gemm_rows(cublasHandle_t h, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha,
-               const T* a, std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t batch,
-               const char* op) {
+               const T* a, std::int64_t lda, std::int64_t sa, const T* b, std::int64_t ldb, std::int64_t sb, T beta, T* c,
+               std::int64_t ldc, std::int64_t sc, std::int64_t batch, const char* op) {
   const auto ta = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, tb = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   const auto i32 = [op](std::int64_t v) {
     if (v > 2147483647) fail(op, ": a matrix dimension of ", v, " exceeds cuBLAS's 32-bit sizes");
     return static_cast<int>(v);
   };
-  const int M = i32(m), N = i32(n), K = i32(k), LDA = i32(lda), LDB = i32(ldb), B = i32(batch);
+  const int M = i32(m), N = i32(n), K = i32(k), LDA = i32(lda), LDB = i32(ldb), LDC = i32(ldc), B = i32(batch);
   if constexpr (std::is_same_v<T, float>)
-    check_blas(cublasSgemmStridedBatched(h, tb, ta, N, M, K, &alpha, b, LDB, k * n, a, LDA, m * k, &beta, c, N, m * n, B), op);
+    check_blas(cublasSgemmStridedBatched(h, tb, ta, N, M, K, &alpha, b, LDB, sb, a, LDA, sa, &beta, c, LDC, sc, B), op);
   else
-    check_blas(cublasDgemmStridedBatched(h, tb, ta, N, M, K, &alpha, b, LDB, k * n, a, LDA, m * k, &beta, c, N, m * n, B), op);
+    check_blas(cublasDgemmStridedBatched(h, tb, ta, N, M, K, &alpha, b, LDB, sb, a, LDA, sa, &beta, c, LDC, sc, B), op);
 }
 
 template <class T>
@@ -71,9 +72,24 @@ void gemm(Tensor& c, const Tensor& a, const Tensor& b, bool trans_a, bool trans_
   cublasHandle_t h = handle(c.device().index(), op);
   const std::int64_t lda = trans_a ? m : k, ldb = trans_b ? k : n;
   if (c.dtype() == kFloat32)
-    gemm_rows<float>(h, trans_a, trans_b, m, n, k, 1.0f, dptr<float>(a), lda, dptr<float>(b), ldb, 0.0f, dptr<float>(c), batch, op);
+    gemm_rows<float>(h, trans_a, trans_b, m, n, k, 1.0f, dptr<float>(a), lda, m * k, dptr<float>(b), ldb, k * n, 0.0f,
+                     dptr<float>(c), n, m * n, batch, op);
   else
-    gemm_rows<double>(h, trans_a, trans_b, m, n, k, 1.0, dptr<double>(a), lda, dptr<double>(b), ldb, 0.0, dptr<double>(c), batch, op);
+    gemm_rows<double>(h, trans_a, trans_b, m, n, k, 1.0, dptr<double>(a), lda, m * k, dptr<double>(b), ldb, k * n, 0.0,
+                      dptr<double>(c), n, m * n, batch, op);
+}
+
+void gemm_strided(const GemmArgs& g, const Tensor& a, std::int64_t a_off, const Tensor& b, std::int64_t b_off, double beta,
+                  Tensor& c, std::int64_t c_off) {
+  const char* op = call_or("conv2d");
+  cublasHandle_t h = handle(c.device().index(), op);
+  if (c.dtype() == kFloat32)
+    gemm_rows<float>(h, g.trans_a, g.trans_b, g.m, g.n, g.k, 1.0f, dptr<float>(a) + a_off, g.lda, g.sa,
+                     dptr<float>(b) + b_off, g.ldb, g.sb, static_cast<float>(beta), dptr<float>(c) + c_off, g.ldc, g.sc,
+                     g.batch, op);
+  else
+    gemm_rows<double>(h, g.trans_a, g.trans_b, g.m, g.n, g.k, 1.0, dptr<double>(a) + a_off, g.lda, g.sa,
+                      dptr<double>(b) + b_off, g.ldb, g.sb, beta, dptr<double>(c) + c_off, g.ldc, g.sc, g.batch, op);
 }
 
 void linear(Tensor& c, const Tensor& x, const Tensor& W, const Tensor& bias, bool trans_w) {
@@ -84,9 +100,11 @@ void linear(Tensor& c, const Tensor& x, const Tensor& W, const Tensor& bias, boo
   cublasHandle_t h = handle(c.device().index(), op);
   const std::int64_t ldw = trans_w ? k : n;
   if (c.dtype() == kFloat32)
-    gemm_rows<float>(h, false, trans_w, m, n, k, 1.0f, dptr<float>(x), k, dptr<float>(W), ldw, 1.0f, dptr<float>(c), 1, op);
+    gemm_rows<float>(h, false, trans_w, m, n, k, 1.0f, dptr<float>(x), k, 0, dptr<float>(W), ldw, 0, 1.0f, dptr<float>(c),
+                     n, 0, 1, op);
   else
-    gemm_rows<double>(h, false, trans_w, m, n, k, 1.0, dptr<double>(x), k, dptr<double>(W), ldw, 1.0, dptr<double>(c), 1, op);
+    gemm_rows<double>(h, false, trans_w, m, n, k, 1.0, dptr<double>(x), k, 0, dptr<double>(W), ldw, 0, 1.0,
+                      dptr<double>(c), n, 0, 1, op);
 }
 
 }  // namespace xg::detail::gpu

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "tensor/conv_kernels.h"
 #include "tensor/kernels.h"
 
 namespace xg::detail::gpu {
@@ -62,10 +63,30 @@ void gather(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index
 void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src);
 void one_hot(Tensor& out, const Tensor& labels, std::int64_t num_classes);
 
+/// Convolution and pooling (tensor/cuda/conv.cu), outputs allocated by the entry points of
+/// tensor/conv_kernels.h with the geometry they checked.
+void conv2d_forward(Tensor& y, const Tensor& x, const Tensor& W, const Tensor& b, const kernel::ConvGeom& g);
+void conv2d_input_grad(Tensor& gx, const Tensor& gy, const Tensor& W, const kernel::ConvGeom& g);
+void conv2d_weight_grad(Tensor& gW, const Tensor& x, const Tensor& gy, const kernel::ConvGeom& g);
+void im2col(Tensor& out, const Tensor& x, const kernel::ConvGeom& g);
+void col2im(Tensor& gx, const Tensor& cols, const kernel::ConvGeom& g);
+void max_pool2d(Tensor& y, Tensor& argmax, const Tensor& x, const kernel::ConvGeom& g);
+/// out (already filled with value) with x written at `offset` per axis (pad's forward).
+void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset, double value);
+
 /// c = op(a) @ op(b), 2-D or `batch` products of (m, k) @ (k, n) stored one after another;
 /// float dtypes; cuBLAS (tensor/cuda/blas.cpp).
 void gemm(Tensor& c, const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
           std::int64_t k, std::int64_t batch);
+/// A strided-batched product: batch x (C_i = op(A_i) op(B_i) + beta C_i), row-major with
+/// leading dimensions and element strides between the batch's matrices (0: the same matrix).
+struct GemmArgs {
+  bool trans_a = false, trans_b = false;
+  std::int64_t m = 0, n = 0, k = 0, lda = 0, ldb = 0, ldc = 0, sa = 0, sb = 0, sc = 0, batch = 1;
+};
+/// The product of GemmArgs on a, b, c's storage from element offsets a_off, b_off, c_off.
+void gemm_strided(const GemmArgs& g, const Tensor& a, std::int64_t a_off, const Tensor& b, std::int64_t b_off, double beta,
+                  Tensor& c, std::int64_t c_off);
 /// c (N, out) = x @ W + bias (W read transposed when trans_w), the bias written first.
 void linear(Tensor& c, const Tensor& x, const Tensor& W, const Tensor& bias, bool trans_w);
 

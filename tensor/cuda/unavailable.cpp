@@ -52,6 +52,9 @@ void gemm(Tensor&, const Tensor&, const Tensor&, bool, bool, std::int64_t, std::
   no_kernels();
 }
 void linear(Tensor&, const Tensor&, const Tensor&, const Tensor&, bool) { no_kernels(); }
+void gemm_strided(const GemmArgs&, const Tensor&, std::int64_t, const Tensor&, std::int64_t, double, Tensor&, std::int64_t) {
+  no_kernels();
+}
 void reduce(kernel::Reduce, Tensor&, const Tensor&, const std::vector<bool>&) { no_kernels(); }
 void arg_reduce(bool, Tensor&, const Tensor&, const std::vector<bool>&) { no_kernels(); }
 void along_lines(int, Tensor&, const Tensor&, std::int64_t) { no_kernels(); }
@@ -67,4 +70,11 @@ void index_add(Tensor&, std::int64_t, const Tensor&, const Tensor&) { no_kernels
 void gather(Tensor&, const Tensor&, std::int64_t, const Tensor&) { no_kernels(); }
 void scatter_add(Tensor&, std::int64_t, const Tensor&, const Tensor&) { no_kernels(); }
 void one_hot(Tensor&, const Tensor&, std::int64_t) { no_kernels(); }
+void conv2d_forward(Tensor&, const Tensor&, const Tensor&, const Tensor&, const kernel::ConvGeom&) { no_kernels(); }
+void conv2d_input_grad(Tensor&, const Tensor&, const Tensor&, const kernel::ConvGeom&) { no_kernels(); }
+void conv2d_weight_grad(Tensor&, const Tensor&, const Tensor&, const kernel::ConvGeom&) { no_kernels(); }
+void im2col(Tensor&, const Tensor&, const kernel::ConvGeom&) { no_kernels(); }
+void col2im(Tensor&, const Tensor&, const kernel::ConvGeom&) { no_kernels(); }
+void max_pool2d(Tensor&, Tensor&, const Tensor&, const kernel::ConvGeom&) { no_kernels(); }
+void embed(Tensor&, const Tensor&, const std::vector<std::int64_t>&, double) { no_kernels(); }
 }  // namespace xg::detail::gpu

@@ -1,0 +1,309 @@
+// Convolution and pooling on CUDA. A convolution is im2col into a workspace for a chunk of
+// samples, then one strided-batched cuBLAS product per group for the whole chunk (not one
+// product per sample: 1,024 launches at batch 1,024); the column buffer is capped at 64 MiB.
+// The adjoint col2im gathers (each input pixel sums its taps in kernel order, the CPU's
+// order), so no atomics: deterministic. The weight gradient is one product per group over
+// the chunk's samples laid side by side, accumulated chunk after chunk.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "tensor/checked.h"
+#include "tensor/conv_kernels.h"
+#include "tensor/cuda/check.h"
+#include "tensor/cuda/kernels.h"
+#include "tensor/cuda/runtime.h"
+#include "tensor/strided.h"
+#include "tensor/tensor_impl.h"
+
+namespace xg::detail::gpu {
+
+namespace {
+
+using kernel::ConvGeom;
+using std::int64_t;
+
+constexpr int kThreads = 256;
+constexpr int64_t kWorkspaceBytes = int64_t{64} << 20;
+
+unsigned grid_for(int64_t n) {
+  return static_cast<unsigned>(std::min<int64_t>(std::max<int64_t>((n + kThreads - 1) / kThreads, 1), 1 << 20));
+}
+
+template <class T>
+const T* dptr(const Tensor& t) { return static_cast<const T*>(t.impl()->storage->data); }
+template <class T>
+T* dptr(Tensor& t) { return static_cast<T*>(t.impl()->storage->data); }
+
+cudaStream_t on(const Tensor& t, const char* op) {
+  check(cudaSetDevice(t.device().index()), op);
+  return stream(t.device().index());
+}
+
+#define XG_GRID_LOOP(i, n)                                                                 \
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+
+// Columns of samples [n0, n0 + s): row r = (c, kh, kw), column l = (oh, ow). Layout SRL
+// (sample, row, column) for the batched products, or RSL (row, sample, column) for the
+// weight gradient's single product; padding reads 0.
+template <class T, bool RSL>
+__global__ void im2col_kernel(T* col, const T* x, ConvGeom g, int64_t n0, int64_t s) {
+  const int64_t L = g.OH * g.OW, R = g.C * g.KH * g.KW;
+  XG_GRID_LOOP(e, s * R * L) {
+    const int64_t l = e % L;
+    const int64_t r = RSL ? e / (L * s) : (e / L) % R;
+    const int64_t si = RSL ? (e / L) % s : e / (L * R);
+    const int64_t c = r / (g.KH * g.KW), kh = (r / g.KW) % g.KH, kw = r % g.KW;
+    const int64_t ih = (l / g.OW) * g.SH - g.PH + kh * g.DH, iw = (l % g.OW) * g.SW - g.PW + kw * g.DW;
+    col[e] = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? x[(((n0 + si) * g.C + c) * g.H + ih) * g.W + iw] : T(0);
+  }
+}
+
+// The adjoint for samples [n0, n0 + s) of SRL columns: each input pixel sums the taps that
+// read it, kh then kw ascending (the CPU's col2im order), into gx.
+template <class T>
+__global__ void col2im_kernel(T* gx, const T* col, ConvGeom g, int64_t n0, int64_t s) {
+  const int64_t L = g.OH * g.OW, R = g.C * g.KH * g.KW;
+  XG_GRID_LOOP(e, s * g.C * g.H * g.W) {
+    const int64_t w = e % g.W, h = (e / g.W) % g.H, c = (e / (g.W * g.H)) % g.C, si = e / (g.W * g.H * g.C);
+    T acc = T(0);
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      const int64_t th = h + g.PH - kh * g.DH;
+      if (th < 0 || th % g.SH != 0 || th / g.SH >= g.OH) continue;
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const int64_t tw = w + g.PW - kw * g.DW;
+        if (tw < 0 || tw % g.SW != 0 || tw / g.SW >= g.OW) continue;
+        acc += col[(si * R + (c * g.KH + kh) * g.KW + kw) * L + (th / g.SH) * g.OW + tw / g.SW];
+      }
+    }
+    gx[(n0 * g.C) * g.H * g.W + e] = acc;
+  }
+}
+
+// The textbook's im2col layout: (N·L, R), row (n, oh, ow), column (c, kh, kw).
+template <class T>
+__global__ void rows_im2col(T* out, const T* x, ConvGeom g) {
+  const int64_t L = g.OH * g.OW, R = g.C * g.KH * g.KW;
+  XG_GRID_LOOP(e, g.N * L * R) {
+    const int64_t r = e % R, l = (e / R) % L, n = e / (R * L);
+    const int64_t c = r / (g.KH * g.KW), kh = (r / g.KW) % g.KH, kw = r % g.KW;
+    const int64_t ih = (l / g.OW) * g.SH - g.PH + kh * g.DH, iw = (l % g.OW) * g.SW - g.PW + kw * g.DW;
+    out[e] = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? x[((n * g.C + c) * g.H + ih) * g.W + iw] : T(0);
+  }
+}
+
+template <class T>
+__global__ void rows_col2im(T* gx, const T* cols, ConvGeom g) {
+  const int64_t L = g.OH * g.OW, R = g.C * g.KH * g.KW;
+  XG_GRID_LOOP(e, g.N * g.C * g.H * g.W) {
+    const int64_t w = e % g.W, h = (e / g.W) % g.H, c = (e / (g.W * g.H)) % g.C, n = e / (g.W * g.H * g.C);
+    T acc = T(0);
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      const int64_t th = h + g.PH - kh * g.DH;
+      if (th < 0 || th % g.SH != 0 || th / g.SH >= g.OH) continue;
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const int64_t tw = w + g.PW - kw * g.DW;
+        if (tw < 0 || tw % g.SW != 0 || tw / g.SW >= g.OW) continue;
+        acc += cols[(n * L + (th / g.SH) * g.OW + tw / g.SW) * R + (c * g.KH + kh) * g.KW + kw];
+      }
+    }
+    gx[e] = acc;
+  }
+}
+
+// gy's samples [n0, n0 + s) from (s, OC, L) to (OC, s, L), beside the RSL columns.
+template <class T>
+__global__ void channels_first(T* out, const T* gy, int64_t OC, int64_t L, int64_t n0, int64_t s) {
+  XG_GRID_LOOP(e, OC * s * L) {
+    const int64_t l = e % L, si = (e / L) % s, oc = e / (L * s);
+    out[e] = gy[((n0 + si) * OC + oc) * L + l];
+  }
+}
+
+// The first NaN in window order wins; otherwise the first strict maximum (the CPU's rules).
+template <class T>
+__global__ void max_pool_kernel(T* y, int64_t* at, const T* x, ConvGeom g) {
+  XG_GRID_LOOP(e, g.N * g.C * g.OH * g.OW) {
+    const int64_t ow = e % g.OW, oh = (e / g.OW) % g.OH, p = e / (g.OW * g.OH);
+    const T* plane = x + p * g.H * g.W;
+    const int64_t h_first = oh * g.SH - g.PH, w_first = ow * g.SW - g.PW;
+    int64_t best_at = -1;
+    T best = T(0);
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      const int64_t ih = h_first + kh * g.DH;
+      if (ih < 0 || ih >= g.H) continue;
+      bool stop = false;
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const int64_t iw = w_first + kw * g.DW;
+        if (iw < 0 || iw >= g.W) continue;
+        const T v = plane[ih * g.W + iw];
+        if (v != v) {  // a NaN: the first one wins the window
+          best = v, best_at = ih * g.W + iw, stop = true;
+          break;
+        }
+        if (best_at < 0 || v > best) best = v, best_at = ih * g.W + iw;
+      }
+      if (stop) break;
+    }
+    y[e] = best;
+    at[e] = best_at;
+  }
+}
+
+struct Embedding {
+  int nd;
+  int64_t out_dims[16], in_dims[16], offset[16];
+};
+
+template <class T>
+__global__ void embed_kernel(T* out, const T* x, Embedding m, int64_t n, T value) {
+  XG_GRID_LOOP(e, n) {
+    int64_t rest = e, src = 0, stride = 1;
+    bool inside = true;
+    for (int d = m.nd - 1; d >= 0; --d) {
+      const int64_t i = rest % m.out_dims[d] - m.offset[d];
+      rest /= m.out_dims[d];
+      inside = inside && i >= 0 && i < m.in_dims[d];
+      src += i * stride;
+      stride *= m.in_dims[d];
+    }
+    out[e] = inside ? x[src] : value;
+  }
+}
+
+int64_t samples_per_chunk(const ConvGeom& g, std::size_t itemsize) {
+  const int64_t per_sample = std::max<int64_t>(1, g.C * g.KH * g.KW * g.OH * g.OW * static_cast<int64_t>(itemsize));
+  return std::max<int64_t>(1, std::min<int64_t>(g.N, kWorkspaceBytes / per_sample));
+}
+
+bool pointwise(const ConvGeom& g) { return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PH == 0 && g.PW == 0; }
+
+}  // namespace
+
+void conv2d_forward(Tensor& y, const Tensor& x, const Tensor& W, const Tensor& b, const ConvGeom& g) {
+  const char* op = call_or("conv2d");
+  const cudaStream_t st = on(y, op);
+  const int64_t L = g.OH * g.OW, R = g.col_rows(), OCg = g.OC / g.groups, Kg = R / g.groups;
+  if (b.defined()) cast(y, detail::alias(b, {g.OC, 1, 1}));  // the bias in every pixel; the products add to it
+  const int64_t S = samples_per_chunk(g, dtype_size(x.dtype()));
+  Tensor cols = pointwise(g) ? Tensor() : make_tensor({S * R * L}, x.dtype(), x.device());
+  detail::dispatch_float(x.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t n0 = 0; n0 < g.N; n0 += S) {
+      const int64_t s = std::min(S, g.N - n0);
+      if (!pointwise(g)) im2col_kernel<T, false><<<grid_for(s * R * L), kThreads, 0, st>>>(dptr<T>(cols), dptr<T>(x), g, n0, s);
+      check(cudaGetLastError(), op);
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        GemmArgs a;
+        a.m = OCg, a.n = L, a.k = Kg, a.lda = Kg, a.ldb = L, a.ldc = L, a.sa = 0, a.sb = R * L, a.sc = g.OC * L, a.batch = s;
+        const Tensor& B = pointwise(g) ? x : cols;
+        const int64_t b_off = (pointwise(g) ? n0 * R * L : 0) + grp * Kg * L;
+        gemm_strided(a, W, grp * OCg * Kg, B, b_off, b.defined() ? 1.0 : 0.0, y, n0 * g.OC * L + grp * OCg * L);
+      }
+    }
+  });
+}
+
+void conv2d_input_grad(Tensor& gx, const Tensor& gy, const Tensor& W, const ConvGeom& g) {
+  const char* op = call_or("conv2d");
+  const cudaStream_t st = on(gx, op);
+  const int64_t L = g.OH * g.OW, R = g.col_rows(), OCg = g.OC / g.groups, Kg = R / g.groups;
+  const int64_t S = samples_per_chunk(g, dtype_size(gy.dtype()));
+  Tensor dcol = pointwise(g) ? Tensor() : make_tensor({S * R * L}, gy.dtype(), gy.device());
+  detail::dispatch_float(gy.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t n0 = 0; n0 < g.N; n0 += S) {
+      const int64_t s = std::min(S, g.N - n0);
+      Tensor& C = pointwise(g) ? gx : dcol;
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        GemmArgs a;
+        a.trans_a = true;
+        a.m = Kg, a.n = L, a.k = OCg, a.lda = Kg, a.ldb = L, a.ldc = L, a.sa = 0, a.sb = g.OC * L, a.sc = R * L, a.batch = s;
+        gemm_strided(a, W, grp * OCg * Kg, gy, n0 * g.OC * L + grp * OCg * L, 0.0, C,
+                     (pointwise(g) ? n0 * R * L : 0) + grp * Kg * L);
+      }
+      if (!pointwise(g)) {
+        col2im_kernel<T><<<grid_for(s * g.C * g.H * g.W), kThreads, 0, st>>>(dptr<T>(gx), dptr<T>(dcol), g, n0, s);
+        check(cudaGetLastError(), op);
+      }
+    }
+  });
+}
+
+void conv2d_weight_grad(Tensor& gW, const Tensor& x, const Tensor& gy, const ConvGeom& g) {
+  const char* op = call_or("conv2d");
+  const cudaStream_t st = on(gW, op);
+  const int64_t L = g.OH * g.OW, R = g.col_rows(), OCg = g.OC / g.groups, Kg = R / g.groups;
+  const int64_t S = samples_per_chunk(g, dtype_size(x.dtype()));
+  Tensor cols = make_tensor({S * R * L}, x.dtype(), x.device()), gyp = make_tensor({S * g.OC * L}, x.dtype(), x.device());
+  check(cudaMemsetAsync(gW.impl()->storage->data, 0, static_cast<std::size_t>(gW.numel()) * dtype_size(gW.dtype()), st), op);
+  detail::dispatch_float(x.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t n0 = 0; n0 < g.N; n0 += S) {
+      const int64_t s = std::min(S, g.N - n0);
+      im2col_kernel<T, true><<<grid_for(s * R * L), kThreads, 0, st>>>(dptr<T>(cols), dptr<T>(x), g, n0, s);
+      channels_first<T><<<grid_for(g.OC * s * L), kThreads, 0, st>>>(dptr<T>(gyp), dptr<T>(gy), g.OC, L, n0, s);
+      check(cudaGetLastError(), op);
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        GemmArgs a;  // gW_g (OCg x Kg) += gy_g (OCg x sL) cols_g^T (sL x Kg)
+        a.trans_b = true;
+        a.m = OCg, a.n = Kg, a.k = s * L, a.lda = s * L, a.ldb = s * L, a.ldc = Kg;
+        gemm_strided(a, gyp, grp * OCg * s * L, cols, grp * Kg * s * L, 1.0, gW, grp * OCg * Kg);
+      }
+    }
+  });
+}
+
+void im2col(Tensor& out, const Tensor& x, const ConvGeom& g) {
+  const char* op = call_or("im2col");
+  const cudaStream_t st = on(out, op);
+  detail::dispatch_float(x.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    rows_im2col<T><<<grid_for(out.numel()), kThreads, 0, st>>>(dptr<T>(out), dptr<T>(x), g);
+  });
+  check(cudaGetLastError(), op);
+}
+
+void col2im(Tensor& gx, const Tensor& cols, const ConvGeom& g) {
+  const char* op = call_or("col2im");
+  const cudaStream_t st = on(gx, op);
+  detail::dispatch_float(cols.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    rows_col2im<T><<<grid_for(gx.numel()), kThreads, 0, st>>>(dptr<T>(gx), dptr<T>(cols), g);
+  });
+  check(cudaGetLastError(), op);
+}
+
+void max_pool2d(Tensor& y, Tensor& argmax, const Tensor& x, const ConvGeom& g) {
+  const char* op = call_or("max_pool2d");
+  if (y.numel() == 0) return;
+  const cudaStream_t st = on(y, op);
+  detail::dispatch_float(x.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    max_pool_kernel<T><<<grid_for(y.numel()), kThreads, 0, st>>>(dptr<T>(y), dptr<std::int64_t>(argmax), dptr<T>(x), g);
+  });
+  check(cudaGetLastError(), op);
+}
+
+void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset, double value) {
+  const char* op = call_or("pad");
+  if (out.numel() == 0) return;
+  if (out.dim() > 16) fail(op, ": ", out.dim(), " axes exceed the supported 16");
+  Embedding m{};
+  m.nd = static_cast<int>(out.dim());
+  for (int d = 0; d < m.nd; ++d) {
+    m.out_dims[d] = out.shape()[static_cast<std::size_t>(d)];
+    m.in_dims[d] = x.shape()[static_cast<std::size_t>(d)];
+    m.offset[d] = offset[static_cast<std::size_t>(d)];
+  }
+  const cudaStream_t st = on(out, op);
+  detail::dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    embed_kernel<T><<<grid_for(out.numel()), kThreads, 0, st>>>(dptr<T>(out), dptr<T>(x), m, out.numel(), static_cast<T>(value));
+  });
+  check(cudaGetLastError(), op);
+}
+
+}  // namespace xg::detail::gpu

@@ -1,0 +1,128 @@
+// Convolution and pooling on CUDA against the CPU (issue 20, step 7): every geometry the CPU
+// suite covers (stride, padding, dilation, groups, 1x1), with the three gradients, to the
+// second order in float64; the transposed convolution; max pooling with its tie and NaN
+// rules; im2col/col2im; pad; and SimpleConvNet training side by side.
+#include <limits>
+
+#include "cuda/cuda_util.h"
+
+namespace nn = xg::nn;
+using xg::Tensor;
+using xg::test::matches_cpu;
+
+namespace {
+
+Tensor values(const xg::Shape& shape, xg::Dtype dtype, std::uint64_t seed) {
+  xg::Generator g(seed);
+  xg::GeneratorGuard use(g);
+  return xg::randn(shape, dtype);
+}
+
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+// f's value and the gradients of sum(f * gy) for every input, on the CPU and on CUDA.
+::testing::AssertionResult same_on_cuda(const std::vector<Tensor>& in, const Fn& f, double tol) {
+  const auto run = [&](bool gpu) {
+    std::vector<Tensor> xs;
+    for (const auto& t : in) xs.push_back((gpu ? t.to(xg::kCUDA) : t).detach().requires_grad_());
+    const Tensor y = f(xs);
+    const Tensor gy = values(y.shape(), y.dtype(), 77);
+    y.backward(gpu ? gy.to(xg::kCUDA) : gy);
+    std::vector<Tensor> out{y};
+    for (const auto& x : xs) out.push_back(x.grad());
+    return out;
+  };
+  const auto cpu = run(false), gpu = run(true);
+  for (std::size_t i = 0; i < cpu.size(); ++i) {
+    auto r = matches_cpu(gpu[i], cpu[i], tol);
+    if (!r) return r << " (output " << i << ": 0 the value, then each input's gradient)";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace
+
+TEST(CudaConv, EveryGeometryAndItsGradientsMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  struct Case {
+    xg::Shape x, w;
+    xg::Int2 stride, padding, dilation;
+    std::int64_t groups;
+  };
+  const std::vector<Case> cases = {
+      {{2, 3, 7, 6}, {4, 3, 3, 3}, 1, 0, 1, 1}, {{2, 3, 7, 6}, {4, 3, 3, 2}, {2, 1}, {1, 2}, 1, 1},
+      {{1, 2, 9, 9}, {3, 2, 3, 3}, 1, 2, 2, 1}, {{2, 4, 5, 5}, {6, 2, 3, 3}, 1, 1, 1, 2},
+      {{3, 5, 4, 4}, {7, 5, 1, 1}, 1, 0, 1, 1},  // 1x1: the input is its own column buffer
+      {{1, 1, 28, 28}, {30, 1, 5, 5}, 1, 0, 1, 1}};  // SimpleConvNet's first layer
+  for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-4}})
+    for (const auto& c : cases) {
+      const Tensor x = values(c.x, dtype, 1), w = values(c.w, dtype, 2), b = values({c.w[0]}, dtype, 3);
+      EXPECT_TRUE(same_on_cuda({x, w, b}, [&](auto& v) { return xg::conv2d(v[0], v[1], v[2], c.stride, c.padding, c.dilation, c.groups); }, tol))
+          << xg::detail::shape_str(c.x) << " * " << xg::detail::shape_str(c.w);
+      EXPECT_TRUE(same_on_cuda({x, w}, [&](auto& v) { return xg::conv2d(v[0], v[1], Tensor(), c.stride, c.padding, c.dilation, c.groups); }, tol));
+    }
+  const Tensor x = values({2, 4, 5, 5}, xg::kFloat64, 4), w = values({4, 3, 3, 3}, xg::kFloat64, 5);
+  EXPECT_TRUE(same_on_cuda({x, w}, [](auto& v) { return xg::conv_transpose2d(v[0], v[1], Tensor(), 2, 1, 1); }, 1e-12));
+}
+
+TEST(CudaConv, SecondOrderGradientsOnTheGpu) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = values({1, 2, 5, 5}, xg::kFloat64, 6).to(xg::kCUDA).requires_grad_();
+  const Tensor w = values({2, 2, 3, 3}, xg::kFloat64, 7).to(xg::kCUDA).requires_grad_();
+  EXPECT_TRUE(xg::testing::gradcheck_ok([](const xg::tensor_list& v) { return xg::conv2d(v[0], v[1], Tensor(), 1, 1); }, {x, w}));
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok([](const xg::tensor_list& v) { return xg::conv2d(v[0], v[1], Tensor(), 2, 1); }, {x, w}));
+  EXPECT_TRUE(xg::testing::gradcheck_ok([](const xg::tensor_list& v) { return xg::max_pool2d(v[0] * v[0], 2); }, {x}));
+}
+
+TEST(CudaConv, PoolingColumnsAndPaddingMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  for (const auto dtype : {xg::kFloat64, xg::kFloat32}) {
+    const Tensor x = values({2, 3, 8, 7}, dtype, 8);
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::max_pool2d(v[0], 2); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::max_pool2d(v[0], 3, 2, 1); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::max_pool2d(v[0], {3, 2}, 1, {1, 0}, 2); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::im2col(v[0], 3, 2, 1); }, 0));
+    EXPECT_TRUE(same_on_cuda({values({2 * 16, 3 * 9}, dtype, 9)}, [](auto& v) { return xg::col2im(v[0], {2, 3, 8, 8}, 3, 2, 1); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::pad(v[0], {1, 2, 0, 3}, -1.5); }, 0));
+  }
+  // Ties go to the first in window order; a NaN wins its window.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor ties = xg::tensor({{{{1.0, 1.0}, {1.0, 1.0}}}}, xg::kFloat64);
+  EXPECT_TRUE(same_on_cuda({ties}, [](auto& v) { return xg::max_pool2d(v[0], 2); }, 0));
+  const Tensor with_nan = xg::tensor({{{{1.0, nan}, {5.0, nan}}}}, xg::kFloat64).to(xg::kCUDA);
+  EXPECT_TRUE(std::isnan(xg::max_pool2d(with_nan, 2).item()));
+}
+
+TEST(CudaConv, SimpleConvNetTrainsAsOnTheCpu) {
+  XG_REQUIRE_CUDA();
+  const auto build = [](nn::Sequential& net) {
+    xg::manual_seed(0);
+    net.emplace<nn::Conv2d>(1, 8, 5);
+    net.emplace<nn::ReLU>();
+    net.emplace<nn::MaxPool2d>(2);
+    net.emplace<nn::Flatten>();
+    net.emplace<nn::Linear>(8 * 12 * 12, 32);
+    net.emplace<nn::ReLU>();
+    net.emplace<nn::Linear>(32, 10);
+    net.to(xg::kFloat64);
+  };
+  nn::Sequential cpu_net, gpu_net;
+  build(cpu_net);
+  build(gpu_net);
+  gpu_net.to(xg::kCUDA);
+  xg::optim::Adam cpu_opt(cpu_net.parameters(), xg::optim::AdamOptions(1e-3));
+  xg::optim::Adam gpu_opt(gpu_net.parameters(), xg::optim::AdamOptions(1e-3));
+  xg::manual_seed(1);
+  const Tensor x = xg::randn({16, 1, 28, 28}, xg::kFloat64), t = xg::randint(0, 10, {16});
+  const Tensor gx = x.to(xg::kCUDA), gt = t.to(xg::kCUDA);
+  for (int step = 0; step < 20; ++step) {
+    cpu_opt.zero_grad();
+    gpu_opt.zero_grad();
+    nn::softmax_cross_entropy(cpu_net.forward(x), t).backward();
+    nn::softmax_cross_entropy(gpu_net.forward(gx), gt).backward();
+    cpu_opt.step();
+    gpu_opt.step();
+  }
+  const auto pc = cpu_net.parameters(), pg = gpu_net.parameters();
+  for (std::size_t i = 0; i < pc.size(); ++i) EXPECT_TRUE(matches_cpu(pg[i], pc[i], 1e-10)) << "parameter " << i;
+}
