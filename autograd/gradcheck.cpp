@@ -19,12 +19,18 @@ namespace xg {
 
 namespace {
 
-// Restores one perturbed element on scope exit, so a throwing f cannot leave x changed.
-template <class T>
+// Restores one perturbed element on scope exit, so a throwing f cannot leave x changed. The
+// element is read and written where x lives (one small copy each on a GPU).
 struct RestoreElement {
-  T* p;
-  T saved;
-  ~RestoreElement() { *p = saved; }
+  const Tensor& x;
+  std::int64_t k;
+  double saved;
+  ~RestoreElement() {
+    try {
+      detail::write_element(x, k, saved, "gradcheck");
+    } catch (const Error&) {  // a destructor must not throw
+    }
+  }
 };
 
 std::vector<std::int64_t> unravel(std::int64_t flat, const Shape& shape) {
@@ -50,19 +56,16 @@ void central_differences(Tensor& x, double h, const char* op, bool kinks, Eval e
     return y;
   };
   if (kinks) probed(base);
-  detail::dispatch_float(x.dtype(), op, [&](auto tag) {
-    using T = decltype(tag);
-    T* p = x.data<T>();
-    for (std::int64_t k = 0, n = x.numel(); k < n; ++k) {
-      RestoreElement<T> restore{p + k, p[k]};
-      std::uint64_t sp = 0, sm = 0;
-      p[k] = static_cast<T>(restore.saved + h);
-      const Tensor plus = kinks ? probed(sp) : eval();
-      p[k] = static_cast<T>(restore.saved - h);
-      const Tensor minus = kinks ? probed(sm) : eval();
-      column(k, plus, minus, kinks && (sp != base || sm != base));
-    }
-  });
+  if (!is_floating(x.dtype())) fail(op, ": expected a float tensor, got int64");
+  for (std::int64_t k = 0, n = x.numel(); k < n; ++k) {
+    RestoreElement restore{x, k, detail::read_element(x, k, op)};
+    std::uint64_t sp = 0, sm = 0;
+    detail::write_element(x, k, restore.saved + h, op);  // converted to x's dtype, as before
+    const Tensor plus = kinks ? probed(sp) : eval();
+    detail::write_element(x, k, restore.saved - h, op);
+    const Tensor minus = kinks ? probed(sm) : eval();
+    column(k, plus, minus, kinks && (sp != base || sm != base));
+  }
 }
 
 // Swaps float32 parameters for float64 copies (same handles, so the model sees them) and
@@ -109,7 +112,7 @@ Tensor central_gradient(const std::function<Tensor()>& f, Tensor& x, double h, c
   central_differences(x, h, op, false, [&] { return f(); }, [&](std::int64_t k, const Tensor& plus, const Tensor& minus, bool) {
     g[k] = (scalar_value(plus, op) - scalar_value(minus, op)) / (2 * h);
   });
-  return tensor(g, x.shape(), x.dtype());
+  return tensor(g, x.shape(), x.dtype()).to(x.device());
 }
 
 }  // namespace
@@ -272,8 +275,8 @@ GradcheckResult gradcheck(const std::function<Tensor(const tensor_list&)>& fn, c
       for (std::size_t i = 0; i < wrt.size(); ++i) analytical[i].resize(analytical[i].size() + wrt[i].numel(), 0.0);
       continue;
     }
-    Tensor go = zeros(y.shape(), y.dtype());
-    detail::dispatch_float(go.dtype(), "gradcheck", [&](auto tag) { go.data<decltype(tag)>()[j] = 1; });
+    Tensor go = zeros(y.shape(), TensorOptions(y.dtype()).device(y.device()));
+    detail::write_element(go, j, 1.0, "gradcheck");
     const tensor_list gs = grad({y}, wrt, {go}, true, false, /*allow_unused=*/true);
     for (std::size_t i = 0; i < wrt.size(); ++i) {
       const auto g = gs[i].defined() ? gs[i].to_vector<double>() : std::vector<double>(wrt[i].numel(), 0.0);
@@ -315,11 +318,12 @@ GradcheckResult gradgradcheck(const std::function<Tensor(const tensor_list&)>& f
   autograd::WriteJournal journal;
   std::vector<std::size_t> checked;
   const tensor_list probe = widen_inputs(inputs, checked);
-  const Shape out_shape = fn(probe).shape();
+  const Tensor first = fn(probe);
+  const Shape out_shape = first.shape();
   Generator gen(1234);  // a fixed output gradient, so the check is reproducible
   std::vector<double> v(static_cast<std::size_t>(shape_numel(out_shape)));
   for (auto& e : v) e = gen.normal();
-  const Tensor gy = tensor(v, out_shape, kFloat64);
+  const Tensor gy = tensor(v, out_shape, kFloat64).to(first.device());
 
   auto vjp = [&](const tensor_list& xs) {
     tensor_list wrt;

@@ -15,8 +15,12 @@ thread_local WriteJournal* t_journal = nullptr;
 WriteJournal::WriteJournal() : previous_(t_journal), born_(detail::next_storage_serial()) { t_journal = this; }
 
 WriteJournal::~WriteJournal() {
-  for (auto it = saved_.rbegin(); it != saved_.rend(); ++it)
-    std::memcpy(it->storage->host(), it->bytes.data(), it->bytes.size());
+  for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
+    try {  // a GPU storage's copy back could fail; a destructor must not throw
+      detail::write_bytes(*it->storage, 0, it->bytes.data(), it->bytes.size(), "gradcheck");
+    } catch (const Error&) {
+    }
+  }
   t_journal = previous_;
 }
 
@@ -26,8 +30,9 @@ void WriteJournal::note(const Tensor& t) {
   for (WriteJournal* j = t_journal; j; j = j->previous_) {
     if (storage->serial >= j->born_) continue;
     if (std::any_of(j->saved_.begin(), j->saved_.end(), [&](const Saved& s) { return s.storage == storage; })) continue;
-    const auto* p = static_cast<const unsigned char*>(storage->host());
-    j->saved_.push_back({storage, std::vector<unsigned char>(p, p + storage->nbytes)});
+    std::vector<unsigned char> bytes(storage->nbytes);
+    detail::read_bytes(*storage, 0, bytes.data(), bytes.size(), "gradcheck");
+    j->saved_.push_back({storage, std::move(bytes)});
   }
 }
 

@@ -140,6 +140,31 @@ Tensor copy_to(const Tensor& x, Device device, const char* op) {
   return y;
 }
 
+void read_bytes(const Storage& s, std::size_t offset, void* dst, std::size_t nbytes, const char* op) {
+  if (s.device.is_cpu()) std::memcpy(dst, static_cast<const char*>(s.data) + offset, nbytes);
+  else gpu::copy(dst, Device(kCPU), static_cast<const char*>(s.data) + offset, s.device, nbytes, op);
+}
+
+void write_bytes(Storage& s, std::size_t offset, const void* src, std::size_t nbytes, const char* op) {
+  if (s.device.is_cpu()) std::memcpy(static_cast<char*>(s.data) + offset, src, nbytes);
+  else gpu::copy(static_cast<char*>(s.data) + offset, s.device, src, Device(kCPU), nbytes, op);
+}
+
+double read_element(const Tensor& t, std::int64_t k, const char* op) {
+  return dispatch(t.dtype(), [&](auto tag) {
+    decltype(tag) v;
+    read_bytes(*t.impl()->storage, static_cast<std::size_t>(k) * sizeof v, &v, sizeof v, op);
+    return static_cast<double>(v);
+  });
+}
+
+void write_element(const Tensor& t, std::int64_t k, double value, const char* op) {
+  dispatch(t.dtype(), [&](auto tag) {
+    const auto v = static_cast<decltype(tag)>(value);
+    write_bytes(*t.impl()->storage, static_cast<std::size_t>(k) * sizeof v, &v, sizeof v, op);
+  });
+}
+
 Tensor alias(const Tensor& x, const Shape& shape) {
   auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
   impl->storage = x.impl()->storage;

@@ -98,6 +98,13 @@ Tensor make_tensor(const Shape& shape, Dtype dtype, Device device = Device());
 /// `x`'s values on `device` (x itself when already there): a copy between host and GPU
 /// memory, or between GPUs; the only copies that wait for the GPU are those to the CPU.
 Tensor copy_to(const Tensor& x, Device device, const char* op);
+/// `nbytes` from byte `offset` of a storage to host memory, or from host memory into it, on
+/// any device (a GPU copy waits: for the gradient checks' perturbations and journal).
+void read_bytes(const Storage& s, std::size_t offset, void* dst, std::size_t nbytes, const char* op);
+void write_bytes(Storage& s, std::size_t offset, const void* src, std::size_t nbytes, const char* op);
+/// Flat element k of t as a double / set from a double (converted to t's dtype), on any device.
+double read_element(const Tensor& t, std::int64_t k, const char* op);
+void write_element(const Tensor& t, std::int64_t k, double value, const char* op);
 /// A new handle sharing `x`'s storage with another shape (same numel), no autograd state.
 Tensor alias(const Tensor& x, const Shape& shape);
 
