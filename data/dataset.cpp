@@ -22,7 +22,9 @@ TensorDataset::TensorDataset(Tensor x, Tensor t) : x_(std::move(x)), t_(std::mov
 }
 
 Batch TensorDataset::get_batch(const Tensor& indices) const {
-  return {index_select(x_, 0, indices), index_select(t_, 0, indices)};
+  // A data set on a GPU is batched there: the indices (made on the host) go to its device.
+  const Tensor at = indices.to(x_.device());
+  return {index_select(x_, 0, at), index_select(t_, 0, at.to(t_.device()))};
 }
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, std::int64_t batch_size, DataLoaderOptions options)

@@ -33,12 +33,14 @@ struct DeepConvNet : nn::Sequential {
 
 int main(int argc, char** argv) {
   int epochs = 20, batch = 100, seed = 0, threads = 1, samples = 0;
+  std::string device = "cpu";
   xg::examples::Options opts("deep_convnet", "The textbook's DeepConvNet (ch. 8) on the shipped digits.");
   opts.add("--epochs", epochs, "training epochs")
       .add("--batch", batch, "batch size")
       .add("--threads", threads, "threads for convolutions and matrix products")
       .add("--samples", samples, "train on the first N training images only (0: all), for a quick run")
       .add("--seed", seed, "random seed")
+      .add("--device", device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
       .parse(argc, argv);
   try {
     xg::set_num_threads(threads);
@@ -52,6 +54,9 @@ int main(int argc, char** argv) {
     xg::manual_seed(static_cast<std::uint64_t>(seed));
     DeepConvNet network;
     nn::summary(network, {1, 1, 28, 28});
+    const xg::Device on(device);  // the model and the whole data set move once
+    network.to(on);
+    x_train = x_train.to(on), t_train = t_train.to(on), x_test = x_test.to(on), t_test = t_test.to(on);
     xg::optim::Adam optimizer(network.parameters(), xg::optim::AdamOptions(0.001).eps(1e-7));
     xg::data::DataLoader loader(xg::data::TensorDataset(x_train, t_train), batch,
                                 xg::data::DataLoaderOptions().seed(static_cast<std::uint64_t>(seed)));

@@ -15,7 +15,7 @@ namespace nn = xg::nn;
 
 int main(int argc, char** argv) {
   int epochs = 0, batch = 128, seed = 0, threads = 1, samples = 0;
-  std::string data = "digits";
+  std::string data = "digits", device = "cpu";
   xg::examples::Options opts("keras_mnist_cnn", "Keras's MNIST CNN trained with Keras's recipe.");
   opts.add("--epochs", epochs, "epochs (default: 12 on digits, 3 on fashion)")
       .add("--batch", batch, "batch size")
@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       .add("--threads", threads, "threads for convolutions and matrix products")
       .add("--samples", samples, "train on the first N training images only (0: all), for a quick run")
       .add("--seed", seed, "random seed")
+      .add("--device", device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
       .parse(argc, argv);
   if (epochs == 0) epochs = data == "digits" ? 12 : 3;
   try {
@@ -41,6 +42,9 @@ int main(int argc, char** argv) {
     xg::manual_seed(static_cast<std::uint64_t>(seed));
     MnistCnn model;
     nn::summary(model, {1, 1, 28, 28});  // model.summary()
+    const xg::Device on(device);  // the model and the whole data set move once
+    model.to(on);
+    x_train = x_train.to(on), t_train = t_train.to(on), x_test = x_test.to(on), t_test = t_test.to(on);
     xg::optim::AdaDelta optimizer(model.parameters(), xg::optim::AdaDeltaOptions(1.0).rho(0.95).eps(1e-7));
     xg::data::DataLoader loader(xg::data::TensorDataset(x_train, t_train), batch,
                                 xg::data::DataLoaderOptions().seed(static_cast<std::uint64_t>(seed)));

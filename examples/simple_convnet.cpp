@@ -35,12 +35,13 @@ struct SimpleConvNet : xg::nn::Module {
 
 int main(int argc, char** argv) {
   int epochs = 20, batch = 100, seed = 0;
-  std::string weights = "train";
+  std::string weights = "train", device = "cpu";
   xg::examples::Options opts("simple_convnet", "The textbook's SimpleConvNet (ch. 7) on the shipped digits.");
   opts.add("--epochs", epochs, "training epochs (80 iterations each)")
       .add("--batch", batch, "batch size")
       .add("--weights", weights, "train, or evaluate the textbook's trained weights", {"train", "textbook"})
       .add("--seed", seed, "random seed")
+      .add("--device", device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
       .parse(argc, argv);
   try {
     xg::manual_seed(static_cast<std::uint64_t>(seed));
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
     flat_off.flatten = false;  // (N, 1, 28, 28), as load_mnist(flatten=False)
     auto [x_train, t_train, x_test, t_test] = xg::data::load_mnist(std::string(XGRAD_DATA_DIR) + "/digits", flat_off);
     SimpleConvNet network({1, 28, 28}, 30, 5, 100, 0.01);
+    const xg::Device on(device);
+    network.to(on);
+    x_train = x_train.to(on), t_train = t_train.to(on), x_test = x_test.to(on), t_test = t_test.to(on);
 
     if (weights == "textbook") {  // ch07/params.pkl of 2016, in float32 and float64
       xg::NoGradGuard no_grad;
@@ -68,7 +72,7 @@ int main(int argc, char** argv) {
       return 0;
     }
 
-    const auto filters = [&] { return xg::unbind(network.conv1.W.detach().reshape({30, 5, 5}), 0); };
+    const auto filters = [&] { return xg::unbind(network.conv1.W.detach().cpu().reshape({30, 5, 5}), 0); };
     xg::plot::save_image_grid(filters(), "simple_convnet_filters_before.png", {8, true, 4, 2});
     xg::optim::Adam optimizer(network.parameters(), xg::optim::AdamOptions(0.001).eps(1e-7));
     xg::data::DataLoader loader(xg::data::TensorDataset(x_train, t_train), batch);

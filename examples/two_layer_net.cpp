@@ -40,7 +40,7 @@ void write_graph(const xg::Tensor& loss, const xg::nn::Module& network) {
 struct Args {
   int hidden = 50, iters = 10000, batch = 100, seed = 0;
   double lr = 0.1;
-  std::string activation = "sigmoid", optimizer = "sgd", data = "digits", save = "two_layer_net.npz";
+  std::string activation = "sigmoid", optimizer = "sgd", data = "digits", save = "two_layer_net.npz", device = "cpu";
 };
 
 std::unique_ptr<xg::optim::Optimizer> make_optimizer(const std::string& name, const xg::tensor_list& params, double lr) {
@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
            "or a directory holding the four MNIST IDX files")
       .add("--save", a.save, "where to save the trained weights (.npz)")
       .add("--seed", a.seed, "random seed")
+      .add("--device", a.device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
       .parse(argc, argv);
   const std::string dir = a.data == "digits"    ? std::string(XGRAD_DATA_DIR) + "/digits"
                           : a.data == "fashion" ? "/usr/share/datasets/fashion-mnist"
@@ -72,9 +73,12 @@ int main(int argc, char** argv) {
   try {
     auto [x_train, t_train, x_test, t_test] = xg::data::load_mnist(dir);  // normalised, flattened
     std::cout << "data: " << dir << " (" << x_train.size(0) << " train, " << x_test.size(0) << " test)\n";
+    const xg::Device device(a.device);  // the whole data set moves once; batches are drawn there
+    x_train = x_train.to(device), t_train = t_train.to(device), x_test = x_test.to(device), t_test = t_test.to(device);
 
     xg::manual_seed(static_cast<std::uint64_t>(a.seed));
     TwoLayerNet network(784, a.hidden, 10, a.activation == "relu");
+    network.to(device);
     auto optimizer = make_optimizer(a.optimizer, network.parameters(), a.lr);
     xg::data::TensorDataset train(x_train, t_train);
     xg::data::DataLoader loader(train, a.batch, xg::data::DataLoaderOptions().seed(static_cast<std::uint64_t>(a.seed)));
