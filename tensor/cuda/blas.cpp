@@ -57,6 +57,7 @@ void gemm_rows(cublasHandle_t h, bool trans_a, bool trans_b, std::int64_t m, std
     check_blas(cublasSgemmStridedBatched(h, tb, ta, N, M, K, &alpha, b, LDB, sb, a, LDA, sa, &beta, c, LDC, sc, B), op);
   else
     check_blas(cublasDgemmStridedBatched(h, tb, ta, N, M, K, &alpha, b, LDB, sb, a, LDA, sa, &beta, c, LDC, sc, B), op);
+  launched(op);
 }
 
 template <class T>

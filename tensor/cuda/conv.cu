@@ -194,7 +194,7 @@ void conv2d_forward(Tensor& y, const Tensor& x, const Tensor& W, const Tensor& b
     for (int64_t n0 = 0; n0 < g.N; n0 += S) {
       const int64_t s = std::min(S, g.N - n0);
       if (!pointwise(g)) im2col_kernel<T, false><<<grid_for(s * R * L), kThreads, 0, st>>>(dptr<T>(cols), dptr<T>(x), g, n0, s);
-      check(cudaGetLastError(), op);
+      launched(op);
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         GemmArgs a;
         a.m = OCg, a.n = L, a.k = Kg, a.lda = Kg, a.ldb = L, a.ldc = L, a.sa = 0, a.sb = R * L, a.sc = g.OC * L, a.batch = s;
@@ -226,7 +226,7 @@ void conv2d_input_grad(Tensor& gx, const Tensor& gy, const Tensor& W, const Conv
       }
       if (!pointwise(g)) {
         col2im_kernel<T><<<grid_for(s * g.C * g.H * g.W), kThreads, 0, st>>>(dptr<T>(gx), dptr<T>(dcol), g, n0, s);
-        check(cudaGetLastError(), op);
+        launched(op);
       }
     }
   });
@@ -245,7 +245,7 @@ void conv2d_weight_grad(Tensor& gW, const Tensor& x, const Tensor& gy, const Con
       const int64_t s = std::min(S, g.N - n0);
       im2col_kernel<T, true><<<grid_for(s * R * L), kThreads, 0, st>>>(dptr<T>(cols), dptr<T>(x), g, n0, s);
       channels_first<T><<<grid_for(g.OC * s * L), kThreads, 0, st>>>(dptr<T>(gyp), dptr<T>(gy), g.OC, L, n0, s);
-      check(cudaGetLastError(), op);
+      launched(op);
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         GemmArgs a;  // gW_g (OCg x Kg) += gy_g (OCg x sL) cols_g^T (sL x Kg)
         a.trans_b = true;
@@ -263,7 +263,7 @@ void im2col(Tensor& out, const Tensor& x, const ConvGeom& g) {
     using T = decltype(tag);
     rows_im2col<T><<<grid_for(out.numel()), kThreads, 0, st>>>(dptr<T>(out), dptr<T>(x), g);
   });
-  check(cudaGetLastError(), op);
+  launched(op);
 }
 
 void col2im(Tensor& gx, const Tensor& cols, const ConvGeom& g) {
@@ -273,7 +273,7 @@ void col2im(Tensor& gx, const Tensor& cols, const ConvGeom& g) {
     using T = decltype(tag);
     rows_col2im<T><<<grid_for(gx.numel()), kThreads, 0, st>>>(dptr<T>(gx), dptr<T>(cols), g);
   });
-  check(cudaGetLastError(), op);
+  launched(op);
 }
 
 void max_pool2d(Tensor& y, Tensor& argmax, const Tensor& x, const ConvGeom& g) {
@@ -284,7 +284,7 @@ void max_pool2d(Tensor& y, Tensor& argmax, const Tensor& x, const ConvGeom& g) {
     using T = decltype(tag);
     max_pool_kernel<T><<<grid_for(y.numel()), kThreads, 0, st>>>(dptr<T>(y), dptr<std::int64_t>(argmax), dptr<T>(x), g);
   });
-  check(cudaGetLastError(), op);
+  launched(op);
 }
 
 void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset, double value) {
@@ -303,7 +303,7 @@ void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset
     using T = decltype(tag);
     embed_kernel<T><<<grid_for(out.numel()), kThreads, 0, st>>>(dptr<T>(out), dptr<T>(x), m, out.numel(), static_cast<T>(value));
   });
-  check(cudaGetLastError(), op);
+  launched(op);
 }
 
 }  // namespace xg::detail::gpu

@@ -108,7 +108,7 @@ void launch(Tensor& out, const std::array<const Tensor*, K>& xs, F f, const Shap
   const std::int64_t blocks = std::min<std::int64_t>((n + kThreads - 1) / kThreads, 1 << 20);
   map_kernel<R, T, K><<<static_cast<unsigned>(blocks), kThreads, 0, stream(index)>>>(
       static_cast<R*>(out.impl()->storage->data), n, in, f);
-  check(cudaGetLastError(), op);
+  launched(op);
 }
 
 // Device math by dtype (float calls the float functions, as the CPU's xsimd and libm do).

@@ -224,7 +224,7 @@ void index_select(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor&
                                                              index.numel(), x.shape()[static_cast<std::size_t>(axis)],
                                                              inner, out.numel());
   });
-  check(cudaGetLastError(), op);
+  launched(op);
 }
 
 void index_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src) {
@@ -234,7 +234,7 @@ void index_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor
   const cudaStream_t s = on(out, op);
   Tensor keys = make_tensor({m}, kInt64, out.device()), positions = make_tensor({m}, kInt64, out.device());
   iota_keys<<<grid_for(m), kThreads, 0, s>>>(dptr<std::int64_t>(keys), dptr<std::int64_t>(positions), dptr<std::int64_t>(index), m);
-  check(cudaGetLastError(), op);
+  launched(op);
   stable_sort(keys, positions, size, s, op);
   Tensor begin = make_tensor({size}, kInt64, out.device()), end = make_tensor({size}, kInt64, out.device());
   check(cudaMemsetAsync(dptr<std::int64_t>(begin), 0, static_cast<std::size_t>(size) * 8, s), op);
@@ -248,7 +248,7 @@ void index_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor
                                                           dptr<std::int64_t>(end), dptr<std::int64_t>(positions), m, size,
                                                           inner, out.numel());
   });
-  check(cudaGetLastError(), op);
+  launched(op);
 }
 
 void gather(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index) {
@@ -261,7 +261,7 @@ void gather(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index
     gather_kernel<T><<<grid_for(out.numel()), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(x), dptr<std::int64_t>(index), a,
                                                                out.numel());
   });
-  check(cudaGetLastError(), op);
+  launched(op);
 }
 
 void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src) {
@@ -272,14 +272,14 @@ void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tens
   Tensor keys = make_tensor({n}, kInt64, out.device()), positions = make_tensor({n}, kInt64, out.device());
   target_keys<<<grid_for(n), kThreads, 0, s>>>(dptr<std::int64_t>(keys), dptr<std::int64_t>(positions),
                                                dptr<std::int64_t>(index), addressing(out.shape(), axis, index), n);
-  check(cudaGetLastError(), op);
+  launched(op);
   stable_sort(keys, positions, out.numel(), s, op);
   detail::dispatch(src.dtype(), [&](auto tag) {
     using T = decltype(tag);
     sum_runs<T><<<grid_for(n), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(src), dptr<std::int64_t>(keys),
                                                 dptr<std::int64_t>(positions), n);
   });
-  check(cudaGetLastError(), op);
+  launched(op);
 }
 
 void one_hot(Tensor& out, const Tensor& labels, std::int64_t num_classes) {
@@ -288,7 +288,7 @@ void one_hot(Tensor& out, const Tensor& labels, std::int64_t num_classes) {
   if (n == 0) return;
   const cudaStream_t s = on(out, op);
   ones_at<<<grid_for(n), kThreads, 0, s>>>(dptr<float>(out), dptr<std::int64_t>(labels), n, num_classes);
-  check(cudaGetLastError(), op);
+  launched(op);
 }
 
 }  // namespace xg::detail::gpu

@@ -289,7 +289,7 @@ void reduce(kernel::Reduce kind, Tensor& out, const Tensor& x, const std::vector
       const A init = std::is_floating_point_v<T> ? std::numeric_limits<A>::infinity() : std::numeric_limits<A>::max();
       reduce_kernel<2, T><<<blocks_for(s.outputs), threads, shared, st>>>(dptr<T>(out), dptr<T>(x), s, init);
     }
-    check(cudaGetLastError(), op);
+    launched(op);
   });
 }
 
@@ -302,7 +302,7 @@ void arg_reduce(bool is_max, Tensor& out, const Tensor& x, const std::vector<boo
     const int threads = threads_for(s.reduced);
     if (is_max) arg_kernel<true, T><<<blocks_for(s.outputs), threads, 0, st>>>(dptr<std::int64_t>(out), dptr<T>(x), s);
     else arg_kernel<false, T><<<blocks_for(s.outputs), threads, 0, st>>>(dptr<std::int64_t>(out), dptr<T>(x), s);
-    check(cudaGetLastError(), op);
+    launched(op);
   });
 }
 
@@ -319,7 +319,7 @@ void along_lines(int kind, Tensor& y, const Tensor& x, std::int64_t axis) {
     if (kind == 0) line_kernel<0, T><<<grid, 128, 0, st>>>(dptr<T>(y), dptr<T>(x), lines, n, inner);
     else if (kind == 1) line_kernel<1, T><<<grid, 128, 0, st>>>(dptr<T>(y), dptr<T>(x), lines, n, inner);
     else line_kernel<2, T><<<grid, 128, 0, st>>>(dptr<T>(y), dptr<T>(x), lines, n, inner);
-    check(cudaGetLastError(), op);
+    launched(op);
   });
 }
 
@@ -332,7 +332,7 @@ void cross_entropy_loss(Tensor& loss, const Tensor& x, const Tensor& labels) {
     using T = decltype(tag);
     if (n > 0) row_losses<T><<<grid_for(n, 128), 128, 0, st>>>(dptr<double>(rows), dptr<T>(x), dptr<std::int64_t>(labels), n, c);
     mean_of<T><<<1, kMaxThreads, 0, st>>>(dptr<T>(loss), dptr<double>(rows), n);
-    check(cudaGetLastError(), op);
+    launched(op);
   });
 }
 
@@ -350,7 +350,7 @@ void cross_entropy_backward(Tensor& g, const Tensor& probs, const Tensor& labels
     const double value = on_host ? gy.item() : 0.0;
     cross_entropy_grad<T><<<grid_for(total, kMaxThreads), kMaxThreads, 0, st>>>(
         dptr<T>(g), dptr<T>(probs), dptr<std::int64_t>(labels), c, total, pg, value, count);
-    check(cudaGetLastError(), op);
+    launched(op);
   });
 }
 
@@ -362,7 +362,7 @@ std::pair<std::int64_t, std::int64_t> first_out_of_range(const Tensor& labels, s
   auto* w = reinterpret_cast<unsigned long long*>(dptr<std::int64_t>(word));
   check(cudaMemsetAsync(w, 0xff, sizeof(unsigned long long), st), op);  // "none": the largest value
   first_bad_label<<<grid_for(n, kMaxThreads), kMaxThreads, 0, st>>>(w, dptr<std::int64_t>(labels), n, num_classes);
-  check(cudaGetLastError(), op);
+  launched(op);
   unsigned long long first = 0;
   copy(&first, Device(kCPU), w, labels.device(), sizeof first, "range_check");  // waits (documented)
   if (first == ~0ull) return {-1, 0};
@@ -382,7 +382,7 @@ bool all_finite(const Tensor& x) {
     using T = decltype(tag);
     any_not_finite<T><<<grid_for(x.numel(), kMaxThreads), kMaxThreads, 0, st>>>(flag, dptr<T>(x), x.numel());
   });
-  check(cudaGetLastError(), op);
+  launched(op);
   int found = 0;
   copy(&found, Device(kCPU), flag, x.device(), sizeof found, "all_finite");  // anomaly mode waits per op, as PyTorch's
   return found == 0;

@@ -2,6 +2,9 @@
 // one stream per device, copies between host and device. Kernels come with their entry
 // points (issue 20's next steps); device memory is tensor/cuda/allocator.cpp's.
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -52,12 +55,65 @@ void cuda::synchronize() {
   if (!is_available()) fail("xg::cuda::synchronize: CUDA is not available (", unavailable_reason(), ")");
   for (int i = 0; i < device_count(); ++i) {
     detail::gpu::check(cudaSetDevice(i), "xg::cuda::synchronize");
-    detail::gpu::check(cudaStreamSynchronize(detail::gpu::stream(i)), "xg::cuda::synchronize");
+    detail::gpu::check_wait(cudaStreamSynchronize(detail::gpu::stream(i)), "xg::cuda::synchronize");
   }
   detail::note_host_wait("xg::cuda::synchronize");
 }
 
 namespace detail::gpu {
+
+namespace {
+
+// The operations launched last, for the message of an asynchronous error: string literals
+// (operation names), so keeping the pointers is safe; relaxed atomics, nearly free.
+constexpr std::size_t kRing = 8;
+std::array<std::atomic<const char*>, kRing> g_recent{};
+std::atomic<std::size_t> g_launches{0};
+
+bool sync_each_launch() {
+  static const bool on = [] {
+    const char* v = std::getenv("XGRAD_CUDA_SYNC");
+    return v && *v && std::string(v) != "0";
+  }();
+  return on;
+}
+
+bool sticky(cudaError_t err) {
+  return err == cudaErrorIllegalAddress || err == cudaErrorLaunchFailure || err == cudaErrorHardwareStackError ||
+         err == cudaErrorIllegalInstruction || err == cudaErrorMisalignedAddress || err == cudaErrorInvalidAddressSpace ||
+         err == cudaErrorInvalidPc || err == cudaErrorAssert;
+}
+
+}  // namespace
+
+void launched(const char* op) {
+  check(cudaGetLastError(), op);
+  g_recent[g_launches.fetch_add(1, std::memory_order_relaxed) % kRing].store(op, std::memory_order_relaxed);
+  if (sync_each_launch()) {
+    int device = 0;
+    check(cudaGetDevice(&device), op);
+    const cudaError_t err = cudaStreamSynchronize(stream(device));
+    if (err != cudaSuccess)
+      fail(op, ": CUDA error ", cudaGetErrorName(err), ": ", cudaGetErrorString(err),
+           " (found by XGRAD_CUDA_SYNC=1 right after this operation's kernels)",
+           sticky(err) ? "; the CUDA context is lost: restart the process" : "");
+  }
+}
+
+void check_wait(cudaError_t err, const char* op) {
+  if (err == cudaSuccess) return;
+  if (!sticky(err)) cudaGetLastError();
+  std::string recent;
+  const std::size_t n = g_launches.load(std::memory_order_relaxed);
+  for (std::size_t i = n > kRing ? n - kRing : 0; i < n; ++i) {
+    const char* name = g_recent[i % kRing].load(std::memory_order_relaxed);
+    recent += cat(recent.empty() ? "" : ", ", name ? name : "?");
+  }
+  fail(op, ": CUDA error ", cudaGetErrorName(err), ": ", cudaGetErrorString(err),
+       ", reported at this wait by work queued earlier (asynchronous); the operations launched last, oldest first: ",
+       recent.empty() ? "none" : recent, "; run with XGRAD_CUDA_SYNC=1 to synchronise after every operation and name "
+       "the one that failed", sticky(err) ? "; the CUDA context is lost: restart the process" : "");
+}
 
 Device resolve(Device device) {
   if (device.is_cpu()) return Device(kCPU);
@@ -89,7 +145,7 @@ void copy(void* dst, Device to, const void* src, Device from, std::size_t nbytes
   // frees `src` (a creation's host values) right after.
   check(cudaMemcpyAsync(dst, src, nbytes, kind, s), op);
   if (to.is_cpu() || from.is_cpu()) {
-    check(cudaStreamSynchronize(s), op);
+    check_wait(cudaStreamSynchronize(s), op);
     note_host_wait(op);
   }
 }
