@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one-command GPU check (issue 20): on a machine with an NVIDIA GPU and the CUDA toolkit
 # but without Debian's packages, builds xgrad with the CUDA backend from the .deb files that
-# scripts/gpu-deps.sh put in .gpudeps/debs, then runs the CUDA tests, the device tests of
-# the CPU suite, the whole CPU suite and compute-sanitizer's memcheck on the CUDA tests.
+# scripts/gpu-deps.sh put in .gpudeps/debs, then runs the CUDA tests, the GPU benchmark beside
+# PyTorch on the same GPU ($OUT/gpu_table.md), the device tests of the CPU suite, the whole
+# CPU suite and compute-sanitizer's memcheck on the CUDA tests.
 # Every stage has its own time limit and log in $OUT, so a late failure still returns the
 # early results; $OUT/summary.txt lists each stage's exit status.
 set -uo pipefail
@@ -40,14 +41,22 @@ GEN=()
 command -v ninja > /dev/null && GEN=(-G Ninja)
 stage configure 120 cmake -S . -B build-gpu "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DXGRAD_CUDA=ON \
   -DCUDAToolkit_ROOT=/usr/local/cuda -DCMAKE_PREFIX_PATH="$P" -DCMAKE_LIBRARY_PATH="$L/openblas-pthread" \
-  -DXGRAD_WITH_MPI=OFF -DXGRAD_BUILD_EXAMPLES=OFF || exit 1
-stage build 300 cmake --build build-gpu -j"$(nproc)" --target xgrad_cuda_tests xgrad_tests || exit 1
-stage cuda_tests 120 build-gpu/tests/xgrad_cuda_tests --gtest_output=xml:"$OUT/cuda_tests.xml"
-stage device_tests 60 build-gpu/tests/xgrad_tests --gtest_filter='Device.*:TensorOptions.*:Cuda.*'
+  -DXGRAD_WITH_MPI=OFF -DXGRAD_BUILD_EXAMPLES=OFF -DXGRAD_BUILD_BENCH=ON || exit 1
+stage build 300 cmake --build build-gpu -j"$(nproc)" --target xgrad_cuda_tests xgrad_tests gpu_steps || exit 1
+stage cuda_tests 240 build-gpu/tests/xgrad_cuda_tests --gtest_output=xml:"$OUT/cuda_tests.xml"
+# The GPU table: xgrad and PyTorch on this GPU in one run, merged with the ratios.
+stage gpu_bench 150 build-gpu/bench/gpu_steps
+grep '^{' "$OUT/gpu_bench.log" > "$OUT/xgrad_gpu.jsonl"
+if python3 -c 'import torch; assert torch.cuda.is_available()' 2> /dev/null; then
+  stage torch_reference 150 python3 bench/gpu_reference.py
+  grep '^{' "$OUT/torch_reference.log" > "$OUT/torch_gpu.jsonl"
+  python3 bench/gpu_table.py "$OUT/xgrad_gpu.jsonl" "$OUT/torch_gpu.jsonl" > "$OUT/gpu_table.md" && cat "$OUT/gpu_table.md" >> "$OUT/summary.txt"
+fi
+stage device_tests 60 build-gpu/tests/xgrad_tests --gtest_filter='Device.*:TensorOptions.*:Cuda.*:SyncDebug.*:Philox.*'
 stage cpu_suite 240 build-gpu/tests/xgrad_tests --gtest_brief=1
 if command -v compute-sanitizer > /dev/null; then
-  stage memcheck 120 env XGRAD_CUDA_NO_CACHE=1 compute-sanitizer --tool memcheck --error-exitcode 1 \
-    build-gpu/tests/xgrad_cuda_tests --gtest_filter='CudaTensors.*:CudaModules.*'
+  stage memcheck 180 env XGRAD_CUDA_NO_CACHE=1 compute-sanitizer --tool memcheck --error-exitcode 1 \
+    build-gpu/tests/xgrad_cuda_tests --gtest_filter='CudaTensors.*:CudaModules.*:CudaElementwise.*:CudaReduce.*:CudaIndex.*'
 fi
 # Each test binary's totals, by log.
 grep -HE '^\[  (PASSED|FAILED|SKIPPED) *\] [0-9]+ tests?[,.]' "$OUT"/*.log | sed "s|$OUT/||" | tee -a "$OUT/summary.txt"

@@ -115,6 +115,12 @@ void check_wait(cudaError_t err, const char* op) {
        "the one that failed", sticky(err) ? "; the CUDA context is lost: restart the process" : "");
 }
 
+}  // namespace detail::gpu
+
+std::uint64_t cuda::launch_count() { return detail::gpu::g_launches.load(std::memory_order_relaxed); }
+
+namespace detail::gpu {
+
 Device resolve(Device device) {
   if (device.is_cpu()) return Device(kCPU);
   return device.has_index() ? device : Device(kCUDA, 0);

@@ -25,6 +25,7 @@ std::size_t memory_allocated() { unavailable("memory_allocated"); }
 std::size_t max_memory_allocated() { unavailable("max_memory_allocated"); }
 std::size_t memory_reserved() { unavailable("memory_reserved"); }
 void empty_cache() {}
+std::uint64_t launch_count() { return 0; }
 
 }  // namespace xg::cuda
 

@@ -95,6 +95,18 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_TRUE(x.cpu().is_same(x));
   }
   {
+    // row: `c10::cuda::warning_state().set_sync_debug_mode(c10::cuda::SyncDebugMode::L_ERROR)` (Python: `torch.cuda.set_sync_debug_mode("error")`)
+    xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kError);
+    EXPECT_EQ(xg::cuda::get_sync_debug_mode(), xg::cuda::SyncDebugMode::kError);
+    EXPECT_EQ(x.sum().item(), x.sum().item());  // on the CPU nothing waits
+    xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kOff);
+  }
+  {
+    // row: `a + b` with `a` on CUDA and `b` a 0-d CPU tensor
+    const auto b = xg::scalar_tensor(2.0);  // on the CPU, where this test runs, it adds as any operand
+    EXPECT_EQ((x + b).device(), x.device());
+  }
+  {
     // row: `x.data_ptr<float>()`
     EXPECT_EQ(x.data<float>()[0], x.to_vector<float>()[0]);
   }

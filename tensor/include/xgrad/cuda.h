@@ -40,5 +40,8 @@ SyncDebugMode get_sync_debug_mode();
 /// How many times this process has waited for a GPU (every copy to or from host memory and
 /// every synchronize): a test counts the waits of a training step with it. 0 without CUDA.
 std::uint64_t host_wait_count();
+/// How many kernels and library calls (cuBLAS) this process has queued on a GPU: a benchmark
+/// reports launches per training step with it (each costs host time). 0 without CUDA.
+std::uint64_t launch_count();
 
 }  // namespace xg::cuda
