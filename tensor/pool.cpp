@@ -129,7 +129,8 @@ void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
 Tensor window_average(const Tensor& x, const PoolWindows& win) {
   const auto OH = static_cast<std::int64_t>(win.h0.size()), OW = static_cast<std::int64_t>(win.w0.size());
   const std::int64_t planes = x.shape()[0] * x.shape()[1];
-  Tensor y = detail::make_tensor({x.shape()[0], x.shape()[1], OH, OW}, x.dtype());
+  Tensor y = detail::make_tensor({x.shape()[0], x.shape()[1], OH, OW}, x.dtype(), x.device());
+  if (!x.device().is_cpu()) return detail::gpu::window_average(y, x, win), y;
   detail::dispatch_float(x.dtype(), "avg_pool2d", [&](auto t) {
     using T = decltype(t);
     for (std::int64_t p = 0; p < planes; ++p) {
@@ -150,7 +151,8 @@ Tensor window_average(const Tensor& x, const PoolWindows& win) {
 Tensor window_average_adjoint(const Tensor& gy, const PoolWindows& win) {
   const auto OH = static_cast<std::int64_t>(win.h0.size()), OW = static_cast<std::int64_t>(win.w0.size());
   const std::int64_t planes = gy.shape()[0] * gy.shape()[1];
-  Tensor gx = zeros({gy.shape()[0], gy.shape()[1], win.H, win.W}, gy.dtype());
+  Tensor gx = zeros({gy.shape()[0], gy.shape()[1], win.H, win.W}, TensorOptions(gy.dtype()).device(gy.device()));
+  if (!gy.device().is_cpu()) return detail::gpu::window_average_adjoint(gx, gy, win), gx;
   detail::dispatch_float(gy.dtype(), "avg_pool2d", [&](auto t) {
     using T = decltype(t);
     for (std::int64_t p = 0; p < planes; ++p) {

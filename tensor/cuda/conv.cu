@@ -152,6 +152,60 @@ __global__ void max_pool_kernel(T* y, int64_t* at, const T* x, ConvGeom g) {
   }
 }
 
+// An averaging pool's windows by value (kernel parameters may take 32 KB since CUDA 12.1):
+// no table to copy to the device, so no wait.
+constexpr int kMaxWindows = 512, kMaxCells = 2048;
+struct Windows {
+  int oh, ow;
+  int64_t H, W;
+  int h0[kMaxWindows], h1[kMaxWindows], w0[kMaxWindows], w1[kMaxWindows];
+  double divisor[kMaxCells];
+};
+
+// Each output: its window's sum in double over its divisor (the CPU's formula and order).
+template <class T>
+__global__ void average_kernel(T* y, const T* x, Windows win, int64_t planes) {
+  XG_GRID_LOOP(e, planes * win.oh * win.ow) {
+    const int j = static_cast<int>(e % win.ow), i = static_cast<int>((e / win.ow) % win.oh);
+    const T* plane = x + (e / (static_cast<int64_t>(win.ow) * win.oh)) * win.H * win.W;
+    double s = 0;
+    for (int64_t h = win.h0[i]; h < win.h1[i]; ++h)
+      for (int64_t w = win.w0[j]; w < win.w1[j]; ++w) s += plane[h * win.W + w];
+    y[e] = static_cast<T>(s / win.divisor[i * win.ow + j]);
+  }
+}
+
+// The adjoint as a gather: each input pixel adds the shares of the windows holding it, in
+// output order (the CPU adds them in that order too).
+template <class T>
+__global__ void average_adjoint_kernel(T* gx, const T* gy, Windows win, int64_t planes) {
+  XG_GRID_LOOP(e, planes * win.H * win.W) {
+    const int64_t w = e % win.W, h = (e / win.W) % win.H, p = e / (win.W * win.H);
+    const T* g = gy + p * win.oh * win.ow;
+    T acc = T(0);
+    for (int i = 0; i < win.oh; ++i) {
+      if (h < win.h0[i] || h >= win.h1[i]) continue;
+      for (int j = 0; j < win.ow; ++j)
+        if (w >= win.w0[j] && w < win.w1[j]) acc += static_cast<T>(g[i * win.ow + j] / win.divisor[i * win.ow + j]);
+    }
+    gx[e] = acc;
+  }
+}
+
+Windows windows_of(const kernel::PoolWindows& pw, const char* op) {
+  Windows win{};
+  win.oh = static_cast<int>(pw.h0.size());
+  win.ow = static_cast<int>(pw.w0.size());
+  if (win.oh > kMaxWindows || win.ow > kMaxWindows || static_cast<int64_t>(win.oh) * win.ow > kMaxCells)
+    fail(op, ": an output of ", win.oh, " x ", win.ow, " cells is not supported on CUDA yet (at most ", kMaxWindows,
+         " per axis and ", kMaxCells, " in all); pool on the CPU with .to(xg::kCPU)");
+  win.H = pw.H, win.W = pw.W;
+  for (int i = 0; i < win.oh; ++i) win.h0[i] = static_cast<int>(pw.h0[i]), win.h1[i] = static_cast<int>(pw.h1[i]);
+  for (int j = 0; j < win.ow; ++j) win.w0[j] = static_cast<int>(pw.w0[j]), win.w1[j] = static_cast<int>(pw.w1[j]);
+  for (int c = 0; c < win.oh * win.ow; ++c) win.divisor[c] = pw.divisor[static_cast<std::size_t>(c)];
+  return win;
+}
+
 struct Embedding {
   int nd;
   int64_t out_dims[16], in_dims[16], offset[16];
@@ -302,6 +356,32 @@ void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset
   detail::dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     embed_kernel<T><<<grid_for(out.numel()), kThreads, 0, st>>>(dptr<T>(out), dptr<T>(x), m, out.numel(), static_cast<T>(value));
+  });
+  launched(op);
+}
+
+void window_average(Tensor& y, const Tensor& x, const kernel::PoolWindows& pw) {
+  const char* op = call_or("avg_pool2d");
+  const Windows win = windows_of(pw, op);
+  if (y.numel() == 0) return;
+  const cudaStream_t st = on(y, op);
+  const int64_t planes = x.shape()[0] * x.shape()[1];
+  detail::dispatch_float(x.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    average_kernel<T><<<grid_for(y.numel()), kThreads, 0, st>>>(dptr<T>(y), dptr<T>(x), win, planes);
+  });
+  launched(op);
+}
+
+void window_average_adjoint(Tensor& gx, const Tensor& gy, const kernel::PoolWindows& pw) {
+  const char* op = call_or("avg_pool2d");
+  const Windows win = windows_of(pw, op);
+  if (gx.numel() == 0) return;
+  const cudaStream_t st = on(gx, op);
+  const int64_t planes = gy.shape()[0] * gy.shape()[1];
+  detail::dispatch_float(gy.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    average_adjoint_kernel<T><<<grid_for(gx.numel()), kThreads, 0, st>>>(dptr<T>(gx), dptr<T>(gy), win, planes);
   });
   launched(op);
 }

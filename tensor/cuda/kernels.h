@@ -71,6 +71,9 @@ void conv2d_weight_grad(Tensor& gW, const Tensor& x, const Tensor& gy, const ker
 void im2col(Tensor& out, const Tensor& x, const kernel::ConvGeom& g);
 void col2im(Tensor& gx, const Tensor& cols, const kernel::ConvGeom& g);
 void max_pool2d(Tensor& y, Tensor& argmax, const Tensor& x, const kernel::ConvGeom& g);
+/// Average pooling over a table of windows (and its adjoint, a gather in the CPU's order).
+void window_average(Tensor& y, const Tensor& x, const kernel::PoolWindows& win);
+void window_average_adjoint(Tensor& gx, const Tensor& gy, const kernel::PoolWindows& win);
 /// out (already filled with value) with x written at `offset` per axis (pad's forward).
 void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset, double value);
 

@@ -1,7 +1,7 @@
 // Convolution and pooling on CUDA against the CPU (issue 20, step 7): every geometry the CPU
 // suite covers (stride, padding, dilation, groups, 1x1), with the three gradients, to the
 // second order in float64; the transposed convolution; max pooling with its tie and NaN
-// rules; im2col/col2im; pad; and SimpleConvNet training side by side.
+// rules; average pooling; im2col/col2im; pad; and SimpleConvNet training side by side.
 #include <limits>
 
 #include "cuda/cuda_util.h"
@@ -84,6 +84,10 @@ TEST(CudaConv, PoolingColumnsAndPaddingMatchTheCpu) {
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::im2col(v[0], 3, 2, 1); }, 0));
     EXPECT_TRUE(same_on_cuda({values({2 * 16, 3 * 9}, dtype, 9)}, [](auto& v) { return xg::col2im(v[0], {2, 3, 8, 8}, 3, 2, 1); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::pad(v[0], {1, 2, 0, 3}, -1.5); }, 0));
+    // Averages: the CPU's sums in the CPU's order, so the same bits.
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], 2); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], 3, 2, 1, false); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_avg_pool2d(v[0], {3, 5}); }, 0));
   }
   // Ties go to the first in window order; a NaN wins its window.
   const double nan = std::numeric_limits<double>::quiet_NaN();
