@@ -9,7 +9,6 @@
 
 #include "autograd/graph.h"
 #include "autograd/write_journal.h"
-#include "tensor/cuda/runtime.h"
 #include "tensor/kernels.h"
 
 namespace xg {
@@ -59,7 +58,7 @@ Tensor Tensor::to(Dtype dtype) const {
 
 Tensor Tensor::to(Device device) const {
   detail::check_device(device, "to");
-  const Device from = this->device(), target = detail::gpu::resolve(device);
+  const Device from = this->device(), target = detail::resolved(device);
   if (target == from) return *this;
   // The gradient goes back where the tensor came from (recorded, so to every order).
   return record("to", {*this}, detail::copy_to(*this, target, "to"), {},
@@ -115,16 +114,10 @@ Tensor& Tensor::zero_() { return fill_(0.0); }
 
 Tensor& Tensor::copy_(const Tensor& src) {
   check_inplace(*this, &src, "copy_");
-  // Between devices (libtorch's copy_ allows it): the values are made on the source's
-  // device, then moved; the elementwise work itself needs a CPU source in this version.
+  // Between devices too (libtorch's copy_ allows it): the values are converted and broadcast
+  // on the source's device, then copied over.
   const Tensor b = kernel::broadcast_to(src.dtype() == dtype() ? src : kernel::cast(src, dtype()), shape(), "copy_");
-  if (!device().is_cpu() || !b.device().is_cpu()) {
-    detail::gpu::copy(impl_->storage->data, device(), b.impl()->storage->data, b.device(),
-                      static_cast<std::size_t>(numel()) * dtype_size(dtype()), "copy_");
-    ++impl_->storage->version;
-    return *this;
-  }
-  std::memcpy(impl_->storage->host(), b.impl()->storage->host(), static_cast<std::size_t>(numel()) * dtype_size(dtype()));
+  kernel::copy_into(*this, b);
   ++impl_->storage->version;
   return *this;
 }

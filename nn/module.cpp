@@ -7,7 +7,6 @@
 #include <xgrad/autograd.h>
 #include <xgrad/nn/module.h>
 
-#include "tensor/cuda/runtime.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 #include "tensor/type_name.h"
@@ -176,7 +175,7 @@ void Module::to(Dtype dtype) {
 void Module::to(Device device) {
   detail::check_device(device, "Module::to");
   for (auto& [name, t] : state()) {
-    if (t.device() == detail::gpu::resolve(device)) continue;
+    if (t.device() == detail::resolved(device)) continue;
     // Swap the storage inside the same handle, as to(Dtype): optimizers holding it stay valid.
     t.impl()->storage = detail::copy_to(t, device, "Module::to").impl()->storage;
     t.impl()->grad.reset();

@@ -8,6 +8,7 @@
 #include <xgrad/device.h>
 
 #include "tensor/checked.h"
+#include "tensor/cuda/runtime.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
@@ -72,6 +73,8 @@ Tensor detail::finish_creation(Tensor t, const TensorOptions& options) {
   if (options.requires_grad()) t.requires_grad_();
   return t;
 }
+
+Device detail::resolved(Device device) { return gpu::resolve(device); }
 
 Device detail::compute_device(std::initializer_list<Operand> operands, const char* op) {
   const Operand* decider = nullptr;  // the first operand that is not a CPU scalar

@@ -395,6 +395,15 @@ Tensor copy(const Tensor& x) {
   return y;
 }
 
+void copy_into(Tensor& dst, const Tensor& src) {
+  const std::size_t bytes = static_cast<std::size_t>(dst.numel()) * dtype_size(dst.dtype());
+  if (dst.device().is_cpu() && src.device().is_cpu())
+    std::memcpy(dst.impl()->storage->data, src.impl()->storage->data, bytes);
+  else  // to, from or between GPUs, in the device's stream order
+    detail::gpu::copy(dst.impl()->storage->data, dst.device(), src.impl()->storage->data, src.device(), bytes,
+                      detail::call_or("copy_"));
+}
+
 bool all_finite(const Tensor& x) {
   if (x.dtype() == kInt64) return true;
   if (!x.device().is_cpu()) return detail::gpu::all_finite(x);

@@ -48,6 +48,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor cast(const Tensor& x, Dtype dtype);
 /// Contiguous copy.
 Tensor copy(const Tensor& x);
+/// dst's elements replaced by src's (same shape and dtype), between any devices.
+void copy_into(Tensor& dst, const Tensor& src);
 /// True when every element is finite (always true for int64).
 bool all_finite(const Tensor& x);
 

@@ -72,6 +72,8 @@ struct TensorImpl {
   }
 };
 
+/// The device a storage made for `device` lives on ("cuda" means cuda:0 in this version).
+Device resolved(Device device);
 /// Throws, naming `op`, unless this process can use `device` (before any work is done).
 void check_device(Device device, const char* op);
 /// What every creation function does with its options besides the dtype: the device is

@@ -12,6 +12,7 @@
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/kernels.h"
+#include "tensor/cuda/launch.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/tensor_impl.h"
 
@@ -59,11 +60,6 @@ void gemm_rows(cublasHandle_t h, bool trans_a, bool trans_b, std::int64_t m, std
     check_blas(cublasDgemmStridedBatched(h, tb, ta, N, M, K, &alpha, b, LDB, sb, a, LDA, sa, &beta, c, LDC, sc, B), op);
   launched(op);
 }
-
-template <class T>
-const T* dptr(const Tensor& t) { return static_cast<const T*>(t.impl()->storage->data); }
-template <class T>
-T* dptr(Tensor& t) { return static_cast<T*>(t.impl()->storage->data); }
 
 }  // namespace
 

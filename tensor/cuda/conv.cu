@@ -13,6 +13,7 @@
 #include "tensor/conv_kernels.h"
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/kernels.h"
+#include "tensor/cuda/launch.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
@@ -26,24 +27,6 @@ using std::int64_t;
 
 constexpr int kThreads = 256;
 constexpr int64_t kWorkspaceBytes = int64_t{64} << 20;
-
-unsigned grid_for(int64_t n) {
-  return static_cast<unsigned>(std::min<int64_t>(std::max<int64_t>((n + kThreads - 1) / kThreads, 1), 1 << 20));
-}
-
-template <class T>
-const T* dptr(const Tensor& t) { return static_cast<const T*>(t.impl()->storage->data); }
-template <class T>
-T* dptr(Tensor& t) { return static_cast<T*>(t.impl()->storage->data); }
-
-cudaStream_t on(const Tensor& t, const char* op) {
-  check(cudaSetDevice(t.device().index()), op);
-  return stream(t.device().index());
-}
-
-#define XG_GRID_LOOP(i, n)                                                                 \
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
 
 // Columns of samples [n0, n0 + s): row r = (c, kh, kw), column l = (oh, ow). Layout SRL
 // (sample, row, column) for the batched products, or RSL (row, sample, column) for the

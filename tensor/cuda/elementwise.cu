@@ -12,6 +12,7 @@
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/kernels.h"
+#include "tensor/cuda/launch.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
 
@@ -88,8 +89,7 @@ __device__ T load(const Inputs<T, K>& in, int k, std::int64_t i) {
 
 template <class R, class T, int K, class F>
 __global__ void map_kernel(R* out, std::int64_t n, Inputs<T, K> in, F f) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
+  XG_GRID_LOOP(i, n) {
     if constexpr (K == 1) out[i] = f(load(in, 0, i));
     else if constexpr (K == 2) out[i] = f(load(in, 0, i), load(in, 1, i));
     else out[i] = f(load(in, 0, i), load(in, 1, i), load(in, 2, i));
@@ -102,12 +102,8 @@ void launch(Tensor& out, const std::array<const Tensor*, K>& xs, F f, const Shap
   const std::int64_t n = out.numel();
   if (n == 0) return;
   const auto in = layout<T, K>(out.shape(), xs, strides);
-  const int index = out.device().index();
   const char* op = call_or("tensor");
-  check(cudaSetDevice(index), op);
-  const std::int64_t blocks = std::min<std::int64_t>((n + kThreads - 1) / kThreads, 1 << 20);
-  map_kernel<R, T, K><<<static_cast<unsigned>(blocks), kThreads, 0, stream(index)>>>(
-      static_cast<R*>(out.impl()->storage->data), n, in, f);
+  map_kernel<R, T, K><<<grid_for(n, kThreads), kThreads, 0, on(out, op)>>>(dptr<R>(out), n, in, f);
   launched(op);
 }
 

@@ -13,6 +13,7 @@
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/kernels.h"
+#include "tensor/cuda/launch.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
@@ -23,20 +24,6 @@ namespace {
 
 constexpr int kThreads = 256;
 constexpr int kDims = static_cast<int>(detail::kMaxDims);
-
-unsigned grid_for(std::int64_t n) {
-  return static_cast<unsigned>(std::min<std::int64_t>(std::max<std::int64_t>((n + kThreads - 1) / kThreads, 1), 1 << 20));
-}
-
-template <class T>
-const T* dptr(const Tensor& t) { return static_cast<const T*>(t.impl()->storage->data); }
-template <class T>
-T* dptr(Tensor& t) { return static_cast<T*>(t.impl()->storage->data); }
-
-cudaStream_t on(const Tensor& t, const char* op) {
-  check(cudaSetDevice(t.device().index()), op);
-  return stream(t.device().index());
-}
 
 std::pair<std::int64_t, std::int64_t> outer_inner(const Shape& shape, std::int64_t axis) {
   std::int64_t outer = 1, inner = 1;
@@ -57,8 +44,7 @@ void copy_rows(void* dst, std::size_t dpitch, const void* src, std::size_t spitc
 template <class T>
 __global__ void select_rows(T* out, const T* x, const std::int64_t* idx, std::int64_t m, std::int64_t size,
                             std::int64_t inner, std::int64_t total) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
+  XG_GRID_LOOP(e, total) {
     const std::int64_t i = e % inner, j = (e / inner) % m, o = e / (inner * m);
     out[e] = x[(o * size + idx[j]) * inner + i];
   }
@@ -95,23 +81,20 @@ Addressing addressing(const Shape& target, std::int64_t axis, const Tensor& inde
 
 template <class T>
 __global__ void gather_kernel(T* out, const T* x, const std::int64_t* idx, Addressing a, std::int64_t n) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t p = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; p < n; p += step)
+  XG_GRID_LOOP(p, n)
     out[p] = x[target_of(a, p, idx[p])];
 }
 
 __global__ void target_keys(std::int64_t* keys, std::int64_t* positions, const std::int64_t* idx, Addressing a,
                             std::int64_t n) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t p = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; p < n; p += step) {
+  XG_GRID_LOOP(p, n) {
     keys[p] = target_of(a, p, idx[p]);
     positions[p] = p;
   }
 }
 
 __global__ void iota_keys(std::int64_t* keys, std::int64_t* positions, const std::int64_t* idx, std::int64_t n) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t p = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; p < n; p += step) {
+  XG_GRID_LOOP(p, n) {
     keys[p] = idx[p];
     positions[p] = p;
   }
@@ -121,8 +104,7 @@ __global__ void iota_keys(std::int64_t* keys, std::int64_t* positions, const std
 // in position order (ascending, as the CPU does) into the zeroed output.
 template <class T>
 __global__ void sum_runs(T* out, const T* src, const std::int64_t* keys, const std::int64_t* positions, std::int64_t n) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t k = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < n; k += step) {
+  XG_GRID_LOOP(k, n) {
     if (k > 0 && keys[k] == keys[k - 1]) continue;
     T acc = out[keys[k]];
     for (std::int64_t r = k; r < n && keys[r] == keys[k]; ++r) acc += src[positions[r]];
@@ -132,8 +114,7 @@ __global__ void sum_runs(T* out, const T* src, const std::int64_t* keys, const s
 
 // Run boundaries per row of index_add: begin[row] = first sorted position with that key.
 __global__ void run_bounds(std::int64_t* begin, std::int64_t* end, const std::int64_t* keys, std::int64_t n) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t k = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < n; k += step) {
+  XG_GRID_LOOP(k, n) {
     if (k == 0 || keys[k] != keys[k - 1]) begin[keys[k]] = k;
     if (k == n - 1 || keys[k] != keys[k + 1]) end[keys[k]] = k + 1;
   }
@@ -143,8 +124,7 @@ template <class T>
 __global__ void add_rows(T* out, const T* src, const std::int64_t* begin, const std::int64_t* end,
                          const std::int64_t* positions, std::int64_t m, std::int64_t size, std::int64_t inner,
                          std::int64_t total) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += step) {
+  XG_GRID_LOOP(e, total) {
     const std::int64_t i = e % inner, r = (e / inner) % size, o = e / (inner * size);
     T acc = out[e];
     for (std::int64_t k = begin[r]; k < end[r]; ++k) acc += src[(o * m + positions[k]) * inner + i];
@@ -153,8 +133,7 @@ __global__ void add_rows(T* out, const T* src, const std::int64_t* begin, const 
 }
 
 __global__ void ones_at(float* out, const std::int64_t* labels, std::int64_t n, std::int64_t classes) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step)
+  XG_GRID_LOOP(i, n)
     out[i * classes + labels[i]] = 1.0f;
 }
 

@@ -13,6 +13,7 @@
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/kernels.h"
+#include "tensor/cuda/launch.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
@@ -170,8 +171,7 @@ __device__ void shifted_logsumexp(const T* p, std::int64_t n, std::int64_t strid
 // Lines along an axis: outer x n x inner, line l = (o, i) starting at o * n * inner + i.
 template <int Kind, class T>  // 0 softmax, 1 log_softmax, 2 logsumexp (one value per line)
 __global__ void line_kernel(T* y, const T* x, std::int64_t lines, std::int64_t n, std::int64_t inner) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t l = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; l < lines; l += step) {
+  XG_GRID_LOOP(l, lines) {
     const std::int64_t base = (l / inner) * n * inner + l % inner;
     const T* p = x + base;
     if constexpr (Kind == 0) {
@@ -200,8 +200,7 @@ __global__ void line_kernel(T* y, const T* x, std::int64_t lines, std::int64_t n
 // Per row of (N, C) scores: logsumexp - the label's score, in double.
 template <class T>
 __global__ void row_losses(double* loss, const T* x, const std::int64_t* labels, std::int64_t n, std::int64_t c) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t r = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < n; r += step) {
+  XG_GRID_LOOP(r, n) {
     double m, ls;
     shifted_logsumexp(x + r * c, c, 1, m, ls);
     loss[r] = m + ls - static_cast<double>(x[r * c + labels[r]]);
@@ -228,8 +227,7 @@ template <class T>
 __global__ void cross_entropy_grad(T* g, const T* p, const std::int64_t* labels, std::int64_t c, std::int64_t total,
                                    const T* gy, double gy_value, double count) {
   const T s = static_cast<T>((gy ? static_cast<double>(*gy) : gy_value) / count);
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += step) {
+  XG_GRID_LOOP(i, total) {
     T v = p[i] * s;
     if (i % c == labels[i / c]) v -= s;
     g[i] = v;
@@ -237,31 +235,14 @@ __global__ void cross_entropy_grad(T* g, const T* p, const std::int64_t* labels,
 }
 
 __global__ void first_bad_label(unsigned long long* first, const std::int64_t* labels, std::int64_t n, std::int64_t classes) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step)
+  XG_GRID_LOOP(i, n)
     if (labels[i] < 0 || labels[i] >= classes) atomicMin(first, static_cast<unsigned long long>(i));  // min: order-free
 }
 
 template <class T>
 __global__ void any_not_finite(int* flag, const T* x, std::int64_t n) {
-  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step)
+  XG_GRID_LOOP(i, n)
     if (!isfinite(static_cast<double>(x[i]))) *flag = 1;  // every writer writes 1: no race on the value
-}
-
-template <class T>
-const T* dptr(const Tensor& t) { return static_cast<const T*>(t.impl()->storage->data); }
-template <class T>
-T* dptr(Tensor& t) { return static_cast<T*>(t.impl()->storage->data); }
-
-// Prepares a launch on t's device: returns its stream; `op` names failures.
-cudaStream_t on(const Tensor& t, const char* op) {
-  check(cudaSetDevice(t.device().index()), op);
-  return stream(t.device().index());
-}
-
-unsigned grid_for(std::int64_t n, int threads) {
-  return static_cast<unsigned>(std::min<std::int64_t>(std::max<std::int64_t>((n + threads - 1) / threads, 1), 1 << 20));
 }
 
 }  // namespace

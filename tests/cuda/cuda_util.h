@@ -26,6 +26,14 @@ void expect_same_bits(const xg::Tensor& a, const xg::Tensor& b) {
     if (std::memcmp(&va[i], &vb[i], sizeof(T)) != 0) FAIL() << "element " << i << " differs: " << va[i] << " vs " << vb[i];
 }
 
+/// Values from their own seed (standard normals; int64 in [-50, 50)), on the CPU: a test's
+/// inputs do not depend on what other tests drew.
+inline xg::Tensor seeded(const xg::Shape& shape, xg::Dtype dtype, std::uint64_t seed) {
+  xg::Generator g(seed);
+  xg::GeneratorGuard use(g);
+  return dtype == xg::kInt64 ? xg::randint(-50, 50, shape) : xg::randn(shape, dtype);
+}
+
 /// |gpu - cpu| <= rtol * (1 + |cpu|) elementwise, same shape, dtype and NaN positions; the
 /// GPU result comes back to the host for the comparison. rtol 0: the same bits.
 inline ::testing::AssertionResult matches_cpu(const xg::Tensor& gpu, const xg::Tensor& cpu, double rtol) {

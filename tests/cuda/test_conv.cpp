@@ -12,12 +12,6 @@ using xg::test::matches_cpu;
 
 namespace {
 
-Tensor values(const xg::Shape& shape, xg::Dtype dtype, std::uint64_t seed) {
-  xg::Generator g(seed);
-  xg::GeneratorGuard use(g);
-  return xg::randn(shape, dtype);
-}
-
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
 
 // f's value and the gradients of sum(f * gy) for every input, on the CPU and on CUDA.
@@ -26,7 +20,7 @@ using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
     std::vector<Tensor> xs;
     for (const auto& t : in) xs.push_back((gpu ? t.to(xg::kCUDA) : t).detach().requires_grad_());
     const Tensor y = f(xs);
-    const Tensor gy = values(y.shape(), y.dtype(), 77);
+    const Tensor gy = xg::test::seeded(y.shape(), y.dtype(), 77);
     y.backward(gpu ? gy.to(xg::kCUDA) : gy);
     std::vector<Tensor> out{y};
     for (const auto& x : xs) out.push_back(x.grad());
@@ -56,19 +50,19 @@ TEST(CudaConv, EveryGeometryAndItsGradientsMatchTheCpu) {
       {{1, 1, 28, 28}, {30, 1, 5, 5}, 1, 0, 1, 1}};  // SimpleConvNet's first layer
   for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-4}})
     for (const auto& c : cases) {
-      const Tensor x = values(c.x, dtype, 1), w = values(c.w, dtype, 2), b = values({c.w[0]}, dtype, 3);
+      const Tensor x = xg::test::seeded(c.x, dtype, 1), w = xg::test::seeded(c.w, dtype, 2), b = xg::test::seeded({c.w[0]}, dtype, 3);
       EXPECT_TRUE(same_on_cuda({x, w, b}, [&](auto& v) { return xg::conv2d(v[0], v[1], v[2], c.stride, c.padding, c.dilation, c.groups); }, tol))
           << xg::detail::shape_str(c.x) << " * " << xg::detail::shape_str(c.w);
       EXPECT_TRUE(same_on_cuda({x, w}, [&](auto& v) { return xg::conv2d(v[0], v[1], Tensor(), c.stride, c.padding, c.dilation, c.groups); }, tol));
     }
-  const Tensor x = values({2, 4, 5, 5}, xg::kFloat64, 4), w = values({4, 3, 3, 3}, xg::kFloat64, 5);
+  const Tensor x = xg::test::seeded({2, 4, 5, 5}, xg::kFloat64, 4), w = xg::test::seeded({4, 3, 3, 3}, xg::kFloat64, 5);
   EXPECT_TRUE(same_on_cuda({x, w}, [](auto& v) { return xg::conv_transpose2d(v[0], v[1], Tensor(), 2, 1, 1); }, 1e-12));
 }
 
 TEST(CudaConv, SecondOrderGradientsOnTheGpu) {
   XG_REQUIRE_CUDA();
-  const Tensor x = values({1, 2, 5, 5}, xg::kFloat64, 6).to(xg::kCUDA).requires_grad_();
-  const Tensor w = values({2, 2, 3, 3}, xg::kFloat64, 7).to(xg::kCUDA).requires_grad_();
+  const Tensor x = xg::test::seeded({1, 2, 5, 5}, xg::kFloat64, 6).to(xg::kCUDA).requires_grad_();
+  const Tensor w = xg::test::seeded({2, 2, 3, 3}, xg::kFloat64, 7).to(xg::kCUDA).requires_grad_();
   EXPECT_TRUE(xg::testing::gradcheck_ok([](const xg::tensor_list& v) { return xg::conv2d(v[0], v[1], Tensor(), 1, 1); }, {x, w}));
   EXPECT_TRUE(xg::testing::gradgradcheck_ok([](const xg::tensor_list& v) { return xg::conv2d(v[0], v[1], Tensor(), 2, 1); }, {x, w}));
   EXPECT_TRUE(xg::testing::gradcheck_ok([](const xg::tensor_list& v) { return xg::max_pool2d(v[0] * v[0], 2); }, {x}));
@@ -77,12 +71,12 @@ TEST(CudaConv, SecondOrderGradientsOnTheGpu) {
 TEST(CudaConv, PoolingColumnsAndPaddingMatchTheCpu) {
   XG_REQUIRE_CUDA();
   for (const auto dtype : {xg::kFloat64, xg::kFloat32}) {
-    const Tensor x = values({2, 3, 8, 7}, dtype, 8);
+    const Tensor x = xg::test::seeded({2, 3, 8, 7}, dtype, 8);
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::max_pool2d(v[0], 2); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::max_pool2d(v[0], 3, 2, 1); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::max_pool2d(v[0], {3, 2}, 1, {1, 0}, 2); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::im2col(v[0], 3, 2, 1); }, 0));
-    EXPECT_TRUE(same_on_cuda({values({2 * 16, 3 * 9}, dtype, 9)}, [](auto& v) { return xg::col2im(v[0], {2, 3, 8, 8}, 3, 2, 1); }, 0));
+    EXPECT_TRUE(same_on_cuda({xg::test::seeded({2 * 16, 3 * 9}, dtype, 9)}, [](auto& v) { return xg::col2im(v[0], {2, 3, 8, 8}, 3, 2, 1); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::pad(v[0], {1, 2, 0, 3}, -1.5); }, 0));
     // Averages: the CPU's sums in the CPU's order, so the same bits.
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], 2); }, 0));

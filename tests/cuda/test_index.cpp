@@ -11,12 +11,6 @@ namespace {
 
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
 
-Tensor values(const xg::Shape& shape, xg::Dtype dtype, std::uint64_t seed) {
-  xg::Generator g(seed);
-  xg::GeneratorGuard use(g);
-  return dtype == xg::kInt64 ? xg::randint(-50, 50, shape) : xg::randn(shape, dtype);
-}
-
 // f(inputs) and, for float inputs, the gradient of sum(f * gy) for the first input, on each device.
 std::vector<Tensor> value_and_grad(const std::vector<Tensor>& in, const Fn& f, const Tensor& gy) {
   std::vector<Tensor> xs = in;
@@ -30,7 +24,7 @@ std::vector<Tensor> value_and_grad(const std::vector<Tensor>& in, const Fn& f, c
 
 ::testing::AssertionResult same_on_cuda(const std::vector<Tensor>& in, const Fn& f) {
   const Tensor probe = f(in);
-  const Tensor gy = xg::is_floating(probe.dtype()) ? values(probe.shape(), probe.dtype(), 99) : Tensor();
+  const Tensor gy = xg::is_floating(probe.dtype()) ? xg::test::seeded(probe.shape(), probe.dtype(), 99) : Tensor();
   std::vector<Tensor> moved;
   for (const auto& t : in) moved.push_back(t.to(xg::kCUDA));
   const auto cpu = value_and_grad(in, f, gy), gpu = value_and_grad(moved, f, gy);
@@ -46,10 +40,10 @@ std::vector<Tensor> value_and_grad(const std::vector<Tensor>& in, const Fn& f, c
 TEST(CudaIndex, MovesAndSlicesMatchTheCpu) {
   XG_REQUIRE_CUDA();
   for (const auto dtype : {xg::kFloat64, xg::kFloat32, xg::kInt64}) {
-    const Tensor x = values({3, 4, 5}, dtype, 1), y = values({3, 2, 5}, dtype, 2);
+    const Tensor x = xg::test::seeded({3, 4, 5}, dtype, 1), y = xg::test::seeded({3, 2, 5}, dtype, 2);
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::permute(v[0], {2, 0, 1}); }));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::transpose(v[0], 0, 2); }));
-    EXPECT_TRUE(same_on_cuda({values({4, 1}, dtype, 3)}, [](auto& v) { return xg::broadcast_to(v[0], {2, 4, 3}); }));
+    EXPECT_TRUE(same_on_cuda({xg::test::seeded({4, 1}, dtype, 3)}, [](auto& v) { return xg::broadcast_to(v[0], {2, 4, 3}); }));
     EXPECT_TRUE(same_on_cuda({x, y}, [](auto& v) { return xg::concat({v[0], v[1], v[0]}, 1); }));
     EXPECT_TRUE(same_on_cuda({x, x}, [](auto& v) { return xg::stack({v[0], v[1]}, 2); }));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::narrow(v[0], 1, 1, 2); }));
@@ -64,20 +58,20 @@ TEST(CudaIndex, SelectionsAndTheirAdjointsMatchTheCpuBitForBit) {
   const Tensor rows = xg::tensor({2, 0, 2, 2, 1, 0}, xg::kInt64);
   const Tensor picks = xg::tensor({{0, 3, 3}, {1, 1, 1}}, xg::kInt64);
   for (const auto dtype : {xg::kFloat64, xg::kFloat32}) {
-    const Tensor x = values({3, 4}, dtype, 4);
+    const Tensor x = xg::test::seeded({3, 4}, dtype, 4);
     EXPECT_TRUE(same_on_cuda({x, rows}, [](auto& v) { return xg::index_select(v[0], 0, v[1]); }));
-    EXPECT_TRUE(same_on_cuda({values({2, 3, 4}, dtype, 5), rows}, [](auto& v) { return xg::index_select(v[0], 1, v[1]); }));
+    EXPECT_TRUE(same_on_cuda({xg::test::seeded({2, 3, 4}, dtype, 5), rows}, [](auto& v) { return xg::index_select(v[0], 1, v[1]); }));
     EXPECT_TRUE(same_on_cuda({x, picks}, [](auto& v) { return xg::gather(v[0], 1, v[1]); }));
     EXPECT_TRUE(same_on_cuda({x, xg::tensor({3, 0, 1}, xg::kInt64)}, [](auto& v) { return xg::pick(v[0], v[1]); }));
     const Tensor many = xg::randint(0, 50, {4096});  // an embedding's backward: 4096 tokens, 50 rows
-    EXPECT_TRUE(same_on_cuda({values({50, 16}, dtype, 6), many}, [](auto& v) { return xg::index_select(v[0], 0, v[1]); }));
+    EXPECT_TRUE(same_on_cuda({xg::test::seeded({50, 16}, dtype, 6), many}, [](auto& v) { return xg::index_select(v[0], 0, v[1]); }));
   }
   EXPECT_TRUE(same_on_cuda({xg::tensor({3, 0, 9, 1}, xg::kInt64)}, [](auto& v) { return xg::one_hot(v[0], 10); }));
 }
 
 TEST(CudaIndex, ABadIndexGivesTheCpuMessageAndTheGpuGoesOn) {
   XG_REQUIRE_CUDA();
-  const Tensor x = values({3, 4}, xg::kFloat64, 7), bad = xg::tensor({0, 5, 1}, xg::kInt64);
+  const Tensor x = xg::test::seeded({3, 4}, xg::kFloat64, 7), bad = xg::tensor({0, 5, 1}, xg::kInt64);
   std::string cpu_message;
   try {
     xg::index_select(x, 0, bad);

@@ -9,12 +9,6 @@ using xg::test::matches_cpu;
 
 namespace {
 
-Tensor values(const xg::Shape& shape, xg::Dtype dtype, std::uint64_t seed) {
-  xg::Generator g(seed);
-  xg::GeneratorGuard use(g);
-  return xg::randn(shape, dtype);
-}
-
 // The product and both gradients of f(a, b) for a fixed output gradient, on one device.
 std::vector<Tensor> product_and_grads(const Tensor& a0, const Tensor& b0, const Tensor& gy,
                                       Tensor (*f)(const Tensor&, const Tensor&)) {
@@ -37,8 +31,8 @@ TEST(CudaLinalg, ProductsAndTheirGradientsMatchTheCpu) {
                                    {{2, 1, 4}, {2, 4, 6}, xg::bmm}};
   for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}})
     for (const auto& c : cases) {
-      const Tensor a = values(c.a, dtype, 1), b = values(c.b, dtype, 2);
-      const Tensor probe = c.f(a, b), gy = values(probe.shape(), dtype, 3);
+      const Tensor a = xg::test::seeded(c.a, dtype, 1), b = xg::test::seeded(c.b, dtype, 2);
+      const Tensor probe = c.f(a, b), gy = xg::test::seeded(probe.shape(), dtype, 3);
       const auto cpu = product_and_grads(a, b, gy, c.f);
       const auto gpu = product_and_grads(a.to(xg::kCUDA), b.to(xg::kCUDA), gy.to(xg::kCUDA), c.f);
       for (int i = 0; i < 3; ++i)
@@ -50,7 +44,7 @@ TEST(CudaLinalg, ProductsAndTheirGradientsMatchTheCpu) {
 TEST(CudaLinalg, LinearWritesTheBiasThenAddsTheProduct) {
   XG_REQUIRE_CUDA();
   for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}}) {
-    const Tensor x = values({100, 784}, dtype, 4), W = values({784, 50}, dtype, 5), b = values({50}, dtype, 6);
+    const Tensor x = xg::test::seeded({100, 784}, dtype, 4), W = xg::test::seeded({784, 50}, dtype, 5), b = xg::test::seeded({50}, dtype, 6);
     EXPECT_TRUE(matches_cpu(xg::linear(x.to(xg::kCUDA), W.to(xg::kCUDA), b.to(xg::kCUDA)), xg::linear(x, W, b), tol));
   }
   // An empty batch is the bias alone, zero rows of it; an empty inner dimension is the bias.

@@ -10,23 +10,13 @@ using xg::Tensor;
 using xg::test::expect_same_bits;
 using xg::test::matches_cpu;
 
-namespace {
-
-Tensor values(const xg::Shape& shape, xg::Dtype dtype, std::uint64_t seed) {
-  xg::Generator g(seed);
-  xg::GeneratorGuard use(g);
-  return dtype == xg::kInt64 ? xg::randint(-50, 50, shape) : xg::randn(shape, dtype);
-}
-
-}  // namespace
-
 TEST(CudaReduce, SumMaxMinOverEveryAxisPatternMatchTheCpu) {
   XG_REQUIRE_CUDA();
   const std::vector<xg::Axes> patterns = {{}, {0}, {1}, {2}, {0, 1}, {1, 2}, {0, 2}, {-1}};
   for (const auto dtype : {xg::kFloat64, xg::kFloat32, xg::kInt64}) {
     const double tol = dtype == xg::kFloat32 ? 1e-6 : dtype == xg::kFloat64 ? 1e-10 : 0;
     for (const xg::Shape& shape : {xg::Shape{4, 5, 6}, xg::Shape{1, 300, 1}, xg::Shape{2, 1, 513}}) {
-      const Tensor x = values(shape, dtype, 7), g = x.to(xg::kCUDA);
+      const Tensor x = xg::test::seeded(shape, dtype, 7), g = x.to(xg::kCUDA);
       for (const auto& axes : patterns)
         for (const bool keep : {false, true}) {
           EXPECT_TRUE(matches_cpu(xg::sum(g, axes, keep), xg::sum(x, axes, keep), tol)) << xg::detail::shape_str(axes);
@@ -36,7 +26,7 @@ TEST(CudaReduce, SumMaxMinOverEveryAxisPatternMatchTheCpu) {
     }
   }
   // A big sum (many threads per output) and an empty one.
-  const Tensor big = values({1 << 20}, xg::kFloat32, 8);
+  const Tensor big = xg::test::seeded({1 << 20}, xg::kFloat32, 8);
   EXPECT_TRUE(matches_cpu(xg::sum(big.to(xg::kCUDA)), xg::sum(big), 1e-6));
   EXPECT_TRUE(matches_cpu(xg::sum(xg::zeros({0, 3}, xg::kCUDA), {0}), xg::zeros({3}), 0));
   // NaN wins max and min, as on the CPU.
@@ -47,7 +37,7 @@ TEST(CudaReduce, SumMaxMinOverEveryAxisPatternMatchTheCpu) {
 
 TEST(CudaReduce, ArgmaxTakesTheFirstOfTiesAndTheFirstNaN) {
   XG_REQUIRE_CUDA();
-  const Tensor x = values({6, 7, 300}, xg::kFloat64, 9);
+  const Tensor x = xg::test::seeded({6, 7, 300}, xg::kFloat64, 9);
   for (const std::int64_t axis : {0, 1, 2})
     for (const bool keep : {false, true}) {
       EXPECT_TRUE(matches_cpu(xg::argmax(x.to(xg::kCUDA), axis, keep), xg::argmax(x, axis, keep), 0));
@@ -66,7 +56,7 @@ TEST(CudaReduce, ArgmaxTakesTheFirstOfTiesAndTheFirstNaN) {
 TEST(CudaReduce, SoftmaxFamilyAlongEachAxisMatchesTheCpu) {
   XG_REQUIRE_CUDA();
   for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}}) {
-    const Tensor x = values({3, 4, 5}, dtype, 10) * 4.0;
+    const Tensor x = xg::test::seeded({3, 4, 5}, dtype, 10) * 4.0;
     for (const std::int64_t axis : {0, 1, 2, -1}) {
       EXPECT_TRUE(matches_cpu(xg::softmax(x.to(xg::kCUDA), axis), xg::softmax(x, axis), tol));
       EXPECT_TRUE(matches_cpu(xg::log_softmax(x.to(xg::kCUDA), axis), xg::log_softmax(x, axis), tol));
@@ -78,7 +68,7 @@ TEST(CudaReduce, SoftmaxFamilyAlongEachAxisMatchesTheCpu) {
 TEST(CudaReduce, SoftmaxCrossEntropyAndItsGradientMatchTheCpu) {
   XG_REQUIRE_CUDA();
   for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}}) {
-    const Tensor x = values({100, 10}, dtype, 11) * 3.0, t = xg::randint(0, 10, {100});
+    const Tensor x = xg::test::seeded({100, 10}, dtype, 11) * 3.0, t = xg::randint(0, 10, {100});
     const auto run = [&](const Tensor& scores, const Tensor& labels) {
       Tensor s = scores.detach().requires_grad_();
       const Tensor loss = xg::nn::softmax_cross_entropy(s, labels);
@@ -111,7 +101,7 @@ TEST(CudaReduce, ABadLabelGivesTheCpuMessageAndTheGpuGoesOn) {
 
 TEST(CudaReduce, TheSameInputGivesTheSameBits) {
   XG_REQUIRE_CUDA();
-  const Tensor x = values({257, 1031}, xg::kFloat32, 12).to(xg::kCUDA);
+  const Tensor x = xg::test::seeded({257, 1031}, xg::kFloat32, 12).to(xg::kCUDA);
   expect_same_bits<float>(xg::sum(x, {0}).cpu(), xg::sum(x, {0}).cpu());
   expect_same_bits<float>(xg::sum(x).cpu(), xg::sum(x).cpu());
   expect_same_bits<float>(xg::softmax(x, 0).cpu(), xg::softmax(x, 0).cpu());
