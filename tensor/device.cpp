@@ -13,9 +13,10 @@
 
 namespace xg {
 
-Device::Device(DeviceType type, int index) : type_(type), index_(index) {
+void Device::invalid(DeviceType type, int index) {
   if (index < -1) fail("Device: index ", index, " is negative");
-  if (type == DeviceType::CPU && index > 0) fail("Device: the CPU has no index ", index, " (only cpu or cpu:0)");
+  (void)type;
+  fail("Device: the CPU has no index ", index, " (only cpu or cpu:0)");
 }
 
 Device::Device(const std::string& spec) : type_(DeviceType::CPU), index_(-1) {
@@ -76,7 +77,7 @@ Tensor detail::finish_creation(Tensor t, const TensorOptions& options) {
 
 Device detail::resolved(Device device) { return gpu::resolve(device); }
 
-Device detail::compute_device(std::initializer_list<Operand> operands, const char* op) {
+Device detail::compute_device_mixed(std::initializer_list<Operand> operands, const char* op) {
   const Operand* decider = nullptr;  // the first operand that is not a CPU scalar
   for (const Operand& o : operands) {
     if (!o.tensor.defined()) continue;  // the operation's own checks name an undefined operand

@@ -93,7 +93,13 @@ struct Operand {
 /// The device rule: the one device an operation's operands live on, where it runs. A 0-d
 /// CPU tensor beside GPU tensors is a scalar (libtorch's rule) and does not count; anything
 /// else mixed is an xg::Error naming `op`, both devices and both operands, and the fix.
-Device compute_device(std::initializer_list<Operand> operands, const char* op);
+Device compute_device_mixed(std::initializer_list<Operand> operands, const char* op);
+inline Device compute_device(std::initializer_list<Operand> operands, const char* op) {
+  // The common case, all on the CPU, decided inline: this runs for every recorded operation.
+  for (const Operand& o : operands)
+    if (o.tensor.defined() && !o.tensor.impl()->storage->device.is_cpu()) return compute_device_mixed(operands, op);
+  return Device();
+}
 
 /// A fresh tensor with uninitialised storage.
 Tensor make_tensor(const Shape& shape, Dtype dtype, Device device = Device());

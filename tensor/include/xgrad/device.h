@@ -23,7 +23,9 @@ class Device {
  public:
   /// Implicit from a DeviceType, as libtorch: `Device d = xg::kCUDA;`. Index -1: none given
   /// (the CPU, or the current CUDA device).
-  Device(DeviceType type = DeviceType::CPU, int index = -1);  // NOLINT: implicit
+  Device(DeviceType type = DeviceType::CPU, int index = -1) : type_(type), index_(index) {  // NOLINT: implicit
+    if (index < -1 || (type == DeviceType::CPU && index > 0)) invalid(type, index);  // inline: made per tensor
+  }
   /// "cpu", "cuda" or "cuda:N"; anything else is an xg::Error quoting it.
   explicit Device(const std::string& spec);
   DeviceType type() const { return type_; }
@@ -37,6 +39,7 @@ class Device {
   bool operator!=(const Device& other) const { return !(*this == other); }
 
  private:
+  [[noreturn]] static void invalid(DeviceType type, int index);
   DeviceType type_;
   int index_;
 };
