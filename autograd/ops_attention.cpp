@@ -26,11 +26,12 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 Shape leading(const Tensor& x) { return Shape(x.shape().begin(), x.shape().end() - 2); }
 
 // keep(i, j) = (j - i <= diagonal) for tril, (j - i >= diagonal) for triu, as int64 (r, c).
-Tensor triangle(std::int64_t r, std::int64_t c, std::int64_t diagonal, bool lower) {
+Tensor triangle(std::int64_t r, std::int64_t c, std::int64_t diagonal, bool lower, Device device) {
   // Offsets j - i lie in [-(r - 1), c - 1]: a diagonal beyond keeps all or nothing, and
   // clamping keeps the comparison an exact int64 one for any diagonal.
   diagonal = std::clamp<std::int64_t>(diagonal, -r, c);
-  const Tensor i = arange(r).reshape({r, 1}), j = arange(c).reshape({1, c});
+  const TensorOptions on = TensorOptions(kInt64).device(device);
+  const Tensor i = arange(0, static_cast<double>(r), 1, on).reshape({r, 1}), j = arange(0, static_cast<double>(c), 1, on).reshape({1, c});
   const Tensor offset = j - i;
   return lower ? offset <= static_cast<double>(diagonal) : offset >= static_cast<double>(diagonal);
 }
@@ -39,7 +40,7 @@ Tensor keep_triangle(const Tensor& x, std::int64_t diagonal, bool lower, const c
   detail::CallScope call(op);
   if (x.dim() < 2) fail(op, ": needs a tensor of at least 2 dimensions, got ", detail::shape_str(x.shape()));
   const std::int64_t r = x.shape()[x.dim() - 2], c = x.shape()[x.dim() - 1];
-  return where(triangle(r, c, diagonal, lower), x, scalar_tensor(0.0, x.dtype()));
+  return where(triangle(r, c, diagonal, lower, x.device()), x, scalar_tensor(0.0, x.dtype()));
 }
 
 }  // namespace
@@ -87,7 +88,7 @@ Tensor probabilities(const Tensor& q3, const Tensor& k3, const Shape& batch, con
   Tensor scores = from_batch3(mm(q3 * scale, k3, false, true), batch);
   Tensor keep = masks.keep;
   if (masks.causal) {
-    const Tensor lower = triangle(L, S, 0, true);
+    const Tensor lower = triangle(L, S, 0, true, q3.device());
     keep = keep.defined() ? keep * lower : lower;
   }
   const bool masked = keep.defined() || masks.bias.defined();
@@ -182,11 +183,14 @@ std::tuple<Tensor, Tensor> attention(const Tensor& q, const Tensor& k, const Ten
     Shape o = batch, w = batch;
     o.insert(o.end(), {L, v.shape()[v.dim() - 1]});
     w.insert(w.end(), {L, S});
-    return {zeros(o, q.dtype()), want_weights ? zeros(w, q.dtype()) : Tensor()};
+    const TensorOptions like_q = TensorOptions(q.dtype()).device(q.device());
+    return {zeros(o, like_q), want_weights ? zeros(w, like_q) : Tensor()};
   }
   // Nobody looks at the weights (no dropout, no hook, not returned) and a float mask is not
   // trained: the weights need never exist.
-  if (!want_weights && !on_weights && !(masks.bias.defined() && masks.bias.requires_grad()) && fused_attention_enabled())
+  // The fused kernel is the CPU's; on a GPU the composed path runs (its products are cuBLAS's).
+  if (!want_weights && !on_weights && !(masks.bias.defined() && masks.bias.requires_grad()) && fused_attention_enabled() &&
+      q.device().is_cpu())
     return {fused_attention(q, k, v, masks, scale, batch), Tensor()};
   Tensor weights = probabilities(to_batch3(q, batch), to_batch3(k, batch), batch, masks, scale);
   if (on_weights) weights = on_weights(weights);
