@@ -51,13 +51,14 @@ void require_int64_index(const Tensor& index, const char* op) {
   if (index.dtype() != kInt64) fail(op, ": index tensor must be int64, got ", dtype_name(index.dtype()));
 }
 
-// On a GPU: the indices checked where they live (the first bad one found there, then the
-// CPU's message for it); true when the operation runs on a GPU.
+// On a GPU: the indices checked where they live, without waiting: the first bad one is
+// reported with the CPU's message at the next wait (the kernels skip it meanwhile); true when
+// the operation runs on a GPU. `op` is a string literal (kept until the report).
 bool indices_on_gpu(const Tensor& x, const Tensor& index, std::int64_t size, const char* op, std::int64_t axis) {
   const Device device = detail::compute_device({{"input", x}, {"index", index}}, op);
   if (device.is_cpu()) return false;
-  const auto [pos, value] = detail::gpu::first_out_of_range(index, size, op);
-  if (pos >= 0) checked_index(value, size, op, axis, pos);
+  detail::gpu::check_range_later(
+      index, size, [size, op, axis](std::int64_t pos, std::int64_t value) { checked_index(value, size, op, axis, pos); }, op);
   return true;
 }
 
@@ -255,17 +256,17 @@ void check_labels(const Tensor& labels, std::int64_t num_classes, const char* op
   if (labels.dtype() != kInt64)
     fail(op, ": ", what, "s must be int64, got ", dtype_name(labels.dtype()), " of shape ", shape_str(labels.shape()),
          ". xg::tensor({1, 2, 3}) makes float32: write xg::tensor({1, 2, 3}, xg::kInt64), or convert with .to(xg::kInt64)");
-  if (!labels.device().is_cpu()) {  // the first bad position found on the device, then the CPU's message
-    const auto [i, v] = detail::gpu::first_out_of_range(labels, num_classes, op);
-    if (i < 0) return;
+  const auto outside = [num_classes, op, what](std::int64_t i, std::int64_t v) {
     fail(op, ": ", what, " ", v, " at position ", i, " is outside [0, ", num_classes, ")",
          v < 0 ? " (negative values do not count from the end)" : "");
+  };
+  if (!labels.device().is_cpu()) {  // checked on the device; a bad label reported at the next wait
+    detail::gpu::check_range_later(labels, num_classes, outside, op);
+    return;
   }
   const auto* pl = labels.data<std::int64_t>();
   for (std::int64_t i = 0; i < labels.numel(); ++i)
-    if (pl[i] < 0 || pl[i] >= num_classes)
-      fail(op, ": ", what, " ", pl[i], " at position ", i, " is outside [0, ", num_classes, ")",
-           pl[i] < 0 ? " (negative values do not count from the end)" : "");
+    if (pl[i] < 0 || pl[i] >= num_classes) outside(i, pl[i]);
 }
 
 Tensor one_hot(const Tensor& labels, std::int64_t num_classes) {

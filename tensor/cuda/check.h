@@ -19,6 +19,9 @@ inline void check(cudaError_t err, const char* op) {
 /// XGRAD_CUDA_SYNC=1 the stream is synchronised at once, so a failing kernel names its op.
 void launched(const char* op);
 
+/// Whether XGRAD_CUDA_SYNC=1 asks for a synchronisation after every launch.
+bool sync_each_launch();
+
 /// Checks a wait for the GPU: an error there comes from work queued earlier, and the message
 /// says so, lists the operations launched last and how to find the one that failed.
 void check_wait(cudaError_t err, const char* op);

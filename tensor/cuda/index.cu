@@ -46,7 +46,8 @@ __global__ void select_rows(T* out, const T* x, const std::int64_t* idx, std::in
                             std::int64_t inner, std::int64_t total) {
   XG_GRID_LOOP(e, total) {
     const std::int64_t i = e % inner, j = (e / inner) % m, o = e / (inner * m);
-    out[e] = x[(o * size + idx[j]) * inner + i];
+    const std::int64_t r = idx[j];  // a bad index (reported at the next wait) reads nothing
+    out[e] = r >= 0 && r < size ? x[(o * size + r) * inner + i] : T(0);
   }
 }
 
@@ -56,6 +57,7 @@ struct Addressing {
   std::int64_t dims[kDims];      // the index's shape
   std::int64_t tstride[kDims];   // the target's strides, 0 on `axis`
   std::int64_t axis_stride;
+  std::int64_t axis_size;  // indices outside [0, axis_size) address nothing
 };
 
 __device__ std::int64_t target_of(const Addressing& a, std::int64_t p, std::int64_t v) {
@@ -76,26 +78,33 @@ Addressing addressing(const Shape& target, std::int64_t axis, const Tensor& inde
     a.tstride[d] = d == axis ? 0 : ts[static_cast<std::size_t>(d)];
   }
   a.axis_stride = ts[static_cast<std::size_t>(axis)];
+  a.axis_size = target[static_cast<std::size_t>(axis)];
   return a;
 }
 
 template <class T>
 __global__ void gather_kernel(T* out, const T* x, const std::int64_t* idx, Addressing a, std::int64_t n) {
-  XG_GRID_LOOP(p, n)
-    out[p] = x[target_of(a, p, idx[p])];
+  XG_GRID_LOOP(p, n) {
+    const std::int64_t v = idx[p];
+    out[p] = v >= 0 && v < a.axis_size ? x[target_of(a, p, v)] : T(0);
+  }
 }
 
+// A bad index (reported at the next wait) gets the key `limit`, one past every target: sorted
+// last and added nowhere.
 __global__ void target_keys(std::int64_t* keys, std::int64_t* positions, const std::int64_t* idx, Addressing a,
-                            std::int64_t n) {
+                            std::int64_t n, std::int64_t limit) {
   XG_GRID_LOOP(p, n) {
-    keys[p] = target_of(a, p, idx[p]);
+    const std::int64_t v = idx[p];
+    keys[p] = v >= 0 && v < a.axis_size ? target_of(a, p, v) : limit;
     positions[p] = p;
   }
 }
 
-__global__ void iota_keys(std::int64_t* keys, std::int64_t* positions, const std::int64_t* idx, std::int64_t n) {
+__global__ void iota_keys(std::int64_t* keys, std::int64_t* positions, const std::int64_t* idx, std::int64_t n,
+                          std::int64_t limit) {
   XG_GRID_LOOP(p, n) {
-    keys[p] = idx[p];
+    keys[p] = idx[p] >= 0 && idx[p] < limit ? idx[p] : limit;
     positions[p] = p;
   }
 }
@@ -103,9 +112,10 @@ __global__ void iota_keys(std::int64_t* keys, std::int64_t* positions, const std
 // After a stable sort: each run of equal keys is one target; its head adds the run's values
 // in position order (ascending, as the CPU does) into the zeroed output.
 template <class T>
-__global__ void sum_runs(T* out, const T* src, const std::int64_t* keys, const std::int64_t* positions, std::int64_t n) {
+__global__ void sum_runs(T* out, const T* src, const std::int64_t* keys, const std::int64_t* positions, std::int64_t n,
+                         std::int64_t limit) {
   XG_GRID_LOOP(k, n) {
-    if (k > 0 && keys[k] == keys[k - 1]) continue;
+    if ((k > 0 && keys[k] == keys[k - 1]) || keys[k] >= limit) continue;
     T acc = out[keys[k]];
     for (std::int64_t r = k; r < n && keys[r] == keys[k]; ++r) acc += src[positions[r]];
     out[keys[k]] = acc;
@@ -113,8 +123,10 @@ __global__ void sum_runs(T* out, const T* src, const std::int64_t* keys, const s
 }
 
 // Run boundaries per row of index_add: begin[row] = first sorted position with that key.
-__global__ void run_bounds(std::int64_t* begin, std::int64_t* end, const std::int64_t* keys, std::int64_t n) {
+__global__ void run_bounds(std::int64_t* begin, std::int64_t* end, const std::int64_t* keys, std::int64_t n,
+                           std::int64_t limit) {
   XG_GRID_LOOP(k, n) {
+    if (keys[k] >= limit) continue;
     if (k == 0 || keys[k] != keys[k - 1]) begin[keys[k]] = k;
     if (k == n - 1 || keys[k] != keys[k + 1]) end[keys[k]] = k + 1;
   }
@@ -134,7 +146,7 @@ __global__ void add_rows(T* out, const T* src, const std::int64_t* begin, const 
 
 __global__ void ones_at(float* out, const std::int64_t* labels, std::int64_t n, std::int64_t classes) {
   XG_GRID_LOOP(i, n)
-    out[i * classes + labels[i]] = 1.0f;
+    if (labels[i] >= 0 && labels[i] < classes) out[i * classes + labels[i]] = 1.0f;
 }
 
 // Keys (with their positions) sorted stably by CUB; `keys`/`positions` hold n entries on the
@@ -143,8 +155,8 @@ void stable_sort(Tensor& keys, Tensor& positions, std::int64_t key_limit, cudaSt
   const std::int64_t n = keys.numel();
   if (n > 2147483647) fail(op, ": ", n, " indices exceed the sort's 32-bit count");
   Tensor keys_out = make_tensor(keys.shape(), kInt64, keys.device()), pos_out = make_tensor(keys.shape(), kInt64, keys.device());
-  int end_bit = 1;  // only the bits a key can use: keys lie in [0, key_limit)
-  while (end_bit < 63 && (std::int64_t{1} << end_bit) < key_limit) ++end_bit;
+  int end_bit = 1;  // only the bits a key can use: keys lie in [0, key_limit] (key_limit: a bad index)
+  while (end_bit < 63 && (std::int64_t{1} << end_bit) <= key_limit) ++end_bit;
   std::size_t bytes = 0;
   // Keys as unsigned (they are never negative): CUB sorts their low end_bit bits as they are.
   const auto* kin = reinterpret_cast<const unsigned long long*>(dptr<std::int64_t>(keys));
@@ -212,13 +224,15 @@ void index_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor
   if (m == 0 || out.numel() == 0) return;
   const cudaStream_t s = on(out, op);
   Tensor keys = make_tensor({m}, kInt64, out.device()), positions = make_tensor({m}, kInt64, out.device());
-  iota_keys<<<grid_for(m), kThreads, 0, s>>>(dptr<std::int64_t>(keys), dptr<std::int64_t>(positions), dptr<std::int64_t>(index), m);
+  iota_keys<<<grid_for(m), kThreads, 0, s>>>(dptr<std::int64_t>(keys), dptr<std::int64_t>(positions), dptr<std::int64_t>(index), m,
+                                             size);
   launched(op);
   stable_sort(keys, positions, size, s, op);
   Tensor begin = make_tensor({size}, kInt64, out.device()), end = make_tensor({size}, kInt64, out.device());
   check(cudaMemsetAsync(dptr<std::int64_t>(begin), 0, static_cast<std::size_t>(size) * 8, s), op);
   check(cudaMemsetAsync(dptr<std::int64_t>(end), 0, static_cast<std::size_t>(size) * 8, s), op);  // empty runs: [0, 0)
-  run_bounds<<<grid_for(m), kThreads, 0, s>>>(dptr<std::int64_t>(begin), dptr<std::int64_t>(end), dptr<std::int64_t>(keys), m);
+  run_bounds<<<grid_for(m), kThreads, 0, s>>>(dptr<std::int64_t>(begin), dptr<std::int64_t>(end), dptr<std::int64_t>(keys), m,
+                                              size);
   std::int64_t outer, inner;
   std::tie(outer, inner) = outer_inner(out.shape(), axis);
   detail::dispatch(src.dtype(), [&](auto tag) {
@@ -250,13 +264,14 @@ void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tens
   const cudaStream_t s = on(out, op);
   Tensor keys = make_tensor({n}, kInt64, out.device()), positions = make_tensor({n}, kInt64, out.device());
   target_keys<<<grid_for(n), kThreads, 0, s>>>(dptr<std::int64_t>(keys), dptr<std::int64_t>(positions),
-                                               dptr<std::int64_t>(index), addressing(out.shape(), axis, index), n);
+                                               dptr<std::int64_t>(index), addressing(out.shape(), axis, index), n,
+                                               out.numel());
   launched(op);
   stable_sort(keys, positions, out.numel(), s, op);
   detail::dispatch(src.dtype(), [&](auto tag) {
     using T = decltype(tag);
     sum_runs<T><<<grid_for(n), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(src), dptr<std::int64_t>(keys),
-                                                dptr<std::int64_t>(positions), n);
+                                                dptr<std::int64_t>(positions), n, out.numel());
   });
   launched(op);
 }

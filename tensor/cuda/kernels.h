@@ -9,6 +9,7 @@
 // CPU-scalar rule), never copied to the device.
 #pragma once
 
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -43,10 +44,20 @@ void along_lines(int kind, Tensor& y, const Tensor& x, std::int64_t axis);
 void cross_entropy_loss(Tensor& loss, const Tensor& x, const Tensor& labels);
 /// g = (probs - onehot(labels)) * gy / count, gy read by the kernel (or by value on the CPU).
 void cross_entropy_backward(Tensor& g, const Tensor& probs, const Tensor& labels, const Tensor& gy, double count);
-/// The position and value of the first label (or index) outside [0, num_classes), or
-/// position -1. Waits for the GPU (this version reads the answer back; a deferred error word
-/// is to come).
-std::pair<std::int64_t, std::int64_t> first_out_of_range(const Tensor& labels, std::int64_t num_classes, const char* op);
+/// Queues, on ints' stream, the search for the first element of ints outside [0, size): the
+/// position lands in the device word `slot` (all ones when there is none).
+void mark_first_out_of_range(void* slot, const Tensor& ints, std::int64_t size, const char* op);
+/// A range check without a wait (tensor/cuda/deferred.cpp): ints (int64, on a GPU) must lie in
+/// [0, size). The device records the first bad position; the next wait for the GPU (any copy
+/// to or from the host, synchronize) reads the pending checks and, for the first that failed,
+/// calls report(position, value), which throws the CPU's message. Kernels skip bad indices
+/// meanwhile (no out-of-bounds access, no device assert), so the process goes on. With
+/// XGRAD_CUDA_SYNC=1 the check is made at once.
+void check_range_later(const Tensor& ints, std::int64_t size, std::function<void(std::int64_t, std::int64_t)> report,
+                       const char* op);
+/// Reports the pending range checks (after the wait that `op` made): throws for the first
+/// that failed, forgetting all of them.
+void raise_pending_checks(const char* op);
 /// Whether every element is finite; waits for the GPU (anomaly mode's per-operation check).
 bool all_finite(const Tensor& x);
 

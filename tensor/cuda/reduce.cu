@@ -203,7 +203,8 @@ __global__ void row_losses(double* loss, const T* x, const std::int64_t* labels,
   XG_GRID_LOOP(r, n) {
     double m, ls;
     shifted_logsumexp(x + r * c, c, 1, m, ls);
-    loss[r] = m + ls - static_cast<double>(x[r * c + labels[r]]);
+    const std::int64_t t = labels[r];  // a bad label (reported at the next wait) reads nothing
+    loss[r] = t >= 0 && t < c ? m + ls - static_cast<double>(x[r * c + t]) : NAN;
   }
 }
 
@@ -335,21 +336,14 @@ void cross_entropy_backward(Tensor& g, const Tensor& probs, const Tensor& labels
   });
 }
 
-std::pair<std::int64_t, std::int64_t> first_out_of_range(const Tensor& labels, std::int64_t num_classes, const char* op) {
-  const std::int64_t n = labels.numel();
-  if (n == 0) return {-1, 0};
-  const cudaStream_t st = on(labels, op);
-  Tensor word = make_tensor({1}, kInt64, labels.device());
-  auto* w = reinterpret_cast<unsigned long long*>(dptr<std::int64_t>(word));
+void mark_first_out_of_range(void* slot, const Tensor& ints, std::int64_t size, const char* op) {
+  const std::int64_t n = ints.numel();
+  const cudaStream_t st = on(ints, op);
+  auto* w = static_cast<unsigned long long*>(slot);
   check(cudaMemsetAsync(w, 0xff, sizeof(unsigned long long), st), op);  // "none": the largest value
-  first_bad_label<<<grid_for(n, kMaxThreads), kMaxThreads, 0, st>>>(w, dptr<std::int64_t>(labels), n, num_classes);
+  if (n == 0) return;
+  first_bad_label<<<grid_for(n, kMaxThreads), kMaxThreads, 0, st>>>(w, dptr<std::int64_t>(ints), n, size);
   launched(op);
-  unsigned long long first = 0;
-  copy(&first, Device(kCPU), w, labels.device(), sizeof first, "range_check");  // waits (documented)
-  if (first == ~0ull) return {-1, 0};
-  std::int64_t value = 0;
-  copy(&value, Device(kCPU), dptr<std::int64_t>(labels) + first, labels.device(), sizeof value, "range_check");
-  return {static_cast<std::int64_t>(first), value};
 }
 
 bool all_finite(const Tensor& x) {

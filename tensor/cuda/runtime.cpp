@@ -12,6 +12,7 @@
 #include <xgrad/cuda.h>
 
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/kernels.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/waits.h"
 
@@ -58,6 +59,7 @@ void cuda::synchronize() {
     detail::gpu::check_wait(cudaStreamSynchronize(detail::gpu::stream(i)), "xg::cuda::synchronize");
   }
   detail::note_host_wait("xg::cuda::synchronize");
+  detail::gpu::raise_pending_checks("xg::cuda::synchronize");
 }
 
 namespace detail::gpu {
@@ -70,14 +72,6 @@ constexpr std::size_t kRing = 8;
 std::array<std::atomic<const char*>, kRing> g_recent{};
 std::atomic<std::size_t> g_launches{0};
 
-bool sync_each_launch() {
-  static const bool on = [] {
-    const char* v = std::getenv("XGRAD_CUDA_SYNC");
-    return v && *v && std::string(v) != "0";
-  }();
-  return on;
-}
-
 bool sticky(cudaError_t err) {
   return err == cudaErrorIllegalAddress || err == cudaErrorLaunchFailure || err == cudaErrorHardwareStackError ||
          err == cudaErrorIllegalInstruction || err == cudaErrorMisalignedAddress || err == cudaErrorInvalidAddressSpace ||
@@ -85,6 +79,14 @@ bool sticky(cudaError_t err) {
 }
 
 }  // namespace
+
+bool sync_each_launch() {
+  static const bool on = [] {
+    const char* v = std::getenv("XGRAD_CUDA_SYNC");
+    return v && *v && std::string(v) != "0";
+  }();
+  return on;
+}
 
 void launched(const char* op) {
   check(cudaGetLastError(), op);
@@ -153,6 +155,7 @@ void copy(void* dst, Device to, const void* src, Device from, std::size_t nbytes
   if (to.is_cpu() || from.is_cpu()) {
     check_wait(cudaStreamSynchronize(s), op);
     note_host_wait(op);
+    raise_pending_checks(op);  // a bad label or index found meanwhile: the CPU's message, now
   }
 }
 

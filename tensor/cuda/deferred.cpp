@@ -1,0 +1,110 @@
+// Range checks of labels and indices on a GPU without waiting for it (issue 20; REFERENCE-GPU.md
+// d.5): each check's first bad position lands in a device word of a small table; the next wait
+// for the GPU, which has to synchronise anyway, reads the table and raises the CPU's message
+// for the first check that failed. Up to kSlots checks may be pending; one more makes the host
+// wait for the table first (a bound, not the common case: every training step reads its loss).
+#include <cuda_runtime_api.h>
+
+#include <mutex>
+#include <vector>
+
+#include "tensor/checked.h"
+#include "tensor/cuda/check.h"
+#include "tensor/cuda/kernels.h"
+#include "tensor/cuda/runtime.h"
+#include "tensor/tensor_impl.h"
+#include "tensor/waits.h"
+
+namespace xg::detail::gpu {
+
+namespace {
+
+constexpr int kSlots = 64;
+
+struct Pending {
+  int slot;
+  Tensor ints;  // kept alive, to read the bad value at the report
+  std::function<void(std::int64_t, std::int64_t)> report;
+};
+
+struct Checks {
+  std::mutex mutex;
+  int device = -1;
+  unsigned long long* table = nullptr;  // kSlots device words, from the caching allocator, never freed
+  std::vector<Pending> pending;
+};
+
+Checks& checks() {
+  static Checks* c = new Checks;  // never destroyed: waits at exit may still look
+  return *c;
+}
+
+// Reads the table and the bad values; returns the first failed check's report and its
+// arguments. Called with the mutex held, after the stream has been synchronised.
+bool first_failure(Checks& c, const char* op, std::function<void(std::int64_t, std::int64_t)>& report, std::int64_t& pos,
+                   std::int64_t& value) {
+  std::vector<unsigned long long> words(kSlots);
+  check_wait(cudaMemcpy(words.data(), c.table, sizeof(unsigned long long) * kSlots, cudaMemcpyDeviceToHost), op);
+  for (const auto& p : c.pending) {
+    const unsigned long long w = words[static_cast<std::size_t>(p.slot)];
+    if (w == ~0ull) continue;
+    pos = static_cast<std::int64_t>(w);
+    check_wait(cudaMemcpy(&value, static_cast<const std::int64_t*>(p.ints.impl()->storage->data) + pos, sizeof value,
+                          cudaMemcpyDeviceToHost),
+               op);
+    report = p.report;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void raise_pending_checks(const char* op) {
+  Checks& c = checks();
+  std::function<void(std::int64_t, std::int64_t)> report;
+  std::int64_t pos = 0, value = 0;
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.pending.empty()) return;
+    const bool failed = first_failure(c, op, report, pos, value);
+    c.pending.clear();
+    if (!failed) return;
+  }
+  report(pos, value);  // throws the CPU's message, outside the lock
+}
+
+void check_range_later(const Tensor& ints, std::int64_t size, std::function<void(std::int64_t, std::int64_t)> report,
+                       const char* op) {
+  Checks& c = checks();
+  const int device = ints.device().index();
+  bool full = false;
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.device >= 0 && c.device != device)
+      fail(op, ": range checks on ", ints.device().str(), " while cuda:", c.device,
+           " has some pending: this version checks on one GPU");
+    full = static_cast<int>(c.pending.size()) >= kSlots;
+  }
+  if (full) {  // the bound: make room by reporting what is pending (a wait)
+    check_wait(cudaStreamSynchronize(stream(device)), op);
+    note_host_wait("range_check");
+    raise_pending_checks(op);
+  }
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    if (!c.table) {
+      c.table = static_cast<unsigned long long*>(allocate(sizeof(unsigned long long) * kSlots, device, op));
+      c.device = device;
+    }
+    const int slot = static_cast<int>(c.pending.size());
+    mark_first_out_of_range(c.table + slot, ints, size, op);
+    c.pending.push_back({slot, ints, std::move(report)});
+  }
+  if (sync_each_launch()) {  // XGRAD_CUDA_SYNC=1: every error where it happens
+    check_wait(cudaStreamSynchronize(stream(device)), op);
+    raise_pending_checks(op);
+  }
+}
+
+}  // namespace xg::detail::gpu
