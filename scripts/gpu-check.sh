@@ -47,11 +47,16 @@ stage cuda_tests 240 build-gpu/tests/xgrad_cuda_tests --gtest_output=xml:"$OUT/c
 # The GPU table: xgrad and PyTorch on this GPU in one run, merged with the ratios.
 stage gpu_bench 150 build-gpu/bench/gpu_steps
 grep '^{' "$OUT/gpu_bench.log" > "$OUT/xgrad_gpu.jsonl"
+# The caching allocator against CUDA's stream-ordered pool, on the steps that allocate most.
+stage gpu_bench_async 90 env XGRAD_CUDA_ALLOC=async build-gpu/bench/gpu_steps --only b1
+
 if python3 -c 'import torch; assert torch.cuda.is_available()' 2> /dev/null; then
   stage torch_reference 150 python3 bench/gpu_reference.py
   grep '^{' "$OUT/torch_reference.log" > "$OUT/torch_gpu.jsonl"
   python3 bench/gpu_table.py "$OUT/xgrad_gpu.jsonl" "$OUT/torch_gpu.jsonl" > "$OUT/gpu_table.md" && cat "$OUT/gpu_table.md" >> "$OUT/summary.txt"
 fi
+stage cuda_tests_async 120 env XGRAD_CUDA_ALLOC=async build-gpu/tests/xgrad_cuda_tests \
+  --gtest_filter='CudaTensors.*:CudaTraining.*:CudaConv.*'
 stage device_tests 60 build-gpu/tests/xgrad_tests --gtest_filter='Device.*:TensorOptions.*:Cuda.*:SyncDebug.*:Philox.*'
 stage cpu_suite 240 build-gpu/tests/xgrad_tests --gtest_brief=1
 if command -v compute-sanitizer > /dev/null; then

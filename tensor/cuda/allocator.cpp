@@ -3,8 +3,11 @@
 // exact-size free lists: training repeats its sizes every step, so after the first step no
 // allocation reaches cudaMalloc. One stream per device, so a block freed on the host is
 // reusable at once by later work on that stream. A mutex, because the last reference to a
-// tensor may drop on another thread (DDP's communication thread).
+// tensor may drop on another thread (DDP's communication thread). XGRAD_CUDA_ALLOC=async uses
+// CUDA's stream-ordered pool instead (cudaMallocAsync, nothing released to the driver), the
+// baseline the GPU benchmark compares with (docs/benchmarks.md).
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <mutex>
@@ -34,6 +37,32 @@ struct Allocator {
     const char* v = std::getenv("XGRAD_CUDA_NO_CACHE");
     return !(v && std::string(v) == "1");
   }();
+  const bool async = [] {
+    const char* v = std::getenv("XGRAD_CUDA_ALLOC");
+    return v && std::string(v) == "async";
+  }();
+  std::unordered_map<int, bool> async_ready;  // the device's pool keeps what is freed
+
+  // cudaMallocAsync on the device's stream (the lock held).
+  void* allocate_async(std::size_t size, int index, const char* op) {
+    detail::gpu::check(cudaSetDevice(index), op);
+    if (!async_ready[index]) {
+      cudaMemPool_t pool;
+      detail::gpu::check(cudaDeviceGetDefaultMemPool(&pool, index), op);
+      std::uint64_t keep_all = UINT64_MAX;
+      detail::gpu::check(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep_all), op);
+      async_ready[index] = true;
+    }
+    void* block = nullptr;
+    const cudaError_t err = cudaMallocAsync(&block, size, detail::gpu::stream(index));
+    if (err == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      fail(op, ": CUDA out of memory on cuda:", index, ": asked for ", size, " bytes (", size >> 20,
+           " MiB) from CUDA's stream-ordered pool (XGRAD_CUDA_ALLOC=async)");
+    }
+    detail::gpu::check(err, op);
+    return block;
+  }
 
   // Frees the cached blocks of one device (the lock held).
   void drop_cache(int index, DevicePool& pool) {
@@ -72,7 +101,10 @@ void* detail::gpu::allocate(std::size_t nbytes, int index, const char* op) {
   std::lock_guard<std::mutex> lock(a.mutex);
   DevicePool& pool = a.pools[index];
   void* block = nullptr;
-  if (auto it = pool.free.find(size); it != pool.free.end() && !it->second.empty()) {
+  if (a.async) {
+    block = a.allocate_async(size, index, op);
+    pool.reserved += size;  // the pool's own reserve is CUDA's; counted as in use
+  } else if (auto it = pool.free.find(size); it != pool.free.end() && !it->second.empty()) {
     block = it->second.back();
     it->second.pop_back();
   } else {
@@ -107,7 +139,14 @@ void detail::gpu::release(void* block, std::size_t nbytes, int index) noexcept {
   std::lock_guard<std::mutex> lock(a.mutex);
   DevicePool& pool = a.pools[index];
   pool.allocated -= size;
-  if (a.cache) {
+  if (a.async) {
+    cudaSetDevice(index);
+    try {
+      cudaFreeAsync(block, detail::gpu::stream(index));  // stream order: reusable by later work at once
+    } catch (const Error&) {  // release must not throw; the stream exists if the block does
+    }
+    pool.reserved -= size;
+  } else if (a.cache) {
     pool.free[size].push_back(block);
   } else {
     cudaSetDevice(index);
