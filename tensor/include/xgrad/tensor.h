@@ -18,10 +18,10 @@
 #include <xgrad/device.h>
 #include <xgrad/dtype.h>
 #include <xgrad/error.h>
+#include <xgrad/shape.h>
 
 namespace xg {
 
-using Shape = std::vector<std::int64_t>;
 using Axes = std::vector<std::int64_t>;
 
 namespace detail {
