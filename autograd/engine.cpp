@@ -58,6 +58,76 @@ void check_gradient(const Node& node, std::size_t i, Tensor& gx) {
          detail::shape_str(gx.shape()), ")");
 }
 
+// What backward keeps for each node it will run: how many consumers have not handed it
+// their gradient yet, and the sums of what arrived, by output (most nodes have one output:
+// kept inline).
+struct NodeState {
+  int deps = 0;
+  Tensor first;       // output 0
+  tensor_list rest;   // outputs 1, 2, ... (grown as gradients arrive)
+  Tensor& grad(std::uint32_t output_nr) {
+    if (output_nr == 0) return first;
+    if (rest.size() < output_nr) rest.resize(output_nr);
+    return rest[output_nr - 1];
+  }
+  // Moves the sums into `gys` (one per output; undefined where none arrived).
+  void take_grads(tensor_list& gys, std::size_t num_outputs) {
+    gys.clear();
+    gys.push_back(std::move(first));
+    for (auto& g : rest) gys.push_back(std::move(g));
+    gys.resize(num_outputs);
+    rest = tensor_list();
+  }
+};
+
+// Node -> NodeState for one backward: an open-addressing table of indices into one vector
+// of states (the unordered_map it replaces made a heap block per node: the engine's
+// largest per-operation cost, docs/design.md).
+class NodeStates {
+ public:
+  NodeStates() : slots_(256, Slot{nullptr, 0}) { states_.reserve(64); }
+  // The node's state, and whether it was created now.
+  std::pair<NodeState*, bool> insert(const Node* n) {
+    if (2 * (states_.size() + 1) > slots_.size()) rehash(2 * slots_.size());
+    std::size_t i = home(n);
+    for (; slots_[i].node; i = (i + 1) & (slots_.size() - 1))
+      if (slots_[i].node == n) return {&states_[slots_[i].index], false};
+    slots_[i] = Slot{n, static_cast<std::uint32_t>(states_.size())};
+    states_.emplace_back();
+    return {&states_.back(), true};
+  }
+  // A node inserted before.
+  NodeState& find(const Node* n) {
+    std::size_t i = home(n);
+    while (slots_[i].node != n) i = (i + 1) & (slots_.size() - 1);
+    return states_[slots_[i].index];
+  }
+
+ private:
+  struct Slot {
+    const Node* node;
+    std::uint32_t index;
+  };
+  std::size_t home(const Node* n) const {  // Fibonacci hashing: the product's high bits
+    return static_cast<std::size_t>((static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(n)) *
+                                     0x9E3779B97F4A7C15ull) >> shift_);
+  }
+  void rehash(std::size_t size) {
+    std::vector<Slot> old(size, Slot{nullptr, 0});
+    old.swap(slots_);
+    --shift_;
+    for (const Slot& s : old)
+      if (s.node) {
+        std::size_t i = home(s.node);
+        while (slots_[i].node) i = (i + 1) & (slots_.size() - 1);
+        slots_[i] = s;
+      }
+  }
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  int shift_ = 64 - 8;       // 64 - log2(slots_.size())
+  std::vector<NodeState> states_;
+};
+
 // The leaves whose gradient this backward streams in row blocks (autograd::set_row_stream);
 // the flags are cleared however backward ends.
 class Streaming {
@@ -88,15 +158,11 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
   // 1. Count consumers of every node reachable from the roots, and of every leaf with hooks
   //    (whose hooks must see the sum of its gradients, once). A node's count and the
   //    gradients waiting for it share one entry: one map node per recorded operation.
-  struct Pending {
-    int deps = 0;
-    tensor_list grads;  // for each output, the sum of what arrived so far
-  };
-  std::unordered_map<Node*, Pending> pending;
+  NodeStates pending;
   std::unordered_map<const detail::TensorImpl*, int> leaf_deps;
   std::vector<Node*> stack;
   for (const auto& r : roots) {
-    if (auto* fn = r.impl()->grad_fn.get(); fn && pending.try_emplace(fn).second) stack.push_back(fn);
+    if (auto* fn = r.impl()->grad_fn.get(); fn && pending.insert(fn).second) stack.push_back(fn);
     if (!r.impl()->grad_fn && r.impl()->hooks) ++leaf_deps[r.impl().get()];
   }
   while (!stack.empty()) {
@@ -107,8 +173,8 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
         if (auto leaf = e.leaf.lock(); leaf && leaf->hooks) ++leaf_deps[leaf.get()];
         continue;
       }
-      auto [it, fresh] = pending.try_emplace(e.fn.get());
-      ++it->second.deps;
+      auto [state, fresh] = pending.insert(e.fn.get());
+      ++state->deps;
       if (fresh) stack.push_back(e.fn.get());
     }
   }
@@ -145,9 +211,7 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
   for (std::size_t i = 0; i < roots.size(); ++i) {
     const auto& impl = roots[i].impl();
     if (impl->grad_fn) {
-      auto& buf = pending[impl->grad_fn.get()].grads;
-      buf.resize(impl->grad_fn->num_outputs());
-      add_into(buf[impl->output_nr], root_grads[i]);
+      add_into(pending.find(impl->grad_fn.get()).grad(impl->output_nr), root_grads[i]);
     } else {
       deliver_to_leaf(impl, root_grads[i]);
     }
@@ -157,18 +221,16 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
   std::vector<Node*> ready;
   for (const auto& r : roots)
     if (auto* fn = r.impl()->grad_fn.get()) {
-      if (int& deps = pending[fn].deps; deps == 0) {
+      if (int& deps = pending.find(fn).deps; deps == 0) {
         deps = -1;  // queued once even if several roots share it
         ready.push_back(fn);
       }
     }
+  tensor_list gys;  // reused: one allocation per backward, not per node
   while (!ready.empty()) {
     Node* node = ready.back();
     ready.pop_back();
-    const auto here = pending.find(node);
-    tensor_list gys = std::move(here->second.grads);
-    pending.erase(here);
-    gys.resize(node->num_outputs());
+    pending.find(node).take_grads(gys, node->num_outputs());
     for (std::size_t k = 0; k < gys.size(); ++k) {
       const auto* hooks = node->hooks(static_cast<std::uint32_t>(k));
       if (hooks && gys[k].defined()) gys[k] = hooks->run(std::move(gys[k]));
@@ -193,9 +255,8 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
       const auto& e = edges[i];
       if (gxs[i].defined() && e.valid()) check_gradient(*node, i, gxs[i]);
       if (e.fn) {
-        Pending& next = pending.find(e.fn.get())->second;  // counted in step 1
-        next.grads.resize(e.fn->num_outputs());
-        add_into(next.grads[e.output_nr], gxs[i]);
+        NodeState& next = pending.find(e.fn.get());  // counted in step 1
+        add_into(next.grad(e.output_nr), gxs[i]);
         if (--next.deps == 0) ready.push_back(e.fn.get());
       } else if (auto leaf = e.leaf.lock()) {
         deliver_to_leaf(leaf, std::move(gxs[i]));

@@ -57,7 +57,9 @@ class Shape {
     assign(sizes.begin(), sizes.end());
     return *this;
   }
-  ~Shape() { release(); }
+  ~Shape() {
+    if (on_heap()) delete[] data_;
+  }
 
   /// A std::vector with the same sizes (libtorch's IntArrayRef::vec()); also implicit.
   std::vector<std::int64_t> vec() const { return std::vector<std::int64_t>(begin(), end()); }
