@@ -1,6 +1,7 @@
 // Nodes, saved tensors, grad and anomaly modes, and record(): how the graph is built.
 #include <xgrad/detail/format.h>
 #include <cctype>
+#include <stdexcept>
 
 #include "autograd/graph.h"
 #include "tensor/checked.h"
@@ -46,6 +47,12 @@ Node::~Node() {
     stack.pop_back();
     detach_inputs(*n);
   }
+}
+
+const TensorMeta& Node::meta(std::size_t k) const {
+  if (k >= metas_.size())
+    throw std::out_of_range(name_ + ": no input or output metadata at " + std::to_string(k));
+  return metas_[k];
 }
 
 void Node::save_for_backward(const tensor_list& tensors) {
@@ -112,10 +119,12 @@ void check_forward_anomaly(const char* op, TensorRefs inputs, const tensor_list&
            t_backward_node ? " in the backward of " + t_backward_node->name() : std::string());
 }
 
-void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_list& outputs, TensorRefs extra_saved) {
+void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, Tensor* outputs, std::size_t num_outputs,
+            TensorRefs extra_saved) {
   auto& edges = GraphAccess::edges(*node);
-  edges.assign(inputs.size(), Edge{});
-  std::vector<TensorMeta> metas(inputs.size() + outputs.size());  // inputs, then outputs
+  edges.assign_default(inputs.size());
+  auto& metas = GraphAccess::metas(*node);
+  metas.assign_default(inputs.size() + num_outputs);  // inputs, then outputs
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const auto& x = inputs[i];
     if (!x.defined()) continue;
@@ -127,8 +136,7 @@ void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_list& o
     else
       edges[i] = Edge{nullptr, 0, impl};  // weak: the graph must not own a leaf (see autograd.h)
   }
-  for (std::size_t k = 0; k < outputs.size(); ++k) metas[inputs.size() + k] = {outputs[k].shape(), outputs[k].dtype()};
-  GraphAccess::set_meta(*node, std::move(metas));
+  for (std::size_t k = 0; k < num_outputs; ++k) metas[inputs.size() + k] = {outputs[k].shape(), outputs[k].dtype()};
 
   // Outputs are saved without their autograd state: the node must not own itself.
   auto& saved = GraphAccess::saved(*node);
@@ -137,7 +145,7 @@ void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_list& o
   const auto save = [&](const Tensor& t) {
     SavedTensor s;
     s.version = t.impl()->storage->version;
-    for (std::size_t k = 0; k < outputs.size() && !s.is_output; ++k)
+    for (std::size_t k = 0; k < num_outputs && !s.is_output; ++k)
       if (outputs[k].is_same(t)) {
         s.is_output = true;
         s.output_nr = static_cast<std::uint32_t>(k);
@@ -152,7 +160,7 @@ void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_list& o
   };
   for (const auto& t : pending) save(t);
   for (const auto& t : extra_saved) save(t);
-  for (std::size_t k = 0; k < outputs.size(); ++k) {
+  for (std::size_t k = 0; k < num_outputs; ++k) {
     auto& impl = outputs[k].impl();
     if (impl->grad_fn || impl->requires_grad)  // an output must be a fresh tensor
       outputs[k] = detail::alias(outputs[k], outputs[k].shape());
@@ -214,11 +222,10 @@ Tensor record(const char* op, TensorRefs inputs, Tensor output, TensorRefs saved
     if (t_anomaly_enabled) check_forward_anomaly(op, inputs, {output});
     return output;
   }
-  tensor_list outputs{std::move(output)};
-  check_forward_anomaly(op, inputs, outputs);
+  if (t_anomaly_enabled) check_forward_anomaly(op, inputs, {output});
   auto node = std::allocate_shared<UnaryLambdaNode>(detail::PoolAllocator<UnaryLambdaNode>(), op, std::move(backward));
-  attach(node, inputs, outputs, saved);
-  return std::move(outputs[0]);
+  attach(node, inputs, &output, 1, saved);
+  return output;
 }
 
 tensor_list apply_function(const std::shared_ptr<Function>& fn, const tensor_list& inputs) {

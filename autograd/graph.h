@@ -55,7 +55,11 @@ bool should_record(TensorRefs inputs);
 
 /// Wires an already constructed node: edges to `inputs`, metadata, saved tensors (the
 /// node's pending list, then `saved`) and grad_fn of `outputs`. Also used by xg::apply.
-void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_list& outputs, TensorRefs saved = {});
+void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, Tensor* outputs, std::size_t num_outputs,
+            TensorRefs saved = {});
+inline void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_list& outputs, TensorRefs saved = {}) {
+  attach(node, inputs, outputs.data(), outputs.size(), saved);
+}
 
 /// Throws if anomaly mode is on and an output holds NaN/Inf while the inputs did not.
 void check_forward_anomaly(const char* op, TensorRefs inputs, const tensor_list& outputs);
@@ -85,12 +89,12 @@ class BackwardScope {
 
 /// The engine's and record()'s access to Node internals.
 struct GraphAccess {
-  static std::vector<Edge>& edges(Node& n) { return n.edges_; }
+  static edge_list& edges(Node& n) { return n.edges_; }
   static bool released(const Node& n) { return n.released_; }
   /// The inputs' metadata (one per edge, which must be set first), then the outputs'.
-  static void set_meta(Node& n, std::vector<TensorMeta> metas) { n.metas_ = std::move(metas); }
+  static detail::SmallVector<TensorMeta, 3>& metas(Node& n) { return n.metas_; }
   static tensor_list take_pending(Node& n) { return std::move(n.pending_saved_); }
-  static std::vector<SavedTensor>& saved(Node& n) { return n.saved_; }
+  static detail::SmallVector<SavedTensor, 2>& saved(Node& n) { return n.saved_; }
 };
 
 }  // namespace xg::autograd

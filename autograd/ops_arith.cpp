@@ -51,8 +51,9 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   detail::CallScope call("mul");
   return record("mul", {a, b}, kernel::binary(Binary::Mul, a, b, "mul"), {a, b}, [](Node& n, const Tensor& gy) {
-    const auto s = n.saved();  // d(ab)/da = b, d(ab)/db = a
-    return tensor_list{input_grad(n, 0, [&] { return gy * s[1]; }), input_grad(n, 1, [&] { return gy * s[0]; })};
+    // d(ab)/da = b, d(ab)/db = a; each saved tensor read only where its gradient is needed
+    return tensor_list{input_grad(n, 0, [&] { return gy * n.saved(1); }),
+                       input_grad(n, 1, [&] { return gy * n.saved(0); })};
   });
 }
 

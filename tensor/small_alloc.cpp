@@ -1,4 +1,4 @@
-// The per-thread block pool of small_alloc.h: 16 size classes of 32 bytes, each a singly
+// The per-thread block pool of small_alloc.h: 32 size classes of 32 bytes, each a singly
 // linked free list through the blocks themselves, at most 4096 blocks per class.
 #include "tensor/small_alloc.h"
 
@@ -8,7 +8,7 @@ namespace xg::detail {
 
 namespace {
 
-constexpr std::size_t kGranule = 32, kClasses = 16, kMaxPerClass = 4096;
+constexpr std::size_t kGranule = 32, kClasses = 32, kMaxPerClass = 4096;
 
 // Under AddressSanitizer every block goes back to operator delete, so a use after free is
 // caught (as the buffer cache does).

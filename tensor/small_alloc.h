@@ -11,7 +11,7 @@
 
 namespace xg::detail {
 
-/// A block of at least `bytes` from this thread's pool (::operator new above 512 bytes).
+/// A block of at least `bytes` from this thread's pool (::operator new above 1 KiB).
 void* small_alloc(std::size_t bytes);
 /// Returns a block from small_alloc of the same `bytes`.
 void small_free(void* p, std::size_t bytes) noexcept;

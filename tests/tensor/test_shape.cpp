@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <vector>
 
+#include <xgrad/detail/small_vector.h>
 #include <xgrad/xgrad.h>
 
 namespace {
@@ -79,6 +81,32 @@ TEST(Shape, ConvertsToAndFromStdVectorAndOrders) {
   EXPECT_FALSE((xg::Shape{2}) < (xg::Shape{1, 9}));
   std::map<xg::Shape, int> seen{{{2, 3}, 1}, {{2}, 2}};  // usable as an ordered key
   EXPECT_EQ(seen.begin()->second, 2);
+}
+
+// The vector behind a graph node's edges, metadata and saved tensors: elements that own
+// something must be moved, never copied or leaked, inline and on the heap.
+TEST(SmallVector, GrowsMovesAndDestroysOwningElements) {
+  auto token = std::make_shared<int>(7);
+  {
+    xg::detail::SmallVector<std::shared_ptr<int>, 2> v;
+    for (int i = 0; i < 9; ++i) {
+      v.push_back(token);
+      ASSERT_EQ(token.use_count(), i + 2) << "after " << i + 1 << " elements";
+    }
+    auto moved = std::move(v);  // a heap buffer changes hands
+    EXPECT_EQ(moved.size(), 9u);
+    EXPECT_TRUE(v.empty());  // NOLINT: moved-from is empty
+    EXPECT_EQ(token.use_count(), 10);
+    xg::detail::SmallVector<std::shared_ptr<int>, 2> small;
+    small.emplace_back(token);
+    auto moved_small = std::move(small);  // inline elements move one by one
+    EXPECT_EQ(token.use_count(), 11);
+    EXPECT_EQ(*moved_small[0], 7);
+    moved.assign_default(3);
+    EXPECT_EQ(token.use_count(), 2);
+    EXPECT_EQ(moved[2], nullptr);
+  }
+  EXPECT_EQ(token.use_count(), 1);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include <xgrad/detail/small_vector.h>
 #include <xgrad/tensor.h>
 
 namespace xg {
@@ -68,6 +69,10 @@ struct HookList {
   Tensor run(Tensor grad) const;
 };
 
+/// A node's edges, one per input (libtorch's name; a vector keeping two inline here, so a
+/// recorded operation costs no heap block for them: range-for, size(), [] as a std::vector).
+using edge_list = detail::SmallVector<Edge, 2>;
+
 /// A recorded operation: its edges to the inputs and its backward rule.
 class Node : public std::enable_shared_from_this<Node> {
  public:
@@ -85,10 +90,11 @@ class Node : public std::enable_shared_from_this<Node> {
   void set_name(std::string name) { name_ = std::move(name); }
   std::size_t num_inputs() const { return edges_.size(); }
   std::size_t num_outputs() const { return metas_.size() - edges_.size(); }
-  const std::vector<Edge>& next_edges() const { return edges_; }
-  const TensorMeta& input_meta(std::size_t i) const { return metas_.at(i < num_inputs() ? i : metas_.size()); }
+  const edge_list& next_edges() const { return edges_; }
+  /// Shape and dtype of input / output i (std::out_of_range past the last).
+  const TensorMeta& input_meta(std::size_t i) const { return meta(i < num_inputs() ? i : metas_.size()); }
   const TensorMeta& output_meta(std::size_t i) const {
-    return metas_.at(i < num_outputs() ? num_inputs() + i : metas_.size());
+    return meta(i < num_outputs() ? num_inputs() + i : metas_.size());
   }
   /// Whether input i needs a gradient (backward may skip the others and return undefined).
   bool needs_input_grad(std::size_t i) const { return i < edges_.size() && edges_[i].valid(); }
@@ -108,10 +114,13 @@ class Node : public std::enable_shared_from_this<Node> {
 
  private:
   friend struct GraphAccess;
+  const TensorMeta& meta(std::size_t k) const;
   std::string name_;
-  std::vector<Edge> edges_;
-  std::vector<TensorMeta> metas_;  // the inputs' (one per edge), then the outputs': one block
-  std::vector<SavedTensor> saved_;
+  // Inline for the common operation (two inputs, one output, two saved tensors): no heap
+  // block per recorded operation for them.
+  edge_list edges_;
+  detail::SmallVector<TensorMeta, 3> metas_;  // the inputs' (one per edge), then the outputs'
+  detail::SmallVector<SavedTensor, 2> saved_;
   tensor_list pending_saved_;  // saved before the node was attached to its outputs
   std::vector<std::pair<std::uint32_t, std::shared_ptr<HookList>>> hooks_;  // by output number
   bool released_ = false;
