@@ -1,7 +1,10 @@
 // Nodes, saved tensors, grad and anomaly modes, and record(): how the graph is built.
 #include <xgrad/detail/format.h>
 #include <cctype>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "autograd/graph.h"
 #include "tensor/checked.h"
@@ -28,7 +31,7 @@ DetectAnomalyGuard::~DetectAnomalyGuard() { t_anomaly_enabled = previous_; }
 
 namespace autograd {
 
-Node::Node(std::string name) : name_(std::move(name)) {}
+Node::Node(std::string name) : own_name_(std::move(name)) {}
 
 Node::~Node() {
   // Free the chain behind this node iteratively: a recursive release of a 100,000-node
@@ -51,7 +54,7 @@ Node::~Node() {
 
 const TensorMeta& Node::meta(std::size_t k) const {
   if (k >= metas_.size())
-    throw std::out_of_range(name_ + ": no input or output metadata at " + std::to_string(k));
+    throw std::out_of_range(*name_ + ": no input or output metadata at " + std::to_string(k));
   return metas_[k];
 }
 
@@ -69,10 +72,10 @@ void check_not_released(const Node& n, bool released) {
 
 Tensor Node::saved(std::size_t i) const {
   check_not_released(*this, released_);
-  if (i >= saved_.size()) fail(name_, ": saved tensor ", i, " requested, but ", saved_.size(), " were saved");
+  if (i >= saved_.size()) fail(*name_, ": saved tensor ", i, " requested, but ", saved_.size(), " were saved");
   const SavedTensor& s = saved_[i];
   if (s.data.impl()->storage->version != s.version)
-    fail(name_, ": a tensor of shape ", detail::shape_str(s.data.shape()), " saved for backward (", s.is_output ? "output" : "input",
+    fail(*name_, ": a tensor of shape ", detail::shape_str(s.data.shape()), " saved for backward (", s.is_output ? "output" : "input",
          " ", i, ") was modified by an in-place operation: its version is ", s.data.impl()->storage->version,
          ", expected ", s.version, ". Use an out-of-place operation, or clone() it first.");
   if (auto leaf = s.leaf.lock()) return Tensor(std::move(leaf));  // so higher-order gradients reach it
@@ -173,7 +176,7 @@ void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, Tensor* output
 namespace {
 
 // "log_softmax" -> "LogSoftmaxBackward"
-std::string node_name(const char* op) {
+std::string make_node_name(const char* op) {
   std::string s;
   bool upper = true;
   for (const char* p = op; *p; ++p) {
@@ -185,6 +188,27 @@ std::string node_name(const char* op) {
     upper = false;
   }
   return s + "Backward";
+}
+
+// The node name of `op`, made once per operation name and kept for the program's life
+// (a bounded set: the library's operations). Recording looks it up in a per-thread cache
+// keyed by the literal's address, so the usual cost is a compare; a miss takes a lock.
+Node::StaticName node_name(const char* op) {
+  struct Entry {
+    const char* op = nullptr;
+    const std::string* name = nullptr;
+  };
+  thread_local Entry cache[64];
+  Entry& e = cache[(reinterpret_cast<std::uintptr_t>(op) >> 3) % 64];
+  if (e.op != op) {
+    static std::mutex mutex;
+    static auto* names = new std::unordered_map<std::string, std::unique_ptr<const std::string>>();  // never freed
+    const std::lock_guard<std::mutex> lock(mutex);
+    auto& name = (*names)[op];
+    if (!name) name = std::make_unique<const std::string>(make_node_name(op));
+    e = Entry{op, name.get()};
+  }
+  return Node::StaticName{e.name};
 }
 
 class LambdaNode final : public Node {

@@ -45,7 +45,8 @@ using BackwardFn = std::function<tensor_list(Node& node, const tensor_list& grad
 using UnaryBackwardFn = std::function<tensor_list(Node& node, const Tensor& grad_output)>;
 
 /// Records `op` (e.g. "mul", node "MulBackward") producing `outputs` from `inputs`, with the
-/// tensors in `saved` kept for backward. Returns the outputs, now carrying grad_fn.
+/// tensors in `saved` kept for backward. Returns the outputs, now carrying grad_fn. `op` is
+/// a string literal: its node name is looked up by address.
 tensor_list record(const char* op, TensorRefs inputs, tensor_list outputs, TensorRefs saved, BackwardFn backward);
 /// The single-output form.
 Tensor record(const char* op, TensorRefs inputs, Tensor output, TensorRefs saved, UnaryBackwardFn backward);

@@ -32,28 +32,41 @@ class BufferCache {
     release();
   }
   void* take(std::size_t size) {
-    auto it = free_.find(size);
-    if (it == free_.end() || it->second.empty()) return nullptr;
-    void* p = it->second.back();
-    it->second.pop_back();
+    std::vector<void*>* list = find(size);
+    if (!list || list->empty()) return nullptr;
+    void* p = list->back();
+    list->pop_back();
     cached_ -= size;
     return p;
   }
   bool give(void* p, std::size_t size) {
     if (cached_ + size > kLimit) return false;
-    free_[size].push_back(p);
+    (size <= kSmall ? small_[size / 64 - 1] : free_[size]).push_back(p);
     cached_ += size;
     return true;
   }
   void release() {
     for (auto& [size, ptrs] : free_)
       for (void* p : ptrs) std::free(p);
+    for (auto& ptrs : small_) {
+      for (void* p : ptrs) std::free(p);
+      ptrs.clear();
+    }
     free_.clear();
     cached_ = 0;
   }
   static bool alive() { return alive_; }
 
  private:
+  // Sizes up to kSmall (the buffers of small operations, one per recorded operation and
+  // gradient) by direct index: no hash lookup on the per-operation path.
+  static constexpr std::size_t kSmall = 4096;
+  std::vector<void*>* find(std::size_t size) {
+    if (size <= kSmall) return &small_[size / 64 - 1];
+    auto it = free_.find(size);
+    return it == free_.end() ? nullptr : &it->second;
+  }
+  std::vector<void*> small_[kSmall / 64];
   std::unordered_map<std::size_t, std::vector<void*>> free_;
   std::size_t cached_ = 0;
   static thread_local bool alive_;  // false once this thread's cache is destroyed

@@ -51,6 +51,9 @@ struct ParameterHome {
 };
 
 struct TensorImpl {
+  // User-provided, so that allocate_shared<TensorImpl>() runs the member initialisers
+  // without first zeroing the whole object (a memset per tensor).
+  TensorImpl() {}  // NOLINT(modernize-use-equals-default)
   std::shared_ptr<Storage> storage;
   Shape shape;
   std::int64_t numel = 0;

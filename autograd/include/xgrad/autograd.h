@@ -86,8 +86,11 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual tensor_list backward(const tensor_list& grad_outputs) = 0;
 
   /// "MulBackward", ...
-  const std::string& name() const { return name_; }
-  void set_name(std::string name) { name_ = std::move(name); }
+  const std::string& name() const { return *name_; }
+  void set_name(std::string name) {
+    own_name_ = std::move(name);
+    name_ = &own_name_;
+  }
   std::size_t num_inputs() const { return edges_.size(); }
   std::size_t num_outputs() const { return metas_.size() - edges_.size(); }
   const edge_list& next_edges() const { return edges_; }
@@ -112,10 +115,20 @@ class Node : public std::enable_shared_from_this<Node> {
   HookList& hooks_for(std::uint32_t output_nr);
   const HookList* hooks(std::uint32_t output_nr) const;
 
+  /// A name that outlives every node (the library's operations: names made once per
+  /// operation and kept, so recording builds no string).
+  struct StaticName {
+    const std::string* name;
+  };
+
+ protected:
+  explicit Node(StaticName name) : name_(name.name) {}
+
  private:
   friend struct GraphAccess;
   const TensorMeta& meta(std::size_t k) const;
-  std::string name_;
+  std::string own_name_;                 // a name given to the constructor or set_name
+  const std::string* name_ = &own_name_;  // own_name_ or a StaticName
   // Inline for the common operation (two inputs, one output, two saved tensors): no heap
   // block per recorded operation for them.
   edge_list edges_;
