@@ -130,13 +130,20 @@ namespace detail {
 
 Tensor make_tensor(const Shape& shape, Dtype dtype, Device device) {
   auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
+  // The sizes' product and byte count, overflow-checked inline: the checked helpers (and
+  // their messages) only when it fails. Every tensor passes here.
+  const std::size_t itemsize = dtype_size(dtype);
+  std::int64_t count = 1, bytes = 0;
+  bool ok = true;
+  for (const std::int64_t d : shape) ok &= d >= 0 && !__builtin_mul_overflow(count, d, &count);
+  ok = ok && !__builtin_mul_overflow(count, static_cast<std::int64_t>(itemsize), &bytes);
   const char* op = call_or("tensor");
-  const std::size_t nbytes = checked_nbytes(shape, dtype_size(dtype), op);
+  const std::size_t nbytes = ok ? static_cast<std::size_t>(bytes) : checked_nbytes(shape, itemsize, op);
   // The message is built only for a refusal: formatting it for every tensor cost more than
   // the rest of a small operation (bench/ops OpOverhead).
   if (nbytes > allocation_limit())
     check_allocation(nbytes, op, detail::cat("a ", shape_str(shape), " ", dtype_name(dtype), " tensor"));
-  impl->numel = static_cast<std::int64_t>(nbytes / dtype_size(dtype));
+  impl->numel = static_cast<std::int64_t>(nbytes / itemsize);
   impl->storage = device.is_cpu() ? std::allocate_shared<Storage>(PoolAllocator<Storage>(), nbytes)
                                   : std::allocate_shared<Storage>(PoolAllocator<Storage>(), nbytes, device);
   impl->shape = shape;

@@ -294,3 +294,31 @@ TEST(Engine, SavedLeavesStillCarryHigherOrderGradients) {
   z.backward();
   EXPECT_TRUE(values_near(x.grad(), {std::sin(0.5)}, 1e-12));
 }
+
+// A node's edges and metadata (kept inline for two inputs, on the heap beyond): each edge
+// leads to its input's node, or to nothing for a leaf, in the inputs' order.
+TEST(Engine, NextEdgesAndMetadataFollowTheInputsInOrder) {
+  auto a = xg::randn({2, 3}).requires_grad_();
+  auto b = xg::randn({2, 3}).requires_grad_();
+  const auto ab = a * b, b2 = b * 2.0, k = xg::ones({1, 3});
+  const auto y = xg::cat({ab, a, b2, k, ab}, 0);
+  const auto fn = y.grad_fn();
+  ASSERT_EQ(fn->name(), "ConcatBackward");
+  const auto& edges = fn->next_edges();
+  ASSERT_EQ(edges.size(), 5u);
+  EXPECT_EQ(edges[0].fn, ab.grad_fn());
+  EXPECT_EQ(edges[1].fn, nullptr);  // a leaf: reached weakly
+  EXPECT_FALSE(edges[1].leaf.expired());
+  EXPECT_EQ(edges[2].fn, b2.grad_fn());
+  EXPECT_FALSE(edges[3].valid());  // k needs no gradient
+  EXPECT_EQ(edges[4].fn, ab.grad_fn());
+  std::size_t n = 0;
+  for (const auto& e : edges) n += e.valid();
+  EXPECT_EQ(n, 4u);
+  EXPECT_EQ(fn->input_meta(3).shape, (xg::Shape{1, 3}));
+  EXPECT_EQ(fn->output_meta(0).shape, (xg::Shape{9, 3}));
+  EXPECT_THROW(fn->output_meta(1), std::out_of_range);
+  y.sum().backward();
+  EXPECT_LT(xg::test::max_abs_diff(a.grad(), b * 2.0 + 1.0), 1e-6);  // ab twice, a once
+  EXPECT_LT(xg::test::max_abs_diff(b.grad(), a * 2.0 + 2.0), 1e-6);
+}

@@ -61,6 +61,8 @@ TEST(LibtorchRows, Tensors) {
     // row: `x.sizes()`, `x.size(0)`, `x.dim()`, `x.numel()`
     EXPECT_EQ(x.sizes(), (xg::Shape{2, 3}));
     EXPECT_EQ(x.size(0) + x.dim() + x.numel(), 2 + 2 + 6);
+    const std::vector<std::int64_t> v = x.sizes();
+    EXPECT_EQ(x.sizes().vec(), v);
   }
   {
     // row: `x.item<float>()`
