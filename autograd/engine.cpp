@@ -25,9 +25,9 @@ struct Target {  // what xg::grad captures
   tensor_list grads;
 };
 
-void add_into(Tensor& slot, const Tensor& g) {
+void add_into(Tensor& slot, Tensor g) {
   if (!g.defined()) return;
-  slot = slot.defined() ? slot + g : g;
+  slot = slot.defined() ? slot + g : std::move(g);
 }
 
 void accumulate_leaf(detail::TensorImpl& leaf, Tensor g, bool create_graph) {
@@ -39,7 +39,7 @@ void accumulate_leaf(detail::TensorImpl& leaf, Tensor g, bool create_graph) {
       leaf.grad = g.impl();
     else
       leaf.grad = (owned && !g.requires_grad() ? g : kernel::copy(g)).impl();
-  } else if (create_graph || Tensor(leaf.grad).requires_grad()) {
+  } else if (create_graph || leaf.grad->requires_grad) {
     leaf.grad = (Tensor(leaf.grad) + g).impl();
   } else {
     Tensor acc(leaf.grad);
@@ -191,7 +191,7 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
   auto deliver_to_leaf = [&](const std::shared_ptr<detail::TensorImpl>& leaf, Tensor g) {
     if (leaf->hooks) {  // wait for the last contribution, then let the hooks see the sum
       auto& buf = leaf_buffers[leaf.get()];
-      add_into(buf, g);
+      add_into(buf, std::move(g));
       if (--leaf_deps[leaf.get()] > 0) return;
       g = buf.defined() ? leaf->hooks->run(std::move(buf)) : Tensor();
       leaf_buffers.erase(leaf.get());
@@ -199,9 +199,9 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
     if (!g.defined()) return;
     if (target) {
       auto it = target->at_leaf.find(leaf.get());
-      if (it != target->at_leaf.end()) add_into(target->grads[it->second], g);
+      if (it != target->at_leaf.end()) add_into(target->grads[it->second], std::move(g));
     } else {
-      accumulate_leaf(*leaf, g, create_graph);
+      accumulate_leaf(*leaf, std::move(g), create_graph);  // moved: kept without a copy when nobody else holds it
       if (leaf->hooks && !leaf->hooks->post_accumulate.empty()) {
         const Tensor param(leaf);
         for (const auto& [id, hook] : std::vector(leaf->hooks->post_accumulate)) hook(param);
@@ -256,7 +256,7 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
       if (gxs[i].defined() && e.valid()) check_gradient(*node, i, gxs[i]);
       if (e.fn) {
         NodeState& next = pending.find(e.fn.get());  // counted in step 1
-        add_into(next.grad(e.output_nr), gxs[i]);
+        add_into(next.grad(e.output_nr), std::move(gxs[i]));
         if (--next.deps == 0) ready.push_back(e.fn.get());
       } else if (auto leaf = e.leaf.lock()) {
         deliver_to_leaf(leaf, std::move(gxs[i]));

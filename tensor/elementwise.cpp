@@ -99,7 +99,13 @@ void with_binary_op(Binary kind, Run run) {
   }
 }
 
-Tensor as_dtype(const Tensor& x, Dtype dtype) { return x.dtype() == dtype ? x : cast(x, dtype); }
+// x itself when it has `dtype`, else its conversion, kept in `holder`: no handle copy (two
+// atomic reference-count updates) for the usual operand that needs none.
+const Tensor& as_dtype(const Tensor& x, Dtype dtype, Tensor& holder) {
+  if (x.dtype() == dtype) return x;
+  holder = cast(x, dtype);
+  return holder;
+}
 
 // The device rule for dst (op)= src: src may be a CPU scalar beside a GPU dst, never the
 // other way round (the result is written where dst lives). True when dst is on a GPU.
@@ -122,7 +128,8 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
   const Device device = detail::compute_device({{"a", a}, {"b", b}}, op);
   Dtype dt = promote(a.dtype(), b.dtype());
   if (kind == Binary::Div && dt == kInt64) dt = kFloat32;  // as PyTorch's true division
-  const Tensor ca = as_dtype(a, dt), cb = as_dtype(b, dt);
+  Tensor converted[2];
+  const Tensor &ca = as_dtype(a, dt, converted[0]), &cb = as_dtype(b, dt, converted[1]);
   if (!device.is_cpu()) {
     Tensor out = make_tensor(a.shape() == b.shape() ? a.shape() : detail::broadcast_shapes(a.shape(), b.shape(), op), dt, device);
     detail::gpu::binary(kind, out, ca, cb);
@@ -169,11 +176,15 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
 }
 
 void binary_inplace(Binary kind, Tensor& dst, const Tensor& src, const char* op) {
-  const Shape shape = detail::broadcast_shapes(dst.shape(), src.shape(), op);
-  if (shape != dst.shape())
-    fail(op, ": cannot write a result of shape ", detail::shape_str(shape), " into a tensor of shape ",
-         detail::shape_str(dst.shape()));
-  const Tensor cs = as_dtype(src, dst.dtype());
+  const Shape& shape = dst.shape();  // the result's shape, which must be dst's
+  if (src.shape() != shape) {
+    const Shape result = detail::broadcast_shapes(shape, src.shape(), op);
+    if (result != shape)
+      fail(op, ": cannot write a result of shape ", detail::shape_str(result), " into a tensor of shape ",
+           detail::shape_str(shape));
+  }
+  Tensor converted;
+  const Tensor& cs = as_dtype(src, dst.dtype(), converted);
   if (in_place_on_gpu(dst, src, op)) {
     detail::gpu::binary(kind, dst, dst, cs);  // each element read, then written, by one thread
     ++dst.impl()->storage->version;
@@ -344,7 +355,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   const Shape shape = detail::broadcast_shapes(detail::broadcast_shapes(a.shape(), b.shape(), "where"),
                                                cond.shape(), "where");
   const Device device = detail::compute_device({{"condition", cond}, {"input", a}, {"other", b}}, "where");
-  const Tensor cc = as_dtype(cond, dt), ca = as_dtype(a, dt), cb = as_dtype(b, dt);
+  Tensor converted[3];
+  const Tensor &cc = as_dtype(cond, dt, converted[0]), &ca = as_dtype(a, dt, converted[1]),
+               &cb = as_dtype(b, dt, converted[2]);
   Tensor out = make_tensor(shape, dt, device);
   if (!device.is_cpu()) return detail::gpu::where(out, cc, ca, cb), out;
   dispatch(dt, [&](auto tag) {
