@@ -4,13 +4,12 @@
 // to the device's stream with a fixed workspace, so results are deterministic and the calls
 // can later be captured into a CUDA graph. Default math (no TF32; xg::cuda::set_allow_tf32
 // comes with issue 21).
-#include <cublas_v2.h>
-
 #include <mutex>
 #include <vector>
 
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/cublas_library.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/launch.h"
 #include "tensor/cuda/runtime.h"
@@ -23,7 +22,8 @@ namespace {
 constexpr std::size_t kWorkspaceBytes = std::size_t{32} << 20;  // NVIDIA's advice for Hopper
 
 void check_blas(cublasStatus_t status, const char* op) {
-  if (status != CUBLAS_STATUS_SUCCESS) fail(op, ": cuBLAS error ", cublasGetStatusName(status), ": ", cublasGetStatusString(status));
+  if (status != CUBLAS_STATUS_SUCCESS)
+    fail(op, ": cuBLAS error ", cublas(op).status_name(status), ": ", cublas(op).status_string(status));
 }
 
 // Kept for the thread's life and never destroyed: destroying a handle at exit, after the
@@ -34,10 +34,11 @@ cublasHandle_t handle(int index, const char* op) {
   cublasHandle_t& h = handles[static_cast<std::size_t>(index)];
   check(cudaSetDevice(index), op);
   if (!h) {
-    check_blas(cublasCreate(&h), op);
-    check_blas(cublasSetStream(h, stream(index)), op);
-    check_blas(cublasSetWorkspace(h, allocate(kWorkspaceBytes, index, op), kWorkspaceBytes), op);
-    check_blas(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH), op);
+    const CublasApi& api = cublas(op);
+    check_blas(api.create(&h), op);
+    check_blas(api.set_stream(h, stream(index)), op);
+    check_blas(api.set_workspace(h, allocate(kWorkspaceBytes, index, op), kWorkspaceBytes), op);
+    check_blas(api.set_math_mode(h, CUBLAS_DEFAULT_MATH), op);
   }
   return h;
 }
@@ -54,10 +55,11 @@ void gemm_rows(cublasHandle_t h, bool trans_a, bool trans_b, std::int64_t m, std
     return static_cast<int>(v);
   };
   const int M = i32(m), N = i32(n), K = i32(k), LDA = i32(lda), LDB = i32(ldb), LDC = i32(ldc), B = i32(batch);
+  const CublasApi& api = cublas(op);  // opened by handle() already: one atomic load
   if constexpr (std::is_same_v<T, float>)
-    check_blas(cublasSgemmStridedBatched(h, tb, ta, N, M, K, &alpha, b, LDB, sb, a, LDA, sa, &beta, c, LDC, sc, B), op);
+    check_blas(api.sgemm_strided_batched(h, tb, ta, N, M, K, &alpha, b, LDB, sb, a, LDA, sa, &beta, c, LDC, sc, B), op);
   else
-    check_blas(cublasDgemmStridedBatched(h, tb, ta, N, M, K, &alpha, b, LDB, sb, a, LDA, sa, &beta, c, LDC, sc, B), op);
+    check_blas(api.dgemm_strided_batched(h, tb, ta, N, M, K, &alpha, b, LDB, sb, a, LDA, sa, &beta, c, LDC, sc, B), op);
   launched(op);
 }
 
