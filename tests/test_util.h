@@ -46,6 +46,15 @@ inline long resident_kib() {
   return -1;
 }
 
+/// Whether a shared library whose path contains `name` is mapped into this process.
+inline bool library_mapped(const std::string& name) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find(name) != std::string::npos) return true;
+  return false;
+}
+
 /// A float64 tensor requiring grad, from values and shape.
 inline Tensor param(const std::vector<double>& values, const Shape& shape) {
   return tensor(values, shape, kFloat64).requires_grad_();

@@ -1,31 +1,19 @@
 // The CUDA libraries a CUDA build opens on demand (tensor/cuda/cublas_library.h). These run
 // without a GPU: opening cuBLAS and finding its functions needs only the toolkit, which a
 // CUDA build's machine has (CI's does).
-#include <gtest/gtest.h>
-
-#include <fstream>
-#include <string>
-
-#include <xgrad/xgrad.h>
-
 #include "tensor/cuda/cublas_library.h"
+#include "test_util.h"
 
 namespace {
 
-bool mapped(const std::string& library) {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line))
-    if (line.find(library) != std::string::npos) return true;
-  return false;
-}
+using xg::test::library_mapped;
 
 TEST(CudaLibraries, CublasOpensOnFirstUseWithEveryFunction) {
   if (xg::detail::gpu::cublas_loaded()) GTEST_SKIP() << "an earlier test in this process opened it";
-  EXPECT_FALSE(mapped("libcublas"));
+  EXPECT_FALSE(library_mapped("libcublas"));
   const auto& api = xg::detail::gpu::cublas("test");
   EXPECT_TRUE(xg::detail::gpu::cublas_loaded());
-  EXPECT_TRUE(mapped("libcublas"));
+  EXPECT_TRUE(library_mapped("libcublas"));
   EXPECT_NE(api.create, nullptr);
   EXPECT_NE(api.set_stream, nullptr);
   EXPECT_NE(api.set_workspace, nullptr);

@@ -1,7 +1,6 @@
 // Devices and TensorOptions (libtorch's names and meanings), in every build: what works on the
 // CPU, and the errors a device this process cannot use gives. Tests that need a GPU live with
 // the CUDA backend and skip without one.
-#include <fstream>
 #include <sstream>
 
 #include "test_util.h"
@@ -163,23 +162,13 @@ TEST(SyncDebug, ImplicitWaitsWarnOrFailAndDocumentedOnesPass) {
   EXPECT_EQ(xg::cuda::host_wait_count(), before + 10);  // every wait counted, refused or not
 }
 
-namespace {
-bool mapped(const std::string& library) {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line))
-    if (line.find(library) != std::string::npos) return true;
-  return false;
-}
-}  // namespace
-
 // A CUDA build opens cuBLAS on the first product on a GPU, never for CPU work: linked, it
 // made every program 150 MB larger in resident memory at start-up (docs/design.md, Devices).
 TEST(Cuda, CpuWorkDoesNotLoadCublas) {
-  if (mapped("libcublas")) GTEST_SKIP() << "an earlier test in this process ran a product on a GPU";
+  if (xg::test::library_mapped("libcublas")) GTEST_SKIP() << "an earlier test in this process ran a product on a GPU";
   auto x = xg::randn({64, 32}).requires_grad_();
   auto w = xg::randn({32, 16}).requires_grad_();
   xg::matmul(x, w).relu().sum().backward();
   EXPECT_EQ(w.grad().shape(), (xg::Shape{32, 16}));
-  EXPECT_FALSE(mapped("libcublas"));
+  EXPECT_FALSE(xg::test::library_mapped("libcublas"));
 }
