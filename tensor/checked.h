@@ -24,6 +24,18 @@ std::int64_t checked_numel(const Shape& shape, std::string_view what);
 /// `what` when the count or the byte size overflows.
 std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, std::string_view what);
 
+/// The same test without the message, inline, for the path every tensor's creation takes:
+/// the byte size in *bytes, or false when a size is negative or a product overflows int64
+/// (then checked_nbytes says which, naming the call).
+inline bool nbytes_fit(const Shape& shape, std::size_t itemsize, std::size_t* bytes) {
+  std::int64_t count = 1, total = 0;
+  bool ok = true;
+  for (const std::int64_t d : shape) ok &= d >= 0 && !__builtin_mul_overflow(count, d, &count);
+  ok = ok && !__builtin_mul_overflow(count, static_cast<std::int64_t>(itemsize), &total);
+  *bytes = static_cast<std::size_t>(total);
+  return ok;
+}
+
 /// a + b, a - b, a * b and a·b + c for sizes computed from a user's arguments (output sizes,
 /// spans, counts): xg::Error "<op>: <what> overflows int64 (...)" instead of a wrapped value.
 std::int64_t size_add(std::int64_t a, std::int64_t b, const char* op, const char* what);

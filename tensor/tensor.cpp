@@ -130,15 +130,11 @@ namespace detail {
 
 Tensor make_tensor(const Shape& shape, Dtype dtype, Device device) {
   auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
-  // The sizes' product and byte count, overflow-checked inline: the checked helpers (and
-  // their messages) only when it fails. Every tensor passes here.
+  // Every tensor passes here: the overflow test inline, the message only when it fails.
   const std::size_t itemsize = dtype_size(dtype);
-  std::int64_t count = 1, bytes = 0;
-  bool ok = true;
-  for (const std::int64_t d : shape) ok &= d >= 0 && !__builtin_mul_overflow(count, d, &count);
-  ok = ok && !__builtin_mul_overflow(count, static_cast<std::int64_t>(itemsize), &bytes);
   const char* op = call_or("tensor");
-  const std::size_t nbytes = ok ? static_cast<std::size_t>(bytes) : checked_nbytes(shape, itemsize, op);
+  std::size_t nbytes;
+  if (!nbytes_fit(shape, itemsize, &nbytes)) nbytes = checked_nbytes(shape, itemsize, op);
   // The message is built only for a refusal: formatting it for every tensor cost more than
   // the rest of a small operation (bench/ops OpOverhead).
   if (nbytes > allocation_limit())
@@ -253,7 +249,8 @@ std::int64_t checked_numel(const Shape& shape, std::string_view what) {
 }
 
 std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, std::string_view what) {
-  std::int64_t bytes;
+  if (std::size_t fit; nbytes_fit(shape, itemsize, &fit)) return fit;
+  std::int64_t bytes;  // it does not fit: find which product overflows, for the message
   if (!checked_mul(checked_numel(shape, what), static_cast<std::int64_t>(itemsize), &bytes))
     fail(what, ": shape ", shape_str(shape), " needs more than 2^63 bytes");
   return static_cast<std::size_t>(bytes);

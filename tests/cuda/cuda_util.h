@@ -26,6 +26,15 @@ void expect_same_bits(const xg::Tensor& a, const xg::Tensor& b) {
     if (std::memcmp(&va[i], &vb[i], sizeof(T)) != 0) FAIL() << "element " << i << " differs: " << va[i] << " vs " << vb[i];
 }
 
+/// The same network built twice by `build` (which seeds itself), the second moved to the GPU:
+/// the pair each training-parity test compares step by step.
+template <class Build>
+void build_on_cpu_and_gpu(xg::nn::Sequential& cpu, xg::nn::Sequential& gpu, Build build) {
+  build(cpu);
+  build(gpu);
+  gpu.to(xg::kCUDA);
+}
+
 /// Values from their own seed (standard normals; int64 in [-50, 50)), on the CPU: a test's
 /// inputs do not depend on what other tests drew.
 inline xg::Tensor seeded(const xg::Shape& shape, xg::Dtype dtype, std::uint64_t seed) {

@@ -38,9 +38,7 @@ TEST(CudaAttention, ATransformerEncoderLayerTrainsAsOnTheCpu) {
     net.to(xg::kFloat64);
   };
   nn::Sequential cpu_net, gpu_net;
-  build(cpu_net);
-  build(gpu_net);
-  gpu_net.to(xg::kCUDA);
+  xg::test::build_on_cpu_and_gpu(cpu_net, gpu_net, build);
   xg::optim::Adam cpu_opt(cpu_net.parameters(), xg::optim::AdamOptions(1e-3)), gpu_opt(gpu_net.parameters(), xg::optim::AdamOptions(1e-3));
   const Tensor x = seeded({7, 3, 16}, xg::kFloat64, 8), target = seeded({7, 3, 16}, xg::kFloat64, 9);
   for (int step = 0; step < 10; ++step) {

@@ -105,9 +105,7 @@ TEST(CudaConv, SimpleConvNetTrainsAsOnTheCpu) {
     net.to(xg::kFloat64);
   };
   nn::Sequential cpu_net, gpu_net;
-  build(cpu_net);
-  build(gpu_net);
-  gpu_net.to(xg::kCUDA);
+  xg::test::build_on_cpu_and_gpu(cpu_net, gpu_net, build);
   xg::optim::Adam cpu_opt(cpu_net.parameters(), xg::optim::AdamOptions(1e-3));
   xg::optim::Adam gpu_opt(gpu_net.parameters(), xg::optim::AdamOptions(1e-3));
   xg::manual_seed(1);

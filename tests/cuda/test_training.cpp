@@ -106,9 +106,7 @@ TEST(CudaTraining, RecurrentLayersTrainAsOnTheCpu) {
       net.to(xg::kFloat64);
     };
     nn::Sequential cpu_net, gpu_net;
-    build(cpu_net);
-    build(gpu_net);
-    gpu_net.to(xg::kCUDA);
+    xg::test::build_on_cpu_and_gpu(cpu_net, gpu_net, build);
     optim::Adam cpu_opt(cpu_net.parameters(), optim::AdamOptions(0.01)), gpu_opt(gpu_net.parameters(), optim::AdamOptions(0.01));
     xg::manual_seed(2);
     const Tensor x = xg::randn({7, 5, 6}, xg::kFloat64), target = xg::randn({7, 5, 3}, xg::kFloat64);
