@@ -73,19 +73,27 @@ void Optimizer::step() {
     }
   ++steps_;
   std::size_t k = 0;
+  std::vector<Slot> slots;
   for (const auto& group : groups_) {
-    for (auto p : group.params) {
+    slots.clear();
+    for (const auto& p : group.params) {
       State& state = state_[k++];
-      Tensor g = p.grad();
-      if (!g.defined()) continue;
-      if (group.weight_decay != 0.0) {
-        if (decoupled_weight_decay())
-          p.mul_(1.0 - group.lr * group.weight_decay);
-        else
-          g = g + p * group.weight_decay;  // d/dW of 0.5 * wd * ||W||^2
-      }
-      update(p, g, state, group);
+      if (Tensor g = p.grad(); g.defined()) slots.push_back({p, std::move(g), &state});
     }
+    if (!slots.empty()) update_group(slots, group);
+  }
+}
+
+void Optimizer::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
+  for (Slot& s : slots) {
+    Tensor g = s.grad;
+    if (group.weight_decay != 0.0) {
+      if (decoupled_weight_decay())
+        s.param.mul_(1.0 - group.lr * group.weight_decay);
+      else
+        g = g + s.param * group.weight_decay;  // d/dW of 0.5 * wd * ||W||^2
+    }
+    update(s.param, g, *s.state, group);
   }
 }
 

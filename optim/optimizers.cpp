@@ -1,9 +1,12 @@
 // The update rules. Each runs inside Optimizer::step (recording off) on one parameter.
 #include <xgrad/detail/format.h>
 #include <cmath>
+#include <typeinfo>
 
 #include <xgrad/ops.h>
 #include <xgrad/optim/optimizers.h>
+
+#include "tensor/optim_kernels.h"
 
 namespace xg::optim {
 
@@ -12,6 +15,40 @@ namespace {
 double next_step(Tensor& t) {
   t.add_(1.0);
   return t.item();
+}
+
+// Whether a group runs fused: fused() on, the object exactly the built-in class (a subclass
+// may override update()), and every gradient of its parameter's shape, dtype and device.
+template <class Opt, class Slots>
+bool fusable(const Opt& opt, const std::type_info& built_in, const Slots& slots) {
+  if (!opt.fused() || typeid(opt) != built_in) return false;
+  for (const auto& s : slots)
+    if (s.grad.dtype() != s.param.dtype() || s.grad.shape() != s.param.shape() || s.grad.device() != s.param.device())
+      return false;
+  return true;
+}
+
+// One fused call over the group: the rule's buffers made (as zeros like the parameter) by
+// `buffer` under the composed rule's names, Adam's step sizes filled in by the caller.
+template <class Slots, class Buffer>
+std::vector<kernel::UpdateTarget> targets(Slots& slots, std::initializer_list<const char*> names, Buffer buffer) {
+  std::vector<kernel::UpdateTarget> out(slots.size());
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    out[i].param = &slots[i].param;
+    out[i].grad = &slots[i].grad;
+    int k = 0;
+    for (const char* name : names) out[i].state[k++] = &buffer(*slots[i].state, name, slots[i].param);
+  }
+  return out;
+}
+
+kernel::UpdateHyper hyper(kernel::UpdateRule rule, const optim::ParamGroup& group, bool decoupled = false) {
+  kernel::UpdateHyper h;
+  h.rule = rule;
+  h.lr = group.lr;
+  h.weight_decay = group.weight_decay;
+  h.decoupled = decoupled;
+  return h;
 }
 }  // namespace
 
@@ -31,6 +68,16 @@ void SGD::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) 
   p.add_(options_.nesterov_ ? g + v * options_.momentum_ : v, -group.lr);
 }
 
+void SGD::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
+  if (!fusable(*this, typeid(*this) == typeid(Momentum) ? typeid(Momentum) : typeid(SGD), slots))
+    return Optimizer::update_group(slots, group);
+  const bool plain = options_.momentum_ == 0.0;
+  auto h = hyper(plain ? kernel::UpdateRule::SGD : kernel::UpdateRule::SGDMomentum, group);
+  h.momentum = options_.momentum_;
+  h.nesterov = options_.nesterov_;
+  kernel::fused_update(h, plain ? targets(slots, {}, buffer) : targets(slots, {"momentum"}, buffer), "step");
+}
+
 Momentum::Momentum(const tensor_list& params, double lr, double momentum)
     : SGD(params, SGDOptions(lr).momentum(momentum)) {}
 
@@ -45,6 +92,13 @@ void Nesterov::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gr
   p.add_(g, -(1.0 + m) * group.lr);
 }
 
+void Nesterov::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
+  if (!fusable(*this, typeid(Nesterov), slots)) return Optimizer::update_group(slots, group);
+  auto h = hyper(kernel::UpdateRule::Nesterov, group);
+  h.momentum = momentum_;
+  kernel::fused_update(h, targets(slots, {"v"}, buffer), "step");
+}
+
 AdaGrad::AdaGrad(const tensor_list& params, AdaGradOptions options)
     : Optimizer(params, options.lr_, options.weight_decay_), options_(options) {}
 
@@ -54,6 +108,13 @@ void AdaGrad::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gro
   p.sub_(g * group.lr / (sqrt(h) + options_.eps_));
 }
 
+void AdaGrad::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
+  if (!fusable(*this, typeid(AdaGrad), slots)) return Optimizer::update_group(slots, group);
+  auto h = hyper(kernel::UpdateRule::AdaGrad, group);
+  h.eps = options_.eps_;
+  kernel::fused_update(h, targets(slots, {"h"}, buffer), "step");
+}
+
 RMSprop::RMSprop(const tensor_list& params, RMSpropOptions options)
     : Optimizer(params, options.lr_, options.weight_decay_), options_(options) {}
 
@@ -61,6 +122,14 @@ void RMSprop::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gro
   Tensor& h = buffer(s, "h", p);
   h.mul_(options_.alpha_).add_(g * g, 1.0 - options_.alpha_);
   p.sub_(g * group.lr / (sqrt(h) + options_.eps_));
+}
+
+void RMSprop::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
+  if (!fusable(*this, typeid(RMSprop), slots)) return Optimizer::update_group(slots, group);
+  auto h = hyper(kernel::UpdateRule::RMSprop, group);
+  h.momentum = options_.alpha_;
+  h.eps = options_.eps_;
+  kernel::fused_update(h, targets(slots, {"h"}, buffer), "step");
 }
 
 AdaDelta::AdaDelta(const tensor_list& params, AdaDeltaOptions options)
@@ -76,14 +145,30 @@ void AdaDelta::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gr
   p.add_(dx, -group.lr);
 }
 
+void AdaDelta::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
+  if (!fusable(*this, typeid(AdaDelta), slots)) return Optimizer::update_group(slots, group);
+  auto h = hyper(kernel::UpdateRule::AdaDelta, group);
+  h.momentum = options_.rho_;
+  h.eps = options_.eps_;
+  kernel::fused_update(h, targets(slots, {"h", "d"}, buffer), "step");
+}
+
 Adam::Adam(const tensor_list& params, AdamOptions options)
     : Optimizer(params, options.lr_, options.weight_decay_), options_(options) {}
 
-void Adam::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) {
-  const double b1 = options_.beta1_, b2 = options_.beta2_, eps = options_.eps_;
+namespace {
+// Adam's per-parameter step count t, kept as a float64 scalar "step" (a parameter skipped on
+// some steps keeps its own count).
+double adam_step(std::map<std::string, Tensor>& s) {
   auto it = s.find("step");
   if (it == s.end()) it = s.emplace("step", scalar_tensor(0.0, kFloat64)).first;
-  const double t = next_step(it->second);
+  return next_step(it->second);
+}
+}  // namespace
+
+void Adam::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) {
+  const double b1 = options_.beta1_, b2 = options_.beta2_, eps = options_.eps_;
+  const double t = adam_step(s);
   Tensor& m = buffer(s, "m", p);
   Tensor& v = buffer(s, "v", p);
   m.mul_(b1).add_(g, 1.0 - b1);
@@ -95,6 +180,25 @@ void Adam::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group)
   } else {
     p.sub_(m * (group.lr / bc1) / (sqrt(v / bc2) + eps));
   }
+}
+
+void Adam::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
+  if (!fusable(*this, typeid(*this) == typeid(AdamW) ? typeid(AdamW) : typeid(Adam), slots))
+    return Optimizer::update_group(slots, group);
+  const double b1 = options_.beta1_, b2 = options_.beta2_;
+  auto h = hyper(options_.textbook_ ? kernel::UpdateRule::AdamTextbook : kernel::UpdateRule::Adam, group,
+                 decoupled_weight_decay());
+  h.momentum = b1;
+  h.beta2 = b2;
+  h.eps = options_.eps_;
+  auto list = targets(slots, {"m", "v"}, buffer);
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    const double t = adam_step(*slots[i].state);
+    const double bc1 = 1.0 - std::pow(b1, t), bc2 = 1.0 - std::pow(b2, t);
+    list[i].step = options_.textbook_ ? group.lr * std::sqrt(bc2) / bc1 : group.lr / bc1;
+    list[i].bc2 = bc2;
+  }
+  kernel::fused_update(h, list, "step");
 }
 
 AdamW::AdamW(const tensor_list& params, AdamOptions options) : Adam(params, options) {}

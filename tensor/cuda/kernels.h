@@ -15,6 +15,7 @@
 
 #include "tensor/conv_kernels.h"
 #include "tensor/kernels.h"
+#include "tensor/optim_kernels.h"
 
 namespace xg::detail::gpu {
 
@@ -87,6 +88,10 @@ void window_average(Tensor& y, const Tensor& x, const kernel::PoolWindows& win);
 void window_average_adjoint(Tensor& gx, const Tensor& gy, const kernel::PoolWindows& win);
 /// out (already filled with value) with x written at `offset` per axis (pad's forward).
 void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset, double value);
+
+/// The fused optimizer update of up to kernel::kMaxFusedTargets parameters of one device and
+/// dtype, checked by the entry point: one launch (tensor/cuda/optim.cu).
+void fused_update(const kernel::UpdateHyper& h, const std::vector<kernel::UpdateTarget>& targets, const char* op);
 
 /// c = op(a) @ op(b), 2-D or `batch` products of (m, k) @ (k, n) stored one after another;
 /// float dtypes; cuBLAS (tensor/cuda/blas.cpp).

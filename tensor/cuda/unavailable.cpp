@@ -42,6 +42,7 @@ void copy(void*, Device, const void*, Device, std::size_t, const char* op) {
 [[noreturn]] static void no_kernels() { fail(call_or("tensor"), ": internal error: a CUDA kernel in a build without CUDA"); }
 void binary(kernel::Binary, Tensor&, const Tensor&, const Tensor&) { no_kernels(); }
 void axpy(Tensor&, const Tensor&, double) { no_kernels(); }
+void fused_update(const kernel::UpdateHyper&, const std::vector<kernel::UpdateTarget>&, const char*) { no_kernels(); }
 void unary(kernel::Unary, Tensor&, const Tensor&) { no_kernels(); }
 void pow_scalar(Tensor&, const Tensor&, double) { no_kernels(); }
 void leaky_relu(Tensor&, const Tensor&, double) { no_kernels(); }

@@ -32,6 +32,7 @@ class SGD : public Optimizer {
   std::vector<std::string> state_names() const override { return {"momentum"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  void update_group(std::vector<Slot>& slots, const ParamGroup& group) override;
   SGDOptions options_;
 };
 
@@ -48,6 +49,7 @@ class Nesterov : public Optimizer {
   std::vector<std::string> state_names() const override { return {"v"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  void update_group(std::vector<Slot>& slots, const ParamGroup& group) override;
   double momentum_;
 };
 
@@ -70,6 +72,7 @@ class AdaGrad : public Optimizer {
   std::vector<std::string> state_names() const override { return {"h"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  void update_group(std::vector<Slot>& slots, const ParamGroup& group) override;
   AdaGradOptions options_;
 };
 
@@ -94,6 +97,7 @@ class RMSprop : public Optimizer {
   std::vector<std::string> state_names() const override { return {"h"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  void update_group(std::vector<Slot>& slots, const ParamGroup& group) override;
   RMSpropOptions options_;
 };
 
@@ -119,6 +123,7 @@ class AdaDelta : public Optimizer {
   std::vector<std::string> state_names() const override { return {"h", "d"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  void update_group(std::vector<Slot>& slots, const ParamGroup& group) override;
   AdaDeltaOptions options_;
 };
 
@@ -150,6 +155,7 @@ class Adam : public Optimizer {
   std::vector<std::string> state_names() const override { return {"step", "m", "v"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
+  void update_group(std::vector<Slot>& slots, const ParamGroup& group) override;
   AdamOptions options_;
 };
 

@@ -1,0 +1,114 @@
+// The fused optimizer update on a GPU: one launch for up to kMaxFusedTargets parameters of one
+// device and dtype (PyTorch's multi-tensor apply, in its simplest form). The parameters'
+// pointers, sizes and Adam's per-parameter step sizes travel in the kernel's arguments (under
+// the 4 KiB every CUDA version takes); each parameter gets its own run of blocks, and a block
+// finds its parameter in the table of first blocks. The per-element rule is
+// tensor/update_rules.h, the CPU's text.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "tensor/cuda/check.h"
+#include "tensor/cuda/kernels.h"
+#include "tensor/cuda/launch.h"
+#include "tensor/tensor_impl.h"
+#include "tensor/update_rules.h"
+
+namespace xg::detail::gpu {
+
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kMax = kernel::kMaxFusedTargets;
+// Blocks per parameter: enough to fill the GPU for a large one; a grid-stride loop covers the rest.
+constexpr std::int64_t kMaxBlocksPerTarget = 1024;
+
+template <class T>
+struct Table {
+  T* p[kMax];
+  const T* g[kMax];
+  T* s0[kMax];
+  T* s1[kMax];
+  std::int64_t n[kMax];
+  T step[kMax];
+  T bc2[kMax];
+  int first_block[kMax + 1];  // parameter j's blocks are [first_block[j], first_block[j + 1])
+  int count;
+};
+static_assert(sizeof(Table<double>) + sizeof(update::Constants<double>) < 4000, "kernel arguments over 4 KiB");
+
+template <kernel::UpdateRule R, update::Decay D, class T>
+__global__ void fused_kernel(const update::Constants<T> c, const Table<T> table) {
+  int j = 0;
+  while (j + 1 < table.count && table.first_block[j + 1] <= static_cast<int>(blockIdx.x)) ++j;
+  const std::int64_t blocks = table.first_block[j + 1] - table.first_block[j];
+  const std::int64_t n = table.n[j];
+  T* p = table.p[j];
+  const T* g = table.g[j];
+  T* s0 = table.s0[j];
+  T* s1 = table.s1[j];
+  for (std::int64_t i = (blockIdx.x - table.first_block[j]) * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += blocks * blockDim.x) {
+    T unused0 = 0, unused1 = 0;  // the buffers a rule does not keep
+    update::element<R, D, T>(c, p[i], g[i], s0 ? s0[i] : unused0, s1 ? s1[i] : unused1, table.step[j], table.bc2[j]);
+  }
+}
+
+template <kernel::UpdateRule R, class T>
+void launch_decay(const kernel::UpdateHyper& h, const update::Constants<T>& c, const Table<T>& table, unsigned blocks,
+                  cudaStream_t s) {
+  using update::Decay;
+  switch (update::decay_of(h)) {
+    case Decay::None: return fused_kernel<R, Decay::None, T><<<blocks, kThreads, 0, s>>>(c, table);
+    case Decay::Coupled: return fused_kernel<R, Decay::Coupled, T><<<blocks, kThreads, 0, s>>>(c, table);
+    case Decay::Decoupled: return fused_kernel<R, Decay::Decoupled, T><<<blocks, kThreads, 0, s>>>(c, table);
+  }
+}
+
+template <class T>
+void launch_rule(const kernel::UpdateHyper& h, const update::Constants<T>& c, const Table<T>& table, unsigned blocks,
+                 cudaStream_t s) {
+  using kernel::UpdateRule;
+  switch (h.rule) {
+    case UpdateRule::SGD: return launch_decay<UpdateRule::SGD, T>(h, c, table, blocks, s);
+    case UpdateRule::SGDMomentum: return launch_decay<UpdateRule::SGDMomentum, T>(h, c, table, blocks, s);
+    case UpdateRule::Nesterov: return launch_decay<UpdateRule::Nesterov, T>(h, c, table, blocks, s);
+    case UpdateRule::AdaGrad: return launch_decay<UpdateRule::AdaGrad, T>(h, c, table, blocks, s);
+    case UpdateRule::RMSprop: return launch_decay<UpdateRule::RMSprop, T>(h, c, table, blocks, s);
+    case UpdateRule::AdaDelta: return launch_decay<UpdateRule::AdaDelta, T>(h, c, table, blocks, s);
+    case UpdateRule::Adam: return launch_decay<UpdateRule::Adam, T>(h, c, table, blocks, s);
+    case UpdateRule::AdamTextbook: return launch_decay<UpdateRule::AdamTextbook, T>(h, c, table, blocks, s);
+  }
+}
+
+}  // namespace
+
+void fused_update(const kernel::UpdateHyper& h, const std::vector<kernel::UpdateTarget>& targets, const char* op) {
+  const Tensor& first = *targets[0].param;
+  const cudaStream_t s = on(first, op);
+  dispatch_float(first.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    Table<T> table{};
+    table.count = static_cast<int>(targets.size());
+    int blocks = 0;
+    for (int j = 0; j < table.count; ++j) {
+      const kernel::UpdateTarget& t = targets[j];
+      table.p[j] = dptr<T>(*t.param);
+      table.g[j] = dptr<T>(*t.grad);
+      table.s0[j] = update::buffers(h.rule) > 0 ? dptr<T>(*t.state[0]) : nullptr;
+      table.s1[j] = update::buffers(h.rule) > 1 ? dptr<T>(*t.state[1]) : nullptr;
+      table.n[j] = t.param->numel();
+      table.step[j] = static_cast<T>(t.step);
+      table.bc2[j] = static_cast<T>(t.bc2);
+      table.first_block[j] = blocks;
+      blocks += static_cast<int>(std::min<std::int64_t>(std::max<std::int64_t>((table.n[j] + kThreads - 1) / kThreads, 1),
+                                                        kMaxBlocksPerTarget));
+    }
+    table.first_block[table.count] = blocks;
+    launch_rule<T>(h, update::constants<T>(h), table, static_cast<unsigned>(blocks), s);
+    launched(op);
+  });
+}
+
+}  // namespace xg::detail::gpu

@@ -1,0 +1,54 @@
+// The fused optimizer update on a GPU: one launch per group (of up to 40 parameters) per
+// step, and the CPU's values: every rule, parameters of several sizes, 20 steps, float64
+// to 1e-12.
+#include <xgrad/cuda.h>
+
+#include "cuda/cuda_util.h"
+
+namespace optim = xg::optim;
+
+namespace {
+
+std::unique_ptr<optim::Optimizer> make(const std::string& name, const xg::tensor_list& p) {
+  if (name == "SGD") return std::make_unique<optim::SGD>(p, optim::SGDOptions(0.1).weight_decay(0.01));
+  if (name == "SGDNesterov") return std::make_unique<optim::SGD>(p, optim::SGDOptions(0.1).momentum(0.8).nesterov(true));
+  if (name == "Nesterov") return std::make_unique<optim::Nesterov>(p, 0.05, 0.9);
+  if (name == "AdaGrad") return std::make_unique<optim::AdaGrad>(p, optim::AdaGradOptions(0.05));
+  if (name == "RMSprop") return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions(0.01));
+  if (name == "AdaDelta") return std::make_unique<optim::AdaDelta>(p, optim::AdaDeltaOptions(1.0).rho(0.95).eps(1e-7));
+  if (name == "Adam") return std::make_unique<optim::Adam>(p, optim::AdamOptions(0.01).textbook());
+  return std::make_unique<optim::AdamW>(p, 0.01);
+}
+
+// 45 parameters (more than one launch takes) of sizes from 1 to 20000 elements.
+xg::tensor_list params(xg::Device device) {
+  xg::tensor_list out;
+  for (int i = 0; i < 45; ++i)
+    out.push_back(xg::test::seeded({1 + (i * 1553) % 20000}, xg::kFloat64, 10 + i).to(device).requires_grad_());
+  return out;
+}
+
+void set_grads(xg::tensor_list& ps, int step) {
+  for (std::size_t i = 0; i < ps.size(); ++i)
+    ps[i].set_grad(xg::test::seeded(ps[i].shape(), xg::kFloat64, 1000 * step + i).to(ps[i].device()));
+}
+
+}  // namespace
+
+TEST(CudaFusedOptimizer, EveryRuleGivesTheCpuValuesInTwoLaunchesPerStep) {
+  XG_REQUIRE_CUDA();
+  for (const std::string name : {"SGD", "SGDNesterov", "Nesterov", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW"}) {
+    auto cpu = params(xg::kCPU), gpu = params(xg::kCUDA);
+    auto a = make(name, cpu), b = make(name, gpu);
+    for (int step = 0; step < 20; ++step) {
+      set_grads(cpu, step);
+      set_grads(gpu, step);
+      a->step();
+      const auto before = xg::cuda::launch_count();
+      b->step();
+      // 45 parameters: a launch of 40 and one of 5 (the first step also fills the state's zeros).
+      if (step > 0) EXPECT_EQ(xg::cuda::launch_count() - before, 2u) << name;
+    }
+    for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(xg::test::matches_cpu(gpu[i], cpu[i], 1e-12)) << name << " " << i;
+  }
+}
