@@ -234,7 +234,10 @@ void run_backward(const tensor_list& roots, const tensor_list& root_grads, bool 
     for (std::size_t k = 0; k < gys.size(); ++k) {
       const auto* hooks = node->hooks(static_cast<std::uint32_t>(k));
       if (hooks && gys[k].defined()) gys[k] = hooks->run(std::move(gys[k]));
-      if (!gys[k].defined()) gys[k] = zeros(node->output_meta(k).shape, node->output_meta(k).dtype);
+      if (!gys[k].defined()) {  // an output of a multi-output node that no gradient reached
+        const autograd::TensorMeta& m = node->output_meta(k);
+        gys[k] = zeros(m.shape, TensorOptions().dtype(m.dtype).device(m.device));
+      }
     }
     if (target) {
       auto it = target->at_node.find(node);

@@ -131,7 +131,7 @@ void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, Tensor* output
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const auto& x = inputs[i];
     if (!x.defined()) continue;
-    metas[i] = {x.shape(), x.dtype()};
+    metas[i] = {x.shape(), x.dtype(), x.device()};
     const auto& impl = x.impl();
     if (!impl->requires_grad) continue;
     if (impl->grad_fn)
@@ -139,7 +139,7 @@ void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, Tensor* output
     else
       edges[i] = Edge{nullptr, 0, impl};  // weak: the graph must not own a leaf (see autograd.h)
   }
-  for (std::size_t k = 0; k < num_outputs; ++k) metas[inputs.size() + k] = {outputs[k].shape(), outputs[k].dtype()};
+  for (std::size_t k = 0; k < num_outputs; ++k) metas[inputs.size() + k] = {outputs[k].shape(), outputs[k].dtype(), outputs[k].device()};
 
   // Outputs are saved without their autograd state: the node must not own itself.
   auto& saved = GraphAccess::saved(*node);

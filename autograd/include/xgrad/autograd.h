@@ -41,6 +41,7 @@ struct Edge {
 struct TensorMeta {
   Shape shape;
   Dtype dtype = kFloat32;
+  Device device;  // where a zero gradient for an output no gradient reached is made
 };
 
 /// A tensor kept for backward, with the storage version it had when saved.
