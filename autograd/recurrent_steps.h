@@ -1,7 +1,8 @@
 // One time step of each recurrent cell from the input's projection xp = x W_ih^T + b_ih,
 // (N, G·H): the public cell functions (autograd/ops_recurrent.cpp) compute xp per call, the
 // layers (nn/recurrent.cpp) for the whole sequence in one matrix product before the loop.
-// Composed from differentiable operations, so every order of gradient comes from the parts.
+// The RNN step is composed from differentiable operations; the LSTM and GRU steps' pointwise
+// parts are fused operations (autograd/ops_recurrent.cpp) whose second order is composed.
 #pragma once
 
 #include <utility>
@@ -15,21 +16,22 @@ inline Tensor rnn_step(const Tensor& xp, const Tensor& h, const Tensor& W_hh, co
   return relu ? xg::relu(a) : tanh(a);
 }
 
-// Gates i, f, g, o: c' = f c + i g, h' = o tanh(c').
+// The LSTM cell's pointwise part from its pre-activations (N, 4H), gates i, f, g, o:
+// c' = f c + i g, h' = o tanh(c'); one fused kernel forward and one backward
+// (tensor/cell_kernels.h), the composed formulas for higher orders. Returns {h', c'}.
+std::pair<Tensor, Tensor> lstm_pointwise(const Tensor& gates, const Tensor& c);
+// The GRU cell's pointwise part from the input projection xp and the hidden one hp (N, 3H,
+// b_hh included), gates r, z, n; the reset gate scales hp's n part, as PyTorch:
+// h' = (1 - z) n + z h, written n + z (h - n). Fused like lstm_pointwise.
+Tensor gru_pointwise(const Tensor& xp, const Tensor& hp, const Tensor& h);
+
 inline std::pair<Tensor, Tensor> lstm_step(const Tensor& xp, const Tensor& h, const Tensor& c, const Tensor& W_hh,
                                            const Tensor& b_hh) {
-  const tensor_list g = chunk(xp + linear_t(h, W_hh, b_hh), 4, 1);
-  const Tensor c1 = sigmoid(g[1]) * c + sigmoid(g[0]) * tanh(g[2]);
-  return {sigmoid(g[3]) * tanh(c1), c1};
+  return lstm_pointwise(xp + linear_t(h, W_hh, b_hh), c);
 }
 
-// Gates r, z, n; the reset gate scales the hidden projection (b_hn included), as PyTorch.
-// h' = (1 - z) n + z h, written n + z (h - n).
 inline Tensor gru_step(const Tensor& xp, const Tensor& h, const Tensor& W_hh, const Tensor& b_hh) {
-  const tensor_list gi = chunk(xp, 3, 1), gh = chunk(linear_t(h, W_hh, b_hh), 3, 1);
-  const Tensor r = sigmoid(gi[0] + gh[0]), z = sigmoid(gi[1] + gh[1]);
-  const Tensor n = tanh(gi[2] + r * gh[2]);
-  return n + z * (h - n);
+  return gru_pointwise(xp, linear_t(h, W_hh, b_hh), h);
 }
 
 }  // namespace xg::steps

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "tensor/cell_kernels.h"
 #include "tensor/conv_kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/optim_kernels.h"
@@ -92,6 +93,15 @@ void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset
 /// The fused optimizer update of up to kernel::kMaxFusedTargets parameters of one device and
 /// dtype, checked by the entry point: one launch (tensor/cuda/optim.cu).
 void fused_update(const kernel::UpdateHyper& h, const std::vector<kernel::UpdateTarget>& targets, const char* op);
+
+/// The fused recurrent cells (tensor/cuda/cells.cu), shapes checked by the entry points of
+/// tensor/cell_kernels.h, outputs allocated there.
+void lstm_cell_forward(Tensor& h1, Tensor& c1, Tensor& acts, const Tensor& gates, const Tensor& c);
+void lstm_cell_backward(Tensor& dgates, Tensor& dc, const Tensor& acts, const Tensor& c, const Tensor& c1,
+                        const Tensor& dh1, const Tensor& dc1);
+void gru_cell_forward(Tensor& h1, Tensor& acts, const Tensor& xp, const Tensor& hp, const Tensor& h);
+void gru_cell_backward(Tensor& gxp, Tensor& ghp, Tensor& gh, const Tensor& acts, const Tensor& hp, const Tensor& h,
+                       const Tensor& dh1);
 
 /// c = op(a) @ op(b), 2-D or `batch` products of (m, k) @ (k, n) stored one after another;
 /// float dtypes; cuBLAS (tensor/cuda/blas.cpp).

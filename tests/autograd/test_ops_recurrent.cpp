@@ -64,6 +64,75 @@ TEST(RecurrentCells, GradcheckAndGradgradcheck) {
   }
 }
 
+namespace {
+// The gradients of sum(w_h h' + w_c c') (or of h' alone) with respect to every input; with
+// create_graph the fused cells compute them by their composed second-order path.
+xg::tensor_list grads_of(const xg::tensor_list& outs, const xg::tensor_list& ins, std::uint64_t seed,
+                         bool create_graph = false) {
+  xg::Generator g(seed);
+  xg::GeneratorGuard use(g);
+  xg::Tensor loss = xg::zeros({}, outs[0].dtype());
+  for (const auto& o : outs) loss = loss + (o * xg::randn(o.shape(), o.dtype())).sum();
+  return xg::grad({loss}, ins, {}, true, create_graph);
+}
+}  // namespace
+
+TEST(RecurrentCells, FusedCellsMatchTheComposedFormulasAndTheirGradients) {
+  // H 9: vector batches and a scalar tail in both dtypes (4 or 8 lanes, then 1).
+  for (const xg::Dtype dtype : {xg::kFloat64, xg::kFloat32}) {
+    const double tol = dtype == xg::kFloat64 ? 1e-12 : 2e-5;
+    xg::manual_seed(11);
+    const std::int64_t N = 3, I = 4, H = 9;
+    auto r = [&](xg::Shape s) { return xg::randn(s, dtype).requires_grad_(); };
+    auto x = r({N, I}), h = r({N, H}), c = r({N, H});
+    auto w_ih = r({4 * H, I}), w_hh = r({4 * H, H}), b_ih = r({4 * H}), b_hh = r({4 * H});
+    const xg::tensor_list in{x, h, c, w_ih, w_hh, b_ih, b_hh};
+    auto [h1, c1] = xg::lstm_cell(x, {h, c}, w_ih, w_hh, b_ih, b_hh);
+    EXPECT_EQ(h1.grad_fn_name(), "LstmCellBackward");
+    auto g = xg::chunk(xg::linear_t(x, w_ih, b_ih) + xg::linear_t(h, w_hh, b_hh), 4, 1);
+    auto c_ref = xg::sigmoid(g[1]) * c + xg::sigmoid(g[0]) * xg::tanh(g[2]);
+    auto h_ref = xg::sigmoid(g[3]) * xg::tanh(c_ref);
+    EXPECT_LT(max_abs_diff(h1, h_ref), tol);
+    EXPECT_LT(max_abs_diff(c1, c_ref), tol);
+    // Both outputs used, then h' alone (c' gets no gradient: the kernel's zeros).
+    for (bool both : {true, false})
+      for (bool create_graph : {false, true}) {
+        const auto got = grads_of(both ? xg::tensor_list{h1, c1} : xg::tensor_list{h1}, in, 5, create_graph);
+        const auto want = grads_of(both ? xg::tensor_list{h_ref, c_ref} : xg::tensor_list{h_ref}, in, 5);
+        for (std::size_t i = 0; i < in.size(); ++i)
+          EXPECT_LT(max_abs_diff(got[i], want[i]), tol) << "LSTM input " << i << (create_graph ? ", create_graph" : "");
+      }
+    auto gw_ih = r({3 * H, I}), gw_hh = r({3 * H, H}), gb_ih = r({3 * H}), gb_hh = r({3 * H});
+    const xg::tensor_list gin{x, h, gw_ih, gw_hh, gb_ih, gb_hh};
+    auto h2 = xg::gru_cell(x, h, gw_ih, gw_hh, gb_ih, gb_hh);
+    EXPECT_EQ(h2.grad_fn_name(), "GruCellBackward");
+    auto gi = xg::chunk(xg::linear_t(x, gw_ih, gb_ih), 3, 1), gh = xg::chunk(xg::linear_t(h, gw_hh, gb_hh), 3, 1);
+    auto rr = xg::sigmoid(gi[0] + gh[0]), z = xg::sigmoid(gi[1] + gh[1]), n = xg::tanh(gi[2] + rr * gh[2]);
+    auto h2_ref = (1.0 - z) * n + z * h;
+    EXPECT_LT(max_abs_diff(h2, h2_ref), tol);
+    for (bool create_graph : {false, true}) {
+      const auto got = grads_of({h2}, gin, 6, create_graph), want = grads_of({h2_ref}, gin, 6);
+      for (std::size_t i = 0; i < gin.size(); ++i)
+        EXPECT_LT(max_abs_diff(got[i], want[i]), tol) << "GRU input " << i << (create_graph ? ", create_graph" : "");
+    }
+  }
+}
+
+TEST(RecurrentCells, FusedCellsGradcheckAcrossVectorLanes) {
+  // H 5 in float64: one 4-lane batch and a tail; the second order runs the composed formulas.
+  xg::manual_seed(12);
+  const std::int64_t N = 2, I = 3, H = 5;
+  auto x = randp({N, I}), h = randp({N, H}), c = randp({N, H});
+  const auto lstm_h = [](L v) { return std::get<0>(xg::lstm_cell(v[0], {v[1], v[2]}, v[3], v[4], v[5], v[6])); };
+  const xg::tensor_list lstm_in{x, h, c, randp({4 * H, I}), randp({4 * H, H}), randp({4 * H}), randp({4 * H})};
+  EXPECT_TRUE(gradcheck_ok(lstm_h, lstm_in));
+  EXPECT_TRUE(gradgradcheck_ok(lstm_h, lstm_in));
+  const auto gru = [](L v) { return xg::gru_cell(v[0], v[1], v[2], v[3], v[4], v[5]); };
+  const xg::tensor_list gru_in{x, h, randp({3 * H, I}), randp({3 * H, H}), randp({3 * H}), randp({3 * H})};
+  EXPECT_TRUE(gradcheck_ok(gru, gru_in));
+  EXPECT_TRUE(gradgradcheck_ok(gru, gru_in));
+}
+
 TEST(RecurrentCells, ErrorsNameTheFunctionAndShapes) {
   auto x = xg::ones({2, 3}), h = xg::ones({2, 4});
   EXPECT_XG_ERROR(xg::lstm_cell(x, {h, h}, xg::ones({16, 3}), xg::ones({12, 4})),

@@ -1,0 +1,230 @@
+// The fused LSTM and GRU cells on the CPU, row by row (rows split over threads), each row in
+// xsimd batches (the vector exp and tanh the elementwise kernels use) with a scalar tail; on
+// a GPU, tensor/cuda/cells.cu.
+#include "tensor/cell_kernels.h"
+
+#include <xgrad/detail/format.h>
+
+#include <cmath>
+
+#include <xsimd/xsimd.hpp>
+
+#include "tensor/cell_rules.h"
+#include "tensor/cuda/kernels.h"
+#include "tensor/parallel.h"
+#include "tensor/tensor_impl.h"
+
+namespace xg::kernel {
+
+namespace {
+
+using detail::make_tensor;
+
+template <class T>
+T sig(T x) {
+  return T(1) / (T(1) + std::exp(-x));
+}
+template <class T>
+T th(T x) {
+  return std::tanh(x);
+}
+template <class T, class A>
+xsimd::batch<T, A> sig(const xsimd::batch<T, A>& x) {
+  const xsimd::batch<T, A> one(T(1));
+  return one / (one + xsimd::exp(-x));
+}
+template <class T, class A>
+xsimd::batch<T, A> th(const xsimd::batch<T, A>& x) {
+  return xsimd::tanh(x);
+}
+
+// Reads and writes of one element or one batch at p.
+template <class V, class T>
+V ld(const T* p) {
+  if constexpr (std::is_same_v<V, T>) return *p;
+  else return V::load_unaligned(p);
+}
+template <class V, class T>
+void st(T* p, const V& v) {
+  if constexpr (std::is_same_v<V, T>) *p = v;
+  else v.store_unaligned(p);
+}
+
+// body.template operator()<V>(j) over [0, H): batches of V, then single elements.
+template <class T, class F>
+void over_row(std::int64_t H, F&& body) {
+  using B = xsimd::batch<T>;
+  constexpr std::int64_t w = static_cast<std::int64_t>(B::size);
+  std::int64_t j = 0;
+  for (; j + w <= H; j += w) body(B{}, j);
+  for (; j < H; ++j) body(T{}, j);
+}
+
+// Rows [0, n) split over threads; `cost` about the simple operations of one row.
+template <class F>
+void over_rows(std::int64_t n, double cost, F&& body) {
+  detail::parallel_elements(n, cost, [&](std::int64_t r0, std::int64_t r1) {
+    for (std::int64_t r = r0; r < r1; ++r) body(r);
+  }, 1);
+}
+
+void check_pair(const Tensor& a, const char* a_name, const Tensor& b, const char* b_name, std::int64_t gates,
+                const char* op) {
+  if (!a.defined() || !b.defined()) fail(op, ": ", a.defined() ? b_name : a_name, " is undefined");
+  if (!is_floating(a.dtype()) || a.dtype() != b.dtype() || a.device() != b.device() || a.dim() != 2 || b.dim() != 2 ||
+      b.shape()[0] != a.shape()[0] || a.shape()[1] != gates * b.shape()[1])
+    fail(op, ": expected ", a_name, " (N, ", gates, "·H) and ", b_name, " (N, H) of one float dtype and device, got ",
+         dtype_name(a.dtype()), " ", detail::shape_str(a.shape()), " on ", a.device().str(), " and ",
+         dtype_name(b.dtype()), " ", detail::shape_str(b.shape()), " on ", b.device().str());
+}
+
+// The gradient given, or zeros where none reached the output.
+Tensor or_zeros(const Tensor& g, const Tensor& like) { return g.defined() ? g : zeros_like(like); }
+
+}  // namespace
+
+LstmCellOut lstm_cell_forward(const Tensor& gates, const Tensor& c, const char* op) {
+  check_pair(gates, "gates", c, "c", 4, op);
+  const std::int64_t N = c.shape()[0], H = c.shape()[1];
+  LstmCellOut out{make_tensor(c.shape(), c.dtype(), c.device()), make_tensor(c.shape(), c.dtype(), c.device()),
+                  make_tensor(gates.shape(), c.dtype(), c.device())};
+  if (!c.device().is_cpu()) {
+    detail::gpu::lstm_cell_forward(out.h1, out.c1, out.acts, gates, c);
+    return out;
+  }
+  detail::dispatch_float(c.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    over_rows(N, 40.0 * H, [&](std::int64_t r) {
+      const T* gr = gates.data<T>() + r * 4 * H;
+      const T* cr = c.data<T>() + r * H;
+      T* ar = out.acts.data<T>() + r * 4 * H;
+      T* h1 = out.h1.data<T>() + r * H;
+      T* c1 = out.c1.data<T>() + r * H;
+      over_row<T>(H, [&](auto v, std::int64_t j) {
+        using V = decltype(v);
+        const V i = sig(ld<V>(gr + j)), f = sig(ld<V>(gr + H + j)), g = th(ld<V>(gr + 2 * H + j)),
+                o = sig(ld<V>(gr + 3 * H + j));
+        const V cn = detail::cell::lstm_c1(i, f, g, ld<V>(cr + j));
+        st(c1 + j, cn);
+        st(h1 + j, V(o * th(cn)));
+        st(ar + j, i);
+        st(ar + H + j, f);
+        st(ar + 2 * H + j, g);
+        st(ar + 3 * H + j, o);
+      });
+    });
+  });
+  return out;
+}
+
+LstmCellGrads lstm_cell_backward(const Tensor& acts, const Tensor& c, const Tensor& c1, const Tensor& dh1_in,
+                                 const Tensor& dc1_in, const char* op) {
+  check_pair(acts, "gates", c, "c", 4, op);
+  const Tensor dh1 = or_zeros(dh1_in, c1), dc1 = or_zeros(dc1_in, c1);
+  for (const Tensor* t : {&c1, &dh1, &dc1})
+    if (t->shape() != c.shape() || t->dtype() != c.dtype() || t->device() != c.device())
+      fail(op, ": a state or gradient is ", dtype_name(t->dtype()), " ", detail::shape_str(t->shape()), " on ",
+           t->device().str(), ", expected ", dtype_name(c.dtype()), " ", detail::shape_str(c.shape()), " on ",
+           c.device().str());
+  const std::int64_t N = c.shape()[0], H = c.shape()[1];
+  LstmCellGrads out{make_tensor(acts.shape(), c.dtype(), c.device()), make_tensor(c.shape(), c.dtype(), c.device())};
+  if (!c.device().is_cpu()) {
+    detail::gpu::lstm_cell_backward(out.gates, out.c, acts, c, c1, dh1, dc1);
+    return out;
+  }
+  detail::dispatch_float(c.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    over_rows(N, 30.0 * H, [&](std::int64_t r) {
+      const T* ar = acts.data<T>() + r * 4 * H;
+      const T *cr = c.data<T>() + r * H, *c1r = c1.data<T>() + r * H;
+      const T *dhr = dh1.data<T>() + r * H, *dcr = dc1.data<T>() + r * H;
+      T* dg = out.gates.data<T>() + r * 4 * H;
+      T* dc = out.c.data<T>() + r * H;
+      over_row<T>(H, [&](auto v, std::int64_t j) {
+        using V = decltype(v);
+        V di, df, dgg, dout, dcv;
+        detail::cell::lstm_backward(ld<V>(ar + j), ld<V>(ar + H + j), ld<V>(ar + 2 * H + j), ld<V>(ar + 3 * H + j),
+                                    ld<V>(cr + j), V(th(ld<V>(c1r + j))), ld<V>(dhr + j), ld<V>(dcr + j), di, df, dgg,
+                                    dout, dcv);
+        st(dg + j, di);
+        st(dg + H + j, df);
+        st(dg + 2 * H + j, dgg);
+        st(dg + 3 * H + j, dout);
+        st(dc + j, dcv);
+      });
+    });
+  });
+  return out;
+}
+
+GruCellOut gru_cell_forward(const Tensor& xp, const Tensor& hp, const Tensor& h, const char* op) {
+  check_pair(xp, "the input projection", h, "h", 3, op);
+  check_pair(hp, "the hidden projection", h, "h", 3, op);
+  const std::int64_t N = h.shape()[0], H = h.shape()[1];
+  GruCellOut out{make_tensor(h.shape(), h.dtype(), h.device()), make_tensor(xp.shape(), h.dtype(), h.device())};
+  if (!h.device().is_cpu()) {
+    detail::gpu::gru_cell_forward(out.h1, out.acts, xp, hp, h);
+    return out;
+  }
+  detail::dispatch_float(h.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    over_rows(N, 30.0 * H, [&](std::int64_t row) {
+      const T *xr = xp.data<T>() + row * 3 * H, *hr = hp.data<T>() + row * 3 * H, *h0 = h.data<T>() + row * H;
+      T* ar = out.acts.data<T>() + row * 3 * H;
+      T* h1 = out.h1.data<T>() + row * H;
+      over_row<T>(H, [&](auto v, std::int64_t j) {
+        using V = decltype(v);
+        const V r = sig(V(ld<V>(xr + j) + ld<V>(hr + j)));
+        const V z = sig(V(ld<V>(xr + H + j) + ld<V>(hr + H + j)));
+        const V n = th(V(ld<V>(xr + 2 * H + j) + r * ld<V>(hr + 2 * H + j)));
+        st(h1 + j, detail::cell::gru_h1(z, n, ld<V>(h0 + j)));
+        st(ar + j, r);
+        st(ar + H + j, z);
+        st(ar + 2 * H + j, n);
+      });
+    });
+  });
+  return out;
+}
+
+GruCellGrads gru_cell_backward(const Tensor& acts, const Tensor& hp, const Tensor& h, const Tensor& dh1_in,
+                               const char* op) {
+  check_pair(acts, "gates", h, "h", 3, op);
+  check_pair(hp, "the hidden projection", h, "h", 3, op);
+  const Tensor dh1 = or_zeros(dh1_in, h);
+  if (dh1.shape() != h.shape() || dh1.dtype() != h.dtype() || dh1.device() != h.device())
+    fail(op, ": the gradient is ", dtype_name(dh1.dtype()), " ", detail::shape_str(dh1.shape()), ", expected ",
+         dtype_name(h.dtype()), " ", detail::shape_str(h.shape()));
+  const std::int64_t N = h.shape()[0], H = h.shape()[1];
+  GruCellGrads out{make_tensor(acts.shape(), h.dtype(), h.device()), make_tensor(acts.shape(), h.dtype(), h.device()),
+                   make_tensor(h.shape(), h.dtype(), h.device())};
+  if (!h.device().is_cpu()) {
+    detail::gpu::gru_cell_backward(out.xp, out.hp, out.h, acts, hp, h, dh1);
+    return out;
+  }
+  detail::dispatch_float(h.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    over_rows(N, 20.0 * H, [&](std::int64_t row) {
+      const T *ar = acts.data<T>() + row * 3 * H, *hr = hp.data<T>() + row * 3 * H;
+      const T *h0 = h.data<T>() + row * H, *dhr = dh1.data<T>() + row * H;
+      T *gx = out.xp.data<T>() + row * 3 * H, *gh = out.hp.data<T>() + row * 3 * H, *dh = out.h.data<T>() + row * H;
+      over_row<T>(H, [&](auto v, std::int64_t j) {
+        using V = decltype(v);
+        const V r = ld<V>(ar + j);
+        V dr, dz, dn, dhv;
+        detail::cell::gru_backward(r, ld<V>(ar + H + j), ld<V>(ar + 2 * H + j), ld<V>(hr + 2 * H + j), ld<V>(h0 + j),
+                                   ld<V>(dhr + j), dr, dz, dn, dhv);
+        st(gx + j, dr);
+        st(gx + H + j, dz);
+        st(gx + 2 * H + j, dn);
+        st(gh + j, dr);
+        st(gh + H + j, dz);
+        st(gh + 2 * H + j, V(dn * r));
+        st(dh + j, dhv);
+      });
+    });
+  });
+  return out;
+}
+
+}  // namespace xg::kernel
