@@ -4,7 +4,8 @@
 // larger than the caches, as training does. Prints one JSON object per workload, with the
 // column-buffer bytes per conv layer and, with --memory, the peak resident set.
 //
-//   conv_steps [--threads 1] [--repeats 3] [--workload NAME] [--memory 1]
+//   conv_steps [--threads 1] [--repeats 3] [--workload NAME] [--memory 1] [--fused 1]
+// (--fused 0: the optimizers' composed rules instead of their fused kernels.)
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -110,7 +111,7 @@ double peak_rss_mb() {
 
 int main(int argc, char** argv) {
   int threads = 1, repeats = 3;
-  bool memory = false;
+  bool memory = false, fused = true;
   std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
     else if (k == "--repeats") repeats = std::stoi(v);
     else if (k == "--workload") only = v;
     else if (k == "--memory") memory = v == "1";
+    else if (k == "--fused") fused = v == "1";
   }
   xg::set_num_threads(threads);
   for (const auto& w : kWorkloads) {
@@ -128,6 +130,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<xg::optim::Optimizer> opt;
     if (keras) opt = std::make_unique<xg::optim::AdaDelta>(net.parameters(), xg::optim::AdaDeltaOptions(1.0).rho(0.95).eps(1e-7));
     else opt = std::make_unique<xg::optim::Adam>(net.parameters(), xg::optim::AdamOptions(0.001).eps(1e-7));
+    opt->set_fused(fused);
     // A pool of at least 64 MiB of batches: each step's input comes from memory, not cache.
     const std::int64_t batch_bytes = static_cast<std::int64_t>(w.batch) * 28 * 28 * 4;
     const std::int64_t pool_size = std::max<std::int64_t>(8, (std::int64_t{64} << 20) / batch_bytes);
