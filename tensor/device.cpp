@@ -1,5 +1,6 @@
 // Device and TensorOptions, and the one check every creation and move makes before work:
 // is the device asked for one this process can use.
+#include <atomic>
 #include <xgrad/detail/format.h>
 
 #include <ostream>
@@ -99,5 +100,12 @@ TensorOptions detail::like(const Tensor& x, const TensorOptions& options) {
   const TensorOptions o = options.has_dtype() ? options : options.dtype(x.dtype());
   return options.has_device() ? o : o.device(x.device());
 }
+
+namespace {
+std::atomic<bool> g_allow_tf32{false};  // read by each product on a GPU (tensor/cuda/blas.cpp)
+}  // namespace
+
+void cuda::set_allow_tf32(bool allow) { g_allow_tf32.store(allow, std::memory_order_relaxed); }
+bool cuda::allow_tf32() { return g_allow_tf32.load(std::memory_order_relaxed); }
 
 }  // namespace xg

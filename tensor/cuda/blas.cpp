@@ -2,10 +2,12 @@
 // computed as the transposed column-major ones, batches as one strided-batched call. One
 // handle per thread and device (cuBLAS handles are not safe to share between threads), bound
 // to the device's stream with a fixed workspace, so results are deterministic and the calls
-// can later be captured into a CUDA graph. Default math (no TF32; xg::cuda::set_allow_tf32
-// comes with issue 21).
+// can later be captured into a CUDA graph. Default math unless xg::cuda::set_allow_tf32(true)
+// asks for TF32 tensor cores in float32 products.
 #include <mutex>
 #include <vector>
+
+#include <xgrad/cuda.h>
 
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
@@ -29,18 +31,27 @@ void check_blas(cublasStatus_t status, const char* op) {
 // Kept for the thread's life and never destroyed: destroying a handle at exit, after the
 // static CUDA runtime has shut down, would crash (PyTorch leaks its handles for this reason).
 cublasHandle_t handle(int index, const char* op) {
-  thread_local std::vector<cublasHandle_t> handles;
-  if (handles.size() <= static_cast<std::size_t>(index)) handles.resize(static_cast<std::size_t>(index) + 1, nullptr);
-  cublasHandle_t& h = handles[static_cast<std::size_t>(index)];
+  struct Handle {
+    cublasHandle_t h = nullptr;
+    bool tf32 = false;
+  };
+  thread_local std::vector<Handle> handles;
+  if (handles.size() <= static_cast<std::size_t>(index)) handles.resize(static_cast<std::size_t>(index) + 1);
+  Handle& h = handles[static_cast<std::size_t>(index)];
   check(cudaSetDevice(index), op);
-  if (!h) {
+  const bool tf32 = xg::cuda::allow_tf32();
+  if (!h.h) {
     const CublasApi& api = cublas(op);
-    check_blas(api.create(&h), op);
-    check_blas(api.set_stream(h, stream(index)), op);
-    check_blas(api.set_workspace(h, allocate(kWorkspaceBytes, index, op), kWorkspaceBytes), op);
-    check_blas(api.set_math_mode(h, CUBLAS_DEFAULT_MATH), op);
+    check_blas(api.create(&h.h), op);
+    check_blas(api.set_stream(h.h, stream(index)), op);
+    check_blas(api.set_workspace(h.h, allocate(kWorkspaceBytes, index, op), kWorkspaceBytes), op);
+  } else if (h.tf32 == tf32) {
+    return h.h;
   }
-  return h;
+  // TF32 applies to float32 products only; CUBLAS_DEFAULT_MATH keeps them exact float32.
+  check_blas(cublas(op).set_math_mode(h.h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), op);
+  h.tf32 = tf32;
+  return h.h;
 }
 
 // C (m x n, row-major, leading dimension ldc) = alpha op(A) op(B) + beta C, as C^T = op(B)^T

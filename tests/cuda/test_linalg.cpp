@@ -63,3 +63,25 @@ TEST(CudaLinalg, OperandsOnTwoDevicesAreRefused) {
   EXPECT_XG_ERROR(xg::linear(xg::ones({2, 3}, xg::kCUDA), xg::ones({3, 2}, xg::kCUDA), xg::ones({2})),
                   "linear: expected all tensors on one device", "cpu (bias)");
 }
+
+TEST(CudaLinalg, Tf32ChangesFloat32ProductsOnly) {
+  XG_REQUIRE_CUDA();
+  // k = 1024: TF32's 10-bit inputs move a float32 product by about 1e-3 relative; exact
+  // float32 stays within 1e-5 of the CPU; float64 is the same bits either way.
+  const auto a = xg::test::seeded({128, 1024}, xg::kFloat32, 1), b = xg::test::seeded({1024, 64}, xg::kFloat32, 2);
+  const auto cpu = xg::matmul(a, b);
+  const auto exact = xg::matmul(a.cuda(), b.cuda()).cpu();
+  const auto a64 = a.to(xg::kFloat64).cuda(), b64 = b.to(xg::kFloat64).cuda();
+  const auto exact64 = xg::matmul(a64, b64).cpu();
+  xg::cuda::set_allow_tf32(true);
+  const auto tf32 = xg::matmul(a.cuda(), b.cuda()).cpu();
+  const auto tf32_64 = xg::matmul(a64, b64).cpu();
+  xg::cuda::set_allow_tf32(false);
+  const auto again = xg::matmul(a.cuda(), b.cuda()).cpu();
+  const double scale = xg::max(xg::abs(cpu)).item();
+  EXPECT_LT(xg::test::max_abs_diff(exact, cpu), 1e-5 * scale);
+  EXPECT_GT(xg::test::max_abs_diff(tf32, cpu), 1e-5 * scale);  // TF32 took effect
+  EXPECT_LT(xg::test::max_abs_diff(tf32, cpu), 1e-2 * scale);
+  xg::test::expect_same_bits<double>(tf32_64, exact64);
+  xg::test::expect_same_bits<float>(again, exact);  // and it went away
+}

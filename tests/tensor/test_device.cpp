@@ -172,3 +172,13 @@ TEST(Cuda, CpuWorkDoesNotLoadCublas) {
   EXPECT_EQ(w.grad().shape(), (xg::Shape{32, 16}));
   EXPECT_FALSE(xg::test::library_mapped("libcublas"));
 }
+
+TEST(Cuda, Tf32IsOffUntilAsked) {
+  // Settable in every build, as PyTorch's flag; what it changes is tested on a GPU
+  // (CudaLinalg.Tf32ChangesFloat32ProductsOnly).
+  EXPECT_FALSE(xg::cuda::allow_tf32());
+  xg::cuda::set_allow_tf32(true);
+  EXPECT_TRUE(xg::cuda::allow_tf32());
+  xg::cuda::set_allow_tf32(false);
+  EXPECT_FALSE(xg::cuda::allow_tf32());
+}

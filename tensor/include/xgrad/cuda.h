@@ -44,4 +44,12 @@ std::uint64_t host_wait_count();
 /// reports launches per training step with it (each costs host time). 0 without CUDA.
 std::uint64_t launch_count();
 
+/// Whether float32 matrix products on a GPU (matmul, linear, convolution through im2col) may
+/// use TF32 tensor cores: about 10 bits of mantissa in the products' inputs, sums in float32.
+/// Off by default, as PyTorch's torch.backends.cuda.matmul.allow_tf32 (libtorch's
+/// at::globalContext().setAllowTF32CuBLAS); float64 is never affected. Takes effect at the
+/// next product on every thread; settable in every build.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
+
 }  // namespace xg::cuda
