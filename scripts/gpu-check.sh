@@ -43,7 +43,10 @@ stage configure 120 cmake -S . -B build-gpu "${GEN[@]}" -DCMAKE_BUILD_TYPE=Relea
   -DCUDAToolkit_ROOT=/usr/local/cuda -DCMAKE_PREFIX_PATH="$P" -DCMAKE_LIBRARY_PATH="$L/openblas-pthread" \
   -DXGRAD_WITH_MPI=OFF -DXGRAD_BUILD_EXAMPLES=OFF -DXGRAD_BUILD_BENCH=ON || exit 1
 stage build 300 cmake --build build-gpu -j"$(nproc)" --target xgrad_cuda_tests xgrad_tests gpu_steps || exit 1
-stage cuda_tests 240 build-gpu/tests/xgrad_cuda_tests --gtest_output=xml:"$OUT/cuda_tests.xml"
+stage cuda_tests 240 env XGRAD_CUDA_ENTRY_REPORT="$OUT/entry_counts.txt" build-gpu/tests/xgrad_cuda_tests \
+  --gtest_output=xml:"$OUT/cuda_tests.xml"
+# Every kernel entry point of tensor/cuda/kernels.h ran in that process (calls counted at exit).
+stage entry_coverage 20 python3 scripts/cuda_entry_coverage.py tensor/cuda/kernels.h "$OUT/entry_counts.txt"
 # The GPU table: xgrad and PyTorch on this GPU in one run, merged with the ratios.
 stage gpu_bench 150 build-gpu/bench/gpu_steps
 grep '^{' "$OUT/gpu_bench.log" > "$OUT/xgrad_gpu.jsonl"

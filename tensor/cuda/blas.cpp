@@ -12,6 +12,7 @@
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/cublas_library.h"
+#include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/launch.h"
 #include "tensor/cuda/runtime.h"
@@ -78,6 +79,7 @@ void gemm_rows(cublasHandle_t h, bool trans_a, bool trans_b, std::int64_t m, std
 
 void gemm(Tensor& c, const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
           std::int64_t k, std::int64_t batch) {
+  XG_GPU_ENTRY(gemm);
   const char* op = call_or("matmul");
   cublasHandle_t h = handle(c.device().index(), op);
   const std::int64_t lda = trans_a ? m : k, ldb = trans_b ? k : n;
@@ -91,6 +93,7 @@ void gemm(Tensor& c, const Tensor& a, const Tensor& b, bool trans_a, bool trans_
 
 void gemm_strided(const GemmArgs& g, const Tensor& a, std::int64_t a_off, const Tensor& b, std::int64_t b_off, double beta,
                   Tensor& c, std::int64_t c_off) {
+  XG_GPU_ENTRY(gemm_strided);
   const char* op = call_or("conv2d");
   cublasHandle_t h = handle(c.device().index(), op);
   if (c.dtype() == kFloat32)
@@ -103,6 +106,7 @@ void gemm_strided(const GemmArgs& g, const Tensor& a, std::int64_t a_off, const 
 }
 
 void linear(Tensor& c, const Tensor& x, const Tensor& W, const Tensor& bias, bool trans_w) {
+  XG_GPU_ENTRY(linear);
   const char* op = call_or("linear");
   const std::int64_t m = x.shape()[0], k = x.shape()[1], n = W.shape()[trans_w ? 0 : 1];
   cast(c, bias);  // the bias in every row (a broadcast copy), then the product added (beta = 1)

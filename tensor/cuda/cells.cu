@@ -6,6 +6,7 @@
 
 #include "tensor/cell_rules.h"
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/launch.h"
 #include "tensor/tensor_impl.h"
@@ -87,6 +88,7 @@ __global__ void gru_backward_kernel(T* gxp, T* ghp, T* gh, const T* acts, const 
 }  // namespace
 
 void lstm_cell_forward(Tensor& h1, Tensor& c1, Tensor& acts, const Tensor& gates, const Tensor& c) {
+  XG_GPU_ENTRY(lstm_cell_forward);
   const std::int64_t N = c.shape()[0], H = c.shape()[1];
   const cudaStream_t s = on(c, "lstm_cell");
   dispatch_float(c.dtype(), "lstm_cell", [&](auto tag) {
@@ -99,6 +101,7 @@ void lstm_cell_forward(Tensor& h1, Tensor& c1, Tensor& acts, const Tensor& gates
 
 void lstm_cell_backward(Tensor& dgates, Tensor& dc, const Tensor& acts, const Tensor& c, const Tensor& c1,
                         const Tensor& dh1, const Tensor& dc1) {
+  XG_GPU_ENTRY(lstm_cell_backward);
   const std::int64_t N = c.shape()[0], H = c.shape()[1];
   const cudaStream_t s = on(c, "lstm_cell backward");
   dispatch_float(c.dtype(), "lstm_cell backward", [&](auto tag) {
@@ -110,6 +113,7 @@ void lstm_cell_backward(Tensor& dgates, Tensor& dc, const Tensor& acts, const Te
 }
 
 void gru_cell_forward(Tensor& h1, Tensor& acts, const Tensor& xp, const Tensor& hp, const Tensor& h) {
+  XG_GPU_ENTRY(gru_cell_forward);
   const std::int64_t N = h.shape()[0], H = h.shape()[1];
   const cudaStream_t s = on(h, "gru_cell");
   dispatch_float(h.dtype(), "gru_cell", [&](auto tag) {
@@ -122,6 +126,7 @@ void gru_cell_forward(Tensor& h1, Tensor& acts, const Tensor& xp, const Tensor& 
 
 void gru_cell_backward(Tensor& gxp, Tensor& ghp, Tensor& gh, const Tensor& acts, const Tensor& hp, const Tensor& h,
                        const Tensor& dh1) {
+  XG_GPU_ENTRY(gru_cell_backward);
   const std::int64_t N = h.shape()[0], H = h.shape()[1];
   const cudaStream_t s = on(h, "gru_cell backward");
   dispatch_float(h.dtype(), "gru_cell backward", [&](auto tag) {

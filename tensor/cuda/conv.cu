@@ -12,6 +12,7 @@
 #include "tensor/checked.h"
 #include "tensor/conv_kernels.h"
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/launch.h"
 #include "tensor/cuda/runtime.h"
@@ -220,6 +221,7 @@ bool pointwise(const ConvGeom& g) { return g.KH == 1 && g.KW == 1 && g.SH == 1 &
 }  // namespace
 
 void conv2d_forward(Tensor& y, const Tensor& x, const Tensor& W, const Tensor& b, const ConvGeom& g) {
+  XG_GPU_ENTRY(conv2d_forward);
   const char* op = call_or("conv2d");
   const cudaStream_t st = on(y, op);
   const int64_t L = g.OH * g.OW, R = g.col_rows(), OCg = g.OC / g.groups, Kg = R / g.groups;
@@ -244,6 +246,7 @@ void conv2d_forward(Tensor& y, const Tensor& x, const Tensor& W, const Tensor& b
 }
 
 void conv2d_input_grad(Tensor& gx, const Tensor& gy, const Tensor& W, const ConvGeom& g) {
+  XG_GPU_ENTRY(conv2d_input_grad);
   const char* op = call_or("conv2d");
   const cudaStream_t st = on(gx, op);
   const int64_t L = g.OH * g.OW, R = g.col_rows(), OCg = g.OC / g.groups, Kg = R / g.groups;
@@ -270,6 +273,7 @@ void conv2d_input_grad(Tensor& gx, const Tensor& gy, const Tensor& W, const Conv
 }
 
 void conv2d_weight_grad(Tensor& gW, const Tensor& x, const Tensor& gy, const ConvGeom& g) {
+  XG_GPU_ENTRY(conv2d_weight_grad);
   const char* op = call_or("conv2d");
   const cudaStream_t st = on(gW, op);
   const int64_t L = g.OH * g.OW, R = g.col_rows(), OCg = g.OC / g.groups, Kg = R / g.groups;
@@ -294,6 +298,7 @@ void conv2d_weight_grad(Tensor& gW, const Tensor& x, const Tensor& gy, const Con
 }
 
 void im2col(Tensor& out, const Tensor& x, const ConvGeom& g) {
+  XG_GPU_ENTRY(im2col);
   const char* op = call_or("im2col");
   const cudaStream_t st = on(out, op);
   detail::dispatch_float(x.dtype(), op, [&](auto tag) {
@@ -304,6 +309,7 @@ void im2col(Tensor& out, const Tensor& x, const ConvGeom& g) {
 }
 
 void col2im(Tensor& gx, const Tensor& cols, const ConvGeom& g) {
+  XG_GPU_ENTRY(col2im);
   const char* op = call_or("col2im");
   const cudaStream_t st = on(gx, op);
   detail::dispatch_float(cols.dtype(), op, [&](auto tag) {
@@ -314,6 +320,7 @@ void col2im(Tensor& gx, const Tensor& cols, const ConvGeom& g) {
 }
 
 void max_pool2d(Tensor& y, Tensor& argmax, const Tensor& x, const ConvGeom& g) {
+  XG_GPU_ENTRY(max_pool2d);
   const char* op = call_or("max_pool2d");
   if (y.numel() == 0) return;
   const cudaStream_t st = on(y, op);
@@ -325,6 +332,7 @@ void max_pool2d(Tensor& y, Tensor& argmax, const Tensor& x, const ConvGeom& g) {
 }
 
 void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset, double value) {
+  XG_GPU_ENTRY(embed);
   const char* op = call_or("pad");
   if (out.numel() == 0) return;
   if (out.dim() > 16) fail(op, ": ", out.dim(), " axes exceed the supported 16");
@@ -344,6 +352,7 @@ void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset
 }
 
 void window_average(Tensor& y, const Tensor& x, const kernel::PoolWindows& pw) {
+  XG_GPU_ENTRY(window_average);
   const char* op = call_or("avg_pool2d");
   const Windows win = windows_of(pw, op);
   if (y.numel() == 0) return;
@@ -357,6 +366,7 @@ void window_average(Tensor& y, const Tensor& x, const kernel::PoolWindows& pw) {
 }
 
 void window_average_adjoint(Tensor& gx, const Tensor& gy, const kernel::PoolWindows& pw) {
+  XG_GPU_ENTRY(window_average_adjoint);
   const char* op = call_or("avg_pool2d");
   const Windows win = windows_of(pw, op);
   if (gx.numel() == 0) return;

@@ -10,6 +10,7 @@
 
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/tensor_impl.h"
@@ -61,6 +62,7 @@ bool first_failure(Checks& c, const char* op, std::function<void(std::int64_t, s
 }  // namespace
 
 void raise_pending_checks(const char* op) {
+  XG_GPU_ENTRY(raise_pending_checks);
   Checks& c = checks();
   std::function<void(std::int64_t, std::int64_t)> report;
   std::int64_t pos = 0, value = 0;
@@ -76,6 +78,7 @@ void raise_pending_checks(const char* op) {
 
 void check_range_later(const Tensor& ints, std::int64_t size, std::function<void(std::int64_t, std::int64_t)> report,
                        const char* op) {
+  XG_GPU_ENTRY(check_range_later);
   Checks& c = checks();
   const int device = ints.device().index();
   bool full = false;

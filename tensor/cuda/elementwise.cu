@@ -11,6 +11,7 @@
 
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/launch.h"
 #include "tensor/strided.h"
@@ -178,6 +179,7 @@ decltype(auto) by_dtype(Dtype dtype, F&& f) { return detail::dispatch(dtype, std
 }  // namespace
 
 void binary(kernel::Binary kind, Tensor& out, const Tensor& a, const Tensor& b) {
+  XG_GPU_ENTRY(binary);
   by_dtype(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const std::array<const Tensor*, 2> xs{&a, &b};
@@ -204,6 +206,7 @@ void binary(kernel::Binary kind, Tensor& out, const Tensor& a, const Tensor& b) 
 }
 
 void axpy(Tensor& dst, const Tensor& src, double alpha) {
+  XG_GPU_ENTRY(axpy);
   by_dtype(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
     launch<T, T, 2>(dst, {&dst, &src}, AxpyF<T>{static_cast<T>(alpha)});
@@ -211,6 +214,7 @@ void axpy(Tensor& dst, const Tensor& src, double alpha) {
 }
 
 void unary(kernel::Unary kind, Tensor& out, const Tensor& x) {
+  XG_GPU_ENTRY(unary);
   using U = kernel::Unary;
   const std::array<const Tensor*, 1> xs{&x};
   if (x.dtype() == kInt64) {  // the entry point has refused the others
@@ -242,6 +246,7 @@ void unary(kernel::Unary kind, Tensor& out, const Tensor& x) {
 }
 
 void pow_scalar(Tensor& out, const Tensor& x, double c) {
+  XG_GPU_ENTRY(pow_scalar);
   detail::dispatch_float(x.dtype(), "pow", [&](auto tag) {
     using T = decltype(tag);
     if (c == 2.0) return launch<T, T, 1>(out, {&x}, SquareF<T>{});
@@ -251,6 +256,7 @@ void pow_scalar(Tensor& out, const Tensor& x, double c) {
 }
 
 void leaky_relu(Tensor& out, const Tensor& x, double slope) {
+  XG_GPU_ENTRY(leaky_relu);
   detail::dispatch_float(x.dtype(), "leaky_relu", [&](auto tag) {
     using T = decltype(tag);
     launch<T, T, 1>(out, {&x}, LeakyF<T>{static_cast<T>(slope)});
@@ -258,6 +264,7 @@ void leaky_relu(Tensor& out, const Tensor& x, double slope) {
 }
 
 void clamp(Tensor& out, const Tensor& x, double lo, double hi) {
+  XG_GPU_ENTRY(clamp);
   by_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     launch<T, T, 1>(out, {&x}, ClampF<T>{static_cast<T>(lo), static_cast<T>(hi)});
@@ -265,6 +272,7 @@ void clamp(Tensor& out, const Tensor& x, double lo, double hi) {
 }
 
 void in_range_mask(Tensor& out, const Tensor& x, double lo, double hi) {
+  XG_GPU_ENTRY(in_range_mask);
   by_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     launch<T, T, 1>(out, {&x}, InRangeF<T>{lo, hi});
@@ -272,6 +280,7 @@ void in_range_mask(Tensor& out, const Tensor& x, double lo, double hi) {
 }
 
 void where(Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
+  XG_GPU_ENTRY(where);
   by_dtype(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     launch<T, T, 3>(out, {&cond, &a, &b}, WhereF<T>{});
@@ -279,6 +288,7 @@ void where(Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 void cast(Tensor& out, const Tensor& x) {
+  XG_GPU_ENTRY(cast);
   by_dtype(x.dtype(), [&](auto from) {
     by_dtype(out.dtype(), [&](auto to) {
       using S = decltype(from);
@@ -289,6 +299,7 @@ void cast(Tensor& out, const Tensor& x) {
 }
 
 void strided_copy(Tensor& out, const Tensor& x, const Shape& strides) {
+  XG_GPU_ENTRY(strided_copy);
   by_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     launch<T, T, 1>(out, {&x}, IdentityF<T>{}, &strides);

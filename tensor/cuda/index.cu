@@ -12,6 +12,7 @@
 
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/launch.h"
 #include "tensor/cuda/runtime.h"
@@ -176,6 +177,7 @@ void stable_sort(Tensor& keys, Tensor& positions, std::int64_t key_limit, cudaSt
 }  // namespace
 
 void concat(Tensor& out, const tensor_list& xs, std::int64_t axis) {
+  XG_GPU_ENTRY(concat);
   const char* op = call_or("concat");
   const cudaStream_t s = on(out, op);
   std::int64_t outer, inner;
@@ -191,6 +193,7 @@ void concat(Tensor& out, const tensor_list& xs, std::int64_t axis) {
 }
 
 void narrow(Tensor& out, const Tensor& x, std::int64_t axis, std::int64_t start) {
+  XG_GPU_ENTRY(narrow);
   const char* op = call_or("narrow");
   const cudaStream_t s = on(out, op);
   std::int64_t outer, inner;
@@ -204,6 +207,7 @@ void narrow(Tensor& out, const Tensor& x, std::int64_t axis, std::int64_t start)
 }
 
 void index_select(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index) {
+  XG_GPU_ENTRY(index_select);
   const char* op = call_or("index_select");
   if (out.numel() == 0) return;
   const cudaStream_t s = on(out, op);
@@ -219,6 +223,7 @@ void index_select(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor&
 }
 
 void index_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src) {
+  XG_GPU_ENTRY(index_add);
   const char* op = call_or("index_add");
   const std::int64_t m = index.numel(), size = out.shape()[static_cast<std::size_t>(axis)];
   if (m == 0 || out.numel() == 0) return;
@@ -245,6 +250,7 @@ void index_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor
 }
 
 void gather(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index) {
+  XG_GPU_ENTRY(gather);
   const char* op = call_or("gather");
   if (out.numel() == 0) return;
   const cudaStream_t s = on(out, op);
@@ -258,6 +264,7 @@ void gather(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index
 }
 
 void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src) {
+  XG_GPU_ENTRY(scatter_add);
   const char* op = call_or("scatter_add");
   const std::int64_t n = index.numel();
   if (n == 0) return;
@@ -277,6 +284,7 @@ void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tens
 }
 
 void one_hot(Tensor& out, const Tensor& labels, std::int64_t num_classes) {
+  XG_GPU_ENTRY(one_hot);
   const char* op = call_or("one_hot");
   const std::int64_t n = labels.numel();
   if (n == 0) return;

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/launch.h"
 #include "tensor/tensor_impl.h"
@@ -85,6 +86,7 @@ void launch_rule(const kernel::UpdateHyper& h, const update::Constants<T>& c, co
 }  // namespace
 
 void fused_update(const kernel::UpdateHyper& h, const std::vector<kernel::UpdateTarget>& targets, const char* op) {
+  XG_GPU_ENTRY(fused_update);
   const Tensor& first = *targets[0].param;
   const cudaStream_t s = on(first, op);
   dispatch_float(first.dtype(), op, [&](auto tag) {

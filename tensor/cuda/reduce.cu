@@ -12,6 +12,7 @@
 
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
+#include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/launch.h"
 #include "tensor/cuda/runtime.h"
@@ -249,6 +250,7 @@ __global__ void any_not_finite(int* flag, const T* x, std::int64_t n) {
 }  // namespace
 
 void reduce(kernel::Reduce kind, Tensor& out, const Tensor& x, const std::vector<bool>& reduced) {
+  XG_GPU_ENTRY(reduce);
   const char* op = call_or(kind == kernel::Reduce::Sum ? "sum" : kind == kernel::Reduce::Max ? "max" : "min");
   const Split s = split(x.shape(), reduced);
   if (out.numel() == 0) return;
@@ -276,6 +278,7 @@ void reduce(kernel::Reduce kind, Tensor& out, const Tensor& x, const std::vector
 }
 
 void arg_reduce(bool is_max, Tensor& out, const Tensor& x, const std::vector<bool>& reduced) {
+  XG_GPU_ENTRY(arg_reduce);
   const char* op = call_or(is_max ? "argmax" : "argmin");
   const Split s = split(x.shape(), reduced);
   const cudaStream_t st = on(x, op);
@@ -289,6 +292,7 @@ void arg_reduce(bool is_max, Tensor& out, const Tensor& x, const std::vector<boo
 }
 
 void along_lines(int kind, Tensor& y, const Tensor& x, std::int64_t axis) {
+  XG_GPU_ENTRY(along_lines);
   const char* op = call_or(kind == 0 ? "softmax" : kind == 1 ? "log_softmax" : "logsumexp");
   std::int64_t outer = 1, n = 1, inner = 1;
   for (std::int64_t i = 0; i < x.dim(); ++i) (i < axis ? outer : i == axis ? n : inner) *= x.shape()[static_cast<std::size_t>(i)];
@@ -306,6 +310,7 @@ void along_lines(int kind, Tensor& y, const Tensor& x, std::int64_t axis) {
 }
 
 void cross_entropy_loss(Tensor& loss, const Tensor& x, const Tensor& labels) {
+  XG_GPU_ENTRY(cross_entropy_loss);
   const char* op = call_or("softmax_cross_entropy");
   const std::int64_t n = x.shape()[0], c = x.shape()[1];
   Tensor rows = make_tensor({n}, kFloat64, x.device());
@@ -319,6 +324,7 @@ void cross_entropy_loss(Tensor& loss, const Tensor& x, const Tensor& labels) {
 }
 
 void cross_entropy_backward(Tensor& g, const Tensor& probs, const Tensor& labels, const Tensor& gy, double count) {
+  XG_GPU_ENTRY(cross_entropy_backward);
   const char* op = call_or("softmax_cross_entropy");
   const std::int64_t total = probs.numel(), c = probs.shape()[1];
   if (total == 0) return;
@@ -337,6 +343,7 @@ void cross_entropy_backward(Tensor& g, const Tensor& probs, const Tensor& labels
 }
 
 void mark_first_out_of_range(void* slot, const Tensor& ints, std::int64_t size, const char* op) {
+  XG_GPU_ENTRY(mark_first_out_of_range);
   const std::int64_t n = ints.numel();
   const cudaStream_t st = on(ints, op);
   auto* w = static_cast<unsigned long long*>(slot);
@@ -347,6 +354,7 @@ void mark_first_out_of_range(void* slot, const Tensor& ints, std::int64_t size, 
 }
 
 bool all_finite(const Tensor& x) {
+  XG_GPU_ENTRY(all_finite);
   const char* op = call_or("all_finite");
   if (x.dtype() == kInt64 || x.numel() == 0) return true;
   const cudaStream_t st = on(x, op);

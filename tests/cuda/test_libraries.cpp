@@ -2,7 +2,8 @@
 // without a GPU: opening cuBLAS and finding its functions needs only the toolkit, which a
 // CUDA build's machine has (CI's does).
 #include "tensor/cuda/cublas_library.h"
-#include "test_util.h"
+#include "tensor/cuda/entry_count.h"
+#include "cuda/cuda_util.h"
 
 namespace {
 
@@ -26,3 +27,18 @@ TEST(CudaLibraries, CublasOpensOnFirstUseWithEveryFunction) {
 }
 
 }  // namespace
+
+TEST(CudaEntryPoints, EachCallIsCounted) {
+  XG_REQUIRE_CUDA();
+  const auto calls = [](const std::string& name) {
+    for (const auto& [n, c] : xg::detail::gpu::entry_counts())
+      if (n == name) return c;
+    return std::uint64_t{0};
+  };
+  const auto a = xg::ones({4}, xg::kCUDA);
+  const auto before = calls("binary");
+  const auto b = a + a;
+  const auto c = b * a;
+  EXPECT_EQ(calls("binary"), before + 2);
+  EXPECT_GE(calls("cast"), 1u);  // ones() fills through cast
+}

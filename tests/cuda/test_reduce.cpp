@@ -115,3 +115,16 @@ TEST(CudaReduce, TheSameInputGivesTheSameBits) {
   expect_same_bits<float>(xg::sum(x).cpu(), xg::sum(x).cpu());
   expect_same_bits<float>(xg::softmax(x, 0).cpu(), xg::softmax(x, 0).cpu());
 }
+
+TEST(CudaReduce, AnomalyModeFindsANaNOnTheGpu) {
+  XG_REQUIRE_CUDA();
+  // Anomaly mode checks every result (kernel all_finite): the CPU's message, a GPU tensor.
+  xg::DetectAnomalyGuard anomaly;
+  auto x = xg::tensor({-1.0, 1.0}, xg::kFloat64).cuda().requires_grad_();
+  EXPECT_XG_ERROR(xg::log(x), "anomaly detected: 'log' produced NaN or Inf");
+  auto z = xg::tensor({0.0, 1.0}, xg::kFloat64).cuda().requires_grad_();
+  EXPECT_XG_ERROR(xg::sqrt(z).sum().backward(), "anomaly detected: 'div' produced NaN or Inf", "SqrtBackward");
+  auto ok = xg::tensor({1.0, 4.0}, xg::kFloat64).cuda().requires_grad_();
+  xg::sqrt(ok).sum().backward();  // finite everywhere: no error
+  EXPECT_NEAR(ok.grad().cpu().to_vector<double>()[1], 0.25, 1e-15);
+}
