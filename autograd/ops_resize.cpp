@@ -1,7 +1,7 @@
 // interpolate: image resizing, one axis at a time. Each output row (column) is a fixed
 // weighted sum of a few input rows (columns): one tap for nearest, two for bilinear, four for
 // bicubic, with the weights and clamped indices of PyTorch's UpSample.h (source index,
-// borders, bicubic coefficients). The resampling and its adjoint are each other's backward,
+// borders, bicubic coefficients: tensor/resample_taps.h). The resampling and its adjoint are each other's backward,
 // so every order of gradient is exact; and because an output reads only its taps, a NaN or
 // inf pixel reaches only the outputs whose kernel covers it, as in PyTorch (a dense
 // interpolation matrix spread it over the whole image through its zero weights).
@@ -34,52 +34,15 @@ const char* mode_name(InterpolateMode mode) {
   return "bicubic";
 }
 
-// Where output index `dst` samples the input, in input coordinates (PyTorch's
-// area_pixel_compute_source_index).
-double source_index(std::int64_t in, std::int64_t out, std::int64_t dst, bool align_corners, bool cubic) {
-  if (align_corners) return out > 1 ? static_cast<double>(in - 1) / static_cast<double>(out - 1) * static_cast<double>(dst) : 0.0;
-  const double src = static_cast<double>(in) / static_cast<double>(out) * (static_cast<double>(dst) + 0.5) - 0.5;
-  return !cubic && src < 0 ? 0.0 : src;
-}
-
-// Keys' cubic convolution kernel with a = -0.75 (PyTorch's and OpenCV's choice).
-constexpr double kCubicA = -0.75;
-double cubic_near(double t) { return ((kCubicA + 2) * t - (kCubicA + 3)) * t * t + 1; }  // |t| <= 1
-double cubic_far(double t) { return ((kCubicA * t - 5 * kCubicA) * t + 8 * kCubicA) * t - 4 * kCubicA; }  // 1 < |t| < 2
-
 using Taps = std::shared_ptr<const kernel::Resampling>;
 
-// Each output's taps on the input axis (indices clamped: borders replicate).
+// Each output's taps on the input axis (indices clamped: borders replicate), from
+// tensor/resample_taps.h's formulas.
 Taps taps(std::int64_t in, std::int64_t out, InterpolateMode mode, bool align_corners) {
-  auto r = std::make_shared<kernel::Resampling>();
-  r->in = in, r->out = out;
-  r->taps = mode == InterpolateMode::Nearest ? 1 : mode == InterpolateMode::Bilinear ? 2 : 4;
-  r->index.reserve(static_cast<std::size_t>(out * r->taps));
-  r->weight.reserve(static_cast<std::size_t>(out * r->taps));
-  auto add = [&](std::int64_t i, double w) {
-    r->index.push_back(std::min(std::max<std::int64_t>(i, 0), in - 1));
-    r->weight.push_back(w);
-  };
-  for (std::int64_t o = 0; o < out; ++o) {
-    if (mode == InterpolateMode::Nearest) {
-      add(static_cast<std::int64_t>(std::floor(static_cast<double>(o) * static_cast<double>(in) / static_cast<double>(out))), 1.0);
-      continue;
-    }
-    const bool cubic = mode == InterpolateMode::Bicubic;
-    const double src = source_index(in, out, o, align_corners, cubic);
-    const auto i0 = static_cast<std::int64_t>(std::floor(src));
-    const double t = src - static_cast<double>(i0);
-    if (cubic) {
-      add(i0 - 1, cubic_far(t + 1));
-      add(i0, cubic_near(t));
-      add(i0 + 1, cubic_near(1 - t));
-      add(i0 + 2, cubic_far(2 - t));
-    } else {
-      add(i0, 1 - t);
-      add(i0 + 1, t);
-    }
-  }
-  return r;
+  const int m = mode == InterpolateMode::Nearest ? detail::taps::kNearest
+                : mode == InterpolateMode::Bilinear ? detail::taps::kBilinear
+                                                    : detail::taps::kBicubic;
+  return std::make_shared<kernel::Resampling>(kernel::resampling({in, out, m, align_corners}));
 }
 
 // x viewed as (outer, in, inner) resampled along its middle axis, and the adjoint: each the
@@ -118,6 +81,12 @@ Tensor interpolate(const Tensor& x, Int2 size, InterpolateMode mode, bool align_
                            detail::cat("the output (", N, ", ", C, ", ", OH, ", ", OW, ")"));
   detail::check_allocation(detail::checked_nbytes({N, C, OH, W}, item, op), op,
                            detail::cat("the intermediate (", N, ", ", C, ", ", OH, ", ", W, ")"));
+  // The taps' exact source positions (tensor/resample_taps.h) need in (2 out + 1) in int64.
+  detail::size_mul(H, detail::size_add(detail::size_mul(OH, 2, op, "the rows' positions"), 1, op, "the rows' positions"),
+                   op, "the rows' positions");
+  detail::size_mul(W, detail::size_add(detail::size_mul(OW, 2, op, "the columns' positions"), 1, op,
+                                       "the columns' positions"),
+                   op, "the columns' positions");
   detail::checked_buffer(detail::size_mul(detail::size_add(OH, OW, op, "the tap tables"), 4, op, "the tap tables"),
                          sizeof(double) + sizeof(std::int64_t), op, "the tap tables");
   const std::int64_t NC = N * C;

@@ -9,6 +9,8 @@
 
 #include <xgrad/tensor.h>
 
+#include "tensor/resample_taps.h"
+
 namespace xg::kernel {
 
 enum class Binary {
@@ -109,12 +111,16 @@ void check_labels(const Tensor& labels, std::int64_t num_classes, const char* op
 Tensor one_hot(const Tensor& labels, std::int64_t num_classes);
 
 /// A fixed linear resampling of one axis: output o is Σ_k weight[o·taps + k] · input
-/// index[o·taps + k] (indices within the input; weights may be 0, taps may repeat).
+/// index[o·taps + k] (indices within the input; weights may be 0, taps may repeat). Made by
+/// resampling(rule) from tensor/resample_taps.h's formulas, which a GPU computes in place.
 struct Resampling {
+  detail::taps::Rule rule;
   std::int64_t in = 0, out = 0, taps = 1;
   std::vector<std::int64_t> index;
   std::vector<double> weight;
 };
+/// The table of `rule`'s taps (its sizes checked by the caller).
+Resampling resampling(const detail::taps::Rule& rule);
 /// x viewed as (outer, r.in, inner) -> (outer, r.out, inner): each output a weighted sum of
 /// its taps only, so a NaN reaches only the outputs whose taps cover it.
 Tensor resample(const Tensor& x, std::int64_t outer, std::int64_t inner, const Resampling& r);

@@ -1,8 +1,10 @@
-// Separable resampling along one axis by a few taps per output (interpolate's kernels).
+// Separable resampling along one axis by a few taps per output (interpolate's kernels); on
+// a GPU, tensor/cuda/resample.cu.
 // A tap list instead of a dense (out, in) matrix keeps the work at out·taps per line and,
 // as PyTorch's UpSample kernels, lets a NaN or inf reach only the outputs that read it.
 #include <xgrad/detail/format.h>
 
+#include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
@@ -49,8 +51,26 @@ void adjoint_impl(const T* gy, T* gx, std::int64_t outer, std::int64_t inner, co
 
 }  // namespace
 
+Resampling resampling(const detail::taps::Rule& rule) {
+  Resampling r;
+  r.rule = rule;
+  r.in = rule.in, r.out = rule.out, r.taps = detail::taps::count(rule);
+  r.index.resize(static_cast<std::size_t>(r.out * r.taps));
+  r.weight.resize(r.index.size());
+  for (std::int64_t o = 0; o < r.out; ++o)
+    for (int k = 0; k < r.taps; ++k) {
+      const auto t = static_cast<std::size_t>(o * r.taps + k);
+      detail::taps::tap(rule, o, k, r.index[t], r.weight[t]);
+    }
+  return r;
+}
+
 Tensor resample(const Tensor& x, std::int64_t outer, std::int64_t inner, const Resampling& r) {
-  Tensor y = detail::make_tensor({outer, r.out, inner}, x.dtype());
+  Tensor y = detail::make_tensor({outer, r.out, inner}, x.dtype(), x.device());
+  if (!x.device().is_cpu()) {
+    detail::gpu::resample(y, x, outer, inner, r.rule);
+    return y;
+  }
   detail::dispatch_float(x.dtype(), "interpolate", [&](auto t) {
     using T = decltype(t);
     resample_impl(x.data<T>(), y.data<T>(), outer, inner, r);
@@ -59,7 +79,11 @@ Tensor resample(const Tensor& x, std::int64_t outer, std::int64_t inner, const R
 }
 
 Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner, const Resampling& r) {
-  Tensor gx = detail::make_tensor({outer, r.in, inner}, gy.dtype());
+  Tensor gx = detail::make_tensor({outer, r.in, inner}, gy.dtype(), gy.device());
+  if (!gy.device().is_cpu()) {
+    detail::gpu::resample_adjoint(gx, gy, outer, inner, r.rule);
+    return gx;
+  }
   detail::dispatch_float(gy.dtype(), "interpolate", [&](auto t) {
     using T = decltype(t);
     adjoint_impl(gy.data<T>(), gx.data<T>(), outer, inner, r);

@@ -94,6 +94,11 @@ void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset
 /// dtype, checked by the entry point: one launch (tensor/cuda/optim.cu).
 void fused_update(const kernel::UpdateHyper& h, const std::vector<kernel::UpdateTarget>& targets, const char* op);
 
+/// interpolate's resampling of one axis and its adjoint (tensor/cuda/resample.cu): x viewed
+/// as (outer, rule.in, inner), y as (outer, rule.out, inner); taps computed in place.
+void resample(Tensor& y, const Tensor& x, std::int64_t outer, std::int64_t inner, const taps::Rule& rule);
+void resample_adjoint(Tensor& gx, const Tensor& gy, std::int64_t outer, std::int64_t inner, const taps::Rule& rule);
+
 /// The fused recurrent cells (tensor/cuda/cells.cu), shapes checked by the entry points of
 /// tensor/cell_kernels.h, outputs allocated there.
 void lstm_cell_forward(Tensor& h1, Tensor& c1, Tensor& acts, const Tensor& gates, const Tensor& c);

@@ -1,5 +1,6 @@
 // Values computed by the kernels, through the public operations: broadcasting, dtype
 // promotion, masks, in-place updates and their errors.
+#include "tensor/kernels.h"
 #include "test_util.h"
 
 using xg::test::values_near;
@@ -137,4 +138,32 @@ TEST(Reductions, EveryAxisPatternMatchesALoopInDouble) {
       ++k;
     }
   }
+}
+
+TEST(ResampleTaps, TheOutputsReadingEachInputAreTheTablesOwn) {
+  // The GPU's adjoint gathers, for input i, the outputs [lo, hi] found by binary search; they
+  // must be exactly the outputs with a tap on i in the table the CPU scatters from.
+  namespace taps = xg::detail::taps;
+  int rules = 0;
+  for (int mode : {taps::kNearest, taps::kBilinear, taps::kBicubic})
+    for (bool align : {false, true}) {
+      if (mode == taps::kNearest && align) continue;
+      for (std::int64_t in : {1, 2, 3, 5, 8, 13})
+        for (std::int64_t out : {1, 2, 3, 4, 7, 16, 27}) {
+          const taps::Rule rule{in, out, mode, align};
+          const auto table = xg::kernel::resampling(rule);
+          ++rules;
+          for (std::int64_t i = 0; i < in; ++i) {
+            std::int64_t lo, hi;
+            taps::outputs_reading(rule, i, lo, hi);
+            for (std::int64_t o = 0; o < out; ++o) {
+              bool reads = false;
+              for (std::int64_t k = 0; k < table.taps; ++k) reads |= table.index[o * table.taps + k] == i;
+              EXPECT_EQ(reads, lo <= o && o <= hi) << "mode " << mode << " align " << align << " in " << in << " out "
+                                                   << out << " input " << i << " output " << o;
+            }
+          }
+        }
+    }
+  EXPECT_EQ(rules, 5 * 6 * 7);
 }

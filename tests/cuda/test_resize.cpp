@@ -1,0 +1,38 @@
+// interpolate on a GPU: every mode, up and down, align_corners, against the CPU (float64,
+// 1e-12) with gradients; gradcheck and gradgradcheck of CUDA tensors.
+#include "cuda/cuda_util.h"
+
+using xg::InterpolateMode;
+
+TEST(CudaResize, InterpolateAndItsGradientMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  const auto x = xg::test::seeded({2, 3, 5, 7}, xg::kFloat64, 3);
+  const auto w_for = [](const xg::Shape& s) { return xg::test::seeded(s, xg::kFloat64, 4); };
+  int cases = 0;
+  for (const auto mode : {InterpolateMode::Nearest, InterpolateMode::Bilinear, InterpolateMode::Bicubic})
+    for (bool align : {false, true}) {
+      if (mode == InterpolateMode::Nearest && align) continue;
+      for (const xg::Int2 size : {xg::Int2{10, 14}, xg::Int2{3, 4}, xg::Int2{7, 9}, xg::Int2{1, 1}}) {
+        auto xc = x.clone().requires_grad_();
+        auto xg_ = x.cuda().requires_grad_();
+        const auto yc = xg::interpolate(xc, size, mode, align), yg = xg::interpolate(xg_, size, mode, align);
+        EXPECT_TRUE(xg::test::matches_cpu(yg, yc, 1e-12)) << cases;
+        const auto w = w_for(yc.shape());
+        (yc * w).sum().backward();
+        (yg * w.cuda()).sum().backward();
+        EXPECT_TRUE(xg::test::matches_cpu(xg_.grad(), xc.grad(), 1e-12)) << cases;
+        ++cases;
+      }
+    }
+  EXPECT_EQ(cases, 20);
+}
+
+TEST(CudaResize, GradcheckAndGradgradcheckOnTheGpu) {
+  XG_REQUIRE_CUDA();
+  const auto x = xg::test::seeded({1, 2, 3, 4}, xg::kFloat64, 5).cuda().requires_grad_();
+  for (const auto mode : {InterpolateMode::Bilinear, InterpolateMode::Bicubic}) {
+    const auto f = [mode](const xg::tensor_list& v) { return xg::interpolate(v[0], {5, 3}, mode, false); };
+    EXPECT_TRUE(xg::testing::gradcheck_ok(f, {x}));
+    EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, {x}));
+  }
+}
