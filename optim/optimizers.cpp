@@ -1,5 +1,6 @@
 // The update rules. Each runs inside Optimizer::step (recording off) on one parameter.
 #include <xgrad/detail/format.h>
+#include <algorithm>
 #include <cmath>
 #include <typeinfo>
 
@@ -17,11 +18,13 @@ double next_step(Tensor& t) {
   return t.item();
 }
 
-// Whether a group runs fused: fused() on, the object exactly the built-in class (a subclass
-// may override update()), and every gradient of its parameter's shape, dtype and device.
+// Whether a group runs fused: fused() on, the object exactly one of the built-in classes
+// `types` (a subclass may override update()), and every gradient of its parameter's shape,
+// dtype and device.
 template <class Opt, class Slots>
-bool fusable(const Opt& opt, const std::type_info& built_in, const Slots& slots) {
-  if (!opt.fused() || typeid(opt) != built_in) return false;
+bool fusable(const Opt& opt, std::initializer_list<const std::type_info*> types, const Slots& slots) {
+  if (!opt.fused() || std::none_of(types.begin(), types.end(), [&](const std::type_info* t) { return typeid(opt) == *t; }))
+    return false;
   for (const auto& s : slots)
     if (s.grad.dtype() != s.param.dtype() || s.grad.shape() != s.param.shape() || s.grad.device() != s.param.device())
       return false;
@@ -69,7 +72,7 @@ void SGD::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) 
 }
 
 void SGD::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
-  if (!fusable(*this, typeid(*this) == typeid(Momentum) ? typeid(Momentum) : typeid(SGD), slots))
+  if (!fusable(*this, {&typeid(SGD), &typeid(Momentum)}, slots))
     return Optimizer::update_group(slots, group);
   const bool plain = options_.momentum_ == 0.0;
   auto h = hyper(plain ? kernel::UpdateRule::SGD : kernel::UpdateRule::SGDMomentum, group);
@@ -93,7 +96,7 @@ void Nesterov::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gr
 }
 
 void Nesterov::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
-  if (!fusable(*this, typeid(Nesterov), slots)) return Optimizer::update_group(slots, group);
+  if (!fusable(*this, {&typeid(Nesterov)}, slots)) return Optimizer::update_group(slots, group);
   auto h = hyper(kernel::UpdateRule::Nesterov, group);
   h.momentum = momentum_;
   kernel::fused_update(h, targets(slots, {"v"}, buffer), "step");
@@ -109,7 +112,7 @@ void AdaGrad::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gro
 }
 
 void AdaGrad::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
-  if (!fusable(*this, typeid(AdaGrad), slots)) return Optimizer::update_group(slots, group);
+  if (!fusable(*this, {&typeid(AdaGrad)}, slots)) return Optimizer::update_group(slots, group);
   auto h = hyper(kernel::UpdateRule::AdaGrad, group);
   h.eps = options_.eps_;
   kernel::fused_update(h, targets(slots, {"h"}, buffer), "step");
@@ -125,7 +128,7 @@ void RMSprop::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gro
 }
 
 void RMSprop::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
-  if (!fusable(*this, typeid(RMSprop), slots)) return Optimizer::update_group(slots, group);
+  if (!fusable(*this, {&typeid(RMSprop)}, slots)) return Optimizer::update_group(slots, group);
   auto h = hyper(kernel::UpdateRule::RMSprop, group);
   h.momentum = options_.alpha_;
   h.eps = options_.eps_;
@@ -146,7 +149,7 @@ void AdaDelta::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gr
 }
 
 void AdaDelta::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
-  if (!fusable(*this, typeid(AdaDelta), slots)) return Optimizer::update_group(slots, group);
+  if (!fusable(*this, {&typeid(AdaDelta)}, slots)) return Optimizer::update_group(slots, group);
   auto h = hyper(kernel::UpdateRule::AdaDelta, group);
   h.momentum = options_.rho_;
   h.eps = options_.eps_;
@@ -183,7 +186,7 @@ void Adam::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group)
 }
 
 void Adam::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
-  if (!fusable(*this, typeid(*this) == typeid(AdamW) ? typeid(AdamW) : typeid(Adam), slots))
+  if (!fusable(*this, {&typeid(Adam), &typeid(AdamW)}, slots))
     return Optimizer::update_group(slots, group);
   const double b1 = options_.beta1_, b2 = options_.beta2_;
   auto h = hyper(options_.textbook_ ? kernel::UpdateRule::AdamTextbook : kernel::UpdateRule::Adam, group,
