@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""PyTorch's side of bench/lstm_steps: the same LSTM training step (nn.LSTM(64, 256), T = 50,
-batch 64, a Linear(256, 10) head on the last hidden state, cross-entropy, Adam), batches
-drawn from a pool of at least 64 MiB, timed the same way (best_ms of bench/reference.py).
+"""PyTorch's side of bench/lstm_steps: the same LSTM (or, with --cell gru, GRU) training step
+(nn.LSTM(64, 256), T = 50, batch 64, a Linear(256, 10) head on the last hidden state,
+cross-entropy, Adam), batches drawn from a pool of at least 64 MiB, timed the same way
+(best_ms of bench/reference.py).
 
-    /usr/bin/python3 bench/lstm_reference.py [--threads 1] [--repeats 3] [--iters 20] [--seq 50]
+    /usr/bin/python3 bench/lstm_reference.py [--threads 1] [--repeats 3] [--iters 20] [--seq 50] [--cell lstm|gru]
 """
 import argparse
 import json
@@ -22,10 +23,11 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--seq", type=int, default=50)
+    p.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    lstm, fc = nn.LSTM(I, H), nn.Linear(H, C)
+    lstm, fc = (nn.LSTM if a.cell == "lstm" else nn.GRU)(I, H), nn.Linear(H, C)
     params = list(lstm.parameters()) + list(fc.parameters())
     opt = torch.optim.Adam(params, lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
@@ -37,14 +39,15 @@ def main():
     def step():
         i = state["i"] % pool
         state["i"] += 1
-        _, (h, _) = lstm(xs[i])
+        _, last = lstm(xs[i])
+        h = last[0] if a.cell == "lstm" else last
         loss = loss_fn(fc(h[0]), ts[i])
         opt.zero_grad()
         loss.backward()
         opt.step()
 
     ms = best_ms(step, a.iters, a.repeats)
-    print(json.dumps({"impl": "torch", "workload": f"LSTM h{H} i{I} b{N} T{a.seq}", "threads": a.threads, "ms": ms,
+    print(json.dumps({"impl": "torch", "workload": f"{a.cell.upper()} h{H} i{I} b{N} T{a.seq}", "threads": a.threads, "ms": ms,
                       "torch": torch.__version__}))
 
 

@@ -1,15 +1,17 @@
-// Times the LSTM training step of bench/compare.py --suite lstm: LSTM (1 layer, input 64,
-// hidden 256), T = 50, batch 64, a Linear(256, 10) head on the last hidden state, softmax
+// Times the recurrent training steps of bench/compare.py --suite lstm: an LSTM (or, with
+// --cell gru, a GRU) of 1 layer, input 64, hidden 256, T = 50, batch 64, a Linear(256, 10)
+// head on the last hidden state, softmax
 // cross-entropy, Adam; forward + backward + update, float32. Every step draws its batch from
 // a pool of at least 64 MiB, as training does. Also times the step's GEMM-only bound: the
 // same matrix products (input projection, 50 recurrent products, their backward, the head)
 // as bare OpenBLAS calls. Prints one JSON object.
 //
-//   lstm_steps [--threads 1] [--repeats 3] [--iters 20] [--seq 50] [--fused 1]
+//   lstm_steps [--threads 1] [--repeats 3] [--iters 20] [--seq 50] [--fused 1] [--cell lstm|gru]
 // (--fused 0: Adam's composed rule instead of its fused kernel, for the comparison.)
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <cblas.h>
@@ -22,16 +24,23 @@ namespace {
 
 constexpr int kBatch = 64, kInput = 64, kHidden = 256, kClasses = 10;
 
+// The recurrent layer (LSTM or GRU) and a head on its last hidden state.
+template <class Rnn>
 struct Net : xg::nn::Module {
-  xg::nn::LSTM lstm{kInput, kHidden};
+  Rnn rnn{kInput, kHidden};
   xg::nn::Linear fc{kHidden, kClasses};
   Net() {
-    register_module("lstm", lstm);
+    register_module("rnn", rnn);
     register_module("fc", fc);
   }
   xg::Tensor forward(const xg::Tensor& x) override {
-    auto [y, state] = lstm(x, {});
-    return fc(xg::squeeze(std::get<0>(state), 0));  // the last hidden state of the one layer
+    if constexpr (std::is_same_v<Rnn, xg::nn::LSTM>) {
+      auto [y, state] = rnn(x, {});
+      return fc(xg::squeeze(std::get<0>(state), 0));  // the last hidden state of the one layer
+    } else {
+      auto [y, h] = rnn(x, xg::Tensor());
+      return fc(xg::squeeze(h, 0));
+    }
   }
 };
 
@@ -42,9 +51,9 @@ void sgemm(bool ta, bool tb, int m, int n, int k, const float* a, const float* b
 
 // The step's matrix products: forward x W_ih^T over all steps, T recurrent h W_hh^T, the
 // head; backward two products per forward product (input and weight gradients).
-double gemm_bound_ms(int T, int iters, int repeats) {
+double gemm_bound_ms(int T, int gates, int iters, int repeats) {
   struct Call { bool ta, tb; int m, n, k; };
-  const int N = kBatch, I = kInput, H = kHidden, G = 4 * kHidden;
+  const int N = kBatch, I = kInput, H = kHidden, G = gates * kHidden;
   std::vector<Call> calls{{false, true, T * N, G, I}, {false, false, T * N, I, G}, {true, false, G, I, T * N}};
   for (int t = 0; t < T; ++t) {
     calls.push_back({false, true, N, G, H});   // h W_hh^T
@@ -63,20 +72,11 @@ double gemm_bound_ms(int T, int iters, int repeats) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  int threads = 1, repeats = 3, iters = 20, T = 50;
-  bool fused = true;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--threads") threads = std::stoi(v);
-    else if (k == "--repeats") repeats = std::stoi(v);
-    else if (k == "--iters") iters = std::stoi(v);
-    else if (k == "--seq") T = std::stoi(v);
-    else if (k == "--fused") fused = v == "1";
-  }
-  xg::set_num_threads(threads);
+// Times one workload and prints its JSON line.
+template <class Rnn>
+void run(const char* cell, int gates, int ops_per_step, int threads, int repeats, int iters, int T, bool fused) {
   xg::manual_seed(0);
-  Net net;
+  Net<Rnn> net;
   xg::optim::Adam opt(net.parameters(), 1e-3);
   opt.set_fused(fused);
   const std::int64_t batch_bytes = std::int64_t{T} * kBatch * kInput * 4;
@@ -96,17 +96,39 @@ int main(int argc, char** argv) {
         opt.step();
       },
       iters, repeats);
-  const double bound = gemm_bound_ms(T, iters, repeats);
+  const double bound = gemm_bound_ms(T, gates, iters, repeats);
 
-  // The bookkeeping per recorded operation, with the arithmetic taken away: an LSTM of one
-  // unit on one sample, forward + backward. A time step records 5 operations (linear_t, add,
-  // the fused lstm_cell, and the unbind and stack slices); before the cell was fused it
-  // recorded 14 (chunk, 3 sigmoid, 2 tanh, 3 mul and an add in lstm_cell's place).
-  xg::nn::LSTM tiny(1, 1);
+  // The bookkeeping per recorded operation, with the arithmetic taken away: a layer of one
+  // unit on one sample, forward + backward. An LSTM time step records 5 operations (linear_t,
+  // add, the fused lstm_cell, and the unbind and stack slices; 14 before the cell was fused:
+  // chunk, 3 sigmoid, 2 tanh, 3 mul and an add in lstm_cell's place), a GRU step 4 (linear_t,
+  // gru_cell, the slices).
+  Rnn tiny(1, 1);
   const xg::Tensor x1 = xg::randn({T, 1, 1});
-  const double tiny_ms = time_ms([&] { tiny(x1).sum().backward(); }, 200, repeats);
-  std::printf("{\"impl\": \"xgrad\", \"workload\": \"LSTM h%d i%d b%d T%d\", \"threads\": %d, \"ms\": %.3f, "
+  const double tiny_ms = time_ms([&] { std::get<0>(tiny(x1, {})).sum().backward(); }, 200, repeats);
+  std::printf("{\"impl\": \"xgrad\", \"workload\": \"%s h%d i%d b%d T%d\", \"threads\": %d, \"ms\": %.3f, "
               "\"gemm_ms\": %.3f, \"pool_batches\": %lld, \"us_per_op\": %.3f}\n",
-              kHidden, kInput, kBatch, T, threads, ms, bound, static_cast<long long>(pool_size),
-              tiny_ms * 1000 / (T * 5));
+              cell, kHidden, kInput, kBatch, T, threads, ms, bound, static_cast<long long>(pool_size),
+              tiny_ms * 1000 / (T * ops_per_step));
+  std::fflush(stdout);
+}
+
+int main(int argc, char** argv) {
+  int threads = 1, repeats = 3, iters = 20, T = 50;
+  bool fused = true;
+  std::string cell = "lstm";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--threads") threads = std::stoi(v);
+    else if (k == "--repeats") repeats = std::stoi(v);
+    else if (k == "--iters") iters = std::stoi(v);
+    else if (k == "--seq") T = std::stoi(v);
+    else if (k == "--fused") fused = v == "1";
+    else if (k == "--cell") cell = v;
+  }
+  xg::set_num_threads(threads);
+  if (cell == "lstm") run<xg::nn::LSTM>("LSTM", 4, 5, threads, repeats, iters, T, fused);
+  else if (cell == "gru") run<xg::nn::GRU>("GRU", 3, 4, threads, repeats, iters, T, fused);
+  else return std::fprintf(stderr, "lstm_steps: --cell lstm or gru, got %s\n", cell.c_str()), 2;
+  return 0;
 }
