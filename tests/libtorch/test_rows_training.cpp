@@ -31,6 +31,17 @@ TEST(LibtorchRows, OptimizersAndTraining) {
     EXPECT_EQ(std::get<1>(options.betas()), 0.999);
   }
   {
+    // row: `torch.optim.Adam(params, fused=True)` (Python only; libtorch has no fused optimizers)
+    auto p = xg::tensor({1.0, 2.0}, xg::kFloat64).requires_grad_();
+    xg::optim::Adam opt({p}, 0.1);
+    EXPECT_TRUE(opt.fused());  // the default
+    opt.set_fused(false);      // the composed rule
+    EXPECT_FALSE(opt.fused());
+    p.set_grad(xg::tensor({1.0, -1.0}, xg::kFloat64));
+    opt.step();
+    EXPECT_NEAR(p.to_vector<double>()[0], 0.9, 1e-8);
+  }
+  {
     // row: `torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0)`, `clip_grad_value_`
     auto p = xg::ones({4}).requires_grad_();
     (p * 3.0).sum().backward();  // gradient 3 everywhere, norm 6
