@@ -40,7 +40,7 @@ Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& o) {
   if (!o.training() || o.p() == 0) return x;
   if (o.p() == 1) return x * 0.0;
   // One draw per (sample, channel), broadcast over the plane.
-  const Tensor keep = rand({x.shape()[0], x.shape()[1], 1, 1}, x.dtype()) >= o.p();
+  const Tensor keep = rand({x.shape()[0], x.shape()[1], 1, 1}, TensorOptions().dtype(x.dtype()).device(x.device())) >= o.p();
   return x * keep / (1.0 - o.p());
 }
 

@@ -132,7 +132,7 @@ Embedding::Embedding(const EmbeddingOptions& o) {
     W.mul_(mask);  // the padding row starts at zero
   }
   // ... and never learns: a gradient hook on the table drops that row's gradient.
-  W.register_hook([mask](const Tensor& g) { return g * mask.to(g.dtype()); });
+  W.register_hook([mask](const Tensor& g) { return g * mask.to(g.device(), g.dtype()); });
 }
 
 Tensor Embedding::forward(const Tensor& indices) {

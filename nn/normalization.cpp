@@ -21,7 +21,7 @@ Tensor Dropout::forward(const Tensor& x) {
   if (mode_ == Mode::Inverted) return xg::dropout(x, p_, is_training());
   if (!is_training()) return x * (1.0 - p_);
   // The textbook's mask: keep where a uniform draw exceeds the ratio.
-  return x * (rand(x.shape(), x.dtype()) > p_);
+  return x * (rand_like(x) > p_);
 }
 
 Dropout2d::Dropout2d(double p) : p_(p) {
@@ -34,7 +34,7 @@ Tensor Dropout2d::forward(const Tensor& x) {
   if (p_ == 1) return x * 0.0;
   // One draw per (sample, channel), broadcast over the plane: neighbouring pixels are
   // correlated, so dropping single ones regularises little (Tompson et al. 2015).
-  const Tensor mask = rand({x.shape()[0], x.shape()[1], 1, 1}, x.dtype()) >= p_;
+  const Tensor mask = rand({x.shape()[0], x.shape()[1], 1, 1}, TensorOptions().dtype(x.dtype()).device(x.device())) >= p_;
   return x * mask / (1.0 - p_);
 }
 

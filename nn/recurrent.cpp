@@ -128,7 +128,8 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
   std::vector<tensor_list> init(state.size());
   for (std::size_t s = 0; s < state.size(); ++s) {
     if (!state[s].defined()) {
-      init[s].assign(static_cast<std::size_t>(L * D), zeros({N, H}, weights_[0].dtype()));
+      init[s].assign(static_cast<std::size_t>(L * D),
+                     zeros({N, H}, TensorOptions().dtype(weights_[0].dtype()).device(weights_[0].device())));
       continue;
     }
     if (state[s].shape() != expected)

@@ -48,7 +48,7 @@ std::pair<Tensor, bool> RNNCellBase::batched(const Tensor& x) const {
 }
 
 Tensor RNNCellBase::state(const Tensor& s, const char* what, std::int64_t n, bool unbatched, Dtype dtype) const {
-  if (!s.defined()) return zeros({n, hidden_size_}, dtype);
+  if (!s.defined()) return zeros({n, hidden_size_}, TensorOptions().dtype(dtype).device(weight_ih.device()));
   const Shape expected = unbatched ? Shape{hidden_size_} : Shape{n, hidden_size_};
   if (s.shape() != expected)
     fail(name_, ": expected ", what, " of shape ", detail::shape_str(expected), " for input of ",

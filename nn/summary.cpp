@@ -85,6 +85,20 @@ std::ostream& operator<<(std::ostream& os, const ModelSummary& s) {
   return os;
 }
 
+namespace {
+// Where the model's parameters live (its first one's), so a CUDA model is probed on its GPU;
+// the CPU for a model without parameters, or with a lazy layer not yet sized (parameters()
+// refuses to list it: summary is what sizes it, with a CPU probe as before).
+Device device_of(const Module& model) {
+  try {
+    const tensor_list params = model.parameters();
+    return params.empty() ? Device(kCPU) : params[0].device();
+  } catch (const Error&) {
+    return Device(kCPU);
+  }
+}
+}  // namespace
+
 ModelSummary summary(Module& model, const Shape& input_shape, std::ostream& os, Dtype dtype) {
   ModelSummary s;
   s.model_type = model.type_name();
@@ -102,7 +116,7 @@ ModelSummary summary(Module& model, const Shape& input_shape, std::ostream& os, 
     const bool was_training = model.is_training();
     model.eval();
     try {
-      model(zeros(input_shape, dtype));
+      model(zeros(input_shape, TensorOptions().dtype(dtype).device(device_of(model))));
     } catch (const Error& e) {
       model.train(was_training);
       // The layer's own message, under the call the user made.

@@ -308,6 +308,12 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
       case Unary::Log1p: return map_loop<T>(x, [](T v) { return std::log1p(v); }, 10);
       case Unary::Expm1: return map_loop<T>(x, [](T v) { return std::expm1(v); }, 10);
       case Unary::Erf: return map_loop<T>(x, [](T v) { return std::erf(v); }, 10);
+      case Unary::PowerOfTwoScale:
+        return map_loop<T>(x, [](T v) {
+          int e = 0;
+          if (v > T(0) && std::isfinite(v)) std::frexp(v, &e);
+          return e == 0 ? T(1) : std::ldexp(T(1), e - 1);
+        }, 5);
     }
     return Tensor();
   });

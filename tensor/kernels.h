@@ -20,7 +20,11 @@ enum class Binary {
   TanhGrad,     // b * (1 - a^2), a = tanh(x)
   ReluGrad,     // a > 0 ? b : 0, a = x
 };
-enum class Unary { Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Sign, Softplus, Log1p, Expm1, Erf };
+enum class Unary {
+  Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Sign, Softplus, Log1p, Expm1, Erf,
+  PowerOfTwoScale,  // 2^(e-1) for finite v > 0 with frexp exponent e != 0 (2^(e-1) <= v < 2^e); else 1
+                    // (layer_norm's exact scale)
+};
 enum class Reduce { Sum, Max, Min };
 
 /// Elementwise a (op) b with broadcasting; operands are promoted to a common dtype (int64

@@ -69,9 +69,10 @@ ActivationMaximization activation_maximization(nn::Module& model, nn::Module& la
   detail::EvalMode eval(model);
   Generator gen(o.seed());
   GeneratorGuard use(gen);
-  // keras-vis's seed: noise around the middle of the range.
-  Tensor x = (randn(shape, example.dtype()) * (0.05 * (hi - lo)) + (lo + hi) / 2).detach();
-  Tensor cache = zeros(shape, example.dtype());
+  // keras-vis's seed: noise around the middle of the range, drawn on the CPU from the seed
+  // (the same start on every device), then placed where the example lives.
+  Tensor x = (randn(shape, example.dtype()) * (0.05 * (hi - lo)) + (lo + hi) / 2).to(example.device()).detach();
+  Tensor cache = zeros(shape, TensorOptions().dtype(example.dtype()).device(example.device()));
 
   ActivationMaximization result;
   double best = std::numeric_limits<double>::infinity();

@@ -45,7 +45,7 @@ Tensor scores(nn::Module& model, const Tensor& x, const char* op) {
 Tensor class_score(const Tensor& y, const Classes& classes, const char* op) {
   const auto cls = classes.per_sample(y.size(0), y.size(1), op);
   std::vector<double> c(cls.begin(), cls.end());
-  return pick(y, tensor(c, {y.size(0)}, kInt64)).sum();
+  return pick(y, tensor(c, {y.size(0)}, TensorOptions().dtype(kInt64).device(y.device()))).sum();
 }
 
 nn::ScopedHook capture(nn::Module& layer, Tensor& activation) {

@@ -32,7 +32,8 @@ void check_image_batch(const Tensor& x, const char* op) {
 // channel) becomes `fill`.
 Tensor masked_copies(const Tensor& image, const std::vector<double>& masks, double fill) {
   const std::int64_t H = image.size(2), W = image.size(3);
-  const Tensor M = tensor(masks, {static_cast<std::int64_t>(masks.size()) / (H * W), 1, H, W}, image.dtype());
+  const Tensor M = tensor(masks, {static_cast<std::int64_t>(masks.size()) / (H * W), 1, H, W},
+                          TensorOptions().dtype(image.dtype()).device(image.device()));
   return image * (1.0 - M) + M * fill;
 }
 
@@ -81,7 +82,7 @@ Tensor occlusion(nn::Module& model, const Tensor& x, const Classes& classes, con
     const double p0 = unoccluded.at({n, cls[n]});
     for (std::int64_t i = 0; i < H * W; ++i) out[static_cast<std::size_t>(n * H * W + i)] = count[i] > 0 ? sum[i] / count[i] : p0;
   }
-  return tensor(out, {N, H, W}, x.dtype());
+  return tensor(out, {N, H, W}, TensorOptions().dtype(x.dtype()).device(x.device()));  // where x lives, as saliency's
 }
 
 DeletionCurve deletion_curve(nn::Module& model, const Tensor& x, std::int64_t cls, const Tensor& map,

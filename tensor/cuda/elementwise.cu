@@ -156,6 +156,13 @@ template <class T> struct SoftplusF {  // max(x, 0) + log1p(e^-|x|): no overflow
 template <class T> struct Log1pF { __device__ T operator()(T v) const { return log1p(v); } };
 template <class T> struct Expm1F { __device__ T operator()(T v) const { return expm1(v); } };
 template <class T> struct ErfF { __device__ T operator()(T v) const { return erf(v); } };
+template <class T> struct PowerOfTwoScaleF {  // the CPU's formula (tensor/elementwise.cpp)
+  __device__ T operator()(T v) const {
+    int e = 0;
+    if (v > T(0) && isfinite(v)) frexp(v, &e);
+    return e == 0 ? T(1) : ldexp(T(1), e - 1);
+  }
+};
 
 template <class T> struct SquareF { __device__ T operator()(T v) const { return v * v; } };
 template <class T> struct IdentityF { __device__ T operator()(T v) const { return v; } };
@@ -241,6 +248,7 @@ void unary(kernel::Unary kind, Tensor& out, const Tensor& x) {
       case U::Log1p: return launch<T, T, 1>(out, xs, Log1pF<T>{});
       case U::Expm1: return launch<T, T, 1>(out, xs, Expm1F<T>{});
       case U::Erf: return launch<T, T, 1>(out, xs, ErfF<T>{});
+      case U::PowerOfTwoScale: return launch<T, T, 1>(out, xs, PowerOfTwoScaleF<T>{});
     }
   });
 }

@@ -1,0 +1,84 @@
+// Modules and tools that make tensors of their own, on a GPU: each must make them where its
+// input or parameters live (a CPU tensor beside a CUDA one is a device error). Recurrent
+// layers and cells without a given state, every dropout, layer_norm, Embedding's padding
+// row, summary, and xg::viz on a CUDA model, against the CPU (float64).
+#include <xgrad/viz.h>
+
+#include "cuda/cuda_util.h"
+
+namespace nn = xg::nn;
+using xg::Tensor;
+using xg::test::matches_cpu;
+
+TEST(CudaModules, RecurrentLayersAndCellsStartFromZerosOnTheirDevice) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = xg::test::seeded({6, 3, 4}, xg::kFloat64, 1);
+  xg::manual_seed(2);
+  nn::LSTM lstm(nn::LSTMOptions(4, 5).dtype(xg::kFloat64));
+  nn::GRU gru(nn::GRUOptions(4, 5).dtype(xg::kFloat64));
+  nn::LSTMCell cell(4, 5, true, xg::kFloat64);
+  const auto y_lstm = std::get<0>(lstm(x, {}));
+  const auto y_gru = std::get<0>(gru(x, Tensor()));
+  const auto h_cell = std::get<0>(cell(x.narrow(0, 0, 1).squeeze(0), {}));
+  lstm.to(xg::kCUDA), gru.to(xg::kCUDA), cell.to(xg::kCUDA);
+  const Tensor gx = x.cuda();
+  EXPECT_TRUE(matches_cpu(std::get<0>(lstm(gx, {})), y_lstm, 1e-12));
+  EXPECT_TRUE(matches_cpu(std::get<0>(gru(gx, Tensor())), y_gru, 1e-12));
+  EXPECT_TRUE(matches_cpu(std::get<0>(cell(gx.narrow(0, 0, 1).squeeze(0), {})), h_cell, 1e-12));
+}
+
+TEST(CudaModules, EveryDropoutDrawsItsMaskOnTheInputsDevice) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = xg::ones({64, 8, 4, 4}, xg::TensorOptions().dtype(xg::kFloat64).device(xg::kCUDA)).requires_grad_();
+  nn::Dropout inverted(0.25), textbook(0.25, nn::Dropout::Mode::Textbook);
+  nn::Dropout2d channels(0.25);
+  const std::vector<Tensor> ys{inverted(x), textbook(x), channels(x), xg::dropout(x, 0.25, true),
+                               nn::functional::dropout2d(x, nn::functional::Dropout2dFuncOptions().p(0.25))};
+  for (std::size_t i = 0; i < ys.size(); ++i) {
+    ASSERT_TRUE(ys[i].is_cuda()) << i;
+    const double zeros = (ys[i] == 0.0).to(xg::kFloat64).mean().item();
+    EXPECT_NEAR(zeros, 0.25, 0.05) << "dropout " << i;
+    ys[i].sum().backward();
+  }
+  EXPECT_TRUE(x.grad().is_cuda());
+}
+
+TEST(CudaModules, LayerNormEmbeddingPaddingAndSummary) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = xg::test::seeded({3, 4, 6}, xg::kFloat64, 3) * 1e30;  // the exact scaling at work
+  const Tensor w = xg::test::seeded({6}, xg::kFloat64, 4), b = xg::test::seeded({6}, xg::kFloat64, 5);
+  EXPECT_TRUE(matches_cpu(xg::layer_norm(x.cuda(), {6}, w.cuda(), b.cuda(), 1e-5), xg::layer_norm(x, {6}, w, b, 1e-5), 1e-12));
+  nn::Embedding emb(nn::EmbeddingOptions(7, 3).padding_idx(2).dtype(xg::kFloat64));
+  emb.to(xg::kCUDA);
+  const Tensor idx = xg::tensor({2.0, 5.0, 2.0}, xg::kInt64).cuda();
+  emb(idx).sum().backward();
+  const auto g = emb.W.grad().cpu();
+  EXPECT_EQ(g.narrow(0, 2, 1).abs().sum().item(), 0.0);  // the padding row learns nothing
+  EXPECT_EQ(g.narrow(0, 5, 1).sum().item(), 3.0);
+  nn::Sequential net;
+  net.emplace<nn::Linear>(6, 4, true, xg::kFloat64);
+  net.to(xg::kCUDA);
+  std::ostringstream out;
+  EXPECT_NO_THROW(nn::summary(net, {2, 6}, out, xg::kFloat64));
+}
+
+TEST(CudaModules, VisualisationOfACudaModelGivesTheCpusMaps) {
+  XG_REQUIRE_CUDA();
+  const auto build = [](nn::Sequential& net) {
+    xg::manual_seed(6);
+    net.emplace<nn::Conv2d>(nn::Conv2dOptions(1, 4, 3).dtype(xg::kFloat64));
+    net.emplace<nn::ReLU>();
+    net.emplace<nn::Flatten>();
+    net.emplace<nn::Linear>(4 * 6 * 6, 3, true, xg::kFloat64);
+  };
+  nn::Sequential cpu, gpu;
+  xg::test::build_on_cpu_and_gpu(cpu, gpu, build);
+  const Tensor x = xg::test::seeded({2, 1, 8, 8}, xg::kFloat64, 7).abs();
+  EXPECT_TRUE(matches_cpu(xg::viz::saliency(gpu, x.cuda(), {0, 2}), xg::viz::saliency(cpu, x, {0, 2}), 1e-10));
+  EXPECT_TRUE(matches_cpu(xg::viz::grad_cam(gpu, gpu[0], x.cuda(), 1), xg::viz::grad_cam(cpu, cpu[0], x, 1), 1e-10));
+  EXPECT_TRUE(matches_cpu(xg::viz::occlusion(gpu, x.cuda(), 1), xg::viz::occlusion(cpu, x, 1), 1e-10));
+  const auto opts = xg::viz::ActivationMaximizationOptions().iterations(5);
+  const auto a_gpu = xg::viz::activation_maximization(gpu, gpu[0], 1, x.cuda(), opts);
+  const auto a_cpu = xg::viz::activation_maximization(cpu, cpu[0], 1, x, opts);
+  EXPECT_TRUE(matches_cpu(a_gpu.input, a_cpu.input, 1e-8));
+}
