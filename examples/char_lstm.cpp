@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   int epochs = 10, hidden = 256, batch = 32, bptt = 100, chars = 300000, length = 400, seed = 0, threads = 1;
   double lr = 0.003, temperature = 0.7;
   std::string text_path = std::string(XGRAD_DATA_DIR) + "/text/pride_and_prejudice.txt", prompt = "It is a truth";
+  std::string device = "cpu";
   xg::examples::Options opts("char_lstm", "A character-level LSTM language model on Pride and Prejudice.");
   opts.add("--epochs", epochs, "epochs")
       .add("--hidden", hidden, "LSTM hidden units")
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
       .add("--text", text_path, "a plain-text file to learn instead")
       .add("--threads", threads, "threads for matrix products")
       .add("--seed", seed, "random seed")
+      .add("--device", device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
       .parse(argc, argv);
   std::ifstream file(text_path, std::ios::binary);
   std::stringstream buffer;
@@ -121,6 +123,15 @@ int main(int argc, char** argv) {
   xg::set_num_threads(threads);
   xg::manual_seed(static_cast<std::uint64_t>(seed));
   CharModel model(static_cast<int>(vocab.size()), hidden);
+  xg::Device on;
+  try {
+    on = xg::Device(device);
+    model.to(on);  // the text moves once; chunks are read where it lives
+    x_train = x_train.to(on), t_train = t_train.to(on), x_val = x_val.to(on), t_val = t_val.to(on);
+  } catch (const xg::Error& e) {
+    std::cerr << "char_lstm: " << e.what() << "\n";
+    return 1;
+  }
   xg::optim::Adam optimizer(model.parameters(), lr);
   const auto start = std::chrono::steady_clock::now();
   for (int epoch = 1; epoch <= epochs; ++epoch) {
@@ -142,14 +153,15 @@ int main(int argc, char** argv) {
   model.reset_state();
   std::string out = prompt;
   xg::Tensor logits;
-  for (unsigned char ch : prompt) logits = model(xg::tensor({static_cast<double>(index[ch])}, {1, 1}, xg::kInt64));
+  for (unsigned char ch : prompt)
+    logits = model(xg::tensor({static_cast<double>(index[ch])}, {1, 1}, xg::kInt64).to(on));
   for (int i = 0; i < length; ++i) {
     const auto p = xg::softmax(logits.reshape({-1}) / temperature).to_vector<double>();
     double u = xg::rand({1}, xg::kFloat64).item(), acc = 0;
     std::size_t next = 0;
     while (next + 1 < p.size() && (acc += p[next]) < u) ++next;
     out += vocab[next];
-    logits = model(xg::tensor({static_cast<double>(next)}, {1, 1}, xg::kInt64));
+    logits = model(xg::tensor({static_cast<double>(next)}, {1, 1}, xg::kInt64).to(on));
   }
   std::printf("sample at temperature %.2f:\n%s\n", temperature, out.c_str());
   return 0;

@@ -29,7 +29,7 @@ void train(MnistCnn& model, const Tensor& x, const Tensor& t, int epochs) {
 Tensor image(const Tensor& batch, std::int64_t i) { return batch.narrow(0, i, 1).reshape({28, 28}); }
 
 int main(int argc, char** argv) {
-  std::string weights = "keras_mnist_cnn.npz", out = ".";
+  std::string weights = "keras_mnist_cnn.npz", out = ".", device = "cpu";
   int epochs = 3, samples = 0, iterations = 200;
   xg::examples::Options opts("cnn_visualisation", "Saliency, Grad-CAM, activation maximisation and occlusion.");
   opts.add("--weights", weights, "weights saved by keras_mnist_cnn (trained here if the file is missing)")
@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
       .add("--samples", samples, "train on the first N images only (0: all)")
       .add("--iterations", iterations, "activation maximisation iterations (keras-vis: 200)")
       .add("--out", out, "directory for the PNGs")
+      .add("--device", device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
       .parse(argc, argv);
   try {
     xg::data::MnistOptions flat_off;
@@ -44,6 +45,9 @@ int main(int argc, char** argv) {
     auto [x_train, t_train, x_test, t_test] = xg::data::load_mnist(std::string(XGRAD_DATA_DIR) + "/digits", flat_off);
     xg::manual_seed(0);
     MnistCnn model;
+    const xg::Device on(device);  // the model and the digits live there; every map is computed there
+    model.to(on);
+    x_train = x_train.to(on), t_train = t_train.to(on), x_test = x_test.to(on), t_test = t_test.to(on);
     if (std::FILE* f = std::fopen(weights.c_str(), "rb")) {
       std::fclose(f);
       xg::load(model, weights);

@@ -31,6 +31,7 @@ struct RowReader : nn::Module {
 int main(int argc, char** argv) {
   int epochs = 12, batch = 100, hidden = 128, layers = 1, seed = 0, threads = 1, samples = 0;
   double lr = 0.003;
+  std::string device = "cpu";
   xg::examples::Options opts("sequential_digits", "An LSTM classifies digits read row by row.");
   opts.add("--epochs", epochs, "epochs")
       .add("--batch", batch, "batch size")
@@ -40,9 +41,11 @@ int main(int argc, char** argv) {
       .add("--threads", threads, "threads for matrix products")
       .add("--samples", samples, "train on the first N training digits only (0: all), for a quick run")
       .add("--seed", seed, "random seed")
+      .add("--device", device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
       .parse(argc, argv);
   try {
     xg::set_num_threads(threads);
+    const xg::Device on(device);
     auto [x_train, t_train, x_test, t_test] = xg::data::load_mnist(std::string(XGRAD_DATA_DIR) + "/digits");
     if (samples > 0 && samples < x_train.size(0)) {
       x_train = x_train.narrow(0, 0, samples);
@@ -51,6 +54,8 @@ int main(int argc, char** argv) {
     xg::manual_seed(static_cast<std::uint64_t>(seed));
     RowReader model(hidden, layers);
     nn::summary(model, {1, 784});
+    model.to(on);  // the data set moves once; batches are drawn where it lives
+    x_train = x_train.to(on), t_train = t_train.to(on), x_test = x_test.to(on), t_test = t_test.to(on);
     xg::optim::Adam optimizer(model.parameters(), lr);
     xg::data::DataLoader loader(xg::data::TensorDataset(x_train, t_train), batch,
                                 xg::data::DataLoaderOptions().seed(static_cast<std::uint64_t>(seed)));
