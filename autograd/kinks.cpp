@@ -17,8 +17,11 @@ void fnv(std::uint64_t& h, const void* data, std::size_t n) {
 KinkProbe::KinkProbe() : previous_(t_probe) { t_probe = this; }
 KinkProbe::~KinkProbe() { t_probe = previous_; }
 
-void KinkProbe::mix(const char* op, const Tensor& choices) {
+void KinkProbe::mix(const char* op, const Tensor& on_device) {
   fnv(hash_, op, std::strlen(op));
+  // A GPU's choices are read on the host: a wait, inside a gradient check, which waits for
+  // every perturbed element anyway.
+  const Tensor choices = on_device.device().is_cpu() ? on_device : on_device.cpu();
   if (choices.dtype() == kInt64) {
     fnv(hash_, choices.data<std::int64_t>(), static_cast<std::size_t>(choices.numel()) * sizeof(std::int64_t));
     return;
