@@ -59,7 +59,7 @@ Tensor attention_rollout(const std::vector<AttentionMap>& maps) {
       fail(op, ": '", m.name, "' has weights ", xg::detail::shape_str(w.shape()), " but earlier layers' rollout is ",
            xg::detail::shape_str(rollout.shape()));
     // Half the flow stays in the residual stream (the identity), half goes through attention.
-    Tensor a = w.detach().mean({1}) * 0.5 + eye(w.size(2), w.dtype()) * 0.5;
+    Tensor a = w.detach().mean({1}) * 0.5 + eye(w.size(2), TensorOptions().dtype(w.dtype()).device(w.device())) * 0.5;
     a = a / a.sum({-1}, true);
     rollout = rollout.defined() ? matmul(a, rollout) : a;
   }

@@ -81,4 +81,9 @@ TEST(CudaModules, VisualisationOfACudaModelGivesTheCpusMaps) {
   const auto a_gpu = xg::viz::activation_maximization(gpu, gpu[0], 1, x.cuda(), opts);
   const auto a_cpu = xg::viz::activation_maximization(cpu, cpu[0], 1, x, opts);
   EXPECT_TRUE(matches_cpu(a_gpu.input, a_cpu.input, 1e-8));
+  // Attention rollout of two layers' (N, heads, T, T) maps.
+  const Tensor w1 = xg::softmax(xg::test::seeded({2, 3, 5, 5}, xg::kFloat64, 8), -1);
+  const Tensor w2 = xg::softmax(xg::test::seeded({2, 3, 5, 5}, xg::kFloat64, 9), -1);
+  EXPECT_TRUE(matches_cpu(xg::viz::attention_rollout({{"a", w1.cuda()}, {"b", w2.cuda()}}),
+                          xg::viz::attention_rollout({{"a", w1}, {"b", w2}}), 1e-12));
 }
