@@ -1,6 +1,8 @@
 // Linear, Sequential, the activation modules, Flatten and Embedding.
 #include <xgrad/detail/format.h>
 #include <cmath>
+#include <memory>
+#include <mutex>
 
 #include <xgrad/autograd.h>
 #include <xgrad/nn/init.h>
@@ -132,7 +134,24 @@ Embedding::Embedding(const EmbeddingOptions& o) {
     W.mul_(mask);  // the padding row starts at zero
   }
   // ... and never learns: a gradient hook on the table drops that row's gradient.
-  W.register_hook([mask](const Tensor& g) { return g * mask.to(g.device(), g.dtype()); });
+  // The mask follows the gradient to its device and dtype once (a copy to a GPU waits), then
+  // stays there; under a lock, since backward passes on two threads may share the table.
+  struct Mask {
+    std::mutex lock;
+    Tensor values;
+  };
+  auto held = std::make_shared<Mask>();
+  held->values = mask;
+  W.register_hook([held](const Tensor& g) {
+    Tensor m;
+    {
+      std::lock_guard<std::mutex> guard(held->lock);
+      if (held->values.device() != g.device() || held->values.dtype() != g.dtype())
+        held->values = held->values.to(g.device(), g.dtype());
+      m = held->values;
+    }
+    return g * m;
+  });
 }
 
 Tensor Embedding::forward(const Tensor& indices) {
