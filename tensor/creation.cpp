@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "tensor/checked.h"
+#include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
@@ -109,7 +110,11 @@ Tensor arange(double start, double stop, double step, const TensorOptions& optio
   if (!(count < 4.6e18)) fail("arange: start ", start, ", stop ", stop, ", step ", step, " give ", count, " elements");
   // A range that runs backwards is empty, however far: cast only a count in [0, 2^62).
   const std::int64_t n = count > 0 ? static_cast<std::int64_t>(count) : 0;
-  Tensor t = make_tensor({n}, dtype);
+  Tensor t = make_tensor({n}, dtype, options.device());
+  if (!t.device().is_cpu()) {  // made where it lives, as full's values: no host buffer, no wait
+    detail::gpu::iota(t, start, step);
+    return finish_creation(t, options);
+  }
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = t.data<T>();
@@ -124,6 +129,12 @@ Tensor eye(std::int64_t n, const TensorOptions& options) {
   detail::CallScope call("eye");
   if (n < 0) fail("eye: n must be non-negative, got ", n);
   const Dtype dtype = checked_dtype(options, kFloat32, "eye");
+  if (options.has_device() && !detail::resolved(options.device()).is_cpu()) {
+    // On a GPU, row index == column index, from two aranges made there: no host copy.
+    const Tensor r = arange(0.0, static_cast<double>(n), 1.0, TensorOptions().dtype(kInt64).device(options.device()));
+    const Tensor same = kernel::binary(kernel::Binary::Eq, detail::alias(r, {n, 1}), detail::alias(r, {1, n}), "eye");
+    return finish_creation(kernel::cast(same, dtype), options);
+  }
   Tensor t = zeros({n, n}, dtype);
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);

@@ -295,6 +295,24 @@ void where(Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
   });
 }
 
+namespace {
+template <class T>
+__global__ void iota_kernel(T* out, std::int64_t n, double start, double step) {
+  XG_GRID_LOOP(i, n) out[i] = static_cast<T>(start + static_cast<double>(i) * step);  // arange's CPU formula
+}
+}  // namespace
+
+void iota(Tensor& out, double start, double step) {
+  XG_GPU_ENTRY(iota);
+  const char* op = call_or("arange");
+  const cudaStream_t s = on(out, op);
+  by_dtype(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    iota_kernel<T><<<grid_for(out.numel(), kThreads), kThreads, 0, s>>>(dptr<T>(out), out.numel(), start, step);
+  });
+  launched(op);
+}
+
 void cast(Tensor& out, const Tensor& x) {
   XG_GPU_ENTRY(cast);
   by_dtype(x.dtype(), [&](auto from) {

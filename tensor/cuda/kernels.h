@@ -34,6 +34,8 @@ void in_range_mask(Tensor& out, const Tensor& x, double lo, double hi);
 void where(Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
 /// out = x converted to out's dtype (and broadcast to out's shape).
 void cast(Tensor& out, const Tensor& x);
+/// out[i] = start + i step in out's dtype (arange's values, made on the GPU: no host copy).
+void iota(Tensor& out, double start, double step);
 
 /// Reductions (tensor/cuda/reduce.cu). out holds x's shape with the reduced axes (flags per
 /// axis) set to 1; sums of float32 in double; deterministic (no atomics, a fixed fold).

@@ -87,3 +87,18 @@ TEST(CudaModules, VisualisationOfACudaModelGivesTheCpusMaps) {
   EXPECT_TRUE(matches_cpu(xg::viz::attention_rollout({{"a", w1.cuda()}, {"b", w2.cuda()}}),
                           xg::viz::attention_rollout({{"a", w1}, {"b", w2}}), 1e-12));
 }
+
+TEST(CudaModules, RangesIdentitiesAndTriangularMasksAreMadeOnTheGpuWithoutAWait) {
+  XG_REQUIRE_CUDA();
+  const auto on = xg::TensorOptions().dtype(xg::kFloat64).device(xg::kCUDA);
+  const auto x = xg::ones({4, 5}, on);
+  const auto waits = xg::cuda::host_wait_count();
+  const auto r = xg::arange(1.0, 4.0, 0.5, on);
+  const auto i = xg::eye(3, on);
+  const auto lower = xg::tril(x), upper = xg::triu(x, 1);
+  EXPECT_EQ(xg::cuda::host_wait_count(), waits);  // nothing read back, nothing copied from the host
+  EXPECT_TRUE(matches_cpu(r, xg::arange(1.0, 4.0, 0.5, xg::kFloat64), 0));
+  EXPECT_TRUE(matches_cpu(i, xg::eye(3, xg::kFloat64), 0));
+  EXPECT_TRUE(matches_cpu(lower, xg::tril(xg::ones({4, 5}, xg::kFloat64)), 0));
+  EXPECT_TRUE(matches_cpu(upper, xg::triu(xg::ones({4, 5}, xg::kFloat64), 1), 0));
+}
