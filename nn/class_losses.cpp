@@ -92,23 +92,16 @@ Tensor nll_rows(const char* op, const Tensor& logp, const Tensor& t, Reduction r
   if (t.dtype() != kInt64)
     fail(op, ": targets must be int64 class labels, got ", dtype_name(t.dtype()), detail_loss::label_hint(logp, t));
   const std::int64_t C = logp.shape()[1];
-  const auto* pt = t.data<std::int64_t>();
-  std::vector<double> keep(static_cast<std::size_t>(t.numel())), picked(keep.size());
-  std::int64_t kept = 0;
-  for (std::int64_t i = 0; i < t.numel(); ++i) {
-    const bool ignored = pt[i] == ignore_index;
-    if (!ignored && (pt[i] < 0 || pt[i] >= C))
-      fail(op, ": label ", pt[i], " at position ", i, " is outside [0, ", C, ")",
-           pt[i] < 0 ? detail::cat(" and is not the ignore_index (", ignore_index, ")") : std::string());
-    keep[static_cast<std::size_t>(i)] = ignored ? 0.0 : 1.0;
-    picked[static_cast<std::size_t>(i)] = ignored ? 0.0 : static_cast<double>(pt[i]);
-    kept += !ignored;
-  }
-  const Tensor mask = tensor(keep, t.shape(), logp.dtype());
-  const Tensor losses = -pick(logp, tensor(picked, t.shape(), kInt64)) * mask;
+  // Tensor operations where the labels live: on a GPU nothing is read back (a bad label is
+  // reported at the next wait, with this message).
+  kernel::check_labels_ignoring(t, C, ignore_index, op);
+  const Tensor ignored = t == static_cast<double>(ignore_index);
+  const Tensor keep = (1.0 - ignored).to(logp.dtype());
+  const Tensor picked = where(ignored, scalar_tensor(0.0, kInt64), t);
+  const Tensor losses = -pick(logp, picked) * keep;
   if (reduction != Reduction::Mean) return detail_loss::reduce(losses, reduction);
   // PyTorch: the mean over the labels that count; all ignored gives 0/0 = NaN.
-  return losses.sum() / static_cast<double>(kept);
+  return losses.sum() / keep.sum();
 }
 
 }  // namespace
@@ -131,8 +124,10 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& t, const CrossEntropyLo
   detail::CallScope call("cross_entropy");
   const Rows r = class_rows("cross_entropy", logits, t);
   const bool labels = t.dtype() == kInt64;
-  bool any_ignored = false;
-  if (labels) {
+  // Whether a label is ignored decides between the fused pass and the general one; on a GPU
+  // finding out would read the labels back (a wait), so the general pass runs there.
+  bool any_ignored = labels && !r.t.device().is_cpu();
+  if (labels && !any_ignored) {
     const auto* pt = r.t.data<std::int64_t>();
     for (std::int64_t i = 0; i < r.t.numel() && !any_ignored; ++i) any_ignored = pt[i] == options.ignore_index();
   }

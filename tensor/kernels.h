@@ -111,6 +111,10 @@ Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, c
 /// Throws, naming `op`, unless `labels` is int64 with every value in [0, num_classes)
 /// (a float dtype gets a hint on making int64 labels). `what` names one value ("label").
 void check_labels(const Tensor& labels, std::int64_t num_classes, const char* op, const char* what = "label");
+/// check_labels for a loss with an ignore_index: values equal to it are allowed anywhere
+/// (nll_loss's and cross_entropy's rule); on a GPU checked on the device, reported at the next
+/// wait with the same message.
+void check_labels_ignoring(const Tensor& labels, std::int64_t num_classes, std::int64_t ignore_index, const char* op);
 /// One-hot float32 rows for int64 labels in [0, num_classes).
 Tensor one_hot(const Tensor& labels, std::int64_t num_classes);
 

@@ -269,6 +269,23 @@ void check_labels(const Tensor& labels, std::int64_t num_classes, const char* op
     if (pl[i] < 0 || pl[i] >= num_classes) outside(i, pl[i]);
 }
 
+void check_labels_ignoring(const Tensor& labels, std::int64_t num_classes, std::int64_t ignore_index, const char* op) {
+  if (labels.dtype() != kInt64) return check_labels(labels, num_classes, op);  // its dtype message
+  const auto outside = [num_classes, ignore_index, op](std::int64_t i, std::int64_t v) {
+    fail(op, ": label ", v, " at position ", i, " is outside [0, ", num_classes, ")",
+         v < 0 ? detail::cat(" and is not the ignore_index (", ignore_index, ")") : std::string());
+  };
+  if (!labels.device().is_cpu()) {  // the ignored ones made 0 (always in range), the rest checked there
+    const Tensor ignore = scalar_tensor(static_cast<double>(ignore_index), kInt64);
+    const Tensor kept = where(binary(Binary::Eq, labels, ignore, op), scalar_tensor(0.0, kInt64), labels);
+    detail::gpu::check_range_later(kept, num_classes, outside, op);
+    return;
+  }
+  const auto* pl = labels.data<std::int64_t>();
+  for (std::int64_t i = 0; i < labels.numel(); ++i)
+    if (pl[i] != ignore_index && (pl[i] < 0 || pl[i] >= num_classes)) outside(i, pl[i]);
+}
+
 Tensor one_hot(const Tensor& labels, std::int64_t num_classes) {
   if (num_classes <= 0) fail("one_hot: num_classes must be positive, got ", num_classes);
   check_labels(labels, num_classes, "one_hot");

@@ -102,3 +102,33 @@ TEST(CudaModules, RangesIdentitiesAndTriangularMasksAreMadeOnTheGpuWithoutAWait)
   EXPECT_TRUE(matches_cpu(lower, xg::tril(xg::ones({4, 5}, xg::kFloat64)), 0));
   EXPECT_TRUE(matches_cpu(upper, xg::triu(xg::ones({4, 5}, xg::kFloat64), 1), 0));
 }
+
+TEST(CudaModules, ClassLossesWithIgnoredLabelsRunOnTheGpu) {
+  XG_REQUIRE_CUDA();
+  // cross_entropy (libtorch's name) and nll_loss read no label back on a GPU: the ignored rows
+  // are masked there, and a bad label gives the CPU's message at the next wait.
+  const Tensor logits = xg::test::seeded({5, 4}, xg::kFloat64, 10);
+  const Tensor t = xg::tensor({0.0, -100.0, 3.0, 2.0, -100.0}, xg::kInt64);
+  for (const auto reduction : {xg::nn::Reduction::Mean, xg::nn::Reduction::Sum, xg::nn::Reduction::None}) {
+    auto xc = logits.clone().requires_grad_(), xg_ = logits.cuda().requires_grad_();
+    const auto opts = xg::nn::CrossEntropyLossOptions().reduction(reduction);
+    const auto yc = xg::nn::cross_entropy(xc, t, opts), yg = xg::nn::cross_entropy(xg_, t.cuda(), opts);
+    EXPECT_TRUE(matches_cpu(yg, yc, 1e-12));
+    yc.sum().backward();
+    yg.sum().backward();
+    EXPECT_TRUE(matches_cpu(xg_.grad(), xc.grad(), 1e-12));
+    const auto lp = xg::log_softmax(logits, 1);
+    EXPECT_TRUE(matches_cpu(xg::nn::nll_loss(lp.cuda(), t.cuda(), xg::nn::NLLLossOptions().reduction(reduction)),
+                            xg::nn::nll_loss(lp, t, xg::nn::NLLLossOptions().reduction(reduction)), 1e-12));
+  }
+  const Tensor bad = xg::tensor({0.0, -100.0, 7.0, 2.0, -3.0}, xg::kInt64);
+  std::string cpu_message;
+  try {
+    xg::nn::cross_entropy(logits, bad);
+  } catch (const xg::Error& e) {
+    cpu_message = e.what();
+  }
+  ASSERT_FALSE(cpu_message.empty());
+  EXPECT_XG_ERROR(xg::nn::cross_entropy(logits.cuda(), bad.cuda()).item(), cpu_message);
+  EXPECT_EQ(xg::sum(xg::ones({3}, xg::kCUDA)).item(), 3.0);  // the GPU goes on
+}
