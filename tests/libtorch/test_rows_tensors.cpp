@@ -97,6 +97,13 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_TRUE(x.cpu().is_same(x));
   }
   {
+    // row: `at::globalContext().setAllowTF32CuBLAS(true)` (Python: `torch.backends.cuda.matmul.allow_tf32 = True`)
+    EXPECT_FALSE(xg::cuda::allow_tf32());
+    xg::cuda::set_allow_tf32(true);
+    EXPECT_TRUE(xg::cuda::allow_tf32());
+    xg::cuda::set_allow_tf32(false);
+  }
+  {
     // row: `c10::cuda::warning_state().set_sync_debug_mode(c10::cuda::SyncDebugMode::L_ERROR)` (Python: `torch.cuda.set_sync_debug_mode("error")`)
     xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kError);
     EXPECT_EQ(xg::cuda::get_sync_debug_mode(), xg::cuda::SyncDebugMode::kError);
