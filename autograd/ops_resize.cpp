@@ -1,13 +1,13 @@
 // interpolate: image resizing, one axis at a time. Each output row (column) is a fixed
 // weighted sum of a few input rows (columns): one tap for nearest, two for bilinear, four for
 // bicubic, with the weights and clamped indices of PyTorch's UpSample.h (source index,
-// borders, bicubic coefficients: tensor/resample_taps.h). The resampling and its adjoint are each other's backward,
-// so every order of gradient is exact; and because an output reads only its taps, a NaN or
-// inf pixel reaches only the outputs whose kernel covers it, as in PyTorch (a dense
-// interpolation matrix spread it over the whole image through its zero weights).
+// borders, bicubic coefficients: tensor/resample_taps.h). The resampling and its adjoint are
+// each other's backward, so every order of gradient is exact; and because an output reads
+// only its taps, a NaN or inf pixel reaches only the outputs whose kernel covers it, as in
+// PyTorch (a dense interpolation matrix spread it over the whole image through its zero
+// weights).
 #include <xgrad/detail/format.h>
 #include <cmath>
-#include <memory>
 
 #include <xgrad/ops.h>
 
@@ -34,15 +34,15 @@ const char* mode_name(InterpolateMode mode) {
   return "bicubic";
 }
 
-using Taps = std::shared_ptr<const kernel::Resampling>;
+using Taps = detail::taps::Rule;
 
-// Each output's taps on the input axis (indices clamped: borders replicate), from
-// tensor/resample_taps.h's formulas.
+// Each output's taps on the input axis (indices clamped: borders replicate), as
+// tensor/resample_taps.h computes them.
 Taps taps(std::int64_t in, std::int64_t out, InterpolateMode mode, bool align_corners) {
   const int m = mode == InterpolateMode::Nearest ? detail::taps::kNearest
                 : mode == InterpolateMode::Bilinear ? detail::taps::kBilinear
                                                     : detail::taps::kBicubic;
-  return std::make_shared<kernel::Resampling>(kernel::resampling({in, out, m, align_corners}));
+  return {in, out, m, align_corners};
 }
 
 // x viewed as (outer, in, inner) resampled along its middle axis, and the adjoint: each the
@@ -50,12 +50,12 @@ Taps taps(std::int64_t in, std::int64_t out, InterpolateMode mode, bool align_co
 Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner, const Taps& r);
 
 Tensor resample(const Tensor& x, std::int64_t outer, std::int64_t inner, const Taps& r) {
-  return record("interpolate", {x}, kernel::resample(x, outer, inner, *r), {},
+  return record("interpolate", {x}, kernel::resample(x, outer, inner, r), {},
                 [outer, inner, r](Node&, const Tensor& gy) { return tensor_list{resample_adjoint(gy, outer, inner, r)}; });
 }
 
 Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner, const Taps& r) {
-  return record("interpolate_backward", {gy}, kernel::resample_adjoint(gy, outer, inner, *r), {},
+  return record("interpolate_backward", {gy}, kernel::resample_adjoint(gy, outer, inner, r), {},
                 [outer, inner, r](Node&, const Tensor& ggx) { return tensor_list{resample(ggx, outer, inner, r)}; });
 }
 

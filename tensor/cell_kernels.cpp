@@ -78,8 +78,14 @@ void check_pair(const Tensor& a, const char* a_name, const Tensor& b, const char
          dtype_name(b.dtype()), " ", detail::shape_str(b.shape()), " on ", b.device().str());
 }
 
-// The gradient given, or zeros where none reached the output.
-Tensor or_zeros(const Tensor& g, const Tensor& like) { return g.defined() ? g : zeros_like(like); }
+// A state or gradient must be defined and shaped, typed and placed as `like` (the engine
+// hands a multi-output node zeros for an output no gradient reached).
+void check_like(const Tensor& t, const Tensor& like, const char* what, const char* op) {
+  if (!t.defined()) fail(op, ": ", what, " is undefined");
+  if (t.shape() != like.shape() || t.dtype() != like.dtype() || t.device() != like.device())
+    fail(op, ": ", what, " is ", dtype_name(t.dtype()), " ", detail::shape_str(t.shape()), " on ", t.device().str(),
+         ", expected ", dtype_name(like.dtype()), " ", detail::shape_str(like.shape()), " on ", like.device().str());
+}
 
 }  // namespace
 
@@ -117,15 +123,12 @@ LstmCellOut lstm_cell_forward(const Tensor& gates, const Tensor& c, const char* 
   return out;
 }
 
-LstmCellGrads lstm_cell_backward(const Tensor& acts, const Tensor& c, const Tensor& c1, const Tensor& dh1_in,
-                                 const Tensor& dc1_in, const char* op) {
+LstmCellGrads lstm_cell_backward(const Tensor& acts, const Tensor& c, const Tensor& c1, const Tensor& dh1,
+                                 const Tensor& dc1, const char* op) {
   check_pair(acts, "gates", c, "c", 4, op);
-  const Tensor dh1 = or_zeros(dh1_in, c1), dc1 = or_zeros(dc1_in, c1);
-  for (const Tensor* t : {&c1, &dh1, &dc1})
-    if (t->shape() != c.shape() || t->dtype() != c.dtype() || t->device() != c.device())
-      fail(op, ": a state or gradient is ", dtype_name(t->dtype()), " ", detail::shape_str(t->shape()), " on ",
-           t->device().str(), ", expected ", dtype_name(c.dtype()), " ", detail::shape_str(c.shape()), " on ",
-           c.device().str());
+  check_like(c1, c, "c'", op);
+  check_like(dh1, c, "h' 's gradient", op);
+  check_like(dc1, c, "c' 's gradient", op);
   const std::int64_t N = c.shape()[0], H = c.shape()[1];
   LstmCellGrads out{make_tensor(acts.shape(), c.dtype(), c.device()), make_tensor(c.shape(), c.dtype(), c.device())};
   if (!c.device().is_cpu()) {
@@ -187,14 +190,11 @@ GruCellOut gru_cell_forward(const Tensor& xp, const Tensor& hp, const Tensor& h,
   return out;
 }
 
-GruCellGrads gru_cell_backward(const Tensor& acts, const Tensor& hp, const Tensor& h, const Tensor& dh1_in,
+GruCellGrads gru_cell_backward(const Tensor& acts, const Tensor& hp, const Tensor& h, const Tensor& dh1,
                                const char* op) {
   check_pair(acts, "gates", h, "h", 3, op);
   check_pair(hp, "the hidden projection", h, "h", 3, op);
-  const Tensor dh1 = or_zeros(dh1_in, h);
-  if (dh1.shape() != h.shape() || dh1.dtype() != h.dtype() || dh1.device() != h.device())
-    fail(op, ": the gradient is ", dtype_name(dh1.dtype()), " ", detail::shape_str(dh1.shape()), ", expected ",
-         dtype_name(h.dtype()), " ", detail::shape_str(h.shape()));
+  check_like(dh1, h, "h' 's gradient", op);
   const std::int64_t N = h.shape()[0], H = h.shape()[1];
   GruCellGrads out{make_tensor(acts.shape(), h.dtype(), h.device()), make_tensor(acts.shape(), h.dtype(), h.device()),
                    make_tensor(h.shape(), h.dtype(), h.device())};

@@ -20,8 +20,8 @@ struct LstmCellGrads {
   Tensor gates;  // (N, 4H)
   Tensor c;      // (N, H)
 };
-/// The gradients of the pre-activations and of c from those of h' and c' (either may be
-/// undefined: no gradient reached it).
+/// The gradients of the pre-activations and of c from those of h' and c' (defined: the engine
+/// gives zeros for an output no gradient reached).
 LstmCellGrads lstm_cell_backward(const Tensor& acts, const Tensor& c, const Tensor& c1, const Tensor& dh1,
                                  const Tensor& dc1, const char* op);
 

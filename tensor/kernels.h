@@ -118,21 +118,11 @@ void check_labels_ignoring(const Tensor& labels, std::int64_t num_classes, std::
 /// One-hot float32 rows for int64 labels in [0, num_classes).
 Tensor one_hot(const Tensor& labels, std::int64_t num_classes);
 
-/// A fixed linear resampling of one axis: output o is Σ_k weight[o·taps + k] · input
-/// index[o·taps + k] (indices within the input; weights may be 0, taps may repeat). Made by
-/// resampling(rule) from tensor/resample_taps.h's formulas, which a GPU computes in place.
-struct Resampling {
-  detail::taps::Rule rule;
-  std::int64_t in = 0, out = 0, taps = 1;
-  std::vector<std::int64_t> index;
-  std::vector<double> weight;
-};
-/// The table of `rule`'s taps (its sizes checked by the caller).
-Resampling resampling(const detail::taps::Rule& rule);
-/// x viewed as (outer, r.in, inner) -> (outer, r.out, inner): each output a weighted sum of
-/// its taps only, so a NaN reaches only the outputs whose taps cover it.
-Tensor resample(const Tensor& x, std::int64_t outer, std::int64_t inner, const Resampling& r);
+/// A fixed linear resampling of one axis: x viewed as (outer, r.in, inner) -> (outer, r.out,
+/// inner), each output a weighted sum of its taps only (tensor/resample_taps.h), so a NaN
+/// reaches only the outputs whose taps cover it.
+Tensor resample(const Tensor& x, std::int64_t outer, std::int64_t inner, const detail::taps::Rule& r);
 /// The adjoint: gy (outer, r.out, inner) -> (outer, r.in, inner), each tap's share added back.
-Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner, const Resampling& r);
+Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner, const detail::taps::Rule& r);
 
 }  // namespace xg::kernel

@@ -3,6 +3,7 @@
 // A tap list instead of a dense (out, in) matrix keeps the work at out·taps per line and,
 // as PyTorch's UpSample kernels, lets a NaN or inf reach only the outputs that read it.
 #include <xgrad/detail/format.h>
+#include <vector>
 
 #include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
@@ -11,6 +12,27 @@
 namespace xg::kernel {
 
 namespace {
+
+// The rule's taps as a table (index and weight of tap k of output o at o·taps + k), made once
+// per call on the CPU; a GPU computes each tap where it needs it.
+struct Resampling {
+  std::int64_t in = 0, out = 0, taps = 1;
+  std::vector<std::int64_t> index;
+  std::vector<double> weight;
+};
+
+Resampling table(const detail::taps::Rule& rule) {
+  Resampling r;
+  r.in = rule.in, r.out = rule.out, r.taps = detail::taps::count(rule);
+  r.index.resize(static_cast<std::size_t>(r.out * r.taps));
+  r.weight.resize(r.index.size());
+  for (std::int64_t o = 0; o < r.out; ++o)
+    for (int k = 0; k < r.taps; ++k) {
+      const auto t = static_cast<std::size_t>(o * r.taps + k);
+      detail::taps::tap(rule, o, k, r.index[t], r.weight[t]);
+    }
+  return r;
+}
 
 template <class T>
 void resample_impl(const T* x, T* y, std::int64_t outer, std::int64_t inner, const Resampling& r) {
@@ -51,42 +73,28 @@ void adjoint_impl(const T* gy, T* gx, std::int64_t outer, std::int64_t inner, co
 
 }  // namespace
 
-Resampling resampling(const detail::taps::Rule& rule) {
-  Resampling r;
-  r.rule = rule;
-  r.in = rule.in, r.out = rule.out, r.taps = detail::taps::count(rule);
-  r.index.resize(static_cast<std::size_t>(r.out * r.taps));
-  r.weight.resize(r.index.size());
-  for (std::int64_t o = 0; o < r.out; ++o)
-    for (int k = 0; k < r.taps; ++k) {
-      const auto t = static_cast<std::size_t>(o * r.taps + k);
-      detail::taps::tap(rule, o, k, r.index[t], r.weight[t]);
-    }
-  return r;
-}
-
-Tensor resample(const Tensor& x, std::int64_t outer, std::int64_t inner, const Resampling& r) {
-  Tensor y = detail::make_tensor({outer, r.out, inner}, x.dtype(), x.device());
+Tensor resample(const Tensor& x, std::int64_t outer, std::int64_t inner, const detail::taps::Rule& rule) {
+  Tensor y = detail::make_tensor({outer, rule.out, inner}, x.dtype(), x.device());
   if (!x.device().is_cpu()) {
-    detail::gpu::resample(y, x, outer, inner, r.rule);
+    detail::gpu::resample(y, x, outer, inner, rule);
     return y;
   }
   detail::dispatch_float(x.dtype(), "interpolate", [&](auto t) {
     using T = decltype(t);
-    resample_impl(x.data<T>(), y.data<T>(), outer, inner, r);
+    resample_impl(x.data<T>(), y.data<T>(), outer, inner, table(rule));
   });
   return y;
 }
 
-Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner, const Resampling& r) {
-  Tensor gx = detail::make_tensor({outer, r.in, inner}, gy.dtype(), gy.device());
+Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner, const detail::taps::Rule& rule) {
+  Tensor gx = detail::make_tensor({outer, rule.in, inner}, gy.dtype(), gy.device());
   if (!gy.device().is_cpu()) {
-    detail::gpu::resample_adjoint(gx, gy, outer, inner, r.rule);
+    detail::gpu::resample_adjoint(gx, gy, outer, inner, rule);
     return gx;
   }
   detail::dispatch_float(gy.dtype(), "interpolate", [&](auto t) {
     using T = decltype(t);
-    adjoint_impl(gy.data<T>(), gx.data<T>(), outer, inner, r);
+    adjoint_impl(gy.data<T>(), gx.data<T>(), outer, inner, table(rule));
   });
   return gx;
 }

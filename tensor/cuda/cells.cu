@@ -90,51 +90,43 @@ __global__ void gru_backward_kernel(T* gxp, T* ghp, T* gh, const T* acts, const 
 void lstm_cell_forward(Tensor& h1, Tensor& c1, Tensor& acts, const Tensor& gates, const Tensor& c) {
   XG_GPU_ENTRY(lstm_cell_forward);
   const std::int64_t N = c.shape()[0], H = c.shape()[1];
-  const cudaStream_t s = on(c, "lstm_cell");
-  dispatch_float(c.dtype(), "lstm_cell", [&](auto tag) {
+  launch_float(c, "lstm_cell", [&](auto tag, cudaStream_t s) {
     using T = decltype(tag);
     lstm_forward_kernel<T><<<grid_for(N * H, kThreads), kThreads, 0, s>>>(dptr<T>(h1), dptr<T>(c1), dptr<T>(acts),
                                                                           dptr<T>(gates), dptr<T>(c), N, H);
   });
-  launched("lstm_cell");
 }
 
 void lstm_cell_backward(Tensor& dgates, Tensor& dc, const Tensor& acts, const Tensor& c, const Tensor& c1,
                         const Tensor& dh1, const Tensor& dc1) {
   XG_GPU_ENTRY(lstm_cell_backward);
   const std::int64_t N = c.shape()[0], H = c.shape()[1];
-  const cudaStream_t s = on(c, "lstm_cell backward");
-  dispatch_float(c.dtype(), "lstm_cell backward", [&](auto tag) {
+  launch_float(c, "lstm_cell backward", [&](auto tag, cudaStream_t s) {
     using T = decltype(tag);
     lstm_backward_kernel<T><<<grid_for(N * H, kThreads), kThreads, 0, s>>>(
         dptr<T>(dgates), dptr<T>(dc), dptr<T>(acts), dptr<T>(c), dptr<T>(c1), dptr<T>(dh1), dptr<T>(dc1), N, H);
   });
-  launched("lstm_cell backward");
 }
 
 void gru_cell_forward(Tensor& h1, Tensor& acts, const Tensor& xp, const Tensor& hp, const Tensor& h) {
   XG_GPU_ENTRY(gru_cell_forward);
   const std::int64_t N = h.shape()[0], H = h.shape()[1];
-  const cudaStream_t s = on(h, "gru_cell");
-  dispatch_float(h.dtype(), "gru_cell", [&](auto tag) {
+  launch_float(h, "gru_cell", [&](auto tag, cudaStream_t s) {
     using T = decltype(tag);
     gru_forward_kernel<T><<<grid_for(N * H, kThreads), kThreads, 0, s>>>(dptr<T>(h1), dptr<T>(acts), dptr<T>(xp),
                                                                          dptr<T>(hp), dptr<T>(h), N, H);
   });
-  launched("gru_cell");
 }
 
 void gru_cell_backward(Tensor& gxp, Tensor& ghp, Tensor& gh, const Tensor& acts, const Tensor& hp, const Tensor& h,
                        const Tensor& dh1) {
   XG_GPU_ENTRY(gru_cell_backward);
   const std::int64_t N = h.shape()[0], H = h.shape()[1];
-  const cudaStream_t s = on(h, "gru_cell backward");
-  dispatch_float(h.dtype(), "gru_cell backward", [&](auto tag) {
+  launch_float(h, "gru_cell backward", [&](auto tag, cudaStream_t s) {
     using T = decltype(tag);
     gru_backward_kernel<T><<<grid_for(N * H, kThreads), kThreads, 0, s>>>(
         dptr<T>(gxp), dptr<T>(ghp), dptr<T>(gh), dptr<T>(acts), dptr<T>(hp), dptr<T>(h), dptr<T>(dh1), N, H);
   });
-  launched("gru_cell backward");
 }
 
 }  // namespace xg::detail::gpu

@@ -28,6 +28,15 @@ inline cudaStream_t on(const Tensor& t, const char* op) {
   return stream(t.device().index());
 }
 
+/// The frame of one float kernel's launch: `x`'s device made current, body(T{}, stream) for
+/// x's dtype (the launch itself), then the launch recorded under `op` (its errors name it).
+template <class F>
+void launch_float(const Tensor& x, const char* op, F&& body) {
+  const cudaStream_t s = on(x, op);
+  dispatch_float(x.dtype(), op, [&](auto tag) { body(tag, s); });
+  launched(op);
+}
+
 /// Blocks of `threads` for n elements of a grid-stride loop: at least one, at most 2^20.
 inline unsigned grid_for(std::int64_t n, int threads = 256) {
   return static_cast<unsigned>(std::min<std::int64_t>(std::max<std::int64_t>((n + threads - 1) / threads, 1), 1 << 20));

@@ -58,22 +58,18 @@ __global__ void adjoint_kernel(T* gx, const T* gy, std::int64_t outer, std::int6
 
 void resample(Tensor& y, const Tensor& x, std::int64_t outer, std::int64_t inner, const taps::Rule& rule) {
   XG_GPU_ENTRY(resample);
-  const cudaStream_t s = on(x, "interpolate");
-  dispatch_float(x.dtype(), "interpolate", [&](auto tag) {
+  launch_float(x, "interpolate", [&](auto tag, cudaStream_t s) {
     using T = decltype(tag);
     resample_kernel<T><<<grid_for(y.numel(), kThreads), kThreads, 0, s>>>(dptr<T>(y), dptr<T>(x), outer, inner, rule);
   });
-  launched("interpolate");
 }
 
 void resample_adjoint(Tensor& gx, const Tensor& gy, std::int64_t outer, std::int64_t inner, const taps::Rule& rule) {
   XG_GPU_ENTRY(resample_adjoint);
-  const cudaStream_t s = on(gy, "interpolate backward");
-  dispatch_float(gy.dtype(), "interpolate backward", [&](auto tag) {
+  launch_float(gy, "interpolate backward", [&](auto tag, cudaStream_t s) {
     using T = decltype(tag);
     adjoint_kernel<T><<<grid_for(gx.numel(), kThreads), kThreads, 0, s>>>(dptr<T>(gx), dptr<T>(gy), outer, inner, rule);
   });
-  launched("interpolate backward");
 }
 
 }  // namespace xg::detail::gpu

@@ -59,7 +59,9 @@ TEST(CudaModules, LayerNormEmbeddingPaddingAndSummary) {
   net.emplace<nn::Linear>(6, 4, true, xg::kFloat64);
   net.to(xg::kCUDA);
   std::ostringstream out;
-  EXPECT_NO_THROW(nn::summary(net, {2, 6}, out, xg::kFloat64));
+  nn::summary(net, {2, 6}, out, xg::kFloat64);  // probed on the model's GPU
+  EXPECT_NE(out.str().find("(2, 4)"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("Total params: 28"), std::string::npos) << out.str();
 }
 
 TEST(CudaModules, VisualisationOfACudaModelGivesTheCpusMaps) {
