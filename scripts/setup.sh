@@ -9,6 +9,7 @@ packages=(
   libxtensor-dev libxsimd-dev         # elementwise kernels (header-only)
   libxtensor-blas-dev libopenblas-dev # matrix products
   libdnnl-dev                         # oneDNN: float32 products on AVX-512 CPUs
+  ocl-icd-opencl-dev                  # OpenCL's headers: Debian's oneDNN package config requires them
   zlib1g-dev                          # .npz archives (CRC-32, deflate)
   libstb-dev                          # PNG images (stb_image_write)
   gnuplot-nox                         # PNG charts of training curves
