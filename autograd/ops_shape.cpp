@@ -31,7 +31,7 @@ Tensor reshape(const Tensor& x, const Shape& shape_in) {
     }
   }
   if (infer >= 0 && known != 0 && x.numel() % known == 0) shape[infer] = x.numel() / known;
-  if ((infer >= 0 && shape[infer] < 0) || shape_numel(shape) != x.numel())
+  if ((infer >= 0 && shape[infer] < 0) || detail::checked_numel(shape, "reshape") != x.numel())
     fail("reshape: cannot reshape ", detail::shape_str(x.shape()), " (", x.numel(), " elements) into ",
          detail::shape_str(shape_in));
   if (shape == x.shape()) return x;

@@ -17,7 +17,9 @@ namespace xg::detail {
 bool checked_mul(std::int64_t a, std::int64_t b, std::int64_t* out);
 
 /// Number of elements of `shape`. Throws xg::Error naming `what` and the shape when a
-/// dimension is negative or the product overflows int64.
+/// dimension is negative or the product overflows int64, and also when the product of its
+/// non-zero dimensions does: an empty tensor's strides are computed from its other axes, so
+/// (0, 2^62, 2^62) would hold 0 elements and a stride of 2^124 (PyTorch refuses it too).
 std::int64_t checked_numel(const Shape& shape, std::string_view what);
 
 /// Bytes needed by `shape` with elements of `itemsize` bytes; throws xg::Error naming
@@ -25,13 +27,17 @@ std::int64_t checked_numel(const Shape& shape, std::string_view what);
 std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, std::string_view what);
 
 /// The same test without the message, inline, for the path every tensor's creation takes:
-/// the byte size in *bytes, or false when a size is negative or a product overflows int64
-/// (then checked_nbytes says which, naming the call).
+/// the byte size in *bytes, or false when a size is negative or a product (of the sizes, of
+/// the non-zero sizes, of the elements and the item size) overflows int64 (then
+/// checked_nbytes says which, naming the call).
 inline bool nbytes_fit(const Shape& shape, std::size_t itemsize, std::size_t* bytes) {
-  std::int64_t count = 1, total = 0;
-  bool ok = true;
-  for (const std::int64_t d : shape) ok &= d >= 0 && !__builtin_mul_overflow(count, d, &count);
-  ok = ok && !__builtin_mul_overflow(count, static_cast<std::int64_t>(itemsize), &total);
+  std::int64_t span = 1, total = 0;
+  bool ok = true, empty = false;
+  for (const std::int64_t d : shape) {
+    ok &= d >= 0 && !__builtin_mul_overflow(span, d == 0 ? 1 : d, &span);
+    empty |= d == 0;
+  }
+  ok = ok && !__builtin_mul_overflow(empty ? 0 : span, static_cast<std::int64_t>(itemsize), &total);
   *bytes = static_cast<std::size_t>(total);
   return ok;
 }

@@ -240,12 +240,17 @@ bool checked_mul(std::int64_t a, std::int64_t b, std::int64_t* out) {
 }
 
 std::int64_t checked_numel(const Shape& shape, std::string_view what) {
-  std::int64_t n = 1;
+  std::int64_t span = 1;  // the product of the non-zero sizes: the largest stride times its size
+  bool empty = false, overflow = false;
   for (auto d : shape) {
     if (d < 0) fail(what, ": negative dimension in shape ", shape_str(shape));
-    if (!checked_mul(n, d, &n)) fail(what, ": shape ", shape_str(shape), " has more elements than fit in int64");
+    empty |= d == 0;
+    overflow |= !checked_mul(span, d == 0 ? 1 : d, &span);
   }
-  return n;
+  if (overflow && empty)
+    fail(what, ": shape ", shape_str(shape), " has strides that overflow int64 (the product of its non-zero sizes)");
+  if (overflow) fail(what, ": shape ", shape_str(shape), " has more elements than fit in int64");
+  return empty ? 0 : span;
 }
 
 std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, std::string_view what) {

@@ -176,3 +176,18 @@ TEST(Shape, ElementCountOverflowIsAnErrorEverywhere) {
   EXPECT_XG_ERROR(xg::shape_numel({-2, 3}), "negative dimension");
   EXPECT_XG_ERROR(xg::ones({4}).reshape({1LL << 40, 1LL << 40, -1}), "reshape:", "more elements than fit in int64");
 }
+
+// An empty tensor's strides come from its other axes: (0, 2^62, 2^62) holds no element but
+// would need a stride of 2^124. Found by the operations' fuzzer (UBSan in the stride loop,
+// through broadcast_to); PyTorch refuses such shapes too ("Stride calculation overflowed").
+TEST(Shape, AnEmptyShapeWhoseStridesOverflowIsAnError) {
+  const xg::Shape huge{0, 1LL << 62, 1LL << 62};
+  EXPECT_XG_ERROR(xg::zeros(huge), "zeros: shape (0,4611686018427387904,4611686018427387904) has strides that overflow int64");
+  EXPECT_XG_ERROR(xg::shape_numel({1LL << 62, 1LL << 62, 0}), "strides that overflow int64");
+  EXPECT_XG_ERROR(xg::zeros({0, 3}).reshape(huge), "reshape: shape (0,4611686018427387904,4611686018427387904)", "strides that overflow");
+  EXPECT_XG_ERROR(xg::broadcast_to(xg::zeros({0, 1, 1}), huge), "broadcast_to:", "strides that overflow int64");
+  EXPECT_XG_ERROR(xg::empty({2, 0, 1LL << 62, 4}), "empty:", "strides that overflow int64");
+  // Large empty shapes whose strides fit stay valid.
+  EXPECT_EQ(xg::zeros({0, 1LL << 31, 1LL << 31}).numel(), 0);
+  EXPECT_EQ(xg::shape_numel({1LL << 62, 0, 1}), 0);
+}
