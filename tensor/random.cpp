@@ -8,6 +8,7 @@
 #include <xgrad/random.h>
 
 #include "tensor/checked.h"
+#include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
 #include "tensor/philox.h"
@@ -146,9 +147,8 @@ class Lease {
 };
 
 // Element i of a Philox draw is value(philox(seed, offset + i)): independent of every other
-// element, so the fill splits over threads with the same bits, and a CUDA kernel can draw the
-// same values. (Made on the host for now, then copied: creation kernels on the GPU come with
-// the others, and will compute these same functions.)
+// element, so the fill splits over threads with the same bits, and the CUDA kernel
+// (fill_philox_on) draws the same values.
 template <class Value>
 Tensor fill_philox(const Shape& shape, Dtype dtype, Generator& g, Value value) {
   Tensor t = detail::make_tensor(shape, dtype);
@@ -161,6 +161,16 @@ Tensor fill_philox(const Shape& shape, Dtype dtype, Generator& g, Value value) {
         p[i] = value(detail::philox::at(seed, offset + static_cast<std::uint64_t>(i)), T{});
     });
   });
+  g.set_offset(offset + static_cast<std::uint64_t>(t.numel()));
+  return t;
+}
+
+// The same draw made on a GPU (tensor/cuda/random.cu): no host buffer, no copy, no wait.
+Tensor fill_philox_on(const Device& device, const Shape& shape, Dtype dtype, Generator& g, detail::gpu::PhiloxDraw draw,
+                      std::uint64_t span = 0, std::int64_t low = 0) {
+  Tensor t = detail::make_tensor(shape, dtype, device);
+  const std::uint64_t offset = g.get_offset();
+  if (t.numel() > 0) detail::gpu::philox_fill(t, draw, g.current_seed(), offset, span, low);
   g.set_offset(offset + static_cast<std::uint64_t>(t.numel()));
   return t;
 }
@@ -206,6 +216,9 @@ Tensor rand(const Shape& shape, const TensorOptions& options) {
   const Dtype dtype = detail::checked_dtype(options, kFloat32, "rand");
   if (!is_floating(dtype)) fail("rand: dtype must be float32 or float64, got ", dtype_name(dtype));
   Lease g(options.device(), "rand");
+  if (!options.device().is_cpu())
+    return detail::finish_creation(fill_philox_on(options.device(), shape, dtype, *g, detail::gpu::PhiloxDraw::kUniform),
+                                   options);
   if ((*g).engine() == kPhilox)
     return detail::finish_creation(fill_philox(shape, dtype, *g, [](const detail::philox::Words& r, auto tag) {
       using T = decltype(tag);
@@ -222,6 +235,9 @@ Tensor randn(const Shape& shape, const TensorOptions& options) {
   const Dtype dtype = detail::checked_dtype(options, kFloat32, "randn");
   if (!is_floating(dtype)) fail("randn: dtype must be float32 or float64, got ", dtype_name(dtype));
   Lease g(options.device(), "randn");
+  if (!options.device().is_cpu())
+    return detail::finish_creation(fill_philox_on(options.device(), shape, dtype, *g, detail::gpu::PhiloxDraw::kNormal),
+                                   options);
   if ((*g).engine() == kPhilox)
     return detail::finish_creation(fill_philox(shape, dtype, *g, [](const detail::philox::Words& r, auto tag) {
       return static_cast<decltype(tag)>(detail::philox::normal(r));
@@ -243,6 +259,9 @@ Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const Te
   const auto shift = [low](std::uint64_t k) {
     return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + k);
   };
+  if (!options.device().is_cpu())
+    return detail::finish_creation(
+        fill_philox_on(options.device(), shape, dtype, *g, detail::gpu::PhiloxDraw::kBelow, span, low), options);
   if ((*g).engine() == kPhilox)
     return detail::finish_creation(fill_philox(shape, dtype, *g, [&](const detail::philox::Words& r, auto tag) {
       return static_cast<decltype(tag)>(shift(detail::philox::below(r, span)));

@@ -36,6 +36,11 @@ void where(Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
 void cast(Tensor& out, const Tensor& x);
 /// out[i] = start + i step in out's dtype (arange's values, made on the GPU: no host copy).
 void iota(Tensor& out, double start, double step);
+/// Random draws (tensor/cuda/random.cu): out[i] = f(philox(seed, offset + i)) with f rand's
+/// uniform, randn's normal or randint's low + [0, span) integer, the CPU Philox fill's values.
+enum class PhiloxDraw : std::uint8_t { kUniform, kNormal, kBelow };
+void philox_fill(Tensor& out, PhiloxDraw draw, std::uint64_t seed, std::uint64_t offset, std::uint64_t span = 0,
+                 std::int64_t low = 0);
 
 /// Reductions (tensor/cuda/reduce.cu). out holds x's shape with the reduced axes (flags per
 /// axis) set to 1; sums of float32 in double; deterministic (no atomics, a fixed fold).

@@ -43,6 +43,7 @@ void copy(void*, Device, const void*, Device, std::size_t, const char* op) {
 void binary(kernel::Binary, Tensor&, const Tensor&, const Tensor&) { no_kernels(); }
 void axpy(Tensor&, const Tensor&, double) { no_kernels(); }
 void iota(Tensor&, double, double) { no_kernels(); }
+void philox_fill(Tensor&, PhiloxDraw, std::uint64_t, std::uint64_t, std::uint64_t, std::int64_t) { no_kernels(); }
 void fused_update(const kernel::UpdateHyper&, const std::vector<kernel::UpdateTarget>&, const char*) { no_kernels(); }
 void resample(Tensor&, const Tensor&, std::int64_t, std::int64_t, const taps::Rule&) { no_kernels(); }
 void resample_adjoint(Tensor&, const Tensor&, std::int64_t, std::int64_t, const taps::Rule&) { no_kernels(); }

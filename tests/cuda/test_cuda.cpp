@@ -43,13 +43,21 @@ TEST(CudaRandom, TheCudaGeneratorIsPhiloxAndACpuPhiloxDrawsTheSameBits) {
   xg::manual_seed(3);  // seeds the CPU and the CUDA generator
   const auto u = xg::rand({1000}, gpu), n = xg::randn({1000}, xg::dtype(xg::kFloat64).device(gpu));
   const auto k = xg::randint(0, 10, {1000}, gpu);
+  const auto big = xg::randint(-(1LL << 62), 1LL << 62, {1000}, gpu);  // low < 0, a span past 2^62
+  const auto u64 = xg::rand({1000}, xg::dtype(xg::kFloat64).device(gpu)), n32 = xg::randn({1000}, gpu);
   EXPECT_TRUE(u.is_cuda());
   xg::Generator host(3, xg::kPhilox);
   {
     xg::GeneratorGuard use(host);
     expect_same_bits<float>(u.cpu(), xg::rand({1000}));
-    expect_same_bits<double>(n.cpu(), xg::randn({1000}, xg::kFloat64));
+    // Normals use the device's log and cos (CUDA's are within 1-2 ulp of glibc's): to 1e-14.
+    const auto n_cpu = xg::randn({1000}, xg::kFloat64).to_vector<double>(), n_gpu = n.cpu().to_vector<double>();
+    for (std::size_t i = 0; i < n_cpu.size(); ++i) EXPECT_NEAR(n_gpu[i], n_cpu[i], 1e-14 * (1 + std::abs(n_cpu[i]))) << i;
     expect_same_bits<std::int64_t>(k.cpu(), xg::randint(0, 10, {1000}));
+    expect_same_bits<std::int64_t>(big.cpu(), xg::randint(-(1LL << 62), 1LL << 62, {1000}));
+    expect_same_bits<double>(u64.cpu(), xg::rand({1000}, xg::kFloat64));
+    const auto m_cpu = xg::randn({1000}).to_vector<float>(), m_gpu = n32.cpu().to_vector<float>();
+    for (std::size_t i = 0; i < m_cpu.size(); ++i) EXPECT_NEAR(m_gpu[i], m_cpu[i], 1e-6f * (1 + std::abs(m_cpu[i]))) << i;
   }
   // The CPU's own stream is untouched by CUDA draws: mt19937_64 from seed 3.
   xg::manual_seed(3);
@@ -69,6 +77,28 @@ TEST(CudaRandom, TheCudaGeneratorIsPhiloxAndACpuPhiloxDrawsTheSameBits) {
   xg::Generator mt(9);
   xg::GeneratorGuard use_mt(mt);
   EXPECT_XG_ERROR(xg::rand({2}, gpu), "rand: a tensor on cuda", "Philox", "xg::kPhilox");
+}
+
+// Draws are made on the GPU (tensor/cuda/random.cu): no copy from the host, so neither a
+// draw nor dropout waits, and a dropout mask equals the CPU Philox generator's.
+TEST(CudaRandom, DrawsAndDropoutWaitForNothing) {
+  XG_REQUIRE_CUDA();
+  const auto x = xg::ones({256, 64}, xg::kCUDA).requires_grad_();
+  xg::cuda::synchronize();
+  xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kError);
+  const auto before = xg::cuda::host_wait_count();
+  xg::cuda::manual_seed(11);
+  const auto u = xg::rand({1000}, xg::kCUDA);
+  const auto y = xg::dropout(x, 0.25, true);
+  y.sum().backward();
+  EXPECT_EQ(xg::cuda::host_wait_count(), before);
+  xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kOff);
+  xg::Generator host(11, xg::kPhilox);
+  xg::GeneratorGuard use(host);
+  (void)xg::rand({1000});  // the same offsets as on the GPU
+  const auto y_cpu = xg::dropout(xg::ones({256, 64}), 0.25, true);
+  expect_same_bits<float>(y.cpu(), y_cpu);
+  expect_same_bits<float>(x.grad().cpu(), y_cpu);  // the mask, scaled, is the gradient
 }
 
 TEST(CudaRandom, CudaManualSeedRestartsOnlyTheCudaStream) {
