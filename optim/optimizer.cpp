@@ -11,6 +11,7 @@
 #include <xgrad/optim/optimizer.h>
 
 #include "tensor/checked.h"
+#include "tensor/cuda/capture.h"
 #include "tensor/tensor_impl.h"
 #include "tensor/type_name.h"
 
@@ -51,6 +52,7 @@ void Optimizer::add_param_group(ParamGroup g) {
   }
   state_.resize(state_.size() + g.params.size());
   groups_.push_back(std::move(g));
+  guard_.token = std::make_shared<const int>(0);  // references into groups_ and state_ may have moved
 }
 
 void Optimizer::zero_grad() {
@@ -85,6 +87,10 @@ void Optimizer::step() {
 }
 
 void Optimizer::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
+  if (detail::gpu::capturing() && !slots.empty() && !slots[0].param.device().is_cpu())
+    fail("step: ", type_name(), "'s composed update (fused off, or a subclass of a built-in optimizer) cannot be "
+         "captured in a CUDA graph: its learning rate and step counts would stay those of the capture; use a "
+         "built-in optimizer with set_fused(true), the default");
   for (Slot& s : slots) {
     Tensor g = s.grad;
     if (group.weight_decay != 0.0) {
@@ -206,6 +212,7 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
   state_ = std::move(new_state);
   groups_ = std::move(new_groups);
   steps_ = new_steps;
+  guard_.token = std::make_shared<const int>(0);  // new buffers: a captured step would update the old ones
 }
 
 }  // namespace xg::optim

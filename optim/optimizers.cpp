@@ -2,6 +2,7 @@
 #include <xgrad/detail/format.h>
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <typeinfo>
 
 #include <xgrad/ops.h>
@@ -45,6 +46,23 @@ std::vector<kernel::UpdateTarget> targets(Slots& slots, std::initializer_list<co
   return out;
 }
 
+// Runs a group fused: `fill(h, targets, commit)` sets the rule's hyper-parameters from the
+// group (and Adam's step sizes), at once or, when a CUDA graph captures the step, before each
+// replay; `guard` (the optimizer's capture_guard) makes a replay after the optimizer died or
+// changed an error instead of a read of freed memory.
+template <class Fill>
+void run_fused(std::vector<kernel::UpdateTarget> list, std::weak_ptr<const int> guard, Fill fill) {
+  kernel::fused_update(
+      std::move(list),
+      [guard = std::move(guard), fill](kernel::UpdateHyper& h, std::vector<kernel::UpdateTarget>& t, bool commit) {
+        if (guard.expired())
+          fail("step: the optimizer whose step a CUDA graph captured was destroyed, or its parameter groups or state "
+               "were changed (add_param_group, load_state_dict) since the capture; capture the step again");
+        fill(h, t, commit);
+      },
+      "step");
+}
+
 kernel::UpdateHyper hyper(kernel::UpdateRule rule, const optim::ParamGroup& group, bool decoupled = false) {
   kernel::UpdateHyper h;
   h.rule = rule;
@@ -75,10 +93,12 @@ void SGD::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
   if (!fusable(*this, {&typeid(SGD), &typeid(Momentum)}, slots))
     return Optimizer::update_group(slots, group);
   const bool plain = options_.momentum_ == 0.0;
-  auto h = hyper(plain ? kernel::UpdateRule::SGD : kernel::UpdateRule::SGDMomentum, group);
-  h.momentum = options_.momentum_;
-  h.nesterov = options_.nesterov_;
-  kernel::fused_update(h, plain ? targets(slots, {}, buffer) : targets(slots, {"momentum"}, buffer), "step");
+  run_fused(plain ? targets(slots, {}, buffer) : targets(slots, {"momentum"}, buffer), capture_guard(),
+            [this, &group, plain](kernel::UpdateHyper& h, auto&, bool) {
+              h = hyper(plain ? kernel::UpdateRule::SGD : kernel::UpdateRule::SGDMomentum, group);
+              h.momentum = options_.momentum_;
+              h.nesterov = options_.nesterov_;
+            });
 }
 
 Momentum::Momentum(const tensor_list& params, double lr, double momentum)
@@ -97,9 +117,10 @@ void Nesterov::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gr
 
 void Nesterov::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
   if (!fusable(*this, {&typeid(Nesterov)}, slots)) return Optimizer::update_group(slots, group);
-  auto h = hyper(kernel::UpdateRule::Nesterov, group);
-  h.momentum = momentum_;
-  kernel::fused_update(h, targets(slots, {"v"}, buffer), "step");
+  run_fused(targets(slots, {"v"}, buffer), capture_guard(), [this, &group](kernel::UpdateHyper& h, auto&, bool) {
+    h = hyper(kernel::UpdateRule::Nesterov, group);
+    h.momentum = momentum_;
+  });
 }
 
 AdaGrad::AdaGrad(const tensor_list& params, AdaGradOptions options)
@@ -113,9 +134,10 @@ void AdaGrad::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gro
 
 void AdaGrad::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
   if (!fusable(*this, {&typeid(AdaGrad)}, slots)) return Optimizer::update_group(slots, group);
-  auto h = hyper(kernel::UpdateRule::AdaGrad, group);
-  h.eps = options_.eps_;
-  kernel::fused_update(h, targets(slots, {"h"}, buffer), "step");
+  run_fused(targets(slots, {"h"}, buffer), capture_guard(), [this, &group](kernel::UpdateHyper& h, auto&, bool) {
+    h = hyper(kernel::UpdateRule::AdaGrad, group);
+    h.eps = options_.eps_;
+  });
 }
 
 RMSprop::RMSprop(const tensor_list& params, RMSpropOptions options)
@@ -129,10 +151,11 @@ void RMSprop::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gro
 
 void RMSprop::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
   if (!fusable(*this, {&typeid(RMSprop)}, slots)) return Optimizer::update_group(slots, group);
-  auto h = hyper(kernel::UpdateRule::RMSprop, group);
-  h.momentum = options_.alpha_;
-  h.eps = options_.eps_;
-  kernel::fused_update(h, targets(slots, {"h"}, buffer), "step");
+  run_fused(targets(slots, {"h"}, buffer), capture_guard(), [this, &group](kernel::UpdateHyper& h, auto&, bool) {
+    h = hyper(kernel::UpdateRule::RMSprop, group);
+    h.momentum = options_.alpha_;
+    h.eps = options_.eps_;
+  });
 }
 
 AdaDelta::AdaDelta(const tensor_list& params, AdaDeltaOptions options)
@@ -150,22 +173,23 @@ void AdaDelta::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& gr
 
 void AdaDelta::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
   if (!fusable(*this, {&typeid(AdaDelta)}, slots)) return Optimizer::update_group(slots, group);
-  auto h = hyper(kernel::UpdateRule::AdaDelta, group);
-  h.momentum = options_.rho_;
-  h.eps = options_.eps_;
-  kernel::fused_update(h, targets(slots, {"h", "d"}, buffer), "step");
+  run_fused(targets(slots, {"h", "d"}, buffer), capture_guard(), [this, &group](kernel::UpdateHyper& h, auto&, bool) {
+    h = hyper(kernel::UpdateRule::AdaDelta, group);
+    h.momentum = options_.rho_;
+    h.eps = options_.eps_;
+  });
 }
 
 Adam::Adam(const tensor_list& params, AdamOptions options)
     : Optimizer(params, options.lr_, options.weight_decay_), options_(options) {}
 
 namespace {
-// Adam's per-parameter step count t, kept as a float64 scalar "step" (a parameter skipped on
-// some steps keeps its own count).
-double adam_step(std::map<std::string, Tensor>& s) {
+// Adam's per-parameter step count t, kept as a float64 scalar "step" on the CPU (a parameter
+// skipped on some steps keeps its own count): the next count, stored when `commit`.
+double adam_step(std::map<std::string, Tensor>& s, bool commit = true) {
   auto it = s.find("step");
   if (it == s.end()) it = s.emplace("step", scalar_tensor(0.0, kFloat64)).first;
-  return next_step(it->second);
+  return commit ? next_step(it->second) : it->second.item() + 1.0;
 }
 }  // namespace
 
@@ -188,20 +212,23 @@ void Adam::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group)
 void Adam::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
   if (!fusable(*this, {&typeid(Adam), &typeid(AdamW)}, slots))
     return Optimizer::update_group(slots, group);
-  const double b1 = options_.beta1_, b2 = options_.beta2_;
-  auto h = hyper(options_.textbook_ ? kernel::UpdateRule::AdamTextbook : kernel::UpdateRule::Adam, group,
-                 decoupled_weight_decay());
-  h.momentum = b1;
-  h.beta2 = b2;
-  h.eps = options_.eps_;
-  auto list = targets(slots, {"m", "v"}, buffer);
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    const double t = adam_step(*slots[i].state);
-    const double bc1 = 1.0 - std::pow(b1, t), bc2 = 1.0 - std::pow(b2, t);
-    list[i].step = options_.textbook_ ? group.lr * std::sqrt(bc2) / bc1 : group.lr / bc1;
-    list[i].bc2 = bc2;
-  }
-  kernel::fused_update(h, list, "step");
+  std::vector<State*> states(slots.size());
+  for (std::size_t i = 0; i < slots.size(); ++i) states[i] = slots[i].state;
+  run_fused(targets(slots, {"m", "v"}, buffer), capture_guard(),
+            [this, &group, states](kernel::UpdateHyper& h, std::vector<kernel::UpdateTarget>& list, bool commit) {
+              const double b1 = options_.beta1_, b2 = options_.beta2_;
+              h = hyper(options_.textbook_ ? kernel::UpdateRule::AdamTextbook : kernel::UpdateRule::Adam, group,
+                        decoupled_weight_decay());
+              h.momentum = b1;
+              h.beta2 = b2;
+              h.eps = options_.eps_;
+              for (std::size_t i = 0; i < states.size(); ++i) {
+                const double t = adam_step(*states[i], commit);
+                const double bc1 = 1.0 - std::pow(b1, t), bc2 = 1.0 - std::pow(b2, t);
+                list[i].step = options_.textbook_ ? group.lr * std::sqrt(bc2) / bc1 : group.lr / bc1;
+                list[i].bc2 = bc2;
+              }
+            });
 }
 
 AdamW::AdamW(const tensor_list& params, AdamOptions options) : Adam(params, options) {}

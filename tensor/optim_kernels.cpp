@@ -5,6 +5,10 @@
 
 #include <xgrad/detail/format.h>
 
+#include <algorithm>
+#include <memory>
+
+#include "tensor/cuda/capture.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/parallel.h"
 #include "tensor/tensor_impl.h"
@@ -111,6 +115,55 @@ void fused_update(const UpdateHyper& h, const std::vector<UpdateTarget>& targets
     ++t.param->impl()->storage->version;
     for (int k = 0; k < buffers(h.rule); ++k) ++t.state[k]->impl()->storage->version;
   }
+}
+
+void fused_update(std::vector<UpdateTarget> targets, const UpdateScalars& scalars, const char* op) {
+  if (targets.empty()) return;
+  const bool capture = detail::gpu::capturing() && !targets[0].param->device().is_cpu();
+  UpdateHyper h;
+  scalars(h, targets, !capture);
+  if (!capture) return fused_update(h, targets, op);
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    check_target(h, targets[i], i, op);
+    if (targets[i].param->device().is_cpu())
+      fail(op, ": parameter ", i, " is on the CPU inside a CUDA graph capture, which replays only GPU work; move the "
+           "model to the GPU (module.to(xg::kCUDA)) before capturing");
+  }
+  // The tensors the graph writes on every replay stay alive with it; the refresher's targets
+  // point at these (the caller's pointers die with its step).
+  const std::size_t n = targets.size();
+  auto keep = std::make_shared<std::vector<Tensor>>(4 * n);
+  std::vector<UpdateTarget> view(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Tensor* k = keep->data() + 4 * i;
+    k[0] = *targets[i].param;
+    k[1] = *targets[i].grad;
+    view[i].param = &k[0];
+    view[i].grad = &k[1];
+    for (int b = 0; b < buffers(h.rule); ++b) {
+      k[2 + b] = *targets[i].state[b];
+      view[i].state[b] = &k[2 + b];
+    }
+  }
+  std::vector<std::pair<std::size_t, detail::gpu::CapturedUpdate>> parts;  // (first target, its refresher)
+  for (std::size_t b = 0; b < n; b += kMaxFusedTargets)
+    parts.emplace_back(b, detail::gpu::fused_update_captured(h, view.data() + b,
+                                                             std::min<std::size_t>(kMaxFusedTargets, n - b), op));
+  for (const UpdateTarget& t : targets) {
+    ++t.param->impl()->storage->version;
+    for (int k = 0; k < buffers(h.rule); ++k) ++t.state[k]->impl()->storage->version;
+  }
+  const UpdateRule rule = h.rule;
+  const auto decay = detail::update::decay_of(h);
+  detail::gpu::before_each_replay([keep, view, parts, scalars, rule, decay, op](detail::gpu::ReplayWriter& w) {
+    UpdateHyper now;
+    std::vector<UpdateTarget> list = view;
+    scalars(now, list, true);
+    if (now.rule != rule || detail::update::decay_of(now) != decay)
+      fail(op, ": the optimizer's rule or weight decay (zero or not) changed since the CUDA graph was captured; "
+           "capture the step again");
+    for (const auto& [first, refresh] : parts) refresh(now, list.data() + first, w);
+  });
 }
 
 }  // namespace xg::kernel

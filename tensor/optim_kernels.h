@@ -5,6 +5,7 @@
 // The per-element formulas are tensor/update_rules.h.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include <xgrad/tensor.h>
@@ -43,5 +44,15 @@ constexpr int kMaxFusedTargets = 40;
 /// anything, when a target's tensors differ in shape, dtype or device or lack a buffer the
 /// rule keeps. Bumps each written tensor's version.
 void fused_update(const UpdateHyper& h, const std::vector<UpdateTarget>& targets, const char* op);
+
+/// The host half of an optimizer's fused step: fills in h (the rule and its hyper-parameters)
+/// and each target's step and bc2 (Adam), advancing step counters when `commit`; with commit
+/// false it only looks (the capture of a CUDA graph, which runs nothing).
+using UpdateScalars = std::function<void(UpdateHyper& h, std::vector<UpdateTarget>& targets, bool commit)>;
+
+/// fused_update with the scalars from `scalars`: computed now, or, inside a CUDA graph capture
+/// (GPU parameters), computed again before every replay, so that each replay uses the learning
+/// rate set then (a scheduler's) and advances Adam's step counts, as an eager step would.
+void fused_update(std::vector<UpdateTarget> targets, const UpdateScalars& scalars, const char* op);
 
 }  // namespace xg::kernel

@@ -8,6 +8,7 @@
 #include <xgrad/random.h>
 
 #include "tensor/checked.h"
+#include "tensor/cuda/capture.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
@@ -166,12 +167,31 @@ Tensor fill_philox(const Shape& shape, Dtype dtype, Generator& g, Value value) {
 }
 
 // The same draw made on a GPU (tensor/cuda/random.cu): no host buffer, no copy, no wait.
+// Inside a CUDA graph capture the kernel reads (seed, offset) from two words the graph owns,
+// written before each replay from the generator, which then advances as an eager draw would:
+// every replay draws new numbers (PyTorch's graph-safe Philox state).
 Tensor fill_philox_on(const Device& device, const Shape& shape, Dtype dtype, Generator& g, detail::gpu::PhiloxDraw draw,
-                      std::uint64_t span = 0, std::int64_t low = 0) {
+                      const char* op, std::uint64_t span = 0, std::int64_t low = 0) {
   Tensor t = detail::make_tensor(shape, dtype, device);
+  const auto n = static_cast<std::uint64_t>(t.numel());
+  if (detail::gpu::capturing()) {
+    if (&g != &cuda_generator())
+      fail(op, ": inside a CUDA graph capture, draws come from the CUDA generator (xg::cuda::manual_seed), not a "
+           "GeneratorGuard's generator: a replay advances the generator it drew from, which must outlive the graph");
+    auto* words = static_cast<std::uint64_t*>(detail::gpu::capture_scratch(2 * sizeof(std::uint64_t), op));
+    detail::gpu::before_each_replay([words, n](detail::gpu::ReplayWriter& w) {
+      std::lock_guard<std::mutex> lock(default_mutex());
+      Generator& gen = cuda_generator();
+      const std::uint64_t v[2] = {gen.current_seed(), gen.get_offset()};
+      gen.set_offset(v[1] + n);
+      w.write(words, v, sizeof v);
+    });
+    if (n > 0) detail::gpu::philox_fill(t, draw, 0, 0, span, low, words);
+    return t;
+  }
   const std::uint64_t offset = g.get_offset();
-  if (t.numel() > 0) detail::gpu::philox_fill(t, draw, g.current_seed(), offset, span, low);
-  g.set_offset(offset + static_cast<std::uint64_t>(t.numel()));
+  if (n > 0) detail::gpu::philox_fill(t, draw, g.current_seed(), offset, span, low);
+  g.set_offset(offset + n);
   return t;
 }
 
@@ -217,7 +237,7 @@ Tensor rand(const Shape& shape, const TensorOptions& options) {
   if (!is_floating(dtype)) fail("rand: dtype must be float32 or float64, got ", dtype_name(dtype));
   Lease g(options.device(), "rand");
   if (!options.device().is_cpu())
-    return detail::finish_creation(fill_philox_on(options.device(), shape, dtype, *g, detail::gpu::PhiloxDraw::kUniform),
+    return detail::finish_creation(fill_philox_on(options.device(), shape, dtype, *g, detail::gpu::PhiloxDraw::kUniform, "rand"),
                                    options);
   if ((*g).engine() == kPhilox)
     return detail::finish_creation(fill_philox(shape, dtype, *g, [](const detail::philox::Words& r, auto tag) {
@@ -236,7 +256,7 @@ Tensor randn(const Shape& shape, const TensorOptions& options) {
   if (!is_floating(dtype)) fail("randn: dtype must be float32 or float64, got ", dtype_name(dtype));
   Lease g(options.device(), "randn");
   if (!options.device().is_cpu())
-    return detail::finish_creation(fill_philox_on(options.device(), shape, dtype, *g, detail::gpu::PhiloxDraw::kNormal),
+    return detail::finish_creation(fill_philox_on(options.device(), shape, dtype, *g, detail::gpu::PhiloxDraw::kNormal, "randn"),
                                    options);
   if ((*g).engine() == kPhilox)
     return detail::finish_creation(fill_philox(shape, dtype, *g, [](const detail::philox::Words& r, auto tag) {
@@ -261,7 +281,7 @@ Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const Te
   };
   if (!options.device().is_cpu())
     return detail::finish_creation(
-        fill_philox_on(options.device(), shape, dtype, *g, detail::gpu::PhiloxDraw::kBelow, span, low), options);
+        fill_philox_on(options.device(), shape, dtype, *g, detail::gpu::PhiloxDraw::kBelow, "randint", span, low), options);
   if ((*g).engine() == kPhilox)
     return detail::finish_creation(fill_philox(shape, dtype, *g, [&](const detail::philox::Words& r, auto tag) {
       return static_cast<decltype(tag)>(shift(detail::philox::below(r, span)));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tensor/checked.h"
+#include "tensor/cuda/capture.h"
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
@@ -23,7 +24,8 @@ namespace {
 constexpr int kSlots = 64;
 
 struct Pending {
-  int slot;
+  int slot;    // a word of the table, or -1 for:
+  Tensor word;  // a captured graph's own word (see check_range_later), kept alive by the entry
   Tensor ints;  // kept alive, to read the bad value at the report
   std::function<void(std::int64_t, std::int64_t)> report;
 };
@@ -32,6 +34,7 @@ struct Checks {
   std::mutex mutex;
   int device = -1;
   unsigned long long* table = nullptr;  // kSlots device words, from the caching allocator, never freed
+  int table_used = 0;                   // the table's words taken by pending checks
   std::vector<Pending> pending;
 };
 
@@ -45,9 +48,14 @@ Checks& checks() {
 bool first_failure(Checks& c, const char* op, std::function<void(std::int64_t, std::int64_t)>& report, std::int64_t& pos,
                    std::int64_t& value) {
   std::vector<unsigned long long> words(kSlots);
-  check_wait(cudaMemcpy(words.data(), c.table, sizeof(unsigned long long) * kSlots, cudaMemcpyDeviceToHost), op);
+  if (c.table_used > 0)
+    check_wait(cudaMemcpy(words.data(), c.table, sizeof(unsigned long long) * kSlots, cudaMemcpyDeviceToHost), op);
   for (const auto& p : c.pending) {
-    const unsigned long long w = words[static_cast<std::size_t>(p.slot)];
+    unsigned long long w = 0;
+    if (p.word.defined())  // a replayed graph's check: its own word
+      check_wait(cudaMemcpy(&w, p.word.impl()->storage->data, sizeof w, cudaMemcpyDeviceToHost), op);
+    else
+      w = words[static_cast<std::size_t>(p.slot)];
     if (w == ~0ull) continue;
     pos = static_cast<std::int64_t>(w);
     check_wait(cudaMemcpy(&value, static_cast<const std::int64_t*>(p.ints.impl()->storage->data) + pos, sizeof value,
@@ -71,6 +79,7 @@ void raise_pending_checks(const char* op) {
     if (c.pending.empty()) return;
     const bool failed = first_failure(c, op, report, pos, value);
     c.pending.clear();
+    c.table_used = 0;
     if (!failed) return;
   }
   report(pos, value);  // throws the CPU's message, outside the lock
@@ -81,13 +90,29 @@ void check_range_later(const Tensor& ints, std::int64_t size, std::function<void
   XG_GPU_ENTRY(check_range_later);
   Checks& c = checks();
   const int device = ints.device().index();
+  if (capturing()) {
+    // In a capture the check is a kernel of the graph writing a word of the graph's pool; each
+    // replay then makes it pending, so the next wait after a replay reports it. The word is a
+    // tensor, so a pending entry keeps it even if the graph dies before that wait.
+    const Tensor word = make_tensor({1}, kInt64, ints.device());
+    mark_first_out_of_range(word.impl()->storage->data, ints, size, op);
+    before_each_replay([word, ints, report = std::move(report)](ReplayWriter&) {
+      Checks& cc = checks();
+      std::lock_guard<std::mutex> lock(cc.mutex);
+      // Replays without a wait between them share the word: the last one's result is what it holds.
+      for (const Pending& p : cc.pending)
+        if (p.word.is_same(word)) return;
+      cc.pending.push_back({-1, word, ints, report});
+    });
+    return;
+  }
   bool full = false;
   {
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.device >= 0 && c.device != device)
       fail(op, ": range checks on ", ints.device().str(), " while cuda:", c.device,
            " has some pending: this version checks on one GPU");
-    full = static_cast<int>(c.pending.size()) >= kSlots;
+    full = c.table_used >= kSlots;
   }
   if (full) {  // the bound: make room by reporting what is pending (a wait)
     check_wait(cudaStreamSynchronize(stream(device)), op);
@@ -100,9 +125,9 @@ void check_range_later(const Tensor& ints, std::int64_t size, std::function<void
       c.table = static_cast<unsigned long long*>(allocate(sizeof(unsigned long long) * kSlots, device, op));
       c.device = device;
     }
-    const int slot = static_cast<int>(c.pending.size());
+    const int slot = c.table_used++;
     mark_first_out_of_range(c.table + slot, ints, size, op);
-    c.pending.push_back({slot, ints, std::move(report)});
+    c.pending.push_back({slot, Tensor(), ints, std::move(report)});
   }
   if (sync_each_launch()) {  // XGRAD_CUDA_SYNC=1: every error where it happens
     check_wait(cudaStreamSynchronize(stream(device)), op);

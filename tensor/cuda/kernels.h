@@ -15,6 +15,7 @@
 
 #include "tensor/cell_kernels.h"
 #include "tensor/conv_kernels.h"
+#include "tensor/cuda/capture.h"
 #include "tensor/kernels.h"
 #include "tensor/optim_kernels.h"
 
@@ -38,9 +39,11 @@ void cast(Tensor& out, const Tensor& x);
 void iota(Tensor& out, double start, double step);
 /// Random draws (tensor/cuda/random.cu): out[i] = f(philox(seed, offset + i)) with f rand's
 /// uniform, randn's normal or randint's low + [0, span) integer, the CPU Philox fill's values.
+/// With `words` (device memory, a captured graph's), seed and offset are read from words[0]
+/// and words[1] when the kernel runs instead.
 enum class PhiloxDraw : std::uint8_t { kUniform, kNormal, kBelow };
 void philox_fill(Tensor& out, PhiloxDraw draw, std::uint64_t seed, std::uint64_t offset, std::uint64_t span = 0,
-                 std::int64_t low = 0);
+                 std::int64_t low = 0, const std::uint64_t* words = nullptr);
 
 /// Reductions (tensor/cuda/reduce.cu). out holds x's shape with the reduced axes (flags per
 /// axis) set to 1; sums of float32 in double; deterministic (no atomics, a fixed fold).
@@ -100,6 +103,13 @@ void embed(Tensor& out, const Tensor& x, const std::vector<std::int64_t>& offset
 /// The fused optimizer update of up to kernel::kMaxFusedTargets parameters of one device and
 /// dtype, checked by the entry point: one launch (tensor/cuda/optim.cu).
 void fused_update(const kernel::UpdateHyper& h, const std::vector<kernel::UpdateTarget>& targets, const char* op);
+/// The same update inside a CUDA graph capture: the kernel reads its table and constants from
+/// the graph's memory; the function returned writes them for a replay, from that replay's
+/// hyper-parameters and the targets' step sizes (the same `count` targets, in order).
+using CapturedUpdate =
+    std::function<void(const kernel::UpdateHyper& h, const kernel::UpdateTarget* targets, ReplayWriter& w)>;
+CapturedUpdate fused_update_captured(const kernel::UpdateHyper& h, const kernel::UpdateTarget* targets,
+                                     std::size_t count, const char* op);
 
 /// interpolate's resampling of one axis and its adjoint (tensor/cuda/resample.cu): x viewed
 /// as (outer, rule.in, inner), y as (outer, rule.out, inner); taps computed in place.

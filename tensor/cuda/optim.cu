@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "tensor/cuda/capture.h"
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
@@ -40,7 +41,7 @@ struct Table {
 static_assert(sizeof(Table<double>) + sizeof(update::Constants<double>) < 4000, "kernel arguments over 4 KiB");
 
 template <kernel::UpdateRule R, update::Decay D, class T>
-__global__ void fused_kernel(const update::Constants<T> c, const Table<T> table) {
+__device__ void fused_body(const update::Constants<T>& c, const Table<T>& table) {
   int j = 0;
   while (j + 1 < table.count && table.first_block[j + 1] <= static_cast<int>(blockIdx.x)) ++j;
   const std::int64_t blocks = table.first_block[j + 1] - table.first_block[j];
@@ -56,31 +57,81 @@ __global__ void fused_kernel(const update::Constants<T> c, const Table<T> table)
   }
 }
 
+// Eager: the table and constants in the kernel's arguments.
+template <kernel::UpdateRule R, update::Decay D, class T>
+__global__ void fused_kernel(const update::Constants<T> c, const Table<T> table) {
+  fused_body<R, D, T>(c, table);
+}
+
+// Captured: read from device memory that a refresher rewrites before every replay.
+template <kernel::UpdateRule R, update::Decay D, class T>
+__global__ void fused_kernel_at(const update::Constants<T>* c, const Table<T>* table) {
+  fused_body<R, D, T>(*c, *table);
+}
+
+// Where the kernel's arguments come from: by value, or from device memory (a capture).
+template <class T>
+struct Source {
+  const update::Constants<T>* c;
+  const Table<T>* table;
+  const update::Constants<T>* c_dev = nullptr;
+  const Table<T>* table_dev = nullptr;
+};
+
+template <kernel::UpdateRule R, update::Decay D, class T>
+void launch_one(const Source<T>& src, unsigned blocks, cudaStream_t s) {
+  if (src.table_dev)
+    fused_kernel_at<R, D, T><<<blocks, kThreads, 0, s>>>(src.c_dev, src.table_dev);
+  else
+    fused_kernel<R, D, T><<<blocks, kThreads, 0, s>>>(*src.c, *src.table);
+}
+
 template <kernel::UpdateRule R, class T>
-void launch_decay(const kernel::UpdateHyper& h, const update::Constants<T>& c, const Table<T>& table, unsigned blocks,
-                  cudaStream_t s) {
+void launch_decay(const kernel::UpdateHyper& h, const Source<T>& src, unsigned blocks, cudaStream_t s) {
   using update::Decay;
   switch (update::decay_of(h)) {
-    case Decay::None: return fused_kernel<R, Decay::None, T><<<blocks, kThreads, 0, s>>>(c, table);
-    case Decay::Coupled: return fused_kernel<R, Decay::Coupled, T><<<blocks, kThreads, 0, s>>>(c, table);
-    case Decay::Decoupled: return fused_kernel<R, Decay::Decoupled, T><<<blocks, kThreads, 0, s>>>(c, table);
+    case Decay::None: return launch_one<R, Decay::None, T>(src, blocks, s);
+    case Decay::Coupled: return launch_one<R, Decay::Coupled, T>(src, blocks, s);
+    case Decay::Decoupled: return launch_one<R, Decay::Decoupled, T>(src, blocks, s);
   }
 }
 
 template <class T>
-void launch_rule(const kernel::UpdateHyper& h, const update::Constants<T>& c, const Table<T>& table, unsigned blocks,
-                 cudaStream_t s) {
+void launch_rule(const kernel::UpdateHyper& h, const Source<T>& src, unsigned blocks, cudaStream_t s) {
   using kernel::UpdateRule;
   switch (h.rule) {
-    case UpdateRule::SGD: return launch_decay<UpdateRule::SGD, T>(h, c, table, blocks, s);
-    case UpdateRule::SGDMomentum: return launch_decay<UpdateRule::SGDMomentum, T>(h, c, table, blocks, s);
-    case UpdateRule::Nesterov: return launch_decay<UpdateRule::Nesterov, T>(h, c, table, blocks, s);
-    case UpdateRule::AdaGrad: return launch_decay<UpdateRule::AdaGrad, T>(h, c, table, blocks, s);
-    case UpdateRule::RMSprop: return launch_decay<UpdateRule::RMSprop, T>(h, c, table, blocks, s);
-    case UpdateRule::AdaDelta: return launch_decay<UpdateRule::AdaDelta, T>(h, c, table, blocks, s);
-    case UpdateRule::Adam: return launch_decay<UpdateRule::Adam, T>(h, c, table, blocks, s);
-    case UpdateRule::AdamTextbook: return launch_decay<UpdateRule::AdamTextbook, T>(h, c, table, blocks, s);
+    case UpdateRule::SGD: return launch_decay<UpdateRule::SGD, T>(h, src, blocks, s);
+    case UpdateRule::SGDMomentum: return launch_decay<UpdateRule::SGDMomentum, T>(h, src, blocks, s);
+    case UpdateRule::Nesterov: return launch_decay<UpdateRule::Nesterov, T>(h, src, blocks, s);
+    case UpdateRule::AdaGrad: return launch_decay<UpdateRule::AdaGrad, T>(h, src, blocks, s);
+    case UpdateRule::RMSprop: return launch_decay<UpdateRule::RMSprop, T>(h, src, blocks, s);
+    case UpdateRule::AdaDelta: return launch_decay<UpdateRule::AdaDelta, T>(h, src, blocks, s);
+    case UpdateRule::Adam: return launch_decay<UpdateRule::Adam, T>(h, src, blocks, s);
+    case UpdateRule::AdamTextbook: return launch_decay<UpdateRule::AdamTextbook, T>(h, src, blocks, s);
   }
+}
+
+// The table of `count` targets (pointers, sizes, Adam's step sizes) and its number of blocks.
+template <class T>
+Table<T> make_table(const kernel::UpdateHyper& h, const kernel::UpdateTarget* targets, std::size_t count, int* blocks) {
+  Table<T> table{};
+  table.count = static_cast<int>(count);
+  *blocks = 0;
+  for (int j = 0; j < table.count; ++j) {
+    const kernel::UpdateTarget& t = targets[j];
+    table.p[j] = dptr<T>(*t.param);
+    table.g[j] = dptr<T>(*t.grad);
+    table.s0[j] = update::buffers(h.rule) > 0 ? dptr<T>(*t.state[0]) : nullptr;
+    table.s1[j] = update::buffers(h.rule) > 1 ? dptr<T>(*t.state[1]) : nullptr;
+    table.n[j] = t.param->numel();
+    table.step[j] = static_cast<T>(t.step);
+    table.bc2[j] = static_cast<T>(t.bc2);
+    table.first_block[j] = *blocks;
+    *blocks += static_cast<int>(std::min<std::int64_t>(std::max<std::int64_t>((table.n[j] + kThreads - 1) / kThreads, 1),
+                                                       kMaxBlocksPerTarget));
+  }
+  table.first_block[table.count] = *blocks;
+  return table;
 }
 
 }  // namespace
@@ -91,26 +142,44 @@ void fused_update(const kernel::UpdateHyper& h, const std::vector<kernel::Update
   const cudaStream_t s = on(first, op);
   dispatch_float(first.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
-    Table<T> table{};
-    table.count = static_cast<int>(targets.size());
     int blocks = 0;
-    for (int j = 0; j < table.count; ++j) {
-      const kernel::UpdateTarget& t = targets[j];
-      table.p[j] = dptr<T>(*t.param);
-      table.g[j] = dptr<T>(*t.grad);
-      table.s0[j] = update::buffers(h.rule) > 0 ? dptr<T>(*t.state[0]) : nullptr;
-      table.s1[j] = update::buffers(h.rule) > 1 ? dptr<T>(*t.state[1]) : nullptr;
-      table.n[j] = t.param->numel();
-      table.step[j] = static_cast<T>(t.step);
-      table.bc2[j] = static_cast<T>(t.bc2);
-      table.first_block[j] = blocks;
-      blocks += static_cast<int>(std::min<std::int64_t>(std::max<std::int64_t>((table.n[j] + kThreads - 1) / kThreads, 1),
-                                                        kMaxBlocksPerTarget));
-    }
-    table.first_block[table.count] = blocks;
-    launch_rule<T>(h, update::constants<T>(h), table, static_cast<unsigned>(blocks), s);
+    const Table<T> table = make_table<T>(h, targets.data(), targets.size(), &blocks);
+    const update::Constants<T> c = update::constants<T>(h);
+    launch_rule<T>(h, Source<T>{&c, &table}, static_cast<unsigned>(blocks), s);
     launched(op);
   });
+}
+
+CapturedUpdate fused_update_captured(const kernel::UpdateHyper& h, const kernel::UpdateTarget* targets,
+                                     std::size_t count, const char* op) {
+  XG_GPU_ENTRY(fused_update_captured);
+  const Tensor& first = *targets[0].param;
+  const cudaStream_t s = on(first, op);
+  CapturedUpdate refresh;
+  dispatch_float(first.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    int blocks = 0;
+    const Table<T> table = make_table<T>(h, targets, count, &blocks);
+    // Table, then the constants, in one block of the graph's memory (16-byte aligned parts).
+    const std::size_t table_bytes = (sizeof(Table<T>) + 15) / 16 * 16;
+    auto* block = static_cast<unsigned char*>(capture_scratch(table_bytes + sizeof(update::Constants<T>), op));
+    auto* table_dev = reinterpret_cast<Table<T>*>(block);
+    auto* c_dev = reinterpret_cast<update::Constants<T>*>(block + table_bytes);
+    launch_rule<T>(h, Source<T>{nullptr, nullptr, c_dev, table_dev}, static_cast<unsigned>(blocks), s);
+    launched(op);
+    // Before each replay: this replay's step sizes and constants (pointers and sizes as captured).
+    refresh = [table, table_dev, c_dev](const kernel::UpdateHyper& now, const kernel::UpdateTarget* t, ReplayWriter& w) {
+      Table<T> fresh = table;
+      for (int j = 0; j < fresh.count; ++j) {
+        fresh.step[j] = static_cast<T>(t[j].step);
+        fresh.bc2[j] = static_cast<T>(t[j].bc2);
+      }
+      const update::Constants<T> c = update::constants<T>(now);
+      w.write(table_dev, &fresh, sizeof fresh);
+      w.write(c_dev, &c, sizeof c);
+    };
+  });
+  return refresh;
 }
 
 }  // namespace xg::detail::gpu

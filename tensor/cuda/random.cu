@@ -24,7 +24,11 @@ constexpr int kThreads = 256;
 
 template <class T>
 __global__ void philox_kernel(T* out, std::int64_t n, PhiloxDraw draw, std::uint64_t seed, std::uint64_t offset,
-                              std::uint64_t span, std::int64_t low) {
+                              std::uint64_t span, std::int64_t low, const std::uint64_t* words) {
+  if (words) {  // a captured draw: this replay's state, written before the graph's launch
+    seed = words[0];
+    offset = words[1];
+  }
   XG_GRID_LOOP(i, n) {
     const philox::Words r = philox::at(seed, offset + static_cast<std::uint64_t>(i));
     if (draw == PhiloxDraw::kUniform) {  // rand's values, as tensor/random.cpp writes them
@@ -41,14 +45,14 @@ __global__ void philox_kernel(T* out, std::int64_t n, PhiloxDraw draw, std::uint
 }  // namespace
 
 void philox_fill(Tensor& out, PhiloxDraw draw, std::uint64_t seed, std::uint64_t offset, std::uint64_t span,
-                 std::int64_t low) {
+                 std::int64_t low, const std::uint64_t* words) {
   XG_GPU_ENTRY(philox_fill);
   const char* op = call_or("rand");
   const cudaStream_t s = on(out, op);
   dispatch(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     philox_kernel<T><<<grid_for(out.numel(), kThreads), kThreads, 0, s>>>(dptr<T>(out), out.numel(), draw, seed,
-                                                                            offset, span, low);
+                                                                            offset, span, low, words);
   });
   launched(op);
 }

@@ -11,6 +11,8 @@
 
 #include <xgrad/cuda.h>
 
+#include "tensor/checked.h"
+#include "tensor/cuda/capture.h"
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/runtime.h"
@@ -54,6 +56,7 @@ int cuda::device_count() { return availability().count; }
 
 void cuda::synchronize() {
   if (!is_available()) fail("xg::cuda::synchronize: CUDA is not available (", unavailable_reason(), ")");
+  detail::gpu::refuse_in_capture("xg::cuda::synchronize", "waiting for the GPU");
   for (int i = 0; i < device_count(); ++i) {
     detail::gpu::check(cudaSetDevice(i), "xg::cuda::synchronize");
     detail::gpu::check_wait(cudaStreamSynchronize(detail::gpu::stream(i)), "xg::cuda::synchronize");
@@ -91,7 +94,7 @@ bool sync_each_launch() {
 void launched(const char* op) {
   check(cudaGetLastError(), op);
   g_recent[g_launches.fetch_add(1, std::memory_order_relaxed) % kRing].store(op, std::memory_order_relaxed);
-  if (sync_each_launch()) {
+  if (sync_each_launch() && !capturing()) {  // a capture cannot synchronise: errors show at replay
     int device = 0;
     check(cudaGetDevice(&device), op);
     const cudaError_t err = cudaStreamSynchronize(stream(device));
@@ -143,6 +146,7 @@ cudaStream_t stream(int index) {
 
 void copy(void* dst, Device to, const void* src, Device from, std::size_t nbytes, const char* op) {
   if (nbytes == 0) return;
+  if (to.is_cpu() || from.is_cpu()) refuse_in_capture(call_or(op), to.is_cpu() ? "a copy to the host" : "a copy from the host");
   const Device gpu = to.is_cuda() ? to : from;
   check(cudaSetDevice(gpu.index()), op);
   const cudaStream_t s = stream(gpu.index());

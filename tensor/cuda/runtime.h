@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include <xgrad/device.h>
 
@@ -17,6 +18,12 @@ Device resolve(Device device);
 void* allocate(std::size_t nbytes, int index, const char* op);
 /// Gives a block back to the cache (or to the driver under XGRAD_CUDA_NO_CACHE=1).
 void release(void* block, std::size_t nbytes, int index) noexcept;
+/// A CUDA graph capture's private pool (tensor/cuda/allocator.cpp): after begin, blocks
+/// allocated on cuda:`index` belong to it, until end; release hands its free blocks back to the
+/// device's cache when its graph dies (blocks still in tensors follow when they are freed).
+std::uint64_t begin_private_pool(int index);
+void end_private_pool() noexcept;
+void release_private_pool(std::uint64_t id) noexcept;
 /// Copies `nbytes` from `src` on `from` to `dst` on `to` (host to device, device to host or
 /// device to device) in the device's stream order; returns when `dst` holds them if `to` is
 /// the CPU (the only copies that wait for the GPU).

@@ -6,8 +6,13 @@
 #include <xgrad/error.h>
 
 #include "tensor/checked.h"
+#include "tensor/cuda/capture.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/runtime.h"
+
+namespace xg::detail::gpu {
+struct GraphState {};
+}  // namespace xg::detail::gpu
 
 namespace xg::cuda {
 
@@ -27,6 +32,17 @@ std::size_t memory_reserved() { unavailable("memory_reserved"); }
 void empty_cache() {}
 std::uint64_t launch_count() { return 0; }
 
+Graph::Graph() = default;
+Graph::~Graph() = default;
+Graph::Graph(Graph&&) noexcept = default;
+Graph& Graph::operator=(Graph&&) noexcept = default;
+void Graph::capture_begin() { unavailable("Graph::capture_begin"); }
+void Graph::capture_end() { unavailable("Graph::capture_end"); }
+void Graph::replay() { unavailable("Graph::replay"); }
+void Graph::reset() {}
+bool Graph::captured() const { return false; }
+bool is_current_stream_capturing() { return false; }
+
 }  // namespace xg::cuda
 
 // No CUDA tensor can exist in this build (detail::check_device refuses the device first):
@@ -38,13 +54,25 @@ void release(void*, std::size_t, int) noexcept {}
 void copy(void*, Device, const void*, Device, std::size_t, const char* op) {
   fail(op, ": internal error: a device copy in a build without CUDA");
 }
+std::uint64_t begin_private_pool(int) { return 0; }
+void end_private_pool() noexcept {}
+void release_private_pool(std::uint64_t) noexcept {}
+int capturing_device() { return -1; }
+void refuse_in_capture(const char*, const char*) {}
+void before_each_replay(std::function<void(ReplayWriter&)>) { fail("before_each_replay: internal error: no capture in a build without CUDA"); }
+void* capture_scratch(std::size_t, const char* op) { fail(op, ": internal error: no capture in a build without CUDA"); }
 
 [[noreturn]] static void no_kernels() { fail(call_or("tensor"), ": internal error: a CUDA kernel in a build without CUDA"); }
 void binary(kernel::Binary, Tensor&, const Tensor&, const Tensor&) { no_kernels(); }
 void axpy(Tensor&, const Tensor&, double) { no_kernels(); }
 void iota(Tensor&, double, double) { no_kernels(); }
-void philox_fill(Tensor&, PhiloxDraw, std::uint64_t, std::uint64_t, std::uint64_t, std::int64_t) { no_kernels(); }
+void philox_fill(Tensor&, PhiloxDraw, std::uint64_t, std::uint64_t, std::uint64_t, std::int64_t, const std::uint64_t*) {
+  no_kernels();
+}
 void fused_update(const kernel::UpdateHyper&, const std::vector<kernel::UpdateTarget>&, const char*) { no_kernels(); }
+CapturedUpdate fused_update_captured(const kernel::UpdateHyper&, const kernel::UpdateTarget*, std::size_t, const char*) {
+  no_kernels();
+}
 void resample(Tensor&, const Tensor&, std::int64_t, std::int64_t, const taps::Rule&) { no_kernels(); }
 void resample_adjoint(Tensor&, const Tensor&, std::int64_t, std::int64_t, const taps::Rule&) { no_kernels(); }
 void lstm_cell_forward(Tensor&, Tensor&, Tensor&, const Tensor&, const Tensor&) { no_kernels(); }

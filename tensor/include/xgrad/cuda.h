@@ -5,7 +5,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+
+namespace xg::detail::gpu {
+struct GraphState;  // tensor/cuda/graph.cu
+}  // namespace xg::detail::gpu
 
 namespace xg::cuda {
 
@@ -51,5 +56,47 @@ std::uint64_t launch_count();
 /// next product on every thread; settable in every build.
 void set_allow_tf32(bool allow);
 bool allow_tf32();
+
+/// A CUDA graph (libtorch's at::cuda::CUDAGraph, torch.cuda.CUDAGraph): the GPU work that the
+/// host queues between capture_begin() and capture_end() is recorded, not run, and replay()
+/// runs all of it with one launch, without the host's per-operation cost. The rules (docs/
+/// design.md, "CUDA graphs"): run the work once before capturing it (libraries make their
+/// handles and workspaces on first use, which a capture cannot hold); inside the capture
+/// nothing may wait for the GPU or copy from host memory (item(), to(kCPU), creating a CUDA
+/// tensor from host values, a DataLoader batch: each is an xg::Error naming the operation);
+/// replays read and write the very tensors the capture used, so copy new inputs into those
+/// (copy_) before replay() and read results from the captured outputs after it. Memory
+/// allocated during the capture comes from the graph's private pool and serves nothing else
+/// while the graph lives. Random draws (dropout) take new numbers on every replay, from the
+/// CUDA generator's offsets as eager draws would; the built-in optimizers (fused, the
+/// default) read their learning rate and Adam's step counts at each replay, so a scheduler and
+/// zero_grad() between replays work as in eager steps. One capture at a time, on cuda:0. In a
+/// build or on a machine without CUDA, capture_begin() throws saying why.
+class Graph {
+ public:
+  Graph();
+  ~Graph();
+  Graph(Graph&&) noexcept;
+  Graph& operator=(Graph&&) noexcept;
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
+  /// Starts capturing xgrad's stream on this thread.
+  void capture_begin();
+  /// Ends the capture and makes it replayable; an xg::Error if CUDA invalidated it.
+  void capture_end();
+  /// Runs the captured work once more (asynchronously, as any GPU operation).
+  void replay();
+  /// Forgets the capture and gives back its memory; the graph can capture again.
+  void reset();
+  /// Whether a capture is held (capture_end() succeeded and reset() has not been called).
+  bool captured() const;
+
+ private:
+  std::unique_ptr<detail::gpu::GraphState> impl_;
+};
+
+/// Whether a Graph capture is under way (torch.cuda.is_current_stream_capturing).
+bool is_current_stream_capturing();
 
 }  // namespace xg::cuda

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -92,12 +93,27 @@ class Optimizer {
   virtual bool decoupled_weight_decay() const { return false; }
   /// The named buffer of a parameter's state, created as zeros like p on first use.
   static Tensor& buffer(State& state, const std::string& name, const Tensor& p);
+  /// Expires when this optimizer dies, is assigned to, or its groups or state are changed
+  /// (add_param_group, load_state_dict): a CUDA graph that captured a fused step reads the
+  /// groups' learning rates and the state's step counts through it before every replay.
+  std::weak_ptr<const int> capture_guard() const { return guard_.token; }
 
  private:
+  // A token per object (a copy gets its own), renewed when groups or state change.
+  struct Guard {
+    std::shared_ptr<const int> token = std::make_shared<const int>(0);
+    Guard() = default;
+    Guard(const Guard&) {}
+    Guard& operator=(const Guard&) {
+      token = std::make_shared<const int>(0);
+      return *this;
+    }
+  };
   std::vector<ParamGroup> groups_;
   std::vector<State> state_;  // one per parameter, over the groups in order
   std::int64_t steps_ = 0;
   bool fused_ = true;
+  Guard guard_;
 };
 
 }  // namespace xg::optim
