@@ -16,6 +16,7 @@ namespace nn = xg::nn;
 int main(int argc, char** argv) {
   int epochs = 0, batch = 128, seed = 0, threads = 1, samples = 0;
   std::string data = "digits", device = "cpu";
+  bool graph = false;
   xg::examples::Options opts("keras_mnist_cnn", "Keras's MNIST CNN trained with Keras's recipe.");
   opts.add("--epochs", epochs, "epochs (default: 12 on digits, 3 on fashion)")
       .add("--batch", batch, "batch size")
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
       .add("--samples", samples, "train on the first N training images only (0: all), for a quick run")
       .add("--seed", seed, "random seed")
       .add("--device", device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
+      .add("--graph", graph, "replay the training step as a CUDA graph (with --device cuda; eager on the CPU)")
       .parse(argc, argv);
   if (epochs == 0) epochs = data == "digits" ? 12 : 3;
   try {
@@ -49,18 +51,25 @@ int main(int argc, char** argv) {
     xg::data::DataLoader loader(xg::data::TensorDataset(x_train, t_train), batch,
                                 xg::data::DataLoaderOptions().seed(static_cast<std::uint64_t>(seed)));
 
+    // One training step, returning the loss and the scores; with --graph captured once per
+    // batch shape and replayed (xg::train::GraphedStep; an epoch's last, smaller batch has its own).
+    const auto train_step = [&](const xg::tensor_list& batch_xt) {
+      auto y = model(batch_xt[0]);
+      auto loss = nn::softmax_cross_entropy(y, batch_xt[1]);
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      return xg::tensor_list{loss, y};
+    };
+    xg::train::GraphedStep graphed_step(train_step);
     const auto start = std::chrono::steady_clock::now();
     for (int epoch = 1; epoch <= epochs; ++epoch) {
       double loss_sum = 0, correct = 0;
       int steps = 0;
       for (auto& [x, t] : loader) {  // model.fit(x_train, y_train, batch_size=128, shuffle=True)
-        auto y = model(x);
-        auto loss = nn::softmax_cross_entropy(y, t);
-        optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        loss_sum += loss.item();
-        correct += nn::accuracy(y, t) * static_cast<double>(t.size(0));  // Keras's running acc
+        const auto out = graph ? graphed_step({x, t}) : train_step({x, t});
+        loss_sum += out[0].item();
+        correct += nn::accuracy(out[1], t) * static_cast<double>(t.size(0));  // Keras's running acc
         ++steps;
       }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

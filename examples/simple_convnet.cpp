@@ -35,6 +35,7 @@ struct SimpleConvNet : xg::nn::Module {
 
 int main(int argc, char** argv) {
   int epochs = 20, batch = 100, seed = 0;
+  bool graph = false;
   std::string weights = "train", device = "cpu";
   xg::examples::Options opts("simple_convnet", "The textbook's SimpleConvNet (ch. 7) on the shipped digits.");
   opts.add("--epochs", epochs, "training epochs (80 iterations each)")
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
       .add("--weights", weights, "train, or evaluate the textbook's trained weights", {"train", "textbook"})
       .add("--seed", seed, "random seed")
       .add("--device", device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
+      .add("--graph", graph, "replay the training step as a CUDA graph (with --device cuda; eager on the CPU)")
       .parse(argc, argv);
   try {
     xg::manual_seed(static_cast<std::uint64_t>(seed));
@@ -77,15 +79,20 @@ int main(int argc, char** argv) {
     xg::optim::Adam optimizer(network.parameters(), xg::optim::AdamOptions(0.001).eps(1e-7));
     xg::data::DataLoader loader(xg::data::TensorDataset(x_train, t_train), batch);
     const int iter_per_epoch = static_cast<int>(x_train.size(0)) / batch;
+    // One training step; with --graph captured once and replayed (xg::train::GraphedStep).
+    const auto train_step = [&](const xg::tensor_list& batch) {
+      auto loss = xg::nn::softmax_cross_entropy(network(batch[0]), batch[1]);
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      return xg::tensor_list{loss};
+    };
+    xg::train::GraphedStep graphed_step(train_step);
     for (int epoch = 1; epoch <= epochs; ++epoch) {
       double loss_sum = 0;
       for (int i = 0; i < iter_per_epoch; ++i) {
         auto [x_batch, t_batch] = loader.sample();  // drawn with replacement, as the textbook's Trainer
-        auto loss = xg::nn::softmax_cross_entropy(network(x_batch), t_batch);
-        optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        loss_sum += loss.item();
+        loss_sum += (graph ? graphed_step({x_batch, t_batch}) : train_step({x_batch, t_batch}))[0].item();
       }
       std::printf("=== epoch:%d, train loss:%.4f, train acc:%.4f, test acc:%.4f ===\n", epoch, loss_sum / iter_per_epoch,
                   xg::nn::accuracy(network, x_train, t_train), xg::nn::accuracy(network, x_test, t_test));

@@ -41,6 +41,7 @@ struct Args {
   int hidden = 50, iters = 10000, batch = 100, seed = 0;
   double lr = 0.1;
   std::string activation = "sigmoid", optimizer = "sgd", data = "digits", save = "two_layer_net.npz", device = "cpu";
+  bool graph = false;
 };
 
 std::unique_ptr<xg::optim::Optimizer> make_optimizer(const std::string& name, const xg::tensor_list& params, double lr) {
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
       .add("--save", a.save, "where to save the trained weights (.npz)")
       .add("--seed", a.seed, "random seed")
       .add("--device", a.device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
+      .add("--graph", a.graph, "replay the training step as a CUDA graph (with --device cuda; eager on the CPU)")
       .parse(argc, argv);
   const std::string dir = a.data == "digits"    ? std::string(XGRAD_DATA_DIR) + "/digits"
                           : a.data == "fashion" ? "/usr/share/datasets/fashion-mnist"
@@ -87,12 +89,18 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     xg::train::ProgressBar progress(a.iters, "train");
     xg::plot::Series train_curve{"train acc", {}, {}}, test_curve{"test acc", {}, {}};
-    for (int i = 0; i < a.iters; ++i) {
-      auto [x_batch, t_batch] = loader.sample();  // np.random.choice(train_size, batch_size)
-      auto loss = xg::nn::softmax_cross_entropy(network(x_batch), t_batch);
+    // One training step; with --graph captured once and replayed (xg::train::GraphedStep).
+    const auto train_step = [&](const xg::tensor_list& batch) {
+      auto loss = xg::nn::softmax_cross_entropy(network(batch[0]), batch[1]);
       optimizer->zero_grad();
       loss.backward();
       optimizer->step();
+      return xg::tensor_list{loss};
+    };
+    xg::train::GraphedStep graphed_step(train_step);
+    for (int i = 0; i < a.iters; ++i) {
+      auto [x_batch, t_batch] = loader.sample();  // np.random.choice(train_size, batch_size)
+      const auto loss = (a.graph ? graphed_step({x_batch, t_batch}) : train_step({x_batch, t_batch}))[0];
       if (i == 0) write_graph(loss, network);
       progress.update(i + 1, {{"loss", loss.item()}});
 

@@ -84,6 +84,11 @@ if [ "${GPU_CHECK_EXAMPLES:-0}" = 1 ]; then
   run_example sequential_digits --epochs 2
   run_example char_lstm --epochs 1 --chars 100000 --length 200
   run_example cnn_visualisation --weights none --epochs 1 --samples 2000 --iterations 50 --out "$OUT/examples"
+  # The same steps replayed as CUDA graphs (issue 21): the accuracies must match the eager runs'.
+  run_graphed() { local name=$1; shift; stage "example_${name}_graph" 150 env -C "$OUT/examples" "$B/$name" --device cuda --graph "$@"; }
+  run_graphed two_layer_net --iters 2000
+  run_graphed simple_convnet --epochs 1
+  run_graphed keras_mnist_cnn --epochs 2
   tail -n 3 "$OUT"/example_*.log >> "$OUT/summary.txt"
 fi
 # Each test binary's totals, by log.

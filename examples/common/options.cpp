@@ -26,6 +26,11 @@ Options& Options::add(const std::string& flag, double& value, const std::string&
   return *this;
 }
 
+Options& Options::add(const std::string& flag, bool& value, const std::string& help) {
+  impl_->app.add_flag(flag, value, help);
+  return *this;
+}
+
 Options& Options::add(const std::string& flag, std::string& value, const std::string& help,
                       const std::vector<std::string>& choices) {
   auto* opt = impl_->app.add_option(flag, value, help)->capture_default_str();

@@ -23,6 +23,8 @@ class Options {
 
   Options& add(const std::string& flag, int& value, const std::string& help);
   Options& add(const std::string& flag, double& value, const std::string& help);
+  /// A switch: present sets `value` to true.
+  Options& add(const std::string& flag, bool& value, const std::string& help);
   /// A text option; with `choices`, any other value is refused.
   Options& add(const std::string& flag, std::string& value, const std::string& help,
                const std::vector<std::string>& choices = {});

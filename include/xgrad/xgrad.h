@@ -35,5 +35,6 @@
 #include <xgrad/random.h>
 #include <xgrad/tensor.h>
 #include <xgrad/train/fit.h>
+#include <xgrad/train/graphed_step.h>
 #include <xgrad/train/progress.h>
 #include <xgrad/viz.h>

@@ -111,6 +111,18 @@ TEST(LibtorchRows, Tensors) {
     xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kOff);
   }
   {
+    // row: `at::cuda::CUDAGraph g; g.capture_begin(); ...; g.capture_end(); g.replay();` (Python: `torch.cuda.CUDAGraph`, `torch.cuda.graph`)
+    xg::cuda::Graph g;
+    EXPECT_FALSE(g.captured());
+    EXPECT_FALSE(xg::cuda::is_current_stream_capturing());
+    if (!xg::cuda::is_available()) EXPECT_THROW(g.capture_begin(), xg::Error);  // and says why
+  }
+  {
+    // row: `torch.cuda.make_graphed_callables(...)` (Python), tinygrad's `TinyJit`
+    xg::train::GraphedStep step([](const xg::tensor_list& b) { return xg::tensor_list{b[0] * 2.0}; });
+    EXPECT_EQ(step({x})[0].to_vector<float>()[0], 2 * x.to_vector<float>()[0]);  // CPU batches: eager
+  }
+  {
     // row: `a + b` with `a` on CUDA and `b` a 0-d CPU tensor
     const auto b = xg::scalar_tensor(2.0);  // on the CPU, where this test runs, it adds as any operand
     EXPECT_EQ((x + b).device(), x.device());
