@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch on the same GPU, in the same run as bench/gpu_steps (issue 20's table): the same
-workloads and protocol. float32, TF32 off; zero_grad + forward + cross-entropy + backward +
+"""PyTorch on the same GPU, in the same run as bench/gpu_steps (issues 20 and 21's tables): the
+same workloads and protocol, eager and replayed as a CUDA graph (":graph" rows). float32, TF32 off; zero_grad + forward + cross-entropy + backward +
 update; batches from a pool of 8; the median and best ms per step over 7 samples of n steps (n
 doubled until a sample lasts 0.2 s, the GPU synchronised at each sample's end). For the MLPs
 the GEMM-only bound too. One JSON line per measurement, as gpu_steps prints.
@@ -91,12 +91,44 @@ WORKLOADS = [
 ]
 
 
-def optimizer(name, params):
+def optimizer(name, params, capturable=False):
     if name == "sgd":
         return torch.optim.SGD(params, lr=0.1)
+    extra = {"capturable": True} if capturable else {}
     if name == "adam":
-        return torch.optim.Adam(params, lr=1e-3, eps=1e-7)
-    return torch.optim.Adadelta(params, lr=1.0, rho=0.95, eps=1e-7)
+        return torch.optim.Adam(params, lr=1e-3, eps=1e-7, **extra)
+    return torch.optim.Adadelta(params, lr=1.0, rho=0.95, eps=1e-7, **extra)
+
+
+def graphed_step(make, opt_name, xs, ts):
+    """PyTorch's whole-network capture (the CUDA graphs notes): warm up on a side stream, capture
+    one step on static tensors, then per step copy the batch in and replay."""
+    net = make().to(dev).train()
+    opt = optimizer(opt_name, net.parameters(), capturable=True)
+    static_x, static_t = xs[0].clone(), ts[0].clone()
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(net(static_x), static_t).backward()
+            opt.step()
+    torch.cuda.current_stream().wait_stream(side)
+    g = torch.cuda.CUDAGraph()
+    opt.zero_grad(set_to_none=True)
+    with torch.cuda.graph(g):
+        F.cross_entropy(net(static_x), static_t).backward()
+        opt.step()
+    it = [0]
+
+    def step():
+        k = it[0] % 8
+        it[0] += 1
+        static_x.copy_(xs[k])
+        static_t.copy_(ts[k])
+        g.replay()
+
+    return step
 
 
 def out(**kw):
@@ -123,6 +155,11 @@ for name, make, xshape, opt_name, gemms in WORKLOADS:
 
     med, best, n = bench(step)
     out(workload=name, ms_med=round(med, 5), ms_min=round(best, 5), n=n)
+    try:
+        med, best, n = bench(graphed_step(make, opt_name, xs, ts))
+        out(workload=name + ":graph", ms_med=round(med, 5), ms_min=round(best, 5), n=n)
+    except Exception as e:  # an optimizer without capturable=True in this PyTorch, say
+        out(workload=name + ":graph", error=str(e)[:200])
     if gemms:
         mats = [(torch.rand(m, k, device=dev), torch.rand(k, n_, device=dev), torch.rand(m, n_, device=dev))
                 for m, k, n_ in gemms]

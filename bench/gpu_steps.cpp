@@ -4,7 +4,8 @@
 // pool of 8). Per workload: the median and best milliseconds per step over 7 samples of n
 // steps (n doubled until a sample lasts 0.2 s; the GPU synchronised at each sample's end),
 // the kernel launches and host waits per step, and for the MLPs the GEMM-only bound (the
-// step's matrix products alone). One JSON line each.
+// step's matrix products alone), and the step replayed as a CUDA graph (":graph" rows,
+// xg::train::GraphedStep: launches per replayed step counted too). One JSON line each.
 //
 //   gpu_steps [--only NAME]
 #include <algorithm>
@@ -179,6 +180,26 @@ int main(int argc, char** argv) {
     const double launches = static_cast<double>(xg::cuda::launch_count() - l0);
     const double waits = static_cast<double>(xg::cuda::host_wait_count() - w0);
     print(w.name, bench(step), launches, waits);
+    {  // the same step replayed as a CUDA graph (xg::train::GraphedStep), batches copied in
+      xg::train::GraphedStep graphed([&](const xg::tensor_list& b) {
+        opt->zero_grad();
+        Tensor loss = nn::softmax_cross_entropy(net->forward(b[0]), b[1]);
+        loss.backward();
+        opt->step();
+        return xg::tensor_list{loss};
+      });
+      const auto graph_step = [&] {
+        const int k = it++ % 8;
+        (void)graphed({xs[k], ts[k]});
+      };
+      graph_step();
+      graph_step();  // eager, then captured
+      const auto gl0 = xg::cuda::launch_count();
+      const auto gw0 = xg::cuda::host_wait_count();
+      graph_step();
+      print(w.name + ":graph", bench(graph_step), static_cast<double>(xg::cuda::launch_count() - gl0),
+            static_cast<double>(xg::cuda::host_wait_count() - gw0));
+    }
     if (!w.gemms.empty()) {  // forward x @ W, backward gy @ W^T and x^T @ gy, per dense layer
       // The transposed operands are made once, outside the timing (PyTorch's are views).
       std::vector<std::array<Tensor, 5>> mats;
