@@ -39,11 +39,12 @@ cuda::SyncDebugMode cuda::get_sync_debug_mode() { return mode().load(); }
 std::uint64_t cuda::host_wait_count() { return g_waits.load(); }
 
 // The waiting calls: reading values on the host (item, at, to_vector, printing through
-// them), saving, moving to the CPU, synchronize; and, in this version, creating a CUDA tensor
-// from host values (tensor, scalar_tensor, randperm's shuffle: made on the host, then copied
-// in), loading into a CUDA model, and a DataLoader batch of a data set on a GPU (its indices
-// are drawn on the host and sent). Constants, ranges and random draws are made on the GPU and
-// wait for nothing, so they are not on the list: a wait inside them would be a bug.
+// them), saving, moving to the CPU, synchronize. Calls that copy host values to a GPU
+// (tensor, scalar_tensor, randperm's shuffle, loading into a CUDA model, a DataLoader batch of
+// a data set on a GPU: its indices) stay on the list: their copies are staged without a wait
+// (tensor/cuda/staging.cpp), but wait for back-pressure when the GPU is a whole pinned ring
+// behind. Constants, ranges and random draws are made on the GPU and wait for nothing, so they
+// are not on the list: a wait inside them would be a bug.
 bool detail::is_documented_wait(const char* call) {
   static const char* const kList[] = {
       "item", "at", "to_vector", "to", "cpu", "Module::to", "save", "save_npz", "save_checkpoint", "load",

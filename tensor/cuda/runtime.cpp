@@ -150,6 +150,9 @@ void copy(void* dst, Device to, const void* src, Device from, std::size_t nbytes
   const Device gpu = to.is_cuda() ? to : from;
   check(cudaSetDevice(gpu.index()), op);
   const cudaStream_t s = stream(gpu.index());
+  // Host to device: staged through pinned memory, queued, no wait (the caller's `src` is free
+  // to go at once). Only if no pinned memory can be had does the copy below wait.
+  if (from.is_cpu() && to.is_cuda() && stage_to_device(dst, src, nbytes, gpu.index(), op)) return;
   const cudaMemcpyKind kind = from.is_cpu() ? cudaMemcpyHostToDevice
                               : to.is_cpu() ? cudaMemcpyDeviceToHost
                                             : cudaMemcpyDeviceToDevice;

@@ -24,9 +24,13 @@ void release(void* block, std::size_t nbytes, int index) noexcept;
 std::uint64_t begin_private_pool(int index);
 void end_private_pool() noexcept;
 void release_private_pool(std::uint64_t id) noexcept;
+/// A host-to-device copy that does not wait (tensor/cuda/staging.cpp): `src` is copied into
+/// pinned memory now and sent from there in the device's stream order. False when no pinned
+/// memory could be had (the caller copies and waits instead).
+bool stage_to_device(void* dst, const void* src, std::size_t nbytes, int device, const char* op);
 /// Copies `nbytes` from `src` on `from` to `dst` on `to` (host to device, device to host or
 /// device to device) in the device's stream order; returns when `dst` holds them if `to` is
-/// the CPU (the only copies that wait for the GPU).
+/// the CPU (the only copies that wait for the GPU; host to device goes through pinned staging).
 void copy(void* dst, Device to, const void* src, Device from, std::size_t nbytes, const char* op);
 
 }  // namespace xg::detail::gpu
