@@ -50,6 +50,20 @@ int mpi_count(const Tensor& t, const char* op) {
     fail("xg::dist::", op, ": a tensor of ", t.numel(), " elements exceeds MPI's int count; split it");
   return static_cast<int>(t.numel());
 }
+
+// A tensor on a GPU goes through host memory (Debian's Open MPI is not CUDA-aware): in the
+// communication thread it is copied to the host (which waits for the GPU work queued before
+// the collective, its gradients), reduced there, and sent back (queued: the caller's next
+// GPU work, after Work::wait(), runs after it in stream order).
+std::function<void(Tensor&)> through_host(std::function<void(Tensor&)> run) {
+  return [run = std::move(run)](Tensor& t) {
+    if (t.device().is_cpu()) return run(t);
+    NoGradGuard no_grad;
+    Tensor host = t.to(kCPU);
+    run(host);
+    t.copy_(host);
+  };
+}
 #endif
 
 void check_tensor(const Tensor& t, const char* op) {
@@ -106,9 +120,9 @@ Work all_reduce_async(Tensor& tensor, ReduceOp op) {
     const MPI_Op mop = op == ReduceOp::Max ? MPI_MAX : MPI_SUM;
     const int count = mpi_count(tensor, "all_reduce");
     const MPI_Datatype type = mpi_type(tensor, "all_reduce");
-    run = [count, type, mop](Tensor& t) {
+    run = through_host([count, type, mop](Tensor& t) {
       check(MPI_Allreduce(MPI_IN_PLACE, raw(t), count, type, mop, job_comm()), "MPI_Allreduce");
-    };
+    });
   }
 #endif
   return launch("all_reduce", std::move(run), tensor, op == ReduceOp::Average);
@@ -126,7 +140,8 @@ Work broadcast_async(Tensor& tensor, int root) {
   if (detail_pg::world_size() > 1) {
     const int count = mpi_count(tensor, "broadcast");
     const MPI_Datatype type = mpi_type(tensor, "broadcast");
-    run = [count, type, root](Tensor& t) { check(MPI_Bcast(raw(t), count, type, root, job_comm()), "MPI_Bcast"); };
+    run = through_host(
+        [count, type, root](Tensor& t) { check(MPI_Bcast(raw(t), count, type, root, job_comm()), "MPI_Bcast"); });
   }
 #endif
   return launch("broadcast", std::move(run), tensor, false);
@@ -137,6 +152,11 @@ void broadcast(Tensor& tensor, int root) { broadcast_async(tensor, root).wait();
 tensor_list all_gather(const Tensor& tensor) {
   if (!tensor.defined()) fail("xg::dist::all_gather: the tensor is undefined");
   check_ready("all_gather");
+  if (!tensor.device().is_cpu()) {  // through host memory, as the other collectives; results where it was
+    tensor_list out = all_gather(tensor.detach().to(kCPU));
+    for (auto& t : out) t = t.to(tensor.device());
+    return out;
+  }
   tensor_list out;
   const int size = detail_pg::world_size();
   if (size == 1) {

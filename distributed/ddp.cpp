@@ -26,6 +26,7 @@
 #include "nn/save_state.h"
 #include "tensor/blas.h"
 #include "tensor/checked.h"
+#include "tensor/kernels.h"
 
 namespace xg::dist {
 
@@ -73,20 +74,10 @@ struct Reducer {
 
 namespace {
 
-char* bytes(Tensor& t) {
-  switch (t.dtype()) {
-    case kFloat32: return reinterpret_cast<char*>(t.data<float>());
-    case kFloat64: return reinterpret_cast<char*>(t.data<double>());
-    case kInt64: return reinterpret_cast<char*>(t.data<std::int64_t>());
-  }
-  return nullptr;
-}
-
-// Copies n elements between a tensor's storage and a stretch of a flat buffer of its dtype.
-void copy_elements(Tensor from, std::int64_t from_offset, Tensor& to, std::int64_t to_offset, std::int64_t n) {
-  const std::size_t item = dtype_size(from.dtype());
-  std::memcpy(bytes(to) + static_cast<std::size_t>(to_offset) * item,
-              bytes(from) + static_cast<std::size_t>(from_offset) * item, static_cast<std::size_t>(n) * item);
+// Copies n elements between a tensor's storage and a stretch of a flat buffer of its dtype,
+// on the CPU or on the GPU both live on (there, queued in stream order: no wait).
+void copy_elements(const Tensor& from, std::int64_t from_offset, Tensor& to, std::int64_t to_offset, std::int64_t n) {
+  kernel::copy_range(to, to_offset, from, from_offset, n, "DistributedDataParallel");
 }
 
 // to[i] += from[from_offset + i] for every element of `to` (one float dtype).
@@ -274,8 +265,9 @@ DistributedDataParallel::DistributedDataParallel(nn::Module& module, DDPOptions 
   auto& r = *reducer_;
   const auto first = std::find_if(params.begin(), params.end(), [](const auto& p) { return p.second.requires_grad(); });
   const double block_mb = stream_block_mb(options);
+  // Not on a GPU: the product there does not hand rows over, and its gradient goes whole.
   if (first != params.end() && world_size() > 1 && block_mb > 0 && first->second.dim() >= 2 &&
-      is_floating(first->second.dtype())) {
+      is_floating(first->second.dtype()) && first->second.device().is_cpu()) {
     const Tensor& p = first->second;
     const std::int64_t rows = p.shape()[0], row_numel = p.numel() / std::max<std::int64_t>(rows, 1);
     const double row_bytes = static_cast<double>(row_numel * static_cast<std::int64_t>(dtype_size(p.dtype())));
@@ -305,10 +297,13 @@ DistributedDataParallel::DistributedDataParallel(nn::Module& module, DDPOptions 
       continue;
     }
     const std::size_t nbytes = static_cast<std::size_t>(p.numel()) * dtype_size(p.dtype());
-    const bool new_bucket = r.buckets.empty() || bytes + nbytes > cap || r.buckets.back().flat.dtype() != p.dtype();
+    const bool new_bucket = r.buckets.empty() || bytes + nbytes > cap || r.buckets.back().flat.dtype() != p.dtype() ||
+                            r.buckets.back().flat.device() != p.device();
     if (new_bucket) {
       r.buckets.emplace_back();
-      r.buckets.back().flat = zeros({0}, p.dtype());  // its dtype until its size is known
+      // Its dtype and device (the parameters', so gradients are gathered where they are) until
+      // its size is known.
+      r.buckets.back().flat = zeros({0}, TensorOptions().dtype(p.dtype()).device(p.device()));
       bytes = 0;
     }
     auto& b = r.buckets.back();
@@ -319,7 +314,7 @@ DistributedDataParallel::DistributedDataParallel(nn::Module& module, DDPOptions 
   }
   for (auto& b : r.buckets) {
     b.pending = b.count;
-    b.flat = zeros({b.numel}, b.flat.dtype());
+    b.flat = zeros({b.numel}, TensorOptions().dtype(b.flat.dtype()).device(b.flat.device()));
   }
   r.pending = r.slots.size();
   for (std::size_t i = 0; i < r.slots.size(); ++i)

@@ -423,6 +423,24 @@ void copy_into(Tensor& dst, const Tensor& src) {
                       detail::call_or("copy_"));
 }
 
+void copy_range(Tensor& dst, std::int64_t dst_offset, const Tensor& src, std::int64_t src_offset, std::int64_t n,
+                const char* op) {
+  if (dst.dtype() != src.dtype())
+    fail(op, ": copying ", dtype_name(src.dtype()), " elements into a ", dtype_name(dst.dtype()), " tensor");
+  const auto fits = [n](std::int64_t offset, std::int64_t numel) { return n >= 0 && offset >= 0 && offset <= numel - n; };
+  if (!fits(dst_offset, dst.numel()) || !fits(src_offset, src.numel()))
+    fail(op, ": elements [", src_offset, ", ", src_offset + n, ") of ", src.numel(), " into [", dst_offset, ", ",
+         dst_offset + n, ") of ", dst.numel(), " fall outside a tensor");
+  if (n == 0) return;
+  const std::size_t item = dtype_size(dst.dtype()), bytes = static_cast<std::size_t>(n) * item;
+  auto* to = static_cast<char*>(dst.impl()->storage->data) + static_cast<std::size_t>(dst_offset) * item;
+  const auto* from = static_cast<const char*>(src.impl()->storage->data) + static_cast<std::size_t>(src_offset) * item;
+  if (dst.device().is_cpu() && src.device().is_cpu())
+    std::memcpy(to, from, bytes);
+  else  // to, from or between GPUs, in the device's stream order
+    detail::gpu::copy(to, dst.device(), from, src.device(), bytes, op);
+}
+
 bool all_finite(const Tensor& x) {
   if (x.dtype() == kInt64) return true;
   if (!x.device().is_cpu()) return detail::gpu::all_finite(x);

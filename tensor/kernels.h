@@ -56,6 +56,10 @@ Tensor cast(const Tensor& x, Dtype dtype);
 Tensor copy(const Tensor& x);
 /// dst's elements replaced by src's (same shape and dtype), between any devices.
 void copy_into(Tensor& dst, const Tensor& src);
+/// n elements of src from element src_offset into dst from element dst_offset, read as flat
+/// (same dtype), between any devices; `op` names a range outside either tensor.
+void copy_range(Tensor& dst, std::int64_t dst_offset, const Tensor& src, std::int64_t src_offset, std::int64_t n,
+                const char* op);
 /// True when every element is finite (always true for int64).
 bool all_finite(const Tensor& x);
 

@@ -218,6 +218,43 @@ TEST(DDP, AnUnusedParameterIsNamedAtTheNextForward) {
   EXPECT_XG_ERROR(ddp(x), "DistributedDataParallel: the previous backward produced no gradient for l2.b, l2.W");
 }
 
+// The same on a GPU (issue 21): the model and data on CUDA, buckets gathered there and
+// all-reduced through host memory. Every rank shares the machine's one GPU. Skipped, on every
+// rank alike, where CUDA is not available.
+TEST(DDP, OnCudaEqualsOneProcessWithTheWholeBatch) {
+  if (!xg::cuda::is_available()) GTEST_SKIP() << "CUDA is not available: " << xg::cuda::unavailable_reason();
+  const int p = dist::world_size(), B = 8 * p, steps = 6;
+  for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}}) {
+    auto [x, t] = data(dtype, B * steps);
+    xg::manual_seed(100 + static_cast<std::uint64_t>(dist::rank()));
+    Mlp local(dtype);
+    local.to(xg::kCUDA);
+    dist::DistributedDataParallel ddp(local);
+    xg::manual_seed(100);
+    Mlp single(dtype);
+    single.to(xg::kCUDA);
+    xg::optim::Adam opt(ddp.parameters(), 0.01), ref(single.parameters(), 0.01);
+    for (int s = 0; s < steps; ++s) {
+      const auto xw = x.narrow(0, s * B, B).to(xg::kCUDA), tw = t.narrow(0, s * B, B).to(xg::kCUDA);
+      const auto xb = xw.narrow(0, dist::rank() * 8, 8), tb = tw.narrow(0, dist::rank() * 8, 8);
+      opt.zero_grad();
+      nn::softmax_cross_entropy(ddp(xb), tb).backward();
+      opt.step();
+      ref.zero_grad();
+      nn::softmax_cross_entropy(single(xw), tw).backward();
+      ref.step();
+    }
+    EXPECT_TRUE(local.parameters()[0].is_cuda());
+    EXPECT_LT(max_param_diff(local, single), tol) << "rank " << dist::rank() << " " << xg::dtype_name(dtype);
+  }
+  auto s = xg::tensor({double(dist::rank()), 1.0}, xg::kFloat64).to(xg::kCUDA);
+  dist::all_reduce(s, dist::ReduceOp::Average);
+  EXPECT_TRUE(s.is_cuda());
+  EXPECT_TRUE(xg::test::values_near(s.cpu(), {(p - 1) / 2.0, 1.0}, 0));
+  const auto all = dist::all_gather(xg::tensor({double(dist::rank())}, xg::kFloat64).to(xg::kCUDA));
+  for (int k = 0; k < p; ++k) EXPECT_EQ(all[static_cast<std::size_t>(k)].item(), k);
+}
+
 TEST(Collectives, SumAverageMaxBroadcastGather) {
   const int p = dist::world_size(), r = dist::rank();
   auto s = xg::tensor({double(r), 1.0}, xg::kFloat64);

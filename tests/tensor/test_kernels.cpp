@@ -166,3 +166,18 @@ TEST(ResampleTaps, TheOutputsReadingEachInputAreTheTablesOwn) {
     }
   EXPECT_EQ(rules, 5 * 6 * 7);
 }
+
+// copy_range: DDP's gather of gradients into a bucket and back, on either device.
+TEST(Kernels, CopyRangeCopiesAFlatStretchAndRefusesOneOutside) {
+  auto dst = xg::zeros({2, 4}, xg::kFloat64);
+  const auto src = xg::arange(1.0, 7.0, 1.0, xg::kFloat64).reshape({3, 2});
+  xg::kernel::copy_range(dst, 3, src, 1, 4, "test");
+  EXPECT_EQ(dst.to_vector<double>(), (std::vector<double>{0, 0, 0, 2, 3, 4, 5, 0}));
+  xg::kernel::copy_range(dst, 8, src, 6, 0, "test");  // empty, at the ends: fine
+  EXPECT_XG_ERROR(xg::kernel::copy_range(dst, 5, src, 0, 4, "test"), "test: elements [0, 4) of 6 into [5, 9) of 8 fall outside");
+  EXPECT_XG_ERROR(xg::kernel::copy_range(dst, 0, src, 3, 4, "test"), "test: elements [3, 7) of 6");
+  EXPECT_XG_ERROR(xg::kernel::copy_range(dst, -1, src, 0, 1, "test"), "fall outside");
+  EXPECT_XG_ERROR(xg::kernel::copy_range(dst, 0, src, 0, -1, "test"), "fall outside");
+  auto f = xg::zeros({4});
+  EXPECT_XG_ERROR(xg::kernel::copy_range(f, 0, src, 0, 1, "test"), "test: copying float64 elements into a float32 tensor");
+}
