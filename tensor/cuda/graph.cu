@@ -157,7 +157,7 @@ void* capture_scratch(std::size_t nbytes, const char* op) {
   CaptureState& s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
   GraphState& g = active(op);
-  void* block = allocate(nbytes, g.device, op);  // from the capture's private pool: 512-byte aligned
+  void* block = allocate(nbytes, g.device, op);  // from the capture's private pool: cudaMalloc's alignment
   g.scratch.emplace_back(block, nbytes);
   return block;
 }
