@@ -7,6 +7,7 @@
 #include <xgrad/nn/losses.h>
 #include <xgrad/ops.h>
 #include <xgrad/train/fit.h>
+#include <xgrad/train/graphed_step.h>
 
 namespace xg::train {
 
@@ -37,15 +38,20 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const LossFn& loss, 
   double best = 0;
   int since_best = 0;
   NamedTensors best_state;
+  const auto step = [&](const tensor_list& batch) {
+    Tensor l = loss(model(batch[0]), batch[1]);
+    optimizer.zero_grad();
+    l.backward();
+    optimizer.step();
+    return tensor_list{l};
+  };
+  GraphedStep graphed(step);  // with o.graph: captured per batch shape, then replayed
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     model.train();
     double total = 0;
     std::int64_t seen = 0;
     for (auto [xb, yb] : loader) {
-      const Tensor l = loss(model(xb), yb);
-      optimizer.zero_grad();
-      l.backward();
-      optimizer.step();
+      const Tensor l = (o.graph ? graphed({xb, yb}) : step({xb, yb}))[0];
       total += l.item() * static_cast<double>(xb.size(0));
       seen += xb.size(0);
     }

@@ -297,3 +297,28 @@ TEST(CudaGraph, EachBatchShapeGetsItsOwnGraph) {
   const Tensor out = step({xg::full({6}, 2.0, xg::kCUDA)})[0];
   EXPECT_EQ(out.cpu().to_vector<float>(), std::vector<float>(6, 6.0f));
 }
+
+// fit(graph = true) with the data on the GPU replays each batch shape's graph (16 and a last 8)
+// and records the eager run's history bit for bit.
+TEST(CudaGraph, FitWithGraphRecordsTheEagerHistory) {
+  XG_REQUIRE_CUDA();
+  const auto run = [](bool graph) {
+    nn::Sequential net;
+    mlp(net);
+    net.to(xg::kCUDA);
+    optim::Adam opt(net.parameters(), optim::AdamOptions(0.01));
+    const Tensor x = xg::test::seeded({40, 20}, xg::kFloat32, 600).to(xg::kCUDA);
+    const Tensor t = xg::randint(0, 5, {40}).to(xg::kCUDA);
+    xg::train::FitOptions o;
+    o.epochs = 4;
+    o.batch_size = 16;
+    o.verbose = false;
+    o.graph = graph;
+    return xg::train::fit(net, opt, [](const Tensor& p, const Tensor& y) { return nn::softmax_cross_entropy(p, y); },
+                          x, t, o).loss;
+  };
+  xg::manual_seed(7);
+  const auto eager = run(false);
+  xg::manual_seed(7);
+  EXPECT_EQ(run(true), eager);
+}

@@ -67,3 +67,20 @@ TEST(CudaGraphApi, WithoutCudaCaptureSaysWhy) {
   EXPECT_FALSE(xg::cuda::is_current_stream_capturing());
   g.reset();  // harmless
 }
+
+// fit(graph = true) on CPU tensors: the same training as without (nothing to capture).
+TEST(GraphedStep, FitWithGraphOnTheCpuTrainsAsWithout) {
+  const auto run = [](bool graph) {
+    xg::manual_seed(0);
+    const auto x = xg::randn({40, 3}), y = 2.0 * x.sum({1}, true) + 0.5;
+    nn::Linear m(3, 1);
+    xg::optim::SGD opt(m.parameters(), 0.05);
+    xg::train::FitOptions o;
+    o.epochs = 3;
+    o.batch_size = 16;  // 16, 16 and a last batch of 8
+    o.verbose = false;
+    o.graph = graph;
+    return xg::train::fit(m, opt, [](const Tensor& p, const Tensor& t) { return ((p - t) * (p - t)).mean(); }, x, y, o).loss;
+  };
+  EXPECT_EQ(run(true), run(false));
+}

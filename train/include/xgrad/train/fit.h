@@ -33,6 +33,7 @@ struct FitOptions {
   int patience = 0;            // > 0: stop after this many epochs without improvement
   bool restore_best = true;    // with patience: put back the weights of the best epoch
   bool verbose = true;         // a progress line per epoch
+  bool graph = false;          // replay each step as a CUDA graph (GraphedStep) when x and y are on a GPU
   std::vector<Callback> callbacks;
 };
 
