@@ -31,13 +31,14 @@ std::size_t checked_nbytes(const Shape& shape, std::size_t itemsize, std::string
 /// the non-zero sizes, of the elements and the item size) overflows int64 (then
 /// checked_nbytes says which, naming the call).
 inline bool nbytes_fit(const Shape& shape, std::size_t itemsize, std::size_t* bytes) {
-  std::int64_t span = 1, total = 0;
-  bool ok = true, empty = false;
-  for (const std::int64_t d : shape) {
-    ok &= d >= 0 && !__builtin_mul_overflow(span, d == 0 ? 1 : d, &span);
-    empty |= d == 0;
+  std::int64_t count = 1, total = 0;
+  bool ok = true;
+  for (const std::int64_t d : shape) ok &= d >= 0 && !__builtin_mul_overflow(count, d, &count);
+  if (ok && count == 0) {  // empty (rare): its strides, the product of the non-zero sizes, must fit too
+    std::int64_t span = 1;
+    for (const std::int64_t d : shape) ok &= !__builtin_mul_overflow(span, d == 0 ? 1 : d, &span);
   }
-  ok = ok && !__builtin_mul_overflow(empty ? 0 : span, static_cast<std::int64_t>(itemsize), &total);
+  ok = ok && !__builtin_mul_overflow(count, static_cast<std::int64_t>(itemsize), &total);
   *bytes = static_cast<std::size_t>(total);
   return ok;
 }
