@@ -55,16 +55,15 @@ void clip_grad_value(const tensor_list& all, double clip_value) {
 
 namespace xg::nn::utils {
 
-double clip_grad_norm_(const tensor_list& all, double max_norm, double norm_type) {
-  if (norm_type == 2.0) return optim::clip_grad_norm(all, max_norm);
-  if (!(max_norm > 0)) fail("clip_grad_norm_: max_norm must be positive, got ", max_norm);
-  if (!(norm_type >= 1.0)) fail("clip_grad_norm_: norm_type must be at least 1 (or INFINITY), got ", norm_type);
+namespace {
+// The norm of the defined tensors of `list` in float64, undefined when there is none.
+Tensor total_norm(const tensor_list& list, double norm_type, const char* op) {
+  if (!(norm_type >= 1.0)) fail(op, ": norm_type must be at least 1 (or INFINITY), got ", norm_type);
   NoGradGuard no_grad;
-  const tensor_list params = optim::unique(all);
   Tensor total;
-  for (const auto& p : params) {
-    if (!p.grad().defined()) continue;
-    const Tensor g = p.grad().to(kFloat64).abs();
+  for (const auto& t : list) {
+    if (!t.defined()) continue;
+    const Tensor g = t.to(kFloat64).abs();
     if (std::isinf(norm_type)) {
       if (g.numel() == 0) continue;
       const Tensor m = g.max();
@@ -74,10 +73,38 @@ double clip_grad_norm_(const tensor_list& all, double max_norm, double norm_type
       total = total.defined() ? total + part : part;
     }
   }
+  if (total.defined() && !std::isinf(norm_type)) total = xg::pow(total, 1.0 / norm_type);
+  return total;
+}
+
+tensor_list grads_of(const tensor_list& params) {
+  tensor_list out;
+  for (const auto& p : params) out.push_back(p.grad());
+  return out;
+}
+}  // namespace
+
+Tensor get_total_norm(const tensor_list& tensors, double norm_type) {
+  const Tensor total = total_norm(tensors, norm_type, "get_total_norm");
+  return total.defined() ? total : scalar_tensor(0.0, kFloat64);
+}
+
+void clip_grads_with_norm_(const tensor_list& all, double max_norm, const Tensor& total) {
+  if (!(max_norm > 0)) fail("clip_grads_with_norm_: max_norm must be positive, got ", max_norm);
+  if (!total.defined() || total.numel() != 1)
+    fail("clip_grads_with_norm_: total_norm must be a one-element tensor (get_total_norm's result)");
+  NoGradGuard no_grad;
+  const Tensor coef = max_norm / (total.to(kFloat64) + 1e-6);
+  optim::scale_all(optim::unique(all), where(coef < 1.0, coef, scalar_tensor(1.0, kFloat64)));
+}
+
+double clip_grad_norm_(const tensor_list& all, double max_norm, double norm_type) {
+  if (norm_type == 2.0) return optim::clip_grad_norm(all, max_norm);
+  if (!(max_norm > 0)) fail("clip_grad_norm_: max_norm must be positive, got ", max_norm);
+  const tensor_list params = optim::unique(all);
+  const Tensor total = total_norm(grads_of(params), norm_type, "clip_grad_norm_");
   if (!total.defined()) return 0.0;
-  if (!std::isinf(norm_type)) total = xg::pow(total, 1.0 / norm_type);
-  const Tensor coef = max_norm / (total + 1e-6);
-  optim::scale_all(params, where(coef < 1.0, coef, scalar_tensor(1.0, kFloat64)));
+  clip_grads_with_norm_(params, max_norm, total);
   return total.item();
 }
 

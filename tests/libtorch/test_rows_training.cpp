@@ -51,6 +51,15 @@ TEST(LibtorchRows, OptimizersAndTraining) {
     EXPECT_LE(p.grad().max().item(), 0.1 + 1e-7);
   }
   {
+    // row: `torch.nn.utils.get_total_norm(grads)`, `torch.nn.utils.clip_grads_with_norm_(params, 1.0, total)` (Python, 2.6)
+    auto p = xg::ones({4}).requires_grad_();
+    (p * 3.0).sum().backward();
+    const xg::Tensor total = xg::nn::utils::get_total_norm({p.grad()});
+    EXPECT_DOUBLE_EQ(total.item(), 6.0);
+    xg::nn::utils::clip_grads_with_norm_({p}, 1.0, total);
+    EXPECT_NEAR(p.grad().pow(2).sum().item(), 1.0, 1e-5);
+  }
+  {
     // row: `torch::optim::StepLR`
     Net net;
     xg::optim::SGD opt(net.parameters(), 1.0);

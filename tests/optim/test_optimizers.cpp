@@ -203,6 +203,35 @@ TEST(Clip, EveryNormTypeScalesExactlyAndOnlyWhenOver) {
   EXPECT_XG_ERROR(optim::clip_grad_norm(p, 0.0), "clip_grad_norm: max_norm must be positive");
 }
 
+// PyTorch 2.6's halves of clip_grad_norm_: the norm as a tensor, then the scaling by it.
+TEST(Clip, TotalNormAsATensorThenClipByItEqualsClipGradNorm) {
+  const auto grads = [] {
+    auto a = xg::zeros({2}).requires_grad_(), b = xg::zeros({1}, xg::kFloat64).requires_grad_();
+    (a * xg::tensor({3.0f, 4.0f})).sum().backward();
+    (b * 12.0).sum().backward();
+    return xg::tensor_list{a, b};
+  };
+  for (const auto& [type, norm] : std::vector<std::pair<double, double>>{{2.0, 13.0}, {1.0, 19.0}, {INFINITY, 12.0}}) {
+    auto p = grads(), q = grads();
+    const xg::Tensor total = xg::nn::utils::get_total_norm({p[0].grad(), p[1].grad(), xg::Tensor()}, type);
+    EXPECT_EQ(total.dim(), 0);
+    EXPECT_EQ(total.dtype(), xg::kFloat64);
+    EXPECT_DOUBLE_EQ(total.item(), norm) << type;
+    xg::nn::utils::clip_grads_with_norm_(p, 2.0, total);
+    (void)xg::nn::utils::clip_grad_norm_(q, 2.0, type);
+    for (std::size_t i = 0; i < 2; ++i)
+      EXPECT_EQ(p[i].grad().to(xg::kFloat64).to_vector<double>(), q[i].grad().to(xg::kFloat64).to_vector<double>()) << type;
+    EXPECT_LT(p[0].grad().to(xg::kFloat64).abs().max().item(), 1.0);  // scaled down
+  }
+  auto p = grads();
+  xg::nn::utils::clip_grads_with_norm_(p, 100.0, xg::scalar_tensor(13.0));  // under the bound: untouched
+  EXPECT_EQ(p[0].grad().to_vector<float>(), (std::vector<float>{3.0f, 4.0f}));
+  EXPECT_EQ(xg::nn::utils::get_total_norm({}).item(), 0.0);
+  EXPECT_XG_ERROR(xg::nn::utils::get_total_norm({p[0].grad()}, 0.5), "get_total_norm: norm_type must be at least 1");
+  EXPECT_XG_ERROR(xg::nn::utils::clip_grads_with_norm_(p, 0.0, xg::scalar_tensor(1.0)), "clip_grads_with_norm_: max_norm must be positive");
+  EXPECT_XG_ERROR(xg::nn::utils::clip_grads_with_norm_(p, 1.0, xg::ones({2})), "total_norm must be a one-element tensor");
+}
+
 TEST(Schedulers, StepExponentialCosinePlateau) {
   auto p = xg::ones({1}).requires_grad_();
   optim::SGD opt({p}, 1.0);

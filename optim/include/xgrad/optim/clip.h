@@ -20,6 +20,13 @@ namespace xg::nn::utils {
 /// |g|). Each tensor counts once. Returns the total norm before clipping.
 double clip_grad_norm_(const tensor_list& parameters, double max_norm, double norm_type = 2.0);
 double clip_grad_norm_(const Tensor& parameter, double max_norm, double norm_type = 2.0);
+/// PyTorch 2.6's two halves of clip_grad_norm_, which never read a value back (so they wait
+/// for nothing on a GPU and can sit inside a CUDA graph capture): the total norm of
+/// `tensors` (typically the gradients; undefined ones skipped) as a 0-d float64 tensor on
+/// their device, then every defined gradient of `parameters` scaled by
+/// min(1, max_norm / (total_norm + 1e-6)).
+Tensor get_total_norm(const tensor_list& tensors, double norm_type = 2.0);
+void clip_grads_with_norm_(const tensor_list& parameters, double max_norm, const Tensor& total_norm);
 /// libtorch's clip_grad_value_: clamps every gradient element to [-clip_value, clip_value].
 void clip_grad_value_(const tensor_list& parameters, double clip_value);
 void clip_grad_value_(const Tensor& parameter, double clip_value);
