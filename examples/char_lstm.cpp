@@ -49,22 +49,41 @@ std::pair<xg::Tensor, xg::Tensor> as_streams(const std::vector<double>& ids, int
   return {xg::tensor(x, {len, streams}, xg::kInt64), xg::tensor(t, {len, streams}, xg::kInt64)};
 }
 
-// Mean cross-entropy per character over the streams, chunk by chunk, training or not.
-double run_epoch(CharModel& model, const xg::Tensor& x, const xg::Tensor& t, int bptt, xg::optim::Optimizer* optimizer) {
-  model.reset_state();
+// One chunk of the streams: {chars, targets} and, after the first chunk, the state {h, c} the
+// previous one left; returns {loss, h', c'}, the state detached (truncated BPTT: the state goes
+// on, its graph does not). Trains when given an optimizer, the gradients clipped by a norm that
+// stays on the device (clip_grad_norm's double would be a wait, which a CUDA graph cannot hold).
+xg::tensor_list chunk_step(CharModel& model, const xg::tensor_list& b, xg::optim::Optimizer* optimizer) {
+  model.state = b.size() > 2 ? std::tuple{b[2], b[3]} : std::tuple<xg::Tensor, xg::Tensor>{};
+  auto logits = model(b[0]);
+  auto loss = nn::softmax_cross_entropy(logits.reshape({-1, logits.size(2)}), b[1].reshape({-1}));
+  if (optimizer) {
+    optimizer->zero_grad();
+    loss.backward();
+    const auto params = model.parameters();
+    xg::tensor_list grads;
+    for (const auto& p : params) grads.push_back(p.grad());
+    xg::nn::utils::clip_grads_with_norm_(params, 5.0, xg::nn::utils::get_total_norm(grads));
+    optimizer->step();
+  }
+  model.unchain();
+  return {loss, std::get<0>(model.state), std::get<1>(model.state)};
+}
+
+// Mean cross-entropy per character over the streams, chunk by chunk, training or not; with
+// `graphed`, each chunk's step replays a CUDA graph (the state passed in and out as tensors,
+// which the graph's inputs take by copy).
+double run_epoch(CharModel& model, const xg::Tensor& x, const xg::Tensor& t, int bptt, xg::optim::Optimizer* optimizer,
+                 xg::train::GraphedStep* graphed = nullptr) {
   double total = 0;
+  xg::tensor_list state;  // none at the streams' start
   for (std::int64_t start = 0; start < x.size(0); start += bptt) {
     const std::int64_t len = std::min<std::int64_t>(bptt, x.size(0) - start);
-    auto logits = model(x.narrow(0, start, len));
-    auto loss = nn::softmax_cross_entropy(logits.reshape({-1, logits.size(2)}), t.narrow(0, start, len).reshape({-1}));
-    if (optimizer) {
-      optimizer->zero_grad();
-      loss.backward();
-      xg::optim::clip_grad_norm(model.parameters(), 5.0);
-      optimizer->step();
-    }
-    model.unchain();  // truncated BPTT: the state goes on, its graph does not
-    total += loss.item() * static_cast<double>(len);
+    xg::tensor_list batch{x.narrow(0, start, len), t.narrow(0, start, len)};
+    batch.insert(batch.end(), state.begin(), state.end());
+    const xg::tensor_list out = graphed ? (*graphed)(batch) : chunk_step(model, batch, optimizer);
+    state = {out[1], out[2]};
+    total += out[0].item() * static_cast<double>(len);
   }
   return total / static_cast<double>(x.size(0));
 }
@@ -74,6 +93,7 @@ int main(int argc, char** argv) {
   double lr = 0.003, temperature = 0.7;
   std::string text_path = std::string(XGRAD_DATA_DIR) + "/text/pride_and_prejudice.txt", prompt = "It is a truth";
   std::string device = "cpu";
+  bool graph = false;
   xg::examples::Options opts("char_lstm", "A character-level LSTM language model on Pride and Prejudice.");
   opts.add("--epochs", epochs, "epochs")
       .add("--hidden", hidden, "LSTM hidden units")
@@ -88,6 +108,7 @@ int main(int argc, char** argv) {
       .add("--threads", threads, "threads for matrix products")
       .add("--seed", seed, "random seed")
       .add("--device", device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
+      .add("--graph", graph, "replay each training chunk as a CUDA graph (with --device cuda; eager on the CPU)")
       .parse(argc, argv);
   std::ifstream file(text_path, std::ios::binary);
   std::stringstream buffer;
@@ -133,9 +154,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   xg::optim::Adam optimizer(model.parameters(), lr);
+  xg::train::GraphedStep graphed([&](const xg::tensor_list& b) { return chunk_step(model, b, &optimizer); });
   const auto start = std::chrono::steady_clock::now();
   for (int epoch = 1; epoch <= epochs; ++epoch) {
-    const double train_loss = run_epoch(model, x_train, t_train, bptt, &optimizer);
+    const double train_loss = run_epoch(model, x_train, t_train, bptt, &optimizer, graph ? &graphed : nullptr);
     double val_loss;
     {
       xg::NoGradGuard no_grad;

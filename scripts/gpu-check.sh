@@ -89,6 +89,7 @@ if [ "${GPU_CHECK_EXAMPLES:-0}" = 1 ]; then
   run_graphed two_layer_net --iters 2000
   run_graphed simple_convnet --epochs 1
   run_graphed keras_mnist_cnn --epochs 2
+  run_graphed char_lstm --epochs 1 --chars 100000 --length 200
   tail -n 3 "$OUT"/example_*.log >> "$OUT/summary.txt"
 fi
 # Each test binary's totals, by log.
