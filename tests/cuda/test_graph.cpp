@@ -322,3 +322,42 @@ TEST(CudaGraph, FitWithGraphRecordsTheEagerHistory) {
   xg::manual_seed(7);
   EXPECT_EQ(run(true), eager);
 }
+
+// A recurrent state carried from chunk to chunk (char_lstm --graph): passed to the step as
+// batch tensors and returned as outputs, it reaches each replay through the graph's inputs;
+// clipping by get_total_norm/clip_grads_with_norm_ inside the capture. Equal to eager, bit for bit.
+TEST(CudaGraph, AStateCarriedBetweenReplaysAndClippingMatchEagerChunks) {
+  XG_REQUIRE_CUDA();
+  const auto train = [](bool graphed) {
+    xg::manual_seed(0);
+    nn::LSTM lstm(6, 12);
+    lstm.to(xg::kCUDA);
+    optim::Adam opt(lstm.parameters(), optim::AdamOptions(0.01));
+    const auto step = [&](const tensor_list& b) {
+      const auto out = lstm(b[0], b.size() > 1 ? std::tuple{b[1], b[2]} : std::tuple<Tensor, Tensor>{});
+      Tensor loss = (std::get<0>(out) * std::get<0>(out)).mean();
+      opt.zero_grad();
+      loss.backward();
+      tensor_list grads;
+      for (const auto& p : lstm.parameters()) grads.push_back(p.grad());
+      xg::nn::utils::clip_grads_with_norm_(lstm.parameters(), 0.05, xg::nn::utils::get_total_norm(grads));
+      opt.step();
+      const auto& [h, c] = std::get<1>(out);
+      return tensor_list{loss, h.detach(), c.detach()};
+    };
+    xg::train::GraphedStep g(step);
+    tensor_list state;
+    for (int i = 0; i < 12; ++i) {
+      tensor_list batch{xg::test::seeded({5, 3, 6}, xg::kFloat32, 700 + i).to(xg::kCUDA)};
+      batch.insert(batch.end(), state.begin(), state.end());
+      const tensor_list out = graphed ? g(batch) : step(batch);
+      state = {out[1], out[2]};
+    }
+    if (graphed) EXPECT_EQ(g.last_mode(), Mode::kReplay);
+    return std::pair{lstm.parameters(), state[0].clone()};
+  };
+  const auto [eager_params, eager_h] = train(false);
+  const auto [graph_params, graph_h] = train(true);
+  for (std::size_t i = 0; i < eager_params.size(); ++i) expect_same_bits<float>(graph_params[i].cpu(), eager_params[i].cpu());
+  expect_same_bits<float>(graph_h.cpu(), eager_h.cpu());
+}
