@@ -27,18 +27,46 @@ static void scale_all(const tensor_list& params, const Tensor& coef) {
     if (p.grad().defined()) p.grad().mul_(coef.to(p.grad().dtype()));
 }
 
+namespace {
+// The norm of the defined tensors of `list` in float64, undefined when there is none.
+Tensor total_norm(const tensor_list& list, double norm_type, const char* op) {
+  if (!(norm_type >= 1.0)) fail(op, ": norm_type must be at least 1 (or INFINITY), got ", norm_type);
+  NoGradGuard no_grad;
+  Tensor total;
+  for (const auto& t : list) {
+    if (!t.defined()) continue;
+    if (norm_type == 2.0) {  // squares and sqrt, as clip_grad_norm always computed them
+      const Tensor g = t.to(kFloat64), part = (g * g).sum();
+      total = total.defined() ? total + part : part;
+      continue;
+    }
+    const Tensor g = t.to(kFloat64).abs();
+    if (std::isinf(norm_type)) {
+      if (g.numel() == 0) continue;
+      const Tensor m = g.max();
+      total = total.defined() ? maximum(total, m) : m;
+    } else {
+      const Tensor part = xg::pow(g, norm_type).sum();
+      total = total.defined() ? total + part : part;
+    }
+  }
+  if (total.defined() && !std::isinf(norm_type)) total = norm_type == 2.0 ? sqrt(total) : xg::pow(total, 1.0 / norm_type);
+  return total;
+}
+
+tensor_list grads_of(const tensor_list& params) {
+  tensor_list out;
+  for (const auto& p : params) out.push_back(p.grad());
+  return out;
+}
+}  // namespace
+
 double clip_grad_norm(const tensor_list& all, double max_norm) {
   if (!(max_norm > 0)) fail("clip_grad_norm: max_norm must be positive, got ", max_norm);
   NoGradGuard no_grad;
   const tensor_list params = unique(all);
-  Tensor sq;  // the sum of squares in float64, parameter by parameter in order
-  for (const auto& p : params) {
-    if (!p.grad().defined()) continue;
-    const Tensor g = p.grad().to(kFloat64), part = (g * g).sum();
-    sq = sq.defined() ? sq + part : part;
-  }
-  if (!sq.defined()) return 0.0;
-  const Tensor norm = sqrt(sq);
+  const Tensor norm = total_norm(grads_of(params), 2.0, "clip_grad_norm");
+  if (!norm.defined()) return 0.0;
   scale_all(params, where(norm > max_norm, max_norm / (norm + 1e-6), scalar_tensor(1.0, kFloat64)));
   return norm.item();
 }
@@ -55,37 +83,9 @@ void clip_grad_value(const tensor_list& all, double clip_value) {
 
 namespace xg::nn::utils {
 
-namespace {
-// The norm of the defined tensors of `list` in float64, undefined when there is none.
-Tensor total_norm(const tensor_list& list, double norm_type, const char* op) {
-  if (!(norm_type >= 1.0)) fail(op, ": norm_type must be at least 1 (or INFINITY), got ", norm_type);
-  NoGradGuard no_grad;
-  Tensor total;
-  for (const auto& t : list) {
-    if (!t.defined()) continue;
-    const Tensor g = t.to(kFloat64).abs();
-    if (std::isinf(norm_type)) {
-      if (g.numel() == 0) continue;
-      const Tensor m = g.max();
-      total = total.defined() ? maximum(total, m) : m;
-    } else {
-      const Tensor part = xg::pow(g, norm_type).sum();
-      total = total.defined() ? total + part : part;
-    }
-  }
-  if (total.defined() && !std::isinf(norm_type)) total = xg::pow(total, 1.0 / norm_type);
-  return total;
-}
-
-tensor_list grads_of(const tensor_list& params) {
-  tensor_list out;
-  for (const auto& p : params) out.push_back(p.grad());
-  return out;
-}
-}  // namespace
 
 Tensor get_total_norm(const tensor_list& tensors, double norm_type) {
-  const Tensor total = total_norm(tensors, norm_type, "get_total_norm");
+  const Tensor total = optim::total_norm(tensors, norm_type, "get_total_norm");
   return total.defined() ? total : scalar_tensor(0.0, kFloat64);
 }
 
@@ -102,7 +102,7 @@ double clip_grad_norm_(const tensor_list& all, double max_norm, double norm_type
   if (norm_type == 2.0) return optim::clip_grad_norm(all, max_norm);
   if (!(max_norm > 0)) fail("clip_grad_norm_: max_norm must be positive, got ", max_norm);
   const tensor_list params = optim::unique(all);
-  const Tensor total = total_norm(grads_of(params), norm_type, "clip_grad_norm_");
+  const Tensor total = optim::total_norm(optim::grads_of(params), norm_type, "clip_grad_norm_");
   if (!total.defined()) return 0.0;
   clip_grads_with_norm_(params, max_norm, total);
   return total.item();

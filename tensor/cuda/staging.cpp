@@ -61,19 +61,23 @@ bool retire_front(Ring& r, bool wait, const char* op) {
   return true;
 }
 
-// Whether a copy still in flight reads [begin, end). Copies are retired oldest first, and after
-// a wrap the oldest may lie past the new stretch, so every one is asked.
-bool in_use(const Ring& r, std::size_t begin, std::size_t end) {
-  for (const Span& s : r.in_flight)
-    if (s.begin < end && begin < s.end) return true;
-  return false;
+// Whether the oldest copy in flight reads [begin, end). The stretches are handed out in ring
+// order, so the oldest is the next one a new stretch can reach (see stage_chunk's wrap).
+bool front_overlaps(const Ring& r, std::size_t begin, std::size_t end) {
+  const Span& s = r.in_flight.front();
+  return s.begin < end && begin < s.end;
 }
 
 // One stretch of at most kChunk bytes (the lock held).
 void stage_chunk(Ring& r, void* dst, const void* src, std::size_t nbytes, cudaStream_t stream, const char* op) {
   const std::size_t size = (nbytes + kAlign - 1) / kAlign * kAlign;
-  if (r.head + size > kRingBytes) r.head = 0;  // wrap: the oldest copies sit right after
-  while (!r.in_flight.empty() && retire_front(r, in_use(r, r.head, r.head + size), op)) {
+  if (r.head + size > kRingBytes) {
+    // Wrap. Copies still in flight in the tail this lap skips are a lap older than the rest:
+    // retire them now, so that the oldest copy is again the next stretch ahead of the head.
+    while (!r.in_flight.empty() && r.in_flight.front().begin >= r.head) retire_front(r, true, op);
+    r.head = 0;
+  }
+  while (!r.in_flight.empty() && retire_front(r, front_overlaps(r, r.head, r.head + size), op)) {
   }
   char* stretch = r.base + r.head;
   std::memcpy(stretch, src, nbytes);

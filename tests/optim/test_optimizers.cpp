@@ -177,15 +177,20 @@ TEST(Clip, ByGlobalNormAndByValue) {
   EXPECT_TRUE(values_near(b.grad(), {0.7}, 1e-12));
 }
 
+namespace {
+// Two parameters with gradients (3, 4) in float32 and (12) in float64: norms 13 (L2), 19 (L1), 12 (inf).
+xg::tensor_list clip_fixture() {
+  auto a = xg::zeros({2}).requires_grad_(), b = xg::zeros({1}, xg::kFloat64).requires_grad_();
+  (a * xg::tensor({3.0f, 4.0f})).sum().backward();
+  (b * 12.0).sum().backward();
+  return xg::tensor_list{a, b};
+}
+const std::vector<std::pair<double, double>> kClipNorms{{2.0, 13.0}, {1.0, 19.0}, {INFINITY, 12.0}};
+}  // namespace
+
 TEST(Clip, EveryNormTypeScalesExactlyAndOnlyWhenOver) {
-  // Gradients (3, 4) in float32 and (12) in float64: norms 13 (L2), 19 (L1), 12 (inf).
-  const auto grads = [] {
-    auto a = xg::zeros({2}).requires_grad_(), b = xg::zeros({1}, xg::kFloat64).requires_grad_();
-    (a * xg::tensor({3.0f, 4.0f})).sum().backward();
-    (b * 12.0).sum().backward();
-    return xg::tensor_list{a, b};
-  };
-  for (const auto& [type, norm] : std::vector<std::pair<double, double>>{{2.0, 13.0}, {1.0, 19.0}, {INFINITY, 12.0}}) {
+  const auto grads = clip_fixture;
+  for (const auto& [type, norm] : kClipNorms) {
     auto p = grads();
     EXPECT_DOUBLE_EQ(xg::nn::utils::clip_grad_norm_(p, 2.0, type), norm) << type;
     const double coef = 2.0 / (norm + 1e-6);  // computed in double, applied in each gradient's dtype
@@ -205,13 +210,8 @@ TEST(Clip, EveryNormTypeScalesExactlyAndOnlyWhenOver) {
 
 // PyTorch 2.6's halves of clip_grad_norm_: the norm as a tensor, then the scaling by it.
 TEST(Clip, TotalNormAsATensorThenClipByItEqualsClipGradNorm) {
-  const auto grads = [] {
-    auto a = xg::zeros({2}).requires_grad_(), b = xg::zeros({1}, xg::kFloat64).requires_grad_();
-    (a * xg::tensor({3.0f, 4.0f})).sum().backward();
-    (b * 12.0).sum().backward();
-    return xg::tensor_list{a, b};
-  };
-  for (const auto& [type, norm] : std::vector<std::pair<double, double>>{{2.0, 13.0}, {1.0, 19.0}, {INFINITY, 12.0}}) {
+  const auto grads = clip_fixture;
+  for (const auto& [type, norm] : kClipNorms) {
     auto p = grads(), q = grads();
     const xg::Tensor total = xg::nn::utils::get_total_norm({p[0].grad(), p[1].grad(), xg::Tensor()}, type);
     EXPECT_EQ(total.dim(), 0);
