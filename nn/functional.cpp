@@ -5,6 +5,7 @@
 #include <xgrad/nn/functional.h>
 #include <xgrad/random.h>
 
+#include "nn/batch_norm.h"
 #include "nn/loss_checks.h"
 #include "tensor/checked.h"
 
@@ -44,7 +45,11 @@ Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& o) {
   return x * keep / (1.0 - o.p());
 }
 
-Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const BatchNormFuncOptions& o) {
+namespace {
+
+// batch_weight: the new batch's weight as a 0-d tensor, or undefined for o.momentum().
+Tensor batch_norm_impl(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                       const BatchNormFuncOptions& o, const Tensor& batch_weight) {
   detail::CallScope call("batch_norm");
   if (!x.defined() || x.dim() < 2) fail("batch_norm: expected an input (N, C, ...), got ", x.defined() ? detail::shape_str(x.shape()) : "an undefined tensor");
   const std::int64_t C = x.shape()[1];
@@ -77,12 +82,24 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
     const auto update = [&](const Tensor& running, const Tensor& batch) {
       if (!running.defined()) return;
       Tensor r = running;
-      r.mul_(1.0 - m).add_(reshape(batch.detach(), per_channel).to(r.dtype()), m);
+      const Tensor b = reshape(batch.detach(), per_channel).to(r.dtype());
+      if (!batch_weight.defined()) {
+        r.mul_(1.0 - m).add_(b, m);
+        return;
+      }
+      const Tensor w = batch_weight.to(r.dtype());
+      r.mul_(1.0 - w).add_(b * w);
     };
     update(running_mean, mu);
     update(running_var, var * (n / (n - 1.0)));  // unbiased, as PyTorch
   }
   return affine(xc / sqrt(var + o.eps()));
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const BatchNormFuncOptions& o) {
+  return batch_norm_impl(x, running_mean, running_var, o, Tensor());
 }
 
 Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& o) {
@@ -142,3 +159,12 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 }
 
 }  // namespace xg::nn::functional
+
+namespace xg::nn::detail_bn {
+
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                  const functional::BatchNormFuncOptions& options, const Tensor& batch_weight) {
+  return functional::batch_norm_impl(x, running_mean, running_var, options, batch_weight);
+}
+
+}  // namespace xg::nn::detail_bn

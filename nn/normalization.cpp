@@ -7,6 +7,7 @@
 #include <xgrad/ops.h>
 #include <xgrad/random.h>
 
+#include "nn/batch_norm.h"
 #include "tensor/checked.h"
 
 namespace xg::nn {
@@ -66,20 +67,23 @@ BatchNormBase::BatchNormBase(const char* name, BatchNormOptions options) : optio
 Tensor BatchNormBase::normalize(const Tensor& x) {
   const auto& o = options_;
   const bool track = o.track_running_stats();
-  double m = 0.0;
+  // libtorch: the new batch's weight is momentum, or 1/t (a cumulative average) without one.
+  // libtorch reads t back from the device for that; here 1/t stays a 0-d tensor beside the
+  // counter, so a step waits for no GPU and fits in a CUDA graph capture.
+  Tensor cumulative_weight;
   if (is_training() && track) {
     NoGradGuard no_grad;
     num_batches_tracked.add_(1.0);
-    // libtorch: the new batch's weight is momentum, or 1/t (a cumulative average) without one.
-    m = o.momentum() ? *o.momentum() : 1.0 / num_batches_tracked.item();
+    if (!o.momentum()) cumulative_weight = 1.0 / num_batches_tracked.to(kFloat64);
   }
-  return functional::batch_norm(x, track ? running_mean : Tensor(), track ? running_var : Tensor(),
-                                functional::BatchNormFuncOptions()
-                                    .weight(gamma)
-                                    .bias(beta)
-                                    .training(is_training() || !track)
-                                    .momentum(m)
-                                    .eps(o.eps()));
+  return detail_bn::batch_norm(x, track ? running_mean : Tensor(), track ? running_var : Tensor(),
+                               functional::BatchNormFuncOptions()
+                                   .weight(gamma)
+                                   .bias(beta)
+                                   .training(is_training() || !track)
+                                   .momentum(o.momentum().value_or(0.0))
+                                   .eps(o.eps()),
+                               cumulative_weight);
 }
 
 BatchNorm1d::BatchNorm1d(const BatchNormOptions& options) : BatchNormBase("BatchNorm1d", options) {}

@@ -105,6 +105,33 @@ TEST(CudaModules, RangesIdentitiesAndTriangularMasksAreMadeOnTheGpuWithoutAWait)
   EXPECT_TRUE(matches_cpu(upper, xg::triu(xg::ones({4, 5}, xg::kFloat64), 1), 0));
 }
 
+TEST(CudaModules, BatchNormWithoutAMomentumAveragesOnTheGpuWithoutAWait) {
+  XG_REQUIRE_CUDA();
+  // Its batch weight 1/num_batches_tracked stays on the device (libtorch reads it back), so
+  // three training steps wait for nothing and end with the CPU's cumulative averages.
+  for (const std::optional<double> momentum : {std::optional<double>(), std::optional<double>(0.1)}) {
+    nn::BatchNorm2d cpu(nn::BatchNorm2dOptions(3).momentum(momentum).dtype(xg::kFloat64));
+    nn::BatchNorm2d gpu(nn::BatchNorm2dOptions(3).momentum(momentum).dtype(xg::kFloat64));
+    gpu.to(xg::kCUDA);
+    std::vector<Tensor> xs, gxs;
+    for (int i = 0; i < 3; ++i) {
+      xs.push_back(xg::test::seeded({4, 3, 2, 2}, xg::kFloat64, 10 + i) * (i + 1.0));
+      gxs.push_back(xs.back().cuda());
+    }
+    gpu(gxs[0]);  // warm
+    cpu(xs[0]);
+    const auto waits = xg::cuda::host_wait_count();
+    for (int i = 1; i < 3; ++i) {
+      cpu(xs[i]);
+      gpu(gxs[i]);
+    }
+    EXPECT_EQ(xg::cuda::host_wait_count(), waits) << (momentum ? "momentum 0.1" : "no momentum");
+    EXPECT_TRUE(matches_cpu(gpu.running_mean, cpu.running_mean, 1e-14));
+    EXPECT_TRUE(matches_cpu(gpu.running_var, cpu.running_var, 1e-13));
+    EXPECT_EQ(gpu.num_batches_tracked.item<std::int64_t>(), 3);
+  }
+}
+
 TEST(CudaModules, ClassLossesWithIgnoredLabelsRunOnTheGpu) {
   XG_REQUIRE_CUDA();
   // cross_entropy (libtorch's name) and nll_loss read no label back on a GPU: the ignored rows

@@ -148,6 +148,7 @@ TEST(BatchNorm, LibtorchsOptionsMeaningsAndDefaults) {
   avg(b);
   EXPECT_EQ(avg.num_batches_tracked.item<std::int64_t>(), 2);
   EXPECT_TRUE(values_near(avg.running_mean, {(2.0 + 7.0) / 2, (4.0 + 2.0) / 2}, 1e-15));
+  EXPECT_TRUE(values_near(avg.running_var, {(2.0 + 8.0) / 2, (8.0 + 8.0) / 2}, 1e-15));  // unbiased
   // affine(false): no gamma or beta; track_running_stats(false): no buffers, batch
   // statistics in evaluation too.
   xg::nn::BatchNorm1d bare(xg::nn::BatchNorm1dOptions(2).affine(false).track_running_stats(false));
