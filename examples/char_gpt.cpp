@@ -21,7 +21,7 @@ using namespace char_gpt;
 
 // Mean cross-entropy of the held-out text in windows of `block` that overlap by half: each
 // character after the first window is scored with at least block/2 characters of context.
-double held_out_loss(GPT& model, const std::vector<std::int64_t>& ids, int block) {
+double held_out_loss(GPT& model, const std::vector<std::int64_t>& ids, int block, xg::Device on) {
   xg::NoGradGuard no_grad;
   model.eval();
   double total = 0;
@@ -31,8 +31,8 @@ double held_out_loss(GPT& model, const std::vector<std::int64_t>& ids, int block
     const std::int64_t len = std::min<std::int64_t>(block, n - 1 - start), from = start == 0 ? 0 : block / 2;
     if (len <= from) break;
     std::vector<double> x(ids.begin() + start, ids.begin() + start + len), t(ids.begin() + start + 1, ids.begin() + start + len + 1);
-    auto logits = model(xg::tensor(x, {1, len}, xg::kInt64)).reshape({len, -1}).narrow(0, from, len - from);
-    total += xg::nn::softmax_cross_entropy(logits, xg::tensor(t, {len}, xg::kInt64).narrow(0, from, len - from)).item() *
+    auto logits = model(xg::tensor(x, {1, len}, xg::kInt64).to(on)).reshape({len, -1}).narrow(0, from, len - from);
+    total += xg::nn::softmax_cross_entropy(logits, xg::tensor(t, {len}, xg::kInt64).to(on).narrow(0, from, len - from)).item() *
              static_cast<double>(len - from);
     scored += len - from;
   }
@@ -40,7 +40,8 @@ double held_out_loss(GPT& model, const std::vector<std::int64_t>& ids, int block
   return total / static_cast<double>(scored);
 }
 
-// Draws from softmax(logits / temperature) over the top_k most likely characters.
+// Draws from softmax(logits / temperature) over the top_k most likely characters (read back to
+// the host; the draw uses the CPU's generator, so both ways of sampling draw alike on a GPU).
 std::int64_t sample(const Tensor& logits, double temperature, int top_k) {
   auto p = xg::softmax(logits.to(xg::kFloat64) / temperature).to_vector<double>();
   if (top_k > 0 && top_k < static_cast<int>(p.size())) {
@@ -76,7 +77,7 @@ std::string generate(GPT& model, const std::vector<std::int64_t>& prompt, int le
   for (int i = 0; i < length; ++i) {
     if (!use_cache) {
       std::vector<double> x(context.begin(), context.end());
-      logits = model(xg::tensor(x, {1, static_cast<std::int64_t>(x.size())}, xg::kInt64))
+      logits = model(xg::tensor(x, {1, static_cast<std::int64_t>(x.size())}, xg::kInt64).to(model.wte.W.device()))
                    .narrow(1, static_cast<std::int64_t>(x.size()) - 1, 1).reshape({-1});
     }
     const std::int64_t next = sample(logits, temperature, top_k);
@@ -100,7 +101,7 @@ int main(int argc, char** argv) {
   int seed = 0, threads = 1;
   double lr = 4e-3, min_lr = 4e-4, weight_decay = 0.1, temperature = 0.8;
   std::string text_path = std::string(XGRAD_DATA_DIR) + "/text/pride_and_prejudice.txt", prompt = "It is a truth";
-  std::string checkpoint = "char_gpt.npz";
+  std::string checkpoint = "char_gpt.npz", device = "cpu";
   xg::examples::Options opts("char_gpt", "A character-level GPT (nanoGPT) on Pride and Prejudice.");
   opts.add("--iters", iters, "training iterations").add("--batch", batch, "sequences per iteration")
       .add("--block", c.block, "context length (positions)").add("--layers", c.layers, "Transformer blocks")
@@ -114,6 +115,7 @@ int main(int argc, char** argv) {
       .add("--top-k", top_k, "sample among the k likeliest characters (0: all)").add("--prompt", prompt, "the sample's start")
       .add("--checkpoint", checkpoint, "where to save the trained model").add("--text", text_path, "a text to learn instead")
       .add("--threads", threads, "threads for matrix products").add("--seed", seed, "random seed")
+      .add("--device", device, "cpu, or cuda (a build with CUDA on a machine with a GPU)", {"cpu", "cuda"})
       .parse(argc, argv);
   std::ifstream file(text_path, std::ios::binary);
   std::stringstream buffer;
@@ -153,6 +155,14 @@ int main(int argc, char** argv) {
   xg::set_num_threads(threads);
   xg::manual_seed(static_cast<std::uint64_t>(seed));
   GPT model(c, tie != 0);
+  xg::Device on;
+  try {
+    on = xg::Device(device);
+    model.to(on);
+  } catch (const xg::Error& e) {
+    std::fprintf(stderr, "char_gpt: %s\n", e.what());
+    return 1;
+  }
   // AdamW decays the matrices (and embeddings); biases and LayerNorm's scales and shifts not.
   xg::tensor_list decay, no_decay;
   for (auto& p : model.parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
@@ -181,16 +191,21 @@ int main(int argc, char** argv) {
         x.push_back(static_cast<double>(train[static_cast<std::size_t>(o + i)]));
         t.push_back(static_cast<double>(train[static_cast<std::size_t>(o + i + 1)]));
       }
-    auto logits = model(xg::tensor(x, {batch, c.block}, xg::kInt64));
-    auto loss = nn::softmax_cross_entropy(logits.reshape({-1, c.vocab}), xg::tensor(t, {batch * c.block}, xg::kInt64));
+    auto logits = model(xg::tensor(x, {batch, c.block}, xg::kInt64).to(on));
+    auto loss = nn::softmax_cross_entropy(logits.reshape({-1, c.vocab}), xg::tensor(t, {batch * c.block}, xg::kInt64).to(on));
     optimizer.zero_grad();
     loss.backward();
-    nn::utils::clip_grad_norm_(model.parameters(), 1.0);
+    // nanoGPT's clipping; the norm stays a tensor on the model's device (clip_grad_norm_'s
+    // double would make the host wait for the GPU at every step).
+    const auto params = model.parameters();
+    xg::tensor_list grads;
+    for (const auto& p : params) grads.push_back(p.grad());
+    nn::utils::clip_grads_with_norm_(params, 1.0, nn::utils::get_total_norm(grads));
     optimizer.step();
     schedule.step();
     train_loss = it == 1 ? loss.item() : 0.95 * train_loss + 0.05 * loss.item();
     if (it % eval_interval == 0 || it == iters) {
-      const double held_out = held_out_loss(model, val, c.block);
+      const double held_out = held_out_loss(model, val, c.block, on);
       // Perplexity e^loss: how many characters the model is, on average, still choosing between.
       std::printf("iter %d/%d - %.0fs - lr %.2e - perplexity: train %.2f, held-out %.2f\n", it, iters, seconds(),
                   optimizer.lr(), std::exp(train_loss), std::exp(held_out));
@@ -234,7 +249,7 @@ int main(int argc, char** argv) {
     tokens.emplace_back(1, static_cast<char>(ch));
   }
   const auto T = static_cast<std::int64_t>(x.size());
-  const auto input = xg::tensor(x, {1, T}, xg::kInt64);
+  const auto input = xg::tensor(x, {1, T}, xg::kInt64).to(on);
   auto maps = xg::viz::attention_maps(model, [&] { model(input); });
   maps.push_back({"rollout", xg::viz::attention_rollout(maps).unsqueeze(1)});
   std::printf("attention maps of \"%s\" (row: a character, columns: the characters it attends to):\n", line.c_str());
@@ -243,7 +258,7 @@ int main(int argc, char** argv) {
                               xg::arange(0.0, static_cast<double>(T), 1.0, xg::kFloat32),
                           xg::zeros({1}));
   for (std::size_t l = 0; l < maps.size(); ++l) {
-    auto map = maps[l].weights.mean({1}).reshape({T, T}).to(xg::kFloat32);
+    auto map = maps[l].weights.mean({1}).reshape({T, T}).to(xg::kCPU, xg::kFloat32);
     const std::string stem = "char_gpt_attention_" + (l + 1 < maps.size() ? "layer" + std::to_string(l) : std::string("rollout"));
     const auto png = xg::plot::heat_map(stem, map, tokens, tokens, {maps[l].name + ": " + line, "attended", "attending"});
     std::printf("  %-9s %s - on average %.1f characters back, %.0f%% on the character itself\n", maps[l].name.c_str(),

@@ -1,7 +1,7 @@
 // The model of examples/char_gpt.cpp, as nanoGPT's model.py: a GPT of pre-norm blocks of
 // causal self-attention (xg::nn::MultiheadAttention) and an MLP, with learned positions and a
 // head tied to the token embedding. Each block can also step one position at a time with a
-// key-value cache. (bench/gpt_steps.cpp times its training step against PyTorch's.)
+// key-value cache. (bench/attention_steps.cpp times its training step against PyTorch's.)
 #pragma once
 
 #include <cmath>
@@ -31,7 +31,7 @@ struct Block : nn::Module {
   nn::MultiheadAttention attn;
   nn::Linear c_fc, c_proj;
   double dropout;
-  Tensor causal;  // (T, T) int64, 1 above the diagonal: a position may not attend to later ones
+  Tensor causal;  // (T, T) int64 on the input's device, 1 above the diagonal: no attending to later positions
 
   Block(const Config& c)
       : ln_1(xg::Shape{c.embd}), ln_2(xg::Shape{c.embd}),
@@ -47,7 +47,8 @@ struct Block : nn::Module {
 
   Tensor forward(const Tensor& x) override {  // (B, T, C)
     const auto T = x.size(1);
-    if (!causal.defined() || causal.size(0) != T) causal = xg::triu(xg::ones({T, T}, xg::kInt64), 1);
+    if (!causal.defined() || causal.size(0) != T || causal.device() != x.device())
+      causal = xg::triu(xg::ones({T, T}, xg::TensorOptions(xg::kInt64).device(x.device())), 1);
     auto h = ln_1(x);
     auto y = x + std::get<0>(attn(h, h, h, Tensor(), false, causal));
     return y + mlp(ln_2(y));
@@ -99,13 +100,14 @@ struct GPT : nn::Module {
     return (lm_head ? (*lm_head)(h) : xg::linear_t(h, wte.W)).reshape({x.size(0), x.size(1), config.vocab});
   }
   Tensor forward(const Tensor& idx) override {  // (B, T) int64 -> (B, T, vocab) logits
-    auto x = wte(idx) + wpe(xg::arange(static_cast<double>(idx.size(1))));
+    auto x = wte(idx) + wpe(xg::arange(static_cast<double>(idx.size(1)), idx.device()));
     for (auto& b : blocks) x = (*b)(x);
     return head(x);
   }
   Tensor step(std::int64_t token, std::int64_t pos, std::vector<KV>& cache) {  // -> (vocab) logits
-    auto x = wte(xg::tensor({static_cast<double>(token)}, {1, 1}, xg::kInt64)) +
-             wpe(xg::tensor({static_cast<double>(pos)}, {1}, xg::kInt64));
+    const xg::Device on = wte.W.device();
+    auto x = wte(xg::tensor({static_cast<double>(token)}, {1, 1}, xg::kInt64).to(on)) +
+             wpe(xg::tensor({static_cast<double>(pos)}, {1}, xg::kInt64).to(on));
     for (std::size_t i = 0; i < blocks.size(); ++i) x = blocks[i]->step(x, cache[i]);
     return head(x).reshape({-1});
   }

@@ -172,12 +172,16 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
   return {out, w};
 }
 
-Tensor generate_square_subsequent_mask(std::int64_t sz, Dtype dtype) {
+Tensor generate_square_subsequent_mask(std::int64_t sz, const TensorOptions& options) {
   xg::detail::CallScope call("generate_square_subsequent_mask");
   if (sz < 0) fail("generate_square_subsequent_mask: size must be non-negative, got ", sz);
+  if (!is_floating(options.dtype()))
+    fail("generate_square_subsequent_mask: the mask holds -inf, so its dtype must be a float type, got ",
+         dtype_name(options.dtype()));
   xg::detail::checked_buffer(xg::detail::size_mul(sz, sz, "generate_square_subsequent_mask", "the mask"),
-                             dtype_size(dtype), "generate_square_subsequent_mask", "the mask");
-  return triu(full({sz, sz}, -std::numeric_limits<double>::infinity(), dtype), 1);
+                             dtype_size(options.dtype()), "generate_square_subsequent_mask", "the mask");
+  // Made where it is used (full and triu run on the device), so a GPU model's mask is no copy.
+  return triu(full({sz, sz}, -std::numeric_limits<double>::infinity(), options.requires_grad(false)), 1);
 }
 
 }  // namespace xg::nn

@@ -71,7 +71,7 @@ fi
 # Off by default to keep one run within a device session; GPU_CHECK_EXAMPLES=1 runs them (a
 # second call on the warm machine finds build-gpu already built).
 if [ "${GPU_CHECK_EXAMPLES:-0}" = 1 ]; then
-  EX=(two_layer_net simple_convnet keras_mnist_cnn deep_convnet sin_curve sequential_digits char_lstm cnn_visualisation)
+  EX=(two_layer_net simple_convnet keras_mnist_cnn deep_convnet sin_curve sequential_digits char_lstm char_gpt cnn_visualisation)
   stage examples_build 240 cmake --build build-gpu -j"$(nproc)" --target "${EX[@]}"
   mkdir -p "$OUT/examples"
   B=$PWD/build-gpu/examples
@@ -83,6 +83,7 @@ if [ "${GPU_CHECK_EXAMPLES:-0}" = 1 ]; then
   run_example sin_curve --epochs 20
   run_example sequential_digits --epochs 2
   run_example char_lstm --epochs 1 --chars 100000 --length 200
+  run_example char_gpt --iters 600 --eval-interval 200 --chars 100000 --length 200
   run_example cnn_visualisation --weights none --epochs 1 --samples 2000 --iterations 50 --out "$OUT/examples"
   # The same steps replayed as CUDA graphs (issue 21): the accuracies must match the eager runs'.
   run_graphed() { local name=$1; shift; stage "example_${name}_graph" 150 env -C "$OUT/examples" "$B/$name" --device cuda --graph "$@"; }

@@ -90,7 +90,7 @@ TEST(CudaModules, VisualisationOfACudaModelGivesTheCpusMaps) {
                           xg::viz::attention_rollout({{"a", w1}, {"b", w2}}), 1e-12));
 }
 
-TEST(CudaModules, RangesIdentitiesAndTriangularMasksAreMadeOnTheGpuWithoutAWait) {
+TEST(CudaModules, RangesIdentitiesAndTriangularAndCausalMasksAreMadeOnTheGpuWithoutAWait) {
   XG_REQUIRE_CUDA();
   const auto on = xg::TensorOptions().dtype(xg::kFloat64).device(xg::kCUDA);
   const auto x = xg::ones({4, 5}, on);
@@ -98,7 +98,10 @@ TEST(CudaModules, RangesIdentitiesAndTriangularMasksAreMadeOnTheGpuWithoutAWait)
   const auto r = xg::arange(1.0, 4.0, 0.5, on);
   const auto i = xg::eye(3, on);
   const auto lower = xg::tril(x), upper = xg::triu(x, 1);
+  const auto causal = nn::generate_square_subsequent_mask(5, on);
   EXPECT_EQ(xg::cuda::host_wait_count(), waits);  // nothing read back, nothing copied from the host
+  EXPECT_TRUE(causal.is_cuda());
+  EXPECT_TRUE(matches_cpu(causal, nn::generate_square_subsequent_mask(5, xg::kFloat64), 0));
   EXPECT_TRUE(matches_cpu(r, xg::arange(1.0, 4.0, 0.5, xg::kFloat64), 0));
   EXPECT_TRUE(matches_cpu(i, xg::eye(3, xg::kFloat64), 0));
   EXPECT_TRUE(matches_cpu(lower, xg::tril(xg::ones({4, 5}, xg::kFloat64)), 0));

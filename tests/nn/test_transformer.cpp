@@ -286,4 +286,12 @@ TEST(PositionalEncoding, SinusoidsOfVaswaniEtAlAndTheTableLength) {
   EXPECT_EQ(mask.at({0, 1}), -INFINITY);
   EXPECT_EQ(mask.at({1, 1}), 0.0);
   EXPECT_EQ(mask.at({2, 0}), 0.0);
+  EXPECT_EQ(mask.dtype(), xg::kFloat32);
+  EXPECT_FALSE(mask.requires_grad());
+  EXPECT_EQ(xg::nn::generate_square_subsequent_mask(2, xg::kFloat64).dtype(), xg::kFloat64);
+  EXPECT_EQ(xg::nn::generate_square_subsequent_mask(0).numel(), 0);
+  EXPECT_XG_ERROR(xg::nn::generate_square_subsequent_mask(-1), "generate_square_subsequent_mask: size must be non-negative, got -1");
+  EXPECT_XG_ERROR(xg::nn::generate_square_subsequent_mask(3, xg::kInt64),
+                  "generate_square_subsequent_mask: the mask holds -inf, so its dtype must be a float type, got int64");
+  EXPECT_XG_ERROR(xg::nn::generate_square_subsequent_mask(std::int64_t{1} << 40), "generate_square_subsequent_mask");
 }

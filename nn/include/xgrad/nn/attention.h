@@ -101,6 +101,8 @@ class MultiheadAttention : public Module {
 
 /// PyTorch's nn.Transformer.generate_square_subsequent_mask: an (sz, sz) float mask, 0 on
 /// and below the diagonal and -inf above it, so that position i attends to positions <= i.
-Tensor generate_square_subsequent_mask(std::int64_t sz, Dtype dtype = kFloat32);
+/// The options give its dtype (a float type; float32 by default) and its device (PyTorch's
+/// device= and dtype= arguments): xg::nn::generate_square_subsequent_mask(T, xg::kCUDA).
+Tensor generate_square_subsequent_mask(std::int64_t sz, const TensorOptions& options = kFloat32);
 
 }  // namespace xg::nn

@@ -212,8 +212,8 @@ class Transformer : public Module {
                     const Tensor& src_key_padding_mask = Tensor(), const Tensor& tgt_key_padding_mask = Tensor(),
                     const Tensor& memory_key_padding_mask = Tensor());
   /// nn.Transformer.generate_square_subsequent_mask (see nn/attention.h).
-  static Tensor generate_square_subsequent_mask(std::int64_t sz, Dtype dtype = kFloat32) {
-    return nn::generate_square_subsequent_mask(sz, dtype);
+  static Tensor generate_square_subsequent_mask(std::int64_t sz, const TensorOptions& options = kFloat32) {
+    return nn::generate_square_subsequent_mask(sz, options);
   }
   std::shared_ptr<TransformerEncoder> encoder;
   std::shared_ptr<TransformerDecoder> decoder;
