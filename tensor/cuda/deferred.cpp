@@ -24,9 +24,9 @@ namespace {
 constexpr int kSlots = 64;
 
 struct Pending {
-  int slot;    // a word of the table, or -1 for:
-  Tensor word;  // a captured graph's own word (see check_range_later), kept alive by the entry
-  Tensor ints;  // kept alive, to read the bad value at the report
+  int slot;     // a word of the table, or -1 for:
+  Tensor word;  // a captured graph's own words (see check_range_later), kept alive by the entry
+  Tensor ints;  // kept alive, to read the bad value at the report (a graph's words hold it)
   std::function<void(std::int64_t, std::int64_t)> report;
 };
 
@@ -51,16 +51,22 @@ bool first_failure(Checks& c, const char* op, std::function<void(std::int64_t, s
   if (c.table_used > 0)
     check_wait(cudaMemcpy(words.data(), c.table, sizeof(unsigned long long) * kSlots, cudaMemcpyDeviceToHost), op);
   for (const auto& p : c.pending) {
-    unsigned long long w = 0;
-    if (p.word.defined())  // a replayed graph's check: its own word
-      check_wait(cudaMemcpy(&w, p.word.impl()->storage->data, sizeof w, cudaMemcpyDeviceToHost), op);
-    else
-      w = words[static_cast<std::size_t>(p.slot)];
-    if (w == ~0ull) continue;
-    pos = static_cast<std::int64_t>(w);
-    check_wait(cudaMemcpy(&value, static_cast<const std::int64_t*>(p.ints.impl()->storage->data) + pos, sizeof value,
-                          cudaMemcpyDeviceToHost),
-               op);
+    if (p.word.defined()) {  // a replayed graph's check: the first failing replay's position and value
+      unsigned long long kept[2] = {0, 0};
+      check_wait(cudaMemcpy(kept, static_cast<const unsigned long long*>(p.word.impl()->storage->data) + 1, sizeof kept,
+                            cudaMemcpyDeviceToHost),
+                 op);
+      if (kept[0] == ~0ull) continue;
+      pos = static_cast<std::int64_t>(kept[0]);
+      value = static_cast<std::int64_t>(kept[1]);
+    } else {
+      const unsigned long long w = words[static_cast<std::size_t>(p.slot)];
+      if (w == ~0ull) continue;
+      pos = static_cast<std::int64_t>(w);
+      check_wait(cudaMemcpy(&value, static_cast<const std::int64_t*>(p.ints.impl()->storage->data) + pos, sizeof value,
+                            cudaMemcpyDeviceToHost),
+                 op);
+    }
     report = p.report;
     return true;
   }
@@ -91,17 +97,25 @@ void check_range_later(const Tensor& ints, std::int64_t size, std::function<void
   Checks& c = checks();
   const int device = ints.device().index();
   if (capturing()) {
-    // In a capture the check is a kernel of the graph writing a word of the graph's pool; each
-    // replay then makes it pending, so the next wait after a replay reports it. The word is a
-    // tensor, so a pending entry keeps it even if the graph dies before that wait.
-    const Tensor word = make_tensor({1}, kInt64, ints.device());
-    mark_first_out_of_range(word.impl()->storage->data, ints, size, op);
-    before_each_replay([word, ints, report = std::move(report)](ReplayWriter&) {
+    // In a capture the check is two kernels of the graph on three words of the graph's pool:
+    // the search writes this replay's first bad position into word 0, and a second kernel
+    // keeps the first failing replay's position and value in words 1 and 2 (the value too,
+    // since the next replay's batch overwrites the captured labels). Each replay makes the
+    // check pending; the one that makes it newly pending (the first since the last wait) has
+    // words 1-2 reset to "none" before it runs, so the next wait reports the first bad replay
+    // since the previous wait, however many replays were queued between. The words are a
+    // tensor, so a pending entry keeps them even if the graph dies before that wait.
+    const Tensor word = make_tensor({3}, kInt64, ints.device());
+    auto* words = static_cast<unsigned long long*>(word.impl()->storage->data);
+    mark_first_out_of_range(words, ints, size, op);
+    keep_first_out_of_range(words + 1, words, ints, op);
+    before_each_replay([word, words, ints, report = std::move(report)](ReplayWriter& writer) {
       Checks& cc = checks();
       std::lock_guard<std::mutex> lock(cc.mutex);
-      // Replays without a wait between them share the word: the last one's result is what it holds.
       for (const Pending& p : cc.pending)
-        if (p.word.is_same(word)) return;
+        if (p.word.is_same(word)) return;  // pending already: keep what an earlier replay found
+      static constexpr unsigned long long kNone[2] = {~0ull, ~0ull};
+      writer.write(words + 1, kNone, sizeof kNone);
       cc.pending.push_back({-1, word, ints, report});
     });
     return;

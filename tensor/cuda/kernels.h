@@ -59,6 +59,9 @@ void cross_entropy_backward(Tensor& g, const Tensor& probs, const Tensor& labels
 /// Queues, on ints' stream, the search for the first element of ints outside [0, size): the
 /// position lands in the device word `slot` (all ones when there is none).
 void mark_first_out_of_range(void* slot, const Tensor& ints, std::int64_t size, const char* op);
+/// Queues: when the two device words `kept` say "none" (all ones) and `slot` holds a position,
+/// copies it and ints' value there into kept (the first failing replay of a graph's check).
+void keep_first_out_of_range(void* kept, const void* slot, const Tensor& ints, const char* op);
 /// A range check without a wait (tensor/cuda/deferred.cpp): ints (int64, on a GPU) must lie in
 /// [0, size). The device records the first bad position; the next wait for the GPU (any copy
 /// to or from the host, synchronize) reads the pending checks and, for the first that failed,

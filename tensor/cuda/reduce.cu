@@ -241,6 +241,15 @@ __global__ void first_bad_label(unsigned long long* first, const std::int64_t* l
     if (labels[i] < 0 || labels[i] >= classes) atomicMin(first, static_cast<unsigned long long>(i));  // min: order-free
 }
 
+// A replayed graph's check: the first failing replay's position and value, kept (in
+// kept[0..1]) until a wait reads them and the next replay's refresher resets them.
+__global__ void keep_first_bad(unsigned long long* kept, const unsigned long long* now, const std::int64_t* ints) {
+  if (kept[0] == ~0ull && *now != ~0ull) {
+    kept[0] = *now;
+    kept[1] = static_cast<unsigned long long>(ints[*now]);
+  }
+}
+
 template <class T>
 __global__ void any_not_finite(int* flag, const T* x, std::int64_t n) {
   XG_GRID_LOOP(i, n)
@@ -350,6 +359,14 @@ void mark_first_out_of_range(void* slot, const Tensor& ints, std::int64_t size, 
   check(cudaMemsetAsync(w, 0xff, sizeof(unsigned long long), st), op);  // "none": the largest value
   if (n == 0) return;
   first_bad_label<<<grid_for(n, kMaxThreads), kMaxThreads, 0, st>>>(w, dptr<std::int64_t>(ints), n, size);
+  launched(op);
+}
+
+void keep_first_out_of_range(void* kept, const void* slot, const Tensor& ints, const char* op) {
+  XG_GPU_ENTRY(keep_first_out_of_range);
+  const cudaStream_t st = on(ints, op);
+  keep_first_bad<<<1, 1, 0, st>>>(static_cast<unsigned long long*>(kept), static_cast<const unsigned long long*>(slot),
+                                  dptr<std::int64_t>(ints));
   launched(op);
 }
 

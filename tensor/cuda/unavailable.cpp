@@ -103,6 +103,7 @@ void along_lines(int, Tensor&, const Tensor&, std::int64_t) { no_kernels(); }
 void cross_entropy_loss(Tensor&, const Tensor&, const Tensor&) { no_kernels(); }
 void cross_entropy_backward(Tensor&, const Tensor&, const Tensor&, const Tensor&, double) { no_kernels(); }
 void mark_first_out_of_range(void*, const Tensor&, std::int64_t, const char*) { no_kernels(); }
+void keep_first_out_of_range(void*, const void*, const Tensor&, const char*) { no_kernels(); }
 void check_range_later(const Tensor&, std::int64_t, std::function<void(std::int64_t, std::int64_t)>, const char*) {
   no_kernels();
 }

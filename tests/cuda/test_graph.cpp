@@ -190,7 +190,7 @@ TEST(CudaGraph, ASchedulerAndZeroGradBetweenReplaysActAsInEagerSteps) {
       data, between);
 }
 
-TEST(CudaGraph, ABadLabelInAReplayIsReportedAtTheNextWaitWithTheCpuMessage) {
+TEST(CudaGraph, ABadLabelInAnyReplayIsReportedAtTheNextWaitWithTheCpuMessage) {
   XG_REQUIRE_CUDA();
   nn::Sequential net;
   mlp(net);
@@ -225,6 +225,19 @@ TEST(CudaGraph, ABadLabelInAReplayIsReportedAtTheNextWaitWithTheCpuMessage) {
         << e.what() << "\nthe CPU says: " << cpu_message;
   }
   EXPECT_TRUE(std::isfinite(step({x, good})[0].item()));  // and the process goes on
+  // Replays queued without a wait between them: the first bad one is reported (its position
+  // and value kept on the device, though the next batch overwrote the captured labels).
+  (void)step({x, bad});
+  const Tensor after = step({x, good})[0];
+  ASSERT_EQ(step.last_mode(), Mode::kReplay);
+  try {
+    (void)after.item();
+    ADD_FAILURE() << "a bad label followed by a good one before a wait went unreported";
+  } catch (const xg::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(cpu_message.substr(cpu_message.find(':') + 1)), std::string::npos)
+        << e.what() << "\nthe CPU says: " << cpu_message;
+  }
+  EXPECT_TRUE(std::isfinite(step({x, good})[0].item()));
 }
 
 TEST(CudaGraph, ReplaysDoNotGrowMemoryAndTheGraphGivesItsPoolBack) {
