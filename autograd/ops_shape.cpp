@@ -7,6 +7,7 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "autograd/recurrent_steps.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
 #include "tensor/strided.h"
@@ -202,6 +203,20 @@ tensor_list unbind(const Tensor& x, std::int64_t dim) {
   return out;
 }
 
+namespace steps {
+
+tensor_list time_steps(const Tensor& x) {
+  detail::CallScope call("unbind");
+  if (x.dim() == 0) fail("unbind: a 0-d tensor has no axis to unbind");
+  tensor_list out;
+  out.reserve(static_cast<std::size_t>(x.shape()[0]));
+  for (std::int64_t t = 0; t < x.shape()[0]; ++t) out.push_back(detail::rows_view(x, t, 1, true));
+  // unbind's gradient: the steps' gradients stacked (differentiable, for higher orders).
+  return record("unbind", {x}, std::move(out), {}, [](Node&, const tensor_list& gys) { return tensor_list{stack(gys, 0)}; });
+}
+
+}  // namespace steps
+
 Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
   detail::CallScope call("slice");
   if (x.dim() == 0) fail("slice: a 0-d tensor has no axis to slice");
@@ -241,6 +256,16 @@ Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_
     fail("narrow: start ", start, " and length ", length, " do not fit axis ", a, " of size ", n, " in ",
          detail::shape_str(x.shape()));
   return slice(x, a, s, s + length);
+}
+
+Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
+  detail::CallScope call("select");
+  if (x.dim() == 0) fail("select: a 0-d tensor has no axis to select from");
+  const auto a = detail::normalize_axis(dim, x.dim(), "select");
+  const std::int64_t n = x.shape()[a];
+  if (index < -n || index >= n)
+    fail("select: index ", index, " is out of range for axis ", a, " of size ", n, " in ", detail::shape_str(x.shape()));
+  return squeeze(slice(x, a, index < 0 ? index + n : index, (index < 0 ? index + n : index) + 1), a);
 }
 
 }  // namespace xg

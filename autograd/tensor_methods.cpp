@@ -229,6 +229,7 @@ Tensor Tensor::index_select(std::int64_t dim, const Tensor& index) const { retur
 Tensor Tensor::gather(std::int64_t dim, const Tensor& index) const { return xg::gather(*this, dim, index); }
 std::vector<Tensor> Tensor::chunk(std::int64_t chunks, std::int64_t dim) const { return xg::chunk(*this, chunks, dim); }
 std::vector<Tensor> Tensor::unbind(std::int64_t dim) const { return xg::unbind(*this, dim); }
+Tensor Tensor::select(std::int64_t dim, std::int64_t index) const { return xg::select(*this, dim, index); }
 
 Tensor& Tensor::uniform_(double from, double to) {
   check_inplace(*this, nullptr, "uniform_");

@@ -148,7 +148,8 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
       const Tensor b_ih = o.bias() ? w[2] : Tensor(), b_hh = o.bias() ? w[3] : Tensor();
       const std::int64_t in = layer_in.shape()[2];
       // Explicit sizes (no -1): a batch of 0 is valid and gives an empty output, as PyTorch.
-      const tensor_list xp = unbind(reshape(linear_t(reshape(layer_in, {T * N, in}), w[0], b_ih), {T, N, w[0].size(0)}), 0);
+      const tensor_list xp =
+          steps::time_steps(reshape(linear_t(reshape(layer_in, {T * N, in}), w[0], b_ih), {T, N, w[0].size(0)}));
       Tensor h = init[0][idx], c = mode_ == Mode::Lstm ? init[1][idx] : Tensor();
       tensor_list out(static_cast<std::size_t>(T));
       for (std::int64_t s = 0; s < T; ++s) {

@@ -109,7 +109,12 @@ Storage::Storage(std::size_t bytes, Device where)
     fail(call_or("tensor"), ": out of memory allocating ", bytes, " bytes (", bytes >> 20, " MiB)");
 }
 
+Storage::Storage(std::shared_ptr<Storage> of, std::size_t offset, std::size_t bytes)
+    : data(static_cast<unsigned char*>(of->data) + offset), nbytes(bytes), device(of->device),
+      serial(g_storage_serial.fetch_add(1)), base(std::move(of)) {}
+
 Storage::~Storage() {
+  if (base) return;  // the bytes are base's
   if (device.is_cuda()) {
     gpu::release(data, nbytes, device.index());
     return;
@@ -186,6 +191,28 @@ Tensor alias(const Tensor& x, const Shape& shape) {
   impl->storage = x.impl()->storage;
   impl->shape = shape;
   impl->numel = x.numel();
+  impl->dtype = x.dtype();
+  return Tensor(std::move(impl));
+}
+
+Tensor rows_view(const Tensor& x, std::int64_t start, std::int64_t count, bool squeeze) {
+  const Shape& xs = x.shape();
+  if (xs.empty() || start < 0 || count < 0 || count > xs[0] - start)
+    fail("rows_view: rows [", start, ", ", start + count, ") of ", shape_str(xs), " (an internal error)");
+  const std::int64_t row = xs[0] == 0 ? 0 : x.numel() / xs[0];
+  const std::size_t itemsize = dtype_size(x.dtype());
+  auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
+  // A view of a view shares the owner, so chains of views keep one buffer alive, not many.
+  const auto& s = x.impl()->storage;
+  const std::size_t offset = static_cast<std::size_t>(start * row) * itemsize +
+                             (s->base ? static_cast<std::size_t>(static_cast<unsigned char*>(s->data) -
+                                                                 static_cast<unsigned char*>(s->base->data))
+                                      : 0);
+  impl->storage = std::make_shared<Storage>(s->base ? s->base : s, offset, static_cast<std::size_t>(count * row) * itemsize);
+  impl->shape = xs;
+  impl->shape[0] = count;
+  if (squeeze && count == 1) impl->shape.erase(impl->shape.begin());
+  impl->numel = count * row;
   impl->dtype = x.dtype();
   return Tensor(std::move(impl));
 }

@@ -19,6 +19,10 @@ struct Storage {
   /// On `device` ("cuda" means the current CUDA device); CUDA storage comes from the caching
   /// allocator (tensor/cuda/allocator.cpp).
   explicit Storage(std::size_t nbytes, Device device = Device());
+  /// `nbytes` of `base`'s bytes from `offset`, without a copy; keeps `base` alive and frees
+  /// nothing. For the library's own read-only views (rows_view): its version counter is its
+  /// own, so nothing may write through it or into `base` while it lives.
+  Storage(std::shared_ptr<Storage> base, std::size_t offset, std::size_t nbytes);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -37,6 +41,7 @@ struct Storage {
   Device device;  // the CPU, or a CUDA device with its index
   std::uint64_t version = 0;
   std::uint64_t serial = 0;  // creation order, process-wide: older storages have smaller serials
+  std::shared_ptr<Storage> base;  // set for a view of another storage's bytes (which owns them)
 };
 
 /// The serial the next storage will get (a write journal ignores storages born after it).
@@ -118,6 +123,10 @@ double read_element(const Tensor& t, std::int64_t k, const char* op);
 void write_element(const Tensor& t, std::int64_t k, double value, const char* op);
 /// A new handle sharing `x`'s storage with another shape (same numel), no autograd state.
 Tensor alias(const Tensor& x, const Shape& shape);
+/// Rows [start, start + count) of x's leading axis, without a copy (shape: x's, the leading
+/// size count; squeezed to x's trailing shape when `squeeze` and count is 1), no autograd
+/// state. The bytes are x's: read-only, for the library's own use (an RNN's time steps).
+Tensor rows_view(const Tensor& x, std::int64_t start, std::int64_t count, bool squeeze);
 
 /// Calls f(T{}) with T the C++ type of `dtype`.
 template <class F>

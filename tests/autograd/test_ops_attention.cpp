@@ -15,8 +15,6 @@ using L = const xg::tensor_list&;
 
 namespace {
 
-xg::Tensor select(const xg::Tensor& x, std::int64_t dim, std::int64_t i) { return x.narrow(dim, i, 1).squeeze(dim); }
-
 bool all_finite(const xg::Tensor& x) {
   for (double e : x.to_vector<double>())
     if (!std::isfinite(e)) return false;
@@ -29,7 +27,7 @@ xg::Tensor loop_matmul(const xg::Tensor& a, const xg::Tensor& b) {
   xg::tensor_list rows;
   for (std::int64_t i = 0; i < a.shape()[0]; ++i) {
     xg::tensor_list cols;
-    for (std::int64_t j = 0; j < a.shape()[1]; ++j) cols.push_back(xg::matmul(select(select(a, 0, i), 0, j), select(select(b, 0, i), 0, j)));
+    for (std::int64_t j = 0; j < a.shape()[1]; ++j) cols.push_back(xg::matmul(xg::select(xg::select(a, 0, i), 0, j), xg::select(xg::select(b, 0, i), 0, j)));
     rows.push_back(xg::stack(cols));
   }
   return xg::stack(rows);
@@ -141,10 +139,10 @@ TEST(ScaledDotProductAttention, AFullyMaskedRowGivesZerosAndNoGradient) {
   auto keep = xg::ones({3, 5}, xg::kInt64);
   keep = xg::masked_fill(keep, xg::tensor({0, 1, 0}, {3, 1}).to(xg::kInt64), 0.0);  // row 1 sees nothing
   auto y = xg::scaled_dot_product_attention(q, k, v, keep);
-  EXPECT_TRUE(values_near(select(y, 1, 1), {0, 0}));
+  EXPECT_TRUE(values_near(xg::select(y, 1, 1), {0, 0}));
   EXPECT_TRUE(all_finite(y));
   y.sum().backward();
-  EXPECT_TRUE(values_near(select(q.grad(), 1, 1), {0, 0, 0, 0}));
+  EXPECT_TRUE(values_near(xg::select(q.grad(), 1, 1), {0, 0, 0, 0}));
   EXPECT_TRUE(all_finite(q.grad()) && all_finite(k.grad()));
   // A causal mask with fewer keys than queries is not fully masked anywhere; no keys at all gives zeros.
   EXPECT_EQ(xg::scaled_dot_product_attention(q, k.slice(1, 0, 0), v.slice(1, 0, 0)).shape(), (xg::Shape{1, 3, 2}));

@@ -2,6 +2,9 @@
 // gradcheck and gradgradcheck, and the shape errors.
 #include "test_util.h"
 
+#include "autograd/recurrent_steps.h"
+#include "tensor/tensor_impl.h"
+
 using xg::test::max_abs_diff;
 using xg::test::randp;
 using xg::testing::gradcheck_ok;
@@ -134,4 +137,43 @@ TEST(RecurrentCells, ErrorsNameTheFunctionAndShapes) {
   EXPECT_XG_ERROR(xg::rnn_tanh_cell(x, h, xg::ones({4, 2}), xg::ones({4, 4})), "rnn_tanh_cell: expected w_ih of shape (4, 3)");
   EXPECT_XG_ERROR(xg::rnn_relu_cell(xg::ones({3}), h, xg::ones({4, 3}), xg::ones({4, 4})),
                   "rnn_relu_cell: expected x of shape (N, input_size)");
+}
+
+TEST(TimeSteps, ReadTheSequenceInPlaceWithUnbindsValuesAndGradients) {
+  // The layers' per-step input projections: views of the sequence's bytes, not copies.
+  xg::manual_seed(9);
+  const auto x = randp({5, 2, 3});
+  const auto steps = xg::steps::time_steps(x), copies = xg::unbind(x, 0);
+  ASSERT_EQ(steps.size(), 5u);
+  const auto* base = static_cast<const unsigned char*>(x.impl()->storage->data);
+  for (std::size_t t = 0; t < 5; ++t) {
+    EXPECT_EQ(steps[t].shape(), (xg::Shape{2, 3}));
+    EXPECT_EQ(max_abs_diff(steps[t], copies[t]), 0.0);
+    EXPECT_EQ(steps[t].impl()->storage->data, base + t * 6 * sizeof(double)) << "step " << t << " was copied";
+  }
+  // unbind's gradient, to the second order: each step weighted differently, squared.
+  const auto f = [](L v) {
+    const auto s = xg::steps::time_steps(v[0]);
+    xg::Tensor y = s[0] * s[0];
+    for (std::size_t t = 1; t < s.size(); ++t) y = y + s[t] * s[t] * static_cast<double>(t + 1);
+    return y;
+  };
+  EXPECT_TRUE(gradcheck_ok(f, {x}));
+  EXPECT_TRUE(gradgradcheck_ok(f, {x}));
+  // A view outlives the sequence's handle, and a view of a view keeps one owner.
+  xg::Tensor last;
+  {
+    const auto seq = randp({4, 3}) * 2.0;
+    const double want = seq.at({3, 1});
+    last = xg::steps::time_steps(xg::reshape(seq, {4, 1, 3}))[3];
+    EXPECT_EQ(last.at({0, 1}), want);
+  }
+  EXPECT_TRUE(std::isfinite(last.sum().item()));
+  const auto again = xg::steps::time_steps(xg::reshape(last, {3, 1}));
+  EXPECT_EQ(again[2].impl()->storage->base, last.impl()->storage->base);
+  EXPECT_EQ(again[2].item(), last.at({0, 2}));
+  // No steps, empty steps, and a 0-d input as unbind says.
+  EXPECT_TRUE(xg::steps::time_steps(xg::zeros({0, 3})).empty());
+  EXPECT_EQ(xg::steps::time_steps(xg::zeros({2, 0, 3}))[1].numel(), 0);
+  EXPECT_XG_ERROR(xg::steps::time_steps(xg::scalar_tensor(1.0)), "unbind: a 0-d tensor has no axis to unbind");
 }

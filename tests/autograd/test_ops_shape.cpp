@@ -112,6 +112,22 @@ TEST(Narrow, LengthFromStartAndMustFit) {
   EXPECT_TRUE(gradcheck_ok([](L x) { return xg::narrow(x[0] * x[0], 1, 1, 2); }, {randp({2, 3})}));
 }
 
+TEST(Select, OneEntryOfAnAxisWithoutTheAxis) {
+  auto x = xg::arange(24, xg::kFloat32).reshape({2, 3, 4});
+  EXPECT_EQ(x.select(1, 2).shape(), (xg::Shape{2, 4}));
+  EXPECT_TRUE(values_near(x.select(1, 2), {8, 9, 10, 11, 20, 21, 22, 23}));
+  EXPECT_TRUE(values_near(xg::select(x, 0, -1).select(0, 0), {12, 13, 14, 15}));
+  EXPECT_TRUE(values_near(x.select(-1, 3).select(0, 1), {15, 19, 23}));
+  EXPECT_EQ(xg::arange(3, xg::kFloat64).select(0, 1).dim(), 0);
+  EXPECT_XG_ERROR(x.select(1, 3), "select: index 3 is out of range for axis 1 of size 3 in (2,3,4)");
+  EXPECT_XG_ERROR(x.select(0, -3), "select: index -3 is out of range for axis 0 of size 2 in (2,3,4)");
+  EXPECT_XG_ERROR(x.select(3, 0), "select: axis 3 is out of range for a tensor of dimension 3");
+  EXPECT_XG_ERROR(xg::scalar_tensor(1.0).select(0, 0), "select: a 0-d tensor has no axis to select from");
+  xg::manual_seed(26);
+  EXPECT_TRUE(gradcheck_ok([](L x) { return xg::select(x[0] * x[0], 1, -2); }, {randp({2, 3, 2})}));
+  EXPECT_TRUE(gradgradcheck_ok([](L x) { return (x[0] * x[0]).select(0, 1); }, {randp({3, 2})}));
+}
+
 TEST(Unbind, SlicesWithoutTheAxisAndGradients) {
   auto x = xg::arange(6.0, xg::kFloat64).reshape({2, 3});
   auto cols = xg::unbind(x, 1);

@@ -2,6 +2,8 @@
 // gradcheck and gradgradcheck of CUDA tensors (the second order composed).
 #include "cuda/cuda_util.h"
 
+#include "autograd/recurrent_steps.h"
+
 using L = const xg::tensor_list&;
 
 namespace {
@@ -63,4 +65,28 @@ TEST(CudaCells, GradcheckAndGradgradcheckOnTheGpu) {
   const auto gru = [](L x) { return xg::gru_cell(x[0], x[1], x[2], x[3], x[4], x[5]); };
   EXPECT_TRUE(xg::testing::gradcheck_ok(gru, u));
   EXPECT_TRUE(xg::testing::gradgradcheck_ok(gru, u));
+}
+
+TEST(CudaCells, ALayersTimeStepsAreReadInPlace) {
+  XG_REQUIRE_CUDA();
+  // The per-step input projections are views: no launch, and an LSTM layer over them gives
+  // the CPU's sequence and gradients.
+  const auto seq = xg::test::seeded({6, 2, 4}, xg::kFloat64, 3).cuda();
+  const auto launches = xg::cuda::launch_count();
+  const auto steps = xg::steps::time_steps(seq);
+  EXPECT_EQ(xg::cuda::launch_count(), launches);
+  ASSERT_EQ(steps.size(), 6u);
+  for (std::int64_t t = 0; t < 6; ++t) EXPECT_TRUE(xg::test::matches_cpu(steps[t], seq.cpu().select(0, t), 0));
+  xg::manual_seed(4);
+  xg::nn::LSTM cpu(xg::nn::LSTMOptions(4, 5).num_layers(2).bidirectional(true).dtype(xg::kFloat64));
+  xg::manual_seed(4);
+  xg::nn::LSTM gpu(xg::nn::LSTMOptions(4, 5).num_layers(2).bidirectional(true).dtype(xg::kFloat64));
+  gpu.to(xg::kCUDA);
+  const auto x = xg::test::seeded({6, 2, 4}, xg::kFloat64, 5);
+  const auto y_cpu = std::get<0>(cpu(x, {})), y_gpu = std::get<0>(gpu(x.cuda(), {}));
+  EXPECT_TRUE(xg::test::matches_cpu(y_gpu, y_cpu, 1e-12));
+  (y_cpu * y_cpu).sum().backward();
+  (y_gpu * y_gpu).sum().backward();
+  const auto pc = cpu.parameters(), pg = gpu.parameters();
+  for (std::size_t i = 0; i < pc.size(); ++i) EXPECT_TRUE(xg::test::matches_cpu(pg[i].grad(), pc[i].grad(), 1e-12)) << i;
 }

@@ -163,6 +163,12 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(xg::ones({4, 2}).narrow(0, 1, 2).shape(), (xg::Shape{2, 2}));
   }
   {
+    // row: `x.select(0, 1)`
+    auto m = xg::arange(6, xg::kFloat32).reshape({3, 2});
+    EXPECT_EQ(m.select(0, 1).shape(), (xg::Shape{2}));
+    EXPECT_EQ(m.select(1, -1).to_vector<float>(), (std::vector<float>{1, 3, 5}));
+  }
+  {
     // row: `x.expand({4, 3})`
     EXPECT_EQ(xg::ones({1, 3}).expand({4, 3}).shape(), (xg::Shape{4, 3}));
     EXPECT_EQ(xg::ones({1, 3}).expand({4, -1}).shape(), (xg::Shape{4, 3}));

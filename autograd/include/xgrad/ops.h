@@ -168,6 +168,9 @@ Tensor slice(const Tensor& x, std::int64_t dim = 0, std::int64_t start = 0, std:
 /// `length` entries of axis `dim` from `start` (negative counts from the end), as libtorch's
 /// narrow; unlike slice, a range that does not fit is an error.
 Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length);
+/// Entry `index` of axis `dim`, that axis removed (libtorch's select; Python's x[index] on
+/// axis 0): negative counts from the end; an index outside the axis is an error.
+Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
 
 // ---- indexing (autograd/ops_index.cpp) ----
 /// Slices of x along `axis` at the int64 1-D `index` (rows for axis 0).

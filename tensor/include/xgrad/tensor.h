@@ -238,6 +238,7 @@ class Tensor {
   Tensor gather(std::int64_t dim, const Tensor& index) const;
   std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
   std::vector<Tensor> unbind(std::int64_t dim = 0) const;
+  Tensor select(std::int64_t dim, std::int64_t index) const;
   /// In-place fills from the global generator (libtorch's uniform_, normal_; not recorded).
   Tensor& uniform_(double from = 0.0, double to = 1.0);
   Tensor& normal_(double mean = 0.0, double std = 1.0);
