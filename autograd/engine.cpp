@@ -33,8 +33,9 @@ void add_into(Tensor& slot, Tensor g) {
 void accumulate_leaf(detail::TensorImpl& leaf, Tensor g, bool create_graph) {
   if (g.dtype() != leaf.dtype) g = g.to(leaf.dtype);
   if (!leaf.grad) {
-    // Keep g itself only when nobody else can see or change it.
-    const bool owned = g.impl().use_count() == 1 && g.impl()->storage.use_count() == 1;
+    // Keep g itself only when nobody else can see or change it (nor its bytes: not a view).
+    const auto& storage = g.impl()->storage;
+    const bool owned = g.impl().use_count() == 1 && storage.use_count() == 1 && !storage->base;
     if (create_graph)
       leaf.grad = g.impl();
     else

@@ -170,18 +170,13 @@ tensor_list split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::
   std::int64_t total = 0;
   for (auto s : sizes) {
     if (s < 0) fail("split: negative size in ", detail::shape_str(sizes));
-    total += s;
+    total = detail::size_add(total, s, "split", "the sum of the sizes");
   }
   if (total != x.shape()[a])
     fail("split: sizes ", detail::shape_str(sizes), " add up to ", total, ", but axis ", a, " of ",
          detail::shape_str(x.shape()), " has size ", x.shape()[a]);
-  tensor_list outs;
-  std::int64_t start = 0;
-  for (auto s : sizes) {
-    outs.push_back(kernel::narrow(x, a, start, s));
-    start += s;
-  }
-  return record("split", {x}, outs, {}, [a](Node&, const tensor_list& gys) { return tensor_list{concat(gys, a)}; });
+  return record("split", {x}, kernel::split(x, a, sizes), {},
+                [a](Node&, const tensor_list& gys) { return tensor_list{concat(gys, a)}; });
 }
 
 tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis) {

@@ -104,6 +104,9 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape, const char* op);
 Tensor concat(const tensor_list& xs, std::int64_t axis);
 /// Slices [start, start+len) along `axis` into a fresh tensor.
 Tensor narrow(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t len);
+/// x's consecutive pieces of `sizes` (adding up to its size) along a normalised axis, each a
+/// fresh tensor (on a GPU, all in one launch).
+tensor_list split(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& sizes);
 /// Rows of x along `axis` picked by the int64 1-D `index`.
 Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, const char* op);
 /// Zeros of `shape`, then src's slices added at `index` along `axis` (index_select's adjoint).

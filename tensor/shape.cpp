@@ -131,6 +131,26 @@ Tensor narrow(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64
   return out;
 }
 
+tensor_list split(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& sizes) {
+  tensor_list outs;
+  outs.reserve(sizes.size());
+  if (x.device().is_cpu()) {
+    std::int64_t start = 0;
+    for (const std::int64_t len : sizes) {
+      outs.push_back(narrow(x, axis, start, len));
+      start += len;
+    }
+    return outs;
+  }
+  for (const std::int64_t len : sizes) {
+    Shape shape = x.shape();
+    shape[static_cast<std::size_t>(axis)] = len;
+    outs.push_back(make_tensor(shape, x.dtype(), x.device()));
+  }
+  detail::gpu::split(outs, x, axis);
+  return outs;
+}
+
 Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, const char* op) {
   require_int64_index(index, op);
   if (index.dim() != 1) fail(op, ": index must be 1-D, got shape ", shape_str(index.shape()));

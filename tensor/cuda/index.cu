@@ -1,4 +1,5 @@
-// CUDA kernels that move data by position: concatenation and slices (2-D memory copies),
+// CUDA kernels that move data by position: concatenation and split (one launch for all
+// pieces), slices (2-D memory copies),
 // index_select and gather (one thread per output element), and their adjoints index_add and
 // scatter_add without floating-point atomics: the targets are sorted stably (CUB's radix
 // sort, keys with their positions), and each target's values are then added in position
@@ -9,6 +10,7 @@
 
 #include <cstdint>
 #include <tuple>
+#include <vector>
 
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
@@ -40,6 +42,67 @@ void copy_rows(void* dst, std::size_t dpitch, const void* src, std::size_t spitc
                std::int64_t rows, cudaStream_t s, const char* op) {
   if (width == 0 || rows == 0) return;
   check(cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, static_cast<std::size_t>(rows), cudaMemcpyDeviceToDevice, s), op);
+}
+
+// Up to kParts pieces side by side along an axis, in one launch (a concatenation's inputs or
+// a split's outputs): piece p holds columns [at[p], at[p+1]) of each of `rows` rows of the
+// whole, whose rows are `pitch` elements apart, from column `base` on. One launch for all
+// pieces, where a copy per piece cost a launch each (an LSTM's T steps stacked, and split).
+constexpr int kParts = 64;
+struct Pieces {
+  void* ptr[kParts];
+  std::int64_t at[kParts + 1];
+  int count;
+};
+
+template <class E, bool kToWhole>
+__global__ void copy_pieces(const Pieces pieces, E* whole, std::int64_t pitch, std::int64_t base, std::int64_t rows) {
+  const std::int64_t width = pieces.at[pieces.count];
+  XG_GRID_LOOP(i, rows * width) {
+    const std::int64_t r = i / width, c = i % width;
+    int lo = 0, hi = pieces.count;  // the piece holding column c: at[lo] <= c < at[lo + 1]
+    while (hi - lo > 1) {
+      const int mid = (lo + hi) / 2;
+      if (pieces.at[mid] <= c) lo = mid;
+      else hi = mid;
+    }
+    E* piece = static_cast<E*>(pieces.ptr[lo]);
+    const std::int64_t k = r * (pieces.at[lo + 1] - pieces.at[lo]) + (c - pieces.at[lo]);
+    if (kToWhole) whole[r * pitch + base + c] = piece[k];
+    else piece[k] = whole[r * pitch + base + c];
+  }
+}
+
+// Copies between `whole` (rows of `pitch` elements of esize bytes) and the pieces, kParts
+// at a time, the pieces' widths in elements; empty pieces are skipped.
+void pieces_copy(bool to_whole, void* whole, std::int64_t pitch, std::int64_t rows, const std::vector<void*>& ptrs,
+                 const std::vector<std::int64_t>& widths, std::size_t esize, cudaStream_t s, const char* op) {
+  std::int64_t base = 0;
+  std::size_t i = 0;
+  while (i < ptrs.size()) {
+    Pieces p{};
+    const std::int64_t chunk_base = base;
+    for (; i < ptrs.size() && p.count < kParts; ++i) {
+      if (widths[i] == 0) continue;
+      p.ptr[p.count] = ptrs[i];
+      p.at[p.count] = base - chunk_base;
+      base += widths[i];
+      ++p.count;
+    }
+    p.at[p.count] = base - chunk_base;
+    if (p.count == 0 || rows == 0) continue;
+    const unsigned grid = grid_for(rows * p.at[p.count], kThreads);
+    if (esize == 8) {
+      auto* w = static_cast<unsigned long long*>(whole);
+      if (to_whole) copy_pieces<unsigned long long, true><<<grid, kThreads, 0, s>>>(p, w, pitch, chunk_base, rows);
+      else copy_pieces<unsigned long long, false><<<grid, kThreads, 0, s>>>(p, w, pitch, chunk_base, rows);
+    } else {
+      auto* w = static_cast<unsigned*>(whole);
+      if (to_whole) copy_pieces<unsigned, true><<<grid, kThreads, 0, s>>>(p, w, pitch, chunk_base, rows);
+      else copy_pieces<unsigned, false><<<grid, kThreads, 0, s>>>(p, w, pitch, chunk_base, rows);
+    }
+    launched(op);
+  }
 }
 
 template <class T>
@@ -183,13 +246,35 @@ void concat(Tensor& out, const tensor_list& xs, std::int64_t axis) {
   std::int64_t outer, inner;
   std::tie(outer, inner) = outer_inner(out.shape(), axis);
   const std::size_t esize = dtype_size(out.dtype());
-  const std::size_t dpitch = static_cast<std::size_t>(out.shape()[static_cast<std::size_t>(axis)] * inner) * esize;
-  std::size_t at = 0;
-  for (const auto& t : xs) {
-    const std::size_t width = static_cast<std::size_t>(t.shape()[static_cast<std::size_t>(axis)] * inner) * esize;
-    copy_rows(static_cast<char*>(out.impl()->storage->data) + at, dpitch, t.impl()->storage->data, width, width, outer, s, op);
-    at += width;
+  const std::int64_t pitch = out.shape()[static_cast<std::size_t>(axis)] * inner;
+  if (xs.size() == 1) {
+    const std::size_t bytes = static_cast<std::size_t>(pitch) * esize;
+    copy_rows(out.impl()->storage->data, bytes, xs[0].impl()->storage->data, bytes, bytes, outer, s, op);
+    return;
   }
+  std::vector<void*> ptrs;
+  std::vector<std::int64_t> widths;
+  for (const auto& t : xs) {
+    ptrs.push_back(t.impl()->storage->data);
+    widths.push_back(t.shape()[static_cast<std::size_t>(axis)] * inner);
+  }
+  pieces_copy(true, out.impl()->storage->data, pitch, outer, ptrs, widths, esize, s, op);
+}
+
+void split(tensor_list& outs, const Tensor& x, std::int64_t axis) {
+  XG_GPU_ENTRY(split);
+  const char* op = call_or("split");
+  const cudaStream_t s = on(x, op);
+  std::int64_t outer, inner;
+  std::tie(outer, inner) = outer_inner(x.shape(), axis);
+  std::vector<void*> ptrs;
+  std::vector<std::int64_t> widths;
+  for (auto& t : outs) {
+    ptrs.push_back(t.impl()->storage->data);
+    widths.push_back(t.shape()[static_cast<std::size_t>(axis)] * inner);
+  }
+  pieces_copy(false, x.impl()->storage->data, x.shape()[static_cast<std::size_t>(axis)] * inner, outer, ptrs, widths,
+              dtype_size(x.dtype()), s, op);
 }
 
 void narrow(Tensor& out, const Tensor& x, std::int64_t axis, std::int64_t start) {

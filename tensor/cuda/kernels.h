@@ -82,6 +82,8 @@ void strided_copy(Tensor& out, const Tensor& x, const Shape& strides);
 /// are deterministic: a stable sort of the indices, then each target summed in index order
 /// (the CPU's order, so the same bits).
 void concat(Tensor& out, const tensor_list& xs, std::int64_t axis);
+/// outs (allocated, their sizes along `axis` adding up to x's) = x's consecutive pieces.
+void split(tensor_list& outs, const Tensor& x, std::int64_t axis);
 void narrow(Tensor& out, const Tensor& x, std::int64_t axis, std::int64_t start);
 void index_select(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index);
 void index_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src);

@@ -111,6 +111,7 @@ void raise_pending_checks(const char*) {}
 bool all_finite(const Tensor&) { no_kernels(); }
 void strided_copy(Tensor&, const Tensor&, const Shape&) { no_kernels(); }
 void concat(Tensor&, const tensor_list&, std::int64_t) { no_kernels(); }
+void split(tensor_list&, const Tensor&, std::int64_t) { no_kernels(); }
 void narrow(Tensor&, const Tensor&, std::int64_t, std::int64_t) { no_kernels(); }
 void index_select(Tensor&, const Tensor&, std::int64_t, const Tensor&) { no_kernels(); }
 void index_add(Tensor&, std::int64_t, const Tensor&, const Tensor&) { no_kernels(); }

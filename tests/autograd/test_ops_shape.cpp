@@ -70,6 +70,9 @@ TEST(Concat, StackSplitChunk) {
   EXPECT_TRUE(values_near(halves[1], {4, 6}));
   EXPECT_XG_ERROR(xg::concat({a, xg::ones({1, 3})}), "concat: tensor 1 of shape (1,3) does not match (1,2)");
   EXPECT_XG_ERROR(xg::split(b, {1, 2}), "split: sizes (1,2) add up to 3", "has size 2");
+  EXPECT_XG_ERROR(xg::split(b, {-1, 3}), "split: negative size in (-1,3)");
+  constexpr std::int64_t big = std::int64_t{1} << 62;
+  EXPECT_XG_ERROR(xg::split(b, {big, big, big}), "split: the sum of the sizes overflows int64");
   EXPECT_XG_ERROR(xg::chunk(b, 3, 0), "chunk", "3 equal pieces");
   EXPECT_XG_ERROR(xg::stack({a, b}), "stack: tensor 1 of shape (2,2) differs from (1,2)");
   xg::manual_seed(23);

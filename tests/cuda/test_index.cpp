@@ -91,3 +91,33 @@ TEST(CudaIndex, ABadIndexGivesTheCpuMessageAndTheGpuGoesOn) {
   EXPECT_XG_ERROR(xg::index_select(x.to(xg::kCUDA), 0, xg::tensor({0}, xg::kInt64)), "expected all tensors on one device");
   EXPECT_EQ(xg::sum(xg::ones({10}, xg::kCUDA)).item(), 10.0);
 }
+
+TEST(CudaIndex, ConcatAndSplitOfManyPiecesTakeOneLaunchPer64) {
+  XG_REQUIRE_CUDA();
+  // An LSTM's 50 steps stacked, and unbound in backward: each piece was a copy of its own.
+  // 70 pieces (two launches), some empty, along a middle axis, in every dtype.
+  for (const xg::Dtype dtype : {xg::kFloat32, xg::kFloat64, xg::kInt64}) {
+    std::vector<std::int64_t> sizes;
+    xg::tensor_list parts, gparts;
+    for (int i = 0; i < 70; ++i) {
+      sizes.push_back(i % 9 == 4 ? 0 : 1 + i % 3);
+      parts.push_back((xg::test::seeded({2, sizes.back(), 3}, xg::kFloat64, 200 + i) * 100).to(dtype));
+      gparts.push_back(parts.back().cuda());
+    }
+    auto launches = xg::cuda::launch_count();
+    const Tensor whole = xg::cat(gparts, 1);
+    EXPECT_EQ(xg::cuda::launch_count() - launches, 2u) << xg::dtype_name(dtype);
+    EXPECT_TRUE(matches_cpu(whole, xg::cat(parts, 1), 0)) << xg::dtype_name(dtype);
+    launches = xg::cuda::launch_count();
+    const auto back = xg::split(whole, sizes, 1);
+    EXPECT_EQ(xg::cuda::launch_count() - launches, 2u) << xg::dtype_name(dtype);
+    ASSERT_EQ(back.size(), parts.size());
+    for (std::size_t i = 0; i < parts.size(); ++i) EXPECT_TRUE(matches_cpu(back[i], parts[i], 0)) << i;
+  }
+  // Stack's gradient (split) and split's (concat), through unbind.
+  EXPECT_TRUE(same_on_cuda({xg::test::seeded({5, 4, 3}, xg::kFloat64, 7)}, [](const std::vector<Tensor>& v) {
+    auto steps = xg::unbind(v[0] * v[0], 0);
+    for (std::size_t t = 0; t < steps.size(); ++t) steps[t] = steps[t] * static_cast<double>(t + 1);
+    return xg::stack(steps, 1);
+  }));
+}
