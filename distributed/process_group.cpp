@@ -382,7 +382,11 @@ void abort(const std::string& why, int exit_code) {
 Session::Session(const InitOptions& options) { init(options); }
 Session::~Session() {
   if (std::uncaught_exceptions() > 0 && g_size > 1) abort("an exception is leaving the training program");
-  finalize();
+  try {
+    finalize();
+  } catch (const std::exception& e) {  // a destructor must not throw: that would be std::terminate, no reason given
+    abort(std::string("leaving the job failed: ") + e.what());
+  }
 }
 
 int rank() {
