@@ -11,6 +11,13 @@ namespace xg::autograd {
 /// dtype; recorded, and its backward is mm again, so every order of gradient is available.
 Tensor mm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b);
 
+class Node;
+/// op(a) @ op(b) as the gradient of input i of `n` (a weight's gradient). When that input is
+/// a leaf whose gradient this backward streams (DistributedDataParallel's last layer to
+/// finish), computed in row blocks handed over as each is done, so its all-reduce starts
+/// before the product ends.
+Tensor gradient_product(const Node& n, std::size_t i, const Tensor& a, const Tensor& b, bool trans_a, bool trans_b);
+
 /// The broadcast of the leading (batch) axes of two operands of rank >= 2: all but their
 /// last two axes. Throws naming `op` and both shapes when they do not broadcast.
 Shape batch_shape(const Tensor& a, const Tensor& b, const char* op);

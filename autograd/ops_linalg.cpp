@@ -17,18 +17,11 @@ using autograd::record;
 
 namespace autograd {
 
-namespace {
-
-// op(a) @ op(b) as the gradient of input i of `n`. When that input is a leaf whose gradient
-// this backward streams (DistributedDataParallel's last layer to finish), computed in row
-// blocks handed over as each is done, so its all-reduce starts before the product ends.
 Tensor gradient_product(const Node& n, std::size_t i, const Tensor& a, const Tensor& b, bool ta, bool tb) {
   if (const HookList* stream = streamed_input(n, i))
     return kernel::gemm_in_row_blocks(a, b, ta, tb, stream->stream_block_rows, stream->stream_rows);
   return mm(a, b, ta, tb);
 }
-
-}  // namespace
 
 // C = op(A) op(B). With X = op(A), Y = op(B): dX = dC Y^T and dY = X^T dC, mapped back
 // through the transposes.

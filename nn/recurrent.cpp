@@ -146,23 +146,26 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
       const std::size_t idx = static_cast<std::size_t>(l * D + d);
       const Tensor* w = &weights_[idx * static_cast<std::size_t>(per_dir)];
       const Tensor b_ih = o.bias() ? w[2] : Tensor(), b_hh = o.bias() ? w[3] : Tensor();
+      if (mode_ == Mode::Lstm) {  // the whole direction as one node (autograd/lstm_layer.cpp)
+        const tensor_list yhc = steps::lstm_layer(layer_in, w[0], w[1], b_ih, b_hh, init[0][idx], init[1][idx], d == 1);
+        dir_out.push_back(yhc[0]);
+        final_h.push_back(yhc[1]);
+        final_c.push_back(yhc[2]);
+        continue;
+      }
       const std::int64_t in = layer_in.shape()[2];
       // Explicit sizes (no -1): a batch of 0 is valid and gives an empty output, as PyTorch.
       const tensor_list xp =
           steps::time_steps(reshape(linear_t(reshape(layer_in, {T * N, in}), w[0], b_ih), {T, N, w[0].size(0)}));
-      Tensor h = init[0][idx], c = mode_ == Mode::Lstm ? init[1][idx] : Tensor();
+      Tensor h = init[0][idx];
       tensor_list out(static_cast<std::size_t>(T));
       for (std::int64_t s = 0; s < T; ++s) {
         const auto t = static_cast<std::size_t>(d ? T - 1 - s : s);
-        switch (mode_) {
-          case Mode::Lstm: std::tie(h, c) = steps::lstm_step(xp[t], h, c, w[1], b_hh); break;
-          case Mode::Gru: h = steps::gru_step(xp[t], h, w[1], b_hh); break;
-          default: h = steps::rnn_step(xp[t], h, w[1], b_hh, mode_ == Mode::RnnRelu);
-        }
+        h = mode_ == Mode::Gru ? steps::gru_step(xp[t], h, w[1], b_hh)
+                               : steps::rnn_step(xp[t], h, w[1], b_hh, mode_ == Mode::RnnRelu);
         out[t] = h;
       }
       final_h.push_back(h);
-      final_c.push_back(c);
       dir_out.push_back(stack(out, 0));
     }
     layer_in = D == 1 ? dir_out[0] : concat(dir_out, 2);

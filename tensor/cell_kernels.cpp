@@ -91,13 +91,19 @@ void check_like(const Tensor& t, const Tensor& like, const char* what, const cha
 
 LstmCellOut lstm_cell_forward(const Tensor& gates, const Tensor& c, const char* op) {
   check_pair(gates, "gates", c, "c", 4, op);
-  const std::int64_t N = c.shape()[0], H = c.shape()[1];
   LstmCellOut out{make_tensor(c.shape(), c.dtype(), c.device()), make_tensor(c.shape(), c.dtype(), c.device()),
                   make_tensor(gates.shape(), c.dtype(), c.device())};
-  if (!c.device().is_cpu()) {
-    detail::gpu::lstm_cell_forward(out.h1, out.c1, out.acts, gates, c);
-    return out;
-  }
+  lstm_cell_forward_into(gates, c, out, op);
+  return out;
+}
+
+void lstm_cell_forward_into(const Tensor& gates, const Tensor& c, LstmCellOut& out, const char* op) {
+  check_pair(gates, "gates", c, "c", 4, op);
+  check_like(out.h1, c, "h'", op);
+  check_like(out.c1, c, "c'", op);
+  check_like(out.acts, gates, "the activations", op);
+  const std::int64_t N = c.shape()[0], H = c.shape()[1];
+  if (!c.device().is_cpu()) return detail::gpu::lstm_cell_forward(out.h1, out.c1, out.acts, gates, c);
   detail::dispatch_float(c.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     over_rows(N, 40.0 * H, [&](std::int64_t r) {
@@ -120,21 +126,26 @@ LstmCellOut lstm_cell_forward(const Tensor& gates, const Tensor& c, const char* 
       });
     });
   });
-  return out;
 }
 
 LstmCellGrads lstm_cell_backward(const Tensor& acts, const Tensor& c, const Tensor& c1, const Tensor& dh1,
                                  const Tensor& dc1, const char* op) {
   check_pair(acts, "gates", c, "c", 4, op);
+  LstmCellGrads out{make_tensor(acts.shape(), c.dtype(), c.device()), make_tensor(c.shape(), c.dtype(), c.device())};
+  lstm_cell_backward_into(acts, c, c1, dh1, dc1, out, op);
+  return out;
+}
+
+void lstm_cell_backward_into(const Tensor& acts, const Tensor& c, const Tensor& c1, const Tensor& dh1,
+                             const Tensor& dc1, LstmCellGrads& out, const char* op) {
+  check_pair(acts, "gates", c, "c", 4, op);
   check_like(c1, c, "c'", op);
   check_like(dh1, c, "h' 's gradient", op);
   check_like(dc1, c, "c' 's gradient", op);
+  check_like(out.gates, acts, "the gates' gradient", op);
+  check_like(out.c, c, "c's gradient", op);
   const std::int64_t N = c.shape()[0], H = c.shape()[1];
-  LstmCellGrads out{make_tensor(acts.shape(), c.dtype(), c.device()), make_tensor(c.shape(), c.dtype(), c.device())};
-  if (!c.device().is_cpu()) {
-    detail::gpu::lstm_cell_backward(out.gates, out.c, acts, c, c1, dh1, dc1);
-    return out;
-  }
+  if (!c.device().is_cpu()) return detail::gpu::lstm_cell_backward(out.gates, out.c, acts, c, c1, dh1, dc1);
   detail::dispatch_float(c.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     over_rows(N, 30.0 * H, [&](std::int64_t r) {
@@ -157,7 +168,6 @@ LstmCellGrads lstm_cell_backward(const Tensor& acts, const Tensor& c, const Tens
       });
     });
   });
-  return out;
 }
 
 GruCellOut gru_cell_forward(const Tensor& xp, const Tensor& hp, const Tensor& h, const char* op) {

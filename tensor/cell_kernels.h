@@ -15,6 +15,8 @@ struct LstmCellOut {
 /// gates (N, 4H) pre-activations, c (N, H), one float dtype and device: c' = f c + i g,
 /// h' = o tanh(c'). `op` names errors.
 LstmCellOut lstm_cell_forward(const Tensor& gates, const Tensor& c, const char* op);
+/// The same into given outputs (views of a layer's sequences, say), shaped as c and gates.
+void lstm_cell_forward_into(const Tensor& gates, const Tensor& c, LstmCellOut& out, const char* op);
 
 struct LstmCellGrads {
   Tensor gates;  // (N, 4H)
@@ -24,6 +26,8 @@ struct LstmCellGrads {
 /// gives zeros for an output no gradient reached).
 LstmCellGrads lstm_cell_backward(const Tensor& acts, const Tensor& c, const Tensor& c1, const Tensor& dh1,
                                  const Tensor& dc1, const char* op);
+void lstm_cell_backward_into(const Tensor& acts, const Tensor& c, const Tensor& c1, const Tensor& dh1,
+                             const Tensor& dc1, LstmCellGrads& out, const char* op);
 
 struct GruCellOut {
   Tensor h1;

@@ -84,6 +84,9 @@ Tensor logsumexp(const Tensor& x, std::int64_t axis, bool keepdims);
 /// op(a) @ op(b) for 2-D operands, or batch-wise for 3-D operands of equal batch size,
 /// straight through cblas_?gemm with transpose flags.
 Tensor gemm(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b);
+/// c = op(a) @ op(b) + beta c for 2-D float operands, c given (m, n) (a view may be given:
+/// the product lands in its bytes); k > 0.
+void gemm_into(Tensor& c, const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, double beta);
 /// Called with rows [row0, row1) of a product as soon as they are computed, and the product.
 using RowsDone = std::function<void(std::int64_t row0, std::int64_t row1, const Tensor& product)>;
 /// The 2-D gemm computed `block_rows` rows at a time (a positive multiple of

@@ -76,6 +76,28 @@ Tensor gemm_in_row_blocks(const Tensor& a, const Tensor& b, bool trans_a, bool t
   return c;
 }
 
+void gemm_into(Tensor& c, const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, double beta) {
+  const std::int64_t m = trans_a ? a.shape()[1] : a.shape()[0], k = trans_a ? a.shape()[0] : a.shape()[1];
+  const std::int64_t n = trans_b ? b.shape()[0] : b.shape()[1];
+  if (c.shape() != Shape{m, n} || (trans_b ? b.shape()[1] : b.shape()[0]) != k || k == 0 || a.dtype() != c.dtype() ||
+      b.dtype() != c.dtype() || !is_floating(c.dtype()))
+    fail("gemm_into: ", detail::shape_str(a.shape()), " @ ", detail::shape_str(b.shape()), " into ",
+         detail::shape_str(c.shape()), " (an internal error)");
+  if (m == 0 || n == 0) return;
+  const std::int64_t lda = trans_a ? m : k, ldb = trans_b ? k : n;
+  if (!c.device().is_cpu()) {
+    detail::gpu::GemmArgs g;
+    g.trans_a = trans_a, g.trans_b = trans_b, g.m = m, g.n = n, g.k = k, g.lda = lda, g.ldb = ldb, g.ldc = n;
+    return detail::gpu::gemm_strided(g, a, 0, b, 0, beta, c, 0);
+  }
+  if (c.dtype() == kFloat32)
+    detail::parallel_gemm(trans_a, trans_b, m, n, k, 1.0f, a.data<float>(), lda, b.data<float>(), ldb,
+                          static_cast<float>(beta), c.data<float>(), n, "gemm_into");
+  else
+    detail::parallel_gemm(trans_a, trans_b, m, n, k, 1.0, a.data<double>(), lda, b.data<double>(), ldb, beta,
+                          c.data<double>(), n, "gemm_into");
+}
+
 Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b, bool trans_w) {
   const std::int64_t m = x.shape()[0], k = x.shape()[1], n = W.shape()[trans_w ? 0 : 1];
   const std::int64_t ldw = trans_w ? k : n;

@@ -177,3 +177,81 @@ TEST(TimeSteps, ReadTheSequenceInPlaceWithUnbindsValuesAndGradients) {
   EXPECT_EQ(xg::steps::time_steps(xg::zeros({2, 0, 3}))[1].numel(), 0);
   EXPECT_XG_ERROR(xg::steps::time_steps(xg::scalar_tensor(1.0)), "unbind: a 0-d tensor has no axis to unbind");
 }
+
+namespace {
+// One LSTM direction from the public cell, step by step: the reference for lstm_layer.
+xg::tensor_list lstm_by_cells(L v, bool reverse) {
+  const std::int64_t T = v[0].shape()[0];
+  xg::Tensor h = v[5], c = v[6];
+  xg::tensor_list out(static_cast<std::size_t>(T));
+  for (std::int64_t k = 0; k < T; ++k) {
+    const std::int64_t t = reverse ? T - 1 - k : k;
+    std::tie(h, c) = xg::lstm_cell(v[0].select(0, t), {h, c}, v[1], v[2], v[3], v[4]);
+    out[static_cast<std::size_t>(t)] = h;
+  }
+  return {xg::stack(out, 0), h, c};
+}
+}  // namespace
+
+TEST(LstmLayer, EqualsTheCellStepByStepWithEveryGradient) {
+  // The layer as one node: values and the gradients of all seven inputs, both directions,
+  // with and without biases, against the public cell's loop (float64).
+  xg::manual_seed(12);
+  const std::int64_t T = 5, N = 3, I = 4, H = 6;
+  for (const bool reverse : {false, true})
+    for (const bool bias : {true, false}) {
+      SCOPED_TRACE(std::string(reverse ? "reverse" : "forward") + (bias ? ", biases" : ", no bias"));
+      xg::tensor_list v{randp({T, N, I}), randp({4 * H, I}), randp({4 * H, H}), bias ? randp({4 * H}) : xg::Tensor(),
+                        bias ? randp({4 * H}) : xg::Tensor(), randp({N, H}), randp({N, H})};
+      xg::tensor_list wrt;
+      for (const auto& t : v)
+        if (t.defined()) wrt.push_back(t);
+      const auto layer = xg::steps::lstm_layer(v[0], v[1], v[2], v[3], v[4], v[5], v[6], reverse);
+      const auto cells = lstm_by_cells(v, reverse);
+      ASSERT_EQ(layer.size(), 3u);
+      for (std::size_t k = 0; k < 3; ++k) EXPECT_LT(max_abs_diff(layer[k], cells[k]), 1e-13) << "output " << k;
+      const xg::tensor_list w{randp({T, N, H}), randp({N, H}), randp({N, H})};
+      const auto loss = [&](const xg::tensor_list& o) { return (o[0] * w[0]).sum() + (o[1] * w[1]).sum() + (o[2] * w[2]).sum(); };
+      const auto g_layer = xg::grad({loss(layer)}, wrt), g_cells = xg::grad({loss(cells)}, wrt);
+      for (std::size_t k = 0; k < wrt.size(); ++k) EXPECT_LT(max_abs_diff(g_layer[k], g_cells[k]), 1e-12) << "input " << k;
+      // The gradient's own graph (recomputed from the steps) starts from the same first order.
+      const auto again = xg::steps::lstm_layer(v[0], v[1], v[2], v[3], v[4], v[5], v[6], reverse);
+      const auto g_graph = xg::grad({loss(again)}, wrt, {}, true, true);
+      for (std::size_t k = 0; k < wrt.size(); ++k) EXPECT_LT(max_abs_diff(g_graph[k], g_layer[k]), 1e-12) << "input " << k;
+    }
+}
+
+TEST(LstmLayer, PassesGradcheckAndGradgradcheck) {
+  xg::manual_seed(13);
+  const std::int64_t T = 3, N = 2, I = 2, H = 2;
+  const xg::tensor_list v{randp({T, N, I}), randp({4 * H, I}), randp({4 * H, H}), randp({4 * H}), randp({4 * H}),
+                          randp({N, H}), randp({N, H})};
+  for (const bool reverse : {false, true}) {
+    const auto f = [reverse](L x) {
+      const auto o = xg::steps::lstm_layer(x[0], x[1], x[2], x[3], x[4], x[5], x[6], reverse);
+      return xg::cat({o[0].reshape({-1}), o[1].reshape({-1}) * 0.5, o[2].reshape({-1}) * 0.25}, 0);
+    };
+    EXPECT_TRUE(gradcheck_ok(f, v)) << reverse;
+    EXPECT_TRUE(gradgradcheck_ok(f, v)) << reverse;
+  }
+}
+
+TEST(LstmLayer, OneStepAnEmptyBatchAndMixedDtypes) {
+  xg::manual_seed(14);
+  const std::int64_t H = 3;
+  const xg::tensor_list one{randp({1, 2, 2}), randp({4 * H, 2}), randp({4 * H, H}), randp({4 * H}), randp({4 * H}),
+                            randp({2, H}), randp({2, H})};
+  const auto a = xg::steps::lstm_layer(one[0], one[1], one[2], one[3], one[4], one[5], one[6], false);
+  EXPECT_LT(max_abs_diff(a[0], lstm_by_cells(one, false)[0]), 1e-13);
+  a[0].sum().backward();
+  EXPECT_EQ(one[2].grad().shape(), (xg::Shape{4 * H, H}));
+  // A batch of 0: empty sequences and states, and zero weight gradients.
+  const auto e = xg::steps::lstm_layer(xg::zeros({4, 0, 2}, xg::kFloat64), one[1], one[2], one[3], one[4],
+                                       xg::zeros({0, H}, xg::kFloat64), xg::zeros({0, H}, xg::kFloat64), true);
+  EXPECT_EQ(e[0].shape(), (xg::Shape{4, 0, H}));
+  EXPECT_EQ(e[2].shape(), (xg::Shape{0, H}));
+  // float32 input beside float64 weights: the composed path, promoted as linear_t does.
+  const auto m = xg::steps::lstm_layer(one[0].to(xg::kFloat32), one[1], one[2], one[3], one[4], one[5], one[6], false);
+  EXPECT_EQ(m[0].dtype(), xg::kFloat64);
+  EXPECT_LT(max_abs_diff(m[0], a[0]), 1e-6);
+}
