@@ -146,11 +146,13 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
       const std::size_t idx = static_cast<std::size_t>(l * D + d);
       const Tensor* w = &weights_[idx * static_cast<std::size_t>(per_dir)];
       const Tensor b_ih = o.bias() ? w[2] : Tensor(), b_hh = o.bias() ? w[3] : Tensor();
-      if (mode_ == Mode::Lstm) {  // the whole direction as one node (autograd/lstm_layer.cpp)
-        const tensor_list yhc = steps::lstm_layer(layer_in, w[0], w[1], b_ih, b_hh, init[0][idx], init[1][idx], d == 1);
-        dir_out.push_back(yhc[0]);
-        final_h.push_back(yhc[1]);
-        final_c.push_back(yhc[2]);
+      if (mode_ == Mode::Lstm || mode_ == Mode::Gru) {  // the direction as one node (autograd/recurrent_layers.cpp)
+        const tensor_list yh = mode_ == Mode::Lstm
+                                   ? steps::lstm_layer(layer_in, w[0], w[1], b_ih, b_hh, init[0][idx], init[1][idx], d == 1)
+                                   : steps::gru_layer(layer_in, w[0], w[1], b_ih, b_hh, init[0][idx], d == 1);
+        dir_out.push_back(yh[0]);
+        final_h.push_back(yh[1]);
+        if (mode_ == Mode::Lstm) final_c.push_back(yh[2]);
         continue;
       }
       const std::int64_t in = layer_in.shape()[2];
@@ -161,8 +163,7 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
       tensor_list out(static_cast<std::size_t>(T));
       for (std::int64_t s = 0; s < T; ++s) {
         const auto t = static_cast<std::size_t>(d ? T - 1 - s : s);
-        h = mode_ == Mode::Gru ? steps::gru_step(xp[t], h, w[1], b_hh)
-                               : steps::rnn_step(xp[t], h, w[1], b_hh, mode_ == Mode::RnnRelu);
+        h = steps::rnn_step(xp[t], h, w[1], b_hh, mode_ == Mode::RnnRelu);
         out[t] = h;
       }
       final_h.push_back(h);

@@ -172,13 +172,18 @@ void lstm_cell_backward_into(const Tensor& acts, const Tensor& c, const Tensor& 
 
 GruCellOut gru_cell_forward(const Tensor& xp, const Tensor& hp, const Tensor& h, const char* op) {
   check_pair(xp, "the input projection", h, "h", 3, op);
-  check_pair(hp, "the hidden projection", h, "h", 3, op);
-  const std::int64_t N = h.shape()[0], H = h.shape()[1];
   GruCellOut out{make_tensor(h.shape(), h.dtype(), h.device()), make_tensor(xp.shape(), h.dtype(), h.device())};
-  if (!h.device().is_cpu()) {
-    detail::gpu::gru_cell_forward(out.h1, out.acts, xp, hp, h);
-    return out;
-  }
+  gru_cell_forward_into(xp, hp, h, out, op);
+  return out;
+}
+
+void gru_cell_forward_into(const Tensor& xp, const Tensor& hp, const Tensor& h, GruCellOut& out, const char* op) {
+  check_pair(xp, "the input projection", h, "h", 3, op);
+  check_pair(hp, "the hidden projection", h, "h", 3, op);
+  check_like(out.h1, h, "h'", op);
+  check_like(out.acts, xp, "the activations", op);
+  const std::int64_t N = h.shape()[0], H = h.shape()[1];
+  if (!h.device().is_cpu()) return detail::gpu::gru_cell_forward(out.h1, out.acts, xp, hp, h);
   detail::dispatch_float(h.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     over_rows(N, 30.0 * H, [&](std::int64_t row) {
@@ -197,21 +202,27 @@ GruCellOut gru_cell_forward(const Tensor& xp, const Tensor& hp, const Tensor& h,
       });
     });
   });
-  return out;
 }
 
 GruCellGrads gru_cell_backward(const Tensor& acts, const Tensor& hp, const Tensor& h, const Tensor& dh1,
                                const char* op) {
   check_pair(acts, "gates", h, "h", 3, op);
-  check_pair(hp, "the hidden projection", h, "h", 3, op);
-  check_like(dh1, h, "h' 's gradient", op);
-  const std::int64_t N = h.shape()[0], H = h.shape()[1];
   GruCellGrads out{make_tensor(acts.shape(), h.dtype(), h.device()), make_tensor(acts.shape(), h.dtype(), h.device()),
                    make_tensor(h.shape(), h.dtype(), h.device())};
-  if (!h.device().is_cpu()) {
-    detail::gpu::gru_cell_backward(out.xp, out.hp, out.h, acts, hp, h, dh1);
-    return out;
-  }
+  gru_cell_backward_into(acts, hp, h, dh1, out, op);
+  return out;
+}
+
+void gru_cell_backward_into(const Tensor& acts, const Tensor& hp, const Tensor& h, const Tensor& dh1, GruCellGrads& out,
+                            const char* op) {
+  check_pair(acts, "gates", h, "h", 3, op);
+  check_pair(hp, "the hidden projection", h, "h", 3, op);
+  check_like(dh1, h, "h' 's gradient", op);
+  check_like(out.xp, acts, "the input projection's gradient", op);
+  check_like(out.hp, acts, "the hidden projection's gradient", op);
+  check_like(out.h, h, "h's gradient", op);
+  const std::int64_t N = h.shape()[0], H = h.shape()[1];
+  if (!h.device().is_cpu()) return detail::gpu::gru_cell_backward(out.xp, out.hp, out.h, acts, hp, h, dh1);
   detail::dispatch_float(h.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     over_rows(N, 20.0 * H, [&](std::int64_t row) {
@@ -234,7 +245,6 @@ GruCellGrads gru_cell_backward(const Tensor& acts, const Tensor& hp, const Tenso
       });
     });
   });
-  return out;
 }
 
 }  // namespace xg::kernel

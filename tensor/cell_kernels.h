@@ -36,10 +36,13 @@ struct GruCellOut {
 /// xp (N, 3H) the input projection, hp (N, 3H) the hidden one (b_hh included), h (N, H):
 /// r = sigmoid(x_r + h_r), z = sigmoid(x_z + h_z), n = tanh(x_n + r h_n), h' = n + z (h - n).
 GruCellOut gru_cell_forward(const Tensor& xp, const Tensor& hp, const Tensor& h, const char* op);
+void gru_cell_forward_into(const Tensor& xp, const Tensor& hp, const Tensor& h, GruCellOut& out, const char* op);
 
 struct GruCellGrads {
   Tensor xp, hp, h;
 };
 GruCellGrads gru_cell_backward(const Tensor& acts, const Tensor& hp, const Tensor& h, const Tensor& dh1, const char* op);
+void gru_cell_backward_into(const Tensor& acts, const Tensor& hp, const Tensor& h, const Tensor& dh1, GruCellGrads& out,
+                            const char* op);
 
 }  // namespace xg::kernel

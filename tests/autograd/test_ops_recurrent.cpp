@@ -179,79 +179,106 @@ TEST(TimeSteps, ReadTheSequenceInPlaceWithUnbindsValuesAndGradients) {
 }
 
 namespace {
-// One LSTM direction from the public cell, step by step: the reference for lstm_layer.
-xg::tensor_list lstm_by_cells(L v, bool reverse) {
+// One direction from the public cell, step by step: the reference for the layer nodes.
+// v: x, W_ih, W_hh, b_ih, b_hh, h0 and, for the LSTM, c0.
+xg::tensor_list by_cells(L v, bool lstm, bool reverse) {
   const std::int64_t T = v[0].shape()[0];
-  xg::Tensor h = v[5], c = v[6];
+  xg::Tensor h = v[5], c = lstm ? v[6] : xg::Tensor();
   xg::tensor_list out(static_cast<std::size_t>(T));
   for (std::int64_t k = 0; k < T; ++k) {
     const std::int64_t t = reverse ? T - 1 - k : k;
-    std::tie(h, c) = xg::lstm_cell(v[0].select(0, t), {h, c}, v[1], v[2], v[3], v[4]);
+    if (lstm) std::tie(h, c) = xg::lstm_cell(v[0].select(0, t), {h, c}, v[1], v[2], v[3], v[4]);
+    else h = xg::gru_cell(v[0].select(0, t), h, v[1], v[2], v[3], v[4]);
     out[static_cast<std::size_t>(t)] = h;
   }
-  return {xg::stack(out, 0), h, c};
+  return lstm ? xg::tensor_list{xg::stack(out, 0), h, c} : xg::tensor_list{xg::stack(out, 0), h};
+}
+
+xg::tensor_list layer(L v, bool lstm, bool reverse) {
+  return lstm ? xg::steps::lstm_layer(v[0], v[1], v[2], v[3], v[4], v[5], v[6], reverse)
+              : xg::steps::gru_layer(v[0], v[1], v[2], v[3], v[4], v[5], reverse);
+}
+
+// x (T, N, I), the weights and biases of G gates, h0 (and c0).
+xg::tensor_list layer_inputs(bool lstm, std::int64_t T, std::int64_t N, std::int64_t I, std::int64_t H, bool bias) {
+  const std::int64_t G = lstm ? 4 : 3;
+  xg::tensor_list v{randp({T, N, I}), randp({G * H, I}), randp({G * H, H}), bias ? randp({G * H}) : xg::Tensor(),
+                    bias ? randp({G * H}) : xg::Tensor(), randp({N, H})};
+  if (lstm) v.push_back(randp({N, H}));
+  return v;
 }
 }  // namespace
 
-TEST(LstmLayer, EqualsTheCellStepByStepWithEveryGradient) {
-  // The layer as one node: values and the gradients of all seven inputs, both directions,
-  // with and without biases, against the public cell's loop (float64).
+TEST(RecurrentLayers, EqualTheCellStepByStepWithEveryGradient) {
+  // A layer's direction as one node: values and the gradients of every input, both
+  // directions, with and without biases, against the public cell's loop (float64).
   xg::manual_seed(12);
-  const std::int64_t T = 5, N = 3, I = 4, H = 6;
-  for (const bool reverse : {false, true})
-    for (const bool bias : {true, false}) {
-      SCOPED_TRACE(std::string(reverse ? "reverse" : "forward") + (bias ? ", biases" : ", no bias"));
-      xg::tensor_list v{randp({T, N, I}), randp({4 * H, I}), randp({4 * H, H}), bias ? randp({4 * H}) : xg::Tensor(),
-                        bias ? randp({4 * H}) : xg::Tensor(), randp({N, H}), randp({N, H})};
-      xg::tensor_list wrt;
-      for (const auto& t : v)
-        if (t.defined()) wrt.push_back(t);
-      const auto layer = xg::steps::lstm_layer(v[0], v[1], v[2], v[3], v[4], v[5], v[6], reverse);
-      const auto cells = lstm_by_cells(v, reverse);
-      ASSERT_EQ(layer.size(), 3u);
-      for (std::size_t k = 0; k < 3; ++k) EXPECT_LT(max_abs_diff(layer[k], cells[k]), 1e-13) << "output " << k;
-      const xg::tensor_list w{randp({T, N, H}), randp({N, H}), randp({N, H})};
-      const auto loss = [&](const xg::tensor_list& o) { return (o[0] * w[0]).sum() + (o[1] * w[1]).sum() + (o[2] * w[2]).sum(); };
-      const auto g_layer = xg::grad({loss(layer)}, wrt), g_cells = xg::grad({loss(cells)}, wrt);
-      for (std::size_t k = 0; k < wrt.size(); ++k) EXPECT_LT(max_abs_diff(g_layer[k], g_cells[k]), 1e-12) << "input " << k;
-      // The gradient's own graph (recomputed from the steps) starts from the same first order.
-      const auto again = xg::steps::lstm_layer(v[0], v[1], v[2], v[3], v[4], v[5], v[6], reverse);
-      const auto g_graph = xg::grad({loss(again)}, wrt, {}, true, true);
-      for (std::size_t k = 0; k < wrt.size(); ++k) EXPECT_LT(max_abs_diff(g_graph[k], g_layer[k]), 1e-12) << "input " << k;
-    }
+  for (const bool lstm : {true, false})
+    for (const bool reverse : {false, true})
+      for (const bool bias : {true, false}) {
+        SCOPED_TRACE(std::string(lstm ? "LSTM" : "GRU") + (reverse ? ", reverse" : ", forward") + (bias ? ", biases" : ", no bias"));
+        const auto v = layer_inputs(lstm, 5, 3, 4, 6, bias);
+        xg::tensor_list wrt;
+        for (const auto& t : v)
+          if (t.defined()) wrt.push_back(t);
+        const auto got = layer(v, lstm, reverse), want = by_cells(v, lstm, reverse);
+        ASSERT_EQ(got.size(), want.size());
+        for (std::size_t k = 0; k < got.size(); ++k) EXPECT_LT(max_abs_diff(got[k], want[k]), 1e-13) << "output " << k;
+        xg::tensor_list w;
+        for (const auto& o : got) w.push_back(randp(o.shape()));
+        const auto loss = [&](const xg::tensor_list& o) {
+          xg::Tensor l = (o[0] * w[0]).sum();
+          for (std::size_t k = 1; k < o.size(); ++k) l = l + (o[k] * w[k]).sum();
+          return l;
+        };
+        const auto g_layer = xg::grad({loss(got)}, wrt), g_cells = xg::grad({loss(want)}, wrt);
+        for (std::size_t k = 0; k < wrt.size(); ++k) EXPECT_LT(max_abs_diff(g_layer[k], g_cells[k]), 1e-12) << "input " << k;
+        // The gradient's own graph (recomputed from the steps) starts from the same first order.
+        const auto g_graph = xg::grad({loss(layer(v, lstm, reverse))}, wrt, {}, true, true);
+        for (std::size_t k = 0; k < wrt.size(); ++k) EXPECT_LT(max_abs_diff(g_graph[k], g_layer[k]), 1e-12) << "input " << k;
+      }
 }
 
-TEST(LstmLayer, PassesGradcheckAndGradgradcheck) {
+TEST(RecurrentLayers, PassGradcheckAndGradgradcheck) {
   xg::manual_seed(13);
-  const std::int64_t T = 3, N = 2, I = 2, H = 2;
-  const xg::tensor_list v{randp({T, N, I}), randp({4 * H, I}), randp({4 * H, H}), randp({4 * H}), randp({4 * H}),
-                          randp({N, H}), randp({N, H})};
-  for (const bool reverse : {false, true}) {
-    const auto f = [reverse](L x) {
-      const auto o = xg::steps::lstm_layer(x[0], x[1], x[2], x[3], x[4], x[5], x[6], reverse);
-      return xg::cat({o[0].reshape({-1}), o[1].reshape({-1}) * 0.5, o[2].reshape({-1}) * 0.25}, 0);
-    };
-    EXPECT_TRUE(gradcheck_ok(f, v)) << reverse;
-    EXPECT_TRUE(gradgradcheck_ok(f, v)) << reverse;
+  for (const bool lstm : {true, false}) {
+    const auto v = layer_inputs(lstm, 3, 2, 2, 2, true);
+    for (const bool reverse : {false, true}) {
+      const auto f = [lstm, reverse](L x) {
+        const auto o = layer(x, lstm, reverse);
+        xg::tensor_list flat;
+        for (std::size_t k = 0; k < o.size(); ++k) flat.push_back(o[k].reshape({-1}) / static_cast<double>(k + 1));
+        return xg::cat(flat, 0);
+      };
+      EXPECT_TRUE(gradcheck_ok(f, v)) << lstm << reverse;
+      EXPECT_TRUE(gradgradcheck_ok(f, v)) << lstm << reverse;
+    }
   }
 }
 
-TEST(LstmLayer, OneStepAnEmptyBatchAndMixedDtypes) {
+TEST(RecurrentLayers, OneStepAnEmptyBatchAndMixedDtypes) {
   xg::manual_seed(14);
   const std::int64_t H = 3;
-  const xg::tensor_list one{randp({1, 2, 2}), randp({4 * H, 2}), randp({4 * H, H}), randp({4 * H}), randp({4 * H}),
-                            randp({2, H}), randp({2, H})};
-  const auto a = xg::steps::lstm_layer(one[0], one[1], one[2], one[3], one[4], one[5], one[6], false);
-  EXPECT_LT(max_abs_diff(a[0], lstm_by_cells(one, false)[0]), 1e-13);
-  a[0].sum().backward();
-  EXPECT_EQ(one[2].grad().shape(), (xg::Shape{4 * H, H}));
-  // A batch of 0: empty sequences and states, and zero weight gradients.
-  const auto e = xg::steps::lstm_layer(xg::zeros({4, 0, 2}, xg::kFloat64), one[1], one[2], one[3], one[4],
-                                       xg::zeros({0, H}, xg::kFloat64), xg::zeros({0, H}, xg::kFloat64), true);
-  EXPECT_EQ(e[0].shape(), (xg::Shape{4, 0, H}));
-  EXPECT_EQ(e[2].shape(), (xg::Shape{0, H}));
-  // float32 input beside float64 weights: the composed path, promoted as linear_t does.
-  const auto m = xg::steps::lstm_layer(one[0].to(xg::kFloat32), one[1], one[2], one[3], one[4], one[5], one[6], false);
-  EXPECT_EQ(m[0].dtype(), xg::kFloat64);
-  EXPECT_LT(max_abs_diff(m[0], a[0]), 1e-6);
+  for (const bool lstm : {true, false}) {
+    SCOPED_TRACE(lstm ? "LSTM" : "GRU");
+    const auto one = layer_inputs(lstm, 1, 2, 2, H, true);
+    const auto a = layer(one, lstm, false);
+    EXPECT_LT(max_abs_diff(a[0], by_cells(one, lstm, false)[0]), 1e-13);
+    a[0].sum().backward();
+    EXPECT_EQ(one[2].grad().shape(), (xg::Shape{(lstm ? 4 : 3) * H, H}));
+    // A batch of 0: empty sequences and states.
+    auto empty = one;
+    empty[0] = xg::zeros({4, 0, 2}, xg::kFloat64);
+    empty[5] = xg::zeros({0, H}, xg::kFloat64);
+    if (lstm) empty[6] = xg::zeros({0, H}, xg::kFloat64);
+    const auto e = layer(empty, lstm, true);
+    EXPECT_EQ(e[0].shape(), (xg::Shape{4, 0, H}));
+    EXPECT_EQ(e[1].shape(), (xg::Shape{0, H}));
+    // float32 input beside float64 weights: the composed path, promoted as linear_t does.
+    auto mixed = one;
+    mixed[0] = one[0].to(xg::kFloat32);
+    const auto m = layer(mixed, lstm, false);
+    EXPECT_EQ(m[0].dtype(), xg::kFloat64);
+    EXPECT_LT(max_abs_diff(m[0], a[0]), 1e-6);
+  }
 }

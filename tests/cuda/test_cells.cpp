@@ -91,24 +91,29 @@ TEST(CudaCells, ALayersTimeStepsAreReadInPlace) {
   for (std::size_t i = 0; i < pc.size(); ++i) EXPECT_TRUE(xg::test::matches_cpu(pg[i].grad(), pc[i].grad(), 1e-12)) << i;
 }
 
-TEST(CudaCells, AnLstmLayerTakesTwoLaunchesPerStepEachWay) {
+TEST(CudaCells, RecurrentLayersTakeTwoOrThreeLaunchesPerStep) {
   XG_REQUIRE_CUDA();
-  // One node per direction (autograd/lstm_layer.cpp): per step a product onto the step's input
-  // projection and the fused cell forward; backward the fused cell and one product. Counted
-  // as the difference between 12 and 6 steps, so the per-layer work cancels.
-  xg::manual_seed(6);
-  xg::nn::LSTM lstm(xg::nn::LSTMOptions(8, 16));
-  lstm.to(xg::kCUDA);
-  std::uint64_t forward[2], backward[2];
-  for (int k = 0; k < 2; ++k) {
-    const auto x = xg::randn({k == 0 ? 6 : 12, 4, 8}, xg::kCUDA);
-    const auto l0 = xg::cuda::launch_count();
-    const auto y = std::get<0>(lstm(x, {}));
-    const auto l1 = xg::cuda::launch_count();
-    (y * y).sum().backward();
-    forward[k] = l1 - l0;
-    backward[k] = xg::cuda::launch_count() - l1;
+  // One node per direction (autograd/recurrent_layers.cpp): per step a product onto the step's
+  // slot and the fused cell forward; backward the fused cell and one product (the GRU adds
+  // its direct term: one more). Counted as the difference between 12 and 6 steps, so the
+  // per-layer work cancels.
+  for (const bool lstm : {true, false}) {
+    xg::manual_seed(6);
+    std::shared_ptr<xg::nn::RNNBase> layer;
+    if (lstm) layer = std::make_shared<xg::nn::LSTM>(xg::nn::LSTMOptions(8, 16));
+    else layer = std::make_shared<xg::nn::GRU>(xg::nn::GRUOptions(8, 16));
+    layer->to(xg::kCUDA);
+    std::uint64_t forward[2], backward[2];
+    for (int k = 0; k < 2; ++k) {
+      const auto x = xg::randn({k == 0 ? 6 : 12, 4, 8}, xg::kCUDA);
+      const auto l0 = xg::cuda::launch_count();
+      const auto y = layer->forward(x);
+      const auto l1 = xg::cuda::launch_count();
+      (y * y).sum().backward();
+      forward[k] = l1 - l0;
+      backward[k] = xg::cuda::launch_count() - l1;
+    }
+    EXPECT_EQ(forward[1] - forward[0], 12u) << (lstm ? "LSTM" : "GRU");
+    EXPECT_EQ(backward[1] - backward[0], lstm ? 12u : 18u) << (lstm ? "LSTM" : "GRU");
   }
-  EXPECT_EQ(forward[1] - forward[0], 12u);
-  EXPECT_EQ(backward[1] - backward[0], 12u);
 }
