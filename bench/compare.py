@@ -161,7 +161,7 @@ def lstm_section(a, env):
         if available("torch"):
             impls[("torch", cell)] = [sys.executable, os.path.join(HERE, "lstm_reference.py"), "--threads", t,
                                       "--repeats", "2", "--cell", cell]
-    best, gemm, per_op = {}, {}, {}
+    best, gemm, per_step = {}, {}, {}
     for _ in range(a.rounds):
         for (name, _), cmd in impls.items():
             for row in run(cmd, env):
@@ -169,7 +169,7 @@ def lstm_section(a, env):
                 best[(w, name)] = min(best.get((w, name), float("inf")), row["ms"])
                 if "gemm_ms" in row:
                     gemm[w] = min(gemm.get(w, float("inf")), row["gemm_ms"])
-                    per_op[w] = min(per_op.get(w, float("inf")), row["us_per_op"])
+                    per_step[w] = min(per_step.get(w, float("inf")), row["us_per_step"])
     names = sorted({n for n, _ in impls}, key=lambda n: n != "xgrad")
     print(f"\nms per recurrent training step (forward + backward + Adam), float32, {a.threads} thread(s), best of {a.rounds} rounds")
     print("| workload | GEMM-only | " + " | ".join(names) + " | xgrad / torch |")
@@ -179,10 +179,8 @@ def lstm_section(a, env):
         ratio = f" {best[(w, 'xgrad')] / best[(w, 'torch')]:.2f} |" if "torch" in names else " |"
         print(f"| {w} | {gemm[w]:.1f} | " + " | ".join(cells) + " |" + ratio)
     for w in gemm:
-        ops = 5 if w.startswith("LSTM") else 4
         print(f"{w.split()[0]}: xgrad's time outside the GEMMs {best[(w, 'xgrad')] - gemm[w]:.1f} ms per step; "
-              f"bookkeeping per recorded operation of a time step (one unit, forward + backward, {ops} operations a "
-              f"step with the fused cell) {per_op[w]:.2f} us, {ops * per_op[w]:.1f} us a step")
+              f"host time per time step of a layer of one unit (forward + backward) {per_step[w]:.2f} us")
     SUMMARY["lstm"] = {w: (best[(w, "xgrad")], best.get((w, "torch")), gemm[w]) for w in gemm}
 
 
