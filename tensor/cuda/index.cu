@@ -73,10 +73,21 @@ __global__ void copy_pieces(const Pieces pieces, E* whole, std::int64_t pitch, s
   }
 }
 
-// Copies between `whole` (rows of `pitch` elements of esize bytes) and the pieces, kParts
-// at a time, the pieces' widths in elements; empty pieces are skipped.
-void pieces_copy(bool to_whole, void* whole, std::int64_t pitch, std::int64_t rows, const std::vector<void*>& ptrs,
-                 const std::vector<std::int64_t>& widths, std::size_t esize, cudaStream_t s, const char* op) {
+// Copies between `whole` and its consecutive pieces along `axis` (a concatenation's inputs
+// to_whole, or a split's outputs), kParts pieces a launch; empty pieces are skipped.
+void pieces_copy(bool to_whole, const Tensor& whole_t, const tensor_list& pieces, std::int64_t axis, cudaStream_t s,
+                 const char* op) {
+  std::int64_t rows, inner;
+  std::tie(rows, inner) = outer_inner(whole_t.shape(), axis);
+  const std::int64_t pitch = whole_t.shape()[static_cast<std::size_t>(axis)] * inner;
+  const std::size_t esize = dtype_size(whole_t.dtype());
+  void* whole = whole_t.impl()->storage->data;
+  std::vector<void*> ptrs;
+  std::vector<std::int64_t> widths;
+  for (const auto& t : pieces) {
+    ptrs.push_back(t.impl()->storage->data);
+    widths.push_back(t.shape()[static_cast<std::size_t>(axis)] * inner);
+  }
   std::int64_t base = 0;
   std::size_t i = 0;
   while (i < ptrs.size()) {
@@ -243,38 +254,18 @@ void concat(Tensor& out, const tensor_list& xs, std::int64_t axis) {
   XG_GPU_ENTRY(concat);
   const char* op = call_or("concat");
   const cudaStream_t s = on(out, op);
-  std::int64_t outer, inner;
-  std::tie(outer, inner) = outer_inner(out.shape(), axis);
-  const std::size_t esize = dtype_size(out.dtype());
-  const std::int64_t pitch = out.shape()[static_cast<std::size_t>(axis)] * inner;
-  if (xs.size() == 1) {
-    const std::size_t bytes = static_cast<std::size_t>(pitch) * esize;
-    copy_rows(out.impl()->storage->data, bytes, xs[0].impl()->storage->data, bytes, bytes, outer, s, op);
+  if (xs.size() == 1) {  // a copy
+    const std::size_t bytes = static_cast<std::size_t>(out.numel()) * dtype_size(out.dtype());
+    copy_rows(out.impl()->storage->data, bytes, xs[0].impl()->storage->data, bytes, bytes, 1, s, op);
     return;
   }
-  std::vector<void*> ptrs;
-  std::vector<std::int64_t> widths;
-  for (const auto& t : xs) {
-    ptrs.push_back(t.impl()->storage->data);
-    widths.push_back(t.shape()[static_cast<std::size_t>(axis)] * inner);
-  }
-  pieces_copy(true, out.impl()->storage->data, pitch, outer, ptrs, widths, esize, s, op);
+  pieces_copy(true, out, xs, axis, s, op);
 }
 
 void split(tensor_list& outs, const Tensor& x, std::int64_t axis) {
   XG_GPU_ENTRY(split);
   const char* op = call_or("split");
-  const cudaStream_t s = on(x, op);
-  std::int64_t outer, inner;
-  std::tie(outer, inner) = outer_inner(x.shape(), axis);
-  std::vector<void*> ptrs;
-  std::vector<std::int64_t> widths;
-  for (auto& t : outs) {
-    ptrs.push_back(t.impl()->storage->data);
-    widths.push_back(t.shape()[static_cast<std::size_t>(axis)] * inner);
-  }
-  pieces_copy(false, x.impl()->storage->data, x.shape()[static_cast<std::size_t>(axis)] * inner, outer, ptrs, widths,
-              dtype_size(x.dtype()), s, op);
+  pieces_copy(false, x, outs, axis, on(x, op), op);
 }
 
 void narrow(Tensor& out, const Tensor& x, std::int64_t axis, std::int64_t start) {
