@@ -107,6 +107,7 @@ Tensor RNNBase::forward(const Tensor& x) {
 Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
   const auto& o = options_;
   const char* name = mode_name(mode_);
+  detail::CallScope call(name);  // a failure inside (a GPU's out of memory, say) names the layer
   const std::int64_t H = o.hidden_size(), D = o.bidirectional() ? 2 : 1, L = o.num_layers();
   const std::int64_t per_dir = o.bias() ? 4 : 2;
   const char* layout = o.batch_first() ? "(N, T, " : "(T, N, ";
