@@ -217,26 +217,24 @@ TEST(CudaGraph, ABadLabelInAnyReplayIsReportedAtTheNextWaitWithTheCpuMessage) {
     }
     return std::string("no error on the CPU");
   }();
-  try {
-    (void)loss.item();
-    ADD_FAILURE() << "no error after a replay with a bad label";
-  } catch (const xg::Error& e) {
-    EXPECT_NE(std::string(e.what()).find(cpu_message.substr(cpu_message.find(':') + 1)), std::string::npos)
-        << e.what() << "\nthe CPU says: " << cpu_message;
-  }
+  // Reading `result` must raise the CPU's message (after its operation's name).
+  const auto expect_cpu_message = [&](const Tensor& result, const char* otherwise) {
+    try {
+      (void)result.item();
+      ADD_FAILURE() << otherwise;
+    } catch (const xg::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(cpu_message.substr(cpu_message.find(':') + 1)), std::string::npos)
+          << e.what() << "\nthe CPU says: " << cpu_message;
+    }
+  };
+  expect_cpu_message(loss, "no error after a replay with a bad label");
   EXPECT_TRUE(std::isfinite(step({x, good})[0].item()));  // and the process goes on
   // Replays queued without a wait between them: the first bad one is reported (its position
   // and value kept on the device, though the next batch overwrote the captured labels).
   (void)step({x, bad});
   const Tensor after = step({x, good})[0];
   ASSERT_EQ(step.last_mode(), Mode::kReplay);
-  try {
-    (void)after.item();
-    ADD_FAILURE() << "a bad label followed by a good one before a wait went unreported";
-  } catch (const xg::Error& e) {
-    EXPECT_NE(std::string(e.what()).find(cpu_message.substr(cpu_message.find(':') + 1)), std::string::npos)
-        << e.what() << "\nthe CPU says: " << cpu_message;
-  }
+  expect_cpu_message(after, "a bad label followed by a good one before a wait went unreported");
   EXPECT_TRUE(std::isfinite(step({x, good})[0].item()));
 }
 
