@@ -14,7 +14,8 @@ struct HookList;
 namespace xg::detail {
 
 /// A 64-byte aligned buffer with the version counter that in-place operations bump
-/// (shared by every tensor viewing the buffer, so a reshape sees the same version).
+/// (shared by every tensor viewing the buffer, so a reshape sees the same version), or a
+/// library-internal view of another's byte range (see the second constructor; not aligned).
 struct Storage {
   /// On `device` ("cuda" means the current CUDA device); CUDA storage comes from the caching
   /// allocator (tensor/cuda/allocator.cpp).
