@@ -260,7 +260,7 @@ Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
   const std::int64_t n = x.shape()[a];
   if (index < -n || index >= n)
     fail("select: index ", index, " is out of range for axis ", a, " of size ", n, " in ", detail::shape_str(x.shape()));
-  return squeeze(slice(x, a, index < 0 ? index + n : index, (index < 0 ? index + n : index) + 1), a);
+  return squeeze(narrow(x, a, index, 1), a);  // narrow counts a negative index from the end
 }
 
 }  // namespace xg
