@@ -12,6 +12,7 @@
 #include "tensor/cell_rules.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/parallel.h"
+#include "tensor/simd_io.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg::kernel {
@@ -38,17 +39,7 @@ xsimd::batch<T, A> th(const xsimd::batch<T, A>& x) {
   return xsimd::tanh(x);
 }
 
-// Reads and writes of one element or one batch at p.
-template <class V, class T>
-V ld(const T* p) {
-  if constexpr (std::is_same_v<V, T>) return *p;
-  else return V::load_unaligned(p);
-}
-template <class V, class T>
-void st(T* p, const V& v) {
-  if constexpr (std::is_same_v<V, T>) *p = v;
-  else v.store_unaligned(p);
-}
+namespace simd = detail::simd;  // qualified: ADL would find xsimd::store, an aligned store
 
 // body.template operator()<V>(j) over [0, H): batches of V, then single elements.
 template <class T, class F>
@@ -114,15 +105,15 @@ void lstm_cell_forward_into(const Tensor& gates, const Tensor& c, LstmCellOut& o
       T* c1 = out.c1.data<T>() + r * H;
       over_row<T>(H, [&](auto v, std::int64_t j) {
         using V = decltype(v);
-        const V i = sig(ld<V>(gr + j)), f = sig(ld<V>(gr + H + j)), g = th(ld<V>(gr + 2 * H + j)),
-                o = sig(ld<V>(gr + 3 * H + j));
-        const V cn = detail::cell::lstm_c1(i, f, g, ld<V>(cr + j));
-        st(c1 + j, cn);
-        st(h1 + j, V(o * th(cn)));
-        st(ar + j, i);
-        st(ar + H + j, f);
-        st(ar + 2 * H + j, g);
-        st(ar + 3 * H + j, o);
+        const V i = sig(simd::load<V>(gr + j)), f = sig(simd::load<V>(gr + H + j)), g = th(simd::load<V>(gr + 2 * H + j)),
+                o = sig(simd::load<V>(gr + 3 * H + j));
+        const V cn = detail::cell::lstm_c1(i, f, g, simd::load<V>(cr + j));
+        simd::store(c1 + j, cn);
+        simd::store(h1 + j, V(o * th(cn)));
+        simd::store(ar + j, i);
+        simd::store(ar + H + j, f);
+        simd::store(ar + 2 * H + j, g);
+        simd::store(ar + 3 * H + j, o);
       });
     });
   });
@@ -157,14 +148,14 @@ void lstm_cell_backward_into(const Tensor& acts, const Tensor& c, const Tensor& 
       over_row<T>(H, [&](auto v, std::int64_t j) {
         using V = decltype(v);
         V di, df, dgg, dout, dcv;
-        detail::cell::lstm_backward(ld<V>(ar + j), ld<V>(ar + H + j), ld<V>(ar + 2 * H + j), ld<V>(ar + 3 * H + j),
-                                    ld<V>(cr + j), V(th(ld<V>(c1r + j))), ld<V>(dhr + j), ld<V>(dcr + j), di, df, dgg,
+        detail::cell::lstm_backward(simd::load<V>(ar + j), simd::load<V>(ar + H + j), simd::load<V>(ar + 2 * H + j), simd::load<V>(ar + 3 * H + j),
+                                    simd::load<V>(cr + j), V(th(simd::load<V>(c1r + j))), simd::load<V>(dhr + j), simd::load<V>(dcr + j), di, df, dgg,
                                     dout, dcv);
-        st(dg + j, di);
-        st(dg + H + j, df);
-        st(dg + 2 * H + j, dgg);
-        st(dg + 3 * H + j, dout);
-        st(dc + j, dcv);
+        simd::store(dg + j, di);
+        simd::store(dg + H + j, df);
+        simd::store(dg + 2 * H + j, dgg);
+        simd::store(dg + 3 * H + j, dout);
+        simd::store(dc + j, dcv);
       });
     });
   });
@@ -192,13 +183,13 @@ void gru_cell_forward_into(const Tensor& xp, const Tensor& hp, const Tensor& h, 
       T* h1 = out.h1.data<T>() + row * H;
       over_row<T>(H, [&](auto v, std::int64_t j) {
         using V = decltype(v);
-        const V r = sig(V(ld<V>(xr + j) + ld<V>(hr + j)));
-        const V z = sig(V(ld<V>(xr + H + j) + ld<V>(hr + H + j)));
-        const V n = th(V(ld<V>(xr + 2 * H + j) + r * ld<V>(hr + 2 * H + j)));
-        st(h1 + j, detail::cell::gru_h1(z, n, ld<V>(h0 + j)));
-        st(ar + j, r);
-        st(ar + H + j, z);
-        st(ar + 2 * H + j, n);
+        const V r = sig(V(simd::load<V>(xr + j) + simd::load<V>(hr + j)));
+        const V z = sig(V(simd::load<V>(xr + H + j) + simd::load<V>(hr + H + j)));
+        const V n = th(V(simd::load<V>(xr + 2 * H + j) + r * simd::load<V>(hr + 2 * H + j)));
+        simd::store(h1 + j, detail::cell::gru_h1(z, n, simd::load<V>(h0 + j)));
+        simd::store(ar + j, r);
+        simd::store(ar + H + j, z);
+        simd::store(ar + 2 * H + j, n);
       });
     });
   });
@@ -231,17 +222,17 @@ void gru_cell_backward_into(const Tensor& acts, const Tensor& hp, const Tensor& 
       T *gx = out.xp.data<T>() + row * 3 * H, *gh = out.hp.data<T>() + row * 3 * H, *dh = out.h.data<T>() + row * H;
       over_row<T>(H, [&](auto v, std::int64_t j) {
         using V = decltype(v);
-        const V r = ld<V>(ar + j);
+        const V r = simd::load<V>(ar + j);
         V dr, dz, dn, dhv;
-        detail::cell::gru_backward(r, ld<V>(ar + H + j), ld<V>(ar + 2 * H + j), ld<V>(hr + 2 * H + j), ld<V>(h0 + j),
-                                   ld<V>(dhr + j), dr, dz, dn, dhv);
-        st(gx + j, dr);
-        st(gx + H + j, dz);
-        st(gx + 2 * H + j, dn);
-        st(gh + j, dr);
-        st(gh + H + j, dz);
-        st(gh + 2 * H + j, V(dn * r));
-        st(dh + j, dhv);
+        detail::cell::gru_backward(r, simd::load<V>(ar + H + j), simd::load<V>(ar + 2 * H + j), simd::load<V>(hr + 2 * H + j), simd::load<V>(h0 + j),
+                                   simd::load<V>(dhr + j), dr, dz, dn, dhv);
+        simd::store(gx + j, dr);
+        simd::store(gx + H + j, dz);
+        simd::store(gx + 2 * H + j, dn);
+        simd::store(gh + j, dr);
+        simd::store(gh + H + j, dz);
+        simd::store(gh + 2 * H + j, V(dn * r));
+        simd::store(dh + j, dhv);
       });
     });
   });

@@ -5,24 +5,20 @@
 // GRU r, z, n.
 #pragma once
 
-#if defined(__CUDACC__)
-#define XG_CELL_FN __host__ __device__ inline
-#else
-#define XG_CELL_FN inline
-#endif
+#include "tensor/host_device.h"
 
 namespace xg::detail::cell {
 
 /// LSTM: c' = f c + i g from the activated gates (h' = o tanh(c') is the caller's).
 template <class V>
-XG_CELL_FN V lstm_c1(V i, V f, V g, V c) {
+XG_HOST_DEVICE V lstm_c1(V i, V f, V g, V c) {
   return f * c + i * g;
 }
 
 /// LSTM backward from the activated gates, c, tc = tanh(c') and the outputs' gradients:
 /// the gradients of the four pre-activations and of c.
 template <class V>
-XG_CELL_FN void lstm_backward(V i, V f, V g, V o, V c, V tc, V dh1, V dc1, V& di, V& df, V& dg, V& dout, V& dc) {
+XG_HOST_DEVICE void lstm_backward(V i, V f, V g, V o, V c, V tc, V dh1, V dc1, V& di, V& df, V& dg, V& dout, V& dc) {
   const V one(1);
   const V dct = dc1 + dh1 * o * (one - tc * tc);  // all of c' 's gradient
   dout = dh1 * tc * o * (one - o);
@@ -34,7 +30,7 @@ XG_CELL_FN void lstm_backward(V i, V f, V g, V o, V c, V tc, V dh1, V dc1, V& di
 
 /// GRU: h' = n + z (h - n) (= (1 - z) n + z h), n = tanh(x_n + r hh_n) computed by the caller.
 template <class V>
-XG_CELL_FN V gru_h1(V z, V n, V h) {
+XG_HOST_DEVICE V gru_h1(V z, V n, V h) {
   return n + z * (h - n);
 }
 
@@ -42,7 +38,7 @@ XG_CELL_FN V gru_h1(V z, V n, V h) {
 /// gradient: the pre-activations' gradients (r and z shared by both projections; n's, for the
 /// hidden projection, times r) and h's.
 template <class V>
-XG_CELL_FN void gru_backward(V r, V z, V n, V hhn, V h, V dh1, V& dr, V& dz, V& dn, V& dh) {
+XG_HOST_DEVICE void gru_backward(V r, V z, V n, V hhn, V h, V dh1, V& dr, V& dz, V& dn, V& dh) {
   const V one(1);
   dh = dh1 * z;
   dn = dh1 * (one - z) * (one - n * n);

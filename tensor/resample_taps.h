@@ -8,11 +8,7 @@
 #include <cmath>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define XG_TAPS_FN __host__ __device__ inline
-#else
-#define XG_TAPS_FN inline
-#endif
+#include "tensor/host_device.h"
 
 namespace xg::detail::taps {
 
@@ -26,9 +22,9 @@ struct Rule {
 };
 
 /// Taps per output: 1 nearest, 2 bilinear, 4 bicubic.
-XG_TAPS_FN int count(const Rule& r) { return r.mode == kNearest ? 1 : r.mode == kBilinear ? 2 : 4; }
+XG_HOST_DEVICE int count(const Rule& r) { return r.mode == kNearest ? 1 : r.mode == kBilinear ? 2 : 4; }
 
-XG_TAPS_FN double floor_of(double x) {
+XG_HOST_DEVICE double floor_of(double x) {
 #if defined(__CUDA_ARCH__)
   return ::floor(x);
 #else
@@ -43,7 +39,7 @@ XG_TAPS_FN double floor_of(double x) {
 /// another (the CPU's table, the GPU's kernel, the adjoint's search), and where the position
 /// is a whole number the two roundings fall on either side of it and pick different taps.
 /// interpolate bounds in (2 out + 1) to int64.
-XG_TAPS_FN void source_index(const Rule& r, std::int64_t dst, std::int64_t& i0, double& t) {
+XG_HOST_DEVICE void source_index(const Rule& r, std::int64_t dst, std::int64_t& i0, double& t) {
   if (r.align_corners) {
     const double src = r.out > 1 ? static_cast<double>(r.in - 1) / static_cast<double>(r.out - 1) * static_cast<double>(dst) : 0.0;
     i0 = static_cast<std::int64_t>(floor_of(src));
@@ -61,11 +57,11 @@ XG_TAPS_FN void source_index(const Rule& r, std::int64_t dst, std::int64_t& i0, 
 }
 
 constexpr double kCubicA = -0.75;
-XG_TAPS_FN double cubic_near(double t) { return ((kCubicA + 2) * t - (kCubicA + 3)) * t * t + 1; }  // |t| <= 1
-XG_TAPS_FN double cubic_far(double t) { return ((kCubicA * t - 5 * kCubicA) * t + 8 * kCubicA) * t - 4 * kCubicA; }
+XG_HOST_DEVICE double cubic_near(double t) { return ((kCubicA + 2) * t - (kCubicA + 3)) * t * t + 1; }  // |t| <= 1
+XG_HOST_DEVICE double cubic_far(double t) { return ((kCubicA * t - 5 * kCubicA) * t + 8 * kCubicA) * t - 4 * kCubicA; }
 
 /// Tap k of output o: the input index (clamped: borders replicate) and its weight.
-XG_TAPS_FN void tap(const Rule& r, std::int64_t o, int k, std::int64_t& index, double& weight) {
+XG_HOST_DEVICE void tap(const Rule& r, std::int64_t o, int k, std::int64_t& index, double& weight) {
   std::int64_t i = 0;
   if (r.mode == kNearest) {
     i = static_cast<std::int64_t>(floor_of(static_cast<double>(o) * static_cast<double>(r.in) / static_cast<double>(r.out)));
@@ -85,7 +81,7 @@ XG_TAPS_FN void tap(const Rule& r, std::int64_t o, int k, std::int64_t& index, d
   index = i < 0 ? 0 : i > r.in - 1 ? r.in - 1 : i;
 }
 
-XG_TAPS_FN std::int64_t tap_index(const Rule& r, std::int64_t o, int k) {
+XG_HOST_DEVICE std::int64_t tap_index(const Rule& r, std::int64_t o, int k) {
   std::int64_t i;
   double w;
   tap(r, o, k, i, w);
@@ -96,7 +92,7 @@ XG_TAPS_FN std::int64_t tap_index(const Rule& r, std::int64_t o, int k) {
 /// decreases with o and an output's taps are consecutive before clamping, so they are the
 /// outputs whose last tap is >= i and whose first is <= i, found by two binary searches.
 /// The adjoint's gather (GPU) walks them in the CPU's scatter order.
-XG_TAPS_FN void outputs_reading(const Rule& r, std::int64_t i, std::int64_t& lo, std::int64_t& hi) {
+XG_HOST_DEVICE void outputs_reading(const Rule& r, std::int64_t i, std::int64_t& lo, std::int64_t& hi) {
   const int last = count(r) - 1;
   std::int64_t a = 0, b = r.out;  // first o with tap_index(o, last) >= i
   while (a < b) {

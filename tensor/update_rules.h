@@ -9,13 +9,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "tensor/host_device.h"
 #include "tensor/optim_kernels.h"
-
-#if defined(__CUDACC__)
-#define XG_RULE_FN __host__ __device__ inline
-#else
-#define XG_RULE_FN inline
-#endif
 
 namespace xg::detail::update {
 
@@ -62,7 +57,7 @@ inline Decay decay_of(const kernel::UpdateHyper& h) {
 }
 
 template <class T>
-XG_RULE_FN T root(T x) {
+XG_HOST_DEVICE T root(T x) {
 #if defined(__CUDA_ARCH__)
   return ::sqrt(x);  // CUDA's float and double overloads
 #else
@@ -74,7 +69,7 @@ XG_RULE_FN T root(T x) {
 /// optim/'s order: momentum | v | h | h, d | m, v), and Adam's per-parameter step size
 /// (lr / (1 - b1^t), or the textbook's lr_t) and bias correction 1 - b2^t.
 template <kernel::UpdateRule R, Decay D, class T>
-XG_RULE_FN void element(const Constants<T>& c, T& p, T g, T& s0, T& s1, T step, T bc2) {
+XG_HOST_DEVICE void element(const Constants<T>& c, T& p, T g, T& s0, T& s1, T step, T bc2) {
   using kernel::UpdateRule;
   if constexpr (D == Decay::Coupled) g = g + p * c.wd;   // Optimizer::update_group: g = g + p * weight_decay
   if constexpr (D == Decay::Decoupled) p = p * c.decay;  // AdamW: p.mul_(1 - lr wd)
