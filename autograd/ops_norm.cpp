@@ -1,16 +1,50 @@
-// layer_norm and dropout: compositions of existing operations (their gradients, to any
-// order, come from the parts).
+// layer_norm (one fused node, its higher orders from the composed form) and dropout (a
+// composition of existing operations: its gradients, to any order, come from the parts).
 #include <xgrad/detail/format.h>
 #include <cmath>
 
+#include <xgrad/autograd.h>
 #include <xgrad/ops.h>
 #include <xgrad/random.h>
 
+#include "autograd/graph.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
+#include "tensor/norm_kernels.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
+
+using autograd::Node;
+
+namespace {
+
+// layer_norm from differentiable operations: the reference the fused kernels follow (and
+// what runs for mixed dtypes or devices), and, recomputed from the saved
+// inputs, the path a gradient of the gradient is taken through.
+Tensor composed_layer_norm(const Tensor& x, const Axes& axes, const Tensor& weight, const Tensor& bias, double eps) {
+  // (x − mean)² overflows float32 for |x| above about 1.8e19 (and float64 above 1e154): the
+  // variance became inf and the output a plausible-looking 0. Each row is first divided by
+  // a power of two near its largest magnitude, s (a constant: no gradient flows through it),
+  // and eps by s²: the same function, and because scaling by 2^k is exact, the same values
+  // bit for bit wherever nothing overflowed. inf and NaN inputs still give NaN, as PyTorch.
+  const Tensor scale = kernel::unary(kernel::Unary::PowerOfTwoScale, max(abs(x.detach()), axes, true), "layer_norm");
+  const Tensor z = x / scale;
+  const Tensor centred = z - z.mean(axes, true);
+  Tensor y = centred / sqrt((centred * centred).mean(axes, true) + eps / (scale * scale));
+  if (weight.defined()) y = y * weight;
+  if (bias.defined()) y = y + bias;
+  return y;
+}
+
+bool fusable(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  if (!is_floating(x.dtype())) return false;
+  for (const Tensor* p : {&weight, &bias})
+    if (p->defined() && (p->dtype() != x.dtype() || p->device() != x.device())) return false;
+  return true;
+}
+
+}  // namespace
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps) {
   detail::CallScope call("layer_norm");
@@ -26,18 +60,40 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
   if (!(eps > 0)) fail("layer_norm: eps must be positive, got ", eps);
   Axes axes;
   for (std::int64_t a = x.dim() - k; a < x.dim(); ++a) axes.push_back(a);
-  // (x − mean)² overflows float32 for |x| above about 1.8e19 (and float64 above 1e154): the
-  // variance became inf and the output a plausible-looking 0. Each row is first divided by
-  // a power of two near its largest magnitude, s (a constant: no gradient flows through it),
-  // and eps by s²: the same function, and because scaling by 2^k is exact, the same values
-  // bit for bit wherever nothing overflowed. inf and NaN inputs still give NaN, as PyTorch.
-  const Tensor scale = kernel::unary(kernel::Unary::PowerOfTwoScale, max(abs(x.detach()), axes, true), "layer_norm");
-  const Tensor z = x / scale;
-  const Tensor centred = z - z.mean(axes, true);
-  Tensor y = centred / sqrt((centred * centred).mean(axes, true) + eps / (scale * scale));
-  if (weight.defined()) y = y * weight;
-  if (bias.defined()) y = y + bias;
-  return y;
+  if (!fusable(x, weight, bias)) return composed_layer_norm(x, axes, weight, bias, eps);
+
+  // One node: the kernels keep per row the scale, mean and 1/std (tensor/norm_kernels.h).
+  const std::int64_t cols = detail::checked_numel(normalized_shape, "layer_norm");
+  if (cols == 0) return x * 0.0;  // rows of nothing: an empty result (PyTorch's), still in the graph
+  auto out = kernel::layer_norm_forward(x, cols, weight, bias, eps, "layer_norm");
+  const bool has_w = weight.defined(), has_b = bias.defined();
+  tensor_list saved{x, out.stats};
+  if (has_w) saved.push_back(weight);
+  if (has_b) saved.push_back(bias);
+  return autograd::record("layer_norm", {x, weight, bias}, out.y, saved,
+                          [axes, cols, eps, has_w, has_b, shape = normalized_shape](Node& n, const Tensor& gy) {
+    const Tensor x = n.saved(0);
+    const Tensor w = has_w ? n.saved(2) : Tensor(), b = has_b ? n.saved(has_w ? 3 : 2) : Tensor();
+    if (is_grad_enabled()) {  // higher orders: the composed form's gradient, with a graph
+      tensor_list wrt, grads(3);
+      std::vector<std::size_t> where;
+      const Tensor* in[3] = {&x, &w, &b};
+      for (std::size_t i = 0; i < 3; ++i)
+        if (in[i]->defined() && in[i]->requires_grad() && n.needs_input_grad(i)) {
+          wrt.push_back(*in[i]);
+          where.push_back(i);
+        }
+      if (wrt.empty()) return grads;
+      const tensor_list g = grad({composed_layer_norm(x, axes, w, b, eps)}, wrt, {gy}, true, true, true);
+      for (std::size_t j = 0; j < where.size(); ++j) grads[where[j]] = g[j];
+      return grads;
+    }
+    const Tensor g = gy.dtype() == x.dtype() ? gy : gy.to(x.dtype());
+    auto r = kernel::layer_norm_backward(x, cols, n.saved(1), w, g, has_w && n.needs_input_grad(1),
+                                         has_b && n.needs_input_grad(2), "layer_norm");
+    const auto shaped = [&](const Tensor& t) { return t.defined() ? detail::alias(t, shape) : t; };
+    return tensor_list{n.needs_input_grad(0) ? r.x : Tensor(), shaped(r.weight), shaped(r.bias)};
+  });
 }
 
 Tensor dropout(const Tensor& x, double p, bool training) {

@@ -161,11 +161,26 @@ Tensor erf(const Tensor& x) {
   });
 }
 
+// One kernel each way (tensor/activation.cpp); the backward rule composed from
+// differentiable operations (for higher orders) is the same derivative:
+//   erf form:  Φ(x) + x φ(x) = (1 + erf(x/√2))/2 + x e^(-x²/2)/√(2π)
+//   tanh form: (1 + t)/2 + x (1 - t²) u'(x)/2, t = tanh u, u = √(2/π)(x + 0.044715 x³)
 Tensor gelu(const Tensor& x, const std::string& approximate) {
   detail::CallScope call("gelu");
-  if (approximate == "none") return x * 0.5 * (1.0 + erf(x * 0.7071067811865476));
-  if (approximate == "tanh") return x * 0.5 * (1.0 + tanh((x + pow(x, 3.0) * 0.044715) * 0.7978845608028654));
-  fail("gelu: approximate must be \"none\" or \"tanh\", got \"", approximate, "\"");
+  if (approximate != "none" && approximate != "tanh")
+    fail("gelu: approximate must be \"none\" or \"tanh\", got \"", approximate, "\"");
+  const bool tanh_form = approximate == "tanh";
+  return record("gelu", {x}, kernel::gelu(x, tanh_form, "gelu"), {x}, [tanh_form](Node& n, const Tensor& gy) {
+    const Tensor x = n.saved(0);
+    if (!is_grad_enabled()) return tensor_list{kernel::gelu_backward(x, gy, tanh_form, "gelu")};
+    if (tanh_form) {
+      const Tensor t = tanh((x + x * x * x * 0.044715) * 0.7978845608028654);
+      const Tensor du = (x * x * (3 * 0.044715) + 1.0) * 0.7978845608028654;
+      return tensor_list{gy * ((t + 1.0) * 0.5 + x * (1.0 - t * t) * du * 0.5)};
+    }
+    const Tensor cdf = (erf(x * 0.7071067811865476) + 1.0) * 0.5;
+    return tensor_list{gy * (cdf + x * exp(x * x * -0.5) * 0.3989422804014327)};
+  });
 }
 
 Tensor silu(const Tensor& x) { return x * sigmoid(x); }

@@ -15,6 +15,7 @@
 #include "tensor/cuda/runtime.h"
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
+#include "tensor/pointwise_rules.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
 
@@ -309,11 +310,7 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
       case Unary::Expm1: return map_loop<T>(x, [](T v) { return std::expm1(v); }, 10);
       case Unary::Erf: return map_loop<T>(x, [](T v) { return std::erf(v); }, 10);
       case Unary::PowerOfTwoScale:
-        return map_loop<T>(x, [](T v) {
-          int e = 0;
-          if (v > T(0) && std::isfinite(v)) std::frexp(v, &e);
-          return e == 0 ? T(1) : std::ldexp(T(1), e - 1);
-        }, 5);
+        return map_loop<T>(x, [](T v) { return detail::power_of_two_scale(v); }, 5);
     }
     return Tensor();
   });

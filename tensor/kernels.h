@@ -44,6 +44,10 @@ Tensor unary(Unary kind, const Tensor& x, const char* op);
 Tensor pow_scalar(const Tensor& x, double c);
 /// x > 0 ? x : slope * x.
 Tensor leaky_relu(const Tensor& x, double slope);
+/// GELU in one pass (tensor/activation.cpp): x Φ(x), or with tanh_form PyTorch's tanh
+/// approximation; gelu_backward gives gy times its derivative at x. `op` names errors.
+Tensor gelu(const Tensor& x, bool tanh_form, const char* op);
+Tensor gelu_backward(const Tensor& x, const Tensor& gy, bool tanh_form, const char* op);
 /// min(max(x, lo), hi).
 Tensor clamp(const Tensor& x, double lo, double hi);
 /// 1 where lo <= x <= hi, else 0, in x's dtype.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "tensor/pointwise_rules.h"
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/entry_count.h"
@@ -156,7 +157,22 @@ template <class T> struct SoftplusF {  // max(x, 0) + log1p(e^-|x|): no overflow
 template <class T> struct Log1pF { __device__ T operator()(T v) const { return log1p(v); } };
 template <class T> struct Expm1F { __device__ T operator()(T v) const { return expm1(v); } };
 template <class T> struct ErfF { __device__ T operator()(T v) const { return erf(v); } };
-template <class T> struct PowerOfTwoScaleF {  // the CPU's formula (tensor/elementwise.cpp)
+template <class T> struct GeluF {  // tensor/pointwise_rules.h, with CUDA's erf and tanh
+  bool tanh_form;
+  __device__ T operator()(T v) const {
+    namespace r = detail::gelu;
+    return tanh_form ? r::tanh_form(v, tanh(r::tanh_arg(v))) : r::exact(v, erf(v * T(r::kInvSqrt2)));
+  }
+};
+template <class T> struct GeluGradF {
+  bool tanh_form;
+  __device__ T operator()(T v, T g) const {
+    namespace r = detail::gelu;
+    if (tanh_form) return r::tanh_grad(v, tanh(r::tanh_arg(v)), g);
+    return r::exact_grad(v, erf(v * T(r::kInvSqrt2)), d_exp(T(-0.5) * v * v), g);
+  }
+};
+template <class T> struct PowerOfTwoScaleF {  // the CPU's formula (detail::power_of_two_scale)
   __device__ T operator()(T v) const {
     int e = 0;
     if (v > T(0) && isfinite(v)) frexp(v, &e);
@@ -268,6 +284,22 @@ void leaky_relu(Tensor& out, const Tensor& x, double slope) {
   detail::dispatch_float(x.dtype(), "leaky_relu", [&](auto tag) {
     using T = decltype(tag);
     launch<T, T, 1>(out, {&x}, LeakyF<T>{static_cast<T>(slope)});
+  });
+}
+
+void gelu(Tensor& out, const Tensor& x, bool tanh_form) {
+  XG_GPU_ENTRY(gelu);
+  detail::dispatch_float(x.dtype(), "gelu", [&](auto tag) {
+    using T = decltype(tag);
+    launch<T, T, 1>(out, {&x}, GeluF<T>{tanh_form});
+  });
+}
+
+void gelu_backward(Tensor& out, const Tensor& x, const Tensor& gy, bool tanh_form) {
+  XG_GPU_ENTRY(gelu_backward);
+  detail::dispatch_float(x.dtype(), "gelu", [&](auto tag) {
+    using T = decltype(tag);
+    launch<T, T, 2>(out, {&x, &gy}, GeluGradF<T>{tanh_form});
   });
 }
 

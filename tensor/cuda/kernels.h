@@ -17,6 +17,7 @@
 #include "tensor/conv_kernels.h"
 #include "tensor/cuda/capture.h"
 #include "tensor/kernels.h"
+#include "tensor/norm_kernels.h"
 #include "tensor/optim_kernels.h"
 
 namespace xg::detail::gpu {
@@ -29,6 +30,15 @@ void axpy(Tensor& dst, const Tensor& src, double alpha);
 void unary(kernel::Unary kind, Tensor& out, const Tensor& x);
 void pow_scalar(Tensor& out, const Tensor& x, double c);
 void leaky_relu(Tensor& out, const Tensor& x, double slope);
+/// GELU and its gradient (gy, x's shape and dtype), tensor/pointwise_rules.h's arithmetic.
+void gelu(Tensor& out, const Tensor& x, bool tanh_form);
+void gelu_backward(Tensor& out, const Tensor& x, const Tensor& gy, bool tanh_form);
+/// layer_norm's forward and backward (tensor/cuda/norm.cu) into the entry points' allocated
+/// results, the CPU's arithmetic (tensor/layer_norm.cpp).
+void layer_norm_forward(kernel::LayerNormOut& out, const Tensor& x, std::int64_t cols, const Tensor& weight,
+                        const Tensor& bias, double eps);
+void layer_norm_backward(kernel::LayerNormGrads& out, const Tensor& x, std::int64_t cols, const Tensor& stats,
+                         const Tensor& weight, const Tensor& gy);
 void clamp(Tensor& out, const Tensor& x, double lo, double hi);
 void in_range_mask(Tensor& out, const Tensor& x, double lo, double hi);
 /// out = cond != 0 ? a : b, broadcast to out's shape.

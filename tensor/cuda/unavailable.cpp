@@ -86,6 +86,15 @@ void gru_cell_backward(Tensor&, Tensor&, Tensor&, const Tensor&, const Tensor&, 
 void unary(kernel::Unary, Tensor&, const Tensor&) { no_kernels(); }
 void pow_scalar(Tensor&, const Tensor&, double) { no_kernels(); }
 void leaky_relu(Tensor&, const Tensor&, double) { no_kernels(); }
+void gelu(Tensor&, const Tensor&, bool) { no_kernels(); }
+void gelu_backward(Tensor&, const Tensor&, const Tensor&, bool) { no_kernels(); }
+void layer_norm_forward(kernel::LayerNormOut&, const Tensor&, std::int64_t, const Tensor&, const Tensor&, double) {
+  no_kernels();
+}
+void layer_norm_backward(kernel::LayerNormGrads&, const Tensor&, std::int64_t, const Tensor&, const Tensor&,
+                         const Tensor&) {
+  no_kernels();
+}
 void clamp(Tensor&, const Tensor&, double, double) { no_kernels(); }
 void in_range_mask(Tensor&, const Tensor&, double, double) { no_kernels(); }
 void where(Tensor&, const Tensor&, const Tensor&, const Tensor&) { no_kernels(); }

@@ -69,6 +69,115 @@ TEST(Activations, GradcheckAndGradgradcheck) {
   EXPECT_TRUE(gradgradcheck_ok(log1p, {pos}));
 }
 
+namespace {
+// Runs f with n threads, then puts the count back.
+template <class F>
+auto with_threads(int n, F f) {
+  const int before = xg::get_num_threads();
+  xg::set_num_threads(n);
+  auto r = f();
+  xg::set_num_threads(before);
+  return r;
+}
+
+// A tensor's gradient of sum(f(x) * gy), taken by the kernels (no graph) or, with
+// create_graph, by the composed backward rule that higher orders differentiate.
+xg::Tensor gradient(const std::function<xg::Tensor(const xg::Tensor&)>& f, const xg::Tensor& x, const xg::Tensor& gy,
+                    bool create_graph) {
+  auto v = x.detach().requires_grad_();
+  return xg::grad({(f(v) * gy).sum()}, {v}, {}, create_graph, create_graph)[0].detach();
+}
+}  // namespace
+
+TEST(Activations, GeluKernelsMatchTheirComposedRuleInEveryDtypeAndThreadCount) {
+  // 1,003 values over [-9, 9]: the vector loop and its scalar tail, both forms.
+  const auto x64 = xg::arange(0, 1003, 1, xg::kFloat64) * (18.0 / 1002) - 9.0, gy = xg::sin(x64 * 3.0);
+  for (const std::string form : {"none", "tanh"}) {
+    SCOPED_TRACE(form);
+    const auto f = [form](const xg::Tensor& v) { return xg::gelu(v, form); };
+    // The kernels' gradient against the composed rule's (the one gradgradcheck checks).
+    EXPECT_LT(max_abs_diff(gradient(f, x64, gy, false), gradient(f, x64, gy, true)), 1e-14);
+    // float32's vector erf, exp and tanh against float64.
+    const auto x32 = x64.to(xg::kFloat32);
+    EXPECT_LT(max_abs_diff(f(x32).to(xg::kFloat64), f(x64)), 2e-6);
+    EXPECT_LT(max_abs_diff(gradient(f, x32, gy.to(xg::kFloat32), false).to(xg::kFloat64), gradient(f, x64, gy, false)), 2e-6);
+    // The same bits on one thread and two (chunks start where the vector loop would).
+    const auto big = xg::randn({300001});
+    const auto one = with_threads(1, [&] { return f(big); }), two = with_threads(2, [&] { return f(big); });
+    EXPECT_EQ(max_abs_diff(one, two), 0.0);
+  }
+  // Infinities and NaN as PyTorch 1.13: gelu(-inf) = NaN (x Φ(x) is -inf · 0), gelu(inf) = inf,
+  // far in the left tail 0; the gradient NaN at the infinities.
+  const auto edge = xg::tensor({-INFINITY, INFINITY, NAN, -30.0f}).requires_grad_();
+  for (const std::string form : {"none", "tanh"}) {
+    SCOPED_TRACE(form);
+    const auto y = xg::gelu(edge, form).to_vector<float>();
+    EXPECT_TRUE(std::isnan(y[0]));
+    EXPECT_EQ(y[1], INFINITY);
+    EXPECT_TRUE(std::isnan(y[2]));
+    EXPECT_EQ(std::fabs(y[3]), 0.0f);
+    const auto g = xg::grad({xg::gelu(edge, form).sum()}, {edge})[0].to_vector<float>();
+    EXPECT_TRUE(std::isnan(g[0]) && std::isnan(g[1]) && std::isnan(g[2]));
+    EXPECT_EQ(g[3], 0.0f);
+  }
+  EXPECT_XG_ERROR(xg::gelu(xg::ones({2}, xg::kInt64)), "gelu: expected a float tensor, got int64");
+}
+
+TEST(LayerNorm, FusedKernelsMatchTheComposedFormAndOneThread) {
+  xg::manual_seed(8);
+  const auto x = xg::randn({37, 3, 50}, xg::kFloat64) * 3.0 + 1.0;
+  const auto w = xg::randn({3, 50}, xg::kFloat64), b = xg::randn({3, 50}, xg::kFloat64);
+  const auto gy = xg::randn({37, 3, 50}, xg::kFloat64);
+  // Every combination of weight and bias: the kernels' gradients against the composed form's
+  // (the higher-order path, built with create_graph).
+  for (int affine = 0; affine < 4; ++affine) {
+    SCOPED_TRACE(affine);
+    const auto wa = (affine & 1) ? w.detach().requires_grad_() : xg::Tensor();
+    const auto ba = (affine & 2) ? b.detach().requires_grad_() : xg::Tensor();
+    auto xk = x.detach().requires_grad_(), xc = x.detach().requires_grad_();
+    const auto yk = xg::layer_norm(xk, {3, 50}, wa, ba);
+    xg::tensor_list in_k{xk}, in_c{xc};
+    if (wa.defined()) in_k.push_back(wa), in_c.push_back(wa);
+    if (ba.defined()) in_k.push_back(ba), in_c.push_back(ba);
+    const auto gk = xg::grad({(yk * gy).sum()}, in_k);
+    const auto gc = xg::grad({(xg::layer_norm(xc, {3, 50}, wa, ba) * gy).sum()}, in_c, {}, true, true);
+    ASSERT_EQ(gk.size(), gc.size());
+    for (std::size_t i = 0; i < gk.size(); ++i) EXPECT_LT(max_abs_diff(gk[i], gc[i]), 1e-12) << "input " << i;
+    // The values: mean 0 and variance var / (var + eps) per row before the affine part.
+    if (affine == 0) {
+      EXPECT_LT(yk.mean({1, 2}).abs().max().item(), 1e-13);
+      EXPECT_NEAR(yk.var({1, 2}).min().item(), 1.0, 1e-4);
+    }
+  }
+  // float32 against float64, and the same bits on one thread and two (rows split; the weight
+  // and bias gradients' column sums split by column).
+  const auto x32 = xg::randn({4096, 96}) * 10.0, w32 = xg::randn({96}).requires_grad_(), b32 = xg::randn({96}).requires_grad_();
+  const auto run = [&] {
+    auto v = x32.detach().requires_grad_();
+    auto y = xg::layer_norm(v, {96}, w32, b32);
+    const auto g = xg::grad({(y * y).sum()}, {v, w32, b32});
+    return xg::tensor_list{y, g[0], g[1], g[2]};
+  };
+  const auto one = with_threads(1, run), two = with_threads(2, run);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(max_abs_diff(one[i], two[i]), 0.0) << i;
+  const auto y64 = xg::layer_norm(x32.to(xg::kFloat64), {96}, w32.detach().to(xg::kFloat64), b32.detach().to(xg::kFloat64));
+  EXPECT_LT(max_abs_diff(one[0].to(xg::kFloat64), y64), 1e-5);
+  // Mixed dtypes take the composed form; empty inputs give empty results (no rows, or rows of
+  // nothing), as PyTorch's (the composed form failed on them: "max: cannot reduce an empty tensor").
+  EXPECT_EQ(xg::layer_norm(x32.narrow(0, 0, 2).to(xg::kFloat64), {96}, w32).dtype(), xg::kFloat64);
+  for (const xg::Shape& shape : {xg::Shape{0, 5}, xg::Shape{3, 0}}) {
+    auto e = xg::zeros(shape).requires_grad_();
+    auto y = xg::layer_norm(e, {shape[1]}, xg::ones({shape[1]}).requires_grad_());
+    EXPECT_EQ(y.shape(), shape);
+    y.sum().backward();
+    EXPECT_EQ(e.grad().shape(), shape);
+  }
+  // gradcheck and gradgradcheck through the fused node with weight only.
+  const auto f = [](L v) { return xg::layer_norm(v[0], {4}, v[1]); };
+  EXPECT_TRUE(gradcheck_ok(f, {randp({3, 4}), randp({4})}));
+  EXPECT_TRUE(gradgradcheck_ok(f, {randp({3, 4}), randp({4})}));
+}
+
 TEST(Activations, Errors) {
   EXPECT_XG_ERROR(xg::gelu(xg::ones({2}), "exact"), "gelu: approximate must be \"none\" or \"tanh\", got \"exact\"");
   EXPECT_XG_ERROR(xg::nn::GELU("fast"), "GELU: approximate must be");

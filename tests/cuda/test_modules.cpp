@@ -1,7 +1,8 @@
 // Modules and tools that make tensors of their own, on a GPU: each must make them where its
 // input or parameters live (a CPU tensor beside a CUDA one is a device error). Recurrent
 // layers and cells without a given state, every dropout, layer_norm, Embedding's padding
-// row, summary, and xg::viz on a CUDA model, against the CPU (float64).
+// row, summary, and xg::viz on a CUDA model, against the CPU (float64); the fused GELU and
+// layer_norm kernels.
 #include <xgrad/viz.h>
 
 #include "cuda/cuda_util.h"
@@ -163,4 +164,54 @@ TEST(CudaModules, ClassLossesWithIgnoredLabelsRunOnTheGpu) {
   ASSERT_FALSE(cpu_message.empty());
   EXPECT_XG_ERROR(xg::nn::cross_entropy(logits.cuda(), bad.cuda()).item(), cpu_message);
   EXPECT_EQ(xg::sum(xg::ones({3}, xg::kCUDA)).item(), 3.0);  // the GPU goes on
+}
+
+TEST(CudaModules, GeluAndLayerNormTakeOneLaunchForwardWithTheCpusValuesAndGradients) {
+  XG_REQUIRE_CUDA();
+  // Rows shorter and longer than a block of 256 threads, and not a multiple of it.
+  for (const std::int64_t cols : {7, 300, 1000}) {
+    SCOPED_TRACE(cols);
+    const Tensor x = xg::test::seeded({5, 3, cols}, xg::kFloat64, 6) * 4.0 + 1.0;
+    const Tensor w = xg::test::seeded({cols}, xg::kFloat64, 7), b = xg::test::seeded({cols}, xg::kFloat64, 8);
+    const Tensor gy = xg::test::seeded({5, 3, cols}, xg::kFloat64, 9);
+    for (int affine = 0; affine < 2; ++affine) {
+      const auto run = [&](const xg::Device& d, bool count) {
+        auto xv = x.to(d).requires_grad_();
+        auto wv = affine ? w.to(d).requires_grad_() : Tensor(), bv = affine ? b.to(d).requires_grad_() : Tensor();
+        const auto l0 = xg::cuda::launch_count();
+        auto y = xg::layer_norm(xv, {cols}, wv, bv);
+        if (count) EXPECT_EQ(xg::cuda::launch_count() - l0, 1u) << "layer_norm forward";
+        const Tensor gyd = gy.to(d);  // the copy before the count
+        const auto l1 = xg::cuda::launch_count();
+        auto g = xg::grad({y}, affine ? xg::tensor_list{xv, wv, bv} : xg::tensor_list{xv}, {gyd});
+        if (count) EXPECT_LE(xg::cuda::launch_count() - l1, 2u) << "layer_norm backward";
+        g.insert(g.begin(), y);
+        return g;
+      };
+      const auto cpu = run(xg::kCPU, false), gpu = run(xg::kCUDA, true);
+      for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << "affine " << affine << " result " << i;
+    }
+    for (const std::string form : {"none", "tanh"}) {
+      auto xc = x.detach().requires_grad_(), xg_ = x.cuda().requires_grad_();
+      const auto l0 = xg::cuda::launch_count();
+      auto yg = xg::gelu(xg_, form);
+      EXPECT_EQ(xg::cuda::launch_count() - l0, 1u) << "gelu " << form;
+      auto yc = xg::gelu(xc, form);
+      EXPECT_TRUE(matches_cpu(yg, yc, 1e-12)) << form;
+      const Tensor gyd = gy.cuda();
+      const auto l1 = xg::cuda::launch_count();
+      const auto gg = xg::grad({yg}, {xg_}, {gyd})[0];
+      EXPECT_EQ(xg::cuda::launch_count() - l1, 1u) << "gelu backward " << form;
+      EXPECT_TRUE(matches_cpu(gg, xg::grad({yc}, {xc}, {gy})[0], 1e-12)) << form;
+    }
+  }
+  // float32 rows of the exact scaling's range, gradcheck and gradgradcheck on the GPU.
+  const Tensor big = xg::test::seeded({4, 6}, xg::kFloat32, 10) * 1e30f;
+  EXPECT_TRUE(matches_cpu(xg::layer_norm(big.cuda(), {6}), xg::layer_norm(big, {6}), 1e-5));
+  const auto f = [](const xg::tensor_list& v) { return xg::gelu(xg::layer_norm(v[0], {4}, v[1], v[2]), "tanh"); };
+  const xg::tensor_list in{xg::test::seeded({3, 4}, xg::kFloat64, 11).cuda().requires_grad_(),
+                           xg::test::seeded({4}, xg::kFloat64, 12).cuda().requires_grad_(),
+                           xg::test::seeded({4}, xg::kFloat64, 13).cuda().requires_grad_()};
+  EXPECT_TRUE(xg::testing::gradcheck_ok(f, in));
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, in));
 }

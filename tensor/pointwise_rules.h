@@ -1,0 +1,61 @@
+// Private: per-element arithmetic written once for scalars on the host, xsimd batches and
+// the GPU: GELU's (tensor/activation.cpp, tensor/cuda/elementwise.cu) and layer_norm's exact
+// scale. The transcendental functions (erf, exp, tanh) are the caller's, as in
+// tensor/cell_rules.h: each target has its own.
+#pragma once
+
+#include <cmath>
+
+#include "tensor/host_device.h"
+
+namespace xg::detail::gelu {
+
+constexpr double kInvSqrt2 = 0.7071067811865476;     // 1/√2: Φ(x) = (1 + erf(x/√2)) / 2
+constexpr double kInvSqrt2Pi = 0.3989422804014327;   // 1/√(2π): φ(x) = e^(-x²/2) / √(2π)
+constexpr double kSqrt2OverPi = 0.7978845608028654;  // √(2/π), the tanh form's scale
+constexpr double kCubic = 0.044715;                  // the tanh form's cubic coefficient
+
+/// The erf form: x Φ(x), given e = erf(x/√2).
+template <class V>
+XG_HOST_DEVICE V exact(V x, V e) {
+  return V(0.5) * x * (V(1) + e);
+}
+/// Its derivative times g: g (Φ(x) + x φ(x)), given e = erf(x/√2) and d = e^(-x²/2).
+template <class V>
+XG_HOST_DEVICE V exact_grad(V x, V e, V d, V g) {
+  return g * (V(0.5) * (V(1) + e) + x * d * V(kInvSqrt2Pi));
+}
+
+/// The tanh form's argument u = √(2/π) (x + 0.044715 x³).
+template <class V>
+XG_HOST_DEVICE V tanh_arg(V x) {
+  return V(kSqrt2OverPi) * (x + V(kCubic) * x * x * x);
+}
+/// The tanh form: x (1 + tanh u) / 2, given t = tanh(u).
+template <class V>
+XG_HOST_DEVICE V tanh_form(V x, V t) {
+  return V(0.5) * x * (V(1) + t);
+}
+/// Its derivative times g, given t = tanh(u): g ((1 + t)/2 + x (1 - t²) u'(x) / 2).
+template <class V>
+XG_HOST_DEVICE V tanh_grad(V x, V t, V g) {
+  const V du = V(kSqrt2OverPi) * (V(1) + V(3 * kCubic) * x * x);
+  return g * (V(0.5) * (V(1) + t) + V(0.5) * x * (V(1) - t * t) * du);
+}
+
+}  // namespace xg::detail::gelu
+
+namespace xg::detail {
+
+/// layer_norm's exact scale of a row whose largest magnitude is v: 2^(e-1) for finite v > 0
+/// with frexp exponent e != 0 (2^(e-1) <= v < 2^e), else 1. Dividing by a power of two is
+/// exact, so it changes no bit where nothing overflowed. Host only: the GPU's copy is
+/// PowerOfTwoScaleF in tensor/cuda/elementwise.cu.
+template <class T>
+inline T power_of_two_scale(T v) {
+  int e = 0;
+  if (v > T(0) && std::isfinite(v)) std::frexp(v, &e);
+  return e == 0 ? T(1) : std::ldexp(T(1), e - 1);
+}
+
+}  // namespace xg::detail
