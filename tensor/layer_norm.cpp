@@ -42,6 +42,29 @@ void over_rows(std::int64_t rows, std::int64_t cols, F&& body) {
   }, 1);
 }
 
+// sum over j in [0, n) of f(j) in double, in 8 interleaved partial sums (fixed, so the same
+// bits everywhere) that the compiler can keep in vector registers: one running sum waits
+// for each add in turn, which made the passes latency-bound.
+template <class F>
+double lane_sum(std::int64_t n, F&& f) {
+  constexpr std::int64_t kLanes = 8;
+  double part[kLanes] = {};
+  std::int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (std::int64_t k = 0; k < kLanes; ++k) part[k] += f(j + k);
+  for (; j < n; ++j) part[0] += f(j);
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+// Calls body(z) with z(v) = v / s for the row's power of two s: as a product with 1/s, which
+// is exact and so the same number, unless 1/s overflows (s below 2^-127 in float32).
+template <class T, class F>
+void with_scale(T s, F&& body) {
+  const T inv = T(1) / s;
+  if (std::isfinite(inv)) body([inv](T v) { return v * inv; });
+  else body([s](T v) { return v / s; });
+}
+
 }  // namespace
 
 LayerNormOut layer_norm_forward(const Tensor& x, std::int64_t cols, const Tensor& weight, const Tensor& bias, double eps,
@@ -66,30 +89,30 @@ LayerNormOut layer_norm_forward(const Tensor& x, std::int64_t cols, const Tensor
       for (std::int64_t j = 0; j < cols; ++j) {
         const T a = std::fabs(xr[j]);
         big = a > big ? a : big;
-        nan = nan || std::isnan(a);
+        nan |= a != a;
       }
       // A NaN anywhere makes the row NaN (as the composed path's max would): s = 1 lets it through.
       const T s = nan ? T(1) : detail::power_of_two_scale(big);
-      double sum = 0;
-      for (std::int64_t j = 0; j < cols; ++j) sum += static_cast<double>(xr[j] / s);
-      const double mean = sum / static_cast<double>(cols);
-      double sq = 0;
-      for (std::int64_t j = 0; j < cols; ++j) {
-        const double c = static_cast<double>(xr[j] / s) - mean;
-        sq += c * c;
-      }
-      const double sd = static_cast<double>(s);
-      const double rstd = 1.0 / std::sqrt(sq / static_cast<double>(cols) + eps / (sd * sd));
-      const T m = static_cast<T>(mean), q = static_cast<T>(rstd);
-      for (std::int64_t j = 0; j < cols; ++j) {
-        T v = (xr[j] / s - m) * q;
-        if (pw) v *= pw[j];
-        if (pb) v += pb[j];
-        yr[j] = v;
-      }
-      ps[3 * r] = s;
-      ps[3 * r + 1] = m;
-      ps[3 * r + 2] = q;
+      with_scale(s, [&](auto z) {
+        const double mean = lane_sum(cols, [&](std::int64_t j) { return static_cast<double>(z(xr[j])); }) /
+                            static_cast<double>(cols);
+        const double sq = lane_sum(cols, [&](std::int64_t j) {
+          const double c = static_cast<double>(z(xr[j])) - mean;
+          return c * c;
+        });
+        const double sd = static_cast<double>(s);
+        const T m = static_cast<T>(mean);
+        const T q = static_cast<T>(1.0 / std::sqrt(sq / static_cast<double>(cols) + eps / (sd * sd)));
+        for (std::int64_t j = 0; j < cols; ++j) {
+          T v = (z(xr[j]) - m) * q;
+          if (pw) v *= pw[j];
+          if (pb) v += pb[j];
+          yr[j] = v;
+        }
+        ps[3 * r] = s;
+        ps[3 * r + 1] = m;
+        ps[3 * r + 2] = q;
+      });
     });
   });
   return out;
@@ -121,18 +144,16 @@ LayerNormGrads layer_norm_backward(const Tensor& x, std::int64_t cols, const Ten
       const T* xr = px + r * cols;
       const T* gr = pg + r * cols;
       const T s = pst[3 * r], m = pst[3 * r + 1], q = pst[3 * r + 2];
-      double sh = 0, shx = 0;
-      for (std::int64_t j = 0; j < cols; ++j) {
-        const T h = pw ? gr[j] * pw[j] : gr[j];
-        sh += static_cast<double>(h);
-        shx += static_cast<double>(h) * static_cast<double>((xr[j] / s - m) * q);
-      }
-      const T a = static_cast<T>(sh / static_cast<double>(cols)), b = static_cast<T>(shx / static_cast<double>(cols));
-      T* out = pgx + r * cols;
-      for (std::int64_t j = 0; j < cols; ++j) {
-        const T h = pw ? gr[j] * pw[j] : gr[j];
-        out[j] = q * (h - a - (xr[j] / s - m) * q * b) / s;
-      }
+      with_scale(s, [&](auto z) {
+        const auto h = [&](std::int64_t j) { return pw ? gr[j] * pw[j] : gr[j]; };
+        const double sh = lane_sum(cols, [&](std::int64_t j) { return static_cast<double>(h(j)); });
+        const double shx = lane_sum(cols, [&](std::int64_t j) {
+          return static_cast<double>(h(j)) * static_cast<double>((z(xr[j]) - m) * q);
+        });
+        const T a = static_cast<T>(sh / static_cast<double>(cols)), b = static_cast<T>(shx / static_cast<double>(cols));
+        T* out = pgx + r * cols;
+        for (std::int64_t j = 0; j < cols; ++j) out[j] = z(q * (h(j) - a - (z(xr[j]) - m) * q * b));
+      });
     });
     if (!weight_grad && !bias_grad) return;
     // Column sums over the rows, in row order whatever the thread count.
@@ -144,11 +165,13 @@ LayerNormGrads layer_norm_backward(const Tensor& x, std::int64_t cols, const Ten
         const T* xr = px + r * cols;
         const T* gr = pg + r * cols;
         const T s = pst[3 * r], m = pst[3 * r + 1], q = pst[3 * r + 2];
-        for (std::int64_t j = j0; j < j1; ++j) {
-          const auto k = static_cast<std::size_t>(j - j0);
-          sw[k] += static_cast<double>(gr[j]) * static_cast<double>((xr[j] / s - m) * q);
-          sb[k] += static_cast<double>(gr[j]);
-        }
+        with_scale(s, [&](auto z) {
+          for (std::int64_t j = j0; j < j1; ++j) {
+            const auto k = static_cast<std::size_t>(j - j0);
+            sw[k] += static_cast<double>(gr[j]) * static_cast<double>((z(xr[j]) - m) * q);
+            sb[k] += static_cast<double>(gr[j]);
+          }
+        });
       }
       for (std::int64_t j = j0; j < j1; ++j) {
         const auto k = static_cast<std::size_t>(j - j0);

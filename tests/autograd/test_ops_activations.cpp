@@ -238,6 +238,16 @@ TEST(LayerNorm, HugeValuesDoNotOverflowIntoAPlausibleZero) {
   EXPECT_NEAR(big[2], expected[2], 1e-6);
   // Tiny values: eps dominates, as in the plain formula.
   EXPECT_LT(xg::layer_norm(v * 1e-30, {4}).abs().max().item(), 1e-20);
+  // Subnormal float32 rows (scale below 2^-127, whose inverse overflows: the kernel divides
+  // there instead of multiplying) give float64's values and gradient.
+  const auto sub = (v * 1e-39f).requires_grad_(), sub64 = sub.detach().to(xg::kFloat64).requires_grad_();
+  const auto y_sub = xg::layer_norm(sub, {4}), y_sub64 = xg::layer_norm(sub64, {4});
+  const double top = y_sub64.abs().max().item();
+  ASSERT_GT(top, 0.0);
+  EXPECT_LT(xg::test::max_abs_diff(y_sub.to(xg::kFloat64), y_sub64), 1e-5 * top);
+  const auto w_sub = xg::tensor({{0.3, -1, 2, 0.1}});
+  const auto g_sub = xg::grad({(y_sub * w_sub).sum()}, {sub})[0], g_sub64 = xg::grad({(y_sub64 * w_sub).sum()}, {sub64})[0];
+  EXPECT_LT(xg::test::max_abs_diff(g_sub.to(xg::kFloat64), g_sub64), 1e-5 * g_sub64.abs().max().item());
   // inf gives NaN, as PyTorch; a constant row gives 0.
   const auto inf = xg::layer_norm(xg::tensor({{1, INFINITY, 2, 3}}), {4}).to_vector<float>();
   EXPECT_TRUE(std::isnan(inf[1]));
