@@ -213,15 +213,30 @@ void run(Reader& r) {
       }
       break;
     }
-    case 14: {  // normalisation layers over decoded shapes
+    case 14: {  // normalisation layers over decoded shapes; the fused layer_norm and gelu
       auto x = leaf(r.tensor(2 + r.byte() % 3));
       const std::int64_t a = r.arg();
-      if (r.flag()) {
-        xg::nn::LayerNorm m({a});
-        backprop(m(x));
-      } else {
-        xg::nn::BatchNorm1d m(a);
-        backprop(m(x));
+      switch (r.byte() % 4) {
+        case 0: {
+          xg::nn::LayerNorm m({a});
+          backprop(m(x));
+          break;
+        }
+        case 1: {
+          xg::nn::BatchNorm1d m(a);
+          backprop(m(x));
+          break;
+        }
+        case 2: {  // any trailing shape, weight and bias of decoded shapes and dtypes
+          const xg::Shape ns = r.flag() ? xg::Shape{a} : xg::Shape{a, r.arg()};
+          auto w = r.flag() ? leaf(r.tensor(1 + r.byte() % 2)) : xg::Tensor();
+          auto b = r.flag() ? leaf(r.tensor(1 + r.byte() % 2)) : xg::Tensor();
+          backprop(xg::layer_norm(x, ns, w, b, r.flag() ? 1e-5 : static_cast<double>(r.arg())));
+          break;
+        }
+        case 3:
+          backprop(xg::gelu(x, r.flag() ? "tanh" : (r.flag() ? "none" : "fast")));
+          break;
       }
       break;
     }
