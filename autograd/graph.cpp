@@ -111,6 +111,21 @@ bool should_record(TensorRefs inputs) {
 BackwardScope::BackwardScope(const Node* node) : previous_(t_backward_node) { t_backward_node = node; }
 BackwardScope::~BackwardScope() { t_backward_node = previous_; }
 
+tensor_list recomputed_gradients(const Node& n, const tensor_list& in,
+                                 const std::function<tensor_list(const tensor_list&)>& composed, const tensor_list& gys) {
+  tensor_list wrt, grads(in.size());
+  std::vector<std::size_t> where;
+  for (std::size_t i = 0; i < in.size(); ++i)
+    if (in[i].defined() && in[i].requires_grad() && n.needs_input_grad(i)) {
+      wrt.push_back(in[i]);
+      where.push_back(i);
+    }
+  if (wrt.empty()) return grads;
+  const tensor_list g = grad(composed(in), wrt, gys, true, true, true);
+  for (std::size_t j = 0; j < where.size(); ++j) grads[where[j]] = g[j];
+  return grads;
+}
+
 void check_forward_anomaly(const char* op, TensorRefs inputs, const tensor_list& outputs) {
   if (!t_anomaly_enabled) return;
   for (const auto& x : inputs)

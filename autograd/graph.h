@@ -62,6 +62,13 @@ inline void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_
   attach(node, inputs, outputs.data(), outputs.size(), saved);
 }
 
+/// The higher orders of a fused node (one whose backward is a kernel, not differentiable):
+/// `composed(in)`, the same function from differentiable operations, recomputed from the
+/// node's saved inputs `in` (undefined where absent), and its gradient for `gys` taken with a
+/// graph; undefined for the inputs that need none. Runs in the backward, grad mode on.
+tensor_list recomputed_gradients(const Node& n, const tensor_list& in,
+                                 const std::function<tensor_list(const tensor_list&)>& composed, const tensor_list& gys);
+
 /// Throws if anomaly mode is on and an output holds NaN/Inf while the inputs did not.
 void check_forward_anomaly(const char* op, TensorRefs inputs, const tensor_list& outputs);
 

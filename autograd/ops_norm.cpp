@@ -74,20 +74,10 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
                           [axes, cols, eps, has_w, has_b, shape = normalized_shape](Node& n, const Tensor& gy) {
     const Tensor x = n.saved(0);
     const Tensor w = has_w ? n.saved(2) : Tensor(), b = has_b ? n.saved(has_w ? 3 : 2) : Tensor();
-    if (is_grad_enabled()) {  // higher orders: the composed form's gradient, with a graph
-      tensor_list wrt, grads(3);
-      std::vector<std::size_t> where;
-      const Tensor* in[3] = {&x, &w, &b};
-      for (std::size_t i = 0; i < 3; ++i)
-        if (in[i]->defined() && in[i]->requires_grad() && n.needs_input_grad(i)) {
-          wrt.push_back(*in[i]);
-          where.push_back(i);
-        }
-      if (wrt.empty()) return grads;
-      const tensor_list g = grad({composed_layer_norm(x, axes, w, b, eps)}, wrt, {gy}, true, true, true);
-      for (std::size_t j = 0; j < where.size(); ++j) grads[where[j]] = g[j];
-      return grads;
-    }
+    if (is_grad_enabled())  // higher orders: the composed form's gradient, with a graph
+      return autograd::recomputed_gradients(n, {x, w, b}, [&axes, eps](const tensor_list& in) {
+        return tensor_list{composed_layer_norm(in[0], axes, in[1], in[2], eps)};
+      }, {gy});
     const Tensor g = gy.dtype() == x.dtype() ? gy : gy.to(x.dtype());
     auto r = kernel::layer_norm_backward(x, cols, n.saved(1), w, g, has_w && n.needs_input_grad(1),
                                          has_b && n.needs_input_grad(2), "layer_norm");

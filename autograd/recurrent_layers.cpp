@@ -78,22 +78,6 @@ std::pair<tensor_list, tensor_list> unpack(const Node& n, std::size_t inputs, un
   return {in, tensor_list(s.begin() + static_cast<std::ptrdiff_t>(k), s.end())};
 }
 
-// Higher orders: the layer recomputed step by step from the saved inputs (composed, so
-// differentiable) and its gradient taken with a graph.
-tensor_list recomputed_gradients(const Node& n, bool lstm, const tensor_list& in, const tensor_list& gys, bool reverse) {
-  tensor_list wrt, grads(in.size());
-  std::vector<std::size_t> where;
-  for (std::size_t i = 0; i < in.size(); ++i)
-    if (in[i].defined() && in[i].requires_grad() && n.needs_input_grad(i)) {
-      wrt.push_back(in[i]);
-      where.push_back(i);
-    }
-  if (wrt.empty()) return grads;
-  const tensor_list g = grad(composed(lstm, in, reverse), wrt, gys, true, true, true);
-  for (std::size_t j = 0; j < where.size(); ++j) grads[where[j]] = g[j];
-  return grads;
-}
-
 // What both layers' backward ends with, from the gradients of the pre-activations that the
 // input and the hidden projections fed (dxp and dhp: (T·N, G·H), one tensor for the LSTM):
 // x's gradient, each weight's as one product over all steps, each bias's as one sum.
@@ -217,7 +201,9 @@ tensor_list lstm_layer(const Tensor& x, const Tensor& W_ih, const Tensor& W_hh, 
   return autograd::record("lstm_layer", {x, W_ih, W_hh, b_ih, b_hh, h0, c0}, {y, kernel::copy(h), kernel::copy(c)}, saved,
                           [reverse, present](Node& n, const tensor_list& gys) {
                             const auto [v, seq] = unpack(n, 7, present);
-                            if (is_grad_enabled()) return recomputed_gradients(n, true, v, gys, reverse);
+                            // Higher orders: the composed layer, recomputed step by step.
+                            const auto layer = [reverse](const tensor_list& in) { return composed(true, in, reverse); };
+                            if (is_grad_enabled()) return autograd::recomputed_gradients(n, v, layer, gys);
                             return lstm_backward(n, v, seq, gys, reverse);
                           });
 }
@@ -248,7 +234,8 @@ tensor_list gru_layer(const Tensor& x, const Tensor& W_ih, const Tensor& W_hh, c
   return autograd::record("gru_layer", {x, W_ih, W_hh, b_ih, b_hh, h0}, {y, kernel::copy(h)}, saved,
                           [reverse, present](Node& n, const tensor_list& gys) {
                             const auto [v, seq] = unpack(n, 6, present);
-                            if (is_grad_enabled()) return recomputed_gradients(n, false, v, gys, reverse);
+                            const auto layer = [reverse](const tensor_list& in) { return composed(false, in, reverse); };
+                            if (is_grad_enabled()) return autograd::recomputed_gradients(n, v, layer, gys);
                             return gru_backward(n, v, seq, gys, reverse);
                           });
 }
