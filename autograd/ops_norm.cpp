@@ -1,5 +1,6 @@
-// layer_norm (one fused node, its higher orders from the composed form) and dropout (a
-// composition of existing operations: its gradients, to any order, come from the parts).
+// layer_norm (one fused node, its higher orders from the composed form), group_norm (layer_norm
+// on each sample's groups) and dropout (compositions: their gradients, to any order, come
+// from the parts).
 #include <xgrad/detail/format.h>
 #include <cmath>
 
@@ -84,6 +85,33 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
     const auto shaped = [&](const Tensor& t) { return t.defined() ? detail::alias(t, shape) : t; };
     return tensor_list{n.needs_input_grad(0) ? r.x : Tensor(), shaped(r.weight), shaped(r.bias)};
   });
+}
+
+// Each sample's group as one row of the fused layer_norm (no affine), then the per-channel
+// affine: one normalisation node on either device, and its higher orders, for free.
+Tensor group_norm(const Tensor& x, std::int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {
+  detail::CallScope call("group_norm");
+  if (!x.defined()) fail("group_norm: the input is undefined");
+  if (x.dim() < 2) fail("group_norm: expected an input (N, C, ...), got ", detail::shape_str(x.shape()));
+  const Shape& s = x.shape();
+  const std::int64_t N = s[0], C = s[1];
+  if (num_groups < 1 || C % num_groups != 0)
+    fail("group_norm: num_groups must be positive and divide the ", C, " channels of input ", detail::shape_str(s),
+         ", got ", num_groups);
+  for (const Tensor* p : {&weight, &bias})
+    if (p->defined() && p->shape() != Shape{C})
+      fail("group_norm: ", p == &weight ? "weight" : "bias", " has shape ", detail::shape_str(p->shape()),
+           ", expected (", C, ") for input ", detail::shape_str(s));
+  if (!(eps > 0)) fail("group_norm: eps must be positive, got ", eps);
+  // C/G channels times the positions (an existing tensor's sizes: no overflow).
+  const std::int64_t per_group = C / num_groups * detail::checked_numel(Shape(s.begin() + 2, s.end()), "group_norm");
+  Tensor y = reshape(layer_norm(reshape(x, {N, num_groups, per_group}), {per_group}, Tensor(), Tensor(), eps), s);
+  if (!weight.defined() && !bias.defined()) return y;
+  Shape per_channel(s.size(), 1);  // (1, C, 1, ...): broadcast over the samples and positions
+  per_channel[1] = C;
+  if (weight.defined()) y = y * reshape(weight, per_channel);
+  if (bias.defined()) y = y + reshape(bias, per_channel);
+  return y;
 }
 
 Tensor dropout(const Tensor& x, double p, bool training) {

@@ -1,5 +1,5 @@
 // Layers whose training and evaluation behaviour differ: Dropout, Dropout2d, BatchNorm1d
-// and BatchNorm2d.
+// and BatchNorm2d; and GroupNorm, which normalises each sample alone.
 #include <xgrad/detail/format.h>
 #include <xgrad/autograd.h>
 #include <xgrad/nn/functional.h>
@@ -117,6 +117,29 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
   if ((is_training() || !options().track_running_stats()) && x.shape()[0] * x.shape()[2] * x.shape()[3] < 2)
     fail("BatchNorm2d: training needs at least 2 values per channel (got ", detail::shape_str(x.shape()), ")");
   return normalize(x);
+}
+
+GroupNorm::GroupNorm(std::int64_t num_groups, std::int64_t num_channels, double eps, bool affine, Dtype dtype)
+    : num_groups_(num_groups), num_channels_(num_channels), eps_(eps) {
+  detail::CallScope call("GroupNorm");
+  if (num_groups <= 0 || num_channels <= 0 || num_channels % num_groups != 0)
+    fail("GroupNorm: num_groups must be positive and divide num_channels, got num_groups ", num_groups,
+         ", num_channels ", num_channels);
+  if (!(eps > 0)) fail("GroupNorm: eps must be positive, got ", eps);
+  if (!is_floating(dtype)) fail("GroupNorm: dtype must be a float type, got ", dtype_name(dtype));
+  if (affine) {
+    gamma = ones({num_channels}, dtype);
+    beta = zeros({num_channels}, dtype);
+    register_parameter("gamma", gamma);
+    register_parameter("beta", beta);
+  }
+}
+
+Tensor GroupNorm::forward(const Tensor& x) {
+  if (x.dim() < 2 || x.shape()[1] != num_channels_)
+    fail("GroupNorm(", num_groups_, ", ", num_channels_, "): expected an input (N, ", num_channels_, ", ...), got ",
+         detail::shape_str(x.shape()));
+  return group_norm(x, num_groups_, gamma, beta, eps_);
 }
 
 }  // namespace xg::nn

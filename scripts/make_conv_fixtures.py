@@ -53,6 +53,15 @@ case("avgpool_nopad", lambda x, w, b: F.avg_pool2d(x, 3, stride=2, padding=1, co
 case("adaptive_3x2", lambda x, w, b: F.adaptive_avg_pool2d(x, (3, 2)), r(2, 3, 7, 5))
 case("pad_mixed", lambda x, w, b: F.pad(x, (1, 2, -1, 3), value=0.5), r(2, 3, 4, 5))
 
+# 1-D: convolution over strides, padding, dilation and groups; pooling.
+case("conv1d_plain", lambda x, w, b: F.conv1d(x, w, b), r(2, 3, 9), r(4, 3, 3), r(4))
+case("conv1d_s2p1d2", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2), r(2, 3, 11), r(5, 3, 3), r(5))
+case("conv1d_groups", lambda x, w, b: F.conv1d(x, w, None, padding=2, groups=2), r(3, 4, 8), r(6, 2, 4))
+case("maxpool1d_3s2p1", lambda x, w, b: F.max_pool1d(x, 3, stride=2, padding=1), r(2, 3, 10))
+case("maxpool1d_dil", lambda x, w, b: F.max_pool1d(x, 2, stride=1, dilation=3), r(2, 2, 9))
+case("avgpool1d_2", lambda x, w, b: F.avg_pool1d(x, 2), r(2, 3, 9))
+case("avgpool1d_nopad", lambda x, w, b: F.avg_pool1d(x, 3, stride=2, padding=1, count_include_pad=False), r(2, 2, 8))
+
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_conv.npz"
 np.savez(path, **{k: np.asarray(v.detach() if torch.is_tensor(v) else v, dtype=np.float64) for k, v in out.items()})
 print(f"wrote {path} (torch {torch.__version__}, {len(out)} arrays)")

@@ -14,7 +14,8 @@ input load.x (7, 2, 3) and PyTorch's float32 output load.y.
 
 tests/fixtures/torch_activations.npz, float64: x and, for gelu, gelu_tanh, silu, elu
 (alpha 0.7), log1p, expm1, erf and layer_norm over the last two axes with weight and bias,
-the output <f>.y and the gradient <f>.gx of sum(y * gy) (layer_norm also .gw, .gb).
+the output <f>.y and the gradient <f>.gx of sum(y * gy) (layer_norm also .gw, .gb); group_norm
+(its own .x, 3 groups, weight and bias: .gw, .gb) and group_norm_plain (x, 2 groups, no affine).
 """
 import pathlib
 
@@ -131,5 +132,20 @@ gy = torch.randn_like(y)
 gx, gw, gb = torch.autograd.grad((y * gy).sum(), [xi, w, b])
 act.update({"layer_norm.w": w.detach(), "layer_norm.b": b.detach(), "layer_norm.y": y.detach(),
             "layer_norm.gy": gy, "layer_norm.gx": gx, "layer_norm.gw": gw, "layer_norm.gb": gb})
+# group_norm: (2, 6, 3, 4) in 3 groups with weight and bias, and (3, 4, 5) in 2 groups without.
+xg_ = (torch.randn(2, 6, 3, 4) * 3 + 1).requires_grad_(True)
+w = torch.randn(6, requires_grad=True)
+b = torch.randn(6, requires_grad=True)
+y = F.group_norm(xg_, 3, w, b, eps=1e-5)
+gy = torch.randn_like(y)
+gx, gw, gb = torch.autograd.grad((y * gy).sum(), [xg_, w, b])
+act.update({"group_norm.x": xg_.detach(), "group_norm.w": w.detach(), "group_norm.b": b.detach(),
+            "group_norm.y": y.detach(), "group_norm.gy": gy, "group_norm.gx": gx, "group_norm.gw": gw,
+            "group_norm.gb": gb})
+xi = x.clone().requires_grad_(True)
+y = F.group_norm(xi, 2, eps=1e-5)
+gy = torch.randn_like(y)
+(gx,) = torch.autograd.grad((y * gy).sum(), [xi])
+act.update({"group_norm_plain.y": y.detach(), "group_norm_plain.gy": gy, "group_norm_plain.gx": gx})
 np.savez_compressed(fixtures / "torch_activations.npz", **{k: v.detach().numpy() for k, v in act.items()})
 print(f"wrote torch_activations.npz ({len(act)} arrays)")

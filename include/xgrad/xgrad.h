@@ -15,6 +15,7 @@
 #include <xgrad/gradcheck.h>
 #include <xgrad/graphviz.h>
 #include <xgrad/nn/conv.h>
+#include <xgrad/nn/conv1d.h>
 #include <xgrad/nn/functional.h>
 #include <xgrad/nn/init.h>
 #include <xgrad/nn/layers.h>

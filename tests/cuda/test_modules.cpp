@@ -215,3 +215,21 @@ TEST(CudaModules, GeluAndLayerNormTakeOneLaunchForwardWithTheCpusValuesAndGradie
   EXPECT_TRUE(xg::testing::gradcheck_ok(f, in));
   EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, in));
 }
+
+TEST(CudaModules, Conv1dPoolingAndGroupNormGiveTheCpusValuesAndGradients) {
+  XG_REQUIRE_CUDA();
+  // Compositions of the 2-D kernels and the fused layer_norm: nothing of their own on the GPU.
+  const Tensor x = xg::test::seeded({3, 4, 11}, xg::kFloat64, 14), w = xg::test::seeded({6, 2, 3}, xg::kFloat64, 15);
+  const Tensor b = xg::test::seeded({6}, xg::kFloat64, 16), gw = xg::test::seeded({4}, xg::kFloat64, 17);
+  const auto run = [&](const xg::Device& d) {
+    auto xv = x.to(d).requires_grad_(), wv = w.to(d).requires_grad_(), bv = b.to(d).requires_grad_();
+    auto gv = gw.to(d).requires_grad_();
+    const auto y = xg::conv1d(xv, wv, bv, 2, 1, 1, 2).sum() + xg::max_pool1d(xv, 3, 2, 1).pow(2.0).sum() +
+                   xg::avg_pool1d(xv, 2).sum() + (xg::group_norm(xv, 2, gv) * xv).sum();
+    auto g = xg::grad({y}, {xv, wv, bv, gv});
+    g.insert(g.begin(), y);
+    return g;
+  };
+  const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
+  for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << i;
+}

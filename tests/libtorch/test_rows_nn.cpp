@@ -150,6 +150,26 @@ TEST(LibtorchRows, Modules) {
     EXPECT_NEAR(ln(xg::randn({3, 4})).mean().item(), 0.0, 1e-6);
   }
   {
+    // row: `torch::nn::GroupNorm(torch::nn::GroupNormOptions(2, 8).eps(1e-5).affine(true))`
+    nn::GroupNorm gn(nn::GroupNormOptions(2, 8).eps(1e-5).affine(true));
+    EXPECT_EQ(gn.gamma.shape(), (xg::Shape{8}));
+    EXPECT_NEAR(gn(xg::randn({3, 8, 5})).narrow(1, 0, 4).mean().item(), 0.0, 1e-6);
+  }
+  {
+    // row: `torch::nn::Conv1d(torch::nn::Conv1dOptions(8, 16, 3).stride(1).padding(1).bias(false))`
+    nn::Conv1d conv(nn::Conv1dOptions(8, 16, 3).stride(1).padding(1).bias(false));
+    EXPECT_EQ(conv.W.shape(), (xg::Shape{16, 8, 3}));
+    EXPECT_EQ(conv(xg::randn({2, 8, 10})).shape(), (xg::Shape{2, 16, 10}));
+  }
+  {
+    // row: `torch::nn::MaxPool1d(torch::nn::MaxPool1dOptions(2).stride(2))`, `torch::nn::AvgPool1d(2)`
+    nn::MaxPool1d pool(nn::MaxPool1dOptions(2).stride(2));
+    nn::AvgPool1d avg(2);
+    const auto x = xg::tensor({{{1.0f, 3.0f, 2.0f, 6.0f}}});
+    EXPECT_EQ(pool(x).to_vector<float>(), (std::vector<float>{3, 6}));
+    EXPECT_EQ(avg(x).to_vector<float>(), (std::vector<float>{2, 4}));
+  }
+  {
     // row: `torch::nn::Embedding(torch::nn::EmbeddingOptions(100, 16).padding_idx(0))`
     nn::Embedding emb(nn::EmbeddingOptions(100, 16).padding_idx(0));
     EXPECT_EQ(emb.padding_idx(), 0);
@@ -280,6 +300,24 @@ TEST(LibtorchRows, Functional) {
     auto w = xg::ones({4}), b = xg::zeros({4});
     EXPECT_EQ(F::layer_norm(x, F::LayerNormFuncOptions({4}).weight(w).bias(b)).to_vector<float>(),
               xg::layer_norm(x, {4}, w, b).to_vector<float>());
+  }
+  {
+    // row: `F::group_norm(x, F::GroupNormFuncOptions(2).weight(w).bias(b))`
+    auto w = xg::ones({4}) * 2.0f, b = xg::ones({4});
+    EXPECT_EQ(F::group_norm(x, F::GroupNormFuncOptions(2).weight(w).bias(b)).to_vector<float>(),
+              xg::group_norm(x, 2, w, b).to_vector<float>());
+  }
+  {
+    // row: `F::conv1d(x, w, F::Conv1dFuncOptions().bias(b).stride(1).padding(1))`
+    const auto s = xg::randn({2, 3, 7}), w = xg::randn({4, 3, 3}), b = xg::randn({4});
+    EXPECT_EQ(F::conv1d(s, w, F::Conv1dFuncOptions().bias(b).stride(1).padding(1)).to_vector<float>(),
+              xg::conv1d(s, w, b, 1, 1).to_vector<float>());
+  }
+  {
+    // row: `F::max_pool1d(x, F::MaxPool1dFuncOptions(2))`, `F::avg_pool1d(x, F::AvgPool1dFuncOptions(2))`
+    const auto s = xg::tensor({{{1.0f, 3.0f, 2.0f, 6.0f}}});
+    EXPECT_EQ(F::max_pool1d(s, F::MaxPool1dFuncOptions(2)).to_vector<float>(), (std::vector<float>{3, 6}));
+    EXPECT_EQ(F::avg_pool1d(s, F::AvgPool1dFuncOptions(2)).to_vector<float>(), (std::vector<float>{2, 4}));
   }
   {
     // row: `F::embedding(idx, weight, F::EmbeddingFuncOptions().padding_idx(0))`

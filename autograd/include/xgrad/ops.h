@@ -129,6 +129,12 @@ Tensor argmin(const Tensor& x, std::int64_t axis, bool keepdims = false);
 /// when they are defined (both of normalized_shape). libtorch's argument order.
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = Tensor(),
                   const Tensor& bias = Tensor(), double eps = 1e-5);
+/// Group normalisation (Wu and He 2018, libtorch's torch::group_norm): x (N, C, *) with its C
+/// channels in num_groups groups, each sample's group normalised over its channels and
+/// positions (biased variance), then times weight plus bias per channel (each (C,), when
+/// defined). num_groups = C is instance normalisation, 1 normalises each sample whole.
+Tensor group_norm(const Tensor& x, std::int64_t num_groups, const Tensor& weight = Tensor(),
+                  const Tensor& bias = Tensor(), double eps = 1e-5);
 /// Inverted dropout as libtorch's torch::dropout: in training, zeroes each element with
 /// probability p and scales the rest by 1/(1-p); the identity when not training.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true);
@@ -274,6 +280,15 @@ Tensor col2im(const Tensor& col, const Shape& input_shape, Int2 kernel, Int2 str
 Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, Int2 dilation = 1);
 /// Mean over KH×KW windows; padded zeros count in the divisor unless count_include_pad is false.
 Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, bool count_include_pad = true);
+/// The 1-D forms over x (N, C, L) (autograd/ops_conv1d.cpp): conv1d with W (OC, C/groups, K)
+/// and b (OC); pooling over windows of K (stride: the kernel when not given). Each is its
+/// 2-D form on (N, C, 1, L), so values, gradients of any order and devices are those.
+Tensor conv1d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), std::int64_t stride = 1,
+              std::int64_t padding = 0, std::int64_t dilation = 1, std::int64_t groups = 1);
+Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
+                  std::int64_t padding = 0, std::int64_t dilation = 1);
+Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
+                  std::int64_t padding = 0, bool count_include_pad = true);
 /// Mean over the windows that split H×W into output_size cells (PyTorch's windows).
 Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
 /// Constant padding, libtorch's F::pad order: {before, after} for the last axis, then the

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <xgrad/nn/conv.h>
+#include <xgrad/nn/conv1d.h>
 #include <xgrad/nn/layers.h>
 #include <xgrad/nn/losses.h>
 #include <xgrad/nn/options.h>
@@ -81,6 +82,35 @@ class ConvTranspose2dFuncOptions {
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const ConvTranspose2dFuncOptions& options = {});
 
 // ---- pooling and resizing ----
+class Conv1dFuncOptions {
+ public:
+  Conv1dFuncOptions& bias(const Tensor& v) { bias_ = v; return *this; }
+  const Tensor& bias() const { return bias_; }
+  Conv1dFuncOptions& stride(std::int64_t v) { stride_ = v; return *this; }
+  std::int64_t stride() const { return stride_; }
+  Conv1dFuncOptions& padding(std::int64_t v) { padding_ = v; return *this; }
+  std::int64_t padding() const { return padding_; }
+  Conv1dFuncOptions& dilation(std::int64_t v) { dilation_ = v; return *this; }
+  std::int64_t dilation() const { return dilation_; }
+  Conv1dFuncOptions& groups(std::int64_t v) { groups_ = v; return *this; }
+  std::int64_t groups() const { return groups_; }
+
+ private:
+  Tensor bias_;
+  std::int64_t stride_ = 1, padding_ = 0, dilation_ = 1, groups_ = 1;
+};
+inline Tensor conv1d(const Tensor& x, const Tensor& weight, const Conv1dFuncOptions& o = {}) {
+  return xg::conv1d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
+}
+using MaxPool1dFuncOptions = MaxPool1dOptions;
+inline Tensor max_pool1d(const Tensor& x, const MaxPool1dFuncOptions& o) {
+  return xg::max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+}
+using AvgPool1dFuncOptions = AvgPool1dOptions;
+inline Tensor avg_pool1d(const Tensor& x, const AvgPool1dFuncOptions& o) {
+  return xg::avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
+}
+
 using MaxPool2dFuncOptions = MaxPool2dOptions;
 Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& options);
 using AvgPool2dFuncOptions = AvgPool2dOptions;
@@ -186,6 +216,26 @@ class LayerNormFuncOptions {
 };
 inline Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
   return xg::layer_norm(x, o.normalized_shape(), o.weight(), o.bias(), o.eps());
+}
+
+class GroupNormFuncOptions {
+ public:
+  GroupNormFuncOptions(std::int64_t num_groups) : groups_(num_groups) {}  // NOLINT: implicit, as libtorch
+  std::int64_t num_groups() const { return groups_; }
+  GroupNormFuncOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  const Tensor& weight() const { return weight_; }
+  GroupNormFuncOptions& bias(const Tensor& v) { bias_ = v; return *this; }
+  const Tensor& bias() const { return bias_; }
+  GroupNormFuncOptions& eps(double v) { eps_ = v; return *this; }
+  double eps() const { return eps_; }
+
+ private:
+  std::int64_t groups_;
+  Tensor weight_, bias_;
+  double eps_ = 1e-5;
+};
+inline Tensor group_norm(const Tensor& x, const GroupNormFuncOptions& o) {
+  return xg::group_norm(x, o.num_groups(), o.weight(), o.bias(), o.eps());
 }
 
 class EmbeddingFuncOptions {

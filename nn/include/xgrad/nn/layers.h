@@ -344,4 +344,24 @@ class LayerNorm : public Module {
   double eps_;
 };
 
+/// Group normalisation over (N, C, *) inputs (xg::group_norm): the C channels in num_groups
+/// groups, each normalised per sample, with a learnable per-channel scale gamma (ones) and
+/// shift beta (zeros) unless affine is false. GroupNorm(C, C) is instance normalisation,
+/// GroupNorm(1, C) a LayerNorm over everything but the batch with per-channel affine.
+class GroupNorm : public Module {
+ public:
+  GroupNorm(std::int64_t num_groups, std::int64_t num_channels, double eps = 1e-5, bool affine = true,
+            Dtype dtype = kFloat32);
+  /// libtorch's form: `GroupNorm(GroupNormOptions(8, 32).eps(1e-5))`.
+  explicit GroupNorm(const GroupNormOptions& options)
+      : GroupNorm(options.num_groups(), options.num_channels(), options.eps(), options.affine(), options.dtype()) {}
+  Tensor forward(const Tensor& x) override;
+  std::vector<TorchName> torch_names() const override { return {{"gamma", "weight"}, {"beta", "bias"}}; }
+  Tensor gamma, beta;
+
+ private:
+  std::int64_t num_groups_, num_channels_;
+  double eps_;
+};
+
 }  // namespace xg::nn

@@ -122,6 +122,27 @@ class EmbeddingOptions {
   Dtype dtype_ = kFloat32;
 };
 
+class GroupNormOptions {
+ public:
+  GroupNormOptions(std::int64_t num_groups, std::int64_t num_channels) : groups_(num_groups), channels_(num_channels) {}
+  GroupNormOptions& num_groups(std::int64_t v) { groups_ = v; return *this; }
+  std::int64_t num_groups() const { return groups_; }
+  GroupNormOptions& num_channels(std::int64_t v) { channels_ = v; return *this; }
+  std::int64_t num_channels() const { return channels_; }
+  GroupNormOptions& eps(double v) { eps_ = v; return *this; }
+  double eps() const { return eps_; }
+  GroupNormOptions& affine(bool v) { affine_ = v; return *this; }
+  bool affine() const { return affine_; }
+  GroupNormOptions& dtype(Dtype v) { dtype_ = v; return *this; }
+  Dtype dtype() const { return dtype_; }
+
+ private:
+  std::int64_t groups_, channels_;
+  double eps_ = 1e-5;
+  bool affine_ = true;
+  Dtype dtype_ = kFloat32;
+};
+
 class LayerNormOptions {
  public:
   LayerNormOptions(Shape normalized_shape) : shape_(std::move(normalized_shape)) {}  // NOLINT: implicit, as libtorch

@@ -1,0 +1,79 @@
+// The 1-D convolution and pooling: each checks its arguments in 1-D terms (so an error names
+// the user's call, shapes and sizes, not a 4-D intermediate), then runs its 2-D form on
+// (N, C, 1, L) (libtorch's own conv1d does the same), so the values, the gradients of any
+// order and the devices are the 2-D kernels'.
+#include <xgrad/detail/format.h>
+#include <xgrad/ops.h>
+
+#include "tensor/checked.h"
+
+namespace xg {
+
+namespace {
+
+// x (N, C, L), float; kernel, stride, dilation positive, padding non-negative; the dilated
+// kernel no longer than the padded input.
+void check_window(const char* op, const Tensor& x, std::int64_t kernel, std::int64_t stride, std::int64_t padding,
+                  std::int64_t dilation) {
+  if (!x.defined()) fail(op, ": the input is undefined (default-constructed, or a member never initialised)");
+  if (x.dim() != 3) fail(op, ": expected a 3-D input (N, C, L), got ", x.dim(), "-D ", detail::shape_str(x.shape()));
+  if (x.dtype() == kInt64) fail(op, ": expected a float tensor, got int64");
+  if (kernel < 1 || stride < 1 || dilation < 1 || padding < 0)
+    fail(op, ": kernel_size, stride and dilation must be positive and padding non-negative, got kernel_size ", kernel,
+         ", stride ", stride, ", padding ", padding, ", dilation ", dilation);
+  const char* what = "the dilated kernel's span";
+  const std::int64_t span = detail::size_add(detail::size_mul(dilation, kernel - 1, op, what), 1, op, what);
+  const std::int64_t padded =
+      detail::size_add(x.shape()[2], detail::size_mul(2, padding, op, "the padded length"), op, "the padded length");
+  if (span > padded)
+    fail(op, ": kernel ", kernel, dilation > 1 ? " dilated" : "", " spans ", span, ", longer than the padded length ",
+         padded, " of input ", detail::shape_str(x.shape()), " with padding ", padding);
+}
+
+}  // namespace
+
+Tensor conv1d(const Tensor& x, const Tensor& W, const Tensor& b, std::int64_t stride, std::int64_t padding,
+              std::int64_t dilation, std::int64_t groups) {
+  const char* op = "conv1d";
+  detail::CallScope call(op);
+  if (!W.defined()) fail(op, ": the weight is undefined (default-constructed, or a member never initialised)");
+  if (W.dim() != 3) fail(op, ": expected a 3-D weight (C_out, C_in/groups, K), got ", detail::shape_str(W.shape()));
+  check_window(op, x, W.shape()[2], stride, padding, dilation);
+  if (groups < 1) fail(op, ": groups must be positive, got ", groups);
+  const Shape &xs = x.shape(), &ws = W.shape();
+  const std::int64_t in_channels = detail::size_mul(ws[1], groups, op, "the weight's second axis x groups");
+  if (xs[1] % groups != 0 || ws[0] % groups != 0)
+    fail(op, ": groups = ", groups, " must divide the input channels (", xs[1], ") and the weight's first axis (",
+         ws[0], ")");
+  if (xs[1] != in_channels)
+    fail(op, ": expected input (N, C, L) with C = ", in_channels, " for weight ", detail::shape_str(ws),
+         groups > 1 ? detail::cat(" and groups = ", groups) : std::string(), ", got ", detail::shape_str(xs));
+  if (b.defined() && (b.dim() != 1 || b.shape()[0] != ws[0]))
+    fail(op, ": expected a bias of shape (", ws[0], ") for weight ", detail::shape_str(ws), ", got ",
+         detail::shape_str(b.shape()));
+  return squeeze(conv2d(unsqueeze(x, 2), unsqueeze(W, 2), b, {1, stride}, {0, padding}, {1, dilation}, groups), 2);
+}
+
+Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride, std::int64_t padding,
+                  std::int64_t dilation) {
+  const char* op = "max_pool1d";
+  detail::CallScope call(op);
+  const std::int64_t s = stride.value_or(kernel);
+  check_window(op, x, kernel, s, padding, dilation);
+  if (padding > kernel / 2)
+    fail(op, ": padding ", padding, " must be between 0 and half the kernel (", kernel, ")");
+  return squeeze(max_pool2d(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, {1, dilation}), 2);
+}
+
+Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride, std::int64_t padding,
+                  bool count_include_pad) {
+  const char* op = "avg_pool1d";
+  detail::CallScope call(op);
+  const std::int64_t s = stride.value_or(kernel);
+  check_window(op, x, kernel, s, padding, 1);
+  if (padding > kernel / 2)
+    fail(op, ": padding ", padding, " must be between 0 and half the kernel (", kernel, ")");
+  return squeeze(avg_pool2d(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, count_include_pad), 2);
+}
+
+}  // namespace xg

@@ -1,0 +1,124 @@
+// 1-D convolution and pooling modules over (N, C, L) sequences, with options in the libtorch
+// habit:
+//   xg::nn::Conv1d conv(xg::nn::Conv1dOptions(8, 16, 3).padding(1));
+//   xg::nn::MaxPool1d pool(2);
+// Parameters are W (out, in/groups, k) and b (out), as Conv2d's; default init W ~ N(0,
+// 1/fan_in) with fan_in = in/groups·k, b = 0 (Conv2d's rule). Each runs its 2-D form on
+// (N, C, 1, L) (xg::conv1d, max_pool1d, avg_pool1d).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <xgrad/nn/module.h>
+#include <xgrad/ops.h>
+
+namespace xg::nn {
+
+class Conv1dOptions {
+ public:
+  Conv1dOptions(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size)
+      : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
+  Conv1dOptions& in_channels(std::int64_t v) { in_channels_ = v; return *this; }
+  std::int64_t in_channels() const { return in_channels_; }
+  Conv1dOptions& out_channels(std::int64_t v) { out_channels_ = v; return *this; }
+  std::int64_t out_channels() const { return out_channels_; }
+  Conv1dOptions& kernel_size(std::int64_t v) { kernel_size_ = v; return *this; }
+  std::int64_t kernel_size() const { return kernel_size_; }
+  Conv1dOptions& stride(std::int64_t v) { stride_ = v; return *this; }
+  std::int64_t stride() const { return stride_; }
+  Conv1dOptions& padding(std::int64_t v) { padding_ = v; return *this; }
+  std::int64_t padding() const { return padding_; }
+  Conv1dOptions& dilation(std::int64_t v) { dilation_ = v; return *this; }
+  std::int64_t dilation() const { return dilation_; }
+  Conv1dOptions& groups(std::int64_t v) { groups_ = v; return *this; }
+  std::int64_t groups() const { return groups_; }
+  Conv1dOptions& bias(bool v) { bias_ = v; return *this; }
+  bool bias() const { return bias_; }
+  Conv1dOptions& dtype(Dtype v) { dtype_ = v; return *this; }
+  Dtype dtype() const { return dtype_; }
+
+ private:
+  std::int64_t in_channels_, out_channels_, kernel_size_;
+  std::int64_t stride_ = 1, padding_ = 0, dilation_ = 1, groups_ = 1;
+  bool bias_ = true;
+  Dtype dtype_ = kFloat32;
+};
+
+/// 1-D convolution over (N, C, L) inputs.
+class Conv1d : public Module {
+ public:
+  explicit Conv1d(const Conv1dOptions& options);
+  Conv1d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size)
+      : Conv1d(Conv1dOptions(in_channels, out_channels, kernel_size)) {}
+  Tensor forward(const Tensor& x) override;
+  /// "Conv1d(8, 16, kernel_size=(3,), stride=(1,))", as PyTorch prints it.
+  std::string describe() const;
+  std::vector<TorchName> torch_names() const override { return {{"W", "weight"}, {"b", "bias"}}; }
+  const Conv1dOptions& options() const { return options_; }
+  Tensor W;
+  Tensor b;  // undefined without bias
+
+ private:
+  Conv1dOptions options_;
+};
+
+class MaxPool1dOptions {
+ public:
+  MaxPool1dOptions(std::int64_t kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: implicit, as libtorch
+  MaxPool1dOptions& kernel_size(std::int64_t v) { kernel_size_ = v; return *this; }
+  std::int64_t kernel_size() const { return kernel_size_; }
+  MaxPool1dOptions& stride(std::int64_t v) { stride_ = v; return *this; }
+  std::optional<std::int64_t> stride() const { return stride_; }  // not given: the kernel size
+  MaxPool1dOptions& padding(std::int64_t v) { padding_ = v; return *this; }
+  std::int64_t padding() const { return padding_; }
+  MaxPool1dOptions& dilation(std::int64_t v) { dilation_ = v; return *this; }
+  std::int64_t dilation() const { return dilation_; }
+
+ private:
+  std::int64_t kernel_size_;
+  std::optional<std::int64_t> stride_;
+  std::int64_t padding_ = 0, dilation_ = 1;
+};
+
+class MaxPool1d : public Module {
+ public:
+  explicit MaxPool1d(const MaxPool1dOptions& options) : options_(options) {}
+  explicit MaxPool1d(std::int64_t kernel_size) : options_(kernel_size) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  MaxPool1dOptions options_;
+};
+
+class AvgPool1dOptions {
+ public:
+  AvgPool1dOptions(std::int64_t kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: implicit, as libtorch
+  AvgPool1dOptions& kernel_size(std::int64_t v) { kernel_size_ = v; return *this; }
+  std::int64_t kernel_size() const { return kernel_size_; }
+  AvgPool1dOptions& stride(std::int64_t v) { stride_ = v; return *this; }
+  std::optional<std::int64_t> stride() const { return stride_; }  // not given: the kernel size
+  AvgPool1dOptions& padding(std::int64_t v) { padding_ = v; return *this; }
+  std::int64_t padding() const { return padding_; }
+  AvgPool1dOptions& count_include_pad(bool v) { count_include_pad_ = v; return *this; }
+  bool count_include_pad() const { return count_include_pad_; }
+
+ private:
+  std::int64_t kernel_size_;
+  std::optional<std::int64_t> stride_;
+  std::int64_t padding_ = 0;
+  bool count_include_pad_ = true;
+};
+
+class AvgPool1d : public Module {
+ public:
+  explicit AvgPool1d(const AvgPool1dOptions& options) : options_(options) {}
+  explicit AvgPool1d(std::int64_t kernel_size) : options_(kernel_size) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  AvgPool1dOptions options_;
+};
+
+}  // namespace xg::nn
