@@ -191,4 +191,57 @@ Tensor elu(const Tensor& x, double alpha) {
   return where(x > 0.0, x, expm1(x) * alpha);
 }
 
+Tensor selu(const Tensor& x) {
+  detail::CallScope call("selu");
+  constexpr double kAlpha = 1.6732632423543772848170429916717, kScale = 1.0507009873554804934193349852946;
+  return elu(x, kAlpha) * kScale;
+}
+
+Tensor celu(const Tensor& x, double alpha) {
+  detail::CallScope call("celu");
+  if (alpha == 0) fail("celu: alpha must not be 0 (it divides x)");
+  if (autograd::probing_kinks()) autograd::note_kink("celu", x);  // a kink at 0 unless alpha = 1
+  return where(x > 0.0, x, expm1(x / alpha) * alpha);
+}
+
+Tensor mish(const Tensor& x) {
+  detail::CallScope call("mish");
+  return x * tanh(softplus(x));
+}
+
+Tensor hardsigmoid(const Tensor& x) {
+  detail::CallScope call("hardsigmoid");
+  if (autograd::probing_kinks()) autograd::note_kink("hardsigmoid", kernel::in_range_mask(x, -3.0, 3.0));
+  return clamp(x / 6.0 + 0.5, 0.0, 1.0);
+}
+
+Tensor hardswish(const Tensor& x) {
+  detail::CallScope call("hardswish");
+  if (autograd::probing_kinks()) autograd::note_kink("hardswish", kernel::in_range_mask(x, -3.0, 3.0));
+  return x * clamp(x + 3.0, 0.0, 6.0) / 6.0;
+}
+
+Tensor softsign(const Tensor& x) {
+  detail::CallScope call("softsign");
+  return x / (abs(x) + 1.0);
+}
+
+Tensor prelu(const Tensor& x, const Tensor& weight) {
+  detail::CallScope call("prelu");
+  if (!x.defined() || !weight.defined()) fail("prelu: the ", x.defined() ? "weight" : "input", " is undefined");
+  if (weight.dim() > 1) fail("prelu: expected a weight of one value or one per channel, got ", detail::shape_str(weight.shape()));
+  const std::int64_t n = weight.numel();
+  Tensor w = weight;
+  if (n != 1) {  // one per channel: axis 1 (axis 0 of a 1-D input), as PyTorch
+    const std::int64_t axis = x.dim() >= 2 ? 1 : 0;
+    if (x.dim() == 0 || x.shape()[axis] != n)
+      fail("prelu: ", n, " weights need ", n, " channels on axis ", axis, " of the input, got ", detail::shape_str(x.shape()));
+    Shape s(x.dim(), 1);
+    s[axis] = n;
+    w = reshape(weight, s);
+  }
+  if (autograd::probing_kinks()) autograd::note_kink("prelu", x);
+  return where(x > 0.0, x, x * w);
+}
+
 }  // namespace xg

@@ -144,6 +144,23 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFunc
   return reduce(where(small, 0.5 * d * d, o.delta() * (abs(d) - 0.5 * o.delta())), o.reduction());
 }
 
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& o) {
+  detail_loss::require_same_shape("smooth_l1_loss", input, target);
+  if (!(o.beta() > 0)) fail("smooth_l1_loss: beta must be positive, got ", o.beta());
+  // huber_loss / beta, with the same seam (strict < beta).
+  const Tensor d = input - target;
+  const Tensor small = abs(d) < o.beta();
+  return reduce(where(small, 0.5 * d * d / o.beta(), abs(d) - 0.5 * o.beta()), o.reduction());
+}
+
+}  // namespace xg::nn::functional
+
+namespace xg::nn {
+Tensor SmoothL1Loss::operator()(const Tensor& y, const Tensor& t) const { return functional::smooth_l1_loss(y, t, options); }
+}  // namespace xg::nn
+
+namespace xg::nn::functional {
+
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BinaryCrossEntropyFuncOptions& o) {
   if (o.reduction() == Reduction::None)
     fail("binary_cross_entropy: reduction none is not supported (PyTorch's gradient at p = 0 and 1 is defined "

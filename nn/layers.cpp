@@ -106,6 +106,23 @@ GELU::GELU(std::string approximate) : approximate_(std::move(approximate)) {
 Tensor GELU::forward(const Tensor& x) { return gelu(x, approximate_); }
 Tensor SiLU::forward(const Tensor& x) { return silu(x); }
 Tensor ELU::forward(const Tensor& x) { return elu(x, alpha_); }
+Tensor SELU::forward(const Tensor& x) { return selu(x); }
+CELU::CELU(double alpha) : alpha_(alpha) {
+  if (alpha == 0) fail("CELU: alpha must not be 0 (it divides x)");
+}
+Tensor CELU::forward(const Tensor& x) { return celu(x, alpha_); }
+Tensor Mish::forward(const Tensor& x) { return mish(x); }
+Tensor Hardswish::forward(const Tensor& x) { return hardswish(x); }
+Tensor Hardsigmoid::forward(const Tensor& x) { return hardsigmoid(x); }
+Tensor Softsign::forward(const Tensor& x) { return softsign(x); }
+
+PReLU::PReLU(const PReLUOptions& options) {
+  if (options.num_parameters() <= 0) fail("PReLU: num_parameters must be positive, got ", options.num_parameters());
+  if (!is_floating(options.dtype())) fail("PReLU: dtype must be a float type, got ", dtype_name(options.dtype()));
+  W = full({options.num_parameters()}, options.init(), options.dtype());
+  register_parameter("W", W);
+}
+Tensor PReLU::forward(const Tensor& x) { return prelu(x, W); }
 Tensor Flatten::forward(const Tensor& x) { return flatten(x, start_, end_); }
 
 Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype)

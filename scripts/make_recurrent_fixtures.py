@@ -15,7 +15,10 @@ input load.x (7, 2, 3) and PyTorch's float32 output load.y.
 tests/fixtures/torch_activations.npz, float64: x and, for gelu, gelu_tanh, silu, elu
 (alpha 0.7), log1p, expm1, erf and layer_norm over the last two axes with weight and bias,
 the output <f>.y and the gradient <f>.gx of sum(y * gy) (layer_norm also .gw, .gb); group_norm
-(its own .x, 3 groups, weight and bias: .gw, .gb) and group_norm_plain (x, 2 groups, no affine).
+(its own .x, 3 groups, weight and bias: .gw, .gb) and group_norm_plain (x, 2 groups, no affine);
+selu, celu (alpha 0.7), mish, hardswish, hardsigmoid, softsign, normalize (dim 1) and
+normalize_p3 (p 3, last axis) on x; and for prelu, cosine_similarity, pairwise_distance(_p3)
+and smooth_l1_loss (beta 0.5) the inputs <f>.in0, .in1 and their gradients .g0, .g1.
 """
 import pathlib
 
@@ -147,5 +150,40 @@ y = F.group_norm(xi, 2, eps=1e-5)
 gy = torch.randn_like(y)
 (gx,) = torch.autograd.grad((y * gy).sum(), [xi])
 act.update({"group_norm_plain.y": y.detach(), "group_norm_plain.gy": gy, "group_norm_plain.gx": gx})
+# Further activations on x; PReLU with a weight per channel; distances and smooth L1.
+torch.manual_seed(3)
+more = {
+    "selu": F.selu,
+    "celu": lambda t: F.celu(t, alpha=0.7),
+    "mish": F.mish,
+    "hardswish": F.hardswish,
+    "hardsigmoid": F.hardsigmoid,
+    "softsign": F.softsign,
+    "normalize": lambda t: F.normalize(t, dim=1),
+    "normalize_p3": lambda t: F.normalize(t, p=3, dim=-1),
+}
+for name, f in more.items():
+    xi = x.clone().requires_grad_(True)
+    y = f(xi)
+    gy = torch.randn_like(y)
+    (gx,) = torch.autograd.grad((y * gy).sum(), [xi])
+    act[f"{name}.y"], act[f"{name}.gy"], act[f"{name}.gx"] = y.detach(), gy, gx
+
+
+def pair(name, f, *inputs):
+    ins = [t.clone().requires_grad_(True) for t in inputs]
+    y = f(*ins)
+    gy = torch.randn_like(y)
+    grads = torch.autograd.grad((y * gy).sum(), ins)
+    act[f"{name}.y"], act[f"{name}.gy"] = y.detach(), gy
+    for i, (t, g) in enumerate(zip(inputs, grads)):
+        act[f"{name}.in{i}"], act[f"{name}.g{i}"] = t, g
+
+
+pair("prelu", F.prelu, x, torch.rand(4) * 0.5)
+pair("cosine_similarity", lambda a, b: F.cosine_similarity(a, b, dim=1), x, torch.randn(1, 4, 5))
+pair("pairwise_distance", F.pairwise_distance, torch.randn(6, 5), torch.randn(6, 5))
+pair("pairwise_distance_p3", lambda a, b: F.pairwise_distance(a, b, p=3, keepdim=True), torch.randn(6, 5), torch.randn(6, 5))
+pair("smooth_l1_loss", lambda a, b: F.smooth_l1_loss(a, b, beta=0.5), torch.randn(4, 6), torch.randn(4, 6))
 np.savez_compressed(fixtures / "torch_activations.npz", **{k: v.detach().numpy() for k, v in act.items()})
 print(f"wrote torch_activations.npz ({len(act)} arrays)")

@@ -233,3 +233,23 @@ TEST(CudaModules, Conv1dPoolingAndGroupNormGiveTheCpusValuesAndGradients) {
   const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
   for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << i;
 }
+
+TEST(CudaModules, FurtherActivationsDistancesAndSmoothL1GiveTheCpusValuesAndGradients) {
+  XG_REQUIRE_CUDA();
+  namespace F = xg::nn::functional;
+  const Tensor x = xg::test::seeded({3, 4, 5}, xg::kFloat64, 18) * 2.0, w = xg::test::seeded({4}, xg::kFloat64, 19);
+  const Tensor zero_row = xg::zeros({1, 4, 5}, xg::kFloat64);  // PyTorch's gradient at a zero vector
+  const auto run = [&](const xg::Device& d) {
+    auto xv = xg::concat({x, zero_row}, 0).to(d).requires_grad_(), wv = w.to(d).requires_grad_();
+    const auto y = (xg::selu(xv) + xg::celu(xv, 0.7) + xg::mish(xv) + xg::hardswish(xv) + xg::hardsigmoid(xv) +
+                    xg::softsign(xv) + xg::prelu(xv, wv) + F::normalize(xv))
+                       .sum() +
+                   F::cosine_similarity(xv, xv * xv).sum() + F::pairwise_distance(xv, xv * 0.5).sum() +
+                   F::smooth_l1_loss(xv, xv * xv, F::SmoothL1LossFuncOptions().beta(0.5));
+    auto g = xg::grad({y}, {xv, wv});
+    g.insert(g.begin(), y);
+    return g;
+  };
+  const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
+  for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << i;
+}

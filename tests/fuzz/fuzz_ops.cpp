@@ -213,10 +213,10 @@ void run(Reader& r) {
       }
       break;
     }
-    case 14: {  // normalisation layers over decoded shapes; the fused layer_norm and gelu
+    case 14: {  // normalisation layers over decoded shapes; the fused layer_norm and gelu; 1-D layers
       auto x = leaf(r.tensor(2 + r.byte() % 3));
       const std::int64_t a = r.arg();
-      switch (r.byte() % 4) {
+      switch (r.byte() % 6) {
         case 0: {
           xg::nn::LayerNorm m({a});
           backprop(m(x));
@@ -237,6 +237,21 @@ void run(Reader& r) {
         case 3:
           backprop(xg::gelu(x, r.flag() ? "tanh" : (r.flag() ? "none" : "fast")));
           break;
+        case 4: {  // group_norm with decoded groups and affine tensors
+          auto w = r.flag() ? leaf(r.tensor(1)) : xg::Tensor();
+          backprop(xg::group_norm(x, a, w, r.flag() ? leaf(r.tensor(1)) : xg::Tensor()));
+          break;
+        }
+        case 5: {  // the 1-D convolution and pooling with decoded geometry
+          auto W = leaf(r.tensor(1 + r.byte() % 3)), b = r.flag() ? leaf(r.tensor(1)) : xg::Tensor();
+          const std::int64_t s = r.arg(), p = r.arg(), d = r.arg();
+          switch (r.byte() % 3) {
+            case 0: backprop(xg::conv1d(x, W, b, s, p, d, r.arg())); break;
+            case 1: backprop(xg::max_pool1d(x, a, r.flag() ? std::optional<std::int64_t>(s) : std::nullopt, p, d)); break;
+            case 2: backprop(xg::avg_pool1d(x, a, s, p, r.flag())); break;
+          }
+          break;
+        }
       }
       break;
     }

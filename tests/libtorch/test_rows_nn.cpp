@@ -107,6 +107,20 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(nn::Flatten()(xg::ones({2, 3, 4})).shape(), (xg::Shape{2, 12}));
   }
   {
+    // row: `torch::nn::SELU`, `CELU(CELUOptions().alpha(0.5))`, `Mish`, `Hardswish`, `Hardsigmoid`, `Softsign`, `PReLU(PReLUOptions().num_parameters(8))`
+    const auto x = xg::tensor({-1.0, 2.0}, xg::kFloat64);
+    const auto at = [](const xg::Tensor& y, std::size_t i) { return y.to_vector<double>()[i]; };
+    EXPECT_NEAR(at(nn::SELU()(x), 1), 2 * 1.0507009873554805, 1e-15);
+    EXPECT_NEAR(at(nn::CELU(nn::CELUOptions().alpha(0.5))(x), 0), 0.5 * std::expm1(-2.0), 1e-15);
+    EXPECT_EQ(nn::Mish()(x).shape(), x.shape());
+    EXPECT_NEAR(at(nn::Hardswish()(x), 0), -1.0 / 3, 1e-15);
+    EXPECT_NEAR(at(nn::Hardsigmoid()(x), 1), 5.0 / 6, 1e-15);
+    EXPECT_EQ(at(nn::Softsign()(x), 0), -0.5);
+    nn::PReLU prelu(nn::PReLUOptions().num_parameters(8));
+    EXPECT_EQ(prelu.W.shape(), (xg::Shape{8}));
+    EXPECT_FLOAT_EQ(prelu(-xg::ones({2, 8})).min().item<float>(), -0.25f);
+  }
+  {
     // row: `torch::nn::Dropout(0.2)`, `torch::nn::Dropout(torch::nn::DropoutOptions().p(0.2))`, `Dropout2d`
     nn::Dropout a(0.2), b(nn::DropoutOptions().p(0.2)), all(1.0);
     nn::Dropout2d c(nn::Dropout2dOptions(0.5));
@@ -264,6 +278,25 @@ TEST(LibtorchRows, Functional) {
               xg::leaky_relu(x, 0.2).to_vector<float>());
   }
   {
+    // row: `F::selu(x)`, `F::celu(x, F::CELUFuncOptions().alpha(0.5))`, `F::mish(x)`, `F::hardswish(x)`, `F::hardsigmoid(x)`, `F::softsign(x)`, `F::prelu(x, w)`
+    EXPECT_EQ(F::selu(x).to_vector<float>(), xg::selu(x).to_vector<float>());
+    EXPECT_EQ(F::celu(x, F::CELUFuncOptions().alpha(0.5)).to_vector<float>(), xg::celu(x, 0.5).to_vector<float>());
+    EXPECT_EQ(F::mish(x).to_vector<float>(), xg::mish(x).to_vector<float>());
+    EXPECT_EQ(F::hardswish(x).to_vector<float>(), xg::hardswish(x).to_vector<float>());
+    EXPECT_EQ(F::hardsigmoid(x).to_vector<float>(), xg::hardsigmoid(x).to_vector<float>());
+    EXPECT_EQ(F::softsign(x).to_vector<float>(), xg::softsign(x).to_vector<float>());
+    EXPECT_EQ(F::prelu(x, xg::full({1}, 0.1)).to_vector<float>(), xg::leaky_relu(x, 0.1).to_vector<float>());
+  }
+  {
+    // row: `F::normalize(x, F::NormalizeFuncOptions().p(2).dim(1))`, `F::cosine_similarity(a, b, F::CosineSimilarityFuncOptions().dim(1))`, `F::pairwise_distance(a, b, F::PairwiseDistanceFuncOptions().p(2))`
+    const auto a = xg::tensor({{3.0, 4.0}}, xg::kFloat64), b = xg::tensor({{4.0, 3.0}}, xg::kFloat64);
+    const auto unit = F::normalize(a, F::NormalizeFuncOptions().p(2).dim(1)).to_vector<double>();
+    EXPECT_NEAR(unit[0], 0.6, 1e-15);
+    EXPECT_NEAR(unit[1], 0.8, 1e-15);
+    EXPECT_NEAR(F::cosine_similarity(a, b, F::CosineSimilarityFuncOptions().dim(1)).item(), 24.0 / 25, 1e-15);
+    EXPECT_NEAR(F::pairwise_distance(a, b, F::PairwiseDistanceFuncOptions().p(2)).item(), std::sqrt(2.0), 1e-5);
+  }
+  {
     // row: `F::softmax(x, F::SoftmaxFuncOptions(1))`, `F::log_softmax(x, F::LogSoftmaxFuncOptions(1))`
     EXPECT_NEAR(sum_of(F::softmax(x, F::SoftmaxFuncOptions(1))), 2.0, 1e-6);
     EXPECT_EQ(F::log_softmax(x, F::LogSoftmaxFuncOptions(1)).shape(), x.shape());
@@ -370,6 +403,13 @@ TEST(LibtorchRows, Losses) {
     auto p = xg::sigmoid(logits), target = xg::ones_like(logits);
     EXPECT_GT(nn::MSELoss()(p, target).item() + nn::L1Loss()(p, target).item() + nn::HuberLoss()(p, target).item(), 0.0);
     EXPECT_NEAR(nn::BCELoss()(p, target).item(), nn::BCEWithLogitsLoss()(logits, target).item(), 1e-12);
+  }
+  {
+    // row: `torch::nn::SmoothL1Loss(torch::nn::SmoothL1LossOptions().beta(0.5))`, `F::smooth_l1_loss(x, t, F::SmoothL1LossFuncOptions().beta(0.5))`
+    auto target = xg::zeros_like(logits);
+    nn::SmoothL1Loss loss(nn::SmoothL1LossOptions().beta(0.5));
+    EXPECT_EQ(loss(logits, target).item(), F::smooth_l1_loss(logits, target, F::SmoothL1LossFuncOptions().beta(0.5)).item());
+    EXPECT_NEAR(loss(logits, target).item(), F::huber_loss(logits, target, F::HuberLossFuncOptions().delta(0.5)).item() / 0.5, 1e-6);
   }
   {
     // row: `F::mse_loss(x, t, F::MSELossFuncOptions().reduction(torch::kSum))`, `F::l1_loss`, `F::huber_loss`, `F::binary_cross_entropy`, `F::binary_cross_entropy_with_logits`

@@ -91,12 +91,23 @@ Tensor expm1(const Tensor& x);
 /// The error function, 2/√π ∫_0^x e^(-t²) dt.
 Tensor erf(const Tensor& x);
 /// GELU: x Φ(x) = x/2 (1 + erf(x/√2)); with approximate = "tanh", PyTorch's
-/// x/2 (1 + tanh(√(2/π) (x + 0.044715 x³))). Composed, so differentiable to any order.
+/// x/2 (1 + tanh(√(2/π) (x + 0.044715 x³))). One node, one kernel each way; any order.
 Tensor gelu(const Tensor& x, const std::string& approximate = "none");
 /// SiLU (swish): x · sigmoid(x).
 Tensor silu(const Tensor& x);
 /// ELU: x for x > 0, alpha (e^x - 1) otherwise.
 Tensor elu(const Tensor& x, double alpha = 1.0);
+/// PyTorch's further activations, composed (so every order and device): SELU = λ elu(x, α)
+/// with Klambauer et al.'s λ, α; CELU = x for x > 0, α (e^(x/α) - 1) else; Mish = x tanh
+/// softplus(x); Hardswish = x relu6(x + 3) / 6; Hardsigmoid = relu6(x + 3) / 6; Softsign =
+/// x / (1 + |x|); PReLU = x for x > 0, w x else, w one value or one per channel (axis 1).
+Tensor selu(const Tensor& x);
+Tensor celu(const Tensor& x, double alpha = 1.0);
+Tensor mish(const Tensor& x);
+Tensor hardswish(const Tensor& x);
+Tensor hardsigmoid(const Tensor& x);
+Tensor softsign(const Tensor& x);
+Tensor prelu(const Tensor& x, const Tensor& weight);
 
 // ---- reductions (autograd/ops_reduce.cpp); empty axes = all axes ----
 Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdims = false);

@@ -27,6 +27,61 @@ inline Tensor gelu(const Tensor& x, const GELUFuncOptions& o = {}) { return xg::
 using ELUFuncOptions = ELUOptions;
 inline Tensor elu(const Tensor& x, const ELUFuncOptions& o = {}) { return xg::elu(x, o.alpha()); }
 inline Tensor silu(const Tensor& x) { return xg::silu(x); }
+inline Tensor selu(const Tensor& x) { return xg::selu(x); }
+using CELUFuncOptions = CELUOptions;
+inline Tensor celu(const Tensor& x, const CELUFuncOptions& o = {}) { return xg::celu(x, o.alpha()); }
+inline Tensor mish(const Tensor& x) { return xg::mish(x); }
+inline Tensor hardswish(const Tensor& x) { return xg::hardswish(x); }
+inline Tensor hardsigmoid(const Tensor& x) { return xg::hardsigmoid(x); }
+inline Tensor softsign(const Tensor& x) { return xg::softsign(x); }
+inline Tensor prelu(const Tensor& x, const Tensor& weight) { return xg::prelu(x, weight); }
+
+/// x / max(‖x‖_p along dim, eps) (PyTorch's F::normalize).
+class NormalizeFuncOptions {
+ public:
+  NormalizeFuncOptions& p(double v) { p_ = v; return *this; }
+  double p() const { return p_; }
+  NormalizeFuncOptions& dim(std::int64_t v) { dim_ = v; return *this; }
+  std::int64_t dim() const { return dim_; }
+  NormalizeFuncOptions& eps(double v) { eps_ = v; return *this; }
+  double eps() const { return eps_; }
+
+ private:
+  double p_ = 2.0;
+  std::int64_t dim_ = 1;
+  double eps_ = 1e-12;
+};
+Tensor normalize(const Tensor& x, const NormalizeFuncOptions& options = {});
+
+/// x1·x2 / (max(‖x1‖, eps) max(‖x2‖, eps)) along dim, the inputs broadcast (PyTorch 1.13's).
+class CosineSimilarityFuncOptions {
+ public:
+  CosineSimilarityFuncOptions& dim(std::int64_t v) { dim_ = v; return *this; }
+  std::int64_t dim() const { return dim_; }
+  CosineSimilarityFuncOptions& eps(double v) { eps_ = v; return *this; }
+  double eps() const { return eps_; }
+
+ private:
+  std::int64_t dim_ = 1;
+  double eps_ = 1e-8;
+};
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, const CosineSimilarityFuncOptions& options = {});
+
+/// ‖x1 - x2 + eps‖_p over the last axis (PyTorch's F::pairwise_distance).
+class PairwiseDistanceFuncOptions {
+ public:
+  PairwiseDistanceFuncOptions& p(double v) { p_ = v; return *this; }
+  double p() const { return p_; }
+  PairwiseDistanceFuncOptions& eps(double v) { eps_ = v; return *this; }
+  double eps() const { return eps_; }
+  PairwiseDistanceFuncOptions& keepdim(bool v) { keepdim_ = v; return *this; }
+  bool keepdim() const { return keepdim_; }
+
+ private:
+  double p_ = 2.0, eps_ = 1e-6;
+  bool keepdim_ = false;
+};
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, const PairwiseDistanceFuncOptions& options = {});
 inline Tensor softplus(const Tensor& x) { return xg::softplus(x); }
 using SoftmaxFuncOptions = SoftmaxOptions;
 using LogSoftmaxFuncOptions = SoftmaxOptions;
@@ -286,6 +341,8 @@ class HuberLossFuncOptions {
   Reduction reduction_ = Reduction::Mean;
   double delta_ = 1.0;
 };
+using SmoothL1LossFuncOptions = SmoothL1LossOptions;
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options = {});
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& options = {});
 Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options = {});
 Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& options = {});

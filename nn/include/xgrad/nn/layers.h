@@ -146,6 +146,46 @@ class SiLU : public Module {
  public:
   Tensor forward(const Tensor& x) override;
 };
+/// PyTorch's further activations (xg::selu, celu, mish, hardswish, hardsigmoid, softsign).
+class SELU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class CELU : public Module {
+ public:
+  explicit CELU(double alpha = 1.0);
+  explicit CELU(const CELUOptions& options) : CELU(options.alpha()) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  double alpha_;
+};
+class Mish : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class Hardswish : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class Hardsigmoid : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class Softsign : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+/// PReLU: a learnt slope for negative inputs, one (num_parameters 1) or one per channel
+/// (axis 1), starting at init (0.25); parameter W, PyTorch's `weight`.
+class PReLU : public Module {
+ public:
+  explicit PReLU(const PReLUOptions& options = {});
+  Tensor forward(const Tensor& x) override;
+  std::vector<TorchName> torch_names() const override { return {{"W", "weight"}}; }
+  Tensor W;
+};
+
 /// ELU with scale alpha for negative inputs.
 class ELU : public Module {
  public:

@@ -120,6 +120,25 @@ struct HuberLoss {
   double delta = 1.0;
   Tensor operator()(const Tensor& y, const Tensor& t) const { return huber(y, t, delta); }
 };
+/// PyTorch's smooth L1: 0.5 d²/beta where |d| < beta, |d| - 0.5 beta elsewhere (huber / beta).
+class SmoothL1LossOptions {
+ public:
+  SmoothL1LossOptions& reduction(Reduction v) { reduction_ = v; return *this; }
+  Reduction reduction() const { return reduction_; }
+  SmoothL1LossOptions& beta(double v) { beta_ = v; return *this; }
+  double beta() const { return beta_; }
+
+ private:
+  Reduction reduction_ = Reduction::Mean;
+  double beta_ = 1.0;
+};
+/// libtorch's SmoothL1Loss: F::smooth_l1_loss with its options.
+struct SmoothL1Loss {
+  SmoothL1LossOptions options;
+  SmoothL1Loss() = default;
+  explicit SmoothL1Loss(const SmoothL1LossOptions& o) : options(o) {}
+  Tensor operator()(const Tensor& y, const Tensor& t) const;
+};
 struct L1Loss {
   Tensor operator()(const Tensor& y, const Tensor& t) const { return l1(y, t); }
 };

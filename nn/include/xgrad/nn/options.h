@@ -93,6 +93,30 @@ class GELUOptions {
   std::string approximate_ = "none";
 };
 
+class CELUOptions {
+ public:
+  CELUOptions& alpha(double v) { alpha_ = v; return *this; }
+  double alpha() const { return alpha_; }
+
+ private:
+  double alpha_ = 1.0;
+};
+
+class PReLUOptions {
+ public:
+  PReLUOptions& num_parameters(std::int64_t v) { num_parameters_ = v; return *this; }
+  std::int64_t num_parameters() const { return num_parameters_; }
+  PReLUOptions& init(double v) { init_ = v; return *this; }
+  double init() const { return init_; }
+  PReLUOptions& dtype(Dtype v) { dtype_ = v; return *this; }
+  Dtype dtype() const { return dtype_; }
+
+ private:
+  std::int64_t num_parameters_ = 1;
+  double init_ = 0.25;
+  Dtype dtype_ = kFloat32;
+};
+
 class ELUOptions {
  public:
   ELUOptions& alpha(double v) { alpha_ = v; return *this; }

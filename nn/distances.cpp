@@ -1,0 +1,64 @@
+// F::normalize, F::cosine_similarity and F::pairwise_distance, composed from differentiable
+// operations. Their p-norms have PyTorch's gradient at a zero vector (0, where the plain
+// composition's sqrt would give 0 · inf = NaN).
+#include <xgrad/detail/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include <xgrad/nn/functional.h>
+
+#include "tensor/checked.h"
+
+namespace xg::nn::functional {
+
+namespace {
+
+// ‖x‖_p along `axis` (p > 0, or infinity: the largest magnitude). The root is taken of a sum
+// replaced by 1 where it is 0 and then masked back to 0: at a zero vector the value is 0 and
+// the gradient 0, as PyTorch's norm backward defines it.
+Tensor p_norm(const Tensor& x, double p, std::int64_t axis, bool keepdim, const char* op) {
+  if (!(p > 0)) fail(op, ": p must be positive (or infinity), got ", p);
+  if (std::isinf(p)) return max(abs(x), {axis}, keepdim);
+  if (p == 1) return sum(abs(x), {axis}, keepdim);
+  const Tensor s = p == 2 ? sum(x * x, {axis}, keepdim) : sum(pow(abs(x), p), {axis}, keepdim);
+  const Tensor nonzero = s > 0.0;
+  const Tensor safe = where(nonzero, s, ones_like(s));
+  return where(nonzero, p == 2 ? sqrt(safe) : pow(safe, 1.0 / p), zeros_like(s));
+}
+
+std::int64_t axis_of(const Tensor& x, std::int64_t dim, const char* op) {
+  const std::int64_t n = x.dim();
+  if (dim < -n || dim >= n || n == 0)
+    fail(op, ": dim ", dim, " is out of range for a ", n, "-D input ", detail::shape_str(x.shape()));
+  return dim < 0 ? dim + n : dim;
+}
+
+}  // namespace
+
+Tensor normalize(const Tensor& x, const NormalizeFuncOptions& o) {
+  const char* op = "normalize";
+  detail::CallScope call(op);
+  const std::int64_t axis = axis_of(x, o.dim(), op);
+  return x / maximum(p_norm(x, o.p(), axis, true, op), scalar_tensor(o.eps(), x.dtype()));
+}
+
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, const CosineSimilarityFuncOptions& o) {
+  const char* op = "cosine_similarity";
+  detail::CallScope call(op);
+  const Tensor prod = x1 * x2;  // the broadcast shape, whose axis `dim` names
+  const Tensor a = broadcast_to(x1, prod.shape()), b = broadcast_to(x2, prod.shape());
+  const std::int64_t axis = axis_of(prod, o.dim(), op);
+  const Tensor eps = scalar_tensor(o.eps(), prod.dtype());
+  return sum(prod, {axis}) / (maximum(p_norm(a, 2, axis, false, op), eps) * maximum(p_norm(b, 2, axis, false, op), eps));
+}
+
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, const PairwiseDistanceFuncOptions& o) {
+  const char* op = "pairwise_distance";
+  detail::CallScope call(op);
+  const Tensor d = x1 - x2 + o.eps();
+  if (d.dim() == 0) fail(op, ": expected inputs with at least one axis, got 0-D tensors");
+  return p_norm(d, o.p(), d.dim() - 1, o.keepdim(), op);
+}
+
+}  // namespace xg::nn::functional
