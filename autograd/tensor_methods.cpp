@@ -230,6 +230,12 @@ Tensor Tensor::gather(std::int64_t dim, const Tensor& index) const { return xg::
 std::vector<Tensor> Tensor::chunk(std::int64_t chunks, std::int64_t dim) const { return xg::chunk(*this, chunks, dim); }
 std::vector<Tensor> Tensor::unbind(std::int64_t dim) const { return xg::unbind(*this, dim); }
 Tensor Tensor::select(std::int64_t dim, std::int64_t index) const { return xg::select(*this, dim, index); }
+Tensor Tensor::cumsum(std::int64_t dim) const { return xg::cumsum(*this, dim); }
+std::tuple<Tensor, Tensor> Tensor::sort(std::int64_t dim, bool descending) const { return xg::sort(*this, dim, descending); }
+Tensor Tensor::argsort(std::int64_t dim, bool descending) const { return xg::argsort(*this, dim, descending); }
+std::tuple<Tensor, Tensor> Tensor::topk(std::int64_t k, std::int64_t dim, bool largest, bool sorted) const {
+  return xg::topk(*this, k, dim, largest, sorted);
+}
 
 Tensor& Tensor::uniform_(double from, double to) {
   check_inplace(*this, nullptr, "uniform_");

@@ -120,6 +120,13 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, con
 Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src);
 /// out[i][j] = x[i][index[i][j]] along `axis` (torch.gather); index has x's rank.
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index, const char* op);
+/// Running sums along a normalised axis (tensor/along_axis.cpp), from the end with `reverse`
+/// (cumsum's adjoint); every dtype, each line summed in order (the same bits on any device's
+/// thread count).
+Tensor cumsum(const Tensor& x, std::int64_t axis, bool reverse);
+/// The int64 positions that sort each line along a normalised axis, ascending or descending,
+/// stable (ties keep their order); NaN sorts above every number, as PyTorch's.
+Tensor sort_indices(const Tensor& x, std::int64_t axis, bool descending);
 /// Zeros of `shape`, then src scattered and added at `index` along `axis` (gather's adjoint).
 Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src);
 /// Throws, naming `op`, unless `labels` is int64 with every value in [0, num_classes)

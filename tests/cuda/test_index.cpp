@@ -121,3 +121,35 @@ TEST(CudaIndex, ConcatAndSplitOfManyPiecesTakeOneLaunchPer64) {
     return xg::stack(steps, 1);
   }));
 }
+
+TEST(CudaIndex, CumsumSortArgsortAndTopkGiveTheCpusBitsAndGradients) {
+  XG_REQUIRE_CUDA();
+  // Ties (values in 0..4), NaN and every axis: one thread per line walks it in the CPU's order.
+  xg::Generator gen(20);
+  xg::GeneratorGuard use(gen);
+  xg::Tensor x = xg::randint(0, 5, {5, 6, 7}).to(xg::kFloat64);
+  x = xg::where(x == 4.0, xg::full({}, NAN, xg::kFloat64), x);
+  for (std::int64_t axis = 0; axis < 3; ++axis)
+    for (const bool descending : {false, true}) {
+      SCOPED_TRACE(testing::Message() << "axis " << axis << (descending ? " descending" : ""));
+      const auto [vc, ic] = xg::sort(x, axis, descending);
+      const auto [vg, ig] = xg::sort(x.cuda(), axis, descending);
+      EXPECT_TRUE(xg::test::matches_cpu(ig, ic, 0));
+      EXPECT_TRUE(xg::test::matches_cpu(vg, vc, 0));
+      EXPECT_TRUE(xg::test::matches_cpu(xg::cumsum(x.cuda(), axis), xg::cumsum(x, axis), 0));
+    }
+  const auto ties = xg::randint(0, 3, {3, 301}).to(xg::kFloat32);  // long lines: many merge passes
+  EXPECT_TRUE(xg::test::matches_cpu(xg::argsort(ties.cuda(), 1), xg::argsort(ties, 1), 0));
+  EXPECT_TRUE(xg::test::matches_cpu(xg::argsort(ties.cuda(), 1, true), xg::argsort(ties, 1, true), 0));
+  const auto ints = xg::test::seeded({4, 9}, xg::kInt64, 21);
+  EXPECT_TRUE(xg::test::matches_cpu(xg::argsort(ints.cuda(), 1, true), xg::argsort(ints, 1, true), 0));
+  EXPECT_TRUE(xg::test::matches_cpu(xg::cumsum(ints.cuda(), 0), xg::cumsum(ints, 0), 0));
+  // Gradients: topk's values and cumsum scatter back to the positions they came from.
+  const auto y = xg::test::seeded({6, 8}, xg::kFloat64, 22);
+  const auto run = [&](const xg::Device& d) {
+    auto v = y.to(d).requires_grad_();
+    const auto out = (std::get<0>(xg::topk(v, 3, 1)) * 2.0).sum() + (xg::cumsum(v, 0) * v).sum();
+    return xg::grad({out}, {v})[0];
+  };
+  EXPECT_TRUE(xg::test::matches_cpu(run(xg::kCUDA), run(xg::kCPU), 1e-12));
+}

@@ -180,6 +180,18 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(x.gather(1, xg::tensor({{2}, {0}}, xg::kInt64)).shape(), (xg::Shape{2, 1}));
   }
   {
+    // row: `x.cumsum(1)`, `auto [values, indices] = x.sort(1, /*descending=*/true);`, `x.argsort(1)`, `auto [top, idx] = x.topk(5);`
+    const auto s = xg::tensor({{3.0f, 1.0f, 2.0f, 5.0f, 4.0f, 0.0f}});
+    EXPECT_EQ(s.cumsum(1).to_vector<float>(), (std::vector<float>{3, 4, 6, 11, 15, 15}));
+    auto [values, indices] = s.sort(1, /*descending=*/true);
+    EXPECT_EQ(values.to_vector<float>(), (std::vector<float>{5, 4, 3, 2, 1, 0}));
+    EXPECT_EQ(indices.to_vector<std::int64_t>(), (std::vector<std::int64_t>{3, 4, 0, 2, 1, 5}));
+    EXPECT_EQ(s.argsort(1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{5, 1, 2, 0, 4, 3}));
+    auto [top, idx] = s.topk(5);
+    EXPECT_EQ(top.to_vector<float>(), (std::vector<float>{5, 4, 3, 2, 1}));
+    EXPECT_EQ(idx.shape(), (xg::Shape{1, 5}));
+  }
+  {
     // row: `x.chunk(2, 1)`, `x.unbind(0)`
     EXPECT_EQ(xg::ones({2, 4}).chunk(2, 1).size(), 2u);
     EXPECT_EQ(x.unbind(0).size(), 2u);

@@ -194,6 +194,16 @@ Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
 Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index);
 /// out[i][j] = x[i][index[i][j]] for axis 1 (torch.gather); index has x's rank.
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index);
+/// Running sums along `dim` (libtorch's cumsum; int64 stays int64).
+Tensor cumsum(const Tensor& x, std::int64_t dim);
+/// Each line along `dim` sorted: (values, int64 positions). Stable (ties keep their order);
+/// NaN sorts above every number, as PyTorch's. The values carry x's gradient.
+std::tuple<Tensor, Tensor> sort(const Tensor& x, std::int64_t dim = -1, bool descending = false);
+/// sort's positions alone.
+Tensor argsort(const Tensor& x, std::int64_t dim = -1, bool descending = false);
+/// The k largest (or smallest) of each line along `dim`, in order: (values, positions).
+std::tuple<Tensor, Tensor> topk(const Tensor& x, std::int64_t k, std::int64_t dim = -1, bool largest = true,
+                                bool sorted = true);
 /// y[np.arange(N), t]: for x of shape (N, C) and int64 labels t of shape (N,), the (N,) picks.
 Tensor pick(const Tensor& x, const Tensor& labels);
 /// One-hot float32 rows of int64 labels (not differentiable).
