@@ -193,7 +193,7 @@ void run(Reader& r) {
     case 13: {  // shape operations with decoded arguments
       auto x = leaf(r.tensor(1 + r.byte() % 3));
       const std::int64_t a = r.arg(), b = r.arg(), c = r.arg();
-      switch (r.byte() % 8) {
+      switch (r.byte() % 10) {
         case 0: backprop(xg::reshape(x, {a, b})); break;
         case 1: backprop(xg::narrow(x, a % 4, b, c)); break;
         case 2: backprop(xg::slice(x, a % 4, b, c, r.arg())); break;
@@ -207,6 +207,12 @@ void run(Reader& r) {
         case 6: {  // sizes that must add up (decoded, so huge or negative ones too)
           const auto parts = xg::split(x, {a, b, c}, r.arg() % 4);
           for (const auto& p : parts) backprop(p);
+          break;
+        }
+        case 8: backprop(xg::cumsum(x, a % 5)); break;
+        case 9: {  // sorting along a decoded axis, topk of a decoded k
+          backprop(std::get<0>(xg::sort(x, a % 5, r.flag())));
+          backprop(std::get<0>(xg::topk(x, b, c % 5, r.flag())));
           break;
         }
         default: backprop(xg::flatten(x, a, b)); break;
