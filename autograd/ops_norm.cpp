@@ -39,7 +39,6 @@ Tensor composed_layer_norm(const Tensor& x, const Axes& axes, const Tensor& weig
 }
 
 bool fusable(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  if (!is_floating(x.dtype())) return false;
   for (const Tensor* p : {&weight, &bias})
     if (p->defined() && (p->dtype() != x.dtype() || p->device() != x.device())) return false;
   return true;
@@ -49,6 +48,8 @@ bool fusable(const Tensor& x, const Tensor& weight, const Tensor& bias) {
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps) {
   detail::CallScope call("layer_norm");
+  if (!x.defined()) fail("layer_norm: the input is undefined");
+  if (!is_floating(x.dtype())) fail("layer_norm: expected a float input, got ", dtype_name(x.dtype()));
   const auto k = static_cast<std::int64_t>(normalized_shape.size());
   const Shape& s = x.shape();
   if (k == 0 || k > x.dim() || !std::equal(normalized_shape.begin(), normalized_shape.end(), s.end() - k))
@@ -92,6 +93,7 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
 Tensor group_norm(const Tensor& x, std::int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {
   detail::CallScope call("group_norm");
   if (!x.defined()) fail("group_norm: the input is undefined");
+  if (!is_floating(x.dtype())) fail("group_norm: expected a float input, got ", dtype_name(x.dtype()));
   if (x.dim() < 2) fail("group_norm: expected an input (N, C, ...), got ", detail::shape_str(x.shape()));
   const Shape& s = x.shape();
   const std::int64_t N = s[0], C = s[1];

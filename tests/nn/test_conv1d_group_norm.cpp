@@ -141,6 +141,8 @@ TEST(GroupNorm, NormalisesEachSamplesGroupsAndChecks) {
   EXPECT_EQ(xg::group_norm(xg::zeros({0, 4, 3}), 2).shape(), (xg::Shape{0, 4, 3}));
   EXPECT_XG_ERROR(xg::group_norm(x, 3), "group_norm: num_groups must be positive and divide the 4 channels of input (3,4,5,6), got 3");
   EXPECT_XG_ERROR(xg::group_norm(xg::zeros({4}), 2), "group_norm: expected an input (N, C, ...), got (4,)");
+  EXPECT_XG_ERROR(xg::group_norm(xg::zeros({2, 4}, xg::kInt64), 2), "group_norm: expected a float input, got int64");
+  EXPECT_XG_ERROR(xg::layer_norm(xg::zeros({2, 4}, xg::kInt64), {4}), "layer_norm: expected a float input, got int64");
   EXPECT_XG_ERROR(xg::group_norm(x, 2, xg::ones({3}, xg::kFloat64)), "group_norm: weight has shape (3,), expected (4) for input (3,4,5,6)");
   EXPECT_XG_ERROR(xg::nn::GroupNorm(3, 4), "GroupNorm: num_groups must be positive and divide num_channels, got num_groups 3, num_channels 4");
   EXPECT_XG_ERROR(gn(xg::zeros({2, 3, 5})), "GroupNorm(2, 4): expected an input (N, 4, ...), got (2,3,5)");
