@@ -153,10 +153,30 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1L
   return reduce(where(small, 0.5 * d * d / o.beta(), abs(d) - 0.5 * o.beta()), o.reduction());
 }
 
+Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& o) {
+  detail::CallScope call("kl_div");
+  detail_loss::require_same_shape("kl_div", input, target);
+  // t log t as PyTorch's xlogy: 0 where t = 0 (log is taken of 1 there, so no NaN reaches the
+  // gradient either); NaN for a negative t, as there.
+  Tensor pointwise;
+  if (o.log_target()) {
+    pointwise = exp(target) * (target - input);
+  } else {
+    const Tensor zero = target == 0.0;
+    pointwise = where(zero, zeros_like(target), target * log(where(zero, ones_like(target), target))) - target * input;
+  }
+  if (!o.batchmean()) return reduce(pointwise, o.reduction());
+  const double batch = input.dim() == 0 ? 1.0 : static_cast<double>(input.shape()[0]);
+  return pointwise.sum() / batch;
+}
+
 }  // namespace xg::nn::functional
 
 namespace xg::nn {
 Tensor SmoothL1Loss::operator()(const Tensor& y, const Tensor& t) const { return functional::smooth_l1_loss(y, t, options); }
+Tensor KLDivLoss::operator()(const Tensor& input, const Tensor& target) const {
+  return functional::kl_div(input, target, options);
+}
 }  // namespace xg::nn
 
 namespace xg::nn::functional {

@@ -18,7 +18,8 @@ the output <f>.y and the gradient <f>.gx of sum(y * gy) (layer_norm also .gw, .g
 (its own .x, 3 groups, weight and bias: .gw, .gb) and group_norm_plain (x, 2 groups, no affine);
 selu, celu (alpha 0.7), mish, hardswish, hardsigmoid, softsign, normalize (dim 1) and
 normalize_p3 (p 3, last axis) on x; and for prelu, cosine_similarity, pairwise_distance(_p3)
-and smooth_l1_loss (beta 0.5) the inputs <f>.in0, .in1 and their gradients .g0, .g1.
+smooth_l1_loss (beta 0.5), kl_div_batchmean (a zero in the target) and kl_div_log_target (sum)
+the inputs <f>.in0, .in1 and their gradients .g0, .g1.
 """
 import pathlib
 
@@ -185,5 +186,10 @@ pair("cosine_similarity", lambda a, b: F.cosine_similarity(a, b, dim=1), x, torc
 pair("pairwise_distance", F.pairwise_distance, torch.randn(6, 5), torch.randn(6, 5))
 pair("pairwise_distance_p3", lambda a, b: F.pairwise_distance(a, b, p=3, keepdim=True), torch.randn(6, 5), torch.randn(6, 5))
 pair("smooth_l1_loss", lambda a, b: F.smooth_l1_loss(a, b, beta=0.5), torch.randn(4, 6), torch.randn(4, 6))
+probs = torch.softmax(torch.randn(4, 6), 1)
+probs[0, 2] = 0.0  # a zero target: t log t is 0 there
+pair("kl_div_batchmean", lambda a, b: F.kl_div(a, b, reduction="batchmean"), torch.log_softmax(torch.randn(4, 6), 1), probs)
+pair("kl_div_log_target", lambda a, b: F.kl_div(a, b, reduction="sum", log_target=True),
+     torch.log_softmax(torch.randn(4, 6), 1), torch.log_softmax(torch.randn(4, 6), 1))
 np.savez_compressed(fixtures / "torch_activations.npz", **{k: v.detach().numpy() for k, v in act.items()})
 print(f"wrote torch_activations.npz ({len(act)} arrays)")

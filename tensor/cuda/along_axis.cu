@@ -5,6 +5,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/entry_count.h"

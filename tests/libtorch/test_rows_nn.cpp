@@ -405,6 +405,13 @@ TEST(LibtorchRows, Losses) {
     EXPECT_NEAR(nn::BCELoss()(p, target).item(), nn::BCEWithLogitsLoss()(logits, target).item(), 1e-12);
   }
   {
+    // row: `torch::nn::KLDivLoss(torch::nn::KLDivLossOptions().reduction(torch::kBatchMean))`, `F::kl_div(logp, q, F::KLDivFuncOptions().reduction(torch::kBatchMean).log_target(false))`
+    const auto logp = xg::log_softmax(logits, 1), q = xg::softmax(logits * 2.0f, 1);
+    nn::KLDivLoss loss(nn::KLDivLossOptions().reduction(xg::kBatchMean));
+    EXPECT_GT(loss(logp, q).item(), 0.0);
+    EXPECT_EQ(loss(logp, q).item(), F::kl_div(logp, q, F::KLDivFuncOptions().reduction(xg::kBatchMean).log_target(false)).item());
+  }
+  {
     // row: `torch::nn::SmoothL1Loss(torch::nn::SmoothL1LossOptions().beta(0.5))`, `F::smooth_l1_loss(x, t, F::SmoothL1LossFuncOptions().beta(0.5))`
     auto target = xg::zeros_like(logits);
     nn::SmoothL1Loss loss(nn::SmoothL1LossOptions().beta(0.5));

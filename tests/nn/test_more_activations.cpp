@@ -1,5 +1,5 @@
 // SELU, CELU, Mish, Hardswish, Hardsigmoid, Softsign, PReLU; F::normalize, cosine_similarity,
-// pairwise_distance; smooth L1: values and gradients against PyTorch
+// pairwise_distance; smooth L1 and KL divergence: values and gradients against PyTorch
 // (tests/fixtures/torch_activations.npz), float64 gradcheck and gradgradcheck, PyTorch's
 // gradient at a zero vector, the modules and functional forms, and errors.
 #include <cmath>
@@ -26,14 +26,21 @@ void expect_unary(const std::string& name, const std::function<xg::Tensor(const 
   EXPECT_LT(max_abs_diff(xg::grad({(y * fx(name + ".gy")).sum()}, {x})[0], fx(name + ".gx")), grad_tol);
 }
 
-void expect_pair(const std::string& name, const std::function<xg::Tensor(L)>& f) {
+// `nan_ok`: where PyTorch's second gradient is NaN, ours must be finite (kl_div's target
+// gradient at a zero target: see MoreActivations.ModulesFunctionalFormsAndErrors).
+void expect_pair(const std::string& name, const std::function<xg::Tensor(L)>& f, bool nan_ok = false) {
   SCOPED_TRACE(name);
   xg::tensor_list in{fx(name + ".in0").requires_grad_(), fx(name + ".in1").requires_grad_()};
   const auto y = f(in);
   EXPECT_LT(max_abs_diff(y, fx(name + ".y")), 1e-12);
   const auto g = xg::grad({(y * fx(name + ".gy")).sum()}, in);
   EXPECT_LT(max_abs_diff(g[0], fx(name + ".g0")), 1e-12);
-  EXPECT_LT(max_abs_diff(g[1], fx(name + ".g1")), 1e-12);
+  const auto ours = g[1].to_vector<double>(), theirs = fx(name + ".g1").to_vector<double>();
+  ASSERT_EQ(ours.size(), theirs.size());
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    if (nan_ok && std::isnan(theirs[i])) EXPECT_TRUE(std::isfinite(ours[i])) << i;
+    else EXPECT_NEAR(ours[i], theirs[i], 1e-12) << i;
+  }
 }
 
 }  // namespace
@@ -56,6 +63,10 @@ TEST(MoreActivations, MatchPyTorch) {
   expect_pair("pairwise_distance_p3",
               [](L v) { return F::pairwise_distance(v[0], v[1], F::PairwiseDistanceFuncOptions().p(3).keepdim(true)); });
   expect_pair("smooth_l1_loss", [](L v) { return F::smooth_l1_loss(v[0], v[1], F::SmoothL1LossFuncOptions().beta(0.5)); });
+  expect_pair("kl_div_batchmean", [](L v) { return F::kl_div(v[0], v[1], F::KLDivFuncOptions().reduction(xg::kBatchMean)); },
+              true);
+  expect_pair("kl_div_log_target",
+              [](L v) { return F::kl_div(v[0], v[1], F::KLDivFuncOptions().reduction(xg::kSum).log_target(true)); });
 }
 
 TEST(MoreActivations, GradcheckAndGradgradcheck) {
@@ -77,6 +88,11 @@ TEST(MoreActivations, GradcheckAndGradgradcheck) {
   const auto prelu = [](L v) { return xg::prelu(v[0], v[1]); };
   EXPECT_TRUE(gradcheck_ok(prelu, {x, randp({4})}));
   EXPECT_TRUE(gradgradcheck_ok(prelu, {x, randp({4})}));
+  const auto kl = [](L v) {
+    return F::kl_div(xg::log_softmax(v[0], 1), xg::softmax(v[1], 1), F::KLDivFuncOptions().reduction(xg::kBatchMean));
+  };
+  EXPECT_TRUE(gradcheck_ok(kl, {x, randp({3, 4})}));
+  EXPECT_TRUE(gradgradcheck_ok(kl, {x, randp({3, 4})}));
   const auto dist = [](L v) { return F::pairwise_distance(v[0], v[1], F::PairwiseDistanceFuncOptions().p(3)); };
   EXPECT_TRUE(gradcheck_ok(dist, {x, randp({3, 4})}));
   EXPECT_TRUE(gradgradcheck_ok(dist, {x, randp({3, 4})}));
@@ -109,6 +125,21 @@ TEST(MoreActivations, ModulesFunctionalFormsAndErrors) {
   EXPECT_TRUE(xg::test::values_near(per_channel(x), {-0.4, -0.1, 0.5, 3.5}, 1e-15));
   xg::nn::SmoothL1Loss loss(xg::nn::SmoothL1LossOptions().beta(2.0).reduction(xg::kSum));
   EXPECT_NEAR(loss(xg::tensor({0.0, 3.0}, xg::kFloat64), xg::tensor({1.0, 0.0}, xg::kFloat64)).item(), 0.25 + 2.0, 1e-15);
+  // KL divergence: 0 for equal distributions; the mean divides by every element, batchmean
+  // by the batch; a zero target contributes 0 (not NaN) to the value and the gradients.
+  const auto p = xg::softmax(xg::tensor({{1.0, 2.0, 0.5}, {0.0, -1.0, 3.0}}, xg::kFloat64), 1);
+  EXPECT_NEAR(xg::nn::KLDivLoss(xg::nn::KLDivLossOptions().reduction(xg::kBatchMean))(xg::log(p), p).item(), 0.0, 1e-15);
+  const auto q = xg::tensor({{0.5, 0.5, 0.0}, {0.25, 0.25, 0.5}}, xg::kFloat64).requires_grad_();
+  const auto logp = xg::log(p).detach().requires_grad_();
+  const auto sum = F::kl_div(logp, q, F::KLDivFuncOptions().reduction(xg::kSum));
+  EXPECT_NEAR(F::kl_div(logp, q).item(), sum.item() / 6, 1e-15);
+  EXPECT_NEAR(F::kl_div(logp, q, F::KLDivFuncOptions().reduction(xg::kBatchMean)).item(), sum.item() / 2, 1e-15);
+  // At a zero target, t log t is a constant 0: the target's gradient there is -input's
+  // (PyTorch 1.13 gives NaN: t log t's derivative is -inf at 0), the input's 0.
+  const auto g = xg::grad({sum}, {logp, q});
+  EXPECT_EQ(g[1].to_vector<double>()[2], -logp.to_vector<double>()[2]);
+  EXPECT_EQ(g[0].to_vector<double>()[2], 0.0);
+  EXPECT_XG_ERROR(F::kl_div(logp, q.narrow(0, 0, 1)), "kl_div: prediction (2,3) and target (1,3) differ in shape");
   EXPECT_XG_ERROR(xg::prelu(xg::zeros({2, 3}), xg::ones({4})), "prelu: 4 weights need 4 channels on axis 1 of the input, got (2,3)");
   EXPECT_XG_ERROR(xg::celu(x, 0.0), "celu: alpha must not be 0");
   EXPECT_XG_ERROR(xg::nn::PReLU(xg::nn::PReLUOptions().num_parameters(0)), "PReLU: num_parameters must be positive, got 0");

@@ -342,6 +342,8 @@ class HuberLossFuncOptions {
   double delta_ = 1.0;
 };
 using SmoothL1LossFuncOptions = SmoothL1LossOptions;
+using KLDivFuncOptions = KLDivLossOptions;
+Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& options = {});
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options = {});
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& options = {});
 Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options = {});

@@ -120,6 +120,33 @@ struct HuberLoss {
   double delta = 1.0;
   Tensor operator()(const Tensor& y, const Tensor& t) const { return huber(y, t, delta); }
 };
+/// libtorch's kBatchMean: a reduction only kl_div takes (the sum over the batch size, which
+/// is the KL divergence's value; kMean divides by every element). A type of its own, so that
+/// another loss given it does not compile, as in libtorch.
+struct BatchMean {};
+/// KL divergence of the target distribution from the input's: the input holds log-probs, the
+/// target probabilities (or log-probs with log_target); pointwise t (log t - input), 0 where
+/// t = 0. Default reduction mean, as PyTorch's; kBatchMean gives the divergence itself.
+class KLDivLossOptions {
+ public:
+  KLDivLossOptions& reduction(Reduction v) { reduction_ = v; batchmean_ = false; return *this; }
+  KLDivLossOptions& reduction(BatchMean) { batchmean_ = true; return *this; }
+  Reduction reduction() const { return reduction_; }
+  bool batchmean() const { return batchmean_; }
+  KLDivLossOptions& log_target(bool v) { log_target_ = v; return *this; }
+  bool log_target() const { return log_target_; }
+
+ private:
+  Reduction reduction_ = Reduction::Mean;
+  bool batchmean_ = false, log_target_ = false;
+};
+/// libtorch's KLDivLoss: F::kl_div with its options.
+struct KLDivLoss {
+  KLDivLossOptions options;
+  KLDivLoss() = default;
+  explicit KLDivLoss(const KLDivLossOptions& o) : options(o) {}
+  Tensor operator()(const Tensor& input, const Tensor& target) const;
+};
 /// PyTorch's smooth L1: 0.5 d²/beta where |d| < beta, |d| - 0.5 beta elsewhere (huber / beta).
 class SmoothL1LossOptions {
  public:
@@ -150,4 +177,5 @@ namespace xg {
 inline constexpr nn::Reduction kNone = nn::Reduction::None;
 inline constexpr nn::Reduction kMean = nn::Reduction::Mean;
 inline constexpr nn::Reduction kSum = nn::Reduction::Sum;
+inline constexpr nn::BatchMean kBatchMean{};
 }  // namespace xg
