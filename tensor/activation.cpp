@@ -8,12 +8,12 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "tensor/pointwise_rules.h"
-#include "tensor/simd_io.h"
 #include "tensor/checked.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
+#include "tensor/pointwise_rules.h"
+#include "tensor/simd_io.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg::kernel {
@@ -63,7 +63,7 @@ Tensor gelu(const Tensor& x, bool tanh_form, const char* op) {
       using V = decltype(v);
       const V xv = simd::load<V>(px + i);
       simd::store(py + i, tanh_form ? rule::tanh_form(xv, tanh_of(rule::tanh_arg(xv)))
-                              : rule::exact(xv, erf_of(xv * V(T(rule::kInvSqrt2)))));
+                                    : rule::exact(xv, erf_of(xv * V(T(rule::kInvSqrt2)))));
     });
   });
   return y;
