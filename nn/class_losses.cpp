@@ -86,9 +86,26 @@ Tensor fused_cross_entropy(const Tensor& x, const Tensor& t_in) {
   });
 }
 
-// -logp[m, t_m] for (M, C) log-probabilities and (M,) labels, with ignore_index rows left
-// out (zero, and not counted by the mean), reduced.
-Tensor nll_rows(const char* op, const Tensor& logp, const Tensor& t, Reduction reduction, std::int64_t ignore_index) {
+// A class-weight option checked against C classes and made a constant of the scores' dtype
+// and device; undefined when not given.
+Tensor class_weights(const char* op, const Tensor& weight, const Tensor& scores) {
+  if (!weight.defined()) return weight;
+  const std::int64_t C = scores.shape()[1];
+  if (weight.dim() != 1 || weight.shape()[0] != C)
+    fail(op, ": weight must hold one value per class (", C, ",), got ", detail::shape_str(weight.shape()));
+  if (!is_floating(weight.dtype())) fail(op, ": weight must be a float tensor, got ", dtype_name(weight.dtype()));
+  if (weight.device() != scores.device())
+    fail(op, ": weight is on ", weight.device().str(), ", the scores on ", scores.device().str(), "; move one with .to(...)");
+  return weight.detach().to(scores.dtype());
+}
+
+// Per row: w[t_m] (or 1) where the label counts, 0 where it is ignore_index.
+struct LabelRows {
+  Tensor picked;  // the labels, ignored ones replaced by class 0
+  Tensor scale;   // (M,): the weight each row's loss carries
+};
+LabelRows label_rows(const char* op, const Tensor& logp, const Tensor& t, std::int64_t ignore_index,
+                     const Tensor& weight) {
   if (t.dtype() != kInt64)
     fail(op, ": targets must be int64 class labels, got ", dtype_name(t.dtype()), detail_loss::label_hint(logp, t));
   const std::int64_t C = logp.shape()[1];
@@ -98,10 +115,17 @@ Tensor nll_rows(const char* op, const Tensor& logp, const Tensor& t, Reduction r
   const Tensor ignored = t == static_cast<double>(ignore_index);
   const Tensor keep = (1.0 - ignored).to(logp.dtype());
   const Tensor picked = where(ignored, scalar_tensor(0.0, kInt64), t);
-  const Tensor losses = -pick(logp, picked) * keep;
+  return {picked, weight.defined() ? index_select(weight, 0, picked) * keep : keep};
+}
+
+// -w[t_m] logp[m, t_m] for (M, C) log-probabilities and (M,) labels, with ignore_index rows
+// left out (zero, and not counted by the mean), reduced; the mean divides by the weights of
+// the rows that count (their number without weights), as PyTorch's.
+Tensor nll_rows(const Tensor& logp, const LabelRows& rows, Reduction reduction) {
+  const Tensor losses = -pick(logp, rows.picked) * rows.scale;
   if (reduction != Reduction::Mean) return detail_loss::reduce(losses, reduction);
-  // PyTorch: the mean over the labels that count; all ignored gives 0/0 = NaN.
-  return losses.sum() / keep.sum();
+  // PyTorch: all ignored gives 0/0 = NaN.
+  return losses.sum() / rows.scale.sum();
 }
 
 }  // namespace
@@ -115,7 +139,8 @@ Tensor softmax_cross_entropy(const Tensor& x, const Tensor& t) {
 Tensor nll_loss(const Tensor& logp, const Tensor& t, const NLLLossOptions& options) {
   detail::CallScope call("nll_loss");
   const Rows r = class_rows("nll_loss", logp, t);
-  Tensor y = nll_rows("nll_loss", r.x, r.t, options.reduction(), options.ignore_index());
+  const Tensor w = class_weights("nll_loss", options.weight(), r.x);
+  Tensor y = nll_rows(r.x, label_rows("nll_loss", r.x, r.t, options.ignore_index(), w), options.reduction());
   // Reduction::None keeps the target's shape: (N, d1, ...), or () unbatched.
   return options.reduction() == Reduction::None ? y.reshape(t.shape()) : y;
 }
@@ -131,25 +156,31 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& t, const CrossEntropyLo
     const auto* pt = r.t.data<std::int64_t>();
     for (std::int64_t i = 0; i < r.t.numel() && !any_ignored; ++i) any_ignored = pt[i] == options.ignore_index();
   }
-  if (options.reduction() == Reduction::Mean && !any_ignored && options.label_smoothing() == 0.0)
+  const Tensor w = class_weights("cross_entropy", options.weight(), r.x);
+  if (options.reduction() == Reduction::Mean && !any_ignored && options.label_smoothing() == 0.0 && !w.defined())
     return fused_cross_entropy(r.x, r.t);  // the common case: one fused pass
   const Tensor logp = log_softmax(r.x, 1);
+  // -logp with each class's weight (PyTorch's weighting of probability targets and of the
+  // smoothing term).
+  const Tensor neg = w.defined() ? -logp * w : -logp;
   Tensor y;
   if (!labels) {
     require_same_shape("cross_entropy", r.x, r.t);
-    const Tensor rows = -(r.t * logp).sum({1});
+    const Tensor rows = (r.t * neg).sum({1});
     y = options.reduction() == Reduction::Mean ? rows.mean() : options.reduction() == Reduction::Sum ? rows.sum() : rows;
   } else {
-    y = nll_rows("cross_entropy", logp, r.t, options.reduction(), options.ignore_index());
+    const LabelRows rows = label_rows("cross_entropy", logp, r.t, options.ignore_index(), w);
+    y = nll_rows(logp, rows, options.reduction());
     const double eps = options.label_smoothing();
     if (eps != 0.0) {
       if (!(eps >= 0.0 && eps <= 1.0)) fail("cross_entropy: label_smoothing must be in [0, 1], got ", eps);
-      // PyTorch: (1 - eps)·nll + eps·mean over classes of -logp, over the same rows.
+      // PyTorch: (1 - eps)·nll + eps·(mean over classes of -w logp), over the same rows, the
+      // mean divided by the same weights as the nll's.
       const Tensor keep = (r.t != static_cast<double>(options.ignore_index())).to(logp.dtype());
-      const Tensor smooth = -logp.mean({1}) * keep;
+      const Tensor smooth = neg.mean({1}) * keep;
       const Tensor reduced = options.reduction() == Reduction::None ? smooth
                              : options.reduction() == Reduction::Sum ? smooth.sum()
-                                                                     : smooth.sum() / keep.sum();
+                                                                     : smooth.sum() / rows.scale.sum();
       y = (1.0 - eps) * y + eps * reduced;
     }
   }

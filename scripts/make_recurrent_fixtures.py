@@ -19,7 +19,8 @@ the output <f>.y and the gradient <f>.gx of sum(y * gy) (layer_norm also .gw, .g
 selu, celu (alpha 0.7), mish, hardswish, hardsigmoid, softsign, normalize (dim 1) and
 normalize_p3 (p 3, last axis) on x; and for prelu, cosine_similarity, pairwise_distance(_p3)
 smooth_l1_loss (beta 0.5), kl_div_batchmean (a zero in the target) and kl_div_log_target (sum)
-the inputs <f>.in0, .in1 and their gradients .g0, .g1.
+the inputs <f>.in0, .in1 and their gradients .g0, .g1; class weights cw (4,) and, for
+cross_entropy / nll_loss cases ce_w_* and nll_w, <c>.x, .t (labels as float64), .y, .gy, .gx.
 """
 import pathlib
 
@@ -191,5 +192,29 @@ probs[0, 2] = 0.0  # a zero target: t log t is 0 there
 pair("kl_div_batchmean", lambda a, b: F.kl_div(a, b, reduction="batchmean"), torch.log_softmax(torch.randn(4, 6), 1), probs)
 pair("kl_div_log_target", lambda a, b: F.kl_div(a, b, reduction="sum", log_target=True),
      torch.log_softmax(torch.randn(4, 6), 1), torch.log_softmax(torch.randn(4, 6), 1))
+# Class weights: cross_entropy / nll_loss with weight (4,), an ignored label, smoothing,
+# sum, probability targets, and (N, C, d) sequences; <c>.x, .t, .w, .y, .gy (scalar losses:
+# 1) and the logits' gradient .gx.
+cw = torch.rand(4) + 0.5
+labels = torch.tensor([0, 3, -100, 1, 3])
+
+
+def weighted(name, f, xin, t):
+    xi = xin.clone().requires_grad_(True)
+    y = f(xi, t)
+    gy = torch.randn_like(y)
+    (gx,) = torch.autograd.grad((y * gy).sum(), [xi])
+    act.update({f"{name}.x": xin, f"{name}.t": t.double(), f"{name}.y": y.detach(), f"{name}.gy": gy, f"{name}.gx": gx})
+
+
+act["cw"] = cw
+weighted("ce_w_smooth", lambda a, t: F.cross_entropy(a, t, weight=cw, label_smoothing=0.1), torch.randn(5, 4), labels)
+weighted("ce_w_sum", lambda a, t: F.cross_entropy(a, t, weight=cw, reduction="sum"), torch.randn(5, 4), labels)
+weighted("ce_w_none", lambda a, t: F.cross_entropy(a, t, weight=cw, reduction="none", label_smoothing=0.2),
+         torch.randn(5, 4), labels)
+weighted("ce_w_prob", lambda a, t: F.cross_entropy(a, t, weight=cw), torch.randn(5, 4), torch.softmax(torch.randn(5, 4), 1))
+weighted("nll_w", lambda a, t: F.nll_loss(a, t, weight=cw), torch.log_softmax(torch.randn(5, 4), 1), labels)
+weighted("ce_w_seq", lambda a, t: F.cross_entropy(a, t, weight=cw, label_smoothing=0.1), torch.randn(2, 4, 3),
+         torch.tensor([[0, 1, 3], [2, -100, 1]]))
 np.savez_compressed(fixtures / "torch_activations.npz", **{k: v.detach().numpy() for k, v in act.items()})
 print(f"wrote torch_activations.npz ({len(act)} arrays)")

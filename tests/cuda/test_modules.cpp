@@ -139,13 +139,16 @@ TEST(CudaModules, BatchNormWithoutAMomentumAveragesOnTheGpuWithoutAWait) {
 TEST(CudaModules, ClassLossesWithIgnoredLabelsRunOnTheGpu) {
   XG_REQUIRE_CUDA();
   // cross_entropy (libtorch's name) and nll_loss read no label back on a GPU: the ignored rows
-  // are masked there, and a bad label gives the CPU's message at the next wait.
+  // are masked there (with class weights and label smoothing too), and a bad label gives the
+  // CPU's message at the next wait.
   const Tensor logits = xg::test::seeded({5, 4}, xg::kFloat64, 10);
   const Tensor t = xg::tensor({0.0, -100.0, 3.0, 2.0, -100.0}, xg::kInt64);
+  const Tensor w = xg::tensor({0.5, 2.0, 1.0, 1.5}, xg::kFloat64);  // class weights, on each loss's device
   for (const auto reduction : {xg::nn::Reduction::Mean, xg::nn::Reduction::Sum, xg::nn::Reduction::None}) {
     auto xc = logits.clone().requires_grad_(), xg_ = logits.cuda().requires_grad_();
-    const auto opts = xg::nn::CrossEntropyLossOptions().reduction(reduction);
-    const auto yc = xg::nn::cross_entropy(xc, t, opts), yg = xg::nn::cross_entropy(xg_, t.cuda(), opts);
+    const auto opts = xg::nn::CrossEntropyLossOptions().reduction(reduction).label_smoothing(0.1);
+    const auto yc = xg::nn::cross_entropy(xc, t, xg::nn::CrossEntropyLossOptions(opts).weight(w)),
+               yg = xg::nn::cross_entropy(xg_, t.cuda(), xg::nn::CrossEntropyLossOptions(opts).weight(w.cuda()));
     EXPECT_TRUE(matches_cpu(yg, yc, 1e-12));
     yc.sum().backward();
     yg.sum().backward();

@@ -391,6 +391,9 @@ TEST(LibtorchRows, Losses) {
     EXPECT_GT(y.item(), 0.0);
     auto none = F::cross_entropy(logits, xg::tensor({0, -100, 1, 2}, xg::kInt64), F::CrossEntropyFuncOptions().reduction(xg::kNone));
     EXPECT_EQ(none.to_vector<double>()[1], 0.0);
+    // Class weights: a heavier class costs more; equal weights change nothing.
+    const auto weighted = F::cross_entropy(logits, t, F::CrossEntropyFuncOptions().weight(xg::full({logits.size(1)}, 2.0f)));
+    EXPECT_NEAR(weighted.item(), F::cross_entropy(logits, t).item(), 1e-6);
   }
   {
     // row: `torch::nn::NLLLoss`, `F::nll_loss(logp, t)`

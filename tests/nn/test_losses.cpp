@@ -199,3 +199,45 @@ TEST(CrossEntropy, ClassAxisFormsOptionsAndNllMatchPyTorch) {
               fixture("ce3d_ignore_y").item(), 1e-12);
   EXPECT_NEAR(xg::nn::NLLLoss()(xg::log_softmax(x, 1), fixture("ce3d_t_ignore")).item(), fixture("ce3d_nll_y").item(), 1e-12);
 }
+
+TEST(Losses, ClassWeightsAsPyTorch) {
+  // PyTorch 1.13's cross_entropy / nll_loss with weight (tests/fixtures/torch_activations.npz):
+  // an ignored label, label smoothing, sum, none, probability targets, (N, C, d) sequences.
+  namespace F = xg::nn::functional;
+  const auto fx = [](const std::string& k) { return xg::test::fixture("torch_activations.npz", k); };
+  const auto w = fx("cw");
+  const auto check = [&](const std::string& name, const std::function<xg::Tensor(const xg::Tensor&, const xg::Tensor&)>& f,
+                         bool labels = true) {
+    SCOPED_TRACE(name);
+    auto x = fx(name + ".x").requires_grad_();
+    const auto t = labels ? fx(name + ".t").to(xg::kInt64) : fx(name + ".t");
+    const auto y = f(x, t);
+    EXPECT_LT(xg::test::max_abs_diff(y, fx(name + ".y")), 1e-12);
+    EXPECT_LT(xg::test::max_abs_diff(xg::grad({(y * fx(name + ".gy")).sum()}, {x})[0], fx(name + ".gx")), 1e-12);
+  };
+  check("ce_w_smooth", [&](auto& x, auto& t) {
+    return F::cross_entropy(x, t, F::CrossEntropyFuncOptions().weight(w).label_smoothing(0.1));
+  });
+  check("ce_w_sum", [&](auto& x, auto& t) {
+    return F::cross_entropy(x, t, F::CrossEntropyFuncOptions().weight(w).reduction(xg::kSum));
+  });
+  check("ce_w_none", [&](auto& x, auto& t) {
+    return F::cross_entropy(x, t, F::CrossEntropyFuncOptions().weight(w).reduction(xg::kNone).label_smoothing(0.2));
+  });
+  check("ce_w_prob", [&](auto& x, auto& t) { return F::cross_entropy(x, t, F::CrossEntropyFuncOptions().weight(w)); },
+        false);
+  check("nll_w", [&](auto& x, auto& t) { return F::nll_loss(x, t, F::NLLLossFuncOptions().weight(w)); });
+  check("ce_w_seq", [&](auto& x, auto& t) {
+    return F::cross_entropy(x, t, F::CrossEntropyFuncOptions().weight(w).label_smoothing(0.1));
+  });
+  // Equal weights change nothing; the module carries them; errors name the shapes.
+  const auto x = xg::randn({6, 4}, xg::kFloat64), t = xg::tensor({0, 1, 2, 3, 1, 0}, xg::kInt64);
+  EXPECT_NEAR(F::cross_entropy(x, t, F::CrossEntropyFuncOptions().weight(xg::full({4}, 3.0, xg::kFloat64))).item(),
+              F::cross_entropy(x, t).item(), 1e-14);
+  xg::nn::CrossEntropyLoss loss(xg::nn::CrossEntropyLossOptions().weight(w));
+  EXPECT_EQ(loss(x, t).item(), F::cross_entropy(x, t, F::CrossEntropyFuncOptions().weight(w)).item());
+  EXPECT_XG_ERROR(F::cross_entropy(x, t, F::CrossEntropyFuncOptions().weight(xg::ones({3}))),
+                  "cross_entropy: weight must hold one value per class (4,), got (3,)");
+  EXPECT_XG_ERROR(F::nll_loss(x, t, F::NLLLossFuncOptions().weight(xg::ones({4}, xg::kInt64))),
+                  "nll_loss: weight must be a float tensor, got int64");
+}

@@ -27,16 +27,24 @@ class NLLLossOptions {
   std::int64_t ignore_index() const { return ignore_index_; }
   NLLLossOptions& reduction(Reduction v) { reduction_ = v; return *this; }
   Reduction reduction() const { return reduction_; }
+  /// A weight per class (C,): each label's loss is scaled by its class's weight, and the mean
+  /// divides by the weights of the labels that count (PyTorch's); a constant, no gradient.
+  NLLLossOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  const Tensor& weight() const { return weight_; }
 
  private:
   std::int64_t ignore_index_ = -100;
   Reduction reduction_ = Reduction::Mean;
+  Tensor weight_;
 };
 
-/// Options of cross_entropy and CrossEntropyLoss, libtorch's CrossEntropyLossOptions (no
-/// class weights).
+/// Options of cross_entropy and CrossEntropyLoss, libtorch's CrossEntropyLossOptions.
 class CrossEntropyLossOptions {
  public:
+  /// Class weights (C,), as NLLLossOptions's; with probability targets each class's term is
+  /// scaled and the mean is over the rows, as PyTorch's.
+  CrossEntropyLossOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  const Tensor& weight() const { return weight_; }
   CrossEntropyLossOptions& ignore_index(std::int64_t v) { ignore_index_ = v; return *this; }
   std::int64_t ignore_index() const { return ignore_index_; }
   CrossEntropyLossOptions& reduction(Reduction v) { reduction_ = v; return *this; }
@@ -49,6 +57,7 @@ class CrossEntropyLossOptions {
   std::int64_t ignore_index_ = -100;
   Reduction reduction_ = Reduction::Mean;
   double label_smoothing_ = 0.0;
+  Tensor weight_;
 };
 
 /// Softmax then cross-entropy, fused and stable (log-sum-exp): logits (N, C), labels (N,)
