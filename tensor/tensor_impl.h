@@ -112,6 +112,11 @@ inline Device compute_device(std::initializer_list<Operand> operands, const char
 
 /// A fresh tensor with uninitialised storage.
 Tensor make_tensor(const Shape& shape, Dtype dtype, Device device = Device());
+/// A one-operand kernel's result on x's GPU, or an undefined tensor for a CPU x (the CPU
+/// paths allocate their own).
+inline Tensor on_gpu_like(const Tensor& x, Dtype dtype) {
+  return x.device().is_cpu() ? Tensor() : make_tensor(x.shape(), dtype, x.device());
+}
 /// `x`'s values on `device` (x itself when already there): a copy between host and GPU
 /// memory, or between GPUs; the only copies that wait for the GPU are those to the CPU.
 Tensor copy_to(const Tensor& x, Device device, const char* op);
