@@ -16,6 +16,13 @@ using autograd::record;
 using kernel::Unary;
 
 namespace {
+// The composed activations check up front, so a bad input names the function called, not
+// the first operation it is made of.
+void require_float(const Tensor& x, const char* op) {
+  if (!x.defined()) fail(op, ": the input is undefined");
+  if (!is_floating(x.dtype())) fail(op, ": expected a float tensor, got ", dtype_name(x.dtype()));
+}
+
 Tensor mask_positive(const Tensor& x) {
   return kernel::binary(kernel::Binary::Gt, x, scalar_tensor(0.0, x.dtype()), "mask");
 }
@@ -193,12 +200,14 @@ Tensor elu(const Tensor& x, double alpha) {
 
 Tensor selu(const Tensor& x) {
   detail::CallScope call("selu");
+  require_float(x, "selu");
   constexpr double kAlpha = 1.6732632423543772848170429916717, kScale = 1.0507009873554804934193349852946;
   return elu(x, kAlpha) * kScale;
 }
 
 Tensor celu(const Tensor& x, double alpha) {
   detail::CallScope call("celu");
+  require_float(x, "celu");
   if (alpha == 0) fail("celu: alpha must not be 0 (it divides x)");
   if (autograd::probing_kinks()) autograd::note_kink("celu", x);  // a kink at 0 unless alpha = 1
   return where(x > 0.0, x, expm1(x / alpha) * alpha);
@@ -206,29 +215,34 @@ Tensor celu(const Tensor& x, double alpha) {
 
 Tensor mish(const Tensor& x) {
   detail::CallScope call("mish");
+  require_float(x, "mish");
   return x * tanh(softplus(x));
 }
 
 Tensor hardsigmoid(const Tensor& x) {
   detail::CallScope call("hardsigmoid");
+  require_float(x, "hardsigmoid");
   if (autograd::probing_kinks()) autograd::note_kink("hardsigmoid", kernel::in_range_mask(x, -3.0, 3.0));
   return clamp(x / 6.0 + 0.5, 0.0, 1.0);
 }
 
 Tensor hardswish(const Tensor& x) {
   detail::CallScope call("hardswish");
+  require_float(x, "hardswish");
   if (autograd::probing_kinks()) autograd::note_kink("hardswish", kernel::in_range_mask(x, -3.0, 3.0));
   return x * clamp(x + 3.0, 0.0, 6.0) / 6.0;
 }
 
 Tensor softsign(const Tensor& x) {
   detail::CallScope call("softsign");
+  require_float(x, "softsign");
   return x / (abs(x) + 1.0);
 }
 
 Tensor prelu(const Tensor& x, const Tensor& weight) {
   detail::CallScope call("prelu");
-  if (!x.defined() || !weight.defined()) fail("prelu: the ", x.defined() ? "weight" : "input", " is undefined");
+  require_float(x, "prelu");
+  if (!weight.defined()) fail("prelu: the weight is undefined");
   if (weight.dim() > 1) fail("prelu: expected a weight of one value or one per channel, got ", detail::shape_str(weight.shape()));
   const std::int64_t n = weight.numel();
   Tensor w = weight;

@@ -4,6 +4,7 @@
 #include <xgrad/detail/format.h>
 
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 
 #include <xgrad/nn/functional.h>
@@ -27,6 +28,13 @@ Tensor p_norm(const Tensor& x, double p, std::int64_t axis, bool keepdim, const 
   return where(nonzero, p == 2 ? sqrt(safe) : pow(safe, 1.0 / p), zeros_like(s));
 }
 
+void require_float(const char* op, std::initializer_list<const Tensor*> xs) {
+  for (const Tensor* x : xs) {
+    if (!x->defined()) fail(op, ": an input is undefined");
+    if (!is_floating(x->dtype())) fail(op, ": expected float tensors, got ", dtype_name(x->dtype()));
+  }
+}
+
 std::int64_t axis_of(const Tensor& x, std::int64_t dim, const char* op) {
   const std::int64_t n = x.dim();
   if (dim < -n || dim >= n || n == 0)
@@ -39,6 +47,7 @@ std::int64_t axis_of(const Tensor& x, std::int64_t dim, const char* op) {
 Tensor normalize(const Tensor& x, const NormalizeFuncOptions& o) {
   const char* op = "normalize";
   detail::CallScope call(op);
+  require_float(op, {&x});
   const std::int64_t axis = axis_of(x, o.dim(), op);
   return x / maximum(p_norm(x, o.p(), axis, true, op), scalar_tensor(o.eps(), x.dtype()));
 }
@@ -46,6 +55,7 @@ Tensor normalize(const Tensor& x, const NormalizeFuncOptions& o) {
 Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, const CosineSimilarityFuncOptions& o) {
   const char* op = "cosine_similarity";
   detail::CallScope call(op);
+  require_float(op, {&x1, &x2});
   const Tensor prod = x1 * x2;  // the broadcast shape, whose axis `dim` names
   const Tensor a = broadcast_to(x1, prod.shape()), b = broadcast_to(x2, prod.shape());
   const std::int64_t axis = axis_of(prod, o.dim(), op);
@@ -56,6 +66,7 @@ Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, const CosineSimilar
 Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, const PairwiseDistanceFuncOptions& o) {
   const char* op = "pairwise_distance";
   detail::CallScope call(op);
+  require_float(op, {&x1, &x2});
   const Tensor d = x1 - x2 + o.eps();
   if (d.dim() == 0) fail(op, ": expected inputs with at least one axis, got 0-D tensors");
   return p_norm(d, o.p(), d.dim() - 1, o.keepdim(), op);

@@ -88,6 +88,13 @@ TEST(MoreActivations, GradcheckAndGradgradcheck) {
   const auto prelu = [](L v) { return xg::prelu(v[0], v[1]); };
   EXPECT_TRUE(gradcheck_ok(prelu, {x, randp({4})}));
   EXPECT_TRUE(gradgradcheck_ok(prelu, {x, randp({4})}));
+  // smooth L1 on both sides of its seam at beta (residuals of standard normals) and with a
+  // target broadcast from one row, as the elementwise parts allow.
+  const auto smooth = [](L v) {
+    return F::smooth_l1_loss(v[0], v[1] * xg::ones_like(v[0]), F::SmoothL1LossFuncOptions().beta(0.5).reduction(xg::kSum));
+  };
+  EXPECT_TRUE(gradcheck_ok(smooth, {x, randp({1, 4})}));
+  EXPECT_TRUE(gradgradcheck_ok(smooth, {x, randp({1, 4})}));
   const auto kl = [](L v) {
     return F::kl_div(xg::log_softmax(v[0], 1), xg::softmax(v[1], 1), F::KLDivFuncOptions().reduction(xg::kBatchMean));
   };
@@ -142,6 +149,18 @@ TEST(MoreActivations, ModulesFunctionalFormsAndErrors) {
   EXPECT_XG_ERROR(F::kl_div(logp, q.narrow(0, 0, 1)), "kl_div: prediction (2,3) and target (1,3) differ in shape");
   EXPECT_XG_ERROR(xg::prelu(xg::zeros({2, 3}), xg::ones({4})), "prelu: 4 weights need 4 channels on axis 1 of the input, got (2,3)");
   EXPECT_XG_ERROR(xg::celu(x, 0.0), "celu: alpha must not be 0");
+  // An int64 input names the function called, not the operation it is composed of.
+  const auto ints = xg::ones({2, 3}, xg::kInt64);
+  EXPECT_XG_ERROR(xg::selu(ints), "selu: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(xg::mish(ints), "mish: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(xg::hardswish(ints), "hardswish: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(xg::hardsigmoid(ints), "hardsigmoid: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(xg::softsign(ints), "softsign: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(xg::celu(ints), "celu: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(xg::prelu(ints, xg::ones({1})), "prelu: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(F::normalize(ints), "normalize: expected float tensors, got int64");
+  EXPECT_XG_ERROR(F::cosine_similarity(ints, ints), "cosine_similarity: expected float tensors, got int64");
+  EXPECT_XG_ERROR(F::pairwise_distance(x, ints.narrow(0, 0, 1)), "pairwise_distance: expected float tensors, got int64");
   EXPECT_XG_ERROR(xg::nn::PReLU(xg::nn::PReLUOptions().num_parameters(0)), "PReLU: num_parameters must be positive, got 0");
   EXPECT_XG_ERROR(F::normalize(x, F::NormalizeFuncOptions().dim(2)), "normalize: dim 2 is out of range for a 2-D input (1,4)");
   EXPECT_XG_ERROR(F::normalize(x, F::NormalizeFuncOptions().p(0)), "normalize: p must be positive (or infinity), got 0");
