@@ -1,4 +1,4 @@
-// Pooling and padding. Max pooling remembers where each maximum came from; its backward
+// Pooling. Max pooling remembers where each maximum came from; its backward
 // scatters there and the scatter's backward gathers from there, so second derivatives use
 // the same (saved) winners, as DeZero's Pooling2DWithIndexes. Average pooling is linear:
 // the average over windows and its adjoint are each other's backward.
@@ -156,47 +156,6 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size) {
     for (std::int64_t j = 0; j < output_size.w; ++j)
       win->divisor.push_back(static_cast<double>((win->h1[i] - win->h0[i]) * (win->w1[j] - win->w0[j])));
   return window_avg("adaptive_avg_pool2d", x, win);
-}
-
-Tensor pad(const Tensor& x_in, const std::vector<std::int64_t>& pads, double value) {
-  const char* op = "pad";
-  detail::CallScope call(op);
-  const std::int64_t rank = x_in.dim();
-  if (pads.size() % 2 != 0 || static_cast<std::int64_t>(pads.size()) > 2 * rank)
-    fail("pad: expected an even number of pads, at most 2 per axis (", 2 * rank, " for ", detail::shape_str(x_in.shape()),
-         "), got ", pads.size());
-  // pads = (before, after) of the last axis, then of the one before it, ..., as libtorch's
-  // F::pad. Negative pads crop first. Sizes are checked: a pad of ±2^63 must not wrap.
-  Tensor x = x_in;
-  Shape shape = x.shape();
-  std::vector<std::int64_t> offset(static_cast<std::size_t>(rank), 0);
-  for (std::size_t k = 0; k < pads.size() / 2; ++k) {
-    const std::int64_t axis = rank - 1 - static_cast<std::int64_t>(k);
-    const std::int64_t before = pads[2 * k], after = pads[2 * k + 1];
-    const auto crop = [&](std::int64_t p) {
-      if (p < -shape[axis])  // also INT64_MIN, whose negation does not exist
-        fail("pad: pads (", before, ", ", after, ") crop more than axis ", axis, " of ",
-             detail::shape_str(x_in.shape()), " holds");
-      return p < 0 ? -p : std::int64_t{0};
-    };
-    const std::int64_t crop_b = crop(before), crop_a = crop(after);
-    if (crop_b + crop_a > shape[axis])
-      fail("pad: pads (", before, ", ", after, ") crop more than axis ", axis, " of ", detail::shape_str(x_in.shape()),
-           " holds");
-    if (crop_b || crop_a) x = narrow(x, axis, crop_b, shape[axis] - crop_b - crop_a);
-    offset[axis] = std::max<std::int64_t>(before, 0);
-    shape[axis] = detail::size_add(detail::size_add(x.shape()[axis], offset[axis], op, "the padded size"),
-                                   std::max<std::int64_t>(after, 0), op, "the padded size");
-  }
-  detail::checked_numel(shape, op);
-  if (shape == x.shape()) return x;
-  return record("pad", {x}, kernel::embed(x, shape, offset, value), {}, [offset](Node& n, const Tensor& gy) {
-    Tensor gx = gy;
-    const Shape& xs = n.input_meta(0).shape;
-    for (std::size_t a = 0; a < xs.size(); ++a)
-      if (gx.shape()[a] != xs[a]) gx = narrow(gx, static_cast<std::int64_t>(a), offset[a], xs[a]);
-    return tensor_list{gx};
-  });
 }
 
 }  // namespace xg

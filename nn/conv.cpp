@@ -58,13 +58,18 @@ std::string Conv2d::describe() const {
   if (o.dilation().h != 1 || o.dilation().w != 1) s += ", dilation=" + pair_str(o.dilation());
   if (o.groups() != 1) s += detail::cat(", groups=", o.groups());
   if (!o.bias()) s += ", bias=False";
+  if (o.padding_mode() != kZeros) s += detail::cat(", padding_mode=", pad_mode_name(o.padding_mode()));
   return s + ")";
 }
 
 Tensor Conv2d::forward(const Tensor& x) {
   check_nchw(describe(), x, options_.in_channels());
   const auto& o = options_;
-  return conv2d(x, W, b, o.stride(), o.padding(), o.dilation(), o.groups());
+  if (o.padding_mode() == kZeros) return conv2d(x, W, b, o.stride(), o.padding(), o.dilation(), o.groups());
+  const std::string who = type_name();
+  detail::CallScope call(who.c_str());  // pad's messages name the layer
+  const Int2 p = o.padding();
+  return conv2d(pad(x, {p.w, p.w, p.h, p.h}, o.padding_mode()), W, b, o.stride(), 0, o.dilation(), o.groups());
 }
 
 LazyConv2d::LazyConv2d(const Conv2dOptions& options) : Conv2d(options, Lazy{}) {}

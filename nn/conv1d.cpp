@@ -36,6 +36,7 @@ std::string Conv1d::describe() const {
   if (o.dilation() != 1) s += detail::cat(", dilation=(", o.dilation(), ",)");
   if (o.groups() != 1) s += detail::cat(", groups=", o.groups());
   if (!o.bias()) s += ", bias=False";
+  if (o.padding_mode() != kZeros) s += detail::cat(", padding_mode=", pad_mode_name(o.padding_mode()));
   return s + ")";
 }
 
@@ -43,7 +44,9 @@ Tensor Conv1d::forward(const Tensor& x) {
   const auto& o = options_;
   if (x.dim() != 3 || x.shape()[1] != o.in_channels())
     fail(describe(), ": expected input (N, ", o.in_channels(), ", L), got ", detail::shape_str(x.shape()));
-  return conv1d(x, W, b, o.stride(), o.padding(), o.dilation(), o.groups());
+  if (o.padding_mode() == kZeros) return conv1d(x, W, b, o.stride(), o.padding(), o.dilation(), o.groups());
+  detail::CallScope call("Conv1d");  // pad's messages name the layer
+  return conv1d(pad(x, {o.padding(), o.padding()}, o.padding_mode()), W, b, o.stride(), 0, o.dilation(), o.groups());
 }
 
 Tensor MaxPool1d::forward(const Tensor& x) {

@@ -62,6 +62,31 @@ case("maxpool1d_dil", lambda x, w, b: F.max_pool1d(x, 2, stride=1, dilation=3), 
 case("avgpool1d_2", lambda x, w, b: F.avg_pool1d(x, 2), r(2, 3, 9))
 case("avgpool1d_nopad", lambda x, w, b: F.avg_pool1d(x, 3, stride=2, padding=1, count_include_pad=False), r(2, 2, 8))
 
+# Padding modes (appended, so the draws above stay the same): reflect, replicate, circular
+# over 1-3 axes, with crops; the convolution modules' padding_mode.
+case("pad_reflect1d", lambda x, w, b: F.pad(x, (2, 3), mode="reflect"), r(2, 3, 5))
+case("pad_reflect2d", lambda x, w, b: F.pad(x, (1, 2, 3, 0), mode="reflect"), r(2, 3, 4, 5))
+case("pad_reflect_crop", lambda x, w, b: F.pad(x, (-1, 2, 1, -2), mode="reflect"), r(1, 2, 5, 4))
+case("pad_reflect3d", lambda x, w, b: F.pad(x, (1, 1, 2, 0, 1, 2), mode="reflect"), r(1, 2, 3, 4, 5))
+case("pad_replicate1d", lambda x, w, b: F.pad(x, (4, 1), mode="replicate"), r(2, 3, 3))
+case("pad_replicate2d", lambda x, w, b: F.pad(x, (2, 1, 0, 3), mode="replicate"), r(2, 2, 3, 4))
+case("pad_circular2d", lambda x, w, b: F.pad(x, (1, 2, 2, 1), mode="circular"), r(2, 2, 3, 4))
+case("pad_circular_crop", lambda x, w, b: F.pad(x, (-1, 3), mode="circular"), r(1, 2, 4))
+
+
+def conv_with_mode(module, padding, mode, stride=1):
+    def run(x, w, b):
+        m = module(w.shape[1], w.shape[0], w.shape[2:], stride=stride, padding=padding, padding_mode=mode)
+        return m._conv_forward(x, w, b)
+    return run
+
+
+case("convpad_reflect", conv_with_mode(torch.nn.Conv2d, (1, 2), "reflect"), r(2, 3, 5, 6), r(4, 3, 3, 3), r(4))
+case("convpad_circular", conv_with_mode(torch.nn.Conv2d, 2, "circular", stride=2), r(1, 2, 5, 5), r(3, 2, 3, 2), r(3))
+case("convpad_replicate", conv_with_mode(torch.nn.Conv2d, (2, 1), "replicate"), r(2, 2, 4, 3), r(2, 2, 3, 3), r(2))
+case("conv1dpad_replicate", conv_with_mode(torch.nn.Conv1d, 2, "replicate"), r(2, 3, 6), r(4, 3, 3), r(4))
+case("conv1dpad_reflect", conv_with_mode(torch.nn.Conv1d, 1, "reflect", stride=2), r(1, 2, 7), r(2, 2, 3), r(2))
+
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_conv.npz"
 np.savez(path, **{k: np.asarray(v.detach() if torch.is_tensor(v) else v, dtype=np.float64) for k, v in out.items()})
 print(f"wrote {path} (torch {torch.__version__}, {len(out)} arrays)")

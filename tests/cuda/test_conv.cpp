@@ -78,6 +78,9 @@ TEST(CudaConv, PoolingColumnsAndPaddingMatchTheCpu) {
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::im2col(v[0], 3, 2, 1); }, 0));
     EXPECT_TRUE(same_on_cuda({xg::test::seeded({2 * 16, 3 * 9}, dtype, 9)}, [](auto& v) { return xg::col2im(v[0], {2, 3, 8, 8}, 3, 2, 1); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::pad(v[0], {1, 2, 0, 3}, -1.5); }, 0));
+    // The other modes: an index_select per axis, index_add back in the CPU's order.
+    for (const auto mode : {xg::kReflect, xg::kReplicate, xg::kCircular})
+      EXPECT_TRUE(same_on_cuda({x}, [mode](auto& v) { return xg::pad(v[0], {2, -1, 3, 1}, mode); }, 0)) << xg::pad_mode_name(mode);
     // Averages: the CPU's sums in the CPU's order, so the same bits.
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], 2); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], 3, 2, 1, false); }, 0));

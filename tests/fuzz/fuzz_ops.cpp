@@ -104,7 +104,8 @@ void run(Reader& r) {
       auto x = leaf(r.tensor(1 + r.byte() % 4));
       std::vector<std::int64_t> pads(r.byte() % 9);
       for (auto& v : pads) v = r.arg();
-      backprop(xg::pad(x, pads, 0.5));
+      const auto mode = static_cast<xg::PadMode>(r.byte() % 4);
+      backprop(mode == xg::kConstant ? xg::pad(x, pads, 0.5) : xg::pad(x, pads, mode));
       break;
     }
     case 6: {

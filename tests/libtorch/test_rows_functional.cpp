@@ -111,8 +111,13 @@ TEST(LibtorchRows, Functional) {
     EXPECT_EQ(sum_of(weight.grad().narrow(0, 2, 1)), 3.0);
   }
   {
-    // row: `F::pad(x, F::PadFuncOptions({1, 1}).value(0))`
+    // row: `F::pad(x, F::PadFuncOptions({1, 1}).value(0))`, `F::pad(x, F::PadFuncOptions({1, 1, 2, 0}).mode(torch::kReflect))`
     EXPECT_EQ(F::pad(x, F::PadFuncOptions({1, 1}).value(0)).shape(), (xg::Shape{2, 6}));
+    const auto row = xg::tensor({{1.0f, 2.0f, 3.0f}});
+    EXPECT_EQ(F::pad(row, F::PadFuncOptions({1, 1}).mode(xg::kReflect)).to_vector<float>(),
+              (std::vector<float>{2, 1, 2, 3, 2}));
+    EXPECT_EQ(F::pad(xg::randn({1, 3, 4}), F::PadFuncOptions({1, 1, 2, 0}).mode(xg::kReflect)).shape(), (xg::Shape{1, 5, 6}));
+    EXPECT_EQ(xg::pad(row, {1, 1}, xg::kReflect).to_vector<float>(), (std::vector<float>{2, 1, 2, 3, 2}));
   }
   {
     // row: `F::interpolate(x, F::InterpolateFuncOptions().size({28, 28}).mode(torch::kBilinear).align_corners(false))`

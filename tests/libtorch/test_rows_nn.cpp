@@ -174,6 +174,24 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(conv(xg::randn({2, 8, 10})).shape(), (xg::Shape{2, 16, 10}));
   }
   {
+    // row: `torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 8, 3).padding(1).padding_mode(torch::kCircular))`
+    nn::Conv2d conv(nn::Conv2dOptions(3, 8, 3).padding(1).padding_mode(xg::kCircular));
+    const auto x = xg::randn({2, 3, 5, 5});
+    const auto y = conv(x);
+    EXPECT_EQ(y.shape(), (xg::Shape{2, 8, 5, 5}));
+    EXPECT_EQ(y.to_vector<float>(), xg::conv2d(xg::pad(x, {1, 1, 1, 1}, xg::kCircular), conv.W, conv.b).to_vector<float>());
+  }
+  {
+    // row: `torch::nn::ReflectionPad2d(torch::nn::ReflectionPad2dOptions({1, 1, 2, 0}))`, `torch::nn::ZeroPad2d(1)`, `torch::nn::ConstantPad1d(torch::nn::ConstantPad1dOptions(2, 3.5))`
+    nn::ReflectionPad2d reflect(nn::ReflectionPad2dOptions({1, 1, 2, 0}));
+    nn::ZeroPad2d zero(1);
+    nn::ConstantPad1d fill(nn::ConstantPad1dOptions(2, 3.5));
+    const auto x = xg::randn({1, 2, 3, 4});
+    EXPECT_EQ(reflect(x).shape(), (xg::Shape{1, 2, 5, 6}));
+    EXPECT_EQ(zero(x).shape(), (xg::Shape{1, 2, 5, 6}));
+    EXPECT_EQ(fill(xg::zeros({1, 1})).to_vector<float>(), (std::vector<float>{3.5f, 3.5f, 0, 3.5f, 3.5f}));
+  }
+  {
     // row: `torch::nn::MaxPool1d(torch::nn::MaxPool1dOptions(2).stride(2))`, `torch::nn::AvgPool1d(2)`
     nn::MaxPool1d pool(nn::MaxPool1dOptions(2).stride(2));
     nn::AvgPool1d avg(2);

@@ -312,9 +312,27 @@ Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64
                   std::int64_t padding = 0, bool count_include_pad = true);
 /// Mean over the windows that split H×W into output_size cells (PyTorch's windows).
 Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
+
+// ---- padding (autograd/ops_pad.cpp) ----
+/// F::pad's modes, libtorch's tags: `.mode(xg::kReflect)`. kZeros is Conv2dOptions::
+/// padding_mode's name for constant zeros.
+enum class PadMode { Constant, Reflect, Replicate, Circular };
+inline constexpr PadMode kConstant = PadMode::Constant;
+inline constexpr PadMode kZeros = PadMode::Constant;
+inline constexpr PadMode kReflect = PadMode::Reflect;
+inline constexpr PadMode kReplicate = PadMode::Replicate;
+inline constexpr PadMode kCircular = PadMode::Circular;
+/// "constant", "reflect", "replicate", "circular": PyTorch's spelling of the mode.
+const char* pad_mode_name(PadMode mode);
 /// Constant padding, libtorch's F::pad order: {before, after} for the last axis, then the
 /// axis before it, and so on; negative pads crop.
 Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value = 0.0);
+/// Padding in `mode`, same pads: reflect mirrors about the edge element (each pad below the
+/// axis's size), replicate repeats the edge, circular wraps around (each pad at most the
+/// size). Negative pads crop first, and the cropped axis is what gets reflected or wrapped,
+/// as PyTorch 1.13. Any trailing axes may be padded (PyTorch limits these modes to the last
+/// one to three of a 2-D to 5-D input). Only the constant mode takes a fill value.
+Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, PadMode mode, double value = 0.0);
 
 
 // ---- resampling (autograd/ops_resize.cpp) ----

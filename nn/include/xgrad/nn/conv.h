@@ -37,6 +37,10 @@ class Conv2dOptions {
   std::int64_t groups() const { return groups_; }
   Conv2dOptions& bias(bool v) { bias_ = v; return *this; }
   bool bias() const { return bias_; }
+  /// kZeros (default), kReflect, kReplicate or kCircular: the input is padded in that mode
+  /// (xg::pad), then convolved without padding, as libtorch.
+  Conv2dOptions& padding_mode(PadMode v) { padding_mode_ = v; return *this; }
+  PadMode padding_mode() const { return padding_mode_; }
   Conv2dOptions& dtype(Dtype v) { dtype_ = v; return *this; }
   Dtype dtype() const { return dtype_; }
 
@@ -49,6 +53,7 @@ class Conv2dOptions {
   Int2 dilation_ = 1;
   std::int64_t groups_ = 1;
   bool bias_ = true;
+  PadMode padding_mode_ = kZeros;
   Dtype dtype_ = kFloat32;
 };
 

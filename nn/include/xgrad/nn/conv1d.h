@@ -36,6 +36,9 @@ class Conv1dOptions {
   std::int64_t groups() const { return groups_; }
   Conv1dOptions& bias(bool v) { bias_ = v; return *this; }
   bool bias() const { return bias_; }
+  /// kZeros (default), kReflect, kReplicate or kCircular, as Conv2dOptions::padding_mode.
+  Conv1dOptions& padding_mode(PadMode v) { padding_mode_ = v; return *this; }
+  PadMode padding_mode() const { return padding_mode_; }
   Conv1dOptions& dtype(Dtype v) { dtype_ = v; return *this; }
   Dtype dtype() const { return dtype_; }
 
@@ -43,6 +46,7 @@ class Conv1dOptions {
   std::int64_t in_channels_, out_channels_, kernel_size_;
   std::int64_t stride_ = 1, padding_ = 0, dilation_ = 1, groups_ = 1;
   bool bias_ = true;
+  PadMode padding_mode_ = kZeros;
   Dtype dtype_ = kFloat32;
 };
 

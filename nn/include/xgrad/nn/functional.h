@@ -175,20 +175,24 @@ inline Tensor adaptive_avg_pool2d(const Tensor& x, const AdaptiveAvgPool2dFuncOp
   return xg::adaptive_avg_pool2d(x, o.output_size());
 }
 
-/// F::pad's constant mode: pads in libtorch's order (last axis first), and the fill value.
+/// F::pad: pads in libtorch's order (last axis first), the mode (kConstant by default,
+/// kReflect, kReplicate, kCircular) and the constant mode's fill value.
 class PadFuncOptions {
  public:
   PadFuncOptions(std::vector<std::int64_t> pad) : pad_(std::move(pad)) {}  // NOLINT: implicit, as libtorch
   PadFuncOptions& pad(std::vector<std::int64_t> v) { pad_ = std::move(v); return *this; }
   const std::vector<std::int64_t>& pad() const { return pad_; }
+  PadFuncOptions& mode(PadMode v) { mode_ = v; return *this; }
+  PadMode mode() const { return mode_; }
   PadFuncOptions& value(double v) { value_ = v; return *this; }
   double value() const { return value_; }
 
  private:
   std::vector<std::int64_t> pad_;
+  PadMode mode_ = kConstant;
   double value_ = 0.0;
 };
-inline Tensor pad(const Tensor& x, const PadFuncOptions& o) { return xg::pad(x, o.pad(), o.value()); }
+inline Tensor pad(const Tensor& x, const PadFuncOptions& o) { return xg::pad(x, o.pad(), o.mode(), o.value()); }
 
 /// F::interpolate by output size (no scale_factor): `.size({28, 28}).mode(xg::kBilinear)`.
 class InterpolateFuncOptions {
