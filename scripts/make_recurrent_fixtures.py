@@ -20,7 +20,8 @@ selu, celu (alpha 0.7), mish, hardswish, hardsigmoid, softsign, normalize (dim 1
 normalize_p3 (p 3, last axis) on x; and for prelu, cosine_similarity, pairwise_distance(_p3)
 smooth_l1_loss (beta 0.5), kl_div_batchmean (a zero in the target) and kl_div_log_target (sum)
 the inputs <f>.in0, .in1 and their gradients .g0, .g1; class weights cw (4,) and, for
-cross_entropy / nll_loss cases ce_w_* and nll_w, <c>.x, .t (labels as float64), .y, .gy, .gx.
+cross_entropy / nll_loss cases ce_w_* and nll_w, <c>.x, .t (labels as float64), .y, .gy, .gx;
+instance_norm cases in.<case>.* (input, affine, running statistics before and after).
 """
 import pathlib
 
@@ -216,5 +217,35 @@ weighted("ce_w_prob", lambda a, t: F.cross_entropy(a, t, weight=cw), torch.randn
 weighted("nll_w", lambda a, t: F.nll_loss(a, t, weight=cw), torch.log_softmax(torch.randn(5, 4), 1), labels)
 weighted("ce_w_seq", lambda a, t: F.cross_entropy(a, t, weight=cw, label_smoothing=0.1), torch.randn(2, 4, 3),
          torch.tensor([[0, 1, 3], [2, -100, 1]]))
+# Instance normalisation (appended: the draws above stay): in.<case>.x, .w, .b, .rm, .rv
+# (running statistics before), .y, .gy, .gx, .gw, .gb, and .rm1, .rv1 after the call.
+torch.manual_seed(5)
+
+
+def inorm(name, x, affine, running, training, momentum=0.1):
+    xi = x.clone().requires_grad_(True)
+    C = x.shape[1]
+    w = (torch.rand(C) + 0.5).requires_grad_(True) if affine else None
+    b = torch.randn(C).requires_grad_(True) if affine else None
+    rm = torch.randn(C) if running else None
+    rv = (torch.rand(C) + 0.5) if running else None
+    rm0 = rm.clone() if running else None
+    rv0 = rv.clone() if running else None
+    y = F.instance_norm(xi, rm, rv, w, b, use_input_stats=training, momentum=momentum, eps=1e-5)
+    gy = torch.randn_like(y)
+    ins = [xi] + ([w, b] if affine else [])
+    grads = torch.autograd.grad((y * gy).sum(), ins)
+    act.update({f"in.{name}.x": x, f"in.{name}.y": y.detach(), f"in.{name}.gy": gy, f"in.{name}.gx": grads[0]})
+    if affine:
+        act.update({f"in.{name}.w": w.detach(), f"in.{name}.b": b.detach(), f"in.{name}.gw": grads[1],
+                    f"in.{name}.gb": grads[2]})
+    if running:
+        act.update({f"in.{name}.rm": rm0, f"in.{name}.rv": rv0, f"in.{name}.rm1": rm, f"in.{name}.rv1": rv})
+
+
+inorm("train2d", torch.randn(2, 3, 4, 5) * 2 + 1, True, True, True)
+inorm("plain1d", torch.randn(3, 4, 6), False, False, True)
+inorm("eval2d", torch.randn(2, 3, 4, 5), True, True, False)
+inorm("momentum3d", torch.randn(2, 2, 3, 2, 3), False, True, True, momentum=0.3)
 np.savez_compressed(fixtures / "torch_activations.npz", **{k: v.detach().numpy() for k, v in act.items()})
 print(f"wrote torch_activations.npz ({len(act)} arrays)")

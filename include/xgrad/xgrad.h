@@ -16,6 +16,7 @@
 #include <xgrad/graphviz.h>
 #include <xgrad/nn/conv.h>
 #include <xgrad/nn/conv1d.h>
+#include <xgrad/nn/instance_norm.h>
 #include <xgrad/nn/padding.h>
 #include <xgrad/nn/functional.h>
 #include <xgrad/nn/init.h>

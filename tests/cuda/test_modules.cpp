@@ -2,7 +2,7 @@
 // input or parameters live (a CPU tensor beside a CUDA one is a device error). Recurrent
 // layers and cells without a given state, every dropout, layer_norm, Embedding's padding
 // row, summary, and xg::viz on a CUDA model, against the CPU (float64); the fused GELU and
-// layer_norm kernels.
+// layer_norm kernels; InstanceNorm and the padding layers.
 #include <xgrad/viz.h>
 
 #include "cuda/cuda_util.h"
@@ -255,4 +255,30 @@ TEST(CudaModules, FurtherActivationsDistancesAndSmoothL1GiveTheCpusValuesAndGrad
   };
   const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
   for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << i;
+}
+
+TEST(CudaModules, InstanceNormAndPaddingLayersGiveTheCpusValuesGradientsAndStatistics) {
+  XG_REQUIRE_CUDA();
+  const auto make = [] {
+    return nn::InstanceNorm2d(nn::InstanceNorm2dOptions(3).affine(true).track_running_stats(true).dtype(xg::kFloat64));
+  };
+  nn::InstanceNorm2d cpu = make(), gpu = make();
+  gpu.to(xg::kCUDA);
+  nn::ReflectionPad2d pad(nn::ReflectionPad2dOptions({1, 2, 2, 0}));
+  for (int step = 0; step < 2; ++step) {
+    const Tensor x = xg::test::seeded({2, 3, 4, 5}, xg::kFloat64, 40 + step) * 2.0;
+    const Tensor xc = x.detach().requires_grad_(), xgpu = x.cuda().detach().requires_grad_();
+    const Tensor yc = cpu(pad(xc)), yg = gpu(pad(xgpu));
+    EXPECT_TRUE(matches_cpu(yg, yc, 1e-12));
+    (yc * yc).sum().backward();
+    (yg * yg).sum().backward();
+    EXPECT_TRUE(matches_cpu(xgpu.grad(), xc.grad(), 1e-11));
+    EXPECT_TRUE(matches_cpu(gpu.gamma.grad(), cpu.gamma.grad(), 1e-11));
+  }
+  EXPECT_TRUE(matches_cpu(gpu.running_mean, cpu.running_mean, 1e-14));
+  EXPECT_TRUE(matches_cpu(gpu.running_var, cpu.running_var, 1e-13));
+  cpu.eval();
+  gpu.eval();
+  const Tensor x = xg::test::seeded({2, 3, 4, 5}, xg::kFloat64, 50);
+  EXPECT_TRUE(matches_cpu(gpu(x.cuda()), cpu(x), 1e-12));
 }

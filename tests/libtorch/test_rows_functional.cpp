@@ -111,6 +111,15 @@ TEST(LibtorchRows, Functional) {
     EXPECT_EQ(sum_of(weight.grad().narrow(0, 2, 1)), 3.0);
   }
   {
+    // row: `F::instance_norm(x, F::InstanceNormFuncOptions().running_mean(rm).running_var(rv).weight(w).bias(b).use_input_stats(true).momentum(0.1).eps(1e-5))`
+    const auto img = xg::randn({2, 3, 4, 4});
+    auto rm = xg::zeros({3}), rv = xg::ones({3});
+    const auto w = xg::ones({3}), b = xg::zeros({3});
+    const auto y = F::instance_norm(img, F::InstanceNormFuncOptions().running_mean(rm).running_var(rv).weight(w).bias(b).use_input_stats(true).momentum(0.1).eps(1e-5));
+    EXPECT_LT(y.mean({2, 3}).abs().max().item(), 1e-5);
+    EXPECT_GT(rm.abs().sum().item(), 0.0);
+  }
+  {
     // row: `F::pad(x, F::PadFuncOptions({1, 1}).value(0))`, `F::pad(x, F::PadFuncOptions({1, 1, 2, 0}).mode(torch::kReflect))`
     EXPECT_EQ(F::pad(x, F::PadFuncOptions({1, 1}).value(0)).shape(), (xg::Shape{2, 6}));
     const auto row = xg::tensor({{1.0f, 2.0f, 3.0f}});

@@ -192,6 +192,15 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(fill(xg::zeros({1, 1})).to_vector<float>(), (std::vector<float>{3.5f, 3.5f, 0, 3.5f, 3.5f}));
   }
   {
+    // row: `torch::nn::InstanceNorm2d(torch::nn::InstanceNorm2dOptions(64).affine(true).track_running_stats(true))`
+    nn::InstanceNorm2d norm(nn::InstanceNorm2dOptions(64).affine(true).track_running_stats(true));
+    EXPECT_EQ(norm.parameters().size(), 2u);
+    EXPECT_EQ(norm.named_buffers()[0].first, "running_mean");
+    const auto x = xg::randn({2, 64, 3, 3});
+    EXPECT_EQ(norm(x).shape(), x.shape());
+    EXPECT_GT(norm.running_mean.abs().sum().item(), 0.0);  // training moved it
+  }
+  {
     // row: `torch::nn::MaxPool1d(torch::nn::MaxPool1dOptions(2).stride(2))`, `torch::nn::AvgPool1d(2)`
     nn::MaxPool1d pool(nn::MaxPool1dOptions(2).stride(2));
     nn::AvgPool1d avg(2);
