@@ -12,6 +12,7 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "autograd/interpolate.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
 
@@ -37,12 +38,18 @@ const char* mode_name(InterpolateMode mode) {
 using Taps = detail::taps::Rule;
 
 // Each output's taps on the input axis (indices clamped: borders replicate), as
-// tensor/resample_taps.h computes them.
-Taps taps(std::int64_t in, std::int64_t out, InterpolateMode mode, bool align_corners) {
+// tensor/resample_taps.h computes them. scale_factor > 0: the user's, sampled with where
+// PyTorch 1.13 does (measured): not with align_corners, not by bilinear on an axis it keeps
+// (that axis is copied). Nearest samples with it everywhere, as PyTorch's kernel for
+// (N, C, H, W) tensors does; its channels-last kernel, which it also takes for C = 1, copies
+// a kept axis and halves indices on a doubled one instead (measured: 2.01 on 5 rows gives
+// rows 0 0 1 1 ... for C = 1 and 0 0 0 1 1 ... for C = 2).
+Taps taps(std::int64_t in, std::int64_t out, InterpolateMode mode, bool align_corners, double scale_factor) {
   const int m = mode == InterpolateMode::Nearest ? detail::taps::kNearest
                 : mode == InterpolateMode::Bilinear ? detail::taps::kBilinear
                                                     : detail::taps::kBicubic;
-  return {in, out, m, align_corners};
+  const bool plain = !(scale_factor > 0) || align_corners || (mode == InterpolateMode::Bilinear && out == in);
+  return {in, out, m, align_corners, plain ? 0.0 : 1.0 / scale_factor};
 }
 
 // x viewed as (outer, in, inner) resampled along its middle axis, and the adjoint: each the
@@ -62,6 +69,11 @@ Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner
 }  // namespace
 
 Tensor interpolate(const Tensor& x, Int2 size, InterpolateMode mode, bool align_corners) {
+  return autograd::interpolate_scaled(x, size, mode, align_corners, 0.0, 0.0);
+}
+
+Tensor autograd::interpolate_scaled(const Tensor& x, Int2 size, InterpolateMode mode, bool align_corners,
+                                    double scale_h, double scale_w) {
   const char* op = "interpolate";
   detail::CallScope call(op);
   if (x.dim() != 4)
@@ -90,8 +102,8 @@ Tensor interpolate(const Tensor& x, Int2 size, InterpolateMode mode, bool align_
   detail::checked_buffer(detail::size_mul(detail::size_add(OH, OW, op, "the tap tables"), 4, op, "the tap tables"),
                          sizeof(double) + sizeof(std::int64_t), op, "the tap tables");
   const std::int64_t NC = N * C;
-  Tensor y = resample(x.reshape({NC, H, W}), NC, W, taps(H, OH, mode, align_corners));  // (NC, OH, W)
-  y = resample(y.reshape({NC * OH, W, 1}), NC * OH, 1, taps(W, OW, mode, align_corners));  // (NC·OH, OW, 1)
+  Tensor y = resample(x.reshape({NC, H, W}), NC, W, taps(H, OH, mode, align_corners, scale_h));  // (NC, OH, W)
+  y = resample(y.reshape({NC * OH, W, 1}), NC * OH, 1, taps(W, OW, mode, align_corners, scale_w));  // (NC·OH, OW, 1)
   return y.reshape({N, C, OH, OW});
 }
 

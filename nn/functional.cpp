@@ -27,13 +27,6 @@ Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& o) {
   return xg::avg_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
 }
 
-Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& o) {
-  if (o.size().size() != 2)
-    fail("interpolate: expected a size of 2 values (H, W) for a 4-D input, got ", o.size().size(),
-         " (scale_factor is not supported: give the size)");
-  return xg::interpolate(x, {o.size()[0], o.size()[1]}, o.mode(), o.align_corners().value_or(false));
-}
-
 Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& o) {
   detail::CallScope call("dropout2d");
   if (!(o.p() >= 0 && o.p() <= 1)) fail("dropout2d: probability must be in [0, 1], got ", o.p());

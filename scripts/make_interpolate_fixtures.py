@@ -4,7 +4,7 @@ bilinear, bicubic; align_corners false and true; up and down) in float64, with t
 of sum(y * gy) for a fixed random gy. Run with Debian's python3-torch:
     /usr/bin/python3 scripts/make_interpolate_fixtures.py
 Each case <name> stores <name>_x, _y, _gy and _gx; the nonfinite_* cases (one NaN or inf
-pixel) store _x and _y only.
+pixel) store _x and _y only; the scale_* cases resize by scale factors.
 """
 import pathlib
 
@@ -38,6 +38,24 @@ for tag, (h, w), (ph, pw), size, bad in (("a", (4, 4), (1, 1), (8, 8), float("na
             name = f"nonfinite_{tag}_{mode}" + ("" if corners is None else f"_ac{int(corners)}")
             out[f"{name}_x"] = xb
             out[f"{name}_y"] = F.interpolate(xb, size=size, mode=mode, align_corners=corners)
+# Scale factors (appended: the draws above stay): PyTorch samples with 1 / scale_factor, not
+# in / out, except with align_corners, for nearest on an axis kept or exactly doubled and for
+# bilinear on an axis kept; recompute_scale_factor resizes by the size alone. Cases
+# scale_<tag>_<mode>[_ac<0|1>] store _x, _y, _gy and _gx.
+torch.manual_seed(1)
+xs = torch.randn(2, 2, 5, 7)
+scale_cases = (("s15", (1.5, 1.5), None), ("s17x06", (1.7, 0.6), None), ("s2", (2.0, 2.0), None),
+               ("kept", (2.3, 1.1), None), ("s201", (2.01, 1.3), None), ("s3rd", (1 / 3 + 0.5, 0.45), None),
+               ("rec", (1.5, 1.7), True))
+for mode in ("nearest", "bilinear", "bicubic"):
+    for corners in ((None,) if mode == "nearest" else (False, True)):
+        for tag, sf, rec in scale_cases:
+            name = f"scale_{tag}_{mode}" + ("" if corners is None else f"_ac{int(corners)}")
+            xi = xs.clone().requires_grad_(True)
+            y = F.interpolate(xi, scale_factor=sf, mode=mode, align_corners=corners, recompute_scale_factor=rec)
+            gy = torch.randn_like(y)
+            (gx,) = torch.autograd.grad((y * gy).sum(), [xi])
+            out[f"{name}_x"], out[f"{name}_y"], out[f"{name}_gy"], out[f"{name}_gx"] = xs, y.detach(), gy, gx
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_interpolate.npz"
 np.savez_compressed(path, **{k: v.numpy() for k, v in out.items()})
 print(f"wrote {path} ({len(out)} arrays)")

@@ -14,11 +14,14 @@ namespace xg::detail::taps {
 
 enum Mode : int { kNearest = 0, kBilinear = 1, kBicubic = 2 };
 
-/// One axis's resampling: `in` input positions to `out` outputs.
+/// One axis's resampling: `in` input positions to `out` outputs. `scale`, when positive, is
+/// 1 / the user's scale_factor, which PyTorch samples with instead of in / out (they differ
+/// when in · scale_factor is not whole); the caller leaves it 0 where PyTorch ignores it.
 struct Rule {
   std::int64_t in = 0, out = 0;
   int mode = kNearest;
   bool align_corners = false;
+  double scale = 0.0;
 };
 
 /// Taps per output: 1 nearest, 2 bilinear, 4 bicubic.
@@ -32,6 +35,16 @@ XG_HOST_DEVICE double floor_of(double x) {
 #endif
 }
 
+/// a · b + c rounded once, on both sides: left to the compilers, nvcc fuses it and GCC may or
+/// may not (-march=native), and a whole-number position would then pick different taps.
+XG_HOST_DEVICE double fma_of(double a, double b, double c) {
+#if defined(__CUDA_ARCH__)
+  return ::fma(a, b, c);
+#else
+  return std::fma(a, b, c);
+#endif
+}
+
 /// Where output `dst` samples the input, in input coordinates, as the integer below it and
 /// the fraction past it. Without align_corners the position in/out (dst + 0.5) - 0.5 is the
 /// exact fraction (in (2 dst + 1) - out) / (2 out), split in integers: computed in floating
@@ -42,6 +55,17 @@ XG_HOST_DEVICE double floor_of(double x) {
 XG_HOST_DEVICE void source_index(const Rule& r, std::int64_t dst, std::int64_t& i0, double& t) {
   if (r.align_corners) {
     const double src = r.out > 1 ? static_cast<double>(r.in - 1) / static_cast<double>(r.out - 1) * static_cast<double>(dst) : 0.0;
+    i0 = static_cast<std::int64_t>(floor_of(src));
+    t = src - static_cast<double>(i0);
+    return;
+  }
+  if (r.scale > 0) {  // PyTorch's scale · (dst + 0.5) - 0.5 with the user's scale
+    const double src = fma_of(r.scale, static_cast<double>(dst) + 0.5, -0.5);
+    if (src < 0 && r.mode != kBicubic) {
+      i0 = 0;
+      t = 0.0;
+      return;
+    }
     i0 = static_cast<std::int64_t>(floor_of(src));
     t = src - static_cast<double>(i0);
     return;
@@ -64,7 +88,9 @@ XG_HOST_DEVICE double cubic_far(double t) { return ((kCubicA * t - 5 * kCubicA) 
 XG_HOST_DEVICE void tap(const Rule& r, std::int64_t o, int k, std::int64_t& index, double& weight) {
   std::int64_t i = 0;
   if (r.mode == kNearest) {
-    i = static_cast<std::int64_t>(floor_of(static_cast<double>(o) * static_cast<double>(r.in) / static_cast<double>(r.out)));
+    // With a scale, PyTorch's float product floorf(dst · (float) scale), to its bits.
+    i = r.scale > 0 ? static_cast<std::int64_t>(floor_of(static_cast<double>(static_cast<float>(o) * static_cast<float>(r.scale))))
+                    : static_cast<std::int64_t>(floor_of(static_cast<double>(o) * static_cast<double>(r.in) / static_cast<double>(r.out)));
     weight = 1.0;
   } else {
     std::int64_t i0;

@@ -1,5 +1,6 @@
 // interpolate on a GPU: every mode, up and down, align_corners, against the CPU (float64,
-// 1e-12) with gradients; gradcheck and gradgradcheck of CUDA tensors.
+// 1e-12) with gradients, by size and by scale factors; gradcheck and gradgradcheck of CUDA
+// tensors.
 #include "cuda/cuda_util.h"
 
 using xg::InterpolateMode;
@@ -35,4 +36,24 @@ TEST(CudaResize, GradcheckAndGradgradcheckOnTheGpu) {
     EXPECT_TRUE(xg::testing::gradcheck_ok(f, {x}));
     EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, {x}));
   }
+}
+
+TEST(CudaResize, ScaleFactorsSampleAsOnTheCpu) {
+  XG_REQUIRE_CUDA();
+  // The factor's taps come from the same fused a·b + c on both sides, so even a position
+  // that falls on a whole number picks the CPU's taps.
+  namespace F = xg::nn::functional;
+  const auto x = xg::test::seeded({2, 2, 5, 7}, xg::kFloat64, 6);
+  for (const auto mode : {InterpolateMode::Nearest, InterpolateMode::Bilinear, InterpolateMode::Bicubic})
+    for (const std::vector<double>& factor : {std::vector<double>{1.5, 1.7}, {2.01, 0.6}, {1.0 / 3 + 0.5, 2.5}}) {
+      const auto o = F::InterpolateFuncOptions().scale_factor(factor).mode(mode);
+      auto xc = x.clone().requires_grad_();
+      auto xg_ = x.cuda().requires_grad_();
+      const auto yc = F::interpolate(xc, o), yg = F::interpolate(xg_, o);
+      EXPECT_TRUE(xg::test::matches_cpu(yg, yc, 1e-12));
+      const auto w = xg::test::seeded(yc.shape(), xg::kFloat64, 7);
+      (yc * w).sum().backward();
+      (yg * w.cuda()).sum().backward();
+      EXPECT_TRUE(xg::test::matches_cpu(xg_.grad(), xc.grad(), 1e-12));
+    }
 }

@@ -112,7 +112,14 @@ void run(Reader& r) {
       auto x = leaf(r.tensor(4));
       const auto size = r.int2();
       const auto mode = static_cast<xg::InterpolateMode>(r.byte() % 3);
-      backprop(xg::interpolate(x, size, mode, r.flag()));
+      if (!r.flag()) {
+        backprop(xg::interpolate(x, size, mode, r.flag()));
+        break;
+      }
+      // By scale factors: a decoded argument over 1..256 (0, negatives and 2^62 included).
+      namespace F = xg::nn::functional;
+      const double sh = static_cast<double>(size.h) / (1 + r.byte()), sw = static_cast<double>(size.w) / (1 + r.byte());
+      backprop(F::interpolate(x, F::InterpolateFuncOptions().scale_factor({sh, sw}).mode(mode).recompute_scale_factor(r.flag())));
       break;
     }
     case 7: {

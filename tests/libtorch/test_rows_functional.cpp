@@ -129,7 +129,9 @@ TEST(LibtorchRows, Functional) {
     EXPECT_EQ(xg::pad(row, {1, 1}, xg::kReflect).to_vector<float>(), (std::vector<float>{2, 1, 2, 3, 2}));
   }
   {
-    // row: `F::interpolate(x, F::InterpolateFuncOptions().size({28, 28}).mode(torch::kBilinear).align_corners(false))`
+    // row: `F::interpolate(x, F::InterpolateFuncOptions().size({28, 28}).mode(torch::kBilinear).align_corners(false))`, `F::interpolate(x, F::InterpolateFuncOptions().scale_factor({2, 2}).mode(torch::kNearest))`
+    EXPECT_EQ(F::interpolate(xg::zeros({1, 2, 3, 5}), F::InterpolateFuncOptions().scale_factor({2, 2}).mode(xg::kNearest)).shape(),
+              (xg::Shape{1, 2, 6, 10}));
     auto img = xg::randn({1, 1, 14, 14});
     auto y = F::interpolate(img, F::InterpolateFuncOptions().size({28, 28}).mode(xg::kBilinear).align_corners(false));
     EXPECT_EQ(y.to_vector<float>(), xg::interpolate(img, {28, 28}, xg::kBilinear).to_vector<float>());

@@ -201,6 +201,12 @@ TEST(LibtorchRows, Modules) {
     EXPECT_GT(norm.running_mean.abs().sum().item(), 0.0);  // training moved it
   }
   {
+    // row: `torch::nn::Upsample(torch::nn::UpsampleOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest))`
+    nn::Upsample up(nn::UpsampleOptions().scale_factor({2, 2}).mode(xg::kNearest));
+    const auto x = xg::tensor({{{{1.0f, 2.0f}}}});
+    EXPECT_EQ(up(x).to_vector<float>(), (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2}));
+  }
+  {
     // row: `torch::nn::MaxPool1d(torch::nn::MaxPool1dOptions(2).stride(2))`, `torch::nn::AvgPool1d(2)`
     nn::MaxPool1d pool(nn::MaxPool1dOptions(2).stride(2));
     nn::AvgPool1d avg(2);

@@ -194,21 +194,29 @@ class PadFuncOptions {
 };
 inline Tensor pad(const Tensor& x, const PadFuncOptions& o) { return xg::pad(x, o.pad(), o.mode(), o.value()); }
 
-/// F::interpolate by output size (no scale_factor): `.size({28, 28}).mode(xg::kBilinear)`.
+/// F::interpolate of (N, C, H, W) by output size, `.size({28, 28}).mode(xg::kBilinear)`, or
+/// by scale factors, `.scale_factor({2, 2})` (one value for both axes too): the output is
+/// floor(H · sh) × floor(W · sw), sampled with the factors as PyTorch samples (unless
+/// recompute_scale_factor, which resizes to that size as `.size` would). One of the two.
 class InterpolateFuncOptions {
  public:
   InterpolateFuncOptions& size(std::vector<std::int64_t> v) { size_ = std::move(v); return *this; }
   const std::vector<std::int64_t>& size() const { return size_; }
+  InterpolateFuncOptions& scale_factor(std::vector<double> v) { scale_factor_ = std::move(v); return *this; }
+  const std::optional<std::vector<double>>& scale_factor() const { return scale_factor_; }
   /// libtorch's default is nearest.
   InterpolateFuncOptions& mode(InterpolateMode v) { mode_ = v; return *this; }
   InterpolateMode mode() const { return mode_; }
   InterpolateFuncOptions& align_corners(bool v) { align_corners_ = v; return *this; }
   std::optional<bool> align_corners() const { return align_corners_; }
+  InterpolateFuncOptions& recompute_scale_factor(bool v) { recompute_scale_factor_ = v; return *this; }
+  std::optional<bool> recompute_scale_factor() const { return recompute_scale_factor_; }
 
  private:
   std::vector<std::int64_t> size_;
+  std::optional<std::vector<double>> scale_factor_;
   InterpolateMode mode_ = InterpolateMode::Nearest;
-  std::optional<bool> align_corners_;
+  std::optional<bool> align_corners_, recompute_scale_factor_;
 };
 Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& options);
 
