@@ -5,6 +5,9 @@
 #include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
 #include "tensor/checked.h"
@@ -149,6 +152,42 @@ Tensor linear_t(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in) {
                        n.needs_input_grad(1) ? autograd::gradient_product(n, 1, gy, s[0], true, false) : Tensor(),
                        n.needs_input_grad(2) ? sum(gy, {0}) : Tensor()};
   });
+}
+
+Tensor diagonal(const Tensor& x, std::int64_t offset, std::int64_t dim1, std::int64_t dim2) {
+  detail::CallScope call("diagonal");
+  const char* op = detail::call_or("diagonal");
+  if (!x.defined() || x.dim() < 2)
+    fail(op, ": expected a tensor of at least 2 axes, got ", x.defined() ? detail::shape_str(x.shape()) : "an undefined tensor");
+  const auto d1 = detail::normalize_axis(dim1, x.dim(), op), d2 = detail::normalize_axis(dim2, x.dim(), op);
+  if (d1 == d2) fail(op, ": dim1 and dim2 are both axis ", d1, " of ", detail::shape_str(x.shape()));
+  // The two axes last, flattened, and the diagonal's positions picked: i·n2 + i + offset.
+  Axes perm;
+  for (std::int64_t a = 0; a < x.dim(); ++a)
+    if (a != d1 && a != d2) perm.push_back(a);
+  perm.push_back(d1), perm.push_back(d2);
+  const std::int64_t n1 = x.shape()[d1], n2 = x.shape()[d2];
+  const std::int64_t plane = detail::size_mul(n1, n2, op, "the two axes' size");  // bounds -offset·n2 below
+  // Entries (i, i + offset): from (0, offset) or (-offset, 0), as many as both axes allow
+  // (written so that no offset, INT64_MIN included, overflows).
+  const std::int64_t length =
+      std::max<std::int64_t>(0, offset >= 0 ? std::min(n1, n2 - offset) : std::min(n1 + offset, n2));
+  const std::int64_t first = length == 0 ? 0 : offset >= 0 ? offset : -offset * n2;
+  detail::checked_buffer(length, sizeof(double), op, "the diagonal's index");  // an empty x's may be long
+  std::vector<double> at(static_cast<std::size_t>(length));
+  for (std::int64_t i = 0; i < length; ++i) at[static_cast<std::size_t>(i)] = static_cast<double>(first + i * (n2 + 1));
+  Shape rest;
+  for (std::int64_t a : Axes(perm.begin(), perm.end() - 2)) rest.push_back(x.shape()[a]);
+  rest.push_back(plane);
+  const Tensor flattened = x.permute(perm).reshape(rest);
+  return index_select(flattened, -1, tensor(at, {length}, TensorOptions().dtype(kInt64).device(x.device())));
+}
+
+Tensor trace(const Tensor& x) {
+  detail::CallScope call("trace");
+  if (!x.defined() || x.dim() != 2)
+    fail("trace: expected a 2-D tensor, got ", x.defined() ? detail::shape_str(x.shape()) : "an undefined tensor");
+  return diagonal(x).sum();
 }
 
 }  // namespace xg

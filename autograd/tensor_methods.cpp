@@ -233,6 +233,9 @@ Tensor Tensor::select(std::int64_t dim, std::int64_t index) const { return xg::s
 Tensor Tensor::cumsum(std::int64_t dim) const { return xg::cumsum(*this, dim); }
 std::tuple<Tensor, Tensor> Tensor::sort(std::int64_t dim, bool descending) const { return xg::sort(*this, dim, descending); }
 Tensor Tensor::argsort(std::int64_t dim, bool descending) const { return xg::argsort(*this, dim, descending); }
+Tensor Tensor::diagonal(std::int64_t offset, std::int64_t dim1, std::int64_t dim2) const {
+  return xg::diagonal(*this, offset, dim1, dim2);
+}
 std::tuple<Tensor, Tensor> Tensor::topk(std::int64_t k, std::int64_t dim, bool largest, bool sorted) const {
   return xg::topk(*this, k, dim, largest, sorted);
 }

@@ -1,7 +1,8 @@
 // Matrix products on CUDA (cuBLAS) against the CPU (OpenBLAS/oneDNN): 2-D and batched
 // products with their gradients (which read operands transposed in place), the fused linear
-// layer, empty products, and the device rule. 1e-12 relative in float64 (another summation
-// order), 1e-5 in float32 (TF32 is off, so cuBLAS computes in full float32).
+// layer, empty products, the device rule, einsum, diagonal and trace. 1e-12 relative in
+// float64 (another summation order), 1e-5 in float32 (TF32 is off, so cuBLAS computes in
+// full float32).
 #include "cuda/cuda_util.h"
 
 using xg::Tensor;
@@ -84,4 +85,36 @@ TEST(CudaLinalg, Tf32ChangesFloat32ProductsOnly) {
   EXPECT_LT(xg::test::max_abs_diff(tf32, cpu), 1e-2 * scale);
   xg::test::expect_same_bits<double>(tf32_64, exact64);
   xg::test::expect_same_bits<float>(again, exact);  // and it went away
+}
+
+TEST(CudaLinalg, EinsumDiagonalAndTraceMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  // Each is a composition (diagonal's index_select, sums, one matmul per pair), so the
+  // GPU's results are the CPU's to cuBLAS's summation order; the diagonal's index is made
+  // on the input's device.
+  struct Case {
+    const char* equation;
+    std::vector<xg::Shape> shapes;
+  };
+  const std::vector<Case> cases = {{"bhqd,bhkd->bhqk", {{2, 3, 4, 5}, {2, 3, 6, 5}}},
+                                   {"iij,...j,jk->...ik", {{3, 3, 2}, {2, 1, 2}, {2, 4}}},
+                                   {"ij,jk", {{2, 1}, {3, 4}}},
+                                   {"ii", {{4, 4}}}};
+  for (const auto& c : cases) {
+    std::vector<Tensor> cpu_in, gpu_in;
+    for (std::size_t i = 0; i < c.shapes.size(); ++i) {
+      cpu_in.push_back(xg::test::seeded(c.shapes[i], xg::kFloat64, 10 + static_cast<int>(i)).requires_grad_());
+      gpu_in.push_back(cpu_in.back().detach().cuda().requires_grad_());
+    }
+    const Tensor yc = xg::einsum(c.equation, cpu_in), yg = xg::einsum(c.equation, gpu_in);
+    EXPECT_TRUE(matches_cpu(yg, yc, 1e-12)) << c.equation;
+    const Tensor gy = xg::test::seeded(yc.shape(), xg::kFloat64, 20);
+    yc.backward(gy);
+    yg.backward(gy.cuda());
+    for (std::size_t i = 0; i < cpu_in.size(); ++i)
+      EXPECT_TRUE(matches_cpu(gpu_in[i].grad(), cpu_in[i].grad(), 1e-12)) << c.equation << " operand " << i;
+  }
+  const Tensor m = xg::test::seeded({3, 4, 5}, xg::kFloat64, 30);
+  EXPECT_TRUE(matches_cpu(xg::diagonal(m.cuda(), -1, 2, 0), xg::diagonal(m, -1, 2, 0), 0));
+  EXPECT_TRUE(matches_cpu(xg::trace(m.select(0, 0).cuda()), xg::trace(m.select(0, 0)), 1e-14));
 }

@@ -9,6 +9,7 @@
 // size that passes the checks cannot exhaust the fuzzer's memory or clock.
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "fuzz_util.h"
@@ -271,7 +272,18 @@ void run(Reader& r) {
     }
     case 15: {  // attention: broadcasting matmul, masks, scaled dot-product and multi-head attention
       auto a = leaf(r.tensor(1 + r.byte() % 4)), b = leaf(r.tensor(1 + r.byte() % 4));
-      switch (r.byte() % 5) {
+      switch (r.byte() % 7) {
+        case 5: {  // einsum: an equation of decoded characters over one to three operands
+          static constexpr char kChars[] = "ijkA.,->i j";
+          std::string equation;
+          for (int n = r.byte() % 14; n > 0; --n) equation += kChars[r.byte() % (sizeof(kChars) - 1)];
+          xg::tensor_list operands{a};
+          if (r.flag()) operands.push_back(b);
+          if (r.flag()) operands.push_back(leaf(r.tensor(r.byte() % 4)));
+          backprop(xg::einsum(equation, operands));
+          break;
+        }
+        case 6: backprop(xg::diagonal(a, r.arg(), r.arg() % 5, r.arg() % 5)); break;
         case 0: backprop(xg::matmul(a, b)); break;
         case 1: backprop(xg::masked_fill(a, r.tensor(r.byte() % 3).to(xg::kInt64), -1.0)); break;
         case 2: backprop(r.flag() ? xg::tril(a, r.arg()) : xg::triu(a, r.arg())); break;

@@ -245,6 +245,21 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(xg::matmul(xg::ones({2, 3, 2, 4}), xg::ones({4, 5})).shape(), (xg::Shape{2, 3, 2, 5}));
   }
   {
+    // row: `torch::einsum("bhqd,bhkd->bhqk", {q, k})`
+    const auto q = xg::randn({2, 3, 4, 5}), k = xg::randn({2, 3, 6, 5});
+    const auto scores = xg::einsum("bhqd,bhkd->bhqk", {q, k});
+    EXPECT_EQ(scores.shape(), (xg::Shape{2, 3, 4, 6}));
+    EXPECT_LT((scores - xg::matmul(q, k.transpose(-2, -1))).abs().max().item(), 1e-5);
+  }
+  {
+    // row: `x.diagonal(1, 0, 2)`, `torch::diagonal(x)`, `torch::trace(m)`
+    const auto m = xg::tensor({{1.0f, 2.0f}, {3.0f, 4.0f}});
+    EXPECT_EQ(xg::diagonal(m).to_vector<float>(), (std::vector<float>{1, 4}));
+    EXPECT_EQ(m.diagonal(1).to_vector<float>(), (std::vector<float>{2}));
+    EXPECT_EQ(xg::trace(m).item(), 5.0);
+    EXPECT_EQ(xg::zeros({3, 4, 5}).diagonal(1, 0, 2).shape(), (xg::Shape{4, 3}));
+  }
+  {
     // row: `x.masked_fill(mask, -INFINITY)`, `torch::tril(x, 1)`, `torch::triu(x)`
     auto m = xg::ones({3, 3});
     EXPECT_EQ(xg::masked_fill(m, xg::triu(xg::ones({3, 3}, xg::kInt64), 1), -INFINITY).at({0, 2}), -INFINITY);

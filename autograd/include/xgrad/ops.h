@@ -224,6 +224,18 @@ Tensor linear(const Tensor& x, const Tensor& W, const Tensor& b);
 /// torch::nn::functional::linear computes); b (out) may be undefined. gemm reads W
 /// transposed in place, so no copy of W is made. What the recurrent layers use.
 Tensor linear_t(const Tensor& x, const Tensor& W, const Tensor& b = Tensor());
+/// The diagonal of axes dim1 and dim2 (entries (i, i + offset)) as a new last axis, the other
+/// axes in order: torch::diagonal's shape and values. A copy (libtorch's is a view); its
+/// gradient goes back to the diagonal's entries.
+Tensor diagonal(const Tensor& x, std::int64_t offset = 0, std::int64_t dim1 = 0, std::int64_t dim2 = 1);
+/// The sum of a 2-D tensor's diagonal (torch::trace).
+Tensor trace(const Tensor& x);
+/// Einstein summation as torch::einsum ("bij,bjk->bik", "ii->i", "...ij,...jk"): letters
+/// a-z and A-Z, one "..." per side for broadcast axes, spaces ignored; without "->" the
+/// output is the ellipsis's axes then the letters used once, alphabetically. Sizes must
+/// agree or be 1 (broadcast). Operands are contracted left to right, each pair by one matmul
+/// (autograd/ops_einsum.cpp), so gradients of every order and both devices come with it.
+Tensor einsum(const std::string& equation, const tensor_list& operands);
 
 // ---- attention (autograd/ops_attention.cpp) ----
 // xgrad has no bool dtype: a boolean mask is an int64 tensor, nonzero meaning true. A float

@@ -242,6 +242,8 @@ class Tensor {
   Tensor cumsum(std::int64_t dim) const;
   std::tuple<Tensor, Tensor> sort(std::int64_t dim = -1, bool descending = false) const;
   Tensor argsort(std::int64_t dim = -1, bool descending = false) const;
+  /// xg::diagonal (a copy; entries (i, i + offset) of axes dim1, dim2 as a last axis).
+  Tensor diagonal(std::int64_t offset = 0, std::int64_t dim1 = 0, std::int64_t dim2 = 1) const;
   std::tuple<Tensor, Tensor> topk(std::int64_t k, std::int64_t dim = -1, bool largest = true, bool sorted = true) const;
   /// In-place fills from the global generator (libtorch's uniform_, normal_; not recorded).
   Tensor& uniform_(double from = 0.0, double to = 1.0);
