@@ -258,4 +258,67 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
   return where(x > 0.0, x, x * w);
 }
 
+Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
+  detail::CallScope call("hardtanh");
+  require_float(x, "hardtanh");
+  if (!(min_val <= max_val)) fail("hardtanh: min_val ", min_val, " must not exceed max_val ", max_val);
+  if (autograd::probing_kinks()) autograd::note_kink("hardtanh", kernel::in_range_mask(x, min_val, max_val));
+  // PyTorch's gradient: 1 strictly between the bounds, 0 at them (clamp's is 1 there).
+  return where((x > min_val) * (x < max_val), x, clamp(x, min_val, max_val).detach());
+}
+
+Tensor relu6(const Tensor& x) {
+  detail::CallScope call("relu6");
+  require_float(x, "relu6");
+  return hardtanh(x, 0.0, 6.0);
+}
+
+Tensor logsigmoid(const Tensor& x) {
+  detail::CallScope call("logsigmoid");
+  require_float(x, "logsigmoid");
+  return -softplus(-x);  // softplus is the stable log(1 + e^x): no overflow for large -x
+}
+
+Tensor tanhshrink(const Tensor& x) {
+  detail::CallScope call("tanhshrink");
+  require_float(x, "tanhshrink");
+  return x - tanh(x);
+}
+
+Tensor softshrink(const Tensor& x, double lambda) {
+  detail::CallScope call("softshrink");
+  require_float(x, "softshrink");
+  if (!(lambda >= 0)) fail("softshrink: lambda must be non-negative, got ", lambda);
+  if (autograd::probing_kinks()) autograd::note_kink("softshrink", kernel::in_range_mask(x, -lambda, lambda));
+  const Tensor zero = zeros_like(x);
+  return where(x > lambda, x - lambda, where(x < -lambda, x + lambda, zero));
+}
+
+Tensor hardshrink(const Tensor& x, double lambda) {
+  detail::CallScope call("hardshrink");
+  require_float(x, "hardshrink");
+  if (!(lambda >= 0)) fail("hardshrink: lambda must be non-negative, got ", lambda);
+  if (autograd::probing_kinks()) autograd::note_kink("hardshrink", kernel::in_range_mask(x, -lambda, lambda));
+  return where((x > lambda) + (x < -lambda), x, zeros_like(x));
+}
+
+Tensor threshold(const Tensor& x, double threshold, double value) {
+  detail::CallScope call("threshold");
+  require_float(x, "threshold");
+  if (autograd::probing_kinks()) autograd::note_kink("threshold", x - threshold);
+  return where(x > threshold, x, full_like(x, value));
+}
+
+Tensor glu(const Tensor& x, std::int64_t dim) {
+  detail::CallScope call("glu");
+  require_float(x, "glu");
+  if (x.dim() == 0) fail("glu: a 0-d tensor has no dimension to halve");
+  const auto axis = detail::normalize_axis(dim, x.dim(), "glu");
+  if (x.shape()[axis] % 2 != 0)
+    fail("glu: halving dimension must be even, but dimension ", axis, " is size ", x.shape()[axis], " in ",
+         detail::shape_str(x.shape()));
+  const tensor_list halves = chunk(x, 2, axis);
+  return halves[0] * sigmoid(halves[1]);
+}
+
 }  // namespace xg

@@ -21,7 +21,9 @@ normalize_p3 (p 3, last axis) on x; and for prelu, cosine_similarity, pairwise_d
 smooth_l1_loss (beta 0.5), kl_div_batchmean (a zero in the target) and kl_div_log_target (sum)
 the inputs <f>.in0, .in1 and their gradients .g0, .g1; class weights cw (4,) and, for
 cross_entropy / nll_loss cases ce_w_* and nll_w, <c>.x, .t (labels as float64), .y, .gy, .gx;
-instance_norm cases in.<case>.* (input, affine, running statistics before and after).
+instance_norm cases in.<case>.* (input, affine, running statistics before and after);
+hardtanh, relu6, logsigmoid, tanhshrink, softshrink, hardshrink, threshold, glu, softmin as
+act.<name>.in0, .y, .gy, .g0.
 """
 import pathlib
 
@@ -247,5 +249,21 @@ inorm("train2d", torch.randn(2, 3, 4, 5) * 2 + 1, True, True, True)
 inorm("plain1d", torch.randn(3, 4, 6), False, False, True)
 inorm("eval2d", torch.randn(2, 3, 4, 5), True, True, False)
 inorm("momentum3d", torch.randn(2, 2, 3, 2, 3), False, True, True, momentum=0.3)
+# Still more activations (appended): act.<name>.in0 (x scaled so every piece is reached),
+# .y, .gy, .g0.
+torch.manual_seed(6)
+still_more = {
+    "hardtanh": (lambda t: F.hardtanh(t, -0.7, 1.2), 1.0),
+    "relu6": (F.relu6, 4.0),
+    "logsigmoid": (F.logsigmoid, 10.0),
+    "tanhshrink": (F.tanhshrink, 1.0),
+    "softshrink": (lambda t: F.softshrink(t, 0.3), 1.0),
+    "hardshrink": (lambda t: F.hardshrink(t, 0.3), 1.0),
+    "threshold": (lambda t: F.threshold(t, 0.1, -2.0), 1.0),
+    "glu": (lambda t: F.glu(t, 1), 1.0),
+    "softmin": (lambda t: F.softmin(t, 2), 1.0),
+}
+for name, (f, scale) in still_more.items():
+    pair(f"act.{name}", f, x * scale)
 np.savez_compressed(fixtures / "torch_activations.npz", **{k: v.detach().numpy() for k, v in act.items()})
 print(f"wrote torch_activations.npz ({len(act)} arrays)")

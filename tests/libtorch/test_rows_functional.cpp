@@ -39,6 +39,19 @@ TEST(LibtorchRows, Functional) {
     EXPECT_EQ(F::prelu(x, xg::full({1}, 0.1)).to_vector<float>(), xg::leaky_relu(x, 0.1).to_vector<float>());
   }
   {
+    // row: `F::hardtanh(x, F::HardtanhFuncOptions().min_val(-2).max_val(2))`, `F::relu6(x)`, `F::logsigmoid(x)`, `F::tanhshrink(x)`, `F::softshrink(x, 0.5)`, `F::hardshrink(x, 0.5)`, `F::threshold(x, F::ThresholdFuncOptions(0.1, 20))`, `F::glu(x, 1)`, `F::softmin(x, 1)`
+    const auto v = xg::tensor({{-3.0f, -0.2f, 0.2f, 7.0f}});
+    EXPECT_EQ(F::hardtanh(v, F::HardtanhFuncOptions().min_val(-2).max_val(2)).to_vector<float>(), (std::vector<float>{-2, -0.2f, 0.2f, 2}));
+    EXPECT_EQ(F::relu6(v).to_vector<float>(), (std::vector<float>{0, 0, 0.2f, 6}));
+    EXPECT_EQ(F::softshrink(v, 0.5).to_vector<float>(), (std::vector<float>{-2.5f, 0, 0, 6.5f}));
+    EXPECT_EQ(F::hardshrink(v, 0.5).to_vector<float>(), (std::vector<float>{-3, 0, 0, 7}));
+    EXPECT_EQ(F::threshold(v, F::ThresholdFuncOptions(0.1, 20)).to_vector<float>(), (std::vector<float>{20, 20, 0.2f, 7}));
+    EXPECT_EQ(F::glu(v, 1).shape(), (xg::Shape{1, 2}));
+    EXPECT_EQ(F::softmin(v, 1).shape(), v.shape());
+    EXPECT_EQ(F::logsigmoid(v).shape(), v.shape());
+    EXPECT_EQ(F::tanhshrink(v).shape(), v.shape());
+  }
+  {
     // row: `F::normalize(x, F::NormalizeFuncOptions().p(2).dim(1))`, `F::cosine_similarity(a, b, F::CosineSimilarityFuncOptions().dim(1))`, `F::pairwise_distance(a, b, F::PairwiseDistanceFuncOptions().p(2))`
     const auto a = xg::tensor({{3.0, 4.0}}, xg::kFloat64), b = xg::tensor({{4.0, 3.0}}, xg::kFloat64);
     const auto unit = F::normalize(a, F::NormalizeFuncOptions().p(2).dim(1)).to_vector<double>();

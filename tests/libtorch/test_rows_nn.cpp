@@ -207,6 +207,20 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(up(x).to_vector<float>(), (std::vector<float>{1, 1, 2, 2, 1, 1, 2, 2}));
   }
   {
+    // row: `torch::nn::Hardtanh(torch::nn::HardtanhOptions().min_val(-2).max_val(2))`, `ReLU6`, `LogSigmoid`, `Tanhshrink`, `Softshrink(0.5)`, `Hardshrink(0.5)`, `Threshold(0.1, 20)`, `GLU(GLUOptions(1))`, `LogSoftmax(1)`, `Softmin(1)`
+    const auto x = xg::tensor({{-3.0f, -0.2f, 0.2f, 7.0f}});
+    EXPECT_EQ(nn::Hardtanh(nn::HardtanhOptions().min_val(-2).max_val(2))(x).to_vector<float>(), (std::vector<float>{-2, -0.2f, 0.2f, 2}));
+    EXPECT_EQ(nn::ReLU6()(x).to_vector<float>(), (std::vector<float>{0, 0, 0.2f, 6}));
+    EXPECT_EQ(nn::Hardshrink(0.5)(x).to_vector<float>(), (std::vector<float>{-3, 0, 0, 7}));
+    EXPECT_EQ(nn::Threshold(0.1, 20)(x).to_vector<float>(), (std::vector<float>{20, 20, 0.2f, 7}));
+    EXPECT_EQ(nn::GLU(nn::GLUOptions(1))(x).shape(), (xg::Shape{1, 2}));
+    EXPECT_EQ(nn::LogSoftmax(1)(x).shape(), x.shape());
+    EXPECT_EQ(nn::Softmin(1)(x).shape(), x.shape());
+    EXPECT_EQ(nn::LogSigmoid()(x).shape(), x.shape());
+    EXPECT_EQ(nn::Tanhshrink()(x).shape(), x.shape());
+    EXPECT_EQ(nn::Softshrink(0.5)(x).to_vector<float>(), (std::vector<float>{-2.5f, 0, 0, 6.5f}));
+  }
+  {
     // row: `torch::nn::MaxPool1d(torch::nn::MaxPool1dOptions(2).stride(2))`, `torch::nn::AvgPool1d(2)`
     nn::MaxPool1d pool(nn::MaxPool1dOptions(2).stride(2));
     nn::AvgPool1d avg(2);

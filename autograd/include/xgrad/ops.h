@@ -108,6 +108,19 @@ Tensor hardswish(const Tensor& x);
 Tensor hardsigmoid(const Tensor& x);
 Tensor softsign(const Tensor& x);
 Tensor prelu(const Tensor& x, const Tensor& weight);
+/// More of PyTorch's activations, composed: hardtanh = clamp(x, min, max) with PyTorch's
+/// gradient (0 at the bounds); relu6 = hardtanh(x, 0, 6); logsigmoid = -softplus(-x);
+/// tanhshrink = x - tanh x; softshrink = x ∓ λ beyond ±λ, 0 within; hardshrink = x beyond
+/// ±λ, 0 within; threshold = x where x > threshold, else value; glu = a · sigmoid(b) for
+/// the halves a, b of `dim`.
+Tensor hardtanh(const Tensor& x, double min_val = -1.0, double max_val = 1.0);
+Tensor relu6(const Tensor& x);
+Tensor logsigmoid(const Tensor& x);
+Tensor tanhshrink(const Tensor& x);
+Tensor softshrink(const Tensor& x, double lambda = 0.5);
+Tensor hardshrink(const Tensor& x, double lambda = 0.5);
+Tensor threshold(const Tensor& x, double threshold, double value);
+Tensor glu(const Tensor& x, std::int64_t dim = -1);
 
 // ---- reductions (autograd/ops_reduce.cpp); empty axes = all axes ----
 Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
