@@ -157,9 +157,10 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_
 
 Tensor im2col(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
   detail::CallScope call("im2col");
-  if (x.dtype() == kInt64) fail("im2col: expected a float tensor, got int64");
-  const ConvGeom g = geometry("im2col", x.shape(), kernel, stride, padding, dilation);
-  kernel::check_columns("im2col", g, dtype_size(x.dtype()));
+  const char* op = detail::call_or("im2col");  // F::unfold's name when it called
+  if (x.dtype() == kInt64) fail(op, ": expected a float tensor, got int64");
+  const ConvGeom g = geometry(op, x.shape(), kernel, stride, padding, dilation);
+  kernel::check_columns(op, g, dtype_size(x.dtype()));
   return record("im2col", {x}, kernel::im2col(x, g), {}, [g](Node&, const Tensor& gcol) {
     return tensor_list{col2im(gcol, {g.N, g.C, g.H, g.W}, {g.KH, g.KW}, {g.SH, g.SW}, {g.PH, g.PW}, {g.DH, g.DW})};
   });
@@ -167,12 +168,13 @@ Tensor im2col(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dila
 
 Tensor col2im(const Tensor& col, const Shape& input_shape, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
   detail::CallScope call("col2im");
-  if (col.dtype() == kInt64) fail("col2im: expected a float tensor, got int64");
-  const ConvGeom g = geometry("col2im", input_shape, kernel, stride, padding, dilation);
-  kernel::check_columns("col2im", g, dtype_size(col.dtype()));
+  const char* op = detail::call_or("col2im");  // F::fold's name when it called
+  if (col.dtype() == kInt64) fail(op, ": expected a float tensor, got int64");
+  const ConvGeom g = geometry(op, input_shape, kernel, stride, padding, dilation);
+  kernel::check_columns(op, g, dtype_size(col.dtype()));
   const Shape expected{g.N * g.OH * g.OW, g.col_rows()};
   if (col.shape() != expected)
-    fail("col2im: expected columns (N·OH·OW, C·KH·KW) = ", detail::shape_str(expected), " for input shape ",
+    fail(op, ": expected columns (N·OH·OW, C·KH·KW) = ", detail::shape_str(expected), " for input shape ",
          detail::shape_str(input_shape), ", got ", detail::shape_str(col.shape()));
   return record("col2im", {col}, kernel::col2im(col, g), {}, [g](Node&, const Tensor& gx) {
     return tensor_list{im2col(gx, {g.KH, g.KW}, {g.SH, g.SW}, {g.PH, g.PW}, {g.DH, g.DW})};

@@ -53,6 +53,76 @@ Tensor flatten(const Tensor& x, std::int64_t start_dim, std::int64_t end_dim) {
   return reshape(x, shape);
 }
 
+Tensor unflatten(const Tensor& x, std::int64_t dim, const Shape& sizes) {
+  detail::CallScope call("unflatten");
+  if (x.dim() == 0) fail("unflatten: a 0-d tensor has no dimension to unflatten");
+  const auto d = detail::normalize_axis(dim, x.dim(), "unflatten");
+  if (sizes.empty()) fail("unflatten: sizes must not be empty");
+  std::int64_t known = 1, infer = -1;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == -1 && infer < 0) infer = static_cast<std::int64_t>(i);
+    else if (sizes[i] < 0) fail("unflatten: sizes ", detail::shape_str(sizes), " may hold one -1 and otherwise sizes >= 0");
+    else known = detail::size_mul(known, sizes[i], "unflatten", "the sizes' product");
+  }
+  const std::int64_t n = x.shape()[d];
+  Shape inner = sizes;
+  if (infer >= 0) {
+    if (known == 0 || n % known != 0)
+      fail("unflatten: sizes ", detail::shape_str(sizes), " cannot make dimension ", d, " of size ", n, " in ",
+           detail::shape_str(x.shape()));
+    inner[static_cast<std::size_t>(infer)] = n / known;
+  } else if (known != n) {
+    fail("unflatten: sizes ", detail::shape_str(sizes), " don't multiply up to the size of dimension ", d, " (", n,
+         ") in ", detail::shape_str(x.shape()));
+  }
+  Shape shape(x.shape().begin(), x.shape().begin() + d);
+  shape.insert(shape.end(), inner.begin(), inner.end());
+  shape.insert(shape.end(), x.shape().begin() + d + 1, x.shape().end());
+  return reshape(x, shape);
+}
+
+namespace {
+// (*, C·r², H, W) <-> (*, C, H·r, W·r): the r×r sub-pixels of each channel group move into
+// space (shuffle) or out of it (unshuffle), by one reshape, one permute and one reshape.
+Tensor shuffle_pixels(const Tensor& x, std::int64_t r, bool up, const char* op) {
+  if (x.dim() < 3) fail(op, ": expected an input (*, C, H, W) of at least 3 axes, got ", detail::shape_str(x.shape()));
+  if (r <= 0) fail(op, ": expected a positive ", up ? "upscale" : "downscale", "_factor, got ", r);
+  const std::int64_t k = x.dim() - 3, C = x.shape()[k], H = x.shape()[k + 1], W = x.shape()[k + 2];
+  const Shape lead(x.shape().begin(), x.shape().begin() + k);
+  const auto with = [&lead](std::initializer_list<std::int64_t> tail) {
+    Shape s = lead;
+    s.insert(s.end(), tail.begin(), tail.end());
+    return s;
+  };
+  Axes perm;
+  for (std::int64_t a = 0; a < k; ++a) perm.push_back(a);
+  if (up) {
+    const std::int64_t rr = detail::size_mul(r, r, op, "the factor's square");
+    if (C % rr != 0)
+      fail(op, ": expects its input's channel dimension to be divisible by the square of upscale_factor, but ",
+           detail::shape_str(x.shape()), " has ", C, " channels and upscale_factor is ", r);
+    for (std::int64_t a : {0, 3, 1, 4, 2}) perm.push_back(k + a);  // (C, r, r, H, W) -> (C, H, r, W, r)
+    const std::int64_t Hr = detail::size_mul(H, r, op, "the height"), Wr = detail::size_mul(W, r, op, "the width");
+    return x.reshape(with({C / rr, r, r, H, W})).permute(perm).reshape(with({C / rr, Hr, Wr}));
+  }
+  if (H % r != 0 || W % r != 0)
+    fail(op, ": expects height and width to be divisible by downscale_factor ", r, ", got ", detail::shape_str(x.shape()));
+  const std::int64_t channels = detail::size_mul(C, detail::size_mul(r, r, op, "the factor's square"), op, "the channels");
+  for (std::int64_t a : {0, 2, 4, 1, 3}) perm.push_back(k + a);  // (C, H/r, r, W/r, r) -> (C, r, r, H/r, W/r)
+  return x.reshape(with({C, H / r, r, W / r, r})).permute(perm).reshape(with({channels, H / r, W / r}));
+}
+}  // namespace
+
+Tensor pixel_shuffle(const Tensor& x, std::int64_t upscale_factor) {
+  detail::CallScope call("pixel_shuffle");
+  return shuffle_pixels(x, upscale_factor, true, "pixel_shuffle");
+}
+
+Tensor pixel_unshuffle(const Tensor& x, std::int64_t downscale_factor) {
+  detail::CallScope call("pixel_unshuffle");
+  return shuffle_pixels(x, downscale_factor, false, "pixel_unshuffle");
+}
+
 Tensor squeeze(const Tensor& x, std::int64_t axis) {
   detail::CallScope call("squeeze");
   const auto a = detail::normalize_axis(axis, x.dim(), "squeeze");

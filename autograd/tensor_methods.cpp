@@ -233,6 +233,7 @@ Tensor Tensor::select(std::int64_t dim, std::int64_t index) const { return xg::s
 Tensor Tensor::cumsum(std::int64_t dim) const { return xg::cumsum(*this, dim); }
 std::tuple<Tensor, Tensor> Tensor::sort(std::int64_t dim, bool descending) const { return xg::sort(*this, dim, descending); }
 Tensor Tensor::argsort(std::int64_t dim, bool descending) const { return xg::argsort(*this, dim, descending); }
+Tensor Tensor::unflatten(std::int64_t dim, const Shape& sizes) const { return xg::unflatten(*this, dim, sizes); }
 Tensor Tensor::diagonal(std::int64_t offset, std::int64_t dim1, std::int64_t dim2) const {
   return xg::diagonal(*this, offset, dim1, dim2);
 }

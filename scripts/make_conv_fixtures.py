@@ -87,6 +87,15 @@ case("convpad_replicate", conv_with_mode(torch.nn.Conv2d, (2, 1), "replicate"), 
 case("conv1dpad_replicate", conv_with_mode(torch.nn.Conv1d, 2, "replicate"), r(2, 3, 6), r(4, 3, 3), r(4))
 case("conv1dpad_reflect", conv_with_mode(torch.nn.Conv1d, 1, "reflect", stride=2), r(1, 2, 7), r(2, 2, 3), r(2))
 
+# Rearranging layers (appended): unfold / fold with strides, padding, dilation; pixel
+# shuffle and unshuffle, with a leading batch axis of their own.
+case("unfold_s2p1d", lambda x, w, b: F.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=2), r(2, 3, 5, 6))
+case("fold_plain", lambda x, w, b: F.fold(x, (5, 6), 2), r(2, 12, 20))
+case("fold_s2p1d", lambda x, w, b: F.fold(x, (7, 6), (2, 3), dilation=(2, 1), padding=1, stride=(2, 1)), r(1, 12, 24))
+case("pixel_shuffle", lambda x, w, b: F.pixel_shuffle(x, 2), r(2, 8, 3, 4))
+case("pixel_shuffle5d", lambda x, w, b: F.pixel_shuffle(x, 3), r(1, 2, 18, 2, 3))
+case("pixel_unshuffle", lambda x, w, b: F.pixel_unshuffle(x, 2), r(2, 2, 4, 6))
+
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_conv.npz"
 np.savez(path, **{k: np.asarray(v.detach() if torch.is_tensor(v) else v, dtype=np.float64) for k, v in out.items()})
 print(f"wrote {path} (torch {torch.__version__}, {len(out)} arrays)")

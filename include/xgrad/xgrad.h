@@ -19,6 +19,7 @@
 #include <xgrad/nn/conv1d.h>
 #include <xgrad/nn/instance_norm.h>
 #include <xgrad/nn/padding.h>
+#include <xgrad/nn/shape_layers.h>
 #include <xgrad/nn/upsample.h>
 #include <xgrad/nn/functional.h>
 #include <xgrad/nn/init.h>

@@ -221,6 +221,17 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(nn::Softshrink(0.5)(x).to_vector<float>(), (std::vector<float>{-2.5f, 0, 0, 6.5f}));
   }
   {
+    // row: `torch::nn::Unflatten(torch::nn::UnflattenOptions(1, {2, 4}))`, `torch::nn::PixelShuffle(2)`, `torch::nn::PixelUnshuffle(2)`, `torch::nn::Unfold(torch::nn::UnfoldOptions({2, 2}).stride(2))`, `torch::nn::Fold(torch::nn::FoldOptions({4, 4}, {2, 2}).stride(2))`
+    const auto x = xg::randn({2, 8, 4, 4});
+    EXPECT_EQ(nn::Unflatten(nn::UnflattenOptions(1, {2, 4}))(x).shape(), (xg::Shape{2, 2, 4, 4, 4}));
+    EXPECT_EQ(nn::PixelShuffle(2)(x).shape(), (xg::Shape{2, 2, 8, 8}));
+    EXPECT_EQ(nn::PixelUnshuffle(2)(x).shape(), (xg::Shape{2, 32, 2, 2}));
+    nn::Unfold unfold(nn::UnfoldOptions({2, 2}).stride(2));
+    nn::Fold fold(nn::FoldOptions({4, 4}, {2, 2}).stride(2));
+    EXPECT_EQ(unfold(x).shape(), (xg::Shape{2, 32, 4}));
+    EXPECT_EQ(fold(unfold(x)).to_vector<float>(), x.to_vector<float>());  // blocks that do not overlap
+  }
+  {
     // row: `torch::nn::MaxPool1d(torch::nn::MaxPool1dOptions(2).stride(2))`, `torch::nn::AvgPool1d(2)`
     nn::MaxPool1d pool(nn::MaxPool1dOptions(2).stride(2));
     nn::AvgPool1d avg(2);

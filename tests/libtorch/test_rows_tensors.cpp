@@ -245,6 +245,13 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(xg::matmul(xg::ones({2, 3, 2, 4}), xg::ones({4, 5})).shape(), (xg::Shape{2, 3, 2, 5}));
   }
   {
+    // row: `x.unflatten(1, {3, -1})`, `torch::pixel_shuffle(x, 2)`, `torch::pixel_unshuffle(x, 2)`
+    const auto x = xg::zeros({2, 12, 3, 5});
+    EXPECT_EQ(x.unflatten(1, {3, -1}).shape(), (xg::Shape{2, 3, 4, 3, 5}));
+    EXPECT_EQ(xg::pixel_shuffle(x, 2).shape(), (xg::Shape{2, 3, 6, 10}));
+    EXPECT_EQ(xg::pixel_unshuffle(xg::zeros({1, 1, 4, 6}), 2).shape(), (xg::Shape{1, 4, 2, 3}));
+  }
+  {
     // row: `torch::einsum("bhqd,bhkd->bhqk", {q, k})`
     const auto q = xg::randn({2, 3, 4, 5}), k = xg::randn({2, 3, 6, 5});
     const auto scores = xg::einsum("bhqd,bhkd->bhqk", {q, k});

@@ -172,6 +172,11 @@ Tensor logsumexp(const Tensor& x, std::int64_t axis = -1, bool keepdims = false)
 Tensor reshape(const Tensor& x, const Shape& shape);
 /// Merges axes start_dim..end_dim into one.
 Tensor flatten(const Tensor& x, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
+/// Splits axis `dim` into `sizes` (one may be -1), torch::unflatten.
+Tensor unflatten(const Tensor& x, std::int64_t dim, const Shape& sizes);
+/// (*, C·r², H, W) -> (*, C, H·r, W·r) and back: torch::pixel_shuffle / pixel_unshuffle.
+Tensor pixel_shuffle(const Tensor& x, std::int64_t upscale_factor);
+Tensor pixel_unshuffle(const Tensor& x, std::int64_t downscale_factor);
 Tensor squeeze(const Tensor& x, std::int64_t axis);
 Tensor unsqueeze(const Tensor& x, std::int64_t axis);
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1);

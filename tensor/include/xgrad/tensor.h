@@ -165,6 +165,7 @@ class Tensor {
   Tensor argmin(std::int64_t axis, bool keepdims = false) const;
   Tensor reshape(const Shape& shape) const;
   Tensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;
+  Tensor unflatten(std::int64_t dim, const Shape& sizes) const;
   Tensor squeeze(std::int64_t axis) const;
   Tensor unsqueeze(std::int64_t axis) const;
   /// Reverses the axes (numpy's `.T`); for a matrix, its transpose.
