@@ -190,4 +190,20 @@ Tensor trace(const Tensor& x) {
   return diagonal(x).sum();
 }
 
+Tensor dot(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("dot");
+  if (!a.defined() || !b.defined() || a.dim() != 1 || b.dim() != 1 || a.shape() != b.shape())
+    fail("dot: expected two 1-D tensors of one length, got ", a.defined() ? detail::shape_str(a.shape()) : "undefined",
+         " and ", b.defined() ? detail::shape_str(b.shape()) : "undefined");
+  return matmul(a, b);
+}
+
+Tensor outer(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("outer");
+  if (!a.defined() || !b.defined() || a.dim() != 1 || b.dim() != 1)
+    fail("outer: expected two 1-D tensors, got ", a.defined() ? detail::shape_str(a.shape()) : "undefined", " and ",
+         b.defined() ? detail::shape_str(b.shape()) : "undefined");
+  return a.unsqueeze(1) * b.unsqueeze(0);
+}
+
 }  // namespace xg

@@ -4,6 +4,8 @@
 
 #include <xgrad/ops.h>
 
+#include <cmath>
+
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
 #include "tensor/checked.h"
@@ -94,9 +96,32 @@ Tensor var(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) 
   detail::CallScope call("var");
   const Tensor xf = x.dtype() == kInt64 ? x.to(kFloat32) : x;
   const std::int64_t n = reduced_count(x.shape(), normalize_axes(axes, x.dim(), "var"));
-  if (n - ddof <= 0) fail("var: ", n, " elements with ddof ", ddof, " leave no degrees of freedom");
+  if (n - ddof <= 0) fail(detail::call_or("var"), ": ", n, " elements with ddof ", ddof, " leave no degrees of freedom");
   const Tensor d = xf - mean(xf, axes, true);
   return sum(d * d, axes, keepdims) / static_cast<double>(n - ddof);
+}
+
+Tensor std(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) {
+  detail::CallScope call("std");
+  return sqrt(var(x, axes, keepdims, ddof));
+}
+
+// The root is taken of a sum replaced by 1 where it is 0 and masked back to 0: at a zero
+// vector the value is 0 and the gradient 0, as PyTorch's norm backward defines it (the
+// plain composition's sqrt would give 0 · inf = NaN).
+Tensor norm(const Tensor& x, double p, const Axes& axes, bool keepdims) {
+  detail::CallScope call("norm");
+  const char* op = detail::call_or("norm");
+  if (!x.defined() || !is_floating(x.dtype()))
+    fail(op, ": expected a float tensor, got ", x.defined() ? dtype_name(x.dtype()) : "an undefined tensor");
+  if (std::isnan(p) || p < 0) fail(op, ": p must be 0, positive or infinite, got ", p);
+  if (std::isinf(p)) return max(abs(x), axes, keepdims);
+  if (p == 0) return sum(x.detach() != 0.0, axes, keepdims);  // a count: no gradient
+  if (p == 1) return sum(abs(x), axes, keepdims);
+  const Tensor s = p == 2 ? sum(x * x, axes, keepdims) : sum(pow(abs(x), p), axes, keepdims);
+  const Tensor nonzero = s > 0.0;
+  const Tensor safe = where(nonzero, s, ones_like(s));
+  return where(nonzero, p == 2 ? sqrt(safe) : pow(safe, 1.0 / p), zeros_like(s));
 }
 
 Tensor argmax(const Tensor& x) { return kernel::arg_reduce(true, x, -1, false); }

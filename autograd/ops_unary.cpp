@@ -5,6 +5,8 @@
 #include <xgrad/autograd.h>
 #include <xgrad/ops.h>
 
+#include <limits>
+
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
 #include "tensor/checked.h"
@@ -319,6 +321,28 @@ Tensor glu(const Tensor& x, std::int64_t dim) {
          detail::shape_str(x.shape()));
   const tensor_list halves = chunk(x, 2, axis);
   return halves[0] * sigmoid(halves[1]);
+}
+
+Tensor rsqrt(const Tensor& x) {
+  detail::CallScope call("rsqrt");
+  require_float(x, "rsqrt");
+  return pow(x, -0.5);
+}
+
+Tensor reciprocal(const Tensor& x) {
+  detail::CallScope call("reciprocal");
+  require_float(x, "reciprocal");
+  return 1.0 / x;
+}
+
+Tensor clamp_min(const Tensor& x, double min) {
+  detail::CallScope call("clamp_min");
+  return clamp(x, min, std::numeric_limits<double>::infinity());
+}
+
+Tensor clamp_max(const Tensor& x, double max) {
+  detail::CallScope call("clamp_max");
+  return clamp(x, -std::numeric_limits<double>::infinity(), max);
 }
 
 }  // namespace xg

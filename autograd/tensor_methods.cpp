@@ -234,6 +234,25 @@ Tensor Tensor::cumsum(std::int64_t dim) const { return xg::cumsum(*this, dim); }
 std::tuple<Tensor, Tensor> Tensor::sort(std::int64_t dim, bool descending) const { return xg::sort(*this, dim, descending); }
 Tensor Tensor::argsort(std::int64_t dim, bool descending) const { return xg::argsort(*this, dim, descending); }
 Tensor Tensor::unflatten(std::int64_t dim, const Shape& sizes) const { return xg::unflatten(*this, dim, sizes); }
+Tensor Tensor::flip(const std::vector<std::int64_t>& dims) const { return xg::flip(*this, dims); }
+Tensor Tensor::roll(const std::vector<std::int64_t>& shifts, const std::vector<std::int64_t>& dims) const {
+  return xg::roll(*this, shifts, dims);
+}
+Tensor Tensor::repeat(const Shape& repeats) const { return xg::repeat(*this, repeats); }
+Tensor Tensor::repeat_interleave(std::int64_t repeats, std::optional<std::int64_t> dim) const {
+  return xg::repeat_interleave(*this, repeats, dim);
+}
+Tensor Tensor::movedim(const std::vector<std::int64_t>& source, const std::vector<std::int64_t>& destination) const {
+  return xg::movedim(*this, source, destination);
+}
+Tensor Tensor::std(const Axes& axes, bool keepdims, std::int64_t ddof) const { return xg::std(*this, axes, keepdims, ddof); }
+Tensor Tensor::norm(double p, const Axes& axes, bool keepdims) const { return xg::norm(*this, p, axes, keepdims); }
+Tensor Tensor::rsqrt() const { return xg::rsqrt(*this); }
+Tensor Tensor::reciprocal() const { return xg::reciprocal(*this); }
+Tensor Tensor::clamp_min(double min) const { return xg::clamp_min(*this, min); }
+Tensor Tensor::clamp_max(double max) const { return xg::clamp_max(*this, max); }
+Tensor Tensor::dot(const Tensor& other) const { return xg::dot(*this, other); }
+Tensor Tensor::outer(const Tensor& other) const { return xg::outer(*this, other); }
 Tensor Tensor::diagonal(std::int64_t offset, std::int64_t dim1, std::int64_t dim2) const {
   return xg::diagonal(*this, offset, dim1, dim2);
 }

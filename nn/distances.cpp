@@ -15,17 +15,10 @@ namespace xg::nn::functional {
 
 namespace {
 
-// ‖x‖_p along `axis` (p > 0, or infinity: the largest magnitude). The root is taken of a sum
-// replaced by 1 where it is 0 and then masked back to 0: at a zero vector the value is 0 and
-// the gradient 0, as PyTorch's norm backward defines it.
+// ‖x‖_p along `axis` (p > 0, or infinity), xg::norm's (PyTorch's gradient at a zero vector).
 Tensor p_norm(const Tensor& x, double p, std::int64_t axis, bool keepdim, const char* op) {
   if (!(p > 0)) fail(op, ": p must be positive (or infinity), got ", p);
-  if (std::isinf(p)) return max(abs(x), {axis}, keepdim);
-  if (p == 1) return sum(abs(x), {axis}, keepdim);
-  const Tensor s = p == 2 ? sum(x * x, {axis}, keepdim) : sum(pow(abs(x), p), {axis}, keepdim);
-  const Tensor nonzero = s > 0.0;
-  const Tensor safe = where(nonzero, s, ones_like(s));
-  return where(nonzero, p == 2 ? sqrt(safe) : pow(safe, 1.0 / p), zeros_like(s));
+  return norm(x, p, {axis}, keepdim);
 }
 
 void require_float(const char* op, std::initializer_list<const Tensor*> xs) {

@@ -153,3 +153,32 @@ TEST(CudaIndex, CumsumSortArgsortAndTopkGiveTheCpusBitsAndGradients) {
   };
   EXPECT_TRUE(xg::test::matches_cpu(run(xg::kCUDA), run(xg::kCPU), 1e-12));
 }
+
+TEST(CudaIndex, FlipRollRepeatMovedimAndEinsumsDiagonalGiveTheCpusBits) {
+  XG_REQUIRE_CUDA();
+  // Index tables made on the input's device; the reductions (norm, std) in the CPU's order.
+  for (const auto dtype : {xg::kFloat64, xg::kFloat32}) {
+    const Tensor x = xg::test::seeded({3, 4, 5}, dtype, 7);
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return v[0].flip({0, 2}); }));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::roll(v[0], {2, -1}, {1, 2}); }));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return v[0].roll({7}); }));
+    // repeat's gradient sums the copies (a broadcast's backward): to rounding, not bits.
+    for (const auto& f : {std::function<Tensor(const Tensor&)>([](const Tensor& t) { return t.repeat({2, 1, 1, 3}); }),
+                          std::function<Tensor(const Tensor&)>([](const Tensor& t) { return t.repeat_interleave(2, 1); })}) {
+      const Tensor xc = x.detach().requires_grad_(), xgpu = x.cuda().requires_grad_();
+      const Tensor yc = f(xc), yg = f(xgpu);
+      EXPECT_TRUE(xg::test::matches_cpu(yg, yc, 0));
+      (yc * yc).sum().backward();
+      (yg * yg).sum().backward();
+      EXPECT_TRUE(xg::test::matches_cpu(xgpu.grad(), xc.grad(), dtype == xg::kFloat64 ? 1e-12 : 1e-5));
+    }
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return v[0].movedim({0}, {2}); }));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::diagonal(v[0], 1, 1, 2); }));
+  }
+  const Tensor y = xg::test::seeded({4, 6}, xg::kFloat64, 8);
+  for (const double p : {1.0, 2.0, 3.0}) {
+    const Tensor c = xg::norm(y, p, {1}), g = xg::norm(y.cuda(), p, {1});
+    EXPECT_TRUE(xg::test::matches_cpu(g, c, 1e-12)) << p;
+  }
+  EXPECT_TRUE(xg::test::matches_cpu(xg::std(y.cuda(), {0}, false, 1), xg::std(y, {0}, false, 1), 1e-12));
+}

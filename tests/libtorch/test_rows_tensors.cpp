@@ -252,6 +252,33 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(xg::pixel_unshuffle(xg::zeros({1, 1, 4, 6}), 2).shape(), (xg::Shape{1, 4, 2, 3}));
   }
   {
+    // row: `x.std()`, `x.norm(2, 1)`, `torch::linalg::vector_norm(x, 3, {0, 2}, true)`
+    const auto x = xg::tensor({{3.0f, 4.0f}, {0.0f, 0.0f}});
+    EXPECT_NEAR(x.std().item(), std::sqrt(3.1875), 1e-6);  // ddof 0: 12.75 / 4
+    EXPECT_EQ(x.norm(2, {1}).to_vector<float>(), (std::vector<float>{5, 0}));
+    EXPECT_EQ(xg::norm(xg::zeros({2, 3, 4}), 3, {0, 2}, true).shape(), (xg::Shape{1, 3, 1}));
+  }
+  {
+    // row: `x.flip({0, 2})`, `x.roll({1, -3}, {2, 0})`, `x.repeat({2, 1, 3})`, `torch::tile(x, {2})`, `x.repeat_interleave(3, 1)`, `x.movedim({0, 3}, {2, 0})`
+    const auto x = xg::tensor({{1.0f, 2.0f, 3.0f}});
+    EXPECT_EQ(x.flip({1}).to_vector<float>(), (std::vector<float>{3, 2, 1}));
+    EXPECT_EQ(x.roll({1}, {1}).to_vector<float>(), (std::vector<float>{3, 1, 2}));
+    EXPECT_EQ(x.repeat({2, 1, 3}).shape(), (xg::Shape{2, 1, 9}));
+    EXPECT_EQ(xg::tile(x, {2}).shape(), (xg::Shape{1, 6}));
+    EXPECT_EQ(x.repeat_interleave(2, 1).to_vector<float>(), (std::vector<float>{1, 1, 2, 2, 3, 3}));
+    EXPECT_EQ(xg::zeros({2, 3, 4, 5}).movedim({0, 3}, {2, 0}).shape(), (xg::Shape{5, 3, 2, 4}));
+  }
+  {
+    // row: `torch::dot(a, b)`, `torch::outer(a, b)`, `x.rsqrt()`, `x.reciprocal()`, `x.clamp_min(0)`, `x.clamp_max(1)`
+    const auto a = xg::tensor({1.0f, 4.0f}), b = xg::tensor({2.0f, 0.5f});
+    EXPECT_EQ(xg::dot(a, b).item(), 4.0);
+    EXPECT_EQ(xg::outer(a, b).shape(), (xg::Shape{2, 2}));
+    EXPECT_EQ(a.rsqrt().to_vector<float>(), (std::vector<float>{1, 0.5f}));
+    EXPECT_EQ(a.reciprocal().to_vector<float>(), (std::vector<float>{1, 0.25f}));
+    EXPECT_EQ(a.clamp_min(2).to_vector<float>(), (std::vector<float>{2, 4}));
+    EXPECT_EQ(a.clamp_max(2).to_vector<float>(), (std::vector<float>{1, 2}));
+  }
+  {
     // row: `torch::einsum("bhqd,bhkd->bhqk", {q, k})`
     const auto q = xg::randn({2, 3, 4, 5}), k = xg::randn({2, 3, 6, 5});
     const auto scores = xg::einsum("bhqd,bhkd->bhqk", {q, k});

@@ -121,10 +121,22 @@ Tensor softshrink(const Tensor& x, double lambda = 0.5);
 Tensor hardshrink(const Tensor& x, double lambda = 0.5);
 Tensor threshold(const Tensor& x, double threshold, double value);
 Tensor glu(const Tensor& x, std::int64_t dim = -1);
+/// 1/sqrt(x), 1/x, max(x, min), min(x, max): torch::rsqrt, reciprocal, clamp_min, clamp_max.
+Tensor rsqrt(const Tensor& x);
+Tensor reciprocal(const Tensor& x);
+Tensor clamp_min(const Tensor& x, double min);
+Tensor clamp_max(const Tensor& x, double max);
 
 // ---- reductions (autograd/ops_reduce.cpp); empty axes = all axes ----
 Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
 Tensor mean(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
+/// The standard deviation, sqrt(var(x, axes, keepdims, ddof)) (ddof 0 by default, as var's:
+/// libtorch's default is unbiased, ddof 1).
+Tensor std(const Tensor& x, const Axes& axes = {}, bool keepdims = false, std::int64_t ddof = 0);
+/// The p-norm over axes (all by default), torch::norm / linalg::vector_norm: p > 0, infinity
+/// (the largest magnitude) or 0 (the count of nonzeros, no gradient); at a zero vector the
+/// value is 0 with PyTorch's gradient 0 (not NaN).
+Tensor norm(const Tensor& x, double p = 2.0, const Axes& axes = {}, bool keepdims = false);
 /// Max / min over axes; the gradient is shared equally among tied maxima.
 Tensor max(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
 Tensor min(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
@@ -174,6 +186,20 @@ Tensor reshape(const Tensor& x, const Shape& shape);
 Tensor flatten(const Tensor& x, std::int64_t start_dim = 0, std::int64_t end_dim = -1);
 /// Splits axis `dim` into `sizes` (one may be -1), torch::unflatten.
 Tensor unflatten(const Tensor& x, std::int64_t dim, const Shape& sizes);
+// ---- reordering and repeating (autograd/ops_reorder.cpp), as libtorch's ----
+/// The order of each of `dims` reversed.
+Tensor flip(const Tensor& x, const std::vector<std::int64_t>& dims);
+/// Elements shifted along each of `dims` by its shift, wrapping around; no dims: the
+/// flattened tensor by one shift.
+Tensor roll(const Tensor& x, const std::vector<std::int64_t>& shifts, const std::vector<std::int64_t>& dims = {});
+/// x repeated along each axis (repeats may add leading axes; at least x.dim() of them).
+Tensor repeat(const Tensor& x, const Shape& repeats);
+/// repeat with missing leading repeats taken as 1 (torch::tile).
+Tensor tile(const Tensor& x, const Shape& dims);
+/// Each element repeated `repeats` times in place along dim (the flattened tensor without it).
+Tensor repeat_interleave(const Tensor& x, std::int64_t repeats, std::optional<std::int64_t> dim = std::nullopt);
+/// Axes `source` moved to `destination`, the others keeping their order.
+Tensor movedim(const Tensor& x, const std::vector<std::int64_t>& source, const std::vector<std::int64_t>& destination);
 /// (*, C·r², H, W) -> (*, C, H·r, W·r) and back: torch::pixel_shuffle / pixel_unshuffle.
 Tensor pixel_shuffle(const Tensor& x, std::int64_t upscale_factor);
 Tensor pixel_unshuffle(const Tensor& x, std::int64_t downscale_factor);
@@ -246,6 +272,9 @@ Tensor linear_t(const Tensor& x, const Tensor& W, const Tensor& b = Tensor());
 /// axes in order: torch::diagonal's shape and values. A copy (libtorch's is a view); its
 /// gradient goes back to the diagonal's entries.
 Tensor diagonal(const Tensor& x, std::int64_t offset = 0, std::int64_t dim1 = 0, std::int64_t dim2 = 1);
+/// The dot product of two 1-D tensors of one length, and their outer product (torch::dot, outer).
+Tensor dot(const Tensor& a, const Tensor& b);
+Tensor outer(const Tensor& a, const Tensor& b);
 /// The sum of a 2-D tensor's diagonal (torch::trace).
 Tensor trace(const Tensor& x);
 /// Einstein summation as torch::einsum ("bij,bjk->bik", "ii->i", "...ij,...jk"): letters

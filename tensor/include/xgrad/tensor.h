@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -166,6 +167,20 @@ class Tensor {
   Tensor reshape(const Shape& shape) const;
   Tensor flatten(std::int64_t start_dim = 0, std::int64_t end_dim = -1) const;
   Tensor unflatten(std::int64_t dim, const Shape& sizes) const;
+  /// xg::flip, roll, repeat, repeat_interleave, movedim, std, norm (autograd/tensor_methods.cpp).
+  Tensor flip(const std::vector<std::int64_t>& dims) const;
+  Tensor roll(const std::vector<std::int64_t>& shifts, const std::vector<std::int64_t>& dims = {}) const;
+  Tensor repeat(const Shape& repeats) const;
+  Tensor repeat_interleave(std::int64_t repeats, std::optional<std::int64_t> dim = std::nullopt) const;
+  Tensor movedim(const std::vector<std::int64_t>& source, const std::vector<std::int64_t>& destination) const;
+  Tensor std(const Axes& axes = {}, bool keepdims = false, std::int64_t ddof = 0) const;
+  Tensor norm(double p = 2.0, const Axes& axes = {}, bool keepdims = false) const;
+  Tensor rsqrt() const;
+  Tensor reciprocal() const;
+  Tensor clamp_min(double min) const;
+  Tensor clamp_max(double max) const;
+  Tensor dot(const Tensor& other) const;
+  Tensor outer(const Tensor& other) const;
   Tensor squeeze(std::int64_t axis) const;
   Tensor unsqueeze(std::int64_t axis) const;
   /// Reverses the axes (numpy's `.T`); for a matrix, its transpose.
