@@ -8,6 +8,7 @@
 #include <xgrad/nn/instance_norm.h>
 #include <xgrad/ops.h>
 
+#include "nn/batch_norm.h"
 #include "tensor/checked.h"
 
 namespace xg::nn {
@@ -70,20 +71,8 @@ InstanceNormBase::InstanceNormBase(const char* name, std::int64_t spatial, const
   if (!(o.momentum() >= 0 && o.momentum() <= 1))
     fail(name, ": momentum (the weight of the new batch) must be in [0, 1], got ", o.momentum());
   if (!is_floating(o.dtype())) fail(name, ": dtype must be a float type, got ", dtype_name(o.dtype()));
-  if (o.affine()) {
-    gamma = ones({n}, o.dtype());
-    beta = zeros({n}, o.dtype());
-    register_parameter("gamma", gamma);
-    register_parameter("beta", beta);
-  }
-  if (o.track_running_stats()) {
-    running_mean = zeros({n}, o.dtype());
-    running_var = ones({n}, o.dtype());
-    num_batches_tracked = scalar_tensor(0, kInt64);
-    register_buffer("running_mean", running_mean);
-    register_buffer("running_var", running_var);
-    register_buffer("num_batches_tracked", num_batches_tracked);
-  }
+  detail_bn::make_norm_state(*this, n, o.dtype(), o.affine(), o.track_running_stats(),
+                             {gamma, beta, running_mean, running_var, num_batches_tracked});
 }
 
 std::string InstanceNormBase::describe() const {

@@ -48,19 +48,24 @@ BatchNormBase::BatchNormBase(const char* name, BatchNormOptions options) : optio
   if (o.momentum() && !(*o.momentum() >= 0 && *o.momentum() <= 1))
     fail(name, ": momentum (the weight of the new batch, libtorch's meaning) must be in [0, 1], got ", *o.momentum());
   if (!is_floating(o.dtype())) fail(name, ": dtype must be a float type, got ", dtype_name(o.dtype()));
-  if (o.affine()) {
-    gamma = ones({n}, o.dtype());
-    beta = zeros({n}, o.dtype());
-    register_parameter("gamma", gamma);
-    register_parameter("beta", beta);
+  detail_bn::make_norm_state(*this, n, o.dtype(), o.affine(), o.track_running_stats(),
+                             {gamma, beta, running_mean, running_var, num_batches_tracked});
+}
+
+void detail_bn::make_norm_state(Module& m, std::int64_t n, Dtype dtype, bool affine, bool track, const NormState& s) {
+  if (affine) {
+    s.gamma = ones({n}, dtype);
+    s.beta = zeros({n}, dtype);
+    m.register_parameter("gamma", s.gamma);
+    m.register_parameter("beta", s.beta);
   }
-  if (o.track_running_stats()) {
-    running_mean = zeros({n}, o.dtype());
-    running_var = ones({n}, o.dtype());
-    num_batches_tracked = scalar_tensor(0, kInt64);
-    register_buffer("running_mean", running_mean);
-    register_buffer("running_var", running_var);
-    register_buffer("num_batches_tracked", num_batches_tracked);
+  if (track) {
+    s.running_mean = zeros({n}, dtype);
+    s.running_var = ones({n}, dtype);
+    s.num_batches_tracked = scalar_tensor(0, kInt64);
+    m.register_buffer("running_mean", s.running_mean);
+    m.register_buffer("running_var", s.running_var);
+    m.register_buffer("num_batches_tracked", s.num_batches_tracked);
   }
 }
 

@@ -32,21 +32,19 @@ class PadOptionsBase {
   std::vector<std::int64_t> padding_;
 };
 
-template <std::size_t D>
-class ReflectionPadOptions : public PadOptionsBase<D, ReflectionPadOptions<D>> {
+/// Reflection's, replication's and zero padding's options: the sizes alone (the mode is
+/// the class's: ReflectionPadOptions<2> is PadModeOptions<2, PadMode::Reflect>).
+template <std::size_t D, PadMode M>
+class PadModeOptions : public PadOptionsBase<D, PadModeOptions<D, M>> {
  public:
-  using PadOptionsBase<D, ReflectionPadOptions<D>>::PadOptionsBase;
+  using PadOptionsBase<D, PadModeOptions<D, M>>::PadOptionsBase;
 };
 template <std::size_t D>
-class ReplicationPadOptions : public PadOptionsBase<D, ReplicationPadOptions<D>> {
- public:
-  using PadOptionsBase<D, ReplicationPadOptions<D>>::PadOptionsBase;
-};
+using ReflectionPadOptions = PadModeOptions<D, PadMode::Reflect>;
 template <std::size_t D>
-class ZeroPadOptions : public PadOptionsBase<D, ZeroPadOptions<D>> {
- public:
-  using PadOptionsBase<D, ZeroPadOptions<D>>::PadOptionsBase;
-};
+using ReplicationPadOptions = PadModeOptions<D, PadMode::Replicate>;
+template <std::size_t D>
+using ZeroPadOptions = PadModeOptions<D, PadMode::Constant>;
 template <std::size_t D>
 class ConstantPadOptions : public PadOptionsBase<D, ConstantPadOptions<D>> {
  public:
