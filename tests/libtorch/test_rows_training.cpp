@@ -68,6 +68,17 @@ TEST(LibtorchRows, OptimizersAndTraining) {
     EXPECT_DOUBLE_EQ(opt.lr(), 0.5);
   }
   {
+    // row: `torch.optim.lr_scheduler.MultiStepLR`, `ConstantLR`, `PolynomialLR`, `CosineAnnealingWarmRestarts`, `OneCycleLR` (Python; libtorch has no C++ form)
+    auto w = xg::zeros({1}).requires_grad_();
+    xg::optim::SGD opt({w}, 0.1);
+    xg::optim::MultiStepLR sched(opt, {2, 4}, 0.1);
+    for (int i = 0; i < 4; ++i) sched.step();
+    EXPECT_NEAR(sched.get_last_lr()[0], 0.001, 1e-15);
+    xg::optim::SGD opt2({w}, 0.1);
+    xg::optim::OneCycleLR one(opt2, 1.0, 10);
+    EXPECT_NEAR(one.get_last_lr()[0], 1.0 / 25, 1e-15);  // starts at max_lr / div_factor
+  }
+  {
     // row: `torch.optim.lr_scheduler.LinearLR(opt, 0.01, 1.0, 100)` (Python only), `LambdaLR`, `SequentialLR`
     Net net;
     xg::optim::AdamW opt(net.parameters(), 1.0);
