@@ -75,12 +75,13 @@ Tensor roll(const Tensor& x, const std::vector<std::int64_t>& shifts, const std:
 
 Tensor repeat(const Tensor& x, const Shape& repeats) {
   detail::CallScope call("repeat");
+  const char* op = detail::call_or("repeat");  // tile's name when tile called
   const auto k = static_cast<std::int64_t>(repeats.size());
   if (k < x.dim())
-    fail("repeat: the number of repeats (", k, ") can not be smaller than the number of dimensions of ",
+    fail(op, ": the number of repeats (", k, ") can not be smaller than the number of dimensions of ",
          detail::shape_str(x.shape()));
   for (std::int64_t r : repeats)
-    if (r < 0) fail("repeat: repeats must be non-negative, got ", detail::shape_str(repeats));
+    if (r < 0) fail(op, ": repeats must be non-negative, got ", detail::shape_str(repeats));
   // x as (1, s0, 1, s1, ...) with leading 1s for new axes, broadcast to (r0, s0, r1, s1, ...),
   // then each pair merged.
   Shape sizes(static_cast<std::size_t>(k - x.dim()), 1);
@@ -90,9 +91,9 @@ Tensor repeat(const Tensor& x, const Shape& repeats) {
     const std::int64_t r = repeats[static_cast<std::size_t>(i)], s = sizes[static_cast<std::size_t>(i)];
     interleaved.push_back(1), interleaved.push_back(s);
     target.push_back(r), target.push_back(s);
-    out.push_back(detail::size_mul(r, s, "repeat", "a repeated size"));
+    out.push_back(detail::size_mul(r, s, op, "a repeated size"));
   }
-  detail::checked_buffer(detail::checked_numel(out, "repeat"), dtype_size(x.dtype()), "repeat", "the result");
+  detail::checked_buffer(detail::checked_numel(out, op), dtype_size(x.dtype()), op, "the result");
   return broadcast_to(x.reshape(interleaved), target).reshape(out);
 }
 

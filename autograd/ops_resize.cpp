@@ -21,19 +21,16 @@ namespace xg {
 using autograd::Node;
 using autograd::record;
 
-namespace {
-
-const char* mode_name(InterpolateMode mode) {
+const char* interpolate_mode_name(InterpolateMode mode) {
   switch (mode) {
-    case InterpolateMode::Nearest:
-      return "nearest";
-    case InterpolateMode::Bilinear:
-      return "bilinear";
-    case InterpolateMode::Bicubic:
-      break;
+    case InterpolateMode::Nearest: return "nearest";
+    case InterpolateMode::Bilinear: return "bilinear";
+    case InterpolateMode::Bicubic: break;
   }
   return "bicubic";
 }
+
+namespace {
 
 using Taps = detail::taps::Rule;
 
@@ -82,7 +79,7 @@ Tensor autograd::interpolate_scaled(const Tensor& x, Int2 size, InterpolateMode 
   if (!size.set || size.h <= 0 || size.w <= 0)
     fail("interpolate: output size must be positive, got (", size.h, ", ", size.w, ")");
   if (mode == InterpolateMode::Nearest && align_corners)
-    fail("interpolate: align_corners applies to bilinear and bicubic, not ", mode_name(mode));
+    fail("interpolate: align_corners applies to bilinear and bicubic, not ", interpolate_mode_name(mode));
   const auto& s = x.shape();
   const std::int64_t N = s[0], C = s[1], H = s[2], W = s[3], OH = size.h, OW = size.w;
   if (H == 0 || W == 0) fail("interpolate: input of shape ", detail::shape_str(s), " has no pixels");

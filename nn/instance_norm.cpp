@@ -41,7 +41,8 @@ Tensor instance_norm(const Tensor& x, const InstanceNormFuncOptions& o) {
     return y;
   }
   std::int64_t spatial = 1;
-  for (std::int64_t a = 2; a < x.dim(); ++a) spatial *= x.shape()[a];  // a factor of numel: no overflow
+  // No overflow: every tensor's product of non-zero sizes was bounded when it was made.
+  for (std::int64_t a = 2; a < x.dim(); ++a) spatial *= x.shape()[a];
   if (spatial <= 1)  // one value per instance has variance 0: PyTorch's check and message
     fail(op, ": expected more than 1 spatial element when using the input's statistics, got input ",
          detail::shape_str(x.shape()));

@@ -4,17 +4,12 @@
 
 #include <xgrad/nn/padding.h>
 
+#include "nn/repr.h"
 #include "tensor/checked.h"
 
 namespace xg::nn {
 
-namespace {
-std::string tuple_str(const std::vector<std::int64_t>& v) {  // PyTorch's "(1, 1, 2, 0)"
-  std::string s = "(";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + ")";
-}
-}  // namespace
+using detail_repr::py_tuple;
 
 PadLayer::PadLayer(const char* name, std::size_t dims, std::vector<std::int64_t> padding, PadMode mode, double value,
                    bool show_value)
@@ -22,12 +17,12 @@ PadLayer::PadLayer(const char* name, std::size_t dims, std::vector<std::int64_t>
   if (padding_.size() != 2 * dims_)
     fail(name_, ": expected 1 or ", 2 * dims_, " padding sizes (",
          dims_ == 1 ? "left, right" : "left, right, top, bottom", dims_ == 3 ? ", front, back" : "", "), got ",
-         padding_.size(), ": ", tuple_str(padding_));
+         padding_.size(), ": ", py_tuple(padding_));
 }
 
 std::string PadLayer::describe() const {
-  if (show_value_) return detail::cat(name_, "(padding=", tuple_str(padding_), ", value=", value_, ")");
-  return detail::cat(name_, "(", tuple_str(padding_), ")");
+  if (show_value_) return detail::cat(name_, "(padding=", py_tuple(padding_), ", value=", value_, ")");
+  return detail::cat(name_, "(", py_tuple(padding_), ")");
 }
 
 Tensor PadLayer::forward(const Tensor& x) {

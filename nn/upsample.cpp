@@ -10,18 +10,13 @@
 #include <limits>
 
 #include "autograd/interpolate.h"
+#include "nn/repr.h"
 #include "tensor/checked.h"
 
 namespace xg::nn {
 
-namespace {
-
-const char* mode_str(InterpolateMode m) {
-  return m == InterpolateMode::Nearest ? "nearest" : m == InterpolateMode::Bilinear ? "bilinear" : "bicubic";
-}
-
-// Python's repr of a float: the shortest digits that read back the same, ".0" when whole.
-std::string py_float(double v) {
+// Python's repr of a float (nn/repr.h).
+std::string detail_repr::py_float(double v) {
   char buf[32];
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof buf, "%.*g", precision, v);
@@ -31,8 +26,6 @@ std::string py_float(double v) {
   if (std::isfinite(v) && s.find_first_of(".e") == std::string::npos) s += ".0";
   return s;
 }
-
-}  // namespace
 
 namespace functional {
 
@@ -81,21 +74,15 @@ Upsample::Upsample(const UpsampleOptions& options) : options_(options) {
 
 std::string Upsample::describe() const {
   const auto& o = options_;
+  using detail_repr::py_float;
   std::string s = "Upsample(";
   if (o.scale_factor()) {
     const auto& f = *o.scale_factor();
-    if (f.size() == 1) s += "scale_factor=" + py_float(f[0]);
-    else {
-      s += "scale_factor=(";
-      for (std::size_t i = 0; i < f.size(); ++i) s += (i ? ", " : "") + py_float(f[i]);
-      s += ")";
-    }
+    s += "scale_factor=" + (f.size() == 1 ? py_float(f[0]) : detail_repr::py_tuple(f, py_float));
   } else {
-    s += "size=(";
-    for (std::size_t i = 0; i < o.size().size(); ++i) s += (i ? ", " : "") + std::to_string(o.size()[i]);
-    s += ")";
+    s += "size=" + detail_repr::py_tuple(o.size());
   }
-  return s + ", mode=" + mode_str(o.mode()) + ")";
+  return s + ", mode=" + interpolate_mode_name(o.mode()) + ")";
 }
 
 Tensor Upsample::forward(const Tensor& x) {

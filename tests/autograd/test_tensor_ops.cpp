@@ -102,6 +102,7 @@ TEST(TensorOps, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(x.roll({1, 2}), "roll: without dims, expected one shift (the flattened tensor's), got 2");
   EXPECT_XG_ERROR(x.repeat({2}), "repeat: the number of repeats (1) can not be smaller than the number of dimensions of (2,3)");
   EXPECT_XG_ERROR(x.repeat({2, -1}), "repeat: repeats must be non-negative, got (2,-1)");
+  EXPECT_XG_ERROR(xg::tile(x, {2, -1}), "tile: repeats must be non-negative, got (2,-1)");
   EXPECT_XG_ERROR(x.repeat({std::int64_t{1} << 40, std::int64_t{1} << 30}), "repeat:");
   EXPECT_XG_ERROR(x.repeat_interleave(-1, 0), "repeat_interleave: repeats must be non-negative, got -1");
   EXPECT_XG_ERROR(x.movedim({0, 1}, {1}), "movedim: source and destination must have the same number of dims, got 2 and 1");

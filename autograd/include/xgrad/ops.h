@@ -401,6 +401,8 @@ enum class InterpolateMode { Nearest, Bilinear, Bicubic };
 inline constexpr InterpolateMode kNearest = InterpolateMode::Nearest;
 inline constexpr InterpolateMode kBilinear = InterpolateMode::Bilinear;
 inline constexpr InterpolateMode kBicubic = InterpolateMode::Bicubic;
+/// "nearest", "bilinear", "bicubic": PyTorch's spelling of the mode.
+const char* interpolate_mode_name(InterpolateMode mode);
 /// Resizes x (N, C, H, W) to `size` as PyTorch's F::interpolate: nearest (PyTorch's
 /// floor rule), bilinear, or bicubic (Keys' kernel with a = -0.75, borders replicated), with
 /// align_corners as PyTorch's (not allowed for nearest). Separable: two products with fixed
