@@ -1,6 +1,7 @@
-// Running sums and sorting along an axis. cumsum's adjoint is the running sum from the end,
-// each the other's backward, so every order comes from the one kernel. sort, argsort and
-// topk find positions with a kernel (no gradient: they are choices) and take the values
+// Running sums and products, and sorting, along an axis. cumsum's adjoint is the running sum
+// from the end, each the other's backward, so every order comes from the one kernel;
+// cumprod's backward is written with cumprod and cumsum, and prod is its last element. sort,
+// argsort and topk find positions with a kernel (no gradient: they are choices) and take the values
 // with gather, whose gradient (a scatter-add) is already every order's.
 #include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
@@ -23,6 +24,77 @@ Tensor running_sum(const Tensor& x, std::int64_t axis, bool reverse) {
                           });
 }
 
+Tensor running_product(const Tensor& x, std::int64_t axis);
+
+// The gradient of y = cumprod(x) along axis, written with differentiable operations. dy_k/dx_i
+// is the product of x_0..x_k without x_i (k >= i), so g_i = sum over k >= i of gy_k times it.
+//
+// Plain backward (PyTorch's O(n) rule): before a line's first zero z, g_i = (reverse running
+// sum of gy y)_i / x_i (y is 0 from z on); at z, y_(z-1) times the sum of gy_k times the
+// product of x over (z, k]; past z, 0. Exact there, but not as a function: past z the
+// gradient is 0 only while x_z is, so its derivative is not. With create_graph (grad mode on
+// in backward) the rule is the sum itself, O(n^2) per line as PyTorch's then: each row i of
+// an (n, n) matrix holds x with x_i replaced by 1, its running product gives every product
+// without x_i, and the upper triangle keeps k >= i. Differentiable as it stands.
+Tensor running_product_grad(const Tensor& x, const Tensor& y, const Tensor& gy, std::int64_t axis) {
+  const std::int64_t n = x.shape()[static_cast<std::size_t>(axis)];
+  const Tensor one = scalar_tensor(1.0, x.dtype()), zero = scalar_tensor(0.0, x.dtype());
+  if (is_grad_enabled()) {
+    const TensorOptions like = TensorOptions().dtype(x.dtype()).device(x.device());
+    const Tensor rows = unsqueeze(movedim(x, {axis}, {-1}), -2);  // (..., 1, n)
+    const Tensor without_i = where(eye(n, like), one, rows);      // (..., n, n)
+    const Tensor upper = triu(ones({n, n}, like));
+    const Tensor g = sum(running_product(without_i, x.dim()) * unsqueeze(movedim(gy, {axis}, {-1}), -2) * upper, {-1});
+    return movedim(g, {-1}, {axis});
+  }
+  const Tensor is_zero = kernel::binary(kernel::Binary::Eq, x, zero, "cumprod");
+  const Tensor zeros_so_far = kernel::cumsum(is_zero, axis, false);
+  const Tensor before = kernel::binary(kernel::Binary::Eq, zeros_so_far, zero, "cumprod");  // i < z
+  const Tensor first_zero = kernel::binary(kernel::Binary::Mul, is_zero,
+                                           kernel::binary(kernel::Binary::Eq, zeros_so_far, one, "cumprod"), "cumprod");
+  const Tensor x_before = kernel::where(before, x, one);
+  const Tensor g_before = kernel::where(before, kernel::binary(kernel::Binary::Div, kernel::cumsum(gy * y, axis, true),
+                                                               x_before, "cumprod"),
+                                        zero);
+  // At z: the product of x before z (the last of x_before's running product) times the sum
+  // over k >= z of gy_k times the product of x over (z, k] (x at and before z replaced by 1).
+  const Tensor up_to_z = kernel::binary(kernel::Binary::Eq, kernel::binary(kernel::Binary::Sub, zeros_so_far, is_zero, "cumprod"),
+                                        zero, "cumprod");
+  const Tensor from_z = kernel::binary(kernel::Binary::Sub, one, before, "cumprod");
+  const Tensor prefix = kernel::narrow(kernel::cumprod(x_before, axis), axis, n - 1, 1);
+  const Tensor after = kernel::reduce(kernel::Reduce::Sum,
+                                      gy * kernel::cumprod(kernel::where(up_to_z, one, x), axis) * from_z, {axis}, true);
+  return g_before + kernel::where(first_zero, prefix * after, zero);
+}
+
+Tensor running_product(const Tensor& x, std::int64_t axis) {
+  Tensor y = kernel::cumprod(x, axis);
+  return autograd::record("cumprod", {x}, y, {x, y}, [axis](Node& n, const Tensor& gy) {
+    return tensor_list{running_product_grad(n.saved(0), n.saved(1), gy, axis)};
+  });
+}
+
+// The products of each line's elements before (after) each position, 1 at the start (end).
+Tensor product_before(const Tensor& x, std::int64_t axis) {
+  const std::int64_t n = x.shape()[static_cast<std::size_t>(axis)];
+  Shape s = x.shape();
+  s[static_cast<std::size_t>(axis)] = 1;
+  const Tensor first = ones(s, TensorOptions().dtype(x.dtype()).device(x.device()));
+  return running_product(concat({first, narrow(x, axis, 0, n - 1)}, axis), axis);
+}
+
+// prod along axis, kept: the last running product; its gradient is the product of the other
+// elements (before times after: no division, so zeros are exact), PyTorch's O(n) rule, and
+// differentiable again through cumprod's.
+Tensor line_product(const Tensor& x, std::int64_t axis) {
+  const std::int64_t n = x.shape()[static_cast<std::size_t>(axis)];
+  const Tensor y = kernel::narrow(kernel::cumprod(x, axis), axis, n - 1, 1);
+  return autograd::record("prod", {x}, y, {x}, [axis](Node& node, const Tensor& gy) {
+    const Tensor v = node.saved(0);
+    return tensor_list{gy * product_before(v, axis) * flip(product_before(flip(v, {axis}), axis), {axis})};
+  });
+}
+
 // A 0-d input is a line of one: PyTorch's sort/cumsum of a scalar is the scalar.
 std::int64_t line_axis(const Tensor& x, std::int64_t dim, const char* op) {
   if (!x.defined()) fail(op, ": the input is undefined");
@@ -40,6 +112,36 @@ Tensor cumsum(const Tensor& x, std::int64_t dim) {
   const std::int64_t axis = line_axis(x, dim, "cumsum");
   if (x.dim() == 0) return x * 1.0;  // a copy in the graph, as PyTorch's
   return running_sum(x, axis, false);
+}
+
+Tensor cumprod(const Tensor& x, std::int64_t dim) {
+  detail::CallScope call("cumprod");
+  const std::int64_t axis = line_axis(x, dim, "cumprod");
+  if (x.dim() == 0 || x.numel() == 0) return x * 1.0;
+  return running_product(x, axis);
+}
+
+// PyTorch's prod: a zero in a line gets the product of the others as its gradient, not 0/0.
+Tensor prod(const Tensor& x, std::int64_t dim, bool keepdim) {
+  detail::CallScope call("prod");
+  const std::int64_t axis = line_axis(x, dim, "prod");
+  if (x.dim() == 0) return x * 1.0;
+  const std::int64_t n = x.shape()[static_cast<std::size_t>(axis)];
+  Tensor p;
+  if (n == 0) {  // the empty product is 1
+    Shape s = x.shape();
+    s[static_cast<std::size_t>(axis)] = 1;
+    p = ones(s, TensorOptions().dtype(x.dtype()).device(x.device()));
+  } else {
+    p = line_product(x, axis);
+  }
+  return keepdim ? p : squeeze(p, axis);
+}
+
+Tensor prod(const Tensor& x) {
+  detail::CallScope call("prod");
+  if (!x.defined()) fail("prod: the input is undefined");
+  return prod(reshape(x, {x.numel()}), 0, false);
 }
 
 std::tuple<Tensor, Tensor> sort(const Tensor& x, std::int64_t dim, bool descending) {

@@ -253,6 +253,50 @@ Tensor Tensor::clamp_min(double min) const { return xg::clamp_min(*this, min); }
 Tensor Tensor::clamp_max(double max) const { return xg::clamp_max(*this, max); }
 Tensor Tensor::dot(const Tensor& other) const { return xg::dot(*this, other); }
 Tensor Tensor::outer(const Tensor& other) const { return xg::outer(*this, other); }
+Tensor Tensor::floor() const { return xg::floor(*this); }
+Tensor Tensor::ceil() const { return xg::ceil(*this); }
+Tensor Tensor::round() const { return xg::round(*this); }
+Tensor Tensor::round(std::int64_t decimals) const { return xg::round(*this, decimals); }
+Tensor Tensor::trunc() const { return xg::trunc(*this); }
+Tensor Tensor::frac() const { return xg::frac(*this); }
+Tensor Tensor::sign() const { return xg::sign(*this); }
+Tensor Tensor::tan() const { return xg::tan(*this); }
+Tensor Tensor::asin() const { return xg::asin(*this); }
+Tensor Tensor::acos() const { return xg::acos(*this); }
+Tensor Tensor::atan() const { return xg::atan(*this); }
+Tensor Tensor::sinh() const { return xg::sinh(*this); }
+Tensor Tensor::cosh() const { return xg::cosh(*this); }
+Tensor Tensor::asinh() const { return xg::asinh(*this); }
+Tensor Tensor::acosh() const { return xg::acosh(*this); }
+Tensor Tensor::atanh() const { return xg::atanh(*this); }
+Tensor Tensor::log2() const { return xg::log2(*this); }
+Tensor Tensor::log10() const { return xg::log10(*this); }
+Tensor Tensor::exp2() const { return xg::exp2(*this); }
+Tensor Tensor::atan2(const Tensor& other) const { return xg::atan2(*this, other); }
+Tensor Tensor::fmod(const Tensor& other) const { return xg::fmod(*this, other); }
+Tensor Tensor::fmod(double other) const { return xg::fmod(*this, other); }
+Tensor Tensor::remainder(const Tensor& other) const { return xg::remainder(*this, other); }
+Tensor Tensor::remainder(double other) const { return xg::remainder(*this, other); }
+Tensor Tensor::lerp(const Tensor& end, const Tensor& weight) const { return xg::lerp(*this, end, weight); }
+Tensor Tensor::lerp(const Tensor& end, double weight) const { return xg::lerp(*this, end, weight); }
+Tensor Tensor::nan_to_num(std::optional<double> nan, std::optional<double> posinf, std::optional<double> neginf) const {
+  return xg::nan_to_num(*this, nan, posinf, neginf);
+}
+Tensor Tensor::isnan() const { return xg::isnan(*this); }
+Tensor Tensor::isinf() const { return xg::isinf(*this); }
+Tensor Tensor::isfinite() const { return xg::isfinite(*this); }
+Tensor Tensor::any() const { return xg::any(*this); }
+Tensor Tensor::any(std::int64_t dim, bool keepdim) const { return xg::any(*this, dim, keepdim); }
+Tensor Tensor::all() const { return xg::all(*this); }
+Tensor Tensor::all(std::int64_t dim, bool keepdim) const { return xg::all(*this, dim, keepdim); }
+Tensor Tensor::prod() const { return xg::prod(*this); }
+Tensor Tensor::prod(std::int64_t dim, bool keepdim) const { return xg::prod(*this, dim, keepdim); }
+Tensor Tensor::cumprod(std::int64_t dim) const { return xg::cumprod(*this, dim); }
+Tensor Tensor::amax(const Axes& dims, bool keepdim) const { return xg::amax(*this, dims, keepdim); }
+Tensor Tensor::amin(const Axes& dims, bool keepdim) const { return xg::amin(*this, dims, keepdim); }
+Tensor Tensor::multinomial(std::int64_t num_samples, bool replacement) const {
+  return xg::multinomial(*this, num_samples, replacement);
+}
 Tensor Tensor::diagonal(std::int64_t offset, std::int64_t dim1, std::int64_t dim2) const {
   return xg::diagonal(*this, offset, dim1, dim2);
 }

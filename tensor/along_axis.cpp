@@ -1,6 +1,6 @@
 // Kernels that walk each line of a tensor along one axis, x seen as (outer, n, inner):
-// cumsum (running sums, in order) and sort_indices (a stable sort of each line's positions).
-// Lines are independent: split over threads; on a GPU, tensor/cuda/along_axis.cu.
+// cumsum and cumprod (running sums and products, in order) and sort_indices (a stable sort
+// of each line's positions). Lines are independent: split over threads; on a GPU, tensor/cuda/along_axis.cu.
 #include <xgrad/detail/format.h>
 
 #include <algorithm>
@@ -51,19 +51,31 @@ T add_wrapping(T a, T b) {
   else return a + b;
 }
 
-}  // namespace
+// a * b; int64 wraps around as a + b does.
+template <class T>
+T mul_wrapping(T a, T b) {
+  if constexpr (std::is_same_v<T, std::int64_t>)
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+  else return a * b;
+}
 
-Tensor cumsum(const Tensor& x, std::int64_t axis, bool reverse) {
+// The running combination of each line (a sum or a product), from the end with `reverse`.
+template <bool kProduct>
+Tensor scan(const Tensor& x, std::int64_t axis, bool reverse) {
   Tensor y = detail::make_tensor(x.shape(), x.dtype(), x.device());
   if (x.numel() == 0) return y;
   const Lines l = lines_of(x.shape(), axis);
-  if (!x.device().is_cpu()) return detail::gpu::cumsum(y, x, l.outer, l.n, l.inner, reverse), y;
+  if (!x.device().is_cpu()) {
+    if constexpr (kProduct) detail::gpu::cumprod(y, x, l.outer, l.n, l.inner);
+    else detail::gpu::cumsum(y, x, l.outer, l.n, l.inner, reverse);
+    return y;
+  }
   detail::dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    // One outer block per task: within it, step k adds row k to row k - 1 (vectorised across
-    // the inner positions), so every line is summed in its own order on any thread count.
+    // One outer block per task: within it, step k combines row k with row k - 1 (vectorised
+    // across the inner positions), so every line runs in its own order on any thread count.
     detail::parallel_elements(l.outer, static_cast<double>(l.n * l.inner), [&](std::int64_t o0, std::int64_t o1) {
       for (std::int64_t o = o0; o < o1; ++o) {
         const T* xo = px + o * l.n * l.inner;
@@ -77,13 +89,22 @@ Tensor cumsum(const Tensor& x, std::int64_t axis, bool reverse) {
             continue;
           }
           const T* prev = yo + (reverse ? k + 1 : k - 1) * l.inner;
-          for (std::int64_t i = 0; i < l.inner; ++i) yk[i] = add_wrapping(prev[i], xk[i]);
+          if constexpr (kProduct)
+            for (std::int64_t i = 0; i < l.inner; ++i) yk[i] = mul_wrapping(prev[i], xk[i]);
+          else
+            for (std::int64_t i = 0; i < l.inner; ++i) yk[i] = add_wrapping(prev[i], xk[i]);
         }
       }
     }, 1);
   });
   return y;
 }
+
+}  // namespace
+
+Tensor cumsum(const Tensor& x, std::int64_t axis, bool reverse) { return scan<false>(x, axis, reverse); }
+
+Tensor cumprod(const Tensor& x, std::int64_t axis) { return scan<true>(x, axis, false); }
 
 Tensor sort_indices(const Tensor& x, std::int64_t axis, bool descending) {
   Tensor idx = detail::make_tensor(x.shape(), kInt64, x.device());

@@ -125,6 +125,55 @@ Tensor arange(double start, double stop, double step, const TensorOptions& optio
 
 Tensor arange(double stop, const TensorOptions& options) { return arange(0.0, stop, 1.0, options); }
 
+namespace {
+
+// PyTorch's linspace rule, in `compute` (the dtype, or double for int64): start + step i for
+// the first half, end - step (steps - 1 - i) for the rest, so both ends are exact. Made with
+// kernels where the result lives: the same bits on every device, no host buffer.
+Tensor spaced(double start, double end, std::int64_t steps, Dtype compute, Device device, const char* op) {
+  if (steps < 0) fail(op, ": number of steps must be non-negative, got ", steps);
+  if (!std::isfinite(start) || !std::isfinite(end)) fail(op, ": start ", start, " and end ", end, " must be finite");
+  detail::checked_buffer(steps, dtype_size(compute), op, "values");  // bounded before the ranges below
+  const TensorOptions on = TensorOptions().dtype(compute).device(device);
+  if (steps <= 1) return full({steps}, start, on);
+  const auto scalar = [&](double v) { return full({}, v, TensorOptions().dtype(compute)); };
+  const Tensor s = scalar(start), e = scalar(end);  // rounded to the dtype, as PyTorch's scalar_t
+  const Tensor step = kernel::binary(kernel::Binary::Div, kernel::binary(kernel::Binary::Sub, e, s, op),
+                                     scalar(static_cast<double>(steps - 1)), op);
+  const Tensor i = arange(0.0, static_cast<double>(steps), 1.0, on);
+  const Tensor rest = arange(static_cast<double>(steps - 1), -1.0, -1.0, on);  // steps - 1 - i
+  const Tensor low = kernel::binary(kernel::Binary::Add, s, kernel::binary(kernel::Binary::Mul, step, i, op), op);
+  const Tensor high = kernel::binary(kernel::Binary::Sub, e, kernel::binary(kernel::Binary::Mul, step, rest, op), op);
+  const Tensor first_half =
+      kernel::binary(kernel::Binary::Lt, i, scalar(static_cast<double>(steps / 2)), op);
+  return kernel::where(first_half, low, high);
+}
+
+}  // namespace
+
+Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options) {
+  detail::CallScope call("linspace");
+  const Dtype dtype = checked_dtype(options, kFloat32, "linspace");
+  const Device device = options.has_device() ? detail::resolved(options.device()) : Device(kCPU);
+  // int64: the ends truncated first, the values computed in double and truncated (PyTorch's).
+  const bool ints = dtype == kInt64;
+  const Tensor t = spaced(ints ? std::trunc(start) : start, ints ? std::trunc(end) : end, steps, ints ? kFloat64 : dtype,
+                          device, "linspace");
+  return finish_creation(ints ? kernel::cast(t, kInt64) : t, options);
+}
+
+Tensor logspace(double start, double end, std::int64_t steps, double base, const TensorOptions& options) {
+  detail::CallScope call("logspace");
+  const Dtype dtype = checked_dtype(options, kFloat32, "logspace");
+  if (dtype == kInt64) fail("logspace: expected a float dtype, got int64");
+  const Device device = options.has_device() ? detail::resolved(options.device()) : Device(kCPU);
+  // base^(the linspace exponents), each power taken in the dtype, as PyTorch's.
+  const Tensor exponents = spaced(start, end, steps, dtype, device, "logspace");
+  return finish_creation(kernel::binary(kernel::Binary::Pow, full({}, base, TensorOptions().dtype(dtype)), exponents,
+                                        "logspace"),
+                         options);
+}
+
 Tensor eye(std::int64_t n, const TensorOptions& options) {
   detail::CallScope call("eye");
   if (n < 0) fail("eye: n must be non-negative, got ", n);

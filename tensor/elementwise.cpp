@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "tensor/checked.h"
 #include "tensor/cuda/kernels.h"
@@ -73,6 +74,27 @@ void run_binary(T* o, const Shape& shape, const T* a, const Shape& sa, const T* 
   });
 }
 
+// f(a, b) for float T; binary() refuses int64 operands of the float-only kinds before any
+// element is read, so the int64 instantiation is never called.
+template <class T, class F>
+T float_only(F f, T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) return f(a, b);
+  else return T(0);
+}
+
+// Python's a % b (PyTorch's remainder): fmod, then moved into b's sign.
+template <class T>
+T python_mod(T a, T b) {
+  T r = std::fmod(a, b);
+  if (r != T(0) && ((b < T(0)) != (r < T(0)))) r += b;
+  return r;
+}
+
+// A kind's cost per element in adds, for the thread split: the library calls cost about ten.
+double binary_cost(Binary kind) {
+  return kind == Binary::Pow || kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder ? 10 : 1;
+}
+
 template <class T, class Run>
 void with_binary_op(Binary kind, Run run) {
   switch (kind) {
@@ -92,6 +114,9 @@ void with_binary_op(Binary kind, Run run) {
     case Binary::SigmoidGrad: return run([](T y, T g) { return g * y * (T(1) - y); });
     case Binary::TanhGrad: return run([](T y, T g) { return g * (T(1) - y * y); });
     case Binary::ReluGrad: return run([](T x, T g) { return x > T(0) ? g : T(0); });
+    case Binary::Atan2: return run([](T y, T x) { return float_only<T>([](auto a, auto b) { return std::atan2(a, b); }, y, x); });
+    case Binary::Fmod: return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return std::fmod(u, v); }, a, b); });
+    case Binary::Remainder: return run([](T a, T b) { return float_only<T>(python_mod<T>, a, b); });
   }
 }
 
@@ -119,6 +144,8 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
   const Device device = detail::compute_device({{"a", a}, {"b", b}}, op);
   Dtype dt = promote(a.dtype(), b.dtype());
   if (kind == Binary::Div && dt == kInt64) dt = kFloat32;  // as PyTorch's true division
+  if (dt == kInt64 && (kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder))
+    fail(op, ": expected float tensors, got int64");
   Tensor converted[2];
   const Tensor &ca = as_dtype(a, dt, converted[0]), &cb = as_dtype(b, dt, converted[1]);
   if (!device.is_cpu()) {
@@ -139,7 +166,7 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
         T* po = out.data<T>();
         const T* pa = ca.data<T>();
         const T* pb = cb.data<T>();
-        detail::parallel_elements(out.numel(), kind == Binary::Pow ? 10 : 1, [&](std::int64_t i0, std::int64_t i1) {
+        detail::parallel_elements(out.numel(), binary_cost(kind), [&](std::int64_t i0, std::int64_t i1) {
           if (same) {
             for (std::int64_t i = i0; i < i1; ++i) po[i] = f(pa[i], pb[i]);
           } else if (b_scalar) {
@@ -174,6 +201,8 @@ void binary_inplace(Binary kind, Tensor& dst, const Tensor& src, const char* op)
       fail(op, ": cannot write a result of shape ", detail::shape_str(result), " into a tensor of shape ",
            detail::shape_str(shape));
   }
+  if (dst.dtype() == kInt64 && (kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder))
+    fail(op, ": expected float tensors, got int64");
   Tensor converted;
   const Tensor& cs = as_dtype(src, dst.dtype(), converted);
   if (in_place_on_gpu(dst, src, op)) {
@@ -187,7 +216,7 @@ void binary_inplace(Binary kind, Tensor& dst, const Tensor& src, const char* op)
       T* d = dst.data<T>();
       const T* ps = cs.data<T>();
       if (src.shape() == shape) {  // the optimizers' updates: one contiguous run, split over threads
-        detail::parallel_elements(dst.numel(), kind == Binary::Pow ? 10 : 1, [&](std::int64_t i0, std::int64_t i1) {
+        detail::parallel_elements(dst.numel(), binary_cost(kind), [&](std::int64_t i0, std::int64_t i1) {
           for (std::int64_t i = i0; i < i1; ++i) d[i] = f(d[i], ps[i]);
         });
         return;

@@ -19,11 +19,17 @@ enum class Binary {
   SigmoidGrad,  // b * a * (1 - a), a = sigmoid(x)
   TanhGrad,     // b * (1 - a^2), a = tanh(x)
   ReluGrad,     // a > 0 ? b : 0, a = x
+  // Float operands only (the autograd layer promotes or refuses int64).
+  Atan2,      // atan2(a, b), the angle of the point (b, a)
+  Fmod,       // C's fmod: the remainder of a / b truncated, with a's sign
+  Remainder,  // Python's a % b: the remainder of a / b floored, with b's sign
 };
 enum class Unary {
   Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Sign, Softplus, Log1p, Expm1, Erf,
   PowerOfTwoScale,  // 2^(e-1) for finite v > 0 with frexp exponent e != 0 (2^(e-1) <= v < 2^e); else 1
                     // (layer_norm's exact scale)
+  // Rounding (Round: half to even, as nearbyint and PyTorch), more trigonometry, other bases.
+  Floor, Ceil, Round, Trunc, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Log2, Log10, Exp2,
 };
 enum class Reduce { Sum, Max, Min };
 
@@ -124,6 +130,9 @@ Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index, const cha
 /// (cumsum's adjoint); every dtype, each line summed in order (the same bits on any device's
 /// thread count).
 Tensor cumsum(const Tensor& x, std::int64_t axis, bool reverse);
+/// Running products along a normalised axis, each line multiplied in order (int64 wraps
+/// around, as PyTorch's).
+Tensor cumprod(const Tensor& x, std::int64_t axis);
 /// The int64 positions that sort each line along a normalised axis, ascending or descending,
 /// stable (ties keep their order); NaN sorts above every number, as PyTorch's.
 Tensor sort_indices(const Tensor& x, std::int64_t axis, bool descending);

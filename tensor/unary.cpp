@@ -89,6 +89,22 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
       case Unary::Erf: return map_loop<T>(x, [](T v) { return std::erf(v); }, 10);
       case Unary::PowerOfTwoScale:
         return map_loop<T>(x, [](T v) { return detail::power_of_two_scale(v); }, 5);
+      case Unary::Floor: return map_loop<T>(x, [](T v) { return std::floor(v); });
+      case Unary::Ceil: return map_loop<T>(x, [](T v) { return std::ceil(v); });
+      case Unary::Round: return map_loop<T>(x, [](T v) { return std::nearbyint(v); });  // half to even
+      case Unary::Trunc: return map_loop<T>(x, [](T v) { return std::trunc(v); });
+      case Unary::Tan: return map_loop<T>(x, [](T v) { return std::tan(v); }, 10);
+      case Unary::Asin: return map_loop<T>(x, [](T v) { return std::asin(v); }, 10);
+      case Unary::Acos: return map_loop<T>(x, [](T v) { return std::acos(v); }, 10);
+      case Unary::Atan: return map_loop<T>(x, [](T v) { return std::atan(v); }, 10);
+      case Unary::Sinh: return map_loop<T>(x, [](T v) { return std::sinh(v); }, 10);
+      case Unary::Cosh: return map_loop<T>(x, [](T v) { return std::cosh(v); }, 10);
+      case Unary::Asinh: return map_loop<T>(x, [](T v) { return std::asinh(v); }, 10);
+      case Unary::Acosh: return map_loop<T>(x, [](T v) { return std::acosh(v); }, 10);
+      case Unary::Atanh: return map_loop<T>(x, [](T v) { return std::atanh(v); }, 10);
+      case Unary::Log2: return map_loop<T>(x, [](T v) { return std::log2(v); }, 10);
+      case Unary::Log10: return map_loop<T>(x, [](T v) { return std::log10(v); }, 10);
+      case Unary::Exp2: return map_loop<T>(x, [](T v) { return std::exp2(v); }, 10);
     }
     return Tensor();
   });

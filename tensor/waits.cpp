@@ -44,11 +44,13 @@ std::uint64_t cuda::host_wait_count() { return g_waits.load(); }
 // a data set on a GPU: its indices) stay on the list: their copies are staged without a wait
 // (tensor/cuda/staging.cpp), but wait for back-pressure when the GPU is a whole pinned ring
 // behind. Constants, ranges and random draws are made on the GPU and wait for nothing, so they
-// are not on the list: a wait inside them would be a bug.
+// are not on the list: a wait inside them would be a bug. multinomial and bernoulli read their
+// probabilities' range on the host before drawing (PyTorch's CPU checks), so they wait.
 bool detail::is_documented_wait(const char* call) {
   static const char* const kList[] = {
       "item", "at", "to_vector", "to", "cpu", "Module::to", "save", "save_npz", "save_checkpoint", "load",
-      "resume", "xg::cuda::synchronize", "tensor", "randperm", "scalar_tensor", "DataLoader::sample"};
+      "resume", "xg::cuda::synchronize", "tensor", "randperm", "scalar_tensor", "DataLoader::sample",
+      "multinomial", "bernoulli"};
   for (const char* name : kList)
     if (std::strcmp(call, name) == 0) return true;
   return false;

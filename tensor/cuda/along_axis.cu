@@ -1,4 +1,4 @@
-// cumsum and sort_indices on a GPU (tensor/along_axis.cpp on the CPU): one thread per line
+// cumsum, cumprod and sort_indices on a GPU (tensor/along_axis.cpp on the CPU): one thread per line
 // (outer, inner) of x seen as (outer, n, inner), walking its n elements in the CPU's order,
 // so the results are the CPU's bits. Simple rather than fast for long lines (a thread's sort
 // is O(n log n) alone); a segmented CUB sort or scan is the step up if a workload needs it.
@@ -27,7 +27,15 @@ __device__ T add_wrapping(T a, T b) {  // int64 wraps (through uint64), as on th
 }
 
 template <class T>
-__global__ void cumsum_kernel(T* y, const T* x, std::int64_t outer, std::int64_t n, std::int64_t inner, bool reverse) {
+__device__ T mul_wrapping(T a, T b) {  // int64 wraps, as on the CPU
+  if constexpr (std::is_same_v<T, std::int64_t>)
+    return static_cast<std::int64_t>(static_cast<unsigned long long>(a) * static_cast<unsigned long long>(b));
+  else return a * b;
+}
+
+// Running sums (or products) of each line, in the CPU's order.
+template <class T, bool kProduct>
+__global__ void scan_kernel(T* y, const T* x, std::int64_t outer, std::int64_t n, std::int64_t inner, bool reverse) {
   XG_GRID_LOOP(r, outer * inner) {
     const std::int64_t o = r / inner, i = r % inner;
     const T* xl = x + o * n * inner + i;
@@ -37,7 +45,8 @@ __global__ void cumsum_kernel(T* y, const T* x, std::int64_t outer, std::int64_t
     yl[first * inner] = acc;
     for (std::int64_t s = 1; s < n; ++s) {
       const std::int64_t k = reverse ? n - 1 - s : s;
-      acc = add_wrapping(acc, xl[k * inner]);
+      if constexpr (kProduct) acc = mul_wrapping(acc, xl[k * inner]);
+      else acc = add_wrapping(acc, xl[k * inner]);
       yl[k * inner] = acc;
     }
   }
@@ -91,10 +100,21 @@ void cumsum(Tensor& out, const Tensor& x, std::int64_t outer, std::int64_t n, st
   const cudaStream_t s = on(x, "cumsum");
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    cumsum_kernel<T><<<grid_for(outer * inner, kThreads), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(x), outer, n, inner,
-                                                                           reverse);
+    scan_kernel<T, false><<<grid_for(outer * inner, kThreads), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(x), outer, n,
+                                                                                inner, reverse);
   });
   launched("cumsum");
+}
+
+void cumprod(Tensor& out, const Tensor& x, std::int64_t outer, std::int64_t n, std::int64_t inner) {
+  XG_GPU_ENTRY(cumprod);
+  const cudaStream_t s = on(x, "cumprod");
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    scan_kernel<T, true><<<grid_for(outer * inner, kThreads), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(x), outer, n,
+                                                                               inner, false);
+  });
+  launched("cumprod");
 }
 
 void sort_indices(Tensor& out, const Tensor& x, std::int64_t outer, std::int64_t n, std::int64_t inner,

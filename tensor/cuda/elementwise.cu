@@ -157,6 +157,32 @@ template <class T> struct SoftplusF {  // max(x, 0) + log1p(e^-|x|): no overflow
 template <class T> struct Log1pF { __device__ T operator()(T v) const { return log1p(v); } };
 template <class T> struct Expm1F { __device__ T operator()(T v) const { return expm1(v); } };
 template <class T> struct ErfF { __device__ T operator()(T v) const { return erf(v); } };
+// Rounding, more trigonometry and other bases: CUDA's math library, as the CPU's std:: calls.
+template <class T> struct FloorF { __device__ T operator()(T v) const { return floor(v); } };
+template <class T> struct CeilF { __device__ T operator()(T v) const { return ceil(v); } };
+template <class T> struct RoundF { __device__ T operator()(T v) const { return nearbyint(v); } };  // half to even
+template <class T> struct TruncF { __device__ T operator()(T v) const { return trunc(v); } };
+template <class T> struct TanF { __device__ T operator()(T v) const { return tan(v); } };
+template <class T> struct AsinF { __device__ T operator()(T v) const { return asin(v); } };
+template <class T> struct AcosF { __device__ T operator()(T v) const { return acos(v); } };
+template <class T> struct AtanF { __device__ T operator()(T v) const { return atan(v); } };
+template <class T> struct SinhF { __device__ T operator()(T v) const { return sinh(v); } };
+template <class T> struct CoshF { __device__ T operator()(T v) const { return cosh(v); } };
+template <class T> struct AsinhF { __device__ T operator()(T v) const { return asinh(v); } };
+template <class T> struct AcoshF { __device__ T operator()(T v) const { return acosh(v); } };
+template <class T> struct AtanhF { __device__ T operator()(T v) const { return atanh(v); } };
+template <class T> struct Log2F { __device__ T operator()(T v) const { return log2(v); } };
+template <class T> struct Log10F { __device__ T operator()(T v) const { return log10(v); } };
+template <class T> struct Exp2F { __device__ T operator()(T v) const { return exp2(v); } };
+template <class T> struct Atan2F { __device__ T operator()(T y, T x) const { return atan2(y, x); } };
+template <class T> struct FmodF { __device__ T operator()(T a, T b) const { return fmod(a, b); } };
+template <class T> struct RemainderF {  // Python's a % b: fmod moved into b's sign, as the CPU
+  __device__ T operator()(T a, T b) const {
+    T r = fmod(a, b);
+    if (r != T(0) && ((b < T(0)) != (r < T(0)))) r += b;
+    return r;
+  }
+};
 template <class T> struct GeluF {  // tensor/pointwise_rules.h, with CUDA's erf and tanh
   bool tanh_form;
   __device__ T operator()(T v) const {
@@ -224,6 +250,13 @@ void binary(kernel::Binary kind, Tensor& out, const Tensor& a, const Tensor& b) 
       case B::SigmoidGrad: return launch<T, T, 2>(out, xs, SigmoidGradF<T>{});
       case B::TanhGrad: return launch<T, T, 2>(out, xs, TanhGradF<T>{});
       case B::ReluGrad: return launch<T, T, 2>(out, xs, ReluGradF<T>{});
+      case B::Atan2: case B::Fmod: case B::Remainder:
+        if constexpr (std::is_floating_point_v<T>) {  // int64 was refused by the entry point
+          if (kind == B::Atan2) return launch<T, T, 2>(out, xs, Atan2F<T>{});
+          if (kind == B::Fmod) return launch<T, T, 2>(out, xs, FmodF<T>{});
+          return launch<T, T, 2>(out, xs, RemainderF<T>{});
+        }
+        return;
     }
   });
 }
@@ -265,6 +298,22 @@ void unary(kernel::Unary kind, Tensor& out, const Tensor& x) {
       case U::Expm1: return launch<T, T, 1>(out, xs, Expm1F<T>{});
       case U::Erf: return launch<T, T, 1>(out, xs, ErfF<T>{});
       case U::PowerOfTwoScale: return launch<T, T, 1>(out, xs, PowerOfTwoScaleF<T>{});
+      case U::Floor: return launch<T, T, 1>(out, xs, FloorF<T>{});
+      case U::Ceil: return launch<T, T, 1>(out, xs, CeilF<T>{});
+      case U::Round: return launch<T, T, 1>(out, xs, RoundF<T>{});
+      case U::Trunc: return launch<T, T, 1>(out, xs, TruncF<T>{});
+      case U::Tan: return launch<T, T, 1>(out, xs, TanF<T>{});
+      case U::Asin: return launch<T, T, 1>(out, xs, AsinF<T>{});
+      case U::Acos: return launch<T, T, 1>(out, xs, AcosF<T>{});
+      case U::Atan: return launch<T, T, 1>(out, xs, AtanF<T>{});
+      case U::Sinh: return launch<T, T, 1>(out, xs, SinhF<T>{});
+      case U::Cosh: return launch<T, T, 1>(out, xs, CoshF<T>{});
+      case U::Asinh: return launch<T, T, 1>(out, xs, AsinhF<T>{});
+      case U::Acosh: return launch<T, T, 1>(out, xs, AcoshF<T>{});
+      case U::Atanh: return launch<T, T, 1>(out, xs, AtanhF<T>{});
+      case U::Log2: return launch<T, T, 1>(out, xs, Log2F<T>{});
+      case U::Log10: return launch<T, T, 1>(out, xs, Log10F<T>{});
+      case U::Exp2: return launch<T, T, 1>(out, xs, Exp2F<T>{});
     }
   });
 }

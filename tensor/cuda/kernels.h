@@ -33,9 +33,10 @@ void leaky_relu(Tensor& out, const Tensor& x, double slope);
 /// GELU and its gradient (gy, x's shape and dtype), tensor/pointwise_rules.h's arithmetic.
 void gelu(Tensor& out, const Tensor& x, bool tanh_form);
 void gelu_backward(Tensor& out, const Tensor& x, const Tensor& gy, bool tanh_form);
-/// cumsum and sort_indices (tensor/cuda/along_axis.cu): one thread per line (outer, inner)
+/// cumsum, cumprod and sort_indices (tensor/cuda/along_axis.cu): one thread per line (outer, inner)
 /// of x seen as (outer, n, inner), the CPU's order and comparisons.
 void cumsum(Tensor& out, const Tensor& x, std::int64_t outer, std::int64_t n, std::int64_t inner, bool reverse);
+void cumprod(Tensor& out, const Tensor& x, std::int64_t outer, std::int64_t n, std::int64_t inner);
 void sort_indices(Tensor& out, const Tensor& x, std::int64_t outer, std::int64_t n, std::int64_t inner, bool descending);
 /// layer_norm's forward and backward (tensor/cuda/norm.cu) into the entry points' allocated
 /// results, the CPU's arithmetic (tensor/layer_norm.cpp).

@@ -149,3 +149,41 @@ TEST(CudaElementwise, OneDeviceExceptACpuScalar) {
   // A 0-d CUDA tensor is no scalar for CPU tensors.
   EXPECT_XG_ERROR(on_cpu + two.to(xg::kCUDA), "expected all tensors on one device", "cpu (a)", "cuda:0 (b)");
 }
+
+TEST(CudaElementwise, RoundingTrigonometryAndRemaindersMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  // Rounding is exact on both devices; the library functions to their libm's last bits.
+  const std::vector<std::pair<const char*, std::function<Tensor(const Tensor&)>>> exact = {
+      {"floor", [](const Tensor& t) { return t.floor(); }}, {"ceil", [](const Tensor& t) { return t.ceil(); }},
+      {"round", [](const Tensor& t) { return t.round(); }}, {"trunc", [](const Tensor& t) { return t.trunc(); }},
+      {"frac", [](const Tensor& t) { return t.frac(); }},   {"sign", [](const Tensor& t) { return t.sign(); }},
+      {"round2", [](const Tensor& t) { return t.round(2); }}};
+  const std::vector<std::pair<const char*, std::function<Tensor(const Tensor&)>>> smooth = {
+      {"tan", [](const Tensor& t) { return (t * 0.3).tan(); }},       {"asin", [](const Tensor& t) { return (t * 0.2).asin(); }},
+      {"acos", [](const Tensor& t) { return (t * 0.2).acos(); }},     {"atan", [](const Tensor& t) { return t.atan(); }},
+      {"sinh", [](const Tensor& t) { return t.sinh(); }},             {"cosh", [](const Tensor& t) { return t.cosh(); }},
+      {"asinh", [](const Tensor& t) { return t.asinh(); }},           {"acosh", [](const Tensor& t) { return (t.abs() + 1.0).acosh(); }},
+      {"atanh", [](const Tensor& t) { return (t * 0.2).atanh(); }},   {"log2", [](const Tensor& t) { return (t.abs() + 0.1).log2(); }},
+      {"log10", [](const Tensor& t) { return (t.abs() + 0.1).log10(); }}, {"exp2", [](const Tensor& t) { return t.exp2(); }}};
+  for (const auto& [dtype, tol] : {std::pair{xg::kFloat64, 1e-12}, std::pair{xg::kFloat32, 1e-5}}) {
+    const Tensor x = ramp({3, 7}, dtype, 0.61) * 1.3;
+    for (const auto& [name, f] : exact) EXPECT_TRUE(same_on_cuda({x}, [&](auto& v) { return f(v[0]); }, 0)) << name;
+    for (const auto& [name, f] : smooth) EXPECT_TRUE(same_on_cuda({x}, [&](auto& v) { return f(v[0]); }, tol)) << name;
+    const Tensor b = ramp({7}, dtype, 0.29) + 0.05;
+    EXPECT_TRUE(same_on_cuda({x, b}, [](auto& v) { return xg::fmod(v[0], v[1]); }, 0));
+    EXPECT_TRUE(same_on_cuda({x, b}, [](auto& v) { return xg::remainder(v[0], v[1]); }, 0));
+    EXPECT_TRUE(same_on_cuda({x, b}, [](auto& v) { return xg::atan2(v[0], v[1]); }, tol));
+    EXPECT_TRUE(same_on_cuda({x, b}, [](auto& v) { return xg::lerp(v[0], v[1], 0.25); }, 0));
+    const Tensor special = xg::tensor({1.5, NAN, INFINITY, -INFINITY, 0.0}, dtype);
+    EXPECT_TRUE(same_on_cuda({special}, [](auto& v) { return v[0].nan_to_num(); }, 0));
+    EXPECT_TRUE(same_on_cuda({special}, [](auto& v) { return v[0].isfinite() + v[0].isinf() * 2 + v[0].isnan() * 4; }, 0));
+  }
+  // A first backward through the new rules, float64, against the CPU's.
+  const auto grad_of = [](xg::Device d) {
+    const Tensor v = (ramp({2, 5}, xg::kFloat64, 0.23) * 0.5).to(d).requires_grad_();
+    const Tensor y = (v.tan() + v.asinh() * v.atan() + xg::remainder(v, 0.7) + v.exp2()).sum();
+    return xg::grad({y}, {v})[0];
+  };
+  EXPECT_TRUE(matches_cpu(grad_of(xg::kCUDA), grad_of(xg::kCPU), 1e-12));
+  EXPECT_THROW(xg::fmod(ramp({2}, xg::kInt64).cuda(), ramp({2}, xg::kInt64).cuda()), xg::Error);
+}

@@ -3,6 +3,7 @@
 // softmax, log_softmax and logsumexp along each axis, softmax cross-entropy forward and
 // backward, the bad label's message (after which the GPU still works), and determinism.
 #include <limits>
+#include <set>
 
 #include "cuda/cuda_util.h"
 
@@ -127,4 +128,44 @@ TEST(CudaReduce, AnomalyModeFindsANaNOnTheGpu) {
   auto ok = xg::tensor({1.0, 4.0}, xg::kFloat64).cuda().requires_grad_();
   xg::sqrt(ok).sum().backward();  // finite everywhere: no error
   EXPECT_NEAR(ok.grad().cpu().to_vector<double>()[1], 0.25, 1e-15);
+}
+
+TEST(CudaReduce, ProductsPredicatesRangesAndDrawsWorkOnTheGpu) {
+  XG_REQUIRE_CUDA();
+  // cumprod walks each line in the CPU's order: the same bits; its gradient (zeros included,
+  // both rules) and prod's to rounding.
+  for (const auto dtype : {xg::kFloat64, xg::kFloat32, xg::kInt64}) {
+    const Tensor x = xg::test::seeded({3, 4, 5}, dtype, 9);
+    for (const std::int64_t dim : {0, 1, 2}) {
+      EXPECT_TRUE(matches_cpu(xg::cumprod(x.cuda(), dim), xg::cumprod(x, dim), 0)) << dim;
+      EXPECT_TRUE(matches_cpu(xg::any(x.cuda(), dim), xg::any(x, dim), 0)) << dim;
+      EXPECT_TRUE(matches_cpu(xg::all(x.cuda(), dim, true), xg::all(x, dim, true), 0)) << dim;
+    }
+  }
+  const Tensor z = xg::tensor({{0.0, 2.0, 0.0, 3.0}, {1.5, -2.0, 0.5, 0.0}}, xg::kFloat64);
+  for (const bool create_graph : {false, true}) {
+    const auto grads = [&](xg::Device d) {
+      const Tensor v = z.to(d).requires_grad_();
+      const Tensor y = (xg::cumprod(v, 1) * xg::cumprod(v, 1)).sum() + xg::prod(v, 1).sum() + v.prod();
+      return xg::grad({y}, {v}, {}, std::nullopt, create_graph)[0];
+    };
+    EXPECT_TRUE(matches_cpu(grads(xg::kCUDA), grads(xg::kCPU), 1e-12)) << create_graph;
+  }
+  EXPECT_TRUE(matches_cpu(xg::linspace(-1, 2, 7, xg::TensorOptions().dtype(xg::kFloat64).device(xg::kCUDA)),
+                          xg::linspace(-1, 2, 7, xg::kFloat64), 0));
+  EXPECT_TRUE(matches_cpu(xg::logspace(0, 1, 5, 2, xg::kCUDA), xg::logspace(0, 1, 5, 2), 1e-6));
+  // Draws on the device: shapes, the zero-probability category never drawn, distinct without
+  // replacement; the probabilities' check gives the CPU's message.
+  const Tensor p = xg::tensor({{0.5, 0.0, 0.5}, {0.0, 1.0, 0.0}}, xg::kFloat64).cuda();
+  const Tensor d = xg::multinomial(p, 100, true);
+  EXPECT_TRUE(d.is_cuda());
+  const auto v = d.cpu().to_vector<std::int64_t>();
+  for (std::size_t j = 0; j < 100; ++j) {
+    EXPECT_NE(v[j], 1);
+    EXPECT_EQ(v[100 + j], 1);
+  }
+  const auto w = xg::multinomial(xg::ones({4}, xg::kCUDA), 4).cpu().to_vector<std::int64_t>();
+  EXPECT_EQ(std::set<std::int64_t>(w.begin(), w.end()).size(), 4u);
+  EXPECT_TRUE(xg::bernoulli(xg::full({8}, 0.5, xg::kCUDA)).is_cuda());
+  EXPECT_XG_ERROR(xg::multinomial(xg::tensor({0.5, -1.0}).cuda(), 1), "multinomial: probability tensor contains");
 }

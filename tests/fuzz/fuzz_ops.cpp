@@ -189,7 +189,9 @@ void run(Reader& r) {
     case 12: {  // creation from decoded sizes
       xg::Shape shape(r.byte() % 4);
       for (auto& d : shape) d = r.arg();
-      switch (r.byte() % 6) {
+      switch (r.byte() % 8) {
+        case 5: (void)xg::linspace(-1.0, static_cast<double>(r.byte()), r.arg(), r.flag() ? xg::kInt64 : xg::kFloat64); break;
+        case 6: (void)xg::multinomial(r.tensor(r.byte() % 4), r.arg(), r.flag()); break;  // any values and shapes
         case 0: (void)xg::zeros(shape); break;
         case 1: (void)xg::randn(shape, xg::kFloat64); break;
         case 2: (void)xg::eye(r.arg()); break;
@@ -218,7 +220,8 @@ void run(Reader& r) {
           for (const auto& p : parts) backprop(p);
           break;
         }
-        case 8: backprop(xg::cumsum(x, a % 5)); break;
+        case 7: backprop(r.flag() ? xg::prod(x, a % 5, r.flag()) : xg::prod(x)); break;
+        case 8: backprop(r.flag() ? xg::cumsum(x, a % 5) : xg::cumprod(x, a % 5)); break;
         case 9: {  // sorting along a decoded axis, topk of a decoded k
           backprop(std::get<0>(xg::sort(x, a % 5, r.flag())));
           backprop(std::get<0>(xg::topk(x, b, c % 5, r.flag())));

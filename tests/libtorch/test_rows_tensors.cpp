@@ -362,6 +362,71 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(xg::one_hot(xg::tensor({3}, xg::kInt64), 10).shape(), (xg::Shape{1, 10}));
   }
   {
+    // row: `x.floor()`, `x.ceil()`, `x.round()`, `x.round(/*decimals=*/2)`, `x.trunc()`, `x.frac()`, `x.sign()`
+    const auto r = xg::tensor({-1.5f, 0.5f, 2.346f});
+    EXPECT_EQ(r.floor().to_vector<float>(), (std::vector<float>{-2, 0, 2}));
+    EXPECT_EQ(r.ceil().to_vector<float>(), (std::vector<float>{-1, 1, 3}));
+    EXPECT_EQ(r.round().to_vector<float>(), (std::vector<float>{-2, 0, 2}));
+    EXPECT_NEAR(r.round(/*decimals=*/2).to_vector<float>()[2], 2.35f, 1e-6);
+    EXPECT_EQ(r.trunc().to_vector<float>(), (std::vector<float>{-1, 0, 2}));
+    EXPECT_EQ(r.frac().to_vector<float>()[0], -0.5f);
+    EXPECT_EQ(r.sign().to_vector<float>(), (std::vector<float>{-1, 1, 1}));
+  }
+  {
+    // row: `x.tan()`, `x.asin()`, `x.acos()`, `x.atan()`, `x.sinh()`, `x.cosh()`, `x.asinh()`, `x.acosh()`, `x.atanh()`, `x.log2()`, `x.log10()`, `x.exp2()`, `torch::atan2(y, x)`
+    const auto h = xg::tensor({0.5, 0.25}, xg::kFloat64);
+    EXPECT_NEAR(h.tan().to_vector<double>()[0], std::tan(0.5), 1e-15);
+    EXPECT_NEAR(h.asin().sin().to_vector<double>()[0], 0.5, 1e-15);
+    EXPECT_NEAR(h.acos().cos().to_vector<double>()[1], 0.25, 1e-15);
+    EXPECT_NEAR(h.atan().tan().to_vector<double>()[0], 0.5, 1e-15);
+    EXPECT_NEAR((h.cosh() * h.cosh() - h.sinh() * h.sinh()).to_vector<double>()[0], 1.0, 1e-15);
+    EXPECT_NEAR(h.asinh().sinh().to_vector<double>()[0], 0.5, 1e-15);
+    EXPECT_NEAR((h + 1.0).acosh().cosh().to_vector<double>()[0], 1.5, 1e-15);
+    EXPECT_NEAR(h.atanh().tanh().to_vector<double>()[0], 0.5, 1e-15);
+    EXPECT_EQ(h.log2().to_vector<double>()[1], -2.0);
+    EXPECT_EQ((h * 400.0).log10().to_vector<double>()[1], 2.0);
+    EXPECT_EQ(h.exp2().to_vector<double>()[0], std::sqrt(2.0));
+    EXPECT_NEAR(xg::atan2(xg::tensor({1.0}), xg::tensor({1.0})).item(), M_PI / 4, 1e-7);
+  }
+  {
+    // row: `torch::fmod(a, b)`, `torch::remainder(a, 1.5)`, `torch::lerp(a, b, 0.3)`, `x.nan_to_num()`
+    const auto a = xg::tensor({-5.0f, 5.0f}), b = xg::tensor({3.0f, -3.0f});
+    EXPECT_EQ(xg::fmod(a, b).to_vector<float>(), (std::vector<float>{-2, 2}));
+    EXPECT_EQ(xg::remainder(a, 1.5).to_vector<float>(), (std::vector<float>{1, 0.5}));
+    EXPECT_EQ(xg::lerp(a, b, 0.5).to_vector<float>(), (std::vector<float>{-1, 1}));
+    EXPECT_EQ(xg::tensor({NAN, 1.0f}).nan_to_num().to_vector<float>(), (std::vector<float>{0, 1}));
+  }
+  {
+    // row: `x.isnan()`, `x.isinf()`, `x.isfinite()`, `x.any()`, `x.all(1)`
+    const auto s = xg::tensor({{NAN, INFINITY}, {1.0f, 0.0f}});
+    EXPECT_EQ(s.isnan().to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0, 0}));
+    EXPECT_EQ(s.isinf().to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 0, 0}));
+    EXPECT_EQ(s.isfinite().to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0, 1, 1}));
+    EXPECT_EQ(s.any().item<std::int64_t>(), 1);
+    EXPECT_EQ(s.all(1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0}));
+  }
+  {
+    // row: `x.prod()`, `x.prod(1, /*keepdim=*/true)`, `x.cumprod(1)`, `x.amax({0, 2})`, `x.amin(1)`
+    const auto p = xg::tensor({{1.0f, 2.0f, 3.0f}, {4.0f, 0.0f, 6.0f}});
+    EXPECT_EQ(p.prod().item(), 0.0);
+    EXPECT_EQ(p.prod(1, /*keepdim=*/true).to_vector<float>(), (std::vector<float>{6, 0}));
+    EXPECT_EQ(p.cumprod(1).to_vector<float>(), (std::vector<float>{1, 2, 6, 4, 0, 0}));
+    EXPECT_EQ(xg::ones({2, 3, 4}).amax({0, 2}).shape(), (xg::Shape{3}));
+    EXPECT_EQ(p.amin(1).to_vector<float>(), (std::vector<float>{1, 0}));
+  }
+  {
+    // row: `torch::linspace(0, 1, 5)`, `torch::logspace(-2, 2, 5)`
+    EXPECT_EQ(xg::linspace(0, 1, 5).to_vector<float>(), (std::vector<float>{0, 0.25f, 0.5f, 0.75f, 1}));
+    EXPECT_EQ(xg::logspace(-2, 2, 5, 10, xg::kFloat64).to_vector<double>()[4], 100.0);
+  }
+  {
+    // row: `torch::multinomial(probs, 1)`, `probs.multinomial(10, /*replacement=*/true)`, `torch::bernoulli(p)`
+    const auto probs = xg::tensor({0.0f, 1.0f, 0.0f});
+    EXPECT_EQ(xg::multinomial(probs, 1).item<std::int64_t>(), 1);
+    EXPECT_EQ(probs.multinomial(10, /*replacement=*/true).sum().item<std::int64_t>(), 10);
+    EXPECT_EQ(xg::bernoulli(xg::ones({3})).sum().item(), 3.0);
+  }
+  {
     // row: `torch::where(cond, a, b)`
     EXPECT_EQ(xg::where(xg::tensor({1, 0}), xg::ones({2}), xg::zeros({2})).to_vector<float>(), (std::vector<float>{1, 0}));
   }

@@ -127,6 +127,59 @@ Tensor reciprocal(const Tensor& x);
 Tensor clamp_min(const Tensor& x, double min);
 Tensor clamp_max(const Tensor& x, double max);
 
+// ---- more of libtorch's elementwise functions (autograd/ops_math.cpp) ----
+/// Rounding: floor, ceil, round (half to even, as PyTorch), trunc (toward zero); their
+/// gradient is 0 (PyTorch's), int64 input is returned as a copy. round(x, decimals) rounds
+/// to 10^-decimals as PyTorch. frac = x - trunc(x) (gradient 1). sign: -1, 0 or 1
+/// (gradient 0; int64 stays int64).
+Tensor floor(const Tensor& x);
+Tensor ceil(const Tensor& x);
+Tensor round(const Tensor& x);
+Tensor round(const Tensor& x, std::int64_t decimals);
+Tensor trunc(const Tensor& x);
+Tensor frac(const Tensor& x);
+Tensor sign(const Tensor& x);
+/// The rest of trigonometry, the hyperbolic functions and their inverses, logarithms to
+/// base 2 and 10, and 2^x; float tensors, PyTorch's values (NaN outside a domain).
+Tensor tan(const Tensor& x);
+Tensor asin(const Tensor& x);
+Tensor acos(const Tensor& x);
+Tensor atan(const Tensor& x);
+Tensor sinh(const Tensor& x);
+Tensor cosh(const Tensor& x);
+Tensor asinh(const Tensor& x);
+Tensor acosh(const Tensor& x);
+Tensor atanh(const Tensor& x);
+Tensor log2(const Tensor& x);
+Tensor log10(const Tensor& x);
+Tensor exp2(const Tensor& x);
+/// The angle of the point (other, x) in (-π, π], broadcasting; int64 operands become float32.
+Tensor atan2(const Tensor& x, const Tensor& other);
+/// x - other · q with q = x / other truncated (fmod: the sign of x, C's fmod) or floored
+/// (remainder: the sign of other, Python's %); float operands, broadcasting. The gradient
+/// for other is -q (PyTorch's).
+Tensor fmod(const Tensor& x, const Tensor& other);
+Tensor fmod(const Tensor& x, double other);
+Tensor remainder(const Tensor& x, const Tensor& other);
+Tensor remainder(const Tensor& x, double other);
+/// start + weight (end - start), broadcasting; every operand differentiable.
+Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight);
+Tensor lerp(const Tensor& start, const Tensor& end, double weight);
+/// NaN, +inf and -inf replaced by nan (0), posinf and neginf (the dtype's largest and lowest
+/// finite values unless given); the gradient reaches the finite elements only.
+Tensor nan_to_num(const Tensor& x, std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt);
+/// Predicates as int64 1/0 (xgrad's bool: what masked_fill takes), not differentiable.
+Tensor isnan(const Tensor& x);
+Tensor isinf(const Tensor& x);
+Tensor isfinite(const Tensor& x);
+/// Whether any (all) element is nonzero, over the whole tensor or along dim; NaN is nonzero.
+/// An empty tensor: any 0, all 1.
+Tensor any(const Tensor& x);
+Tensor any(const Tensor& x, std::int64_t dim, bool keepdim = false);
+Tensor all(const Tensor& x);
+Tensor all(const Tensor& x, std::int64_t dim, bool keepdim = false);
+
 // ---- reductions (autograd/ops_reduce.cpp); empty axes = all axes ----
 Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
 Tensor mean(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
@@ -150,6 +203,14 @@ template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
 std::tuple<Tensor, Tensor> max(const Tensor& x, I dim, bool keepdim = false) { return x.max(dim, keepdim); }
 template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
 std::tuple<Tensor, Tensor> min(const Tensor& x, I dim, bool keepdim = false) { return x.min(dim, keepdim); }
+/// libtorch's amax / amin: max / min over `dims` (all when empty), the gradient shared
+/// equally among tied extrema, as there.
+inline Tensor amax(const Tensor& x, const Axes& dims = {}, bool keepdim = false) { return max(x, dims, keepdim); }
+inline Tensor amin(const Tensor& x, const Axes& dims = {}, bool keepdim = false) { return min(x, dims, keepdim); }
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+Tensor amax(const Tensor& x, I dim, bool keepdim = false) { return x.amax(dim, keepdim); }
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+Tensor amin(const Tensor& x, I dim, bool keepdim = false) { return x.amin(dim, keepdim); }
 /// libtorch's torch::max(a, b) / torch::min(a, b): elementwise, as maximum / minimum.
 inline Tensor max(const Tensor& a, const Tensor& b) { return maximum(a, b); }
 inline Tensor min(const Tensor& a, const Tensor& b) { return minimum(a, b); }
@@ -240,6 +301,13 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index);
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index);
 /// Running sums along `dim` (libtorch's cumsum; int64 stays int64).
 Tensor cumsum(const Tensor& x, std::int64_t dim);
+/// Running products along `dim` (libtorch's cumprod; int64 stays int64, wrapping). The
+/// gradient is PyTorch's, correct where x has zeros (no 0/0) and differentiable again.
+Tensor cumprod(const Tensor& x, std::int64_t dim);
+/// The product of all elements, or along `dim` (libtorch's prod; the empty product is 1); its
+/// gradient is the product of the other elements, zeros included.
+Tensor prod(const Tensor& x);
+Tensor prod(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// Each line along `dim` sorted: (values, int64 positions). Stable (ties keep their order);
 /// NaN sorts above every number, as PyTorch's. The values carry x's gradient.
 std::tuple<Tensor, Tensor> sort(const Tensor& x, std::int64_t dim = -1, bool descending = false);
@@ -248,6 +316,16 @@ Tensor argsort(const Tensor& x, std::int64_t dim = -1, bool descending = false);
 /// The k largest (or smallest) of each line along `dim`, in order: (values, positions).
 std::tuple<Tensor, Tensor> topk(const Tensor& x, std::int64_t k, std::int64_t dim = -1, bool largest = true,
                                 bool sorted = true);
+/// Draws (autograd/ops_sampling.cpp), not recorded, from the thread's generator on the
+/// probabilities' device: num_samples int64 category indices per row of probs (1-D (C,) or
+/// 2-D (N, C), non-negative weights, not necessarily normalised), with or without
+/// replacement (without: distinct indices, never a zero-probability category), as
+/// torch::multinomial. bernoulli(p): 1 with probability p per element (p in [0, 1], p's
+/// dtype); bernoulli(x, p): x's shape and dtype, one probability. Both read the
+/// probabilities' range first (a documented wait on a GPU).
+Tensor multinomial(const Tensor& probs, std::int64_t num_samples, bool replacement = false);
+Tensor bernoulli(const Tensor& p);
+Tensor bernoulli(const Tensor& x, double p);
 /// y[np.arange(N), t]: for x of shape (N, C) and int64 labels t of shape (N,), the (N,) picks.
 Tensor pick(const Tensor& x, const Tensor& labels);
 /// One-hot float32 rows of int64 labels (not differentiable).

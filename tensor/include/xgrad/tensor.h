@@ -181,6 +181,49 @@ class Tensor {
   Tensor clamp_max(double max) const;
   Tensor dot(const Tensor& other) const;
   Tensor outer(const Tensor& other) const;
+  /// xg::floor, ceil, round, trunc, frac, sign, tan, ..., isnan, any, all, prod, cumprod
+  /// (autograd/ops_math.cpp, ops_sort.cpp), with libtorch's names and meanings.
+  Tensor floor() const;
+  Tensor ceil() const;
+  Tensor round() const;
+  Tensor round(std::int64_t decimals) const;
+  Tensor trunc() const;
+  Tensor frac() const;
+  Tensor sign() const;
+  Tensor tan() const;
+  Tensor asin() const;
+  Tensor acos() const;
+  Tensor atan() const;
+  Tensor sinh() const;
+  Tensor cosh() const;
+  Tensor asinh() const;
+  Tensor acosh() const;
+  Tensor atanh() const;
+  Tensor log2() const;
+  Tensor log10() const;
+  Tensor exp2() const;
+  Tensor atan2(const Tensor& other) const;
+  Tensor fmod(const Tensor& other) const;
+  Tensor fmod(double other) const;
+  Tensor remainder(const Tensor& other) const;
+  Tensor remainder(double other) const;
+  Tensor lerp(const Tensor& end, const Tensor& weight) const;
+  Tensor lerp(const Tensor& end, double weight) const;
+  Tensor nan_to_num(std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
+                    std::optional<double> neginf = std::nullopt) const;
+  Tensor isnan() const;
+  Tensor isinf() const;
+  Tensor isfinite() const;
+  Tensor any() const;
+  Tensor any(std::int64_t dim, bool keepdim = false) const;
+  Tensor all() const;
+  Tensor all(std::int64_t dim, bool keepdim = false) const;
+  Tensor prod() const;
+  Tensor prod(std::int64_t dim, bool keepdim = false) const;
+  Tensor cumprod(std::int64_t dim) const;
+  Tensor amax(const Axes& dims = {}, bool keepdim = false) const;
+  Tensor amin(const Axes& dims = {}, bool keepdim = false) const;
+  Tensor multinomial(std::int64_t num_samples, bool replacement = false) const;
   Tensor squeeze(std::int64_t axis) const;
   Tensor unsqueeze(std::int64_t axis) const;
   /// Reverses the axes (numpy's `.T`); for a matrix, its transpose.
@@ -206,6 +249,10 @@ class Tensor {
   Tensor sum(I dim, bool keepdim = false) const { return sum(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
   template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
   Tensor mean(I dim, bool keepdim = false) const { return mean(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor amax(I dim, bool keepdim = false) const { return amax(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor amin(I dim, bool keepdim = false) const { return amin(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
   /// (values, indices) of the maximum / minimum along `dim`, as libtorch's `x.max(1)`; the
   /// first of tied maxima. (`x.max()` and `x.max({axes})` give the values only.)
   template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
@@ -325,6 +372,11 @@ Tensor randn_like(const Tensor& x, const TensorOptions& options = {});
 /// start, start+step, ... < stop (numpy's arange); int64 unless a dtype is given.
 Tensor arange(double start, double stop, double step = 1.0, const TensorOptions& options = {});
 Tensor arange(double stop, const TensorOptions& options = {});
+/// `steps` values from start to end, evenly spaced, both ends included (torch::linspace:
+/// float32 unless a dtype is given; PyTorch's halves rule, so both ends are exact).
+Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options = {});
+/// base^linspace(start, end, steps) (torch::logspace; float dtypes).
+Tensor logspace(double start, double end, std::int64_t steps, double base = 10.0, const TensorOptions& options = {});
 /// n x n identity.
 Tensor eye(std::int64_t n, const TensorOptions& options = {});
 

@@ -1,0 +1,213 @@
+// Rounding, trigonometric, hyperbolic and logarithmic functions, atan2, fmod, remainder, lerp,
+// nan_to_num, prod, cumprod, amax, amin, linspace and logspace: values and gradients against
+// PyTorch 1.13 (tests/fixtures/torch_math_ops.npz from scripts/make_math_fixtures.py),
+// gradcheck and gradgradcheck (cumprod and prod through zeros too), the predicates, and
+// errors naming the call.
+#include <cmath>
+#include <limits>
+
+#include "test_util.h"
+
+using xg::test::max_abs_diff;
+using xg::test::values_near;
+using xg::testing::gradcheck_ok;
+using xg::testing::gradgradcheck_ok;
+using L = const xg::tensor_list&;
+
+namespace {
+
+xg::Tensor fx(const std::string& key) { return xg::test::fixture("torch_math_ops.npz", key); }
+
+using Op = std::function<xg::Tensor(L)>;
+
+// The cases of scripts/make_math_fixtures.py, in its order; `smooth` ones are gradchecked.
+struct Case {
+  const char* name;
+  std::size_t inputs;
+  bool smooth;
+  Op f;
+};
+
+const std::vector<Case>& cases() {
+  static const std::vector<Case> all{
+      {"floor", 1, false, [](L v) { return v[0].floor(); }},
+      {"ceil", 1, false, [](L v) { return xg::ceil(v[0]); }},
+      {"round", 1, false, [](L v) { return v[0].round(); }},
+      {"round_decimals", 1, false, [](L v) { return v[0].round(2); }},
+      {"round_negative_decimals", 1, false, [](L v) { return xg::round(v[0] * 1000.0, -2); }},
+      {"trunc", 1, false, [](L v) { return xg::trunc(v[0]); }},
+      {"frac", 1, false, [](L v) { return v[0].frac(); }},
+      {"sign", 1, false, [](L v) { return v[0].sign(); }},
+      {"tan", 1, true, [](L v) { return v[0].tan(); }},
+      {"asin", 1, true, [](L v) { return xg::asin(v[0]); }},
+      {"acos", 1, true, [](L v) { return v[0].acos(); }},
+      {"atan", 1, true, [](L v) { return xg::atan(v[0]); }},
+      {"sinh", 1, true, [](L v) { return v[0].sinh(); }},
+      {"cosh", 1, true, [](L v) { return xg::cosh(v[0]); }},
+      {"asinh", 1, true, [](L v) { return v[0].asinh(); }},
+      {"acosh", 1, true, [](L v) { return xg::acosh(v[0]); }},
+      {"atanh", 1, true, [](L v) { return v[0].atanh(); }},
+      {"log2", 1, true, [](L v) { return xg::log2(v[0]); }},
+      {"log10", 1, true, [](L v) { return v[0].log10(); }},
+      {"exp2", 1, true, [](L v) { return xg::exp2(v[0]); }},
+      {"atan2", 2, true, [](L v) { return xg::atan2(v[0], v[1]); }},
+      {"fmod", 2, true, [](L v) { return v[0].fmod(v[1]); }},
+      {"remainder", 2, true, [](L v) { return xg::remainder(v[0], v[1]); }},
+      {"fmod_scalar", 1, true, [](L v) { return xg::fmod(v[0], 1.5); }},
+      {"remainder_scalar", 1, true, [](L v) { return v[0].remainder(-1.5); }},
+      {"lerp", 3, true, [](L v) { return xg::lerp(v[0], v[1], v[2]); }},
+      {"lerp_scalar", 2, true, [](L v) { return v[0].lerp(v[1], 0.3); }},
+      {"nan_to_num", 1, false, [](L v) { return v[0].nan_to_num(); }},
+      {"nan_to_num_given", 1, false, [](L v) { return xg::nan_to_num(v[0], 1.5, 9.0, -9.0); }},
+      {"prod_all", 1, true, [](L v) { return v[0].prod(); }},
+      {"prod_dim", 1, true, [](L v) { return xg::prod(v[0], 1, true); }},
+      {"prod_zeros", 1, true, [](L v) { return v[0].prod(1); }},
+      {"cumprod", 1, true, [](L v) { return xg::cumprod(v[0], 0); }},
+      {"cumprod_zeros", 1, true, [](L v) { return v[0].cumprod(1); }},
+      {"cumprod_middle", 1, true, [](L v) { return v[0].cumprod(-2); }},
+      {"amax", 1, false, [](L v) { return v[0].amax({0, 2}); }},
+      {"amin", 1, false, [](L v) { return xg::amin(v[0], {1}, true); }}};
+  return all;
+}
+
+xg::tensor_list inputs_of(const Case& c) {
+  xg::tensor_list in;
+  for (std::size_t i = 0; i < c.inputs; ++i)
+    in.push_back(fx(std::string(c.name) + ".in" + std::to_string(i)).detach().requires_grad_());
+  return in;
+}
+
+}  // namespace
+
+TEST(MathOps, MatchPyTorch) {
+  for (const auto& c : cases()) {
+    SCOPED_TRACE(c.name);
+    const std::string k = c.name;
+    const xg::tensor_list in = inputs_of(c);
+    const auto y = c.f(in);
+    ASSERT_EQ(y.shape(), fx(k + ".y").shape());
+    ASSERT_EQ(y.dtype(), xg::kFloat64);
+    EXPECT_LT(max_abs_diff(y, fx(k + ".y")), 1e-12);
+    const auto g = xg::grad({(y * fx(k + ".gy")).sum()}, in, {}, true);
+    for (std::size_t i = 0; i < c.inputs; ++i) EXPECT_LT(max_abs_diff(g[i], fx(k + ".g" + std::to_string(i))), 1e-12) << i;
+    // With create_graph, cumprod takes its O(n^2) rule: the same gradient (gradgradcheck
+    // checks only that rule's own derivative, not its values).
+    const auto gc = xg::grad({(y * fx(k + ".gy")).sum()}, in, {}, std::nullopt, true);
+    for (std::size_t i = 0; i < c.inputs; ++i)
+      EXPECT_LT(max_abs_diff(gc[i], fx(k + ".g" + std::to_string(i))), 1e-12) << "create_graph " << i;
+  }
+}
+
+TEST(MathOps, GradcheckAndGradgradcheck) {
+  for (const auto& c : cases()) {
+    if (!c.smooth) continue;
+    SCOPED_TRACE(c.name);
+    const xg::tensor_list in = inputs_of(c);
+    EXPECT_TRUE(gradcheck_ok(c.f, in));
+    EXPECT_TRUE(gradgradcheck_ok(c.f, in));
+  }
+  // Two zeros in one line, a zero first and last, a line of one: cumprod's branches.
+  const auto z = xg::tensor({{0.0, 2.0, 0.0, 3.0}, {1.5, -2.0, 0.5, 0.0}, {0.0, 1.0, 2.0, 3.0}}, xg::kFloat64);
+  for (const std::int64_t dim : {0, 1}) {
+    const auto f = [dim](L v) { return xg::cumprod(v[0], dim) * xg::cumprod(v[0], dim); };
+    EXPECT_TRUE(gradcheck_ok(f, {z.detach().requires_grad_()})) << dim;
+    EXPECT_TRUE(gradgradcheck_ok(f, {z.detach().requires_grad_()})) << dim;
+  }
+  EXPECT_TRUE(gradgradcheck_ok([](L v) { return xg::prod(v[0]); }, {z.detach().requires_grad_()}));
+}
+
+TEST(MathOps, KnownValuesAndEdges) {
+  const auto x = xg::tensor({-2.5, -0.5, 0.5, 1.5, 2.5, 3.7}, xg::kFloat64);
+  EXPECT_TRUE(values_near(x.round(), {-2, -0.0, 0, 2, 2, 4}, 0));  // half to even
+  EXPECT_TRUE(values_near(x.floor(), {-3, -1, 0, 1, 2, 3}, 0));
+  EXPECT_TRUE(values_near(x.ceil(), {-2, 0, 1, 2, 3, 4}, 0));
+  EXPECT_TRUE(values_near(x.trunc(), {-2, 0, 0, 1, 2, 3}, 0));
+  // A loss through a step function reaches the graph with gradient 0, as PyTorch's.
+  const auto w = x.detach().requires_grad_();
+  (w.floor() * w).sum().backward();
+  EXPECT_TRUE(values_near(w.grad(), {-3, -1, 0, 1, 2, 3}, 0));
+  // int64 stays int64: rounding copies, sign signs, prod and cumprod multiply (wrapping).
+  const auto i = xg::tensor({-3, 0, 4}, xg::kInt64);
+  EXPECT_EQ(i.floor().dtype(), xg::kInt64);
+  EXPECT_TRUE(values_near(i.round(), {-3, 0, 4}, 0));
+  EXPECT_TRUE(values_near(i.sign(), {-1, 0, 1}, 0));
+  EXPECT_EQ(xg::tensor({2, 3, 7}, xg::kInt64).prod().item<std::int64_t>(), 42);
+  EXPECT_TRUE(values_near(xg::tensor({2, 3, 7}, xg::kInt64).cumprod(0), {2, 6, 42}, 0));
+  EXPECT_EQ(xg::full({64}, 2, xg::kInt64).prod().item<std::int64_t>(), 0);  // 2^64 wraps to 0
+  // The empty product is 1; a 0-d input is its own product.
+  EXPECT_EQ(xg::zeros({0}).prod().item(), 1.0);
+  EXPECT_EQ(xg::zeros({2, 0}).prod(1).shape(), (xg::Shape{2}));
+  EXPECT_TRUE(values_near(xg::zeros({2, 0}).prod(1), {1, 1}, 0));
+  EXPECT_EQ(xg::scalar_tensor(3.0).prod().item(), 3.0);
+  EXPECT_EQ(xg::zeros({3, 0}).cumprod(1).shape(), (xg::Shape{3, 0}));
+  // Predicates are int64 1/0, so they go straight into masked_fill.
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  const auto s = xg::tensor({1.0, nan, inf, -inf, 0.0});
+  EXPECT_EQ(s.isnan().dtype(), xg::kInt64);
+  EXPECT_TRUE(values_near(s.isnan(), {0, 1, 0, 0, 0}, 0));
+  EXPECT_TRUE(values_near(s.isinf(), {0, 0, 1, 1, 0}, 0));
+  EXPECT_TRUE(values_near(s.isfinite(), {1, 0, 0, 0, 1}, 0));
+  EXPECT_TRUE(values_near(xg::masked_fill(s, s.isfinite().eq(xg::scalar_tensor(0.0, xg::kInt64)), -1), {1, -1, -1, -1, 0}, 0));
+  EXPECT_TRUE(values_near(xg::isinf(xg::tensor({5}, xg::kInt64)), {0}, 0));
+  EXPECT_TRUE(values_near(s.nan_to_num(), {1, 0, std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(), 0}, 0));
+  EXPECT_EQ(s.any().item<std::int64_t>(), 1);  // NaN counts as nonzero, as PyTorch's
+  EXPECT_EQ(s.all().item<std::int64_t>(), 0);
+  const auto m = xg::tensor({{1.0, 0.0, 2.0}, {3.0, 4.0, 5.0}});
+  EXPECT_TRUE(values_near(m.all(1), {0, 1}, 0));
+  EXPECT_TRUE(values_near(m.any(0), {1, 1, 1}, 0));
+  EXPECT_EQ(m.all(-1, true).shape(), (xg::Shape{2, 1}));
+  EXPECT_EQ(xg::zeros({0}).any().item<std::int64_t>(), 0);
+  EXPECT_EQ(xg::zeros({0}).all().item<std::int64_t>(), 1);
+  EXPECT_EQ(xg::zeros({2, 0}).all(1).shape(), (xg::Shape{2}));
+  // remainder takes the divisor's sign, fmod the dividend's.
+  const auto a = xg::tensor({5.5, -5.5, 5.5, -5.5}, xg::kFloat64), b = xg::tensor({2.0, 2.0, -2.0, -2.0}, xg::kFloat64);
+  EXPECT_TRUE(values_near(xg::fmod(a, b), {1.5, -1.5, 1.5, -1.5}, 0));
+  EXPECT_TRUE(values_near(xg::remainder(a, b), {1.5, 0.5, -0.5, -1.5}, 0));
+  EXPECT_NEAR(xg::atan2(xg::tensor({1.0}), xg::tensor({-1.0})).item(), 3 * M_PI / 4, 1e-6);
+  EXPECT_EQ(xg::atan2(xg::tensor({1}, xg::kInt64), xg::tensor({1}, xg::kInt64)).dtype(), xg::kFloat32);
+}
+
+TEST(MathOps, LinspaceAndLogspaceMatchPyTorch) {
+  const std::vector<xg::Tensor> made{
+      xg::linspace(-1, 2, 7, xg::kFloat64),          xg::linspace(0.1, 1, 10),
+      xg::linspace(3, -2, 6, xg::kFloat64),          xg::linspace(-2.7, 10.3, 9, xg::kInt64),
+      xg::logspace(-2, 3, 8, 10, xg::kFloat64),      xg::logspace(0, 1, 5, 2),
+      xg::linspace(5, 5, 1, xg::kFloat64)};
+  for (std::size_t k = 0; k < made.size(); ++k) {
+    const auto want = fx("space" + std::to_string(k));
+    ASSERT_EQ(made[k].shape(), want.shape()) << k;
+    ASSERT_EQ(made[k].dtype(), want.dtype()) << k;
+    // float32 to one rounding of PyTorch's (its vectorised loop may fuse a multiply-add)
+    const double tol = want.dtype() == xg::kFloat32 ? 1e-6 : want.dtype() == xg::kFloat64 ? 1e-12 : 0;
+    EXPECT_LE(max_abs_diff(made[k].to(xg::kFloat64), want.to(xg::kFloat64)), tol * (1 + want.abs().max().to(xg::kFloat64).item())) << k;
+  }
+  // Both ends are exact, whatever the rounding between.
+  const auto t = xg::linspace(0.1, 0.7, 13, xg::kFloat64);
+  EXPECT_EQ(t.at({0}), 0.1);
+  EXPECT_EQ(t.at({12}), 0.7);
+  EXPECT_EQ(xg::linspace(0, 1, 0).numel(), 0);
+  EXPECT_TRUE(xg::linspace(0, 1, 5, xg::TensorOptions().requires_grad(true)).requires_grad());
+}
+
+TEST(MathOps, ErrorsNameTheCall) {
+  const auto x = xg::zeros({2, 3});
+  const auto i = xg::zeros({2}, xg::kInt64);
+  EXPECT_XG_ERROR(xg::tan(i), "tan: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(i.log2(), "log2: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(xg::fmod(i, i), "fmod: expected float tensors, got int64 and int64 (convert with .to(xg::kFloat64))");
+  EXPECT_XG_ERROR(xg::remainder(i, 2.0), "remainder: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(xg::fmod(x, xg::zeros({4})), "fmod:", "(2,3)", "(4,)");
+  EXPECT_XG_ERROR(xg::atan2(x, xg::zeros({2})), "atan2:", "(2,3)", "(2,)");
+  EXPECT_XG_ERROR(xg::lerp(x, x, i), "lerp: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(x.round(31), "round: decimals must be in [-30, 30], got 31");
+  EXPECT_XG_ERROR(xg::floor(xg::Tensor()), "floor: the input is undefined");
+  EXPECT_XG_ERROR(x.prod(2), "prod:", "2");
+  EXPECT_XG_ERROR(x.cumprod(-3), "cumprod:", "-3");
+  EXPECT_XG_ERROR(xg::scalar_tensor(1.0).cumprod(1), "cumprod: dim 1 is out of range for a 0-d tensor");
+  EXPECT_XG_ERROR(x.any(2), "any:", "2");
+  EXPECT_XG_ERROR(xg::scalar_tensor(1.0).all(3), "all: dim 3 is out of range for a 0-d tensor");
+  EXPECT_XG_ERROR(xg::linspace(0, 1, -1), "linspace: number of steps must be non-negative, got -1");
+  EXPECT_XG_ERROR(xg::linspace(0, INFINITY, 3), "linspace: start 0 and end inf must be finite");
+  EXPECT_XG_ERROR(xg::logspace(0, 1, 3, 10, xg::kInt64), "logspace: expected a float dtype, got int64");
+  EXPECT_XG_ERROR(xg::linspace(0, 1, std::int64_t{1} << 62), "linspace:");
+}
