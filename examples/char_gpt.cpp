@@ -40,21 +40,15 @@ double held_out_loss(GPT& model, const std::vector<std::int64_t>& ids, int block
   return total / static_cast<double>(scored);
 }
 
-// Draws from softmax(logits / temperature) over the top_k most likely characters (read back to
-// the host; the draw uses the CPU's generator, so both ways of sampling draw alike on a GPU).
+// Draws from softmax(logits / temperature) over the top_k most likely characters, as nanoGPT:
+// the rest masked to -inf, then one multinomial draw where the logits live.
 std::int64_t sample(const Tensor& logits, double temperature, int top_k) {
-  auto p = xg::softmax(logits.to(xg::kFloat64) / temperature).to_vector<double>();
-  if (top_k > 0 && top_k < static_cast<int>(p.size())) {
-    auto sorted = p;
-    std::nth_element(sorted.begin(), sorted.begin() + top_k - 1, sorted.end(), std::greater<>());
-    for (auto& q : p) q = q >= sorted[static_cast<std::size_t>(top_k - 1)] ? q : 0.0;
+  Tensor l = logits.to(xg::kFloat64) / temperature;
+  if (top_k > 0 && top_k < l.size(-1)) {
+    auto [v, idx] = xg::topk(l, top_k);
+    l = xg::masked_fill(l, (l < v.narrow(-1, top_k - 1, 1)).to(xg::kInt64), -INFINITY);
   }
-  double total = 0;
-  for (double q : p) total += q;
-  double u = xg::rand({1}, xg::kFloat64).item() * total, acc = 0;
-  std::size_t next = 0;
-  while (next + 1 < p.size() && (acc += p[next]) < u) ++next;
-  return static_cast<std::int64_t>(next);
+  return xg::multinomial(xg::softmax(l, -1), 1).item<std::int64_t>();
 }
 
 // Generates `length` characters after the prompt. With the cache, each step runs one

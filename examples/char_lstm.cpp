@@ -178,12 +178,9 @@ int main(int argc, char** argv) {
   for (unsigned char ch : prompt)
     logits = model(xg::tensor({static_cast<double>(index[ch])}, {1, 1}, xg::kInt64).to(on));
   for (int i = 0; i < length; ++i) {
-    const auto p = xg::softmax(logits.reshape({-1}) / temperature).to_vector<double>();
-    double u = xg::rand({1}, xg::kFloat64).item(), acc = 0;
-    std::size_t next = 0;
-    while (next + 1 < p.size() && (acc += p[next]) < u) ++next;
-    out += vocab[next];
-    logits = model(xg::tensor({static_cast<double>(next)}, {1, 1}, xg::kInt64).to(on));
+    const xg::Tensor next = xg::multinomial(xg::softmax(logits.reshape({-1}) / temperature), 1);
+    out += vocab[static_cast<std::size_t>(next.item<std::int64_t>())];
+    logits = model(next.reshape({1, 1}));
   }
   std::printf("sample at temperature %.2f:\n%s\n", temperature, out.c_str());
   return 0;
