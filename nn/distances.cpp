@@ -17,7 +17,7 @@ namespace {
 
 // ‖x‖_p along `axis` (p > 0, or infinity), xg::norm's (PyTorch's gradient at a zero vector).
 Tensor p_norm(const Tensor& x, double p, std::int64_t axis, bool keepdim, const char* op) {
-  if (!(p > 0)) fail(op, ": p must be positive (or infinity), got ", p);
+  if (!(p > 0)) fail(detail::call_or(op), ": p must be positive (or infinity), got ", p);
   return norm(x, p, {axis}, keepdim);
 }
 
@@ -61,7 +61,7 @@ Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, const PairwiseDista
   detail::CallScope call(op);
   require_float(op, {&x1, &x2});
   const Tensor d = x1 - x2 + o.eps();
-  if (d.dim() == 0) fail(op, ": expected inputs with at least one axis, got 0-D tensors");
+  if (d.dim() == 0) fail(detail::call_or(op), ": expected inputs with at least one axis, got 0-D tensors");
   return p_norm(d, o.p(), d.dim() - 1, o.keepdim(), op);
 }
 

@@ -45,12 +45,13 @@ std::uint64_t cuda::host_wait_count() { return g_waits.load(); }
 // (tensor/cuda/staging.cpp), but wait for back-pressure when the GPU is a whole pinned ring
 // behind. Constants, ranges and random draws are made on the GPU and wait for nothing, so they
 // are not on the list: a wait inside them would be a bug. multinomial and bernoulli read their
-// probabilities' range on the host before drawing (PyTorch's CPU checks), so they wait.
+// probabilities' range on the host before drawing, and gaussian_nll_loss its variances' sign
+// (PyTorch's checks), so they wait.
 bool detail::is_documented_wait(const char* call) {
   static const char* const kList[] = {
       "item", "at", "to_vector", "to", "cpu", "Module::to", "save", "save_npz", "save_checkpoint", "load",
       "resume", "xg::cuda::synchronize", "tensor", "randperm", "scalar_tensor", "DataLoader::sample",
-      "multinomial", "bernoulli"};
+      "multinomial", "bernoulli", "gaussian_nll_loss"};
   for (const char* name : kList)
     if (std::strcmp(call, name) == 0) return true;
   return false;

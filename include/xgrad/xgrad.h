@@ -25,6 +25,7 @@
 #include <xgrad/nn/init.h>
 #include <xgrad/nn/layers.h>
 #include <xgrad/nn/losses.h>
+#include <xgrad/nn/margin_losses.h>
 #include <xgrad/nn/module.h>
 #include <xgrad/nn/options.h>
 #include <xgrad/nn/recurrent.h>

@@ -282,3 +282,26 @@ TEST(CudaModules, InstanceNormAndPaddingLayersGiveTheCpusValuesGradientsAndStati
   const Tensor x = xg::test::seeded({2, 3, 4, 5}, xg::kFloat64, 50);
   EXPECT_TRUE(matches_cpu(gpu(x.cuda()), cpu(x), 1e-12));
 }
+
+TEST(CudaModules, MarginAndLikelihoodLossesGiveTheCpusValuesAndGradients) {
+  XG_REQUIRE_CUDA();
+  namespace F = xg::nn::functional;
+  const Tensor a = xg::test::seeded({4, 6}, xg::kFloat64, 60), b = xg::test::seeded({4, 6}, xg::kFloat64, 61);
+  const Tensor c = xg::test::seeded({4, 6}, xg::kFloat64, 62);
+  const Tensor sign = xg::tensor({1.0, -1.0, 1.0, -1.0}, xg::kFloat64);
+  const auto run = [&](const xg::Device& d) {
+    auto av = a.to(d).requires_grad_(), bv = b.to(d).requires_grad_(), cv = c.to(d).requires_grad_();
+    const Tensor s = sign.to(d), labels = (c > 0.0).to(d), counts = (b.abs() * 3.0).floor().to(d);
+    const auto y = F::margin_ranking_loss(av, bv, s.reshape({4, 1}) * xg::ones({4, 6}, d)) +
+                   F::hinge_embedding_loss(av.abs(), s.reshape({4, 1}) * xg::ones({4, 6}, d)) +
+                   F::soft_margin_loss(av, labels * 2.0 - 1.0) + F::multilabel_soft_margin_loss(av, labels) +
+                   F::cosine_embedding_loss(av, bv, s) + F::triplet_margin_loss(av, bv, cv) +
+                   F::poisson_nll_loss(av, counts, F::PoissonNLLLossFuncOptions().full(true)) +
+                   F::gaussian_nll_loss(av, bv, cv.abs() + 0.1);
+    auto g = xg::grad({y}, {av, bv, cv});
+    g.insert(g.begin(), y);
+    return g;
+  };
+  const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
+  for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << i;
+}

@@ -210,6 +210,25 @@ TEST(LibtorchRows, Losses) {
     EXPECT_NEAR(F::binary_cross_entropy(xg::sigmoid(logits), target).item(),
                 F::binary_cross_entropy_with_logits(logits, target).item(), 1e-12);
   }
+  {
+    // row: `torch::nn::TripletMarginLoss(torch::nn::TripletMarginLossOptions().margin(1.0).p(2))`, `torch::nn::CosineEmbeddingLoss`, `torch::nn::MarginRankingLoss`, `torch::nn::HingeEmbeddingLoss`, `torch::nn::SoftMarginLoss`, `torch::nn::MultiLabelSoftMarginLoss`, `torch::nn::PoissonNLLLoss`, `F::triplet_margin_loss(a, p, n, F::TripletMarginLossFuncOptions().swap(true))`
+    const auto anchor = xg::zeros({2, 3}), positive = xg::zeros({2, 3}), negative = xg::ones({2, 3});
+    nn::TripletMarginLoss triplet(nn::TripletMarginLossOptions().margin(1.0).p(2));
+    EXPECT_EQ(triplet(anchor, positive, negative).item(), 0.0);  // d(a, n) = √3 beyond the margin
+    EXPECT_EQ(F::triplet_margin_loss(anchor, positive, negative, F::TripletMarginLossFuncOptions().swap(true)).item(), 0.0);
+    const auto one = xg::ones({2}), minus = -xg::ones({2});
+    EXPECT_NEAR(nn::CosineEmbeddingLoss()(negative, negative, one).item(), 0.0, 1e-6);
+    EXPECT_EQ(nn::MarginRankingLoss()(one, xg::zeros({2}), one).item(), 0.0);
+    EXPECT_EQ(nn::HingeEmbeddingLoss()(xg::zeros({2}), minus).item(), 1.0);
+    EXPECT_NEAR(nn::SoftMarginLoss()(xg::zeros({2}), one).item(), std::log(2.0), 1e-6);
+    EXPECT_NEAR(nn::MultiLabelSoftMarginLoss()(xg::zeros({2, 3}), negative).item(), std::log(2.0), 1e-6);
+    EXPECT_EQ(nn::PoissonNLLLoss()(xg::zeros({2}), xg::zeros({2})).item(), 1.0);
+  }
+  {
+    // row: `torch.nn.GaussianNLLLoss(full=True)` (Python only)
+    nn::GaussianNLLLoss gaussian(nn::GaussianNLLLossOptions().full(true));
+    EXPECT_NEAR(gaussian(xg::zeros({2}), xg::zeros({2}), xg::ones({2})).item(), 0.5 * std::log(2 * M_PI), 1e-6);
+  }
 }
 
 TEST(LibtorchRows, Initialisation) {

@@ -1,0 +1,159 @@
+// Ranking, embedding and likelihood losses (xgrad/nn/margin_losses.h), each PyTorch 1.13's
+// formula composed from differentiable operations: margin_ranking_loss, hinge_embedding_loss,
+// soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss,
+// poisson_nll_loss, gaussian_nll_loss. Shapes are checked first, naming the loss called.
+#include <xgrad/detail/format.h>
+
+#include <cmath>
+#include <initializer_list>
+
+#include <xgrad/nn/functional.h>
+#include <xgrad/nn/margin_losses.h>
+#include <xgrad/ops.h>
+
+#include "nn/loss_checks.h"
+#include "tensor/checked.h"
+#include "tensor/kernels.h"
+
+namespace xg::nn::functional {
+
+using detail_loss::reduce;
+using detail_loss::require_same_shape;
+
+namespace {
+
+void require_float(const char* op, std::initializer_list<const Tensor*> xs) {
+  for (const Tensor* x : xs) {
+    if (!x->defined()) fail(op, ": an input is undefined");
+    if (!is_floating(x->dtype())) fail(op, ": expected float tensors, got ", dtype_name(x->dtype()));
+  }
+}
+
+// The 1 and -1 labels' masks: where(target == 1, a, 0) + where(target == -1, b, 0), as
+// PyTorch writes these losses (any other label contributes 0 there too).
+Tensor by_label(const Tensor& target, const Tensor& if_one, const Tensor& if_minus_one) {
+  const Tensor zero = zeros_like(if_one);
+  return where(target == 1.0, if_one, zero) + where(target == -1.0, if_minus_one, zero);
+}
+
+}  // namespace
+
+Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
+                           const MarginRankingLossFuncOptions& o) {
+  detail::CallScope call("margin_ranking_loss");
+  require_float("margin_ranking_loss", {&input1, &input2, &target});
+  if (input1.dim() != input2.dim() || input1.dim() != target.dim())
+    fail("margin_ranking_loss: all input tensors should have the same dimension, got ", detail::shape_str(input1.shape()),
+         ", ", detail::shape_str(input2.shape()), " and ", detail::shape_str(target.shape()));
+  return reduce(clamp_min(-target * (input1 - input2) + o.margin(), 0.0), o.reduction());
+}
+
+Tensor hinge_embedding_loss(const Tensor& input, const Tensor& target, const HingeEmbeddingLossFuncOptions& o) {
+  detail::CallScope call("hinge_embedding_loss");
+  require_float("hinge_embedding_loss", {&input, &target});
+  require_same_shape("hinge_embedding_loss", input, target);
+  // PyTorch's: the margin term where the label is not 1, x itself where it is not -1.
+  const Tensor zero = zeros_like(input);
+  return reduce(where(target != 1.0, clamp_min(o.margin() - input, 0.0), zero) + where(target != -1.0, input, zero),
+                o.reduction());
+}
+
+Tensor soft_margin_loss(const Tensor& input, const Tensor& target, const SoftMarginLossFuncOptions& o) {
+  detail::CallScope call("soft_margin_loss");
+  require_float("soft_margin_loss", {&input, &target});
+  require_same_shape("soft_margin_loss", input, target);
+  return reduce(log1p(exp(-input * target)), o.reduction());
+}
+
+Tensor multilabel_soft_margin_loss(const Tensor& input, const Tensor& target, const MultilabelSoftMarginLossFuncOptions& o) {
+  detail::CallScope call("multilabel_soft_margin_loss");
+  require_float("multilabel_soft_margin_loss", {&input, &target});
+  require_same_shape("multilabel_soft_margin_loss", input, target);
+  if (input.dim() == 0) fail("multilabel_soft_margin_loss: expected (N, C) or (C,) scores, got a 0-d tensor");
+  Tensor loss = -(target * logsigmoid(input) + (1.0 - target) * logsigmoid(-input));
+  const std::int64_t classes = input.shape().back();
+  if (o.weight().defined()) {
+    if (o.weight().shape() != Shape{classes})
+      fail("multilabel_soft_margin_loss: expected a weight of (", classes, ",) for ", classes, " classes, got ",
+           detail::shape_str(o.weight().shape()));
+    loss = loss * o.weight();
+  }
+  return reduce(sum(loss, {-1}) / static_cast<double>(classes), o.reduction());
+}
+
+Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
+                             const CosineEmbeddingLossFuncOptions& o) {
+  detail::CallScope call("cosine_embedding_loss");
+  require_float("cosine_embedding_loss", {&input1, &input2, &target});
+  if (input1.shape() != input2.shape() || (input1.dim() != 1 && input1.dim() != 2) || target.dim() != input1.dim() - 1 ||
+      (target.dim() == 1 && target.shape()[0] != input1.shape()[0]))
+    fail("cosine_embedding_loss: expected inputs (N, D) with targets (N,), or (D,) with a 0-d target, got ",
+         detail::shape_str(input1.shape()), ", ", detail::shape_str(input2.shape()), " and ", detail::shape_str(target.shape()));
+  // PyTorch's cosine: a small epsilon added to each squared magnitude, so a zero vector
+  // gives cos 0, not NaN.
+  constexpr double kEpsilon = 1e-12;
+  const std::int64_t axis = input1.dim() - 1;
+  const Tensor dot = sum(input1 * input2, {axis});
+  const Tensor cos = dot / sqrt((sum(input1 * input1, {axis}) + kEpsilon) * (sum(input2 * input2, {axis}) + kEpsilon));
+  return reduce(by_label(target, 1.0 - cos, clamp_min(cos - o.margin(), 0.0)), o.reduction());
+}
+
+Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
+                           const TripletMarginLossFuncOptions& o) {
+  detail::CallScope call("triplet_margin_loss");
+  require_float("triplet_margin_loss", {&anchor, &positive, &negative});
+  if (anchor.dim() != positive.dim() || anchor.dim() != negative.dim() || anchor.dim() == 0)
+    fail("triplet_margin_loss: expected anchor, positive and negative of one dimension (1-D or more), got ",
+         detail::shape_str(anchor.shape()), ", ", detail::shape_str(positive.shape()), " and ",
+         detail::shape_str(negative.shape()));
+  const auto distance = PairwiseDistanceFuncOptions().p(o.p()).eps(o.eps());
+  const Tensor d_pos = pairwise_distance(anchor, positive, distance);
+  Tensor d_neg = pairwise_distance(anchor, negative, distance);
+  if (o.swap()) d_neg = minimum(d_neg, pairwise_distance(positive, negative, distance));
+  return reduce(clamp_min(d_pos - d_neg + o.margin(), 0.0), o.reduction());
+}
+
+Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, const PoissonNLLLossFuncOptions& o) {
+  detail::CallScope call("poisson_nll_loss");
+  require_float("poisson_nll_loss", {&input, &target});
+  require_same_shape("poisson_nll_loss", input, target);
+  Tensor loss = o.log_input() ? exp(input) - target * input : input - target * log(input + o.eps());
+  if (o.full()) {
+    // Stirling's approximation of log(t!), where t > 1 (0 elsewhere, as PyTorch's masked_fill).
+    const Tensor above = (target > 1.0).to(kInt64);
+    const Tensor t = where(above, target, ones_like(target));  // log of 1 where masked: no NaN
+    loss = loss + masked_fill(t * log(t) - t + 0.5 * log(2 * M_PI * t), 1 - above, 0.0);
+  }
+  return reduce(loss, o.reduction());
+}
+
+Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor& var, const GaussianNLLLossFuncOptions& o) {
+  detail::CallScope call("gaussian_nll_loss");
+  require_float("gaussian_nll_loss", {&input, &target, &var});
+  require_same_shape("gaussian_nll_loss", input, target);
+  if (!(o.eps() > 0)) fail("gaussian_nll_loss: eps must be positive, got ", o.eps());
+  // var: the input's shape, or one per row with its last axis 1 or missing (PyTorch's rules).
+  Tensor v = var;
+  if (var.shape() != input.shape()) {
+    Shape rows = input.shape();
+    if (!rows.empty()) rows.pop_back();
+    if (var.shape() == rows) {
+      v = unsqueeze(var, -1);
+    } else if (!(var.dim() == input.dim() && var.dim() > 0 && var.shape().back() == 1 &&
+                 Shape(var.shape().begin(), var.shape().end() - 1) == rows)) {
+      fail("gaussian_nll_loss: var ", detail::shape_str(var.shape()), " is of incorrect size for input ",
+           detail::shape_str(input.shape()), " (expected the input's shape, or its rows with a last axis of 1 or none)");
+    }
+  }
+  // A negative variance is an error, as PyTorch's (a read of var: a documented wait on a GPU).
+  if (v.numel() > 0 && kernel::reduce(kernel::Reduce::Min, v.detach(), {}, false).item() < 0)
+    fail("gaussian_nll_loss: var has negative entry/entries");
+  // Clamped at eps as PyTorch does it, under no_grad: the values are clamped, the gradient
+  // flows to var as if they were not.
+  const Tensor clamped = v + (clamp_min(v, o.eps()) - v).detach();
+  Tensor loss = 0.5 * (log(clamped) + (input - target).square() / clamped);
+  if (o.full()) loss = loss + 0.5 * std::log(2 * M_PI);
+  return reduce(loss, o.reduction());
+}
+
+}  // namespace xg::nn::functional
