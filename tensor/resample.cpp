@@ -7,6 +7,7 @@
 
 #include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
+#include "tensor/parallel.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg::kernel {
@@ -34,41 +35,70 @@ Resampling table(const detail::taps::Rule& rule) {
   return r;
 }
 
+// The weights in T, converted once rather than once per tap and row.
+template <class T>
+std::vector<T> typed(const std::vector<double>& weight) {
+  return std::vector<T>(weight.begin(), weight.end());
+}
+
+// Each outer block is independent (its own rows of x and y), so blocks split over threads
+// with the same bits on any count. Along the last axis (inner = 1, the W pass of an image)
+// each output is a short dot product of its taps, summed in tap order from 0 as the strided
+// form does: the same bits, without a loop of one per tap.
 template <class T>
 void resample_impl(const T* x, T* y, std::int64_t outer, std::int64_t inner, const Resampling& r) {
   const std::int64_t K = r.taps;
-  for (std::int64_t b = 0; b < outer; ++b) {
-    const T* xb = x + b * r.in * inner;
-    T* yb = y + b * r.out * inner;
-    for (std::int64_t o = 0; o < r.out; ++o) {
-      T* yo = yb + o * inner;
-      for (std::int64_t j = 0; j < inner; ++j) yo[j] = T(0);
-      for (std::int64_t k = 0; k < K; ++k) {
-        const auto t = static_cast<std::size_t>(o * K + k);
-        const T w = static_cast<T>(r.weight[t]);
-        const T* xi = xb + r.index[t] * inner;
-        for (std::int64_t j = 0; j < inner; ++j) yo[j] += w * xi[j];
+  const std::vector<T> w = typed<T>(r.weight);
+  const std::int64_t* idx = r.index.data();
+  detail::parallel_elements(outer, static_cast<double>(r.out * K * inner), [&](std::int64_t b0, std::int64_t b1) {
+    for (std::int64_t b = b0; b < b1; ++b) {
+      const T* xb = x + b * r.in * inner;
+      T* yb = y + b * r.out * inner;
+      if (inner == 1) {
+        for (std::int64_t o = 0; o < r.out; ++o) {
+          T acc = T(0);
+          for (std::int64_t k = 0; k < K; ++k) acc += w[static_cast<std::size_t>(o * K + k)] * xb[idx[o * K + k]];
+          yb[o] = acc;
+        }
+        continue;
+      }
+      for (std::int64_t o = 0; o < r.out; ++o) {
+        T* yo = yb + o * inner;
+        for (std::int64_t j = 0; j < inner; ++j) yo[j] = T(0);
+        for (std::int64_t k = 0; k < K; ++k) {
+          const T wk = w[static_cast<std::size_t>(o * K + k)];
+          const T* xi = xb + idx[o * K + k] * inner;
+          for (std::int64_t j = 0; j < inner; ++j) yo[j] += wk * xi[j];
+        }
       }
     }
-  }
+  }, 1);
 }
 
 template <class T>
 void adjoint_impl(const T* gy, T* gx, std::int64_t outer, std::int64_t inner, const Resampling& r) {
   const std::int64_t K = r.taps;
-  for (std::int64_t i = 0, n = outer * r.in * inner; i < n; ++i) gx[i] = T(0);
-  for (std::int64_t b = 0; b < outer; ++b) {
-    const T* gyb = gy + b * r.out * inner;
-    T* gxb = gx + b * r.in * inner;
-    for (std::int64_t o = 0; o < r.out; ++o)
-      for (std::int64_t k = 0; k < K; ++k) {
-        const auto t = static_cast<std::size_t>(o * K + k);
-        const T w = static_cast<T>(r.weight[t]);
-        T* gxi = gxb + r.index[t] * inner;
-        const T* gyo = gyb + o * inner;
-        for (std::int64_t j = 0; j < inner; ++j) gxi[j] += w * gyo[j];
+  const std::vector<T> w = typed<T>(r.weight);
+  const std::int64_t* idx = r.index.data();
+  detail::parallel_elements(outer, static_cast<double>(r.out * K * inner), [&](std::int64_t b0, std::int64_t b1) {
+    for (std::int64_t i = b0 * r.in * inner, n = b1 * r.in * inner; i < n; ++i) gx[i] = T(0);
+    for (std::int64_t b = b0; b < b1; ++b) {
+      const T* gyb = gy + b * r.out * inner;
+      T* gxb = gx + b * r.in * inner;
+      if (inner == 1) {  // the same adds in the same order, without a loop of one per tap
+        for (std::int64_t o = 0; o < r.out; ++o)
+          for (std::int64_t k = 0; k < K; ++k) gxb[idx[o * K + k]] += w[static_cast<std::size_t>(o * K + k)] * gyb[o];
+        continue;
       }
-  }
+      for (std::int64_t o = 0; o < r.out; ++o)
+        for (std::int64_t k = 0; k < K; ++k) {
+          const T wk = w[static_cast<std::size_t>(o * K + k)];
+          T* gxi = gxb + idx[o * K + k] * inner;
+          const T* gyo = gyb + o * inner;
+          for (std::int64_t j = 0; j < inner; ++j) gxi[j] += wk * gyo[j];
+        }
+    }
+  }, 1);
 }
 
 }  // namespace
