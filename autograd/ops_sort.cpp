@@ -26,6 +26,19 @@ Tensor running_sum(const Tensor& x, std::int64_t axis, bool reverse) {
 
 Tensor running_product(const Tensor& x, std::int64_t axis);
 
+// Whether x may hold a zero: read on the CPU (one pass); on a GPU that would be a wait, so
+// the answer there is "maybe", and the rules below take their general, division-free form.
+bool may_hold_zero(const Tensor& x) {
+  if (!x.device().is_cpu()) return true;
+  return detail::dispatch_float(x.dtype(), "cumprod", [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = x.data<T>();
+    for (std::int64_t i = 0, n = x.numel(); i < n; ++i)
+      if (p[i] == T(0)) return true;
+    return false;
+  });
+}
+
 // The gradient of y = cumprod(x) along axis, written with differentiable operations. dy_k/dx_i
 // is the product of x_0..x_k without x_i (k >= i), so g_i = sum over k >= i of gy_k times it.
 //
@@ -47,6 +60,9 @@ Tensor running_product_grad(const Tensor& x, const Tensor& y, const Tensor& gy, 
     const Tensor g = sum(running_product(without_i, x.dim()) * unsqueeze(movedim(gy, {axis}, {-1}), -2) * upper, {-1});
     return movedim(g, {-1}, {axis});
   }
+  // No zero (known on the CPU): the reverse running sum of gy y over x, three passes.
+  if (!may_hold_zero(x))
+    return kernel::binary(kernel::Binary::Div, kernel::cumsum(gy * y, axis, true), x, "cumprod");
   const Tensor is_zero = kernel::binary(kernel::Binary::Eq, x, zero, "cumprod");
   const Tensor zeros_so_far = kernel::cumsum(is_zero, axis, false);
   const Tensor before = kernel::binary(kernel::Binary::Eq, zeros_so_far, zero, "cumprod");  // i < z
@@ -89,8 +105,11 @@ Tensor product_before(const Tensor& x, std::int64_t axis) {
 Tensor line_product(const Tensor& x, std::int64_t axis) {
   const std::int64_t n = x.shape()[static_cast<std::size_t>(axis)];
   const Tensor y = kernel::narrow(kernel::cumprod(x, axis), axis, n - 1, 1);
-  return autograd::record("prod", {x}, y, {x}, [axis](Node& node, const Tensor& gy) {
+  return autograd::record("prod", {x}, y, {x, y}, [axis](Node& node, const Tensor& gy) {
     const Tensor v = node.saved(0);
+    // No zero (known on the CPU) and no second order asked: the product over each element.
+    if (!is_grad_enabled() && !may_hold_zero(v))
+      return tensor_list{kernel::binary(kernel::Binary::Div, gy * node.saved(1), v, "prod")};
     return tensor_list{gy * product_before(v, axis) * flip(product_before(flip(v, {axis}), axis), {axis})};
   });
 }

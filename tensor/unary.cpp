@@ -89,22 +89,23 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
       case Unary::Erf: return map_loop<T>(x, [](T v) { return std::erf(v); }, 10);
       case Unary::PowerOfTwoScale:
         return map_loop<T>(x, [](T v) { return detail::power_of_two_scale(v); }, 5);
-      case Unary::Floor: return map_loop<T>(x, [](T v) { return std::floor(v); });
-      case Unary::Ceil: return map_loop<T>(x, [](T v) { return std::ceil(v); });
-      case Unary::Round: return map_loop<T>(x, [](T v) { return std::nearbyint(v); });  // half to even
-      case Unary::Trunc: return map_loop<T>(x, [](T v) { return std::trunc(v); });
-      case Unary::Tan: return map_loop<T>(x, [](T v) { return std::tan(v); }, 10);
-      case Unary::Asin: return map_loop<T>(x, [](T v) { return std::asin(v); }, 10);
-      case Unary::Acos: return map_loop<T>(x, [](T v) { return std::acos(v); }, 10);
-      case Unary::Atan: return map_loop<T>(x, [](T v) { return std::atan(v); }, 10);
-      case Unary::Sinh: return map_loop<T>(x, [](T v) { return std::sinh(v); }, 10);
-      case Unary::Cosh: return map_loop<T>(x, [](T v) { return std::cosh(v); }, 10);
-      case Unary::Asinh: return map_loop<T>(x, [](T v) { return std::asinh(v); }, 10);
-      case Unary::Acosh: return map_loop<T>(x, [](T v) { return std::acosh(v); }, 10);
-      case Unary::Atanh: return map_loop<T>(x, [](T v) { return std::atanh(v); }, 10);
-      case Unary::Log2: return map_loop<T>(x, [](T v) { return std::log2(v); }, 10);
-      case Unary::Log10: return map_loop<T>(x, [](T v) { return std::log10(v); }, 10);
-      case Unary::Exp2: return map_loop<T>(x, [](T v) { return std::exp2(v); }, 10);
+      // xsimd has each of these: vectorised as exp and log are (rounding is exact either way).
+      case Unary::Floor: return map_xt<T>(x, [](const auto& v) { return xt::floor(v); }, 1);
+      case Unary::Ceil: return map_xt<T>(x, [](const auto& v) { return xt::ceil(v); }, 1);
+      case Unary::Round: return map_xt<T>(x, [](const auto& v) { return xt::nearbyint(v); }, 1);  // half to even
+      case Unary::Trunc: return map_xt<T>(x, [](const auto& v) { return xt::trunc(v); }, 1);
+      case Unary::Tan: return map_xt<T>(x, [](const auto& v) { return xt::tan(v); });
+      case Unary::Asin: return map_xt<T>(x, [](const auto& v) { return xt::asin(v); });
+      case Unary::Acos: return map_xt<T>(x, [](const auto& v) { return xt::acos(v); });
+      case Unary::Atan: return map_xt<T>(x, [](const auto& v) { return xt::atan(v); });
+      case Unary::Sinh: return map_xt<T>(x, [](const auto& v) { return xt::sinh(v); });
+      case Unary::Cosh: return map_xt<T>(x, [](const auto& v) { return xt::cosh(v); });
+      case Unary::Asinh: return map_xt<T>(x, [](const auto& v) { return xt::asinh(v); });
+      case Unary::Acosh: return map_xt<T>(x, [](const auto& v) { return xt::acosh(v); });
+      case Unary::Atanh: return map_xt<T>(x, [](const auto& v) { return xt::atanh(v); });
+      case Unary::Log2: return map_xt<T>(x, [](const auto& v) { return xt::log2(v); });
+      case Unary::Log10: return map_xt<T>(x, [](const auto& v) { return xt::log10(v); });
+      case Unary::Exp2: return map_xt<T>(x, [](const auto& v) { return xt::exp2(v); });
     }
     return Tensor();
   });
