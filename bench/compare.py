@@ -4,11 +4,14 @@ in one run, alternating them round by round, with identical thread settings for 
 Prints ms per step (best of each implementation's rounds), the GEMM-only bound and every
 ratio. A missing PyTorch or numpy is reported and skipped; xgrad is always measured.
 
-    /usr/bin/python3 bench/compare.py [--build build-bench] [--threads 1] [--dtype float32] [--rounds 3] [--suite all|mlp|conv|lstm|attention|gemm]
+    /usr/bin/python3 bench/compare.py [--build build-bench] [--threads 1] [--dtype float32] [--rounds 3] [--suite all|mlp|conv|lstm|attention|gemm|compositions]
 
 The CNN suite (conv_section) times bench/conv_steps against bench/conv_reference.py, the
 LSTM suite (lstm_section) bench/lstm_steps against bench/lstm_reference.py, the attention
 suite (attention_section) bench/attention_steps against bench/attention_reference.py, the
+compositions suite (composition_section) bench/composition_steps against
+bench/composition_reference.py (operations libtorch users port: padding modes, upsampling,
+einsum, cumprod, prod, elementwise math, multinomial), the
 GEMM suite (gemm_section, printed first by every suite) bench/gemm_engines: sgemm on each
 engine this machine has, naming the kernels each picked; the GEMM-only bounds below are
 OpenBLAS's, and this table says whether a faster GEMM exists here.
@@ -41,7 +44,7 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--dtype", default="float32")
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--suite", choices=["all", "mlp", "conv", "lstm", "attention", "gemm", "ddp"], default="all")
+    p.add_argument("--suite", choices=["all", "mlp", "conv", "lstm", "attention", "gemm", "ddp", "compositions"], default="all")
     a = p.parse_args()
     t = str(a.threads)
     # One setting for all three: OpenBLAS's threads, OpenMP's, and passive waiting so that
@@ -49,6 +52,9 @@ def main():
     env = dict(os.environ, OPENBLAS_NUM_THREADS=t, OMP_NUM_THREADS=t, MKL_NUM_THREADS=t, OMP_WAIT_POLICY="PASSIVE")
     if a.suite == "ddp":
         ddp_section(a)
+        return
+    if a.suite == "compositions":  # no GEMM table: these workloads are not products
+        composition_section(a, env)
         return
     gemm_section(a, env)
     if a.suite == "gemm":
@@ -147,6 +153,33 @@ def attention_section(a, env):
         if "torch" in names:
             ratio = f" {best[(w, 'xgrad')] / best[(w, 'torch')]:.2f} | {peak[(w, 'xgrad')] / max(peak[(w, 'torch')], 1.0):.2f} |"
         print(f"| {w} | {bound} | " + " | ".join(cells) + " |" + ratio)
+
+
+def composition_section(a, env):
+    """Operations libtorch users port (bench/composition_steps, bench/composition_reference.py):
+    xgrad and PyTorch alternating within every round, ms per forward + backward (draws:
+    forward only) and the ratio."""
+    t = str(a.threads)
+    impls = {"xgrad": [os.path.join(a.build, "bench", "composition_steps"), "--threads", t]}
+    if available("torch"):
+        impls["torch"] = [sys.executable, os.path.join(HERE, "composition_reference.py"), "--threads", t]
+    else:
+        print(f"note: torch is not importable by {sys.executable}; torch is skipped")
+    best, order = {}, []
+    for _ in range(a.rounds):
+        for name, cmd in impls.items():
+            for row in run(cmd, env):
+                if row["workload"] not in order:
+                    order.append(row["workload"])
+                best[(row["workload"], name)] = min(best.get((row["workload"], name), float("inf")), row["ms"])
+    names = list(impls)
+    print(f"\nms per forward + backward (draws: per call), float32, {a.threads} thread(s), best of {a.rounds} rounds")
+    print("| workload | " + " | ".join(names) + (" | xgrad / torch |" if "torch" in names else " |"))
+    print("|---|" + "---|" * len(names) + ("---|" if "torch" in names else ""))
+    for w in order:
+        cells = [f"{best[(w, n)]:.3f}" for n in names]
+        ratio = f" {best[(w, 'xgrad')] / best[(w, 'torch')]:.2f} |" if "torch" in names else ""
+        print(f"| {w} | " + " | ".join(cells) + " |" + ratio)
 
 
 def lstm_section(a, env):

@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""PyTorch's side of bench/composition_steps: the same workloads, shapes and order, timed the
+same way (best_ms of bench/reference.py), float32. Prints one JSON object per workload.
+
+    /usr/bin/python3 bench/composition_reference.py [--threads 1] [--repeats 3]
+"""
+import argparse
+import json
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from reference import best_ms
+
+
+def fwd_bwd(x, f):
+    g = torch.randn_like(f(x.detach()))
+
+    def step():
+        v = x.detach().requires_grad_(True)
+        (f(v) * g).sum().backward()
+    return step
+
+
+def workloads():
+    def conv_step():
+        conv = nn.Conv2d(64, 64, 3, padding=1, padding_mode="reflect")
+        x, g = torch.randn(4, 64, 64, 64), torch.randn(4, 64, 64, 64)
+
+        def step():
+            conv.zero_grad()
+            v = x.detach().requires_grad_(True)
+            (conv(v) * g).sum().backward()
+        return step
+
+    def einsum_step():
+        k = torch.randn(8, 8, 256, 64, requires_grad=True)
+        return fwd_bwd(torch.randn(8, 8, 256, 64), lambda q: torch.einsum("bhqd,bhkd->bhqk", q, k))
+
+    def elementwise_step():
+        b = torch.rand(1 << 20) + 0.5
+        return fwd_bwd(torch.randn(1 << 20), lambda a: torch.atan2(a, b) + torch.remainder(a, 1.5) * torch.tan(b))
+
+    def draw(p, replacement):
+        return lambda: torch.multinomial(p, 1, replacement)
+
+    return [
+        ("reflect_pad", 50, lambda: fwd_bwd(torch.randn(4, 64, 64, 64), lambda x: F.pad(x, (1, 1, 1, 1), mode="reflect"))),
+        ("reflect_conv", 5, conv_step),
+        ("upsample", 20, lambda: fwd_bwd(torch.randn(8, 32, 32, 32),
+                                         lambda x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False))),
+        ("einsum", 5, einsum_step),
+        ("cumprod", 50, lambda: fwd_bwd(torch.rand(256, 1024) + 0.5, lambda x: torch.cumprod(x, 1))),
+        ("prod", 50, lambda: fwd_bwd(torch.rand(256, 1024) + 0.5, lambda x: torch.prod(x, 1))),
+        ("elementwise", 20, elementwise_step),
+        ("multinomial_char", 2000, lambda: draw(torch.softmax(torch.randn(65), 0), False)),
+        ("multinomial_rows", 20, lambda: draw(torch.rand(256, 1000), True)),
+    ]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--workload", default="")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    for name, iters, make in workloads():
+        if a.workload and a.workload != name:
+            continue
+        print(json.dumps({"workload": name, "ms": best_ms(make(), iters, a.repeats)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+// Times what bench/compare.py --suite compositions compares with PyTorch 1.13: operations a
+// libtorch user ports, each forward + backward of sum(y * g) (draws: forward only), float32.
+// The same workloads, shapes and order as bench/composition_reference.py:
+//   reflect_pad       pad (4, 64, 64, 64) by 1 on H and W in reflect mode
+//   reflect_conv      the same padding, then a 3x3 64->64 convolution (padding_mode reflect)
+//   upsample          bilinear x2 of (8, 32, 32, 32), align_corners false
+//   einsum            "bhqd,bhkd->bhqk" on (8, 8, 256, 64) twice (attention scores)
+//   cumprod           cumprod along 1 of (256, 1024), values in [0.5, 1.5]
+//   prod              prod along 1 of (256, 1024)
+//   elementwise       atan2(a, b) + remainder(a, 1.5) * tan(b) on 2^20 elements
+//   multinomial_char  one draw from 65 categories (char_lstm's sampling step)
+//   multinomial_rows  one draw per row from (256, 1000), with replacement
+// Prints one JSON object per workload.
+//   composition_steps [--threads 1] [--repeats 3]
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <xgrad/xgrad.h>
+
+#include "timing.h"
+
+namespace {
+
+namespace F = xg::nn::functional;
+using xg::Tensor;
+
+// Forward + backward of sum(f(x) * g) with g fixed: what one training step asks of f.
+std::function<void()> fwd_bwd(const Tensor& x, const std::function<Tensor(const Tensor&)>& f) {
+  const Tensor g = xg::randn(f(x.detach()).shape());
+  return [=] {
+    Tensor v = x.detach().requires_grad_();
+    (f(v) * g).sum().backward();
+  };
+}
+
+struct Workload {
+  const char* name;
+  int iters;
+  std::function<std::function<void()>()> make;
+};
+
+std::vector<Workload> workloads() {
+  return {
+      {"reflect_pad", 50,
+       [] { return fwd_bwd(xg::randn({4, 64, 64, 64}), [](const Tensor& x) { return xg::pad(x, {1, 1, 1, 1}, xg::kReflect); }); }},
+      {"reflect_conv", 5,
+       [] {
+         auto conv = std::make_shared<xg::nn::Conv2d>(xg::nn::Conv2dOptions(64, 64, 3).padding(1).padding_mode(xg::kReflect));
+         const Tensor x = xg::randn({4, 64, 64, 64});
+         const Tensor g = xg::randn({4, 64, 64, 64});
+         return std::function<void()>([=] {
+           conv->zero_grad();
+           Tensor v = x.detach().requires_grad_();
+           ((*conv)(v) * g).sum().backward();
+         });
+       }},
+      {"upsample", 20,
+       [] {
+         return fwd_bwd(xg::randn({8, 32, 32, 32}), [](const Tensor& x) {
+           return F::interpolate(x, F::InterpolateFuncOptions().scale_factor({2, 2}).mode(xg::kBilinear).align_corners(false));
+         });
+       }},
+      {"einsum", 5,
+       [] {
+         const Tensor k = xg::randn({8, 8, 256, 64}).requires_grad_();
+         return fwd_bwd(xg::randn({8, 8, 256, 64}), [k](const Tensor& q) { return xg::einsum("bhqd,bhkd->bhqk", {q, k}); });
+       }},
+      {"cumprod", 50,
+       [] { return fwd_bwd(xg::rand({256, 1024}) + 0.5, [](const Tensor& x) { return xg::cumprod(x, 1); }); }},
+      {"prod", 50, [] { return fwd_bwd(xg::rand({256, 1024}) + 0.5, [](const Tensor& x) { return xg::prod(x, 1); }); }},
+      {"elementwise", 20,
+       [] {
+         const Tensor b = xg::rand({1 << 20}) + 0.5;
+         return fwd_bwd(xg::randn({1 << 20}), [b](const Tensor& a) { return xg::atan2(a, b) + xg::remainder(a, 1.5) * xg::tan(b); });
+       }},
+      {"multinomial_char", 2000,
+       [] {
+         const Tensor p = xg::softmax(xg::randn({65}), 0);
+         return std::function<void()>([=] { (void)xg::multinomial(p, 1); });
+       }},
+      {"multinomial_rows", 20,
+       [] {
+         const Tensor p = xg::rand({256, 1000});
+         return std::function<void()>([=] { (void)xg::multinomial(p, 1, true); });
+       }},
+  };
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 1, repeats = 3;
+  std::string only;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--workload")) only = argv[i + 1];
+  }
+  xg::set_num_threads(threads);
+  xg::manual_seed(0);
+  for (const auto& w : workloads()) {
+    if (!only.empty() && only != w.name) continue;
+    const auto step = w.make();
+    std::printf("{\"workload\": \"%s\", \"ms\": %.4f}\n", w.name, time_ms(step, w.iters, repeats));
+    std::fflush(stdout);
+  }
+  return 0;
+}
