@@ -118,8 +118,8 @@ Tensor trunc(const Tensor& x) { return step_function("trunc", Unary::Trunc, x); 
 
 Tensor round(const Tensor& x, std::int64_t decimals) {
   detail::CallScope call("round");
-  require_float(x, "round");
   if (decimals == 0) return round(x);
+  require_float(x, "round");
   if (decimals < -30 || decimals > 30) fail("round: decimals must be in [-30, 30], got ", decimals);
   // PyTorch's order: scale by 10^|decimals| in x's dtype, round half to even, scale back.
   const Tensor scale = scalar_tensor(std::pow(10.0, static_cast<double>(decimals < 0 ? -decimals : decimals)), x.dtype());
