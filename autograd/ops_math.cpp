@@ -122,11 +122,12 @@ Tensor round(const Tensor& x, std::int64_t decimals) {
   require_float(x, "round");
   if (decimals < -30 || decimals > 30) fail("round: decimals must be in [-30, 30], got ", decimals);
   // PyTorch's order: scale by 10^|decimals| in x's dtype, round half to even, scale back.
-  const Tensor scale = scalar_tensor(std::pow(10.0, static_cast<double>(decimals < 0 ? -decimals : decimals)), x.dtype());
   const bool up = decimals > 0;
+  const Tensor scale = scalar_tensor(std::pow(10.0, static_cast<double>(up ? decimals : -decimals)), x.dtype());
   const Tensor scaled = kernel::binary(up ? Binary::Mul : Binary::Div, x.detach(), scale, "round");
-  const Tensor y = kernel::binary(up ? Binary::Div : Binary::Mul, kernel::unary(Unary::Round, scaled, "round"), scale, "round");
-  if (autograd::probing_kinks()) autograd::note_kink("round", integer_choices(kernel::unary(Unary::Round, scaled, "round")));
+  const Tensor rounded = kernel::unary(Unary::Round, scaled, "round");
+  const Tensor y = kernel::binary(up ? Binary::Div : Binary::Mul, rounded, scale, "round");
+  if (autograd::probing_kinks()) autograd::note_kink("round", integer_choices(rounded));
   return record("round", {x}, y, {}, [](Node&, const Tensor& gy) { return tensor_list{zeros_like(gy)}; });
 }
 
@@ -192,10 +193,12 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
   if (!a.defined() || !b.defined()) fail("atan2: an operand is undefined");
   // int64 operands become float32, as PyTorch's (an angle is never an integer).
   const Tensor fa = is_floating(a.dtype()) ? a : a.to(kFloat32), fb = is_floating(b.dtype()) ? b : b.to(kFloat32);
-  return record("atan2", {fa, fb}, kernel::binary(Binary::Atan2, fa, fb, "atan2"), {fa, fb}, [](Node& n, const Tensor& gy) {
+  const Tensor angle = kernel::binary(Binary::Atan2, fa, fb, "atan2");
+  return record("atan2", {fa, fb}, angle, {fa, fb}, [](Node& n, const Tensor& gy) {
     const Tensor y = n.saved(0), x = n.saved(1);
     const Tensor r2 = y * y + x * x;  // d/dy atan2(y, x) = x / r², d/dx = -y / r²
-    return tensor_list{operand_grad(n, 0, [&] { return gy * x / r2; }), operand_grad(n, 1, [&] { return -gy * y / r2; })};
+    return tensor_list{operand_grad(n, 0, [&] { return gy * x / r2; }),
+                       operand_grad(n, 1, [&] { return -gy * y / r2; })};
   });
 }
 

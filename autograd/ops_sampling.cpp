@@ -66,11 +66,9 @@ Tensor multinomial(const Tensor& probs, std::int64_t num_samples, bool replaceme
     const Tensor below = kernel::binary(Binary::Le, reshape(cdf, {rows, 1, c}), reshape(v, {rows, num_samples, 1}),
                                         "multinomial");
     const Tensor steps = kernel::cast(kernel::reduce(Reduce::Sum, below, {2}, false), kInt64);
-    const Tensor last = kernel::reduce(
-        Reduce::Max, kernel::binary(Binary::Mul, kernel::cast(positive, kInt64), arange(0.0, static_cast<double>(c), 1.0,
-                                                                                        TensorOptions().dtype(kInt64).device(p.device())),
-                                    "multinomial"),
-        {1}, true);
+    const Tensor positions = arange(0.0, static_cast<double>(c), 1.0, TensorOptions().dtype(kInt64).device(p.device()));
+    const Tensor nonzero_positions = kernel::binary(Binary::Mul, kernel::cast(positive, kInt64), positions, "multinomial");
+    const Tensor last = kernel::reduce(Reduce::Max, nonzero_positions, {1}, true);
     idx = kernel::binary(Binary::Minimum, steps, last, "multinomial");
   } else {
     // The exponential race (PyTorch's on a GPU): with E ~ Exp(1) per category, the k largest
@@ -92,7 +90,8 @@ Tensor bernoulli(const Tensor& p) {
   if (d.numel() > 0 && (!kernel::all_finite(d) || kernel::reduce(Reduce::Min, d, {}, false).item() < 0 ||
                         kernel::reduce(Reduce::Max, d, {}, false).item() > 1))
     fail("bernoulli: expected all probabilities in [0, 1]");
-  return kernel::binary(Binary::Lt, rand(d.shape(), TensorOptions().dtype(d.dtype()).device(d.device())), d, "bernoulli");
+  const Tensor u = rand(d.shape(), TensorOptions().dtype(d.dtype()).device(d.device()));
+  return kernel::binary(Binary::Lt, u, d, "bernoulli");
 }
 
 Tensor bernoulli(const Tensor& x, double p) {

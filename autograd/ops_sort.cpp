@@ -57,29 +57,28 @@ Tensor running_product_grad(const Tensor& x, const Tensor& y, const Tensor& gy, 
     const Tensor rows = unsqueeze(movedim(x, {axis}, {-1}), -2);  // (..., 1, n)
     const Tensor without_i = where(eye(n, like), one, rows);      // (..., n, n)
     const Tensor upper = triu(ones({n, n}, like));
-    const Tensor g = sum(running_product(without_i, x.dim()) * unsqueeze(movedim(gy, {axis}, {-1}), -2) * upper, {-1});
+    const Tensor gy_rows = unsqueeze(movedim(gy, {axis}, {-1}), -2);  // (..., 1, n): gy_k in column k
+    const Tensor g = sum(running_product(without_i, x.dim()) * gy_rows * upper, {-1});
     return movedim(g, {-1}, {axis});
   }
   // No zero (known on the CPU): the reverse running sum of gy y over x, three passes.
   if (!may_hold_zero(x))
     return kernel::binary(kernel::Binary::Div, kernel::cumsum(gy * y, axis, true), x, "cumprod");
-  const Tensor is_zero = kernel::binary(kernel::Binary::Eq, x, zero, "cumprod");
+  using kernel::Binary;
+  const auto apply = [](Binary op, const Tensor& a, const Tensor& b) { return kernel::binary(op, a, b, "cumprod"); };
+  const Tensor is_zero = apply(Binary::Eq, x, zero);
   const Tensor zeros_so_far = kernel::cumsum(is_zero, axis, false);
-  const Tensor before = kernel::binary(kernel::Binary::Eq, zeros_so_far, zero, "cumprod");  // i < z
-  const Tensor first_zero = kernel::binary(kernel::Binary::Mul, is_zero,
-                                           kernel::binary(kernel::Binary::Eq, zeros_so_far, one, "cumprod"), "cumprod");
+  const Tensor before = apply(Binary::Eq, zeros_so_far, zero);  // i < z
+  const Tensor first_zero = apply(Binary::Mul, is_zero, apply(Binary::Eq, zeros_so_far, one));
   const Tensor x_before = kernel::where(before, x, one);
-  const Tensor g_before = kernel::where(before, kernel::binary(kernel::Binary::Div, kernel::cumsum(gy * y, axis, true),
-                                                               x_before, "cumprod"),
-                                        zero);
+  const Tensor g_before = kernel::where(before, apply(Binary::Div, kernel::cumsum(gy * y, axis, true), x_before), zero);
   // At z: the product of x before z (the last of x_before's running product) times the sum
   // over k >= z of gy_k times the product of x over (z, k] (x at and before z replaced by 1).
-  const Tensor up_to_z = kernel::binary(kernel::Binary::Eq, kernel::binary(kernel::Binary::Sub, zeros_so_far, is_zero, "cumprod"),
-                                        zero, "cumprod");
-  const Tensor from_z = kernel::binary(kernel::Binary::Sub, one, before, "cumprod");
+  const Tensor up_to_z = apply(Binary::Eq, apply(Binary::Sub, zeros_so_far, is_zero), zero);
+  const Tensor from_z = apply(Binary::Sub, one, before);
   const Tensor prefix = kernel::narrow(kernel::cumprod(x_before, axis), axis, n - 1, 1);
-  const Tensor after = kernel::reduce(kernel::Reduce::Sum,
-                                      gy * kernel::cumprod(kernel::where(up_to_z, one, x), axis) * from_z, {axis}, true);
+  const Tensor after_z = gy * kernel::cumprod(kernel::where(up_to_z, one, x), axis) * from_z;
+  const Tensor after = kernel::reduce(kernel::Reduce::Sum, after_z, {axis}, true);
   return g_before + kernel::where(first_zero, prefix * after, zero);
 }
 

@@ -1,6 +1,7 @@
 // Kernels that walk each line of a tensor along one axis, x seen as (outer, n, inner):
 // cumsum and cumprod (running sums and products, in order) and sort_indices (a stable sort
-// of each line's positions). Lines are independent: split over threads; on a GPU, tensor/cuda/along_axis.cu.
+// of each line's positions). Lines are independent: split over threads; on a GPU,
+// tensor/cuda/along_axis.cu.
 #include <xgrad/detail/format.h>
 
 #include <algorithm>

@@ -157,6 +157,10 @@ Tensor linspace(double start, double end, std::int64_t steps, const TensorOption
   const Device device = options.has_device() ? detail::resolved(options.device()) : Device(kCPU);
   // int64: the ends truncated first, the values computed in double and truncated (PyTorch's).
   const bool ints = dtype == kInt64;
+  // Every value lies between the ends, so ends that fit int64 keep the conversion defined.
+  const auto fits = [](double v) { return std::trunc(v) >= -0x1p63 && std::trunc(v) < 0x1p63; };
+  if (ints && !(fits(start) && fits(end)))
+    fail("linspace: start ", start, " and end ", end, " do not fit int64");
   const Tensor t = spaced(ints ? std::trunc(start) : start, ints ? std::trunc(end) : end, steps, ints ? kFloat64 : dtype,
                           device, "linspace");
   return finish_creation(ints ? kernel::cast(t, kInt64) : t, options);

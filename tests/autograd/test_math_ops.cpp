@@ -210,4 +210,5 @@ TEST(MathOps, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(xg::linspace(0, INFINITY, 3), "linspace: start 0 and end inf must be finite");
   EXPECT_XG_ERROR(xg::logspace(0, 1, 3, 10, xg::kInt64), "logspace: expected a float dtype, got int64");
   EXPECT_XG_ERROR(xg::linspace(0, 1, std::int64_t{1} << 62), "linspace:");
+  EXPECT_XG_ERROR(xg::linspace(0, 1e300, 3, xg::kInt64), "linspace: start 0 and end 1e+300 do not fit int64");
 }
