@@ -202,6 +202,25 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
   });
 }
 
+Tensor div(const Tensor& a, const Tensor& b, const std::string& rounding_mode) {
+  detail::CallScope call("div");
+  if (rounding_mode != "trunc" && rounding_mode != "floor")
+    fail("div: expected rounding_mode to be \"trunc\" or \"floor\", but found \"", rounding_mode, "\"");
+  require_float_pair(a, b, "div");
+  // A step function of both operands: gradient 0, PyTorch's. trunc is trunc(a / b); floor is
+  // Python's a // b (PyTorch's exact rule, not floor(a / b): 1 // 0.1 is 9).
+  const Tensor q = rounding_mode == "trunc" ? kernel::unary(Unary::Trunc, kernel::binary(Binary::Div, a, b, "div"), "div")
+                                            : kernel::binary(Binary::FloorDivide, a, b, "div");
+  if (autograd::probing_kinks()) autograd::note_kink("div", integer_choices(q));
+  return record("div", {a, b}, q, {}, [](Node& n, const Tensor& gy) {  // zeros, as PyTorch's
+    return tensor_list{operand_grad(n, 0, [&] { return zeros_like(gy); }), operand_grad(n, 1, [&] { return zeros_like(gy); })};
+  });
+}
+Tensor floor_divide(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("floor_divide");
+  return div(a, b, "floor");
+}
+
 Tensor fmod(const Tensor& a, const Tensor& b) { return modulo("fmod", Binary::Fmod, Unary::Trunc, a, b); }
 Tensor fmod(const Tensor& a, double b) {
   detail::CallScope call("fmod");

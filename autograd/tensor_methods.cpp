@@ -297,6 +297,15 @@ Tensor Tensor::amin(const Axes& dims, bool keepdim) const { return xg::amin(*thi
 Tensor Tensor::multinomial(std::int64_t num_samples, bool replacement) const {
   return xg::multinomial(*this, num_samples, replacement);
 }
+Tensor Tensor::index_add(std::int64_t dim, const Tensor& index, const Tensor& source, double alpha) const {
+  return xg::index_add(*this, dim, index, source, alpha);
+}
+Tensor Tensor::scatter_add(std::int64_t dim, const Tensor& index, const Tensor& src) const {
+  return xg::scatter_add(*this, dim, index, src);
+}
+Tensor Tensor::nonzero() const { return xg::nonzero(*this); }
+Tensor Tensor::masked_select(const Tensor& mask) const { return xg::masked_select(*this, mask); }
+Tensor Tensor::div(const Tensor& other, const std::string& rounding_mode) const { return xg::div(*this, other, rounding_mode); }
 Tensor Tensor::diagonal(std::int64_t offset, std::int64_t dim1, std::int64_t dim2) const {
   return xg::diagonal(*this, offset, dim1, dim2);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Regenerates tests/fixtures/torch_math_ops.npz: PyTorch 1.13's rounding, trigonometric,
 hyperbolic and logarithmic functions, atan2, fmod, remainder, lerp, nan_to_num, prod, cumprod,
-amax and amin in float64 with the gradients of sum(y * gy), and linspace / logspace values.
+amax, amin, index_add, scatter_add, masked_select and div's rounding modes in float64 with the
+gradients of sum(y * gy), and linspace / logspace values.
 Run with Debian's python3-torch:
     /usr/bin/python3 scripts/make_math_fixtures.py
 Case <name> (mirrored in tests/autograd/test_math_ops.cpp, in this order) stores
@@ -79,6 +80,14 @@ record("cumprod_zeros", lambda x: torch.cumprod(x, 1), [zeros])
 record("cumprod_middle", lambda x: torch.cumprod(x, 1), [torch.randn(2, 3, 2)])
 record("amax", lambda x: torch.amax(x, (0, 2)), [torch.randn(3, 4, 2)])
 record("amin", lambda x: torch.amin(x, 1, keepdim=True), [torch.randn(3, 4)])
+record("index_add", lambda x, s: x.index_add(1, torch.tensor([2, 0, 2]), s, alpha=0.5), [torch.randn(2, 4, 3), torch.randn(2, 3, 3)])
+record("scatter_add", lambda x, s: x.scatter_add(0, torch.tensor([[1, 0, 2], [1, 1, 0]]), s), [torch.randn(3, 4), torch.randn(2, 3)])
+record("masked_select", lambda x: torch.masked_select(x, torch.tensor([[True], [False], [True]])), [torch.randn(3, 4)])
+quotients = torch.tensor([[1.0, -7.5, 7.5, 5.0], [-5.0, 0.3, 2.0, -2.5]])
+record("div_trunc", lambda a, b: torch.div(a, b, rounding_mode="trunc"), [quotients, torch.tensor([0.1, 2.0, -2.0, 0.7])])
+record("div_floor", lambda a, b: torch.div(a, b, rounding_mode="floor"), [quotients, torch.tensor([0.1, 2.0, -2.0, 0.7])])
+# floor_divide is div(rounding_mode="floor"); PyTorch 1.13 has no derivative for floor_divide itself
+record("floor_divide", lambda a, b: torch.div(a, b, rounding_mode="floor"), [torch.randn(3, 4) * 5, torch.randn(4)])
 SPACES = [
     lambda: torch.linspace(-1, 2, 7),
     lambda: torch.linspace(0.1, 1, 10, dtype=torch.float32),

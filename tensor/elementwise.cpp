@@ -90,9 +90,29 @@ T python_mod(T a, T b) {
   return r;
 }
 
+// The kinds defined for float operands only.
+bool float_only_kind(Binary kind) {
+  return kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder || kind == Binary::FloorDivide;
+}
+
 // A kind's cost per element in adds, for the thread split: the library calls cost about ten.
 double binary_cost(Binary kind) {
-  return kind == Binary::Pow || kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder ? 10 : 1;
+  return float_only_kind(kind) || kind == Binary::Pow ? 10 : 1;
+}
+
+// Python's a // b as PyTorch computes it (div_floor_floating): the exact quotient of a -
+// fmod(a, b), moved down where fmod's sign differs from b's, then floored with a correction
+// for rounding; 1 // 0.1 is 9, not floor(10.000000000000002). A zero divisor gives a / b.
+template <class T>
+T python_floor_divide(T a, T b) {
+  if (b == T(0)) return a / b;
+  const T mod = std::fmod(a, b);
+  T div = (a - mod) / b;
+  if (mod != T(0) && (b < T(0)) != (mod < T(0))) div -= T(1);
+  if (div == T(0)) return std::copysign(T(0), a / b);
+  T floordiv = std::floor(div);
+  if (div - floordiv > T(0.5)) floordiv += T(1);
+  return floordiv;
 }
 
 template <class T, class Run>
@@ -117,6 +137,7 @@ void with_binary_op(Binary kind, Run run) {
     case Binary::Atan2: return run([](T y, T x) { return float_only<T>([](auto a, auto b) { return std::atan2(a, b); }, y, x); });
     case Binary::Fmod: return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return std::fmod(u, v); }, a, b); });
     case Binary::Remainder: return run([](T a, T b) { return float_only<T>(python_mod<T>, a, b); });
+    case Binary::FloorDivide: return run([](T a, T b) { return float_only<T>(python_floor_divide<T>, a, b); });
   }
 }
 
@@ -144,7 +165,7 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
   const Device device = detail::compute_device({{"a", a}, {"b", b}}, op);
   Dtype dt = promote(a.dtype(), b.dtype());
   if (kind == Binary::Div && dt == kInt64) dt = kFloat32;  // as PyTorch's true division
-  if (dt == kInt64 && (kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder))
+  if (dt == kInt64 && float_only_kind(kind))
     fail(op, ": expected float tensors, got int64");
   Tensor converted[2];
   const Tensor &ca = as_dtype(a, dt, converted[0]), &cb = as_dtype(b, dt, converted[1]);
@@ -201,7 +222,7 @@ void binary_inplace(Binary kind, Tensor& dst, const Tensor& src, const char* op)
       fail(op, ": cannot write a result of shape ", detail::shape_str(result), " into a tensor of shape ",
            detail::shape_str(shape));
   }
-  if (dst.dtype() == kInt64 && (kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder))
+  if (dst.dtype() == kInt64 && float_only_kind(kind))
     fail(op, ": expected float tensors, got int64");
   Tensor converted;
   const Tensor& cs = as_dtype(src, dst.dtype(), converted);

@@ -23,6 +23,7 @@ enum class Binary {
   Atan2,      // atan2(a, b), the angle of the point (b, a)
   Fmod,       // C's fmod: the remainder of a / b truncated, with a's sign
   Remainder,  // Python's a % b: the remainder of a / b floored, with b's sign
+  FloorDivide,  // Python's a // b, PyTorch's div_floor_floating: (a - fmod(a, b)) / b, floored exactly
 };
 enum class Unary {
   Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Sign, Softplus, Log1p, Expm1, Erf,
@@ -122,6 +123,11 @@ Tensor narrow(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64
 tensor_list split(const Tensor& x, std::int64_t axis, const std::vector<std::int64_t>& sizes);
 /// Rows of x along `axis` picked by the int64 1-D `index`.
 Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, const char* op);
+/// Checks user-given int64 indices into an axis of `size` (axis `axis` of the operand `like`
+/// lives beside): on the CPU now, on a GPU without a wait (the first bad one reported with the
+/// CPU's message at the next wait). index_add and scatter_add below do not check on a GPU
+/// (an adjoint's indices were checked by its forward); a public caller checks with this.
+void check_indices(const Tensor& index, const Tensor& like, std::int64_t size, std::int64_t axis, const char* op);
 /// Zeros of `shape`, then src's slices added at `index` along `axis` (index_select's adjoint).
 Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src);
 /// out[i][j] = x[i][index[i][j]] along `axis` (torch.gather); index has x's rank.

@@ -190,6 +190,13 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, con
   return out;
 }
 
+void check_indices(const Tensor& index, const Tensor& like, std::int64_t size, std::int64_t axis, const char* op) {
+  require_int64_index(index, op);
+  if (indices_on_gpu(like, index, size, op, axis)) return;
+  const auto* idx = index.data<std::int64_t>();
+  for (std::int64_t j = 0, m = index.numel(); j < m; ++j) checked_index(idx[j], size, op, axis, j);
+}
+
 Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src) {
   Tensor out = zeros(shape, TensorOptions(src.dtype()).device(src.device()));
   const std::int64_t size = shape[axis];

@@ -176,6 +176,18 @@ template <class T> struct Log10F { __device__ T operator()(T v) const { return l
 template <class T> struct Exp2F { __device__ T operator()(T v) const { return exp2(v); } };
 template <class T> struct Atan2F { __device__ T operator()(T y, T x) const { return atan2(y, x); } };
 template <class T> struct FmodF { __device__ T operator()(T a, T b) const { return fmod(a, b); } };
+template <class T> struct FloorDivideF {  // Python's a // b, the CPU's python_floor_divide
+  __device__ T operator()(T a, T b) const {
+    if (b == T(0)) return a / b;
+    const T mod = fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != T(0) && (b < T(0)) != (mod < T(0))) div -= T(1);
+    if (div == T(0)) return copysign(T(0), a / b);
+    T floordiv = floor(div);
+    if (div - floordiv > T(0.5)) floordiv += T(1);
+    return floordiv;
+  }
+};
 template <class T> struct RemainderF {  // Python's a % b: fmod moved into b's sign, as the CPU
   __device__ T operator()(T a, T b) const {
     T r = fmod(a, b);
@@ -250,10 +262,11 @@ void binary(kernel::Binary kind, Tensor& out, const Tensor& a, const Tensor& b) 
       case B::SigmoidGrad: return launch<T, T, 2>(out, xs, SigmoidGradF<T>{});
       case B::TanhGrad: return launch<T, T, 2>(out, xs, TanhGradF<T>{});
       case B::ReluGrad: return launch<T, T, 2>(out, xs, ReluGradF<T>{});
-      case B::Atan2: case B::Fmod: case B::Remainder:
+      case B::Atan2: case B::Fmod: case B::Remainder: case B::FloorDivide:
         if constexpr (std::is_floating_point_v<T>) {  // int64 was refused by the entry point
           if (kind == B::Atan2) return launch<T, T, 2>(out, xs, Atan2F<T>{});
           if (kind == B::Fmod) return launch<T, T, 2>(out, xs, FmodF<T>{});
+          if (kind == B::FloorDivide) return launch<T, T, 2>(out, xs, FloorDivideF<T>{});
           return launch<T, T, 2>(out, xs, RemainderF<T>{});
         }
         return;

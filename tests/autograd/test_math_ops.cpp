@@ -66,7 +66,16 @@ const std::vector<Case>& cases() {
       {"cumprod_zeros", 1, true, [](L v) { return v[0].cumprod(1); }},
       {"cumprod_middle", 1, true, [](L v) { return v[0].cumprod(-2); }},
       {"amax", 1, false, [](L v) { return v[0].amax({0, 2}); }},
-      {"amin", 1, false, [](L v) { return xg::amin(v[0], {1}, true); }}};
+      {"amin", 1, false, [](L v) { return xg::amin(v[0], {1}, true); }},
+      {"index_add", 2, true,
+       [](L v) { return v[0].index_add(1, xg::tensor({2, 0, 2}, xg::kInt64), v[1], 0.5); }},
+      {"scatter_add", 2, true,
+       [](L v) { return xg::scatter_add(v[0], 0, xg::tensor({{1, 0, 2}, {1, 1, 0}}, xg::kInt64), v[1]); }},
+      {"masked_select", 1, true,
+       [](L v) { return v[0].masked_select(xg::tensor({{1}, {0}, {1}}, xg::kInt64)); }},
+      {"div_trunc", 2, false, [](L v) { return v[0].div(v[1], "trunc"); }},
+      {"div_floor", 2, false, [](L v) { return xg::div(v[0], v[1], "floor"); }},
+      {"floor_divide", 2, false, [](L v) { return xg::floor_divide(v[0], v[1]); }}};
   return all;
 }
 
@@ -165,6 +174,28 @@ TEST(MathOps, KnownValuesAndEdges) {
   EXPECT_TRUE(values_near(xg::remainder(a, b), {1.5, 0.5, -0.5, -1.5}, 0));
   EXPECT_NEAR(xg::atan2(xg::tensor({1.0}), xg::tensor({-1.0})).item(), 3 * M_PI / 4, 1e-6);
   EXPECT_EQ(xg::atan2(xg::tensor({1}, xg::kInt64), xg::tensor({1}, xg::kInt64)).dtype(), xg::kFloat32);
+  // Python's floor division: 1 // 0.1 is 9 (not floor(10.000000000000002)); -0.0 kept.
+  EXPECT_EQ(xg::floor_divide(xg::tensor({1.0}, xg::kFloat64), xg::tensor({0.1}, xg::kFloat64)).item(), 9.0);
+  EXPECT_TRUE(std::signbit(xg::floor_divide(xg::tensor({-0.0}), xg::tensor({3.0})).item()));
+  EXPECT_TRUE(std::isinf(xg::floor_divide(xg::tensor({1.0}), xg::tensor({0.0})).item()));
+  // A loss through a rounded quotient reaches both operands with zeros, as PyTorch's.
+  const auto qa = xg::tensor({7.0, 8.0}, xg::kFloat64).requires_grad_(), qb = xg::tensor({2.0}, xg::kFloat64).requires_grad_();
+  xg::div(qa, qb, "floor").sum().backward();
+  EXPECT_TRUE(values_near(qa.grad(), {0, 0}, 0));
+  EXPECT_EQ(qb.grad().shape(), (xg::Shape{1}));
+  // nonzero: coordinates in row-major order; masked_select and index_add on int64 too.
+  const auto nz = xg::tensor({{0, 3, 0}, {5, 0, 6}}, xg::kInt64);
+  EXPECT_EQ(nz.nonzero().shape(), (xg::Shape{3, 2}));
+  EXPECT_TRUE(values_near(nz.nonzero(), {0, 1, 1, 0, 1, 2}, 0));
+  EXPECT_EQ(xg::zeros({2, 2}).nonzero().shape(), (xg::Shape{0, 2}));
+  EXPECT_EQ(xg::scalar_tensor(2.0).nonzero().shape(), (xg::Shape{1, 0}));
+  EXPECT_TRUE(values_near(nz.masked_select(xg::tensor({0, 1, 1}, xg::kInt64)), {3, 0, 0, 6}, 0));
+  EXPECT_TRUE(values_near(xg::zeros({3}, xg::kInt64).index_add(0, xg::tensor({1, 1}, xg::kInt64), xg::ones({2}, xg::kInt64)),
+                          {0, 2, 0}, 0));
+  // scatter_add reads only src's part of index's shape (PyTorch 1.13's backward fails there).
+  const auto big = xg::ones({3, 3}, xg::kFloat64).requires_grad_();
+  xg::zeros({2, 3}, xg::kFloat64).scatter_add(0, xg::tensor({{1, 0, 1}}, xg::kInt64), big).sum().backward();
+  EXPECT_TRUE(values_near(big.grad(), {1, 1, 1, 0, 0, 0, 0, 0, 0}, 0));
 }
 
 TEST(MathOps, LinspaceAndLogspaceMatchPyTorch) {
@@ -211,4 +242,21 @@ TEST(MathOps, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(xg::logspace(0, 1, 3, 10, xg::kInt64), "logspace: expected a float dtype, got int64");
   EXPECT_XG_ERROR(xg::linspace(0, 1, std::int64_t{1} << 62), "linspace:");
   EXPECT_XG_ERROR(xg::linspace(0, 1e300, 3, xg::kInt64), "linspace: start 0 and end 1e+300 do not fit int64");
+  EXPECT_XG_ERROR(xg::div(x, x, "round"), "div: expected rounding_mode to be \"trunc\" or \"floor\", but found \"round\"");
+  EXPECT_XG_ERROR(xg::floor_divide(i, i), "div: expected float tensors, got int64 and int64");
+  EXPECT_XG_ERROR(x.index_add(1, xg::tensor({0, 3}, xg::kInt64), xg::zeros({2, 2})),
+                  "index_add: index 3 at position 1 is out of range for axis 1 of size 3");
+  EXPECT_XG_ERROR(x.index_add(1, xg::tensor({0, -1}, xg::kInt64), xg::zeros({2, 2})), "index_add: index -1 at position 1",
+                  "negative indices do not count from the end");
+  EXPECT_XG_ERROR(x.index_add(0, xg::tensor({0}, xg::kInt64), xg::zeros({2, 3})),
+                  "index_add: source (2,3) must be (1,3) (self (2,3) with axis 0 of the 1 indices)");
+  EXPECT_XG_ERROR(x.index_add(0, xg::tensor({0}), xg::zeros({1, 3})), "index_add: index tensor must be int64, got float32");
+  EXPECT_XG_ERROR(x.index_add(0, xg::tensor({0}, xg::kInt64), xg::zeros({1, 3}, xg::kFloat64)),
+                  "index_add: self (float32) and source (float64) must have the same dtype");
+  EXPECT_XG_ERROR(x.scatter_add(0, xg::tensor({{2, 0, 0}}, xg::kInt64), xg::zeros({1, 3})),
+                  "scatter_add: index 2 at position 0 is out of range for axis 0 of size 2");
+  EXPECT_XG_ERROR(x.scatter_add(0, xg::tensor({{0, 0, 0, 0}}, xg::kInt64), xg::zeros({1, 4})), "scatter_add: index (1,4)",
+                  "no larger than self except on axis 0");
+  EXPECT_XG_ERROR(x.masked_select(xg::ones({2, 3})), "masked_select: the mask must be int64");
+  EXPECT_XG_ERROR(x.masked_select(xg::ones({4}, xg::kInt64)), "masked_select:", "(2,3)", "(4,)");
 }

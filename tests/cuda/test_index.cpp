@@ -182,3 +182,26 @@ TEST(CudaIndex, FlipRollRepeatMovedimAndEinsumsDiagonalGiveTheCpusBits) {
   }
   EXPECT_TRUE(xg::test::matches_cpu(xg::std(y.cuda(), {0}, false, 1), xg::std(y, {0}, false, 1), 1e-12));
 }
+
+TEST(CudaIndex, IndexAddScatterAddMaskedSelectNonzeroAndRoundedDivisionGiveTheCpusBits) {
+  XG_REQUIRE_CUDA();
+  for (const auto dtype : {xg::kFloat64, xg::kFloat32}) {
+    const Tensor x = xg::test::seeded({3, 4, 5}, dtype, 21), s = xg::test::seeded({3, 2, 5}, dtype, 22);
+    const Tensor idx = xg::tensor({3, 3}, xg::kInt64);  // a repeated index: added in index order
+    EXPECT_TRUE(same_on_cuda({x, s}, [&](auto& v) { return v[0].index_add(1, idx.to(v[0].device()), v[1], 0.5); }));
+    const Tensor gidx = xg::tensor({{{2, 0, 1, 1, 0}, {1, 1, 1, 0, 2}}}, xg::kInt64);
+    const Tensor src = xg::test::seeded({1, 2, 5}, dtype, 23);
+    EXPECT_TRUE(same_on_cuda({x, src}, [&](auto& v) { return v[0].scatter_add(0, gidx.to(v[0].device()), v[1]); }));
+    const Tensor mask = (xg::test::seeded({4, 1}, xg::kFloat64, 24) > 0.0).to(xg::kInt64);
+    EXPECT_TRUE(same_on_cuda({x}, [&](auto& v) { return v[0].masked_select(mask.to(v[0].device())); }));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return (v[0] > 0.0).nonzero(); }));
+    const Tensor d = xg::test::seeded({5}, dtype, 25);
+    EXPECT_TRUE(same_on_cuda({x, d}, [](auto& v) { return xg::div(v[0] * 7.0, v[1], "floor"); }));
+    EXPECT_TRUE(same_on_cuda({x, d}, [](auto& v) { return xg::div(v[0] * 7.0, v[1], "trunc"); }));
+  }
+  // A user's bad index on a GPU: the CPU's message at the next wait, and the GPU goes on.
+  const Tensor x = xg::zeros({2, 3}, xg::kCUDA);
+  EXPECT_XG_ERROR(x.index_add(1, xg::tensor({0, 3}, xg::kInt64).cuda(), xg::ones({2, 2}, xg::kCUDA)).cpu(),
+                  "index_add: index 3 at position 1 is out of range for axis 1 of size 3");
+  EXPECT_EQ(xg::ones({2}, xg::kCUDA).sum().item(), 2.0);
+}

@@ -204,7 +204,19 @@ void run(Reader& r) {
     case 13: {  // shape operations with decoded arguments
       auto x = leaf(r.tensor(1 + r.byte() % 3));
       const std::int64_t a = r.arg(), b = r.arg(), c = r.arg();
-      switch (r.byte() % 10) {
+      switch (r.byte() % 12) {
+        case 10: {  // user indices and masks of decoded shapes, values and dtypes
+          const auto index = r.tensor(r.byte() % 4), src = leaf(r.tensor(x.dim() > 0 ? x.dim() : 1));
+          if (r.flag()) backprop(xg::index_add(x, a % 4, index.defined() ? index.to(xg::kInt64) : index, src));
+          else backprop(xg::scatter_add(x, a % 4, index.defined() ? index.to(xg::kInt64) : index, src));
+          break;
+        }
+        case 11: {
+          const auto mask = r.tensor(r.byte() % 4);
+          if (r.flag()) backprop(xg::masked_select(x, mask.defined() && r.flag() ? mask.to(xg::kInt64) : mask));
+          else (void)xg::nonzero(x);
+          break;
+        }
         case 0: backprop(xg::reshape(x, {a, b})); break;
         case 1: backprop(xg::narrow(x, a % 4, b, c)); break;
         case 2: backprop(xg::slice(x, a % 4, b, c, r.arg())); break;

@@ -397,6 +397,25 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(xg::tensor({NAN, 1.0f}).nan_to_num().to_vector<float>(), (std::vector<float>{0, 1}));
   }
   {
+    // row: `x.index_add(1, idx, src)`, `x.scatter_add(0, idx, src)`, `x.masked_select(mask)`, `x.nonzero()`, `torch::argwhere(x)`
+    const auto z = xg::zeros({2, 3});
+    EXPECT_EQ(z.index_add(1, xg::tensor({2, 2}, xg::kInt64), xg::ones({2, 2})).to_vector<float>(),
+              (std::vector<float>{0, 0, 2, 0, 0, 2}));
+    EXPECT_EQ(z.scatter_add(0, xg::tensor({{1, 0, 1}}, xg::kInt64), xg::ones({1, 3})).to_vector<float>(),
+              (std::vector<float>{0, 1, 0, 1, 0, 1}));
+    const auto v = xg::tensor({{1.0f, -2.0f}, {3.0f, -4.0f}});
+    EXPECT_EQ(v.masked_select((v > 0.0).to(xg::kInt64)).to_vector<float>(), (std::vector<float>{1, 3}));
+    EXPECT_EQ(v.nonzero().shape(), (xg::Shape{4, 2}));
+    EXPECT_EQ(xg::argwhere(v > 0.0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0, 1, 0}));
+  }
+  {
+    // row: `torch::div(a, b, /*rounding_mode=*/"floor")`, `torch::floor_divide(a, b)`
+    const auto a = xg::tensor({7.0f, -7.0f}), b = xg::tensor({2.0f});
+    EXPECT_EQ(xg::div(a, b, /*rounding_mode=*/"floor").to_vector<float>(), (std::vector<float>{3, -4}));
+    EXPECT_EQ(xg::div(a, b, "trunc").to_vector<float>(), (std::vector<float>{3, -3}));
+    EXPECT_EQ(xg::floor_divide(a, b).to_vector<float>(), (std::vector<float>{3, -4}));
+  }
+  {
     // row: `x.isnan()`, `x.isinf()`, `x.isfinite()`, `x.any()`, `x.all(1)`
     const auto s = xg::tensor({{NAN, INFINITY}, {1.0f, 0.0f}});
     EXPECT_EQ(s.isnan().to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0, 0}));

@@ -155,6 +155,10 @@ Tensor log10(const Tensor& x);
 Tensor exp2(const Tensor& x);
 /// The angle of the point (other, x) in (-π, π], broadcasting; int64 operands become float32.
 Tensor atan2(const Tensor& x, const Tensor& other);
+/// x / other rounded by rounding_mode: "trunc" (toward zero) or "floor" (torch::div with a
+/// rounding mode; floor_divide is the floor form); float operands, gradient 0 as PyTorch's.
+Tensor div(const Tensor& x, const Tensor& other, const std::string& rounding_mode);
+Tensor floor_divide(const Tensor& x, const Tensor& other);
 /// x - other · q with q = x / other truncated (fmod: the sign of x, C's fmod) or floored
 /// (remainder: the sign of other, Python's %); float operands, broadcasting. The gradient
 /// for other is -q (PyTorch's).
@@ -299,6 +303,20 @@ Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
 Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index);
 /// out[i][j] = x[i][index[i][j]] for axis 1 (torch.gather); index has x's rank.
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index);
+/// self with source's slices added at the int64 1-D `index` along dim, times alpha
+/// (torch::index_add, out of place): source is self's shape with index.numel() on dim.
+/// Duplicate indices add up, in index order. Gradients: self's gy, source's the selected gy.
+Tensor index_add(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& source, double alpha = 1.0);
+/// self with src[i][j] added at self[index[i][j]][j] for dim 0 (torch::scatter_add): index,
+/// src and self of one rank, index no larger than src, nor than self except on dim.
+Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
+/// The coordinates of x's nonzero elements, (count, x.dim()) int64 in row-major order
+/// (torch::nonzero; torch::argwhere). Read on the host: a documented wait on a GPU.
+Tensor nonzero(const Tensor& x);
+inline Tensor argwhere(const Tensor& x) { return nonzero(x); }
+/// The elements of x where the int64 mask (nonzero = selected) is set, broadcasting both, as
+/// a 1-D tensor in row-major order (torch::masked_select); the gradient flows back to them.
+Tensor masked_select(const Tensor& x, const Tensor& mask);
 /// Running sums along `dim` (libtorch's cumsum; int64 stays int64).
 Tensor cumsum(const Tensor& x, std::int64_t dim);
 /// Running products along `dim` (libtorch's cumprod; int64 stays int64, wrapping). The

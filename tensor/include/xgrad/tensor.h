@@ -224,6 +224,11 @@ class Tensor {
   Tensor amax(const Axes& dims = {}, bool keepdim = false) const;
   Tensor amin(const Axes& dims = {}, bool keepdim = false) const;
   Tensor multinomial(std::int64_t num_samples, bool replacement = false) const;
+  Tensor index_add(std::int64_t dim, const Tensor& index, const Tensor& source, double alpha = 1.0) const;
+  Tensor scatter_add(std::int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor nonzero() const;
+  Tensor masked_select(const Tensor& mask) const;
+  Tensor div(const Tensor& other, const std::string& rounding_mode) const;
   Tensor squeeze(std::int64_t axis) const;
   Tensor unsqueeze(std::int64_t axis) const;
   /// Reverses the axes (numpy's `.T`); for a matrix, its transpose.
