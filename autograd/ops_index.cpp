@@ -34,9 +34,10 @@ Tensor scattered_at(const Shape& shape, std::int64_t axis, const Tensor& index, 
 
 Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index) {
   detail::CallScope call("index_select");
-  if (x.dim() == 0) fail("index_select: a 0-d tensor has no axis to select from");
-  const auto a = detail::normalize_axis(axis, x.dim(), "index_select");
-  return record("index_select", {x}, kernel::index_select(x, a, index, "index_select"), {index},
+  const char* op = detail::call_or("index_select");  // x.index({idx}) and masked_select name themselves
+  if (x.dim() == 0) fail(op, ": a 0-d tensor has no axis to select from");
+  const auto a = detail::normalize_axis(axis, x.dim(), op);
+  return record("index_select", {x}, kernel::index_select(x, a, index, op), {index},
                 [a](Node& n, const Tensor& gy) {
                   return tensor_list{added_at(n.input_meta(0).shape, a, n.saved(0), gy)};
                 });

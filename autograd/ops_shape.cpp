@@ -325,11 +325,12 @@ Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_
 
 Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
   detail::CallScope call("select");
-  if (x.dim() == 0) fail("select: a 0-d tensor has no axis to select from");
-  const auto a = detail::normalize_axis(dim, x.dim(), "select");
+  const char* op = detail::call_or("select");  // x.index({i}) names itself
+  if (x.dim() == 0) fail(op, ": a 0-d tensor has no axis to select from");
+  const auto a = detail::normalize_axis(dim, x.dim(), op);
   const std::int64_t n = x.shape()[a];
   if (index < -n || index >= n)
-    fail("select: index ", index, " is out of range for axis ", a, " of size ", n, " in ", detail::shape_str(x.shape()));
+    fail(op, ": index ", index, " is out of range for axis ", a, " of size ", n, " in ", detail::shape_str(x.shape()));
   return squeeze(narrow(x, a, index, 1), a);  // narrow counts a negative index from the end
 }
 

@@ -88,6 +88,24 @@ record("div_trunc", lambda a, b: torch.div(a, b, rounding_mode="trunc"), [quotie
 record("div_floor", lambda a, b: torch.div(a, b, rounding_mode="floor"), [quotients, torch.tensor([0.1, 2.0, -2.0, 0.7])])
 # floor_divide is div(rounding_mode="floor"); PyTorch 1.13 has no derivative for floor_divide itself
 record("floor_divide", lambda a, b: torch.div(a, b, rounding_mode="floor"), [torch.randn(3, 4) * 5, torch.randn(4)])
+# libtorch's indexing: x.index({...}) and index_put_ (Python's x[...] and x[...] = v).
+record("index_a", lambda x: x[1:, 0], [torch.randn(3, 4, 2)])
+record("index_b", lambda x: x[..., None, ::2], [torch.randn(2, 3, 5)])
+record("index_c", lambda x: x[torch.tensor([[2, 0], [1, 1]]), 1:3], [torch.randn(3, 4)])
+record("index_d", lambda x: x[-1, :, torch.tensor([0, 0, 3])], [torch.randn(2, 3, 4)])
+record("index_e", lambda x: x[None, 1, -3:-1], [torch.randn(3, 5)])
+with torch.no_grad():
+    base = torch.randn(3, 4)
+    out["put.in0"] = base.clone()
+    put = base.clone()
+    put[1:, 0] = torch.tensor([5.0, 6.0])
+    out["put.y"] = put
+    put = base.clone()
+    put[..., torch.tensor([1, 3, 1])] = 2.5
+    out["put_scalar.y"] = put
+    put = base.clone()
+    put.index_put_((torch.tensor([0, 2, 0]),), torch.ones(3, 4), accumulate=True)
+    out["put_accumulate.y"] = put
 SPACES = [
     lambda: torch.linspace(-1, 2, 7),
     lambda: torch.linspace(0.1, 1, 10, dtype=torch.float32),

@@ -205,3 +205,20 @@ TEST(CudaIndex, IndexAddScatterAddMaskedSelectNonzeroAndRoundedDivisionGiveTheCp
                   "index_add: index 3 at position 1 is out of range for axis 1 of size 3");
   EXPECT_EQ(xg::ones({2}, xg::kCUDA).sum().item(), 2.0);
 }
+
+TEST(CudaIndex, LibtorchsIndexingAndIndexPutGiveTheCpusBits) {
+  XG_REQUIRE_CUDA();
+  using namespace xg::indexing;  // NOLINT: as libtorch code writes it
+  const Tensor x = xg::test::seeded({3, 4, 5}, xg::kFloat64, 31);
+  EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return v[0].index({Slice(1, None), "...", Slice(None, None, 2)}); }));
+  EXPECT_TRUE(same_on_cuda({x}, [](auto& v) {
+    return v[0].index({-1, xg::tensor({{3, 0}, {1, 1}}, xg::kInt64).to(v[0].device()), None});
+  }));
+  for (const bool accumulate : {false, true}) {
+    Tensor c = x.clone(), g = x.cuda();
+    const Tensor idx = xg::tensor({2, 0, 2}, xg::kInt64), val = xg::test::seeded({3, 4, 5}, xg::kFloat64, 32);
+    c.index_put_({idx}, val, accumulate);
+    g.index_put_({idx.cuda()}, val.cuda(), accumulate);
+    EXPECT_TRUE(matches_cpu(g, c, 0)) << accumulate;
+  }
+}

@@ -397,6 +397,15 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(xg::tensor({NAN, 1.0f}).nan_to_num().to_vector<float>(), (std::vector<float>{0, 1}));
   }
   {
+    // row: `using namespace torch::indexing; x.index({Slice(1, None), "...", 0})`, `x.index({None, idx})`, `x.index_put_({Slice(), 0}, v)`
+    using namespace xg::indexing;  // NOLINT: as libtorch code writes it
+    auto t = xg::arange(24.0).reshape({2, 3, 4});
+    EXPECT_EQ(t.index({Slice(1, None), "...", 0}).to_vector<float>(), (std::vector<float>{12, 16, 20}));
+    EXPECT_EQ(t.index({None, xg::tensor({1}, xg::kInt64)}).shape(), (xg::Shape{1, 1, 3, 4}));
+    t.index_put_({Slice(), 0}, xg::zeros({4}));
+    EXPECT_EQ(t.index({1, 0}).sum().item(), 0.0);
+  }
+  {
     // row: `x.index_add(1, idx, src)`, `x.scatter_add(0, idx, src)`, `x.masked_select(mask)`, `x.nonzero()`, `torch::argwhere(x)`
     const auto z = xg::zeros({2, 3});
     EXPECT_EQ(z.index_add(1, xg::tensor({2, 2}, xg::kInt64), xg::ones({2, 2})).to_vector<float>(),

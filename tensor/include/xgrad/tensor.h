@@ -33,6 +33,9 @@ class Node;
 }
 
 class Tensor;
+namespace indexing {
+class TensorIndex;
+}
 using tensor_list = std::vector<Tensor>;
 struct NamedTensor;
 /// Named tensors in a fixed order, as a module's named_parameters() returns them.
@@ -153,6 +156,13 @@ class Tensor {
   Tensor& zero_();
   /// Copies `src` (broadcast and converted) into this tensor's storage.
   Tensor& copy_(const Tensor& src);
+  /// libtorch's indexing (xgrad/indexing.h): `x.index({Slice(1, None), 0})` is Python's
+  /// x[1:, 0], differentiable; `x.index_put_({Slice(), 0}, v)` writes v (broadcast) there in
+  /// place (with accumulate, adds; repeated positions then add up), refused as copy_ is.
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
+  Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value, bool accumulate = false);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, double value);
 
   // ---- method forms of common operations (see xgrad/ops.h) ----
   Tensor sum(const Axes& axes = {}, bool keepdims = false) const;
@@ -422,6 +432,8 @@ void set_sgemm_engine(SgemmEngine engine);
 std::string sgemm_engine_name();
 
 }  // namespace xg
+
+#include <xgrad/indexing.h>
 
 // ---- a compiler message where libtorch's habit meets a deliberate difference ----
 // libtorch's `auto [y, hc] = lstm->forward(x);` unpacks a tuple; xgrad's lstm(x) (the Module
