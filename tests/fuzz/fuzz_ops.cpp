@@ -204,7 +204,29 @@ void run(Reader& r) {
     case 13: {  // shape operations with decoded arguments
       auto x = leaf(r.tensor(1 + r.byte() % 3));
       const std::int64_t a = r.arg(), b = r.arg(), c = r.arg();
-      switch (r.byte() % 12) {
+      switch (r.byte() % 13) {
+        case 12: {  // libtorch's indexing with a decoded list of up to four entries
+          std::vector<xg::indexing::TensorIndex> list;
+          for (int k = r.byte() % 5; k > 0; --k) {
+            switch (r.byte() % 5) {
+              case 0: list.emplace_back(r.arg()); break;
+              case 1: list.emplace_back(xg::indexing::Slice(r.arg(), r.arg(), r.arg())); break;
+              case 2: list.emplace_back(xg::indexing::None); break;
+              case 3: list.emplace_back(xg::indexing::Ellipsis); break;
+              default: {
+                const auto t = r.tensor(r.byte() % 3);
+                list.emplace_back(t.defined() ? t.to(xg::kInt64) : t);
+              }
+            }
+          }
+          if (r.flag()) {
+            backprop(x.index(list));
+          } else if (x.defined()) {  // the write on a copy that is out of autograd's way
+            auto y = x.detach().clone();
+            y.index_put_({list.empty() ? xg::indexing::TensorIndex(xg::indexing::Ellipsis) : list[0]}, 1.0);
+          }
+          break;
+        }
         case 10: {  // user indices and masks of decoded shapes, values and dtypes
           const auto index = r.tensor(r.byte() % 4), src = leaf(r.tensor(x.dim() > 0 ? x.dim() : 1));
           if (r.flag()) backprop(xg::index_add(x, a % 4, index.defined() ? index.to(xg::kInt64) : index, src));
