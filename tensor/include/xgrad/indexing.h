@@ -42,6 +42,9 @@ class TensorIndex {
   TensorIndex(int integer) : kind_(Kind::Integer), integer_(integer) {}  // NOLINT
   template <class I, class = std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, int>>>
   TensorIndex(I integer) : kind_(Kind::Integer), integer_(static_cast<std::int64_t>(integer)) {}  // NOLINT
+  /// PyTorch's x[True] adds an axis; xgrad has no bool index, so it does not compile rather
+  /// than select row 1.
+  TensorIndex(bool) = delete;
   TensorIndex(Slice slice) : kind_(Kind::Slice), slice_(slice) {}  // NOLINT
   TensorIndex(const Tensor& tensor);  // NOLINT
   TensorIndex(const TensorIndex& other);
