@@ -106,6 +106,9 @@ with torch.no_grad():
     put = base.clone()
     put.index_put_((torch.tensor([0, 2, 0]),), torch.ones(3, 4), accumulate=True)
     out["put_accumulate.y"] = put
+record("pad_sequence", lambda a, b, c: torch.nn.utils.rnn.pad_sequence([a, b, c], batch_first=True, padding_value=-1.0),
+       [torch.randn(3, 2), torch.randn(1, 2), torch.randn(4, 2)])
+record("pad_sequence_time", lambda a, b: torch.nn.utils.rnn.pad_sequence([a, b]), [torch.randn(2), torch.randn(5)])
 SPACES = [
     lambda: torch.linspace(-1, 2, 7),
     lambda: torch.linspace(0.1, 1, 10, dtype=torch.float32),

@@ -1,5 +1,6 @@
 // Rounding, trigonometric, hyperbolic and logarithmic functions, atan2, fmod, remainder, lerp,
-// nan_to_num, prod, cumprod, amax, amin, linspace and logspace: values and gradients against
+// nan_to_num, prod, cumprod, amax, amin, index_add, scatter_add, masked_select, div's rounding
+// modes, pad_sequence, linspace and logspace: values and gradients against
 // PyTorch 1.13 (tests/fixtures/torch_math_ops.npz from scripts/make_math_fixtures.py),
 // gradcheck and gradgradcheck (cumprod and prod through zeros too), the predicates, and
 // errors naming the call.
@@ -75,7 +76,10 @@ const std::vector<Case>& cases() {
        [](L v) { return v[0].masked_select(xg::tensor({{1}, {0}, {1}}, xg::kInt64)); }},
       {"div_trunc", 2, false, [](L v) { return v[0].div(v[1], "trunc"); }},
       {"div_floor", 2, false, [](L v) { return xg::div(v[0], v[1], "floor"); }},
-      {"floor_divide", 2, false, [](L v) { return xg::floor_divide(v[0], v[1]); }}};
+      {"floor_divide", 2, false, [](L v) { return xg::floor_divide(v[0], v[1]); }},
+      {"pad_sequence", 3, true,
+       [](L v) { return xg::nn::utils::rnn::pad_sequence({v[0], v[1], v[2]}, /*batch_first=*/true, -1.0); }},
+      {"pad_sequence_time", 2, true, [](L v) { return xg::nn::utils::rnn::pad_sequence({v[0], v[1]}); }}};
   return all;
 }
 
@@ -257,6 +261,10 @@ TEST(MathOps, ErrorsNameTheCall) {
                   "scatter_add: index 2 at position 0 is out of range for axis 0 of size 2");
   EXPECT_XG_ERROR(x.scatter_add(0, xg::tensor({{0, 0, 0, 0}}, xg::kInt64), xg::zeros({1, 4})), "scatter_add: index (1,4)",
                   "no larger than self except on axis 0");
+  EXPECT_XG_ERROR(xg::nn::utils::rnn::pad_sequence({}), "pad_sequence: received an empty list of sequences");
+  EXPECT_XG_ERROR(xg::nn::utils::rnn::pad_sequence({xg::zeros({2, 3}), xg::zeros({2, 4})}),
+                  "pad_sequence: sequence 1 (2,4) float32 does not match sequence 0 (2,3) float32 after the length axis");
+  EXPECT_XG_ERROR(xg::nn::utils::rnn::pad_sequence({xg::scalar_tensor(1.0)}), "pad_sequence: sequence 0 is 0-d");
   EXPECT_XG_ERROR(x.masked_select(xg::ones({2, 3})), "masked_select: the mask must be int64");
   EXPECT_XG_ERROR(x.masked_select(xg::ones({4}, xg::kInt64)), "masked_select:", "(2,3)", "(4,)");
 }

@@ -314,4 +314,17 @@ TEST(LibtorchRows, Modules) {
     list.push_back(std::make_shared<nn::Linear>(3, 4));
     EXPECT_EQ(list.named_parameters().front().first, "0.W");
   }
+  {
+    // row: `torch::nn::utils::rnn::pad_sequence(seqs, /*batch_first=*/true, -1)`
+    const auto padded = xg::nn::utils::rnn::pad_sequence({xg::ones({3, 2}), xg::ones({1, 2})}, /*batch_first=*/true, -1);
+    EXPECT_EQ(padded.shape(), (xg::Shape{2, 3, 2}));
+    EXPECT_EQ(padded.sum().item(), 6.0 + 2.0 - 4.0);
+  }
+  {
+    // row: `torch::nn::CosineSimilarity(torch::nn::CosineSimilarityOptions().dim(1))`, `torch::nn::PairwiseDistance(torch::nn::PairwiseDistanceOptions().p(1))`
+    xg::nn::CosineSimilarity cos(xg::nn::CosineSimilarityOptions().dim(1));
+    EXPECT_NEAR(cos(xg::ones({2, 3}), xg::ones({2, 3})).sum().item(), 2.0, 1e-6);
+    xg::nn::PairwiseDistance dist(xg::nn::PairwiseDistanceOptions().p(1));
+    EXPECT_NEAR(dist(xg::zeros({1, 3}), xg::ones({1, 3})).item(), 3.0, 1e-4);
+  }
 }
