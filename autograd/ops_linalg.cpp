@@ -206,4 +206,30 @@ Tensor outer(const Tensor& a, const Tensor& b) {
   return a.unsqueeze(1) * b.unsqueeze(0);
 }
 
+Tensor cdist(const Tensor& x1, const Tensor& x2, double p, const std::string& compute_mode) {
+  detail::CallScope call("cdist");
+  if (!x1.defined() || !x2.defined()) fail("cdist: an operand is undefined");
+  if (!is_floating(x1.dtype()) || !is_floating(x2.dtype()))
+    fail("cdist: only supports floating-point dtypes, got ", dtype_name(x1.dtype()), " and ", dtype_name(x2.dtype()));
+  if (x1.dim() < 2 || x2.dim() < 2 || x1.shape().back() != x2.shape().back())
+    fail("cdist: expected x1 (..., P, M) and x2 (..., R, M) with one M, got ", detail::shape_str(x1.shape()), " and ",
+         detail::shape_str(x2.shape()));
+  if (!(p >= 0)) fail("cdist: only supports non-negative p values, got ", p);
+  const bool mm_always = compute_mode == "use_mm_for_euclid_dist";
+  if (!mm_always && compute_mode != "use_mm_for_euclid_dist_if_necessary" && compute_mode != "donot_use_mm_for_euclid_dist")
+    fail("cdist: compute_mode must be use_mm_for_euclid_dist_if_necessary, use_mm_for_euclid_dist or "
+         "donot_use_mm_for_euclid_dist, got ", compute_mode);
+  const std::int64_t P = x1.shape()[x1.shape().size() - 2], R = x2.shape()[x2.shape().size() - 2];
+  const bool if_necessary = compute_mode == "use_mm_for_euclid_dist_if_necessary";
+  if (p == 2 && (mm_always || (if_necessary && (P > 25 || R > 25)))) {
+    // PyTorch's _euclidean_dist: |a|² - 2 a·b + |b|² as one product of augmented rows, clamped
+    // at 1e-30 before the square root (so a zero distance has a finite gradient).
+    const Tensor n1 = sum(x1 * x1, {-1}, true), n2 = sum(x2 * x2, {-1}, true);
+    const Tensor a = concat({x1 * -2.0, n1, ones_like(n1)}, -1), b = concat({x2, ones_like(n2), n2}, -1);
+    return sqrt(clamp_min(matmul(a, transpose(b, -1, -2)), 1e-30));
+  }
+  // Exactly: the p-norm of every pair's difference, (..., P, R, M) at once.
+  return norm(unsqueeze(x1, -2) - unsqueeze(x2, -3), p, {-1});
+}
+
 }  // namespace xg

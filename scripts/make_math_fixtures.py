@@ -109,6 +109,9 @@ with torch.no_grad():
 record("pad_sequence", lambda a, b, c: torch.nn.utils.rnn.pad_sequence([a, b, c], batch_first=True, padding_value=-1.0),
        [torch.randn(3, 2), torch.randn(1, 2), torch.randn(4, 2)])
 record("pad_sequence_time", lambda a, b: torch.nn.utils.rnn.pad_sequence([a, b]), [torch.randn(2), torch.randn(5)])
+record("cdist_exact", lambda a, b: torch.cdist(a, b, p=3), [torch.randn(2, 4, 3), torch.randn(1, 5, 3)])
+record("cdist_mm", lambda a, b: torch.cdist(a, b), [torch.randn(30, 4), torch.randn(6, 4)])
+record("cdist_p2_small", lambda a, b: torch.cdist(a, b), [torch.randn(3, 4), torch.randn(6, 4)])
 SPACES = [
     lambda: torch.linspace(-1, 2, 7),
     lambda: torch.linspace(0.1, 1, 10, dtype=torch.float32),

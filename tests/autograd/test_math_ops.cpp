@@ -79,7 +79,10 @@ const std::vector<Case>& cases() {
       {"floor_divide", 2, false, [](L v) { return xg::floor_divide(v[0], v[1]); }},
       {"pad_sequence", 3, true,
        [](L v) { return xg::nn::utils::rnn::pad_sequence({v[0], v[1], v[2]}, /*batch_first=*/true, -1.0); }},
-      {"pad_sequence_time", 2, true, [](L v) { return xg::nn::utils::rnn::pad_sequence({v[0], v[1]}); }}};
+      {"pad_sequence_time", 2, true, [](L v) { return xg::nn::utils::rnn::pad_sequence({v[0], v[1]}); }},
+      {"cdist_exact", 2, true, [](L v) { return xg::cdist(v[0], v[1], 3); }},
+      {"cdist_mm", 2, true, [](L v) { return xg::cdist(v[0], v[1]); }},
+      {"cdist_p2_small", 2, true, [](L v) { return xg::cdist(v[0], v[1]); }}};
   return all;
 }
 
@@ -261,6 +264,10 @@ TEST(MathOps, ErrorsNameTheCall) {
                   "scatter_add: index 2 at position 0 is out of range for axis 0 of size 2");
   EXPECT_XG_ERROR(x.scatter_add(0, xg::tensor({{0, 0, 0, 0}}, xg::kInt64), xg::zeros({1, 4})), "scatter_add: index (1,4)",
                   "no larger than self except on axis 0");
+  EXPECT_XG_ERROR(xg::cdist(x, xg::zeros({2, 4})), "cdist: expected x1 (..., P, M) and x2 (..., R, M) with one M, got (2,3) and (2,4)");
+  EXPECT_XG_ERROR(xg::cdist(x, x, -1), "cdist: only supports non-negative p values, got -1");
+  EXPECT_XG_ERROR(xg::cdist(x, x, 2, "fast"), "cdist: compute_mode must be");
+  EXPECT_XG_ERROR(xg::cdist(i.reshape({1, 2}), i.reshape({1, 2})), "cdist: only supports floating-point dtypes, got int64");
   EXPECT_XG_ERROR(xg::nn::utils::rnn::pad_sequence({}), "pad_sequence: received an empty list of sequences");
   EXPECT_XG_ERROR(xg::nn::utils::rnn::pad_sequence({xg::zeros({2, 3}), xg::zeros({2, 4})}),
                   "pad_sequence: sequence 1 (2,4) float32 does not match sequence 0 (2,3) float32 after the length axis");

@@ -118,3 +118,19 @@ TEST(CudaLinalg, EinsumDiagonalAndTraceMatchTheCpu) {
   EXPECT_TRUE(matches_cpu(xg::diagonal(m.cuda(), -1, 2, 0), xg::diagonal(m, -1, 2, 0), 0));
   EXPECT_TRUE(matches_cpu(xg::trace(m.select(0, 0).cuda()), xg::trace(m.select(0, 0)), 1e-14));
 }
+
+TEST(CudaLinalg, CdistOnBothPathsGivesTheCpusValuesAndGradients) {
+  XG_REQUIRE_CUDA();
+  for (const std::int64_t rows : {4, 30}) {  // the exact path, then the matrix-product path
+    const Tensor a = xg::test::seeded({2, rows, 3}, xg::kFloat64, 70), b = xg::test::seeded({5, 3}, xg::kFloat64, 71);
+    const auto run = [&](const xg::Device& d) {
+      auto av = a.to(d).requires_grad_(), bv = b.to(d).requires_grad_();
+      const Tensor y = xg::cdist(av, bv) + xg::cdist(av, bv, 1.0);
+      auto g = xg::grad({(y * y).sum()}, {av, bv});
+      g.insert(g.begin(), y);
+      return g;
+    };
+    const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
+    for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << rows << " " << i;
+  }
+}

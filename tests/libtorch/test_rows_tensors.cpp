@@ -406,6 +406,13 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(t.index({1, 0}).sum().item(), 0.0);
   }
   {
+    // row: `torch::cdist(a, b)`, `torch::cdist(a, b, /*p=*/1)`
+    const auto a = xg::zeros({2, 3}), b = xg::ones({4, 3});
+    EXPECT_EQ(xg::cdist(a, b).shape(), (xg::Shape{2, 4}));
+    EXPECT_NEAR(xg::cdist(a, b).max().item(), std::sqrt(3.0), 1e-6);
+    EXPECT_NEAR(xg::cdist(a, b, /*p=*/1).max().item(), 3.0, 1e-6);
+  }
+  {
     // row: `x.index_add(1, idx, src)`, `x.scatter_add(0, idx, src)`, `x.masked_select(mask)`, `x.nonzero()`, `torch::argwhere(x)`
     const auto z = xg::zeros({2, 3});
     EXPECT_EQ(z.index_add(1, xg::tensor({2, 2}, xg::kInt64), xg::ones({2, 2})).to_vector<float>(),

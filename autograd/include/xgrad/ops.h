@@ -371,6 +371,12 @@ Tensor diagonal(const Tensor& x, std::int64_t offset = 0, std::int64_t dim1 = 0,
 /// The dot product of two 1-D tensors of one length, and their outer product (torch::dot, outer).
 Tensor dot(const Tensor& a, const Tensor& b);
 Tensor outer(const Tensor& a, const Tensor& b);
+/// The p-norm distance between each row of x1 (..., P, M) and each of x2 (..., R, M), leading
+/// axes broadcasting: (..., P, R), torch::cdist. For p = 2 with P or R above 25 (PyTorch's
+/// default compute_mode), through one matrix product as PyTorch computes it; otherwise the
+/// exact norm of every difference (memory (..., P, R, M)).
+Tensor cdist(const Tensor& x1, const Tensor& x2, double p = 2.0,
+             const std::string& compute_mode = "use_mm_for_euclid_dist_if_necessary");
 /// The sum of a 2-D tensor's diagonal (torch::trace).
 Tensor trace(const Tensor& x);
 /// Einstein summation as torch::einsum ("bij,bjk->bik", "ii->i", "...ij,...jk"): letters
