@@ -255,6 +255,8 @@ tensor_list chunk(const Tensor& x, std::int64_t chunks, std::int64_t axis) {
   const auto a = detail::normalize_axis(axis, x.dim(), "chunk");
   if (chunks <= 0 || x.shape()[a] % chunks != 0)
     fail("chunk: axis ", a, " of size ", x.shape()[a], " does not divide into ", chunks, " equal pieces");
+  // An empty axis divides into any number of empty pieces: the list itself is bounded first.
+  detail::checked_buffer(chunks, sizeof(std::int64_t) + 2 * sizeof(Tensor), "chunk", "pieces");
   return split(x, std::vector<std::int64_t>(static_cast<std::size_t>(chunks), x.shape()[a] / chunks), a);
 }
 

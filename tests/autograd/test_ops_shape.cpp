@@ -74,6 +74,10 @@ TEST(Concat, StackSplitChunk) {
   constexpr std::int64_t big = std::int64_t{1} << 62;
   EXPECT_XG_ERROR(xg::split(b, {big, big, big}), "split: the sum of the sizes overflows int64");
   EXPECT_XG_ERROR(xg::chunk(b, 3, 0), "chunk", "3 equal pieces");
+  // An empty axis splits into any number of empty pieces, as PyTorch's; a number no memory
+  // could list is an error, not a std::length_error (found by the ops fuzzer).
+  EXPECT_EQ(xg::chunk(xg::zeros({0, 3}), 7, 0).size(), 7u);
+  EXPECT_XG_ERROR(xg::chunk(xg::zeros({0, 3}), big, 0), "chunk:", "pieces");
   EXPECT_XG_ERROR(xg::stack({a, b}), "stack: tensor 1 of shape (2,2) differs from (1,2)");
   xg::manual_seed(23);
   EXPECT_TRUE(gradcheck_ok([](L x) { return xg::concat({x[0], x[1] * 2.0}, 1); }, {randp({2, 3}), randp({2, 1})}));
