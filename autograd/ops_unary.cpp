@@ -5,6 +5,7 @@
 #include <xgrad/autograd.h>
 #include <xgrad/ops.h>
 
+#include <cmath>
 #include <limits>
 
 #include "autograd/graph.h"
@@ -137,6 +138,16 @@ Tensor softplus(const Tensor& x) {
   detail::CallScope call("softplus");
   return record("softplus", {x}, kernel::unary(Unary::Softplus, x, "softplus"), {x},
                 [](Node& n, const Tensor& gy) { return tensor_list{gy * sigmoid(n.saved(0))}; });
+}
+
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  detail::CallScope call("softplus");
+  require_float(x, "softplus");
+  if (beta == 0 || !std::isfinite(beta)) fail("softplus: beta must be finite and nonzero, got ", beta);
+  const Tensor bx = x * beta;
+  if (autograd::probing_kinks()) autograd::note_kink("softplus", bx - threshold);  // the switch
+  // Where beta x passes the threshold PyTorch returns x itself (its gradient 1).
+  return where(bx > threshold, x, softplus(bx) / beta);
 }
 
 Tensor clamp(const Tensor& x, double lo, double hi) {

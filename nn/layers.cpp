@@ -97,7 +97,7 @@ Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
 Tensor ReLU::forward(const Tensor& x) { return relu(x); }
 Tensor LeakyReLU::forward(const Tensor& x) { return leaky_relu(x, slope_); }
 Tensor Tanh::forward(const Tensor& x) { return tanh(x); }
-Tensor Softplus::forward(const Tensor& x) { return softplus(x); }
+Tensor Softplus::forward(const Tensor& x) { return softplus(x, options_.beta(), options_.threshold()); }
 Tensor Softmax::forward(const Tensor& x) { return softmax(x, axis_); }
 GELU::GELU(std::string approximate) : approximate_(std::move(approximate)) {
   if (approximate_ != "none" && approximate_ != "tanh")

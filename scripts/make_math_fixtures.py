@@ -13,6 +13,7 @@ import pathlib
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 torch.manual_seed(0)
 torch.set_default_dtype(torch.float64)
@@ -112,6 +113,9 @@ record("pad_sequence_time", lambda a, b: torch.nn.utils.rnn.pad_sequence([a, b])
 record("cdist_exact", lambda a, b: torch.cdist(a, b, p=3), [torch.randn(2, 4, 3), torch.randn(1, 5, 3)])
 record("cdist_mm", lambda a, b: torch.cdist(a, b), [torch.randn(30, 4), torch.randn(6, 4)])
 record("cdist_p2_small", lambda a, b: torch.cdist(a, b), [torch.randn(3, 4), torch.randn(6, 4)])
+record("softplus_beta", lambda x: F.softplus(x, beta=2.0, threshold=3.0), [torch.randn(3, 4) * 3])
+record("softplus_negative_beta", lambda x: F.softplus(x, beta=-0.5, threshold=1.0), [torch.randn(3, 4) * 3])
+record("softplus_default", lambda x: F.softplus(x), [torch.tensor([-30.0, -1.0, 0.5, 19.5, 20.5, 40.0])])
 SPACES = [
     lambda: torch.linspace(-1, 2, 7),
     lambda: torch.linspace(0.1, 1, 10, dtype=torch.float32),

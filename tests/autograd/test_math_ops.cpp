@@ -82,7 +82,11 @@ const std::vector<Case>& cases() {
       {"pad_sequence_time", 2, true, [](L v) { return xg::nn::utils::rnn::pad_sequence({v[0], v[1]}); }},
       {"cdist_exact", 2, true, [](L v) { return xg::cdist(v[0], v[1], 3); }},
       {"cdist_mm", 2, true, [](L v) { return xg::cdist(v[0], v[1]); }},
-      {"cdist_p2_small", 2, true, [](L v) { return xg::cdist(v[0], v[1]); }}};
+      {"cdist_p2_small", 2, true, [](L v) { return xg::cdist(v[0], v[1]); }},
+      {"softplus_beta", 1, true,
+       [](L v) { return xg::nn::functional::softplus(v[0], xg::nn::functional::SoftplusFuncOptions().beta(2).threshold(3)); }},
+      {"softplus_negative_beta", 1, true, [](L v) { return xg::softplus(v[0], -0.5, 1.0); }},
+      {"softplus_default", 1, false, [](L v) { return xg::nn::Softplus()(v[0]); }}};
   return all;
 }
 
@@ -264,6 +268,8 @@ TEST(MathOps, ErrorsNameTheCall) {
                   "scatter_add: index 2 at position 0 is out of range for axis 0 of size 2");
   EXPECT_XG_ERROR(x.scatter_add(0, xg::tensor({{0, 0, 0, 0}}, xg::kInt64), xg::zeros({1, 4})), "scatter_add: index (1,4)",
                   "no larger than self except on axis 0");
+  EXPECT_XG_ERROR(xg::softplus(x, 0.0, 20.0), "softplus: beta must be finite and nonzero, got 0");
+  EXPECT_XG_ERROR(xg::softplus(i, 1.0, 20.0), "softplus: expected a float tensor, got int64");
   EXPECT_XG_ERROR(xg::cdist(x, xg::zeros({2, 4})), "cdist: expected x1 (..., P, M) and x2 (..., R, M) with one M, got (2,3) and (2,4)");
   EXPECT_XG_ERROR(xg::cdist(x, x, -1), "cdist: only supports non-negative p values, got -1");
   EXPECT_XG_ERROR(xg::cdist(x, x, 2, "fast"), "cdist: compute_mode must be");

@@ -248,7 +248,8 @@ TEST(CudaModules, FurtherActivationsDistancesAndSmoothL1GiveTheCpusValuesAndGrad
                     xg::softsign(xv) + xg::prelu(xv, wv) + F::normalize(xv))
                        .sum() +
                    F::cosine_similarity(xv, xv * xv).sum() + F::pairwise_distance(xv, xv * 0.5).sum() +
-                   F::smooth_l1_loss(xv, xv * xv, F::SmoothL1LossFuncOptions().beta(0.5));
+                   F::smooth_l1_loss(xv, xv * xv, F::SmoothL1LossFuncOptions().beta(0.5)) +
+                   F::softplus(xv, F::SoftplusFuncOptions().beta(2).threshold(3)).sum();
     auto g = xg::grad({y}, {xv, wv});
     g.insert(g.begin(), y);
     return g;

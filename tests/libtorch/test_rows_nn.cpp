@@ -327,4 +327,11 @@ TEST(LibtorchRows, Modules) {
     xg::nn::PairwiseDistance dist(xg::nn::PairwiseDistanceOptions().p(1));
     EXPECT_NEAR(dist(xg::zeros({1, 3}), xg::ones({1, 3})).item(), 3.0, 1e-4);
   }
+  {
+    // row: `torch::nn::Softplus(torch::nn::SoftplusOptions().beta(2).threshold(10))`, `F::softplus(x, F::SoftplusFuncOptions().beta(0.5))`
+    xg::nn::Softplus sp(xg::nn::SoftplusOptions().beta(2).threshold(10));
+    EXPECT_EQ(sp(xg::tensor({6.0f})).item(), 6.0);  // beta x = 12 > 10: x itself
+    namespace F = xg::nn::functional;
+    EXPECT_NEAR(F::softplus(xg::zeros({1}), F::SoftplusFuncOptions().beta(0.5)).item(), 2 * std::log(2.0), 1e-6);
+  }
 }

@@ -83,6 +83,9 @@ Tensor relu(const Tensor& x);
 Tensor leaky_relu(const Tensor& x, double slope = 0.01);
 /// log(1 + e^x), computed without overflow.
 Tensor softplus(const Tensor& x);
+/// PyTorch's softplus with its options: log(1 + e^(beta x)) / beta, and x itself where
+/// beta x > threshold (F::softplus, nn::Softplus); beta must not be 0.
+Tensor softplus(const Tensor& x, double beta, double threshold);
 /// min(max(x, lo), hi); gradient 1 inside [lo, hi] (inclusive), 0 outside.
 Tensor clamp(const Tensor& x, double lo, double hi);
 /// log(1 + x) and e^x - 1, accurate near 0 (std::log1p, std::expm1).

@@ -82,7 +82,11 @@ class PairwiseDistanceFuncOptions {
   bool keepdim_ = false;
 };
 Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, const PairwiseDistanceFuncOptions& options = {});
-inline Tensor softplus(const Tensor& x) { return xg::softplus(x); }
+using SoftplusFuncOptions = SoftplusOptions;
+/// PyTorch's F::softplus: beta 1, threshold 20 unless given (x itself where beta x > threshold).
+inline Tensor softplus(const Tensor& x, const SoftplusFuncOptions& o = {}) {
+  return xg::softplus(x, o.beta(), o.threshold());
+}
 using SoftmaxFuncOptions = SoftmaxOptions;
 using LogSoftmaxFuncOptions = SoftmaxOptions;
 inline Tensor softmax(const Tensor& x, const SoftmaxFuncOptions& o) { return xg::softmax(x, o.dim()); }

@@ -127,9 +127,15 @@ class Tanh : public Module {
  public:
   Tensor forward(const Tensor& x) override;
 };
+/// PyTorch's Softplus: beta 1 and threshold 20 by default (x itself above it), or options.
 class Softplus : public Module {
  public:
+  Softplus() = default;
+  explicit Softplus(const SoftplusOptions& options) : options_(options) {}
   Tensor forward(const Tensor& x) override;
+
+ private:
+  SoftplusOptions options_;
 };
 /// GELU; approximate "tanh" for PyTorch's tanh form (see xg::gelu).
 class GELU : public Module {

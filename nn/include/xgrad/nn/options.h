@@ -126,6 +126,19 @@ class ELUOptions {
   double alpha_ = 1.0;
 };
 
+/// libtorch's SoftplusOptions: log(1 + e^(beta x)) / beta, and x itself where beta x >
+/// threshold (PyTorch's switch to the linear part).
+class SoftplusOptions {
+ public:
+  SoftplusOptions& beta(double v) { beta_ = v; return *this; }
+  double beta() const { return beta_; }
+  SoftplusOptions& threshold(double v) { threshold_ = v; return *this; }
+  double threshold() const { return threshold_; }
+
+ private:
+  double beta_ = 1.0, threshold_ = 20.0;
+};
+
 class EmbeddingOptions {
  public:
   EmbeddingOptions(std::int64_t num_embeddings, std::int64_t embedding_dim) : num_(num_embeddings), dim_(embedding_dim) {}
