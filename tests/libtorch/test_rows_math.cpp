@@ -1,0 +1,112 @@
+// Rows of docs/libtorch.md (Tensors: the elementwise math, products, draws, ranges and
+// indexing rows), compiled and run as test_rows_tensors.cpp's: each block, marked `// row:`
+// with the row's libtorch cell, writes the row's xgrad spelling and checks its meaning.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <tuple>
+
+#include <xgrad/xgrad.h>
+
+TEST(LibtorchRows, TensorMath) {
+  {
+    // row: `x.floor()`, `x.ceil()`, `x.round()`, `x.round(/*decimals=*/2)`, `x.trunc()`, `x.frac()`, `x.sign()`
+    const auto r = xg::tensor({-1.5f, 0.5f, 2.346f});
+    EXPECT_EQ(r.floor().to_vector<float>(), (std::vector<float>{-2, 0, 2}));
+    EXPECT_EQ(r.ceil().to_vector<float>(), (std::vector<float>{-1, 1, 3}));
+    EXPECT_EQ(r.round().to_vector<float>(), (std::vector<float>{-2, 0, 2}));
+    EXPECT_NEAR(r.round(/*decimals=*/2).to_vector<float>()[2], 2.35f, 1e-6);
+    EXPECT_EQ(r.trunc().to_vector<float>(), (std::vector<float>{-1, 0, 2}));
+    EXPECT_EQ(r.frac().to_vector<float>()[0], -0.5f);
+    EXPECT_EQ(r.sign().to_vector<float>(), (std::vector<float>{-1, 1, 1}));
+  }
+  {
+    // row: `x.tan()`, `x.asin()`, `x.acos()`, `x.atan()`, `x.sinh()`, `x.cosh()`, `x.asinh()`, `x.acosh()`, `x.atanh()`, `x.log2()`, `x.log10()`, `x.exp2()`, `torch::atan2(y, x)`
+    const auto h = xg::tensor({0.5, 0.25}, xg::kFloat64);
+    EXPECT_NEAR(h.tan().to_vector<double>()[0], std::tan(0.5), 1e-15);
+    EXPECT_NEAR(h.asin().sin().to_vector<double>()[0], 0.5, 1e-15);
+    EXPECT_NEAR(h.acos().cos().to_vector<double>()[1], 0.25, 1e-15);
+    EXPECT_NEAR(h.atan().tan().to_vector<double>()[0], 0.5, 1e-15);
+    EXPECT_NEAR((h.cosh() * h.cosh() - h.sinh() * h.sinh()).to_vector<double>()[0], 1.0, 1e-15);
+    EXPECT_NEAR(h.asinh().sinh().to_vector<double>()[0], 0.5, 1e-15);
+    EXPECT_NEAR((h + 1.0).acosh().cosh().to_vector<double>()[0], 1.5, 1e-15);
+    EXPECT_NEAR(h.atanh().tanh().to_vector<double>()[0], 0.5, 1e-15);
+    EXPECT_EQ(h.log2().to_vector<double>()[1], -2.0);
+    EXPECT_EQ((h * 400.0).log10().to_vector<double>()[1], 2.0);
+    EXPECT_EQ(h.exp2().to_vector<double>()[0], std::sqrt(2.0));
+    EXPECT_NEAR(xg::atan2(xg::tensor({1.0}), xg::tensor({1.0})).item(), M_PI / 4, 1e-7);
+  }
+  {
+    // row: `torch::fmod(a, b)`, `torch::remainder(a, 1.5)`, `torch::lerp(a, b, 0.3)`, `x.nan_to_num()`
+    const auto a = xg::tensor({-5.0f, 5.0f}), b = xg::tensor({3.0f, -3.0f});
+    EXPECT_EQ(xg::fmod(a, b).to_vector<float>(), (std::vector<float>{-2, 2}));
+    EXPECT_EQ(xg::remainder(a, 1.5).to_vector<float>(), (std::vector<float>{1, 0.5}));
+    EXPECT_EQ(xg::lerp(a, b, 0.5).to_vector<float>(), (std::vector<float>{-1, 1}));
+    EXPECT_EQ(xg::tensor({NAN, 1.0f}).nan_to_num().to_vector<float>(), (std::vector<float>{0, 1}));
+  }
+  {
+    // row: `using namespace torch::indexing; x.index({Slice(1, None), "...", 0})`, `x.index({None, idx})`, `x.index_put_({Slice(), 0}, v)`
+    using namespace xg::indexing;  // NOLINT: as libtorch code writes it
+    auto t = xg::arange(24.0).reshape({2, 3, 4});
+    EXPECT_EQ(t.index({Slice(1, None), "...", 0}).to_vector<float>(), (std::vector<float>{12, 16, 20}));
+    EXPECT_EQ(t.index({None, xg::tensor({1}, xg::kInt64)}).shape(), (xg::Shape{1, 1, 3, 4}));
+    t.index_put_({Slice(), 0}, xg::zeros({4}));
+    EXPECT_EQ(t.index({1, 0}).sum().item(), 0.0);
+  }
+  {
+    // row: `torch::cdist(a, b)`, `torch::cdist(a, b, /*p=*/1)`
+    const auto a = xg::zeros({2, 3}), b = xg::ones({4, 3});
+    EXPECT_EQ(xg::cdist(a, b).shape(), (xg::Shape{2, 4}));
+    EXPECT_NEAR(xg::cdist(a, b).max().item(), std::sqrt(3.0), 1e-6);
+    EXPECT_NEAR(xg::cdist(a, b, /*p=*/1).max().item(), 3.0, 1e-6);
+  }
+  {
+    // row: `x.index_add(1, idx, src)`, `x.scatter_add(0, idx, src)`, `x.masked_select(mask)`, `x.nonzero()`, `torch::argwhere(x)`
+    const auto z = xg::zeros({2, 3});
+    EXPECT_EQ(z.index_add(1, xg::tensor({2, 2}, xg::kInt64), xg::ones({2, 2})).to_vector<float>(),
+              (std::vector<float>{0, 0, 2, 0, 0, 2}));
+    EXPECT_EQ(z.scatter_add(0, xg::tensor({{1, 0, 1}}, xg::kInt64), xg::ones({1, 3})).to_vector<float>(),
+              (std::vector<float>{0, 1, 0, 1, 0, 1}));
+    const auto v = xg::tensor({{1.0f, -2.0f}, {3.0f, -4.0f}});
+    EXPECT_EQ(v.masked_select((v > 0.0).to(xg::kInt64)).to_vector<float>(), (std::vector<float>{1, 3}));
+    EXPECT_EQ(v.nonzero().shape(), (xg::Shape{4, 2}));
+    EXPECT_EQ(xg::argwhere(v > 0.0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0, 1, 0}));
+  }
+  {
+    // row: `torch::div(a, b, /*rounding_mode=*/"floor")`, `torch::floor_divide(a, b)`
+    const auto a = xg::tensor({7.0f, -7.0f}), b = xg::tensor({2.0f});
+    EXPECT_EQ(xg::div(a, b, /*rounding_mode=*/"floor").to_vector<float>(), (std::vector<float>{3, -4}));
+    EXPECT_EQ(xg::div(a, b, "trunc").to_vector<float>(), (std::vector<float>{3, -3}));
+    EXPECT_EQ(xg::floor_divide(a, b).to_vector<float>(), (std::vector<float>{3, -4}));
+  }
+  {
+    // row: `x.isnan()`, `x.isinf()`, `x.isfinite()`, `x.any()`, `x.all(1)`
+    const auto s = xg::tensor({{NAN, INFINITY}, {1.0f, 0.0f}});
+    EXPECT_EQ(s.isnan().to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0, 0}));
+    EXPECT_EQ(s.isinf().to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 0, 0}));
+    EXPECT_EQ(s.isfinite().to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0, 1, 1}));
+    EXPECT_EQ(s.any().item<std::int64_t>(), 1);
+    EXPECT_EQ(s.all(1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0}));
+  }
+  {
+    // row: `x.prod()`, `x.prod(1, /*keepdim=*/true)`, `x.cumprod(1)`, `x.amax({0, 2})`, `x.amin(1)`
+    const auto p = xg::tensor({{1.0f, 2.0f, 3.0f}, {4.0f, 0.0f, 6.0f}});
+    EXPECT_EQ(p.prod().item(), 0.0);
+    EXPECT_EQ(p.prod(1, /*keepdim=*/true).to_vector<float>(), (std::vector<float>{6, 0}));
+    EXPECT_EQ(p.cumprod(1).to_vector<float>(), (std::vector<float>{1, 2, 6, 4, 0, 0}));
+    EXPECT_EQ(xg::ones({2, 3, 4}).amax({0, 2}).shape(), (xg::Shape{3}));
+    EXPECT_EQ(p.amin(1).to_vector<float>(), (std::vector<float>{1, 0}));
+  }
+  {
+    // row: `torch::linspace(0, 1, 5)`, `torch::logspace(-2, 2, 5)`
+    EXPECT_EQ(xg::linspace(0, 1, 5).to_vector<float>(), (std::vector<float>{0, 0.25f, 0.5f, 0.75f, 1}));
+    EXPECT_EQ(xg::logspace(-2, 2, 5, 10, xg::kFloat64).to_vector<double>()[4], 100.0);
+  }
+  {
+    // row: `torch::multinomial(probs, 1)`, `probs.multinomial(10, /*replacement=*/true)`, `torch::bernoulli(p)`
+    const auto probs = xg::tensor({0.0f, 1.0f, 0.0f});
+    EXPECT_EQ(xg::multinomial(probs, 1).item<std::int64_t>(), 1);
+    EXPECT_EQ(probs.multinomial(10, /*replacement=*/true).sum().item<std::int64_t>(), 10);
+    EXPECT_EQ(xg::bernoulli(xg::ones({3})).sum().item(), 3.0);
+  }
+}
