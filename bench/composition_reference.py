@@ -42,6 +42,18 @@ def workloads():
         b = torch.rand(1 << 20) + 0.5
         return fwd_bwd(torch.randn(1 << 20), lambda a: torch.atan2(a, b) + torch.remainder(a, 1.5) * torch.tan(b))
 
+    def solve_step():
+        b = torch.randn(256, 64, requires_grad=True)
+        return fwd_bwd(torch.randn(256, 256) + 16 * torch.eye(256), lambda a: torch.linalg.solve(a, b))
+
+    def cholesky_step():
+        m = torch.randn(256, 256)
+        return fwd_bwd(m @ m.T + 256 * torch.eye(256), torch.linalg.cholesky)
+
+    def eigh_step():
+        m = torch.randn(128, 128)
+        return fwd_bwd(m + m.T, torch.linalg.eigvalsh)
+
     def draw(p, replacement):
         return lambda: torch.multinomial(p, 1, replacement)
 
@@ -56,6 +68,11 @@ def workloads():
         ("elementwise", 20, elementwise_step),
         ("multinomial_char", 2000, lambda: draw(torch.softmax(torch.randn(65), 0), False)),
         ("multinomial_rows", 20, lambda: draw(torch.rand(256, 1000), True)),
+        ("inv", 20, lambda: fwd_bwd(torch.randn(64, 32, 32) + 6 * torch.eye(32), torch.linalg.inv)),
+        ("solve", 20, solve_step),
+        ("cholesky", 20, cholesky_step),
+        ("eigh", 10, eigh_step),
+        ("slogdet", 20, lambda: fwd_bwd(torch.randn(64, 32, 32) + 6 * torch.eye(32), lambda a: torch.linalg.slogdet(a)[1])),
     ]
 
 

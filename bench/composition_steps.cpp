@@ -10,6 +10,11 @@
 //   elementwise       atan2(a, b) + remainder(a, 1.5) * tan(b) on 2^20 elements
 //   multinomial_char  one draw from 65 categories (char_lstm's sampling step)
 //   multinomial_rows  one draw per row from (256, 1000), with replacement
+//   inv               linalg.inv of 64 matrices 32 x 32 (randn + 6 I)
+//   solve             linalg.solve of A (256, 256) (randn + 16 I) for B (256, 64)
+//   cholesky          linalg.cholesky of a (256, 256) SPD matrix
+//   eigh              linalg.eigvalsh of a symmetric (128, 128) matrix
+//   slogdet           log|det| of 64 matrices 32 x 32 (randn + 6 I)
 // Prints one JSON object per workload.
 //   composition_steps [--threads 1] [--repeats 3]
 #include <cstdio>
@@ -86,6 +91,24 @@ std::vector<Workload> workloads() {
          const Tensor p = xg::rand({256, 1000});
          return std::function<void()>([=] { (void)xg::multinomial(p, 1, true); });
        }},
+      {"inv", 20, [] { return fwd_bwd(xg::randn({64, 32, 32}) + 6.0 * xg::eye(32), [](const Tensor& a) { return xg::linalg::inv(a); }); }},
+      {"solve", 20,
+       [] {
+         const Tensor b = xg::randn({256, 64}).requires_grad_();
+         return fwd_bwd(xg::randn({256, 256}) + 16.0 * xg::eye(256), [b](const Tensor& a) { return xg::linalg::solve(a, b); });
+       }},
+      {"cholesky", 20,
+       [] {
+         const Tensor m = xg::randn({256, 256});
+         return fwd_bwd(xg::matmul(m, m.transpose(0, 1)) + 256.0 * xg::eye(256), [](const Tensor& a) { return xg::linalg::cholesky(a); });
+       }},
+      {"eigh", 10,
+       [] {
+         const Tensor m = xg::randn({128, 128});
+         return fwd_bwd(m + m.transpose(0, 1), [](const Tensor& a) { return xg::linalg::eigvalsh(a); });
+       }},
+      {"slogdet", 20,
+       [] { return fwd_bwd(xg::randn({64, 32, 32}) + 6.0 * xg::eye(32), [](const Tensor& a) { return std::get<1>(xg::linalg::slogdet(a)); }); }},
   };
 }
 

@@ -161,4 +161,34 @@ Tensor resample(const Tensor& x, std::int64_t outer, std::int64_t inner, const d
 /// The adjoint: gy (outer, r.out, inner) -> (outer, r.in, inner), each tap's share added back.
 Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner, const detail::taps::Rule& r);
 
+// Dense linear algebra through LAPACK (tensor/lapack.cpp), on contiguous (..., n, n) float
+// matrices the caller has checked; a GPU tensor goes through the host. `op` names errors
+// (a singular matrix, one not positive-definite, with the batch element).
+/// LU with partial pivoting, kept on the host in LAPACK's layout: `factors` (a's shape) and
+/// `pivots` (int64, a's shape without the last axis). A zero pivot (a singular matrix) is
+/// an error with inversion's or solve's message, or Fine (det).
+struct LU {
+  Tensor factors, pivots;
+};
+enum class Singular { Fine, InverseError, SolveError };
+LU lu_factor(const Tensor& a, Singular singular, const char* op);
+/// A^-1 (A^-T when transposed) from its factors, on `device`; a zero pivot is an error.
+Tensor lu_inverse(const LU& lu, bool transposed, Device device, const char* op);
+struct SignLogDet {
+  Tensor sign, logabsdet, det;  // each of the batch's shape
+};
+SignLogDet slogdet(const LU& lu, Device device, const char* op);
+/// X with A X = b (A^T X = b when adjoint) for b (..., n, k) of A's batch, on b's device.
+Tensor lu_solve(const LU& lu, const Tensor& b, bool adjoint, const char* op);
+/// The lower Cholesky factor L (L L^T = a), from a's lower triangle.
+Tensor cholesky(const Tensor& a, const char* op);
+/// cholesky's gradient L^-T sym(tril(L^T gL)) L^-1 (PyTorch's rule) for gL of L's shape.
+Tensor cholesky_backward(const Tensor& L, const Tensor& gL, const char* op);
+struct Eigh {
+  Tensor values, vectors;  // ascending eigenvalues (..., n); eigenvectors in the columns
+};
+Eigh eigh(const Tensor& a, bool lower, const char* op);
+/// X with a X = b (left) or X a = b, a triangular (only that triangle read), b of a's batch.
+Tensor solve_triangular(const Tensor& a, const Tensor& b, bool upper, bool left, bool unitriangular, const char* op);
+
 }  // namespace xg::kernel

@@ -14,6 +14,7 @@
 #include <xgrad/error.h>
 #include <xgrad/gradcheck.h>
 #include <xgrad/graphviz.h>
+#include <xgrad/linalg.h>
 #include <xgrad/nn/conv.h>
 #include <xgrad/nn/activations.h>
 #include <xgrad/nn/conv1d.h>

@@ -134,3 +134,35 @@ TEST(CudaLinalg, CdistOnBothPathsGivesTheCpusValuesAndGradients) {
     for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << rows << " " << i;
   }
 }
+
+TEST(CudaLinalg, LapackFunctionsGiveTheCpusValuesGradientsAndErrors) {
+  XG_REQUIRE_CUDA();
+  // The values are computed on the host (a documented wait); the gradients' products run on
+  // the GPU, so they agree with the CPU's to rounding.
+  const Tensor m = xg::test::seeded({2, 4, 4}, xg::kFloat64, 80);
+  const Tensor spd = xg::matmul(m, m.transpose(-2, -1)) + 4.0 * xg::eye(4, xg::kFloat64);
+  const Tensor b = xg::test::seeded({4, 3}, xg::kFloat64, 81);
+  const auto run = [&](const xg::Device& d) {
+    auto a = spd.to(d).requires_grad_(), bv = b.to(d).requires_grad_();
+    auto [w, V] = xg::linalg::eigh(a);
+    auto [sign, logabsdet] = xg::linalg::slogdet(a);
+    const Tensor y = xg::linalg::inv(a).sum() + xg::linalg::det(a).sum() + logabsdet.sum() +
+                     xg::linalg::solve(a, bv).sum() + xg::linalg::cholesky(a).sum() + w.sum() + (V * V).sum() +
+                     xg::linalg::solve_triangular(a, bv, true).sum();
+    auto g = xg::grad({y}, {a, bv});
+    g.insert(g.begin(), y);
+    return g;
+  };
+  const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
+  for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-10)) << i;
+  const auto sym = [](const xg::tensor_list& v) {
+    const Tensor s = 0.5 * (v[0] + v[0].transpose(-2, -1));
+    return xg::linalg::cholesky(s).sum() + xg::linalg::inv(s).sum() + xg::linalg::eigvalsh(s).sum();
+  };
+  EXPECT_TRUE(xg::testing::gradcheck_ok(sym, {spd.cuda().requires_grad_()}));
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok(sym, {spd.cuda().requires_grad_()}));
+  EXPECT_XG_ERROR(xg::linalg::inv(xg::zeros({2, 2}, xg::kCUDA)), "linalg.inv: The diagonal element 1 is zero");
+  EXPECT_XG_ERROR(xg::linalg::solve(xg::eye(2, xg::kCUDA), xg::ones({2, 1})),
+                  "linalg.solve: expected all tensors on one device, got cuda:0 (A) and cpu (B)");
+  EXPECT_EQ(xg::ones({2}, xg::kCUDA).sum().item(), 2.0);
+}

@@ -109,4 +109,34 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(probs.multinomial(10, /*replacement=*/true).sum().item<std::int64_t>(), 10);
     EXPECT_EQ(xg::bernoulli(xg::ones({3})).sum().item(), 3.0);
   }
+  {
+    // row: `torch::linalg::inv(A)`, `torch::inverse(A)`, `torch::linalg::solve(A, B)`, `torch::linalg::solve(A, B, /*left=*/false)`, `torch::linalg::solve_triangular(A, B, /*upper=*/true)`
+    const auto A = xg::tensor({{2.0, 1.0}, {0.0, 4.0}}, xg::kFloat64), B = xg::tensor({{4.0}, {8.0}}, xg::kFloat64);
+    EXPECT_EQ(xg::linalg::inv(A).to_vector<double>(), (std::vector<double>{0.5, -0.125, 0, 0.25}));
+    EXPECT_EQ(xg::inverse(A).to_vector<double>(), xg::linalg::inv(A).to_vector<double>());
+    EXPECT_EQ(xg::linalg::solve(A, B).to_vector<double>(), (std::vector<double>{1, 2}));
+    EXPECT_EQ(xg::linalg::solve(A, xg::tensor({{2.0, 9.0}}, xg::kFloat64), /*left=*/false).to_vector<double>(),
+              (std::vector<double>{1, 2}));
+    EXPECT_EQ(xg::linalg::solve_triangular(A, B, /*upper=*/true).to_vector<double>(), (std::vector<double>{1, 2}));
+  }
+  {
+    // row: `torch::linalg::det(A)`, `torch::det(A)`, `torch::linalg::slogdet(A)`, `torch::logdet(A)`
+    const auto A = xg::tensor({{0.0, 2.0}, {4.0, 0.0}}, xg::kFloat64);
+    EXPECT_EQ(xg::linalg::det(A).item(), -8.0);
+    EXPECT_EQ(xg::det(A).item(), -8.0);
+    auto [sign, logabsdet] = xg::linalg::slogdet(A);
+    EXPECT_EQ(sign.item(), -1.0);
+    EXPECT_NEAR(logabsdet.item(), std::log(8.0), 1e-15);
+    EXPECT_TRUE(std::isnan(xg::logdet(A).item()));
+  }
+  {
+    // row: `torch::linalg::cholesky(A)`, `torch::linalg::cholesky(A, /*upper=*/true)`, `torch::linalg::eigh(A, "L")`, `torch::linalg::eigvalsh(A)`
+    const auto A = xg::tensor({{4.0, 2.0}, {2.0, 5.0}}, xg::kFloat64);
+    EXPECT_EQ(xg::linalg::cholesky(A).to_vector<double>(), (std::vector<double>{2, 0, 1, 2}));
+    EXPECT_EQ(xg::linalg::cholesky(A, /*upper=*/true).to_vector<double>(), (std::vector<double>{2, 1, 0, 2}));
+    auto [w, V] = xg::linalg::eigh(A, "L");
+    EXPECT_NEAR(w.to_vector<double>()[0], 4.5 - std::sqrt(4.25), 1e-14);
+    EXPECT_EQ(V.shape(), (xg::Shape{2, 2}));
+    EXPECT_NEAR(xg::linalg::eigvalsh(A).to_vector<double>()[1], 4.5 + std::sqrt(4.25), 1e-14);
+  }
 }

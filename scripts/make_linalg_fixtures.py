@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""Regenerates tests/fixtures/torch_linalg.npz: PyTorch 1.13's torch.linalg in float64 (inv,
+det, slogdet, logdet, solve, solve_triangular, cholesky, eigh, eigvalsh), values and the
+gradients of sum(y * gy) for every input. Run with Debian's python3-torch:
+    /usr/bin/python3 scripts/make_linalg_fixtures.py
+Case <name> (mirrored in tests/autograd/test_linalg.cpp, in this order) stores <name>.in<i>,
+<name>.y, <name>.gy and <name>.g<i>. Outputs with a sign freedom are stored through a form
+free of it: eigh's eigenvectors V as V * V, slogdet as cat(sign, log|det|).
+"""
+import pathlib
+
+import numpy as np
+import torch
+
+torch.manual_seed(0)
+torch.set_default_dtype(torch.float64)
+out = {}
+
+
+def record(name, fn, ins):
+    ins = [x.detach().clone().requires_grad_() for x in ins]
+    y = fn(*ins)
+    gy = torch.randn_like(y)
+    grads = torch.autograd.grad((y * gy).sum(), ins)
+    for i, (x, g) in enumerate(zip(ins, grads)):
+        out[f"{name}.in{i}"], out[f"{name}.g{i}"] = x.detach(), g
+    out[f"{name}.y"], out[f"{name}.gy"] = y.detach(), gy
+
+
+def well_conditioned(*shape):
+    return torch.randn(*shape) + 3 * torch.eye(shape[-1])
+
+
+def spd(*shape):
+    m = torch.randn(*shape)
+    return m @ m.transpose(-2, -1) + shape[-1] * torch.eye(shape[-1])
+
+
+def symmetric(*shape):
+    m = torch.randn(*shape)
+    return m + m.transpose(-2, -1)
+
+
+def eigh_parts(uplo):
+    def fn(a):
+        values, vectors = torch.linalg.eigh(a, UPLO=uplo)
+        return torch.cat([values.flatten(), (vectors * vectors).flatten()])
+    return fn
+
+
+record("inv", torch.linalg.inv, [well_conditioned(4, 4)])
+record("inv_batch", torch.linalg.inv, [well_conditioned(2, 3, 3)])
+record("det", torch.linalg.det, [torch.randn(3, 3)])
+record("det_batch", torch.linalg.det, [torch.randn(2, 4, 4)])
+record("slogdet", lambda a: torch.cat([t.flatten() for t in torch.linalg.slogdet(a)]), [torch.randn(3, 4, 4)])
+record("logdet", torch.logdet, [spd(2, 3, 3)])
+record("solve", torch.linalg.solve, [well_conditioned(3, 3), torch.randn(3, 2)])
+record("solve_vector", torch.linalg.solve, [well_conditioned(3, 3), torch.randn(3)])
+record("solve_batch_vectors", torch.linalg.solve, [well_conditioned(2, 3, 3), torch.randn(2, 3)])
+record("solve_broadcast", torch.linalg.solve, [well_conditioned(2, 1, 3, 3), torch.randn(4, 3, 2)])
+record("solve_right", lambda a, b: torch.linalg.solve(a, b, left=False), [well_conditioned(3, 3), torch.randn(2, 3)])
+record("solve_triangular_upper", lambda a, b: torch.linalg.solve_triangular(a, b, upper=True),
+       [well_conditioned(4, 4), torch.randn(4, 2)])
+record("solve_triangular_lower_right_unit",
+       lambda a, b: torch.linalg.solve_triangular(a, b, upper=False, left=False, unitriangular=True),
+       [torch.randn(3, 3), torch.randn(2, 3)])
+record("solve_triangular_batch", lambda a, b: torch.linalg.solve_triangular(a, b, upper=False),
+       [well_conditioned(2, 3, 3), torch.randn(3, 1)])
+record("cholesky", torch.linalg.cholesky, [spd(4, 4)])
+record("cholesky_upper_batch", lambda a: torch.linalg.cholesky(a, upper=True), [spd(2, 3, 3)])
+record("eigh", eigh_parts("L"), [symmetric(4, 4)])
+record("eigh_upper_batch", eigh_parts("U"), [torch.randn(2, 3, 3)])  # only the upper triangle is read
+record("eigvalsh", torch.linalg.eigvalsh, [symmetric(3, 3)])
+
+path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_linalg.npz"
+np.savez_compressed(path, **{k: np.array(v.numpy(), order="C") for k, v in out.items()})
+print(f"wrote {path} ({len(out)} arrays)")
