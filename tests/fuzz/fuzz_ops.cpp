@@ -311,9 +311,19 @@ void run(Reader& r) {
       }
       break;
     }
-    case 15: {  // attention: broadcasting matmul, masks, scaled dot-product and multi-head attention
+    case 15: {  // attention (broadcasting matmul, masks, scaled dot-product, multi-head attention), linalg
       auto a = leaf(r.tensor(1 + r.byte() % 4)), b = leaf(r.tensor(1 + r.byte() % 4));
-      switch (r.byte() % 7) {
+      switch (r.byte() % 8) {
+        case 7:  // dense linear algebra on decoded matrices: often singular, non-square or not positive-definite
+          switch (r.byte() % 6) {
+            case 0: backprop(xg::linalg::inv(a)); break;
+            case 1: backprop(r.flag() ? xg::linalg::det(a) : std::get<1>(xg::linalg::slogdet(a))); break;
+            case 2: backprop(xg::linalg::solve(a, b, r.flag())); break;
+            case 3: backprop(xg::linalg::solve_triangular(a, b, r.flag(), r.flag(), r.flag())); break;
+            case 4: backprop(xg::linalg::cholesky(a, r.flag())); break;
+            default: backprop(std::get<1>(xg::linalg::eigh(a, r.flag() ? "L" : "U"))); break;
+          }
+          break;
         case 5: {  // einsum: an equation of decoded characters over one to three operands
           static constexpr char kChars[] = "ijkA.,->i j";
           std::string equation;
