@@ -54,6 +54,22 @@ def workloads():
         m = torch.randn(128, 128)
         return fwd_bwd(m + m.T, torch.linalg.eigvalsh)
 
+    def lbfgs_step():
+        x, y = torch.randn(512, 64), torch.randn(512, 10)
+        start = [torch.randn(64, 32) * 0.1, torch.zeros(32), torch.randn(32, 10) * 0.1, torch.zeros(10)]
+
+        def step():
+            p = [t.clone().requires_grad_(True) for t in start]
+            opt = torch.optim.LBFGS(p, lr=1, max_iter=20, line_search_fn="strong_wolfe")
+
+            def closure():
+                opt.zero_grad()
+                loss = ((torch.tanh(x @ p[0] + p[1]) @ p[2] + p[3] - y) ** 2).mean()
+                loss.backward()
+                return loss
+            opt.step(closure)
+        return step
+
     def draw(p, replacement):
         return lambda: torch.multinomial(p, 1, replacement)
 
@@ -73,6 +89,7 @@ def workloads():
         ("cholesky", 20, cholesky_step),
         ("eigh", 10, eigh_step),
         ("slogdet", 20, lambda: fwd_bwd(torch.randn(64, 32, 32) + 6 * torch.eye(32), lambda a: torch.linalg.slogdet(a)[1])),
+        ("lbfgs", 5, lbfgs_step),
     ]
 
 

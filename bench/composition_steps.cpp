@@ -15,6 +15,8 @@
 //   cholesky          linalg.cholesky of a (256, 256) SPD matrix
 //   eigh              linalg.eigvalsh of a symmetric (128, 128) matrix
 //   slogdet           log|det| of 64 matrices 32 x 32 (randn + 6 I)
+//   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
+//                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
 //   composition_steps [--threads 1] [--repeats 3]
 #include <cstdio>
@@ -109,6 +111,22 @@ std::vector<Workload> workloads() {
        }},
       {"slogdet", 20,
        [] { return fwd_bwd(xg::randn({64, 32, 32}) + 6.0 * xg::eye(32), [](const Tensor& a) { return std::get<1>(xg::linalg::slogdet(a)); }); }},
+      {"lbfgs", 5,
+       [] {
+         const Tensor x = xg::randn({512, 64}), y = xg::randn({512, 10});
+         const xg::tensor_list start{xg::randn({64, 32}) * 0.1, xg::zeros({32}), xg::randn({32, 10}) * 0.1, xg::zeros({10})};
+         return std::function<void()>([=] {
+           xg::tensor_list p;
+           for (const Tensor& t : start) p.push_back(t.clone().requires_grad_());
+           xg::optim::LBFGS opt(p, xg::optim::LBFGSOptions(1).max_iter(20).line_search_fn("strong_wolfe"));
+           opt.step([&] {
+             opt.zero_grad();
+             auto loss = (xg::matmul(xg::tanh(xg::matmul(x, p[0]) + p[1]), p[2]) + p[3] - y).pow(2).mean();
+             loss.backward();
+             return loss;
+           });
+         });
+       }},
   };
 }
 

@@ -130,6 +130,7 @@ NamedTensors Optimizer::state_dict() const {
   }
   for (std::size_t i = 0; i < state_.size(); ++i)
     for (const auto& [name, t] : state_[i]) out.emplace_back("state." + std::to_string(i) + "." + name, t);
+  for (auto& [name, t] : extra_state()) out.emplace_back("extra." + name, std::move(t));
   return out;
 }
 
@@ -158,12 +159,17 @@ double checked_scalar(const Tensor& t, const std::string& key, bool counter) {
 
 }  // namespace
 
+void Optimizer::load_extra_state(const NamedTensors& extra) {
+  if (!extra.empty()) fail("load_state_dict: unexpected key 'extra.", extra.front().first, "': ", type_name(), " keeps no such state");
+}
+
 void Optimizer::load_state_dict(const NamedTensors& state) {
   // Validate everything first, so a bad file leaves the optimizer as it was.
   std::vector<const Tensor*> params;
   for (const auto& g : groups_)
     for (const auto& p : g.params) params.push_back(&p);
   std::vector<State> new_state(state_.size());
+  NamedTensors extra;
   std::vector<ParamGroup> new_groups = groups_;
   std::int64_t new_steps = -1;
   const std::vector<std::string> names = state_names();
@@ -179,7 +185,9 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
         fail("load_state_dict: '", key, "' holds format ", t.numel() == 1 ? t.item() : -1.0, ", expected 1");
       continue;
     }
-    if (key == "steps") {
+    if (key.rfind("extra.", 0) == 0) {
+      extra.emplace_back(key.substr(6), t);
+    } else if (key == "steps") {
       new_steps = static_cast<std::int64_t>(checked_scalar(t, key, true));
     } else if (key.rfind("group.", 0) == 0) {
       const auto [g, field] = split_key(key, 6);
@@ -209,6 +217,7 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
     }
   }
   if (new_steps < 0) fail("load_state_dict: missing key 'steps'");
+  load_extra_state(extra);  // checks everything before it changes anything, as above
   state_ = std::move(new_state);
   groups_ = std::move(new_groups);
   steps_ = new_steps;

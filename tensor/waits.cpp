@@ -47,14 +47,15 @@ std::uint64_t cuda::host_wait_count() { return g_waits.load(); }
 // are not on the list: a wait inside them would be a bug. multinomial and bernoulli read their
 // probabilities' range on the host before drawing, and gaussian_nll_loss its variances' sign
 // (PyTorch's checks), so they wait; nonzero and masked_select size their result by the mask.
-// The LAPACK-backed linalg functions compute on the host (tensor/lapack.cpp).
+// The LAPACK-backed linalg functions compute on the host (tensor/lapack.cpp); LBFGS reads
+// the loss and its dot products to steer each iteration, as PyTorch's does.
 bool detail::is_documented_wait(const char* call) {
   static const char* const kList[] = {
       "item", "at", "to_vector", "to", "cpu", "Module::to", "save", "save_npz", "save_checkpoint", "load",
       "resume", "xg::cuda::synchronize", "tensor", "randperm", "scalar_tensor", "DataLoader::sample",
       "multinomial", "bernoulli", "gaussian_nll_loss", "nonzero", "masked_select", "linalg.inv", "linalg.det",
       "linalg.slogdet", "logdet", "linalg.solve", "linalg.solve_triangular", "linalg.cholesky", "linalg.eigh",
-      "linalg.eigvalsh"};
+      "linalg.eigvalsh", "LBFGS::step"};
   for (const char* name : kList)
     if (std::strcmp(call, name) == 0) return true;
   return false;

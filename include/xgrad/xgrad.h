@@ -40,6 +40,7 @@
 #include <xgrad/ops.h>
 #include <xgrad/optim/clip.h>
 #include <xgrad/optim/optimizer.h>
+#include <xgrad/optim/lbfgs.h>
 #include <xgrad/optim/optimizers.h>
 #include <xgrad/optim/schedulers.h>
 #include <xgrad/random.h>

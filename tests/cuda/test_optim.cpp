@@ -52,3 +52,26 @@ TEST(CudaFusedOptimizer, EveryRuleGivesTheCpuValuesInTwoLaunchesPerStep) {
     for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(xg::test::matches_cpu(gpu[i], cpu[i], 1e-12)) << name << " " << i;
   }
 }
+
+TEST(CudaLBFGS, FollowsTheCpusIteratesWithParametersOnTheGpu) {
+  XG_REQUIRE_CUDA();
+  // Two parameters of a least-squares fit with a quartic term, strong-Wolfe line search:
+  // the dot products reduce in another order on the GPU, so 1e-9, not bits.
+  const auto X = xg::test::seeded({16, 3}, xg::kFloat64, 90), Y = xg::test::seeded({16, 2}, xg::kFloat64, 91);
+  const auto run = [&](const xg::Device& d) {
+    auto W = xg::test::seeded({3, 2}, xg::kFloat64, 92).to(d).requires_grad_();
+    auto b = xg::zeros({2}, xg::TensorOptions(xg::kFloat64).device(d)).requires_grad_();
+    const auto x = X.to(d), y = Y.to(d);
+    optim::LBFGS opt({W, b}, optim::LBFGSOptions(1).max_iter(10).line_search_fn("strong_wolfe"));
+    for (int k = 0; k < 2; ++k)
+      opt.step([&] {
+        opt.zero_grad();
+        auto loss = (xg::tanh(xg::matmul(x, W) + b) - y).pow(2).mean() + 0.01 * W.pow(4).sum();
+        loss.backward();
+        return loss;
+      });
+    return xg::tensor_list{W, b, xg::scalar_tensor(static_cast<double>(opt.func_evals()), xg::kFloat64).to(d)};
+  };
+  const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
+  for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(xg::test::matches_cpu(gpu[i], cpu[i], 1e-9)) << i;
+}

@@ -76,5 +76,14 @@ int main(int argc, char** argv) {
   adam.step();
   xg::save(adam, out + "/state/adam.npz");
   xg::save(adam, out + "/npz/adam.npz");
+  // LBFGS after a few iterations: its history under "extra." keys.
+  xg::optim::LBFGS lbfgs(model.parameters(), xg::optim::LBFGSOptions(0.01).max_iter(4).history_size(3));
+  lbfgs.step([&] {
+    lbfgs.zero_grad();
+    auto loss = xg::nn::softmax_cross_entropy(model(xg::ones({2, 3})), xg::tensor({0.0, 1.0}, {2}, xg::kInt64));
+    loss.backward();
+    return loss;
+  });
+  xg::save(lbfgs, out + "/state/lbfgs.npz");
   std::cout << "seeds written to " << out << "\n";
 }

@@ -31,6 +31,20 @@ TEST(LibtorchRows, OptimizersAndTraining) {
     EXPECT_EQ(std::get<1>(options.betas()), 0.999);
   }
   {
+    // row: `torch::optim::LBFGS(params, torch::optim::LBFGSOptions(1).max_iter(20).line_search_fn("strong_wolfe"))`, `optimizer.step(closure)`
+    auto w = xg::tensor({3.0, -2.0}, xg::kFloat64).requires_grad_();
+    xg::optim::LBFGS optimizer({w}, xg::optim::LBFGSOptions(1).max_iter(20).line_search_fn("strong_wolfe"));
+    const auto first = optimizer.step([&] {
+      optimizer.zero_grad();
+      auto loss = (w - 1.0).pow(2).sum();
+      loss.backward();
+      return loss;
+    });
+    EXPECT_EQ(first.item(), 13.0);  // the loss before the step, as PyTorch returns it
+    EXPECT_NEAR(w.to_vector<double>()[1], 1.0, 1e-9);
+    EXPECT_THROW(optimizer.step(), xg::Error);  // no closure
+  }
+  {
     // row: `torch.optim.Adam(params, fused=True)` (Python only; libtorch has no fused optimizers)
     auto p = xg::tensor({1.0, 2.0}, xg::kFloat64).requires_grad_();
     xg::optim::Adam opt({p}, 0.1);

@@ -91,6 +91,12 @@ class Optimizer {
   virtual void update_group(std::vector<Slot>& slots, const ParamGroup& group);
   /// True when weight decay is applied to the parameter directly, not to the gradient.
   virtual bool decoupled_weight_decay() const { return false; }
+  /// State kept for the whole optimizer rather than per parameter (LBFGS's history), saved
+  /// as "extra.<name>". load_extra_state receives every "extra." entry of a state_dict
+  /// (names without the prefix) and must check them all before changing anything; the
+  /// default accepts none.
+  virtual NamedTensors extra_state() const { return {}; }
+  virtual void load_extra_state(const NamedTensors& extra);
   /// The named buffer of a parameter's state, created as zeros like p on first use.
   static Tensor& buffer(State& state, const std::string& name, const Tensor& p);
   /// Expires when this optimizer dies, is assigned to, or its groups or state are changed
