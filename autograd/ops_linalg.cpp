@@ -59,7 +59,8 @@ Tensor to_batch3(const Tensor& x, const Shape& batch) {
   Shape full = batch;
   full.push_back(r);
   full.push_back(c);
-  return reshape(broadcast_to(x, full), {-1, r, c});
+  // The batch's size spelled out: -1 cannot be inferred when the matrices are empty.
+  return reshape(broadcast_to(x, full), {shape_numel(batch), r, c});
 }
 
 Tensor from_batch3(const Tensor& y, const Shape& batch) {
@@ -96,7 +97,9 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     // (..., n, k) @ (k, m) is one (prod(...) n, k) @ (k, m) product: no batch loop, no copy.
     Shape out(a.shape().begin(), a.shape().end() - 1);
     if (rb == 2) out.push_back(b.shape()[1]);
-    const Tensor c = mm(reshape(a, {-1, ka}), rb == 1 ? reshape(b, {kb, 1}) : b, false, false);
+    // The rows spelled out: -1 cannot be inferred when k is 0 (the product is then zeros).
+    const std::int64_t rows = shape_numel(Shape(a.shape().begin(), a.shape().end() - 1));
+    const Tensor c = mm(reshape(a, {rows, ka}), rb == 1 ? reshape(b, {kb, 1}) : b, false, false);
     return reshape(c, out);
   }
   // numpy's rule: a 1-D left operand is a row that is removed again; the leading axes

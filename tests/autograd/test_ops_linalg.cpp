@@ -24,6 +24,21 @@ TEST(Matmul, ValuesForEveryRankCombination) {
   EXPECT_EQ(xg::matmul(A.to(xg::kFloat64), B).dtype(), xg::kFloat64);
 }
 
+TEST(Matmul, AnEmptyInnerDimensionGivesZeros) {
+  // k = 0: the product of nothing, zeros of the outer shape (as numpy and PyTorch), through
+  // every path (2-D, batched, broadcast), and gradients of the operands' (empty) shapes.
+  const auto a = xg::zeros({2, 0}).requires_grad_(), b = xg::zeros({0, 3}).requires_grad_();
+  const auto c = xg::matmul(a, b);
+  EXPECT_EQ(c.shape(), (xg::Shape{2, 3}));
+  EXPECT_EQ(c.abs().max().item(), 0.0);
+  c.sum().backward();
+  EXPECT_EQ(a.grad().shape(), (xg::Shape{2, 0}));
+  EXPECT_EQ(b.grad().shape(), (xg::Shape{0, 3}));
+  EXPECT_EQ(xg::matmul(xg::zeros({0, 0}), xg::zeros({0, 2})).shape(), (xg::Shape{0, 2}));
+  EXPECT_EQ(xg::matmul(xg::zeros({4, 2, 0}), xg::zeros({1, 0, 3})).shape(), (xg::Shape{4, 2, 3}));
+  EXPECT_EQ(xg::matmul(xg::zeros({0, 2, 5}), xg::zeros({0, 5, 3})).shape(), (xg::Shape{0, 2, 3}));
+}
+
 TEST(Matmul, ErrorsNameTheShapes) {
   EXPECT_XG_ERROR(xg::matmul(xg::ones({100, 784}), xg::ones({100, 10})),
                   "matmul: (100,784) @ (100,10): inner dimensions 784 and 100 differ");
