@@ -78,6 +78,13 @@ TEST(Concat, StackSplitChunk) {
   // could list is an error, not a std::length_error (found by the ops fuzzer).
   EXPECT_EQ(xg::chunk(xg::zeros({0, 3}), 7, 0).size(), 7u);
   EXPECT_XG_ERROR(xg::chunk(xg::zeros({0, 3}), big, 0), "chunk:", "pieces");
+  // The bound counts what a piece costs beyond its values (a handle, metadata, a gradient
+  // slot), not just its list entry: 2^20 empty pieces under a 64 MiB limit took 2 GB before.
+  const std::size_t limit = xg::allocation_limit();
+  xg::set_allocation_limit(std::size_t{64} << 20);
+  EXPECT_XG_ERROR(xg::chunk(xg::zeros({0, 3}), std::int64_t{1} << 20, 0), "chunk:", "pieces");
+  EXPECT_XG_ERROR(xg::unbind(xg::zeros({std::int64_t{1} << 20, 0}), 0), "unbind:", "pieces");
+  xg::set_allocation_limit(limit);
   EXPECT_XG_ERROR(xg::stack({a, b}), "stack: tensor 1 of shape (2,2) differs from (1,2)");
   xg::manual_seed(23);
   EXPECT_TRUE(gradcheck_ok([](L x) { return xg::concat({x[0], x[1] * 2.0}, 1); }, {randp({2, 3}), randp({2, 1})}));
