@@ -89,6 +89,8 @@ def workloads():
         ("cholesky", 20, cholesky_step),
         ("eigh", 10, eigh_step),
         ("slogdet", 20, lambda: fwd_bwd(torch.randn(64, 32, 32) + 6 * torch.eye(32), lambda a: torch.linalg.slogdet(a)[1])),
+        ("svd", 10, lambda: fwd_bwd(torch.randn(256, 128), torch.linalg.svdvals)),
+        ("qr", 10, lambda: fwd_bwd(torch.randn(256, 128), lambda a: torch.cat([t.flatten() for t in torch.linalg.qr(a)]))),
         ("lbfgs", 5, lbfgs_step),
     ]
 

@@ -15,6 +15,8 @@
 //   cholesky          linalg.cholesky of a (256, 256) SPD matrix
 //   eigh              linalg.eigvalsh of a symmetric (128, 128) matrix
 //   slogdet           log|det| of 64 matrices 32 x 32 (randn + 6 I)
+//   svd               linalg.svdvals of a (256, 128) matrix
+//   qr                linalg.qr (reduced) of a (256, 128) matrix, Q and R both in the loss
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
@@ -111,6 +113,14 @@ std::vector<Workload> workloads() {
        }},
       {"slogdet", 20,
        [] { return fwd_bwd(xg::randn({64, 32, 32}) + 6.0 * xg::eye(32), [](const Tensor& a) { return std::get<1>(xg::linalg::slogdet(a)); }); }},
+      {"svd", 10, [] { return fwd_bwd(xg::randn({256, 128}), [](const Tensor& a) { return xg::linalg::svdvals(a); }); }},
+      {"qr", 10,
+       [] {
+         return fwd_bwd(xg::randn({256, 128}), [](const Tensor& a) {
+           auto [Q, R] = xg::linalg::qr(a);
+           return xg::cat({Q.flatten(), R.flatten()});
+         });
+       }},
       {"lbfgs", 5,
        [] {
          const Tensor x = xg::randn({512, 64}), y = xg::randn({512, 10});

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Regenerates tests/fixtures/torch_linalg.npz: PyTorch 1.13's torch.linalg in float64 (inv,
-det, slogdet, logdet, solve, solve_triangular, cholesky, eigh, eigvalsh), values and the
+det, slogdet, logdet, solve, solve_triangular, cholesky, eigh, eigvalsh, svd, svdvals, qr,
+pinv, matrix_norm), values and the
 gradients of sum(y * gy) for every input. Run with Debian's python3-torch:
     /usr/bin/python3 scripts/make_linalg_fixtures.py
 Case <name> (mirrored in tests/autograd/test_linalg.cpp, in this order) stores <name>.in<i>,
 <name>.y, <name>.gy and <name>.g<i>. Outputs with a sign freedom are stored through a form
-free of it: eigh's eigenvectors V as V * V, slogdet as cat(sign, log|det|).
+free of it: eigh's eigenvectors V as V * V, the SVD's U and Vh as U * U and Vh * Vh,
+slogdet as cat(sign, log|det|).
 """
 import pathlib
 
@@ -71,6 +73,38 @@ record("cholesky_upper_batch", lambda a: torch.linalg.cholesky(a, upper=True), [
 record("eigh", eigh_parts("L"), [symmetric(4, 4)])
 record("eigh_upper_batch", eigh_parts("U"), [torch.randn(2, 3, 3)])  # only the upper triangle is read
 record("eigvalsh", torch.linalg.eigvalsh, [symmetric(3, 3)])
+
+
+def svd_parts(full, k=None):
+    def fn(a):
+        u, s, vh = torch.linalg.svd(a, full_matrices=full)
+        if k is not None:
+            u, vh = u[..., :, :k], vh[..., :k, :]
+        return torch.cat([s.flatten(), (u * u).flatten(), (vh * vh).flatten()])
+    return fn
+
+
+def rank_two(m, n):
+    return torch.randn(m, 2) @ torch.randn(2, n)
+
+
+record("svd_tall", svd_parts(False), [torch.randn(4, 3)])
+record("svd_wide_batch", svd_parts(False), [torch.randn(2, 3, 5)])
+record("svd_full_tall", svd_parts(True, 3), [torch.randn(5, 3)])  # the vectors past min(m, n) get no gradient
+record("svdvals", torch.linalg.svdvals, [torch.randn(3, 4)])
+record("qr_tall", lambda a: torch.cat([t.flatten() for t in torch.linalg.qr(a)]), [torch.randn(5, 3)])
+record("qr_wide_batch", lambda a: torch.cat([t.flatten() for t in torch.linalg.qr(a)]), [torch.randn(2, 3, 5)])
+record("qr_complete_square", lambda a: torch.cat([t.flatten() for t in torch.linalg.qr(a, mode="complete")]),
+       [torch.randn(3, 3)])
+record("pinv", torch.linalg.pinv, [torch.randn(4, 3)])
+record("pinv_rank_two", torch.linalg.pinv, [rank_two(4, 3)])
+record("matrix_norm_fro", torch.linalg.matrix_norm, [torch.randn(2, 3, 4)])
+record("matrix_norm_nuc", lambda a: torch.linalg.matrix_norm(a, "nuc"), [torch.randn(2, 3, 4)])
+record("matrix_norm_2", lambda a: torch.linalg.matrix_norm(a, 2), [torch.randn(3, 4)])
+record("matrix_norm_minus2_dims", lambda a: torch.linalg.matrix_norm(a, -2, dim=(0, 2), keepdim=True),
+       [torch.randn(3, 2, 4)])
+record("matrix_norm_1", lambda a: torch.linalg.matrix_norm(a, 1), [torch.randn(3, 4)])
+record("matrix_norm_minus_inf", lambda a: torch.linalg.matrix_norm(a, -float("inf")), [torch.randn(2, 3, 4)])
 
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_linalg.npz"
 np.savez_compressed(path, **{k: np.array(v.numpy(), order="C") for k, v in out.items()})

@@ -188,6 +188,19 @@ struct Eigh {
   Tensor values, vectors;  // ascending eigenvalues (..., n); eigenvectors in the columns
 };
 Eigh eigh(const Tensor& a, bool lower, const char* op);
+/// The SVD a = U diag(S) Vh of (..., m, n) matrices (tensor/lapack_svd_qr.cpp): U (..., m, k)
+/// and Vh (..., k, n) with k = min(m, n), or square with full_matrices; S descending. Without
+/// compute_uv, U and Vh are undefined (LAPACK skips them).
+struct Svd {
+  Tensor U, S, Vh;
+};
+Svd svd(const Tensor& a, bool full_matrices, bool compute_uv, const char* op);
+/// a = Q R: Q (..., m, k) with orthonormal columns, R (..., k, n) upper triangular (complete:
+/// Q m x m, R m x n). Without compute_q, Q is undefined.
+struct Qr {
+  Tensor Q, R;
+};
+Qr qr(const Tensor& a, bool complete, bool compute_q, const char* op);
 /// X with a X = b (left) or X a = b, a triangular (only that triangle read), b of a's batch.
 Tensor solve_triangular(const Tensor& a, const Tensor& b, bool upper, bool left, bool unitriangular, const char* op);
 

@@ -16,56 +16,19 @@
 #include <xgrad/detail/format.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <limits>
 #include <vector>
 
-// cxxlapack asserts through cxxblas's macro.
-#include <xflens/cxxblas/auxiliary/debugmacro.h>
-#include <xflens/cxxlapack/cxxlapack.cxx>
 #include <cblas.h>
 
-#include "tensor/kernels.h"
-#include "tensor/tensor_impl.h"
+#include "tensor/lapack_common.h"
 
 namespace xg::kernel {
 
 namespace {
 
-using Index = int;  // LAPACK's integer (OpenBLAS's default 32-bit interface)
-
-struct Batch {
-  std::int64_t count;  // matrices in the batch
-  Index n;             // rows of each
-  Index cols;          // columns of each
-};
-
-Batch batch_of(const Tensor& t, const char* op) {
-  const std::int64_t r = t.shape()[t.dim() - 2], c = t.shape()[t.dim() - 1];
-  if (r > INT_MAX || c > INT_MAX || r * c > INT_MAX)
-    fail(op, ": a matrix of ", r, " x ", c, " exceeds LAPACK's 32-bit indexing (", INT_MAX, " elements)");
-  const std::int64_t count = r * c == 0 ? 0 : t.numel() / (r * c);
-  return {count, static_cast<Index>(r), static_cast<Index>(c)};
-}
-
-// The batch element named in an error, as PyTorch names it, when there is a batch.
-std::string batch_prefix(const Tensor& t, std::int64_t b) {
-  return t.dim() > 2 ? detail::cat("(Batch element ", b, "): ") : std::string();
-}
-
-template <class T>
-void transpose_copy(const T* src, T* dst, Index rows, Index cols) {
-  for (Index i = 0; i < rows; ++i)
-    for (Index j = 0; j < cols; ++j) dst[static_cast<std::int64_t>(j) * rows + i] = src[static_cast<std::int64_t>(i) * cols + j];
-}
-
-// Runs `body(host inputs..., host outputs)` on host copies of GPU tensors and moves the
-// results back to the inputs' device.
-Tensor on_host(const Tensor& x, const char* op) { return detail::copy_to(x, Device(), op); }
-Tensor back_to(const Tensor& y, Device device, const char* op) {
-  return device.is_cpu() ? y : detail::copy_to(y, device, op);
-}
+using namespace lapack;
 
 // LU with partial pivoting of each matrix, kept as LAPACK leaves it: the factors of A^T
 // (A's rows read as columns) with LAPACK's 1-based pivots, so a solve or an inverse reuses
@@ -284,10 +247,6 @@ Tensor solve_triangular_t(const Tensor& a, const Tensor& rhs, bool upper, bool l
   return out;
 }
 
-template <class R, class F>
-R by_dtype(const Tensor& a, F&& f) {
-  return a.dtype() == kFloat64 ? f(double{}) : f(float{});
-}
 
 }  // namespace
 

@@ -149,8 +149,13 @@ TEST(CudaLinalg, LapackFunctionsGiveTheCpusValuesGradientsAndErrors) {
     const Tensor y = xg::linalg::inv(a).sum() + xg::linalg::det(a).sum() + logabsdet.sum() +
                      xg::linalg::solve(a, bv).sum() + xg::linalg::cholesky(a).sum() + w.sum() + (V * V).sum() +
                      xg::linalg::solve_triangular(a, bv, true).sum();
-    auto g = xg::grad({y}, {a, bv});
-    g.insert(g.begin(), y);
+    auto [U, S, Vh] = xg::linalg::svd(a.narrow(-1, 0, 3), false);
+    auto [Q, R] = xg::linalg::qr(a.narrow(-2, 0, 3));
+    const Tensor z = y + S.sum() + (U * U).sum() * 0.5 + (Vh * Vh * bv.sum()).sum() + Q.sum() + R.sum() +
+                     xg::linalg::pinv(a.narrow(-1, 0, 2)).sum() + xg::linalg::matrix_norm(a, "nuc").sum() +
+                     xg::linalg::matrix_norm(a, 2).sum();
+    auto g = xg::grad({z}, {a, bv});
+    g.insert(g.begin(), z);
     return g;
   };
   const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);

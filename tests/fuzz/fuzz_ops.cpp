@@ -315,7 +315,16 @@ void run(Reader& r) {
       auto a = leaf(r.tensor(1 + r.byte() % 4)), b = leaf(r.tensor(1 + r.byte() % 4));
       switch (r.byte() % 8) {
         case 7:  // dense linear algebra on decoded matrices: often singular, non-square or not positive-definite
-          switch (r.byte() % 6) {
+          switch (r.byte() % 10) {
+            case 6: {
+              auto [U, S, Vh] = xg::linalg::svd(a, r.flag());
+              backprop(S.sum() + (U * U).sum() + (Vh * Vh).sum());
+              break;
+            }
+            case 7: backprop(std::get<1>(xg::linalg::qr(a, r.flag() ? "reduced" : r.flag() ? "complete" : "r"))); break;
+            case 8: backprop(xg::linalg::pinv(a, static_cast<double>(r.byte() % 3))); break;
+            case 9: backprop(r.flag() ? xg::linalg::matrix_norm(a, r.flag() ? "fro" : "nuc")
+                                      : xg::linalg::matrix_norm(a, static_cast<double>(r.byte() % 5) - 2.0)); break;
             case 0: backprop(xg::linalg::inv(a)); break;
             case 1: backprop(r.flag() ? xg::linalg::det(a) : std::get<1>(xg::linalg::slogdet(a))); break;
             case 2: backprop(xg::linalg::solve(a, b, r.flag())); break;

@@ -139,4 +139,18 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(V.shape(), (xg::Shape{2, 2}));
     EXPECT_NEAR(xg::linalg::eigvalsh(A).to_vector<double>()[1], 4.5 + std::sqrt(4.25), 1e-14);
   }
+  {
+    // row: `torch::linalg::svd(A, /*full_matrices=*/false)`, `torch::linalg::svdvals(A)`, `torch::linalg::qr(A)`, `torch::linalg::pinv(A)`, `torch::linalg::matrix_norm(A, "nuc")`, `torch::linalg::matrix_norm(A, 2)`
+    const auto A = xg::tensor({{3.0, 0.0}, {0.0, -4.0}, {0.0, 0.0}}, xg::kFloat64);
+    auto [U, S, Vh] = xg::linalg::svd(A, /*full_matrices=*/false);
+    EXPECT_EQ(S.to_vector<double>(), (std::vector<double>{4, 3}));
+    EXPECT_EQ(U.shape(), (xg::Shape{3, 2}));
+    EXPECT_EQ(std::get<0>(xg::linalg::svd(A)).shape(), (xg::Shape{3, 3}));  // full by default
+    EXPECT_EQ(xg::linalg::svdvals(A).to_vector<double>(), (std::vector<double>{4, 3}));
+    auto [Q, R] = xg::linalg::qr(A);
+    EXPECT_NEAR(std::abs(R.at({1, 1})), 4.0, 1e-15);
+    EXPECT_NEAR(xg::linalg::pinv(A).at({1, 1}), -0.25, 1e-15);
+    EXPECT_NEAR(xg::linalg::matrix_norm(A, "nuc").item(), 7.0, 1e-14);
+    EXPECT_NEAR(xg::linalg::matrix_norm(A, 2).item(), 4.0, 1e-14);
+  }
 }

@@ -1,10 +1,12 @@
 // Dense linear algebra with gradients, libtorch's torch::linalg: inverses, solves,
 // determinants, the Cholesky factor and the symmetric eigendecomposition of square matrices
-// or batches of them (..., n, n), float32 or float64, on any device (LAPACK computes them on
+// or batches of them (..., n, n), and the SVD, QR, pseudo-inverse and matrix norms of any
+// (..., m, n), float32 or float64, on any device (LAPACK computes them on
 // the host: on a GPU each call waits, one of the documented waits). Every result is
 // differentiable to any order. Errors name the call as PyTorch does ("linalg.inv: ...").
 #pragma once
 
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -37,6 +39,26 @@ Tensor cholesky(const Tensor& A, bool upper = false);
 std::tuple<Tensor, Tensor> eigh(const Tensor& A, const std::string& uplo = "L");
 /// The eigenvalues of eigh alone.
 Tensor eigvalsh(const Tensor& A, const std::string& uplo = "L");
+/// (U, S, Vh) with A = U diag(S) Vh for (..., m, n) A, S descending (LAPACK's gesdd).
+/// full_matrices (the default, as libtorch's): U (..., m, m) and Vh (..., n, n), whose
+/// columns (rows) past min(m, n) get no gradient, as PyTorch documents; otherwise U
+/// (..., m, k), Vh (..., k, n). Signs are LAPACK's; the gradient is infinite where singular
+/// values coincide or, for the vectors, vanish (PyTorch's).
+std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices = true);
+/// The singular values alone (no vectors computed unless a gradient is needed).
+Tensor svdvals(const Tensor& A);
+/// (Q, R) with A = Q R, Q's columns orthonormal, R upper triangular (LAPACK's geqrf and
+/// orgqr): mode "reduced" (Q (..., m, k), R (..., k, n)), "complete" (Q (..., m, m)) or "r"
+/// (R alone, Q undefined; not differentiable, as PyTorch's).
+std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode = "reduced");
+/// The Moore-Penrose pseudo-inverse through the SVD: singular values at or below
+/// max(atol, rtol * the largest) count as zero (rtol defaults to eps * max(m, n) when neither
+/// is given, PyTorch's rule).
+Tensor pinv(const Tensor& A, std::optional<double> atol = std::nullopt, std::optional<double> rtol = std::nullopt);
+/// The matrix norm over the two axes `dim`: ord 1, -1 (column sums), inf, -inf (row sums),
+/// 2, -2 (largest, smallest singular value), or "fro", "nuc" (the sum of singular values).
+Tensor matrix_norm(const Tensor& A, const std::string& ord = "fro", const Axes& dim = {-2, -1}, bool keepdim = false);
+Tensor matrix_norm(const Tensor& A, double ord, const Axes& dim = {-2, -1}, bool keepdim = false);
 
 }  // namespace xg::linalg
 
