@@ -136,16 +136,51 @@ tensor_list eigh_of(const Tensor& A, bool lower, const char* op) {
                 });
 }
 
+// The cofactor matrix (adj(A)^T) of square A through its SVD: with A = U diag(S) Vh,
+// cof(A) = det(U) det(Vh) U diag(prod_{j != i} S_j) Vh. It is det(A) A^-T where A is
+// invertible and stays defined where it is not: PyTorch's route to det's gradient at a
+// singular matrix.
+Tensor cofactor(const Tensor& A) {
+  auto [U, S, Vh] = linalg::svd(A, false);
+  const std::int64_t n = cols(S);
+  const Tensor one = ones_like(S.narrow(-1, 0, 1));
+  // prod_{j != i} S_j: the running product before i times the one after i.
+  const Tensor before = cat({one, cumprod(S.narrow(-1, 0, n - 1), -1)}, -1);
+  const Tensor after = flip(cat({one, cumprod(flip(S, {-1}).narrow(-1, 0, n - 1), -1)}, -1), {-1});
+  Tensor sign;
+  {
+    NoGradGuard constant;  // +-1, piecewise constant in A
+    sign = (linalg::det(U.detach()) * linalg::det(Vh.detach())).unsqueeze(-1).unsqueeze(-1);
+  }
+  return sign * matmul(U * (before * after).unsqueeze(-2), Vh);
+}
+
 // det or log|det| (`value`, from A's factors `lu`) recorded with its gradient: d det =
-// det tr(A^-1 dA), d log|det| = tr(A^-1 dA), so g det A^-T or g A^-T. Plain backward
-// inverts the forward's factors; under create_graph the recorded inverse of A.
-Tensor det_part(const Tensor& A, const kernel::LU& lu, const Tensor& value, const char* node, const char* grad_op,
-                bool times_value) {
-  return record(node, {A}, value, {A, value, lu.factors, lu.pivots}, [grad_op, times_value](Node& n, const Tensor& g) {
+// cof(A) : dA (det A^-T where A is invertible), d log|det| = A^-T : dA. Plain backward
+// inverts the forward's factors; under create_graph the recorded inverse of A. For det of a
+// numerically singular matrix (a pivot below n eps times the largest, read from the factors
+// on the host without a wait) the gradient is the cofactor matrix through the SVD, as
+// PyTorch's: det A^-T is still accurate there to first order, but its derivative cancels
+// terms of size det |A^-1|^2 (a near-singular matrix's second derivative came out 256 where
+// it is 0). log|det|'s gradient is infinite at an exactly singular matrix: an error, as in
+// PyTorch (whose solve fails).
+Tensor det_part(const Tensor& A, const kernel::LU& lu, const Tensor& value, const char* node, bool is_det) {
+  return record(node, {A}, value, {A, value, lu.factors, lu.pivots}, [is_det](Node& n, const Tensor& g) {
     const auto s = n.saved();
-    const Tensor scale = (times_value ? g * s[1] : g).unsqueeze(-1).unsqueeze(-1);
-    if (is_grad_enabled()) return tensor_list{scale * mT(inverse_of(s[0], grad_op))};
-    return tensor_list{scale * kernel::lu_inverse({s[2], s[3]}, /*transposed=*/true, s[0].device(), grad_op)};
+    const Tensor gy = g.unsqueeze(-1).unsqueeze(-1);
+    const kernel::LU factors{s[2], s[3]};
+    const double ratio = kernel::lu_smallest_pivot_ratio(factors);
+    const double eps = s[0].dtype() == kFloat64 ? 2.220446049250313e-16 : 1.1920929e-07;
+    if (is_det ? ratio <= static_cast<double>(cols(s[0])) * eps : ratio == 0) {
+      if (!is_det)
+        fail("linalg.slogdet: the gradient of log|det| at a singular matrix is infinite (A ", detail::shape_str(s[0].shape()),
+             " has a zero pivot)");
+      return tensor_list{gy * cofactor(s[0])};
+    }
+    const Tensor scale = is_det ? gy * s[1].unsqueeze(-1).unsqueeze(-1) : gy;
+    const char* op = is_det ? "linalg.det" : "linalg.slogdet";
+    if (is_grad_enabled()) return tensor_list{scale * mT(inverse_of(s[0], op))};
+    return tensor_list{scale * kernel::lu_inverse(factors, /*transposed=*/true, s[0].device(), op)};
   });
 }
 
@@ -163,8 +198,7 @@ Tensor det(const Tensor& A) {
   detail::CallScope call("linalg.det");
   check_square(A, "linalg.det");
   const kernel::LU lu = kernel::lu_factor(A, kernel::Singular::Fine, "linalg.det");
-  return det_part(A, lu, kernel::slogdet(lu, A.device(), "linalg.det").det, "linalg_det",
-                  "linalg.det (its gradient at a singular matrix is not implemented)", true);
+  return det_part(A, lu, kernel::slogdet(lu, A.device(), "linalg.det").det, "linalg_det", true);
 }
 
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A) {
@@ -172,8 +206,7 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A) {
   check_square(A, "linalg.slogdet");
   const kernel::LU lu = kernel::lu_factor(A, kernel::Singular::Fine, "linalg.slogdet");
   kernel::SignLogDet r = kernel::slogdet(lu, A.device(), "linalg.slogdet");
-  return {r.sign, det_part(A, lu, r.logabsdet, "linalg_slogdet",
-                           "linalg.slogdet (its gradient at a singular matrix is not implemented)", false)};
+  return {r.sign, det_part(A, lu, r.logabsdet, "linalg_slogdet", false)};
 }
 
 Tensor solve(const Tensor& A, const Tensor& B, bool left) {

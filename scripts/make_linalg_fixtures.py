@@ -105,6 +105,9 @@ record("matrix_norm_minus2_dims", lambda a: torch.linalg.matrix_norm(a, -2, dim=
        [torch.randn(3, 2, 4)])
 record("matrix_norm_1", lambda a: torch.linalg.matrix_norm(a, 1), [torch.randn(3, 4)])
 record("matrix_norm_minus_inf", lambda a: torch.linalg.matrix_norm(a, -float("inf")), [torch.randn(2, 3, 4)])
+# det at singular matrices: its gradient is the cofactor matrix (PyTorch takes an SVD there).
+record("det_singular", torch.linalg.det, [rank_two(3, 3)])
+record("det_singular_batch", torch.linalg.det, [torch.stack([rank_two(3, 3), torch.randn(3, 3)])])
 
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_linalg.npz"
 np.savez_compressed(path, **{k: np.array(v.numpy(), order="C") for k, v in out.items()})

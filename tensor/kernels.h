@@ -172,6 +172,9 @@ struct LU {
 };
 enum class Singular { Fine, InverseError, SolveError };
 LU lu_factor(const Tensor& a, Singular singular, const char* op);
+/// The least, over the batch, of min |pivot| / max |pivot| (0 for an exactly singular
+/// matrix, 1 for an empty batch): a cheap singularity test on the host, without a wait.
+double lu_smallest_pivot_ratio(const LU& lu);
 /// A^-1 (A^-T when transposed) from its factors, on `device`; a zero pivot is an error.
 Tensor lu_inverse(const LU& lu, bool transposed, Device device, const char* op);
 struct SignLogDet {

@@ -255,6 +255,24 @@ LU lu_factor(const Tensor& a, Singular singular, const char* op) {
   return by_dtype<LU>(h, [&](auto t) { return lu_factor_t<decltype(t)>(h, singular, op); });
 }
 
+double lu_smallest_pivot_ratio(const LU& lu) {
+  return by_dtype<double>(lu.factors, [&](auto t) {
+    using T = decltype(t);
+    const std::int64_t n = lu.factors.dim() < 2 ? 0 : lu.factors.shape().back();
+    const T* f = lu.factors.impl()->ptr<T>();
+    double smallest = 1.0;
+    for (std::int64_t b = 0; n > 0 && b < lu.factors.numel() / (n * n); ++b) {
+      double lo = INFINITY, hi = 0;
+      for (std::int64_t i = 0; i < n; ++i) {
+        const double u = std::abs(static_cast<double>(f[b * n * n + i * n + i]));
+        lo = std::min(lo, u), hi = std::max(hi, u);
+      }
+      smallest = std::min(smallest, hi == 0 ? 0.0 : lo / hi);
+    }
+    return smallest;
+  });
+}
+
 Tensor lu_inverse(const LU& lu, bool transposed, Device device, const char* op) {
   return back_to(by_dtype<Tensor>(lu.factors, [&](auto t) { return lu_inverse_t<decltype(t)>(lu, transposed, op); }),
                  device, op);

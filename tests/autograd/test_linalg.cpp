@@ -31,7 +31,8 @@ struct Case {
   bool symmetric_input = false;
 };
 
-// The cases of scripts/make_linalg_fixtures.py, in its order.
+// The cases of scripts/make_linalg_fixtures.py, in its order (those of test_linalg_svd_qr.cpp
+// left out).
 const std::vector<Case>& cases() {
   static const std::vector<Case> all{
       {"inv", 1, [](L v) { return xg::linalg::inv(v[0]); }},
@@ -57,7 +58,9 @@ const std::vector<Case>& cases() {
       {"cholesky_upper_batch", 1, [](L v) { return xg::linalg::cholesky(v[0], /*upper=*/true); }, true},
       {"eigh", 1, [](L v) { return eigh_parts(v[0], "L"); }, true},
       {"eigh_upper_batch", 1, [](L v) { return eigh_parts(v[0], "U"); }, true},
-      {"eigvalsh", 1, [](L v) { return xg::linalg::eigvalsh(v[0]); }, true}};
+      {"eigvalsh", 1, [](L v) { return xg::linalg::eigvalsh(v[0]); }, true},
+      {"det_singular", 1, [](L v) { return xg::linalg::det(v[0]); }},
+      {"det_singular_batch", 1, [](L v) { return xg::det(v[0]); }}};
   return all;
 }
 
@@ -160,6 +163,30 @@ TEST(Linalg, PyTorchsEdges) {
   EXPECT_EQ(xg::linalg::eigvalsh(A + mT(junk), "U").to_vector<double>(), xg::linalg::eigvalsh(A).to_vector<double>());
   EXPECT_EQ(xg::linalg::solve_triangular(A + mT(junk), xg::ones({2, 1}, xg::kFloat64), true).to_vector<double>(),
             xg::linalg::solve_triangular(A, xg::ones({2, 1}, xg::kFloat64), true).to_vector<double>());
+  // det's gradient at an exactly singular matrix (a zero pivot) is the cofactor matrix,
+  // through the SVD as PyTorch's: for [[1, 2], [2, 4]], [[4, -2], [-2, 1]]; to any order.
+  for (const bool create_graph : {false, true}) {
+    const auto Sg = xg::tensor({{1.0, 2.0}, {2.0, 4.0}}, xg::kFloat64).requires_grad_();
+    const auto g = xg::grad({xg::det(Sg)}, {Sg}, {}, true, create_graph)[0];
+    EXPECT_LT(max_abs_diff(g, xg::tensor({{4.0, -2.0}, {-2.0, 1.0}}, xg::kFloat64)), 1e-14) << create_graph;
+  }
+  const auto rank_one = xg::tensor({{1.0, 2.0, 3.0}, {2.0, 4.0, 6.0}, {1.0, 1.0, 1.0}}, xg::kFloat64);
+  EXPECT_TRUE(gradcheck_ok([](L v) { return xg::det(v[0]); }, {rank_one.clone().requires_grad_()}));
+  EXPECT_TRUE(gradgradcheck_ok([](L v) { return xg::det(v[0]); }, {rank_one.clone().requires_grad_()}));
+  // det's second derivative, PyTorch 1.13's values: finite at the identity (repeated singular
+  // values, where an SVD route would divide by zero) and at a singular matrix.
+  const auto w = xg::arange(9.0, xg::kFloat64).reshape({3, 3});
+  const auto second = [&](const xg::Tensor& A0) {
+    const auto A = A0.clone().requires_grad_();
+    const auto g = xg::grad({xg::det(A)}, {A}, {}, true, true)[0];
+    return xg::grad({(g * w).sum()}, {A})[0].reshape({9}).to_vector<double>();
+  };
+  const auto at_identity = second(xg::eye(3, xg::kFloat64));
+  const auto at_singular = second(rank_one);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_NEAR(at_identity[i], (std::vector<double>{12, -3, -6, -1})[i], 1e-12);
+    EXPECT_NEAR(at_singular[i], (std::vector<double>{-11, 22, -11, 6})[i], 1e-12);
+  }
   // The sign of slogdet is no function of A's entries to differentiate.
   auto [s2, l2] = xg::slogdet(xg::eye(2, xg::kFloat64).requires_grad_());
   EXPECT_FALSE(s2.requires_grad());
@@ -194,8 +221,8 @@ TEST(Linalg, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(xg::linalg::solve_triangular(xg::eye(3), xg::ones({3}), true),
                   "linalg.solve_triangular: B must have at least 2 dimensions, got (3,)");
   EXPECT_XG_ERROR(xg::linalg::eigh(xg::eye(2), "X"), "linalg.eigh: expected UPLO to be 'L' or 'U', got 'X'");
-  // det's gradient needs A^-1: at an exactly singular matrix backward says so.
+  // log|det|'s gradient A^-T is infinite at an exactly singular matrix: an error, as PyTorch's.
   const auto S = xg::tensor({{1.0, 2.0}, {2.0, 4.0}}, xg::kFloat64).requires_grad_();
-  EXPECT_XG_ERROR(xg::det(S).backward(), "linalg.det (its gradient at a singular matrix is not implemented)",
-                  "singular");
+  EXPECT_XG_ERROR(std::get<1>(xg::slogdet(S)).backward(),
+                  "linalg.slogdet: the gradient of log|det| at a singular matrix is infinite (A (2,2) has a zero pivot)");
 }

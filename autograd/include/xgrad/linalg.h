@@ -16,11 +16,12 @@ namespace xg::linalg {
 
 /// A^-1. A singular matrix is an error naming the zero pivot (and the batch element).
 Tensor inv(const Tensor& A);
-/// det(A), from an LU factorization. Its gradient det(A) A^-T needs A invertible: at an
-/// exactly singular matrix, backward raises an error (PyTorch takes an SVD there).
+/// det(A), from an LU factorization. Its gradient is the cofactor matrix: det(A) A^-T from
+/// the factors, or through the SVD where A is numerically singular (PyTorch's route).
 Tensor det(const Tensor& A);
 /// (sign, log|det|): sign is 1, -1, or 0 with log|det| -inf for a singular matrix; the
-/// sign carries no gradient. Free of det's overflow for large matrices.
+/// sign carries no gradient, and log|det|'s (A^-T) is an error at an exactly singular matrix
+/// (infinite there). Free of det's overflow for large matrices.
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A);
 /// X with A X = B (left) or X A = B. B is (..., n, k), or a vector (n,) or a batch of them
 /// (A's shape without the last axis); the batch axes of A and B broadcast.
