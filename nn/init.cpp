@@ -1,8 +1,11 @@
 // Initialisers, filling in place from the global generator.
 #include <xgrad/detail/format.h>
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include <xgrad/autograd.h>
+#include <xgrad/linalg.h>
 #include <xgrad/nn/init.h>
 #include <xgrad/ops.h>
 #include <xgrad/random.h>
@@ -129,6 +132,65 @@ Tensor kaiming_uniform_(Tensor w, double a, FanMode mode, Nonlinearity nonlinear
 
 Tensor kaiming_normal_(Tensor w, double a, FanMode mode, Nonlinearity nonlinearity) {
   return normal(w, kaiming_std(w, a, mode, nonlinearity));
+}
+
+// PyTorch's orthogonal_: the QR of a standard normal (rows, cols) matrix (transposed when
+// wide), Q's columns signed by R's diagonal so the result is uniform over orthogonal
+// matrices (Mezzadri 2007), scaled by gain. The house's (in, out) Linear.W needs no care:
+// a 2-D result has orthonormal columns when tall and rows when wide either way round.
+Tensor orthogonal_(Tensor w, double gain) {
+  if (!w.defined() || w.dim() < 2)
+    fail("orthogonal_: only tensors with 2 or more dimensions are supported, got ",
+         w.defined() ? detail::shape_str(w.shape()) : "an undefined tensor");
+  if (w.numel() == 0) return w;
+  NoGradGuard no_grad;
+  const std::int64_t rows = w.shape()[0], cols = w.numel() / rows;
+  Tensor flat = randn({rows, cols}, kFloat64);
+  if (rows < cols) flat = flat.t();
+  auto [q, r] = linalg::qr(flat);
+  q = q * sign(diagonal(r)).unsqueeze(0);
+  if (rows < cols) q = q.t();
+  return fill_from(w, q.reshape(w.shape()) * gain);
+}
+
+namespace {
+// erf^-1 in double: Giles' single-precision approximation (2010), then two Newton steps on
+// std::erf, which double the correct digits each.
+double erfinv(double y) {
+  if (y <= -1) return -INFINITY;
+  if (y >= 1) return INFINITY;
+  double w = -std::log((1.0 - y) * (1.0 + y)), x;
+  if (w < 5.0) {
+    w -= 2.5;
+    x = 2.81022636e-08;
+    for (double c : {3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503, -0.00417768164,
+                     0.246640727, 1.50140941})
+      x = c + x * w;
+  } else {
+    w = std::sqrt(w) - 3.0;
+    x = -0.000200214257;
+    for (double c : {0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047,
+                     1.00167406, 2.83297682})
+      x = c + x * w;
+  }
+  x *= y;
+  for (int i = 0; i < 2; ++i) x -= (std::erf(x) - y) / (1.1283791670955126 * std::exp(-x * x));
+  return x;
+}
+}  // namespace
+
+// PyTorch's trunc_normal_: the inverse CDF of N(mean, std²) applied to uniforms drawn between
+// the CDF's values at a and b, then clamped to [a, b] against rounding.
+Tensor trunc_normal_(Tensor w, double mean, double std, double a, double b) {
+  if (!w.defined()) fail("trunc_normal_: the tensor is undefined");
+  if (!(std > 0) || !std::isfinite(std)) fail("trunc_normal_: std must be positive and finite, got ", std);
+  if (!(a < b)) fail("trunc_normal_: expected a < b, got a = ", a, " and b = ", b);
+  if (!std::isfinite(mean)) fail("trunc_normal_: mean must be finite, got ", mean);
+  const auto cdf = [](double x) { return 0.5 * (1.0 + std::erf(x / std::sqrt(2.0))); };
+  const double lo = cdf((a - mean) / std), hi = cdf((b - mean) / std);
+  std::vector<double> v = (rand(w.shape(), kFloat64) * (hi - lo) + lo).to_vector<double>();
+  for (double& x : v) x = std::min(std::max(mean + std * std::sqrt(2.0) * erfinv(2.0 * x - 1.0), a), b);
+  return fill_from(w, tensor(v, w.shape(), kFloat64));
 }
 
 }  // namespace xg::nn::init

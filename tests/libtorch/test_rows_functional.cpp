@@ -256,4 +256,13 @@ TEST(LibtorchRows, Initialisation) {
     EXPECT_EQ(sum_of(nn::init::eye_(w)), 20.0);
     EXPECT_DOUBLE_EQ(nn::init::calculate_gain(xg::kTanh), 5.0 / 3.0);
   }
+  {
+    // row: `torch::nn::init::orthogonal_(w, /*gain=*/1)`, `torch.nn.init.trunc_normal_(w, 0, 0.02)` (Python only)
+    auto w = xg::empty({20, 30}, xg::kFloat64);
+    nn::init::orthogonal_(w, /*gain=*/1);
+    EXPECT_LT((xg::matmul(w, w.t()) - xg::eye(20, xg::kFloat64)).abs().max().item(), 1e-12);
+    nn::init::trunc_normal_(w, 0, 0.02);
+    EXPECT_LE(w.abs().max().item(), 2.0);
+    EXPECT_NEAR(w.std().item(), 0.02, 0.003);
+  }
 }

@@ -59,4 +59,12 @@ Tensor kaiming_uniform_(Tensor w, double a = 0.0, FanMode mode = FanMode::FanIn,
 Tensor kaiming_normal_(Tensor w, double a = 0.0, FanMode mode = FanMode::FanIn,
                        Nonlinearity nonlinearity = Nonlinearity::LeakyReLU);
 
+/// A (semi-)orthogonal matrix, scaled by gain, as PyTorch's: the QR of a normal matrix with
+/// the tensor's first axis as rows and the rest flattened (orthonormal columns when tall,
+/// rows when wide). 2 or more dimensions.
+Tensor orthogonal_(Tensor w, double gain = 1.0);
+/// N(mean, std²) truncated to [a, b], by the inverse CDF as PyTorch's (accurate while
+/// [a, b] is not far in one tail of the distribution).
+Tensor trunc_normal_(Tensor w, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0);
+
 }  // namespace xg::nn::init
