@@ -12,6 +12,7 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "autograd/linalg_util.h"
 #include "autograd/matmul.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
@@ -24,7 +25,7 @@ using autograd::record;
 
 namespace {
 
-Tensor mT(const Tensor& x) { return xg::transpose(x, -2, -1); }
+using namespace autograd::linalg_util;
 
 // op(a) @ op(b) over equal batches of any rank through the product primitive's transpose
 // flags: the rules below never copy a transposed operand.
@@ -34,18 +35,8 @@ Tensor product(const Tensor& a, const Tensor& b, bool ta = false, bool tb = fals
   return autograd::from_batch3(autograd::mm(autograd::to_batch3(a, batch), autograd::to_batch3(b, batch), ta, tb), batch);
 }
 
-std::int64_t rows(const Tensor& x) { return x.shape()[x.dim() - 2]; }
-std::int64_t cols(const Tensor& x) { return x.shape()[x.dim() - 1]; }
-
-void check_float(const Tensor& x, const char* op, const char* name) {
-  if (!x.defined()) fail(op, ": ", name, " is undefined");
-  if (!is_floating(x.dtype()))
-    fail(op, ": expected a float32 or float64 ", name, ", got ", dtype_name(x.dtype()), " ", detail::shape_str(x.shape()));
-}
-
 void check_square(const Tensor& A, const char* op) {
-  check_float(A, op, "A");
-  if (A.dim() < 2) fail(op, ": A must have at least 2 dimensions, got ", detail::shape_str(A.shape()));
+  check_matrices(A, op);
   if (rows(A) != cols(A))
     fail(op, ": A must be batches of square matrices, but they are ", rows(A), " by ", cols(A), " matrices: ",
          detail::shape_str(A.shape()));

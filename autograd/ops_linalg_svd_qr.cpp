@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "autograd/graph.h"
+#include "autograd/linalg_util.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
 
@@ -21,16 +22,7 @@ using autograd::record;
 
 namespace {
 
-Tensor mT(const Tensor& x) { return xg::transpose(x, -2, -1); }
-std::int64_t rows(const Tensor& x) { return x.shape()[x.dim() - 2]; }
-std::int64_t cols(const Tensor& x) { return x.shape()[x.dim() - 1]; }
-
-void check_matrices(const Tensor& A, const char* op) {
-  if (!A.defined()) fail(op, ": A is undefined");
-  if (!is_floating(A.dtype()))
-    fail(op, ": expected a float32 or float64 A, got ", dtype_name(A.dtype()), " ", detail::shape_str(A.shape()));
-  if (A.dim() < 2) fail(op, ": A must have at least 2 dimensions, got ", detail::shape_str(A.shape()));
-}
+using namespace autograd::linalg_util;
 
 // X - X^T
 Tensor skew(const Tensor& X) { return X - mT(X); }
