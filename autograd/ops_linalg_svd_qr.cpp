@@ -129,21 +129,42 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode) {
   return {r[0], r[1]};
 }
 
+}  // namespace linalg
+
+namespace {
+// PyTorch's tolerance for pinv and matrix_rank, per matrix, keepdim: max(atol, rtol · the
+// largest singular value), rtol defaulting to eps · max(m, n) unless atol > 0 is given.
+Tensor rank_tolerance(const Tensor& A, const Tensor& s, std::optional<double> atol, std::optional<double> rtol,
+                      const char* op) {
+  if ((atol && !(*atol >= 0)) || (rtol && !(*rtol >= 0))) fail(op, ": atol and rtol must be at least 0");
+  const double eps = A.dtype() == kFloat64 ? std::numeric_limits<double>::epsilon() : std::numeric_limits<float>::epsilon();
+  const double r = rtol ? *rtol : atol && *atol > 0 ? 0.0 : eps * static_cast<double>(std::max(rows(A), cols(A)));
+  Tensor tol = s.numel() == 0 ? s.sum(-1, true) : s.amax(-1, true) * r;
+  if (atol) tol = maximum(tol, full_like(tol, *atol));
+  return tol;
+}
+}  // namespace
+
+namespace linalg {
+
 Tensor pinv(const Tensor& A, std::optional<double> atol, std::optional<double> rtol) {
   detail::CallScope call("linalg.pinv");
   check_matrices(A, "linalg.pinv");
-  if ((atol && *atol < 0) || (rtol && *rtol < 0)) fail("linalg.pinv: atol and rtol must be at least 0");
   auto [U, S, Vh] = linalg::svd(A, false);
-  // PyTorch's tolerance: max(atol, rtol * largest singular value), rtol defaulting to
-  // eps * max(m, n) when neither is given (and to 0 when only atol is).
-  const double eps = A.dtype() == kFloat64 ? std::numeric_limits<double>::epsilon() : std::numeric_limits<float>::epsilon();
-  const double r = rtol ? *rtol : atol && *atol > 0 ? 0.0 : eps * static_cast<double>(std::max(rows(A), cols(A)));
   const Tensor s = S.detach();
-  Tensor tol = S.numel() == 0 ? s.sum(-1, true) : s.amax(-1, true) * r;
-  if (atol) tol = maximum(tol, full_like(tol, *atol));
-  const Tensor keep = (s > tol).to(A.dtype());
+  const Tensor keep = (s > rank_tolerance(A, s, atol, rtol, "linalg.pinv")).to(A.dtype());
   const Tensor s_inv = keep / where(keep, S, ones_like(S));  // 1/s where kept, 0 elsewhere, no 1/0 in the graph
   return matmul(mT(Vh) * s_inv.unsqueeze(-2), mT(U));
+}
+
+Tensor matrix_rank(const Tensor& A, std::optional<double> atol, std::optional<double> rtol, bool hermitian) {
+  detail::CallScope call("linalg.matrix_rank");
+  check_matrices(A, "linalg.matrix_rank");
+  if (hermitian && rows(A) != cols(A))
+    fail("linalg.matrix_rank: a hermitian A must be square, got ", detail::shape_str(A.shape()));
+  NoGradGuard no_grad;  // a count: nothing to differentiate
+  const Tensor s = hermitian ? linalg::eigvalsh(A).abs() : linalg::svdvals(A);
+  return (s > rank_tolerance(A, s, atol, rtol, "linalg.matrix_rank")).to(kInt64).sum(-1);
 }
 
 Tensor matrix_norm(const Tensor& A, double ord, const Axes& dim, bool keepdim) {

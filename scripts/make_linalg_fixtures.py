@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Regenerates tests/fixtures/torch_linalg.npz: PyTorch 1.13's torch.linalg in float64 (inv,
 det, slogdet, logdet, solve, solve_triangular, cholesky, eigh, eigvalsh, svd, svdvals, qr,
-pinv, matrix_norm), values and the
+pinv, matrix_norm, matrix_power, multi_dot, cross, vector_norm), values and the
 gradients of sum(y * gy) for every input. Run with Debian's python3-torch:
     /usr/bin/python3 scripts/make_linalg_fixtures.py
 Case <name> (mirrored in tests/autograd/test_linalg.cpp, in this order) stores <name>.in<i>,
@@ -108,6 +108,14 @@ record("matrix_norm_minus_inf", lambda a: torch.linalg.matrix_norm(a, -float("in
 # det at singular matrices: its gradient is the cofactor matrix (PyTorch takes an SVD there).
 record("det_singular", torch.linalg.det, [rank_two(3, 3)])
 record("det_singular_batch", torch.linalg.det, [torch.stack([rank_two(3, 3), torch.randn(3, 3)])])
+record("matrix_power_3", lambda a: torch.linalg.matrix_power(a, 3), [torch.randn(3, 3)])
+record("matrix_power_minus2_batch", lambda a: torch.linalg.matrix_power(a, -2), [well_conditioned(2, 3, 3)])
+record("multi_dot_vectors", lambda *m: torch.linalg.multi_dot(m),
+       [torch.randn(5), torch.randn(5, 3), torch.randn(3, 7), torch.randn(7, 2), torch.randn(2)])
+record("multi_dot_matrices", lambda *m: torch.linalg.multi_dot(m), [torch.randn(4, 6), torch.randn(6, 2), torch.randn(2, 5)])
+record("cross", torch.linalg.cross, [torch.randn(4, 3), torch.randn(1, 3)])
+record("cross_dim0", lambda a, b: torch.linalg.cross(a, b, dim=0), [torch.randn(3, 2), torch.randn(3, 2)])
+record("vector_norm_3", lambda x: torch.linalg.vector_norm(x, 3, dim=(0, 2), keepdim=True), [torch.randn(2, 3, 4)])
 
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_linalg.npz"
 np.savez_compressed(path, **{k: np.array(v.numpy(), order="C") for k, v in out.items()})

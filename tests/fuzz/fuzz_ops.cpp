@@ -315,7 +315,11 @@ void run(Reader& r) {
       auto a = leaf(r.tensor(1 + r.byte() % 4)), b = leaf(r.tensor(1 + r.byte() % 4));
       switch (r.byte() % 8) {
         case 7:  // dense linear algebra on decoded matrices: often singular, non-square or not positive-definite
-          switch (r.byte() % 10) {
+          switch (r.byte() % 14) {
+            case 10: backprop(xg::linalg::matrix_power(a, static_cast<std::int64_t>(r.byte()) - 128)); break;
+            case 11: backprop(xg::linalg::multi_dot({a, b, leaf(r.tensor(1 + r.byte() % 2))})); break;
+            case 12: backprop(xg::linalg::cross(a, b, r.arg() % 4 - 2)); break;
+            case 13: (void)xg::linalg::matrix_rank(a, static_cast<double>(r.byte() % 3), std::nullopt, r.flag()); break;
             case 6: {
               auto [U, S, Vh] = xg::linalg::svd(a, r.flag());
               backprop(S.sum() + (U * U).sum() + (Vh * Vh).sum());

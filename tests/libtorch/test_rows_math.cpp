@@ -153,4 +153,14 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_NEAR(xg::linalg::matrix_norm(A, "nuc").item(), 7.0, 1e-14);
     EXPECT_NEAR(xg::linalg::matrix_norm(A, 2).item(), 4.0, 1e-14);
   }
+  {
+    // row: `torch::linalg::matrix_power(A, -2)`, `torch::linalg::multi_dot({a, B, c})`, `torch::linalg::cross(a, b)`, `torch::linalg::vector_norm(x, 3, {0, 2}, true)`, `torch::linalg::matrix_rank(A)`
+    const auto A = xg::tensor({{2.0, 0.0}, {0.0, 4.0}}, xg::kFloat64);
+    EXPECT_EQ(xg::linalg::matrix_power(A, -2).to_vector<double>(), (std::vector<double>{0.25, 0, 0, 0.0625}));
+    EXPECT_EQ(xg::linalg::multi_dot({xg::ones({2}, xg::kFloat64), A, xg::ones({2}, xg::kFloat64)}).item(), 6.0);
+    EXPECT_EQ(xg::linalg::cross(xg::tensor({1.0, 0.0, 0.0}), xg::tensor({0.0, 1.0, 0.0})).to_vector<float>(),
+              (std::vector<float>{0, 0, 1}));
+    EXPECT_EQ(xg::linalg::vector_norm(xg::ones({2, 3, 4}), 3, {0, 2}, true).shape(), (xg::Shape{1, 3, 1}));
+    EXPECT_EQ(xg::linalg::matrix_rank(A).item<std::int64_t>(), 2);
+  }
 }

@@ -60,6 +60,19 @@ Tensor pinv(const Tensor& A, std::optional<double> atol = std::nullopt, std::opt
 /// 2, -2 (largest, smallest singular value), or "fro", "nuc" (the sum of singular values).
 Tensor matrix_norm(const Tensor& A, const std::string& ord = "fro", const Axes& dim = {-2, -1}, bool keepdim = false);
 Tensor matrix_norm(const Tensor& A, double ord, const Axes& dim = {-2, -1}, bool keepdim = false);
+/// The p-norm of vectors over `dim` (all axes by default): xg::norm under its linalg name.
+Tensor vector_norm(const Tensor& x, double ord = 2.0, const Axes& dim = {}, bool keepdim = false);
+/// The number of singular values (|eigenvalues| when hermitian) above pinv's tolerance,
+/// int64 of the batch's shape; no gradient.
+Tensor matrix_rank(const Tensor& A, std::optional<double> atol = std::nullopt, std::optional<double> rtol = std::nullopt,
+                   bool hermitian = false);
+/// A^n for square A by repeated squaring; n = 0 the identity, n < 0 powers of inv(A).
+Tensor matrix_power(const Tensor& A, std::int64_t n);
+/// The product of a chain of 2-D tensors (the first and last may be 1-D: a row, a column)
+/// in the order that costs the fewest multiply-adds.
+Tensor multi_dot(const tensor_list& tensors);
+/// The cross product of 3-vectors along `dim` (of size 3 in both), torch::linalg::cross.
+Tensor cross(const Tensor& input, const Tensor& other, std::int64_t dim = -1);
 
 }  // namespace xg::linalg
 
@@ -71,5 +84,7 @@ Tensor det(const Tensor& A);
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A);
 /// torch::logdet: log det(A), nan where det < 0 and -inf where it is 0.
 Tensor logdet(const Tensor& A);
+/// torch::matrix_power: linalg::matrix_power.
+Tensor matrix_power(const Tensor& A, std::int64_t n);
 
 }  // namespace xg
