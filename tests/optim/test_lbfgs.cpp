@@ -150,7 +150,9 @@ TEST(LBFGS, ZoomsAsPyTorchOnABumpyFunction) {
   for (int k = 0; k < 3; ++k) {
     SCOPED_TRACE(k);
     opt.step(bumpy);
-    EXPECT_LT(max_abs_diff(x, fx("bumpy." + std::to_string(k) + ".x")), 1e-9);
+    // 1e-6, not 1e-9: a Debug build's sin rounds differently, and this path amplifies it
+    // (7e-9 by the third call under the sanitizers); a wrong rule moves x by far more.
+    EXPECT_LT(max_abs_diff(x, fx("bumpy." + std::to_string(k) + ".x")), 1e-6);
     const auto counts = fx("bumpy." + std::to_string(k) + ".counts").to_vector<std::int64_t>();
     EXPECT_EQ(opt.n_iter(), counts[0]);
     EXPECT_EQ(opt.func_evals(), counts[1]);
