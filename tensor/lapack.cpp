@@ -58,9 +58,10 @@ LU lu_factor_t(const Tensor& a, Singular singular, const char* op) {
   return lu;
 }
 
-std::vector<Index> pivots_of(const LU& lu, std::int64_t b, Index n) {
+// Matrix b's pivots in LAPACK's integer type, into `piv` (one buffer for the whole batch).
+void pivots_of(const LU& lu, std::int64_t b, Index n, std::vector<Index>& piv) {
   const std::int64_t* p = lu.pivots.impl()->ptr<std::int64_t>() + b * n;
-  return std::vector<Index>(p, p + n);
+  piv.assign(p, p + n);
 }
 
 // A^-1 from the factors of A^T (LAPACK's getri gives A^-T, whose columns are A^-1's rows),
@@ -72,12 +73,13 @@ Tensor lu_inverse_t(const LU& lu, bool transposed, const char* op) {
   Tensor out = detail::make_tensor(lu.factors.shape(), lu.factors.dtype());
   std::vector<T> m(static_cast<std::size_t>(n) * n);
   std::vector<T> work(static_cast<std::size_t>(std::max(n, 1)) * 64);
+  std::vector<Index> piv;
   const T* factors = lu.factors.impl()->ptr<T>();
   T* dst = out.impl()->ptr<T>();
   for (std::int64_t b = 0; b < bt.count; ++b) {
     const std::int64_t off = b * n * n;
     std::copy(factors + off, factors + off + static_cast<std::int64_t>(n) * n, m.begin());
-    std::vector<Index> piv = pivots_of(lu, b, n);
+    pivots_of(lu, b, n, piv);
     const Index info = cxxlapack::getri<Index>(n, m.data(), n, piv.data(), work.data(), static_cast<Index>(work.size()));
     if (info > 0)
       fail(op, ": ", batch_prefix(lu.factors, b), "The diagonal element ", info,
@@ -126,11 +128,12 @@ Tensor lu_solve_t(const LU& lu, const Tensor& rhs, bool adjoint, const char* op)
   const Index n = ba.n, k = bb.cols;
   Tensor out = detail::make_tensor(rhs.shape(), rhs.dtype());
   std::vector<T> x(static_cast<std::size_t>(n) * k);
+  std::vector<Index> piv;
   const T *factors = lu.factors.impl()->ptr<T>(), *pb = rhs.impl()->ptr<T>();
   T* po = out.impl()->ptr<T>();
   for (std::int64_t b = 0; b < (k == 0 ? 0 : ba.count); ++b) {
     transpose_copy(pb + b * n * k, x.data(), n, k);
-    std::vector<Index> piv = pivots_of(lu, b, n);
+    pivots_of(lu, b, n, piv);
     cxxlapack::getrs<Index>(adjoint ? 'N' : 'T', n, k, factors + b * n * n, n, piv.data(), x.data(), n);
     transpose_copy(x.data(), po + b * n * k, k, n);
   }
