@@ -1,6 +1,8 @@
 // The differentiable operations. Each is recorded in the graph when an input requires grad
 // and recording is on. Two operands broadcast by numpy's rules; float32 with float64
-// computes in float64. Axes may be negative. Bad input throws xg::Error.
+// computes in float64. Axes may be negative. Bad input throws xg::Error. The further
+// elementwise functions are in ops_math.h and the image operations (convolution, pooling,
+// padding, resampling) in ops_spatial.h, both included here.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <xgrad/ops_math.h>
+#include <xgrad/ops_spatial.h>
 #include <xgrad/tensor.h>
 
 namespace xg {
@@ -129,63 +133,6 @@ Tensor rsqrt(const Tensor& x);
 Tensor reciprocal(const Tensor& x);
 Tensor clamp_min(const Tensor& x, double min);
 Tensor clamp_max(const Tensor& x, double max);
-
-// ---- more of libtorch's elementwise functions (autograd/ops_math.cpp) ----
-/// Rounding: floor, ceil, round (half to even, as PyTorch), trunc (toward zero); their
-/// gradient is 0 (PyTorch's), int64 input is returned as a copy. round(x, decimals) rounds
-/// to 10^-decimals as PyTorch. frac = x - trunc(x) (gradient 1). sign: -1, 0 or 1
-/// (gradient 0; int64 stays int64).
-Tensor floor(const Tensor& x);
-Tensor ceil(const Tensor& x);
-Tensor round(const Tensor& x);
-Tensor round(const Tensor& x, std::int64_t decimals);
-Tensor trunc(const Tensor& x);
-Tensor frac(const Tensor& x);
-Tensor sign(const Tensor& x);
-/// The rest of trigonometry, the hyperbolic functions and their inverses, logarithms to
-/// base 2 and 10, and 2^x; float tensors, PyTorch's values (NaN outside a domain).
-Tensor tan(const Tensor& x);
-Tensor asin(const Tensor& x);
-Tensor acos(const Tensor& x);
-Tensor atan(const Tensor& x);
-Tensor sinh(const Tensor& x);
-Tensor cosh(const Tensor& x);
-Tensor asinh(const Tensor& x);
-Tensor acosh(const Tensor& x);
-Tensor atanh(const Tensor& x);
-Tensor log2(const Tensor& x);
-Tensor log10(const Tensor& x);
-Tensor exp2(const Tensor& x);
-/// The angle of the point (other, x) in (-π, π], broadcasting; int64 operands become float32.
-Tensor atan2(const Tensor& x, const Tensor& other);
-/// x / other rounded by rounding_mode: "trunc" (toward zero) or "floor" (torch::div with a
-/// rounding mode; floor_divide is the floor form); float operands, gradient 0 as PyTorch's.
-Tensor div(const Tensor& x, const Tensor& other, const std::string& rounding_mode);
-Tensor floor_divide(const Tensor& x, const Tensor& other);
-/// x - other · q with q = x / other truncated (fmod: the sign of x, C's fmod) or floored
-/// (remainder: the sign of other, Python's %); float operands, broadcasting. The gradient
-/// for other is -q (PyTorch's).
-Tensor fmod(const Tensor& x, const Tensor& other);
-Tensor fmod(const Tensor& x, double other);
-Tensor remainder(const Tensor& x, const Tensor& other);
-Tensor remainder(const Tensor& x, double other);
-/// start + weight (end - start), broadcasting; every operand differentiable.
-Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight);
-Tensor lerp(const Tensor& start, const Tensor& end, double weight);
-/// NaN, +inf and -inf replaced by nan (0), posinf and neginf (the dtype's largest and lowest
-/// finite values unless given); the gradient reaches the finite elements only.
-Tensor nan_to_num(const Tensor& x, std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
-                  std::optional<double> neginf = std::nullopt);
-/// Predicates as int64 1/0 (xgrad's bool: what masked_fill takes), not differentiable.
-Tensor isnan(const Tensor& x);
-Tensor isinf(const Tensor& x);
-Tensor isfinite(const Tensor& x);
-/// Whether any (all) element is nonzero, over the whole tensor or along dim; NaN is nonzero.
-/// An empty tensor: any 0, all 1.
-Tensor any(const Tensor& x);
-Tensor any(const Tensor& x, std::int64_t dim, bool keepdim = false);
-Tensor all(const Tensor& x);
-Tensor all(const Tensor& x, std::int64_t dim, bool keepdim = false);
 
 // ---- reductions (autograd/ops_reduce.cpp); empty axes = all axes ----
 Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
@@ -432,87 +379,5 @@ std::tuple<Tensor, Tensor> lstm_cell(const Tensor& x, const std::tuple<Tensor, T
 /// h' = (1 - z) n + z h with gates r, z, n; n = tanh(x_n + r (h w_hn^T + b_hn)).
 Tensor gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh,
                 const Tensor& b_ih = Tensor(), const Tensor& b_hh = Tensor());
-
-// ---- convolution and pooling (autograd/ops_conv.cpp, ops_pool.cpp) ----
-// Layout NCHW. Convolution weights are (out_channels, in_channels/groups, kh, kw), as the
-// textbook and libtorch, and convolution is cross-correlation (no kernel flip). Output size
-// per axis: (H + 2P - D(K-1) - 1) / S + 1. Backward passes are differentiable again.
-
-/// A size given as one int for both axes (`2`) or as (h, w) (`{2, 1}`), as libtorch's
-/// ExpandingArray<2>. Default-constructed means "not given" (pooling's stride = kernel).
-struct Int2 {
-  std::int64_t h = 0, w = 0;
-  bool set = false;
-  Int2() = default;
-  Int2(std::int64_t v) : h(v), w(v), set(true) {}  // NOLINT: implicit, as libtorch
-  Int2(std::int64_t h_, std::int64_t w_) : h(h_), w(w_), set(true) {}
-};
-
-/// 2-D convolution of x (N, C, H, W) with W (OC, C/groups, KH, KW) plus b (OC) if defined.
-Tensor conv2d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), Int2 stride = 1, Int2 padding = 0,
-              Int2 dilation = 1, std::int64_t groups = 1);
-/// The transpose (adjoint) of conv2d, DeZero's deconv2d: W is (C_in, C_out/groups, KH, KW);
-/// output size S(H-1) - 2P + D(K-1) + 1 + output_padding. Arguments in libtorch's order.
-Tensor conv_transpose2d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), Int2 stride = 1,
-                        Int2 padding = 0, Int2 output_padding = 0, std::int64_t groups = 1, Int2 dilation = 1);
-/// The textbook's im2col: (N, C, H, W) -> (N·OH·OW, C·KH·KW), rows (n, oh, ow), columns (c, kh, kw).
-Tensor im2col(const Tensor& x, Int2 kernel, Int2 stride = 1, Int2 padding = 0, Int2 dilation = 1);
-/// im2col's adjoint (not its inverse): scatter-adds columns back into `input_shape`.
-Tensor col2im(const Tensor& col, const Shape& input_shape, Int2 kernel, Int2 stride = 1, Int2 padding = 0,
-              Int2 dilation = 1);
-/// Max over KH×KW windows; stride defaults to the kernel; padding (≤ kernel/2) never wins.
-/// The gradient goes to the first maximum in window order (the textbook, PyTorch's CPU).
-Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, Int2 dilation = 1);
-/// Mean over KH×KW windows; padded zeros count in the divisor unless count_include_pad is false.
-Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, bool count_include_pad = true);
-/// The 1-D forms over x (N, C, L) (autograd/ops_conv1d.cpp): conv1d with W (OC, C/groups, K)
-/// and b (OC); pooling over windows of K (stride: the kernel when not given). Each is its
-/// 2-D form on (N, C, 1, L), so values, gradients of any order and devices are those.
-Tensor conv1d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), std::int64_t stride = 1,
-              std::int64_t padding = 0, std::int64_t dilation = 1, std::int64_t groups = 1);
-Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
-                  std::int64_t padding = 0, std::int64_t dilation = 1);
-Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
-                  std::int64_t padding = 0, bool count_include_pad = true);
-/// Mean over the windows that split H×W into output_size cells (PyTorch's windows).
-Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
-
-// ---- padding (autograd/ops_pad.cpp) ----
-/// F::pad's modes, libtorch's tags: `.mode(xg::kReflect)`. kZeros is Conv2dOptions::
-/// padding_mode's name for constant zeros.
-enum class PadMode { Constant, Reflect, Replicate, Circular };
-inline constexpr PadMode kConstant = PadMode::Constant;
-inline constexpr PadMode kZeros = PadMode::Constant;
-inline constexpr PadMode kReflect = PadMode::Reflect;
-inline constexpr PadMode kReplicate = PadMode::Replicate;
-inline constexpr PadMode kCircular = PadMode::Circular;
-/// "constant", "reflect", "replicate", "circular": PyTorch's spelling of the mode.
-const char* pad_mode_name(PadMode mode);
-/// Constant padding, libtorch's F::pad order: {before, after} for the last axis, then the
-/// axis before it, and so on; negative pads crop.
-Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value = 0.0);
-/// Padding in `mode`, same pads: reflect mirrors about the edge element (each pad below the
-/// axis's size), replicate repeats the edge, circular wraps around (each pad at most the
-/// size). Negative pads crop first, and the cropped axis is what gets reflected or wrapped,
-/// as PyTorch 1.13. Any trailing axes may be padded (PyTorch limits these modes to the last
-/// one to three of a 2-D to 5-D input). Only the constant mode takes a fill value.
-Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, PadMode mode, double value = 0.0);
-
-
-// ---- resampling (autograd/ops_resize.cpp) ----
-/// F::interpolate's modes for 2-D images.
-enum class InterpolateMode { Nearest, Bilinear, Bicubic };
-/// libtorch's mode tags: `.mode(xg::kBilinear)`.
-inline constexpr InterpolateMode kNearest = InterpolateMode::Nearest;
-inline constexpr InterpolateMode kBilinear = InterpolateMode::Bilinear;
-inline constexpr InterpolateMode kBicubic = InterpolateMode::Bicubic;
-/// "nearest", "bilinear", "bicubic": PyTorch's spelling of the mode.
-const char* interpolate_mode_name(InterpolateMode mode);
-/// Resizes x (N, C, H, W) to `size` as PyTorch's F::interpolate: nearest (PyTorch's
-/// floor rule), bilinear, or bicubic (Keys' kernel with a = -0.75, borders replicated), with
-/// align_corners as PyTorch's (not allowed for nearest). Separable: two products with fixed
-/// interpolation matrices, so it is differentiable to any order.
-Tensor interpolate(const Tensor& x, Int2 size, InterpolateMode mode = InterpolateMode::Bilinear,
-                   bool align_corners = false);
 
 }  // namespace xg

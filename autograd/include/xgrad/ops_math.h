@@ -1,0 +1,72 @@
+// More of libtorch's elementwise functions: rounding, the rest of trigonometry, division
+// with rounding, fmod/remainder, lerp, nan_to_num and the predicates. Part of ops.h (which
+// includes it), in its own header to keep that one readable; same conventions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <xgrad/tensor.h>
+
+namespace xg {
+
+// ---- more of libtorch's elementwise functions (autograd/ops_math.cpp) ----
+/// Rounding: floor, ceil, round (half to even, as PyTorch), trunc (toward zero); their
+/// gradient is 0 (PyTorch's), int64 input is returned as a copy. round(x, decimals) rounds
+/// to 10^-decimals as PyTorch. frac = x - trunc(x) (gradient 1). sign: -1, 0 or 1
+/// (gradient 0; int64 stays int64).
+Tensor floor(const Tensor& x);
+Tensor ceil(const Tensor& x);
+Tensor round(const Tensor& x);
+Tensor round(const Tensor& x, std::int64_t decimals);
+Tensor trunc(const Tensor& x);
+Tensor frac(const Tensor& x);
+Tensor sign(const Tensor& x);
+/// The rest of trigonometry, the hyperbolic functions and their inverses, logarithms to
+/// base 2 and 10, and 2^x; float tensors, PyTorch's values (NaN outside a domain).
+Tensor tan(const Tensor& x);
+Tensor asin(const Tensor& x);
+Tensor acos(const Tensor& x);
+Tensor atan(const Tensor& x);
+Tensor sinh(const Tensor& x);
+Tensor cosh(const Tensor& x);
+Tensor asinh(const Tensor& x);
+Tensor acosh(const Tensor& x);
+Tensor atanh(const Tensor& x);
+Tensor log2(const Tensor& x);
+Tensor log10(const Tensor& x);
+Tensor exp2(const Tensor& x);
+/// The angle of the point (other, x) in (-π, π], broadcasting; int64 operands become float32.
+Tensor atan2(const Tensor& x, const Tensor& other);
+/// x / other rounded by rounding_mode: "trunc" (toward zero) or "floor" (torch::div with a
+/// rounding mode; floor_divide is the floor form); float operands, gradient 0 as PyTorch's.
+Tensor div(const Tensor& x, const Tensor& other, const std::string& rounding_mode);
+Tensor floor_divide(const Tensor& x, const Tensor& other);
+/// x - other · q with q = x / other truncated (fmod: the sign of x, C's fmod) or floored
+/// (remainder: the sign of other, Python's %); float operands, broadcasting. The gradient
+/// for other is -q (PyTorch's).
+Tensor fmod(const Tensor& x, const Tensor& other);
+Tensor fmod(const Tensor& x, double other);
+Tensor remainder(const Tensor& x, const Tensor& other);
+Tensor remainder(const Tensor& x, double other);
+/// start + weight (end - start), broadcasting; every operand differentiable.
+Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight);
+Tensor lerp(const Tensor& start, const Tensor& end, double weight);
+/// NaN, +inf and -inf replaced by nan (0), posinf and neginf (the dtype's largest and lowest
+/// finite values unless given); the gradient reaches the finite elements only.
+Tensor nan_to_num(const Tensor& x, std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt);
+/// Predicates as int64 1/0 (xgrad's bool: what masked_fill takes), not differentiable.
+Tensor isnan(const Tensor& x);
+Tensor isinf(const Tensor& x);
+Tensor isfinite(const Tensor& x);
+/// Whether any (all) element is nonzero, over the whole tensor or along dim; NaN is nonzero.
+/// An empty tensor: any 0, all 1.
+Tensor any(const Tensor& x);
+Tensor any(const Tensor& x, std::int64_t dim, bool keepdim = false);
+Tensor all(const Tensor& x);
+Tensor all(const Tensor& x, std::int64_t dim, bool keepdim = false);
+
+}  // namespace xg

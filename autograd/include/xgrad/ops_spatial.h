@@ -1,0 +1,97 @@
+// The image operations: convolution, pooling, padding and resampling. Part of ops.h (which
+// includes it), in its own header to keep that one readable; same conventions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <xgrad/tensor.h>
+
+namespace xg {
+
+// ---- convolution and pooling (autograd/ops_conv.cpp, ops_pool.cpp) ----
+// Layout NCHW. Convolution weights are (out_channels, in_channels/groups, kh, kw), as the
+// textbook and libtorch, and convolution is cross-correlation (no kernel flip). Output size
+// per axis: (H + 2P - D(K-1) - 1) / S + 1. Backward passes are differentiable again.
+
+/// A size given as one int for both axes (`2`) or as (h, w) (`{2, 1}`), as libtorch's
+/// ExpandingArray<2>. Default-constructed means "not given" (pooling's stride = kernel).
+struct Int2 {
+  std::int64_t h = 0, w = 0;
+  bool set = false;
+  Int2() = default;
+  Int2(std::int64_t v) : h(v), w(v), set(true) {}  // NOLINT: implicit, as libtorch
+  Int2(std::int64_t h_, std::int64_t w_) : h(h_), w(w_), set(true) {}
+};
+
+/// 2-D convolution of x (N, C, H, W) with W (OC, C/groups, KH, KW) plus b (OC) if defined.
+Tensor conv2d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), Int2 stride = 1, Int2 padding = 0,
+              Int2 dilation = 1, std::int64_t groups = 1);
+/// The transpose (adjoint) of conv2d, DeZero's deconv2d: W is (C_in, C_out/groups, KH, KW);
+/// output size S(H-1) - 2P + D(K-1) + 1 + output_padding. Arguments in libtorch's order.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), Int2 stride = 1,
+                        Int2 padding = 0, Int2 output_padding = 0, std::int64_t groups = 1, Int2 dilation = 1);
+/// The textbook's im2col: (N, C, H, W) -> (N·OH·OW, C·KH·KW), rows (n, oh, ow), columns (c, kh, kw).
+Tensor im2col(const Tensor& x, Int2 kernel, Int2 stride = 1, Int2 padding = 0, Int2 dilation = 1);
+/// im2col's adjoint (not its inverse): scatter-adds columns back into `input_shape`.
+Tensor col2im(const Tensor& col, const Shape& input_shape, Int2 kernel, Int2 stride = 1, Int2 padding = 0,
+              Int2 dilation = 1);
+/// Max over KH×KW windows; stride defaults to the kernel; padding (≤ kernel/2) never wins.
+/// The gradient goes to the first maximum in window order (the textbook, PyTorch's CPU).
+Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, Int2 dilation = 1);
+/// Mean over KH×KW windows; padded zeros count in the divisor unless count_include_pad is false.
+Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, bool count_include_pad = true);
+/// The 1-D forms over x (N, C, L) (autograd/ops_conv1d.cpp): conv1d with W (OC, C/groups, K)
+/// and b (OC); pooling over windows of K (stride: the kernel when not given). Each is its
+/// 2-D form on (N, C, 1, L), so values, gradients of any order and devices are those.
+Tensor conv1d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), std::int64_t stride = 1,
+              std::int64_t padding = 0, std::int64_t dilation = 1, std::int64_t groups = 1);
+Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
+                  std::int64_t padding = 0, std::int64_t dilation = 1);
+Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
+                  std::int64_t padding = 0, bool count_include_pad = true);
+/// Mean over the windows that split H×W into output_size cells (PyTorch's windows).
+Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
+
+// ---- padding (autograd/ops_pad.cpp) ----
+/// F::pad's modes, libtorch's tags: `.mode(xg::kReflect)`. kZeros is Conv2dOptions::
+/// padding_mode's name for constant zeros.
+enum class PadMode { Constant, Reflect, Replicate, Circular };
+inline constexpr PadMode kConstant = PadMode::Constant;
+inline constexpr PadMode kZeros = PadMode::Constant;
+inline constexpr PadMode kReflect = PadMode::Reflect;
+inline constexpr PadMode kReplicate = PadMode::Replicate;
+inline constexpr PadMode kCircular = PadMode::Circular;
+/// "constant", "reflect", "replicate", "circular": PyTorch's spelling of the mode.
+const char* pad_mode_name(PadMode mode);
+/// Constant padding, libtorch's F::pad order: {before, after} for the last axis, then the
+/// axis before it, and so on; negative pads crop.
+Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value = 0.0);
+/// Padding in `mode`, same pads: reflect mirrors about the edge element (each pad below the
+/// axis's size), replicate repeats the edge, circular wraps around (each pad at most the
+/// size). Negative pads crop first, and the cropped axis is what gets reflected or wrapped,
+/// as PyTorch 1.13. Any trailing axes may be padded (PyTorch limits these modes to the last
+/// one to three of a 2-D to 5-D input). Only the constant mode takes a fill value.
+Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, PadMode mode, double value = 0.0);
+
+
+// ---- resampling (autograd/ops_resize.cpp) ----
+/// F::interpolate's modes for 2-D images.
+enum class InterpolateMode { Nearest, Bilinear, Bicubic };
+/// libtorch's mode tags: `.mode(xg::kBilinear)`.
+inline constexpr InterpolateMode kNearest = InterpolateMode::Nearest;
+inline constexpr InterpolateMode kBilinear = InterpolateMode::Bilinear;
+inline constexpr InterpolateMode kBicubic = InterpolateMode::Bicubic;
+/// "nearest", "bilinear", "bicubic": PyTorch's spelling of the mode.
+const char* interpolate_mode_name(InterpolateMode mode);
+/// Resizes x (N, C, H, W) to `size` as PyTorch's F::interpolate: nearest (PyTorch's
+/// floor rule), bilinear, or bicubic (Keys' kernel with a = -0.75, borders replicated), with
+/// align_corners as PyTorch's (not allowed for nearest). Separable: two products with fixed
+/// interpolation matrices, so it is differentiable to any order.
+Tensor interpolate(const Tensor& x, Int2 size, InterpolateMode mode = InterpolateMode::Bilinear,
+                   bool align_corners = false);
+
+
+}  // namespace xg
