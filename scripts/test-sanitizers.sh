@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# 1. Builds xgrad and its tests with AddressSanitizer and UndefinedBehaviorSanitizer (GCC)
-#    in build-asan/ and runs the suite there (LeakSanitizer included), all but the longest
-#    example runs.
+# 1. Builds xgrad and its tests with AddressSanitizer and UndefinedBehaviorSanitizer in
+#    build-asan/ and runs the suite there (LeakSanitizer included), all but the longest
+#    example runs. With clang: it builds this Debug tree in 312 s where GCC took 496 s on
+#    CI's two cores, and its UBSan also checks float-to-int conversions. GCC builds the
+#    Quick start's release tree, so CI compiles everything with both.
 # 2. Builds the library and the threaded tests with clang and ThreadSanitizer in
 #    build-tsan/ and runs them: several threads building and training models at once.
-#    (This is also CI's clang build of the library.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cmake -S . -B build-asan -DXGRAD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+CC=clang CXX=clang++ cmake -S . -B build-asan -DXGRAD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 cmake --build build-asan -j2
 # The five CNN training examples run for 10-35 s each in this Debug build (half of its test
 # time): the release run covers them, and the convolution, pooling and visualisation code

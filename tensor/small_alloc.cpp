@@ -2,6 +2,8 @@
 // linked free list through the blocks themselves, at most 4096 blocks per class.
 #include "tensor/small_alloc.h"
 
+#include <xgrad/detail/sanitizers.h>
+
 #include <cstdint>
 
 namespace xg::detail {
@@ -12,7 +14,7 @@ constexpr std::size_t kGranule = 32, kClasses = 32, kMaxPerClass = 4096;
 
 // Under AddressSanitizer every block goes back to operator delete, so a use after free is
 // caught (as the buffer cache does).
-#ifdef __SANITIZE_ADDRESS__
+#ifdef XGRAD_ASAN
 constexpr bool kUsePool = false;
 #else
 constexpr bool kUsePool = true;

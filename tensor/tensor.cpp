@@ -1,5 +1,6 @@
 // Storage, the handle's metadata and element access.
 #include <xgrad/detail/format.h>
+#include <xgrad/detail/sanitizers.h>
 #include <cstdlib>
 #include <cstring>
 #include <atomic>
@@ -79,7 +80,7 @@ BufferCache& cache() {
 std::size_t rounded(std::size_t bytes) { return ((bytes + 63) / 64) * 64 + 64 * (bytes == 0); }
 
 // Under AddressSanitizer every buffer goes back to malloc, so a use after free is caught.
-#ifdef __SANITIZE_ADDRESS__
+#ifdef XGRAD_ASAN
 constexpr bool kUseCache = false;
 #else
 constexpr bool kUseCache = true;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <xgrad/detail/sanitizers.h>
 #include <xgrad/testing.h>
 #include <xgrad/xgrad.h>
 

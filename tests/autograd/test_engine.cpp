@@ -152,7 +152,7 @@ TEST(Engine, GraphIsFreedWhenTheLossGoesAway) {
 }
 
 TEST(Engine, MemoryDoesNotGrowOverThousandsOfSteps) {
-#ifdef __SANITIZE_ADDRESS__
+#ifdef XGRAD_ASAN
   GTEST_SKIP() << "AddressSanitizer's quarantine holds freed memory; LeakSanitizer covers leaks there";
 #endif
   xg::manual_seed(3);

@@ -2,6 +2,7 @@
 // Every rank runs every test; each test's collectives are called by all ranks in the same
 // order. The single-process reference each test compares with is computed on every rank.
 #include <cstdio>
+#include <tuple>
 #include <memory>
 
 #include "test_util.h"
@@ -109,7 +110,8 @@ TEST(DDP, TheFirstLayersGradientAllReducedInRowBlocksAsBackwardComputesThem) {
 
 TEST(DDP, TheFirstLayersGradientGoesWholeWhereBlocksWouldNotBeItsGradient) {
   const int p = dist::world_size();
-  auto [x, t] = data(xg::kFloat64, 2 * p, kWide);
+  xg::Tensor x, t;  // not a structured binding: clang 14 cannot capture one in the lambda below
+  std::tie(x, t) = data(xg::kFloat64, 2 * p, kWide);
   const auto mine = xg::narrow(x, 0, 2 * dist::rank(), 2), my_t = xg::narrow(t, 0, 2 * dist::rank(), 2);
   const auto expect_whole_batch_gradients = [&](Mlp& m, const char* what) {
     Mlp single(xg::kFloat64, 8, kWide);
@@ -185,7 +187,8 @@ TEST(DDP, NoSyncAccumulationEqualsTheLargeBatch) {
 TEST(DDP, NoSyncAccumulationThenStreamedRowsEqualTheLargeBatch) {
   // The streamed blocks add what the no_sync backward accumulated to this backward's rows.
   const int p = dist::world_size();
-  auto [x, t] = data(xg::kFloat64, 4 * p, kWide);
+  xg::Tensor x, t;  // captured below: clang 14 cannot capture a structured binding
+  std::tie(x, t) = data(xg::kFloat64, 4 * p, kWide);
   Mlp m(xg::kFloat64, 8, kWide);
   dist::DistributedDataParallel ddp(m, kStreamed);
   // Micro-batch k of rank r: rows 2kp + 2r and the next; all of them make the batch.

@@ -157,7 +157,7 @@ TEST(BatchNorm, LibtorchsOptionsMeaningsAndDefaults) {
   bare.eval();
   EXPECT_TRUE(values_near(bare(xg::tensor({{1, 10}, {3, 30}})), {-1, -1, 1, 1}, 1e-4));
   EXPECT_XG_ERROR(xg::nn::BatchNorm1d(xg::nn::BatchNorm1dOptions(2).momentum(1.5)), "BatchNorm1d: momentum", "[0, 1]");
-  EXPECT_XG_ERROR(xg::nn::BatchNorm2d(xg::nn::BatchNorm2dOptions()), "BatchNorm2d: num_features must be positive");
+  EXPECT_XG_ERROR((void)xg::nn::BatchNorm2d(xg::nn::BatchNorm2dOptions()), "BatchNorm2d: num_features must be positive");
 }
 
 TEST(BatchNorm, AFileFromBeforeTheBatchCounterStillLoads) {
