@@ -57,3 +57,33 @@ TEST(CudaResize, ScaleFactorsSampleAsOnTheCpu) {
       EXPECT_TRUE(xg::test::matches_cpu(xg_.grad(), xc.grad(), 1e-12));
     }
 }
+
+TEST(CudaResize, GridSampleAndAffineGridMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  const auto x = xg::test::seeded({2, 3, 4, 5}, xg::kFloat64, 7);
+  const auto grid = xg::test::seeded({2, 3, 4, 2}, xg::kFloat64, 8) * 0.9;
+  int cases = 0;
+  for (const auto mode : {InterpolateMode::Bilinear, InterpolateMode::Nearest, InterpolateMode::Bicubic})
+    for (const auto padding : {xg::kZeros, xg::kBorder, xg::kReflection})
+      for (bool align : {false, true}) {
+        auto xc = x.clone().requires_grad_(), gc = grid.clone().requires_grad_();
+        auto xd = x.cuda().requires_grad_(), gd = grid.cuda().requires_grad_();
+        const auto yc = xg::grid_sample(xc, gc, mode, padding, align), yd = xg::grid_sample(xd, gd, mode, padding, align);
+        EXPECT_TRUE(xg::test::matches_cpu(yd, yc, 1e-12)) << cases;
+        const auto w = xg::test::seeded(yc.shape(), xg::kFloat64, 9);
+        (yc * w).sum().backward();
+        (yd * w.cuda()).sum().backward();
+        EXPECT_TRUE(xg::test::matches_cpu(xd.grad(), xc.grad(), 1e-12)) << cases;
+        EXPECT_TRUE(xg::test::matches_cpu(gd.grad(), gc.grad(), 1e-11)) << cases;
+        ++cases;
+      }
+  EXPECT_EQ(cases, 18);
+  const auto theta = (xg::test::seeded({2, 2, 3}, xg::kFloat64, 10) * 0.5).cuda().requires_grad_();
+  const auto xd = x.cuda().requires_grad_();
+  const auto stn = [](const xg::tensor_list& v) {
+    return xg::grid_sample(v[0], xg::affine_grid(v[1], {2, 3, 3, 4}), InterpolateMode::Bilinear, xg::kBorder);
+  };
+  EXPECT_EQ(stn({xd, theta}).device().str(), "cuda:0");
+  EXPECT_TRUE(xg::testing::gradcheck_ok(stn, {xd, theta}));
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok(stn, {xd, theta}));
+}

@@ -150,6 +150,18 @@ TEST(LibtorchRows, Functional) {
     EXPECT_EQ(y.to_vector<float>(), xg::interpolate(img, {28, 28}, xg::kBilinear).to_vector<float>());
   }
   {
+    // row: `F::grid_sample(x, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false))`, `F::affine_grid(theta, {N, C, H, W}, false)`
+    // A spatial transformer's two calls: a shift by half the image's width to the right
+    // reads each row from its left half, the border padding repeating the first column.
+    auto img = xg::arange(8, xg::kFloat32).reshape({1, 1, 2, 4});
+    auto theta = xg::tensor({{{1.0f, 0.0f, -1.0f}, {0.0f, 1.0f, 0.0f}}});
+    auto grid = F::affine_grid(theta, {1, 1, 2, 4}, false);
+    EXPECT_EQ(grid.shape(), (xg::Shape{1, 2, 4, 2}));
+    auto y = F::grid_sample(img, grid, F::GridSampleFuncOptions().mode(xg::kBilinear).padding_mode(xg::kBorder).align_corners(false));
+    EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{0, 0, 0, 1, 4, 4, 4, 5}));
+    EXPECT_EQ(F::grid_sample(img, grid).to_vector<float>(), (std::vector<float>{0, 0, 0, 1, 0, 0, 4, 5}));
+  }
+  {
     // row: `F::one_hot(t, 10)`
     EXPECT_EQ(F::one_hot(xg::tensor({1, 2}, xg::kInt64), 10).shape(), (xg::Shape{2, 10}));
   }

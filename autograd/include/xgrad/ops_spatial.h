@@ -64,6 +64,10 @@ inline constexpr PadMode kZeros = PadMode::Constant;
 inline constexpr PadMode kReflect = PadMode::Reflect;
 inline constexpr PadMode kReplicate = PadMode::Replicate;
 inline constexpr PadMode kCircular = PadMode::Circular;
+/// grid_sample's names for its padding modes: kBorder repeats the edge (replicate),
+/// kReflection mirrors (reflect), kZeros reads zeros outside.
+inline constexpr PadMode kBorder = PadMode::Replicate;
+inline constexpr PadMode kReflection = PadMode::Reflect;
 /// "constant", "reflect", "replicate", "circular": PyTorch's spelling of the mode.
 const char* pad_mode_name(PadMode mode);
 /// Constant padding, libtorch's F::pad order: {before, after} for the last axis, then the
@@ -93,5 +97,17 @@ const char* interpolate_mode_name(InterpolateMode mode);
 Tensor interpolate(const Tensor& x, Int2 size, InterpolateMode mode = InterpolateMode::Bilinear,
                    bool align_corners = false);
 
+// ---- spatial transformers (autograd/ops_grid_sample.cpp), as PyTorch's ----
+/// Samples input (N, C, H, W) at grid (N, H_out, W_out, 2), whose last axis holds (x, y) in
+/// [-1, 1] (x along W); output (N, C, H_out, W_out). align_corners: ±1 are the corner
+/// pixels' centres (true) or their outer edges (false, PyTorch's default). Outside the image:
+/// kZeros reads 0, kBorder the nearest edge pixel, kReflection the mirror image. Modes
+/// kBilinear, kNearest (round half to even; the grid's gradient is 0) and kBicubic (Keys'
+/// a = -0.75). Gradients of every order for input and grid.
+Tensor grid_sample(const Tensor& input, const Tensor& grid, InterpolateMode mode = InterpolateMode::Bilinear,
+                   PadMode padding_mode = PadMode::Constant, bool align_corners = false);
+/// The sampling grid (N, H, W, 2) of the affine maps theta (N, 2, 3) over an output of
+/// size (N, C, H, W): theta times each pixel's (x, y, 1), coordinates as grid_sample's.
+Tensor affine_grid(const Tensor& theta, const Shape& size, bool align_corners = false);
 
 }  // namespace xg

@@ -224,6 +224,29 @@ class InterpolateFuncOptions {
 };
 Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& options);
 
+/// F::grid_sample: `.mode(xg::kBilinear)` (or kNearest, kBicubic), `.padding_mode(xg::kZeros)`
+/// (or kBorder, kReflection), `.align_corners(false)`; libtorch's defaults.
+class GridSampleFuncOptions {
+ public:
+  GridSampleFuncOptions& mode(InterpolateMode v) { mode_ = v; return *this; }
+  InterpolateMode mode() const { return mode_; }
+  GridSampleFuncOptions& padding_mode(PadMode v) { padding_mode_ = v; return *this; }
+  PadMode padding_mode() const { return padding_mode_; }
+  GridSampleFuncOptions& align_corners(bool v) { align_corners_ = v; return *this; }
+  std::optional<bool> align_corners() const { return align_corners_; }
+
+ private:
+  InterpolateMode mode_ = InterpolateMode::Bilinear;
+  PadMode padding_mode_ = PadMode::Constant;
+  std::optional<bool> align_corners_;
+};
+inline Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleFuncOptions& o = {}) {
+  return xg::grid_sample(input, grid, o.mode(), o.padding_mode(), o.align_corners().value_or(false));
+}
+inline Tensor affine_grid(const Tensor& theta, const Shape& size, bool align_corners = false) {
+  return xg::affine_grid(theta, size, align_corners);
+}
+
 // ---- dropout and normalisation ----
 class DropoutFuncOptions {
  public:
