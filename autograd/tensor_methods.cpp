@@ -293,6 +293,32 @@ Tensor Tensor::prod() const { return xg::prod(*this); }
 Tensor Tensor::prod(std::int64_t dim, bool keepdim) const { return xg::prod(*this, dim, keepdim); }
 Tensor Tensor::cumprod(std::int64_t dim) const { return xg::cumprod(*this, dim); }
 Tensor Tensor::amax(const Axes& dims, bool keepdim) const { return xg::amax(*this, dims, keepdim); }
+Tensor Tensor::median() const { return xg::median(*this); }
+std::tuple<Tensor, Tensor> Tensor::median(std::int64_t dim, bool keepdim) const { return xg::median(*this, dim, keepdim); }
+Tensor Tensor::nanmedian() const { return xg::nanmedian(*this); }
+std::tuple<Tensor, Tensor> Tensor::nanmedian(std::int64_t dim, bool keepdim) const {
+  return xg::nanmedian(*this, dim, keepdim);
+}
+std::tuple<Tensor, Tensor> Tensor::kthvalue(std::int64_t k, std::int64_t dim, bool keepdim) const {
+  return xg::kthvalue(*this, k, dim, keepdim);
+}
+Tensor Tensor::quantile(double q, std::optional<std::int64_t> dim, bool keepdim, const std::string& interpolation) const {
+  return xg::quantile(*this, q, dim, keepdim, interpolation);
+}
+Tensor Tensor::quantile(const Tensor& q, std::optional<std::int64_t> dim, bool keepdim,
+                        const std::string& interpolation) const {
+  return xg::quantile(*this, q, dim, keepdim, interpolation);
+}
+Tensor Tensor::nanquantile(double q, std::optional<std::int64_t> dim, bool keepdim,
+                           const std::string& interpolation) const {
+  return xg::nanquantile(*this, q, dim, keepdim, interpolation);
+}
+Tensor Tensor::nanquantile(const Tensor& q, std::optional<std::int64_t> dim, bool keepdim,
+                           const std::string& interpolation) const {
+  return xg::nanquantile(*this, q, dim, keepdim, interpolation);
+}
+Tensor Tensor::nansum(const Axes& dims, bool keepdim) const { return xg::nansum(*this, dims, keepdim); }
+Tensor Tensor::nanmean(const Axes& dims, bool keepdim) const { return xg::nanmean(*this, dims, keepdim); }
 Tensor Tensor::amin(const Axes& dims, bool keepdim) const { return xg::amin(*this, dims, keepdim); }
 Tensor Tensor::multinomial(std::int64_t num_samples, bool replacement) const {
   return xg::multinomial(*this, num_samples, replacement);

@@ -1,7 +1,7 @@
 // Kernels that walk each line of a tensor along one axis, x seen as (outer, n, inner):
-// cumsum and cumprod (running sums and products, in order) and sort_indices (a stable sort
-// of each line's positions). Lines are independent: split over threads; on a GPU,
-// tensor/cuda/along_axis.cu.
+// cumsum and cumprod (running sums and products, in order), sort_indices (a stable sort
+// of each line's positions) and select_indices (one rank of that order). Lines are
+// independent: split over threads; on a GPU, tensor/cuda/along_axis.cu.
 #include <xgrad/detail/format.h>
 
 #include <algorithm>
@@ -131,6 +131,37 @@ Tensor sort_indices(const Tensor& x, std::int64_t axis, bool descending) {
         });
         std::int64_t* out = pi + o * l.n * l.inner + i;
         for (std::int64_t k = 0; k < l.n; ++k) out[k * l.inner] = order[static_cast<std::size_t>(k)];
+      }
+    }, 1);
+  });
+  return idx;
+}
+
+Tensor select_indices(const Tensor& x, std::int64_t axis, const Tensor& position) {
+  if (!x.device().is_cpu()) return gather(sort_indices(x, axis, false), axis, position, "select_indices");
+  Tensor idx = detail::make_tensor(position.shape(), kInt64, x.device());
+  if (idx.numel() == 0) return idx;
+  const Lines l = lines_of(x.shape(), axis);
+  const std::int64_t* pp = position.data<std::int64_t>();
+  std::int64_t* pi = idx.data<std::int64_t>();
+  for (std::int64_t r = 0; r < l.outer * l.inner; ++r)
+    if (pp[r] < 0 || pp[r] >= l.n)
+      fail(detail::call_or("select_indices"), ": rank ", pp[r], " is outside a line of ", l.n, " elements");
+  detail::dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    detail::parallel_elements(l.outer * l.inner, static_cast<double>(l.n) * 4, [&](std::int64_t r0, std::int64_t r1) {
+      std::vector<std::int64_t> order(static_cast<std::size_t>(l.n));
+      for (std::int64_t r = r0; r < r1; ++r) {
+        const std::int64_t o = r / l.inner, i = r % l.inner;
+        const T* line = px + o * l.n * l.inner + i;
+        std::iota(order.begin(), order.end(), std::int64_t{0});
+        // Ties broken by position make the order total: rank k is the stable sort's k-th.
+        std::nth_element(order.begin(), order.begin() + pp[r], order.end(), [&](std::int64_t a, std::int64_t b) {
+          const T va = line[a * l.inner], vb = line[b * l.inner];
+          return ascending(va, vb) || (!ascending(vb, va) && a < b);
+        });
+        pi[r] = order[static_cast<std::size_t>(pp[r])];
       }
     }, 1);
   });

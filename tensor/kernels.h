@@ -142,6 +142,11 @@ Tensor cumprod(const Tensor& x, std::int64_t axis);
 /// The int64 positions that sort each line along a normalised axis, ascending or descending,
 /// stable (ties keep their order); NaN sorts above every number, as PyTorch's.
 Tensor sort_indices(const Tensor& x, std::int64_t axis, bool descending);
+/// For each line along `axis`, the position in x of the element of rank position[line] in
+/// sort_indices's ascending order (NaN last, ties by position): position is int64 of x's
+/// shape with `axis` of size 1, and so is the result. A selection (std::nth_element) on the
+/// CPU, O(n) per line where the sort is O(n log n); the sort's column on a GPU.
+Tensor select_indices(const Tensor& x, std::int64_t axis, const Tensor& position);
 /// Zeros of `shape`, then src scattered and added at `index` along `axis` (gather's adjoint).
 Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src);
 /// Throws, naming `op`, unless `labels` is int64 with every value in [0, num_classes)

@@ -2,8 +2,10 @@
 // pattern with and without keepdims in three dtypes, NaN propagation, argmax's first-wins ties,
 // softmax, log_softmax and logsumexp along each axis, softmax cross-entropy forward and
 // backward, the bad label's message (after which the GPU still works), and determinism.
+#include <cmath>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "cuda/cuda_util.h"
 
@@ -168,4 +170,29 @@ TEST(CudaReduce, ProductsPredicatesRangesAndDrawsWorkOnTheGpu) {
   EXPECT_EQ(std::set<std::int64_t>(w.begin(), w.end()).size(), 4u);
   EXPECT_TRUE(xg::bernoulli(xg::full({8}, 0.5, xg::kCUDA)).is_cuda());
   EXPECT_XG_ERROR(xg::multinomial(xg::tensor({0.5, -1.0}).cuda(), 1), "multinomial: probability tensor contains");
+}
+
+TEST(CudaReduce, OrderStatisticsAndNanReductionsMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  Tensor x = xg::test::seeded({3, 4, 5}, xg::kFloat64, 11);
+  x.index_put_({1, 2, 3}, xg::scalar_tensor(std::nan(""), xg::kFloat64));
+  const Tensor q = xg::tensor({0.1, 0.5, 0.9}, xg::kFloat64);
+  const auto run = [&](xg::Device d) {
+    const Tensor v = x.to(d).requires_grad_();
+    const auto [k, ki] = xg::kthvalue(v, 2, 1);
+    const auto [m, mi] = xg::nanmedian(v, -1, true);
+    const Tensor y = xg::quantile(v, q.to(d), 2, false, "linear").nan_to_num().sum() +
+                     xg::nanquantile(v, 0.3, std::nullopt, false, "midpoint") + k.nan_to_num().sum() + m.sum() +
+                     xg::median(v.nan_to_num()) + xg::nanmean(v, {0}).sum() + xg::nansum(v);
+    const Tensor g = xg::grad({y}, {v})[0];
+    return std::make_tuple(y, g, ki, mi);
+  };
+  const auto [yc, gc, kc, mc] = run(xg::kCPU);
+  const auto [yd, gd, kd, md] = run(xg::kCUDA);
+  EXPECT_TRUE(matches_cpu(yd, yc, 1e-12));
+  EXPECT_TRUE(matches_cpu(gd, gc, 1e-12));
+  EXPECT_TRUE(matches_cpu(kd, kc, 0));
+  EXPECT_TRUE(matches_cpu(md, mc, 0));
+  // On the device q's range is not read: a q outside [0, 1] gives NaN there.
+  EXPECT_TRUE(std::isnan(xg::quantile(x.cuda(), xg::tensor({1.5}, xg::kFloat64).cuda()).cpu().to_vector<double>()[0]));
 }

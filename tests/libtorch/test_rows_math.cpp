@@ -98,6 +98,22 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(p.amin(1).to_vector<float>(), (std::vector<float>{1, 0}));
   }
   {
+    // row: `auto [v, i] = x.median(1);`, `x.median()`, `x.nanmedian()`, `x.kthvalue(2, 1)`, `torch::quantile(x, q, 1)`, `x.quantile(0.5)`, `x.nanquantile(0.5)`, `x.nansum()`, `x.nanmean(1)`
+    const auto m = xg::tensor({{3.0f, 1.0f, 2.0f, 5.0f}, {4.0f, NAN, 0.0f, 8.0f}});
+    auto [v, i] = m.median(1);
+    EXPECT_EQ(v.to_vector<float>()[0], 2.0f);  // the lower median of 1 2 3 5
+    EXPECT_TRUE(std::isnan(v.to_vector<float>()[1]));
+    EXPECT_EQ(i.to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 1}));  // a NaN line names its NaN
+    EXPECT_TRUE(std::isnan(m.median().item()));
+    EXPECT_EQ(m.nanmedian().item(), 3.0);
+    EXPECT_EQ(std::get<0>(m.kthvalue(2, 1)).to_vector<float>(), (std::vector<float>{2, 4}));
+    EXPECT_EQ(xg::quantile(m, xg::tensor({0.0f, 1.0f}), 1).shape(), (xg::Shape{2, 2}));
+    EXPECT_FLOAT_EQ(m.select(0, 0).quantile(0.5).item(), 2.5f);
+    EXPECT_FLOAT_EQ(m.nanquantile(0.5).item(), 3.0f);
+    EXPECT_EQ(m.nansum().item(), 23.0);
+    EXPECT_EQ(m.nanmean(1).to_vector<float>(), (std::vector<float>{2.75f, 4.0f}));
+  }
+  {
     // row: `torch::linspace(0, 1, 5)`, `torch::logspace(-2, 2, 5)`
     EXPECT_EQ(xg::linspace(0, 1, 5).to_vector<float>(), (std::vector<float>{0, 0.25f, 0.5f, 0.75f, 1}));
     EXPECT_EQ(xg::logspace(-2, 2, 5, 10, xg::kFloat64).to_vector<double>()[4], 100.0);

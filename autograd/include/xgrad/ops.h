@@ -284,6 +284,34 @@ Tensor argsort(const Tensor& x, std::int64_t dim = -1, bool descending = false);
 /// The k largest (or smallest) of each line along `dim`, in order: (values, positions).
 std::tuple<Tensor, Tensor> topk(const Tensor& x, std::int64_t k, std::int64_t dim = -1, bool largest = true,
                                 bool sorted = true);
+/// Order statistics (autograd/ops_order.cpp), libtorch's: the k-th smallest of each line
+/// (k from 1; NaN counts as the largest) as (values, int64 positions); the lower median of
+/// all elements or of each line (NaN if the line has one; its position the first NaN's), and
+/// nanmedian, the same over the numbers only. The gradient goes to the element picked (for
+/// the all-element forms, shared among the elements equal to the median, as PyTorch's).
+/// Tied elements are ranked by position (a stable sort), which PyTorch leaves open.
+std::tuple<Tensor, Tensor> kthvalue(const Tensor& x, std::int64_t k, std::int64_t dim = -1, bool keepdim = false);
+Tensor median(const Tensor& x);
+std::tuple<Tensor, Tensor> median(const Tensor& x, std::int64_t dim, bool keepdim = false);
+Tensor nanmedian(const Tensor& x);
+std::tuple<Tensor, Tensor> nanmedian(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// The q-quantiles (q in [0, 1], a scalar or a 1-D tensor of x's dtype, whose axis comes
+/// first in the result) of all elements or of each line along dim, as torch::quantile:
+/// rank q (n - 1) in the sorted line, read by `interpolation` ("linear", "lower", "higher",
+/// "midpoint", "nearest"). A line with NaN gives NaN; nanquantile ranks among its numbers.
+/// Float inputs; the gradient flows to the elements read (and to q).
+Tensor quantile(const Tensor& x, const Tensor& q, std::optional<std::int64_t> dim = std::nullopt,
+                bool keepdim = false, const std::string& interpolation = "linear");
+Tensor quantile(const Tensor& x, double q, std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false,
+                const std::string& interpolation = "linear");
+Tensor nanquantile(const Tensor& x, const Tensor& q, std::optional<std::int64_t> dim = std::nullopt,
+                   bool keepdim = false, const std::string& interpolation = "linear");
+Tensor nanquantile(const Tensor& x, double q, std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false,
+                   const std::string& interpolation = "linear");
+/// sum and mean treating NaN as absent (nansum: as 0; nanmean: over the numbers, NaN where
+/// there are none). The gradient does not reach the NaN elements.
+Tensor nansum(const Tensor& x, const Axes& dims = {}, bool keepdim = false);
+Tensor nanmean(const Tensor& x, const Axes& dims = {}, bool keepdim = false);
 /// Draws (autograd/ops_sampling.cpp), not recorded, from the thread's generator on the
 /// probabilities' device: num_samples int64 category indices per row of probs (1-D (C,) or
 /// 2-D (N, C), non-negative weights, not necessarily normalised), with or without

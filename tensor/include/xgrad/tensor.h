@@ -234,6 +234,23 @@ class Tensor {
   Tensor amax(const Axes& dims = {}, bool keepdim = false) const;
   Tensor amin(const Axes& dims = {}, bool keepdim = false) const;
   Tensor multinomial(std::int64_t num_samples, bool replacement = false) const;
+  /// xg::median, nanmedian, kthvalue, quantile, nanquantile, nansum, nanmean
+  /// (autograd/ops_order.cpp), with libtorch's names and meanings.
+  Tensor median() const;
+  std::tuple<Tensor, Tensor> median(std::int64_t dim, bool keepdim = false) const;
+  Tensor nanmedian() const;
+  std::tuple<Tensor, Tensor> nanmedian(std::int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> kthvalue(std::int64_t k, std::int64_t dim = -1, bool keepdim = false) const;
+  Tensor quantile(double q, std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false,
+                  const std::string& interpolation = "linear") const;
+  Tensor quantile(const Tensor& q, std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false,
+                  const std::string& interpolation = "linear") const;
+  Tensor nanquantile(double q, std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false,
+                     const std::string& interpolation = "linear") const;
+  Tensor nanquantile(const Tensor& q, std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false,
+                     const std::string& interpolation = "linear") const;
+  Tensor nansum(const Axes& dims = {}, bool keepdim = false) const;
+  Tensor nanmean(const Axes& dims = {}, bool keepdim = false) const;
   Tensor index_add(std::int64_t dim, const Tensor& index, const Tensor& source, double alpha = 1.0) const;
   Tensor scatter_add(std::int64_t dim, const Tensor& index, const Tensor& src) const;
   Tensor nonzero() const;
@@ -266,6 +283,10 @@ class Tensor {
   Tensor mean(I dim, bool keepdim = false) const { return mean(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
   template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
   Tensor amax(I dim, bool keepdim = false) const { return amax(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor nansum(I dim, bool keepdim = false) const { return nansum(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor nanmean(I dim, bool keepdim = false) const { return nanmean(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
   template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
   Tensor amin(I dim, bool keepdim = false) const { return amin(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
   /// (values, indices) of the maximum / minimum along `dim`, as libtorch's `x.max(1)`; the
