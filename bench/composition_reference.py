@@ -70,6 +70,16 @@ def workloads():
             opt.step(closure)
         return step
 
+    def grid_sample_step():
+        x = torch.randn(32, 16, 48, 48, requires_grad=True)
+        theta = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]) + 0.1 * torch.randn(32, 2, 3)
+        return fwd_bwd(theta, lambda t: F.grid_sample(x, F.affine_grid(t, [32, 16, 48, 48], align_corners=False),
+                                                      align_corners=False))
+
+    def quantile_step():
+        q = torch.tensor([0.1, 0.25, 0.5, 0.75, 0.9])
+        return fwd_bwd(torch.randn(256, 1024), lambda x: torch.quantile(x, q, 1))
+
     def draw(p, replacement):
         return lambda: torch.multinomial(p, 1, replacement)
 
@@ -91,6 +101,9 @@ def workloads():
         ("slogdet", 20, lambda: fwd_bwd(torch.randn(64, 32, 32) + 6 * torch.eye(32), lambda a: torch.linalg.slogdet(a)[1])),
         ("svd", 10, lambda: fwd_bwd(torch.randn(256, 128), torch.linalg.svdvals)),
         ("qr", 10, lambda: fwd_bwd(torch.randn(256, 128), lambda a: torch.cat([t.flatten() for t in torch.linalg.qr(a)]))),
+        ("grid_sample", 10, grid_sample_step),
+        ("quantile", 20, quantile_step),
+        ("median", 20, lambda: fwd_bwd(torch.randn(256, 1024), lambda x: torch.median(x, 1)[0])),
         ("lbfgs", 5, lbfgs_step),
     ]
 

@@ -17,6 +17,10 @@
 //   slogdet           log|det| of 64 matrices 32 x 32 (randn + 6 I)
 //   svd               linalg.svdvals of a (256, 128) matrix
 //   qr                linalg.qr (reduced) of a (256, 128) matrix, Q and R both in the loss
+//   grid_sample       a spatial transformer's sampling: affine_grid of 32 thetas over (32, 16,
+//                     48, 48), bilinear grid_sample of (32, 16, 48, 48); gradients for both
+//   quantile          quantile at 5 q along 1 of (256, 1024), linear
+//   median            median along 1 of (256, 1024)
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
@@ -121,6 +125,20 @@ std::vector<Workload> workloads() {
            return xg::cat({Q.flatten(), R.flatten()});
          });
        }},
+      {"grid_sample", 10,
+       [] {
+         const Tensor x = xg::randn({32, 16, 48, 48}).requires_grad_();
+         const Tensor eye = xg::tensor({{1.0f, 0.0f, 0.0f}, {0.0f, 1.0f, 0.0f}});
+         return fwd_bwd(eye + 0.1f * xg::randn({32, 2, 3}), [x](const Tensor& theta) {
+           return F::grid_sample(x, F::affine_grid(theta, {32, 16, 48, 48}, false));
+         });
+       }},
+      {"quantile", 20,
+       [] {
+         const Tensor q = xg::tensor({0.1f, 0.25f, 0.5f, 0.75f, 0.9f});
+         return fwd_bwd(xg::randn({256, 1024}), [q](const Tensor& x) { return xg::quantile(x, q, 1); });
+       }},
+      {"median", 20, [] { return fwd_bwd(xg::randn({256, 1024}), [](const Tensor& x) { return std::get<0>(xg::median(x, 1)); }); }},
       {"lbfgs", 5,
        [] {
          const Tensor x = xg::randn({512, 64}), y = xg::randn({512, 10});
