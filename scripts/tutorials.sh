@@ -9,7 +9,7 @@ build=$(cd "${1:-build}" && pwd)
 run=$(mktemp -d)
 mkdir -p docs/images
 out=docs/tutorials.md
-examples=(two_layer_net numerical_gradient gradient_check boston_housing xor pima_diabetes forward_pass saliency_map optimizers higher_order overfitting custom_operation simple_convnet keras_mnist_cnn cnn_visualisation deep_convnet sin_curve sequential_digits char_lstm char_gpt)
+examples=(two_layer_net numerical_gradient gradient_check boston_housing xor pima_diabetes forward_pass saliency_map optimizers higher_order overfitting custom_operation simple_convnet keras_mnist_cnn cnn_visualisation deep_convnet sin_curve sequential_digits spatial_transformer char_lstm char_gpt)
 {
   echo "# Tutorials: the examples, run on this machine"
   echo
