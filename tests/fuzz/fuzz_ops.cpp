@@ -2,7 +2,8 @@
 // strides, paddings, dilations, groups, output sizes, hidden sizes and batch sizes for
 // convolution, pooling, pad, interpolate, im2col/col2im, the recurrent layers and cells, the
 // layers' constructors, creation functions, the DataLoader and attention (matmul's broadcast
-// ranks, masks, scaled_dot_product_attention, MultiheadAttention). Input tensors stay small (each
+// ranks, masks, scaled_dot_product_attention, MultiheadAttention), grid_sample and affine_grid, and
+// the order statistics (kthvalue, median, quantile, nan*). Input tensors stay small (each
 // axis 0..6), the arguments range over small values and the extremes (0, -1, 2^31, 2^62,
 // INT64_MAX, INT64_MIN, ...). Every outcome must be a value or an xg::Error; a result is
 // also backpropagated. Allocations are capped at 64 MiB (xg::set_allocation_limit), so a
@@ -72,7 +73,7 @@ xg::Tensor leaf(xg::Tensor x) {
 }
 
 void run(Reader& r) {
-  switch (r.byte() % 17) {
+  switch (r.byte() % 18) {
     case 0: {
       auto x = leaf(r.tensor(4)), W = leaf(r.tensor(4)), b = r.flag() ? leaf(r.tensor(1)) : xg::Tensor();
       const auto s = r.int2(), p = r.int2(), d = r.int2();
@@ -366,6 +367,34 @@ void run(Reader& r) {
           backprop(std::get<0>(m(q, q, q, pad, r.flag())));
           break;
         }
+      }
+      break;
+    }
+    case 16: {  // grid_sample / affine_grid (coordinates far off the image, NaN, inf); order statistics
+      auto x = leaf(r.tensor(1 + r.byte() % 4));
+      if (r.flag()) {
+        auto grid = r.tensor(4);
+        if (grid.defined() && xg::is_floating(grid.dtype())) grid = r.byte() == 0 ? grid / 0.0 : grid * static_cast<double>(r.arg());
+        backprop(xg::grid_sample(x, leaf(grid), static_cast<xg::InterpolateMode>(r.byte() % 3),
+                                 static_cast<xg::PadMode>(r.byte() % 4), r.flag()));
+        xg::Shape size(r.byte() % 6);
+        for (auto& v : size) v = r.arg();
+        backprop(xg::affine_grid(leaf(r.tensor(3)), size, r.flag()));
+        break;
+      }
+      const std::int64_t a = r.arg(), b = r.arg();
+      static const char* const interpolations[] = {"linear", "lower", "higher", "midpoint", "nearest", "cubic"};
+      switch (r.byte() % 4) {
+        case 0: backprop(std::get<0>(xg::kthvalue(x, a, b % 5, r.flag()))); break;
+        case 1: backprop(r.flag() ? xg::median(x) : std::get<0>(xg::nanmedian(x, a % 5, r.flag()))); break;
+        case 2: {
+          auto q = r.tensor(r.byte() % 3);
+          if (q.defined() && r.flag()) q = (q + 2.0) / 4.0;  // inside [0, 1] now and then
+          const char* how = interpolations[r.byte() % 6];
+          backprop(r.flag() ? xg::quantile(x, q, a % 5, r.flag(), how) : xg::nanquantile(x, q, std::nullopt, r.flag(), how));
+          break;
+        }
+        default: backprop(r.flag() ? xg::nansum(x, {a % 5}, r.flag()) : xg::nanmean(x, {a % 5, b % 5})); break;
       }
       break;
     }
