@@ -10,26 +10,18 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/line_axis.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
 
+using autograd::line_axis;
 using detail::compute_device;
 using detail::like;
 
 namespace {
-
-// `dim` of x as a non-negative axis; a 0-d tensor is a line of one (dim 0 or -1), as PyTorch.
-std::int64_t order_axis(const Tensor& x, std::int64_t dim, const char* op) {
-  if (!x.defined()) fail(op, ": the input is undefined");
-  if (x.dim() == 0) {
-    if (dim != 0 && dim != -1) fail(op, ": dim ", dim, " is out of range for a 0-d tensor");
-    return 0;
-  }
-  return detail::normalize_axis(dim, x.dim(), op);
-}
 
 // x's shape with axis `axis` of size 1.
 Shape kept_shape(const Tensor& x, std::int64_t axis) {
@@ -59,7 +51,7 @@ std::tuple<Tensor, Tensor> at_sorted_position(const Tensor& x, std::int64_t axis
 std::tuple<Tensor, Tensor> median_along(const Tensor& x, std::int64_t dim, bool keepdim, bool ignore_nan,
                                         const char* op) {
   detail::CallScope call(op);
-  std::int64_t axis = order_axis(x, dim, op);
+  const std::int64_t axis = line_axis(x, dim, op);
   const Tensor xs = x.dim() == 0 ? x.reshape({1}) : x;
   const std::int64_t n = xs.size(axis);
   if (n == 0)
@@ -120,7 +112,7 @@ Tensor quantile_impl(const Tensor& x, const Tensor& q, std::optional<std::int64_
   if (q.device().is_cpu())
     for (const double v : q.detach().to(kFloat64).to_vector<double>())
       if (!(v >= 0.0 && v <= 1.0)) fail(op, ": q must be in [0, 1], got ", v);
-  const std::int64_t axis = dim ? order_axis(x, *dim, op) : 0;
+  const std::int64_t axis = dim ? line_axis(x, *dim, op) : 0;
   // The lines along the last axis: (rest..., n).
   const Tensor lines = !dim ? x.reshape({x.numel()}) : x.dim() == 0 ? x.reshape({1}) : movedim(x, {axis}, {-1});
   Shape rest(lines.shape().begin(), lines.shape().end() - 1);
@@ -182,7 +174,7 @@ Tensor scalar_q(const Tensor& x, double q, const char* op) {
 std::tuple<Tensor, Tensor> kthvalue(const Tensor& x, std::int64_t k, std::int64_t dim, bool keepdim) {
   const char* op = "kthvalue";
   detail::CallScope call(op);
-  const std::int64_t axis = order_axis(x, dim, op);
+  const std::int64_t axis = line_axis(x, dim, op);
   const Tensor xs = x.dim() == 0 ? x.reshape({1}) : x;
   const std::int64_t n = xs.size(axis);
   if (k < 1 || k > n)

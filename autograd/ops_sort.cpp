@@ -7,11 +7,14 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "autograd/line_axis.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
+
+using autograd::line_axis;
 
 using autograd::Node;
 
@@ -113,8 +116,9 @@ Tensor line_product(const Tensor& x, std::int64_t axis) {
   });
 }
 
-// A 0-d input is a line of one: PyTorch's sort/cumsum of a scalar is the scalar.
-std::int64_t line_axis(const Tensor& x, std::int64_t dim, const char* op) {
+}  // namespace
+
+std::int64_t autograd::line_axis(const Tensor& x, std::int64_t dim, const char* op) {
   if (!x.defined()) fail(op, ": the input is undefined");
   if (x.dim() == 0) {
     if (dim != 0 && dim != -1) fail(op, ": dim ", dim, " is out of range for a 0-d tensor");
@@ -122,8 +126,6 @@ std::int64_t line_axis(const Tensor& x, std::int64_t dim, const char* op) {
   }
   return detail::normalize_axis(dim, x.dim(), op);
 }
-
-}  // namespace
 
 Tensor cumsum(const Tensor& x, std::int64_t dim) {
   detail::CallScope call("cumsum");
