@@ -6,7 +6,10 @@
 #include <xgrad/ops.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
+#include <tuple>
+#include <vector>
 
 #include "autograd/graph.h"
 #include "tensor/checked.h"
@@ -126,36 +129,80 @@ Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool 
   return window_avg("avg_pool2d", x, win);
 }
 
-Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size) {
-  const char* op = "adaptive_avg_pool2d";
-  detail::CallScope call(op);
+namespace {
+
+// PyTorch's adaptive windows: output cell i covers [floor(i·in/out), ceil((i+1)·in/out)); in
+// 128 bits, as (i + 1)·in may pass 2^63 for a large output of a large plane.
+void adaptive_bounds(std::int64_t in, std::int64_t out, std::vector<std::int64_t>& lo, std::vector<std::int64_t>& hi) {
+  for (std::int64_t i = 0; i < out; ++i) {
+    lo.push_back(static_cast<std::int64_t>(static_cast<__int128>(i) * in / out));
+    hi.push_back(static_cast<std::int64_t>((static_cast<__int128>(i + 1) * in + out - 1) / out));
+  }
+}
+
+// The checks adaptive pooling shares; the adaptive windows of x's plane.
+PoolWindows adaptive_windows(const char* op, const Tensor& x, Int2 output_size) {
+  if (!x.defined()) fail(op, ": the input is undefined");
   check_pool_input(op, x);
   if (output_size.h < 1 || output_size.w < 1)
     fail(op, ": output size must be positive, got (", output_size.h, ", ", output_size.w, ")");
-  auto win = std::make_shared<PoolWindows>();
-  win->H = x.shape()[2], win->W = x.shape()[3];
-  if (win->H == 0 || win->W == 0) fail(op, ": input ", detail::shape_str(x.shape()), " has an empty plane");
+  PoolWindows win;
+  win.H = x.shape()[2], win.W = x.shape()[3];
+  if (win.H == 0 || win.W == 0) fail(op, ": input ", detail::shape_str(x.shape()), " has an empty plane");
   check_windows(op, x, output_size.h, output_size.w);
-  // Output cell i averages rows floor(i·H/OH) to ceil((i+1)·H/OH), as PyTorch; in 128 bits,
-  // as (i + 1)·H may pass 2^63 for a large output of a large plane.
-  const auto lo = [](std::int64_t i, std::int64_t in, std::int64_t out) {
-    return static_cast<std::int64_t>(static_cast<__int128>(i) * in / out);
-  };
-  const auto hi = [](std::int64_t i, std::int64_t in, std::int64_t out) {
-    return static_cast<std::int64_t>((static_cast<__int128>(i + 1) * in + out - 1) / out);
-  };
-  for (std::int64_t i = 0; i < output_size.h; ++i) {
-    win->h0.push_back(lo(i, win->H, output_size.h));
-    win->h1.push_back(hi(i, win->H, output_size.h));
-  }
-  for (std::int64_t j = 0; j < output_size.w; ++j) {
-    win->w0.push_back(lo(j, win->W, output_size.w));
-    win->w1.push_back(hi(j, win->W, output_size.w));
-  }
+  adaptive_bounds(win.H, output_size.h, win.h0, win.h1);
+  adaptive_bounds(win.W, output_size.w, win.w0, win.w1);
+  return win;
+}
+
+}  // namespace
+
+Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size) {
+  const char* op = "adaptive_avg_pool2d";
+  detail::CallScope call(op);
+  auto win = std::make_shared<PoolWindows>(adaptive_windows(op, x, output_size));
   for (std::int64_t i = 0; i < output_size.h; ++i)
     for (std::int64_t j = 0; j < output_size.w; ++j)
       win->divisor.push_back(static_cast<double>((win->h1[i] - win->h0[i]) * (win->w1[j] - win->w0[j])));
   return window_avg("adaptive_avg_pool2d", x, win);
+}
+
+// Composed, so it runs and differentiates (to any order) wherever gather does: each cell's
+// window, padded to the largest window with an extra -inf element, is read by one
+// index_select; argmax (first maximum, first NaN) names the winner, whose value is gathered
+// from x, so the gradient goes to that one element, as PyTorch's.
+std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& x, Int2 output_size) {
+  const char* op = "adaptive_max_pool2d";
+  detail::CallScope call(op);
+  const PoolWindows win = adaptive_windows(op, x, output_size);
+  const std::int64_t N = x.shape()[0], C = x.shape()[1], H = win.H, W = win.W;
+  const std::int64_t OH = output_size.h, OW = output_size.w, cells = OH * OW;
+  std::int64_t KH = 0, KW = 0;
+  for (std::int64_t i = 0; i < OH; ++i) KH = std::max(KH, win.h1[i] - win.h0[i]);
+  for (std::int64_t j = 0; j < OW; ++j) KW = std::max(KW, win.w1[j] - win.w0[j]);
+  const std::int64_t K = KH * KW;  // each at most the plane's side: no overflow
+  detail::check_allocation(detail::checked_nbytes({N, C, cells, K}, sizeof(std::int64_t), op), op,
+                           detail::cat("the windows' candidates (", N, ", ", C, ", ", cells, ", ", K, ")"));
+  // Each cell's window as plane positions h·W + w in row-major order, H·W (the -inf) after.
+  std::vector<double> table(static_cast<std::size_t>(cells * K), static_cast<double>(H * W));
+  for (std::int64_t i = 0; i < OH; ++i)
+    for (std::int64_t j = 0; j < OW; ++j)
+      for (std::int64_t h = win.h0[i]; h < win.h1[i]; ++h)
+        for (std::int64_t w = win.w0[j]; w < win.w1[j]; ++w)
+          table[static_cast<std::size_t>((i * OW + j) * K + (h - win.h0[i]) * KW + (w - win.w0[j]))] =
+              static_cast<double>(h * W + w);
+  const Tensor positions = tensor(table, {cells * K}, TensorOptions().dtype(kInt64).device(x.device()));
+  const Tensor plane = x.reshape({N, C, H * W});
+  const Tensor padded = concat({plane.detach(), full({N, C, 1}, -INFINITY, TensorOptions().dtype(x.dtype()).device(x.device()))}, 2);
+  const Tensor winner = argmax(index_select(padded, 2, positions).reshape({N, C, cells, K}), 3);  // (N, C, cells)
+  const Tensor first = arange(0.0, static_cast<double>(cells * K), static_cast<double>(K),
+                              TensorOptions().dtype(kInt64).device(x.device()));
+  const Tensor at = index_select(positions, 0, (winner + first).reshape({N * C * cells})).reshape({N, C, cells});
+  return {gather(plane, 2, at).reshape({N, C, OH, OW}), at.reshape({N, C, OH, OW})};
+}
+
+Tensor adaptive_max_pool2d(const Tensor& x, Int2 output_size) {
+  return std::get<0>(adaptive_max_pool2d_with_indices(x, output_size));
 }
 
 }  // namespace xg

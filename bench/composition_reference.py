@@ -103,6 +103,7 @@ def workloads():
         ("qr", 10, lambda: fwd_bwd(torch.randn(256, 128), lambda a: torch.cat([t.flatten() for t in torch.linalg.qr(a)]))),
         ("grid_sample", 10, grid_sample_step),
         ("quantile", 20, quantile_step),
+        ("adaptive_max", 20, lambda: fwd_bwd(torch.randn(32, 64, 28, 28), lambda x: F.adaptive_max_pool2d(x, 5))),
         ("median", 20, lambda: fwd_bwd(torch.randn(256, 1024), lambda x: torch.median(x, 1)[0])),
         ("lbfgs", 5, lbfgs_step),
     ]

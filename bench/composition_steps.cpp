@@ -21,6 +21,7 @@
 //                     48, 48), bilinear grid_sample of (32, 16, 48, 48); gradients for both
 //   quantile          quantile at 5 q along 1 of (256, 1024), linear
 //   median            median along 1 of (256, 1024)
+//   adaptive_max      adaptive_max_pool2d of (32, 64, 28, 28) to (5, 5) (uneven, overlapping windows)
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
@@ -138,6 +139,8 @@ std::vector<Workload> workloads() {
          const Tensor q = xg::tensor({0.1f, 0.25f, 0.5f, 0.75f, 0.9f});
          return fwd_bwd(xg::randn({256, 1024}), [q](const Tensor& x) { return xg::quantile(x, q, 1); });
        }},
+      {"adaptive_max", 20,
+       [] { return fwd_bwd(xg::randn({32, 64, 28, 28}), [](const Tensor& x) { return xg::adaptive_max_pool2d(x, 5); }); }},
       {"median", 20, [] { return fwd_bwd(xg::randn({256, 1024}), [](const Tensor& x) { return std::get<0>(xg::median(x, 1)); }); }},
       {"lbfgs", 5,
        [] {

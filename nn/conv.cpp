@@ -122,4 +122,11 @@ Tensor AdaptiveAvgPool2d::forward(const Tensor& x) {
   return adaptive_avg_pool2d(x, output_size_);
 }
 
+Tensor AdaptiveMaxPool2d::forward(const Tensor& x) { return std::get<0>(forward_with_indices(x)); }
+
+std::tuple<Tensor, Tensor> AdaptiveMaxPool2d::forward_with_indices(const Tensor& x) {
+  check_nchw(detail::cat("AdaptiveMaxPool2d(", pair_str(output_size_), ")"), x, 0);
+  return adaptive_max_pool2d_with_indices(x, output_size_);
+}
+
 }  // namespace xg::nn

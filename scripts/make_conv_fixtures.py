@@ -5,6 +5,10 @@ so the suite checks xgrad against PyTorch without needing it. Run with Debian's 
     /usr/bin/python3 scripts/make_conv_fixtures.py
 Each case <name> stores <name>_x, _w, _b (inputs), _y (output), _gy (a fixed random output
 gradient) and _gx, _gw, _gb (the gradients of sum(y * gy)).
+A rerun draws the same inputs, but PyTorch's float64 convolutions round their last bits
+differently under different OpenBLAS kernels (OPENBLAS_CORETYPE) and thread counts; the
+committed file keeps each array from the run that added its case (cases are appended, and
+the new arrays merged in), so earlier cases never move.
 """
 import pathlib
 
@@ -95,6 +99,14 @@ case("fold_s2p1d", lambda x, w, b: F.fold(x, (7, 6), (2, 3), dilation=(2, 1), pa
 case("pixel_shuffle", lambda x, w, b: F.pixel_shuffle(x, 2), r(2, 8, 3, 4))
 case("pixel_shuffle5d", lambda x, w, b: F.pixel_shuffle(x, 3), r(1, 2, 18, 2, 3))
 case("pixel_unshuffle", lambda x, w, b: F.pixel_unshuffle(x, 2), r(2, 2, 4, 6))
+
+# Adaptive max pooling (appended): overlapping windows (7 x 5 -> 3 x 2), windows of uneven
+# sizes (5 x 7 -> 4 x 4), global; with the positions of the maxima (_i).
+torch.manual_seed(7)
+for name, size, shape in (("adaptivemax_3x2", (3, 2), (2, 3, 7, 5)), ("adaptivemax_4x4", (4, 4), (1, 2, 5, 7)),
+                          ("adaptivemax_1", (1, 1), (2, 2, 4, 6))):
+    case(name, lambda x, w, b, size=size: F.adaptive_max_pool2d(x, size), r(*shape))
+    out[f"{name}_i"] = F.adaptive_max_pool2d(out[f"{name}_x"], size, return_indices=True)[1]
 
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_conv.npz"
 np.savez(path, **{k: np.asarray(v.detach() if torch.is_tensor(v) else v, dtype=np.float64) for k, v in out.items()})

@@ -1,4 +1,4 @@
-// Max, average and adaptive average pooling: values, ties, PyTorch's fixtures, first and
+// Max, average and adaptive (average and max) pooling: values, ties, PyTorch's fixtures, first and
 // second derivatives (with padding, which the textbook's Pooling cannot do), and errors.
 #include "test_util.h"
 
@@ -153,4 +153,47 @@ TEST(Pad, HugeAndMostNegativePadsAreErrors) {
   EXPECT_XG_ERROR(xg::pad(x, {0, INT64_MIN}), "pad: pads (", "crop more than axis 1");
   EXPECT_XG_ERROR(xg::pad(x, {1LL << 40, 0}), "pad:", "more than the allocation limit");
   EXPECT_EQ(xg::pad(x, {-1, -2}).shape(), (xg::Shape{2, 0}));
+}
+
+TEST(AdaptiveMaxPool2d, MatchesPyTorchWithPositionsAndGradients) {
+  for (const auto& [name, size] : std::vector<std::pair<std::string, xg::Int2>>{
+           {"adaptivemax_3x2", {3, 2}}, {"adaptivemax_4x4", {4, 4}}, {"adaptivemax_1", {1, 1}}}) {
+    check_against_torch(name, [size = size](auto& x) { return xg::adaptive_max_pool2d(x, size); });
+    const auto [values, at] = xg::adaptive_max_pool2d_with_indices(fixture(name + "_x"), size);
+    EXPECT_EQ(at.dtype(), xg::kInt64);
+    EXPECT_LT((at.to(xg::kFloat64) - fixture(name + "_i")).abs().max().item(), 0.5) << name;
+  }
+  // By hand: 0..11 in a 3 x 4 plane to 2 x 3 cells: rows [0, 2) and [1, 3), columns [0, 2),
+  // [1, 3), [2, 4); each maximum is the window's bottom-right corner.
+  const auto x = xg::arange(12, xg::kFloat64).reshape({1, 1, 3, 4});
+  const auto [v, i] = xg::nn::AdaptiveMaxPool2d(xg::nn::AdaptiveMaxPool2dOptions({2, 3})).forward_with_indices(x);
+  EXPECT_TRUE(values_near(v, {5, 6, 7, 9, 10, 11}, 0));
+  EXPECT_EQ(i.to_vector<std::int64_t>(), (std::vector<std::int64_t>{5, 6, 7, 9, 10, 11}));
+  // Ties: the first in window order wins and takes the whole gradient (PyTorch's).
+  auto flat = xg::ones({1, 1, 2, 2}, xg::kFloat64).requires_grad_();
+  xg::adaptive_max_pool2d(flat, 1).sum().backward();
+  EXPECT_TRUE(values_near(flat.grad(), {1, 0, 0, 0}, 0));
+  // -inf everywhere still names a pixel of the window, never the padding.
+  const auto low = xg::full({1, 1, 3, 3}, -INFINITY, xg::kFloat64);
+  EXPECT_EQ(std::get<1>(xg::adaptive_max_pool2d_with_indices(low, 2)).to_vector<std::int64_t>(),
+            (std::vector<std::int64_t>{0, 1, 3, 4}));
+  EXPECT_EQ(xg::nn::AdaptiveMaxPool2d(1)(xg::randn({2, 3, 5, 5})).shape(), (xg::Shape{2, 3, 1, 1}));
+  namespace F = xg::nn::functional;
+  EXPECT_EQ(F::adaptive_max_pool2d(x, F::AdaptiveMaxPool2dFuncOptions({2, 3})).to_vector<double>(), v.to_vector<double>());
+}
+
+TEST(AdaptiveMaxPool2d, DerivativesAndErrors) {
+  xg::manual_seed(12);
+  EXPECT_TRUE(gradcheck_ok([](L v) { return xg::adaptive_max_pool2d(v[0], {3, 2}); }, {spread({2, 2, 7, 5})}));
+  EXPECT_TRUE(gradgradcheck_ok([](L v) { return xg::adaptive_max_pool2d(v[0] * v[0], {2, 3}); }, {spread({1, 2, 5, 4})}));
+  EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::ones({1, 6, 6}), 2), "adaptive_max_pool2d: expected a 4-D input");
+  EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::ones({1, 1, 6, 6}), {2, 0}), "adaptive_max_pool2d: output size must be positive, got (2, 0)");
+  EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::ones({1, 1, 0, 6}), 2), "adaptive_max_pool2d: input (1,1,0,6) has an empty plane");
+  EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::ones({1, 1, 4, 4}, xg::kInt64), 2), "adaptive_max_pool2d: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::Tensor(), 2), "adaptive_max_pool2d: the input is undefined");
+  EXPECT_XG_ERROR(xg::nn::AdaptiveMaxPool2d(2)(xg::ones({4, 4})), "AdaptiveMaxPool2d((2, 2)): expected input (N, C, H, W), got (4,4)");
+  const std::size_t limit = xg::allocation_limit();
+  xg::set_allocation_limit(std::size_t{64} << 20);
+  EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::ones({1, 1, 2, 2}), {std::int64_t{1} << 40, 1}), "adaptive_max_pool2d:");
+  xg::set_allocation_limit(limit);
 }

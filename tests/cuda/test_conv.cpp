@@ -85,6 +85,8 @@ TEST(CudaConv, PoolingColumnsAndPaddingMatchTheCpu) {
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], 2); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], 3, 2, 1, false); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_avg_pool2d(v[0], {3, 5}); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_max_pool2d(v[0], {3, 5}); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_max_pool2d(v[0] * v[0], 1); }, 0));
   }
   // Ties go to the first in window order; a NaN wins its window.
   const double nan = std::numeric_limits<double>::quiet_NaN();

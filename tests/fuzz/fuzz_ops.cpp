@@ -100,7 +100,7 @@ void run(Reader& r) {
       break;
     }
     case 4:
-      backprop(xg::adaptive_avg_pool2d(leaf(r.tensor(4)), r.int2()));
+      backprop(r.flag() ? xg::adaptive_avg_pool2d(leaf(r.tensor(4)), r.int2()) : xg::adaptive_max_pool2d(leaf(r.tensor(4)), r.int2()));
       break;
     case 5: {
       auto x = leaf(r.tensor(1 + r.byte() % 4));

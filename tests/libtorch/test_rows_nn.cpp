@@ -149,6 +149,15 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(gap(xg::ones({2, 3, 5, 5})).shape(), (xg::Shape{2, 3, 1, 1}));
   }
   {
+    // row: `torch::nn::AdaptiveMaxPool2d(torch::nn::AdaptiveMaxPool2dOptions({2, 2}))`, `pool->forward_with_indices(x)`, `F::adaptive_max_pool2d(x, F::AdaptiveMaxPool2dFuncOptions(1))`
+    nn::AdaptiveMaxPool2d pool(nn::AdaptiveMaxPool2dOptions({2, 2}));
+    const auto x = xg::arange(16, xg::kFloat32).reshape({1, 1, 4, 4});
+    EXPECT_EQ(pool(x).to_vector<float>(), (std::vector<float>{5, 7, 13, 15}));
+    auto [values, indices] = pool.forward_with_indices(x);
+    EXPECT_EQ(indices.to_vector<std::int64_t>(), (std::vector<std::int64_t>{5, 7, 13, 15}));
+    EXPECT_EQ(xg::nn::functional::adaptive_max_pool2d(x, xg::nn::functional::AdaptiveMaxPool2dFuncOptions(1)).item(), 15.0);
+  }
+  {
     // row: `torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(8).momentum(0.1).eps(1e-5))`, `BatchNorm1d`
     nn::BatchNorm2d bn(nn::BatchNorm2dOptions(8).momentum(0.1).eps(1e-5));
     nn::BatchNorm1d bn1(nn::BatchNorm1dOptions(4));

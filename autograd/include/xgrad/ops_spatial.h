@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <xgrad/tensor.h>
@@ -54,6 +55,11 @@ Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64
                   std::int64_t padding = 0, bool count_include_pad = true);
 /// Mean over the windows that split H×W into output_size cells (PyTorch's windows).
 Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
+/// Max over the same windows; with indices, each maximum's position h·W + w in its plane
+/// (libtorch's). The first maximum in window order wins (a NaN before it), and takes the
+/// gradient, as PyTorch's.
+Tensor adaptive_max_pool2d(const Tensor& x, Int2 output_size);
+std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& x, Int2 output_size);
 
 // ---- padding (autograd/ops_pad.cpp) ----
 /// F::pad's modes, libtorch's tags: `.mode(xg::kReflect)`. kZeros is Conv2dOptions::

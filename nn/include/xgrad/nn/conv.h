@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 
 #include <xgrad/nn/module.h>
 #include <xgrad/ops.h>
@@ -218,6 +219,21 @@ class AdaptiveAvgPool2d : public Module {
   explicit AdaptiveAvgPool2d(Int2 output_size) : output_size_(output_size) {}
   explicit AdaptiveAvgPool2d(const AdaptiveAvgPool2dOptions& options) : output_size_(options.output_size()) {}
   Tensor forward(const Tensor& x) override;
+
+ private:
+  Int2 output_size_;
+};
+
+using AdaptiveMaxPool2dOptions = AdaptiveAvgPool2dOptions;
+
+/// The maximum of each of output_size windows (AdaptiveAvgPool2d's); AdaptiveMaxPool2d(1) is
+/// global max pooling. forward_with_indices also gives each maximum's position h·W + w.
+class AdaptiveMaxPool2d : public Module {
+ public:
+  explicit AdaptiveMaxPool2d(Int2 output_size) : output_size_(output_size) {}
+  explicit AdaptiveMaxPool2d(const AdaptiveMaxPool2dOptions& options) : output_size_(options.output_size()) {}
+  Tensor forward(const Tensor& x) override;
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& x);
 
  private:
   Int2 output_size_;

@@ -178,6 +178,13 @@ using AdaptiveAvgPool2dFuncOptions = AdaptiveAvgPool2dOptions;
 inline Tensor adaptive_avg_pool2d(const Tensor& x, const AdaptiveAvgPool2dFuncOptions& o) {
   return xg::adaptive_avg_pool2d(x, o.output_size());
 }
+using AdaptiveMaxPool2dFuncOptions = AdaptiveMaxPool2dOptions;
+inline Tensor adaptive_max_pool2d(const Tensor& x, const AdaptiveMaxPool2dFuncOptions& o) {
+  return xg::adaptive_max_pool2d(x, o.output_size());
+}
+inline std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& x, const AdaptiveMaxPool2dFuncOptions& o) {
+  return xg::adaptive_max_pool2d_with_indices(x, o.output_size());
+}
 
 /// F::pad: pads in libtorch's order (last axis first), the mode (kConstant by default,
 /// kReflect, kReplicate, kCircular) and the constant mode's fill value.
