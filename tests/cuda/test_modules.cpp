@@ -306,3 +306,21 @@ TEST(CudaModules, MarginAndLikelihoodLossesGiveTheCpusValuesAndGradients) {
   const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
   for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << i;
 }
+
+TEST(CudaModules, BilinearMovesAndMatchesTheCpu) {
+  XG_REQUIRE_CUDA();
+  xg::manual_seed(4);
+  xg::nn::Bilinear cpu(xg::nn::BilinearOptions(3, 4, 2).dtype(xg::kFloat64)), gpu(3, 4, 2, true, xg::kFloat64);
+  for (std::size_t i = 0; i < 2; ++i) gpu.parameters()[i].copy_(cpu.parameters()[i]);
+  gpu.to(xg::kCUDA);
+  const Tensor x1 = xg::test::seeded({5, 3}, xg::kFloat64, 1), x2 = xg::test::seeded({5, 4}, xg::kFloat64, 2);
+  const Tensor yc = cpu(x1, x2), yg = gpu(x1.cuda(), x2.cuda());
+  EXPECT_TRUE(matches_cpu(yg, yc, 1e-12));
+  yc.sum().backward();
+  yg.sum().backward();
+  EXPECT_TRUE(matches_cpu(gpu.W.grad(), cpu.W.grad(), 1e-12));
+  EXPECT_TRUE(matches_cpu(gpu.b.grad(), cpu.b.grad(), 1e-12));
+  const auto f = [&](const xg::tensor_list& v) { return xg::nn::functional::bilinear(v[0], v[1], v[2]); };
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, {x1.cuda().requires_grad_(), x2.cuda().requires_grad_(),
+                                                gpu.W.detach().clone().requires_grad_()}));
+}

@@ -182,7 +182,14 @@ void run(Reader& r) {
     }
     case 11: {  // layers' constructors
       const std::int64_t a = r.arg(), b = r.arg(), c = r.arg();
-      switch (r.byte() % 5) {
+      switch (r.byte() % 6) {
+        case 5: {  // and a forward on decoded inputs and weight
+          xg::nn::Bilinear layer(a, b, c);
+          backprop(layer(leaf(r.tensor(1 + r.byte() % 3)), leaf(r.tensor(1 + r.byte() % 3))));
+          backprop(xg::nn::functional::bilinear(leaf(r.tensor(2)), leaf(r.tensor(2)), leaf(r.tensor(r.byte() % 4)),
+                                                r.tensor(r.byte() % 2)));
+          break;
+        }
         case 0: xg::nn::Linear(a, b); break;
         case 1: xg::nn::Conv2d(xg::nn::Conv2dOptions(a, b, c).groups(r.arg())); break;
         case 2: xg::nn::ConvTranspose2d(xg::nn::ConvTranspose2dOptions(a, b, c).groups(r.arg())); break;

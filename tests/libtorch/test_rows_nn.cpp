@@ -144,6 +144,14 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(avg(xg::ones({1, 1, 4, 4})).shape(), (xg::Shape{1, 1, 2, 2}));
   }
   {
+    // row: `torch::nn::Bilinear(torch::nn::BilinearOptions(20, 30, 40).bias(true))`, `layer->forward(x1, x2)`, `F::bilinear(x1, x2, weight, bias)`
+    nn::Bilinear layer(nn::BilinearOptions(20, 30, 40).bias(true));
+    const auto x1 = xg::randn({8, 20}), x2 = xg::randn({8, 30});
+    EXPECT_EQ(layer.forward(x1, x2).shape(), (xg::Shape{8, 40}));
+    EXPECT_EQ(layer.W.shape(), (xg::Shape{40, 20, 30}));  // PyTorch's weight layout
+    EXPECT_EQ(layer(x1, x2).to_vector<float>(), xg::nn::functional::bilinear(x1, x2, layer.W, layer.b).to_vector<float>());
+  }
+  {
     // row: `torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions({1, 1}))`
     nn::AdaptiveAvgPool2d gap(nn::AdaptiveAvgPool2dOptions({1, 1}));
     EXPECT_EQ(gap(xg::ones({2, 3, 5, 5})).shape(), (xg::Shape{2, 3, 1, 1}));
