@@ -9,7 +9,7 @@
 // times a weight that is a polynomial of the fractional coordinate (on the graph). The
 // gradients for the input (the gathers' adjoint adds rows back) and for the grid (through
 // the weights), and every higher order, follow on every device from operations already
-// checked there. The price is speed: 1.2x PyTorch's kernel (docs/benchmarks.md).
+// checked there. The price is speed: 1.2-1.4x PyTorch's kernel (docs/benchmarks.md).
 #include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
