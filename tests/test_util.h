@@ -76,6 +76,32 @@ inline Tensor fixture(const std::string& file, const std::string& key, bool requ
   return {};
 }
 
+/// The inputs <name>.in0, .in1, ... of a case in tests/fixtures/<file>, as fresh leaves
+/// requiring grad (the cached fixtures are left as they are).
+inline tensor_list fixture_inputs(const std::string& file, const std::string& name, std::size_t count) {
+  tensor_list in;
+  for (std::size_t i = 0; i < count; ++i)
+    in.push_back(fixture(file, name + ".in" + std::to_string(i)).clone().requires_grad_());
+  return in;
+}
+
+/// Expects y, computed from `inputs`, to be the case's <name>.y (within y_tol) and the
+/// gradient of sum(y * <name>.gy) for each input to be <name>.g<j> (within g_tol), by a
+/// plain backward and under create_graph: a composed create_graph rule can give the wrong
+/// gradient where gradgradcheck, which checks only its own derivative, still passes.
+inline void expect_fixture_case(const std::string& file, const std::string& name, const Tensor& y,
+                                const tensor_list& inputs, double y_tol, double g_tol) {
+  const Tensor want = fixture(file, name + ".y");
+  ASSERT_EQ(y.shape(), want.shape());
+  EXPECT_LT(max_abs_diff(y, want), y_tol);
+  for (const bool create_graph : {false, true}) {
+    const auto g = grad({(y * fixture(file, name + ".gy")).sum()}, inputs, {}, true, create_graph);
+    for (std::size_t j = 0; j < inputs.size(); ++j)
+      EXPECT_LT(max_abs_diff(g[j], fixture(file, name + ".g" + std::to_string(j))), g_tol)
+          << "input " << j << (create_graph ? ", create_graph" : "");
+  }
+}
+
 }  // namespace xg::test
 
 /// Expects `stmt` to throw xg::Error whose message contains every given fragment.
