@@ -367,55 +367,6 @@ struct NamedTensor : std::pair<std::string, Tensor> {
   const Tensor& value() const { return second; }
 };
 
-// ---- creation ----
-// Each takes TensorOptions (libtorch's), to which a Dtype, a Device or a DeviceType converts:
-// `zeros(shape, kFloat64)`, `zeros(shape, kCUDA)`, `zeros(shape, dtype(kFloat64).requires_grad())`.
-// The dtype defaults to float32 unless a function says otherwise; the device to the CPU.
-/// A tensor from values and a shape: `xg::tensor(values, {3, 4}, xg::kFloat64)`.
-Tensor tensor(const std::vector<double>& values, const Shape& shape, const TensorOptions& options = {});
-/// A braced list of numbers, nested to any depth: `{{1, 2}, {3, 4}}`. One recursive type
-/// (rather than an overload per depth) keeps `{{1}, {2}}` unambiguous: a 2x1 matrix.
-class NestedList {
- public:
-  NestedList(double value) : value_(value), scalar_(true) {}
-  NestedList(std::initializer_list<NestedList> items) : items_(items) {}
-  bool is_scalar() const { return scalar_; }
-  double value() const { return value_; }
-  const std::vector<NestedList>& items() const { return items_; }
-
- private:
-  std::vector<NestedList> items_;
-  double value_ = 0.0;
-  bool scalar_ = false;
-};
-
-/// A tensor from nested braced lists: `xg::tensor({{1, 2}, {3, 4}})`; ragged lists throw.
-Tensor tensor(const NestedList& values, const TensorOptions& options = {});
-/// A 0-d tensor holding one value.
-Tensor scalar_tensor(double value, const TensorOptions& options = {});
-/// Uninitialised storage of the given shape (the fastest creation; contents are unspecified).
-Tensor empty(const Shape& shape, const TensorOptions& options = {});
-Tensor zeros(const Shape& shape, const TensorOptions& options = {});
-Tensor ones(const Shape& shape, const TensorOptions& options = {});
-Tensor full(const Shape& shape, double value, const TensorOptions& options = {});
-/// x's shape, and x's dtype and device unless `options` sets them.
-Tensor zeros_like(const Tensor& x, const TensorOptions& options = {});
-Tensor ones_like(const Tensor& x, const TensorOptions& options = {});
-Tensor full_like(const Tensor& x, double value, const TensorOptions& options = {});
-/// Uniform [0, 1) / standard normal values of x's shape, dtype (float) and device.
-Tensor rand_like(const Tensor& x, const TensorOptions& options = {});
-Tensor randn_like(const Tensor& x, const TensorOptions& options = {});
-/// start, start+step, ... < stop (numpy's arange); int64 unless a dtype is given.
-Tensor arange(double start, double stop, double step = 1.0, const TensorOptions& options = {});
-Tensor arange(double stop, const TensorOptions& options = {});
-/// `steps` values from start to end, evenly spaced, both ends included (torch::linspace:
-/// float32 unless a dtype is given; PyTorch's halves rule, so both ends are exact).
-Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options = {});
-/// base^linspace(start, end, steps) (torch::logspace; float dtypes).
-Tensor logspace(double start, double end, std::int64_t steps, double base = 10.0, const TensorOptions& options = {});
-/// n x n identity.
-Tensor eye(std::int64_t n, const TensorOptions& options = {});
-
 /// numpy-style printing: values, then shape and dtype.
 std::ostream& operator<<(std::ostream& os, const Tensor& x);
 /// The shortest text that reads back as exactly `v`, as Python's repr ("2.0", "1.4545454545454546").
@@ -423,38 +374,11 @@ std::string repr(double v);
 /// Number of elements of a shape.
 std::int64_t shape_numel(const Shape& shape);
 
-/// Frees the buffers this thread keeps for reuse (up to 256 MiB of tensors freed recently;
-/// training loops reuse them every step instead of asking malloc again).
-void release_cached_memory();
-
-/// The largest single buffer (a tensor, a kernel's scratch) xgrad allocates, in bytes. A
-/// request above it, computed from an operation's arguments (an output size, a hidden
-/// size, a batch size), is an xg::Error naming the call before any work is done. Default
-/// (and after `set_allocation_limit(0)`): this machine's physical memory.
-void set_allocation_limit(std::size_t bytes);
-std::size_t allocation_limit();
-
-/// Sets the number of threads xgrad's kernels split their work over (matrix products,
-/// convolutions, attention, and elementwise kernels, reductions, pooling, softmax and the
-/// optimizers' updates above a measured size); default 1. Results are bit-identical for any
-/// count (docs/design.md, "Threads").
-void set_num_threads(int n);
-int get_num_threads();
-
-/// The library float32 matrix products run on, and with them linear layers, convolutions
-/// and attention. float64 products always run on OpenBLAS.
-enum class SgemmEngine { Auto, OpenBLAS, OneDNN };
-/// Auto (the default, or what the environment's XGRAD_SGEMM=auto|openblas|onednn says):
-/// oneDNN where this build has it and the CPU has AVX-512, OpenBLAS elsewhere (measured:
-/// docs/design.md, "Matrix products"). OneDNN in a build without it is an xg::Error.
-void set_sgemm_engine(SgemmEngine engine);
-/// What float32 products run on now, kernels included: "OpenBLAS 0.3.21 (Haswell kernels)",
-/// "oneDNN 2.6.3 (avx512_core kernels)".
-std::string sgemm_engine_name();
-
 }  // namespace xg
 
+#include <xgrad/creation.h>
 #include <xgrad/indexing.h>
+#include <xgrad/runtime.h>
 
 // ---- a compiler message where libtorch's habit meets a deliberate difference ----
 // libtorch's `auto [y, hc] = lstm->forward(x);` unpacks a tuple; xgrad's lstm(x) (the Module

@@ -1,0 +1,61 @@
+// Creation functions (libtorch's): tensor, zeros, ones, full, the *_like family, arange,
+// linspace, logspace, eye. Included by tensor.h, after the Tensor class they return.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+#include <xgrad/tensor.h>
+
+namespace xg {
+
+// Each takes TensorOptions (libtorch's), to which a Dtype, a Device or a DeviceType converts:
+// `zeros(shape, kFloat64)`, `zeros(shape, kCUDA)`, `zeros(shape, dtype(kFloat64).requires_grad())`.
+// The dtype defaults to float32 unless a function says otherwise; the device to the CPU.
+/// A tensor from values and a shape: `xg::tensor(values, {3, 4}, xg::kFloat64)`.
+Tensor tensor(const std::vector<double>& values, const Shape& shape, const TensorOptions& options = {});
+/// A braced list of numbers, nested to any depth: `{{1, 2}, {3, 4}}`. One recursive type
+/// (rather than an overload per depth) keeps `{{1}, {2}}` unambiguous: a 2x1 matrix.
+class NestedList {
+ public:
+  NestedList(double value) : value_(value), scalar_(true) {}
+  NestedList(std::initializer_list<NestedList> items) : items_(items) {}
+  bool is_scalar() const { return scalar_; }
+  double value() const { return value_; }
+  const std::vector<NestedList>& items() const { return items_; }
+
+ private:
+  std::vector<NestedList> items_;
+  double value_ = 0.0;
+  bool scalar_ = false;
+};
+
+/// A tensor from nested braced lists: `xg::tensor({{1, 2}, {3, 4}})`; ragged lists throw.
+Tensor tensor(const NestedList& values, const TensorOptions& options = {});
+/// A 0-d tensor holding one value.
+Tensor scalar_tensor(double value, const TensorOptions& options = {});
+/// Uninitialised storage of the given shape (the fastest creation; contents are unspecified).
+Tensor empty(const Shape& shape, const TensorOptions& options = {});
+Tensor zeros(const Shape& shape, const TensorOptions& options = {});
+Tensor ones(const Shape& shape, const TensorOptions& options = {});
+Tensor full(const Shape& shape, double value, const TensorOptions& options = {});
+/// x's shape, and x's dtype and device unless `options` sets them.
+Tensor zeros_like(const Tensor& x, const TensorOptions& options = {});
+Tensor ones_like(const Tensor& x, const TensorOptions& options = {});
+Tensor full_like(const Tensor& x, double value, const TensorOptions& options = {});
+/// Uniform [0, 1) / standard normal values of x's shape, dtype (float) and device.
+Tensor rand_like(const Tensor& x, const TensorOptions& options = {});
+Tensor randn_like(const Tensor& x, const TensorOptions& options = {});
+/// start, start+step, ... < stop (numpy's arange); int64 unless a dtype is given.
+Tensor arange(double start, double stop, double step = 1.0, const TensorOptions& options = {});
+Tensor arange(double stop, const TensorOptions& options = {});
+/// `steps` values from start to end, evenly spaced, both ends included (torch::linspace:
+/// float32 unless a dtype is given; PyTorch's halves rule, so both ends are exact).
+Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options = {});
+/// base^linspace(start, end, steps) (torch::logspace; float dtypes).
+Tensor logspace(double start, double end, std::int64_t steps, double base = 10.0, const TensorOptions& options = {});
+/// n x n identity.
+Tensor eye(std::int64_t n, const TensorOptions& options = {});
+
+}  // namespace xg
