@@ -292,6 +292,9 @@ Tensor Tensor::all(std::int64_t dim, bool keepdim) const { return xg::all(*this,
 Tensor Tensor::prod() const { return xg::prod(*this); }
 Tensor Tensor::prod(std::int64_t dim, bool keepdim) const { return xg::prod(*this, dim, keepdim); }
 Tensor Tensor::cumprod(std::int64_t dim) const { return xg::cumprod(*this, dim); }
+Tensor Tensor::logcumsumexp(std::int64_t dim) const { return xg::logcumsumexp(*this, dim); }
+std::tuple<Tensor, Tensor> Tensor::cummax(std::int64_t dim) const { return xg::cummax(*this, dim); }
+std::tuple<Tensor, Tensor> Tensor::cummin(std::int64_t dim) const { return xg::cummin(*this, dim); }
 Tensor Tensor::amax(const Axes& dims, bool keepdim) const { return xg::amax(*this, dims, keepdim); }
 Tensor Tensor::median() const { return xg::median(*this); }
 std::tuple<Tensor, Tensor> Tensor::median(std::int64_t dim, bool keepdim) const { return xg::median(*this, dim, keepdim); }

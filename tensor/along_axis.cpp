@@ -1,11 +1,13 @@
 // Kernels that walk each line of a tensor along one axis, x seen as (outer, n, inner):
-// cumsum and cumprod (running sums and products, in order), sort_indices (a stable sort
-// of each line's positions) and select_indices (one rank of that order). Lines are
-// independent: split over threads; on a GPU, tensor/cuda/along_axis.cu.
+// cumsum, cumprod and logcumsumexp (running sums, products and log-sum-exps, in order), the
+// running maximum's and minimum's positions, sort_indices (a stable sort of each line's
+// positions), select_indices (one rank of that order) and searchsorted (bisection of a
+// sorted row). Lines are independent: split over threads; on a GPU, tensor/cuda/along_axis.cu.
 #include <xgrad/detail/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <type_traits>
 #include <vector>
@@ -101,7 +103,135 @@ Tensor scan(const Tensor& x, std::int64_t axis, bool reverse) {
   return y;
 }
 
+// log(exp(a) + exp(b)) in double: the larger plus log1p of the smaller's share. Two equal
+// infinities (or -inf with -inf) stay themselves, where the formula would give NaN.
+double log_add_exp(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return a + b;
+  const double hi = a > b ? a : b, lo = a > b ? b : a;
+  if (hi == lo && !std::isfinite(hi)) return hi;
+  return hi + std::log1p(std::exp(lo - hi));
+}
+
+// Whether v takes over from the running extreme r (PyTorch's rule: at least as large, ties
+// to the later position; a NaN always takes over, and nothing but a NaN takes it back).
+template <class T>
+bool takes_over(T v, T r, bool is_max) {
+  if constexpr (std::is_floating_point_v<T>)
+    if (std::isnan(v)) return true;
+  return is_max ? v >= r : v <= r;  // false for a NaN r: it stays
+}
+
+// Calls f(o, i, line) for every line of x (read with stride l.inner), lines split over threads.
+template <class F>
+void for_each_line(const Lines& l, double work_per_line, F f) {
+  detail::parallel_elements(l.outer * l.inner, work_per_line, [&](std::int64_t r0, std::int64_t r1) {
+    for (std::int64_t r = r0; r < r1; ++r) f(r / l.inner, r % l.inner);
+  }, 1);
+}
+
 }  // namespace
+
+Tensor logcumsumexp(const Tensor& x, std::int64_t axis, bool reverse) {
+  Tensor y = detail::make_tensor(x.shape(), x.dtype(), x.device());
+  if (x.numel() == 0) return y;
+  const Lines l = lines_of(x.shape(), axis);
+  if (!x.device().is_cpu()) return detail::gpu::logcumsumexp(y, x, l.outer, l.n, l.inner, reverse), y;
+  detail::dispatch_float(x.dtype(), "logcumsumexp", [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    T* py = y.data<T>();
+    for_each_line(l, static_cast<double>(l.n) * 8, [&](std::int64_t o, std::int64_t i) {
+      const T* xl = px + o * l.n * l.inner + i;
+      T* yl = py + o * l.n * l.inner + i;
+      double acc = -std::numeric_limits<double>::infinity();
+      for (std::int64_t s = 0; s < l.n; ++s) {
+        const std::int64_t k = reverse ? l.n - 1 - s : s;
+        acc = log_add_exp(acc, static_cast<double>(xl[k * l.inner]));
+        yl[k * l.inner] = static_cast<T>(acc);
+      }
+    });
+  });
+  return y;
+}
+
+Tensor logcumsumexp_backward(const Tensor& x, const Tensor& y, const Tensor& gy, std::int64_t axis, bool reverse) {
+  Tensor g = detail::make_tensor(x.shape(), x.dtype(), x.device());
+  if (x.numel() == 0) return g;
+  const Lines l = lines_of(x.shape(), axis);
+  if (!x.device().is_cpu()) return detail::gpu::logcumsumexp_backward(g, x, y, gy, l.outer, l.n, l.inner, reverse), g;
+  detail::dispatch_float(x.dtype(), "logcumsumexp", [&](auto tag) {
+    using T = decltype(tag);
+    const T *px = x.data<T>(), *py = y.data<T>(), *pg = gy.data<T>();
+    T* out = g.data<T>();
+    for_each_line(l, static_cast<double>(l.n) * 8, [&](std::int64_t o, std::int64_t i) {
+      const std::int64_t base = o * l.n * l.inner + i;
+      double t = 0, y_next = 0;
+      for (std::int64_t s = 0; s < l.n; ++s) {  // from the scan's end back to its start
+        const std::int64_t k = reverse ? s : l.n - 1 - s, at = base + k * l.inner;
+        const double yk = static_cast<double>(py[at]);
+        const double scale = s == 0 ? 0.0 : std::exp(yk - y_next);
+        t = static_cast<double>(pg[at]) + (scale == 0.0 ? 0.0 : scale * t);  // a zero weight drops an inf/NaN tail
+        out[at] = static_cast<T>(std::exp(static_cast<double>(px[at]) - yk) * t);
+        y_next = yk;
+      }
+    });
+  });
+  return g;
+}
+
+Tensor running_extreme_indices(const Tensor& x, std::int64_t axis, bool is_max) {
+  Tensor idx = detail::make_tensor(x.shape(), kInt64, x.device());
+  if (x.numel() == 0) return idx;
+  const Lines l = lines_of(x.shape(), axis);
+  if (!x.device().is_cpu()) return detail::gpu::running_extreme_indices(idx, x, l.outer, l.n, l.inner, is_max), idx;
+  std::int64_t* pi = idx.data<std::int64_t>();
+  detail::dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    for_each_line(l, static_cast<double>(l.n) * 2, [&](std::int64_t o, std::int64_t i) {
+      const T* xl = px + o * l.n * l.inner + i;
+      std::int64_t* il = pi + o * l.n * l.inner + i;
+      std::int64_t at = 0;
+      T best = xl[0];  // the running extreme, held rather than re-read at `at`
+      for (std::int64_t k = 0; k < l.n; ++k) {
+        const T v = xl[k * l.inner];
+        if (takes_over(v, best, is_max)) at = k, best = v;
+        il[k * l.inner] = at;
+      }
+    });
+  });
+  return idx;
+}
+
+Tensor searchsorted(const Tensor& sorted, const Tensor& values, bool right) {
+  Tensor out = detail::make_tensor(values.shape(), kInt64, values.device());
+  const std::int64_t m = sorted.shape().back(), rows = m > 0 ? sorted.numel() / m : 0;
+  if (values.numel() == 0) return out;
+  if (rows == 0) fail(detail::call_or("searchsorted"), ": no sorted elements in ", detail::shape_str(sorted.shape()));
+  const std::int64_t k = values.numel() / rows;
+  if (!values.device().is_cpu()) return detail::gpu::searchsorted(out, sorted, values, rows, m, k, right), out;
+  std::int64_t* po = out.data<std::int64_t>();
+  detail::dispatch(values.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* ps = sorted.data<T>();
+    const T* pv = values.data<T>();
+    const double work = std::log2(static_cast<double>(m) + 1) * 4;
+    detail::parallel_elements(rows * k, work, [&](std::int64_t j0, std::int64_t j1) {
+      for (std::int64_t j = j0; j < j1; ++j) {
+        const T* row = ps + (j / k) * m;
+        const T v = pv[j];
+        std::int64_t lo = 0, hi = m;
+        while (lo < hi) {  // PyTorch's tests, written as negations so a NaN value goes right
+          const std::int64_t mid = lo + (hi - lo) / 2;
+          if (right ? !(row[mid] > v) : !(row[mid] >= v)) lo = mid + 1;
+          else hi = mid;
+        }
+        po[j] = lo;
+      }
+    });
+  });
+  return out;
+}
 
 Tensor cumsum(const Tensor& x, std::int64_t axis, bool reverse) { return scan<false>(x, axis, reverse); }
 

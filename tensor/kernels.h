@@ -139,6 +139,24 @@ Tensor cumsum(const Tensor& x, std::int64_t axis, bool reverse);
 /// Running products along a normalised axis, each line multiplied in order (int64 wraps
 /// around, as PyTorch's).
 Tensor cumprod(const Tensor& x, std::int64_t axis);
+/// Running log(sum(exp)) along a normalised axis, from the end with `reverse` (float dtypes):
+/// each step is a log-add-exp of the running value and the next element, accumulated in
+/// double, so a line of very different magnitudes loses nothing (the max-shift form would
+/// turn -1000 before 0 into -inf). -inf stays -inf; NaN propagates.
+Tensor logcumsumexp(const Tensor& x, std::int64_t axis, bool reverse);
+/// logcumsumexp's gradient in one pass (the plain backward; create_graph composes it):
+/// g_i = exp(x_i - y_i) T_i with T the running sum of gy from the other end, each step
+/// scaled by exp(y_i - y_next) <= 1 (y is monotone along the scan), so nothing overflows.
+Tensor logcumsumexp_backward(const Tensor& x, const Tensor& y, const Tensor& gy, std::int64_t axis, bool reverse);
+/// The int64 position of each line's running maximum (minimum) along a normalised axis:
+/// an element at least as large (small) as the running one takes over, so ties take the
+/// later position, and a NaN takes over and is kept until the next NaN (PyTorch's cummax).
+Tensor running_extreme_indices(const Tensor& x, std::int64_t axis, bool is_max);
+/// For each value, where it would go in its row of `sorted` (rows, M): the first position
+/// whose element is >= it (> it with `right`), found by bisection with PyTorch's comparisons
+/// (a NaN value goes to M). values is (rows, K), or any shape with rows = 1; both have one
+/// dtype; M > 0 (the caller answers an empty row). The int64 result has values's shape.
+Tensor searchsorted(const Tensor& sorted, const Tensor& values, bool right);
 /// The int64 positions that sort each line along a normalised axis, ascending or descending,
 /// stable (ties keep their order); NaN sorts above every number, as PyTorch's.
 Tensor sort_indices(const Tensor& x, std::int64_t axis, bool descending);

@@ -38,6 +38,14 @@ void gelu_backward(Tensor& out, const Tensor& x, const Tensor& gy, bool tanh_for
 void cumsum(Tensor& out, const Tensor& x, std::int64_t outer, std::int64_t n, std::int64_t inner, bool reverse);
 void cumprod(Tensor& out, const Tensor& x, std::int64_t outer, std::int64_t n, std::int64_t inner);
 void sort_indices(Tensor& out, const Tensor& x, std::int64_t outer, std::int64_t n, std::int64_t inner, bool descending);
+void logcumsumexp(Tensor& out, const Tensor& x, std::int64_t outer, std::int64_t n, std::int64_t inner, bool reverse);
+void logcumsumexp_backward(Tensor& out, const Tensor& x, const Tensor& y, const Tensor& gy, std::int64_t outer,
+                           std::int64_t n, std::int64_t inner, bool reverse);
+void running_extreme_indices(Tensor& out, const Tensor& x, std::int64_t outer, std::int64_t n, std::int64_t inner,
+                             bool is_max);
+/// One thread per value: bisection of its row of sorted (rows, m), k values per row.
+void searchsorted(Tensor& out, const Tensor& sorted, const Tensor& values, std::int64_t rows, std::int64_t m,
+                  std::int64_t k, bool right);
 /// layer_norm's forward and backward (tensor/cuda/norm.cu) into the entry points' allocated
 /// results, the CPU's arithmetic (tensor/layer_norm.cpp).
 void layer_norm_forward(kernel::LayerNormOut& out, const Tensor& x, std::int64_t cols, const Tensor& weight,

@@ -90,6 +90,15 @@ void gelu(Tensor&, const Tensor&, bool) { no_kernels(); }
 void cumsum(Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, bool) { no_kernels(); }
 void cumprod(Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t) { no_kernels(); }
 void sort_indices(Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, bool) { no_kernels(); }
+void logcumsumexp(Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, bool) { no_kernels(); }
+void logcumsumexp_backward(Tensor&, const Tensor&, const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t,
+                           bool) {
+  no_kernels();
+}
+void running_extreme_indices(Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, bool) { no_kernels(); }
+void searchsorted(Tensor&, const Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, bool) {
+  no_kernels();
+}
 void gelu_backward(Tensor&, const Tensor&, const Tensor&, bool) { no_kernels(); }
 void layer_norm_forward(kernel::LayerNormOut&, const Tensor&, std::int64_t, const Tensor&, const Tensor&, double) {
   no_kernels();

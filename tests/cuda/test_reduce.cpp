@@ -196,3 +196,35 @@ TEST(CudaReduce, OrderStatisticsAndNanReductionsMatchTheCpu) {
   // On the device q's range is not read: a q outside [0, 1] gives NaN there.
   EXPECT_TRUE(std::isnan(xg::quantile(x.cuda(), xg::tensor({1.5}, xg::kFloat64).cuda()).cpu().to_vector<double>()[0]));
 }
+
+TEST(CudaReduce, RunningExtremesLogcumsumexpSearchsortedAndProdMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  Tensor x = xg::test::seeded({3, 4, 5}, xg::kFloat64, 12);
+  x.index_put_({0, 1, 2}, xg::scalar_tensor(std::nan(""), xg::kFloat64));
+  const Tensor ties = (x * 2.0).round();
+  const Tensor seq = std::get<0>(xg::sort(xg::test::seeded({4, 9}, xg::kFloat64, 13), 1));
+  const Tensor values = xg::test::seeded({4, 6}, xg::kFloat64, 14);
+  const auto run = [&](xg::Device d) {
+    const Tensor v = x.nan_to_num().to(d).requires_grad_(), t = ties.to(d).requires_grad_();
+    const auto [mx, mxi] = xg::cummax(t, 1);
+    const auto [mn, mni] = xg::cummin(t, 2);
+    const Tensor y = xg::logcumsumexp(v * 3.0, 0).sum() + xg::logcumsumexp(v, 2).sum() + mx.nan_to_num().sum() +
+                     mn.nan_to_num().sum() + v.prod(1).sum() + v.prod();
+    const xg::tensor_list g = xg::grad({y}, {v, t});
+    const Tensor pos = xg::cat({xg::searchsorted(seq.to(d), values.to(d)), xg::searchsorted(seq.to(d), values.to(d), false, true),
+                                xg::bucketize(values.to(d), seq.select(0, 0).to(d))}, 1);
+    return std::make_tuple(y, g[0], g[1], xg::cat({mxi, mni}, 0), pos);
+  };
+  const auto [yc, gvc, gtc, ic, pc] = run(xg::kCPU);
+  const auto [yd, gvd, gtd, id, pd] = run(xg::kCUDA);
+  EXPECT_TRUE(matches_cpu(yd, yc, 1e-10));
+  EXPECT_TRUE(matches_cpu(gvd, gvc, 1e-10));
+  EXPECT_TRUE(matches_cpu(gtd, gtc, 0));
+  EXPECT_TRUE(matches_cpu(id, ic, 0));
+  EXPECT_TRUE(matches_cpu(pd, pc, 0));
+  // The empty product is 1 on the device too; int64 products wrap as on the CPU.
+  EXPECT_EQ(xg::prod(xg::zeros({2, 0}, xg::kCUDA), 1).cpu().to_vector<float>(), (std::vector<float>{1, 1}));
+  const Tensor big = xg::tensor({1LL << 62, 4}, xg::kInt64);
+  EXPECT_EQ(big.cuda().prod().item(), big.prod().item());
+  EXPECT_XG_ERROR(xg::searchsorted(seq.cuda(), values), "searchsorted: expected all tensors on one device");
+}

@@ -3,7 +3,8 @@
 // convolution, pooling, pad, interpolate, im2col/col2im, the recurrent layers and cells, the
 // layers' constructors, creation functions, the DataLoader and attention (matmul's broadcast
 // ranks, masks, scaled_dot_product_attention, MultiheadAttention), grid_sample and affine_grid, and
-// the order statistics (kthvalue, median, quantile, nan*). Input tensors stay small (each
+// the order statistics (kthvalue, median, quantile, nan*), the running reductions (logcumsumexp,
+// cummax, cummin, prod) and searchsorted / bucketize. Input tensors stay small (each
 // axis 0..6), the arguments range over small values and the extremes (0, -1, 2^31, 2^62,
 // INT64_MAX, INT64_MIN, ...). Every outcome must be a value or an xg::Error; a result is
 // also backpropagated. Allocations are capped at 64 MiB (xg::set_allocation_limit), so a
@@ -73,7 +74,7 @@ xg::Tensor leaf(xg::Tensor x) {
 }
 
 void run(Reader& r) {
-  switch (r.byte() % 18) {
+  switch (r.byte() % 19) {
     case 0: {
       auto x = leaf(r.tensor(4)), W = leaf(r.tensor(4)), b = r.flag() ? leaf(r.tensor(1)) : xg::Tensor();
       const auto s = r.int2(), p = r.int2(), d = r.int2();
@@ -402,6 +403,28 @@ void run(Reader& r) {
           break;
         }
         default: backprop(r.flag() ? xg::nansum(x, {a % 5}, r.flag()) : xg::nanmean(x, {a % 5, b % 5})); break;
+      }
+      break;
+    }
+    case 17: {  // running reductions and sorted searches (axes, sorters and sides decoded)
+      auto x = leaf(r.tensor(1 + r.byte() % 3));
+      const std::int64_t a = r.arg();
+      const xg::Tensor values = x.defined() ? x.detach() : x;
+      switch (r.byte() % 5) {
+        case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
+        case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
+        case 2: backprop(xg::prod(x, a, r.flag())); break;
+        case 3: {
+          static const char* const sides[] = {"left", "right", "up"};
+          std::optional<std::string> side;
+          if (r.flag()) side = sides[r.byte() % 3];
+          std::optional<xg::Tensor> sorter;
+          if (r.flag()) sorter = r.tensor(1 + r.byte() % 2).to(xg::kInt64);
+          (void)xg::searchsorted(r.tensor(r.byte() % 3), values, false, r.flag(), side, sorter);
+          break;
+        }
+        default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())
+                                 : xg::bucketize(static_cast<double>(a), r.tensor(1)));
       }
       break;
     }

@@ -114,6 +114,27 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(m.nanmean(1).to_vector<float>(), (std::vector<float>{2.75f, 4.0f}));
   }
   {
+    // row: `x.logcumsumexp(1)`, `auto [v, i] = x.cummax(1);`, `torch::cummin(x, 0)`
+    const auto x = xg::tensor({{0.0, 2.0, 1.0}, {-1.0, -1.0, 3.0}}, xg::kFloat64);
+    const auto l = x.logcumsumexp(1).to_vector<double>();
+    EXPECT_DOUBLE_EQ(l[1], std::log(1.0 + std::exp(2.0)));
+    EXPECT_DOUBLE_EQ(l[2], std::log(1.0 + std::exp(2.0) + std::exp(1.0)));
+    auto [v, i] = x.cummax(1);
+    EXPECT_EQ(v.to_vector<double>(), (std::vector<double>{0, 2, 2, -1, -1, 3}));
+    EXPECT_EQ(i.to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 1, 0, 1, 2}));  // a tie: the later
+    EXPECT_EQ(std::get<1>(xg::cummin(x, 0)).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0, 0, 1, 1, 0}));
+  }
+  {
+    // row: `torch::searchsorted(seq, values)`, `torch::searchsorted(seq, v, /*out_int32=*/false, /*right=*/true)`, `torch::bucketize(x, boundaries)`
+    const auto seq = xg::tensor({1.0f, 3.0f, 3.0f, 7.0f});
+    const auto values = xg::tensor({0.0f, 3.0f, 8.0f});
+    EXPECT_EQ(xg::searchsorted(seq, values).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 4}));
+    EXPECT_EQ(xg::searchsorted(seq, values, /*out_int32=*/false, /*right=*/true).to_vector<std::int64_t>(),
+              (std::vector<std::int64_t>{0, 3, 4}));
+    EXPECT_EQ(xg::bucketize(xg::tensor({{2, 7}}, xg::kInt64), seq).to_vector<std::int64_t>(),
+              (std::vector<std::int64_t>{1, 3}));
+  }
+  {
     // row: `torch::linspace(0, 1, 5)`, `torch::logspace(-2, 2, 5)`
     EXPECT_EQ(xg::linspace(0, 1, 5).to_vector<float>(), (std::vector<float>{0, 0.25f, 0.5f, 0.75f, 1}));
     EXPECT_EQ(xg::logspace(-2, 2, 5, 10, xg::kFloat64).to_vector<double>()[4], 100.0);

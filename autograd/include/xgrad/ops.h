@@ -272,6 +272,30 @@ Tensor cumsum(const Tensor& x, std::int64_t dim);
 /// Running products along `dim` (libtorch's cumprod; int64 stays int64, wrapping). The
 /// gradient is PyTorch's, correct where x has zeros (no 0/0) and differentiable again.
 Tensor cumprod(const Tensor& x, std::int64_t dim);
+/// Running log(sum(exp)) along `dim` (libtorch's logcumsumexp; float dtypes): a log-add-exp
+/// per step, exact for lines of any range (-1000 before 0 stays -1000); differentiable to
+/// every order.
+Tensor logcumsumexp(const Tensor& x, std::int64_t dim);
+/// The running maximum (minimum) along `dim` and its int64 positions (libtorch's cummax,
+/// cummin): ties take the later position, a NaN takes over until the next NaN. The values
+/// carry x's gradient to the positions.
+std::tuple<Tensor, Tensor> cummax(const Tensor& x, std::int64_t dim);
+std::tuple<Tensor, Tensor> cummin(const Tensor& x, std::int64_t dim);
+/// Where each value would go in its row of a sorted sequence (autograd/ops_search.cpp;
+/// libtorch's searchsorted): the first position whose element is >= the value (> with
+/// `right`, or side "right"). sorted_sequence is 1-D (for values of any shape) or has the
+/// values' leading dimensions; `sorter` holds int64 positions that sort it. int64 positions
+/// (out_int32 is refused: xgrad has no int32); a NaN value goes to the end.
+Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool out_int32 = false, bool right = false,
+                    const std::optional<std::string>& side = std::nullopt,
+                    const std::optional<Tensor>& sorter = std::nullopt);
+Tensor searchsorted(const Tensor& sorted_sequence, double value, bool out_int32 = false, bool right = false,
+                    const std::optional<std::string>& side = std::nullopt,
+                    const std::optional<Tensor>& sorter = std::nullopt);
+/// The bucket of each element among 1-D sorted boundaries (libtorch's bucketize):
+/// searchsorted(boundaries, input, out_int32, right).
+Tensor bucketize(const Tensor& input, const Tensor& boundaries, bool out_int32 = false, bool right = false);
+Tensor bucketize(double value, const Tensor& boundaries, bool out_int32 = false, bool right = false);
 /// The product of all elements, or along `dim` (libtorch's prod; the empty product is 1); its
 /// gradient is the product of the other elements, zeros included.
 Tensor prod(const Tensor& x);

@@ -191,7 +191,8 @@ class Tensor {
   Tensor clamp_max(double max) const;
   Tensor dot(const Tensor& other) const;
   Tensor outer(const Tensor& other) const;
-  /// xg::floor, ceil, round, trunc, frac, sign, tan, ..., isnan, any, all, prod, cumprod
+  /// xg::floor, ceil, round, trunc, frac, sign, tan, ..., isnan, any, all, prod, cumprod,
+  /// logcumsumexp, cummax, cummin
   /// (autograd/ops_math.cpp, ops_sort.cpp), with libtorch's names and meanings.
   Tensor floor() const;
   Tensor ceil() const;
@@ -231,6 +232,9 @@ class Tensor {
   Tensor prod() const;
   Tensor prod(std::int64_t dim, bool keepdim = false) const;
   Tensor cumprod(std::int64_t dim) const;
+  Tensor logcumsumexp(std::int64_t dim) const;
+  std::tuple<Tensor, Tensor> cummax(std::int64_t dim) const;
+  std::tuple<Tensor, Tensor> cummin(std::int64_t dim) const;
   Tensor amax(const Axes& dims = {}, bool keepdim = false) const;
   Tensor amin(const Axes& dims = {}, bool keepdim = false) const;
   Tensor multinomial(std::int64_t num_samples, bool replacement = false) const;
