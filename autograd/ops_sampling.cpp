@@ -1,5 +1,5 @@
 // Draws from given probabilities: multinomial and bernoulli, libtorch's. Both are made of
-// tensor operations on the probabilities' device (a cumulative sum and comparisons, or keys
+// tensor operations on the probabilities' device (a cumulative sum and a bisection, or keys
 // and topk), drawing uniforms from the thread's generator; nothing is recorded. The
 // probabilities are checked first, as PyTorch's CPU path checks them: on a GPU that check
 // is a wait, one of the documented ones (tensor/waits.cpp).
@@ -44,33 +44,31 @@ Tensor multinomial(const Tensor& probs, std::int64_t num_samples, bool replaceme
          " categories without replacement (prob_dist.size(-1) in PyTorch's words)");
   const Tensor p = reshape(probs.detach(), {rows, c});
   check_probabilities(p, "multinomial");
-  const Tensor zero = scalar_tensor(0.0, p.dtype());
-  const Tensor positive = kernel::binary(Binary::Gt, p, zero, "multinomial");
-  const Tensor per_row = kernel::reduce(Reduce::Sum, positive, {1}, false);
-  if (rows > 0) {
-    const double fewest = kernel::reduce(Reduce::Min, per_row, {}, false).item();
-    if (fewest == 0) fail("multinomial: invalid multinomial distribution (sum of probabilities <= 0)");
-    if (!replacement && fewest < static_cast<double>(num_samples))
-      fail("multinomial: invalid multinomial distribution (with replacement=False, not enough non-negative ",
-           "categories to sample): a row has ", fewest, " nonzero probabilities for ", num_samples, " samples");
-  }
   const TensorOptions like = TensorOptions().dtype(p.dtype()).device(p.device());
+  const Tensor zero = scalar_tensor(0.0, p.dtype());
   Tensor idx;
   if (replacement) {
     // Each draw u · total falls in one category's step of the running sum: the number of
-    // steps at or below it. A zero probability has an empty step and is never drawn; a draw
-    // rounded up to the total takes the last category with a nonzero probability.
+    // steps at or below it, found by bisection (searchsorted's kernel, right side). A zero
+    // probability has an empty step and is never drawn; a draw rounded up to the total takes
+    // the category whose step reaches the total (the first at or above it: a nonzero one).
+    // A row sums to 0 exactly when it has no nonzero probability (all are finite and >= 0).
     const Tensor cdf = kernel::cumsum(p, 1, false);
     const Tensor total = narrow(cdf, 1, c - 1, 1);
+    if (rows > 0 && kernel::reduce(Reduce::Min, total, {}, false).item() == 0)
+      fail("multinomial: invalid multinomial distribution (sum of probabilities <= 0)");
     const Tensor v = kernel::binary(Binary::Mul, rand({rows, num_samples}, like), total, "multinomial");
-    const Tensor below = kernel::binary(Binary::Le, reshape(cdf, {rows, 1, c}), reshape(v, {rows, num_samples, 1}),
-                                        "multinomial");
-    const Tensor steps = kernel::cast(kernel::reduce(Reduce::Sum, below, {2}, false), kInt64);
-    const Tensor positions = arange(0.0, static_cast<double>(c), 1.0, TensorOptions().dtype(kInt64).device(p.device()));
-    const Tensor nonzero_positions = kernel::binary(Binary::Mul, kernel::cast(positive, kInt64), positions, "multinomial");
-    const Tensor last = kernel::reduce(Reduce::Max, nonzero_positions, {1}, true);
-    idx = kernel::binary(Binary::Minimum, steps, last, "multinomial");
+    idx = kernel::binary(Binary::Minimum, kernel::searchsorted(cdf, v, true), kernel::searchsorted(cdf, total, false),
+                         "multinomial");
   } else {
+    const Tensor positive = kernel::binary(Binary::Gt, p, zero, "multinomial");
+    if (rows > 0) {
+      const double fewest = kernel::reduce(Reduce::Min, kernel::reduce(Reduce::Sum, positive, {1}, false), {}, false).item();
+      if (fewest == 0) fail("multinomial: invalid multinomial distribution (sum of probabilities <= 0)");
+      if (fewest < static_cast<double>(num_samples))
+        fail("multinomial: invalid multinomial distribution (with replacement=False, not enough non-negative ",
+             "categories to sample): a row has ", fewest, " nonzero probabilities for ", num_samples, " samples");
+    }
     // The exponential race (PyTorch's on a GPU): with E ~ Exp(1) per category, the k largest
     // of p / E are a draw of k categories without replacement; zeros never take part.
     const Tensor e = -log1p(-rand({rows, c}, like));

@@ -1,10 +1,10 @@
 // Running sums, products, log-sum-exps and extremes, and sorting, along an axis. cumsum's
 // adjoint is the running sum from the end, each the other's backward, so every order comes
-// from the one kernel; logcumsumexp's backward is written with logcumsumexp from the other
-// end, likewise; cumprod's backward is written with cumprod and cumsum, and prod is its last
-// element. cummax, cummin, sort, argsort and topk find positions with a kernel (no
-// gradient: they are choices) and take the values with gather, whose gradient (a
-// scatter-add) is already every order's.
+// from the one kernel; logcumsumexp's plain backward is one kernel pass, and under
+// create_graph it is written with logcumsumexp from the other end; cumprod's backward is
+// written with cumprod and cumsum; prod is a product reduction. cummax, cummin, sort,
+// argsort and topk find positions with a kernel (no gradient: they are choices) and take the
+// values with gather, whose gradient (a scatter-add) is already every order's.
 #include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
@@ -135,12 +135,12 @@ Tensor product_before(const Tensor& x, std::int64_t axis) {
   return running_product(concat({first, narrow(x, axis, 0, n - 1)}, axis), axis);
 }
 
-// prod along axis, kept: the last running product; its gradient is the product of the other
-// elements (before times after: no division, so zeros are exact), PyTorch's O(n) rule, and
-// differentiable again through cumprod's.
+// prod along axis, kept: a product reduction (eight partial products per line, in double
+// for float32, as sum's); its gradient is the product of the other elements (before times
+// after: no division, so zeros are exact), PyTorch's O(n) rule, and differentiable again
+// through cumprod's.
 Tensor line_product(const Tensor& x, std::int64_t axis) {
-  const std::int64_t n = x.shape()[static_cast<std::size_t>(axis)];
-  const Tensor y = kernel::narrow(kernel::cumprod(x, axis), axis, n - 1, 1);
+  const Tensor y = kernel::reduce(kernel::Reduce::Prod, x, {axis}, true);
   return autograd::record("prod", {x}, y, {x, y}, [axis](Node& node, const Tensor& gy) {
     const Tensor v = node.saved(0);
     // No zero (known on the CPU) and no second order asked: the product over each element.

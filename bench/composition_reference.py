@@ -54,6 +54,10 @@ def workloads():
         m = torch.randn(128, 128)
         return fwd_bwd(m + m.T, torch.linalg.eigvalsh)
 
+    def searchsorted_step():
+        seq, v = torch.sort(torch.randn(4096))[0], torch.randn(1 << 16)
+        return lambda: torch.searchsorted(seq, v)
+
     def lbfgs_step():
         x, y = torch.randn(512, 64), torch.randn(512, 10)
         start = [torch.randn(64, 32) * 0.1, torch.zeros(32), torch.randn(32, 10) * 0.1, torch.zeros(10)]
@@ -105,6 +109,9 @@ def workloads():
         ("quantile", 20, quantile_step),
         ("adaptive_max", 20, lambda: fwd_bwd(torch.randn(32, 64, 28, 28), lambda x: F.adaptive_max_pool2d(x, 5))),
         ("median", 20, lambda: fwd_bwd(torch.randn(256, 1024), lambda x: torch.median(x, 1)[0])),
+        ("logcumsumexp", 20, lambda: fwd_bwd(torch.randn(256, 1024), lambda x: torch.logcumsumexp(x, 1))),
+        ("cummax", 20, lambda: fwd_bwd(torch.randn(256, 1024), lambda x: torch.cummax(x, 1)[0])),
+        ("searchsorted", 20, searchsorted_step),
         ("lbfgs", 5, lbfgs_step),
     ]
 

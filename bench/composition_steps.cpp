@@ -22,6 +22,9 @@
 //   quantile          quantile at 5 q along 1 of (256, 1024), linear
 //   median            median along 1 of (256, 1024)
 //   adaptive_max      adaptive_max_pool2d of (32, 64, 28, 28) to (5, 5) (uneven, overlapping windows)
+//   logcumsumexp      logcumsumexp along 1 of (256, 1024)
+//   cummax            cummax along 1 of (256, 1024), the values in the loss
+//   searchsorted      2^16 values placed in a sorted (4096,) sequence (positions: forward only)
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
@@ -142,6 +145,15 @@ std::vector<Workload> workloads() {
       {"adaptive_max", 20,
        [] { return fwd_bwd(xg::randn({32, 64, 28, 28}), [](const Tensor& x) { return xg::adaptive_max_pool2d(x, 5); }); }},
       {"median", 20, [] { return fwd_bwd(xg::randn({256, 1024}), [](const Tensor& x) { return std::get<0>(xg::median(x, 1)); }); }},
+      {"logcumsumexp", 20,
+       [] { return fwd_bwd(xg::randn({256, 1024}), [](const Tensor& x) { return xg::logcumsumexp(x, 1); }); }},
+      {"cummax", 20,
+       [] { return fwd_bwd(xg::randn({256, 1024}), [](const Tensor& x) { return std::get<0>(xg::cummax(x, 1)); }); }},
+      {"searchsorted", 20,
+       [] {
+         const Tensor seq = std::get<0>(xg::sort(xg::randn({4096}))), v = xg::randn({1 << 16});
+         return std::function<void()>([=] { (void)xg::searchsorted(seq, v); });
+       }},
       {"lbfgs", 5,
        [] {
          const Tensor x = xg::randn({512, 64}), y = xg::randn({512, 10});

@@ -83,6 +83,16 @@ Tensor scan(const Tensor& x, std::int64_t axis, bool reverse) {
       for (std::int64_t o = o0; o < o1; ++o) {
         const T* xo = px + o * l.n * l.inner;
         T* yo = py + o * l.n * l.inner;
+        if (l.inner == 1) {  // a contiguous line (the last axis): one running value, the same order
+          const std::int64_t first = reverse ? l.n - 1 : 0, step = reverse ? -1 : 1;
+          T acc = xo[first];
+          yo[first] = acc;
+          for (std::int64_t s = 1, k = first + step; s < l.n; ++s, k += step) {
+            acc = kProduct ? mul_wrapping(acc, xo[k]) : add_wrapping(acc, xo[k]);
+            yo[k] = acc;
+          }
+          continue;
+        }
         for (std::int64_t s = 0; s < l.n; ++s) {
           const std::int64_t k = reverse ? l.n - 1 - s : s;
           const T* xk = xo + k * l.inner;

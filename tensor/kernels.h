@@ -32,7 +32,7 @@ enum class Unary {
   // Rounding (Round: half to even, as nearbyint and PyTorch), more trigonometry, other bases.
   Floor, Ceil, Round, Trunc, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Log2, Log10, Exp2,
 };
-enum class Reduce { Sum, Max, Min };
+enum class Reduce { Sum, Max, Min, Prod };
 
 /// Elementwise a (op) b with broadcasting; operands are promoted to a common dtype (int64
 /// division gives float32). Comparisons give 1/0 in that dtype. `op` names errors.

@@ -78,6 +78,10 @@ template <int Kind, class A>
 __device__ A combine(A a, A v) {
   if constexpr (Kind == 0) {
     return a + v;
+  } else if constexpr (Kind == 3) {  // prod; int64 wraps (through uint64), as on the CPU
+    if constexpr (std::is_same_v<A, std::int64_t>)
+      return static_cast<std::int64_t>(static_cast<unsigned long long>(a) * static_cast<unsigned long long>(v));
+    else return a * v;
   } else {
     if constexpr (std::is_floating_point_v<A>)
       if (isnan(v)) return v;  // NaN propagates, as numpy
@@ -260,7 +264,10 @@ __global__ void any_not_finite(int* flag, const T* x, std::int64_t n) {
 
 void reduce(kernel::Reduce kind, Tensor& out, const Tensor& x, const std::vector<bool>& reduced) {
   XG_GPU_ENTRY(reduce);
-  const char* op = call_or(kind == kernel::Reduce::Sum ? "sum" : kind == kernel::Reduce::Max ? "max" : "min");
+  const char* op = call_or(kind == kernel::Reduce::Sum   ? "sum"
+                           : kind == kernel::Reduce::Max ? "max"
+                           : kind == kernel::Reduce::Min ? "min"
+                                                         : "prod");
   const Split s = split(x.shape(), reduced);
   if (out.numel() == 0) return;
   const cudaStream_t st = on(x, op);
@@ -269,12 +276,15 @@ void reduce(kernel::Reduce kind, Tensor& out, const Tensor& x, const std::vector
     using A = Acc<T>;
     const int threads = threads_for(s.reduced);
     const std::size_t shared = sizeof(A) * static_cast<std::size_t>(threads);
-    if (s.outputs == 0) {  // an empty sum: zeros (max and min of nothing were refused)
-      check(cudaMemsetAsync(dptr<T>(out), 0, static_cast<std::size_t>(out.numel()) * sizeof(T), st), op);
+    if (s.outputs == 0) {  // an empty sum (zeros) or product (ones); max and min of nothing were refused
+      if (kind == kernel::Reduce::Prod) iota(out, 1.0, 0.0);
+      else check(cudaMemsetAsync(dptr<T>(out), 0, static_cast<std::size_t>(out.numel()) * sizeof(T), st), op);
       return;
     }
     if (kind == kernel::Reduce::Sum) {
       reduce_kernel<0, T><<<blocks_for(s.outputs), threads, shared, st>>>(dptr<T>(out), dptr<T>(x), s, A(0));
+    } else if (kind == kernel::Reduce::Prod) {
+      reduce_kernel<3, T><<<blocks_for(s.outputs), threads, shared, st>>>(dptr<T>(out), dptr<T>(x), s, A(1));
     } else if (kind == kernel::Reduce::Max) {
       const A init = std::is_floating_point_v<T> ? -std::numeric_limits<A>::infinity() : std::numeric_limits<A>::lowest();
       reduce_kernel<1, T><<<blocks_for(s.outputs), threads, shared, st>>>(dptr<T>(out), dptr<T>(x), s, init);
