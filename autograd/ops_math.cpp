@@ -202,6 +202,78 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
   });
 }
 
+namespace {
+
+// Operands of a float-only two-operand function: defined, int64 made float32 (PyTorch's
+// rule for atan2 and xlogy; its logaddexp and hypot refuse int64, which buys nothing).
+std::pair<Tensor, Tensor> float_operands(const Tensor& a, const Tensor& b, const char* op) {
+  if (!a.defined() || !b.defined()) fail(op, ": an operand is undefined");
+  return {is_floating(a.dtype()) ? a : a.to(kFloat32), is_floating(b.dtype()) ? b : b.to(kFloat32)};
+}
+
+// log(e^a + e^b), base 2 with `two`: a kernel for the value (exact at equal infinities); the
+// gradient is each operand's share, sigmoid((a - b) s) with s = ln 2 for base 2, written with
+// differentiable operations so every order follows (NaN at two equal infinities, as PyTorch).
+Tensor log_add_exp(const char* op, bool two, const Tensor& a, const Tensor& b) {
+  detail::CallScope call(op);
+  const auto [fa, fb] = float_operands(a, b, op);
+  const Tensor y = kernel::binary(two ? Binary::LogAddExp2 : Binary::LogAddExp, fa, fb, op);
+  return record(op, {fa, fb}, y, {fa, fb}, [two](Node& n, const Tensor& gy) {
+    const Tensor d = two ? (n.saved(0) - n.saved(1)) * kLn2 : n.saved(0) - n.saved(1);
+    return tensor_list{operand_grad(n, 0, [&] { return gy * sigmoid(d); }),
+                       operand_grad(n, 1, [&] { return gy * sigmoid(-d); })};
+  });
+}
+
+}  // namespace
+
+Tensor logaddexp(const Tensor& a, const Tensor& b) { return log_add_exp("logaddexp", false, a, b); }
+Tensor logaddexp2(const Tensor& a, const Tensor& b) { return log_add_exp("logaddexp2", true, a, b); }
+
+Tensor hypot(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("hypot");
+  const auto [fa, fb] = float_operands(a, b, "hypot");
+  const Tensor y = kernel::binary(Binary::Hypot, fa, fb, "hypot");
+  // d/da = a / y, d/db = b / y (0/0 = NaN at the origin, as PyTorch's); y is recomputed in
+  // the backward so that the rule differentiates again.
+  return record("hypot", {fa, fb}, y, {fa, fb}, [](Node& n, const Tensor& gy) {
+    const Tensor r = hypot(n.saved(0), n.saved(1));
+    return tensor_list{operand_grad(n, 0, [&] { return gy * n.saved(0) / r; }),
+                       operand_grad(n, 1, [&] { return gy * n.saved(1) / r; })};
+  });
+}
+
+// x log(y), 0 where x is 0 unless y is NaN (PyTorch's, so 0 log 0 is 0 in entropies); its
+// gradient is PyTorch's: xlogy(gy, y) for x, zeroed where x is 0 and y <= 0, and gy x / y.
+Tensor xlogy(const Tensor& x, const Tensor& y) {
+  detail::CallScope call("xlogy");
+  const auto [fx, fy] = float_operands(x, y, "xlogy");
+  const Tensor zero = scalar_tensor(0.0, fx.dtype());
+  const Tensor x_zero = kernel::binary(Binary::Eq, fx, zero, "xlogy");
+  const Tensor y_number = kernel::binary(Binary::Eq, fy, fy, "xlogy");  // not NaN
+  const Tensor product = kernel::binary(Binary::Mul, fx, kernel::unary(Unary::Log, fy, "xlogy"), "xlogy");
+  const Tensor value =
+      kernel::where(kernel::binary(Binary::Mul, x_zero, y_number, "xlogy"), zero, product);
+  return record("xlogy", {fx, fy}, value, {fx, fy}, [](Node& n, const Tensor& gy) {
+    const Tensor a = n.saved(0), b = n.saved(1);
+    return tensor_list{operand_grad(n, 0, [&] {
+                         const Tensor z = scalar_tensor(0.0, a.dtype());
+                         const Tensor drop = kernel::binary(Binary::Mul, kernel::binary(Binary::Eq, a, z, "xlogy"),
+                                                            kernel::binary(Binary::Le, b, z, "xlogy"), "xlogy");
+                         return where(drop, z, xlogy(gy, b));
+                       }),
+                       operand_grad(n, 1, [&] { return gy * a / b; })};
+  });
+}
+Tensor xlogy(double x, const Tensor& y) {
+  if (!y.defined()) fail("xlogy: an operand is undefined");
+  return xlogy(scalar_tensor(x, is_floating(y.dtype()) ? y.dtype() : kFloat32), y);
+}
+Tensor xlogy(const Tensor& x, double y) {
+  if (!x.defined()) fail("xlogy: an operand is undefined");
+  return xlogy(x, scalar_tensor(y, is_floating(x.dtype()) ? x.dtype() : kFloat32));
+}
+
 Tensor div(const Tensor& a, const Tensor& b, const std::string& rounding_mode) {
   detail::CallScope call("div");
   if (rounding_mode != "trunc" && rounding_mode != "floor")

@@ -273,6 +273,11 @@ Tensor Tensor::log2() const { return xg::log2(*this); }
 Tensor Tensor::log10() const { return xg::log10(*this); }
 Tensor Tensor::exp2() const { return xg::exp2(*this); }
 Tensor Tensor::atan2(const Tensor& other) const { return xg::atan2(*this, other); }
+Tensor Tensor::logaddexp(const Tensor& other) const { return xg::logaddexp(*this, other); }
+Tensor Tensor::logaddexp2(const Tensor& other) const { return xg::logaddexp2(*this, other); }
+Tensor Tensor::hypot(const Tensor& other) const { return xg::hypot(*this, other); }
+Tensor Tensor::xlogy(const Tensor& other) const { return xg::xlogy(*this, other); }
+Tensor Tensor::xlogy(double other) const { return xg::xlogy(*this, other); }
 Tensor Tensor::fmod(const Tensor& other) const { return xg::fmod(*this, other); }
 Tensor Tensor::fmod(double other) const { return xg::fmod(*this, other); }
 Tensor Tensor::remainder(const Tensor& other) const { return xg::remainder(*this, other); }

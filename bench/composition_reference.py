@@ -58,6 +58,10 @@ def workloads():
         seq, v = torch.sort(torch.randn(4096))[0], torch.randn(1 << 16)
         return lambda: torch.searchsorted(seq, v)
 
+    def binary_math_step():
+        b = torch.rand(1 << 20) + 0.5
+        return fwd_bwd(torch.randn(1 << 20), lambda a: torch.logaddexp(a, b) + torch.hypot(a, b) + torch.xlogy(a, b))
+
     def lbfgs_step():
         x, y = torch.randn(512, 64), torch.randn(512, 10)
         start = [torch.randn(64, 32) * 0.1, torch.zeros(32), torch.randn(32, 10) * 0.1, torch.zeros(10)]
@@ -112,6 +116,7 @@ def workloads():
         ("logcumsumexp", 20, lambda: fwd_bwd(torch.randn(256, 1024), lambda x: torch.logcumsumexp(x, 1))),
         ("cummax", 20, lambda: fwd_bwd(torch.randn(256, 1024), lambda x: torch.cummax(x, 1)[0])),
         ("searchsorted", 20, searchsorted_step),
+        ("binary_math", 20, binary_math_step),
         ("lbfgs", 5, lbfgs_step),
     ]
 

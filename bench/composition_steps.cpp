@@ -25,6 +25,7 @@
 //   logcumsumexp      logcumsumexp along 1 of (256, 1024)
 //   cummax            cummax along 1 of (256, 1024), the values in the loss
 //   searchsorted      2^16 values placed in a sorted (4096,) sequence (positions: forward only)
+//   binary_math       logaddexp(a, b) + hypot(a, b) + xlogy(a, b) on 2^20 elements (b > 0)
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
@@ -153,6 +154,12 @@ std::vector<Workload> workloads() {
        [] {
          const Tensor seq = std::get<0>(xg::sort(xg::randn({4096}))), v = xg::randn({1 << 16});
          return std::function<void()>([=] { (void)xg::searchsorted(seq, v); });
+       }},
+      {"binary_math", 20,
+       [] {
+         const Tensor b = xg::rand({1 << 20}) + 0.5;
+         return fwd_bwd(xg::randn({1 << 20}),
+                        [b](const Tensor& a) { return xg::logaddexp(a, b) + xg::hypot(a, b) + xg::xlogy(a, b); });
        }},
       {"lbfgs", 5,
        [] {

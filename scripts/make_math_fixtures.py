@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Regenerates tests/fixtures/torch_math_ops.npz: PyTorch 1.13's rounding, trigonometric,
 hyperbolic and logarithmic functions, atan2, fmod, remainder, lerp, nan_to_num, prod, cumprod,
-amax, amin, index_add, scatter_add, masked_select and div's rounding modes in float64 with the
+amax, amin, index_add, scatter_add, masked_select, div's rounding modes, logaddexp, logaddexp2,
+hypot and xlogy in float64 with the
 gradients of sum(y * gy), and linspace / logspace values.
 Run with Debian's python3-torch:
     /usr/bin/python3 scripts/make_math_fixtures.py
@@ -116,6 +117,14 @@ record("cdist_p2_small", lambda a, b: torch.cdist(a, b), [torch.randn(3, 4), tor
 record("softplus_beta", lambda x: F.softplus(x, beta=2.0, threshold=3.0), [torch.randn(3, 4) * 3])
 record("softplus_negative_beta", lambda x: F.softplus(x, beta=-0.5, threshold=1.0), [torch.randn(3, 4) * 3])
 record("softplus_default", lambda x: F.softplus(x), [torch.tensor([-30.0, -1.0, 0.5, 19.5, 20.5, 40.0])])
+# Two-operand log-sum-exp, hypot and xlogy (broadcasting; operands far apart, zeros, x = 0).
+record("logaddexp", torch.logaddexp, [torch.randn(3, 4) * 4, torch.randn(4) * 4])
+record("logaddexp_far", torch.logaddexp, [torch.tensor([[-1000.0, 30.0, 0.5], [2.0, -2.0, 800.0]]), torch.tensor([0.0, -40.0, 0.5])])
+record("logaddexp2", torch.logaddexp2, [torch.randn(3, 4) * 4, torch.randn(3, 1) * 4])
+record("hypot", torch.hypot, [torch.randn(3, 4), torch.randn(4)])
+record("hypot_large", torch.hypot, [torch.tensor([1e200, -3e-200, 3.0]), torch.tensor([1e200, 4e-200, -4.0])])
+record("xlogy", torch.xlogy, [torch.tensor([[0.0, 1.5, -2.0, 0.0], [3.0, 0.0, 0.7, 2.0]]), between(0.1, 3, 2, 4)])
+record("xlogy_scalar_x", lambda y: torch.xlogy(2.0, y), [between(0.1, 3, 5)])
 SPACES = [
     lambda: torch.linspace(-1, 2, 7),
     lambda: torch.linspace(0.1, 1, 10, dtype=torch.float32),

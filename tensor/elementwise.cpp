@@ -84,21 +84,23 @@ T float_only(F f, T a, T b) {
   else return T(0);
 }
 
-// Whether C's atan2 and xsimd 8.1's part: both operands zero or both infinite (xsimd
-// gives NaN where C gives a multiple of pi / 4).
-template <class T>
-bool atan2_edge(T a, T b) {
-  return (a == T(0) && b == T(0)) || (std::isinf(a) && std::isinf(b));
+// The kinds computed with xsimd's vectorised math: libm's scalar atan2f, log1pf and expf were
+// most of their time (perf); xsimd's are within 3 ulp of libm's.
+bool simd_kind(Binary kind) {
+  return kind == Binary::Atan2 || kind == Binary::LogAddExp || kind == Binary::LogAddExp2;
 }
 
-// o[i] = atan2(a[i sa], b[i sb]) for i < n: xsimd's vectorised atan2 (9x libm's on this
-// machine, within 3 ulp of it), every element through the same batch arithmetic wherever it
-// falls (a short run or a thread's last elements are copied into a padded batch), so the
-// bits do not depend on the thread split; the edge lanes take std::atan2, each on its own.
+// o[i] = kind(a[i sa], b[i sb]) for i < n, a simd_kind, every element through the same
+// batch arithmetic wherever it falls (a short run or a thread's last elements are copied
+// into a padded batch), so the bits depend neither on the thread split nor on broadcasting.
+// Lanes where the batch formula and C's values part are recomputed one by one: atan2 of two
+// zeros or two infinities (xsimd 8.1 gives NaN where C gives a multiple of pi / 4), and the
+// log-add-exps of two equal infinities (themselves, where inf - inf would give NaN).
 template <class T>
-void atan2_run(T* o, const T* a, std::int64_t sa, const T* b, std::int64_t sb, std::int64_t n) {
+void simd_run(Binary kind, T* o, const T* a, std::int64_t sa, const T* b, std::int64_t sb, std::int64_t n) {
   using B = xsimd::batch<T>;
   constexpr std::int64_t W = static_cast<std::int64_t>(B::size);
+  constexpr T kLn2 = T(0.69314718055994530942);
   alignas(64) T av[W], bv[W], r[W];
   for (std::int64_t i = 0; i < n; i += W) {
     const std::int64_t m = std::min(W, n - i);
@@ -107,10 +109,21 @@ void atan2_run(T* o, const T* a, std::int64_t sa, const T* b, std::int64_t sb, s
       bv[j] = j < m ? b[(i + j) * sb] : T(1);
     }
     const B x = B::load_aligned(av), y = B::load_aligned(bv);
-    xsimd::atan2(x, y).store_aligned(r);
-    if (xsimd::any(((x == B(T(0))) & (y == B(T(0)))) | (xsimd::isinf(x) & xsimd::isinf(y))))
-      for (std::int64_t j = 0; j < m; ++j)
-        if (atan2_edge(av[j], bv[j])) r[j] = std::atan2(av[j], bv[j]);
+    if (kind == Binary::Atan2) {
+      xsimd::atan2(x, y).store_aligned(r);
+      if (xsimd::any(((x == B(T(0))) & (y == B(T(0)))) | (xsimd::isinf(x) & xsimd::isinf(y))))
+        for (std::int64_t j = 0; j < m; ++j)
+          if ((av[j] == T(0) && bv[j] == T(0)) || (std::isinf(av[j]) && std::isinf(bv[j])))
+            r[j] = std::atan2(av[j], bv[j]);
+    } else {
+      const B hi = xsimd::select(x > y, x, y), gap = -xsimd::abs(x - y);  // a NaN operand makes gap NaN
+      const B sum = kind == Binary::LogAddExp ? hi + xsimd::log1p(xsimd::exp(gap))
+                                              : hi + xsimd::log1p(xsimd::exp2(gap)) / B(kLn2);
+      sum.store_aligned(r);
+      if (xsimd::any(xsimd::isinf(x) & (x == y)))
+        for (std::int64_t j = 0; j < m; ++j)
+          if (std::isinf(av[j]) && av[j] == bv[j]) r[j] = av[j];
+    }
     std::copy(r, r + m, o + i);
   }
 }
@@ -125,7 +138,17 @@ T python_mod(T a, T b) {
 
 // The kinds defined for float operands only.
 bool float_only_kind(Binary kind) {
-  return kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder || kind == Binary::FloorDivide;
+  return kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder || kind == Binary::FloorDivide ||
+         kind == Binary::Hypot || kind == Binary::LogAddExp || kind == Binary::LogAddExp2;
+}
+
+// log(exp(a) + exp(b)) (base 2 with `two`), PyTorch's formula: the larger plus the log1p of
+// the smaller's share; two equal infinities are themselves (the formula would give NaN).
+template <class T>
+T log_add_exp(T a, T b, bool two) {
+  if (std::isinf(a) && a == b) return a;
+  const T hi = std::max(a, b), gap = -std::fabs(a - b);
+  return two ? hi + std::log1p(std::exp2(gap)) / T(0.69314718055994530942) : hi + std::log1p(std::exp(gap));
 }
 
 // A kind's cost per element in adds, for the thread split: the library calls cost about ten.
@@ -171,6 +194,11 @@ void with_binary_op(Binary kind, Run run) {
     case Binary::Fmod: return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return std::fmod(u, v); }, a, b); });
     case Binary::Remainder: return run([](T a, T b) { return float_only<T>(python_mod<T>, a, b); });
     case Binary::FloorDivide: return run([](T a, T b) { return float_only<T>(python_floor_divide<T>, a, b); });
+    case Binary::Hypot: return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return std::hypot(u, v); }, a, b); });
+    case Binary::LogAddExp:
+      return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return log_add_exp(u, v, false); }, a, b); });
+    case Binary::LogAddExp2:
+      return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return log_add_exp(u, v, true); }, a, b); });
   }
 }
 
@@ -217,13 +245,13 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
     dispatch(dt, [&](auto tag) {
       using T = decltype(tag);
       if constexpr (std::is_floating_point_v<T>) {
-        if (kind == Binary::Atan2) {
+        if (simd_kind(kind)) {
           T* po = out.data<T>();
           const T* pa = ca.data<T>();
           const T* pb = cb.data<T>();
           const std::int64_t sa = a_scalar ? 0 : 1, sb = b_scalar ? 0 : 1;
           detail::parallel_elements(out.numel(), binary_cost(kind), [&](std::int64_t i0, std::int64_t i1) {
-            atan2_run(po + i0, pa + i0 * sa, sa, pb + i0 * sb, sb, i1 - i0);
+            simd_run(kind, po + i0, pa + i0 * sa, sa, pb + i0 * sb, sb, i1 - i0);
           });
           return;
         }
@@ -252,14 +280,14 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
   dispatch(dt, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      if (kind == Binary::Atan2) {  // the same batch arithmetic as above, run by run
+      if (simd_kind(kind)) {  // the same batch arithmetic as above, run by run
         T* po = out.data<T>();
         const T* pa = ca.data<T>();
         const T* pb = cb.data<T>();
         for_each_run<3>(shape, {contiguous_strides(shape), broadcast_strides(a.shape(), shape),
                                 broadcast_strides(b.shape(), shape)},
                         [&](auto off, std::int64_t n, auto in) {
-                          atan2_run(po + off[0], pa + off[1], in[1], pb + off[2], in[2], n);
+                          simd_run(kind, po + off[0], pa + off[1], in[1], pb + off[2], in[2], n);
                         });
         return;
       }

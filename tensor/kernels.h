@@ -24,6 +24,9 @@ enum class Binary {
   Fmod,       // C's fmod: the remainder of a / b truncated, with a's sign
   Remainder,  // Python's a % b: the remainder of a / b floored, with b's sign
   FloorDivide,  // Python's a // b, PyTorch's div_floor_floating: (a - fmod(a, b)) / b, floored exactly
+  Hypot,        // sqrt(a^2 + b^2) without overflow or underflow (C's hypot)
+  LogAddExp,    // log(exp(a) + exp(b)): max + log1p(exp(-|a - b|)); a for two equal infinities
+  LogAddExp2,   // log2(2^a + 2^b): max + log1p(exp2(-|a - b|)) / ln 2; a for two equal infinities
 };
 enum class Unary {
   Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Sign, Softplus, Log1p, Expm1, Erf,

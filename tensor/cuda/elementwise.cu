@@ -176,6 +176,14 @@ template <class T> struct Log10F { __device__ T operator()(T v) const { return l
 template <class T> struct Exp2F { __device__ T operator()(T v) const { return exp2(v); } };
 template <class T> struct Atan2F { __device__ T operator()(T y, T x) const { return atan2(y, x); } };
 template <class T> struct FmodF { __device__ T operator()(T a, T b) const { return fmod(a, b); } };
+template <class T> struct HypotF { __device__ T operator()(T a, T b) const { return hypot(a, b); } };
+template <class T, bool Two> struct LogAddExpF {  // the CPU's log_add_exp
+  __device__ T operator()(T a, T b) const {
+    if (isinf(a) && a == b) return a;
+    const T hi = a > b ? a : b, gap = -fabs(a - b);  // a NaN operand makes gap NaN
+    return Two ? hi + log1p(exp2(gap)) / T(0.69314718055994530942) : hi + log1p(exp(gap));
+  }
+};
 template <class T> struct FloorDivideF {  // Python's a // b, the CPU's python_floor_divide
   __device__ T operator()(T a, T b) const {
     if (b == T(0)) return a / b;
@@ -262,9 +270,13 @@ void binary(kernel::Binary kind, Tensor& out, const Tensor& a, const Tensor& b) 
       case B::SigmoidGrad: return launch<T, T, 2>(out, xs, SigmoidGradF<T>{});
       case B::TanhGrad: return launch<T, T, 2>(out, xs, TanhGradF<T>{});
       case B::ReluGrad: return launch<T, T, 2>(out, xs, ReluGradF<T>{});
-      case B::Atan2: case B::Fmod: case B::Remainder: case B::FloorDivide:
+      case B::Atan2: case B::Fmod: case B::Remainder: case B::FloorDivide: case B::Hypot: case B::LogAddExp:
+      case B::LogAddExp2:
         if constexpr (std::is_floating_point_v<T>) {  // int64 was refused by the entry point
           if (kind == B::Atan2) return launch<T, T, 2>(out, xs, Atan2F<T>{});
+          if (kind == B::Hypot) return launch<T, T, 2>(out, xs, HypotF<T>{});
+          if (kind == B::LogAddExp) return launch<T, T, 2>(out, xs, LogAddExpF<T, false>{});
+          if (kind == B::LogAddExp2) return launch<T, T, 2>(out, xs, LogAddExpF<T, true>{});
           if (kind == B::Fmod) return launch<T, T, 2>(out, xs, FmodF<T>{});
           if (kind == B::FloorDivide) return launch<T, T, 2>(out, xs, FloorDivideF<T>{});
           return launch<T, T, 2>(out, xs, RemainderF<T>{});

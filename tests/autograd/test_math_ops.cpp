@@ -86,7 +86,14 @@ const std::vector<Case>& cases() {
       {"softplus_beta", 1, true,
        [](L v) { return xg::nn::functional::softplus(v[0], xg::nn::functional::SoftplusFuncOptions().beta(2).threshold(3)); }},
       {"softplus_negative_beta", 1, true, [](L v) { return xg::softplus(v[0], -0.5, 1.0); }},
-      {"softplus_default", 1, false, [](L v) { return xg::nn::Softplus()(v[0]); }}};
+      {"softplus_default", 1, false, [](L v) { return xg::nn::Softplus()(v[0]); }},
+      {"logaddexp", 2, true, [](L v) { return xg::logaddexp(v[0], v[1]); }},
+      {"logaddexp_far", 2, true, [](L v) { return xg::logaddexp(v[0], v[1]); }},
+      {"logaddexp2", 2, true, [](L v) { return xg::logaddexp2(v[0], v[1]); }},
+      {"hypot", 2, true, [](L v) { return xg::hypot(v[0], v[1]); }},
+      {"hypot_large", 2, false, [](L v) { return xg::hypot(v[0], v[1]); }},
+      {"xlogy", 2, true, [](L v) { return xg::xlogy(v[0], v[1]); }},
+      {"xlogy_scalar_x", 1, true, [](L v) { return xg::xlogy(2.0, v[0]); }}};
   return all;
 }
 
@@ -269,7 +276,7 @@ TEST(MathOps, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(x.masked_select(xg::ones({4}, xg::kInt64)), "masked_select:", "(2,3)", "(4,)");
 }
 
-// atan2 runs vectorised (xsimd): C's values at every signed zero and infinity pair (xsimd
+// atan2 (and logaddexp, logaddexp2) run vectorised (xsimd): C's values at every signed zero and infinity pair (xsimd
 // alone gives NaN there), within 3 ulp of libm elsewhere, NaN in and NaN out, and the same
 // bits whatever the thread split or the broadcast (a run, a scalar, a strided operand).
 TEST(MathOps, Atan2IsLibmsAtTheEdgesAndCloseEverywhere) {
@@ -300,7 +307,8 @@ TEST(MathOps, Atan2IsLibmsAtTheEdgesAndCloseEverywhere) {
   const auto run = [&](int threads) {
     const int before = xg::get_num_threads();
     xg::set_num_threads(threads);
-    auto r = xg::tensor_list{xg::atan2(y, x), xg::atan2(y, x.select(1, 0).unsqueeze(1)), xg::atan2(y.t(), xg::scalar_tensor(2.0, xg::kFloat64))};
+    auto r = xg::tensor_list{xg::atan2(y, x), xg::atan2(y, x.select(1, 0).unsqueeze(1)), xg::atan2(y.t(), xg::scalar_tensor(2.0, xg::kFloat64)),
+                             xg::logaddexp(y, x), xg::logaddexp2(y.t(), x.select(1, 2))};
     xg::set_num_threads(before);
     return r;
   };
@@ -308,6 +316,63 @@ TEST(MathOps, Atan2IsLibmsAtTheEdgesAndCloseEverywhere) {
   for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(max_abs_diff(one[i], two[i]), 0.0) << i;
   const auto a = one[0].to_vector<double>(), yv = y.to_vector<double>(), xv = x.to_vector<double>();
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], std::atan2(yv[i], xv[i]), 1e-15) << i;
+  // An element gives the same bits wherever it falls in a batch or a run's padded end: the
+  // same values shifted by 1 to 15 places.
+  const auto y1 = xg::randn({203}, xg::kFloat64) * 0.3, x1 = xg::randn({203}, xg::kFloat64) * 0.3;
+  const auto shifted = [&](auto f) {
+    double worst = 0;
+    for (std::int64_t s = 1; s < 16; ++s)
+      worst = std::max(worst, max_abs_diff(f(y1, x1).narrow(0, s, 203 - s), f(y1.narrow(0, s, 203 - s), x1.narrow(0, s, 203 - s))));
+    return worst;
+  };
+  EXPECT_EQ(shifted([](const xg::Tensor& u, const xg::Tensor& v) { return xg::atan2(u, v); }), 0.0);
+  EXPECT_EQ(shifted([](const xg::Tensor& u, const xg::Tensor& v) { return xg::logaddexp(u, v); }), 0.0);
+  EXPECT_EQ(shifted([](const xg::Tensor& u, const xg::Tensor& v) { return xg::logaddexp2(u, v); }), 0.0);
   // A broadcast column gives the bits of the same values laid out whole.
   EXPECT_EQ(max_abs_diff(one[1], xg::atan2(y, x.select(1, 0).unsqueeze(1).expand({1001, 3}).contiguous())), 0.0);
+}
+
+// PyTorch 1.13's values and gradients at the edges (infinities, NaN, zeros), by hand.
+TEST(MathOps, LogaddexpHypotXlogyEdgesArePyTorchs) {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const auto same = [](const xg::Tensor& got, const std::vector<double>& want, double tol) {
+    const auto g = got.to_vector<double>();
+    if (g.size() != want.size()) return ::testing::AssertionFailure() << "size " << g.size();
+    for (std::size_t i = 0; i < g.size(); ++i)
+      if (std::isnan(g[i]) != std::isnan(want[i]) || (!std::isnan(want[i]) && g[i] != want[i] && !(std::fabs(g[i] - want[i]) <= tol)))
+        return ::testing::AssertionFailure() << "element " << i << ": " << g[i] << ", expected " << want[i];
+    return ::testing::AssertionSuccess();
+  };
+  auto a = xg::tensor({-inf, inf, inf, -inf, 1.0, 0.0, 1000.0, nan}, xg::kFloat64).requires_grad_();
+  auto b = xg::tensor({-inf, inf, -inf, 1.0, 1.0, 0.0, -1000.0, 1.0}, xg::kFloat64).requires_grad_();
+  for (const bool two : {false, true}) {
+    SCOPED_TRACE(two);
+    const auto y = two ? xg::logaddexp2(a, b) : xg::logaddexp(a, b);
+    EXPECT_TRUE(same(y, {-inf, inf, inf, 1.0, two ? 2.0 : 1.0 + std::log(2.0), two ? 1.0 : std::log(2.0), 1000.0, nan}, 1e-15));
+    const auto g = xg::grad({y.sum()}, {a, b});
+    EXPECT_TRUE(same(g[0], {nan, nan, 1, 0, 0.5, 0.5, 1, nan}, 1e-15));
+    EXPECT_TRUE(same(g[1], {nan, nan, 0, 1, 0.5, 0.5, 0, nan}, 1e-15));
+  }
+  const auto h = xg::hypot(a, b);
+  EXPECT_TRUE(same(h, {inf, inf, inf, inf, std::sqrt(2.0), 0, std::hypot(1000.0, 1000.0), nan}, 1e-12));
+  const auto hg = xg::grad({h.sum()}, {a, b});
+  EXPECT_TRUE(same(hg[0], {nan, nan, nan, nan, std::sqrt(0.5), nan, std::sqrt(0.5), nan}, 1e-15));
+  EXPECT_TRUE(same(hg[1], {nan, nan, nan, 0, std::sqrt(0.5), nan, -std::sqrt(0.5), nan}, 1e-15));
+  auto x = xg::tensor({0.0, 0.0, 0.0, 1.0, 2.0, -1.0, 0.0}, xg::kFloat64).requires_grad_();
+  auto z = xg::tensor({0.0, nan, inf, 0.0, 3.0, 2.0, -1.0}, xg::kFloat64).requires_grad_();
+  const auto xy = xg::xlogy(x, z);
+  EXPECT_TRUE(same(xy, {0, nan, 0, -inf, 2 * std::log(3.0), -std::log(2.0), 0}, 1e-15));
+  const auto xg_ = xg::grad({xy.sum()}, {x, z});
+  EXPECT_TRUE(same(xg_[0], {0, nan, inf, -inf, std::log(3.0), std::log(2.0), 0}, 1e-15));
+  EXPECT_TRUE(same(xg_[1], {nan, nan, 0, inf, 2.0 / 3.0, -0.5, -0.0}, 1e-15));
+  // int64 operands become float32 (PyTorch's xlogy; its logaddexp and hypot refuse them).
+  const auto xi = xg::xlogy(xg::tensor({1, 0}, xg::kInt64), xg::tensor({2, 0}, xg::kInt64));
+  EXPECT_EQ(xi.dtype(), xg::kFloat32);
+  EXPECT_TRUE(values_near(xi, {std::log(2.0), 0}, 1e-7));
+  EXPECT_EQ(xg::hypot(xg::tensor({3}, xg::kInt64), xg::tensor({4}, xg::kInt64)).item(), 5.0);
+  EXPECT_TRUE(values_near(xg::xlogy(xg::tensor({3.0}), 2.0), {3 * std::log(2.0)}, 1e-6));
+  EXPECT_XG_ERROR(xg::logaddexp(xg::zeros({2, 3}), xg::zeros({2})), "logaddexp:", "(2,3)", "(2,)");
+  EXPECT_XG_ERROR(xg::hypot(xg::Tensor(), xg::zeros({2})), "hypot: an operand is undefined");
+  EXPECT_XG_ERROR(xg::xlogy(xg::zeros({3}), xg::zeros({2})), "xlogy:", "(3,)", "(2,)");
+  EXPECT_XG_ERROR(xg::logaddexp2(xg::zeros({1}), xg::Tensor()), "logaddexp2: an operand is undefined");
 }

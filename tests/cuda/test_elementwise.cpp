@@ -174,6 +174,8 @@ TEST(CudaElementwise, RoundingTrigonometryAndRemaindersMatchTheCpu) {
     EXPECT_TRUE(same_on_cuda({x, b}, [](auto& v) { return xg::remainder(v[0], v[1]); }, 0));
     EXPECT_TRUE(same_on_cuda({x, b}, [](auto& v) { return xg::atan2(v[0], v[1]); }, tol));
     EXPECT_TRUE(same_on_cuda({x, b}, [](auto& v) { return xg::lerp(v[0], v[1], 0.25); }, 0));
+    EXPECT_TRUE(same_on_cuda({x, b}, [](auto& v) { return xg::logaddexp(v[0], v[1]) + xg::logaddexp2(v[1], v[0]); }, tol));
+    EXPECT_TRUE(same_on_cuda({x, b}, [](auto& v) { return xg::hypot(v[0], v[1]) + xg::xlogy(v[0], v[1].abs() + 0.1); }, tol));
     const Tensor special = xg::tensor({1.5, NAN, INFINITY, -INFINITY, 0.0}, dtype);
     EXPECT_TRUE(same_on_cuda({special}, [](auto& v) { return v[0].nan_to_num(); }, 0));
     EXPECT_TRUE(same_on_cuda({special}, [](auto& v) { return v[0].isfinite() + v[0].isinf() * 2 + v[0].isnan() * 4; }, 0));
@@ -181,7 +183,9 @@ TEST(CudaElementwise, RoundingTrigonometryAndRemaindersMatchTheCpu) {
   // A first backward through the new rules, float64, against the CPU's.
   const auto grad_of = [](xg::Device d) {
     const Tensor v = (ramp({2, 5}, xg::kFloat64, 0.23) * 0.5).to(d).requires_grad_();
-    const Tensor y = (v.tan() + v.asinh() * v.atan() + xg::remainder(v, 0.7) + v.exp2()).sum();
+    const Tensor y = (v.tan() + v.asinh() * v.atan() + xg::remainder(v, 0.7) + v.exp2() + xg::logaddexp(v, v * 2.0) +
+                      xg::hypot(v, v + 1.0) + xg::xlogy(v, v * v + 0.5))
+                         .sum();
     return xg::grad({y}, {v})[0];
   };
   EXPECT_TRUE(matches_cpu(grad_of(xg::kCUDA), grad_of(xg::kCPU), 1e-12));

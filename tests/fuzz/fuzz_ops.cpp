@@ -4,7 +4,7 @@
 // layers' constructors, creation functions, the DataLoader and attention (matmul's broadcast
 // ranks, masks, scaled_dot_product_attention, MultiheadAttention), grid_sample and affine_grid, and
 // the order statistics (kthvalue, median, quantile, nan*), the running reductions (logcumsumexp,
-// cummax, cummin, prod) and searchsorted / bucketize. Input tensors stay small (each
+// cummax, cummin, prod), searchsorted / bucketize and logaddexp, hypot, xlogy. Input tensors stay small (each
 // axis 0..6), the arguments range over small values and the extremes (0, -1, 2^31, 2^62,
 // INT64_MAX, INT64_MIN, ...). Every outcome must be a value or an xg::Error; a result is
 // also backpropagated. Allocations are capped at 64 MiB (xg::set_allocation_limit), so a
@@ -410,7 +410,14 @@ void run(Reader& r) {
       auto x = leaf(r.tensor(1 + r.byte() % 3));
       const std::int64_t a = r.arg();
       const xg::Tensor values = x.defined() ? x.detach() : x;
-      switch (r.byte() % 5) {
+      switch (r.byte() % 6) {
+        case 5: {  // two-operand math with decoded shapes and dtypes (broadcast errors, int64)
+          const auto other = leaf(r.tensor(r.byte() % 3));
+          static xg::Tensor (*const fns[])(const xg::Tensor&, const xg::Tensor&) = {xg::logaddexp, xg::logaddexp2,
+                                                                                     xg::hypot, xg::xlogy};
+          backprop(fns[r.byte() % 4](x, other));
+          break;
+        }
         case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
         case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
         case 2: backprop(xg::prod(x, a, r.flag())); break;

@@ -37,6 +37,16 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_NEAR(xg::atan2(xg::tensor({1.0}), xg::tensor({1.0})).item(), M_PI / 4, 1e-7);
   }
   {
+    // row: `torch::logaddexp(a, b)`, `torch::logaddexp2(a, b)`, `torch::hypot(a, b)`, `torch::xlogy(x, y)`, `x.xlogy(2.0)`
+    const auto a = xg::tensor({-1000.0, 1.0}, xg::kFloat64), b = xg::tensor({0.0, 1.0}, xg::kFloat64);
+    EXPECT_EQ(xg::logaddexp(a, b).to_vector<double>(), (std::vector<double>{0.0, 1.0 + std::log(2.0)}));
+    EXPECT_EQ(a.logaddexp2(b).to_vector<double>()[1], 2.0);
+    EXPECT_DOUBLE_EQ(xg::hypot(xg::tensor({3e200}, xg::kFloat64), xg::tensor({4e200}, xg::kFloat64)).item(), 5e200);
+    EXPECT_EQ(xg::xlogy(xg::tensor({0.0, 2.0}, xg::kFloat64), xg::tensor({0.0, 1.0}, xg::kFloat64)).to_vector<double>(),
+              (std::vector<double>{0.0, 0.0}));
+    EXPECT_DOUBLE_EQ(xg::tensor({3.0}, xg::kFloat64).xlogy(2.0).item(), 3 * std::log(2.0));
+  }
+  {
     // row: `torch::fmod(a, b)`, `torch::remainder(a, 1.5)`, `torch::lerp(a, b, 0.3)`, `x.nan_to_num()`
     const auto a = xg::tensor({-5.0f, 5.0f}), b = xg::tensor({3.0f, -3.0f});
     EXPECT_EQ(xg::fmod(a, b).to_vector<float>(), (std::vector<float>{-2, 2}));

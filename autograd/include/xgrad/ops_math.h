@@ -40,6 +40,17 @@ Tensor log10(const Tensor& x);
 Tensor exp2(const Tensor& x);
 /// The angle of the point (other, x) in (-π, π], broadcasting; int64 operands become float32.
 Tensor atan2(const Tensor& x, const Tensor& other);
+/// log(e^x + e^other) and log2(2^x + 2^other), broadcasting: exact for operands far apart,
+/// two equal infinities give themselves; the gradients are the operands' shares (sigmoids).
+Tensor logaddexp(const Tensor& x, const Tensor& other);
+Tensor logaddexp2(const Tensor& x, const Tensor& other);
+/// sqrt(x^2 + other^2) without overflow (C's hypot), broadcasting.
+Tensor hypot(const Tensor& x, const Tensor& other);
+/// x · log(other), 0 where x is 0 unless other is NaN (so 0 log 0 = 0), broadcasting;
+/// PyTorch's gradients. int64 operands become float32, as for atan2.
+Tensor xlogy(const Tensor& x, const Tensor& other);
+Tensor xlogy(double x, const Tensor& other);
+Tensor xlogy(const Tensor& x, double other);
 /// x / other rounded by rounding_mode: "trunc" (toward zero) or "floor" (torch::div with a
 /// rounding mode; floor_divide is the floor form); float operands, gradient 0 as PyTorch's.
 Tensor div(const Tensor& x, const Tensor& other, const std::string& rounding_mode);

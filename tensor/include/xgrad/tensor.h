@@ -214,6 +214,11 @@ class Tensor {
   Tensor log10() const;
   Tensor exp2() const;
   Tensor atan2(const Tensor& other) const;
+  Tensor logaddexp(const Tensor& other) const;
+  Tensor logaddexp2(const Tensor& other) const;
+  Tensor hypot(const Tensor& other) const;
+  Tensor xlogy(const Tensor& other) const;
+  Tensor xlogy(double other) const;
   Tensor fmod(const Tensor& other) const;
   Tensor fmod(double other) const;
   Tensor remainder(const Tensor& other) const;
