@@ -62,6 +62,13 @@ def workloads():
         b = torch.rand(1 << 20) + 0.5
         return fwd_bwd(torch.randn(1 << 20), lambda a: torch.logaddexp(a, b) + torch.hypot(a, b) + torch.xlogy(a, b))
 
+    def embedding_bag_step():
+        offsets = [0]
+        for i in range(1, 1024):
+            offsets.append(offsets[-1] + 1 + (i * 7) % 31)
+        idx, off = torch.randint(0, 20000, (offsets[-1] + 17,)), torch.tensor(offsets)
+        return fwd_bwd(torch.randn(20000, 64), lambda w: F.embedding_bag(idx, w, off, mode="sum"))
+
     def lbfgs_step():
         x, y = torch.randn(512, 64), torch.randn(512, 10)
         start = [torch.randn(64, 32) * 0.1, torch.zeros(32), torch.randn(32, 10) * 0.1, torch.zeros(10)]
@@ -117,6 +124,7 @@ def workloads():
         ("cummax", 20, lambda: fwd_bwd(torch.randn(256, 1024), lambda x: torch.cummax(x, 1)[0])),
         ("searchsorted", 20, searchsorted_step),
         ("binary_math", 20, binary_math_step),
+        ("embedding_bag", 20, embedding_bag_step),
         ("lbfgs", 5, lbfgs_step),
     ]
 

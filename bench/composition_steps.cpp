@@ -26,6 +26,8 @@
 //   cummax            cummax along 1 of (256, 1024), the values in the loss
 //   searchsorted      2^16 values placed in a sorted (4096,) sequence (positions: forward only)
 //   binary_math       logaddexp(a, b) + hypot(a, b) + xlogy(a, b) on 2^20 elements (b > 0)
+//   embedding_bag     EmbeddingBag sum of 1024 bags of 1 to 31 indices (offsets) from a
+//                     (20000, 64) table, the table's gradient (text classification's layer)
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
@@ -160,6 +162,15 @@ std::vector<Workload> workloads() {
          const Tensor b = xg::rand({1 << 20}) + 0.5;
          return fwd_bwd(xg::randn({1 << 20}),
                         [b](const Tensor& a) { return xg::logaddexp(a, b) + xg::hypot(a, b) + xg::xlogy(a, b); });
+       }},
+      {"embedding_bag", 20,
+       [] {
+         std::vector<double> offsets{0};
+         for (int i = 1; i < 1024; ++i) offsets.push_back(offsets.back() + 1 + (i * 7) % 31);
+         const std::int64_t length = static_cast<std::int64_t>(offsets.back()) + 17;
+         const Tensor idx = xg::randint(0, 20000, {length}), off = xg::tensor(offsets, {1024}, xg::kInt64);
+         const auto o = F::EmbeddingBagFuncOptions().offsets(off).mode(xg::kSum);
+         return fwd_bwd(xg::randn({20000, 64}), [=](const Tensor& w) { return F::embedding_bag(idx, w, o); });
        }},
       {"lbfgs", 5,
        [] {

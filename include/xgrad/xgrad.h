@@ -28,6 +28,7 @@
 #include <xgrad/nn/losses.h>
 #include <xgrad/nn/margin_losses.h>
 #include <xgrad/nn/bilinear.h>
+#include <xgrad/nn/embedding_bag.h>
 #include <xgrad/nn/distance_modules.h>
 #include <xgrad/nn/rnn_utils.h>
 #include <xgrad/nn/module.h>

@@ -324,3 +324,26 @@ TEST(CudaModules, BilinearMovesAndMatchesTheCpu) {
   EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, {x1.cuda().requires_grad_(), x2.cuda().requires_grad_(),
                                                 gpu.W.detach().clone().requires_grad_()}));
 }
+
+TEST(CudaModules, EmbeddingBagMovesAndMatchesTheCpuInEveryMode) {
+  XG_REQUIRE_CUDA();
+  const Tensor idx = xg::tensor({1, 4, 3, 4, 0, 2, 2}, xg::kInt64), off = xg::tensor({0, 3, 3, 5}, xg::kInt64);
+  const Tensor psw = xg::test::seeded({7}, xg::kFloat64, 3);
+  for (auto mode : {xg::nn::EmbeddingBagMode::Sum, xg::nn::EmbeddingBagMode::Mean, xg::nn::EmbeddingBagMode::Max}) {
+    xg::manual_seed(5);
+    xg::nn::EmbeddingBag cpu(xg::nn::EmbeddingBagOptions(6, 3).mode(mode).padding_idx(4).dtype(xg::kFloat64));
+    xg::nn::EmbeddingBag gpu(xg::nn::EmbeddingBagOptions(6, 3).mode(mode).padding_idx(4).dtype(xg::kFloat64));
+    gpu.W.copy_(cpu.W);
+    gpu.to(xg::kCUDA);
+    const bool sum = mode == xg::nn::EmbeddingBagMode::Sum;
+    const Tensor yc = cpu(idx, off, sum ? psw : Tensor()), yg = gpu(idx.cuda(), off.cuda(), sum ? psw.cuda() : Tensor());
+    EXPECT_TRUE(matches_cpu(yg, yc, 1e-12));
+    (yc * yc).sum().backward();
+    (yg * yg).sum().backward();
+    EXPECT_TRUE(matches_cpu(gpu.W.grad(), cpu.W.grad(), 1e-12));
+  }
+  const auto f = [&](const xg::tensor_list& v) {
+    return xg::nn::functional::embedding_bag(idx.cuda(), v[0], xg::nn::functional::EmbeddingBagFuncOptions().offsets(off.cuda()).mode(xg::kMax));
+  };
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, {xg::test::seeded({6, 3}, xg::kFloat64, 4).cuda().requires_grad_()}));
+}

@@ -152,6 +152,17 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(layer(x1, x2).to_vector<float>(), xg::nn::functional::bilinear(x1, x2, layer.W, layer.b).to_vector<float>());
   }
   {
+    // row: `torch::nn::EmbeddingBag(torch::nn::EmbeddingBagOptions(1000, 64).mode(torch::kSum))`, `bag->forward(text, offsets)`, `F::embedding_bag(input, weight, F::EmbeddingBagFuncOptions().offsets(offsets).mode(torch::kMax))`
+    nn::EmbeddingBag bag(nn::EmbeddingBagOptions(1000, 64).mode(xg::kSum));
+    const auto text = xg::tensor({4, 99, 7, 7, 512}, xg::kInt64), offsets = xg::tensor({0, 2}, xg::kInt64);
+    const auto y = bag.forward(text, offsets);
+    EXPECT_EQ(y.shape(), (xg::Shape{2, 64}));
+    EXPECT_LT((y.select(0, 1) - (bag.W.select(0, 7) * 2.0 + bag.W.select(0, 512))).abs().max().item(), 1e-5);
+    const auto top = xg::nn::functional::embedding_bag(
+        text, bag.W, xg::nn::functional::EmbeddingBagFuncOptions().offsets(offsets).mode(xg::kMax));
+    EXPECT_EQ(top.shape(), (xg::Shape{2, 64}));
+  }
+  {
     // row: `torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions({1, 1}))`
     nn::AdaptiveAvgPool2d gap(nn::AdaptiveAvgPool2dOptions({1, 1}));
     EXPECT_EQ(gap(xg::ones({2, 3, 5, 5})).shape(), (xg::Shape{2, 3, 1, 1}));
