@@ -69,6 +69,14 @@ def workloads():
         idx, off = torch.randint(0, 20000, (offsets[-1] + 17,)), torch.tensor(offsets)
         return fwd_bwd(torch.randn(20000, 64), lambda w: F.embedding_bag(idx, w, off, mode="sum"))
 
+    def unique_step():
+        v = torch.randint(0, 5000, (1 << 18,))
+        return lambda: torch.unique(v, sorted=True, return_inverse=True, return_counts=True)
+
+    def histc_step():
+        v = torch.randn(1 << 20)
+        return lambda: torch.histc(v, 100, -3, 3)
+
     def lbfgs_step():
         x, y = torch.randn(512, 64), torch.randn(512, 10)
         start = [torch.randn(64, 32) * 0.1, torch.zeros(32), torch.randn(32, 10) * 0.1, torch.zeros(10)]
@@ -125,6 +133,8 @@ def workloads():
         ("searchsorted", 20, searchsorted_step),
         ("binary_math", 20, binary_math_step),
         ("embedding_bag", 20, embedding_bag_step),
+        ("unique", 20, unique_step),
+        ("histc", 20, histc_step),
         ("lbfgs", 5, lbfgs_step),
     ]
 

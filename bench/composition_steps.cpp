@@ -28,6 +28,8 @@
 //   binary_math       logaddexp(a, b) + hypot(a, b) + xlogy(a, b) on 2^20 elements (b > 0)
 //   embedding_bag     EmbeddingBag sum of 1024 bags of 1 to 31 indices (offsets) from a
 //                     (20000, 64) table, the table's gradient (text classification's layer)
+//   unique            unique (inverse and counts) of 2^18 int64 values in [0, 5000) (forward only)
+//   histc             histc of 2^20 float32 values in 100 bins over [-3, 3] (forward only)
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
@@ -171,6 +173,16 @@ std::vector<Workload> workloads() {
          const Tensor idx = xg::randint(0, 20000, {length}), off = xg::tensor(offsets, {1024}, xg::kInt64);
          const auto o = F::EmbeddingBagFuncOptions().offsets(off).mode(xg::kSum);
          return fwd_bwd(xg::randn({20000, 64}), [=](const Tensor& w) { return F::embedding_bag(idx, w, o); });
+       }},
+      {"unique", 20,
+       [] {
+         const Tensor v = xg::randint(0, 5000, {1 << 18});
+         return std::function<void()>([=] { (void)xg::unique(v, true, true, true); });
+       }},
+      {"histc", 20,
+       [] {
+         const Tensor v = xg::randn({1 << 20});
+         return std::function<void()>([=] { (void)xg::histc(v, 100, -3, 3); });
        }},
       {"lbfgs", 5,
        [] {

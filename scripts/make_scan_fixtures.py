@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Regenerates tests/fixtures/torch_scan.npz: PyTorch 1.13's running reductions and sorted
 searches in float64: logcumsumexp, cummax and cummin (values, positions and the gradient of
-sum(y * gy) for a fixed random gy) along each axis, and searchsorted / bucketize positions.
+sum(y * gy) for a fixed random gy) along each axis, searchsorted / bucketize positions, and
+histc, bincount, unique and unique_consecutive.
 Run with Debian's python3-torch:
     /usr/bin/python3 scripts/make_scan_fixtures.py
 Keys: <case>.in0 (the input), <case>.y, <case>.gy, <case>.g0 (the input's gradient),
@@ -62,6 +63,27 @@ shuffled = seq[perm]
 sorter = torch.argsort(shuffled, stable=True)
 out["sorter.seq"], out["sorter.sorter"], out["sorter.v"] = shuffled, sorter, v
 out["sorter.i"] = torch.searchsorted(shuffled, v, sorter=sorter)
+# Counting: histc (given and data ranges, values on the edges and outside), bincount (with
+# weights and minlength), unique and unique_consecutive (inverse and counts; no NaN: PyTorch
+# 1.13's unique gives wrong inverses and zero counts for NaN, which xgrad makes values of their own).
+h = torch.randn(1000) * 2
+h[:6] = torch.tensor([-3.0, 3.0, 0.0, -3.5, 3.5, 1.5])
+out["histc.x"] = h
+out["histc_given.y"] = torch.histc(h, bins=12, min=-3, max=3)
+out["histc_data.y"] = torch.histc(h, bins=17)
+out["histc_f32.y"] = torch.histc(h.float(), bins=7, min=-2, max=2.5).double()
+b = torch.randint(0, 9, (50,))
+bw = torch.randn(50)
+out["bincount.x"], out["bincount.w"] = b, bw
+out["bincount.y"] = torch.bincount(b)
+out["bincount_w.y"] = torch.bincount(b, weights=bw, minlength=12)
+u = torch.randint(-3, 4, (4, 6)).to(torch.float64)
+u[1, 2:5] = 2.0  # a run
+out["unique.x"] = u
+vals, inv, cnt = torch._unique2(u, True, True, True)
+out["unique.values"], out["unique.inverse"], out["unique.counts"] = vals, inv, cnt
+vals, inv, cnt = torch.unique_consecutive(u, return_inverse=True, return_counts=True)
+out["consecutive.values"], out["consecutive.inverse"], out["consecutive.counts"] = vals, inv, cnt
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_scan.npz"
 np.savez_compressed(path, **{k: v.numpy() for k, v in out.items()})
 print(f"wrote {path} ({len(out)} arrays)")

@@ -46,14 +46,16 @@ std::uint64_t cuda::host_wait_count() { return g_waits.load(); }
 // behind. Constants, ranges and random draws are made on the GPU and wait for nothing, so they
 // are not on the list: a wait inside them would be a bug. multinomial and bernoulli read their
 // probabilities' range on the host before drawing, and gaussian_nll_loss its variances' sign
-// (PyTorch's checks), so they wait; nonzero and masked_select size their result by the mask.
+// (PyTorch's checks), so they wait; nonzero and masked_select size their result by the mask,
+// and embedding_bag's max mode sizes its (bags, longest bag, dim) gather by the longest bag;
+// bincount, histc (without a range) and unique size their results by the data.
 // The LAPACK-backed linalg functions compute on the host (tensor/lapack.cpp); LBFGS reads
 // the loss and its dot products to steer each iteration, as PyTorch's does.
 bool detail::is_documented_wait(const char* call) {
   static const char* const kList[] = {
       "item", "at", "to_vector", "to", "cpu", "Module::to", "save", "save_npz", "save_checkpoint", "load",
       "resume", "xg::cuda::synchronize", "tensor", "randperm", "scalar_tensor", "DataLoader::sample",
-      "multinomial", "bernoulli", "gaussian_nll_loss", "nonzero", "masked_select", "linalg.inv", "linalg.det",
+      "multinomial", "bernoulli", "gaussian_nll_loss", "nonzero", "masked_select", "embedding_bag", "bincount", "histc", "unique", "unique_consecutive", "linalg.inv", "linalg.det",
       "linalg.slogdet", "logdet", "linalg.solve", "linalg.solve_triangular", "linalg.cholesky", "linalg.eigh",
       "linalg.eigvalsh", "LBFGS::step"};
   for (const char* name : kList)

@@ -227,4 +227,34 @@ TEST(CudaReduce, RunningExtremesLogcumsumexpSearchsortedAndProdMatchTheCpu) {
   const Tensor big = xg::tensor({1LL << 62, 4}, xg::kInt64);
   EXPECT_EQ(big.cuda().prod().item(), big.prod().item());
   EXPECT_XG_ERROR(xg::searchsorted(seq.cuda(), values), "searchsorted: expected all tensors on one device");
+  // None of them waits for the GPU (prod's plain backward included).
+  const Tensor v = x.nan_to_num().cuda().requires_grad_(), s = seq.cuda(), w = values.cuda();
+  xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kError);
+  const auto before = xg::cuda::host_wait_count();
+  const Tensor y = xg::logcumsumexp(v, 1).sum() + std::get<0>(xg::cummax(v, 2)).sum() + v.prod(0).sum() +
+                   xg::logaddexp(v, v * 0.5).sum();
+  const Tensor g = xg::grad({y}, {v})[0];
+  const Tensor p = xg::searchsorted(s, w, false, true) + xg::bucketize(w, s.select(0, 1));
+  EXPECT_EQ(xg::cuda::host_wait_count(), before);
+  xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kOff);
+  EXPECT_EQ(p.device(), g.device());
+}
+
+TEST(CudaReduce, CountingMatchesTheCpu) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = xg::test::seeded({200}, xg::kFloat64, 15);
+  const Tensor ints = (x * 3.0).round().abs().to(xg::kInt64);
+  const Tensor w = xg::test::seeded({200}, xg::kFloat64, 16);
+  EXPECT_TRUE(matches_cpu(xg::histc(x.cuda(), 9, -1, 1), xg::histc(x, 9, -1, 1), 0));
+  EXPECT_TRUE(matches_cpu(xg::histc(x.cuda(), 13), xg::histc(x, 13), 0));
+  EXPECT_TRUE(matches_cpu(xg::bincount(ints.cuda()), xg::bincount(ints), 0));
+  EXPECT_TRUE(matches_cpu(xg::bincount(ints.cuda(), w.cuda(), 20), xg::bincount(ints, w, 20), 1e-12));
+  const auto [vc, ic, cc] = xg::unique(ints.reshape({20, 10}), true, true, true);
+  const auto [vd, id, cd] = xg::unique(ints.reshape({20, 10}).cuda(), true, true, true);
+  EXPECT_TRUE(matches_cpu(vd, vc, 0));
+  EXPECT_TRUE(matches_cpu(id, ic, 0));
+  EXPECT_TRUE(matches_cpu(cd, cc, 0));
+  const auto [uv, ui, uc] = xg::unique_consecutive(ints.cuda(), true, true);
+  EXPECT_TRUE(matches_cpu(uc, std::get<2>(xg::unique_consecutive(ints, true, true)), 0));
+  EXPECT_TRUE(matches_cpu(ui, std::get<1>(xg::unique_consecutive(ints, true, true)), 0));
 }

@@ -4,7 +4,7 @@
 // layers' constructors, creation functions, the DataLoader and attention (matmul's broadcast
 // ranks, masks, scaled_dot_product_attention, MultiheadAttention), grid_sample and affine_grid, and
 // the order statistics (kthvalue, median, quantile, nan*), the running reductions (logcumsumexp,
-// cummax, cummin, prod), searchsorted / bucketize, logaddexp, hypot, xlogy and embedding_bag. Input tensors stay small (each
+// cummax, cummin, prod), searchsorted / bucketize, logaddexp, hypot, xlogy, embedding_bag and the counting functions. Input tensors stay small (each
 // axis 0..6), the arguments range over small values and the extremes (0, -1, 2^31, 2^62,
 // INT64_MAX, INT64_MIN, ...). Every outcome must be a value or an xg::Error; a result is
 // also backpropagated. Allocations are capped at 64 MiB (xg::set_allocation_limit), so a
@@ -410,7 +410,7 @@ void run(Reader& r) {
       auto x = leaf(r.tensor(1 + r.byte() % 3));
       const std::int64_t a = r.arg();
       const xg::Tensor values = x.defined() ? x.detach() : x;
-      switch (r.byte() % 7) {
+      switch (r.byte() % 8) {
         case 6: {  // EmbeddingBag: decoded indices, offsets, modes and options
           namespace F = xg::nn::functional;
           F::EmbeddingBagFuncOptions o;
@@ -420,6 +420,16 @@ void run(Reader& r) {
           if (r.flag()) o.per_sample_weights(leaf(r.tensor(1)));
           const auto indices = r.tensor(1 + r.byte() % 2);
           backprop(F::embedding_bag(indices.defined() ? indices.to(xg::kInt64) : indices, leaf(r.tensor(2)), o));
+          break;
+        }
+        case 7: {  // counting: decoded bins, ranges, lengths (values up to the decoded extremes)
+          const auto v = values.defined() ? values : r.tensor(1);
+          switch (r.byte() % 4) {
+            case 0: (void)xg::histc(v, a, static_cast<double>(r.arg()) - 4.0, static_cast<double>(r.arg())); break;
+            case 1: (void)xg::bincount(v.defined() ? (v * static_cast<double>(r.arg())).to(xg::kInt64) : v, r.tensor(1), a); break;
+            case 2: (void)xg::unique(v, r.flag(), r.flag(), r.flag()); break;
+            default: (void)xg::unique_consecutive(v, r.flag(), r.flag());
+          }
           break;
         }
         case 5: {  // two-operand math with decoded shapes and dtypes (broadcast errors, int64)

@@ -145,6 +145,20 @@ TEST(LibtorchRows, TensorMath) {
               (std::vector<std::int64_t>{1, 3}));
   }
   {
+    // row: `torch::bincount(x)`, `torch::bincount(x, weights, 10)`, `torch::histc(x, 10, 0, 1)`, `torch::_unique2(x, true, true, true)`, `torch::unique_consecutive(x, true, true)`
+    const auto x = xg::tensor({2, 0, 2, 5}, xg::kInt64);
+    EXPECT_EQ(xg::bincount(x).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 2, 0, 0, 1}));
+    EXPECT_EQ(xg::bincount(x, xg::tensor({0.5f, 1, 2, 1}), 10).to_vector<float>()[2], 2.5f);
+    EXPECT_EQ(xg::histc(xg::tensor({0.05f, 0.15f, 0.16f, 1.0f}), 10, 0, 1).to_vector<float>(),
+              (std::vector<float>{1, 2, 0, 0, 0, 0, 0, 0, 0, 1}));
+    const auto [values, inverse, counts] = xg::unique(x, true, true, true);
+    EXPECT_EQ(values.to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 2, 5}));
+    EXPECT_EQ(inverse.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 1, 2}));
+    EXPECT_EQ(counts.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 2, 1}));
+    EXPECT_EQ(std::get<2>(xg::unique_consecutive(xg::tensor({1, 1, 2, 1}, xg::kInt64), true, true)).to_vector<std::int64_t>(),
+              (std::vector<std::int64_t>{2, 1, 1}));
+  }
+  {
     // row: `torch::linspace(0, 1, 5)`, `torch::logspace(-2, 2, 5)`
     EXPECT_EQ(xg::linspace(0, 1, 5).to_vector<float>(), (std::vector<float>{0, 0.25f, 0.5f, 0.75f, 1}));
     EXPECT_EQ(xg::logspace(-2, 2, 5, 10, xg::kFloat64).to_vector<double>()[4], 100.0);

@@ -150,6 +150,8 @@ TEST(SyncDebug, ImplicitWaitsWarnOrFailAndDocumentedOnesPass) {
     EXPECT_NO_THROW(xg::detail::note_host_wait("save_npz"));
   }
   EXPECT_FALSE(xg::detail::is_documented_wait("add"));
+  EXPECT_TRUE(xg::detail::is_documented_wait("embedding_bag"));  // max mode's longest bag
+  EXPECT_FALSE(xg::detail::is_documented_wait("searchsorted"));   // bisection stays on the device
   xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kWarn);
   testing::internal::CaptureStderr();
   {

@@ -296,6 +296,20 @@ Tensor searchsorted(const Tensor& sorted_sequence, double value, bool out_int32 
 /// searchsorted(boundaries, input, out_int32, right).
 Tensor bucketize(const Tensor& input, const Tensor& boundaries, bool out_int32 = false, bool right = false);
 Tensor bucketize(double value, const Tensor& boundaries, bool out_int32 = false, bool right = false);
+/// Counting (autograd/ops_count.cpp), libtorch's; not differentiable. bincount: how often
+/// each value of a 1-D non-negative int64 x occurs (int64), or the sum of its weights (their
+/// dtype), at least minlength bins. histc: a histogram of a float x in `bins` equal bins over
+/// [min, max] (the data's range when min == max), x's dtype; values outside and NaN count
+/// nothing. unique: (sorted distinct values, each element's index into them in x's shape,
+/// their counts), the last two empty unless asked (torch::_unique2's triple); each NaN is a
+/// value of its own. unique_consecutive: the same for runs of equal neighbours. The sizes
+/// these read from the data are documented waits on a GPU.
+Tensor bincount(const Tensor& x, const Tensor& weights = Tensor(), std::int64_t minlength = 0);
+Tensor histc(const Tensor& x, std::int64_t bins = 100, double min = 0, double max = 0);
+std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& x, bool sorted = true, bool return_inverse = false,
+                                          bool return_counts = false);
+std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& x, bool return_inverse = false,
+                                                      bool return_counts = false);
 /// The product of all elements, or along `dim` (libtorch's prod; the empty product is 1); its
 /// gradient is the product of the other elements, zeros included.
 Tensor prod(const Tensor& x);

@@ -1,0 +1,94 @@
+// bincount, histc, unique and unique_consecutive against PyTorch 1.13
+// (tests/fixtures/torch_scan.npz, scripts/make_scan_fixtures.py), NaN and empty inputs by
+// hand, the same answers on 1 and 2 threads, and errors.
+#include <cmath>
+#include <limits>
+
+#include "test_util.h"
+
+using namespace xg;
+using xg::test::max_abs_diff;
+
+namespace {
+Tensor fixture(const std::string& key) { return xg::test::fixture("torch_scan.npz", key); }
+
+::testing::AssertionResult same(const Tensor& got, const Tensor& want) {
+  if (got.shape() != want.shape()) return ::testing::AssertionFailure() << "shape";
+  if (got.dtype() != want.dtype()) return ::testing::AssertionFailure() << "dtype " << dtype_name(got.dtype());
+  if (max_abs_diff(got.to(kFloat64), want.to(kFloat64)) != 0) return ::testing::AssertionFailure() << got << " vs " << want;
+  return ::testing::AssertionSuccess();
+}
+}  // namespace
+
+TEST(Count, HistcMatchesPyTorch) {
+  const Tensor h = fixture("histc.x");
+  EXPECT_TRUE(same(histc(h, 12, -3, 3), fixture("histc_given.y")));  // -3 and 3 in, -3.5 and 3.5 out
+  EXPECT_TRUE(same(histc(h, 17), fixture("histc_data.y")));          // the data's range
+  EXPECT_TRUE(same(histc(h.to(kFloat32), 7, -2, 2.5).to(kFloat64), fixture("histc_f32.y")));
+  EXPECT_EQ(histc(h.to(kFloat32), 7, -2, 2.5).dtype(), kFloat32);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // Outside values count nothing, as PyTorch's; NaN counts nothing too (PyTorch 1.13 puts it
+  // in the first bin: [1, 2, 1, 1] here; numpy ignores it).
+  EXPECT_EQ(histc(xg::tensor({1.0, 2, 1, 4, nan, 5, -1}, kFloat64), 4, 0, 4).to_vector<double>(),
+            (std::vector<double>{0, 2, 1, 1}));
+  EXPECT_EQ(histc(xg::tensor({2.0, 2.0}), 4).to_vector<float>(), (std::vector<float>{0, 0, 2, 0}));  // [1, 3]
+  EXPECT_EQ(histc(xg::zeros({0}), 3).to_vector<float>(), (std::vector<float>{0, 0, 0}));
+}
+
+TEST(Count, BincountMatchesPyTorch) {
+  const Tensor b = fixture("bincount.x"), w = fixture("bincount.w");
+  EXPECT_TRUE(same(bincount(b), fixture("bincount.y")));
+  const Tensor weighted = bincount(b, w, 12);
+  EXPECT_EQ(weighted.dtype(), kFloat64);
+  EXPECT_LT(max_abs_diff(weighted, fixture("bincount_w.y")), 1e-12);
+  EXPECT_EQ(bincount(xg::tensor({1, 3, 3}, kInt64), Tensor(), 6).to_vector<std::int64_t>(),
+            (std::vector<std::int64_t>{0, 1, 0, 2, 0, 0}));
+  EXPECT_EQ(bincount(xg::zeros({0}, kInt64)).numel(), 0);
+  EXPECT_EQ(bincount(xg::zeros({0}, kInt64), Tensor(), 3).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0, 0}));
+}
+
+TEST(Count, UniqueAndConsecutiveMatchPyTorch) {
+  const Tensor u = fixture("unique.x");
+  const auto [values, inverse, counts] = unique(u, true, true, true);
+  EXPECT_TRUE(same(values, fixture("unique.values")));
+  EXPECT_TRUE(same(inverse, fixture("unique.inverse")));
+  EXPECT_TRUE(same(counts, fixture("unique.counts")));
+  const auto [cv, ci, cc] = unique_consecutive(u, true, true);
+  EXPECT_TRUE(same(cv, fixture("consecutive.values")));
+  EXPECT_TRUE(same(ci, fixture("consecutive.inverse")));
+  EXPECT_TRUE(same(cc, fixture("consecutive.counts")));
+  // Not asked: empty, as torch::_unique2's.
+  const auto [only, no_inverse, no_counts] = unique(xg::tensor({{2, 1}, {1, 5}}, kInt64));
+  EXPECT_EQ(only.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 2, 5}));
+  EXPECT_EQ(no_inverse.numel(), 0);
+  EXPECT_EQ(no_counts.numel(), 0);
+  // Each NaN is a value of its own, sorted last (PyTorch 1.13 gives wrong inverses here).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor x = xg::tensor({3.0, 1, nan, 3, nan, 2}, kFloat64);
+  const auto [nv, ni, nc] = unique(x, true, true, true);
+  const auto v = nv.to_vector<double>();
+  ASSERT_EQ(v.size(), 5u);
+  EXPECT_EQ(std::vector<double>(v.begin(), v.begin() + 3), (std::vector<double>{1, 2, 3}));
+  EXPECT_TRUE(std::isnan(v[3]) && std::isnan(v[4]));
+  EXPECT_EQ(ni.to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 0, 3, 2, 4, 1}));
+  EXPECT_EQ(nc.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 1, 2, 1, 1}));
+  const auto [ev, ei, ec] = unique(xg::zeros({0, 3}), true, true, true);
+  EXPECT_EQ(ev.numel(), 0);
+  EXPECT_EQ(ei.shape(), (Shape{0, 3}));
+}
+
+TEST(Count, ErrorsNameTheCall) {
+  EXPECT_XG_ERROR(bincount(xg::tensor({1, -1}, kInt64)), "bincount: only supports 1-d non-negative integral inputs");
+  EXPECT_XG_ERROR(bincount(xg::tensor({{1}}, kInt64)), "bincount: only supports 1-d non-negative integral inputs, got int64 (1,1)");
+  EXPECT_XG_ERROR(bincount(xg::tensor({1.0})), "bincount: only supports 1-d non-negative integral inputs, got float32 (1,)");
+  EXPECT_XG_ERROR(bincount(xg::tensor({1}, kInt64), Tensor(), -1), "bincount: minlength should be >= 0, got -1");
+  EXPECT_XG_ERROR(bincount(xg::tensor({1, 2}, kInt64), xg::ones({3})),
+                  "bincount: weights must be a float tensor of the input's shape (2,), got float32 (3,)");
+  EXPECT_XG_ERROR(bincount(xg::tensor({1LL << 50}, kInt64)), "bincount: the largest value 1125899906842624");
+  EXPECT_XG_ERROR(histc(xg::ones({2}), 0), "histc: bins must be > 0, got 0");
+  EXPECT_XG_ERROR(histc(xg::ones({2}), 3, 2, 1), "histc: max must be larger than min, got min 2 and max 1");
+  EXPECT_XG_ERROR(histc(xg::tensor({1, 2}, kInt64)), "histc: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(histc(xg::ones({2}), 3, 0, std::numeric_limits<double>::infinity()), "histc: range of [0, inf] is not finite");
+  EXPECT_XG_ERROR(unique(Tensor()), "unique: the input is undefined");
+  EXPECT_XG_ERROR(unique_consecutive(Tensor()), "unique_consecutive: the input is undefined");
+}
