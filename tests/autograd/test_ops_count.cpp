@@ -72,6 +72,12 @@ TEST(Count, UniqueAndConsecutiveMatchPyTorch) {
   EXPECT_TRUE(std::isnan(v[3]) && std::isnan(v[4]));
   EXPECT_EQ(ni.to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 0, 3, 2, 4, 1}));
   EXPECT_EQ(nc.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 1, 2, 1, 1}));
+  // 0.0 and -0.0 are one value, with the first one's bits (as the GPU's stable sort keeps).
+  const auto [zv, zi, zc] = unique(xg::tensor({-0.0, 1.0, 0.0}, kFloat64), true, true, true);
+  EXPECT_EQ(zv.numel(), 2);
+  EXPECT_TRUE(std::signbit(zv.to_vector<double>()[0]));
+  EXPECT_EQ(zc.to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 1}));
+  EXPECT_EQ(zi.to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 0}));
   const auto [ev, ei, ec] = unique(xg::zeros({0, 3}), true, true, true);
   EXPECT_EQ(ev.numel(), 0);
   EXPECT_EQ(ei.shape(), (Shape{0, 3}));
