@@ -1,4 +1,4 @@
-// The 1-D convolution and pooling: each checks its arguments in 1-D terms (so an error names
+// The 1-D convolution and pooling (adaptive pooling too): each checks its arguments in 1-D terms (so an error names
 // the user's call, shapes and sizes, not a 4-D intermediate), then runs its 2-D form on
 // (N, C, 1, L) (libtorch's own conv1d does the same), so the values, the gradients of any
 // order and the devices are the 2-D kernels'.
@@ -29,6 +29,19 @@ void check_window(const char* op, const Tensor& x, std::int64_t kernel, std::int
     fail(op, ": kernel ", kernel, dilation > 1 ? " dilated" : "", " spans ", span, ", longer than the padded length ",
          padded, " of input ", detail::shape_str(x.shape()), " with padding ", padding);
 }
+
+// x (C, L) or (N, C, L), float, L > 0; output_size positive.
+void check_adaptive(const char* op, const Tensor& x, std::int64_t output_size) {
+  if (!x.defined()) fail(op, ": the input is undefined (default-constructed, or a member never initialised)");
+  if (x.dim() != 2 && x.dim() != 3)
+    fail(op, ": expected a 2-D (C, L) or 3-D (N, C, L) input, got ", x.dim(), "-D ", detail::shape_str(x.shape()));
+  if (x.dtype() == kInt64) fail(op, ": expected a float tensor, got int64");
+  if (x.shape().back() == 0) fail(op, ": the input's length is 0 in ", detail::shape_str(x.shape()));
+  if (output_size < 1) fail(op, ": output_size must be positive, got ", output_size);
+}
+
+// (C, L) or (N, C, L) as (N, C, 1, L), the 2-D pools' input.
+Tensor as_planes(const Tensor& x) { return unsqueeze(x.dim() == 3 ? x : unsqueeze(x, 0), 2); }
 
 }  // namespace
 
@@ -74,6 +87,30 @@ Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64
   if (padding > kernel / 2)
     fail(op, ": padding ", padding, " must be between 0 and half the kernel (", kernel, ")");
   return squeeze(avg_pool2d(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, count_include_pad), 2);
+}
+
+Tensor adaptive_avg_pool1d(const Tensor& x, std::int64_t output_size) {
+  const char* op = "adaptive_avg_pool1d";
+  detail::CallScope call(op);
+  check_adaptive(op, x, output_size);
+  const Tensor y = squeeze(adaptive_avg_pool2d(as_planes(x), {1, output_size}), 2);
+  return x.dim() == 3 ? y : squeeze(y, 0);
+}
+
+std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& x, std::int64_t output_size) {
+  const char* op = "adaptive_max_pool1d";
+  detail::CallScope call(op);
+  check_adaptive(op, x, output_size);
+  // In a plane of height 1 the 2-D index h·W + w is the 1-D position w.
+  auto [values, indices] = adaptive_max_pool2d_with_indices(as_planes(x), {1, output_size});
+  values = squeeze(values, 2);
+  indices = squeeze(indices, 2);
+  if (x.dim() == 2) return {squeeze(values, 0), squeeze(indices, 0)};
+  return {values, indices};
+}
+
+Tensor adaptive_max_pool1d(const Tensor& x, std::int64_t output_size) {
+  return std::get<0>(adaptive_max_pool1d_with_indices(x, output_size));
 }
 
 }  // namespace xg

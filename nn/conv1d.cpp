@@ -59,4 +59,12 @@ Tensor AvgPool1d::forward(const Tensor& x) {
   return avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
 }
 
+Tensor AdaptiveAvgPool1d::forward(const Tensor& x) { return adaptive_avg_pool1d(x, output_size_); }
+
+Tensor AdaptiveMaxPool1d::forward(const Tensor& x) { return adaptive_max_pool1d(x, output_size_); }
+
+std::tuple<Tensor, Tensor> AdaptiveMaxPool1d::forward_with_indices(const Tensor& x) {
+  return adaptive_max_pool1d_with_indices(x, output_size_);
+}
+
 }  // namespace xg::nn

@@ -347,3 +347,18 @@ TEST(CudaModules, EmbeddingBagMovesAndMatchesTheCpuInEveryMode) {
   };
   EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, {xg::test::seeded({6, 3}, xg::kFloat64, 4).cuda().requires_grad_()}));
 }
+
+TEST(CudaModules, AdaptivePool1dMatchesTheCpu) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = xg::test::seeded({2, 3, 11}, xg::kFloat64, 7);
+  const auto run = [&](xg::Device d) {
+    const Tensor v = x.to(d).requires_grad_();
+    auto [m, i] = xg::adaptive_max_pool1d_with_indices(v, 4);
+    const Tensor y = (xg::adaptive_avg_pool1d(v, 7) * xg::adaptive_avg_pool1d(v, 7)).sum() + m.sum() +
+                     xg::adaptive_avg_pool1d(v.select(0, 1), 3).sum();
+    return xg::tensor_list{y, xg::grad({y}, {v})[0], i};
+  };
+  const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
+  for (std::size_t k = 0; k < cpu.size(); ++k) EXPECT_TRUE(matches_cpu(gpu[k], cpu[k], 1e-12)) << k;
+}
+

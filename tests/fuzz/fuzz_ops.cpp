@@ -4,7 +4,7 @@
 // layers' constructors, creation functions, the DataLoader and attention (matmul's broadcast
 // ranks, masks, scaled_dot_product_attention, MultiheadAttention), grid_sample and affine_grid, and
 // the order statistics (kthvalue, median, quantile, nan*), the running reductions (logcumsumexp,
-// cummax, cummin, prod), searchsorted / bucketize, logaddexp, hypot, xlogy, embedding_bag and the counting functions. Input tensors stay small (each
+// cummax, cummin, prod), searchsorted / bucketize, logaddexp, hypot, xlogy, embedding_bag, the counting functions and adaptive 1-D pooling. Input tensors stay small (each
 // axis 0..6), the arguments range over small values and the extremes (0, -1, 2^31, 2^62,
 // INT64_MAX, INT64_MIN, ...). Every outcome must be a value or an xg::Error; a result is
 // also backpropagated. Allocations are capped at 64 MiB (xg::set_allocation_limit), so a
@@ -410,7 +410,7 @@ void run(Reader& r) {
       auto x = leaf(r.tensor(1 + r.byte() % 3));
       const std::int64_t a = r.arg();
       const xg::Tensor values = x.defined() ? x.detach() : x;
-      switch (r.byte() % 8) {
+      switch (r.byte() % 9) {
         case 6: {  // EmbeddingBag: decoded indices, offsets, modes and options
           namespace F = xg::nn::functional;
           F::EmbeddingBagFuncOptions o;
@@ -420,6 +420,10 @@ void run(Reader& r) {
           if (r.flag()) o.per_sample_weights(leaf(r.tensor(1)));
           const auto indices = r.tensor(1 + r.byte() % 2);
           backprop(F::embedding_bag(indices.defined() ? indices.to(xg::kInt64) : indices, leaf(r.tensor(2)), o));
+          break;
+        }
+        case 8: {  // adaptive 1-D pooling: decoded ranks, lengths and output sizes
+          backprop(r.flag() ? xg::adaptive_avg_pool1d(x, a) : std::get<0>(xg::adaptive_max_pool1d_with_indices(x, a)));
           break;
         }
         case 7: {  // counting: decoded bins, ranges, lengths (values up to the decoded extremes)

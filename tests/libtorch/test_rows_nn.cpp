@@ -163,6 +163,18 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(top.shape(), (xg::Shape{2, 64}));
   }
   {
+    // row: `torch::nn::AdaptiveAvgPool1d(torch::nn::AdaptiveAvgPool1dOptions(1))`, `torch::nn::AdaptiveMaxPool1d(5)`, `pool->forward_with_indices(x)`, `F::adaptive_avg_pool1d(x, F::AdaptiveAvgPool1dFuncOptions(4))`
+    nn::AdaptiveAvgPool1d gap(nn::AdaptiveAvgPool1dOptions(1));
+    const auto x = xg::tensor({{{1.0f, 5.0f, 3.0f, 2.0f}}});
+    EXPECT_EQ(gap(x).to_vector<float>(), (std::vector<float>{2.75f}));
+    nn::AdaptiveMaxPool1d pool(2);
+    auto [values, indices] = pool.forward_with_indices(x);
+    EXPECT_EQ(values.to_vector<float>(), (std::vector<float>{5, 3}));
+    EXPECT_EQ(indices.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(xg::nn::functional::adaptive_avg_pool1d(x, xg::nn::functional::AdaptiveAvgPool1dFuncOptions(4)).shape(),
+              (xg::Shape{1, 1, 4}));
+  }
+  {
     // row: `torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions({1, 1}))`
     nn::AdaptiveAvgPool2d gap(nn::AdaptiveAvgPool2dOptions({1, 1}));
     EXPECT_EQ(gap(xg::ones({2, 3, 5, 5})).shape(), (xg::Shape{2, 3, 1, 1}));

@@ -53,6 +53,11 @@ Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64
                   std::int64_t padding = 0, std::int64_t dilation = 1);
 Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
                   std::int64_t padding = 0, bool count_include_pad = true);
+/// adaptive pooling over (C, L) or (N, C, L): the 2-D windows along L (libtorch's
+/// adaptive_avg_pool1d, adaptive_max_pool1d; the indices are positions along L).
+Tensor adaptive_avg_pool1d(const Tensor& x, std::int64_t output_size);
+Tensor adaptive_max_pool1d(const Tensor& x, std::int64_t output_size);
+std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& x, std::int64_t output_size);
 /// Mean over the windows that split H×W into output_size cells (PyTorch's windows).
 Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
 /// Max over the same windows; with indices, each maximum's position h·W + w in its plane

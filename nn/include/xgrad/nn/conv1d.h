@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include <xgrad/nn/module.h>
 #include <xgrad/ops.h>
@@ -123,6 +124,40 @@ class AvgPool1d : public Module {
 
  private:
   AvgPool1dOptions options_;
+};
+
+class AdaptiveAvgPool1dOptions {
+ public:
+  AdaptiveAvgPool1dOptions(std::int64_t output_size) : output_size_(output_size) {}  // NOLINT: implicit, as libtorch
+  AdaptiveAvgPool1dOptions& output_size(std::int64_t v) { output_size_ = v; return *this; }
+  std::int64_t output_size() const { return output_size_; }
+
+ private:
+  std::int64_t output_size_;
+};
+using AdaptiveMaxPool1dOptions = AdaptiveAvgPool1dOptions;
+
+/// Averages each channel of (C, L) or (N, C, L) down to output_size cells;
+/// AdaptiveAvgPool1d(1) is global average pooling over time.
+class AdaptiveAvgPool1d : public Module {
+ public:
+  explicit AdaptiveAvgPool1d(const AdaptiveAvgPool1dOptions& options) : output_size_(options.output_size()) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  std::int64_t output_size_;
+};
+
+/// The maximum of each of output_size windows; forward_with_indices also gives each
+/// maximum's position along L.
+class AdaptiveMaxPool1d : public Module {
+ public:
+  explicit AdaptiveMaxPool1d(const AdaptiveMaxPool1dOptions& options) : output_size_(options.output_size()) {}
+  Tensor forward(const Tensor& x) override;
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& x);
+
+ private:
+  std::int64_t output_size_;
 };
 
 }  // namespace xg::nn

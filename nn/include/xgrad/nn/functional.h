@@ -170,6 +170,17 @@ inline Tensor avg_pool1d(const Tensor& x, const AvgPool1dFuncOptions& o) {
   return xg::avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
 }
 
+using AdaptiveAvgPool1dFuncOptions = AdaptiveAvgPool1dOptions;
+inline Tensor adaptive_avg_pool1d(const Tensor& x, const AdaptiveAvgPool1dFuncOptions& o) {
+  return xg::adaptive_avg_pool1d(x, o.output_size());
+}
+using AdaptiveMaxPool1dFuncOptions = AdaptiveMaxPool1dOptions;
+inline Tensor adaptive_max_pool1d(const Tensor& x, const AdaptiveMaxPool1dFuncOptions& o) {
+  return xg::adaptive_max_pool1d(x, o.output_size());
+}
+inline std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& x, const AdaptiveMaxPool1dFuncOptions& o) {
+  return xg::adaptive_max_pool1d_with_indices(x, o.output_size());
+}
 using MaxPool2dFuncOptions = MaxPool2dOptions;
 Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& options);
 using AvgPool2dFuncOptions = AvgPool2dOptions;
