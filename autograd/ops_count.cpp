@@ -108,7 +108,7 @@ Tensor bincount(const Tensor& x, const Tensor& weights, std::int64_t minlength) 
   if (weights.defined() && (weights.shape() != x.shape() || !is_floating(weights.dtype())))
     fail("bincount: weights must be a float tensor of the input's shape ", detail::shape_str(x.shape()), ", got ",
          dtype_name(weights.dtype()), " ", detail::shape_str(weights.shape()));
-  detail::compute_device_mixed({{"input", x}, {"weights", weights}}, "bincount");
+  detail::compute_device({{"input", x}, {"weights", weights}}, "bincount");
   std::int64_t n = minlength;
   if (x.numel() > 0) {
     if (kernel::reduce(Reduce::Min, x, {}, false).item<std::int64_t>() < 0)

@@ -45,7 +45,6 @@ Tensor multinomial(const Tensor& probs, std::int64_t num_samples, bool replaceme
   const Tensor p = reshape(probs.detach(), {rows, c});
   check_probabilities(p, "multinomial");
   const TensorOptions like = TensorOptions().dtype(p.dtype()).device(p.device());
-  const Tensor zero = scalar_tensor(0.0, p.dtype());
   Tensor idx;
   if (replacement) {
     // Each draw u · total falls in one category's step of the running sum: the number of
@@ -61,7 +60,7 @@ Tensor multinomial(const Tensor& probs, std::int64_t num_samples, bool replaceme
     idx = kernel::binary(Binary::Minimum, kernel::searchsorted(cdf, v, true), kernel::searchsorted(cdf, total, false),
                          "multinomial");
   } else {
-    const Tensor positive = kernel::binary(Binary::Gt, p, zero, "multinomial");
+    const Tensor positive = kernel::binary(Binary::Gt, p, scalar_tensor(0.0, p.dtype()), "multinomial");
     if (rows > 0) {
       const double fewest = kernel::reduce(Reduce::Min, kernel::reduce(Reduce::Sum, positive, {1}, false), {}, false).item();
       if (fewest == 0) fail("multinomial: invalid multinomial distribution (sum of probabilities <= 0)");

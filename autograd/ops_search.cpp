@@ -52,8 +52,8 @@ Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool ou
   if (ss.size() > 1 && (vs.size() != ss.size() || !std::equal(ss.begin(), ss.end() - 1, vs.begin())))
     fail("searchsorted: the sorted sequence must be 1-D, or its leading dimensions must be the values' (all but "
          "the last), got sorted_sequence ", detail::shape_str(ss), " and values ", detail::shape_str(vs));
-  const Device device = detail::compute_device_mixed({{"sorted_sequence", sorted_sequence}, {"values", values}},
-                                                     "searchsorted");
+  const Device device =
+      detail::compute_device({{"sorted_sequence", sorted_sequence}, {"values", values}}, "searchsorted");
   Tensor seq = sorted_sequence.detach();
   if (sorter) {
     if (!sorter->defined() || sorter->dtype() != kInt64 || sorter->shape() != ss)

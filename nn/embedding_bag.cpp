@@ -45,7 +45,7 @@ Bags bags_of(const Tensor& input, const EmbeddingBagFuncOptions& o, std::int64_t
            " is one bag per row");
     const std::int64_t bags = input.size(0), per = input.size(1);
     const Tensor ids = arange(0.0, static_cast<double>(bags), 1.0, ints);
-    return {ids.unsqueeze(1).expand({bags, per}).contiguous().reshape({-1}), ids * per, bags};
+    return {repeat_interleave(ids, per), ids * per, bags};
   }
   const Tensor& offsets = o.offsets();
   if (!offsets.defined()) fail("embedding_bag: a 1-D input needs offsets (where each bag starts)");
@@ -118,9 +118,10 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const EmbeddingB
   const TensorOptions like = TensorOptions().dtype(weight.dtype()).device(weight.device());
   const Tensor idx = input.reshape({-1});
   // Which entries count: in a bag, and not the padding index.
-  Tensor keep = (bag >= 0.0).to(weight.dtype());
+  const Tensor in_bag = bag >= 0.0;
+  Tensor keep = in_bag.to(weight.dtype());
   if (pad) keep = keep * (idx != static_cast<double>(*pad)).to(weight.dtype());
-  const Tensor into = where((bag >= 0.0), bag, zeros({}, kInt64));  // a dropped entry adds 0 to bag 0
+  const Tensor into = where(in_bag, bag, zeros({}, kInt64));  // a dropped entry adds 0 to bag 0
   const Tensor rows = index_select(weight, 0, idx);
   if (bags == 0) return zeros({0, dim}, like) + rows.narrow(0, 0, 0).sum();  // no bags: (0, dim), in the graph
   if (o.mode() != EmbeddingBagMode::Max) {

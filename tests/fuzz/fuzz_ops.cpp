@@ -3,9 +3,9 @@
 // convolution, pooling, pad, interpolate, im2col/col2im, the recurrent layers and cells, the
 // layers' constructors, creation functions, the DataLoader and attention (matmul's broadcast
 // ranks, masks, scaled_dot_product_attention, MultiheadAttention), grid_sample and affine_grid, and
-// the order statistics (kthvalue, median, quantile, nan*), the running reductions (logcumsumexp,
-// cummax, cummin, prod), searchsorted / bucketize, logaddexp, hypot, xlogy, embedding_bag, the counting functions and adaptive 1-D pooling. Input tensors stay small (each
-// axis 0..6), the arguments range over small values and the extremes (0, -1, 2^31, 2^62,
+// the order statistics (kthvalue, median, quantile, nan*), and in fuzz_ops_more.cpp the
+// running reductions, sorted search, counting, two-operand math, EmbeddingBag and adaptive
+// 1-D pooling. Input tensors stay small (each axis 0..6), the arguments range over small values and the extremes (0, -1, 2^31, 2^62,
 // INT64_MAX, INT64_MIN, ...). Every outcome must be a value or an xg::Error; a result is
 // also backpropagated. Allocations are capped at 64 MiB (xg::set_allocation_limit), so a
 // size that passes the checks cannot exhaust the fuzzer's memory or clock.
@@ -14,64 +14,15 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_ops_reader.h"
 #include "fuzz_util.h"
 
 namespace {
 
-// The bytes, read front to back; zeros once they run out.
-class Reader {
- public:
-  Reader(const std::uint8_t* data, std::size_t size) : p_(data), n_(size) {}
-  std::uint8_t byte() { return i_ < n_ ? p_[i_++] : 0; }
-  bool flag() { return byte() & 1; }
-  // A size-like argument: mostly small, sometimes one of the values that break arithmetic.
-  std::int64_t arg() {
-    static constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-    static constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
-    static constexpr std::int64_t extremes[] = {0, -1, -2, 1, 2, 3, 1000, 1 << 16, 1 << 20, (1LL << 31) - 1,
-                                                1LL << 31, 1LL << 32, 1LL << 40, 1LL << 62, (1LL << 62) + 1,
-                                                kMax / 3, kMax - 1, kMax, kMin, kMin + 1};
-    const std::uint8_t b = byte();
-    if (b < 208) return b % 8;
-    return extremes[(b - 208) % (sizeof(extremes) / sizeof(extremes[0]))];
-  }
-  // A small axis length for an input tensor.
-  std::int64_t dim() { return byte() % 7; }
-  xg::Dtype dtype() {
-    const std::uint8_t b = byte() % 8;
-    return b == 0 ? xg::kInt64 : b < 4 ? xg::kFloat64 : xg::kFloat32;
-  }
-  xg::Int2 int2() {
-    if (flag()) return xg::Int2(arg());
-    const std::int64_t h = arg();
-    return xg::Int2(h, arg());
-  }
-  // A tensor of a small decoded shape (`rank` axes), with values in [-2, 2) drawn from the
-  // bytes, or an undefined tensor now and then.
-  xg::Tensor tensor(std::size_t rank, bool allow_undefined = true) {
-    if (allow_undefined && byte() == 255) return xg::Tensor();
-    xg::Shape shape;
-    for (std::size_t i = 0; i < rank; ++i) shape.push_back(dim());
-    const xg::Dtype dt = dtype();
-    std::vector<double> values(static_cast<std::size_t>(xg::shape_numel(shape)));
-    for (auto& v : values) v = static_cast<double>(byte() % 16) / 4.0 - 2.0;
-    return xg::tensor(values, shape, dt);
-  }
-
- private:
-  const std::uint8_t* p_;
-  std::size_t n_, i_ = 0;
-};
-
-// Backpropagates from a float result that requires grad: the backward of these geometries runs too.
-void backprop(const xg::Tensor& y) {
-  if (y.defined() && y.requires_grad() && xg::is_floating(y.dtype())) y.sum().backward();
-}
-
-xg::Tensor leaf(xg::Tensor x) {
-  if (x.defined() && xg::is_floating(x.dtype())) x.requires_grad_();
-  return x;
-}
+using xg::fuzz::backprop;
+using xg::fuzz::leaf;
+using xg::fuzz::Reader;
+using xg::fuzz::run_more;
 
 void run(Reader& r) {
   switch (r.byte() % 19) {
@@ -406,60 +357,10 @@ void run(Reader& r) {
       }
       break;
     }
-    case 17: {  // running reductions and sorted searches (axes, sorters and sides decoded)
-      auto x = leaf(r.tensor(1 + r.byte() % 3));
-      const std::int64_t a = r.arg();
-      const xg::Tensor values = x.defined() ? x.detach() : x;
-      switch (r.byte() % 9) {
-        case 6: {  // EmbeddingBag: decoded indices, offsets, modes and options
-          namespace F = xg::nn::functional;
-          F::EmbeddingBagFuncOptions o;
-          if (r.flag()) o.offsets(r.tensor(1).to(xg::kInt64));
-          o.mode(static_cast<xg::nn::EmbeddingBagMode>(r.byte() % 3)).include_last_offset(r.flag());
-          if (r.flag()) o.padding_idx(a);
-          if (r.flag()) o.per_sample_weights(leaf(r.tensor(1)));
-          const auto indices = r.tensor(1 + r.byte() % 2);
-          backprop(F::embedding_bag(indices.defined() ? indices.to(xg::kInt64) : indices, leaf(r.tensor(2)), o));
-          break;
-        }
-        case 8: {  // adaptive 1-D pooling: decoded ranks, lengths and output sizes
-          backprop(r.flag() ? xg::adaptive_avg_pool1d(x, a) : std::get<0>(xg::adaptive_max_pool1d_with_indices(x, a)));
-          break;
-        }
-        case 7: {  // counting: decoded bins, ranges, lengths (values up to the decoded extremes)
-          const auto v = values.defined() ? values : r.tensor(1);
-          switch (r.byte() % 4) {
-            case 0: (void)xg::histc(v, a, static_cast<double>(r.arg()) - 4.0, static_cast<double>(r.arg())); break;
-            case 1: (void)xg::bincount(v.defined() ? (v * static_cast<double>(r.arg())).to(xg::kInt64) : v, r.tensor(1), a); break;
-            case 2: (void)xg::unique(v, r.flag(), r.flag(), r.flag()); break;
-            default: (void)xg::unique_consecutive(v, r.flag(), r.flag());
-          }
-          break;
-        }
-        case 5: {  // two-operand math with decoded shapes and dtypes (broadcast errors, int64)
-          const auto other = leaf(r.tensor(r.byte() % 3));
-          static xg::Tensor (*const fns[])(const xg::Tensor&, const xg::Tensor&) = {xg::logaddexp, xg::logaddexp2,
-                                                                                     xg::hypot, xg::xlogy};
-          backprop(fns[r.byte() % 4](x, other));
-          break;
-        }
-        case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
-        case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
-        case 2: backprop(xg::prod(x, a, r.flag())); break;
-        case 3: {
-          static const char* const sides[] = {"left", "right", "up"};
-          std::optional<std::string> side;
-          if (r.flag()) side = sides[r.byte() % 3];
-          std::optional<xg::Tensor> sorter;
-          if (r.flag()) sorter = r.tensor(1 + r.byte() % 2).to(xg::kInt64);
-          (void)xg::searchsorted(r.tensor(r.byte() % 3), values, false, r.flag(), side, sorter);
-          break;
-        }
-        default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())
-                                 : xg::bucketize(static_cast<double>(a), r.tensor(1)));
-      }
+    case 17:  // running reductions, sorted search, counting, two-operand math, EmbeddingBag,
+              // adaptive 1-D pooling: tests/fuzz/fuzz_ops_more.cpp
+      run_more(r);
       break;
-    }
     default: {  // losses with decoded class counts and label values
       auto logits = leaf(r.tensor(2 + r.byte() % 2));
       auto labels = r.tensor(1 + r.byte() % 2).to(xg::kInt64);

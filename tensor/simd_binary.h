@@ -1,0 +1,60 @@
+// Private: the binary kinds computed with xsimd's vectorised math (atan2, logaddexp,
+// logaddexp2), one batch routine for the CPU kernel of tensor/elementwise.cpp. Kept apart so
+// that xsimd is read by the files that use it only.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include <xsimd/xsimd.hpp>
+
+#include "tensor/kernels.h"
+
+namespace xg::kernel {
+
+// The kinds computed with xsimd's vectorised math: libm's scalar atan2f, log1pf and expf were
+// most of their time (perf); xsimd's are within 3 ulp of libm's.
+inline bool simd_kind(Binary kind) {
+  return kind == Binary::Atan2 || kind == Binary::LogAddExp || kind == Binary::LogAddExp2;
+}
+
+// o[i] = kind(a[i sa], b[i sb]) for i < n, a simd_kind, every element through the same
+// batch arithmetic wherever it falls (a short run or a thread's last elements are copied
+// into a padded batch), so the bits depend neither on the thread split nor on broadcasting.
+// Lanes where the batch formula and C's values part are recomputed one by one: atan2 of two
+// zeros or two infinities (xsimd 8.1 gives NaN where C gives a multiple of pi / 4), and the
+// log-add-exps of two equal infinities (themselves, where inf - inf would give NaN).
+template <class T>
+void simd_run(Binary kind, T* o, const T* a, std::int64_t sa, const T* b, std::int64_t sb, std::int64_t n) {
+  using B = xsimd::batch<T>;
+  constexpr std::int64_t W = static_cast<std::int64_t>(B::size);
+  constexpr T kLn2 = T(0.69314718055994530942);
+  alignas(64) T av[W], bv[W], r[W];
+  for (std::int64_t i = 0; i < n; i += W) {
+    const std::int64_t m = std::min(W, n - i);
+    for (std::int64_t j = 0; j < W; ++j) {
+      av[j] = j < m ? a[(i + j) * sa] : T(1);
+      bv[j] = j < m ? b[(i + j) * sb] : T(1);
+    }
+    const B x = B::load_aligned(av), y = B::load_aligned(bv);
+    if (kind == Binary::Atan2) {
+      xsimd::atan2(x, y).store_aligned(r);
+      if (xsimd::any(((x == B(T(0))) & (y == B(T(0)))) | (xsimd::isinf(x) & xsimd::isinf(y))))
+        for (std::int64_t j = 0; j < m; ++j)
+          if ((av[j] == T(0) && bv[j] == T(0)) || (std::isinf(av[j]) && std::isinf(bv[j])))
+            r[j] = std::atan2(av[j], bv[j]);
+    } else {
+      const B hi = xsimd::select(x > y, x, y), gap = -xsimd::abs(x - y);  // a NaN operand makes gap NaN
+      const B sum = kind == Binary::LogAddExp ? hi + xsimd::log1p(xsimd::exp(gap))
+                                              : hi + xsimd::log1p(xsimd::exp2(gap)) / B(kLn2);
+      sum.store_aligned(r);
+      if (xsimd::any(xsimd::isinf(x) & (x == y)))
+        for (std::int64_t j = 0; j < m; ++j)
+          if (std::isinf(av[j]) && av[j] == bv[j]) r[j] = av[j];
+    }
+    std::copy(r, r + m, o + i);
+  }
+}
+
+}  // namespace xg::kernel
