@@ -300,6 +300,56 @@ Tensor Tensor::cumprod(std::int64_t dim) const { return xg::cumprod(*this, dim);
 Tensor Tensor::logcumsumexp(std::int64_t dim) const { return xg::logcumsumexp(*this, dim); }
 std::tuple<Tensor, Tensor> Tensor::cummax(std::int64_t dim) const { return xg::cummax(*this, dim); }
 std::tuple<Tensor, Tensor> Tensor::cummin(std::int64_t dim) const { return xg::cummin(*this, dim); }
+Tensor Tensor::erf() const { return xg::erf(*this); }
+Tensor Tensor::erfc() const { return xg::erfc(*this); }
+Tensor Tensor::erfinv() const { return xg::erfinv(*this); }
+Tensor Tensor::lgamma() const { return xg::lgamma(*this); }
+Tensor Tensor::digamma() const { return xg::digamma(*this); }
+Tensor Tensor::polygamma(std::int64_t n) const { return xg::polygamma(n, *this); }
+Tensor Tensor::mvlgamma(std::int64_t p) const { return xg::mvlgamma(*this, p); }
+Tensor Tensor::sinc() const { return xg::sinc(*this); }
+Tensor Tensor::copysign(const Tensor& other) const { return xg::copysign(*this, other); }
+Tensor Tensor::copysign(double other) const { return xg::copysign(*this, other); }
+Tensor Tensor::heaviside(const Tensor& values) const { return xg::heaviside(*this, values); }
+Tensor Tensor::signbit() const { return xg::signbit(*this); }
+Tensor Tensor::addmm(const Tensor& m1, const Tensor& m2, double beta, double alpha) const {
+  return xg::addmm(*this, m1, m2, beta, alpha);
+}
+Tensor Tensor::addmv(const Tensor& m, const Tensor& v, double beta, double alpha) const {
+  return xg::addmv(*this, m, v, beta, alpha);
+}
+Tensor Tensor::addbmm(const Tensor& b1, const Tensor& b2, double beta, double alpha) const {
+  return xg::addbmm(*this, b1, b2, beta, alpha);
+}
+Tensor Tensor::baddbmm(const Tensor& b1, const Tensor& b2, double beta, double alpha) const {
+  return xg::baddbmm(*this, b1, b2, beta, alpha);
+}
+Tensor Tensor::addr(const Tensor& v1, const Tensor& v2, double beta, double alpha) const {
+  return xg::addr(*this, v1, v2, beta, alpha);
+}
+Tensor Tensor::addcmul(const Tensor& t1, const Tensor& t2, double value) const { return xg::addcmul(*this, t1, t2, value); }
+Tensor Tensor::addcdiv(const Tensor& t1, const Tensor& t2, double value) const { return xg::addcdiv(*this, t1, t2, value); }
+Tensor Tensor::kron(const Tensor& other) const { return xg::kron(*this, other); }
+Tensor Tensor::swapaxes(std::int64_t a0, std::int64_t a1) const { return xg::swapaxes(*this, a0, a1); }
+Tensor Tensor::swapdims(std::int64_t d0, std::int64_t d1) const { return xg::swapdims(*this, d0, d1); }
+std::vector<Tensor> Tensor::tensor_split(std::int64_t sections, std::int64_t dim) const {
+  return xg::tensor_split(*this, sections, dim);
+}
+std::vector<Tensor> Tensor::tensor_split(const std::vector<std::int64_t>& indices, std::int64_t dim) const {
+  return xg::tensor_split(*this, indices, dim);
+}
+Tensor Tensor::take_along_dim(const Tensor& indices, std::optional<std::int64_t> dim) const {
+  return xg::take_along_dim(*this, indices, dim);
+}
+Tensor Tensor::rot90(std::int64_t k, const std::vector<std::int64_t>& dims) const { return xg::rot90(*this, k, dims); }
+Tensor Tensor::index_fill(std::int64_t dim, const Tensor& index, double value) const {
+  return xg::index_fill(*this, dim, index, value);
+}
+std::tuple<Tensor, Tensor> Tensor::aminmax(std::optional<std::int64_t> dim, bool keepdim) const {
+  return xg::aminmax(*this, dim, keepdim);
+}
+Tensor Tensor::count_nonzero(const std::vector<std::int64_t>& dims) const { return xg::count_nonzero(*this, dims); }
+Tensor Tensor::count_nonzero(std::int64_t dim) const { return xg::count_nonzero(*this, dim); }
 Tensor Tensor::amax(const Axes& dims, bool keepdim) const { return xg::amax(*this, dims, keepdim); }
 Tensor Tensor::median() const { return xg::median(*this); }
 std::tuple<Tensor, Tensor> Tensor::median(std::int64_t dim, bool keepdim) const { return xg::median(*this, dim, keepdim); }

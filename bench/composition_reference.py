@@ -69,6 +69,17 @@ def workloads():
         idx, off = torch.randint(0, 20000, (offsets[-1] + 17,)), torch.tensor(offsets)
         return fwd_bwd(torch.randn(20000, 64), lambda w: F.embedding_bag(idx, w, off, mode="sum"))
 
+    def special_step():
+        y = torch.rand(1 << 20) * 1.8 - 0.9
+        return fwd_bwd(torch.rand(1 << 20) * 5 + 0.1,
+                       lambda x: torch.lgamma(x) + torch.digamma(x) + torch.erfinv(y * x.detach() / 5.2) + torch.erfc(x))
+
+    def addmm_step():
+        bias, W, m = torch.randn(512), torch.randn(512, 512), torch.randn(64, 64)
+        b1, b2 = torch.randn(16, 64, 64), torch.randn(16, 64, 64)
+        return fwd_bwd(torch.randn(256, 512), lambda x: torch.addmm(bias, x, W, beta=0.5, alpha=2).sum() +
+                       torch.baddbmm(m, b1 * x[0, :64].reshape(1, 1, 64), b2).sum())
+
     def unique_step():
         v = torch.randint(0, 5000, (1 << 18,))
         return lambda: torch.unique(v, sorted=True, return_inverse=True, return_counts=True)
@@ -135,6 +146,8 @@ def workloads():
         ("embedding_bag", 20, embedding_bag_step),
         ("unique", 20, unique_step),
         ("histc", 20, histc_step),
+        ("special", 10, special_step),
+        ("addmm", 20, addmm_step),
         ("lbfgs", 5, lbfgs_step),
     ]
 

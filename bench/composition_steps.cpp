@@ -30,6 +30,10 @@
 //                     (20000, 64) table, the table's gradient (text classification's layer)
 //   unique            unique (inverse and counts) of 2^18 int64 values in [0, 5000) (forward only)
 //   histc             histc of 2^20 float32 values in 100 bins over [-3, 3] (forward only)
+//   special           lgamma(x) + digamma(x) + erfinv(y) + erfc(x) on 2^20 elements (x > 0,
+//                     |y| < 1), forward + backward (the backward evaluates digamma, trigamma too)
+//   addmm             addmm(bias (512,), x (256, 512), W (512, 512), 0.5, 2) + baddbmm of
+//                     (16, 64, 64) @ (16, 64, 64) onto (64, 64), forward + backward
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
@@ -183,6 +187,21 @@ std::vector<Workload> workloads() {
        [] {
          const Tensor v = xg::randn({1 << 20});
          return std::function<void()>([=] { (void)xg::histc(v, 100, -3, 3); });
+       }},
+      {"special", 10,
+       [] {
+         const Tensor y = xg::rand({1 << 20}) * 1.8 - 0.9;
+         return fwd_bwd(xg::rand({1 << 20}) * 5.0 + 0.1, [y](const Tensor& x) {
+           return xg::lgamma(x) + xg::digamma(x) + xg::erfinv(y * x.detach() / 5.2) + xg::erfc(x);
+         });
+       }},
+      {"addmm", 20,
+       [] {
+         const Tensor bias = xg::randn({512}), W = xg::randn({512, 512}), m = xg::randn({64, 64});
+         const Tensor b1 = xg::randn({16, 64, 64}), b2 = xg::randn({16, 64, 64});
+         return fwd_bwd(xg::randn({256, 512}), [=](const Tensor& x) {
+           return xg::addmm(bias, x, W, 0.5, 2.0).sum() + xg::baddbmm(m, b1 * x.select(0, 0).slice(0, 0, 64).reshape({1, 1, 64}), b2).sum();
+         });
        }},
       {"lbfgs", 5,
        [] {

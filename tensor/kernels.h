@@ -34,6 +34,9 @@ enum class Unary {
                     // (layer_norm's exact scale)
   // Rounding (Round: half to even, as nearbyint and PyTorch), more trigonometry, other bases.
   Floor, Ceil, Round, Trunc, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Log2, Log10, Exp2,
+  // Special functions (tensor/special_rules.h where C's library has none).
+  Lgamma, Digamma, Erfc, Erfinv,
+  Signbit,  // 1 where the sign bit is set (-0.0, negative NaNs), else 0
 };
 enum class Reduce { Sum, Max, Min, Prod };
 
@@ -52,6 +55,12 @@ void fill_inplace(Tensor& t, double value);
 Tensor unary(Unary kind, const Tensor& x, const char* op);
 /// x^c for a scalar exponent.
 Tensor pow_scalar(const Tensor& x, double c);
+/// Checks that every element of the float tensor x is greater than bound (NaN is not): on the
+/// CPU now, on a GPU without a wait (reported at the next one, as check_indices). The error
+/// names op, `bound_name` = bound and the first bad element's flat position.
+void require_greater(const Tensor& x, double bound, const char* op, const char* bound_name);
+/// ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n >= 0; the caller checks n), on a float tensor.
+Tensor polygamma(int n, const Tensor& x, const char* op);
 /// x > 0 ? x : slope * x.
 Tensor leaky_relu(const Tensor& x, double slope);
 /// GELU in one pass (tensor/activation.cpp): x Φ(x), or with tanh_form PyTorch's tanh

@@ -15,6 +15,7 @@
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
 #include "tensor/pointwise_rules.h"
+#include "tensor/special_rules.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg::kernel {
@@ -37,6 +38,16 @@ Tensor map_xt(const Tensor& x, Expr expr, double cost = 10) {
     xt::noalias(ya) = expr(xa);
   });
   return y;
+}
+
+// lgamma without glibc's global signgam, which std::lgamma writes from every thread.
+inline float log_gamma(float v) {
+  int sign;
+  return ::lgammaf_r(v, &sign);
+}
+inline double log_gamma(double v) {
+  int sign;
+  return ::lgamma_r(v, &sign);
 }
 
 template <class T, class F>
@@ -106,6 +117,11 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
       case Unary::Log2: return map_xt<T>(x, [](const auto& v) { return xt::log2(v); });
       case Unary::Log10: return map_xt<T>(x, [](const auto& v) { return xt::log10(v); });
       case Unary::Exp2: return map_xt<T>(x, [](const auto& v) { return xt::exp2(v); });
+      case Unary::Lgamma: return map_loop<T>(x, [](T v) { return log_gamma(v); }, 20);
+      case Unary::Digamma: return map_loop<T>(x, [](T v) { return T(detail::special::digamma(v)); }, 30);
+      case Unary::Erfc: return map_loop<T>(x, [](T v) { return std::erfc(v); }, 10);
+      case Unary::Erfinv: return map_loop<T>(x, [](T v) { return T(detail::special::erfinv(v, detail::special::erfinv_steps<T>)); }, 60);
+      case Unary::Signbit: return map_loop<T>(x, [](T v) { return T(std::signbit(v)); });
     }
     return Tensor();
   });
@@ -119,6 +135,34 @@ Tensor pow_scalar(const Tensor& x, double c) {
     if (c == 2.0) return map_loop<T>(x, [](T v) { return v * v; });
     if (c == 1.0) return map_loop<T>(x, [](T v) { return v; });
     return map_xt<T>(x, [e](const auto& v) { return xt::pow(v, e); });
+  });
+}
+
+Tensor polygamma(int n, const Tensor& x, const char* op) {
+  if (Tensor out = detail::on_gpu_like(x, x.dtype()); out.defined()) return detail::gpu::polygamma(out, x, n), out;
+  return detail::dispatch_float(x.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    return map_loop<T>(x, [n](T v) { return T(detail::special::polygamma(n, v)); }, 60);
+  });
+}
+
+void require_greater(const Tensor& x, double bound, const char* op, const char* bound_name) {
+  const auto report = [=](std::int64_t position, std::int64_t) {
+    fail(op, ": every element must be greater than ", bound_name, " = ", bound, "; element ", position,
+         " (flat) is not");
+  };
+  if (!x.device().is_cpu()) {
+    // 1 where the element fails (x > bound false, NaN included): a range check of [0, 1).
+    const Tensor above = binary(Binary::Gt, x, scalar_tensor(bound, x.dtype()), op);
+    const Tensor fails = cast(binary(Binary::Sub, scalar_tensor(1.0, x.dtype()), above, op), kInt64);
+    detail::gpu::check_range_later(fails, 1, report, op);
+    return;
+  }
+  detail::dispatch_float(x.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    for (std::int64_t i = 0, n = x.numel(); i < n; ++i)
+      if (!(px[i] > bound)) report(i, 1);
   });
 }
 

@@ -40,7 +40,7 @@ std::uint64_t cuda::host_wait_count() { return g_waits.load(); }
 
 // The waiting calls: reading values on the host (item, at, to_vector, printing through
 // them), saving, moving to the CPU, synchronize. Calls that copy host values to a GPU
-// (tensor, scalar_tensor, randperm's shuffle, loading into a CUDA model, a DataLoader batch of
+// (tensor, scalar_tensor, tril_indices / triu_indices, randperm's shuffle, loading into a CUDA model, a DataLoader batch of
 // a data set on a GPU: its indices) stay on the list: their copies are staged without a wait
 // (tensor/cuda/staging.cpp), but wait for back-pressure when the GPU is a whole pinned ring
 // behind. Constants, ranges and random draws are made on the GPU and wait for nothing, so they
@@ -54,7 +54,7 @@ std::uint64_t cuda::host_wait_count() { return g_waits.load(); }
 bool detail::is_documented_wait(const char* call) {
   static const char* const kList[] = {
       "item", "at", "to_vector", "to", "cpu", "Module::to", "save", "save_npz", "save_checkpoint", "load",
-      "resume", "xg::cuda::synchronize", "tensor", "randperm", "scalar_tensor", "DataLoader::sample",
+      "resume", "xg::cuda::synchronize", "tensor", "tril_indices", "triu_indices", "randperm", "scalar_tensor", "DataLoader::sample",
       "multinomial", "bernoulli", "gaussian_nll_loss", "nonzero", "masked_select", "embedding_bag", "bincount", "histc", "unique", "unique_consecutive", "linalg.inv", "linalg.det",
       "linalg.slogdet", "logdet", "linalg.solve", "linalg.solve_triangular", "linalg.cholesky", "linalg.eigh",
       "linalg.eigvalsh", "LBFGS::step"};

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "tensor/pointwise_rules.h"
+#include "tensor/special_rules.h"
 #include "tensor/checked.h"
 #include "tensor/cuda/check.h"
 #include "tensor/cuda/entry_count.h"
@@ -174,6 +175,16 @@ template <class T> struct AtanhF { __device__ T operator()(T v) const { return a
 template <class T> struct Log2F { __device__ T operator()(T v) const { return log2(v); } };
 template <class T> struct Log10F { __device__ T operator()(T v) const { return log10(v); } };
 template <class T> struct Exp2F { __device__ T operator()(T v) const { return exp2(v); } };
+template <class T> struct LgammaF { __device__ T operator()(T v) const { return lgamma(v); } };
+template <class T> struct SignbitF { __device__ T operator()(T v) const { return T(signbit(v) ? 1 : 0); } };
+template <class T> struct ErfcF { __device__ T operator()(T v) const { return erfc(v); } };
+// In double, the CPU's code (tensor/special_rules.h): the same bits on both devices.
+template <class T> struct DigammaF { __device__ T operator()(T v) const { return T(special::digamma(v)); } };
+template <class T> struct ErfinvF { __device__ T operator()(T v) const { return T(special::erfinv(v, special::erfinv_steps<T>)); } };
+template <class T> struct PolygammaF {
+  int n;
+  __device__ T operator()(T v) const { return T(special::polygamma(n, v)); }
+};
 template <class T> struct Atan2F { __device__ T operator()(T y, T x) const { return atan2(y, x); } };
 template <class T> struct FmodF { __device__ T operator()(T a, T b) const { return fmod(a, b); } };
 template <class T> struct HypotF { __device__ T operator()(T a, T b) const { return hypot(a, b); } };
@@ -339,6 +350,11 @@ void unary(kernel::Unary kind, Tensor& out, const Tensor& x) {
       case U::Log2: return launch<T, T, 1>(out, xs, Log2F<T>{});
       case U::Log10: return launch<T, T, 1>(out, xs, Log10F<T>{});
       case U::Exp2: return launch<T, T, 1>(out, xs, Exp2F<T>{});
+      case U::Lgamma: return launch<T, T, 1>(out, xs, LgammaF<T>{});
+      case U::Digamma: return launch<T, T, 1>(out, xs, DigammaF<T>{});
+      case U::Erfc: return launch<T, T, 1>(out, xs, ErfcF<T>{});
+      case U::Erfinv: return launch<T, T, 1>(out, xs, ErfinvF<T>{});
+      case U::Signbit: return launch<T, T, 1>(out, xs, SignbitF<T>{});
     }
   });
 }
@@ -350,6 +366,14 @@ void pow_scalar(Tensor& out, const Tensor& x, double c) {
     if (c == 2.0) return launch<T, T, 1>(out, {&x}, SquareF<T>{});
     if (c == 1.0) return launch<T, T, 1>(out, {&x}, IdentityF<T>{});
     launch<T, T, 1>(out, {&x}, PowByF<T>{static_cast<T>(c)});
+  });
+}
+
+void polygamma(Tensor& out, const Tensor& x, int n) {
+  XG_GPU_ENTRY(polygamma);
+  detail::dispatch_float(x.dtype(), "polygamma", [&](auto tag) {
+    using T = decltype(tag);
+    launch<T, T, 1>(out, {&x}, PolygammaF<T>{n});
   });
 }
 

@@ -29,6 +29,7 @@ void axpy(Tensor& dst, const Tensor& src, double alpha);
 /// out = f(x), float dtypes (Neg, Abs, Sign also int64), the CPU's formulas.
 void unary(kernel::Unary kind, Tensor& out, const Tensor& x);
 void pow_scalar(Tensor& out, const Tensor& x, double c);
+void polygamma(Tensor& out, const Tensor& x, int n);
 void leaky_relu(Tensor& out, const Tensor& x, double slope);
 /// GELU and its gradient (gy, x's shape and dtype), tensor/pointwise_rules.h's arithmetic.
 void gelu(Tensor& out, const Tensor& x, bool tanh_form);

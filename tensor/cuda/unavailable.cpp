@@ -85,6 +85,7 @@ void gru_cell_backward(Tensor&, Tensor&, Tensor&, const Tensor&, const Tensor&, 
 }
 void unary(kernel::Unary, Tensor&, const Tensor&) { no_kernels(); }
 void pow_scalar(Tensor&, const Tensor&, double) { no_kernels(); }
+void polygamma(Tensor&, const Tensor&, int) { no_kernels(); }
 void leaky_relu(Tensor&, const Tensor&, double) { no_kernels(); }
 void gelu(Tensor&, const Tensor&, bool) { no_kernels(); }
 void cumsum(Tensor&, const Tensor&, std::int64_t, std::int64_t, std::int64_t, bool) { no_kernels(); }

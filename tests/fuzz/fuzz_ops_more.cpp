@@ -1,7 +1,8 @@
 // The ops fuzzer's cases along a line and among the newer functions: logcumsumexp, cummax,
 // cummin, prod, searchsorted, bucketize, the two-operand math (logaddexp, logaddexp2, hypot,
-// xlogy), EmbeddingBag, the counting functions and adaptive 1-D pooling, on decoded shapes,
-// dtypes, axes, sides, sorters, bins, ranges, offsets and options.
+// xlogy), EmbeddingBag, the counting functions, adaptive 1-D pooling, the special functions,
+// the scaled products and the assembling functions, on decoded shapes, dtypes, axes, sides,
+// sorters, bins, ranges, offsets, orders, sections, indices and options.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -14,7 +15,7 @@ void run_more(Reader& r) {
   auto x = leaf(r.tensor(1 + r.byte() % 3));
   const std::int64_t a = r.arg();
   const xg::Tensor values = x.defined() ? x.detach() : x;
-  switch (r.byte() % 9) {
+  switch (r.byte() % 12) {
     case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
     case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
     case 2: backprop(xg::prod(x, a, r.flag())); break;
@@ -57,6 +58,47 @@ void run_more(Reader& r) {
     }
     case 8: {  // adaptive 1-D pooling: decoded ranks, lengths and output sizes
       backprop(r.flag() ? xg::adaptive_avg_pool1d(x, a) : std::get<0>(xg::adaptive_max_pool1d_with_indices(x, a)));
+      break;
+    }
+    case 9: {  // special functions: decoded orders, p, signs and operands
+      const auto other = leaf(r.tensor(r.byte() % 3));
+      switch (r.byte() % 5) {
+        case 0: backprop(xg::polygamma(a, x)); break;
+        case 1: backprop(xg::mvlgamma(x.defined() ? x * 4.0 : x, a)); break;
+        case 2: backprop(xg::copysign(x, other)); break;
+        case 3: (void)xg::heaviside(values, other); break;
+        default: backprop(xg::lgamma(x) + xg::erfinv(x) + xg::sinc(x) + xg::erfc(x) + xg::digamma(x));
+      }
+      break;
+    }
+    case 10: {  // scaled products, tensordot and kron on decoded ranks and shapes
+      const auto m = leaf(r.tensor(r.byte() % 4)), n = leaf(r.tensor(r.byte() % 4));
+      const double beta = r.flag() ? 0.0 : 0.5;
+      switch (r.byte() % 7) {
+        case 0: backprop(xg::addmm(x, m, n, beta)); break;
+        case 1: backprop(xg::addmv(x, m, n, beta)); break;
+        case 2: backprop(xg::addbmm(x, m, n, beta)); break;
+        case 3: backprop(xg::baddbmm(x, m, n, beta)); break;
+        case 4: backprop(xg::addr(x, m, n, beta)); break;
+        case 5: backprop(r.flag() ? xg::tensordot(m, n, a) : xg::tensordot(m, n, {a}, {r.arg()})); break;
+        default: backprop(xg::kron(m, n) + xg::addcdiv(x, m, n));
+      }
+      break;
+    }
+    case 11: {  // assembling: decoded sections, indices, offsets, dims and index tensors
+      const auto other = leaf(r.tensor(r.byte() % 3));
+      const auto idx = r.tensor(r.byte() % 3);
+      const xg::Tensor index = idx.defined() ? (idx * 2.0).to(xg::kInt64) : idx;
+      switch (r.byte() % 8) {
+        case 0: backprop(xg::stack(xg::meshgrid({x, other}, r.flag() ? "ij" : "xy"))); break;
+        case 1: backprop(xg::cat(r.flag() ? xg::tensor_split(x, a, r.arg()) : xg::tensor_split(x, {a, r.arg()}, r.arg()))); break;
+        case 2: backprop(r.flag() ? xg::block_diag({x, other}) : xg::cartesian_prod({x, other})); break;
+        case 3: (void)(r.flag() ? xg::tril_indices(a, r.arg(), r.arg()) : xg::triu_indices(a, r.arg(), r.arg())); break;
+        case 4: backprop(xg::rot90(x, a, {r.arg(), r.arg()})); break;
+        case 5: backprop(r.flag() ? xg::take_along_dim(x, index, a) : xg::take_along_dim(x, index)); break;
+        case 6: backprop(xg::index_fill(x, a, index, 1.5)); break;
+        default: backprop(std::get<1>(xg::aminmax(x, a, r.flag())) + xg::count_nonzero(x, a).to(xg::kFloat32));
+      }
       break;
     }
     default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())

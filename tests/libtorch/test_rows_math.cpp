@@ -225,3 +225,64 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(xg::linalg::matrix_rank(A).item<std::int64_t>(), 2);
   }
 }
+
+TEST(LibtorchRows, SpecialProductsAssembly) {
+  {
+    // row: `x.lgamma()`, `x.digamma()`, `torch::polygamma(2, x)`, `x.erfc()`, `x.erfinv()`, `x.mvlgamma(3)`, `x.sinc()`
+    const auto x = xg::tensor({1.0, 2.0, 0.5}, xg::kFloat64);
+    EXPECT_NEAR(x.lgamma().to_vector<double>()[2], std::log(std::sqrt(M_PI)), 1e-15);
+    EXPECT_NEAR(x.digamma().to_vector<double>()[0], -0.5772156649015329, 1e-15);  // -γ
+    EXPECT_NEAR(xg::polygamma(2, x).to_vector<double>()[0], -2.404113806319188, 1e-14);  // -2 ζ(3)
+    EXPECT_NEAR(x.erfc().to_vector<double>()[0], std::erfc(1.0), 1e-16);
+    EXPECT_NEAR(xg::tensor({0.5}, xg::kFloat64).erfinv().item(), 0.4769362762044699, 1e-16);
+    EXPECT_NEAR(xg::tensor({2.5}, xg::kFloat64).mvlgamma(3).item(),
+                1.5 * std::log(M_PI) + std::lgamma(2.5) + std::lgamma(2.0) + std::lgamma(1.5), 1e-14);
+    EXPECT_EQ(xg::tensor({0.0, 1.0}, xg::kFloat64).sinc().to_vector<double>()[0], 1.0);
+  }
+  {
+    // row: `torch::copysign(x, y)`, `x.copysign(-1.0)`, `x.signbit()`, `torch::heaviside(x, values)`
+    const auto x = xg::tensor({2.0, -3.0, 0.0}, xg::kFloat64);
+    EXPECT_EQ(xg::copysign(x, xg::tensor({-1.0, 1.0, -0.0}, xg::kFloat64)).to_vector<double>()[0], -2.0);
+    EXPECT_EQ(x.copysign(-1.0).to_vector<double>()[1], -3.0);
+    EXPECT_EQ(x.signbit().to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 0}));
+    EXPECT_EQ(xg::heaviside(x, xg::tensor({0.5}, xg::kFloat64)).to_vector<double>(), (std::vector<double>{1, 0, 0.5}));
+  }
+  {
+    // row: `torch::addmm(b, m1, m2, /*beta=*/0.5, /*alpha=*/2)`, `x.addmv(m, v)`, `torch::addbmm(...)`, `torch::baddbmm(...)`, `torch::addr(...)`, `x.addcmul(t1, t2, 0.5)`, `torch::addcdiv(x, t1, t2, -2)`, `torch::tensordot(a, b, {0, 2}, {2, 0})`, `torch::kron(a, b)`
+    const auto m = xg::tensor({{1.0, 2.0}, {3.0, 4.0}}, xg::kFloat64), b = xg::ones({2, 2}, xg::kFloat64);
+    EXPECT_EQ(xg::addmm(b, m, m, /*beta=*/0.5, /*alpha=*/2).to_vector<double>(), (std::vector<double>{14.5, 20.5, 30.5, 44.5}));
+    EXPECT_EQ(xg::ones({2}, xg::kFloat64).addmv(m, xg::ones({2}, xg::kFloat64)).to_vector<double>(), (std::vector<double>{4, 8}));
+    EXPECT_EQ(xg::addbmm(b, m.unsqueeze(0), m.unsqueeze(0)).to_vector<double>()[0], 8.0);
+    EXPECT_EQ(xg::baddbmm(b.unsqueeze(0), m.unsqueeze(0), m.unsqueeze(0)).shape(), (xg::Shape{1, 2, 2}));
+    EXPECT_EQ(xg::addr(b, xg::ones({2}, xg::kFloat64), xg::ones({2}, xg::kFloat64)).to_vector<double>()[3], 2.0);
+    EXPECT_EQ(b.addcmul(m, m, 0.5).to_vector<double>()[3], 9.0);
+    EXPECT_EQ(xg::addcdiv(b, m, m, -2).to_vector<double>()[0], -1.0);
+    EXPECT_EQ(xg::tensordot(xg::ones({2, 3, 4}), xg::ones({4, 5, 2}), {0, 2}, {2, 0}).shape(), (xg::Shape{3, 5}));
+    EXPECT_EQ(xg::kron(m, b).shape(), (xg::Shape{4, 4}));
+    EXPECT_EQ(xg::kron(m, b).to_vector<double>()[15], 4.0);
+  }
+  {
+    // row: `torch::meshgrid({x, y}, "xy")`, `torch::broadcast_tensors({a, b})`, `x.tensor_split(3, 1)`, `torch::tensor_split(x, {2, 5})`, `torch::block_diag({a, b})`, `torch::cartesian_prod({a, b})`, `torch::tril_indices(4, 5, 1)`, `torch::triu_indices(3, 3)`
+    const auto x = xg::arange(3.0, xg::kFloat64), y = xg::arange(2.0, xg::kFloat64);
+    EXPECT_EQ(xg::meshgrid({x, y}, "xy")[0].shape(), (xg::Shape{2, 3}));
+    EXPECT_EQ(xg::broadcast_tensors({x, y.unsqueeze(1)})[0].shape(), (xg::Shape{2, 3}));
+    EXPECT_EQ(xg::ones({2, 7}).tensor_split(3, 1)[0].shape(), (xg::Shape{2, 3}));
+    EXPECT_EQ(xg::tensor_split(xg::ones({7}), {2, 5}).size(), 3u);
+    EXPECT_EQ(xg::block_diag({xg::ones({2, 2}), xg::ones({1, 3})}).shape(), (xg::Shape{3, 5}));
+    EXPECT_EQ(xg::cartesian_prod({x, y}).shape(), (xg::Shape{6, 2}));
+    EXPECT_EQ(xg::tril_indices(4, 5, 1).shape(), (xg::Shape{2, 14}));
+    EXPECT_EQ(xg::triu_indices(3, 3).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0, 0, 1, 1, 2, 0, 1, 2, 1, 2, 2}));
+  }
+  {
+    // row: `x.rot90(1, {0, 1})`, `x.swapaxes(0, 1)`, `x.swapdims(0, 1)`, `torch::take_along_dim(x, idx, 1)`, `x.index_fill(1, idx, -1.5)`, `auto [lo, hi] = x.aminmax(1);`, `x.count_nonzero(1)`
+    const auto x = xg::tensor({{1.0, 2.0}, {3.0, 0.0}}, xg::kFloat64);
+    EXPECT_EQ(x.rot90(1, {0, 1}).to_vector<double>(), (std::vector<double>{2, 0, 1, 3}));
+    EXPECT_EQ(x.swapaxes(0, 1).to_vector<double>(), x.swapdims(0, 1).to_vector<double>());
+    EXPECT_EQ(xg::take_along_dim(x, xg::tensor({{1.0}, {0.0}}, xg::kInt64), 1).to_vector<double>(), (std::vector<double>{2, 3}));
+    EXPECT_EQ(x.index_fill(1, xg::tensor({0.0}, xg::kInt64), -1.5).to_vector<double>(), (std::vector<double>{-1.5, 2, -1.5, 0}));
+    auto [lo, hi] = x.aminmax(1);
+    EXPECT_EQ(lo.to_vector<double>(), (std::vector<double>{1, 0}));
+    EXPECT_EQ(hi.to_vector<double>(), (std::vector<double>{2, 3}));
+    EXPECT_EQ(x.count_nonzero(1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 1}));
+  }
+}

@@ -152,6 +152,8 @@ TEST(SyncDebug, ImplicitWaitsWarnOrFailAndDocumentedOnesPass) {
   EXPECT_FALSE(xg::detail::is_documented_wait("add"));
   EXPECT_TRUE(xg::detail::is_documented_wait("embedding_bag"));  // max mode's longest bag
   EXPECT_FALSE(xg::detail::is_documented_wait("searchsorted"));   // bisection stays on the device
+  EXPECT_TRUE(xg::detail::is_documented_wait("tril_indices"));    // host coordinates copied, as tensor's
+  EXPECT_FALSE(xg::detail::is_documented_wait("mvlgamma"));       // its domain check waits for nothing
   xg::cuda::set_sync_debug_mode(xg::cuda::SyncDebugMode::kWarn);
   testing::internal::CaptureStderr();
   {

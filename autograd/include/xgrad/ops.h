@@ -12,7 +12,9 @@
 #include <type_traits>
 #include <vector>
 
+#include <xgrad/ops_assemble.h>
 #include <xgrad/ops_math.h>
+#include <xgrad/ops_products.h>
 #include <xgrad/ops_spatial.h>
 #include <xgrad/tensor.h>
 

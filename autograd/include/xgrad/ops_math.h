@@ -69,6 +69,30 @@ Tensor lerp(const Tensor& start, const Tensor& end, double weight);
 /// finite values unless given); the gradient reaches the finite elements only.
 Tensor nan_to_num(const Tensor& x, std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
                   std::optional<double> neginf = std::nullopt);
+/// Special functions (autograd/ops_special.cpp), PyTorch's values at the poles; int64 input
+/// becomes float32. Each derivative is the next function, so every order follows: lgamma' =
+/// digamma, digamma' = polygamma(1, x), polygamma(n, x)' = polygamma(n + 1, x) (n >= 0),
+/// erfc' = -2/√π e^(-x²), erfinv' = √π/2 e^(erfinv(x)²). digamma, polygamma and erfinv are
+/// computed in double on both devices (the same bits), more exact than PyTorch's near erfinv's
+/// ends and for polygamma(1, x). mvlgamma is log Γ_p(x) = Σ_j<p lgamma(x - j/2) + p(p-1)/4 log π,
+/// every element above (p - 1)/2 (an error otherwise, on a GPU at its next wait).
+Tensor erfc(const Tensor& x);
+Tensor erfinv(const Tensor& x);
+Tensor lgamma(const Tensor& x);
+Tensor digamma(const Tensor& x);
+Tensor polygamma(std::int64_t n, const Tensor& x);
+Tensor mvlgamma(const Tensor& x, std::int64_t p);
+/// sin(πx)/(πx), 1 at 0 (gradient 0 there, as PyTorch's).
+Tensor sinc(const Tensor& x);
+/// |x| with the sign bit of other (of -0.0 and a negative NaN too); the gradient reaches x
+/// (0 where x is 0, as PyTorch's), not other. Float operands.
+Tensor copysign(const Tensor& x, const Tensor& other);
+Tensor copysign(const Tensor& x, double other);
+/// 0 where x < 0, values where x == 0, 1 where x > 0 (NaN gives 0, as PyTorch); like
+/// PyTorch's, its derivative is not implemented: a backward through it is an error.
+Tensor heaviside(const Tensor& x, const Tensor& values);
+/// Whether each element's sign bit is set (-0.0 and negative NaNs included), as int64 1/0.
+Tensor signbit(const Tensor& x);
 /// Predicates as int64 1/0 (xgrad's bool: what masked_fill takes), not differentiable.
 Tensor isnan(const Tensor& x);
 Tensor isinf(const Tensor& x);

@@ -240,6 +240,38 @@ class Tensor {
   Tensor logcumsumexp(std::int64_t dim) const;
   std::tuple<Tensor, Tensor> cummax(std::int64_t dim) const;
   std::tuple<Tensor, Tensor> cummin(std::int64_t dim) const;
+  /// xg::erf ... signbit (autograd/ops_special.cpp), addmm ... kron (ops_products.cpp),
+  /// swapaxes ... count_nonzero (ops_assemble.cpp), with libtorch's names and meanings.
+  Tensor erf() const;
+  Tensor erfc() const;
+  Tensor erfinv() const;
+  Tensor lgamma() const;
+  Tensor digamma() const;
+  Tensor polygamma(std::int64_t n) const;
+  Tensor mvlgamma(std::int64_t p) const;
+  Tensor sinc() const;
+  Tensor copysign(const Tensor& other) const;
+  Tensor copysign(double other) const;
+  Tensor heaviside(const Tensor& values) const;
+  Tensor signbit() const;
+  Tensor addmm(const Tensor& mat1, const Tensor& mat2, double beta = 1, double alpha = 1) const;
+  Tensor addmv(const Tensor& mat, const Tensor& vec, double beta = 1, double alpha = 1) const;
+  Tensor addbmm(const Tensor& batch1, const Tensor& batch2, double beta = 1, double alpha = 1) const;
+  Tensor baddbmm(const Tensor& batch1, const Tensor& batch2, double beta = 1, double alpha = 1) const;
+  Tensor addr(const Tensor& vec1, const Tensor& vec2, double beta = 1, double alpha = 1) const;
+  Tensor addcmul(const Tensor& tensor1, const Tensor& tensor2, double value = 1) const;
+  Tensor addcdiv(const Tensor& tensor1, const Tensor& tensor2, double value = 1) const;
+  Tensor kron(const Tensor& other) const;
+  Tensor swapaxes(std::int64_t axis0, std::int64_t axis1) const;
+  Tensor swapdims(std::int64_t dim0, std::int64_t dim1) const;
+  std::vector<Tensor> tensor_split(std::int64_t sections, std::int64_t dim = 0) const;
+  std::vector<Tensor> tensor_split(const std::vector<std::int64_t>& indices, std::int64_t dim = 0) const;
+  Tensor take_along_dim(const Tensor& indices, std::optional<std::int64_t> dim = std::nullopt) const;
+  Tensor rot90(std::int64_t k = 1, const std::vector<std::int64_t>& dims = {0, 1}) const;
+  Tensor index_fill(std::int64_t dim, const Tensor& index, double value) const;
+  std::tuple<Tensor, Tensor> aminmax(std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor count_nonzero(const std::vector<std::int64_t>& dims = {}) const;
+  Tensor count_nonzero(std::int64_t dim) const;
   Tensor amax(const Axes& dims = {}, bool keepdim = false) const;
   Tensor amin(const Axes& dims = {}, bool keepdim = false) const;
   Tensor multinomial(std::int64_t num_samples, bool replacement = false) const;
