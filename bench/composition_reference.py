@@ -80,6 +80,12 @@ def workloads():
         return fwd_bwd(torch.randn(256, 512), lambda x: torch.addmm(bias, x, W, beta=0.5, alpha=2).sum() +
                        torch.baddbmm(m, b1 * x[0, :64].reshape(1, 1, 64), b2).sum())
 
+    def ctc_step():
+        targets, input_lengths = torch.randint(1, 28, (16, 20)), torch.full((16,), 50)
+        target_lengths = torch.tensor([12 + i % 9 for i in range(16)])
+        return fwd_bwd(torch.randn(50, 16, 28),
+                       lambda x: F.ctc_loss(x.log_softmax(-1), targets, input_lengths, target_lengths))
+
     def unique_step():
         v = torch.randint(0, 5000, (1 << 18,))
         return lambda: torch.unique(v, sorted=True, return_inverse=True, return_counts=True)
@@ -148,6 +154,7 @@ def workloads():
         ("histc", 20, histc_step),
         ("special", 10, special_step),
         ("addmm", 20, addmm_step),
+        ("ctc", 20, ctc_step),
         ("lbfgs", 5, lbfgs_step),
     ]
 

@@ -34,6 +34,8 @@
 //                     |y| < 1), forward + backward (the backward evaluates digamma, trigamma too)
 //   addmm             addmm(bias (512,), x (256, 512), W (512, 512), 0.5, 2) + baddbmm of
 //                     (16, 64, 64) @ (16, 64, 64) onto (64, 64), forward + backward
+//   ctc               CTC loss of log_softmax over (T 50, N 16, C 28) against padded targets of
+//                     12 to 20 labels, mean reduction, forward + backward (handwriting's loss)
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
@@ -201,6 +203,16 @@ std::vector<Workload> workloads() {
          const Tensor b1 = xg::randn({16, 64, 64}), b2 = xg::randn({16, 64, 64});
          return fwd_bwd(xg::randn({256, 512}), [=](const Tensor& x) {
            return xg::addmm(bias, x, W, 0.5, 2.0).sum() + xg::baddbmm(m, b1 * x.select(0, 0).slice(0, 0, 64).reshape({1, 1, 64}), b2).sum();
+         });
+       }},
+      {"ctc", 20,
+       [] {
+         std::vector<double> lengths;
+         for (int i = 0; i < 16; ++i) lengths.push_back(12 + i % 9);
+         const Tensor targets = xg::randint(1, 28, {16, 20}), input_lengths = xg::full({16}, 50.0, xg::kInt64);
+         const Tensor target_lengths = xg::tensor(lengths, {16}, xg::kInt64);
+         return fwd_bwd(xg::randn({50, 16, 28}), [=](const Tensor& x) {
+           return F::ctc_loss(x.log_softmax(-1), targets, input_lengths, target_lengths);
          });
        }},
       {"lbfgs", 5,

@@ -46,7 +46,8 @@ std::uint64_t cuda::host_wait_count() { return g_waits.load(); }
 // behind. Constants, ranges and random draws are made on the GPU and wait for nothing, so they
 // are not on the list: a wait inside them would be a bug. multinomial and bernoulli read their
 // probabilities' range on the host before drawing, and gaussian_nll_loss its variances' sign
-// (PyTorch's checks), so they wait; nonzero and masked_select size their result by the mask,
+// (PyTorch's checks), so they wait, as ctc_loss reads its lengths and targets (PyTorch reads
+// the lengths on the host too); nonzero and masked_select size their result by the mask,
 // and embedding_bag's max mode sizes its (bags, longest bag, dim) gather by the longest bag;
 // bincount, histc (without a range) and unique size their results by the data.
 // The LAPACK-backed linalg functions compute on the host (tensor/lapack.cpp); LBFGS reads
@@ -55,7 +56,7 @@ bool detail::is_documented_wait(const char* call) {
   static const char* const kList[] = {
       "item", "at", "to_vector", "to", "cpu", "Module::to", "save", "save_npz", "save_checkpoint", "load",
       "resume", "xg::cuda::synchronize", "tensor", "tril_indices", "triu_indices", "randperm", "scalar_tensor", "DataLoader::sample",
-      "multinomial", "bernoulli", "gaussian_nll_loss", "nonzero", "masked_select", "embedding_bag", "bincount", "histc", "unique", "unique_consecutive", "linalg.inv", "linalg.det",
+      "multinomial", "bernoulli", "gaussian_nll_loss", "ctc_loss", "nonzero", "masked_select", "embedding_bag", "bincount", "histc", "unique", "unique_consecutive", "linalg.inv", "linalg.det",
       "linalg.slogdet", "logdet", "linalg.solve", "linalg.solve_triangular", "linalg.cholesky", "linalg.eigh",
       "linalg.eigvalsh", "LBFGS::step"};
   for (const char* name : kList)

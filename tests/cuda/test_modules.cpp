@@ -362,3 +362,26 @@ TEST(CudaModules, AdaptivePool1dMatchesTheCpu) {
   for (std::size_t k = 0; k < cpu.size(); ++k) EXPECT_TRUE(matches_cpu(gpu[k], cpu[k], 1e-12)) << k;
 }
 
+
+TEST(CudaModules, CtcLossGivesTheCpusValuesAndGradients) {
+  XG_REQUIRE_CUDA();
+  namespace F = xg::nn::functional;
+  // Lengths and targets may stay on the CPU or move: the loss reads them on the host either
+  // way (a documented wait for CUDA ones, as PyTorch's), and computes on log_probs' device.
+  const Tensor logits = xg::test::seeded({12, 3, 6}, xg::kFloat64, 70);
+  const Tensor targets = xg::tensor({{1.0, 2.0, 2.0, 5.0}, {3.0, 0.0, 0.0, 0.0}, {4.0, 4.0, 1.0, 0.0}}, xg::kInt64);
+  const Tensor in_len = xg::tensor({12.0, 7.0, 3.0}, xg::kInt64), tg_len = xg::tensor({4.0, 1.0, 3.0}, xg::kInt64);
+  const auto run = [&](const xg::Device& d, bool lengths_on_device) {
+    auto x = logits.to(d).requires_grad_();
+    const Tensor il = lengths_on_device ? in_len.to(d) : in_len, tl = lengths_on_device ? tg_len.to(d) : tg_len;
+    const Tensor y = F::ctc_loss(x.log_softmax(-1), targets.to(d), il, tl,
+                                 F::CTCLossFuncOptions().reduction(xg::kSum).zero_infinity(true));
+    return std::make_pair(y, xg::grad({y}, {x}, {}, true, true)[0]);
+  };
+  const auto [yc, gc] = run(xg::kCPU, false);
+  for (const bool on_device : {false, true}) {
+    const auto [yd, gd] = run(xg::kCUDA, on_device);
+    EXPECT_TRUE(matches_cpu(yd, yc, 1e-12)) << on_device;
+    EXPECT_TRUE(matches_cpu(gd, gc, 1e-12)) << on_device;
+  }
+}

@@ -2,7 +2,7 @@
 // cummin, prod, searchsorted, bucketize, the two-operand math (logaddexp, logaddexp2, hypot,
 // xlogy), EmbeddingBag, the counting functions, adaptive 1-D pooling, the special functions,
 // the scaled products and the assembling functions, on decoded shapes, dtypes, axes, sides,
-// sorters, bins, ranges, offsets, orders, sections, indices and options.
+// sorters, bins, ranges, offsets, orders, sections, indices and options; the CTC loss.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -15,7 +15,7 @@ void run_more(Reader& r) {
   auto x = leaf(r.tensor(1 + r.byte() % 3));
   const std::int64_t a = r.arg();
   const xg::Tensor values = x.defined() ? x.detach() : x;
-  switch (r.byte() % 12) {
+  switch (r.byte() % 13) {
     case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
     case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
     case 2: backprop(xg::prod(x, a, r.flag())); break;
@@ -99,6 +99,18 @@ void run_more(Reader& r) {
         case 6: backprop(xg::index_fill(x, a, index, 1.5)); break;
         default: backprop(std::get<1>(xg::aminmax(x, a, r.flag())) + xg::count_nonzero(x, a).to(xg::kFloat32));
       }
+      break;
+    }
+    case 12: {  // CTC loss: decoded lengths, targets (padded or concatenated), blank and options
+      namespace F = xg::nn::functional;
+      const auto ints = [&](std::size_t rank) {
+        const auto t = r.tensor(rank);
+        return t.defined() ? (t * static_cast<double>(r.arg() % 8)).abs().to(xg::kInt64) : t;
+      };
+      const auto targets = ints(1 + r.byte() % 2), in_len = ints(1), tg_len = ints(1);
+      const auto o = F::CTCLossFuncOptions().blank(r.arg()).zero_infinity(r.flag()).reduction(
+          static_cast<xg::nn::Reduction>(r.byte() % 3));
+      backprop(F::ctc_loss(x.defined() && x.dim() == 3 ? x.log_softmax(-1) : x, targets, in_len, tg_len, o));
       break;
     }
     default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())

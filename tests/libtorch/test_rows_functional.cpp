@@ -237,6 +237,16 @@ TEST(LibtorchRows, Losses) {
     EXPECT_EQ(nn::PoissonNLLLoss()(xg::zeros({2}), xg::zeros({2})).item(), 1.0);
   }
   {
+    // row: `torch::nn::CTCLoss(torch::nn::CTCLossOptions().blank(0).zero_infinity(true))`, `ctc(log_probs, targets, input_lengths, target_lengths)`, `F::ctc_loss(lp, t, il, tl, F::CTCLossFuncOptions().reduction(torch::kSum))`
+    nn::CTCLoss ctc(nn::CTCLossOptions().blank(0).zero_infinity(true));
+    // Two frames, each certain: blank then class 1 (probability 1 on the only alignment of "1").
+    const auto lp = xg::tensor({{-1e9, 0.0}, {0.0, -1e9}}, xg::kFloat64).flip({0}).reshape({2, 1, 2}).log_softmax(-1);
+    const auto t = xg::tensor({{1.0}}, xg::kInt64), il = xg::tensor({2.0}, xg::kInt64), tl = xg::tensor({1.0}, xg::kInt64);
+    EXPECT_NEAR(ctc(lp, t, il, tl).item(), 0.0, 1e-12);
+    EXPECT_NEAR(F::ctc_loss(lp, t, il, tl, F::CTCLossFuncOptions().reduction(xg::kSum)).item(), 0.0, 1e-12);
+    EXPECT_EQ(ctc(lp, xg::tensor({{1.0, 1.0}}, xg::kInt64), il, xg::tensor({2.0}, xg::kInt64)).item(), 0.0);  // impossible
+  }
+  {
     // row: `torch.nn.GaussianNLLLoss(full=True)` (Python only)
     nn::GaussianNLLLoss gaussian(nn::GaussianNLLLossOptions().full(true));
     EXPECT_NEAR(gaussian(xg::zeros({2}), xg::zeros({2}), xg::ones({2})).item(), 0.5 * std::log(2 * M_PI), 1e-6);
