@@ -5,6 +5,8 @@
 #include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
+#include <algorithm>
+
 #include "tensor/checked.h"
 
 namespace xg {
@@ -65,6 +67,38 @@ Tensor conv1d(const Tensor& x, const Tensor& W, const Tensor& b, std::int64_t st
     fail(op, ": expected a bias of shape (", ws[0], ") for weight ", detail::shape_str(ws), ", got ",
          detail::shape_str(b.shape()));
   return squeeze(conv2d(unsqueeze(x, 2), unsqueeze(W, 2), b, {1, stride}, {0, padding}, {1, dilation}, groups), 2);
+}
+
+Tensor conv_transpose1d(const Tensor& x, const Tensor& W, const Tensor& b, std::int64_t stride, std::int64_t padding,
+                        std::int64_t output_padding, std::int64_t groups, std::int64_t dilation) {
+  const char* op = "conv_transpose1d";
+  detail::CallScope call(op);
+  if (!x.defined() || !W.defined()) fail(op, ": the input or the weight is undefined");
+  if (x.dim() != 3) fail(op, ": expected a 3-D input (N, C, L), got ", x.dim(), "-D ", detail::shape_str(x.shape()));
+  if (W.dim() != 3)
+    fail(op, ": expected a 3-D weight (C_in, C_out/groups, K), got ", detail::shape_str(W.shape()));
+  if (stride < 1 || dilation < 1 || padding < 0 || output_padding < 0 || groups < 1)
+    fail(op, ": stride, dilation and groups must be positive and padding, output_padding non-negative, got stride ",
+         stride, ", padding ", padding, ", output_padding ", output_padding, ", dilation ", dilation, ", groups ",
+         groups);
+  if (output_padding >= std::max(stride, dilation))
+    fail(op, ": output_padding ", output_padding, " must be smaller than the stride (", stride, ") or the dilation (",
+         dilation, ")");
+  if (x.shape()[1] != W.shape()[0])
+    fail(op, ": expected input (N, C, L) with C = ", W.shape()[0], " for weight ", detail::shape_str(W.shape()),
+         ", got ", detail::shape_str(x.shape()));
+  // S(L-1) - 2P + D(K-1) + 1 + output_padding, each step checked.
+  const char* what = "the output length";
+  const std::int64_t grown = detail::size_mul(stride, x.shape()[2] - 1, op, what);
+  const std::int64_t span = detail::size_add(detail::size_mul(dilation, W.shape()[2] - 1, op, what), 1, op, what);
+  const std::int64_t length = detail::size_sub(detail::size_add(detail::size_add(grown, span, op, what), output_padding, op, what),
+                                               detail::size_mul(2, padding, op, what), op, what);
+  if (length <= 0)
+    fail(op, ": input ", detail::shape_str(x.shape()), " with weight ", detail::shape_str(W.shape()), ", stride ",
+         stride, " and padding ", padding, " gives an empty output (length ", length, ")");
+  return squeeze(conv_transpose2d(unsqueeze(x, 2), unsqueeze(W, 2), b, {1, stride}, {0, padding}, {0, output_padding},
+                                  groups, {1, dilation}),
+                 2);
 }
 
 Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride, std::int64_t padding,

@@ -49,6 +49,31 @@ Tensor Conv1d::forward(const Tensor& x) {
   return conv1d(pad(x, {o.padding(), o.padding()}, o.padding_mode()), W, b, o.stride(), 0, o.dilation(), o.groups());
 }
 
+ConvTranspose1d::ConvTranspose1d(const ConvTranspose1dOptions& options) : options_(options) {
+  detail::CallScope call("ConvTranspose1d");
+  const auto& o = options;
+  if (o.in_channels() <= 0 || o.out_channels() <= 0 || o.kernel_size() <= 0 || o.groups() <= 0 ||
+      o.in_channels() % o.groups() != 0 || o.out_channels() % o.groups() != 0)
+    fail("ConvTranspose1d: need positive in_channels, out_channels and kernel_size, and groups dividing both; got ",
+         o.in_channels(), ", ", o.out_channels(), ", ", o.kernel_size(), ", groups ", o.groups());
+  W = empty({o.in_channels(), o.out_channels() / o.groups(), o.kernel_size()}, o.dtype());
+  init::xavier_normal(W);
+  register_parameter("W", W);
+  if (o.bias()) {
+    b = zeros({o.out_channels()}, o.dtype());
+    register_parameter("b", b);
+  }
+}
+
+Tensor ConvTranspose1d::forward(const Tensor& x) {
+  const auto& o = options_;
+  if (!x.defined() || x.dim() != 3 || x.shape()[1] != o.in_channels())
+    fail("ConvTranspose1d(", o.in_channels(), ", ", o.out_channels(), ", kernel_size=(", o.kernel_size(),
+         ",)): expected input (N, ", o.in_channels(), ", L), got ",
+         x.defined() ? detail::shape_str(x.shape()) : std::string("undefined"));
+  return conv_transpose1d(x, W, b, o.stride(), o.padding(), o.output_padding(), o.groups(), o.dilation());
+}
+
 Tensor MaxPool1d::forward(const Tensor& x) {
   const auto& o = options_;
   return max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());

@@ -1,7 +1,8 @@
 // Ranking, embedding and likelihood losses (xgrad/nn/margin_losses.h), each PyTorch 1.13's
 // formula composed from differentiable operations: margin_ranking_loss, hinge_embedding_loss,
 // soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss,
-// poisson_nll_loss, gaussian_nll_loss. Shapes are checked first, naming the loss called.
+// poisson_nll_loss, gaussian_nll_loss, multi_margin_loss, multilabel_margin_loss. Shapes are
+// checked first, naming the loss called.
 #include <xgrad/detail/format.h>
 
 #include <cmath>
@@ -153,6 +154,68 @@ Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor
   const Tensor clamped = v + (clamp_min(v, o.eps()) - v).detach();
   Tensor loss = 0.5 * (log(clamped) + (input - target).square() / clamped);
   if (o.full()) loss = loss + 0.5 * std::log(2 * M_PI);
+  return reduce(loss, o.reduction());
+}
+
+namespace {
+
+// Scores (N, C) or (C) and int64 labels of the matching shape, as (N, C) and (N, ...).
+std::pair<Tensor, Tensor> class_scores(const char* op, const Tensor& input, const Tensor& target, bool label_rows) {
+  if (!input.defined() || !target.defined()) fail(op, ": an input is undefined");
+  if (!is_floating(input.dtype())) fail(op, ": expected float scores, got ", dtype_name(input.dtype()));
+  if (target.dtype() != kInt64) fail(op, ": the target must be int64 class indices, got ", dtype_name(target.dtype()));
+  if (input.dim() != 1 && input.dim() != 2)
+    fail(op, ": expected scores (N, C) or (C), got ", xg::detail::shape_str(input.shape()));
+  const Tensor x = input.dim() == 1 ? input.unsqueeze(0) : input;
+  const Shape want = label_rows ? x.shape() : Shape{x.shape()[0]};
+  const Tensor t = target.reshape(target.numel() == shape_numel(want) ? want : target.shape());
+  if (t.shape() != want)
+    fail(op, ": the target ", xg::detail::shape_str(target.shape()), " does not match the scores ",
+         xg::detail::shape_str(input.shape()), label_rows ? " (one row of class indices per sample)" : " (one label per sample)");
+  return {x, t};
+}
+
+}  // namespace
+
+Tensor multi_margin_loss(const Tensor& input, const Tensor& target, const MultiMarginLossFuncOptions& o) {
+  xg::detail::CallScope call("multi_margin_loss");
+  if (o.p() != 1 && o.p() != 2) fail("multi_margin_loss: only p = 1 and p = 2 are supported, got ", o.p());
+  const auto [x, y] = class_scores("multi_margin_loss", input, target, false);
+  const std::int64_t C = x.shape()[1];
+  kernel::check_indices(y, x, C, 1, "multi_margin_loss");
+  const Tensor labels = y.unsqueeze(1);
+  Tensor hinge = clamp_min(o.margin() - x.gather(1, labels) + x, 0.0);
+  if (o.p() == 2) hinge = hinge * hinge;
+  if (o.weight().defined()) {
+    if (o.weight().dim() != 1 || o.weight().shape()[0] != C)
+      fail("multi_margin_loss: weight must have one entry per class (", C, "), got ",
+           xg::detail::shape_str(o.weight().shape()));
+    hinge = hinge * o.weight().index_select(0, y).unsqueeze(1);
+  }
+  // The label's own column contributes nothing.
+  const Tensor own = arange(0.0, static_cast<double>(C), 1.0, TensorOptions(kInt64).device(x.device())).unsqueeze(0) == labels;
+  Tensor loss = masked_fill(hinge, own, 0.0).sum(Axes{1}) / static_cast<double>(C);
+  if (input.dim() == 1) loss = loss.reshape({});
+  return reduce(loss, o.reduction());
+}
+
+Tensor multilabel_margin_loss(const Tensor& input, const Tensor& target, const MultilabelMarginLossFuncOptions& o) {
+  xg::detail::CallScope call("multilabel_margin_loss");
+  const auto [x, y] = class_scores("multilabel_margin_loss", input, target, true);
+  const std::int64_t N = x.shape()[0], C = x.shape()[1];
+  // The targets are each row's entries before its first -1 (a running product of "not -1").
+  const Tensor listed = cumprod((y != -1.0).to(kInt64), 1);
+  const Tensor safe = where(listed, y, zeros_like(y));
+  kernel::check_indices(safe.reshape({N * C}), x, C, 1, "multilabel_margin_loss");
+  // count[n, c]: how often class c is listed for sample n.
+  const Tensor hits = (safe.unsqueeze(2) == arange(0.0, static_cast<double>(C), 1.0,
+                                                   TensorOptions(kInt64).device(x.device())).reshape({1, 1, C}));
+  const Tensor count = (hits * listed.unsqueeze(2)).sum(Axes{1}).to(x.dtype());
+  const Tensor other = (count == 0.0);
+  // Every (target j, non-target i) pair: max(0, 1 - (x_j - x_i)), the target weighted by its count.
+  const Tensor pairs = clamp_min(1.0 - (x.unsqueeze(2) - x.unsqueeze(1)), 0.0);
+  Tensor loss = (pairs * count.unsqueeze(2) * other.unsqueeze(1)).sum(Axes{1, 2}) / static_cast<double>(C);
+  if (input.dim() == 1) loss = loss.reshape({});
   return reduce(loss, o.reduction());
 }
 

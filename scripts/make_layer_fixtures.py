@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Regenerates tests/fixtures/torch_layers.npz: PyTorch 1.13's nn.Bilinear in float64 (with
-and without bias, a batch of vectors and a batch with two leading axes), its output and the
-gradients of sum(y * gy) for a fixed random gy, for both inputs, weight and bias. Run with
-Debian's python3-torch:
+"""Regenerates tests/fixtures/torch_layers_more.npz: PyTorch 1.13's conv_transpose1d,
+local_response_norm, channel_shuffle, Softmax2d, rrelu (eval), multi_margin_loss and
+multilabel_margin_loss in float64, with the gradients of sum(y * gy) for a fixed random gy.
+Run with Debian's python3-torch:
     /usr/bin/python3 scripts/make_layer_fixtures.py
-Case <name> stores _x1, _x2, _w, _b (when biased), _y, _gy, _gx1, _gx2, _gw, _gb.
+Keys: <case>.in<i>, <case>.y, <case>.gy, <case>.g<i> (for float inputs), mirrored in
+tests/nn/test_channel_layers.cpp.
 """
 import pathlib
 
@@ -15,20 +16,43 @@ import torch.nn.functional as F
 torch.manual_seed(0)
 torch.set_default_dtype(torch.float64)
 out = {}
-for name, lead, (in1, in2, n_out), bias in (("bilinear", (5,), (3, 4, 2), True),
-                                            ("bilinear_nobias", (5,), (3, 4, 2), False),
-                                            ("bilinear_lead", (2, 3), (4, 2, 3), True)):
-    x1, x2 = torch.randn(*lead, in1, requires_grad=True), torch.randn(*lead, in2, requires_grad=True)
-    w = torch.randn(n_out, in1, in2, requires_grad=True)
-    b = torch.randn(n_out, requires_grad=True) if bias else None
-    y = F.bilinear(x1, x2, w, b)
+
+
+def record(name, fn, ins):
+    ins = [x.detach().clone().requires_grad_(x.is_floating_point()) for x in ins]
+    y = fn(*ins)
     gy = torch.randn_like(y)
-    ins = [x1, x2, w] + ([b] if bias else [])
-    grads = torch.autograd.grad((y * gy).sum(), ins)
-    out.update({f"{name}_x1": x1, f"{name}_x2": x2, f"{name}_w": w, f"{name}_y": y, f"{name}_gy": gy,
-                f"{name}_gx1": grads[0], f"{name}_gx2": grads[1], f"{name}_gw": grads[2]})
-    if bias:
-        out.update({f"{name}_b": b, f"{name}_gb": grads[3]})
-path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_layers.npz"
-np.savez_compressed(path, **{k: v.detach().numpy() for k, v in out.items()})
-print(f"wrote {path} ({len(out)} arrays)")
+    diff = [x for x in ins if x.requires_grad]
+    grads = iter(torch.autograd.grad((y * gy).sum(), diff))
+    for i, x in enumerate(ins):
+        out[f"{name}.in{i}"] = x.detach()
+        if x.requires_grad:
+            out[f"{name}.g{i}"] = next(grads)
+    out[f"{name}.y"], out[f"{name}.gy"] = y.detach(), gy
+
+
+record("conv_transpose1d", lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+       [torch.randn(2, 4, 5), torch.randn(4, 3, 3), torch.randn(3)])
+record("conv_transpose1d_groups", lambda x, w: F.conv_transpose1d(x, w, groups=2, dilation=2),
+       [torch.randn(2, 4, 6), torch.randn(4, 3, 2)])
+record("lrn3", lambda x: F.local_response_norm(x, 3, alpha=0.5, beta=0.75, k=1.5), [torch.randn(2, 6, 5)])
+record("lrn4", lambda x: F.local_response_norm(x, 4, alpha=1e-2, beta=0.6, k=2.0), [torch.randn(2, 5, 3, 4)])
+# PyTorch 1.13's channel_shuffle has no derivative: its values, and the gradient of the same
+# permutation written as reshape / transpose (what xgrad's is).
+shuffle_in = torch.randn(2, 6, 2, 3)
+record("channel_shuffle", lambda x: x.reshape(2, 3, 2, 2, 3).transpose(1, 2).reshape(2, 6, 2, 3), [shuffle_in])
+out["channel_shuffle.torch"] = F.channel_shuffle(shuffle_in, 3)
+record("softmax2d", lambda x: torch.nn.Softmax2d()(x), [torch.randn(2, 3, 2, 2)])
+record("rrelu_eval", lambda x: F.rrelu(x, 0.1, 0.3, training=False), [torch.randn(3, 4)])
+labels = torch.tensor([2, 0, 4])
+record("multi_margin", lambda x, y: F.multi_margin_loss(x, y, reduction="none"), [torch.randn(3, 5), labels])
+record("multi_margin_p2", lambda x, y: F.multi_margin_loss(x, y, p=2, margin=0.7, weight=torch.tensor(
+    [0.5, 1.0, 2.0, 1.5, 0.25])), [torch.randn(3, 5), labels])
+record("multilabel_margin", lambda x, y: F.multilabel_margin_loss(x, y, reduction="none"),
+       [torch.randn(3, 4), torch.tensor([[3, 0, -1, 1], [1, 1, 2, -1], [0, 1, 2, 3]])])
+record("multilabel_margin_1d", lambda x, y: F.multilabel_margin_loss(x, y, reduction="sum"),
+       [torch.randn(4), torch.tensor([2, -1, 0, 0])])
+
+path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_layers_more.npz"
+np.savez(path, **{k: v.numpy() for k, v in out.items()})
+print(f"wrote {len(out)} arrays to {path}")

@@ -28,6 +28,7 @@
 #include <xgrad/nn/losses.h>
 #include <xgrad/nn/margin_losses.h>
 #include <xgrad/nn/ctc_loss.h>
+#include <xgrad/nn/channel_layers.h>
 #include <xgrad/nn/bilinear.h>
 #include <xgrad/nn/embedding_bag.h>
 #include <xgrad/nn/distance_modules.h>

@@ -385,3 +385,25 @@ TEST(CudaModules, CtcLossGivesTheCpusValuesAndGradients) {
     EXPECT_TRUE(matches_cpu(gd, gc, 1e-12)) << on_device;
   }
 }
+
+TEST(CudaModules, ChannelLayersAndClassMarginLossesGiveTheCpusValuesAndGradients) {
+  XG_REQUIRE_CUDA();
+  namespace F = xg::nn::functional;
+  const Tensor x = xg::test::seeded({2, 6, 5}, xg::kFloat64, 80), w = xg::test::seeded({6, 2, 3}, xg::kFloat64, 81);
+  const Tensor s = xg::test::seeded({3, 5}, xg::kFloat64, 82);
+  const Tensor labels = xg::tensor({2.0, 0.0, 4.0}, xg::kInt64);
+  const Tensor rows = xg::tensor({{3.0, 0.0, -1.0, 1.0, 0.0}, {1.0, 1.0, 2.0, -1.0, 0.0}, {0.0, 1.0, 2.0, 3.0, 4.0}}, xg::kInt64);
+  const auto run = [&](const xg::Device& d) {
+    auto xv = x.to(d).requires_grad_(), wv = w.to(d).requires_grad_(), sv = s.to(d).requires_grad_();
+    const Tensor y = F::conv_transpose1d(xv, wv, F::ConvTranspose1dFuncOptions().stride(2).groups(2)).sum() +
+                     F::local_response_norm(xv, 3).pow(2.0).sum() + F::channel_shuffle(xv, 3).select(1, 0).sum() +
+                     xg::nn::Softmax2d()(xv.unsqueeze(-1)).pow(2.0).sum() + F::rrelu(xv).sum() +
+                     F::multi_margin_loss(sv, labels.to(d), F::MultiMarginLossFuncOptions().p(2)) +
+                     F::multilabel_margin_loss(sv, rows.to(d));
+    auto g = xg::grad({y}, {xv, wv, sv}, {}, true, true);
+    g.insert(g.begin(), y);
+    return g;
+  };
+  const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
+  for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << i;
+}

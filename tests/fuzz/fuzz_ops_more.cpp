@@ -2,7 +2,8 @@
 // cummin, prod, searchsorted, bucketize, the two-operand math (logaddexp, logaddexp2, hypot,
 // xlogy), EmbeddingBag, the counting functions, adaptive 1-D pooling, the special functions,
 // the scaled products and the assembling functions, on decoded shapes, dtypes, axes, sides,
-// sorters, bins, ranges, offsets, orders, sections, indices and options; the CTC loss.
+// sorters, bins, ranges, offsets, orders, sections, indices and options; the CTC loss, the
+// channel layers and the class margin losses.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -15,7 +16,7 @@ void run_more(Reader& r) {
   auto x = leaf(r.tensor(1 + r.byte() % 3));
   const std::int64_t a = r.arg();
   const xg::Tensor values = x.defined() ? x.detach() : x;
-  switch (r.byte() % 13) {
+  switch (r.byte() % 14) {
     case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
     case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
     case 2: backprop(xg::prod(x, a, r.flag())); break;
@@ -111,6 +112,20 @@ void run_more(Reader& r) {
       const auto o = F::CTCLossFuncOptions().blank(r.arg()).zero_infinity(r.flag()).reduction(
           static_cast<xg::nn::Reduction>(r.byte() % 3));
       backprop(F::ctc_loss(x.defined() && x.dim() == 3 ? x.log_softmax(-1) : x, targets, in_len, tg_len, o));
+      break;
+    }
+    case 13: {  // channel layers and class margin losses on decoded shapes, sizes, groups and labels
+      namespace F = xg::nn::functional;
+      const auto w = leaf(r.tensor(3));
+      const auto labels = r.tensor(1 + r.byte() % 2);
+      const xg::Tensor y = labels.defined() ? (labels * 2.0).to(xg::kInt64) : labels;
+      switch (r.byte() % 5) {
+        case 0: backprop(xg::conv_transpose1d(x, w, {}, a, r.arg(), r.arg(), r.arg(), r.arg())); break;
+        case 1: backprop(F::local_response_norm(x, F::LocalResponseNormFuncOptions(a))); break;
+        case 2: backprop(F::channel_shuffle(x, a)); break;
+        case 3: backprop(F::multi_margin_loss(x, y, F::MultiMarginLossFuncOptions().p(r.arg()))); break;
+        default: backprop(F::multilabel_margin_loss(x, y));
+      }
       break;
     }
     default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())

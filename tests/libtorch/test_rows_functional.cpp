@@ -247,6 +247,20 @@ TEST(LibtorchRows, Losses) {
     EXPECT_EQ(ctc(lp, xg::tensor({{1.0, 1.0}}, xg::kInt64), il, xg::tensor({2.0}, xg::kInt64)).item(), 0.0);  // impossible
   }
   {
+    // row: `torch::nn::MultiMarginLoss(torch::nn::MultiMarginLossOptions().p(2).margin(0.7).weight(w))`, `torch::nn::MultiLabelMarginLoss()`, `F::multi_margin_loss(x, y)`, `F::multilabel_margin_loss(x, y)`
+    const auto x = xg::tensor({{0.1, 0.2, 0.4, 0.8}}, xg::kFloat64);
+    const auto y = xg::tensor({3.0}, xg::kInt64);
+    // PyTorch's documented example: (1 - 0.8 + 0.1) + (1 - 0.8 + 0.2) + (1 - 0.8 + 0.4), over 4.
+    EXPECT_NEAR(F::multi_margin_loss(x, y).item(), (0.3 + 0.4 + 0.6) / 4, 1e-15);
+    const auto w = xg::tensor({1.0, 1.0, 1.0, 2.0}, xg::kFloat64);
+    nn::MultiMarginLoss squared(nn::MultiMarginLossOptions().p(2).margin(0.7).weight(w));
+    EXPECT_NEAR(squared(x, y).item(), 2 * (0.0 + 0.01 + 0.09) / 4, 1e-15);
+    // PyTorch's example: targets 3 and 0, then -1 ends the list.
+    const auto labels = xg::tensor({{3.0, 0.0, -1.0, 1.0}}, xg::kInt64);
+    EXPECT_NEAR(nn::MultiLabelMarginLoss()(x, labels).item(), 0.85, 1e-15);
+    EXPECT_NEAR(F::multilabel_margin_loss(x, labels).item(), 0.85, 1e-15);
+  }
+  {
     // row: `torch.nn.GaussianNLLLoss(full=True)` (Python only)
     nn::GaussianNLLLoss gaussian(nn::GaussianNLLLossOptions().full(true));
     EXPECT_NEAR(gaussian(xg::zeros({2}), xg::zeros({2}), xg::ones({2})).item(), 0.5 * std::log(2 * M_PI), 1e-6);

@@ -214,6 +214,29 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(conv(xg::randn({2, 8, 10})).shape(), (xg::Shape{2, 16, 10}));
   }
   {
+    // row: `torch::nn::ConvTranspose1d(torch::nn::ConvTranspose1dOptions(16, 8, 3).stride(2).output_padding(1))`, `F::conv_transpose1d(x, w, F::ConvTranspose1dFuncOptions().stride(2))`
+    nn::ConvTranspose1d up(nn::ConvTranspose1dOptions(16, 8, 3).stride(2).output_padding(1));
+    EXPECT_EQ(up.W.shape(), (xg::Shape{16, 8, 3}));
+    const auto x = xg::randn({2, 16, 10});
+    EXPECT_EQ(up(x).shape(), (xg::Shape{2, 8, 22}));  // 2·9 + 3 + 1
+    EXPECT_EQ(F::conv_transpose1d(x, up.W, F::ConvTranspose1dFuncOptions().stride(2)).shape(), (xg::Shape{2, 8, 21}));
+  }
+  {
+    // row: `torch::nn::LocalResponseNorm(torch::nn::LocalResponseNormOptions(5).alpha(1e-4).beta(0.75).k(2))`, `F::local_response_norm(x, 5)`, `torch.nn.ChannelShuffle(2)` (Python), `torch::nn::Softmax2d()`, `torch::nn::RReLU(torch::nn::RReLUOptions().lower(0.1).upper(0.3))`, `F::rrelu(x)`
+    nn::LocalResponseNorm lrn(nn::LocalResponseNormOptions(5).alpha(1e-4).beta(0.75).k(2));
+    const auto x = xg::ones({1, 4, 2, 2}, xg::kFloat64);
+    // Channel 0 sees channels 0-2 (3 ones) in a window of 5: 1 / (2 + 1e-4 · 3/5)^0.75.
+    EXPECT_NEAR(lrn(x).to_vector<double>()[0], std::pow(2 + 1e-4 * 3 / 5, -0.75), 1e-15);
+    EXPECT_EQ(F::local_response_norm(x, 5).shape(), x.shape());
+    nn::ChannelShuffle shuffle(2);
+    EXPECT_EQ(shuffle(xg::arange(4.0).reshape({1, 4, 1})).to_vector<float>(), (std::vector<float>{0, 2, 1, 3}));
+    EXPECT_NEAR(nn::Softmax2d()(x).to_vector<double>()[0], 0.25, 1e-15);
+    nn::RReLU rrelu(nn::RReLUOptions().lower(0.1).upper(0.3));
+    rrelu.eval();
+    EXPECT_NEAR(rrelu(-x).to_vector<double>()[0], -0.2, 1e-15);
+    EXPECT_NEAR(F::rrelu(-x).to_vector<double>()[0], -(1.0 / 8 + 1.0 / 3) / 2, 1e-15);
+  }
+  {
     // row: `torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 8, 3).padding(1).padding_mode(torch::kCircular))`
     nn::Conv2d conv(nn::Conv2dOptions(3, 8, 3).padding(1).padding_mode(xg::kCircular));
     const auto x = xg::randn({2, 3, 5, 5});

@@ -49,6 +49,11 @@ Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 paddi
 /// 2-D form on (N, C, 1, L), so values, gradients of any order and devices are those.
 Tensor conv1d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), std::int64_t stride = 1,
               std::int64_t padding = 0, std::int64_t dilation = 1, std::int64_t groups = 1);
+/// conv_transpose2d's 1-D form: x (N, C_in, L), W (C_in, C_out/groups, K), b (C_out); output
+/// length S(L-1) - 2P + D(K-1) + 1 + output_padding. libtorch's argument order.
+Tensor conv_transpose1d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), std::int64_t stride = 1,
+                        std::int64_t padding = 0, std::int64_t output_padding = 0, std::int64_t groups = 1,
+                        std::int64_t dilation = 1);
 Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
                   std::int64_t padding = 0, std::int64_t dilation = 1);
 Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,

@@ -69,6 +69,53 @@ class Conv1d : public Module {
   Conv1dOptions options_;
 };
 
+class ConvTranspose1dOptions {
+ public:
+  ConvTranspose1dOptions(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size)
+      : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
+  ConvTranspose1dOptions& in_channels(std::int64_t v) { in_channels_ = v; return *this; }
+  std::int64_t in_channels() const { return in_channels_; }
+  ConvTranspose1dOptions& out_channels(std::int64_t v) { out_channels_ = v; return *this; }
+  std::int64_t out_channels() const { return out_channels_; }
+  ConvTranspose1dOptions& kernel_size(std::int64_t v) { kernel_size_ = v; return *this; }
+  std::int64_t kernel_size() const { return kernel_size_; }
+  ConvTranspose1dOptions& stride(std::int64_t v) { stride_ = v; return *this; }
+  std::int64_t stride() const { return stride_; }
+  ConvTranspose1dOptions& padding(std::int64_t v) { padding_ = v; return *this; }
+  std::int64_t padding() const { return padding_; }
+  ConvTranspose1dOptions& output_padding(std::int64_t v) { output_padding_ = v; return *this; }
+  std::int64_t output_padding() const { return output_padding_; }
+  ConvTranspose1dOptions& dilation(std::int64_t v) { dilation_ = v; return *this; }
+  std::int64_t dilation() const { return dilation_; }
+  ConvTranspose1dOptions& groups(std::int64_t v) { groups_ = v; return *this; }
+  std::int64_t groups() const { return groups_; }
+  ConvTranspose1dOptions& bias(bool v) { bias_ = v; return *this; }
+  bool bias() const { return bias_; }
+  ConvTranspose1dOptions& dtype(Dtype v) { dtype_ = v; return *this; }
+  Dtype dtype() const { return dtype_; }
+
+ private:
+  std::int64_t in_channels_, out_channels_, kernel_size_;
+  std::int64_t stride_ = 1, padding_ = 0, output_padding_ = 0, dilation_ = 1, groups_ = 1;
+  bool bias_ = true;
+  Dtype dtype_ = kFloat32;
+};
+
+/// The transposed 1-D convolution over (N, C, L): W (in, out/groups, k), as PyTorch's, and
+/// its init (ConvTranspose2d's rule); output length S(L-1) - 2P + D(K-1) + 1 + output_padding.
+class ConvTranspose1d : public Module {
+ public:
+  explicit ConvTranspose1d(const ConvTranspose1dOptions& options);
+  Tensor forward(const Tensor& x) override;
+  std::vector<TorchName> torch_names() const override { return {{"W", "weight"}, {"b", "bias"}}; }
+  const ConvTranspose1dOptions& options() const { return options_; }
+  Tensor W;
+  Tensor b;  // undefined without bias
+
+ private:
+  ConvTranspose1dOptions options_;
+};
+
 class MaxPool1dOptions {
  public:
   MaxPool1dOptions(std::int64_t kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: implicit, as libtorch

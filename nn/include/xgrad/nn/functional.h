@@ -161,6 +161,29 @@ class Conv1dFuncOptions {
 inline Tensor conv1d(const Tensor& x, const Tensor& weight, const Conv1dFuncOptions& o = {}) {
   return xg::conv1d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
 }
+class ConvTranspose1dFuncOptions {
+ public:
+  ConvTranspose1dFuncOptions& bias(const Tensor& v) { bias_ = v; return *this; }
+  const Tensor& bias() const { return bias_; }
+  ConvTranspose1dFuncOptions& stride(std::int64_t v) { stride_ = v; return *this; }
+  std::int64_t stride() const { return stride_; }
+  ConvTranspose1dFuncOptions& padding(std::int64_t v) { padding_ = v; return *this; }
+  std::int64_t padding() const { return padding_; }
+  ConvTranspose1dFuncOptions& output_padding(std::int64_t v) { output_padding_ = v; return *this; }
+  std::int64_t output_padding() const { return output_padding_; }
+  ConvTranspose1dFuncOptions& groups(std::int64_t v) { groups_ = v; return *this; }
+  std::int64_t groups() const { return groups_; }
+  ConvTranspose1dFuncOptions& dilation(std::int64_t v) { dilation_ = v; return *this; }
+  std::int64_t dilation() const { return dilation_; }
+
+ private:
+  Tensor bias_;
+  std::int64_t stride_ = 1, padding_ = 0, output_padding_ = 0, groups_ = 1, dilation_ = 1;
+};
+inline Tensor conv_transpose1d(const Tensor& x, const Tensor& weight, const ConvTranspose1dFuncOptions& o = {}) {
+  return xg::conv_transpose1d(x, weight, o.bias(), o.stride(), o.padding(), o.output_padding(), o.groups(),
+                              o.dilation());
+}
 using MaxPool1dFuncOptions = MaxPool1dOptions;
 inline Tensor max_pool1d(const Tensor& x, const MaxPool1dFuncOptions& o) {
   return xg::max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());

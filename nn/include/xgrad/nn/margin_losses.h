@@ -107,6 +107,27 @@ class GaussianNLLLossOptions : public WithReduction<GaussianNLLLossOptions> {
   double eps_ = 1e-6;
 };
 
+/// The multi-class hinge loss on scores x (N, C) or (C) and int64 labels y:
+/// Σ_{i≠y} w_y max(0, margin - x_y + x_i)^p / C, p 1 or 2, w an optional weight per class.
+class MultiMarginLossOptions : public WithReduction<MultiMarginLossOptions> {
+ public:
+  MultiMarginLossOptions& p(std::int64_t v) { p_ = v; return *this; }
+  std::int64_t p() const { return p_; }
+  MultiMarginLossOptions& margin(double v) { margin_ = v; return *this; }
+  double margin() const { return margin_; }
+  MultiMarginLossOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  const Tensor& weight() const { return weight_; }
+
+ private:
+  std::int64_t p_ = 1;
+  double margin_ = 1.0;
+  Tensor weight_;
+};
+/// The multi-label hinge loss: y (N, C) int64 holds each sample's target classes, ended by the
+/// first -1; Σ over targets j and non-targets i of max(0, 1 - (x_j - x_i)) / C (a class listed
+/// twice counts twice, as PyTorch's loop does).
+class MultiLabelMarginLossOptions : public WithReduction<MultiLabelMarginLossOptions> {};
+
 namespace functional {
 using MarginRankingLossFuncOptions = MarginRankingLossOptions;
 using HingeEmbeddingLossFuncOptions = HingeEmbeddingLossOptions;
@@ -127,6 +148,11 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
 Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
                            const TripletMarginLossFuncOptions& options = {});
 Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, const PoissonNLLLossFuncOptions& options = {});
+using MultiMarginLossFuncOptions = MultiMarginLossOptions;
+using MultilabelMarginLossFuncOptions = MultiLabelMarginLossOptions;
+Tensor multi_margin_loss(const Tensor& input, const Tensor& target, const MultiMarginLossFuncOptions& options = {});
+Tensor multilabel_margin_loss(const Tensor& input, const Tensor& target,
+                              const MultilabelMarginLossFuncOptions& options = {});
 Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor& var,
                          const GaussianNLLLossFuncOptions& options = {});
 }  // namespace functional
@@ -186,6 +212,22 @@ struct PoissonNLLLoss {
   explicit PoissonNLLLoss(const PoissonNLLLossOptions& o) : options(o) {}
   Tensor operator()(const Tensor& input, const Tensor& target) const {
     return functional::poisson_nll_loss(input, target, options);
+  }
+};
+struct MultiMarginLoss {
+  MultiMarginLossOptions options;
+  MultiMarginLoss() = default;
+  explicit MultiMarginLoss(const MultiMarginLossOptions& o) : options(o) {}
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return functional::multi_margin_loss(input, target, options);
+  }
+};
+struct MultiLabelMarginLoss {
+  MultiLabelMarginLossOptions options;
+  MultiLabelMarginLoss() = default;
+  explicit MultiLabelMarginLoss(const MultiLabelMarginLossOptions& o) : options(o) {}
+  Tensor operator()(const Tensor& input, const Tensor& target) const {
+    return functional::multilabel_margin_loss(input, target, options);
   }
 };
 struct GaussianNLLLoss {
