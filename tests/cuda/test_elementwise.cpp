@@ -236,3 +236,27 @@ TEST(CudaElementwise, SpecialFunctionsProductsAndAssemblyMatchTheCpu) {
   EXPECT_TRUE(w.is_cuda());
   EXPECT_EQ(xg::ones({2}, xg::kCUDA).sum().item(), 2.0);  // usable after the report
 }
+
+TEST(CudaElementwise, StackingAndNumericConveniencesMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  const auto run = [](xg::Device d) {
+    const Tensor a = ramp({3, 4}, xg::kFloat64, 0.3).to(d).requires_grad_();
+    const Tensor b = (ramp({3, 4}, xg::kFloat64, 0.17) * 0.5 + 0.5).to(d).requires_grad_();
+    const Tensor y = xg::hstack({a, b}).pow(2.0).sum() + xg::vstack({a, b.select(0, 1)}).sum() +
+                     xg::dstack({a, b}).pow(2.0).sum() + xg::column_stack({a.select(1, 0), b}).sum() +
+                     xg::fliplr(a).select(1, 0).sum() + xg::msort(a).select(0, 0).sum() +
+                     xg::diag_embed(a, 1).pow(2.0).sum() + xg::diff(a, 2).pow(2.0).sum() + xg::trapezoid(a, 0.5).sum() +
+                     xg::cumulative_trapezoid(a, b).sum() + xg::cov(a).sum() + xg::corrcoef(b).sum() + xg::pdist(a).sum() +
+                     xg::logit(b * 0.5 + 0.25).sum() + xg::xlog1py(a, b).sum() + xg::float_power(b, a).sum();
+    const xg::tensor_list g = xg::grad({y}, {a, b}, {}, true, true);
+    const Tensor flags = xg::cat({xg::isclose(a, a + 1e-9).flatten(), xg::isin(a, b.select(0, 0)).flatten(),
+                                  xg::isposinf(a / 0.0).flatten()});
+    return std::make_tuple(y, g[0], g[1], flags);
+  };
+  const auto [yc, gac, gbc, fc] = run(xg::kCPU);
+  const auto [yd, gad, gbd, fd] = run(xg::kCUDA);
+  EXPECT_TRUE(matches_cpu(yd, yc, 1e-12));
+  EXPECT_TRUE(matches_cpu(gad, gac, 1e-12));
+  EXPECT_TRUE(matches_cpu(gbd, gbc, 1e-12));
+  EXPECT_TRUE(matches_cpu(fd, fc, 0));
+}

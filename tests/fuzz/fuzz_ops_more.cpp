@@ -3,7 +3,7 @@
 // xlogy), EmbeddingBag, the counting functions, adaptive 1-D pooling, the special functions,
 // the scaled products and the assembling functions, on decoded shapes, dtypes, axes, sides,
 // sorters, bins, ranges, offsets, orders, sections, indices and options; the CTC loss, the
-// channel layers and the class margin losses.
+// channel layers, the class margin losses, the stacking and numeric conveniences.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -16,7 +16,7 @@ void run_more(Reader& r) {
   auto x = leaf(r.tensor(1 + r.byte() % 3));
   const std::int64_t a = r.arg();
   const xg::Tensor values = x.defined() ? x.detach() : x;
-  switch (r.byte() % 14) {
+  switch (r.byte() % 15) {
     case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
     case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
     case 2: backprop(xg::prod(x, a, r.flag())); break;
@@ -125,6 +125,20 @@ void run_more(Reader& r) {
         case 2: backprop(F::channel_shuffle(x, a)); break;
         case 3: backprop(F::multi_margin_loss(x, y, F::MultiMarginLossFuncOptions().p(r.arg()))); break;
         default: backprop(F::multilabel_margin_loss(x, y));
+      }
+      break;
+    }
+    case 14: {  // stacking and numeric conveniences on decoded shapes, orders, dims and offsets
+      const auto other = leaf(r.tensor(r.byte() % 3));
+      switch (r.byte() % 8) {
+        case 0: backprop(r.flag() ? xg::hstack({x, other}) : xg::dstack({x, other})); break;
+        case 1: backprop(r.flag() ? xg::vstack({x, other}) : xg::column_stack({x, other})); break;
+        case 2: backprop(xg::diag_embed(x, a, r.arg(), r.arg())); break;
+        case 3: backprop(xg::diff(x, a, r.arg(), r.flag() ? other : xg::Tensor())); break;
+        case 4: backprop(r.flag() ? xg::trapezoid(x, other, a) : xg::cumulative_trapezoid(x, other, a)); break;
+        case 5: backprop(r.flag() ? xg::cov(x, a) : xg::pdist(x, static_cast<double>(a))); break;
+        case 6: (void)(xg::isin(values, other.defined() ? other.detach() : other, r.flag()) + xg::isclose(values, other)); break;
+        default: backprop(xg::xlog1py(x, other) + xg::logit(x, 0.1));
       }
       break;
     }

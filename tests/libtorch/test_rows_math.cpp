@@ -285,4 +285,38 @@ TEST(LibtorchRows, SpecialProductsAssembly) {
     EXPECT_EQ(hi.to_vector<double>(), (std::vector<double>{2, 3}));
     EXPECT_EQ(x.count_nonzero(1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 1}));
   }
+  {
+    // row: `torch::hstack({a, b})`, `torch::vstack`, `torch::dstack`, `torch::column_stack`, `torch::atleast_2d(x)`, `torch::ravel(x)`, `torch::fliplr(x)`, `torch::flipud(x)`, `torch::msort(x)`, `torch::diag_embed(x, 1)`, `torch::diagflat(x)`
+    const auto a = xg::tensor({1.0, 2.0}, xg::kFloat64), b = xg::tensor({3.0, 4.0}, xg::kFloat64);
+    EXPECT_EQ(xg::hstack({a, b}).to_vector<double>(), (std::vector<double>{1, 2, 3, 4}));
+    EXPECT_EQ(xg::vstack({a, b}).shape(), (xg::Shape{2, 2}));
+    EXPECT_EQ(xg::dstack({a, b}).shape(), (xg::Shape{1, 2, 2}));
+    EXPECT_EQ(xg::column_stack({a, b}).to_vector<double>(), (std::vector<double>{1, 3, 2, 4}));
+    EXPECT_EQ(xg::atleast_2d(a).shape(), (xg::Shape{1, 2}));
+    const auto m = xg::vstack({a, b});
+    EXPECT_EQ(xg::ravel(m).shape(), (xg::Shape{4}));
+    EXPECT_EQ(xg::fliplr(m).to_vector<double>(), (std::vector<double>{2, 1, 4, 3}));
+    EXPECT_EQ(xg::flipud(m).to_vector<double>(), (std::vector<double>{3, 4, 1, 2}));
+    EXPECT_EQ(xg::msort(xg::flipud(m)).to_vector<double>(), m.to_vector<double>());
+    EXPECT_EQ(xg::diag_embed(a, 1).to_vector<double>(), (std::vector<double>{0, 1, 0, 0, 0, 2, 0, 0, 0}));
+    EXPECT_EQ(xg::diagflat(a).to_vector<double>(), (std::vector<double>{1, 0, 0, 2}));
+  }
+  {
+    // row: `torch::diff(x, 1, -1, prepend, append)`, `torch::trapezoid(y, x)`, `torch::cumulative_trapezoid(y, /*dx=*/2)`, `torch::cov(x, 0)`, `torch::corrcoef(x)`, `torch::pdist(x)`, `torch::logit(x, eps)`, `torch::special::xlog1py(x, y)`, `torch::float_power(x, 2)`, `torch::true_divide(a, b)`, `torch::isclose(a, b)`, `torch::isin(e, t)`, `torch::isposinf(x)`, `torch::isneginf(x)`
+    const auto y = xg::tensor({1.0, 4.0, 9.0}, xg::kFloat64);
+    EXPECT_EQ(xg::diff(y, 1, -1, xg::tensor({0.0}, xg::kFloat64)).to_vector<double>(), (std::vector<double>{1, 3, 5}));
+    EXPECT_EQ(xg::trapezoid(y, xg::tensor({0.0, 1.0, 3.0}, xg::kFloat64)).item(), 2.5 + 13.0);
+    EXPECT_EQ(xg::cumulative_trapezoid(y, /*dx=*/2).to_vector<double>(), (std::vector<double>{5, 18}));
+    EXPECT_NEAR(xg::cov(y, 0).item(), 98.0 / 9.0, 1e-14);
+    EXPECT_NEAR(xg::corrcoef(xg::vstack({y, y * 2.0})).to_vector<double>()[1], 1.0, 1e-15);
+    EXPECT_NEAR(xg::pdist(xg::tensor({{0.0, 0.0}, {3.0, 4.0}}, xg::kFloat64)).item(), 5.0, 1e-15);
+    EXPECT_NEAR(xg::logit(xg::tensor({0.0}, xg::kFloat64), 0.25).item(), std::log(1.0 / 3.0), 1e-15);
+    EXPECT_EQ(xg::xlog1py(xg::tensor({0.0}, xg::kFloat64), xg::tensor({-1.0}, xg::kFloat64)).item(), 0.0);
+    EXPECT_EQ(xg::float_power(xg::tensor({3.0f}), 2).dtype(), xg::kFloat64);
+    EXPECT_EQ(xg::true_divide(xg::tensor({1.0}, xg::kInt64), xg::tensor({2.0}, xg::kInt64)).item(), 0.5);
+    EXPECT_EQ(xg::isclose(y, y + 1e-9).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 1, 1}));
+    EXPECT_EQ(xg::isin(y, xg::tensor({4.0}, xg::kFloat64)).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 0}));
+    EXPECT_EQ(xg::isposinf(y / 0.0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 1, 1}));
+    EXPECT_EQ(xg::isneginf(-y / 0.0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 1, 1}));
+  }
 }

@@ -14,6 +14,7 @@
 
 #include <xgrad/ops_assemble.h>
 #include <xgrad/ops_math.h>
+#include <xgrad/ops_numeric.h>
 #include <xgrad/ops_products.h>
 #include <xgrad/ops_spatial.h>
 #include <xgrad/tensor.h>

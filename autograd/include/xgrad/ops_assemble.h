@@ -1,8 +1,10 @@
 // libtorch's functions that build, take apart and rearrange tensors: meshgrid,
 // broadcast_tensors, tensor_split, block_diag, cartesian_prod, tril_indices / triu_indices,
-// rot90, swapaxes, take_along_dim, index_fill, aminmax, count_nonzero
-// (autograd/ops_assemble.cpp). Part of ops.h (which includes it); composed of differentiable
-// operations, so gradients of every order and both devices come with them.
+// rot90, swapaxes, take_along_dim, index_fill, hstack / vstack / dstack / column_stack,
+// atleast_1d/2d/3d, ravel, fliplr, flipud, msort, diag_embed, diagflat, aminmax, count_nonzero
+// (autograd/ops_assemble.cpp, the stacking and diagonal ones in ops_stack.cpp). Part of ops.h
+// (which includes it); composed of differentiable operations, so gradients of every order and
+// both devices come with them.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +52,28 @@ Tensor take_along_dim(const Tensor& x, const Tensor& indices, std::optional<std:
 /// x with the slices at the int64 `index` (0-d or 1-d) along dim set to value; the gradient
 /// reaches the other slices.
 Tensor index_fill(const Tensor& x, std::int64_t dim, const Tensor& index, double value);
+/// numpy's stacking: hstack (along 1, or 0 for 1-D tensors), vstack (along 0 after
+/// atleast_2d), dstack (along 2 after atleast_3d), column_stack (0-d and 1-d tensors as
+/// columns, then hstack). atleast_1d/2d/3d add leading (and for 3-D, numpy's trailing) axes of
+/// size 1: (n) -> (1, n) -> (1, n, 1).
+Tensor hstack(const tensor_list& tensors);
+Tensor vstack(const tensor_list& tensors);
+Tensor dstack(const tensor_list& tensors);
+Tensor column_stack(const tensor_list& tensors);
+Tensor atleast_1d(const Tensor& x);
+Tensor atleast_2d(const Tensor& x);
+Tensor atleast_3d(const Tensor& x);
+/// x flattened (torch::ravel); x flipped left-right (dim 1) or up-down (dim 0); x sorted
+/// along dim 0 (torch::msort: the values).
+Tensor ravel(const Tensor& x);
+Tensor fliplr(const Tensor& x);
+Tensor flipud(const Tensor& x);
+Tensor msort(const Tensor& x);
+/// Matrices whose diagonal `offset` (above the main one when positive) holds the last axis
+/// of x, in the plane of dim1 and dim2 of the result (torch::diag_embed); diagflat: of x
+/// flattened, a 2-D result. Zeros elsewhere (not x · 0: no NaN from an infinite x).
+Tensor diag_embed(const Tensor& x, std::int64_t offset = 0, std::int64_t dim1 = -2, std::int64_t dim2 = -1);
+Tensor diagflat(const Tensor& x, std::int64_t offset = 0);
 /// (min, max) over everything or along dim, in one call (torch::aminmax); gradients as amin's
 /// and amax's (shared among ties).
 std::tuple<Tensor, Tensor> aminmax(const Tensor& x, std::optional<std::int64_t> dim = std::nullopt,
