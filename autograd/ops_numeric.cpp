@@ -42,6 +42,13 @@ Tensor spacing(const Tensor& y, const Tensor& x, std::int64_t a, const char* op)
   return step(float_of(x), a);
 }
 
+// y as a float tensor of at least one axis and dim normalised: the trapezoid rules' input.
+std::pair<Tensor, std::int64_t> integrand(const Tensor& y, std::int64_t dim, const char* op) {
+  if (!y.defined()) fail(op, ": y is undefined");
+  if (y.dim() == 0) fail(op, ": y must have at least 1 dimension, got a 0-d tensor");
+  return {float_of(y), detail::normalize_axis(dim, y.dim(), op)};
+}
+
 }  // namespace
 
 Tensor diff(const Tensor& x, std::int64_t n, std::int64_t dim, const Tensor& prepend, const Tensor& append) {
@@ -67,10 +74,7 @@ Tensor diff(const Tensor& x, std::int64_t n, std::int64_t dim, const Tensor& pre
 
 Tensor trapezoid(const Tensor& y_in, double dx, std::int64_t dim) {
   detail::CallScope call("trapezoid");
-  if (!y_in.defined()) fail("trapezoid: y is undefined");
-  if (y_in.dim() == 0) fail("trapezoid: y must have at least 1 dimension, got a 0-d tensor");
-  const Tensor y = float_of(y_in);
-  const auto a = detail::normalize_axis(dim, y.dim(), "trapezoid");
+  const auto [y, a] = integrand(y_in, dim, "trapezoid");
   if (y.shape()[a] == 0) return y.sum(Axes{a});
   // PyTorch's form: (Σ y - (first + last) / 2) dx.
   return (y.sum(Axes{a}) - (y.select(a, 0) + y.select(a, -1)) * 0.5) * dx;
@@ -78,10 +82,7 @@ Tensor trapezoid(const Tensor& y_in, double dx, std::int64_t dim) {
 
 Tensor trapezoid(const Tensor& y_in, const Tensor& x, std::int64_t dim) {
   detail::CallScope call("trapezoid");
-  if (!y_in.defined()) fail("trapezoid: y is undefined");
-  if (y_in.dim() == 0) fail("trapezoid: y must have at least 1 dimension, got a 0-d tensor");
-  const Tensor y = float_of(y_in);
-  const auto a = detail::normalize_axis(dim, y.dim(), "trapezoid");
+  const auto [y, a] = integrand(y_in, dim, "trapezoid");
   if (y.shape()[a] == 0) return y.sum(Axes{a});
   const std::int64_t n = y.shape()[a];
   return (spacing(y, x, a, "trapezoid") * (y.narrow(a, 1, n - 1) + y.narrow(a, 0, n - 1))).sum(Axes{a}) * 0.5;
@@ -89,10 +90,7 @@ Tensor trapezoid(const Tensor& y_in, const Tensor& x, std::int64_t dim) {
 
 Tensor cumulative_trapezoid(const Tensor& y_in, double dx, std::int64_t dim) {
   detail::CallScope call("cumulative_trapezoid");
-  if (!y_in.defined()) fail("cumulative_trapezoid: y is undefined");
-  if (y_in.dim() == 0) fail("cumulative_trapezoid: y must have at least 1 dimension, got a 0-d tensor");
-  const Tensor y = float_of(y_in);
-  const auto a = detail::normalize_axis(dim, y.dim(), "cumulative_trapezoid");
+  const auto [y, a] = integrand(y_in, dim, "cumulative_trapezoid");
   const std::int64_t n = y.shape()[a];
   if (n == 0) return y;
   return cumsum((y.narrow(a, 1, n - 1) + y.narrow(a, 0, n - 1)) * (0.5 * dx), a);
@@ -100,10 +98,7 @@ Tensor cumulative_trapezoid(const Tensor& y_in, double dx, std::int64_t dim) {
 
 Tensor cumulative_trapezoid(const Tensor& y_in, const Tensor& x, std::int64_t dim) {
   detail::CallScope call("cumulative_trapezoid");
-  if (!y_in.defined()) fail("cumulative_trapezoid: y is undefined");
-  if (y_in.dim() == 0) fail("cumulative_trapezoid: y must have at least 1 dimension, got a 0-d tensor");
-  const Tensor y = float_of(y_in);
-  const auto a = detail::normalize_axis(dim, y.dim(), "cumulative_trapezoid");
+  const auto [y, a] = integrand(y_in, dim, "cumulative_trapezoid");
   const std::int64_t n = y.shape()[a];
   if (n == 0) return y;
   return cumsum(spacing(y, x, a, "cumulative_trapezoid") * (y.narrow(a, 1, n - 1) + y.narrow(a, 0, n - 1)) * 0.5, a);

@@ -46,6 +46,15 @@ void require_inner(std::int64_t k1, std::int64_t k2, const Tensor& a, const Tens
          " differ)");
 }
 
+// batch1 (B, n, k) and batch2 (B, k, m) with one B, named by op.
+void require_batches(const Tensor& batch1, const Tensor& batch2, const char* op) {
+  require_rank(batch1, 3, op, "batch1");
+  require_rank(batch2, 3, op, "batch2");
+  if (batch1.shape()[0] != batch2.shape()[0])
+    fail(op, ": batch1 ", shape_of(batch1), " and batch2 ", shape_of(batch2), " have different batch sizes");
+  require_inner(batch1.shape()[2], batch2.shape()[1], batch1, batch2, op);
+}
+
 }  // namespace
 
 Tensor addmm(const Tensor& input, const Tensor& mat1, const Tensor& mat2, double beta, double alpha) {
@@ -69,12 +78,8 @@ Tensor addmv(const Tensor& input, const Tensor& mat, const Tensor& vec, double b
 
 Tensor addbmm(const Tensor& input, const Tensor& batch1, const Tensor& batch2, double beta, double alpha) {
   detail::CallScope call("addbmm");
-  require_rank(batch1, 3, "addbmm", "batch1");
-  require_rank(batch2, 3, "addbmm", "batch2");
+  require_batches(batch1, batch2, "addbmm");
   const auto &s1 = batch1.shape(), &s2 = batch2.shape();
-  if (s1[0] != s2[0])
-    fail("addbmm: batch1 ", shape_of(batch1), " and batch2 ", shape_of(batch2), " have different batch sizes");
-  require_inner(s1[2], s2[1], batch1, batch2, "addbmm");
   // Σ_b batch1[b] @ batch2[b] is one product (n, B·k) @ (B·k, m): no (B, n, m) in between.
   const Tensor left = batch1.permute({1, 0, 2}).reshape({s1[1], s1[0] * s1[2]});
   const Tensor right = batch2.reshape({s2[0] * s2[1], s2[2]});
@@ -83,11 +88,7 @@ Tensor addbmm(const Tensor& input, const Tensor& batch1, const Tensor& batch2, d
 
 Tensor baddbmm(const Tensor& input, const Tensor& batch1, const Tensor& batch2, double beta, double alpha) {
   detail::CallScope call("baddbmm");
-  require_rank(batch1, 3, "baddbmm", "batch1");
-  require_rank(batch2, 3, "baddbmm", "batch2");
-  if (batch1.shape()[0] != batch2.shape()[0])
-    fail("baddbmm: batch1 ", shape_of(batch1), " and batch2 ", shape_of(batch2), " have different batch sizes");
-  require_inner(batch1.shape()[2], batch2.shape()[1], batch1, batch2, "baddbmm");
+  require_batches(batch1, batch2, "baddbmm");
   return scaled_sum(input, matmul(batch1, batch2), beta, alpha, "baddbmm");
 }
 

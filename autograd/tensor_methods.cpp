@@ -350,6 +350,28 @@ std::tuple<Tensor, Tensor> Tensor::aminmax(std::optional<std::int64_t> dim, bool
 }
 Tensor Tensor::count_nonzero(const std::vector<std::int64_t>& dims) const { return xg::count_nonzero(*this, dims); }
 Tensor Tensor::count_nonzero(std::int64_t dim) const { return xg::count_nonzero(*this, dim); }
+Tensor Tensor::diff(std::int64_t n, std::int64_t dim, const Tensor& prepend, const Tensor& append) const {
+  return xg::diff(*this, n, dim, prepend, append);
+}
+Tensor Tensor::cov(std::int64_t correction) const { return xg::cov(*this, correction); }
+Tensor Tensor::corrcoef() const { return xg::corrcoef(*this); }
+Tensor Tensor::logit(std::optional<double> eps) const { return xg::logit(*this, eps); }
+Tensor Tensor::float_power(const Tensor& exponent) const { return xg::float_power(*this, exponent); }
+Tensor Tensor::float_power(double exponent) const { return xg::float_power(*this, exponent); }
+Tensor Tensor::true_divide(const Tensor& other) const { return xg::true_divide(*this, other); }
+Tensor Tensor::isclose(const Tensor& other, double rtol, double atol, bool equal_nan) const {
+  return xg::isclose(*this, other, rtol, atol, equal_nan);
+}
+Tensor Tensor::isposinf() const { return xg::isposinf(*this); }
+Tensor Tensor::isneginf() const { return xg::isneginf(*this); }
+Tensor Tensor::ravel() const { return xg::ravel(*this); }
+Tensor Tensor::fliplr() const { return xg::fliplr(*this); }
+Tensor Tensor::flipud() const { return xg::flipud(*this); }
+Tensor Tensor::msort() const { return xg::msort(*this); }
+Tensor Tensor::diag_embed(std::int64_t offset, std::int64_t dim1, std::int64_t dim2) const {
+  return xg::diag_embed(*this, offset, dim1, dim2);
+}
+Tensor Tensor::diagflat(std::int64_t offset) const { return xg::diagflat(*this, offset); }
 Tensor Tensor::amax(const Axes& dims, bool keepdim) const { return xg::amax(*this, dims, keepdim); }
 Tensor Tensor::median() const { return xg::median(*this); }
 std::tuple<Tensor, Tensor> Tensor::median(std::int64_t dim, bool keepdim) const { return xg::median(*this, dim, keepdim); }

@@ -85,6 +85,13 @@ inline tensor_list fixture_inputs(const std::string& file, const std::string& na
   return in;
 }
 
+/// A case's int64 inputs <name>.in<first> ... (indices, labels), as stored: not differentiated.
+inline tensor_list fixture_ints(const std::string& file, const std::string& name, std::size_t first, std::size_t count) {
+  tensor_list in;
+  for (std::size_t i = first; i < first + count; ++i) in.push_back(fixture(file, name + ".in" + std::to_string(i)));
+  return in;
+}
+
 /// Expects y, computed from `inputs`, to be the case's <name>.y (within y_tol) and the
 /// gradient of sum(y * <name>.gy) for each input to be <name>.g<j> (within g_tol), by a
 /// plain backward and under create_graph: a composed create_graph rule can give the wrong

@@ -300,6 +300,11 @@ TEST(LibtorchRows, SpecialProductsAssembly) {
     EXPECT_EQ(xg::msort(xg::flipud(m)).to_vector<double>(), m.to_vector<double>());
     EXPECT_EQ(xg::diag_embed(a, 1).to_vector<double>(), (std::vector<double>{0, 1, 0, 0, 0, 2, 0, 0, 0}));
     EXPECT_EQ(xg::diagflat(a).to_vector<double>(), (std::vector<double>{1, 0, 0, 2}));
+    EXPECT_EQ(m.ravel().shape(), (xg::Shape{4}));
+    EXPECT_EQ(m.fliplr().to_vector<double>(), xg::fliplr(m).to_vector<double>());
+    EXPECT_EQ(m.flipud().msort().to_vector<double>(), m.to_vector<double>());
+    EXPECT_EQ(a.diag_embed(1).shape(), (xg::Shape{3, 3}));
+    EXPECT_EQ(a.diagflat().to_vector<double>(), (std::vector<double>{1, 0, 0, 2}));
   }
   {
     // row: `torch::diff(x, 1, -1, prepend, append)`, `torch::trapezoid(y, x)`, `torch::cumulative_trapezoid(y, /*dx=*/2)`, `torch::cov(x, 0)`, `torch::corrcoef(x)`, `torch::pdist(x)`, `torch::logit(x, eps)`, `torch::special::xlog1py(x, y)`, `torch::float_power(x, 2)`, `torch::true_divide(a, b)`, `torch::isclose(a, b)`, `torch::isin(e, t)`, `torch::isposinf(x)`, `torch::isneginf(x)`
@@ -318,5 +323,14 @@ TEST(LibtorchRows, SpecialProductsAssembly) {
     EXPECT_EQ(xg::isin(y, xg::tensor({4.0}, xg::kFloat64)).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 0}));
     EXPECT_EQ(xg::isposinf(y / 0.0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 1, 1}));
     EXPECT_EQ(xg::isneginf(-y / 0.0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 1, 1}));
+    EXPECT_EQ(y.diff().to_vector<double>(), (std::vector<double>{3, 5}));
+    EXPECT_NEAR(y.cov().item(), 49.0 / 3.0, 1e-13);
+    EXPECT_NEAR(xg::vstack({y, -y}).corrcoef().to_vector<double>()[1], -1.0, 1e-15);
+    EXPECT_NEAR(xg::tensor({0.5}, xg::kFloat64).logit().item(), 0.0, 1e-16);
+    EXPECT_EQ(y.float_power(2.0).to_vector<double>()[1], 16.0);
+    EXPECT_EQ(y.true_divide(y).to_vector<double>()[2], 1.0);
+    EXPECT_EQ(y.isclose(y).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 1, 1}));
+    EXPECT_EQ((y / 0.0).isposinf().to_vector<std::int64_t>()[0], 1);
+    EXPECT_EQ((y / 0.0).isneginf().to_vector<std::int64_t>()[0], 0);
   }
 }

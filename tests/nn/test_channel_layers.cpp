@@ -47,11 +47,7 @@ const std::vector<Case>& cases() {
   return all;
 }
 
-tensor_list int_inputs(const Case& c) {
-  tensor_list in;
-  for (std::size_t j = 0; j < c.int_inputs; ++j) in.push_back(fixture(std::string(c.name) + ".in" + std::to_string(c.inputs + j)));
-  return in;
-}
+tensor_list int_inputs(const Case& c) { return xg::test::fixture_ints(kFile, c.name, c.inputs, c.int_inputs); }
 }  // namespace
 
 TEST(ChannelLayers, MatchPyTorchWithGradients) {

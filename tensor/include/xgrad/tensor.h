@@ -272,6 +272,24 @@ class Tensor {
   std::tuple<Tensor, Tensor> aminmax(std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false) const;
   Tensor count_nonzero(const std::vector<std::int64_t>& dims = {}) const;
   Tensor count_nonzero(std::int64_t dim) const;
+  /// xg::diff ... isneginf (autograd/ops_numeric.cpp), ravel ... diagflat (ops_stack.cpp).
+  Tensor diff(std::int64_t n = 1, std::int64_t dim = -1, const Tensor& prepend = Tensor(),
+              const Tensor& append = Tensor()) const;
+  Tensor cov(std::int64_t correction = 1) const;
+  Tensor corrcoef() const;
+  Tensor logit(std::optional<double> eps = std::nullopt) const;
+  Tensor float_power(const Tensor& exponent) const;
+  Tensor float_power(double exponent) const;
+  Tensor true_divide(const Tensor& other) const;
+  Tensor isclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false) const;
+  Tensor isposinf() const;
+  Tensor isneginf() const;
+  Tensor ravel() const;
+  Tensor fliplr() const;
+  Tensor flipud() const;
+  Tensor msort() const;
+  Tensor diag_embed(std::int64_t offset = 0, std::int64_t dim1 = -2, std::int64_t dim2 = -1) const;
+  Tensor diagflat(std::int64_t offset = 0) const;
   Tensor amax(const Axes& dims = {}, bool keepdim = false) const;
   Tensor amin(const Axes& dims = {}, bool keepdim = false) const;
   Tensor multinomial(std::int64_t num_samples, bool replacement = false) const;
