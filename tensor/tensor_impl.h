@@ -2,8 +2,11 @@
 #pragma once
 
 #include <xgrad/detail/format.h>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
+#include <type_traits>
 
 #include <xgrad/tensor.h>
 
@@ -154,6 +157,22 @@ decltype(auto) dispatch_float(Dtype dtype, const char* op, F&& f) {
   if (dtype == Dtype::Int64) fail(op, ": expected a float tensor, got int64");
   if (dtype == Dtype::Float32) return f(float{});
   return f(double{});
+}
+
+/// A clamp bound given as a double, in T: for int64 it saturates at the type's range (±inf
+/// and beyond, where a cast is undefined behaviour; NaN is no bound on that side) and
+/// truncates a fraction, as the cast; float types take the cast.
+template <class T>
+T bound_as(double v, bool upper) {
+  if constexpr (std::is_integral_v<T>) {
+    constexpr T lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
+    if (std::isnan(v)) return upper ? hi : lo;
+    if (v <= static_cast<double>(lo)) return lo;
+    if (v >= 9223372036854775808.0) return hi;  // 2^63: the first double above int64's range
+    return static_cast<T>(v);
+  } else {
+    return static_cast<T>(v);
+  }
 }
 
 /// Normalises a possibly negative axis against `ndim`, naming `op` in the error.

@@ -179,7 +179,7 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
   if (Tensor out = detail::on_gpu_like(x, x.dtype()); out.defined()) return detail::gpu::clamp(out, x, lo, hi), out;
   return dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T l = static_cast<T>(lo), h = static_cast<T>(hi);
+    const T l = detail::bound_as<T>(lo, false), h = detail::bound_as<T>(hi, true);
     return map_loop<T>(x, [l, h](T v) { return v < l ? l : (v > h ? h : v); });
   });
 }

@@ -405,7 +405,7 @@ void clamp(Tensor& out, const Tensor& x, double lo, double hi) {
   XG_GPU_ENTRY(clamp);
   by_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    launch<T, T, 1>(out, {&x}, ClampF<T>{static_cast<T>(lo), static_cast<T>(hi)});
+    launch<T, T, 1>(out, {&x}, ClampF<T>{detail::bound_as<T>(lo, false), detail::bound_as<T>(hi, true)});
   });
 }
 

@@ -73,3 +73,13 @@ TEST(Unary, GradientsMatchNumerical) {
 }
 
 TEST(Unary, ClampRejectsInvertedBounds) { EXPECT_XG_ERROR(xg::clamp(xg::ones({1}), 2, 1), "clamp", "exceeds"); }
+
+TEST(Unary, Int64ClampSaturatesItsBounds) {
+  // One-sided clamps pass ±inf as the other bound; bounds beyond int64's range saturate (a cast
+  // would be undefined behaviour: the ops fuzzer found clamp_max on int64 through isin).
+  const auto big = xg::tensor({-9e18, -3.0, 0.0, 7.0, 9e18}, xg::kInt64);
+  EXPECT_EQ(big.clamp_max(5).to_vector<std::int64_t>(),
+            (std::vector<std::int64_t>{-9000000000000000000, -3, 0, 5, 5}));
+  EXPECT_EQ(big.clamp_min(-1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{-1, -1, 0, 7, 9000000000000000000}));
+  EXPECT_EQ(xg::clamp(big, -1e300, 1e300).to_vector<std::int64_t>(), big.to_vector<std::int64_t>());
+}
