@@ -86,6 +86,54 @@ TEST(NumericOps, GradcheckAndGradgradcheck) {
   }
 }
 
+TEST(NumericOps, ScatterAndIndexCopyMatchPyTorch) {
+  // Cases without repeated targets (PyTorch leaves repeats undefined): values, and the
+  // gradients of self and src, plain and under create_graph.
+  const auto run = [](const std::string& name, const std::function<Tensor(L, const Tensor&)>& f, std::size_t floats) {
+    SCOPED_TRACE(name);
+    const Tensor index = fixture(name + ".in1");
+    tensor_list in{fixture(name + ".in0").clone().requires_grad_()};
+    if (floats == 2) in.push_back(fixture(name + ".in2").clone().requires_grad_());
+    const Tensor y = f(in, index);
+    EXPECT_LT(max_abs_diff(y, fixture(name + ".y")), 1e-15);
+    for (const bool create_graph : {false, true}) {
+      const auto g = grad({(y * fixture(name + ".gy")).sum()}, in, {}, true, create_graph);
+      EXPECT_LT(max_abs_diff(g[0], fixture(name + ".g0")), 1e-15) << create_graph;
+      if (floats == 2) EXPECT_LT(max_abs_diff(g[1], fixture(name + ".g2")), 1e-15) << create_graph;
+    }
+    EXPECT_TRUE(gradgradcheck_ok([&](L v) { return f(v, index); }, in));
+  };
+  run("scatter_src", [](L v, const Tensor& i) { return scatter(v[0], 1, i, v[1]); }, 2);
+  run("scatter_dim0", [](L v, const Tensor& i) { return scatter(v[0], 0, i, v[1]); }, 2);
+  run("scatter_value", [](L v, const Tensor& i) { return scatter(v[0], 1, i, 2.5); }, 1);
+  run("index_copy", [](L v, const Tensor& i) { return index_copy(v[0], 0, i, v[1]); }, 2);
+  run("index_copy_dim1", [](L v, const Tensor& i) { return index_copy(v[0], 1, i, v[1]); }, 2);
+  // A src larger than index: only its index-shaped part is read (PyTorch's values).
+  const Tensor wide = xg::arange(6.0, kFloat64).reshape({2, 3});
+  EXPECT_EQ(max_abs_diff(scatter(xg::zeros({2, 4}, kFloat64), 1, xg::tensor({{3.0}, {0.0}}, kInt64), wide),
+                         fixture("scatter_wide.y")), 0);
+}
+
+TEST(NumericOps, RepeatedTargetsTakeTheLastWriteAndOnlyItGetsTheGradient) {
+  auto self = xg::zeros({2, 4}, kFloat64).requires_grad_();
+  auto src = xg::tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}}, kFloat64).requires_grad_();
+  const Tensor index = xg::tensor({{1.0, 1.0, 3.0}, {2.0, 0.0, 2.0}}, kInt64);
+  const Tensor y = scatter(self, 1, index, src);
+  EXPECT_EQ(y.to_vector<double>(), (std::vector<double>{0, 2, 0, 3, 5, 0, 6, 0}));
+  const auto g = grad({(y * xg::arange(1.0, 9.0, 1.0, kFloat64).reshape({2, 4})).sum()}, {self, src});
+  EXPECT_EQ(g[0].to_vector<double>(), (std::vector<double>{1, 0, 3, 0, 0, 6, 0, 8}));
+  EXPECT_EQ(g[1].to_vector<double>(), (std::vector<double>{0, 2, 4, 0, 5, 7}));
+  // index_copy: slice 0 is given twice; the second source slice stays.
+  const Tensor c = index_copy(xg::zeros({3, 2}, kFloat64), 0, xg::tensor({0.0, 2.0, 0.0}, kInt64),
+                              xg::tensor({{1.0, 1.0}, {2.0, 2.0}, {3.0, 3.0}}, kFloat64));
+  EXPECT_EQ(c.to_vector<double>(), (std::vector<double>{3, 3, 0, 0, 2, 2}));
+  // int64 self and a value; an empty index copies self.
+  EXPECT_EQ(scatter(xg::zeros({3}, kInt64), 0, xg::tensor({2.0}, kInt64), 7.0).to_vector<std::int64_t>(),
+            (std::vector<std::int64_t>{0, 0, 7}));
+  EXPECT_EQ(scatter(xg::ones({3}, kFloat64), 0, xg::zeros({0}, kInt64), 7.0).to_vector<double>(),
+            (std::vector<double>{1, 1, 1}));
+}
+
 TEST(NumericOps, ComparisonsAndEdgesArePyTorchs) {
   const Tensor a = fixture("isclose.a"), b = fixture("isclose.b");
   EXPECT_EQ(isclose(a, b).to_vector<std::int64_t>(), fixture("isclose.default").to_vector<std::int64_t>());
@@ -147,4 +195,11 @@ TEST(NumericOps, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(isclose(x, x, -1.0), "isclose: rtol and atol must be non-negative, got -1 and 1e-08");
   EXPECT_XG_ERROR(isclose(x, xg::zeros({5})), "isclose:");
   EXPECT_XG_ERROR(logit(Tensor()), "logit: the input is undefined");
+  EXPECT_XG_ERROR(scatter(x, 1, xg::zeros({3, 5}, kInt64), x), "scatter: index (3,5) must have the rank of self (3,4) and src (3,4), be no larger than src on any axis, and no larger than self except on axis 1");
+  EXPECT_XG_ERROR(scatter(x, 1, xg::full({3, 1}, 4.0, kInt64), x), "scatter", "4");
+  EXPECT_XG_ERROR(scatter(x, 1, xg::zeros({3, 1}), x), "scatter: index must be int64, got float32");
+  EXPECT_XG_ERROR(scatter(x, 1, xg::zeros({3, 1}, kInt64), x.to(kFloat32)), "scatter: self (float64) and src (float32) must have the same dtype");
+  EXPECT_XG_ERROR(scatter(x.to(kInt64), 0, xg::zeros({1, 1}, kInt64), 0.5), "scatter: value 0.5 is not an integer, for an int64 self");
+  EXPECT_XG_ERROR(index_copy(x, 0, xg::tensor({0.0}, kInt64), x), "index_copy: source (3,4) must be (1,4) (self (3,4) with axis 0 of the 1 indices)");
+  EXPECT_XG_ERROR(index_copy(x, 0, xg::tensor({5.0}, kInt64), x.narrow(0, 0, 1)), "index_copy", "5");
 }

@@ -222,3 +222,23 @@ TEST(CudaIndex, LibtorchsIndexingAndIndexPutGiveTheCpusBits) {
     EXPECT_TRUE(matches_cpu(g, c, 0)) << accumulate;
   }
 }
+
+TEST(CudaIndex, ScatterAndIndexCopyTakeTheLastWriteAsOnTheCpu) {
+  XG_REQUIRE_CUDA();
+  // Repeated targets: the sort-based winners give the CPU's answer and gradients, bit for bit.
+  const Tensor index = xg::tensor({{1.0, 1.0, 3.0}, {2.0, 0.0, 2.0}}, xg::kInt64);
+  const auto run = [&](xg::Device d) {
+    auto self = xg::test::seeded({2, 4}, xg::kFloat64, 90).to(d).requires_grad_();
+    auto src = xg::test::seeded({2, 3}, xg::kFloat64, 91).to(d).requires_grad_();
+    const Tensor y = xg::scatter(self, 1, index.to(d), src).pow(2.0).sum() +
+                     xg::scatter(self, 1, index.to(d), 1.5).sum() +
+                     xg::index_copy(self, 1, xg::tensor({3.0, 0.0, 3.0}, xg::kInt64).to(d), src).pow(2.0).sum();
+    const xg::tensor_list g = xg::grad({y}, {self, src}, {}, true, true);
+    return std::make_tuple(y, g[0], g[1]);
+  };
+  const auto [yc, gsc, gxc] = run(xg::kCPU);
+  const auto [yd, gsd, gxd] = run(xg::kCUDA);
+  EXPECT_TRUE(xg::test::matches_cpu(yd, yc, 0));
+  EXPECT_TRUE(xg::test::matches_cpu(gsd, gsc, 0));
+  EXPECT_TRUE(xg::test::matches_cpu(gxd, gxc, 0));
+}

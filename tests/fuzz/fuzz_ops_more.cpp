@@ -130,7 +130,7 @@ void run_more(Reader& r) {
     }
     case 14: {  // stacking and numeric conveniences on decoded shapes, orders, dims and offsets
       const auto other = leaf(r.tensor(r.byte() % 3));
-      switch (r.byte() % 8) {
+      switch (r.byte() % 9) {
         case 0: backprop(r.flag() ? xg::hstack({x, other}) : xg::dstack({x, other})); break;
         case 1: backprop(r.flag() ? xg::vstack({x, other}) : xg::column_stack({x, other})); break;
         case 2: backprop(xg::diag_embed(x, a, r.arg(), r.arg())); break;
@@ -138,6 +138,12 @@ void run_more(Reader& r) {
         case 4: backprop(r.flag() ? xg::trapezoid(x, other, a) : xg::cumulative_trapezoid(x, other, a)); break;
         case 5: backprop(r.flag() ? xg::cov(x, a) : xg::pdist(x, static_cast<double>(a))); break;
         case 6: (void)(xg::isin(values, other.defined() ? other.detach() : other, r.flag()) + xg::isclose(values, other)); break;
+        case 7: {
+          const auto idx = r.tensor(r.byte() % 3);
+          const xg::Tensor index = idx.defined() ? (idx * 2.0).to(xg::kInt64) : idx;
+          backprop(r.flag() ? xg::scatter(x, a, index, other) : xg::index_copy(x, a, index, other));
+          break;
+        }
         default: backprop(xg::xlog1py(x, other) + xg::logit(x, 0.1));
       }
       break;

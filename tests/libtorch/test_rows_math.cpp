@@ -333,4 +333,13 @@ TEST(LibtorchRows, SpecialProductsAssembly) {
     EXPECT_EQ((y / 0.0).isposinf().to_vector<std::int64_t>()[0], 1);
     EXPECT_EQ((y / 0.0).isneginf().to_vector<std::int64_t>()[0], 0);
   }
+  {
+    // row: `torch::scatter(x, 1, idx, src)`, `torch::scatter(x, 1, idx, 2.5)`, `torch::index_copy(x, 0, idx, source)`
+    const auto x = xg::zeros({2, 3}, xg::kFloat64);
+    const auto idx = xg::tensor({{2.0}, {0.0}}, xg::kInt64), src = xg::tensor({{1.0}, {2.0}}, xg::kFloat64);
+    EXPECT_EQ(xg::scatter(x, 1, idx, src).to_vector<double>(), (std::vector<double>{0, 0, 1, 2, 0, 0}));
+    EXPECT_EQ(xg::scatter(x, 1, idx, 2.5).to_vector<double>(), (std::vector<double>{0, 0, 2.5, 2.5, 0, 0}));
+    EXPECT_EQ(xg::index_copy(x, 0, xg::tensor({1.0}, xg::kInt64), xg::ones({1, 3}, xg::kFloat64)).to_vector<double>(),
+              (std::vector<double>{0, 0, 0, 1, 1, 1}));
+  }
 }

@@ -52,6 +52,14 @@ Tensor take_along_dim(const Tensor& x, const Tensor& indices, std::optional<std:
 /// x with the slices at the int64 `index` (0-d or 1-d) along dim set to value; the gradient
 /// reaches the other slices.
 Tensor index_fill(const Tensor& x, std::int64_t dim, const Tensor& index, double value);
+/// self with slices (index_copy: source's slices at the 1-D `index` along dim) or elements
+/// (scatter: src[i][j] at [index[i][j]][j] for dim 0; index of self's rank, no larger than src,
+/// nor than self except on dim; only src's index-shaped part is read) replaced, or set to a
+/// value. Deterministic where PyTorch is not: of writes to one place, the last in index order
+/// wins, and only it receives the gradient (autograd/ops_scatter.cpp).
+Tensor index_copy(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& source);
+Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, double value);
 /// numpy's stacking: hstack (along 1, or 0 for 1-D tensors), vstack (along 0 after
 /// atleast_2d), dstack (along 2 after atleast_3d), column_stack (0-d and 1-d tensors as
 /// columns, then hstack). atleast_1d/2d/3d add leading (and for 3-D, numpy's trailing) axes of
