@@ -345,6 +345,15 @@ Tensor Tensor::rot90(std::int64_t k, const std::vector<std::int64_t>& dims) cons
 Tensor Tensor::index_fill(std::int64_t dim, const Tensor& index, double value) const {
   return xg::index_fill(*this, dim, index, value);
 }
+Tensor Tensor::index_copy(std::int64_t dim, const Tensor& index, const Tensor& source) const {
+  return xg::index_copy(*this, dim, index, source);
+}
+Tensor Tensor::scatter(std::int64_t dim, const Tensor& index, const Tensor& src) const {
+  return xg::scatter(*this, dim, index, src);
+}
+Tensor Tensor::scatter(std::int64_t dim, const Tensor& index, double value) const {
+  return xg::scatter(*this, dim, index, value);
+}
 std::tuple<Tensor, Tensor> Tensor::aminmax(std::optional<std::int64_t> dim, bool keepdim) const {
   return xg::aminmax(*this, dim, keepdim);
 }

@@ -341,5 +341,9 @@ TEST(LibtorchRows, SpecialProductsAssembly) {
     EXPECT_EQ(xg::scatter(x, 1, idx, 2.5).to_vector<double>(), (std::vector<double>{0, 0, 2.5, 2.5, 0, 0}));
     EXPECT_EQ(xg::index_copy(x, 0, xg::tensor({1.0}, xg::kInt64), xg::ones({1, 3}, xg::kFloat64)).to_vector<double>(),
               (std::vector<double>{0, 0, 0, 1, 1, 1}));
+    // One-hot rows, the common use: zeros scattered with 1 at each label.
+    EXPECT_EQ(x.scatter(1, idx, 1.0).to_vector<double>(), (std::vector<double>{0, 0, 1, 1, 0, 0}));
+    EXPECT_EQ(x.scatter(1, idx, src).to_vector<double>(), (std::vector<double>{0, 0, 1, 2, 0, 0}));
+    EXPECT_EQ(x.index_copy(1, xg::tensor({0.0}, xg::kInt64), src).to_vector<double>(), (std::vector<double>{1, 0, 0, 2, 0, 0}));
   }
 }

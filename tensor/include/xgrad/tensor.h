@@ -241,7 +241,7 @@ class Tensor {
   std::tuple<Tensor, Tensor> cummax(std::int64_t dim) const;
   std::tuple<Tensor, Tensor> cummin(std::int64_t dim) const;
   /// xg::erf ... signbit (autograd/ops_special.cpp), addmm ... kron (ops_products.cpp),
-  /// swapaxes ... count_nonzero (ops_assemble.cpp), with libtorch's names and meanings.
+  /// swapaxes ... count_nonzero (ops_assemble.cpp, ops_scatter.cpp), with libtorch's names and meanings.
   Tensor erf() const;
   Tensor erfc() const;
   Tensor erfinv() const;
@@ -269,6 +269,9 @@ class Tensor {
   Tensor take_along_dim(const Tensor& indices, std::optional<std::int64_t> dim = std::nullopt) const;
   Tensor rot90(std::int64_t k = 1, const std::vector<std::int64_t>& dims = {0, 1}) const;
   Tensor index_fill(std::int64_t dim, const Tensor& index, double value) const;
+  Tensor index_copy(std::int64_t dim, const Tensor& index, const Tensor& source) const;
+  Tensor scatter(std::int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter(std::int64_t dim, const Tensor& index, double value) const;
   std::tuple<Tensor, Tensor> aminmax(std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false) const;
   Tensor count_nonzero(const std::vector<std::int64_t>& dims = {}) const;
   Tensor count_nonzero(std::int64_t dim) const;
