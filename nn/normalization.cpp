@@ -1,5 +1,5 @@
-// Layers whose training and evaluation behaviour differ: Dropout, Dropout2d, BatchNorm1d
-// and BatchNorm2d; and GroupNorm, which normalises each sample alone.
+// Layers whose training and evaluation behaviour differ: Dropout, Dropout2d, Dropout3d,
+// BatchNorm1d, BatchNorm2d and BatchNorm3d; and GroupNorm, which normalises each sample alone.
 #include <xgrad/detail/format.h>
 #include <xgrad/autograd.h>
 #include <xgrad/nn/functional.h>
@@ -25,18 +25,38 @@ Tensor Dropout::forward(const Tensor& x) {
   return x * (rand_like(x) > p_);
 }
 
+namespace {
+// Dropout2d's and Dropout3d's rule: one draw per (sample, channel), broadcast over the plane
+// or volume: neighbouring pixels are correlated, so dropping single ones regularises little
+// (Tompson et al. 2015).
+Tensor drop_channels(const Tensor& x, double p, bool training) {
+  if (!training || p == 0) return x;
+  if (p == 1) return x * 0.0;
+  Shape draws(x.shape().size(), 1);
+  draws[0] = x.shape()[0], draws[1] = x.shape()[1];
+  const Tensor mask = rand(draws, TensorOptions().dtype(x.dtype()).device(x.device())) >= p;
+  return x * mask / (1.0 - p);
+}
+}  // namespace
+
 Dropout2d::Dropout2d(double p) : p_(p) {
   if (!(p >= 0.0 && p <= 1.0)) fail("Dropout2d: probability must be in [0, 1], got ", p);
 }
 
 Tensor Dropout2d::forward(const Tensor& x) {
   if (x.dim() != 4) fail("Dropout2d: expected input (N, C, H, W), got ", detail::shape_str(x.shape()));
-  if (!is_training() || p_ == 0) return x;
-  if (p_ == 1) return x * 0.0;
-  // One draw per (sample, channel), broadcast over the plane: neighbouring pixels are
-  // correlated, so dropping single ones regularises little (Tompson et al. 2015).
-  const Tensor mask = rand({x.shape()[0], x.shape()[1], 1, 1}, TensorOptions().dtype(x.dtype()).device(x.device())) >= p_;
-  return x * mask / (1.0 - p_);
+  return drop_channels(x, p_, is_training());
+}
+
+Dropout3d::Dropout3d(double p) : p_(p) {
+  if (!(p >= 0.0 && p <= 1.0)) fail("Dropout3d: probability must be in [0, 1], got ", p);
+}
+
+Tensor Dropout3d::forward(const Tensor& x) {
+  if (!x.defined() || x.dim() != 5)
+    fail("Dropout3d: expected input (N, C, D, H, W), got ",
+         x.defined() ? detail::shape_str(x.shape()) : std::string("an undefined tensor"));
+  return drop_channels(x, p_, is_training());
 }
 
 BatchNormBase::BatchNormBase(const char* name, BatchNormOptions options) : options_(std::move(options)) {
@@ -121,6 +141,20 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
     fail("BatchNorm2d(", C, "): expected input (N, ", C, ", H, W), got ", detail::shape_str(x.shape()));
   if ((is_training() || !options().track_running_stats()) && x.shape()[0] * x.shape()[2] * x.shape()[3] < 2)
     fail("BatchNorm2d: training needs at least 2 values per channel (got ", detail::shape_str(x.shape()), ")");
+  return normalize(x);
+}
+
+BatchNorm3d::BatchNorm3d(const BatchNormOptions& options) : BatchNormBase("BatchNorm3d", options) {}
+BatchNorm3d::BatchNorm3d(std::int64_t num_features, BatchNormOptions options)
+    : BatchNorm3d(options.num_features(num_features)) {}
+
+Tensor BatchNorm3d::forward(const Tensor& x) {
+  const std::int64_t C = options().num_features();
+  if (!x.defined()) fail("BatchNorm3d(", C, "): the input is undefined");
+  if (x.dim() != 5 || x.shape()[1] != C)
+    fail("BatchNorm3d(", C, "): expected input (N, ", C, ", D, H, W), got ", detail::shape_str(x.shape()));
+  if ((is_training() || !options().track_running_stats()) && x.numel() / C < 2)
+    fail("BatchNorm3d: training needs at least 2 values per channel (got ", detail::shape_str(x.shape()), ")");
   return normalize(x);
 }
 

@@ -18,6 +18,7 @@
 #include <xgrad/nn/conv.h>
 #include <xgrad/nn/activations.h>
 #include <xgrad/nn/conv1d.h>
+#include <xgrad/nn/conv3d.h>
 #include <xgrad/nn/instance_norm.h>
 #include <xgrad/nn/padding.h>
 #include <xgrad/nn/shape_layers.h>

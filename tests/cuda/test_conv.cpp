@@ -1,7 +1,8 @@
 // Convolution and pooling on CUDA against the CPU (issue 20, step 7): every geometry the CPU
 // suite covers (stride, padding, dilation, groups, 1x1), with the three gradients, to the
 // second order in float64; the transposed convolution; max pooling with its tie and NaN
-// rules; average pooling; im2col/col2im; pad; and SimpleConvNet training side by side.
+// rules; average pooling; im2col/col2im; pad; the volumetric (3-D) layers; and SimpleConvNet
+// training side by side.
 #include <limits>
 
 #include "cuda/cuda_util.h"
@@ -94,6 +95,25 @@ TEST(CudaConv, PoolingColumnsAndPaddingMatchTheCpu) {
   EXPECT_TRUE(same_on_cuda({ties}, [](auto& v) { return xg::max_pool2d(v[0], 2); }, 0));
   const Tensor with_nan = xg::tensor({{{{1.0, nan}, {5.0, nan}}}}, xg::kFloat64).to(xg::kCUDA);
   EXPECT_TRUE(std::isnan(xg::max_pool2d(with_nan, 2).item()));
+}
+
+TEST(CudaConv, VolumeLayersMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  // Composed of the 2-D kernels, an index_select and an index_add: the CPU's values and
+  // gradients, the pools' exactly.
+  const Tensor x = xg::test::seeded({2, 4, 5, 6, 5}, xg::kFloat64, 10), w = xg::test::seeded({6, 2, 3, 2, 3}, xg::kFloat64, 11);
+  const Tensor b = xg::test::seeded({6}, xg::kFloat64, 12), wt = xg::test::seeded({4, 3, 2, 3, 2}, xg::kFloat64, 13);
+  EXPECT_TRUE(same_on_cuda({x, w, b}, [](auto& v) { return xg::conv3d(v[0], v[1], v[2], {2, 1, 2}, {1, 0, 1}, {1, 2, 1}, 2); }, 1e-12));
+  EXPECT_TRUE(same_on_cuda({x, wt}, [](auto& v) { return xg::conv_transpose3d(v[0], v[1], Tensor(), {2, 1, 2}, {1, 0, 1}, {1, 0, 0}, 2); }, 1e-12));
+  EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::max_pool3d(v[0], {3, 2, 3}, {2, 2, 1}, 1); }, 0));
+  EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool3d(v[0], {3, 2, 3}, {2, 1, 2}, 1, false); }, 0));
+  EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_avg_pool3d(v[0], {3, 2, 4}); }, 0));
+  EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_max_pool3d(v[0], {3, 2, 4}); }, 0));
+  const auto indices = [](const Tensor& t) { return std::get<1>(xg::adaptive_max_pool3d_with_indices(t, {2, 3, 2})); };
+  EXPECT_TRUE(matches_cpu(indices(x.to(xg::kCUDA)), indices(x), 0));
+  const Tensor xg_ = x.to(xg::kCUDA).requires_grad_(), wg = w.to(xg::kCUDA).requires_grad_();
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok([](const xg::tensor_list& v) { return xg::conv3d(v[0], v[1], Tensor(), 1, 1, 1, 2); },
+                                            {xg_.narrow(2, 0, 3).detach().requires_grad_(), wg}));
 }
 
 TEST(CudaConv, SimpleConvNetTrainsAsOnTheCpu) {

@@ -3,7 +3,8 @@
 // xlogy), EmbeddingBag, the counting functions, adaptive 1-D pooling, the special functions,
 // the scaled products and the assembling functions, on decoded shapes, dtypes, axes, sides,
 // sorters, bins, ranges, offsets, orders, sections, indices and options; the CTC loss, the
-// channel layers, the class margin losses, the stacking and numeric conveniences.
+// channel layers, the class margin losses, the stacking and numeric conveniences; the
+// volumetric convolutions and pools.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -16,7 +17,7 @@ void run_more(Reader& r) {
   auto x = leaf(r.tensor(1 + r.byte() % 3));
   const std::int64_t a = r.arg();
   const xg::Tensor values = x.defined() ? x.detach() : x;
-  switch (r.byte() % 15) {
+  switch (r.byte() % 16) {
     case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
     case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
     case 2: backprop(xg::prod(x, a, r.flag())); break;
@@ -145,6 +146,19 @@ void run_more(Reader& r) {
           break;
         }
         default: backprop(xg::xlog1py(x, other) + xg::logit(x, 0.1));
+      }
+      break;
+    }
+    case 15: {  // the volumetric layers: decoded ranks (4-D, 5-D), weights and geometries
+      const auto v = leaf(r.tensor(4 + r.byte() % 2)), w = leaf(r.tensor(5));
+      const xg::Int3 k = r.int3(), s = r.int3(), p = r.int3();
+      switch (r.byte() % 6) {
+        case 0: backprop(xg::conv3d(v, w, {}, s, p, r.int3(), a)); break;
+        case 1: backprop(xg::conv_transpose3d(v, w, {}, s, p, r.int3(), a, r.int3())); break;
+        case 2: backprop(xg::max_pool3d(v, k, r.flag() ? s : xg::Int3(), p, r.int3())); break;
+        case 3: backprop(xg::avg_pool3d(v, k, s, p, r.flag())); break;
+        case 4: backprop(xg::adaptive_avg_pool3d(v, k)); break;
+        default: backprop(std::get<0>(xg::adaptive_max_pool3d_with_indices(v, k)));
       }
       break;
     }

@@ -39,6 +39,12 @@ class Reader {
     const std::int64_t h = arg();
     return xg::Int2(h, arg());
   }
+  // A 3-D size: one value for the three axes, or three.
+  xg::Int3 int3() {
+    if (flag()) return xg::Int3(arg());
+    const std::int64_t d = arg(), h = arg();
+    return xg::Int3(d, h, arg());
+  }
   // A tensor of a small decoded shape (`rank` axes), with values in [-2, 2) drawn from the
   // bytes, or an undefined tensor now and then.
   xg::Tensor tensor(std::size_t rank, bool allow_undefined = true) {

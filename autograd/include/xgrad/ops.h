@@ -20,6 +20,7 @@
 #include <xgrad/ops_numeric.h>
 #include <xgrad/ops_products.h>
 #include <xgrad/ops_spatial.h>
+#include <xgrad/ops_volume.h>
 #include <xgrad/tensor.h>
 
 namespace xg {

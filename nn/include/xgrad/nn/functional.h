@@ -11,6 +11,7 @@
 
 #include <xgrad/nn/conv.h>
 #include <xgrad/nn/conv1d.h>
+#include <xgrad/nn/conv3d.h>
 #include <xgrad/nn/layers.h>
 #include <xgrad/nn/losses.h>
 #include <xgrad/nn/options.h>

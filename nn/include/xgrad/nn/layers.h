@@ -279,6 +279,7 @@ class BatchNormOptions {
 };
 using BatchNorm1dOptions = BatchNormOptions;
 using BatchNorm2dOptions = BatchNormOptions;
+using BatchNorm3dOptions = BatchNormOptions;
 
 /// What BatchNorm1d and BatchNorm2d share: gamma = 1, beta = 0 (parameters, PyTorch's
 /// weight and bias), running_mean = 0, running_var = 1 and num_batches_tracked = 0 (buffers),
@@ -341,12 +342,33 @@ class BatchNorm2d : public BatchNormBase {
   Tensor forward(const Tensor& x) override;
 };
 
+/// Batch normalisation per channel of (N, C, D, H, W) volumes: statistics over N, D, H and
+/// W; otherwise as BatchNorm1d (BatchNormBase).
+class BatchNorm3d : public BatchNormBase {
+ public:
+  explicit BatchNorm3d(const BatchNormOptions& options);
+  explicit BatchNorm3d(std::int64_t num_features, BatchNormOptions options = BatchNormOptions());
+  Tensor forward(const Tensor& x) override;
+};
+
 /// Drops whole channels of (N, C, H, W) inputs with probability p (inverted: kept
 /// channels are scaled by 1/(1-p)); the identity in evaluation. PyTorch's Dropout2d.
 class Dropout2d : public Module {
  public:
   explicit Dropout2d(double p = 0.5);
   explicit Dropout2d(const Dropout2dOptions& options) : Dropout2d(options.p()) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  double p_;
+};
+
+/// Dropout2d's rule for (N, C, D, H, W) volumes: one draw per (sample, channel), the whole
+/// volume kept or dropped. PyTorch's Dropout3d.
+class Dropout3d : public Module {
+ public:
+  explicit Dropout3d(double p = 0.5);
+  explicit Dropout3d(const Dropout3dOptions& options) : Dropout3d(options.p()) {}
   Tensor forward(const Tensor& x) override;
 
  private:

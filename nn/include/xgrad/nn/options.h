@@ -51,6 +51,7 @@ class DropoutOptions {
   bool inplace_ = false;
 };
 using Dropout2dOptions = DropoutOptions;
+using Dropout3dOptions = DropoutOptions;
 
 class FlattenOptions {
  public:
