@@ -130,6 +130,8 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, InterpolateMode mode
   if (input.dim() != 4)
     fail("grid_sample: expected a 4-D input (N, C, H, W), got shape ", detail::shape_str(input.shape()),
          " (5-D volumes are not supported)");
+  if (mode != InterpolateMode::Bilinear && mode != InterpolateMode::Nearest && mode != InterpolateMode::Bicubic)
+    fail("grid_sample: mode must be bilinear, nearest or bicubic, got ", interpolate_mode_name(mode));
   if (grid.dim() != 4 || grid.size(3) != 2)
     fail("grid_sample: expected a grid of shape (N, H_out, W_out, 2) for a 4-D input, got ",
          detail::shape_str(grid.shape()));

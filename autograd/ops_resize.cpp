@@ -1,4 +1,4 @@
-// interpolate: image resizing, one axis at a time. Each output row (column) is a fixed
+// interpolate: resizing of sequences, images and volumes, one axis at a time. Each output row (column) is a fixed
 // weighted sum of a few input rows (columns): one tap for nearest, two for bilinear, four for
 // bicubic, with the weights and clamped indices of PyTorch's UpSample.h (source index,
 // borders, bicubic coefficients: tensor/resample_taps.h). The resampling and its adjoint are
@@ -25,6 +25,8 @@ const char* interpolate_mode_name(InterpolateMode mode) {
   switch (mode) {
     case InterpolateMode::Nearest: return "nearest";
     case InterpolateMode::Bilinear: return "bilinear";
+    case InterpolateMode::Linear: return "linear";
+    case InterpolateMode::Trilinear: return "trilinear";
     case InterpolateMode::Bicubic: break;
   }
   return "bicubic";
@@ -42,10 +44,11 @@ using Taps = detail::taps::Rule;
 // a kept axis and halves indices on a doubled one instead (measured: 2.01 on 5 rows gives
 // rows 0 0 1 1 ... for C = 1 and 0 0 0 1 1 ... for C = 2).
 Taps taps(std::int64_t in, std::int64_t out, InterpolateMode mode, bool align_corners, double scale_factor) {
+  // Linear, bilinear and trilinear are one rule: two taps on each axis.
   const int m = mode == InterpolateMode::Nearest ? detail::taps::kNearest
-                : mode == InterpolateMode::Bilinear ? detail::taps::kBilinear
-                                                    : detail::taps::kBicubic;
-  const bool plain = !(scale_factor > 0) || align_corners || (mode == InterpolateMode::Bilinear && out == in);
+                : mode == InterpolateMode::Bicubic ? detail::taps::kBicubic
+                                                   : detail::taps::kBilinear;
+  const bool plain = !(scale_factor > 0) || align_corners || (m == detail::taps::kBilinear && out == in);
   return {in, out, m, align_corners, plain ? 0.0 : 1.0 / scale_factor};
 }
 
@@ -66,42 +69,75 @@ Tensor resample_adjoint(const Tensor& gy, std::int64_t outer, std::int64_t inner
 }  // namespace
 
 Tensor interpolate(const Tensor& x, Int2 size, InterpolateMode mode, bool align_corners) {
-  return autograd::interpolate_scaled(x, size, mode, align_corners, 0.0, 0.0);
-}
-
-Tensor autograd::interpolate_scaled(const Tensor& x, Int2 size, InterpolateMode mode, bool align_corners,
-                                    double scale_h, double scale_w) {
-  const char* op = "interpolate";
-  detail::CallScope call(op);
+  detail::CallScope call("interpolate");
   if (x.dim() != 4)
     fail("interpolate: expected an (N, C, H, W) input, got shape ", detail::shape_str(x.shape()));
-  if (!is_floating(x.dtype())) fail("interpolate: expected a float tensor, got ", dtype_name(x.dtype()));
   if (!size.set || size.h <= 0 || size.w <= 0)
     fail("interpolate: output size must be positive, got (", size.h, ", ", size.w, ")");
+  return autograd::interpolate_scaled(x, {size.h, size.w}, mode, align_corners, {0.0, 0.0});
+}
+
+Tensor autograd::interpolate_scaled(const Tensor& x, const std::vector<std::int64_t>& size, InterpolateMode mode,
+                                    bool align_corners, const std::vector<double>& scales) {
+  const char* op = "interpolate";
+  detail::CallScope call(op);
+  static const char* const kLayouts[] = {"(N, C, L)", "(N, C, H, W)", "(N, C, D, H, W)"};
+  const std::size_t k = size.size();  // spatial axes: 1 to 3, the caller's
+  if (x.dim() < 3 || x.dim() > 5)
+    fail("interpolate: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, got shape ",
+         detail::shape_str(x.shape()));
+  if (static_cast<std::size_t>(x.dim()) != k + 2)
+    fail("interpolate: expected a size of ", x.dim() - 2, " values for a ", x.dim(), "-D input ",
+         kLayouts[x.dim() - 3], ", got ", k);
+  if (!is_floating(x.dtype())) fail("interpolate: expected a float tensor, got ", dtype_name(x.dtype()));
+  const std::size_t rank_of_mode = mode == InterpolateMode::Linear      ? 1
+                                   : mode == InterpolateMode::Trilinear ? 3
+                                   : mode == InterpolateMode::Nearest   ? k
+                                                                        : 2;
+  if (rank_of_mode != k)
+    fail("interpolate: mode ", interpolate_mode_name(mode), " needs a ", rank_of_mode + 2, "-D input ",
+         kLayouts[rank_of_mode - 1], ", got shape ", detail::shape_str(x.shape()),
+         k == 1 ? " (use linear)" : k == 2 ? " (use bilinear or bicubic)" : " (use trilinear)");
   if (mode == InterpolateMode::Nearest && align_corners)
-    fail("interpolate: align_corners applies to bilinear and bicubic, not ", interpolate_mode_name(mode));
+    fail("interpolate: align_corners applies to linear, bilinear, bicubic and trilinear, not nearest");
+  std::string sizes;
+  for (std::size_t a = 0; a < k; ++a) sizes += (a ? ", " : "") + std::to_string(size[a]);
+  for (std::size_t a = 0; a < k; ++a)
+    if (size[a] <= 0) fail("interpolate: output size must be positive, got (", sizes, ")");
   const auto& s = x.shape();
-  const std::int64_t N = s[0], C = s[1], H = s[2], W = s[3], OH = size.h, OW = size.w;
-  if (H == 0 || W == 0) fail("interpolate: input of shape ", detail::shape_str(s), " has no pixels");
-  // Every size derived from `size` is bounded before any work: the output, the rows-resized
-  // intermediate (N, C, OH, W) and the tap tables.
+  for (std::size_t a = 0; a < k; ++a)
+    if (s[2 + a] == 0) fail("interpolate: input of shape ", detail::shape_str(s), " has no pixels");
+  // Every size derived from `size` is bounded before any work: each intermediate (the axes
+  // before `a` resized, the rest not; the last is the output), the taps' exact source
+  // positions (tensor/resample_taps.h: in (2 out + 1) in int64) and the tap tables.
   const std::size_t item = dtype_size(x.dtype());
-  detail::check_allocation(detail::checked_nbytes({N, C, OH, OW}, item, op), op,
-                           detail::cat("the output (", N, ", ", C, ", ", OH, ", ", OW, ")"));
-  detail::check_allocation(detail::checked_nbytes({N, C, OH, W}, item, op), op,
-                           detail::cat("the intermediate (", N, ", ", C, ", ", OH, ", ", W, ")"));
-  // The taps' exact source positions (tensor/resample_taps.h) need in (2 out + 1) in int64.
-  detail::size_mul(H, detail::size_add(detail::size_mul(OH, 2, op, "the rows' positions"), 1, op, "the rows' positions"),
-                   op, "the rows' positions");
-  detail::size_mul(W, detail::size_add(detail::size_mul(OW, 2, op, "the columns' positions"), 1, op,
-                                       "the columns' positions"),
-                   op, "the columns' positions");
-  detail::checked_buffer(detail::size_mul(detail::size_add(OH, OW, op, "the tap tables"), 4, op, "the tap tables"),
-                         sizeof(double) + sizeof(std::int64_t), op, "the tap tables");
-  const std::int64_t NC = N * C;
-  Tensor y = resample(x.reshape({NC, H, W}), NC, W, taps(H, OH, mode, align_corners, scale_h));  // (NC, OH, W)
-  y = resample(y.reshape({NC * OH, W, 1}), NC * OH, 1, taps(W, OW, mode, align_corners, scale_w));  // (NC·OH, OW, 1)
-  return y.reshape({N, C, OH, OW});
+  Shape out = s;
+  for (std::size_t a = 0; a < k; ++a) out[2 + a] = size[a];
+  detail::check_allocation(detail::checked_nbytes(out, item, op), op, "the output " + detail::shape_str(out));
+  Shape stage = s;
+  std::int64_t taps_total = 0;
+  for (std::size_t a = 0; a < k; ++a) {
+    stage[2 + a] = size[a];
+    detail::check_allocation(detail::checked_nbytes(stage, item, op), op, "the intermediate " + detail::shape_str(stage));
+    const char* what = "the taps' source positions";
+    detail::size_mul(s[2 + a], detail::size_add(detail::size_mul(size[a], 2, op, what), 1, op, what), op, what);
+    taps_total = detail::size_add(taps_total, size[a], op, "the tap tables");
+  }
+  detail::checked_buffer(detail::size_mul(taps_total, 4, op, "the tap tables"), sizeof(double) + sizeof(std::int64_t),
+                         op, "the tap tables");
+  // One axis at a time, the first first: x viewed as (outer, in, inner), outer the batch,
+  // the channels and the axes already resized, inner the axes still to come.
+  const std::int64_t NC = s[0] * s[1];
+  std::int64_t outer = NC, inner = 1;
+  for (std::size_t a = 1; a < k; ++a) inner *= s[2 + a];
+  Tensor y = x;
+  for (std::size_t a = 0; a < k; ++a) {
+    y = resample(y.reshape({outer, s[2 + a], inner}), outer, inner,
+                 taps(s[2 + a], size[a], mode, align_corners, a < scales.size() ? scales[a] : 0.0));
+    outer *= size[a];
+    if (a + 1 < k) inner /= s[3 + a];
+  }
+  return y.reshape(out);
 }
 
 }  // namespace xg

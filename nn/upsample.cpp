@@ -34,34 +34,46 @@ Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& o) {
   const bool by_size = !o.size().empty(), by_scale = o.scale_factor().has_value();
   if (by_size == by_scale)
     fail("interpolate: give either size or scale_factor", by_size ? ", not both" : "");
+  if (!x.defined()) fail("interpolate: the input is undefined");
+  if (x.dim() < 3 || x.dim() > 5)
+    fail("interpolate: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, got shape ",
+         detail::shape_str(x.shape()));
+  const std::size_t k = static_cast<std::size_t>(x.dim() - 2);
+  static const char* const kAxes[] = {"(L)", "(H, W)", "(D, H, W)"};
   const bool corners = o.align_corners().value_or(false);
   if (by_size) {
-    if (o.size().size() != 2)
-      fail("interpolate: expected a size of 2 values (H, W) for a 4-D input, got ", o.size().size());
-    return xg::interpolate(x, {o.size()[0], o.size()[1]}, o.mode(), corners);
+    if (o.size().size() != k)
+      fail("interpolate: expected a size of ", k, " values ", kAxes[k - 1], " for a ", x.dim(), "-D input, got ",
+           o.size().size());
+    return autograd::interpolate_scaled(x, o.size(), o.mode(), corners, {});
   }
-  const std::vector<double>& f = *o.scale_factor();
-  if (f.size() != 1 && f.size() != 2)
-    fail("interpolate: expected a scale_factor of 1 or 2 values (H, W) for a 4-D input, got ", f.size());
-  const double sh = f.front(), sw = f.back();
-  if (!(sh > 0 && sw > 0 && std::isfinite(sh) && std::isfinite(sw)))
-    fail("interpolate: scale_factor must be positive and finite, got (", sh, ", ", sw, ")");
-  if (x.dim() != 4) fail("interpolate: expected an (N, C, H, W) input, got shape ", detail::shape_str(x.shape()));
-  const std::int64_t H = x.shape()[2], W = x.shape()[3];
+  const std::vector<double>& given = *o.scale_factor();
+  if (given.size() != 1 && given.size() != k)
+    fail("interpolate: expected a scale_factor of 1 or ", k, " values ", kAxes[k - 1], " for a ", x.dim(),
+         "-D input, got ", given.size());
+  const std::vector<double> f(k == given.size() ? given : std::vector<double>(k, given[0]));
+  std::string shown;
+  for (std::size_t a = 0; a < k; ++a) shown += (a ? ", " : "") + detail::cat(f[a]);
+  for (double v : f)
+    if (!(v > 0 && std::isfinite(v))) fail("interpolate: scale_factor must be positive and finite, got (", shown, ")");
   // PyTorch's floor(in · scale), computed in double and bounded before it becomes a size.
-  const auto out = [&](std::int64_t in, double s) {
-    const double v = std::floor(static_cast<double>(in) * s);
+  std::vector<std::int64_t> out(k);
+  for (std::size_t a = 0; a < k; ++a) {
+    const double v = std::floor(static_cast<double>(x.shape()[2 + a]) * f[a]);
     if (!(v < 0x1p62))
-      fail("interpolate: scale_factor (", sh, ", ", sw, ") on input ", detail::shape_str(x.shape()),
+      fail("interpolate: scale_factor (", shown, ") on input ", detail::shape_str(x.shape()),
            " gives an output size beyond int64");
-    return static_cast<std::int64_t>(v);
-  };
-  const std::int64_t OH = out(H, sh), OW = out(W, sw);
-  if (H > 0 && W > 0 && (OH < 1 || OW < 1))
-    fail("interpolate: scale_factor (", sh, ", ", sw, ") on input ", detail::shape_str(x.shape()), " gives an output (",
-         OH, ", ", OW, "); sizes must be positive");
-  if (o.recompute_scale_factor().value_or(false)) return xg::interpolate(x, {OH, OW}, o.mode(), corners);
-  return autograd::interpolate_scaled(x, {OH, OW}, o.mode(), corners, sh, sw);
+    out[a] = static_cast<std::int64_t>(v);
+  }
+  for (std::size_t a = 0; a < k; ++a)
+    if (x.shape()[2 + a] > 0 && out[a] < 1) {
+      std::string sizes;
+      for (std::size_t b = 0; b < k; ++b) sizes += (b ? ", " : "") + std::to_string(out[b]);
+      fail("interpolate: scale_factor (", shown, ") on input ", detail::shape_str(x.shape()), " gives an output (",
+           sizes, "); sizes must be positive");
+    }
+  if (o.recompute_scale_factor().value_or(false)) return autograd::interpolate_scaled(x, out, o.mode(), corners, {});
+  return autograd::interpolate_scaled(x, out, o.mode(), corners, f);
 }
 
 }  // namespace functional

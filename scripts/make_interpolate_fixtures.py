@@ -4,7 +4,8 @@ bilinear, bicubic; align_corners false and true; up and down) in float64, with t
 of sum(y * gy) for a fixed random gy. Run with Debian's python3-torch:
     /usr/bin/python3 scripts/make_interpolate_fixtures.py
 Each case <name> stores <name>_x, _y, _gy and _gx; the nonfinite_* cases (one NaN or inf
-pixel) store _x and _y only; the scale_* cases resize by scale factors.
+pixel) store _x and _y only; the scale_* cases resize by scale factors; the nd_* cases are
+(N, C, L) sequences and (N, C, D, H, W) volumes.
 """
 import pathlib
 
@@ -56,6 +57,29 @@ for mode in ("nearest", "bilinear", "bicubic"):
             gy = torch.randn_like(y)
             (gx,) = torch.autograd.grad((y * gy).sum(), [xi])
             out[f"{name}_x"], out[f"{name}_y"], out[f"{name}_gy"], out[f"{name}_gx"] = xs, y.detach(), gy, gx
+# Sequences and volumes (appended, their own seed): linear over (N, C, L), trilinear over
+# (N, C, D, H, W), nearest over both, by size and by scale factor. Cases
+# nd_<tag>_<mode>[_ac<0|1>] store _x, _y, _gy and _gx, and _size or _scale.
+torch.manual_seed(2)
+seq, vol = torch.randn(2, 3, 7), torch.randn(2, 2, 3, 4, 5)
+nd_cases = (("seq_up", seq, ("linear", "nearest"), {"size": (11,)}),
+            ("seq_down", seq, ("linear", "nearest"), {"size": (3,)}),
+            ("seq_s17", seq, ("linear", "nearest"), {"scale_factor": (1.7,)}),
+            ("vol_up", vol, ("trilinear", "nearest"), {"size": (5, 6, 8)}),
+            ("vol_down", vol, ("trilinear", "nearest"), {"size": (2, 3, 2)}),
+            ("vol_s15kept", vol, ("trilinear", "nearest"), {"scale_factor": (1.5, 1.0, 0.6)}),
+            ("vol_s2", vol, ("trilinear", "nearest"), {"scale_factor": (2.0, 2.0, 2.0)}))
+for tag, xin, modes, how in nd_cases:
+    for mode in modes:
+        for corners in ((None,) if mode == "nearest" else (False, True)):
+            name = f"nd_{tag}_{mode}" + ("" if corners is None else f"_ac{int(corners)}")
+            xi = xin.clone().requires_grad_(True)
+            y = F.interpolate(xi, mode=mode, align_corners=corners, **how)
+            gy = torch.randn_like(y)
+            (gx,) = torch.autograd.grad((y * gy).sum(), [xi])
+            out[f"{name}_x"], out[f"{name}_y"], out[f"{name}_gy"], out[f"{name}_gx"] = xin, y.detach(), gy, gx
+            key = "size" if "size" in how else "scale"
+            out[f"{name}_{key}"] = torch.tensor(how["size" if key == "size" else "scale_factor"], dtype=torch.float64)
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_interpolate.npz"
 np.savez_compressed(path, **{k: v.numpy() for k, v in out.items()})
 print(f"wrote {path} ({len(out)} arrays)")

@@ -1,6 +1,7 @@
 // F::interpolate by scale factors and the Upsample layer: against PyTorch 1.13
 // (tests/fixtures/torch_interpolate.npz, scale_*), where PyTorch samples with the factor
-// and where it does not, gradcheck and gradgradcheck, printing and errors.
+// and where it does not; (N, C, L) sequences and (N, C, D, H, W) volumes (linear,
+// trilinear, nearest; nd_* cases); gradcheck and gradgradcheck, printing and errors.
 #include "test_util.h"
 
 using xg::test::max_abs_diff;
@@ -88,6 +89,63 @@ TEST(Upsample, LayerAsLibtorch) {
   EXPECT_EQ(two.describe(), "Upsample(scale_factor=(1.5, 0.1), mode=bicubic)");
 }
 
+TEST(Upsample, SequencesAndVolumesMatchPyTorch) {
+  const std::vector<std::pair<const char*, int>> cases{{"seq_up", 1},   {"seq_down", 1},    {"seq_s17", 1},
+                                                       {"vol_up", 3},   {"vol_down", 3},    {"vol_s15kept", 3},
+                                                       {"vol_s2", 3}};
+  int compared = 0;
+  for (const auto& [tag, axes] : cases)
+    for (const bool nearest : {false, true})
+      for (int corners = 0; corners < (nearest ? 1 : 2); ++corners) {
+        const xg::InterpolateMode mode = nearest ? xg::kNearest : axes == 1 ? xg::InterpolateMode(xg::kLinear) : xg::kTrilinear;
+        std::string name = std::string("nd_") + tag + "_" + xg::interpolate_mode_name(mode);
+        if (!nearest) name += "_ac" + std::to_string(corners);
+        SCOPED_TRACE(name);
+        auto o = F::InterpolateFuncOptions().mode(mode);
+        if (!nearest) o.align_corners(corners == 1);
+        if (std::string(tag).find("_s") != std::string::npos) {
+          o.scale_factor(fx(name + "_scale").to_vector<double>());
+        } else {
+          std::vector<std::int64_t> size;
+          for (const double v : fx(name + "_size").to_vector<double>()) size.push_back(static_cast<std::int64_t>(v));
+          o.size(size);
+        }
+        const auto x = fx(name + "_x").requires_grad_();
+        const auto y = F::interpolate(x, o);
+        ASSERT_EQ(y.shape(), fx(name + "_y").shape());
+        EXPECT_LT(max_abs_diff(y, fx(name + "_y")), 1e-12);
+        EXPECT_LT(max_abs_diff(xg::grad({(y * fx(name + "_gy")).sum()}, {x})[0], fx(name + "_gx")), 1e-12);
+        ++compared;
+      }
+  EXPECT_EQ(compared, 21);
+  // Gradients of every order, and the layer over a volume.
+  xg::manual_seed(43);
+  const auto seq = xg::test::randp({1, 2, 5}), vol = xg::test::randp({1, 1, 3, 2, 4});
+  for (const bool corners : {false, true}) {
+    const auto linear = [corners](const xg::tensor_list& in) {
+      return F::interpolate(in[0], F::InterpolateFuncOptions().scale_factor({1.7}).mode(xg::kLinear).align_corners(corners));
+    };
+    const auto trilinear = [corners](const xg::tensor_list& in) {
+      return F::interpolate(in[0], F::InterpolateFuncOptions().size({4, 3, 3}).mode(xg::kTrilinear).align_corners(corners));
+    };
+    EXPECT_TRUE(gradcheck_ok(linear, {seq}));
+    EXPECT_TRUE(gradgradcheck_ok(linear, {seq}));
+    EXPECT_TRUE(gradcheck_ok(trilinear, {vol}));
+    EXPECT_TRUE(gradgradcheck_ok(trilinear, {vol}));
+  }
+  // xg::kLinear is libtorch's one tag: a mode here, a nonlinearity for init's gains.
+  EXPECT_EQ(xg::nn::init::calculate_gain(xg::kLinear), 1.0);
+  xg::nn::Upsample up(xg::nn::UpsampleOptions().scale_factor({2}).mode(xg::kTrilinear));
+  EXPECT_EQ(up.describe(), "Upsample(scale_factor=2.0, mode=trilinear)");
+  EXPECT_EQ(up(xg::zeros({2, 3, 4, 5, 6})).shape(), (xg::Shape{2, 3, 8, 10, 12}));
+  // Trilinear is bilinear on each plane, then linear along depth: a volume constant in
+  // depth resizes as its planes do.
+  const auto plane = xg::randn({1, 2, 1, 4, 5}, xg::kFloat64);
+  const auto resized = F::interpolate(plane.expand({1, 2, 3, 4, 5}), F::InterpolateFuncOptions().size({6, 7, 9}).mode(xg::kTrilinear));
+  const auto planes = F::interpolate(plane.squeeze(2), F::InterpolateFuncOptions().size({7, 9}).mode(xg::kBilinear));
+  EXPECT_LT(max_abs_diff(resized.select(2, 4), planes), 1e-14);
+}
+
 TEST(Upsample, ErrorsNameTheCallAndTheFactors) {
   const auto x = xg::zeros({1, 1, 4, 5});
   EXPECT_XG_ERROR(F::interpolate(x, F::InterpolateFuncOptions()), "interpolate: give either size or scale_factor");
@@ -102,6 +160,16 @@ TEST(Upsample, ErrorsNameTheCallAndTheFactors) {
   EXPECT_XG_ERROR(F::interpolate(x, F::InterpolateFuncOptions().scale_factor({1e300})), "gives an output size beyond int64");
   EXPECT_XG_ERROR(F::interpolate(x, F::InterpolateFuncOptions().scale_factor({1e6})), "interpolate:", "allocation limit");
   EXPECT_XG_ERROR(F::interpolate(xg::zeros({4, 5}), F::InterpolateFuncOptions().scale_factor({2})),
-                  "interpolate: expected an (N, C, H, W) input, got shape (4,5)");
+                  "interpolate: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, got shape (4,5)");
   EXPECT_XG_ERROR(xg::nn::Upsample(), "Upsample: give either size or scale_factor");
+  EXPECT_XG_ERROR(F::interpolate(x, F::InterpolateFuncOptions().scale_factor({2}).mode(xg::kTrilinear)),
+                  "interpolate: mode trilinear needs a 5-D input (N, C, D, H, W), got shape (1,1,4,5) (use bilinear or bicubic)");
+  EXPECT_XG_ERROR(F::interpolate(xg::zeros({1, 2, 5}), F::InterpolateFuncOptions().size({4}).mode(xg::kBilinear)),
+                  "interpolate: mode bilinear needs a 4-D input (N, C, H, W), got shape (1,2,5) (use linear)");
+  EXPECT_XG_ERROR(F::interpolate(xg::zeros({1, 2, 3, 4, 5}), F::InterpolateFuncOptions().size({4, 4})),
+                  "interpolate: expected a size of 3 values (D, H, W) for a 5-D input, got 2");
+  EXPECT_XG_ERROR(F::interpolate(xg::zeros({1, 2, 5}), F::InterpolateFuncOptions().size({4}).mode(xg::kLinear).align_corners(true).mode(xg::kNearest)),
+                  "interpolate: align_corners applies to linear, bilinear, bicubic and trilinear, not nearest");
+  EXPECT_XG_ERROR(xg::grid_sample(xg::zeros({1, 1, 2, 2}), xg::zeros({1, 2, 2, 2}), xg::kTrilinear),
+                  "grid_sample: mode must be bilinear, nearest or bicubic, got trilinear");
 }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include <xgrad/tensor.h>
@@ -98,13 +99,22 @@ Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, PadMode mode,
 
 
 // ---- resampling (autograd/ops_resize.cpp) ----
-/// F::interpolate's modes for 2-D images.
-enum class InterpolateMode { Nearest, Bilinear, Bicubic };
+/// F::interpolate's modes: nearest for any input; linear for (N, C, L), bilinear and bicubic
+/// for (N, C, H, W), trilinear for (N, C, D, H, W), as PyTorch's.
+enum class InterpolateMode { Nearest, Bilinear, Bicubic, Linear, Trilinear };
 /// libtorch's mode tags: `.mode(xg::kBilinear)`.
 inline constexpr InterpolateMode kNearest = InterpolateMode::Nearest;
 inline constexpr InterpolateMode kBilinear = InterpolateMode::Bilinear;
 inline constexpr InterpolateMode kBicubic = InterpolateMode::Bicubic;
-/// "nearest", "bilinear", "bicubic": PyTorch's spelling of the mode.
+/// libtorch's torch::kLinear names both an interpolation mode and a nonlinearity (init's
+/// gains): one tag that becomes either enum's Linear (any enum with a Linear).
+struct LinearTag {
+  template <class E, class = std::enable_if_t<std::is_enum_v<E>>>
+  constexpr operator E() const { return E::Linear; }  // NOLINT: implicit, as libtorch's tag
+};
+inline constexpr LinearTag kLinear{};
+inline constexpr InterpolateMode kTrilinear = InterpolateMode::Trilinear;
+/// "nearest", "bilinear", "bicubic", "linear", "trilinear": PyTorch's spelling of the mode.
 const char* interpolate_mode_name(InterpolateMode mode);
 /// Resizes x (N, C, H, W) to `size` as PyTorch's F::interpolate: nearest (PyTorch's
 /// floor rule), bilinear, or bicubic (Keys' kernel with a = -0.75, borders replicated), with

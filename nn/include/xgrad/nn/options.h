@@ -203,8 +203,8 @@ class LayerNormOptions {
 }  // namespace xg::nn
 
 namespace xg {
-// libtorch's tags: torch::kReLU, torch::kFanIn, ... are xg::kReLU, xg::kFanIn, ...
-inline constexpr nn::Nonlinearity kLinear = nn::Nonlinearity::Linear;
+// libtorch's tags: torch::kReLU, torch::kFanIn, ... are xg::kReLU, xg::kFanIn, ... (xg::kLinear,
+// which is also an interpolation mode, is ops_spatial.h's LinearTag).
 inline constexpr nn::Nonlinearity kSigmoid = nn::Nonlinearity::Sigmoid;
 inline constexpr nn::Nonlinearity kTanh = nn::Nonlinearity::Tanh;
 inline constexpr nn::Nonlinearity kReLU = nn::Nonlinearity::ReLU;
