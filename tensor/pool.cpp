@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "tensor/conv_kernels.h"
 #include "tensor/cuda/kernels.h"
@@ -126,24 +127,71 @@ void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
   });
 }
 
+namespace {
+// The output columns [j0, j1) whose windows are whole and evenly spaced: column j reads
+// [first + (j - j0)·stride, + width). Pooling windows clip only at the ends, so this is all
+// but the edge columns of avg_pool2d (adaptive windows usually give an empty run). The loops
+// below sweep such a run one tap at a time (a strided, vectorisable loop over columns) and
+// the edge columns one by one, adding in the plain loop's order for every output (and, in
+// the adjoint, every input), so the bits are the plain loop's (and the GPU's, which follows
+// that order).
+struct EvenRun {
+  std::int64_t j0 = 0, j1 = 0, first = 0, stride = 1, width = 0;
+};
+
+EvenRun even_run(const PoolWindows& win) {
+  const auto OW = static_cast<std::int64_t>(win.w0.size());
+  EvenRun r;
+  for (std::int64_t j = 0; j < OW; ++j) r.width = std::max(r.width, win.w1[j] - win.w0[j]);
+  while (r.j0 < OW && win.w1[r.j0] - win.w0[r.j0] != r.width) ++r.j0;
+  r.j1 = r.j0;
+  while (r.j1 < OW && win.w1[r.j1] - win.w0[r.j1] == r.width) ++r.j1;
+  if (r.j1 - r.j0 < 2) return EvenRun{};
+  r.first = win.w0[r.j0];
+  r.stride = win.w0[r.j0 + 1] - r.first;
+  for (std::int64_t j = r.j0; j < r.j1; ++j)
+    if (win.w0[j] != r.first + (j - r.j0) * r.stride) return EvenRun{};
+  return r;
+}
+}  // namespace
+
 Tensor window_average(const Tensor& x, const PoolWindows& win) {
   const auto OH = static_cast<std::int64_t>(win.h0.size()), OW = static_cast<std::int64_t>(win.w0.size());
   const std::int64_t planes = x.shape()[0] * x.shape()[1];
   Tensor y = detail::make_tensor({x.shape()[0], x.shape()[1], OH, OW}, x.dtype(), x.device());
   if (!x.device().is_cpu()) return detail::gpu::window_average(y, x, win), y;
+  const EvenRun run = even_run(win);
+  const std::int64_t H = win.H, W = win.W;
   detail::dispatch_float(x.dtype(), "avg_pool2d", [&](auto t) {
     using T = decltype(t);
-    for (std::int64_t p = 0; p < planes; ++p) {
-      const T* plane = x.data<T>() + p * win.H * win.W;
-      T* out = y.data<T>() + p * OH * OW;
-      for (std::int64_t i = 0; i < OH; ++i)
-        for (std::int64_t j = 0; j < OW; ++j) {
-          double s = 0;
-          for (std::int64_t h = win.h0[i]; h < win.h1[i]; ++h)
-            for (std::int64_t w = win.w0[j]; w < win.w1[j]; ++w) s += plane[h * win.W + w];
-          out[i * OW + j] = static_cast<T>(s / win.divisor[i * OW + j]);
+    const T* px = x.data<T>();
+    T* py = y.data<T>();
+    detail::parallel_elements(planes, static_cast<double>(H * W), [&](std::int64_t p0, std::int64_t p1) {
+      std::vector<double> acc(static_cast<std::size_t>(OW));
+      double* a = acc.data();
+      for (std::int64_t p = p0; p < p1; ++p) {
+        const T* plane = px + p * H * W;
+        T* out = py + p * OH * OW;
+        for (std::int64_t i = 0; i < OH; ++i) {
+          std::fill(acc.begin(), acc.end(), 0.0);
+          for (std::int64_t h = win.h0[i]; h < win.h1[i]; ++h) {
+            const T* row = plane + h * W;
+            for (std::int64_t j = 0; j < OW; ++j) {
+              if (j == run.j0) j = run.j1;  // the run's columns: swept below
+              if (j >= OW) break;
+              for (std::int64_t w = win.w0[j]; w < win.w1[j]; ++w) a[j] += row[w];
+            }
+            for (std::int64_t k = 0; k < run.width && run.j1 > run.j0; ++k) {
+              const T* r = row + run.first + k;
+              const std::int64_t n = run.j1 - run.j0, s = run.stride;
+              double* aj = a + run.j0;
+              for (std::int64_t j = 0; j < n; ++j) aj[j] += r[j * s];
+            }
+          }
+          for (std::int64_t j = 0; j < OW; ++j) out[i * OW + j] = static_cast<T>(a[j] / win.divisor[i * OW + j]);
         }
-    }
+      }
+    }, 1);
   });
   return y;
 }
@@ -153,18 +201,39 @@ Tensor window_average_adjoint(const Tensor& gy, const PoolWindows& win) {
   const std::int64_t planes = gy.shape()[0] * gy.shape()[1];
   Tensor gx = zeros({gy.shape()[0], gy.shape()[1], win.H, win.W}, TensorOptions(gy.dtype()).device(gy.device()));
   if (!gy.device().is_cpu()) return detail::gpu::window_average_adjoint(gx, gy, win), gx;
+  const EvenRun run = even_run(win);
+  const std::int64_t H = win.H, W = win.W;
   detail::dispatch_float(gy.dtype(), "avg_pool2d", [&](auto t) {
     using T = decltype(t);
-    for (std::int64_t p = 0; p < planes; ++p) {
-      const T* g = gy.data<T>() + p * OH * OW;
-      T* plane = gx.data<T>() + p * win.H * win.W;
-      for (std::int64_t i = 0; i < OH; ++i)
-        for (std::int64_t j = 0; j < OW; ++j) {
-          const T v = static_cast<T>(g[i * OW + j] / win.divisor[i * OW + j]);
-          for (std::int64_t h = win.h0[i]; h < win.h1[i]; ++h)
-            for (std::int64_t w = win.w0[j]; w < win.w1[j]; ++w) plane[h * win.W + w] += v;
+    const T* pg = gy.data<T>();
+    T* px = gx.data<T>();
+    detail::parallel_elements(planes, static_cast<double>(H * W), [&](std::int64_t p0, std::int64_t p1) {
+      std::vector<T> share(static_cast<std::size_t>(OW));
+      T* v = share.data();
+      for (std::int64_t p = p0; p < p1; ++p) {
+        const T* g = pg + p * OH * OW;
+        T* plane = px + p * H * W;
+        for (std::int64_t i = 0; i < OH; ++i) {
+          for (std::int64_t j = 0; j < OW; ++j) v[j] = static_cast<T>(g[i * OW + j] / win.divisor[i * OW + j]);
+          for (std::int64_t h = win.h0[i]; h < win.h1[i]; ++h) {
+            T* row = plane + h * W;
+            // Each input gathers its windows' shares in column order, as the plain loop
+            // (columns, then rows and taps) adds them: the left edge, the run (taps from the
+            // last, so an input's columns come in ascending order), the right edge.
+            for (std::int64_t j = 0; j < run.j0; ++j)
+              for (std::int64_t w = win.w0[j]; w < win.w1[j]; ++w) row[w] += v[j];
+            for (std::int64_t k = run.width - 1; k >= 0 && run.j1 > run.j0; --k) {
+              T* r = row + run.first + k;
+              const std::int64_t n = run.j1 - run.j0, s = run.stride;
+              const T* vj = v + run.j0;
+              for (std::int64_t j = 0; j < n; ++j) r[j * s] += vj[j];
+            }
+            for (std::int64_t j = run.j1; j < OW; ++j)
+              for (std::int64_t w = win.w0[j]; w < win.w1[j]; ++w) row[w] += v[j];
+          }
         }
-    }
+      }
+    }, 1);
   });
   return gx;
 }

@@ -78,6 +78,45 @@ TEST(AvgPool2d, Derivatives) {
   EXPECT_TRUE(gradgradcheck_ok([](L v) { return xg::avg_pool2d(v[0] * v[0], 2, 1, 1); }, {randp({1, 2, 4, 4})}));
 }
 
+TEST(AvgPool2d, TheSweepAddsInThePlainLoopsOrder) {
+  // The kernel sweeps whole windows by rows; each output (and, backward, each input) must
+  // still add in the plain loop's order, which the GPU kernel follows to give the same
+  // bits: checked bit for bit in float32 against that loop, edges, strides and padding in.
+  xg::manual_seed(14);
+  const xg::Tensor x = xg::randn({2, 3, 9, 11});
+  struct Geometry { xg::Int2 k, s, p; bool with_pad; };
+  for (const Geometry& c : {Geometry{3, 1, 1, true}, Geometry{{2, 3}, {1, 2}, {1, 1}, false}, Geometry{4, 3, 2, true},
+                            Geometry{{3, 5}, 1, {0, 2}, false}}) {
+    const xg::Tensor y = xg::avg_pool2d(x.detach().requires_grad_(), c.k, c.s, c.p, c.with_pad);
+    const xg::Tensor gy = xg::randn(y.shape());
+    xg::Tensor xin = x.detach().requires_grad_();
+    xg::avg_pool2d(xin, c.k, c.s, c.p, c.with_pad).backward(gy);
+    const auto xs = x.to_vector<float>(), gys = gy.to_vector<float>(), ys = y.to_vector<float>();
+    const auto gxs = xin.grad().to_vector<float>();
+    const std::int64_t H = 9, W = 11, OH = y.shape()[2], OW = y.shape()[3];
+    std::vector<float> want_y(ys.size()), want_gx(xs.size(), 0.0f);
+    for (std::int64_t p = 0; p < 6; ++p)
+      for (std::int64_t i = 0; i < OH; ++i)
+        for (std::int64_t j = 0; j < OW; ++j) {
+          const std::int64_t hs = i * c.s.h - c.p.h, ws = j * c.s.w - c.p.w;
+          const std::int64_t he = std::min(hs + c.k.h, H + c.p.h), we = std::min(ws + c.k.w, W + c.p.w);
+          const std::int64_t h0 = std::max<std::int64_t>(hs, 0), h1 = std::min(he, H);
+          const std::int64_t w0 = std::max<std::int64_t>(ws, 0), w1 = std::min(we, W);
+          const double divisor = c.with_pad ? static_cast<double>((he - hs) * (we - ws)) : static_cast<double>((h1 - h0) * (w1 - w0));
+          double sum = 0;
+          for (std::int64_t h = h0; h < h1; ++h)
+            for (std::int64_t w = w0; w < w1; ++w) sum += xs[static_cast<std::size_t>((p * H + h) * W + w)];
+          const std::size_t o = static_cast<std::size_t>((p * OH + i) * OW + j);
+          want_y[o] = static_cast<float>(sum / divisor);
+          const float share = static_cast<float>(gys[o] / divisor);
+          for (std::int64_t h = h0; h < h1; ++h)
+            for (std::int64_t w = w0; w < w1; ++w) want_gx[static_cast<std::size_t>((p * H + h) * W + w)] += share;
+        }
+    EXPECT_EQ(ys, want_y);
+    EXPECT_EQ(gxs, want_gx);
+  }
+}
+
 TEST(AdaptiveAvgPool2d, PyTorchWindowsAndDerivatives) {
   auto x = xg::arange(10.0, xg::kFloat64).reshape({1, 1, 2, 5});
   // 5 columns into 3 cells: [0,2), [1,4), [3,5).
