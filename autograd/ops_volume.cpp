@@ -96,13 +96,16 @@ Dtype check_conv_dtypes(const char* op, const Tensor& W, const Tensor& b) {
   return W.dtype();
 }
 
-// An int64 index tensor on `device`: entry kd·count + i is i·stride + kd·dilation, the
-// depth that tap kd of window i reads (conv3d) or writes (conv_transpose3d).
-Tensor depth_taps(std::int64_t taps, std::int64_t count, std::int64_t stride, std::int64_t dilation, Device device) {
+// An int64 index tensor on `device`: the depth i·stride + k·dilation that tap k of window i
+// reads (conv3d) or writes (conv_transpose3d), at entry k·count + i (tap-major) or
+// i·taps + k (window-major).
+Tensor depth_taps(std::int64_t taps, std::int64_t count, std::int64_t stride, std::int64_t dilation, Device device,
+                  bool window_major = false) {
   std::vector<double> at(static_cast<std::size_t>(taps * count));
   for (std::int64_t k = 0; k < taps; ++k)
     for (std::int64_t i = 0; i < count; ++i)
-      at[static_cast<std::size_t>(k * count + i)] = static_cast<double>(i * stride + k * dilation);
+      at[static_cast<std::size_t>(window_major ? i * taps + k : k * count + i)] =
+          static_cast<double>(i * stride + k * dilation);
   return tensor(at, {taps * count}, TensorOptions().dtype(kInt64).device(device));
 }
 
@@ -146,14 +149,22 @@ Tensor conv3d(const Tensor& x, const Tensor& W, const Tensor& b, Int3 stride, In
   cols.groups = groups;
   kernel::check_columns(op, cols, dtype_size(x.dtype()));  // conv2d's column buffer, named here
 
-  Tensor taps = batched(x);
-  if (KD != 1 || g.stride.d != 1 || g.padding.d != 0) {
+  Tensor taps;
+  if (groups == 1) {
+    // Gathered from (N, D, C, H, W) in window-major order, the taps are (N·OD, KD·C, H, W)
+    // as they come: no copy after the gather (the common case, measured in benchmarks.md).
+    taps = permute(batched(x), {0, 2, 1, 3, 4});
+    if (g.padding.d) taps = pad(taps, {0, 0, 0, 0, 0, 0, g.padding.d, g.padding.d});
+    taps = index_select(taps, 1, depth_taps(KD, OD, g.stride.d, g.dilation.d, x.device(), true))
+               .reshape({N * OD, KD * C, H, Wd});
+  } else {
+    taps = batched(x);
     if (g.padding.d) taps = pad(taps, {0, 0, 0, 0, g.padding.d, g.padding.d});
     taps = index_select(taps, 2, depth_taps(KD, OD, g.stride.d, g.dilation.d, x.device()));
+    // (N, C, KD·OD, H, W) -> (N·OD, [group, kd, channel], H, W), the weight's order below.
+    taps = permute(reshape(taps, {N, groups, Cg, KD, OD, H, Wd}), {0, 4, 1, 3, 2, 5, 6})
+               .reshape({N * OD, groups * KD * Cg, H, Wd});
   }
-  // (N, C, KD·OD, H, W) -> (N·OD, [group, kd, channel], H, W), the weight's order below.
-  taps = permute(reshape(taps, {N, groups, Cg, KD, OD, H, Wd}), {0, 4, 1, 3, 2, 5, 6})
-             .reshape({N * OD, groups * KD * Cg, H, Wd});
   const Tensor W2 = permute(W, {0, 2, 1, 3, 4}).reshape({OC, KD * Cg, ws[3], ws[4]});
   const Tensor y = conv2d(taps, W2, b, {g.stride.h, g.stride.w}, {g.padding.h, g.padding.w},
                           {g.dilation.h, g.dilation.w}, groups);  // (N·OD, OC, OH, OW)
