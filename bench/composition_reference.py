@@ -86,6 +86,14 @@ def workloads():
         return fwd_bwd(torch.randn(50, 16, 28),
                        lambda x: F.ctc_loss(x.log_softmax(-1), targets, input_lengths, target_lengths))
 
+    def conv3d_step():
+        W, b = torch.randn(32, 16, 3, 3, 3, requires_grad=True), torch.randn(32, requires_grad=True)
+        return fwd_bwd(torch.randn(4, 16, 16, 32, 32), lambda x: F.conv3d(x, W, b, padding=1))
+
+    def conv_transpose3d_step():
+        W = torch.randn(32, 16, 2, 2, 2, requires_grad=True)
+        return fwd_bwd(torch.randn(4, 32, 8, 16, 16), lambda x: F.conv_transpose3d(x, W, stride=2))
+
     def unique_step():
         v = torch.randint(0, 5000, (1 << 18,))
         return lambda: torch.unique(v, sorted=True, return_inverse=True, return_counts=True)
@@ -155,6 +163,10 @@ def workloads():
         ("special", 10, special_step),
         ("addmm", 20, addmm_step),
         ("ctc", 20, ctc_step),
+        ("conv3d", 5, conv3d_step),
+        ("conv_transpose3d", 5, conv_transpose3d_step),
+        ("pool3d", 10, lambda: fwd_bwd(torch.randn(4, 16, 16, 32, 32),
+                                       lambda x: F.max_pool3d(x, 2).sum() + F.avg_pool3d(x, 3, 1, 1).sum())),
         ("lbfgs", 5, lbfgs_step),
     ]
 

@@ -36,6 +36,11 @@
 //                     (16, 64, 64) @ (16, 64, 64) onto (64, 64), forward + backward
 //   ctc               CTC loss of log_softmax over (T 50, N 16, C 28) against padded targets of
 //                     12 to 20 labels, mean reduction, forward + backward (handwriting's loss)
+//   conv3d            a 3x3x3 convolution 16 -> 32 of (4, 16, 16, 32, 32), padding 1, gradients
+//                     for the input and the weight (a volumetric CNN's layer)
+//   conv_transpose3d  a 2x2x2 transposed convolution 32 -> 16, stride 2, of (4, 32, 8, 16, 16),
+//                     gradients for the input and the weight (a 3-D U-Net's up-sampling)
+//   pool3d            max_pool3d(x, 2) and avg_pool3d(x, 3, 1, 1) of (4, 16, 16, 32, 32)
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
@@ -213,6 +218,22 @@ std::vector<Workload> workloads() {
          const Tensor target_lengths = xg::tensor(lengths, {16}, xg::kInt64);
          return fwd_bwd(xg::randn({50, 16, 28}), [=](const Tensor& x) {
            return F::ctc_loss(x.log_softmax(-1), targets, input_lengths, target_lengths);
+         });
+       }},
+      {"conv3d", 5,
+       [] {
+         const Tensor W = xg::randn({32, 16, 3, 3, 3}).requires_grad_(), b = xg::randn({32}).requires_grad_();
+         return fwd_bwd(xg::randn({4, 16, 16, 32, 32}), [=](const Tensor& x) { return xg::conv3d(x, W, b, 1, 1); });
+       }},
+      {"conv_transpose3d", 5,
+       [] {
+         const Tensor W = xg::randn({32, 16, 2, 2, 2}).requires_grad_();
+         return fwd_bwd(xg::randn({4, 32, 8, 16, 16}), [=](const Tensor& x) { return xg::conv_transpose3d(x, W, {}, 2); });
+       }},
+      {"pool3d", 10,
+       [] {
+         return fwd_bwd(xg::randn({4, 16, 16, 32, 32}), [](const Tensor& x) {
+           return xg::max_pool3d(x, 2).sum() + xg::avg_pool3d(x, 3, 1, 1).sum();
          });
        }},
       {"lbfgs", 5,
