@@ -112,6 +112,20 @@ Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64
   return squeeze(max_pool2d(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, {1, dilation}), 2);
 }
 
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, std::int64_t kernel,
+                                                   std::optional<std::int64_t> stride, std::int64_t padding,
+                                                   std::int64_t dilation) {
+  const char* op = "max_pool1d";
+  detail::CallScope call(op);
+  const std::int64_t s = stride.value_or(kernel);
+  check_window(op, x, kernel, s, padding, dilation);
+  if (padding > kernel / 2)
+    fail(op, ": padding ", padding, " must be between 0 and half the kernel (", kernel, ")");
+  // In a plane of height 1 the 2-D index h·W + w is the 1-D position w.
+  auto [values, indices] = max_pool2d_with_indices(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, {1, dilation});
+  return {squeeze(values, 2), squeeze(indices, 2)};
+}
+
 Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride, std::int64_t padding,
                   bool count_include_pad) {
   const char* op = "avg_pool1d";

@@ -92,6 +92,20 @@ void check_windows(const char* op, const Tensor& x, std::int64_t OH, std::int64_
 
 }  // namespace
 
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding,
+                                                   Int2 dilation) {
+  detail::CallScope call("max_pool2d");
+  const ConvGeom g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation);
+  Tensor y, at;
+  kernel::max_pool2d(x, g, y, at);
+  autograd::note_kink("max_pool2d", at);
+  // The winners are the backward's: the caller gets a copy it may change.
+  const Tensor indices = at.clone();
+  return {record("max_pool2d", {x}, y, {at},
+                 [xs = x.shape()](Node& n, const Tensor& gy) { return tensor_list{pool_scatter(gy, n.saved(0), xs)}; }),
+          indices};
+}
+
 Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
   detail::CallScope call("max_pool2d");
   const ConvGeom g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation);

@@ -109,6 +109,20 @@ Tensor depth_taps(std::int64_t taps, std::int64_t count, std::int64_t stride, st
   return tensor(at, {taps * count}, TensorOptions().dtype(kInt64).device(device));
 }
 
+// The two-pass max pools' positions d·H·W + h·W + w of each maximum in its volume (shape
+// `out`, (N, C, OD, OH, OW)): the depth pass over the planes' maxima, viewed as (N, C, D,
+// cells), names d·cells + cell, the flat index of its winner among them; that winner's own
+// position h·W + w in its plane (`in_plane`, (N, C·D, OH, OW)) is read there, plus d·H·W.
+Tensor volume_positions(const Shape& xs, const Tensor& in_plane, const Tensor& winner, const Shape& out) {
+  const std::int64_t N = xs[0], C = xs[1], D = xs[2], plane = xs[3] * xs[4], cells = out[3] * out[4];
+  const Tensor depth_offset =
+      arange(0.0, static_cast<double>(D) * static_cast<double>(plane), static_cast<double>(plane),
+             TensorOptions().dtype(kInt64).device(in_plane.device()))
+          .reshape({1, 1, D, 1});
+  const Tensor in_volume = (in_plane.reshape({N, C, D, cells}) + depth_offset).reshape({N, C, D * cells});
+  return gather(in_volume, 2, winner.reshape({N, C, out[2] * cells})).reshape(out);
+}
+
 }  // namespace
 
 Tensor conv3d(const Tensor& x, const Tensor& W, const Tensor& b, Int3 stride, Int3 padding, Int3 dilation,
@@ -259,6 +273,25 @@ Tensor max_pool3d(const Tensor& x, Int3 kernel, Int3 stride, Int3 padding, Int3 
   return as_given(x, y.reshape({N, C, g.out[0], g.out[1], g.out[2]}));
 }
 
+std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& x, Int3 kernel, Int3 stride, Int3 padding,
+                                                   Int3 dilation) {
+  const char* op = "max_pool3d";
+  detail::CallScope call(op);
+  check_input(op, x);
+  const Window3 g = window(op, x.shape(), kernel, stride.set ? stride : kernel, padding, dilation);
+  check_half_kernel(op, kernel, padding);
+  const Tensor xb = batched(x);
+  const std::int64_t N = xb.shape()[0], C = xb.shape()[1], D = xb.shape()[2], H = xb.shape()[3], W = xb.shape()[4];
+  const std::int64_t cells = g.out[1] * g.out[2];
+  auto [planes, in_plane] = max_pool2d_with_indices(xb.reshape({N, C * D, H, W}), {kernel.h, kernel.w},
+                                                    {g.stride.h, g.stride.w}, {padding.h, padding.w},
+                                                    {dilation.h, dilation.w});
+  auto [values, winner] = max_pool2d_with_indices(planes.reshape({N, C, D, cells}), {kernel.d, 1}, {g.stride.d, 1},
+                                                  {padding.d, 0}, {dilation.d, 1});
+  const Shape out{N, C, g.out[0], g.out[1], g.out[2]};
+  return {as_given(x, values.reshape(out)), as_given(x, volume_positions(xb.shape(), in_plane, winner, out))};
+}
+
 Tensor avg_pool3d(const Tensor& x, Int3 kernel, Int3 stride, Int3 padding, bool count_include_pad) {
   const char* op = "avg_pool3d";
   detail::CallScope call(op);
@@ -307,16 +340,9 @@ std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& x, Int
   const std::int64_t OD = output_size.d, cells = output_size.h * output_size.w;
   auto [planes, in_plane] =
       adaptive_max_pool2d_with_indices(xb.reshape({N, C * D, H, W}), {output_size.h, output_size.w});
-  // Over depth, the plane of (D, cells) gives d·cells + cell: the flat index of the winner
-  // among the planes' maxima, whose own positions h·W + w are read there, plus d·H·W.
   auto [values, winner] = adaptive_max_pool2d_with_indices(planes.reshape({N, C, D, cells}), {OD, cells});
-  const Tensor depth_offset = arange(0.0, static_cast<double>(D) * static_cast<double>(H * W),
-                                     static_cast<double>(H * W), TensorOptions().dtype(kInt64).device(x.device()))
-                                  .reshape({1, 1, D, 1});
-  const Tensor in_volume = (in_plane.reshape({N, C, D, cells}) + depth_offset).reshape({N, C, D * cells});
-  const Tensor indices = gather(in_volume, 2, winner.reshape({N, C, OD * cells}));
   const Shape out{N, C, OD, output_size.h, output_size.w};
-  return {as_given(x, values.reshape(out)), as_given(x, indices.reshape(out))};
+  return {as_given(x, values.reshape(out)), as_given(x, volume_positions(xb.shape(), in_plane, winner, out))};
 }
 
 Tensor adaptive_max_pool3d(const Tensor& x, Int3 output_size) {

@@ -112,6 +112,11 @@ Tensor MaxPool2d::forward(const Tensor& x) {
   return max_pool2d(x, options_.kernel_size(), options_.stride(), options_.padding(), options_.dilation());
 }
 
+std::tuple<Tensor, Tensor> MaxPool2d::forward_with_indices(const Tensor& x) {
+  check_nchw(detail::cat("MaxPool2d(kernel_size=", pair_str(options_.kernel_size()), ")"), x, 0);
+  return max_pool2d_with_indices(x, options_.kernel_size(), options_.stride(), options_.padding(), options_.dilation());
+}
+
 Tensor AvgPool2d::forward(const Tensor& x) {
   check_nchw(detail::cat("AvgPool2d(kernel_size=", pair_str(options_.kernel_size()), ")"), x, 0);
   return avg_pool2d(x, options_.kernel_size(), options_.stride(), options_.padding(), options_.count_include_pad());

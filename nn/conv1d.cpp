@@ -79,6 +79,11 @@ Tensor MaxPool1d::forward(const Tensor& x) {
   return max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
 }
 
+std::tuple<Tensor, Tensor> MaxPool1d::forward_with_indices(const Tensor& x) {
+  const auto& o = options_;
+  return max_pool1d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+}
+
 Tensor AvgPool1d::forward(const Tensor& x) {
   const auto& o = options_;
   return avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());

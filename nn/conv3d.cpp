@@ -100,6 +100,12 @@ Tensor MaxPool3d::forward(const Tensor& x) {
   return max_pool3d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
 }
 
+std::tuple<Tensor, Tensor> MaxPool3d::forward_with_indices(const Tensor& x) {
+  const auto& o = options_;
+  check_volume(detail::cat("MaxPool3d(kernel_size=", triple(o.kernel_size()), ")"), x, 0);
+  return max_pool3d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+}
+
 Tensor AvgPool3d::forward(const Tensor& x) {
   const auto& o = options_;
   check_volume(detail::cat("AvgPool3d(kernel_size=", triple(o.kernel_size()), ")"), x, 0);

@@ -19,6 +19,7 @@
 #include <xgrad/nn/activations.h>
 #include <xgrad/nn/conv1d.h>
 #include <xgrad/nn/conv3d.h>
+#include <xgrad/nn/unpool.h>
 #include <xgrad/nn/instance_norm.h>
 #include <xgrad/nn/padding.h>
 #include <xgrad/nn/shape_layers.h>

@@ -97,7 +97,7 @@ TEST(CudaConv, PoolingColumnsAndPaddingMatchTheCpu) {
   EXPECT_TRUE(std::isnan(xg::max_pool2d(with_nan, 2).item()));
 }
 
-TEST(CudaConv, VolumeLayersMatchTheCpu) {
+TEST(CudaConv, VolumeLayersAndUnpoolingMatchTheCpu) {
   XG_REQUIRE_CUDA();
   // Composed of the 2-D kernels, an index_select and an index_add: the CPU's values and
   // gradients, the pools' exactly.
@@ -111,6 +111,17 @@ TEST(CudaConv, VolumeLayersMatchTheCpu) {
   EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_max_pool3d(v[0], {3, 2, 4}); }, 0));
   const auto indices = [](const Tensor& t) { return std::get<1>(xg::adaptive_max_pool3d_with_indices(t, {2, 3, 2})); };
   EXPECT_TRUE(matches_cpu(indices(x.to(xg::kCUDA)), indices(x), 0));
+  // Pooling with indices and unpooling: the CPU's positions, values and gradients.
+  const auto pool3 = [](const Tensor& t) { return xg::max_pool3d_with_indices(t, {3, 2, 3}, {2, 2, 1}, 1); };
+  EXPECT_TRUE(matches_cpu(std::get<1>(pool3(x.to(xg::kCUDA))), std::get<1>(pool3(x)), 0));
+  EXPECT_TRUE(same_on_cuda({x}, [](auto& v) {
+    auto [values, indices] = xg::max_pool3d_with_indices(v[0], 2);
+    return xg::max_unpool3d(values * values, indices, 2, 2, 0, {5, 6, 5});
+  }, 0));
+  EXPECT_TRUE(same_on_cuda({x.select(2, 0)}, [](auto& v) {
+    auto [values, indices] = xg::max_pool2d_with_indices(v[0], 3, 2, 1);
+    return xg::max_unpool2d(values, indices, 3, 2, 1, {6, 5});
+  }, 0));
   const Tensor xg_ = x.to(xg::kCUDA).requires_grad_(), wg = w.to(xg::kCUDA).requires_grad_();
   EXPECT_TRUE(xg::testing::gradgradcheck_ok([](const xg::tensor_list& v) { return xg::conv3d(v[0], v[1], Tensor(), 1, 1, 1, 2); },
                                             {xg_.narrow(2, 0, 3).detach().requires_grad_(), wg}));

@@ -4,10 +4,11 @@
 // the scaled products and the assembling functions, on decoded shapes, dtypes, axes, sides,
 // sorters, bins, ranges, offsets, orders, sections, indices and options; the CTC loss, the
 // channel layers, the class margin losses, the stacking and numeric conveniences; the
-// volumetric convolutions and pools.
+// volumetric convolutions and pools, max pooling's indices and unpooling.
 #include <optional>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "fuzz_ops_reader.h"
 
@@ -152,7 +153,19 @@ void run_more(Reader& r) {
     case 15: {  // the volumetric layers: decoded ranks (4-D, 5-D), weights and geometries
       const auto v = leaf(r.tensor(4 + r.byte() % 2)), w = leaf(r.tensor(5));
       const xg::Int3 k = r.int3(), s = r.int3(), p = r.int3();
-      switch (r.byte() % 6) {
+      switch (r.byte() % 8) {
+        case 6: {  // pooling with indices, then unpooling with decoded geometries and sizes
+          auto [values, indices] = xg::max_pool3d_with_indices(v, k, s, p, r.int3());
+          std::vector<std::int64_t> size;
+          for (int i = r.byte() % 6; i > 0; --i) size.push_back(r.arg());
+          backprop(xg::max_unpool3d(values, indices, k, r.flag() ? s : r.int3(), r.flag() ? p : r.int3(), size));
+          break;
+        }
+        case 7: {  // unpooling decoded values at decoded (possibly bad) indices
+          const auto at = r.tensor(4 + r.byte() % 2);
+          backprop(xg::max_unpool2d(leaf(r.tensor(4)), at.defined() ? (at * 3.0).to(xg::kInt64) : at, r.int2(), r.int2(), r.int2()));
+          break;
+        }
         case 0: backprop(xg::conv3d(v, w, {}, s, p, r.int3(), a)); break;
         case 1: backprop(xg::conv_transpose3d(v, w, {}, s, p, r.int3(), a, r.int3())); break;
         case 2: backprop(xg::max_pool3d(v, k, r.flag() ? s : xg::Int3(), p, r.int3())); break;

@@ -43,6 +43,10 @@ Tensor col2im(const Tensor& col, const Shape& input_shape, Int2 kernel, Int2 str
 /// Max over KH×KW windows; stride defaults to the kernel; padding (≤ kernel/2) never wins.
 /// The gradient goes to the first maximum in window order (the textbook, PyTorch's CPU).
 Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, Int2 dilation = 1);
+/// max_pool2d and each maximum's position h·W + w in its plane (int64; libtorch's
+/// return_indices), what max_unpool2d takes.
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0,
+                                                   Int2 dilation = 1);
 /// Mean over KH×KW windows; padded zeros count in the divisor unless count_include_pad is false.
 Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, bool count_include_pad = true);
 /// The 1-D forms over x (N, C, L) (autograd/ops_conv1d.cpp): conv1d with W (OC, C/groups, K)
@@ -57,6 +61,10 @@ Tensor conv_transpose1d(const Tensor& x, const Tensor& W, const Tensor& b = Tens
                         std::int64_t dilation = 1);
 Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
                   std::int64_t padding = 0, std::int64_t dilation = 1);
+/// max_pool1d and each maximum's position along L.
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, std::int64_t kernel,
+                                                   std::optional<std::int64_t> stride = std::nullopt,
+                                                   std::int64_t padding = 0, std::int64_t dilation = 1);
 Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
                   std::int64_t padding = 0, bool count_include_pad = true);
 /// adaptive pooling over (C, L) or (N, C, L): the 2-D windows along L (libtorch's
@@ -71,6 +79,16 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size);
 /// gradient, as PyTorch's.
 Tensor adaptive_max_pool2d(const Tensor& x, Int2 output_size);
 std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& x, Int2 output_size);
+/// The partial inverse of max pooling (autograd/ops_unpool.cpp): x's values put at their
+/// `indices` (max_pool*_with_indices') in zeros of the pooled input's size, (in - 1)·stride
+/// - 2·padding + kernel per axis, or `output_size` (within a stride of that, PyTorch's
+/// rule). (N, C, ...) or unbatched (C, ...). Of two values sent to one place the later
+/// wins and gets the gradient (PyTorch leaves that undefined).
+Tensor max_unpool1d(const Tensor& x, const Tensor& indices, std::int64_t kernel,
+                    std::optional<std::int64_t> stride = std::nullopt, std::int64_t padding = 0,
+                    const std::vector<std::int64_t>& output_size = {});
+Tensor max_unpool2d(const Tensor& x, const Tensor& indices, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0,
+                    const std::vector<std::int64_t>& output_size = {});
 
 // ---- padding (autograd/ops_pad.cpp) ----
 /// F::pad's modes, libtorch's tags: `.mode(xg::kReflect)`. kZeros is Conv2dOptions::

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <tuple>
+#include <vector>
 
 #include <xgrad/ops_spatial.h>
 #include <xgrad/tensor.h>
@@ -35,6 +36,12 @@ Tensor conv_transpose3d(const Tensor& x, const Tensor& W, const Tensor& b = Tens
 /// Max over KD×KH×KW windows; stride defaults to the kernel; padding (≤ kernel/2) never
 /// wins. The gradient goes to the first maximum in (d, h, w) order, as PyTorch's CPU.
 Tensor max_pool3d(const Tensor& x, Int3 kernel, Int3 stride = Int3(), Int3 padding = 0, Int3 dilation = 1);
+/// max_pool3d and each maximum's position d·H·W + h·W + w in its volume (libtorch's).
+std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& x, Int3 kernel, Int3 stride = Int3(),
+                                                   Int3 padding = 0, Int3 dilation = 1);
+/// max_pool3d's partial inverse, as max_unpool2d's (ops_spatial.h).
+Tensor max_unpool3d(const Tensor& x, const Tensor& indices, Int3 kernel, Int3 stride = Int3(), Int3 padding = 0,
+                    const std::vector<std::int64_t>& output_size = {});
 /// Mean over KD×KH×KW windows; padded zeros count in the divisor unless count_include_pad
 /// is false.
 Tensor avg_pool3d(const Tensor& x, Int3 kernel, Int3 stride = Int3(), Int3 padding = 0, bool count_include_pad = true);

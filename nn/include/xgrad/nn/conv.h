@@ -169,6 +169,8 @@ class MaxPool2d : public Module {
   explicit MaxPool2d(const MaxPool2dOptions& options) : options_(options) {}
   explicit MaxPool2d(std::int64_t kernel_size) : options_(kernel_size) {}
   Tensor forward(const Tensor& x) override;
+  /// The maxima and their positions h·W + w in each plane (libtorch's), what MaxUnpool2d takes.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& x);
 
  private:
   MaxPool2dOptions options_;

@@ -139,6 +139,8 @@ class MaxPool1d : public Module {
   explicit MaxPool1d(const MaxPool1dOptions& options) : options_(options) {}
   explicit MaxPool1d(std::int64_t kernel_size) : options_(kernel_size) {}
   Tensor forward(const Tensor& x) override;
+  /// The maxima and their positions along L (libtorch's), what MaxUnpool1d takes.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& x);
 
  private:
   MaxPool1dOptions options_;

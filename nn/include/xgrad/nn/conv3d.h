@@ -141,6 +141,8 @@ class MaxPool3d : public Module {
   explicit MaxPool3d(const MaxPool3dOptions& options) : options_(options) {}
   explicit MaxPool3d(std::int64_t kernel_size) : options_(kernel_size) {}
   Tensor forward(const Tensor& x) override;
+  /// The maxima and their positions d·H·W + h·W + w (libtorch's), what MaxUnpool3d takes.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& x);
 
  private:
   MaxPool3dOptions options_;
@@ -262,6 +264,9 @@ inline Tensor conv_transpose3d(const Tensor& x, const Tensor& weight, const Conv
 using MaxPool3dFuncOptions = MaxPool3dOptions;
 inline Tensor max_pool3d(const Tensor& x, const MaxPool3dFuncOptions& o) {
   return xg::max_pool3d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+}
+inline std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& x, const MaxPool3dFuncOptions& o) {
+  return xg::max_pool3d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
 }
 using AvgPool3dFuncOptions = AvgPool3dOptions;
 inline Tensor avg_pool3d(const Tensor& x, const AvgPool3dFuncOptions& o) {

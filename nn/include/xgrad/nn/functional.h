@@ -12,6 +12,7 @@
 #include <xgrad/nn/conv.h>
 #include <xgrad/nn/conv1d.h>
 #include <xgrad/nn/conv3d.h>
+#include <xgrad/nn/unpool.h>
 #include <xgrad/nn/layers.h>
 #include <xgrad/nn/losses.h>
 #include <xgrad/nn/options.h>
@@ -189,6 +190,9 @@ using MaxPool1dFuncOptions = MaxPool1dOptions;
 inline Tensor max_pool1d(const Tensor& x, const MaxPool1dFuncOptions& o) {
   return xg::max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
 }
+inline std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, const MaxPool1dFuncOptions& o) {
+  return xg::max_pool1d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+}
 using AvgPool1dFuncOptions = AvgPool1dOptions;
 inline Tensor avg_pool1d(const Tensor& x, const AvgPool1dFuncOptions& o) {
   return xg::avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
@@ -207,6 +211,10 @@ inline std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor&
 }
 using MaxPool2dFuncOptions = MaxPool2dOptions;
 Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& options);
+/// The maxima and their positions h·W + w, what F::max_unpool2d takes.
+inline std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, const MaxPool2dFuncOptions& o) {
+  return xg::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+}
 using AvgPool2dFuncOptions = AvgPool2dOptions;
 Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& options);
 using AdaptiveAvgPool2dFuncOptions = AdaptiveAvgPool2dOptions;

@@ -1,0 +1,63 @@
+// Rows of docs/libtorch.md (Modules) for volumes, unpooling and pooling with indices,
+// compiled and run as test_rows_nn.cpp's: each `// row:` block writes the row's xgrad
+// spelling and checks that it means what the row says.
+#include <gtest/gtest.h>
+
+#include <tuple>
+
+#include <xgrad/xgrad.h>
+
+TEST(LibtorchRows, VolumeModules) {
+  namespace F = xg::nn::functional;
+  namespace nn = xg::nn;
+  const auto x = xg::randn({2, 1, 6, 8, 8});
+  {
+    // row: `torch::nn::Conv3d(torch::nn::Conv3dOptions(1, 8, 3).stride({1, 2, 2}).padding(1))`, `F::conv3d(x, w, F::Conv3dFuncOptions().padding(1))`
+    nn::Conv3d conv(nn::Conv3dOptions(1, 8, 3).stride({1, 2, 2}).padding(1));
+    EXPECT_EQ(conv.W.shape(), (xg::Shape{8, 1, 3, 3, 3}));
+    EXPECT_EQ(conv(x).shape(), (xg::Shape{2, 8, 6, 4, 4}));
+    EXPECT_EQ(F::conv3d(x, conv.W, F::Conv3dFuncOptions().padding(1)).shape(), (xg::Shape{2, 8, 6, 8, 8}));
+  }
+  {
+    // row: `torch::nn::ConvTranspose3d(torch::nn::ConvTranspose3dOptions(16, 8, 2).stride(2))`, `F::conv_transpose3d(x, w, F::ConvTranspose3dFuncOptions().stride(2))`
+    nn::ConvTranspose3d up(nn::ConvTranspose3dOptions(16, 8, 2).stride(2));
+    EXPECT_EQ(up.W.shape(), (xg::Shape{16, 8, 2, 2, 2}));
+    const auto v = xg::randn({1, 16, 3, 4, 5});
+    EXPECT_EQ(up(v).shape(), (xg::Shape{1, 8, 6, 8, 10}));
+    EXPECT_EQ(F::conv_transpose3d(v, up.W, F::ConvTranspose3dFuncOptions().stride(2)).shape(), (xg::Shape{1, 8, 6, 8, 10}));
+  }
+  {
+    // row: `torch::nn::MaxPool3d(torch::nn::MaxPool3dOptions(2).stride(2))`, `torch::nn::AvgPool3d(2)`, `torch::nn::AdaptiveAvgPool3d(1)`, `torch::nn::AdaptiveMaxPool3d(torch::nn::AdaptiveMaxPool3dOptions({2, 2, 2}))`, `F::max_pool3d(x, F::MaxPool3dFuncOptions(2))`
+    nn::MaxPool3d pool(nn::MaxPool3dOptions(2).stride(2));
+    EXPECT_EQ(pool(x).shape(), (xg::Shape{2, 1, 3, 4, 4}));
+    EXPECT_EQ((pool(x) - F::max_pool3d(x, F::MaxPool3dFuncOptions(2))).abs().max().item(), 0);
+    EXPECT_NEAR(nn::AvgPool3d(2)(x).mean().item(), x.mean().item(), 1e-6);
+    EXPECT_NEAR(nn::AdaptiveAvgPool3d(1)(x).select(0, 0).item(), x.select(0, 0).mean().item(), 1e-6);
+    nn::AdaptiveMaxPool3d amax(nn::AdaptiveMaxPool3dOptions({2, 2, 2}));
+    const auto [values, indices] = amax.forward_with_indices(x);
+    EXPECT_EQ(values.select(0, 0).amax().item(), x.select(0, 0).amax().item());
+    EXPECT_EQ(indices.shape(), (xg::Shape{2, 1, 2, 2, 2}));
+  }
+  {
+    // row: `torch::nn::MaxUnpool2d(torch::nn::MaxUnpool2dOptions(2).stride(2))`, `pool->forward_with_indices(x)`, `unpool->forward(y, indices, output_size)`, `F::max_pool2d_with_indices(x, F::MaxPool2dFuncOptions(2))`, `F::max_unpool2d(y, indices, F::MaxUnpool2dFuncOptions(2).output_size({5, 5}))`
+    nn::MaxPool2d pool(nn::MaxPool2dOptions(2).stride(2));
+    nn::MaxUnpool2d unpool(nn::MaxUnpool2dOptions(2).stride(2));
+    const auto img = xg::randn({1, 3, 5, 5});
+    const auto [y, indices] = pool.forward_with_indices(img);
+    const auto back = unpool.forward(y, indices, {5, 5});
+    EXPECT_EQ(back.shape(), (xg::Shape{1, 3, 5, 5}));
+    EXPECT_EQ(back.amax().item(), img.narrow(2, 0, 4).narrow(3, 0, 4).amax().item());  // the maxima back in place
+    const auto [y2, i2] = F::max_pool2d_with_indices(img, F::MaxPool2dFuncOptions(2));
+    EXPECT_EQ((F::max_unpool2d(y2, i2, F::MaxUnpool2dFuncOptions(2).output_size({5, 5})) - back).abs().max().item(), 0);
+  }
+  {
+    // row: `torch::nn::BatchNorm3d(torch::nn::BatchNorm3dOptions(8))`, `torch::nn::Dropout3d(0.2)`
+    nn::BatchNorm3d bn(nn::BatchNorm3dOptions(8));
+    const auto y = bn(xg::randn({4, 8, 3, 4, 4}) * 3.0 + 1.0);
+    EXPECT_NEAR(y.select(1, 2).mean().item(), 0.0, 1e-5);
+    EXPECT_EQ(bn.running_mean.shape(), (xg::Shape{8}));
+    nn::Dropout3d drop(0.2);
+    drop.eval();
+    EXPECT_EQ((drop(x) - x).abs().max().item(), 0);
+  }
+}
