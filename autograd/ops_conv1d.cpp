@@ -42,6 +42,17 @@ void check_adaptive(const char* op, const Tensor& x, std::int64_t output_size) {
   if (output_size < 1) fail(op, ": output_size must be positive, got ", output_size);
 }
 
+// max_pool1d's window and PyTorch's padding rule (at most half the kernel); the stride.
+std::int64_t check_max_pool(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride,
+                            std::int64_t padding, std::int64_t dilation) {
+  const char* op = "max_pool1d";
+  const std::int64_t s = stride.value_or(kernel);
+  check_window(op, x, kernel, s, padding, dilation);
+  if (padding > kernel / 2)
+    fail(op, ": padding ", padding, " must be between 0 and half the kernel (", kernel, ")");
+  return s;
+}
+
 // (C, L) or (N, C, L) as (N, C, 1, L), the 2-D pools' input.
 Tensor as_planes(const Tensor& x) { return unsqueeze(x.dim() == 3 ? x : unsqueeze(x, 0), 2); }
 
@@ -103,24 +114,16 @@ Tensor conv_transpose1d(const Tensor& x, const Tensor& W, const Tensor& b, std::
 
 Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride, std::int64_t padding,
                   std::int64_t dilation) {
-  const char* op = "max_pool1d";
-  detail::CallScope call(op);
-  const std::int64_t s = stride.value_or(kernel);
-  check_window(op, x, kernel, s, padding, dilation);
-  if (padding > kernel / 2)
-    fail(op, ": padding ", padding, " must be between 0 and half the kernel (", kernel, ")");
+  detail::CallScope call("max_pool1d");
+  const std::int64_t s = check_max_pool(x, kernel, stride, padding, dilation);
   return squeeze(max_pool2d(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, {1, dilation}), 2);
 }
 
 std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, std::int64_t kernel,
                                                    std::optional<std::int64_t> stride, std::int64_t padding,
                                                    std::int64_t dilation) {
-  const char* op = "max_pool1d";
-  detail::CallScope call(op);
-  const std::int64_t s = stride.value_or(kernel);
-  check_window(op, x, kernel, s, padding, dilation);
-  if (padding > kernel / 2)
-    fail(op, ": padding ", padding, " must be between 0 and half the kernel (", kernel, ")");
+  detail::CallScope call("max_pool1d");
+  const std::int64_t s = check_max_pool(x, kernel, stride, padding, dilation);
   // In a plane of height 1 the 2-D index h·W + w is the 1-D position w.
   auto [values, indices] = max_pool2d_with_indices(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, {1, dilation});
   return {squeeze(values, 2), squeeze(indices, 2)};

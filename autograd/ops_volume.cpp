@@ -87,13 +87,36 @@ void check_half_kernel(const char* op, Int3 kernel, Int3 padding) {
     fail(op, ": padding ", str3(padding), " must be at most half the kernel ", str3(kernel), " on each axis");
 }
 
-Dtype check_conv_dtypes(const char* op, const Tensor& W, const Tensor& b) {
+// What conv3d and conv_transpose3d check first: x (C, D, H, W) or (N, C, D, H, W); float
+// tensors; a 5-D weight, (C_out, C_in/groups, ...) or, transposed, (C_in, C_out/groups, ...),
+// whose channels and groups fit x's; a bias of C_out entries; one device. x's batched shape.
+Shape check_convolution(const char* op, const Tensor& x, const Tensor& W, const Tensor& b, std::int64_t groups,
+                        bool transposed) {
+  check_input(op, x);
   if (!W.defined()) fail(op, ": the weight is undefined (default-constructed, or a member never initialised)");
   for (const Tensor* t : {&W, &b})
     if (t->defined() && t->dtype() == kInt64)
       fail(op, ": int64 tensors are not supported (the ", t == &W ? "weight" : "bias",
            " is int64); convert with .to(xg::kFloat32)");
-  return W.dtype();
+  const Shape& ws = W.shape();
+  if (ws.size() != 5)
+    fail(op, ": expected a 5-D weight (", transposed ? "C_in, C_out/groups" : "C_out, C_in/groups",
+         ", KD, KH, KW), got ", detail::shape_str(ws));
+  if (groups < 1) fail(op, ": groups must be positive, got ", groups);
+  const Shape xs = x.dim() == 5 ? x.shape() : Shape{1, x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]};
+  const std::int64_t grouped = detail::size_mul(ws[1], groups, op, "the weight's second axis x groups");
+  const std::int64_t in_channels = transposed ? ws[0] : grouped, out_channels = transposed ? grouped : ws[0];
+  if (xs[1] % groups != 0 || ws[0] % groups != 0)
+    fail(op, ": groups = ", groups, " must divide the input channels (", xs[1], ") and the weight's first axis (",
+         ws[0], ")");
+  if (xs[1] != in_channels)
+    fail(op, ": expected input (N, C, D, H, W) with C = ", in_channels, " for weight ", detail::shape_str(ws),
+         groups > 1 ? detail::cat(" and groups = ", groups) : std::string(), ", got ", detail::shape_str(x.shape()));
+  if (b.defined() && (b.dim() != 1 || b.shape()[0] != out_channels))
+    fail(op, ": expected a bias of shape (", out_channels, ") for weight ", detail::shape_str(ws), ", got ",
+         detail::shape_str(b.shape()));
+  detail::compute_device({{"input", x}, {"weight", W}, {"bias", b}}, op);
+  return xs;
 }
 
 // An int64 index tensor on `device`: the depth i·stride + k·dilation that tap k of window i
@@ -129,25 +152,8 @@ Tensor conv3d(const Tensor& x, const Tensor& W, const Tensor& b, Int3 stride, In
               std::int64_t groups) {
   const char* op = "conv3d";
   detail::CallScope call(op);
-  check_input(op, x);
-  check_conv_dtypes(op, W, b);
+  const Shape xs = check_convolution(op, x, W, b, groups, false);
   const Shape& ws = W.shape();
-  if (ws.size() != 5)
-    fail(op, ": expected a 5-D weight (C_out, C_in/groups, KD, KH, KW), got ", detail::shape_str(ws));
-  if (groups < 1) fail(op, ": groups must be positive, got ", groups);
-  const Shape xs = x.dim() == 5 ? x.shape() : Shape{1, x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]};
-  const std::int64_t in_channels = detail::size_mul(ws[1], groups, op, "the weight's second axis x groups");
-  if (xs[1] % groups != 0 || ws[0] % groups != 0)
-    fail(op, ": groups = ", groups, " must divide the input channels (", xs[1], ") and the weight's first axis (",
-         ws[0], ")");
-  if (xs[1] != in_channels)
-    fail(op, ": expected input (N, C, D, H, W) with C = ", in_channels, " for weight ", detail::shape_str(ws),
-         groups > 1 ? detail::cat(" and groups = ", groups) : std::string(), ", got ",
-         detail::shape_str(x.shape()));
-  if (b.defined() && (b.dim() != 1 || b.shape()[0] != ws[0]))
-    fail(op, ": expected a bias of shape (", ws[0], ") for weight ", detail::shape_str(ws), ", got ",
-         detail::shape_str(b.shape()));
-  detail::compute_device({{"input", x}, {"weight", W}, {"bias", b}}, op);
   const Window3 g = window(op, xs, {ws[2], ws[3], ws[4]}, stride, padding, dilation);
   const std::int64_t N = xs[0], C = xs[1], H = xs[3], Wd = xs[4], OC = ws[0], KD = ws[2];
   const std::int64_t OD = g.out[0], OH = g.out[1], OW = g.out[2], Cg = C / groups;
@@ -189,23 +195,9 @@ Tensor conv_transpose3d(const Tensor& x, const Tensor& W, const Tensor& b, Int3 
                         Int3 output_padding, std::int64_t groups, Int3 dilation) {
   const char* op = "conv_transpose3d";
   detail::CallScope call(op);
-  check_input(op, x);
-  check_conv_dtypes(op, W, b);
+  const Shape xs = check_convolution(op, x, W, b, groups, true);
   const Shape& ws = W.shape();
-  if (ws.size() != 5)
-    fail(op, ": expected a 5-D weight (C_in, C_out/groups, KD, KH, KW), got ", detail::shape_str(ws));
-  if (groups < 1) fail(op, ": groups must be positive, got ", groups);
-  const Shape xs = x.dim() == 5 ? x.shape() : Shape{1, x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]};
-  const std::int64_t OC = detail::size_mul(ws[1], groups, op, "the weight's second axis x groups");
-  if (xs[1] % groups != 0 || ws[0] % groups != 0)
-    fail(op, ": groups = ", groups, " must divide the input channels (", xs[1], ") and the weight's first axis (",
-         ws[0], ")");
-  if (xs[1] != ws[0])
-    fail(op, ": expected input (N, C, D, H, W) with C = ", ws[0], " for weight ", detail::shape_str(ws), ", got ",
-         detail::shape_str(x.shape()));
-  if (b.defined() && (b.dim() != 1 || b.shape()[0] != OC))
-    fail(op, ": expected a bias of shape (", OC, ") for weight ", detail::shape_str(ws), ", got ",
-         detail::shape_str(b.shape()));
+  const std::int64_t OC = ws[1] * groups;  // checked
   check_int3(op, "stride", stride, 1);
   check_int3(op, "padding", padding, 0);
   check_int3(op, "dilation", dilation, 1);
@@ -214,7 +206,6 @@ Tensor conv_transpose3d(const Tensor& x, const Tensor& W, const Tensor& b, Int3 
     if (at(output_padding, a) >= std::max(at(stride, a), at(dilation, a)))
       fail(op, ": output_padding ", str3(output_padding), " must be smaller than the stride ", str3(stride),
            " or the dilation ", str3(dilation), " on each axis (not on the ", kAxis[a], ")");
-  detail::compute_device({{"input", x}, {"weight", W}, {"bias", b}}, op);
   // S(I-1) + D(K-1) + 1 + output_padding before the padding is cropped, every step checked.
   std::int64_t full[3], out[3];
   for (int a = 0; a < 3; ++a) {
