@@ -123,6 +123,10 @@ Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<std::int64_
   if (dims_a.size() != dims_b.size())
     fail("tensordot: both operands need as many contracted axes, got ", dims_a.size(), " and ", dims_b.size());
   const auto ra = a.dim(), rb = b.dim();
+  // normalize_axis takes 0 and -1 for a 0-d tensor (PyTorch's scalar rule), but a 0-d
+  // operand has no axis to contract.
+  if (!dims_a.empty() && (ra == 0 || rb == 0))
+    fail("tensordot: cannot contract an axis of a 0-d operand (a ", shape_of(a), ", b ", shape_of(b), ")");
   std::vector<bool> used_a(static_cast<std::size_t>(ra)), used_b(static_cast<std::size_t>(rb));
   Axes ca, cb;
   std::int64_t k = 1;

@@ -187,6 +187,8 @@ TEST(SpecialOps, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(tensordot(x, x, 3), "tensordot: dims 3 exceeds the rank of (3,4) or (3,4)");
   EXPECT_XG_ERROR(tensordot(x, x.t(), 2), "tensordot: contracted axes must match, but a (3,4) has size 3 in axis 0 and b (4,3) has size 4 in axis 0");
   EXPECT_XG_ERROR(tensordot(x, x, {0, 0}, {0, 1}), "tensordot: axis 0 of a is listed twice");
+  // A 0-d operand has no axis to contract (the fuzzer found the axis rule accepting 0 and -1 there).
+  EXPECT_XG_ERROR(tensordot(xg::scalar_tensor(2.0, kFloat64), x, {0}, {0}), "tensordot: cannot contract an axis of a 0-d operand (a (), b (3,4))");
   EXPECT_XG_ERROR(tensordot(x, x, {0}, {0, 1}), "tensordot: both operands need as many contracted axes, got 1 and 2");
   EXPECT_XG_ERROR(tensordot(x, x, {2}, {0}), "tensordot:", "2");
 }
