@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Regenerates tests/fixtures/torch_unpool.npz: PyTorch 1.13's max_pool1d/2d/3d with
+"""Regenerates tests/fixtures/torch_unpool.npz: PyTorch 1.13's lp_pool1d/2d and max_pool1d/2d/3d with
 return_indices and max_unpool1d/2d/3d in float64: the pooled values, their indices, the
 unpooled tensor and the gradient with respect to x of sum(unpool(pool(x)) * gy) for a fixed
 random gy. Run with Debian's python3-torch:
@@ -43,6 +43,16 @@ record("pool3d_padded", torch.randn(2, 2, 5, 6, 7),
        lambda v, i: F.max_unpool3d(v, i, 3, (2, 1, 2), 1, output_size=(5, 6, 7)))
 record("pool2d_unbatched", torch.randn(3, 6, 6), lambda x: F.max_pool2d(x, 2, return_indices=True),
        lambda v, i: F.max_unpool2d(v, i, 2))
+
+# Power-average pooling (appended: the draws above stay): <case>.x, .y, .gy, .gx.
+for name, x, f in (("lp1d", torch.randn(2, 3, 9), lambda x: F.lp_pool1d(x, 2, 3, stride=2)),
+                   ("lp2d", torch.rand(2, 3, 6, 7) + 0.1, lambda x: F.lp_pool2d(x, 1.5, (2, 3))),
+                   ("lp2d_p3", torch.randn(1, 2, 5, 5), lambda x: F.lp_pool2d(x, 3, 2, stride=1))):
+    x = x.requires_grad_(True)
+    y = f(x)
+    gy = torch.randn_like(y)
+    (gx,) = torch.autograd.grad((y * gy).sum(), [x])
+    out.update({f"{name}.x": x.detach(), f"{name}.y": y.detach(), f"{name}.gy": gy, f"{name}.gx": gx})
 
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_unpool.npz"
 np.savez(path, **{k: v.numpy() for k, v in out.items()})

@@ -4,7 +4,7 @@
 // the scaled products and the assembling functions, on decoded shapes, dtypes, axes, sides,
 // sorters, bins, ranges, offsets, orders, sections, indices and options; the CTC loss, the
 // channel layers, the class margin losses, the stacking and numeric conveniences; the
-// volumetric convolutions and pools, max pooling's indices and unpooling.
+// volumetric convolutions and pools, max pooling's indices, unpooling and LPPool.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -153,7 +153,10 @@ void run_more(Reader& r) {
     case 15: {  // the volumetric layers: decoded ranks (4-D, 5-D), weights and geometries
       const auto v = leaf(r.tensor(4 + r.byte() % 2)), w = leaf(r.tensor(5));
       const xg::Int3 k = r.int3(), s = r.int3(), p = r.int3();
-      switch (r.byte() % 8) {
+      switch (r.byte() % 9) {
+        case 8:
+          backprop(xg::nn::functional::lp_pool3d(v, xg::nn::functional::LPPool3dFuncOptions(static_cast<double>(a) / 2.0, k).stride(s)));
+          break;
         case 6: {  // pooling with indices, then unpooling with decoded geometries and sizes
           auto [values, indices] = xg::max_pool3d_with_indices(v, k, s, p, r.int3());
           std::vector<std::int64_t> size;

@@ -1,4 +1,4 @@
-// Rows of docs/libtorch.md (Modules) for volumes, unpooling and pooling with indices,
+// Rows of docs/libtorch.md (Modules) for volumes, unpooling, pooling with indices and LPPool,
 // compiled and run as test_rows_nn.cpp's: each `// row:` block writes the row's xgrad
 // spelling and checks that it means what the row says.
 #include <gtest/gtest.h>
@@ -49,6 +49,16 @@ TEST(LibtorchRows, VolumeModules) {
     EXPECT_EQ(back.amax().item(), img.narrow(2, 0, 4).narrow(3, 0, 4).amax().item());  // the maxima back in place
     const auto [y2, i2] = F::max_pool2d_with_indices(img, F::MaxPool2dFuncOptions(2));
     EXPECT_EQ((F::max_unpool2d(y2, i2, F::MaxUnpool2dFuncOptions(2).output_size({5, 5})) - back).abs().max().item(), 0);
+  }
+  {
+    // row: `torch::nn::LPPool2d(torch::nn::LPPool2dOptions(2, 3).stride(2))`, `torch::nn::LPPool1d(torch::nn::LPPool1dOptions(1.5, 2))`, `F::lp_pool2d(x, F::LPPool2dFuncOptions(2, {2, 2}))`
+    nn::LPPool2d pool(nn::LPPool2dOptions(2, 3).stride(2));
+    const auto img = xg::ones({1, 1, 5, 5}, xg::kFloat64);
+    EXPECT_EQ(pool(img).shape(), (xg::Shape{1, 1, 2, 2}));
+    EXPECT_NEAR(pool(img).select(3, 0).flatten().select(0, 0).item(), 3.0, 1e-12);  // sqrt of 9 ones
+    nn::LPPool1d line(nn::LPPool1dOptions(1.5, 2));
+    EXPECT_EQ(line(xg::ones({1, 2, 6})).shape(), (xg::Shape{1, 2, 3}));
+    EXPECT_NEAR(F::lp_pool2d(img, F::LPPool2dFuncOptions(2, {2, 2})).select(3, 1).flatten().select(0, 0).item(), 2.0, 1e-12);
   }
   {
     // row: `torch::nn::BatchNorm3d(torch::nn::BatchNorm3dOptions(8))`, `torch::nn::Dropout3d(0.2)`

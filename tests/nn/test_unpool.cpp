@@ -101,3 +101,37 @@ TEST(MaxUnpool, ErrorsNameTheCall) {
   EXPECT_EQ(layer(v, at).shape(), (Shape{1, 2, 6, 6}));  // the call with the indices, through the hooks
   EXPECT_XG_ERROR(F::max_pool3d_with_indices(xg::randn({2, 3, 4}), F::MaxPool3dFuncOptions(2)), "max_pool3d: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input");
 }
+
+TEST(LPPool, MatchesPyTorchWithGradientsNaNsIncluded) {
+  // An odd p over negative values gives a negative sum and NaN, in PyTorch as here.
+  const auto same = [](const Tensor& a, const Tensor& b) {
+    EXPECT_EQ(a.shape(), b.shape());
+    EXPECT_EQ(max_abs_diff(xg::isnan(a).to(kFloat64), xg::isnan(b).to(kFloat64)), 0);
+    EXPECT_LT(max_abs_diff(xg::nan_to_num(a, 0.0), xg::nan_to_num(b, 0.0)), 1e-12);
+  };
+  const std::vector<std::pair<const char*, std::function<Tensor(const Tensor&)>>> cases{
+      {"lp1d", [](const Tensor& x) { return F::lp_pool1d(x, F::LPPool1dFuncOptions(2, 3).stride(2)); }},
+      {"lp2d", [](const Tensor& x) { return nn::LPPool2d(nn::LPPool2dOptions(1.5, {2, 3}))(x); }},
+      {"lp2d_p3", [](const Tensor& x) { return F::lp_pool2d(x, F::LPPool2dFuncOptions(3, 2).stride(1)); }},
+  };
+  for (const auto& [name, f] : cases) {
+    SCOPED_TRACE(name);
+    const std::string n = name;
+    const Tensor x = fx(n + ".x").requires_grad_();
+    const Tensor y = f(x);
+    same(y, fx(n + ".y"));
+    same(xg::grad({(y * fx(n + ".gy")).sum()}, {x})[0], fx(n + ".gx"));
+  }
+  xg::manual_seed(5);
+  const Tensor pos = (xg::rand({1, 2, 4, 3, 4}, kFloat64) + 0.5).requires_grad_();
+  const auto lp3 = [](const tensor_list& v) { return F::lp_pool3d(v[0], F::LPPool3dFuncOptions(2.5, {2, 2, 3}).stride(1)); };
+  EXPECT_TRUE(gradcheck_ok(lp3, {pos}));
+  EXPECT_TRUE(gradgradcheck_ok(lp3, {pos}));
+  // p = 1 sums each window; a large p approaches the maximum.
+  EXPECT_LT(max_abs_diff(nn::LPPool3d(nn::LPPool3dOptions(1, 2))(pos), avg_pool3d(pos, 2) * 8.0), 1e-14);
+  EXPECT_LT(max_abs_diff(F::lp_pool3d(pos, F::LPPool3dFuncOptions(200, 2)), max_pool3d(pos, 2)), 0.02);
+  EXPECT_XG_ERROR(F::lp_pool2d(xg::randn({2, 3, 4}), F::LPPool2dFuncOptions(2, 2)), "lp_pool2d: expected a 4-D input, got (2,3,4)");
+  EXPECT_XG_ERROR(F::lp_pool1d(xg::randn({2, 3, 4}), F::LPPool1dFuncOptions(0, 2)), "lp_pool1d: norm_type must be positive and finite, got 0");
+  EXPECT_XG_ERROR(F::lp_pool3d(xg::randn({2, 3, 4, 4}), F::LPPool3dFuncOptions(2, 5)), "lp_pool3d: kernel_size (5, 5, 5) is larger than the input (2,3,4,4)");
+  EXPECT_XG_ERROR(F::lp_pool1d(xg::ones({1, 2, 4}, kInt64), F::LPPool1dFuncOptions(2, 2)), "lp_pool1d: expected a float tensor, got int64");
+}
