@@ -122,6 +122,11 @@ TEST(CudaConv, VolumeLayersAndUnpoolingMatchTheCpu) {
     auto [values, indices] = xg::max_pool2d_with_indices(v[0], 3, 2, 1);
     return xg::max_unpool2d(values, indices, 3, 2, 1, {6, 5});
   }, 0));
+  EXPECT_TRUE(same_on_cuda({x.abs() + 0.1}, [](auto& v) {
+    namespace F = xg::nn::functional;
+    return F::lp_pool3d(v[0], F::LPPool3dFuncOptions(2.5, {2, 3, 2}).stride(1)) +
+           F::lp_pool2d(v[0].select(2, 1), F::LPPool2dFuncOptions(1.5, 2)).sum();
+  }, 1e-12));
   const Tensor xg_ = x.to(xg::kCUDA).requires_grad_(), wg = w.to(xg::kCUDA).requires_grad_();
   EXPECT_TRUE(xg::testing::gradgradcheck_ok([](const xg::tensor_list& v) { return xg::conv3d(v[0], v[1], Tensor(), 1, 1, 1, 2); },
                                             {xg_.narrow(2, 0, 3).detach().requires_grad_(), wg}));
