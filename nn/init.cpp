@@ -153,6 +153,43 @@ Tensor orthogonal_(Tensor w, double gain) {
   return fill_from(w, q.reshape(w.shape()) * gain);
 }
 
+Tensor dirac_(Tensor w, std::int64_t groups) {
+  if (!w.defined() || w.dim() < 3 || w.dim() > 5)
+    fail("dirac_: only tensors with 3, 4 or 5 dimensions (a convolution's weight) are supported, got ",
+         w.defined() ? detail::shape_str(w.shape()) : "an undefined tensor");
+  const Shape& s = w.shape();
+  if (groups < 1 || s[0] % groups != 0)
+    fail("dirac_: groups must be positive and divide the weight's first axis ", s[0], ", got ", groups);
+  Tensor id = xg::zeros(s, kFloat64);
+  const std::int64_t per_group = s[0] / groups, channels = std::min(per_group, s[1]);
+  // The kernel's centre (size / 2 on each spatial axis), as an offset within one (out, in) kernel.
+  std::int64_t centre = 0, kernel = 1;
+  for (std::size_t a = 2; a < s.size(); ++a) {
+    centre = centre * s[a] + s[a] / 2;
+    kernel *= s[a];
+  }
+  double* p = id.data<double>();
+  for (std::int64_t g = 0; g < groups; ++g)
+    for (std::int64_t d = 0; d < channels; ++d) p[((g * per_group + d) * s[1] + d) * kernel + centre] = 1.0;
+  return fill_from(w, id);
+}
+
+Tensor sparse_(Tensor w, double sparsity, double std) {
+  if (!w.defined() || w.dim() != 2)
+    fail("sparse_: only 2-D tensors are supported, got ", w.defined() ? detail::shape_str(w.shape()) : "an undefined tensor");
+  if (!(sparsity >= 0 && sparsity <= 1)) fail("sparse_: sparsity must be in [0, 1], got ", sparsity);
+  const std::int64_t rows = w.shape()[0], cols = w.shape()[1];
+  const auto zeros_per_column = static_cast<std::int64_t>(std::ceil(sparsity * static_cast<double>(rows)));
+  Tensor values = randn(w.shape(), kFloat64) * std;
+  double* p = values.data<double>();
+  for (std::int64_t c = 0; c < cols; ++c) {
+    const Tensor order = randperm(rows);  // the column's zeros: the first rows of a permutation
+    const auto* at = order.data<std::int64_t>();
+    for (std::int64_t i = 0; i < zeros_per_column; ++i) p[at[i] * cols + c] = 0.0;
+  }
+  return fill_from(w, values);
+}
+
 namespace {
 // erf^-1 in double: Giles' single-precision approximation (2010), then two Newton steps on
 // std::erf, which double the correct digits each.

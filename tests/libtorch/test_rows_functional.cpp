@@ -293,6 +293,16 @@ TEST(LibtorchRows, Initialisation) {
     EXPECT_DOUBLE_EQ(nn::init::calculate_gain(xg::kTanh), 5.0 / 3.0);
   }
   {
+    // row: `torch::nn::init::dirac_(w)`, `torch::nn::init::sparse_(w, 0.1, 0.01)`
+    auto w = xg::empty({4, 4, 3, 3});
+    nn::init::dirac_(w);
+    const auto x = xg::randn({1, 4, 5, 5});
+    EXPECT_EQ((xg::conv2d(x, w, {}, 1, 1) - x).abs().max().item(), 0);
+    auto s = xg::empty({10, 6});
+    nn::init::sparse_(s, 0.1, 0.01);
+    EXPECT_EQ(sum_of((s == 0.0).to(xg::kFloat64)), 6.0);  // one zero per column: ceil(0.1 · 10)
+  }
+  {
     // row: `torch::nn::init::orthogonal_(w, /*gain=*/1)`, `torch.nn.init.trunc_normal_(w, 0, 0.02)` (Python only)
     auto w = xg::empty({20, 30}, xg::kFloat64);
     nn::init::orthogonal_(w, /*gain=*/1);

@@ -1,6 +1,7 @@
-// nn::init's orthogonal_ and trunc_normal_: the properties PyTorch's give (orthogonality in
-// PyTorch's orientation, the house's (in, out) Linear.W included; the truncated normal's
-// range and moments), and their errors.
+// nn::init's orthogonal_, trunc_normal_, dirac_ and sparse_: the properties PyTorch's give
+// (orthogonality in PyTorch's orientation, the house's (in, out) Linear.W included; the
+// truncated normal's range and moments; dirac_'s identity; sparse_'s zeros per column), and
+// their errors.
 #include <cmath>
 
 #include "test_util.h"
@@ -56,4 +57,36 @@ TEST(InitTruncNormal, StaysInRangeWithTheTruncatedMoments) {
   EXPECT_NEAR(vit.std().item(), 0.02, 0.0005);
   EXPECT_XG_ERROR(init::trunc_normal_(w, 0.0, 0.0), "trunc_normal_: std must be positive and finite, got 0");
   EXPECT_XG_ERROR(init::trunc_normal_(w, 0.0, 1.0, 1.0, -1.0), "trunc_normal_: expected a < b, got a = 1 and b = -1");
+}
+
+TEST(InitDiracAndSparse, DiracPassesTheInputThroughAndSparseZeroesEachColumn) {
+  // A 3x3 convolution with a dirac_ weight (padding 1) is the identity on its channels; with
+  // more outputs than inputs the extra channels are zero; groups keep each group's identity.
+  const auto x = xg::randn({2, 3, 5, 6}, xg::kFloat64);
+  auto w = xg::empty({3, 3, 3, 3}, xg::kFloat64);
+  xg::nn::init::dirac_(w);
+  EXPECT_EQ(xg::test::max_abs_diff(xg::conv2d(x, w, {}, 1, 1), x), 0);
+  auto wide = xg::empty({4, 3, 3}, xg::kFloat64);
+  xg::nn::init::dirac_(wide);
+  const auto seq = xg::randn({1, 3, 7}, xg::kFloat64);
+  const auto y = xg::conv1d(seq, wide, {}, 1, 1);
+  EXPECT_EQ(xg::test::max_abs_diff(y.narrow(1, 0, 3), seq), 0);
+  EXPECT_EQ(y.select(1, 3).abs().max().item(), 0);
+  auto grouped = xg::empty({4, 2, 1, 3, 3}, xg::kFloat64);
+  xg::nn::init::dirac_(grouped, 2);
+  const auto vol = xg::randn({1, 4, 2, 4, 4}, xg::kFloat64);
+  EXPECT_EQ(xg::test::max_abs_diff(xg::conv3d(vol, grouped, {}, 1, {0, 1, 1}, 1, 2), vol), 0);
+  EXPECT_XG_ERROR(xg::nn::init::dirac_(xg::empty({3, 3})), "dirac_: only tensors with 3, 4 or 5 dimensions");
+  EXPECT_XG_ERROR(xg::nn::init::dirac_(xg::empty({3, 3, 3}), 2), "dirac_: groups must be positive and divide the weight's first axis 3, got 2");
+
+  xg::manual_seed(9);
+  auto s = xg::empty({200, 30}, xg::kFloat64);
+  xg::nn::init::sparse_(s, 0.25, 0.5);
+  const auto zero_per_column = (s == 0.0).to(xg::kFloat64).sum({0});
+  EXPECT_EQ(zero_per_column.min().item(), 50);  // ceil(0.25 · 200) in every column
+  EXPECT_EQ(zero_per_column.max().item(), 50);
+  const auto kept = xg::masked_select(s, (s != 0.0).to(xg::kInt64));
+  EXPECT_NEAR(kept.std().item(), 0.5, 0.03);
+  EXPECT_XG_ERROR(xg::nn::init::sparse_(s, 1.5), "sparse_: sparsity must be in [0, 1], got 1.5");
+  EXPECT_XG_ERROR(xg::nn::init::sparse_(xg::empty({2, 3, 4}), 0.1), "sparse_: only 2-D tensors are supported, got (2,3,4)");
 }

@@ -63,6 +63,13 @@ Tensor kaiming_normal_(Tensor w, double a = 0.0, FanMode mode = FanMode::FanIn,
 /// the tensor's first axis as rows and the rest flattened (orthonormal columns when tall,
 /// rows when wide). 2 or more dimensions.
 Tensor orthogonal_(Tensor w, double gain = 1.0);
+/// A convolution weight (out, in/groups, k...) of 3 to 5 dimensions that passes its input
+/// through: 1 at the kernel's centre from input channel d to output channel d of each group,
+/// 0 elsewhere, as PyTorch's (groups: PyTorch's Python argument; libtorch's has none).
+Tensor dirac_(Tensor w, std::int64_t groups = 1);
+/// A 2-D weight with N(0, std²) entries and, in each column, ceil(sparsity · rows) of them
+/// (chosen at random) zero, as PyTorch's (Martens 2010).
+Tensor sparse_(Tensor w, double sparsity, double std = 0.01);
 /// N(mean, std²) truncated to [a, b], by the inverse CDF as PyTorch's (accurate while
 /// [a, b] is not far in one tail of the distribution).
 Tensor trunc_normal_(Tensor w, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0);
