@@ -6,13 +6,15 @@
 #include <xgrad/detail/format.h>
 #include <xgrad/nn/init.h>
 
+#include "nn/repr.h"
 #include "tensor/checked.h"
 
 namespace xg::nn {
 
 namespace {
 
-std::string triple(Int3 v) { return detail::cat("(", v.d, ", ", v.h, ", ", v.w, ")"); }
+// "(d, h, w)", as PyTorch prints a size (nn/repr.h).
+std::string triple(Int3 v) { return detail_repr::py_tuple(std::vector<std::int64_t>{v.d, v.h, v.w}); }
 
 // (C, D, H, W) or (N, C, D, H, W) with `channels` channels (any when 0).
 void check_volume(const std::string& who, const Tensor& x, std::int64_t channels) {

@@ -9,17 +9,14 @@
 
 #include <xgrad/detail/format.h>
 
+#include "nn/repr.h"
 #include "tensor/checked.h"
 
 namespace xg::nn::functional {
 
 namespace {
 
-std::string list(const std::vector<std::int64_t>& v) {
-  std::string s = "(";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + ")";
-}
+using detail_repr::py_tuple;
 
 // x float with `ranks` axes (batched or not); p positive and finite; kernel and stride
 // positive, each window within the input (no padding here, as PyTorch's).
@@ -36,9 +33,9 @@ void check(const char* op, const Tensor& x, std::initializer_list<std::int64_t> 
   const std::size_t first = x.shape().size() - kernel.size();
   for (std::size_t a = 0; a < kernel.size(); ++a) {
     if (kernel[a] < 1 || stride[a] < 1)
-      fail(op, ": kernel_size and stride must be positive, got kernel_size ", list(kernel), ", stride ", list(stride));
+      fail(op, ": kernel_size and stride must be positive, got kernel_size ", py_tuple(kernel), ", stride ", py_tuple(stride));
     if (kernel[a] > x.shape()[first + a])
-      fail(op, ": kernel_size ", list(kernel), " is larger than the input ", detail::shape_str(x.shape()));
+      fail(op, ": kernel_size ", py_tuple(kernel), " is larger than the input ", detail::shape_str(x.shape()));
   }
 }
 
