@@ -8,15 +8,17 @@
 #include <algorithm>
 
 #include "tensor/checked.h"
+#include "tensor/conv_kernels.h"
 
 namespace xg {
 
 namespace {
 
 // x (N, C, L), float; kernel, stride, dilation positive, padding non-negative; the dilated
-// kernel no longer than the padded input.
+// kernel no longer than the padded input (with a pool's ceil_mode, a window past the end by
+// less than a stride fits).
 void check_window(const char* op, const Tensor& x, std::int64_t kernel, std::int64_t stride, std::int64_t padding,
-                  std::int64_t dilation) {
+                  std::int64_t dilation, bool ceil_mode = false) {
   if (!x.defined()) fail(op, ": the input is undefined (default-constructed, or a member never initialised)");
   if (x.dim() != 3) fail(op, ": expected a 3-D input (N, C, L), got ", x.dim(), "-D ", detail::shape_str(x.shape()));
   if (x.dtype() == kInt64) fail(op, ": expected a float tensor, got int64");
@@ -27,9 +29,10 @@ void check_window(const char* op, const Tensor& x, std::int64_t kernel, std::int
   const std::int64_t span = detail::size_add(detail::size_mul(dilation, kernel - 1, op, what), 1, op, what);
   const std::int64_t padded =
       detail::size_add(x.shape()[2], detail::size_mul(2, padding, op, "the padded length"), op, "the padded length");
-  if (span > padded)
+  if (kernel::window_count(x.shape()[2], padding, padded, span, stride, ceil_mode) < 1)
     fail(op, ": kernel ", kernel, dilation > 1 ? " dilated" : "", " spans ", span, ", longer than the padded length ",
-         padded, " of input ", detail::shape_str(x.shape()), " with padding ", padding);
+         padded, " of input ", detail::shape_str(x.shape()), " with padding ", padding,
+         ceil_mode ? detail::cat(" by more than the stride (", stride, ") less one, with ceil_mode") : std::string());
 }
 
 // x (C, L) or (N, C, L), float, L > 0; output_size positive.
@@ -44,10 +47,10 @@ void check_adaptive(const char* op, const Tensor& x, std::int64_t output_size) {
 
 // max_pool1d's window and PyTorch's padding rule (at most half the kernel); the stride.
 std::int64_t check_max_pool(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride,
-                            std::int64_t padding, std::int64_t dilation) {
+                            std::int64_t padding, std::int64_t dilation, bool ceil_mode) {
   const char* op = "max_pool1d";
   const std::int64_t s = stride.value_or(kernel);
-  check_window(op, x, kernel, s, padding, dilation);
+  check_window(op, x, kernel, s, padding, dilation, ceil_mode);
   if (padding > kernel / 2)
     fail(op, ": padding ", padding, " must be between 0 and half the kernel (", kernel, ")");
   return s;
@@ -113,31 +116,32 @@ Tensor conv_transpose1d(const Tensor& x, const Tensor& W, const Tensor& b, std::
 }
 
 Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride, std::int64_t padding,
-                  std::int64_t dilation) {
+                  std::int64_t dilation, bool ceil_mode) {
   detail::CallScope call("max_pool1d");
-  const std::int64_t s = check_max_pool(x, kernel, stride, padding, dilation);
-  return squeeze(max_pool2d(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, {1, dilation}), 2);
+  const std::int64_t s = check_max_pool(x, kernel, stride, padding, dilation, ceil_mode);
+  return squeeze(max_pool2d(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, {1, dilation}, ceil_mode), 2);
 }
 
 std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, std::int64_t kernel,
                                                    std::optional<std::int64_t> stride, std::int64_t padding,
-                                                   std::int64_t dilation) {
+                                                   std::int64_t dilation, bool ceil_mode) {
   detail::CallScope call("max_pool1d");
-  const std::int64_t s = check_max_pool(x, kernel, stride, padding, dilation);
+  const std::int64_t s = check_max_pool(x, kernel, stride, padding, dilation, ceil_mode);
   // In a plane of height 1 the 2-D index h·W + w is the 1-D position w.
-  auto [values, indices] = max_pool2d_with_indices(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, {1, dilation});
+  auto [values, indices] =
+      max_pool2d_with_indices(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, {1, dilation}, ceil_mode);
   return {squeeze(values, 2), squeeze(indices, 2)};
 }
 
 Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride, std::int64_t padding,
-                  bool count_include_pad) {
+                  bool ceil_mode, bool count_include_pad) {
   const char* op = "avg_pool1d";
   detail::CallScope call(op);
   const std::int64_t s = stride.value_or(kernel);
-  check_window(op, x, kernel, s, padding, 1);
+  check_window(op, x, kernel, s, padding, 1, ceil_mode);
   if (padding > kernel / 2)
     fail(op, ": padding ", padding, " must be between 0 and half the kernel (", kernel, ")");
-  return squeeze(avg_pool2d(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, count_include_pad), 2);
+  return squeeze(avg_pool2d(unsqueeze(x, 2), {1, kernel}, {1, s}, {0, padding}, ceil_mode, count_include_pad), 2);
 }
 
 Tensor adaptive_avg_pool1d(const Tensor& x, std::int64_t output_size) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -65,11 +66,12 @@ void check_pool_input(const char* op, const Tensor& x) {
 }
 
 // Window geometry of max / average pooling; stride defaults to the kernel.
-ConvGeom pool_geometry(const char* op, const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
+ConvGeom pool_geometry(const char* op, const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation,
+                       bool ceil_mode) {
   check_pool_input(op, x);
   if (!stride.set) stride = kernel;
   ConvGeom g = kernel::make_geometry(op, x.shape(), {kernel.h, kernel.w, stride.h, stride.w, padding.h, padding.w,
-                                                     dilation.h, dilation.w});
+                                                     dilation.h, dilation.w, ceil_mode});
   // padding ≤ kernel / 2, as PyTorch (a window of padding alone would have no maximum).
   if (padding.h > kernel.h / 2 || padding.w > kernel.w / 2)
     fail(op, ": padding (", padding.h, ", ", padding.w, ") must be between 0 and half the kernel (", kernel.h, ", ",
@@ -93,9 +95,9 @@ void check_windows(const char* op, const Tensor& x, std::int64_t OH, std::int64_
 }  // namespace
 
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding,
-                                                   Int2 dilation) {
+                                                   Int2 dilation, bool ceil_mode) {
   detail::CallScope call("max_pool2d");
-  const ConvGeom g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation);
+  const ConvGeom g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode);
   Tensor y, at;
   kernel::max_pool2d(x, g, y, at);
   autograd::note_kink("max_pool2d", at);
@@ -106,9 +108,9 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Int2 kernel,
           indices};
 }
 
-Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
+Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation, bool ceil_mode) {
   detail::CallScope call("max_pool2d");
-  const ConvGeom g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation);
+  const ConvGeom g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode);
   Tensor y, at;
   kernel::max_pool2d(x, g, y, at);
   autograd::note_kink("max_pool2d", at);
@@ -116,13 +118,16 @@ Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 
                 [xs = x.shape()](Node& n, const Tensor& gy) { return tensor_list{pool_scatter(gy, n.saved(0), xs)}; });
 }
 
-Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool count_include_pad) {
+Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool ceil_mode, bool count_include_pad,
+                  std::optional<std::int64_t> divisor_override) {
   detail::CallScope call("avg_pool2d");
-  const ConvGeom g = pool_geometry("avg_pool2d", x, kernel, stride, padding, 1);
+  if (divisor_override == 0) fail("avg_pool2d: divisor_override must not be zero");
+  const ConvGeom g = pool_geometry("avg_pool2d", x, kernel, stride, padding, 1, ceil_mode);
   check_windows("avg_pool2d", x, g.OH, g.OW);
   auto win = std::make_shared<PoolWindows>();
   win->H = g.H, win->W = g.W;
-  // A window's padded extent is clipped at the far padded edge only, as PyTorch's divisor.
+  // A window's padded extent is clipped at the far padded edge only, as PyTorch's divisor
+  // (with ceil_mode a last window may pass that edge: what lies beyond does not count).
   const auto axis = [](std::int64_t out, std::int64_t size, std::int64_t k, std::int64_t s, std::int64_t p,
                        std::vector<std::int64_t>& lo, std::vector<std::int64_t>& hi, std::vector<std::int64_t>& span) {
     for (std::int64_t i = 0; i < out; ++i) {
@@ -137,7 +142,8 @@ Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool 
   axis(g.OW, g.W, g.KW, g.SW, g.PW, win->w0, win->w1, span_w);
   for (std::int64_t i = 0; i < g.OH; ++i)
     for (std::int64_t j = 0; j < g.OW; ++j)
-      win->divisor.push_back(count_include_pad
+      win->divisor.push_back(divisor_override ? static_cast<double>(*divisor_override)
+                             : count_include_pad
                                  ? static_cast<double>(span_h[i]) * static_cast<double>(span_w[j])  // may pass 2^63
                                  : static_cast<double>((win->h1[i] - win->h0[i]) * (win->w1[j] - win->w0[j])));
   return window_avg("avg_pool2d", x, win);

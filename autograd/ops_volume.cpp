@@ -17,6 +17,7 @@
 #include <xgrad/ops.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,7 +59,8 @@ struct Window3 {
   std::int64_t out[3];
 };
 
-Window3 window(const char* op, const Shape& xs, Int3 kernel, Int3 stride, Int3 padding, Int3 dilation) {
+Window3 window(const char* op, const Shape& xs, Int3 kernel, Int3 stride, Int3 padding, Int3 dilation,
+               bool ceil_mode = false) {
   check_int3(op, "kernel_size", kernel, 1);
   check_int3(op, "stride", stride, 1);
   check_int3(op, "padding", padding, 0);
@@ -71,11 +73,13 @@ Window3 window(const char* op, const Shape& xs, Int3 kernel, Int3 stride, Int3 p
     what = "the dilated kernel's span";
     const std::int64_t span =
         detail::size_add(detail::size_mul(at(dilation, a), at(kernel, a) - 1, op, what), 1, op, what);
-    if (span > padded)
+    w.out[a] = kernel::window_count(size, at(padding, a), padded, span, at(stride, a), ceil_mode);
+    if (w.out[a] < 1)
       fail(op, ": kernel ", str3(kernel), dilation.d > 1 || dilation.h > 1 || dilation.w > 1 ? " dilated" : "",
            " spans ", span, " along the ", kAxis[a], ", more than the padded ", kAxis[a], " ", padded, " of input ",
-           detail::shape_str(xs), " with padding ", str3(padding));
-    w.out[a] = (padded - span) / at(stride, a) + 1;
+           detail::shape_str(xs), " with padding ", str3(padding),
+           ceil_mode ? detail::cat(" by more than the stride ", str3(stride), " less one, with ceil_mode")
+                     : std::string());
   }
   return w;
 }
@@ -249,52 +253,56 @@ Tensor conv_transpose3d(const Tensor& x, const Tensor& W, const Tensor& b, Int3 
   return as_given(x, y);
 }
 
-Tensor max_pool3d(const Tensor& x, Int3 kernel, Int3 stride, Int3 padding, Int3 dilation) {
+Tensor max_pool3d(const Tensor& x, Int3 kernel, Int3 stride, Int3 padding, Int3 dilation, bool ceil_mode) {
   const char* op = "max_pool3d";
   detail::CallScope call(op);
   check_input(op, x);
-  const Window3 g = window(op, x.shape(), kernel, stride.set ? stride : kernel, padding, dilation);
+  const Window3 g = window(op, x.shape(), kernel, stride.set ? stride : kernel, padding, dilation, ceil_mode);
   check_half_kernel(op, kernel, padding);
   const Tensor xb = batched(x);
   const std::int64_t N = xb.shape()[0], C = xb.shape()[1], D = xb.shape()[2];
   const Tensor planes = max_pool2d(xb.reshape({N, C * D, xb.shape()[3], xb.shape()[4]}), {kernel.h, kernel.w},
-                                   {g.stride.h, g.stride.w}, {padding.h, padding.w}, {dilation.h, dilation.w});
+                                   {g.stride.h, g.stride.w}, {padding.h, padding.w}, {dilation.h, dilation.w}, ceil_mode);
   const Tensor y = max_pool2d(planes.reshape({N, C, D, g.out[1] * g.out[2]}), {kernel.d, 1}, {g.stride.d, 1},
-                              {padding.d, 0}, {dilation.d, 1});
+                              {padding.d, 0}, {dilation.d, 1}, ceil_mode);
   return as_given(x, y.reshape({N, C, g.out[0], g.out[1], g.out[2]}));
 }
 
 std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& x, Int3 kernel, Int3 stride, Int3 padding,
-                                                   Int3 dilation) {
+                                                   Int3 dilation, bool ceil_mode) {
   const char* op = "max_pool3d";
   detail::CallScope call(op);
   check_input(op, x);
-  const Window3 g = window(op, x.shape(), kernel, stride.set ? stride : kernel, padding, dilation);
+  const Window3 g = window(op, x.shape(), kernel, stride.set ? stride : kernel, padding, dilation, ceil_mode);
   check_half_kernel(op, kernel, padding);
   const Tensor xb = batched(x);
   const std::int64_t N = xb.shape()[0], C = xb.shape()[1], D = xb.shape()[2], H = xb.shape()[3], W = xb.shape()[4];
   const std::int64_t cells = g.out[1] * g.out[2];
   auto [planes, in_plane] = max_pool2d_with_indices(xb.reshape({N, C * D, H, W}), {kernel.h, kernel.w},
                                                     {g.stride.h, g.stride.w}, {padding.h, padding.w},
-                                                    {dilation.h, dilation.w});
+                                                    {dilation.h, dilation.w}, ceil_mode);
   auto [values, winner] = max_pool2d_with_indices(planes.reshape({N, C, D, cells}), {kernel.d, 1}, {g.stride.d, 1},
-                                                  {padding.d, 0}, {dilation.d, 1});
+                                                  {padding.d, 0}, {dilation.d, 1}, ceil_mode);
   const Shape out{N, C, g.out[0], g.out[1], g.out[2]};
   return {as_given(x, values.reshape(out)), as_given(x, volume_positions(xb.shape(), in_plane, winner, out))};
 }
 
-Tensor avg_pool3d(const Tensor& x, Int3 kernel, Int3 stride, Int3 padding, bool count_include_pad) {
+Tensor avg_pool3d(const Tensor& x, Int3 kernel, Int3 stride, Int3 padding, bool ceil_mode, bool count_include_pad,
+                  std::optional<std::int64_t> divisor_override) {
   const char* op = "avg_pool3d";
   detail::CallScope call(op);
   check_input(op, x);
-  const Window3 g = window(op, x.shape(), kernel, stride.set ? stride : kernel, padding, 1);
+  if (divisor_override == 0) fail(op, ": divisor_override must not be zero");
+  const Window3 g = window(op, x.shape(), kernel, stride.set ? stride : kernel, padding, 1, ceil_mode);
   check_half_kernel(op, kernel, padding);
   const Tensor xb = batched(x);
   const std::int64_t N = xb.shape()[0], C = xb.shape()[1], D = xb.shape()[2];
   const Tensor planes = avg_pool2d(xb.reshape({N, C * D, xb.shape()[3], xb.shape()[4]}), {kernel.h, kernel.w},
-                                   {g.stride.h, g.stride.w}, {padding.h, padding.w}, count_include_pad);
+                                   {g.stride.h, g.stride.w}, {padding.h, padding.w}, ceil_mode, count_include_pad,
+                                   divisor_override ? std::optional<std::int64_t>(1) : std::nullopt);
+  // With divisor_override the planes' pass sums (divisor 1) and the depth pass divides.
   const Tensor y = avg_pool2d(planes.reshape({N, C, D, g.out[1] * g.out[2]}), {kernel.d, 1}, {g.stride.d, 1},
-                              {padding.d, 0}, count_include_pad);
+                              {padding.d, 0}, ceil_mode, count_include_pad, divisor_override);
   return as_given(x, y.reshape({N, C, g.out[0], g.out[1], g.out[2]}));
 }
 

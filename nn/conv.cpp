@@ -109,17 +109,21 @@ Tensor ConvTranspose2d::forward(const Tensor& x) {
 
 Tensor MaxPool2d::forward(const Tensor& x) {
   check_nchw(detail::cat("MaxPool2d(kernel_size=", pair_str(options_.kernel_size()), ")"), x, 0);
-  return max_pool2d(x, options_.kernel_size(), options_.stride(), options_.padding(), options_.dilation());
+  const auto& o = options_;
+  return max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 
 std::tuple<Tensor, Tensor> MaxPool2d::forward_with_indices(const Tensor& x) {
   check_nchw(detail::cat("MaxPool2d(kernel_size=", pair_str(options_.kernel_size()), ")"), x, 0);
-  return max_pool2d_with_indices(x, options_.kernel_size(), options_.stride(), options_.padding(), options_.dilation());
+  const auto& o = options_;
+  return max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 
 Tensor AvgPool2d::forward(const Tensor& x) {
   check_nchw(detail::cat("AvgPool2d(kernel_size=", pair_str(options_.kernel_size()), ")"), x, 0);
-  return avg_pool2d(x, options_.kernel_size(), options_.stride(), options_.padding(), options_.count_include_pad());
+  const auto& o = options_;
+  return avg_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
+                    o.divisor_override());
 }
 
 Tensor AdaptiveAvgPool2d::forward(const Tensor& x) {

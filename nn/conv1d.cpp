@@ -76,17 +76,17 @@ Tensor ConvTranspose1d::forward(const Tensor& x) {
 
 Tensor MaxPool1d::forward(const Tensor& x) {
   const auto& o = options_;
-  return max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 
 std::tuple<Tensor, Tensor> MaxPool1d::forward_with_indices(const Tensor& x) {
   const auto& o = options_;
-  return max_pool1d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return max_pool1d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 
 Tensor AvgPool1d::forward(const Tensor& x) {
   const auto& o = options_;
-  return avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
+  return avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad());
 }
 
 Tensor AdaptiveAvgPool1d::forward(const Tensor& x) { return adaptive_avg_pool1d(x, output_size_); }

@@ -99,19 +99,20 @@ Tensor ConvTranspose3d::forward(const Tensor& x) {
 Tensor MaxPool3d::forward(const Tensor& x) {
   const auto& o = options_;
   check_volume(detail::cat("MaxPool3d(kernel_size=", triple(o.kernel_size()), ")"), x, 0);
-  return max_pool3d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return max_pool3d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 
 std::tuple<Tensor, Tensor> MaxPool3d::forward_with_indices(const Tensor& x) {
   const auto& o = options_;
   check_volume(detail::cat("MaxPool3d(kernel_size=", triple(o.kernel_size()), ")"), x, 0);
-  return max_pool3d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return max_pool3d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 
 Tensor AvgPool3d::forward(const Tensor& x) {
   const auto& o = options_;
   check_volume(detail::cat("AvgPool3d(kernel_size=", triple(o.kernel_size()), ")"), x, 0);
-  return avg_pool3d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
+  return avg_pool3d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
+                    o.divisor_override());
 }
 
 Tensor AdaptiveAvgPool3d::forward(const Tensor& x) {

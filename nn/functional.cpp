@@ -20,11 +20,12 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const ConvTranspo
 }
 
 Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& o) {
-  return xg::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return xg::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 
 Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& o) {
-  return xg::avg_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
+  return xg::avg_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
+                        o.divisor_override());
 }
 
 Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& o) {

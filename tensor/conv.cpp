@@ -195,6 +195,17 @@ void weight_grad_impl(const Tensor& x, const Tensor& gy, const ConvGeom& g, Tens
 
 }  // namespace
 
+std::int64_t window_count(std::int64_t size, std::int64_t pad, std::int64_t padded, std::int64_t span,
+                          std::int64_t stride, bool ceil_mode) {
+  const std::int64_t room = padded - span;  // both non-negative: no overflow
+  if (!ceil_mode) return room < 0 ? 0 : room / stride + 1;
+  // Rounded up: a window past the end by less than a stride counts.
+  std::int64_t out = room < 0 ? (room > -stride ? 1 : 0) : room / stride + (room % stride != 0) + 1;
+  // A last window must start inside the input or its left padding.
+  if (out > 0 && static_cast<__int128>(out - 1) * stride >= static_cast<__int128>(size) + pad) --out;
+  return out;
+}
+
 ConvGeom make_geometry(const char* op, const Shape& in, const Window2d& w) {
   if (in.size() != 4)
     fail(op, ": expected a 4-D input (N, C, H, W), got ", in.size(), "-D ", detail::shape_str(in));
@@ -217,12 +228,14 @@ ConvGeom make_geometry(const char* op, const Shape& in, const Window2d& w) {
                             "the dilated kernel's span");
   };
   const int64_t ph = padded(g.H, g.PH), pw = padded(g.W, g.PW), span_h = span(g.KH, g.DH), span_w = span(g.KW, g.DW);
-  if (span_h > ph || span_w > pw)
+  g.OH = window_count(g.H, g.PH, ph, span_h, g.SH, w.ceil_mode);
+  g.OW = window_count(g.W, g.PW, pw, span_w, g.SW, w.ceil_mode);
+  if (g.OH < 1 || g.OW < 1)
     fail(op, ": kernel (", g.KH, ", ", g.KW, ")", (g.DH > 1 || g.DW > 1) ? " dilated" : "", " spans (", span_h, ", ",
          span_w, "), larger than the padded input (", ph, ", ", pw, ") of input ", detail::shape_str(in),
-         " with padding (", g.PH, ", ", g.PW, ")");
-  g.OH = (ph - span_h) / g.SH + 1;
-  g.OW = (pw - span_w) / g.SW + 1;
+         " with padding (", g.PH, ", ", g.PW, ")",
+         w.ceil_mode ? detail::cat(" by more than the stride (", g.SH, ", ", g.SW, ") less one, with ceil_mode")
+                     : std::string());
   detail::checked_numel({g.N, g.C, g.OH, g.OW}, op);
   return g;
 }

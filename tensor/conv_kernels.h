@@ -31,13 +31,22 @@ struct ConvGeom {
 /// Kernel size, stride, padding and dilation of one convolution or pooling, per axis.
 struct Window2d {
   std::int64_t KH = 1, KW = 1, SH = 1, SW = 1, PH = 0, PW = 0, DH = 1, DW = 1;
+  bool ceil_mode = false;  // pooling's: count a last, partial window (PyTorch's rule)
 };
 
+/// The windows of span `span` (the dilated kernel's) and `stride` along an axis of `size`
+/// with `pad` on each side, `padded` = size + 2·pad: (padded − span) / stride + 1, rounded
+/// up with ceil_mode less a last window that would start in the right padding (PyTorch's
+/// pooling_output_shape). 0 when none fits. Overflow-free for any non-negative arguments.
+std::int64_t window_count(std::int64_t size, std::int64_t pad, std::int64_t padded, std::int64_t span,
+                          std::int64_t stride, bool ceil_mode);
+
 /// The geometry of a convolution or pooling window `w` over `in` (N, C, H, W), OC = C and
-/// groups = 1: output size (size + 2·pad − dilation·(kernel − 1) − 1) / stride + 1 per axis.
+/// groups = 1: output size (size + 2·pad − dilation·(kernel − 1) − 1) / stride + 1 per axis
+/// (window_count, so rounded up with w.ceil_mode).
 /// The one place convolution and pooling sizes are computed from arguments: every step is
-/// checked (kernel, stride, dilation ≥ 1, padding ≥ 0, no int64 overflow, the dilated kernel
-/// within the padded input, an output whose element count fits); each failure is an
+/// checked (kernel, stride, dilation ≥ 1, padding ≥ 0, no int64 overflow, at least one
+/// window: the dilated kernel within the padded input unless ceil_mode, an output whose element count fits); each failure is an
 /// xg::Error naming `op`.
 ConvGeom make_geometry(const char* op, const Shape& in, const Window2d& w);
 

@@ -54,7 +54,9 @@ void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
     using T = decltype(t);
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    const bool two_by_two = KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0 && DH == 1 && DW == 1;
+    // Whole windows only: with ceil_mode an odd side's last window is cut by the edge.
+    const bool two_by_two = KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0 && DH == 1 && DW == 1 &&
+                            2 * OH <= H && 2 * OW <= W;
     // Planes are independent: split over threads, each worth about a read of its input.
     detail::parallel_elements(g.N * g.C, static_cast<double>(H * W), [&](std::int64_t p0, std::int64_t p1) {
     for (std::int64_t p = p0; p < p1; ++p) {

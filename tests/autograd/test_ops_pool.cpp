@@ -64,17 +64,17 @@ TEST(AvgPool2d, ValuesPaddingAndPyTorch) {
   EXPECT_TRUE(values_near(xg::avg_pool2d(x, 2), {2.5, 4.5, 10.5, 12.5}));
   // Padding 1, kernel 2, stride 2: the corner window holds x[0,0] and three zeros.
   EXPECT_NEAR(xg::avg_pool2d(x, 2, 2, 1).at({0, 0, 0, 0}), 0.0 / 4, 1e-15);
-  EXPECT_NEAR(xg::avg_pool2d(x, 2, 2, 1, false).at({0, 0, 1, 1}), (5 + 6 + 9 + 10) / 4.0, 1e-15);
-  EXPECT_NEAR(xg::avg_pool2d(x, 2, 2, 1, false).at({0, 0, 0, 1}), (1 + 2) / 2.0, 1e-15);
+  EXPECT_NEAR(xg::avg_pool2d(x, 2, 2, 1, false, false).at({0, 0, 1, 1}), (5 + 6 + 9 + 10) / 4.0, 1e-15);
+  EXPECT_NEAR(xg::avg_pool2d(x, 2, 2, 1, false, false).at({0, 0, 0, 1}), (1 + 2) / 2.0, 1e-15);
   check_against_torch("avgpool_2", [](auto& v) { return xg::avg_pool2d(v, 2); });
   check_against_torch("avgpool_3s2p1", [](auto& v) { return xg::avg_pool2d(v, 3, 2, 1); });
-  check_against_torch("avgpool_nopad", [](auto& v) { return xg::avg_pool2d(v, 3, 2, 1, false); });
+  check_against_torch("avgpool_nopad", [](auto& v) { return xg::avg_pool2d(v, 3, 2, 1, false, false); });
 }
 
 TEST(AvgPool2d, Derivatives) {
   xg::manual_seed(12);
   EXPECT_TRUE(gradcheck_ok([](L v) { return xg::avg_pool2d(v[0], 3, 2, 1); }, {randp({2, 2, 7, 6})}));
-  EXPECT_TRUE(gradcheck_ok([](L v) { return xg::avg_pool2d(v[0], {2, 3}, 1, {1, 0}, false); }, {randp({1, 2, 5, 5})}));
+  EXPECT_TRUE(gradcheck_ok([](L v) { return xg::avg_pool2d(v[0], {2, 3}, 1, {1, 0}, false, false); }, {randp({1, 2, 5, 5})}));
   EXPECT_TRUE(gradgradcheck_ok([](L v) { return xg::avg_pool2d(v[0] * v[0], 2, 1, 1); }, {randp({1, 2, 4, 4})}));
 }
 
@@ -87,10 +87,10 @@ TEST(AvgPool2d, TheSweepAddsInThePlainLoopsOrder) {
   struct Geometry { xg::Int2 k, s, p; bool with_pad; };
   for (const Geometry& c : {Geometry{3, 1, 1, true}, Geometry{{2, 3}, {1, 2}, {1, 1}, false}, Geometry{4, 3, 2, true},
                             Geometry{{3, 5}, 1, {0, 2}, false}}) {
-    const xg::Tensor y = xg::avg_pool2d(x.detach().requires_grad_(), c.k, c.s, c.p, c.with_pad);
+    const xg::Tensor y = xg::avg_pool2d(x.detach().requires_grad_(), c.k, c.s, c.p, false, c.with_pad);
     const xg::Tensor gy = xg::randn(y.shape());
     xg::Tensor xin = x.detach().requires_grad_();
-    xg::avg_pool2d(xin, c.k, c.s, c.p, c.with_pad).backward(gy);
+    xg::avg_pool2d(xin, c.k, c.s, c.p, false, c.with_pad).backward(gy);
     const auto xs = x.to_vector<float>(), gys = gy.to_vector<float>(), ys = y.to_vector<float>();
     const auto gxs = xin.grad().to_vector<float>();
     const std::int64_t H = 9, W = 11, OH = y.shape()[2], OW = y.shape()[3];

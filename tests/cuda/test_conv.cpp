@@ -84,10 +84,16 @@ TEST(CudaConv, PoolingColumnsAndPaddingMatchTheCpu) {
       EXPECT_TRUE(same_on_cuda({x}, [mode](auto& v) { return xg::pad(v[0], {2, -1, 3, 1}, mode); }, 0)) << xg::pad_mode_name(mode);
     // Averages: the CPU's sums in the CPU's order, so the same bits.
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], 2); }, 0));
-    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], 3, 2, 1, false); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], 3, 2, 1, false, false); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_avg_pool2d(v[0], {3, 5}); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_max_pool2d(v[0], {3, 5}); }, 0));
     EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_max_pool2d(v[0] * v[0], 1); }, 0));
+    // ceil_mode (a last window cut by the edge) and divisor_override: the CPU's bits.
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::max_pool2d(v[0], 2, 2, 0, 1, true); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::max_pool2d(v[0], 3, 2, 1, {2, 1}, true); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], 3, 2, 1, true, false); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool2d(v[0], {2, 3}, 2, 0, true, true, 5); }, 0));
+    EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool3d(v[0].unsqueeze(0), 2, 2, 0, true, true, 3); }, 0));
   }
   // Ties go to the first in window order; a NaN wins its window.
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -106,7 +112,7 @@ TEST(CudaConv, VolumeLayersAndUnpoolingMatchTheCpu) {
   EXPECT_TRUE(same_on_cuda({x, w, b}, [](auto& v) { return xg::conv3d(v[0], v[1], v[2], {2, 1, 2}, {1, 0, 1}, {1, 2, 1}, 2); }, 1e-12));
   EXPECT_TRUE(same_on_cuda({x, wt}, [](auto& v) { return xg::conv_transpose3d(v[0], v[1], Tensor(), {2, 1, 2}, {1, 0, 1}, {1, 0, 0}, 2); }, 1e-12));
   EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::max_pool3d(v[0], {3, 2, 3}, {2, 2, 1}, 1); }, 0));
-  EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool3d(v[0], {3, 2, 3}, {2, 1, 2}, 1, false); }, 0));
+  EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::avg_pool3d(v[0], {3, 2, 3}, {2, 1, 2}, 1, false, false); }, 0));
   EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_avg_pool3d(v[0], {3, 2, 4}); }, 0));
   EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_max_pool3d(v[0], {3, 2, 4}); }, 0));
   const auto indices = [](const Tensor& t) { return std::get<1>(xg::adaptive_max_pool3d_with_indices(t, {2, 3, 2})); };

@@ -11,6 +11,7 @@
 // size that passes the checks cannot exhaust the fuzzer's memory or clock.
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,13 +43,14 @@ void run(Reader& r) {
     case 2: {
       auto x = leaf(r.tensor(4));
       const auto k = r.int2(), s = r.flag() ? r.int2() : xg::Int2(), p = r.int2();
-      backprop(xg::max_pool2d(x, k, s, p, r.int2()));
+      backprop(xg::max_pool2d(x, k, s, p, r.int2(), r.flag()));
       break;
     }
     case 3: {
       auto x = leaf(r.tensor(4));
       const auto k = r.int2(), s = r.flag() ? r.int2() : xg::Int2(), p = r.int2();
-      backprop(xg::avg_pool2d(x, k, s, p, r.flag()));
+      const bool ceil = r.flag(), include = r.flag();
+      backprop(xg::avg_pool2d(x, k, s, p, ceil, include, r.flag() ? std::optional<std::int64_t>(r.arg()) : std::nullopt));
       break;
     }
     case 4:
@@ -263,8 +265,8 @@ void run(Reader& r) {
           const std::int64_t s = r.arg(), p = r.arg(), d = r.arg();
           switch (r.byte() % 3) {
             case 0: backprop(xg::conv1d(x, W, b, s, p, d, r.arg())); break;
-            case 1: backprop(xg::max_pool1d(x, a, r.flag() ? std::optional<std::int64_t>(s) : std::nullopt, p, d)); break;
-            case 2: backprop(xg::avg_pool1d(x, a, s, p, r.flag())); break;
+            case 1: backprop(xg::max_pool1d(x, a, r.flag() ? std::optional<std::int64_t>(s) : std::nullopt, p, d, r.flag())); break;
+            case 2: { const bool ceil = r.flag(); backprop(xg::avg_pool1d(x, a, s, p, ceil, r.flag())); break; }
           }
           break;
         }

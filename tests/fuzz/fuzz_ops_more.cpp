@@ -155,10 +155,10 @@ void run_more(Reader& r) {
       const xg::Int3 k = r.int3(), s = r.int3(), p = r.int3();
       switch (r.byte() % 9) {
         case 8:
-          backprop(xg::nn::functional::lp_pool3d(v, xg::nn::functional::LPPool3dFuncOptions(static_cast<double>(a) / 2.0, k).stride(s)));
+          backprop(xg::nn::functional::lp_pool3d(v, xg::nn::functional::LPPool3dFuncOptions(static_cast<double>(a) / 2.0, k).stride(s).ceil_mode(r.flag())));
           break;
         case 6: {  // pooling with indices, then unpooling with decoded geometries and sizes
-          auto [values, indices] = xg::max_pool3d_with_indices(v, k, s, p, r.int3());
+          auto [values, indices] = xg::max_pool3d_with_indices(v, k, s, p, r.int3(), r.flag());
           std::vector<std::int64_t> size;
           for (int i = r.byte() % 6; i > 0; --i) size.push_back(r.arg());
           backprop(xg::max_unpool3d(values, indices, k, r.flag() ? s : r.int3(), r.flag() ? p : r.int3(), size));
@@ -171,8 +171,12 @@ void run_more(Reader& r) {
         }
         case 0: backprop(xg::conv3d(v, w, {}, s, p, r.int3(), a)); break;
         case 1: backprop(xg::conv_transpose3d(v, w, {}, s, p, r.int3(), a, r.int3())); break;
-        case 2: backprop(xg::max_pool3d(v, k, r.flag() ? s : xg::Int3(), p, r.int3())); break;
-        case 3: backprop(xg::avg_pool3d(v, k, s, p, r.flag())); break;
+        case 2: { const auto st = r.flag() ? s : xg::Int3(); const auto d = r.int3(); backprop(xg::max_pool3d(v, k, st, p, d, r.flag())); break; }
+        case 3: {
+          const bool ceil = r.flag(), include = r.flag();
+          backprop(xg::avg_pool3d(v, k, s, p, ceil, include, r.flag() ? std::optional<std::int64_t>(r.arg()) : std::nullopt));
+          break;
+        }
         case 4: backprop(xg::adaptive_avg_pool3d(v, k)); break;
         default: backprop(std::get<0>(xg::adaptive_max_pool3d_with_indices(v, k)));
       }

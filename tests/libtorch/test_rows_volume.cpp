@@ -61,6 +61,21 @@ TEST(LibtorchRows, VolumeModules) {
     EXPECT_NEAR(F::lp_pool2d(img, F::LPPool2dFuncOptions(2, {2, 2})).select(3, 1).flatten().select(0, 0).item(), 2.0, 1e-12);
   }
   {
+    // row: `torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2).ceil_mode(true))`, `torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(2).ceil_mode(true).divisor_override(4))`, `torch::max_pool2d(x, 3, 2, 0, 1, true)`, `torch::avg_pool2d(x, 3, 2, 1, true, false, 4)`
+    const auto y = xg::randn({1, 2, 7, 7});
+    nn::MaxPool2d pool(nn::MaxPool2dOptions(3).stride(2).ceil_mode(true));
+    EXPECT_EQ(pool(y).shape(), (xg::Shape{1, 2, 3, 3}));  // floor mode: (1, 2, 3, 3) too; 8x8 below differs
+    EXPECT_EQ(pool(xg::randn({1, 2, 8, 8})).shape(), (xg::Shape{1, 2, 4, 4}));
+    EXPECT_EQ(xg::max_pool2d(xg::randn({1, 2, 8, 8}), 3, 2, 0, 1, false).shape(), (xg::Shape{1, 2, 3, 3}));
+    EXPECT_EQ((pool(y) - xg::max_pool2d(y, 3, 2, 0, 1, true)).abs().max().item(), 0);
+    nn::AvgPool2d avg(nn::AvgPool2dOptions(2).ceil_mode(true).divisor_override(4));
+    const auto ones = xg::ones({1, 1, 3, 3});
+    // The cut windows hold 2 or 1 ones, all divided by 4.
+    EXPECT_EQ(avg(ones).reshape({4}).to_vector<float>(), (std::vector<float>{1, 0.5, 0.5, 0.25}));
+    EXPECT_EQ(xg::avg_pool2d(ones, 3, 2, 1, true, false, 4).reshape({4}).to_vector<float>(),
+              (std::vector<float>{1, 1, 1, 1}));  // every window holds 4 ones; divisor 4
+  }
+  {
     // row: `torch::nn::BatchNorm3d(torch::nn::BatchNorm3dOptions(8))`, `torch::nn::Dropout3d(0.2)`
     nn::BatchNorm3d bn(nn::BatchNorm3dOptions(8));
     const auto y = bn(xg::randn({4, 8, 3, 4, 4}) * 3.0 + 1.0);

@@ -37,7 +37,7 @@ TEST(Conv1d, MatchesPyTorch) {
   check_against_torch("maxpool1d_3s2p1", false, false, [](L v) { return xg::max_pool1d(v[0], 3, 2, 1); });
   check_against_torch("maxpool1d_dil", false, false, [](L v) { return xg::max_pool1d(v[0], 2, 1, 0, 3); });
   check_against_torch("avgpool1d_2", false, false, [](L v) { return xg::avg_pool1d(v[0], 2); });
-  check_against_torch("avgpool1d_nopad", false, false, [](L v) { return xg::avg_pool1d(v[0], 3, 2, 1, false); });
+  check_against_torch("avgpool1d_nopad", false, false, [](L v) { return xg::avg_pool1d(v[0], 3, 2, 1, false, false); });
 }
 
 TEST(Conv1d, GradcheckAndGradgradcheck) {
@@ -78,7 +78,7 @@ TEST(Conv1d, ModulesAndFunctionalForms) {
   const auto s = xg::tensor({{{1.0, 5.0, 2.0, 4.0, 3.0}}}, xg::kFloat64);
   EXPECT_TRUE(xg::test::values_near(xg::max_pool1d(s, 2), {5, 4}, 0));
   EXPECT_TRUE(xg::test::values_near(xg::avg_pool1d(s, 2, 2, 1), {0.5, 3.5, 3.5}, 1e-15));
-  EXPECT_TRUE(xg::test::values_near(xg::avg_pool1d(s, 2, 2, 1, false), {1, 3.5, 3.5}, 1e-15));
+  EXPECT_TRUE(xg::test::values_near(xg::avg_pool1d(s, 2, 2, 1, false, false), {1, 3.5, 3.5}, 1e-15));
 }
 
 TEST(Conv1d, ErrorsNameTheCallAndItsShapes) {

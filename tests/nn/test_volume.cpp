@@ -38,7 +38,7 @@ const std::vector<Case>& cases() {
       {"max_pool3d_dilated", 1, [](L v) { return max_pool3d(v[0], 2, 1, 0, {2, 1, 2}); }},
       {"max_pool3d_unbatched", 1, [](L v) { return nn::MaxPool3d(2)(v[0]); }},
       {"avg_pool3d", 1, [](L v) { return F::avg_pool3d(v[0], F::AvgPool3dFuncOptions({3, 2, 3}).stride({2, 1, 2}).padding(1)); }},
-      {"avg_pool3d_exclude", 1, [](L v) { return avg_pool3d(v[0], {3, 2, 3}, {2, 1, 2}, 1, false); }},
+      {"avg_pool3d_exclude", 1, [](L v) { return avg_pool3d(v[0], {3, 2, 3}, {2, 1, 2}, 1, false, false); }},
       {"adaptive_avg", 1, [](L v) { return F::adaptive_avg_pool3d(v[0], F::AdaptiveAvgPool3dFuncOptions({3, 2, 4})); }},
       {"adaptive_max", 1, [](L v) { return nn::AdaptiveMaxPool3d(Int3{3, 2, 4})(v[0]); }},
       {"bn3d_train", 3, [](L v) { return F::batch_norm(v[0], Tensor(), Tensor(), F::BatchNormFuncOptions().weight(v[1]).bias(v[2]).training(true)); }},
@@ -70,7 +70,7 @@ TEST(VolumeLayers, GradcheckAndGradgradcheck) {
       {"conv3d", [](L t) { return conv3d(t[0], t[1], t[2], {1, 2, 1}, {1, 0, 1}, {2, 1, 1}, 2); }},
       {"conv_transpose3d", [](L t) { return conv_transpose3d(t[0], t[1], Tensor(), {2, 1, 2}, {0, 1, 1}, {1, 0, 0}, 2); }},
       {"max_pool3d", [](L t) { return max_pool3d(t[0], {2, 2, 1}, 1, {1, 0, 0}); }},
-      {"avg_pool3d", [](L t) { return avg_pool3d(t[0], {3, 2, 2}, {1, 1, 2}, {1, 1, 0}, false); }},
+      {"avg_pool3d", [](L t) { return avg_pool3d(t[0], {3, 2, 2}, {1, 1, 2}, {1, 1, 0}, false, false); }},
       {"adaptive_avg_pool3d", [](L t) { return adaptive_avg_pool3d(t[0], {2, 3, 2}); }},
       {"adaptive_max_pool3d", [](L t) { return adaptive_max_pool3d(t[0], {3, 2, 1}); }},
   };

@@ -42,13 +42,20 @@ Tensor col2im(const Tensor& col, const Shape& input_shape, Int2 kernel, Int2 str
               Int2 dilation = 1);
 /// Max over KH×KW windows; stride defaults to the kernel; padding (≤ kernel/2) never wins.
 /// The gradient goes to the first maximum in window order (the textbook, PyTorch's CPU).
-Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, Int2 dilation = 1);
+/// ceil_mode: the output size rounds up, so a last window cut by the edge counts (it must
+/// start inside the input or its left padding), as PyTorch's. Arguments in libtorch's order.
+Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, Int2 dilation = 1,
+                  bool ceil_mode = false);
 /// max_pool2d and each maximum's position h·W + w in its plane (int64; libtorch's
 /// return_indices), what max_unpool2d takes.
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0,
-                                                   Int2 dilation = 1);
-/// Mean over KH×KW windows; padded zeros count in the divisor unless count_include_pad is false.
-Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, bool count_include_pad = true);
+                                                   Int2 dilation = 1, bool ceil_mode = false);
+/// Mean over KH×KW windows; padded zeros count in the divisor unless count_include_pad is
+/// false; divisor_override (not zero) replaces every window's divisor. ceil_mode as
+/// max_pool2d's: the part of a last window past the padded edge never counts. libtorch's
+/// argument order (ceil_mode before count_include_pad).
+Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, bool ceil_mode = false,
+                  bool count_include_pad = true, std::optional<std::int64_t> divisor_override = std::nullopt);
 /// The 1-D forms over x (N, C, L) (autograd/ops_conv1d.cpp): conv1d with W (OC, C/groups, K)
 /// and b (OC); pooling over windows of K (stride: the kernel when not given). Each is its
 /// 2-D form on (N, C, 1, L), so values, gradients of any order and devices are those.
@@ -60,13 +67,14 @@ Tensor conv_transpose1d(const Tensor& x, const Tensor& W, const Tensor& b = Tens
                         std::int64_t padding = 0, std::int64_t output_padding = 0, std::int64_t groups = 1,
                         std::int64_t dilation = 1);
 Tensor max_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
-                  std::int64_t padding = 0, std::int64_t dilation = 1);
+                  std::int64_t padding = 0, std::int64_t dilation = 1, bool ceil_mode = false);
 /// max_pool1d and each maximum's position along L.
 std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, std::int64_t kernel,
                                                    std::optional<std::int64_t> stride = std::nullopt,
-                                                   std::int64_t padding = 0, std::int64_t dilation = 1);
+                                                   std::int64_t padding = 0, std::int64_t dilation = 1,
+                                                   bool ceil_mode = false);
 Tensor avg_pool1d(const Tensor& x, std::int64_t kernel, std::optional<std::int64_t> stride = std::nullopt,
-                  std::int64_t padding = 0, bool count_include_pad = true);
+                  std::int64_t padding = 0, bool ceil_mode = false, bool count_include_pad = true);
 /// adaptive pooling over (C, L) or (N, C, L): the 2-D windows along L (libtorch's
 /// adaptive_avg_pool1d, adaptive_max_pool1d; the indices are positions along L).
 Tensor adaptive_avg_pool1d(const Tensor& x, std::int64_t output_size);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -35,16 +36,19 @@ Tensor conv_transpose3d(const Tensor& x, const Tensor& W, const Tensor& b = Tens
                         Int3 padding = 0, Int3 output_padding = 0, std::int64_t groups = 1, Int3 dilation = 1);
 /// Max over KD×KH×KW windows; stride defaults to the kernel; padding (≤ kernel/2) never
 /// wins. The gradient goes to the first maximum in (d, h, w) order, as PyTorch's CPU.
-Tensor max_pool3d(const Tensor& x, Int3 kernel, Int3 stride = Int3(), Int3 padding = 0, Int3 dilation = 1);
+/// ceil_mode as max_pool2d's, per axis.
+Tensor max_pool3d(const Tensor& x, Int3 kernel, Int3 stride = Int3(), Int3 padding = 0, Int3 dilation = 1,
+                  bool ceil_mode = false);
 /// max_pool3d and each maximum's position d·H·W + h·W + w in its volume (libtorch's).
 std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& x, Int3 kernel, Int3 stride = Int3(),
-                                                   Int3 padding = 0, Int3 dilation = 1);
+                                                   Int3 padding = 0, Int3 dilation = 1, bool ceil_mode = false);
 /// max_pool3d's partial inverse, as max_unpool2d's (ops_spatial.h).
 Tensor max_unpool3d(const Tensor& x, const Tensor& indices, Int3 kernel, Int3 stride = Int3(), Int3 padding = 0,
                     const std::vector<std::int64_t>& output_size = {});
 /// Mean over KD×KH×KW windows; padded zeros count in the divisor unless count_include_pad
-/// is false.
-Tensor avg_pool3d(const Tensor& x, Int3 kernel, Int3 stride = Int3(), Int3 padding = 0, bool count_include_pad = true);
+/// is false; ceil_mode and divisor_override as avg_pool2d's (libtorch's argument order).
+Tensor avg_pool3d(const Tensor& x, Int3 kernel, Int3 stride = Int3(), Int3 padding = 0, bool ceil_mode = false,
+                  bool count_include_pad = true, std::optional<std::int64_t> divisor_override = std::nullopt);
 /// Mean over the windows that split D×H×W into output_size cells (PyTorch's windows).
 Tensor adaptive_avg_pool3d(const Tensor& x, Int3 output_size);
 /// Max over the same windows; with indices, each maximum's position d·H·W + h·W + w in its

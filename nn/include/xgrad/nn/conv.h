@@ -156,12 +156,16 @@ class MaxPool2dOptions {
   Int2 padding() const { return padding_; }
   MaxPool2dOptions& dilation(Int2 v) { dilation_ = v; return *this; }
   Int2 dilation() const { return dilation_; }
+  /// Count a last window cut by the edge (PyTorch's rounding up of the output size).
+  MaxPool2dOptions& ceil_mode(bool v) { ceil_mode_ = v; return *this; }
+  bool ceil_mode() const { return ceil_mode_; }
 
  private:
   Int2 kernel_size_;
   Int2 stride_;  // not given: the kernel size
   Int2 padding_ = 0;
   Int2 dilation_ = 1;
+  bool ceil_mode_ = false;
 };
 
 class MaxPool2d : public Module {
@@ -185,14 +189,20 @@ class AvgPool2dOptions {
   Int2 stride() const { return stride_; }  // default: the kernel size
   AvgPool2dOptions& padding(Int2 v) { padding_ = v; return *this; }
   Int2 padding() const { return padding_; }
+  AvgPool2dOptions& ceil_mode(bool v) { ceil_mode_ = v; return *this; }
+  bool ceil_mode() const { return ceil_mode_; }
   AvgPool2dOptions& count_include_pad(bool v) { count_include_pad_ = v; return *this; }
   bool count_include_pad() const { return count_include_pad_; }
+  /// Every window's divisor (not zero), in place of its size.
+  AvgPool2dOptions& divisor_override(std::optional<std::int64_t> v) { divisor_override_ = v; return *this; }
+  std::optional<std::int64_t> divisor_override() const { return divisor_override_; }
 
  private:
   Int2 kernel_size_;
   Int2 stride_;  // not given: the kernel size
   Int2 padding_ = 0;
-  bool count_include_pad_ = true;
+  bool ceil_mode_ = false, count_include_pad_ = true;
+  std::optional<std::int64_t> divisor_override_;
 };
 
 class AvgPool2d : public Module {

@@ -127,11 +127,15 @@ class MaxPool1dOptions {
   std::int64_t padding() const { return padding_; }
   MaxPool1dOptions& dilation(std::int64_t v) { dilation_ = v; return *this; }
   std::int64_t dilation() const { return dilation_; }
+  /// Count a last window cut by the edge (PyTorch's rounding up of the output size).
+  MaxPool1dOptions& ceil_mode(bool v) { ceil_mode_ = v; return *this; }
+  bool ceil_mode() const { return ceil_mode_; }
 
  private:
   std::int64_t kernel_size_;
   std::optional<std::int64_t> stride_;
   std::int64_t padding_ = 0, dilation_ = 1;
+  bool ceil_mode_ = false;
 };
 
 class MaxPool1d : public Module {
@@ -155,6 +159,8 @@ class AvgPool1dOptions {
   std::optional<std::int64_t> stride() const { return stride_; }  // not given: the kernel size
   AvgPool1dOptions& padding(std::int64_t v) { padding_ = v; return *this; }
   std::int64_t padding() const { return padding_; }
+  AvgPool1dOptions& ceil_mode(bool v) { ceil_mode_ = v; return *this; }
+  bool ceil_mode() const { return ceil_mode_; }
   AvgPool1dOptions& count_include_pad(bool v) { count_include_pad_ = v; return *this; }
   bool count_include_pad() const { return count_include_pad_; }
 
@@ -162,7 +168,7 @@ class AvgPool1dOptions {
   std::int64_t kernel_size_;
   std::optional<std::int64_t> stride_;
   std::int64_t padding_ = 0;
-  bool count_include_pad_ = true;
+  bool ceil_mode_ = false, count_include_pad_ = true;
 };
 
 class AvgPool1d : public Module {

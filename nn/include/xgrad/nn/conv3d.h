@@ -131,9 +131,13 @@ class MaxPool3dOptions {
   Int3 padding() const { return padding_; }
   MaxPool3dOptions& dilation(Int3 v) { dilation_ = v; return *this; }
   Int3 dilation() const { return dilation_; }
+  /// Count a last window cut by the edge (PyTorch's rounding up of the output size).
+  MaxPool3dOptions& ceil_mode(bool v) { ceil_mode_ = v; return *this; }
+  bool ceil_mode() const { return ceil_mode_; }
 
  private:
   Int3 kernel_size_, stride_, padding_ = 0, dilation_ = 1;
+  bool ceil_mode_ = false;
 };
 
 class MaxPool3d : public Module {
@@ -157,12 +161,18 @@ class AvgPool3dOptions {
   Int3 stride() const { return stride_; }  // not given: the kernel size
   AvgPool3dOptions& padding(Int3 v) { padding_ = v; return *this; }
   Int3 padding() const { return padding_; }
+  AvgPool3dOptions& ceil_mode(bool v) { ceil_mode_ = v; return *this; }
+  bool ceil_mode() const { return ceil_mode_; }
   AvgPool3dOptions& count_include_pad(bool v) { count_include_pad_ = v; return *this; }
   bool count_include_pad() const { return count_include_pad_; }
+  /// Every window's divisor (not zero), in place of its size.
+  AvgPool3dOptions& divisor_override(std::optional<std::int64_t> v) { divisor_override_ = v; return *this; }
+  std::optional<std::int64_t> divisor_override() const { return divisor_override_; }
 
  private:
   Int3 kernel_size_, stride_, padding_ = 0;
-  bool count_include_pad_ = true;
+  bool ceil_mode_ = false, count_include_pad_ = true;
+  std::optional<std::int64_t> divisor_override_;
 };
 
 class AvgPool3d : public Module {
@@ -263,14 +273,15 @@ inline Tensor conv_transpose3d(const Tensor& x, const Tensor& weight, const Conv
 
 using MaxPool3dFuncOptions = MaxPool3dOptions;
 inline Tensor max_pool3d(const Tensor& x, const MaxPool3dFuncOptions& o) {
-  return xg::max_pool3d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return xg::max_pool3d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 inline std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& x, const MaxPool3dFuncOptions& o) {
-  return xg::max_pool3d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return xg::max_pool3d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 using AvgPool3dFuncOptions = AvgPool3dOptions;
 inline Tensor avg_pool3d(const Tensor& x, const AvgPool3dFuncOptions& o) {
-  return xg::avg_pool3d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
+  return xg::avg_pool3d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad(),
+                        o.divisor_override());
 }
 using AdaptiveAvgPool3dFuncOptions = AdaptiveAvgPool3dOptions;
 inline Tensor adaptive_avg_pool3d(const Tensor& x, const AdaptiveAvgPool3dFuncOptions& o) {

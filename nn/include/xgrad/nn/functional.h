@@ -189,14 +189,14 @@ inline Tensor conv_transpose1d(const Tensor& x, const Tensor& weight, const Conv
 }
 using MaxPool1dFuncOptions = MaxPool1dOptions;
 inline Tensor max_pool1d(const Tensor& x, const MaxPool1dFuncOptions& o) {
-  return xg::max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return xg::max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 inline std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, const MaxPool1dFuncOptions& o) {
-  return xg::max_pool1d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return xg::max_pool1d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 using AvgPool1dFuncOptions = AvgPool1dOptions;
 inline Tensor avg_pool1d(const Tensor& x, const AvgPool1dFuncOptions& o) {
-  return xg::avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.count_include_pad());
+  return xg::avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(), o.count_include_pad());
 }
 
 using AdaptiveAvgPool1dFuncOptions = AdaptiveAvgPool1dOptions;
@@ -214,7 +214,7 @@ using MaxPool2dFuncOptions = MaxPool2dOptions;
 Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& options);
 /// The maxima and their positions h·W + w, what F::max_unpool2d takes.
 inline std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, const MaxPool2dFuncOptions& o) {
-  return xg::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation());
+  return xg::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 using AvgPool2dFuncOptions = AvgPool2dOptions;
 Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& options);

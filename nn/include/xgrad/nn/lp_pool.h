@@ -24,11 +24,15 @@ class LPPoolOptions {
   Size kernel_size() const { return kernel_size_; }
   LPPoolOptions& stride(Size v) { stride_ = v; return *this; }
   std::optional<Size> stride() const { return stride_; }
+  /// Count a last window cut by the edge (the average pool's ceil_mode).
+  LPPoolOptions& ceil_mode(bool v) { ceil_mode_ = v; return *this; }
+  bool ceil_mode() const { return ceil_mode_; }
 
  private:
   double norm_type_;
   Size kernel_size_;
   std::optional<Size> stride_;
+  bool ceil_mode_ = false;
 };
 using LPPool1dOptions = LPPoolOptions<std::int64_t>;
 using LPPool2dOptions = LPPoolOptions<Int2>;
