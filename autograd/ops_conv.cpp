@@ -9,6 +9,7 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "autograd/unbatched.h"
 #include "tensor/checked.h"
 #include "tensor/conv_kernels.h"
 
@@ -76,11 +77,13 @@ Dtype float_dtype(const char* op, const Tensor& x, const Tensor& W, const Tensor
 }
 
 // Checks the weight (OC, C/groups, KH, KW) of conv2d, or (C_in, C_out/groups, KH, KW) of
-// conv_transpose2d, against the input's channels and the groups, and the bias.
+// conv_transpose2d, against the input's channels (input (N, C, H, W) or unbatched (C, H, W))
+// and the groups, and the bias.
 void check_weight(const char* op, const Shape& in, const Tensor& W, const Tensor& b, std::int64_t groups,
                   bool transposed) {
-  if (in.size() != 4)
-    fail(op, ": expected a 4-D input (N, C, H, W), got ", in.size(), "-D ", detail::shape_str(in));
+  if (in.size() != 3 && in.size() != 4)
+    fail(op, ": expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got ", in.size(), "-D ", detail::shape_str(in));
+  const std::int64_t C = in[in.size() - 3];
   const Shape& w = W.shape();
   if (w.size() != 4)
     fail(op, ": expected a 4-D weight (", transposed ? "C_in, C_out/groups" : "C_out, C_in/groups",
@@ -90,11 +93,12 @@ void check_weight(const char* op, const Shape& in, const Tensor& W, const Tensor
   const std::int64_t grouped = detail::size_mul(w[1], groups, op, "the weight's second axis x groups");
   const std::int64_t in_channels = transposed ? w[0] : grouped;
   const std::int64_t out_channels = transposed ? grouped : w[0];
-  if (in[1] % groups != 0 || w[0] % groups != 0)
-    fail(op, ": groups = ", groups, " must divide the input channels (", in[1], ") and the weight's first axis (",
+  if (C % groups != 0 || w[0] % groups != 0)
+    fail(op, ": groups = ", groups, " must divide the input channels (", C, ") and the weight's first axis (",
          w[0], ")");
-  if (in[1] != in_channels)
-    fail(op, ": expected input (N, C, H, W) with C = ", in_channels, " for weight ", detail::shape_str(w),
+  if (C != in_channels)
+    fail(op, ": expected input ", in.size() == 3 ? "(C, H, W)" : "(N, C, H, W)", " with C = ", in_channels,
+         " for weight ", detail::shape_str(w),
          groups > 1 ? detail::cat(" and groups = ", groups) : std::string(), ", got ", detail::shape_str(in));
   if (b.defined() && (b.dim() != 1 || b.shape()[0] != out_channels))
     fail(op, ": expected a bias of shape (", out_channels, ") for weight ", detail::shape_str(w), ", got ",
@@ -112,7 +116,8 @@ Tensor conv2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in, Int2 s
   g.OC = W_in.shape()[0];
   g.groups = groups;
   kernel::check_columns("conv2d", g, dtype_size(dt));
-  return conv(x_in.to(dt), W_in.to(dt), b_in.defined() ? b_in.to(dt) : Tensor(), g);
+  const Tensor y = conv(detail::as_batch(x_in.to(dt), 4), W_in.to(dt), b_in.defined() ? b_in.to(dt) : Tensor(), g);
+  return detail::as_given(x_in, 4, y);
 }
 
 Tensor conv_transpose2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in, Int2 stride, Int2 padding,
@@ -128,7 +133,8 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_
   if (output_padding.h >= std::max(stride.h, dilation.h) || output_padding.w >= std::max(stride.w, dilation.w))
     fail(op, ": output_padding (", output_padding.h, ", ", output_padding.w,
          ") must be smaller than the stride or the dilation");
-  const Shape& in = x_in.shape();
+  const Tensor xb = detail::as_batch(x_in, 4);  // checked as given above; computed as a batch
+  const Shape& in = xb.shape();
   const Shape& w = W_in.shape();
   // The output is the input of the convolution this one transposes: S(H-1) - 2P + D(K-1) + 1 + output_padding,
   // every step checked (a stride or dilation near 2^63 must not wrap into a plausible size).
@@ -144,21 +150,23 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_
   const std::int64_t OH = out_size(in[2], stride.h, padding.h, dilation.h, w[2], output_padding.h);
   const std::int64_t OW = out_size(in[3], stride.w, padding.w, dilation.w, w[3], output_padding.w);
   if (OH <= 0 || OW <= 0)
-    fail(op, ": input ", detail::shape_str(in), " with weight ", detail::shape_str(w), ", stride (", stride.h, ", ",
-         stride.w, ") and padding (", padding.h, ", ", padding.w, ") gives an empty output (", OH, ", ", OW, ")");
+    fail(op, ": input ", detail::shape_str(x_in.shape()), " with weight ", detail::shape_str(w), ", stride (",
+         stride.h, ", ", stride.w, ") and padding (", padding.h, ", ", padding.w, ") gives an empty output (", OH,
+         ", ", OW, ")");
   ConvGeom g = geometry(op, {in[0], w[1] * groups, OH, OW}, {w[2], w[3]}, stride, padding, dilation);
   g.OC = w[0];
   g.groups = groups;
   g.OH = in[2], g.OW = in[3];  // the transposed convolution's input is the convolution's output
   kernel::check_columns(op, g, dtype_size(dt));
-  Tensor y = conv_t(x_in.to(dt), W_in.to(dt), g);
-  return b_in.defined() ? y + reshape(b_in.to(dt), {1, -1, 1, 1}) : y;
+  Tensor y = conv_t(xb.to(dt), W_in.to(dt), g);
+  return detail::as_given(x_in, 4, b_in.defined() ? y + reshape(b_in.to(dt), {1, -1, 1, 1}) : y);
 }
 
 Tensor im2col(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation) {
   detail::CallScope call("im2col");
   const char* op = detail::call_or("im2col");  // F::unfold's name when it called
   if (x.dtype() == kInt64) fail(op, ": expected a float tensor, got int64");
+  if (x.dim() != 4) fail(op, ": expected a 4-D input (N, C, H, W), got ", x.dim(), "-D ", detail::shape_str(x.shape()));
   const ConvGeom g = geometry(op, x.shape(), kernel, stride, padding, dilation);
   kernel::check_columns(op, g, dtype_size(x.dtype()));
   return record("im2col", {x}, kernel::im2col(x, g), {}, [g](Node&, const Tensor& gcol) {
@@ -170,6 +178,8 @@ Tensor col2im(const Tensor& col, const Shape& input_shape, Int2 kernel, Int2 str
   detail::CallScope call("col2im");
   const char* op = detail::call_or("col2im");  // F::fold's name when it called
   if (col.dtype() == kInt64) fail(op, ": expected a float tensor, got int64");
+  if (input_shape.size() != 4)
+    fail(op, ": expected a 4-D input shape (N, C, H, W), got ", detail::shape_str(input_shape));
   const ConvGeom g = geometry(op, input_shape, kernel, stride, padding, dilation);
   kernel::check_columns(op, g, dtype_size(col.dtype()));
   const Shape expected{g.N * g.OH * g.OW, g.col_rows()};

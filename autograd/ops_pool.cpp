@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "autograd/graph.h"
+#include "autograd/unbatched.h"
 #include "tensor/checked.h"
 #include "tensor/conv_kernels.h"
 #include "tensor/kernels.h"
@@ -59,9 +60,11 @@ Tensor window_adjoint(const Tensor& gy, const Windows& win) {
                 [win](Node&, const Tensor& ggx) { return tensor_list{window_avg("avg_pool2d", ggx, win)}; });
 }
 
+// x (N, C, H, W) or unbatched (C, H, W); the operations run on detail::as_batch(x, 4).
 void check_pool_input(const char* op, const Tensor& x) {
-  if (x.dim() != 4)
-    fail(op, ": expected a 4-D input (N, C, H, W), got ", x.dim(), "-D ", detail::shape_str(x.shape()));
+  if (x.dim() != 3 && x.dim() != 4)
+    fail(op, ": expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got ", x.dim(), "-D ",
+         detail::shape_str(x.shape()));
   if (x.dtype() == kInt64) fail(op, ": expected a float tensor, got int64");
 }
 
@@ -98,24 +101,28 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Int2 kernel,
                                                    Int2 dilation, bool ceil_mode) {
   detail::CallScope call("max_pool2d");
   const ConvGeom g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode);
+  const Tensor xb = detail::as_batch(x, 4);
   Tensor y, at;
-  kernel::max_pool2d(x, g, y, at);
+  kernel::max_pool2d(xb, g, y, at);
   autograd::note_kink("max_pool2d", at);
   // The winners are the backward's: the caller gets a copy it may change.
   const Tensor indices = at.clone();
-  return {record("max_pool2d", {x}, y, {at},
-                 [xs = x.shape()](Node& n, const Tensor& gy) { return tensor_list{pool_scatter(gy, n.saved(0), xs)}; }),
-          indices};
+  return {detail::as_given(x, 4, record("max_pool2d", {xb}, y, {at}, [xs = xb.shape()](Node& n, const Tensor& gy) {
+            return tensor_list{pool_scatter(gy, n.saved(0), xs)};
+          })),
+          detail::as_given(x, 4, indices)};
 }
 
 Tensor max_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, Int2 dilation, bool ceil_mode) {
   detail::CallScope call("max_pool2d");
   const ConvGeom g = pool_geometry("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode);
+  const Tensor xb = detail::as_batch(x, 4);
   Tensor y, at;
-  kernel::max_pool2d(x, g, y, at);
+  kernel::max_pool2d(xb, g, y, at);
   autograd::note_kink("max_pool2d", at);
-  return record("max_pool2d", {x}, y, {at},
-                [xs = x.shape()](Node& n, const Tensor& gy) { return tensor_list{pool_scatter(gy, n.saved(0), xs)}; });
+  return detail::as_given(x, 4, record("max_pool2d", {xb}, y, {at}, [xs = xb.shape()](Node& n, const Tensor& gy) {
+                            return tensor_list{pool_scatter(gy, n.saved(0), xs)};
+                          }));
 }
 
 Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool ceil_mode, bool count_include_pad,
@@ -123,7 +130,8 @@ Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool 
   detail::CallScope call("avg_pool2d");
   if (divisor_override == 0) fail("avg_pool2d: divisor_override must not be zero");
   const ConvGeom g = pool_geometry("avg_pool2d", x, kernel, stride, padding, 1, ceil_mode);
-  check_windows("avg_pool2d", x, g.OH, g.OW);
+  const Tensor xb = detail::as_batch(x, 4);
+  check_windows("avg_pool2d", xb, g.OH, g.OW);
   auto win = std::make_shared<PoolWindows>();
   win->H = g.H, win->W = g.W;
   // A window's padded extent is clipped at the far padded edge only, as PyTorch's divisor
@@ -146,7 +154,7 @@ Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool 
                              : count_include_pad
                                  ? static_cast<double>(span_h[i]) * static_cast<double>(span_w[j])  // may pass 2^63
                                  : static_cast<double>((win->h1[i] - win->h0[i]) * (win->w1[j] - win->w0[j])));
-  return window_avg("avg_pool2d", x, win);
+  return detail::as_given(x, 4, window_avg("avg_pool2d", xb, win));
 }
 
 namespace {
@@ -160,15 +168,16 @@ void adaptive_bounds(std::int64_t in, std::int64_t out, std::vector<std::int64_t
   }
 }
 
-// The checks adaptive pooling shares; the adaptive windows of x's plane.
-PoolWindows adaptive_windows(const char* op, const Tensor& x, Int2 output_size) {
-  if (!x.defined()) fail(op, ": the input is undefined");
-  check_pool_input(op, x);
+// The checks adaptive pooling shares; the adaptive windows of x's plane (x batched, after
+// the input as given was checked).
+PoolWindows adaptive_windows(const char* op, const Tensor& given, const Tensor& x, Int2 output_size) {
+  if (!given.defined()) fail(op, ": the input is undefined");
+  check_pool_input(op, given);
   if (output_size.h < 1 || output_size.w < 1)
     fail(op, ": output size must be positive, got (", output_size.h, ", ", output_size.w, ")");
   PoolWindows win;
   win.H = x.shape()[2], win.W = x.shape()[3];
-  if (win.H == 0 || win.W == 0) fail(op, ": input ", detail::shape_str(x.shape()), " has an empty plane");
+  if (win.H == 0 || win.W == 0) fail(op, ": input ", detail::shape_str(given.shape()), " has an empty plane");
   check_windows(op, x, output_size.h, output_size.w);
   adaptive_bounds(win.H, output_size.h, win.h0, win.h1);
   adaptive_bounds(win.W, output_size.w, win.w0, win.w1);
@@ -180,21 +189,25 @@ PoolWindows adaptive_windows(const char* op, const Tensor& x, Int2 output_size) 
 Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size) {
   const char* op = "adaptive_avg_pool2d";
   detail::CallScope call(op);
-  auto win = std::make_shared<PoolWindows>(adaptive_windows(op, x, output_size));
+  if (!x.defined()) fail(op, ": the input is undefined");
+  const Tensor xb = detail::as_batch(x, 4);
+  auto win = std::make_shared<PoolWindows>(adaptive_windows(op, x, xb, output_size));
   for (std::int64_t i = 0; i < output_size.h; ++i)
     for (std::int64_t j = 0; j < output_size.w; ++j)
       win->divisor.push_back(static_cast<double>((win->h1[i] - win->h0[i]) * (win->w1[j] - win->w0[j])));
-  return window_avg("adaptive_avg_pool2d", x, win);
+  return detail::as_given(x, 4, window_avg("adaptive_avg_pool2d", xb, win));
 }
 
 // Composed, so it runs and differentiates (to any order) wherever gather does: each cell's
 // window, padded to the largest window with an extra -inf element, is read by one
 // index_select; argmax (first maximum, first NaN) names the winner, whose value is gathered
 // from x, so the gradient goes to that one element, as PyTorch's.
-std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& x, Int2 output_size) {
+std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& given, Int2 output_size) {
   const char* op = "adaptive_max_pool2d";
   detail::CallScope call(op);
-  const PoolWindows win = adaptive_windows(op, x, output_size);
+  if (!given.defined()) fail(op, ": the input is undefined");
+  const Tensor x = detail::as_batch(given, 4);
+  const PoolWindows win = adaptive_windows(op, given, x, output_size);
   const std::int64_t N = x.shape()[0], C = x.shape()[1], H = win.H, W = win.W;
   const std::int64_t OH = output_size.h, OW = output_size.w, cells = OH * OW;
   std::int64_t KH = 0, KW = 0;
@@ -218,7 +231,8 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& x, Int
   const Tensor first = arange(0.0, static_cast<double>(cells * K), static_cast<double>(K),
                               TensorOptions().dtype(kInt64).device(x.device()));
   const Tensor at = index_select(positions, 0, (winner + first).reshape({N * C * cells})).reshape({N, C, cells});
-  return {gather(plane, 2, at).reshape({N, C, OH, OW}), at.reshape({N, C, OH, OW})};
+  return {detail::as_given(given, 4, gather(plane, 2, at).reshape({N, C, OH, OW})),
+          detail::as_given(given, 4, at.reshape({N, C, OH, OW}))};
 }
 
 Tensor adaptive_max_pool2d(const Tensor& x, Int2 output_size) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/unbatched.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
@@ -71,7 +72,7 @@ Tensor unpool(const char* op, const Tensor& x, const Tensor& indices, const std:
     if (sizes[a] <= 0)
       fail(op, ": input ", detail::shape_str(xs), " with kernel_size ", list(kernel), ", stride ", list(stride),
            " and padding ", list(padding), " gives an empty output ", list(sizes));
-  const Tensor xb = x.dim() == static_cast<std::int64_t>(k) + 2 ? x : unsqueeze(x, 0);
+  const Tensor xb = detail::as_batch(x, static_cast<std::int64_t>(k) + 2);
   const std::int64_t N = xb.shape()[0], C = xb.shape()[1];
   std::int64_t plane = 1;
   for (std::int64_t s : sizes) plane = detail::size_mul(plane, s, op, "the output size");
@@ -84,7 +85,7 @@ Tensor unpool(const char* op, const Tensor& x, const Tensor& indices, const std:
   const Tensor y = scatter(zeros({N, C, plane}, TensorOptions().dtype(x.dtype()).device(x.device())), 2, at,
                            xb.reshape({N, C, -1}))
                        .reshape(out);
-  return x.dim() == static_cast<std::int64_t>(k) + 2 ? y : squeeze(y, 0);
+  return detail::as_given(x, static_cast<std::int64_t>(k) + 2, y);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/unbatched.h"
 #include "tensor/checked.h"
 #include "tensor/conv_kernels.h"
 #include "tensor/tensor_impl.h"
@@ -48,8 +49,8 @@ void check_input(const char* op, const Tensor& x) {
   if (x.dtype() == kInt64) fail(op, ": expected a float tensor, got int64; convert with .to(xg::kFloat32)");
 }
 
-Tensor batched(const Tensor& x) { return x.dim() == 5 ? x : unsqueeze(x, 0); }
-Tensor as_given(const Tensor& x, const Tensor& y) { return x.dim() == 5 ? y : squeeze(y, 0); }
+Tensor batched(const Tensor& x) { return detail::as_batch(x, 5); }
+Tensor as_given(const Tensor& x, const Tensor& y) { return detail::as_given(x, 5, y); }
 
 // The output sizes of a window (kernel, stride, padding, dilation) sliding over the last
 // three axes of `xs`: (S + 2P - D(K-1) - 1) / stride + 1 each, every step checked; the

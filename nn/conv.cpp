@@ -15,10 +15,16 @@ namespace {
 
 std::string pair_str(Int2 v) { return detail::cat("(", v.h, ", ", v.w, ")"); }
 
+// x (N, C, H, W) or unbatched (C, H, W), with C = channels when that is positive.
 void check_nchw(const std::string& who, const Tensor& x, std::int64_t channels) {
-  if (x.dim() != 4 || (channels > 0 && x.shape()[1] != channels))
-    fail(who, ": expected input (N, ", channels > 0 ? std::to_string(channels) : std::string("C"), ", H, W), got ",
-         detail::shape_str(x.shape()));
+  if (!x.defined() || (x.dim() != 3 && x.dim() != 4) || (channels > 0 && x.shape()[x.dim() - 3] != channels)) {
+    const std::string c = channels > 0 ? std::to_string(channels) : std::string("C");
+    // The textbook's slip: one-channel images batched as (N, H, W), the channel axis left out.
+    const bool no_channel_axis = channels == 1 && x.defined() && x.dim() == 3;
+    fail(who, ": expected input (N, ", c, ", H, W) or unbatched (", c, ", H, W), got ",
+         x.defined() ? detail::shape_str(x.shape()) : std::string("undefined"),
+         no_channel_axis ? " (a batch of one-channel images needs its channel axis: x.unsqueeze(1))" : "");
+  }
 }
 
 }  // namespace
@@ -77,7 +83,7 @@ LazyConv2d::LazyConv2d(const Conv2dOptions& options) : Conv2d(options, Lazy{}) {
 Tensor LazyConv2d::forward(const Tensor& x) {
   if (!W.defined()) {
     check_nchw("LazyConv2d", x, 0);
-    create(x.shape()[1]);
+    create(x.shape()[x.dim() - 3]);
   }
   return Conv2d::forward(x);
 }

@@ -42,8 +42,9 @@ std::string Conv1d::describe() const {
 
 Tensor Conv1d::forward(const Tensor& x) {
   const auto& o = options_;
-  if (x.dim() != 3 || x.shape()[1] != o.in_channels())
-    fail(describe(), ": expected input (N, ", o.in_channels(), ", L), got ", detail::shape_str(x.shape()));
+  if (!x.defined() || (x.dim() != 2 && x.dim() != 3) || x.shape()[x.dim() - 2] != o.in_channels())
+    fail(describe(), ": expected input (N, ", o.in_channels(), ", L) or unbatched (", o.in_channels(), ", L), got ",
+         x.defined() ? detail::shape_str(x.shape()) : std::string("undefined"));
   if (o.padding_mode() == kZeros) return conv1d(x, W, b, o.stride(), o.padding(), o.dilation(), o.groups());
   detail::CallScope call("Conv1d");  // pad's messages name the layer
   return conv1d(pad(x, {o.padding(), o.padding()}, o.padding_mode()), W, b, o.stride(), 0, o.dilation(), o.groups());
@@ -67,9 +68,9 @@ ConvTranspose1d::ConvTranspose1d(const ConvTranspose1dOptions& options) : option
 
 Tensor ConvTranspose1d::forward(const Tensor& x) {
   const auto& o = options_;
-  if (!x.defined() || x.dim() != 3 || x.shape()[1] != o.in_channels())
+  if (!x.defined() || (x.dim() != 2 && x.dim() != 3) || x.shape()[x.dim() - 2] != o.in_channels())
     fail("ConvTranspose1d(", o.in_channels(), ", ", o.out_channels(), ", kernel_size=(", o.kernel_size(),
-         ",)): expected input (N, ", o.in_channels(), ", L), got ",
+         ",)): expected input (N, ", o.in_channels(), ", L) or unbatched (", o.in_channels(), ", L), got ",
          x.defined() ? detail::shape_str(x.shape()) : std::string("undefined"));
   return conv_transpose1d(x, W, b, o.stride(), o.padding(), o.output_padding(), o.groups(), o.dilation());
 }

@@ -55,14 +55,14 @@ Tensor finish(const Tensor& mean_of_powers, double p, double window) {
 Tensor lp_pool1d(const Tensor& x, const LPPool1dFuncOptions& o) {
   detail::CallScope call("lp_pool1d");
   const std::int64_t k = o.kernel_size(), s = o.stride().value_or(k);
-  check("lp_pool1d", x, {3}, o.norm_type(), {k}, {s}, o.ceil_mode());
+  check("lp_pool1d", x, {2, 3}, o.norm_type(), {k}, {s}, o.ceil_mode());
   return finish(avg_pool1d(x.pow(o.norm_type()), k, s, 0, o.ceil_mode()), o.norm_type(), static_cast<double>(k));
 }
 
 Tensor lp_pool2d(const Tensor& x, const LPPool2dFuncOptions& o) {
   detail::CallScope call("lp_pool2d");
   const Int2 k = o.kernel_size(), s = o.stride().value_or(k);
-  check("lp_pool2d", x, {4}, o.norm_type(), {k.h, k.w}, {s.h, s.w}, o.ceil_mode());
+  check("lp_pool2d", x, {3, 4}, o.norm_type(), {k.h, k.w}, {s.h, s.w}, o.ceil_mode());
   return finish(avg_pool2d(x.pow(o.norm_type()), k, s, 0, o.ceil_mode()), o.norm_type(),
                 static_cast<double>(k.h) * static_cast<double>(k.w));
 }

@@ -207,8 +207,8 @@ std::int64_t window_count(std::int64_t size, std::int64_t pad, std::int64_t padd
 }
 
 ConvGeom make_geometry(const char* op, const Shape& in, const Window2d& w) {
-  if (in.size() != 4)
-    fail(op, ": expected a 4-D input (N, C, H, W), got ", in.size(), "-D ", detail::shape_str(in));
+  if (in.size() != 3 && in.size() != 4)
+    fail(op, ": expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got ", in.size(), "-D ", detail::shape_str(in));
   const auto check_pair = [op](const char* what, int64_t h, int64_t v, int64_t min) {
     if (h < min || v < min)
       fail(op, ": ", what, " must be ", min == 0 ? "non-negative" : "positive", ", got (", h, ", ", v, ")");
@@ -218,7 +218,8 @@ ConvGeom make_geometry(const char* op, const Shape& in, const Window2d& w) {
   check_pair("padding", w.PH, w.PW, 0);
   check_pair("dilation", w.DH, w.DW, 1);
   ConvGeom g;
-  g.N = in[0], g.C = in[1], g.H = in[2], g.W = in[3], g.OC = in[1];
+  const std::size_t c = in.size() - 3;  // unbatched (C, H, W): a batch of one
+  g.N = c ? in[0] : 1, g.C = in[c], g.H = in[c + 1], g.W = in[c + 2], g.OC = in[c];
   g.KH = w.KH, g.KW = w.KW, g.SH = w.SH, g.SW = w.SW, g.PH = w.PH, g.PW = w.PW, g.DH = w.DH, g.DW = w.DW;
   const auto padded = [op](int64_t size, int64_t pad) {
     return detail::size_add(size, detail::size_mul(2, pad, op, "the padded input size"), op, "the padded input size");

@@ -41,13 +41,14 @@ struct Window2d {
 std::int64_t window_count(std::int64_t size, std::int64_t pad, std::int64_t padded, std::int64_t span,
                           std::int64_t stride, bool ceil_mode);
 
-/// The geometry of a convolution or pooling window `w` over `in` (N, C, H, W), OC = C and
+/// The geometry of a convolution or pooling window `w` over `in` (N, C, H, W), or unbatched
+/// (C, H, W) as a batch of one (the caller runs the kernels on it unsqueezed), OC = C and
 /// groups = 1: output size (size + 2·pad − dilation·(kernel − 1) − 1) / stride + 1 per axis
 /// (window_count, so rounded up with w.ceil_mode).
 /// The one place convolution and pooling sizes are computed from arguments: every step is
 /// checked (kernel, stride, dilation ≥ 1, padding ≥ 0, no int64 overflow, at least one
-/// window: the dilated kernel within the padded input unless ceil_mode, an output whose element count fits); each failure is an
-/// xg::Error naming `op`.
+/// window: the dilated kernel within the padded input unless ceil_mode, an output whose
+/// element count fits); each failure is an xg::Error naming `op`.
 ConvGeom make_geometry(const char* op, const Shape& in, const Window2d& w);
 
 /// What a convolution adds, once OC and groups are set (and OH, OW swapped in for the

@@ -180,7 +180,7 @@ TEST(Pad, ConstantAnyAxisAndCrop) {
 
 TEST(Conv2d, ErrorsNameTheShapes) {
   auto W = xg::ones({4, 3, 3, 3});
-  EXPECT_XG_ERROR(xg::conv2d(xg::ones({3, 7, 7}), W), "conv2d: expected a 4-D input (N, C, H, W), got 3-D (3,7,7)");
+  EXPECT_XG_ERROR(xg::conv2d(xg::ones({7, 7}), W), "conv2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got 2-D (7,7)");
   EXPECT_XG_ERROR(xg::conv2d(xg::ones({2, 5, 7, 7}), W),
                   "conv2d: expected input (N, C, H, W) with C = 3 for weight (4,3,3,3), got (2,5,7,7)");
   EXPECT_XG_ERROR(xg::conv2d(xg::ones({1, 3, 2, 2}), W), "conv2d: kernel (3, 3)", "larger than the padded input (2, 2)");

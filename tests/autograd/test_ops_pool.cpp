@@ -137,13 +137,13 @@ TEST(Pooling, FloatTypes) {
 }
 
 TEST(Pooling, ErrorsNameTheShapes) {
-  EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({3, 6, 6}), 2), "max_pool2d: expected a 4-D input (N, C, H, W), got 3-D (3,6,6)");
+  EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({6, 6}), 2), "max_pool2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got 2-D (6,6)");
   EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 6, 6}), 2, 0), "max_pool2d: stride must be positive, got (0, 0)");
   EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 6, 6}), 2, 2, 2), "max_pool2d: padding (2, 2) must be between 0 and half the kernel (2, 2)");
   EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 2, 2}), 3), "max_pool2d: kernel (3, 3) spans (3, 3), larger than the padded input (2, 2) of input (1,1,2,2)");
   EXPECT_XG_ERROR(xg::avg_pool2d(xg::ones({1, 1, 6, 6}), 0), "avg_pool2d: kernel size must be positive");
   EXPECT_XG_ERROR(xg::avg_pool2d(xg::arange(36).reshape({1, 1, 6, 6}), 2), "avg_pool2d: expected a float tensor, got int64");
-  EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(xg::ones({1, 6, 6}), 2), "adaptive_avg_pool2d: expected a 4-D input");
+  EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(xg::ones({6, 6}), 2), "adaptive_avg_pool2d: expected a 3-D (C, H, W) or 4-D");
   EXPECT_XG_ERROR(xg::adaptive_avg_pool2d(xg::ones({1, 1, 6, 6}), 0), "adaptive_avg_pool2d: output size must be positive");
   // Dilation 2 with padding 1 puts the one window's taps at -1 and 1 of a 1-pixel input: only
   // padding. PyTorch returns -inf with index 2 (outside the input); the kernel once read there.
@@ -225,12 +225,12 @@ TEST(AdaptiveMaxPool2d, DerivativesAndErrors) {
   xg::manual_seed(12);
   EXPECT_TRUE(gradcheck_ok([](L v) { return xg::adaptive_max_pool2d(v[0], {3, 2}); }, {spread({2, 2, 7, 5})}));
   EXPECT_TRUE(gradgradcheck_ok([](L v) { return xg::adaptive_max_pool2d(v[0] * v[0], {2, 3}); }, {spread({1, 2, 5, 4})}));
-  EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::ones({1, 6, 6}), 2), "adaptive_max_pool2d: expected a 4-D input");
+  EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::ones({6, 6}), 2), "adaptive_max_pool2d: expected a 3-D (C, H, W) or 4-D");
   EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::ones({1, 1, 6, 6}), {2, 0}), "adaptive_max_pool2d: output size must be positive, got (2, 0)");
   EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::ones({1, 1, 0, 6}), 2), "adaptive_max_pool2d: input (1,1,0,6) has an empty plane");
   EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::ones({1, 1, 4, 4}, xg::kInt64), 2), "adaptive_max_pool2d: expected a float tensor, got int64");
   EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::Tensor(), 2), "adaptive_max_pool2d: the input is undefined");
-  EXPECT_XG_ERROR(xg::nn::AdaptiveMaxPool2d(2)(xg::ones({4, 4})), "AdaptiveMaxPool2d((2, 2)): expected input (N, C, H, W), got (4,4)");
+  EXPECT_XG_ERROR(xg::nn::AdaptiveMaxPool2d(2)(xg::ones({4, 4})), "AdaptiveMaxPool2d((2, 2)): expected input (N, C, H, W) or unbatched (C, H, W), got (4,4)");
   const std::size_t limit = xg::allocation_limit();
   xg::set_allocation_limit(std::size_t{64} << 20);
   EXPECT_XG_ERROR(xg::adaptive_max_pool2d(xg::ones({1, 1, 2, 2}), {std::int64_t{1} << 40, 1}), "adaptive_max_pool2d:");

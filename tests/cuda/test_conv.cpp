@@ -103,6 +103,18 @@ TEST(CudaConv, PoolingColumnsAndPaddingMatchTheCpu) {
   EXPECT_TRUE(std::isnan(xg::max_pool2d(with_nan, 2).item()));
 }
 
+TEST(CudaConv, UnbatchedInputsMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  // (C, H, W) and (C, L): a batch of one on the batched kernels, values and gradients.
+  const Tensor x = xg::test::seeded({4, 7, 6}, xg::kFloat64, 14), w = xg::test::seeded({6, 2, 3, 2}, xg::kFloat64, 15);
+  EXPECT_TRUE(same_on_cuda({x, w}, [](auto& v) { return xg::conv2d(v[0], v[1], Tensor(), {2, 1}, 1, 1, 2); }, 1e-12));
+  EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::max_pool2d(v[0], 3, 2, 1, 1, true); }, 0));
+  EXPECT_TRUE(same_on_cuda({x}, [](auto& v) { return xg::adaptive_avg_pool2d(v[0], {3, 4}); }, 0));
+  const Tensor s = xg::test::seeded({4, 9}, xg::kFloat64, 16), w1 = xg::test::seeded({4, 3, 3}, xg::kFloat64, 17);
+  EXPECT_TRUE(same_on_cuda({s, w1}, [](auto& v) { return xg::conv_transpose1d(v[0], v[1], Tensor(), 2, 1); }, 1e-12));
+  EXPECT_TRUE(same_on_cuda({s}, [](auto& v) { return xg::avg_pool1d(v[0], 3, 2, 1); }, 0));
+}
+
 TEST(CudaConv, VolumeLayersAndUnpoolingMatchTheCpu) {
   XG_REQUIRE_CUDA();
   // Composed of the 2-D kernels, an index_select and an index_add: the CPU's values and

@@ -76,6 +76,17 @@ TEST(LibtorchRows, VolumeModules) {
               (std::vector<float>{1, 1, 1, 1}));  // every window holds 4 ones; divisor 4
   }
   {
+    // row: `conv(torch::randn({3, 28, 28}))`, `pool(torch::randn({3, 28, 28}))`, `F::conv1d(torch::randn({3, 50}), w)` (unbatched inputs)
+    nn::Conv2d conv(nn::Conv2dOptions(3, 8, 3).padding(1));
+    nn::MaxPool2d pool(2);
+    const auto image = xg::randn({3, 28, 28});
+    EXPECT_EQ(conv(image).shape(), (xg::Shape{8, 28, 28}));
+    EXPECT_EQ(pool(image).shape(), (xg::Shape{3, 14, 14}));
+    EXPECT_EQ((conv(image) - conv(image.unsqueeze(0)).squeeze(0)).abs().max().item(), 0);
+    const auto w = xg::randn({4, 3, 5});
+    EXPECT_EQ(F::conv1d(xg::randn({3, 50}), w).shape(), (xg::Shape{4, 46}));
+  }
+  {
     // row: `torch::nn::BatchNorm3d(torch::nn::BatchNorm3dOptions(8))`, `torch::nn::Dropout3d(0.2)`
     nn::BatchNorm3d bn(nn::BatchNorm3dOptions(8));
     const auto y = bn(xg::randn({4, 8, 3, 4, 4}) * 3.0 + 1.0);

@@ -104,11 +104,11 @@ TEST(ChannelLayers, ErrorsNameTheCall) {
   const auto x = xg::randn({2, 4, 5}, kFloat64);
   EXPECT_XG_ERROR(conv_transpose1d(x, xg::randn({3, 2, 3}, kFloat64)), "conv_transpose1d: expected input (N, C, L) with C = 3");
   EXPECT_XG_ERROR(conv_transpose1d(x, xg::randn({4, 2, 3}, kFloat64), {}, 2, 0, 2), "conv_transpose1d: output_padding 2 must be smaller than the stride (2) or the dilation (1)");
-  EXPECT_XG_ERROR(conv_transpose1d(x.reshape({40}), xg::randn({4, 2, 3}, kFloat64)), "conv_transpose1d: expected a 3-D input (N, C, L), got 1-D (40,)");
+  EXPECT_XG_ERROR(conv_transpose1d(x.reshape({40}), xg::randn({4, 2, 3}, kFloat64)), "conv_transpose1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got 1-D (40,)");
   EXPECT_XG_ERROR(conv_transpose1d(x, xg::randn({4, 2, 3}, kFloat64), {}, 1, 4), "conv_transpose1d:", "gives an empty output");
   EXPECT_XG_ERROR(nn::ConvTranspose1d(nn::ConvTranspose1dOptions(4, 3, 3).groups(2)), "ConvTranspose1d: need positive");
   nn::ConvTranspose1d up(nn::ConvTranspose1dOptions(4, 3, 3));
-  EXPECT_XG_ERROR(up.forward(xg::zeros({2, 3, 5})), "ConvTranspose1d(4, 3, kernel_size=(3,)): expected input (N, 4, L), got (2,3,5)");
+  EXPECT_XG_ERROR(up.forward(xg::zeros({2, 3, 5})), "ConvTranspose1d(4, 3, kernel_size=(3,)): expected input (N, 4, L) or unbatched (4, L), got (2,3,5)");
   EXPECT_XG_ERROR(F::local_response_norm(xg::zeros({2, 4}), 2), "local_response_norm: expected an input of 3 or more dimensions (N, C, ...), got (2,4)");
   EXPECT_XG_ERROR(F::local_response_norm(x, 0), "local_response_norm: size must be positive, got 0");
   EXPECT_XG_ERROR(F::channel_shuffle(x, 3), "channel_shuffle: groups = 3 must divide the 4 channels");

@@ -49,10 +49,11 @@ TEST(Conv2dModule, OptionsShapesAndInit) {
 TEST(Conv2dModule, ErrorsNameTheModuleAndShapes) {
   nn::Conv2d conv(1, 32, 3);
   EXPECT_XG_ERROR(conv(xg::zeros({128, 28, 28})),
-                  "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1)): expected input (N, 1, H, W), got (128,28,28)");
-  EXPECT_XG_ERROR(conv(xg::zeros({128, 3, 28, 28})), "Conv2d(1, 32", "expected input (N, 1, H, W), got (128,3,28,28)");
+                  "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1)): expected input (N, 1, H, W) or unbatched (1, H, W), got "
+                  "(128,28,28) (a batch of one-channel images needs its channel axis: x.unsqueeze(1))");
+  EXPECT_XG_ERROR(conv(xg::zeros({128, 3, 28, 28})), "Conv2d(1, 32", "expected input (N, 1, H, W) or unbatched (1, H, W), got (128,3,28,28)");
   EXPECT_XG_ERROR(nn::Conv2d(nn::Conv2dOptions(3, 4, 3).groups(2)), "Conv2d: groups = 2 must divide in_channels (3)");
-  EXPECT_XG_ERROR(nn::MaxPool2d(2)(xg::zeros({4, 4})), "MaxPool2d(kernel_size=(2, 2)): expected input (N, C, H, W), got (4,4)");
+  EXPECT_XG_ERROR(nn::MaxPool2d(2)(xg::zeros({4, 4})), "MaxPool2d(kernel_size=(2, 2)): expected input (N, C, H, W) or unbatched (C, H, W), got (4,4)");
   EXPECT_XG_ERROR(nn::BatchNorm2d(3)(xg::zeros({2, 4, 5, 5})), "BatchNorm2d(3): expected input (N, 3, H, W), got (2,4,5,5)");
 }
 
@@ -68,7 +69,7 @@ TEST(Conv2dModule, LazyInChannelsAndFeatures) {
   EXPECT_EQ(counts(s), (std::vector<std::int64_t>{6 * 27 + 6, 0, 0, 216 * 10 + 10}));
   EXPECT_EQ(net.parameters().size(), 4u);
   EXPECT_EQ(net(xg::zeros({2, 3, 8, 8})).shape(), (xg::Shape{2, 10}));
-  EXPECT_XG_ERROR(net(xg::zeros({2, 4, 8, 8})), "LazyConv2d(3, 6", "expected input (N, 3, H, W), got (2,4,8,8)");
+  EXPECT_XG_ERROR(net(xg::zeros({2, 4, 8, 8})), "LazyConv2d(3, 6", "expected input (N, 3, H, W) or unbatched (3, H, W), got (2,4,8,8)");
 }
 
 TEST(Summary, TheReferenceCnnsParameterCounts) {

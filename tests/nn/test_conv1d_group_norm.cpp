@@ -83,7 +83,7 @@ TEST(Conv1d, ModulesAndFunctionalForms) {
 
 TEST(Conv1d, ErrorsNameTheCallAndItsShapes) {
   const auto x = xg::zeros({2, 4, 9});
-  EXPECT_XG_ERROR(xg::conv1d(xg::zeros({4, 9}), xg::zeros({3, 4, 3})), "conv1d: expected a 3-D input (N, C, L), got 2-D (4,9)");
+  EXPECT_XG_ERROR(xg::conv1d(xg::zeros({9}), xg::zeros({3, 4, 3})), "conv1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got 1-D (9,)");
   EXPECT_XG_ERROR(xg::conv1d(x, xg::zeros({3, 4, 3, 3})), "conv1d: expected a 3-D weight (C_out, C_in/groups, K), got (3,4,3,3)");
   EXPECT_XG_ERROR(xg::conv1d(x, xg::zeros({3, 2, 3})), "conv1d: expected input (N, C, L) with C = 2 for weight (3,2,3), got (2,4,9)");
   EXPECT_XG_ERROR(xg::conv1d(x, xg::zeros({3, 2, 3}), {}, 1, 0, 1, 2), "conv1d: groups = 2 must divide the input channels (4) and the weight's first axis (3)");
@@ -96,7 +96,7 @@ TEST(Conv1d, ErrorsNameTheCallAndItsShapes) {
   EXPECT_XG_ERROR(xg::nn::Conv1d(4, 6, 0), "Conv1d: in_channels, out_channels, kernel_size and groups must be positive");
   EXPECT_XG_ERROR(xg::nn::Conv1d(xg::nn::Conv1dOptions(4, 6, 3).groups(4)), "Conv1d: groups = 4 must divide in_channels (4) and out_channels (6)");
   xg::nn::Conv1d conv(4, 6, 3);
-  EXPECT_XG_ERROR(conv(xg::zeros({2, 3, 9})), "Conv1d(4, 6, kernel_size=(3,), stride=(1,)): expected input (N, 4, L), got (2,3,9)");
+  EXPECT_XG_ERROR(conv(xg::zeros({2, 3, 9})), "Conv1d(4, 6, kernel_size=(3,), stride=(1,)): expected input (N, 4, L) or unbatched (4, L), got (2,3,9)");
 }
 
 TEST(GroupNorm, MatchesPyTorch) {

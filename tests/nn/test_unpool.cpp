@@ -130,7 +130,7 @@ TEST(LPPool, MatchesPyTorchWithGradientsNaNsIncluded) {
   // p = 1 sums each window; a large p approaches the maximum.
   EXPECT_LT(max_abs_diff(nn::LPPool3d(nn::LPPool3dOptions(1, 2))(pos), avg_pool3d(pos, 2) * 8.0), 1e-14);
   EXPECT_LT(max_abs_diff(F::lp_pool3d(pos, F::LPPool3dFuncOptions(200, 2)), max_pool3d(pos, 2)), 0.02);
-  EXPECT_XG_ERROR(F::lp_pool2d(xg::randn({2, 3, 4}), F::LPPool2dFuncOptions(2, 2)), "lp_pool2d: expected a 4-D input, got (2,3,4)");
+  EXPECT_XG_ERROR(F::lp_pool2d(xg::randn({3, 4}), F::LPPool2dFuncOptions(2, 2)), "lp_pool2d: expected a 3-D or 4-D input, got (3,4)");
   EXPECT_XG_ERROR(F::lp_pool1d(xg::randn({2, 3, 4}), F::LPPool1dFuncOptions(0, 2)), "lp_pool1d: norm_type must be positive and finite, got 0");
   EXPECT_XG_ERROR(F::lp_pool3d(xg::randn({2, 3, 4, 4}), F::LPPool3dFuncOptions(2, 5)), "lp_pool3d: kernel_size (5, 5, 5) is larger than the input (2,3,4,4)");
   EXPECT_XG_ERROR(F::lp_pool1d(xg::ones({1, 2, 4}, kInt64), F::LPPool1dFuncOptions(2, 2)), "lp_pool1d: expected a float tensor, got int64");

@@ -29,6 +29,8 @@ struct Int2 {
 };
 
 /// 2-D convolution of x (N, C, H, W) with W (OC, C/groups, KH, KW) plus b (OC) if defined.
+/// The convolutions and pools take unbatched (C, H, W) too (the 1-D forms (C, L)), as
+/// libtorch: computed as a batch of one, returned without the batch axis.
 Tensor conv2d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), Int2 stride = 1, Int2 padding = 0,
               Int2 dilation = 1, std::int64_t groups = 1);
 /// The transpose (adjoint) of conv2d, DeZero's deconv2d: W is (C_in, C_out/groups, KH, KW);
@@ -56,7 +58,7 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Int2 kernel,
 /// argument order (ceil_mode before count_include_pad).
 Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride = Int2(), Int2 padding = 0, bool ceil_mode = false,
                   bool count_include_pad = true, std::optional<std::int64_t> divisor_override = std::nullopt);
-/// The 1-D forms over x (N, C, L) (autograd/ops_conv1d.cpp): conv1d with W (OC, C/groups, K)
+/// The 1-D forms over x (N, C, L) or (C, L) (autograd/ops_conv1d.cpp): conv1d with W (OC, C/groups, K)
 /// and b (OC); pooling over windows of K (stride: the kernel when not given). Each is its
 /// 2-D form on (N, C, 1, L), so values, gradients of any order and devices are those.
 Tensor conv1d(const Tensor& x, const Tensor& W, const Tensor& b = Tensor(), std::int64_t stride = 1,

@@ -58,7 +58,7 @@ class Conv2dOptions {
   Dtype dtype_ = kFloat32;
 };
 
-/// 2-D convolution over (N, C, H, W) inputs.
+/// 2-D convolution over (N, C, H, W) inputs, or unbatched (C, H, W) (the pools too).
 class Conv2d : public Module {
  public:
   explicit Conv2d(const Conv2dOptions& options);

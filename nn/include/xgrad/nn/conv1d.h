@@ -51,7 +51,7 @@ class Conv1dOptions {
   Dtype dtype_ = kFloat32;
 };
 
-/// 1-D convolution over (N, C, L) inputs.
+/// 1-D convolution over (N, C, L) inputs, or unbatched (C, L) (the pools too).
 class Conv1d : public Module {
  public:
   explicit Conv1d(const Conv1dOptions& options);
