@@ -86,6 +86,31 @@ EmbeddingBagOptions& EmbeddingBagOptions::mode(Reduction v) {
   mode_ = mode_of(v, "EmbeddingBag");
   return *this;
 }
+EmbeddingBagFromPretrainedOptions& EmbeddingBagFromPretrainedOptions::mode(Reduction v) {
+  mode_ = mode_of(v, "EmbeddingBag::from_pretrained");
+  return *this;
+}
+
+namespace {
+// The checked embeddings' sizes as the module's options.
+EmbeddingBagOptions pretrained_options(const Tensor& e, const EmbeddingBagFromPretrainedOptions& o) {
+  const char* call = "EmbeddingBag::from_pretrained";
+  if (!e.defined() || e.dim() != 2)
+    fail(call, ": expected 2-D embeddings (num_embeddings, embedding_dim), got ",
+         e.defined() ? detail::shape_str(e.shape()) : std::string("an undefined tensor"));
+  if (!is_floating(e.dtype())) fail(call, ": expected float embeddings, got ", dtype_name(e.dtype()));
+  if (e.numel() == 0) fail(call, ": the embeddings ", detail::shape_str(e.shape()), " are empty");
+  const std::int64_t n = e.shape()[0];
+  EmbeddingBagOptions options(n, e.shape()[1]);
+  options.mode(o.mode()).include_last_offset(o.include_last_offset()).dtype(e.dtype());
+  if (o.padding_idx()) {
+    const std::int64_t p = *o.padding_idx();
+    if (p < -n || p >= n) fail(call, ": padding_idx ", p, " is out of range for ", n, " embeddings");
+    options.padding_idx(p);
+  }
+  return options;
+}
+}  // namespace
 
 namespace functional {
 
@@ -168,6 +193,18 @@ EmbeddingBag::EmbeddingBag(const EmbeddingBagOptions& o) : options_(o) {
     W.index_put_({p < 0 ? p + n : p}, 0.0);  // the padding row starts at zero (it is never read)
   }
   register_parameter("W", W);
+}
+
+EmbeddingBag EmbeddingBag::from_pretrained(const Tensor& embeddings,
+                                           const EmbeddingBagFromPretrainedOptions& options) {
+  return EmbeddingBag(Pretrained{}, embeddings, options);
+}
+
+EmbeddingBag::EmbeddingBag(Pretrained, const Tensor& embeddings, const EmbeddingBagFromPretrainedOptions& o)
+    : options_(pretrained_options(embeddings, o)) {
+  W = embeddings.detach();  // the same storage, as PyTorch's; a padding row is never read
+  register_parameter("W", W);
+  W.requires_grad_(!o.freeze());
 }
 
 Tensor EmbeddingBag::forward(const Tensor& input) { return forward(input, Tensor(), Tensor()); }

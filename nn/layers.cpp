@@ -139,18 +139,38 @@ Embedding::Embedding(const EmbeddingOptions& o) {
   W = randn({num_embeddings, embedding_dim}, o.dtype());
   register_parameter("W", W);
   if (!o.has_padding_idx()) return;
-  const std::int64_t padding_idx = o.padding_idx();
+  set_padding_idx(o.padding_idx(), "Embedding");
+  NoGradGuard no_grad;
+  W.index_put_({padding_idx_}, 0.0);  // the padding row starts at zero
+}
+
+Embedding Embedding::from_pretrained(const Tensor& embeddings, const EmbeddingFromPretrainedOptions& options) {
+  return Embedding(Pretrained{}, embeddings, options);
+}
+
+Embedding::Embedding(Pretrained, const Tensor& embeddings, const EmbeddingFromPretrainedOptions& o) {
+  const char* call = "Embedding::from_pretrained";
+  detail::CallScope scope(call);
+  if (!embeddings.defined() || embeddings.dim() != 2)
+    fail(call, ": expected 2-D embeddings (num_embeddings, embedding_dim), got ",
+         embeddings.defined() ? detail::shape_str(embeddings.shape()) : std::string("an undefined tensor"));
+  if (!is_floating(embeddings.dtype())) fail(call, ": expected float embeddings, got ", dtype_name(embeddings.dtype()));
+  if (embeddings.numel() == 0) fail(call, ": the embeddings ", detail::shape_str(embeddings.shape()), " are empty");
+  W = embeddings.detach();  // the same storage, as PyTorch's Parameter(embeddings); a leaf of its own
+  register_parameter("W", W);
+  if (o.padding_idx()) set_padding_idx(*o.padding_idx(), call);  // keeps its pretrained values
+  W.requires_grad_(!o.freeze());  // after the padding hook, which needs a tensor requiring grad
+}
+
+void Embedding::set_padding_idx(std::int64_t padding_idx, const char* call) {
+  const std::int64_t num_embeddings = W.shape()[0];
   if (padding_idx < -num_embeddings || padding_idx >= num_embeddings)
-    fail("Embedding: padding_idx ", padding_idx, " is out of range for ", num_embeddings, " embeddings");
+    fail(call, ": padding_idx ", padding_idx, " is out of range for ", num_embeddings, " embeddings");
   padding_idx_ = padding_idx < 0 ? padding_idx + num_embeddings : padding_idx;
   std::vector<double> keep(static_cast<std::size_t>(num_embeddings), 1.0);
   keep[static_cast<std::size_t>(padding_idx_)] = 0.0;
-  const Tensor mask = tensor(keep, {num_embeddings, 1}, o.dtype());
-  {
-    NoGradGuard no_grad;
-    W.mul_(mask);  // the padding row starts at zero
-  }
-  // ... and never learns: a gradient hook on the table drops that row's gradient.
+  const Tensor mask = tensor(keep, {num_embeddings, 1}, TensorOptions(W.dtype()).device(W.device()));
+  // The padding row never learns: a gradient hook on the table drops that row's gradient.
   // The mask follows the gradient to its device and dtype once (a copy to a GPU waits), then
   // stays there; under a lock, since backward passes on two threads may share the table.
   struct Mask {

@@ -1,6 +1,7 @@
 // Module registration, traversal and mode switching.
 #include <xgrad/detail/format.h>
 
+#include <algorithm>
 #include <typeinfo>
 #include <unordered_set>
 
@@ -53,6 +54,20 @@ void Module::register_module(const std::string& name, Module& module) {
   children_.emplace_back(name, &module);
   names_.insert(name);
   module.train(training_);
+}
+
+void Module::unregister_module(const std::string& name) {
+  const auto it = std::find_if(children_.begin(), children_.end(), [&](const auto& c) { return c.first == name; });
+  if (it == children_.end()) fail("unregister_module: no module '", name, "' is registered in this ", type_name());
+  children_.erase(it);
+  names_.erase(name);
+}
+
+void Module::unregister_parameter(const std::string& name) {
+  const auto it = std::find_if(params_.begin(), params_.end(), [&](const Slot& s) { return s.name == name; });
+  if (it == params_.end()) fail("unregister_parameter: no parameter '", name, "' is registered in this ", type_name());
+  params_.erase(it);
+  names_.erase(name);
 }
 
 const Tensor& Module::checked(const Slot& slot, const std::string& prefix) const {

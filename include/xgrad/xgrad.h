@@ -28,6 +28,8 @@
 #include <xgrad/nn/functional.h>
 #include <xgrad/nn/init.h>
 #include <xgrad/nn/layers.h>
+#include <xgrad/nn/containers.h>
+#include <xgrad/nn/convert_parameters.h>
 #include <xgrad/nn/losses.h>
 #include <xgrad/nn/margin_losses.h>
 #include <xgrad/nn/ctc_loss.h>

@@ -65,6 +65,23 @@ TEST(CudaModules, LayerNormEmbeddingPaddingAndSummary) {
   EXPECT_NE(out.str().find("Total params: 28"), std::string::npos) << out.str();
 }
 
+TEST(CudaModules, PretrainedEmbeddingsContainersAndTheParameterVectorStayOnTheGpu) {
+  XG_REQUIRE_CUDA();
+  // A table already on the GPU: its padding mask is made there, the row learns nothing.
+  const Tensor table = xg::test::seeded({6, 3}, xg::kFloat64, 6).cuda();
+  auto emb = nn::Embedding::from_pretrained(table, nn::EmbeddingFromPretrainedOptions().freeze(false).padding_idx(1));
+  emb(xg::tensor({1.0, 4.0, 1.0}, xg::kInt64).cuda()).sum().backward();
+  const auto g = emb.W.grad().cpu();
+  EXPECT_EQ(g.narrow(0, 1, 1).abs().sum().item(), 0.0);
+  EXPECT_EQ(g.narrow(0, 4, 1).sum().item(), 3.0);
+  nn::ModuleDict heads({{"a", std::make_shared<nn::Linear>(3, 2, true, xg::kFloat64)}});
+  heads.to(xg::kCUDA);
+  const Tensor v = nn::utils::parameters_to_vector(heads.parameters());
+  EXPECT_TRUE(v.is_cuda());
+  nn::utils::vector_to_parameters(v * 2.0, heads.parameters());
+  EXPECT_TRUE(matches_cpu(nn::utils::parameters_to_vector(heads.parameters()), (v * 2.0).cpu(), 0));
+}
+
 TEST(CudaModules, VisualisationOfACudaModelGivesTheCpusMaps) {
   XG_REQUIRE_CUDA();
   const auto build = [](nn::Sequential& net) {

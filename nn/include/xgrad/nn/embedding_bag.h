@@ -69,10 +69,32 @@ class EmbeddingBagOptions {
 /// averaged or maximised. input is 2-D (each row a bag of equal length) or 1-D with offsets.
 /// Default init W ~ N(0, 1) as PyTorch's; a padding_idx row starts at zero, and entries
 /// equal to it are left out of their bags. An empty bag gives zeros.
+/// EmbeddingBag::from_pretrained's options (libtorch's): frozen by default.
+class EmbeddingBagFromPretrainedOptions {
+ public:
+  EmbeddingBagFromPretrainedOptions& freeze(bool v) { freeze_ = v; return *this; }
+  bool freeze() const { return freeze_; }
+  EmbeddingBagFromPretrainedOptions& mode(EmbeddingBagMode v) { mode_ = v; return *this; }
+  EmbeddingBagFromPretrainedOptions& mode(Reduction v);
+  EmbeddingBagMode mode() const { return mode_; }
+  EmbeddingBagFromPretrainedOptions& include_last_offset(bool v) { last_ = v; return *this; }
+  bool include_last_offset() const { return last_; }
+  EmbeddingBagFromPretrainedOptions& padding_idx(std::int64_t v) { padding_idx_ = v; return *this; }
+  std::optional<std::int64_t> padding_idx() const { return padding_idx_; }
+
+ private:
+  bool freeze_ = true, last_ = false;
+  EmbeddingBagMode mode_ = EmbeddingBagMode::Mean;
+  std::optional<std::int64_t> padding_idx_;
+};
+
 class EmbeddingBag : public Module {
  public:
   EmbeddingBag(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype = kFloat32);
   explicit EmbeddingBag(const EmbeddingBagOptions& options);
+  /// libtorch's EmbeddingBag::from_pretrained: W is `embeddings` itself (storage shared),
+  /// trainable unless frozen (the default).
+  static EmbeddingBag from_pretrained(const Tensor& embeddings, const EmbeddingBagFromPretrainedOptions& options = {});
   /// A 2-D input: each row is a bag.
   Tensor forward(const Tensor& input) override;
   /// A 1-D input with offsets (and per_sample_weights in sum mode, or an undefined tensor).
@@ -84,6 +106,8 @@ class EmbeddingBag : public Module {
   Tensor W;
 
  private:
+  struct Pretrained {};
+  EmbeddingBag(Pretrained, const Tensor& embeddings, const EmbeddingBagFromPretrainedOptions& options);
   EmbeddingBagOptions options_;
 };
 

@@ -385,6 +385,10 @@ class Embedding : public Module {
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, std::int64_t padding_idx, Dtype dtype = kFloat32);
   /// libtorch's form: `Embedding(EmbeddingOptions(100, 16).padding_idx(0))`.
   explicit Embedding(const EmbeddingOptions& options);
+  /// libtorch's Embedding::from_pretrained: W is `embeddings` (num_embeddings, dim) itself
+  /// (its storage shared, as PyTorch's), trainable unless frozen (the default):
+  ///   auto emb = xg::nn::Embedding::from_pretrained(vectors);
+  static Embedding from_pretrained(const Tensor& embeddings, const EmbeddingFromPretrainedOptions& options = {});
   Tensor forward(const Tensor& indices) override;
   std::vector<TorchName> torch_names() const override { return {{"W", "weight"}}; }
   /// The padding row, or -1 when there is none.
@@ -392,6 +396,10 @@ class Embedding : public Module {
   Tensor W;
 
  private:
+  struct Pretrained {};
+  Embedding(Pretrained, const Tensor& embeddings, const EmbeddingFromPretrainedOptions& options);
+  // Checks padding_idx against the table and registers the hook that drops its gradient.
+  void set_padding_idx(std::int64_t padding_idx, const char* call);
   std::int64_t padding_idx_ = -1;
 };
 

@@ -156,6 +156,9 @@ class Module {
   void register_buffer(const std::string& name, Tensor& buffer);
   /// Registers a member module; its parameters appear as "<name>.<parameter>".
   void register_module(const std::string& name, Module& module);
+  /// Removes a registered child (libtorch's unregister_module); an error naming the module
+  /// when there is none of that name.
+  void unregister_module(const std::string& name);
 
   /// Parameters in registration order, depth first: own parameters, then each child's;
   /// each tensor once, even when shared (a module registered under two names, as for tied
@@ -196,6 +199,8 @@ class Module {
   void requires_grad_(bool requires_grad);
 
  protected:
+  /// Removes a registered parameter (the containers' pop and clear).
+  void unregister_parameter(const std::string& name);
   /// Called by train(); layers whose behaviour depends on the mode may override it.
   virtual void on_train(bool) {}
   /// Runs `body(x)` as operator() runs forward: with this module's hooks around it. For a

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -158,6 +159,20 @@ class EmbeddingOptions {
   std::int64_t num_, dim_, padding_idx_ = 0;
   bool has_padding_ = false;
   Dtype dtype_ = kFloat32;
+};
+
+/// Embedding::from_pretrained's options (libtorch's): frozen by default; a padding row keeps
+/// its pretrained values and never learns.
+class EmbeddingFromPretrainedOptions {
+ public:
+  EmbeddingFromPretrainedOptions& freeze(bool v) { freeze_ = v; return *this; }
+  bool freeze() const { return freeze_; }
+  EmbeddingFromPretrainedOptions& padding_idx(std::int64_t v) { padding_idx_ = v; return *this; }
+  std::optional<std::int64_t> padding_idx() const { return padding_idx_; }
+
+ private:
+  bool freeze_ = true;
+  std::optional<std::int64_t> padding_idx_;
 };
 
 class GroupNormOptions {
