@@ -176,17 +176,12 @@ Tensor KLDivLoss::operator()(const Tensor& input, const Tensor& target) const {
 namespace xg::nn::functional {
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BinaryCrossEntropyFuncOptions& o) {
-  if (o.reduction() == Reduction::None)
-    fail("binary_cross_entropy: reduction none is not supported (PyTorch's gradient at p = 0 and 1 is defined "
-         "for the mean); use mean or sum");
-  const Tensor mean = nn::binary_cross_entropy(input, target);
-  return o.reduction() == Reduction::Sum ? mean * static_cast<double>(input.numel()) : mean;
+  return nn::binary_cross_entropy(input, target, o);
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BinaryCrossEntropyWithLogitsFuncOptions& o) {
-  detail_loss::require_same_shape("binary_cross_entropy_with_logits", input, target);
-  return reduce(xg::softplus(input) - input * target, o.reduction());
+  return nn::binary_cross_entropy_with_logits(input, target, o);
 }
 
 }  // namespace xg::nn::functional

@@ -8,11 +8,13 @@
 
 #include "autograd/graph.h"
 #include "nn/loss_checks.h"
+#include "tensor/checked.h"
 #include "tensor/kernels.h"
 
 namespace xg::nn {
 
 using detail_loss::label_hint;
+using detail_loss::reduce;
 using detail_loss::require_same_shape;
 
 
@@ -45,30 +47,76 @@ Tensor cross_entropy_error(const Tensor& y_in, const Tensor& t_in) {
   return -log(pick(y, t) + 1e-7).sum() / static_cast<double>(y.shape()[0]);
 }
 
-Tensor binary_cross_entropy(const Tensor& p, const Tensor& t) {
-  require_same_shape("binary_cross_entropy", p, t);
-  // PyTorch's definition, finite at p = 0 and p = 1 (sigmoid of a float32 20 is exactly 1):
-  // each log is clamped at -100, and the gradient is (p - t) / max(p (1 - p), eps) rather
-  // than the chain rule through the clamp, which gives 0 * inf = NaN there.
+namespace {
+
+// Each element's -[t log p + (1 - t) log(1 - p)], PyTorch's definition, finite at p = 0 and
+// p = 1 (sigmoid of a float32 20 is exactly 1): each log is clamped at -100, and the
+// gradient is (p - t) / max(p (1 - p), eps) rather than the chain rule through the clamp,
+// which gives 0 * inf = NaN there.
+Tensor bce_elements(const Tensor& p, const Tensor& t) {
   Tensor loss;
   {
     NoGradGuard no_grad;
-    loss = -(t * clamp(log(p), -100.0, 0.0) + (1.0 - t) * clamp(log(1.0 - p), -100.0, 0.0)).mean();
+    loss = -(t * clamp(log(p), -100.0, 0.0) + (1.0 - t) * clamp(log(1.0 - p), -100.0, 0.0));
   }
-  const double n = static_cast<double>(p.numel());
-  return autograd::record("binary_cross_entropy", {p, t}, loss, {p, t}, [n](autograd::Node& node, const Tensor& gy) {
+  return autograd::record("binary_cross_entropy", {p, t}, loss, {p, t}, [](autograd::Node& node, const Tensor& gy) {
     const auto s = node.saved();
     const Tensor& pp = s[0];
     const Tensor& tt = s[1];
     // PyTorch's EPSILON is the float 1e-12, and its gradients at p = 0 or 1 are 1/EPSILON-sized.
     const double eps = static_cast<double>(1e-12f);
-    const Tensor gp = node.needs_input_grad(0) ? (pp - tt) / clamp(pp * (1.0 - pp), eps, INFINITY) * (gy / n) : Tensor();
+    const Tensor gp = node.needs_input_grad(0) ? (pp - tt) / clamp(pp * (1.0 - pp), eps, INFINITY) * gy : Tensor();
     // d/dt: log(1 - p) - log(p), each clamped as in the forward (PyTorch leaves these infinite).
-    const Tensor gt = node.needs_input_grad(1)
-                          ? (clamp(log(1.0 - pp), -100.0, 0.0) - clamp(log(pp), -100.0, 0.0)) * (gy / n)
-                          : Tensor();
+    const Tensor gt =
+        node.needs_input_grad(1) ? (clamp(log(1.0 - pp), -100.0, 0.0) - clamp(log(pp), -100.0, 0.0)) * gy : Tensor();
     return tensor_list{gp, gt};
   });
+}
+
+// A weight of the options must broadcast to the input's shape (as PyTorch expands it).
+void check_broadcasts(const char* op, const char* what, const Tensor& w, const Tensor& input) {
+  if (!w.defined()) return;
+  const Shape& ws = w.shape();
+  const Shape& xs = input.shape();
+  bool fits = ws.size() <= xs.size();
+  for (std::size_t i = 0; fits && i < ws.size(); ++i) {
+    const std::int64_t d = ws[ws.size() - 1 - i];
+    fits = d == 1 || d == xs[xs.size() - 1 - i];
+  }
+  if (!fits)
+    fail(op, ": ", what, " of shape ", detail::shape_str(ws), " does not broadcast to the input's shape ",
+         detail::shape_str(xs));
+}
+
+}  // namespace
+
+Tensor binary_cross_entropy(const Tensor& p, const Tensor& t) {
+  require_same_shape("binary_cross_entropy", p, t);
+  return bce_elements(p, t).mean();
+}
+
+Tensor binary_cross_entropy(const Tensor& p, const Tensor& t, const BCELossOptions& o) {
+  const char* op = "binary_cross_entropy";
+  detail::CallScope call(op);
+  require_same_shape(op, p, t);
+  check_broadcasts(op, "weight", o.weight(), p);
+  const Tensor loss = bce_elements(p, t);
+  return reduce(o.weight().defined() ? loss * o.weight() : loss, o.reduction());
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& t, const BCEWithLogitsLossOptions& o) {
+  const char* op = "binary_cross_entropy_with_logits";
+  detail::CallScope call(op);
+  require_same_shape(op, x, t);
+  check_broadcasts(op, "weight", o.weight(), x);
+  check_broadcasts(op, "pos_weight", o.pos_weight(), x);
+  // softplus is exact for any x (max(x, 0) + log1p(e^-|x|)) and its derivative is sigmoid,
+  // so the composition's gradient is PyTorch's ((pos_weight t - t + 1) sigmoid(x) - pos_weight t).
+  Tensor loss = o.pos_weight().defined()
+                    ? (1.0 - t) * x + ((o.pos_weight() - 1.0) * t + 1.0) * softplus(-x)
+                    : softplus(x) - x * t;
+  if (o.weight().defined()) loss = loss * o.weight();
+  return reduce(loss, o.reduction());
 }
 
 Tensor sigmoid_binary_cross_entropy(const Tensor& x, const Tensor& t) {

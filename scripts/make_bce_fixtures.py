@@ -47,7 +47,7 @@ for red in ("mean", "sum", "none"):
     record(f"logits_{red}", [x, t], lambda x, t: F.binary_cross_entropy_with_logits(x, t, weight=w, pos_weight=pw, reduction=red),
            {"w": w, "pw": pw})
 record("logits_pos_only", [x, t], lambda x, t: F.binary_cross_entropy_with_logits(x, t, pos_weight=pw), {"pw": pw})
-record("logits_weight_only", [x, t], lambda x, t: F.binary_cross_entropy_with_logits(x, t, weight=w, reduction="sum"), {"w": w})
+record("logits_weight_sum", [x, t], lambda x, t: F.binary_cross_entropy_with_logits(x, t, weight=w, reduction="sum"), {"w": w})
 
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_bce.npz"
 np.savez(path, **{k: v.numpy() for k, v in out.items()})

@@ -27,34 +27,35 @@ using xg::fuzz::run_more;
 
 void run(Reader& r) {
   switch (r.byte() % 19) {
-    case 0: {
-      auto x = leaf(r.tensor(4)), W = leaf(r.tensor(4)), b = r.flag() ? leaf(r.tensor(1)) : xg::Tensor();
+    case 0: {  // (N, C, H, W) or unbatched (C, H, W)
+      auto x = leaf(r.tensor(3 + r.byte() % 2)), W = leaf(r.tensor(4)), b = r.flag() ? leaf(r.tensor(1)) : xg::Tensor();
       const auto s = r.int2(), p = r.int2(), d = r.int2();
       backprop(xg::conv2d(x, W, b, s, p, d, r.arg()));
       break;
     }
     case 1: {
-      auto x = leaf(r.tensor(4)), W = leaf(r.tensor(4)), b = r.flag() ? leaf(r.tensor(1)) : xg::Tensor();
+      auto x = leaf(r.tensor(3 + r.byte() % 2)), W = leaf(r.tensor(4)), b = r.flag() ? leaf(r.tensor(1)) : xg::Tensor();
       const auto s = r.int2(), p = r.int2(), op = r.int2();
       const std::int64_t g = r.arg();
       backprop(xg::conv_transpose2d(x, W, b, s, p, op, g, r.int2()));
       break;
     }
     case 2: {
-      auto x = leaf(r.tensor(4));
+      auto x = leaf(r.tensor(3 + r.byte() % 2));
       const auto k = r.int2(), s = r.flag() ? r.int2() : xg::Int2(), p = r.int2();
       backprop(xg::max_pool2d(x, k, s, p, r.int2(), r.flag()));
       break;
     }
     case 3: {
-      auto x = leaf(r.tensor(4));
+      auto x = leaf(r.tensor(3 + r.byte() % 2));
       const auto k = r.int2(), s = r.flag() ? r.int2() : xg::Int2(), p = r.int2();
       const bool ceil = r.flag(), include = r.flag();
       backprop(xg::avg_pool2d(x, k, s, p, ceil, include, r.flag() ? std::optional<std::int64_t>(r.arg()) : std::nullopt));
       break;
     }
     case 4:
-      backprop(r.flag() ? xg::adaptive_avg_pool2d(leaf(r.tensor(4)), r.int2()) : xg::adaptive_max_pool2d(leaf(r.tensor(4)), r.int2()));
+      backprop(r.flag() ? xg::adaptive_avg_pool2d(leaf(r.tensor(3 + r.byte() % 2)), r.int2())
+                        : xg::adaptive_max_pool2d(leaf(r.tensor(3 + r.byte() % 2)), r.int2()));
       break;
     case 5: {
       auto x = leaf(r.tensor(1 + r.byte() % 4));

@@ -121,11 +121,21 @@ void run_more(Reader& r) {
       const auto w = leaf(r.tensor(3));
       const auto labels = r.tensor(1 + r.byte() % 2);
       const xg::Tensor y = labels.defined() ? (labels * 2.0).to(xg::kInt64) : labels;
-      switch (r.byte() % 5) {
+      switch (r.byte() % 6) {
         case 0: backprop(xg::conv_transpose1d(x, w, {}, a, r.arg(), r.arg(), r.arg(), r.arg())); break;
         case 1: backprop(F::local_response_norm(x, F::LocalResponseNormFuncOptions(a))); break;
         case 2: backprop(F::channel_shuffle(x, a)); break;
         case 3: backprop(F::multi_margin_loss(x, y, F::MultiMarginLossFuncOptions().p(r.arg()))); break;
+        case 5: {  // binary cross-entropy with decoded weight and pos_weight shapes, every reduction
+          const auto t = r.tensor(1 + r.byte() % 3), weight = r.tensor(r.byte() % 3), pos = r.tensor(r.byte() % 3);
+          const xg::nn::Reduction red[] = {xg::nn::Reduction::None, xg::nn::Reduction::Mean, xg::nn::Reduction::Sum};
+          const auto reduction = red[r.byte() % 3];
+          if (r.flag())
+            backprop(F::binary_cross_entropy_with_logits(x, t, F::BinaryCrossEntropyWithLogitsFuncOptions().weight(weight).pos_weight(pos).reduction(reduction)));
+          else
+            backprop(F::binary_cross_entropy(x.defined() ? xg::sigmoid(x) : x, t, F::BinaryCrossEntropyFuncOptions().weight(weight).reduction(reduction)));
+          break;
+        }
         default: backprop(F::multilabel_margin_loss(x, y));
       }
       break;

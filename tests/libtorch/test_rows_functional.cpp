@@ -200,6 +200,17 @@ TEST(LibtorchRows, Losses) {
     EXPECT_NEAR(nn::BCELoss()(p, target).item(), nn::BCEWithLogitsLoss()(logits, target).item(), 1e-12);
   }
   {
+    // row: `torch::nn::BCEWithLogitsLoss(torch::nn::BCEWithLogitsLossOptions().pos_weight(pw).weight(w))`, `torch::nn::BCELoss(torch::nn::BCELossOptions().weight(w).reduction(torch::kNone))`, `F::binary_cross_entropy_with_logits(x, t, F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(pw))`
+    const auto target = (xg::rand(logits.shape(), xg::kFloat64) > 0.5).to(xg::kFloat64);
+    const auto pw = xg::full({3}, 3.0, xg::kFloat64), w = xg::full({3}, 0.5, xg::kFloat64);
+    nn::BCEWithLogitsLoss weighted(nn::BCEWithLogitsLossOptions().pos_weight(pw).weight(w));
+    EXPECT_NEAR(weighted(logits, xg::zeros_like(logits)).item(), 0.5 * nn::BCEWithLogitsLoss()(logits, xg::zeros_like(logits)).item(), 1e-6);
+    EXPECT_NEAR(weighted(logits, xg::ones_like(logits)).item(), 1.5 * nn::BCEWithLogitsLoss()(logits, xg::ones_like(logits)).item(), 1e-5);
+    nn::BCELoss each(nn::BCELossOptions().weight(w).reduction(xg::kNone));
+    EXPECT_EQ(each(xg::sigmoid(logits), target).shape(), logits.shape());
+    EXPECT_GT(F::binary_cross_entropy_with_logits(logits, target, F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(pw)).item(), 0.0);
+  }
+  {
     // row: `torch::nn::KLDivLoss(torch::nn::KLDivLossOptions().reduction(torch::kBatchMean))`, `F::kl_div(logp, q, F::KLDivFuncOptions().reduction(torch::kBatchMean).log_target(false))`
     const auto logp = xg::log_softmax(logits, 1), q = xg::softmax(logits * 2.0f, 1);
     nn::KLDivLoss loss(nn::KLDivLossOptions().reduction(xg::kBatchMean));

@@ -416,10 +416,8 @@ class ReductionOptions {
 };
 using MSELossFuncOptions = ReductionOptions;
 using L1LossFuncOptions = ReductionOptions;
-using BinaryCrossEntropyWithLogitsFuncOptions = ReductionOptions;
-/// binary_cross_entropy: mean (default) or sum; its PyTorch gradient at p = 0 and 1 has no
-/// per-element form, so reduction none is an error.
-using BinaryCrossEntropyFuncOptions = ReductionOptions;
+using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
+using BinaryCrossEntropyFuncOptions = BCELossOptions;
 class HuberLossFuncOptions {
  public:
   HuberLossFuncOptions& reduction(Reduction v) { reduction_ = v; return *this; }

@@ -119,11 +119,52 @@ struct NLLLoss {
 struct SoftmaxCrossEntropyLoss {
   Tensor operator()(const Tensor& y, const Tensor& t) const { return softmax_cross_entropy(y, t); }
 };
+/// libtorch's BCELossOptions: a weight broadcast to the input scales each element's loss
+/// (a tensor like any other: it is differentiated if it requires grad); any reduction.
+class BCELossOptions {
+ public:
+  BCELossOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  const Tensor& weight() const { return weight_; }
+  BCELossOptions& reduction(Reduction v) { reduction_ = v; return *this; }
+  Reduction reduction() const { return reduction_; }
+
+ private:
+  Tensor weight_;
+  Reduction reduction_ = Reduction::Mean;
+};
+/// libtorch's BCEWithLogitsLossOptions: weight as BCELoss's, and pos_weight, the positive
+/// examples' weight, broadcast along the last axis (one per class in multi-label tasks:
+/// negatives / positives balances a skewed class).
+class BCEWithLogitsLossOptions {
+ public:
+  BCEWithLogitsLossOptions& weight(const Tensor& v) { weight_ = v; return *this; }
+  const Tensor& weight() const { return weight_; }
+  BCEWithLogitsLossOptions& pos_weight(const Tensor& v) { pos_weight_ = v; return *this; }
+  const Tensor& pos_weight() const { return pos_weight_; }
+  BCEWithLogitsLossOptions& reduction(Reduction v) { reduction_ = v; return *this; }
+  Reduction reduction() const { return reduction_; }
+
+ private:
+  Tensor weight_, pos_weight_;
+  Reduction reduction_ = Reduction::Mean;
+};
+/// PyTorch's binary_cross_entropy with options: each element's -w [t log p + (1 - t) log(1 - p)],
+/// logs clamped at -100, reduced; the gradient (p - t) / max(p (1 - p), 1e-12) per element.
+Tensor binary_cross_entropy(const Tensor& p, const Tensor& t, const BCELossOptions& options);
+/// PyTorch's binary_cross_entropy_with_logits: w [(1 - t) x + ((pos_weight - 1) t + 1) log(1 + e^-x)],
+/// stable for any x, reduced.
+Tensor binary_cross_entropy_with_logits(const Tensor& x, const Tensor& t, const BCEWithLogitsLossOptions& options);
 struct BCELoss {
-  Tensor operator()(const Tensor& p, const Tensor& t) const { return binary_cross_entropy(p, t); }
+  BCELossOptions options;
+  BCELoss() = default;
+  explicit BCELoss(const BCELossOptions& o) : options(o) {}
+  Tensor operator()(const Tensor& p, const Tensor& t) const { return binary_cross_entropy(p, t, options); }
 };
 struct BCEWithLogitsLoss {
-  Tensor operator()(const Tensor& x, const Tensor& t) const { return sigmoid_binary_cross_entropy(x, t); }
+  BCEWithLogitsLossOptions options;
+  BCEWithLogitsLoss() = default;
+  explicit BCEWithLogitsLoss(const BCEWithLogitsLossOptions& o) : options(o) {}
+  Tensor operator()(const Tensor& x, const Tensor& t) const { return binary_cross_entropy_with_logits(x, t, options); }
 };
 struct HuberLoss {
   double delta = 1.0;
