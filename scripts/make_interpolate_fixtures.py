@@ -80,6 +80,25 @@ for tag, xin, modes, how in nd_cases:
             out[f"{name}_x"], out[f"{name}_y"], out[f"{name}_gy"], out[f"{name}_gx"] = xin, y.detach(), gy, gx
             key = "size" if "size" in how else "scale"
             out[f"{name}_{key}"] = torch.tensor(how["size" if key == "size" else "scale_factor"], dtype=torch.float64)
+# area (adaptive average pooling) and nearest-exact (PyTorch's pixel-centre nearest) over
+# sequences, images and volumes, by size and by scale factor (appended, their own seed). Cases
+# ax_<tag>_<area|nearest-exact> store _x, _y, _gy, _gx and _size or _scale.
+torch.manual_seed(3)
+seq, img, vol = torch.randn(2, 3, 9), torch.randn(2, 2, 7, 6), torch.randn(1, 2, 5, 4, 6)
+ax_cases = (("seq_down", seq, {"size": (4,)}), ("seq_up", seq, {"size": (13,)}), ("seq_s07", seq, {"scale_factor": (0.7,)}),
+            ("img_down", img, {"size": (3, 4)}), ("img_up", img, {"size": (10, 9)}),
+            ("img_s", img, {"scale_factor": (1.7, 0.6)}), ("vol_mixed", vol, {"size": (3, 6, 4)}),
+            ("vol_s", vol, {"scale_factor": (0.5, 1.5, 0.7)}))
+for tag, xin, how in ax_cases:
+    for mode in ("area", "nearest-exact"):
+        name = f"ax_{tag}_{mode}"
+        xi = xin.clone().requires_grad_(True)
+        y = F.interpolate(xi, mode=mode, **how)
+        gy = torch.randn_like(y)
+        (gx,) = torch.autograd.grad((y * gy).sum(), [xi])
+        out[f"{name}_x"], out[f"{name}_y"], out[f"{name}_gy"], out[f"{name}_gx"] = xin, y.detach(), gy, gx
+        key = "size" if "size" in how else "scale"
+        out[f"{name}_{key}"] = torch.tensor(how["size" if key == "size" else "scale_factor"], dtype=torch.float64)
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_interpolate.npz"
 np.savez_compressed(path, **{k: v.numpy() for k, v in out.items()})
 print(f"wrote {path} ({len(out)} arrays)")

@@ -30,6 +30,7 @@
 #include <xgrad/nn/layers.h>
 #include <xgrad/nn/containers.h>
 #include <xgrad/nn/convert_parameters.h>
+#include <xgrad/nn/stochastic.h>
 #include <xgrad/nn/losses.h>
 #include <xgrad/nn/margin_losses.h>
 #include <xgrad/nn/ctc_loss.h>

@@ -42,6 +42,15 @@ TEST(CudaModules, EveryDropoutDrawsItsMaskOnTheInputsDevice) {
     ys[i].sum().backward();
   }
   EXPECT_TRUE(x.grad().is_cuda());
+  // Alpha dropout and Gumbel noise: drawn on the device, finite, the moments kept.
+  const Tensor z = xg::randn({200000}, xg::TensorOptions().dtype(xg::kFloat64).device(xg::kCUDA));
+  const Tensor a = nn::functional::alpha_dropout(z, nn::functional::AlphaDropoutFuncOptions().p(0.2));
+  ASSERT_TRUE(a.is_cuda());
+  EXPECT_NEAR(a.mean().item(), 0.0, 0.02);
+  EXPECT_NEAR(a.var().item(), 1.0, 0.02);
+  const Tensor g = nn::functional::gumbel_softmax(z.reshape({50000, 4}), nn::functional::GumbelSoftmaxFuncOptions().hard(true));
+  ASSERT_TRUE(g.is_cuda());
+  EXPECT_EQ(g.sum().item(), 50000.0);
 }
 
 TEST(CudaModules, LayerNormEmbeddingPaddingAndSummary) {

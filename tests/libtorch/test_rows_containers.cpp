@@ -1,6 +1,6 @@
-// Rows of docs/libtorch.md for the containers, pretrained embeddings and the parameter vector,
-// compiled and run: each block, marked `// row:` with the row's libtorch cell
-// (scripts/check_libtorch_doc.py keeps the markers and the doc's rows equal), writes the
+// Rows of docs/libtorch.md for the containers, pretrained embeddings, the parameter vector and
+// the random layers, compiled and run: each block, marked `// row:` with the row's libtorch
+// cell (scripts/check_libtorch_doc.py keeps the markers and the doc's rows equal), writes the
 // row's xgrad spelling and checks that it means what the row says.
 #include <gtest/gtest.h>
 
@@ -40,5 +40,24 @@ TEST(LibtorchRows, ContainersAndPretrained) {
     EXPECT_EQ(vec.shape(), (xg::Shape{10}));
     nn::utils::vector_to_parameters(xg::zeros({10}), net.parameters());
     EXPECT_EQ(net.W.abs().sum().item(), 0);
+  }
+  {
+    // row: `torch::nn::AlphaDropout(torch::nn::AlphaDropoutOptions(0.1))`, `torch::nn::FeatureAlphaDropout(0.2)`, `F::alpha_dropout(x, F::AlphaDropoutFuncOptions().p(0.1).training(true))`
+    namespace F = xg::nn::functional;
+    nn::AlphaDropout drop(nn::AlphaDropoutOptions(0.1));
+    nn::FeatureAlphaDropout maps(0.2);
+    const auto x = xg::randn({4, 3, 5});
+    drop.eval();
+    maps.eval();
+    EXPECT_EQ((drop(x) - x).abs().max().item(), 0);
+    EXPECT_EQ((maps(x) - x).abs().max().item(), 0);
+    EXPECT_EQ(F::alpha_dropout(x, F::AlphaDropoutFuncOptions().p(0.1).training(true)).shape(), x.shape());
+  }
+  {
+    // row: `F::gumbel_softmax(logits, F::GumbelSoftmaxFuncOptions().tau(0.5).hard(true).dim(-1))`
+    namespace F = xg::nn::functional;
+    const auto y = F::gumbel_softmax(xg::randn({6, 4}), F::GumbelSoftmaxFuncOptions().tau(0.5).hard(true).dim(-1));
+    EXPECT_EQ(y.sum().item(), 6.0f);
+    EXPECT_EQ(y.max().item(), 1.0f);
   }
 }

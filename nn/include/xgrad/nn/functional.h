@@ -14,6 +14,7 @@
 #include <xgrad/nn/conv3d.h>
 #include <xgrad/nn/unpool.h>
 #include <xgrad/nn/lp_pool.h>
+#include <xgrad/nn/stochastic.h>
 #include <xgrad/nn/layers.h>
 #include <xgrad/nn/losses.h>
 #include <xgrad/nn/options.h>
