@@ -27,6 +27,8 @@ const char* interpolate_mode_name(InterpolateMode mode) {
     case InterpolateMode::Bilinear: return "bilinear";
     case InterpolateMode::Linear: return "linear";
     case InterpolateMode::Trilinear: return "trilinear";
+    case InterpolateMode::Area: return "area";
+    case InterpolateMode::NearestExact: return "nearest-exact";
     case InterpolateMode::Bicubic: break;
   }
   return "bicubic";
@@ -45,9 +47,10 @@ using Taps = detail::taps::Rule;
 // rows 0 0 1 1 ... for C = 1 and 0 0 0 1 1 ... for C = 2).
 Taps taps(std::int64_t in, std::int64_t out, InterpolateMode mode, bool align_corners, double scale_factor) {
   // Linear, bilinear and trilinear are one rule: two taps on each axis.
-  const int m = mode == InterpolateMode::Nearest ? detail::taps::kNearest
-                : mode == InterpolateMode::Bicubic ? detail::taps::kBicubic
-                                                   : detail::taps::kBilinear;
+  const int m = mode == InterpolateMode::Nearest        ? detail::taps::kNearest
+                : mode == InterpolateMode::NearestExact ? detail::taps::kNearestExact
+                : mode == InterpolateMode::Bicubic      ? detail::taps::kBicubic
+                                                        : detail::taps::kBilinear;
   const bool plain = !(scale_factor > 0) || align_corners || (m == detail::taps::kBilinear && out == in);
   return {in, out, m, align_corners, plain ? 0.0 : 1.0 / scale_factor};
 }
@@ -90,16 +93,19 @@ Tensor autograd::interpolate_scaled(const Tensor& x, const std::vector<std::int6
     fail("interpolate: expected a size of ", x.dim() - 2, " values for a ", x.dim(), "-D input ",
          kLayouts[x.dim() - 3], ", got ", k);
   if (!is_floating(x.dtype())) fail("interpolate: expected a float tensor, got ", dtype_name(x.dtype()));
+  const bool any_rank =
+      mode == InterpolateMode::Nearest || mode == InterpolateMode::NearestExact || mode == InterpolateMode::Area;
   const std::size_t rank_of_mode = mode == InterpolateMode::Linear      ? 1
                                    : mode == InterpolateMode::Trilinear ? 3
-                                   : mode == InterpolateMode::Nearest   ? k
+                                   : any_rank                           ? k
                                                                         : 2;
   if (rank_of_mode != k)
     fail("interpolate: mode ", interpolate_mode_name(mode), " needs a ", rank_of_mode + 2, "-D input ",
          kLayouts[rank_of_mode - 1], ", got shape ", detail::shape_str(x.shape()),
          k == 1 ? " (use linear)" : k == 2 ? " (use bilinear or bicubic)" : " (use trilinear)");
-  if (mode == InterpolateMode::Nearest && align_corners)
-    fail("interpolate: align_corners applies to linear, bilinear, bicubic and trilinear, not nearest");
+  if (any_rank && align_corners)
+    fail("interpolate: align_corners applies to linear, bilinear, bicubic and trilinear, not ",
+         interpolate_mode_name(mode));
   std::string sizes;
   for (std::size_t a = 0; a < k; ++a) sizes += (a ? ", " : "") + std::to_string(size[a]);
   for (std::size_t a = 0; a < k; ++a)
@@ -125,6 +131,12 @@ Tensor autograd::interpolate_scaled(const Tensor& x, const std::vector<std::int6
   }
   detail::checked_buffer(detail::size_mul(taps_total, 4, op, "the tap tables"), sizeof(double) + sizeof(std::int64_t),
                          op, "the tap tables");
+  // Area is adaptive average pooling to the size (PyTorch's; a scale factor gave the size).
+  if (mode == InterpolateMode::Area) {
+    if (k == 1) return adaptive_avg_pool1d(x, size[0]);
+    if (k == 2) return adaptive_avg_pool2d(x, {size[0], size[1]});
+    return adaptive_avg_pool3d(x, {size[0], size[1], size[2]});
+  }
   // One axis at a time, the first first: x viewed as (outer, in, inner), outer the batch,
   // the channels and the axes already resized, inner the axes still to come.
   const std::int64_t NC = s[0] * s[1];

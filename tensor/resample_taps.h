@@ -12,7 +12,7 @@
 
 namespace xg::detail::taps {
 
-enum Mode : int { kNearest = 0, kBilinear = 1, kBicubic = 2 };
+enum Mode : int { kNearest = 0, kBilinear = 1, kBicubic = 2, kNearestExact = 3 };
 
 /// One axis's resampling: `in` input positions to `out` outputs. `scale`, when positive, is
 /// 1 / the user's scale_factor, which PyTorch samples with instead of in / out (they differ
@@ -24,8 +24,10 @@ struct Rule {
   double scale = 0.0;
 };
 
-/// Taps per output: 1 nearest, 2 bilinear, 4 bicubic.
-XG_HOST_DEVICE int count(const Rule& r) { return r.mode == kNearest ? 1 : r.mode == kBilinear ? 2 : 4; }
+/// Taps per output: 1 nearest (either rule), 2 bilinear, 4 bicubic.
+XG_HOST_DEVICE int count(const Rule& r) {
+  return r.mode == kNearest || r.mode == kNearestExact ? 1 : r.mode == kBilinear ? 2 : 4;
+}
 
 XG_HOST_DEVICE double floor_of(double x) {
 #if defined(__CUDA_ARCH__)
@@ -91,6 +93,14 @@ XG_HOST_DEVICE void tap(const Rule& r, std::int64_t o, int k, std::int64_t& inde
     // With a scale, PyTorch's float product floorf(dst · (float) scale), to its bits.
     i = r.scale > 0 ? static_cast<std::int64_t>(floor_of(static_cast<double>(static_cast<float>(o) * static_cast<float>(r.scale))))
                     : static_cast<std::int64_t>(floor_of(static_cast<double>(o) * static_cast<double>(r.in) / static_cast<double>(r.out)));
+    weight = 1.0;
+  } else if (r.mode == kNearestExact) {
+    // PyTorch's floorf((dst + 0.5) · scale) with its float scale (1 / scale_factor, or
+    // in / out), to its bits: the product in double, rounded to float, then floored.
+    const float scale =
+        r.scale > 0 ? static_cast<float>(r.scale) : static_cast<float>(r.in) / static_cast<float>(r.out);
+    const float src = static_cast<float>((static_cast<double>(o) + 0.5) * static_cast<double>(scale));
+    i = static_cast<std::int64_t>(floor_of(static_cast<double>(src)));
     weight = 1.0;
   } else {
     std::int64_t i0;

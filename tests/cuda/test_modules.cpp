@@ -74,41 +74,6 @@ TEST(CudaModules, LayerNormEmbeddingPaddingAndSummary) {
   EXPECT_NE(out.str().find("Total params: 28"), std::string::npos) << out.str();
 }
 
-TEST(CudaModules, PretrainedEmbeddingsContainersAndTheParameterVectorStayOnTheGpu) {
-  XG_REQUIRE_CUDA();
-  // A table already on the GPU: its padding mask is made there, the row learns nothing.
-  const Tensor table = xg::test::seeded({6, 3}, xg::kFloat64, 6).cuda();
-  auto emb = nn::Embedding::from_pretrained(table, nn::EmbeddingFromPretrainedOptions().freeze(false).padding_idx(1));
-  emb(xg::tensor({1.0, 4.0, 1.0}, xg::kInt64).cuda()).sum().backward();
-  const auto g = emb.W.grad().cpu();
-  EXPECT_EQ(g.narrow(0, 1, 1).abs().sum().item(), 0.0);
-  EXPECT_EQ(g.narrow(0, 4, 1).sum().item(), 3.0);
-  nn::ModuleDict heads({{"a", std::make_shared<nn::Linear>(3, 2, true, xg::kFloat64)}});
-  heads.to(xg::kCUDA);
-  const Tensor v = nn::utils::parameters_to_vector(heads.parameters());
-  EXPECT_TRUE(v.is_cuda());
-  nn::utils::vector_to_parameters(v * 2.0, heads.parameters());
-  EXPECT_TRUE(matches_cpu(nn::utils::parameters_to_vector(heads.parameters()), (v * 2.0).cpu(), 0));
-}
-
-TEST(CudaModules, WeightedBinaryCrossEntropyGivesTheCpusValuesAndGradients) {
-  XG_REQUIRE_CUDA();
-  const Tensor x = xg::test::seeded({5, 4}, xg::kFloat64, 7), w = xg::test::seeded({5, 1}, xg::kFloat64, 8).abs();
-  const Tensor t = (xg::test::seeded({5, 4}, xg::kFloat64, 9) > 0.0).to(xg::kFloat64);
-  const Tensor pw = xg::tensor({0.5, 1.0, 2.0, 3.0}, xg::kFloat64);
-  const auto loss = [&](const Tensor& xv, const Tensor& tv, const Tensor& wv, const Tensor& pv) {
-    return nn::BCEWithLogitsLoss(nn::BCEWithLogitsLossOptions().weight(wv).pos_weight(pv).reduction(xg::kNone))(xv, tv);
-  };
-  const Tensor xc = x.cuda().requires_grad_(), xh = x.clone().requires_grad_();
-  const Tensor yc = loss(xc, t.cuda(), w.cuda(), pw.cuda()), yh = loss(xh, t, w, pw);
-  EXPECT_TRUE(matches_cpu(yc, yh, 1e-13));
-  yc.sum().backward();
-  yh.sum().backward();
-  EXPECT_TRUE(matches_cpu(xc.grad(), xh.grad(), 1e-13));
-  const Tensor p = xg::sigmoid(x);
-  EXPECT_TRUE(matches_cpu(nn::BCELoss(nn::BCELossOptions().weight(w.cuda()))(p.cuda(), t.cuda()), nn::BCELoss(nn::BCELossOptions().weight(w))(p, t), 1e-13));
-}
-
 TEST(CudaModules, VisualisationOfACudaModelGivesTheCpusMaps) {
   XG_REQUIRE_CUDA();
   const auto build = [](nn::Sequential& net) {

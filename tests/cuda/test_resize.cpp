@@ -10,7 +10,8 @@ TEST(CudaResize, InterpolateAndItsGradientMatchTheCpu) {
   const auto x = xg::test::seeded({2, 3, 5, 7}, xg::kFloat64, 3);
   const auto w_for = [](const xg::Shape& s) { return xg::test::seeded(s, xg::kFloat64, 4); };
   int cases = 0;
-  for (const auto mode : {InterpolateMode::Nearest, InterpolateMode::Bilinear, InterpolateMode::Bicubic})
+  for (const auto mode : {InterpolateMode::Nearest, InterpolateMode::Bilinear, InterpolateMode::Bicubic,
+                          InterpolateMode::NearestExact, InterpolateMode::Area})
     for (bool align : {false, true}) {
       if (mode == InterpolateMode::Nearest && align) continue;
       for (const xg::Int2 size : {xg::Int2{10, 14}, xg::Int2{3, 4}, xg::Int2{7, 9}, xg::Int2{1, 1}}) {

@@ -150,6 +150,14 @@ TEST(LibtorchRows, Functional) {
     EXPECT_EQ(y.to_vector<float>(), xg::interpolate(img, {28, 28}, xg::kBilinear).to_vector<float>());
   }
   {
+    // row: `F::interpolate(x, F::InterpolateFuncOptions().size({7, 7}).mode(torch::kArea))`, `F::interpolate(x, F::InterpolateFuncOptions().scale_factor({2, 2}).mode(torch::kNearestExact))`
+    const auto img = xg::randn({1, 3, 14, 14});
+    const auto area = F::interpolate(img, F::InterpolateFuncOptions().size({7, 7}).mode(xg::kArea));
+    EXPECT_EQ((area - xg::avg_pool2d(img, 2)).abs().max().item(), 0);
+    const auto up = F::interpolate(img, F::InterpolateFuncOptions().scale_factor({2, 2}).mode(xg::kNearestExact));
+    EXPECT_EQ((up - xg::repeat_interleave(xg::repeat_interleave(img, 2, 2), 2, 3)).abs().max().item(), 0);
+  }
+  {
     // row: `F::grid_sample(x, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false))`, `F::affine_grid(theta, {N, C, H, W}, false)`
     // A spatial transformer's two calls: a shift by half the image's width to the right
     // reads each row from its left half, the border padding repeating the first column.

@@ -1,7 +1,8 @@
 // F::interpolate by scale factors and the Upsample layer: against PyTorch 1.13
 // (tests/fixtures/torch_interpolate.npz, scale_*), where PyTorch samples with the factor
 // and where it does not; (N, C, L) sequences and (N, C, D, H, W) volumes (linear,
-// trilinear, nearest; nd_* cases); gradcheck and gradgradcheck, printing and errors.
+// trilinear, nearest; nd_* cases); area and nearest-exact at every rank (ax_* cases);
+// gradcheck and gradgradcheck, printing and errors.
 #include "test_util.h"
 
 using xg::test::max_abs_diff;
@@ -11,6 +12,23 @@ namespace F = xg::nn::functional;
 
 namespace {
 xg::Tensor fx(const std::string& key) { return xg::test::fixture("torch_interpolate.npz", key); }
+
+// A case resized by its stored size or, for a tag with "_s", its scale factors: values and
+// the input's gradient against PyTorch's.
+void expect_case(const std::string& name, const char* tag, F::InterpolateFuncOptions o, double tol) {
+  if (std::string(tag).find("_s") != std::string::npos) {
+    o.scale_factor(fx(name + "_scale").to_vector<double>());
+  } else {
+    std::vector<std::int64_t> size;
+    for (const double v : fx(name + "_size").to_vector<double>()) size.push_back(static_cast<std::int64_t>(v));
+    o.size(size);
+  }
+  const auto x = fx(name + "_x").requires_grad_();
+  const auto y = F::interpolate(x, o);
+  ASSERT_EQ(y.shape(), fx(name + "_y").shape());
+  EXPECT_LT(max_abs_diff(y, fx(name + "_y")), tol);
+  EXPECT_LT(max_abs_diff(xg::grad({(y * fx(name + "_gy")).sum()}, {x})[0], fx(name + "_gx")), tol);
+}
 }  // namespace
 
 TEST(Upsample, ScaleFactorsMatchPyTorch) {
@@ -103,18 +121,7 @@ TEST(Upsample, SequencesAndVolumesMatchPyTorch) {
         SCOPED_TRACE(name);
         auto o = F::InterpolateFuncOptions().mode(mode);
         if (!nearest) o.align_corners(corners == 1);
-        if (std::string(tag).find("_s") != std::string::npos) {
-          o.scale_factor(fx(name + "_scale").to_vector<double>());
-        } else {
-          std::vector<std::int64_t> size;
-          for (const double v : fx(name + "_size").to_vector<double>()) size.push_back(static_cast<std::int64_t>(v));
-          o.size(size);
-        }
-        const auto x = fx(name + "_x").requires_grad_();
-        const auto y = F::interpolate(x, o);
-        ASSERT_EQ(y.shape(), fx(name + "_y").shape());
-        EXPECT_LT(max_abs_diff(y, fx(name + "_y")), 1e-12);
-        EXPECT_LT(max_abs_diff(xg::grad({(y * fx(name + "_gy")).sum()}, {x})[0], fx(name + "_gx")), 1e-12);
+        expect_case(name, tag, o, 1e-12);
         ++compared;
       }
   EXPECT_EQ(compared, 21);
@@ -172,4 +179,32 @@ TEST(Upsample, ErrorsNameTheCallAndTheFactors) {
                   "interpolate: align_corners applies to linear, bilinear, bicubic and trilinear, not nearest");
   EXPECT_XG_ERROR(xg::grid_sample(xg::zeros({1, 1, 2, 2}), xg::zeros({1, 2, 2, 2}), xg::kTrilinear),
                   "grid_sample: mode must be bilinear, nearest or bicubic, got trilinear");
+}
+
+TEST(Upsample, AreaAndNearestExactMatchPyTorch) {
+  const std::vector<const char*> tags{"seq_down", "seq_up", "seq_s07", "img_down", "img_up", "img_s", "vol_mixed", "vol_s"};
+  int compared = 0;
+  for (const char* tag : tags)
+    for (const auto mode : {xg::kArea, xg::kNearestExact}) {
+      const std::string name = std::string("ax_") + tag + "_" + xg::interpolate_mode_name(mode);
+      SCOPED_TRACE(name);
+      expect_case(name, tag, F::InterpolateFuncOptions().mode(mode), 1e-14);
+      ++compared;
+    }
+  EXPECT_EQ(compared, 16);
+  // Gradients of every order; the layer; align_corners refused.
+  xg::manual_seed(44);
+  const auto img = xg::test::randp({1, 2, 5, 4});
+  for (const auto mode : {xg::kArea, xg::kNearestExact}) {
+    const auto f = [mode](const xg::tensor_list& in) {
+      return F::interpolate(in[0] * in[0], F::InterpolateFuncOptions().size({3, 7}).mode(mode));
+    };
+    EXPECT_TRUE(gradcheck_ok(f, {img}));
+    EXPECT_TRUE(gradgradcheck_ok(f, {img}));
+  }
+  xg::nn::Upsample up(xg::nn::UpsampleOptions().scale_factor({2}).mode(xg::kNearestExact));
+  EXPECT_EQ(up.describe(), "Upsample(scale_factor=2.0, mode=nearest-exact)");
+  EXPECT_EQ(up(img).shape(), (xg::Shape{1, 2, 10, 8}));
+  EXPECT_XG_ERROR(F::interpolate(img, F::InterpolateFuncOptions().size({2, 2}).mode(xg::kArea).align_corners(true)),
+                  "interpolate: align_corners applies to linear, bilinear, bicubic and trilinear, not area");
 }

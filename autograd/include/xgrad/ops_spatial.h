@@ -127,9 +127,12 @@ Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, PadMode mode,
 
 
 // ---- resampling (autograd/ops_resize.cpp) ----
-/// F::interpolate's modes: nearest for any input; linear for (N, C, L), bilinear and bicubic
-/// for (N, C, H, W), trilinear for (N, C, D, H, W), as PyTorch's.
-enum class InterpolateMode { Nearest, Bilinear, Bicubic, Linear, Trilinear };
+/// F::interpolate's modes: nearest, nearest-exact and area for any input; linear for
+/// (N, C, L), bilinear and bicubic for (N, C, H, W), trilinear for (N, C, D, H, W), as
+/// PyTorch's. NearestExact samples at pixel centres (PyTorch's "nearest-exact", what
+/// PIL and OpenCV do; nearest keeps PyTorch's legacy floor rule); Area averages each
+/// output's window of the input (adaptive average pooling).
+enum class InterpolateMode { Nearest, Bilinear, Bicubic, Linear, Trilinear, Area, NearestExact };
 /// libtorch's mode tags: `.mode(xg::kBilinear)`.
 inline constexpr InterpolateMode kNearest = InterpolateMode::Nearest;
 inline constexpr InterpolateMode kBilinear = InterpolateMode::Bilinear;
@@ -142,7 +145,10 @@ struct LinearTag {
 };
 inline constexpr LinearTag kLinear{};
 inline constexpr InterpolateMode kTrilinear = InterpolateMode::Trilinear;
-/// "nearest", "bilinear", "bicubic", "linear", "trilinear": PyTorch's spelling of the mode.
+inline constexpr InterpolateMode kArea = InterpolateMode::Area;
+inline constexpr InterpolateMode kNearestExact = InterpolateMode::NearestExact;
+/// "nearest", "bilinear", "bicubic", "linear", "trilinear", "area", "nearest-exact":
+/// PyTorch's spelling of the mode.
 const char* interpolate_mode_name(InterpolateMode mode);
 /// Resizes x (N, C, H, W) to `size` as PyTorch's F::interpolate: nearest (PyTorch's
 /// floor rule), bilinear, or bicubic (Keys' kernel with a = -0.75, borders replicated), with
