@@ -263,7 +263,8 @@ Tensor max_pool3d(const Tensor& x, Int3 kernel, Int3 stride, Int3 padding, Int3 
   const Tensor xb = batched(x);
   const std::int64_t N = xb.shape()[0], C = xb.shape()[1], D = xb.shape()[2];
   const Tensor planes = max_pool2d(xb.reshape({N, C * D, xb.shape()[3], xb.shape()[4]}), {kernel.h, kernel.w},
-                                   {g.stride.h, g.stride.w}, {padding.h, padding.w}, {dilation.h, dilation.w}, ceil_mode);
+                                   {g.stride.h, g.stride.w}, {padding.h, padding.w}, {dilation.h, dilation.w},
+                                   ceil_mode);
   const Tensor y = max_pool2d(planes.reshape({N, C, D, g.out[1] * g.out[2]}), {kernel.d, 1}, {g.stride.d, 1},
                               {padding.d, 0}, {dilation.d, 1}, ceil_mode);
   return as_given(x, y.reshape({N, C, g.out[0], g.out[1], g.out[2]}));
@@ -309,22 +310,28 @@ Tensor avg_pool3d(const Tensor& x, Int3 kernel, Int3 stride, Int3 padding, bool 
 
 namespace {
 // x (C, D, H, W) or (N, C, D, H, W), float, no empty spatial axis; output sizes positive.
-void check_adaptive(const char* op, const Tensor& x, Int3 output_size) {
+// The output's cells per volume (h·w), checked with the whole output's size before any work:
+// output sizes near 2^32 each would wrap their product.
+std::int64_t check_adaptive(const char* op, const Tensor& x, Int3 output_size) {
   check_input(op, x);
   const Shape& s = x.shape();
   if (s[s.size() - 3] == 0 || s[s.size() - 2] == 0 || s[s.size() - 1] == 0)
     fail(op, ": the input's depth, height and width must be positive, got ", detail::shape_str(s));
   check_int3(op, "output_size", output_size, 1);
+  const std::int64_t batch = x.dim() == 5 ? s[0] : 1, C = s[s.size() - 4];
+  const Shape out{batch, C, output_size.d, output_size.h, output_size.w};
+  detail::check_allocation(detail::checked_nbytes(out, dtype_size(x.dtype()), op), op,
+                           "the output " + detail::shape_str(out));
+  return output_size.h * output_size.w;  // bounded by the check above
 }
 }  // namespace
 
 Tensor adaptive_avg_pool3d(const Tensor& x, Int3 output_size) {
   const char* op = "adaptive_avg_pool3d";
   detail::CallScope call(op);
-  check_adaptive(op, x, output_size);
+  const std::int64_t cells = check_adaptive(op, x, output_size);
   const Tensor xb = batched(x);
   const std::int64_t N = xb.shape()[0], C = xb.shape()[1], D = xb.shape()[2];
-  const std::int64_t cells = output_size.h * output_size.w;  // each checked positive
   const Tensor planes =
       adaptive_avg_pool2d(xb.reshape({N, C * D, xb.shape()[3], xb.shape()[4]}), {output_size.h, output_size.w});
   const Tensor y = adaptive_avg_pool2d(planes.reshape({N, C, D, cells}), {output_size.d, cells});
@@ -334,10 +341,10 @@ Tensor adaptive_avg_pool3d(const Tensor& x, Int3 output_size) {
 std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& x, Int3 output_size) {
   const char* op = "adaptive_max_pool3d";
   detail::CallScope call(op);
-  check_adaptive(op, x, output_size);
+  const std::int64_t cells = check_adaptive(op, x, output_size);
   const Tensor xb = batched(x);
   const std::int64_t N = xb.shape()[0], C = xb.shape()[1], D = xb.shape()[2], H = xb.shape()[3], W = xb.shape()[4];
-  const std::int64_t OD = output_size.d, cells = output_size.h * output_size.w;
+  const std::int64_t OD = output_size.d;
   auto [planes, in_plane] =
       adaptive_max_pool2d_with_indices(xb.reshape({N, C * D, H, W}), {output_size.h, output_size.w});
   auto [values, winner] = adaptive_max_pool2d_with_indices(planes.reshape({N, C, D, cells}), {OD, cells});

@@ -144,6 +144,10 @@ TEST(VolumeLayers, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(max_pool3d(x, {2, 0, 2}), "max_pool3d: kernel_size must be positive, got (2, 0, 2)");
   EXPECT_XG_ERROR(avg_pool3d(x, {2, 2, 7}), "avg_pool3d: kernel (2, 2, 7) spans 7 along the width, more than the padded width 5");
   EXPECT_XG_ERROR(adaptive_avg_pool3d(x, {2, 0, 2}), "adaptive_avg_pool3d: output_size must be positive, got (2, 0, 2)");
+  // Output sizes whose product wraps int64 (the fuzzer's find) or passes the allocation limit.
+  EXPECT_XG_ERROR(adaptive_max_pool3d(x, {1, 1LL << 32, 1LL << 32}), "adaptive_max_pool3d:", "more elements than fit in int64");
+  EXPECT_XG_ERROR(adaptive_avg_pool3d(x, {1, 1LL << 32, 1LL << 32}), "adaptive_avg_pool3d:", "more elements than fit in int64");
+  EXPECT_XG_ERROR(adaptive_avg_pool3d(x, {1LL << 20, 1LL << 20, 1}), "adaptive_avg_pool3d:", "more than the allocation limit");
   EXPECT_XG_ERROR(adaptive_max_pool3d(xg::zeros({2, 4, 0, 5, 5}), 2), "adaptive_max_pool3d: the input's depth, height and width must be positive, got (2,4,0,5,5)");
   EXPECT_XG_ERROR(nn::Conv3d(nn::Conv3dOptions(4, 6, 3).groups(4)), "Conv3d: groups = 4 must divide in_channels (4) and out_channels (6)");
   nn::Conv3d conv(4, 6, 3);
