@@ -14,6 +14,12 @@ import torch.nn.functional as F
 from reference import best_ms
 
 
+def bce_pos_weight_step():
+    t, w = (torch.rand(4096, 128) > 0.9).float(), torch.rand(4096, 1)
+    pw = torch.full((128,), 9.0)
+    return fwd_bwd(torch.randn(4096, 128), lambda x: F.binary_cross_entropy_with_logits(x, t, weight=w, pos_weight=pw))
+
+
 def fwd_bwd(x, f):
     g = torch.randn_like(f(x.detach()))
 
@@ -167,6 +173,10 @@ def workloads():
         ("conv_transpose3d", 5, conv_transpose3d_step),
         ("pool3d", 10, lambda: fwd_bwd(torch.randn(4, 16, 16, 32, 32),
                                        lambda x: F.max_pool3d(x, 2).sum() + F.avg_pool3d(x, 3, 1, 1).sum())),
+        ("pool_ceil", 10, lambda: fwd_bwd(torch.randn(16, 64, 55, 55),
+                                          lambda x: F.max_pool2d(x, 3, 2, ceil_mode=True).sum()
+                                          + F.avg_pool2d(x, 3, 2, 1, ceil_mode=True).sum())),
+        ("bce_pos_weight", 20, bce_pos_weight_step),
         ("lbfgs", 5, lbfgs_step),
     ]
 

@@ -41,6 +41,10 @@
 //   conv_transpose3d  a 2x2x2 transposed convolution 32 -> 16, stride 2, of (4, 32, 8, 16, 16),
 //                     gradients for the input and the weight (a 3-D U-Net's up-sampling)
 //   pool3d            max_pool3d(x, 2) and avg_pool3d(x, 3, 1, 1) of (4, 16, 16, 32, 32)
+//   pool_ceil         GoogLeNet's pools with ceil_mode: max_pool2d(x, 3, 2) and avg_pool2d(x, 3, 2, 1)
+//                     of (16, 64, 55, 55), forward + backward
+//   bce_pos_weight    binary_cross_entropy_with_logits of (4096, 128) logits with a weight and a
+//                     pos_weight per class, forward + backward (a multi-label head's loss)
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
 // Prints one JSON object per workload.
@@ -235,6 +239,20 @@ std::vector<Workload> workloads() {
          return fwd_bwd(xg::randn({4, 16, 16, 32, 32}), [](const Tensor& x) {
            return xg::max_pool3d(x, 2).sum() + xg::avg_pool3d(x, 3, 1, 1).sum();
          });
+       }},
+      {"pool_ceil", 10,
+       [] {
+         return fwd_bwd(xg::randn({16, 64, 55, 55}), [](const Tensor& x) {
+           return xg::max_pool2d(x, 3, 2, 0, 1, true).sum() + xg::avg_pool2d(x, 3, 2, 1, true).sum();
+         });
+       }},
+      {"bce_pos_weight", 20,
+       [] {
+         const Tensor t = (xg::rand({4096, 128}) > 0.9f).to(xg::kFloat32), w = xg::rand({4096, 1});
+         const Tensor pw = xg::full({128}, 9.0f);
+         namespace F = xg::nn::functional;
+         const auto o = F::BinaryCrossEntropyWithLogitsFuncOptions().weight(w).pos_weight(pw);
+         return fwd_bwd(xg::randn({4096, 128}), [=](const Tensor& x) { return F::binary_cross_entropy_with_logits(x, t, o); });
        }},
       {"lbfgs", 5,
        [] {

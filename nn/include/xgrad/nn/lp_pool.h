@@ -44,8 +44,8 @@ using LPPool2dFuncOptions = LPPool2dOptions;
 using LPPool3dFuncOptions = LPPool3dOptions;
 /// PyTorch's composition: the mean of x^p over each window (avg_pool), times the window's
 /// size, to the power 1/p (through sign(s)·relu(|s|), PyTorch's spelling, so the gradients
-/// at 0 are PyTorch's too). Over (N, C, L), (N, C, H, W), (N, C, D, H, W) (or unbatched 1-D
-/// and 3-D forms).
+/// at 0 are PyTorch's too). Over (N, C, L), (N, C, H, W), (N, C, D, H, W), or unbatched
+/// without N; ceil_mode as the average pool's.
 Tensor lp_pool1d(const Tensor& x, const LPPool1dFuncOptions& options);
 Tensor lp_pool2d(const Tensor& x, const LPPool2dFuncOptions& options);
 Tensor lp_pool3d(const Tensor& x, const LPPool3dFuncOptions& options);
