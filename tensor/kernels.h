@@ -67,6 +67,9 @@ Tensor leaky_relu(const Tensor& x, double slope);
 /// approximation; gelu_backward gives gy times its derivative at x. `op` names errors.
 Tensor gelu(const Tensor& x, bool tanh_form, const char* op);
 Tensor gelu_backward(const Tensor& x, const Tensor& gy, bool tanh_form, const char* op);
+/// log(1 + e^x) = max(x, 0) + log1p(e^-|x|) of a float tensor on the host (unary's
+/// Softplus), in xsimd batches.
+Tensor softplus_host(const Tensor& x);
 /// min(max(x, lo), hi).
 Tensor clamp(const Tensor& x, double lo, double hi);
 /// 1 where lo <= x <= hi, else 0, in x's dtype.

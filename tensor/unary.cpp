@@ -92,9 +92,7 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
       case Unary::Sigmoid: return map_xt<T>(x, [](const auto& v) { return T(1) / (T(1) + xt::exp(-v)); });
       case Unary::Relu: return map_loop<T>(x, [](T v) { return v > T(0) ? v : T(0); });
       case Unary::Sign: return map_loop<T>(x, [](T v) { return T((v > T(0)) - (v < T(0))); });
-      case Unary::Softplus:
-        // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|.
-        return map_loop<T>(x, [](T v) { return std::max(v, T(0)) + std::log1p(std::exp(-std::fabs(v))); }, 20);
+      case Unary::Softplus: return softplus_host(x);  // tensor/activation.cpp: xsimd batches
       case Unary::Log1p: return map_loop<T>(x, [](T v) { return std::log1p(v); }, 10);
       case Unary::Expm1: return map_loop<T>(x, [](T v) { return std::expm1(v); }, 10);
       case Unary::Erf: return map_loop<T>(x, [](T v) { return std::erf(v); }, 10);
