@@ -14,6 +14,7 @@
 #include <xgrad/ops.h>
 #include <xgrad/random.h>
 
+#include "nn/embedding_lookup.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
 
@@ -103,6 +104,8 @@ EmbeddingBagOptions pretrained_options(const Tensor& e, const EmbeddingBagFromPr
   const std::int64_t n = e.shape()[0];
   EmbeddingBagOptions options(n, e.shape()[1]);
   options.mode(o.mode()).include_last_offset(o.include_last_offset()).dtype(e.dtype());
+  options.max_norm(o.max_norm()).norm_type(o.norm_type()).scale_grad_by_freq(o.scale_grad_by_freq());
+  detail_lookup::check_lookup_rule(detail_lookup::lookup_rule(o), call, o.mode() == EmbeddingBagMode::Max);
   if (o.padding_idx()) {
     const std::int64_t p = *o.padding_idx();
     if (p < -n || p >= n) fail(call, ": padding_idx ", p, " is out of range for ", n, " embeddings");
@@ -138,6 +141,8 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const EmbeddingB
     pad = *o.padding_idx() < 0 ? *o.padding_idx() + n : *o.padding_idx();
     if (*pad < 0 || *pad >= n) fail("embedding_bag: padding_idx ", *o.padding_idx(), " is out of range for ", n, " embeddings");
   }
+  const detail_lookup::LookupRule rule = detail_lookup::lookup_rule(o);
+  detail_lookup::check_lookup_rule(rule, "embedding_bag", o.mode() == EmbeddingBagMode::Max);
   kernel::check_labels(input, n, "embedding_bag", "index");
   const auto [bag, starts, bags] = bags_of(input, o, length);
   const TensorOptions like = TensorOptions().dtype(weight.dtype()).device(weight.device());
@@ -147,7 +152,7 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const EmbeddingB
   Tensor keep = in_bag.to(weight.dtype());
   if (pad) keep = keep * (idx != static_cast<double>(*pad)).to(weight.dtype());
   const Tensor into = where(in_bag, bag, zeros({}, kInt64));  // a dropped entry adds 0 to bag 0
-  const Tensor rows = index_select(weight, 0, idx);
+  const Tensor rows = detail_lookup::read_rows(weight, idx, rule);
   if (bags == 0) return zeros({0, dim}, like) + rows.narrow(0, 0, 0).sum();  // no bags: (0, dim), in the graph
   if (o.mode() != EmbeddingBagMode::Max) {
     Tensor scale = psw.defined() ? keep * psw.reshape({-1}) : keep;
@@ -185,6 +190,7 @@ EmbeddingBag::EmbeddingBag(const EmbeddingBagOptions& o) : options_(o) {
     fail("EmbeddingBag: sizes must be positive, got num_embeddings=", o.num_embeddings(), ", embedding_dim=",
          o.embedding_dim());
   if (!is_floating(o.dtype())) fail("EmbeddingBag: dtype must be a float type, got ", dtype_name(o.dtype()));
+  detail_lookup::check_lookup_rule(detail_lookup::lookup_rule(o), "EmbeddingBag", o.mode() == EmbeddingBagMode::Max);
   W = randn({o.num_embeddings(), o.embedding_dim()}, o.dtype());
   if (o.padding_idx()) {
     const std::int64_t p = *o.padding_idx(), n = o.num_embeddings();
@@ -213,6 +219,7 @@ Tensor EmbeddingBag::forward(const Tensor& input, const Tensor& offsets, const T
   EmbeddingBagFuncOptions f;
   f.offsets(offsets).mode(options_.mode()).per_sample_weights(per_sample_weights).include_last_offset(
       options_.include_last_offset());
+  f.max_norm(options_.max_norm()).norm_type(options_.norm_type()).scale_grad_by_freq(options_.scale_grad_by_freq());
   if (options_.padding_idx()) f.padding_idx(*options_.padding_idx());
   return functional::embedding_bag(input, W, f);
 }

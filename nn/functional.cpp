@@ -96,26 +96,6 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
   return batch_norm_impl(x, running_mean, running_var, o, Tensor());
 }
 
-Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& o) {
-  detail::CallScope call("embedding");
-  if (!weight.defined() || weight.dim() != 2)
-    fail("embedding: expected a weight (num_embeddings, dim), got ", weight.defined() ? detail::shape_str(weight.shape()) : "an undefined tensor");
-  const std::int64_t n = weight.shape()[0];
-  if (input.dtype() != kInt64) fail("embedding: indices must be int64, got ", dtype_name(input.dtype()));
-  Shape shape = input.shape();
-  shape.push_back(weight.shape()[1]);
-  const Tensor flat = reshape(input, {-1});
-  Tensor rows = index_select(weight, 0, flat);
-  if (o.padding_idx()) {
-    const std::int64_t pad = *o.padding_idx() < 0 ? *o.padding_idx() + n : *o.padding_idx();
-    if (pad < 0 || pad >= n) fail("embedding: padding_idx ", *o.padding_idx(), " is out of range for ", n, " embeddings");
-    // The padding positions read the weight without a gradient into it.
-    const Tensor is_pad = (flat == static_cast<double>(pad)).to(weight.dtype()).reshape({-1, 1});
-    rows = rows * (1.0 - is_pad) + index_select(weight.detach(), 0, flat) * is_pad;
-  }
-  return reshape(rows, shape);
-}
-
 using detail_loss::reduce;
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& o) {

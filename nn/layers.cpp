@@ -1,8 +1,7 @@
-// Linear, Sequential, the activation modules, Flatten and Embedding.
+// Linear, Sequential, the activation modules, Flatten and LayerNorm (Embedding: embedding.cpp).
 #include <xgrad/detail/format.h>
 #include <cmath>
 #include <memory>
-#include <mutex>
 
 #include <xgrad/autograd.h>
 #include <xgrad/nn/init.h>
@@ -10,7 +9,6 @@
 #include <xgrad/ops.h>
 #include <xgrad/random.h>
 
-#include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 #include "tensor/checked.h"
 
@@ -124,79 +122,6 @@ PReLU::PReLU(const PReLUOptions& options) {
 }
 Tensor PReLU::forward(const Tensor& x) { return prelu(x, W); }
 Tensor Flatten::forward(const Tensor& x) { return flatten(x, start_, end_); }
-
-Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype)
-    : Embedding(EmbeddingOptions(num_embeddings, embedding_dim).dtype(dtype)) {}
-
-Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, std::int64_t padding_idx, Dtype dtype)
-    : Embedding(EmbeddingOptions(num_embeddings, embedding_dim).padding_idx(padding_idx).dtype(dtype)) {}
-
-Embedding::Embedding(const EmbeddingOptions& o) {
-  detail::CallScope call("Embedding");
-  const std::int64_t num_embeddings = o.num_embeddings(), embedding_dim = o.embedding_dim();
-  if (num_embeddings <= 0 || embedding_dim <= 0)
-    fail("Embedding: sizes must be positive, got num_embeddings=", num_embeddings, ", embedding_dim=", embedding_dim);
-  W = randn({num_embeddings, embedding_dim}, o.dtype());
-  register_parameter("W", W);
-  if (!o.has_padding_idx()) return;
-  set_padding_idx(o.padding_idx(), "Embedding");
-  NoGradGuard no_grad;
-  W.index_put_({padding_idx_}, 0.0);  // the padding row starts at zero
-}
-
-Embedding Embedding::from_pretrained(const Tensor& embeddings, const EmbeddingFromPretrainedOptions& options) {
-  return Embedding(Pretrained{}, embeddings, options);
-}
-
-Embedding::Embedding(Pretrained, const Tensor& embeddings, const EmbeddingFromPretrainedOptions& o) {
-  const char* call = "Embedding::from_pretrained";
-  detail::CallScope scope(call);
-  if (!embeddings.defined() || embeddings.dim() != 2)
-    fail(call, ": expected 2-D embeddings (num_embeddings, embedding_dim), got ",
-         embeddings.defined() ? detail::shape_str(embeddings.shape()) : std::string("an undefined tensor"));
-  if (!is_floating(embeddings.dtype())) fail(call, ": expected float embeddings, got ", dtype_name(embeddings.dtype()));
-  if (embeddings.numel() == 0) fail(call, ": the embeddings ", detail::shape_str(embeddings.shape()), " are empty");
-  W = embeddings.detach();  // the same storage, as PyTorch's Parameter(embeddings); a leaf of its own
-  register_parameter("W", W);
-  if (o.padding_idx()) set_padding_idx(*o.padding_idx(), call);  // keeps its pretrained values
-  W.requires_grad_(!o.freeze());  // after the padding hook, which needs a tensor requiring grad
-}
-
-void Embedding::set_padding_idx(std::int64_t padding_idx, const char* call) {
-  const std::int64_t num_embeddings = W.shape()[0];
-  if (padding_idx < -num_embeddings || padding_idx >= num_embeddings)
-    fail(call, ": padding_idx ", padding_idx, " is out of range for ", num_embeddings, " embeddings");
-  padding_idx_ = padding_idx < 0 ? padding_idx + num_embeddings : padding_idx;
-  std::vector<double> keep(static_cast<std::size_t>(num_embeddings), 1.0);
-  keep[static_cast<std::size_t>(padding_idx_)] = 0.0;
-  const Tensor mask = tensor(keep, {num_embeddings, 1}, TensorOptions(W.dtype()).device(W.device()));
-  // The padding row never learns: a gradient hook on the table drops that row's gradient.
-  // The mask follows the gradient to its device and dtype once (a copy to a GPU waits), then
-  // stays there; under a lock, since backward passes on two threads may share the table.
-  struct Mask {
-    std::mutex lock;
-    Tensor values;
-  };
-  auto held = std::make_shared<Mask>();
-  held->values = mask;
-  W.register_hook([held](const Tensor& g) {
-    Tensor m;
-    {
-      std::lock_guard<std::mutex> guard(held->lock);
-      if (held->values.device() != g.device() || held->values.dtype() != g.dtype())
-        held->values = held->values.to(g.device(), g.dtype());
-      m = held->values;
-    }
-    return g * m;
-  });
-}
-
-Tensor Embedding::forward(const Tensor& indices) {
-  kernel::check_labels(indices, W.shape()[0], "Embedding", "index");
-  Shape shape = indices.shape();
-  shape.push_back(W.shape()[1]);
-  return reshape(index_select(W, 0, reshape(indices, {-1})), shape);
-}
 
 LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine, Dtype dtype)
     : normalized_shape_(std::move(normalized_shape)), eps_(eps) {

@@ -42,3 +42,24 @@ TEST(CudaModules, WeightedBinaryCrossEntropyGivesTheCpusValuesAndGradients) {
   const Tensor p = xg::sigmoid(x);
   EXPECT_TRUE(matches_cpu(nn::BCELoss(nn::BCELossOptions().weight(w.cuda()))(p.cuda(), t.cuda()), nn::BCELoss(nn::BCELossOptions().weight(w))(p, t), 1e-13));
 }
+
+TEST(CudaModules, EmbeddingMaxNormAndFrequencyScalingGiveTheCpusTableAndGradients) {
+  XG_REQUIRE_CUDA();
+  namespace F = xg::nn::functional;
+  const Tensor table = xg::test::seeded({9, 4}, xg::kFloat64, 10) * 2.0;
+  const Tensor idx = xg::tensor({{1.0, 4.0, 4.0, 0.0}, {7.0, 4.0, 1.0, 8.0}}, xg::kInt64);
+  const Tensor gy = xg::test::seeded({2, 4, 4}, xg::kFloat64, 11);
+  const auto o = F::EmbeddingFuncOptions().max_norm(1.5).scale_grad_by_freq(true).padding_idx(0);
+  const Tensor wc = table.cuda().requires_grad_(), wh = table.clone().requires_grad_();
+  const Tensor yc = F::embedding(idx.cuda(), wc, o), yh = F::embedding(idx, wh, o);
+  EXPECT_TRUE(matches_cpu(yc, yh, 1e-14));
+  EXPECT_TRUE(matches_cpu(wc, wh, 1e-14));  // renormalised in place on both devices
+  (yc * gy.cuda()).sum().backward();
+  (yh * gy).sum().backward();
+  EXPECT_TRUE(matches_cpu(wc.grad(), wh.grad(), 1e-14));
+  const auto b = F::EmbeddingBagFuncOptions().mode(xg::kMean).max_norm(1.0).scale_grad_by_freq(true);
+  const Tensor bc = table.cuda().requires_grad_(), bh = table.clone().requires_grad_();
+  F::embedding_bag(idx.cuda(), bc, b).sum().backward();
+  F::embedding_bag(idx, bh, b).sum().backward();
+  EXPECT_TRUE(matches_cpu(bc.grad(), bh.grad(), 1e-14));
+}

@@ -38,13 +38,15 @@ void run_more(Reader& r) {
       backprop(fns[r.byte() % 4](x, other));
       break;
     }
-    case 6: {  // EmbeddingBag: decoded indices, offsets, modes and options
+    case 6: {  // EmbeddingBag: decoded indices, offsets, modes, options, max_norm, scale_grad_by_freq
       namespace F = xg::nn::functional;
       F::EmbeddingBagFuncOptions o;
       if (r.flag()) o.offsets(r.tensor(1).to(xg::kInt64));
       o.mode(static_cast<xg::nn::EmbeddingBagMode>(r.byte() % 3)).include_last_offset(r.flag());
       if (r.flag()) o.padding_idx(a);
       if (r.flag()) o.per_sample_weights(leaf(r.tensor(1)));
+      if (r.flag()) o.max_norm(static_cast<double>(r.byte() % 4) / 2.0).norm_type(static_cast<double>(r.byte() % 4));
+      o.scale_grad_by_freq(r.flag());
       const auto indices = r.tensor(1 + r.byte() % 2);
       backprop(F::embedding_bag(indices.defined() ? indices.to(xg::kInt64) : indices, leaf(r.tensor(2)), o));
       break;

@@ -309,6 +309,19 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(sum_of(emb(xg::tensor({0}, xg::kInt64)).abs()), 0.0);
   }
   {
+    // row: `torch::nn::Embedding(torch::nn::EmbeddingOptions(1000, 64).max_norm(1.0).scale_grad_by_freq(true))`, `F::embedding(idx, w, F::EmbeddingFuncOptions().max_norm(2.0).norm_type(1.0))`
+    namespace F = xg::nn::functional;
+    nn::Embedding emb(nn::EmbeddingOptions(1000, 64).max_norm(1.0).scale_grad_by_freq(true));
+    const auto idx = xg::tensor({3, 3, 7}, xg::kInt64);
+    emb(idx).sum().backward();
+    EXPECT_LE(emb.W.select(0, 3).norm().item(), 1.0 + 1e-6);  // renormalised in place
+    EXPECT_NEAR(emb.W.grad().select(0, 3).sum().item(), 64.0, 1e-4);  // two reads, each 1/2
+    const auto w = xg::full({5, 2}, 3.0);
+    const auto y = F::embedding(idx.narrow(0, 0, 1), w, F::EmbeddingFuncOptions().max_norm(2.0).norm_type(1.0));
+    EXPECT_NEAR(y.abs().sum().item(), 2.0, 1e-6);
+    EXPECT_EQ(w.select(0, 0).sum().item(), 6.0);  // a row not read is not touched
+  }
+  {
     // row: `torch::nn::LSTM(torch::nn::LSTMOptions(64, 256).num_layers(2).batch_first(true))`
     nn::LSTM lstm(nn::LSTMOptions(8, 16).num_layers(2).batch_first(true));
     EXPECT_EQ(lstm(xg::zeros({3, 5, 8})).shape(), (xg::Shape{3, 5, 16}));

@@ -8,13 +8,14 @@
 
 #include <xgrad/nn/losses.h>
 #include <xgrad/nn/module.h>
+#include <xgrad/nn/options.h>
 
 namespace xg::nn {
 
 /// How a bag's rows are reduced: libtorch's kSum, kMean (the default) and kMax.
 enum class EmbeddingBagMode { Sum, Mean, Max };
 
-class EmbeddingBagFuncOptions {
+class EmbeddingBagFuncOptions : public EmbeddingLookupOptions<EmbeddingBagFuncOptions> {
  public:
   /// 1-D input only: where each bag starts (int64, first 0, non-decreasing); with
   /// include_last_offset, one more entry closes the last bag.
@@ -40,7 +41,7 @@ class EmbeddingBagFuncOptions {
   std::optional<std::int64_t> padding_idx_;
 };
 
-class EmbeddingBagOptions {
+class EmbeddingBagOptions : public EmbeddingLookupOptions<EmbeddingBagOptions> {
  public:
   EmbeddingBagOptions(std::int64_t num_embeddings, std::int64_t embedding_dim) : num_(num_embeddings), dim_(embedding_dim) {}
   EmbeddingBagOptions& num_embeddings(std::int64_t v) { num_ = v; return *this; }
@@ -70,7 +71,7 @@ class EmbeddingBagOptions {
 /// Default init W ~ N(0, 1) as PyTorch's; a padding_idx row starts at zero, and entries
 /// equal to it are left out of their bags. An empty bag gives zeros.
 /// EmbeddingBag::from_pretrained's options (libtorch's): frozen by default.
-class EmbeddingBagFromPretrainedOptions {
+class EmbeddingBagFromPretrainedOptions : public EmbeddingLookupOptions<EmbeddingBagFromPretrainedOptions> {
  public:
   EmbeddingBagFromPretrainedOptions& freeze(bool v) { freeze_ = v; return *this; }
   bool freeze() const { return freeze_; }

@@ -384,7 +384,7 @@ inline Tensor group_norm(const Tensor& x, const GroupNormFuncOptions& o) {
   return xg::group_norm(x, o.num_groups(), o.weight(), o.bias(), o.eps());
 }
 
-class EmbeddingFuncOptions {
+class EmbeddingFuncOptions : public EmbeddingLookupOptions<EmbeddingFuncOptions> {
  public:
   /// That index's rows of the output receive no gradient into the weight.
   EmbeddingFuncOptions& padding_idx(std::int64_t v) { padding_idx_ = v; return *this; }
@@ -393,7 +393,9 @@ class EmbeddingFuncOptions {
  private:
   std::optional<std::int64_t> padding_idx_;
 };
-/// The rows of weight (num_embeddings, dim) at int64 indices of any shape.
+/// The rows of weight (num_embeddings, dim) at int64 indices of any shape. With max_norm,
+/// the rows read are renormalised in weight itself first (libtorch's rule: a weight another
+/// operation saved for its backward then fails that backward, naming it).
 Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& options = {});
 
 inline Tensor one_hot(const Tensor& labels, std::int64_t num_classes) { return xg::one_hot(labels, num_classes); }

@@ -378,7 +378,8 @@ class Dropout3d : public Module {
 /// A lookup table: int64 indices of any shape -> their rows of W (num_embeddings, dim).
 /// Default init: W ~ N(0, 1). With a padding_idx (negative counts from the end, as
 /// PyTorch), that row starts at zero and never receives a gradient: padding positions
-/// stay zero vectors through training.
+/// stay zero vectors through training. max_norm, norm_type and scale_grad_by_freq as
+/// F::embedding's (nn/embedding.cpp).
 class Embedding : public Module {
  public:
   Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Dtype dtype = kFloat32);
@@ -393,6 +394,8 @@ class Embedding : public Module {
   std::vector<TorchName> torch_names() const override { return {{"W", "weight"}}; }
   /// The padding row, or -1 when there is none.
   std::int64_t padding_idx() const { return padding_idx_; }
+  /// What the module was built with (from_pretrained: the table's sizes and dtype).
+  const EmbeddingOptions& options() const { return options_; }
   Tensor W;
 
  private:
@@ -401,6 +404,7 @@ class Embedding : public Module {
   // Checks padding_idx against the table and registers the hook that drops its gradient.
   void set_padding_idx(std::int64_t padding_idx, const char* call);
   std::int64_t padding_idx_ = -1;
+  EmbeddingOptions options_;
 };
 
 /// Layer normalisation over the trailing normalized_shape axes (xg::layer_norm), with a

@@ -141,7 +141,30 @@ class SoftplusOptions {
   double beta_ = 1.0, threshold_ = 20.0;
 };
 
-class EmbeddingOptions {
+/// The lookup options every embedding's options share (libtorch's names and defaults):
+/// max_norm renormalises each row the input reads, in place and before the lookup, to
+/// p-norm max_norm when its norm exceeds it (norm_type is p); scale_grad_by_freq divides
+/// each row's gradient by how often the input reads it. Used as a base of the options
+/// classes below, so each setter returns the class the user holds.
+template <class Self>
+class EmbeddingLookupOptions {
+ public:
+  Self& max_norm(double v) { max_norm_ = v; return self(); }
+  Self& max_norm(std::optional<double> v) { max_norm_ = v; return self(); }
+  std::optional<double> max_norm() const { return max_norm_; }
+  Self& norm_type(double v) { norm_type_ = v; return self(); }
+  double norm_type() const { return norm_type_; }
+  Self& scale_grad_by_freq(bool v) { scale_grad_ = v; return self(); }
+  bool scale_grad_by_freq() const { return scale_grad_; }
+
+ private:
+  Self& self() { return static_cast<Self&>(*this); }
+  std::optional<double> max_norm_;
+  double norm_type_ = 2.0;
+  bool scale_grad_ = false;
+};
+
+class EmbeddingOptions : public EmbeddingLookupOptions<EmbeddingOptions> {
  public:
   EmbeddingOptions(std::int64_t num_embeddings, std::int64_t embedding_dim) : num_(num_embeddings), dim_(embedding_dim) {}
   EmbeddingOptions& num_embeddings(std::int64_t v) { num_ = v; return *this; }
@@ -163,7 +186,7 @@ class EmbeddingOptions {
 
 /// Embedding::from_pretrained's options (libtorch's): frozen by default; a padding row keeps
 /// its pretrained values and never learns.
-class EmbeddingFromPretrainedOptions {
+class EmbeddingFromPretrainedOptions : public EmbeddingLookupOptions<EmbeddingFromPretrainedOptions> {
  public:
   EmbeddingFromPretrainedOptions& freeze(bool v) { freeze_ = v; return *this; }
   bool freeze() const { return freeze_; }
