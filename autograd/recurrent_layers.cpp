@@ -28,8 +28,9 @@ using detail::rows_view;
 
 namespace {
 
-// Inputs in record's order: x, W_ih, W_hh, b_ih, b_hh, h0 and, for the LSTM, c0.
-enum In : std::size_t { kX, kWih, kWhh, kBih, kBhh, kH0, kC0 };
+// Inputs in record's order: x, W_ih, W_hh, b_ih, b_hh, h0 and, for the LSTM, c0 (and, for
+// the composed LSTM only, the projection W_hr).
+enum In : std::size_t { kX, kWih, kWhh, kBih, kBhh, kH0, kC0, kWhr };
 
 // The layer from the step functions: for operands the kernels do not take (mixed dtypes or
 // devices), and, recomputed from the saved inputs, for the gradient's own gradient.
@@ -42,8 +43,12 @@ tensor_list composed(bool lstm, const tensor_list& in, bool reverse) {
   tensor_list out(static_cast<std::size_t>(T));
   for (std::int64_t s = 0; s < T; ++s) {
     const auto t = static_cast<std::size_t>(reverse ? T - 1 - s : s);
-    if (lstm) std::tie(h, c) = lstm_step(xp[t], h, c, in[kWhh], in[kBhh]);
-    else h = gru_step(xp[t], h, in[kWhh], in[kBhh]);
+    if (lstm) {
+      std::tie(h, c) = lstm_step(xp[t], h, c, in[kWhh], in[kBhh]);
+      if (in.size() > kWhr && in[kWhr].defined()) h = linear_t(h, in[kWhr]);  // LSTMP: h W_hr^T
+    } else {
+      h = gru_step(xp[t], h, in[kWhh], in[kBhh]);
+    }
     out[t] = h;
   }
   return lstm ? tensor_list{stack(out, 0), h, c} : tensor_list{stack(out, 0), h};
@@ -172,7 +177,9 @@ tensor_list gru_backward(const Node& n, const tensor_list& in, const tensor_list
 }  // namespace
 
 tensor_list lstm_layer(const Tensor& x, const Tensor& W_ih, const Tensor& W_hh, const Tensor& b_ih, const Tensor& b_hh,
-                       const Tensor& h0, const Tensor& c0, bool reverse) {
+                       const Tensor& h0, const Tensor& c0, bool reverse, const Tensor& W_hr) {
+  // A projected layer is composed: each step's fused cell, then one product (a node each).
+  if (W_hr.defined()) return composed(true, {x, W_ih, W_hh, b_ih, b_hh, h0, c0, W_hr}, reverse);
   const tensor_list in{x, W_ih, W_hh, b_ih, b_hh, h0, c0};
   if (!fusable(in)) return composed(true, in, reverse);
   const char* op = "LSTM";

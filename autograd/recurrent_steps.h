@@ -14,9 +14,10 @@ namespace xg::steps {
 // One direction of one LSTM layer over x (T, N, I) from h0 and c0 (N, H), stepping from the
 // last step to the first when `reverse`: {y (T, N, H), h_T, c_T}, as one graph node with
 // fused kernels (autograd/recurrent_layers.cpp); biases may be undefined. Its gradient's
-// gradient recomputes the layer from the steps below.
+// gradient recomputes the layer from the steps below. With a projection W_hr (P, H), each
+// step's h is h W_hr^T (h0, y and h_T have P features), composed from the steps below.
 tensor_list lstm_layer(const Tensor& x, const Tensor& W_ih, const Tensor& W_hh, const Tensor& b_ih, const Tensor& b_hh,
-                       const Tensor& h0, const Tensor& c0, bool reverse);
+                       const Tensor& h0, const Tensor& c0, bool reverse, const Tensor& W_hr = Tensor());
 // The same for a GRU layer: {y (T, N, H), h_T}.
 tensor_list gru_layer(const Tensor& x, const Tensor& W_ih, const Tensor& W_hh, const Tensor& b_ih, const Tensor& b_hh,
                       const Tensor& h0, bool reverse);

@@ -58,30 +58,35 @@ RNNBase::RNNBase(Mode mode, RNNOptions options) : mode_(mode), options_(std::mov
     fail(name, ": input_size, hidden_size and num_layers must be positive, got ", o.input_size(), ", ",
          o.hidden_size(), ", ", o.num_layers());
   if (!(o.dropout() >= 0 && o.dropout() <= 1)) fail(name, ": dropout must be in [0, 1], got ", o.dropout());
-  const std::int64_t H = o.hidden_size(), D = o.bidirectional() ? 2 : 1;
+  const std::int64_t H = o.hidden_size(), D = o.bidirectional() ? 2 : 1, P = o.proj_size();
+  if (P != 0 && mode != Mode::Lstm) fail(name, ": proj_size is an LSTM option (got ", P, ")");
+  if (P < 0 || P >= H) fail(name, ": proj_size must be 0 (none) or in [1, hidden_size ", H, "), got ", P);
+  const std::int64_t out = P > 0 ? P : H;  // the features of h and of each direction's output
   // Every size from the options, checked, and all layers' parameters bounded together before
   // the first is made: LSTM(3, 2^62) once wrapped into a (0, 3) weight, num_layers(2^40)
   // reserved without bound.
   using detail::size_add, detail::size_mul;
   const std::int64_t G = size_mul(gate_count(mode), H, name, "gates x hidden_size");
   const auto per_layer = [&](std::int64_t in) {
-    const std::int64_t cols = size_add(size_add(in, H, name, "a layer's parameters"), o.bias() ? 2 : 0, name,
+    const std::int64_t cols = size_add(size_add(in, out, name, "a layer's parameters"), o.bias() ? 2 : 0, name,
                                        "a layer's parameters");
-    return size_mul(size_mul(G, cols, name, "a layer's parameters"), D, name, "a layer's parameters");
+    const std::int64_t one = size_add(size_mul(G, cols, name, "a layer's parameters"), size_mul(P, H, name, "proj_size x hidden_size"),
+                                      name, "a layer's parameters");
+    return size_mul(one, D, name, "a layer's parameters");
   };
-  const std::int64_t upper = o.num_layers() > 1 ? size_mul(o.num_layers() - 1, per_layer(size_mul(H, D, name, "hidden_size x directions")), name,
+  const std::int64_t upper = o.num_layers() > 1 ? size_mul(o.num_layers() - 1, per_layer(size_mul(out, D, name, "features x directions")), name,
                                                           "the parameters") : 0;
   detail::checked_buffer(size_add(per_layer(o.input_size()), upper, name, "the parameters"), dtype_size(o.dtype()), name,
                          "the parameters");
   const double k = 1.0 / std::sqrt(static_cast<double>(H));
-  weights_.reserve(static_cast<std::size_t>(o.num_layers() * D * (o.bias() ? 4 : 2)));
+  weights_.reserve(static_cast<std::size_t>(o.num_layers() * D * ((o.bias() ? 4 : 2) + (P > 0 ? 1 : 0))));
   std::vector<std::string> names;
   for (std::int64_t l = 0; l < o.num_layers(); ++l)
     for (std::int64_t d = 0; d < D; ++d) {
-      const std::int64_t in = l == 0 ? o.input_size() : H * D;
+      const std::int64_t in = l == 0 ? o.input_size() : out * D;
       const std::string suffix = "_l" + std::to_string(l) + (d ? "_reverse" : "");
       weights_.push_back(empty({G, in}, o.dtype()));
-      weights_.push_back(empty({G, H}, o.dtype()));
+      weights_.push_back(empty({G, out}, o.dtype()));
       names.push_back("weight_ih" + suffix);
       names.push_back("weight_hh" + suffix);
       if (o.bias()) {
@@ -89,6 +94,10 @@ RNNBase::RNNBase(Mode mode, RNNOptions options) : mode_(mode), options_(std::mov
         weights_.push_back(empty({G}, o.dtype()));
         names.push_back("bias_ih" + suffix);
         names.push_back("bias_hh" + suffix);
+      }
+      if (P > 0) {
+        weights_.push_back(empty({P, H}, o.dtype()));
+        names.push_back("weight_hr" + suffix);
       }
     }
   for (std::size_t i = 0; i < weights_.size(); ++i) {
@@ -109,7 +118,8 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
   const char* name = mode_name(mode_);
   detail::CallScope call(name);  // a failure inside (a GPU's out of memory, say) names the layer
   const std::int64_t H = o.hidden_size(), D = o.bidirectional() ? 2 : 1, L = o.num_layers();
-  const std::int64_t per_dir = o.bias() ? 4 : 2;
+  const std::int64_t P = o.proj_size(), per_dir = (o.bias() ? 4 : 2) + (P > 0 ? 1 : 0);
+  const std::int64_t out = P > 0 ? P : H;  // h's features (c keeps H)
   const char* layout = o.batch_first() ? "(N, T, " : "(T, N, ";
   if (!x_in.defined()) fail(name, ": the input is undefined");
   if (!is_floating(x_in.dtype()))
@@ -124,13 +134,15 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
   const std::int64_t T = x.shape()[0], N = x.shape()[1];
   if (T == 0) fail(name, ": the input ", detail::shape_str(x_in.shape()), " has no time steps");
 
-  // Initial states: (L·D, N, H) each (unbatched (L·D, H)), or zeros.
-  const Shape expected = unbatched ? Shape{L * D, H} : Shape{L * D, N, H};
+  // Initial states: (L·D, N, F) each (unbatched (L·D, F)), or zeros; F is h's features for
+  // h0 (proj_size when projecting) and H for c0.
   std::vector<tensor_list> init(state.size());
   for (std::size_t s = 0; s < state.size(); ++s) {
+    const std::int64_t F = s == 0 ? out : H;
+    const Shape expected = unbatched ? Shape{L * D, F} : Shape{L * D, N, F};
     if (!state[s].defined()) {
       init[s].assign(static_cast<std::size_t>(L * D),
-                     zeros({N, H}, TensorOptions().dtype(weights_[0].dtype()).device(weights_[0].device())));
+                     zeros({N, F}, TensorOptions().dtype(weights_[0].dtype()).device(weights_[0].device())));
       continue;
     }
     if (state[s].shape() != expected)
@@ -149,7 +161,8 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
       const Tensor b_ih = o.bias() ? w[2] : Tensor(), b_hh = o.bias() ? w[3] : Tensor();
       if (mode_ == Mode::Lstm || mode_ == Mode::Gru) {  // the direction as one node (autograd/recurrent_layers.cpp)
         const tensor_list yh = mode_ == Mode::Lstm
-                                   ? steps::lstm_layer(layer_in, w[0], w[1], b_ih, b_hh, init[0][idx], init[1][idx], d == 1)
+                                   ? steps::lstm_layer(layer_in, w[0], w[1], b_ih, b_hh, init[0][idx], init[1][idx], d == 1,
+                                                       P > 0 ? w[per_dir - 1] : Tensor())
                                    : steps::gru_layer(layer_in, w[0], w[1], b_ih, b_hh, init[0][idx], d == 1);
         dir_out.push_back(yh[0]);
         final_h.push_back(yh[1]);

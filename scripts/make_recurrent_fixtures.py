@@ -8,6 +8,8 @@ fixed seed): <c>.<parameter> under PyTorch's names, <c>.x, the initial state <c>
 L = sum(y * gy) + sum(h_n * gh) (+ sum(c_n * gc)) for fixed random gy, gh, gc:
 <c>.gy, <c>.gh, <c>.gc (a cell's y is its next h; the LSTM cell's next c is <c>.c_n), <c>.grad.x, <c>.grad.h0, <c>.grad.c0, <c>.grad.<parameter>.
 
+The cases lstm_proj and lstm_proj_stack_bi are LSTMs with proj_size 3 (weight_hr_l<k>).
+
 tests/fixtures/torch_lstm_state.npz: the float32 state_dict of LSTM(3, 5, num_layers=2,
 bidirectional=True), as numpy.savez writes it, for xg::load; torch_recurrent.npz holds an
 input load.x (7, 2, 3) and PyTorch's float32 output load.y.
@@ -99,6 +101,16 @@ for name, m, batch_first in cases:
 for name, m in (("rnn_cell", nn.RNNCell(I, H)), ("lstm_cell", nn.LSTMCell(I, H)), ("gru_cell", nn.GRUCell(I, H))):
     state = [torch.randn(N, H) for _ in range(2 if isinstance(m, nn.LSTMCell) else 1)]
     record(name, m, torch.randn(N, I), state, cell, tags=("c",))
+
+# LSTMs with projections (proj_size P): h0, h_n and y have P features, c0 and c_n H. Seeded
+# apart, so the cases above keep their arrays.
+torch.manual_seed(7)
+P = 3
+for name, m in (("lstm_proj", nn.LSTM(I, H, proj_size=P)),
+                ("lstm_proj_stack_bi", nn.LSTM(I, H, num_layers=2, bidirectional=True, proj_size=P))):
+    D = 2 if m.bidirectional else 1
+    state = [torch.randn(m.num_layers * D, N, P), torch.randn(m.num_layers * D, N, H)]
+    record(name, m, torch.randn(T, N, I), state, layer)
 
 # A float32 state_dict for xg::load, and what PyTorch computes with it.
 torch.manual_seed(1)

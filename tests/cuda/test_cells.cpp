@@ -117,3 +117,23 @@ TEST(CudaCells, RecurrentLayersTakeTwoOrThreeLaunchesPerStep) {
     EXPECT_EQ(backward[1] - backward[0], lstm ? 12u : 18u) << (lstm ? "LSTM" : "GRU");
   }
 }
+
+TEST(CudaCells, ProjectedLstmGivesTheCpusValuesAndGradients) {
+  XG_REQUIRE_CUDA();
+  xg::manual_seed(9);
+  xg::nn::LSTM cpu(xg::nn::LSTMOptions(4, 6).num_layers(2).bidirectional(true).proj_size(3).dtype(xg::kFloat64));
+  xg::nn::LSTM gpu(xg::nn::LSTMOptions(4, 6).num_layers(2).bidirectional(true).proj_size(3).dtype(xg::kFloat64));
+  for (const auto& [name, p] : cpu.named_parameters()) gpu.set_parameter(name, p.detach().clone());
+  gpu.to(xg::kCUDA);
+  const auto x = xg::test::seeded({5, 2, 4}, xg::kFloat64, 30);
+  auto [yh, hch] = cpu(x, {});
+  auto [yc, hcc] = gpu(x.cuda(), {});
+  EXPECT_TRUE(xg::test::matches_cpu(yc, yh, 1e-12));
+  EXPECT_TRUE(xg::test::matches_cpu(std::get<0>(hcc), std::get<0>(hch), 1e-12));
+  EXPECT_TRUE(xg::test::matches_cpu(std::get<1>(hcc), std::get<1>(hch), 1e-12));
+  (yh * yh).sum().backward();
+  (yc * yc).sum().backward();
+  const auto a = cpu.named_parameters(), b = gpu.named_parameters();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    EXPECT_TRUE(xg::test::matches_cpu(b[i].second.grad(), a[i].second.grad(), 1e-12)) << a[i].first;
+}

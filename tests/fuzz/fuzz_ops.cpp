@@ -105,8 +105,9 @@ void run(Reader& r) {
         xg::nn::RNN m(o.nonlinearity(r.flag() ? "relu" : "tanh"));
         backprop(std::get<0>(m(x, r.flag() ? leaf(r.tensor(3)) : xg::Tensor())));
       } else if (kind == 1) {
+        if (r.flag()) o.proj_size(r.arg());  // any size: most are refused, the rest project
         xg::nn::LSTM m(o);
-        backprop(std::get<0>(m(x, {})));
+        backprop(std::get<0>(m(x, r.flag() ? std::make_tuple(leaf(r.tensor(3)), leaf(r.tensor(3))) : std::tuple<xg::Tensor, xg::Tensor>{})));
       } else {
         xg::nn::GRU m(o);
         backprop(m(x));

@@ -329,6 +329,14 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(rnn.options().nonlinearity(), "relu");
   }
   {
+    // row: `torch::nn::LSTM(torch::nn::LSTMOptions(80, 1024).proj_size(256))`
+    nn::LSTM lstm(nn::LSTMOptions(8, 16).proj_size(4));
+    auto [y, hc] = lstm(xg::zeros({5, 3, 8}), {});
+    EXPECT_EQ(y.shape(), (xg::Shape{5, 3, 4}));
+    EXPECT_EQ(std::get<1>(hc).shape(), (xg::Shape{1, 3, 16}));
+    EXPECT_EQ(lstm.named_parameters().back().first, "weight_hr_l0");
+  }
+  {
     // row: `auto [y, hc] = lstm->forward(x, std::make_tuple(h0, c0));`
     nn::LSTM lstm(3, 4);
     auto h0 = xg::zeros({1, 2, 4}), c0 = xg::zeros({1, 2, 4});

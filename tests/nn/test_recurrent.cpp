@@ -70,6 +70,10 @@ TEST(Recurrent, LayersMatchPyTorch) {
   expect_matches_torch(stack, "lstm_stack_bi", 2, [&](const xg::Tensor& x, L s) { return run_lstm(stack, x, s); });
   xg::nn::LSTM bf(xg::nn::LSTMOptions(I, H).batch_first(true).bias(false));
   expect_matches_torch(bf, "lstm_batch_first_nobias", 2, [&](const xg::Tensor& x, L s) { return run_lstm(bf, x, s); });
+  xg::nn::LSTM proj(xg::nn::LSTMOptions(I, H).proj_size(3));
+  expect_matches_torch(proj, "lstm_proj", 2, [&](const xg::Tensor& x, L s) { return run_lstm(proj, x, s); });
+  xg::nn::LSTM proj_stack(xg::nn::LSTMOptions(I, H).num_layers(2).bidirectional(true).proj_size(3));
+  expect_matches_torch(proj_stack, "lstm_proj_stack_bi", 2, [&](const xg::Tensor& x, L s) { return run_lstm(proj_stack, x, s); });
   xg::nn::GRU gru(I, H);
   expect_matches_torch(gru, "gru", 1, [&](const xg::Tensor& x, L s) { return run_gru(gru, x, s); });
   xg::nn::GRU gstack(xg::nn::GRUOptions(I, H).num_layers(2).bidirectional(true));

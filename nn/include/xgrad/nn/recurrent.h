@@ -41,6 +41,10 @@ class RNNOptions {
   RNNOptions& dropout(double v) { dropout_ = v; return *this; }
   /// A second pass over the reversed sequence; outputs concatenated (features 2H).
   RNNOptions& bidirectional(bool v) { bidirectional_ = v; return *this; }
+  /// LSTM only (libtorch's LSTMOptions::proj_size): each step's h is projected to proj_size
+  /// features by weight_hr (proj_size, hidden_size), so outputs and h are (.., proj_size)
+  /// and c stays (.., hidden_size). 0 (the default) projects nothing; else < hidden_size.
+  RNNOptions& proj_size(std::int64_t v) { proj_size_ = v; return *this; }
   RNNOptions& dtype(Dtype v) { dtype_ = v; return *this; }
 
   std::int64_t input_size() const { return input_size_; }
@@ -51,10 +55,11 @@ class RNNOptions {
   bool batch_first() const { return batch_first_; }
   double dropout() const { return dropout_; }
   bool bidirectional() const { return bidirectional_; }
+  std::int64_t proj_size() const { return proj_size_; }
   Dtype dtype() const { return dtype_; }
 
  private:
-  std::int64_t input_size_, hidden_size_, num_layers_ = 1;
+  std::int64_t input_size_, hidden_size_, num_layers_ = 1, proj_size_ = 0;
   std::string nonlinearity_ = "tanh";
   bool bias_ = true, batch_first_ = false, bidirectional_ = false;
   double dropout_ = 0.0;
@@ -65,12 +70,14 @@ using GRUOptions = RNNOptions;
 
 /// What RNN, LSTM and GRU share: the parameters weight_ih_l{k}[_reverse] ((G·H, in)),
 /// weight_hh_l{k}[_reverse] ((G·H, H)), bias_ih_l{k}[_reverse], bias_hh_l{k}[_reverse]
-/// ((G·H)), with G gates (1, 4 or 3), all initialised U(-1/√H, 1/√H) as PyTorch.
+/// ((G·H)), with G gates (1, 4 or 3), all initialised U(-1/√H, 1/√H) as PyTorch. An LSTM
+/// with proj_size P adds weight_hr_l{k}[_reverse] ((P, H)) after the biases, and its
+/// weight_hh is (4H, P).
 class RNNBase : public Module {
  public:
   enum class Mode { RnnTanh, RnnRelu, Lstm, Gru };
   const RNNOptions& options() const { return options_; }
-  /// The parameters in PyTorch's order: per layer and direction w_ih, w_hh[, b_ih, b_hh].
+  /// The parameters in PyTorch's order: per layer and direction w_ih, w_hh[, b_ih, b_hh][, w_hr].
   const std::vector<Tensor>& flat_weights() const { return weights_; }
   /// The output sequence from a zero initial state.
   Tensor forward(const Tensor& x) override;
