@@ -171,8 +171,7 @@ void adaptive_bounds(std::int64_t in, std::int64_t out, std::vector<std::int64_t
 // The checks adaptive pooling shares; the adaptive windows of x's plane (x batched, after
 // the input as given was checked).
 PoolWindows adaptive_windows(const char* op, const Tensor& given, const Tensor& x, Int2 output_size) {
-  if (!given.defined()) fail(op, ": the input is undefined");
-  check_pool_input(op, given);
+  check_pool_input(op, given);  // given is defined: the callers checked before batching it
   if (output_size.h < 1 || output_size.w < 1)
     fail(op, ": output size must be positive, got (", output_size.h, ", ", output_size.w, ")");
   PoolWindows win;
