@@ -4,7 +4,8 @@
 cross-entropy, Adam), batches drawn from a pool of at least 64 MiB, timed the same way
 (best_ms of bench/reference.py).
 
-    /usr/bin/python3 bench/lstm_reference.py [--threads 1] [--repeats 3] [--iters 20] [--seq 50] [--cell lstm|gru]
+    /usr/bin/python3 bench/lstm_reference.py [--threads 1] [--repeats 3] [--iters 20] [--seq 50] [--cell lstm|gru] [--proj 0]
+(--proj P: nn.LSTM(64, 256, proj_size=P) and a Linear(P, 10) head.)
 """
 import argparse
 import json
@@ -24,10 +25,12 @@ def main():
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--seq", type=int, default=50)
     p.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
+    p.add_argument("--proj", type=int, default=0)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    lstm, fc = (nn.LSTM if a.cell == "lstm" else nn.GRU)(I, H), nn.Linear(H, C)
+    lstm = nn.LSTM(I, H, proj_size=a.proj) if a.cell == "lstm" else nn.GRU(I, H)
+    fc = nn.Linear(a.proj if a.proj > 0 else H, C)
     params = list(lstm.parameters()) + list(fc.parameters())
     opt = torch.optim.Adam(params, lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
@@ -47,7 +50,8 @@ def main():
         opt.step()
 
     ms = best_ms(step, a.iters, a.repeats)
-    print(json.dumps({"impl": "torch", "workload": f"{a.cell.upper()} h{H} i{I} b{N} T{a.seq}", "threads": a.threads, "ms": ms,
+    name = a.cell.upper() + (f" P{a.proj}" if a.proj > 0 else "")
+    print(json.dumps({"impl": "torch", "workload": f"{name} h{H} i{I} b{N} T{a.seq}", "threads": a.threads, "ms": ms,
                       "torch": torch.__version__}))
 
 

@@ -6,8 +6,9 @@
 // same matrix products (input projection, 50 recurrent products, their backward, the head)
 // as bare OpenBLAS calls. Prints one JSON object.
 //
-//   lstm_steps [--threads 1] [--repeats 3] [--iters 20] [--seq 50] [--fused 1] [--cell lstm|gru]
-// (--fused 0: Adam's composed rule instead of its fused kernel, for the comparison.)
+//   lstm_steps [--threads 1] [--repeats 3] [--iters 20] [--seq 50] [--fused 1] [--cell lstm|gru] [--proj 0]
+// (--fused 0: Adam's composed rule instead of its fused kernel, for the comparison; --proj P:
+// an LSTM with proj_size P and a Linear(P, 10) head, whose GEMM bound is not computed.)
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -27,9 +28,10 @@ constexpr int kBatch = 64, kInput = 64, kHidden = 256, kClasses = 10;
 // The recurrent layer (LSTM or GRU) and a head on its last hidden state.
 template <class Rnn>
 struct Net : xg::nn::Module {
-  Rnn rnn{kInput, kHidden};
-  xg::nn::Linear fc{kHidden, kClasses};
-  Net() {
+  Rnn rnn;
+  xg::nn::Linear fc;
+  explicit Net(std::int64_t proj)
+      : rnn(xg::nn::RNNOptions(kInput, kHidden).proj_size(proj)), fc(proj > 0 ? proj : kHidden, kClasses) {
     register_module("rnn", rnn);
     register_module("fc", fc);
   }
@@ -74,9 +76,9 @@ double gemm_bound_ms(int T, int gates, int iters, int repeats) {
 
 // Times one workload and prints its JSON line.
 template <class Rnn>
-void run(const char* cell, int gates, int threads, int repeats, int iters, int T, bool fused) {
+void run(const char* cell, int gates, int threads, int repeats, int iters, int T, bool fused, int proj) {
   xg::manual_seed(0);
-  Net<Rnn> net;
+  Net<Rnn> net(proj);
   xg::optim::Adam opt(net.parameters(), 1e-3);
   opt.set_fused(fused);
   const std::int64_t batch_bytes = std::int64_t{T} * kBatch * kInput * 4;
@@ -96,7 +98,7 @@ void run(const char* cell, int gates, int threads, int repeats, int iters, int T
         opt.step();
       },
       iters, repeats);
-  const double bound = gemm_bound_ms(T, gates, iters, repeats);
+  const double bound = proj > 0 ? 0.0 : gemm_bound_ms(T, gates, iters, repeats);
 
   // The host time per time step, with the arithmetic taken away: a layer of one unit on one
   // sample, forward + backward. Since the layers became one graph node per direction
@@ -106,15 +108,16 @@ void run(const char* cell, int gates, int threads, int repeats, int iters, int T
   Rnn tiny(1, 1);
   const xg::Tensor x1 = xg::randn({T, 1, 1});
   const double tiny_ms = time_ms([&] { std::get<0>(tiny(x1, {})).sum().backward(); }, 200, repeats);
+  const std::string name = std::string(cell) + (proj > 0 ? " P" + std::to_string(proj) : "");
   std::printf("{\"impl\": \"xgrad\", \"workload\": \"%s h%d i%d b%d T%d\", \"threads\": %d, \"ms\": %.3f, "
               "\"gemm_ms\": %.3f, \"pool_batches\": %lld, \"us_per_step\": %.3f}\n",
-              cell, kHidden, kInput, kBatch, T, threads, ms, bound, static_cast<long long>(pool_size),
+              name.c_str(), kHidden, kInput, kBatch, T, threads, ms, bound, static_cast<long long>(pool_size),
               tiny_ms * 1000 / T);
   std::fflush(stdout);
 }
 
 int main(int argc, char** argv) {
-  int threads = 1, repeats = 3, iters = 20, T = 50;
+  int threads = 1, repeats = 3, iters = 20, T = 50, proj = 0;
   bool fused = true;
   std::string cell = "lstm";
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -125,10 +128,11 @@ int main(int argc, char** argv) {
     else if (k == "--seq") T = std::stoi(v);
     else if (k == "--fused") fused = v == "1";
     else if (k == "--cell") cell = v;
+    else if (k == "--proj") proj = std::stoi(v);
   }
   xg::set_num_threads(threads);
-  if (cell == "lstm") run<xg::nn::LSTM>("LSTM", 4, threads, repeats, iters, T, fused);
-  else if (cell == "gru") run<xg::nn::GRU>("GRU", 3, threads, repeats, iters, T, fused);
+  if (cell == "lstm") run<xg::nn::LSTM>("LSTM", 4, threads, repeats, iters, T, fused, proj);
+  else if (cell == "gru") run<xg::nn::GRU>("GRU", 3, threads, repeats, iters, T, fused, 0);
   else return std::fprintf(stderr, "lstm_steps: --cell lstm or gru, got %s\n", cell.c_str()), 2;
   return 0;
 }

@@ -1,8 +1,8 @@
 // Ranking, embedding and likelihood losses (xgrad/nn/margin_losses.h), each PyTorch 1.13's
 // formula composed from differentiable operations: margin_ranking_loss, hinge_embedding_loss,
 // soft_margin_loss, multilabel_soft_margin_loss, cosine_embedding_loss, triplet_margin_loss,
-// poisson_nll_loss, gaussian_nll_loss, multi_margin_loss, multilabel_margin_loss. Shapes are
-// checked first, naming the loss called.
+// triplet_margin_with_distance_loss, poisson_nll_loss, gaussian_nll_loss, multi_margin_loss,
+// multilabel_margin_loss. Shapes are checked first, naming the loss called.
 #include <xgrad/detail/format.h>
 
 #include <cmath>
@@ -111,6 +111,32 @@ Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const T
   const Tensor d_pos = pairwise_distance(anchor, positive, distance);
   Tensor d_neg = pairwise_distance(anchor, negative, distance);
   if (o.swap()) d_neg = minimum(d_neg, pairwise_distance(positive, negative, distance));
+  return reduce(clamp_min(d_pos - d_neg + o.margin(), 0.0), o.reduction());
+}
+
+Tensor triplet_margin_with_distance_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
+                                         const TripletMarginWithDistanceLossFuncOptions& o) {
+  const char* op = "triplet_margin_with_distance_loss";
+  detail::CallScope call(op);
+  for (const Tensor* t : {&anchor, &positive, &negative})
+    if (!t->defined()) fail(op, ": anchor, positive and negative must be defined");
+  if (anchor.dim() != positive.dim() || anchor.dim() != negative.dim())
+    fail(op, ": expected anchor, positive and negative of one dimension, got ", detail::shape_str(anchor.shape()), ", ",
+         detail::shape_str(positive.shape()), " and ", detail::shape_str(negative.shape()));
+  if (!(o.margin() > 0)) fail(op, ": margin must be positive, got ", o.margin());
+  const auto distance = [&](const Tensor& x, const Tensor& y, const char* pair) {
+    const Tensor d = o.distance_function() ? o.distance_function()(x, y) : pairwise_distance(x, y);
+    if (!d.defined() || !is_floating(d.dtype()))
+      fail(op, ": the distance function gave ", d.defined() ? dtype_name(d.dtype()) : "an undefined tensor", " for ", pair,
+           "; expected float distances");
+    return d;
+  };
+  const Tensor d_pos = distance(anchor, positive, "(anchor, positive)");
+  Tensor d_neg = distance(anchor, negative, "(anchor, negative)");
+  if (o.swap()) d_neg = minimum(d_neg, distance(positive, negative, "(positive, negative)"));
+  if (d_pos.shape() != d_neg.shape())
+    fail(op, ": the distance function gave ", detail::shape_str(d_pos.shape()), " for (anchor, positive) but ",
+         detail::shape_str(d_neg.shape()), " for the negative; expected one distance per triplet");
   return reduce(clamp_min(d_pos - d_neg + o.margin(), 0.0), o.reduction());
 }
 

@@ -63,3 +63,21 @@ TEST(CudaModules, EmbeddingMaxNormAndFrequencyScalingGiveTheCpusTableAndGradient
   F::embedding_bag(idx, bh, b).sum().backward();
   EXPECT_TRUE(matches_cpu(bc.grad(), bh.grad(), 1e-14));
 }
+
+TEST(CudaModules, TripletMarginWithDistanceLossGivesTheCpusValuesAndGradients) {
+  XG_REQUIRE_CUDA();
+  namespace F = xg::nn::functional;
+  const auto cosine = [](const Tensor& x, const Tensor& y) { return 1.0 - F::cosine_similarity(x, y); };
+  const auto o = F::TripletMarginWithDistanceLossFuncOptions().distance_function(cosine).margin(0.7).swap(true);
+  xg::tensor_list host, gpu;
+  for (int i = 0; i < 3; ++i) {
+    host.push_back(xg::test::seeded({6, 5}, xg::kFloat64, 40 + i).requires_grad_());
+    gpu.push_back(host.back().detach().cuda().requires_grad_());
+  }
+  const Tensor yh = F::triplet_margin_with_distance_loss(host[0], host[1], host[2], o);
+  const Tensor yc = F::triplet_margin_with_distance_loss(gpu[0], gpu[1], gpu[2], o);
+  EXPECT_TRUE(matches_cpu(yc, yh, 1e-14));
+  yh.backward();
+  yc.backward();
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(matches_cpu(gpu[i].grad(), host[i].grad(), 1e-14)) << i;
+}

@@ -256,6 +256,14 @@ TEST(LibtorchRows, Losses) {
     EXPECT_EQ(nn::PoissonNLLLoss()(xg::zeros({2}), xg::zeros({2})).item(), 1.0);
   }
   {
+    // row: `torch::nn::TripletMarginWithDistanceLoss(torch::nn::TripletMarginWithDistanceLossOptions().distance_function(f).margin(0.5).swap(true))`, `F::triplet_margin_with_distance_loss(a, p, n)`
+    const auto f = [](const xg::Tensor& x, const xg::Tensor& y) { return (x - y).abs().sum(1); };  // L1
+    const auto a = xg::zeros({2, 3}), p = xg::zeros({2, 3}), n = xg::full({2, 3}, 0.1);
+    nn::TripletMarginWithDistanceLoss loss(nn::TripletMarginWithDistanceLossOptions().distance_function(f).margin(0.5).swap(true));
+    EXPECT_NEAR(loss(a, p, n).item(), 0.5 - 0.3, 1e-6);  // d(a, p) = 0, d(a, n) = 0.3
+    EXPECT_NEAR(F::triplet_margin_with_distance_loss(a, p, n).item(), 1.0 - std::sqrt(0.03), 1e-5);  // pairwise_distance
+  }
+  {
     // row: `torch::nn::CTCLoss(torch::nn::CTCLossOptions().blank(0).zero_infinity(true))`, `ctc(log_probs, targets, input_lengths, target_lengths)`, `F::ctc_loss(lp, t, il, tl, F::CTCLossFuncOptions().reduction(torch::kSum))`
     nn::CTCLoss ctc(nn::CTCLossOptions().blank(0).zero_infinity(true));
     // Two frames, each certain: blank then class 1 (probability 1 on the only alignment of "1").

@@ -63,7 +63,15 @@ const std::vector<Case>& cases() {
       {"gaussian_rows_full", 3, {0, 2},
        [](L v) { return F::gaussian_nll_loss(v[0], v[1], v[2], F::GaussianNLLLossFuncOptions().full(true).reduction(xg::kSum)); }},
       {"gaussian_unsqueezed", 3, {0, 2},
-       [](L v) { return F::gaussian_nll_loss(v[0], v[1], v[2], F::GaussianNLLLossFuncOptions().reduction(xg::kNone)); }}};
+       [](L v) { return F::gaussian_nll_loss(v[0], v[1], v[2], F::GaussianNLLLossFuncOptions().reduction(xg::kNone)); }},
+      {"triplet_distance", 3, {0, 1, 2}, [](L v) { return xg::nn::TripletMarginWithDistanceLoss()(v[0], v[1], v[2]); }},
+      {"triplet_distance_cosine_swap", 3, {0, 1, 2},
+       [](L v) {
+         const auto cosine = [](const xg::Tensor& x, const xg::Tensor& y) { return 1.0 - F::cosine_similarity(x, y); };
+         return F::triplet_margin_with_distance_loss(
+             v[0], v[1], v[2],
+             F::TripletMarginWithDistanceLossFuncOptions().distance_function(cosine).margin(0.5).swap(true).reduction(xg::kNone));
+       }}};
   return all;
 }
 
@@ -150,6 +158,17 @@ TEST(MarginLosses, ErrorsNameTheLoss) {
                   "cosine_embedding_loss: expected inputs (N, D) with targets (N,), or (D,) with a 0-d target, got (2,3), (2,3) and (3,)");
   EXPECT_XG_ERROR(F::triplet_margin_loss(x, x, xg::zeros({3})), "triplet_margin_loss: expected anchor, positive and negative of one dimension");
   EXPECT_XG_ERROR(F::triplet_margin_loss(x, x, x, F::TripletMarginLossFuncOptions().p(-1)), "triplet_margin_loss:", "p");
+  EXPECT_XG_ERROR(F::triplet_margin_with_distance_loss(x, x, xg::zeros({3})),
+                  "triplet_margin_with_distance_loss: expected anchor, positive and negative of one dimension, got (2,3), (2,3) and (3,)");
+  EXPECT_XG_ERROR(F::triplet_margin_with_distance_loss(x, x, x, F::TripletMarginWithDistanceLossFuncOptions().margin(0)),
+                  "triplet_margin_with_distance_loss: margin must be positive, got 0");
+  const auto ints = [](const xg::Tensor& a, const xg::Tensor&) { return a.to(xg::kInt64); };
+  EXPECT_XG_ERROR(F::triplet_margin_with_distance_loss(x, x, x, F::TripletMarginWithDistanceLossFuncOptions().distance_function(ints)),
+                  "triplet_margin_with_distance_loss: the distance function gave int64 for (anchor, positive); expected float");
+  const auto uneven = [](const xg::Tensor& a, const xg::Tensor& b) { return a.is_same(b) ? a.sum(1) : a.sum(); };
+  EXPECT_XG_ERROR(
+      xg::nn::TripletMarginWithDistanceLoss(xg::nn::TripletMarginWithDistanceLossOptions().distance_function(uneven))(x, x, x * 2.0),
+      "triplet_margin_with_distance_loss: the distance function gave (2,) for (anchor, positive) but () for the negative");
   EXPECT_XG_ERROR(F::poisson_nll_loss(x, xg::zeros({2})), "poisson_nll_loss: prediction (2,3) and target (2,) differ in shape");
   EXPECT_XG_ERROR(F::gaussian_nll_loss(x, x, xg::ones({3})),
                   "gaussian_nll_loss: var (3,) is of incorrect size for input (2,3)");

@@ -4,6 +4,8 @@
 // operations with PyTorch 1.13's formulas, so every order and both devices come with them.
 #pragma once
 
+#include <functional>
+
 #include <xgrad/nn/losses.h>
 #include <xgrad/tensor.h>
 
@@ -77,6 +79,25 @@ class TripletMarginLossOptions : public WithReduction<TripletMarginLossOptions> 
   double margin_ = 1.0, p_ = 2.0, eps_ = 1e-6;
   bool swap_ = false;
 };
+/// max(d(a, p) - d(a, n) + margin, 0) with any distance d (libtorch's
+/// TripletMarginWithDistanceLoss): a function of two (N, D) or (D) tensors giving their
+/// distances, pairwise_distance when none is given; margin must be positive; with swap,
+/// d(a, n) is min(d(a, n), d(p, n)).
+class TripletMarginWithDistanceLossOptions : public WithReduction<TripletMarginWithDistanceLossOptions> {
+ public:
+  using DistanceFunction = std::function<Tensor(const Tensor&, const Tensor&)>;
+  TripletMarginWithDistanceLossOptions& distance_function(DistanceFunction v) { distance_ = std::move(v); return *this; }
+  const DistanceFunction& distance_function() const { return distance_; }
+  TripletMarginWithDistanceLossOptions& margin(double v) { margin_ = v; return *this; }
+  double margin() const { return margin_; }
+  TripletMarginWithDistanceLossOptions& swap(bool v) { swap_ = v; return *this; }
+  bool swap() const { return swap_; }
+
+ private:
+  DistanceFunction distance_;
+  double margin_ = 1.0;
+  bool swap_ = false;
+};
 /// The Poisson negative log-likelihood: e^x - t x (log_input) or x - t log(x + eps); with
 /// full, Stirling's t log t - t + ½ log(2π t) added where t > 1.
 class PoissonNLLLossOptions : public WithReduction<PoissonNLLLossOptions> {
@@ -147,6 +168,9 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
                              const CosineEmbeddingLossFuncOptions& options = {});
 Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
                            const TripletMarginLossFuncOptions& options = {});
+using TripletMarginWithDistanceLossFuncOptions = TripletMarginWithDistanceLossOptions;
+Tensor triplet_margin_with_distance_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
+                                         const TripletMarginWithDistanceLossFuncOptions& options = {});
 Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, const PoissonNLLLossFuncOptions& options = {});
 using MultiMarginLossFuncOptions = MultiMarginLossOptions;
 using MultilabelMarginLossFuncOptions = MultiLabelMarginLossOptions;
@@ -204,6 +228,14 @@ struct TripletMarginLoss {
   explicit TripletMarginLoss(const TripletMarginLossOptions& o) : options(o) {}
   Tensor operator()(const Tensor& anchor, const Tensor& positive, const Tensor& negative) const {
     return functional::triplet_margin_loss(anchor, positive, negative, options);
+  }
+};
+struct TripletMarginWithDistanceLoss {
+  TripletMarginWithDistanceLossOptions options;
+  TripletMarginWithDistanceLoss() = default;
+  explicit TripletMarginWithDistanceLoss(const TripletMarginWithDistanceLossOptions& o) : options(o) {}
+  Tensor operator()(const Tensor& anchor, const Tensor& positive, const Tensor& negative) const {
+    return functional::triplet_margin_with_distance_loss(anchor, positive, negative, options);
   }
 };
 struct PoissonNLLLoss {
