@@ -36,6 +36,7 @@
 #include <xgrad/nn/ctc_loss.h>
 #include <xgrad/nn/channel_layers.h>
 #include <xgrad/nn/bilinear.h>
+#include <xgrad/nn/adaptive.h>
 #include <xgrad/nn/embedding_bag.h>
 #include <xgrad/nn/distance_modules.h>
 #include <xgrad/nn/rnn_utils.h>
