@@ -81,3 +81,24 @@ TEST(CudaModules, TripletMarginWithDistanceLossGivesTheCpusValuesAndGradients) {
   yc.backward();
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(matches_cpu(gpu[i].grad(), host[i].grad(), 1e-14)) << i;
 }
+
+TEST(CudaModules, AdaptiveLogSoftmaxGivesTheCpusOutputsGradientsAndPredictions) {
+  XG_REQUIRE_CUDA();
+  const auto options = nn::AdaptiveLogSoftmaxWithLossOptions(12, 30, {4, 11, 20}).div_value(2.0).head_bias(true).dtype(xg::kFloat64);
+  xg::manual_seed(14);
+  nn::AdaptiveLogSoftmaxWithLoss cpu(options), gpu(options);
+  for (const auto& [name, p] : cpu.named_parameters()) gpu.set_parameter(name, p.detach().clone());
+  gpu.to(xg::kCUDA);
+  const Tensor x = xg::test::seeded({10, 12}, xg::kFloat64, 60);
+  const Tensor t = xg::tensor({0, 3, 4, 10, 11, 19, 20, 29, 7, 25}, xg::kInt64);
+  const auto h = cpu(x, t);
+  const auto c = gpu(x.cuda(), t.cuda());
+  EXPECT_TRUE(matches_cpu(c.output, h.output, 1e-13));
+  EXPECT_TRUE(matches_cpu(c.loss, h.loss, 1e-13));
+  h.loss.backward();
+  c.loss.backward();
+  const auto a = cpu.named_parameters(), b = gpu.named_parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(matches_cpu(b[i].second.grad(), a[i].second.grad(), 1e-13)) << a[i].first;
+  EXPECT_TRUE(matches_cpu(gpu.log_prob(x.cuda()), cpu.log_prob(x), 1e-13));
+  EXPECT_TRUE(matches_cpu(gpu.predict(x.cuda()), cpu.predict(x), 0));
+}

@@ -4,7 +4,8 @@
 // the scaled products and the assembling functions, on decoded shapes, dtypes, axes, sides,
 // sorters, bins, ranges, offsets, orders, sections, indices and options; the CTC loss, the
 // channel layers, the class margin losses, the stacking and numeric conveniences; the
-// volumetric convolutions and pools, max pooling's indices, unpooling and LPPool.
+// volumetric convolutions and pools, max pooling's indices, unpooling and LPPool;
+// AdaptiveLogSoftmaxWithLoss and the triplet loss with a distance function.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -18,7 +19,7 @@ void run_more(Reader& r) {
   auto x = leaf(r.tensor(1 + r.byte() % 3));
   const std::int64_t a = r.arg();
   const xg::Tensor values = x.defined() ? x.detach() : x;
-  switch (r.byte() % 16) {
+  switch (r.byte() % 17) {
     case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
     case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
     case 2: backprop(xg::prod(x, a, r.flag())); break;
@@ -192,6 +193,21 @@ void run_more(Reader& r) {
         case 4: backprop(xg::adaptive_avg_pool3d(v, k)); break;
         default: backprop(std::get<0>(xg::adaptive_max_pool3d_with_indices(v, k)));
       }
+      break;
+    }
+    case 16: {  // AdaptiveLogSoftmaxWithLoss on decoded sizes, cutoffs and targets; the triplet loss with a distance
+      namespace nn = xg::nn;
+      std::vector<std::int64_t> cutoffs;
+      for (int i = r.byte() % 4; i > 0; --i) cutoffs.push_back(r.arg());
+      nn::AdaptiveLogSoftmaxWithLoss m(
+          nn::AdaptiveLogSoftmaxWithLossOptions(a, r.arg(), cutoffs).div_value(static_cast<double>(r.byte() % 5)));
+      const auto t = r.tensor(r.byte() % 2);
+      backprop(m(x, t.defined() ? t.to(xg::kInt64) : t).loss);
+      (void)m.predict(values);
+      const auto l1 = [](const xg::Tensor& p, const xg::Tensor& q) { return (p - q).abs().sum(-1); };
+      backprop(nn::functional::triplet_margin_with_distance_loss(
+          x, leaf(r.tensor(1 + r.byte() % 2)), leaf(r.tensor(1 + r.byte() % 2)),
+          nn::functional::TripletMarginWithDistanceLossFuncOptions().distance_function(l1).swap(r.flag())));
       break;
     }
     default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())

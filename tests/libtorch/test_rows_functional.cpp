@@ -256,6 +256,16 @@ TEST(LibtorchRows, Losses) {
     EXPECT_EQ(nn::PoissonNLLLoss()(xg::zeros({2}), xg::zeros({2})).item(), 1.0);
   }
   {
+    // row: `torch::nn::AdaptiveLogSoftmaxWithLoss(torch::nn::AdaptiveLogSoftmaxWithLossOptions(512, 10000, {100, 1000}).div_value(4.0))`, `auto out = asm_->forward(x, t); out.loss`, `asm_->log_prob(x)`, `asm_->predict(x)`
+    nn::AdaptiveLogSoftmaxWithLoss asm_(nn::AdaptiveLogSoftmaxWithLossOptions(32, 1000, {100, 500}).div_value(4.0));
+    const auto x = xg::randn({4, 32});
+    auto [output, loss] = asm_(x, xg::tensor({3, 150, 700, 99}, xg::kInt64));
+    EXPECT_EQ(output.shape(), (xg::Shape{4}));
+    EXPECT_NEAR(loss.item(), -output.mean().item(), 1e-5);
+    EXPECT_NEAR(asm_.log_prob(x).exp().sum(1).mean().item(), 1.0, 1e-5);  // each row a distribution
+    EXPECT_EQ(asm_.predict(x).shape(), (xg::Shape{4}));
+  }
+  {
     // row: `torch::nn::TripletMarginWithDistanceLoss(torch::nn::TripletMarginWithDistanceLossOptions().distance_function(f).margin(0.5).swap(true))`, `F::triplet_margin_with_distance_loss(a, p, n)`
     const auto f = [](const xg::Tensor& x, const xg::Tensor& y) { return (x - y).abs().sum(1); };  // L1
     const auto a = xg::zeros({2, 3}), p = xg::zeros({2, 3}), n = xg::full({2, 3}, 0.1);
