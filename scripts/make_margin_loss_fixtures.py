@@ -67,11 +67,12 @@ record("gaussian_unsqueezed", lambda x, t, v: F.gaussian_nll_loss(x, t, v, reduc
 torch.manual_seed(5)
 record("triplet_distance", lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n),
        [torch.randn(5, 4), torch.randn(5, 4), torch.randn(5, 4)], [0, 1, 2])
+negatives = torch.randn(5, 4)  # positives near them, so the swap picks d(p, n) on some rows
 record("triplet_distance_cosine_swap",
        lambda a, p, n: F.triplet_margin_with_distance_loss(
            a, p, n, distance_function=lambda x, y: 1.0 - F.cosine_similarity(x, y), margin=0.5, swap=True,
            reduction="none"),
-       [torch.randn(5, 4), torch.randn(5, 4), torch.randn(5, 4)], [0, 1, 2])
+       [torch.randn(5, 4), negatives + 0.4 * torch.randn(5, 4), negatives], [0, 1, 2])
 
 path = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_margin_losses.npz"
 np.savez_compressed(path, **{k: np.array(v.numpy(), order="C") for k, v in out.items()})
