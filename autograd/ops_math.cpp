@@ -385,4 +385,25 @@ Tensor all(const Tensor& x, std::int64_t dim, bool keepdim) {
   return kernel::binary(Binary::Eq, count, scalar_tensor(static_cast<double>(n), kInt64), "all");
 }
 
+namespace {
+// x's truth as int64 1/0: nonzero, NaN included (NaN != 0), as PyTorch's.
+Tensor truth(const Tensor& x, const char* op) {
+  if (!x.defined()) fail(op, ": an operand is undefined");
+  return kernel::cast(kernel::binary(Binary::Ne, x, zeros({}, TensorOptions(x.dtype()).device(x.device())), op), kInt64);
+}
+Tensor logical(const Tensor& a, const Tensor& b, Binary rule, const char* op) {
+  detail::CallScope call(op);
+  return kernel::binary(rule, truth(a, op), truth(b, op), op);
+}
+}  // namespace
+
+Tensor logical_not(const Tensor& x) {
+  detail::CallScope call("logical_not");
+  if (!x.defined()) fail("logical_not: the input is undefined");
+  return kernel::cast(kernel::binary(Binary::Eq, x, zeros({}, TensorOptions(x.dtype()).device(x.device())), "logical_not"), kInt64);
+}
+Tensor logical_and(const Tensor& a, const Tensor& b) { return logical(a, b, Binary::Mul, "logical_and"); }
+Tensor logical_or(const Tensor& a, const Tensor& b) { return logical(a, b, Binary::Maximum, "logical_or"); }
+Tensor logical_xor(const Tensor& a, const Tensor& b) { return logical(a, b, Binary::Ne, "logical_xor"); }
+
 }  // namespace xg

@@ -92,18 +92,41 @@ Tensor min(const Tensor& x, const Axes& axes, bool keepdims) {
   return extremum(kernel::Reduce::Min, "min", x, axes, keepdims);
 }
 
+namespace {
+// (variance, mean kept along axes), for var, std and their _mean forms; op names the call.
+std::pair<Tensor, Tensor> variance_and_mean(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof, const char* op) {
+  if (!x.defined()) fail(detail::call_or(op), ": the input is undefined");
+  const Tensor xf = x.dtype() == kInt64 ? x.to(kFloat32) : x;
+  const std::int64_t n = reduced_count(x.shape(), normalize_axes(axes, x.dim(), op));
+  if (n - ddof <= 0) fail(detail::call_or(op), ": ", n, " elements with ddof ", ddof, " leave no degrees of freedom");
+  const Tensor m = mean(xf, axes, true);
+  const Tensor d = xf - m;
+  return {sum(d * d, axes, keepdims) / static_cast<double>(n - ddof), m};
+}
+// The mean as the variance's shape: kept axes dropped unless keepdims.
+Tensor shaped_mean(const Tensor& m, const Axes& axes, bool keepdims) { return keepdims ? m : sum(m, axes, false); }
+}  // namespace
+
 Tensor var(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) {
   detail::CallScope call("var");
-  const Tensor xf = x.dtype() == kInt64 ? x.to(kFloat32) : x;
-  const std::int64_t n = reduced_count(x.shape(), normalize_axes(axes, x.dim(), "var"));
-  if (n - ddof <= 0) fail(detail::call_or("var"), ": ", n, " elements with ddof ", ddof, " leave no degrees of freedom");
-  const Tensor d = xf - mean(xf, axes, true);
-  return sum(d * d, axes, keepdims) / static_cast<double>(n - ddof);
+  return variance_and_mean(x, axes, keepdims, ddof, "var").first;
 }
 
 Tensor std(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) {
   detail::CallScope call("std");
   return sqrt(var(x, axes, keepdims, ddof));
+}
+
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) {
+  detail::CallScope call("var_mean");
+  const auto [v, m] = variance_and_mean(x, axes, keepdims, ddof, "var_mean");
+  return {v, shaped_mean(m, axes, keepdims)};
+}
+
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) {
+  detail::CallScope call("std_mean");
+  const auto [v, m] = variance_and_mean(x, axes, keepdims, ddof, "std_mean");
+  return {sqrt(v), shaped_mean(m, axes, keepdims)};
 }
 
 // The root is taken of a sum replaced by 1 where it is 0 and masked back to 0: at a zero

@@ -288,6 +288,10 @@ Tensor Tensor::nan_to_num(std::optional<double> nan, std::optional<double> posin
   return xg::nan_to_num(*this, nan, posinf, neginf);
 }
 Tensor Tensor::isnan() const { return xg::isnan(*this); }
+Tensor Tensor::logical_not() const { return xg::logical_not(*this); }
+Tensor Tensor::logical_and(const Tensor& other) const { return xg::logical_and(*this, other); }
+Tensor Tensor::logical_or(const Tensor& other) const { return xg::logical_or(*this, other); }
+Tensor Tensor::logical_xor(const Tensor& other) const { return xg::logical_xor(*this, other); }
 Tensor Tensor::isinf() const { return xg::isinf(*this); }
 Tensor Tensor::isfinite() const { return xg::isfinite(*this); }
 Tensor Tensor::any() const { return xg::any(*this); }

@@ -259,3 +259,22 @@ TEST(CudaReduce, CountingMatchesTheCpu) {
   EXPECT_TRUE(matches_cpu(uc, std::get<2>(xg::unique_consecutive(ints, true, true)), 0));
   EXPECT_TRUE(matches_cpu(ui, std::get<1>(xg::unique_consecutive(ints, true, true)), 0));
 }
+
+TEST(CudaReduce, LogicalOperationsAndVarMeanMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor a = xg::tensor({0.0, -0.0, 2.5, nan}, xg::kFloat64), b = xg::tensor({{0}, {7}}, xg::kInt64);
+  EXPECT_TRUE(matches_cpu(xg::logical_and(a.cuda(), b.cuda()), xg::logical_and(a, b), 0));
+  EXPECT_TRUE(matches_cpu(xg::logical_or(a.cuda(), b.cuda()), xg::logical_or(a, b), 0));
+  EXPECT_TRUE(matches_cpu(xg::logical_xor(a.cuda(), b.cuda()), xg::logical_xor(a, b), 0));
+  EXPECT_TRUE(matches_cpu(a.cuda().logical_not(), a.logical_not(), 0));
+  const Tensor x = xg::test::seeded({5, 7}, xg::kFloat64, 70);
+  const Tensor xc = x.cuda().requires_grad_(), xh = x.clone().requires_grad_();
+  const auto [vc, mc] = xg::std_mean(xc, {1}, true, 1);
+  const auto [vh, mh] = xg::std_mean(xh, {1}, true, 1);
+  EXPECT_TRUE(matches_cpu(vc, vh, 1e-13));
+  EXPECT_TRUE(matches_cpu(mc, mh, 1e-13));
+  (vc * 2.0 + mc).sum().backward();
+  (vh * 2.0 + mh).sum().backward();
+  EXPECT_TRUE(matches_cpu(xc.grad(), xh.grad(), 1e-13));
+}

@@ -145,7 +145,13 @@ void run_more(Reader& r) {
     }
     case 14: {  // stacking and numeric conveniences on decoded shapes, orders, dims and offsets
       const auto other = leaf(r.tensor(r.byte() % 3));
-      switch (r.byte() % 9) {
+      switch (r.byte() % 10) {
+        case 8: {  // logical operations and var_mean / std_mean on decoded dims and ddof
+          (void)(xg::logical_and(values, other.defined() ? other.detach() : other) + xg::logical_xor(values, values).logical_not());
+          const auto [v, m] = r.flag() ? xg::var_mean(x, {a}, r.flag(), r.arg()) : xg::std_mean(x, {}, r.flag(), r.arg());
+          backprop(v + m);
+          break;
+        }
         case 0: backprop(r.flag() ? xg::hstack({x, other}) : xg::dstack({x, other})); break;
         case 1: backprop(r.flag() ? xg::vstack({x, other}) : xg::column_stack({x, other})); break;
         case 2: backprop(xg::diag_embed(x, a, r.arg(), r.arg())); break;

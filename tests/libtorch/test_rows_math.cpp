@@ -99,6 +99,19 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(s.all(1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0}));
   }
   {
+    // row: `torch::logical_and(a, b)`, `x.logical_not()`, `torch::logical_or(a, b)`, `a.logical_xor(b)`, `auto [v, m] = torch::var_mean(x, {1}, /*unbiased=*/false, true);`, `torch::std_mean(x)`
+    const auto a = xg::tensor({0.0f, 1.0f, NAN}), b = xg::tensor({1.0f, 1.0f, 0.0f});
+    EXPECT_EQ(xg::logical_and(a, b).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 0}));
+    EXPECT_EQ(a.logical_not().to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0}));
+    EXPECT_EQ(xg::logical_or(a, b).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 1, 1}));
+    EXPECT_EQ(a.logical_xor(b).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 1}));
+    const auto x = xg::tensor({{1.0f, 3.0f}, {2.0f, 6.0f}});
+    auto [v, m] = xg::var_mean(x, {1}, true);
+    EXPECT_EQ(v.to_vector<float>(), (std::vector<float>{1, 4}));
+    EXPECT_EQ(m.to_vector<float>(), (std::vector<float>{2, 4}));
+    EXPECT_EQ(std::get<1>(xg::std_mean(x)).item(), 3.0);
+  }
+  {
     // row: `x.prod()`, `x.prod(1, /*keepdim=*/true)`, `x.cumprod(1)`, `x.amax({0, 2})`, `x.amin(1)`
     const auto p = xg::tensor({{1.0f, 2.0f, 3.0f}, {4.0f, 0.0f, 6.0f}});
     EXPECT_EQ(p.prod().item(), 0.0);

@@ -177,6 +177,10 @@ inline Tensor max(const Tensor& a, const Tensor& b) { return maximum(a, b); }
 inline Tensor min(const Tensor& a, const Tensor& b) { return minimum(a, b); }
 /// Variance, numpy's convention: divided by n - ddof (ddof = 0 by default).
 Tensor var(const Tensor& x, const Axes& axes = {}, bool keepdims = false, std::int64_t ddof = 0);
+/// libtorch's var_mean / std_mean: (var, mean) and (std, mean) over axes, from one centring
+/// (ddof 0 by default, as var's; libtorch's default is unbiased).
+std::tuple<Tensor, Tensor> var_mean(const Tensor& x, const Axes& axes = {}, bool keepdims = false, std::int64_t ddof = 0);
+std::tuple<Tensor, Tensor> std_mean(const Tensor& x, const Axes& axes = {}, bool keepdims = false, std::int64_t ddof = 0);
 /// Index of the max / min of the flattened tensor, or along an axis (int64, not differentiable).
 Tensor argmax(const Tensor& x);
 Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdims = false);

@@ -103,5 +103,11 @@ Tensor any(const Tensor& x);
 Tensor any(const Tensor& x, std::int64_t dim, bool keepdim = false);
 Tensor all(const Tensor& x);
 Tensor all(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// libtorch's logical operations, elementwise with broadcasting: nonzero (NaN included) is
+/// true; the result is int64 1/0 (xgrad's bool), not differentiable. Any dtypes.
+Tensor logical_not(const Tensor& x);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
 
 }  // namespace xg

@@ -42,6 +42,11 @@
   Tensor nan_to_num(std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
                     std::optional<double> neginf = std::nullopt) const;
   Tensor isnan() const;
+  /// xg::logical_not and friends: int64 1/0, nonzero (NaN included) is true.
+  Tensor logical_not() const;
+  Tensor logical_and(const Tensor& other) const;
+  Tensor logical_or(const Tensor& other) const;
+  Tensor logical_xor(const Tensor& other) const;
   Tensor isinf() const;
   Tensor isfinite() const;
   Tensor any() const;
