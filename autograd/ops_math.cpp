@@ -13,6 +13,7 @@
 #include "autograd/graph.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
+#include "tensor/strided.h"
 
 namespace xg {
 
@@ -393,9 +394,24 @@ Tensor truth(const Tensor& x, const char* op) {
 }
 Tensor logical(const Tensor& a, const Tensor& b, Binary rule, const char* op) {
   detail::CallScope call(op);
+  if (a.defined() && b.defined()) (void)detail::broadcast_shapes(a.shape(), b.shape(), op);
   return kernel::binary(rule, truth(a, op), truth(b, op), op);
 }
 }  // namespace
+
+Tensor fmax(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("fmax");
+  if (!a.defined() || !b.defined()) fail("fmax: an operand is undefined");
+  (void)detail::broadcast_shapes(a.shape(), b.shape(), "fmax");
+  return where(logical_or(a >= b, isnan(b)), a, b);
+}
+
+Tensor fmin(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("fmin");
+  if (!a.defined() || !b.defined()) fail("fmin: an operand is undefined");
+  (void)detail::broadcast_shapes(a.shape(), b.shape(), "fmin");
+  return where(logical_or(a <= b, isnan(b)), a, b);
+}
 
 Tensor logical_not(const Tensor& x) {
   detail::CallScope call("logical_not");

@@ -11,6 +11,7 @@
 #include "autograd/graph.h"
 #include "tensor/kernels.h"
 #include "tensor/checked.h"
+#include "tensor/strided.h"
 
 namespace xg {
 
@@ -354,6 +355,37 @@ Tensor clamp_min(const Tensor& x, double min) {
 Tensor clamp_max(const Tensor& x, double max) {
   detail::CallScope call("clamp_max");
   return clamp(x, -std::numeric_limits<double>::infinity(), max);
+}
+
+// Composed of where on PyTorch's masks (clamp_backward_min_max), so the gradient goes
+// where PyTorch's goes, ties and crossed bounds included, on every device and to every order.
+Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi) {
+  detail::CallScope call("clamp");
+  const char* op = detail::call_or("clamp");
+  if (!x.defined()) fail(op, ": the input is undefined");
+  if (!lo.defined() && !hi.defined()) fail(op, ": at least one of min and max must be given");
+  for (const Tensor* bound : {&lo, &hi})  // shapes checked here, so a mismatch names the call
+    if (bound->defined()) (void)detail::broadcast_shapes(x.shape(), bound->shape(), op);
+  if (lo.defined() && hi.defined()) {
+    // Where neither mask holds (x outside with lo = hi, or x NaN), the value without a gradient.
+    const Tensor value = minimum(maximum(x.detach(), lo.detach()), hi.detach());
+    const Tensor to_hi = logical_or(x > hi, hi < lo), to_lo = logical_and(x < lo, lo < hi);
+    const Tensor to_x = logical_and(x >= lo, x <= hi);
+    return where(to_x, x, where(to_lo, lo, where(to_hi, hi, value)));
+  }
+  // A NaN in x or the bound: its value (NaN, as PyTorch's), no gradient.
+  if (lo.defined()) return where(x < lo, lo, where(x >= lo, x, maximum(x.detach(), lo.detach())));
+  return where(x > hi, hi, where(x <= hi, x, minimum(x.detach(), hi.detach())));
+}
+
+Tensor clamp_min(const Tensor& x, const Tensor& min) {
+  detail::CallScope call("clamp_min");
+  return clamp(x, min, Tensor());
+}
+
+Tensor clamp_max(const Tensor& x, const Tensor& max) {
+  detail::CallScope call("clamp_max");
+  return clamp(x, Tensor(), max);
 }
 
 }  // namespace xg

@@ -260,3 +260,17 @@ TEST(CudaElementwise, StackingAndNumericConveniencesMatchTheCpu) {
   EXPECT_TRUE(matches_cpu(gbd, gbc, 1e-12));
   EXPECT_TRUE(matches_cpu(fd, fc, 0));
 }
+
+TEST(CudaElementwise, TensorBoundsFmaxAndFminMatchTheCpuWithGradients) {
+  XG_REQUIRE_CUDA();
+  const auto x = xg::test::seeded({4, 5}, xg::kFloat64, 80), lo = xg::test::seeded({5}, xg::kFloat64, 81) - 0.5;
+  const auto hi = xg::test::seeded({4, 1}, xg::kFloat64, 82) + 0.5;
+  xg::tensor_list host{x.clone().requires_grad_(), lo.clone().requires_grad_(), hi.clone().requires_grad_()}, gpu;
+  for (const auto& t : host) gpu.push_back(t.detach().cuda().requires_grad_());
+  const auto f = [](const xg::tensor_list& v) { return xg::clamp(v[0], v[1], v[2]) + xg::fmax(v[0], v[1]) * xg::fmin(v[0], v[2]); };
+  const auto yh = f(host), yc = f(gpu);
+  EXPECT_TRUE(xg::test::matches_cpu(yc, yh, 1e-14));
+  yh.sum().backward();
+  yc.sum().backward();
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_TRUE(xg::test::matches_cpu(gpu[i].grad(), host[i].grad(), 1e-14)) << i;
+}

@@ -32,11 +32,12 @@ void run_more(Reader& r) {
       (void)xg::searchsorted(r.tensor(r.byte() % 3), values, false, r.flag(), side, sorter);
       break;
     }
-    case 5: {  // two-operand math with decoded shapes and dtypes (broadcast errors, int64)
+    case 5: {  // two-operand math with decoded shapes and dtypes (broadcast errors, int64); clamp's tensor bounds
       const auto other = leaf(r.tensor(r.byte() % 3));
       static xg::Tensor (*const fns[])(const xg::Tensor&, const xg::Tensor&) = {xg::logaddexp, xg::logaddexp2,
-                                                                                 xg::hypot, xg::xlogy};
-      backprop(fns[r.byte() % 4](x, other));
+                                                                                 xg::hypot, xg::xlogy, xg::fmax, xg::fmin};
+      backprop(fns[r.byte() % 6](x, other));
+      if (r.flag()) backprop(xg::clamp(x, r.flag() ? other : xg::Tensor(), r.flag() ? leaf(r.tensor(r.byte() % 3)) : xg::Tensor()));
       break;
     }
     case 6: {  // EmbeddingBag: decoded indices, offsets, modes, options, max_norm, scale_grad_by_freq

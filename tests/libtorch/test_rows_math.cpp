@@ -99,6 +99,15 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(s.all(1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0}));
   }
   {
+    // row: `torch::clamp(x, lo, hi)` with tensor bounds, `torch::clamp_min(x, lo)`, `x.clamp_max(hi)` with a tensor, `torch::fmax(a, b)`, `torch::fmin(a, b)`
+    const auto x = xg::tensor({-2.0f, 0.5f, 3.0f}), lo = xg::tensor({-1.0f, 0.0f, 0.0f}), hi = xg::tensor({1.0f});
+    EXPECT_EQ(xg::clamp(x, lo, hi).to_vector<float>(), (std::vector<float>{-1, 0.5f, 1}));
+    EXPECT_EQ(xg::clamp_min(x, lo).to_vector<float>(), (std::vector<float>{-1, 0.5f, 3}));
+    EXPECT_EQ(xg::clamp_max(x, hi).to_vector<float>(), (std::vector<float>{-2, 0.5f, 1}));
+    EXPECT_EQ(xg::fmax(xg::tensor({NAN, 1.0f}), xg::tensor({2.0f, NAN})).to_vector<float>(), (std::vector<float>{2, 1}));
+    EXPECT_EQ(xg::fmin(x, lo).to_vector<float>(), (std::vector<float>{-2, 0, 0}));
+  }
+  {
     // row: `torch::logical_and(a, b)`, `x.logical_not()`, `torch::logical_or(a, b)`, `a.logical_xor(b)`, `auto [v, m] = torch::var_mean(x, {1}, /*unbiased=*/false, true);`, `torch::std_mean(x)`
     const auto a = xg::tensor({0.0f, 1.0f, NAN}), b = xg::tensor({1.0f, 1.0f, 0.0f});
     EXPECT_EQ(xg::logical_and(a, b).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 0}));

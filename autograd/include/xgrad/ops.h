@@ -99,6 +99,12 @@ Tensor softplus(const Tensor& x);
 Tensor softplus(const Tensor& x, double beta, double threshold);
 /// min(max(x, lo), hi); gradient 1 inside [lo, hi] (inclusive), 0 outside.
 Tensor clamp(const Tensor& x, double lo, double hi);
+/// libtorch's clamp with tensor bounds (broadcast; an undefined bound is none): min(max(x,
+/// lo), hi), NaN in x kept, and PyTorch's gradients: to x inside [lo, hi], to lo where
+/// x < lo < hi, to hi where x > hi or hi < lo (so where lo = hi and x is outside, none).
+Tensor clamp(const Tensor& x, const Tensor& lo, const Tensor& hi);
+Tensor clamp_min(const Tensor& x, const Tensor& min);
+Tensor clamp_max(const Tensor& x, const Tensor& max);
 /// log(1 + x) and e^x - 1, accurate near 0 (std::log1p, std::expm1).
 Tensor log1p(const Tensor& x);
 Tensor expm1(const Tensor& x);

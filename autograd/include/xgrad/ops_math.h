@@ -103,6 +103,11 @@ Tensor any(const Tensor& x);
 Tensor any(const Tensor& x, std::int64_t dim, bool keepdim = false);
 Tensor all(const Tensor& x);
 Tensor all(const Tensor& x, std::int64_t dim, bool keepdim = false);
+/// NaN-ignoring maximum / minimum (C's fmax, fmin): a NaN operand gives the other, two
+/// NaNs NaN; broadcasting. The gradient goes to a where a wins or ties (or b is NaN), to b
+/// elsewhere, as PyTorch's.
+Tensor fmax(const Tensor& a, const Tensor& b);
+Tensor fmin(const Tensor& a, const Tensor& b);
 /// libtorch's logical operations, elementwise with broadcasting: nonzero (NaN included) is
 /// true; the result is int64 1/0 (xgrad's bool), not differentiable. Any dtypes.
 Tensor logical_not(const Tensor& x);
