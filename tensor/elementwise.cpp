@@ -7,6 +7,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "tensor/cast_rules.h"
 #include "tensor/checked.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/runtime.h"
@@ -363,7 +364,7 @@ Tensor cast(const Tensor& x, Dtype dtype) {
       const S* px = x.data<S>();
       D* py = y.data<D>();
       detail::parallel_elements(x.numel(), 1, [&](std::int64_t i0, std::int64_t i1) {
-        for (std::int64_t i = i0; i < i1; ++i) py[i] = static_cast<D>(px[i]);
+        for (std::int64_t i = i0; i < i1; ++i) py[i] = rule::convert<D>(px[i]);
       });
     });
   });

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "tensor/cast_rules.h"
 #include "tensor/pointwise_rules.h"
 #include "tensor/special_rules.h"
 #include "tensor/checked.h"
@@ -251,7 +252,7 @@ template <class T> struct InRangeF {
 };
 template <class T> struct WhereF { __device__ T operator()(T c, T a, T b) const { return c != T(0) ? a : b; } };
 template <class T> struct AxpyF { T a; __device__ T operator()(T d, T x) const { return d + a * x; } };
-template <class D> struct CastF { template <class S> __device__ D operator()(S v) const { return static_cast<D>(v); } };
+template <class D> struct CastF { template <class S> __device__ D operator()(S v) const { return rule::convert<D>(v); } };
 
 template <class F>
 decltype(auto) by_dtype(Dtype dtype, F&& f) { return detail::dispatch(dtype, std::forward<F>(f)); }

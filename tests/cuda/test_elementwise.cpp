@@ -3,6 +3,8 @@
 // operands, three dtypes, in-place updates, a first backward, and the device rule with its
 // CPU-scalar exception. Exact where IEEE arithmetic is (the same bits), 1e-12 relative for
 // the transcendental functions in float64 (the device's libm is not the host's), 1e-5 in float32.
+#include <limits>
+
 #include "cuda/cuda_util.h"
 
 using xg::Tensor;
@@ -273,4 +275,13 @@ TEST(CudaElementwise, TensorBoundsFmaxAndFminMatchTheCpuWithGradients) {
   yh.sum().backward();
   yc.sum().backward();
   for (std::size_t i = 0; i < 3; ++i) EXPECT_TRUE(xg::test::matches_cpu(gpu[i].grad(), host[i].grad(), 1e-14)) << i;
+}
+
+TEST(CudaElementwise, FloatToInt64CastsSaturateAsOnTheCpu) {
+  XG_REQUIRE_CUDA();
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  for (const auto dtype : {xg::kFloat32, xg::kFloat64}) {
+    const Tensor x = xg::tensor({nan, inf, -inf, 1.6e19, -1e19, 2.7, -2.7}, dtype);
+    EXPECT_EQ(x.cuda().to(xg::kInt64).cpu().to_vector<std::int64_t>(), x.to(xg::kInt64).to_vector<std::int64_t>());
+  }
 }

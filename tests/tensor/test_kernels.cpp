@@ -1,5 +1,8 @@
 // Values computed by the kernels, through the public operations: broadcasting, dtype
 // promotion, masks, in-place updates and their errors.
+#include <cstdint>
+#include <limits>
+
 #include "tensor/kernels.h"
 #include "test_util.h"
 
@@ -180,4 +183,15 @@ TEST(Kernels, CopyRangeCopiesAFlatStretchAndRefusesOneOutside) {
   EXPECT_XG_ERROR(xg::kernel::copy_range(dst, 0, src, 0, -1, "test"), "fall outside");
   auto f = xg::zeros({4});
   EXPECT_XG_ERROR(xg::kernel::copy_range(f, 0, src, 0, 1, "test"), "test: copying float64 elements into a float32 tensor");
+}
+
+TEST(Dtypes, FloatToInt64SaturatesAndTakesNaNToZero) {
+  // C++ leaves these undefined (the ops fuzzer's UBSan found `.to(kInt64)` of 1.6e19); xgrad
+  // saturates and takes NaN to 0 on both devices, as Rust's `as` and the GPU's conversion.
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<std::int64_t> want{0, INT64_MAX, INT64_MIN, INT64_MAX, INT64_MIN, 2, -2, INT64_MIN};
+  const std::vector<double> from{nan, inf, -inf, 1.6e19, -1e19, 2.7, -2.7, -9223372036854775808.0};
+  EXPECT_EQ(xg::tensor(from, {8}, xg::kFloat64).to(xg::kInt64).to_vector<std::int64_t>(), want);
+  EXPECT_EQ(xg::tensor(from, {8}, xg::kFloat32).to(xg::kInt64).to_vector<std::int64_t>(), want);
+  EXPECT_EQ(xg::tensor({9.2233715e18f}).to(xg::kInt64).item<std::int64_t>(), 9223371487098961920LL);  // in range: exact
 }
