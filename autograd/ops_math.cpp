@@ -387,15 +387,16 @@ Tensor all(const Tensor& x, std::int64_t dim, bool keepdim) {
 }
 
 namespace {
-// x's truth as int64 1/0: nonzero, NaN included (NaN != 0), as PyTorch's.
-Tensor truth(const Tensor& x, const char* op) {
+// x compared with 0 as int64 1/0: Ne gives its truth (NaN included, NaN != 0, as
+// PyTorch's), Eq its negation.
+Tensor against_zero(const Tensor& x, Binary rule, const char* op) {
   if (!x.defined()) fail(op, ": an operand is undefined");
-  return kernel::cast(kernel::binary(Binary::Ne, x, zeros({}, TensorOptions(x.dtype()).device(x.device())), op), kInt64);
+  return kernel::cast(kernel::binary(rule, x, zeros({}, TensorOptions(x.dtype()).device(x.device())), op), kInt64);
 }
 Tensor logical(const Tensor& a, const Tensor& b, Binary rule, const char* op) {
   detail::CallScope call(op);
   if (a.defined() && b.defined()) (void)detail::broadcast_shapes(a.shape(), b.shape(), op);
-  return kernel::binary(rule, truth(a, op), truth(b, op), op);
+  return kernel::binary(rule, against_zero(a, Binary::Ne, op), against_zero(b, Binary::Ne, op), op);
 }
 }  // namespace
 
@@ -416,7 +417,7 @@ Tensor fmin(const Tensor& a, const Tensor& b) {
 Tensor logical_not(const Tensor& x) {
   detail::CallScope call("logical_not");
   if (!x.defined()) fail("logical_not: the input is undefined");
-  return kernel::cast(kernel::binary(Binary::Eq, x, zeros({}, TensorOptions(x.dtype()).device(x.device())), "logical_not"), kInt64);
+  return against_zero(x, Binary::Eq, "logical_not");
 }
 Tensor logical_and(const Tensor& a, const Tensor& b) { return logical(a, b, Binary::Mul, "logical_and"); }
 Tensor logical_or(const Tensor& a, const Tensor& b) { return logical(a, b, Binary::Maximum, "logical_or"); }

@@ -103,8 +103,6 @@ std::pair<Tensor, Tensor> variance_and_mean(const Tensor& x, const Axes& axes, b
   const Tensor d = xf - m;
   return {sum(d * d, axes, keepdims) / static_cast<double>(n - ddof), m};
 }
-// The mean as the variance's shape: kept axes dropped unless keepdims.
-Tensor shaped_mean(const Tensor& m, const Axes& axes, bool keepdims) { return keepdims ? m : sum(m, axes, false); }
 }  // namespace
 
 Tensor var(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) {
@@ -120,13 +118,13 @@ Tensor std(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) 
 std::tuple<Tensor, Tensor> var_mean(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) {
   detail::CallScope call("var_mean");
   const auto [v, m] = variance_and_mean(x, axes, keepdims, ddof, "var_mean");
-  return {v, shaped_mean(m, axes, keepdims)};
+  return {v, reshape(m, v.shape())};  // the kept axes dropped as the variance's
 }
 
 std::tuple<Tensor, Tensor> std_mean(const Tensor& x, const Axes& axes, bool keepdims, std::int64_t ddof) {
   detail::CallScope call("std_mean");
   const auto [v, m] = variance_and_mean(x, axes, keepdims, ddof, "std_mean");
-  return {sqrt(v), shaped_mean(m, axes, keepdims)};
+  return {sqrt(v), reshape(m, v.shape())};
 }
 
 // The root is taken of a sum replaced by 1 where it is 0 and masked back to 0: at a zero

@@ -132,11 +132,17 @@ Tensor triplet_margin_with_distance_loss(const Tensor& anchor, const Tensor& pos
     return d;
   };
   const Tensor d_pos = distance(anchor, positive, "(anchor, positive)");
-  Tensor d_neg = distance(anchor, negative, "(anchor, negative)");
-  if (o.swap()) d_neg = minimum(d_neg, distance(positive, negative, "(positive, negative)"));
-  if (d_pos.shape() != d_neg.shape())
-    fail(op, ": the distance function gave ", detail::shape_str(d_pos.shape()), " for (anchor, positive) but ",
-         detail::shape_str(d_neg.shape()), " for the negative; expected one distance per triplet");
+  // Each negative pair's distances checked against d_pos's shape before any arithmetic, so a
+  // mismatch names the loss (not the minimum or subtraction inside).
+  const auto negative_pair = [&](const Tensor& x, const char* pair) {
+    const Tensor d = distance(x, negative, pair);
+    if (d.shape() != d_pos.shape())
+      fail(op, ": the distance function gave ", detail::shape_str(d_pos.shape()), " for (anchor, positive) but ",
+           detail::shape_str(d.shape()), " for ", pair, "; expected one distance per triplet");
+    return d;
+  };
+  Tensor d_neg = negative_pair(anchor, "(anchor, negative)");
+  if (o.swap()) d_neg = minimum(d_neg, negative_pair(positive, "(positive, negative)"));
   return reduce(clamp_min(d_pos - d_neg + o.margin(), 0.0), o.reduction());
 }
 

@@ -168,7 +168,14 @@ TEST(MarginLosses, ErrorsNameTheLoss) {
   const auto uneven = [](const xg::Tensor& a, const xg::Tensor& b) { return a.is_same(b) ? a.sum(1) : a.sum(); };
   EXPECT_XG_ERROR(
       xg::nn::TripletMarginWithDistanceLoss(xg::nn::TripletMarginWithDistanceLossOptions().distance_function(uneven))(x, x, x * 2.0),
-      "triplet_margin_with_distance_loss: the distance function gave (2,) for (anchor, positive) but () for the negative");
+      "triplet_margin_with_distance_loss: the distance function gave (2,) for (anchor, positive) but () for (anchor, negative)");
+  // With swap, the third pair is checked before the minimum that would broadcast it.
+  const xg::Tensor p = x * 3.0;
+  const auto odd_third = [&p](const xg::Tensor& a, const xg::Tensor&) { return a.is_same(p) ? a.sum() : a.sum(1); };
+  EXPECT_XG_ERROR(F::triplet_margin_with_distance_loss(
+                      x, p, x * 2.0, F::TripletMarginWithDistanceLossFuncOptions().distance_function(odd_third).swap(true)),
+                  "triplet_margin_with_distance_loss: the distance function gave (2,) for (anchor, positive) but () for "
+                  "(positive, negative)");
   EXPECT_XG_ERROR(F::poisson_nll_loss(x, xg::zeros({2})), "poisson_nll_loss: prediction (2,3) and target (2,) differ in shape");
   EXPECT_XG_ERROR(F::gaussian_nll_loss(x, x, xg::ones({3})),
                   "gaussian_nll_loss: var (3,) is of incorrect size for input (2,3)");
