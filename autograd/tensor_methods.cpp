@@ -358,6 +358,14 @@ Tensor Tensor::scatter(std::int64_t dim, const Tensor& index, const Tensor& src)
 Tensor Tensor::scatter(std::int64_t dim, const Tensor& index, double value) const {
   return xg::scatter(*this, dim, index, value);
 }
+Tensor Tensor::scatter_reduce(std::int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                              bool include_self) const {
+  return xg::scatter_reduce(*this, dim, index, src, reduce, include_self);
+}
+Tensor Tensor::index_reduce(std::int64_t dim, const Tensor& index, const Tensor& source, const std::string& reduce,
+                            bool include_self) const {
+  return xg::index_reduce(*this, dim, index, source, reduce, include_self);
+}
 std::tuple<Tensor, Tensor> Tensor::aminmax(std::optional<std::int64_t> dim, bool keepdim) const {
   return xg::aminmax(*this, dim, keepdim);
 }

@@ -12,6 +12,7 @@
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/kernels.h"
+#include "tensor/pointwise_rules.h"
 #include "tensor/parallel.h"
 #include "tensor/simd_binary.h"
 #include "tensor/strided.h"
@@ -94,8 +95,7 @@ T python_mod(T a, T b) {
 
 // The kinds defined for float operands only.
 bool float_only_kind(Binary kind) {
-  return kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder || kind == Binary::FloorDivide ||
-         kind == Binary::Hypot || kind == Binary::LogAddExp || kind == Binary::LogAddExp2;
+  return kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder || kind == Binary::Hypot || kind == Binary::LogAddExp || kind == Binary::LogAddExp2;
 }
 
 // log(exp(a) + exp(b)) (base 2 with `two`), PyTorch's formula: the larger plus the log1p of
@@ -109,7 +109,7 @@ T log_add_exp(T a, T b, bool two) {
 
 // A kind's cost per element in adds, for the thread split: the library calls cost about ten.
 double binary_cost(Binary kind) {
-  return float_only_kind(kind) || kind == Binary::Pow ? 10 : 1;
+  return float_only_kind(kind) || kind == Binary::Pow || kind == Binary::FloorDivide ? 10 : 1;
 }
 
 // Python's a // b as PyTorch computes it (div_floor_floating): the exact quotient of a -
@@ -149,7 +149,9 @@ void with_binary_op(Binary kind, Run run) {
     case Binary::Atan2: return run([](T y, T x) { return float_only<T>([](auto a, auto b) { return std::atan2(a, b); }, y, x); });
     case Binary::Fmod: return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return std::fmod(u, v); }, a, b); });
     case Binary::Remainder: return run([](T a, T b) { return float_only<T>(python_mod<T>, a, b); });
-    case Binary::FloorDivide: return run([](T a, T b) { return float_only<T>(python_floor_divide<T>, a, b); });
+    case Binary::FloorDivide:  // int64: Python's // (scatter_reduce's means; div refuses int64)
+      if constexpr (std::is_integral_v<T>) return run([](T a, T b) { return detail::floor_divide_int(a, b); });
+      else return run([](T a, T b) { return python_floor_divide<T>(a, b); });
     case Binary::Hypot: return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return std::hypot(u, v); }, a, b); });
     case Binary::LogAddExp:
       return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return log_add_exp(u, v, false); }, a, b); });

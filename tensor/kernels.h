@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include <xgrad/tensor.h>
@@ -39,6 +40,18 @@ enum class Unary {
   Signbit,  // 1 where the sign bit is set (-0.0, negative NaNs), else 0
 };
 enum class Reduce { Sum, Max, Min, Prod };
+/// The value a fold of `kind` starts from: 0, the lowest value (-inf), the highest (inf), 1.
+template <class T>
+T reduce_identity(Reduce kind) {
+  using L = std::numeric_limits<T>;
+  switch (kind) {
+    case Reduce::Max: return L::has_infinity ? -L::infinity() : L::lowest();
+    case Reduce::Min: return L::has_infinity ? L::infinity() : L::max();
+    case Reduce::Prod: return T(1);
+    case Reduce::Sum: break;
+  }
+  return T(0);
+}
 
 /// Elementwise a (op) b with broadcasting; operands are promoted to a common dtype (int64
 /// division gives float32). Comparisons give 1/0 in that dtype. `op` names errors.
@@ -182,6 +195,12 @@ Tensor sort_indices(const Tensor& x, std::int64_t axis, bool descending);
 Tensor select_indices(const Tensor& x, std::int64_t axis, const Tensor& position);
 /// Zeros of `shape`, then src scattered and added at `index` along `axis` (gather's adjoint).
 Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src);
+/// A copy of self with src folded in at `index` along `axis` (scatter_add's addressing; indices
+/// checked by the caller): each target takes its contributions in index order (row-major),
+/// starting from its own value (include_self) or the fold's identity, PyTorch's
+/// scatter_reduce; Max/Min keep a NaN they meet in src. Any dtype; one device.
+Tensor scatter_reduce(Reduce kind, const Tensor& self, std::int64_t axis, const Tensor& index, const Tensor& src,
+                      bool include_self);
 /// Throws, naming `op`, unless `labels` is int64 with every value in [0, num_classes)
 /// (a float dtype gets a hint on making int64 labels). `what` names one value ("label").
 void check_labels(const Tensor& labels, std::int64_t num_classes, const char* op, const char* what = "label");

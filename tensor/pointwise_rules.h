@@ -1,6 +1,6 @@
 // Private: per-element arithmetic written once for scalars on the host, xsimd batches and
-// the GPU: GELU's (tensor/activation.cpp, tensor/cuda/elementwise.cu) and layer_norm's exact
-// scale. The transcendental functions (erf, exp, tanh) are the caller's, as in
+// the GPU: GELU's (tensor/activation.cpp, tensor/cuda/elementwise.cu), layer_norm's exact
+// scale and integer floor division. The transcendental functions (erf, exp, tanh) are the caller's, as in
 // tensor/cell_rules.h: each target has its own.
 #pragma once
 
@@ -56,6 +56,19 @@ inline T power_of_two_scale(T v) {
   int e = 0;
   if (v > T(0) && std::isfinite(v)) std::frexp(v, &e);
   return e == 0 ? T(1) : std::ldexp(T(1), e - 1);
+}
+
+}  // namespace xg::detail
+
+namespace xg::detail {
+
+/// Python's a // b on integers (C++ truncates): one less where a remainder's sign differs
+/// from b's. The callers never pass b = 0 (float division's entry points refuse integers).
+template <class T>
+XG_HOST_DEVICE T floor_divide_int(T a, T b) {
+  if (b == T(0)) return T(0);
+  const T q = a / b;
+  return (a % b != T(0) && ((a < T(0)) != (b < T(0)))) ? q - T(1) : q;
 }
 
 }  // namespace xg::detail

@@ -296,6 +296,49 @@ Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, c
   return out;
 }
 
+Tensor scatter_reduce(Reduce kind, const Tensor& self, std::int64_t axis, const Tensor& index, const Tensor& src,
+                      bool include_self) {
+  const char* op = "scatter_reduce";
+  Tensor out = copy(self);
+  if (!src.device().is_cpu() || !index.device().is_cpu() || !self.device().is_cpu()) {
+    check_gather_shapes(self.shape(), axis, index, op);
+    detail::compute_device({{"self", self}, {"src", src}, {"index", index}}, op);
+    detail::gpu::scatter_reduce(out, axis, index, src, kind, include_self);
+    return out;
+  }
+  dispatch(src.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* ps = src.data<T>();
+    T* po = out.data<T>();
+    // Without self, each written target starts from the identity (PyTorch's order: 0 + s
+    // turns a lone -0.0 into +0.0 there too).
+    if (!include_self) {
+      const T start = reduce_identity<T>(kind);
+      for_each_gathered(self.shape(), axis, index, op, [&](std::int64_t, std::int64_t o) { po[o] = start; });
+    }
+    const auto is_nan = [](T v) { return v != v; };
+    switch (kind) {
+      case Reduce::Sum:
+        for_each_gathered(self.shape(), axis, index, op, [&](std::int64_t p, std::int64_t o) { po[o] += ps[p]; });
+        break;
+      case Reduce::Prod:
+        for_each_gathered(self.shape(), axis, index, op, [&](std::int64_t p, std::int64_t o) { po[o] *= ps[p]; });
+        break;
+      case Reduce::Max:
+        for_each_gathered(self.shape(), axis, index, op, [&](std::int64_t p, std::int64_t o) {
+          if (is_nan(ps[p]) || ps[p] > po[o]) po[o] = ps[p];
+        });
+        break;
+      case Reduce::Min:
+        for_each_gathered(self.shape(), axis, index, op, [&](std::int64_t p, std::int64_t o) {
+          if (is_nan(ps[p]) || ps[p] < po[o]) po[o] = ps[p];
+        });
+        break;
+    }
+  });
+  return out;
+}
+
 void check_labels(const Tensor& labels, std::int64_t num_classes, const char* op, const char* what) {
   if (labels.dtype() != kInt64)
     fail(op, ": ", what, "s must be int64, got ", dtype_name(labels.dtype()), " of shape ", shape_str(labels.shape()),

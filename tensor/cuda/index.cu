@@ -1,7 +1,7 @@
 // CUDA kernels that move data by position: concatenation and split (one launch for all
 // pieces), slices (2-D memory copies),
 // index_select and gather (one thread per output element), and their adjoints index_add and
-// scatter_add without floating-point atomics: the targets are sorted stably (CUB's radix
+// scatter_add (and scatter_reduce's folds) without floating-point atomics: the targets are sorted stably (CUB's radix
 // sort, keys with their positions), and each target's values are then added in position
 // order, the CPU's order, so the sums have the CPU's bits.
 #include <cuda_runtime.h>
@@ -184,15 +184,33 @@ __global__ void iota_keys(std::int64_t* keys, std::int64_t* positions, const std
   }
 }
 
-// After a stable sort: each run of equal keys is one target; its head adds the run's values
-// in position order (ascending, as the CPU does) into the zeroed output.
+// The folds of scatter_reduce, PyTorch's: a NaN taken from src wins the extremes and stays.
 template <class T>
-__global__ void sum_runs(T* out, const T* src, const std::int64_t* keys, const std::int64_t* positions, std::int64_t n,
-                         std::int64_t limit) {
+__device__ bool is_nan_value(T v) {
+  return v != v;
+}
+
+template <class T>
+__device__ T fold(kernel::Reduce kind, T acc, T v) {
+  switch (kind) {
+    case kernel::Reduce::Sum: return acc + v;
+    case kernel::Reduce::Prod: return acc * v;
+    case kernel::Reduce::Max: return is_nan_value(v) || v > acc ? v : acc;
+    case kernel::Reduce::Min: return is_nan_value(v) || v < acc ? v : acc;
+  }
+  return acc;
+}
+
+// After a stable sort: each run of equal keys is one target; its head folds the run's values
+// in position order (ascending, as the CPU does) into the target, from its value (include_self)
+// or from `identity`.
+template <class T>
+__global__ void fold_runs(T* out, const T* src, const std::int64_t* keys, const std::int64_t* positions, std::int64_t n,
+                          std::int64_t limit, kernel::Reduce kind, bool include_self, T identity) {
   XG_GRID_LOOP(k, n) {
     if ((k > 0 && keys[k] == keys[k - 1]) || keys[k] >= limit) continue;
-    T acc = out[keys[k]];
-    for (std::int64_t r = k; r < n && keys[r] == keys[k]; ++r) acc += src[positions[r]];
+    T acc = include_self ? out[keys[k]] : identity;
+    for (std::int64_t r = k; r < n && keys[r] == keys[k]; ++r) acc = fold(kind, acc, src[positions[r]]);
     out[keys[k]] = acc;
   }
 }
@@ -339,9 +357,10 @@ void gather(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index
   launched(op);
 }
 
-void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src) {
-  XG_GPU_ENTRY(scatter_add);
-  const char* op = call_or("scatter_add");
+void scatter_reduce(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src, kernel::Reduce kind,
+                    bool include_self) {
+  XG_GPU_ENTRY(scatter_reduce);
+  const char* op = call_or("scatter_reduce");
   const std::int64_t n = index.numel();
   if (n == 0) return;
   const cudaStream_t s = on(out, op);
@@ -353,10 +372,16 @@ void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tens
   stable_sort(keys, positions, out.numel(), s, op);
   detail::dispatch(src.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    sum_runs<T><<<grid_for(n), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(src), dptr<std::int64_t>(keys),
-                                                dptr<std::int64_t>(positions), n, out.numel());
+    fold_runs<T><<<grid_for(n), kThreads, 0, s>>>(dptr<T>(out), dptr<T>(src), dptr<std::int64_t>(keys),
+                                                 dptr<std::int64_t>(positions), n, out.numel(), kind, include_self,
+                                                 kernel::reduce_identity<T>(kind));
   });
   launched(op);
+}
+
+void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src) {
+  XG_GPU_ENTRY(scatter_add);
+  scatter_reduce(out, axis, index, src, kernel::Reduce::Sum, true);
 }
 
 void one_hot(Tensor& out, const Tensor& labels, std::int64_t num_classes) {

@@ -113,6 +113,10 @@ void index_select(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor&
 void index_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src);
 void gather(Tensor& out, const Tensor& x, std::int64_t axis, const Tensor& index);
 void scatter_add(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src);
+/// out (self's copy) with src folded in at index along axis, each target in index order,
+/// from its value (include_self) or the fold's identity (kernel::reduce_identity).
+void scatter_reduce(Tensor& out, std::int64_t axis, const Tensor& index, const Tensor& src, kernel::Reduce kind,
+                    bool include_self);
 void one_hot(Tensor& out, const Tensor& labels, std::int64_t num_classes);
 
 /// Convolution and pooling (tensor/cuda/conv.cu), outputs allocated by the entry points of

@@ -139,6 +139,7 @@ void index_select(Tensor&, const Tensor&, std::int64_t, const Tensor&) { no_kern
 void index_add(Tensor&, std::int64_t, const Tensor&, const Tensor&) { no_kernels(); }
 void gather(Tensor&, const Tensor&, std::int64_t, const Tensor&) { no_kernels(); }
 void scatter_add(Tensor&, std::int64_t, const Tensor&, const Tensor&) { no_kernels(); }
+void scatter_reduce(Tensor&, std::int64_t, const Tensor&, const Tensor&, kernel::Reduce, bool) { no_kernels(); }
 void one_hot(Tensor&, const Tensor&, std::int64_t) { no_kernels(); }
 void conv2d_forward(Tensor&, const Tensor&, const Tensor&, const Tensor&, const kernel::ConvGeom&) { no_kernels(); }
 void conv2d_input_grad(Tensor&, const Tensor&, const Tensor&, const kernel::ConvGeom&) { no_kernels(); }

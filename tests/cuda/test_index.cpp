@@ -242,3 +242,43 @@ TEST(CudaIndex, ScatterAndIndexCopyTakeTheLastWriteAsOnTheCpu) {
   EXPECT_TRUE(xg::test::matches_cpu(gsd, gsc, 0));
   EXPECT_TRUE(xg::test::matches_cpu(gxd, gxc, 0));
 }
+
+TEST(CudaIndex, ScatterReduceAndIndexReduceGiveTheCpusBits) {
+  XG_REQUIRE_CUDA();
+  // Repeated targets fold in index order on both devices (sums and products too: the same
+  // bits); values and both gradients, plain and under create_graph; int64 means floor.
+  const Tensor index = xg::tensor({{1.0, 1.0, 3.0, 1.0}, {2.0, 0.0, 2.0, 2.0}}, xg::kInt64);
+  for (const std::string reduce : {"sum", "prod", "mean", "amax", "amin"})
+    for (const bool include : {true, false}) {
+      const auto run = [&](xg::Device d) {
+        auto self = xg::test::seeded({2, 4}, xg::kFloat64, 92).to(d).requires_grad_();
+        auto src = xg::test::seeded({2, 5}, xg::kFloat64, 93).to(d).requires_grad_();
+        const Tensor y = self.scatter_reduce(1, index.to(d), src, reduce, include).pow(2.0).sum() +
+                         (reduce == "sum" ? Tensor(xg::zeros({}, xg::TensorOptions(xg::kFloat64).device(d)))
+                                          : self.t().index_reduce(0, xg::tensor({3, 3, 0}, xg::kInt64).to(d),
+                                                                   src.narrow(1, 0, 3).t(), reduce, include).sum());
+        const xg::tensor_list g = xg::grad({y}, {self, src}, {}, true, true);
+        return std::make_tuple(y, g[0], g[1]);
+      };
+      const auto [yc, gsc, gxc] = run(xg::kCPU);
+      const auto [yd, gsd, gxd] = run(xg::kCUDA);
+      EXPECT_TRUE(matches_cpu(yd, yc, 0)) << reduce << include;
+      EXPECT_TRUE(matches_cpu(gsd, gsc, 0)) << reduce << include;
+      EXPECT_TRUE(matches_cpu(gxd, gxc, 0)) << reduce << include;
+    }
+  const Tensor a = xg::tensor({{5, -7, 2}, {3, 1, -4}}, xg::kInt64), b = xg::tensor({{-3, 4, 9}, {2, -5, 8}}, xg::kInt64);
+  const Tensor i = xg::tensor({{0, 1, 1}, {0, 0, 2}}, xg::kInt64);
+  EXPECT_TRUE(same_on_cuda({a, b}, [&](auto& v) { return v[0].scatter_reduce(1, i.to(v[0].device()), v[1], "mean", false); }));
+  const Tensor gi = xg::tensor({0, 2, 0, 1, 2, 0, 0, 1, 2, 2, 0, 1}, {4, 3}, xg::kInt64).cuda();
+  const xg::tensor_list in{(xg::rand({3, 3}, xg::kFloat64) + 0.5).cuda().requires_grad_(),
+                           (xg::rand({4, 3}, xg::kFloat64) * -1.0 - 0.5).cuda().requires_grad_()};
+  for (const std::string reduce : {"sum", "prod", "mean", "amax", "amin"})
+    EXPECT_TRUE(xg::testing::gradgradcheck_ok(
+        [&](const xg::tensor_list& v) { return v[0].scatter_reduce(0, gi, v[1], reduce, false).pow(2.0); }, in))
+        << reduce;
+  // A bad index: the CPU's message at the next wait, and the GPU goes on.
+  EXPECT_XG_ERROR(xg::zeros({2, 3}, xg::kCUDA).scatter_reduce(1, xg::full({2, 1}, 3.0, xg::kInt64).cuda(),
+                                                             xg::ones({2, 1}, xg::kCUDA), "amax").cpu(),
+                  "scatter_reduce", "3");
+  EXPECT_EQ(xg::ones({2}, xg::kCUDA).sum().item(), 2.0);
+}

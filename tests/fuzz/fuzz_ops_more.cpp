@@ -5,7 +5,8 @@
 // sorters, bins, ranges, offsets, orders, sections, indices and options; the CTC loss, the
 // channel layers, the class margin losses, the stacking and numeric conveniences; the
 // volumetric convolutions and pools, max pooling's indices, unpooling and LPPool;
-// AdaptiveLogSoftmaxWithLoss and the triplet loss with a distance function.
+// AdaptiveLogSoftmaxWithLoss and the triplet loss with a distance function; scatter_reduce
+// and index_reduce.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -19,7 +20,7 @@ void run_more(Reader& r) {
   auto x = leaf(r.tensor(1 + r.byte() % 3));
   const std::int64_t a = r.arg();
   const xg::Tensor values = x.defined() ? x.detach() : x;
-  switch (r.byte() % 17) {
+  switch (r.byte() % 18) {
     case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
     case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
     case 2: backprop(xg::prod(x, a, r.flag())); break;
@@ -215,6 +216,22 @@ void run_more(Reader& r) {
       backprop(nn::functional::triplet_margin_with_distance_loss(
           x, leaf(r.tensor(1 + r.byte() % 2)), leaf(r.tensor(1 + r.byte() % 2)),
           nn::functional::TripletMarginWithDistanceLossFuncOptions().distance_function(l1).swap(r.flag())));
+      break;
+    }
+    case 17: {  // scatter_reduce / index_reduce: decoded index tensors, src, dims, reductions, dtypes
+      static const char* const kReduces[] = {"sum", "prod", "mean", "amax", "amin", "max"};
+      const auto idx = r.tensor(r.byte() % 4);
+      const xg::Tensor index = idx.defined() ? (idx * 3.0).to(xg::kInt64) : idx;
+      auto src = leaf(r.tensor(r.byte() % 4));
+      const char* reduce = kReduces[r.byte() % 6];
+      const bool include = r.flag();
+      if (r.flag()) {
+        backprop(r.flag() ? xg::scatter_reduce(x, a, index, src, reduce, include)
+                          : xg::index_reduce(x, a, index, src, reduce, include));
+      } else {  // int64
+        const auto as_int = [](const xg::Tensor& t) { return t.defined() ? (t.detach() * 4.0).to(xg::kInt64) : t; };
+        (void)xg::scatter_reduce(as_int(x), a, index, as_int(src), reduce, include);
+      }
       break;
     }
     default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())

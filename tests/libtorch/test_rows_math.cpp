@@ -83,6 +83,16 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(xg::argwhere(v > 0.0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0, 1, 0}));
   }
   {
+    // row: `x.scatter_reduce(0, idx, src, "amax", /*include_self=*/false)`, `torch::scatter_reduce(x, 1, idx, src, "mean")`, `x.index_reduce(0, idx, src, "prod")`
+    const auto x = xg::tensor({{1.0f, 2.0f}, {3.0f, 4.0f}});
+    const auto idx = xg::tensor({{0, 0}, {0, 1}}, xg::kInt64), src = xg::tensor({{5.0f, -1.0f}, {7.0f, 2.0f}});
+    EXPECT_EQ(x.scatter_reduce(0, idx, src, "amax", /*include_self=*/false).to_vector<float>(),
+              (std::vector<float>{7, -1, 3, 2}));
+    EXPECT_EQ(xg::scatter_reduce(x, 1, idx, src, "mean").to_vector<float>(), (std::vector<float>{5.0f / 3, 2, 5, 3}));
+    EXPECT_EQ(x.index_reduce(0, xg::tensor({1, 1}, xg::kInt64), src, "prod").to_vector<float>(),
+              (std::vector<float>{1, 2, 105, -8}));
+  }
+  {
     // row: `torch::div(a, b, /*rounding_mode=*/"floor")`, `torch::floor_divide(a, b)`
     const auto a = xg::tensor({7.0f, -7.0f}), b = xg::tensor({2.0f});
     EXPECT_EQ(xg::div(a, b, /*rounding_mode=*/"floor").to_vector<float>(), (std::vector<float>{3, -4}));

@@ -60,6 +60,19 @@ Tensor index_fill(const Tensor& x, std::int64_t dim, const Tensor& index, double
 Tensor index_copy(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& source);
 Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
 Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, double value);
+/// self with src's elements folded in at index along dim, scatter's addressing
+/// (torch::scatter_reduce): reduce is "sum", "prod", "mean", "amax" or "amin"; without
+/// include_self a written element of self takes no part (and gets no gradient). Each target
+/// folds in index order, PyTorch's CPU order, on every device (no atomics); a NaN from src
+/// wins amax/amin; int64 means floor. Gradients are PyTorch's: amax/amin share equally among
+/// the elements equal to the result, prod gives a zero the product of the others (no 0/0);
+/// every order, except prod's second derivative where two src zeros meet (an error, as PyTorch).
+Tensor scatter_reduce(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src,
+                      const std::string& reduce, bool include_self = true);
+/// index_copy's addressing (slice j of source into slice index[j] along dim) with
+/// scatter_reduce's folds "prod", "mean", "amax", "amin" (torch::index_reduce; index_add sums).
+Tensor index_reduce(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& source,
+                    const std::string& reduce, bool include_self = true);
 /// numpy's stacking: hstack (along 1, or 0 for 1-D tensors), vstack (along 0 after
 /// atleast_2d), dstack (along 2 after atleast_3d), column_stack (0-d and 1-d tensors as
 /// columns, then hstack). atleast_1d/2d/3d add leading (and for 3-D, numpy's trailing) axes of

@@ -91,6 +91,10 @@
   Tensor index_copy(std::int64_t dim, const Tensor& index, const Tensor& source) const;
   Tensor scatter(std::int64_t dim, const Tensor& index, const Tensor& src) const;
   Tensor scatter(std::int64_t dim, const Tensor& index, double value) const;
+  Tensor scatter_reduce(std::int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                        bool include_self = true) const;
+  Tensor index_reduce(std::int64_t dim, const Tensor& index, const Tensor& source, const std::string& reduce,
+                      bool include_self = true) const;
   std::tuple<Tensor, Tensor> aminmax(std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false) const;
   Tensor count_nonzero(const std::vector<std::int64_t>& dims = {}) const;
   Tensor count_nonzero(std::int64_t dim) const;
