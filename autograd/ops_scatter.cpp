@@ -48,10 +48,17 @@ Tensor index_part(const Tensor& src, const Tensor& index) {
   return part;
 }
 
+// A count at each target of `shape` of the src values sent there (zeros plus the scatter's
+// sum), for the masks and counts below: constants, so the kernel's scatter, unrecorded, with
+// the indices checked once by the caller.
+Tensor hits(const Shape& shape, std::int64_t a, const Tensor& index, const Tensor& src) {
+  return kernel::scatter_add(shape, a, index, src);
+}
+
 // 1 where self's element is written by some index entry (self's shape, self's dtype).
 Tensor written(const Tensor& self, std::int64_t a, const Tensor& index) {
   const TensorOptions o = TensorOptions(self.dtype()).device(self.device());
-  return scatter_add(zeros(self.shape(), o), a, index, ones(index.shape(), o)) > 0.0;
+  return hits(self.shape(), a, index, ones(index.shape(), o)) > 0.0;
 }
 
 // index_copy's and index_reduce's 1-D index, checked against self and source, as a scatter
@@ -93,7 +100,7 @@ Tensor folded(kernel::Reduce kind, const Tensor& self, std::int64_t a, const Ten
       case kernel::Reduce::Min: {  // shared equally among the elements equal to the result
         const Tensor y = n.saved(3).detach();
         const Tensor self_is = own(self.detach() == y), src_is = src.detach() == gather(y, a, index);
-        const Tensor share = gy / scatter_add(self_is, a, index, src_is);
+        const Tensor share = gy / (self_is + hits(self.shape(), a, index, src_is));
         return tensor_list{self_is * share, src_is * gather(share, a, index)};
       }
       case kernel::Reduce::Prod: break;
@@ -104,7 +111,7 @@ Tensor folded(kernel::Reduce kind, const Tensor& self, std::int64_t a, const Ten
     const Tensor masked_self = where(self_zero, one, self);
     const Tensor grad_self =
         include_self ? gy * folded(kernel::Reduce::Prod, masked_self, a, index, src, true) / masked_self : own(gy);
-    const Tensor zeros_in_group = gather(scatter_add(zeros(self.shape(), o), a, index, src_zero), a, index);
+    const Tensor zeros_in_group = kernel::gather(hits(self.shape(), a, index, src_zero), a, index, "scatter_reduce");
     const Tensor lone = src_zero * (zeros_in_group == 1.0);
     const Tensor lone_result = folded(kernel::Reduce::Prod, self, a, index, where(lone, one, src), include_self);
     // (The saved result is this node's output, differentiable again under create_graph.)
@@ -147,7 +154,8 @@ Tensor reduce_at(Fold fold, const Tensor& self, std::int64_t a, const Tensor& in
   // The mean over each group (self's element counted with include_self); integers floor, as
   // PyTorch's.
   const TensorOptions o = TensorOptions(self.dtype()).device(self.device());
-  const Tensor count = scatter_add((include_self ? ones(self.shape(), o) : zeros(self.shape(), o)), a, index, ones(index.shape(), o));
+  const Tensor hit = hits(self.shape(), a, index, ones(index.shape(), o));
+  const Tensor count = include_self ? hit + 1.0 : hit;
   const Tensor divisor = where(count == 0.0, ones({}, o), count);
   return self.dtype() == kInt64 ? kernel::binary(kernel::Binary::FloorDivide, sum, divisor, "scatter_reduce")
                                 : sum / divisor;

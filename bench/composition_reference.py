@@ -134,6 +134,12 @@ def workloads():
         q = torch.tensor([0.1, 0.25, 0.5, 0.75, 0.9])
         return fwd_bwd(torch.randn(256, 1024), lambda x: torch.quantile(x, q, 1))
 
+    def scatter_reduce_step():
+        idx = torch.randint(0, 8192, (65536, 1)).expand(65536, 64)
+        z = torch.zeros(8192, 64)
+        return fwd_bwd(torch.randn(65536, 64), lambda x: z.scatter_reduce(0, idx, x, "mean", include_self=False)
+                       + z.scatter_reduce(0, idx, x, "amax", include_self=False))
+
     def draw(p, replacement):
         return lambda: torch.multinomial(p, 1, replacement)
 
@@ -178,6 +184,7 @@ def workloads():
                                           + F.avg_pool2d(x, 3, 2, 1, ceil_mode=True).sum())),
         ("bce_pos_weight", 20, bce_pos_weight_step),
         ("lbfgs", 5, lbfgs_step),
+        ("scatter_reduce", 20, scatter_reduce_step),
     ]
 
 

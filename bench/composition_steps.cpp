@@ -47,6 +47,9 @@
 //                     pos_weight per class, forward + backward (a multi-label head's loss)
 //   lbfgs             one LBFGS step() (max_iter 20, strong Wolfe) fitting a 64-32-10 tanh MLP
 //                     to 512 samples by mean squared error, from the same start each time
+//   scatter_reduce    a graph network's aggregation: 65536 messages of 64 features averaged
+//                     and maxed (scatter_reduce "mean" and "amax", without self) into 8192
+//                     nodes, the messages' gradient
 // Prints one JSON object per workload.
 //   composition_steps [--threads 1] [--repeats 3]
 #include <cstdio>
@@ -268,6 +271,13 @@ std::vector<Workload> workloads() {
              loss.backward();
              return loss;
            });
+         });
+       }},
+      {"scatter_reduce", 20,
+       [] {
+         const Tensor idx = xg::randint(0, 8192, {65536, 1}).expand({65536, 64}), z = xg::zeros({8192, 64});
+         return fwd_bwd(xg::randn({65536, 64}), [=](const Tensor& x) {
+           return z.scatter_reduce(0, idx, x, "mean", false) + z.scatter_reduce(0, idx, x, "amax", false);
          });
        }},
   };
