@@ -203,7 +203,7 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
     dispatch(dt, [&](auto tag) {
       using T = decltype(tag);
       if constexpr (std::is_floating_point_v<T>) {
-        if (simd_kind(kind)) {
+        if (simd_kind<T>(kind)) {
           T* po = out.data<T>();
           const T* pa = ca.data<T>();
           const T* pb = cb.data<T>();
@@ -238,7 +238,7 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
   dispatch(dt, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      if (simd_kind(kind)) {  // the same batch arithmetic as above, run by run
+      if (simd_kind<T>(kind)) {  // the same batch arithmetic as above, run by run
         T* po = out.data<T>();
         const T* pa = ca.data<T>();
         const T* pb = cb.data<T>();

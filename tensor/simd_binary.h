@@ -1,11 +1,13 @@
 // Private: the binary kinds computed with xsimd's vectorised math (atan2, logaddexp,
-// logaddexp2), one batch routine for the CPU kernel of tensor/elementwise.cpp. Kept apart so
+// logaddexp2, and float32's fmod and remainder), one batch routine for the CPU kernel of
+// tensor/elementwise.cpp. Kept apart so
 // that xsimd is read by the files that use it only.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -14,9 +16,30 @@
 namespace xg::kernel {
 
 // The kinds computed with xsimd's vectorised math: libm's scalar atan2f, log1pf and expf were
-// most of their time (perf); xsimd's are within 3 ulp of libm's.
-inline bool simd_kind(Binary kind) {
+// most of their time (perf); xsimd's are within 3 ulp of libm's. fmod and remainder in
+// float32 (libm's fmodf was 40% of the elementwise bench), exact as fmodf.
+template <class T>
+bool simd_kind(Binary kind) {
+  if (kind == Binary::Fmod || kind == Binary::Remainder) return std::is_same_v<T, float>;
   return kind == Binary::Atan2 || kind == Binary::LogAddExp || kind == Binary::LogAddExp2;
+}
+
+// C's fmod(x, y) for float32 lanes, exact, so the same bits as fmodf: with the quotient's
+// magnitude below 2^23, q = trunc(x / y) is the true truncated quotient or one past it (the
+// division rounded onto the next integer), x - q y is exact in one fma (its true value has
+// at most 24 significant bits), and one past shows as a remainder of the wrong sign, put
+// right by adding y with x's sign (exact too: a multiple of ulp(y) below |y|). A zero takes
+// x's sign. Lanes outside (an infinite or NaN operand, y = 0, a larger quotient) are left
+// to the caller: `exact` is false there.
+inline xsimd::batch<float> exact_fmod(const xsimd::batch<float>& x, const xsimd::batch<float>& y,
+                                      xsimd::batch_bool<float>& exact) {
+  using B = xsimd::batch<float>;
+  const B q = xsimd::trunc(x / y);
+  exact = xsimd::isfinite(x) & xsimd::isfinite(y) & (y != B(0.0f)) & (xsimd::abs(q) < B(8388608.0f));
+  B r = xsimd::fnma(q, y, x);  // x - q y, one rounding
+  const B sx = xsimd::copysign(B(1.0f), x);
+  r = xsimd::select((r != B(0.0f)) & (r * sx < B(0.0f)), r + sx * xsimd::abs(y), r);
+  return xsimd::copysign(r, x);  // |r| < |y|, with x's sign (a zero too)
 }
 
 // o[i] = kind(a[i sa], b[i sb]) for i < n, a simd_kind, every element through the same
@@ -44,6 +67,21 @@ void simd_run(Binary kind, T* o, const T* a, std::int64_t sa, const T* b, std::i
         for (std::int64_t j = 0; j < m; ++j)
           if ((av[j] == T(0) && bv[j] == T(0)) || (std::isinf(av[j]) && std::isinf(bv[j])))
             r[j] = std::atan2(av[j], bv[j]);
+    } else if (kind == Binary::Fmod || kind == Binary::Remainder) {
+      if constexpr (std::is_same_v<T, float>) {
+        xsimd::batch_bool<float> exact;
+        B md = exact_fmod(x, y, exact);
+        if (kind == Binary::Remainder)  // Python's: moved into y's sign, as python_mod
+          md = xsimd::select((md != B(T(0))) & ((y < B(T(0))) != (md < B(T(0)))), md + y, md);
+        md.store_aligned(r);
+        if (!xsimd::all(exact))  // libm for the lanes outside exact_fmod's range
+          for (std::int64_t j = 0; j < m; ++j) {
+            const T u = av[j], v = bv[j];
+            if (std::isfinite(u) && std::isfinite(v) && v != T(0) && std::fabs(std::trunc(u / v)) < T(8388608.0f)) continue;
+            r[j] = std::fmod(u, v);
+            if (kind == Binary::Remainder && r[j] != T(0) && ((v < T(0)) != (r[j] < T(0)))) r[j] += v;
+          }
+      }
     } else {
       const B hi = xsimd::select(x > y, x, y), gap = -xsimd::abs(x - y);  // a NaN operand makes gap NaN
       const B sum = kind == Binary::LogAddExp ? hi + xsimd::log1p(xsimd::exp(gap))

@@ -5,7 +5,9 @@
 // gradcheck and gradgradcheck (cumprod and prod through zeros too), the predicates, and
 // errors naming the call.
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <random>
 
 #include "test_util.h"
 
@@ -375,4 +377,49 @@ TEST(MathOps, LogaddexpHypotXlogyEdgesArePyTorchs) {
   EXPECT_XG_ERROR(xg::hypot(xg::Tensor(), xg::zeros({2})), "hypot: an operand is undefined");
   EXPECT_XG_ERROR(xg::xlogy(xg::zeros({3}), xg::zeros({2})), "xlogy:", "(3,)", "(2,)");
   EXPECT_XG_ERROR(xg::logaddexp2(xg::zeros({1}), xg::Tensor()), "logaddexp2: an operand is undefined");
+}
+
+// float32 fmod and remainder run vectorised (tensor/simd_binary.h): they must be C's fmodf
+// bit for bit (it is exact), and Python's mod from it, at every edge and far from the fast
+// path's range (quotients past 2^23, tiny and subnormal divisors), wherever an element falls.
+TEST(MathOps, Float32FmodAndRemainderAreLibmsBits) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> a, b;
+  const std::vector<float> edge{0.0f, -0.0f, inf, -inf, nan, 1.0f, -1.5f, 3.0f, 1e-40f, -7e-45f, 3.4e38f, 8388608.0f, 0.1f};
+  for (float u : edge)
+    for (float v : edge) a.push_back(u), b.push_back(v);
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<float> mant(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> expo(-30, 30);
+  for (int i = 0; i < 20000; ++i) {  // quotients from 2^-60 to 2^60, and near-integers
+    a.push_back(std::ldexp(mant(gen), expo(gen)));
+    b.push_back(i % 3 == 0 ? a.back() / static_cast<float>(1 + i % 97) * (1.0f + 1e-7f * static_cast<float>(i % 5 - 2))
+                           : std::ldexp(mant(gen), expo(gen)));
+  }
+  const auto n = static_cast<std::int64_t>(a.size());
+  const xg::Tensor ta = xg::tensor(std::vector<double>(a.begin(), a.end()), {n}, xg::kFloat32),
+                   tb = xg::tensor(std::vector<double>(b.begin(), b.end()), {n}, xg::kFloat32);
+  const auto same_bits = [](float got, float want) {
+    return std::isnan(want) ? std::isnan(got) : std::memcmp(&got, &want, sizeof(float)) == 0;
+  };
+  for (const bool python : {false, true}) {
+    SCOPED_TRACE(python ? "remainder" : "fmod");
+    const auto want = [&](float u, float v) {
+      float r = std::fmod(u, v);
+      if (python && r != 0.0f && ((v < 0.0f) != (r < 0.0f))) r += v;
+      return r;
+    };
+    const auto op = [&](const xg::Tensor& u, const xg::Tensor& v) { return python ? xg::remainder(u, v) : xg::fmod(u, v); };
+    const auto got = op(ta, tb).to_vector<float>();
+    int wrong = 0;
+    for (std::int64_t i = 0; i < n; ++i)
+      if (!same_bits(got[static_cast<std::size_t>(i)], want(a[static_cast<std::size_t>(i)], b[static_cast<std::size_t>(i)])) && wrong++ < 5)
+        ADD_FAILURE() << a[static_cast<std::size_t>(i)] << " mod " << b[static_cast<std::size_t>(i)] << ": got "
+                      << got[static_cast<std::size_t>(i)];
+    // A scalar divisor, a broadcast column, an odd tail: the same bits.
+    const auto s = op(ta, xg::scalar_tensor(-1.5, xg::kFloat32)).to_vector<float>();
+    for (std::int64_t i = 0; i < n; ++i) EXPECT_TRUE(same_bits(s[static_cast<std::size_t>(i)], want(a[static_cast<std::size_t>(i)], -1.5f))) << i;
+    const xg::Tensor col = tb.narrow(0, 200, 7).unsqueeze(1), rows = ta.narrow(0, 300, 7 * 13).reshape({7, 13});
+    EXPECT_EQ(max_abs_diff(op(rows, col), op(rows, col.expand({7, 13}).contiguous())), 0.0);
+  }
 }
