@@ -18,9 +18,17 @@ namespace xg::kernel {
 // The kinds computed with xsimd's vectorised math: libm's scalar atan2f, log1pf and expf were
 // most of their time (perf); xsimd's are within 3 ulp of libm's. fmod and remainder in
 // float32 (libm's fmodf was 40% of the elementwise bench), exact as fmodf.
+// (Only where the fused multiply-add is the hardware's: xsimd emulates it elsewhere with two
+// roundings, which would break exact_fmod; XGRAD_NATIVE=OFF builds keep libm's fmodf.)
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+constexpr bool kHardwareFma = true;
+#else
+constexpr bool kHardwareFma = false;
+#endif
+
 template <class T>
 bool simd_kind(Binary kind) {
-  if (kind == Binary::Fmod || kind == Binary::Remainder) return std::is_same_v<T, float>;
+  if (kind == Binary::Fmod || kind == Binary::Remainder) return std::is_same_v<T, float> && kHardwareFma;
   return kind == Binary::Atan2 || kind == Binary::LogAddExp || kind == Binary::LogAddExp2;
 }
 
