@@ -108,6 +108,16 @@ Tensor scatter_add(const Tensor& self, std::int64_t dim, const Tensor& index, co
   return self + scattered_at(self.shape(), a, index, part);
 }
 
+Tensor take(const Tensor& x, const Tensor& index) {
+  detail::CallScope call("take");
+  if (!x.defined() || !index.defined()) fail("take: an operand is undefined");
+  if (index.dtype() != kInt64) fail("take: index must be int64, got ", dtype_name(index.dtype()));
+  detail::compute_device({{"input", x}, {"index", index}}, "take");
+  // x as one line; indices may count from its end, as PyTorch's.
+  const Tensor flat = kernel::wrap_indices(index, x.numel(), "take").reshape({index.numel()});
+  return reshape(index_select(reshape(x, {x.numel()}), 0, flat), index.shape());
+}
+
 Tensor nonzero(const Tensor& x) {
   detail::CallScope call("nonzero");
   if (!x.defined()) fail("nonzero: the input is undefined");

@@ -113,7 +113,7 @@ Tensor apply(const Tensor& x, const std::vector<TensorIndex>& indices, const cha
 }
 
 // self with `value` written (or, accumulating, added) at the positions `list` addresses.
-Tensor put(const Tensor& self, const std::vector<TensorIndex>& list, const Tensor& value, bool accumulate) {
+Tensor put_at(const Tensor& self, const std::vector<TensorIndex>& list, const Tensor& value, bool accumulate) {
   if (!value.defined()) fail("index_put_: the value is undefined");
   // Which flat positions the list addresses: the same list applied to 0, 1, ..., numel - 1.
   const Tensor positions = apply(
@@ -170,7 +170,7 @@ Tensor Tensor::index(const std::vector<indexing::TensorIndex>& indices) const {
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value, bool accumulate) {
   detail::CallScope call("index_put_");
   if (!defined()) fail("index_put_: the tensor is undefined");
-  return copy_(put(*this, std::vector<TensorIndex>(indices), value, accumulate));
+  return copy_(put_at(*this, std::vector<TensorIndex>(indices), value, accumulate));
 }
 
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices, double value) {

@@ -187,6 +187,32 @@ std::tuple<Tensor, Tensor> kthvalue(const Tensor& x, std::int64_t k, std::int64_
   return {value, index};
 }
 
+// The stable sort groups equal values into runs in ascending order; the longest run wins, the
+// first (smallest value) of equally long ones (argmax's first maximum), and its last sorted
+// element is the value's last occurrence in the line (equal values keep their order).
+std::tuple<Tensor, Tensor> mode(const Tensor& x, std::int64_t dim, bool keepdim) {
+  const char* op = "mode";
+  detail::CallScope call(op);
+  const std::int64_t axis = line_axis(x, dim, op);
+  const Tensor xs = x.dim() == 0 ? x.reshape({1}) : x;
+  const std::int64_t n = xs.size(axis);
+  if (n == 0) fail("mode: expected axis ", axis, " of input ", detail::shape_str(x.shape()), " to have a non-zero size");
+  const auto [sorted, perm] = sort(xs.detach(), axis);
+  const TensorOptions ints = TensorOptions(kInt64).device(x.device());
+  // 1 where a run starts: a value unlike the one before (NaNs alike).
+  const Tensor prev = sorted.narrow(axis, 0, n - 1), next = sorted.narrow(axis, 1, n - 1);
+  const Tensor differs = ((next != prev) * (1 - isnan(next) * isnan(prev))).to(kInt64);
+  const Tensor run = cumsum(concat({zeros(kept_shape(xs, axis), ints), differs}, axis), axis);
+  const Tensor counts = scatter_add(zeros(xs.shape(), ints), axis, run, ones(xs.shape(), ints));
+  const Tensor best = argmax(counts, axis, true);
+  const Tensor last = gather(cumsum(counts, axis), axis, best) - 1;
+  const Tensor index = gather(perm, axis, last.to(kInt64));
+  Tensor value = gather(xs, axis, index);
+  if (x.dim() == 0) return {value.reshape({}), index.reshape({})};
+  if (keepdim) return {value, index};
+  return {value.squeeze(axis), index.squeeze(axis)};
+}
+
 Tensor median(const Tensor& x) { return median_all(x, false, "median"); }
 Tensor nanmedian(const Tensor& x) { return median_all(x, true, "nanmedian"); }
 std::tuple<Tensor, Tensor> median(const Tensor& x, std::int64_t dim, bool keepdim) {

@@ -236,4 +236,19 @@ Tensor index_reduce(const Tensor& self, std::int64_t dim, const Tensor& index, c
   return reduce_at(fold, self, a, spread, source, include_self);
 }
 
+Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate) {
+  detail::CallScope call("put");
+  if (!self.defined() || !index.defined() || !source.defined()) fail("put: an operand is undefined");
+  if (index.dtype() != kInt64) fail("put: index must be int64, got ", dtype_name(index.dtype()));
+  if (index.numel() != source.numel())
+    fail("put: index ", shape_of(index), " and source ", shape_of(source), " must have as many elements");
+  if (source.dtype() != self.dtype())
+    fail("put: self (", dtype_name(self.dtype()), ") and source (", dtype_name(source.dtype()), ") must have the same dtype");
+  detail::compute_device({{"self", self}, {"index", index}, {"source", source}}, "put");
+  // self as one line; indices may count from its end, as PyTorch's.
+  const Tensor at = kernel::wrap_indices(index, self.numel(), "put").reshape({index.numel()});
+  const Tensor flat = reshape(self, {self.numel()}), values = reshape(source, {source.numel()});
+  return reshape(accumulate ? index_add(flat, 0, at, values) : index_copy(flat, 0, at, values), self.shape());
+}
+
 }  // namespace xg

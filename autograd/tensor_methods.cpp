@@ -352,6 +352,10 @@ Tensor Tensor::index_fill(std::int64_t dim, const Tensor& index, double value) c
 Tensor Tensor::index_copy(std::int64_t dim, const Tensor& index, const Tensor& source) const {
   return xg::index_copy(*this, dim, index, source);
 }
+Tensor Tensor::take(const Tensor& index) const { return xg::take(*this, index); }
+Tensor Tensor::put(const Tensor& index, const Tensor& source, bool accumulate) const {
+  return xg::put(*this, index, source, accumulate);
+}
 Tensor Tensor::scatter(std::int64_t dim, const Tensor& index, const Tensor& src) const {
   return xg::scatter(*this, dim, index, src);
 }
@@ -403,6 +407,7 @@ std::tuple<Tensor, Tensor> Tensor::nanmedian(std::int64_t dim, bool keepdim) con
 std::tuple<Tensor, Tensor> Tensor::kthvalue(std::int64_t k, std::int64_t dim, bool keepdim) const {
   return xg::kthvalue(*this, k, dim, keepdim);
 }
+std::tuple<Tensor, Tensor> Tensor::mode(std::int64_t dim, bool keepdim) const { return xg::mode(*this, dim, keepdim); }
 Tensor Tensor::quantile(double q, std::optional<std::int64_t> dim, bool keepdim, const std::string& interpolation) const {
   return xg::quantile(*this, q, dim, keepdim, interpolation);
 }

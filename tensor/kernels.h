@@ -156,6 +156,10 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index, con
 /// CPU's message at the next wait). index_add and scatter_add below do not check on a GPU
 /// (an adjoint's indices were checked by its forward); a public caller checks with this.
 void check_indices(const Tensor& index, const Tensor& like, std::int64_t size, std::int64_t axis, const char* op);
+/// Indices into `size` elements that may count from the end (take's and put's rule:
+/// -size <= i < size), checked (on the CPU now, on a GPU at the next wait, one message naming
+/// `op`, a string literal) and returned wrapped into [0, size).
+Tensor wrap_indices(const Tensor& index, std::int64_t size, const char* op);
 /// Zeros of `shape`, then src's slices added at `index` along `axis` (index_select's adjoint).
 Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src);
 /// out[i][j] = x[i][index[i][j]] along `axis` (torch.gather); index has x's rank.

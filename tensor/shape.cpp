@@ -203,6 +203,29 @@ void check_indices(const Tensor& index, const Tensor& like, std::int64_t size, s
   for (std::int64_t j = 0, m = index.numel(); j < m; ++j) checked_index(idx[j], size, op, axis, j);
 }
 
+Tensor wrap_indices(const Tensor& index, std::int64_t size, const char* op) {
+  require_int64_index(index, op);
+  const auto outside = [size, op](std::int64_t pos, std::int64_t v) {
+    fail(op, ": index ", v, " at position ", pos, " is out of range for a tensor of ", size, " elements (indices must lie in [",
+         -size, ", ", size, "))");
+  };
+  if (!index.device().is_cpu()) {  // shifted by size, checked against [0, 2 size), reported unshifted
+    const Tensor shift = scalar_tensor(static_cast<double>(size), kInt64);
+    const Tensor shifted = binary(Binary::Add, index, shift, op);
+    detail::gpu::check_range_later(
+        shifted, 2 * size, [size, outside](std::int64_t pos, std::int64_t v) { outside(pos, v - size); }, op);
+    return binary(Binary::Add, index, binary(Binary::Mul, binary(Binary::Lt, index, scalar_tensor(0.0, kInt64), op), shift, op), op);
+  }
+  Tensor out = make_tensor(index.shape(), kInt64);
+  const auto* in = index.data<std::int64_t>();
+  auto* o = out.data<std::int64_t>();
+  for (std::int64_t j = 0, m = index.numel(); j < m; ++j) {
+    if (in[j] < -size || in[j] >= size) outside(j, in[j]);
+    o[j] = in[j] < 0 ? in[j] + size : in[j];
+  }
+  return out;
+}
+
 Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, const Tensor& src) {
   Tensor out = zeros(shape, TensorOptions(src.dtype()).device(src.device()));
   const std::int64_t size = shape[axis];

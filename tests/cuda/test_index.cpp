@@ -282,3 +282,23 @@ TEST(CudaIndex, ScatterReduceAndIndexReduceGiveTheCpusBits) {
                   "scatter_reduce", "3");
   EXPECT_EQ(xg::ones({2}, xg::kCUDA).sum().item(), 2.0);
 }
+
+TEST(CudaIndex, TakePutAndModeGiveTheCpusBits) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = xg::test::seeded({3, 4, 2}, xg::kFloat64, 94);
+  const Tensor idx = xg::tensor({{0, -1, 5}, {23, -24, 5}}, xg::kInt64);
+  EXPECT_TRUE(same_on_cuda({x}, [&](auto& v) { return v[0].take(idx.to(v[0].device())); }));
+  const Tensor src = xg::test::seeded({2, 3}, xg::kFloat64, 95);
+  for (const bool accumulate : {false, true})
+    EXPECT_TRUE(same_on_cuda({x, src}, [&](auto& v) { return v[0].put(idx.to(v[0].device()), v[1], accumulate); }))
+        << accumulate;
+  const Tensor m = (xg::test::seeded({3, 5, 6}, xg::kFloat64, 96) * 2.0).round();  // repeated values
+  for (const std::int64_t d : {0, 1, 2}) {
+    EXPECT_TRUE(same_on_cuda({m}, [&](auto& v) { return std::get<0>(v[0].mode(d)); })) << d;
+    EXPECT_TRUE(same_on_cuda({m}, [&](auto& v) { return std::get<1>(v[0].mode(d)); })) << d;
+  }
+  // An index past either end: the CPU's message at the next wait (the value as given), and the GPU goes on.
+  EXPECT_XG_ERROR(xg::take(xg::zeros({2, 3}, xg::kCUDA), xg::tensor({0, -7}, {2}, xg::kInt64).cuda()).cpu(),
+                  "take: index -7 at position 1 is out of range for a tensor of 6 elements");
+  EXPECT_EQ(xg::ones({2}, xg::kCUDA).sum().item(), 2.0);
+}

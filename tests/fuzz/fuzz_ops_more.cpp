@@ -5,8 +5,8 @@
 // sorters, bins, ranges, offsets, orders, sections, indices and options; the CTC loss, the
 // channel layers, the class margin losses, the stacking and numeric conveniences; the
 // volumetric convolutions and pools, max pooling's indices, unpooling and LPPool;
-// AdaptiveLogSoftmaxWithLoss and the triplet loss with a distance function; scatter_reduce
-// and index_reduce.
+// AdaptiveLogSoftmaxWithLoss and the triplet loss with a distance function; scatter_reduce,
+// index_reduce, take, put and mode.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -218,7 +218,7 @@ void run_more(Reader& r) {
           nn::functional::TripletMarginWithDistanceLossFuncOptions().distance_function(l1).swap(r.flag())));
       break;
     }
-    case 17: {  // scatter_reduce / index_reduce: decoded index tensors, src, dims, reductions, dtypes
+    case 17: {  // scatter_reduce / index_reduce, take / put, mode: decoded index tensors, src, dims, reductions, dtypes
       static const char* const kReduces[] = {"sum", "prod", "mean", "amax", "amin", "max"};
       const auto idx = r.tensor(r.byte() % 4);
       const xg::Tensor index = idx.defined() ? (idx * 3.0).to(xg::kInt64) : idx;
@@ -232,6 +232,10 @@ void run_more(Reader& r) {
         const auto as_int = [](const xg::Tensor& t) { return t.defined() ? (t.detach() * 4.0).to(xg::kInt64) : t; };
         (void)xg::scatter_reduce(as_int(x), a, index, as_int(src), reduce, include);
       }
+      // take and put with indices from either end; mode along a decoded axis.
+      const xg::Tensor wide = idx.defined() ? (idx * 8.0).to(xg::kInt64) : idx;
+      backprop(r.flag() ? xg::take(x, wide) : xg::put(x, wide, src, r.flag()));
+      backprop(std::get<0>(xg::mode(x, r.arg(), r.flag())));
       break;
     }
     default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())

@@ -93,6 +93,18 @@ TEST(LibtorchRows, TensorMath) {
               (std::vector<float>{1, 2, 105, -8}));
   }
   {
+    // row: `torch::take(x, idx)`, `x.put(idx, src, /*accumulate=*/true)`, `auto [v, i] = torch::mode(x, 1);`, `x.mode()`
+    const auto x = xg::tensor({{1.0f, 2.0f, 2.0f}, {3.0f, 3.0f, 1.0f}});
+    const auto idx = xg::tensor({-1, 0}, xg::kInt64);
+    EXPECT_EQ(xg::take(x, idx).to_vector<float>(), (std::vector<float>{1, 1}));
+    EXPECT_EQ(x.put(idx, xg::tensor({5.0f, 7.0f}), /*accumulate=*/true).to_vector<float>(),
+              (std::vector<float>{8, 2, 2, 3, 3, 6}));
+    auto [v, i] = xg::mode(x, 1);
+    EXPECT_EQ(v.to_vector<float>(), (std::vector<float>{2, 3}));
+    EXPECT_EQ(i.to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 1}));
+    EXPECT_EQ(std::get<0>(x.mode()).to_vector<float>(), (std::vector<float>{2, 3}));
+  }
+  {
     // row: `torch::div(a, b, /*rounding_mode=*/"floor")`, `torch::floor_divide(a, b)`
     const auto a = xg::tensor({7.0f, -7.0f}), b = xg::tensor({2.0f});
     EXPECT_EQ(xg::div(a, b, /*rounding_mode=*/"floor").to_vector<float>(), (std::vector<float>{3, -4}));

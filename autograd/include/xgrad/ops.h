@@ -346,6 +346,10 @@ std::tuple<Tensor, Tensor> topk(const Tensor& x, std::int64_t k, std::int64_t di
 /// the all-element forms, shared among the elements equal to the median, as PyTorch's).
 /// Tied elements are ranked by position (a stable sort), which PyTorch leaves open.
 std::tuple<Tensor, Tensor> kthvalue(const Tensor& x, std::int64_t k, std::int64_t dim = -1, bool keepdim = false);
+/// The most frequent value of each line along dim and the position of its last occurrence
+/// (torch::mode); of equally frequent values the smallest; NaNs count as one value above
+/// every number. The gradient goes to that position.
+std::tuple<Tensor, Tensor> mode(const Tensor& x, std::int64_t dim = -1, bool keepdim = false);
 Tensor median(const Tensor& x);
 std::tuple<Tensor, Tensor> median(const Tensor& x, std::int64_t dim, bool keepdim = false);
 Tensor nanmedian(const Tensor& x);

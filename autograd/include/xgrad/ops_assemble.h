@@ -60,6 +60,12 @@ Tensor index_fill(const Tensor& x, std::int64_t dim, const Tensor& index, double
 Tensor index_copy(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& source);
 Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
 Tensor scatter(const Tensor& self, std::int64_t dim, const Tensor& index, double value);
+/// x's elements at int64 indices into x seen as one line, in index's shape (torch::take);
+/// put: self with source's elements written there in index order, the last of repeated
+/// places winning, or added with accumulate (torch::Tensor::put). Indices may count from the
+/// end (-numel <= i < numel), as PyTorch's; gradients as index_select's and index_copy's.
+Tensor take(const Tensor& x, const Tensor& index);
+Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate = false);
 /// self with src's elements folded in at index along dim, scatter's addressing
 /// (torch::scatter_reduce): reduce is "sum", "prod", "mean", "amax" or "amin"; without
 /// include_self a written element of self takes no part (and gets no gradient). Each target

@@ -89,6 +89,8 @@
   Tensor rot90(std::int64_t k = 1, const std::vector<std::int64_t>& dims = {0, 1}) const;
   Tensor index_fill(std::int64_t dim, const Tensor& index, double value) const;
   Tensor index_copy(std::int64_t dim, const Tensor& index, const Tensor& source) const;
+  Tensor take(const Tensor& index) const;
+  Tensor put(const Tensor& index, const Tensor& source, bool accumulate = false) const;
   Tensor scatter(std::int64_t dim, const Tensor& index, const Tensor& src) const;
   Tensor scatter(std::int64_t dim, const Tensor& index, double value) const;
   Tensor scatter_reduce(std::int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
@@ -126,6 +128,7 @@
   Tensor nanmedian() const;
   std::tuple<Tensor, Tensor> nanmedian(std::int64_t dim, bool keepdim = false) const;
   std::tuple<Tensor, Tensor> kthvalue(std::int64_t k, std::int64_t dim = -1, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> mode(std::int64_t dim = -1, bool keepdim = false) const;
   Tensor quantile(double q, std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false,
                   const std::string& interpolation = "linear") const;
   Tensor quantile(const Tensor& q, std::optional<std::int64_t> dim = std::nullopt, bool keepdim = false,
