@@ -124,20 +124,51 @@ void Nesterov::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
 }
 
 AdaGrad::AdaGrad(const tensor_list& params, AdaGradOptions options)
-    : Optimizer(params, options.lr_, options.weight_decay_), options_(options) {}
+    : Optimizer(params, options.lr_, options.weight_decay_), options_(options) {
+  if (!(options.lr_decay_ >= 0)) fail("AdaGrad: lr_decay must be >= 0, got ", options.lr_decay_);
+  if (!(options.initial_accumulator_value_ >= 0))
+    fail("AdaGrad: initial_accumulator_value must be >= 0, got ", options.initial_accumulator_value_);
+  if (!(options.eps_ >= 0)) fail("AdaGrad: eps must be >= 0, got ", options.eps_);
+}
+
+namespace {
+// AdaGrad's h, made at the first step from initial_accumulator_value.
+Tensor& accumulator(std::map<std::string, Tensor>& s, const Tensor& p, double initial) {
+  auto it = s.find("h");
+  if (it == s.end()) it = s.emplace("h", full_like(p, initial)).first;
+  return it->second;
+}
+
+// The step size at the parameter's next step t (its own count, as Adam's), stored when `commit`.
+double adagrad_rate(std::map<std::string, Tensor>& s, double lr, double lr_decay, bool commit = true) {
+  auto it = s.find("step");
+  if (it == s.end()) it = s.emplace("step", scalar_tensor(0.0, kFloat64)).first;
+  const double t = commit ? next_step(it->second) : it->second.item() + 1.0;
+  return lr / (1.0 + (t - 1.0) * lr_decay);
+}
+}  // namespace
 
 void AdaGrad::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) {
-  Tensor& h = buffer(s, "h", p);
+  const double rate = adagrad_rate(s, group.lr, options_.lr_decay_);
+  Tensor& h = accumulator(s, p, options_.initial_accumulator_value_);
   h.add_(g * g);
-  p.sub_(g * group.lr / (sqrt(h) + options_.eps_));
+  p.sub_(g * rate / (sqrt(h) + options_.eps_));
 }
 
 void AdaGrad::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
   if (!fusable(*this, {&typeid(AdaGrad)}, slots)) return Optimizer::update_group(slots, group);
-  run_fused(targets(slots, {"h"}, buffer), capture_guard(), [this, &group](kernel::UpdateHyper& h, auto&, bool) {
-    h = hyper(kernel::UpdateRule::AdaGrad, group);
-    h.eps = options_.eps_;
-  });
+  std::vector<State*> states(slots.size());
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    states[i] = slots[i].state;
+    accumulator(*states[i], slots[i].param, options_.initial_accumulator_value_);
+  }
+  run_fused(targets(slots, {"h"}, buffer), capture_guard(),
+            [this, &group, states](kernel::UpdateHyper& h, std::vector<kernel::UpdateTarget>& list, bool commit) {
+              h = hyper(kernel::UpdateRule::AdaGrad, group);
+              h.eps = options_.eps_;
+              for (std::size_t i = 0; i < states.size(); ++i)
+                list[i].step = adagrad_rate(*states[i], group.lr, options_.lr_decay_, commit);
+            });
 }
 
 RMSprop::RMSprop(const tensor_list& params, RMSpropOptions options)

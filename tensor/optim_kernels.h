@@ -27,8 +27,8 @@ struct UpdateHyper {
 };
 
 /// One parameter: the tensors updated in place (state buffers in the rule's order, unused
-/// ones null) and its gradient, all of one shape, float dtype and device; Adam's step size
-/// (lr / (1 - b1^t), or the textbook's lr_t) and bias correction 1 - b2^t.
+/// ones null) and its gradient, all of one shape, float dtype and device; the step size (Adam's
+/// lr / (1 - b1^t) or the textbook's lr_t, AdaGrad's decayed lr) and Adam's bias correction 1 - b2^t.
 struct UpdateTarget {
   Tensor* param = nullptr;
   const Tensor* grad = nullptr;

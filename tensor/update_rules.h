@@ -66,8 +66,8 @@ XG_HOST_DEVICE T root(T x) {
 }
 
 /// One element of one parameter: p, its gradient g, its state s0, s1 (the rule's buffers in
-/// optim/'s order: momentum | v | h | h, d | m, v), and Adam's per-parameter step size
-/// (lr / (1 - b1^t), or the textbook's lr_t) and bias correction 1 - b2^t.
+/// optim/'s order: momentum | v | h | h, d | m, v), and the per-parameter step size (Adam's
+/// lr / (1 - b1^t), or the textbook's lr_t; AdaGrad's decayed lr) and bias correction 1 - b2^t.
 template <kernel::UpdateRule R, Decay D, class T>
 XG_HOST_DEVICE void element(const Constants<T>& c, T& p, T g, T& s0, T& s1, T step, T bc2) {
   using kernel::UpdateRule;
@@ -84,9 +84,9 @@ XG_HOST_DEVICE void element(const Constants<T>& c, T& p, T g, T& s0, T& s1, T st
     s0 = s0 + c.neg_lr * g;
     p = p + c.m2 * s0;
     p = p + c.g_coef * g;
-  } else if constexpr (R == UpdateRule::AdaGrad) {
+  } else if constexpr (R == UpdateRule::AdaGrad) {  // step: lr / (1 + (t - 1) lr_decay)
     s0 = s0 + g * g;
-    p = p - g * c.lr / (root(s0) + c.eps);
+    p = p - g * step / (root(s0) + c.eps);
   } else if constexpr (R == UpdateRule::RMSprop) {
     s0 = s0 * c.momentum;
     s0 = s0 + c.keep * (g * g);

@@ -13,7 +13,7 @@ std::unique_ptr<optim::Optimizer> make(const std::string& name, const xg::tensor
   if (name == "SGD") return std::make_unique<optim::SGD>(p, optim::SGDOptions(0.1).weight_decay(0.01));
   if (name == "SGDNesterov") return std::make_unique<optim::SGD>(p, optim::SGDOptions(0.1).momentum(0.8).nesterov(true));
   if (name == "Nesterov") return std::make_unique<optim::Nesterov>(p, 0.05, 0.9);
-  if (name == "AdaGrad") return std::make_unique<optim::AdaGrad>(p, optim::AdaGradOptions(0.05));
+  if (name == "AdaGrad") return std::make_unique<optim::AdaGrad>(p, optim::AdaGradOptions(0.05).lr_decay(0.1).initial_accumulator_value(0.2));
   if (name == "RMSprop") return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions(0.01));
   if (name == "AdaDelta") return std::make_unique<optim::AdaDelta>(p, optim::AdaDeltaOptions(1.0).rho(0.95).eps(1e-7));
   if (name == "Adam") return std::make_unique<optim::Adam>(p, optim::AdamOptions(0.01).textbook());

@@ -31,6 +31,16 @@ TEST(LibtorchRows, OptimizersAndTraining) {
     EXPECT_EQ(std::get<1>(options.betas()), 0.999);
   }
   {
+    // row: `torch::optim::Adagrad(params, torch::optim::AdagradOptions(0.01).lr_decay(1e-4).initial_accumulator_value(0.1))`
+    auto w = xg::tensor({3.0, -2.0}, xg::kFloat64).requires_grad_();
+    xg::optim::Adagrad opt({w}, xg::optim::AdagradOptions(0.01).lr_decay(1e-4).initial_accumulator_value(0.1));
+    opt.zero_grad();
+    w.pow(2).sum().backward();
+    opt.step();  // h = 0.1 + 36 for w0: w0 -= 0.01 * 6 / sqrt(36.1)
+    EXPECT_NEAR(w.to_vector<double>()[0], 3.0 - 0.06 / std::sqrt(36.1), 1e-12);
+    EXPECT_EQ(opt.state_dict().size() > 0, true);
+  }
+  {
     // row: `torch::optim::LBFGS(params, torch::optim::LBFGSOptions(1).max_iter(20).line_search_fn("strong_wolfe"))`, `optimizer.step(closure)`
     auto w = xg::tensor({3.0, -2.0}, xg::kFloat64).requires_grad_();
     xg::optim::LBFGS optimizer({w}, xg::optim::LBFGSOptions(1).max_iter(20).line_search_fn("strong_wolfe"));

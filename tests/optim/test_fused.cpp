@@ -38,6 +38,9 @@ std::vector<Case> cases() {
       {"Momentum", with_groups([](const xg::tensor_list& p) { return std::make_unique<optim::Momentum>(p, 0.05, 0.9); })},
       {"Nesterov", with_groups([](const xg::tensor_list& p) { return std::make_unique<optim::Nesterov>(p, 0.05, 0.9); })},
       {"AdaGrad", with_groups([](const xg::tensor_list& p) { return std::make_unique<optim::AdaGrad>(p, 0.05); })},
+      {"AdagradDecay", with_groups([](const xg::tensor_list& p) {
+         return std::make_unique<optim::Adagrad>(p, optim::AdagradOptions(0.05).lr_decay(0.1).initial_accumulator_value(0.2));
+       })},
       {"RMSprop", with_groups([](const xg::tensor_list& p) {
          return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions(0.01).alpha(0.9));
        })},

@@ -287,3 +287,33 @@ TEST(State, SaveAndRestoreResumesIdentically) {
   optim::Adam wrong({xg::ones({2}).requires_grad_()}, 0.1);
   EXPECT_XG_ERROR(xg::load(wrong, path), "load_state_dict: 'state.0.", "has shape (3,), but parameter 0 has shape (2,)");
 }
+
+// libtorch's Adagrad (xg::optim::Adagrad is AdaGrad) with lr_decay, initial_accumulator_value
+// and weight decay against PyTorch 1.13 (tests/fixtures/torch_adagrad.npz,
+// scripts/make_adagrad_fixtures.py), fused and composed; a parameter without a gradient at a
+// step keeps its own step count.
+TEST(AdaGrad, LibtorchsOptionsMatchPyTorch) {
+  using xg::test::fixture;
+  const char* file = "torch_adagrad.npz";
+  for (const bool fused : {true, false}) {
+    SCOPED_TRACE(fused ? "fused" : "composed");
+    xg::tensor_list p{fixture(file, "p0.in").clone().requires_grad_(), fixture(file, "p1.in").clone().requires_grad_()};
+    const xg::tensor_list c{fixture(file, "c0"), fixture(file, "c1")};
+    optim::Adagrad opt(p, optim::AdagradOptions(0.1).lr_decay(0.05).weight_decay(0.01).initial_accumulator_value(0.3).eps(1e-10));
+    opt.set_fused(fused);
+    for (int k = 1; k <= 6; ++k) {
+      opt.zero_grad();
+      xg::Tensor loss = (p[0].pow(3.0) / 3.0 + p[0] * c[0]).sum();
+      if (k != 3) loss = loss + (p[1].pow(3.0) / 3.0 + p[1] * c[1]).sum();
+      loss.backward();
+      opt.step();
+      for (int i = 0; i < 2; ++i)
+        EXPECT_LT(xg::test::max_abs_diff(p[static_cast<std::size_t>(i)], fixture(file, "p" + std::to_string(i) + ".step" + std::to_string(k))),
+                  1e-14)
+            << "step " << k << ", parameter " << i;
+    }
+  }
+  EXPECT_XG_ERROR(optim::Adagrad({xg::zeros({1}).requires_grad_()}, optim::AdagradOptions().lr_decay(-1)), "AdaGrad: lr_decay must be >= 0");
+  EXPECT_XG_ERROR(optim::Adagrad({xg::zeros({1}).requires_grad_()}, optim::AdagradOptions().initial_accumulator_value(-0.5)),
+                  "AdaGrad: initial_accumulator_value must be >= 0");
+}

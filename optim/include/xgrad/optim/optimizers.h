@@ -57,24 +57,34 @@ struct AdaGradOptions {
   AdaGradOptions(double lr = 0.01) : lr_(lr) {}
   AdaGradOptions& eps(double v) { eps_ = v; return *this; }  // textbook: 1e-7
   AdaGradOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  /// libtorch's: the step size at step t is lr / (1 + (t - 1) lr_decay).
+  AdaGradOptions& lr_decay(double v) { lr_decay_ = v; return *this; }
+  /// libtorch's: the value h starts from (>= 0).
+  AdaGradOptions& initial_accumulator_value(double v) { initial_accumulator_value_ = v; return *this; }
   // libtorch's spellings: a setter and a getter per option.
   AdaGradOptions& lr(double v) { lr_ = v; return *this; }
   double lr() const { return lr_; }
   double weight_decay() const { return weight_decay_; }
   double eps() const { return eps_; }
-  double lr_, eps_ = 1e-10, weight_decay_ = 0.0;
+  double lr_decay() const { return lr_decay_; }
+  double initial_accumulator_value() const { return initial_accumulator_value_; }
+  double lr_, eps_ = 1e-10, weight_decay_ = 0.0, lr_decay_ = 0.0, initial_accumulator_value_ = 0.0;
 };
 
-/// h += g^2; p -= lr g / (sqrt(h) + eps).
+/// h += g^2; p -= lr_t g / (sqrt(h) + eps), lr_t = lr / (1 + (t - 1) lr_decay) at the
+/// parameter's step t (libtorch's Adagrad; the textbook's with the defaults).
 class AdaGrad : public Optimizer {
  public:
   AdaGrad(const tensor_list& params, AdaGradOptions options = {});
-  std::vector<std::string> state_names() const override { return {"h"}; }
+  std::vector<std::string> state_names() const override { return {"step", "h"}; }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
   void update_group(std::vector<Slot>& slots, const ParamGroup& group) override;
   AdaGradOptions options_;
 };
+/// libtorch's spellings.
+using Adagrad = AdaGrad;
+using AdagradOptions = AdaGradOptions;
 
 struct RMSpropOptions {
   RMSpropOptions(double lr = 0.01) : lr_(lr) {}
