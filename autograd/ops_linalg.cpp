@@ -209,6 +209,33 @@ Tensor outer(const Tensor& a, const Tensor& b) {
   return a.unsqueeze(1) * b.unsqueeze(0);
 }
 
+Tensor ger(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("ger");
+  return outer(a, b);
+}
+
+Tensor vdot(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("vdot");  // real tensors: no conjugate
+  return dot(a, b);
+}
+
+Tensor mv(const Tensor& m, const Tensor& v) {
+  detail::CallScope call("mv");
+  if (!m.defined() || !v.defined() || m.dim() != 2 || v.dim() != 1 || m.shape()[1] != v.shape()[0])
+    fail("mv: expected a matrix (n, m) and a vector (m,), got ", m.defined() ? detail::shape_str(m.shape()) : "undefined",
+         " and ", v.defined() ? detail::shape_str(v.shape()) : "undefined");
+  return matmul(m, v);
+}
+
+Tensor inner(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("inner");
+  if (!a.defined() || !b.defined()) fail("inner: an operand is undefined");
+  if (a.dim() == 0 || b.dim() == 0) return a * b;  // a scalar scales the other, as PyTorch's
+  if (a.shape().back() != b.shape().back())
+    fail("inner: the last axes must match, got ", detail::shape_str(a.shape()), " and ", detail::shape_str(b.shape()));
+  return tensordot(a, b, {a.dim() - 1}, {b.dim() - 1});
+}
+
 Tensor cdist(const Tensor& x1, const Tensor& x2, double p, const std::string& compute_mode) {
   detail::CallScope call("cdist");
   if (!x1.defined() || !x2.defined()) fail("cdist: an operand is undefined");

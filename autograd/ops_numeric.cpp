@@ -211,4 +211,45 @@ Tensor isneginf(const Tensor& x) {
   return (x.detach() == -std::numeric_limits<double>::infinity()).to(kInt64);
 }
 
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  detail::CallScope call("allclose");
+  if (!a.defined() || !b.defined()) fail("allclose: an operand is undefined");
+  detail::broadcast_shapes(a.shape(), b.shape(), "allclose");  // named here, not as the isclose inside
+  return isclose(a, b, rtol, atol, equal_nan).all().item<std::int64_t>() != 0;
+}
+
+bool equal(const Tensor& a, const Tensor& b) {
+  detail::CallScope call("equal");
+  if (!a.defined() || !b.defined()) fail("equal: an operand is undefined");
+  if (a.shape() != b.shape()) return false;
+  return a.numel() == 0 || (a.detach() == b.detach()).to(kInt64).all().item<std::int64_t>() != 0;
+}
+
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+// x times a constant, integers made float32 first (PyTorch's deg2rad of an int64 tensor).
+Tensor scaled_angle(const Tensor& x, double factor, const char* op) {
+  if (!x.defined()) fail(op, ": the input is undefined");
+  return (is_floating(x.dtype()) ? x : x.to(kFloat32)) * factor;
+}
+}  // namespace
+
+Tensor deg2rad(const Tensor& x) {
+  detail::CallScope call("deg2rad");
+  return scaled_angle(x, kPi / 180.0, "deg2rad");
+}
+
+Tensor rad2deg(const Tensor& x) {
+  detail::CallScope call("rad2deg");
+  return scaled_angle(x, 180.0 / kPi, "rad2deg");
+}
+
+Tensor clip(const Tensor& x, double lo, double hi) { return clamp(x, lo, hi); }
+Tensor clip(const Tensor& x, const Tensor& lo, const Tensor& hi) { return clamp(x, lo, hi); }
+Tensor absolute(const Tensor& x) { return abs(x); }
+Tensor negative(const Tensor& x) { return neg(x); }
+Tensor positive(const Tensor& x) { return x; }
+Tensor fix(const Tensor& x) { return trunc(x); }
+Tensor sgn(const Tensor& x) { return sign(x); }
+
 }  // namespace xg

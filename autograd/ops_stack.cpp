@@ -143,4 +143,12 @@ Tensor diagflat(const Tensor& x, std::int64_t offset) {
   return diag_embed(x.reshape({x.numel()}), offset);
 }
 
+Tensor diag(const Tensor& x, std::int64_t diagonal_offset) {
+  detail::CallScope call("diag");
+  if (!x.defined() || (x.dim() != 1 && x.dim() != 2))
+    fail("diag: expected a vector (1-D, for a matrix) or a matrix (2-D, for its diagonal), got ",
+         x.defined() ? detail::shape_str(x.shape()) : "an undefined tensor");
+  return x.dim() == 1 ? diag_embed(x, diagonal_offset) : diagonal(x, diagonal_offset);
+}
+
 }  // namespace xg

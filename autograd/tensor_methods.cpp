@@ -353,6 +353,23 @@ Tensor Tensor::index_copy(std::int64_t dim, const Tensor& index, const Tensor& s
   return xg::index_copy(*this, dim, index, source);
 }
 Tensor Tensor::take(const Tensor& index) const { return xg::take(*this, index); }
+Tensor Tensor::diag(std::int64_t diagonal) const { return xg::diag(*this, diagonal); }
+Tensor Tensor::mv(const Tensor& v) const { return xg::mv(*this, v); }
+Tensor Tensor::inner(const Tensor& other) const { return xg::inner(*this, other); }
+Tensor Tensor::vdot(const Tensor& other) const { return xg::vdot(*this, other); }
+Tensor Tensor::ger(const Tensor& other) const { return xg::ger(*this, other); }
+bool Tensor::allclose(const Tensor& other, double rtol, double atol, bool equal_nan) const {
+  return xg::allclose(*this, other, rtol, atol, equal_nan);
+}
+bool Tensor::equal(const Tensor& other) const { return xg::equal(*this, other); }
+Tensor Tensor::deg2rad() const { return xg::deg2rad(*this); }
+Tensor Tensor::rad2deg() const { return xg::rad2deg(*this); }
+Tensor Tensor::clip(double lo, double hi) const { return xg::clip(*this, lo, hi); }
+Tensor Tensor::absolute() const { return xg::absolute(*this); }
+Tensor Tensor::negative() const { return xg::negative(*this); }
+Tensor Tensor::positive() const { return xg::positive(*this); }
+Tensor Tensor::fix() const { return xg::fix(*this); }
+Tensor Tensor::sgn() const { return xg::sgn(*this); }
 Tensor Tensor::put(const Tensor& index, const Tensor& source, bool accumulate) const {
   return xg::put(*this, index, source, accumulate);
 }

@@ -18,7 +18,7 @@ namespace xg::optim {
 
 namespace {
 
-double inner(const Tensor& a, const Tensor& b) { return xg::dot(a, b).item(); }
+double dot_value(const Tensor& a, const Tensor& b) { return xg::dot(a, b).item(); }
 double abs_max(const Tensor& a) { return a.numel() == 0 ? 0.0 : a.abs().max().item(); }
 
 // The minimiser of the cubic through (x1, f1) and (x2, f2) with slopes g1, g2, clamped to
@@ -112,7 +112,7 @@ LBFGS::LineSearch LBFGS::strong_wolfe(const LossClosure& closure, const tensor_l
   const double d_norm = abs_max(d);
   auto [f_new, g_new] = evaluate_at(closure, x, t, d);
   std::int64_t evals = 1;
-  double gtd_new = inner(g_new, d);
+  double gtd_new = dot_value(g_new, d);
   double t_prev = 0, f_prev = f, gtd_prev = gtd;
   Tensor g_prev = g;
   bool done = false;
@@ -140,7 +140,7 @@ LBFGS::LineSearch LBFGS::strong_wolfe(const LossClosure& closure, const tensor_l
     t_prev = previous, f_prev = f_new, g_prev = g_new, gtd_prev = gtd_new;
     std::tie(f_new, g_new) = evaluate_at(closure, x, t, d);
     ++evals;
-    gtd_new = inner(g_new, d);
+    gtd_new = dot_value(g_new, d);
     ++ls_iter;
   }
   if (ls_iter == max_ls) bracket = {0, t}, bracket_f = {f, f_new}, bracket_g = {g, g_new};
@@ -167,7 +167,7 @@ LBFGS::LineSearch LBFGS::strong_wolfe(const LossClosure& closure, const tensor_l
     }
     std::tie(f_new, g_new) = evaluate_at(closure, x, t, d);
     ++evals;
-    gtd_new = inner(g_new, d);
+    gtd_new = dot_value(g_new, d);
     ++ls_iter;
     if (f_new > f + c1 * t * gtd || f_new >= bracket_f[low]) {
       bracket[high] = t, bracket_f[high] = f_new, bracket_g[high] = g_new, bracket_gtd[high] = gtd_new;
@@ -221,25 +221,25 @@ Tensor LBFGS::step(const LossClosure& closure) {
     } else {
       // The newest pair (y, s), kept when the curvature y . s is positive enough.
       const Tensor y = g - prev_flat_grad_, s = d_ * t_;
-      const double ys = inner(y, s);
+      const double ys = dot_value(y, s);
       if (ys > 1e-10) {
         if (static_cast<std::int64_t>(old_dirs_.size()) == options_.history_size()) {
           old_dirs_.erase(old_dirs_.begin()), old_stps_.erase(old_stps_.begin()), ro_.erase(ro_.begin());
         }
         old_dirs_.push_back(y), old_stps_.push_back(s), ro_.push_back(1.0 / ys);
-        H_diag_ = ys / inner(y, y);
+        H_diag_ = ys / dot_value(y, y);
       }
       // The two-loop recursion: d = -H g with H the history's inverse-Hessian estimate.
       const std::size_t m = old_dirs_.size();
       std::vector<double> al(m);
       Tensor q = -g;
       for (std::size_t i = m; i-- > 0;) {
-        al[i] = inner(old_stps_[i], q) * ro_[i];
+        al[i] = dot_value(old_stps_[i], q) * ro_[i];
         q = q - old_dirs_[i] * al[i];
       }
       Tensor r = q * H_diag_;
       for (std::size_t i = 0; i < m; ++i) {
-        const double be_i = inner(old_dirs_[i], r) * ro_[i];
+        const double be_i = dot_value(old_dirs_[i], r) * ro_[i];
         r = r + old_stps_[i] * (al[i] - be_i);
       }
       d_ = r;
@@ -248,7 +248,7 @@ Tensor LBFGS::step(const LossClosure& closure) {
     prev_loss_ = loss;
     // The first step ever is scaled by the gradient's size; later ones are lr.
     t_ = n_iter_ == 1 ? std::min(1.0, 1.0 / g.abs().sum().item()) * lr : lr;
-    const double gtd = inner(g, d_);
+    const double gtd = dot_value(g, d_);
     if (gtd > -tolerance_change) break;  // not a descent direction
 
     std::int64_t ls_evals = 0;

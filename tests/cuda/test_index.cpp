@@ -302,3 +302,17 @@ TEST(CudaIndex, TakePutAndModeGiveTheCpusBits) {
                   "take: index -7 at position 1 is out of range for a tensor of 6 elements");
   EXPECT_EQ(xg::ones({2}, xg::kCUDA).sum().item(), 2.0);
 }
+
+TEST(CudaIndex, DiagMvInnerAndAllcloseMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  const Tensor v = xg::test::seeded({4}, xg::kFloat64, 97), m = xg::test::seeded({3, 5}, xg::kFloat64, 98);
+  EXPECT_TRUE(same_on_cuda({v}, [](auto& t) { return xg::diag(t[0], -1); }));
+  EXPECT_TRUE(same_on_cuda({m}, [](auto& t) { return t[0].diag(2); }));
+  const Tensor w = xg::test::seeded({5}, xg::kFloat64, 99);
+  // Products: cuBLAS against the CPU's BLAS, to rounding.
+  EXPECT_TRUE(matches_cpu(m.cuda().mv(w.cuda()), m.mv(w), 1e-12));
+  EXPECT_TRUE(matches_cpu(xg::inner(m.cuda(), m.cuda()), xg::inner(m, m), 1e-12));
+  EXPECT_TRUE(xg::allclose(m.cuda(), m.cuda() + 1e-12));
+  EXPECT_FALSE(xg::equal(m.cuda(), m.cuda() + 1e-12));
+  EXPECT_TRUE(xg::equal(m.cuda(), m.cuda().clone()));
+}

@@ -6,7 +6,7 @@
 // channel layers, the class margin losses, the stacking and numeric conveniences; the
 // volumetric convolutions and pools, max pooling's indices, unpooling and LPPool;
 // AdaptiveLogSoftmaxWithLoss and the triplet loss with a distance function; scatter_reduce,
-// index_reduce, take, put and mode.
+// index_reduce, take, put, mode, diag, inner and mv.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -236,6 +236,7 @@ void run_more(Reader& r) {
       const xg::Tensor wide = idx.defined() ? (idx * 8.0).to(xg::kInt64) : idx;
       backprop(r.flag() ? xg::take(x, wide) : xg::put(x, wide, src, r.flag()));
       backprop(std::get<0>(xg::mode(x, r.arg(), r.flag())));
+      backprop(r.flag() ? xg::diag(x, r.arg()) : (r.flag() ? xg::inner(x, src) : xg::mv(x, src)));
       break;
     }
     default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())

@@ -105,6 +105,26 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(std::get<0>(x.mode()).to_vector<float>(), (std::vector<float>{2, 3}));
   }
   {
+    // row: `torch::diag(v)`, `m.diag(1)`, `torch::mv(m, v)`, `torch::inner(a, b)`, `torch::vdot(a, b)`, `torch::ger(a, b)`, `torch::allclose(a, b)`, `a.equal(b)`, `torch::deg2rad(x)`, `x.clip(0, 1)`, `x.sgn()`, `x.fix()`, `x.absolute()`, `x.negative()`, `x.positive()`
+    const auto v = xg::tensor({1.0f, 2.0f}), m = xg::tensor({{1.0f, 2.0f}, {3.0f, 4.0f}});
+    EXPECT_EQ(xg::diag(v).to_vector<float>(), (std::vector<float>{1, 0, 0, 2}));
+    EXPECT_EQ(m.diag(1).to_vector<float>(), (std::vector<float>{2}));
+    EXPECT_EQ(xg::mv(m, v).to_vector<float>(), (std::vector<float>{5, 11}));
+    EXPECT_EQ(xg::inner(m, m).to_vector<float>(), (std::vector<float>{5, 11, 11, 25}));
+    EXPECT_EQ(xg::vdot(v, v).item(), 5.0);
+    EXPECT_EQ(xg::ger(v, v).shape(), (xg::Shape{2, 2}));
+    EXPECT_TRUE(xg::allclose(m, m + 1e-7));
+    EXPECT_FALSE(m.equal(m + 1.0));
+    EXPECT_NEAR(xg::deg2rad(xg::tensor({90.0f})).item(), M_PI / 2, 1e-6);
+    const auto x = xg::tensor({-1.5f, 0.5f});
+    EXPECT_EQ(x.clip(0, 1).to_vector<float>(), (std::vector<float>{0, 0.5f}));
+    EXPECT_EQ(x.sgn().to_vector<float>(), (std::vector<float>{-1, 1}));
+    EXPECT_EQ(x.fix().to_vector<float>(), (std::vector<float>{-1, 0}));
+    EXPECT_EQ(x.absolute().to_vector<float>(), (std::vector<float>{1.5f, 0.5f}));
+    EXPECT_EQ(x.negative().to_vector<float>(), (std::vector<float>{1.5f, -0.5f}));
+    EXPECT_TRUE(x.positive().is_same(x));
+  }
+  {
     // row: `torch::div(a, b, /*rounding_mode=*/"floor")`, `torch::floor_divide(a, b)`
     const auto a = xg::tensor({7.0f, -7.0f}), b = xg::tensor({2.0f});
     EXPECT_EQ(xg::div(a, b, /*rounding_mode=*/"floor").to_vector<float>(), (std::vector<float>{3, -4}));

@@ -408,6 +408,13 @@ Tensor diagonal(const Tensor& x, std::int64_t offset = 0, std::int64_t dim1 = 0,
 /// The dot product of two 1-D tensors of one length, and their outer product (torch::dot, outer).
 Tensor dot(const Tensor& a, const Tensor& b);
 Tensor outer(const Tensor& a, const Tensor& b);
+/// libtorch's other products: ger (outer's old name), vdot (dot: xgrad has no complex
+/// conjugate), mv (matrix (n, m) times vector (m,)), inner (sums over both last axes: the
+/// result has a's leading axes then b's; a 0-d operand scales the other).
+Tensor ger(const Tensor& a, const Tensor& b);
+Tensor vdot(const Tensor& a, const Tensor& b);
+Tensor mv(const Tensor& m, const Tensor& v);
+Tensor inner(const Tensor& a, const Tensor& b);
 /// The p-norm distance between each row of x1 (..., P, M) and each of x2 (..., R, M), leading
 /// axes broadcasting: (..., P, R), torch::cdist. For p = 2 with P or R above 25 (PyTorch's
 /// default compute_mode), through one matrix product as PyTorch computes it; otherwise the

@@ -101,6 +101,9 @@ Tensor msort(const Tensor& x);
 /// flattened, a 2-D result. Zeros elsewhere (not x · 0: no NaN from an infinite x).
 Tensor diag_embed(const Tensor& x, std::int64_t offset = 0, std::int64_t dim1 = -2, std::int64_t dim2 = -1);
 Tensor diagflat(const Tensor& x, std::int64_t offset = 0);
+/// torch::diag: a vector as the diagonal `diagonal` of a square matrix, or a matrix's
+/// diagonal `diagonal` as a vector (0 the main one, > 0 above, < 0 below).
+Tensor diag(const Tensor& x, std::int64_t diagonal = 0);
 /// (min, max) over everything or along dim, in one call (torch::aminmax); gradients as amin's
 /// and amax's (shared among ties).
 std::tuple<Tensor, Tensor> aminmax(const Tensor& x, std::optional<std::int64_t> dim = std::nullopt,

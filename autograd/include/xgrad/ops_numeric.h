@@ -45,6 +45,25 @@ Tensor true_divide(const Tensor& x, const Tensor& y);
 /// |a - b| <= atol + rtol |b| elementwise (equal infinities match, NaN only with equal_nan),
 /// broadcasting, as int64 1/0.
 Tensor isclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
+/// Whether isclose holds everywhere (torch::allclose; a wait on a GPU: the answer is a bool on
+/// the host). Operands broadcast; unlike PyTorch's, two float dtypes may be compared.
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
+/// Whether a and b have one shape and equal elements (torch::equal; NaN is unequal to itself;
+/// a wait on a GPU).
+bool equal(const Tensor& a, const Tensor& b);
+/// Degrees to radians and back (torch::deg2rad, rad2deg): x times pi / 180 or 180 / pi,
+/// integers as float32.
+Tensor deg2rad(const Tensor& x);
+Tensor rad2deg(const Tensor& x);
+/// libtorch's other names: clip (clamp), absolute (abs), negative (neg), positive (x
+/// itself), fix (trunc), sgn (sign: real tensors).
+Tensor clip(const Tensor& x, double lo, double hi);
+Tensor clip(const Tensor& x, const Tensor& lo, const Tensor& hi);
+Tensor absolute(const Tensor& x);
+Tensor negative(const Tensor& x);
+Tensor positive(const Tensor& x);
+Tensor fix(const Tensor& x);
+Tensor sgn(const Tensor& x);
 /// Whether each element occurs in test_elements (any shape), as int64 1/0; with invert, the
 /// opposite. Sorting and a binary search, so O((n + m) log m); NaN never occurs.
 Tensor isin(const Tensor& elements, const Tensor& test_elements, bool invert = false);

@@ -90,6 +90,23 @@
   Tensor index_fill(std::int64_t dim, const Tensor& index, double value) const;
   Tensor index_copy(std::int64_t dim, const Tensor& index, const Tensor& source) const;
   Tensor take(const Tensor& index) const;
+  /// xg::diag, mv, inner, vdot, ger, allclose, equal, deg2rad, rad2deg and libtorch's other
+  /// names (clip, absolute, negative, positive, fix, sgn).
+  Tensor diag(std::int64_t diagonal = 0) const;
+  Tensor mv(const Tensor& v) const;
+  Tensor inner(const Tensor& other) const;
+  Tensor vdot(const Tensor& other) const;
+  Tensor ger(const Tensor& other) const;
+  bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false) const;
+  bool equal(const Tensor& other) const;
+  Tensor deg2rad() const;
+  Tensor rad2deg() const;
+  Tensor clip(double lo, double hi) const;
+  Tensor absolute() const;
+  Tensor negative() const;
+  Tensor positive() const;
+  Tensor fix() const;
+  Tensor sgn() const;
   Tensor put(const Tensor& index, const Tensor& source, bool accumulate = false) const;
   Tensor scatter(std::int64_t dim, const Tensor& index, const Tensor& src) const;
   Tensor scatter(std::int64_t dim, const Tensor& index, double value) const;
