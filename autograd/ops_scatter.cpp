@@ -90,7 +90,7 @@ Tensor folded(kernel::Reduce kind, const Tensor& self, std::int64_t a, const Ten
                           [kind, a, include_self](Node& n, const Tensor& gy) {
     const Tensor self = n.saved(0), src = n.saved(1), index = n.saved(2);
     const TensorOptions o = TensorOptions(self.dtype()).device(self.device());
-    const Tensor zero = zeros({}, o), one = ones({}, o);
+    const Tensor one = ones({}, o);
     // Without self, a written element of self got nothing into the result.
     const Tensor untouched = include_self ? Tensor() : 1.0 - written(self, a, index);
     const auto own = [&](const Tensor& g) { return include_self ? g : g * untouched; };
