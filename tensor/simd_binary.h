@@ -18,8 +18,8 @@ namespace xg::kernel {
 // The kinds computed with xsimd's vectorised math: libm's scalar atan2f, log1pf and expf were
 // most of their time (perf); xsimd's are within 3 ulp of libm's. fmod and remainder in
 // float32 (libm's fmodf was 40% of the elementwise bench), exact as fmodf.
-// (Only where the fused multiply-add is the hardware's: xsimd emulates it elsewhere with two
-// roundings, which would break exact_fmod; XGRAD_NATIVE=OFF builds keep libm's fmodf.)
+// (Only where the fused multiply-add is the hardware's: elsewhere std::fma is libm's software
+// one, no faster than fmodf; XGRAD_NATIVE=OFF builds on x86 keep libm's fmodf.)
 #if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
 constexpr bool kHardwareFma = true;
 #else
@@ -34,9 +34,9 @@ bool simd_kind(Binary kind) {
 
 // C's fmod(x, y) for float32 lanes, exact, so the same bits as fmodf: with the quotient's
 // magnitude below 2^23, q = trunc(x / y) is the true truncated quotient or one past it (the
-// division rounded onto the next integer), x - q y is exact in one fma (its true value has
-// at most 24 significant bits), and one past shows as a remainder of the wrong sign, put
-// right by adding y with x's sign (exact too: a multiple of ulp(y) below |y|). A zero takes
+// division rounded onto the next integer), x - q y is exact in one fused multiply-add (its
+// true value has at most 24 significant bits), and one past shows as a remainder of the
+// wrong sign, put right by adding y with x's sign (exact too: a multiple of ulp(y) below |y|). A zero takes
 // x's sign. Lanes outside (an infinite or NaN operand, y = 0, a larger quotient) are left
 // to the caller: `exact` is false there.
 inline xsimd::batch<float> exact_fmod(const xsimd::batch<float>& x, const xsimd::batch<float>& y,
@@ -44,7 +44,15 @@ inline xsimd::batch<float> exact_fmod(const xsimd::batch<float>& x, const xsimd:
   using B = xsimd::batch<float>;
   const B q = xsimd::trunc(x / y);
   exact = xsimd::isfinite(x) & xsimd::isfinite(y) & (y != B(0.0f)) & (xsimd::abs(q) < B(8388608.0f));
-  B r = xsimd::fnma(q, y, x);  // x - q y, one rounding
+  // x - q y with one rounding: std::fma per lane, fused by definition (the compiler turns it
+  // into the hardware's instruction and vectorises the loop); xsimd's fnma is a multiply and
+  // an add that only some compilers contract (clang at -O1 and GCC at -O0 do not).
+  alignas(64) float qv[B::size], yv[B::size], xv[B::size];
+  q.store_aligned(qv);
+  y.store_aligned(yv);
+  x.store_aligned(xv);
+  for (std::size_t j = 0; j < B::size; ++j) xv[j] = std::fma(-qv[j], yv[j], xv[j]);
+  B r = B::load_aligned(xv);
   const B sx = xsimd::copysign(B(1.0f), x);
   r = xsimd::select((r != B(0.0f)) & (r * sx < B(0.0f)), r + sx * xsimd::abs(y), r);
   return xsimd::copysign(r, x);  // |r| < |y|, with x's sign (a zero too)
