@@ -1,6 +1,6 @@
 // The method forms of libtorch's elementwise math, special functions, running reductions,
 // order statistics, products and the numpy-style conveniences (each an xg:: function in
-// autograd/, forwarded by autograd/tensor_methods.cpp). A fragment of class Tensor, included
+// autograd/, forwarded by autograd/tensor_math_methods.cpp). A fragment of class Tensor, included
 // once inside its body by xgrad/tensor.h, so that header keeps the handle, its state and the
 // core operations readable; do not include it anywhere else.
 // NOLINT(build/header_guard): a class-body fragment has no guard.
