@@ -272,7 +272,7 @@ TEST(MathOps, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(xg::cdist(i.reshape({1, 2}), i.reshape({1, 2})), "cdist: only supports floating-point dtypes, got int64");
   EXPECT_XG_ERROR(xg::nn::utils::rnn::pad_sequence({}), "pad_sequence: received an empty list of sequences");
   EXPECT_XG_ERROR(xg::nn::utils::rnn::pad_sequence({xg::zeros({2, 3}), xg::zeros({2, 4})}),
-                  "pad_sequence: sequence 1 (2,4) float32 does not match sequence 0 (2,3) float32 after the length axis");
+                  "pad_sequence: sequence 1 (2,4) float32 on cpu does not match sequence 0 (2,3) float32 on cpu after the length axis");
   EXPECT_XG_ERROR(xg::nn::utils::rnn::pad_sequence({xg::scalar_tensor(1.0)}), "pad_sequence: sequence 0 is 0-d");
   EXPECT_XG_ERROR(x.masked_select(xg::ones({2, 3})), "masked_select: the mask must be int64");
   EXPECT_XG_ERROR(x.masked_select(xg::ones({4}, xg::kInt64)), "masked_select:", "(2,3)", "(4,)");

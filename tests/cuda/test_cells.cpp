@@ -137,3 +137,45 @@ TEST(CudaCells, ProjectedLstmGivesTheCpusValuesAndGradients) {
   for (std::size_t i = 0; i < a.size(); ++i)
     EXPECT_TRUE(xg::test::matches_cpu(b[i].second.grad(), a[i].second.grad(), 1e-12)) << a[i].first;
 }
+
+TEST(CudaCells, PackedSequencesGiveTheCpusValuesAndGradients) {
+  // pack_padded_sequence, forward_with_packed_input and pad_packed_sequence on a GPU: the
+  // indices move with the data, the lengths and batch_sizes stay on the CPU.
+  XG_REQUIRE_CUDA();
+  namespace rnn = xg::nn::utils::rnn;
+  xg::manual_seed(10);
+  xg::nn::LSTM cpu(xg::nn::LSTMOptions(4, 6).num_layers(2).bidirectional(true).dtype(xg::kFloat64));
+  xg::nn::LSTM gpu(xg::nn::LSTMOptions(4, 6).num_layers(2).bidirectional(true).dtype(xg::kFloat64));
+  for (const auto& [name, p] : cpu.named_parameters()) gpu.set_parameter(name, p.detach().clone());
+  gpu.to(xg::kCUDA);
+  const auto lengths = xg::tensor({3, 5, 1, 4}, xg::kInt64);
+  const auto x = xg::test::seeded({5, 4, 4}, xg::kFloat64, 31);
+  const auto xc = x.detach().requires_grad_(), xd = x.cuda().detach().requires_grad_();
+  const auto pc = rnn::pack_padded_sequence(xc, lengths, false, false);
+  const auto pd = rnn::pack_padded_sequence(xd, lengths, false, false);
+  ASSERT_TRUE(pd.is_cuda() && pd.sorted_indices().is_cuda() && pd.batch_sizes().is_cpu());
+  auto [oc, sc] = cpu.forward_with_packed_input(pc);
+  auto [od, sd] = gpu.forward_with_packed_input(pd);
+  const auto [yc, lc] = rnn::pad_packed_sequence(oc, true, -1.0);
+  const auto [yd, ld] = rnn::pad_packed_sequence(od, true, -1.0);
+  EXPECT_TRUE(ld.is_cpu());
+  EXPECT_TRUE(xg::test::matches_cpu(yd, yc, 1e-12));
+  EXPECT_TRUE(xg::test::matches_cpu(std::get<0>(sd), std::get<0>(sc), 1e-12));
+  EXPECT_TRUE(xg::test::matches_cpu(std::get<1>(sd), std::get<1>(sc), 1e-12));
+  ((yc * yc).sum() + std::get<1>(sc).sum()).backward();
+  ((yd * yd).sum() + std::get<1>(sd).sum()).backward();
+  EXPECT_TRUE(xg::test::matches_cpu(xd.grad(), xc.grad(), 1e-12));
+  const auto a = cpu.named_parameters(), b = gpu.named_parameters();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    EXPECT_TRUE(xg::test::matches_cpu(b[i].second.grad(), a[i].second.grad(), 1e-12)) << a[i].first;
+  // The numerical checks on the device.
+  xg::nn::GRU gru(xg::nn::GRUOptions(2, 3).bidirectional(true).dtype(xg::kFloat64));
+  gru.to(xg::kCUDA);
+  const auto fn = [&](L v) {
+    auto [out, h] = gru.forward_with_packed_input(rnn::pack_padded_sequence(v[0], xg::tensor({3, 2}, xg::kInt64), true), v[1]);
+    return xg::concat({out.data().reshape({-1}), h.reshape({-1})}, 0);
+  };
+  const xg::tensor_list in = inputs({{2, 3, 2}, {2, 2, 3}}, xg::kCUDA);
+  EXPECT_TRUE(xg::testing::gradcheck_ok(fn, in));
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok(fn, in));
+}

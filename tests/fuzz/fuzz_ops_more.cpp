@@ -6,7 +6,8 @@
 // channel layers, the class margin losses, the stacking and numeric conveniences; the
 // volumetric convolutions and pools, max pooling's indices, unpooling and LPPool;
 // AdaptiveLogSoftmaxWithLoss and the triplet loss with a distance function; scatter_reduce,
-// index_reduce, take, put, mode, diag, inner and mv.
+// index_reduce, take, put, mode, diag, inner and mv; packing sequences and running the
+// recurrent layers over them.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -20,7 +21,7 @@ void run_more(Reader& r) {
   auto x = leaf(r.tensor(1 + r.byte() % 3));
   const std::int64_t a = r.arg();
   const xg::Tensor values = x.defined() ? x.detach() : x;
-  switch (r.byte() % 18) {
+  switch (r.byte() % 19) {
     case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
     case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
     case 2: backprop(xg::prod(x, a, r.flag())); break;
@@ -237,6 +238,26 @@ void run_more(Reader& r) {
       backprop(r.flag() ? xg::take(x, wide) : xg::put(x, wide, src, r.flag()));
       backprop(std::get<0>(xg::mode(x, r.arg(), r.flag())));
       backprop(r.flag() ? xg::diag(x, r.arg()) : (r.flag() ? xg::inner(x, src) : xg::mv(x, src)));
+      break;
+    }
+    case 18: {  // pack_padded_sequence on decoded lengths, the PackedSequence checks, pad_packed_sequence, a packed GRU/LSTM
+      namespace rnn = xg::nn::utils::rnn;
+      const auto raw = r.tensor(r.byte() % 3);
+      const xg::Tensor lengths = raw.defined() && r.flag() ? (raw * 2.0).to(xg::kInt64) : raw;
+      const bool batch_first = r.flag();
+      rnn::PackedSequence p = rnn::pack_padded_sequence(x, lengths, batch_first, r.flag());
+      if (r.flag()) p = rnn::PackedSequence(p.data(), r.flag() ? lengths : p.batch_sizes(),
+                                            r.flag() ? lengths : p.sorted_indices());
+      backprop(std::get<0>(rnn::pad_packed_sequence(p, r.flag(), -1.0, r.flag() ? std::optional<std::int64_t>(a) : std::nullopt)));
+      const std::int64_t features = p.data().dim() == 2 ? p.data().size(1) : 1 + r.byte() % 3;
+      if (r.flag()) {
+        xg::nn::GRU gru(xg::nn::GRUOptions(features, 2).bidirectional(r.flag()).dtype(p.data().dtype()));
+        backprop(std::get<0>(gru.forward_with_packed_input(p, r.flag() ? leaf(r.tensor(3)) : xg::Tensor())).data());
+      } else {
+        xg::nn::LSTM lstm(xg::nn::LSTMOptions(features, 3).proj_size(r.byte() % 3).dtype(p.data().dtype()));
+        const auto [out, state] = lstm.forward_with_packed_input(p, {leaf(r.tensor(3)), leaf(r.tensor(3))});
+        backprop(out.data() + std::get<0>(state).sum());
+      }
       break;
     }
     default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())

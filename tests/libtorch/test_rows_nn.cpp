@@ -405,6 +405,31 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(padded.sum().item(), 6.0 + 2.0 - 4.0);
   }
   {
+    namespace rnn = xg::nn::utils::rnn;
+    // row: `auto packed = torch::nn::utils::rnn::pack_padded_sequence(x, lengths, /*batch_first=*/true, /*enforce_sorted=*/false);`, `pack_sequence(seqs, false)`, `auto [y, out_lengths] = pad_packed_sequence(out, true, 0.0, 7);`
+    const auto x = xg::arange(12.0, xg::kFloat32).reshape({3, 4, 1});
+    auto packed = rnn::pack_padded_sequence(x, xg::tensor({2, 4, 1}, xg::kInt64), /*batch_first=*/true, /*enforce_sorted=*/false);
+    EXPECT_EQ(packed.data().to_vector<float>(), (std::vector<float>{4, 0, 8, 5, 1, 6, 7}));
+    EXPECT_EQ(rnn::pack_sequence({xg::ones({1, 2}), xg::ones({3, 2})}, false).batch_sizes().to_vector<std::int64_t>(),
+              (std::vector<std::int64_t>{2, 1, 1}));
+    auto [y, out_lengths] = rnn::pad_packed_sequence(packed, true, 0.0, 7);
+    EXPECT_EQ(y.shape(), (xg::Shape{3, 7, 1}));
+    EXPECT_EQ(out_lengths.to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 4, 1}));
+    EXPECT_EQ(y.sum().item(), 0 + 1 + 4 + 5 + 6 + 7 + 8);
+    // row: `torch::nn::utils::rnn::PackedSequence(data, batch_sizes, sorted_indices)`, `.data()`, `.batch_sizes()`, `.sorted_indices()`, `.unsorted_indices()`, `.to(options)`, `.cuda()`, `.is_cuda()`
+    rnn::PackedSequence again(packed.data(), packed.batch_sizes(), packed.sorted_indices());
+    EXPECT_EQ(again.unsorted_indices().to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 2}));
+    EXPECT_EQ(again.to(xg::kFloat64).data().dtype(), xg::kFloat64);
+    EXPECT_FALSE(again.is_cuda());
+    // row: `auto [out, hc] = lstm->forward_with_packed_input(packed, hx);` (LSTM, GRU, RNN)
+    xg::nn::LSTM lstm(1, 2);
+    auto [out, hc] = lstm.forward_with_packed_input(packed, {});
+    EXPECT_EQ(out.data().shape(), (xg::Shape{7, 2}));
+    EXPECT_EQ(std::get<0>(hc).shape(), (xg::Shape{1, 3, 2}));
+    // Sequence 1 (four steps) ends with the output of its last step.
+    EXPECT_EQ(std::get<0>(hc).select(1, 1).to_vector<float>(), out.data().select(0, 6).to_vector<float>());
+  }
+  {
     // row: `torch::nn::CosineSimilarity(torch::nn::CosineSimilarityOptions().dim(1))`, `torch::nn::PairwiseDistance(torch::nn::PairwiseDistanceOptions().p(1))`
     xg::nn::CosineSimilarity cos(xg::nn::CosineSimilarityOptions().dim(1));
     EXPECT_NEAR(cos(xg::ones({2, 3}), xg::ones({2, 3})).sum().item(), 2.0, 1e-6);

@@ -7,7 +7,8 @@
 //   auto [h1, c1] = state;                    // (num_layers * directions, N, 100) each
 //
 // forward(x) with one tensor (the Module interface, so Sequential and summary work) starts
-// from a zero state and returns the output sequence only.
+// from a zero state and returns the output sequence only. forward_with_packed_input runs a
+// PackedSequence (xgrad/nn/rnn_utils.h): each sequence for its own length only.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@
 
 #include <xgrad/nn/module.h>
 #include <xgrad/nn/options.h>
+#include <xgrad/nn/rnn_utils.h>
 
 namespace xg::nn {
 
@@ -88,6 +90,11 @@ class RNNBase : public Module {
   /// The output sequence and the final states (h_n, and c_n for the LSTM); `state` holds
   /// the initial ones (undefined = zeros).
   Tensor run(const Tensor& x, tensor_list& state);
+  /// The packed output and the final states (nn/recurrent_packed.cpp): each sequence stops
+  /// at its own last step (the reverse direction starts there); `state` in the batch's
+  /// original order, as the results.
+  utils::rnn::PackedSequence run_packed(const utils::rnn::PackedSequence& x, tensor_list& state);
+  std::tuple<utils::rnn::PackedSequence, Tensor> packed_h(const utils::rnn::PackedSequence& x, const Tensor& h0);
   /// (output, h_n), for RNN and GRU: without and with the module's hooks.
   std::tuple<Tensor, Tensor> forward_h(const Tensor& x, const Tensor& h0);
   std::tuple<Tensor, Tensor> call_h(const Tensor& x, const Tensor& h0);
@@ -109,6 +116,12 @@ class RNN : public RNNBase {
   std::tuple<Tensor, Tensor> forward(const Tensor& x, const Tensor& h0) { return forward_h(x, h0); }
   /// The same with this module's hooks (they see x and the output sequence).
   std::tuple<Tensor, Tensor> operator()(const Tensor& x, const Tensor& h0) { return call_h(x, h0); }
+  /// (packed output, h_n) of sequences of different lengths, each run for its own steps;
+  /// h0 and h_n (L·D, N, H) in the batch's original order. No hooks run (as libtorch's).
+  std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(const utils::rnn::PackedSequence& packed_input,
+                                                                          const Tensor& hx = Tensor()) {
+    return packed_h(packed_input, hx);
+  }
 };
 
 /// LSTM with gates i, f, g, o (in that order in the weights): c_t = f c_{t-1} + i g,
@@ -122,6 +135,9 @@ class LSTM : public RNNBase {
   /// (output, (h_n, c_n)) from x and the initial (h0, c0) (undefined = zeros).
   std::tuple<Tensor, std::tuple<Tensor, Tensor>> forward(const Tensor& x, const std::tuple<Tensor, Tensor>& hx);
   std::tuple<Tensor, std::tuple<Tensor, Tensor>> operator()(const Tensor& x, const std::tuple<Tensor, Tensor>& hx);
+  /// (packed output, (h_n, c_n)) of sequences of different lengths, as RNN's.
+  std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>> forward_with_packed_input(
+      const utils::rnn::PackedSequence& packed_input, const std::tuple<Tensor, Tensor>& hx = {});
 };
 
 /// GRU with gates r, z, n (in that order): n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn))
@@ -134,6 +150,10 @@ class GRU : public RNNBase {
   using Module::operator();
   std::tuple<Tensor, Tensor> forward(const Tensor& x, const Tensor& h0) { return forward_h(x, h0); }
   std::tuple<Tensor, Tensor> operator()(const Tensor& x, const Tensor& h0) { return call_h(x, h0); }
+  std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(const utils::rnn::PackedSequence& packed_input,
+                                                                          const Tensor& hx = Tensor()) {
+    return packed_h(packed_input, hx);
+  }
 };
 
 /// Options of RNNCell, LSTMCell and GRUCell, as libtorch's RNNCellOptions / LSTMCellOptions /
