@@ -4,14 +4,16 @@
 cross-entropy, Adam), batches drawn from a pool of at least 64 MiB, timed the same way
 (best_ms of bench/reference.py).
 
-    /usr/bin/python3 bench/lstm_reference.py [--threads 1] [--repeats 3] [--iters 20] [--seq 50] [--cell lstm|gru] [--proj 0]
-(--proj P: nn.LSTM(64, 256, proj_size=P) and a Linear(P, 10) head.)
+    /usr/bin/python3 bench/lstm_reference.py [--threads 1] [--repeats 3] [--iters 20] [--seq 50] [--cell lstm|gru] [--proj 0] [--packed 0]
+(--proj P: nn.LSTM(64, 256, proj_size=P) and a Linear(P, 10) head; --packed 1: lstm_steps's
+lengths, pack_padded_sequence(enforce_sorted=False), the head on each sequence's last state.)
 """
 import argparse
 import json
 
 import torch
 import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence
 
 from reference import best_ms
 
@@ -26,6 +28,7 @@ def main():
     p.add_argument("--seq", type=int, default=50)
     p.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     p.add_argument("--proj", type=int, default=0)
+    p.add_argument("--packed", type=int, default=0)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -38,11 +41,13 @@ def main():
     xs = [torch.randn(a.seq, N, I) for _ in range(pool)]
     ts = [torch.randint(0, C, (N,)) for _ in range(pool)]
     state = {"i": 0}
+    lengths = torch.tensor([a.seq - ((b * 37) % N) * (a.seq // 2) // N for b in range(N)])
 
     def step():
         i = state["i"] % pool
         state["i"] += 1
-        _, last = lstm(xs[i])
+        x = pack_padded_sequence(xs[i], lengths, enforce_sorted=False) if a.packed else xs[i]
+        _, last = lstm(x)
         h = last[0] if a.cell == "lstm" else last
         loss = loss_fn(fc(h[0]), ts[i])
         opt.zero_grad()
@@ -50,7 +55,7 @@ def main():
         opt.step()
 
     ms = best_ms(step, a.iters, a.repeats)
-    name = a.cell.upper() + (f" P{a.proj}" if a.proj > 0 else "")
+    name = a.cell.upper() + (f" P{a.proj}" if a.proj > 0 else "") + (" packed" if a.packed else "")
     print(json.dumps({"impl": "torch", "workload": f"{name} h{H} i{I} b{N} T{a.seq}", "threads": a.threads, "ms": ms,
                       "torch": torch.__version__}))
 

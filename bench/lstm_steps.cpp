@@ -6,9 +6,12 @@
 // same matrix products (input projection, 50 recurrent products, their backward, the head)
 // as bare OpenBLAS calls. Prints one JSON object.
 //
-//   lstm_steps [--threads 1] [--repeats 3] [--iters 20] [--seq 50] [--fused 1] [--cell lstm|gru] [--proj 0]
+//   lstm_steps [--threads 1] [--repeats 3] [--iters 20] [--seq 50] [--fused 1] [--cell lstm|gru] [--proj 0] [--packed 0]
 // (--fused 0: Adam's composed rule instead of its fused kernel, for the comparison; --proj P:
-// an LSTM with proj_size P and a Linear(P, 10) head, whose GEMM bound is not computed.)
+// an LSTM with proj_size P and a Linear(P, 10) head, whose GEMM bound is not computed;
+// --packed 1: the batch's sequences have lengths spread over [T/2, T], unsorted, packed with
+// pack_padded_sequence and run with forward_with_packed_input, the head on each one's last
+// state; its GEMM bound is the full-length one.)
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -30,12 +33,21 @@ template <class Rnn>
 struct Net : xg::nn::Module {
   Rnn rnn;
   xg::nn::Linear fc;
+  xg::Tensor lengths;  // defined: the batch is packed with these lengths
   explicit Net(std::int64_t proj)
       : rnn(xg::nn::RNNOptions(kInput, kHidden).proj_size(proj)), fc(proj > 0 ? proj : kHidden, kClasses) {
     register_module("rnn", rnn);
     register_module("fc", fc);
   }
   xg::Tensor forward(const xg::Tensor& x) override {
+    if (lengths.defined()) {
+      const auto packed = xg::nn::utils::rnn::pack_padded_sequence(x, lengths, false, false);
+      if constexpr (std::is_same_v<Rnn, xg::nn::LSTM>) {
+        return fc(xg::squeeze(std::get<0>(std::get<1>(rnn.forward_with_packed_input(packed, {}))), 0));
+      } else {
+        return fc(xg::squeeze(std::get<1>(rnn.forward_with_packed_input(packed)), 0));
+      }
+    }
     if constexpr (std::is_same_v<Rnn, xg::nn::LSTM>) {
       auto [y, state] = rnn(x, {});
       return fc(xg::squeeze(std::get<0>(state), 0));  // the last hidden state of the one layer
@@ -76,9 +88,14 @@ double gemm_bound_ms(int T, int gates, int iters, int repeats) {
 
 // Times one workload and prints its JSON line.
 template <class Rnn>
-void run(const char* cell, int gates, int threads, int repeats, int iters, int T, bool fused, int proj) {
+void run(const char* cell, int gates, int threads, int repeats, int iters, int T, bool fused, int proj, bool packed) {
   xg::manual_seed(0);
   Net<Rnn> net(proj);
+  if (packed) {  // lengths T - k·(T/2)/N over a scrambled k: every length in [T/2, T], unsorted
+    std::vector<double> lengths;
+    for (int b = 0; b < kBatch; ++b) lengths.push_back(T - ((b * 37) % kBatch) * (T / 2) / kBatch);
+    net.lengths = xg::tensor(lengths, {kBatch}, xg::kInt64);
+  }
   xg::optim::Adam opt(net.parameters(), 1e-3);
   opt.set_fused(fused);
   const std::int64_t batch_bytes = std::int64_t{T} * kBatch * kInput * 4;
@@ -108,7 +125,7 @@ void run(const char* cell, int gates, int threads, int repeats, int iters, int T
   Rnn tiny(1, 1);
   const xg::Tensor x1 = xg::randn({T, 1, 1});
   const double tiny_ms = time_ms([&] { std::get<0>(tiny(x1, {})).sum().backward(); }, 200, repeats);
-  const std::string name = std::string(cell) + (proj > 0 ? " P" + std::to_string(proj) : "");
+  const std::string name = std::string(cell) + (proj > 0 ? " P" + std::to_string(proj) : "") + (packed ? " packed" : "");
   std::printf("{\"impl\": \"xgrad\", \"workload\": \"%s h%d i%d b%d T%d\", \"threads\": %d, \"ms\": %.3f, "
               "\"gemm_ms\": %.3f, \"pool_batches\": %lld, \"us_per_step\": %.3f}\n",
               name.c_str(), kHidden, kInput, kBatch, T, threads, ms, bound, static_cast<long long>(pool_size),
@@ -118,7 +135,7 @@ void run(const char* cell, int gates, int threads, int repeats, int iters, int T
 
 int main(int argc, char** argv) {
   int threads = 1, repeats = 3, iters = 20, T = 50, proj = 0;
-  bool fused = true;
+  bool fused = true, packed = false;
   std::string cell = "lstm";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
@@ -129,10 +146,11 @@ int main(int argc, char** argv) {
     else if (k == "--fused") fused = v == "1";
     else if (k == "--cell") cell = v;
     else if (k == "--proj") proj = std::stoi(v);
+    else if (k == "--packed") packed = v == "1";
   }
   xg::set_num_threads(threads);
-  if (cell == "lstm") run<xg::nn::LSTM>("LSTM", 4, threads, repeats, iters, T, fused, proj);
-  else if (cell == "gru") run<xg::nn::GRU>("GRU", 3, threads, repeats, iters, T, fused, 0);
+  if (cell == "lstm") run<xg::nn::LSTM>("LSTM", 4, threads, repeats, iters, T, fused, proj, packed);
+  else if (cell == "gru") run<xg::nn::GRU>("GRU", 3, threads, repeats, iters, T, fused, 0, packed);
   else return std::fprintf(stderr, "lstm_steps: --cell lstm or gru, got %s\n", cell.c_str()), 2;
   return 0;
 }
