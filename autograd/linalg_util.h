@@ -6,6 +6,8 @@
 #include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
+#include "tensor/tensor_impl.h"
+
 namespace xg::autograd::linalg_util {
 
 inline Tensor mT(const Tensor& x) { return xg::transpose(x, -2, -1); }
@@ -23,6 +25,23 @@ inline void check_float(const Tensor& x, const char* op, const char* name) {
 inline void check_matrices(const Tensor& A, const char* op) {
   check_float(A, op, "A");
   if (A.dim() < 2) fail(op, ": A must have at least 2 dimensions, got ", detail::shape_str(A.shape()));
+}
+
+/// A float A of square matrices.
+inline void check_square(const Tensor& A, const char* op) {
+  check_matrices(A, op);
+  if (rows(A) != cols(A))
+    fail(op, ": A must be batches of square matrices, but they are ", rows(A), " by ", cols(A), " matrices: ",
+         detail::shape_str(A.shape()));
+}
+
+/// B beside a checked A: a float tensor of A's dtype and device with at least 2 axes.
+inline void check_rhs(const Tensor& A, const Tensor& B, const char* op) {
+  check_float(B, op, "B");
+  if (B.dtype() != A.dtype())
+    fail(op, ": expected A and B of one dtype, got ", dtype_name(A.dtype()), " and ", dtype_name(B.dtype()));
+  detail::compute_device({{"A", A}, {"B", B}}, op);
+  if (B.dim() < 2) fail(op, ": B must have at least 2 dimensions, got ", detail::shape_str(B.shape()));
 }
 
 }  // namespace xg::autograd::linalg_util

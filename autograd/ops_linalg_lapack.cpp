@@ -35,22 +35,6 @@ Tensor product(const Tensor& a, const Tensor& b, bool ta = false, bool tb = fals
   return autograd::from_batch3(autograd::mm(autograd::to_batch3(a, batch), autograd::to_batch3(b, batch), ta, tb), batch);
 }
 
-void check_square(const Tensor& A, const char* op) {
-  check_matrices(A, op);
-  if (rows(A) != cols(A))
-    fail(op, ": A must be batches of square matrices, but they are ", rows(A), " by ", cols(A), " matrices: ",
-         detail::shape_str(A.shape()));
-}
-
-// B beside a checked A: a float tensor of A's dtype and device with at least 2 axes.
-void check_rhs(const Tensor& A, const Tensor& B, const char* op) {
-  check_float(B, op, "B");
-  if (B.dtype() != A.dtype())
-    fail(op, ": expected A and B of one dtype, got ", dtype_name(A.dtype()), " and ", dtype_name(B.dtype()));
-  detail::compute_device({{"A", A}, {"B", B}}, op);
-  if (B.dim() < 2) fail(op, ": B must have at least 2 dimensions, got ", detail::shape_str(B.shape()));
-}
-
 // Both operands broadcast to their common batch (recorded, so gradients sum back).
 std::pair<Tensor, Tensor> broadcast_batches(const Tensor& A, const Tensor& B, const char* op) {
   Shape a = autograd::batch_shape(A, B, op), b = a;

@@ -171,3 +171,28 @@ TEST(CudaLinalg, LapackFunctionsGiveTheCpusValuesGradientsAndErrors) {
                   "linalg.solve: expected all tensors on one device, got cuda:0 (A) and cpu (B)");
   EXPECT_EQ(xg::ones({2}, xg::kCUDA).sum().item(), 2.0);
 }
+
+TEST(CudaLinalg, LstsqCholeskySolveAndMatrixExpGiveTheCpusValuesAndGradients) {
+  XG_REQUIRE_CUDA();
+  const Tensor A = xg::test::seeded({2, 5, 3}, xg::kFloat64, 90), B = xg::test::seeded({2, 5, 2}, xg::kFloat64, 91);
+  const Tensor M = xg::test::seeded({3, 3}, xg::kFloat64, 92);
+  const auto run = [&](const xg::Device& d) {
+    auto a = A.to(d).requires_grad_(), b = B.to(d).requires_grad_(), m = M.to(d).requires_grad_();
+    const auto [X, residuals, rank, sv] = xg::linalg::lstsq(a, b, std::nullopt, "gelsd");
+    EXPECT_EQ(rank.device(), a.device());
+    const Tensor wide = std::get<0>(xg::linalg::lstsq(a.transpose(-2, -1), b.narrow(-2, 0, 3)));
+    const Tensor spd = xg::matmul(m, m.transpose(0, 1)) + xg::eye(3, xg::TensorOptions(xg::kFloat64).device(d)) * 3.0;
+    const Tensor L = xg::linalg::cholesky(spd);
+    const Tensor z = X.sum() + residuals.sum() + sv.sum() + wide.sum() + xg::cholesky_solve(b.select(0, 0).narrow(0, 0, 3), L).sum() +
+                     xg::cholesky_inverse(L, false).sum() + xg::linalg::matrix_exp(m).sum() + xg::linalg::matrix_exp(m * 4.0).sum();
+    auto g = xg::grad({z}, {a, b, m});
+    g.insert(g.begin(), z);
+    return g;
+  };
+  const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
+  for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-10)) << i;
+  const auto f = [](const xg::tensor_list& v) { return xg::linalg::matrix_exp(v[0]).sum() + std::get<0>(xg::linalg::lstsq(v[1], v[2])).sum(); };
+  const xg::tensor_list in{M.cuda().requires_grad_(), A.select(0, 0).cuda().requires_grad_(), B.select(0, 0).cuda().requires_grad_()};
+  EXPECT_TRUE(xg::testing::gradcheck_ok(f, in));
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, in));
+}

@@ -7,7 +7,7 @@
 // volumetric convolutions and pools, max pooling's indices, unpooling and LPPool;
 // AdaptiveLogSoftmaxWithLoss and the triplet loss with a distance function; scatter_reduce,
 // index_reduce, take, put, mode, diag, inner and mv; packing sequences and running the
-// recurrent layers over them.
+// recurrent layers over them; lstsq, cholesky_solve, cholesky_inverse and matrix_exp.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -21,7 +21,7 @@ void run_more(Reader& r) {
   auto x = leaf(r.tensor(1 + r.byte() % 3));
   const std::int64_t a = r.arg();
   const xg::Tensor values = x.defined() ? x.detach() : x;
-  switch (r.byte() % 19) {
+  switch (r.byte() % 20) {
     case 0: backprop(xg::logcumsumexp(r.flag() && x.defined() ? x * static_cast<double>(r.arg()) : x, a)); break;
     case 1: backprop(std::get<0>(r.flag() ? xg::cummax(x, a) : xg::cummin(x, a))); break;
     case 2: backprop(xg::prod(x, a, r.flag())); break;
@@ -258,6 +258,16 @@ void run_more(Reader& r) {
         const auto [out, state] = lstm.forward_with_packed_input(p, {leaf(r.tensor(3)), leaf(r.tensor(3))});
         backprop(out.data() + std::get<0>(state).sum());
       }
+      break;
+    }
+    case 19: {  // lstsq with decoded drivers and rcond, cholesky_solve / cholesky_inverse, matrix_exp
+      static const char* const kDrivers[] = {"gelsy", "gelsd", "gelss", "gels", "lu"};
+      auto B = leaf(r.tensor(1 + r.byte() % 3));
+      const std::optional<double> rcond = r.flag() ? std::optional<double>(static_cast<double>(a) * 0.25 - 0.5) : std::nullopt;
+      const auto [X, residuals, rank, sv] = xg::linalg::lstsq(x, B, rcond, std::string(kDrivers[r.byte() % 5]));
+      backprop(X);
+      backprop(r.flag() ? xg::cholesky_solve(B, x, r.flag()) : xg::cholesky_inverse(x, r.flag()));
+      backprop(xg::linalg::matrix_exp(x * static_cast<double>(r.byte() % 64)));
       break;
     }
     default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())

@@ -288,6 +288,23 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(xg::linalg::vector_norm(xg::ones({2, 3, 4}), 3, {0, 2}, true).shape(), (xg::Shape{1, 3, 1}));
     EXPECT_EQ(xg::linalg::matrix_rank(A).item<std::int64_t>(), 2);
   }
+  {
+    // row: `auto [X, residuals, rank, sv] = torch::linalg::lstsq(A, B, /*rcond=*/c10::nullopt, /*driver=*/"gelsd");`
+    const auto A = xg::tensor({{1.0, 0.0}, {1.0, 1.0}, {1.0, 2.0}}, xg::kFloat64);  // a line through 3 points
+    const auto B = xg::tensor({{1.0}, {2.0}, {4.0}}, xg::kFloat64);
+    auto [X, residuals, rank, sv] = xg::linalg::lstsq(A, B, std::nullopt, "gelsd");
+    EXPECT_NEAR(X.at({0, 0}), 5.0 / 6.0, 1e-14);  // intercept
+    EXPECT_NEAR(X.at({1, 0}), 1.5, 1e-14);        // slope
+    EXPECT_NEAR(residuals.item(), 1.0 / 6.0, 1e-14);
+    EXPECT_EQ(rank.item<std::int64_t>(), 2);
+    EXPECT_EQ(sv.shape(), (xg::Shape{2}));
+    // row: `torch::cholesky_solve(B, L)`, `torch::cholesky_inverse(L, /*upper=*/true)`, `torch::linalg::matrix_exp(A)`, `torch::matrix_exp(A)`
+    const auto S = xg::tensor({{4.0, 2.0}, {2.0, 3.0}}, xg::kFloat64);
+    EXPECT_LT((xg::matmul(S, xg::cholesky_solve(xg::ones({2, 1}, xg::kFloat64), xg::linalg::cholesky(S))) - 1.0).abs().max().item(), 1e-15);
+    EXPECT_LT((xg::cholesky_inverse(xg::linalg::cholesky(S, true), true) - xg::linalg::inv(S)).abs().max().item(), 1e-15);
+    EXPECT_NEAR(xg::linalg::matrix_exp(xg::tensor({{1.0}}, xg::kFloat64)).item(), std::exp(1.0), 1e-15);
+    EXPECT_NEAR(xg::matrix_exp(xg::tensor({{0.0, 1.0}, {0.0, 0.0}}, xg::kFloat64)).at({0, 1}), 1.0, 1e-15);
+  }
 }
 
 TEST(LibtorchRows, SpecialProductsAssembly) {

@@ -1,7 +1,7 @@
 // Dense linear algebra with gradients, libtorch's torch::linalg: inverses, solves,
 // determinants, the Cholesky factor and the symmetric eigendecomposition of square matrices
-// or batches of them (..., n, n), and the SVD, QR, pseudo-inverse and matrix norms of any
-// (..., m, n), float32 or float64, on any device (LAPACK computes them on
+// or batches of them (..., n, n), their exponential, and the SVD, QR, pseudo-inverse, least
+// squares and matrix norms of any (..., m, n), float32 or float64, on any device (LAPACK computes them on
 // the host: on a GPU each call waits, one of the documented waits). Every result is
 // differentiable to any order. Errors name the call as PyTorch does ("linalg.inv: ...").
 #pragma once
@@ -73,6 +73,19 @@ Tensor matrix_power(const Tensor& A, std::int64_t n);
 Tensor multi_dot(const tensor_list& tensors);
 /// The cross product of 3-vectors along `dim` (of size 3 in both), torch::linalg::cross.
 Tensor cross(const Tensor& input, const Tensor& other, std::int64_t dim = -1);
+/// (solution, residuals, rank, singular_values) of min ||A X - B|| for A (..., m, n) and B
+/// (..., m, k) or vectors (..., m), batch axes broadcasting: the minimum-norm solution,
+/// through A's (or, wide, Aᵀ's) QR factorization when every matrix has full rank and the
+/// pseudo-inverse otherwise; the rank counts the singular values above rcond times the
+/// largest (rcond defaults to eps · max(m, n)). As PyTorch's drivers: residuals (the squared
+/// column norms of A X - B) only for a tall full-rank A and a driver other than "gelsy" (the
+/// default), rank for all but "gels", singular_values for "gelsd" and "gelss"; the others
+/// are empty. Differentiable in the solution, the residuals and the singular values.
+std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& B, std::optional<double> rcond = std::nullopt,
+                                                 std::optional<std::string> driver = std::nullopt);
+/// exp(A) of square matrices by scaling and squaring with Padé approximants (Higham 2005):
+/// the degree (3 to 13; 3 to 7 in float32) from the largest 1-norm of the batch.
+Tensor matrix_exp(const Tensor& A);
 
 }  // namespace xg::linalg
 
@@ -86,5 +99,12 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A);
 Tensor logdet(const Tensor& A);
 /// torch::matrix_power: linalg::matrix_power.
 Tensor matrix_power(const Tensor& A, std::int64_t n);
+/// torch::matrix_exp: linalg::matrix_exp.
+Tensor matrix_exp(const Tensor& A);
+/// torch::cholesky_solve: X with A X = B from A's Cholesky factor L (A = L Lᵀ), or U (A = Uᵀ
+/// U) with upper; only the factor's triangle is read, so its gradient is zero beyond it.
+Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper = false);
+/// torch::cholesky_inverse: A^-1 from A's Cholesky factor.
+Tensor cholesky_inverse(const Tensor& L, bool upper = false);
 
 }  // namespace xg
