@@ -140,6 +140,8 @@ def workloads():
         return fwd_bwd(torch.randn(65536, 64), lambda x: z.scatter_reduce(0, idx, x, "mean", include_self=False)
                        + z.scatter_reduce(0, idx, x, "amax", include_self=False))
 
+    lstsq_B = torch.randn(16, 512, 4)
+
     def draw(p, replacement):
         return lambda: torch.multinomial(p, 1, replacement)
 
@@ -185,6 +187,8 @@ def workloads():
         ("bce_pos_weight", 20, bce_pos_weight_step),
         ("lbfgs", 5, lbfgs_step),
         ("scatter_reduce", 20, scatter_reduce_step),
+        ("lstsq", 10, lambda: fwd_bwd(torch.randn(16, 512, 32), lambda A: torch.linalg.lstsq(A, lstsq_B).solution)),
+        ("matrix_exp", 10, lambda: fwd_bwd(torch.randn(32, 64, 64) * 0.05, torch.linalg.matrix_exp)),
     ]
 
 

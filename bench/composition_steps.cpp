@@ -50,6 +50,8 @@
 //   scatter_reduce    a graph network's aggregation: 65536 messages of 64 features averaged
 //                     and maxed (scatter_reduce "mean" and "amax", without self) into 8192
 //                     nodes, the messages' gradient
+//   lstsq             16 least-squares problems (512, 32) with 4 right-hand sides, A's gradient
+//   matrix_exp        exp of 32 matrices (64, 64) of 1-norm about 2.5, the gradient
 // Prints one JSON object per workload.
 //   composition_steps [--threads 1] [--repeats 3]
 #include <cstdio>
@@ -280,6 +282,13 @@ std::vector<Workload> workloads() {
            return z.scatter_reduce(0, idx, x, "mean", false) + z.scatter_reduce(0, idx, x, "amax", false);
          });
        }},
+      {"lstsq", 10,
+       [] {
+         const Tensor B = xg::randn({16, 512, 4});
+         return fwd_bwd(xg::randn({16, 512, 32}), [=](const Tensor& A) { return std::get<0>(xg::linalg::lstsq(A, B)); });
+       }},
+      {"matrix_exp", 10,
+       [] { return fwd_bwd(xg::randn({32, 64, 64}) * 0.05, [](const Tensor& A) { return xg::linalg::matrix_exp(A); }); }},
   };
 }
 
