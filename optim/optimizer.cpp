@@ -201,8 +201,8 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
       if (!names.empty() && std::find(names.begin(), names.end(), name) == names.end())
         fail("load_state_dict: '", key, "' is a '", name, "' buffer, which ", type_name(), " does not keep (it keeps ",
              keeps, "): the state comes from another optimizer");
-      if (name == "step") {  // a per-parameter step counter: one value, kept as float64
-        new_state[i][name] = scalar_tensor(checked_scalar(t, key, true), kFloat64);
+      if (name == "step" || is_scalar_state(name)) {  // one value, kept as a float64 on the CPU
+        new_state[i][name] = scalar_tensor(checked_scalar(t, key, name == "step"), kFloat64);
         continue;
       }
       if (t.shape() != params[i]->shape())

@@ -53,6 +53,7 @@
 #include <xgrad/optim/optimizer.h>
 #include <xgrad/optim/lbfgs.h>
 #include <xgrad/optim/optimizers.h>
+#include <xgrad/optim/optimizers_more.h>
 #include <xgrad/optim/schedulers.h>
 #include <xgrad/random.h>
 #include <xgrad/tensor.h>

@@ -1,6 +1,6 @@
 // The fused optimizer update on a GPU: one launch per group (of up to 40 parameters) per
 // step, and the CPU's values: every rule, parameters of several sizes, 20 steps, float64
-// to 1e-12.
+// to 1e-12; the composed Adamax, NAdam, RAdam and Rprop against the CPU.
 #include <xgrad/cuda.h>
 
 #include "cuda/cuda_util.h"
@@ -74,4 +74,32 @@ TEST(CudaLBFGS, FollowsTheCpusIteratesWithParametersOnTheGpu) {
   };
   const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
   for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(xg::test::matches_cpu(gpu[i], cpu[i], 1e-9)) << i;
+}
+
+TEST(CudaOptimizersMore, AdamaxNAdamRAdamAndRpropGiveTheCpuValues) {
+  // Composed rules: every step's operations run on the parameters' device; the step counts
+  // and NAdam's product of momenta stay on the CPU (no wait).
+  XG_REQUIRE_CUDA();
+  using Make = std::function<std::unique_ptr<optim::Optimizer>(const xg::tensor_list&)>;
+  const std::vector<Make> makers{
+      [](const xg::tensor_list& p) { return std::make_unique<optim::Adamax>(p, optim::AdamaxOptions(0.05).weight_decay(0.1)); },
+      [](const xg::tensor_list& p) { return std::make_unique<optim::NAdam>(p, optim::NAdamOptions(0.05)); },
+      [](const xg::tensor_list& p) { return std::make_unique<optim::RAdam>(p, optim::RAdamOptions(0.05).betas({0.8, 0.9})); },
+      [](const xg::tensor_list& p) { return std::make_unique<optim::Rprop>(p, optim::RpropOptions(0.05)); }};
+  for (std::size_t k = 0; k < makers.size(); ++k) {
+    SCOPED_TRACE(k);
+    xg::tensor_list result[2];
+    for (int d = 0; d < 2; ++d) {
+      const xg::Device device = d == 0 ? xg::Device(xg::kCPU) : xg::Device(xg::kCUDA);
+      auto p = xg::test::seeded({4, 3}, xg::kFloat64, 70).to(device).requires_grad_();
+      auto opt = makers[k]({p});
+      for (int s = 0; s < 8; ++s) {
+        opt->zero_grad();
+        ((p - 0.25).pow(3) * xg::test::seeded({4, 3}, xg::kFloat64, 71 + s).to(device)).sum().backward();
+        opt->step();
+      }
+      result[d] = {p.detach()};
+    }
+    EXPECT_TRUE(xg::test::matches_cpu(result[1][0], result[0][0], 1e-12));
+  }
 }

@@ -97,6 +97,10 @@ class Optimizer {
   /// default accepts none.
   virtual NamedTensors extra_state() const { return {}; }
   virtual void load_extra_state(const NamedTensors& extra);
+  /// Whether a per-parameter state entry other than "step" (a whole count) is one value
+  /// kept as a float64 on the CPU (NAdam's "mu_product"), restored as such by
+  /// load_state_dict (a finite value >= 0) instead of a buffer of the parameter's shape.
+  virtual bool is_scalar_state(const std::string& name) const { (void)name; return false; }
   /// The named buffer of a parameter's state, created as zeros like p on first use.
   static Tensor& buffer(State& state, const std::string& name, const Tensor& p);
   /// Expires when this optimizer dies, is assigned to, or its groups or state are changed
