@@ -60,10 +60,11 @@ std::vector<std::int64_t> read_cpu_int64(const Tensor& t, const char* op, const 
 }  // namespace
 
 PackedSequence::PackedSequence(Tensor data, Tensor batch_sizes, Tensor sorted_indices, Tensor unsorted_indices)
-    : data_(std::move(data)), batch_sizes_(std::move(batch_sizes)) {
+    : data_(std::move(data)) {
   const char* op = "PackedSequence";
   detail::CallScope call(op);
-  host_batch_sizes_ = read_cpu_int64(batch_sizes_, op, "batch_sizes");
+  host_batch_sizes_ = read_cpu_int64(batch_sizes, op, "batch_sizes");
+  batch_sizes_ = batch_sizes.clone();  // its own copy: the host copy above must stay true
   if (!data_.defined() || data_.dim() == 0) fail(op, ": data must have a first axis of packed steps");
   const auto& bs = host_batch_sizes_;
   if (bs.empty()) fail(op, ": batch_sizes is empty (a sequence has at least one step)");
@@ -102,8 +103,9 @@ PackedSequence::PackedSequence(Tensor data, Tensor batch_sizes, Tensor sorted_in
   const std::vector<std::int64_t> inverse = inverse_of(host_sorted_);
   if (unsorted_indices.defined() && order(unsorted_indices, "unsorted_indices") != inverse)
     fail(op, ": unsorted_indices is not the inverse of sorted_indices");
-  sorted_indices_ = std::move(sorted_indices);
-  unsorted_indices_ = unsorted_indices.defined() ? std::move(unsorted_indices) : host_indices(inverse, data_.device());
+  // Made again from the host copies, so that the user's tensors changing later changes nothing.
+  sorted_indices_ = host_indices(host_sorted_, data_.device());
+  unsorted_indices_ = host_indices(inverse, data_.device());
 }
 
 PackedSequence::PackedSequence(Tensor data, std::vector<std::int64_t> batch_sizes, std::vector<std::int64_t> sorted,
@@ -185,6 +187,11 @@ PackedSequence pack_padded_sequence(const Tensor& input, const Tensor& lengths, 
   // Step t holds the sorted sequences j < batch_sizes[t]; in the flattened input, sequence b's
   // step t is row t·B + b, or b·T + t with batch_first.
   const std::int64_t steps = len[static_cast<std::size_t>(sorted[0])];
+  // The index lists are as long as the lengths' sum (and the steps), bounded before they are
+  // made: with a trailing axis of size 0 the input itself may claim any number of steps.
+  std::int64_t total = 0;
+  for (const std::int64_t l : len) total = detail::size_add(total, l, op, "the sum of the lengths");
+  detail::checked_buffer(total, sizeof(std::int64_t), op, "the packed steps' indices");
   std::vector<std::int64_t> batch_sizes, rows;
   for (std::int64_t t = 0; t < steps; ++t) {
     std::int64_t n = 0;
@@ -196,7 +203,7 @@ PackedSequence pack_padded_sequence(const Tensor& input, const Tensor& lengths, 
     batch_sizes.push_back(n);
   }
   Shape flat = trailing(input, 2);
-  flat.insert(flat.begin(), T * B);
+  flat.insert(flat.begin(), detail::size_mul(T, B, op, "steps x batch"));
   const Tensor data = index_select(reshape(input, flat), 0, host_indices(rows, input.device()));
   return PackedSequence(data, std::move(batch_sizes), std::move(sorted), !enforce_sorted);
 }
@@ -217,6 +224,7 @@ std::tuple<Tensor, Tensor> pad_packed_sequence(const PackedSequence& sequence, b
     Tout = *total_length;
   }
   const std::int64_t rows_out = detail::size_mul(Tout, N, op, "total_length x batch");
+  detail::checked_buffer(rows_out, sizeof(std::int64_t), op, "the padded steps' indices");
   Shape out_shape = trailing(data, 1);
   std::int64_t row_size = 1;
   for (const std::int64_t d : out_shape) row_size = detail::size_mul(row_size, d, op, "the padded output");

@@ -2,6 +2,8 @@
 // layers' forward_with_packed_input: values and gradients against PyTorch's
 // (tests/fixtures/torch_packed.npz, scripts/make_packed_fixtures.py), numerical checks of
 // every order, agreement with the padded path where the lengths are equal, and the errors.
+#include <cmath>
+
 #include "test_util.h"
 
 using xg::test::fixture;
@@ -217,8 +219,14 @@ TEST(PackedSequence, ConvertsAndRewraps) {
   // A layer applied to the packed steps keeps the packing.
   const PackedSequence doubled = p.with_data(p.data() * 2.0);
   EXPECT_LT(max_abs_diff(std::get<0>(pad_packed_sequence(doubled)), std::get<0>(pad_packed_sequence(p)) * 2.0), 1e-300);
-  // The constructor rebuilds the inverse permutation from sorted_indices.
-  const PackedSequence q(p.data(), p.batch_sizes(), p.sorted_indices());
+  // The constructor rebuilds the inverse permutation from sorted_indices, and keeps copies:
+  // the caller's tensors changing afterwards changes nothing.
+  auto batch_sizes = p.batch_sizes().clone(), sorted = p.sorted_indices().clone();
+  const PackedSequence q(p.data(), batch_sizes, sorted);
+  batch_sizes.data<std::int64_t>()[0] = 1;
+  sorted.data<std::int64_t>()[0] = 3;
+  EXPECT_EQ(ints(q.batch_sizes()), ints(p.batch_sizes()));
+  EXPECT_EQ(ints(q.sorted_indices()), ints(p.sorted_indices()));
   EXPECT_EQ(ints(q.unsorted_indices()), ints(p.unsorted_indices()));
   EXPECT_LT(max_abs_diff(std::get<0>(pad_packed_sequence(q)), std::get<0>(pad_packed_sequence(p))), 1e-300);
 }
@@ -238,10 +246,15 @@ TEST(PackedSequence, BadInputsNameTheCallAndTheValues) {
   EXPECT_XG_ERROR(pack_sequence({xg::zeros({2, 3}), xg::zeros({2, 4})}), "pack_sequence", "sequence 1", "(2,4)");
   EXPECT_XG_ERROR(pack_sequence({xg::zeros({2, 3}), xg::zeros({0, 3})}, false), "pack_sequence", "got 0 for sequence 1");
   EXPECT_XG_ERROR(pack_sequence({}), "pack_sequence", "empty list");
+  // Sizes claimed by an input without elements are bounded before any index list is made.
+  EXPECT_XG_ERROR(pack_padded_sequence(xg::zeros({std::int64_t{1} << 40, 1, 0}), xg::tensor({std::pow(2.0, 40)}, xg::kInt64)),
+                  "pack_padded_sequence", "the packed steps' indices");
 
   const PackedSequence p = pack_padded_sequence(x, xg::tensor({3, 4, 1}, xg::kInt64), false, false);
   EXPECT_XG_ERROR(pad_packed_sequence(p, false, 0.0, 3), "pad_packed_sequence", "total_length", "4", "got 3");
   EXPECT_XG_ERROR(pad_packed_sequence(PackedSequence()), "pad_packed_sequence", "empty");
+  EXPECT_XG_ERROR(pad_packed_sequence(pack_sequence({xg::zeros({2, 0})}), false, 0.0, std::int64_t{1} << 50),
+                  "pad_packed_sequence", "the padded steps' indices");
   EXPECT_XG_ERROR(p.with_data(xg::zeros({7, 2})), "with_data", "8 packed steps", "(7,2)");
   EXPECT_XG_ERROR(PackedSequence(xg::zeros({8, 2}), xg::tensor({3, 2, 3}, xg::kInt64)), "PackedSequence",
                   "non-increasing", "got 3 at step 2 after 2");
