@@ -64,6 +64,9 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& 
   // defaults to eps · max(m, n)), picks the route: a full-rank A is solved through its QR
   // factorization (A's or, when wide, Aᵀ's: the minimum-norm solution), whose gradient is
   // defined everywhere; a rank-deficient one through the pseudo-inverse.
+  // A NaN or infinity would leave no singular value above the tolerance and pass for rank 0
+  // (a zero solution): refused instead.
+  if (A.numel() > 0 && !isfinite(A.detach()).all().item()) fail(op, ": A ", detail::shape_str(A.shape()), " has a non-finite entry");
   const Tensor rank = matrix_rank(A.detach(), std::nullopt, rcond);
   const std::int64_t full = std::min(m, n);
   const bool full_rank = rank.numel() == 0 || rank.amin().item() == static_cast<double>(full);

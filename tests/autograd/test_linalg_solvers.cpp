@@ -149,6 +149,11 @@ TEST(LinalgSolvers, BadInputsNameTheCall) {
   EXPECT_XG_ERROR(xg::linalg::lstsq(xg::randn({4}, xg::kFloat64), xg::randn({4}, xg::kFloat64)), "linalg.lstsq",
                   "at least 2 dimensions");
   EXPECT_XG_ERROR(xg::linalg::lstsq(A.to(xg::kInt64), A), "linalg.lstsq", "int64");
+  EXPECT_XG_ERROR(xg::linalg::lstsq(xg::full({3, 2}, NAN, xg::kFloat64), xg::ones({3, 1}, xg::kFloat64)), "linalg.lstsq",
+                  "(3,2)", "non-finite");
+  // Empty problems: PyTorch's zero-sized or zero solutions.
+  EXPECT_EQ(solution(xg::zeros({0, 3}, xg::kFloat64), xg::zeros({0, 2}, xg::kFloat64)).shape(), (xg::Shape{3, 2}));
+  EXPECT_EQ(solution(xg::zeros({0, 3, 2}, xg::kFloat64), xg::zeros({0, 3, 2}, xg::kFloat64)).shape(), (xg::Shape{0, 2, 2}));
   EXPECT_XG_ERROR(xg::linalg::matrix_exp(A), "linalg.matrix_exp", "square", "4 by 3");
   EXPECT_XG_ERROR(xg::linalg::matrix_exp(xg::full({2, 2}, INFINITY, xg::kFloat64)), "linalg.matrix_exp", "non-finite");
   EXPECT_XG_ERROR(xg::cholesky_solve(xg::randn({4, 2}, xg::kFloat64), xg::eye(3, xg::kFloat64)), "cholesky_solve",
