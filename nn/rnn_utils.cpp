@@ -259,4 +259,34 @@ PackedSequence pack_sequence(const std::vector<Tensor>& sequences, bool enforce_
   return pack_padded_sequence(pad_sequence(sequences), host_indices(lengths, kCPU), false, enforce_sorted);
 }
 
+std::vector<Tensor> unpad_sequence(const Tensor& padded_sequences, const Tensor& lengths, bool batch_first) {
+  const char* op = detail::call_or("unpad_sequence");  // unpack_sequence's when called from there
+  detail::CallScope call(op);
+  const Tensor& x = padded_sequences;
+  if (!x.defined() || x.dim() < 2)
+    fail(op, ": expected a padded batch ", batch_first ? "(B, T, *)" : "(T, B, *)", ", got ",
+         x.defined() ? shape_str(x.shape()) : "an undefined tensor");
+  const std::vector<std::int64_t> len = read_cpu_int64(lengths, op, "lengths");
+  const std::int64_t B = x.shape()[batch_first ? 0 : 1], T = x.shape()[batch_first ? 1 : 0];
+  if (static_cast<std::int64_t>(len.size()) != B)
+    fail(op, ": expected one length per sequence, got ", len.size(), " lengths for a batch of ", B, " (input ",
+         shape_str(x.shape()), batch_first ? ", batch_first)" : ")");
+  std::vector<Tensor> out;
+  for (std::int64_t b = 0; b < B; ++b) {
+    const std::int64_t n = len[static_cast<std::size_t>(b)];
+    if (n < 0 || n > T)
+      fail(op, ": every length must be in [0, ", T, "] (the padded steps of ", shape_str(x.shape()), "), got ", n,
+           " for sequence ", b);
+    out.push_back(narrow(select(x, batch_first ? 0 : 1, b), 0, 0, n));
+  }
+  return out;
+}
+
+std::vector<Tensor> unpack_sequence(const PackedSequence& packed_sequences) {
+  detail::CallScope call("unpack_sequence");
+  if (!packed_sequences.data().defined()) fail("unpack_sequence: the PackedSequence is empty (default-constructed)");
+  const auto [padded, lengths] = pad_packed_sequence(packed_sequences, true);
+  return unpad_sequence(padded, lengths, true);
+}
+
 }  // namespace xg::nn::utils::rnn

@@ -120,6 +120,34 @@ TEST(PackedSequence, PackSequenceRoundTripsThroughPadding) {
   EXPECT_LT(max_abs_diff(sorted.data().narrow(0, 0, 3), xg::stack({seqs[1].select(0, 0), seqs[0].select(0, 0), seqs[2].select(0, 0)}, 0)), 1e-300);
 }
 
+TEST(PackedSequence, UnpadAndUnpackGiveTheSequencesBack) {
+  xg::manual_seed(26);
+  const xg::tensor_list seqs{xg::randn({2, 3}, xg::kFloat64).requires_grad_(), xg::randn({4, 3}, xg::kFloat64).requires_grad_(),
+                             xg::randn({1, 3}, xg::kFloat64).requires_grad_()};
+  for (const bool batch_first : {false, true}) {
+    const auto back = xg::nn::utils::rnn::unpad_sequence(pad_sequence(seqs, batch_first, 7.0), xg::tensor({2, 4, 1}, xg::kInt64),
+                                                         batch_first);
+    ASSERT_EQ(back.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i) EXPECT_LT(max_abs_diff(back[i], seqs[i]), 1e-300) << i;
+  }
+  const auto unpacked = xg::nn::utils::rnn::unpack_sequence(pack_sequence(seqs, false));
+  ASSERT_EQ(unpacked.size(), 3u);
+  xg::Tensor loss = xg::zeros({}, xg::kFloat64);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_LT(max_abs_diff(unpacked[i], seqs[i]), 1e-300) << i;  // the original order
+    loss = loss + unpacked[i].sum() * static_cast<double>(i + 1);
+  }
+  loss.backward();  // each sequence's gradient reaches it through packing and unpacking
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_LT(max_abs_diff(seqs[i].grad(), xg::full_like(seqs[i], i + 1.0)), 1e-300) << i;
+  // A zero length gives an empty sequence, as pad_sequence accepts one.
+  EXPECT_EQ(xg::nn::utils::rnn::unpad_sequence(xg::zeros({3, 2}), xg::tensor({0, 3}, xg::kInt64))[0].shape(), (xg::Shape{0}));
+  EXPECT_XG_ERROR(xg::nn::utils::rnn::unpad_sequence(xg::zeros({3, 2}), xg::tensor({4, 1}, xg::kInt64)), "unpad_sequence",
+                  "[0, 3]", "got 4 for sequence 0");
+  EXPECT_XG_ERROR(xg::nn::utils::rnn::unpad_sequence(xg::zeros({3, 2}), xg::tensor({1}, xg::kInt64)), "unpad_sequence",
+                  "1 lengths for a batch of 2");
+  EXPECT_XG_ERROR(xg::nn::utils::rnn::unpack_sequence(PackedSequence()), "unpack_sequence", "empty");
+}
+
 TEST(PackedSequence, PackingPassesNumericalChecks) {
   xg::manual_seed(22);
   const xg::Tensor lengths = xg::tensor({2, 4, 3}, xg::kInt64);

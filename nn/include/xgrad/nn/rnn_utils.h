@@ -83,4 +83,13 @@ std::tuple<Tensor, Tensor> pad_packed_sequence(const PackedSequence& sequence, b
 /// pack_padded_sequence(pad_sequence(sequences), their lengths, false, enforce_sorted).
 PackedSequence pack_sequence(const std::vector<Tensor>& sequences, bool enforce_sorted = true);
 
+/// The inverse of pad_sequence (PyTorch's unpad_sequence): sequence b as the first lengths[b]
+/// steps of its column of padded (T, B, *) (or row of (B, T, *)); lengths a 1-D int64 CPU
+/// tensor, each in [0, T]. Views through select and narrow: differentiable.
+std::vector<Tensor> unpad_sequence(const Tensor& padded_sequences, const Tensor& lengths, bool batch_first = false);
+
+/// The inverse of pack_sequence (PyTorch's unpack_sequence): the sequences in their original
+/// order, each (L_i, *).
+std::vector<Tensor> unpack_sequence(const PackedSequence& packed_sequences);
+
 }  // namespace xg::nn::utils::rnn
