@@ -168,6 +168,8 @@ PackedSequence pack_padded_sequence(const Tensor& input, const Tensor& lengths, 
   if (static_cast<std::int64_t>(len.size()) != B)
     fail(op, ": expected one length per sequence, got ", len.size(), " lengths for a batch of ", B, " (input ",
          shape_str(input.shape()), batch_first ? ", batch_first)" : ")");
+  if (B == 0)
+    fail(op, ": the batch of input ", shape_str(input.shape()), " is empty; a PackedSequence holds at least one sequence");
   for (std::size_t b = 0; b < len.size(); ++b)
     if (len[b] < 1 || len[b] > T)
       fail(op, ": every length must be in [1, ", T, "] (the padded steps of input ", shape_str(input.shape()),

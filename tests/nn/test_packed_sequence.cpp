@@ -271,6 +271,8 @@ TEST(PackedSequence, BadInputsNameTheCallAndTheValues) {
   EXPECT_XG_ERROR(pack_padded_sequence(x, xg::tensor({2, 4, 1}, xg::kInt64)), "pack_padded_sequence",
                   "must not increase", "2 then 4", "enforce_sorted = false");
   EXPECT_XG_ERROR(pack_padded_sequence(xg::zeros({4}), xg::tensor({4}, xg::kInt64)), "pack_padded_sequence", "(4,)");
+  EXPECT_XG_ERROR(pack_padded_sequence(xg::zeros({4, 0, 2}), xg::zeros({0}, xg::kInt64)), "pack_padded_sequence",
+                  "(4,0,2)", "empty");  // found by the fuzzer: it indexed the first of no sequences
   EXPECT_XG_ERROR(pack_sequence({xg::zeros({2, 3}), xg::zeros({2, 4})}), "pack_sequence", "sequence 1", "(2,4)");
   EXPECT_XG_ERROR(pack_sequence({xg::zeros({2, 3}), xg::zeros({0, 3})}, false), "pack_sequence", "got 0 for sequence 1");
   EXPECT_XG_ERROR(pack_sequence({}), "pack_sequence", "empty list");
