@@ -9,6 +9,7 @@
 #include <xgrad/ops.h>
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -52,11 +53,47 @@ std::tuple<Tensor, Tensor, Tensor> runs_of(const Tensor& line, bool want_inverse
 // unique on the CPU: a hash of the distinct numbers, sorted afterwards (PyTorch's approach;
 // the sort of every element the composition does was measured 7x PyTorch's time), each NaN a
 // value of its own, last, in input order: the composition's answer, bit for bit.
+// int64 values spanning a range no wider than a few times their number (labels, token ids,
+// the common case) need no hash: a table over the range marks the values present, and
+// reading it in order numbers them already sorted. Nothing when the range is wider.
+std::optional<std::tuple<Tensor, Tensor, Tensor>> unique_by_table(const Tensor& flat, const Shape& shape, bool want_inverse,
+                                                                  bool want_counts) {
+  const std::int64_t* p = flat.data<std::int64_t>();
+  const std::int64_t n = flat.numel();
+  const auto [lo, hi] = std::minmax_element(p, p + n);
+  const std::int64_t low = *lo;
+  // The width in unsigned arithmetic: hi - lo overflows int64 for values at both extremes.
+  const std::uint64_t width = static_cast<std::uint64_t>(*hi) - static_cast<std::uint64_t>(low);
+  if (width >= static_cast<std::uint64_t>(4 * n + 1024)) return std::nullopt;
+  std::vector<std::int64_t> id(static_cast<std::size_t>(width) + 1, -1);
+  for (std::int64_t i = 0; i < n; ++i) id[static_cast<std::size_t>(p[i] - low)] = 0;
+  std::int64_t numbers = 0;
+  for (auto& slot : id)
+    if (slot == 0) slot = numbers++;
+  Tensor values = empty({numbers}, kInt64);
+  std::int64_t* pv = values.data<std::int64_t>();
+  for (std::size_t k = 0; k < id.size(); ++k)
+    if (id[k] >= 0) pv[id[k]] = low + static_cast<std::int64_t>(k);
+  Tensor inverse = empty(want_inverse ? shape : Shape{0}, kInt64);
+  Tensor counts = zeros({want_counts ? numbers : 0}, kInt64);
+  std::int64_t* pi = want_inverse ? inverse.data<std::int64_t>() : nullptr;
+  std::int64_t* pc = want_counts ? counts.data<std::int64_t>() : nullptr;
+  if (pi || pc)
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::int64_t g = id[static_cast<std::size_t>(p[i] - low)];
+      if (pi) pi[i] = g;
+      if (pc) ++pc[g];
+    }
+  return std::make_tuple(values, inverse, counts);
+}
+
 template <class T>
 std::tuple<Tensor, Tensor, Tensor> unique_by_hash(const Tensor& flat, const Shape& shape, bool want_inverse,
                                                   bool want_counts) {
   const T* p = flat.data<T>();
   const std::int64_t n = flat.numel();
+  if constexpr (std::is_same_v<T, std::int64_t>)
+    if (auto table = unique_by_table(flat, shape, want_inverse, want_counts)) return *std::move(table);
   std::unordered_map<T, std::int64_t> id;
   std::int64_t nans = 0;
   for (std::int64_t i = 0; i < n; ++i) {

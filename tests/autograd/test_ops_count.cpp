@@ -1,6 +1,7 @@
 // bincount, histc, unique and unique_consecutive against PyTorch 1.13
 // (tests/fixtures/torch_scan.npz, scripts/make_scan_fixtures.py), NaN and empty inputs by
 // hand, the same answers on 1 and 2 threads, and errors.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -81,6 +82,37 @@ TEST(Count, UniqueAndConsecutiveMatchPyTorch) {
   const auto [ev, ei, ec] = unique(xg::zeros({0, 3}), true, true, true);
   EXPECT_EQ(ev.numel(), 0);
   EXPECT_EQ(ei.shape(), (Shape{0, 3}));
+}
+
+TEST(Count, UniqueOfInt64GivesTheSameAnswerThroughTheTableAndTheHash) {
+  // A narrow range goes through a table over it, a wide one through the hash: shifting the
+  // values (which keeps the answer's inverse and counts) moves the same data between them.
+  xg::manual_seed(5);
+  const Tensor small = xg::randint(-40, 60, {7, 300});  // width 99 < 4n: the table
+  const std::int64_t extremes[] = {0, std::int64_t{1} << 40, std::numeric_limits<std::int64_t>::min()};
+  for (const std::int64_t far : extremes) {
+    SCOPED_TRACE(far);
+    // One far value joins the data: the range becomes wide (the hash) unless far is 0.
+    // (INT64_MIN, exact as a double, with the maximum 59: a width past int64's range.)
+    const Tensor y = xg::cat({small.reshape({-1}), xg::tensor({static_cast<double>(far)}, kInt64)}, 0);
+    ASSERT_EQ(y.to_vector<std::int64_t>().back(), far);
+    const auto [values, inverse, counts] = unique(y, true, true, true);
+    // The reference: sort, then runs.
+    auto v = y.to_vector<std::int64_t>();
+    std::vector<std::int64_t> sorted_v = v;
+    std::sort(sorted_v.begin(), sorted_v.end());
+    sorted_v.erase(std::unique(sorted_v.begin(), sorted_v.end()), sorted_v.end());
+    EXPECT_EQ(values.to_vector<std::int64_t>(), sorted_v);
+    const auto inv = inverse.to_vector<std::int64_t>();
+    const auto cnt = counts.to_vector<std::int64_t>();
+    std::vector<std::int64_t> want_counts(sorted_v.size(), 0);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const auto g = std::lower_bound(sorted_v.begin(), sorted_v.end(), v[i]) - sorted_v.begin();
+      ASSERT_EQ(inv[i], g) << i;
+      ++want_counts[static_cast<std::size_t>(g)];
+    }
+    EXPECT_EQ(cnt, want_counts);
+  }
 }
 
 TEST(Count, ErrorsNameTheCall) {
