@@ -3,6 +3,10 @@
 // whose messages name the user's call and the operand.
 #pragma once
 
+#include <algorithm>
+#include <limits>
+#include <optional>
+
 #include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
@@ -42,6 +46,23 @@ inline void check_rhs(const Tensor& A, const Tensor& B, const char* op) {
     fail(op, ": expected A and B of one dtype, got ", dtype_name(A.dtype()), " and ", dtype_name(B.dtype()));
   detail::compute_device({{"A", A}, {"B", B}}, op);
   if (B.dim() < 2) fail(op, ": B must have at least 2 dimensions, got ", detail::shape_str(B.shape()));
+}
+
+/// Identity matrices of A's (square) batch shape, dtype and device.
+inline Tensor identity_like(const Tensor& A) {
+  return broadcast_to(eye(rows(A), TensorOptions(A.dtype()).device(A.device())), A.shape());
+}
+
+/// PyTorch's tolerance for pinv, matrix_rank and lstsq, per matrix, keepdim: max(atol, rtol ·
+/// the largest singular value s), rtol defaulting to eps · max(m, n) unless atol > 0 is given.
+inline Tensor rank_tolerance(const Tensor& A, const Tensor& s, std::optional<double> atol, std::optional<double> rtol,
+                             const char* op) {
+  if ((atol && !(*atol >= 0)) || (rtol && !(*rtol >= 0))) fail(op, ": atol and rtol must be at least 0");
+  const double eps = A.dtype() == kFloat64 ? std::numeric_limits<double>::epsilon() : std::numeric_limits<float>::epsilon();
+  const double r = rtol ? *rtol : atol && *atol > 0 ? 0.0 : eps * static_cast<double>(std::max(rows(A), cols(A)));
+  Tensor tol = s.numel() == 0 ? s.sum(-1, true) : s.amax(-1, true) * r;
+  if (atol) tol = maximum(tol, full_like(tol, *atol));
+  return tol;
 }
 
 }  // namespace xg::autograd::linalg_util

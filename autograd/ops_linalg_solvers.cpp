@@ -24,8 +24,7 @@ Tensor nothing(Dtype dtype, Device device) { return empty({0}, TensorOptions(dty
 // The Padé approximant r_m(A) = (V - U)^-1 (V + U) of degree m for exp(A) (Higham 2005): U
 // holds the odd powers, V the even ones; b the numerator's coefficients b_0..b_m.
 Tensor pade(const Tensor& A, const std::vector<double>& b) {
-  const Tensor I = broadcast_to(eye(rows(A), TensorOptions(A.dtype()).device(A.device())), A.shape());
-  tensor_list powers{I, matmul(A, A)};  // A^0, A^2, A^4, ...
+  tensor_list powers{identity_like(A), matmul(A, A)};  // A^0, A^2, A^4, ...
   while (2 * powers.size() < b.size()) powers.push_back(matmul(powers.back(), powers[1]));
   Tensor odd = powers[0] * b[1], even = powers[0] * b[0];
   for (std::size_t k = 1; k < powers.size(); ++k) {
@@ -67,7 +66,10 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& 
   // A NaN or infinity would leave no singular value above the tolerance and pass for rank 0
   // (a zero solution): refused instead.
   if (A.numel() > 0 && !isfinite(A.detach()).all().item()) fail(op, ": A ", detail::shape_str(A.shape()), " has a non-finite entry");
-  const Tensor rank = matrix_rank(A.detach(), std::nullopt, rcond);
+  // One SVD: the singular values give the rank and, differentiable, gelsd's and gelss's output.
+  const bool svd_driver = how == "gelsd" || how == "gelss";
+  const Tensor sv = svdvals(svd_driver ? A : A.detach()), s = sv.detach();
+  const Tensor rank = (s > rank_tolerance(A, s, std::nullopt, rcond, op)).to(kInt64).sum(-1);
   const std::int64_t full = std::min(m, n);
   const bool full_rank = rank.numel() == 0 || rank.amin().item() == static_cast<double>(full);
   Tensor X;
@@ -85,9 +87,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& 
   Tensor residuals = nothing(A.dtype(), A.device());
   if (m > n && full_rank && how != "gelsy") residuals = (matmul(A, X) - rhs).square().sum(-2);
   if (vector) X = X.squeeze(-1);  // the residuals keep their (..., 1), as PyTorch's
-  const bool svd_driver = how == "gelsd" || how == "gelss";
-  return {X, residuals, how == "gels" ? nothing(kInt64, A.device()) : rank,
-          svd_driver ? svdvals(A) : nothing(A.dtype(), A.device())};
+  return {X, residuals, how == "gels" ? nothing(kInt64, A.device()) : rank, svd_driver ? sv : nothing(A.dtype(), A.device())};
 }
 
 Tensor matrix_exp(const Tensor& A) {
@@ -145,8 +145,7 @@ Tensor cholesky_inverse(const Tensor& L, bool upper) {
   const char* op = "cholesky_inverse";
   detail::CallScope call(op);
   check_square(L, op);
-  const Tensor I = broadcast_to(eye(rows(L), TensorOptions(L.dtype()).device(L.device())), L.shape());
-  return cholesky_solve(I, L, upper);
+  return cholesky_solve(identity_like(L), L, upper);
 }
 
 }  // namespace xg

@@ -131,20 +131,6 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode) {
 
 }  // namespace linalg
 
-namespace {
-// PyTorch's tolerance for pinv and matrix_rank, per matrix, keepdim: max(atol, rtol · the
-// largest singular value), rtol defaulting to eps · max(m, n) unless atol > 0 is given.
-Tensor rank_tolerance(const Tensor& A, const Tensor& s, std::optional<double> atol, std::optional<double> rtol,
-                      const char* op) {
-  if ((atol && !(*atol >= 0)) || (rtol && !(*rtol >= 0))) fail(op, ": atol and rtol must be at least 0");
-  const double eps = A.dtype() == kFloat64 ? std::numeric_limits<double>::epsilon() : std::numeric_limits<float>::epsilon();
-  const double r = rtol ? *rtol : atol && *atol > 0 ? 0.0 : eps * static_cast<double>(std::max(rows(A), cols(A)));
-  Tensor tol = s.numel() == 0 ? s.sum(-1, true) : s.amax(-1, true) * r;
-  if (atol) tol = maximum(tol, full_like(tol, *atol));
-  return tol;
-}
-}  // namespace
-
 namespace linalg {
 
 Tensor pinv(const Tensor& A, std::optional<double> atol, std::optional<double> rtol) {

@@ -57,6 +57,27 @@ std::vector<std::int64_t> read_cpu_int64(const Tensor& t, const char* op, const 
   return t.to_vector<std::int64_t>();
 }
 
+// A padded batch (T, B, *) or (B, T, *) and its lengths, checked: one per sequence, each in
+// [shortest, T]. What pack_padded_sequence (shortest 1) and unpad_sequence (0) share.
+struct PaddedBatch {
+  std::vector<std::int64_t> lengths;
+  std::int64_t B, T;
+};
+PaddedBatch padded_batch(const Tensor& x, const Tensor& lengths, bool batch_first, std::int64_t shortest, const char* op) {
+  if (!x.defined() || x.dim() < 2)
+    fail(op, ": expected a padded batch ", batch_first ? "(B, T, *)" : "(T, B, *)", ", got ",
+         x.defined() ? shape_str(x.shape()) : "an undefined tensor");
+  PaddedBatch p{read_cpu_int64(lengths, op, "lengths"), x.shape()[batch_first ? 0 : 1], x.shape()[batch_first ? 1 : 0]};
+  if (static_cast<std::int64_t>(p.lengths.size()) != p.B)
+    fail(op, ": expected one length per sequence, got ", p.lengths.size(), " lengths for a batch of ", p.B, " (input ",
+         shape_str(x.shape()), batch_first ? ", batch_first)" : ")");
+  for (std::size_t b = 0; b < p.lengths.size(); ++b)
+    if (p.lengths[b] < shortest || p.lengths[b] > p.T)
+      fail(op, ": every length must be in [", shortest, ", ", p.T, "] (the padded steps of input ", shape_str(x.shape()),
+           "), got ", p.lengths[b], " for sequence ", b);
+  return p;
+}
+
 }  // namespace
 
 PackedSequence::PackedSequence(Tensor data, Tensor batch_sizes, Tensor sorted_indices, Tensor unsorted_indices)
@@ -160,20 +181,12 @@ Tensor pad_sequence(const std::vector<Tensor>& sequences, bool batch_first, doub
 PackedSequence pack_padded_sequence(const Tensor& input, const Tensor& lengths, bool batch_first, bool enforce_sorted) {
   const char* op = detail::call_or("pack_padded_sequence");  // pack_sequence's when called from there
   detail::CallScope call(op);
-  if (!input.defined() || input.dim() < 2)
-    fail(op, ": expected a padded batch ", batch_first ? "(B, T, *)" : "(T, B, *)", ", got ",
-         input.defined() ? shape_str(input.shape()) : "an undefined tensor");
-  const std::vector<std::int64_t> len = read_cpu_int64(lengths, op, "lengths");
-  const std::int64_t B = input.shape()[batch_first ? 0 : 1], T = input.shape()[batch_first ? 1 : 0];
-  if (static_cast<std::int64_t>(len.size()) != B)
-    fail(op, ": expected one length per sequence, got ", len.size(), " lengths for a batch of ", B, " (input ",
-         shape_str(input.shape()), batch_first ? ", batch_first)" : ")");
+  // Named, not bound: the sort's comparator captures the lengths (C++17 lambdas cannot capture bindings).
+  const PaddedBatch batch = padded_batch(input, lengths, batch_first, 1, op);
+  const std::vector<std::int64_t>& len = batch.lengths;
+  const std::int64_t B = batch.B, T = batch.T;
   if (B == 0)
     fail(op, ": the batch of input ", shape_str(input.shape()), " is empty; a PackedSequence holds at least one sequence");
-  for (std::size_t b = 0; b < len.size(); ++b)
-    if (len[b] < 1 || len[b] > T)
-      fail(op, ": every length must be in [1, ", T, "] (the padded steps of input ", shape_str(input.shape()),
-           "), got ", len[b], " for sequence ", b);
   std::vector<std::int64_t> sorted(len.size());
   std::iota(sorted.begin(), sorted.end(), 0);
   if (enforce_sorted) {
@@ -264,23 +277,10 @@ PackedSequence pack_sequence(const std::vector<Tensor>& sequences, bool enforce_
 std::vector<Tensor> unpad_sequence(const Tensor& padded_sequences, const Tensor& lengths, bool batch_first) {
   const char* op = detail::call_or("unpad_sequence");  // unpack_sequence's when called from there
   detail::CallScope call(op);
-  const Tensor& x = padded_sequences;
-  if (!x.defined() || x.dim() < 2)
-    fail(op, ": expected a padded batch ", batch_first ? "(B, T, *)" : "(T, B, *)", ", got ",
-         x.defined() ? shape_str(x.shape()) : "an undefined tensor");
-  const std::vector<std::int64_t> len = read_cpu_int64(lengths, op, "lengths");
-  const std::int64_t B = x.shape()[batch_first ? 0 : 1], T = x.shape()[batch_first ? 1 : 0];
-  if (static_cast<std::int64_t>(len.size()) != B)
-    fail(op, ": expected one length per sequence, got ", len.size(), " lengths for a batch of ", B, " (input ",
-         shape_str(x.shape()), batch_first ? ", batch_first)" : ")");
+  const PaddedBatch batch = padded_batch(padded_sequences, lengths, batch_first, 0, op);
   std::vector<Tensor> out;
-  for (std::int64_t b = 0; b < B; ++b) {
-    const std::int64_t n = len[static_cast<std::size_t>(b)];
-    if (n < 0 || n > T)
-      fail(op, ": every length must be in [0, ", T, "] (the padded steps of ", shape_str(x.shape()), "), got ", n,
-           " for sequence ", b);
-    out.push_back(narrow(select(x, batch_first ? 0 : 1, b), 0, 0, n));
-  }
+  for (std::int64_t b = 0; b < batch.B; ++b)
+    out.push_back(narrow(select(padded_sequences, batch_first ? 0 : 1, b), 0, 0, batch.lengths[static_cast<std::size_t>(b)]));
   return out;
 }
 

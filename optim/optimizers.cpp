@@ -8,16 +8,14 @@
 #include <xgrad/ops.h>
 #include <xgrad/optim/optimizers.h>
 
+#include "optim/state_scalars.h"
 #include "tensor/optim_kernels.h"
 
 namespace xg::optim {
 
 namespace {
-// Per-parameter step count t (parameters skipped on some steps keep their own count).
-double next_step(Tensor& t) {
-  t.add_(1.0);
-  return t.item();
-}
+
+using state_scalars::next_step;
 
 // Whether a group runs fused: fused() on, the object exactly one of the built-in classes
 // `types` (a subclass may override update()), and every gradient of its parameter's shape,
@@ -141,10 +139,7 @@ Tensor& accumulator(std::map<std::string, Tensor>& s, const Tensor& p, double in
 
 // The step size at the parameter's next step t (its own count, as Adam's), stored when `commit`.
 double adagrad_rate(std::map<std::string, Tensor>& s, double lr, double lr_decay, bool commit = true) {
-  auto it = s.find("step");
-  if (it == s.end()) it = s.emplace("step", scalar_tensor(0.0, kFloat64)).first;
-  const double t = commit ? next_step(it->second) : it->second.item() + 1.0;
-  return lr / (1.0 + (t - 1.0) * lr_decay);
+  return lr / (1.0 + (next_step(s, commit) - 1.0) * lr_decay);
 }
 }  // namespace
 
@@ -214,19 +209,9 @@ void AdaDelta::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
 Adam::Adam(const tensor_list& params, AdamOptions options)
     : Optimizer(params, options.lr_, options.weight_decay_), options_(options) {}
 
-namespace {
-// Adam's per-parameter step count t, kept as a float64 scalar "step" on the CPU (a parameter
-// skipped on some steps keeps its own count): the next count, stored when `commit`.
-double adam_step(std::map<std::string, Tensor>& s, bool commit = true) {
-  auto it = s.find("step");
-  if (it == s.end()) it = s.emplace("step", scalar_tensor(0.0, kFloat64)).first;
-  return commit ? next_step(it->second) : it->second.item() + 1.0;
-}
-}  // namespace
-
 void Adam::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) {
   const double b1 = options_.beta1_, b2 = options_.beta2_, eps = options_.eps_;
-  const double t = adam_step(s);
+  const double t = next_step(s);
   Tensor& m = buffer(s, "m", p);
   Tensor& v = buffer(s, "v", p);
   m.mul_(b1).add_(g, 1.0 - b1);
@@ -254,7 +239,7 @@ void Adam::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
               h.beta2 = b2;
               h.eps = options_.eps_;
               for (std::size_t i = 0; i < states.size(); ++i) {
-                const double t = adam_step(*states[i], commit);
+                const double t = next_step(*states[i], commit);
                 const double bc1 = 1.0 - std::pow(b1, t), bc2 = 1.0 - std::pow(b2, t);
                 list[i].step = options_.textbook_ ? group.lr * std::sqrt(bc2) / bc1 : group.lr / bc1;
                 list[i].bc2 = bc2;

@@ -8,23 +8,14 @@
 #include <xgrad/ops.h>
 #include <xgrad/optim/optimizers_more.h>
 
+#include "optim/state_scalars.h"
+
 namespace xg::optim {
 
 namespace {
 
-// A float64 scalar of the state on the CPU, made with `initial` on first use.
-Tensor& scalar_state(std::map<std::string, Tensor>& s, const std::string& name, double initial) {
-  auto it = s.find(name);
-  if (it == s.end()) it = s.emplace(name, scalar_tensor(initial, kFloat64)).first;
-  return it->second;
-}
-
-// The parameter's next step count t (1 on its first update).
-double count_step(std::map<std::string, Tensor>& s) {
-  Tensor& t = scalar_state(s, "step", 0.0);
-  t.add_(1.0);
-  return t.item();
-}
+using state_scalars::next_step;
+using state_scalars::scalar;
 
 void check_betas(const char* name, double b1, double b2, double eps) {
   if (!(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1))
@@ -40,7 +31,7 @@ Adamax::Adamax(const tensor_list& params, AdamaxOptions options)
 }
 
 void Adamax::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) {
-  const double t = count_step(s), b1 = options_.beta1_;
+  const double t = next_step(s), b1 = options_.beta1_;
   Tensor& m = buffer(s, "exp_avg", p);
   Tensor& u = buffer(s, "exp_inf", p);
   m.mul_(b1).add_(g, 1.0 - b1);
@@ -55,10 +46,10 @@ NAdam::NAdam(const tensor_list& params, NAdamOptions options)
 }
 
 void NAdam::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) {
-  const double t = count_step(s), b1 = options_.beta1_, b2 = options_.beta2_, psi = options_.momentum_decay_;
+  const double t = next_step(s), b1 = options_.beta1_, b2 = options_.beta2_, psi = options_.momentum_decay_;
   const double mu = b1 * (1.0 - 0.5 * std::pow(0.96, t * psi));
   const double mu_next = b1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * psi));
-  Tensor& product = scalar_state(s, "mu_product", 1.0);
+  Tensor& product = scalar(s, "mu_product", 1.0);
   product.mul_(mu);
   const double mu_product = product.item();
   Tensor& m = buffer(s, "exp_avg", p);
@@ -76,7 +67,7 @@ RAdam::RAdam(const tensor_list& params, RAdamOptions options)
 }
 
 void RAdam::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) {
-  const double t = count_step(s), b1 = options_.beta1_, b2 = options_.beta2_;
+  const double t = next_step(s), b1 = options_.beta1_, b2 = options_.beta2_;
   Tensor& m = buffer(s, "exp_avg", p);
   Tensor& v = buffer(s, "exp_avg_sq", p);
   m.mul_(b1).add_(g, 1.0 - b1);
