@@ -65,20 +65,35 @@ Tensor operand_grad(const Node& n, std::size_t i, F f) {
   return n.needs_input_grad(i) ? sum_to(f(), n.input_meta(i).shape) : Tensor();
 }
 
-// Both operands of atan2, fmod, remainder: defined and float (int64 has no remainder here:
-// a zero divisor could not be reported on a GPU without waiting).
-void require_float_pair(const Tensor& a, const Tensor& b, const char* op) {
+void require_defined_pair(const Tensor& a, const Tensor& b, const char* op) {
   if (!a.defined() || !b.defined()) fail(op, ": an operand is undefined");
-  if (!is_floating(a.dtype()) || !is_floating(b.dtype()))
-    fail(op, ": expected float tensors, got ", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()),
-         " (convert with .to(xg::kFloat64))");
+}
+
+// Integer division of two int64 tensors (div's rounding modes, fmod, remainder): int64, as
+// PyTorch's, no gradient (integers take none), and a zero divisor an error naming op, made
+// after the kernel so a device mismatch is reported first (on a GPU at its next wait: the
+// kernel meanwhile writes 0 there, never traps).
+Tensor integer_division(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
+  Tensor y = kernel::binary(kind, a, b, op);
+  kernel::require_nonzero_divisor(b, op);
+  return y;
+}
+bool both_int64(const Tensor& a, const Tensor& b) { return a.dtype() == kInt64 && b.dtype() == kInt64; }
+
+// A scalar operand as a 0-d tensor: int64 beside an int64 x when integral (so x % 3 stays
+// int64), else x's float dtype (float32 beside int64), as PyTorch's scalar rules.
+Tensor scalar_operand_like(const Tensor& x, double v) {
+  if (x.dtype() == kInt64) return scalar_tensor(v, v == std::floor(v) && std::fabs(v) < 0x1p63 ? kInt64 : kFloat32);
+  return scalar_tensor(v, x.dtype());
 }
 
 // a - b q, q = a / b rounded by `rounding` (Trunc: fmod, Floor: remainder); its gradient is
-// 1 for a and -q for b, jumping where q does.
+// 1 for a and -q for b, jumping where q does. An int64 operand beside a float one is
+// promoted; two int64 operands take integer division.
 Tensor modulo(const char* op, Binary kind, Unary rounding, const Tensor& a, const Tensor& b) {
   detail::CallScope call(op);
-  require_float_pair(a, b, op);
+  require_defined_pair(a, b, op);
+  if (both_int64(a, b)) return integer_division(kind, a, b, op);
   const Tensor y = kernel::binary(kind, a, b, op);
   if (autograd::probing_kinks())
     autograd::note_kink(op, integer_choices(kernel::unary(rounding, kernel::binary(Binary::Div, a, b, op), op)));
@@ -279,13 +294,14 @@ Tensor div(const Tensor& a, const Tensor& b, const std::string& rounding_mode) {
   detail::CallScope call("div");
   if (rounding_mode != "trunc" && rounding_mode != "floor")
     fail("div: expected rounding_mode to be \"trunc\" or \"floor\", but found \"", rounding_mode, "\"");
-  require_float_pair(a, b, "div");
-  // A step function of both operands: gradient 0, PyTorch's. trunc is trunc(a / b); floor is
-  // Python's a // b (PyTorch's exact rule, not floor(a / b): 1 // 0.1 is 9).
-  const Tensor q = rounding_mode == "trunc" ? kernel::unary(Unary::Trunc, kernel::binary(Binary::Div, a, b, "div"), "div")
-                                            : kernel::binary(Binary::FloorDivide, a, b, "div");
+  require_defined_pair(a, b, "div");
+  // trunc is trunc(a / b); floor is Python's a // b (PyTorch's exact rule, not floor(a / b):
+  // 1 // 0.1 is 9). Two int64 operands divide as integers.
+  const Binary kind = rounding_mode == "trunc" ? Binary::TruncDivide : Binary::FloorDivide;
+  if (both_int64(a, b)) return integer_division(kind, a, b, "div");
+  const Tensor q = kernel::binary(kind, a, b, "div");
   if (autograd::probing_kinks()) autograd::note_kink("div", integer_choices(q));
-  return record("div", {a, b}, q, {}, [](Node& n, const Tensor& gy) {  // zeros, as PyTorch's
+  return record("div", {a, b}, q, {}, [](Node& n, const Tensor& gy) {  // a step function: zeros, as PyTorch's
     return tensor_list{operand_grad(n, 0, [&] { return zeros_like(gy); }), operand_grad(n, 1, [&] { return zeros_like(gy); })};
   });
 }
@@ -297,15 +313,23 @@ Tensor floor_divide(const Tensor& a, const Tensor& b) {
 Tensor fmod(const Tensor& a, const Tensor& b) { return modulo("fmod", Binary::Fmod, Unary::Trunc, a, b); }
 Tensor fmod(const Tensor& a, double b) {
   detail::CallScope call("fmod");
-  require_float(a, "fmod");
-  return fmod(a, scalar_tensor(b, a.dtype()));
+  if (!a.defined()) fail("fmod: the input is undefined");
+  return fmod(a, scalar_operand_like(a, b));
 }
 Tensor remainder(const Tensor& a, const Tensor& b) { return modulo("remainder", Binary::Remainder, Unary::Floor, a, b); }
 Tensor remainder(const Tensor& a, double b) {
   detail::CallScope call("remainder");
-  require_float(a, "remainder");
-  return remainder(a, scalar_tensor(b, a.dtype()));
+  if (!a.defined()) fail("remainder: the input is undefined");
+  return remainder(a, scalar_operand_like(a, b));
 }
+Tensor remainder(double a, const Tensor& b) {
+  detail::CallScope call("remainder");
+  if (!b.defined()) fail("remainder: the divisor is undefined");
+  return remainder(scalar_operand_like(b, a), b);
+}
+Tensor operator%(const Tensor& a, const Tensor& b) { return remainder(a, b); }
+Tensor operator%(const Tensor& a, double b) { return remainder(a, b); }
+Tensor operator%(double a, const Tensor& b) { return remainder(a, b); }
 
 Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
   detail::CallScope call("lerp");

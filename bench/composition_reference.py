@@ -104,6 +104,15 @@ def workloads():
         v = torch.randint(0, 5000, (1 << 18,))
         return lambda: torch.unique(v, sorted=True, return_inverse=True, return_counts=True)
 
+    def int_divide_step():
+        flat, width = torch.randint(-(1 << 20), 1 << 30, (1 << 20,)), torch.tensor(1000)
+
+        def step():
+            torch.div(flat, width, rounding_mode="floor")
+            flat % 1000
+            torch.fmod(flat, 977)
+        return step
+
     def histc_step():
         v = torch.randn(1 << 20)
         return lambda: torch.histc(v, 100, -3, 3)
@@ -173,6 +182,7 @@ def workloads():
         ("binary_math", 20, binary_math_step),
         ("embedding_bag", 20, embedding_bag_step),
         ("unique", 20, unique_step),
+        ("int_divide", 20, int_divide_step),
         ("histc", 20, histc_step),
         ("special", 10, special_step),
         ("addmm", 20, addmm_step),

@@ -29,6 +29,8 @@
 //   embedding_bag     EmbeddingBag sum of 1024 bags of 1 to 31 indices (offsets) from a
 //                     (20000, 64) table, the table's gradient (text classification's layer)
 //   unique            unique (inverse and counts) of 2^18 int64 values in [0, 5000) (forward only)
+//   int_divide        2^20 flat int64 indices unravelled into rows and columns of width 1000
+//                     (div "floor", remainder) plus a bucket by fmod 977 (forward only)
 //   histc             histc of 2^20 float32 values in 100 bins over [-3, 3] (forward only)
 //   special           lgamma(x) + digamma(x) + erfinv(y) + erfc(x) on 2^20 elements (x > 0,
 //                     |y| < 1), forward + backward (the backward evaluates digamma, trigamma too)
@@ -198,6 +200,15 @@ std::vector<Workload> workloads() {
        [] {
          const Tensor v = xg::randint(0, 5000, {1 << 18});
          return std::function<void()>([=] { (void)xg::unique(v, true, true, true); });
+       }},
+      {"int_divide", 20,
+       [] {
+         const Tensor flat = xg::randint(-(1 << 20), 1 << 30, {1 << 20}), width = xg::scalar_tensor(1000, xg::kInt64);
+         return std::function<void()>([=] {
+           (void)xg::div(flat, width, "floor");
+           (void)(flat % 1000);
+           (void)xg::fmod(flat, 977.0);
+         });
        }},
       {"histc", 20,
        [] {

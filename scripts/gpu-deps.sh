@@ -11,5 +11,5 @@ apt-get update -qq
 cd .gpudeps/debs
 apt-get download libxtensor-dev xtl-dev nlohmann-json3-dev libxsimd-dev libxtensor-blas-dev \
   libopenblas0-pthread libopenblas-pthread-dev libopenblas-dev libopenblas0 libgfortran5 libquadmath0 \
-  libstb-dev libstb0 libcli11-dev libgtest-dev googletest zlib1g-dev
+  libstb-dev libstb0 libcli11-dev libgtest-dev googletest zlib1g-dev libdivide-dev
 ls -la

@@ -8,6 +8,7 @@ packages=(
   build-essential cmake               # compiler and build system
   libxtensor-dev libxsimd-dev         # elementwise kernels (header-only)
   libxtensor-blas-dev libopenblas-dev # matrix products
+  libdivide-dev                       # int64 division by one divisor (header-only)
   libdnnl-dev                         # oneDNN: float32 products on AVX-512 CPUs
   ocl-icd-opencl-dev                  # OpenCL's headers: Debian's oneDNN package config requires them
   zlib1g-dev                          # .npz archives (CRC-32, deflate)

@@ -14,6 +14,7 @@
 #include "tensor/kernels.h"
 #include "tensor/pointwise_rules.h"
 #include "tensor/parallel.h"
+#include "tensor/int_divide.h"
 #include "tensor/simd_binary.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
@@ -95,7 +96,7 @@ T python_mod(T a, T b) {
 
 // The kinds defined for float operands only.
 bool float_only_kind(Binary kind) {
-  return kind == Binary::Atan2 || kind == Binary::Fmod || kind == Binary::Remainder || kind == Binary::Hypot || kind == Binary::LogAddExp || kind == Binary::LogAddExp2;
+  return kind == Binary::Atan2 || kind == Binary::Hypot || kind == Binary::LogAddExp || kind == Binary::LogAddExp2;
 }
 
 // log(exp(a) + exp(b)) (base 2 with `two`), PyTorch's formula: the larger plus the log1p of
@@ -109,7 +110,10 @@ T log_add_exp(T a, T b, bool two) {
 
 // A kind's cost per element in adds, for the thread split: the library calls cost about ten.
 double binary_cost(Binary kind) {
-  return float_only_kind(kind) || kind == Binary::Pow || kind == Binary::FloorDivide ? 10 : 1;
+  return float_only_kind(kind) || kind == Binary::Pow || kind == Binary::Fmod || kind == Binary::Remainder ||
+                 kind == Binary::FloorDivide || kind == Binary::TruncDivide
+             ? 10
+             : 1;
 }
 
 // Python's a // b as PyTorch computes it (div_floor_floating): the exact quotient of a -
@@ -147,11 +151,18 @@ void with_binary_op(Binary kind, Run run) {
     case Binary::TanhGrad: return run([](T y, T g) { return g * (T(1) - y * y); });
     case Binary::ReluGrad: return run([](T x, T g) { return x > T(0) ? g : T(0); });
     case Binary::Atan2: return run([](T y, T x) { return float_only<T>([](auto a, auto b) { return std::atan2(a, b); }, y, x); });
-    case Binary::Fmod: return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return std::fmod(u, v); }, a, b); });
-    case Binary::Remainder: return run([](T a, T b) { return float_only<T>(python_mod<T>, a, b); });
-    case Binary::FloorDivide:  // int64: Python's // (scatter_reduce's means; div refuses int64)
+    case Binary::Fmod:
+      if constexpr (std::is_integral_v<T>) return run([](T a, T b) { return detail::fmod_int(a, b); });
+      else return run([](T a, T b) { return std::fmod(a, b); });
+    case Binary::Remainder:
+      if constexpr (std::is_integral_v<T>) return run([](T a, T b) { return detail::remainder_int(a, b); });
+      else return run([](T a, T b) { return python_mod<T>(a, b); });
+    case Binary::FloorDivide:
       if constexpr (std::is_integral_v<T>) return run([](T a, T b) { return detail::floor_divide_int(a, b); });
       else return run([](T a, T b) { return python_floor_divide<T>(a, b); });
+    case Binary::TruncDivide:
+      if constexpr (std::is_integral_v<T>) return run([](T a, T b) { return detail::trunc_divide_int(a, b); });
+      else return run([](T a, T b) { return std::trunc(a / b); });
     case Binary::Hypot: return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return std::hypot(u, v); }, a, b); });
     case Binary::LogAddExp:
       return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return log_add_exp(u, v, false); }, a, b); });
@@ -213,6 +224,9 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
           });
           return;
         }
+      }
+      if constexpr (std::is_same_v<T, std::int64_t>) {  // x // 7, idx % width: no divide instruction
+        if (b_scalar && detail::divide_by_one_int64(kind, ca.data<T>(), *cb.data<T>(), out.data<T>(), out.numel())) return;
       }
       with_binary_op<T>(kind, [&](auto f) {
         T* po = out.data<T>();

@@ -20,11 +20,14 @@ enum class Binary {
   SigmoidGrad,  // b * a * (1 - a), a = sigmoid(x)
   TanhGrad,     // b * (1 - a^2), a = tanh(x)
   ReluGrad,     // a > 0 ? b : 0, a = x
+  // Integer division, float or int64 (tensor/pointwise_rules.h's rules for int64; the caller
+  // checks for a zero int64 divisor, with kernel::require_nonzero).
+  Fmod,         // C's fmod: the remainder of a / b truncated, with a's sign
+  Remainder,    // Python's a % b: the remainder of a / b floored, with b's sign
+  FloorDivide,  // Python's a // b, PyTorch's div_floor_floating: (a - fmod(a, b)) / b, floored exactly
+  TruncDivide,  // a / b truncated toward zero: trunc(a / b) for floats, C's a / b for int64
   // Float operands only (the autograd layer promotes or refuses int64).
   Atan2,      // atan2(a, b), the angle of the point (b, a)
-  Fmod,       // C's fmod: the remainder of a / b truncated, with a's sign
-  Remainder,  // Python's a % b: the remainder of a / b floored, with b's sign
-  FloorDivide,  // Python's a // b, PyTorch's div_floor_floating: (a - fmod(a, b)) / b, floored exactly
   Hypot,        // sqrt(a^2 + b^2) without overflow or underflow (C's hypot)
   LogAddExp,    // log(exp(a) + exp(b)): max + log1p(exp(-|a - b|)); a for two equal infinities
   LogAddExp2,   // log2(2^a + 2^b): max + log1p(exp2(-|a - b|)) / ln 2; a for two equal infinities
@@ -72,6 +75,9 @@ Tensor pow_scalar(const Tensor& x, double c);
 /// CPU now, on a GPU without a wait (reported at the next one, as check_indices). The error
 /// names op, `bound_name` = bound and the first bad element's flat position.
 void require_greater(const Tensor& x, double bound, const char* op, const char* bound_name);
+/// Checks that no element of the int64 divisor x is zero, in the same way (now on the CPU,
+/// at the GPU's next wait): the error names op and the first zero's flat position in x.
+void require_nonzero_divisor(const Tensor& x, const char* op);
 /// ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n >= 0; the caller checks n), on a float tensor.
 Tensor polygamma(int n, const Tensor& x, const char* op);
 /// x > 0 ? x : slope * x.

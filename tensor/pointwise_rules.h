@@ -62,13 +62,35 @@ inline T power_of_two_scale(T v) {
 
 namespace xg::detail {
 
-/// Python's a // b on integers (C++ truncates): one less where a remainder's sign differs
-/// from b's. The callers never pass b = 0 (float division's entry points refuse integers).
+// Integer division's rules (torch::div's rounding modes, fmod, remainder) for int64 on the
+// host and the GPU. Callers check for a zero divisor first (kernel::require_nonzero); the
+// rules give 0 there rather than trap. The one quotient outside int64, INT64_MIN / -1,
+// wraps to INT64_MIN (two's complement, as numpy; C++ leaves it undefined and x86 traps,
+// which kills PyTorch 1.13 on `a // -1`), and its remainder is 0.
+
+/// C's a / b: the quotient truncated toward zero.
+template <class T>
+XG_HOST_DEVICE T trunc_divide_int(T a, T b) {
+  if (b == T(0)) return T(0);
+  if (b == T(-1)) return static_cast<T>(0ull - static_cast<unsigned long long>(a));
+  return a / b;
+}
+/// C's a % b: the remainder of the truncated quotient, with a's sign.
+template <class T>
+XG_HOST_DEVICE T fmod_int(T a, T b) {
+  return b == T(0) || b == T(-1) ? T(0) : a % b;
+}
+/// Python's a % b: the remainder of the floored quotient, with b's sign.
+template <class T>
+XG_HOST_DEVICE T remainder_int(T a, T b) {
+  const T r = fmod_int(a, b);
+  return r != T(0) && ((r < T(0)) != (b < T(0))) ? r + b : r;
+}
+/// Python's a // b (C++ truncates): one less where a remainder's sign differs from b's.
 template <class T>
 XG_HOST_DEVICE T floor_divide_int(T a, T b) {
-  if (b == T(0)) return T(0);
-  const T q = a / b;
-  return (a % b != T(0) && ((a < T(0)) != (b < T(0)))) ? q - T(1) : q;
+  const T q = trunc_divide_int(a, b);
+  return fmod_int(a, b) != T(0) && ((a < T(0)) != (b < T(0))) ? q - T(1) : q;
 }
 
 }  // namespace xg::detail

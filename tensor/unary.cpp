@@ -164,6 +164,20 @@ void require_greater(const Tensor& x, double bound, const char* op, const char* 
   });
 }
 
+void require_nonzero_divisor(const Tensor& x, const char* op) {
+  const auto report = [=](std::int64_t position, std::int64_t) {
+    fail(op, ": integer division by zero: element ", position, " (flat) of the divisor (shape ", detail::shape_str(x.shape()),
+         ") is 0");
+  };
+  if (!x.device().is_cpu()) {  // 1 where the divisor is 0: a range check of [0, 1)
+    detail::gpu::check_range_later(binary(Binary::Eq, x, scalar_tensor(0.0, x.dtype()), op), 1, report, op);
+    return;
+  }
+  const std::int64_t* px = x.data<std::int64_t>();
+  for (std::int64_t i = 0, n = x.numel(); i < n; ++i)
+    if (px[i] == 0) report(i, 0);
+}
+
 Tensor leaky_relu(const Tensor& x, double slope) {
   if (Tensor out = detail::on_gpu_like(x, x.dtype()); out.defined()) return detail::gpu::leaky_relu(out, x, slope), out;
   return detail::dispatch_float(x.dtype(), "leaky_relu", [&](auto tag) {

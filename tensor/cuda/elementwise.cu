@@ -196,9 +196,12 @@ template <class T, bool Two> struct LogAddExpF {  // the CPU's log_add_exp
     return Two ? hi + log1p(exp2(gap)) / T(0.69314718055994530942) : hi + log1p(exp(gap));
   }
 };
-template <class T> struct IntFloorDivideF {  // int64's a // b (tensor/pointwise_rules.h)
-  __device__ T operator()(T a, T b) const { return floor_divide_int(a, b); }
-};
+// int64's integer division (tensor/pointwise_rules.h, the CPU's rules).
+template <class T> struct IntFloorDivideF { __device__ T operator()(T a, T b) const { return floor_divide_int(a, b); } };
+template <class T> struct IntTruncDivideF { __device__ T operator()(T a, T b) const { return trunc_divide_int(a, b); } };
+template <class T> struct IntFmodF { __device__ T operator()(T a, T b) const { return fmod_int(a, b); } };
+template <class T> struct IntRemainderF { __device__ T operator()(T a, T b) const { return remainder_int(a, b); } };
+template <class T> struct TruncDivideF { __device__ T operator()(T a, T b) const { return trunc(a / b); } };
 template <class T> struct FloorDivideF {  // Python's a // b, the CPU's python_floor_divide
   __device__ T operator()(T a, T b) const {
     if (b == T(0)) return a / b;
@@ -285,18 +288,24 @@ void binary(kernel::Binary kind, Tensor& out, const Tensor& a, const Tensor& b) 
       case B::SigmoidGrad: return launch<T, T, 2>(out, xs, SigmoidGradF<T>{});
       case B::TanhGrad: return launch<T, T, 2>(out, xs, TanhGradF<T>{});
       case B::ReluGrad: return launch<T, T, 2>(out, xs, ReluGradF<T>{});
-      case B::Atan2: case B::Fmod: case B::Remainder: case B::FloorDivide: case B::Hypot: case B::LogAddExp:
-      case B::LogAddExp2:
-        if constexpr (std::is_floating_point_v<T>) {  // int64 was refused by the entry point, but for //
+      case B::Fmod: case B::Remainder: case B::FloorDivide: case B::TruncDivide:
+        if constexpr (std::is_floating_point_v<T>) {
+          if (kind == B::Fmod) return launch<T, T, 2>(out, xs, FmodF<T>{});
+          if (kind == B::Remainder) return launch<T, T, 2>(out, xs, RemainderF<T>{});
+          if (kind == B::FloorDivide) return launch<T, T, 2>(out, xs, FloorDivideF<T>{});
+          return launch<T, T, 2>(out, xs, TruncDivideF<T>{});
+        } else {
+          if (kind == B::Fmod) return launch<T, T, 2>(out, xs, IntFmodF<T>{});
+          if (kind == B::Remainder) return launch<T, T, 2>(out, xs, IntRemainderF<T>{});
+          if (kind == B::FloorDivide) return launch<T, T, 2>(out, xs, IntFloorDivideF<T>{});
+          return launch<T, T, 2>(out, xs, IntTruncDivideF<T>{});
+        }
+      case B::Atan2: case B::Hypot: case B::LogAddExp: case B::LogAddExp2:
+        if constexpr (std::is_floating_point_v<T>) {  // int64 was refused by the entry point
           if (kind == B::Atan2) return launch<T, T, 2>(out, xs, Atan2F<T>{});
           if (kind == B::Hypot) return launch<T, T, 2>(out, xs, HypotF<T>{});
           if (kind == B::LogAddExp) return launch<T, T, 2>(out, xs, LogAddExpF<T, false>{});
-          if (kind == B::LogAddExp2) return launch<T, T, 2>(out, xs, LogAddExpF<T, true>{});
-          if (kind == B::Fmod) return launch<T, T, 2>(out, xs, FmodF<T>{});
-          if (kind == B::FloorDivide) return launch<T, T, 2>(out, xs, FloorDivideF<T>{});
-          return launch<T, T, 2>(out, xs, RemainderF<T>{});
-        } else if (kind == B::FloorDivide) {
-          return launch<T, T, 2>(out, xs, IntFloorDivideF<T>{});
+          return launch<T, T, 2>(out, xs, LogAddExpF<T, true>{});
         }
         return;
     }

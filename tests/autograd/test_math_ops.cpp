@@ -232,8 +232,7 @@ TEST(MathOps, ErrorsNameTheCall) {
   const auto i = xg::zeros({2}, xg::kInt64);
   EXPECT_XG_ERROR(xg::tan(i), "tan: expected a float tensor, got int64");
   EXPECT_XG_ERROR(i.log2(), "log2: expected a float tensor, got int64");
-  EXPECT_XG_ERROR(xg::fmod(i, i), "fmod: expected float tensors, got int64 and int64 (convert with .to(xg::kFloat64))");
-  EXPECT_XG_ERROR(xg::remainder(i, 2.0), "remainder: expected a float tensor, got int64");
+  EXPECT_XG_ERROR(xg::fmod(i, i), "fmod: integer division by zero: element 0 (flat) of the divisor (shape (2,)) is 0");
   EXPECT_XG_ERROR(xg::fmod(x, xg::zeros({4})), "fmod:", "(2,3)", "(4,)");
   EXPECT_XG_ERROR(xg::atan2(x, xg::zeros({2})), "atan2:", "(2,3)", "(2,)");
   EXPECT_XG_ERROR(xg::lerp(x, x, i), "lerp: expected a float tensor, got int64");
@@ -250,7 +249,7 @@ TEST(MathOps, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(xg::linspace(0, 1, std::int64_t{1} << 62), "linspace:");
   EXPECT_XG_ERROR(xg::linspace(0, 1e300, 3, xg::kInt64), "linspace: start 0 and end 1e+300 do not fit int64");
   EXPECT_XG_ERROR(xg::div(x, x, "round"), "div: expected rounding_mode to be \"trunc\" or \"floor\", but found \"round\"");
-  EXPECT_XG_ERROR(xg::floor_divide(i, i), "div: expected float tensors, got int64 and int64");
+  EXPECT_XG_ERROR(xg::floor_divide(i, i), "div: integer division by zero");
   EXPECT_XG_ERROR(x.index_add(1, xg::tensor({0, 3}, xg::kInt64), xg::zeros({2, 2})),
                   "index_add: index 3 at position 1 is out of range for axis 1 of size 3");
   EXPECT_XG_ERROR(x.index_add(1, xg::tensor({0, -1}, xg::kInt64), xg::zeros({2, 2})), "index_add: index -1 at position 1",

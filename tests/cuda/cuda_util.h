@@ -49,6 +49,12 @@ inline ::testing::AssertionResult matches_cpu(const xg::Tensor& gpu, const xg::T
   if (!gpu.is_cuda()) return ::testing::AssertionFailure() << "the result is on " << gpu.device().str() << ", not on CUDA";
   if (gpu.shape() != cpu.shape() || gpu.dtype() != cpu.dtype())
     return ::testing::AssertionFailure() << "shape or dtype differs";
+  if (cpu.dtype() == xg::kInt64) {  // exactly: float64 holds no more than 53 bits of an int64
+    const auto g = gpu.cpu().to_vector<std::int64_t>(), c = cpu.to_vector<std::int64_t>();
+    for (std::size_t i = 0; i < g.size(); ++i)
+      if (g[i] != c[i]) return ::testing::AssertionFailure() << "element " << i << ": " << g[i] << " on CUDA, " << c[i] << " on the CPU";
+    return ::testing::AssertionSuccess();
+  }
   const auto g = gpu.cpu().to(xg::kFloat64).to_vector<double>(), c = cpu.to(xg::kFloat64).to_vector<double>();
   for (std::size_t i = 0; i < g.size(); ++i) {
     if (std::isnan(g[i]) && std::isnan(c[i])) continue;

@@ -191,7 +191,31 @@ TEST(CudaElementwise, RoundingTrigonometryAndRemaindersMatchTheCpu) {
     return xg::grad({y}, {v})[0];
   };
   EXPECT_TRUE(matches_cpu(grad_of(xg::kCUDA), grad_of(xg::kCPU), 1e-12));
-  EXPECT_THROW(xg::fmod(ramp({2}, xg::kInt64).cuda(), ramp({2}, xg::kInt64).cuda()), xg::Error);
+}
+
+TEST(CudaElementwise, IntegerDivisionMatchesTheCpuAndReportsAZeroDivisorAtTheNextWait) {
+  XG_REQUIRE_CUDA();
+  // PyTorch's fixtures (tests/autograd/test_integer_division.cpp) through the GPU: the same int64
+  // (and promoted float64) results as the CPU, INT64_MIN and its one overflowing quotient included.
+  const char* file = "torch_integer_division.npz";
+  for (const char* c : {"signs", "large", "large_small_divisor", "int64_min", "broadcast", "mixed_int_float"}) {
+    SCOPED_TRACE(c);
+    const Tensor a = xg::test::fixture(file, std::string(c) + ".a"), b = xg::test::fixture(file, std::string(c) + ".b");
+    EXPECT_TRUE(same_on_cuda({a, b}, [](auto& v) { return xg::div(v[0], v[1], "floor"); }, 0));
+    EXPECT_TRUE(same_on_cuda({a, b}, [](auto& v) { return xg::div(v[0], v[1], "trunc"); }, 0));
+    EXPECT_TRUE(same_on_cuda({a, b}, [](auto& v) { return v[0] % v[1]; }, 0));
+    EXPECT_TRUE(same_on_cuda({a, b}, [](auto& v) { return xg::fmod(v[0], v[1]); }, 0));
+  }
+  const Tensor lo = xg::tensor({-0x1p63, 9.0}, xg::kInt64), m1 = xg::tensor({-1, -1}, xg::kInt64);
+  EXPECT_TRUE(same_on_cuda({lo, m1}, [](auto& v) { return xg::div(v[0], v[1], "floor"); }, 0));
+  EXPECT_TRUE(same_on_cuda({lo, m1}, [](auto& v) { return xg::div(v[0], v[1], "trunc") + v[0] % v[1]; }, 0));
+  // An integral scalar on the CPU beside a GPU tensor keeps int64.
+  EXPECT_TRUE(same_on_cuda({ramp({2, 3}, xg::kInt64)}, [](auto& v) { return v[0] % 4.0 + xg::fmod(v[0], -3.0); }, 0));
+  // A zero divisor: no wait at the call; the CPU's message at the next wait; the GPU goes on.
+  const Tensor a = ramp({2, 3}, xg::kInt64).cuda(), b = xg::tensor({1, 2, 0}, xg::kInt64).cuda();
+  const Tensor q = xg::div(a, b, "floor");
+  EXPECT_XG_ERROR(q.cpu(), "div: integer division by zero: element 2 (flat) of the divisor (shape (3,)) is 0");
+  EXPECT_EQ((a % (b + 1)).cpu().to_vector<std::int64_t>(), (ramp({2, 3}, xg::kInt64) % xg::tensor({2, 3, 1}, xg::kInt64)).to_vector<std::int64_t>());
 }
 
 TEST(CudaElementwise, SpecialFunctionsProductsAndAssemblyMatchTheCpu) {

@@ -1,6 +1,6 @@
 // The ops fuzzer's cases along a line and among the newer functions: logcumsumexp, cummax,
 // cummin, prod, searchsorted, bucketize, the two-operand math (logaddexp, logaddexp2, hypot,
-// xlogy), EmbeddingBag, the counting functions, adaptive 1-D pooling, the special functions,
+// xlogy, integer division), EmbeddingBag, the counting functions, adaptive 1-D pooling, the special functions,
 // the scaled products and the assembling functions, on decoded shapes, dtypes, axes, sides,
 // sorters, bins, ranges, offsets, orders, sections, indices and options; the CTC loss, the
 // channel layers, the class margin losses, the stacking and numeric conveniences; the
@@ -40,6 +40,16 @@ void run_more(Reader& r) {
                                                                                  xg::hypot, xg::xlogy, xg::fmax, xg::fmin};
       backprop(fns[r.byte() % 6](x, other));
       if (r.flag()) backprop(xg::clamp(x, r.flag() ? other : xg::Tensor(), r.flag() ? leaf(r.tensor(r.byte() % 3)) : xg::Tensor()));
+      if (r.flag()) {  // integer division: int64 or mixed operands, zero divisors, INT64_MIN / -1, scalars
+        const auto as_int = [&](const xg::Tensor& t) { return t.defined() && r.flag() ? t.detach().to(xg::kInt64) : t; };
+        const auto n = as_int(x), d = as_int(other);
+        switch (r.byte() % 4) {
+          case 0: backprop(xg::div(n, d, r.flag() ? "floor" : "trunc")); break;
+          case 1: backprop(r.flag() ? n % d : xg::fmod(n, d)); break;
+          case 2: backprop(r.flag() ? n % static_cast<double>(a) : xg::fmod(n, static_cast<double>(a) / 2)); break;
+          default: backprop(static_cast<double>(a) % d); break;
+        }
+      }
       break;
     }
     case 6: {  // EmbeddingBag: decoded indices, offsets, modes, options, max_norm, scale_grad_by_freq

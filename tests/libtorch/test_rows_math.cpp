@@ -47,10 +47,14 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_DOUBLE_EQ(xg::tensor({3.0}, xg::kFloat64).xlogy(2.0).item(), 3 * std::log(2.0));
   }
   {
-    // row: `torch::fmod(a, b)`, `torch::remainder(a, 1.5)`, `torch::lerp(a, b, 0.3)`, `x.nan_to_num()`
+    // row: `torch::fmod(a, b)`, `torch::remainder(a, 1.5)`, `idx % 10`, `torch::lerp(a, b, 0.3)`, `x.nan_to_num()`
     const auto a = xg::tensor({-5.0f, 5.0f}), b = xg::tensor({3.0f, -3.0f});
     EXPECT_EQ(xg::fmod(a, b).to_vector<float>(), (std::vector<float>{-2, 2}));
     EXPECT_EQ(xg::remainder(a, 1.5).to_vector<float>(), (std::vector<float>{1, 0.5}));
+    const auto idx = xg::tensor({-3, 17, 40}, xg::kInt64);
+    EXPECT_EQ((idx % 10).dtype(), xg::kInt64);
+    EXPECT_EQ((idx % 10).to_vector<std::int64_t>(), (std::vector<std::int64_t>{7, 7, 0}));
+    EXPECT_THROW(idx % 0, xg::Error);  // integer division by zero, named
     EXPECT_EQ(xg::lerp(a, b, 0.5).to_vector<float>(), (std::vector<float>{-1, 1}));
     EXPECT_EQ(xg::tensor({NAN, 1.0f}).nan_to_num().to_vector<float>(), (std::vector<float>{0, 1}));
   }
@@ -130,6 +134,9 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(xg::div(a, b, /*rounding_mode=*/"floor").to_vector<float>(), (std::vector<float>{3, -4}));
     EXPECT_EQ(xg::div(a, b, "trunc").to_vector<float>(), (std::vector<float>{3, -3}));
     EXPECT_EQ(xg::floor_divide(a, b).to_vector<float>(), (std::vector<float>{3, -4}));
+    const auto flat = xg::tensor({0, 5, 11, -1}, xg::kInt64);
+    EXPECT_EQ(xg::div(flat, xg::tensor({4}, xg::kInt64), "floor").to_vector<std::int64_t>(),
+              (std::vector<std::int64_t>{0, 1, 2, -1}));
   }
   {
     // row: `x.isnan()`, `x.isinf()`, `x.isfinite()`, `x.any()`, `x.all(1)`

@@ -52,16 +52,23 @@ Tensor xlogy(const Tensor& x, const Tensor& other);
 Tensor xlogy(double x, const Tensor& other);
 Tensor xlogy(const Tensor& x, double other);
 /// x / other rounded by rounding_mode: "trunc" (toward zero) or "floor" (torch::div with a
-/// rounding mode; floor_divide is the floor form); float operands, gradient 0 as PyTorch's.
+/// rounding mode; floor_divide is the floor form), broadcasting; gradient 0 as PyTorch's.
+/// Two int64 operands give int64 (a zero divisor is an xg::Error; INT64_MIN / -1 wraps to
+/// INT64_MIN); an int64 operand beside a float one is promoted.
 Tensor div(const Tensor& x, const Tensor& other, const std::string& rounding_mode);
 Tensor floor_divide(const Tensor& x, const Tensor& other);
 /// x - other · q with q = x / other truncated (fmod: the sign of x, C's fmod) or floored
-/// (remainder: the sign of other, Python's %); float operands, broadcasting. The gradient
-/// for other is -q (PyTorch's).
+/// (remainder: the sign of other, Python's %), broadcasting. The gradient for other is -q
+/// (PyTorch's). int64 operands as div's (an integral scalar keeps int64: x % 3); `%` is
+/// remainder, as libtorch's.
 Tensor fmod(const Tensor& x, const Tensor& other);
 Tensor fmod(const Tensor& x, double other);
 Tensor remainder(const Tensor& x, const Tensor& other);
 Tensor remainder(const Tensor& x, double other);
+Tensor remainder(double x, const Tensor& other);
+Tensor operator%(const Tensor& x, const Tensor& other);
+Tensor operator%(const Tensor& x, double other);
+Tensor operator%(double x, const Tensor& other);
 /// start + weight (end - start), broadcasting; every operand differentiable.
 Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight);
 Tensor lerp(const Tensor& start, const Tensor& end, double weight);

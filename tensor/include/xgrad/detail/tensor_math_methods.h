@@ -161,3 +161,4 @@
   Tensor nonzero() const;
   Tensor masked_select(const Tensor& mask) const;
   Tensor div(const Tensor& other, const std::string& rounding_mode) const;
+  Tensor floor_divide(const Tensor& other) const;
