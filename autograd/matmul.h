@@ -29,4 +29,8 @@ Tensor to_batch3(const Tensor& x, const Shape& batch);
 /// Undoes to_batch3 on a product: (prod(batch), r, c) -> batch + (r, c).
 Tensor from_batch3(const Tensor& y, const Shape& batch);
 
+/// op(a) @ op(b) over equal batches of any rank through mm's transpose flags: the linalg
+/// rules never copy a transposed operand.
+Tensor product(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
+
 }  // namespace xg::autograd

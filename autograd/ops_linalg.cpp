@@ -70,6 +70,12 @@ Tensor from_batch3(const Tensor& y, const Shape& batch) {
   return reshape(y, full);
 }
 
+Tensor product(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
+  if (a.dim() <= 3) return mm(a, b, trans_a, trans_b);
+  const Shape batch(a.shape().begin(), a.shape().end() - 2);
+  return from_batch3(mm(to_batch3(a, batch), to_batch3(b, batch), trans_a, trans_b), batch);
+}
+
 }  // namespace autograd
 
 using autograd::mm;

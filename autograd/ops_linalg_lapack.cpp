@@ -27,13 +27,7 @@ namespace {
 
 using namespace autograd::linalg_util;
 
-// op(a) @ op(b) over equal batches of any rank through the product primitive's transpose
-// flags: the rules below never copy a transposed operand.
-Tensor product(const Tensor& a, const Tensor& b, bool ta = false, bool tb = false) {
-  if (a.dim() <= 3) return autograd::mm(a, b, ta, tb);
-  const Shape batch(a.shape().begin(), a.shape().end() - 2);
-  return autograd::from_batch3(autograd::mm(autograd::to_batch3(a, batch), autograd::to_batch3(b, batch), ta, tb), batch);
-}
+using autograd::product;
 
 // Both operands broadcast to their common batch (recorded, so gradients sum back).
 std::pair<Tensor, Tensor> broadcast_batches(const Tensor& A, const Tensor& B, const char* op) {

@@ -150,6 +150,7 @@ def workloads():
                        + z.scatter_reduce(0, idx, x, "amax", include_self=False))
 
     lstsq_B = torch.randn(16, 512, 4)
+    lu_B = torch.randn(16, 128, 8)
 
     def draw(p, replacement):
         return lambda: torch.multinomial(p, 1, replacement)
@@ -199,6 +200,7 @@ def workloads():
         ("scatter_reduce", 20, scatter_reduce_step),
         ("lstsq", 10, lambda: fwd_bwd(torch.randn(16, 512, 32), lambda A: torch.linalg.lstsq(A, lstsq_B).solution)),
         ("matrix_exp", 10, lambda: fwd_bwd(torch.randn(32, 64, 64) * 0.05, torch.linalg.matrix_exp)),
+        ("lu", 10, lambda: fwd_bwd(torch.randn(16, 128, 128), lambda A: torch.linalg.lu_solve(*torch.linalg.lu_factor(A), lu_B))),
     ]
 
 

@@ -54,6 +54,8 @@
 //                     nodes, the messages' gradient
 //   lstsq             16 least-squares problems (512, 32) with 4 right-hand sides, A's gradient
 //   matrix_exp        exp of 32 matrices (64, 64) of 1-norm about 2.5, the gradient
+//   lu                lu_factor of 16 matrices (128, 128), then lu_solve of 8 right-hand
+//                     sides each; A's gradient through both
 // Prints one JSON object per workload.
 //   composition_steps [--threads 1] [--repeats 3]
 #include <cstdio>
@@ -300,6 +302,14 @@ std::vector<Workload> workloads() {
        }},
       {"matrix_exp", 10,
        [] { return fwd_bwd(xg::randn({32, 64, 64}) * 0.05, [](const Tensor& A) { return xg::linalg::matrix_exp(A); }); }},
+      {"lu", 10,
+       [] {
+         const Tensor B = xg::randn({16, 128, 8});
+         return fwd_bwd(xg::randn({16, 128, 128}), [=](const Tensor& A) {
+           const auto [LU, pivots] = xg::linalg::lu_factor(A);
+           return xg::linalg::lu_solve(LU, pivots, B);
+         });
+       }},
   };
 }
 

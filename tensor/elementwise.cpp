@@ -362,9 +362,19 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
                     {contiguous_strides(shape), broadcast_strides(cond.shape(), shape),
                      broadcast_strides(a.shape(), shape), broadcast_strides(b.shape(), shape)},
                     [&](auto off, std::int64_t n, auto in) {
-                      for (std::int64_t i = 0; i < n; ++i)
-                        po[off[0] + i] = pc[off[1] + i * in[1]] != T(0) ? pa[off[2] + i * in[2]]
-                                                                        : pb[off[3] + i * in[3]];
+                      const T *c = pc + off[1], *x = pa + off[2], *y = pb + off[3];
+                      T* o = po + off[0];
+                      // A mask's rows beside a scalar (tril, triu, masked_fill): unit strides the
+                      // compiler vectorises, where the general loop's multiplies do not.
+                      if (in[1] == 1 && in[2] == 1 && in[3] == 0) {
+                        const T yv = *y;
+                        for (std::int64_t i = 0; i < n; ++i) o[i] = c[i] != T(0) ? x[i] : yv;
+                      } else if (in[1] == 1 && in[2] == 0 && in[3] == 1) {
+                        const T xv = *x;
+                        for (std::int64_t i = 0; i < n; ++i) o[i] = c[i] != T(0) ? xv : y[i];
+                      } else {
+                        for (std::int64_t i = 0; i < n; ++i) o[i] = c[i * in[1]] != T(0) ? x[i * in[2]] : y[i * in[3]];
+                      }
                     });
   });
   return out;

@@ -250,6 +250,15 @@ struct SignLogDet {
 SignLogDet slogdet(const LU& lu, Device device, const char* op);
 /// X with A X = b (A^T X = b when adjoint) for b (..., n, k) of A's batch, on b's device.
 Tensor lu_solve(const LU& lu, const Tensor& b, bool adjoint, const char* op);
+/// LU with partial pivoting in PyTorch's layout (tensor/lapack_lu.cpp) for (..., m, n)
+/// matrices: `factors` row-major with L's strict lower part and U packed, `pivots` (...,
+/// min(m, n)) LAPACK's 1-based int64, both on a's device. A zero pivot is an error naming op
+/// when error_if_singular (linalg::lu_factor), else kept (linalg::lu).
+LU lu_factor_packed(const Tensor& a, bool error_if_singular, const char* op);
+/// The rows the pivots (..., k) select: perm (..., m), int64 on the pivots' device, with
+/// (L U)[r] = A[perm[r]], so A = P L U for P[perm[r], r] = 1. Pivots outside LAPACK's range
+/// (position i holds a value in [i + 1, m]) are an error naming op.
+Tensor lu_permutation(const Tensor& pivots, std::int64_t m, const char* op);
 /// The lower Cholesky factor L (L L^T = a), from a's lower triangle.
 Tensor cholesky(const Tensor& a, const char* op);
 /// cholesky's gradient L^-T sym(tril(L^T gL)) L^-1 (PyTorch's rule) for gL of L's shape.

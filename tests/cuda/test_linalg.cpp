@@ -196,3 +196,37 @@ TEST(CudaLinalg, LstsqCholeskySolveAndMatrixExpGiveTheCpusValuesAndGradients) {
   EXPECT_TRUE(xg::testing::gradcheck_ok(f, in));
   EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, in));
 }
+
+TEST(CudaLinalg, LuFamilyGivesTheCpusValuesGradientsAndErrors) {
+  XG_REQUIRE_CUDA();
+  const Tensor A = xg::test::seeded({2, 4, 4}, xg::kFloat64, 93), W = xg::test::seeded({3, 5}, xg::kFloat64, 94);
+  const Tensor B = xg::test::seeded({2, 4, 3}, xg::kFloat64, 95);
+  const auto run = [&](const xg::Device& d) {
+    auto a = A.to(d).requires_grad_(), w = W.to(d).requires_grad_(), b = B.to(d).requires_grad_();
+    const auto [LU, piv] = xg::linalg::lu_factor(a);
+    EXPECT_EQ(piv.device(), a.device());
+    const auto [P, L, U] = xg::linalg::lu(w);
+    const auto [P2, L2, U2] = xg::lu_unpack(LU, piv);
+    const Tensor z = LU.sum() + (P * 3.0 + L + 2.0).sum() + U.square().sum() + (P2 + L2 * U2).sum() +
+                     xg::linalg::lu_solve(LU, piv, b).sum() + xg::linalg::lu_solve(LU, piv, b.transpose(-2, -1), false, true).sum();
+    auto g = xg::grad({z}, {a, w, b});
+    g.insert(g.begin(), {z, piv});
+    return g;
+  };
+  const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
+  for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-10)) << i;
+  const auto f = [](const xg::tensor_list& v) {
+    const auto [LU, piv] = xg::linalg::lu_factor(v[0]);
+    return xg::linalg::lu_solve(LU, piv, v[1]);
+  };
+  const xg::tensor_list in{A.select(0, 0).cuda().requires_grad_(), B.select(0, 0).cuda().requires_grad_()};
+  EXPECT_TRUE(xg::testing::gradcheck_ok(f, in));
+  EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, in));
+  // The CPU's messages: a singular matrix, and pivots outside LAPACK's range.
+  const Tensor S = xg::tensor({1.0, 2.0, 2.0, 4.0}, {2, 2}, xg::kFloat64).cuda();
+  EXPECT_XG_ERROR(xg::linalg::lu_factor(S), "linalg.lu_factor: U[1,1] is zero (the matrix is singular)");
+  const auto [LU, piv] = xg::linalg::lu_factor(A.cuda());
+  EXPECT_XG_ERROR(xg::linalg::lu_solve(LU, xg::zeros({2, 4}, xg::TensorOptions(xg::kInt64).device(xg::kCUDA)), B.cuda()),
+                  "linalg.lu_solve: pivots must lie in [i + 1, 4]");
+  EXPECT_XG_ERROR(xg::linalg::lu_solve(LU, piv.cpu(), B.cuda()), "linalg.lu_solve:", "cpu", "cuda:0");
+}

@@ -7,7 +7,7 @@
 // volumetric convolutions and pools, max pooling's indices, unpooling and LPPool;
 // AdaptiveLogSoftmaxWithLoss and the triplet loss with a distance function; scatter_reduce,
 // index_reduce, take, put, mode, diag, inner and mv; packing sequences and running the
-// recurrent layers over them; lstsq, cholesky_solve, cholesky_inverse and matrix_exp.
+// recurrent layers over them; lstsq, cholesky_solve, cholesky_inverse and matrix_exp; the LU family.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -270,9 +270,21 @@ void run_more(Reader& r) {
       }
       break;
     }
-    case 19: {  // lstsq with decoded drivers and rcond, cholesky_solve / cholesky_inverse, matrix_exp
+    case 19: {  // lstsq with decoded drivers and rcond, cholesky_solve / cholesky_inverse, matrix_exp; the LU family
       static const char* const kDrivers[] = {"gelsy", "gelsd", "gelss", "gels", "lu"};
       auto B = leaf(r.tensor(1 + r.byte() % 3));
+      if (r.flag()) {  // lu_factor or lu, then solves and unpacking with its pivots or decoded ones
+        auto [LU, piv] = r.flag() ? xg::linalg::lu_factor(x, r.flag()) : std::tuple<xg::Tensor, xg::Tensor>{x, xg::Tensor()};
+        if (!piv.defined() || r.flag()) {
+          const auto p = r.tensor(1 + r.byte() % 2);
+          piv = p.defined() ? p.to(xg::kInt64) : p;
+        }
+        if (r.flag()) backprop(std::get<1>(xg::linalg::lu(x)));
+        const auto [P, L, U] = xg::lu_unpack(LU, piv, r.flag(), r.flag());
+        backprop(L);
+        backprop(xg::linalg::lu_solve(LU, piv, B, r.flag(), r.flag()));
+        break;
+      }
       const std::optional<double> rcond = r.flag() ? std::optional<double>(static_cast<double>(a) * 0.25 - 0.5) : std::nullopt;
       const auto [X, residuals, rank, sv] = xg::linalg::lstsq(x, B, rcond, std::string(kDrivers[r.byte() % 5]));
       backprop(X);

@@ -311,6 +311,17 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_LT((xg::cholesky_inverse(xg::linalg::cholesky(S, true), true) - xg::linalg::inv(S)).abs().max().item(), 1e-15);
     EXPECT_NEAR(xg::linalg::matrix_exp(xg::tensor({{1.0}}, xg::kFloat64)).item(), std::exp(1.0), 1e-15);
     EXPECT_NEAR(xg::matrix_exp(xg::tensor({{0.0, 1.0}, {0.0, 0.0}}, xg::kFloat64)).at({0, 1}), 1.0, 1e-15);
+    // row: `auto [LU, pivots] = torch::linalg::lu_factor(A);`, `torch::linalg::lu_solve(LU, pivots, B)`, `auto [P, L, U] = torch::linalg::lu(A);`, `torch::lu_unpack(LU, pivots)`
+    const auto M = xg::tensor({{1.0, 2.0}, {3.0, 4.0}}, xg::kFloat64);
+    auto [LU, pivots] = xg::linalg::lu_factor(M);
+    EXPECT_EQ(pivots.to_vector<std::int64_t>(), (std::vector<std::int64_t>{2, 2}));  // PyTorch's: rows exchanged once
+    EXPECT_NEAR(LU.at({1, 0}), 1.0 / 3.0, 1e-15);
+    const auto Minv = xg::linalg::lu_solve(LU, pivots, xg::eye(2, xg::kFloat64));
+    EXPECT_LT((Minv - xg::linalg::inv(M)).abs().max().item(), 1e-15);
+    auto [P, L, U] = xg::linalg::lu(M);
+    EXPECT_EQ(P.at({0, 1}), 1.0);
+    EXPECT_NEAR(U.at({1, 1}), 2.0 / 3.0, 1e-15);
+    EXPECT_LT((std::get<1>(xg::lu_unpack(LU, pivots)) - L).abs().max().item(), 1e-300);
   }
 }
 

@@ -86,6 +86,19 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& 
 /// exp(A) of square matrices by scaling and squaring with Padé approximants (Higham 2005):
 /// the degree (3 to 13; 3 to 7 in float32) from the largest 1-norm of the batch.
 Tensor matrix_exp(const Tensor& A);
+/// (LU, pivots): A = P L U with partial pivoting for A (..., m, n), L (m x k) unit lower and U
+/// (k x n) upper packed into LU (A's shape), pivots (..., k) LAPACK's 1-based row exchanges
+/// (int64; PyTorch's are int32), k = min(m, n). A zero pivot (a singular matrix) is an
+/// error, as PyTorch's; linalg::lu factors it anyway. Differentiable in A (PyTorch's rules
+/// for square, wide and tall A). pivot = false (no pivoting) is refused, as on PyTorch's CPU.
+std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, bool pivot = true);
+/// (P, L, U) with A = P L U: P (..., m, m) a permutation matrix, L (..., m, k), U (..., k, n);
+/// differentiable in A through L and U.
+std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, bool pivot = true);
+/// X with A X = B (A^T X = B with adjoint; X A = B, or X A^T = B, when not left) from
+/// lu_factor's (LU, pivots) of square A; B (..., n, k) (right: (..., k, n)), batch axes
+/// broadcasting. Differentiable in LU and B.
+Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true, bool adjoint = false);
 
 }  // namespace xg::linalg
 
@@ -106,5 +119,9 @@ Tensor matrix_exp(const Tensor& A);
 Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper = false);
 /// torch::cholesky_inverse: A^-1 from A's Cholesky factor.
 Tensor cholesky_inverse(const Tensor& L, bool upper = false);
+/// torch::lu_unpack: (P, L, U) from lu_factor's (LU, pivots), differentiable in LU. Without
+/// unpack_data L and U are empty; without unpack_pivots P is.
+std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& pivots, bool unpack_data = true,
+                                             bool unpack_pivots = true);
 
 }  // namespace xg
