@@ -36,7 +36,7 @@ Tensor rows_by(const Tensor& x, const Tensor& index) {
   const Tensor first = arange(0, static_cast<double>(batches * m), static_cast<double>(std::max<std::int64_t>(m, 1)),
                               TensorOptions(kInt64).device(index.device()));
   const Tensor flat = (index.reshape({batches, m}) + first.unsqueeze(-1)).reshape({-1});
-  return index_select(x.reshape({-1, c}), 0, flat).reshape(x.shape());
+  return index_select(x.reshape({batches * m, c}), 0, flat).reshape(x.shape());
 }
 
 // L (m x k, unit lower) and U (k x n, upper) packed in LU (m x n).

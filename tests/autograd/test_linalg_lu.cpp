@@ -136,3 +136,18 @@ TEST(LinalgLu, ErrorsNameTheCall) {
                   "linalg.lu_solve: A must be batches of square matrices");
   EXPECT_XG_ERROR(xg::lu_unpack(LU, xg::Tensor()), "lu_unpack: pivots is undefined");
 }
+
+TEST(LinalgLu, EmptyShapesGiveEmptyResults) {
+  // No right-hand sides, no matrices in the batch, and matrices with no rows: PyTorch's shapes.
+  const auto [LU, piv] = xg::linalg::lu_factor(xg::eye(3, xg::kFloat64).expand({2, 3, 3}).contiguous());
+  const Tensor B = xg::zeros({2, 3, 0}, xg::kFloat64).requires_grad_();
+  const Tensor X = xg::linalg::lu_solve(LU, piv, B);
+  EXPECT_EQ(X.shape(), (xg::Shape{2, 3, 0}));
+  EXPECT_EQ(xg::grad({X.sum()}, {B})[0].shape(), B.shape());
+  const auto [LU0, piv0] = xg::linalg::lu_factor(xg::zeros({0, 4, 4}, xg::kFloat64));
+  EXPECT_EQ(piv0.shape(), (xg::Shape{0, 4}));
+  const auto [P, L, U] = xg::linalg::lu(xg::zeros({2, 0, 3}, xg::kFloat64));
+  EXPECT_EQ(P.shape(), (xg::Shape{2, 0, 0}));
+  EXPECT_EQ(L.shape(), (xg::Shape{2, 0, 0}));
+  EXPECT_EQ(U.shape(), (xg::Shape{2, 0, 3}));
+}
