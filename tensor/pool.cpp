@@ -30,13 +30,13 @@ void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
   // With dilation, padding <= kernel / 2 does not keep every window on the image: a window
   // whose taps all fall in the padding has no maximum (it once read outside the input). Each
   // axis is checked once, before any work.
-  for (std::int64_t o = 0; o < g.OH && g.H > 0; ++o) {
+  for (std::int64_t o = 0; o < g.OH && g.N * g.C > 0; ++o) {
     const std::int64_t first = o * g.SH - g.PH;
     if (first_tap(first, g.DH, g.KH) >= end_tap(first, g.DH, g.KH, g.H))
       fail("max_pool2d: output row ", o, "'s window (kernel ", g.KH, ", dilation ", g.DH, ", padding ", g.PH,
            ") covers only padding of an input of height ", g.H);
   }
-  for (std::int64_t o = 0; o < g.OW && g.W > 0; ++o) {
+  for (std::int64_t o = 0; o < g.OW && g.N * g.C > 0; ++o) {
     const std::int64_t first = o * g.SW - g.PW;
     if (first_tap(first, g.DW, g.KW) >= end_tap(first, g.DW, g.KW, g.W))
       fail("max_pool2d: output column ", o, "'s window (kernel ", g.KW, ", dilation ", g.DW, ", padding ", g.PW,

@@ -150,6 +150,13 @@ TEST(Pooling, ErrorsNameTheShapes) {
   EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 1, 1}), 2, 1, 1, 2),
                   "max_pool2d: output row 0's window (kernel 2, dilation 2, padding 1) covers only padding of an input of height 1");
   EXPECT_EQ(xg::max_pool2d(xg::ones({1, 1, 3, 3}), 2, 1, 1, 2).shape(), (xg::Shape{1, 1, 3, 3}));  // taps reach the image
+  // An input with no rows (or columns) but padding: its windows hold only padding (the fuzzer
+  // found the kernel reading before the input when the check skipped empty images); PyTorch
+  // refuses a zero height too. With no planes there is nothing to check or read.
+  EXPECT_XG_ERROR(xg::max_pool2d(xg::ones({1, 1, 0, 4}), 2, 1, 1),
+                  "max_pool2d: output row 0's window (kernel 2, dilation 1, padding 1) covers only padding of an input of height 0");
+  EXPECT_XG_ERROR(xg::max_pool3d(xg::ones({1, 1, 2, 3, 0}), 2, 1, 1), "covers only padding of an input of width 0");
+  EXPECT_EQ(xg::max_pool2d(xg::ones({0, 1, 0, 4}), 2, 1, 1).shape(), (xg::Shape{0, 1, 1, 5}));
 }
 
 TEST(MaxPool2d, NaNWinsItsWindow) {
