@@ -101,7 +101,7 @@ Tensor cross(const Tensor& a, const Tensor& b, std::int64_t dim) {
 
 Tensor vector_norm(const Tensor& x, double ord, const Axes& dim, bool keepdim) {
   detail::CallScope call("linalg.vector_norm");
-  return norm(x, ord, dim, keepdim);
+  return xg::norm(x, ord, dim, keepdim);
 }
 
 }  // namespace linalg

@@ -176,7 +176,7 @@ Tensor matrix_norm(const Tensor& A, const std::string& ord, const Axes& dim, boo
   check_matrices(A, "linalg.matrix_norm");
   if (ord != "fro" && ord != "nuc") fail("linalg.matrix_norm: ord must be \"fro\" or \"nuc\" as a string, got \"", ord, "\"");
   if (dim.size() != 2) fail("linalg.matrix_norm: dim must name 2 axes, got ", detail::shape_str(dim));
-  if (ord == "fro") return norm(A, 2.0, dim, keepdim);
+  if (ord == "fro") return xg::norm(A, 2.0, dim, keepdim);
   const Tensor r = svdvals(movedim(A, dim, {-2, -1})).sum(-1);
   return keepdim ? r.unsqueeze(-1).unsqueeze(-1).movedim({-2, -1}, dim) : r;
 }

@@ -197,7 +197,7 @@ TEST(CudaLinalg, LstsqCholeskySolveAndMatrixExpGiveTheCpusValuesAndGradients) {
   EXPECT_TRUE(xg::testing::gradgradcheck_ok(f, in));
 }
 
-TEST(CudaLinalg, LuFamilyGivesTheCpusValuesGradientsAndErrors) {
+TEST(CudaLinalg, LuFamilyNormsAndCondGiveTheCpusValuesGradientsAndErrors) {
   XG_REQUIRE_CUDA();
   const Tensor A = xg::test::seeded({2, 4, 4}, xg::kFloat64, 93), W = xg::test::seeded({3, 5}, xg::kFloat64, 94);
   const Tensor B = xg::test::seeded({2, 4, 3}, xg::kFloat64, 95);
@@ -208,7 +208,10 @@ TEST(CudaLinalg, LuFamilyGivesTheCpusValuesGradientsAndErrors) {
     const auto [P, L, U] = xg::linalg::lu(w);
     const auto [P2, L2, U2] = xg::lu_unpack(LU, piv);
     const Tensor z = LU.sum() + (P * 3.0 + L + 2.0).sum() + U.square().sum() + (P2 + L2 * U2).sum() +
-                     xg::linalg::lu_solve(LU, piv, b).sum() + xg::linalg::lu_solve(LU, piv, b.transpose(-2, -1), false, true).sum();
+                     xg::linalg::lu_solve(LU, piv, b).sum() + xg::linalg::lu_solve(LU, piv, b.transpose(-2, -1), false, true).sum() +
+                     xg::linalg::norm(a, "nuc", xg::Axes{-2, -1}).sum() + xg::linalg::norm(w, 1.0) + xg::linalg::cond(a).sum() +
+                     xg::linalg::cond(a, "fro").sum() + xg::linalg::vecdot(a, b.transpose(-2, -1).narrow(-2, 0, 1)).sum() +
+                     xg::linalg::vander(w.select(0, 0), 4).sum();
     auto g = xg::grad({z}, {a, w, b});
     g.insert(g.begin(), {z, piv});
     return g;

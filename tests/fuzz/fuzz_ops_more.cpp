@@ -7,7 +7,8 @@
 // volumetric convolutions and pools, max pooling's indices, unpooling and LPPool;
 // AdaptiveLogSoftmaxWithLoss and the triplet loss with a distance function; scatter_reduce,
 // index_reduce, take, put, mode, diag, inner and mv; packing sequences and running the
-// recurrent layers over them; lstsq, cholesky_solve, cholesky_inverse and matrix_exp; the LU family.
+// recurrent layers over them; lstsq, cholesky_solve, cholesky_inverse and matrix_exp; the LU family;
+// linalg::norm, cond, vecdot and vander.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -273,6 +274,16 @@ void run_more(Reader& r) {
     case 19: {  // lstsq with decoded drivers and rcond, cholesky_solve / cholesky_inverse, matrix_exp; the LU family
       static const char* const kDrivers[] = {"gelsy", "gelsd", "gelss", "gels", "lu"};
       auto B = leaf(r.tensor(1 + r.byte() % 3));
+      if (r.flag()) {  // linalg::norm with decoded ords and dims, cond, vecdot, vander
+        const std::optional<double> ord = r.flag() ? std::optional<double>(static_cast<double>(a) / 2) : std::nullopt;
+        std::optional<xg::Axes> dims;
+        if (r.flag()) dims = r.flag() ? xg::Axes{r.arg()} : xg::Axes{r.arg(), r.arg()};
+        backprop(r.flag() ? xg::linalg::norm(x, ord, dims, r.flag()) : xg::linalg::norm(x, r.flag() ? "fro" : "nuc", dims));
+        backprop(r.flag() ? xg::linalg::cond(x, ord) : xg::linalg::cond(x, r.flag() ? "fro" : "max"));
+        backprop(xg::linalg::vecdot(x, B, r.arg()));
+        backprop(xg::linalg::vander(x, r.flag() ? std::optional<std::int64_t>(a) : std::nullopt));
+        break;
+      }
       if (r.flag()) {  // lu_factor or lu, then solves and unpacking with its pivots or decoded ones
         auto [LU, piv] = r.flag() ? xg::linalg::lu_factor(x, r.flag()) : std::tuple<xg::Tensor, xg::Tensor>{x, xg::Tensor()};
         if (!piv.defined() || r.flag()) {

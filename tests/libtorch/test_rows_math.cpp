@@ -322,6 +322,14 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_EQ(P.at({0, 1}), 1.0);
     EXPECT_NEAR(U.at({1, 1}), 2.0 / 3.0, 1e-15);
     EXPECT_LT((std::get<1>(xg::lu_unpack(LU, pivots)) - L).abs().max().item(), 1e-300);
+    // row: `torch::linalg::norm(A)`, `torch::linalg::norm(x, 3, 1)`, `torch::linalg::norm(A, "nuc")`, `torch::linalg::cond(A)`, `torch::linalg::vecdot(x, y)`, `torch::linalg::vander(x)`
+    const auto D = xg::tensor({{3.0, 0.0}, {0.0, 4.0}}, xg::kFloat64);
+    EXPECT_NEAR(xg::linalg::norm(D).item(), 5.0, 1e-15);
+    EXPECT_NEAR(xg::linalg::norm(D, 3.0, xg::Axes{1}).to_vector<double>()[1], 4.0, 1e-15);
+    EXPECT_NEAR(xg::linalg::norm(D, "nuc").item(), 7.0, 1e-15);
+    EXPECT_NEAR(xg::linalg::cond(D).item(), 4.0 / 3.0, 1e-15);
+    EXPECT_NEAR(xg::linalg::vecdot(D, D).to_vector<double>()[0], 9.0, 1e-15);
+    EXPECT_EQ(xg::linalg::vander(xg::tensor({2.0, 3.0}, xg::kFloat64)).to_vector<double>(), (std::vector<double>{1, 2, 1, 3}));
   }
 }
 

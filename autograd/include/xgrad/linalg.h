@@ -99,6 +99,21 @@ std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, bool pivot = true);
 /// lu_factor's (LU, pivots) of square A; B (..., n, k) (right: (..., k, n)), batch axes
 /// broadcasting. Differentiable in LU and B.
 Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true, bool adjoint = false);
+/// torch::linalg::norm: with dim of one axis (or a 1-D input and ord) vector_norm, with dim of
+/// two axes (or a 2-D input and ord) matrix_norm ("fro" without ord), and without ord or dim
+/// the 2-norm of every element; a string ord ("fro", "nuc") is a matrix norm.
+Tensor norm(const Tensor& A, std::optional<double> ord = std::nullopt, std::optional<Axes> dim = std::nullopt,
+            bool keepdim = false);
+Tensor norm(const Tensor& A, const std::string& ord, std::optional<Axes> dim = std::nullopt, bool keepdim = false);
+/// The condition number: σ_max / σ_min for p = 2 (the default; any shape), σ_min / σ_max for
+/// -2, else norm(A, p) norm(A^-1, p) of square A, +inf where A is singular.
+Tensor cond(const Tensor& A, std::optional<double> p = std::nullopt);
+Tensor cond(const Tensor& A, const std::string& p);
+/// sum(x * y) along dim, broadcasting.
+Tensor vecdot(const Tensor& x, const Tensor& y, std::int64_t dim = -1);
+/// The Vandermonde matrix (..., n, N) of x (..., n): columns x^0, x^1, ..., x^(N-1) (N
+/// defaults to n).
+Tensor vander(const Tensor& x, std::optional<std::int64_t> N = std::nullopt);
 
 }  // namespace xg::linalg
 
