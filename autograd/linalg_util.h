@@ -66,3 +66,14 @@ inline Tensor rank_tolerance(const Tensor& A, const Tensor& s, std::optional<dou
 }
 
 }  // namespace xg::autograd::linalg_util
+
+namespace xg::autograd {
+
+/// The recorded triangular solve (autograd/ops_linalg_lapack.cpp) behind linalg::solve_triangular,
+/// for A and B of one batch: X = op(A)^-1 B (left) or B op(A)^-1 with op(A) = A^T when
+/// transposed (a flag of the kernel: no copy of the transpose), reading only A's stored
+/// triangle (`upper`, without the diagonal when unit). `op` names errors.
+Tensor solve_triangular_of(const Tensor& A, const Tensor& B, bool upper, bool left, bool unit, const char* op,
+                           bool transposed = false);
+
+}  // namespace xg::autograd

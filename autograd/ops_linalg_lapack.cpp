@@ -60,20 +60,32 @@ Tensor solve_of(const Tensor& A, const Tensor& B, const char* op) {
   });
 }
 
-Tensor solve_triangular_of(const Tensor& A, const Tensor& B, bool upper, bool left, bool unit, const char* op) {
-  Tensor X = kernel::solve_triangular(A, B, upper, left, unit, op);
+}  // namespace
+
+namespace autograd {
+
+// Its backward solves with the other op (op(A)^-T), so a transpose is never copied.
+Tensor solve_triangular_of(const Tensor& A, const Tensor& B, bool upper, bool left, bool unit, const char* op,
+                           bool transposed) {
+  Tensor X = kernel::solve_triangular(A, B, upper, left, unit, op, transposed);
   return record("linalg_solve_triangular", {A, B}, X, {A, X}, [=](Node& n, const Tensor& gX) {
     const auto s = n.saved();
-    const Tensor gB = solve_triangular_of(mT(s[0]), gX, !upper, left, unit, op);  // A^-T gX or gX A^-T
+    const Tensor gB = solve_triangular_of(s[0], gX, upper, left, unit, op, !transposed);  // op(A)^-T gX or gX op(A)^-T
     Tensor gA;
     if (n.needs_input_grad(0)) {
-      gA = left ? -product(gB, s[1], false, true) : -product(s[1], gB, true, false);
-      // Only A's triangle was read (without its diagonal when unitriangular).
+      // g op(A) = -gB X^T (left) or -X^T gB; transposed, A's gradient is its transpose.
+      if (left) gA = transposed ? -product(s[1], gB, false, true) : -product(gB, s[1], false, true);
+      else gA = transposed ? -product(gB, s[1], true, false) : -product(s[1], gB, true, false);
+      // Only A's stored triangle was read (without its diagonal when unitriangular).
       gA = upper ? triu(gA, unit ? 1 : 0) : tril(gA, unit ? -1 : 0);
     }
     return tensor_list{gA, gB};
   });
 }
+
+}  // namespace autograd
+
+namespace {
 
 // PyTorch's cholesky_backward: with P = tril(L^T gL), gA = L^-T sym(P) L^-1, where sym keeps
 // the diagonal and averages the off-diagonal halves, symmetric as A is. Plain backward is
@@ -85,7 +97,8 @@ Tensor cholesky_of(const Tensor& A, const char* op) {
     if (!is_grad_enabled()) return tensor_list{kernel::cholesky_backward(L, gL, op)};
     const Tensor P = tril(product(L, gL, true, false));
     const Tensor S = 0.5 * (P + mT(tril(P, -1)));
-    return tensor_list{solve_triangular_of(L, solve_triangular_of(mT(L), S, true, true, false, op), false, false, false, op)};
+    const Tensor left = autograd::solve_triangular_of(L, S, false, true, false, op, true);  // L^-T S
+    return tensor_list{autograd::solve_triangular_of(L, left, false, false, false, op)};
   });
 }
 
@@ -207,7 +220,7 @@ Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left,
     fail(op, ": incompatible shapes of A and B for the equation ", left ? "AX = B" : "XA = B", ": ",
          detail::shape_str(A.shape()), " and ", detail::shape_str(B.shape()));
   auto [a, b] = broadcast_batches(A, B, op);
-  return solve_triangular_of(a, b, upper, left, unitriangular, op);
+  return autograd::solve_triangular_of(a, b, upper, left, unitriangular, op);
 }
 
 Tensor cholesky(const Tensor& A, bool upper) {

@@ -22,9 +22,14 @@ using namespace autograd::linalg_util;
 
 namespace {
 
-// L^-T X (L unit lower) and X U^-T (U upper): the two halves of every rule below.
-Tensor left_solve_lt(const Tensor& L, const Tensor& X) { return linalg::solve_triangular(mT(L), X, true, true, true); }
-Tensor right_solve_ut(const Tensor& U, const Tensor& X) { return linalg::solve_triangular(mT(U), X, false, false); }
+// L^-T X (L unit lower) and X U^-T (U upper), of one batch: the two halves of every rule
+// below, each one trsm with its transpose flag.
+Tensor left_solve_lt(const Tensor& L, const Tensor& X) {
+  return autograd::solve_triangular_of(L, X, false, true, true, "linalg.lu_factor", true);
+}
+Tensor right_solve_ut(const Tensor& U, const Tensor& X) {
+  return autograd::solve_triangular_of(U, X, true, false, false, "linalg.lu_factor", true);
+}
 
 // The rows of x (..., m, c) taken by index (..., m): x[index[r]] as row r. One index_select
 // of whole rows over the flattened batch (a gather with the index broadcast along the rows
@@ -135,13 +140,14 @@ Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool le
   const Tensor perm = broadcast_to(kernel::lu_permutation(pivots, n, op), p_shape);
   const Tensor Bb = B.shape() == b_shape ? B : broadcast_to(B, b_shape);
   // A = P L U, L's strict lower part and U in F; each solve reads only its triangle.
+  using autograd::solve_triangular_of;
   if (!adjoint) {  // X = U^-1 L^-1 P^T B, (P^T B)[r] = B[perm[r]]
-    const Tensor Y = linalg::solve_triangular(F, rows_by(Bb, perm), false, true, true);
-    return linalg::solve_triangular(F, Y, true, true, false);
+    const Tensor Y = solve_triangular_of(F, rows_by(Bb, perm), false, true, true, op);
+    return solve_triangular_of(F, Y, true, true, false, op);
   }
   // A^T X = B: X = P L^-T U^-T B, row r of the solve is row perm[r] of X.
-  const Tensor Z = linalg::solve_triangular(mT(F), Bb, false, true, false);
-  return rows_by(linalg::solve_triangular(mT(F), Z, true, true, true), argsort(perm, -1));
+  const Tensor Z = solve_triangular_of(F, Bb, true, true, false, op, true);
+  return rows_by(solve_triangular_of(F, Z, false, true, true, op, true), argsort(perm, -1));
 }
 
 }  // namespace linalg

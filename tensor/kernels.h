@@ -281,6 +281,9 @@ struct Qr {
 };
 Qr qr(const Tensor& a, bool complete, bool compute_q, const char* op);
 /// X with a X = b (left) or X a = b, a triangular (only that triangle read), b of a's batch.
-Tensor solve_triangular(const Tensor& a, const Tensor& b, bool upper, bool left, bool unitriangular, const char* op);
+/// With transposed, op(a) = a^T replaces a (`upper` still names a's stored triangle): trsm's
+/// flag, so a backward's A^-T is solved without copying the transpose.
+Tensor solve_triangular(const Tensor& a, const Tensor& b, bool upper, bool left, bool unitriangular, const char* op,
+                        bool transposed = false);
 
 }  // namespace xg::kernel

@@ -236,7 +236,8 @@ Tensor cholesky_backward_t(const Tensor& L, const Tensor& gL, const char* op) {
 
 // Row-major trsm needs no transposition: OpenBLAS's CBLAS takes the layout.
 template <class T>
-Tensor solve_triangular_t(const Tensor& a, const Tensor& rhs, bool upper, bool left, bool unit, const char* op) {
+Tensor solve_triangular_t(const Tensor& a, const Tensor& rhs, bool upper, bool left, bool unit, bool transposed,
+                          const char* op) {
   const Batch ba = batch_of(a, op), bb = batch_of(rhs, op);
   Tensor out = detail::make_tensor(rhs.shape(), a.dtype());
   const std::int64_t per_a = static_cast<std::int64_t>(ba.n) * ba.n, per_b = static_cast<std::int64_t>(bb.n) * bb.cols;
@@ -245,8 +246,8 @@ Tensor solve_triangular_t(const Tensor& a, const Tensor& rhs, bool upper, bool l
   std::copy(rhs.impl()->ptr<T>(), rhs.impl()->ptr<T>() + rhs.numel(), po);
   if (per_b > 0)
     for (std::int64_t b = 0; b < ba.count; ++b)
-      trsm(left ? CblasLeft : CblasRight, upper ? CblasUpper : CblasLower, CblasNoTrans, unit ? CblasUnit : CblasNonUnit,
-           bb.n, bb.cols, pa + b * per_a, left ? bb.n : bb.cols, po + b * per_b);
+      trsm(left ? CblasLeft : CblasRight, upper ? CblasUpper : CblasLower, transposed ? CblasTrans : CblasNoTrans,
+           unit ? CblasUnit : CblasNonUnit, bb.n, bb.cols, pa + b * per_a, left ? bb.n : bb.cols, po + b * per_b);
   return out;
 }
 
@@ -309,10 +310,11 @@ Eigh eigh(const Tensor& a, bool lower, const char* op) {
   return {back_to(r.values, a.device(), op), back_to(r.vectors, a.device(), op)};
 }
 
-Tensor solve_triangular(const Tensor& a, const Tensor& b, bool upper, bool left, bool unitriangular, const char* op) {
+Tensor solve_triangular(const Tensor& a, const Tensor& b, bool upper, bool left, bool unitriangular, const char* op,
+                        bool transposed) {
   const Tensor ha = on_host(a, op), hb = on_host(b, op);
   return back_to(by_dtype<Tensor>(ha, [&](auto t) {
-                   return solve_triangular_t<decltype(t)>(ha, hb, upper, left, unitriangular, op);
+                   return solve_triangular_t<decltype(t)>(ha, hb, upper, left, unitriangular, transposed, op);
                  }),
                  a.device(), op);
 }
