@@ -4,6 +4,7 @@
 #include <xgrad/ops.h>
 
 #include "autograd/graph.h"
+#include "autograd/scalar_operand.h"
 #include "tensor/kernels.h"
 #include "tensor/checked.h"
 
@@ -11,6 +12,7 @@ namespace xg {
 
 using autograd::Node;
 using autograd::record;
+using autograd::scalar_like;
 using kernel::Binary;
 
 namespace {
@@ -19,15 +21,6 @@ namespace {
 template <class F>
 Tensor input_grad(const Node& n, std::size_t i, F f) {
   return n.needs_input_grad(i) ? sum_to(f(), n.input_meta(i).shape) : Tensor();
-}
-
-// A scalar operand as a 0-d tensor that does not change x's dtype (an integral scalar keeps
-// int64; a fractional one with an int64 tensor gives float32, as PyTorch, and so does one
-// outside int64's range, which no int64 can hold: 2^63 and beyond, infinities, NaN).
-Tensor scalar_like(const Tensor& x, double v) {
-  Dtype dt = x.dtype();
-  if (dt == kInt64 && !(v == std::floor(v) && v >= -0x1p63 && v < 0x1p63)) dt = kFloat32;
-  return scalar_tensor(v, dt);
 }
 
 Tensor zero_like_scalar(const Tensor& x) { return scalar_tensor(0.0, x.dtype()); }

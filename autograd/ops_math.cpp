@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "autograd/graph.h"
+#include "autograd/scalar_operand.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
 #include "tensor/strided.h"
@@ -19,6 +20,7 @@ namespace xg {
 
 using autograd::Node;
 using autograd::record;
+using autograd::scalar_like;
 using kernel::Binary;
 using kernel::Unary;
 
@@ -79,13 +81,6 @@ Tensor integer_division(Binary kind, const Tensor& a, const Tensor& b, const cha
   return y;
 }
 bool both_int64(const Tensor& a, const Tensor& b) { return a.dtype() == kInt64 && b.dtype() == kInt64; }
-
-// A scalar operand as a 0-d tensor: int64 beside an int64 x when integral (so x % 3 stays
-// int64), else x's float dtype (float32 beside int64), as PyTorch's scalar rules.
-Tensor scalar_operand_like(const Tensor& x, double v) {
-  if (x.dtype() == kInt64) return scalar_tensor(v, v == std::floor(v) && std::fabs(v) < 0x1p63 ? kInt64 : kFloat32);
-  return scalar_tensor(v, x.dtype());
-}
 
 // a - b q, q = a / b rounded by `rounding` (Trunc: fmod, Floor: remainder); its gradient is
 // 1 for a and -q for b, jumping where q does. An int64 operand beside a float one is
@@ -314,18 +309,18 @@ Tensor fmod(const Tensor& a, const Tensor& b) { return modulo("fmod", Binary::Fm
 Tensor fmod(const Tensor& a, double b) {
   detail::CallScope call("fmod");
   if (!a.defined()) fail("fmod: the input is undefined");
-  return fmod(a, scalar_operand_like(a, b));
+  return fmod(a, scalar_like(a, b));
 }
 Tensor remainder(const Tensor& a, const Tensor& b) { return modulo("remainder", Binary::Remainder, Unary::Floor, a, b); }
 Tensor remainder(const Tensor& a, double b) {
   detail::CallScope call("remainder");
   if (!a.defined()) fail("remainder: the input is undefined");
-  return remainder(a, scalar_operand_like(a, b));
+  return remainder(a, scalar_like(a, b));
 }
 Tensor remainder(double a, const Tensor& b) {
   detail::CallScope call("remainder");
   if (!b.defined()) fail("remainder: the divisor is undefined");
-  return remainder(scalar_operand_like(b, a), b);
+  return remainder(scalar_like(b, a), b);
 }
 Tensor operator%(const Tensor& a, const Tensor& b) { return remainder(a, b); }
 Tensor operator%(const Tensor& a, double b) { return remainder(a, b); }
