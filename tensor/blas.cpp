@@ -118,14 +118,20 @@ std::string sgemm_engine_name() {
 
 namespace detail {
 
+void onednn_on_this_thread() {
+#ifdef XGRAD_WITH_ONEDNN
+  thread_local const bool one_thread = (omp_set_num_threads(1), true);
+  (void)one_thread;
+#endif
+}
+
 void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a,
           std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc, const char* op) {
   for (const std::int64_t v : {m, n, k, lda, ldb, ldc}) check_int(op, v);
 #ifdef XGRAD_WITH_ONEDNN
   if (use_onednn()) {
     // Each calling thread runs its share on itself, as OpenBLAS does (xgrad splits the rows).
-    thread_local const bool one_thread = (omp_set_num_threads(1), true);
-    (void)one_thread;
+    onednn_on_this_thread();
     if (dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) != dnnl_success)
       fail(op, ": oneDNN's sgemm failed on ", m, "x", k, " @ ", k, "x", n);
     return;

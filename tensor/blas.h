@@ -27,6 +27,10 @@ void parallel_gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_
                    std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc,
                    const char* op = "matmul");
 
+/// oneDNN's OpenMP runtime on one thread for the primitives this thread runs: xgrad splits
+/// the work over its own threads (no-op in a build without oneDNN).
+void onednn_on_this_thread();
+
 /// 48 = lcm of the row blockings of OpenBLAS's x86 sgemm/dgemm kernels (4, 8, 12, 16, 24).
 constexpr std::int64_t kGemmRowAlign = 48;
 

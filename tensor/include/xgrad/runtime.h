@@ -36,4 +36,13 @@ void set_sgemm_engine(SgemmEngine engine);
 /// "oneDNN 2.6.3 (avx512_core kernels)".
 std::string sgemm_engine_name();
 
+/// What float32 3-D convolutions (conv3d, Conv3d) run on on the CPU: oneDNN's direct
+/// convolution, or the composition every other case takes (depth taps gathered as channels,
+/// then conv2d's im2col and GEMM). Auto (the default, or XGRAD_CONV3D=auto|im2col|onednn):
+/// oneDNN where this build has it and oneDNN offers a direct JIT kernel for the convolution
+/// on this CPU (measured: docs/design.md, "conv3d on oneDNN"). float64 and GPU tensors always
+/// take the composition. OneDNN in a build without it is an xg::Error.
+enum class Conv3dEngine { Auto, Im2col, OneDNN };
+void set_conv3d_engine(Conv3dEngine engine);
+
 }  // namespace xg

@@ -1,0 +1,374 @@
+// 3-D convolution on oneDNN's direct convolution primitives (Debian's libdnnl, the library
+// PyTorch's CPU conv3d runs on). The composition conv3d otherwise uses (depth taps gathered
+// as channels, then conv2d's im2col and GEMM) spent 40% of its step outside the products
+// (the column buffer, its adjoint, the gather's copies: docs/benchmarks.md); a direct kernel
+// reads the input in place. oneDNN wants its blocked layouts (nCdhw16c on AVX-512), so
+// each sample is reordered in and out, as PyTorch does.
+//
+// Determinism: every primitive runs on one sample (N = 1) on its calling thread, so a
+// sample's values do not depend on how samples are split over threads; the weight gradient
+// is summed per block of samples cut from the job's size alone (reduction_blocks) and the
+// blocks added in order, as conv2d's: the same bits on any number of threads.
+#include "tensor/conv3d_direct.h"
+
+#include <xgrad/detail/format.h>
+#include <xgrad/runtime.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "tensor/blas.h"
+#include "tensor/parallel.h"
+#include "tensor/tensor_impl.h"
+
+#ifdef XGRAD_WITH_ONEDNN
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#endif
+
+namespace xg {
+
+namespace {
+
+Conv3dEngine engine_from_environment() {
+  const char* v = std::getenv("XGRAD_CONV3D");
+  if (!v || !*v || !std::strcmp(v, "auto")) return Conv3dEngine::Auto;
+  if (!std::strcmp(v, "im2col")) return Conv3dEngine::Im2col;
+  if (!std::strcmp(v, "onednn")) return Conv3dEngine::OneDNN;
+  fail("XGRAD_CONV3D: expected auto, im2col or onednn, got '", v, "'");
+}
+
+// -1 until the first conv3d or set_conv3d_engine: a bad XGRAD_CONV3D is then an xg::Error
+// from a call the user made.
+std::atomic<int> g_engine{-1};
+
+Conv3dEngine engine() {
+  int v = g_engine.load(std::memory_order_relaxed);
+  if (v < 0) {
+    v = static_cast<int>(engine_from_environment());
+    g_engine = v;
+  }
+  return static_cast<Conv3dEngine>(v);
+}
+
+}  // namespace
+
+void set_conv3d_engine(Conv3dEngine e) {
+#ifndef XGRAD_WITH_ONEDNN
+  if (e == Conv3dEngine::OneDNN)
+    fail("set_conv3d_engine: this xgrad was built without oneDNN (install libdnnl-dev and rebuild)");
+#endif
+  g_engine = static_cast<int>(e);
+}
+
+namespace kernel {
+
+#ifdef XGRAD_WITH_ONEDNN
+
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using std::int64_t;
+constexpr const char* kOp = "conv3d";
+
+const dnnl::engine& cpu_engine() {
+  static const dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+// A tensor's plain layout beside the layout a primitive chose, and the reorders between them
+// (none where they agree). Built once per geometry, shared read-only by every thread.
+struct Stage {
+  memory::desc plain, inner;
+  dnnl::reorder in, out;  // plain -> inner, inner -> plain; empty when the layouts agree
+  Stage() = default;
+  Stage(const memory::desc& p, const memory::desc& i) : plain(p), inner(i) {
+    if (p == i) return;
+    in = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), p, cpu_engine(), i));
+    out = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), i, cpu_engine(), p));
+  }
+  bool same() const { return plain == inner; }
+};
+
+// The three primitives of one geometry (one sample), with their tensors' stages.
+struct Plan {
+  bool jit_direct = false;  // oneDNN's choice is a direct JIT kernel, not its GEMM fallback
+  dnnl::convolution_forward::primitive_desc fwd_pd;
+  dnnl::convolution_backward_data::primitive_desc data_pd;
+  dnnl::convolution_backward_weights::primitive_desc weights_pd;
+  dnnl::convolution_forward fwd;
+  dnnl::convolution_backward_data data;
+  dnnl::convolution_backward_weights weights;
+  Stage fwd_src, fwd_wei, fwd_dst, data_dst, data_wei, data_src, weights_src, weights_dst, weights_wei;
+};
+
+memory::dims dims_of(std::initializer_list<int64_t> v) { return memory::dims(v.begin(), v.end()); }
+
+std::unique_ptr<Plan> make_plan(const Conv3dGeom& g) {
+  const int64_t G = g.groups;
+  const memory::dims src = dims_of({1, g.C, g.D, g.H, g.W}), dst = dims_of({1, g.OC, g.OD, g.OH, g.OW});
+  const memory::dims bias = dims_of({g.OC});
+  const memory::dims wei =
+      G == 1 ? dims_of({g.OC, g.C, g.kernel[0], g.kernel[1], g.kernel[2]})
+             : dims_of({G, g.OC / G, g.C / G, g.kernel[0], g.kernel[1], g.kernel[2]});
+  const tag wei_tag = G == 1 ? tag::oidhw : tag::goidhw;  // (OC, C/G, ...) is goidhw as it lies
+  const memory::dims strides = dims_of({g.stride[0], g.stride[1], g.stride[2]});
+  const memory::dims dilates = dims_of({g.dilation[0] - 1, g.dilation[1] - 1, g.dilation[2] - 1});
+  // PyTorch's padding on both sides; oneDNN accepts it wherever the output size is PyTorch's
+  // (size + 2P - span) / stride + 1, which is how OD, OH, OW were computed.
+  const memory::dims pad = dims_of({g.padding[0], g.padding[1], g.padding[2]});
+  const auto f32 = memory::data_type::f32;
+  const memory::desc any_src(src, f32, tag::any), any_dst(dst, f32, tag::any), any_wei(wei, f32, tag::any);
+  const memory::desc plain_src(src, f32, tag::ncdhw), plain_dst(dst, f32, tag::ncdhw),
+      plain_wei(wei, f32, wei_tag), plain_bias(bias, f32, tag::x);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // each call brings its own: thread-safe
+  const auto alg = dnnl::algorithm::convolution_direct;
+  auto p = std::make_unique<Plan>();
+  p->fwd_pd = dnnl::convolution_forward::primitive_desc(
+      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, alg, any_src, any_wei, plain_bias, any_dst,
+                                      strides, dilates, pad, pad),
+      attr, cpu_engine());
+  p->data_pd = dnnl::convolution_backward_data::primitive_desc(
+      dnnl::convolution_backward_data::desc(alg, any_src, any_wei, any_dst, strides, dilates, pad, pad), attr,
+      cpu_engine(), p->fwd_pd);
+  p->weights_pd = dnnl::convolution_backward_weights::primitive_desc(
+      dnnl::convolution_backward_weights::desc(alg, any_src, any_wei, any_dst, strides, dilates, pad, pad), attr,
+      cpu_engine(), p->fwd_pd);
+  p->jit_direct = true;
+  for (const char* impl : {p->fwd_pd.impl_info_str(), p->data_pd.impl_info_str(), p->weights_pd.impl_info_str()})
+    if (std::strstr(impl, "gemm") || std::strstr(impl, "ref")) p->jit_direct = false;
+  p->fwd = dnnl::convolution_forward(p->fwd_pd);
+  p->data = dnnl::convolution_backward_data(p->data_pd);
+  p->weights = dnnl::convolution_backward_weights(p->weights_pd);
+  p->fwd_src = Stage(plain_src, p->fwd_pd.src_desc());
+  p->fwd_wei = Stage(plain_wei, p->fwd_pd.weights_desc());
+  p->fwd_dst = Stage(plain_dst, p->fwd_pd.dst_desc());
+  p->data_dst = Stage(plain_dst, p->data_pd.diff_dst_desc());
+  p->data_wei = Stage(plain_wei, p->data_pd.weights_desc());
+  p->data_src = Stage(plain_src, p->data_pd.diff_src_desc());
+  p->weights_src = Stage(plain_src, p->weights_pd.src_desc());
+  p->weights_dst = Stage(plain_dst, p->weights_pd.diff_dst_desc());
+  p->weights_wei = Stage(plain_wei, p->weights_pd.diff_weights_desc());
+  return p;
+}
+
+struct KeyHash {
+  std::size_t operator()(const std::vector<int64_t>& k) const {
+    std::size_t h = 0;
+    for (const int64_t v : k) h = h * 1000003u ^ std::hash<int64_t>()(v);
+    return h;
+  }
+};
+
+// Plans by geometry (the batch size aside: every primitive runs on one sample). A model has a
+// few convolution shapes; the cache is cleared when a program cycles through more.
+// Shared: a call keeps its plan alive while another thread's clears the cache.
+std::shared_ptr<const Plan> plan_for(const Conv3dGeom& g) {
+  static std::mutex mutex;
+  static std::unordered_map<std::vector<int64_t>, std::shared_ptr<const Plan>, KeyHash> plans;
+  std::vector<int64_t> key{g.C, g.D, g.H, g.W, g.OC, g.groups};
+  for (int a = 0; a < 3; ++a) key.insert(key.end(), {g.kernel[a], g.stride[a], g.padding[a], g.dilation[a]});
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = plans.find(key);
+  if (it != plans.end()) return it->second;
+  // A geometry oneDNN has no primitive for is remembered as none: conv3d composes it.
+  std::shared_ptr<const Plan> plan;
+  try {
+    plan = make_plan(g);
+  } catch (const dnnl::error&) {
+  }
+  if (plans.size() >= 256) plans.clear();
+  return plans.emplace(std::move(key), std::move(plan)).first->second;
+}
+
+// One thread's buffers for a run of samples: the stream and the inner layouts where they
+// differ from the plain ones, allocated once per chunk.
+struct Buffers {
+  dnnl::stream stream{cpu_engine()};
+  std::vector<memory> held;
+  memory inner(const Stage& s, const memory& plain) {
+    if (s.same()) return plain;
+    held.emplace_back(s.inner, cpu_engine());
+    return held.back();
+  }
+};
+
+std::shared_ptr<const Plan> built_plan(const Conv3dGeom& g) {
+  std::shared_ptr<const Plan> plan = plan_for(g);
+  if (!plan)
+    fail(kOp, ": oneDNN has no convolution for input (", g.N, ", ", g.C, ", ", g.D, ", ", g.H, ", ", g.W, ") and ",
+         g.OC, " output channels in ", g.groups, " groups");
+  return plan;
+}
+
+memory plain_memory(const memory::desc& d, const void* data) {
+  return memory(d, cpu_engine(), const_cast<void*>(data));
+}
+
+memory scratchpad(const memory::desc& d) { return memory(d, cpu_engine()); }
+
+double macs(const Conv3dGeom& g) {
+  return static_cast<double>(g.N) * static_cast<double>(g.OC) * static_cast<double>(g.C / g.groups) *
+         static_cast<double>(g.kernel[0] * g.kernel[1] * g.kernel[2]) * static_cast<double>(g.OD * g.OH * g.OW);
+}
+
+template <class F>
+void guarded(F&& f) {
+  try {
+    f();
+  } catch (const dnnl::error& e) {
+    fail(kOp, ": oneDNN's convolution failed: ", e.what());
+  }
+}
+
+}  // namespace
+
+bool conv3d_direct_available(const Conv3dGeom& g) {
+  const Conv3dEngine e = engine();
+  if (e == Conv3dEngine::Im2col) return false;
+  const std::shared_ptr<const Plan> plan = plan_for(g);
+  return plan && (e == Conv3dEngine::OneDNN || plan->jit_direct);
+}
+
+Tensor conv3d_direct_forward(const Tensor& x, const Tensor& W, const Tensor& b, const Conv3dGeom& g) {
+  Tensor y = detail::make_tensor({g.N, g.OC, g.OD, g.OH, g.OW}, kFloat32, Device());
+  if (y.numel() == 0) return y;
+  const std::shared_ptr<const Plan> plan = built_plan(g);
+  const Plan& p = *plan;
+  const std::vector<float> no_bias(b.defined() ? 0 : static_cast<std::size_t>(g.OC), 0.0f);
+  const float* bias = b.defined() ? b.data<float>() : no_bias.data();
+  const int64_t in_size = g.C * g.D * g.H * g.W, out_size = g.OC * g.OD * g.OH * g.OW;
+  guarded([&] {
+    // The weight in the primitive's layout once, read by every thread.
+    Buffers shared;
+    memory w_plain = plain_memory(p.fwd_wei.plain, W.data<float>()), w = shared.inner(p.fwd_wei, w_plain);
+    if (!p.fwd_wei.same()) p.fwd_wei.in.execute(shared.stream, w_plain, w);
+    shared.stream.wait();
+    detail::parallel_for(g.N, macs(g), [&](int64_t n0, int64_t n1, int) {
+      detail::onednn_on_this_thread();
+      Buffers t;
+      memory xs = plain_memory(p.fwd_src.plain, x.data<float>()), ys = plain_memory(p.fwd_dst.plain, y.data<float>());
+      memory src = t.inner(p.fwd_src, xs), dst = t.inner(p.fwd_dst, ys);
+      memory bm = plain_memory(p.fwd_pd.bias_desc(), bias), pad = scratchpad(p.fwd_pd.scratchpad_desc());
+      for (int64_t n = n0; n < n1; ++n) {
+        xs.set_data_handle(const_cast<float*>(x.data<float>() + n * in_size));
+        ys.set_data_handle(y.data<float>() + n * out_size);
+        if (!p.fwd_src.same()) p.fwd_src.in.execute(t.stream, xs, src);
+        p.fwd.execute(t.stream, {{DNNL_ARG_SRC, p.fwd_src.same() ? xs : src},
+                                 {DNNL_ARG_WEIGHTS, w},
+                                 {DNNL_ARG_BIAS, bm},
+                                 {DNNL_ARG_DST, p.fwd_dst.same() ? ys : dst},
+                                 {DNNL_ARG_SCRATCHPAD, pad}});
+        if (!p.fwd_dst.same()) p.fwd_dst.out.execute(t.stream, dst, ys);
+      }
+      t.stream.wait();
+    });
+  });
+  return y;
+}
+
+Tensor conv3d_direct_input_grad(const Tensor& gy, const Tensor& W, const Conv3dGeom& g) {
+  Tensor gx = detail::make_tensor({g.N, g.C, g.D, g.H, g.W}, kFloat32, Device());
+  if (gx.numel() == 0) return gx;
+  const std::shared_ptr<const Plan> plan = built_plan(g);
+  const Plan& p = *plan;
+  const int64_t in_size = g.C * g.D * g.H * g.W, out_size = g.OC * g.OD * g.OH * g.OW;
+  guarded([&] {
+    Buffers shared;
+    memory w_plain = plain_memory(p.data_wei.plain, W.data<float>()), w = shared.inner(p.data_wei, w_plain);
+    if (!p.data_wei.same()) p.data_wei.in.execute(shared.stream, w_plain, w);
+    shared.stream.wait();
+    detail::parallel_for(g.N, macs(g), [&](int64_t n0, int64_t n1, int) {
+      detail::onednn_on_this_thread();
+      Buffers t;
+      memory gys = plain_memory(p.data_dst.plain, gy.data<float>()),
+             gxs = plain_memory(p.data_src.plain, gx.data<float>());
+      memory diff_dst = t.inner(p.data_dst, gys), diff_src = t.inner(p.data_src, gxs);
+      memory pad = scratchpad(p.data_pd.scratchpad_desc());
+      for (int64_t n = n0; n < n1; ++n) {
+        gys.set_data_handle(const_cast<float*>(gy.data<float>() + n * out_size));
+        gxs.set_data_handle(gx.data<float>() + n * in_size);
+        if (!p.data_dst.same()) p.data_dst.in.execute(t.stream, gys, diff_dst);
+        p.data.execute(t.stream, {{DNNL_ARG_DIFF_DST, p.data_dst.same() ? gys : diff_dst},
+                                  {DNNL_ARG_WEIGHTS, w},
+                                  {DNNL_ARG_DIFF_SRC, p.data_src.same() ? gxs : diff_src},
+                                  {DNNL_ARG_SCRATCHPAD, pad}});
+        if (!p.data_src.same()) p.data_src.out.execute(t.stream, diff_src, gxs);
+      }
+      t.stream.wait();
+    });
+  });
+  return gx;
+}
+
+Tensor conv3d_direct_weight_grad(const Tensor& x, const Tensor& gy, const Conv3dGeom& g) {
+  Tensor gW = detail::make_tensor({g.OC, g.C / g.groups, g.kernel[0], g.kernel[1], g.kernel[2]}, kFloat32, Device());
+  if (gW.numel() == 0) return gW;
+  float* out = gW.data<float>();
+  const auto wsize = static_cast<std::size_t>(gW.numel());
+  std::fill(out, out + wsize, 0.0f);
+  if (g.N == 0) return gW;
+  const std::shared_ptr<const Plan> plan = built_plan(g);
+  const Plan& p = *plan;
+  const int64_t in_size = g.C * g.D * g.H * g.W, out_size = g.OC * g.OD * g.OH * g.OW;
+  // One accumulator per block of samples, the blocks cut from the job's size alone and
+  // summed in block order: the same bits on any number of threads.
+  const int blocks = detail::reduction_blocks(g.N, macs(g));
+  std::vector<std::vector<float>> partial(static_cast<std::size_t>(blocks));
+  guarded([&] {
+    detail::parallel_for_chunks(g.N, blocks, [&](int64_t n0, int64_t n1, int block) {
+      detail::onednn_on_this_thread();
+      std::vector<float>& acc = partial[static_cast<std::size_t>(block)];
+      acc.assign(wsize, 0.0f);
+      std::vector<float> one(wsize);
+      Buffers t;
+      memory xs = plain_memory(p.weights_src.plain, x.data<float>()),
+             gys = plain_memory(p.weights_dst.plain, gy.data<float>());
+      memory gws = plain_memory(p.weights_wei.plain, one.data());
+      memory src = t.inner(p.weights_src, xs), diff_dst = t.inner(p.weights_dst, gys),
+             diff_w = t.inner(p.weights_wei, gws);
+      memory pad = scratchpad(p.weights_pd.scratchpad_desc());
+      for (int64_t n = n0; n < n1; ++n) {
+        xs.set_data_handle(const_cast<float*>(x.data<float>() + n * in_size));
+        gys.set_data_handle(const_cast<float*>(gy.data<float>() + n * out_size));
+        if (!p.weights_src.same()) p.weights_src.in.execute(t.stream, xs, src);
+        if (!p.weights_dst.same()) p.weights_dst.in.execute(t.stream, gys, diff_dst);
+        p.weights.execute(t.stream, {{DNNL_ARG_SRC, p.weights_src.same() ? xs : src},
+                                     {DNNL_ARG_DIFF_DST, p.weights_dst.same() ? gys : diff_dst},
+                                     {DNNL_ARG_DIFF_WEIGHTS, p.weights_wei.same() ? gws : diff_w},
+                                     {DNNL_ARG_SCRATCHPAD, pad}});
+        if (!p.weights_wei.same()) p.weights_wei.out.execute(t.stream, diff_w, gws);
+        t.stream.wait();
+        for (std::size_t i = 0; i < wsize; ++i) acc[i] += one[i];
+      }
+    });
+  });
+  for (const auto& acc : partial)
+    for (std::size_t i = 0; i < wsize; ++i) out[i] += acc[i];
+  return gW;
+}
+
+#else  // built without oneDNN: conv3d always takes its composition
+
+bool conv3d_direct_available(const Conv3dGeom&) { return false; }
+
+namespace {
+[[noreturn]] void unavailable() { fail("conv3d: the direct kernels need a build with oneDNN"); }
+}  // namespace
+
+Tensor conv3d_direct_forward(const Tensor&, const Tensor&, const Tensor&, const Conv3dGeom&) { unavailable(); }
+Tensor conv3d_direct_input_grad(const Tensor&, const Tensor&, const Conv3dGeom&) { unavailable(); }
+Tensor conv3d_direct_weight_grad(const Tensor&, const Tensor&, const Conv3dGeom&) { unavailable(); }
+
+#endif
+
+}  // namespace kernel
+
+}  // namespace xg
