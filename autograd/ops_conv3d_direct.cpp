@@ -13,13 +13,13 @@ namespace xg::autograd {
 
 namespace {
 
-using kernel::Conv3dGeom;
+using kernel::DirectConvGeom;
 
-Tensor conv_t(const Tensor& g, const Tensor& W, const Conv3dGeom& geom);
-Tensor conv_w(const Tensor& x, const Tensor& g, const Conv3dGeom& geom);
+Tensor conv_t(const Tensor& g, const Tensor& W, const DirectConvGeom& geom);
+Tensor conv_w(const Tensor& x, const Tensor& g, const DirectConvGeom& geom);
 
-Tensor conv(const Tensor& x, const Tensor& W, const Tensor& b, const Conv3dGeom& geom) {
-  return record("conv3d", {x, W, b}, kernel::conv3d_direct_forward(x, W, b, geom), {x, W},
+Tensor conv(const Tensor& x, const Tensor& W, const Tensor& b, const DirectConvGeom& geom) {
+  return record("conv3d", {x, W, b}, kernel::conv_direct_forward(x, W, b, geom), {x, W},
                 [geom](Node& n, const Tensor& gy) {
                   const auto s = n.saved();
                   return tensor_list{n.needs_input_grad(0) ? conv_t(gy, s[1], geom) : Tensor(),
@@ -28,8 +28,8 @@ Tensor conv(const Tensor& x, const Tensor& W, const Tensor& b, const Conv3dGeom&
                 });
 }
 
-Tensor conv_t(const Tensor& g, const Tensor& W, const Conv3dGeom& geom) {
-  return record("conv_transpose3d", {g, W}, kernel::conv3d_direct_input_grad(g, W, geom), {g, W},
+Tensor conv_t(const Tensor& g, const Tensor& W, const DirectConvGeom& geom) {
+  return record("conv_transpose3d", {g, W}, kernel::conv_direct_input_grad(g, W, geom), {g, W},
                 [geom](Node& n, const Tensor& gy) {
                   const auto s = n.saved();
                   return tensor_list{n.needs_input_grad(0) ? conv(gy, s[1], Tensor(), geom) : Tensor(),
@@ -37,8 +37,8 @@ Tensor conv_t(const Tensor& g, const Tensor& W, const Conv3dGeom& geom) {
                 });
 }
 
-Tensor conv_w(const Tensor& x, const Tensor& g, const Conv3dGeom& geom) {
-  return record("conv3d_weight_grad", {x, g}, kernel::conv3d_direct_weight_grad(x, g, geom), {x, g},
+Tensor conv_w(const Tensor& x, const Tensor& g, const DirectConvGeom& geom) {
+  return record("conv3d_weight_grad", {x, g}, kernel::conv_direct_weight_grad(x, g, geom), {x, g},
                 [geom](Node& n, const Tensor& ggW) {
                   const auto s = n.saved();
                   return tensor_list{n.needs_input_grad(0) ? conv_t(s[1], ggW, geom) : Tensor(),
@@ -48,10 +48,10 @@ Tensor conv_w(const Tensor& x, const Tensor& g, const Conv3dGeom& geom) {
 
 }  // namespace
 
-Tensor conv3d_direct(const Tensor& x, const Tensor& W, const Tensor& b, const Conv3dGeom& g) {
+Tensor conv3d_direct(const Tensor& x, const Tensor& W, const Tensor& b, const DirectConvGeom& g) {
   return conv(x, W, b, g);
 }
 
-Tensor conv_transpose3d_direct(const Tensor& x, const Tensor& W, const Conv3dGeom& g) { return conv_t(x, W, g); }
+Tensor conv_transpose3d_direct(const Tensor& x, const Tensor& W, const DirectConvGeom& g) { return conv_t(x, W, g); }
 
 }  // namespace xg::autograd

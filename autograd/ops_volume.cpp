@@ -135,15 +135,15 @@ bool direct_case(const Tensor& x, const Tensor& W, const Tensor& b) {
 
 // The direct kernels' geometry of a convolution of input `in` (N, C, D, H, W) to `OC`
 // channels and output sizes `out`, every size already checked.
-kernel::Conv3dGeom direct_geometry(const Shape& in, std::int64_t OC, std::int64_t groups, Int3 kernel, Int3 stride,
-                                   Int3 padding, Int3 dilation, const std::int64_t out[3]) {
-  kernel::Conv3dGeom d;
-  d.N = in[0], d.C = in[1], d.D = in[2], d.H = in[3], d.W = in[4], d.OC = OC, d.groups = groups;
+kernel::DirectConvGeom direct_geometry(const Shape& in, std::int64_t OC, std::int64_t groups, Int3 kernel, Int3 stride,
+                                       Int3 padding, Int3 dilation, const std::int64_t out[3]) {
+  kernel::DirectConvGeom d;
+  d.rank = 3, d.N = in[0], d.C = in[1], d.OC = OC, d.groups = groups;
   for (int a = 0; a < 3; ++a) {
+    d.in[a] = in[2 + static_cast<std::size_t>(a)], d.out[a] = out[a];
     d.kernel[a] = at(kernel, a), d.stride[a] = at(stride, a);
     d.padding[a] = at(padding, a), d.dilation[a] = at(dilation, a);
   }
-  d.OD = out[0], d.OH = out[1], d.OW = out[2];
   return d;
 }
 
@@ -187,9 +187,9 @@ Tensor conv3d(const Tensor& x, const Tensor& W, const Tensor& b, Int3 stride, In
   const std::int64_t OD = g.out[0], OH = g.out[1], OW = g.out[2], Cg = C / groups;
   if (direct_case(x, W, b)) {
     detail::checked_numel({N, OC, OD, OH, OW}, op);
-    const kernel::Conv3dGeom d =
+    const kernel::DirectConvGeom d =
         direct_geometry({N, C, xs[2], H, Wd}, OC, groups, g.kernel, g.stride, g.padding, g.dilation, g.out);
-    if (kernel::conv3d_direct_available(d)) return as_given(x, autograd::conv3d_direct(batched(x), W, b, d));
+    if (kernel::conv_direct_available(d)) return as_given(x, autograd::conv3d_direct(batched(x), W, b, d));
   }
   // The gathered input (N·OD, KD·C, H, W) and the output are the sizes this adds to
   // conv2d's own (whose column buffer conv2d bounds): checked before any work.
@@ -257,15 +257,15 @@ Tensor conv_transpose3d(const Tensor& x, const Tensor& W, const Tensor& b, Int3 
            out[a], ")");
   }
   const std::int64_t N = xs[0], C = xs[1], ID = xs[2], KD = ws[2], OCg = ws[1];
-  // The adjoint of the convolution from (N, OC, out) to x's shape, when that convolution's
-  // output is x's shape (an output_padding below the stride on every axis).
-  if (direct_case(x, W, b) && output_padding.d < stride.d && output_padding.h < stride.h &&
-      output_padding.w < stride.w) {
+  // The adjoint of the convolution from (N, OC, out) to x's shape, where that convolution's
+  // output is x's shape (conv_direct_available checks: an output_padding at or past the
+  // stride, allowed below the dilation, gives another).
+  if (direct_case(x, W, b)) {
     detail::checked_numel({N, OC, out[0], out[1], out[2]}, op);
     const std::int64_t adjoint_of[3] = {xs[2], xs[3], xs[4]};
-    const kernel::Conv3dGeom d = direct_geometry({N, OC, out[0], out[1], out[2]}, C, groups,
+    const kernel::DirectConvGeom d = direct_geometry({N, OC, out[0], out[1], out[2]}, C, groups,
                                                  {ws[2], ws[3], ws[4]}, stride, padding, dilation, adjoint_of);
-    if (kernel::conv3d_direct_available(d)) {
+    if (kernel::conv_direct_available(d)) {
       const Tensor y = autograd::conv_transpose3d_direct(batched(x), W, d);
       return as_given(x, b.defined() ? y + reshape(b, {1, -1, 1, 1, 1}) : y);
     }

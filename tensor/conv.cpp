@@ -9,6 +9,7 @@
 
 #include "tensor/blas.h"
 #include "tensor/checked.h"
+#include "tensor/conv_direct.h"
 #include "tensor/conv_kernels.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/parallel.h"
@@ -193,6 +194,19 @@ void weight_grad_impl(const Tensor& x, const Tensor& gy, const ConvGeom& g, Tens
     for (std::size_t i = 0; i < acc.size(); ++i) out[i] += acc[i];
 }
 
+// Whether a convolution of these float32 (or not) CPU (or not) tensors runs on oneDNN's
+// direct kernels (tensor/conv_direct.h), and its geometry there. The decision depends on the
+// geometry alone, so a convolution's three kernels all take the same path.
+bool direct(const ConvGeom& g, std::initializer_list<const Tensor*> operands, DirectConvGeom& d) {
+  for (const Tensor* t : operands)
+    if (t->defined() && (t->dtype() != kFloat32 || !t->device().is_cpu())) return false;
+  d.rank = 2, d.N = g.N, d.C = g.C, d.OC = g.OC, d.groups = g.groups;
+  d.in[0] = g.H, d.in[1] = g.W, d.out[0] = g.OH, d.out[1] = g.OW;
+  d.kernel[0] = g.KH, d.kernel[1] = g.KW, d.stride[0] = g.SH, d.stride[1] = g.SW;
+  d.padding[0] = g.PH, d.padding[1] = g.PW, d.dilation[0] = g.DH, d.dilation[1] = g.DW;
+  return conv_direct_available(d);
+}
+
 }  // namespace
 
 std::int64_t window_count(std::int64_t size, std::int64_t pad, std::int64_t padded, std::int64_t span,
@@ -257,6 +271,8 @@ void check_columns(const char* op, const ConvGeom& g, std::size_t itemsize) {
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& W, const Tensor& b, const ConvGeom& g) {
   const Device device = detail::compute_device({{"input", x}, {"weight", W}, {"bias", b}}, "conv2d");
+  DirectConvGeom d;
+  if (g.N * g.OC * g.OH * g.OW > 0 && direct(g, {&x, &W, &b}, d)) return conv_direct_forward(x, W, b, d);
   Tensor y = detail::make_tensor({g.N, g.OC, g.OH, g.OW}, x.dtype(), device);
   if (y.numel() == 0) return y;
   if (!device.is_cpu()) return detail::gpu::conv2d_forward(y, x, W, b, g), y;
@@ -269,6 +285,8 @@ Tensor conv2d_input_grad(const Tensor& gy, const Tensor& W, const ConvGeom& g) {
   Tensor gx = detail::make_tensor({g.N, g.C, g.H, g.W}, gy.dtype(), device);
   if (gx.numel() == 0) return gx;
   if (g.OH * g.OW == 0) return zeros(gx.shape(), TensorOptions(gx.dtype()).device(device));
+  DirectConvGeom d;
+  if (direct(g, {&gy, &W}, d)) return conv_direct_input_grad(gy, W, d);
   if (!device.is_cpu()) return detail::gpu::conv2d_input_grad(gx, gy, W, g), gx;
   detail::dispatch_float(gy.dtype(), "conv2d", [&](auto t) { input_grad_impl<decltype(t)>(gy, W, g, gx); });
   return gx;
@@ -279,6 +297,8 @@ Tensor conv2d_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom& g) 
   Tensor gW = detail::make_tensor({g.OC, g.C / g.groups, g.KH, g.KW}, x.dtype(), device);
   if (gW.numel() == 0) return gW;
   if (g.N == 0 || g.OH * g.OW == 0) return zeros(gW.shape(), TensorOptions(gW.dtype()).device(device));
+  DirectConvGeom d;
+  if (direct(g, {&x, &gy}, d)) return conv_direct_weight_grad(x, gy, d);
   if (!device.is_cpu()) return detail::gpu::conv2d_weight_grad(gW, x, gy, g), gW;
   detail::dispatch_float(x.dtype(), "conv2d", [&](auto t) { weight_grad_impl<decltype(t)>(x, gy, g, gW); });
   return gW;

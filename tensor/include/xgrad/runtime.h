@@ -36,13 +36,16 @@ void set_sgemm_engine(SgemmEngine engine);
 /// "oneDNN 2.6.3 (avx512_core kernels)".
 std::string sgemm_engine_name();
 
-/// What float32 3-D convolutions (conv3d, Conv3d) run on on the CPU: oneDNN's direct
-/// convolution, or the composition every other case takes (depth taps gathered as channels,
-/// then conv2d's im2col and GEMM). Auto (the default, or XGRAD_CONV3D=auto|im2col|onednn):
-/// oneDNN where this build has it and oneDNN offers a direct JIT kernel for the convolution
-/// on this CPU (measured: docs/design.md, "conv3d on oneDNN"). float64 and GPU tensors always
-/// take the composition. OneDNN in a build without it is an xg::Error.
-enum class Conv3dEngine { Auto, Im2col, OneDNN };
-void set_conv3d_engine(Conv3dEngine engine);
+/// What float32 convolutions on the CPU run on: oneDNN's direct convolution, or im2col and
+/// a matrix product (conv3d: depth taps gathered as channels, then conv2d's). Auto (the
+/// default, or XGRAD_CONV=auto|im2col|onednn): oneDNN where this build has it and oneDNN
+/// offers a direct JIT kernel on this CPU, for every conv3d and for the 2-D convolutions
+/// where it measured faster (8 or more input channels, or groups; not 1x1 pointwise ones);
+/// im2col elsewhere
+/// (docs/design.md, "Convolution on oneDNN"). conv1d, conv_transpose and the gradients
+/// follow their convolution. float64 and GPU tensors never use it. OneDNN in a build without
+/// it is an xg::Error.
+enum class ConvEngine { Auto, Im2col, OneDNN };
+void set_conv_engine(ConvEngine engine);
 
 }  // namespace xg

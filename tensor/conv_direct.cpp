@@ -1,15 +1,17 @@
-// 3-D convolution on oneDNN's direct convolution primitives (Debian's libdnnl, the library
-// PyTorch's CPU conv3d runs on). The composition conv3d otherwise uses (depth taps gathered
+// Convolution on oneDNN's direct convolution primitives (Debian's libdnnl, the library
+// PyTorch's CPU convolutions run on), 2-D and 3-D. conv3d's composition (depth taps gathered
 // as channels, then conv2d's im2col and GEMM) spent 40% of its step outside the products
 // (the column buffer, its adjoint, the gather's copies: docs/benchmarks.md); a direct kernel
-// reads the input in place. oneDNN wants its blocked layouts (nCdhw16c on AVX-512), so
-// each sample is reordered in and out, as PyTorch does.
+// reads the input in place. In 2-D, im2col's products win where the input has few channels
+// (a first layer): Auto takes the direct kernel only where it was measured faster. oneDNN
+// wants its blocked layouts (nChw16c, nCdhw16c on AVX-512), so each sample is reordered in
+// and out, as PyTorch does.
 //
 // Determinism: every primitive runs on one sample (N = 1) on its calling thread, so a
 // sample's values do not depend on how samples are split over threads; the weight gradient
 // is summed per block of samples cut from the job's size alone (reduction_blocks) and the
 // blocks added in order, as conv2d's: the same bits on any number of threads.
-#include "tensor/conv3d_direct.h"
+#include "tensor/conv_direct.h"
 
 #include <xgrad/detail/format.h>
 #include <xgrad/runtime.h>
@@ -35,33 +37,33 @@ namespace xg {
 
 namespace {
 
-Conv3dEngine engine_from_environment() {
-  const char* v = std::getenv("XGRAD_CONV3D");
-  if (!v || !*v || !std::strcmp(v, "auto")) return Conv3dEngine::Auto;
-  if (!std::strcmp(v, "im2col")) return Conv3dEngine::Im2col;
-  if (!std::strcmp(v, "onednn")) return Conv3dEngine::OneDNN;
-  fail("XGRAD_CONV3D: expected auto, im2col or onednn, got '", v, "'");
+ConvEngine engine_from_environment() {
+  const char* v = std::getenv("XGRAD_CONV");
+  if (!v || !*v || !std::strcmp(v, "auto")) return ConvEngine::Auto;
+  if (!std::strcmp(v, "im2col")) return ConvEngine::Im2col;
+  if (!std::strcmp(v, "onednn")) return ConvEngine::OneDNN;
+  fail("XGRAD_CONV: expected auto, im2col or onednn, got '", v, "'");
 }
 
-// -1 until the first conv3d or set_conv3d_engine: a bad XGRAD_CONV3D is then an xg::Error
-// from a call the user made.
+// -1 until the first float32 convolution or set_conv_engine: a bad XGRAD_CONV is then an
+// xg::Error from a call the user made.
 std::atomic<int> g_engine{-1};
 
-Conv3dEngine engine() {
+ConvEngine engine() {
   int v = g_engine.load(std::memory_order_relaxed);
   if (v < 0) {
     v = static_cast<int>(engine_from_environment());
     g_engine = v;
   }
-  return static_cast<Conv3dEngine>(v);
+  return static_cast<ConvEngine>(v);
 }
 
 }  // namespace
 
-void set_conv3d_engine(Conv3dEngine e) {
+void set_conv_engine(ConvEngine e) {
 #ifndef XGRAD_WITH_ONEDNN
-  if (e == Conv3dEngine::OneDNN)
-    fail("set_conv3d_engine: this xgrad was built without oneDNN (install libdnnl-dev and rebuild)");
+  if (e == ConvEngine::OneDNN)
+    fail("set_conv_engine: this xgrad was built without oneDNN (install libdnnl-dev and rebuild)");
 #endif
   g_engine = static_cast<int>(e);
 }
@@ -75,7 +77,6 @@ namespace {
 using dnnl::memory;
 using tag = memory::format_tag;
 using std::int64_t;
-constexpr const char* kOp = "conv3d";
 
 const dnnl::engine& cpu_engine() {
   static const dnnl::engine e(dnnl::engine::kind::cpu, 0);
@@ -108,24 +109,26 @@ struct Plan {
   Stage fwd_src, fwd_wei, fwd_dst, data_dst, data_wei, data_src, weights_src, weights_dst, weights_wei;
 };
 
-memory::dims dims_of(std::initializer_list<int64_t> v) { return memory::dims(v.begin(), v.end()); }
-
-std::unique_ptr<Plan> make_plan(const Conv3dGeom& g) {
+std::unique_ptr<Plan> make_plan(const DirectConvGeom& g) {
   const int64_t G = g.groups;
-  const memory::dims src = dims_of({1, g.C, g.D, g.H, g.W}), dst = dims_of({1, g.OC, g.OD, g.OH, g.OW});
-  const memory::dims bias = dims_of({g.OC});
-  const memory::dims wei =
-      G == 1 ? dims_of({g.OC, g.C, g.kernel[0], g.kernel[1], g.kernel[2]})
-             : dims_of({G, g.OC / G, g.C / G, g.kernel[0], g.kernel[1], g.kernel[2]});
-  const tag wei_tag = G == 1 ? tag::oidhw : tag::goidhw;  // (OC, C/G, ...) is goidhw as it lies
-  const memory::dims strides = dims_of({g.stride[0], g.stride[1], g.stride[2]});
-  const memory::dims dilates = dims_of({g.dilation[0] - 1, g.dilation[1] - 1, g.dilation[2] - 1});
-  // PyTorch's padding on both sides; oneDNN accepts it wherever the output size is PyTorch's
-  // (size + 2P - span) / stride + 1, which is how OD, OH, OW were computed.
-  const memory::dims pad = dims_of({g.padding[0], g.padding[1], g.padding[2]});
+  const auto r = static_cast<std::size_t>(g.rank);
+  memory::dims src{1, g.C}, dst{1, g.OC}, wei, strides, dilates, pad;
+  if (G > 1) wei.push_back(G);
+  wei.insert(wei.end(), {g.OC / G, g.C / G});
+  for (std::size_t a = 0; a < r; ++a) {
+    src.push_back(g.in[a]), dst.push_back(g.out[a]), wei.push_back(g.kernel[a]);
+    strides.push_back(g.stride[a]), dilates.push_back(g.dilation[a] - 1);  // oneDNN counts the gaps
+    // PyTorch's padding on both sides; oneDNN accepts it wherever the output size is the
+    // floor rule's (size + 2P - span) / stride + 1 (conv_direct_available checks).
+    pad.push_back(g.padding[a]);
+  }
+  const memory::dims bias{g.OC};
+  // (OC, C/G, K...) is g-o-i-K as it lies.
+  const tag data_tag = g.rank == 2 ? tag::nchw : tag::ncdhw;
+  const tag wei_tag = g.rank == 2 ? (G == 1 ? tag::oihw : tag::goihw) : (G == 1 ? tag::oidhw : tag::goidhw);
   const auto f32 = memory::data_type::f32;
   const memory::desc any_src(src, f32, tag::any), any_dst(dst, f32, tag::any), any_wei(wei, f32, tag::any);
-  const memory::desc plain_src(src, f32, tag::ncdhw), plain_dst(dst, f32, tag::ncdhw),
+  const memory::desc plain_src(src, f32, data_tag), plain_dst(dst, f32, data_tag),
       plain_wei(wei, f32, wei_tag), plain_bias(bias, f32, tag::x);
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // each call brings its own: thread-safe
@@ -170,11 +173,12 @@ struct KeyHash {
 // Plans by geometry (the batch size aside: every primitive runs on one sample). A model has a
 // few convolution shapes; the cache is cleared when a program cycles through more.
 // Shared: a call keeps its plan alive while another thread's clears the cache.
-std::shared_ptr<const Plan> plan_for(const Conv3dGeom& g) {
+std::shared_ptr<const Plan> plan_for(const DirectConvGeom& g) {
   static std::mutex mutex;
   static std::unordered_map<std::vector<int64_t>, std::shared_ptr<const Plan>, KeyHash> plans;
-  std::vector<int64_t> key{g.C, g.D, g.H, g.W, g.OC, g.groups};
-  for (int a = 0; a < 3; ++a) key.insert(key.end(), {g.kernel[a], g.stride[a], g.padding[a], g.dilation[a]});
+  std::vector<int64_t> key{g.rank, g.C, g.OC, g.groups};
+  for (int a = 0; a < g.rank; ++a)
+    key.insert(key.end(), {g.in[a], g.out[a], g.kernel[a], g.stride[a], g.padding[a], g.dilation[a]});
   std::lock_guard<std::mutex> lock(mutex);
   auto it = plans.find(key);
   if (it != plans.end()) return it->second;
@@ -200,10 +204,18 @@ struct Buffers {
   }
 };
 
-std::shared_ptr<const Plan> built_plan(const Conv3dGeom& g) {
+const char* op_name(const DirectConvGeom& g) { return g.rank == 2 ? "conv2d" : "conv3d"; }
+
+std::int64_t spatial(const DirectConvGeom& g, const std::int64_t* sizes) {
+  std::int64_t n = 1;
+  for (int a = 0; a < g.rank; ++a) n *= sizes[a];
+  return n;
+}
+
+std::shared_ptr<const Plan> built_plan(const DirectConvGeom& g) {
   std::shared_ptr<const Plan> plan = plan_for(g);
   if (!plan)
-    fail(kOp, ": oneDNN has no convolution for input (", g.N, ", ", g.C, ", ", g.D, ", ", g.H, ", ", g.W, ") and ",
+    fail(op_name(g), ": oneDNN has no convolution for ", g.C, " input channels of ", spatial(g, g.in), " positions, ",
          g.OC, " output channels in ", g.groups, " groups");
   return plan;
 }
@@ -214,38 +226,68 @@ memory plain_memory(const memory::desc& d, const void* data) {
 
 memory scratchpad(const memory::desc& d) { return memory(d, cpu_engine()); }
 
-double macs(const Conv3dGeom& g) {
+double macs(const DirectConvGeom& g) {
   return static_cast<double>(g.N) * static_cast<double>(g.OC) * static_cast<double>(g.C / g.groups) *
-         static_cast<double>(g.kernel[0] * g.kernel[1] * g.kernel[2]) * static_cast<double>(g.OD * g.OH * g.OW);
+         static_cast<double>(spatial(g, g.kernel)) * static_cast<double>(spatial(g, g.out));
 }
 
 template <class F>
-void guarded(F&& f) {
+void guarded(const DirectConvGeom& g, F&& f) {
   try {
     f();
   } catch (const dnnl::error& e) {
-    fail(kOp, ": oneDNN's convolution failed: ", e.what());
+    fail(op_name(g), ": oneDNN's convolution failed: ", e.what());
   }
 }
 
-}  // namespace
-
-bool conv3d_direct_available(const Conv3dGeom& g) {
-  const Conv3dEngine e = engine();
-  if (e == Conv3dEngine::Im2col) return false;
-  const std::shared_ptr<const Plan> plan = plan_for(g);
-  return plan && (e == Conv3dEngine::OneDNN || plan->jit_direct);
+// The floor rule's output size on every axis (a transposed convolution's output_padding
+// at or past the stride gives another, which no forward convolution has).
+bool floor_rule_holds(const DirectConvGeom& g) {
+  for (int a = 0; a < g.rank; ++a) {
+    const std::int64_t span = g.dilation[a] * (g.kernel[a] - 1) + 1;
+    if ((g.in[a] + 2 * g.padding[a] - span) / g.stride[a] + 1 != g.out[a]) return false;
+  }
+  return true;
 }
 
-Tensor conv3d_direct_forward(const Tensor& x, const Tensor& W, const Tensor& b, const Conv3dGeom& g) {
-  Tensor y = detail::make_tensor({g.N, g.OC, g.OD, g.OH, g.OW}, kFloat32, Device());
+// Auto's 2-D rule, measured (docs/benchmarks.md, "conv2d on oneDNN"): im2col's products win
+// for fewer than 8 input channels (a first layer: 1.4-1.7x faster there) and for a pointwise
+// (1x1, stride 1, unpadded) convolution, which im2col runs as one plain product with no
+// column buffer; the direct kernel wins elsewhere (1.1-3.4x), grouped and depthwise
+// convolutions included (3-4x: im2col's per-group products are thin).
+bool auto_2d(const DirectConvGeom& g) {
+  const bool pointwise = g.kernel[0] == 1 && g.kernel[1] == 1 && g.stride[0] == 1 && g.stride[1] == 1 &&
+                         g.padding[0] == 0 && g.padding[1] == 0;
+  return !pointwise && (g.groups > 1 || g.C >= 8);
+}
+
+Shape with_spatial(Shape head, const DirectConvGeom& g, const std::int64_t* sizes) {
+  head.insert(head.end(), sizes, sizes + g.rank);
+  return head;
+}
+Shape input_shape(const DirectConvGeom& g) { return with_spatial({g.N, g.C}, g, g.in); }
+Shape output_shape(const DirectConvGeom& g) { return with_spatial({g.N, g.OC}, g, g.out); }
+Shape weight_shape(const DirectConvGeom& g) { return with_spatial({g.OC, g.C / g.groups}, g, g.kernel); }
+
+}  // namespace
+
+bool conv_direct_available(const DirectConvGeom& g) {
+  const ConvEngine e = engine();
+  if (e == ConvEngine::Im2col || !floor_rule_holds(g)) return false;
+  if (e == ConvEngine::Auto && g.rank == 2 && !auto_2d(g)) return false;
+  const std::shared_ptr<const Plan> plan = plan_for(g);
+  return plan && (e == ConvEngine::OneDNN || plan->jit_direct);
+}
+
+Tensor conv_direct_forward(const Tensor& x, const Tensor& W, const Tensor& b, const DirectConvGeom& g) {
+  Tensor y = detail::make_tensor(output_shape(g), kFloat32, Device());
   if (y.numel() == 0) return y;
   const std::shared_ptr<const Plan> plan = built_plan(g);
   const Plan& p = *plan;
   const std::vector<float> no_bias(b.defined() ? 0 : static_cast<std::size_t>(g.OC), 0.0f);
   const float* bias = b.defined() ? b.data<float>() : no_bias.data();
-  const int64_t in_size = g.C * g.D * g.H * g.W, out_size = g.OC * g.OD * g.OH * g.OW;
-  guarded([&] {
+  const int64_t in_size = g.C * spatial(g, g.in), out_size = g.OC * spatial(g, g.out);
+  guarded(g, [&] {
     // The weight in the primitive's layout once, read by every thread.
     Buffers shared;
     memory w_plain = plain_memory(p.fwd_wei.plain, W.data<float>()), w = shared.inner(p.fwd_wei, w_plain);
@@ -274,13 +316,13 @@ Tensor conv3d_direct_forward(const Tensor& x, const Tensor& W, const Tensor& b, 
   return y;
 }
 
-Tensor conv3d_direct_input_grad(const Tensor& gy, const Tensor& W, const Conv3dGeom& g) {
-  Tensor gx = detail::make_tensor({g.N, g.C, g.D, g.H, g.W}, kFloat32, Device());
+Tensor conv_direct_input_grad(const Tensor& gy, const Tensor& W, const DirectConvGeom& g) {
+  Tensor gx = detail::make_tensor(input_shape(g), kFloat32, Device());
   if (gx.numel() == 0) return gx;
   const std::shared_ptr<const Plan> plan = built_plan(g);
   const Plan& p = *plan;
-  const int64_t in_size = g.C * g.D * g.H * g.W, out_size = g.OC * g.OD * g.OH * g.OW;
-  guarded([&] {
+  const int64_t in_size = g.C * spatial(g, g.in), out_size = g.OC * spatial(g, g.out);
+  guarded(g, [&] {
     Buffers shared;
     memory w_plain = plain_memory(p.data_wei.plain, W.data<float>()), w = shared.inner(p.data_wei, w_plain);
     if (!p.data_wei.same()) p.data_wei.in.execute(shared.stream, w_plain, w);
@@ -308,8 +350,8 @@ Tensor conv3d_direct_input_grad(const Tensor& gy, const Tensor& W, const Conv3dG
   return gx;
 }
 
-Tensor conv3d_direct_weight_grad(const Tensor& x, const Tensor& gy, const Conv3dGeom& g) {
-  Tensor gW = detail::make_tensor({g.OC, g.C / g.groups, g.kernel[0], g.kernel[1], g.kernel[2]}, kFloat32, Device());
+Tensor conv_direct_weight_grad(const Tensor& x, const Tensor& gy, const DirectConvGeom& g) {
+  Tensor gW = detail::make_tensor(weight_shape(g), kFloat32, Device());
   if (gW.numel() == 0) return gW;
   float* out = gW.data<float>();
   const auto wsize = static_cast<std::size_t>(gW.numel());
@@ -317,12 +359,12 @@ Tensor conv3d_direct_weight_grad(const Tensor& x, const Tensor& gy, const Conv3d
   if (g.N == 0) return gW;
   const std::shared_ptr<const Plan> plan = built_plan(g);
   const Plan& p = *plan;
-  const int64_t in_size = g.C * g.D * g.H * g.W, out_size = g.OC * g.OD * g.OH * g.OW;
+  const int64_t in_size = g.C * spatial(g, g.in), out_size = g.OC * spatial(g, g.out);
   // One accumulator per block of samples, the blocks cut from the job's size alone and
   // summed in block order: the same bits on any number of threads.
   const int blocks = detail::reduction_blocks(g.N, macs(g));
   std::vector<std::vector<float>> partial(static_cast<std::size_t>(blocks));
-  guarded([&] {
+  guarded(g, [&] {
     detail::parallel_for_chunks(g.N, blocks, [&](int64_t n0, int64_t n1, int block) {
       detail::onednn_on_this_thread();
       std::vector<float>& acc = partial[static_cast<std::size_t>(block)];
@@ -355,17 +397,17 @@ Tensor conv3d_direct_weight_grad(const Tensor& x, const Tensor& gy, const Conv3d
   return gW;
 }
 
-#else  // built without oneDNN: conv3d always takes its composition
+#else  // built without oneDNN: im2col and conv3d's composition take every convolution
 
-bool conv3d_direct_available(const Conv3dGeom&) { return false; }
+bool conv_direct_available(const DirectConvGeom&) { return false; }
 
 namespace {
-[[noreturn]] void unavailable() { fail("conv3d: the direct kernels need a build with oneDNN"); }
+[[noreturn]] void unavailable() { fail("convolution: the direct kernels need a build with oneDNN"); }
 }  // namespace
 
-Tensor conv3d_direct_forward(const Tensor&, const Tensor&, const Tensor&, const Conv3dGeom&) { unavailable(); }
-Tensor conv3d_direct_input_grad(const Tensor&, const Tensor&, const Conv3dGeom&) { unavailable(); }
-Tensor conv3d_direct_weight_grad(const Tensor&, const Tensor&, const Conv3dGeom&) { unavailable(); }
+Tensor conv_direct_forward(const Tensor&, const Tensor&, const Tensor&, const DirectConvGeom&) { unavailable(); }
+Tensor conv_direct_input_grad(const Tensor&, const Tensor&, const DirectConvGeom&) { unavailable(); }
+Tensor conv_direct_weight_grad(const Tensor&, const Tensor&, const DirectConvGeom&) { unavailable(); }
 
 #endif
 

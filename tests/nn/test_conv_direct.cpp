@@ -1,10 +1,12 @@
-// conv3d on oneDNN's direct kernels (tensor/conv3d_direct.cpp): float32 CPU convolutions take
-// them where the build has oneDNN. They must give PyTorch's values and gradients (the float64
-// fixtures of test_volume.cpp, to float32's precision), the composition's gradients of the
-// second order, the same bits on any number of threads, and PyTorch's output sizes where a
-// stride leaves a remainder. Skipped in a build without oneDNN.
+// Convolution on oneDNN's direct kernels (tensor/conv_direct.cpp): float32 CPU convolutions
+// take them where the build has oneDNN (every conv3d, the 2-D ones Auto's rule gives them).
+// They must give PyTorch's values and gradients (the float64 fixtures of test_volume.cpp, to
+// float32's precision), float64's or the composition's gradients of the second order, the
+// same bits on any number of threads, and PyTorch's output sizes where a stride leaves a
+// remainder. Skipped in a build without oneDNN.
 #include <cmath>
 
+#include "tensor/conv_direct.h"
 #include "test_util.h"
 
 using namespace xg;
@@ -17,8 +19,8 @@ const char* kFile = "torch_volume.npz";
 
 bool have_onednn() {
   try {
-    set_conv3d_engine(Conv3dEngine::OneDNN);
-    set_conv3d_engine(Conv3dEngine::Auto);
+    set_conv_engine(ConvEngine::OneDNN);
+    set_conv_engine(ConvEngine::Auto);
     return true;
   } catch (const Error&) {
     return false;
@@ -27,8 +29,8 @@ bool have_onednn() {
 
 // Sets the engine for one scope, then Auto again (the default) whatever happens.
 struct Engine {
-  explicit Engine(Conv3dEngine e) { set_conv3d_engine(e); }
-  ~Engine() { set_conv3d_engine(Conv3dEngine::Auto); }
+  explicit Engine(ConvEngine e) { set_conv_engine(e); }
+  ~Engine() { set_conv_engine(ConvEngine::Auto); }
 };
 
 tensor_list as_float32(const tensor_list& in) {
@@ -55,9 +57,9 @@ tensor_list first_and_second(const std::function<Tensor(L)>& f, const tensor_lis
 
 }  // namespace
 
-TEST(Conv3dDirect, MatchesPyTorchInFloat32) {
+TEST(ConvDirect, MatchesPyTorchInFloat32) {
   if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
-  Engine on(Conv3dEngine::OneDNN);
+  Engine on(ConvEngine::OneDNN);
   const std::vector<std::pair<const char*, std::function<Tensor(L)>>> cases{
       {"conv3d", [](L v) { return conv3d(v[0], v[1], v[2], {2, 1, 2}, {1, 0, 1}, {1, 2, 1}); }},
       {"conv3d_groups", [](L v) { return conv3d(v[0], v[1], {}, 1, {1, 1, 0}, {2, 1, 1}, 2); }},
@@ -87,7 +89,7 @@ TEST(Conv3dDirect, MatchesPyTorchInFloat32) {
   }
 }
 
-TEST(Conv3dDirect, SecondOrderMatchesTheComposition) {
+TEST(ConvDirect, SecondOrderMatchesTheComposition) {
   if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
   xg::manual_seed(11);
   // Strides that leave a remainder on every axis, dilation, groups, uneven padding per axis.
@@ -96,12 +98,12 @@ TEST(Conv3dDirect, SecondOrderMatchesTheComposition) {
   const Tensor gy = randn(f({x, w, b}).shape());
   tensor_list direct, composed;
   {
-    Engine on(Conv3dEngine::OneDNN);
+    Engine on(ConvEngine::OneDNN);
     EXPECT_EQ(f({x, w, b}).shape(), (Shape{2, 6, 4, 2, 5}));
     direct = first_and_second(f, {x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()}, gy);
   }
   {
-    Engine off(Conv3dEngine::Im2col);
+    Engine off(ConvEngine::Im2col);
     composed = first_and_second(f, {x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()}, gy);
     EXPECT_NE(f({x, w, b}).grad_fn_name(), "Conv3dBackward");
   }
@@ -113,7 +115,7 @@ TEST(Conv3dDirect, SecondOrderMatchesTheComposition) {
   }
 }
 
-TEST(Conv3dDirect, TransposedSecondOrderMatchesTheComposition) {
+TEST(ConvDirect, TransposedSecondOrderMatchesTheComposition) {
   if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
   xg::manual_seed(12);
   const Tensor x = randn({2, 6, 3, 4, 5}), w = randn({6, 2, 3, 2, 3}), b = randn({4});
@@ -121,12 +123,12 @@ TEST(Conv3dDirect, TransposedSecondOrderMatchesTheComposition) {
   const Tensor gy = randn(f({x, w, b}).shape());
   tensor_list direct, composed;
   {
-    Engine on(Conv3dEngine::OneDNN);
+    Engine on(ConvEngine::OneDNN);
     EXPECT_EQ(f({x, w, b}).shape(), (Shape{2, 4, 6, 14, 9}));
     direct = first_and_second(f, {x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()}, gy);
   }
   {
-    Engine off(Conv3dEngine::Im2col);
+    Engine off(ConvEngine::Im2col);
     composed = first_and_second(f, {x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()}, gy);
   }
   ASSERT_EQ(direct.size(), 6u);
@@ -137,9 +139,9 @@ TEST(Conv3dDirect, TransposedSecondOrderMatchesTheComposition) {
   }
 }
 
-TEST(Conv3dDirect, SameBitsOnAnyNumberOfThreads) {
+TEST(ConvDirect, SameBitsOnAnyNumberOfThreads) {
   if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
-  Engine on(Conv3dEngine::OneDNN);
+  Engine on(ConvEngine::OneDNN);
   xg::manual_seed(5);
   const Tensor x = randn({9, 8, 6, 10, 10}), w = randn({16, 8, 3, 3, 3}), b = randn({16});
   const auto run = [&](int threads) {
@@ -155,9 +157,9 @@ TEST(Conv3dDirect, SameBitsOnAnyNumberOfThreads) {
   for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(max_abs_diff(one[i], two[i]), 0.0) << i;
 }
 
-TEST(Conv3dDirect, TakenOnlyWhereItApplies) {
+TEST(ConvDirect, TakenOnlyWhereItApplies) {
   if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
-  Engine on(Conv3dEngine::OneDNN);
+  Engine on(ConvEngine::OneDNN);
   const Tensor x = randn({1, 2, 4, 4, 4}, TensorOptions().requires_grad(true)), w = randn({3, 2, 2, 2, 2});
   EXPECT_EQ(conv3d(x, w).grad_fn_name(), "Conv3dBackward");
   // float64 has no oneDNN convolution: the composition, with float64's exact values.
@@ -179,4 +181,94 @@ TEST(Conv3dDirect, TakenOnlyWhereItApplies) {
   EXPECT_EQ(conv3d(randn({0, 2, 4, 4, 4}), w).shape(), (Shape{0, 3, 3, 3, 3}));
   // Errors are conv3d's, checked before either path.
   EXPECT_XG_ERROR(conv3d(x, randn({3, 5, 2, 2, 2})), "conv3d", "C = 5");
+}
+
+TEST(ConvDirect, TwoDimensionalMatchesFloat64ToTheSecondOrder) {
+  if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
+  Engine on(ConvEngine::OneDNN);
+  xg::manual_seed(21);
+  struct Case {
+    const char* name;
+    Shape x, w;
+    std::function<Tensor(L)> f;
+  };
+  const std::vector<Case> cases{
+      {"conv2d stride, padding, dilation", {2, 16, 9, 11}, {8, 16, 3, 2},
+       [](L v) { return conv2d(v[0], v[1], v[2], {2, 3}, {1, 2}, {2, 1}); }},
+      {"conv2d groups", {2, 32, 7, 6}, {16, 8, 3, 3}, [](L v) { return conv2d(v[0], v[1], v[2], 1, 1, 1, 4); }},
+      {"conv_transpose2d output_padding", {2, 16, 5, 4}, {16, 8, 3, 3},
+       [](L v) { return conv_transpose2d(v[0], v[1], v[2], 2, 1, {1, 0}); }},
+      {"conv1d", {3, 16, 20}, {12, 16, 5}, [](L v) { return conv1d(v[0], v[1], v[2], 2, 2); }},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Tensor x = randn(c.x), w = randn(c.w);
+    const bool transposed = std::string(c.name).find("transpose") != std::string::npos;
+    const Tensor b = randn({transposed ? c.w[1] : c.w[0]});
+    const Tensor gy = randn(c.f({x, w, b}).shape());
+    const auto f32 = first_and_second(c.f, {x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()}, gy);
+    const auto f64 = first_and_second(c.f, {x.to(kFloat64).requires_grad_(), w.to(kFloat64).requires_grad_(), b.to(kFloat64).requires_grad_()}, gy.to(kFloat64));
+    ASSERT_EQ(f32.size(), f64.size());
+    for (std::size_t i = 0; i < f32.size(); ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_EQ(f32[i].dtype(), kFloat32);
+      ASSERT_EQ(f32[i].shape(), f64[i].shape());
+      EXPECT_LT(max_abs_diff(f32[i].to(kFloat64), f64[i]), 2e-5 * scale(f64[i]));
+    }
+  }
+}
+
+TEST(ConvDirect, AutoTakesTwoDimensionalConvolutionsByTheMeasuredRule) {
+  if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
+  const auto geometry = [](std::int64_t C, std::int64_t groups) {
+    kernel::DirectConvGeom d;
+    d.rank = 2, d.N = 8, d.C = C, d.OC = 32, d.groups = groups;
+    d.in[0] = d.in[1] = 12, d.out[0] = d.out[1] = 10, d.kernel[0] = d.kernel[1] = 3;
+    return d;
+  };
+  {
+    Engine on(ConvEngine::Auto);
+    EXPECT_FALSE(kernel::conv_direct_available(geometry(1, 1)));  // a first layer: im2col
+    EXPECT_FALSE(kernel::conv_direct_available(geometry(4, 1)));
+    kernel::DirectConvGeom pointwise = geometry(64, 1);
+    pointwise.kernel[0] = pointwise.kernel[1] = 1, pointwise.out[0] = pointwise.out[1] = 12;
+    EXPECT_FALSE(kernel::conv_direct_available(pointwise));  // one plain product: im2col
+    // 8 channels or more, or groups: the direct kernel, wherever oneDNN has a JIT one (this
+    // project's machines have).
+    for (const auto& [C, groups] : {std::pair<int, int>{8, 1}, {32, 1}, {32, 4}, {32, 32}}) {
+      const kernel::DirectConvGeom wide = geometry(C, groups);
+      EXPECT_EQ(kernel::conv_direct_available(wide), [&] {
+        Engine forced(ConvEngine::OneDNN);
+        return kernel::conv_direct_available(wide);
+      }()) << C << " channels, " << groups << " groups";
+    }
+    const kernel::DirectConvGeom wide = geometry(32, 1);
+    kernel::DirectConvGeom wrong = wide;
+    wrong.out[0] = 11;  // not the floor rule's size: never
+    EXPECT_FALSE(kernel::conv_direct_available(wrong));
+  }
+  {
+    Engine off(ConvEngine::Im2col);
+    EXPECT_FALSE(kernel::conv_direct_available(geometry(32, 1)));
+  }
+  Engine forced(ConvEngine::OneDNN);
+  EXPECT_TRUE(kernel::conv_direct_available(geometry(1, 1)));
+}
+
+TEST(ConvDirect, TwoDimensionalSameBitsOnAnyNumberOfThreads) {
+  if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
+  Engine on(ConvEngine::OneDNN);
+  xg::manual_seed(6);
+  const Tensor x = randn({9, 16, 14, 14}), w = randn({32, 16, 3, 3}), b = randn({32});
+  const auto run = [&](int threads) {
+    set_num_threads(threads);
+    const tensor_list in{x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()};
+    const Tensor y = conv2d(in[0], in[1], in[2], 1, 1);
+    auto g = grad({(y * y).sum()}, in);
+    g.insert(g.begin(), y);
+    set_num_threads(1);
+    return g;
+  };
+  const auto one = run(1), two = run(2);
+  for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(max_abs_diff(one[i], two[i]), 0.0) << i;
 }
