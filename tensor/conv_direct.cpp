@@ -182,7 +182,7 @@ std::shared_ptr<const Plan> plan_for(const DirectConvGeom& g) {
   std::lock_guard<std::mutex> lock(mutex);
   auto it = plans.find(key);
   if (it != plans.end()) return it->second;
-  // A geometry oneDNN has no primitive for is remembered as none: conv3d composes it.
+  // A geometry oneDNN has no primitive for is remembered as none: im2col (or conv3d's composition) takes it.
   std::shared_ptr<const Plan> plan;
   try {
     plan = make_plan(g);
