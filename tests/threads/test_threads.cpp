@@ -230,3 +230,34 @@ TEST(Threads, ChangingTheThreadCountWhileAnotherThreadTrainsIsSafe) {
   EXPECT_LT(last, first);
   EXPECT_TRUE(std::isfinite(last));
 }
+
+TEST(Threads, TwoThreadsShareTheDirectConvolutionsAndGetTheOneThreadBits) {
+  // float32 convolutions of 16 channels and every conv3d run on oneDNN's direct kernels
+  // (where the build has them): one cached plan per geometry, shared by the threads, each
+  // call with its own scratchpad. Two threads at once, each on 2 of xgrad's threads, must give
+  // what one thread alone gives.
+  xg::manual_seed(8);
+  const auto x2 = xg::randn({6, 16, 12, 12}), W2 = xg::randn({16, 16, 3, 3});
+  const auto x3 = xg::randn({3, 16, 6, 8, 8}), W3 = xg::randn({8, 16, 3, 3, 3});
+  auto run = [&](int threads) {
+    xg::set_num_threads(threads);
+    std::vector<std::vector<float>> out;
+    for (int rep = 0; rep < 3; ++rep) {
+      const auto a = x2.detach().requires_grad_(), w = W2.detach().requires_grad_();
+      const auto b = x3.detach().requires_grad_(), v = W3.detach().requires_grad_();
+      const auto y = xg::conv2d(a, w, {}, 1, 1), z = xg::conv3d(b, v, {}, 1, 1);
+      const auto g = xg::grad({(y * y).sum() + (z * z).sum()}, {a, w, b, v});
+      out = {y.to_vector<float>(), z.to_vector<float>()};
+      for (const auto& t : g) out.push_back(t.to_vector<float>());
+    }
+    return out;
+  };
+  const auto alone = run(1);
+  std::vector<std::vector<float>> first, second;
+  std::thread t1([&] { first = run(2); }), t2([&] { second = run(2); });
+  t1.join();
+  t2.join();
+  xg::set_num_threads(1);
+  EXPECT_EQ(first, alone);
+  EXPECT_EQ(second, alone);
+}
