@@ -1,13 +1,11 @@
-// Convolution. Three recorded primitives, each the others' backward, so gradients of any
-// order come from the same three kernels (Chainer's scheme; DeZero's Conv2DGradW breaks it):
-//   conv(x, W)          y    backward: gx = conv_t(gy, W),  gW = conv_w(x, gy)
-//   conv_t(g, W)        (the adjoint in the input)  backward: gg = conv(gy, W),  gW = conv_w(gy, g)
-//   conv_w(x, g)        (the gradient in W)         backward: gx = conv_t(g, ggW), gg = conv(x, ggW)
+// Convolution: conv2d's three recorded primitives (autograd/conv_primitives.h), each the
+// others' backward, so gradients of any order come from the same three kernels.
 // conv_transpose2d is conv_t with the geometry read the other way round. im2col and col2im
 // are public, differentiable and each other's backward.
 #include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
+#include "autograd/conv_primitives.h"
 #include "autograd/graph.h"
 #include "autograd/unbatched.h"
 #include "tensor/checked.h"
@@ -21,36 +19,24 @@ using kernel::ConvGeom;
 
 namespace {
 
-Tensor conv_t(const Tensor& g, const Tensor& W, const ConvGeom& geom);
-Tensor conv_w(const Tensor& x, const Tensor& g, const ConvGeom& geom);
-
-Tensor conv(const Tensor& x, const Tensor& W, const Tensor& b, const ConvGeom& geom) {
-  return record("conv2d", {x, W, b}, kernel::conv2d_forward(x, W, b, geom), {x, W},
-                [geom](Node& n, const Tensor& gy) {
-                  const auto s = n.saved();
-                  return tensor_list{n.needs_input_grad(0) ? conv_t(gy, s[1], geom) : Tensor(),
-                                     n.needs_input_grad(1) ? conv_w(s[0], gy, geom) : Tensor(),
-                                     n.needs_input_grad(2) ? sum(gy, {0, 2, 3}) : Tensor()};
-                });
-}
-
-Tensor conv_t(const Tensor& g, const Tensor& W, const ConvGeom& geom) {
-  return record("conv_transpose2d", {g, W}, kernel::conv2d_input_grad(g, W, geom), {g, W},
-                [geom](Node& n, const Tensor& gy) {
-                  const auto s = n.saved();
-                  return tensor_list{n.needs_input_grad(0) ? conv(gy, s[1], Tensor(), geom) : Tensor(),
-                                     n.needs_input_grad(1) ? conv_w(gy, s[0], geom) : Tensor()};
-                });
-}
-
-Tensor conv_w(const Tensor& x, const Tensor& g, const ConvGeom& geom) {
-  return record("conv2d_weight_grad", {x, g}, kernel::conv2d_weight_grad(x, g, geom), {x, g},
-                [geom](Node& n, const Tensor& ggW) {
-                  const auto s = n.saved();
-                  return tensor_list{n.needs_input_grad(0) ? conv_t(s[1], ggW, geom) : Tensor(),
-                                     n.needs_input_grad(1) ? conv(s[0], ggW, Tensor(), geom) : Tensor()};
-                });
-}
+// conv2d's kernels (tensor/conv.cpp: im2col and GEMM, or oneDNN's direct convolution).
+struct Conv2dKernels {
+  using Geom = ConvGeom;
+  static constexpr const char* kConv = "conv2d";
+  static constexpr const char* kTransposed = "conv_transpose2d";
+  static constexpr const char* kWeight = "conv2d_weight_grad";
+  static Tensor forward(const Tensor& x, const Tensor& W, const Tensor& b, const Geom& g) {
+    return kernel::conv2d_forward(x, W, b, g);
+  }
+  static Tensor input_grad(const Tensor& gy, const Tensor& W, const Geom& g) {
+    return kernel::conv2d_input_grad(gy, W, g);
+  }
+  static Tensor weight_grad(const Tensor& x, const Tensor& gy, const Geom& g) {
+    return kernel::conv2d_weight_grad(x, gy, g);
+  }
+  static Axes bias_axes() { return {0, 2, 3}; }
+};
+using Primitives = autograd::ConvPrimitives<Conv2dKernels>;
 
 void check_int2(const char* op, const char* what, Int2 v, std::int64_t min) {
   if (v.h < min || v.w < min)
@@ -116,7 +102,8 @@ Tensor conv2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_in, Int2 s
   g.OC = W_in.shape()[0];
   g.groups = groups;
   kernel::check_columns("conv2d", g, dtype_size(dt));
-  const Tensor y = conv(detail::as_batch(x_in.to(dt), 4), W_in.to(dt), b_in.defined() ? b_in.to(dt) : Tensor(), g);
+  const Tensor y =
+      Primitives::conv(detail::as_batch(x_in.to(dt), 4), W_in.to(dt), b_in.defined() ? b_in.to(dt) : Tensor(), g);
   return detail::as_given(x_in, 4, y);
 }
 
@@ -158,7 +145,7 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& W_in, const Tensor& b_
   g.groups = groups;
   g.OH = in[2], g.OW = in[3];  // the transposed convolution's input is the convolution's output
   kernel::check_columns(op, g, dtype_size(dt));
-  Tensor y = conv_t(xb.to(dt), W_in.to(dt), g);
+  Tensor y = Primitives::conv_t(xb.to(dt), W_in.to(dt), g);
   return detail::as_given(x_in, 4, b_in.defined() ? y + reshape(b_in.to(dt), {1, -1, 1, 1}) : y);
 }
 

@@ -269,6 +269,50 @@ Shape input_shape(const DirectConvGeom& g) { return with_spatial({g.N, g.C}, g, 
 Shape output_shape(const DirectConvGeom& g) { return with_spatial({g.N, g.OC}, g, g.out); }
 Shape weight_shape(const DirectConvGeom& g) { return with_spatial({g.OC, g.C / g.groups}, g, g.kernel); }
 
+// A tensor's samples on one side of a primitive: its stage, the primitive's argument, the
+// first sample and the size of one.
+struct Samples {
+  const Stage& stage;
+  int arg;
+  const float* data;
+  int64_t size;
+};
+struct Weight {
+  const Stage& stage;
+  const float* data;
+};
+
+// Runs `prim` on every sample, split over xgrad's threads: sample n of `from` reordered into
+// the primitive's layout, the result reordered out into sample n of `to`; the weight
+// reordered once and shared by the threads; `extra`: the other arguments (the bias).
+void per_sample(const DirectConvGeom& g, const dnnl::primitive& prim, const memory::desc& scratch, Weight weight,
+                Samples from, Samples to, const std::unordered_map<int, memory>& extra) {
+  guarded(g, [&] {
+    Buffers shared;
+    memory w_plain = plain_memory(weight.stage.plain, weight.data), w = shared.inner(weight.stage, w_plain);
+    if (!weight.stage.same()) weight.stage.in.execute(shared.stream, w_plain, w);
+    shared.stream.wait();
+    detail::parallel_for(g.N, macs(g), [&](int64_t n0, int64_t n1, int) {
+      detail::onednn_on_this_thread();
+      Buffers t;
+      // Where the layouts agree, the inner memory is the plain one: moving its handle moves both.
+      memory in_plain = plain_memory(from.stage.plain, from.data), in = t.inner(from.stage, in_plain);
+      memory out_plain = plain_memory(to.stage.plain, to.data), out = t.inner(to.stage, out_plain);
+      std::unordered_map<int, memory> args = extra;
+      args[DNNL_ARG_WEIGHTS] = w, args[from.arg] = in, args[to.arg] = out;
+      args[DNNL_ARG_SCRATCHPAD] = scratchpad(scratch);
+      for (int64_t n = n0; n < n1; ++n) {
+        in_plain.set_data_handle(const_cast<float*>(from.data + n * from.size));
+        out_plain.set_data_handle(const_cast<float*>(to.data + n * to.size));
+        if (!from.stage.same()) from.stage.in.execute(t.stream, in_plain, in);
+        prim.execute(t.stream, args);
+        if (!to.stage.same()) to.stage.out.execute(t.stream, out, out_plain);
+      }
+      t.stream.wait();
+    });
+  });
+}
+
 }  // namespace
 
 bool conv_direct_available(const DirectConvGeom& g) {
@@ -285,34 +329,10 @@ Tensor conv_direct_forward(const Tensor& x, const Tensor& W, const Tensor& b, co
   const std::shared_ptr<const Plan> plan = built_plan(g);
   const Plan& p = *plan;
   const std::vector<float> no_bias(b.defined() ? 0 : static_cast<std::size_t>(g.OC), 0.0f);
-  const float* bias = b.defined() ? b.data<float>() : no_bias.data();
-  const int64_t in_size = g.C * spatial(g, g.in), out_size = g.OC * spatial(g, g.out);
-  guarded(g, [&] {
-    // The weight in the primitive's layout once, read by every thread.
-    Buffers shared;
-    memory w_plain = plain_memory(p.fwd_wei.plain, W.data<float>()), w = shared.inner(p.fwd_wei, w_plain);
-    if (!p.fwd_wei.same()) p.fwd_wei.in.execute(shared.stream, w_plain, w);
-    shared.stream.wait();
-    detail::parallel_for(g.N, macs(g), [&](int64_t n0, int64_t n1, int) {
-      detail::onednn_on_this_thread();
-      Buffers t;
-      memory xs = plain_memory(p.fwd_src.plain, x.data<float>()), ys = plain_memory(p.fwd_dst.plain, y.data<float>());
-      memory src = t.inner(p.fwd_src, xs), dst = t.inner(p.fwd_dst, ys);
-      memory bm = plain_memory(p.fwd_pd.bias_desc(), bias), pad = scratchpad(p.fwd_pd.scratchpad_desc());
-      for (int64_t n = n0; n < n1; ++n) {
-        xs.set_data_handle(const_cast<float*>(x.data<float>() + n * in_size));
-        ys.set_data_handle(y.data<float>() + n * out_size);
-        if (!p.fwd_src.same()) p.fwd_src.in.execute(t.stream, xs, src);
-        p.fwd.execute(t.stream, {{DNNL_ARG_SRC, p.fwd_src.same() ? xs : src},
-                                 {DNNL_ARG_WEIGHTS, w},
-                                 {DNNL_ARG_BIAS, bm},
-                                 {DNNL_ARG_DST, p.fwd_dst.same() ? ys : dst},
-                                 {DNNL_ARG_SCRATCHPAD, pad}});
-        if (!p.fwd_dst.same()) p.fwd_dst.out.execute(t.stream, dst, ys);
-      }
-      t.stream.wait();
-    });
-  });
+  const memory bias = plain_memory(p.fwd_pd.bias_desc(), b.defined() ? b.data<float>() : no_bias.data());
+  per_sample(g, p.fwd, p.fwd_pd.scratchpad_desc(), {p.fwd_wei, W.data<float>()},
+             {p.fwd_src, DNNL_ARG_SRC, x.data<float>(), g.C * spatial(g, g.in)},
+             {p.fwd_dst, DNNL_ARG_DST, y.data<float>(), g.OC * spatial(g, g.out)}, {{DNNL_ARG_BIAS, bias}});
   return y;
 }
 
@@ -321,32 +341,9 @@ Tensor conv_direct_input_grad(const Tensor& gy, const Tensor& W, const DirectCon
   if (gx.numel() == 0) return gx;
   const std::shared_ptr<const Plan> plan = built_plan(g);
   const Plan& p = *plan;
-  const int64_t in_size = g.C * spatial(g, g.in), out_size = g.OC * spatial(g, g.out);
-  guarded(g, [&] {
-    Buffers shared;
-    memory w_plain = plain_memory(p.data_wei.plain, W.data<float>()), w = shared.inner(p.data_wei, w_plain);
-    if (!p.data_wei.same()) p.data_wei.in.execute(shared.stream, w_plain, w);
-    shared.stream.wait();
-    detail::parallel_for(g.N, macs(g), [&](int64_t n0, int64_t n1, int) {
-      detail::onednn_on_this_thread();
-      Buffers t;
-      memory gys = plain_memory(p.data_dst.plain, gy.data<float>()),
-             gxs = plain_memory(p.data_src.plain, gx.data<float>());
-      memory diff_dst = t.inner(p.data_dst, gys), diff_src = t.inner(p.data_src, gxs);
-      memory pad = scratchpad(p.data_pd.scratchpad_desc());
-      for (int64_t n = n0; n < n1; ++n) {
-        gys.set_data_handle(const_cast<float*>(gy.data<float>() + n * out_size));
-        gxs.set_data_handle(gx.data<float>() + n * in_size);
-        if (!p.data_dst.same()) p.data_dst.in.execute(t.stream, gys, diff_dst);
-        p.data.execute(t.stream, {{DNNL_ARG_DIFF_DST, p.data_dst.same() ? gys : diff_dst},
-                                  {DNNL_ARG_WEIGHTS, w},
-                                  {DNNL_ARG_DIFF_SRC, p.data_src.same() ? gxs : diff_src},
-                                  {DNNL_ARG_SCRATCHPAD, pad}});
-        if (!p.data_src.same()) p.data_src.out.execute(t.stream, diff_src, gxs);
-      }
-      t.stream.wait();
-    });
-  });
+  per_sample(g, p.data, p.data_pd.scratchpad_desc(), {p.data_wei, W.data<float>()},
+             {p.data_dst, DNNL_ARG_DIFF_DST, gy.data<float>(), g.OC * spatial(g, g.out)},
+             {p.data_src, DNNL_ARG_DIFF_SRC, gx.data<float>(), g.C * spatial(g, g.in)}, {});
   return gx;
 }
 
@@ -371,22 +368,20 @@ Tensor conv_direct_weight_grad(const Tensor& x, const Tensor& gy, const DirectCo
       acc.assign(wsize, 0.0f);
       std::vector<float> one(wsize);
       Buffers t;
-      memory xs = plain_memory(p.weights_src.plain, x.data<float>()),
-             gys = plain_memory(p.weights_dst.plain, gy.data<float>());
-      memory gws = plain_memory(p.weights_wei.plain, one.data());
-      memory src = t.inner(p.weights_src, xs), diff_dst = t.inner(p.weights_dst, gys),
-             diff_w = t.inner(p.weights_wei, gws);
-      memory pad = scratchpad(p.weights_pd.scratchpad_desc());
+      memory x_plain = plain_memory(p.weights_src.plain, x.data<float>()), src = t.inner(p.weights_src, x_plain);
+      memory gy_plain = plain_memory(p.weights_dst.plain, gy.data<float>()), diff_dst = t.inner(p.weights_dst, gy_plain);
+      memory gw_plain = plain_memory(p.weights_wei.plain, one.data()), diff_w = t.inner(p.weights_wei, gw_plain);
+      const std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
+                                                 {DNNL_ARG_DIFF_DST, diff_dst},
+                                                 {DNNL_ARG_DIFF_WEIGHTS, diff_w},
+                                                 {DNNL_ARG_SCRATCHPAD, scratchpad(p.weights_pd.scratchpad_desc())}};
       for (int64_t n = n0; n < n1; ++n) {
-        xs.set_data_handle(const_cast<float*>(x.data<float>() + n * in_size));
-        gys.set_data_handle(const_cast<float*>(gy.data<float>() + n * out_size));
-        if (!p.weights_src.same()) p.weights_src.in.execute(t.stream, xs, src);
-        if (!p.weights_dst.same()) p.weights_dst.in.execute(t.stream, gys, diff_dst);
-        p.weights.execute(t.stream, {{DNNL_ARG_SRC, p.weights_src.same() ? xs : src},
-                                     {DNNL_ARG_DIFF_DST, p.weights_dst.same() ? gys : diff_dst},
-                                     {DNNL_ARG_DIFF_WEIGHTS, p.weights_wei.same() ? gws : diff_w},
-                                     {DNNL_ARG_SCRATCHPAD, pad}});
-        if (!p.weights_wei.same()) p.weights_wei.out.execute(t.stream, diff_w, gws);
+        x_plain.set_data_handle(const_cast<float*>(x.data<float>() + n * in_size));
+        gy_plain.set_data_handle(const_cast<float*>(gy.data<float>() + n * out_size));
+        if (!p.weights_src.same()) p.weights_src.in.execute(t.stream, x_plain, src);
+        if (!p.weights_dst.same()) p.weights_dst.in.execute(t.stream, gy_plain, diff_dst);
+        p.weights.execute(t.stream, args);
+        if (!p.weights_wei.same()) p.weights_wei.out.execute(t.stream, diff_w, gw_plain);
         t.stream.wait();
         for (std::size_t i = 0; i < wsize; ++i) acc[i] += one[i];
       }

@@ -55,6 +55,44 @@ tensor_list first_and_second(const std::function<Tensor(L)>& f, const tensor_lis
   return out;
 }
 
+// f's values and both orders of gradients on oneDNN's direct kernels and on the composition
+// (im2col) agree to float32's precision; y has shape `want`.
+void expect_engines_agree(const std::function<Tensor(L)>& f, const tensor_list& in, const Shape& want) {
+  const Tensor gy = randn(f(in).shape());
+  const auto run = [&](ConvEngine e) {
+    Engine engine(e);
+    tensor_list leaves;
+    for (const auto& t : in) leaves.push_back(t.clone().requires_grad_());
+    return first_and_second(f, leaves, gy);
+  };
+  const tensor_list direct = run(ConvEngine::OneDNN), composed = run(ConvEngine::Im2col);
+  EXPECT_EQ(direct[0].shape(), want);
+  ASSERT_EQ(direct.size(), 6u);  // y, three gradients, two second-order gradients
+  for (std::size_t i = 0; i < direct.size(); ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_EQ(direct[i].shape(), composed[i].shape());
+    EXPECT_LT(max_abs_diff(direct[i], composed[i]), 2e-5 * scale(composed[i]));
+  }
+}
+
+// f's value and the gradients of sum(y^2), on the direct kernels, give the same bits on one
+// and on two threads.
+void expect_same_bits_on_one_and_two_threads(const std::function<Tensor(L)>& f, const tensor_list& in) {
+  Engine on(ConvEngine::OneDNN);
+  const auto run = [&](int threads) {
+    set_num_threads(threads);
+    tensor_list leaves;
+    for (const auto& t : in) leaves.push_back(t.clone().requires_grad_());
+    const Tensor y = f(leaves);
+    auto g = grad({(y * y).sum()}, leaves);
+    g.insert(g.begin(), y);
+    set_num_threads(1);
+    return g;
+  };
+  const auto one = run(1), two = run(2);
+  for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(max_abs_diff(one[i], two[i]), 0.0) << i;
+}
+
 }  // namespace
 
 TEST(ConvDirect, MatchesPyTorchInFloat32) {
@@ -93,68 +131,26 @@ TEST(ConvDirect, SecondOrderMatchesTheComposition) {
   if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
   xg::manual_seed(11);
   // Strides that leave a remainder on every axis, dilation, groups, uneven padding per axis.
-  const Tensor x = randn({2, 4, 8, 7, 10}), w = randn({6, 2, 3, 2, 3}), b = randn({6});
-  const auto f = [](L v) { return conv3d(v[0], v[1], v[2], {2, 3, 2}, {1, 0, 2}, {1, 2, 2}, 2); };
-  const Tensor gy = randn(f({x, w, b}).shape());
-  tensor_list direct, composed;
-  {
-    Engine on(ConvEngine::OneDNN);
-    EXPECT_EQ(f({x, w, b}).shape(), (Shape{2, 6, 4, 2, 5}));
-    direct = first_and_second(f, {x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()}, gy);
-  }
-  {
-    Engine off(ConvEngine::Im2col);
-    composed = first_and_second(f, {x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()}, gy);
-    EXPECT_NE(f({x, w, b}).grad_fn_name(), "Conv3dBackward");
-  }
-  ASSERT_EQ(direct.size(), 6u);  // y, three gradients, two second-order gradients
-  for (std::size_t i = 0; i < direct.size(); ++i) {
-    SCOPED_TRACE(i);
-    ASSERT_EQ(direct[i].shape(), composed[i].shape());
-    EXPECT_LT(max_abs_diff(direct[i], composed[i]), 2e-5 * scale(composed[i]));
-  }
+  expect_engines_agree([](L v) { return conv3d(v[0], v[1], v[2], {2, 3, 2}, {1, 0, 2}, {1, 2, 2}, 2); },
+                       {randn({2, 4, 8, 7, 10}), randn({6, 2, 3, 2, 3}), randn({6})}, {2, 6, 4, 2, 5});
+  Engine off(ConvEngine::Im2col);
+  EXPECT_NE(conv3d(randn({1, 2, 3, 3, 3}, TensorOptions().requires_grad(true)), randn({2, 2, 1, 1, 1})).grad_fn_name(),
+            "Conv3dBackward");
 }
 
 TEST(ConvDirect, TransposedSecondOrderMatchesTheComposition) {
   if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
   xg::manual_seed(12);
-  const Tensor x = randn({2, 6, 3, 4, 5}), w = randn({6, 2, 3, 2, 3}), b = randn({4});
-  const auto f = [](L v) { return conv_transpose3d(v[0], v[1], v[2], {2, 3, 2}, {1, 0, 2}, {1, 2, 0}, 2, {1, 2, 2}); };
-  const Tensor gy = randn(f({x, w, b}).shape());
-  tensor_list direct, composed;
-  {
-    Engine on(ConvEngine::OneDNN);
-    EXPECT_EQ(f({x, w, b}).shape(), (Shape{2, 4, 6, 14, 9}));
-    direct = first_and_second(f, {x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()}, gy);
-  }
-  {
-    Engine off(ConvEngine::Im2col);
-    composed = first_and_second(f, {x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()}, gy);
-  }
-  ASSERT_EQ(direct.size(), 6u);
-  for (std::size_t i = 0; i < direct.size(); ++i) {
-    SCOPED_TRACE(i);
-    ASSERT_EQ(direct[i].shape(), composed[i].shape());
-    EXPECT_LT(max_abs_diff(direct[i], composed[i]), 2e-5 * scale(composed[i]));
-  }
+  expect_engines_agree(
+      [](L v) { return conv_transpose3d(v[0], v[1], v[2], {2, 3, 2}, {1, 0, 2}, {1, 2, 0}, 2, {1, 2, 2}); },
+      {randn({2, 6, 3, 4, 5}), randn({6, 2, 3, 2, 3}), randn({4})}, {2, 4, 6, 14, 9});
 }
 
 TEST(ConvDirect, SameBitsOnAnyNumberOfThreads) {
   if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
-  Engine on(ConvEngine::OneDNN);
   xg::manual_seed(5);
-  const Tensor x = randn({9, 8, 6, 10, 10}), w = randn({16, 8, 3, 3, 3}), b = randn({16});
-  const auto run = [&](int threads) {
-    set_num_threads(threads);
-    const tensor_list in{x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()};
-    const Tensor y = conv3d(in[0], in[1], in[2], 1, 1);
-    auto g = grad({(y * y).sum()}, in);
-    g.insert(g.begin(), y);
-    set_num_threads(1);
-    return g;
-  };
-  const auto one = run(1), two = run(2);
-  for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(max_abs_diff(one[i], two[i]), 0.0) << i;
+  expect_same_bits_on_one_and_two_threads([](L v) { return conv3d(v[0], v[1], v[2], 1, 1); },
+                                          {randn({9, 8, 6, 10, 10}), randn({16, 8, 3, 3, 3}), randn({16})});
 }
 
 TEST(ConvDirect, TakenOnlyWhereItApplies) {
@@ -257,18 +253,7 @@ TEST(ConvDirect, AutoTakesTwoDimensionalConvolutionsByTheMeasuredRule) {
 
 TEST(ConvDirect, TwoDimensionalSameBitsOnAnyNumberOfThreads) {
   if (!have_onednn()) GTEST_SKIP() << "built without oneDNN";
-  Engine on(ConvEngine::OneDNN);
   xg::manual_seed(6);
-  const Tensor x = randn({9, 16, 14, 14}), w = randn({32, 16, 3, 3}), b = randn({32});
-  const auto run = [&](int threads) {
-    set_num_threads(threads);
-    const tensor_list in{x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()};
-    const Tensor y = conv2d(in[0], in[1], in[2], 1, 1);
-    auto g = grad({(y * y).sum()}, in);
-    g.insert(g.begin(), y);
-    set_num_threads(1);
-    return g;
-  };
-  const auto one = run(1), two = run(2);
-  for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(max_abs_diff(one[i], two[i]), 0.0) << i;
+  expect_same_bits_on_one_and_two_threads([](L v) { return conv2d(v[0], v[1], v[2], 1, 1); },
+                                          {randn({9, 16, 14, 14}), randn({32, 16, 3, 3}), randn({32})});
 }
