@@ -209,5 +209,16 @@ Tensor Tensor::nonzero() const { return xg::nonzero(*this); }
 Tensor Tensor::masked_select(const Tensor& mask) const { return xg::masked_select(*this, mask); }
 Tensor Tensor::div(const Tensor& other, const std::string& rounding_mode) const { return xg::div(*this, other, rounding_mode); }
 Tensor Tensor::floor_divide(const Tensor& other) const { return xg::floor_divide(*this, other); }
+Tensor Tensor::bitwise_and(const Tensor& other) const { return xg::bitwise_and(*this, other); }
+Tensor Tensor::bitwise_and(double other) const { return xg::bitwise_and(*this, other); }
+Tensor Tensor::bitwise_or(const Tensor& other) const { return xg::bitwise_or(*this, other); }
+Tensor Tensor::bitwise_or(double other) const { return xg::bitwise_or(*this, other); }
+Tensor Tensor::bitwise_xor(const Tensor& other) const { return xg::bitwise_xor(*this, other); }
+Tensor Tensor::bitwise_xor(double other) const { return xg::bitwise_xor(*this, other); }
+Tensor Tensor::bitwise_not() const { return xg::bitwise_not(*this); }
+Tensor Tensor::bitwise_left_shift(const Tensor& other) const { return xg::bitwise_left_shift(*this, other); }
+Tensor Tensor::bitwise_left_shift(double other) const { return xg::bitwise_left_shift(*this, other); }
+Tensor Tensor::bitwise_right_shift(const Tensor& other) const { return xg::bitwise_right_shift(*this, other); }
+Tensor Tensor::bitwise_right_shift(double other) const { return xg::bitwise_right_shift(*this, other); }
 
 }  // namespace xg

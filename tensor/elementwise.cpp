@@ -99,6 +99,12 @@ bool float_only_kind(Binary kind) {
   return kind == Binary::Atan2 || kind == Binary::Hypot || kind == Binary::LogAddExp || kind == Binary::LogAddExp2;
 }
 
+// The kinds defined for int64 operands only.
+bool int_only_kind(Binary kind) {
+  return kind == Binary::BitAnd || kind == Binary::BitOr || kind == Binary::BitXor || kind == Binary::ShiftLeft ||
+         kind == Binary::ShiftRight;
+}
+
 // log(exp(a) + exp(b)) (base 2 with `two`), PyTorch's formula: the larger plus the log1p of
 // the smaller's share; two equal infinities are themselves (the formula would give NaN).
 template <class T>
@@ -168,6 +174,15 @@ void with_binary_op(Binary kind, Run run) {
       return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return log_add_exp(u, v, false); }, a, b); });
     case Binary::LogAddExp2:
       return run([](T a, T b) { return float_only<T>([](auto u, auto v) { return log_add_exp(u, v, true); }, a, b); });
+    case Binary::BitAnd: case Binary::BitOr: case Binary::BitXor: case Binary::ShiftLeft: case Binary::ShiftRight:
+      if constexpr (std::is_integral_v<T>) {  // floats were refused by binary()
+        if (kind == Binary::BitAnd) return run([](T a, T b) { return a & b; });
+        if (kind == Binary::BitOr) return run([](T a, T b) { return a | b; });
+        if (kind == Binary::BitXor) return run([](T a, T b) { return a ^ b; });
+        if (kind == Binary::ShiftLeft) return run([](T a, T b) { return detail::shift_left_int(a, b); });
+        return run([](T a, T b) { return detail::shift_right_int(a, b); });
+      }
+      return;
   }
 }
 
@@ -197,6 +212,8 @@ Tensor binary(Binary kind, const Tensor& a, const Tensor& b, const char* op) {
   if (kind == Binary::Div && dt == kInt64) dt = kFloat32;  // as PyTorch's true division
   if (dt == kInt64 && float_only_kind(kind))
     fail(op, ": expected float tensors, got int64");
+  if (dt != kInt64 && int_only_kind(kind))
+    fail(op, ": expected int64 tensors, got ", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
   Tensor converted[2];
   const Tensor &ca = as_dtype(a, dt, converted[0]), &cb = as_dtype(b, dt, converted[1]);
   if (!device.is_cpu()) {

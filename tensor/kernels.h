@@ -31,6 +31,10 @@ enum class Binary {
   Hypot,        // sqrt(a^2 + b^2) without overflow or underflow (C's hypot)
   LogAddExp,    // log(exp(a) + exp(b)): max + log1p(exp(-|a - b|)); a for two equal infinities
   LogAddExp2,   // log2(2^a + 2^b): max + log1p(exp2(-|a - b|)) / ln 2; a for two equal infinities
+  // int64 operands only (the autograd layer refuses floats): tensor/pointwise_rules.h's shifts.
+  BitAnd, BitOr, BitXor,
+  ShiftLeft,    // a << b; a count outside [0, 63] gives 0
+  ShiftRight,   // a >> b, arithmetic; a count outside [0, 63] gives the sign (0 or -1)
 };
 enum class Unary {
   Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Sign, Softplus, Log1p, Expm1, Erf,

@@ -1,6 +1,6 @@
 // Private: per-element arithmetic written once for scalars on the host, xsimd batches and
 // the GPU: GELU's (tensor/activation.cpp, tensor/cuda/elementwise.cu), layer_norm's exact
-// scale and integer floor division. The transcendental functions (erf, exp, tanh) are the caller's, as in
+// scale, integer floor division and shifts. The transcendental functions (erf, exp, tanh) are the caller's, as in
 // tensor/cell_rules.h: each target has its own.
 #pragma once
 
@@ -91,6 +91,20 @@ template <class T>
 XG_HOST_DEVICE T floor_divide_int(T a, T b) {
   const T q = trunc_divide_int(a, b);
   return fmod_int(a, b) != T(0) && ((a < T(0)) != (b < T(0))) ? q - T(1) : q;
+}
+
+/// Shifts of int64 as PyTorch 2 defines them (1.13's CPU took the count mod 64, which C++
+/// leaves undefined): a count outside [0, 63] shifts every bit out, to 0 on the left and to
+/// the sign on the right; the left shift is done unsigned, so no overflow is undefined.
+template <class T>
+XG_HOST_DEVICE T shift_left_int(T a, T b) {
+  constexpr T kBits = static_cast<T>(8 * sizeof(T));
+  return b < T(0) || b >= kBits ? T(0) : static_cast<T>(static_cast<unsigned long long>(a) << b);
+}
+template <class T>
+XG_HOST_DEVICE T shift_right_int(T a, T b) {
+  constexpr T kBits = static_cast<T>(8 * sizeof(T));
+  return a >> (b < T(0) || b >= kBits ? kBits - T(1) : b);
 }
 
 }  // namespace xg::detail

@@ -201,6 +201,11 @@ template <class T> struct IntFloorDivideF { __device__ T operator()(T a, T b) co
 template <class T> struct IntTruncDivideF { __device__ T operator()(T a, T b) const { return trunc_divide_int(a, b); } };
 template <class T> struct IntFmodF { __device__ T operator()(T a, T b) const { return fmod_int(a, b); } };
 template <class T> struct IntRemainderF { __device__ T operator()(T a, T b) const { return remainder_int(a, b); } };
+template <class T> struct BitAndF { __device__ T operator()(T a, T b) const { return a & b; } };
+template <class T> struct BitOrF { __device__ T operator()(T a, T b) const { return a | b; } };
+template <class T> struct BitXorF { __device__ T operator()(T a, T b) const { return a ^ b; } };
+template <class T> struct ShiftLeftF { __device__ T operator()(T a, T b) const { return shift_left_int(a, b); } };
+template <class T> struct ShiftRightF { __device__ T operator()(T a, T b) const { return shift_right_int(a, b); } };
 template <class T> struct TruncDivideF { __device__ T operator()(T a, T b) const { return trunc(a / b); } };
 template <class T> struct FloorDivideF {  // Python's a // b, the CPU's python_floor_divide
   __device__ T operator()(T a, T b) const {
@@ -300,6 +305,15 @@ void binary(kernel::Binary kind, Tensor& out, const Tensor& a, const Tensor& b) 
           if (kind == B::FloorDivide) return launch<T, T, 2>(out, xs, IntFloorDivideF<T>{});
           return launch<T, T, 2>(out, xs, IntTruncDivideF<T>{});
         }
+      case B::BitAnd: case B::BitOr: case B::BitXor: case B::ShiftLeft: case B::ShiftRight:
+        if constexpr (std::is_integral_v<T>) {  // floats were refused by the entry point
+          if (kind == B::BitAnd) return launch<T, T, 2>(out, xs, BitAndF<T>{});
+          if (kind == B::BitOr) return launch<T, T, 2>(out, xs, BitOrF<T>{});
+          if (kind == B::BitXor) return launch<T, T, 2>(out, xs, BitXorF<T>{});
+          if (kind == B::ShiftLeft) return launch<T, T, 2>(out, xs, ShiftLeftF<T>{});
+          return launch<T, T, 2>(out, xs, ShiftRightF<T>{});
+        }
+        return;
       case B::Atan2: case B::Hypot: case B::LogAddExp: case B::LogAddExp2:
         if constexpr (std::is_floating_point_v<T>) {  // int64 was refused by the entry point
           if (kind == B::Atan2) return launch<T, T, 2>(out, xs, Atan2F<T>{});

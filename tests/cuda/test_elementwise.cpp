@@ -218,6 +218,32 @@ TEST(CudaElementwise, IntegerDivisionMatchesTheCpuAndReportsAZeroDivisorAtTheNex
   EXPECT_EQ((a % (b + 1)).cpu().to_vector<std::int64_t>(), (ramp({2, 3}, xg::kInt64) % xg::tensor({2, 3, 1}, xg::kInt64)).to_vector<std::int64_t>());
 }
 
+TEST(CudaElementwise, BitwiseOperationsMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  // PyTorch's fixtures (tests/autograd/test_bitwise.cpp) through the GPU, bit for bit; counts
+  // outside [0, 63] by PyTorch 2's rule on both devices.
+  const char* file = "torch_bitwise.npz";
+  for (const char* c : {"signs", "large", "broadcast"}) {
+    SCOPED_TRACE(c);
+    const Tensor a = xg::test::fixture(file, std::string(c) + ".a"), b = xg::test::fixture(file, std::string(c) + ".b");
+    EXPECT_TRUE(same_on_cuda({a, b}, [](auto& v) { return v[0] & v[1]; }, 0));
+    EXPECT_TRUE(same_on_cuda({a, b}, [](auto& v) { return v[0] | v[1]; }, 0));
+    EXPECT_TRUE(same_on_cuda({a, b}, [](auto& v) { return v[0] ^ v[1]; }, 0));
+    EXPECT_TRUE(same_on_cuda({a}, [](auto& v) { return ~v[0]; }, 0));
+  }
+  for (const char* c : {"counts", "broadcast_shift"}) {
+    SCOPED_TRACE(c);
+    const Tensor a = xg::test::fixture(file, std::string(c) + ".a"), b = xg::test::fixture(file, std::string(c) + ".b");
+    EXPECT_TRUE(same_on_cuda({a, b}, [](auto& v) { return xg::bitwise_left_shift(v[0], v[1]); }, 0));
+    EXPECT_TRUE(same_on_cuda({a, b}, [](auto& v) { return xg::bitwise_right_shift(v[0], v[1]); }, 0));
+  }
+  const Tensor a = xg::tensor({5, -5, 1, -1}, xg::kInt64), n = xg::tensor({-1, 64, 65, 1000}, xg::kInt64);
+  EXPECT_TRUE(same_on_cuda({a, n}, [](auto& v) { return xg::bitwise_left_shift(v[0], v[1]); }, 0));
+  EXPECT_TRUE(same_on_cuda({a, n}, [](auto& v) { return xg::bitwise_right_shift(v[0], v[1]); }, 0));
+  // An integral scalar on the CPU beside a GPU tensor.
+  EXPECT_TRUE(same_on_cuda({a}, [](auto& v) { return (v[0] & 3.0) | (6.0 ^ v[0]); }, 0));
+}
+
 TEST(CudaElementwise, SpecialFunctionsProductsAndAssemblyMatchTheCpu) {
   XG_REQUIRE_CUDA();
   // digamma, polygamma and erfinv share the CPU's double code (the same bits); lgamma and erfc

@@ -44,11 +44,14 @@ void run_more(Reader& r) {
       if (r.flag()) {  // integer division: int64 or mixed operands, zero divisors, INT64_MIN / -1, scalars
         const auto as_int = [&](const xg::Tensor& t) { return t.defined() && r.flag() ? t.detach().to(xg::kInt64) : t; };
         const auto n = as_int(x), d = as_int(other);
-        switch (r.byte() % 4) {
+        switch (r.byte() % 6) {
           case 0: backprop(xg::div(n, d, r.flag() ? "floor" : "trunc")); break;
           case 1: backprop(r.flag() ? n % d : xg::fmod(n, d)); break;
           case 2: backprop(r.flag() ? n % static_cast<double>(a) : xg::fmod(n, static_cast<double>(a) / 2)); break;
-          default: backprop(static_cast<double>(a) % d); break;
+          case 3: backprop(static_cast<double>(a) % d); break;
+          case 4: backprop(r.flag() ? (n & d) | (n ^ static_cast<double>(a)) : ~n); break;  // bitwise, float refused
+          default:  // shifts by any count, fractional scalars refused
+            backprop(r.flag() ? xg::bitwise_left_shift(n, d) : xg::bitwise_right_shift(n, static_cast<double>(a) / 2));
         }
       }
       break;

@@ -129,16 +129,6 @@ TEST(LibtorchRows, TensorMath) {
     EXPECT_TRUE(x.positive().is_same(x));
   }
   {
-    // row: `torch::div(a, b, /*rounding_mode=*/"floor")`, `torch::floor_divide(a, b)`
-    const auto a = xg::tensor({7.0f, -7.0f}), b = xg::tensor({2.0f});
-    EXPECT_EQ(xg::div(a, b, /*rounding_mode=*/"floor").to_vector<float>(), (std::vector<float>{3, -4}));
-    EXPECT_EQ(xg::div(a, b, "trunc").to_vector<float>(), (std::vector<float>{3, -3}));
-    EXPECT_EQ(xg::floor_divide(a, b).to_vector<float>(), (std::vector<float>{3, -4}));
-    const auto flat = xg::tensor({0, 5, 11, -1}, xg::kInt64);
-    EXPECT_EQ(xg::div(flat, xg::tensor({4}, xg::kInt64), "floor").to_vector<std::int64_t>(),
-              (std::vector<std::int64_t>{0, 1, 2, -1}));
-  }
-  {
     // row: `x.isnan()`, `x.isinf()`, `x.isfinite()`, `x.any()`, `x.all(1)`
     const auto s = xg::tensor({{NAN, INFINITY}, {1.0f, 0.0f}});
     EXPECT_EQ(s.isnan().to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0, 0}));

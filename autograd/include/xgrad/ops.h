@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <xgrad/ops_assemble.h>
+#include <xgrad/ops_bitwise.h>
 #include <xgrad/ops_layers.h>
 #include <xgrad/ops_math.h>
 #include <xgrad/ops_numeric.h>

@@ -162,3 +162,15 @@
   Tensor masked_select(const Tensor& mask) const;
   Tensor div(const Tensor& other, const std::string& rounding_mode) const;
   Tensor floor_divide(const Tensor& other) const;
+  // Bitwise operations of int64 tensors (ops_bitwise.h).
+  Tensor bitwise_and(const Tensor& other) const;
+  Tensor bitwise_and(double other) const;
+  Tensor bitwise_or(const Tensor& other) const;
+  Tensor bitwise_or(double other) const;
+  Tensor bitwise_xor(const Tensor& other) const;
+  Tensor bitwise_xor(double other) const;
+  Tensor bitwise_not() const;
+  Tensor bitwise_left_shift(const Tensor& other) const;
+  Tensor bitwise_left_shift(double other) const;
+  Tensor bitwise_right_shift(const Tensor& other) const;
+  Tensor bitwise_right_shift(double other) const;
