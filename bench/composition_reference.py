@@ -104,6 +104,10 @@ def workloads():
         v = torch.randint(0, 5000, (1 << 18,))
         return lambda: torch.unique(v, sorted=True, return_inverse=True, return_counts=True)
 
+    def bitwise_step():
+        a, b = torch.randint(-(1 << 30), 1 << 30, (1 << 20,)), torch.randint(0, 1 << 20, (1 << 20,))
+        return lambda: ~(((a ^ (a >> 7)) & 0xFFFF) | (b << 3))
+
     def int_divide_step():
         flat, width = torch.randint(-(1 << 20), 1 << 30, (1 << 20,)), torch.tensor(1000)
 
@@ -183,6 +187,7 @@ def workloads():
         ("binary_math", 20, binary_math_step),
         ("embedding_bag", 20, embedding_bag_step),
         ("unique", 20, unique_step),
+        ("bitwise", 20, bitwise_step),
         ("int_divide", 20, int_divide_step),
         ("histc", 20, histc_step),
         ("special", 10, special_step),

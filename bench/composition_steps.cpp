@@ -30,6 +30,7 @@
 //                     (20000, 64) table, the table's gradient (text classification's layer)
 //   unique            unique (inverse and counts) of 2^18 int64 values in [0, 5000) (forward only)
 //   int_divide        2^20 flat int64 indices unravelled into rows and columns of width 1000
+//   bitwise           2^20 int64 hashes mixed: (a ^ (a >> 7)) & mask | (b << 3), then ~
 //                     (div "floor", remainder) plus a bucket by fmod 977 (forward only)
 //   histc             histc of 2^20 float32 values in 100 bins over [-3, 3] (forward only)
 //   special           lgamma(x) + digamma(x) + erfinv(y) + erfc(x) on 2^20 elements (x > 0,
@@ -202,6 +203,11 @@ std::vector<Workload> workloads() {
        [] {
          const Tensor v = xg::randint(0, 5000, {1 << 18});
          return std::function<void()>([=] { (void)xg::unique(v, true, true, true); });
+       }},
+      {"bitwise", 20,
+       [] {
+         const Tensor a = xg::randint(-(1 << 30), 1 << 30, {1 << 20}), b = xg::randint(0, 1 << 20, {1 << 20});
+         return std::function<void()>([=] { (void)~(((a ^ xg::bitwise_right_shift(a, 7)) & 0xFFFF) | xg::bitwise_left_shift(b, 3)); });
        }},
       {"int_divide", 20,
        [] {
