@@ -14,19 +14,12 @@ import pathlib
 import numpy as np
 import torch
 
+from fixture_cases import recorder
+
 torch.manual_seed(0)
 torch.set_default_dtype(torch.float64)
 out = {}
-
-
-def record(name, fn, ins):
-    ins = [x.clone().requires_grad_(True) for x in ins]
-    y = fn(*ins)
-    gy = torch.randn_like(y)
-    grads = torch.autograd.grad((y * gy).sum(), ins, allow_unused=True)
-    out[f"{name}.y"], out[f"{name}.gy"] = y.detach(), gy
-    for i, (x, g) in enumerate(zip(ins, grads)):
-        out[f"{name}.in{i}"], out[f"{name}.g{i}"] = x.detach(), torch.zeros_like(x) if g is None else g
+record = recorder(out)
 
 
 def lstsq_case(name, A, B):
