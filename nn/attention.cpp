@@ -32,8 +32,6 @@ MultiheadAttention::MultiheadAttention(const MultiheadAttentionOptions& o) : opt
   if (E % H != 0) fail(kOp, ": embed_dim ", E, " is not divisible by num_heads ", H);
   if (o.kdim() <= 0 || o.vdim() <= 0) fail(kOp, ": kdim and vdim must be positive, got ", o.kdim(), " and ", o.vdim());
   if (!(o.dropout() >= 0 && o.dropout() <= 1)) fail(kOp, ": dropout must be in [0, 1], got ", o.dropout());
-  if (o.add_bias_kv() || o.add_zero_attn())
-    fail(kOp, ": add_bias_kv and add_zero_attn are not supported (an extra key and value per sequence)");
   using xg::detail::size_add, xg::detail::size_mul;
   const std::int64_t inputs = size_add(size_add(E, o.kdim(), kOp, "the projections"), o.vdim(), kOp, "the projections");
   xg::detail::checked_buffer(size_mul(E, size_add(inputs, E, kOp, "the projections"), kOp, "the projections"),
@@ -54,6 +52,14 @@ MultiheadAttention::MultiheadAttention(const MultiheadAttentionOptions& o) : opt
   if (o.bias()) {
     in_proj_bias = zeros({3 * E}, o.dtype());
     register_parameter("in_proj_bias", in_proj_bias);
+  }
+  if (o.add_bias_kv()) {  // PyTorch's order: after in_proj_bias, before out_proj; xavier_normal_
+    bias_k = empty({1, 1, E}, o.dtype());
+    bias_v = empty({1, 1, E}, o.dtype());
+    init::xavier_normal_(bias_k);
+    init::xavier_normal_(bias_v);
+    register_parameter("bias_k", bias_k);
+    register_parameter("bias_v", bias_v);
   }
   out_proj = std::make_shared<Linear>(LinearOptions(E, E).bias(o.bias()).dtype(o.dtype()));
   init::kaiming_uniform_(out_proj->W, std::sqrt(5.0));  // PyTorch's Linear: U(±1/sqrt(E)); bias stays 0
@@ -131,6 +137,29 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
     v = linear_t(to_batch_major(value).reshape({N * S, o.vdim()}), weight(2, v_proj_weight), bias_part(2));
   }
 
+  // add_bias_kv appends the learned key and value to every sequence, add_zero_attn then a
+  // zero one to every head (PyTorch's order); the masks, sized for the given keys, are
+  // extended so that every query attends to them.
+  std::int64_t keys = S;
+  if (bias_k.defined()) {
+    k = cat({k.reshape({N, S, E}), bias_k.to(dt).expand({N, 1, E})}, 1).reshape({N * (S + 1), E});
+    v = cat({v.reshape({N, S, E}), bias_v.to(dt).expand({N, 1, E})}, 1).reshape({N * (S + 1), E});
+    ++keys;
+  }
+  Tensor kh = heads(k, keys), vh = heads(v, keys);
+  if (o.add_zero_attn()) {
+    const Tensor zero = zeros({N, H, 1, d}, TensorOptions().dtype(dt).device(kh.device()));
+    kh = cat({kh, zero}, 2);
+    vh = cat({vh, zero}, 2);
+  }
+  const std::int64_t extra = kh.shape()[2] - S;
+  const auto extend = [&](const Tensor& m, double fill) {
+    if (extra == 0) return m;
+    Shape s = m.shape();
+    s.back() = extra;
+    return cat({m, full(s, fill, TensorOptions().dtype(m.dtype()).device(m.device()))}, -1);
+  };
+
   autograd::AttentionMasks masks;
   if (attn_mask.defined()) {
     const bool ok = (attn_mask.dim() == 2 && attn_mask.shape() == Shape{L, S}) ||
@@ -140,9 +169,9 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
            ") or (N * num_heads, L, S) = (", N * H, ", ", L, ", ", S, ")");
     const Tensor m = attn_mask.dim() == 3 ? attn_mask.reshape({N, H, L, S}) : attn_mask;
     if (m.dtype() == kInt64)
-      masks.keep = m == 0.0;
+      masks.keep = extend(m == 0.0, 1.0);
     else
-      masks.bias = m.to(dt);
+      masks.bias = extend(m.to(dt), 0.0);
   }
   if (key_padding_mask.defined()) {
     const Shape want = batched ? Shape{N, S} : Shape{S};
@@ -150,10 +179,13 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
       fail(kOp, ": key_padding_mask ", xg::detail::shape_str(key_padding_mask.shape()), " must be ",
            batched ? "(N, S) = " : "(S) = ", xg::detail::shape_str(want));
     const Tensor m = key_padding_mask.reshape({N, 1, 1, S});
-    if (m.dtype() == kInt64)
-      masks.keep = masks.keep.defined() ? masks.keep * (m == 0.0) : m == 0.0;
-    else
-      masks.bias = masks.bias.defined() ? masks.bias + m.to(dt) : m.to(dt);
+    if (m.dtype() == kInt64) {
+      const Tensor keep = extend(m == 0.0, 1.0);
+      masks.keep = masks.keep.defined() ? masks.keep * keep : keep;
+    } else {
+      const Tensor bias = extend(m.to(dt), 0.0);
+      masks.bias = masks.bias.defined() ? masks.bias + bias : bias;
+    }
   }
 
   // The weights go through attn_drop only when something happens there (dropout in training,
@@ -161,7 +193,7 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
   autograd::WeightsFn drop;
   if (attn_drop->has_hooks() || (is_training() && o.dropout() > 0))
     drop = [this](const Tensor& w) { return (*attn_drop)(w); };
-  auto [att, w] = autograd::attention(heads(q, L), heads(k, S), heads(v, S), masks, drop,
+  auto [att, w] = autograd::attention(heads(q, L), kh, vh, masks, drop,
                                       1.0 / std::sqrt(static_cast<double>(d)), need_weights);
   Tensor out = (*out_proj)(att.permute({0, 2, 1, 3}).reshape({N * L, E})).reshape({N, L, E});
   out = !batched ? out.squeeze(0) : o.batch_first() ? out : out.transpose(0, 1);

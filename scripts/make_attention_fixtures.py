@@ -105,8 +105,9 @@ def padding_mask(N, S):
 
 # ---- MultiheadAttention ----
 def mha_case(name, E, H, L, S, N, batch_first=False, kdim=None, vdim=None, self_attention=False, kpm=False,
-             attn_mask=None, average=True, bias=True):
-    m = nn.MultiheadAttention(E, H, bias=bias, kdim=kdim, vdim=vdim, batch_first=batch_first)
+             attn_mask=None, average=True, bias=True, add_bias_kv=False, add_zero_attn=False):
+    m = nn.MultiheadAttention(E, H, bias=bias, kdim=kdim, vdim=vdim, batch_first=batch_first,
+                              add_bias_kv=add_bias_kv, add_zero_attn=add_zero_attn)
     randomize(m)
     m.eval()
     shape = lambda T, F: (N, T, F) if batch_first else (T, N, F)
@@ -135,7 +136,7 @@ def mha_case(name, E, H, L, S, N, batch_first=False, kdim=None, vdim=None, self_
     io[f"{name}.g"] = g.numpy()
     io[f"{name}.grad.q"] = q.grad.numpy()
     grads(name, m, ["in_proj_weight" if kdim is None else "q_proj_weight", "out_proj.weight"] +
-          (["in_proj_bias"] if bias else []))
+          (["in_proj_bias"] if bias else []) + (["bias_k", "bias_v"] if add_bias_kv else []))
 
 
 mha_case("mha_self", 8, 2, 5, 5, 3, self_attention=True)
@@ -236,6 +237,14 @@ io["sched.lambda"] = lrs(lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e
 io["sched.linear"] = lrs(lambda o: torch.optim.lr_scheduler.LinearLR(o, 0.2, 1.0, 4))
 io["sched.sequential"] = lrs(lambda o: torch.optim.lr_scheduler.SequentialLR(
     o, [torch.optim.lr_scheduler.LinearLR(o, 0.1, 1.0, 4), torch.optim.lr_scheduler.CosineAnnealingLR(o, 6, 0.01)], [4]))
+
+# add_bias_kv and add_zero_attn (made last, so the arrays above keep their values): the extra
+# keys with every mask kind, kdim/vdim, batch_first and per-head weights.
+mha_case("mha_bias_kv", 8, 2, 4, 5, 3, attn_mask=~keep_some(4, 5), kpm=True, average=False, add_bias_kv=True)
+mha_case("mha_zero_attn_bf", 6, 3, 3, 4, 2, batch_first=True, attn_mask=torch.randn(3, 4), add_zero_attn=True)
+mha_case("mha_both_kvdim", 8, 2, 3, 4, 2, kdim=5, vdim=7, kpm=True, add_bias_kv=True, add_zero_attn=True)
+mha_case("mha_both_self", 6, 2, 5, 5, 2, self_attention=True, attn_mask=nn.Transformer.generate_square_subsequent_mask(5),
+         add_bias_kv=True, add_zero_attn=True)
 
 np.savez(root / "torch_attention_io.npz", **io)
 print(f"wrote {len(io)} arrays and {len(list(state_dir.glob('*.npz')))} state_dicts")

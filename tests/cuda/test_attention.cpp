@@ -52,3 +52,32 @@ TEST(CudaAttention, ATransformerEncoderLayerTrainsAsOnTheCpu) {
   const auto pc = cpu_net.parameters(), pg = gpu_net.parameters();
   for (std::size_t i = 0; i < pc.size(); ++i) EXPECT_TRUE(matches_cpu(pg[i], pc[i], 1e-10)) << "parameter " << i;
 }
+
+TEST(CudaAttention, MultiheadAttentionWithExtraKeysAndMasksMatchesTheCpu) {
+  XG_REQUIRE_CUDA();
+  // add_bias_kv and add_zero_attn append keys on the device; the masks are extended there.
+  const auto make = [] {
+    xg::manual_seed(3);
+    return std::make_unique<nn::MultiheadAttention>(
+        nn::MultiheadAttentionOptions(8, 2).kdim(5).add_bias_kv(true).add_zero_attn(true).dtype(xg::kFloat64));
+  };
+  auto cpu = make(), gpu = make();
+  gpu->to(xg::kCUDA);
+  const Tensor q = seeded({3, 2, 8}, xg::kFloat64, 11), k = seeded({4, 2, 5}, xg::kFloat64, 12),
+               v = seeded({4, 2, 8}, xg::kFloat64, 13), gy = seeded({3, 2, 8}, xg::kFloat64, 14);
+  const Tensor pad = xg::tensor({0, 0, 0, 1, 0, 0, 1, 1}, {2, 4}).to(xg::kInt64), bias = seeded({3, 4}, xg::kFloat64, 15);
+  for (const auto& attn_mask : {Tensor(), bias}) {
+    cpu->zero_grad();
+    gpu->zero_grad();
+    auto [y, w] = (*cpu)(q, k, v, pad, true, attn_mask);
+    auto [yg, wg] = (*gpu)(q.to(xg::kCUDA), k.to(xg::kCUDA), v.to(xg::kCUDA), pad.to(xg::kCUDA), true,
+                           attn_mask.defined() ? attn_mask.to(xg::kCUDA) : Tensor());
+    EXPECT_TRUE(matches_cpu(yg, y, 1e-12));
+    EXPECT_TRUE(matches_cpu(wg, w, 1e-12));
+    y.backward(gy);
+    yg.backward(gy.to(xg::kCUDA));
+    EXPECT_TRUE(matches_cpu(gpu->bias_k.grad(), cpu->bias_k.grad(), 1e-12));
+    EXPECT_TRUE(matches_cpu(gpu->bias_v.grad(), cpu->bias_v.grad(), 1e-12));
+    EXPECT_TRUE(matches_cpu(gpu->k_proj_weight.grad(), cpu->k_proj_weight.grad(), 1e-12));
+  }
+}

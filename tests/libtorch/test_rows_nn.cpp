@@ -370,6 +370,10 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(y.shape(), (xg::Shape{5, 2, 16}));
     EXPECT_EQ(w.shape(), (xg::Shape{2, 5, 5}));
     EXPECT_EQ(mha.in_proj_weight.shape(), (xg::Shape{48, 16}));
+    // add_bias_kv and add_zero_attn: one more key each, always attended.
+    xg::nn::MultiheadAttention extra(xg::nn::MultiheadAttentionOptions(16, 4).add_bias_kv(true).add_zero_attn(true));
+    EXPECT_EQ(std::get<1>(extra(q, q, q)).shape(), (xg::Shape{2, 5, 7}));
+    EXPECT_EQ(extra.bias_k.shape(), (xg::Shape{1, 1, 16}));
   }
   {
     // row: `torch::nn::TransformerEncoderLayer(torch::nn::TransformerEncoderLayerOptions(16, 4).dim_feedforward(64))`, `TransformerDecoderLayer`

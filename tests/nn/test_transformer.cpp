@@ -50,6 +50,11 @@ TEST(MultiheadAttention, LoadsPyTorchsWeightsAndGivesItsOutputsWeightsAndGradien
       {"mha_causal_heads", xg::nn::MultiheadAttentionOptions(6, 3), true, false},
       {"mha_bool_mask", xg::nn::MultiheadAttentionOptions(8, 2), false, true},
       {"mha_kvdim", xg::nn::MultiheadAttentionOptions(8, 2).kdim(5).vdim(7).bias(false), false, true},
+      {"mha_bias_kv", xg::nn::MultiheadAttentionOptions(8, 2).add_bias_kv(true), false, false},
+      {"mha_zero_attn_bf", xg::nn::MultiheadAttentionOptions(6, 3).batch_first(true).add_zero_attn(true), false, true},
+      {"mha_both_kvdim", xg::nn::MultiheadAttentionOptions(8, 2).kdim(5).vdim(7).add_bias_kv(true).add_zero_attn(true),
+       false, true},
+      {"mha_both_self", xg::nn::MultiheadAttentionOptions(6, 2).add_bias_kv(true).add_zero_attn(true), true, true},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -68,6 +73,11 @@ TEST(MultiheadAttention, LoadsPyTorchsWeightsAndGivesItsOutputsWeightsAndGradien
     EXPECT_LT(max_abs_diff(in_w.grad(), io(p + (m.in_proj_weight.defined() ? "grad.in_proj_weight" : "grad.q_proj_weight"))), kTol);
     EXPECT_LT(max_abs_diff(m.out_proj->W.grad().t(), io(p + "grad.out_proj.weight")), kTol);
     if (m.in_proj_bias.defined()) EXPECT_LT(max_abs_diff(m.in_proj_bias.grad(), io(p + "grad.in_proj_bias")), kTol);
+    EXPECT_EQ(m.bias_k.defined(), c.options.add_bias_kv());
+    if (m.bias_k.defined()) {
+      EXPECT_LT(max_abs_diff(m.bias_k.grad(), io(p + "grad.bias_k")), kTol);
+      EXPECT_LT(max_abs_diff(m.bias_v.grad(), io(p + "grad.bias_v")), kTol);
+    }
   }
 }
 
@@ -160,6 +170,20 @@ TEST(MultiheadAttention, PyTorchsParameterNamesShapesAndInitialisation) {
   EXPECT_FALSE(separate.in_proj_weight.defined());
   EXPECT_EQ(separate.k_proj_weight.shape(), (xg::Shape{8, 3}));
   EXPECT_EQ(separate.parameters().size(), 4u);  // q, k, v projections and out_proj.W
+  // add_bias_kv: PyTorch's names, order, shapes and xavier_normal_ (std sqrt(2 / (E + E)) on (1, 1, E)).
+  xg::nn::MultiheadAttention kv(xg::nn::MultiheadAttentionOptions(400, 4).add_bias_kv(true));
+  names.clear();
+  for (const auto& e : kv.state_entries()) names.push_back(e.torch_name);
+  EXPECT_EQ(names, (std::vector<std::string>{"in_proj_weight", "in_proj_bias", "bias_k", "bias_v", "out_proj.weight",
+                                             "out_proj.bias"}));
+  EXPECT_EQ(kv.bias_k.shape(), (xg::Shape{1, 1, 400}));
+  EXPECT_EQ(kv.bias_v.shape(), (xg::Shape{1, 1, 400}));
+  for (const auto& b : {kv.bias_k, kv.bias_v}) {
+    const double sd = std::sqrt((b * b).mean().item() - std::pow(b.mean().item(), 2));
+    EXPECT_NEAR(sd, std::sqrt(1.0 / 400), 0.2 * std::sqrt(1.0 / 400));
+    EXPECT_GT(b.abs().max().item(), 1.9 * std::sqrt(1.0 / 400));  // normal: past xavier_uniform_'s bound sqrt(3) sd
+  }
+  EXPECT_FALSE(xg::nn::MultiheadAttention(xg::nn::MultiheadAttentionOptions(8, 2).add_zero_attn(true)).bias_k.defined());
 }
 
 TEST(MultiheadAttention, MasksLayoutsAndAFullyPaddedSequence) {
@@ -199,6 +223,22 @@ TEST(MultiheadAttention, GradientsMatchFiniteDifferencesWithMasksAndDropoutTrain
   auto causal = xg::triu(xg::ones({3, 4}, xg::kInt64), 1);
   EXPECT_TRUE(xg::testing::gradients_match(
       [&] { return xg::tanh(std::get<0>(m(q, k, v, pad, false, causal))).sum(); }, m.named_parameters()));
+  // The extra keys of add_bias_kv and add_zero_attn, with both mask kinds, kdim and vdim.
+  xg::nn::MultiheadAttention extra(
+      xg::nn::MultiheadAttentionOptions(4, 2).kdim(3).vdim(5).add_bias_kv(true).add_zero_attn(true).dtype(xg::kFloat64));
+  auto v5 = xg::randn({4, 2, 5}, xg::kFloat64), bias = xg::randn({3, 4}, xg::kFloat64);
+  EXPECT_TRUE(xg::testing::gradients_match(
+      [&] { return xg::tanh(std::get<0>(extra(q, k, v5, pad, false, causal))).sum(); }, extra.named_parameters()));
+  EXPECT_TRUE(xg::testing::gradients_match(
+      [&] { return xg::tanh(std::get<0>(extra(q, k, v5, xg::Tensor(), false, bias))).sum(); }, extra.named_parameters()));
+  // Every key padded and masked: the weights go to the two extra keys alone.
+  auto [y_all, w_all] = extra(q, k, v5, xg::ones({2, 4}, xg::kInt64), true);
+  EXPECT_EQ(w_all.shape(), (xg::Shape{2, 3, 6}));
+  EXPECT_EQ(w_all.narrow(2, 0, 4).abs().max().item(), 0.0);
+  EXPECT_LT(max_abs_diff(w_all.sum({2}), xg::ones({2, 3}, xg::kFloat64)), 1e-12);
+  // A float key padding mask is extended with zeros: -inf on the padded keys equals the int64 mask.
+  auto additive = xg::masked_fill(xg::zeros({2, 4}, xg::kFloat64), pad, -INFINITY);
+  EXPECT_LT(max_abs_diff(std::get<1>(extra(q, k, v5, additive)), std::get<1>(extra(q, k, v5, pad))), 1e-12);
   // Dropout on the weights acts in training mode only.
   xg::nn::MultiheadAttention d(xg::nn::MultiheadAttentionOptions(4, 2).dropout(0.5).dtype(xg::kFloat64));
   auto [a, wa] = d(q, q, q);
@@ -210,8 +250,6 @@ TEST(MultiheadAttention, GradientsMatchFiniteDifferencesWithMasksAndDropoutTrain
 
 TEST(MultiheadAttention, ErrorsNameTheShapesAndTheLikelyCause) {
   EXPECT_XG_ERROR(xg::nn::MultiheadAttention(10, 3), "MultiheadAttention: embed_dim 10 is not divisible by num_heads 3");
-  EXPECT_XG_ERROR(xg::nn::MultiheadAttention(xg::nn::MultiheadAttentionOptions(8, 2).add_bias_kv(true)),
-                  "add_bias_kv and add_zero_attn are not supported");
   xg::nn::MultiheadAttention m(8, 2);
   // (N, L, E) inputs given to a (L, N, E) module: the batch axes disagree, axis 0 agrees.
   EXPECT_XG_ERROR(m(xg::ones({2, 5, 8}), xg::ones({2, 7, 8}), xg::ones({2, 7, 8})),

@@ -24,10 +24,12 @@ class MultiheadAttentionOptions {
   /// Biases of the input and output projections.
   MultiheadAttentionOptions& bias(bool v) { bias_ = v; return *this; }
   bool bias() const { return bias_; }
-  /// Not supported (an extra learned key and value): true is refused with an error.
+  /// A learned key and value, parameters bias_k and bias_v (1, 1, embed_dim), appended to
+  /// every sequence's projected keys and values (always attended: the masks are extended).
   MultiheadAttentionOptions& add_bias_kv(bool v) { add_bias_kv_ = v; return *this; }
   bool add_bias_kv() const { return add_bias_kv_; }
-  /// Not supported (an extra zero key and value): true is refused with an error.
+  /// A zero key and value appended to every head's keys and values (after bias_k's), always
+  /// attended: a query can put weight on "nothing".
   MultiheadAttentionOptions& add_zero_attn(bool v) { add_zero_attn_ = v; return *this; }
   bool add_zero_attn() const { return add_zero_attn_; }
   /// Feature sizes of key and value (default embed_dim); when either differs, the projections
@@ -75,6 +77,7 @@ class MultiheadAttention : public Module {
   /// (attn_output, attn_weights). query (L, N, E) ((N, L, E) with batch_first, (L, E)
   /// unbatched), key (S, N, kdim), value (S, N, vdim). Weights (N, L, S) averaged over heads,
   /// or (N, num_heads, L, S) without averaging; undefined unless need_weights. As libtorch's.
+  /// add_bias_kv and add_zero_attn add one key each: the weights' last axis is then S + 1 or S + 2.
   std::tuple<Tensor, Tensor> forward(const Tensor& query, const Tensor& key, const Tensor& value,
                                      const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
                                      const Tensor& attn_mask = Tensor(), bool average_attn_weights = true);
@@ -89,6 +92,7 @@ class MultiheadAttention : public Module {
 
   Tensor in_proj_weight, in_proj_bias;                // when kdim == vdim == embed_dim
   Tensor q_proj_weight, k_proj_weight, v_proj_weight;  // otherwise (and in_proj_bias)
+  Tensor bias_k, bias_v;                               // (1, 1, embed_dim), with add_bias_kv
   std::shared_ptr<Linear> out_proj;
   /// Dropout on the attention weights (N, num_heads, L, S), a child module so that its
   /// forward hooks see every call's weights (as timm's attn_drop): how xg::viz reads
