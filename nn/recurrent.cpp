@@ -48,6 +48,9 @@ RNNBase::Mode fixed_mode(RNNBase::Mode mode, const RNNOptions& o) {
   return mode;
 }
 
+// weight_ih, weight_hh, [bias_ih, bias_hh], [weight_hr]: PyTorch's order in each direction.
+std::int64_t tensors_per_direction(const RNNOptions& o) { return (o.bias() ? 4 : 2) + (o.proj_size() > 0 ? 1 : 0); }
+
 }  // namespace
 
 RNNBase::RNNBase(Mode mode, RNNOptions options) : mode_(mode), options_(std::move(options)) {
@@ -79,7 +82,7 @@ RNNBase::RNNBase(Mode mode, RNNOptions options) : mode_(mode), options_(std::mov
   detail::checked_buffer(size_add(per_layer(o.input_size()), upper, name, "the parameters"), dtype_size(o.dtype()), name,
                          "the parameters");
   const double k = 1.0 / std::sqrt(static_cast<double>(H));
-  weights_.reserve(static_cast<std::size_t>(o.num_layers() * D * ((o.bias() ? 4 : 2) + (P > 0 ? 1 : 0))));
+  weights_.reserve(static_cast<std::size_t>(o.num_layers() * D * tensors_per_direction(o)));
   std::vector<std::string> names;
   for (std::int64_t l = 0; l < o.num_layers(); ++l)
     for (std::int64_t d = 0; d < D; ++d) {
@@ -108,6 +111,13 @@ RNNBase::RNNBase(Mode mode, RNNOptions options) : mode_(mode), options_(std::mov
 
 std::string RNNBase::type_name() const { return mode_name(mode_); }
 
+RNNBase::DirectionWeights RNNBase::direction_weights(std::int64_t layer, std::int64_t direction) const {
+  const auto& o = options_;
+  const std::int64_t per_dir = tensors_per_direction(o);
+  const Tensor* w = &weights_[static_cast<std::size_t>(((o.bidirectional() ? 2 : 1) * layer + direction) * per_dir)];
+  return {w[0], w[1], o.bias() ? w[2] : Tensor(), o.bias() ? w[3] : Tensor(), o.proj_size() > 0 ? w[per_dir - 1] : Tensor()};
+}
+
 Tensor RNNBase::forward(const Tensor& x) {
   tensor_list state(mode_ == Mode::Lstm ? 2 : 1);
   return run(x, state);
@@ -118,7 +128,7 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
   const char* name = mode_name(mode_);
   detail::CallScope call(name);  // a failure inside (a GPU's out of memory, say) names the layer
   const std::int64_t H = o.hidden_size(), D = o.bidirectional() ? 2 : 1, L = o.num_layers();
-  const std::int64_t P = o.proj_size(), per_dir = (o.bias() ? 4 : 2) + (P > 0 ? 1 : 0);
+  const std::int64_t P = o.proj_size();
   const std::int64_t out = P > 0 ? P : H;  // h's features (c keeps H)
   const char* layout = o.batch_first() ? "(N, T, " : "(T, N, ";
   if (!x_in.defined()) fail(name, ": the input is undefined");
@@ -157,13 +167,12 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
     tensor_list dir_out;
     for (std::int64_t d = 0; d < D; ++d) {
       const std::size_t idx = static_cast<std::size_t>(l * D + d);
-      const Tensor* w = &weights_[idx * static_cast<std::size_t>(per_dir)];
-      const Tensor b_ih = o.bias() ? w[2] : Tensor(), b_hh = o.bias() ? w[3] : Tensor();
+      const DirectionWeights w = direction_weights(l, d);
       if (mode_ == Mode::Lstm || mode_ == Mode::Gru) {  // the direction as one node (autograd/recurrent_layers.cpp)
         const tensor_list yh = mode_ == Mode::Lstm
-                                   ? steps::lstm_layer(layer_in, w[0], w[1], b_ih, b_hh, init[0][idx], init[1][idx], d == 1,
-                                                       P > 0 ? w[per_dir - 1] : Tensor())
-                                   : steps::gru_layer(layer_in, w[0], w[1], b_ih, b_hh, init[0][idx], d == 1);
+                                   ? steps::lstm_layer(layer_in, w.w_ih, w.w_hh, w.b_ih, w.b_hh, init[0][idx], init[1][idx],
+                                                       d == 1, w.w_hr)
+                                   : steps::gru_layer(layer_in, w.w_ih, w.w_hh, w.b_ih, w.b_hh, init[0][idx], d == 1);
         dir_out.push_back(yh[0]);
         final_h.push_back(yh[1]);
         if (mode_ == Mode::Lstm) final_c.push_back(yh[2]);
@@ -172,12 +181,12 @@ Tensor RNNBase::run(const Tensor& x_in, tensor_list& state) {
       const std::int64_t in = layer_in.shape()[2];
       // Explicit sizes (no -1): a batch of 0 is valid and gives an empty output, as PyTorch.
       const tensor_list xp =
-          steps::time_steps(reshape(linear_t(reshape(layer_in, {T * N, in}), w[0], b_ih), {T, N, w[0].size(0)}));
+          steps::time_steps(reshape(linear_t(reshape(layer_in, {T * N, in}), w.w_ih, w.b_ih), {T, N, w.w_ih.size(0)}));
       Tensor h = init[0][idx];
       tensor_list out(static_cast<std::size_t>(T));
       for (std::int64_t s = 0; s < T; ++s) {
         const auto t = static_cast<std::size_t>(d ? T - 1 - s : s);
-        h = steps::rnn_step(xp[t], h, w[1], b_hh, mode_ == Mode::RnnRelu);
+        h = steps::rnn_step(xp[t], h, w.w_hh, w.b_hh, mode_ == Mode::RnnRelu);
         out[t] = h;
       }
       final_h.push_back(h);

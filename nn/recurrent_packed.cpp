@@ -40,7 +40,7 @@ PackedSequence RNNBase::run_packed(const PackedSequence& packed, tensor_list& st
   const std::vector<std::int64_t>& bs = packed.host_batch_sizes();
   const std::int64_t T = static_cast<std::int64_t>(bs.size()), N = bs[0];
   const std::int64_t H = o.hidden_size(), D = o.bidirectional() ? 2 : 1, L = o.num_layers();
-  const std::int64_t P = o.proj_size(), per_dir = (o.bias() ? 4 : 2) + (P > 0 ? 1 : 0), F = P > 0 ? P : H;
+  const std::int64_t F = o.proj_size() > 0 ? o.proj_size() : H;
 
   // Initial states (L·D, N, features) in the batch's order, taken to the sorted order.
   std::vector<tensor_list> init(state.size());
@@ -65,20 +65,19 @@ PackedSequence RNNBase::run_packed(const PackedSequence& packed, tensor_list& st
     tensor_list dir_out;
     for (std::int64_t d = 0; d < D; ++d) {
       const std::size_t idx = static_cast<std::size_t>(l * D + d);
-      const Tensor* w = &weights_[idx * static_cast<std::size_t>(per_dir)];
-      const Tensor b_ih = o.bias() ? w[2] : Tensor(), b_hh = o.bias() ? w[3] : Tensor();
+      const DirectionWeights w = direction_weights(l, d);
       // Every step's input projection in one product, split into the steps' rows by one node
       // (its gradient one concat; a narrow per step would build a full-size gradient each).
-      const tensor_list xp = split(linear_t(layer_in, w[0], b_ih), bs, 0);
+      const tensor_list xp = split(linear_t(layer_in, w.w_ih, w.b_ih), bs, 0);
       const auto step = [&](std::int64_t t, Tensor& h, Tensor& c) {
         const Tensor& x_t = xp[static_cast<std::size_t>(t)];
         if (mode_ == Mode::Gru) {
-          h = steps::gru_step(x_t, h, w[1], b_hh);
+          h = steps::gru_step(x_t, h, w.w_hh, w.b_hh);
         } else if (lstm) {
-          std::tie(h, c) = steps::lstm_step(x_t, h, c, w[1], b_hh);
-          if (P > 0) h = linear_t(h, w[per_dir - 1]);  // LSTMP: h W_hr^T
+          std::tie(h, c) = steps::lstm_step(x_t, h, c, w.w_hh, w.b_hh);
+          if (w.w_hr.defined()) h = linear_t(h, w.w_hr);  // LSTMP: h W_hr^T
         } else {
-          h = steps::rnn_step(x_t, h, w[1], b_hh, mode_ == Mode::RnnRelu);
+          h = steps::rnn_step(x_t, h, w.w_hh, w.b_hh, mode_ == Mode::RnnRelu);
         }
       };
       const Tensor& h0 = init[0][idx];

@@ -98,6 +98,12 @@ class RNNBase : public Module {
   /// (output, h_n), for RNN and GRU: without and with the module's hooks.
   std::tuple<Tensor, Tensor> forward_h(const Tensor& x, const Tensor& h0);
   std::tuple<Tensor, Tensor> call_h(const Tensor& x, const Tensor& h0);
+  /// One direction's parameters of one layer (undefined: the biases without bias, w_hr
+  /// without proj_size); direction 1 is the reverse one.
+  struct DirectionWeights {
+    Tensor w_ih, w_hh, b_ih, b_hh, w_hr;
+  };
+  DirectionWeights direction_weights(std::int64_t layer, std::int64_t direction) const;
   Mode mode_;
 
  private:
