@@ -158,9 +158,13 @@ Tensor Tensor::T() const {
 
 // ---- libtorch's spellings ----
 
+// The values are gathered at the indices, so the gradient goes to the element each index
+// names (libtorch's max.dim backward), not shared among tied maxima as max({dim})'s is.
 std::tuple<Tensor, Tensor> Tensor::max_dim(std::int64_t dim, bool keepdim, bool is_max) const {
-  const Tensor values = is_max ? xg::max(*this, {dim}, keepdim) : xg::min(*this, {dim}, keepdim);
-  return {values, is_max ? xg::argmax(*this, dim, keepdim) : xg::argmin(*this, dim, keepdim)};
+  const Tensor indices = is_max ? xg::argmax(*this, dim, true) : xg::argmin(*this, dim, true);
+  const Tensor values = xg::gather(*this, dim, indices);
+  if (keepdim) return {values, indices};
+  return {xg::squeeze(values, dim), xg::squeeze(indices, dim)};
 }
 
 Tensor Tensor::squeeze() const {

@@ -63,6 +63,25 @@ TEST(MaxMin, ValuesAndTiedGradients) {
   EXPECT_XG_ERROR(xg::zeros({0, 2}).max({0}), "max: cannot reduce an empty axis");
 }
 
+TEST(MaxMin, AlongOneAxisWithIndicesTheGradientGoesToTheIndexedElement) {
+  // libtorch's x.max(1): the first of tied maxima, and its gradient to that element alone (the
+  // values-only forms above share it, as amax); a NaN is the maximum, as there.
+  auto p = xg::test::param({1, 7, 3, 9, 2, 9, 4, NAN, 4}, {3, 3});
+  auto [values, indices] = p.max(1);
+  EXPECT_EQ(indices.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 1}));
+  (values * xg::tensor({1.0, 2.0, 3.0})).sum().backward();
+  EXPECT_EQ(p.grad().to_vector<float>(), (std::vector<float>{0, 1, 0, 2, 0, 0, 0, 3, 0}));
+  auto q = xg::test::param({5, 1, 1, 0, 5, 5}, {2, 3});
+  auto [low, at] = q.min(0, true);
+  EXPECT_EQ(low.shape(), (xg::Shape{1, 3}));
+  EXPECT_EQ(at.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0}));
+  low.sum().backward();
+  EXPECT_EQ(q.grad().to_vector<float>(), (std::vector<float>{0, 1, 1, 1, 0, 0}));
+  xg::manual_seed(13);
+  EXPECT_TRUE(gradgradcheck_ok([](L x) { return std::get<0>(x[0].max(1)) * std::get<0>(x[0].min(0, true)).sum(); },
+                               {randp({3, 4})}));
+}
+
 TEST(ArgMaxMin, IndicesAlongAxes) {
   auto x = xg::tensor({{0.1, 0.8, 0.1}, {0.7, 0.2, 0.1}});
   EXPECT_EQ(x.argmax().item(), 1);
