@@ -21,6 +21,7 @@
 #include <xgrad/nn/conv3d.h>
 #include <xgrad/nn/unpool.h>
 #include <xgrad/nn/lp_pool.h>
+#include <xgrad/nn/fractional_pool.h>
 #include <xgrad/nn/instance_norm.h>
 #include <xgrad/nn/padding.h>
 #include <xgrad/nn/shape_layers.h>

@@ -416,3 +416,23 @@ TEST(CudaModules, ChannelLayersAndClassMarginLossesGiveTheCpusValuesAndGradients
   const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
   for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << i;
 }
+
+TEST(CudaModules, FractionalMaxPoolDrawsOnTheDeviceAndGivesTheCpusWindows) {
+  XG_REQUIRE_CUDA();
+  namespace F = xg::nn::functional;
+  // The windows' starts are computed on the device from the samples, with the CPU's arithmetic.
+  const Tensor x = xg::test::seeded({2, 3, 9, 11}, xg::kFloat64, 21), v = xg::test::seeded({1, 2, 6, 7, 8}, xg::kFloat64, 22);
+  const Tensor s = xg::rand({2, 3, 2}, xg::kFloat64), s3 = xg::rand({1, 2, 3}, xg::kFloat64);
+  const auto run = [&](const xg::Device& d) {
+    auto xv = x.to(d).requires_grad_(), vv = v.to(d).requires_grad_();
+    auto [y, i] = F::fractional_max_pool2d_with_indices(xv, F::FractionalMaxPool2dFuncOptions(3).output_size({4, 5})._random_samples(s.to(d)));
+    auto [y3, i3] = F::fractional_max_pool3d_with_indices(vv, F::FractionalMaxPool3dFuncOptions(2).output_size({3, 4, 3})._random_samples(s3.to(d)));
+    auto g = xg::grad({(y * y).sum() + y3.sum()}, {xv, vv});
+    return std::vector<Tensor>{y, i, y3, i3, g[0], g[1]};
+  };
+  const auto cpu = run(xg::kCPU), gpu = run(xg::kCUDA);
+  for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(matches_cpu(gpu[i], cpu[i], 1e-12)) << i;
+  // Drawn samples are made on the input's device (no device error, no copy).
+  xg::nn::FractionalMaxPool2d pool(xg::nn::FractionalMaxPool2dOptions(2).output_ratio(0.5));
+  EXPECT_TRUE(pool(x.to(xg::kCUDA)).is_cuda());
+}

@@ -79,7 +79,24 @@ void run_more(Reader& r) {
       }
       break;
     }
-    case 8: {  // adaptive 1-D pooling: decoded ranks, lengths and output sizes
+    case 8: {  // adaptive 1-D pooling: decoded ranks, lengths and output sizes; fractional pooling
+      if (r.flag()) {  // decoded kernels, output sizes or ratios, and samples (any shape, any values)
+        namespace F = xg::nn::functional;
+        const auto v = leaf(r.tensor(3 + r.byte() % 3));
+        const auto samples = r.flag() ? r.tensor(3) : xg::Tensor();
+        if (r.flag()) {
+          auto o = F::FractionalMaxPool2dFuncOptions({r.arg(), r.arg()})._random_samples(samples);
+          if (r.flag()) o.output_size({r.arg(), r.arg()});
+          if (r.flag()) o.output_ratio({static_cast<double>(r.arg()) / 8, static_cast<double>(r.arg()) / 8});
+          backprop(F::fractional_max_pool2d(v, o));
+        } else {
+          auto o = F::FractionalMaxPool3dFuncOptions({r.arg(), r.arg(), r.arg()})._random_samples(samples);
+          if (r.flag()) o.output_size({r.arg(), r.arg(), r.arg()});
+          if (r.flag()) o.output_ratio(static_cast<double>(r.arg()) / 8);
+          backprop(std::get<0>(F::fractional_max_pool3d_with_indices(v, o)));
+        }
+        break;
+      }
       backprop(r.flag() ? xg::adaptive_avg_pool1d(x, a) : std::get<0>(xg::adaptive_max_pool1d_with_indices(x, a)));
       break;
     }

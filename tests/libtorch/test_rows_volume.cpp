@@ -61,6 +61,17 @@ TEST(LibtorchRows, VolumeModules) {
     EXPECT_NEAR(F::lp_pool2d(img, F::LPPool2dFuncOptions(2, {2, 2})).select(3, 1).flatten().select(0, 0).item(), 2.0, 1e-12);
   }
   {
+    // row: `torch::nn::FractionalMaxPool2d(torch::nn::FractionalMaxPool2dOptions(3).output_ratio(0.5))`, `F::fractional_max_pool2d(x, F::FractionalMaxPool2dFuncOptions(2).output_size(14))`, `FractionalMaxPool3d`
+    nn::FractionalMaxPool2d pool(nn::FractionalMaxPool2dOptions(3).output_ratio(0.5));
+    const auto img = xg::randn({2, 3, 28, 28});
+    EXPECT_EQ(pool(img).shape(), (xg::Shape{2, 3, 14, 14}));
+    const auto [y, indices] = pool.forward_with_indices(img);  // positions h * 28 + w, for max_unpool2d
+    EXPECT_EQ(indices.dtype(), xg::kInt64);
+    EXPECT_EQ(F::fractional_max_pool2d(img, F::FractionalMaxPool2dFuncOptions(2).output_size(14)).shape(), (xg::Shape{2, 3, 14, 14}));
+    nn::FractionalMaxPool3d vol(nn::FractionalMaxPool3dOptions(2).output_size({2, 3, 3}));
+    EXPECT_EQ(vol(xg::randn({1, 2, 5, 6, 7})).shape(), (xg::Shape{1, 2, 2, 3, 3}));
+  }
+  {
     // row: `torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(3).stride(2).ceil_mode(true))`, `torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(2).ceil_mode(true).divisor_override(4))`, `torch::max_pool2d(x, 3, 2, 0, 1, true)`, `torch::avg_pool2d(x, 3, 2, 1, true, false, 4)`
     const auto y = xg::randn({1, 2, 7, 7});
     nn::MaxPool2d pool(nn::MaxPool2dOptions(3).stride(2).ceil_mode(true));
