@@ -1,9 +1,9 @@
 // F::fractional_max_pool2d/3d and their modules (nn/include/xgrad/nn/fractional_pool.h),
 // composed: each plane's window starts from its samples with PyTorch's arithmetic (in the
 // input's dtype, so float32 inputs get float32's roundings, as there), every window's flat
-// positions gathered, and the maximum of each (the first of tied maxima; a NaN wins) gathered
-// at its position, so its gradient goes to that element. Values, gradients of every order and devices are
-// gather's and max's; the arguments are checked here first, so errors name the call.
+// positions, the winner of each (the first of tied maxima; a NaN wins), and the values
+// gathered at the winners, so the gradient goes to them. Gradients of every order and the
+// devices are gather's; the arguments are checked here first, so errors name the call.
 #include <xgrad/nn/fractional_pool.h>
 
 #include <cmath>
@@ -110,10 +110,8 @@ std::tuple<Tensor, Tensor> pool(const char* op, const Tensor& x_in, const Fracti
   for (std::size_t a = D; a-- > 0;) {
     const std::int64_t sample = D == 2 ? 1 - static_cast<std::int64_t>(a) : static_cast<std::int64_t>(a);
     const Tensor starts = window_starts(s.select(2, sample), in[a], out[a], k[a]);  // (N, C, out_a)
-    Shape shape(2 + 2 * D, 1);
-    shape[0] = N, shape[1] = C, shape[2 + a] = out[a], shape[2 + D + a] = k[a];
-    Shape s_shape(shape), k_shape(2 + 2 * D, 1);
-    s_shape[2 + D + a] = 1;
+    Shape s_shape(2 + 2 * D, 1), k_shape(2 + 2 * D, 1);  // (N, C, .. out_a ..) and (.. k_a ..)
+    s_shape[0] = N, s_shape[1] = C, s_shape[2 + a] = out[a];
     k_shape[2 + D + a] = k[a];
     const Tensor pos = (starts.reshape(s_shape) + arange(0, k[a], 1, on).reshape(k_shape)) * static_cast<double>(stride);
     flat = flat.defined() ? flat + pos : pos;
