@@ -161,10 +161,22 @@ Tensor Tensor::T() const {
 // The values are gathered at the indices, so the gradient goes to the element each index
 // names (libtorch's max.dim backward), not shared among tied maxima as max({dim})'s is.
 std::tuple<Tensor, Tensor> Tensor::max_dim(std::int64_t dim, bool keepdim, bool is_max) const {
-  const Tensor indices = is_max ? xg::argmax(*this, dim, true) : xg::argmin(*this, dim, true);
-  const Tensor values = xg::gather(*this, dim, indices);
+  const char* op = is_max ? "max" : "min";
+  if (!impl_) fail(op, ": the tensor is undefined");
+  const std::int64_t axis = detail::normalize_axis(dim, this->dim(), op);
+  const TensorOptions ints = TensorOptions().dtype(kInt64).device(device());
+  if (this->dim() == 0) return {xg::reshape(*this, {}), zeros({}, ints)};  // libtorch's: itself, at 0
+  if (shape()[static_cast<std::size_t>(axis)] == 0)
+    fail(op, ": cannot reduce the empty axis ", dim, " of shape ", detail::shape_str(shape()));
+  Shape one = shape();
+  one[static_cast<std::size_t>(axis)] = 1;
+  // (argmax refuses an empty tensor; with another axis empty there is nothing to pick.)
+  const Tensor indices = numel() == 0 ? zeros(one, ints)
+                         : is_max    ? xg::argmax(*this, axis, true)
+                                     : xg::argmin(*this, axis, true);
+  const Tensor values = xg::gather(*this, axis, indices);
   if (keepdim) return {values, indices};
-  return {xg::squeeze(values, dim), xg::squeeze(indices, dim)};
+  return {xg::squeeze(values, axis), xg::squeeze(indices, axis)};
 }
 
 Tensor Tensor::squeeze() const {

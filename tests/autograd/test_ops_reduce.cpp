@@ -77,6 +77,17 @@ TEST(MaxMin, AlongOneAxisWithIndicesTheGradientGoesToTheIndexedElement) {
   EXPECT_EQ(at.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0}));
   low.sum().backward();
   EXPECT_EQ(q.grad().to_vector<float>(), (std::vector<float>{0, 1, 1, 1, 0, 0}));
+  // libtorch's edges: a 0-d tensor is its own maximum at 0; an empty line has none; a
+  // line-less tensor gives empty results.
+  auto [v0, i0] = xg::tensor(3.0).max(0);
+  EXPECT_EQ(v0.item(), 3.0);
+  EXPECT_EQ(i0.dim(), 0);
+  EXPECT_EQ(i0.item(), 0);
+  EXPECT_XG_ERROR(xg::zeros({0, 3}).max(0), "max: cannot reduce the empty axis 0 of shape (0,3)");
+  EXPECT_XG_ERROR(xg::zeros({2, 3}).min(-3), "min: axis -3 is out of range for a tensor of dimension 2");
+  auto [ve, ie] = xg::zeros({2, 0}).max(0);
+  EXPECT_EQ(ve.shape(), (xg::Shape{0}));
+  EXPECT_EQ(ie.shape(), (xg::Shape{0}));
   xg::manual_seed(13);
   EXPECT_TRUE(gradgradcheck_ok([](L x) { return std::get<0>(x[0].max(1)) * std::get<0>(x[0].min(0, true)).sum(); },
                                {randp({3, 4})}));
