@@ -17,11 +17,15 @@
 #include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
+#include "tensor/pointwise_rules.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg::kernel {
 
 namespace {
+
+using detail::add_wrapping;
+using detail::mul_wrapping;
 
 struct Lines {
   std::int64_t outer = 1, n = 1, inner = 1;
@@ -45,22 +49,6 @@ bool ascending(T a, T b) {
     if (std::isnan(b)) return true;
   }
   return a < b;
-}
-
-// a + b; int64 wraps around as PyTorch's does (through uint64: signed overflow is undefined).
-template <class T>
-T add_wrapping(T a, T b) {
-  if constexpr (std::is_same_v<T, std::int64_t>)
-    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
-  else return a + b;
-}
-
-// a * b; int64 wraps around as a + b does.
-template <class T>
-T mul_wrapping(T a, T b) {
-  if constexpr (std::is_same_v<T, std::int64_t>)
-    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
-  else return a * b;
 }
 
 // The running combination of each line (a sum or a product), from the end with `reverse`.

@@ -76,9 +76,9 @@ T python_floor_divide(T a, T b) {
 template <class T, class Run>
 void with_binary_op(Binary kind, Run run) {
   switch (kind) {
-    case Binary::Add: return run([](T x, T y) { return x + y; });
-    case Binary::Sub: return run([](T x, T y) { return x - y; });
-    case Binary::Mul: return run([](T x, T y) { return x * y; });
+    case Binary::Add: return run([](T x, T y) { return detail::add_wrapping(x, y); });
+    case Binary::Sub: return run([](T x, T y) { return detail::sub_wrapping(x, y); });
+    case Binary::Mul: return run([](T x, T y) { return detail::mul_wrapping(x, y); });
     case Binary::Div: return run([](T x, T y) { return x / y; });
     case Binary::Pow: return run([](T x, T y) { return static_cast<T>(std::pow(x, y)); });
     case Binary::Maximum: return run([](T x, T y) { return x > y || std::isnan(static_cast<double>(x)) ? x : y; });

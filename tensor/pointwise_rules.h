@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 
 #include "tensor/host_device.h"
 
@@ -61,6 +62,35 @@ inline T power_of_two_scale(T v) {
 }  // namespace xg::detail
 
 namespace xg::detail {
+
+// int64 sums, differences, products and negations wrap around, as PyTorch's (two's
+// complement): C++ leaves signed overflow undefined, so they go through uint64. Other T: the
+// plain operation.
+template <class T>
+XG_HOST_DEVICE T add_wrapping(T a, T b) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<unsigned long long>(a) + static_cast<unsigned long long>(b));
+  else
+    return a + b;
+}
+template <class T>
+XG_HOST_DEVICE T sub_wrapping(T a, T b) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<unsigned long long>(a) - static_cast<unsigned long long>(b));
+  else
+    return a - b;
+}
+template <class T>
+XG_HOST_DEVICE T mul_wrapping(T a, T b) {
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<unsigned long long>(a) * static_cast<unsigned long long>(b));
+  else
+    return a * b;
+}
+template <class T>
+XG_HOST_DEVICE T neg_wrapping(T a) {
+  return sub_wrapping(T(0), a);
+}
 
 // Integer division's rules (torch::div's rounding modes, fmod, remainder) for int64 on the
 // host and the GPU. Callers check for a zero divisor first (kernel::require_nonzero); the

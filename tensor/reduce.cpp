@@ -12,6 +12,7 @@
 #include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
+#include "tensor/pointwise_rules.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
 
@@ -25,14 +26,6 @@ namespace {
 // Sums accumulate in double (int64 in int64) so float32 sums do not drift with length.
 template <class T>
 using Acc = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
-
-// a * b; int64 wraps around as PyTorch's does (through uint64: signed overflow is undefined).
-template <class A>
-A times(A a, A b) {
-  if constexpr (std::is_same_v<A, std::int64_t>)
-    return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
-  else return a * b;
-}
 
 // The decomposition of a shape around one axis: outer x n x inner.
 struct AxisSplit {
@@ -72,8 +65,8 @@ Tensor reduce(Reduce kind, const Tensor& x, const Axes& axes, bool keepdims) {
     std::vector<A> acc(static_cast<std::size_t>(out.numel()), init);
     const T* px = x.data<T>();
     auto combine = [kind](A a, A v) -> A {
-      if (kind == Reduce::Sum) return a + v;
-      if (kind == Reduce::Prod) return times(a, v);
+      if (kind == Reduce::Sum) return detail::add_wrapping(a, v);  // int64 wraps, as PyTorch's
+      if (kind == Reduce::Prod) return detail::mul_wrapping(a, v);
       if (std::isnan(static_cast<double>(v))) return v;  // NaN propagates, as numpy
       return kind == Reduce::Max ? (v > a ? v : a) : (v < a ? v : a);
     };

@@ -72,8 +72,9 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
   }
   if (x.dtype() == kInt64) {
     switch (kind) {
-      case Unary::Neg: return map_loop<std::int64_t>(x, [](std::int64_t v) { return -v; });
-      case Unary::Abs: return map_loop<std::int64_t>(x, [](std::int64_t v) { return v < 0 ? -v : v; });
+      // -INT64_MIN wraps to itself, as PyTorch's (abs too).
+      case Unary::Neg: return map_loop<std::int64_t>(x, [](std::int64_t v) { return detail::neg_wrapping(v); });
+      case Unary::Abs: return map_loop<std::int64_t>(x, [](std::int64_t v) { return v < 0 ? detail::neg_wrapping(v) : v; });
       case Unary::Sign: return map_loop<std::int64_t>(x, [](std::int64_t v) { return std::int64_t((v > 0) - (v < 0)); });
       default: fail(op, ": expected a float tensor, got int64");
     }

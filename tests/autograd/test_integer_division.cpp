@@ -82,6 +82,29 @@ TEST(IntegerDivision, TheOverflowingQuotientWraps) {
   EXPECT_EQ(xg::fmod(a, m1).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0}));
 }
 
+TEST(IntegerArithmetic, OverflowWrapsAroundAsPyTorchs) {
+  // Two's complement, as PyTorch's int64 (C++ leaves signed overflow undefined: found by the
+  // operations' fuzzer in a product): sums, differences, products, negation, abs, reductions.
+  constexpr std::int64_t lo = std::numeric_limits<std::int64_t>::min(), hi = std::numeric_limits<std::int64_t>::max();
+  const auto ints = [](const std::vector<std::int64_t>& v) {  // exact (a double cannot hold INT64_MAX)
+    Tensor t = xg::tensor(std::vector<double>(v.size()), {static_cast<std::int64_t>(v.size())}, xg::kInt64);
+    std::copy(v.begin(), v.end(), t.data<std::int64_t>());
+    return t;
+  };
+  const Tensor a = ints({hi, lo, 3037000500}), b = ints({1, 1, 3037000500});
+  EXPECT_EQ((a + b).to_vector<std::int64_t>(), (std::vector<std::int64_t>{lo, lo + 1, 6074001000}));
+  EXPECT_EQ((a - b).to_vector<std::int64_t>(), (std::vector<std::int64_t>{hi - 1, hi, 0}));
+  // 3037000500² = 9223372037000250000 = 2^63 + 145474192: wraps to INT64_MIN + 145224192.
+  EXPECT_EQ((a * b).to_vector<std::int64_t>(), (std::vector<std::int64_t>{hi, lo, lo + 145474192}));
+  EXPECT_EQ((a * ints({2, 2, 1})).to_vector<std::int64_t>(), (std::vector<std::int64_t>{-2, 0, 3037000500}));
+  EXPECT_EQ((a * -1.0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{-hi, lo, -3037000500}));
+  EXPECT_EQ((-a).to_vector<std::int64_t>(), (std::vector<std::int64_t>{-hi, lo, -3037000500}));
+  EXPECT_EQ(a.abs().to_vector<std::int64_t>(), (std::vector<std::int64_t>{hi, lo, 3037000500}));
+  EXPECT_EQ(ints({hi, 1}).sum().item<std::int64_t>(), lo);
+  EXPECT_EQ(ints({hi, 2}).prod().item<std::int64_t>(), -2);
+  EXPECT_EQ(ints({hi, 1}).cumsum(0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{hi, lo}));
+}
+
 TEST(IntegerDivision, ZeroDivisorIsAnErrorNamingTheCall) {
   const Tensor a = xg::tensor({4, 5, 6, 7, 8, 9}, xg::kInt64).reshape({2, 3});
   const Tensor b = xg::tensor({1, 2, 0}, xg::kInt64);
