@@ -93,6 +93,10 @@ Tensor gelu_backward(const Tensor& x, const Tensor& gy, bool tanh_form, const ch
 /// log(1 + e^x) = max(x, 0) + log1p(e^-|x|) of a float tensor on the host (unary's
 /// Softplus), in xsimd batches.
 Tensor softplus_host(const Tensor& x);
+/// digamma and trigamma of a float CPU tensor in SIMD batches (tensor/special_host.cpp), with
+/// the scalar functions' bits.
+Tensor digamma_host(const Tensor& x);
+Tensor trigamma_host(const Tensor& x);
 /// min(max(x, lo), hi).
 Tensor clamp(const Tensor& x, double lo, double hi);
 /// 1 where lo <= x <= hi, else 0, in x's dtype.

@@ -14,6 +14,26 @@ namespace xg::detail::special {
 
 constexpr double kPi = 3.14159265358979323846;
 
+/// Σ B_2k / (2k x^2k), k = 1..7 (B_2k the Bernoulli numbers), from z = 1/x²: ψ's asymptotic
+/// series past ln x - 1/(2x). V is double, or a SIMD batch of them (tensor/special_host.cpp).
+template <class V>
+XG_HOST_DEVICE V digamma_series(V z) {
+  constexpr double c[7] = {1.0 / 12, -1.0 / 120, 1.0 / 252, -1.0 / 240, 1.0 / 132, -691.0 / 32760, 1.0 / 12};
+  V series = V(0.0);
+  for (int k = 6; k >= 0; --k) series = (series + c[k]) * z;
+  return series;
+}
+
+/// Σ B_2k z^k, k = 1..7, from z = 1/x²: ψ' ~ 1/x + 1/(2x²) + (this) / x.
+template <class V>
+XG_HOST_DEVICE V trigamma_series(V z) {
+  // B_2k for k = 1..7: 1/6, -1/30, 1/42, -1/30, 5/66, -691/2730, 7/6.
+  constexpr double b[7] = {1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6};
+  V series = V(0.0);
+  for (int k = 6; k >= 0; --k) series = (series + b[k]) * z;
+  return series;
+}
+
 /// ψ(x), the derivative of lgamma: PyTorch's values at the poles (ψ(±0) = ∓inf, NaN at the
 /// negative integers and -inf).
 XG_HOST_DEVICE double digamma(double x) {
@@ -32,12 +52,8 @@ XG_HOST_DEVICE double digamma(double x) {
     x += 1;
   }
   if (x == HUGE_VAL) return x;
-  // ψ(x) ~ ln x - 1/(2x) - Σ B_2k / (2k x^2k), k = 1..7 (B_2k the Bernoulli numbers).
-  constexpr double c[7] = {1.0 / 12, -1.0 / 120, 1.0 / 252, -1.0 / 240, 1.0 / 132, -691.0 / 32760, 1.0 / 12};
-  const double z = 1 / (x * x);
-  double series = 0;
-  for (int k = 6; k >= 0; --k) series = (series + c[k]) * z;
-  return result + ::log(x) - 0.5 / x - series;
+  // ψ(x) ~ ln x - 1/(2x) - Σ B_2k / (2k x^2k), k = 1..7.
+  return result + ::log(x) - 0.5 / x - digamma_series(1 / (x * x));
 }
 
 /// ζ(s, q) = Σ_k (q + k)^-s for s > 1: the terms summed directly until q + k passes 9, then
@@ -106,12 +122,8 @@ XG_HOST_DEVICE double trigamma(double x) {
     x += 1;
   }
   if (x == HUGE_VAL) return result < 0 ? -result - sum : sum;
-  // B_2k for k = 1..7: 1/6, -1/30, 1/42, -1/30, 5/66, -691/2730, 7/6.
-  constexpr double b[7] = {1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6};
   const double z = 1 / (x * x);
-  double series = 0;
-  for (int k = 6; k >= 0; --k) series = (series + b[k]) * z;
-  sum += 1 / x + 0.5 * z + series / x;  // 1/x + 1/(2x²) + Σ B_2k / x^(2k+1)
+  sum += 1 / x + 0.5 * z + trigamma_series(z) / x;  // 1/x + 1/(2x²) + Σ B_2k / x^(2k+1)
   return result < 0 ? -result - sum : sum;
 }
 

@@ -117,7 +117,7 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
       case Unary::Log10: return map_xt<T>(x, [](const auto& v) { return xt::log10(v); });
       case Unary::Exp2: return map_xt<T>(x, [](const auto& v) { return xt::exp2(v); });
       case Unary::Lgamma: return map_loop<T>(x, [](T v) { return log_gamma(v); }, 20);
-      case Unary::Digamma: return map_loop<T>(x, [](T v) { return T(detail::special::digamma(v)); }, 30);
+      case Unary::Digamma: return digamma_host(x);
       case Unary::Erfc: return map_loop<T>(x, [](T v) { return std::erfc(v); }, 10);
       case Unary::Erfinv: return map_loop<T>(x, [](T v) { return T(detail::special::erfinv(v, detail::special::erfinv_steps<T>)); }, 60);
       case Unary::Signbit: return map_loop<T>(x, [](T v) { return T(std::signbit(v)); });
@@ -139,6 +139,7 @@ Tensor pow_scalar(const Tensor& x, double c) {
 
 Tensor polygamma(int n, const Tensor& x, const char* op) {
   if (Tensor out = detail::on_gpu_like(x, x.dtype()); out.defined()) return detail::gpu::polygamma(out, x, n), out;
+  if (n == 1 && is_floating(x.dtype())) return trigamma_host(x);
   return detail::dispatch_float(x.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     return map_loop<T>(x, [n](T v) { return T(detail::special::polygamma(n, v)); }, 60);

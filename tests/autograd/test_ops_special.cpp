@@ -4,8 +4,10 @@
 // from scripts/make_special_fixtures.py): values and every input's gradient, plain and under
 // create_graph; mpmath's exact values; the poles; gradchecks, gradgradchecks and errors.
 #include <cmath>
+#include <cstring>
 #include <limits>
 
+#include "tensor/special_rules.h"
 #include "test_util.h"
 
 using namespace xg;
@@ -191,4 +193,35 @@ TEST(SpecialOps, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(tensordot(xg::scalar_tensor(2.0, kFloat64), x, {0}, {0}), "tensordot: cannot contract an axis of a 0-d operand (a (), b (3,4))");
   EXPECT_XG_ERROR(tensordot(x, x, {0}, {0, 1}), "tensordot: both operands need as many contracted axes, got 1 and 2");
   EXPECT_XG_ERROR(tensordot(x, x, {2}, {0}), "tensordot:", "2");
+}
+
+TEST(SpecialOps, DigammaAndTrigammaBatchesGiveTheScalarFunctionsBits) {
+  // The CPU runs them eight lanes at a time where every lane is plain, else per element: an
+  // element's bits must not depend on its neighbours or the thread split.
+  xg::manual_seed(41);
+  const int threads_before = xg::get_num_threads();
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> v = (xg::rand({4099}, xg::kFloat64) * 30.0 - 5.0).to_vector<double>();
+  for (double e : {0.0, -0.0, -1.0, -2.5, 0.5, 0.4999999, 1e-300, 5e-324, 9.999999, 10.0, 12.0, 1e300, inf, -inf, nan})
+    v.insert(v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), e);
+  for (std::size_t i = 0; i < 64; ++i) v[i] = 0.1 + 0.2 * static_cast<double>(i);  // whole plain batches
+  for (const auto dtype : {xg::kFloat64, xg::kFloat32}) {
+    SCOPED_TRACE(xg::dtype_name(dtype));
+    const xg::Tensor x = xg::tensor(v, {static_cast<std::int64_t>(v.size())}).to(dtype);
+    const std::vector<double> in = x.to(xg::kFloat64).to_vector<double>();
+    for (int threads : {1, 2}) {
+      xg::set_num_threads(threads);
+      const auto d = xg::digamma(x).to(xg::kFloat64).to_vector<double>();
+      const auto t = xg::polygamma(1, x).to(xg::kFloat64).to_vector<double>();
+      for (std::size_t i = 0; i < in.size(); ++i) {
+        const double want_d = dtype == xg::kFloat32 ? static_cast<float>(xg::detail::special::digamma(in[i]))
+                                                    : xg::detail::special::digamma(in[i]);
+        const double want_t = dtype == xg::kFloat32 ? static_cast<float>(xg::detail::special::trigamma(in[i]))
+                                                    : xg::detail::special::trigamma(in[i]);
+        ASSERT_TRUE(std::memcmp(&d[i], &want_d, sizeof(double)) == 0) << "digamma(" << in[i] << "): " << d[i] << " vs " << want_d;
+        ASSERT_TRUE(std::memcmp(&t[i], &want_t, sizeof(double)) == 0) << "trigamma(" << in[i] << "): " << t[i] << " vs " << want_t;
+      }
+    }
+  }
+  xg::set_num_threads(threads_before);
 }
