@@ -14,24 +14,29 @@ namespace xg::detail::special {
 
 constexpr double kPi = 3.14159265358979323846;
 
-/// Σ B_2k / (2k x^2k), k = 1..7 (B_2k the Bernoulli numbers), from z = 1/x²: ψ's asymptotic
-/// series past ln x - 1/(2x). V is double, or a SIMD batch of them (tensor/special_host.cpp).
+/// Σ c_k z^(k+1), k = 0..6, by Horner's rule. V is double, or a SIMD batch of them
+/// (tensor/special_host.cpp): both evaluate the same operations in the same order.
 template <class V>
-XG_HOST_DEVICE V digamma_series(V z) {
-  constexpr double c[7] = {1.0 / 12, -1.0 / 120, 1.0 / 252, -1.0 / 240, 1.0 / 132, -691.0 / 32760, 1.0 / 12};
+XG_HOST_DEVICE V series7(V z, const double (&c)[7]) {
   V series = V(0.0);
   for (int k = 6; k >= 0; --k) series = (series + c[k]) * z;
   return series;
 }
 
-/// Σ B_2k z^k, k = 1..7, from z = 1/x²: ψ' ~ 1/x + 1/(2x²) + (this) / x.
+/// Σ B_2k / (2k x^2k), k = 1..7 (B_2k the Bernoulli numbers), from z = 1/x²: ψ's asymptotic
+/// series past ln x - 1/(2x).
+template <class V>
+XG_HOST_DEVICE V digamma_series(V z) {
+  constexpr double c[7] = {1.0 / 12, -1.0 / 120, 1.0 / 252, -1.0 / 240, 1.0 / 132, -691.0 / 32760, 1.0 / 12};
+  return series7(z, c);
+}
+
+/// Σ B_2k z^k, k = 1..7 (1/6, -1/30, 1/42, -1/30, 5/66, -691/2730, 7/6), from z = 1/x²:
+/// ψ' ~ 1/x + 1/(2x²) + (this) / x.
 template <class V>
 XG_HOST_DEVICE V trigamma_series(V z) {
-  // B_2k for k = 1..7: 1/6, -1/30, 1/42, -1/30, 5/66, -691/2730, 7/6.
   constexpr double b[7] = {1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6};
-  V series = V(0.0);
-  for (int k = 6; k >= 0; --k) series = (series + b[k]) * z;
-  return series;
+  return series7(z, b);
 }
 
 /// ψ(x), the derivative of lgamma: PyTorch's values at the poles (ψ(±0) = ∓inf, NaN at the
