@@ -78,7 +78,7 @@ std::tuple<Tensor, Tensor> pool(const char* op, const Tensor& x_in, const Fracti
     }
   }
   for (std::size_t a = 0; a < D; ++a)
-    if (out[a] < 1 || out[a] + k[a] - 1 > in[a])
+    if (out[a] < 1 || k[a] > in[a] || out[a] > in[a] - k[a] + 1)  // (out + k - 1 could overflow)
       fail(op, ": output_size ", py_tuple(out), " with kernel_size ", py_tuple(k), " needs ", out[a],
            " windows of ", k[a], " within an axis of ", in[a], " (input ", detail::shape_str(x_in.shape()),
            "): each output axis must be in [1, input - kernel + 1]");

@@ -3,6 +3,7 @@
 // values, indices and gradients, float32 windows from float32 arithmetic, ties, a NaN,
 // unbatched inputs; gradchecks and gradgradchecks; the modules' draws; errors.
 #include <cmath>
+#include <limits>
 
 #include "test_util.h"
 
@@ -129,6 +130,11 @@ TEST(FractionalMaxPool, ErrorsNameTheCallAndTheSizes) {
   EXPECT_XG_ERROR(F::fractional_max_pool2d(x, o().output_size({7, 4})),
                   "fractional_max_pool2d: output_size (7, 4) with kernel_size (3, 3) needs 7 windows of 3 within an axis of 8",
                   "input (2,3,8,8)");
+  // Sizes near int64's end are refused, not overflowed (found by the fuzzer).
+  constexpr std::int64_t huge = std::numeric_limits<std::int64_t>::max();
+  EXPECT_XG_ERROR(F::fractional_max_pool2d(x, o().output_size({2, huge})), "needs 9223372036854775807 windows of 3");
+  EXPECT_XG_ERROR(F::fractional_max_pool2d(x, F::FractionalMaxPool2dFuncOptions({huge, 2}).output_size(7)),
+                  "needs 7 windows of 9223372036854775807");
   EXPECT_XG_ERROR(F::fractional_max_pool2d(x, o().output_ratio(0.0)), "output_ratio must be in (0, 1], got (0, 0)");
   EXPECT_XG_ERROR(F::fractional_max_pool2d(x, F::FractionalMaxPool2dFuncOptions({0, 2}).output_size(2)),
                   "kernel_size must be positive, got (0, 2)");
