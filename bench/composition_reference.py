@@ -180,6 +180,8 @@ def workloads():
         ("grid_sample", 10, grid_sample_step),
         ("quantile", 20, quantile_step),
         ("adaptive_max", 20, lambda: fwd_bwd(torch.randn(32, 64, 28, 28), lambda x: F.adaptive_max_pool2d(x, 5))),
+        ("fractional_pool", 20, lambda: fwd_bwd(torch.randn(32, 64, 28, 28),
+                                                lambda x: F.fractional_max_pool2d(x, 3, output_ratio=0.5))),
         ("median", 20, lambda: fwd_bwd(torch.randn(256, 1024), lambda x: torch.median(x, 1)[0])),
         ("logcumsumexp", 20, lambda: fwd_bwd(torch.randn(256, 1024), lambda x: torch.logcumsumexp(x, 1))),
         ("cummax", 20, lambda: fwd_bwd(torch.randn(256, 1024), lambda x: torch.cummax(x, 1)[0])),

@@ -22,6 +22,8 @@
 //   quantile          quantile at 5 q along 1 of (256, 1024), linear
 //   median            median along 1 of (256, 1024)
 //   adaptive_max      adaptive_max_pool2d of (32, 64, 28, 28) to (5, 5) (uneven, overlapping windows)
+//   fractional_pool   fractional_max_pool2d, 3x3 windows, output_ratio 0.5, of (32, 64, 28, 28)
+//                     (new random windows each call)
 //   logcumsumexp      logcumsumexp along 1 of (256, 1024)
 //   cummax            cummax along 1 of (256, 1024), the values in the loss
 //   searchsorted      2^16 values placed in a sorted (4096,) sequence (positions: forward only)
@@ -174,6 +176,13 @@ std::vector<Workload> workloads() {
        }},
       {"adaptive_max", 20,
        [] { return fwd_bwd(xg::randn({32, 64, 28, 28}), [](const Tensor& x) { return xg::adaptive_max_pool2d(x, 5); }); }},
+      {"fractional_pool", 20,
+       [] {
+         namespace F = xg::nn::functional;
+         return fwd_bwd(xg::randn({32, 64, 28, 28}), [](const Tensor& x) {
+           return F::fractional_max_pool2d(x, F::FractionalMaxPool2dFuncOptions(3).output_ratio(0.5));
+         });
+       }},
       {"median", 20, [] { return fwd_bwd(xg::randn({256, 1024}), [](const Tensor& x) { return std::get<0>(xg::median(x, 1)); }); }},
       {"logcumsumexp", 20,
        [] { return fwd_bwd(xg::randn({256, 1024}), [](const Tensor& x) { return xg::logcumsumexp(x, 1); }); }},
