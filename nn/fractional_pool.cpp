@@ -26,7 +26,15 @@ std::vector<std::int64_t> sizes(const Int2& v) { return {v.h, v.w}; }
 std::vector<std::int64_t> sizes(const Int3& v) { return {v.d, v.h, v.w}; }
 template <std::size_t D>
 std::string ratio_str(const std::array<double, D>& r) {
-  return py_tuple(std::vector<double>(r.begin(), r.end()), [](double v) { return detail::cat(v); });
+  return py_tuple(std::vector<double>(r.begin(), r.end()), detail_repr::py_float);
+}
+
+// Exactly one of output_size and output_ratio (the functionals' and the modules' rule).
+template <std::size_t D>
+void require_one_output(const std::string& op, const FractionalMaxPoolOptions<D>& o) {
+  if (o.output_size().has_value() == o.output_ratio().has_value())
+    fail(op, o.output_size() ? ": give one of output_size and output_ratio, not both"
+                             : ": requires either an output_size or an output_ratio");
 }
 
 // The starts of one axis's windows in every plane, (N, C, out) int64, from that axis's
@@ -63,9 +71,7 @@ std::tuple<Tensor, Tensor> pool(const char* op, const Tensor& x_in, const Fracti
   const std::vector<std::int64_t> k = sizes(o.kernel_size());
   for (std::int64_t v : k)
     if (v < 1) fail(op, ": kernel_size must be positive, got ", py_tuple(k));
-  if (o.output_size().has_value() == o.output_ratio().has_value())
-    fail(op, o.output_size() ? ": give one of output_size and output_ratio, not both"
-                             : ": requires either an output_size or an output_ratio");
+  require_one_output(op, o);
   std::vector<std::int64_t> out;
   if (o.output_size()) {
     out = sizes(*o.output_size());
@@ -162,9 +168,7 @@ template <std::size_t D>
 FractionalMaxPoolNd<D>::FractionalMaxPoolNd(const FractionalMaxPoolOptions<D>& options) : options_(options) {
   const std::string name = type_name();
   detail::CallScope call(name.c_str());
-  if (options.output_size().has_value() == options.output_ratio().has_value())
-    fail(name, options.output_size() ? ": give one of output_size and output_ratio, not both"
-                                     : ": requires either an output_size or an output_ratio");
+  require_one_output(name, options);
   if (const auto ratio = options.output_ratio())
     for (double r : *ratio)
       if (!(r > 0 && r < 1)) fail(name, ": output_ratio must be between 0 and 1, got ", ratio_str(*ratio));

@@ -135,7 +135,7 @@ TEST(FractionalMaxPool, ErrorsNameTheCallAndTheSizes) {
   EXPECT_XG_ERROR(F::fractional_max_pool2d(x, o().output_size({2, huge})), "needs 9223372036854775807 windows of 3");
   EXPECT_XG_ERROR(F::fractional_max_pool2d(x, F::FractionalMaxPool2dFuncOptions({huge, 2}).output_size(7)),
                   "needs 7 windows of 9223372036854775807");
-  EXPECT_XG_ERROR(F::fractional_max_pool2d(x, o().output_ratio(0.0)), "output_ratio must be in (0, 1], got (0, 0)");
+  EXPECT_XG_ERROR(F::fractional_max_pool2d(x, o().output_ratio(0.0)), "output_ratio must be in (0, 1], got (0.0, 0.0)");
   EXPECT_XG_ERROR(F::fractional_max_pool2d(x, F::FractionalMaxPool2dFuncOptions({0, 2}).output_size(2)),
                   "kernel_size must be positive, got (0, 2)");
   EXPECT_XG_ERROR(F::fractional_max_pool2d(randn({8, 8}), o().output_size(2)), "fractional_max_pool2d: expected a 3-D (C, H, W) or 4-D",
@@ -150,5 +150,5 @@ TEST(FractionalMaxPool, ErrorsNameTheCallAndTheSizes) {
   EXPECT_XG_ERROR(nn::FractionalMaxPool2d(nn::FractionalMaxPool2dOptions(2)),
                   "FractionalMaxPool2d: requires either an output_size or an output_ratio");
   EXPECT_XG_ERROR(nn::FractionalMaxPool2d(nn::FractionalMaxPool2dOptions(2).output_ratio({0.5, 1.0})),
-                  "FractionalMaxPool2d: output_ratio must be between 0 and 1, got (0.5, 1)");
+                  "FractionalMaxPool2d: output_ratio must be between 0 and 1, got (0.5, 1.0)");
 }
