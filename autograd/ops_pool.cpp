@@ -197,10 +197,9 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Int2 output_size) {
   return detail::as_given(x, 4, window_avg("adaptive_avg_pool2d", xb, win));
 }
 
-// Composed, so it runs and differentiates (to any order) wherever gather does: each cell's
-// window, padded to the largest window with an extra -inf element, is read by one
-// index_select; argmax (first maximum, first NaN) names the winner, whose value is gathered
-// from x, so the gradient goes to that one element, as PyTorch's.
+// Each cell's winner found by kernel::box_argmax (first maximum, first NaN, in row-major
+// order), without a graph; its value is then gathered from x, so the gradient goes to that one
+// element, as PyTorch's, and every order of gradient is gather's.
 std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& given, Int2 output_size) {
   const char* op = "adaptive_max_pool2d";
   detail::CallScope call(op);
@@ -208,29 +207,15 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& given,
   const Tensor x = detail::as_batch(given, 4);
   const PoolWindows win = adaptive_windows(op, given, x, output_size);
   const std::int64_t N = x.shape()[0], C = x.shape()[1], H = win.H, W = win.W;
-  const std::int64_t OH = output_size.h, OW = output_size.w, cells = OH * OW;
-  std::int64_t KH = 0, KW = 0;
-  for (std::int64_t i = 0; i < OH; ++i) KH = std::max(KH, win.h1[i] - win.h0[i]);
-  for (std::int64_t j = 0; j < OW; ++j) KW = std::max(KW, win.w1[j] - win.w0[j]);
-  const std::int64_t K = KH * KW;  // each at most the plane's side: no overflow
-  detail::check_allocation(detail::checked_nbytes({N, C, cells, K}, sizeof(std::int64_t), op), op,
-                           detail::cat("the windows' candidates (", N, ", ", C, ", ", cells, ", ", K, ")"));
-  // Each cell's window as plane positions h·W + w in row-major order, H·W (the -inf) after.
-  std::vector<double> table(static_cast<std::size_t>(cells * K), static_cast<double>(H * W));
-  for (std::int64_t i = 0; i < OH; ++i)
-    for (std::int64_t j = 0; j < OW; ++j)
-      for (std::int64_t h = win.h0[i]; h < win.h1[i]; ++h)
-        for (std::int64_t w = win.w0[j]; w < win.w1[j]; ++w)
-          table[static_cast<std::size_t>((i * OW + j) * K + (h - win.h0[i]) * KW + (w - win.w0[j]))] =
-              static_cast<double>(h * W + w);
-  const Tensor positions = tensor(table, {cells * K}, TensorOptions().dtype(kInt64).device(x.device()));
+  const std::int64_t OH = output_size.h, OW = output_size.w;
+  const auto bounds = [&](const std::vector<std::int64_t>& v) {
+    return tensor(std::vector<double>(v.begin(), v.end()), {1, static_cast<std::int64_t>(v.size())},
+                  TensorOptions().dtype(kInt64).device(x.device()));
+  };
+  const Tensor at = kernel::box_argmax(x.detach().reshape({N * C, H, W}),
+                                       {{bounds(win.h0), bounds(win.h1)}, {bounds(win.w0), bounds(win.w1)}}, op);
   const Tensor plane = x.reshape({N, C, H * W});
-  const Tensor padded = concat({plane.detach(), full({N, C, 1}, -INFINITY, TensorOptions().dtype(x.dtype()).device(x.device()))}, 2);
-  const Tensor winner = argmax(index_select(padded, 2, positions).reshape({N, C, cells, K}), 3);  // (N, C, cells)
-  const Tensor first = arange(0.0, static_cast<double>(cells * K), static_cast<double>(K),
-                              TensorOptions().dtype(kInt64).device(x.device()));
-  const Tensor at = index_select(positions, 0, (winner + first).reshape({N * C * cells})).reshape({N, C, cells});
-  return {detail::as_given(given, 4, gather(plane, 2, at).reshape({N, C, OH, OW})),
+  return {detail::as_given(given, 4, gather(plane, 2, at.reshape({N, C, OH * OW})).reshape({N, C, OH, OW})),
           detail::as_given(given, 4, at.reshape({N, C, OH, OW}))};
 }
 

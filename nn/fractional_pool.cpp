@@ -1,9 +1,9 @@
 // F::fractional_max_pool2d/3d and their modules (nn/include/xgrad/nn/fractional_pool.h),
 // composed: each plane's window starts from its samples with PyTorch's arithmetic (in the
-// input's dtype, so float32 inputs get float32's roundings, as there), every window's flat
-// positions, the winner of each (the first of tied maxima; a NaN wins), and the values
-// gathered at the winners, so the gradient goes to them. Gradients of every order and the
-// devices are gather's; the arguments are checked here first, so errors name the call.
+// input's dtype, so float32 inputs get float32's roundings, as there), the winner of each
+// window by kernel::box_argmax (the first of tied maxima; a NaN wins), and the values
+// gathered at the winners, so the gradient goes to them. Gradients of every order are
+// gather's; the arguments are checked here first, so errors name the call.
 #include <xgrad/nn/fractional_pool.h>
 
 #include <cmath>
@@ -15,6 +15,7 @@
 
 #include "nn/repr.h"
 #include "tensor/checked.h"
+#include "tensor/conv_kernels.h"
 
 namespace xg::nn {
 
@@ -107,40 +108,25 @@ std::tuple<Tensor, Tensor> pool(const char* op, const Tensor& x_in, const Fracti
     s = rand({N, C, nd}, TensorOptions().dtype(x.dtype()).device(x.device()));
   }
 
-  // Each window's flat positions in its plane, (N, C, out..., k...): per axis a, the
-  // window's start plus 0 .. k - 1, times the axis's stride, broadcast against the others.
-  // PyTorch's 2-D kernel places the columns with sample 0 and the rows with sample 1.
-  const auto on = TensorOptions().dtype(kInt64).device(x.device());
-  Tensor flat;
-  std::int64_t stride = 1;
-  for (std::size_t a = D; a-- > 0;) {
-    const std::int64_t sample = D == 2 ? 1 - static_cast<std::int64_t>(a) : static_cast<std::int64_t>(a);
-    const Tensor starts = window_starts(s.select(2, sample), in[a], out[a], k[a]);  // (N, C, out_a)
-    Shape s_shape(2 + 2 * D, 1), k_shape(2 + 2 * D, 1);  // (N, C, .. out_a ..) and (.. k_a ..)
-    s_shape[0] = N, s_shape[1] = C, s_shape[2 + a] = out[a];
-    k_shape[2 + D + a] = k[a];
-    const Tensor pos = (starts.reshape(s_shape) + arange(0, k[a], 1, on).reshape(k_shape)) * static_cast<double>(stride);
-    flat = flat.defined() ? flat + pos : pos;
-    stride *= in[a];
-  }
-  std::int64_t windows = 1, window = 1;
-  Shape grouped{N, C};
+  // Each axis's windows, per plane: [start, start + k). PyTorch's 2-D kernel places the
+  // columns with sample 0 and the rows with sample 1.
+  std::vector<kernel::BoxAxis> boxes;
+  std::int64_t windows = 1, plane = 1;
+  Shape pooled{N, C}, planes_shape{N * C};
   for (std::size_t a = 0; a < D; ++a) {
-    windows = detail::size_mul(windows, out[a], op, "the windows");
-    window = detail::size_mul(window, k[a], op, "the windows");
-    grouped.push_back(out[a]);
+    const std::int64_t sample = D == 2 ? 1 - static_cast<std::int64_t>(a) : static_cast<std::int64_t>(a);
+    const Tensor lo = window_starts(s.select(2, sample), in[a], out[a], k[a]).reshape({N * C, out[a]});
+    boxes.push_back({lo, lo + static_cast<double>(k[a])});
+    windows *= out[a];  // each out[a] <= in[a]: bounded by the input's size
+    plane *= in[a];
+    pooled.push_back(out[a]);
+    planes_shape.push_back(in[a]);
   }
-  detail::checked_buffer(detail::size_mul(detail::size_mul(N * C, windows, op, "the windows"), window, op, "the windows"),
-                         8, op, "the windows' positions");
-  Shape pooled = grouped;  // (N, C, out...)
-  grouped.push_back(window);
-  // The winners are found without a graph; the values are then gathered at their positions,
-  // so the gradient goes to each window's winning element (PyTorch's), through one gather.
-  const Tensor planes = x.reshape({N, C, stride});
-  const Tensor positions = flat.reshape(grouped);  // (N, C, out..., window)
-  const Tensor candidates = gather(planes.detach(), 2, positions.reshape({N, C, windows * window})).reshape(grouped);
-  const Tensor indices = gather(positions, -1, argmax(candidates, -1, true)).reshape(pooled);
-  const Tensor y = gather(planes, 2, indices.reshape({N, C, windows})).reshape(pooled);
+  // The winners are found without a graph (first maximum, first NaN in row-major order);
+  // the values are then gathered at their positions, so the gradient goes to each window's
+  // winning element (PyTorch's), through one gather.
+  const Tensor indices = kernel::box_argmax(x.detach().reshape(planes_shape), boxes, op).reshape(pooled);
+  const Tensor y = gather(x.reshape({N, C, plane}), 2, indices.reshape({N, C, windows})).reshape(pooled);
   if (!batched) return {y.squeeze(0), indices.squeeze(0)};
   return {y, indices};
 }

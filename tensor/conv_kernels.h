@@ -72,6 +72,18 @@ Tensor col2im(const Tensor& col, const ConvGeom& g);
 /// index h·W + w of its maximum within the input plane; ties go to the first in window order.
 void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax);
 
+/// One axis of box_argmax's boxes: output cell o spans [lo, hi) of that axis, lo and hi int64
+/// (rows, out) on the input's device; one row for every plane (adaptive pooling's windows) or
+/// one per plane (fractional pooling's).
+struct BoxAxis {
+  Tensor lo, hi;
+};
+/// For x (P, in_0, ..., in_{D-1}), D = boxes.size() in 1..3: the maximum of each output cell's
+/// box as its flat position in its plane, int64 (P, out_0, ...): the first NaN in row-major
+/// order, else the first strict maximum (max_pool2d's rules). Every box must be non-empty and
+/// inside the plane (the callers' windows; checked on the CPU, a bad one gives -1 on a GPU).
+Tensor box_argmax(const Tensor& x, const std::vector<BoxAxis>& boxes, const char* op);
+
 /// Rectangular averaging windows, one per output row / column, and each output's divisor:
 /// avg_pool2d's and adaptive_avg_pool2d's geometry alike.
 struct PoolWindows {

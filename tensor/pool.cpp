@@ -2,6 +2,7 @@
 #include <xgrad/detail/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -127,6 +128,95 @@ void max_pool2d(const Tensor& x, const ConvGeom& g, Tensor& y, Tensor& argmax) {
     }
     }, 1);
   });
+}
+
+Tensor box_argmax(const Tensor& x, const std::vector<BoxAxis>& boxes, const char* op) {
+  const std::size_t D = boxes.size();
+  if (D < 1 || D > 3 || x.dim() != static_cast<std::int64_t>(D) + 1)
+    fail(op, ": box_argmax takes 1 to 3 box axes over (planes, ...), got ", D, " for ", detail::shape_str(x.shape()));
+  const std::int64_t P = x.shape()[0];
+  Shape out{P};
+  // Three axes always: a missing leading axis is [0, 1) of a size-1 axis (no bounds).
+  std::array<const std::int64_t*, 3> lo{}, hi{};
+  std::array<std::int64_t, 3> in{1, 1, 1}, cells{1, 1, 1}, row{0, 0, 0};
+  for (std::size_t a = 0; a < D; ++a) {
+    const Tensor& l = boxes[a].lo;
+    const Tensor& h = boxes[a].hi;
+    if (l.dtype() != kInt64 || h.dtype() != kInt64 || l.dim() != 2 || h.shape() != l.shape() ||
+        (l.shape()[0] != 1 && l.shape()[0] != P) || l.device() != x.device() || h.device() != x.device())
+      fail(op, ": box_argmax's axis ", a, " needs int64 bounds (1 or ", P, ", out) on ", x.device().str(), ", got ",
+           detail::shape_str(l.shape()), " and ", detail::shape_str(h.shape()));
+    const std::size_t k = 3 - D + a;
+    in[k] = x.shape()[1 + a];
+    cells[k] = l.shape()[1];
+    row[k] = l.shape()[0] == 1 ? 0 : cells[k];
+    out.push_back(cells[k]);
+  }
+  Tensor at = detail::make_tensor(out, kInt64, x.device());
+  if (at.numel() == 0) return at;
+  if (!x.device().is_cpu()) {
+    detail::gpu::box_argmax(at, x, boxes);
+    return at;
+  }
+  for (std::size_t a = 0; a < D; ++a) {
+    const std::size_t k = 3 - D + a;
+    lo[k] = boxes[a].lo.data<std::int64_t>();
+    hi[k] = boxes[a].hi.data<std::int64_t>();
+    for (std::int64_t i = 0, n = boxes[a].lo.numel(); i < n; ++i)
+      if (!(0 <= lo[k][i] && lo[k][i] < hi[k][i] && hi[k][i] <= in[k]))
+        fail(op, ": window ", i, " of axis ", a, " is [", lo[k][i], ", ", hi[k][i], "), not a non-empty part of [0, ", in[k],
+             ")");
+  }
+  std::int64_t* pa = at.data<std::int64_t>();
+  const std::int64_t plane = in[0] * in[1] * in[2], per_plane = cells[0] * cells[1] * cells[2];
+  detail::dispatch_float(x.dtype(), op, [&](auto t) {
+    using T = decltype(t);
+    const T* px = x.data<T>();
+    detail::parallel_elements(P, static_cast<double>(plane + per_plane), [&](std::int64_t p0, std::int64_t p1) {
+      for (std::int64_t p = p0; p < p1; ++p) {
+        const T* xp = px + p * plane;
+        std::int64_t* ap = pa + p * per_plane;
+        // This plane's bounds per axis: [b0, e0) for the leading axis, and so on.
+        const auto bound = [&](std::size_t k, std::int64_t o, bool end) {
+          if (lo[k] == nullptr) return std::int64_t{end ? 1 : 0};
+          return (end ? hi[k] : lo[k])[p * row[k] + o];
+        };
+        for (std::int64_t o0 = 0; o0 < cells[0]; ++o0) {
+          const std::int64_t b0 = bound(0, o0, false), e0 = bound(0, o0, true);
+          for (std::int64_t o1 = 0; o1 < cells[1]; ++o1) {
+            const std::int64_t b1 = bound(1, o1, false), e1 = bound(1, o1, true);
+            for (std::int64_t o2 = 0; o2 < cells[2]; ++o2) {
+              const std::int64_t b2 = bound(2, o2, false), e2 = bound(2, o2, true);
+              std::int64_t best_at = (b0 * in[1] + b1) * in[2] + b2;
+              T best = xp[best_at];
+              bool nan = false;
+              for (std::int64_t d = b0; d < e0; ++d)
+                for (std::int64_t h = b1; h < e1; ++h) {
+                  const std::int64_t r = (d * in[1] + h) * in[2];
+                  for (std::int64_t w = b2; w < e2; ++w) {  // selects, as max_pool2d's loop
+                    const T v = xp[r + w];
+                    const bool gt = v > best;
+                    best_at = gt ? r + w : best_at;
+                    best = gt ? v : best;
+                    nan |= v != v;
+                  }
+                }
+              if (nan) {  // rare: the first NaN in row-major order wins
+                for (std::int64_t d = e0 - 1; d >= b0; --d)
+                  for (std::int64_t h = e1 - 1; h >= b1; --h)
+                    for (std::int64_t w = e2 - 1; w >= b2; --w) {
+                      const std::int64_t i = (d * in[1] + h) * in[2] + w;
+                      if (xp[i] != xp[i]) best_at = i;
+                    }
+              }
+              *ap++ = best_at;
+            }
+          }
+        }
+      }
+    }, 1);
+  });
+  return at;
 }
 
 namespace {

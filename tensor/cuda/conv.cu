@@ -136,6 +136,45 @@ __global__ void max_pool_kernel(T* y, int64_t* at, const T* x, ConvGeom g) {
   }
 }
 
+// box_argmax's boxes by value: three axes, a missing leading one [0, 1) of size 1 (lo null).
+struct Boxes {
+  const int64_t* lo[3];
+  const int64_t* hi[3];
+  int64_t in[3], cells[3], row[3];
+};
+
+// One thread per output cell; the rules of max_pool_kernel. A box the caller got wrong is
+// clipped to the plane, and an empty one gives -1 (the gather that follows reports it).
+template <class T>
+__global__ void box_argmax_kernel(int64_t* at, const T* x, Boxes b, int64_t n) {
+  XG_GRID_LOOP(e, n) {
+    int64_t rest = e, o[3], lo[3], hi[3];
+    for (int k = 2; k >= 0; --k) o[k] = rest % b.cells[k], rest /= b.cells[k];
+    const int64_t p = rest;
+    for (int k = 0; k < 3; ++k) {
+      lo[k] = b.lo[k] ? b.lo[k][p * b.row[k] + o[k]] : 0;
+      hi[k] = b.hi[k] ? b.hi[k][p * b.row[k] + o[k]] : 1;
+      lo[k] = lo[k] < 0 ? 0 : lo[k];
+      hi[k] = hi[k] > b.in[k] ? b.in[k] : hi[k];
+    }
+    const T* plane = x + p * b.in[0] * b.in[1] * b.in[2];
+    int64_t best_at = -1;
+    T best = T(0);
+    for (int64_t d = lo[0]; d < hi[0]; ++d)
+      for (int64_t h = lo[1]; h < hi[1]; ++h)
+        for (int64_t w = lo[2]; w < hi[2]; ++w) {
+          const int64_t i = (d * b.in[1] + h) * b.in[2] + w;
+          const T v = plane[i];
+          if (v != v) {  // the first NaN wins: stop every loop
+            best_at = i, d = hi[0], h = hi[1];
+            break;
+          }
+          if (best_at < 0 || v > best) best = v, best_at = i;
+        }
+    at[e] = best_at;
+  }
+}
+
 // An averaging pool's windows by value (kernel parameters may take 32 KB since CUDA 12.1):
 // no table to copy to the device, so no wait.
 constexpr int kMaxWindows = 512, kMaxCells = 2048;
@@ -327,6 +366,28 @@ void max_pool2d(Tensor& y, Tensor& argmax, const Tensor& x, const ConvGeom& g) {
   detail::dispatch_float(x.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
     max_pool_kernel<T><<<grid_for(y.numel()), kThreads, 0, st>>>(dptr<T>(y), dptr<std::int64_t>(argmax), dptr<T>(x), g);
+  });
+  launched(op);
+}
+
+void box_argmax(Tensor& at, const Tensor& x, const std::vector<kernel::BoxAxis>& boxes) {
+  XG_GPU_ENTRY(box_argmax);
+  const char* op = call_or("box_argmax");
+  Boxes b{};
+  const std::size_t D = boxes.size();
+  for (int k = 0; k < 3; ++k) b.in[k] = 1, b.cells[k] = 1;
+  for (std::size_t a = 0; a < D; ++a) {
+    const std::size_t k = 3 - D + a;
+    b.lo[k] = dptr<int64_t>(boxes[a].lo);
+    b.hi[k] = dptr<int64_t>(boxes[a].hi);
+    b.in[k] = x.shape()[1 + a];
+    b.cells[k] = boxes[a].lo.shape()[1];
+    b.row[k] = boxes[a].lo.shape()[0] == 1 ? 0 : b.cells[k];
+  }
+  const cudaStream_t st = on(at, op);
+  detail::dispatch_float(x.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    box_argmax_kernel<T><<<grid_for(at.numel()), kThreads, 0, st>>>(dptr<int64_t>(at), dptr<T>(x), b, at.numel());
   });
   launched(op);
 }

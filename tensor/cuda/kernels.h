@@ -127,6 +127,8 @@ void conv2d_weight_grad(Tensor& gW, const Tensor& x, const Tensor& gy, const ker
 void im2col(Tensor& out, const Tensor& x, const kernel::ConvGeom& g);
 void col2im(Tensor& gx, const Tensor& cols, const kernel::ConvGeom& g);
 void max_pool2d(Tensor& y, Tensor& argmax, const Tensor& x, const kernel::ConvGeom& g);
+/// kernel::box_argmax's positions into `at` (P, out...); boxes checked by the caller's shapes.
+void box_argmax(Tensor& at, const Tensor& x, const std::vector<kernel::BoxAxis>& boxes);
 /// Average pooling over a table of windows (and its adjoint, a gather in the CPU's order).
 void window_average(Tensor& y, const Tensor& x, const kernel::PoolWindows& win);
 void window_average_adjoint(Tensor& gx, const Tensor& gy, const kernel::PoolWindows& win);

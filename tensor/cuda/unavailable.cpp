@@ -147,6 +147,7 @@ void conv2d_weight_grad(Tensor&, const Tensor&, const Tensor&, const kernel::Con
 void im2col(Tensor&, const Tensor&, const kernel::ConvGeom&) { no_kernels(); }
 void col2im(Tensor&, const Tensor&, const kernel::ConvGeom&) { no_kernels(); }
 void max_pool2d(Tensor&, Tensor&, const Tensor&, const kernel::ConvGeom&) { no_kernels(); }
+void box_argmax(Tensor&, const Tensor&, const std::vector<kernel::BoxAxis>&) { no_kernels(); }
 void embed(Tensor&, const Tensor&, const std::vector<std::int64_t>&, double) { no_kernels(); }
 void window_average(Tensor&, const Tensor&, const kernel::PoolWindows&) { no_kernels(); }
 void window_average_adjoint(Tensor&, const Tensor&, const kernel::PoolWindows&) { no_kernels(); }

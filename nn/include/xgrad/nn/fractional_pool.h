@@ -51,7 +51,7 @@ using FractionalMaxPool2dFuncOptions = FractionalMaxPool2dOptions;
 using FractionalMaxPool3dFuncOptions = FractionalMaxPool3dOptions;
 /// The maximum of each window over (N, C, H, W) or unbatched (C, H, W); PyTorch's windows for
 /// the same samples (sample 0 places the columns, 1 the rows), so its values and indices.
-/// A composition (gather, max): gradients of every order, on every device.
+/// The winners by a kernel, their values by gather: gradients of every order, on every device.
 Tensor fractional_max_pool2d(const Tensor& x, const FractionalMaxPool2dFuncOptions& options);
 /// The maxima and their positions h·W + w in each plane (what F::max_unpool2d takes).
 std::tuple<Tensor, Tensor> fractional_max_pool2d_with_indices(const Tensor& x,
