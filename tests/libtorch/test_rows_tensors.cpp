@@ -158,10 +158,16 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(xg::ones({4, 2}).narrow(0, 1, 2).shape(), (xg::Shape{2, 2}));
   }
   {
-    // row: `x.select(0, 1)`
+    // row: `x.select(0, 1)`, `x[1]`
     auto m = xg::arange(6, xg::kFloat32).reshape({3, 2});
     EXPECT_EQ(m.select(0, 1).shape(), (xg::Shape{2}));
     EXPECT_EQ(m.select(1, -1).to_vector<float>(), (std::vector<float>{1, 3, 5}));
+    EXPECT_EQ(m[1].to_vector<float>(), (std::vector<float>{2, 3}));
+    EXPECT_EQ(m[-1][0].item<float>(), 4);
+    EXPECT_THROW(m[3], xg::Error);
+    auto w = xg::ones({3, 2}, xg::TensorOptions().requires_grad(true));
+    (w[2] * 5.0).sum().backward();  // the gradient reaches the selected row only
+    EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{0, 0, 0, 0, 5, 5}));
   }
   {
     // row: `x.expand({4, 3})`
