@@ -1,6 +1,7 @@
 // Storage, the handle's metadata and element access.
 #include <xgrad/detail/format.h>
 #include <xgrad/detail/sanitizers.h>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <atomic>
@@ -288,6 +289,27 @@ double Tensor::item() const {
   return element(t, 0);
 }
 
+std::int64_t Tensor::integer_item(std::int64_t lo, std::int64_t hi) const {
+  const auto& t = checked(impl_, "item");
+  if (!t.storage->device.is_cpu()) return detail::copy_to(*this, kCPU, "item").integer_item(lo, hi);  // waits
+  if (t.numel != 1)
+    fail("item: only a one-element tensor converts to a number, got shape ", detail::shape_str(t.shape),
+         " with ", t.numel, " elements");
+  std::int64_t v = 0;
+  if (t.dtype == kInt64) {
+    v = t.ptr<std::int64_t>()[0];
+  } else {
+    const double d = std::trunc(element(t, 0));
+    // [-2^63, 2^63) is where a double converts to int64 (C++ leaves the rest undefined).
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+      fail("item: the value ", element(t, 0), " cannot be converted to an integer in [", lo, ", ", hi, "] without overflow");
+    v = static_cast<std::int64_t>(d);
+  }
+  if (v < lo || v > hi)
+    fail("item: the value ", v, " cannot be converted to an integer in [", lo, ", ", hi, "] without overflow");
+  return v;
+}
+
 double Tensor::at(const std::vector<std::int64_t>& index) const {
   const auto& t = checked(impl_, "at");
   if (!t.storage->device.is_cpu()) return detail::copy_to(*this, kCPU, "at").at(index);  // waits for the GPU
@@ -311,8 +333,26 @@ std::vector<T> Tensor::to_vector() const {
   if (!t.storage->device.is_cpu()) return detail::copy_to(*this, kCPU, "to_vector").to_vector<T>();  // waits
   std::vector<T> out(static_cast<std::size_t>(t.numel));
   detail::dispatch(t.dtype, [&](auto tag) {
-    const auto* p = t.ptr<decltype(tag)>();
-    for (std::int64_t i = 0; i < t.numel; ++i) out[i] = static_cast<T>(p[i]);
+    using S = decltype(tag);
+    const S* p = t.ptr<S>();
+    if constexpr (std::is_integral_v<T> && (std::is_floating_point_v<S> || sizeof(T) < sizeof(S))) {
+      // A conversion that can fail (C++ leaves it undefined): checked, as item<T>(). T is
+      // signed (the instantiations below), so its range is [-2^(b-1), 2^(b-1)), both ends
+      // exact in any S.
+      static_assert(std::is_signed_v<T>);
+      const S lo = static_cast<S>(std::numeric_limits<T>::min());
+      for (std::int64_t i = 0; i < t.numel; ++i) {
+        const S v = std::is_floating_point_v<S> ? static_cast<S>(std::trunc(p[i])) : p[i];
+        const bool fits = std::is_floating_point_v<S> ? v >= lo && v < -lo : v >= lo && v <= static_cast<S>(std::numeric_limits<T>::max());
+        if (!fits)
+          fail("to_vector: element ", i, " (", static_cast<double>(p[i]), ") cannot be converted to an integer in [",
+               static_cast<std::int64_t>(std::numeric_limits<T>::min()), ", ",
+               static_cast<std::int64_t>(std::numeric_limits<T>::max()), "] without overflow");
+        out[i] = static_cast<T>(v);
+      }
+    } else {
+      for (std::int64_t i = 0; i < t.numel; ++i) out[i] = static_cast<T>(p[i]);
+    }
   });
   return out;
 }

@@ -123,6 +123,9 @@ TEST(Count, ErrorsNameTheCall) {
   EXPECT_XG_ERROR(bincount(xg::tensor({1, 2}, kInt64), xg::ones({3})),
                   "bincount: weights must be a float tensor of the input's shape (2,), got float32 (3,)");
   EXPECT_XG_ERROR(bincount(xg::tensor({1LL << 50}, kInt64)), "bincount: the largest value 1125899906842624");
+  Tensor largest = xg::zeros({1}, kInt64);  // read exactly (through a double it became negative)
+  largest.data<std::int64_t>()[0] = std::numeric_limits<std::int64_t>::max();
+  EXPECT_XG_ERROR(bincount(largest), "bincount: the largest value 9223372036854775807");
   EXPECT_XG_ERROR(histc(xg::ones({2}), 0), "histc: bins must be > 0, got 0");
   EXPECT_XG_ERROR(histc(xg::ones({2}), 3, 2, 1), "histc: max must be larger than min, got min 2 and max 1");
   EXPECT_XG_ERROR(histc(xg::tensor({1, 2}, kInt64)), "histc: expected a float tensor, got int64");

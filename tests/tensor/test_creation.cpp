@@ -141,6 +141,36 @@ TEST(Random, IntegersAndPermutations) {
   EXPECT_XG_ERROR(xg::randn({2}, xg::kInt64), "randn", "int64");
 }
 
+TEST(TensorItem, IntegersAreExactAndAValueThatDoesNotFitIsAnError) {
+  // An int64 past 2^53 reads exactly (through a double it would round: INT64_MIN + 1 came
+  // back as INT64_MIN, and INT64_MAX as the undefined conversion of 2^63).
+  constexpr std::int64_t hi = std::numeric_limits<std::int64_t>::max(), lo = std::numeric_limits<std::int64_t>::min();
+  xg::Tensor big = xg::zeros({2}, xg::kInt64);
+  big.data<std::int64_t>()[0] = hi;
+  big.data<std::int64_t>()[1] = lo + 1;
+  EXPECT_EQ(big[0].item<std::int64_t>(), hi);
+  EXPECT_EQ(big[1].item<std::int64_t>(), lo + 1);
+  EXPECT_EQ(big[1].item<long long>(), lo + 1);
+  EXPECT_EQ(xg::tensor({-3.7}).item<std::int64_t>(), -3);  // truncated toward zero, as libtorch and C++
+  EXPECT_EQ(xg::tensor({2.5f}).item<int>(), 2);
+  EXPECT_EQ(xg::tensor({-0.5}).item<bool>(), true);
+  EXPECT_EQ(xg::tensor({0}, xg::kInt64).item<bool>(), false);
+  EXPECT_EQ(xg::tensor({2147483647}, xg::kInt64).item<int>(), 2147483647);
+  EXPECT_XG_ERROR(xg::tensor({2147483648.0}, xg::kInt64).item<int>(),
+                  "item: the value 2147483648 cannot be converted to an integer in [-2147483648, 2147483647] without overflow");
+  EXPECT_XG_ERROR(xg::tensor({-1}, xg::kInt64).item<std::uint8_t>(), "item: the value -1", "[0, 255]");
+  EXPECT_XG_ERROR(xg::tensor({NAN}).item<std::int64_t>(), "item: the value nan cannot be converted");
+  EXPECT_XG_ERROR(xg::tensor({1e19}).item<std::int64_t>(), "item: the value 1e+19", "without overflow");
+  EXPECT_XG_ERROR(xg::tensor({INFINITY}).item<int>(), "item: the value inf");
+  EXPECT_EQ(xg::tensor({-9223372036854775808.0}, xg::kFloat64).item<std::int64_t>(), lo);  // -2^63 fits
+  // to_vector's conversions to integers, the same rule per element.
+  EXPECT_EQ(big.to_vector<std::int64_t>(), (std::vector<std::int64_t>{hi, lo + 1}));
+  EXPECT_EQ(xg::tensor({1.9, -1.9}).to_vector<int>(), (std::vector<int>{1, -1}));
+  EXPECT_XG_ERROR(xg::tensor({1.0, NAN}).to_vector<std::int64_t>(), "to_vector: element 1 (nan) cannot be converted");
+  EXPECT_XG_ERROR(xg::tensor({3e9f}, xg::kFloat32).to_vector<int>(), "to_vector: element 0 (3e+09)", "[-2147483648, 2147483647]");
+  EXPECT_XG_ERROR(big.to_vector<int>(), "to_vector: element 0 (9.22337e+18)", "without overflow");
+}
+
 TEST(LibtorchSpellings, AliasesMeanWhatTheyMeanThere) {
   static_assert(xg::kFloat == xg::kFloat32 && xg::kDouble == xg::kFloat64 && xg::kLong == xg::kInt64);
   auto x = xg::tensor({{1.5, 2.0}}, xg::kDouble);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <initializer_list>
 #include <iosfwd>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,10 +63,24 @@ class Tensor {
   /// The value of a one-element tensor, as double.
   double item() const;
   /// The value of a one-element tensor as T (libtorch's `item<float>()`, `item<int64_t>()`).
+  /// An integer T reads an int64 tensor exactly (not through a double, which holds 53 bits)
+  /// and a float tensor's value truncated toward zero; a value T cannot hold (NaN, infinity,
+  /// out of T's range) is an xg::Error, as libtorch's overflow check, never C++'s undefined
+  /// conversion. bool: whether the value is nonzero.
   template <class T>
   T item() const {
-    return static_cast<T>(item());
+    if constexpr (std::is_same_v<T, bool>) {
+      return item() != 0;
+    } else if constexpr (std::is_integral_v<T>) {
+      constexpr std::int64_t top = sizeof(T) < 8 || std::is_signed_v<T> ? static_cast<std::int64_t>(std::numeric_limits<T>::max())
+                                                                          : std::numeric_limits<std::int64_t>::max();
+      return static_cast<T>(integer_item(static_cast<std::int64_t>(std::numeric_limits<T>::min()), top));
+    } else {
+      return static_cast<T>(item());
+    }
   }
+  /// item<T>()'s integer read: the value, checked to lie in [lo, hi] (exact for int64).
+  std::int64_t integer_item(std::int64_t lo, std::int64_t hi) const;
   /// All elements, converted to T, in row-major order.
   template <class T>
   std::vector<T> to_vector() const;
@@ -275,6 +290,8 @@ class Tensor {
   std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
   std::vector<Tensor> unbind(std::int64_t dim = 0) const;
   Tensor select(std::int64_t dim, std::int64_t index) const;
+  /// x[i] = x.select(0, i), libtorch's integer operator[] (negative counts from the end).
+  Tensor operator[](std::int64_t index) const { return select(0, index); }
   Tensor cumsum(std::int64_t dim) const;
   std::tuple<Tensor, Tensor> sort(std::int64_t dim = -1, bool descending = false) const;
   Tensor argsort(std::int64_t dim = -1, bool descending = false) const;
