@@ -6,14 +6,17 @@
 #include "tensor/checked.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/kernels.h"
+#include "tensor/pointwise_rules.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg::kernel {
 
+using detail::add_wrapping;  // int64 sums and products wrap, as PyTorch's (pointwise_rules.h)
 using detail::contiguous_strides;
 using detail::dispatch;
 using detail::make_tensor;
+using detail::mul_wrapping;
 using detail::shape_str;
 
 namespace {
@@ -244,14 +247,14 @@ Tensor index_add(const Shape& shape, std::int64_t axis, const Tensor& index, con
     T* po = out.data<T>();
     if (inner == 1) {  // one element per index: no inner loop per element
       for (std::int64_t o = 0; o < outer; ++o, ps += m, po += size)
-        for (std::int64_t j = 0; j < m; ++j) po[idx[j]] += ps[j];
+        for (std::int64_t j = 0; j < m; ++j) po[idx[j]] = add_wrapping(po[idx[j]], ps[j]);
       return;
     }
     for (std::int64_t o = 0; o < outer; ++o)
       for (std::int64_t j = 0; j < m; ++j) {
         T* d = po + (o * size + idx[j]) * inner;
         const T* s = ps + (o * m + j) * inner;
-        for (std::int64_t i = 0; i < inner; ++i) d[i] += s[i];
+        for (std::int64_t i = 0; i < inner; ++i) d[i] = add_wrapping(d[i], s[i]);
       }
   });
   return out;
@@ -320,7 +323,7 @@ Tensor scatter_add(const Shape& shape, std::int64_t axis, const Tensor& index, c
     using T = decltype(tag);
     const T* ps = src.data<T>();
     T* po = out.data<T>();
-    for_each_gathered(shape, axis, index, "scatter_add", [&](std::int64_t p, std::int64_t o) { po[o] += ps[p]; });
+    for_each_gathered(shape, axis, index, "scatter_add", [&](std::int64_t p, std::int64_t o) { po[o] = add_wrapping(po[o], ps[p]); });
   });
   return out;
 }
@@ -348,10 +351,10 @@ Tensor scatter_reduce(Reduce kind, const Tensor& self, std::int64_t axis, const 
     const auto is_nan = [](T v) { return v != v; };
     switch (kind) {
       case Reduce::Sum:
-        for_each_gathered(self.shape(), axis, index, op, [&](std::int64_t p, std::int64_t o) { po[o] += ps[p]; });
+        for_each_gathered(self.shape(), axis, index, op, [&](std::int64_t p, std::int64_t o) { po[o] = add_wrapping(po[o], ps[p]); });
         break;
       case Reduce::Prod:
-        for_each_gathered(self.shape(), axis, index, op, [&](std::int64_t p, std::int64_t o) { po[o] *= ps[p]; });
+        for_each_gathered(self.shape(), axis, index, op, [&](std::int64_t p, std::int64_t o) { po[o] = mul_wrapping(po[o], ps[p]); });
         break;
       case Reduce::Max:
         for_each_gathered(self.shape(), axis, index, op, [&](std::int64_t p, std::int64_t o) {

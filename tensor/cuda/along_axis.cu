@@ -12,6 +12,7 @@
 #include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/launch.h"
+#include "tensor/pointwise_rules.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg::detail::gpu {
@@ -19,20 +20,6 @@ namespace xg::detail::gpu {
 namespace {
 
 constexpr int kThreads = 128;
-
-template <class T>
-__device__ T add_wrapping(T a, T b) {  // int64 wraps (through uint64), as on the CPU
-  if constexpr (std::is_same_v<T, std::int64_t>)
-    return static_cast<std::int64_t>(static_cast<unsigned long long>(a) + static_cast<unsigned long long>(b));
-  else return a + b;
-}
-
-template <class T>
-__device__ T mul_wrapping(T a, T b) {  // int64 wraps, as on the CPU
-  if constexpr (std::is_same_v<T, std::int64_t>)
-    return static_cast<std::int64_t>(static_cast<unsigned long long>(a) * static_cast<unsigned long long>(b));
-  else return a * b;
-}
 
 // Running sums (or products) of each line, in the CPU's order.
 template <class T, bool kProduct>

@@ -125,9 +125,11 @@ __device__ T d_pow(T x, T y) {
 template <class T>
 __device__ bool d_isnan(T x) { if constexpr (std::is_integral_v<T>) return false; else return isnan(x); }
 
-template <class T> struct AddF { __device__ T operator()(T x, T y) const { return x + y; } };
-template <class T> struct SubF { __device__ T operator()(T x, T y) const { return x - y; } };
-template <class T> struct MulF { __device__ T operator()(T x, T y) const { return x * y; } };
+// int64 wraps around (tensor/pointwise_rules.h's helpers, the CPU's): signed overflow is
+// undefined in CUDA C++ as in C++, whatever the hardware does.
+template <class T> struct AddF { __device__ T operator()(T x, T y) const { return add_wrapping(x, y); } };
+template <class T> struct SubF { __device__ T operator()(T x, T y) const { return sub_wrapping(x, y); } };
+template <class T> struct MulF { __device__ T operator()(T x, T y) const { return mul_wrapping(x, y); } };
 template <class T> struct DivF { __device__ T operator()(T x, T y) const { return x / y; } };
 template <class T> struct PowF { __device__ T operator()(T x, T y) const { return d_pow(x, y); } };
 template <class T> struct MaxF { __device__ T operator()(T x, T y) const { return x > y || d_isnan(x) ? x : y; } };
@@ -142,8 +144,8 @@ template <class T> struct SigmoidGradF { __device__ T operator()(T y, T g) const
 template <class T> struct TanhGradF { __device__ T operator()(T y, T g) const { return g * (T(1) - y * y); } };
 template <class T> struct ReluGradF { __device__ T operator()(T x, T g) const { return x > T(0) ? g : T(0); } };
 
-template <class T> struct NegF { __device__ T operator()(T v) const { return -v; } };
-template <class T> struct AbsF { __device__ T operator()(T v) const { return v < T(0) ? -v : v; } };
+template <class T> struct NegF { __device__ T operator()(T v) const { return neg_wrapping(v); } };
+template <class T> struct AbsF { __device__ T operator()(T v) const { return v < T(0) ? neg_wrapping(v) : v; } };
 template <class T> struct SignF { __device__ T operator()(T v) const { return T((v > T(0)) - (v < T(0))); } };
 template <class T> struct ExpF { __device__ T operator()(T v) const { return d_exp(v); } };
 template <class T> struct LogF { __device__ T operator()(T v) const { return d_log(v); } };

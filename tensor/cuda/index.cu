@@ -17,6 +17,7 @@
 #include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/launch.h"
+#include "tensor/pointwise_rules.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
@@ -193,8 +194,8 @@ __device__ bool is_nan_value(T v) {
 template <class T>
 __device__ T fold(kernel::Reduce kind, T acc, T v) {
   switch (kind) {
-    case kernel::Reduce::Sum: return acc + v;
-    case kernel::Reduce::Prod: return acc * v;
+    case kernel::Reduce::Sum: return add_wrapping(acc, v);  // int64 wraps, as on the CPU
+    case kernel::Reduce::Prod: return mul_wrapping(acc, v);
     case kernel::Reduce::Max: return is_nan_value(v) || v > acc ? v : acc;
     case kernel::Reduce::Min: return is_nan_value(v) || v < acc ? v : acc;
   }
@@ -232,7 +233,7 @@ __global__ void add_rows(T* out, const T* src, const std::int64_t* begin, const 
   XG_GRID_LOOP(e, total) {
     const std::int64_t i = e % inner, r = (e / inner) % size, o = e / (inner * size);
     T acc = out[e];
-    for (std::int64_t k = begin[r]; k < end[r]; ++k) acc += src[(o * m + positions[k]) * inner + i];
+    for (std::int64_t k = begin[r]; k < end[r]; ++k) acc = add_wrapping(acc, src[(o * m + positions[k]) * inner + i]);
     out[e] = acc;
   }
 }

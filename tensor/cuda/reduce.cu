@@ -15,6 +15,7 @@
 #include "tensor/cuda/entry_count.h"
 #include "tensor/cuda/kernels.h"
 #include "tensor/cuda/launch.h"
+#include "tensor/pointwise_rules.h"
 #include "tensor/cuda/runtime.h"
 #include "tensor/strided.h"
 #include "tensor/tensor_impl.h"
@@ -76,12 +77,10 @@ unsigned blocks_for(std::int64_t n) { return static_cast<unsigned>(std::min<std:
 
 template <int Kind, class A>
 __device__ A combine(A a, A v) {
-  if constexpr (Kind == 0) {
-    return a + v;
-  } else if constexpr (Kind == 3) {  // prod; int64 wraps (through uint64), as on the CPU
-    if constexpr (std::is_same_v<A, std::int64_t>)
-      return static_cast<std::int64_t>(static_cast<unsigned long long>(a) * static_cast<unsigned long long>(v));
-    else return a * v;
+  if constexpr (Kind == 0) {  // sum; int64 wraps (tensor/pointwise_rules.h), as on the CPU
+    return add_wrapping(a, v);
+  } else if constexpr (Kind == 3) {  // prod, the same
+    return mul_wrapping(a, v);
   } else {
     if constexpr (std::is_floating_point_v<A>)
       if (isnan(v)) return v;  // NaN propagates, as numpy

@@ -103,6 +103,14 @@ TEST(IntegerArithmetic, OverflowWrapsAroundAsPyTorchs) {
   EXPECT_EQ(ints({hi, 1}).sum().item<std::int64_t>(), lo);
   EXPECT_EQ(ints({hi, 2}).prod().item<std::int64_t>(), -2);
   EXPECT_EQ(ints({hi, 1}).cumsum(0).to_vector<std::int64_t>(), (std::vector<std::int64_t>{hi, lo}));
+  // The scatters and index_add add into one target: the same rule.
+  const Tensor twice = xg::tensor({0, 0}, xg::kInt64);
+  EXPECT_EQ(xg::zeros({1}, xg::kInt64).scatter_add(0, twice, ints({hi, 1})).item<std::int64_t>(), lo);
+  EXPECT_EQ(xg::zeros({1}, xg::kInt64).index_add(0, twice, ints({hi, 1})).item<std::int64_t>(), lo);
+  EXPECT_EQ(xg::zeros({2, 1}, xg::kInt64).index_add(0, twice, ints({hi, 1}).reshape({2, 1})).to_vector<std::int64_t>(),
+            (std::vector<std::int64_t>{lo, 0}));  // a row per index
+  EXPECT_EQ(ints({1}).scatter_reduce(0, twice, ints({hi, 1}), "sum").item<std::int64_t>(), lo + 1);
+  EXPECT_EQ(ints({1}).scatter_reduce(0, twice, ints({hi, 2}), "prod").item<std::int64_t>(), -2);
 }
 
 TEST(IntegerDivision, ZeroDivisorIsAnErrorNamingTheCall) {
