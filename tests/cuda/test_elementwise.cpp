@@ -335,3 +335,29 @@ TEST(CudaElementwise, FloatToInt64CastsSaturateAsOnTheCpu) {
     EXPECT_EQ(x.cuda().to(xg::kInt64).cpu().to_vector<std::int64_t>(), x.to(xg::kInt64).to_vector<std::int64_t>());
   }
 }
+
+TEST(CudaElementwise, Int64OverflowWrapsAsOnTheCpu) {
+  XG_REQUIRE_CUDA();
+  // Two's complement on both devices (tensor/pointwise_rules.h's helpers; the CPU's values are
+  // checked in tests/autograd/test_integer_division.cpp): the same bits here.
+  constexpr std::int64_t lo = std::numeric_limits<std::int64_t>::min(), hi = std::numeric_limits<std::int64_t>::max();
+  Tensor a = xg::zeros({3}, xg::kInt64), b = xg::zeros({3}, xg::kInt64);
+  const std::int64_t av[] = {hi, lo, 3037000500}, bv[] = {1, 1, 3037000500};
+  std::copy(av, av + 3, a.data<std::int64_t>());
+  std::copy(bv, bv + 3, b.data<std::int64_t>());
+  const auto twice = [](const Tensor& like) { return xg::tensor({0, 0}, xg::kInt64).to(like.device()); };
+  const auto one = [](const Tensor& like) { return xg::zeros({1}, xg::TensorOptions(xg::kInt64).device(like.device())); };
+  const std::vector<std::pair<const char*, Fn>> cases = {
+      {"add", [](auto& x) { return x[0] + x[1]; }},
+      {"sub", [](auto& x) { return x[0] - x[1]; }},
+      {"mul", [](auto& x) { return x[0] * x[1]; }},
+      {"neg", [](auto& x) { return -x[0]; }},
+      {"abs", [](auto& x) { return xg::abs(x[0]); }},
+      {"sum", [](auto& x) { return x[0].narrow(0, 0, 1).sum() + x[1].sum(); }},
+      {"prod", [](auto& x) { return (x[0] * 2.0).prod(); }},
+      {"cumsum", [](auto& x) { return x[1].cumsum(0) + x[0].cumsum(0); }},
+      {"scatter_add", [&](auto& x) { return one(x[0]).scatter_add(0, twice(x[0]), x[0].narrow(0, 0, 2)); }},
+      {"index_add", [&](auto& x) { return one(x[0]).index_add(0, twice(x[0]), x[0].narrow(0, 0, 2)); }},
+      {"scatter_reduce", [&](auto& x) { return x[1].narrow(0, 0, 1).scatter_reduce(0, twice(x[0]), x[0].narrow(0, 0, 2), "sum"); }}};
+  for (const auto& [name, f] : cases) EXPECT_TRUE(same_on_cuda({a, b}, f, 0)) << name;
+}
