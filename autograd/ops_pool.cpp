@@ -159,15 +159,6 @@ Tensor avg_pool2d(const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool 
 
 namespace {
 
-// PyTorch's adaptive windows: output cell i covers [floor(i·in/out), ceil((i+1)·in/out)); in
-// 128 bits, as (i + 1)·in may pass 2^63 for a large output of a large plane.
-void adaptive_bounds(std::int64_t in, std::int64_t out, std::vector<std::int64_t>& lo, std::vector<std::int64_t>& hi) {
-  for (std::int64_t i = 0; i < out; ++i) {
-    lo.push_back(static_cast<std::int64_t>(static_cast<__int128>(i) * in / out));
-    hi.push_back(static_cast<std::int64_t>((static_cast<__int128>(i + 1) * in + out - 1) / out));
-  }
-}
-
 // The checks adaptive pooling shares; the adaptive windows of x's plane (x batched, after
 // the input as given was checked).
 PoolWindows adaptive_windows(const char* op, const Tensor& given, const Tensor& x, Int2 output_size) {
@@ -178,8 +169,8 @@ PoolWindows adaptive_windows(const char* op, const Tensor& given, const Tensor& 
   win.H = x.shape()[2], win.W = x.shape()[3];
   if (win.H == 0 || win.W == 0) fail(op, ": input ", detail::shape_str(given.shape()), " has an empty plane");
   check_windows(op, x, output_size.h, output_size.w);
-  adaptive_bounds(win.H, output_size.h, win.h0, win.h1);
-  adaptive_bounds(win.W, output_size.w, win.w0, win.w1);
+  kernel::adaptive_bounds(win.H, output_size.h, win.h0, win.h1);
+  kernel::adaptive_bounds(win.W, output_size.w, win.w0, win.w1);
   return win;
 }
 
@@ -208,12 +199,8 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& given,
   const PoolWindows win = adaptive_windows(op, given, x, output_size);
   const std::int64_t N = x.shape()[0], C = x.shape()[1], H = win.H, W = win.W;
   const std::int64_t OH = output_size.h, OW = output_size.w;
-  const auto bounds = [&](const std::vector<std::int64_t>& v) {
-    return tensor(std::vector<double>(v.begin(), v.end()), {1, static_cast<std::int64_t>(v.size())},
-                  TensorOptions().dtype(kInt64).device(x.device()));
-  };
   const Tensor at = kernel::box_argmax(x.detach().reshape({N * C, H, W}),
-                                       {{bounds(win.h0), bounds(win.h1)}, {bounds(win.w0), bounds(win.w1)}}, op);
+                                       {kernel::adaptive_box(H, OH, x.device()), kernel::adaptive_box(W, OW, x.device())}, op);
   const Tensor plane = x.reshape({N, C, H * W});
   return {detail::as_given(given, 4, gather(plane, 2, at.reshape({N, C, OH * OW})).reshape({N, C, OH, OW})),
           detail::as_given(given, 4, at.reshape({N, C, OH, OW}))};

@@ -380,18 +380,23 @@ Tensor adaptive_avg_pool3d(const Tensor& x, Int3 output_size) {
   return as_given(x, y.reshape({N, C, output_size.d, output_size.h, output_size.w}));
 }
 
+// Each cell's winner in its volume by kernel::box_argmax (the first maximum, the first NaN, in
+// (d, h, w) order: PyTorch's positions d·H·W + h·W + w), its value gathered from x, so the
+// gradient (every order) is gather's.
 std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& x, Int3 output_size) {
   const char* op = "adaptive_max_pool3d";
   detail::CallScope call(op);
-  const std::int64_t cells = check_adaptive(op, x, output_size);
+  check_adaptive(op, x, output_size);
   const Tensor xb = batched(x);
   const std::int64_t N = xb.shape()[0], C = xb.shape()[1], D = xb.shape()[2], H = xb.shape()[3], W = xb.shape()[4];
-  const std::int64_t OD = output_size.d;
-  auto [planes, in_plane] =
-      adaptive_max_pool2d_with_indices(xb.reshape({N, C * D, H, W}), {output_size.h, output_size.w});
-  auto [values, winner] = adaptive_max_pool2d_with_indices(planes.reshape({N, C, D, cells}), {OD, cells});
-  const Shape out{N, C, OD, output_size.h, output_size.w};
-  return {as_given(x, values.reshape(out)), as_given(x, volume_positions(xb.shape(), in_plane, winner, out))};
+  const Device dev = xb.device();
+  const Tensor at = kernel::box_argmax(xb.detach().reshape({N * C, D, H, W}),
+                                       {kernel::adaptive_box(D, output_size.d, dev), kernel::adaptive_box(H, output_size.h, dev),
+                                        kernel::adaptive_box(W, output_size.w, dev)},
+                                       op);
+  const Shape out{N, C, output_size.d, output_size.h, output_size.w};
+  const Tensor values = gather(xb.reshape({N, C, D * H * W}), 2, at.reshape({N, C, out[2] * out[3] * out[4]}));
+  return {as_given(x, values.reshape(out)), as_given(x, at.reshape(out))};
 }
 
 Tensor adaptive_max_pool3d(const Tensor& x, Int3 output_size) {

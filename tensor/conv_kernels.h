@@ -83,6 +83,11 @@ struct BoxAxis {
 /// order, else the first strict maximum (max_pool2d's rules). Every box must be non-empty and
 /// inside the plane (the callers' windows; checked on the CPU, a bad one gives -1 on a GPU).
 Tensor box_argmax(const Tensor& x, const std::vector<BoxAxis>& boxes, const char* op);
+/// Adaptive pooling's windows along one axis, PyTorch's: cell i of `out` covers
+/// [floor(i·in/out), ceil((i+1)·in/out)) (in 128 bits: (i + 1)·in may pass 2^63), appended
+/// to lo and hi; as a BoxAxis (one row) on `device` by adaptive_box.
+void adaptive_bounds(std::int64_t in, std::int64_t out, std::vector<std::int64_t>& lo, std::vector<std::int64_t>& hi);
+BoxAxis adaptive_box(std::int64_t in, std::int64_t out, Device device);
 
 /// Rectangular averaging windows, one per output row / column, and each output's divisor:
 /// avg_pool2d's and adaptive_avg_pool2d's geometry alike.

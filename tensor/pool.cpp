@@ -219,6 +219,24 @@ Tensor box_argmax(const Tensor& x, const std::vector<BoxAxis>& boxes, const char
   return at;
 }
 
+void adaptive_bounds(std::int64_t in, std::int64_t out, std::vector<std::int64_t>& lo, std::vector<std::int64_t>& hi) {
+  for (std::int64_t i = 0; i < out; ++i) {
+    lo.push_back(static_cast<std::int64_t>(static_cast<__int128>(i) * in / out));
+    hi.push_back(static_cast<std::int64_t>((static_cast<__int128>(i + 1) * in + out - 1) / out));
+  }
+}
+
+BoxAxis adaptive_box(std::int64_t in, std::int64_t out, Device device) {
+  std::vector<std::int64_t> lo, hi;
+  adaptive_bounds(in, out, lo, hi);
+  const auto as_row = [&](const std::vector<std::int64_t>& v) {
+    Tensor t = detail::make_tensor({1, out}, kInt64);
+    std::copy(v.begin(), v.end(), t.data<std::int64_t>());
+    return device.is_cpu() ? t : t.to(device);
+  };
+  return {as_row(lo), as_row(hi)};
+}
+
 namespace {
 // The output columns [j0, j1) whose windows are whole and evenly spaced: column j reads
 // [first + (j - j0)·stride, + width). Pooling windows clip only at the ends, so this is all
