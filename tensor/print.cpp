@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "tensor/tensor_impl.h"
 
@@ -14,8 +16,7 @@ namespace {
 constexpr std::int64_t kSummarizeOver = 1000;  // numpy's threshold
 constexpr std::int64_t kEdgeItems = 3;
 
-std::string format_value(double v, Dtype dtype, bool all_integral) {
-  if (dtype == kInt64) return std::to_string(static_cast<std::int64_t>(v));
+std::string format_value(double v, bool float32, bool all_integral) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   char buf[64];
@@ -23,7 +24,7 @@ std::string format_value(double v, Dtype dtype, bool all_integral) {
     std::snprintf(buf, sizeof buf, "%.0f.", v);
     return buf;
   }
-  std::snprintf(buf, sizeof buf, dtype == kFloat32 ? "%.7g" : "%.10g", v);
+  std::snprintf(buf, sizeof buf, float32 ? "%.7g" : "%.10g", v);
   return buf;
 }
 
@@ -80,15 +81,16 @@ std::string repr(double v) {
 
 std::ostream& operator<<(std::ostream& os, const Tensor& x) {
   if (!x.defined()) return os << "tensor(undefined)";
-  const auto values = x.to_vector<double>();
-  bool integral = true;
-  for (double v : values) integral = integral && std::isfinite(v) && v == std::floor(v);
   Printer p{x, {}, 0, x.numel() > kSummarizeOver, os};
-  p.cells.reserve(values.size());
-  for (double v : values) {
-    p.cells.push_back(format_value(v, x.dtype(), integral));
-    p.width = std::max(p.width, p.cells.back().size());
+  if (x.dtype() == kInt64) {  // read as integers: a double holds 53 bits, an int64 64
+    for (std::int64_t v : x.to_vector<std::int64_t>()) p.cells.push_back(std::to_string(v));
+  } else {
+    const auto values = x.to_vector<double>();
+    bool integral = true;
+    for (double v : values) integral = integral && std::isfinite(v) && v == std::floor(v);
+    for (double v : values) p.cells.push_back(format_value(v, x.dtype() == kFloat32, integral));
   }
+  for (const auto& c : p.cells) p.width = std::max(p.width, c.size());
   os << "tensor(";
   if (x.dim() == 0)
     os << p.cells[0];

@@ -89,6 +89,15 @@ TEST(Printing, ShowsValuesShapeAndDtype) {
   os << xg::arange(3);
   EXPECT_EQ(os.str(), "tensor([0, 1, 2], shape=(3,), dtype=int64)");
   os.str("");
+  // int64 exactly: through a double, INT64_MAX printed as INT64_MIN and 2^53 + 1 as 2^53.
+  xg::Tensor big = xg::zeros({3}, xg::kInt64);
+  big.data<std::int64_t>()[0] = std::numeric_limits<std::int64_t>::max();
+  big.data<std::int64_t>()[1] = (std::int64_t{1} << 53) + 1;
+  big.data<std::int64_t>()[2] = std::numeric_limits<std::int64_t>::min();
+  os << big;
+  EXPECT_EQ(os.str(),
+            "tensor([ 9223372036854775807,     9007199254740993, -9223372036854775808], shape=(3,), dtype=int64)");
+  os.str("");
   os << xg::zeros({40, 40});
   EXPECT_NE(os.str().find("..."), std::string::npos);  // summarised like numpy
   EXPECT_LT(os.str().size(), 400u);
