@@ -268,6 +268,11 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(xg::tile(x, {2}).shape(), (xg::Shape{1, 6}));
     EXPECT_EQ(x.repeat_interleave(2, 1).to_vector<float>(), (std::vector<float>{1, 1, 2, 2, 3, 3}));
     EXPECT_EQ(xg::zeros({2, 3, 4, 5}).movedim({0, 3}, {2, 0}).shape(), (xg::Shape{5, 3, 2, 4}));
+    // One integer for a one-element IntArrayRef, as libtorch's implicit conversion allows.
+    EXPECT_EQ(x.flip(-1).to_vector<float>(), (std::vector<float>{3, 2, 1}));
+    EXPECT_EQ(x.roll(1, 1).to_vector<float>(), (std::vector<float>{3, 1, 2}));
+    EXPECT_EQ(x.roll(-1).to_vector<float>(), (std::vector<float>{2, 3, 1}));  // over the flattened tensor
+    EXPECT_EQ(xg::tensor({1.0f, 2.0f}).repeat(2).to_vector<float>(), (std::vector<float>{1, 2, 1, 2}));
   }
   {
     // row: `torch::dot(a, b)`, `torch::outer(a, b)`, `x.rsqrt()`, `x.reciprocal()`, `x.clamp_min(0)`, `x.clamp_max(1)`

@@ -241,6 +241,18 @@ class Tensor {
   Tensor nanmean(I dim, bool keepdim = false) const { return nanmean(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
   template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
   Tensor amin(I dim, bool keepdim = false) const { return amin(Axes{static_cast<std::int64_t>(dim)}, keepdim); }
+  /// One axis where libtorch takes an IntArrayRef (which converts from one integer):
+  /// `x.flip(-1)`, `x.roll(1, 0)`, `x.repeat(3)` (a 1-D or 0-d x).
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor flip(I dim) const { return flip(std::vector<std::int64_t>{static_cast<std::int64_t>(dim)}); }
+  template <class I, class J, class = std::enable_if_t<std::is_integral_v<I> && std::is_integral_v<J>>>
+  Tensor roll(I shift, J dim) const {
+    return roll(std::vector<std::int64_t>{static_cast<std::int64_t>(shift)}, std::vector<std::int64_t>{static_cast<std::int64_t>(dim)});
+  }
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor roll(I shift) const { return roll(std::vector<std::int64_t>{static_cast<std::int64_t>(shift)}); }
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor repeat(I times) const { return repeat(Shape{static_cast<std::int64_t>(times)}); }
   /// (values, indices) of the maximum / minimum along `dim`, as libtorch's `x.max(1)`; the
   /// first of tied maxima. (`x.max()` and `x.max({axes})` give the values only.)
   template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
