@@ -31,8 +31,14 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(xg::tensor({1.5, 2.5}).dtype(), xg::kFloat32);
   }
   {
-    // row: `torch::zeros({2, 3})`, `ones`, `full`, `eye`, `arange`, `empty`
+    // row: `torch::zeros({2, 3})`, `ones`, `full`, `eye`, `arange`, `empty`, `torch::zeros(3)`, `torch::randn(3)`
     EXPECT_EQ(sum_of(xg::zeros({2, 3})) + sum_of(xg::ones({2, 3})) + sum_of(xg::full({2, 3}, 2.0)), 18.0);
+    EXPECT_EQ(xg::zeros(3).shape(), (xg::Shape{3}));  // one integer: a 1-D shape
+    EXPECT_EQ(xg::ones(std::int64_t{2}, xg::kFloat64).dtype(), xg::kFloat64);
+    EXPECT_EQ(sum_of(xg::full(4, 0.5)), 2.0);
+    EXPECT_EQ(xg::empty(5).numel(), 5);
+    EXPECT_EQ(xg::randn(7).shape(), (xg::Shape{7}));
+    EXPECT_EQ(xg::rand(2, xg::kFloat64).dtype(), xg::kFloat64);
     EXPECT_EQ(sum_of(xg::eye(3)), 3.0);
     EXPECT_EQ(xg::arange(5).dtype(), xg::kInt64);
     EXPECT_EQ(xg::empty({4}).numel(), 4);
@@ -127,10 +133,13 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ(x.data<float>()[0], x.to_vector<float>()[0]);
   }
   {
-    // row: `x.view({2, -1})`, `x.reshape({2, -1})`
+    // row: `x.view({2, -1})`, `x.reshape({2, -1})`, `x.view(-1)`, `x.reshape(-1)`
     auto v = x.view({3, -1});
     EXPECT_EQ(v.shape(), (xg::Shape{3, 2}));
     EXPECT_EQ(x.reshape({-1}).numel(), 6);
+    EXPECT_EQ(x.view(-1).shape(), (xg::Shape{6}));
+    EXPECT_EQ(x.reshape(6).shape(), (xg::Shape{6}));
+    EXPECT_THROW(x.reshape(5), xg::Error);
   }
   {
     // row: `x.contiguous()`
@@ -335,11 +344,13 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_NEAR(sum_of(x.sin().square() + x.cos().square()), 6.0, 1e-5);
   }
   {
-    // row: `x.softmax(1)`, `x.log_softmax(1)`, `torch::softmax(x, 1)`, `torch::logsumexp(x, 1)`
+    // row: `x.softmax(1)`, `x.log_softmax(1)`, `torch::softmax(x, 1)`, `torch::logsumexp(x, 1)`, `x.logsumexp(1, true)`
     EXPECT_NEAR(sum_of(x.softmax(1)), 2.0, 1e-6);
     EXPECT_EQ(x.log_softmax(1).shape(), x.shape());
     EXPECT_EQ(xg::softmax(x, 1).to_vector<float>(), x.softmax(1).to_vector<float>());
     EXPECT_EQ(xg::logsumexp(x, 1).shape(), (xg::Shape{2}));
+    EXPECT_EQ(x.logsumexp(1).to_vector<float>(), xg::logsumexp(x, 1).to_vector<float>());
+    EXPECT_EQ(x.logsumexp(1, true).shape(), (xg::Shape{2, 1}));
   }
   {
     // row: `x.add(y)`, `x.sub(y)`, `x.mul(y)`, `x.div(y)`

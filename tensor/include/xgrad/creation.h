@@ -40,6 +40,17 @@ Tensor empty(const Shape& shape, const TensorOptions& options = {});
 Tensor zeros(const Shape& shape, const TensorOptions& options = {});
 Tensor ones(const Shape& shape, const TensorOptions& options = {});
 Tensor full(const Shape& shape, double value, const TensorOptions& options = {});
+/// One integer for a 1-D shape, where libtorch's IntArrayRef takes one: `xg::zeros(3)`.
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+Tensor empty(I n, const TensorOptions& options = {}) { return empty(Shape{static_cast<std::int64_t>(n)}, options); }
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+Tensor zeros(I n, const TensorOptions& options = {}) { return zeros(Shape{static_cast<std::int64_t>(n)}, options); }
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+Tensor ones(I n, const TensorOptions& options = {}) { return ones(Shape{static_cast<std::int64_t>(n)}, options); }
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+Tensor full(I n, double value, const TensorOptions& options = {}) {
+  return full(Shape{static_cast<std::int64_t>(n)}, value, options);
+}
 /// x's shape, and x's dtype and device unless `options` sets them.
 Tensor zeros_like(const Tensor& x, const TensorOptions& options = {});
 Tensor ones_like(const Tensor& x, const TensorOptions& options = {});

@@ -86,6 +86,11 @@ class GeneratorGuard {
 Tensor rand(const Shape& shape, const TensorOptions& options = {});
 /// Standard normal.
 Tensor randn(const Shape& shape, const TensorOptions& options = {});
+/// One integer for a 1-D shape, as creation.h's: `xg::randn(3)`.
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+Tensor rand(I n, const TensorOptions& options = {}) { return rand(Shape{static_cast<std::int64_t>(n)}, options); }
+template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+Tensor randn(I n, const TensorOptions& options = {}) { return randn(Shape{static_cast<std::int64_t>(n)}, options); }
 /// Uniform integers in [low, high) (int64 unless a dtype is given).
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& options = {});
 /// A random permutation of 0..n-1 (int64).

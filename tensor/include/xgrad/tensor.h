@@ -266,6 +266,11 @@ class Tensor {
   /// libtorch's view: the same storage with a new shape (one entry may be -1). xgrad's
   /// tensors are always contiguous, so it is reshape, and always a view.
   Tensor view(const Shape& shape) const { return reshape(shape); }
+  /// One integer, as libtorch's `x.view(-1)`, `x.reshape(-1)`: a 1-D shape.
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor view(I n) const { return reshape(Shape{static_cast<std::int64_t>(n)}); }
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor reshape(I n) const { return reshape(Shape{static_cast<std::int64_t>(n)}); }
   /// Returns the tensor itself: xgrad's tensors are always contiguous (libtorch copies a
   /// non-contiguous one; here there is none).
   Tensor contiguous() const { return *this; }
@@ -284,6 +289,8 @@ class Tensor {
   Tensor expm1() const;
   Tensor clamp(double min, double max) const;
   Tensor softmax(std::int64_t dim) const;
+  /// log(sum(exp(x))) along dim, stable (libtorch's x.logsumexp(1)).
+  Tensor logsumexp(std::int64_t dim, bool keepdim = false) const;
   Tensor log_softmax(std::int64_t dim) const;
   Tensor add(const Tensor& other) const;
   Tensor sub(const Tensor& other) const;
