@@ -1,14 +1,17 @@
 // The Tensor handle's autograd state, conversions, in-place updates and method forms of
 // the common operations.
 #include <xgrad/detail/format.h>
+#include <algorithm>
 #include <cstring>
 
 #include <xgrad/autograd.h>
 #include <xgrad/ops.h>
+#include <xgrad/ops_layers.h>
 #include <xgrad/random.h>
 
 #include "autograd/graph.h"
 #include "autograd/write_journal.h"
+#include "tensor/checked.h"
 #include "tensor/kernels.h"
 
 namespace xg {
@@ -242,6 +245,46 @@ Tensor Tensor::lt(const Tensor& other) const { return xg::lt(*this, other); }
 Tensor Tensor::le(const Tensor& other) const { return xg::le(*this, other); }
 Tensor Tensor::gt(const Tensor& other) const { return xg::gt(*this, other); }
 Tensor Tensor::ge(const Tensor& other) const { return xg::ge(*this, other); }
+Tensor Tensor::eq(double other) const { return *this == other; }
+Tensor Tensor::ne(double other) const { return *this != other; }
+Tensor Tensor::lt(double other) const { return *this < other; }
+Tensor Tensor::le(double other) const { return *this <= other; }
+Tensor Tensor::gt(double other) const { return *this > other; }
+Tensor Tensor::ge(double other) const { return *this >= other; }
+std::int64_t Tensor::element_size() const { return static_cast<std::int64_t>(dtype_size(dtype())); }
+Tensor Tensor::expand_as(const Tensor& other) const { return expand(other.shape()); }
+Tensor Tensor::view_as(const Tensor& other) const { return reshape(other.shape()); }
+Tensor Tensor::reshape_as(const Tensor& other) const { return reshape(other.shape()); }
+Tensor Tensor::type_as(const Tensor& other) const { return to(other.device(), other.dtype()); }
+namespace {
+TensorOptions like(const Tensor& x, const TensorOptions& o) {
+  return o.dtype(o.dtype_or(x.dtype())).device(o.has_device() ? o.device() : x.device());
+}
+}  // namespace
+Tensor Tensor::new_zeros(const Shape& shape, const TensorOptions& o) const { return xg::zeros(shape, like(*this, o)); }
+Tensor Tensor::new_ones(const Shape& shape, const TensorOptions& o) const { return xg::ones(shape, like(*this, o)); }
+Tensor Tensor::new_full(const Shape& shape, double value, const TensorOptions& o) const {
+  return xg::full(shape, value, like(*this, o));
+}
+Tensor Tensor::new_empty(const Shape& shape, const TensorOptions& o) const { return xg::empty(shape, like(*this, o)); }
+std::vector<Tensor> Tensor::split(std::int64_t split_size, std::int64_t dim) const {
+  detail::CallScope call("split");
+  if (!defined()) fail("split: the input is undefined");
+  if (split_size < 0) fail("split: split_size must be non-negative, got ", split_size);
+  const std::int64_t n = shape()[static_cast<std::size_t>(detail::normalize_axis(dim, this->dim(), "split"))];
+  if (split_size == 0 && n > 0) fail("split: split_size 0 cannot split an axis of size ", n);
+  std::vector<std::int64_t> sizes;
+  for (std::int64_t at = 0; at < n; at += split_size) sizes.push_back(std::min(split_size, n - at));
+  if (sizes.empty()) sizes.push_back(0);  // an empty axis: one empty piece, as libtorch
+  return xg::split(*this, sizes, dim);
+}
+std::vector<Tensor> Tensor::split(const std::vector<std::int64_t>& sizes, std::int64_t dim) const {
+  return xg::split(*this, sizes, dim);
+}
+std::vector<Tensor> Tensor::split_with_sizes(const std::vector<std::int64_t>& sizes, std::int64_t dim) const {
+  return xg::split(*this, sizes, dim);
+}
+Tensor Tensor::masked_fill(const Tensor& mask, double value) const { return xg::masked_fill(*this, mask, value); }
 Tensor Tensor::index_select(std::int64_t dim, const Tensor& index) const { return xg::index_select(*this, dim, index); }
 Tensor Tensor::gather(std::int64_t dim, const Tensor& index) const { return xg::gather(*this, dim, index); }
 std::vector<Tensor> Tensor::chunk(std::int64_t chunks, std::int64_t dim) const { return xg::chunk(*this, chunks, dim); }

@@ -71,6 +71,11 @@ TEST(Concat, StackSplitChunk) {
   EXPECT_XG_ERROR(xg::concat({a, xg::ones({1, 3})}), "concat: tensor 1 of shape (1,3) does not match (1,2)");
   EXPECT_XG_ERROR(xg::split(b, {1, 2}), "split: sizes (1,2) add up to 3", "has size 2");
   EXPECT_XG_ERROR(xg::split(b, {-1, 3}), "split: negative size in (-1,3)");
+  // The method's split_size form (libtorch's x.split(2, dim)).
+  EXPECT_XG_ERROR(b.split(0, 1), "split: split_size 0 cannot split an axis of size");
+  EXPECT_XG_ERROR(b.split(-1, 1), "split: split_size must be non-negative, got -1");
+  EXPECT_XG_ERROR(b.split(1, 5), "split", "5");
+  EXPECT_XG_ERROR(xg::Tensor().split(1), "split: the input is undefined");
   constexpr std::int64_t big = std::int64_t{1} << 62;
   EXPECT_XG_ERROR(xg::split(b, {big, big, big}), "split: the sum of the sizes overflows int64");
   EXPECT_XG_ERROR(xg::chunk(b, 3, 0), "chunk", "3 equal pieces");

@@ -387,4 +387,58 @@ TEST(LibtorchRows, Tensors) {
     // row: `torch::where(cond, a, b)`
     EXPECT_EQ(xg::where(xg::tensor({1, 0}), xg::ones({2}), xg::zeros({2})).to_vector<float>(), (std::vector<float>{1, 0}));
   }
+  {
+    // row: `torch::zeros({2}, x.options())`, `x.scalar_type()`, `x.element_size()`, `x.nbytes()`, `x.is_contiguous()`
+    const auto d = xg::ones({2, 3}, xg::TensorOptions().dtype(xg::kFloat64).requires_grad(true));
+    const auto z = xg::zeros({2}, d.options());
+    EXPECT_EQ(z.dtype(), xg::kFloat64);
+    EXPECT_EQ(z.device(), d.device());
+    EXPECT_FALSE(z.requires_grad());  // not carried, as libtorch's options()
+    EXPECT_EQ(d.scalar_type(), xg::kFloat64);
+    EXPECT_EQ(d.element_size(), 8);
+    EXPECT_EQ(d.nbytes(), 48);
+    EXPECT_EQ(xg::ones({3}, xg::kFloat32).nbytes(), 12);
+    EXPECT_TRUE(d.t().is_contiguous());
+  }
+  {
+    // row: `x.expand_as(y)`, `x.view_as(y)`, `x.reshape_as(y)`, `x.type_as(y)`, `x.new_zeros({2})`, `x.new_ones`, `x.new_full({2}, 7)`, `x.new_empty`
+    const auto y = xg::zeros({2, 3}, xg::kFloat64);
+    const auto row = xg::tensor({1.0f, 2.0f, 3.0f});
+    EXPECT_EQ(row.expand_as(y).shape(), y.shape());
+    EXPECT_EQ(xg::arange(6, xg::kFloat32).view_as(y).shape(), y.shape());
+    EXPECT_EQ(xg::arange(6, xg::kFloat32).reshape_as(y).to_vector<float>()[5], 5.0f);
+    EXPECT_EQ(row.type_as(y).dtype(), xg::kFloat64);
+    EXPECT_EQ(row.type_as(y).to_vector<double>(), (std::vector<double>{1, 2, 3}));
+    EXPECT_THROW(xg::ones({4}).view_as(y), xg::Error);
+    EXPECT_EQ(y.new_zeros({2}).dtype(), xg::kFloat64);
+    EXPECT_EQ(y.new_ones({2}, xg::kInt64).dtype(), xg::kInt64);  // the options win
+    EXPECT_EQ(y.new_full({2}, 7).to_vector<double>(), (std::vector<double>{7, 7}));
+    EXPECT_EQ(y.new_empty({4}).shape(), (xg::Shape{4}));
+    auto w = xg::tensor({1.0f, 2.0f, 3.0f}, xg::TensorOptions().requires_grad(true));
+    (w.type_as(y) * y.new_full({3}, 2)).sum().backward();  // type_as is differentiable, as to()
+    EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{2, 2, 2}));
+  }
+  {
+    // row: `x.split(2, 1)`, `x.split_with_sizes({1, 2}, 1)`, `x.lt(0.5)` (`eq`, `ne`, `le`, `gt`, `ge` with a number), `x.masked_fill(mask, 0)`
+    const auto m = xg::arange(10, xg::kFloat32).reshape({2, 5});
+    const auto parts = m.split(2, 1);
+    ASSERT_EQ(parts.size(), 3u);
+    EXPECT_EQ(parts[0].shape(), (xg::Shape{2, 2}));
+    EXPECT_EQ(parts[2].to_vector<float>(), (std::vector<float>{4, 9}));  // the last piece smaller
+    EXPECT_EQ(m.split(5, 1).size(), 1u);
+    EXPECT_EQ(m.split(7, 1).size(), 1u);
+    EXPECT_EQ(xg::zeros({0, 3}).split(2, 0).size(), 1u);  // an empty axis: one empty piece, as there
+    EXPECT_THROW(m.split(0, 1), xg::Error);  // the messages: tests/autograd/test_ops_shape.cpp
+    EXPECT_EQ(m.split_with_sizes({1, 4}, 1)[1].shape(), (xg::Shape{2, 4}));
+    EXPECT_EQ(m.split({3, 2}, 1)[0].shape(), (xg::Shape{2, 3}));
+    const auto v = xg::tensor({0.25f, 0.5f, 0.75f});
+    EXPECT_EQ(v.lt(0.5).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 0}));
+    EXPECT_EQ(v.le(0.5).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 1, 0}));
+    EXPECT_EQ(v.gt(0.5).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 0, 1}));
+    EXPECT_EQ(v.ge(0.5).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 1}));
+    EXPECT_EQ(v.eq(0.5).to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 1, 0}));
+    EXPECT_EQ(v.ne(0.5).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 1}));
+    EXPECT_EQ(v.lt(0.5).dtype(), xg::kFloat32);  // 1/0 in x's dtype (no bool)
+    EXPECT_EQ(v.masked_fill(v.gt(0.5).to(xg::kInt64), 0).to_vector<float>(), (std::vector<float>{0.25f, 0.5f, 0}));
+  }
 }

@@ -304,6 +304,40 @@ class Tensor {
   Tensor le(const Tensor& other) const;
   Tensor gt(const Tensor& other) const;
   Tensor ge(const Tensor& other) const;
+  /// The comparisons with a number (libtorch's `x.lt(0.5)`): 1/0 in x's dtype, as the operators.
+  Tensor eq(double other) const;
+  Tensor ne(double other) const;
+  Tensor lt(double other) const;
+  Tensor le(double other) const;
+  Tensor gt(double other) const;
+  Tensor ge(double other) const;
+  /// x's dtype and device (libtorch's `x.options()`, for `xg::zeros({2}, x.options())`);
+  /// requires_grad is not carried, as there.
+  TensorOptions options() const { return TensorOptions(dtype()).device(device()); }
+  /// libtorch's name for dtype().
+  Dtype scalar_type() const { return dtype(); }
+  /// Bytes per element and in all; xgrad's tensors are always contiguous.
+  std::int64_t element_size() const;
+  std::int64_t nbytes() const { return numel() * element_size(); }
+  bool is_contiguous() const { return true; }
+  /// Shaped, typed or placed like `other` (libtorch's *_as): expand, view, reshape, to.
+  Tensor expand_as(const Tensor& other) const;
+  Tensor view_as(const Tensor& other) const;
+  Tensor reshape_as(const Tensor& other) const;
+  /// to(other's dtype and device), as libtorch's type_as.
+  Tensor type_as(const Tensor& other) const;
+  /// New tensors with x's dtype and device unless `options` sets them (libtorch's new_*).
+  Tensor new_zeros(const Shape& shape, const TensorOptions& options = {}) const;
+  Tensor new_ones(const Shape& shape, const TensorOptions& options = {}) const;
+  Tensor new_full(const Shape& shape, double value, const TensorOptions& options = {}) const;
+  Tensor new_empty(const Shape& shape, const TensorOptions& options = {}) const;
+  /// Pieces of `split_size` along dim, the last one smaller (libtorch's split); or of the
+  /// given sizes (split_with_sizes, also xg::split).
+  std::vector<Tensor> split(std::int64_t split_size, std::int64_t dim = 0) const;
+  std::vector<Tensor> split(const std::vector<std::int64_t>& sizes, std::int64_t dim = 0) const;
+  std::vector<Tensor> split_with_sizes(const std::vector<std::int64_t>& sizes, std::int64_t dim = 0) const;
+  /// value where mask is nonzero (an int64 mask: xgrad has no bool; xg::masked_fill's rules).
+  Tensor masked_fill(const Tensor& mask, double value) const;
   Tensor index_select(std::int64_t dim, const Tensor& index) const;
   Tensor gather(std::int64_t dim, const Tensor& index) const;
   std::vector<Tensor> chunk(std::int64_t chunks, std::int64_t dim = 0) const;
