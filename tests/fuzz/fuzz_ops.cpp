@@ -217,9 +217,11 @@ void run(Reader& r) {
         }
         case 4: backprop(xg::broadcast_to(x, {a, b, c})); break;
         case 5: backprop(xg::select(x, a % 4, b)); break;
-        case 6: {  // sizes that must add up (decoded, so huge or negative ones too)
-          const auto parts = xg::split(x, {a, b, c}, r.arg() % 4);
-          for (const auto& p : parts) backprop(p);
+        case 6: {  // sizes that must add up (decoded, so huge or negative ones too), or a split_size
+          const auto parts = r.flag() ? xg::split(x, {a, b, c}, r.arg() % 4) : x.split(a, r.arg() % 4);
+          for (std::size_t i = 0; i < parts.size() && i < 4; ++i) backprop(parts[i]);
+          if (x.defined() && x.numel() > 0)  // a number that may not fit (NaN, huge): an error, never UB
+            (void)(r.flag() ? x.sum().item<int>() : x.max().item<std::int64_t>());
           break;
         }
         case 7: backprop(r.flag() ? xg::prod(x, a % 5, r.flag()) : xg::prod(x)); break;
