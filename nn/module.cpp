@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <typeinfo>
+#include <functional>
 #include <unordered_set>
 
 #include <xgrad/autograd.h>
@@ -151,6 +152,20 @@ tensor_list Module::parameters() const { return unique(named_parameters()); }
 tensor_list Module::buffers() const { return unique(named_buffers()); }
 
 std::vector<std::pair<std::string, Module*>> Module::children() const { return children_; }
+
+std::vector<Module*> Module::modules(bool include_self) const {
+  std::vector<Module*> out;
+  std::unordered_set<const Module*> seen;
+  // Pre-order, children in registration order, each module at its first visit.
+  const std::function<void(const Module*)> visit = [&](const Module* m) {
+    if (!seen.insert(m).second) return;
+    out.push_back(const_cast<Module*>(m));  // the handles are mutable, as children()'s
+    for (const auto& child : m->children_) visit(child.second);
+  };
+  visit(this);
+  if (!include_self) out.erase(out.begin());
+  return out;
+}
 
 void Module::set_parameter(const std::string& dotted_name, const Tensor& value) {
   for (auto& [name, t] : state()) {

@@ -47,6 +47,35 @@ TEST(LibtorchRows, Modules) {
     EXPECT_EQ(keys, "fc.W:8 fc.b:2 ");
   }
   {
+    // row: `for (auto& m : net->modules()) ...`, `net->modules(/*include_self=*/false)`
+    struct Block : nn::Module {
+      nn::Linear a{2, 2}, b{2, 2};
+      Block() { register_module("a", a); register_module("b", b); }
+      xg::Tensor forward(const xg::Tensor& x) override { return b(a(x)); }
+    };
+    struct Tower : nn::Module {
+      Block first, second;
+      nn::Linear head{2, 1};
+      Tower() {
+        register_module("first", first);
+        register_module("second", second);
+        register_module("head", head);
+        register_module("again", first.a);  // a shared module: listed once, at its first place
+      }
+      xg::Tensor forward(const xg::Tensor& x) override { return head(second(first(x))); }
+    };
+    Tower t;
+    const auto all = t.modules();
+    const std::vector<xg::nn::Module*> want{&t, &t.first, &t.first.a, &t.first.b, &t.second, &t.second.a, &t.second.b, &t.head};
+    EXPECT_EQ(all, want);
+    const auto below = t.modules(false);
+    EXPECT_EQ(below.size(), 7u);
+    EXPECT_EQ(below.front(), &t.first);
+    int linears = 0;
+    for (auto* m : t.modules()) linears += dynamic_cast<nn::Linear*>(m) != nullptr;
+    EXPECT_EQ(linears, 5);
+  }
+  {
     // row: `net->train()`, `net->eval()`
     Net net;
     net.eval();

@@ -25,6 +25,18 @@ TEST(LibtorchRows, OptimizersAndTraining) {
     EXPECT_THROW(xg::optim::SGD({}, 0.1), xg::Error);  // an empty parameter list
   }
   {
+    // row: `torch::optim::AdamW(params, torch::optim::AdamWOptions(1e-3).betas(std::make_tuple(0.9, 0.95)))`
+    const auto options = xg::optim::AdamWOptions(1e-3);
+    EXPECT_EQ(options.weight_decay(), 0.01);  // AdamW's default, not Adam's 0
+    EXPECT_EQ(xg::optim::AdamWOptions(2e-3).eps(1e-6).weight_decay(), 0.01);
+    auto w = xg::tensor({2.0}, xg::kFloat64).requires_grad_();
+    xg::optim::AdamW opt({w}, xg::optim::AdamWOptions(0.1).betas(std::make_tuple(0.9, 0.95)));
+    opt.zero_grad();
+    (w * 0.0).sum().backward();  // a zero gradient: only the decoupled decay moves w
+    opt.step();
+    EXPECT_NEAR(w.item(), 2.0 * (1 - 0.1 * 0.01), 1e-12);
+  }
+  {
     // row: `torch::optim::AdamOptions(1e-3).betas(std::make_tuple(0.9, 0.999)).weight_decay(0)`, `options.lr()`
     auto options = xg::optim::AdamOptions(1e-3).betas(std::make_tuple(0.9, 0.999)).weight_decay(0);
     EXPECT_EQ(options.lr(), 1e-3);

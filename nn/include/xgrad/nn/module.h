@@ -178,6 +178,10 @@ class Module {
   std::vector<StateEntry> state_entries() const;
   /// Direct children, in registration order.
   std::vector<std::pair<std::string, Module*>> children() const;
+  /// This module (unless include_self is false) and every module below it, depth first in
+  /// registration order, each once (a module registered in two places is listed at its first):
+  /// libtorch's modules(), for `for (auto* m : net.modules()) ...`.
+  std::vector<Module*> modules(bool include_self = true) const;
 
   /// Copies `value` into the named parameter or buffer in place, so every holder of the
   /// tensor (optimizers included) sees the new values. Shapes must match.

@@ -169,6 +169,11 @@ class Adam : public Optimizer {
   AdamOptions options_;
 };
 
+/// libtorch's AdamWOptions: AdamOptions whose weight decay defaults to AdamW's 0.01.
+struct AdamWOptions : AdamOptions {
+  AdamWOptions(double lr = 1e-3) : AdamOptions(lr) { weight_decay_ = 0.01; }  // NOLINT: implicit, as libtorch
+};
+
 /// Adam with decoupled weight decay (default 0.01): p -= lr wd p before the Adam update.
 class AdamW : public Adam {
  public:
