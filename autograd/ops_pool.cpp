@@ -200,7 +200,8 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& given,
   const std::int64_t N = x.shape()[0], C = x.shape()[1], H = win.H, W = win.W;
   const std::int64_t OH = output_size.h, OW = output_size.w;
   const Tensor at = kernel::box_argmax(x.detach().reshape({N * C, H, W}),
-                                       {kernel::adaptive_box(H, OH, x.device()), kernel::adaptive_box(W, OW, x.device())}, op);
+                                       {kernel::box_row(win.h0, win.h1, x.device()), kernel::box_row(win.w0, win.w1, x.device())},
+                                       op);  // the windows adaptive_windows computed and checked
   const Tensor plane = x.reshape({N, C, H * W});
   return {detail::as_given(given, 4, gather(plane, 2, at.reshape({N, C, OH * OW})).reshape({N, C, OH, OW})),
           detail::as_given(given, 4, at.reshape({N, C, OH, OW}))};

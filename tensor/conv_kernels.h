@@ -88,6 +88,8 @@ Tensor box_argmax(const Tensor& x, const std::vector<BoxAxis>& boxes, const char
 /// to lo and hi; as a BoxAxis (one row) on `device` by adaptive_box.
 void adaptive_bounds(std::int64_t in, std::int64_t out, std::vector<std::int64_t>& lo, std::vector<std::int64_t>& hi);
 BoxAxis adaptive_box(std::int64_t in, std::int64_t out, Device device);
+/// Windows already computed on the host as one BoxAxis row on `device`.
+BoxAxis box_row(const std::vector<std::int64_t>& lo, const std::vector<std::int64_t>& hi, Device device);
 
 /// Rectangular averaging windows, one per output row / column, and each output's divisor:
 /// avg_pool2d's and adaptive_avg_pool2d's geometry alike.

@@ -226,15 +226,19 @@ void adaptive_bounds(std::int64_t in, std::int64_t out, std::vector<std::int64_t
   }
 }
 
-BoxAxis adaptive_box(std::int64_t in, std::int64_t out, Device device) {
-  std::vector<std::int64_t> lo, hi;
-  adaptive_bounds(in, out, lo, hi);
+BoxAxis box_row(const std::vector<std::int64_t>& lo, const std::vector<std::int64_t>& hi, Device device) {
   const auto as_row = [&](const std::vector<std::int64_t>& v) {
-    Tensor t = detail::make_tensor({1, out}, kInt64);
+    Tensor t = detail::make_tensor({1, static_cast<std::int64_t>(v.size())}, kInt64);
     std::copy(v.begin(), v.end(), t.data<std::int64_t>());
     return device.is_cpu() ? t : t.to(device);
   };
   return {as_row(lo), as_row(hi)};
+}
+
+BoxAxis adaptive_box(std::int64_t in, std::int64_t out, Device device) {
+  std::vector<std::int64_t> lo, hi;
+  adaptive_bounds(in, out, lo, hi);
+  return box_row(lo, hi, device);
 }
 
 namespace {
