@@ -2,6 +2,7 @@
 // the common operations.
 #include <xgrad/detail/format.h>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include <xgrad/autograd.h>
@@ -10,6 +11,7 @@
 #include <xgrad/random.h>
 
 #include "autograd/graph.h"
+#include "autograd/inplace.h"
 #include "autograd/write_journal.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
@@ -72,21 +74,51 @@ Tensor Tensor::to(Device device, Dtype dtype) const { return to(device).to(dtype
 Tensor Tensor::cpu() const { return to(Device(kCPU)); }
 Tensor Tensor::cuda() const { return to(Device(kCUDA)); }
 
+namespace autograd {
+
+void check_inplace(const Tensor& t, const char* op, std::initializer_list<const Tensor*> operands) {
+  if (!t.defined()) fail(op, ": the tensor is undefined");
+  if (is_grad_enabled()) {
+    if (t.requires_grad())
+      fail(op, ": in-place operation on a tensor of shape ", detail::shape_str(t.shape()),
+           " that requires grad while recording is on (xgrad does not record in-place operations): write the "
+           "out-of-place form (x = x.exp() for x.exp_()), or wrap an update of parameters in xg::NoGradGuard");
+    for (const Tensor* o : operands)
+      if (o && o->requires_grad())
+        fail(op, ": an operand of shape ", detail::shape_str(o->shape()),
+             " requires grad while recording is on, and in-place operations are not recorded (its gradient "
+             "would be lost): write the out-of-place form, or pass it detach()ed");
+  }
+  WriteJournal::note(t);  // a gradient check running puts it back afterwards
+}
+
+void check_writable(const Tensor& t, Dtype from, const char* op) {
+  if (t.dtype() == kInt64 && from != kInt64)
+    fail(op, ": cannot write ", dtype_name(from), " values into an int64 tensor");
+}
+
+}  // namespace autograd
+
 namespace {
 
-// In-place updates are not recorded; on a tensor the graph needs they would silently
-// corrupt gradients, so they are refused while recording (optimizers use NoGradGuard).
-void check_inplace(const Tensor& t, const Tensor* src, const char* op) {
-  if (t.requires_grad() && is_grad_enabled())
-    fail(op, ": in-place operation on a tensor of shape ", detail::shape_str(t.shape()),
-         " that requires grad while recording is on; wrap the update in xg::NoGradGuard");
-  if (src && t.dtype() == kInt64 && src->dtype() != kInt64)
-    fail(op, ": cannot write ", dtype_name(src->dtype()), " values into an int64 tensor");
-  autograd::WriteJournal::note(t);  // a gradient check running puts it back afterwards
+using autograd::check_inplace;
+
+// libtorch's rule: an int64 update cannot scale by a fraction (the scale would be truncated).
+void check_alpha(const Tensor& t, double alpha, const char* op) {
+  if (t.dtype() == kInt64 && alpha != std::trunc(alpha))
+    fail(op, ": alpha ", alpha, " is not an integer, which an int64 tensor's update needs");
+}
+
+// The scalar operand of add_(v) and friends, in t's dtype (t checked first: an undefined
+// tensor has none).
+Tensor scalar_like(const Tensor& t, double v, const char* op) {
+  if (!t.defined()) fail(op, ": the tensor is undefined");
+  return scalar_tensor(v, t.dtype());
 }
 
 Tensor& inplace(Tensor& t, kernel::Binary kind, const Tensor& src, const char* op) {
-  check_inplace(t, &src, op);
+  check_inplace(t, op, {&src});
+  autograd::check_writable(t, src.dtype(), op);
   kernel::binary_inplace(kind, t, src, op);
   return t;
 }
@@ -94,20 +126,29 @@ Tensor& inplace(Tensor& t, kernel::Binary kind, const Tensor& src, const char* o
 }  // namespace
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
-  check_inplace(*this, &other, "add_");
+  check_inplace(*this, "add_", {&other});
+  autograd::check_writable(*this, other.dtype(), "add_");
+  check_alpha(*this, alpha, "add_");
   kernel::axpy_inplace(*this, other, alpha, "add_");
   return *this;
 }
-Tensor& Tensor::add_(double v) { return inplace(*this, kernel::Binary::Add, scalar_tensor(v, dtype()), "add_"); }
-Tensor& Tensor::sub_(const Tensor& other) { return inplace(*this, kernel::Binary::Sub, other, "sub_"); }
-Tensor& Tensor::sub_(double v) { return inplace(*this, kernel::Binary::Sub, scalar_tensor(v, dtype()), "sub_"); }
+Tensor& Tensor::add_(double v) { return inplace(*this, kernel::Binary::Add, scalar_like(*this, v, "add_"), "add_"); }
+Tensor& Tensor::sub_(const Tensor& other, double alpha) {
+  if (alpha == 1.0) return inplace(*this, kernel::Binary::Sub, other, "sub_");
+  check_inplace(*this, "sub_", {&other});
+  autograd::check_writable(*this, other.dtype(), "sub_");
+  check_alpha(*this, alpha, "sub_");
+  kernel::axpy_inplace(*this, other, -alpha, "sub_");
+  return *this;
+}
+Tensor& Tensor::sub_(double v) { return inplace(*this, kernel::Binary::Sub, scalar_like(*this, v, "sub_"), "sub_"); }
 Tensor& Tensor::mul_(const Tensor& other) { return inplace(*this, kernel::Binary::Mul, other, "mul_"); }
-Tensor& Tensor::mul_(double v) { return inplace(*this, kernel::Binary::Mul, scalar_tensor(v, dtype()), "mul_"); }
+Tensor& Tensor::mul_(double v) { return inplace(*this, kernel::Binary::Mul, scalar_like(*this, v, "mul_"), "mul_"); }
 Tensor& Tensor::div_(const Tensor& other) { return inplace(*this, kernel::Binary::Div, other, "div_"); }
-Tensor& Tensor::div_(double v) { return inplace(*this, kernel::Binary::Div, scalar_tensor(v, dtype()), "div_"); }
+Tensor& Tensor::div_(double v) { return inplace(*this, kernel::Binary::Div, scalar_like(*this, v, "div_"), "div_"); }
 
 Tensor& Tensor::fill_(double value) {
-  check_inplace(*this, nullptr, "fill_");
+  check_inplace(*this, "fill_");
   kernel::fill_inplace(*this, value);
   ++impl_->storage->version;
   return *this;
@@ -116,7 +157,8 @@ Tensor& Tensor::fill_(double value) {
 Tensor& Tensor::zero_() { return fill_(0.0); }
 
 Tensor& Tensor::copy_(const Tensor& src) {
-  check_inplace(*this, &src, "copy_");
+  check_inplace(*this, "copy_", {&src});
+  autograd::check_writable(*this, src.dtype(), "copy_");
   // Between devices too (libtorch's copy_ allows it): the values are converted and broadcast
   // on the source's device, then copied over.
   const Tensor b = kernel::broadcast_to(src.dtype() == dtype() ? src : kernel::cast(src, dtype()), shape(), "copy_");
@@ -321,14 +363,14 @@ std::tuple<Tensor, Tensor> Tensor::topk(std::int64_t k, std::int64_t dim, bool l
 }
 
 Tensor& Tensor::uniform_(double from, double to) {
-  check_inplace(*this, nullptr, "uniform_");
+  check_inplace(*this, "uniform_");
   if (!is_floating(dtype())) fail("uniform_: expects a float tensor, got ", dtype_name(dtype()));
   NoGradGuard no_grad;
   return copy_(rand(shape(), dtype()) * (to - from) + from);
 }
 
 Tensor& Tensor::normal_(double mean, double std) {
-  check_inplace(*this, nullptr, "normal_");
+  check_inplace(*this, "normal_");
   if (!is_floating(dtype())) fail("normal_: expects a float tensor, got ", dtype_name(dtype()));
   NoGradGuard no_grad;
   return copy_(randn(shape(), dtype()) * std + mean);

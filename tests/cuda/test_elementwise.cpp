@@ -113,6 +113,25 @@ TEST(CudaElementwise, WhereCastsAndInPlaceUpdatesMatchTheCpu) {
   EXPECT_TRUE(same_on_cuda({ramp({4, 3}, xg::kFloat32), ramp({3}, xg::kFloat32, 0.2)}, in_place, 0));
 }
 
+// libtorch's in-place forms (x.exp_(), x.clamp_(...), x.scatter_(...)) on CUDA: each runs its
+// operation on the device and writes back there, so the CPU's values to the operation's
+// tolerance, and the tensor stays on its device.
+TEST(CudaElementwise, InPlaceFormsMatchTheCpu) {
+  XG_REQUIRE_CUDA();
+  const auto forms = [](auto& x) {
+    Tensor y = x[0].clone();
+    y.abs_().add_(0.5).sqrt_().exp_().log_().tanh_().sigmoid_().reciprocal_();
+    y.clamp_(1.2, 1.9).lerp_(x[1], 0.25).addcmul_(x[1], x[1], 0.5).pow_(1.5);
+    y.scatter_(1, x[2], 7.0).index_add_(0, x[3], x[1].index_select(0, x[3]), 2.0).masked_fill_(x[4], -1.0);
+    EXPECT_EQ(y.device(), x[0].device());
+    return y;
+  };
+  const Tensor idx = xg::tensor({{2}, {0}, {1}, {2}}, xg::kInt64), rows = xg::tensor({3, 0}, xg::kInt64);
+  const Tensor mask = xg::tensor({{1, 0, 0}, {0, 0, 1}, {0, 0, 0}, {0, 1, 0}}, xg::kInt64);
+  EXPECT_TRUE(same_on_cuda({ramp({4, 3}, xg::kFloat64), ramp({4, 3}, xg::kFloat64, 0.2), idx, rows, mask}, forms, 1e-12));
+  EXPECT_TRUE(same_on_cuda({ramp({4, 3}, xg::kFloat32), ramp({4, 3}, xg::kFloat32, 0.2), idx, rows, mask}, forms, 1e-5));
+}
+
 TEST(CudaElementwise, GradientsOfSameShapeOperationsMatchTheCpu) {
   XG_REQUIRE_CUDA();
   const auto grads = [](const std::vector<Tensor>& in) {

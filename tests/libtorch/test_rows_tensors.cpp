@@ -364,7 +364,7 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_EQ((x > 0.5).dtype(), xg::kFloat32);
   }
   {
-    // row: `x.add_(y)`, `x.mul_(0.9)`, `x.zero_()`, `x.fill_(1)`, `x.copy_(y)`
+    // `x.add_(y)` and friends (their row's other half is below)
     auto t = xg::ones({2});
     t.add_(xg::ones({2})).mul_(0.5);
     EXPECT_EQ(sum_of(t), 2.0);
@@ -372,6 +372,28 @@ TEST(LibtorchRows, Tensors) {
     t.fill_(1);
     t.copy_(xg::full({2}, 3.0));
     EXPECT_EQ(sum_of(t), 6.0);
+  }
+  {
+    // row: `x.exp_()`, `x.relu_()`, `x.sigmoid_()`, `x.clamp_(0, 1)`, `x.clamp_min_(0)`, `x.pow_(2)`, `x.addcmul_(a, b, 0.5)`, `x.lerp_(y, 0.1)`, `x.masked_fill_(mask, 0)`, `x.scatter_(1, idx, 1.0)`, `x.index_add_(0, idx, src)`, `x.bernoulli_(0.5)`
+    auto x = xg::tensor({{-1.0, 0.5}, {2.0, -3.0}});
+    x.relu_().exp_().sigmoid_();
+    EXPECT_FLOAT_EQ(x.max().item<float>(), 1.0f / (1.0f + std::exp(-std::exp(2.0f))));
+    x.clamp_(0, 1).clamp_min_(0).pow_(2).addcmul_(x, x, 0.5).lerp_(xg::zeros({2, 2}), 0.1);
+    x.masked_fill_(xg::tensor({{1, 0}, {0, 0}}, xg::kInt64), 0);
+    EXPECT_EQ(x.index({0, 0}).item<float>(), 0.0f);
+    auto onehot = xg::zeros({2, 3});
+    onehot.scatter_(1, xg::tensor({{2}, {0}}, xg::kInt64), 1.0).index_add_(0, xg::tensor({1}, xg::kInt64), xg::ones({1, 3}));
+    EXPECT_EQ(onehot.sum().item<float>(), 5.0f);
+    auto m = xg::empty({100});
+    EXPECT_LE(m.bernoulli_(0.5).max().item<float>(), 1.0f);
+    auto w = xg::ones({2}).requires_grad_();
+    EXPECT_THROW(w.exp_(), xg::Error);  // not recorded: refused while recording
+  }
+  {
+    // row: `x.add_(y)`, `x.mul_(0.9)`, `x.zero_()`, `x.fill_(1)`, `x.copy_(y)`, `x.sub_(y, 0.5)`
+    auto t = xg::ones({2});
+    t.sub_(xg::ones({2}), 0.5);
+    EXPECT_EQ(sum_of(t), 1.0);
   }
   {
     // row: `x.uniform_(-1, 1)`, `x.normal_(0, 0.01)`

@@ -158,10 +158,10 @@ class Tensor {
   void retain_grad() const;
   bool retains_grad() const;
 
-  // ---- in-place (not recorded; for optimizers and initialisers) ----
+  // ---- in-place (not recorded; for optimizers, initialisers and tensors outside the graph) ----
   Tensor& add_(const Tensor& other, double alpha = 1.0);
   Tensor& add_(double value);
-  Tensor& sub_(const Tensor& other);
+  Tensor& sub_(const Tensor& other, double alpha = 1.0);
   Tensor& sub_(double value);
   Tensor& mul_(const Tensor& other);
   Tensor& mul_(double value);
@@ -178,6 +178,7 @@ class Tensor {
   Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
   Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value, bool accumulate = false);
   Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, double value);
+#include <xgrad/detail/tensor_inplace_methods.h>  // IWYU pragma: export
 
   // ---- method forms of common operations (see xgrad/ops.h) ----
   Tensor sum(const Axes& axes = {}, bool keepdims = false) const;
