@@ -118,6 +118,13 @@ Tensor take(const Tensor& x, const Tensor& index) {
   return reshape(index_select(reshape(x, {x.numel()}), 0, flat), index.shape());
 }
 
+std::vector<Tensor> where(const Tensor& cond) {
+  const Tensor coords = nonzero(cond);
+  std::vector<Tensor> out;
+  for (std::int64_t d = 0; d < cond.dim(); ++d) out.push_back(xg::select(coords, 1, d));
+  return out;
+}
+
 Tensor nonzero(const Tensor& x) {
   detail::CallScope call("nonzero");
   if (!x.defined()) fail("nonzero: the input is undefined");

@@ -2,6 +2,7 @@
 // (x.erf(), x.scatter_reduce(...), x.mode(), ...): each forwards to the xg:: function of that
 // name, so a method and its function never differ. Kept apart from autograd/tensor_methods.cpp,
 // which holds the handle's autograd state, conversions and in-place updates.
+#include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
 namespace xg {
@@ -220,5 +221,20 @@ Tensor Tensor::bitwise_left_shift(const Tensor& other) const { return xg::bitwis
 Tensor Tensor::bitwise_left_shift(double other) const { return xg::bitwise_left_shift(*this, other); }
 Tensor Tensor::bitwise_right_shift(const Tensor& other) const { return xg::bitwise_right_shift(*this, other); }
 Tensor Tensor::bitwise_right_shift(double other) const { return xg::bitwise_right_shift(*this, other); }
+Tensor Tensor::tril(std::int64_t diagonal) const { return xg::tril(*this, diagonal); }
+Tensor Tensor::triu(std::int64_t diagonal) const { return xg::triu(*this, diagonal); }
+Tensor Tensor::trace() const { return xg::trace(*this); }
+Tensor Tensor::bmm(const Tensor& other) const { return xg::bmm(*this, other); }
+Tensor Tensor::mT() const {
+  if (dim() < 2) fail("mT: expects a tensor of at least 2 dimensions, got ", dim(), "-d ", detail::shape_str(shape()));
+  return xg::transpose(*this, -2, -1);
+}
+Tensor Tensor::mH() const { return mT(); }
+Tensor Tensor::adjoint() const { return mT(); }
+Tensor Tensor::H() const {
+  if (dim() != 0 && dim() != 2)
+    fail("H: expects a 0-d or 2-d tensor, got ", dim(), "-d ", detail::shape_str(shape()), "; use mH() for batches");
+  return t();
+}
 
 }  // namespace xg

@@ -297,6 +297,10 @@ std::int64_t Tensor::element_size() const { return static_cast<std::int64_t>(dty
 Tensor Tensor::expand_as(const Tensor& other) const { return expand(other.shape()); }
 Tensor Tensor::view_as(const Tensor& other) const { return reshape(other.shape()); }
 Tensor Tensor::reshape_as(const Tensor& other) const { return reshape(other.shape()); }
+Tensor Tensor::to(Dtype dtype, bool /*non_blocking*/, bool copy) const {
+  return copy && dtype == this->dtype() ? clone() : to(dtype);
+}
+Tensor Tensor::where(const Tensor& condition, const Tensor& other) const { return xg::where(condition, *this, other); }
 Tensor Tensor::type_as(const Tensor& other) const { return to(other.device(), other.dtype()); }
 namespace {
 TensorOptions like(const Tensor& x, const TensorOptions& o) {

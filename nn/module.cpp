@@ -153,6 +153,14 @@ tensor_list Module::buffers() const { return unique(named_buffers()); }
 
 std::vector<std::pair<std::string, Module*>> Module::children() const { return children_; }
 
+std::vector<Module::NamedModule> Module::named_children() const {
+  return std::vector<NamedModule>(children_.begin(), children_.end());
+}
+
+void Module::apply(const std::function<void(Module&)>& fn) {
+  for (Module* m : modules()) fn(*m);
+}
+
 std::vector<Module*> Module::modules(bool include_self) const {
   std::vector<Module*> out;
   std::unordered_set<const Module*> seen;

@@ -180,19 +180,25 @@ Tensor logspace(double start, double end, std::int64_t steps, double base, const
 
 Tensor eye(std::int64_t n, const TensorOptions& options) {
   detail::CallScope call("eye");
-  if (n < 0) fail("eye: n must be non-negative, got ", n);
+  return eye(n, n, options);
+}
+
+Tensor eye(std::int64_t n, std::int64_t m, const TensorOptions& options) {
+  detail::CallScope call("eye");
+  if (n < 0 || m < 0) fail("eye: n and m must be non-negative, got ", n, " and ", m);
   const Dtype dtype = checked_dtype(options, kFloat32, "eye");
   if (options.has_device() && !detail::resolved(options.device()).is_cpu()) {
     // On a GPU, row index == column index, from two aranges made there: no host copy.
-    const Tensor r = arange(0.0, static_cast<double>(n), 1.0, TensorOptions().dtype(kInt64).device(options.device()));
-    const Tensor same = kernel::binary(kernel::Binary::Eq, detail::alias(r, {n, 1}), detail::alias(r, {1, n}), "eye");
+    const TensorOptions ints = TensorOptions().dtype(kInt64).device(options.device());
+    const Tensor r = arange(0.0, static_cast<double>(n), 1.0, ints), c = arange(0.0, static_cast<double>(m), 1.0, ints);
+    const Tensor same = kernel::binary(kernel::Binary::Eq, detail::alias(r, {n, 1}), detail::alias(c, {1, m}), "eye");
     return finish_creation(kernel::cast(same, dtype), options);
   }
-  Tensor t = zeros({n, n}, dtype);
+  Tensor t = zeros({n, m}, dtype);
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = t.data<T>();
-    for (std::int64_t i = 0; i < n; ++i) p[i * n + i] = T(1);
+    for (std::int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = T(1);
   });
   return finish_creation(t, options);
 }

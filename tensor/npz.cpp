@@ -415,4 +415,35 @@ NamedTensors load_npz(const std::string& path) {
   return out;
 }
 
+void save(const Tensor& tensor, const std::string& path) {
+  detail::CallScope call("save");
+  save(tensor_list{tensor}, path);
+}
+
+void save(const tensor_list& tensors, const std::string& path) {
+  detail::CallScope call("save");
+  NamedTensors named;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    if (!tensors[i].defined()) fail("save: tensor ", i, " is undefined");
+    named.emplace_back("arr_" + std::to_string(i), tensors[i]);
+  }
+  save_npz(named, path);
+}
+
+void load(Tensor& tensor, const std::string& path) {
+  detail::CallScope call("load");
+  NamedTensors all = load_npz(path);
+  if (all.size() != 1)
+    fail("load: ", path, " holds ", all.size(), " arrays; a tensor loads from a file of exactly one (what xg::save(tensor, path) "
+         "writes); load a tensor_list, or use load_npz, for more");
+  tensor = all[0].second;
+}
+
+void load(tensor_list& tensors, const std::string& path) {
+  detail::CallScope call("load");
+  tensor_list out;
+  for (auto& named : load_npz(path)) out.push_back(named.second);
+  tensors = std::move(out);
+}
+
 }  // namespace xg

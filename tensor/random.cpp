@@ -270,6 +270,17 @@ Tensor randn(const Shape& shape, const TensorOptions& options) {
 Tensor rand_like(const Tensor& x, const TensorOptions& options) { return rand(x.shape(), detail::like(x, options)); }
 Tensor randn_like(const Tensor& x, const TensorOptions& options) { return randn(x.shape(), detail::like(x, options)); }
 
+Tensor randint_like(const Tensor& x, std::int64_t high, const TensorOptions& options) {
+  return randint(0, high, x.shape(), detail::like(x, options));
+}
+Tensor randint_like(const Tensor& x, std::int64_t low, std::int64_t high, const TensorOptions& options) {
+  return randint(low, high, x.shape(), detail::like(x, options));
+}
+
+Tensor randint(std::int64_t high, const Shape& shape, const TensorOptions& options) {
+  return randint(0, high, shape, options);
+}
+
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& options) {
   detail::CallScope call("randint");
   const Dtype dtype = detail::checked_dtype(options, kInt64, "randint");

@@ -1,4 +1,5 @@
 // Storage, the handle's metadata and element access.
+#include <algorithm>
 #include <xgrad/detail/format.h>
 #include <xgrad/detail/sanitizers.h>
 #include <cmath>
@@ -274,6 +275,27 @@ Device Tensor::device() const { return checked(impl_, "device").storage->device;
 std::int64_t Tensor::size(std::int64_t axis) const {
   if (dim() == 0) fail("size: a 0-d tensor has no axes");
   return shape()[detail::normalize_axis(axis, dim(), "size")];
+}
+
+std::int64_t Tensor::stride(std::int64_t axis) const {
+  if (dim() == 0) fail("stride: a 0-d tensor has no axes");
+  const auto a = static_cast<std::size_t>(detail::normalize_axis(axis, dim(), "stride"));
+  return strides()[a];
+}
+
+void Tensor::check_accessor(std::size_t n, const char* op) const {
+  if (!defined()) fail(op, ": the tensor is undefined");
+  if (static_cast<std::size_t>(dim()) != n)
+    fail(op, ": expected a ", n, "-d tensor, got ", dim(), "-d ", detail::shape_str(shape()));
+  if (!device().is_cpu())
+    fail(op, ": the tensor is on ", device().str(), ", whose memory the host cannot index; use .cpu() first");
+}
+
+std::vector<std::int64_t> Tensor::strides() const {
+  const Shape& s = shape();
+  std::vector<std::int64_t> out(s.size(), 1);
+  for (std::size_t i = s.size(); i-- > 1;) out[i - 1] = out[i] * std::max<std::int64_t>(s[i], 1);
+  return out;
 }
 
 static double element(const TensorImpl& t, std::int64_t i) {

@@ -171,6 +171,29 @@ class EnableGradGuard {
   bool previous_;
 };
 
+/// libtorch's spellings of the switch above: GradMode::is_enabled() / set_enabled(on), and
+/// AutoGradMode(on), RAII. InferenceMode (RAII) records nothing while it lives, as
+/// NoGradGuard; xgrad has no separate inference tensors, so what it creates may later be
+/// used with autograd (libtorch refuses that).
+struct GradMode {
+  static bool is_enabled() { return is_grad_enabled(); }
+  static void set_enabled(bool enabled) { set_grad_enabled(enabled); }
+};
+class AutoGradMode {
+ public:
+  explicit AutoGradMode(bool enabled) : previous_(is_grad_enabled()) { set_grad_enabled(enabled); }
+  ~AutoGradMode() { set_grad_enabled(previous_); }
+  AutoGradMode(const AutoGradMode&) = delete;
+  AutoGradMode& operator=(const AutoGradMode&) = delete;
+
+ private:
+  bool previous_;
+};
+class InferenceMode : public AutoGradMode {
+ public:
+  explicit InferenceMode(bool enabled = true) : AutoGradMode(!enabled) {}
+};
+
 /// True while a DetectAnomalyGuard is active on this thread.
 bool is_anomaly_enabled();
 
@@ -222,6 +245,12 @@ tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const te
 /// Backpropagates from several tensors at once, accumulating into leaves' grad().
 void backward(const tensor_list& tensors, const tensor_list& grad_tensors = {}, bool retain_graph = false,
               bool create_graph = false);
+
+namespace autograd {
+/// libtorch's torch::autograd::grad and torch::autograd::backward.
+using xg::backward;
+using xg::grad;
+}  // namespace autograd
 
 /// Base class of a user-defined differentiable operation. Override forward() (which runs
 /// with recording off and may call save_for_backward()) and backward(); call it through

@@ -43,6 +43,9 @@ Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
 /// cond != 0 ? a : b (cond is not differentiated).
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+/// The coordinates of cond's nonzero elements, one int64 tensor per axis (libtorch's
+/// one-argument where, numpy's nonzero): nonzero(cond)'s columns. A documented wait on a GPU.
+std::vector<Tensor> where(const Tensor& cond);
 
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);

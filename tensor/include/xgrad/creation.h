@@ -58,6 +58,10 @@ Tensor full_like(const Tensor& x, double value, const TensorOptions& options = {
 /// Uniform [0, 1) / standard normal values of x's shape, dtype (float) and device.
 Tensor rand_like(const Tensor& x, const TensorOptions& options = {});
 Tensor randn_like(const Tensor& x, const TensorOptions& options = {});
+/// Uniform integers in [low, high) (or [0, high)) in x's shape, dtype and device unless
+/// `options` sets them (libtorch's randint_like: a float x gets whole numbers as floats).
+Tensor randint_like(const Tensor& x, std::int64_t high, const TensorOptions& options = {});
+Tensor randint_like(const Tensor& x, std::int64_t low, std::int64_t high, const TensorOptions& options = {});
 /// start, start+step, ... < stop (numpy's arange); int64 unless a dtype is given.
 Tensor arange(double start, double stop, double step = 1.0, const TensorOptions& options = {});
 Tensor arange(double stop, const TensorOptions& options = {});
@@ -66,7 +70,8 @@ Tensor arange(double stop, const TensorOptions& options = {});
 Tensor linspace(double start, double end, std::int64_t steps, const TensorOptions& options = {});
 /// base^linspace(start, end, steps) (torch::logspace; float dtypes).
 Tensor logspace(double start, double end, std::int64_t steps, double base = 10.0, const TensorOptions& options = {});
-/// n x n identity.
+/// n x n identity; n x m: ones at (i, i) (libtorch's eye(n, m)).
 Tensor eye(std::int64_t n, const TensorOptions& options = {});
+Tensor eye(std::int64_t n, std::int64_t m, const TensorOptions& options = {});
 
 }  // namespace xg

@@ -20,4 +20,13 @@ void save_npz(const NamedTensors& tensors, const std::string& path);
 /// converted to int64) are supported. Errors name the file, the entry and the byte offset.
 NamedTensors load_npz(const std::string& path);
 
+/// libtorch's torch::save(tensor, path) and torch::save(tensors, path): a .npz holding the
+/// values under numpy.savez's positional names, "arr_0", "arr_1", ... (written atomically, as
+/// save_npz). load reads them back onto the CPU (`.to(device)` moves them): a tensor from a
+/// file of exactly one array, a list from any .npz, in the file's order.
+void save(const Tensor& tensor, const std::string& path);
+void save(const tensor_list& tensors, const std::string& path);
+void load(Tensor& tensor, const std::string& path);
+void load(tensor_list& tensors, const std::string& path);
+
 }  // namespace xg

@@ -93,6 +93,8 @@ template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
 Tensor randn(I n, const TensorOptions& options = {}) { return randn(Shape{static_cast<std::int64_t>(n)}, options); }
 /// Uniform integers in [low, high) (int64 unless a dtype is given).
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, const TensorOptions& options = {});
+/// randint(0, high, shape): libtorch's two-argument form.
+Tensor randint(std::int64_t high, const Shape& shape, const TensorOptions& options = {});
 /// A random permutation of 0..n-1 (int64).
 Tensor randperm(std::int64_t n, const TensorOptions& options = {});
 

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include <xgrad/accessor.h>
 #include <xgrad/device.h>
 #include <xgrad/dtype.h>
 #include <xgrad/error.h>
@@ -254,6 +255,11 @@ class Tensor {
   Tensor roll(I shift) const { return roll(std::vector<std::int64_t>{static_cast<std::int64_t>(shift)}); }
   template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
   Tensor repeat(I times) const { return repeat(Shape{static_cast<std::int64_t>(times)}); }
+  template <class I, class J, class = std::enable_if_t<std::is_integral_v<I> && std::is_integral_v<J>>>
+  Tensor movedim(I source, J destination) const {
+    return movedim(std::vector<std::int64_t>{static_cast<std::int64_t>(source)},
+                   std::vector<std::int64_t>{static_cast<std::int64_t>(destination)});
+  }
   /// (values, indices) of the maximum / minimum along `dim`, as libtorch's `x.max(1)`; the
   /// first of tied maxima. (`x.max()` and `x.max({axes})` give the values only.)
   template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
@@ -321,6 +327,47 @@ class Tensor {
   std::int64_t element_size() const;
   std::int64_t nbytes() const { return numel() * element_size(); }
   bool is_contiguous() const { return true; }
+  /// libtorch's ndimension() (= dim()); stride(d) and strides(): the row-major strides, in
+  /// elements, of this always contiguous tensor (a negative d counts from the end).
+  std::int64_t ndimension() const { return dim(); }
+  std::int64_t stride(std::int64_t dim) const;
+  std::vector<std::int64_t> strides() const;
+  /// libtorch's names for data<T>() (T must match dtype(); a CUDA tensor's is a device
+  /// address). Writing through the pointer is not recorded.
+  template <class T>
+  T* data_ptr() { return data<T>(); }
+  template <class T>
+  const T* const_data_ptr() const { return data<T>(); }
+  /// libtorch's `x.accessor<float, 2>()`: a[i][j] reads and writes the element (xgrad/accessor.h;
+  /// indices checked). The tensor must be on the CPU, of dimension N and dtype T.
+  template <class T, std::size_t N>
+  TensorAccessor<T, N> accessor() const {
+    check_accessor(N, "accessor");
+    std::array<std::int64_t, N> sizes{}, strides{};
+    const auto st = this->strides();
+    for (std::size_t k = 0; k < N; ++k) {
+      sizes[k] = shape()[k];
+      strides[k] = st[k];
+    }
+    return TensorAccessor<T, N>(const_cast<Tensor*>(this)->data<T>(), sizes, strides);
+  }
+  /// A sum or mean computed in `dtype` (libtorch's `x.sum(torch::kFloat64)`: the input is
+  /// converted first, so an int64 mean or a float32 sum in float64 is one call). Templates so
+  /// that a braced list, `x.sum({})`, still means axes.
+  template <class D, class = std::enable_if_t<std::is_same_v<D, Dtype>>>
+  Tensor sum(D dtype) const { return to(dtype).sum(); }
+  template <class D, class = std::enable_if_t<std::is_same_v<D, Dtype>>>
+  Tensor sum(const Axes& dims, bool keepdim, D dtype) const { return to(dtype).sum(dims, keepdim); }
+  template <class D, class = std::enable_if_t<std::is_same_v<D, Dtype>>>
+  Tensor mean(D dtype) const { return to(dtype).mean(); }
+  template <class D, class = std::enable_if_t<std::is_same_v<D, Dtype>>>
+  Tensor mean(const Axes& dims, bool keepdim, D dtype) const { return to(dtype).mean(dims, keepdim); }
+  /// libtorch's toType (= to(dtype)) and to(dtype, non_blocking, copy): with copy, a new
+  /// tensor even when the dtype is already this one's (non_blocking changes nothing here).
+  Tensor toType(Dtype dtype) const { return to(dtype); }
+  Tensor to(Dtype dtype, bool non_blocking, bool copy = false) const;
+  /// libtorch's x.where(condition, other) = xg::where(condition, x, other).
+  Tensor where(const Tensor& condition, const Tensor& other) const;
   /// Shaped, typed or placed like `other` (libtorch's *_as): expand, view, reshape, to.
   Tensor expand_as(const Tensor& other) const;
   Tensor view_as(const Tensor& other) const;
@@ -361,6 +408,7 @@ class Tensor {
 
  private:
   unsigned add_hook(std::function<Tensor(const Tensor&)> hook) const;
+  void check_accessor(std::size_t n, const char* op) const;
   std::tuple<Tensor, Tensor> max_dim(std::int64_t dim, bool keepdim, bool is_max) const;
   std::shared_ptr<detail::TensorImpl> impl_;
 };

@@ -182,6 +182,18 @@ class Module {
   /// registration order, each once (a module registered in two places is listed at its first):
   /// libtorch's modules(), for `for (auto* m : net.modules()) ...`.
   std::vector<Module*> modules(bool include_self = true) const;
+  /// children() with libtorch's OrderedDict item spelling: `c.key()`, `c.value()` (also
+  /// `c.first`, `c.second`, or `auto& [name, m] = c`).
+  struct NamedModule : std::pair<std::string, Module*> {
+    using std::pair<std::string, Module*>::pair;
+    NamedModule(std::pair<std::string, Module*> p) : std::pair<std::string, Module*>(std::move(p)) {}  // NOLINT: implicit
+    const std::string& key() const { return first; }
+    Module* value() const { return second; }
+  };
+  std::vector<NamedModule> named_children() const;
+  /// Calls fn on this module, then on every module below it in modules()' order (libtorch's
+  /// apply, for example to initialise every Linear's weights).
+  void apply(const std::function<void(Module&)>& fn);
 
   /// Copies `value` into the named parameter or buffer in place, so every holder of the
   /// tensor (optimizers included) sees the new values. Shapes must match.

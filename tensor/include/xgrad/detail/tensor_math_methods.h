@@ -174,3 +174,16 @@
   Tensor bitwise_left_shift(double other) const;
   Tensor bitwise_right_shift(const Tensor& other) const;
   Tensor bitwise_right_shift(double other) const;
+  /// xg::tril, triu, trace, bmm; the transposes of the last two axes (libtorch's mT; mH,
+  /// adjoint() and, for a matrix, H are the same for real dtypes, which are xgrad's only ones).
+  Tensor tril(std::int64_t diagonal = 0) const;
+  Tensor triu(std::int64_t diagonal = 0) const;
+  Tensor trace() const;
+  Tensor bmm(const Tensor& other) const;
+  Tensor mT() const;
+  Tensor mH() const;
+  Tensor adjoint() const;
+  Tensor H() const;
+  /// One axis: `x.norm(2, 1)` (a list of axes takes norm's own form).
+  template <class I, class = std::enable_if_t<std::is_integral_v<I>>>
+  Tensor norm(double p, I dim, bool keepdim = false) const { return norm(p, Axes{static_cast<std::int64_t>(dim)}, keepdim); }

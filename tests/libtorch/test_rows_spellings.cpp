@@ -1,0 +1,114 @@
+// Rows of docs/libtorch.md found missing by compiling common libtorch expressions (2026-12-07,
+// second probe): metadata and raw access, dtype-taking reductions, the matrix transposes, the
+// grad-mode guards, saving a tensor, a module's children. Compiled and run as
+// test_rows_tensors.cpp's: each block, marked `// row:`, writes the xgrad spelling and checks it.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <xgrad/xgrad.h>
+
+#include "rows_util.h"
+
+using rows::sum_of;
+
+TEST(LibtorchRows, SpellingsOfTheSecondProbe) {
+  {
+    // row: `x.ndimension()`, `x.stride(0)`, `x.strides()`, `x.data_ptr<float>()`, `x.const_data_ptr<float>()`, `x.accessor<float, 2>()`
+    auto x = xg::zeros({2, 3});
+    EXPECT_EQ(x.ndimension(), 2);
+    EXPECT_EQ(x.stride(0), 3);
+    EXPECT_EQ(x.strides(), (std::vector<std::int64_t>{3, 1}));
+    x.data_ptr<float>()[4] = 2.0f;
+    EXPECT_EQ(x.const_data_ptr<float>()[4], 2.0f);
+    auto a = x.accessor<float, 2>();
+    EXPECT_EQ(a[1][1], 2.0f);
+    a[0][2] = 5.0f;
+    EXPECT_EQ(x.index({0, 2}).item<float>(), 5.0f);
+    EXPECT_EQ(a.size(1), 3);
+  }
+  {
+    // row: `x.sum(torch::kFloat64)`, `x.mean(torch::kFloat64)`, `x.sum({1}, false, torch::kFloat64)`
+    const auto counts = xg::tensor({{1, 2}, {3, 4}}, xg::kInt64);
+    EXPECT_EQ(counts.mean(xg::kFloat64).item(), 2.5);
+    EXPECT_EQ(counts.sum(xg::kFloat64).dtype(), xg::kFloat64);
+    EXPECT_EQ(counts.sum({1}, false, xg::kFloat64).to_vector<double>(), (std::vector<double>{3, 7}));
+  }
+  {
+    // row: `x.toType(torch::kFloat64)`, `x.to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true)`, `x.where(cond, y)`, `torch::where(cond)`
+    const auto x = xg::tensor({1.0f, -2.0f, 3.0f});
+    EXPECT_EQ(x.toType(xg::kFloat64).dtype(), xg::kFloat64);
+    auto copy = x.to(xg::kFloat32, false, true);
+    EXPECT_FALSE(copy.is_same(x));
+    const auto cond = (x > 0.0).to(xg::kInt64);
+    EXPECT_EQ(x.where(cond, xg::zeros({3})).to_vector<float>(), (std::vector<float>{1, 0, 3}));
+    const auto where = xg::where(cond);
+    ASSERT_EQ(where.size(), 1u);
+    EXPECT_EQ(where[0].to_vector<std::int64_t>(), (std::vector<std::int64_t>{0, 2}));
+  }
+  {
+    // row: `x.tril()`, `x.triu(1)`, `x.trace()`, `a.bmm(b)`, `x.mT()`, `x.mH()`, `x.H()`, `x.adjoint()`
+    const auto x = xg::arange(6.0).reshape({2, 3});
+    EXPECT_EQ(sum_of(x.tril()), 0 + 3 + 4.0);
+    EXPECT_EQ(sum_of(x.triu(1)), 1 + 2 + 5.0);
+    EXPECT_EQ(xg::arange(9.0).reshape({3, 3}).trace().item(), 12.0);
+    const auto b = xg::ones({4, 2, 3});
+    EXPECT_EQ(b.bmm(b.mT()).sizes(), (xg::Shape{4, 2, 2}));
+    EXPECT_EQ(b.mH().sizes(), (xg::Shape{4, 3, 2}));
+    EXPECT_EQ(x.H().sizes(), (xg::Shape{3, 2}));
+    EXPECT_EQ(x.adjoint().index({2, 1}).item(), 5.0);
+  }
+  {
+    // row: `x.norm(2, 1)`, `x.movedim(0, 1)`, `torch::randint(10, {3})`, `torch::randint_like(x, 10)`, `torch::eye(3, 4)`
+    const auto x = xg::tensor({{3.0, 4.0}, {6.0, 8.0}});
+    EXPECT_EQ(x.norm(2, 1).to_vector<float>(), (std::vector<float>{5, 10}));
+    EXPECT_EQ(xg::zeros({2, 3}).movedim(0, 1).sizes(), (xg::Shape{3, 2}));
+    EXPECT_LT(xg::randint(10, {3}).max().item(), 10.0);
+    const auto r = xg::randint_like(x, 10);
+    EXPECT_EQ(r.dtype(), xg::kFloat32);
+    EXPECT_EQ(sum_of(xg::eye(3, 4)), 3.0);
+  }
+  {
+    // row: `torch::autograd::grad({y}, {x})`, `torch::autograd::backward({y})`, `torch::GradMode::is_enabled()`, `torch::AutoGradMode guard(false)`, `torch::InferenceMode guard`
+    auto x = xg::tensor({2.0}).requires_grad_();
+    const auto y = (x * x).sum();
+    EXPECT_EQ(xg::autograd::grad({y}, {x}, {}, true)[0].item(), 4.0);
+    xg::autograd::backward({y});
+    EXPECT_EQ(x.grad().item(), 4.0);
+    EXPECT_TRUE(xg::GradMode::is_enabled());
+    {
+      xg::AutoGradMode guard(false);
+      EXPECT_FALSE((x * 2.0).requires_grad());
+    }
+    {
+      xg::InferenceMode guard;
+      EXPECT_FALSE(xg::GradMode::is_enabled());
+    }
+    EXPECT_TRUE(xg::GradMode::is_enabled());
+  }
+  {
+    // row: `torch::save(x, "x.pt")`, `torch::load(x, "x.pt")`, `torch::save(tensors, "t.pt")`
+    const std::string path = ::testing::TempDir() + "xgrad_row_tensor.npz";
+    xg::save(xg::tensor({1.0, 2.0}, xg::kFloat64), path);
+    xg::Tensor back;
+    xg::load(back, path);
+    EXPECT_EQ(back.to_vector<double>(), (std::vector<double>{1, 2}));
+    xg::save(xg::tensor_list{xg::ones({2}), xg::zeros({3}, xg::kInt64)}, path);
+    xg::tensor_list list;
+    xg::load(list, path);
+    ASSERT_EQ(list.size(), 2u);
+    EXPECT_EQ(list[1].dtype(), xg::kInt64);
+  }
+  {
+    // row: `for (auto& c : net->named_children()) c.key(), c.value()`, `net->apply(fn)`
+    rows::Net net;
+    std::vector<std::string> names;
+    for (auto& c : net.named_children()) names.push_back(c.key() + ":" + std::to_string(c.value() == &net.fc));
+    EXPECT_EQ(names, (std::vector<std::string>{"fc:1"}));
+    int visited = 0;
+    net.apply([&](xg::nn::Module&) { ++visited; });
+    EXPECT_EQ(visited, 2);
+  }
+}
