@@ -162,10 +162,15 @@ void run(Reader& r) {
         case 6: (void)xg::multinomial(r.tensor(r.byte() % 4), r.arg(), r.flag()); break;  // any values and shapes
         case 0: (void)xg::zeros(shape); break;
         case 1: (void)xg::randn(shape, xg::kFloat64); break;
-        case 2: (void)xg::eye(r.arg()); break;
+        case 2: (void)(r.flag() ? xg::eye(r.arg()) : xg::eye(r.arg(), r.arg())); break;
         case 3: (void)xg::arange(0.0, static_cast<double>(r.arg()), 1.0 / static_cast<double>(1 + r.byte())); break;
         case 4: (void)xg::one_hot(xg::arange(3), r.arg()); break;
-        default: (void)xg::full(shape, 2.0, xg::kInt64); break;
+        default: {  // and the strides and checked accessor of what was made
+          const xg::Tensor t = r.flag() ? xg::full(shape, 2.0, xg::kInt64) : xg::randint(r.arg(), shape);
+          (void)t.stride(r.arg());
+          if (t.dim() == 2) (void)t.accessor<std::int64_t, 2>()[r.arg()][r.arg()];
+          break;
+        }
       }
       break;
     }
