@@ -141,6 +141,7 @@ void OptimizerStep(benchmark::State& state) {
     case 0: opt = std::make_unique<xg::optim::SGD>(params, 0.01); break;
     case 1: opt = std::make_unique<xg::optim::SGD>(params, xg::optim::SGDOptions(0.01).momentum(0.9)); break;
     case 2: opt = std::make_unique<xg::optim::Adam>(params, 1e-3); break;
+    case 4: opt = std::make_unique<xg::optim::Adam>(params, xg::optim::AdamOptions(1e-3).amsgrad(true)); break;
     default: opt = std::make_unique<xg::optim::AdaDelta>(params, xg::optim::AdaDeltaOptions(1.0).rho(0.95).eps(1e-7));
   }
   opt->set_fused(state.range(2) != 0);
@@ -149,7 +150,7 @@ void OptimizerStep(benchmark::State& state) {
   for (const auto& p : params) n += p.numel();
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(OptimizerStep)->ArgNames({"rule", "net", "fused"})->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {0, 1}});
+BENCHMARK(OptimizerStep)->ArgNames({"rule", "net", "fused"})->ArgsProduct({{0, 1, 2, 3, 4}, {0, 1}, {0, 1}});
 
 }  // namespace
 

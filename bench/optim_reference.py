@@ -1,5 +1,6 @@
 """PyTorch's optimizer step on the parameters of bench/ops's OptimizerStep, for the side-by-side
-table of docs/benchmarks.md: SGD, SGD momentum 0.9, Adam, Adadelta (rho 0.95, eps 1e-7), over
+table of docs/benchmarks.md: SGD, SGD momentum 0.9, Adam, Adadelta (rho 0.95, eps 1e-7), Adam
+with amsgrad, over
 the 784-50-10 and 784-1024-1024-10 MLPs' parameters, float32, one thread, PyTorch's default
 implementation on the CPU (foreach=False there, as 1.13 chooses for CPU tensors).
 
@@ -16,7 +17,8 @@ NETS = {0: [(784, 50), (50,), (50, 10), (10,)],
 RULES = {0: lambda p: torch.optim.SGD(p, lr=0.01),
          1: lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
          2: lambda p: torch.optim.Adam(p, lr=1e-3),
-         3: lambda p: torch.optim.Adadelta(p, lr=1.0, rho=0.95, eps=1e-7)}
+         3: lambda p: torch.optim.Adadelta(p, lr=1.0, rho=0.95, eps=1e-7),
+         4: lambda p: torch.optim.Adam(p, lr=1e-3, amsgrad=True)}
 
 
 def best_us(step, iters, repeats=5):

@@ -75,6 +75,8 @@ SGD::SGD(const tensor_list& params, SGDOptions options)
     : Optimizer(params, options.lr_, options.weight_decay_), options_(options) {
   if (options.momentum_ < 0) fail("SGD: momentum must be non-negative, got ", options.momentum_);
   if (options.nesterov_ && options.momentum_ == 0) fail("SGD: nesterov needs a momentum");
+  if (options.nesterov_ && options.dampening_ != 0)
+    fail("SGD: nesterov needs zero dampening, got ", options.dampening_, " (as PyTorch's)");
 }
 
 void SGD::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) {
@@ -82,13 +84,17 @@ void SGD::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) 
     p.add_(g, -group.lr);
     return;
   }
+  const bool first = s.find("momentum") == s.end();  // PyTorch starts the buffer at g, undamped
   Tensor& v = buffer(s, "momentum", p);
-  v.mul_(options_.momentum_).add_(g);
+  if (first) v.copy_(g);
+  else v.mul_(options_.momentum_).add_(g, 1.0 - options_.dampening_);
   p.add_(options_.nesterov_ ? g + v * options_.momentum_ : v, -group.lr);
 }
 
 void SGD::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
-  if (!fusable(*this, {&typeid(SGD), &typeid(Momentum)}, slots))
+  // Dampening's first step differs from the later ones: the composed rule (the fused kernel
+  // has no first-step case; without dampening both cases are v = momentum v + g).
+  if (options_.dampening_ != 0.0 || !fusable(*this, {&typeid(SGD), &typeid(Momentum)}, slots))
     return Optimizer::update_group(slots, group);
   const bool plain = options_.momentum_ == 0.0;
   run_fused(plain ? targets(slots, {}, buffer) : targets(slots, {"momentum"}, buffer), capture_guard(),
@@ -167,16 +173,39 @@ void AdaGrad::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
 }
 
 RMSprop::RMSprop(const tensor_list& params, RMSpropOptions options)
-    : Optimizer(params, options.lr_, options.weight_decay_), options_(options) {}
+    : Optimizer(params, options.lr_, options.weight_decay_), options_(options) {
+  if (!(options.momentum_ >= 0)) fail("RMSprop: momentum must be >= 0, got ", options.momentum_);
+}
 
 void RMSprop::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) {
+  const double alpha = options_.alpha_;
   Tensor& h = buffer(s, "h", p);
-  h.mul_(options_.alpha_).add_(g * g, 1.0 - options_.alpha_);
-  p.sub_(g * group.lr / (sqrt(h) + options_.eps_));
+  h.mul_(alpha).add_(g * g, 1.0 - alpha);
+  if (!options_.centered_ && options_.momentum_ == 0.0) {
+    p.sub_(g * group.lr / (sqrt(h) + options_.eps_));
+    return;
+  }
+  Tensor denom;
+  if (options_.centered_) {
+    Tensor& a = buffer(s, "g_avg", p);
+    a.mul_(alpha).add_(g, 1.0 - alpha);
+    denom = sqrt(h - a * a) + options_.eps_;
+  } else {
+    denom = sqrt(h) + options_.eps_;
+  }
+  if (options_.momentum_ > 0) {
+    Tensor& b = buffer(s, "momentum", p);
+    b.mul_(options_.momentum_).add_(g / denom);
+    p.add_(b, -group.lr);
+  } else {
+    p.sub_((g / denom) * group.lr);
+  }
 }
 
 void RMSprop::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
-  if (!fusable(*this, {&typeid(RMSprop)}, slots)) return Optimizer::update_group(slots, group);
+  // centered and momentum keep more buffers than the fused kernel: the composed rule.
+  if (options_.centered_ || options_.momentum_ > 0 || !fusable(*this, {&typeid(RMSprop)}, slots))
+    return Optimizer::update_group(slots, group);
   run_fused(targets(slots, {"h"}, buffer), capture_guard(), [this, &group](kernel::UpdateHyper& h, auto&, bool) {
     h = hyper(kernel::UpdateRule::RMSprop, group);
     h.momentum = options_.alpha_;
@@ -217,7 +246,13 @@ void Adam::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group)
   m.mul_(b1).add_(g, 1.0 - b1);
   v.mul_(b2).add_(g * g, 1.0 - b2);
   const double bc1 = 1.0 - std::pow(b1, t), bc2 = 1.0 - std::pow(b2, t);
-  if (options_.textbook_) {
+  if (options_.amsgrad_) {  // PyTorch's order of operations: sqrt(v_max) / sqrt(bc2) + eps
+    Tensor& v_max = buffer(s, "v_max", p);
+    v_max.copy_(maximum(v_max, v));
+    const Tensor denom = (options_.textbook_ ? sqrt(v_max) : sqrt(v_max) / std::sqrt(bc2)) + eps;
+    const double step = options_.textbook_ ? group.lr * std::sqrt(bc2) / bc1 : group.lr / bc1;
+    p.sub_((m / denom) * step);
+  } else if (options_.textbook_) {
     const double lr_t = group.lr * std::sqrt(bc2) / bc1;
     p.sub_(m * lr_t / (sqrt(v) + eps));
   } else {
@@ -226,7 +261,8 @@ void Adam::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group)
 }
 
 void Adam::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
-  if (!fusable(*this, {&typeid(Adam), &typeid(AdamW)}, slots))
+  // AMSGrad's third buffer runs the composed rule (the fused kernels keep two).
+  if (options_.amsgrad_ || !fusable(*this, {&typeid(Adam), &typeid(AdamW)}, slots))
     return Optimizer::update_group(slots, group);
   std::vector<State*> states(slots.size());
   for (std::size_t i = 0; i < slots.size(); ++i) states[i] = slots[i].state;

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Regenerates tests/fixtures/torch_optim_more.npz: PyTorch's Adamax, NAdam, RAdam and Rprop
+"""Regenerates tests/fixtures/torch_optim_more.npz: PyTorch's Adamax, NAdam, RAdam, Rprop and
+Adam/AdamW with amsgrad, SGD with dampening, RMSprop centered and with momentum
 in float64 over 10 steps of fixed gradients (zeros among them; Rprop's signs flip), for two
 parameters p0 (3, 4) and p1 (5), each case with its options. Run with Debian's python3-torch:
     /usr/bin/python3 scripts/make_optim_more_fixtures.py
@@ -84,6 +85,13 @@ run("radam", lambda p: torch.optim.RAdam(p))
 run("radam_wd", lambda p: torch.optim.RAdam(p, lr=0.01, betas=(0.8, 0.9), eps=1e-6, weight_decay=0.1))
 run("rprop", lambda p: torch.optim.Rprop(p))
 run("rprop_opts", lambda p: torch.optim.Rprop(p, lr=0.1, etas=(0.3, 1.5), step_sizes=(0.02, 0.4)))
+run("adam_amsgrad", lambda p: torch.optim.Adam(p, amsgrad=True))
+run("adam_amsgrad_wd", lambda p: torch.optim.Adam(p, lr=0.05, betas=(0.8, 0.9), eps=1e-6, weight_decay=0.1, amsgrad=True))
+run("adamw_amsgrad", lambda p: torch.optim.AdamW(p, lr=0.05, betas=(0.8, 0.9), weight_decay=0.05, amsgrad=True))
+run("sgd_dampening", lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.01))
+run("rmsprop_centered", lambda p: torch.optim.RMSprop(p, lr=0.01, centered=True))
+run("rmsprop_momentum", lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.1, momentum=0.9))
+run("rmsprop_both", lambda p: torch.optim.RMSprop(p, lr=0.02, centered=True, momentum=0.5))
 
 np.savez_compressed(pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "torch_optim_more.npz",
                     **{k: np.ascontiguousarray(v.numpy()) for k, v in out.items()})

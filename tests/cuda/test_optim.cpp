@@ -76,7 +76,7 @@ TEST(CudaLBFGS, FollowsTheCpusIteratesWithParametersOnTheGpu) {
   for (std::size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(xg::test::matches_cpu(gpu[i], cpu[i], 1e-9)) << i;
 }
 
-TEST(CudaOptimizersMore, AdamaxNAdamRAdamAndRpropGiveTheCpuValues) {
+TEST(CudaOptimizersMore, ComposedRulesGiveTheCpuValues) {
   // Composed rules: every step's operations run on the parameters' device; the step counts
   // and NAdam's product of momenta stay on the CPU (no wait).
   XG_REQUIRE_CUDA();
@@ -85,7 +85,12 @@ TEST(CudaOptimizersMore, AdamaxNAdamRAdamAndRpropGiveTheCpuValues) {
       [](const xg::tensor_list& p) { return std::make_unique<optim::Adamax>(p, optim::AdamaxOptions(0.05).weight_decay(0.1)); },
       [](const xg::tensor_list& p) { return std::make_unique<optim::NAdam>(p, optim::NAdamOptions(0.05)); },
       [](const xg::tensor_list& p) { return std::make_unique<optim::RAdam>(p, optim::RAdamOptions(0.05).betas({0.8, 0.9})); },
-      [](const xg::tensor_list& p) { return std::make_unique<optim::Rprop>(p, optim::RpropOptions(0.05)); }};
+      [](const xg::tensor_list& p) { return std::make_unique<optim::Rprop>(p, optim::RpropOptions(0.05)); },
+      // AMSGrad's composed rule (its v_max buffer on the device too).
+      [](const xg::tensor_list& p) { return std::make_unique<optim::AdamW>(p, optim::AdamWOptions(0.05).amsgrad(true)); },
+      // SGD's dampening and RMSprop's centered and momentum forms (composed rules too).
+      [](const xg::tensor_list& p) { return std::make_unique<optim::SGD>(p, optim::SGDOptions(0.05).momentum(0.9).dampening(0.3)); },
+      [](const xg::tensor_list& p) { return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions(0.01).centered(true).momentum(0.5)); }};
   for (std::size_t k = 0; k < makers.size(); ++k) {
     SCOPED_TRACE(k);
     xg::tensor_list result[2];

@@ -43,6 +43,37 @@ TEST(LibtorchRows, OptimizersAndTraining) {
     EXPECT_EQ(std::get<1>(options.betas()), 0.999);
   }
   {
+    // row: `torch::optim::SGDOptions(0.1).momentum(0.9).dampening(0.1)`, `torch::optim::RMSpropOptions(0.01).momentum(0.9).centered(true)`
+    auto w = xg::tensor({1.0}, xg::kFloat64).requires_grad_();
+    xg::optim::SGD sgd({w}, xg::optim::SGDOptions(0.1).momentum(0.9).dampening(0.1));
+    for (int i = 0; i < 2; ++i) {
+      sgd.zero_grad();
+      w.sum().backward();  // g = 1: v = 1, then 0.9 + 0.9
+      sgd.step();
+    }
+    EXPECT_NEAR(w.item(), 1.0 - 0.1 * 1.0 - 0.1 * 1.8, 1e-12);
+    auto u = xg::tensor({1.0}, xg::kFloat64).requires_grad_();
+    xg::optim::RMSprop rms({u}, xg::optim::RMSpropOptions(0.01).momentum(0.9).centered(true));
+    rms.zero_grad();
+    u.sum().backward();  // h = 0.01, a = 0.01: denominator sqrt(0.01 - 0.0001) + 1e-8
+    rms.step();
+    EXPECT_NEAR(u.item(), 1.0 - 0.01 / (std::sqrt(0.0099) + 1e-8), 1e-12);
+  }
+  {
+    // row: `torch::optim::AdamOptions(1e-3).amsgrad(true)`, `torch::optim::AdamWOptions(1e-3).amsgrad(true)`
+    auto w = xg::tensor({1.0}, xg::kFloat64).requires_grad_();
+    xg::optim::AdamW opt({w}, xg::optim::AdamWOptions(0.1).weight_decay(0).amsgrad(true));
+    EXPECT_TRUE(xg::optim::AdamOptions(1e-3).amsgrad(true).amsgrad());
+    for (double g : {1.0, 0.01}) {  // v shrinks at the second step; v_max keeps the first's
+      opt.zero_grad();
+      (w * g).sum().backward();
+      opt.step();
+    }
+    const double m = 0.9 * 0.1 + 0.1 * 0.01, v_max = 0.001;
+    const double expected = 1.0 - 0.1 / (1 + 1e-8) - 0.1 * (m / (1 - 0.81)) / (std::sqrt(v_max) / std::sqrt(1 - 0.999 * 0.999) + 1e-8);
+    EXPECT_NEAR(w.item(), expected, 1e-12);
+  }
+  {
     // row: `torch::optim::Adagrad(params, torch::optim::AdagradOptions(0.01).lr_decay(1e-4).initial_accumulator_value(0.1))`
     auto w = xg::tensor({3.0, -2.0}, xg::kFloat64).requires_grad_();
     xg::optim::Adagrad opt({w}, xg::optim::AdagradOptions(0.01).lr_decay(1e-4).initial_accumulator_value(0.1));

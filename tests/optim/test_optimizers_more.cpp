@@ -1,4 +1,5 @@
-// Adamax, NAdam, RAdam and Rprop against PyTorch (tests/fixtures/torch_optim_more.npz,
+// Adamax, NAdam, RAdam, Rprop, Adam/AdamW's amsgrad, SGD's dampening and RMSprop's centered
+// and momentum forms against PyTorch (tests/fixtures/torch_optim_more.npz,
 // scripts/make_optim_more_fixtures.py): ten steps of fixed gradients with default and
 // non-default options; NAdam against PyTorch 2's rule (and visibly apart from 1.13's); a
 // saved state resumes bit for bit; training converges; bad options are errors.
@@ -54,6 +55,17 @@ TEST(OptimizersMore, MatchPyTorch) {
   expect_matches("radam_wd", make<optim::RAdam>(optim::RAdamOptions(0.01).betas({0.8, 0.9}).eps(1e-6).weight_decay(0.1)));
   expect_matches("rprop", make<optim::Rprop>(optim::RpropOptions()));
   expect_matches("rprop_opts", make<optim::Rprop>(optim::RpropOptions(0.1).etas({0.3, 1.5}).step_sizes({0.02, 0.4})));
+  expect_matches("adam_amsgrad", make<optim::Adam>(optim::AdamOptions().amsgrad(true)));
+  expect_matches("adam_amsgrad_wd", make<optim::Adam>(optim::AdamOptions(0.05).betas(0.8, 0.9).eps(1e-6).weight_decay(0.1).amsgrad(true)));
+  expect_matches("adamw_amsgrad", make<optim::AdamW>(optim::AdamWOptions(0.05).betas(0.8, 0.9).weight_decay(0.05).amsgrad(true)));
+  expect_matches("sgd_dampening", make<optim::SGD>(optim::SGDOptions(0.1).momentum(0.9).dampening(0.3).weight_decay(0.01)));
+  expect_matches("rmsprop_centered", make<optim::RMSprop>(optim::RMSpropOptions(0.01).centered(true)));
+  expect_matches("rmsprop_momentum", make<optim::RMSprop>(optim::RMSpropOptions(0.01).alpha(0.9).eps(1e-6).weight_decay(0.1).momentum(0.9)));
+  expect_matches("rmsprop_both", make<optim::RMSprop>(optim::RMSpropOptions(0.02).centered(true).momentum(0.5)));
+  // Without amsgrad the same run is visibly elsewhere (v_max matters on these gradients).
+  EXPECT_GT(max_abs_diff(run_steps(make<optim::Adam>(optim::AdamOptions(0.05).betas(0.8, 0.9).eps(1e-6).weight_decay(0.1)))[0],
+                         fixture(kFile, "adam_amsgrad_wd.p0")),
+            1e-4);
   // PyTorch 1.13's NAdam counted mu twice in its second term: xgrad's is PyTorch 2's.
   EXPECT_GT(max_abs_diff(run_steps(make<optim::NAdam>(optim::NAdamOptions()))[0], fixture(kFile, "nadam_113.p0")), 1e-6);
 }
@@ -61,7 +73,10 @@ TEST(OptimizersMore, MatchPyTorch) {
 TEST(OptimizersMore, SavedStateResumesIdentically) {
   const std::vector<std::pair<std::string, Make>> cases{
       {"Adamax", make<optim::Adamax>(optim::AdamaxOptions(0.05))}, {"NAdam", make<optim::NAdam>(optim::NAdamOptions(0.05))},
-      {"RAdam", make<optim::RAdam>(optim::RAdamOptions(0.05))}, {"Rprop", make<optim::Rprop>(optim::RpropOptions(0.05))}};
+      {"RAdam", make<optim::RAdam>(optim::RAdamOptions(0.05))}, {"Rprop", make<optim::Rprop>(optim::RpropOptions(0.05))},
+      {"Adam", make<optim::Adam>(optim::AdamOptions(0.05).amsgrad(true))},
+      {"SGD", make<optim::SGD>(optim::SGDOptions(0.05).momentum(0.9).dampening(0.5))},
+      {"RMSprop", make<optim::RMSprop>(optim::RMSpropOptions(0.01).centered(true).momentum(0.9))}};
   for (const auto& [name, mk] : cases) {
     SCOPED_TRACE(name);
     auto train = [](xg::Tensor& p, optim::Optimizer& opt, int steps) {
@@ -129,4 +144,6 @@ TEST(OptimizersMore, BadOptionsNameTheOptimizer) {
   EXPECT_XG_ERROR(optim::Rprop(p, optim::RpropOptions().etas({1.2, 0.5})), "Rprop", "etaminus", "(1.2, 0.5)");
   EXPECT_XG_ERROR(optim::Rprop(p, optim::RpropOptions().step_sizes({1.0, 0.1})), "Rprop", "step_sizes", "(1, 0.1)");
   EXPECT_XG_ERROR(optim::Adamax({}, optim::AdamaxOptions()), "empty parameter list");
+  EXPECT_XG_ERROR(optim::SGD(p, optim::SGDOptions(0.1).momentum(0.9).nesterov(true).dampening(0.1)), "SGD: nesterov needs zero dampening, got 0.1");
+  EXPECT_XG_ERROR(optim::RMSprop(p, optim::RMSpropOptions().momentum(-0.5)), "RMSprop: momentum must be >= 0, got -0.5");
 }

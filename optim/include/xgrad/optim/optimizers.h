@@ -14,18 +14,22 @@ struct SGDOptions {
   SGDOptions& momentum(double v) { momentum_ = v; return *this; }
   SGDOptions& nesterov(bool v) { nesterov_ = v; return *this; }
   SGDOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  /// PyTorch's dampening: after the first step, v = momentum v + (1 - dampening) g.
+  SGDOptions& dampening(double v) { dampening_ = v; return *this; }
+  double dampening() const { return dampening_; }
   // libtorch's spellings: a setter and a getter per option.
   SGDOptions& lr(double v) { lr_ = v; return *this; }
   double lr() const { return lr_; }
   double weight_decay() const { return weight_decay_; }
   double momentum() const { return momentum_; }
   bool nesterov() const { return nesterov_; }
-  double lr_, momentum_ = 0.0, weight_decay_ = 0.0;
+  double lr_, momentum_ = 0.0, weight_decay_ = 0.0, dampening_ = 0.0;
   bool nesterov_ = false;
 };
 
 /// p -= lr * g. With momentum (PyTorch's form): v = momentum v + g; p -= lr v; with
 /// nesterov, p -= lr (g + momentum v). For a constant lr this equals the textbook's Momentum.
+/// With dampening, v = g at the first step, then momentum v + (1 - dampening) g (PyTorch's).
 class SGD : public Optimizer {
  public:
   SGD(const tensor_list& params, SGDOptions options = {});
@@ -91,20 +95,34 @@ struct RMSpropOptions {
   RMSpropOptions& alpha(double v) { alpha_ = v; return *this; }  // the textbook's decay_rate
   RMSpropOptions& eps(double v) { eps_ = v; return *this; }      // textbook: 1e-7
   RMSpropOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  /// PyTorch's momentum (a buffer b = momentum b + g / denominator; p -= lr b) and centered
+  /// (the denominator sqrt(h - a^2) + eps, a the running mean of g).
+  RMSpropOptions& momentum(double v) { momentum_ = v; return *this; }
+  RMSpropOptions& centered(bool v) { centered_ = v; return *this; }
+  double momentum() const { return momentum_; }
+  bool centered() const { return centered_; }
   // libtorch's spellings: a setter and a getter per option.
   RMSpropOptions& lr(double v) { lr_ = v; return *this; }
   double lr() const { return lr_; }
   double weight_decay() const { return weight_decay_; }
   double alpha() const { return alpha_; }
   double eps() const { return eps_; }
-  double lr_, alpha_ = 0.99, eps_ = 1e-8, weight_decay_ = 0.0;
+  double lr_, alpha_ = 0.99, eps_ = 1e-8, weight_decay_ = 0.0, momentum_ = 0.0;
+  bool centered_ = false;
 };
 
-/// h = alpha h + (1 - alpha) g^2; p -= lr g / (sqrt(h) + eps).
+/// h = alpha h + (1 - alpha) g^2; p -= lr g / (sqrt(h) + eps). Centered: a = alpha a +
+/// (1 - alpha) g and the denominator sqrt(h - a^2) + eps; with momentum, b = momentum b +
+/// g / denominator and p -= lr b (PyTorch's).
 class RMSprop : public Optimizer {
  public:
   RMSprop(const tensor_list& params, RMSpropOptions options = {});
-  std::vector<std::string> state_names() const override { return {"h"}; }
+  std::vector<std::string> state_names() const override {
+    std::vector<std::string> names{"h"};
+    if (options_.centered_) names.push_back("g_avg");
+    if (options_.momentum_ > 0) names.push_back("momentum");
+    return names;
+  }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
   void update_group(std::vector<Slot>& slots, const ParamGroup& group) override;
@@ -142,6 +160,10 @@ struct AdamOptions {
   AdamOptions& betas(double b1, double b2) { beta1_ = b1; beta2_ = b2; return *this; }
   AdamOptions& eps(double v) { eps_ = v; return *this; }
   AdamOptions& weight_decay(double v) { weight_decay_ = v; return *this; }
+  /// AMSGrad (Reddi et al.; PyTorch's amsgrad): the denominator uses the largest v seen so
+  /// far, kept per element in a third state buffer, "v_max".
+  AdamOptions& amsgrad(bool on) { amsgrad_ = on; return *this; }
+  bool amsgrad() const { return amsgrad_; }
   /// The textbook's form: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t); p -= lr_t m / (sqrt(v) + eps),
   /// with eps 1e-7 (unless set after this call).
   AdamOptions& textbook() { textbook_ = true; eps_ = 1e-7; return *this; }
@@ -155,14 +177,19 @@ struct AdamOptions {
   double eps() const { return eps_; }
   double lr_, beta1_ = 0.9, beta2_ = 0.999, eps_ = 1e-8, weight_decay_ = 0.0;
   bool textbook_ = false;
+  bool amsgrad_ = false;
 };
 
 /// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 /// p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)   (PyTorch's form, the default).
+/// With amsgrad: v_max = max(v_max, v), and v_max replaces v in the denominator.
 class Adam : public Optimizer {
  public:
   Adam(const tensor_list& params, AdamOptions options = {});
-  std::vector<std::string> state_names() const override { return {"step", "m", "v"}; }
+  std::vector<std::string> state_names() const override {
+    if (options_.amsgrad_) return {"step", "m", "v", "v_max"};
+    return {"step", "m", "v"};
+  }
  protected:
   void update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group) override;
   void update_group(std::vector<Slot>& slots, const ParamGroup& group) override;
