@@ -261,16 +261,18 @@ void Adam::update(Tensor& p, const Tensor& g, State& s, const ParamGroup& group)
 }
 
 void Adam::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
-  // AMSGrad's third buffer runs the composed rule (the fused kernels keep two).
-  if (options_.amsgrad_ || !fusable(*this, {&typeid(Adam), &typeid(AdamW)}, slots))
+  if (!fusable(*this, {&typeid(Adam), &typeid(AdamW)}, slots))
     return Optimizer::update_group(slots, group);
   std::vector<State*> states(slots.size());
   for (std::size_t i = 0; i < slots.size(); ++i) states[i] = slots[i].state;
-  run_fused(targets(slots, {"m", "v"}, buffer), capture_guard(),
-            [this, &group, states](kernel::UpdateHyper& h, std::vector<kernel::UpdateTarget>& list, bool commit) {
+  const bool ams = options_.amsgrad_;
+  using kernel::UpdateRule;
+  const UpdateRule rule = ams ? (options_.textbook_ ? UpdateRule::AdamAMSGradTextbook : UpdateRule::AdamAMSGrad)
+                              : (options_.textbook_ ? UpdateRule::AdamTextbook : UpdateRule::Adam);
+  run_fused(ams ? targets(slots, {"m", "v", "v_max"}, buffer) : targets(slots, {"m", "v"}, buffer), capture_guard(),
+            [this, &group, states, rule, ams](kernel::UpdateHyper& h, std::vector<kernel::UpdateTarget>& list, bool commit) {
               const double b1 = options_.beta1_, b2 = options_.beta2_;
-              h = hyper(options_.textbook_ ? kernel::UpdateRule::AdamTextbook : kernel::UpdateRule::Adam, group,
-                        decoupled_weight_decay());
+              h = hyper(rule, group, decoupled_weight_decay());
               h.momentum = b1;
               h.beta2 = b2;
               h.eps = options_.eps_;
@@ -278,7 +280,7 @@ void Adam::update_group(std::vector<Slot>& slots, const ParamGroup& group) {
                 const double t = next_step(*states[i], commit);
                 const double bc1 = 1.0 - std::pow(b1, t), bc2 = 1.0 - std::pow(b2, t);
                 list[i].step = options_.textbook_ ? group.lr * std::sqrt(bc2) / bc1 : group.lr / bc1;
-                list[i].bc2 = bc2;
+                list[i].bc2 = ams ? std::sqrt(bc2) : bc2;  // AMSGrad divides by sqrt(1 - b2^t)
               }
             });
 }

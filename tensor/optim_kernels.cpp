@@ -44,6 +44,7 @@ void cpu_pass(const detail::update::Constants<T>& c, const UpdateTarget& t) {
   const T* g = t.grad->data<T>();
   T* s0 = buffers(R) > 0 ? t.state[0]->data<T>() : nullptr;
   T* s1 = buffers(R) > 1 ? t.state[1]->data<T>() : nullptr;
+  T* s2 = buffers(R) > 2 ? t.state[2]->data<T>() : nullptr;
   const T step_in = static_cast<T>(t.step), bc2_in = static_cast<T>(t.bc2);
   detail::parallel_elements(t.param->numel(), 8, [&](std::int64_t i0, std::int64_t i1) {
     // Private copies of the scalars: stores to p[i] could alias the caller's (all T), which
@@ -52,13 +53,16 @@ void cpu_pass(const detail::update::Constants<T>& c, const UpdateTarget& t) {
     const T step = step_in, bc2 = bc2_in;
     for (std::int64_t i = i0; i < i1; ++i) {
       if constexpr (buffers(R) == 0) {  // element() keeps one signature: unused buffers are locals
-        T unused0 = 0, unused1 = 0;
-        detail::update::element<R, D, T>(k, p[i], g[i], unused0, unused1, step, bc2);
+        T unused0 = 0, unused1 = 0, unused2 = 0;
+        detail::update::element<R, D, T>(k, p[i], g[i], unused0, unused1, unused2, step, bc2);
       } else if constexpr (buffers(R) == 1) {
-        T unused1 = 0;
-        detail::update::element<R, D, T>(k, p[i], g[i], s0[i], unused1, step, bc2);
+        T unused1 = 0, unused2 = 0;
+        detail::update::element<R, D, T>(k, p[i], g[i], s0[i], unused1, unused2, step, bc2);
+      } else if constexpr (buffers(R) == 2) {
+        T unused2 = 0;
+        detail::update::element<R, D, T>(k, p[i], g[i], s0[i], s1[i], unused2, step, bc2);
       } else {
-        detail::update::element<R, D, T>(k, p[i], g[i], s0[i], s1[i], step, bc2);
+        detail::update::element<R, D, T>(k, p[i], g[i], s0[i], s1[i], s2[i], step, bc2);
       }
     }
   });
@@ -86,6 +90,8 @@ void cpu_update(const UpdateHyper& h, const UpdateTarget& t) {
     case UpdateRule::AdaDelta: return cpu_rule<UpdateRule::AdaDelta, T>(h, c, t);
     case UpdateRule::Adam: return cpu_rule<UpdateRule::Adam, T>(h, c, t);
     case UpdateRule::AdamTextbook: return cpu_rule<UpdateRule::AdamTextbook, T>(h, c, t);
+    case UpdateRule::AdamAMSGrad: return cpu_rule<UpdateRule::AdamAMSGrad, T>(h, c, t);
+    case UpdateRule::AdamAMSGradTextbook: return cpu_rule<UpdateRule::AdamAMSGradTextbook, T>(h, c, t);
   }
 }
 
@@ -132,10 +138,10 @@ void fused_update(std::vector<UpdateTarget> targets, const UpdateScalars& scalar
   // The tensors the graph writes on every replay stay alive with it; the refresher's targets
   // point at these (the caller's pointers die with its step).
   const std::size_t n = targets.size();
-  auto keep = std::make_shared<std::vector<Tensor>>(4 * n);
+  auto keep = std::make_shared<std::vector<Tensor>>(5 * n);  // param, grad, up to three buffers
   std::vector<UpdateTarget> view(n);
   for (std::size_t i = 0; i < n; ++i) {
-    Tensor* k = keep->data() + 4 * i;
+    Tensor* k = keep->data() + 5 * i;
     k[0] = *targets[i].param;
     k[1] = *targets[i].grad;
     view[i].param = &k[0];

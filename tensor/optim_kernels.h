@@ -12,7 +12,7 @@
 
 namespace xg::kernel {
 
-enum class UpdateRule { SGD, SGDMomentum, Nesterov, AdaGrad, RMSprop, AdaDelta, Adam, AdamTextbook };
+enum class UpdateRule { SGD, SGDMomentum, Nesterov, AdaGrad, RMSprop, AdaDelta, Adam, AdamTextbook, AdamAMSGrad, AdamAMSGradTextbook };
 
 /// A parameter group's hyper-parameters; each rule reads its own (see tensor/update_rules.h).
 struct UpdateHyper {
@@ -28,11 +28,12 @@ struct UpdateHyper {
 
 /// One parameter: the tensors updated in place (state buffers in the rule's order, unused
 /// ones null) and its gradient, all of one shape, float dtype and device; the step size (Adam's
-/// lr / (1 - b1^t) or the textbook's lr_t, AdaGrad's decayed lr) and Adam's bias correction 1 - b2^t.
+/// lr / (1 - b1^t) or the textbook's lr_t, AdaGrad's decayed lr) and Adam's bias correction
+/// 1 - b2^t (AMSGrad: its square root, by which the composed rule divides).
 struct UpdateTarget {
   Tensor* param = nullptr;
   const Tensor* grad = nullptr;
-  Tensor* state[2] = {nullptr, nullptr};
+  Tensor* state[3] = {nullptr, nullptr, nullptr};
   double step = 0.0;
   double bc2 = 1.0;
 };

@@ -65,11 +65,12 @@ XG_HOST_DEVICE T root(T x) {
 #endif
 }
 
-/// One element of one parameter: p, its gradient g, its state s0, s1 (the rule's buffers in
-/// optim/'s order: momentum | v | h | h, d | m, v), and the per-parameter step size (Adam's
-/// lr / (1 - b1^t), or the textbook's lr_t; AdaGrad's decayed lr) and bias correction 1 - b2^t.
+/// One element of one parameter: p, its gradient g, its state s0, s1, s2 (the rule's buffers in
+/// optim/'s order: momentum | v | h | h, d | m, v | m, v, v_max), and the per-parameter step
+/// size (Adam's lr / (1 - b1^t), or the textbook's lr_t; AdaGrad's decayed lr) and bias
+/// correction 1 - b2^t (AMSGrad: sqrt(1 - b2^t)).
 template <kernel::UpdateRule R, Decay D, class T>
-XG_HOST_DEVICE void element(const Constants<T>& c, T& p, T g, T& s0, T& s1, T step, T bc2) {
+XG_HOST_DEVICE void element(const Constants<T>& c, T& p, T g, T& s0, T& s1, T& s2, T step, T bc2) {
   using kernel::UpdateRule;
   if constexpr (D == Decay::Coupled) g = g + p * c.wd;   // Optimizer::update_group: g = g + p * weight_decay
   if constexpr (D == Decay::Decoupled) p = p * c.decay;  // AdamW: p.mul_(1 - lr wd)
@@ -107,12 +108,23 @@ XG_HOST_DEVICE void element(const Constants<T>& c, T& p, T g, T& s0, T& s1, T st
       p = p - s0 * step / (root(s1 / bc2) + c.eps);
     else
       p = p - s0 * step / (root(s1) + c.eps);
+  } else if constexpr (R == UpdateRule::AdamAMSGrad || R == UpdateRule::AdamAMSGradTextbook) {
+    s0 = s0 * c.momentum;
+    s0 = s0 + c.keep * g;
+    s1 = s1 * c.beta2;
+    s1 = s1 + c.keep2 * (g * g);
+    s2 = (s1 != s1 || s1 > s2) ? s1 : s2;  // maximum(v_max, v), a NaN kept as xg::maximum keeps it
+    if constexpr (R == UpdateRule::AdamAMSGrad)
+      p = p - (s0 / (root(s2) / bc2 + c.eps)) * step;
+    else
+      p = p - (s0 / (root(s2) + c.eps)) * step;
   }
 }
 
 /// How many state buffers rule R keeps.
 constexpr int buffers(kernel::UpdateRule r) {
   using kernel::UpdateRule;
+  if (r == UpdateRule::AdamAMSGrad || r == UpdateRule::AdamAMSGradTextbook) return 3;
   return r == UpdateRule::SGD ? 0 : (r == UpdateRule::AdaDelta || r == UpdateRule::Adam || r == UpdateRule::AdamTextbook) ? 2 : 1;
 }
 

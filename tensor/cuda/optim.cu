@@ -32,6 +32,7 @@ struct Table {
   const T* g[kMax];
   T* s0[kMax];
   T* s1[kMax];
+  T* s2[kMax];
   std::int64_t n[kMax];
   T step[kMax];
   T bc2[kMax];
@@ -50,10 +51,12 @@ __device__ void fused_body(const update::Constants<T>& c, const Table<T>& table)
   const T* g = table.g[j];
   T* s0 = table.s0[j];
   T* s1 = table.s1[j];
+  T* s2 = table.s2[j];
   for (std::int64_t i = (blockIdx.x - table.first_block[j]) * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n;
        i += blocks * blockDim.x) {
-    T unused0 = 0, unused1 = 0;  // the buffers a rule does not keep
-    update::element<R, D, T>(c, p[i], g[i], s0 ? s0[i] : unused0, s1 ? s1[i] : unused1, table.step[j], table.bc2[j]);
+    T unused0 = 0, unused1 = 0, unused2 = 0;  // the buffers a rule does not keep
+    update::element<R, D, T>(c, p[i], g[i], s0 ? s0[i] : unused0, s1 ? s1[i] : unused1, s2 ? s2[i] : unused2,
+                             table.step[j], table.bc2[j]);
   }
 }
 
@@ -108,6 +111,8 @@ void launch_rule(const kernel::UpdateHyper& h, const Source<T>& src, unsigned bl
     case UpdateRule::AdaDelta: return launch_decay<UpdateRule::AdaDelta, T>(h, src, blocks, s);
     case UpdateRule::Adam: return launch_decay<UpdateRule::Adam, T>(h, src, blocks, s);
     case UpdateRule::AdamTextbook: return launch_decay<UpdateRule::AdamTextbook, T>(h, src, blocks, s);
+    case UpdateRule::AdamAMSGrad: return launch_decay<UpdateRule::AdamAMSGrad, T>(h, src, blocks, s);
+    case UpdateRule::AdamAMSGradTextbook: return launch_decay<UpdateRule::AdamAMSGradTextbook, T>(h, src, blocks, s);
   }
 }
 
@@ -123,6 +128,7 @@ Table<T> make_table(const kernel::UpdateHyper& h, const kernel::UpdateTarget* ta
     table.g[j] = dptr<T>(*t.grad);
     table.s0[j] = update::buffers(h.rule) > 0 ? dptr<T>(*t.state[0]) : nullptr;
     table.s1[j] = update::buffers(h.rule) > 1 ? dptr<T>(*t.state[1]) : nullptr;
+    table.s2[j] = update::buffers(h.rule) > 2 ? dptr<T>(*t.state[2]) : nullptr;
     table.n[j] = t.param->numel();
     table.step[j] = static_cast<T>(t.step);
     table.bc2[j] = static_cast<T>(t.bc2);

@@ -185,6 +185,10 @@ TEST(CudaGraph, ASchedulerAndZeroGradBetweenReplaysActAsInEagerSteps) {
   };
   expect_same_training(mlp, [](const tensor_list& p) { return std::make_unique<optim::Adam>(p, optim::AdamOptions(0.05)); },
                        data, between);
+  // AMSGrad's fused rule: its third buffer and sqrt(1 - b2^t) refreshed before each replay.
+  expect_same_training(
+      mlp, [](const tensor_list& p) { return std::make_unique<optim::Adam>(p, optim::AdamOptions(0.05).amsgrad(true)); },
+      data, between);
   expect_same_training(
       mlp, [](const tensor_list& p) { return std::make_unique<optim::SGD>(p, optim::SGDOptions(0.5).momentum(0.9)); },
       data, between);

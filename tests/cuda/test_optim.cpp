@@ -17,6 +17,7 @@ std::unique_ptr<optim::Optimizer> make(const std::string& name, const xg::tensor
   if (name == "RMSprop") return std::make_unique<optim::RMSprop>(p, optim::RMSpropOptions(0.01));
   if (name == "AdaDelta") return std::make_unique<optim::AdaDelta>(p, optim::AdaDeltaOptions(1.0).rho(0.95).eps(1e-7));
   if (name == "Adam") return std::make_unique<optim::Adam>(p, optim::AdamOptions(0.01).textbook());
+  if (name == "AdamAMSGrad") return std::make_unique<optim::Adam>(p, optim::AdamOptions(0.01).amsgrad(true));
   return std::make_unique<optim::AdamW>(p, 0.01);
 }
 
@@ -37,7 +38,7 @@ void set_grads(xg::tensor_list& ps, int step) {
 
 TEST(CudaFusedOptimizer, EveryRuleGivesTheCpuValuesInTwoLaunchesPerStep) {
   XG_REQUIRE_CUDA();
-  for (const std::string name : {"SGD", "SGDNesterov", "Nesterov", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW"}) {
+  for (const std::string name : {"SGD", "SGDNesterov", "Nesterov", "AdaGrad", "RMSprop", "AdaDelta", "Adam", "AdamW", "AdamAMSGrad"}) {
     auto cpu = params(xg::kCPU), gpu = params(xg::kCUDA);
     auto a = make(name, cpu), b = make(name, gpu);
     for (int step = 0; step < 20; ++step) {
@@ -86,7 +87,7 @@ TEST(CudaOptimizersMore, ComposedRulesGiveTheCpuValues) {
       [](const xg::tensor_list& p) { return std::make_unique<optim::NAdam>(p, optim::NAdamOptions(0.05)); },
       [](const xg::tensor_list& p) { return std::make_unique<optim::RAdam>(p, optim::RAdamOptions(0.05).betas({0.8, 0.9})); },
       [](const xg::tensor_list& p) { return std::make_unique<optim::Rprop>(p, optim::RpropOptions(0.05)); },
-      // AMSGrad's composed rule (its v_max buffer on the device too).
+      // AMSGrad (fused: its v_max buffer on the device too).
       [](const xg::tensor_list& p) { return std::make_unique<optim::AdamW>(p, optim::AdamWOptions(0.05).amsgrad(true)); },
       // SGD's dampening and RMSprop's centered and momentum forms (composed rules too).
       [](const xg::tensor_list& p) { return std::make_unique<optim::SGD>(p, optim::SGDOptions(0.05).momentum(0.9).dampening(0.3)); },

@@ -51,6 +51,15 @@ std::vector<Case> cases() {
       {"AdamTextbook",
        with_groups([](const xg::tensor_list& p) { return std::make_unique<optim::Adam>(p, optim::AdamOptions(0.01).textbook()); })},
       {"AdamW", with_groups([](const xg::tensor_list& p) { return std::make_unique<optim::AdamW>(p, 0.01); })},
+      {"AdamAMSGrad", with_groups([](const xg::tensor_list& p) {
+         return std::make_unique<optim::Adam>(p, optim::AdamOptions(0.01).amsgrad(true));
+       })},
+      {"AdamAMSGradTextbook", with_groups([](const xg::tensor_list& p) {
+         return std::make_unique<optim::Adam>(p, optim::AdamOptions(0.01).textbook().amsgrad(true));
+       })},
+      {"AdamWAMSGrad", with_groups([](const xg::tensor_list& p) {
+         return std::make_unique<optim::AdamW>(p, optim::AdamWOptions(0.01).amsgrad(true));
+       })},
   };
 }
 
