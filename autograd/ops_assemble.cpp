@@ -154,6 +154,46 @@ Tensor cartesian_prod(const tensor_list& tensors) {
   return stack(columns, 1);
 }
 
+Tensor combinations(const Tensor& x, std::int64_t r, bool with_replacement) {
+  detail::CallScope call("combinations");
+  require_defined({x}, "combinations");
+  if (x.dim() != 1) fail("combinations: expects a 1-d tensor, got ", shape_of(x));
+  if (r < 0) fail("combinations: r must be non-negative, got ", r);
+  if (r == 0) return zeros({0}, x.options());
+  const std::int64_t n = x.shape()[0];
+  // How many rows: C(m, r) with m = n (or n + r - 1 with replacement), exactly, refused past int64.
+  const std::int64_t m = with_replacement ? detail::size_add(n, r - 1, "combinations", "n + r - 1") : n;
+  std::int64_t count = 0;
+  if (m >= r && n > 0) {
+    const std::int64_t k = std::min(r, m - r);
+    unsigned __int128 c = 1;
+    for (std::int64_t i = 1; i <= k; ++i) {
+      c = c * static_cast<unsigned __int128>(m - k + i) / static_cast<unsigned __int128>(i);
+      if (c > static_cast<unsigned __int128>(INT64_MAX))
+        fail("combinations: C(", m, ", ", r, ") rows overflow int64 (", n, " elements, r = ", r, ")");
+    }
+    count = static_cast<std::int64_t>(c);
+  }
+  if (count == 0) return zeros({0, r}, x.options());  // (before anything is sized by r)
+  detail::checked_buffer(detail::size_mul(count, r, "combinations", "rows · r"), sizeof(double), "combinations",
+                         "the combinations' positions");
+  std::vector<double> positions;
+  positions.reserve(static_cast<std::size_t>(count * r));
+  std::vector<std::int64_t> at(static_cast<std::size_t>(r));
+  for (std::int64_t j = 0; j < r; ++j) at[j] = with_replacement ? 0 : j;
+  for (std::int64_t row = 0; row < count; ++row) {
+    for (std::int64_t v : at) positions.push_back(static_cast<double>(v));
+    // The next combination: the rightmost position that can still grow grows, the rest follow it.
+    std::int64_t i = r - 1;
+    while (i >= 0 && at[i] == (with_replacement ? n - 1 : n - r + i)) --i;
+    if (i < 0) break;
+    ++at[i];
+    for (std::int64_t j = i + 1; j < r; ++j) at[j] = with_replacement ? at[i] : at[j - 1] + 1;
+  }
+  const Tensor index = tensor(positions, {count * r}, TensorOptions(kInt64).device(x.device()));
+  return reshape(index_select(x, 0, index), {count, r});
+}
+
 Tensor tril_indices(std::int64_t row, std::int64_t col, std::int64_t offset, const TensorOptions& options) {
   detail::CallScope call("tril_indices");
   // Row i keeps j <= i + offset.

@@ -108,4 +108,21 @@ Tensor vector_norm(const Tensor& x, double ord, const Axes& dim, bool keepdim) {
 
 Tensor matrix_power(const Tensor& A, std::int64_t n) { return linalg::matrix_power(A, n); }
 
+Tensor cross(const Tensor& a, const Tensor& b, std::optional<std::int64_t> dim) {
+  detail::CallScope call("cross");
+  if (!a.defined() || !b.defined()) fail("cross: a tensor is undefined");
+  if (!dim) {
+    for (std::int64_t d = 0; d < std::min(a.dim(), b.dim()) && !dim; ++d)
+      if (a.shape()[d] == 3 && b.shape()[d] == 3) dim = d;
+    if (!dim)
+      fail("cross: no axis of size 3 in both ", detail::shape_str(a.shape()), " and ", detail::shape_str(b.shape()),
+           "; pass dim");
+  }
+  try {
+    return linalg::cross(a, b, *dim);
+  } catch (const Error& e) {
+    detail::rethrow_as(e, "linalg.cross", "cross");  // named as the user's call
+  }
+}
+
 }  // namespace xg

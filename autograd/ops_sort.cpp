@@ -222,6 +222,10 @@ Tensor prod(const Tensor& x) {
   return prod(reshape(x, {x.numel()}), 0, false);
 }
 
+std::tuple<Tensor, Tensor> sort(const Tensor& x, std::optional<bool> /*stable: always*/, std::int64_t dim, bool descending) {
+  return sort(x, dim, descending);
+}
+
 std::tuple<Tensor, Tensor> sort(const Tensor& x, std::int64_t dim, bool descending) {
   detail::CallScope call("sort");
   const std::int64_t axis = line_axis(x, dim, "sort");

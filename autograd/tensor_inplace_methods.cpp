@@ -18,16 +18,6 @@ namespace xg {
 
 namespace {
 
-// An error from the operation is reported under the in-place name the user called
-// ("scatter: index 7 is out of bounds" from x.scatter_ reads "scatter_: index 7 ...").
-[[noreturn]] void rethrow_as(const Error& e, const char* op) {
-  std::string what = e.what();
-  const std::string name(op);
-  const std::string base = name.substr(0, name.size() - 1) + ": ";
-  if (what.compare(0, base.size(), base) == 0) what = name + ": " + what.substr(base.size());
-  throw Error(what);
-}
-
 // Checks, computes `f()` without recording, and writes its result into t.
 template <class F>
 Tensor& write_back(Tensor& t, const char* op, std::initializer_list<const Tensor*> operands, F&& f) {
@@ -37,8 +27,9 @@ Tensor& write_back(Tensor& t, const char* op, std::initializer_list<const Tensor
   try {
     NoGradGuard no_grad;
     result = f();
-  } catch (const Error& e) {
-    rethrow_as(e, op);
+  } catch (const Error& e) {  // "scatter: index 7 ..." from x.scatter_ reads "scatter_: index 7 ..."
+    const std::string name(op);
+    detail::rethrow_as(e, name.substr(0, name.size() - 1), name);
   }
   if (result.shape() != t.shape())
     fail(op, ": the result has shape ", detail::shape_str(result.shape()), ", which cannot be written into this tensor of shape ",

@@ -268,6 +268,7 @@ Tensor Tensor::square() const { return xg::mul(*this, *this); }
 Tensor Tensor::log1p() const { return xg::log1p(*this); }
 Tensor Tensor::expm1() const { return xg::expm1(*this); }
 Tensor Tensor::clamp(double min, double max) const { return xg::clamp(*this, min, max); }
+Tensor Tensor::clamp(const Tensor& min, const Tensor& max) const { return xg::clamp(*this, min, max); }
 Tensor Tensor::softmax(std::int64_t dim) const { return xg::softmax(*this, dim); }
 Tensor Tensor::logsumexp(std::int64_t dim, bool keepdim) const { return xg::logsumexp(*this, dim, keepdim); }
 Tensor Tensor::log_softmax(std::int64_t dim) const { return xg::log_softmax(*this, dim); }

@@ -66,3 +66,12 @@ Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, const PairwiseDista
 }
 
 }  // namespace xg::nn::functional
+
+namespace xg {
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, std::int64_t dim, double eps) {
+  return nn::functional::cosine_similarity(x1, x2, nn::functional::CosineSimilarityFuncOptions().dim(dim).eps(eps));
+}
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p, double eps, bool keepdim) {
+  return nn::functional::pairwise_distance(x1, x2, nn::functional::PairwiseDistanceFuncOptions().p(p).eps(eps).keepdim(keepdim));
+}
+}  // namespace xg

@@ -125,7 +125,7 @@ Tensor triplet_margin_with_distance_loss(const Tensor& anchor, const Tensor& pos
          detail::shape_str(positive.shape()), " and ", detail::shape_str(negative.shape()));
   if (!(o.margin() > 0)) fail(op, ": margin must be positive, got ", o.margin());
   const auto distance = [&](const Tensor& x, const Tensor& y, const char* pair) {
-    const Tensor d = o.distance_function() ? o.distance_function()(x, y) : pairwise_distance(x, y);
+    const Tensor d = o.distance_function() ? o.distance_function()(x, y) : functional::pairwise_distance(x, y);
     if (!d.defined() || !is_floating(d.dtype()))
       fail(op, ": the distance function gave ", d.defined() ? dtype_name(d.dtype()) : "an undefined tensor", " for ", pair,
            "; expected float distances");

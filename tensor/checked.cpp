@@ -106,6 +106,13 @@ std::size_t checked_buffer(std::int64_t count, std::size_t itemsize, const char*
   return static_cast<std::size_t>(bytes);
 }
 
+void rethrow_as(const Error& e, const std::string& from, const std::string& to) {
+  std::string what = e.what();
+  const std::string prefix = from + ": ";
+  if (what.compare(0, prefix.size(), prefix) == 0) what = to + ": " + what.substr(prefix.size());
+  throw Error(what);
+}
+
 std::int64_t parse_size(const std::string& text, const std::string& what) {
   std::int64_t v = 0;
   if (text.empty()) fail(what, ": '' is not a non-negative integer");

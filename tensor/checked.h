@@ -75,6 +75,10 @@ class CallScope {
   const char* previous_;
 };
 
+/// Rethrows an xg::Error raised by the operation `from` that a public call `to` is built on,
+/// under the name the user called: "from: what" becomes "to: what" (other messages unchanged).
+[[noreturn]] void rethrow_as(const Error& e, const std::string& from, const std::string& to);
+
 /// Parses a non-negative decimal integer that fills all of `text`, or throws xg::Error
 /// "<what>: '<text>' is not a non-negative integer" (no std::stoll exceptions escape).
 std::int64_t parse_size(const std::string& text, const std::string& what);

@@ -243,6 +243,13 @@ TEST(CudaIndex, ScatterAndIndexCopyTakeTheLastWriteAsOnTheCpu) {
   EXPECT_TRUE(xg::test::matches_cpu(gxd, gxc, 0));
 }
 
+TEST(CudaIndex, CombinationsGiveTheCpusRowsAndGradients) {
+  XG_REQUIRE_CUDA();
+  const Tensor x = xg::test::seeded({6}, xg::kFloat64, 31);
+  EXPECT_TRUE(same_on_cuda({x}, [](const std::vector<Tensor>& v) { return xg::combinations(v[0], 3); }));
+  EXPECT_TRUE(same_on_cuda({x}, [](const std::vector<Tensor>& v) { return xg::combinations(v[0], 2, true); }));
+}
+
 TEST(CudaIndex, ScatterReduceAndIndexReduceGiveTheCpusBits) {
   XG_REQUIRE_CUDA();
   // Repeated targets fold in index order on both devices (sums and products too: the same

@@ -132,7 +132,11 @@ void run_more(Reader& r) {
       switch (r.byte() % 8) {
         case 0: backprop(xg::stack(xg::meshgrid({x, other}, r.flag() ? "ij" : "xy"))); break;
         case 1: backprop(xg::cat(r.flag() ? xg::tensor_split(x, a, r.arg()) : xg::tensor_split(x, {a, r.arg()}, r.arg()))); break;
-        case 2: backprop(r.flag() ? xg::block_diag({x, other}) : xg::cartesian_prod({x, other})); break;
+        case 2: {
+          if (r.flag()) backprop(xg::combinations(x, r.arg(), r.flag()));  // decoded r, any x
+          else backprop(r.flag() ? xg::block_diag({x, other}) : xg::cartesian_prod({x, other}));
+          break;
+        }
         case 3: (void)(r.flag() ? xg::tril_indices(a, r.arg(), r.arg()) : xg::triu_indices(a, r.arg(), r.arg())); break;
         case 4: backprop(xg::rot90(x, a, {r.arg(), r.arg()})); break;
         case 5: backprop(r.flag() ? xg::take_along_dim(x, index, a) : xg::take_along_dim(x, index)); break;

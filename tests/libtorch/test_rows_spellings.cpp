@@ -4,6 +4,7 @@
 // test_rows_tensors.cpp's: each block, marked `// row:`, writes the xgrad spelling and checks it.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -69,6 +70,38 @@ TEST(LibtorchRows, SpellingsOfTheSecondProbe) {
     const auto r = xg::randint_like(x, 10);
     EXPECT_EQ(r.dtype(), xg::kFloat32);
     EXPECT_EQ(sum_of(xg::eye(3, 4)), 3.0);
+  }
+  {
+    // row: `torch::combinations(x, 2)`, `torch::combinations(x, 3, /*with_replacement=*/true)`, `torch::cross(a, b)`, `torch::sort(x, /*stable=*/true, 0, false)`
+    const auto x = xg::tensor({1.0, 2.0, 3.0});
+    EXPECT_EQ(xg::combinations(x, 2).sizes(), (xg::Shape{3, 2}));
+    EXPECT_EQ(xg::combinations(x, 3, /*with_replacement=*/true).size(0), 10);
+    const auto e = xg::eye(3);
+    EXPECT_EQ(xg::cross(e, e.roll(1, 0)).abs().sum().item(), 3.0);
+    const auto [values, order] = xg::sort(xg::tensor({2.0, 1.0, 2.0}), /*stable=*/true, 0, false);
+    EXPECT_EQ(order.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 0, 2}));
+  }
+  {
+    // row: `torch::special::expit(x)`, `special::logit`, `special::erfinv`, `special::gammaln`, `special::psi`, `special::polygamma(1, x)`, `special::xlog1py`, `special::ndtr`, `special::logsumexp(x, 1)`
+    const auto x = xg::tensor({0.25, 0.5}, xg::kFloat64);
+    EXPECT_EQ(xg::special::expit(xg::special::logit(x)).to_vector<double>()[1], 0.5);
+    EXPECT_NEAR(xg::special::erfinv(xg::special::erf(x)).to_vector<double>()[0], 0.25, 1e-15);
+    EXPECT_NEAR(xg::special::gammaln(x).to_vector<double>()[1], std::log(std::sqrt(M_PI)), 1e-15);  // Γ(1/2) = √π
+    EXPECT_LT(xg::special::psi(x).max().item(), 0.0);
+    EXPECT_GT(xg::special::polygamma(1, x).min().item(), 0.0);
+    EXPECT_EQ(xg::special::xlog1py(xg::zeros({2}, xg::kFloat64), x).sum().item(), 0.0);
+    EXPECT_EQ(xg::special::ndtr(xg::zeros({1}, xg::kFloat64)).item(), 0.5);
+    EXPECT_EQ(xg::special::logsumexp(xg::zeros({2, 2}, xg::kFloat64), 1).to_vector<double>()[0], std::log(2.0));
+  }
+  {
+    // row: `x.clamp(min_tensor, max_tensor)`, `x.cumsum(0, torch::kFloat64)`, `x.is_floating_point()`, `x.is_signed()`, `torch::cosine_similarity(a, b, 1)`, `torch::pairwise_distance(a, b)`
+    const auto x = xg::tensor({-1.0f, 0.5f, 3.0f});
+    EXPECT_EQ(x.clamp(xg::zeros({3}), xg::ones({3})).to_vector<float>(), (std::vector<float>{0, 0.5f, 1}));
+    EXPECT_EQ(x.cumsum(0, xg::kFloat64).dtype(), xg::kFloat64);
+    EXPECT_TRUE(x.is_floating_point() && x.is_signed());
+    const auto a = xg::tensor({{1.0f, 0.0f}}), b = xg::tensor({{0.0f, 1.0f}});
+    EXPECT_EQ(xg::cosine_similarity(a, b, 1).item(), 0.0);
+    EXPECT_NEAR(xg::pairwise_distance(a, b).item(), std::sqrt(2.0), 1e-5);
   }
   {
     // row: `torch::autograd::grad({y}, {x})`, `torch::autograd::backward({y})`, `torch::GradMode::is_enabled()`, `torch::AutoGradMode guard(false)`, `torch::InferenceMode guard`

@@ -119,6 +119,10 @@ Tensor vander(const Tensor& x, std::optional<std::int64_t> N = std::nullopt);
 
 namespace xg {
 
+/// torch::cross: linalg::cross along dim, or without dim along the first axis of size 3 in
+/// both (libtorch's older default; linalg::cross's is the last axis).
+Tensor cross(const Tensor& input, const Tensor& other, std::optional<std::int64_t> dim = std::nullopt);
+
 /// torch::inverse, torch::det, torch::slogdet: the linalg functions under libtorch's older names.
 Tensor inverse(const Tensor& A);
 Tensor det(const Tensor& A);

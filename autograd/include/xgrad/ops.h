@@ -338,6 +338,9 @@ Tensor prod(const Tensor& x, std::int64_t dim, bool keepdim = false);
 /// Each line along `dim` sorted: (values, int64 positions). Stable (ties keep their order);
 /// NaN sorts above every number, as PyTorch's. The values carry x's gradient.
 std::tuple<Tensor, Tensor> sort(const Tensor& x, std::int64_t dim = -1, bool descending = false);
+/// libtorch's sort(x, stable, dim, descending): xgrad's sort is always stable, so `stable`
+/// changes nothing (an optional, as libtorch's, so that sort(x, true) still means dim 1).
+std::tuple<Tensor, Tensor> sort(const Tensor& x, std::optional<bool> stable, std::int64_t dim = -1, bool descending = false);
 /// sort's positions alone.
 Tensor argsort(const Tensor& x, std::int64_t dim = -1, bool descending = false);
 /// The k largest (or smallest) of each line along `dim`, in order: (values, positions).

@@ -34,6 +34,11 @@ Tensor block_diag(const tensor_list& tensors);
 /// Every combination of the 1-D tensors' elements, one row each (k columns; a single tensor is
 /// returned as is), in the order meshgrid "ij" enumerates them.
 Tensor cartesian_prod(const tensor_list& tensors);
+/// The r-element combinations of a 1-D tensor's elements, one row each, in lexicographic order
+/// of their positions (torch::combinations): (C(n, r), r), or with replacement the multisets,
+/// (C(n + r - 1, r), r); r = 0 gives an empty (0,) tensor, as PyTorch's. The rows are gathered
+/// from x, so its gradient sums over the places each element appears.
+Tensor combinations(const Tensor& x, std::int64_t r = 2, bool with_replacement = false);
 /// The (2, count) int64 coordinates of a (row, col) matrix's lower (upper) triangle with
 /// `offset` as tril / triu choose it, row by row (torch::tril_indices / triu_indices).
 Tensor tril_indices(std::int64_t row, std::int64_t col, std::int64_t offset = 0,

@@ -295,6 +295,8 @@ class Tensor {
   Tensor log1p() const;
   Tensor expm1() const;
   Tensor clamp(double min, double max) const;
+  /// Elementwise bounds (xg::clamp's tensor form, broadcasting).
+  Tensor clamp(const Tensor& min, const Tensor& max) const;
   Tensor softmax(std::int64_t dim) const;
   /// log(sum(exp(x))) along dim, stable (libtorch's x.logsumexp(1)).
   Tensor logsumexp(std::int64_t dim, bool keepdim = false) const;
@@ -330,6 +332,9 @@ class Tensor {
   /// libtorch's ndimension() (= dim()); stride(d) and strides(): the row-major strides, in
   /// elements, of this always contiguous tensor (a negative d counts from the end).
   std::int64_t ndimension() const { return dim(); }
+  /// libtorch's dtype tests: float32 or float64; every xgrad dtype is signed.
+  bool is_floating_point() const { return is_floating(dtype()); }
+  bool is_signed() const { return dtype() == kFloat32 || dtype() == kFloat64 || dtype() == kInt64; }
   std::int64_t stride(std::int64_t dim) const;
   std::vector<std::int64_t> strides() const;
   /// libtorch's names for data<T>() (T must match dtype(); a CUDA tensor's is a device
@@ -394,6 +399,9 @@ class Tensor {
   /// x[i] = x.select(0, i), libtorch's integer operator[] (negative counts from the end).
   Tensor operator[](std::int64_t index) const { return select(0, index); }
   Tensor cumsum(std::int64_t dim) const;
+  /// The running sum computed in `dtype` (the input converted first, as libtorch's).
+  template <class D, class = std::enable_if_t<std::is_same_v<D, Dtype>>>
+  Tensor cumsum(std::int64_t dim, D dtype) const { return to(dtype).cumsum(dim); }
   std::tuple<Tensor, Tensor> sort(std::int64_t dim = -1, bool descending = false) const;
   Tensor argsort(std::int64_t dim = -1, bool descending = false) const;
   /// xg::diagonal (a copy; entries (i, i + offset) of axes dim1, dim2 as a last axis).

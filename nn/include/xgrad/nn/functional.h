@@ -86,6 +86,16 @@ class PairwiseDistanceFuncOptions {
   bool keepdim_ = false;
 };
 Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, const PairwiseDistanceFuncOptions& options = {});
+}  // namespace xg::nn::functional
+
+namespace xg {
+/// libtorch's top-level spellings of the two functions above: torch::cosine_similarity(x1, x2,
+/// dim, eps) and torch::pairwise_distance(x1, x2, p, eps, keepdim).
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, std::int64_t dim = 1, double eps = 1e-8);
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p = 2.0, double eps = 1e-6, bool keepdim = false);
+}  // namespace xg
+
+namespace xg::nn::functional {
 using SoftplusFuncOptions = SoftplusOptions;
 /// PyTorch's F::softplus: beta 1, threshold 20 unless given (x itself where beta x > threshold).
 inline Tensor softplus(const Tensor& x, const SoftplusFuncOptions& o = {}) {
