@@ -149,17 +149,40 @@ Tensor nonzero(const Tensor& x) {
   return tensor(coords, {found, rank}, TensorOptions().dtype(kInt64)).to(x.device());
 }
 
+namespace {
+// x and its int64 mask broadcast together: the shape, and the flat positions the mask selects
+// (counted on the host: a documented wait on a GPU).
+Tensor mask_positions(const Tensor& x, const Tensor& mask, const char* op, Shape& shape) {
+  if (!x.defined() || !mask.defined()) fail(op, ": an operand is undefined");
+  if (mask.dtype() != kInt64)
+    fail(op, ": the mask must be int64 (nonzero = selected; xgrad has no bool), got ", dtype_name(mask.dtype()),
+         ": a comparison gives floats, convert with .to(xg::kInt64)");
+  shape = detail::broadcast_shapes(x.shape(), mask.shape(), op);
+  const Tensor m = mask.shape() == shape ? mask : kernel::broadcast_to(mask, shape, op);
+  return reshape(nonzero(reshape(m, {-1})), {-1});
+}
+}  // namespace
+
 Tensor masked_select(const Tensor& x, const Tensor& mask) {
   detail::CallScope call("masked_select");
-  if (!x.defined() || !mask.defined()) fail("masked_select: an operand is undefined");
-  if (mask.dtype() != kInt64)
-    fail("masked_select: the mask must be int64 (nonzero = selected; xgrad has no bool), got ", dtype_name(mask.dtype()),
-         ": a comparison gives floats, convert with .to(xg::kInt64)");
-  const Shape shape = detail::broadcast_shapes(x.shape(), mask.shape(), "masked_select");
+  Shape shape;
+  const Tensor positions = mask_positions(x, mask, "masked_select", shape);
+  return index_select(reshape(x.shape() == shape ? x : broadcast_to(x, shape), {-1}), 0, positions);
+}
+
+Tensor masked_scatter(const Tensor& x, const Tensor& mask, const Tensor& source) {
+  detail::CallScope call("masked_scatter");
+  if (!source.defined()) fail("masked_scatter: source is undefined");
+  Shape shape;
+  const Tensor positions = mask_positions(x, mask, "masked_scatter", shape);
+  if (source.dtype() != x.dtype())
+    fail("masked_scatter: source must have self's dtype, got ", dtype_name(source.dtype()), " and ", dtype_name(x.dtype()));
+  const std::int64_t k = positions.numel();
+  if (source.numel() < k)
+    fail("masked_scatter: the mask selects ", k, " elements, but source ", detail::shape_str(source.shape()), " has only ",
+         source.numel());
   const Tensor flat = reshape(x.shape() == shape ? x : broadcast_to(x, shape), {-1});
-  const Tensor m = mask.shape() == shape ? mask : kernel::broadcast_to(mask, shape, "masked_select");
-  const Tensor positions = reshape(nonzero(reshape(m, {-1})), {-1});
-  return index_select(flat, 0, positions);
+  return reshape(put(flat, positions, narrow(reshape(source, {-1}), 0, 0, k)), shape);
 }
 
 }  // namespace xg

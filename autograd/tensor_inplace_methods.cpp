@@ -103,6 +103,9 @@ Tensor& Tensor::lerp_(const Tensor& end, const Tensor& weight) {
 Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
   return write_back(*this, "masked_fill_", {}, [&] { return xg::masked_fill(*this, mask, value); });
 }
+Tensor& Tensor::masked_scatter_(const Tensor& mask, const Tensor& source) {
+  return write_back(*this, "masked_scatter_", {&source}, [&] { return xg::masked_scatter(*this, mask, source); });
+}
 Tensor& Tensor::index_fill_(std::int64_t dim, const Tensor& index, double value) {
   return write_back(*this, "index_fill_", {}, [&] { return xg::index_fill(*this, dim, index, value); });
 }

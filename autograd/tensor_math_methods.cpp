@@ -208,6 +208,7 @@ Tensor Tensor::scatter_add(std::int64_t dim, const Tensor& index, const Tensor& 
 }
 Tensor Tensor::nonzero() const { return xg::nonzero(*this); }
 Tensor Tensor::masked_select(const Tensor& mask) const { return xg::masked_select(*this, mask); }
+Tensor Tensor::masked_scatter(const Tensor& mask, const Tensor& source) const { return xg::masked_scatter(*this, mask, source); }
 Tensor Tensor::div(const Tensor& other, const std::string& rounding_mode) const { return xg::div(*this, other, rounding_mode); }
 Tensor Tensor::floor_divide(const Tensor& other) const { return xg::floor_divide(*this, other); }
 Tensor Tensor::bitwise_and(const Tensor& other) const { return xg::bitwise_and(*this, other); }

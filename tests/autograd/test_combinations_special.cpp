@@ -88,3 +88,35 @@ TEST(ThirdProbeForms, SortsStablyAndTakesTensorBoundsAndDtypes) {
   EXPECT_NEAR(cosine_similarity(tensor({{1.0, 0.0}}, kFloat64), tensor({{1.0, 1.0}}, kFloat64)).item(), std::sqrt(0.5), 1e-15);
   EXPECT_NEAR(pairwise_distance(tensor({{0.0, 0.0}}, kFloat64), tensor({{3.0, 4.0}}, kFloat64), 2.0, 0.0).item(), 5.0, 1e-15);
 }
+
+TEST(MaskedScatter, FillsTheSelectedPlacesInOrderAsPyTorch) {
+  // PyTorch 1.13: torch.zeros(2, 3).masked_scatter(mask, torch.arange(1., 7.)), and a row mask
+  // broadcast over a (2, 3) tensor with a (2, 2) source read as one line.
+  const Tensor mask = tensor({{1, 0, 1}, {0, 1, 0}}, kInt64);
+  EXPECT_TRUE(values_near(masked_scatter(zeros({2, 3}, kFloat64), mask, arange(1.0, 7.0, 1.0, kFloat64)), {1, 0, 2, 0, 3, 0}, 0));
+  const Tensor x = arange(6.0, kFloat64).reshape({2, 3});
+  EXPECT_TRUE(values_near(x.masked_scatter(tensor({1, 0, 1}, kInt64), tensor({{9.0, 8.0}, {7.0, 6.0}}, kFloat64)),
+                          {9, 1, 8, 7, 4, 6}, 0));
+  Tensor y = x.clone();
+  y.masked_scatter_(tensor({0, 1, 0}, kInt64), tensor({-1.0, -2.0}, kFloat64));
+  EXPECT_TRUE(values_near(y, {0, -1, 2, 3, -2, 5}, 0));
+  // Gradients: x's unselected places, source's used elements (the rest get zero).
+  manual_seed(8);
+  const auto f = [&](L v) { return masked_scatter(v[0], mask, v[1]) * masked_scatter(v[0], mask, v[1]); };
+  const tensor_list in{randp({2, 3}), randp({5})};
+  EXPECT_TRUE(gradcheck_ok(f, in));
+  EXPECT_TRUE(gradgradcheck_ok(f, in));
+  auto s = randp({5});
+  masked_scatter(zeros({2, 3}, kFloat64), mask, s).sum().backward();
+  EXPECT_TRUE(values_near(s.grad(), {1, 1, 1, 0, 0}, 0));
+}
+
+TEST(MaskedScatter, RefusesAShortSourceAFloatMaskAndAnotherDtype) {
+  const Tensor x = zeros({2, 3}, kFloat64), mask = tensor({{1, 1, 1}, {0, 1, 0}}, kInt64);
+  EXPECT_XG_ERROR(masked_scatter(x, mask, ones({3}, kFloat64)), "masked_scatter: the mask selects 4 elements, but source (3,) has only 3");
+  EXPECT_XG_ERROR(masked_scatter(x, mask.to(kFloat64), ones({6}, kFloat64)), "masked_scatter: the mask must be int64");
+  EXPECT_XG_ERROR(masked_scatter(x, mask, ones({6})), "masked_scatter: source must have self's dtype, got float32 and float64");
+  EXPECT_XG_ERROR(masked_scatter(x, ones({3, 1}, kInt64), ones({6}, kFloat64)), "masked_scatter", "(2,3)", "(3,1)");
+  Tensor y = zeros({3}, kFloat64);
+  EXPECT_XG_ERROR(y.masked_scatter_(ones({2, 3}, kInt64), ones({6}, kFloat64)), "masked_scatter_: the result has shape (2,3)");
+}

@@ -243,11 +243,15 @@ TEST(CudaIndex, ScatterAndIndexCopyTakeTheLastWriteAsOnTheCpu) {
   EXPECT_TRUE(xg::test::matches_cpu(gxd, gxc, 0));
 }
 
-TEST(CudaIndex, CombinationsGiveTheCpusRowsAndGradients) {
+TEST(CudaIndex, CombinationsAndMaskedScatterGiveTheCpusRowsAndGradients) {
   XG_REQUIRE_CUDA();
   const Tensor x = xg::test::seeded({6}, xg::kFloat64, 31);
   EXPECT_TRUE(same_on_cuda({x}, [](const std::vector<Tensor>& v) { return xg::combinations(v[0], 3); }));
   EXPECT_TRUE(same_on_cuda({x}, [](const std::vector<Tensor>& v) { return xg::combinations(v[0], 2, true); }));
+  const Tensor mask = xg::tensor({1, 0, 0, 1, 1, 0}, xg::kInt64).to(xg::kCUDA), source = xg::test::seeded({4}, xg::kFloat64, 32);
+  EXPECT_TRUE(same_on_cuda({x}, [&](const std::vector<Tensor>& v) {
+    return xg::masked_scatter(v[0], mask.to(v[0].device()), source.to(v[0].device()));
+  }));
 }
 
 TEST(CudaIndex, ScatterReduceAndIndexReduceGiveTheCpusBits) {

@@ -72,6 +72,15 @@ TEST(LibtorchRows, SpellingsOfTheSecondProbe) {
     EXPECT_EQ(sum_of(xg::eye(3, 4)), 3.0);
   }
   {
+    // row: `x.masked_scatter(mask, source)`, `x.masked_scatter_(mask, source)`, `torch::masked_scatter(x, mask, source)`
+    auto x = xg::zeros({4});
+    const auto mask = xg::tensor({0, 1, 0, 1}, xg::kInt64);
+    EXPECT_EQ(x.masked_scatter(mask, xg::tensor({5.0f, 6.0f})).to_vector<float>(), (std::vector<float>{0, 5, 0, 6}));
+    x.masked_scatter_(mask, xg::ones({2}));
+    EXPECT_EQ(xg::masked_scatter(x, mask, xg::zeros({3})).sum().item(), 0.0);
+    EXPECT_EQ(x.sum().item(), 2.0);
+  }
+  {
     // row: `torch::combinations(x, 2)`, `torch::combinations(x, 3, /*with_replacement=*/true)`, `torch::cross(a, b)`, `torch::sort(x, /*stable=*/true, 0, false)`
     const auto x = xg::tensor({1.0, 2.0, 3.0});
     EXPECT_EQ(xg::combinations(x, 2).sizes(), (xg::Shape{3, 2}));

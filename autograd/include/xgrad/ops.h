@@ -288,6 +288,11 @@ inline Tensor argwhere(const Tensor& x) { return nonzero(x); }
 /// The elements of x where the int64 mask (nonzero = selected) is set, broadcasting both, as
 /// a 1-D tensor in row-major order (torch::masked_select); the gradient flows back to them.
 Tensor masked_select(const Tensor& x, const Tensor& mask);
+/// masked_select's adjoint: x (broadcast with the mask) with its selected elements replaced,
+/// in row-major order, by source's first elements (source read as one line; it needs at least
+/// as many as the mask selects). torch::masked_scatter; gradients to x's unselected elements
+/// and to source's used ones. Counting the mask is a documented wait on a GPU.
+Tensor masked_scatter(const Tensor& x, const Tensor& mask, const Tensor& source);
 /// Running sums along `dim` (libtorch's cumsum; int64 stays int64).
 Tensor cumsum(const Tensor& x, std::int64_t dim);
 /// Running products along `dim` (libtorch's cumprod; int64 stays int64, wrapping). The

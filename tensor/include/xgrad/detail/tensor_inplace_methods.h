@@ -46,6 +46,7 @@
   Tensor& lerp_(const Tensor& end, const Tensor& weight);
   /// value where the int64 mask is nonzero.
   Tensor& masked_fill_(const Tensor& mask, double value);
+  Tensor& masked_scatter_(const Tensor& mask, const Tensor& source);
   Tensor& index_fill_(std::int64_t dim, const Tensor& index, double value);
   Tensor& index_copy_(std::int64_t dim, const Tensor& index, const Tensor& source);
   Tensor& index_add_(std::int64_t dim, const Tensor& index, const Tensor& source, double alpha = 1.0);

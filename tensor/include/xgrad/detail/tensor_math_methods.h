@@ -160,6 +160,7 @@
   Tensor scatter_add(std::int64_t dim, const Tensor& index, const Tensor& src) const;
   Tensor nonzero() const;
   Tensor masked_select(const Tensor& mask) const;
+  Tensor masked_scatter(const Tensor& mask, const Tensor& source) const;
   Tensor div(const Tensor& other, const std::string& rounding_mode) const;
   Tensor floor_divide(const Tensor& other) const;
   // Bitwise operations of int64 tensors (ops_bitwise.h).
