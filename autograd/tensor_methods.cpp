@@ -123,23 +123,21 @@ Tensor& inplace(Tensor& t, kernel::Binary kind, const Tensor& src, const char* o
   return t;
 }
 
+// t += alpha * other (subtracting: t -= alpha * other) without a temporary for the product.
+Tensor& axpy(Tensor& t, const Tensor& other, double alpha, bool subtract, const char* op) {
+  check_inplace(t, op, {&other});
+  autograd::check_writable(t, other.dtype(), op);
+  check_alpha(t, alpha, op);
+  kernel::axpy_inplace(t, other, subtract ? -alpha : alpha, op);
+  return t;
+}
+
 }  // namespace
 
-Tensor& Tensor::add_(const Tensor& other, double alpha) {
-  check_inplace(*this, "add_", {&other});
-  autograd::check_writable(*this, other.dtype(), "add_");
-  check_alpha(*this, alpha, "add_");
-  kernel::axpy_inplace(*this, other, alpha, "add_");
-  return *this;
-}
+Tensor& Tensor::add_(const Tensor& other, double alpha) { return axpy(*this, other, alpha, false, "add_"); }
 Tensor& Tensor::add_(double v) { return inplace(*this, kernel::Binary::Add, scalar_like(*this, v, "add_"), "add_"); }
 Tensor& Tensor::sub_(const Tensor& other, double alpha) {
-  if (alpha == 1.0) return inplace(*this, kernel::Binary::Sub, other, "sub_");
-  check_inplace(*this, "sub_", {&other});
-  autograd::check_writable(*this, other.dtype(), "sub_");
-  check_alpha(*this, alpha, "sub_");
-  kernel::axpy_inplace(*this, other, -alpha, "sub_");
-  return *this;
+  return alpha == 1.0 ? inplace(*this, kernel::Binary::Sub, other, "sub_") : axpy(*this, other, alpha, true, "sub_");
 }
 Tensor& Tensor::sub_(double v) { return inplace(*this, kernel::Binary::Sub, scalar_like(*this, v, "sub_"), "sub_"); }
 Tensor& Tensor::mul_(const Tensor& other) { return inplace(*this, kernel::Binary::Mul, other, "mul_"); }

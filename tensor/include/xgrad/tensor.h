@@ -332,11 +332,11 @@ class Tensor {
   /// libtorch's ndimension() (= dim()); stride(d) and strides(): the row-major strides, in
   /// elements, of this always contiguous tensor (a negative d counts from the end).
   std::int64_t ndimension() const { return dim(); }
+  std::int64_t stride(std::int64_t dim) const;
+  std::vector<std::int64_t> strides() const;
   /// libtorch's dtype tests: float32 or float64; every xgrad dtype is signed.
   bool is_floating_point() const { return is_floating(dtype()); }
   bool is_signed() const { return dtype() == kFloat32 || dtype() == kFloat64 || dtype() == kInt64; }
-  std::int64_t stride(std::int64_t dim) const;
-  std::vector<std::int64_t> strides() const;
   /// libtorch's names for data<T>() (T must match dtype(); a CUDA tensor's is a device
   /// address). Writing through the pointer is not recorded.
   template <class T>
