@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <atomic>
+#include <deque>
 #include <unordered_map>
 #include <vector>
 
@@ -23,7 +24,11 @@ namespace {
 // A per-thread cache of freed buffers, by exact (64-byte rounded) size. A training loop
 // allocates the same sizes every step; reusing them skips malloc's bookkeeping and, for
 // large buffers, the page faults of fresh memory (measured: malloc and free were the
-// largest cost after the matrix products). Bounded, and emptied when the thread ends.
+// largest cost after the matrix products). Bounded, and emptied when the thread ends. When
+// full, the large buffers idle longest make room: a program that moves on to other sizes
+// (another model, an evaluation batch, the next benchmark) would otherwise keep a cache full
+// of sizes it no longer asks for and pay malloc and page faults for every new one (measured:
+// 2-4x slower elementwise workloads after a few others had run).
 class BufferCache {
  public:
   static constexpr std::size_t kLimit = std::size_t{256} << 20;  // bytes kept per thread
@@ -33,22 +38,38 @@ class BufferCache {
     release();
   }
   void* take(std::size_t size) {
-    std::vector<void*>* list = find(size);
-    if (!list || list->empty()) return nullptr;
-    void* p = list->back();
-    list->pop_back();
+    if (size <= kSmall) {
+      std::vector<void*>& list = small_[size / 64 - 1];
+      if (list.empty()) return nullptr;
+      void* p = list.back();
+      list.pop_back();
+      cached_ -= size;
+      return p;
+    }
+    auto it = free_.find(size);
+    if (it == free_.end() || it->second.empty()) {
+      ++stats_.large_misses;
+      return nullptr;
+    }
+    void* p = it->second.back().data;
+    it->second.pop_back();
+    if (it->second.empty()) free_.erase(it);  // evict() reads every entry's front
     cached_ -= size;
+    ++stats_.large_hits;
     return p;
   }
   bool give(void* p, std::size_t size) {
+    if (size > kLimit) return false;
+    if (cached_ + size > kLimit && size > kSmall) evict(cached_ + size - kLimit);
     if (cached_ + size > kLimit) return false;
-    (size <= kSmall ? small_[size / 64 - 1] : free_[size]).push_back(p);
+    if (size <= kSmall) small_[size / 64 - 1].push_back(p);
+    else free_[size].push_back({p, ++clock_});
     cached_ += size;
     return true;
   }
   void release() {
-    for (auto& [size, ptrs] : free_)
-      for (void* p : ptrs) std::free(p);
+    for (auto& [size, entries] : free_)
+      for (const Entry& e : entries) std::free(e.data);
     for (auto& ptrs : small_) {
       for (void* p : ptrs) std::free(p);
       ptrs.clear();
@@ -56,20 +77,43 @@ class BufferCache {
     free_.clear();
     cached_ = 0;
   }
+  BufferCacheStats stats() const {
+    BufferCacheStats s = stats_;
+    s.bytes = cached_;
+    return s;
+  }
   static bool alive() { return alive_; }
 
  private:
   // Sizes up to kSmall (the buffers of small operations, one per recorded operation and
   // gradient) by direct index: no hash lookup on the per-operation path.
   static constexpr std::size_t kSmall = 4096;
-  std::vector<void*>* find(std::size_t size) {
-    if (size <= kSmall) return &small_[size / 64 - 1];
-    auto it = free_.find(size);
-    return it == free_.end() ? nullptr : &it->second;
+  struct Entry {
+    void* data;
+    std::uint64_t freed_at;  // clock_ when it was given back
+  };
+  // Frees the large buffers given back longest ago until `need` bytes are released or none
+  // is left. Each size's entries are in the order they were given back (taken from the back),
+  // so its oldest is its front; the sizes are few, so a scan finds the oldest overall.
+  void evict(std::size_t need) {
+    std::size_t freed = 0;
+    while (freed < need) {
+      auto oldest = free_.end();
+      for (auto it = free_.begin(); it != free_.end(); ++it)
+        if (oldest == free_.end() || it->second.front().freed_at < oldest->second.front().freed_at) oldest = it;
+      if (oldest == free_.end()) return;
+      std::free(oldest->second.front().data);
+      oldest->second.pop_front();
+      freed += oldest->first;
+      cached_ -= oldest->first;
+      if (oldest->second.empty()) free_.erase(oldest);  // no entry is ever empty
+    }
   }
   std::vector<void*> small_[kSmall / 64];
-  std::unordered_map<std::size_t, std::vector<void*>> free_;
+  std::unordered_map<std::size_t, std::deque<Entry>> free_;
   std::size_t cached_ = 0;
+  std::uint64_t clock_ = 0;
+  BufferCacheStats stats_;
   static thread_local bool alive_;  // false once this thread's cache is destroyed
 };
 thread_local bool BufferCache::alive_ = true;
@@ -95,6 +139,8 @@ std::atomic<std::uint64_t> g_storage_serial{1};
 }  // namespace
 
 std::uint64_t next_storage_serial() { return g_storage_serial.load(); }
+
+BufferCacheStats buffer_cache_stats() { return kUseCache && BufferCache::alive() ? cache().stats() : BufferCacheStats{}; }
 
 Storage::Storage(std::size_t bytes, Device where)
     // Every CPU tensor passes here: the CUDA runtime is asked only for a GPU storage.

@@ -51,6 +51,14 @@ struct Storage {
 /// The serial the next storage will get (a write journal ignores storages born after it).
 std::uint64_t next_storage_serial();
 
+/// This thread's CPU buffer cache (tensor/tensor.cpp): the bytes it holds, and how many
+/// requests for a large buffer (over 4 KiB) it served and missed. For tests and benchmarks.
+struct BufferCacheStats {
+  std::size_t bytes = 0;
+  std::uint64_t large_hits = 0, large_misses = 0;
+};
+BufferCacheStats buffer_cache_stats();
+
 /// Where a registered parameter lives: the member variable holding it and a description
 /// ("'W' of Linear"). Set by nn::Module; lets an optimizer notice that the member was
 /// reassigned after the optimizer took the tensor.
