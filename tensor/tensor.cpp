@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <atomic>
-#include <deque>
 #include <unordered_map>
 #include <vector>
 
@@ -52,8 +51,7 @@ class BufferCache {
       return nullptr;
     }
     void* p = it->second.back().data;
-    it->second.pop_back();
-    if (it->second.empty()) free_.erase(it);  // evict() reads every entry's front
+    it->second.pop_back();  // an emptied list stays: the size comes back next step, without a map node
     cached_ -= size;
     ++stats_.large_hits;
     return p;
@@ -94,23 +92,26 @@ class BufferCache {
   };
   // Frees the large buffers given back longest ago until `need` bytes are released or none
   // is left. Each size's entries are in the order they were given back (taken from the back),
-  // so its oldest is its front; the sizes are few, so a scan finds the oldest overall.
+  // so its oldest is its front; the sizes are few, so a scan finds the oldest overall (only
+  // when the cache is full). A size whose list empties here is dropped: it is not in use.
   void evict(std::size_t need) {
     std::size_t freed = 0;
     while (freed < need) {
       auto oldest = free_.end();
       for (auto it = free_.begin(); it != free_.end(); ++it)
-        if (oldest == free_.end() || it->second.front().freed_at < oldest->second.front().freed_at) oldest = it;
+        if (!it->second.empty() &&
+            (oldest == free_.end() || it->second.front().freed_at < oldest->second.front().freed_at))
+          oldest = it;
       if (oldest == free_.end()) return;
       std::free(oldest->second.front().data);
-      oldest->second.pop_front();
+      oldest->second.erase(oldest->second.begin());
       freed += oldest->first;
       cached_ -= oldest->first;
-      if (oldest->second.empty()) free_.erase(oldest);  // no entry is ever empty
+      if (oldest->second.empty()) free_.erase(oldest);
     }
   }
   std::vector<void*> small_[kSmall / 64];
-  std::unordered_map<std::size_t, std::deque<Entry>> free_;
+  std::unordered_map<std::size_t, std::vector<Entry>> free_;
   std::size_t cached_ = 0;
   std::uint64_t clock_ = 0;
   BufferCacheStats stats_;

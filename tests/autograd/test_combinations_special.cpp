@@ -106,6 +106,11 @@ TEST(MaskedScatter, FillsTheSelectedPlacesInOrderAsPyTorch) {
   const tensor_list in{randp({2, 3}), randp({5})};
   EXPECT_TRUE(gradcheck_ok(f, in));
   EXPECT_TRUE(gradgradcheck_ok(f, in));
+  // A row mask broadcast over x's rows, source longer than needed.
+  const Tensor row = tensor({0, 1, 1}, kInt64);
+  const auto g = [&](L v) { return masked_scatter(v[0], row, v[1]) * v[0]; };
+  EXPECT_TRUE(gradcheck_ok(g, in));
+  EXPECT_TRUE(gradgradcheck_ok(g, in));
   auto s = randp({5});
   masked_scatter(zeros({2, 3}, kFloat64), mask, s).sum().backward();
   EXPECT_TRUE(values_near(s.grad(), {1, 1, 1, 0, 0}, 0));
