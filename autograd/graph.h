@@ -69,6 +69,12 @@ inline void attach(const std::shared_ptr<Node>& node, TensorRefs inputs, tensor_
 tensor_list recomputed_gradients(const Node& n, const tensor_list& in,
                                  const std::function<tensor_list(const tensor_list&)>& composed, const tensor_list& gys);
 
+/// Gives `t` the history of `result`, whose values an in-place update just wrote into t
+/// (libtorch's rebase_history): later operations on t differentiate through result's node,
+/// earlier ones keep the node they recorded. retain_grad() moves to the new history; hooks
+/// registered before stay with the old values, as in libtorch.
+void rebase_history(const Tensor& t, const Tensor& result);
+
 /// Throws if anomaly mode is on and an output holds NaN/Inf while the inputs did not.
 void check_forward_anomaly(const char* op, TensorRefs inputs, const tensor_list& outputs);
 

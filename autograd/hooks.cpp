@@ -108,6 +108,19 @@ void Tensor::retain_grad() const {
   impl_->retains_grad = true;
 }
 
+void autograd::rebase_history(const Tensor& t, const Tensor& result) {
+  detail::TensorImpl& impl = *t.impl();
+  const bool retained = impl.retains_grad;
+  if (retained) {  // the old node must not fill t's gradient with the old values'
+    hook_list(t.impl()).retained.reset();
+    impl.retains_grad = false;
+  }
+  impl.grad_fn = result.impl()->grad_fn;
+  impl.output_nr = result.impl()->output_nr;
+  impl.requires_grad = result.requires_grad();
+  if (retained && impl.requires_grad) t.retain_grad();
+}
+
 void autograd::set_row_stream(const Tensor& leaf, std::int64_t block_rows,
                               std::function<void(std::int64_t, std::int64_t, const Tensor&)> rows) {
   if (!leaf.defined() || !leaf.requires_grad() || !leaf.is_leaf() || leaf.dim() < 1)

@@ -2,18 +2,33 @@
 // (autograd/tensor_methods.cpp, tensor_inplace_methods.cpp, ops_indexing.cpp).
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 
 #include <xgrad/tensor.h>
 
 namespace xg::autograd {
 
-/// In-place updates are not recorded, so while recording is on they refuse a target that
-/// requires grad (its gradients would silently be those of the values before the write) and
-/// an operand that requires grad (its gradient would silently be lost): xg::Error naming
-/// `op`, with the out-of-place form or NoGradGuard as the fix. Then notes the target in the
-/// gradient checks' write journal, which puts it back after a check.
-void check_inplace(const Tensor& t, const char* op, std::initializer_list<const Tensor*> operands = {});
+using TensorPtrs = std::initializer_list<const Tensor*>;
+
+/// Whether an in-place update of t must be recorded: recording is on and t or an operand
+/// requires grad. Such an update goes through write_back (libtorch's rebase of t's history).
+bool must_record_inplace(const Tensor& t, TensorPtrs operands = {});
+
+/// For an update that is not recorded (must_record_inplace false): t is defined, and the
+/// gradient checks' write journal notes it (a check running puts it back afterwards).
+void check_inplace(const Tensor& t, const char* op);
+
+/// Writes f(self) into t's storage (bumping its version, so every view sees the write and a
+/// backward that saved t refuses): the form every in-place method takes when it must be
+/// recorded, and the in-place forms' only form. Not recording, self is t and f runs without
+/// recording. Recording, self is a recorded copy of t's old values (so a node may save them)
+/// and t takes the history of f's result, as libtorch's rebase_history; refused, naming `op`,
+/// for a leaf that requires grad (a parameter) and for a t whose storage another tensor
+/// shares (a view, or a tensor saved for backward): xgrad cannot rebase the other's history.
+/// Errors of f name `op` ("scatter_: index 3 ..."); t keeps its shape, and a float result is
+/// refused for an int64 t.
+Tensor& write_back(Tensor& t, const char* op, TensorPtrs operands, const std::function<Tensor(const Tensor&)>& f);
 
 /// An int64 target cannot take float values (xg::Error naming `op` and both dtypes).
 void check_writable(const Tensor& t, Dtype from, const char* op);

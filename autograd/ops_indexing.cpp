@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "autograd/inplace.h"
 #include "tensor/checked.h"
 
 namespace xg {
@@ -130,28 +131,28 @@ Tensor put_at(const Tensor& self, const std::vector<TensorIndex>& list, const Te
   if (!fits)
     fail("index_put_: a value of shape ", detail::shape_str(value.shape()), " cannot be broadcast to the indexed shape ",
          detail::shape_str(target), " of ", describe(list));
+  // Recorded when index_put_ is (autograd::write_back): the positions and the mask of the
+  // last writes are integers; the values' path (where, index_add) carries the gradients to
+  // self's unwritten places and to the value's elements that were written last.
   Tensor updated;
-  {
-    NoGradGuard no_grad;  // a data write, as copy_ is (which refuses it where autograd would care)
-    const Tensor flat = reshape(positions, {positions.numel()});
-    const Tensor values = reshape(broadcast_to(value.to(self.dtype()), target), {positions.numel()});
-    const Tensor base = reshape(self.detach(), {self.numel()});
-    const TensorOptions ints = TensorOptions().dtype(kInt64).device(self.device());
-    if (accumulate) {
-      updated = index_add(base, 0, flat, values);
-    } else {
-      // A position written more than once keeps the last write in index order, as PyTorch's
-      // CPU loop does: a stable sort groups each position's writes in their order, and only
-      // the last of each group is added (no wait, the same on a GPU).
-      const Tensor order = argsort(flat, 0);
-      const Tensor sorted = index_select(flat, 0, order), written = index_select(values, 0, order);
-      const std::int64_t m = flat.numel();
-      const Tensor next = concat({narrow(sorted, 0, 1, m > 0 ? m - 1 : 0), full({m > 0 ? 1 : 0}, -1.0, ints)}, 0);
-      const Tensor last = ne(sorted, next);  // int64 1 at the last write of each position
-      const Tensor hit = index_add(zeros({self.numel()}, ints), 0, sorted, last);
-      const Tensor kept = where(last, written, zeros_like(written));  // not a product: NaN * 0 is NaN
-      updated = where(hit, index_add(zeros_like(base), 0, sorted, kept), base);
-    }
+  const Tensor flat = reshape(positions, {positions.numel()});
+  const Tensor values = reshape(broadcast_to(value.to(self.dtype()), target), {positions.numel()});
+  const Tensor base = reshape(self, {self.numel()});
+  const TensorOptions ints = TensorOptions().dtype(kInt64).device(self.device());
+  if (accumulate) {
+    updated = index_add(base, 0, flat, values);
+  } else {
+    // A position written more than once keeps the last write in index order, as PyTorch's
+    // CPU loop does: a stable sort groups each position's writes in their order, and only
+    // the last of each group is added (no wait, the same on a GPU).
+    const Tensor order = argsort(flat, 0);
+    const Tensor sorted = index_select(flat, 0, order), written = index_select(values, 0, order);
+    const std::int64_t m = flat.numel();
+    const Tensor next = concat({narrow(sorted, 0, 1, m > 0 ? m - 1 : 0), full({m > 0 ? 1 : 0}, -1.0, ints)}, 0);
+    const Tensor last = ne(sorted, next);  // int64 1 at the last write of each position
+    const Tensor hit = index_add(zeros({self.numel()}, ints), 0, sorted, last);
+    const Tensor kept = where(last, written, zeros_like(written));  // not a product: NaN * 0 is NaN
+    updated = where(hit, index_add(zeros_like(base), 0, sorted, kept), base);
   }
   return reshape(updated, self.shape());
 }
@@ -168,13 +169,14 @@ Tensor Tensor::index(const std::vector<indexing::TensorIndex>& indices) const {
 }
 
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value, bool accumulate) {
-  detail::CallScope call("index_put_");
-  if (!defined()) fail("index_put_: the tensor is undefined");
-  return copy_(put_at(*this, std::vector<TensorIndex>(indices), value, accumulate));
+  const std::vector<TensorIndex> list(indices);
+  return autograd::write_back(*this, "index_put_", {&value},
+                              [&](const Tensor& self) { return put_at(self, list, value, accumulate); });
 }
 
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices, double value) {
   detail::CallScope call("index_put_");
+  if (!defined()) fail("index_put_: the tensor is undefined");
   return index_put_(indices, scalar_tensor(value, TensorOptions().dtype(dtype()).device(device())));
 }
 

@@ -3,30 +3,75 @@
 // never differ and every device gets the in-place form with its operation. The price is one
 // temporary per call, which the updates that run every step (the optimizers' add_, mul_, ...,
 // in autograd/tensor_methods.cpp) do not pay: they have kernels that write in place.
+// write_back is also where every in-place update that must be recorded goes (libtorch's
+// rebase of the tensor's history; autograd/inplace.h, docs/design.md).
 #include <xgrad/detail/format.h>
 #include <string>
 
 #include <xgrad/autograd.h>
 #include <xgrad/ops.h>
 
+#include "autograd/graph.h"
 #include "autograd/inplace.h"
+#include "autograd/write_journal.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
 
+namespace autograd {
+
+bool must_record_inplace(const Tensor& t, TensorPtrs operands) {
+  if (!is_grad_enabled()) return false;
+  if (t.requires_grad()) return true;
+  for (const Tensor* o : operands)
+    if (o && o->requires_grad()) return true;
+  return false;
+}
+
+void check_inplace(const Tensor& t, const char* op) {
+  if (!t.defined()) fail(op, ": the tensor is undefined");
+  WriteJournal::note(t);
+}
+
+void check_writable(const Tensor& t, Dtype from, const char* op) {
+  if (t.dtype() == kInt64 && from != kInt64)
+    fail(op, ": cannot write ", dtype_name(from), " values into an int64 tensor");
+}
+
 namespace {
 
-// Checks, computes `f()` without recording, and writes its result into t.
-template <class F>
-Tensor& write_back(Tensor& t, const char* op, std::initializer_list<const Tensor*> operands, F&& f) {
+// What a recorded in-place update cannot do (autograd/inplace.h).
+void check_recordable(const Tensor& t, const char* op) {
+  if (t.is_leaf() && t.requires_grad())
+    fail(op, ": in-place operation on a leaf tensor of shape ", detail::shape_str(t.shape()),
+         " that requires grad while recording is on (a parameter, whose gradient is for its value before the "
+         "write): wrap an update of parameters in xg::NoGradGuard, or write the out-of-place form (x = x.exp() "
+         "for x.exp_())");
+  const auto& storage = t.impl()->storage;
+  if (storage.use_count() - WriteJournal::references(storage.get()) > 1 || storage->base)
+    fail(op, ": in-place operation on a tensor of shape ", detail::shape_str(t.shape()),
+         " whose storage another tensor shares (a view such as reshape, view or detach, or a tensor a recorded "
+         "operation saved for backward) while recording is on: xgrad records an in-place operation only on a "
+         "tensor that owns its storage; write the out-of-place form (x = x.exp() for x.exp_())");
+}
+
+}  // namespace
+
+Tensor& write_back(Tensor& t, const char* op, TensorPtrs operands, const std::function<Tensor(const Tensor&)>& f) {
   detail::CallScope call(op);
-  autograd::check_inplace(t, op, operands);
+  if (!t.defined()) fail(op, ": the tensor is undefined");
+  const bool recorded = must_record_inplace(t, operands);
+  if (recorded) check_recordable(t, op);
   Tensor result;
   try {
-    NoGradGuard no_grad;
-    result = f();
+    if (recorded) {
+      result = f(t.clone());  // the old values, on the graph: f's node may save them
+    } else {
+      NoGradGuard no_grad;
+      result = f(t);
+    }
   } catch (const Error& e) {  // "scatter: index 7 ..." from x.scatter_ reads "scatter_: index 7 ..."
     const std::string name(op);
     detail::rethrow_as(e, name.substr(0, name.size() - 1), name);
@@ -34,16 +79,25 @@ Tensor& write_back(Tensor& t, const char* op, std::initializer_list<const Tensor
   if (result.shape() != t.shape())
     fail(op, ": the result has shape ", detail::shape_str(result.shape()), ", which cannot be written into this tensor of shape ",
          detail::shape_str(t.shape()), " (in place, the other operands must broadcast to its shape)");
-  autograd::check_writable(t, result.dtype(), op);
-  kernel::copy_into(t, result.dtype() == t.dtype() ? result : kernel::cast(result, t.dtype()));
+  check_writable(t, result.dtype(), op);
+  if (result.dtype() != t.dtype()) result = recorded ? result.to(t.dtype()) : kernel::cast(result, t.dtype());
+  // t takes result's history below, so result must have one of its own (copy_ of a parameter).
+  if (recorded && result.is_leaf() && result.requires_grad()) result = result.clone();
+  WriteJournal::note(t);  // a gradient check running puts it back afterwards
+  kernel::copy_into(t, result);
   ++t.impl()->storage->version;
+  if (recorded) rebase_history(t, result);
   return t;
 }
 
-}  // namespace
+}  // namespace autograd
+
+using autograd::write_back;
 
 #define XG_INPLACE_UNARY(name) \
-  Tensor& Tensor::name##_() { return write_back(*this, #name "_", {}, [&] { return xg::name(*this); }); }
+  Tensor& Tensor::name##_() { \
+    return write_back(*this, #name "_", {}, [](const Tensor& self) { return xg::name(self); }); \
+  }
 XG_INPLACE_UNARY(abs)
 XG_INPLACE_UNARY(neg)
 XG_INPLACE_UNARY(exp)
@@ -68,69 +122,69 @@ XG_INPLACE_UNARY(erf)
 #undef XG_INPLACE_UNARY
 
 Tensor& Tensor::pow_(double exponent) {
-  return write_back(*this, "pow_", {}, [&] { return xg::pow(*this, exponent); });
+  return write_back(*this, "pow_", {}, [&](const Tensor& self) { return xg::pow(self, exponent); });
 }
 Tensor& Tensor::pow_(const Tensor& exponent) {
-  return write_back(*this, "pow_", {&exponent}, [&] { return xg::pow(*this, exponent); });
+  return write_back(*this, "pow_", {&exponent}, [&](const Tensor& self) { return xg::pow(self, exponent); });
 }
 Tensor& Tensor::clamp_(double min, double max) {
-  return write_back(*this, "clamp_", {}, [&] { return xg::clamp(*this, min, max); });
+  return write_back(*this, "clamp_", {}, [&](const Tensor& self) { return xg::clamp(self, min, max); });
 }
 Tensor& Tensor::clamp_(const Tensor& min, const Tensor& max) {
-  return write_back(*this, "clamp_", {&min, &max}, [&] { return xg::clamp(*this, min, max); });
+  return write_back(*this, "clamp_", {&min, &max}, [&](const Tensor& self) { return xg::clamp(self, min, max); });
 }
 Tensor& Tensor::clamp_min_(double min) {
-  return write_back(*this, "clamp_min_", {}, [&] { return xg::clamp_min(*this, min); });
+  return write_back(*this, "clamp_min_", {}, [&](const Tensor& self) { return xg::clamp_min(self, min); });
 }
 Tensor& Tensor::clamp_max_(double max) {
-  return write_back(*this, "clamp_max_", {}, [&] { return xg::clamp_max(*this, max); });
+  return write_back(*this, "clamp_max_", {}, [&](const Tensor& self) { return xg::clamp_max(self, max); });
 }
 Tensor& Tensor::nan_to_num_(std::optional<double> nan, std::optional<double> posinf, std::optional<double> neginf) {
-  return write_back(*this, "nan_to_num_", {}, [&] { return xg::nan_to_num(*this, nan, posinf, neginf); });
+  return write_back(*this, "nan_to_num_", {}, [&](const Tensor& self) { return xg::nan_to_num(self, nan, posinf, neginf); });
 }
 Tensor& Tensor::addcmul_(const Tensor& tensor1, const Tensor& tensor2, double value) {
-  return write_back(*this, "addcmul_", {&tensor1, &tensor2}, [&] { return xg::addcmul(*this, tensor1, tensor2, value); });
+  return write_back(*this, "addcmul_", {&tensor1, &tensor2}, [&](const Tensor& self) { return xg::addcmul(self, tensor1, tensor2, value); });
 }
 Tensor& Tensor::addcdiv_(const Tensor& tensor1, const Tensor& tensor2, double value) {
-  return write_back(*this, "addcdiv_", {&tensor1, &tensor2}, [&] { return xg::addcdiv(*this, tensor1, tensor2, value); });
+  return write_back(*this, "addcdiv_", {&tensor1, &tensor2}, [&](const Tensor& self) { return xg::addcdiv(self, tensor1, tensor2, value); });
 }
 Tensor& Tensor::lerp_(const Tensor& end, double weight) {
-  return write_back(*this, "lerp_", {&end}, [&] { return xg::lerp(*this, end, weight); });
+  return write_back(*this, "lerp_", {&end}, [&](const Tensor& self) { return xg::lerp(self, end, weight); });
 }
 Tensor& Tensor::lerp_(const Tensor& end, const Tensor& weight) {
-  return write_back(*this, "lerp_", {&end, &weight}, [&] { return xg::lerp(*this, end, weight); });
+  return write_back(*this, "lerp_", {&end, &weight}, [&](const Tensor& self) { return xg::lerp(self, end, weight); });
 }
 Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
-  return write_back(*this, "masked_fill_", {}, [&] { return xg::masked_fill(*this, mask, value); });
+  return write_back(*this, "masked_fill_", {}, [&](const Tensor& self) { return xg::masked_fill(self, mask, value); });
 }
 Tensor& Tensor::masked_scatter_(const Tensor& mask, const Tensor& source) {
-  return write_back(*this, "masked_scatter_", {&source}, [&] { return xg::masked_scatter(*this, mask, source); });
+  return write_back(*this, "masked_scatter_", {&source}, [&](const Tensor& self) { return xg::masked_scatter(self, mask, source); });
 }
 Tensor& Tensor::index_fill_(std::int64_t dim, const Tensor& index, double value) {
-  return write_back(*this, "index_fill_", {}, [&] { return xg::index_fill(*this, dim, index, value); });
+  return write_back(*this, "index_fill_", {}, [&](const Tensor& self) { return xg::index_fill(self, dim, index, value); });
 }
 Tensor& Tensor::index_copy_(std::int64_t dim, const Tensor& index, const Tensor& source) {
-  return write_back(*this, "index_copy_", {&source}, [&] { return xg::index_copy(*this, dim, index, source); });
+  return write_back(*this, "index_copy_", {&source}, [&](const Tensor& self) { return xg::index_copy(self, dim, index, source); });
 }
 Tensor& Tensor::index_add_(std::int64_t dim, const Tensor& index, const Tensor& source, double alpha) {
-  return write_back(*this, "index_add_", {&source}, [&] { return xg::index_add(*this, dim, index, source, alpha); });
+  return write_back(*this, "index_add_", {&source}, [&](const Tensor& self) { return xg::index_add(self, dim, index, source, alpha); });
 }
 Tensor& Tensor::scatter_(std::int64_t dim, const Tensor& index, const Tensor& src) {
-  return write_back(*this, "scatter_", {&src}, [&] { return xg::scatter(*this, dim, index, src); });
+  return write_back(*this, "scatter_", {&src}, [&](const Tensor& self) { return xg::scatter(self, dim, index, src); });
 }
 Tensor& Tensor::scatter_(std::int64_t dim, const Tensor& index, double value) {
-  return write_back(*this, "scatter_", {}, [&] { return xg::scatter(*this, dim, index, value); });
+  return write_back(*this, "scatter_", {}, [&](const Tensor& self) { return xg::scatter(self, dim, index, value); });
 }
 Tensor& Tensor::scatter_add_(std::int64_t dim, const Tensor& index, const Tensor& src) {
-  return write_back(*this, "scatter_add_", {&src}, [&] { return xg::scatter_add(*this, dim, index, src); });
+  return write_back(*this, "scatter_add_", {&src}, [&](const Tensor& self) { return xg::scatter_add(self, dim, index, src); });
 }
 Tensor& Tensor::scatter_reduce_(std::int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
                                 bool include_self) {
   return write_back(*this, "scatter_reduce_", {&src},
-                    [&] { return xg::scatter_reduce(*this, dim, index, src, reduce, include_self); });
+                    [&](const Tensor& self) { return xg::scatter_reduce(self, dim, index, src, reduce, include_self); });
 }
 Tensor& Tensor::bernoulli_(double p) {
-  return write_back(*this, "bernoulli_", {}, [&] { return xg::bernoulli(*this, p); });
+  return write_back(*this, "bernoulli_", {}, [&](const Tensor& self) { return xg::bernoulli(self, p); });
 }
 
 }  // namespace xg

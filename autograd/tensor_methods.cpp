@@ -74,31 +74,6 @@ Tensor Tensor::to(Device device, Dtype dtype) const { return to(device).to(dtype
 Tensor Tensor::cpu() const { return to(Device(kCPU)); }
 Tensor Tensor::cuda() const { return to(Device(kCUDA)); }
 
-namespace autograd {
-
-void check_inplace(const Tensor& t, const char* op, std::initializer_list<const Tensor*> operands) {
-  if (!t.defined()) fail(op, ": the tensor is undefined");
-  if (is_grad_enabled()) {
-    if (t.requires_grad())
-      fail(op, ": in-place operation on a tensor of shape ", detail::shape_str(t.shape()),
-           " that requires grad while recording is on (xgrad does not record in-place operations): write the "
-           "out-of-place form (x = x.exp() for x.exp_()), or wrap an update of parameters in xg::NoGradGuard");
-    for (const Tensor* o : operands)
-      if (o && o->requires_grad())
-        fail(op, ": an operand of shape ", detail::shape_str(o->shape()),
-             " requires grad while recording is on, and in-place operations are not recorded (its gradient "
-             "would be lost): write the out-of-place form, or pass it detach()ed");
-  }
-  WriteJournal::note(t);  // a gradient check running puts it back afterwards
-}
-
-void check_writable(const Tensor& t, Dtype from, const char* op) {
-  if (t.dtype() == kInt64 && from != kInt64)
-    fail(op, ": cannot write ", dtype_name(from), " values into an int64 tensor");
-}
-
-}  // namespace autograd
-
 namespace {
 
 using autograd::check_inplace;
@@ -116,19 +91,42 @@ Tensor scalar_like(const Tensor& t, double v, const char* op) {
   return scalar_tensor(v, t.dtype());
 }
 
+void check_defined(const Tensor& t, const char* op) {
+  if (!t.defined()) fail(op, ": the tensor is undefined");
+}
+
+// The operation an in-place binary update records (autograd::write_back).
+Tensor recorded_binary(kernel::Binary kind, const Tensor& a, const Tensor& b) {
+  switch (kind) {
+    case kernel::Binary::Add: return a + b;
+    case kernel::Binary::Sub: return a - b;
+    case kernel::Binary::Mul: return a * b;
+    case kernel::Binary::Div: return a / b;
+    default: break;
+  }
+  fail("in-place update: no recorded form for this operation");
+}
+
 Tensor& inplace(Tensor& t, kernel::Binary kind, const Tensor& src, const char* op) {
-  check_inplace(t, op, {&src});
+  check_defined(t, op);
   autograd::check_writable(t, src.dtype(), op);
+  if (autograd::must_record_inplace(t, {&src}))
+    return autograd::write_back(t, op, {&src}, [&](const Tensor& self) { return recorded_binary(kind, self, src); });
+  check_inplace(t, op);
   kernel::binary_inplace(kind, t, src, op);
   return t;
 }
 
 // t += alpha * other (subtracting: t -= alpha * other) without a temporary for the product.
 Tensor& axpy(Tensor& t, const Tensor& other, double alpha, bool subtract, const char* op) {
-  check_inplace(t, op, {&other});
+  check_defined(t, op);
   autograd::check_writable(t, other.dtype(), op);
   check_alpha(t, alpha, op);
-  kernel::axpy_inplace(t, other, subtract ? -alpha : alpha, op);
+  const double scale = subtract ? -alpha : alpha;
+  if (autograd::must_record_inplace(t, {&other}))
+    return autograd::write_back(t, op, {&other}, [&](const Tensor& self) { return self + other * scale; });
+  check_inplace(t, op);
+  kernel::axpy_inplace(t, other, scale, op);
   return t;
 }
 
@@ -146,6 +144,11 @@ Tensor& Tensor::div_(const Tensor& other) { return inplace(*this, kernel::Binary
 Tensor& Tensor::div_(double v) { return inplace(*this, kernel::Binary::Div, scalar_like(*this, v, "div_"), "div_"); }
 
 Tensor& Tensor::fill_(double value) {
+  // Recorded, the tensor becomes a constant whose gradient to the old values is zero.
+  if (autograd::must_record_inplace(*this))
+    return autograd::write_back(*this, "fill_", {}, [&](const Tensor& self) {
+      return xg::masked_fill(self, ones(self.shape(), TensorOptions().dtype(kInt64).device(self.device())), value);
+    });
   check_inplace(*this, "fill_");
   kernel::fill_inplace(*this, value);
   ++impl_->storage->version;
@@ -155,8 +158,14 @@ Tensor& Tensor::fill_(double value) {
 Tensor& Tensor::zero_() { return fill_(0.0); }
 
 Tensor& Tensor::copy_(const Tensor& src) {
-  check_inplace(*this, "copy_", {&src});
+  check_defined(*this, "copy_");
   autograd::check_writable(*this, src.dtype(), "copy_");
+  // Recorded, the tensor takes src's history (its old values get no gradient from it).
+  if (autograd::must_record_inplace(*this, {&src}))
+    return autograd::write_back(*this, "copy_", {&src}, [&](const Tensor& self) {
+      return xg::broadcast_to(src.to(self.device(), self.dtype()), self.shape());
+    });
+  check_inplace(*this, "copy_");
   // Between devices too (libtorch's copy_ allows it): the values are converted and broadcast
   // on the source's device, then copied over.
   const Tensor b = kernel::broadcast_to(src.dtype() == dtype() ? src : kernel::cast(src, dtype()), shape(), "copy_");
@@ -366,6 +375,9 @@ std::tuple<Tensor, Tensor> Tensor::topk(std::int64_t k, std::int64_t dim, bool l
 }
 
 Tensor& Tensor::uniform_(double from, double to) {
+  if (autograd::must_record_inplace(*this))
+    fail("uniform_: in-place random fill of a tensor of shape ", detail::shape_str(shape()),
+         " that requires grad while recording is on: wrap it in xg::NoGradGuard (an initialisation)");
   check_inplace(*this, "uniform_");
   if (!is_floating(dtype())) fail("uniform_: expects a float tensor, got ", dtype_name(dtype()));
   NoGradGuard no_grad;
@@ -373,6 +385,9 @@ Tensor& Tensor::uniform_(double from, double to) {
 }
 
 Tensor& Tensor::normal_(double mean, double std) {
+  if (autograd::must_record_inplace(*this))
+    fail("normal_: in-place random fill of a tensor of shape ", detail::shape_str(shape()),
+         " that requires grad while recording is on: wrap it in xg::NoGradGuard (an initialisation)");
   check_inplace(*this, "normal_");
   if (!is_floating(dtype())) fail("normal_: expects a float tensor, got ", dtype_name(dtype()));
   NoGradGuard no_grad;

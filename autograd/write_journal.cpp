@@ -36,4 +36,11 @@ void WriteJournal::note(const Tensor& t) {
   }
 }
 
+long WriteJournal::references(const detail::Storage* storage) {
+  long n = 0;
+  for (WriteJournal* j = t_journal; j; j = j->previous_)
+    n += std::count_if(j->saved_.begin(), j->saved_.end(), [&](const Saved& s) { return s.storage.get() == storage; });
+  return n;
+}
+
 }  // namespace xg::autograd

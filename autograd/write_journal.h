@@ -28,6 +28,9 @@ class WriteJournal {
   /// (they nest) keeps its current bytes the first time it sees that storage, if the storage
   /// is older than the journal (temporaries made during the check are nobody's state).
   static void note(const Tensor& t);
+  /// How many references to `storage` the active journals hold (not another tensor's: an
+  /// in-place update that must own its storage does not count them).
+  static long references(const detail::Storage* storage);
 
  private:
   struct Saved {

@@ -92,7 +92,11 @@ Module& ModuleList::operator[](std::size_t i) const {
 }
 
 Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
-Tensor ReLU::forward(const Tensor& x) { return relu(x); }
+Tensor ReLU::forward(const Tensor& x) {
+  if (!options_.inplace()) return relu(x);
+  Tensor y = x;  // the caller's tensor itself, as libtorch's inplace ReLU
+  return y.relu_();
+}
 Tensor LeakyReLU::forward(const Tensor& x) { return leaky_relu(x, slope_); }
 Tensor Tanh::forward(const Tensor& x) { return tanh(x); }
 Tensor Softplus::forward(const Tensor& x) { return softplus(x, options_.beta(), options_.threshold()); }

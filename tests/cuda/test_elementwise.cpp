@@ -153,6 +153,29 @@ TEST(CudaElementwise, GradientsOfSameShapeOperationsMatchTheCpu) {
   }
 }
 
+TEST(CudaElementwise, RecordedInPlaceUpdatesGiveTheCpusGradients) {
+  XG_REQUIRE_CUDA();
+  // h.relu_(), h += s, h.sin_(), buffer.index_copy_(0, idx, h): recorded, as libtorch does.
+  const auto grads = [](const std::vector<Tensor>& in) {
+    Tensor x = in[0].detach().requires_grad_(), s = in[1].detach().requires_grad_();
+    Tensor h = x * 2.0 - 0.3;
+    h.relu_();
+    h += s;
+    h.mul_(x).sin_().clamp_(-0.8, 0.8);
+    Tensor buffer = xg::zeros({4, 3}, xg::TensorOptions().dtype(x.dtype()).device(x.device()));
+    buffer.index_copy_(0, xg::tensor({2, 0}, xg::kInt64).to(x.device()), h);
+    buffer *= 1.5;
+    EXPECT_EQ(buffer.device(), x.device());
+    buffer.backward(in[2]);
+    return xg::concat({x.grad(), s.grad(), buffer.detach().slice(0, 0, 2)}, 0);
+  };
+  const Tensor x = ramp({2, 3}, xg::kFloat64), s = ramp({2, 3}, xg::kFloat64, 0.5), gy = ramp({4, 3}, xg::kFloat64, 0.2);
+  const Tensor on_cpu = grads({x, s, gy});
+  const Tensor on_gpu = grads({x.to(xg::kCUDA), s.to(xg::kCUDA), gy.to(xg::kCUDA)});
+  EXPECT_TRUE(on_gpu.is_cuda());
+  EXPECT_TRUE(matches_cpu(on_gpu, on_cpu, 1e-12));
+}
+
 TEST(CudaElementwise, OneDeviceExceptACpuScalar) {
   XG_REQUIRE_CUDA();
   const Tensor on_gpu = ramp({2, 3}, xg::kFloat64).to(xg::kCUDA), on_cpu = ramp({2, 3}, xg::kFloat64);

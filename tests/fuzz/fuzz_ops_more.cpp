@@ -274,7 +274,7 @@ void run_more(Reader& r) {
       backprop(std::get<0>(xg::mode(x, r.arg(), r.flag())));
       backprop(r.flag() ? xg::diag(x, r.arg()) : (r.flag() ? xg::inner(x, src) : xg::mv(x, src)));
       // The in-place forms on a copy of x's values with the decoded operands (src requires
-      // grad unless detached, which in-place refuses while recording).
+      // grad unless detached: then the write is recorded).
       xg::Tensor y = values.defined() ? values.clone() : values;
       const xg::Tensor operand = src.defined() && r.flag() ? src.detach() : src;
       switch (r.byte() % 4) {
@@ -283,6 +283,7 @@ void run_more(Reader& r) {
         case 2: y.masked_fill_(index, static_cast<double>(a)).clamp_(-1.0, static_cast<double>(r.arg())).exp_(); break;
         default: y.addcmul_(operand, operand, 0.5).lerp_(operand, operand).pow_(operand).sqrt_(); break;
       }
+      backprop(y);  // through the recorded writes, when an operand required grad
       break;
     }
     case 18: {  // pack_padded_sequence on decoded lengths, the PackedSequence checks, pad_packed_sequence, a packed GRU/LSTM

@@ -159,7 +159,8 @@ class Tensor {
   void retain_grad() const;
   bool retains_grad() const;
 
-  // ---- in-place (not recorded; for optimizers, initialisers and tensors outside the graph) ----
+  // ---- in-place (with kernels that write in place when not recorded: optimizers, initialisers;
+  // recorded as the forms in detail/tensor_inplace_methods.h when they must be) ----
   Tensor& add_(const Tensor& other, double alpha = 1.0);
   Tensor& add_(double value);
   Tensor& sub_(const Tensor& other, double alpha = 1.0);
@@ -174,7 +175,7 @@ class Tensor {
   Tensor& copy_(const Tensor& src);
   /// libtorch's indexing (xgrad/indexing.h): `x.index({Slice(1, None), 0})` is Python's
   /// x[1:, 0], differentiable; `x.index_put_({Slice(), 0}, v)` writes v (broadcast) there in
-  /// place (with accumulate, adds; repeated positions then add up), refused as copy_ is.
+  /// place (with accumulate, adds; repeated positions then add up), recorded as copy_ is.
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
   Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
   Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value, bool accumulate = false);

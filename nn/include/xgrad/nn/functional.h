@@ -23,7 +23,13 @@
 namespace xg::nn::functional {
 
 // ---- activations ----
-inline Tensor relu(const Tensor& x) { return xg::relu(x); }
+using ReLUFuncOptions = ReLUOptions;
+/// With inplace(true), x itself is rectified and returned (x's handles all see it).
+inline Tensor relu(const Tensor& x, const ReLUFuncOptions& o = {}) {
+  if (!o.inplace()) return xg::relu(x);
+  Tensor y = x;  // the same tensor: a handle shares its state, as in libtorch
+  return y.relu_();
+}
 using LeakyReLUFuncOptions = LeakyReLUOptions;
 inline Tensor leaky_relu(const Tensor& x, const LeakyReLUFuncOptions& o = {}) { return xg::leaky_relu(x, o.negative_slope()); }
 using GELUFuncOptions = GELUOptions;

@@ -112,7 +112,12 @@ class Sigmoid : public Module {
 };
 class ReLU : public Module {
  public:
+  explicit ReLU(const ReLUOptions& options = {}) : options_(options) {}
   Tensor forward(const Tensor& x) override;
+  const ReLUOptions& options() const { return options_; }
+
+ private:
+  ReLUOptions options_;
 };
 class LeakyReLU : public Module {
  public:

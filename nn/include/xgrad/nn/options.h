@@ -65,6 +65,18 @@ class FlattenOptions {
   std::int64_t start_ = 1, end_ = -1;
 };
 
+/// libtorch's ReLU option: inplace(true) rectifies the input itself (Tensor::relu_, recorded
+/// as libtorch records it; refused on a leaf that requires grad or on a view while recording).
+class ReLUOptions {
+ public:
+  ReLUOptions(bool inplace = false) : inplace_(inplace) {}  // NOLINT: implicit, as libtorch
+  ReLUOptions& inplace(bool v) { inplace_ = v; return *this; }
+  bool inplace() const { return inplace_; }
+
+ private:
+  bool inplace_;
+};
+
 class LeakyReLUOptions {
  public:
   LeakyReLUOptions& negative_slope(double v) { slope_ = v; return *this; }

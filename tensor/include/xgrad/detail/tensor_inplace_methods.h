@@ -6,11 +6,15 @@
   /// Each computes the operation of the same name without the underscore (so the two never
   /// differ) and writes the result into this tensor's storage, bumping its version: every
   /// view of the storage sees the new values, and a backward that saved it refuses to run.
-  /// Like add_, they are not recorded: while recording is on they refuse a tensor that
-  /// requires grad and an operand that requires grad (write the out-of-place form, or
-  /// update parameters inside xg::NoGradGuard). The other operands broadcast to this
-  /// tensor's shape, which does not change; a float result into an int64 tensor is refused,
-  /// float64 into float32 is rounded (libtorch's casting rule). Errors name the in-place call.
+  /// While recording, on a tensor that requires grad (or with an operand that does), the
+  /// write is recorded as in libtorch: the tensor takes the operation's history, so
+  /// `h = fc(x); h.relu_(); h += skip;` differentiates as `h = (fc(x)).relu() + skip`.
+  /// Refused then (xg::Error naming the call) on a leaf that requires grad (update parameters
+  /// inside xg::NoGradGuard) and on a tensor whose storage another tensor shares (a view, or
+  /// a tensor saved for backward), whose history xgrad cannot rebase. The other operands
+  /// broadcast to this tensor's shape, which does not change; a float result into an int64
+  /// tensor is refused, float64 into float32 is rounded (libtorch's casting rule). Errors
+  /// name the in-place call.
   Tensor& abs_();
   Tensor& neg_();
   Tensor& exp_();
@@ -58,3 +62,12 @@
   /// 1 with probability p, else 0, in each element (from the global generator, as
   /// xg::bernoulli(x, p)).
   Tensor& bernoulli_(double p = 0.5);
+  /// libtorch's compound assignments: add_, sub_, mul_ and div_ (recorded as they are).
+  Tensor& operator+=(const Tensor& other) { return add_(other); }
+  Tensor& operator+=(double value) { return add_(value); }
+  Tensor& operator-=(const Tensor& other) { return sub_(other); }
+  Tensor& operator-=(double value) { return sub_(value); }
+  Tensor& operator*=(const Tensor& other) { return mul_(other); }
+  Tensor& operator*=(double value) { return mul_(value); }
+  Tensor& operator/=(const Tensor& other) { return div_(other); }
+  Tensor& operator/=(double value) { return div_(value); }
