@@ -12,6 +12,7 @@
 #include "tensor/kernels.h"
 #include "tensor/checked.h"
 #include "autograd/matmul.h"
+#include "autograd/views.h"
 
 namespace xg {
 
@@ -189,7 +190,9 @@ Tensor diagonal(const Tensor& x, std::int64_t offset, std::int64_t dim1, std::in
   for (std::int64_t a : Axes(perm.begin(), perm.end() - 2)) rest.push_back(x.shape()[a]);
   rest.push_back(plane);
   const Tensor flattened = x.permute(perm).reshape(rest);
-  return index_select(flattened, -1, tensor(at, {length}, TensorOptions().dtype(kInt64).device(x.device())));
+  Tensor out = index_select(flattened, -1, tensor(at, {length}, TensorOptions().dtype(kInt64).device(x.device())));
+  autograd::mark_view(out, x, "diagonal", [offset, d1, d2](const Tensor& base) { return diagonal(base, offset, d1, d2); });
+  return out;
 }
 
 Tensor trace(const Tensor& x) {

@@ -8,6 +8,7 @@
 
 #include "autograd/graph.h"
 #include "autograd/recurrent_steps.h"
+#include "autograd/views.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
 #include "tensor/strided.h"
@@ -156,8 +157,10 @@ Tensor permute(const Tensor& x, const Axes& perm_in) {
   bool identity = true;
   for (std::size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<std::int64_t>(i);
   if (identity) return x;
-  return record("permute", {x}, kernel::permute(x, perm), {},
-                [inverse](Node&, const Tensor& gy) { return tensor_list{permute(gy, inverse)}; });
+  Tensor out = record("permute", {x}, kernel::permute(x, perm), {},
+                      [inverse](Node&, const Tensor& gy) { return tensor_list{permute(gy, inverse)}; });
+  autograd::mark_view(out, x, "permute", [perm](const Tensor& base) { return permute(base, perm); });
+  return out;
 }
 
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
@@ -245,8 +248,15 @@ tensor_list split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::
   if (total != x.shape()[a])
     fail("split: sizes ", detail::shape_str(sizes), " add up to ", total, ", but axis ", a, " of ",
          detail::shape_str(x.shape()), " has size ", x.shape()[a]);
-  return record("split", {x}, kernel::split(x, a, sizes), {},
-                [a](Node&, const tensor_list& gys) { return tensor_list{concat(gys, a)}; });
+  tensor_list out = record("split", {x}, kernel::split(x, a, sizes), {},
+                           [a](Node&, const tensor_list& gys) { return tensor_list{concat(gys, a)}; });
+  std::int64_t offset = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const std::int64_t start = offset, length = sizes[i];
+    autograd::mark_view(out[i], x, "split", [a, start, length](const Tensor& base) { return narrow(base, a, start, length); });
+    offset += length;
+  }
+  return out;
 }
 
 namespace {
@@ -293,21 +303,12 @@ tensor_list time_steps(const Tensor& x) {
 
 }  // namespace steps
 
-Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
-  detail::CallScope call("slice");
-  if (x.dim() == 0) fail("slice: a 0-d tensor has no axis to slice");
-  const auto a = detail::normalize_axis(dim, x.dim(), "slice");
-  if (step <= 0) fail("slice: step must be positive, got ", step);
+namespace {
+
+// A contiguous range: one copy (no index tensor to make, so nothing to send to a GPU); its
+// gradient is gy between zeros, by concatenation (differentiable, for higher orders).
+Tensor slice_range(const Tensor& x, std::int64_t a, std::int64_t b, std::int64_t e) {
   const std::int64_t n = x.shape()[a];
-  // Python's slice rules (as libtorch's): negative counts from the end, out of range clamps.
-  auto clamp_index = [n](std::int64_t i) { return std::clamp(i < 0 ? (i < -n ? 0 : i + n) : i, std::int64_t{0}, n); };
-  const std::int64_t b = clamp_index(start), e = std::max(clamp_index(end), b);
-  if (b == 0 && e == n && step == 1) return x;
-  if (step != 1)  // the positions, made where x lives
-    return index_select(x, a, arange(static_cast<double>(b), static_cast<double>(e), static_cast<double>(step),
-                                     TensorOptions(kInt64).device(x.device())));
-  // A contiguous range: one copy (no index tensor to make, so nothing to send to a GPU); its
-  // gradient is gy between zeros, by concatenation (differentiable, for higher orders).
   return record("slice", {x}, kernel::narrow(x, a, b, e - b), {}, [a, b, e, n](Node&, const Tensor& gy) {
     tensor_list parts;
     const auto zeros_along = [&](std::int64_t len) {
@@ -320,6 +321,25 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t
     if (e < n) parts.push_back(zeros_along(n - e));
     return tensor_list{parts.size() == 1 ? gy : concat(parts, a)};
   });
+}
+
+}  // namespace
+
+Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
+  detail::CallScope call("slice");
+  if (x.dim() == 0) fail("slice: a 0-d tensor has no axis to slice");
+  const auto a = detail::normalize_axis(dim, x.dim(), "slice");
+  if (step <= 0) fail("slice: step must be positive, got ", step);
+  const std::int64_t n = x.shape()[a];
+  // Python's slice rules (as libtorch's): negative counts from the end, out of range clamps.
+  auto clamp_index = [n](std::int64_t i) { return std::clamp(i < 0 ? (i < -n ? 0 : i + n) : i, std::int64_t{0}, n); };
+  const std::int64_t b = clamp_index(start), e = std::max(clamp_index(end), b);
+  if (b == 0 && e == n && step == 1) return x;
+  Tensor out = step != 1 ? index_select(x, a, arange(static_cast<double>(b), static_cast<double>(e), static_cast<double>(step),
+                                                     TensorOptions(kInt64).device(x.device())))  // made where x lives
+                         : slice_range(x, a, b, e);
+  autograd::mark_view(out, x, "slice", [a, b, e, step](const Tensor& base) { return slice(base, a, b, e, step); });
+  return out;
 }
 
 Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) {
@@ -342,7 +362,10 @@ Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
   const std::int64_t n = x.shape()[a];
   if (index < -n || index >= n)
     fail(op, ": index ", index, " is out of range for axis ", a, " of size ", n, " in ", detail::shape_str(x.shape()));
-  return squeeze(narrow(x, a, index, 1), a);  // narrow counts a negative index from the end
+  const std::int64_t i = index < 0 ? index + n : index;
+  Tensor out = squeeze(slice_range(x, a, i, i + 1), a);  // marked once, as select's view
+  autograd::mark_view(out, x, "select", [a, i](const Tensor& base) { return select(base, a, i); });
+  return out;
 }
 
 }  // namespace xg

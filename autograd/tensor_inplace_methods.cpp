@@ -13,6 +13,7 @@
 
 #include "autograd/graph.h"
 #include "autograd/inplace.h"
+#include "autograd/views.h"
 #include "autograd/write_journal.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
@@ -30,6 +31,10 @@ bool must_record_inplace(const Tensor& t, TensorPtrs operands) {
   return false;
 }
 
+bool needs_write_back(const Tensor& t, TensorPtrs operands) {
+  return is_view_copy(t) || must_record_inplace(t, operands);
+}
+
 void check_inplace(const Tensor& t, const char* op) {
   if (!t.defined()) fail(op, ": the tensor is undefined");
   WriteJournal::note(t);
@@ -40,28 +45,28 @@ void check_writable(const Tensor& t, Dtype from, const char* op) {
     fail(op, ": cannot write ", dtype_name(from), " values into an int64 tensor");
 }
 
-namespace {
-
-// What a recorded in-place update cannot do (autograd/inplace.h).
-void check_recordable(const Tensor& t, const char* op) {
+void check_recordable(const Tensor& t, const char* op, const char* view_op) {
+  // Said of the base when the write goes into a copy of its view (x[0].fill_(1)).
+  const std::string on = view_op ? detail::cat("a view (", view_op, ") of ") : std::string();
   if (t.is_leaf() && t.requires_grad())
-    fail(op, ": in-place operation on a leaf tensor of shape ", detail::shape_str(t.shape()),
+    fail(op, ": in-place operation on ", on, "a leaf tensor of shape ", detail::shape_str(t.shape()),
          " that requires grad while recording is on (a parameter, whose gradient is for its value before the "
          "write): wrap an update of parameters in xg::NoGradGuard, or write the out-of-place form (x = x.exp() "
          "for x.exp_())");
   const auto& storage = t.impl()->storage;
   if (storage.use_count() - WriteJournal::references(storage.get()) > 1 || storage->base)
-    fail(op, ": in-place operation on a tensor of shape ", detail::shape_str(t.shape()),
+    fail(op, ": in-place operation on ", on, "a tensor of shape ", detail::shape_str(t.shape()),
          " whose storage another tensor shares (a view such as reshape, view or detach, or a tensor a recorded "
          "operation saved for backward) while recording is on: xgrad records an in-place operation only on a "
          "tensor that owns its storage; write the out-of-place form (x = x.exp() for x.exp_())");
 }
 
-}  // namespace
-
 Tensor& write_back(Tensor& t, const char* op, TensorPtrs operands, const std::function<Tensor(const Tensor&)>& f) {
   detail::CallScope call(op);
   if (!t.defined()) fail(op, ": the tensor is undefined");
+  if (must_record_inplace(t, operands)) check_recordable(t, op);
+  // A view copy may be taken again from its base first (and then require grad).
+  const ViewWrite view = prepare_view_write(t, op, must_record_inplace(t, operands));
   const bool recorded = must_record_inplace(t, operands);
   if (recorded) check_recordable(t, op);
   Tensor result;
@@ -87,6 +92,7 @@ Tensor& write_back(Tensor& t, const char* op, TensorPtrs operands, const std::fu
   kernel::copy_into(t, result);
   ++t.impl()->storage->version;
   if (recorded) rebase_history(t, result);
+  if (view.origin) write_through(t, view, op);
   return t;
 }
 

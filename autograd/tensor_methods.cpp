@@ -12,6 +12,7 @@
 
 #include "autograd/graph.h"
 #include "autograd/inplace.h"
+#include "autograd/views.h"
 #include "autograd/write_journal.h"
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
@@ -110,7 +111,7 @@ Tensor recorded_binary(kernel::Binary kind, const Tensor& a, const Tensor& b) {
 Tensor& inplace(Tensor& t, kernel::Binary kind, const Tensor& src, const char* op) {
   check_defined(t, op);
   autograd::check_writable(t, src.dtype(), op);
-  if (autograd::must_record_inplace(t, {&src}))
+  if (autograd::needs_write_back(t, {&src}))
     return autograd::write_back(t, op, {&src}, [&](const Tensor& self) { return recorded_binary(kind, self, src); });
   check_inplace(t, op);
   kernel::binary_inplace(kind, t, src, op);
@@ -123,7 +124,7 @@ Tensor& axpy(Tensor& t, const Tensor& other, double alpha, bool subtract, const 
   autograd::check_writable(t, other.dtype(), op);
   check_alpha(t, alpha, op);
   const double scale = subtract ? -alpha : alpha;
-  if (autograd::must_record_inplace(t, {&other}))
+  if (autograd::needs_write_back(t, {&other}))
     return autograd::write_back(t, op, {&other}, [&](const Tensor& self) { return self + other * scale; });
   check_inplace(t, op);
   kernel::axpy_inplace(t, other, scale, op);
@@ -145,7 +146,7 @@ Tensor& Tensor::div_(double v) { return inplace(*this, kernel::Binary::Div, scal
 
 Tensor& Tensor::fill_(double value) {
   // Recorded, the tensor becomes a constant whose gradient to the old values is zero.
-  if (autograd::must_record_inplace(*this))
+  if (autograd::needs_write_back(*this))
     return autograd::write_back(*this, "fill_", {}, [&](const Tensor& self) {
       return xg::masked_fill(self, ones(self.shape(), TensorOptions().dtype(kInt64).device(self.device())), value);
     });
@@ -161,7 +162,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
   check_defined(*this, "copy_");
   autograd::check_writable(*this, src.dtype(), "copy_");
   // Recorded, the tensor takes src's history (its old values get no gradient from it).
-  if (autograd::must_record_inplace(*this, {&src}))
+  if (autograd::needs_write_back(*this, {&src}))
     return autograd::write_back(*this, "copy_", {&src}, [&](const Tensor& self) {
       return xg::broadcast_to(src.to(self.device(), self.dtype()), self.shape());
     });
@@ -262,7 +263,9 @@ Tensor Tensor::expand(const Shape& target) const {
       if (static_cast<std::int64_t>(i) < lead) fail("expand: -1 is not allowed for the new leading axis ", i);
       shape[i] = this->shape()[i - static_cast<std::size_t>(lead)];
     }
-  return xg::broadcast_to(*this, shape);
+  Tensor out = xg::broadcast_to(*this, shape);
+  autograd::mark_view(out, *this, "expand", [shape](const Tensor& base) { return xg::broadcast_to(base, shape); }, false);
+  return out;
 }
 
 Tensor Tensor::relu() const { return xg::relu(*this); }

@@ -4,6 +4,7 @@
 #include <xgrad/detail/format.h>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <type_traits>
@@ -19,6 +20,8 @@ namespace xg::detail {
 /// A 64-byte aligned buffer with the version counter that in-place operations bump
 /// (shared by every tensor viewing the buffer, so a reshape sees the same version), or a
 /// library-internal view of another's byte range (see the second constructor; not aligned).
+struct ViewOrigin;
+
 struct Storage {
   /// On `device` ("cuda" means the current CUDA device); CUDA storage comes from the caching
   /// allocator (tensor/cuda/allocator.cpp).
@@ -46,6 +49,24 @@ struct Storage {
   std::uint64_t version = 0;
   std::uint64_t serial = 0;  // creation order, process-wide: older storages have smaller serials
   std::shared_ptr<Storage> base;  // set for a view of another storage's bytes (which owns them)
+  /// Set when these bytes are a copy of a view libtorch would share (select, slice, permute,
+  /// ...): where in-place writes into them are written through to (autograd/views.cpp).
+  std::shared_ptr<ViewOrigin> view_origin;
+};
+
+/// What libtorch returns as a view of another tensor (select, slice, narrow, permute,
+/// transpose, diagonal, split, expand) is a copy here, since storage is always contiguous;
+/// this is how the copy reaches the tensor it was taken from, so that an in-place write into
+/// it is written through (`x[0].fill_(1)`, `x.narrow(0, 1, 2).zero_()`), as in libtorch.
+struct ViewOrigin {
+  std::weak_ptr<TensorImpl> base;  // the tensor the view was taken from: its history, when recording
+  std::weak_ptr<Storage> storage;  // its bytes, written while any tensor holds them
+  Shape shape;                     // its shape and dtype
+  Dtype dtype = kFloat32;
+  std::uint64_t version = 0;       // the version of its bytes that the copy's values reflect
+  std::function<Tensor(const Tensor&)> view;  // the view, taken again from a tensor of `shape`
+  const char* op = "";                        // the operation that made it ("select", "expand", ...)
+  bool writable = true;  // false after expand: libtorch refuses writes into elements that share memory
 };
 
 /// The serial the next storage will get (a write journal ignores storages born after it).

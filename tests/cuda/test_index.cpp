@@ -327,3 +327,21 @@ TEST(CudaIndex, DiagMvInnerAndAllcloseMatchTheCpu) {
   EXPECT_FALSE(xg::equal(m.cuda(), m.cuda() + 1e-12));
   EXPECT_TRUE(xg::equal(m.cuda(), m.cuda().clone()));
 }
+
+TEST(CudaIndex, WritesIntoViewCopiesReachTheBaseAsOnTheCpu) {
+  XG_REQUIRE_CUDA();
+  // x[0].mul_(...), x.t()[1].add_(...), a chunk negated, x[1][2] = ...: recorded writes into
+  // what libtorch returns as views, written through to x (autograd/views.cpp).
+  for (const auto dtype : {xg::kFloat64, xg::kFloat32}) {
+    const Tensor x = xg::test::seeded({3, 4}, dtype, 5), w = xg::test::seeded({4}, dtype, 6);
+    EXPECT_TRUE(same_on_cuda({x, w}, [](auto& v) {
+      Tensor h = v[0] * 2.0;
+      h[0].mul_(v[1]);
+      h.t()[1].add_(0.5);
+      h.chunk(2, 1)[1].neg_();
+      h[1][2] = 3.0;
+      h.diagonal().sin_();
+      return h;
+    }));
+  }
+}

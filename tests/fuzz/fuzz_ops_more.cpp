@@ -283,6 +283,8 @@ void run_more(Reader& r) {
         case 2: y.masked_fill_(index, static_cast<double>(a)).clamp_(-1.0, static_cast<double>(r.arg())).exp_(); break;
         default: y.addcmul_(operand, operand, 0.5).lerp_(operand, operand).pow_(operand).sqrt_(); break;
       }
+      // A write into a view copy, written through to y (autograd/views.cpp).
+      if (y.defined() && y.dim() > 0) (r.flag() ? y.select(0, r.arg()) : y.movedim(0, -1)).mul_(operand);
       backprop(y);  // through the recorded writes, when an operand required grad
       break;
     }

@@ -153,4 +153,19 @@ TEST(LibtorchRows, SpellingsOfTheSecondProbe) {
     net.apply([&](xg::nn::Module&) { ++visited; });
     EXPECT_EQ(visited, 2);
   }
+  {
+    // row: `x[0].fill_(1)`, `x.select(1, j).copy_(v)`, `x.narrow(0, 1, 2).zero_()`, `x.t().mul_(2)`, `x.chunk(2)[1].neg_()`, `x.diagonal().fill_(1)`, `x[1][2] = 3.5`, `x.index({Slice(), 0}) = v`
+    using namespace xg::indexing;
+    auto x = xg::zeros({3, 3});
+    x[0].fill_(1);
+    x.select(1, 2).copy_(xg::tensor({5.0f, 6.0f, 7.0f}));
+    x.t().mul_(2);
+    x[1][1] = 3.5;
+    x.index({Slice(), 0}) = xg::tensor({-1.0f, -2.0f, -3.0f});
+    EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{-1, 2, 10, -2, 3.5f, 12, -3, 0, 14}));
+    x.narrow(0, 1, 2).zero_();
+    x.chunk(3)[0].neg_();
+    x.diagonal().fill_(1);
+    EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{1, -2, -10, 0, 1, 0, 0, 0, 1}));
+  }
 }

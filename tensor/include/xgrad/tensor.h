@@ -48,6 +48,16 @@ class Tensor {
   /// An undefined tensor (`defined()` is false), as returned by `grad()` before backward.
   Tensor() = default;
   explicit Tensor(std::shared_ptr<detail::TensorImpl> impl);
+  Tensor(const Tensor&) = default;
+  Tensor(Tensor&&) noexcept = default;
+  ~Tensor() = default;
+  /// Assigning to a handle rebinds it, as libtorch's; assigning to a temporary writes into
+  /// the tensor, as libtorch's `x[0] = v` and `x.index({Slice(), 0}) = 1.5` do (copy_ and
+  /// fill_, through to x where the temporary is a view copy: autograd/views.h).
+  Tensor& operator=(const Tensor&) & = default;
+  Tensor& operator=(Tensor&&) & noexcept = default;
+  Tensor& operator=(const Tensor& src) && { return copy_(src); }
+  Tensor& operator=(double value) && { return fill_(value); }
 
   // ---- metadata ----
   bool defined() const { return impl_ != nullptr; }
