@@ -100,6 +100,47 @@ Tensor& write_back(Tensor& t, const char* op, TensorPtrs operands, const std::fu
 
 using autograd::write_back;
 
+namespace {
+
+// libtorch's in-place shape changes: t takes the shape (and, when the operation moves them,
+// the values) of f(t), and, recording, its history. Values move only for transpose_: then no
+// other tensor may share t's bytes (it would see them moved), and a view copy's mark follows.
+Tensor& reshape_in_place(Tensor& t, const char* op, bool moves_values, const std::function<Tensor(const Tensor&)>& f) {
+  detail::CallScope call(op);
+  if (!t.defined()) fail(op, ": the tensor is undefined");
+  const bool recorded = autograd::must_record_inplace(t);
+  if (recorded && t.is_leaf())
+    fail(op, ": in-place operation on a leaf tensor of shape ", detail::shape_str(t.shape()),
+         " that requires grad while recording is on: wrap it in xg::NoGradGuard, or write the out-of-place form");
+  const auto& storage = t.impl()->storage;
+  if (moves_values && (storage.use_count() - autograd::WriteJournal::references(storage.get()) > 1 || storage->base))
+    fail(op, ": another tensor shares the storage of this tensor of shape ", detail::shape_str(t.shape()),
+         " (a view such as reshape or detach, or a tensor saved for backward), which would see its values moved: "
+         "write the out-of-place form (x = x.transpose(0, 1))");
+  Tensor result;
+  if (recorded) {
+    result = f(t);
+  } else {
+    NoGradGuard no_grad;
+    result = f(t);
+  }
+  if (result.is_same(t)) return t;  // nothing changes (a squeeze of no unit axis, transpose(1, 1))
+  const Shape before = t.shape();
+  autograd::WriteJournal::note(t);
+  t.impl()->shape = result.shape();
+  if (moves_values) {
+    kernel::copy_into(t, result);
+    if (const auto& origin = storage->view_origin)  // the copy's bytes are now the transposed view's
+      origin->view = [view = origin->view, before, f](const Tensor& base) { return f(reshape(view(base), before)); };
+  }
+  ++storage->version;  // a backward that saved t (with its old shape) refuses
+  if (recorded) autograd::rebase_history(t, result);
+  return t;
+}
+
+}  // namespace
+
+
 #define XG_INPLACE_UNARY(name) \
   Tensor& Tensor::name##_() { \
     return write_back(*this, #name "_", {}, [](const Tensor& self) { return xg::name(self); }); \
@@ -191,6 +232,23 @@ Tensor& Tensor::scatter_reduce_(std::int64_t dim, const Tensor& index, const Ten
 }
 Tensor& Tensor::bernoulli_(double p) {
   return write_back(*this, "bernoulli_", {}, [&](const Tensor& self) { return xg::bernoulli(self, p); });
+}
+
+Tensor& Tensor::squeeze_() {
+  return reshape_in_place(*this, "squeeze_", false, [](const Tensor& self) { return self.squeeze(); });
+}
+Tensor& Tensor::squeeze_(std::int64_t dim) {
+  return reshape_in_place(*this, "squeeze_", false, [dim](const Tensor& self) { return xg::squeeze(self, dim); });
+}
+Tensor& Tensor::unsqueeze_(std::int64_t dim) {
+  return reshape_in_place(*this, "unsqueeze_", false, [dim](const Tensor& self) { return xg::unsqueeze(self, dim); });
+}
+Tensor& Tensor::transpose_(std::int64_t dim0, std::int64_t dim1) {
+  return reshape_in_place(*this, "transpose_", true,
+                          [dim0, dim1](const Tensor& self) { return xg::transpose(self, dim0, dim1); });
+}
+Tensor& Tensor::t_() {
+  return reshape_in_place(*this, "t_", true, [](const Tensor& self) { return self.t(); });
 }
 
 }  // namespace xg

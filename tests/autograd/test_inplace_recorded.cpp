@@ -214,3 +214,61 @@ TEST(InPlaceRecorded, InsideAGradientCheckOnATensorMadeOutsideIt) {
   EXPECT_TRUE(gradcheck(fn, {tensor({0.5, -1.0, 2.0}, kFloat64).requires_grad_()}));
   EXPECT_TRUE(values_near(state.detach(), {0, 0, 0}, 0));  // put back after the check
 }
+
+TEST(InPlaceRecorded, ShapeChangesInPlace) {
+  Tensor x = arange(0.0, 6.0, 1.0, kFloat64).reshape({2, 3});
+  const Tensor handle = x;         // the same tensor: sees the new shape
+  const Tensor flat = x.view({6});  // a reshape of its storage: keeps its own
+  x.unsqueeze_(0);
+  EXPECT_EQ(handle.shape(), (Shape{1, 2, 3}));
+  EXPECT_EQ(flat.shape(), (Shape{6}));
+  x.squeeze_();
+  EXPECT_EQ(x.shape(), (Shape{2, 3}));
+  x.unsqueeze_(-1).squeeze_(2);
+  EXPECT_EQ(x.shape(), (Shape{2, 3}));
+  EXPECT_XG_ERROR(x.t_(), "t_: another tensor shares the storage of this tensor of shape (2,3)", "x = x.transpose(0, 1)");
+  Tensor y = arange(0.0, 6.0, 1.0, kFloat64).reshape({2, 3});
+  y.t_();
+  EXPECT_EQ(y.shape(), (Shape{3, 2}));
+  EXPECT_EQ(y.to_vector<double>(), (std::vector<double>{0, 3, 1, 4, 2, 5}));
+  y.transpose_(0, 1);
+  EXPECT_EQ(y.to_vector<double>(), (std::vector<double>{0, 1, 2, 3, 4, 5}));
+  // A view copy transposed in place still writes into the right places of its base.
+  Tensor base = arange(0.0, 6.0, 1.0, kFloat64).reshape({2, 3});
+  Tensor r = base.t();
+  r.t_();
+  r[0].fill_(-1.0);
+  EXPECT_EQ(base.to_vector<double>(), (std::vector<double>{-1, -1, -1, 3, 4, 5}));
+}
+
+TEST(InPlaceRecorded, ShapeChangesAreRecorded) {
+  const auto fn = [](const tensor_list& in) {
+    Tensor h = in[0] * 1.5;
+    h.unsqueeze_(0);
+    h = h * in[0].unsqueeze(0);
+    h.squeeze_(0).t_();
+    return h.sin();
+  };
+  const Tensor x = tensor({{0.2, -0.7, 1.3}, {0.5, 0.8, -1.1}}, kFloat64);
+  const Tensor a = x.detach().requires_grad_();
+  const Tensor y = fn({a});
+  EXPECT_EQ(y.shape(), (Shape{3, 2}));
+  y.sum().backward();
+  const Tensor expected = (cos((x * x * 1.5).t()) * (x * 3.0).t()).t();  // d/dx sin(1.5 x²) = 3x cos
+  EXPECT_LT(max_abs_diff(a.grad(), expected), 1e-14);
+  EXPECT_TRUE(gradcheck(fn, {x.detach().requires_grad_()}));
+  EXPECT_TRUE(gradgradcheck(fn, {x.detach().requires_grad_()}));
+  // A parameter refuses while recording; under NoGradGuard its shape changes, as in libtorch.
+  Tensor w = zeros({3}, kFloat64).requires_grad_();
+  EXPECT_XG_ERROR(w.unsqueeze_(0), "unsqueeze_: in-place operation on a leaf tensor of shape (3,) that requires grad");
+  {
+    NoGradGuard guard;
+    w.unsqueeze_(0);
+  }
+  EXPECT_EQ(w.shape(), (Shape{1, 3}));
+  // A backward that saved the tensor with its old shape refuses.
+  Tensor h = a * 1.0;
+  const Tensor sq = h * h;
+  h.unsqueeze_(0);
+  EXPECT_XG_ERROR(sq.sum().backward(), "MulBackward", "modified by an in-place operation");
+}

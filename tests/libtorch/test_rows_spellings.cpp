@@ -168,4 +168,20 @@ TEST(LibtorchRows, SpellingsOfTheSecondProbe) {
     x.diagonal().fill_(1);
     EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{1, -2, -10, 0, 1, 0, 0, 0, 1}));
   }
+  {
+    // row: `x.unsqueeze_(0)`, `x.squeeze_()`, `x.squeeze_(1)`, `x.t_()`, `x.transpose_(0, 1)`; `p.data()`
+    auto x = xg::arange(6).reshape({2, 3}).to(xg::kFloat32);
+    x.unsqueeze_(0);
+    EXPECT_EQ(x.dim(), 3);
+    x.squeeze_();
+    x.unsqueeze_(1).squeeze_(1);
+    x.t_();
+    EXPECT_EQ(x.size(0), 3);
+    x.transpose_(0, 1);
+    EXPECT_EQ(x.index({0, 2}).item<float>(), 2.0f);
+    auto p = xg::ones({2}).requires_grad_();
+    p.data().mul_(3);
+    EXPECT_EQ(p.sum().item<float>(), 6.0f);
+    EXPECT_TRUE(p.requires_grad());
+  }
 }

@@ -100,6 +100,9 @@ class Tensor {
   T* data();
   template <class T>
   const T* data() const;
+  /// libtorch's `x.data()`: the values as a tensor outside the graph (detach(): the same
+  /// storage, and the same version counter, so a backward that saved x still notices writes).
+  Tensor data() const { return detach(); }
   /// The value at a multi-index, as double (bounds-checked; negative indices count from the end).
   double at(const std::vector<std::int64_t>& index) const;
   /// True when both handles share the same tensor.

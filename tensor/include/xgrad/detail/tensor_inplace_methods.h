@@ -71,3 +71,13 @@
   Tensor& operator*=(double value) { return mul_(value); }
   Tensor& operator/=(const Tensor& other) { return div_(other); }
   Tensor& operator/=(double value) { return div_(value); }
+  /// libtorch's in-place shape changes: this tensor's shape (every handle of it sees the new
+  /// one; reshapes of its storage keep theirs), its history a reshape or transpose of the old
+  /// one when recording. transpose_ and t_ move the values and so are refused while another
+  /// tensor shares the storage (it would see them moved); all refuse a leaf that requires grad
+  /// while recording, as the other in-place forms.
+  Tensor& squeeze_();
+  Tensor& squeeze_(std::int64_t dim);
+  Tensor& unsqueeze_(std::int64_t dim);
+  Tensor& transpose_(std::int64_t dim0, std::int64_t dim1);
+  Tensor& t_();
