@@ -4,19 +4,22 @@
 // their outer edges), padded (zeros, border, reflection), and the input is read there by
 // nearest, bilinear or bicubic interpolation.
 //
-// Composed of recorded operations, not a kernel of its own: each interpolation tap is a
-// row gather of the channels-last image at integer coordinates (computed off the graph)
-// times a weight that is a polynomial of the fractional coordinate (on the graph). The
-// gradients for the input (the gathers' adjoint adds rows back) and for the grid (through
-// the weights), and every higher order, follow on every device from operations already
-// checked there. The price is speed: 1.2-1.4x PyTorch's kernel (docs/benchmarks.md).
+// Bilinear and nearest sampling on the CPU is one node over a kernel (tensor/grid_sample.cpp):
+// one pass forward, one backward. Bicubic sampling, a GPU and the higher orders use the
+// composed form: each interpolation tap a row gather of the channels-last image at integer
+// coordinates (computed off the graph) times a weight that is a polynomial of the fractional
+// coordinate (on the graph), so the gradients for the input (the gathers' adjoint adds rows
+// back) and for the grid (through the weights), and every higher order, follow on every
+// device from operations already checked there (docs/benchmarks.md has both speeds).
 #include <xgrad/detail/format.h>
 #include <xgrad/ops.h>
 
 #include <array>
 #include <cmath>
 
+#include "autograd/graph.h"
 #include "tensor/checked.h"
+#include "tensor/grid_sample_kernels.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
@@ -119,38 +122,11 @@ std::array<Tensor, 4> cubic_weights(const Tensor& t) {
   return {far(t + 1.0), near(t), near(1.0 - t), far(2.0 - t)};
 }
 
-}  // namespace
-
-Tensor grid_sample(const Tensor& input, const Tensor& grid, InterpolateMode mode, PadMode padding_mode,
-                   bool align_corners) {
-  const char* op = "grid_sample";
-  detail::CallScope call(op);
-  if (!input.defined() || !grid.defined()) fail("grid_sample: the ", input.defined() ? "grid" : "input", " is undefined");
-  compute_device({{"input", input}, {"grid", grid}}, op);
-  if (input.dim() != 4)
-    fail("grid_sample: expected a 4-D input (N, C, H, W), got shape ", detail::shape_str(input.shape()),
-         " (5-D volumes are not supported)");
-  if (mode != InterpolateMode::Bilinear && mode != InterpolateMode::Nearest && mode != InterpolateMode::Bicubic)
-    fail("grid_sample: mode must be bilinear, nearest or bicubic, got ", interpolate_mode_name(mode));
-  if (grid.dim() != 4 || grid.size(3) != 2)
-    fail("grid_sample: expected a grid of shape (N, H_out, W_out, 2) for a 4-D input, got ",
-         detail::shape_str(grid.shape()));
-  if (grid.size(0) != input.size(0))
-    fail("grid_sample: expected the grid's batch size ", grid.size(0), " to equal the input's ", input.size(0),
-         " (input ", detail::shape_str(input.shape()), ", grid ", detail::shape_str(grid.shape()), ")");
-  if (!is_floating(input.dtype()) || input.dtype() != grid.dtype())
-    fail("grid_sample: expected input and grid of one float dtype, got ", dtype_name(input.dtype()), " and ",
-         dtype_name(grid.dtype()));
-  if (padding_mode == PadMode::Circular)
-    fail("grid_sample: padding_mode must be zeros, border or reflection, got ", padding_name(padding_mode));
+// The sampling composed of recorded operations: every mode and device, and every order.
+Tensor composed_grid_sample(const Tensor& input, const Tensor& grid, InterpolateMode mode, PadMode padding_mode,
+                            bool align_corners) {
   const std::int64_t N = input.size(0), C = input.size(1), H = input.size(2), W = input.size(3);
   const std::int64_t OH = grid.size(1), OW = grid.size(2), P = OH * OW;
-  if (H == 0 || W == 0) fail("grid_sample: input of shape ", detail::shape_str(input.shape()), " has no pixels");
-  // Each tap holds (N·P, C) values (the output's size).
-  detail::check_allocation(detail::checked_nbytes({N, C, OH, OW}, dtype_size(input.dtype()), op), op,
-                           detail::cat("a tap of the output (", N, ", ", C, ", ", OH, ", ", OW, ")"));
-  if (N == 0 || C == 0 || P == 0) return zeros({N, C, OH, OW}, like(input, {}));
-
   const Tensor gx = unnormalize(grid.select(3, 0).reshape({N, P}), W, align_corners);
   const Tensor gy = unnormalize(grid.select(3, 1).reshape({N, P}), H, align_corners);
   const Reader read(input, N, C, H, W, P);
@@ -185,6 +161,66 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, InterpolateMode mode
     }
   }
   return out.reshape({N, OH, OW, C}).permute({0, 3, 1, 2});
+}
+
+// Bilinear and nearest sampling on the CPU as one node: one kernel pass forward and one
+// backward; the higher orders take the composed form's gradient.
+Tensor fused_grid_sample(const Tensor& input, const Tensor& grid, InterpolateMode mode, PadMode padding_mode,
+                         bool align_corners) {
+  kernel::GridSampling s;
+  s.nearest = mode == InterpolateMode::Nearest;
+  s.padding = padding_mode == PadMode::Constant    ? kernel::GridPadding::Zeros
+              : padding_mode == PadMode::Replicate ? kernel::GridPadding::Border
+                                                   : kernel::GridPadding::Reflection;
+  s.align_corners = align_corners;
+  return autograd::record("grid_sample", {input, grid}, kernel::grid_sample_forward(input, grid, s), {input, grid},
+                          [s, mode, padding_mode, align_corners](autograd::Node& n, const Tensor& gy) {
+    const Tensor x = n.saved(0), g = n.saved(1);
+    if (is_grad_enabled())
+      return autograd::recomputed_gradients(n, {x, g}, [&](const tensor_list& in) {
+        return tensor_list{composed_grid_sample(in[0], in[1], mode, padding_mode, align_corners)};
+      }, {gy});
+    const auto r = kernel::grid_sample_backward(gy.dtype() == x.dtype() ? gy : gy.to(x.dtype()), x, g, s,
+                                                n.needs_input_grad(0), n.needs_input_grad(1));
+    return tensor_list{r.input, r.grid};
+  });
+}
+
+}  // namespace
+
+Tensor grid_sample(const Tensor& input, const Tensor& grid, InterpolateMode mode, PadMode padding_mode,
+                   bool align_corners) {
+  const char* op = "grid_sample";
+  detail::CallScope call(op);
+  if (!input.defined() || !grid.defined()) fail("grid_sample: the ", input.defined() ? "grid" : "input", " is undefined");
+  compute_device({{"input", input}, {"grid", grid}}, op);
+  if (input.dim() != 4)
+    fail("grid_sample: expected a 4-D input (N, C, H, W), got shape ", detail::shape_str(input.shape()),
+         " (5-D volumes are not supported)");
+  if (mode != InterpolateMode::Bilinear && mode != InterpolateMode::Nearest && mode != InterpolateMode::Bicubic)
+    fail("grid_sample: mode must be bilinear, nearest or bicubic, got ", interpolate_mode_name(mode));
+  if (grid.dim() != 4 || grid.size(3) != 2)
+    fail("grid_sample: expected a grid of shape (N, H_out, W_out, 2) for a 4-D input, got ",
+         detail::shape_str(grid.shape()));
+  if (grid.size(0) != input.size(0))
+    fail("grid_sample: expected the grid's batch size ", grid.size(0), " to equal the input's ", input.size(0),
+         " (input ", detail::shape_str(input.shape()), ", grid ", detail::shape_str(grid.shape()), ")");
+  if (!is_floating(input.dtype()) || input.dtype() != grid.dtype())
+    fail("grid_sample: expected input and grid of one float dtype, got ", dtype_name(input.dtype()), " and ",
+         dtype_name(grid.dtype()));
+  if (padding_mode == PadMode::Circular)
+    fail("grid_sample: padding_mode must be zeros, border or reflection, got ", padding_name(padding_mode));
+  const std::int64_t N = input.size(0), C = input.size(1), H = input.size(2), W = input.size(3);
+  const std::int64_t OH = grid.size(1), OW = grid.size(2), P = OH * OW;
+  if (H == 0 || W == 0) fail("grid_sample: input of shape ", detail::shape_str(input.shape()), " has no pixels");
+  // Each tap holds (N·P, C) values (the output's size).
+  detail::check_allocation(detail::checked_nbytes({N, C, OH, OW}, dtype_size(input.dtype()), op), op,
+                           detail::cat("a tap of the output (", N, ", ", C, ", ", OH, ", ", OW, ")"));
+  if (N == 0 || C == 0 || P == 0) return zeros({N, C, OH, OW}, like(input, {}));
+
+  if (input.device().is_cpu() && mode != InterpolateMode::Bicubic)
+    return fused_grid_sample(input, grid, mode, padding_mode, align_corners);
+  return composed_grid_sample(input, grid, mode, padding_mode, align_corners);
 }
 
 Tensor affine_grid(const Tensor& theta, const Shape& size, bool align_corners) {
