@@ -18,6 +18,7 @@
 
 #include "tensor/checked.h"
 #include "tensor/kernels.h"
+#include "tensor/parallel.h"
 #include "tensor/tensor_impl.h"
 
 namespace xg {
@@ -132,6 +133,36 @@ std::tuple<Tensor, Tensor, Tensor> unique_by_hash(const Tensor& flat, const Shap
   return {values, inverse, counts};
 }
 
+// histc on the CPU in one pass: PyTorch's arithmetic in T, counted in int64 per chunk (exact
+// past 2^24 counts, and the same on any thread count), then summed.
+template <class T>
+Tensor histc_on_host(const Tensor& v, std::int64_t bins, double min, double max) {
+  const T* p = v.data<T>();
+  const std::int64_t n = v.numel();
+  const T lo = static_cast<T>(min), hi = static_cast<T>(max), range = static_cast<T>(max - min);
+  const T scale = static_cast<T>(bins), top = static_cast<T>(bins - 1);
+  const int chunks = bins <= (std::int64_t{1} << 16) ? detail::parallel_chunks(n, static_cast<double>(n) * 4.0) : 1;
+  detail::checked_buffer(bins, sizeof(std::int64_t) * static_cast<std::size_t>(chunks), "histc", "the bins' counts");
+  std::vector<std::int64_t> partial(static_cast<std::size_t>(chunks * bins), 0);
+  detail::parallel_for_chunks(n, chunks, [&](std::int64_t b, std::int64_t e, int c) {
+    std::int64_t* h = partial.data() + static_cast<std::int64_t>(c) * bins;
+    for (std::int64_t i = b; i < e; ++i) {
+      const T x = p[i];
+      if (!(x >= lo && x <= hi)) continue;  // outside, or NaN: counted nowhere
+      const T s = std::min(std::max((x - lo) / range * scale, T(0)), top);  // the top edge in the last bin
+      ++h[static_cast<std::int64_t>(s)];
+    }
+  });
+  Tensor out = empty({bins}, v.dtype());
+  T* o = out.data<T>();
+  for (std::int64_t k = 0; k < bins; ++k) {
+    std::int64_t total = 0;
+    for (int c = 0; c < chunks; ++c) total += partial[static_cast<std::size_t>(c * bins + k)];
+    o[k] = static_cast<T>(total);
+  }
+  return out;
+}
+
 }  // namespace
 
 Tensor bincount(const Tensor& x, const Tensor& weights, std::int64_t minlength) {
@@ -176,6 +207,8 @@ Tensor histc(const Tensor& x, std::int64_t bins, double min, double max) {
   if (min == max) min -= 1, max += 1;  // PyTorch's widening of an empty range
   if (!std::isfinite(min) || !std::isfinite(max))
     fail("histc: range of [", min, ", ", max, "] is not finite");
+  if (v.device().is_cpu())
+    return detail::dispatch_float(v.dtype(), "histc", [&](auto t) { return histc_on_host<decltype(t)>(v, bins, min, max); });
   const Dtype dt = v.dtype();
   const auto scalar = [&](double s) { return scalar_tensor(s, dt); };
   // PyTorch's arithmetic in x's dtype: (x - min) / (max - min) * bins, truncated; the top

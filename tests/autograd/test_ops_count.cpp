@@ -36,6 +36,21 @@ TEST(Count, HistcMatchesPyTorch) {
   EXPECT_EQ(histc(xg::zeros({0}), 3).to_vector<float>(), (std::vector<float>{0, 0, 0}));
 }
 
+TEST(Count, HistcCountsExactlyOnAnyThreadCount) {
+  // Big enough to be split over threads; the counts are summed as integers per bin.
+  const Tensor v = randn({1 << 21}, kFloat64);
+  const auto values = v.to_vector<double>();
+  std::vector<double> expected(50, 0.0);
+  for (const double x : values)
+    if (x >= -2.0 && x <= 2.0) expected[static_cast<std::size_t>(std::min((x + 2.0) / 4.0 * 50.0, 49.0))] += 1;
+  const int before = xg::get_num_threads();
+  for (const int threads : {1, 2, 4}) {
+    xg::set_num_threads(threads);
+    EXPECT_EQ(histc(v, 50, -2, 2).to_vector<double>(), expected) << threads << " threads";
+  }
+  xg::set_num_threads(before);
+}
+
 TEST(Count, BincountMatchesPyTorch) {
   const Tensor b = fixture("bincount.x"), w = fixture("bincount.w");
   EXPECT_TRUE(same(bincount(b), fixture("bincount.y")));
