@@ -253,7 +253,8 @@ tensor_list split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::
   std::int64_t offset = 0;
   for (std::size_t i = 0; i < out.size(); ++i) {
     const std::int64_t start = offset, length = sizes[i];
-    autograd::mark_view(out[i], x, "split", [a, start, length](const Tensor& base) { return narrow(base, a, start, length); });
+    autograd::mark_view(out[i], x, "split",
+                        [a, start, length](const Tensor& base) { return narrow(base, a, start, length); });
     offset += length;
   }
   return out;
@@ -335,9 +336,12 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t
   auto clamp_index = [n](std::int64_t i) { return std::clamp(i < 0 ? (i < -n ? 0 : i + n) : i, std::int64_t{0}, n); };
   const std::int64_t b = clamp_index(start), e = std::max(clamp_index(end), b);
   if (b == 0 && e == n && step == 1) return x;
-  Tensor out = step != 1 ? index_select(x, a, arange(static_cast<double>(b), static_cast<double>(e), static_cast<double>(step),
-                                                     TensorOptions(kInt64).device(x.device())))  // made where x lives
-                         : slice_range(x, a, b, e);
+  // A step's positions are made where x lives.
+  const auto positions = [&] {
+    return arange(static_cast<double>(b), static_cast<double>(e), static_cast<double>(step),
+                  TensorOptions(kInt64).device(x.device()));
+  };
+  Tensor out = step != 1 ? index_select(x, a, positions()) : slice_range(x, a, b, e);
   autograd::mark_view(out, x, "slice", [a, b, e, step](const Tensor& base) { return slice(base, a, b, e, step); });
   return out;
 }

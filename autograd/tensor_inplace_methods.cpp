@@ -68,7 +68,7 @@ Tensor& write_back(Tensor& t, const char* op, TensorPtrs operands, const std::fu
   // A view copy may be taken again from its base first (and then require grad).
   const ViewWrite view = prepare_view_write(t, op, must_record_inplace(t, operands));
   const bool recorded = must_record_inplace(t, operands);
-  if (recorded) check_recordable(t, op);
+  if (recorded) check_recordable(t, op);  // again: the refresh may have made t require grad
   Tensor result;
   try {
     if (recorded) {
@@ -140,7 +140,6 @@ Tensor& reshape_in_place(Tensor& t, const char* op, bool moves_values, const std
 
 }  // namespace
 
-
 #define XG_INPLACE_UNARY(name) \
   Tensor& Tensor::name##_() { \
     return write_back(*this, #name "_", {}, [](const Tensor& self) { return xg::name(self); }); \
@@ -187,13 +186,16 @@ Tensor& Tensor::clamp_max_(double max) {
   return write_back(*this, "clamp_max_", {}, [&](const Tensor& self) { return xg::clamp_max(self, max); });
 }
 Tensor& Tensor::nan_to_num_(std::optional<double> nan, std::optional<double> posinf, std::optional<double> neginf) {
-  return write_back(*this, "nan_to_num_", {}, [&](const Tensor& self) { return xg::nan_to_num(self, nan, posinf, neginf); });
+  return write_back(*this, "nan_to_num_", {},
+                    [&](const Tensor& self) { return xg::nan_to_num(self, nan, posinf, neginf); });
 }
 Tensor& Tensor::addcmul_(const Tensor& tensor1, const Tensor& tensor2, double value) {
-  return write_back(*this, "addcmul_", {&tensor1, &tensor2}, [&](const Tensor& self) { return xg::addcmul(self, tensor1, tensor2, value); });
+  return write_back(*this, "addcmul_", {&tensor1, &tensor2},
+                    [&](const Tensor& self) { return xg::addcmul(self, tensor1, tensor2, value); });
 }
 Tensor& Tensor::addcdiv_(const Tensor& tensor1, const Tensor& tensor2, double value) {
-  return write_back(*this, "addcdiv_", {&tensor1, &tensor2}, [&](const Tensor& self) { return xg::addcdiv(self, tensor1, tensor2, value); });
+  return write_back(*this, "addcdiv_", {&tensor1, &tensor2},
+                    [&](const Tensor& self) { return xg::addcdiv(self, tensor1, tensor2, value); });
 }
 Tensor& Tensor::lerp_(const Tensor& end, double weight) {
   return write_back(*this, "lerp_", {&end}, [&](const Tensor& self) { return xg::lerp(self, end, weight); });
@@ -205,16 +207,20 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
   return write_back(*this, "masked_fill_", {}, [&](const Tensor& self) { return xg::masked_fill(self, mask, value); });
 }
 Tensor& Tensor::masked_scatter_(const Tensor& mask, const Tensor& source) {
-  return write_back(*this, "masked_scatter_", {&source}, [&](const Tensor& self) { return xg::masked_scatter(self, mask, source); });
+  return write_back(*this, "masked_scatter_", {&source},
+                    [&](const Tensor& self) { return xg::masked_scatter(self, mask, source); });
 }
 Tensor& Tensor::index_fill_(std::int64_t dim, const Tensor& index, double value) {
-  return write_back(*this, "index_fill_", {}, [&](const Tensor& self) { return xg::index_fill(self, dim, index, value); });
+  return write_back(*this, "index_fill_", {},
+                    [&](const Tensor& self) { return xg::index_fill(self, dim, index, value); });
 }
 Tensor& Tensor::index_copy_(std::int64_t dim, const Tensor& index, const Tensor& source) {
-  return write_back(*this, "index_copy_", {&source}, [&](const Tensor& self) { return xg::index_copy(self, dim, index, source); });
+  return write_back(*this, "index_copy_", {&source},
+                    [&](const Tensor& self) { return xg::index_copy(self, dim, index, source); });
 }
 Tensor& Tensor::index_add_(std::int64_t dim, const Tensor& index, const Tensor& source, double alpha) {
-  return write_back(*this, "index_add_", {&source}, [&](const Tensor& self) { return xg::index_add(self, dim, index, source, alpha); });
+  return write_back(*this, "index_add_", {&source},
+                    [&](const Tensor& self) { return xg::index_add(self, dim, index, source, alpha); });
 }
 Tensor& Tensor::scatter_(std::int64_t dim, const Tensor& index, const Tensor& src) {
   return write_back(*this, "scatter_", {&src}, [&](const Tensor& self) { return xg::scatter(self, dim, index, src); });
@@ -223,7 +229,8 @@ Tensor& Tensor::scatter_(std::int64_t dim, const Tensor& index, double value) {
   return write_back(*this, "scatter_", {}, [&](const Tensor& self) { return xg::scatter(self, dim, index, value); });
 }
 Tensor& Tensor::scatter_add_(std::int64_t dim, const Tensor& index, const Tensor& src) {
-  return write_back(*this, "scatter_add_", {&src}, [&](const Tensor& self) { return xg::scatter_add(self, dim, index, src); });
+  return write_back(*this, "scatter_add_", {&src},
+                    [&](const Tensor& self) { return xg::scatter_add(self, dim, index, src); });
 }
 Tensor& Tensor::scatter_reduce_(std::int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
                                 bool include_self) {

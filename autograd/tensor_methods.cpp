@@ -145,7 +145,8 @@ Tensor& Tensor::div_(const Tensor& other) { return inplace(*this, kernel::Binary
 Tensor& Tensor::div_(double v) { return inplace(*this, kernel::Binary::Div, scalar_like(*this, v, "div_"), "div_"); }
 
 Tensor& Tensor::fill_(double value) {
-  // Recorded, the tensor becomes a constant whose gradient to the old values is zero.
+  // Through write_back when recorded (the tensor becomes a constant whose gradient to the
+  // old values is zero) or a view copy (the fill reaches its base).
   if (autograd::needs_write_back(*this))
     return autograd::write_back(*this, "fill_", {}, [&](const Tensor& self) {
       return xg::masked_fill(self, ones(self.shape(), TensorOptions().dtype(kInt64).device(self.device())), value);
@@ -161,7 +162,8 @@ Tensor& Tensor::zero_() { return fill_(0.0); }
 Tensor& Tensor::copy_(const Tensor& src) {
   check_defined(*this, "copy_");
   autograd::check_writable(*this, src.dtype(), "copy_");
-  // Recorded, the tensor takes src's history (its old values get no gradient from it).
+  // Through write_back when recorded (the tensor takes src's history; its old values get no
+  // gradient from it) or a view copy.
   if (autograd::needs_write_back(*this, {&src}))
     return autograd::write_back(*this, "copy_", {&src}, [&](const Tensor& self) {
       return xg::broadcast_to(src.to(self.device(), self.dtype()), self.shape());
