@@ -68,8 +68,27 @@ Tensor scan(const Tensor& x, std::int64_t axis, bool reverse) {
     T* py = y.data<T>();
     // One outer block per task: within it, step k combines row k with row k - 1 (vectorised
     // across the inner positions), so every line runs in its own order on any thread count.
+    const auto combine = [](T a, T b) { return kProduct ? mul_wrapping(a, b) : add_wrapping(a, b); };
     detail::parallel_elements(l.outer, static_cast<double>(l.n * l.inner), [&](std::int64_t o0, std::int64_t o1) {
-      for (std::int64_t o = o0; o < o1; ++o) {
+      std::int64_t o = o0;
+      if (l.inner == 1) {
+        // Contiguous lines (the last axis), four stepped together: one running value is a chain
+        // of dependent adds, bound by their latency; four independent chains hide it. Each
+        // line still combines in its own order: the same bits.
+        const std::int64_t n = l.n, first = reverse ? n - 1 : 0, step = reverse ? -1 : 1;
+        for (; o + 4 <= o1; o += 4) {
+          const T* x0 = px + o * n;
+          T* y0 = py + o * n;
+          T a0 = x0[first], a1 = x0[n + first], a2 = x0[2 * n + first], a3 = x0[3 * n + first];
+          y0[first] = a0, y0[n + first] = a1, y0[2 * n + first] = a2, y0[3 * n + first] = a3;
+          for (std::int64_t s = 1, k = first + step; s < n; ++s, k += step) {
+            a0 = combine(a0, x0[k]), a1 = combine(a1, x0[n + k]);
+            a2 = combine(a2, x0[2 * n + k]), a3 = combine(a3, x0[3 * n + k]);
+            y0[k] = a0, y0[n + k] = a1, y0[2 * n + k] = a2, y0[3 * n + k] = a3;
+          }
+        }
+      }
+      for (; o < o1; ++o) {
         const T* xo = px + o * l.n * l.inner;
         T* yo = py + o * l.n * l.inner;
         if (l.inner == 1) {  // a contiguous line (the last axis): one running value, the same order
@@ -77,7 +96,7 @@ Tensor scan(const Tensor& x, std::int64_t axis, bool reverse) {
           T acc = xo[first];
           yo[first] = acc;
           for (std::int64_t s = 1, k = first + step; s < l.n; ++s, k += step) {
-            acc = kProduct ? mul_wrapping(acc, xo[k]) : add_wrapping(acc, xo[k]);
+            acc = combine(acc, xo[k]);
             yo[k] = acc;
           }
           continue;

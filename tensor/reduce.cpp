@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include <xsimd/xsimd.hpp>
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
@@ -26,6 +27,37 @@ namespace {
 // Sums accumulate in double (int64 in int64) so float32 sums do not drift with length.
 template <class T>
 using Acc = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+
+// The largest (or smallest) of n floats, NaN if any is NaN: xsimd batches, two accumulators,
+// the NaN test kept apart from the comparison (a NaN lane may leave garbage in the extreme,
+// which the flag then overrides). The scalar form, with its NaN branch per element, took
+// 172 us for a full min of 256K float32. A maximum is exact in any order.
+template <bool kMax, class T>
+T extreme_of(const T* p, std::int64_t n) {
+  using B = xsimd::batch<T>;
+  constexpr auto W = static_cast<std::int64_t>(B::size);
+  const T init = kMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+  const auto pick = [](const auto& a, const auto& b) { return kMax ? xsimd::max(a, b) : xsimd::min(a, b); };
+  B m0(init), m1(init);
+  xsimd::batch_bool<T> nan(false);
+  std::int64_t i = 0;
+  for (; i + 2 * W <= n; i += 2 * W) {
+    const B a = B::load_unaligned(p + i), b = B::load_unaligned(p + i + W);
+    nan = nan | !(a == a) | !(b == b);  // not a != a: xsimd's AVX-512 != is ordered (false for NaN)
+    m0 = pick(m0, a);
+    m1 = pick(m1, b);
+  }
+  alignas(64) T lanes[W];
+  pick(m0, m1).store_aligned(lanes);
+  bool any_nan = xsimd::any(nan);
+  T best = init;
+  for (std::int64_t j = 0; j < W; ++j) best = kMax ? std::max(best, lanes[j]) : std::min(best, lanes[j]);
+  for (; i < n; ++i) {
+    any_nan = any_nan || std::isnan(p[i]);
+    best = kMax ? (p[i] > best ? p[i] : best) : (p[i] < best ? p[i] : best);
+  }
+  return any_nan ? std::numeric_limits<T>::quiet_NaN() : best;
+}
 
 // The decomposition of a shape around one axis: outer x n x inner.
 struct AxisSplit {
@@ -74,6 +106,9 @@ Tensor reduce(Reduce kind, const Tensor& x, const Axes& axes, bool keepdims) {
     // since a single chain of dependent adds cannot vectorise (measured 9x slower). A maximum
     // or minimum is exact, so its partials give the one answer (NaN if any is NaN).
     auto fold = [&](A a, const T* p, std::int64_t n) -> A {
+      if constexpr (std::is_floating_point_v<T>)
+        if (extreme)
+          return combine(a, static_cast<A>(kind == Reduce::Max ? extreme_of<true>(p, n) : extreme_of<false>(p, n)));
       A part[8];
       for (A& q : part) q = init;
       std::int64_t i = 0;

@@ -48,6 +48,32 @@ TEST(Cumsum, RunningSumsAlongEveryAxisWithGradients) {
   EXPECT_EQ(xg::cumsum(xg::zeros({0, 3}), 0).shape(), (xg::Shape{0, 3}));
 }
 
+TEST(Cumsum, RowsStepTogetherWithEachRowsOwnBits) {
+  // Along the last axis the kernel steps four rows at once: every row must still be summed
+  // (and multiplied) left to right, forwards and, for the gradient, from the end.
+  xg::manual_seed(33);
+  const auto x = xg::randn({7, 33}, xg::kFloat64);
+  const auto v = x.to_vector<double>();
+  const auto sums = x.cumsum(1).to_vector<double>(), products = xg::cumprod(x, 1).to_vector<double>();
+  auto xr = x.detach().requires_grad_();
+  const auto g = xg::randn({7, 33}, xg::kFloat64);
+  (xr.cumsum(1) * g).sum().backward();
+  const auto gv = g.to_vector<double>(), back = xr.grad().to_vector<double>();
+  for (std::size_t r = 0; r < 7; ++r) {
+    double sum = 0, product = 1, from_end = 0;
+    for (std::size_t k = 0; k < 33; ++k) {
+      sum += v[r * 33 + k];
+      product *= v[r * 33 + k];
+      EXPECT_EQ(sums[r * 33 + k], sum) << r << "," << k;
+      EXPECT_EQ(products[r * 33 + k], product) << r << "," << k;
+    }
+    for (std::size_t k = 33; k-- > 0;) {
+      from_end += gv[r * 33 + k];
+      EXPECT_EQ(back[r * 33 + k], from_end) << r << "," << k;
+    }
+  }
+}
+
 TEST(Sort, StableAscendingAndDescendingWithNaNOnTopAsPyTorch) {
   xg::manual_seed(32);
   // Many ties (values in 0..4) on every axis: positions against std::stable_sort per line.

@@ -1,7 +1,9 @@
 // Values computed by the kernels, through the public operations: broadcasting, dtype
 // promotion, masks, in-place updates and their errors.
+#include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "tensor/kernels.h"
 #include "test_util.h"
@@ -141,6 +143,27 @@ TEST(Reductions, EveryAxisPatternMatchesALoopInDouble) {
       ++k;
     }
   }
+}
+
+TEST(Reductions, MaxAndMinOfLongRunsFindTheExtremeAndEveryNaN) {
+  // The full max/min run through vector lanes, two batches a step, then a scalar tail: the
+  // extreme must be found in any lane and the tail, and one NaN anywhere must give NaN.
+  for (const auto dtype : {xg::kFloat32, xg::kFloat64})
+    for (const std::int64_t n : {1, 7, 31, 64, 1000, 4099}) {
+      SCOPED_TRACE(testing::Message() << xg::dtype_name(dtype) << " n=" << n);
+      std::vector<double> v(static_cast<std::size_t>(n));
+      for (std::int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = std::sin(static_cast<double>(i) * 0.7) * 10;
+      for (const std::int64_t at : {std::int64_t{0}, n / 3, n - 1}) {
+        auto w = v;
+        w[static_cast<std::size_t>(at)] = 100.0;  // the largest, in a lane, the middle or the tail
+        EXPECT_EQ(xg::tensor(w, {n}, dtype).max().item(), 100.0) << at;
+        w[static_cast<std::size_t>(at)] = -100.0;
+        EXPECT_EQ(xg::tensor(w, {n}, dtype).min().item(), -100.0) << at;
+        w[static_cast<std::size_t>(at)] = std::numeric_limits<double>::quiet_NaN();
+        EXPECT_TRUE(std::isnan(xg::tensor(w, {n}, dtype).max().item())) << at;
+        EXPECT_TRUE(std::isnan(xg::tensor(w, {n}, dtype).min().item())) << at;
+      }
+    }
 }
 
 TEST(ResampleTaps, TheOutputsReadingEachInputAreTheTablesOwn) {
