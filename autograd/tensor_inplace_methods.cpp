@@ -45,6 +45,17 @@ void check_writable(const Tensor& t, Dtype from, const char* op) {
     fail(op, ": cannot write ", dtype_name(from), " values into an int64 tensor");
 }
 
+namespace {
+
+// Whether another tensor holds t's bytes (a reshape or detach of it, a saved copy of its
+// handle, a library view), not counting the gradient checks' journal.
+bool shares_storage(const Tensor& t) {
+  const auto& storage = t.impl()->storage;
+  return storage.use_count() - WriteJournal::references(storage.get()) > 1 || storage->base != nullptr;
+}
+
+}  // namespace
+
 void check_recordable(const Tensor& t, const char* op, const char* view_op) {
   // Said of the base when the write goes into a copy of its view (x[0].fill_(1)).
   const std::string on = view_op ? detail::cat("a view (", view_op, ") of ") : std::string();
@@ -53,8 +64,7 @@ void check_recordable(const Tensor& t, const char* op, const char* view_op) {
          " that requires grad while recording is on (a parameter, whose gradient is for its value before the "
          "write): wrap an update of parameters in xg::NoGradGuard, or write the out-of-place form (x = x.exp() "
          "for x.exp_())");
-  const auto& storage = t.impl()->storage;
-  if (storage.use_count() - WriteJournal::references(storage.get()) > 1 || storage->base)
+  if (shares_storage(t))
     fail(op, ": in-place operation on ", on, "a tensor of shape ", detail::shape_str(t.shape()),
          " whose storage another tensor shares (a view such as reshape, view or detach, or a tensor a recorded "
          "operation saved for backward) while recording is on: xgrad records an in-place operation only on a "
@@ -64,11 +74,12 @@ void check_recordable(const Tensor& t, const char* op, const char* view_op) {
 Tensor& write_back(Tensor& t, const char* op, TensorPtrs operands, const std::function<Tensor(const Tensor&)>& f) {
   detail::CallScope call(op);
   if (!t.defined()) fail(op, ": the tensor is undefined");
-  if (must_record_inplace(t, operands)) check_recordable(t, op);
-  // A view copy may be taken again from its base first (and then require grad).
-  const ViewWrite view = prepare_view_write(t, op, must_record_inplace(t, operands));
-  const bool recorded = must_record_inplace(t, operands);
-  if (recorded) check_recordable(t, op);  // again: the refresh may have made t require grad
+  const bool recorded_before = must_record_inplace(t, operands);
+  if (recorded_before) check_recordable(t, op);  // before a refresh writes anything
+  // A view copy may be taken again from its base first, and then require grad.
+  const ViewWrite view = prepare_view_write(t, op, recorded_before);
+  const bool recorded = recorded_before || must_record_inplace(t, operands);
+  if (recorded && !recorded_before) check_recordable(t, op);
   Tensor result;
   try {
     if (recorded) {
@@ -113,7 +124,7 @@ Tensor& reshape_in_place(Tensor& t, const char* op, bool moves_values, const std
     fail(op, ": in-place operation on a leaf tensor of shape ", detail::shape_str(t.shape()),
          " that requires grad while recording is on: wrap it in xg::NoGradGuard, or write the out-of-place form");
   const auto& storage = t.impl()->storage;
-  if (moves_values && (storage.use_count() - autograd::WriteJournal::references(storage.get()) > 1 || storage->base))
+  if (moves_values && autograd::shares_storage(t))
     fail(op, ": another tensor shares the storage of this tensor of shape ", detail::shape_str(t.shape()),
          " (a view such as reshape or detach, or a tensor saved for backward), which would see its values moved: "
          "write the out-of-place form (x = x.transpose(0, 1))");

@@ -15,6 +15,7 @@
 #include <xgrad/gradcheck.h>
 #include <xgrad/graphviz.h>
 #include <xgrad/linalg.h>
+#include <xgrad/ops_inplace.h>
 #include <xgrad/special.h>
 #include <xgrad/nn/conv.h>
 #include <xgrad/nn/activations.h>

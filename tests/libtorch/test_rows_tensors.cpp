@@ -394,26 +394,6 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_FLOAT_EQ(w.grad()[0].item<float>(), 2.0f * std::exp(2.0f));
   }
   {
-    // row: `x += y`, `x -= y`, `x *= 0.5`, `x /= y`; `torch::relu_(x)`; `torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true))`; `F::relu(x, F::ReLUFuncOptions().inplace(true))`
-    namespace F = xg::nn::functional;
-    auto w = xg::tensor({-1.0f, 2.0f}).requires_grad_();
-    auto out = w * 3.0;
-    out += w;
-    out -= xg::ones({2});
-    out *= 0.5;
-    out /= xg::full({2}, 2.0);
-    xg::relu_(out);
-    EXPECT_EQ(out[0].item<float>(), 0.0f);
-    EXPECT_FLOAT_EQ(out[1].item<float>(), 1.75f);
-    auto a = w * 1.0, b = w * 1.0;
-    xg::nn::ReLU relu(xg::nn::ReLUOptions().inplace(true));
-    relu(a);
-    F::relu(b, F::ReLUFuncOptions().inplace(true));
-    (out + a + b).sum().backward();
-    EXPECT_FLOAT_EQ(w.grad()[1].item<float>(), 1.0f + 1.0f + 1.0f);
-    EXPECT_EQ(w.grad()[0].item<float>(), 0.0f);
-  }
-  {
     // row: `x.add_(y)`, `x.mul_(0.9)`, `x.zero_()`, `x.fill_(1)`, `x.copy_(y)`, `x.sub_(y, 0.5)`
     auto t = xg::ones({2});
     t.sub_(xg::ones({2}), 0.5);
