@@ -71,7 +71,7 @@ Tensor multilabel_soft_margin_loss(const Tensor& input, const Tensor& target, co
   require_float("multilabel_soft_margin_loss", {&input, &target});
   require_same_shape("multilabel_soft_margin_loss", input, target);
   if (input.dim() == 0) fail("multilabel_soft_margin_loss: expected (N, C) or (C,) scores, got a 0-d tensor");
-  Tensor loss = -(target * logsigmoid(input) + (1.0 - target) * logsigmoid(-input));
+  Tensor loss = -(target * xg::logsigmoid(input) + (1.0 - target) * xg::logsigmoid(-input));
   const std::int64_t classes = input.shape().back();
   if (o.weight().defined()) {
     if (o.weight().shape() != Shape{classes})

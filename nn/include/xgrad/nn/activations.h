@@ -1,11 +1,16 @@
-// More of libtorch's activation layers and their functional forms, over the compositions
-// in xgrad/ops.h (hardtanh, relu6, logsigmoid, tanhshrink, softshrink, hardshrink,
-// threshold, glu; softmin = softmax(-x); LogSoftmax over log_softmax):
+// The activation layers: the textbook's (Sigmoid, ReLU, Tanh, Softmax) and libtorch's
+// (LeakyReLU, Softplus, GELU, SiLU, SELU, CELU, Mish, Hardswish, Hardsigmoid, Softsign, PReLU,
+// ELU; nn/activations.cpp, nn/layers.cpp), then more of libtorch's layers with their functional
+// forms, over the compositions in xgrad/ops.h (hardtanh, relu6, logsigmoid, tanhshrink,
+// softshrink, hardshrink, threshold, glu; softmin = softmax(-x); LogSoftmax over log_softmax):
+//   xg::nn::ReLU relu(xg::nn::ReLUOptions().inplace(true));
 //   xg::nn::Hardtanh clip(xg::nn::HardtanhOptions().min_val(-2).max_val(2));
 //   F::glu(x, F::GLUFuncOptions(1));
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include <xgrad/nn/module.h>
 #include <xgrad/nn/options.h>
@@ -13,6 +18,119 @@
 
 namespace xg::nn {
 
+// ---- the activation layers of the textbook and PyTorch's common ones ----
+class Sigmoid : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class ReLU : public Module {
+ public:
+  explicit ReLU(const ReLUOptions& options = {}) : options_(options) {}
+  Tensor forward(const Tensor& x) override;
+  const ReLUOptions& options() const { return options_; }
+
+ private:
+  ReLUOptions options_;
+};
+class LeakyReLU : public Module {
+ public:
+  explicit LeakyReLU(double slope = 0.01) : slope_(slope) {}
+  explicit LeakyReLU(const LeakyReLUOptions& options) : slope_(options.negative_slope()) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  double slope_;
+};
+class Tanh : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+/// PyTorch's Softplus: beta 1 and threshold 20 by default (x itself above it), or options.
+class Softplus : public Module {
+ public:
+  Softplus() = default;
+  explicit Softplus(const SoftplusOptions& options) : options_(options) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  SoftplusOptions options_;
+};
+/// GELU; approximate "tanh" for PyTorch's tanh form (see xg::gelu).
+class GELU : public Module {
+ public:
+  explicit GELU(std::string approximate = "none");
+  explicit GELU(const GELUOptions& options) : GELU(options.approximate()) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  std::string approximate_;
+};
+/// SiLU (swish): x · sigmoid(x).
+class SiLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+/// PyTorch's further activations (xg::selu, celu, mish, hardswish, hardsigmoid, softsign).
+class SELU : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class CELU : public Module {
+ public:
+  explicit CELU(double alpha = 1.0);
+  explicit CELU(const CELUOptions& options) : CELU(options.alpha()) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  double alpha_;
+};
+class Mish : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class Hardswish : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class Hardsigmoid : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+class Softsign : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+};
+/// PReLU: a learnt slope for negative inputs, one (num_parameters 1) or one per channel
+/// (axis 1), starting at init (0.25); parameter W, PyTorch's `weight`.
+class PReLU : public Module {
+ public:
+  explicit PReLU(const PReLUOptions& options = {});
+  Tensor forward(const Tensor& x) override;
+  std::vector<TorchName> torch_names() const override { return {{"W", "weight"}}; }
+  Tensor W;
+};
+
+/// ELU with scale alpha for negative inputs.
+class ELU : public Module {
+ public:
+  explicit ELU(double alpha = 1.0) : alpha_(alpha) {}
+  explicit ELU(const ELUOptions& options) : alpha_(options.alpha()) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  double alpha_;
+};
+class Softmax : public Module {
+ public:
+  explicit Softmax(std::int64_t axis = -1) : axis_(axis) {}
+  explicit Softmax(const SoftmaxOptions& options) : axis_(options.dim()) {}
+  Tensor forward(const Tensor& x) override;
+
+ private:
+  std::int64_t axis_;
+};
+
+// ---- more of libtorch's ----
 class HardtanhOptions {
  public:
   HardtanhOptions& min_val(double v) { min_ = v; return *this; }
