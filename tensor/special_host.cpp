@@ -1,7 +1,8 @@
 // digamma and trigamma (polygamma of order 1, digamma's backward) on the CPU, eight doubles
 // at a time (xsimd batches): their recurrences' divisions, most of their time, run as vector
-// divisions. A batch with a lane that needs more (the reflection below 0 or 1/2, a pole,
-// NaN, infinity) goes through tensor/special_rules.h's scalar functions, as the tail does.
+// divisions. A batch with a lane that needs more (digamma's reflection below 0, a pole, NaN,
+// infinity) goes through tensor/special_rules.h's scalar functions, as the tail does;
+// trigamma's lanes below 1/2 take their reflection term from the scalar code and stay.
 // Both paths perform the same IEEE operations in the same order, and this file is compiled
 // without FMA contraction (CMakeLists.txt), so an element's bits do not depend on whether it
 // met a batch: they are the scalar functions' (tested), on any number of threads.
@@ -36,22 +37,42 @@ B digamma_batch(B x) {
   return result + B::load_aligned(lanes) - B(0.5) / x - special::digamma_series(B(1.0) / (x * x));
 }
 
-// ψ' on lanes that are all finite and at least 1/2: ψ'(x) = ψ'(x + 1) + 1/x² to 12, then the
-// asymptotic series (special::trigamma's steps).
-B trigamma_batch(B x) {
-  B sum(0.0);
-  for (auto below = x < B(12.0); xsimd::any(below); below = x < B(12.0)) {
-    sum = xsimd::select(below, sum + B(1.0) / (x * x), sum);
-    x = xsimd::select(below, x + B(1.0), x);
+// ψ' on lanes that are all finite and none a pole (a non-positive integer): a lane below 1/2
+// takes its reflection term from the scalar code (special::trigamma_reflection: sin is not
+// worth a vector here, and the bits stay the scalar function's) and goes on as 1 - x; then
+// ψ'(x) = ψ'(x + 1) + 1/x² to `from`, two steps per division, and the asymptotic series
+// (special::trigamma's steps).
+// Before, a batch with any lane below 1/2 went through the scalar code whole: half of the
+// batches of uniform draws on (0.1, 5.1).
+B trigamma_batch(B x, double from) {
+  const auto reflected = x < B(0.5);
+  B reflection(0.0);
+  if (xsimd::any(reflected)) {
+    alignas(64) double lanes[kLanes], terms[kLanes];
+    x.store_aligned(lanes);
+    for (std::int64_t l = 0; l < kLanes; ++l) {
+      terms[l] = lanes[l] < 0.5 ? special::trigamma_reflection(lanes[l]) : 0.0;
+      if (lanes[l] < 0.5) lanes[l] = 1 - lanes[l];
+    }
+    reflection = B::load_aligned(terms);
+    x = B::load_aligned(lanes);
   }
-  const B z = B(1.0) / (x * x);
-  return sum + (B(1.0) / x + B(0.5) * z + special::trigamma_series(z) / x);
+  B sum(0.0);
+  for (auto below = x < B(from); xsimd::any(below); below = x < B(from)) {
+    const auto two = x + B(1.0) < B(from);
+    const B a2 = x * x, b2 = (x + B(1.0)) * (x + B(1.0));
+    sum = xsimd::select(below, sum + xsimd::select(two, a2 + b2, B(1.0)) / xsimd::select(two, a2 * b2, a2), sum);
+    x = xsimd::select(two, x + B(2.0), xsimd::select(below, x + B(1.0), x));
+  }
+  const B r = B(1.0) / x, z = r * r;
+  sum = sum + (r + B(0.5) * z + special::trigamma_series(z) * r);
+  return xsimd::select(reflected, reflection - sum, sum);
 }
 
-// y = f(x) elementwise, computed in double: whole batches whose lanes are all above `floor`
-// and finite through `batch`, everything else through `scalar`.
-template <class T, class Batch, class Scalar>
-Tensor map_special(const Tensor& x, double floor, Batch batch, Scalar scalar) {
+// y = f(x) elementwise, computed in double: whole batches whose lanes `plain` accepts (every
+// lane finite; NaN fails) through `batch`, everything else through `scalar`.
+template <class T, class Plain, class Batch, class Scalar>
+Tensor map_special(const Tensor& x, Plain plain, Batch batch, Scalar scalar) {
   Tensor y = detail::make_tensor(x.shape(), x.dtype());
   const T* px = x.data<T>();
   T* py = y.data<T>();
@@ -61,7 +82,7 @@ Tensor map_special(const Tensor& x, double floor, Batch batch, Scalar scalar) {
     for (; i + kLanes <= i1; i += kLanes) {
       for (std::int64_t l = 0; l < kLanes; ++l) lanes[l] = static_cast<double>(px[i + l]);
       const B v = B::load_aligned(lanes);
-      if (xsimd::all(v >= B(floor)) && xsimd::all(v < B(HUGE_VAL))) {  // NaN fails the first
+      if (plain(v)) {
         batch(v).store_aligned(lanes);
         for (std::int64_t l = 0; l < kLanes; ++l) py[i + l] = static_cast<T>(lanes[l]);
       } else {
@@ -77,14 +98,21 @@ Tensor map_special(const Tensor& x, double floor, Batch batch, Scalar scalar) {
 
 Tensor digamma_host(const Tensor& x) {
   return detail::dispatch_float(x.dtype(), "digamma", [&](auto tag) {
-    // The smallest positive double is a plain lane: the recurrence stays finite from there.
-    return map_special<decltype(tag)>(x, 0x1p-1074, digamma_batch, [](double v) { return special::digamma(v); });
+    // From the smallest positive double the recurrence stays finite (NaN fails the first test).
+    const auto plain = [](B v) { return xsimd::all(v >= B(0x1p-1074)) && xsimd::all(v < B(HUGE_VAL)); };
+    return map_special<decltype(tag)>(x, plain, digamma_batch, [](double v) { return special::digamma(v); });
   });
 }
 
 Tensor trigamma_host(const Tensor& x) {
   return detail::dispatch_float(x.dtype(), "polygamma", [&](auto tag) {
-    return map_special<decltype(tag)>(x, 0.5, trigamma_batch, [](double v) { return special::trigamma(v); });
+    constexpr double from = special::trigamma_from<decltype(tag)>;
+    // Finite (NaN fails the first test), and below 1/2 not an integer (a pole).
+    const auto plain = [](B v) {
+      return xsimd::all(xsimd::abs(v) < B(HUGE_VAL)) && xsimd::none(v < B(0.5) && xsimd::floor(v) == v);
+    };
+    return map_special<decltype(tag)>(x, plain, [](B v) { return trigamma_batch(v, from); },
+                                      [](double v) { return special::trigamma(v, from); });
   });
 }
 

@@ -186,7 +186,7 @@ template <class T> struct DigammaF { __device__ T operator()(T v) const { return
 template <class T> struct ErfinvF { __device__ T operator()(T v) const { return T(special::erfinv(v, special::erfinv_steps<T>)); } };
 template <class T> struct PolygammaF {
   int n;
-  __device__ T operator()(T v) const { return T(special::polygamma(n, v)); }
+  __device__ T operator()(T v) const { return T(special::polygamma(n, v, special::trigamma_from<T>)); }
 };
 template <class T> struct Atan2F { __device__ T operator()(T y, T x) const { return atan2(y, x); } };
 template <class T> struct FmodF { __device__ T operator()(T a, T b) const { return fmod(a, b); } };

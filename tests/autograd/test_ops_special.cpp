@@ -216,7 +216,8 @@ TEST(SpecialOps, DigammaAndTrigammaBatchesGiveTheScalarFunctionsBits) {
       for (std::size_t i = 0; i < in.size(); ++i) {
         const double want_d = dtype == xg::kFloat32 ? static_cast<float>(xg::detail::special::digamma(in[i]))
                                                     : xg::detail::special::digamma(in[i]);
-        const double want_t = dtype == xg::kFloat32 ? static_cast<float>(xg::detail::special::trigamma(in[i]))
+        // float's recurrence hands over to the series sooner (special::trigamma_from).
+        const double want_t = dtype == xg::kFloat32 ? static_cast<float>(xg::detail::special::trigamma(in[i], 6))
                                                     : xg::detail::special::trigamma(in[i]);
         ASSERT_TRUE(std::memcmp(&d[i], &want_d, sizeof(double)) == 0) << "digamma(" << in[i] << "): " << d[i] << " vs " << want_d;
         ASSERT_TRUE(std::memcmp(&t[i], &want_t, sizeof(double)) == 0) << "trigamma(" << in[i] << "): " << t[i] << " vs " << want_t;
