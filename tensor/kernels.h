@@ -97,6 +97,9 @@ Tensor softplus_host(const Tensor& x);
 /// the scalar functions' bits.
 Tensor digamma_host(const Tensor& x);
 Tensor trigamma_host(const Tensor& x);
+/// erf, erfc, lgamma, log1p or expm1 of a float32 CPU tensor, in double vector lanes
+/// rounded once (tensor/special_host.cpp).
+Tensor float_through_double_host(Unary kind, const Tensor& x);
 /// min(max(x, lo), hi).
 Tensor clamp(const Tensor& x, double lo, double hi);
 /// 1 where lo <= x <= hi, else 0, in x's dtype.

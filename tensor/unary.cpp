@@ -40,11 +40,8 @@ Tensor map_xt(const Tensor& x, Expr expr, double cost = 10) {
   return y;
 }
 
-// lgamma without glibc's global signgam, which std::lgamma writes from every thread.
-inline float log_gamma(float v) {
-  int sign;
-  return ::lgammaf_r(v, &sign);
-}
+// lgamma without glibc's global signgam, which std::lgamma writes from every thread (a float
+// tensor's goes through float_through_double_host).
 inline double log_gamma(double v) {
   int sign;
   return ::lgamma_r(v, &sign);
@@ -94,9 +91,15 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
       case Unary::Relu: return map_loop<T>(x, [](T v) { return v > T(0) ? v : T(0); });
       case Unary::Sign: return map_loop<T>(x, [](T v) { return T((v > T(0)) - (v < T(0))); });
       case Unary::Softplus: return softplus_host(x);  // tensor/activation.cpp: xsimd batches
-      case Unary::Log1p: return map_loop<T>(x, [](T v) { return std::log1p(v); }, 10);
-      case Unary::Expm1: return map_loop<T>(x, [](T v) { return std::expm1(v); }, 10);
-      case Unary::Erf: return map_loop<T>(x, [](T v) { return std::erf(v); }, 10);
+      case Unary::Log1p:
+        if constexpr (std::is_same_v<T, float>) return float_through_double_host(kind, x);
+        return map_loop<T>(x, [](T v) { return std::log1p(v); }, 10);
+      case Unary::Expm1:
+        if constexpr (std::is_same_v<T, float>) return float_through_double_host(kind, x);
+        return map_loop<T>(x, [](T v) { return std::expm1(v); }, 10);
+      case Unary::Erf:
+        if constexpr (std::is_same_v<T, float>) return float_through_double_host(kind, x);
+        return map_loop<T>(x, [](T v) { return std::erf(v); }, 10);
       case Unary::PowerOfTwoScale:
         return map_loop<T>(x, [](T v) { return detail::power_of_two_scale(v); }, 5);
       // xsimd has each of these: vectorised as exp and log are (rounding is exact either way).
@@ -116,9 +119,13 @@ Tensor unary(Unary kind, const Tensor& x, const char* op) {
       case Unary::Log2: return map_xt<T>(x, [](const auto& v) { return xt::log2(v); });
       case Unary::Log10: return map_xt<T>(x, [](const auto& v) { return xt::log10(v); });
       case Unary::Exp2: return map_xt<T>(x, [](const auto& v) { return xt::exp2(v); });
-      case Unary::Lgamma: return map_loop<T>(x, [](T v) { return log_gamma(v); }, 20);
+      case Unary::Lgamma:
+        if constexpr (std::is_same_v<T, float>) return float_through_double_host(kind, x);
+        return map_loop<T>(x, [](T v) { return log_gamma(v); }, 20);
       case Unary::Digamma: return digamma_host(x);
-      case Unary::Erfc: return map_loop<T>(x, [](T v) { return std::erfc(v); }, 10);
+      case Unary::Erfc:
+        if constexpr (std::is_same_v<T, float>) return float_through_double_host(kind, x);
+        return map_loop<T>(x, [](T v) { return std::erfc(v); }, 10);
       case Unary::Erfinv: return map_loop<T>(x, [](T v) { return T(detail::special::erfinv(v, detail::special::erfinv_steps<T>)); }, 60);
       case Unary::Signbit: return map_loop<T>(x, [](T v) { return T(std::signbit(v)); });
     }
