@@ -132,11 +132,13 @@ double log_add_exp(double a, double b) {
 
 // Whether v takes over from the running extreme r (PyTorch's rule: at least as large, ties
 // to the later position; a NaN always takes over, and nothing but a NaN takes it back).
-template <class T>
-bool takes_over(T v, T r, bool is_max) {
-  if constexpr (std::is_floating_point_v<T>)
-    if (std::isnan(v)) return true;
-  return is_max ? v >= r : v <= r;  // false for a NaN r: it stays
+// Without branches (a NaN test is `v != v` here, compiled as C++): the scans below run it
+// once per element on random data.
+template <bool kMax, class T>
+bool takes_over(T v, T r) {
+  const bool at_least = kMax ? v >= r : v <= r;  // false for a NaN r: it stays
+  if constexpr (std::is_floating_point_v<T>) return at_least | (v != v);
+  return at_least;
 }
 
 // Calls f(o, i, line) for every line of x (read with stride l.inner), lines split over threads.
@@ -197,6 +199,56 @@ Tensor logcumsumexp_backward(const Tensor& x, const Tensor& y, const Tensor& gy,
   return g;
 }
 
+namespace {
+
+// The positions of the running extremes of x's lines (the last one among ties), per outer
+// block: contiguous lines (the last axis) four at a time, each running extreme a chain of
+// dependent selects and four independent chains hiding their latency; other axes a row at a
+// time across the inner positions, which are contiguous. Was one strided line at a time
+// with a branch per element (cummax of (256, 1024): 0.77 ms forward).
+template <bool kMax, class T>
+void running_extreme_positions(const T* px, std::int64_t* pi, const Lines& l) {
+  const std::int64_t n = l.n, inner = l.inner;
+  detail::parallel_elements(l.outer, static_cast<double>(n * inner) * 2, [&](std::int64_t o0, std::int64_t o1) {
+    std::int64_t o = o0;
+    if (inner == 1) {
+      for (; o + 4 <= o1; o += 4) {
+        const T* x0 = px + o * n;
+        std::int64_t* i0 = pi + o * n;
+        T b0 = x0[0], b1 = x0[n], b2 = x0[2 * n], b3 = x0[3 * n];
+        std::int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (std::int64_t k = 0; k < n; ++k) {
+          const T v0 = x0[k], v1 = x0[n + k], v2 = x0[2 * n + k], v3 = x0[3 * n + k];
+          const bool t0 = takes_over<kMax>(v0, b0), t1 = takes_over<kMax>(v1, b1);
+          const bool t2 = takes_over<kMax>(v2, b2), t3 = takes_over<kMax>(v3, b3);
+          b0 = t0 ? v0 : b0, b1 = t1 ? v1 : b1, b2 = t2 ? v2 : b2, b3 = t3 ? v3 : b3;
+          a0 = t0 ? k : a0, a1 = t1 ? k : a1, a2 = t2 ? k : a2, a3 = t3 ? k : a3;
+          i0[k] = a0, i0[n + k] = a1, i0[2 * n + k] = a2, i0[3 * n + k] = a3;
+        }
+      }
+    }
+    std::vector<T> best(static_cast<std::size_t>(inner));
+    for (; o < o1; ++o) {
+      const T* xo = px + o * n * inner;
+      std::int64_t* io = pi + o * n * inner;
+      std::copy(xo, xo + inner, best.begin());
+      std::fill(io, io + inner, std::int64_t{0});
+      for (std::int64_t k = 1; k < n; ++k) {
+        const T* xk = xo + k * inner;
+        const std::int64_t* prev = io + (k - 1) * inner;
+        std::int64_t* ik = io + k * inner;
+        for (std::int64_t i = 0; i < inner; ++i) {
+          const bool take = takes_over<kMax>(xk[i], best[i]);
+          best[i] = take ? xk[i] : best[i];
+          ik[i] = take ? k : prev[i];
+        }
+      }
+    }
+  }, 1);
+}
+
+}  // namespace
+
 Tensor running_extreme_indices(const Tensor& x, std::int64_t axis, bool is_max) {
   Tensor idx = detail::make_tensor(x.shape(), kInt64, x.device());
   if (x.numel() == 0) return idx;
@@ -205,18 +257,8 @@ Tensor running_extreme_indices(const Tensor& x, std::int64_t axis, bool is_max) 
   std::int64_t* pi = idx.data<std::int64_t>();
   detail::dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    const T* px = x.data<T>();
-    for_each_line(l, static_cast<double>(l.n) * 2, [&](std::int64_t o, std::int64_t i) {
-      const T* xl = px + o * l.n * l.inner + i;
-      std::int64_t* il = pi + o * l.n * l.inner + i;
-      std::int64_t at = 0;
-      T best = xl[0];  // the running extreme, held rather than re-read at `at`
-      for (std::int64_t k = 0; k < l.n; ++k) {
-        const T v = xl[k * l.inner];
-        if (takes_over(v, best, is_max)) at = k, best = v;
-        il[k * l.inner] = at;
-      }
-    });
+    if (is_max) running_extreme_positions<true>(x.data<T>(), pi, l);
+    else running_extreme_positions<false>(x.data<T>(), pi, l);
   });
   return idx;
 }

@@ -203,6 +203,10 @@ TEST(MathOps, KnownValuesAndEdges) {
   const auto big = xg::ones({3, 3}, xg::kFloat64).requires_grad_();
   xg::zeros({2, 3}, xg::kFloat64).scatter_add(0, xg::tensor({{1, 0, 1}}, xg::kInt64), big).sum().backward();
   EXPECT_TRUE(values_near(big.grad(), {1, 1, 1, 0, 0, 0, 0, 0, 0}, 0));
+  // Runs into one target, left and come back to (the kernel adds a run in a register).
+  const auto runs = xg::tensor({0, 0, 1, 0, 0, 2, 2}, xg::kInt64);
+  const auto src = xg::tensor({1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0}, xg::kFloat64);
+  EXPECT_TRUE(values_near(xg::tensor({100.0, 200.0, 300.0}, xg::kFloat64).scatter_add(0, runs, src), {127, 204, 396}, 0));
 }
 
 TEST(MathOps, LinspaceAndLogspaceMatchPyTorch) {
