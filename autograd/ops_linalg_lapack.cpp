@@ -242,7 +242,20 @@ Tensor eigvalsh(const Tensor& A, const std::string& uplo) {
   detail::CallScope call("linalg.eigvalsh");
   check_square(A, "linalg.eigvalsh");
   if (uplo != "L" && uplo != "U") fail("linalg.eigvalsh: expected UPLO to be 'L' or 'U', got '", uplo, "'");
-  return eigh_of(A, uplo == "L", "linalg.eigvalsh")[0];
+  if (!autograd::should_record({A})) return eigh_of(A, uplo == "L", "linalg.eigvalsh")[0];
+  // Its own node, as svdvals: the gradient of the eigenvalues alone is V diag(gL) V^T, one
+  // product where linalg.eigh's rule takes three with a zero gradient of V; the higher orders
+  // recompute through linalg.eigh's node.
+  const bool lower = uplo == "L";
+  kernel::Eigh r = kernel::eigh(A, lower, "linalg.eigvalsh");
+  return record("linalg_eigvalsh", {A}, r.values, {A, r.vectors}, [lower](Node& n, const Tensor& gL) {
+    const auto s = n.saved();
+    if (is_grad_enabled())
+      return autograd::recomputed_gradients(n, {s[0]}, [lower](const tensor_list& in) {
+        return tensor_list{eigh_of(in[0], lower, "linalg.eigvalsh")[0]};
+      }, {gL});
+    return tensor_list{product(s[1] * gL.unsqueeze(-2), s[1], false, true)};
+  });
 }
 
 }  // namespace linalg
