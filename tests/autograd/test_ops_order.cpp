@@ -204,3 +204,24 @@ TEST(Order, TheSelectionNamesTheStableSortsElementAtEveryRank) {
       EXPECT_TRUE(same(std::get<1>(kthvalue(x, k, dim, true)), order.narrow(dim, k - 1, 1))) << dim << " " << k;
   }
 }
+
+TEST(Order, LongLinesSelectAsTheStableSortThroughTiesAndAdversarialOrders) {
+  // Lines past 16 elements without NaN take the branch-free quickselect (tensor/select_kth.h):
+  // random values, three distinct values (ties everywhere), all equal, sorted, reversed, a
+  // sawtooth and an organ pipe, in both dtypes, at the extremes, the middle and between.
+  manual_seed(6);
+  const std::int64_t n = 1001;
+  const Tensor pos = arange(n, kFloat64);
+  const std::vector<Tensor> lines = {randn({n}, kFloat64), floor(rand({n}, kFloat64) * 3.0), zeros({n}, kFloat64),
+                                     pos, -pos, remainder(pos, 17.0), -abs(pos - 500.0)};
+  const Tensor x = stack(lines);
+  for (const auto dtype : {kFloat64, kFloat32}) {
+    const Tensor xd = x.to(dtype);
+    const Tensor order = argsort(xd, 1);  // stable: ties by position
+    for (std::int64_t k : {std::int64_t{1}, std::int64_t{2}, std::int64_t{17}, n / 2, n / 2 + 1, n - 1, n}) {
+      const auto [values, indices] = kthvalue(xd, k, 1);
+      EXPECT_TRUE(same(indices, order.select(1, k - 1))) << dtype_name(dtype) << " k " << k;
+      EXPECT_TRUE(same(values, xd.gather(1, order.narrow(1, k - 1, 1)).squeeze(1))) << dtype_name(dtype) << " k " << k;
+    }
+  }
+}

@@ -159,3 +159,53 @@ TEST(Sort, SameBitsOnOneThreadAndTwoAndErrors) {
   EXPECT_EQ(std::get<0>(xg::topk(big, 0, 1)).shape(), (xg::Shape{300, 0}));
   EXPECT_EQ(std::get<0>(xg::sort(xg::zeros({0, 4}), 1)).shape(), (xg::Shape{0, 4}));
 }
+
+TEST(Sort, LongLinesRadixSortAsTheStableComparisonSortThroughEverySpecialValue) {
+  // Lines of 128 elements and more are radix sorted on order-preserving keys
+  // (tensor/radix_sort.h): the permutation must be the stable comparison sort's, with NaN
+  // (of either sign) above +inf, -0 tied with +0, the extremes of int64, along every axis,
+  // ascending and descending.
+  xg::manual_seed(34);
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  std::vector<double> v = (xg::floor(xg::randn({2, 300, 3}, xg::kFloat64) * 4.0) / 4.0).to_vector<double>();
+  const std::vector<double> specials = {nan, -nan, inf, -inf, 0.0, -0.0, 1e-310, -1e-310, 3e38, -3e38, 1e300, 0.0, -0.0, nan};
+  for (std::size_t k = 0; k < specials.size(); ++k) v[k * 37 % v.size()] = specials[k], v[(k * 53 + 11) % v.size()] = specials[k];
+  const auto x64 = xg::tensor(v, {2, 300, 3}, xg::kFloat64);
+  std::vector<double> ints(v.size());
+  for (std::size_t k = 0; k < v.size(); ++k) ints[k] = std::isfinite(v[k]) ? std::round(v[k] * 1e3) : 0.0;
+  auto i64 = xg::tensor(ints, {2, 300, 3}, xg::kInt64);
+  i64.data_ptr<std::int64_t>()[5 * 3] = std::numeric_limits<std::int64_t>::min();
+  i64.data_ptr<std::int64_t>()[900 + 6 * 3 + 1] = std::numeric_limits<std::int64_t>::max();
+  i64.data_ptr<std::int64_t>()[900 + 7 * 3 + 1] = std::numeric_limits<std::int64_t>::max() - 1;
+  for (const auto& x : {x64, x64.to(xg::kFloat32), i64}) {
+    SCOPED_TRACE(xg::dtype_name(x.dtype()));
+    const auto xv = x.to(xg::kFloat64).to_vector<double>();
+    const auto iv = x.dtype() == xg::kInt64 ? x.to_vector<std::int64_t>() : std::vector<std::int64_t>();
+    for (std::int64_t axis : {1})  // 300 long, read with stride 3 (the others keep the comparison sort)
+      for (bool descending : {false, true}) {
+        const auto idx = xg::argsort(x, axis, descending).to_vector<std::int64_t>();
+        const std::int64_t n = x.size(axis), stride = axis == 0 ? 900 : axis == 1 ? 3 : 1;
+        for (std::size_t e = 0; e < xv.size(); ++e) {
+          if ((static_cast<std::int64_t>(e) / stride) % n != 0) continue;  // each line once, from its start
+          // NaN above everything, NaNs tied, -0 tied with +0: the stable sort's reference.
+          const auto less = [&](std::int64_t a, std::int64_t b) {
+            const std::size_t pa = e + static_cast<std::size_t>(a * stride), pb = e + static_cast<std::size_t>(b * stride);
+            if (!iv.empty()) return iv[pa] < iv[pb];
+            if (std::isnan(xv[pa])) return false;
+            return std::isnan(xv[pb]) || xv[pa] < xv[pb];
+          };
+          std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+          std::iota(order.begin(), order.end(), 0);
+          std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return descending ? less(b, a) : less(a, b); });
+          for (std::int64_t k = 0; k < n; ++k)
+            ASSERT_EQ(idx[e + static_cast<std::size_t>(k * stride)], order[static_cast<std::size_t>(k)])
+                << "axis " << axis << (descending ? " descending" : " ascending") << ", line at " << e << ", rank " << k;
+        }
+      }
+  }
+  // One key apart in a digit the others share: that digit's pass must still run.
+  auto odd_one = xg::ones({300});
+  odd_one.index_put_({200}, 0.75);
+  EXPECT_EQ(xg::argsort(odd_one).to_vector<std::int64_t>()[0], 200);
+  EXPECT_EQ(xg::argsort(odd_one, 0, true).to_vector<std::int64_t>()[299], 200);
+}
