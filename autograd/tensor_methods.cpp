@@ -379,24 +379,4 @@ std::tuple<Tensor, Tensor> Tensor::topk(std::int64_t k, std::int64_t dim, bool l
   return xg::topk(*this, k, dim, largest, sorted);
 }
 
-Tensor& Tensor::uniform_(double from, double to) {
-  if (autograd::must_record_inplace(*this))
-    fail("uniform_: in-place random fill of a tensor of shape ", detail::shape_str(shape()),
-         " that requires grad while recording is on: wrap it in xg::NoGradGuard (an initialisation)");
-  check_inplace(*this, "uniform_");
-  if (!is_floating(dtype())) fail("uniform_: expects a float tensor, got ", dtype_name(dtype()));
-  NoGradGuard no_grad;
-  return copy_(rand(shape(), dtype()) * (to - from) + from);
-}
-
-Tensor& Tensor::normal_(double mean, double std) {
-  if (autograd::must_record_inplace(*this))
-    fail("normal_: in-place random fill of a tensor of shape ", detail::shape_str(shape()),
-         " that requires grad while recording is on: wrap it in xg::NoGradGuard (an initialisation)");
-  check_inplace(*this, "normal_");
-  if (!is_floating(dtype())) fail("normal_: expects a float tensor, got ", dtype_name(dtype()));
-  NoGradGuard no_grad;
-  return copy_(randn(shape(), dtype()) * std + mean);
-}
-
 }  // namespace xg

@@ -101,6 +101,29 @@ TEST(CudaRandom, DrawsAndDropoutWaitForNothing) {
   expect_same_bits<float>(x.grad().cpu(), y_cpu);  // the mask, scaled, is the gradient
 }
 
+TEST(CudaRandom, InPlaceFillsDrawOnTheDeviceAsACpuPhiloxGeneratorDoes) {
+  XG_REQUIRE_CUDA();
+  // exponential_, cauchy_, log_normal_, geometric_ and random_ draw from the CUDA generator
+  // and transform on the device: a CPU Philox generator with the seed gives the same draws,
+  // so the same values to the transforms' rounding (the integers exactly).
+  xg::manual_seed(9);
+  const auto on_gpu = xg::TensorOptions(xg::kFloat64).device(xg::kCUDA);
+  auto g = xg::empty({1000}, on_gpu);
+  const auto e = g.exponential_(2.0).cpu(), c = g.cauchy_(1.0, 0.5).cpu(), l = g.log_normal_(0.0, 0.5).cpu();
+  const auto geo = g.geometric_(0.3).cpu();
+  auto k = xg::empty({1000}, xg::TensorOptions(xg::kInt64).device(xg::kCUDA));
+  const auto r = k.random_(-3, 9).cpu();
+  EXPECT_TRUE(g.is_cuda() && k.is_cuda());
+  xg::Generator host(9, xg::kPhilox);
+  xg::GeneratorGuard use(host);
+  auto h = xg::empty({1000}, xg::kFloat64);
+  EXPECT_TRUE(xg::allclose(h.exponential_(2.0), e, 1e-12, 1e-14));
+  EXPECT_TRUE(xg::allclose(h.cauchy_(1.0, 0.5), c, 1e-10, 1e-12));
+  EXPECT_TRUE(xg::allclose(h.log_normal_(0.0, 0.5), l, 1e-12, 1e-14));
+  EXPECT_TRUE(xg::allclose(h.geometric_(0.3), geo, 0, 0));
+  expect_same_bits<std::int64_t>(xg::empty({1000}, xg::kInt64).random_(-3, 9), r);
+}
+
 TEST(CudaRandom, CudaManualSeedRestartsOnlyTheCudaStream) {
   XG_REQUIRE_CUDA();
   xg::cuda::manual_seed(5);

@@ -8,7 +8,7 @@
 // AdaptiveLogSoftmaxWithLoss and the triplet loss with a distance function; scatter_reduce,
 // index_reduce, take, put, mode, diag, inner and mv; packing sequences and running the
 // recurrent layers over them; lstsq, cholesky_solve, cholesky_inverse and matrix_exp; the LU family;
-// linalg::norm, cond, vecdot and vander.
+// linalg::norm, cond, vecdot and vander; the in-place random fills.
 #include <optional>
 #include <string>
 #include <tuple>
@@ -340,8 +340,23 @@ void run_more(Reader& r) {
       backprop(xg::linalg::matrix_exp(x * static_cast<double>(r.byte() % 64)));
       break;
     }
-    default: (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())
-                             : xg::bucketize(static_cast<double>(a), r.tensor(1)));
+    default:
+      if (r.flag()) {
+        (void)(r.flag() ? xg::bucketize(values, r.tensor(1 + r.byte() % 2), false, r.flag())
+                        : xg::bucketize(static_cast<double>(a), r.tensor(1)));
+        break;
+      }
+      {  // in-place random fills: decoded parameters of any sign, any dtype, or the leaf itself (refused)
+        auto t = r.flag() || !values.defined() ? x : values.clone();
+        const double p = static_cast<double>(a) / 8 - 0.5;
+        switch (r.byte() % 5) {
+          case 0: t.exponential_(p); break;
+          case 1: t.geometric_(p); break;
+          case 2: t.cauchy_(p, p); break;
+          case 3: t.log_normal_(p, p); break;
+          default: t.random_(a - 4, r.flag() ? std::optional<std::int64_t>(r.arg() * (r.flag() ? 1 : 1 << 20)) : std::nullopt);
+        }
+      }
   }
 }
 

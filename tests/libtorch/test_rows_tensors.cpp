@@ -406,6 +406,18 @@ TEST(LibtorchRows, Tensors) {
     EXPECT_LT(t.normal_(0, 0.01).abs().max().item(), 0.1);
   }
   {
+    // row: `x.exponential_(2)`, `x.geometric_(0.3)`, `x.cauchy_(0, 1)`, `x.log_normal_(1, 2)`, `x.random_(0, 10)`, `x.random_(10)`, `x.random_()`
+    auto t = xg::empty({1000});
+    EXPECT_GE(t.exponential_(2).min().item(), 0.0);
+    EXPECT_GE(t.geometric_(0.3).min().item(), 1.0);
+    EXPECT_TRUE(xg::isfinite(t.cauchy_(0, 1)).all().item<bool>());
+    EXPECT_GT(t.log_normal_(1, 2).min().item(), 0.0);
+    EXPECT_LT(t.random_(0, 10).max().item(), 10.0);
+    EXPECT_LT(t.random_(10).max().item(), 10.0);
+    auto i = xg::empty({100}, xg::kInt64);
+    EXPECT_GE(i.random_().min().item<std::int64_t>(), 0);
+  }
+  {
     // row: `torch::one_hot(t, 10)`
     EXPECT_EQ(xg::one_hot(xg::tensor({3}, xg::kInt64), 10).shape(), (xg::Shape{1, 10}));
   }

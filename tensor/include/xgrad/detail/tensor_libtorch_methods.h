@@ -185,6 +185,21 @@
   /// xg::diagonal (a copy; entries (i, i + offset) of axes dim1, dim2 as a last axis).
   Tensor diagonal(std::int64_t offset = 0, std::int64_t dim1 = 0, std::int64_t dim2 = 1) const;
   std::tuple<Tensor, Tensor> topk(std::int64_t k, std::int64_t dim = -1, bool largest = true, bool sorted = true) const;
-  /// In-place fills from the global generator (libtorch's uniform_, normal_; not recorded).
+  /// In-place fills from the global generator, libtorch's (autograd/tensor_random_fills.cpp;
+  /// not recorded; refused on a tensor that requires grad while recording).
   Tensor& uniform_(double from = 0.0, double to = 1.0);
   Tensor& normal_(double mean = 0.0, double std = 1.0);
+  /// Exponential(lambd) draws, -ln(1 - u) / lambd.
+  Tensor& exponential_(double lambd = 1.0);
+  /// The number of Bernoulli(p) trials to the first success: 1, 2, ... (any dtype).
+  Tensor& geometric_(double p);
+  /// Cauchy(median, sigma) draws.
+  Tensor& cauchy_(double median = 0.0, double sigma = 1.0);
+  /// exp of Normal(mean, std) draws (libtorch's defaults: mean 1, std 2).
+  Tensor& log_normal_(double mean = 1.0, double std = 2.0);
+  /// Integers uniform in [from, to) (any dtype; a float tensor's must be exact in it); without
+  /// `to`, up to the dtype's last exact integer (2^24, 2^53; int64: 2^63 - 2). random_(to) is
+  /// [0, to), random_() [0, that bound].
+  Tensor& random_(std::int64_t from, std::optional<std::int64_t> to);
+  Tensor& random_(std::int64_t to);
+  Tensor& random_();
