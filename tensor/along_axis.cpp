@@ -313,8 +313,9 @@ Tensor sort_indices(const Tensor& x, std::int64_t axis, bool descending) {
     detail::parallel_elements(lines, work, [&](std::int64_t r0, std::int64_t r1) {
       // Lines of 128 elements and more: a radix sort on order-preserving keys (the same
       // permutation; tensor/radix_sort.h). Shorter ones would spend more on its 256-bin
-      // counts than on comparisons.
-      if (l.n >= 128) {
+      // counts than on comparisons; its counts are 32-bit, so 2^32 elements and more keep
+      // the comparison sort.
+      if (l.n >= 128 && l.n < (std::int64_t{1} << 32)) {
         detail_radix::Scratch<decltype(detail_radix::key_of(T{}))> scratch;
         for (std::int64_t r = r0; r < r1; ++r) {
           const std::int64_t o = r / l.inner, i = r % l.inner, at = o * l.n * l.inner + i;
