@@ -22,6 +22,12 @@ Tensor tensor(const std::vector<double>& values, const Shape& shape, const Tenso
   if (n != static_cast<std::int64_t>(values.size()))
     fail("tensor: ", values.size(), " values do not fill shape ", detail::shape_str(shape), " (", n,
          " elements)");
+  // Converting a double outside int64's range (or NaN) is undefined behaviour, not a
+  // wrap-around: refused, naming the value and its place. A fraction is truncated, as libtorch's.
+  if (dtype == kInt64)
+    for (std::int64_t i = 0; i < n; ++i)
+      if (!(values[i] >= -0x1p63 && values[i] < 0x1p63))
+        fail("tensor: value ", values[i], " at position ", i, " is outside int64's range [-2^63, 2^63)");
   Tensor t = make_tensor(shape, dtype);
   detail::dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);

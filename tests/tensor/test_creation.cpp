@@ -29,6 +29,14 @@ TEST(Creation, FromVectorAndShape) {
   EXPECT_EQ(t.shape(), (xg::Shape{3, 4}));
   EXPECT_TRUE(values_near(t.sum(), {6.0}));
   EXPECT_XG_ERROR(xg::tensor(std::vector<double>(5), {2, 3}), "tensor:", "5 values", "(2,3)");
+  // int64 from doubles: a fraction truncates, as libtorch's cast; a value beyond int64's range
+  // or NaN is an error (its conversion would be undefined behaviour).
+  EXPECT_EQ(xg::tensor(std::vector<double>{2.7, -2.7, -0x1p63}, {3}, xg::kInt64).to_vector<std::int64_t>(),
+            (std::vector<std::int64_t>{2, -2, std::numeric_limits<std::int64_t>::min()}));
+  EXPECT_XG_ERROR(xg::tensor(std::vector<double>{1.0, 3e41}, {2}, xg::kInt64),
+                  "tensor: value 3e+41 at position 1 is outside int64's range [-2^63, 2^63)");
+  EXPECT_XG_ERROR(xg::tensor(std::vector<double>{0x1p63}, {1}, xg::kInt64), "tensor: value", "at position 0");
+  EXPECT_XG_ERROR(xg::tensor(std::vector<double>{std::nan("")}, {1}, xg::kInt64), "tensor: value nan at position 0");
 }
 
 TEST(Creation, RaggedListsThrow) {
