@@ -354,7 +354,11 @@ void run_more(Reader& r) {
           case 1: t.geometric_(p); break;
           case 2: t.cauchy_(p, p); break;
           case 3: t.log_normal_(p, p); break;
-          default: t.random_(a - 4, r.flag() ? std::optional<std::int64_t>(r.arg() * (r.flag() ? 1 : 1 << 20)) : std::nullopt);
+          default: {  // bounds anywhere in int64 (wrapped without overflow), some of them far apart
+            const auto wrap = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
+            const auto to = static_cast<std::uint64_t>(r.arg()) << (r.flag() ? 0 : 20);
+            t.random_(wrap(static_cast<std::uint64_t>(a) - 4), r.flag() ? std::optional<std::int64_t>(wrap(to)) : std::nullopt);
+          }
         }
       }
   }
